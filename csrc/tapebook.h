@@ -1,0 +1,126 @@
+/* tapebook.h — a level-2 (price-level) order book for low-latency market data.
+ * Header-only, portable C11 (also compiles as C++11 and later).
+ *
+ * WHAT IT IS
+ *   Each side of a Book keeps a *tape*: a window of N consecutive prices
+ *   [anchor, anchor + N) stored as a quantity array indexed by px - anchor,
+ *   with a bitset of non-empty cells. Levels outside the window live in that
+ *   side's *spill*: a sorted ring that grows 0 -> 16 -> 32 -> ... -> max_cap
+ *   and, when full, evicts its worst level. Spill blocks come from TB_MALLOC
+ *   or from a shared *SpillPool* arena; a *multi-book pool* keeps books for
+ *   many instruments in three tiers of different N over one SpillPool.
+ *   Prices are signed integer ticks, quantities unsigned integers; two
+ *   families: i32 (int32_t / uint32_t) and i64 (int64_t / uint64_t).
+ *
+ * HOW TO USE IT
+ *   #include "tapebook.h"      (add csrc/ to the include path)
+ *   The shipped variants are ready: tb_book_<fam>_n<N> for fam in {i32, i64}
+ *   and N in {64, 128, ..., 4096}; tb_spill_pool_<fam>; multi-book pools
+ *   tb_multi_<fam>_h1024_m256_l64 and tb_multi_<fam>_h4096_m1024_l256.
+ *   csrc/single/tapebook.h is the same library as one file.
+ *
+ *   Your own tape size or name (any power of two, multiple of 64):
+ *     #define TB_NO_SHIPPED_VARIANTS      (optional: skip the shipped ones)
+ *     #include "tapebook.h"
+ *     #define TB_FAM i32
+ *     #define TB_PRICE_T int32_t
+ *     #define TB_UPRICE_T uint32_t
+ *     #define TB_QTY_T uint32_t
+ *     #define TB_PRICE_TYPE_MIN INT32_MIN
+ *     #define TB_PRICE_TYPE_MAX INT32_MAX
+ *     #include "tapebook/tb_family.inc"     level, pool and spill of the family
+ *     #define TB_N 8192
+ *     #define TB_BOOK_NAME mybook          (optional, default tb_book_i32_n8192)
+ *     #include "tapebook/tb_book.inc"
+ *     #include "tapebook/tb_family_end.inc"
+ *   (A family may be instantiated once per translation unit; with
+ *   TB_NO_SHIPPED_VARIANTS you may instantiate i32/i64 yourself.)
+ *
+ * COMPILE-TIME OPTIONS (define before the include)
+ *   TB_MALLOC(size) / TB_FREE(ptr)  allocation hooks (both or neither)
+ *   TB_ENABLE_ASSERTS               check internal invariants (tests do)
+ *   TB_ASSERT(cond)                 your own internal-invariant handler
+ *   TB_FORCE_PORTABLE_BITS          portable bit scans instead of intrinsics
+ *   TB_THREAD_GUARD                 atomic busy flags: concurrent use of one
+ *                                   book or pool returns TB_ERR_BUSY
+ *   TB_NO_SHIPPED_VARIANTS          instantiate nothing
+ *
+ * ERRORS
+ *   Every fallible call returns int: TB_OK (0) or a tb_status <= -16
+ *   (tb_status_str() names it), and changes nothing on error. set_code()
+ *   returns a tb_result (INSERT 1, UPDATE 0, ERASE -1, SPILL -2) or a
+ *   tb_status. Valid prices: [TYPE_MIN + N, TYPE_MAX - N]; valid anchors:
+ *   [TYPE_MIN + N - 1, TYPE_MAX - N + 1]; max_cap: a power of two in
+ *   [1, 2^30], at most 32768 when pool-backed.
+ *
+ * THREADS
+ *   A book, a SpillPool and a multi-book pool are single-threaded objects;
+ *   books sharing a pool must be used from one thread. TB_THREAD_GUARD turns
+ *   accidental concurrent use into TB_ERR_BUSY instead of corruption.
+ *
+ * BOOK API  (B = tb_book_<fam>_n<N>, P = price type, Q = qty type,
+ *            L = tb_level_<fam> {px, qty}, BBO = tb_bbo_<fam>,
+ *            POOL = tb_spill_pool_<fam>; side: TB_BID 1 / TB_ASK 0)
+ *   int  B_create(B **out, P anchor, uint32_t max_cap, POOL *pool_or_NULL);
+ *   int  B_destroy(B *b);
+ *   int  B_init(B *b, P anchor, uint32_t max_cap, POOL *pool);  64-byte aligned storage
+ *   int  B_deinit(B *b);                       frees spill memory, detaches pool
+ *   int  B_set(B *b, int side, P px, Q qty, tb_result *out);
+ *   int  B_set_code(B *b, int side, P px, Q qty);   result or status in one int
+ *   P    B_best_bid_px(B *b);  P B_best_ask_px(B *b);   empty: type min / max
+ *   Q    B_best_bid_qty(B *b); Q B_best_ask_qty(B *b);  empty: 0
+ *   P    B_best_px(B *b, int side);  Q B_best_qty(B *b, int side);
+ *   int  B_bbo(B *b, BBO *out);
+ *   int  B_crossed(B *b);  int B_crossed_on_tape(B *b);
+ *   int  B_reset(B *b, P anchor);               empty book, both tapes at anchor
+ *   int  B_reset_at_mid(B *b, int side, P mid); empty one side, anchor mid - N/2
+ *   int  B_recenter(B *b, int side, P anchor);  B_recenter_bid / B_recenter_ask
+ *   int  B_erase_better(B *b, int side, P px);  bids >= px / asks <= px
+ *   int  B_clear(B *b);          empty book, keep spill memory
+ *   int  B_release(B *b);        empty book, free spill memory
+ *   int  B_reserve_spill(B *b);  spill at max_cap now: set() never allocates
+ *   int  B_verify_invariants(B *b);              TB_OK or TB_ERR_INVARIANT
+ *   int  B_levels(B *b, int side, L *out, size_t k, size_t *n_out);  best-first
+ *   int  B_iter_init(B_iter *it, B *b, int side); int B_iter_next(B_iter *it, L *out);
+ *   int  B_depth(B *b, int side, size_t *out);
+ *   int  B_apply(B *b, const uint8_t *sides, const P *px, const Q *qty, size_t n,
+ *                int8_t *results, size_t *n_done);
+ *   int  B_bbo_trace(B *b, const uint8_t *sides, const P *px, const Q *qty, size_t n,
+ *                    BBO *out, size_t *n_done);
+ *   int  B_stats(B *b, tb_book_stats *out);   P B_anchor(B *b, int side);
+ *   size_t B_struct_size(void); P B_price_min(void) / _max / B_anchor_min / _max
+ *
+ * SPILLPOOL API  (POOL = tb_spill_pool_<fam>)
+ *   int  POOL_create(POOL **out, uint32_t levels, int policy);  TB_POOL_REFUSE / _FALLBACK
+ *   int  POOL_destroy(POOL *p);   TB_ERR_POOL_IN_USE while books are attached
+ *   int  POOL_init(POOL *p, uint32_t levels, int policy); int POOL_deinit(POOL *p);
+ *   L   *POOL_alloc(POOL *p, uint32_t levels);  void POOL_free(POOL *p, L *blk, uint32_t levels);
+ *   L   *POOL_realloc(POOL *p, L *old, uint32_t old_levels, uint32_t new_levels, uint32_t used);
+ *   int  POOL_stats(POOL *p, tb_pool_stats *out);
+ *
+ * MULTI-BOOK POOL API  (M = tb_multi_<fam>_h<H>_m<M>_l<L>; tier: TB_TIER_HIGH/MEDIUM/LOW)
+ *   int  M_create(M **out, uint32_t n_high, uint32_t n_medium, uint32_t n_low,
+ *                 uint32_t pool_levels, uint32_t default_max_cap, int policy);
+ *   int  M_destroy(M *m);
+ *   int  M_alloc(M *m, int tier, P anchor, uint32_t max_cap_or_0, tb_handle *out);
+ *   int  M_free(M *m, tb_handle h);              the handle becomes stale
+ *   BH  *M_book_high(M *m, tb_handle h);  BM *M_book_medium(...);  BL *M_book_low(...)
+ *   int  M_set_code(M *m, tb_handle h, int side, P px, Q qty);
+ *   int  M_bbo(M *m, tb_handle h, BBO *out);  POOL *M_pool(M *m);
+ *   int  M_tier_info(M *m, int tier, uint32_t *capacity, uint32_t *live);
+ */
+#ifndef TAPEBOOK_H
+#define TAPEBOOK_H
+
+#define TAPEBOOK_VERSION_MAJOR 0
+#define TAPEBOOK_VERSION_MINOR 1
+#define TAPEBOOK_VERSION_PATCH 0
+
+#include "tapebook/tb_base.h"
+
+#ifndef TB_NO_SHIPPED_VARIANTS
+#include "tapebook/tb_variants.h"
+#include "tapebook_api.h"
+#endif
+
+#endif /* TAPEBOOK_H */
