@@ -19,22 +19,20 @@
  *   tb_multi_<fam>_h1024_m256_l64 and tb_multi_<fam>_h4096_m1024_l256.
  *   csrc/single/tapebook.h is the same library as one file.
  *
- *   Your own tape size or name (any power of two, multiple of 64):
- *     #define TB_NO_SHIPPED_VARIANTS      (optional: skip the shipped ones)
+ *   Your own tape size or name (any power of two, multiple of 64), next to
+ *   the shipped variants:
  *     #include "tapebook.h"
- *     #define TB_FAM i32
- *     #define TB_PRICE_T int32_t
- *     #define TB_UPRICE_T uint32_t
- *     #define TB_QTY_T uint32_t
- *     #define TB_PRICE_TYPE_MIN INT32_MIN
- *     #define TB_PRICE_TYPE_MAX INT32_MAX
- *     #include "tapebook/tb_family.inc"     level, pool and spill of the family
+ *     #include "tapebook/tb_params_i32.inc"    TB_FAM, TB_PRICE_T, ... of i32
+ *     #include "tapebook/tb_family_reopen.inc" names of the existing family
  *     #define TB_N 8192
- *     #define TB_BOOK_NAME mybook          (optional, default tb_book_i32_n8192)
+ *     #define TB_BOOK_NAME mybook              (optional; default tb_book_i32_n8192)
  *     #include "tapebook/tb_book.inc"
  *     #include "tapebook/tb_family_end.inc"
- *   (A family may be instantiated once per translation unit; with
- *   TB_NO_SHIPPED_VARIANTS you may instantiate i32/i64 yourself.)
+ *   Without the shipped variants (smaller compile), define
+ *   TB_NO_SHIPPED_VARIANTS and include "tapebook/tb_family.inc" instead of
+ *   tb_family_reopen.inc: it defines the family's level, pool and spill
+ *   (once per translation unit). Your own family: define TB_FAM, TB_PRICE_T,
+ *   TB_UPRICE_T, TB_QTY_T, TB_PRICE_TYPE_MIN/MAX yourself.
  *
  * COMPILE-TIME OPTIONS (define before the include)
  *   TB_MALLOC(size) / TB_FREE(ptr)  allocation hooks (both or neither)

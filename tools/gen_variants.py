@@ -169,16 +169,8 @@ def render_variants() -> str:
         "#define TB_VARIANTS_H",
         "",
     ]
-    for fam, p, up, q, pmin, pmax in FAMILIES:
-        out += [
-            f"#define TB_FAM {fam}",
-            f"#define TB_PRICE_T {p}",
-            f"#define TB_UPRICE_T {up}",
-            f"#define TB_QTY_T {q}",
-            f"#define TB_PRICE_TYPE_MIN {pmin}",
-            f"#define TB_PRICE_TYPE_MAX {pmax}",
-            '#include "tb_family.inc"',
-        ]
+    for fam, *_ in FAMILIES:
+        out += [f'#include "tb_params_{fam}.inc"', '#include "tb_family.inc"']
         for n in TAPE_SIZES:
             out += [f"#define TB_N {n}", '#include "tb_book.inc"']
         for h, m, lo in MULTI_TIERS:

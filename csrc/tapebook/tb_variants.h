@@ -4,12 +4,7 @@
 #ifndef TB_VARIANTS_H
 #define TB_VARIANTS_H
 
-#define TB_FAM i32
-#define TB_PRICE_T int32_t
-#define TB_UPRICE_T uint32_t
-#define TB_QTY_T uint32_t
-#define TB_PRICE_TYPE_MIN INT32_MIN
-#define TB_PRICE_TYPE_MAX INT32_MAX
+#include "tb_params_i32.inc"
 #include "tb_family.inc"
 #define TB_N 64
 #include "tb_book.inc"
@@ -35,12 +30,7 @@
 #include "tb_multi_pool.inc"
 #include "tb_family_end.inc"
 
-#define TB_FAM i64
-#define TB_PRICE_T int64_t
-#define TB_UPRICE_T uint64_t
-#define TB_QTY_T uint64_t
-#define TB_PRICE_TYPE_MIN INT64_MIN
-#define TB_PRICE_TYPE_MAX INT64_MAX
+#include "tb_params_i64.inc"
 #include "tb_family.inc"
 #define TB_N 64
 #include "tb_book.inc"

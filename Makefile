@@ -1,0 +1,209 @@
+# tapebook — build, test, fuzz and benchmark entry points.
+#
+#   make demo      set up the venv, build the module, replay the bundled stream
+#   make test      everything CI runs: C tests (gcc + clang, C11 + C++17),
+#                  ASan + UBSan (C and Python), generated-file checks, pytest
+#   make fuzz      the long differential fuzz (C and Python, >= 180 suites)
+#   make bench     C benchmarks;   make bench-py   Python benchmarks
+#
+# Everything installs what it needs: a venv in .venv from PyPI, clang from
+# Debian's packages when it is missing.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := test
+.DELETE_ON_ERROR:
+
+PYTHON ?= python3
+VENV := .venv
+VPY := $(VENV)/bin/python
+BUILD := build
+JOBS ?= 2
+
+WARN := -Wall -Wextra -Wpedantic -Werror -Wconversion -Wshadow
+CSTD := -std=c11
+CXXSTD := -std=c++17
+INC := -Icsrc
+OPT := -O2
+TESTDEFS := -DTB_ENABLE_ASSERTS
+
+CSRC_FILES := $(wildcard csrc/*.h csrc/tapebook/*.h csrc/tapebook/*.inc)
+
+.PHONY: test demo venv clang c-test c-compile c-unit c-fuzz-quick c-alloc asan ubsan \
+        asan-c ubsan-c asan-py ubsan-py py-test lint check-generated gen single-include \
+        fuzz fuzz-c fuzz-py fuzz-cov bench bench-c bench-py examples clean
+
+# ---- set-up -------------------------------------------------------------------
+
+$(VENV)/.installed: pyproject.toml setup.py build_ffi.py $(CSRC_FILES)
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --upgrade pip
+	$(VPY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+# clang is part of the compile matrix and of the fuzzing; install it if missing.
+clang:
+	@command -v clang >/dev/null 2>&1 || { \
+	  echo "installing clang from Debian's packages"; \
+	  (apt-get update -qq && apt-get install -y -qq clang >/dev/null) || \
+	  (sudo apt-get update -qq && sudo apt-get install -y -qq clang >/dev/null); }
+
+# ---- generated files ---------------------------------------------------------
+
+gen:
+	$(PYTHON) tools/gen_variants.py
+	$(PYTHON) tools/amalgamate.py
+
+single-include: gen
+
+check-generated:
+	$(PYTHON) tools/gen_variants.py --check
+	$(PYTHON) tools/amalgamate.py --check
+
+# ---- C tests --------------------------------------------------------------------
+
+C_TESTS := test_unit test_fuzz test_alloc
+C_TEST_DEPS := $(CSRC_FILES) $(wildcard tests/c/*.h)
+
+$(BUILD)/%/.dir:
+	mkdir -p $(dir $@) && touch $@
+
+# $(BUILD)/<cc>/<test>: one binary per compiler
+define c_test_rule
+$(BUILD)/$(1)/%: tests/c/%.c $(C_TEST_DEPS) | $(BUILD)/$(1)/.dir
+	$(1) $(CSTD) $(OPT) $(WARN) $(TESTDEFS) $(INC) -Itests/c $$< -o $$@ -lm
+endef
+$(foreach cc,gcc clang,$(eval $(call c_test_rule,$(cc))))
+
+# the same tests with the portable bit-scan fallback forced
+$(BUILD)/portable/%: tests/c/%.c $(C_TEST_DEPS) | $(BUILD)/portable/.dir
+	gcc $(CSTD) $(OPT) $(WARN) $(TESTDEFS) -DTB_FORCE_PORTABLE_BITS $(INC) -Itests/c $< -o $@ -lm
+
+# and with the thread guard compiled in, as the Python module uses it
+$(BUILD)/guarded/%: tests/c/%.c $(C_TEST_DEPS) | $(BUILD)/guarded/.dir
+	gcc $(CSTD) $(OPT) $(WARN) $(TESTDEFS) -DTB_THREAD_GUARD $(INC) -Itests/c $< -o $@ -lm
+
+# Compile matrix: C11 and C++17, gcc and clang, the modular and single header.
+c-compile: clang | $(BUILD)/compile/.dir
+	gcc   $(CSTD)   $(WARN) $(INC) -c tests/c/compile_check.c   -o $(BUILD)/compile/gcc_c11.o
+	clang $(CSTD)   $(WARN) $(INC) -c tests/c/compile_check.c   -o $(BUILD)/compile/clang_c11.o
+	g++   $(CXXSTD) $(WARN) $(INC) -c tests/c/compile_check.cpp -o $(BUILD)/compile/gcc_cxx17.o
+	clang++ $(CXXSTD) $(WARN) $(INC) -c tests/c/compile_check.cpp -o $(BUILD)/compile/clang_cxx17.o
+	gcc   $(CSTD)   $(WARN) $(INC) -DTB_TEST_SINGLE_HEADER -c tests/c/compile_check.c -o $(BUILD)/compile/gcc_single.o
+	g++   $(CXXSTD) $(WARN) $(INC) -DTB_TEST_SINGLE_HEADER -c tests/c/compile_check.cpp -o $(BUILD)/compile/gxx_single.o
+	gcc   $(CSTD)   $(WARN) $(INC) -DTB_THREAD_GUARD -DTB_FORCE_PORTABLE_BITS -c tests/c/compile_check.c -o $(BUILD)/compile/gcc_guard.o
+	@echo "c-compile: C11 and C++17 with gcc and clang: clean"
+
+c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/test_unit $(BUILD)/guarded/test_unit
+	$(BUILD)/gcc/test_unit
+	$(BUILD)/clang/test_unit
+	$(BUILD)/portable/test_unit
+	$(BUILD)/guarded/test_unit
+
+c-alloc: $(BUILD)/gcc/test_alloc
+	$(BUILD)/gcc/test_alloc
+
+c-fuzz-quick: $(BUILD)/gcc/test_fuzz
+	$(BUILD)/gcc/test_fuzz --profile quick
+
+examples: $(BUILD)/examples/embed
+$(BUILD)/examples/embed: examples/embed.c $(CSRC_FILES) | $(BUILD)/examples/.dir
+	gcc $(CSTD) $(OPT) $(WARN) $(INC) $< -o $@
+	$@ >/dev/null
+
+c-test: c-compile c-unit c-alloc c-fuzz-quick examples
+
+# ---- sanitizers -------------------------------------------------------------------
+
+ASAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address
+UBSAN_FLAGS := -O1 -g -fsanitize=undefined -fno-sanitize-recover=all
+SAN_CC := gcc clang
+
+define san_rule
+$(BUILD)/$(1)-$(2)/%: tests/c/%.c $(C_TEST_DEPS) | $(BUILD)/$(1)-$(2)/.dir
+	$(2) $(CSTD) $(WARN) $(TESTDEFS) $(3) $(INC) -Itests/c $$< -o $$@ -lm
+endef
+$(foreach cc,$(SAN_CC),$(eval $(call san_rule,asan,$(cc),$(ASAN_FLAGS))))
+$(foreach cc,$(SAN_CC),$(eval $(call san_rule,ubsan,$(cc),$(UBSAN_FLAGS))))
+
+asan-c: clang $(foreach cc,$(SAN_CC),$(foreach t,$(C_TESTS),$(BUILD)/asan-$(cc)/$(t)))
+	@for cc in $(SAN_CC); do for t in $(C_TESTS); do \
+	  echo "== asan/$$cc/$$t"; ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 $(BUILD)/asan-$$cc/$$t --profile sanitizer; done; done
+
+ubsan-c: clang $(foreach cc,$(SAN_CC),$(foreach t,$(C_TESTS),$(BUILD)/ubsan-$(cc)/$(t)))
+	@for cc in $(SAN_CC); do for t in $(C_TESTS); do \
+	  echo "== ubsan/$$cc/$$t"; UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(BUILD)/ubsan-$$cc/$$t --profile sanitizer; done; done
+
+# Python under the sanitizers: the cffi module rebuilt with the sanitizer into
+# build/<san>-py, the runtime preloaded into the interpreter.
+asan-py: venv
+	TAPEBOOK_SANITIZE=address $(VPY) tools/build_sanitized.py $(BUILD)/asan-py
+	LD_PRELOAD=$$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	  PYTHONPATH=$(BUILD)/asan-py TAPEBOOK_EXPECT_SANITIZED=address \
+	  $(VPY) -m pytest -q -x -p no:cacheprovider tests/python -m "not slow" --hypothesis-profile ci
+	LD_PRELOAD=$$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
+	  PYTHONPATH=$(BUILD)/asan-py $(VPY) -m tapebook fuzz --profile quick
+
+ubsan-py: venv
+	TAPEBOOK_SANITIZE=undefined $(VPY) tools/build_sanitized.py $(BUILD)/ubsan-py
+	LD_PRELOAD=$$(gcc -print-file-name=libubsan.so) UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  PYTHONPATH=$(BUILD)/ubsan-py TAPEBOOK_EXPECT_SANITIZED=undefined \
+	  $(VPY) -m pytest -q -x -p no:cacheprovider tests/python -m "not slow" --hypothesis-profile ci
+	LD_PRELOAD=$$(gcc -print-file-name=libubsan.so) UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  PYTHONPATH=$(BUILD)/ubsan-py $(VPY) -m tapebook fuzz --profile quick
+
+asan: asan-c asan-py
+ubsan: ubsan-c ubsan-py
+
+# ---- Python ----------------------------------------------------------------------
+
+lint: venv
+	$(VPY) -m ruff check tapebook tests bench tools build_ffi.py setup.py
+	$(VPY) -m ruff format --check tapebook tests bench tools build_ffi.py setup.py
+
+py-test: venv
+	$(VPY) -m pytest -q tests/python --hypothesis-profile ci
+	$(VPY) -m tapebook fuzz --profile quick
+
+# ---- the two commands ----------------------------------------------------------------
+
+test: check-generated c-test asan ubsan lint py-test
+	@echo "make test: all green"
+
+demo: venv
+	$(VPY) -m tapebook demo
+
+# ---- long runs ------------------------------------------------------------------------
+
+fuzz-c: $(BUILD)/gcc/test_fuzz
+	$(BUILD)/gcc/test_fuzz --profile full
+
+fuzz-py: venv
+	$(VPY) -m pytest -q tests/python --hypothesis-profile thorough -m "not bench"
+	$(VPY) -m tapebook fuzz --profile full
+
+fuzz: fuzz-c fuzz-py
+
+FUZZ_SECONDS ?= 60
+fuzz-cov: clang | $(BUILD)/fuzz/.dir
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_book.c -o $(BUILD)/fuzz/fuzz_book
+	mkdir -p $(BUILD)/fuzz/corpus && cp -n tests/fuzz/corpus/* $(BUILD)/fuzz/corpus/ 2>/dev/null || true
+	$(BUILD)/fuzz/fuzz_book -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus
+
+# ---- benchmarks ------------------------------------------------------------------------
+
+BENCH_CFLAGS := -O3 -march=native -DNDEBUG
+bench-c: | $(BUILD)/bench/.dir
+	gcc -std=c11 $(BENCH_CFLAGS) $(INC) -Ibench/c bench/c/bench_main.c -o $(BUILD)/bench/bench_c -lm
+	$(BUILD)/bench/bench_c --out bench/out/bench_c.json
+
+bench: bench-c
+
+bench-py: venv
+	$(VPY) -m pip install --quiet -e '.[bench]'
+	$(VPY) -m tapebook bench --python-only
+
+clean:
+	rm -rf $(BUILD) tapebook/_tapebook_cffi* .pytest_cache .hypothesis
