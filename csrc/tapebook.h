@@ -79,6 +79,8 @@
  *   int  B_reserve_spill(B *b);  spill at max_cap now: set() never allocates
  *   int  B_verify_invariants(B *b);              TB_OK or TB_ERR_INVARIANT
  *   int  B_levels(B *b, int side, L *out, size_t k, size_t *n_out);  best-first
+ *   int  B_levels_n(B *b, int side, L *out, size_t k);   count (>= 0) or status
+ *   Q    B_qty_at(B *b, int side, P px);                  0 when absent
  *   int  B_iter_init(B_iter *it, B *b, int side); int B_iter_next(B_iter *it, L *out);
  *   int  B_depth(B *b, int side, size_t *out);
  *   int  B_apply(B *b, const uint8_t *sides, const P *px, const Q *qty, size_t n,

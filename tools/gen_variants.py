@@ -48,6 +48,8 @@ TB_API {P} {B}_anchor({B} *b, int side);
 TB_API int {B}_iter_init({B}_iter *it, {B} *b, int side);
 TB_API int {B}_iter_next({B}_iter *it, {L} *out);
 TB_API int {B}_levels({B} *b, int side, {L} *out, size_t k, size_t *n_out);
+TB_API int {B}_levels_n({B} *b, int side, {L} *out, size_t k);
+TB_API {Q} {B}_qty_at({B} *b, int side, {P} px);
 TB_API int {B}_depth({B} *b, int side, size_t *out);
 TB_API int {B}_reset({B} *b, {P} anchor);
 TB_API int {B}_reset_at_mid({B} *b, int side, {P} mid);

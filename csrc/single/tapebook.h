@@ -82,6 +82,8 @@
  *   int  B_reserve_spill(B *b);  spill at max_cap now: set() never allocates
  *   int  B_verify_invariants(B *b);              TB_OK or TB_ERR_INVARIANT
  *   int  B_levels(B *b, int side, L *out, size_t k, size_t *n_out);  best-first
+ *   int  B_levels_n(B *b, int side, L *out, size_t k);   count (>= 0) or status
+ *   Q    B_qty_at(B *b, int side, P px);                  0 when absent
  *   int  B_iter_init(B_iter *it, B *b, int side); int B_iter_next(B_iter *it, L *out);
  *   int  B_depth(B *b, int side, size_t *out);
  *   int  B_apply(B *b, const uint8_t *sides, const P *px, const Q *qty, size_t n,
@@ -1753,6 +1755,39 @@ TB_API int TB__BFN(levels)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k, size
     return TB_OK;
 }
 
+/* Like levels(), returning the count (>= 0) or a status (< 0) directly. */
+TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
+    size_t n = 0;
+    int st;
+    if (k > (size_t)INT32_MAX) k = (size_t)INT32_MAX;
+    st = TB__BFN(levels)(b, side, out, k, &n);
+    return st ? st : (int)n;
+}
+
+/* Quantity at (side, px): 0 when absent, when px is not a valid price, and
+ * for a NULL / busy / closed book (see tb_take_query_status). */
+TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
+    TB_QTY_T q = 0;
+    TB_UPRICE_T i;
+    if ((unsigned)side > 1u) {
+        tb__set_query_status(TB_ERR_SIDE);
+        return 0;
+    }
+    if (!TB__BPRIV(query_enter)(b)) return 0;
+    if (TB__BPRIV(price_ok)(px)) {
+        i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)b->tape[side].anchor);
+        if (i < (TB_UPRICE_T)TB_N) {
+            q = b->tape[side].q[i];
+        } else {
+            const TB__SIDE *s = &b->spill[side];
+            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
+            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+        }
+    }
+    TB__LEAVE(b);
+    return q;
+}
+
 /* Number of levels on one side (tape + spill). */
 TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     size_t n = 0;
@@ -2768,6 +2803,39 @@ TB_API int TB__BFN(levels)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k, size
     TB__LEAVE(b);
     if (n_out) *n_out = n;
     return TB_OK;
+}
+
+/* Like levels(), returning the count (>= 0) or a status (< 0) directly. */
+TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
+    size_t n = 0;
+    int st;
+    if (k > (size_t)INT32_MAX) k = (size_t)INT32_MAX;
+    st = TB__BFN(levels)(b, side, out, k, &n);
+    return st ? st : (int)n;
+}
+
+/* Quantity at (side, px): 0 when absent, when px is not a valid price, and
+ * for a NULL / busy / closed book (see tb_take_query_status). */
+TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
+    TB_QTY_T q = 0;
+    TB_UPRICE_T i;
+    if ((unsigned)side > 1u) {
+        tb__set_query_status(TB_ERR_SIDE);
+        return 0;
+    }
+    if (!TB__BPRIV(query_enter)(b)) return 0;
+    if (TB__BPRIV(price_ok)(px)) {
+        i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)b->tape[side].anchor);
+        if (i < (TB_UPRICE_T)TB_N) {
+            q = b->tape[side].q[i];
+        } else {
+            const TB__SIDE *s = &b->spill[side];
+            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
+            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+        }
+    }
+    TB__LEAVE(b);
+    return q;
 }
 
 /* Number of levels on one side (tape + spill). */
@@ -3787,6 +3855,39 @@ TB_API int TB__BFN(levels)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k, size
     return TB_OK;
 }
 
+/* Like levels(), returning the count (>= 0) or a status (< 0) directly. */
+TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
+    size_t n = 0;
+    int st;
+    if (k > (size_t)INT32_MAX) k = (size_t)INT32_MAX;
+    st = TB__BFN(levels)(b, side, out, k, &n);
+    return st ? st : (int)n;
+}
+
+/* Quantity at (side, px): 0 when absent, when px is not a valid price, and
+ * for a NULL / busy / closed book (see tb_take_query_status). */
+TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
+    TB_QTY_T q = 0;
+    TB_UPRICE_T i;
+    if ((unsigned)side > 1u) {
+        tb__set_query_status(TB_ERR_SIDE);
+        return 0;
+    }
+    if (!TB__BPRIV(query_enter)(b)) return 0;
+    if (TB__BPRIV(price_ok)(px)) {
+        i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)b->tape[side].anchor);
+        if (i < (TB_UPRICE_T)TB_N) {
+            q = b->tape[side].q[i];
+        } else {
+            const TB__SIDE *s = &b->spill[side];
+            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
+            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+        }
+    }
+    TB__LEAVE(b);
+    return q;
+}
+
 /* Number of levels on one side (tape + spill). */
 TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     size_t n = 0;
@@ -4802,6 +4903,39 @@ TB_API int TB__BFN(levels)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k, size
     TB__LEAVE(b);
     if (n_out) *n_out = n;
     return TB_OK;
+}
+
+/* Like levels(), returning the count (>= 0) or a status (< 0) directly. */
+TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
+    size_t n = 0;
+    int st;
+    if (k > (size_t)INT32_MAX) k = (size_t)INT32_MAX;
+    st = TB__BFN(levels)(b, side, out, k, &n);
+    return st ? st : (int)n;
+}
+
+/* Quantity at (side, px): 0 when absent, when px is not a valid price, and
+ * for a NULL / busy / closed book (see tb_take_query_status). */
+TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
+    TB_QTY_T q = 0;
+    TB_UPRICE_T i;
+    if ((unsigned)side > 1u) {
+        tb__set_query_status(TB_ERR_SIDE);
+        return 0;
+    }
+    if (!TB__BPRIV(query_enter)(b)) return 0;
+    if (TB__BPRIV(price_ok)(px)) {
+        i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)b->tape[side].anchor);
+        if (i < (TB_UPRICE_T)TB_N) {
+            q = b->tape[side].q[i];
+        } else {
+            const TB__SIDE *s = &b->spill[side];
+            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
+            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+        }
+    }
+    TB__LEAVE(b);
+    return q;
 }
 
 /* Number of levels on one side (tape + spill). */
@@ -5821,6 +5955,39 @@ TB_API int TB__BFN(levels)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k, size
     return TB_OK;
 }
 
+/* Like levels(), returning the count (>= 0) or a status (< 0) directly. */
+TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
+    size_t n = 0;
+    int st;
+    if (k > (size_t)INT32_MAX) k = (size_t)INT32_MAX;
+    st = TB__BFN(levels)(b, side, out, k, &n);
+    return st ? st : (int)n;
+}
+
+/* Quantity at (side, px): 0 when absent, when px is not a valid price, and
+ * for a NULL / busy / closed book (see tb_take_query_status). */
+TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
+    TB_QTY_T q = 0;
+    TB_UPRICE_T i;
+    if ((unsigned)side > 1u) {
+        tb__set_query_status(TB_ERR_SIDE);
+        return 0;
+    }
+    if (!TB__BPRIV(query_enter)(b)) return 0;
+    if (TB__BPRIV(price_ok)(px)) {
+        i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)b->tape[side].anchor);
+        if (i < (TB_UPRICE_T)TB_N) {
+            q = b->tape[side].q[i];
+        } else {
+            const TB__SIDE *s = &b->spill[side];
+            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
+            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+        }
+    }
+    TB__LEAVE(b);
+    return q;
+}
+
 /* Number of levels on one side (tape + spill). */
 TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     size_t n = 0;
@@ -6838,6 +7005,39 @@ TB_API int TB__BFN(levels)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k, size
     return TB_OK;
 }
 
+/* Like levels(), returning the count (>= 0) or a status (< 0) directly. */
+TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
+    size_t n = 0;
+    int st;
+    if (k > (size_t)INT32_MAX) k = (size_t)INT32_MAX;
+    st = TB__BFN(levels)(b, side, out, k, &n);
+    return st ? st : (int)n;
+}
+
+/* Quantity at (side, px): 0 when absent, when px is not a valid price, and
+ * for a NULL / busy / closed book (see tb_take_query_status). */
+TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
+    TB_QTY_T q = 0;
+    TB_UPRICE_T i;
+    if ((unsigned)side > 1u) {
+        tb__set_query_status(TB_ERR_SIDE);
+        return 0;
+    }
+    if (!TB__BPRIV(query_enter)(b)) return 0;
+    if (TB__BPRIV(price_ok)(px)) {
+        i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)b->tape[side].anchor);
+        if (i < (TB_UPRICE_T)TB_N) {
+            q = b->tape[side].q[i];
+        } else {
+            const TB__SIDE *s = &b->spill[side];
+            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
+            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+        }
+    }
+    TB__LEAVE(b);
+    return q;
+}
+
 /* Number of levels on one side (tape + spill). */
 TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     size_t n = 0;
@@ -7853,6 +8053,39 @@ TB_API int TB__BFN(levels)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k, size
     TB__LEAVE(b);
     if (n_out) *n_out = n;
     return TB_OK;
+}
+
+/* Like levels(), returning the count (>= 0) or a status (< 0) directly. */
+TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
+    size_t n = 0;
+    int st;
+    if (k > (size_t)INT32_MAX) k = (size_t)INT32_MAX;
+    st = TB__BFN(levels)(b, side, out, k, &n);
+    return st ? st : (int)n;
+}
+
+/* Quantity at (side, px): 0 when absent, when px is not a valid price, and
+ * for a NULL / busy / closed book (see tb_take_query_status). */
+TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
+    TB_QTY_T q = 0;
+    TB_UPRICE_T i;
+    if ((unsigned)side > 1u) {
+        tb__set_query_status(TB_ERR_SIDE);
+        return 0;
+    }
+    if (!TB__BPRIV(query_enter)(b)) return 0;
+    if (TB__BPRIV(price_ok)(px)) {
+        i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)b->tape[side].anchor);
+        if (i < (TB_UPRICE_T)TB_N) {
+            q = b->tape[side].q[i];
+        } else {
+            const TB__SIDE *s = &b->spill[side];
+            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
+            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+        }
+    }
+    TB__LEAVE(b);
+    return q;
 }
 
 /* Number of levels on one side (tape + spill). */
@@ -9992,6 +10225,39 @@ TB_API int TB__BFN(levels)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k, size
     return TB_OK;
 }
 
+/* Like levels(), returning the count (>= 0) or a status (< 0) directly. */
+TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
+    size_t n = 0;
+    int st;
+    if (k > (size_t)INT32_MAX) k = (size_t)INT32_MAX;
+    st = TB__BFN(levels)(b, side, out, k, &n);
+    return st ? st : (int)n;
+}
+
+/* Quantity at (side, px): 0 when absent, when px is not a valid price, and
+ * for a NULL / busy / closed book (see tb_take_query_status). */
+TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
+    TB_QTY_T q = 0;
+    TB_UPRICE_T i;
+    if ((unsigned)side > 1u) {
+        tb__set_query_status(TB_ERR_SIDE);
+        return 0;
+    }
+    if (!TB__BPRIV(query_enter)(b)) return 0;
+    if (TB__BPRIV(price_ok)(px)) {
+        i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)b->tape[side].anchor);
+        if (i < (TB_UPRICE_T)TB_N) {
+            q = b->tape[side].q[i];
+        } else {
+            const TB__SIDE *s = &b->spill[side];
+            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
+            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+        }
+    }
+    TB__LEAVE(b);
+    return q;
+}
+
 /* Number of levels on one side (tape + spill). */
 TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     size_t n = 0;
@@ -11007,6 +11273,39 @@ TB_API int TB__BFN(levels)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k, size
     TB__LEAVE(b);
     if (n_out) *n_out = n;
     return TB_OK;
+}
+
+/* Like levels(), returning the count (>= 0) or a status (< 0) directly. */
+TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
+    size_t n = 0;
+    int st;
+    if (k > (size_t)INT32_MAX) k = (size_t)INT32_MAX;
+    st = TB__BFN(levels)(b, side, out, k, &n);
+    return st ? st : (int)n;
+}
+
+/* Quantity at (side, px): 0 when absent, when px is not a valid price, and
+ * for a NULL / busy / closed book (see tb_take_query_status). */
+TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
+    TB_QTY_T q = 0;
+    TB_UPRICE_T i;
+    if ((unsigned)side > 1u) {
+        tb__set_query_status(TB_ERR_SIDE);
+        return 0;
+    }
+    if (!TB__BPRIV(query_enter)(b)) return 0;
+    if (TB__BPRIV(price_ok)(px)) {
+        i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)b->tape[side].anchor);
+        if (i < (TB_UPRICE_T)TB_N) {
+            q = b->tape[side].q[i];
+        } else {
+            const TB__SIDE *s = &b->spill[side];
+            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
+            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+        }
+    }
+    TB__LEAVE(b);
+    return q;
 }
 
 /* Number of levels on one side (tape + spill). */
@@ -12026,6 +12325,39 @@ TB_API int TB__BFN(levels)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k, size
     return TB_OK;
 }
 
+/* Like levels(), returning the count (>= 0) or a status (< 0) directly. */
+TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
+    size_t n = 0;
+    int st;
+    if (k > (size_t)INT32_MAX) k = (size_t)INT32_MAX;
+    st = TB__BFN(levels)(b, side, out, k, &n);
+    return st ? st : (int)n;
+}
+
+/* Quantity at (side, px): 0 when absent, when px is not a valid price, and
+ * for a NULL / busy / closed book (see tb_take_query_status). */
+TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
+    TB_QTY_T q = 0;
+    TB_UPRICE_T i;
+    if ((unsigned)side > 1u) {
+        tb__set_query_status(TB_ERR_SIDE);
+        return 0;
+    }
+    if (!TB__BPRIV(query_enter)(b)) return 0;
+    if (TB__BPRIV(price_ok)(px)) {
+        i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)b->tape[side].anchor);
+        if (i < (TB_UPRICE_T)TB_N) {
+            q = b->tape[side].q[i];
+        } else {
+            const TB__SIDE *s = &b->spill[side];
+            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
+            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+        }
+    }
+    TB__LEAVE(b);
+    return q;
+}
+
 /* Number of levels on one side (tape + spill). */
 TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     size_t n = 0;
@@ -13041,6 +13373,39 @@ TB_API int TB__BFN(levels)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k, size
     TB__LEAVE(b);
     if (n_out) *n_out = n;
     return TB_OK;
+}
+
+/* Like levels(), returning the count (>= 0) or a status (< 0) directly. */
+TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
+    size_t n = 0;
+    int st;
+    if (k > (size_t)INT32_MAX) k = (size_t)INT32_MAX;
+    st = TB__BFN(levels)(b, side, out, k, &n);
+    return st ? st : (int)n;
+}
+
+/* Quantity at (side, px): 0 when absent, when px is not a valid price, and
+ * for a NULL / busy / closed book (see tb_take_query_status). */
+TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
+    TB_QTY_T q = 0;
+    TB_UPRICE_T i;
+    if ((unsigned)side > 1u) {
+        tb__set_query_status(TB_ERR_SIDE);
+        return 0;
+    }
+    if (!TB__BPRIV(query_enter)(b)) return 0;
+    if (TB__BPRIV(price_ok)(px)) {
+        i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)b->tape[side].anchor);
+        if (i < (TB_UPRICE_T)TB_N) {
+            q = b->tape[side].q[i];
+        } else {
+            const TB__SIDE *s = &b->spill[side];
+            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
+            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+        }
+    }
+    TB__LEAVE(b);
+    return q;
 }
 
 /* Number of levels on one side (tape + spill). */
@@ -14060,6 +14425,39 @@ TB_API int TB__BFN(levels)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k, size
     return TB_OK;
 }
 
+/* Like levels(), returning the count (>= 0) or a status (< 0) directly. */
+TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
+    size_t n = 0;
+    int st;
+    if (k > (size_t)INT32_MAX) k = (size_t)INT32_MAX;
+    st = TB__BFN(levels)(b, side, out, k, &n);
+    return st ? st : (int)n;
+}
+
+/* Quantity at (side, px): 0 when absent, when px is not a valid price, and
+ * for a NULL / busy / closed book (see tb_take_query_status). */
+TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
+    TB_QTY_T q = 0;
+    TB_UPRICE_T i;
+    if ((unsigned)side > 1u) {
+        tb__set_query_status(TB_ERR_SIDE);
+        return 0;
+    }
+    if (!TB__BPRIV(query_enter)(b)) return 0;
+    if (TB__BPRIV(price_ok)(px)) {
+        i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)b->tape[side].anchor);
+        if (i < (TB_UPRICE_T)TB_N) {
+            q = b->tape[side].q[i];
+        } else {
+            const TB__SIDE *s = &b->spill[side];
+            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
+            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+        }
+    }
+    TB__LEAVE(b);
+    return q;
+}
+
 /* Number of levels on one side (tape + spill). */
 TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     size_t n = 0;
@@ -15077,6 +15475,39 @@ TB_API int TB__BFN(levels)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k, size
     return TB_OK;
 }
 
+/* Like levels(), returning the count (>= 0) or a status (< 0) directly. */
+TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
+    size_t n = 0;
+    int st;
+    if (k > (size_t)INT32_MAX) k = (size_t)INT32_MAX;
+    st = TB__BFN(levels)(b, side, out, k, &n);
+    return st ? st : (int)n;
+}
+
+/* Quantity at (side, px): 0 when absent, when px is not a valid price, and
+ * for a NULL / busy / closed book (see tb_take_query_status). */
+TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
+    TB_QTY_T q = 0;
+    TB_UPRICE_T i;
+    if ((unsigned)side > 1u) {
+        tb__set_query_status(TB_ERR_SIDE);
+        return 0;
+    }
+    if (!TB__BPRIV(query_enter)(b)) return 0;
+    if (TB__BPRIV(price_ok)(px)) {
+        i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)b->tape[side].anchor);
+        if (i < (TB_UPRICE_T)TB_N) {
+            q = b->tape[side].q[i];
+        } else {
+            const TB__SIDE *s = &b->spill[side];
+            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
+            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+        }
+    }
+    TB__LEAVE(b);
+    return q;
+}
+
 /* Number of levels on one side (tape + spill). */
 TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     size_t n = 0;
@@ -16092,6 +16523,39 @@ TB_API int TB__BFN(levels)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k, size
     TB__LEAVE(b);
     if (n_out) *n_out = n;
     return TB_OK;
+}
+
+/* Like levels(), returning the count (>= 0) or a status (< 0) directly. */
+TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
+    size_t n = 0;
+    int st;
+    if (k > (size_t)INT32_MAX) k = (size_t)INT32_MAX;
+    st = TB__BFN(levels)(b, side, out, k, &n);
+    return st ? st : (int)n;
+}
+
+/* Quantity at (side, px): 0 when absent, when px is not a valid price, and
+ * for a NULL / busy / closed book (see tb_take_query_status). */
+TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
+    TB_QTY_T q = 0;
+    TB_UPRICE_T i;
+    if ((unsigned)side > 1u) {
+        tb__set_query_status(TB_ERR_SIDE);
+        return 0;
+    }
+    if (!TB__BPRIV(query_enter)(b)) return 0;
+    if (TB__BPRIV(price_ok)(px)) {
+        i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)b->tape[side].anchor);
+        if (i < (TB_UPRICE_T)TB_N) {
+            q = b->tape[side].q[i];
+        } else {
+            const TB__SIDE *s = &b->spill[side];
+            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
+            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+        }
+    }
+    TB__LEAVE(b);
+    return q;
 }
 
 /* Number of levels on one side (tape + spill). */
@@ -17134,6 +17598,8 @@ TB_API int32_t tb_book_i32_n64_anchor(tb_book_i32_n64 *b, int side);
 TB_API int tb_book_i32_n64_iter_init(tb_book_i32_n64_iter *it, tb_book_i32_n64 *b, int side);
 TB_API int tb_book_i32_n64_iter_next(tb_book_i32_n64_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n64_levels(tb_book_i32_n64 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
+TB_API int tb_book_i32_n64_levels_n(tb_book_i32_n64 *b, int side, tb_level_i32 *out, size_t k);
+TB_API uint32_t tb_book_i32_n64_qty_at(tb_book_i32_n64 *b, int side, int32_t px);
 TB_API int tb_book_i32_n64_depth(tb_book_i32_n64 *b, int side, size_t *out);
 TB_API int tb_book_i32_n64_reset(tb_book_i32_n64 *b, int32_t anchor);
 TB_API int tb_book_i32_n64_reset_at_mid(tb_book_i32_n64 *b, int side, int32_t mid);
@@ -17173,6 +17639,8 @@ TB_API int32_t tb_book_i32_n128_anchor(tb_book_i32_n128 *b, int side);
 TB_API int tb_book_i32_n128_iter_init(tb_book_i32_n128_iter *it, tb_book_i32_n128 *b, int side);
 TB_API int tb_book_i32_n128_iter_next(tb_book_i32_n128_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n128_levels(tb_book_i32_n128 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
+TB_API int tb_book_i32_n128_levels_n(tb_book_i32_n128 *b, int side, tb_level_i32 *out, size_t k);
+TB_API uint32_t tb_book_i32_n128_qty_at(tb_book_i32_n128 *b, int side, int32_t px);
 TB_API int tb_book_i32_n128_depth(tb_book_i32_n128 *b, int side, size_t *out);
 TB_API int tb_book_i32_n128_reset(tb_book_i32_n128 *b, int32_t anchor);
 TB_API int tb_book_i32_n128_reset_at_mid(tb_book_i32_n128 *b, int side, int32_t mid);
@@ -17212,6 +17680,8 @@ TB_API int32_t tb_book_i32_n256_anchor(tb_book_i32_n256 *b, int side);
 TB_API int tb_book_i32_n256_iter_init(tb_book_i32_n256_iter *it, tb_book_i32_n256 *b, int side);
 TB_API int tb_book_i32_n256_iter_next(tb_book_i32_n256_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n256_levels(tb_book_i32_n256 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
+TB_API int tb_book_i32_n256_levels_n(tb_book_i32_n256 *b, int side, tb_level_i32 *out, size_t k);
+TB_API uint32_t tb_book_i32_n256_qty_at(tb_book_i32_n256 *b, int side, int32_t px);
 TB_API int tb_book_i32_n256_depth(tb_book_i32_n256 *b, int side, size_t *out);
 TB_API int tb_book_i32_n256_reset(tb_book_i32_n256 *b, int32_t anchor);
 TB_API int tb_book_i32_n256_reset_at_mid(tb_book_i32_n256 *b, int side, int32_t mid);
@@ -17251,6 +17721,8 @@ TB_API int32_t tb_book_i32_n512_anchor(tb_book_i32_n512 *b, int side);
 TB_API int tb_book_i32_n512_iter_init(tb_book_i32_n512_iter *it, tb_book_i32_n512 *b, int side);
 TB_API int tb_book_i32_n512_iter_next(tb_book_i32_n512_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n512_levels(tb_book_i32_n512 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
+TB_API int tb_book_i32_n512_levels_n(tb_book_i32_n512 *b, int side, tb_level_i32 *out, size_t k);
+TB_API uint32_t tb_book_i32_n512_qty_at(tb_book_i32_n512 *b, int side, int32_t px);
 TB_API int tb_book_i32_n512_depth(tb_book_i32_n512 *b, int side, size_t *out);
 TB_API int tb_book_i32_n512_reset(tb_book_i32_n512 *b, int32_t anchor);
 TB_API int tb_book_i32_n512_reset_at_mid(tb_book_i32_n512 *b, int side, int32_t mid);
@@ -17290,6 +17762,8 @@ TB_API int32_t tb_book_i32_n1024_anchor(tb_book_i32_n1024 *b, int side);
 TB_API int tb_book_i32_n1024_iter_init(tb_book_i32_n1024_iter *it, tb_book_i32_n1024 *b, int side);
 TB_API int tb_book_i32_n1024_iter_next(tb_book_i32_n1024_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n1024_levels(tb_book_i32_n1024 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
+TB_API int tb_book_i32_n1024_levels_n(tb_book_i32_n1024 *b, int side, tb_level_i32 *out, size_t k);
+TB_API uint32_t tb_book_i32_n1024_qty_at(tb_book_i32_n1024 *b, int side, int32_t px);
 TB_API int tb_book_i32_n1024_depth(tb_book_i32_n1024 *b, int side, size_t *out);
 TB_API int tb_book_i32_n1024_reset(tb_book_i32_n1024 *b, int32_t anchor);
 TB_API int tb_book_i32_n1024_reset_at_mid(tb_book_i32_n1024 *b, int side, int32_t mid);
@@ -17329,6 +17803,8 @@ TB_API int32_t tb_book_i32_n2048_anchor(tb_book_i32_n2048 *b, int side);
 TB_API int tb_book_i32_n2048_iter_init(tb_book_i32_n2048_iter *it, tb_book_i32_n2048 *b, int side);
 TB_API int tb_book_i32_n2048_iter_next(tb_book_i32_n2048_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n2048_levels(tb_book_i32_n2048 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
+TB_API int tb_book_i32_n2048_levels_n(tb_book_i32_n2048 *b, int side, tb_level_i32 *out, size_t k);
+TB_API uint32_t tb_book_i32_n2048_qty_at(tb_book_i32_n2048 *b, int side, int32_t px);
 TB_API int tb_book_i32_n2048_depth(tb_book_i32_n2048 *b, int side, size_t *out);
 TB_API int tb_book_i32_n2048_reset(tb_book_i32_n2048 *b, int32_t anchor);
 TB_API int tb_book_i32_n2048_reset_at_mid(tb_book_i32_n2048 *b, int side, int32_t mid);
@@ -17368,6 +17844,8 @@ TB_API int32_t tb_book_i32_n4096_anchor(tb_book_i32_n4096 *b, int side);
 TB_API int tb_book_i32_n4096_iter_init(tb_book_i32_n4096_iter *it, tb_book_i32_n4096 *b, int side);
 TB_API int tb_book_i32_n4096_iter_next(tb_book_i32_n4096_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n4096_levels(tb_book_i32_n4096 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
+TB_API int tb_book_i32_n4096_levels_n(tb_book_i32_n4096 *b, int side, tb_level_i32 *out, size_t k);
+TB_API uint32_t tb_book_i32_n4096_qty_at(tb_book_i32_n4096 *b, int side, int32_t px);
 TB_API int tb_book_i32_n4096_depth(tb_book_i32_n4096 *b, int side, size_t *out);
 TB_API int tb_book_i32_n4096_reset(tb_book_i32_n4096 *b, int32_t anchor);
 TB_API int tb_book_i32_n4096_reset_at_mid(tb_book_i32_n4096 *b, int side, int32_t mid);
@@ -17449,6 +17927,8 @@ TB_API int64_t tb_book_i64_n64_anchor(tb_book_i64_n64 *b, int side);
 TB_API int tb_book_i64_n64_iter_init(tb_book_i64_n64_iter *it, tb_book_i64_n64 *b, int side);
 TB_API int tb_book_i64_n64_iter_next(tb_book_i64_n64_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n64_levels(tb_book_i64_n64 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
+TB_API int tb_book_i64_n64_levels_n(tb_book_i64_n64 *b, int side, tb_level_i64 *out, size_t k);
+TB_API uint64_t tb_book_i64_n64_qty_at(tb_book_i64_n64 *b, int side, int64_t px);
 TB_API int tb_book_i64_n64_depth(tb_book_i64_n64 *b, int side, size_t *out);
 TB_API int tb_book_i64_n64_reset(tb_book_i64_n64 *b, int64_t anchor);
 TB_API int tb_book_i64_n64_reset_at_mid(tb_book_i64_n64 *b, int side, int64_t mid);
@@ -17488,6 +17968,8 @@ TB_API int64_t tb_book_i64_n128_anchor(tb_book_i64_n128 *b, int side);
 TB_API int tb_book_i64_n128_iter_init(tb_book_i64_n128_iter *it, tb_book_i64_n128 *b, int side);
 TB_API int tb_book_i64_n128_iter_next(tb_book_i64_n128_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n128_levels(tb_book_i64_n128 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
+TB_API int tb_book_i64_n128_levels_n(tb_book_i64_n128 *b, int side, tb_level_i64 *out, size_t k);
+TB_API uint64_t tb_book_i64_n128_qty_at(tb_book_i64_n128 *b, int side, int64_t px);
 TB_API int tb_book_i64_n128_depth(tb_book_i64_n128 *b, int side, size_t *out);
 TB_API int tb_book_i64_n128_reset(tb_book_i64_n128 *b, int64_t anchor);
 TB_API int tb_book_i64_n128_reset_at_mid(tb_book_i64_n128 *b, int side, int64_t mid);
@@ -17527,6 +18009,8 @@ TB_API int64_t tb_book_i64_n256_anchor(tb_book_i64_n256 *b, int side);
 TB_API int tb_book_i64_n256_iter_init(tb_book_i64_n256_iter *it, tb_book_i64_n256 *b, int side);
 TB_API int tb_book_i64_n256_iter_next(tb_book_i64_n256_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n256_levels(tb_book_i64_n256 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
+TB_API int tb_book_i64_n256_levels_n(tb_book_i64_n256 *b, int side, tb_level_i64 *out, size_t k);
+TB_API uint64_t tb_book_i64_n256_qty_at(tb_book_i64_n256 *b, int side, int64_t px);
 TB_API int tb_book_i64_n256_depth(tb_book_i64_n256 *b, int side, size_t *out);
 TB_API int tb_book_i64_n256_reset(tb_book_i64_n256 *b, int64_t anchor);
 TB_API int tb_book_i64_n256_reset_at_mid(tb_book_i64_n256 *b, int side, int64_t mid);
@@ -17566,6 +18050,8 @@ TB_API int64_t tb_book_i64_n512_anchor(tb_book_i64_n512 *b, int side);
 TB_API int tb_book_i64_n512_iter_init(tb_book_i64_n512_iter *it, tb_book_i64_n512 *b, int side);
 TB_API int tb_book_i64_n512_iter_next(tb_book_i64_n512_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n512_levels(tb_book_i64_n512 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
+TB_API int tb_book_i64_n512_levels_n(tb_book_i64_n512 *b, int side, tb_level_i64 *out, size_t k);
+TB_API uint64_t tb_book_i64_n512_qty_at(tb_book_i64_n512 *b, int side, int64_t px);
 TB_API int tb_book_i64_n512_depth(tb_book_i64_n512 *b, int side, size_t *out);
 TB_API int tb_book_i64_n512_reset(tb_book_i64_n512 *b, int64_t anchor);
 TB_API int tb_book_i64_n512_reset_at_mid(tb_book_i64_n512 *b, int side, int64_t mid);
@@ -17605,6 +18091,8 @@ TB_API int64_t tb_book_i64_n1024_anchor(tb_book_i64_n1024 *b, int side);
 TB_API int tb_book_i64_n1024_iter_init(tb_book_i64_n1024_iter *it, tb_book_i64_n1024 *b, int side);
 TB_API int tb_book_i64_n1024_iter_next(tb_book_i64_n1024_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n1024_levels(tb_book_i64_n1024 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
+TB_API int tb_book_i64_n1024_levels_n(tb_book_i64_n1024 *b, int side, tb_level_i64 *out, size_t k);
+TB_API uint64_t tb_book_i64_n1024_qty_at(tb_book_i64_n1024 *b, int side, int64_t px);
 TB_API int tb_book_i64_n1024_depth(tb_book_i64_n1024 *b, int side, size_t *out);
 TB_API int tb_book_i64_n1024_reset(tb_book_i64_n1024 *b, int64_t anchor);
 TB_API int tb_book_i64_n1024_reset_at_mid(tb_book_i64_n1024 *b, int side, int64_t mid);
@@ -17644,6 +18132,8 @@ TB_API int64_t tb_book_i64_n2048_anchor(tb_book_i64_n2048 *b, int side);
 TB_API int tb_book_i64_n2048_iter_init(tb_book_i64_n2048_iter *it, tb_book_i64_n2048 *b, int side);
 TB_API int tb_book_i64_n2048_iter_next(tb_book_i64_n2048_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n2048_levels(tb_book_i64_n2048 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
+TB_API int tb_book_i64_n2048_levels_n(tb_book_i64_n2048 *b, int side, tb_level_i64 *out, size_t k);
+TB_API uint64_t tb_book_i64_n2048_qty_at(tb_book_i64_n2048 *b, int side, int64_t px);
 TB_API int tb_book_i64_n2048_depth(tb_book_i64_n2048 *b, int side, size_t *out);
 TB_API int tb_book_i64_n2048_reset(tb_book_i64_n2048 *b, int64_t anchor);
 TB_API int tb_book_i64_n2048_reset_at_mid(tb_book_i64_n2048 *b, int side, int64_t mid);
@@ -17683,6 +18173,8 @@ TB_API int64_t tb_book_i64_n4096_anchor(tb_book_i64_n4096 *b, int side);
 TB_API int tb_book_i64_n4096_iter_init(tb_book_i64_n4096_iter *it, tb_book_i64_n4096 *b, int side);
 TB_API int tb_book_i64_n4096_iter_next(tb_book_i64_n4096_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n4096_levels(tb_book_i64_n4096 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
+TB_API int tb_book_i64_n4096_levels_n(tb_book_i64_n4096 *b, int side, tb_level_i64 *out, size_t k);
+TB_API uint64_t tb_book_i64_n4096_qty_at(tb_book_i64_n4096 *b, int side, int64_t px);
 TB_API int tb_book_i64_n4096_depth(tb_book_i64_n4096 *b, int side, size_t *out);
 TB_API int tb_book_i64_n4096_reset(tb_book_i64_n4096 *b, int64_t anchor);
 TB_API int tb_book_i64_n4096_reset_at_mid(tb_book_i64_n4096 *b, int side, int64_t mid);

@@ -1,0 +1,91 @@
+"""CFFI (API mode) builder for tapebook's C core.
+
+``pip install .`` runs this through setup.py's ``cffi_modules``; running it
+directly (``python build_ffi.py``) compiles the module in place.
+
+The cdef is read from ``csrc/tapebook_api.h``, the generated header that the C
+code itself includes (so the compiler checks every prototype), with its
+``TB_CDEF_TYPES`` block kept and preprocessor lines and ``TB_API`` removed.
+
+Environment:
+  TAPEBOOK_SANITIZE=address|undefined   build with ASan / UBSan (tests only)
+  TAPEBOOK_CFLAGS="..."                 extra compiler flags
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+from pathlib import Path
+
+from cffi import FFI
+
+ROOT = Path(__file__).resolve().parent
+CSRC = ROOT / "csrc"
+MODULE = "tapebook._tapebook_cffi"
+
+# Benchmark floor: a call with the same arguments as Book.set that does
+# nothing, and the guard check alone, so their cost can be measured.
+EXTRA_CDEF = """
+int tb_noop_i32(void *b, int side, int32_t px, uint32_t qty);
+int tb_noop_i64(void *b, int side, int64_t px, uint64_t qty);
+int tb_built_with_thread_guard(void);
+const char *tb_build_info(void);
+"""
+
+EXTRA_SOURCE = r"""
+int tb_noop_i32(void *b, int side, int32_t px, uint32_t qty) {
+    (void)b; (void)px; (void)qty; return side;
+}
+int tb_noop_i64(void *b, int side, int64_t px, uint64_t qty) {
+    (void)b; (void)px; (void)qty; return side;
+}
+int tb_built_with_thread_guard(void) { return 1; }
+const char *tb_build_info(void) {
+    return TB_BUILD_INFO;
+}
+"""
+
+
+def read_cdef() -> str:
+    text = (CSRC / "tapebook_api.h").read_text()
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
+    return "\n".join(lines).replace("TB_API ", "") + EXTRA_CDEF
+
+
+def compile_args() -> tuple[list[str], list[str]]:
+    sanitize = os.environ.get("TAPEBOOK_SANITIZE", "").strip()
+    cflags = ["-std=c11", "-DTB_THREAD_GUARD"]
+    ldflags: list[str] = []
+    if sanitize:
+        if sanitize not in ("address", "undefined"):
+            raise SystemExit(f"TAPEBOOK_SANITIZE must be 'address' or 'undefined', got {sanitize!r}")
+        flag = f"-fsanitize={sanitize}"
+        cflags += ["-O1", "-g", "-fno-omit-frame-pointer", flag, "-DTB_ENABLE_ASSERTS"]
+        if sanitize == "undefined":
+            cflags.append("-fno-sanitize-recover=all")
+        ldflags.append(flag)
+    else:
+        cflags += ["-O3", "-DNDEBUG"]
+    cflags += shlex.split(os.environ.get("TAPEBOOK_CFLAGS", ""))
+    info = f"sanitize={sanitize or 'none'} cflags={' '.join(cflags)}"
+    cflags.append(f'-DTB_BUILD_INFO="{info}"')
+    return cflags, ldflags
+
+
+ffibuilder = FFI()
+ffibuilder.cdef(read_cdef())
+_cflags, _ldflags = compile_args()
+ffibuilder.set_source(
+    MODULE,
+    '#include "tapebook.h"\n' + EXTRA_SOURCE,
+    include_dirs=[str(CSRC)],
+    depends=sorted(str(p) for p in CSRC.rglob("*") if p.suffix in (".h", ".inc")),
+    extra_compile_args=_cflags,
+    extra_link_args=_ldflags,
+)
+
+if __name__ == "__main__":
+    ffibuilder.compile(verbose=False)

@@ -1,0 +1,65 @@
+"""tapebook — a fast, exact level-2 order book.
+
+A header-only C core (tapes, dynamic spill, SpillPool, multi-book pool) driven
+from Python through CFFI. Start with :class:`Book`::
+
+    from tapebook import Book
+    book = Book(n=1024, price_bits=32, max_cap=4096)
+    book.reset(100_000)
+    book.set(True, 100_000, 50)      # Result.INSERT
+    book.best_bid_px()               # 100000
+"""
+
+from __future__ import annotations
+
+from .book import Book, BookStats, Result, SideStats, SideView
+from .errors import (
+    ArgumentTypeError,
+    BatchError,
+    ClosedError,
+    ConcurrentUseError,
+    FormatError,
+    IntegerRangeError,
+    InvalidArgumentError,
+    PoolInUseError,
+    StaleHandleError,
+    TapebookError,
+    TapebookMemoryError,
+    TierFullError,
+)
+from .multi import MultiBookPool, MultiBookPoolStats, PooledBook, Tier, TierStats
+from .pool import ClassStats, PoolStats, SpillPool
+
+__version__ = "0.1.0"
+
+TAPE_SIZES = (64, 128, 256, 512, 1024, 2048, 4096)
+
+__all__ = [
+    "TAPE_SIZES",
+    "ArgumentTypeError",
+    "BatchError",
+    "Book",
+    "BookStats",
+    "ClassStats",
+    "ClosedError",
+    "ConcurrentUseError",
+    "FormatError",
+    "IntegerRangeError",
+    "InvalidArgumentError",
+    "MultiBookPool",
+    "MultiBookPoolStats",
+    "PoolInUseError",
+    "PoolStats",
+    "PooledBook",
+    "Result",
+    "SideStats",
+    "SideView",
+    "SpillPool",
+    "StaleHandleError",
+    "TapebookError",
+    "TapebookMemoryError",
+    "Tier",
+    "TierFullError",
+    "TierStats",
+    "__version__",
+]

@@ -1,0 +1,165 @@
+"""Argument checks and the mapping from C status codes to exceptions.
+
+The hot paths do not call these: they pass arguments straight to C, which
+validates them, and only on failure come here to find out which argument was
+wrong and say so.
+"""
+
+from __future__ import annotations
+
+import operator
+from typing import Any, NoReturn
+
+from . import _native as nat
+from .errors import (
+    ArgumentTypeError,
+    ClosedError,
+    ConcurrentUseError,
+    FormatError,
+    IntegerRangeError,
+    InvalidArgumentError,
+    PoolInUseError,
+    StaleHandleError,
+    TapebookError,
+    TapebookMemoryError,
+    TierFullError,
+)
+
+
+def as_int(name: str, value: Any) -> int:
+    """``value`` as a Python int; bools, floats and other types are rejected."""
+    if isinstance(value, bool):
+        raise ArgumentTypeError(f"{name} must be an integer, got a bool ({value!r})")
+    try:
+        return operator.index(value)
+    except TypeError:
+        raise ArgumentTypeError(f"{name} must be an integer, got {type(value).__name__} ({value!r})") from None
+
+
+def check_side(side: Any) -> int:
+    """Side as 1 (bid) / 0 (ask): True/False or the integers 1/0."""
+    if side is True or side is False:
+        return int(side)
+    try:
+        s = operator.index(side)
+    except TypeError:
+        raise ArgumentTypeError(
+            f"side must be True/1 (bid) or False/0 (ask), got {type(side).__name__} ({side!r})"
+        ) from None
+    if s not in (0, 1):
+        raise InvalidArgumentError(f"side must be True/1 (bid) or False/0 (ask), got {s}")
+    return s
+
+
+def check_range(name: str, value: Any, lo: int, hi: int, what: str) -> int:
+    v = as_int(name, value)
+    if not lo <= v <= hi:
+        raise InvalidArgumentError(f"{name}={v} is outside the valid {what} range [{lo}, {hi}]")
+    return v
+
+
+def check_type_range(name: str, value: Any, lo: int, hi: int, ctype: str) -> int:
+    v = as_int(name, value)
+    if not lo <= v <= hi:
+        raise IntegerRangeError(f"{name}={v} does not fit {ctype} [{lo}, {hi}]")
+    return v
+
+
+def check_max_cap(max_cap: Any, pooled: bool) -> int:
+    v = as_int("max_cap", max_cap)
+    limit = nat.POOL_MAX_BLOCK if pooled else nat.MAX_CAP_LIMIT
+    if v < 1 or v > limit or v & (v - 1):
+        where = f"with a pool (its largest size class is {nat.POOL_MAX_BLOCK} levels)" if pooled else ""
+        raise InvalidArgumentError(
+            f"max_cap={v} must be a power of two in [1, {limit}] {where}".rstrip()
+        )
+    return v
+
+
+def check_price_bits(price_bits: Any) -> int:
+    v = as_int("price_bits", price_bits)
+    if v not in nat.PRICE_BITS:
+        raise InvalidArgumentError(f"price_bits must be 32 or 64, got {v}")
+    return v
+
+
+def check_n(n: Any) -> int:
+    v = as_int("n", n)
+    if v not in nat.TAPE_SIZES:
+        raise InvalidArgumentError(
+            f"n={v} is not a supported tape size: a power of two in "
+            f"[{nat.TAPE_SIZES[0]}, {nat.TAPE_SIZES[-1]}] ({', '.join(map(str, nat.TAPE_SIZES))})"
+        )
+    return v
+
+
+def raise_status(status: int, context: str) -> NoReturn:
+    """Raise the exception for a C status that argument checks did not explain."""
+    msg = f"{context}: {nat.status_str(status)}"
+    if status in (nat.ERR_CLOSED, nat.ERR_NULL):
+        raise ClosedError(f"{context}: the object is closed")
+    if status == nat.ERR_BUSY:
+        raise ConcurrentUseError(
+            f"{context}: the object is being used by another thread at the same time "
+            "(books and pools are single-threaded; the call was refused and changed nothing)"
+        )
+    if status == nat.ERR_NOMEM:
+        raise TapebookMemoryError(msg)
+    if status == nat.ERR_POOL_IN_USE:
+        raise PoolInUseError(msg)
+    if status == nat.ERR_FULL:
+        raise TierFullError(msg)
+    if status == nat.ERR_HANDLE:
+        raise StaleHandleError(msg)
+    if status == nat.ERR_FORMAT:
+        raise FormatError(msg)
+    if status in (nat.ERR_SIDE, nat.ERR_PRICE, nat.ERR_ANCHOR, nat.ERR_MAX_CAP, nat.ERR_BADARG):
+        raise InvalidArgumentError(msg)
+    raise TapebookError(msg)
+
+
+def price_error(name: str, value: Any, variant: nat.BookVariant) -> TapebookError:
+    """The exception for a price argument C rejected (or cffi could not convert)."""
+    fam = variant.family
+    try:
+        v = as_int(name, value)
+    except ArgumentTypeError as e:
+        return e
+    if not fam.type_min <= v <= fam.type_max:
+        return IntegerRangeError(f"{name}={v} does not fit {fam.price_c} [{fam.type_min}, {fam.type_max}]")
+    return InvalidArgumentError(
+        f"{name}={v} is outside the valid price range [{variant.pmin}, {variant.pmax}] "
+        f"of a {fam.bits}-bit book with n={variant.n}"
+    )
+
+
+def qty_error(value: Any, variant: nat.BookVariant) -> TapebookError | None:
+    fam = variant.family
+    try:
+        v = as_int("qty", value)
+    except ArgumentTypeError as e:
+        return e
+    if not 0 <= v <= fam.qty_max:
+        return IntegerRangeError(f"qty={v} does not fit {fam.qty_c} [0, {fam.qty_max}]")
+    return None
+
+
+def set_error(variant: nat.BookVariant, status: int | None, side: Any, px: Any, qty: Any) -> TapebookError:
+    """Explain a failed set(side, px, qty): the first bad argument, else the status."""
+    try:
+        check_side(side)
+    except TapebookError as e:
+        return e
+    q = qty_error(qty, variant)
+    if q is not None:
+        return q
+    try:
+        v = as_int("px", px)
+    except ArgumentTypeError as e:
+        return e
+    if not variant.pmin <= v <= variant.pmax:
+        return price_error("px", v, variant)
+    try:
+        raise_status(status if status is not None else nat.ERR_BADARG, "set")
+    except TapebookError as e:
+        return e

@@ -1,0 +1,97 @@
+"""Turning user buffers into contiguous numpy arrays of the exact C type.
+
+``ffi.from_buffer`` trusts whatever bytes it is given, so every batch input
+passes through here first: dtype checked (or converted when every value fits),
+1-D, C-contiguous, equal lengths.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .errors import ArgumentTypeError, IntegerRangeError, InvalidArgumentError
+
+# struct-module codes of memoryview.format -> numpy dtype
+_MV_FORMATS = {
+    "?": np.bool_, "b": np.int8, "B": np.uint8, "h": np.int16, "H": np.uint16,
+    "i": np.intc, "I": np.uintc, "l": np.int_, "L": np.uint, "q": np.int64, "Q": np.uint64,
+    "n": np.intp, "N": np.uintp, "f": np.float32, "d": np.float64, "e": np.float16,
+}
+
+
+def _as_array(name: str, data: Any, target: np.dtype) -> np.ndarray:
+    if isinstance(data, np.ndarray):
+        return data
+    if isinstance(data, (bytes, bytearray)):
+        if len(data) % target.itemsize:
+            raise InvalidArgumentError(
+                f"{name}: {len(data)} bytes is not a whole number of {target} items ({target.itemsize} bytes each)"
+            )
+        return np.frombuffer(data, dtype=target)
+    if isinstance(data, memoryview):
+        fmt = data.format.lstrip("@=<>!")
+        if fmt not in _MV_FORMATS:
+            raise ArgumentTypeError(f"{name}: unsupported memoryview format {data.format!r}")
+        if fmt == "B" and data.itemsize == 1 and target.itemsize != 1:
+            # raw bytes: reinterpret as the target type
+            if data.nbytes % target.itemsize:
+                raise InvalidArgumentError(f"{name}: {data.nbytes} bytes is not a whole number of {target} items")
+            return np.frombuffer(data, dtype=target)
+        return np.asarray(data)
+    try:
+        return np.asarray(data)
+    except Exception as e:  # pragma: no cover - numpy raises many kinds
+        raise ArgumentTypeError(f"{name}: cannot be read as an array ({e})") from None
+
+
+def coerce(name: str, data: Any, target: np.dtype) -> np.ndarray:
+    """``data`` as a 1-D C-contiguous array of ``target`` (an integer dtype)."""
+    arr = _as_array(name, data, target)
+    if arr.ndim != 1:
+        raise InvalidArgumentError(f"{name} must be 1-dimensional, got shape {arr.shape}")
+    if arr.dtype == target:
+        return np.ascontiguousarray(arr)
+    kind = arr.dtype.kind
+    if kind not in "biu":
+        raise ArgumentTypeError(f"{name} must hold integers ({target}), got dtype {arr.dtype}")
+    if arr.size and not np.can_cast(arr.dtype, target, casting="safe"):
+        info = np.iinfo(target)
+        lo, hi = arr.min(), arr.max()
+        if int(lo) < info.min or int(hi) > info.max:
+            bad = int(np.flatnonzero((arr < info.min) | (arr > info.max))[0])
+            raise IntegerRangeError(
+                f"{name}[{bad}]={int(arr[bad])} does not fit {target} [{info.min}, {info.max}]"
+            )
+    return np.ascontiguousarray(arr.astype(target, copy=False))
+
+
+def coerce_sides(data: Any) -> np.ndarray:
+    """Sides as uint8 0/1 (True/1 = bid)."""
+    arr = _as_array("sides", data, np.dtype(np.uint8))
+    if arr.ndim != 1:
+        raise InvalidArgumentError(f"sides must be 1-dimensional, got shape {arr.shape}")
+    if arr.dtype == np.bool_:
+        return np.ascontiguousarray(arr).view(np.uint8)
+    if arr.dtype.kind not in "iu":
+        raise ArgumentTypeError(f"sides must hold bools or the integers 0/1, got dtype {arr.dtype}")
+    if arr.size:
+        bad = np.flatnonzero((arr < 0) | (arr > 1))
+        if bad.size:
+            i = int(bad[0])
+            raise InvalidArgumentError(f"sides[{i}]={int(arr[i])}: a side is True/1 (bid) or False/0 (ask)")
+    return np.ascontiguousarray(arr.astype(np.uint8, copy=False))
+
+
+def coerce_batch(
+    sides: Any, prices: Any, qtys: Any, price_dtype: np.dtype, qty_dtype: np.dtype
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    s = coerce_sides(sides)
+    p = coerce("prices", prices, price_dtype)
+    q = coerce("qtys", qtys, qty_dtype)
+    if not len(s) == len(p) == len(q):
+        raise InvalidArgumentError(
+            f"sides, prices and qtys must have equal lengths, got {len(s)}, {len(p)} and {len(q)}"
+        )
+    return s, p, q

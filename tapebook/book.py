@@ -1,0 +1,580 @@
+"""``Book``: a level-2 order book for one instrument, backed by the C core."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from . import _args
+from . import _native as nat
+from ._buffers import coerce_batch
+from ._native import ffi
+from .errors import BatchError, TapebookError
+
+if TYPE_CHECKING:
+    from .pool import SpillPool
+
+
+class Result(enum.IntEnum):
+    """What :meth:`Book.set` did. The integers are the C library's."""
+
+    INSERT = 1  #: a new level on the tape
+    UPDATE = 0  #: an existing tape level changed
+    ERASE = -1  #: qty 0 inside the tape window (also when the cell was empty)
+    SPILL = -2  #: stored in / removed from the spill (outside the tape window)
+    PROMOTE = 2  #: the tape recentered; never returned by set() (see CONTRACT §2)
+
+
+# indexed by the C result code itself: -2 -> SPILL, -1 -> ERASE, 0, 1, 2
+_RESULT = (Result.UPDATE, Result.INSERT, Result.PROMOTE, Result.SPILL, Result.ERASE)
+
+_take = nat.take_query_status
+
+
+def _side_name(side: int) -> str:
+    return "bid" if side else "ask"
+
+
+@dataclass(frozen=True)
+class SideStats:
+    """Occupancy and counters of one side of a book."""
+
+    tape_levels: int
+    spill_levels: int
+    spill_capacity: int
+    spill_evicted: int  #: stored levels evicted by a better one (spill full)
+    spill_dropped: int  #: incoming levels not stored: worst of a full spill
+    spill_nomem: int  #: incoming levels not stored: no memory / pool exhausted
+    promotes: int  #: recenters caused by set()
+    anchor: int
+
+
+@dataclass(frozen=True)
+class BookStats:
+    """Snapshot of :meth:`Book.stats`."""
+
+    n: int
+    price_bits: int
+    max_cap: int
+    pooled: bool
+    nbytes: int  #: the C struct plus spill blocks
+    bid: SideStats
+    ask: SideStats
+
+    @property
+    def levels_lost(self) -> int:
+        """Levels the spill could not keep (evicted + dropped + no memory), both sides."""
+        return sum(s.spill_evicted + s.spill_dropped + s.spill_nomem for s in (self.bid, self.ask))
+
+
+class Book:
+    """A level-2 order book: price-level quantities for bids and asks.
+
+    Prices are integer ticks, quantities integer lots. Each side keeps a tape
+    of ``n`` consecutive prices (``n`` a power of two, 64 ... 4096); levels
+    outside the tape live in a sorted spill of at most ``max_cap`` levels per
+    side, from the heap or from a shared :class:`SpillPool`. See CONTRACT.md
+    for the exact semantics of :meth:`set`.
+
+    Args:
+        n: tape size (64, 128, ..., 4096).
+        price_bits: 32 (int32 prices, uint32 quantities) or 64 (int64/uint64).
+        max_cap: spill capacity per side, a power of two (at most 32768 with a pool).
+        pool: a :class:`SpillPool` of the same ``price_bits`` to take spill memory from.
+        anchor: initial price of both tapes' first cell (default: centred on 0).
+
+    A Book is single-threaded: a call made while another thread is inside a
+    call on the same book (or its pool) raises :class:`ConcurrentUseError`
+    and changes nothing. Close it with :meth:`close` (or a ``with`` block);
+    otherwise its memory is freed when it is garbage-collected. A book keeps
+    its pool alive.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_bbo_dtype",
+        "_closed",
+        "_level_dtype",
+        "_max_cap",
+        "_p",
+        "_pool",
+        "_qty_dtype",
+        "_price_dtype",
+        "_set",
+        "_v",
+    )
+
+    def __init__(
+        self,
+        n: int = 1024,
+        price_bits: int = 32,
+        max_cap: int = 4096,
+        pool: SpillPool | None = None,
+        anchor: int | None = None,
+    ) -> None:
+        n = _args.check_n(n)
+        bits = _args.check_price_bits(price_bits)
+        v = nat.BOOKS[(bits, n)]
+        cpool = ffi.NULL
+        if pool is not None:
+            from .pool import SpillPool
+
+            if not isinstance(pool, SpillPool):
+                raise _args.ArgumentTypeError(f"pool must be a SpillPool or None, got {type(pool).__name__}")
+            if pool.price_bits != bits:
+                raise _args.InvalidArgumentError(
+                    f"pool has price_bits={pool.price_bits} but the book has price_bits={bits}"
+                )
+            cpool = pool._handle()
+        cap = _args.check_max_cap(max_cap, pooled=pool is not None)
+        if anchor is None:
+            anchor = -(n // 2)
+        a = _args.check_range("anchor", anchor, v.amin, v.amax, "anchor")
+        out = ffi.new(f"{v.c_name} **")
+        st = v.create(out, a, cap, cpool)
+        if st:
+            _args.raise_status(st, "Book()")
+        destroy = v.destroy
+        # The destructor closes over the pool object: cffi runs destructors in
+        # any order, and the book must give its blocks back to a live pool.
+        self._p = ffi.gc(out[0], lambda p, _pool=pool: destroy(p), size=v.nbytes)
+        self._init_fields(v, pool, cap)
+
+    def _init_fields(self, v: nat.BookVariant, pool: SpillPool | None, max_cap: int) -> None:
+        self._v = v
+        self._set = v.set_code
+        self._pool = pool
+        self._max_cap = max_cap
+        self._closed = False
+        fam = v.family
+        self._price_dtype = np.dtype(np.int32 if fam.bits == 32 else np.int64)
+        self._qty_dtype = np.dtype(np.uint32 if fam.bits == 32 else np.uint64)
+        self._level_dtype = np.dtype([("px", self._price_dtype), ("qty", self._qty_dtype)])
+        self._bbo_dtype = np.dtype(
+            [("bid_px", self._price_dtype), ("bid_qty", self._qty_dtype),
+             ("ask_px", self._price_dtype), ("ask_qty", self._qty_dtype)]
+        )
+
+    # ---- properties --------------------------------------------------------
+
+    @property
+    def n(self) -> int:
+        """Tape size."""
+        return self._v.n
+
+    @property
+    def price_bits(self) -> int:
+        """32 or 64."""
+        return self._v.family.bits
+
+    @property
+    def max_cap(self) -> int:
+        """Spill capacity per side."""
+        return self._max_cap
+
+    @property
+    def pool(self) -> SpillPool | None:
+        """The SpillPool the spill memory comes from, or None (heap)."""
+        return self._pool
+
+    @property
+    def price_range(self) -> tuple[int, int]:
+        """Smallest and largest valid price (inclusive)."""
+        return self._v.pmin, self._v.pmax
+
+    @property
+    def anchor_range(self) -> tuple[int, int]:
+        """Smallest and largest valid anchor (inclusive)."""
+        return self._v.amin, self._v.amax
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._closed
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of C memory: the book struct plus its spill blocks."""
+        return self.stats().nbytes
+
+    # ---- updates -------------------------------------------------------------
+
+    def set(self, side: bool | int, px: int, qty: int) -> Result:
+        """Set the quantity at ``px`` on ``side`` (True/1 bid, False/0 ask); qty 0 deletes.
+
+        Returns the :class:`Result` (INSERT, UPDATE, ERASE or SPILL) as defined
+        in CONTRACT.md §2. Raises ``ValueError``/``OverflowError``/``TypeError``
+        subclasses for a bad argument; the book is then unchanged.
+        """
+        try:
+            r = self._set(self._p, side, px, qty)
+        except (TypeError, OverflowError):
+            raise _args.set_error(self._v, None, side, px, qty) from None
+        if r < -2:
+            raise _args.set_error(self._v, r, side, px, qty)
+        return _RESULT[r]
+
+    def apply(self, sides: Any, prices: Any, qtys: Any) -> np.ndarray:
+        """Apply a batch of updates in one C call; returns the int8 result codes.
+
+        ``sides``, ``prices`` and ``qtys`` are equal-length 1-D buffers (numpy
+        arrays, ``array.array``, bytes or memoryviews): sides bool/0/1,
+        prices and quantities integers that fit the book's types (other
+        integer dtypes are converted when every value fits). On a bad row a
+        :class:`BatchError` names it; the rows before it were applied and
+        their results are in the exception's ``results``.
+        """
+        s, p, q = coerce_batch(sides, prices, qtys, self._price_dtype, self._qty_dtype)
+        n = len(s)
+        out = np.empty(n, dtype=np.int8)
+        done = ffi.new("size_t *")
+        st = self._v.apply(
+            self._p, ffi.from_buffer("uint8_t[]", s), ffi.from_buffer(f"{self._v.family.price_c}[]", p),
+            ffi.from_buffer(f"{self._v.family.qty_c}[]", q), n,
+            ffi.from_buffer("int8_t[]", out, require_writable=True), done,
+        )
+        if st:
+            self._raise_batch(st, int(done[0]), s, p, q, results=out[: int(done[0])].copy())
+        return out
+
+    def bbo_trace(self, sides: Any, prices: Any, qtys: Any) -> np.ndarray:
+        """Apply a batch and record the BBO after every update.
+
+        Returns a structured array with fields ``bid_px``, ``bid_qty``,
+        ``ask_px``, ``ask_qty`` (an empty side reads bid_px = type min /
+        ask_px = type max, qty 0). Inputs and errors as in :meth:`apply`; the
+        exception's ``trace`` holds the rows applied before the bad one.
+        """
+        s, p, q = coerce_batch(sides, prices, qtys, self._price_dtype, self._qty_dtype)
+        n = len(s)
+        out = np.empty(n, dtype=self._bbo_dtype)
+        done = ffi.new("size_t *")
+        st = self._v.bbo_trace(
+            self._p, ffi.from_buffer("uint8_t[]", s), ffi.from_buffer(f"{self._v.family.price_c}[]", p),
+            ffi.from_buffer(f"{self._v.family.qty_c}[]", q), n,
+            ffi.cast(f"{self._v.family.bbo_c} *", ffi.from_buffer(out, require_writable=True)), done,
+        )
+        if st:
+            self._raise_batch(st, int(done[0]), s, p, q, trace=out[: int(done[0])].copy())
+        return out
+
+    def _raise_batch(self, st: int, i: int, s: np.ndarray, p: np.ndarray, q: np.ndarray,
+                     results: Any = None, trace: Any = None) -> None:
+        if i < len(s):
+            err = _args.set_error(self._v, st, int(s[i]), int(p[i]), int(q[i]))
+            msg = f"row {i}: {err}; rows 0..{i - 1} were applied" if i else f"row 0: {err}; nothing was applied"
+        else:
+            try:
+                _args.raise_status(st, "batch")
+            except TapebookError as e:
+                if not isinstance(e, ValueError):
+                    raise
+                msg = str(e)
+        raise BatchError(msg, index=i, results=results, trace=trace)
+
+    # ---- queries -----------------------------------------------------------
+
+    def _empty_px(self, what: str) -> None:
+        st = _take()
+        if st:
+            _args.raise_status(st, what)
+
+    def best_bid_px(self) -> int | None:
+        """Best bid price (tape and spill), or None when there are no bids."""
+        r = self._v.best_bid_px(self._p)
+        if r == self._v.family.type_min:
+            return self._empty_px("best_bid_px")
+        return r
+
+    def best_ask_px(self) -> int | None:
+        """Best ask price (tape and spill), or None when there are no asks."""
+        r = self._v.best_ask_px(self._p)
+        if r == self._v.family.type_max:
+            return self._empty_px("best_ask_px")
+        return r
+
+    def best_bid_qty(self) -> int:
+        """Quantity at the best bid, 0 when there are no bids."""
+        r = self._v.best_bid_qty(self._p)
+        if not r:
+            self._empty_px("best_bid_qty")
+        return r
+
+    def best_ask_qty(self) -> int:
+        """Quantity at the best ask, 0 when there are no asks."""
+        r = self._v.best_ask_qty(self._p)
+        if not r:
+            self._empty_px("best_ask_qty")
+        return r
+
+    def bbo(self) -> tuple[int | None, int, int | None, int]:
+        """``(bid_px, bid_qty, ask_px, ask_qty)``; an empty side's price is None."""
+        o = ffi.new(f"{self._v.family.bbo_c} *")
+        st = self._v.bbo(self._p, o)
+        if st:
+            _args.raise_status(st, "bbo")
+        fam = self._v.family
+        return (
+            None if o.bid_qty == 0 else int(o.bid_px), int(o.bid_qty),
+            None if o.ask_qty == 0 else int(o.ask_px), int(o.ask_qty),
+        )
+
+    def crossed(self) -> bool:
+        """Both sides non-empty and best bid >= best ask (tape and spill)."""
+        r = self._v.crossed(self._p)
+        if not r:
+            self._empty_px("crossed")
+        return bool(r)
+
+    def crossed_on_tape(self) -> bool:
+        """Like :meth:`crossed`, considering the tapes only."""
+        r = self._v.crossed_on_tape(self._p)
+        if not r:
+            self._empty_px("crossed_on_tape")
+        return bool(r)
+
+    def qty_at(self, side: bool | int, px: int) -> int:
+        """Quantity at ``px`` on ``side`` (0 when there is no level)."""
+        s = _args.check_side(side)
+        p = _args.as_int("px", px)
+        fam = self._v.family
+        if not fam.type_min <= p <= fam.type_max:
+            raise _args.price_error("px", p, self._v)
+        r = self._v.qty_at(self._p, s, p)
+        if not r:
+            self._empty_px("qty_at")
+        return r
+
+    def anchor(self, side: bool | int) -> int:
+        """Price of the first cell of ``side``'s tape window."""
+        s = _args.check_side(side)
+        r = self._v.anchor(self._p, s)
+        if r == self._v.family.type_min:
+            self._empty_px("anchor")
+        return r
+
+    def levels(self, side: bool | int, k: int = 10) -> list[tuple[int, int]]:
+        """The ``k`` best levels of ``side`` as ``[(px, qty), ...]``, best first,
+        tape and spill merged in price order."""
+        arr = self.levels_array(side, k)
+        return arr.tolist()
+
+    def levels_array(self, side: bool | int, k: int = 10) -> np.ndarray:
+        """Like :meth:`levels`, as a structured numpy array with fields px, qty."""
+        s = _args.check_side(side)
+        k = _args.as_int("k", k)
+        if k < 0:
+            raise _args.InvalidArgumentError(f"k={k} must be >= 0")
+        if k > 2**31 - 1:
+            k = self.depth(s)
+        buf = np.empty(k, dtype=self._level_dtype)
+        r = self._v.levels_n(
+            self._p, s, ffi.cast(f"{self._v.family.level_c} *", ffi.from_buffer(buf, require_writable=True)), k
+        )
+        if r < 0:
+            _args.raise_status(r, "levels")
+        return buf[:r]
+
+    def depth(self, side: bool | int) -> int:
+        """Number of levels on ``side`` (tape and spill)."""
+        s = _args.check_side(side)
+        out = ffi.new("size_t *")
+        st = self._v.depth(self._p, s, out)
+        if st:
+            _args.raise_status(st, "depth")
+        return int(out[0])
+
+    def __len__(self) -> int:
+        """Number of levels on both sides."""
+        return self.depth(1) + self.depth(0)
+
+    @property
+    def bids(self) -> SideView:
+        """Mapping-like view of the bids (``book.bids[px]``, ``book.bids[px] = qty``)."""
+        return SideView(self, 1)
+
+    @property
+    def asks(self) -> SideView:
+        """Mapping-like view of the asks."""
+        return SideView(self, 0)
+
+    def to_dict(self) -> dict[str, dict[int, int]]:
+        """``{"bid": {px: qty, ...}, "ask": {...}}``, each best first."""
+        return {"bid": dict(self.levels(1, self.depth(1))), "ask": dict(self.levels(0, self.depth(0)))}
+
+    def verify_invariants(self) -> bool:
+        """Check the C structures' invariants (bitsets, cached best, spill order,
+        no spill level inside its tape window). True when all hold."""
+        st = self._v.verify_invariants(self._p)
+        if st in (nat.OK, nat.ERR_INVARIANT):
+            return st == nat.OK
+        _args.raise_status(st, "verify_invariants")
+
+    def stats(self) -> BookStats:
+        """Occupancy, spill counters and memory of the book."""
+        o = ffi.new("tb_book_stats *")
+        st = self._v.stats(self._p, o)
+        if st:
+            _args.raise_status(st, "stats")
+        sides = [
+            SideStats(
+                tape_levels=int(o.tape_levels[i]), spill_levels=int(o.spill_levels[i]),
+                spill_capacity=int(o.spill_cap[i]), spill_evicted=int(o.spill_evicted[i]),
+                spill_dropped=int(o.spill_dropped[i]), spill_nomem=int(o.spill_nomem[i]),
+                promotes=int(o.promotes[i]), anchor=int(o.anchor[i]),
+            )
+            for i in (0, 1)
+        ]
+        return BookStats(
+            n=self.n, price_bits=self.price_bits, max_cap=self._max_cap, pooled=bool(o.pooled),
+            nbytes=int(o.bytes), bid=sides[1], ask=sides[0],
+        )
+
+    # ---- maintenance -------------------------------------------------------
+
+    def _status(self, st: int, what: str) -> None:
+        if st:
+            _args.raise_status(st, what)
+
+    def reset(self, anchor: int) -> None:
+        """Empty both sides and anchor both tapes at ``anchor``; spill memory is kept."""
+        a = _args.check_range("anchor", anchor, self._v.amin, self._v.amax, "anchor")
+        self._status(self._v.reset(self._p, a), "reset")
+
+    def reset_at_mid(self, side: bool | int, mid: int) -> None:
+        """Empty ``side`` (tape and spill) and anchor its tape at ``mid - n/2``
+        (clamped); the other side is untouched."""
+        s = _args.check_side(side)
+        m = _args.check_range("mid", mid, self._v.pmin, self._v.pmax, "price")
+        self._status(self._v.reset_at_mid(self._p, s, m), "reset_at_mid")
+
+    def recenter_bid(self, anchor: int) -> None:
+        """Move the bid tape's window to start at ``anchor`` (levels move between
+        tape and spill; none inside the new window is lost)."""
+        a = _args.check_range("anchor", anchor, self._v.amin, self._v.amax, "anchor")
+        self._status(self._v.recenter_bid(self._p, a), "recenter_bid")
+
+    def recenter_ask(self, anchor: int) -> None:
+        """Move the ask tape's window to start at ``anchor``."""
+        a = _args.check_range("anchor", anchor, self._v.amin, self._v.amax, "anchor")
+        self._status(self._v.recenter_ask(self._p, a), "recenter_ask")
+
+    def erase_better(self, side: bool | int, px: int) -> None:
+        """Remove every bid with price >= px (side bid) or every ask <= px (side ask)."""
+        s = _args.check_side(side)
+        p = _args.check_range("px", px, self._v.pmin, self._v.pmax, "price")
+        self._status(self._v.erase_better(self._p, s, p), "erase_better")
+
+    def clear(self) -> None:
+        """Empty the book (both tapes and spills); anchors and spill memory are kept."""
+        self._status(self._v.clear(self._p), "clear")
+
+    def release(self) -> None:
+        """Empty the book and give its spill memory back (to the heap or the pool)."""
+        self._status(self._v.release(self._p), "release")
+
+    def reserve_spill(self) -> None:
+        """Grow both spill sides to ``max_cap`` now, so that later updates never
+        allocate. Raises TapebookMemoryError when memory or the pool is short."""
+        self._status(self._v.reserve_spill(self._p), "reserve_spill")
+
+    # ---- lifetime ----------------------------------------------------------
+
+    def close(self) -> None:
+        """Free the spill memory and detach from the pool; later calls raise
+        :class:`ClosedError`. Closing twice is harmless."""
+        if self._closed:
+            return
+        st = self._v.deinit(self._p)
+        if st:
+            _args.raise_status(st, "close")
+        self._closed = True
+
+    def __enter__(self) -> Book:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        head = f"n={self.n}, price_bits={self.price_bits}, max_cap={self._max_cap}"
+        if self._pool is not None:
+            head += ", pooled"
+        if self._closed:
+            return f"<Book {head}, closed>"
+        try:
+            bp, bq, ap, aq = self.bbo()
+            nb, na = self.depth(1), self.depth(0)
+        except TapebookError as e:
+            return f"<Book {head}, {e}>"
+        bid = f"{bq}@{bp}" if bp is not None else "-"
+        ask = f"{aq}@{ap}" if ap is not None else "-"
+        return f"<Book {head}: bid {bid} ask {ask}, {nb} bid / {na} ask levels>"
+
+
+class SideView:
+    """One side of a book, read and written like a mapping of price -> qty.
+
+    Iteration is best first. Assigning 0 (or ``del``) removes a level.
+    """
+
+    __slots__ = ("_book", "_side")
+
+    def __init__(self, book: Book, side: int) -> None:
+        self._book = book
+        self._side = side
+
+    def __getitem__(self, px: int) -> int:
+        q = self._book.qty_at(self._side, px)
+        if not q:
+            raise KeyError(px)
+        return q
+
+    def get(self, px: int, default: int = 0) -> int:
+        """Quantity at px, or ``default`` when there is no level."""
+        return self._book.qty_at(self._side, px) or default
+
+    def __setitem__(self, px: int, qty: int) -> None:
+        self._book.set(self._side, px, qty)
+
+    def __delitem__(self, px: int) -> None:
+        if not self._book.qty_at(self._side, px):
+            raise KeyError(px)
+        self._book.set(self._side, px, 0)
+
+    def __contains__(self, px: object) -> bool:
+        try:
+            return bool(self._book.qty_at(self._side, px))  # type: ignore[arg-type]
+        except TapebookError:
+            return False
+
+    def __len__(self) -> int:
+        return self._book.depth(self._side)
+
+    def __iter__(self) -> Iterator[int]:
+        return iter([px for px, _ in self.items()])
+
+    def items(self) -> list[tuple[int, int]]:
+        """All ``(px, qty)`` best first."""
+        return self._book.levels(self._side, self._book.depth(self._side))
+
+    def index(self, i: int) -> tuple[int, int]:
+        """The i-th best level (0 = best)."""
+        i = _args.as_int("i", i)
+        if i < 0:
+            raise IndexError(i)
+        lv = self._book.levels(self._side, i + 1)
+        if len(lv) <= i:
+            raise IndexError(i)
+        return lv[i]
+
+    def to_dict(self) -> dict[int, int]:
+        """``{px: qty}`` best first."""
+        return dict(self.items())
+
+    def __repr__(self) -> str:
+        return f"<{_side_name(self._side)}s of {self._book!r}>"

@@ -1,0 +1,55 @@
+"""Command line: ``python -m tapebook <command>`` (or the ``tapebook`` script).
+
+Commands:
+  demo     replay the bundled update stream and print the BBO summary
+  fuzz     differential fuzzing against the reference model
+  replay   re-run a saved failing fuzz stream
+  bench    Python / C benchmarks and the markdown report
+  info     version, build flags, variant sizes
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+# command -> (module, function); modules are imported only when used
+COMMANDS = {
+    "demo": ("tapebook.demo", "main"),
+    "fuzz": ("tapebook.fuzz", "main"),
+    "replay": ("tapebook.fuzz", "replay_main"),
+    "bench": ("tapebook.benchreport", "main"),
+    "info": ("tapebook.cli", "info_main"),
+}
+
+
+def info_main(argv: list[str]) -> int:
+    """Print the version, how the C module was built and every variant's size."""
+    from . import __version__
+    from . import _native as nat
+
+    print(f"tapebook {__version__}")
+    print(f"C module: {nat.build_info()}")
+    print("book variants (bytes, malloc-backed, empty spill):")
+    for (bits, n), v in sorted(nat.BOOKS.items()):
+        print(f"  {v.c_name:<20} {v.nbytes:>7}")
+    for bits, pv in sorted(nat.POOLS.items()):
+        print(f"  {pv.family.pool_c:<20} {pv.nbytes:>7}  (+{pv.level_bytes} bytes per arena level)")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] in ("-h", "--help", "help"):
+        print(__doc__.strip())
+        return 0 if args else 2
+    cmd, rest = args[0], args[1:]
+    if cmd not in COMMANDS:
+        print(f"unknown command {cmd!r}; try: {', '.join(COMMANDS)}", file=sys.stderr)
+        return 2
+    module, func = COMMANDS[cmd]
+    return int(getattr(importlib.import_module(module), func)(rest) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

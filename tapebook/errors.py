@@ -1,0 +1,73 @@
+"""Exceptions raised by tapebook.
+
+Every exception derives from :class:`TapebookError` and also from the builtin
+exception a Python user would expect (``ValueError`` for a bad value,
+``TypeError`` for a wrong type, ``OverflowError`` for an integer outside the
+C type), so both ``except TapebookError`` and ``except ValueError`` work.
+"""
+
+from __future__ import annotations
+
+
+class TapebookError(Exception):
+    """Base class of every tapebook error."""
+
+
+class InvalidArgumentError(TapebookError, ValueError):
+    """An argument has a value outside its valid range."""
+
+
+class ArgumentTypeError(TapebookError, TypeError):
+    """An argument has the wrong type (e.g. a float where a price is expected)."""
+
+
+class IntegerRangeError(TapebookError, OverflowError):
+    """An integer does not fit the C type of the argument (e.g. a negative qty)."""
+
+
+class BatchError(InvalidArgumentError):
+    """A row of a batch call is invalid.
+
+    The rows before it were applied; ``index`` is the bad row, ``applied`` the
+    number of rows applied (equal to ``index``), ``results`` what they returned
+    (``None`` for :meth:`Book.bbo_trace`: see ``trace``).
+    """
+
+    def __init__(self, message: str, index: int, results: object = None, trace: object = None) -> None:
+        super().__init__(message)
+        self.index = index
+        self.applied = index
+        self.results = results
+        self.trace = trace
+
+
+class ClosedError(TapebookError, ValueError):
+    """The object was closed (or its multi-book slot freed)."""
+
+
+class ConcurrentUseError(TapebookError, RuntimeError):
+    """Two threads used the same book or pool at the same time.
+
+    Books and pools are single-threaded; the C layer detects overlapping calls
+    and refuses the later one, which leaves the object unchanged.
+    """
+
+
+class PoolInUseError(TapebookError, RuntimeError):
+    """A SpillPool cannot be closed while books still use it."""
+
+
+class TierFullError(TapebookError, RuntimeError):
+    """A multi-book pool tier has no free slot."""
+
+
+class StaleHandleError(TapebookError, LookupError):
+    """A multi-book handle does not name a live book (freed or never valid)."""
+
+
+class TapebookMemoryError(TapebookError, MemoryError):
+    """The C allocator (or a SpillPool) could not provide memory."""
+
+
+class FormatError(InvalidArgumentError):
+    """Serialized data (snapshot, dump, log) is malformed."""

@@ -1,0 +1,272 @@
+"""``MultiBookPool``: books for many instruments in three tiers over one SpillPool."""
+
+from __future__ import annotations
+
+import enum
+import weakref
+from dataclasses import dataclass
+from typing import Any
+
+from . import _args
+from . import _native as nat
+from ._native import ffi
+from .book import Book, BookStats
+from .pool import POLICIES, PoolStats, check_levels, check_policy, pool_stats_from_c
+
+
+class Tier(enum.IntEnum):
+    """Tiers of a multi-book pool (their C values)."""
+
+    HIGH = 0
+    MEDIUM = 1
+    LOW = 2
+
+
+def _check_tier(tier: Any) -> Tier:
+    if isinstance(tier, str):
+        try:
+            return Tier[tier.upper()]
+        except KeyError:
+            raise _args.InvalidArgumentError(f"tier must be 'high', 'medium' or 'low', got {tier!r}") from None
+    if isinstance(tier, bool):
+        raise _args.ArgumentTypeError(f"tier must be a Tier, 'high'/'medium'/'low' or 0/1/2, got {tier!r}")
+    try:
+        return Tier(_args.as_int("tier", tier))
+    except ValueError:
+        raise _args.InvalidArgumentError(f"tier must be 0 (high), 1 (medium) or 2 (low), got {tier!r}") from None
+
+
+@dataclass(frozen=True)
+class TierStats:
+    """Books of one tier."""
+
+    tier: Tier
+    n: int  #: tape size of this tier's books
+    capacity: int
+    live: int
+    books: tuple[BookStats, ...]  #: stats of every live book
+
+
+@dataclass(frozen=True)
+class MultiBookPoolStats:
+    """Aggregate of :meth:`MultiBookPool.stats`."""
+
+    tiers: tuple[TierStats, TierStats, TierStats]
+    pool: PoolStats
+
+    @property
+    def live_books(self) -> int:
+        return sum(t.live for t in self.tiers)
+
+    @property
+    def spill_levels(self) -> int:
+        return sum(b.bid.spill_levels + b.ask.spill_levels for t in self.tiers for b in t.books)
+
+
+class PooledBook(Book):
+    """A :class:`Book` living in a :class:`MultiBookPool` slot.
+
+    Behaves like a Book; ``close()`` frees its slot (so does dropping the last
+    reference). It keeps its multi-book pool alive.
+    """
+
+    __slots__ = ("_finalizer", "_handle", "_owner", "_tier")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # pragma: no cover - construction guard
+        raise TypeError("PooledBook objects are created by MultiBookPool.alloc()")
+
+    @property
+    def handle(self) -> int:
+        """The C handle (tier, generation, slot) of this book."""
+        return self._handle
+
+    @property
+    def tier(self) -> Tier:
+        return self._tier
+
+    @property
+    def owner(self) -> MultiBookPool:
+        return self._owner
+
+    def close(self) -> None:
+        """Free this book's slot; its spill memory goes back to the shared pool."""
+        if self._closed:
+            return
+        self._owner._free_view(self)
+
+    def _detach(self) -> None:
+        self._closed = True
+        self._p = ffi.NULL
+        self._finalizer.detach()
+
+    def __repr__(self) -> str:
+        return super().__repr__().replace("<Book ", f"<PooledBook {self._tier.name.lower()} ", 1)
+
+
+def _free_slot(mp_handle: Any, free: Any, handle: int) -> None:
+    free(mp_handle, handle)
+
+
+class MultiBookPool:
+    """Books for many instruments, in three tiers of different tape sizes,
+    all spilling into one shared :class:`SpillPool`-like arena.
+
+    Args:
+        n_high, n_medium, n_low: number of book slots per tier.
+        price_bits: 32 or 64.
+        max_cap: default spill capacity per side (a power of two <= 32768).
+        pool_levels: size of the shared arena in levels.
+        tiers: tape sizes ``(high, medium, low)``: (1024, 256, 64) or (4096, 1024, 256).
+        policy: arena exhaustion policy, "refuse" or "fallback".
+
+    ``alloc(tier, anchor)`` returns a :class:`PooledBook`. The C memory stays
+    valid while any of its books is alive. Single-threaded, like Book.
+    """
+
+    __slots__ = ("__weakref__", "_closed", "_default_cap", "_mp", "_pool_v", "_tiers", "_v", "_views")
+
+    def __init__(
+        self,
+        n_high: int = 64,
+        n_medium: int = 128,
+        n_low: int = 256,
+        price_bits: int = 32,
+        max_cap: int = 4096,
+        pool_levels: int = 131072,
+        tiers: tuple[int, int, int] = (1024, 256, 64),
+        policy: str = "refuse",
+    ) -> None:
+        bits = _args.check_price_bits(price_bits)
+        counts = [_args.check_range(name, v, 0, nat.MULTI_MAX_BOOKS, "book count")
+                  for name, v in (("n_high", n_high), ("n_medium", n_medium), ("n_low", n_low))]
+        cap = _args.check_max_cap(max_cap, pooled=True)
+        levels = check_levels(pool_levels)
+        pol = check_policy(policy)
+        t = tuple(tiers)
+        if t not in nat.MULTI_TIERS:
+            raise _args.InvalidArgumentError(
+                f"tiers={t} is not a shipped tier triple; choose one of {list(nat.MULTI_TIERS)}"
+            )
+        v = nat.MULTIS[(bits, t)]  # type: ignore[index]
+        out = ffi.new(f"{v.c_name} **")
+        st = v.create(out, counts[0], counts[1], counts[2], levels, cap, pol)
+        if st:
+            _args.raise_status(st, "MultiBookPool()")
+        self._mp = ffi.gc(out[0], v.destroy)
+        self._v = v
+        self._pool_v = nat.POOLS[bits]
+        self._tiers = t
+        self._default_cap = cap
+        self._views: weakref.WeakValueDictionary[int, PooledBook] = weakref.WeakValueDictionary()
+        self._closed = False
+        assert pol in POLICIES.values()
+
+    @property
+    def price_bits(self) -> int:
+        return self._v.family.bits
+
+    @property
+    def tier_sizes(self) -> tuple[int, int, int]:
+        """Tape size N of the (high, medium, low) tiers."""
+        return self._tiers  # type: ignore[return-value]
+
+    def _handle_checked(self) -> Any:
+        if self._closed:
+            raise _args.ClosedError("the MultiBookPool is closed")
+        return self._mp
+
+    def alloc(self, tier: Tier | str | int, anchor: int, max_cap: int | None = None) -> PooledBook:
+        """A new book in ``tier`` with both tapes anchored at ``anchor``.
+
+        Raises :class:`TierFullError` when the tier has no free slot.
+        """
+        t = _check_tier(tier)
+        mp = self._handle_checked()
+        bv = nat.BOOKS[(self.price_bits, self._tiers[t])]
+        a = _args.check_range("anchor", anchor, bv.amin, bv.amax, "anchor")
+        cap = 0 if max_cap is None else _args.check_max_cap(max_cap, pooled=True)
+        out = ffi.new("tb_handle *")
+        st = self._v.alloc(mp, int(t), a, cap, out)
+        if st:
+            if st == nat.ERR_FULL:
+                raise _args.TierFullError(f"alloc: the {t.name.lower()} tier has no free slot")
+            _args.raise_status(st, "alloc")
+        handle = int(out[0])
+        getter = (self._v.book_high, self._v.book_medium, self._v.book_low)[t]
+        ptr = getter(mp, handle)
+        view = PooledBook.__new__(PooledBook)
+        view._p = ptr
+        view._init_fields(bv, None, cap or self._default_cap)
+        view._owner = self
+        view._handle = handle
+        view._tier = t
+        view._finalizer = weakref.finalize(view, _free_slot, mp, self._v.free, handle)
+        self._views[handle] = view
+        return view
+
+    def _free_view(self, view: PooledBook) -> None:
+        mp = self._handle_checked()
+        st = self._v.free(mp, view._handle)
+        if st:
+            _args.raise_status(st, "free")
+        self._views.pop(view._handle, None)
+        view._detach()
+
+    def free(self, book: PooledBook) -> None:
+        """Free a book's slot (same as ``book.close()``)."""
+        if not isinstance(book, PooledBook) or book._owner is not self:
+            raise _args.InvalidArgumentError("free() takes a book allocated from this MultiBookPool")
+        book.close()
+
+    def tier_info(self, tier: Tier | str | int) -> tuple[int, int]:
+        """``(capacity, live)`` of a tier."""
+        t = _check_tier(tier)
+        cap, live = ffi.new("uint32_t *"), ffi.new("uint32_t *")
+        st = self._v.tier_info(self._handle_checked(), int(t), cap, live)
+        if st:
+            _args.raise_status(st, "tier_info")
+        return int(cap[0]), int(live[0])
+
+    def books(self) -> list[PooledBook]:
+        """Live books allocated from this pool and still referenced."""
+        return [b for b in self._views.values() if not b.closed]
+
+    def pool_stats(self) -> PoolStats:
+        """Counters of the shared spill arena."""
+        return pool_stats_from_c(self._v.pool(self._handle_checked()), self._pool_v)
+
+    def stats(self) -> MultiBookPoolStats:
+        """Per-tier book statistics and the shared pool's counters."""
+        tiers = []
+        for t in Tier:
+            cap, live = self.tier_info(t)
+            books = tuple(b.stats() for b in self.books() if b.tier == t)
+            tiers.append(TierStats(tier=t, n=self._tiers[t], capacity=cap, live=live, books=books))
+        return MultiBookPoolStats(tiers=(tiers[0], tiers[1], tiers[2]), pool=self.pool_stats())
+
+    def close(self) -> None:
+        """Free every book and the arena now; the books become closed."""
+        if self._closed:
+            return
+        st = self._v.deinit(self._mp)
+        if st:
+            _args.raise_status(st, "MultiBookPool.close")
+        for view in list(self._views.values()):
+            view._detach()
+        self._views.clear()
+        self._closed = True
+
+    def __enter__(self) -> MultiBookPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        if self._closed:
+            return "<MultiBookPool closed>"
+        parts = []
+        for t in Tier:
+            cap, live = self.tier_info(t)
+            parts.append(f"{t.name.lower()} n={self._tiers[t]}: {live}/{cap}")
+        return f"<MultiBookPool price_bits={self.price_bits} " + ", ".join(parts) + ">"

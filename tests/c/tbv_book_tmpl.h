@@ -1,0 +1,372 @@
+/* tbv_book_tmpl.h — template (no include guard): a tbv_ops table for one
+ * book variant. Define before including:
+ *   TBV_B    the variant's name token, e.g. tb_book_i32_n64
+ *   TBV_FAM  its family token, i32 or i64
+ *   TBV_P, TBV_Q  price and quantity types
+ *   TBV_BITS 32 or 64
+ * Defines `static const tbv_ops tbv_<TBV_B>`; #undefs the parameters. */
+
+#define TBV__FN(f) TBV_CAT3(TBV_B, _, f)
+#define TBV__AD(f) TBV_CAT3(tbvad_, TBV_B, TBV_CAT(_, f))
+#define TBV__LV TBV_CAT(tb_level_, TBV_FAM)
+#define TBV__BBOT TBV_CAT(tb_bbo_, TBV_FAM)
+#define TBV__POOLT TBV_CAT(tb_spill_pool_, TBV_FAM)
+#define TBV__IT TBV_CAT(TBV_B, _iter)
+#define TBV__CAST(b) ((TBV_B *)(b))
+
+static size_t TBV__AD(struct_size)(void) { return TBV__FN(struct_size)(); }
+static uint32_t TBV__AD(tape_size)(void) { return TBV__FN(tape_size)(); }
+static int64_t TBV__AD(price_min)(void) { return (int64_t)TBV__FN(price_min)(); }
+static int64_t TBV__AD(price_max)(void) { return (int64_t)TBV__FN(price_max)(); }
+static int64_t TBV__AD(anchor_min)(void) { return (int64_t)TBV__FN(anchor_min)(); }
+static int64_t TBV__AD(anchor_max)(void) { return (int64_t)TBV__FN(anchor_max)(); }
+
+static int TBV__AD(create)(void **out, int64_t anchor, uint32_t max_cap, void *pool) {
+    TBV_B *b = NULL;
+    int st;
+    if (!out) return TBV__FN(create)(NULL, (TBV_P)anchor, max_cap, (TBV__POOLT *)pool);
+    st = TBV__FN(create)(&b, (TBV_P)anchor, max_cap, (TBV__POOLT *)pool);
+    *out = b;
+    return st;
+}
+static int TBV__AD(destroy)(void *b) { return TBV__FN(destroy)(TBV__CAST(b)); }
+static int TBV__AD(init)(void *b, int64_t anchor, uint32_t max_cap, void *pool) {
+    return TBV__FN(init)(TBV__CAST(b), (TBV_P)anchor, max_cap, (TBV__POOLT *)pool);
+}
+static int TBV__AD(deinit)(void *b) { return TBV__FN(deinit)(TBV__CAST(b)); }
+
+static int TBV__AD(set_code)(void *b, int side, int64_t px, uint64_t qty) {
+    return TBV__FN(set_code)(TBV__CAST(b), side, (TBV_P)px, (TBV_Q)qty);
+}
+static int TBV__AD(set)(void *b, int side, int64_t px, uint64_t qty, int *result) {
+    tb_result r = TB_PROMOTE; /* never a legal output: shows whether it was written */
+    int st;
+    if (!result) return TBV__FN(set)(TBV__CAST(b), side, (TBV_P)px, (TBV_Q)qty, NULL);
+    st = TBV__FN(set)(TBV__CAST(b), side, (TBV_P)px, (TBV_Q)qty, &r);
+    *result = (int)r;
+    return st;
+}
+static int64_t TBV__AD(best_px)(void *b, int side) { return (int64_t)TBV__FN(best_px)(TBV__CAST(b), side); }
+static uint64_t TBV__AD(best_qty)(void *b, int side) { return (uint64_t)TBV__FN(best_qty)(TBV__CAST(b), side); }
+static int64_t TBV__AD(best_bid_px)(void *b) { return (int64_t)TBV__FN(best_bid_px)(TBV__CAST(b)); }
+static int64_t TBV__AD(best_ask_px)(void *b) { return (int64_t)TBV__FN(best_ask_px)(TBV__CAST(b)); }
+static uint64_t TBV__AD(best_bid_qty)(void *b) { return (uint64_t)TBV__FN(best_bid_qty)(TBV__CAST(b)); }
+static uint64_t TBV__AD(best_ask_qty)(void *b) { return (uint64_t)TBV__FN(best_ask_qty)(TBV__CAST(b)); }
+static int TBV__AD(bbo)(void *b, tbv_bbo *out) {
+    TBV__BBOT o;
+    int st;
+    if (!out) return TBV__FN(bbo)(TBV__CAST(b), NULL);
+    memset(&o, 0x5A, sizeof o);
+    st = TBV__FN(bbo)(TBV__CAST(b), &o);
+    out->bid_px = (int64_t)o.bid_px;
+    out->bid_qty = (uint64_t)o.bid_qty;
+    out->ask_px = (int64_t)o.ask_px;
+    out->ask_qty = (uint64_t)o.ask_qty;
+    return st;
+}
+static int TBV__AD(crossed)(void *b) { return TBV__FN(crossed)(TBV__CAST(b)); }
+static int TBV__AD(crossed_on_tape)(void *b) { return TBV__FN(crossed_on_tape)(TBV__CAST(b)); }
+static int64_t TBV__AD(anchor)(void *b, int side) { return (int64_t)TBV__FN(anchor)(TBV__CAST(b), side); }
+
+static int TBV__AD(levels)(void *b, int side, tbv_level *out, size_t k, size_t *n_out) {
+    TBV__LV *tmp;
+    size_t i, n = 0;
+    int st;
+    if (!out) return TBV__FN(levels)(TBV__CAST(b), side, NULL, k, n_out);
+    tmp = (TBV__LV *)malloc((k ? k : 1) * sizeof(TBV__LV));
+    if (!tmp) abort();
+    st = TBV__FN(levels)(TBV__CAST(b), side, tmp, k, n_out ? n_out : &n);
+    n = n_out ? *n_out : n;
+    for (i = 0; i < n && i < k; i++) {
+        out[i].px = (int64_t)tmp[i].px;
+        out[i].qty = (uint64_t)tmp[i].qty;
+    }
+    free(tmp);
+    return st;
+}
+static int TBV__AD(iter_levels)(void *b, int side, tbv_level *out, size_t k, size_t *n_out) {
+    TBV__IT it;
+    TBV__LV lv;
+    size_t n = 0;
+    int st = TBV__FN(iter_init)(&it, TBV__CAST(b), side);
+    if (st == TB_OK) {
+        while (n < k && TBV__FN(iter_next)(&it, &lv)) {
+            out[n].px = (int64_t)lv.px;
+            out[n].qty = (uint64_t)lv.qty;
+            n++;
+        }
+    }
+    if (n_out) *n_out = n;
+    return st;
+}
+static int TBV__AD(iter_init_null)(void *b, int side) { return TBV__FN(iter_init)(NULL, TBV__CAST(b), side); }
+static int TBV__AD(iter_next_null)(void) {
+    TBV__LV lv;
+    return TBV__FN(iter_next)(NULL, &lv);
+}
+static int TBV__AD(depth)(void *b, int side, size_t *out) { return TBV__FN(depth)(TBV__CAST(b), side, out); }
+static int TBV__AD(reset)(void *b, int64_t anchor) { return TBV__FN(reset)(TBV__CAST(b), (TBV_P)anchor); }
+static int TBV__AD(reset_at_mid)(void *b, int side, int64_t mid) {
+    return TBV__FN(reset_at_mid)(TBV__CAST(b), side, (TBV_P)mid);
+}
+static int TBV__AD(recenter)(void *b, int side, int64_t anchor) {
+    return TBV__FN(recenter)(TBV__CAST(b), side, (TBV_P)anchor);
+}
+static int TBV__AD(recenter_bid)(void *b, int64_t anchor) {
+    return TBV__FN(recenter_bid)(TBV__CAST(b), (TBV_P)anchor);
+}
+static int TBV__AD(recenter_ask)(void *b, int64_t anchor) {
+    return TBV__FN(recenter_ask)(TBV__CAST(b), (TBV_P)anchor);
+}
+static int TBV__AD(erase_better)(void *b, int side, int64_t px) {
+    return TBV__FN(erase_better)(TBV__CAST(b), side, (TBV_P)px);
+}
+static int TBV__AD(clear)(void *b) { return TBV__FN(clear)(TBV__CAST(b)); }
+static int TBV__AD(release)(void *b) { return TBV__FN(release)(TBV__CAST(b)); }
+static int TBV__AD(reserve_spill)(void *b) { return TBV__FN(reserve_spill)(TBV__CAST(b)); }
+static int TBV__AD(verify_invariants)(void *b) { return TBV__FN(verify_invariants)(TBV__CAST(b)); }
+static int TBV__AD(stats)(void *b, tb_book_stats *out) { return TBV__FN(stats)(TBV__CAST(b), out); }
+
+static int TBV__AD(apply)(void *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n,
+                          int8_t *results, size_t *n_done) {
+    TBV_P *p = NULL;
+    TBV_Q *q = NULL;
+    size_t i;
+    int st;
+    if (px) {
+        p = (TBV_P *)malloc((n ? n : 1) * sizeof(TBV_P));
+        if (!p) abort();
+        for (i = 0; i < n; i++) p[i] = (TBV_P)px[i];
+    }
+    if (qty) {
+        q = (TBV_Q *)malloc((n ? n : 1) * sizeof(TBV_Q));
+        if (!q) abort();
+        for (i = 0; i < n; i++) q[i] = (TBV_Q)qty[i];
+    }
+    st = TBV__FN(apply)(TBV__CAST(b), sides, p, q, n, results, n_done);
+    free(p);
+    free(q);
+    return st;
+}
+static int TBV__AD(bbo_trace)(void *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n,
+                              tbv_bbo *out, size_t *n_done) {
+    TBV_P *p = NULL;
+    TBV_Q *q = NULL;
+    TBV__BBOT *o = NULL;
+    size_t i, done = 0;
+    int st;
+    if (px) {
+        p = (TBV_P *)malloc((n ? n : 1) * sizeof(TBV_P));
+        if (!p) abort();
+        for (i = 0; i < n; i++) p[i] = (TBV_P)px[i];
+    }
+    if (qty) {
+        q = (TBV_Q *)malloc((n ? n : 1) * sizeof(TBV_Q));
+        if (!q) abort();
+        for (i = 0; i < n; i++) q[i] = (TBV_Q)qty[i];
+    }
+    if (out) {
+        o = (TBV__BBOT *)malloc((n ? n : 1) * sizeof(TBV__BBOT));
+        if (!o) abort();
+        memset(o, 0x5A, (n ? n : 1) * sizeof(TBV__BBOT));
+    }
+    st = TBV__FN(bbo_trace)(TBV__CAST(b), sides, p, q, n, o, n_done ? n_done : &done);
+    if (n_done) done = *n_done;
+    if (out) {
+        /* rows past n_done are copied too (as the 0x5A poison) so a caller can
+         * check the library left them alone */
+        for (i = 0; i < n; i++) {
+            out[i].bid_px = (int64_t)o[i].bid_px;
+            out[i].bid_qty = (uint64_t)o[i].bid_qty;
+            out[i].ask_px = (int64_t)o[i].ask_px;
+            out[i].ask_qty = (uint64_t)o[i].ask_qty;
+        }
+    }
+    (void)done;
+    free(p);
+    free(q);
+    free(o);
+    return st;
+}
+
+/* ---- white box ------------------------------------------------------------ */
+
+static int TBV__AD(corrupt)(void *vb, int kind, int side, tbv_undo *u) {
+    TBV_B *b = TBV__CAST(vb);
+    const uint32_t N = TBV__FN(tape_size)();
+    const uint32_t words = N / 64u, swords = (words + 63u) / 64u;
+    uint32_t c;
+    int32_t truebest = -1;
+    int found = 0;
+    switch (kind) {
+    case TBV_C_BIT_WITHOUT_QTY:
+    case TBV_C_QTY_WITHOUT_BIT:
+        for (c = 0; c < N; c++)
+            if (b->tape[side].q[c] == 0) {
+                found = 1;
+                break;
+            }
+        if (!found) return 0;
+        if (kind == TBV_C_BIT_WITHOUT_QTY) {
+            tbv_undo_record(u, &b->tape[side].bits[c >> 6], sizeof(uint64_t));
+            tbv_undo_record(u, &b->tape[side].summary[c >> 12], sizeof(uint64_t));
+            b->tape[side].bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+            b->tape[side].summary[c >> 12] |= (uint64_t)1 << ((c >> 6) & 63u);
+        } else {
+            tbv_undo_record(u, &b->tape[side].q[c], sizeof(TBV_Q));
+            b->tape[side].q[c] = 1;
+        }
+        return 1;
+    case TBV_C_SUMMARY:
+        tbv_undo_record(u, &b->tape[side].summary[0], sizeof(uint64_t));
+        b->tape[side].summary[0] ^= 1u;
+        return 1;
+    case TBV_C_BEST:
+        /* the true best cell, scanned naively */
+        for (c = 0; c < N; c++) {
+            uint32_t cc = side ? N - 1u - c : c;
+            if (b->tape[side].q[cc]) {
+                truebest = (int32_t)cc;
+                break;
+            }
+        }
+        tbv_undo_record(u, &b->tape[side].best, sizeof(int32_t));
+        b->tape[side].best = truebest == 5 ? 6 : 5; /* a valid index that is not the best */
+        return 1;
+    case TBV_C_SPILL_ORDER:
+        if (b->spill[side].n < 2) return 0;
+        {
+            uint32_t m = b->spill[side].cap - 1u;
+            TBV__LV *x = &b->spill[side].a[b->spill[side].head & m];
+            TBV__LV *y = &b->spill[side].a[(b->spill[side].head + 1u) & m];
+            TBV__LV t;
+            tbv_undo_record(u, x, sizeof *x);
+            tbv_undo_record(u, y, sizeof *y);
+            t = *x;
+            *x = *y;
+            *y = t;
+        }
+        return 1;
+    case TBV_C_SPILL_IN_WINDOW:
+    case TBV_C_SPILL_ZERO_QTY:
+    case TBV_C_SPILL_BAD_PRICE:
+        if (b->spill[side].n < 1) return 0;
+        {
+            uint32_t m = b->spill[side].cap - 1u;
+            uint32_t i = kind == TBV_C_SPILL_BAD_PRICE ? b->spill[side].n - 1u : 0u;
+            TBV__LV *x = &b->spill[side].a[(b->spill[side].head + i) & m];
+            tbv_undo_record(u, x, sizeof *x);
+            if (kind == TBV_C_SPILL_IN_WINDOW) x->px = (TBV_P)(b->tape[side].anchor + (TBV_P)(N / 2u));
+            else if (kind == TBV_C_SPILL_ZERO_QTY) x->qty = 0;
+            else x->px = side ? (TBV_P)(TBV__FN(price_min)() - 1) : (TBV_P)(TBV__FN(price_max)() + 1);
+        }
+        return 1;
+    case TBV_C_SPILL_DUP:
+        if (b->spill[side].n < 2) return 0;
+        {
+            uint32_t m = b->spill[side].cap - 1u;
+            TBV__LV *x = &b->spill[side].a[b->spill[side].head & m];
+            TBV__LV *y = &b->spill[side].a[(b->spill[side].head + 1u) & m];
+            tbv_undo_record(u, y, sizeof *y);
+            y->px = x->px;
+        }
+        return 1;
+    case TBV_C_SPILL_N_OVER_CAP:
+        if (b->spill[side].cap == 0) return 0;
+        tbv_undo_record(u, &b->spill[side].n, sizeof(uint32_t));
+        b->spill[side].n = b->spill[side].cap + 1u;
+        return 1;
+    case TBV_C_SPILL_CAP_NOT_POW2:
+        if (b->spill[side].cap < 4) return 0;
+        tbv_undo_record(u, &b->spill[side].cap, sizeof(uint32_t));
+        b->spill[side].cap -= 1u;
+        return 1;
+    case TBV_C_SPILL_HEAD:
+        if (b->spill[side].cap == 0) return 0;
+        tbv_undo_record(u, &b->spill[side].head, sizeof(uint32_t));
+        b->spill[side].head = b->spill[side].cap;
+        return 1;
+    case TBV_C_ANCHOR:
+        tbv_undo_record(u, &b->tape[side].anchor, sizeof(TBV_P));
+        b->tape[side].anchor = (TBV_P)(TBV__FN(anchor_min)() - 1);
+        return 1;
+    case TBV_C_SUMMARY_EXTRA:
+        if (words >= swords * 64u) return 0;
+        tbv_undo_record(u, &b->tape[side].summary[words >> 6], sizeof(uint64_t));
+        b->tape[side].summary[words >> 6] |= (uint64_t)1 << (words & 63u);
+        return 1;
+    default:
+        return 0;
+    }
+}
+static uint8_t *TBV__AD(state)(void *b) { return &TBV__CAST(b)->state; }
+static void *TBV__AD(pool_of)(void *b) { return (void *)TBV__CAST(b)->pool; }
+
+static const tbv_ops TBV_CAT(tbv_, TBV_B) = {
+    TBV_STR(TBV_B),
+    TBV_BITS,
+    (uint32_t)TBV_CAT(TBV_B, _N),
+    (int64_t)(TBV_BITS == 32 ? INT32_MIN : INT64_MIN),
+    (int64_t)(TBV_BITS == 32 ? INT32_MAX : INT64_MAX),
+    (int64_t)(TBV_BITS == 32 ? INT32_MIN : INT64_MIN) + (int64_t)TBV_CAT(TBV_B, _N),
+    (int64_t)(TBV_BITS == 32 ? INT32_MAX : INT64_MAX) - (int64_t)TBV_CAT(TBV_B, _N),
+    (int64_t)(TBV_BITS == 32 ? INT32_MIN : INT64_MIN) + (int64_t)TBV_CAT(TBV_B, _N) - 1,
+    (int64_t)(TBV_BITS == 32 ? INT32_MAX : INT64_MAX) - (int64_t)TBV_CAT(TBV_B, _N) + 1,
+    (uint64_t)(TBV_Q)~(TBV_Q)0,
+    TBV__AD(struct_size),
+    TBV__AD(tape_size),
+    TBV__AD(price_min),
+    TBV__AD(price_max),
+    TBV__AD(anchor_min),
+    TBV__AD(anchor_max),
+    TBV__AD(create),
+    TBV__AD(destroy),
+    TBV__AD(init),
+    TBV__AD(deinit),
+    TBV__AD(set_code),
+    TBV__AD(set),
+    TBV__AD(best_px),
+    TBV__AD(best_qty),
+    TBV__AD(best_bid_px),
+    TBV__AD(best_ask_px),
+    TBV__AD(best_bid_qty),
+    TBV__AD(best_ask_qty),
+    TBV__AD(bbo),
+    TBV__AD(crossed),
+    TBV__AD(crossed_on_tape),
+    TBV__AD(anchor),
+    TBV__AD(levels),
+    TBV__AD(iter_levels),
+    TBV__AD(iter_init_null),
+    TBV__AD(iter_next_null),
+    TBV__AD(depth),
+    TBV__AD(reset),
+    TBV__AD(reset_at_mid),
+    TBV__AD(recenter),
+    TBV__AD(recenter_bid),
+    TBV__AD(recenter_ask),
+    TBV__AD(erase_better),
+    TBV__AD(clear),
+    TBV__AD(release),
+    TBV__AD(reserve_spill),
+    TBV__AD(verify_invariants),
+    TBV__AD(stats),
+    TBV__AD(apply),
+    TBV__AD(bbo_trace),
+    TBV__AD(corrupt),
+    TBV__AD(state),
+    TBV__AD(pool_of),
+};
+
+#undef TBV__FN
+#undef TBV__AD
+#undef TBV__LV
+#undef TBV__BBOT
+#undef TBV__POOLT
+#undef TBV__IT
+#undef TBV__CAST
+#undef TBV_B
+#undef TBV_FAM
+#undef TBV_P
+#undef TBV_Q
+#undef TBV_BITS

@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""Build the CFFI module with a sanitizer into OUTDIR/tapebook/.
+
+OUTDIR/tapebook/ gets symlinks to the package's .py files and the sanitized
+extension, so ``PYTHONPATH=OUTDIR`` imports the sanitized build without
+touching the normal one. The sanitizer comes from TAPEBOOK_SANITIZE
+(address | undefined), read by build_ffi.py.
+
+Usage: TAPEBOOK_SANITIZE=address build_sanitized.py OUTDIR
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 1 or not os.environ.get("TAPEBOOK_SANITIZE"):
+        print(__doc__, file=sys.stderr)
+        return 2
+    out = Path(argv[0]).resolve()
+    pkg = out / "tapebook"
+    pkg.mkdir(parents=True, exist_ok=True)
+    for src in (ROOT / "tapebook").iterdir():
+        if src.suffix in (".py", ".typed") or src.name == "data":
+            link = pkg / src.name
+            if link.is_symlink() or link.exists():
+                link.unlink()
+            link.symlink_to(src)
+    spec = importlib.util.spec_from_file_location("build_ffi", ROOT / "build_ffi.py")
+    assert spec and spec.loader
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.ffibuilder.compile(tmpdir=str(out), verbose=False)
+    print(f"sanitized module ({os.environ['TAPEBOOK_SANITIZE']}) built in {pkg}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
