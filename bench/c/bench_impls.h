@@ -128,7 +128,7 @@ typedef struct bench_tb_ctx {
 #define BENCH_DEFINE_TB(N)                                                                   \
     static inline __attribute__((always_inline)) void bench_tb##N##_bbo(tb_book_i32_n##N *b, \
                                                                         ref_bbo *x) {        \
-        tb_bbo_i32 t_;                                                                       \
+        tb_bbo_i32 t_ = {0, 0, 0, 0};                                                        \
         (void)tb_book_i32_n##N##_bbo(b, &t_);                                                \
         x->bid_px = t_.bid_px;                                                               \
         x->bid_qty = t_.bid_qty;                                                             \
@@ -178,7 +178,7 @@ typedef struct bench_tb_ctx {
         return tb_book_i32_n##N##_stats((tb_book_i32_n##N *)BENCH_TB_BOOK(ctx), out);        \
     }                                                                                        \
     /* apply()/bbo_trace() driven: one call per timed batch */                               \
-    static bench_timed bench_tb##N##_apply_timed(void *ctx, const bench_ops *o, int mixed,   \
+    __attribute__((unused)) static bench_timed bench_tb##N##_apply_timed(void *ctx, const bench_ops *o, int mixed,   \
                                                  size_t batch, uint64_t *samples) {          \
         tb_book_i32_n##N *b = (tb_book_i32_n##N *)BENCH_TB_BOOK(ctx);                        \
         bench_timed r = {0, 0, 0, 0};                                                        \
@@ -205,7 +205,7 @@ typedef struct bench_tb_ctx {
         return r;                                                                            \
     }                                                                                        \
     /* verification of the batch path: bbo_trace over the stream in chunks */               \
-    static uint64_t bench_tb##N##_apply_check(void *ctx, const bench_ops *o, ref_bbo *fin) { \
+    __attribute__((unused)) static uint64_t bench_tb##N##_apply_check(void *ctx, const bench_ops *o, ref_bbo *fin) { \
         tb_book_i32_n##N *b = (tb_book_i32_n##N *)BENCH_TB_BOOK(ctx);                        \
         static tb_bbo_i32 tr_[4096];                                                         \
         uint64_t h = UINT64_C(0xcbf29ce484222325);                                           \
