@@ -53,6 +53,8 @@ def coerce(name: str, data: Any, target: np.dtype) -> np.ndarray:
         raise InvalidArgumentError(f"{name} must be 1-dimensional, got shape {arr.shape}")
     if arr.dtype == target:
         return np.ascontiguousarray(arr)
+    if arr.size == 0:  # e.g. an empty list, which numpy makes float64
+        return np.empty(0, dtype=target)
     kind = arr.dtype.kind
     if kind not in "biu":
         raise ArgumentTypeError(f"{name} must hold integers ({target}), got dtype {arr.dtype}")
@@ -74,6 +76,8 @@ def coerce_sides(data: Any) -> np.ndarray:
         raise InvalidArgumentError(f"sides must be 1-dimensional, got shape {arr.shape}")
     if arr.dtype == np.bool_:
         return np.ascontiguousarray(arr).view(np.uint8)
+    if arr.size == 0:
+        return np.empty(0, dtype=np.uint8)
     if arr.dtype.kind not in "iu":
         raise ArgumentTypeError(f"sides must hold bools or the integers 0/1, got dtype {arr.dtype}")
     if arr.size:

@@ -264,16 +264,10 @@ class Book:
 
     def _raise_batch(self, st: int, i: int, s: np.ndarray, p: np.ndarray, q: np.ndarray,
                      results: Any = None, trace: Any = None) -> None:
-        if i < len(s):
-            err = _args.set_error(self._v, st, int(s[i]), int(p[i]), int(q[i]))
-            msg = f"row {i}: {err}; rows 0..{i - 1} were applied" if i else f"row 0: {err}; nothing was applied"
-        else:
-            try:
-                _args.raise_status(st, "batch")
-            except TapebookError as e:
-                if not isinstance(e, ValueError):
-                    raise
-                msg = str(e)
+        if st not in (nat.ERR_SIDE, nat.ERR_PRICE) or i >= len(s):
+            _args.raise_status(st, "batch")  # the whole call was refused (busy, closed, ...)
+        err = _args.set_error(self._v, st, int(s[i]), int(p[i]), int(q[i]))
+        msg = f"row {i}: {err}; rows 0..{i - 1} were applied" if i else f"row 0: {err}; nothing was applied"
         raise BatchError(msg, index=i, results=results, trace=trace)
 
     # ---- queries -----------------------------------------------------------
