@@ -379,7 +379,12 @@ class RefBook:
 
     def set(self, side: int, px: int, qty: int) -> int:
         """CONTRACT.md §2: returns INSERT, UPDATE, ERASE or SPILL."""
-        s = self._side(side)
+        if side == 1:
+            s = self.sides[1]
+        elif side == 0:
+            s = self.sides[0]
+        else:
+            raise RefError(f"side={side!r}")
         if not self.pmin <= px <= self.pmax:
             raise RefError(f"px={px} outside [{self.pmin}, {self.pmax}]")
         if not 0 <= qty <= self.qty_max:
@@ -425,11 +430,41 @@ class RefBook:
         return [self.set(int(s), int(p), int(q)) for s, p, q in zip(sides, prices, qtys, strict=True)]
 
     def bbo_trace(self, sides, prices, qtys) -> list[tuple[int, int, int, int]]:  # type: ignore[no-untyped-def]
-        """Apply a batch; the BBO after each row (empty side: type min / type max, qty 0)."""
+        """Apply a batch; the BBO after each row (empty side: type min / type max, qty 0).
+
+        Takes sequences of Python ints (``ndarray.tolist()``); this is the
+        fuzzers' hot loop, so the best-value lookups are inlined.
+        """
         out = []
+        append = out.append
+        set_ = self.set
+        ask, bid = self.sides
+        tmin, tmax = self.type_min, self.type_max
         for s, p, q in zip(sides, prices, qtys, strict=True):
-            self.set(int(s), int(p), int(q))
-            out.append(self.bbo_raw())
+            set_(s, p, q)
+            t, sp = bid.tape, bid.spill
+            if t:
+                bp = t[-1]
+                if sp and sp[-1] > bp:
+                    bp = sp[-1]
+                bq = bid.q[bp]
+            elif sp:
+                bp = sp[-1]
+                bq = bid.q[bp]
+            else:
+                bp, bq = tmin, 0
+            t, sp = ask.tape, ask.spill
+            if t:
+                ap = t[0]
+                if sp and sp[0] < ap:
+                    ap = sp[0]
+                aq = ask.q[ap]
+            elif sp:
+                ap = sp[0]
+                aq = ask.q[ap]
+            else:
+                ap, aq = tmax, 0
+            append((bp, bq, ap, aq))
         return out
 
     def reset(self, anchor: int) -> None:
