@@ -48,6 +48,7 @@ typedef struct bench_opts {
     uint64_t seed;
     int quick;
     const char *workloads; /* comma list or NULL: all */
+    const char *impls;     /* comma list or NULL: all (the baseline always runs) */
     const char *out;
     const char *md;
 } bench_opts;
@@ -64,7 +65,8 @@ typedef struct bench_run {
     uint64_t alloc_events_warmup;
     uint64_t pool_requests_timed; /* SpillPool alloc() calls in all timed loops */
     int has_book_stats, has_pool_stats;
-    tb_book_stats book_stats;  /* after the last timed run */
+    tb_book_stats book_stats;  /* after the last latency run */
+    tb_book_stats book_stats_start; /* before it: counters below are differences */
     tb_pool_stats pool_stats;
 } bench_run;
 
@@ -109,6 +111,13 @@ static void bench_mkdirs_for(const char *path) {
     }
 }
 
+static const bench_opts *g_opts;
+
+/* Implementation i is timed in this invocation. */
+static int bench_impl_on(size_t i) {
+    return i == BENCH_BASELINE || !g_opts || bench_selected(g_opts->impls, bench_impls[i].name);
+}
+
 static const bench_summary *bench_med(const bench_run *r) { return &r->rep[r->median]; }
 
 static double bench_mean_ns(const bench_summary *s) { return s->mops > 0 ? 1e3 / s->mops : 0; }
@@ -126,12 +135,12 @@ static int bench_best_ref(const bench_wl_result *w) {
 }
 
 static double bench_ratio(const bench_wl_result *w, int ref, size_t i) {
-    if (ref < 0 || !w->run[ref].ran || !w->run[ref].verified || !w->run[i].verified) return NAN;
+    if (ref < 0 || !w->run[ref].ran || !w->run[ref].verified || !w->run[i].ran || !w->run[i].verified) return NAN;
     return bench_med(&w->run[ref])->p50 / bench_med(&w->run[i])->p50;
 }
 
 static double bench_ratio_mean(const bench_wl_result *w, int ref, size_t i) {
-    if (ref < 0 || !w->run[ref].ran || !w->run[ref].verified || !w->run[i].verified) return NAN;
+    if (ref < 0 || !w->run[ref].ran || !w->run[ref].verified || !w->run[i].ran || !w->run[i].verified) return NAN;
     return bench_med(&w->run[i])->mops / bench_med(&w->run[ref])->mops;
 }
 
@@ -163,7 +172,6 @@ static void bench_run_workload(bench_wl_result *w, const bench_opts *o) {
     int rep;
     uint64_t *ticks;
     double *scratch;
-    double t0 = bench_mono_ns();
 
     bench_stream_make(&s, w->def, o->ops, o->seed);
     max_samples = s.run.n / o->batch + 2;
@@ -180,7 +188,7 @@ static void bench_run_workload(bench_wl_result *w, const bench_opts *o) {
         im->reset(ctx[i], s.mid0);
         im->prefill(ctx[i], &s.pre);
         r->hash = im->check(ctx[i], &s.run, &r->final_bbo);
-        r->ran = 1;
+        r->ran = bench_impl_on(i); /* timed below */
     }
     for (i = 0; i < BENCH_N_IMPLS; i++) {
         const bench_run *base = &w->run[BENCH_BASELINE];
@@ -202,6 +210,7 @@ static void bench_run_workload(bench_wl_result *w, const bench_opts *o) {
     for (i = 0; i < BENCH_N_IMPLS; i++) {
         const bench_impl *im = &bench_impls[i];
         uint64_t a0;
+        if (!bench_impl_on(i)) continue;
         im->reset(ctx[i], s.mid0);
         im->prefill(ctx[i], &s.pre);
         a0 = bench_alloc_events();
@@ -216,11 +225,16 @@ static void bench_run_workload(bench_wl_result *w, const bench_opts *o) {
             bench_run *r = &w->run[i];
             bench_timed t;
             uint64_t a0, p0;
+            if (!bench_impl_on(i)) continue;
             im->reset(ctx[i], s.mid0);
             im->prefill(ctx[i], &s.pre);
             p0 = bench_pool_requests(im, ctx[i]);
+            if (im->book_stats && rep == o->reps - 1) /* counters are cumulative: keep the start */
+                r->has_book_stats = im->book_stats(ctx[i], &r->book_stats_start) == TB_OK;
             a0 = bench_alloc_events();
             t = im->timed(ctx[i], &s.run, s.mixed, o->batch, ticks);
+            if (r->has_book_stats && rep == o->reps - 1)
+                r->has_book_stats = im->book_stats(ctx[i], &r->book_stats) == TB_OK;
             r->alloc_events_timed += bench_alloc_events() - a0;
             r->pool_requests_timed += bench_pool_requests(im, ctx[i]) - p0;
             r->errors += t.errors;
@@ -244,7 +258,6 @@ static void bench_run_workload(bench_wl_result *w, const bench_opts *o) {
         const bench_impl *im = &bench_impls[i];
         bench_run *r = &w->run[i];
         int order[BENCH_MAX_REPS], a, b;
-        if (im->book_stats) r->has_book_stats = im->book_stats(ctx[i], &r->book_stats) == TB_OK;
         if (im->pool_stats) r->has_pool_stats = im->pool_stats(ctx[i], &r->pool_stats) == TB_OK;
         if (!im->is_ref && (r->errors || (r->alloc_events_timed && !im->is_ref))) g_fail = 1;
         /* median run by total time */
@@ -268,8 +281,10 @@ static void bench_run_workload(bench_wl_result *w, const bench_opts *o) {
     w->ran = 1;
     free(ticks);
     free(scratch);
-    (void)t0;
 }
+
+/* Counter of the last latency run: after - before. */
+#define BENCH_DELTA(r, field, k) ((unsigned long long)((r)->book_stats.field[k] - (r)->book_stats_start.field[k]))
 
 /* ---- stdout -------------------------------------------------------------------------- */
 
@@ -290,7 +305,10 @@ static void bench_print_workload(const bench_wl_result *w, const bench_opts *o) 
     for (i = 0; i < BENCH_N_IMPLS; i++) {
         const bench_run *r = &w->run[i];
         const bench_summary *m = bench_med(r);
-        double rb = bench_ratio(w, BENCH_BASELINE, i), rr = bench_ratio(w, best, i);
+        double rb, rr;
+        if (!r->ran) continue;
+        rb = bench_ratio(w, BENCH_BASELINE, i);
+        rr = bench_ratio(w, best, i);
         printf("   %-15s %7.2f %7.2f %7.2f %7.2f %8.1f %7.2f %8.1f %8.2fx %8.2fx  %s%s\n", bench_impls[i].name, m->p50,
                m->p90, m->p99, m->p999, m->max, bench_mean_ns(m), m->mops, rb, rr,
                r->verified ? "ok" : "INVALID",
@@ -335,7 +353,7 @@ static int bench_target_applies(const bench_target *t, size_t i) {
 static double bench_target_value(const bench_target *t, const bench_wl_result *w, size_t i, int *met) {
     const bench_summary *m = bench_med(&w->run[i]);
     double v = t->kind == 0 ? m->p50 : t->kind == 1 ? bench_mean_ns(m) : bench_ratio(w, BENCH_BASELINE, i);
-    *met = w->run[i].verified && (t->kind == 2 ? v >= t->limit : v <= t->limit);
+    *met = w->run[i].ran && w->run[i].verified && (t->kind == 2 ? v >= t->limit : v <= t->limit);
     return v;
 }
 
@@ -405,7 +423,7 @@ static void bench_print_memory(void) {
         if (!w->ran) continue;
         for (i = 0; i < BENCH_N_IMPLS; i++) {
             const bench_run *r = &w->run[i];
-            if (bench_impls[i].is_ref) continue;
+            if (bench_impls[i].is_ref || !r->ran) continue;
             printf("   %-13s %-14s heap allocs %llu%s", w->def->name, bench_impls[i].name,
                    (unsigned long long)r->alloc_events_timed, r->alloc_events_timed ? " (FAIL)" : "");
             if (r->has_pool_stats)
@@ -414,16 +432,16 @@ static void bench_print_memory(void) {
                        r->pool_stats.total_levels, r->pool_stats.watermark,
                        (unsigned long long)r->pool_stats.alloc_fail_count);
             if (r->has_book_stats)
-                printf(", spill %llu/%llu, promotes %llu/%llu, evicted %llu/%llu",
+                printf(", spill %llu/%llu, promotes %llu/%llu, evicted %llu/%llu, dropped %llu/%llu",
                        (unsigned long long)r->book_stats.spill_levels[1],
-                       (unsigned long long)r->book_stats.spill_levels[0],
-                       (unsigned long long)r->book_stats.promotes[1], (unsigned long long)r->book_stats.promotes[0],
-                       (unsigned long long)r->book_stats.spill_evicted[1],
-                       (unsigned long long)r->book_stats.spill_evicted[0]);
+                       (unsigned long long)r->book_stats.spill_levels[0], BENCH_DELTA(r, promotes, 1),
+                       BENCH_DELTA(r, promotes, 0), BENCH_DELTA(r, spill_evicted, 1), BENCH_DELTA(r, spill_evicted, 0),
+                       BENCH_DELTA(r, spill_dropped, 1), BENCH_DELTA(r, spill_dropped, 0));
             printf("\n");
         }
     }
-    printf("   (spill/promotes/evicted: bid/ask, counters of the book after its last run)\n");
+    printf("   (bid/ask; spill = levels in the spill at the end of the last latency run; promotes,\n"
+           "    evicted, dropped = counted during that run)\n");
 }
 
 /* ---- JSON ------------------------------------------------------------------------------- */
@@ -580,7 +598,7 @@ static void bench_write_json(const char *path, const bench_meta *m, const bench_
             }
             if (r->has_book_stats) {
                 const tb_book_stats *b = &r->book_stats;
-                bench_json_obj(j, "book_after_last_run");
+                bench_json_obj(j, "book_last_latency_run");
                 bench_json_u64(j, "bytes", b->bytes);
                 bench_json_u64(j, "tape_levels_bid", b->tape_levels[1]);
                 bench_json_u64(j, "tape_levels_ask", b->tape_levels[0]);
@@ -588,12 +606,12 @@ static void bench_write_json(const char *path, const bench_meta *m, const bench_
                 bench_json_u64(j, "spill_levels_ask", b->spill_levels[0]);
                 bench_json_u64(j, "spill_cap_bid", b->spill_cap[1]);
                 bench_json_u64(j, "spill_cap_ask", b->spill_cap[0]);
-                bench_json_u64(j, "promotes_bid", b->promotes[1]);
-                bench_json_u64(j, "promotes_ask", b->promotes[0]);
-                bench_json_u64(j, "spill_evicted_bid", b->spill_evicted[1]);
-                bench_json_u64(j, "spill_evicted_ask", b->spill_evicted[0]);
-                bench_json_u64(j, "spill_dropped_bid", b->spill_dropped[1]);
-                bench_json_u64(j, "spill_dropped_ask", b->spill_dropped[0]);
+                bench_json_u64(j, "promotes_bid", BENCH_DELTA(r, promotes, 1));
+                bench_json_u64(j, "promotes_ask", BENCH_DELTA(r, promotes, 0));
+                bench_json_u64(j, "spill_evicted_bid", BENCH_DELTA(r, spill_evicted, 1));
+                bench_json_u64(j, "spill_evicted_ask", BENCH_DELTA(r, spill_evicted, 0));
+                bench_json_u64(j, "spill_dropped_bid", BENCH_DELTA(r, spill_dropped, 1));
+                bench_json_u64(j, "spill_dropped_ask", BENCH_DELTA(r, spill_dropped, 0));
                 bench_json_end_obj(j);
             }
             bench_json_end_obj(j);
@@ -767,7 +785,7 @@ static void bench_write_md(const char *path, const bench_meta *m, const bench_op
         for (i = 0; i < BENCH_N_IMPLS; i++) {
             const bench_run *r = &w->run[i];
             const tb_book_stats *b = &r->book_stats;
-            if (bench_impls[i].is_ref) continue;
+            if (bench_impls[i].is_ref || !r->ran) continue;
             fprintf(f, "| %s | %s | %llu%s |", w->def->name, bench_impls[i].name,
                     (unsigned long long)r->alloc_events_timed, r->alloc_events_timed ? " FAIL" : "");
             if (r->has_pool_stats)
@@ -777,13 +795,12 @@ static void bench_write_md(const char *path, const bench_meta *m, const bench_op
             else
                 fprintf(f, " - | - | - | - |");
             fprintf(f, " %llu / %llu | %llu / %llu | %llu / %llu |\n", (unsigned long long)b->spill_levels[1],
-                    (unsigned long long)b->spill_levels[0], (unsigned long long)b->promotes[1],
-                    (unsigned long long)b->promotes[0], (unsigned long long)b->spill_evicted[1],
-                    (unsigned long long)b->spill_evicted[0]);
+                    (unsigned long long)b->spill_levels[0], BENCH_DELTA(r, promotes, 1), BENCH_DELTA(r, promotes, 0),
+                    BENCH_DELTA(r, spill_evicted, 1), BENCH_DELTA(r, spill_evicted, 0));
         }
     }
-    fprintf(f, "\nSpill, promotes and evictions are the book's counters after its last timed run (promotes and "
-               "evictions accumulate over the prefill and the run).\n");
+    fprintf(f, "\nSpill = levels in the spill at the end of the last latency run; promotes and evictions = "
+               "counted during that run (timed ops only).\n");
     fclose(f);
 }
 
@@ -791,12 +808,14 @@ static void bench_write_md(const char *path, const bench_meta *m, const bench_op
 
 static void bench_usage(void) {
     printf("usage: bench_c [--quick] [--ops N] [--reps N] [--batch N] [--seed S]\n"
-           "               [--workload NAME[,NAME...]] [--out PATH] [--md PATH] [--list]\n"
+           "               [--workload NAME[,...]] [--impl NAME[,...]] [--out PATH] [--md PATH] [--list]\n"
            "  --quick     smoke test: 50000 ops, 3 runs (a few seconds)\n"
            "  --ops N     timed ops per stream (default 200000)\n"
            "  --reps N    timed runs per (workload, impl), median reported (default 7, max %d)\n"
            "  --batch N   ops per clock sample (default 64)\n"
            "  --workload  only these workloads (see --list)\n"
+           "  --impl      only time these implementations (all are still verified; the\n"
+           "              sorted_bsearch baseline always runs), e.g. for profiling\n"
            "  --out PATH  JSON report;  --md PATH  markdown report\n",
            BENCH_MAX_REPS);
 }
@@ -829,6 +848,8 @@ static int bench_parse(int argc, char **argv, bench_opts *o) {
             o->seed = strtoull(v, NULL, 10), a++;
         } else if (v && !strcmp(s, "--workload")) {
             o->workloads = v, a++;
+        } else if (v && !strcmp(s, "--impl")) {
+            o->impls = v, a++;
         } else if (v && !strcmp(s, "--out")) {
             o->out = v, a++;
         } else if (v && !strcmp(s, "--md")) {
@@ -872,6 +893,7 @@ int main(int argc, char **argv) {
     double t_all = bench_mono_ns();
     memset(&o, 0, sizeof o);
     if (!bench_parse(argc, argv, &o)) return 2;
+    g_opts = &o;
     setvbuf(stdout, NULL, _IOLBF, 0);
     bench_meta_collect(&m);
     g_tpns = bench_clock_calibrate(o.quick ? 60 : 200);

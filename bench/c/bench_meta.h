@@ -106,9 +106,9 @@ static void bench_detect_flags(char *out, size_t cap) {
              "",
 #endif
 #if defined(__znver4__)
-             " -march=znver4 (native?)",
+             " __znver4__",
 #elif defined(__znver3__)
-             " -march=znver3 (native?)",
+             " __znver3__",
 #elif defined(__x86_64__) && !defined(__AVX__)
              " baseline x86-64",
 #else
