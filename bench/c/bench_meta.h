@@ -15,7 +15,7 @@
 
 typedef struct bench_meta {
     char cpu_model[256];
-    char cpu_sig[64];   /* family/model/stepping */
+    char cpu_sig[128];  /* family/model/stepping */
     char cpu_mhz[32];
     char kernel[256];
     char mem_total[64];
