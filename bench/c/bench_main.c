@@ -30,6 +30,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "bench_clock.h"
@@ -81,6 +82,24 @@ static bench_wl_result g_res[BENCH_N_WORKLOADS];
 static double g_tpns;          /* clock ticks per ns */
 static double g_overhead_ticks; /* median empty-batch cost */
 static int g_fail;
+static char g_load_start[128], g_load_end[128]; /* /proc/loadavg around the run */
+static double g_wall_s, g_cpu_s;                 /* wall time and this process's CPU time */
+
+static void bench_loadavg(char *out, size_t cap) {
+    FILE *f = fopen("/proc/loadavg", "r");
+    out[0] = 0;
+    if (!f) return;
+    if (!fgets(out, (int)cap, f)) out[0] = 0;
+    fclose(f);
+    bench_trim(out);
+}
+
+static double bench_cpu_seconds(void) {
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru)) return 0;
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+           (double)ru.ru_stime.tv_usec / 1e6;
+}
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -121,6 +140,17 @@ static int bench_impl_on(size_t i) {
 static const bench_summary *bench_med(const bench_run *r) { return &r->rep[r->median]; }
 
 static double bench_mean_ns(const bench_summary *s) { return s->mops > 0 ? 1e3 / s->mops : 0; }
+
+/* Fastest throughput run of all repetitions, as ns/op (a noise floor). */
+static double bench_best_mean_ns(const bench_run *r) {
+    int k;
+    double best = 0;
+    for (k = 0; k < g_opts->reps; k++) {
+        double v = bench_mean_ns(&r->rep[k]);
+        if (v > 0 && (best == 0 || v < best)) best = v;
+    }
+    return best;
+}
 
 /* Lowest median-run p50 among the verified references; index or -1. */
 static int bench_best_ref(const bench_wl_result *w) {
@@ -298,10 +328,10 @@ static void bench_print_workload(const bench_wl_result *w, const bench_opts *o) 
            s->run.n, s->pre.n, (unsigned long long)s->n_set, (unsigned long long)s->n_del,
            s->n_del ? 100.0 * (double)s->n_del_hit / (double)s->n_del : 0.0, s->mixed ? ", BBO read after each" : "",
            s->live_end[1], s->live_end[0], s->live_max[1], s->live_max[0], s->mid_min, s->mid_max);
-    printf("   ns/op per batch of %zu ops, median of %d runs; ratios = ref p50 / impl p50 (x faster)\n", o->batch,
-           o->reps);
-    printf("   %-15s %7s %7s %7s %7s %8s %7s %8s %9s %9s  %s\n", "impl", "p50", "p90", "p99", "p99.9", "max",
-           "mean", "Mops/s", "x-bsearch", "x-bestref", "check");
+    printf("   ns/op: percentiles per batch of %zu ops; mean = throughput run; best = fastest of %d throughput runs;\n"
+           "   median of %d runs; ratios = ref p50 / impl p50 (x faster)\n", o->batch, o->reps, o->reps);
+    printf("   %-15s %7s %7s %7s %7s %8s %7s %7s %8s %9s %9s  %s\n", "impl", "p50", "p90", "p99", "p99.9", "max",
+           "mean", "best", "Mops/s", "x-bsearch", "x-bestref", "check");
     for (i = 0; i < BENCH_N_IMPLS; i++) {
         const bench_run *r = &w->run[i];
         const bench_summary *m = bench_med(r);
@@ -309,8 +339,8 @@ static void bench_print_workload(const bench_wl_result *w, const bench_opts *o) 
         if (!r->ran) continue;
         rb = bench_ratio(w, BENCH_BASELINE, i);
         rr = bench_ratio(w, best, i);
-        printf("   %-15s %7.2f %7.2f %7.2f %7.2f %8.1f %7.2f %8.1f %8.2fx %8.2fx  %s%s\n", bench_impls[i].name, m->p50,
-               m->p90, m->p99, m->p999, m->max, bench_mean_ns(m), m->mops, rb, rr,
+        printf("   %-15s %7.2f %7.2f %7.2f %7.2f %8.1f %7.2f %7.2f %8.1f %8.2fx %8.2fx  %s%s\n", bench_impls[i].name,
+               m->p50, m->p90, m->p99, m->p999, m->max, bench_mean_ns(m), bench_best_mean_ns(r), m->mops, rb, rr,
                r->verified ? "ok" : "INVALID",
                (!bench_impls[i].is_ref && r->alloc_events_timed) ? " ALLOCATES" : "");
     }
@@ -383,7 +413,8 @@ static void bench_print_targets(void) {
             if (t->kind == 2)
                 printf("        %-15s %6.2fx  %s\n", bench_impls[i].name, v, met ? "met" : "missed");
             else
-                printf("        %-15s %6.2f ns/op (p50 %.2f)  %s\n", bench_impls[i].name, v, bench_med(&w->run[i])->p50,
+                printf("        %-15s %6.2f ns/op (p50 %.2f, mean %.2f, best run mean %.2f)  %s\n", bench_impls[i].name, v,
+                       bench_med(&w->run[i])->p50, bench_mean_ns(bench_med(&w->run[i])), bench_best_mean_ns(&w->run[i]),
                        met ? "met" : "missed");
         }
     }
@@ -480,6 +511,11 @@ static void bench_json_meta(bench_json *j, const bench_meta *m, const bench_opts
                                               TAPEBOOK_VERSION_MINOR) "." BENCH_STR(TAPEBOOK_VERSION_PATCH));
     bench_json_str(j, "bits_impl", TB_BITS_IMPL);
     bench_json_str(j, "pinning", "none (2-core VM; the scheduler picks the core)");
+    bench_json_str(j, "loadavg_start", g_load_start);
+    bench_json_str(j, "loadavg_end", g_load_end);
+    bench_json_num(j, "wall_s", g_wall_s);
+    bench_json_num(j, "cpu_s", g_cpu_s);
+    bench_json_num(j, "cpu_share", g_wall_s > 0 ? g_cpu_s / g_wall_s : 0);
     bench_json_str(j, "clock", BENCH_CLOCK_NAME);
     bench_json_num(j, "clock_ticks_per_ns", g_tpns);
     bench_json_num(j, "clock_overhead_ns_per_batch", g_overhead_ticks / g_tpns);
@@ -575,6 +611,7 @@ static void bench_write_json(const char *path, const bench_meta *m, const bench_
             bench_json_end_obj(j);
             bench_json_summary(j, "median_run", bench_med(r));
             bench_json_i64(j, "median_run_index", r->median);
+            bench_json_num(j, "best_run_mean_ns", bench_best_mean_ns(r));
             bench_json_num(j, "ratio_vs_sorted_bsearch_p50", bench_ratio(w, BENCH_BASELINE, i));
             bench_json_num(j, "ratio_vs_sorted_bsearch_mean", bench_ratio_mean(w, BENCH_BASELINE, i));
             bench_json_num(j, "ratio_vs_best_ref_p50", bench_ratio(w, best, i));
@@ -644,6 +681,7 @@ static void bench_write_json(const char *path, const bench_meta *m, const bench_
                 bench_json_num(j, "value", v);
                 bench_json_num(j, "p50_ns", bench_med(&w->run[i])->p50);
                 bench_json_num(j, "mean_ns", bench_mean_ns(bench_med(&w->run[i])));
+                bench_json_num(j, "best_run_mean_ns", bench_best_mean_ns(&w->run[i]));
                 bench_json_bool(j, "met", met);
                 bench_json_end_obj(j);
             }
@@ -691,6 +729,9 @@ static void bench_write_md(const char *path, const bench_meta *m, const bench_op
     fprintf(f, "| method | %zu timed ops per stream (+%u prefill), batches of %zu ops, %d runs per (workload, "
                "impl) interleaved, median run reported, 1 warm-up run; seed %llu |\n",
             o->ops, BENCH_PREFILL_OPS, o->batch, o->reps, (unsigned long long)o->seed);
+    fprintf(f, "| machine load | loadavg %s at start, %s at end; this process got %.0f%% of a core over %.1f s "
+               "(other work shared the 2 cores) |\n",
+            g_load_start, g_load_end, g_wall_s > 0 ? 100.0 * g_cpu_s / g_wall_s : 0.0, g_wall_s);
     fprintf(f, "| tapebook | i32 family, max_cap %u; pool: %u levels, TB_POOL_REFUSE |\n\n", BENCH_MAX_CAP,
             BENCH_POOL_LEVELS);
     fprintf(f, "Latency is ns per op inside a timed batch (percentiles over batches of the latency run); mean = "
@@ -721,8 +762,12 @@ static void bench_write_md(const char *path, const bench_meta *m, const bench_op
                 len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s %.2fx", len ? "; " : "",
                                         bench_impls[i].name, v);
             else
-                len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s %.2f ns%s", len ? "; " : "",
-                                        bench_impls[i].name, v, tg->kind == 1 ? " mean" : "");
+                len += tg->kind == 1
+                           ? (size_t)snprintf(buf + len, sizeof buf - len, "%s%s %.2f ns mean (p50 %.2f, best run %.2f)",
+                                              len ? "; " : "", bench_impls[i].name, v, bench_med(&w->run[i])->p50,
+                                              bench_best_mean_ns(&w->run[i]))
+                           : (size_t)snprintf(buf + len, sizeof buf - len, "%s%s %.2f ns", len ? "; " : "",
+                                              bench_impls[i].name, v);
             if (len >= sizeof buf) len = sizeof buf - 1;
         }
         fprintf(f, "| %s | %s | **%s** | %s |\n", tg->id, tg->text, all ? "met" : "missed", buf);
@@ -756,13 +801,16 @@ static void bench_write_md(const char *path, const bench_meta *m, const bench_op
                 s->n_del ? 100.0 * (double)s->n_del_hit / (double)s->n_del : 0.0,
                 s->mixed ? "; a BBO read after every update, timed with it" : "", s->live_end[1], s->live_end[0],
                 s->live_max[1], s->live_max[0], s->mid_min, s->mid_max, best >= 0 ? bench_impls[best].name : "-");
-        fprintf(f, "| impl | p50 | p90 | p99 | p99.9 | max | mean | Mops/s | x bsearch (p50) | x best ref (p50) | "
-                   "x bsearch (mean) | BBO check |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
+        fprintf(f, "| impl | p50 | p90 | p99 | p99.9 | max | mean | best mean | Mops/s | x bsearch (p50) | "
+                   "x best ref (p50) | x bsearch (mean) | BBO check |\n"
+                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n");
         for (i = 0; i < BENCH_N_IMPLS; i++) {
             const bench_run *r = &w->run[i];
             const bench_summary *mm = bench_med(r);
-            fprintf(f, "| %s | %.2f | %.2f | %.2f | %.2f | %.1f | %.2f | %.1f | %.2f | %.2f | %.2f | %s |\n",
-                    bench_impls[i].name, mm->p50, mm->p90, mm->p99, mm->p999, mm->max, bench_mean_ns(mm), mm->mops,
+            if (!r->ran) continue;
+            fprintf(f, "| %s | %.2f | %.2f | %.2f | %.2f | %.1f | %.2f | %.2f | %.1f | %.2f | %.2f | %.2f | %s |\n",
+                    bench_impls[i].name, mm->p50, mm->p90, mm->p99, mm->p999, mm->max, bench_mean_ns(mm),
+                    bench_best_mean_ns(r), mm->mops,
                     bench_ratio(w, BENCH_BASELINE, i), bench_ratio(w, best, i),
                     bench_ratio_mean(w, BENCH_BASELINE, i), r->verified ? "ok" : "INVALID");
         }
@@ -894,6 +942,7 @@ int main(int argc, char **argv) {
     memset(&o, 0, sizeof o);
     if (!bench_parse(argc, argv, &o)) return 2;
     g_opts = &o;
+    bench_loadavg(g_load_start, sizeof g_load_start);
     setvbuf(stdout, NULL, _IOLBF, 0);
     bench_meta_collect(&m);
     g_tpns = bench_clock_calibrate(o.quick ? 60 : 200);
@@ -915,6 +964,11 @@ int main(int argc, char **argv) {
     }
     bench_print_targets();
     bench_print_memory();
+    bench_loadavg(g_load_end, sizeof g_load_end);
+    g_wall_s = (bench_mono_ns() - t_all) / 1e9;
+    g_cpu_s = bench_cpu_seconds();
+    printf("\nload: loadavg %s at start, %s at end; this process got %.0f%% of a core (%.1f s CPU in %.1f s)\n",
+           g_load_start, g_load_end, g_wall_s > 0 ? 100.0 * g_cpu_s / g_wall_s : 0.0, g_cpu_s, g_wall_s);
     if (o.out) bench_write_json(o.out, &m, &o);
     if (o.md) bench_write_md(o.md, &m, &o);
     printf("\ntotal %.1f s%s%s%s%s\n", (bench_mono_ns() - t_all) / 1e9, o.out ? "; json: " : "", o.out ? o.out : "",
