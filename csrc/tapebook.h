@@ -81,6 +81,8 @@
  *   int  B_levels(B *b, int side, L *out, size_t k, size_t *n_out);  best-first
  *   int  B_levels_n(B *b, int side, L *out, size_t k);   count (>= 0) or status
  *   Q    B_qty_at(B *b, int side, P px);                  0 when absent
+ *   int64_t B_top(B *b, L *out, size_t k);  both sides: bids out[0,k), asks out[k,2k);
+ *                                           returns n_bid + n_ask * 2^32 or status
  *   int  B_iter_init(B_iter *it, B *b, int side); int B_iter_next(B_iter *it, L *out);
  *   int  B_depth(B *b, int side, size_t *out);
  *   int  B_apply(B *b, const uint8_t *sides, const P *px, const Q *qty, size_t n,

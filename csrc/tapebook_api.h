@@ -33,9 +33,23 @@ typedef struct tb_book_stats {
     uint64_t spill_evicted[2]; uint64_t spill_dropped[2]; uint64_t spill_nomem[2];
     uint64_t promotes[2]; int64_t anchor[2];
 } tb_book_stats;
+typedef struct tb_depth_header {
+    uint32_t magic; uint8_t version; uint8_t width; uint16_t capacity; uint64_t instrument_id;
+    uint64_t sequence; uint64_t timestamp_ns; uint16_t bid_count; uint16_t ask_count; uint32_t flags;
+} tb_depth_header;
+typedef struct tb_dump_info {
+    uint32_t version; uint32_t width; uint32_t n; uint32_t max_cap; uint64_t total_len;
+    uint32_t tape_count[2]; uint32_t spill_count[2]; uint32_t spill_cap[2]; uint32_t reserved;
+} tb_dump_info;
 typedef struct tb_level_i32 { int32_t px; uint32_t qty; } tb_level_i32;
 typedef struct tb_bbo_i32 { int32_t bid_px; uint32_t bid_qty; int32_t ask_px; uint32_t ask_qty; } tb_bbo_i32;
 typedef struct tb_spill_pool_i32 { ...; } tb_spill_pool_i32;
+typedef struct tb_depth_i32_k16 {
+    tb_depth_header hdr; tb_level_i32 bids[16]; tb_level_i32 asks[16];
+} tb_depth_i32_k16;
+typedef struct tb_depth_i32_k128 {
+    tb_depth_header hdr; tb_level_i32 bids[128]; tb_level_i32 asks[128];
+} tb_depth_i32_k128;
 typedef struct tb_book_i32_n64 { ...; } tb_book_i32_n64;
 typedef struct tb_book_i32_n64_iter { ...; } tb_book_i32_n64_iter;
 typedef struct tb_book_i32_n128 { ...; } tb_book_i32_n128;
@@ -55,6 +69,12 @@ typedef struct tb_multi_i32_h4096_m1024_l256 { ...; } tb_multi_i32_h4096_m1024_l
 typedef struct tb_level_i64 { int64_t px; uint64_t qty; } tb_level_i64;
 typedef struct tb_bbo_i64 { int64_t bid_px; uint64_t bid_qty; int64_t ask_px; uint64_t ask_qty; } tb_bbo_i64;
 typedef struct tb_spill_pool_i64 { ...; } tb_spill_pool_i64;
+typedef struct tb_depth_i64_k16 {
+    tb_depth_header hdr; tb_level_i64 bids[16]; tb_level_i64 asks[16];
+} tb_depth_i64_k16;
+typedef struct tb_depth_i64_k128 {
+    tb_depth_header hdr; tb_level_i64 bids[128]; tb_level_i64 asks[128];
+} tb_depth_i64_k128;
 typedef struct tb_book_i64_n64 { ...; } tb_book_i64_n64;
 typedef struct tb_book_i64_n64_iter { ...; } tb_book_i64_n64_iter;
 typedef struct tb_book_i64_n128 { ...; } tb_book_i64_n128;
@@ -80,6 +100,10 @@ TB_API tb_handle tb_handle_make(uint32_t tier, uint32_t gen, uint32_t index);
 TB_API uint32_t tb_handle_tier(tb_handle h);
 TB_API uint32_t tb_handle_gen(tb_handle h);
 TB_API uint32_t tb_handle_index(tb_handle h);
+TB_API size_t tb_depth_size(uint32_t width, uint32_t k);
+TB_API int tb_depth_check(const void *buf, size_t len, const char **why);
+TB_API uint32_t tb_crc32(uint32_t crc, const void *data, size_t n);
+TB_API int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why);
 
 /* ---- family i32 ---- */
 TB_API int tb_spill_pool_i32_init(tb_spill_pool_i32 *p, uint32_t levels, int policy);
@@ -112,6 +136,7 @@ TB_API int tb_book_i32_n64_iter_init(tb_book_i32_n64_iter *it, tb_book_i32_n64 *
 TB_API int tb_book_i32_n64_iter_next(tb_book_i32_n64_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n64_levels(tb_book_i32_n64 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i32_n64_levels_n(tb_book_i32_n64 *b, int side, tb_level_i32 *out, size_t k);
+TB_API int64_t tb_book_i32_n64_top(tb_book_i32_n64 *b, tb_level_i32 *out, size_t k);
 TB_API uint32_t tb_book_i32_n64_qty_at(tb_book_i32_n64 *b, int side, int32_t px);
 TB_API int tb_book_i32_n64_depth(tb_book_i32_n64 *b, int side, size_t *out);
 TB_API int tb_book_i32_n64_reset(tb_book_i32_n64 *b, int32_t anchor);
@@ -133,6 +158,13 @@ TB_API int32_t tb_book_i32_n64_anchor_min(void);
 TB_API int32_t tb_book_i32_n64_anchor_max(void);
 TB_API int tb_book_i32_n64_apply(tb_book_i32_n64 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n64_bbo_trace(tb_book_i32_n64 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
+TB_API int tb_book_i32_n64_snapshot_k16(tb_book_i32_n64 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n64_snapshot_k128(tb_book_i32_n64 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n64_dump_size(tb_book_i32_n64 *b, size_t *out);
+TB_API int tb_book_i32_n64_dump(tb_book_i32_n64 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i32_n64_load(tb_book_i32_n64 *b, const void *buf, size_t len);
 TB_API int tb_book_i32_n128_set_code(tb_book_i32_n128 *b, int side, int32_t px, uint32_t qty);
 TB_API int tb_book_i32_n128_set(tb_book_i32_n128 *b, int side, int32_t px, uint32_t qty, tb_result *out_result);
 TB_API int tb_book_i32_n128_init(tb_book_i32_n128 *b, int32_t anchor, uint32_t max_cap, tb_spill_pool_i32 *pool);
@@ -153,6 +185,7 @@ TB_API int tb_book_i32_n128_iter_init(tb_book_i32_n128_iter *it, tb_book_i32_n12
 TB_API int tb_book_i32_n128_iter_next(tb_book_i32_n128_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n128_levels(tb_book_i32_n128 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i32_n128_levels_n(tb_book_i32_n128 *b, int side, tb_level_i32 *out, size_t k);
+TB_API int64_t tb_book_i32_n128_top(tb_book_i32_n128 *b, tb_level_i32 *out, size_t k);
 TB_API uint32_t tb_book_i32_n128_qty_at(tb_book_i32_n128 *b, int side, int32_t px);
 TB_API int tb_book_i32_n128_depth(tb_book_i32_n128 *b, int side, size_t *out);
 TB_API int tb_book_i32_n128_reset(tb_book_i32_n128 *b, int32_t anchor);
@@ -174,6 +207,13 @@ TB_API int32_t tb_book_i32_n128_anchor_min(void);
 TB_API int32_t tb_book_i32_n128_anchor_max(void);
 TB_API int tb_book_i32_n128_apply(tb_book_i32_n128 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n128_bbo_trace(tb_book_i32_n128 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
+TB_API int tb_book_i32_n128_snapshot_k16(tb_book_i32_n128 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n128_snapshot_k128(tb_book_i32_n128 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n128_dump_size(tb_book_i32_n128 *b, size_t *out);
+TB_API int tb_book_i32_n128_dump(tb_book_i32_n128 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i32_n128_load(tb_book_i32_n128 *b, const void *buf, size_t len);
 TB_API int tb_book_i32_n256_set_code(tb_book_i32_n256 *b, int side, int32_t px, uint32_t qty);
 TB_API int tb_book_i32_n256_set(tb_book_i32_n256 *b, int side, int32_t px, uint32_t qty, tb_result *out_result);
 TB_API int tb_book_i32_n256_init(tb_book_i32_n256 *b, int32_t anchor, uint32_t max_cap, tb_spill_pool_i32 *pool);
@@ -194,6 +234,7 @@ TB_API int tb_book_i32_n256_iter_init(tb_book_i32_n256_iter *it, tb_book_i32_n25
 TB_API int tb_book_i32_n256_iter_next(tb_book_i32_n256_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n256_levels(tb_book_i32_n256 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i32_n256_levels_n(tb_book_i32_n256 *b, int side, tb_level_i32 *out, size_t k);
+TB_API int64_t tb_book_i32_n256_top(tb_book_i32_n256 *b, tb_level_i32 *out, size_t k);
 TB_API uint32_t tb_book_i32_n256_qty_at(tb_book_i32_n256 *b, int side, int32_t px);
 TB_API int tb_book_i32_n256_depth(tb_book_i32_n256 *b, int side, size_t *out);
 TB_API int tb_book_i32_n256_reset(tb_book_i32_n256 *b, int32_t anchor);
@@ -215,6 +256,13 @@ TB_API int32_t tb_book_i32_n256_anchor_min(void);
 TB_API int32_t tb_book_i32_n256_anchor_max(void);
 TB_API int tb_book_i32_n256_apply(tb_book_i32_n256 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n256_bbo_trace(tb_book_i32_n256 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
+TB_API int tb_book_i32_n256_snapshot_k16(tb_book_i32_n256 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n256_snapshot_k128(tb_book_i32_n256 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n256_dump_size(tb_book_i32_n256 *b, size_t *out);
+TB_API int tb_book_i32_n256_dump(tb_book_i32_n256 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i32_n256_load(tb_book_i32_n256 *b, const void *buf, size_t len);
 TB_API int tb_book_i32_n512_set_code(tb_book_i32_n512 *b, int side, int32_t px, uint32_t qty);
 TB_API int tb_book_i32_n512_set(tb_book_i32_n512 *b, int side, int32_t px, uint32_t qty, tb_result *out_result);
 TB_API int tb_book_i32_n512_init(tb_book_i32_n512 *b, int32_t anchor, uint32_t max_cap, tb_spill_pool_i32 *pool);
@@ -235,6 +283,7 @@ TB_API int tb_book_i32_n512_iter_init(tb_book_i32_n512_iter *it, tb_book_i32_n51
 TB_API int tb_book_i32_n512_iter_next(tb_book_i32_n512_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n512_levels(tb_book_i32_n512 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i32_n512_levels_n(tb_book_i32_n512 *b, int side, tb_level_i32 *out, size_t k);
+TB_API int64_t tb_book_i32_n512_top(tb_book_i32_n512 *b, tb_level_i32 *out, size_t k);
 TB_API uint32_t tb_book_i32_n512_qty_at(tb_book_i32_n512 *b, int side, int32_t px);
 TB_API int tb_book_i32_n512_depth(tb_book_i32_n512 *b, int side, size_t *out);
 TB_API int tb_book_i32_n512_reset(tb_book_i32_n512 *b, int32_t anchor);
@@ -256,6 +305,13 @@ TB_API int32_t tb_book_i32_n512_anchor_min(void);
 TB_API int32_t tb_book_i32_n512_anchor_max(void);
 TB_API int tb_book_i32_n512_apply(tb_book_i32_n512 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n512_bbo_trace(tb_book_i32_n512 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
+TB_API int tb_book_i32_n512_snapshot_k16(tb_book_i32_n512 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n512_snapshot_k128(tb_book_i32_n512 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n512_dump_size(tb_book_i32_n512 *b, size_t *out);
+TB_API int tb_book_i32_n512_dump(tb_book_i32_n512 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i32_n512_load(tb_book_i32_n512 *b, const void *buf, size_t len);
 TB_API int tb_book_i32_n1024_set_code(tb_book_i32_n1024 *b, int side, int32_t px, uint32_t qty);
 TB_API int tb_book_i32_n1024_set(tb_book_i32_n1024 *b, int side, int32_t px, uint32_t qty, tb_result *out_result);
 TB_API int tb_book_i32_n1024_init(tb_book_i32_n1024 *b, int32_t anchor, uint32_t max_cap, tb_spill_pool_i32 *pool);
@@ -276,6 +332,7 @@ TB_API int tb_book_i32_n1024_iter_init(tb_book_i32_n1024_iter *it, tb_book_i32_n
 TB_API int tb_book_i32_n1024_iter_next(tb_book_i32_n1024_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n1024_levels(tb_book_i32_n1024 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i32_n1024_levels_n(tb_book_i32_n1024 *b, int side, tb_level_i32 *out, size_t k);
+TB_API int64_t tb_book_i32_n1024_top(tb_book_i32_n1024 *b, tb_level_i32 *out, size_t k);
 TB_API uint32_t tb_book_i32_n1024_qty_at(tb_book_i32_n1024 *b, int side, int32_t px);
 TB_API int tb_book_i32_n1024_depth(tb_book_i32_n1024 *b, int side, size_t *out);
 TB_API int tb_book_i32_n1024_reset(tb_book_i32_n1024 *b, int32_t anchor);
@@ -297,6 +354,13 @@ TB_API int32_t tb_book_i32_n1024_anchor_min(void);
 TB_API int32_t tb_book_i32_n1024_anchor_max(void);
 TB_API int tb_book_i32_n1024_apply(tb_book_i32_n1024 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n1024_bbo_trace(tb_book_i32_n1024 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
+TB_API int tb_book_i32_n1024_snapshot_k16(tb_book_i32_n1024 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n1024_snapshot_k128(tb_book_i32_n1024 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n1024_dump_size(tb_book_i32_n1024 *b, size_t *out);
+TB_API int tb_book_i32_n1024_dump(tb_book_i32_n1024 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i32_n1024_load(tb_book_i32_n1024 *b, const void *buf, size_t len);
 TB_API int tb_book_i32_n2048_set_code(tb_book_i32_n2048 *b, int side, int32_t px, uint32_t qty);
 TB_API int tb_book_i32_n2048_set(tb_book_i32_n2048 *b, int side, int32_t px, uint32_t qty, tb_result *out_result);
 TB_API int tb_book_i32_n2048_init(tb_book_i32_n2048 *b, int32_t anchor, uint32_t max_cap, tb_spill_pool_i32 *pool);
@@ -317,6 +381,7 @@ TB_API int tb_book_i32_n2048_iter_init(tb_book_i32_n2048_iter *it, tb_book_i32_n
 TB_API int tb_book_i32_n2048_iter_next(tb_book_i32_n2048_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n2048_levels(tb_book_i32_n2048 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i32_n2048_levels_n(tb_book_i32_n2048 *b, int side, tb_level_i32 *out, size_t k);
+TB_API int64_t tb_book_i32_n2048_top(tb_book_i32_n2048 *b, tb_level_i32 *out, size_t k);
 TB_API uint32_t tb_book_i32_n2048_qty_at(tb_book_i32_n2048 *b, int side, int32_t px);
 TB_API int tb_book_i32_n2048_depth(tb_book_i32_n2048 *b, int side, size_t *out);
 TB_API int tb_book_i32_n2048_reset(tb_book_i32_n2048 *b, int32_t anchor);
@@ -338,6 +403,13 @@ TB_API int32_t tb_book_i32_n2048_anchor_min(void);
 TB_API int32_t tb_book_i32_n2048_anchor_max(void);
 TB_API int tb_book_i32_n2048_apply(tb_book_i32_n2048 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n2048_bbo_trace(tb_book_i32_n2048 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
+TB_API int tb_book_i32_n2048_snapshot_k16(tb_book_i32_n2048 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n2048_snapshot_k128(tb_book_i32_n2048 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n2048_dump_size(tb_book_i32_n2048 *b, size_t *out);
+TB_API int tb_book_i32_n2048_dump(tb_book_i32_n2048 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i32_n2048_load(tb_book_i32_n2048 *b, const void *buf, size_t len);
 TB_API int tb_book_i32_n4096_set_code(tb_book_i32_n4096 *b, int side, int32_t px, uint32_t qty);
 TB_API int tb_book_i32_n4096_set(tb_book_i32_n4096 *b, int side, int32_t px, uint32_t qty, tb_result *out_result);
 TB_API int tb_book_i32_n4096_init(tb_book_i32_n4096 *b, int32_t anchor, uint32_t max_cap, tb_spill_pool_i32 *pool);
@@ -358,6 +430,7 @@ TB_API int tb_book_i32_n4096_iter_init(tb_book_i32_n4096_iter *it, tb_book_i32_n
 TB_API int tb_book_i32_n4096_iter_next(tb_book_i32_n4096_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n4096_levels(tb_book_i32_n4096 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i32_n4096_levels_n(tb_book_i32_n4096 *b, int side, tb_level_i32 *out, size_t k);
+TB_API int64_t tb_book_i32_n4096_top(tb_book_i32_n4096 *b, tb_level_i32 *out, size_t k);
 TB_API uint32_t tb_book_i32_n4096_qty_at(tb_book_i32_n4096 *b, int side, int32_t px);
 TB_API int tb_book_i32_n4096_depth(tb_book_i32_n4096 *b, int side, size_t *out);
 TB_API int tb_book_i32_n4096_reset(tb_book_i32_n4096 *b, int32_t anchor);
@@ -379,6 +452,13 @@ TB_API int32_t tb_book_i32_n4096_anchor_min(void);
 TB_API int32_t tb_book_i32_n4096_anchor_max(void);
 TB_API int tb_book_i32_n4096_apply(tb_book_i32_n4096 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n4096_bbo_trace(tb_book_i32_n4096 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
+TB_API int tb_book_i32_n4096_snapshot_k16(tb_book_i32_n4096 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n4096_snapshot_k128(tb_book_i32_n4096 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n4096_dump_size(tb_book_i32_n4096 *b, size_t *out);
+TB_API int tb_book_i32_n4096_dump(tb_book_i32_n4096 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i32_n4096_load(tb_book_i32_n4096 *b, const void *buf, size_t len);
 TB_API int tb_multi_i32_h1024_m256_l64_init(tb_multi_i32_h1024_m256_l64 *m, uint32_t n_high, uint32_t n_medium, uint32_t n_low, uint32_t pool_levels, uint32_t default_max_cap, int policy);
 TB_API int tb_multi_i32_h1024_m256_l64_deinit(tb_multi_i32_h1024_m256_l64 *m);
 TB_API int tb_multi_i32_h1024_m256_l64_create(tb_multi_i32_h1024_m256_l64 **out, uint32_t n_high, uint32_t n_medium, uint32_t n_low, uint32_t pool_levels, uint32_t default_max_cap, int policy);
@@ -441,6 +521,7 @@ TB_API int tb_book_i64_n64_iter_init(tb_book_i64_n64_iter *it, tb_book_i64_n64 *
 TB_API int tb_book_i64_n64_iter_next(tb_book_i64_n64_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n64_levels(tb_book_i64_n64 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i64_n64_levels_n(tb_book_i64_n64 *b, int side, tb_level_i64 *out, size_t k);
+TB_API int64_t tb_book_i64_n64_top(tb_book_i64_n64 *b, tb_level_i64 *out, size_t k);
 TB_API uint64_t tb_book_i64_n64_qty_at(tb_book_i64_n64 *b, int side, int64_t px);
 TB_API int tb_book_i64_n64_depth(tb_book_i64_n64 *b, int side, size_t *out);
 TB_API int tb_book_i64_n64_reset(tb_book_i64_n64 *b, int64_t anchor);
@@ -462,6 +543,13 @@ TB_API int64_t tb_book_i64_n64_anchor_min(void);
 TB_API int64_t tb_book_i64_n64_anchor_max(void);
 TB_API int tb_book_i64_n64_apply(tb_book_i64_n64 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n64_bbo_trace(tb_book_i64_n64 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
+TB_API int tb_book_i64_n64_snapshot_k16(tb_book_i64_n64 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n64_snapshot_k128(tb_book_i64_n64 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n64_dump_size(tb_book_i64_n64 *b, size_t *out);
+TB_API int tb_book_i64_n64_dump(tb_book_i64_n64 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i64_n64_load(tb_book_i64_n64 *b, const void *buf, size_t len);
 TB_API int tb_book_i64_n128_set_code(tb_book_i64_n128 *b, int side, int64_t px, uint64_t qty);
 TB_API int tb_book_i64_n128_set(tb_book_i64_n128 *b, int side, int64_t px, uint64_t qty, tb_result *out_result);
 TB_API int tb_book_i64_n128_init(tb_book_i64_n128 *b, int64_t anchor, uint32_t max_cap, tb_spill_pool_i64 *pool);
@@ -482,6 +570,7 @@ TB_API int tb_book_i64_n128_iter_init(tb_book_i64_n128_iter *it, tb_book_i64_n12
 TB_API int tb_book_i64_n128_iter_next(tb_book_i64_n128_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n128_levels(tb_book_i64_n128 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i64_n128_levels_n(tb_book_i64_n128 *b, int side, tb_level_i64 *out, size_t k);
+TB_API int64_t tb_book_i64_n128_top(tb_book_i64_n128 *b, tb_level_i64 *out, size_t k);
 TB_API uint64_t tb_book_i64_n128_qty_at(tb_book_i64_n128 *b, int side, int64_t px);
 TB_API int tb_book_i64_n128_depth(tb_book_i64_n128 *b, int side, size_t *out);
 TB_API int tb_book_i64_n128_reset(tb_book_i64_n128 *b, int64_t anchor);
@@ -503,6 +592,13 @@ TB_API int64_t tb_book_i64_n128_anchor_min(void);
 TB_API int64_t tb_book_i64_n128_anchor_max(void);
 TB_API int tb_book_i64_n128_apply(tb_book_i64_n128 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n128_bbo_trace(tb_book_i64_n128 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
+TB_API int tb_book_i64_n128_snapshot_k16(tb_book_i64_n128 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n128_snapshot_k128(tb_book_i64_n128 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n128_dump_size(tb_book_i64_n128 *b, size_t *out);
+TB_API int tb_book_i64_n128_dump(tb_book_i64_n128 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i64_n128_load(tb_book_i64_n128 *b, const void *buf, size_t len);
 TB_API int tb_book_i64_n256_set_code(tb_book_i64_n256 *b, int side, int64_t px, uint64_t qty);
 TB_API int tb_book_i64_n256_set(tb_book_i64_n256 *b, int side, int64_t px, uint64_t qty, tb_result *out_result);
 TB_API int tb_book_i64_n256_init(tb_book_i64_n256 *b, int64_t anchor, uint32_t max_cap, tb_spill_pool_i64 *pool);
@@ -523,6 +619,7 @@ TB_API int tb_book_i64_n256_iter_init(tb_book_i64_n256_iter *it, tb_book_i64_n25
 TB_API int tb_book_i64_n256_iter_next(tb_book_i64_n256_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n256_levels(tb_book_i64_n256 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i64_n256_levels_n(tb_book_i64_n256 *b, int side, tb_level_i64 *out, size_t k);
+TB_API int64_t tb_book_i64_n256_top(tb_book_i64_n256 *b, tb_level_i64 *out, size_t k);
 TB_API uint64_t tb_book_i64_n256_qty_at(tb_book_i64_n256 *b, int side, int64_t px);
 TB_API int tb_book_i64_n256_depth(tb_book_i64_n256 *b, int side, size_t *out);
 TB_API int tb_book_i64_n256_reset(tb_book_i64_n256 *b, int64_t anchor);
@@ -544,6 +641,13 @@ TB_API int64_t tb_book_i64_n256_anchor_min(void);
 TB_API int64_t tb_book_i64_n256_anchor_max(void);
 TB_API int tb_book_i64_n256_apply(tb_book_i64_n256 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n256_bbo_trace(tb_book_i64_n256 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
+TB_API int tb_book_i64_n256_snapshot_k16(tb_book_i64_n256 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n256_snapshot_k128(tb_book_i64_n256 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n256_dump_size(tb_book_i64_n256 *b, size_t *out);
+TB_API int tb_book_i64_n256_dump(tb_book_i64_n256 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i64_n256_load(tb_book_i64_n256 *b, const void *buf, size_t len);
 TB_API int tb_book_i64_n512_set_code(tb_book_i64_n512 *b, int side, int64_t px, uint64_t qty);
 TB_API int tb_book_i64_n512_set(tb_book_i64_n512 *b, int side, int64_t px, uint64_t qty, tb_result *out_result);
 TB_API int tb_book_i64_n512_init(tb_book_i64_n512 *b, int64_t anchor, uint32_t max_cap, tb_spill_pool_i64 *pool);
@@ -564,6 +668,7 @@ TB_API int tb_book_i64_n512_iter_init(tb_book_i64_n512_iter *it, tb_book_i64_n51
 TB_API int tb_book_i64_n512_iter_next(tb_book_i64_n512_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n512_levels(tb_book_i64_n512 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i64_n512_levels_n(tb_book_i64_n512 *b, int side, tb_level_i64 *out, size_t k);
+TB_API int64_t tb_book_i64_n512_top(tb_book_i64_n512 *b, tb_level_i64 *out, size_t k);
 TB_API uint64_t tb_book_i64_n512_qty_at(tb_book_i64_n512 *b, int side, int64_t px);
 TB_API int tb_book_i64_n512_depth(tb_book_i64_n512 *b, int side, size_t *out);
 TB_API int tb_book_i64_n512_reset(tb_book_i64_n512 *b, int64_t anchor);
@@ -585,6 +690,13 @@ TB_API int64_t tb_book_i64_n512_anchor_min(void);
 TB_API int64_t tb_book_i64_n512_anchor_max(void);
 TB_API int tb_book_i64_n512_apply(tb_book_i64_n512 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n512_bbo_trace(tb_book_i64_n512 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
+TB_API int tb_book_i64_n512_snapshot_k16(tb_book_i64_n512 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n512_snapshot_k128(tb_book_i64_n512 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n512_dump_size(tb_book_i64_n512 *b, size_t *out);
+TB_API int tb_book_i64_n512_dump(tb_book_i64_n512 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i64_n512_load(tb_book_i64_n512 *b, const void *buf, size_t len);
 TB_API int tb_book_i64_n1024_set_code(tb_book_i64_n1024 *b, int side, int64_t px, uint64_t qty);
 TB_API int tb_book_i64_n1024_set(tb_book_i64_n1024 *b, int side, int64_t px, uint64_t qty, tb_result *out_result);
 TB_API int tb_book_i64_n1024_init(tb_book_i64_n1024 *b, int64_t anchor, uint32_t max_cap, tb_spill_pool_i64 *pool);
@@ -605,6 +717,7 @@ TB_API int tb_book_i64_n1024_iter_init(tb_book_i64_n1024_iter *it, tb_book_i64_n
 TB_API int tb_book_i64_n1024_iter_next(tb_book_i64_n1024_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n1024_levels(tb_book_i64_n1024 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i64_n1024_levels_n(tb_book_i64_n1024 *b, int side, tb_level_i64 *out, size_t k);
+TB_API int64_t tb_book_i64_n1024_top(tb_book_i64_n1024 *b, tb_level_i64 *out, size_t k);
 TB_API uint64_t tb_book_i64_n1024_qty_at(tb_book_i64_n1024 *b, int side, int64_t px);
 TB_API int tb_book_i64_n1024_depth(tb_book_i64_n1024 *b, int side, size_t *out);
 TB_API int tb_book_i64_n1024_reset(tb_book_i64_n1024 *b, int64_t anchor);
@@ -626,6 +739,13 @@ TB_API int64_t tb_book_i64_n1024_anchor_min(void);
 TB_API int64_t tb_book_i64_n1024_anchor_max(void);
 TB_API int tb_book_i64_n1024_apply(tb_book_i64_n1024 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n1024_bbo_trace(tb_book_i64_n1024 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
+TB_API int tb_book_i64_n1024_snapshot_k16(tb_book_i64_n1024 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n1024_snapshot_k128(tb_book_i64_n1024 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n1024_dump_size(tb_book_i64_n1024 *b, size_t *out);
+TB_API int tb_book_i64_n1024_dump(tb_book_i64_n1024 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i64_n1024_load(tb_book_i64_n1024 *b, const void *buf, size_t len);
 TB_API int tb_book_i64_n2048_set_code(tb_book_i64_n2048 *b, int side, int64_t px, uint64_t qty);
 TB_API int tb_book_i64_n2048_set(tb_book_i64_n2048 *b, int side, int64_t px, uint64_t qty, tb_result *out_result);
 TB_API int tb_book_i64_n2048_init(tb_book_i64_n2048 *b, int64_t anchor, uint32_t max_cap, tb_spill_pool_i64 *pool);
@@ -646,6 +766,7 @@ TB_API int tb_book_i64_n2048_iter_init(tb_book_i64_n2048_iter *it, tb_book_i64_n
 TB_API int tb_book_i64_n2048_iter_next(tb_book_i64_n2048_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n2048_levels(tb_book_i64_n2048 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i64_n2048_levels_n(tb_book_i64_n2048 *b, int side, tb_level_i64 *out, size_t k);
+TB_API int64_t tb_book_i64_n2048_top(tb_book_i64_n2048 *b, tb_level_i64 *out, size_t k);
 TB_API uint64_t tb_book_i64_n2048_qty_at(tb_book_i64_n2048 *b, int side, int64_t px);
 TB_API int tb_book_i64_n2048_depth(tb_book_i64_n2048 *b, int side, size_t *out);
 TB_API int tb_book_i64_n2048_reset(tb_book_i64_n2048 *b, int64_t anchor);
@@ -667,6 +788,13 @@ TB_API int64_t tb_book_i64_n2048_anchor_min(void);
 TB_API int64_t tb_book_i64_n2048_anchor_max(void);
 TB_API int tb_book_i64_n2048_apply(tb_book_i64_n2048 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n2048_bbo_trace(tb_book_i64_n2048 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
+TB_API int tb_book_i64_n2048_snapshot_k16(tb_book_i64_n2048 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n2048_snapshot_k128(tb_book_i64_n2048 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n2048_dump_size(tb_book_i64_n2048 *b, size_t *out);
+TB_API int tb_book_i64_n2048_dump(tb_book_i64_n2048 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i64_n2048_load(tb_book_i64_n2048 *b, const void *buf, size_t len);
 TB_API int tb_book_i64_n4096_set_code(tb_book_i64_n4096 *b, int side, int64_t px, uint64_t qty);
 TB_API int tb_book_i64_n4096_set(tb_book_i64_n4096 *b, int side, int64_t px, uint64_t qty, tb_result *out_result);
 TB_API int tb_book_i64_n4096_init(tb_book_i64_n4096 *b, int64_t anchor, uint32_t max_cap, tb_spill_pool_i64 *pool);
@@ -687,6 +815,7 @@ TB_API int tb_book_i64_n4096_iter_init(tb_book_i64_n4096_iter *it, tb_book_i64_n
 TB_API int tb_book_i64_n4096_iter_next(tb_book_i64_n4096_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n4096_levels(tb_book_i64_n4096 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i64_n4096_levels_n(tb_book_i64_n4096 *b, int side, tb_level_i64 *out, size_t k);
+TB_API int64_t tb_book_i64_n4096_top(tb_book_i64_n4096 *b, tb_level_i64 *out, size_t k);
 TB_API uint64_t tb_book_i64_n4096_qty_at(tb_book_i64_n4096 *b, int side, int64_t px);
 TB_API int tb_book_i64_n4096_depth(tb_book_i64_n4096 *b, int side, size_t *out);
 TB_API int tb_book_i64_n4096_reset(tb_book_i64_n4096 *b, int64_t anchor);
@@ -708,6 +837,13 @@ TB_API int64_t tb_book_i64_n4096_anchor_min(void);
 TB_API int64_t tb_book_i64_n4096_anchor_max(void);
 TB_API int tb_book_i64_n4096_apply(tb_book_i64_n4096 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n4096_bbo_trace(tb_book_i64_n4096 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
+TB_API int tb_book_i64_n4096_snapshot_k16(tb_book_i64_n4096 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n4096_snapshot_k128(tb_book_i64_n4096 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n4096_dump_size(tb_book_i64_n4096 *b, size_t *out);
+TB_API int tb_book_i64_n4096_dump(tb_book_i64_n4096 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i64_n4096_load(tb_book_i64_n4096 *b, const void *buf, size_t len);
 TB_API int tb_multi_i64_h1024_m256_l64_init(tb_multi_i64_h1024_m256_l64 *m, uint32_t n_high, uint32_t n_medium, uint32_t n_low, uint32_t pool_levels, uint32_t default_max_cap, int policy);
 TB_API int tb_multi_i64_h1024_m256_l64_deinit(tb_multi_i64_h1024_m256_l64 *m);
 TB_API int tb_multi_i64_h1024_m256_l64_create(tb_multi_i64_h1024_m256_l64 **out, uint32_t n_high, uint32_t n_medium, uint32_t n_low, uint32_t pool_levels, uint32_t default_max_cap, int policy);

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
+from struct import iter_unpack
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -96,15 +97,26 @@ class Book:
 
     __slots__ = (
         "__weakref__",
+        "_baq",
+        "_bapx",
         "_bbo_dtype",
+        "_bbq",
+        "_bbpx",
         "_closed",
         "_level_dtype",
+        "_levels_n",
+        "_lfmt",
+        "_larr",
+        "_lsize",
         "_max_cap",
         "_p",
         "_pool",
-        "_qty_dtype",
         "_price_dtype",
+        "_qty_dtype",
         "_set",
+        "_tmax",
+        "_tmin",
+        "_top",
         "_v",
     )
 
@@ -145,8 +157,16 @@ class Book:
         self._init_fields(v, pool, cap)
 
     def _init_fields(self, v: nat.BookVariant, pool: SpillPool | None, max_cap: int) -> None:
+        # the hot methods read their C function and constants from slots
         self._v = v
         self._set = v.set_code
+        self._bbpx, self._bapx = v.best_bid_px, v.best_ask_px
+        self._bbq, self._baq = v.best_bid_qty, v.best_ask_qty
+        self._levels_n, self._top = v.levels_n, v.top
+        self._tmin, self._tmax = v.family.type_min, v.family.type_max
+        self._larr = f"{v.family.level_c}[]"
+        self._lfmt = "<iI" if v.family.bits == 32 else "<qQ"
+        self._lsize = 8 if v.family.bits == 32 else 16
         self._pool = pool
         self._max_cap = max_cap
         self._closed = False
@@ -279,28 +299,28 @@ class Book:
 
     def best_bid_px(self) -> int | None:
         """Best bid price (tape and spill), or None when there are no bids."""
-        r = self._v.best_bid_px(self._p)
-        if r == self._v.family.type_min:
+        r = self._bbpx(self._p)
+        if r == self._tmin:
             return self._empty_px("best_bid_px")
         return r
 
     def best_ask_px(self) -> int | None:
         """Best ask price (tape and spill), or None when there are no asks."""
-        r = self._v.best_ask_px(self._p)
-        if r == self._v.family.type_max:
+        r = self._bapx(self._p)
+        if r == self._tmax:
             return self._empty_px("best_ask_px")
         return r
 
     def best_bid_qty(self) -> int:
         """Quantity at the best bid, 0 when there are no bids."""
-        r = self._v.best_bid_qty(self._p)
+        r = self._bbq(self._p)
         if not r:
             self._empty_px("best_bid_qty")
         return r
 
     def best_ask_qty(self) -> int:
         """Quantity at the best ask, 0 when there are no asks."""
-        r = self._v.best_ask_qty(self._p)
+        r = self._baq(self._p)
         if not r:
             self._empty_px("best_ask_qty")
         return r
@@ -354,8 +374,42 @@ class Book:
     def levels(self, side: bool | int, k: int = 10) -> list[tuple[int, int]]:
         """The ``k`` best levels of ``side`` as ``[(px, qty), ...]``, best first,
         tape and spill merged in price order."""
-        arr = self.levels_array(side, k)
-        return arr.tolist()
+        if k.__class__ is not int or k < 0 or k > 1 << 20:
+            k = self._check_k(k, side)
+        buf = ffi.new(self._larr, k)
+        try:
+            r = self._levels_n(self._p, side, buf, k)
+        except TypeError:
+            _args.check_side(side)
+            raise
+        if r < 0:
+            if r == nat.ERR_SIDE:
+                _args.check_side(side)
+            _args.raise_status(r, "levels")
+        # the level structs are packed (px, qty) pairs: unpack them in one go
+        return list(iter_unpack(self._lfmt, ffi.buffer(buf, r * self._lsize)))
+
+    def top(self, k: int = 10) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """The ``k`` best levels of both sides in one call: ``(bids, asks)``,
+        each ``[(px, qty), ...]`` best first."""
+        if k.__class__ is not int or k < 0 or k > 1 << 20:
+            k = self._check_k(k, True)
+        buf = ffi.new(self._larr, 2 * k)
+        r = self._top(self._p, buf, k)
+        if r < 0:
+            _args.raise_status(r, "top")
+        nb, na = r & 0xFFFFFFFF, r >> 32
+        raw = ffi.buffer(buf)
+        size, fmt = self._lsize, self._lfmt
+        return (list(iter_unpack(fmt, raw[: nb * size])),
+                list(iter_unpack(fmt, raw[k * size : (k + na) * size])))
+
+    def _check_k(self, k: Any, side: Any) -> int:
+        k = _args.as_int("k", k)
+        if k < 0:
+            raise _args.InvalidArgumentError(f"k={k} must be >= 0")
+        # no more than the side holds, so a huge k does not allocate a huge buffer
+        return min(k, max(self.depth(_args.check_side(side)), self.depth(1 - _args.check_side(side))))
 
     def levels_array(self, side: bool | int, k: int = 10) -> np.ndarray:
         """Like :meth:`levels`, as a structured numpy array with fields px, qty."""

@@ -49,6 +49,7 @@ TB_API int {B}_iter_init({B}_iter *it, {B} *b, int side);
 TB_API int {B}_iter_next({B}_iter *it, {L} *out);
 TB_API int {B}_levels({B} *b, int side, {L} *out, size_t k, size_t *n_out);
 TB_API int {B}_levels_n({B} *b, int side, {L} *out, size_t k);
+TB_API int64_t {B}_top({B} *b, {L} *out, size_t k);
 TB_API {Q} {B}_qty_at({B} *b, int side, {P} px);
 TB_API int {B}_depth({B} *b, int side, size_t *out);
 TB_API int {B}_reset({B} *b, {P} anchor);
@@ -152,6 +153,47 @@ typedef struct tb_spill_pool_{F} {{ ...; }} tb_spill_pool_{F};
 """
 
 
+# Depth snapshots (tb_snapshot.inc) and book dump / load (tb_serial.inc).
+SNAPSHOT_BOOK_PROTOS = """\
+TB_API int {B}_snapshot_k16({B} *b, tb_depth_{F}_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int {B}_snapshot_k128({B} *b, tb_depth_{F}_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int {B}_dump_size({B} *b, size_t *out);
+TB_API int {B}_dump({B} *b, void *buf, size_t cap, size_t *n_out);
+TB_API int {B}_load({B} *b, const void *buf, size_t len);
+"""
+
+SNAPSHOT_BASE_PROTOS = """\
+TB_API size_t tb_depth_size(uint32_t width, uint32_t k);
+TB_API int tb_depth_check(const void *buf, size_t len, const char **why);
+TB_API uint32_t tb_crc32(uint32_t crc, const void *data, size_t n);
+TB_API int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why);
+"""
+
+SNAPSHOT_CDEF_TYPES = """\
+typedef struct tb_depth_header {
+    uint32_t magic; uint8_t version; uint8_t width; uint16_t capacity; uint64_t instrument_id;
+    uint64_t sequence; uint64_t timestamp_ns; uint16_t bid_count; uint16_t ask_count; uint32_t flags;
+} tb_depth_header;
+typedef struct tb_dump_info {
+    uint32_t version; uint32_t width; uint32_t n; uint32_t max_cap; uint64_t total_len;
+    uint32_t tape_count[2]; uint32_t spill_count[2]; uint32_t spill_cap[2]; uint32_t reserved;
+} tb_dump_info;
+"""
+
+SNAPSHOT_CDEF_FAMILY_TYPES = """\
+typedef struct tb_depth_{F}_k16 {{
+    tb_depth_header hdr; tb_level_{F} bids[16]; tb_level_{F} asks[16];
+}} tb_depth_{F}_k16;
+typedef struct tb_depth_{F}_k128 {{
+    tb_depth_header hdr; tb_level_{F} bids[128]; tb_level_{F} asks[128];
+}} tb_depth_{F}_k128;
+"""
+# (width, K) -> sizeof the snapshot: fixed by the format, asserted in tb_variants.h
+DEPTH_SIZES = {("i32", 16): 296, ("i32", 128): 2088, ("i64", 16): 552, ("i64", 128): 4136}
+
+
 def book_name(fam: str, n: int) -> str:
     return f"tb_book_{fam}_n{n}"
 
@@ -188,6 +230,10 @@ def render_variants() -> str:
         " * under 9000 bytes, tapes on cache-line boundaries. */",
         'TB_STATIC_ASSERT(sizeof(tb_book_i32_n1024) < 9000, "1024-wide 32-bit book must stay under 9000 bytes");',
         'TB_STATIC_ASSERT(sizeof(tb_level_i32) == 8 && sizeof(tb_level_i64) == 16, "levels are packed");',
+        *(
+            f'TB_STATIC_ASSERT(sizeof(tb_depth_{f}_k{k}) == {size}, "tb_depth_{f}_k{k} is {size} bytes");'
+            for (f, k), size in DEPTH_SIZES.items()
+        ),
     ]
     for fam, *_ in FAMILIES:
         for n in TAPE_SIZES:
@@ -211,9 +257,11 @@ def render_api() -> str:
         "",
         "#ifdef TB_CDEF_TYPES /* never defined for C: the real types come from the templates */",
         CDEF_TYPES_HEAD.rstrip("\n"),
+        SNAPSHOT_CDEF_TYPES.rstrip("\n"),
     ]
     for fam, p, _up, q, *_ in FAMILIES:
         out.append(CDEF_FAMILY_TYPES.format(F=fam, P=p, Q=q).rstrip("\n"))
+        out.append(SNAPSHOT_CDEF_FAMILY_TYPES.format(F=fam).rstrip("\n"))
         for n in TAPE_SIZES:
             b = book_name(fam, n)
             out.append(f"typedef struct {b} {{ ...; }} {b};")
@@ -221,12 +269,13 @@ def render_api() -> str:
         for tiers in MULTI_TIERS:
             m = multi_name(fam, tiers)
             out.append(f"typedef struct {m} {{ ...; }} {m};")
-    out += ["#endif /* TB_CDEF_TYPES */", "", BASE_PROTOS.rstrip("\n")]
+    out += ["#endif /* TB_CDEF_TYPES */", "", BASE_PROTOS.rstrip("\n"), SNAPSHOT_BASE_PROTOS.rstrip("\n")]
     for fam, p, _up, q, *_ in FAMILIES:
         subst = dict(P=p, Q=q, L=f"tb_level_{fam}", BBO=f"tb_bbo_{fam}", POOL=f"tb_spill_pool_{fam}")
         out += ["", f"/* ---- family {fam} ---- */", POOL_PROTOS.format(**subst).rstrip("\n")]
         for n in TAPE_SIZES:
             out.append(BOOK_PROTOS.format(B=book_name(fam, n), **subst).rstrip("\n"))
+            out.append(SNAPSHOT_BOOK_PROTOS.format(B=book_name(fam, n), F=fam).rstrip("\n"))
         for tiers in MULTI_TIERS:
             names = [book_name(fam, t) for t in tiers]
             out.append(

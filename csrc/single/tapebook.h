@@ -84,6 +84,8 @@
  *   int  B_levels(B *b, int side, L *out, size_t k, size_t *n_out);  best-first
  *   int  B_levels_n(B *b, int side, L *out, size_t k);   count (>= 0) or status
  *   Q    B_qty_at(B *b, int side, P px);                  0 when absent
+ *   int64_t B_top(B *b, L *out, size_t k);  both sides: bids out[0,k), asks out[k,2k);
+ *                                           returns n_bid + n_ask * 2^32 or status
  *   int  B_iter_init(B_iter *it, B *b, int side); int B_iter_next(B_iter *it, L *out);
  *   int  B_depth(B *b, int side, size_t *out);
  *   int  B_apply(B *b, const uint8_t *sides, const P *px, const Q *qty, size_t n,
@@ -1034,6 +1036,281 @@ static int TB__SPFN(reserve)(TB__SIDE *s, TB__POOL *pool) {
     return TB__SPFN(grow_to)(s, pool, s->max_cap);
 }
 /* ---- end tapebook/tb_spill.inc ---- */
+/* the family's depth snapshot types (TB_N is not defined here) */
+/* ---- begin tapebook/tb_snapshot.inc ---- */
+/* tb_snapshot.inc — fixed-capacity, zero-copy depth snapshots.
+ *
+ * A depth snapshot is one flat struct that is also its own wire format: a
+ * 40-byte header followed by K levels per side, best first. Fill it from a
+ * book with one call, send or map its bytes as they are, and read them on the
+ * other side without decoding (after tb_depth_check()).
+ *
+ * LAYOUT (byte offsets; every field little-endian, no padding anywhere)
+ *     0  u32   magic          TB_DEPTH_MAGIC, the bytes "TBDS"
+ *     4  u8    version        TB_DEPTH_VERSION (1)
+ *     5  u8    width          bytes of a price and of a quantity: 4 (i32 family) or 8 (i64)
+ *     6  u16   capacity       K: 16 or 128
+ *     8  u64   instrument_id  free for the caller
+ *    16  u64   sequence       free for the caller (e.g. the feed's sequence number)
+ *    24  u64   timestamp_ns   free for the caller
+ *    32  u16   bid_count      levels used in bids[] (<= K)
+ *    34  u16   ask_count      levels used in asks[] (<= K)
+ *    36  u32   flags          TB_DEPTH_BID_TRUNCATED (bit 0): the book had more than K
+ *                             bids; TB_DEPTH_ASK_TRUNCATED (bit 1): same for asks;
+ *                             every other bit is 0
+ *    40  level bids[K]        {price, qty}, best (highest) first; unused entries all zero
+ *    40 + 2wK  level asks[K]  best (lowest) first; unused entries all zero
+ *    size = 40 + 4wK bytes: K=16 -> 296 (i32) / 552 (i64); K=128 -> 2088 / 4136
+ *
+ * The struct is stored in host order, so it *is* this layout on
+ * little-endian hosts (x86-64, AArch64, RISC-V); on a big-endian host the
+ * magic reads wrong and tb_depth_check() refuses the buffer.
+ *
+ * WHY K = 16 AND K = 128
+ *   The two capacities match the two transports a snapshot travels over. A
+ *   K=16 snapshot (296 / 552 bytes) fits one standard 1500-byte Ethernet
+ *   datagram with room to spare and covers the top-of-book depth most
+ *   consumers display or trade on (feeds publish 10 or 20 levels). A K=128
+ *   snapshot (2088 / 4136 bytes) fits a 9000-byte jumbo frame, or about one
+ *   4 KiB page in shared memory, and covers the depth that impact and
+ *   liquidity analysis needs: active books typically show 20-200 levels near
+ *   the touch, and 128 (a power of two) holds almost all of them. Anything
+ *   deeper sets the side's truncation flag, so a reader always knows whether
+ *   it saw the whole side.
+ *
+ * C API (D = tb_depth_<fam>_k<K>, B = a book variant of the same family)
+ *   int B_snapshot_k16(B *b, tb_depth_<fam>_k16 *out, uint64_t instrument_id,
+ *                      uint64_t sequence, uint64_t timestamp_ns);
+ *   int B_snapshot_k128(B *b, tb_depth_<fam>_k128 *out, ...same...);
+ *   int tb_depth_check(const void *buf, size_t len, const char **why);
+ *       TB_OK when buf holds a well-formed snapshot of exactly len bytes (any
+ *       shipped width and K), else TB_ERR_FORMAT and *why (optional) names
+ *       the first problem. Reads every byte; never reads outside [buf, buf+len).
+ *   size_t tb_depth_size(uint32_t width, uint32_t k);   0 for an unknown shape
+ *
+ * This file has three parts, picked by what is defined when it is included:
+ * the shared part (once per translation unit), the family part (types;
+ * included from tb_family.inc, TB_N not defined) and the book part (fill
+ * functions; included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SNAPSHOT_SHARED
+#define TB__SNAPSHOT_SHARED
+
+#define TB_DEPTH_MAGIC UINT32_C(0x53444254) /* "TBDS" as little-endian bytes */
+#define TB_DEPTH_VERSION 1u
+#define TB_DEPTH_BID_TRUNCATED 1u
+#define TB_DEPTH_ASK_TRUNCATED 2u
+#define TB_DEPTH_FLAGS_MASK 3u
+#define TB_DEPTH_HEADER_SIZE 40u
+
+typedef struct tb_depth_header {
+    uint32_t magic;
+    uint8_t version;
+    uint8_t width;
+    uint16_t capacity;
+    uint64_t instrument_id;
+    uint64_t sequence;
+    uint64_t timestamp_ns;
+    uint16_t bid_count;
+    uint16_t ask_count;
+    uint32_t flags;
+} tb_depth_header;
+
+TB_STATIC_ASSERT(sizeof(tb_depth_header) == TB_DEPTH_HEADER_SIZE, "depth header is 40 bytes");
+TB_STATIC_ASSERT(offsetof(tb_depth_header, version) == 4 && offsetof(tb_depth_header, width) == 5 &&
+                     offsetof(tb_depth_header, capacity) == 6 &&
+                     offsetof(tb_depth_header, instrument_id) == 8 &&
+                     offsetof(tb_depth_header, sequence) == 16 &&
+                     offsetof(tb_depth_header, timestamp_ns) == 24 &&
+                     offsetof(tb_depth_header, bid_count) == 32 &&
+                     offsetof(tb_depth_header, ask_count) == 34 && offsetof(tb_depth_header, flags) == 36,
+                 "depth header field offsets are part of the format");
+
+/* Bytes of a snapshot with prices/quantities of `width` bytes and capacity k;
+ * 0 for a shape tapebook does not ship. */
+TB_API size_t tb_depth_size(uint32_t width, uint32_t k) {
+    if ((width != 4u && width != 8u) || (k != 16u && k != 128u)) return 0;
+    return TB_DEPTH_HEADER_SIZE + (size_t)4u * width * k;
+}
+
+/* Little-endian loads from possibly unaligned bytes. */
+TB_FORCE_INLINE uint64_t tb__depth_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+/* The levels of one side: qty > 0, prices strictly best first, then zeros. */
+static const char *tb__depth_check_side(const unsigned char *lv, uint32_t width, uint32_t k, uint32_t count,
+                                        int is_bid) {
+    const size_t step = (size_t)2u * width;
+    const uint64_t sign = (uint64_t)1 << (width * 8u - 1u);
+    uint64_t prev = 0;
+    uint32_t i;
+    size_t j;
+    for (i = 0; i < count; i++) {
+        const unsigned char *p = lv + i * step;
+        /* flip the sign bit: signed order becomes unsigned order */
+        uint64_t px = tb__depth_le(p, width) ^ sign;
+        if (tb__depth_le(p + width, width) == 0) return "a level has quantity 0";
+        if (i && (is_bid ? px >= prev : px <= prev))
+            return is_bid ? "bid prices are not strictly decreasing" : "ask prices are not strictly increasing";
+        prev = px;
+    }
+    for (j = (size_t)count * step; j < (size_t)k * step; j++)
+        if (lv[j]) return "an unused level is not zero";
+    return NULL;
+}
+
+TB_API int tb_depth_check(const void *buf, size_t len, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_depth_header h;
+    size_t need;
+    if (why) *why = NULL;
+    if (!buf) return TB_ERR_NULL;
+    if (len < TB_DEPTH_HEADER_SIZE) {
+        w = "shorter than the 40-byte header";
+        goto bad;
+    }
+    memcpy(&h, p, sizeof h);
+    if (h.magic != TB_DEPTH_MAGIC) {
+        w = "bad magic (not a tapebook depth snapshot, or a big-endian writer)";
+        goto bad;
+    }
+    if (h.version != TB_DEPTH_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (h.width != 4u && h.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (h.capacity != 16u && h.capacity != 128u) {
+        w = "bad capacity K (must be 16 or 128)";
+        goto bad;
+    }
+    need = tb_depth_size(h.width, h.capacity);
+    if (len != need) {
+        w = "size does not match the width and capacity in the header";
+        goto bad;
+    }
+    if (h.bid_count > h.capacity || h.ask_count > h.capacity) {
+        w = "a level count exceeds the capacity K";
+        goto bad;
+    }
+    if (h.flags & ~TB_DEPTH_FLAGS_MASK) {
+        w = "unknown flag bits set";
+        goto bad;
+    }
+    if (((h.flags & TB_DEPTH_BID_TRUNCATED) && h.bid_count != h.capacity) ||
+        ((h.flags & TB_DEPTH_ASK_TRUNCATED) && h.ask_count != h.capacity)) {
+        w = "truncation flag set on a side that is not full";
+        goto bad;
+    }
+    w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE, h.width, h.capacity, h.bid_count, 1);
+    if (!w)
+        w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE + (size_t)2u * h.width * h.capacity, h.width,
+                                 h.capacity, h.ask_count, 0);
+    if (!w) return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SNAPSHOT_SHARED */
+
+/* ---- family part: the snapshot types of this price family ------------------ */
+#ifndef TB_N
+
+#define TB__DEPTH16 TB__CAT3(tb_depth_, TB_FAM, _k16)
+#define TB__DEPTH128 TB__CAT3(tb_depth_, TB_FAM, _k128)
+
+typedef struct TB__DEPTH16 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[16];
+    TB__LEVEL asks[16];
+} TB__DEPTH16;
+
+typedef struct TB__DEPTH128 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[128];
+    TB__LEVEL asks[128];
+} TB__DEPTH128;
+
+TB_STATIC_ASSERT(sizeof(TB__DEPTH16) == TB_DEPTH_HEADER_SIZE + 32u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot has no padding");
+TB_STATIC_ASSERT(sizeof(TB__DEPTH128) == TB_DEPTH_HEADER_SIZE + 256u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot has no padding");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH16, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH16, asks) == TB_DEPTH_HEADER_SIZE + 16u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH128, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH128, asks) == TB_DEPTH_HEADER_SIZE + 128u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__LEVEL, qty) == sizeof(TB_PRICE_T), "a level is {price, qty}");
+
+#undef TB__DEPTH16
+#undef TB__DEPTH128
+
+/* ---- book part: fill a snapshot from this book variant ---------------------- */
+#else
+
+/* Fill header + bids[k] + asks[k]: best k levels per side, merged tape and
+ * spill order, unused entries zeroed, truncation flags. Caller holds the book. */
+static void TB__BPRIV(depth_fill)(TB__BOOK *b, tb_depth_header *h, TB__LEVEL *bids, TB__LEVEL *asks,
+                                  uint32_t k, uint64_t instrument_id, uint64_t sequence,
+                                  uint64_t timestamp_ns) {
+    TB__ITER it;
+    TB__LEVEL extra;
+    uint32_t n[2];
+    int side;
+    h->flags = 0;
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *out = side ? bids : asks;
+        uint32_t i = 0;
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (i < k && TB__BPRIV(iter_step)(&it, &out[i])) i++;
+        if (i < k) memset(out + i, 0, (size_t)(k - i) * sizeof(TB__LEVEL));
+        else if (TB__BPRIV(iter_step)(&it, &extra))
+            h->flags |= side ? TB_DEPTH_BID_TRUNCATED : TB_DEPTH_ASK_TRUNCATED;
+        n[side] = i;
+    }
+    h->magic = TB_DEPTH_MAGIC;
+    h->version = (uint8_t)TB_DEPTH_VERSION;
+    h->width = (uint8_t)sizeof(TB_PRICE_T);
+    h->capacity = (uint16_t)k;
+    h->instrument_id = instrument_id;
+    h->sequence = sequence;
+    h->timestamp_ns = timestamp_ns;
+    h->bid_count = (uint16_t)n[1];
+    h->ask_count = (uint16_t)n[0];
+}
+
+/* Fill a K=16 snapshot from the book (see the top of tb_snapshot.inc). */
+TB_API int TB__BFN(snapshot_k16)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k16) *out,
+                                 uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 16u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Fill a K=128 snapshot from the book. */
+TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128) *out,
+                                  uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 128u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_snapshot.inc ---- */
 /* ---- end tapebook/tb_family.inc ---- */
 #define TB_N 64
 /* ---- begin tapebook/tb_book.inc ---- */
@@ -1764,6 +2041,24 @@ TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
     return st ? st : (int)n;
 }
 
+/* Up to k best levels of both sides in one call: bids into out[0, k), asks
+ * into out[k, 2k). Returns n_bid + n_ask * 2^32 (>= 0), or a status (< 0). */
+TB_API int64_t TB__BFN(top)(TB__BOOK *b, TB__LEVEL *out, size_t k) {
+    TB__ITER it;
+    size_t n[2] = {0, 0};
+    int side;
+    if (!out && k) return TB_ERR_NULL;
+    if (k > (size_t)INT32_MAX) return TB_ERR_BADARG;
+    TB__ENTER(b);
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *dst = out + (side ? 0 : k);
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (n[side] < k && TB__BPRIV(iter_step)(&it, &dst[n[side]])) n[side]++;
+    }
+    TB__LEAVE(b);
+    return (int64_t)n[1] + (int64_t)n[0] * ((int64_t)1 << 32);
+}
+
 /* Quantity at (side, px): 0 when absent, when px is not a valid price, and
  * for a NULL / busy / closed book (see tb_take_query_status). */
 TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
@@ -2063,6 +2358,682 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
     if (n_done) *n_done = i;
     return st;
 }
+
+/* depth snapshots and dump / load (they use the guard macros above) */
+/* ---- begin tapebook/tb_snapshot.inc ---- */
+/* tb_snapshot.inc — fixed-capacity, zero-copy depth snapshots.
+ *
+ * A depth snapshot is one flat struct that is also its own wire format: a
+ * 40-byte header followed by K levels per side, best first. Fill it from a
+ * book with one call, send or map its bytes as they are, and read them on the
+ * other side without decoding (after tb_depth_check()).
+ *
+ * LAYOUT (byte offsets; every field little-endian, no padding anywhere)
+ *     0  u32   magic          TB_DEPTH_MAGIC, the bytes "TBDS"
+ *     4  u8    version        TB_DEPTH_VERSION (1)
+ *     5  u8    width          bytes of a price and of a quantity: 4 (i32 family) or 8 (i64)
+ *     6  u16   capacity       K: 16 or 128
+ *     8  u64   instrument_id  free for the caller
+ *    16  u64   sequence       free for the caller (e.g. the feed's sequence number)
+ *    24  u64   timestamp_ns   free for the caller
+ *    32  u16   bid_count      levels used in bids[] (<= K)
+ *    34  u16   ask_count      levels used in asks[] (<= K)
+ *    36  u32   flags          TB_DEPTH_BID_TRUNCATED (bit 0): the book had more than K
+ *                             bids; TB_DEPTH_ASK_TRUNCATED (bit 1): same for asks;
+ *                             every other bit is 0
+ *    40  level bids[K]        {price, qty}, best (highest) first; unused entries all zero
+ *    40 + 2wK  level asks[K]  best (lowest) first; unused entries all zero
+ *    size = 40 + 4wK bytes: K=16 -> 296 (i32) / 552 (i64); K=128 -> 2088 / 4136
+ *
+ * The struct is stored in host order, so it *is* this layout on
+ * little-endian hosts (x86-64, AArch64, RISC-V); on a big-endian host the
+ * magic reads wrong and tb_depth_check() refuses the buffer.
+ *
+ * WHY K = 16 AND K = 128
+ *   The two capacities match the two transports a snapshot travels over. A
+ *   K=16 snapshot (296 / 552 bytes) fits one standard 1500-byte Ethernet
+ *   datagram with room to spare and covers the top-of-book depth most
+ *   consumers display or trade on (feeds publish 10 or 20 levels). A K=128
+ *   snapshot (2088 / 4136 bytes) fits a 9000-byte jumbo frame, or about one
+ *   4 KiB page in shared memory, and covers the depth that impact and
+ *   liquidity analysis needs: active books typically show 20-200 levels near
+ *   the touch, and 128 (a power of two) holds almost all of them. Anything
+ *   deeper sets the side's truncation flag, so a reader always knows whether
+ *   it saw the whole side.
+ *
+ * C API (D = tb_depth_<fam>_k<K>, B = a book variant of the same family)
+ *   int B_snapshot_k16(B *b, tb_depth_<fam>_k16 *out, uint64_t instrument_id,
+ *                      uint64_t sequence, uint64_t timestamp_ns);
+ *   int B_snapshot_k128(B *b, tb_depth_<fam>_k128 *out, ...same...);
+ *   int tb_depth_check(const void *buf, size_t len, const char **why);
+ *       TB_OK when buf holds a well-formed snapshot of exactly len bytes (any
+ *       shipped width and K), else TB_ERR_FORMAT and *why (optional) names
+ *       the first problem. Reads every byte; never reads outside [buf, buf+len).
+ *   size_t tb_depth_size(uint32_t width, uint32_t k);   0 for an unknown shape
+ *
+ * This file has three parts, picked by what is defined when it is included:
+ * the shared part (once per translation unit), the family part (types;
+ * included from tb_family.inc, TB_N not defined) and the book part (fill
+ * functions; included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SNAPSHOT_SHARED
+#define TB__SNAPSHOT_SHARED
+
+#define TB_DEPTH_MAGIC UINT32_C(0x53444254) /* "TBDS" as little-endian bytes */
+#define TB_DEPTH_VERSION 1u
+#define TB_DEPTH_BID_TRUNCATED 1u
+#define TB_DEPTH_ASK_TRUNCATED 2u
+#define TB_DEPTH_FLAGS_MASK 3u
+#define TB_DEPTH_HEADER_SIZE 40u
+
+typedef struct tb_depth_header {
+    uint32_t magic;
+    uint8_t version;
+    uint8_t width;
+    uint16_t capacity;
+    uint64_t instrument_id;
+    uint64_t sequence;
+    uint64_t timestamp_ns;
+    uint16_t bid_count;
+    uint16_t ask_count;
+    uint32_t flags;
+} tb_depth_header;
+
+TB_STATIC_ASSERT(sizeof(tb_depth_header) == TB_DEPTH_HEADER_SIZE, "depth header is 40 bytes");
+TB_STATIC_ASSERT(offsetof(tb_depth_header, version) == 4 && offsetof(tb_depth_header, width) == 5 &&
+                     offsetof(tb_depth_header, capacity) == 6 &&
+                     offsetof(tb_depth_header, instrument_id) == 8 &&
+                     offsetof(tb_depth_header, sequence) == 16 &&
+                     offsetof(tb_depth_header, timestamp_ns) == 24 &&
+                     offsetof(tb_depth_header, bid_count) == 32 &&
+                     offsetof(tb_depth_header, ask_count) == 34 && offsetof(tb_depth_header, flags) == 36,
+                 "depth header field offsets are part of the format");
+
+/* Bytes of a snapshot with prices/quantities of `width` bytes and capacity k;
+ * 0 for a shape tapebook does not ship. */
+TB_API size_t tb_depth_size(uint32_t width, uint32_t k) {
+    if ((width != 4u && width != 8u) || (k != 16u && k != 128u)) return 0;
+    return TB_DEPTH_HEADER_SIZE + (size_t)4u * width * k;
+}
+
+/* Little-endian loads from possibly unaligned bytes. */
+TB_FORCE_INLINE uint64_t tb__depth_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+/* The levels of one side: qty > 0, prices strictly best first, then zeros. */
+static const char *tb__depth_check_side(const unsigned char *lv, uint32_t width, uint32_t k, uint32_t count,
+                                        int is_bid) {
+    const size_t step = (size_t)2u * width;
+    const uint64_t sign = (uint64_t)1 << (width * 8u - 1u);
+    uint64_t prev = 0;
+    uint32_t i;
+    size_t j;
+    for (i = 0; i < count; i++) {
+        const unsigned char *p = lv + i * step;
+        /* flip the sign bit: signed order becomes unsigned order */
+        uint64_t px = tb__depth_le(p, width) ^ sign;
+        if (tb__depth_le(p + width, width) == 0) return "a level has quantity 0";
+        if (i && (is_bid ? px >= prev : px <= prev))
+            return is_bid ? "bid prices are not strictly decreasing" : "ask prices are not strictly increasing";
+        prev = px;
+    }
+    for (j = (size_t)count * step; j < (size_t)k * step; j++)
+        if (lv[j]) return "an unused level is not zero";
+    return NULL;
+}
+
+TB_API int tb_depth_check(const void *buf, size_t len, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_depth_header h;
+    size_t need;
+    if (why) *why = NULL;
+    if (!buf) return TB_ERR_NULL;
+    if (len < TB_DEPTH_HEADER_SIZE) {
+        w = "shorter than the 40-byte header";
+        goto bad;
+    }
+    memcpy(&h, p, sizeof h);
+    if (h.magic != TB_DEPTH_MAGIC) {
+        w = "bad magic (not a tapebook depth snapshot, or a big-endian writer)";
+        goto bad;
+    }
+    if (h.version != TB_DEPTH_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (h.width != 4u && h.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (h.capacity != 16u && h.capacity != 128u) {
+        w = "bad capacity K (must be 16 or 128)";
+        goto bad;
+    }
+    need = tb_depth_size(h.width, h.capacity);
+    if (len != need) {
+        w = "size does not match the width and capacity in the header";
+        goto bad;
+    }
+    if (h.bid_count > h.capacity || h.ask_count > h.capacity) {
+        w = "a level count exceeds the capacity K";
+        goto bad;
+    }
+    if (h.flags & ~TB_DEPTH_FLAGS_MASK) {
+        w = "unknown flag bits set";
+        goto bad;
+    }
+    if (((h.flags & TB_DEPTH_BID_TRUNCATED) && h.bid_count != h.capacity) ||
+        ((h.flags & TB_DEPTH_ASK_TRUNCATED) && h.ask_count != h.capacity)) {
+        w = "truncation flag set on a side that is not full";
+        goto bad;
+    }
+    w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE, h.width, h.capacity, h.bid_count, 1);
+    if (!w)
+        w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE + (size_t)2u * h.width * h.capacity, h.width,
+                                 h.capacity, h.ask_count, 0);
+    if (!w) return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SNAPSHOT_SHARED */
+
+/* ---- family part: the snapshot types of this price family ------------------ */
+#ifndef TB_N
+
+#define TB__DEPTH16 TB__CAT3(tb_depth_, TB_FAM, _k16)
+#define TB__DEPTH128 TB__CAT3(tb_depth_, TB_FAM, _k128)
+
+typedef struct TB__DEPTH16 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[16];
+    TB__LEVEL asks[16];
+} TB__DEPTH16;
+
+typedef struct TB__DEPTH128 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[128];
+    TB__LEVEL asks[128];
+} TB__DEPTH128;
+
+TB_STATIC_ASSERT(sizeof(TB__DEPTH16) == TB_DEPTH_HEADER_SIZE + 32u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot has no padding");
+TB_STATIC_ASSERT(sizeof(TB__DEPTH128) == TB_DEPTH_HEADER_SIZE + 256u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot has no padding");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH16, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH16, asks) == TB_DEPTH_HEADER_SIZE + 16u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH128, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH128, asks) == TB_DEPTH_HEADER_SIZE + 128u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__LEVEL, qty) == sizeof(TB_PRICE_T), "a level is {price, qty}");
+
+#undef TB__DEPTH16
+#undef TB__DEPTH128
+
+/* ---- book part: fill a snapshot from this book variant ---------------------- */
+#else
+
+/* Fill header + bids[k] + asks[k]: best k levels per side, merged tape and
+ * spill order, unused entries zeroed, truncation flags. Caller holds the book. */
+static void TB__BPRIV(depth_fill)(TB__BOOK *b, tb_depth_header *h, TB__LEVEL *bids, TB__LEVEL *asks,
+                                  uint32_t k, uint64_t instrument_id, uint64_t sequence,
+                                  uint64_t timestamp_ns) {
+    TB__ITER it;
+    TB__LEVEL extra;
+    uint32_t n[2];
+    int side;
+    h->flags = 0;
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *out = side ? bids : asks;
+        uint32_t i = 0;
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (i < k && TB__BPRIV(iter_step)(&it, &out[i])) i++;
+        if (i < k) memset(out + i, 0, (size_t)(k - i) * sizeof(TB__LEVEL));
+        else if (TB__BPRIV(iter_step)(&it, &extra))
+            h->flags |= side ? TB_DEPTH_BID_TRUNCATED : TB_DEPTH_ASK_TRUNCATED;
+        n[side] = i;
+    }
+    h->magic = TB_DEPTH_MAGIC;
+    h->version = (uint8_t)TB_DEPTH_VERSION;
+    h->width = (uint8_t)sizeof(TB_PRICE_T);
+    h->capacity = (uint16_t)k;
+    h->instrument_id = instrument_id;
+    h->sequence = sequence;
+    h->timestamp_ns = timestamp_ns;
+    h->bid_count = (uint16_t)n[1];
+    h->ask_count = (uint16_t)n[0];
+}
+
+/* Fill a K=16 snapshot from the book (see the top of tb_snapshot.inc). */
+TB_API int TB__BFN(snapshot_k16)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k16) *out,
+                                 uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 16u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Fill a K=128 snapshot from the book. */
+TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128) *out,
+                                  uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 128u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_snapshot.inc ---- */
+/* ---- begin tapebook/tb_serial.inc ---- */
+/* tb_serial.inc — a book's whole state as bytes, and back (dump / load).
+ *
+ * dump() writes everything that decides the book's future behaviour: both
+ * anchors, every tape level, every spill level in order, the spill
+ * capacities and max_cap, and the loss/promote counters. load() validates a
+ * dump completely (every byte, CRC32 included) before it changes anything,
+ * then restores it bit-exactly: dump(load(x)) == x, and the restored book
+ * answers every later call as the original would. The cached best index and
+ * the physical position of the spill ring are not state (they are rebuilt).
+ *
+ * FORMAT, version 1 (all integers little-endian, whatever the host):
+ *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
+ *     4  u16  version      1
+ *     6  u8   width        bytes of a price and of a quantity: 4 or 8
+ *     7  u8   reserved     0
+ *     8  u32  n            tape size N
+ *    12  u32  max_cap      spill capacity per side
+ *    16  u64  total_len    bytes of the whole dump, CRC included
+ *    24  side header of the ask side, then (at 80) of the bid side, 56 bytes each:
+ *          +0 i64 anchor  +8 u32 tape_count  +12 u32 spill_count  +16 u32 spill_cap
+ *          +20 u32 reserved (0)  +24 u64 spill_evicted  +32 u64 spill_dropped
+ *          +40 u64 spill_nomem  +48 u64 promotes
+ *   136  levels, `width` bytes of price then `width` bytes of qty each: ask tape
+ *        (ascending price), ask spill (best first), bid tape (ascending price),
+ *        bid spill (best first)
+ *   end-4  u32  crc32 (zlib / IEEE 802.3) of every byte before it
+ *
+ * C API (B = a book variant)
+ *   int B_dump_size(B *b, size_t *out);
+ *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
+ *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_load(B *b, const void *buf, size_t len);
+ *       TB_ERR_FORMAT when malformed or made by another N / width;
+ *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
+ *       TB_ERR_NOMEM when the spill blocks cannot be allocated. The book is
+ *       unchanged on every error; on success it takes the dump's max_cap.
+ *   int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why);
+ *       header, length and CRC checks only, and what variant the dump needs.
+ *   uint32_t tb_crc32(uint32_t crc, const void *data, size_t n);   zlib's crc32()
+ *
+ * Two parts: the shared one (once per translation unit) and the book part
+ * (included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SERIAL_SHARED
+#define TB__SERIAL_SHARED
+
+#define TB_DUMP_MAGIC UINT32_C(0x4B424254) /* "TBBK" as little-endian bytes */
+#define TB_DUMP_VERSION 1u
+#define TB_DUMP_HEADER_SIZE 24u
+#define TB_DUMP_SIDE_SIZE 56u
+#define TB_DUMP_LEVELS_AT (TB_DUMP_HEADER_SIZE + 2u * TB_DUMP_SIDE_SIZE) /* 136 */
+
+/* What tb_dump_peek() learns from a dump's header. */
+typedef struct tb_dump_info {
+    uint32_t version;
+    uint32_t width;          /* 4 or 8 */
+    uint32_t n;              /* tape size */
+    uint32_t max_cap;
+    uint64_t total_len;
+    uint32_t tape_count[2];  /* [0] ask, [1] bid */
+    uint32_t spill_count[2];
+    uint32_t spill_cap[2];
+    uint32_t reserved;
+} tb_dump_info;
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()): start with crc = 0. */
+TB_API uint32_t tb_crc32(uint32_t crc, const void *data, size_t n) {
+    static const uint32_t table[256] = {
+        0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
+        0xe963a535u, 0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
+        0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
+        0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+        0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u,
+        0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+        0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
+        0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+        0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
+        0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
+        0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du, 0x76dc4190u, 0x01db7106u,
+        0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+        0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du,
+        0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+        0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
+        0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+        0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u,
+        0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+        0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau,
+        0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+        0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+        0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
+        0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u,
+        0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+        0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu,
+        0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
+        0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
+        0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+        0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u,
+        0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+        0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u,
+        0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+        0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
+        0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
+        0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
+        0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+        0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u,
+        0x616bffd3u, 0x166ccf45u, 0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
+        0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
+        0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+        0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u,
+        0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+        0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
+    };
+    const unsigned char *p = (const unsigned char *)data;
+    crc = ~crc;
+    while (n--) crc = table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+    return ~crc;
+}
+
+TB_FORCE_INLINE void tb__put_le(unsigned char *p, uint64_t v, unsigned n) {
+    unsigned i;
+    for (i = 0; i < n; i++, v >>= 8) p[i] = (unsigned char)(v & 0xffu);
+}
+
+TB_FORCE_INLINE uint64_t tb__get_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+TB_API int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_dump_info d;
+    uint64_t levels = 0, need;
+    int s;
+    if (why) *why = NULL;
+    if (!buf || !out) return TB_ERR_NULL;
+    memset(out, 0, sizeof *out);
+    memset(&d, 0, sizeof d);
+    if (len < TB_DUMP_LEVELS_AT + 4u) {
+        w = "shorter than the 140-byte minimum";
+        goto bad;
+    }
+    if (tb__get_le(p, 4) != TB_DUMP_MAGIC) {
+        w = "bad magic (not a tapebook book dump)";
+        goto bad;
+    }
+    d.version = (uint32_t)tb__get_le(p + 4, 2);
+    d.width = p[6];
+    d.n = (uint32_t)tb__get_le(p + 8, 4);
+    d.max_cap = (uint32_t)tb__get_le(p + 12, 4);
+    d.total_len = tb__get_le(p + 16, 8);
+    if (d.version != TB_DUMP_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (d.width != 4u && d.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (p[7]) {
+        w = "reserved header byte is not zero";
+        goto bad;
+    }
+    if (d.n < 64u || d.n > (1u << 24) || !tb_is_pow2_u32(d.n)) {
+        w = "bad tape size n";
+        goto bad;
+    }
+    if (!tb_is_pow2_u32(d.max_cap) || d.max_cap > TB_MAX_CAP_LIMIT) {
+        w = "bad max_cap";
+        goto bad;
+    }
+    if (d.total_len != (uint64_t)len) {
+        w = "length does not match the header (truncated or padded)";
+        goto bad;
+    }
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        d.tape_count[s] = (uint32_t)tb__get_le(h + 8, 4);
+        d.spill_count[s] = (uint32_t)tb__get_le(h + 12, 4);
+        d.spill_cap[s] = (uint32_t)tb__get_le(h + 16, 4);
+        levels += (uint64_t)d.tape_count[s] + d.spill_count[s];
+    }
+    need = TB_DUMP_LEVELS_AT + 4u + levels * 2u * d.width; /* < 2^37: no overflow */
+    if (need != d.total_len) {
+        w = "level counts do not match the length";
+        goto bad;
+    }
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) {
+        w = "CRC32 mismatch (corrupt data)";
+        goto bad;
+    }
+    *out = d;
+    return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SERIAL_SHARED */
+
+/* ---- book part ------------------------------------------------------------------ */
+#ifdef TB_N
+
+TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
+    size_t levels = 0;
+    uint32_t w;
+    int s;
+    for (s = 0; s < 2; s++) {
+        for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
+        levels += b->spill[s].n;
+    }
+    return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE unsigned char *TB__BPRIV(put_level)(unsigned char *q, TB_PRICE_T px, TB_QTY_T qty) {
+    tb__put_le(q, (uint64_t)(TB_UPRICE_T)px, (unsigned)sizeof(TB_PRICE_T));
+    tb__put_le(q + sizeof(TB_PRICE_T), (uint64_t)qty, (unsigned)sizeof(TB_QTY_T));
+    return q + 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(get_px)(const unsigned char *q) {
+    return (TB_PRICE_T)(TB_UPRICE_T)tb__get_le(q, (unsigned)sizeof(TB_PRICE_T));
+}
+
+TB_FORCE_INLINE TB_QTY_T TB__BPRIV(get_qty)(const unsigned char *q) {
+    return (TB_QTY_T)tb__get_le(q + sizeof(TB_PRICE_T), (unsigned)sizeof(TB_QTY_T));
+}
+
+/* Bytes dump() will write for the book as it is now. */
+TB_API int TB__BFN(dump_size)(TB__BOOK *b, size_t *out) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    *out = TB__BPRIV(dump_len)(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Write the book's state (format at the top of tb_serial.inc) into buf. */
+TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int s;
+    if (n_out) *n_out = 0;
+    if (!buf && cap) return TB_ERR_NULL;
+    TB__ENTER(b);
+    len = TB__BPRIV(dump_len)(b);
+    if (n_out) *n_out = len;
+    if (cap < len || !buf) {
+        TB__LEAVE(b);
+        return TB_ERR_BADARG;
+    }
+    memset(p, 0, TB_DUMP_LEVELS_AT);
+    tb__put_le(p, TB_DUMP_MAGIC, 4);
+    tb__put_le(p + 4, TB_DUMP_VERSION, 2);
+    p[6] = (unsigned char)sizeof(TB_PRICE_T);
+    tb__put_le(p + 8, (uint64_t)TB_N, 4);
+    tb__put_le(p + 12, b->spill[0].max_cap, 4);
+    tb__put_le(p + 16, (uint64_t)len, 8);
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        const TB__TAPE *t = &b->tape[s];
+        const TB__SIDE *sp = &b->spill[s];
+        uint32_t w, i, tape_n = 0;
+        tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
+        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 16, sp->cap, 4);
+        tb__put_le(h + 24, b->spill_evicted[s], 8);
+        tb__put_le(h + 32, b->spill_dropped[s], 8);
+        tb__put_le(h + 40, b->spill_nomem[s], 8);
+        tb__put_le(h + 48, b->promotes[s], 8);
+        for (w = 0; w < TB__WORDS; w++) {
+            uint64_t word = t->bits[w];
+            while (word) {
+                uint32_t c = (w << 6) + tb__ctz64(word);
+                word &= word - 1u;
+                q = TB__BPRIV(put_level)(q, TB__BPRIV(cell_px)(t, (int32_t)c), t->q[c]);
+                tape_n++;
+            }
+        }
+        tb__put_le(h + 8, tape_n, 4);
+        for (i = 0; i < sp->n; i++) {
+            const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
+            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+        }
+    }
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Every check of a dump that does not need the book: layout, ranges, order. */
+static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_info *d) {
+    const unsigned char *q = p + TB_DUMP_LEVELS_AT;
+    const size_t step = 2u * sizeof(TB_PRICE_T);
+    int s;
+    if (d->width != sizeof(TB_PRICE_T) || d->n != (uint32_t)TB_N) return "made by another tape size or width";
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        int64_t a64 = (int64_t)tb__get_le(h, 8);
+        uint32_t cap = d->spill_cap[s], i;
+        TB_PRICE_T anchor, top;
+        if (a64 < (int64_t)TB__AMIN || a64 > (int64_t)TB__AMAX) return "anchor out of range";
+        anchor = (TB_PRICE_T)a64;
+        top = (TB_PRICE_T)(anchor + (TB_PRICE_T)(TB_N - 1));
+        if (tb__get_le(h + 20, 4)) return "reserved side field is not zero";
+        if (d->tape_count[s] > (uint32_t)TB_N) return "more tape levels than cells";
+        if (cap && (!tb_is_pow2_u32(cap) || cap > d->max_cap ||
+                    cap < (d->max_cap < TB_POOL_MIN_BLOCK ? d->max_cap : TB_POOL_MIN_BLOCK)))
+            return "bad spill capacity";
+        if (d->spill_count[s] > cap) return "more spill levels than its capacity";
+        for (i = 0; i < d->tape_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px) || px < anchor || px > top) return "tape level outside its window";
+            if (i && px <= TB__BPRIV(get_px)(q - step)) return "tape levels not in ascending order";
+        }
+        for (i = 0; i < d->spill_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px)) return "spill price outside the valid range";
+            if (px >= anchor && px <= top) return "spill level inside its tape window";
+            if (i && !TB__SPFN(better)(s, TB__BPRIV(get_px)(q - step), px)) return "spill not in best-first order";
+        }
+    }
+    return NULL;
+}
+
+/* Replace the book's state with a dump (see the top of this file). */
+TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    TB__LEVEL *blk[2] = {NULL, NULL};
+    tb_dump_info d;
+    int s, st;
+    if (!buf) return TB_ERR_NULL;
+    st = tb_dump_peek(buf, len, &d, NULL);
+    if (st) return st;
+    if (TB__BPRIV(load_check)(p, &d)) return TB_ERR_FORMAT;
+    TB__ENTER(b);
+    if (b->pool && d.max_cap > TB_POOL_MAX_BLOCK) {
+        TB__LEAVE(b);
+        return TB_ERR_MAX_CAP;
+    }
+    TB__ENTER_POOL(b);
+    /* allocate first: on failure nothing has changed */
+    for (s = 0; s < 2; s++) {
+        uint32_t cap = d.spill_cap[s];
+        if (!cap || cap == b->spill[s].cap) continue;
+        if (b->pool) {
+            blk[s] = TB__POOLFN(alloc)(b->pool, cap);
+        } else {
+            size_t bytes = tb__array_bytes(cap, sizeof(TB__LEVEL));
+            blk[s] = bytes ? (TB__LEVEL *)TB_MALLOC(bytes) : NULL;
+        }
+        if (!blk[s]) {
+            if (s == 1 && blk[0]) TB__SPFN(block_free)(b->pool, blk[0], d.spill_cap[0]);
+            TB__LEAVE_POOL(b);
+            TB__LEAVE(b);
+            return TB_ERR_NOMEM;
+        }
+    }
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        TB__TAPE *t = &b->tape[s];
+        TB__SIDE *sp = &b->spill[s];
+        TB_PRICE_T anchor = (TB_PRICE_T)(int64_t)tb__get_le(h, 8);
+        uint32_t i, cap = d.spill_cap[s];
+        TB__TFN(clear)(t, s, anchor);
+        for (i = 0; i < d.tape_count[s]; i++, q += 2u * sizeof(TB_PRICE_T))
+            TB__TFN(write)(t, s, (uint32_t)((TB_UPRICE_T)TB__BPRIV(get_px)(q) - (TB_UPRICE_T)anchor),
+                           TB__BPRIV(get_qty)(q));
+        if (cap != sp->cap) {
+            TB__SPFN(block_free)(b->pool, sp->a, sp->cap);
+            sp->a = blk[s];
+            sp->cap = cap;
+        }
+        sp->max_cap = d.max_cap;
+        sp->head = 0;
+        sp->n = d.spill_count[s];
+        for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
+            sp->a[i].px = TB__BPRIV(get_px)(q);
+            sp->a[i].qty = TB__BPRIV(get_qty)(q);
+        }
+        b->spill_evicted[s] = tb__get_le(h + 24, 8);
+        b->spill_dropped[s] = tb__get_le(h + 32, 8);
+        b->spill_nomem[s] = tb__get_le(h + 40, 8);
+        b->promotes[s] = tb__get_le(h + 48, 8);
+    }
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_serial.inc ---- */
 
 #undef TB__ENTER
 #undef TB__LEAVE
@@ -2814,6 +3785,24 @@ TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
     return st ? st : (int)n;
 }
 
+/* Up to k best levels of both sides in one call: bids into out[0, k), asks
+ * into out[k, 2k). Returns n_bid + n_ask * 2^32 (>= 0), or a status (< 0). */
+TB_API int64_t TB__BFN(top)(TB__BOOK *b, TB__LEVEL *out, size_t k) {
+    TB__ITER it;
+    size_t n[2] = {0, 0};
+    int side;
+    if (!out && k) return TB_ERR_NULL;
+    if (k > (size_t)INT32_MAX) return TB_ERR_BADARG;
+    TB__ENTER(b);
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *dst = out + (side ? 0 : k);
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (n[side] < k && TB__BPRIV(iter_step)(&it, &dst[n[side]])) n[side]++;
+    }
+    TB__LEAVE(b);
+    return (int64_t)n[1] + (int64_t)n[0] * ((int64_t)1 << 32);
+}
+
 /* Quantity at (side, px): 0 when absent, when px is not a valid price, and
  * for a NULL / busy / closed book (see tb_take_query_status). */
 TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
@@ -3113,6 +4102,682 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
     if (n_done) *n_done = i;
     return st;
 }
+
+/* depth snapshots and dump / load (they use the guard macros above) */
+/* ---- begin tapebook/tb_snapshot.inc ---- */
+/* tb_snapshot.inc — fixed-capacity, zero-copy depth snapshots.
+ *
+ * A depth snapshot is one flat struct that is also its own wire format: a
+ * 40-byte header followed by K levels per side, best first. Fill it from a
+ * book with one call, send or map its bytes as they are, and read them on the
+ * other side without decoding (after tb_depth_check()).
+ *
+ * LAYOUT (byte offsets; every field little-endian, no padding anywhere)
+ *     0  u32   magic          TB_DEPTH_MAGIC, the bytes "TBDS"
+ *     4  u8    version        TB_DEPTH_VERSION (1)
+ *     5  u8    width          bytes of a price and of a quantity: 4 (i32 family) or 8 (i64)
+ *     6  u16   capacity       K: 16 or 128
+ *     8  u64   instrument_id  free for the caller
+ *    16  u64   sequence       free for the caller (e.g. the feed's sequence number)
+ *    24  u64   timestamp_ns   free for the caller
+ *    32  u16   bid_count      levels used in bids[] (<= K)
+ *    34  u16   ask_count      levels used in asks[] (<= K)
+ *    36  u32   flags          TB_DEPTH_BID_TRUNCATED (bit 0): the book had more than K
+ *                             bids; TB_DEPTH_ASK_TRUNCATED (bit 1): same for asks;
+ *                             every other bit is 0
+ *    40  level bids[K]        {price, qty}, best (highest) first; unused entries all zero
+ *    40 + 2wK  level asks[K]  best (lowest) first; unused entries all zero
+ *    size = 40 + 4wK bytes: K=16 -> 296 (i32) / 552 (i64); K=128 -> 2088 / 4136
+ *
+ * The struct is stored in host order, so it *is* this layout on
+ * little-endian hosts (x86-64, AArch64, RISC-V); on a big-endian host the
+ * magic reads wrong and tb_depth_check() refuses the buffer.
+ *
+ * WHY K = 16 AND K = 128
+ *   The two capacities match the two transports a snapshot travels over. A
+ *   K=16 snapshot (296 / 552 bytes) fits one standard 1500-byte Ethernet
+ *   datagram with room to spare and covers the top-of-book depth most
+ *   consumers display or trade on (feeds publish 10 or 20 levels). A K=128
+ *   snapshot (2088 / 4136 bytes) fits a 9000-byte jumbo frame, or about one
+ *   4 KiB page in shared memory, and covers the depth that impact and
+ *   liquidity analysis needs: active books typically show 20-200 levels near
+ *   the touch, and 128 (a power of two) holds almost all of them. Anything
+ *   deeper sets the side's truncation flag, so a reader always knows whether
+ *   it saw the whole side.
+ *
+ * C API (D = tb_depth_<fam>_k<K>, B = a book variant of the same family)
+ *   int B_snapshot_k16(B *b, tb_depth_<fam>_k16 *out, uint64_t instrument_id,
+ *                      uint64_t sequence, uint64_t timestamp_ns);
+ *   int B_snapshot_k128(B *b, tb_depth_<fam>_k128 *out, ...same...);
+ *   int tb_depth_check(const void *buf, size_t len, const char **why);
+ *       TB_OK when buf holds a well-formed snapshot of exactly len bytes (any
+ *       shipped width and K), else TB_ERR_FORMAT and *why (optional) names
+ *       the first problem. Reads every byte; never reads outside [buf, buf+len).
+ *   size_t tb_depth_size(uint32_t width, uint32_t k);   0 for an unknown shape
+ *
+ * This file has three parts, picked by what is defined when it is included:
+ * the shared part (once per translation unit), the family part (types;
+ * included from tb_family.inc, TB_N not defined) and the book part (fill
+ * functions; included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SNAPSHOT_SHARED
+#define TB__SNAPSHOT_SHARED
+
+#define TB_DEPTH_MAGIC UINT32_C(0x53444254) /* "TBDS" as little-endian bytes */
+#define TB_DEPTH_VERSION 1u
+#define TB_DEPTH_BID_TRUNCATED 1u
+#define TB_DEPTH_ASK_TRUNCATED 2u
+#define TB_DEPTH_FLAGS_MASK 3u
+#define TB_DEPTH_HEADER_SIZE 40u
+
+typedef struct tb_depth_header {
+    uint32_t magic;
+    uint8_t version;
+    uint8_t width;
+    uint16_t capacity;
+    uint64_t instrument_id;
+    uint64_t sequence;
+    uint64_t timestamp_ns;
+    uint16_t bid_count;
+    uint16_t ask_count;
+    uint32_t flags;
+} tb_depth_header;
+
+TB_STATIC_ASSERT(sizeof(tb_depth_header) == TB_DEPTH_HEADER_SIZE, "depth header is 40 bytes");
+TB_STATIC_ASSERT(offsetof(tb_depth_header, version) == 4 && offsetof(tb_depth_header, width) == 5 &&
+                     offsetof(tb_depth_header, capacity) == 6 &&
+                     offsetof(tb_depth_header, instrument_id) == 8 &&
+                     offsetof(tb_depth_header, sequence) == 16 &&
+                     offsetof(tb_depth_header, timestamp_ns) == 24 &&
+                     offsetof(tb_depth_header, bid_count) == 32 &&
+                     offsetof(tb_depth_header, ask_count) == 34 && offsetof(tb_depth_header, flags) == 36,
+                 "depth header field offsets are part of the format");
+
+/* Bytes of a snapshot with prices/quantities of `width` bytes and capacity k;
+ * 0 for a shape tapebook does not ship. */
+TB_API size_t tb_depth_size(uint32_t width, uint32_t k) {
+    if ((width != 4u && width != 8u) || (k != 16u && k != 128u)) return 0;
+    return TB_DEPTH_HEADER_SIZE + (size_t)4u * width * k;
+}
+
+/* Little-endian loads from possibly unaligned bytes. */
+TB_FORCE_INLINE uint64_t tb__depth_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+/* The levels of one side: qty > 0, prices strictly best first, then zeros. */
+static const char *tb__depth_check_side(const unsigned char *lv, uint32_t width, uint32_t k, uint32_t count,
+                                        int is_bid) {
+    const size_t step = (size_t)2u * width;
+    const uint64_t sign = (uint64_t)1 << (width * 8u - 1u);
+    uint64_t prev = 0;
+    uint32_t i;
+    size_t j;
+    for (i = 0; i < count; i++) {
+        const unsigned char *p = lv + i * step;
+        /* flip the sign bit: signed order becomes unsigned order */
+        uint64_t px = tb__depth_le(p, width) ^ sign;
+        if (tb__depth_le(p + width, width) == 0) return "a level has quantity 0";
+        if (i && (is_bid ? px >= prev : px <= prev))
+            return is_bid ? "bid prices are not strictly decreasing" : "ask prices are not strictly increasing";
+        prev = px;
+    }
+    for (j = (size_t)count * step; j < (size_t)k * step; j++)
+        if (lv[j]) return "an unused level is not zero";
+    return NULL;
+}
+
+TB_API int tb_depth_check(const void *buf, size_t len, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_depth_header h;
+    size_t need;
+    if (why) *why = NULL;
+    if (!buf) return TB_ERR_NULL;
+    if (len < TB_DEPTH_HEADER_SIZE) {
+        w = "shorter than the 40-byte header";
+        goto bad;
+    }
+    memcpy(&h, p, sizeof h);
+    if (h.magic != TB_DEPTH_MAGIC) {
+        w = "bad magic (not a tapebook depth snapshot, or a big-endian writer)";
+        goto bad;
+    }
+    if (h.version != TB_DEPTH_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (h.width != 4u && h.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (h.capacity != 16u && h.capacity != 128u) {
+        w = "bad capacity K (must be 16 or 128)";
+        goto bad;
+    }
+    need = tb_depth_size(h.width, h.capacity);
+    if (len != need) {
+        w = "size does not match the width and capacity in the header";
+        goto bad;
+    }
+    if (h.bid_count > h.capacity || h.ask_count > h.capacity) {
+        w = "a level count exceeds the capacity K";
+        goto bad;
+    }
+    if (h.flags & ~TB_DEPTH_FLAGS_MASK) {
+        w = "unknown flag bits set";
+        goto bad;
+    }
+    if (((h.flags & TB_DEPTH_BID_TRUNCATED) && h.bid_count != h.capacity) ||
+        ((h.flags & TB_DEPTH_ASK_TRUNCATED) && h.ask_count != h.capacity)) {
+        w = "truncation flag set on a side that is not full";
+        goto bad;
+    }
+    w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE, h.width, h.capacity, h.bid_count, 1);
+    if (!w)
+        w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE + (size_t)2u * h.width * h.capacity, h.width,
+                                 h.capacity, h.ask_count, 0);
+    if (!w) return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SNAPSHOT_SHARED */
+
+/* ---- family part: the snapshot types of this price family ------------------ */
+#ifndef TB_N
+
+#define TB__DEPTH16 TB__CAT3(tb_depth_, TB_FAM, _k16)
+#define TB__DEPTH128 TB__CAT3(tb_depth_, TB_FAM, _k128)
+
+typedef struct TB__DEPTH16 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[16];
+    TB__LEVEL asks[16];
+} TB__DEPTH16;
+
+typedef struct TB__DEPTH128 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[128];
+    TB__LEVEL asks[128];
+} TB__DEPTH128;
+
+TB_STATIC_ASSERT(sizeof(TB__DEPTH16) == TB_DEPTH_HEADER_SIZE + 32u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot has no padding");
+TB_STATIC_ASSERT(sizeof(TB__DEPTH128) == TB_DEPTH_HEADER_SIZE + 256u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot has no padding");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH16, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH16, asks) == TB_DEPTH_HEADER_SIZE + 16u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH128, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH128, asks) == TB_DEPTH_HEADER_SIZE + 128u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__LEVEL, qty) == sizeof(TB_PRICE_T), "a level is {price, qty}");
+
+#undef TB__DEPTH16
+#undef TB__DEPTH128
+
+/* ---- book part: fill a snapshot from this book variant ---------------------- */
+#else
+
+/* Fill header + bids[k] + asks[k]: best k levels per side, merged tape and
+ * spill order, unused entries zeroed, truncation flags. Caller holds the book. */
+static void TB__BPRIV(depth_fill)(TB__BOOK *b, tb_depth_header *h, TB__LEVEL *bids, TB__LEVEL *asks,
+                                  uint32_t k, uint64_t instrument_id, uint64_t sequence,
+                                  uint64_t timestamp_ns) {
+    TB__ITER it;
+    TB__LEVEL extra;
+    uint32_t n[2];
+    int side;
+    h->flags = 0;
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *out = side ? bids : asks;
+        uint32_t i = 0;
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (i < k && TB__BPRIV(iter_step)(&it, &out[i])) i++;
+        if (i < k) memset(out + i, 0, (size_t)(k - i) * sizeof(TB__LEVEL));
+        else if (TB__BPRIV(iter_step)(&it, &extra))
+            h->flags |= side ? TB_DEPTH_BID_TRUNCATED : TB_DEPTH_ASK_TRUNCATED;
+        n[side] = i;
+    }
+    h->magic = TB_DEPTH_MAGIC;
+    h->version = (uint8_t)TB_DEPTH_VERSION;
+    h->width = (uint8_t)sizeof(TB_PRICE_T);
+    h->capacity = (uint16_t)k;
+    h->instrument_id = instrument_id;
+    h->sequence = sequence;
+    h->timestamp_ns = timestamp_ns;
+    h->bid_count = (uint16_t)n[1];
+    h->ask_count = (uint16_t)n[0];
+}
+
+/* Fill a K=16 snapshot from the book (see the top of tb_snapshot.inc). */
+TB_API int TB__BFN(snapshot_k16)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k16) *out,
+                                 uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 16u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Fill a K=128 snapshot from the book. */
+TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128) *out,
+                                  uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 128u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_snapshot.inc ---- */
+/* ---- begin tapebook/tb_serial.inc ---- */
+/* tb_serial.inc — a book's whole state as bytes, and back (dump / load).
+ *
+ * dump() writes everything that decides the book's future behaviour: both
+ * anchors, every tape level, every spill level in order, the spill
+ * capacities and max_cap, and the loss/promote counters. load() validates a
+ * dump completely (every byte, CRC32 included) before it changes anything,
+ * then restores it bit-exactly: dump(load(x)) == x, and the restored book
+ * answers every later call as the original would. The cached best index and
+ * the physical position of the spill ring are not state (they are rebuilt).
+ *
+ * FORMAT, version 1 (all integers little-endian, whatever the host):
+ *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
+ *     4  u16  version      1
+ *     6  u8   width        bytes of a price and of a quantity: 4 or 8
+ *     7  u8   reserved     0
+ *     8  u32  n            tape size N
+ *    12  u32  max_cap      spill capacity per side
+ *    16  u64  total_len    bytes of the whole dump, CRC included
+ *    24  side header of the ask side, then (at 80) of the bid side, 56 bytes each:
+ *          +0 i64 anchor  +8 u32 tape_count  +12 u32 spill_count  +16 u32 spill_cap
+ *          +20 u32 reserved (0)  +24 u64 spill_evicted  +32 u64 spill_dropped
+ *          +40 u64 spill_nomem  +48 u64 promotes
+ *   136  levels, `width` bytes of price then `width` bytes of qty each: ask tape
+ *        (ascending price), ask spill (best first), bid tape (ascending price),
+ *        bid spill (best first)
+ *   end-4  u32  crc32 (zlib / IEEE 802.3) of every byte before it
+ *
+ * C API (B = a book variant)
+ *   int B_dump_size(B *b, size_t *out);
+ *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
+ *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_load(B *b, const void *buf, size_t len);
+ *       TB_ERR_FORMAT when malformed or made by another N / width;
+ *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
+ *       TB_ERR_NOMEM when the spill blocks cannot be allocated. The book is
+ *       unchanged on every error; on success it takes the dump's max_cap.
+ *   int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why);
+ *       header, length and CRC checks only, and what variant the dump needs.
+ *   uint32_t tb_crc32(uint32_t crc, const void *data, size_t n);   zlib's crc32()
+ *
+ * Two parts: the shared one (once per translation unit) and the book part
+ * (included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SERIAL_SHARED
+#define TB__SERIAL_SHARED
+
+#define TB_DUMP_MAGIC UINT32_C(0x4B424254) /* "TBBK" as little-endian bytes */
+#define TB_DUMP_VERSION 1u
+#define TB_DUMP_HEADER_SIZE 24u
+#define TB_DUMP_SIDE_SIZE 56u
+#define TB_DUMP_LEVELS_AT (TB_DUMP_HEADER_SIZE + 2u * TB_DUMP_SIDE_SIZE) /* 136 */
+
+/* What tb_dump_peek() learns from a dump's header. */
+typedef struct tb_dump_info {
+    uint32_t version;
+    uint32_t width;          /* 4 or 8 */
+    uint32_t n;              /* tape size */
+    uint32_t max_cap;
+    uint64_t total_len;
+    uint32_t tape_count[2];  /* [0] ask, [1] bid */
+    uint32_t spill_count[2];
+    uint32_t spill_cap[2];
+    uint32_t reserved;
+} tb_dump_info;
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()): start with crc = 0. */
+TB_API uint32_t tb_crc32(uint32_t crc, const void *data, size_t n) {
+    static const uint32_t table[256] = {
+        0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
+        0xe963a535u, 0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
+        0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
+        0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+        0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u,
+        0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+        0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
+        0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+        0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
+        0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
+        0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du, 0x76dc4190u, 0x01db7106u,
+        0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+        0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du,
+        0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+        0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
+        0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+        0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u,
+        0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+        0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau,
+        0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+        0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+        0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
+        0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u,
+        0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+        0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu,
+        0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
+        0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
+        0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+        0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u,
+        0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+        0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u,
+        0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+        0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
+        0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
+        0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
+        0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+        0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u,
+        0x616bffd3u, 0x166ccf45u, 0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
+        0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
+        0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+        0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u,
+        0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+        0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
+    };
+    const unsigned char *p = (const unsigned char *)data;
+    crc = ~crc;
+    while (n--) crc = table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+    return ~crc;
+}
+
+TB_FORCE_INLINE void tb__put_le(unsigned char *p, uint64_t v, unsigned n) {
+    unsigned i;
+    for (i = 0; i < n; i++, v >>= 8) p[i] = (unsigned char)(v & 0xffu);
+}
+
+TB_FORCE_INLINE uint64_t tb__get_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+TB_API int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_dump_info d;
+    uint64_t levels = 0, need;
+    int s;
+    if (why) *why = NULL;
+    if (!buf || !out) return TB_ERR_NULL;
+    memset(out, 0, sizeof *out);
+    memset(&d, 0, sizeof d);
+    if (len < TB_DUMP_LEVELS_AT + 4u) {
+        w = "shorter than the 140-byte minimum";
+        goto bad;
+    }
+    if (tb__get_le(p, 4) != TB_DUMP_MAGIC) {
+        w = "bad magic (not a tapebook book dump)";
+        goto bad;
+    }
+    d.version = (uint32_t)tb__get_le(p + 4, 2);
+    d.width = p[6];
+    d.n = (uint32_t)tb__get_le(p + 8, 4);
+    d.max_cap = (uint32_t)tb__get_le(p + 12, 4);
+    d.total_len = tb__get_le(p + 16, 8);
+    if (d.version != TB_DUMP_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (d.width != 4u && d.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (p[7]) {
+        w = "reserved header byte is not zero";
+        goto bad;
+    }
+    if (d.n < 64u || d.n > (1u << 24) || !tb_is_pow2_u32(d.n)) {
+        w = "bad tape size n";
+        goto bad;
+    }
+    if (!tb_is_pow2_u32(d.max_cap) || d.max_cap > TB_MAX_CAP_LIMIT) {
+        w = "bad max_cap";
+        goto bad;
+    }
+    if (d.total_len != (uint64_t)len) {
+        w = "length does not match the header (truncated or padded)";
+        goto bad;
+    }
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        d.tape_count[s] = (uint32_t)tb__get_le(h + 8, 4);
+        d.spill_count[s] = (uint32_t)tb__get_le(h + 12, 4);
+        d.spill_cap[s] = (uint32_t)tb__get_le(h + 16, 4);
+        levels += (uint64_t)d.tape_count[s] + d.spill_count[s];
+    }
+    need = TB_DUMP_LEVELS_AT + 4u + levels * 2u * d.width; /* < 2^37: no overflow */
+    if (need != d.total_len) {
+        w = "level counts do not match the length";
+        goto bad;
+    }
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) {
+        w = "CRC32 mismatch (corrupt data)";
+        goto bad;
+    }
+    *out = d;
+    return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SERIAL_SHARED */
+
+/* ---- book part ------------------------------------------------------------------ */
+#ifdef TB_N
+
+TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
+    size_t levels = 0;
+    uint32_t w;
+    int s;
+    for (s = 0; s < 2; s++) {
+        for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
+        levels += b->spill[s].n;
+    }
+    return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE unsigned char *TB__BPRIV(put_level)(unsigned char *q, TB_PRICE_T px, TB_QTY_T qty) {
+    tb__put_le(q, (uint64_t)(TB_UPRICE_T)px, (unsigned)sizeof(TB_PRICE_T));
+    tb__put_le(q + sizeof(TB_PRICE_T), (uint64_t)qty, (unsigned)sizeof(TB_QTY_T));
+    return q + 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(get_px)(const unsigned char *q) {
+    return (TB_PRICE_T)(TB_UPRICE_T)tb__get_le(q, (unsigned)sizeof(TB_PRICE_T));
+}
+
+TB_FORCE_INLINE TB_QTY_T TB__BPRIV(get_qty)(const unsigned char *q) {
+    return (TB_QTY_T)tb__get_le(q + sizeof(TB_PRICE_T), (unsigned)sizeof(TB_QTY_T));
+}
+
+/* Bytes dump() will write for the book as it is now. */
+TB_API int TB__BFN(dump_size)(TB__BOOK *b, size_t *out) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    *out = TB__BPRIV(dump_len)(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Write the book's state (format at the top of tb_serial.inc) into buf. */
+TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int s;
+    if (n_out) *n_out = 0;
+    if (!buf && cap) return TB_ERR_NULL;
+    TB__ENTER(b);
+    len = TB__BPRIV(dump_len)(b);
+    if (n_out) *n_out = len;
+    if (cap < len || !buf) {
+        TB__LEAVE(b);
+        return TB_ERR_BADARG;
+    }
+    memset(p, 0, TB_DUMP_LEVELS_AT);
+    tb__put_le(p, TB_DUMP_MAGIC, 4);
+    tb__put_le(p + 4, TB_DUMP_VERSION, 2);
+    p[6] = (unsigned char)sizeof(TB_PRICE_T);
+    tb__put_le(p + 8, (uint64_t)TB_N, 4);
+    tb__put_le(p + 12, b->spill[0].max_cap, 4);
+    tb__put_le(p + 16, (uint64_t)len, 8);
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        const TB__TAPE *t = &b->tape[s];
+        const TB__SIDE *sp = &b->spill[s];
+        uint32_t w, i, tape_n = 0;
+        tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
+        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 16, sp->cap, 4);
+        tb__put_le(h + 24, b->spill_evicted[s], 8);
+        tb__put_le(h + 32, b->spill_dropped[s], 8);
+        tb__put_le(h + 40, b->spill_nomem[s], 8);
+        tb__put_le(h + 48, b->promotes[s], 8);
+        for (w = 0; w < TB__WORDS; w++) {
+            uint64_t word = t->bits[w];
+            while (word) {
+                uint32_t c = (w << 6) + tb__ctz64(word);
+                word &= word - 1u;
+                q = TB__BPRIV(put_level)(q, TB__BPRIV(cell_px)(t, (int32_t)c), t->q[c]);
+                tape_n++;
+            }
+        }
+        tb__put_le(h + 8, tape_n, 4);
+        for (i = 0; i < sp->n; i++) {
+            const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
+            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+        }
+    }
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Every check of a dump that does not need the book: layout, ranges, order. */
+static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_info *d) {
+    const unsigned char *q = p + TB_DUMP_LEVELS_AT;
+    const size_t step = 2u * sizeof(TB_PRICE_T);
+    int s;
+    if (d->width != sizeof(TB_PRICE_T) || d->n != (uint32_t)TB_N) return "made by another tape size or width";
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        int64_t a64 = (int64_t)tb__get_le(h, 8);
+        uint32_t cap = d->spill_cap[s], i;
+        TB_PRICE_T anchor, top;
+        if (a64 < (int64_t)TB__AMIN || a64 > (int64_t)TB__AMAX) return "anchor out of range";
+        anchor = (TB_PRICE_T)a64;
+        top = (TB_PRICE_T)(anchor + (TB_PRICE_T)(TB_N - 1));
+        if (tb__get_le(h + 20, 4)) return "reserved side field is not zero";
+        if (d->tape_count[s] > (uint32_t)TB_N) return "more tape levels than cells";
+        if (cap && (!tb_is_pow2_u32(cap) || cap > d->max_cap ||
+                    cap < (d->max_cap < TB_POOL_MIN_BLOCK ? d->max_cap : TB_POOL_MIN_BLOCK)))
+            return "bad spill capacity";
+        if (d->spill_count[s] > cap) return "more spill levels than its capacity";
+        for (i = 0; i < d->tape_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px) || px < anchor || px > top) return "tape level outside its window";
+            if (i && px <= TB__BPRIV(get_px)(q - step)) return "tape levels not in ascending order";
+        }
+        for (i = 0; i < d->spill_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px)) return "spill price outside the valid range";
+            if (px >= anchor && px <= top) return "spill level inside its tape window";
+            if (i && !TB__SPFN(better)(s, TB__BPRIV(get_px)(q - step), px)) return "spill not in best-first order";
+        }
+    }
+    return NULL;
+}
+
+/* Replace the book's state with a dump (see the top of this file). */
+TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    TB__LEVEL *blk[2] = {NULL, NULL};
+    tb_dump_info d;
+    int s, st;
+    if (!buf) return TB_ERR_NULL;
+    st = tb_dump_peek(buf, len, &d, NULL);
+    if (st) return st;
+    if (TB__BPRIV(load_check)(p, &d)) return TB_ERR_FORMAT;
+    TB__ENTER(b);
+    if (b->pool && d.max_cap > TB_POOL_MAX_BLOCK) {
+        TB__LEAVE(b);
+        return TB_ERR_MAX_CAP;
+    }
+    TB__ENTER_POOL(b);
+    /* allocate first: on failure nothing has changed */
+    for (s = 0; s < 2; s++) {
+        uint32_t cap = d.spill_cap[s];
+        if (!cap || cap == b->spill[s].cap) continue;
+        if (b->pool) {
+            blk[s] = TB__POOLFN(alloc)(b->pool, cap);
+        } else {
+            size_t bytes = tb__array_bytes(cap, sizeof(TB__LEVEL));
+            blk[s] = bytes ? (TB__LEVEL *)TB_MALLOC(bytes) : NULL;
+        }
+        if (!blk[s]) {
+            if (s == 1 && blk[0]) TB__SPFN(block_free)(b->pool, blk[0], d.spill_cap[0]);
+            TB__LEAVE_POOL(b);
+            TB__LEAVE(b);
+            return TB_ERR_NOMEM;
+        }
+    }
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        TB__TAPE *t = &b->tape[s];
+        TB__SIDE *sp = &b->spill[s];
+        TB_PRICE_T anchor = (TB_PRICE_T)(int64_t)tb__get_le(h, 8);
+        uint32_t i, cap = d.spill_cap[s];
+        TB__TFN(clear)(t, s, anchor);
+        for (i = 0; i < d.tape_count[s]; i++, q += 2u * sizeof(TB_PRICE_T))
+            TB__TFN(write)(t, s, (uint32_t)((TB_UPRICE_T)TB__BPRIV(get_px)(q) - (TB_UPRICE_T)anchor),
+                           TB__BPRIV(get_qty)(q));
+        if (cap != sp->cap) {
+            TB__SPFN(block_free)(b->pool, sp->a, sp->cap);
+            sp->a = blk[s];
+            sp->cap = cap;
+        }
+        sp->max_cap = d.max_cap;
+        sp->head = 0;
+        sp->n = d.spill_count[s];
+        for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
+            sp->a[i].px = TB__BPRIV(get_px)(q);
+            sp->a[i].qty = TB__BPRIV(get_qty)(q);
+        }
+        b->spill_evicted[s] = tb__get_le(h + 24, 8);
+        b->spill_dropped[s] = tb__get_le(h + 32, 8);
+        b->spill_nomem[s] = tb__get_le(h + 40, 8);
+        b->promotes[s] = tb__get_le(h + 48, 8);
+    }
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_serial.inc ---- */
 
 #undef TB__ENTER
 #undef TB__LEAVE
@@ -3864,6 +5529,24 @@ TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
     return st ? st : (int)n;
 }
 
+/* Up to k best levels of both sides in one call: bids into out[0, k), asks
+ * into out[k, 2k). Returns n_bid + n_ask * 2^32 (>= 0), or a status (< 0). */
+TB_API int64_t TB__BFN(top)(TB__BOOK *b, TB__LEVEL *out, size_t k) {
+    TB__ITER it;
+    size_t n[2] = {0, 0};
+    int side;
+    if (!out && k) return TB_ERR_NULL;
+    if (k > (size_t)INT32_MAX) return TB_ERR_BADARG;
+    TB__ENTER(b);
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *dst = out + (side ? 0 : k);
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (n[side] < k && TB__BPRIV(iter_step)(&it, &dst[n[side]])) n[side]++;
+    }
+    TB__LEAVE(b);
+    return (int64_t)n[1] + (int64_t)n[0] * ((int64_t)1 << 32);
+}
+
 /* Quantity at (side, px): 0 when absent, when px is not a valid price, and
  * for a NULL / busy / closed book (see tb_take_query_status). */
 TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
@@ -4163,6 +5846,682 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
     if (n_done) *n_done = i;
     return st;
 }
+
+/* depth snapshots and dump / load (they use the guard macros above) */
+/* ---- begin tapebook/tb_snapshot.inc ---- */
+/* tb_snapshot.inc — fixed-capacity, zero-copy depth snapshots.
+ *
+ * A depth snapshot is one flat struct that is also its own wire format: a
+ * 40-byte header followed by K levels per side, best first. Fill it from a
+ * book with one call, send or map its bytes as they are, and read them on the
+ * other side without decoding (after tb_depth_check()).
+ *
+ * LAYOUT (byte offsets; every field little-endian, no padding anywhere)
+ *     0  u32   magic          TB_DEPTH_MAGIC, the bytes "TBDS"
+ *     4  u8    version        TB_DEPTH_VERSION (1)
+ *     5  u8    width          bytes of a price and of a quantity: 4 (i32 family) or 8 (i64)
+ *     6  u16   capacity       K: 16 or 128
+ *     8  u64   instrument_id  free for the caller
+ *    16  u64   sequence       free for the caller (e.g. the feed's sequence number)
+ *    24  u64   timestamp_ns   free for the caller
+ *    32  u16   bid_count      levels used in bids[] (<= K)
+ *    34  u16   ask_count      levels used in asks[] (<= K)
+ *    36  u32   flags          TB_DEPTH_BID_TRUNCATED (bit 0): the book had more than K
+ *                             bids; TB_DEPTH_ASK_TRUNCATED (bit 1): same for asks;
+ *                             every other bit is 0
+ *    40  level bids[K]        {price, qty}, best (highest) first; unused entries all zero
+ *    40 + 2wK  level asks[K]  best (lowest) first; unused entries all zero
+ *    size = 40 + 4wK bytes: K=16 -> 296 (i32) / 552 (i64); K=128 -> 2088 / 4136
+ *
+ * The struct is stored in host order, so it *is* this layout on
+ * little-endian hosts (x86-64, AArch64, RISC-V); on a big-endian host the
+ * magic reads wrong and tb_depth_check() refuses the buffer.
+ *
+ * WHY K = 16 AND K = 128
+ *   The two capacities match the two transports a snapshot travels over. A
+ *   K=16 snapshot (296 / 552 bytes) fits one standard 1500-byte Ethernet
+ *   datagram with room to spare and covers the top-of-book depth most
+ *   consumers display or trade on (feeds publish 10 or 20 levels). A K=128
+ *   snapshot (2088 / 4136 bytes) fits a 9000-byte jumbo frame, or about one
+ *   4 KiB page in shared memory, and covers the depth that impact and
+ *   liquidity analysis needs: active books typically show 20-200 levels near
+ *   the touch, and 128 (a power of two) holds almost all of them. Anything
+ *   deeper sets the side's truncation flag, so a reader always knows whether
+ *   it saw the whole side.
+ *
+ * C API (D = tb_depth_<fam>_k<K>, B = a book variant of the same family)
+ *   int B_snapshot_k16(B *b, tb_depth_<fam>_k16 *out, uint64_t instrument_id,
+ *                      uint64_t sequence, uint64_t timestamp_ns);
+ *   int B_snapshot_k128(B *b, tb_depth_<fam>_k128 *out, ...same...);
+ *   int tb_depth_check(const void *buf, size_t len, const char **why);
+ *       TB_OK when buf holds a well-formed snapshot of exactly len bytes (any
+ *       shipped width and K), else TB_ERR_FORMAT and *why (optional) names
+ *       the first problem. Reads every byte; never reads outside [buf, buf+len).
+ *   size_t tb_depth_size(uint32_t width, uint32_t k);   0 for an unknown shape
+ *
+ * This file has three parts, picked by what is defined when it is included:
+ * the shared part (once per translation unit), the family part (types;
+ * included from tb_family.inc, TB_N not defined) and the book part (fill
+ * functions; included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SNAPSHOT_SHARED
+#define TB__SNAPSHOT_SHARED
+
+#define TB_DEPTH_MAGIC UINT32_C(0x53444254) /* "TBDS" as little-endian bytes */
+#define TB_DEPTH_VERSION 1u
+#define TB_DEPTH_BID_TRUNCATED 1u
+#define TB_DEPTH_ASK_TRUNCATED 2u
+#define TB_DEPTH_FLAGS_MASK 3u
+#define TB_DEPTH_HEADER_SIZE 40u
+
+typedef struct tb_depth_header {
+    uint32_t magic;
+    uint8_t version;
+    uint8_t width;
+    uint16_t capacity;
+    uint64_t instrument_id;
+    uint64_t sequence;
+    uint64_t timestamp_ns;
+    uint16_t bid_count;
+    uint16_t ask_count;
+    uint32_t flags;
+} tb_depth_header;
+
+TB_STATIC_ASSERT(sizeof(tb_depth_header) == TB_DEPTH_HEADER_SIZE, "depth header is 40 bytes");
+TB_STATIC_ASSERT(offsetof(tb_depth_header, version) == 4 && offsetof(tb_depth_header, width) == 5 &&
+                     offsetof(tb_depth_header, capacity) == 6 &&
+                     offsetof(tb_depth_header, instrument_id) == 8 &&
+                     offsetof(tb_depth_header, sequence) == 16 &&
+                     offsetof(tb_depth_header, timestamp_ns) == 24 &&
+                     offsetof(tb_depth_header, bid_count) == 32 &&
+                     offsetof(tb_depth_header, ask_count) == 34 && offsetof(tb_depth_header, flags) == 36,
+                 "depth header field offsets are part of the format");
+
+/* Bytes of a snapshot with prices/quantities of `width` bytes and capacity k;
+ * 0 for a shape tapebook does not ship. */
+TB_API size_t tb_depth_size(uint32_t width, uint32_t k) {
+    if ((width != 4u && width != 8u) || (k != 16u && k != 128u)) return 0;
+    return TB_DEPTH_HEADER_SIZE + (size_t)4u * width * k;
+}
+
+/* Little-endian loads from possibly unaligned bytes. */
+TB_FORCE_INLINE uint64_t tb__depth_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+/* The levels of one side: qty > 0, prices strictly best first, then zeros. */
+static const char *tb__depth_check_side(const unsigned char *lv, uint32_t width, uint32_t k, uint32_t count,
+                                        int is_bid) {
+    const size_t step = (size_t)2u * width;
+    const uint64_t sign = (uint64_t)1 << (width * 8u - 1u);
+    uint64_t prev = 0;
+    uint32_t i;
+    size_t j;
+    for (i = 0; i < count; i++) {
+        const unsigned char *p = lv + i * step;
+        /* flip the sign bit: signed order becomes unsigned order */
+        uint64_t px = tb__depth_le(p, width) ^ sign;
+        if (tb__depth_le(p + width, width) == 0) return "a level has quantity 0";
+        if (i && (is_bid ? px >= prev : px <= prev))
+            return is_bid ? "bid prices are not strictly decreasing" : "ask prices are not strictly increasing";
+        prev = px;
+    }
+    for (j = (size_t)count * step; j < (size_t)k * step; j++)
+        if (lv[j]) return "an unused level is not zero";
+    return NULL;
+}
+
+TB_API int tb_depth_check(const void *buf, size_t len, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_depth_header h;
+    size_t need;
+    if (why) *why = NULL;
+    if (!buf) return TB_ERR_NULL;
+    if (len < TB_DEPTH_HEADER_SIZE) {
+        w = "shorter than the 40-byte header";
+        goto bad;
+    }
+    memcpy(&h, p, sizeof h);
+    if (h.magic != TB_DEPTH_MAGIC) {
+        w = "bad magic (not a tapebook depth snapshot, or a big-endian writer)";
+        goto bad;
+    }
+    if (h.version != TB_DEPTH_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (h.width != 4u && h.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (h.capacity != 16u && h.capacity != 128u) {
+        w = "bad capacity K (must be 16 or 128)";
+        goto bad;
+    }
+    need = tb_depth_size(h.width, h.capacity);
+    if (len != need) {
+        w = "size does not match the width and capacity in the header";
+        goto bad;
+    }
+    if (h.bid_count > h.capacity || h.ask_count > h.capacity) {
+        w = "a level count exceeds the capacity K";
+        goto bad;
+    }
+    if (h.flags & ~TB_DEPTH_FLAGS_MASK) {
+        w = "unknown flag bits set";
+        goto bad;
+    }
+    if (((h.flags & TB_DEPTH_BID_TRUNCATED) && h.bid_count != h.capacity) ||
+        ((h.flags & TB_DEPTH_ASK_TRUNCATED) && h.ask_count != h.capacity)) {
+        w = "truncation flag set on a side that is not full";
+        goto bad;
+    }
+    w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE, h.width, h.capacity, h.bid_count, 1);
+    if (!w)
+        w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE + (size_t)2u * h.width * h.capacity, h.width,
+                                 h.capacity, h.ask_count, 0);
+    if (!w) return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SNAPSHOT_SHARED */
+
+/* ---- family part: the snapshot types of this price family ------------------ */
+#ifndef TB_N
+
+#define TB__DEPTH16 TB__CAT3(tb_depth_, TB_FAM, _k16)
+#define TB__DEPTH128 TB__CAT3(tb_depth_, TB_FAM, _k128)
+
+typedef struct TB__DEPTH16 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[16];
+    TB__LEVEL asks[16];
+} TB__DEPTH16;
+
+typedef struct TB__DEPTH128 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[128];
+    TB__LEVEL asks[128];
+} TB__DEPTH128;
+
+TB_STATIC_ASSERT(sizeof(TB__DEPTH16) == TB_DEPTH_HEADER_SIZE + 32u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot has no padding");
+TB_STATIC_ASSERT(sizeof(TB__DEPTH128) == TB_DEPTH_HEADER_SIZE + 256u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot has no padding");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH16, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH16, asks) == TB_DEPTH_HEADER_SIZE + 16u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH128, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH128, asks) == TB_DEPTH_HEADER_SIZE + 128u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__LEVEL, qty) == sizeof(TB_PRICE_T), "a level is {price, qty}");
+
+#undef TB__DEPTH16
+#undef TB__DEPTH128
+
+/* ---- book part: fill a snapshot from this book variant ---------------------- */
+#else
+
+/* Fill header + bids[k] + asks[k]: best k levels per side, merged tape and
+ * spill order, unused entries zeroed, truncation flags. Caller holds the book. */
+static void TB__BPRIV(depth_fill)(TB__BOOK *b, tb_depth_header *h, TB__LEVEL *bids, TB__LEVEL *asks,
+                                  uint32_t k, uint64_t instrument_id, uint64_t sequence,
+                                  uint64_t timestamp_ns) {
+    TB__ITER it;
+    TB__LEVEL extra;
+    uint32_t n[2];
+    int side;
+    h->flags = 0;
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *out = side ? bids : asks;
+        uint32_t i = 0;
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (i < k && TB__BPRIV(iter_step)(&it, &out[i])) i++;
+        if (i < k) memset(out + i, 0, (size_t)(k - i) * sizeof(TB__LEVEL));
+        else if (TB__BPRIV(iter_step)(&it, &extra))
+            h->flags |= side ? TB_DEPTH_BID_TRUNCATED : TB_DEPTH_ASK_TRUNCATED;
+        n[side] = i;
+    }
+    h->magic = TB_DEPTH_MAGIC;
+    h->version = (uint8_t)TB_DEPTH_VERSION;
+    h->width = (uint8_t)sizeof(TB_PRICE_T);
+    h->capacity = (uint16_t)k;
+    h->instrument_id = instrument_id;
+    h->sequence = sequence;
+    h->timestamp_ns = timestamp_ns;
+    h->bid_count = (uint16_t)n[1];
+    h->ask_count = (uint16_t)n[0];
+}
+
+/* Fill a K=16 snapshot from the book (see the top of tb_snapshot.inc). */
+TB_API int TB__BFN(snapshot_k16)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k16) *out,
+                                 uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 16u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Fill a K=128 snapshot from the book. */
+TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128) *out,
+                                  uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 128u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_snapshot.inc ---- */
+/* ---- begin tapebook/tb_serial.inc ---- */
+/* tb_serial.inc — a book's whole state as bytes, and back (dump / load).
+ *
+ * dump() writes everything that decides the book's future behaviour: both
+ * anchors, every tape level, every spill level in order, the spill
+ * capacities and max_cap, and the loss/promote counters. load() validates a
+ * dump completely (every byte, CRC32 included) before it changes anything,
+ * then restores it bit-exactly: dump(load(x)) == x, and the restored book
+ * answers every later call as the original would. The cached best index and
+ * the physical position of the spill ring are not state (they are rebuilt).
+ *
+ * FORMAT, version 1 (all integers little-endian, whatever the host):
+ *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
+ *     4  u16  version      1
+ *     6  u8   width        bytes of a price and of a quantity: 4 or 8
+ *     7  u8   reserved     0
+ *     8  u32  n            tape size N
+ *    12  u32  max_cap      spill capacity per side
+ *    16  u64  total_len    bytes of the whole dump, CRC included
+ *    24  side header of the ask side, then (at 80) of the bid side, 56 bytes each:
+ *          +0 i64 anchor  +8 u32 tape_count  +12 u32 spill_count  +16 u32 spill_cap
+ *          +20 u32 reserved (0)  +24 u64 spill_evicted  +32 u64 spill_dropped
+ *          +40 u64 spill_nomem  +48 u64 promotes
+ *   136  levels, `width` bytes of price then `width` bytes of qty each: ask tape
+ *        (ascending price), ask spill (best first), bid tape (ascending price),
+ *        bid spill (best first)
+ *   end-4  u32  crc32 (zlib / IEEE 802.3) of every byte before it
+ *
+ * C API (B = a book variant)
+ *   int B_dump_size(B *b, size_t *out);
+ *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
+ *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_load(B *b, const void *buf, size_t len);
+ *       TB_ERR_FORMAT when malformed or made by another N / width;
+ *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
+ *       TB_ERR_NOMEM when the spill blocks cannot be allocated. The book is
+ *       unchanged on every error; on success it takes the dump's max_cap.
+ *   int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why);
+ *       header, length and CRC checks only, and what variant the dump needs.
+ *   uint32_t tb_crc32(uint32_t crc, const void *data, size_t n);   zlib's crc32()
+ *
+ * Two parts: the shared one (once per translation unit) and the book part
+ * (included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SERIAL_SHARED
+#define TB__SERIAL_SHARED
+
+#define TB_DUMP_MAGIC UINT32_C(0x4B424254) /* "TBBK" as little-endian bytes */
+#define TB_DUMP_VERSION 1u
+#define TB_DUMP_HEADER_SIZE 24u
+#define TB_DUMP_SIDE_SIZE 56u
+#define TB_DUMP_LEVELS_AT (TB_DUMP_HEADER_SIZE + 2u * TB_DUMP_SIDE_SIZE) /* 136 */
+
+/* What tb_dump_peek() learns from a dump's header. */
+typedef struct tb_dump_info {
+    uint32_t version;
+    uint32_t width;          /* 4 or 8 */
+    uint32_t n;              /* tape size */
+    uint32_t max_cap;
+    uint64_t total_len;
+    uint32_t tape_count[2];  /* [0] ask, [1] bid */
+    uint32_t spill_count[2];
+    uint32_t spill_cap[2];
+    uint32_t reserved;
+} tb_dump_info;
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()): start with crc = 0. */
+TB_API uint32_t tb_crc32(uint32_t crc, const void *data, size_t n) {
+    static const uint32_t table[256] = {
+        0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
+        0xe963a535u, 0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
+        0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
+        0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+        0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u,
+        0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+        0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
+        0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+        0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
+        0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
+        0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du, 0x76dc4190u, 0x01db7106u,
+        0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+        0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du,
+        0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+        0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
+        0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+        0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u,
+        0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+        0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau,
+        0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+        0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+        0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
+        0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u,
+        0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+        0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu,
+        0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
+        0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
+        0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+        0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u,
+        0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+        0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u,
+        0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+        0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
+        0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
+        0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
+        0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+        0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u,
+        0x616bffd3u, 0x166ccf45u, 0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
+        0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
+        0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+        0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u,
+        0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+        0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
+    };
+    const unsigned char *p = (const unsigned char *)data;
+    crc = ~crc;
+    while (n--) crc = table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+    return ~crc;
+}
+
+TB_FORCE_INLINE void tb__put_le(unsigned char *p, uint64_t v, unsigned n) {
+    unsigned i;
+    for (i = 0; i < n; i++, v >>= 8) p[i] = (unsigned char)(v & 0xffu);
+}
+
+TB_FORCE_INLINE uint64_t tb__get_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+TB_API int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_dump_info d;
+    uint64_t levels = 0, need;
+    int s;
+    if (why) *why = NULL;
+    if (!buf || !out) return TB_ERR_NULL;
+    memset(out, 0, sizeof *out);
+    memset(&d, 0, sizeof d);
+    if (len < TB_DUMP_LEVELS_AT + 4u) {
+        w = "shorter than the 140-byte minimum";
+        goto bad;
+    }
+    if (tb__get_le(p, 4) != TB_DUMP_MAGIC) {
+        w = "bad magic (not a tapebook book dump)";
+        goto bad;
+    }
+    d.version = (uint32_t)tb__get_le(p + 4, 2);
+    d.width = p[6];
+    d.n = (uint32_t)tb__get_le(p + 8, 4);
+    d.max_cap = (uint32_t)tb__get_le(p + 12, 4);
+    d.total_len = tb__get_le(p + 16, 8);
+    if (d.version != TB_DUMP_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (d.width != 4u && d.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (p[7]) {
+        w = "reserved header byte is not zero";
+        goto bad;
+    }
+    if (d.n < 64u || d.n > (1u << 24) || !tb_is_pow2_u32(d.n)) {
+        w = "bad tape size n";
+        goto bad;
+    }
+    if (!tb_is_pow2_u32(d.max_cap) || d.max_cap > TB_MAX_CAP_LIMIT) {
+        w = "bad max_cap";
+        goto bad;
+    }
+    if (d.total_len != (uint64_t)len) {
+        w = "length does not match the header (truncated or padded)";
+        goto bad;
+    }
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        d.tape_count[s] = (uint32_t)tb__get_le(h + 8, 4);
+        d.spill_count[s] = (uint32_t)tb__get_le(h + 12, 4);
+        d.spill_cap[s] = (uint32_t)tb__get_le(h + 16, 4);
+        levels += (uint64_t)d.tape_count[s] + d.spill_count[s];
+    }
+    need = TB_DUMP_LEVELS_AT + 4u + levels * 2u * d.width; /* < 2^37: no overflow */
+    if (need != d.total_len) {
+        w = "level counts do not match the length";
+        goto bad;
+    }
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) {
+        w = "CRC32 mismatch (corrupt data)";
+        goto bad;
+    }
+    *out = d;
+    return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SERIAL_SHARED */
+
+/* ---- book part ------------------------------------------------------------------ */
+#ifdef TB_N
+
+TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
+    size_t levels = 0;
+    uint32_t w;
+    int s;
+    for (s = 0; s < 2; s++) {
+        for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
+        levels += b->spill[s].n;
+    }
+    return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE unsigned char *TB__BPRIV(put_level)(unsigned char *q, TB_PRICE_T px, TB_QTY_T qty) {
+    tb__put_le(q, (uint64_t)(TB_UPRICE_T)px, (unsigned)sizeof(TB_PRICE_T));
+    tb__put_le(q + sizeof(TB_PRICE_T), (uint64_t)qty, (unsigned)sizeof(TB_QTY_T));
+    return q + 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(get_px)(const unsigned char *q) {
+    return (TB_PRICE_T)(TB_UPRICE_T)tb__get_le(q, (unsigned)sizeof(TB_PRICE_T));
+}
+
+TB_FORCE_INLINE TB_QTY_T TB__BPRIV(get_qty)(const unsigned char *q) {
+    return (TB_QTY_T)tb__get_le(q + sizeof(TB_PRICE_T), (unsigned)sizeof(TB_QTY_T));
+}
+
+/* Bytes dump() will write for the book as it is now. */
+TB_API int TB__BFN(dump_size)(TB__BOOK *b, size_t *out) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    *out = TB__BPRIV(dump_len)(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Write the book's state (format at the top of tb_serial.inc) into buf. */
+TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int s;
+    if (n_out) *n_out = 0;
+    if (!buf && cap) return TB_ERR_NULL;
+    TB__ENTER(b);
+    len = TB__BPRIV(dump_len)(b);
+    if (n_out) *n_out = len;
+    if (cap < len || !buf) {
+        TB__LEAVE(b);
+        return TB_ERR_BADARG;
+    }
+    memset(p, 0, TB_DUMP_LEVELS_AT);
+    tb__put_le(p, TB_DUMP_MAGIC, 4);
+    tb__put_le(p + 4, TB_DUMP_VERSION, 2);
+    p[6] = (unsigned char)sizeof(TB_PRICE_T);
+    tb__put_le(p + 8, (uint64_t)TB_N, 4);
+    tb__put_le(p + 12, b->spill[0].max_cap, 4);
+    tb__put_le(p + 16, (uint64_t)len, 8);
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        const TB__TAPE *t = &b->tape[s];
+        const TB__SIDE *sp = &b->spill[s];
+        uint32_t w, i, tape_n = 0;
+        tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
+        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 16, sp->cap, 4);
+        tb__put_le(h + 24, b->spill_evicted[s], 8);
+        tb__put_le(h + 32, b->spill_dropped[s], 8);
+        tb__put_le(h + 40, b->spill_nomem[s], 8);
+        tb__put_le(h + 48, b->promotes[s], 8);
+        for (w = 0; w < TB__WORDS; w++) {
+            uint64_t word = t->bits[w];
+            while (word) {
+                uint32_t c = (w << 6) + tb__ctz64(word);
+                word &= word - 1u;
+                q = TB__BPRIV(put_level)(q, TB__BPRIV(cell_px)(t, (int32_t)c), t->q[c]);
+                tape_n++;
+            }
+        }
+        tb__put_le(h + 8, tape_n, 4);
+        for (i = 0; i < sp->n; i++) {
+            const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
+            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+        }
+    }
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Every check of a dump that does not need the book: layout, ranges, order. */
+static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_info *d) {
+    const unsigned char *q = p + TB_DUMP_LEVELS_AT;
+    const size_t step = 2u * sizeof(TB_PRICE_T);
+    int s;
+    if (d->width != sizeof(TB_PRICE_T) || d->n != (uint32_t)TB_N) return "made by another tape size or width";
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        int64_t a64 = (int64_t)tb__get_le(h, 8);
+        uint32_t cap = d->spill_cap[s], i;
+        TB_PRICE_T anchor, top;
+        if (a64 < (int64_t)TB__AMIN || a64 > (int64_t)TB__AMAX) return "anchor out of range";
+        anchor = (TB_PRICE_T)a64;
+        top = (TB_PRICE_T)(anchor + (TB_PRICE_T)(TB_N - 1));
+        if (tb__get_le(h + 20, 4)) return "reserved side field is not zero";
+        if (d->tape_count[s] > (uint32_t)TB_N) return "more tape levels than cells";
+        if (cap && (!tb_is_pow2_u32(cap) || cap > d->max_cap ||
+                    cap < (d->max_cap < TB_POOL_MIN_BLOCK ? d->max_cap : TB_POOL_MIN_BLOCK)))
+            return "bad spill capacity";
+        if (d->spill_count[s] > cap) return "more spill levels than its capacity";
+        for (i = 0; i < d->tape_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px) || px < anchor || px > top) return "tape level outside its window";
+            if (i && px <= TB__BPRIV(get_px)(q - step)) return "tape levels not in ascending order";
+        }
+        for (i = 0; i < d->spill_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px)) return "spill price outside the valid range";
+            if (px >= anchor && px <= top) return "spill level inside its tape window";
+            if (i && !TB__SPFN(better)(s, TB__BPRIV(get_px)(q - step), px)) return "spill not in best-first order";
+        }
+    }
+    return NULL;
+}
+
+/* Replace the book's state with a dump (see the top of this file). */
+TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    TB__LEVEL *blk[2] = {NULL, NULL};
+    tb_dump_info d;
+    int s, st;
+    if (!buf) return TB_ERR_NULL;
+    st = tb_dump_peek(buf, len, &d, NULL);
+    if (st) return st;
+    if (TB__BPRIV(load_check)(p, &d)) return TB_ERR_FORMAT;
+    TB__ENTER(b);
+    if (b->pool && d.max_cap > TB_POOL_MAX_BLOCK) {
+        TB__LEAVE(b);
+        return TB_ERR_MAX_CAP;
+    }
+    TB__ENTER_POOL(b);
+    /* allocate first: on failure nothing has changed */
+    for (s = 0; s < 2; s++) {
+        uint32_t cap = d.spill_cap[s];
+        if (!cap || cap == b->spill[s].cap) continue;
+        if (b->pool) {
+            blk[s] = TB__POOLFN(alloc)(b->pool, cap);
+        } else {
+            size_t bytes = tb__array_bytes(cap, sizeof(TB__LEVEL));
+            blk[s] = bytes ? (TB__LEVEL *)TB_MALLOC(bytes) : NULL;
+        }
+        if (!blk[s]) {
+            if (s == 1 && blk[0]) TB__SPFN(block_free)(b->pool, blk[0], d.spill_cap[0]);
+            TB__LEAVE_POOL(b);
+            TB__LEAVE(b);
+            return TB_ERR_NOMEM;
+        }
+    }
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        TB__TAPE *t = &b->tape[s];
+        TB__SIDE *sp = &b->spill[s];
+        TB_PRICE_T anchor = (TB_PRICE_T)(int64_t)tb__get_le(h, 8);
+        uint32_t i, cap = d.spill_cap[s];
+        TB__TFN(clear)(t, s, anchor);
+        for (i = 0; i < d.tape_count[s]; i++, q += 2u * sizeof(TB_PRICE_T))
+            TB__TFN(write)(t, s, (uint32_t)((TB_UPRICE_T)TB__BPRIV(get_px)(q) - (TB_UPRICE_T)anchor),
+                           TB__BPRIV(get_qty)(q));
+        if (cap != sp->cap) {
+            TB__SPFN(block_free)(b->pool, sp->a, sp->cap);
+            sp->a = blk[s];
+            sp->cap = cap;
+        }
+        sp->max_cap = d.max_cap;
+        sp->head = 0;
+        sp->n = d.spill_count[s];
+        for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
+            sp->a[i].px = TB__BPRIV(get_px)(q);
+            sp->a[i].qty = TB__BPRIV(get_qty)(q);
+        }
+        b->spill_evicted[s] = tb__get_le(h + 24, 8);
+        b->spill_dropped[s] = tb__get_le(h + 32, 8);
+        b->spill_nomem[s] = tb__get_le(h + 40, 8);
+        b->promotes[s] = tb__get_le(h + 48, 8);
+    }
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_serial.inc ---- */
 
 #undef TB__ENTER
 #undef TB__LEAVE
@@ -4914,6 +7273,24 @@ TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
     return st ? st : (int)n;
 }
 
+/* Up to k best levels of both sides in one call: bids into out[0, k), asks
+ * into out[k, 2k). Returns n_bid + n_ask * 2^32 (>= 0), or a status (< 0). */
+TB_API int64_t TB__BFN(top)(TB__BOOK *b, TB__LEVEL *out, size_t k) {
+    TB__ITER it;
+    size_t n[2] = {0, 0};
+    int side;
+    if (!out && k) return TB_ERR_NULL;
+    if (k > (size_t)INT32_MAX) return TB_ERR_BADARG;
+    TB__ENTER(b);
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *dst = out + (side ? 0 : k);
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (n[side] < k && TB__BPRIV(iter_step)(&it, &dst[n[side]])) n[side]++;
+    }
+    TB__LEAVE(b);
+    return (int64_t)n[1] + (int64_t)n[0] * ((int64_t)1 << 32);
+}
+
 /* Quantity at (side, px): 0 when absent, when px is not a valid price, and
  * for a NULL / busy / closed book (see tb_take_query_status). */
 TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
@@ -5213,6 +7590,682 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
     if (n_done) *n_done = i;
     return st;
 }
+
+/* depth snapshots and dump / load (they use the guard macros above) */
+/* ---- begin tapebook/tb_snapshot.inc ---- */
+/* tb_snapshot.inc — fixed-capacity, zero-copy depth snapshots.
+ *
+ * A depth snapshot is one flat struct that is also its own wire format: a
+ * 40-byte header followed by K levels per side, best first. Fill it from a
+ * book with one call, send or map its bytes as they are, and read them on the
+ * other side without decoding (after tb_depth_check()).
+ *
+ * LAYOUT (byte offsets; every field little-endian, no padding anywhere)
+ *     0  u32   magic          TB_DEPTH_MAGIC, the bytes "TBDS"
+ *     4  u8    version        TB_DEPTH_VERSION (1)
+ *     5  u8    width          bytes of a price and of a quantity: 4 (i32 family) or 8 (i64)
+ *     6  u16   capacity       K: 16 or 128
+ *     8  u64   instrument_id  free for the caller
+ *    16  u64   sequence       free for the caller (e.g. the feed's sequence number)
+ *    24  u64   timestamp_ns   free for the caller
+ *    32  u16   bid_count      levels used in bids[] (<= K)
+ *    34  u16   ask_count      levels used in asks[] (<= K)
+ *    36  u32   flags          TB_DEPTH_BID_TRUNCATED (bit 0): the book had more than K
+ *                             bids; TB_DEPTH_ASK_TRUNCATED (bit 1): same for asks;
+ *                             every other bit is 0
+ *    40  level bids[K]        {price, qty}, best (highest) first; unused entries all zero
+ *    40 + 2wK  level asks[K]  best (lowest) first; unused entries all zero
+ *    size = 40 + 4wK bytes: K=16 -> 296 (i32) / 552 (i64); K=128 -> 2088 / 4136
+ *
+ * The struct is stored in host order, so it *is* this layout on
+ * little-endian hosts (x86-64, AArch64, RISC-V); on a big-endian host the
+ * magic reads wrong and tb_depth_check() refuses the buffer.
+ *
+ * WHY K = 16 AND K = 128
+ *   The two capacities match the two transports a snapshot travels over. A
+ *   K=16 snapshot (296 / 552 bytes) fits one standard 1500-byte Ethernet
+ *   datagram with room to spare and covers the top-of-book depth most
+ *   consumers display or trade on (feeds publish 10 or 20 levels). A K=128
+ *   snapshot (2088 / 4136 bytes) fits a 9000-byte jumbo frame, or about one
+ *   4 KiB page in shared memory, and covers the depth that impact and
+ *   liquidity analysis needs: active books typically show 20-200 levels near
+ *   the touch, and 128 (a power of two) holds almost all of them. Anything
+ *   deeper sets the side's truncation flag, so a reader always knows whether
+ *   it saw the whole side.
+ *
+ * C API (D = tb_depth_<fam>_k<K>, B = a book variant of the same family)
+ *   int B_snapshot_k16(B *b, tb_depth_<fam>_k16 *out, uint64_t instrument_id,
+ *                      uint64_t sequence, uint64_t timestamp_ns);
+ *   int B_snapshot_k128(B *b, tb_depth_<fam>_k128 *out, ...same...);
+ *   int tb_depth_check(const void *buf, size_t len, const char **why);
+ *       TB_OK when buf holds a well-formed snapshot of exactly len bytes (any
+ *       shipped width and K), else TB_ERR_FORMAT and *why (optional) names
+ *       the first problem. Reads every byte; never reads outside [buf, buf+len).
+ *   size_t tb_depth_size(uint32_t width, uint32_t k);   0 for an unknown shape
+ *
+ * This file has three parts, picked by what is defined when it is included:
+ * the shared part (once per translation unit), the family part (types;
+ * included from tb_family.inc, TB_N not defined) and the book part (fill
+ * functions; included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SNAPSHOT_SHARED
+#define TB__SNAPSHOT_SHARED
+
+#define TB_DEPTH_MAGIC UINT32_C(0x53444254) /* "TBDS" as little-endian bytes */
+#define TB_DEPTH_VERSION 1u
+#define TB_DEPTH_BID_TRUNCATED 1u
+#define TB_DEPTH_ASK_TRUNCATED 2u
+#define TB_DEPTH_FLAGS_MASK 3u
+#define TB_DEPTH_HEADER_SIZE 40u
+
+typedef struct tb_depth_header {
+    uint32_t magic;
+    uint8_t version;
+    uint8_t width;
+    uint16_t capacity;
+    uint64_t instrument_id;
+    uint64_t sequence;
+    uint64_t timestamp_ns;
+    uint16_t bid_count;
+    uint16_t ask_count;
+    uint32_t flags;
+} tb_depth_header;
+
+TB_STATIC_ASSERT(sizeof(tb_depth_header) == TB_DEPTH_HEADER_SIZE, "depth header is 40 bytes");
+TB_STATIC_ASSERT(offsetof(tb_depth_header, version) == 4 && offsetof(tb_depth_header, width) == 5 &&
+                     offsetof(tb_depth_header, capacity) == 6 &&
+                     offsetof(tb_depth_header, instrument_id) == 8 &&
+                     offsetof(tb_depth_header, sequence) == 16 &&
+                     offsetof(tb_depth_header, timestamp_ns) == 24 &&
+                     offsetof(tb_depth_header, bid_count) == 32 &&
+                     offsetof(tb_depth_header, ask_count) == 34 && offsetof(tb_depth_header, flags) == 36,
+                 "depth header field offsets are part of the format");
+
+/* Bytes of a snapshot with prices/quantities of `width` bytes and capacity k;
+ * 0 for a shape tapebook does not ship. */
+TB_API size_t tb_depth_size(uint32_t width, uint32_t k) {
+    if ((width != 4u && width != 8u) || (k != 16u && k != 128u)) return 0;
+    return TB_DEPTH_HEADER_SIZE + (size_t)4u * width * k;
+}
+
+/* Little-endian loads from possibly unaligned bytes. */
+TB_FORCE_INLINE uint64_t tb__depth_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+/* The levels of one side: qty > 0, prices strictly best first, then zeros. */
+static const char *tb__depth_check_side(const unsigned char *lv, uint32_t width, uint32_t k, uint32_t count,
+                                        int is_bid) {
+    const size_t step = (size_t)2u * width;
+    const uint64_t sign = (uint64_t)1 << (width * 8u - 1u);
+    uint64_t prev = 0;
+    uint32_t i;
+    size_t j;
+    for (i = 0; i < count; i++) {
+        const unsigned char *p = lv + i * step;
+        /* flip the sign bit: signed order becomes unsigned order */
+        uint64_t px = tb__depth_le(p, width) ^ sign;
+        if (tb__depth_le(p + width, width) == 0) return "a level has quantity 0";
+        if (i && (is_bid ? px >= prev : px <= prev))
+            return is_bid ? "bid prices are not strictly decreasing" : "ask prices are not strictly increasing";
+        prev = px;
+    }
+    for (j = (size_t)count * step; j < (size_t)k * step; j++)
+        if (lv[j]) return "an unused level is not zero";
+    return NULL;
+}
+
+TB_API int tb_depth_check(const void *buf, size_t len, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_depth_header h;
+    size_t need;
+    if (why) *why = NULL;
+    if (!buf) return TB_ERR_NULL;
+    if (len < TB_DEPTH_HEADER_SIZE) {
+        w = "shorter than the 40-byte header";
+        goto bad;
+    }
+    memcpy(&h, p, sizeof h);
+    if (h.magic != TB_DEPTH_MAGIC) {
+        w = "bad magic (not a tapebook depth snapshot, or a big-endian writer)";
+        goto bad;
+    }
+    if (h.version != TB_DEPTH_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (h.width != 4u && h.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (h.capacity != 16u && h.capacity != 128u) {
+        w = "bad capacity K (must be 16 or 128)";
+        goto bad;
+    }
+    need = tb_depth_size(h.width, h.capacity);
+    if (len != need) {
+        w = "size does not match the width and capacity in the header";
+        goto bad;
+    }
+    if (h.bid_count > h.capacity || h.ask_count > h.capacity) {
+        w = "a level count exceeds the capacity K";
+        goto bad;
+    }
+    if (h.flags & ~TB_DEPTH_FLAGS_MASK) {
+        w = "unknown flag bits set";
+        goto bad;
+    }
+    if (((h.flags & TB_DEPTH_BID_TRUNCATED) && h.bid_count != h.capacity) ||
+        ((h.flags & TB_DEPTH_ASK_TRUNCATED) && h.ask_count != h.capacity)) {
+        w = "truncation flag set on a side that is not full";
+        goto bad;
+    }
+    w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE, h.width, h.capacity, h.bid_count, 1);
+    if (!w)
+        w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE + (size_t)2u * h.width * h.capacity, h.width,
+                                 h.capacity, h.ask_count, 0);
+    if (!w) return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SNAPSHOT_SHARED */
+
+/* ---- family part: the snapshot types of this price family ------------------ */
+#ifndef TB_N
+
+#define TB__DEPTH16 TB__CAT3(tb_depth_, TB_FAM, _k16)
+#define TB__DEPTH128 TB__CAT3(tb_depth_, TB_FAM, _k128)
+
+typedef struct TB__DEPTH16 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[16];
+    TB__LEVEL asks[16];
+} TB__DEPTH16;
+
+typedef struct TB__DEPTH128 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[128];
+    TB__LEVEL asks[128];
+} TB__DEPTH128;
+
+TB_STATIC_ASSERT(sizeof(TB__DEPTH16) == TB_DEPTH_HEADER_SIZE + 32u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot has no padding");
+TB_STATIC_ASSERT(sizeof(TB__DEPTH128) == TB_DEPTH_HEADER_SIZE + 256u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot has no padding");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH16, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH16, asks) == TB_DEPTH_HEADER_SIZE + 16u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH128, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH128, asks) == TB_DEPTH_HEADER_SIZE + 128u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__LEVEL, qty) == sizeof(TB_PRICE_T), "a level is {price, qty}");
+
+#undef TB__DEPTH16
+#undef TB__DEPTH128
+
+/* ---- book part: fill a snapshot from this book variant ---------------------- */
+#else
+
+/* Fill header + bids[k] + asks[k]: best k levels per side, merged tape and
+ * spill order, unused entries zeroed, truncation flags. Caller holds the book. */
+static void TB__BPRIV(depth_fill)(TB__BOOK *b, tb_depth_header *h, TB__LEVEL *bids, TB__LEVEL *asks,
+                                  uint32_t k, uint64_t instrument_id, uint64_t sequence,
+                                  uint64_t timestamp_ns) {
+    TB__ITER it;
+    TB__LEVEL extra;
+    uint32_t n[2];
+    int side;
+    h->flags = 0;
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *out = side ? bids : asks;
+        uint32_t i = 0;
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (i < k && TB__BPRIV(iter_step)(&it, &out[i])) i++;
+        if (i < k) memset(out + i, 0, (size_t)(k - i) * sizeof(TB__LEVEL));
+        else if (TB__BPRIV(iter_step)(&it, &extra))
+            h->flags |= side ? TB_DEPTH_BID_TRUNCATED : TB_DEPTH_ASK_TRUNCATED;
+        n[side] = i;
+    }
+    h->magic = TB_DEPTH_MAGIC;
+    h->version = (uint8_t)TB_DEPTH_VERSION;
+    h->width = (uint8_t)sizeof(TB_PRICE_T);
+    h->capacity = (uint16_t)k;
+    h->instrument_id = instrument_id;
+    h->sequence = sequence;
+    h->timestamp_ns = timestamp_ns;
+    h->bid_count = (uint16_t)n[1];
+    h->ask_count = (uint16_t)n[0];
+}
+
+/* Fill a K=16 snapshot from the book (see the top of tb_snapshot.inc). */
+TB_API int TB__BFN(snapshot_k16)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k16) *out,
+                                 uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 16u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Fill a K=128 snapshot from the book. */
+TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128) *out,
+                                  uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 128u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_snapshot.inc ---- */
+/* ---- begin tapebook/tb_serial.inc ---- */
+/* tb_serial.inc — a book's whole state as bytes, and back (dump / load).
+ *
+ * dump() writes everything that decides the book's future behaviour: both
+ * anchors, every tape level, every spill level in order, the spill
+ * capacities and max_cap, and the loss/promote counters. load() validates a
+ * dump completely (every byte, CRC32 included) before it changes anything,
+ * then restores it bit-exactly: dump(load(x)) == x, and the restored book
+ * answers every later call as the original would. The cached best index and
+ * the physical position of the spill ring are not state (they are rebuilt).
+ *
+ * FORMAT, version 1 (all integers little-endian, whatever the host):
+ *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
+ *     4  u16  version      1
+ *     6  u8   width        bytes of a price and of a quantity: 4 or 8
+ *     7  u8   reserved     0
+ *     8  u32  n            tape size N
+ *    12  u32  max_cap      spill capacity per side
+ *    16  u64  total_len    bytes of the whole dump, CRC included
+ *    24  side header of the ask side, then (at 80) of the bid side, 56 bytes each:
+ *          +0 i64 anchor  +8 u32 tape_count  +12 u32 spill_count  +16 u32 spill_cap
+ *          +20 u32 reserved (0)  +24 u64 spill_evicted  +32 u64 spill_dropped
+ *          +40 u64 spill_nomem  +48 u64 promotes
+ *   136  levels, `width` bytes of price then `width` bytes of qty each: ask tape
+ *        (ascending price), ask spill (best first), bid tape (ascending price),
+ *        bid spill (best first)
+ *   end-4  u32  crc32 (zlib / IEEE 802.3) of every byte before it
+ *
+ * C API (B = a book variant)
+ *   int B_dump_size(B *b, size_t *out);
+ *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
+ *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_load(B *b, const void *buf, size_t len);
+ *       TB_ERR_FORMAT when malformed or made by another N / width;
+ *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
+ *       TB_ERR_NOMEM when the spill blocks cannot be allocated. The book is
+ *       unchanged on every error; on success it takes the dump's max_cap.
+ *   int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why);
+ *       header, length and CRC checks only, and what variant the dump needs.
+ *   uint32_t tb_crc32(uint32_t crc, const void *data, size_t n);   zlib's crc32()
+ *
+ * Two parts: the shared one (once per translation unit) and the book part
+ * (included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SERIAL_SHARED
+#define TB__SERIAL_SHARED
+
+#define TB_DUMP_MAGIC UINT32_C(0x4B424254) /* "TBBK" as little-endian bytes */
+#define TB_DUMP_VERSION 1u
+#define TB_DUMP_HEADER_SIZE 24u
+#define TB_DUMP_SIDE_SIZE 56u
+#define TB_DUMP_LEVELS_AT (TB_DUMP_HEADER_SIZE + 2u * TB_DUMP_SIDE_SIZE) /* 136 */
+
+/* What tb_dump_peek() learns from a dump's header. */
+typedef struct tb_dump_info {
+    uint32_t version;
+    uint32_t width;          /* 4 or 8 */
+    uint32_t n;              /* tape size */
+    uint32_t max_cap;
+    uint64_t total_len;
+    uint32_t tape_count[2];  /* [0] ask, [1] bid */
+    uint32_t spill_count[2];
+    uint32_t spill_cap[2];
+    uint32_t reserved;
+} tb_dump_info;
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()): start with crc = 0. */
+TB_API uint32_t tb_crc32(uint32_t crc, const void *data, size_t n) {
+    static const uint32_t table[256] = {
+        0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
+        0xe963a535u, 0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
+        0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
+        0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+        0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u,
+        0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+        0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
+        0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+        0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
+        0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
+        0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du, 0x76dc4190u, 0x01db7106u,
+        0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+        0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du,
+        0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+        0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
+        0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+        0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u,
+        0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+        0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau,
+        0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+        0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+        0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
+        0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u,
+        0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+        0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu,
+        0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
+        0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
+        0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+        0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u,
+        0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+        0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u,
+        0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+        0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
+        0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
+        0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
+        0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+        0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u,
+        0x616bffd3u, 0x166ccf45u, 0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
+        0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
+        0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+        0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u,
+        0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+        0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
+    };
+    const unsigned char *p = (const unsigned char *)data;
+    crc = ~crc;
+    while (n--) crc = table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+    return ~crc;
+}
+
+TB_FORCE_INLINE void tb__put_le(unsigned char *p, uint64_t v, unsigned n) {
+    unsigned i;
+    for (i = 0; i < n; i++, v >>= 8) p[i] = (unsigned char)(v & 0xffu);
+}
+
+TB_FORCE_INLINE uint64_t tb__get_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+TB_API int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_dump_info d;
+    uint64_t levels = 0, need;
+    int s;
+    if (why) *why = NULL;
+    if (!buf || !out) return TB_ERR_NULL;
+    memset(out, 0, sizeof *out);
+    memset(&d, 0, sizeof d);
+    if (len < TB_DUMP_LEVELS_AT + 4u) {
+        w = "shorter than the 140-byte minimum";
+        goto bad;
+    }
+    if (tb__get_le(p, 4) != TB_DUMP_MAGIC) {
+        w = "bad magic (not a tapebook book dump)";
+        goto bad;
+    }
+    d.version = (uint32_t)tb__get_le(p + 4, 2);
+    d.width = p[6];
+    d.n = (uint32_t)tb__get_le(p + 8, 4);
+    d.max_cap = (uint32_t)tb__get_le(p + 12, 4);
+    d.total_len = tb__get_le(p + 16, 8);
+    if (d.version != TB_DUMP_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (d.width != 4u && d.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (p[7]) {
+        w = "reserved header byte is not zero";
+        goto bad;
+    }
+    if (d.n < 64u || d.n > (1u << 24) || !tb_is_pow2_u32(d.n)) {
+        w = "bad tape size n";
+        goto bad;
+    }
+    if (!tb_is_pow2_u32(d.max_cap) || d.max_cap > TB_MAX_CAP_LIMIT) {
+        w = "bad max_cap";
+        goto bad;
+    }
+    if (d.total_len != (uint64_t)len) {
+        w = "length does not match the header (truncated or padded)";
+        goto bad;
+    }
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        d.tape_count[s] = (uint32_t)tb__get_le(h + 8, 4);
+        d.spill_count[s] = (uint32_t)tb__get_le(h + 12, 4);
+        d.spill_cap[s] = (uint32_t)tb__get_le(h + 16, 4);
+        levels += (uint64_t)d.tape_count[s] + d.spill_count[s];
+    }
+    need = TB_DUMP_LEVELS_AT + 4u + levels * 2u * d.width; /* < 2^37: no overflow */
+    if (need != d.total_len) {
+        w = "level counts do not match the length";
+        goto bad;
+    }
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) {
+        w = "CRC32 mismatch (corrupt data)";
+        goto bad;
+    }
+    *out = d;
+    return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SERIAL_SHARED */
+
+/* ---- book part ------------------------------------------------------------------ */
+#ifdef TB_N
+
+TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
+    size_t levels = 0;
+    uint32_t w;
+    int s;
+    for (s = 0; s < 2; s++) {
+        for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
+        levels += b->spill[s].n;
+    }
+    return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE unsigned char *TB__BPRIV(put_level)(unsigned char *q, TB_PRICE_T px, TB_QTY_T qty) {
+    tb__put_le(q, (uint64_t)(TB_UPRICE_T)px, (unsigned)sizeof(TB_PRICE_T));
+    tb__put_le(q + sizeof(TB_PRICE_T), (uint64_t)qty, (unsigned)sizeof(TB_QTY_T));
+    return q + 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(get_px)(const unsigned char *q) {
+    return (TB_PRICE_T)(TB_UPRICE_T)tb__get_le(q, (unsigned)sizeof(TB_PRICE_T));
+}
+
+TB_FORCE_INLINE TB_QTY_T TB__BPRIV(get_qty)(const unsigned char *q) {
+    return (TB_QTY_T)tb__get_le(q + sizeof(TB_PRICE_T), (unsigned)sizeof(TB_QTY_T));
+}
+
+/* Bytes dump() will write for the book as it is now. */
+TB_API int TB__BFN(dump_size)(TB__BOOK *b, size_t *out) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    *out = TB__BPRIV(dump_len)(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Write the book's state (format at the top of tb_serial.inc) into buf. */
+TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int s;
+    if (n_out) *n_out = 0;
+    if (!buf && cap) return TB_ERR_NULL;
+    TB__ENTER(b);
+    len = TB__BPRIV(dump_len)(b);
+    if (n_out) *n_out = len;
+    if (cap < len || !buf) {
+        TB__LEAVE(b);
+        return TB_ERR_BADARG;
+    }
+    memset(p, 0, TB_DUMP_LEVELS_AT);
+    tb__put_le(p, TB_DUMP_MAGIC, 4);
+    tb__put_le(p + 4, TB_DUMP_VERSION, 2);
+    p[6] = (unsigned char)sizeof(TB_PRICE_T);
+    tb__put_le(p + 8, (uint64_t)TB_N, 4);
+    tb__put_le(p + 12, b->spill[0].max_cap, 4);
+    tb__put_le(p + 16, (uint64_t)len, 8);
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        const TB__TAPE *t = &b->tape[s];
+        const TB__SIDE *sp = &b->spill[s];
+        uint32_t w, i, tape_n = 0;
+        tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
+        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 16, sp->cap, 4);
+        tb__put_le(h + 24, b->spill_evicted[s], 8);
+        tb__put_le(h + 32, b->spill_dropped[s], 8);
+        tb__put_le(h + 40, b->spill_nomem[s], 8);
+        tb__put_le(h + 48, b->promotes[s], 8);
+        for (w = 0; w < TB__WORDS; w++) {
+            uint64_t word = t->bits[w];
+            while (word) {
+                uint32_t c = (w << 6) + tb__ctz64(word);
+                word &= word - 1u;
+                q = TB__BPRIV(put_level)(q, TB__BPRIV(cell_px)(t, (int32_t)c), t->q[c]);
+                tape_n++;
+            }
+        }
+        tb__put_le(h + 8, tape_n, 4);
+        for (i = 0; i < sp->n; i++) {
+            const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
+            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+        }
+    }
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Every check of a dump that does not need the book: layout, ranges, order. */
+static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_info *d) {
+    const unsigned char *q = p + TB_DUMP_LEVELS_AT;
+    const size_t step = 2u * sizeof(TB_PRICE_T);
+    int s;
+    if (d->width != sizeof(TB_PRICE_T) || d->n != (uint32_t)TB_N) return "made by another tape size or width";
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        int64_t a64 = (int64_t)tb__get_le(h, 8);
+        uint32_t cap = d->spill_cap[s], i;
+        TB_PRICE_T anchor, top;
+        if (a64 < (int64_t)TB__AMIN || a64 > (int64_t)TB__AMAX) return "anchor out of range";
+        anchor = (TB_PRICE_T)a64;
+        top = (TB_PRICE_T)(anchor + (TB_PRICE_T)(TB_N - 1));
+        if (tb__get_le(h + 20, 4)) return "reserved side field is not zero";
+        if (d->tape_count[s] > (uint32_t)TB_N) return "more tape levels than cells";
+        if (cap && (!tb_is_pow2_u32(cap) || cap > d->max_cap ||
+                    cap < (d->max_cap < TB_POOL_MIN_BLOCK ? d->max_cap : TB_POOL_MIN_BLOCK)))
+            return "bad spill capacity";
+        if (d->spill_count[s] > cap) return "more spill levels than its capacity";
+        for (i = 0; i < d->tape_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px) || px < anchor || px > top) return "tape level outside its window";
+            if (i && px <= TB__BPRIV(get_px)(q - step)) return "tape levels not in ascending order";
+        }
+        for (i = 0; i < d->spill_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px)) return "spill price outside the valid range";
+            if (px >= anchor && px <= top) return "spill level inside its tape window";
+            if (i && !TB__SPFN(better)(s, TB__BPRIV(get_px)(q - step), px)) return "spill not in best-first order";
+        }
+    }
+    return NULL;
+}
+
+/* Replace the book's state with a dump (see the top of this file). */
+TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    TB__LEVEL *blk[2] = {NULL, NULL};
+    tb_dump_info d;
+    int s, st;
+    if (!buf) return TB_ERR_NULL;
+    st = tb_dump_peek(buf, len, &d, NULL);
+    if (st) return st;
+    if (TB__BPRIV(load_check)(p, &d)) return TB_ERR_FORMAT;
+    TB__ENTER(b);
+    if (b->pool && d.max_cap > TB_POOL_MAX_BLOCK) {
+        TB__LEAVE(b);
+        return TB_ERR_MAX_CAP;
+    }
+    TB__ENTER_POOL(b);
+    /* allocate first: on failure nothing has changed */
+    for (s = 0; s < 2; s++) {
+        uint32_t cap = d.spill_cap[s];
+        if (!cap || cap == b->spill[s].cap) continue;
+        if (b->pool) {
+            blk[s] = TB__POOLFN(alloc)(b->pool, cap);
+        } else {
+            size_t bytes = tb__array_bytes(cap, sizeof(TB__LEVEL));
+            blk[s] = bytes ? (TB__LEVEL *)TB_MALLOC(bytes) : NULL;
+        }
+        if (!blk[s]) {
+            if (s == 1 && blk[0]) TB__SPFN(block_free)(b->pool, blk[0], d.spill_cap[0]);
+            TB__LEAVE_POOL(b);
+            TB__LEAVE(b);
+            return TB_ERR_NOMEM;
+        }
+    }
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        TB__TAPE *t = &b->tape[s];
+        TB__SIDE *sp = &b->spill[s];
+        TB_PRICE_T anchor = (TB_PRICE_T)(int64_t)tb__get_le(h, 8);
+        uint32_t i, cap = d.spill_cap[s];
+        TB__TFN(clear)(t, s, anchor);
+        for (i = 0; i < d.tape_count[s]; i++, q += 2u * sizeof(TB_PRICE_T))
+            TB__TFN(write)(t, s, (uint32_t)((TB_UPRICE_T)TB__BPRIV(get_px)(q) - (TB_UPRICE_T)anchor),
+                           TB__BPRIV(get_qty)(q));
+        if (cap != sp->cap) {
+            TB__SPFN(block_free)(b->pool, sp->a, sp->cap);
+            sp->a = blk[s];
+            sp->cap = cap;
+        }
+        sp->max_cap = d.max_cap;
+        sp->head = 0;
+        sp->n = d.spill_count[s];
+        for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
+            sp->a[i].px = TB__BPRIV(get_px)(q);
+            sp->a[i].qty = TB__BPRIV(get_qty)(q);
+        }
+        b->spill_evicted[s] = tb__get_le(h + 24, 8);
+        b->spill_dropped[s] = tb__get_le(h + 32, 8);
+        b->spill_nomem[s] = tb__get_le(h + 40, 8);
+        b->promotes[s] = tb__get_le(h + 48, 8);
+    }
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_serial.inc ---- */
 
 #undef TB__ENTER
 #undef TB__LEAVE
@@ -5964,6 +9017,24 @@ TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
     return st ? st : (int)n;
 }
 
+/* Up to k best levels of both sides in one call: bids into out[0, k), asks
+ * into out[k, 2k). Returns n_bid + n_ask * 2^32 (>= 0), or a status (< 0). */
+TB_API int64_t TB__BFN(top)(TB__BOOK *b, TB__LEVEL *out, size_t k) {
+    TB__ITER it;
+    size_t n[2] = {0, 0};
+    int side;
+    if (!out && k) return TB_ERR_NULL;
+    if (k > (size_t)INT32_MAX) return TB_ERR_BADARG;
+    TB__ENTER(b);
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *dst = out + (side ? 0 : k);
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (n[side] < k && TB__BPRIV(iter_step)(&it, &dst[n[side]])) n[side]++;
+    }
+    TB__LEAVE(b);
+    return (int64_t)n[1] + (int64_t)n[0] * ((int64_t)1 << 32);
+}
+
 /* Quantity at (side, px): 0 when absent, when px is not a valid price, and
  * for a NULL / busy / closed book (see tb_take_query_status). */
 TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
@@ -6263,6 +9334,682 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
     if (n_done) *n_done = i;
     return st;
 }
+
+/* depth snapshots and dump / load (they use the guard macros above) */
+/* ---- begin tapebook/tb_snapshot.inc ---- */
+/* tb_snapshot.inc — fixed-capacity, zero-copy depth snapshots.
+ *
+ * A depth snapshot is one flat struct that is also its own wire format: a
+ * 40-byte header followed by K levels per side, best first. Fill it from a
+ * book with one call, send or map its bytes as they are, and read them on the
+ * other side without decoding (after tb_depth_check()).
+ *
+ * LAYOUT (byte offsets; every field little-endian, no padding anywhere)
+ *     0  u32   magic          TB_DEPTH_MAGIC, the bytes "TBDS"
+ *     4  u8    version        TB_DEPTH_VERSION (1)
+ *     5  u8    width          bytes of a price and of a quantity: 4 (i32 family) or 8 (i64)
+ *     6  u16   capacity       K: 16 or 128
+ *     8  u64   instrument_id  free for the caller
+ *    16  u64   sequence       free for the caller (e.g. the feed's sequence number)
+ *    24  u64   timestamp_ns   free for the caller
+ *    32  u16   bid_count      levels used in bids[] (<= K)
+ *    34  u16   ask_count      levels used in asks[] (<= K)
+ *    36  u32   flags          TB_DEPTH_BID_TRUNCATED (bit 0): the book had more than K
+ *                             bids; TB_DEPTH_ASK_TRUNCATED (bit 1): same for asks;
+ *                             every other bit is 0
+ *    40  level bids[K]        {price, qty}, best (highest) first; unused entries all zero
+ *    40 + 2wK  level asks[K]  best (lowest) first; unused entries all zero
+ *    size = 40 + 4wK bytes: K=16 -> 296 (i32) / 552 (i64); K=128 -> 2088 / 4136
+ *
+ * The struct is stored in host order, so it *is* this layout on
+ * little-endian hosts (x86-64, AArch64, RISC-V); on a big-endian host the
+ * magic reads wrong and tb_depth_check() refuses the buffer.
+ *
+ * WHY K = 16 AND K = 128
+ *   The two capacities match the two transports a snapshot travels over. A
+ *   K=16 snapshot (296 / 552 bytes) fits one standard 1500-byte Ethernet
+ *   datagram with room to spare and covers the top-of-book depth most
+ *   consumers display or trade on (feeds publish 10 or 20 levels). A K=128
+ *   snapshot (2088 / 4136 bytes) fits a 9000-byte jumbo frame, or about one
+ *   4 KiB page in shared memory, and covers the depth that impact and
+ *   liquidity analysis needs: active books typically show 20-200 levels near
+ *   the touch, and 128 (a power of two) holds almost all of them. Anything
+ *   deeper sets the side's truncation flag, so a reader always knows whether
+ *   it saw the whole side.
+ *
+ * C API (D = tb_depth_<fam>_k<K>, B = a book variant of the same family)
+ *   int B_snapshot_k16(B *b, tb_depth_<fam>_k16 *out, uint64_t instrument_id,
+ *                      uint64_t sequence, uint64_t timestamp_ns);
+ *   int B_snapshot_k128(B *b, tb_depth_<fam>_k128 *out, ...same...);
+ *   int tb_depth_check(const void *buf, size_t len, const char **why);
+ *       TB_OK when buf holds a well-formed snapshot of exactly len bytes (any
+ *       shipped width and K), else TB_ERR_FORMAT and *why (optional) names
+ *       the first problem. Reads every byte; never reads outside [buf, buf+len).
+ *   size_t tb_depth_size(uint32_t width, uint32_t k);   0 for an unknown shape
+ *
+ * This file has three parts, picked by what is defined when it is included:
+ * the shared part (once per translation unit), the family part (types;
+ * included from tb_family.inc, TB_N not defined) and the book part (fill
+ * functions; included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SNAPSHOT_SHARED
+#define TB__SNAPSHOT_SHARED
+
+#define TB_DEPTH_MAGIC UINT32_C(0x53444254) /* "TBDS" as little-endian bytes */
+#define TB_DEPTH_VERSION 1u
+#define TB_DEPTH_BID_TRUNCATED 1u
+#define TB_DEPTH_ASK_TRUNCATED 2u
+#define TB_DEPTH_FLAGS_MASK 3u
+#define TB_DEPTH_HEADER_SIZE 40u
+
+typedef struct tb_depth_header {
+    uint32_t magic;
+    uint8_t version;
+    uint8_t width;
+    uint16_t capacity;
+    uint64_t instrument_id;
+    uint64_t sequence;
+    uint64_t timestamp_ns;
+    uint16_t bid_count;
+    uint16_t ask_count;
+    uint32_t flags;
+} tb_depth_header;
+
+TB_STATIC_ASSERT(sizeof(tb_depth_header) == TB_DEPTH_HEADER_SIZE, "depth header is 40 bytes");
+TB_STATIC_ASSERT(offsetof(tb_depth_header, version) == 4 && offsetof(tb_depth_header, width) == 5 &&
+                     offsetof(tb_depth_header, capacity) == 6 &&
+                     offsetof(tb_depth_header, instrument_id) == 8 &&
+                     offsetof(tb_depth_header, sequence) == 16 &&
+                     offsetof(tb_depth_header, timestamp_ns) == 24 &&
+                     offsetof(tb_depth_header, bid_count) == 32 &&
+                     offsetof(tb_depth_header, ask_count) == 34 && offsetof(tb_depth_header, flags) == 36,
+                 "depth header field offsets are part of the format");
+
+/* Bytes of a snapshot with prices/quantities of `width` bytes and capacity k;
+ * 0 for a shape tapebook does not ship. */
+TB_API size_t tb_depth_size(uint32_t width, uint32_t k) {
+    if ((width != 4u && width != 8u) || (k != 16u && k != 128u)) return 0;
+    return TB_DEPTH_HEADER_SIZE + (size_t)4u * width * k;
+}
+
+/* Little-endian loads from possibly unaligned bytes. */
+TB_FORCE_INLINE uint64_t tb__depth_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+/* The levels of one side: qty > 0, prices strictly best first, then zeros. */
+static const char *tb__depth_check_side(const unsigned char *lv, uint32_t width, uint32_t k, uint32_t count,
+                                        int is_bid) {
+    const size_t step = (size_t)2u * width;
+    const uint64_t sign = (uint64_t)1 << (width * 8u - 1u);
+    uint64_t prev = 0;
+    uint32_t i;
+    size_t j;
+    for (i = 0; i < count; i++) {
+        const unsigned char *p = lv + i * step;
+        /* flip the sign bit: signed order becomes unsigned order */
+        uint64_t px = tb__depth_le(p, width) ^ sign;
+        if (tb__depth_le(p + width, width) == 0) return "a level has quantity 0";
+        if (i && (is_bid ? px >= prev : px <= prev))
+            return is_bid ? "bid prices are not strictly decreasing" : "ask prices are not strictly increasing";
+        prev = px;
+    }
+    for (j = (size_t)count * step; j < (size_t)k * step; j++)
+        if (lv[j]) return "an unused level is not zero";
+    return NULL;
+}
+
+TB_API int tb_depth_check(const void *buf, size_t len, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_depth_header h;
+    size_t need;
+    if (why) *why = NULL;
+    if (!buf) return TB_ERR_NULL;
+    if (len < TB_DEPTH_HEADER_SIZE) {
+        w = "shorter than the 40-byte header";
+        goto bad;
+    }
+    memcpy(&h, p, sizeof h);
+    if (h.magic != TB_DEPTH_MAGIC) {
+        w = "bad magic (not a tapebook depth snapshot, or a big-endian writer)";
+        goto bad;
+    }
+    if (h.version != TB_DEPTH_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (h.width != 4u && h.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (h.capacity != 16u && h.capacity != 128u) {
+        w = "bad capacity K (must be 16 or 128)";
+        goto bad;
+    }
+    need = tb_depth_size(h.width, h.capacity);
+    if (len != need) {
+        w = "size does not match the width and capacity in the header";
+        goto bad;
+    }
+    if (h.bid_count > h.capacity || h.ask_count > h.capacity) {
+        w = "a level count exceeds the capacity K";
+        goto bad;
+    }
+    if (h.flags & ~TB_DEPTH_FLAGS_MASK) {
+        w = "unknown flag bits set";
+        goto bad;
+    }
+    if (((h.flags & TB_DEPTH_BID_TRUNCATED) && h.bid_count != h.capacity) ||
+        ((h.flags & TB_DEPTH_ASK_TRUNCATED) && h.ask_count != h.capacity)) {
+        w = "truncation flag set on a side that is not full";
+        goto bad;
+    }
+    w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE, h.width, h.capacity, h.bid_count, 1);
+    if (!w)
+        w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE + (size_t)2u * h.width * h.capacity, h.width,
+                                 h.capacity, h.ask_count, 0);
+    if (!w) return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SNAPSHOT_SHARED */
+
+/* ---- family part: the snapshot types of this price family ------------------ */
+#ifndef TB_N
+
+#define TB__DEPTH16 TB__CAT3(tb_depth_, TB_FAM, _k16)
+#define TB__DEPTH128 TB__CAT3(tb_depth_, TB_FAM, _k128)
+
+typedef struct TB__DEPTH16 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[16];
+    TB__LEVEL asks[16];
+} TB__DEPTH16;
+
+typedef struct TB__DEPTH128 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[128];
+    TB__LEVEL asks[128];
+} TB__DEPTH128;
+
+TB_STATIC_ASSERT(sizeof(TB__DEPTH16) == TB_DEPTH_HEADER_SIZE + 32u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot has no padding");
+TB_STATIC_ASSERT(sizeof(TB__DEPTH128) == TB_DEPTH_HEADER_SIZE + 256u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot has no padding");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH16, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH16, asks) == TB_DEPTH_HEADER_SIZE + 16u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH128, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH128, asks) == TB_DEPTH_HEADER_SIZE + 128u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__LEVEL, qty) == sizeof(TB_PRICE_T), "a level is {price, qty}");
+
+#undef TB__DEPTH16
+#undef TB__DEPTH128
+
+/* ---- book part: fill a snapshot from this book variant ---------------------- */
+#else
+
+/* Fill header + bids[k] + asks[k]: best k levels per side, merged tape and
+ * spill order, unused entries zeroed, truncation flags. Caller holds the book. */
+static void TB__BPRIV(depth_fill)(TB__BOOK *b, tb_depth_header *h, TB__LEVEL *bids, TB__LEVEL *asks,
+                                  uint32_t k, uint64_t instrument_id, uint64_t sequence,
+                                  uint64_t timestamp_ns) {
+    TB__ITER it;
+    TB__LEVEL extra;
+    uint32_t n[2];
+    int side;
+    h->flags = 0;
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *out = side ? bids : asks;
+        uint32_t i = 0;
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (i < k && TB__BPRIV(iter_step)(&it, &out[i])) i++;
+        if (i < k) memset(out + i, 0, (size_t)(k - i) * sizeof(TB__LEVEL));
+        else if (TB__BPRIV(iter_step)(&it, &extra))
+            h->flags |= side ? TB_DEPTH_BID_TRUNCATED : TB_DEPTH_ASK_TRUNCATED;
+        n[side] = i;
+    }
+    h->magic = TB_DEPTH_MAGIC;
+    h->version = (uint8_t)TB_DEPTH_VERSION;
+    h->width = (uint8_t)sizeof(TB_PRICE_T);
+    h->capacity = (uint16_t)k;
+    h->instrument_id = instrument_id;
+    h->sequence = sequence;
+    h->timestamp_ns = timestamp_ns;
+    h->bid_count = (uint16_t)n[1];
+    h->ask_count = (uint16_t)n[0];
+}
+
+/* Fill a K=16 snapshot from the book (see the top of tb_snapshot.inc). */
+TB_API int TB__BFN(snapshot_k16)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k16) *out,
+                                 uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 16u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Fill a K=128 snapshot from the book. */
+TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128) *out,
+                                  uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 128u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_snapshot.inc ---- */
+/* ---- begin tapebook/tb_serial.inc ---- */
+/* tb_serial.inc — a book's whole state as bytes, and back (dump / load).
+ *
+ * dump() writes everything that decides the book's future behaviour: both
+ * anchors, every tape level, every spill level in order, the spill
+ * capacities and max_cap, and the loss/promote counters. load() validates a
+ * dump completely (every byte, CRC32 included) before it changes anything,
+ * then restores it bit-exactly: dump(load(x)) == x, and the restored book
+ * answers every later call as the original would. The cached best index and
+ * the physical position of the spill ring are not state (they are rebuilt).
+ *
+ * FORMAT, version 1 (all integers little-endian, whatever the host):
+ *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
+ *     4  u16  version      1
+ *     6  u8   width        bytes of a price and of a quantity: 4 or 8
+ *     7  u8   reserved     0
+ *     8  u32  n            tape size N
+ *    12  u32  max_cap      spill capacity per side
+ *    16  u64  total_len    bytes of the whole dump, CRC included
+ *    24  side header of the ask side, then (at 80) of the bid side, 56 bytes each:
+ *          +0 i64 anchor  +8 u32 tape_count  +12 u32 spill_count  +16 u32 spill_cap
+ *          +20 u32 reserved (0)  +24 u64 spill_evicted  +32 u64 spill_dropped
+ *          +40 u64 spill_nomem  +48 u64 promotes
+ *   136  levels, `width` bytes of price then `width` bytes of qty each: ask tape
+ *        (ascending price), ask spill (best first), bid tape (ascending price),
+ *        bid spill (best first)
+ *   end-4  u32  crc32 (zlib / IEEE 802.3) of every byte before it
+ *
+ * C API (B = a book variant)
+ *   int B_dump_size(B *b, size_t *out);
+ *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
+ *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_load(B *b, const void *buf, size_t len);
+ *       TB_ERR_FORMAT when malformed or made by another N / width;
+ *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
+ *       TB_ERR_NOMEM when the spill blocks cannot be allocated. The book is
+ *       unchanged on every error; on success it takes the dump's max_cap.
+ *   int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why);
+ *       header, length and CRC checks only, and what variant the dump needs.
+ *   uint32_t tb_crc32(uint32_t crc, const void *data, size_t n);   zlib's crc32()
+ *
+ * Two parts: the shared one (once per translation unit) and the book part
+ * (included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SERIAL_SHARED
+#define TB__SERIAL_SHARED
+
+#define TB_DUMP_MAGIC UINT32_C(0x4B424254) /* "TBBK" as little-endian bytes */
+#define TB_DUMP_VERSION 1u
+#define TB_DUMP_HEADER_SIZE 24u
+#define TB_DUMP_SIDE_SIZE 56u
+#define TB_DUMP_LEVELS_AT (TB_DUMP_HEADER_SIZE + 2u * TB_DUMP_SIDE_SIZE) /* 136 */
+
+/* What tb_dump_peek() learns from a dump's header. */
+typedef struct tb_dump_info {
+    uint32_t version;
+    uint32_t width;          /* 4 or 8 */
+    uint32_t n;              /* tape size */
+    uint32_t max_cap;
+    uint64_t total_len;
+    uint32_t tape_count[2];  /* [0] ask, [1] bid */
+    uint32_t spill_count[2];
+    uint32_t spill_cap[2];
+    uint32_t reserved;
+} tb_dump_info;
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()): start with crc = 0. */
+TB_API uint32_t tb_crc32(uint32_t crc, const void *data, size_t n) {
+    static const uint32_t table[256] = {
+        0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
+        0xe963a535u, 0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
+        0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
+        0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+        0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u,
+        0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+        0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
+        0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+        0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
+        0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
+        0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du, 0x76dc4190u, 0x01db7106u,
+        0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+        0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du,
+        0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+        0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
+        0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+        0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u,
+        0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+        0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau,
+        0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+        0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+        0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
+        0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u,
+        0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+        0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu,
+        0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
+        0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
+        0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+        0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u,
+        0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+        0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u,
+        0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+        0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
+        0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
+        0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
+        0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+        0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u,
+        0x616bffd3u, 0x166ccf45u, 0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
+        0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
+        0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+        0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u,
+        0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+        0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
+    };
+    const unsigned char *p = (const unsigned char *)data;
+    crc = ~crc;
+    while (n--) crc = table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+    return ~crc;
+}
+
+TB_FORCE_INLINE void tb__put_le(unsigned char *p, uint64_t v, unsigned n) {
+    unsigned i;
+    for (i = 0; i < n; i++, v >>= 8) p[i] = (unsigned char)(v & 0xffu);
+}
+
+TB_FORCE_INLINE uint64_t tb__get_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+TB_API int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_dump_info d;
+    uint64_t levels = 0, need;
+    int s;
+    if (why) *why = NULL;
+    if (!buf || !out) return TB_ERR_NULL;
+    memset(out, 0, sizeof *out);
+    memset(&d, 0, sizeof d);
+    if (len < TB_DUMP_LEVELS_AT + 4u) {
+        w = "shorter than the 140-byte minimum";
+        goto bad;
+    }
+    if (tb__get_le(p, 4) != TB_DUMP_MAGIC) {
+        w = "bad magic (not a tapebook book dump)";
+        goto bad;
+    }
+    d.version = (uint32_t)tb__get_le(p + 4, 2);
+    d.width = p[6];
+    d.n = (uint32_t)tb__get_le(p + 8, 4);
+    d.max_cap = (uint32_t)tb__get_le(p + 12, 4);
+    d.total_len = tb__get_le(p + 16, 8);
+    if (d.version != TB_DUMP_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (d.width != 4u && d.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (p[7]) {
+        w = "reserved header byte is not zero";
+        goto bad;
+    }
+    if (d.n < 64u || d.n > (1u << 24) || !tb_is_pow2_u32(d.n)) {
+        w = "bad tape size n";
+        goto bad;
+    }
+    if (!tb_is_pow2_u32(d.max_cap) || d.max_cap > TB_MAX_CAP_LIMIT) {
+        w = "bad max_cap";
+        goto bad;
+    }
+    if (d.total_len != (uint64_t)len) {
+        w = "length does not match the header (truncated or padded)";
+        goto bad;
+    }
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        d.tape_count[s] = (uint32_t)tb__get_le(h + 8, 4);
+        d.spill_count[s] = (uint32_t)tb__get_le(h + 12, 4);
+        d.spill_cap[s] = (uint32_t)tb__get_le(h + 16, 4);
+        levels += (uint64_t)d.tape_count[s] + d.spill_count[s];
+    }
+    need = TB_DUMP_LEVELS_AT + 4u + levels * 2u * d.width; /* < 2^37: no overflow */
+    if (need != d.total_len) {
+        w = "level counts do not match the length";
+        goto bad;
+    }
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) {
+        w = "CRC32 mismatch (corrupt data)";
+        goto bad;
+    }
+    *out = d;
+    return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SERIAL_SHARED */
+
+/* ---- book part ------------------------------------------------------------------ */
+#ifdef TB_N
+
+TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
+    size_t levels = 0;
+    uint32_t w;
+    int s;
+    for (s = 0; s < 2; s++) {
+        for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
+        levels += b->spill[s].n;
+    }
+    return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE unsigned char *TB__BPRIV(put_level)(unsigned char *q, TB_PRICE_T px, TB_QTY_T qty) {
+    tb__put_le(q, (uint64_t)(TB_UPRICE_T)px, (unsigned)sizeof(TB_PRICE_T));
+    tb__put_le(q + sizeof(TB_PRICE_T), (uint64_t)qty, (unsigned)sizeof(TB_QTY_T));
+    return q + 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(get_px)(const unsigned char *q) {
+    return (TB_PRICE_T)(TB_UPRICE_T)tb__get_le(q, (unsigned)sizeof(TB_PRICE_T));
+}
+
+TB_FORCE_INLINE TB_QTY_T TB__BPRIV(get_qty)(const unsigned char *q) {
+    return (TB_QTY_T)tb__get_le(q + sizeof(TB_PRICE_T), (unsigned)sizeof(TB_QTY_T));
+}
+
+/* Bytes dump() will write for the book as it is now. */
+TB_API int TB__BFN(dump_size)(TB__BOOK *b, size_t *out) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    *out = TB__BPRIV(dump_len)(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Write the book's state (format at the top of tb_serial.inc) into buf. */
+TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int s;
+    if (n_out) *n_out = 0;
+    if (!buf && cap) return TB_ERR_NULL;
+    TB__ENTER(b);
+    len = TB__BPRIV(dump_len)(b);
+    if (n_out) *n_out = len;
+    if (cap < len || !buf) {
+        TB__LEAVE(b);
+        return TB_ERR_BADARG;
+    }
+    memset(p, 0, TB_DUMP_LEVELS_AT);
+    tb__put_le(p, TB_DUMP_MAGIC, 4);
+    tb__put_le(p + 4, TB_DUMP_VERSION, 2);
+    p[6] = (unsigned char)sizeof(TB_PRICE_T);
+    tb__put_le(p + 8, (uint64_t)TB_N, 4);
+    tb__put_le(p + 12, b->spill[0].max_cap, 4);
+    tb__put_le(p + 16, (uint64_t)len, 8);
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        const TB__TAPE *t = &b->tape[s];
+        const TB__SIDE *sp = &b->spill[s];
+        uint32_t w, i, tape_n = 0;
+        tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
+        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 16, sp->cap, 4);
+        tb__put_le(h + 24, b->spill_evicted[s], 8);
+        tb__put_le(h + 32, b->spill_dropped[s], 8);
+        tb__put_le(h + 40, b->spill_nomem[s], 8);
+        tb__put_le(h + 48, b->promotes[s], 8);
+        for (w = 0; w < TB__WORDS; w++) {
+            uint64_t word = t->bits[w];
+            while (word) {
+                uint32_t c = (w << 6) + tb__ctz64(word);
+                word &= word - 1u;
+                q = TB__BPRIV(put_level)(q, TB__BPRIV(cell_px)(t, (int32_t)c), t->q[c]);
+                tape_n++;
+            }
+        }
+        tb__put_le(h + 8, tape_n, 4);
+        for (i = 0; i < sp->n; i++) {
+            const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
+            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+        }
+    }
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Every check of a dump that does not need the book: layout, ranges, order. */
+static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_info *d) {
+    const unsigned char *q = p + TB_DUMP_LEVELS_AT;
+    const size_t step = 2u * sizeof(TB_PRICE_T);
+    int s;
+    if (d->width != sizeof(TB_PRICE_T) || d->n != (uint32_t)TB_N) return "made by another tape size or width";
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        int64_t a64 = (int64_t)tb__get_le(h, 8);
+        uint32_t cap = d->spill_cap[s], i;
+        TB_PRICE_T anchor, top;
+        if (a64 < (int64_t)TB__AMIN || a64 > (int64_t)TB__AMAX) return "anchor out of range";
+        anchor = (TB_PRICE_T)a64;
+        top = (TB_PRICE_T)(anchor + (TB_PRICE_T)(TB_N - 1));
+        if (tb__get_le(h + 20, 4)) return "reserved side field is not zero";
+        if (d->tape_count[s] > (uint32_t)TB_N) return "more tape levels than cells";
+        if (cap && (!tb_is_pow2_u32(cap) || cap > d->max_cap ||
+                    cap < (d->max_cap < TB_POOL_MIN_BLOCK ? d->max_cap : TB_POOL_MIN_BLOCK)))
+            return "bad spill capacity";
+        if (d->spill_count[s] > cap) return "more spill levels than its capacity";
+        for (i = 0; i < d->tape_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px) || px < anchor || px > top) return "tape level outside its window";
+            if (i && px <= TB__BPRIV(get_px)(q - step)) return "tape levels not in ascending order";
+        }
+        for (i = 0; i < d->spill_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px)) return "spill price outside the valid range";
+            if (px >= anchor && px <= top) return "spill level inside its tape window";
+            if (i && !TB__SPFN(better)(s, TB__BPRIV(get_px)(q - step), px)) return "spill not in best-first order";
+        }
+    }
+    return NULL;
+}
+
+/* Replace the book's state with a dump (see the top of this file). */
+TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    TB__LEVEL *blk[2] = {NULL, NULL};
+    tb_dump_info d;
+    int s, st;
+    if (!buf) return TB_ERR_NULL;
+    st = tb_dump_peek(buf, len, &d, NULL);
+    if (st) return st;
+    if (TB__BPRIV(load_check)(p, &d)) return TB_ERR_FORMAT;
+    TB__ENTER(b);
+    if (b->pool && d.max_cap > TB_POOL_MAX_BLOCK) {
+        TB__LEAVE(b);
+        return TB_ERR_MAX_CAP;
+    }
+    TB__ENTER_POOL(b);
+    /* allocate first: on failure nothing has changed */
+    for (s = 0; s < 2; s++) {
+        uint32_t cap = d.spill_cap[s];
+        if (!cap || cap == b->spill[s].cap) continue;
+        if (b->pool) {
+            blk[s] = TB__POOLFN(alloc)(b->pool, cap);
+        } else {
+            size_t bytes = tb__array_bytes(cap, sizeof(TB__LEVEL));
+            blk[s] = bytes ? (TB__LEVEL *)TB_MALLOC(bytes) : NULL;
+        }
+        if (!blk[s]) {
+            if (s == 1 && blk[0]) TB__SPFN(block_free)(b->pool, blk[0], d.spill_cap[0]);
+            TB__LEAVE_POOL(b);
+            TB__LEAVE(b);
+            return TB_ERR_NOMEM;
+        }
+    }
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        TB__TAPE *t = &b->tape[s];
+        TB__SIDE *sp = &b->spill[s];
+        TB_PRICE_T anchor = (TB_PRICE_T)(int64_t)tb__get_le(h, 8);
+        uint32_t i, cap = d.spill_cap[s];
+        TB__TFN(clear)(t, s, anchor);
+        for (i = 0; i < d.tape_count[s]; i++, q += 2u * sizeof(TB_PRICE_T))
+            TB__TFN(write)(t, s, (uint32_t)((TB_UPRICE_T)TB__BPRIV(get_px)(q) - (TB_UPRICE_T)anchor),
+                           TB__BPRIV(get_qty)(q));
+        if (cap != sp->cap) {
+            TB__SPFN(block_free)(b->pool, sp->a, sp->cap);
+            sp->a = blk[s];
+            sp->cap = cap;
+        }
+        sp->max_cap = d.max_cap;
+        sp->head = 0;
+        sp->n = d.spill_count[s];
+        for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
+            sp->a[i].px = TB__BPRIV(get_px)(q);
+            sp->a[i].qty = TB__BPRIV(get_qty)(q);
+        }
+        b->spill_evicted[s] = tb__get_le(h + 24, 8);
+        b->spill_dropped[s] = tb__get_le(h + 32, 8);
+        b->spill_nomem[s] = tb__get_le(h + 40, 8);
+        b->promotes[s] = tb__get_le(h + 48, 8);
+    }
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_serial.inc ---- */
 
 #undef TB__ENTER
 #undef TB__LEAVE
@@ -7014,6 +10761,24 @@ TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
     return st ? st : (int)n;
 }
 
+/* Up to k best levels of both sides in one call: bids into out[0, k), asks
+ * into out[k, 2k). Returns n_bid + n_ask * 2^32 (>= 0), or a status (< 0). */
+TB_API int64_t TB__BFN(top)(TB__BOOK *b, TB__LEVEL *out, size_t k) {
+    TB__ITER it;
+    size_t n[2] = {0, 0};
+    int side;
+    if (!out && k) return TB_ERR_NULL;
+    if (k > (size_t)INT32_MAX) return TB_ERR_BADARG;
+    TB__ENTER(b);
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *dst = out + (side ? 0 : k);
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (n[side] < k && TB__BPRIV(iter_step)(&it, &dst[n[side]])) n[side]++;
+    }
+    TB__LEAVE(b);
+    return (int64_t)n[1] + (int64_t)n[0] * ((int64_t)1 << 32);
+}
+
 /* Quantity at (side, px): 0 when absent, when px is not a valid price, and
  * for a NULL / busy / closed book (see tb_take_query_status). */
 TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
@@ -7313,6 +11078,682 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
     if (n_done) *n_done = i;
     return st;
 }
+
+/* depth snapshots and dump / load (they use the guard macros above) */
+/* ---- begin tapebook/tb_snapshot.inc ---- */
+/* tb_snapshot.inc — fixed-capacity, zero-copy depth snapshots.
+ *
+ * A depth snapshot is one flat struct that is also its own wire format: a
+ * 40-byte header followed by K levels per side, best first. Fill it from a
+ * book with one call, send or map its bytes as they are, and read them on the
+ * other side without decoding (after tb_depth_check()).
+ *
+ * LAYOUT (byte offsets; every field little-endian, no padding anywhere)
+ *     0  u32   magic          TB_DEPTH_MAGIC, the bytes "TBDS"
+ *     4  u8    version        TB_DEPTH_VERSION (1)
+ *     5  u8    width          bytes of a price and of a quantity: 4 (i32 family) or 8 (i64)
+ *     6  u16   capacity       K: 16 or 128
+ *     8  u64   instrument_id  free for the caller
+ *    16  u64   sequence       free for the caller (e.g. the feed's sequence number)
+ *    24  u64   timestamp_ns   free for the caller
+ *    32  u16   bid_count      levels used in bids[] (<= K)
+ *    34  u16   ask_count      levels used in asks[] (<= K)
+ *    36  u32   flags          TB_DEPTH_BID_TRUNCATED (bit 0): the book had more than K
+ *                             bids; TB_DEPTH_ASK_TRUNCATED (bit 1): same for asks;
+ *                             every other bit is 0
+ *    40  level bids[K]        {price, qty}, best (highest) first; unused entries all zero
+ *    40 + 2wK  level asks[K]  best (lowest) first; unused entries all zero
+ *    size = 40 + 4wK bytes: K=16 -> 296 (i32) / 552 (i64); K=128 -> 2088 / 4136
+ *
+ * The struct is stored in host order, so it *is* this layout on
+ * little-endian hosts (x86-64, AArch64, RISC-V); on a big-endian host the
+ * magic reads wrong and tb_depth_check() refuses the buffer.
+ *
+ * WHY K = 16 AND K = 128
+ *   The two capacities match the two transports a snapshot travels over. A
+ *   K=16 snapshot (296 / 552 bytes) fits one standard 1500-byte Ethernet
+ *   datagram with room to spare and covers the top-of-book depth most
+ *   consumers display or trade on (feeds publish 10 or 20 levels). A K=128
+ *   snapshot (2088 / 4136 bytes) fits a 9000-byte jumbo frame, or about one
+ *   4 KiB page in shared memory, and covers the depth that impact and
+ *   liquidity analysis needs: active books typically show 20-200 levels near
+ *   the touch, and 128 (a power of two) holds almost all of them. Anything
+ *   deeper sets the side's truncation flag, so a reader always knows whether
+ *   it saw the whole side.
+ *
+ * C API (D = tb_depth_<fam>_k<K>, B = a book variant of the same family)
+ *   int B_snapshot_k16(B *b, tb_depth_<fam>_k16 *out, uint64_t instrument_id,
+ *                      uint64_t sequence, uint64_t timestamp_ns);
+ *   int B_snapshot_k128(B *b, tb_depth_<fam>_k128 *out, ...same...);
+ *   int tb_depth_check(const void *buf, size_t len, const char **why);
+ *       TB_OK when buf holds a well-formed snapshot of exactly len bytes (any
+ *       shipped width and K), else TB_ERR_FORMAT and *why (optional) names
+ *       the first problem. Reads every byte; never reads outside [buf, buf+len).
+ *   size_t tb_depth_size(uint32_t width, uint32_t k);   0 for an unknown shape
+ *
+ * This file has three parts, picked by what is defined when it is included:
+ * the shared part (once per translation unit), the family part (types;
+ * included from tb_family.inc, TB_N not defined) and the book part (fill
+ * functions; included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SNAPSHOT_SHARED
+#define TB__SNAPSHOT_SHARED
+
+#define TB_DEPTH_MAGIC UINT32_C(0x53444254) /* "TBDS" as little-endian bytes */
+#define TB_DEPTH_VERSION 1u
+#define TB_DEPTH_BID_TRUNCATED 1u
+#define TB_DEPTH_ASK_TRUNCATED 2u
+#define TB_DEPTH_FLAGS_MASK 3u
+#define TB_DEPTH_HEADER_SIZE 40u
+
+typedef struct tb_depth_header {
+    uint32_t magic;
+    uint8_t version;
+    uint8_t width;
+    uint16_t capacity;
+    uint64_t instrument_id;
+    uint64_t sequence;
+    uint64_t timestamp_ns;
+    uint16_t bid_count;
+    uint16_t ask_count;
+    uint32_t flags;
+} tb_depth_header;
+
+TB_STATIC_ASSERT(sizeof(tb_depth_header) == TB_DEPTH_HEADER_SIZE, "depth header is 40 bytes");
+TB_STATIC_ASSERT(offsetof(tb_depth_header, version) == 4 && offsetof(tb_depth_header, width) == 5 &&
+                     offsetof(tb_depth_header, capacity) == 6 &&
+                     offsetof(tb_depth_header, instrument_id) == 8 &&
+                     offsetof(tb_depth_header, sequence) == 16 &&
+                     offsetof(tb_depth_header, timestamp_ns) == 24 &&
+                     offsetof(tb_depth_header, bid_count) == 32 &&
+                     offsetof(tb_depth_header, ask_count) == 34 && offsetof(tb_depth_header, flags) == 36,
+                 "depth header field offsets are part of the format");
+
+/* Bytes of a snapshot with prices/quantities of `width` bytes and capacity k;
+ * 0 for a shape tapebook does not ship. */
+TB_API size_t tb_depth_size(uint32_t width, uint32_t k) {
+    if ((width != 4u && width != 8u) || (k != 16u && k != 128u)) return 0;
+    return TB_DEPTH_HEADER_SIZE + (size_t)4u * width * k;
+}
+
+/* Little-endian loads from possibly unaligned bytes. */
+TB_FORCE_INLINE uint64_t tb__depth_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+/* The levels of one side: qty > 0, prices strictly best first, then zeros. */
+static const char *tb__depth_check_side(const unsigned char *lv, uint32_t width, uint32_t k, uint32_t count,
+                                        int is_bid) {
+    const size_t step = (size_t)2u * width;
+    const uint64_t sign = (uint64_t)1 << (width * 8u - 1u);
+    uint64_t prev = 0;
+    uint32_t i;
+    size_t j;
+    for (i = 0; i < count; i++) {
+        const unsigned char *p = lv + i * step;
+        /* flip the sign bit: signed order becomes unsigned order */
+        uint64_t px = tb__depth_le(p, width) ^ sign;
+        if (tb__depth_le(p + width, width) == 0) return "a level has quantity 0";
+        if (i && (is_bid ? px >= prev : px <= prev))
+            return is_bid ? "bid prices are not strictly decreasing" : "ask prices are not strictly increasing";
+        prev = px;
+    }
+    for (j = (size_t)count * step; j < (size_t)k * step; j++)
+        if (lv[j]) return "an unused level is not zero";
+    return NULL;
+}
+
+TB_API int tb_depth_check(const void *buf, size_t len, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_depth_header h;
+    size_t need;
+    if (why) *why = NULL;
+    if (!buf) return TB_ERR_NULL;
+    if (len < TB_DEPTH_HEADER_SIZE) {
+        w = "shorter than the 40-byte header";
+        goto bad;
+    }
+    memcpy(&h, p, sizeof h);
+    if (h.magic != TB_DEPTH_MAGIC) {
+        w = "bad magic (not a tapebook depth snapshot, or a big-endian writer)";
+        goto bad;
+    }
+    if (h.version != TB_DEPTH_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (h.width != 4u && h.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (h.capacity != 16u && h.capacity != 128u) {
+        w = "bad capacity K (must be 16 or 128)";
+        goto bad;
+    }
+    need = tb_depth_size(h.width, h.capacity);
+    if (len != need) {
+        w = "size does not match the width and capacity in the header";
+        goto bad;
+    }
+    if (h.bid_count > h.capacity || h.ask_count > h.capacity) {
+        w = "a level count exceeds the capacity K";
+        goto bad;
+    }
+    if (h.flags & ~TB_DEPTH_FLAGS_MASK) {
+        w = "unknown flag bits set";
+        goto bad;
+    }
+    if (((h.flags & TB_DEPTH_BID_TRUNCATED) && h.bid_count != h.capacity) ||
+        ((h.flags & TB_DEPTH_ASK_TRUNCATED) && h.ask_count != h.capacity)) {
+        w = "truncation flag set on a side that is not full";
+        goto bad;
+    }
+    w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE, h.width, h.capacity, h.bid_count, 1);
+    if (!w)
+        w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE + (size_t)2u * h.width * h.capacity, h.width,
+                                 h.capacity, h.ask_count, 0);
+    if (!w) return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SNAPSHOT_SHARED */
+
+/* ---- family part: the snapshot types of this price family ------------------ */
+#ifndef TB_N
+
+#define TB__DEPTH16 TB__CAT3(tb_depth_, TB_FAM, _k16)
+#define TB__DEPTH128 TB__CAT3(tb_depth_, TB_FAM, _k128)
+
+typedef struct TB__DEPTH16 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[16];
+    TB__LEVEL asks[16];
+} TB__DEPTH16;
+
+typedef struct TB__DEPTH128 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[128];
+    TB__LEVEL asks[128];
+} TB__DEPTH128;
+
+TB_STATIC_ASSERT(sizeof(TB__DEPTH16) == TB_DEPTH_HEADER_SIZE + 32u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot has no padding");
+TB_STATIC_ASSERT(sizeof(TB__DEPTH128) == TB_DEPTH_HEADER_SIZE + 256u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot has no padding");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH16, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH16, asks) == TB_DEPTH_HEADER_SIZE + 16u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH128, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH128, asks) == TB_DEPTH_HEADER_SIZE + 128u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__LEVEL, qty) == sizeof(TB_PRICE_T), "a level is {price, qty}");
+
+#undef TB__DEPTH16
+#undef TB__DEPTH128
+
+/* ---- book part: fill a snapshot from this book variant ---------------------- */
+#else
+
+/* Fill header + bids[k] + asks[k]: best k levels per side, merged tape and
+ * spill order, unused entries zeroed, truncation flags. Caller holds the book. */
+static void TB__BPRIV(depth_fill)(TB__BOOK *b, tb_depth_header *h, TB__LEVEL *bids, TB__LEVEL *asks,
+                                  uint32_t k, uint64_t instrument_id, uint64_t sequence,
+                                  uint64_t timestamp_ns) {
+    TB__ITER it;
+    TB__LEVEL extra;
+    uint32_t n[2];
+    int side;
+    h->flags = 0;
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *out = side ? bids : asks;
+        uint32_t i = 0;
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (i < k && TB__BPRIV(iter_step)(&it, &out[i])) i++;
+        if (i < k) memset(out + i, 0, (size_t)(k - i) * sizeof(TB__LEVEL));
+        else if (TB__BPRIV(iter_step)(&it, &extra))
+            h->flags |= side ? TB_DEPTH_BID_TRUNCATED : TB_DEPTH_ASK_TRUNCATED;
+        n[side] = i;
+    }
+    h->magic = TB_DEPTH_MAGIC;
+    h->version = (uint8_t)TB_DEPTH_VERSION;
+    h->width = (uint8_t)sizeof(TB_PRICE_T);
+    h->capacity = (uint16_t)k;
+    h->instrument_id = instrument_id;
+    h->sequence = sequence;
+    h->timestamp_ns = timestamp_ns;
+    h->bid_count = (uint16_t)n[1];
+    h->ask_count = (uint16_t)n[0];
+}
+
+/* Fill a K=16 snapshot from the book (see the top of tb_snapshot.inc). */
+TB_API int TB__BFN(snapshot_k16)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k16) *out,
+                                 uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 16u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Fill a K=128 snapshot from the book. */
+TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128) *out,
+                                  uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 128u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_snapshot.inc ---- */
+/* ---- begin tapebook/tb_serial.inc ---- */
+/* tb_serial.inc — a book's whole state as bytes, and back (dump / load).
+ *
+ * dump() writes everything that decides the book's future behaviour: both
+ * anchors, every tape level, every spill level in order, the spill
+ * capacities and max_cap, and the loss/promote counters. load() validates a
+ * dump completely (every byte, CRC32 included) before it changes anything,
+ * then restores it bit-exactly: dump(load(x)) == x, and the restored book
+ * answers every later call as the original would. The cached best index and
+ * the physical position of the spill ring are not state (they are rebuilt).
+ *
+ * FORMAT, version 1 (all integers little-endian, whatever the host):
+ *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
+ *     4  u16  version      1
+ *     6  u8   width        bytes of a price and of a quantity: 4 or 8
+ *     7  u8   reserved     0
+ *     8  u32  n            tape size N
+ *    12  u32  max_cap      spill capacity per side
+ *    16  u64  total_len    bytes of the whole dump, CRC included
+ *    24  side header of the ask side, then (at 80) of the bid side, 56 bytes each:
+ *          +0 i64 anchor  +8 u32 tape_count  +12 u32 spill_count  +16 u32 spill_cap
+ *          +20 u32 reserved (0)  +24 u64 spill_evicted  +32 u64 spill_dropped
+ *          +40 u64 spill_nomem  +48 u64 promotes
+ *   136  levels, `width` bytes of price then `width` bytes of qty each: ask tape
+ *        (ascending price), ask spill (best first), bid tape (ascending price),
+ *        bid spill (best first)
+ *   end-4  u32  crc32 (zlib / IEEE 802.3) of every byte before it
+ *
+ * C API (B = a book variant)
+ *   int B_dump_size(B *b, size_t *out);
+ *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
+ *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_load(B *b, const void *buf, size_t len);
+ *       TB_ERR_FORMAT when malformed or made by another N / width;
+ *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
+ *       TB_ERR_NOMEM when the spill blocks cannot be allocated. The book is
+ *       unchanged on every error; on success it takes the dump's max_cap.
+ *   int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why);
+ *       header, length and CRC checks only, and what variant the dump needs.
+ *   uint32_t tb_crc32(uint32_t crc, const void *data, size_t n);   zlib's crc32()
+ *
+ * Two parts: the shared one (once per translation unit) and the book part
+ * (included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SERIAL_SHARED
+#define TB__SERIAL_SHARED
+
+#define TB_DUMP_MAGIC UINT32_C(0x4B424254) /* "TBBK" as little-endian bytes */
+#define TB_DUMP_VERSION 1u
+#define TB_DUMP_HEADER_SIZE 24u
+#define TB_DUMP_SIDE_SIZE 56u
+#define TB_DUMP_LEVELS_AT (TB_DUMP_HEADER_SIZE + 2u * TB_DUMP_SIDE_SIZE) /* 136 */
+
+/* What tb_dump_peek() learns from a dump's header. */
+typedef struct tb_dump_info {
+    uint32_t version;
+    uint32_t width;          /* 4 or 8 */
+    uint32_t n;              /* tape size */
+    uint32_t max_cap;
+    uint64_t total_len;
+    uint32_t tape_count[2];  /* [0] ask, [1] bid */
+    uint32_t spill_count[2];
+    uint32_t spill_cap[2];
+    uint32_t reserved;
+} tb_dump_info;
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()): start with crc = 0. */
+TB_API uint32_t tb_crc32(uint32_t crc, const void *data, size_t n) {
+    static const uint32_t table[256] = {
+        0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
+        0xe963a535u, 0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
+        0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
+        0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+        0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u,
+        0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+        0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
+        0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+        0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
+        0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
+        0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du, 0x76dc4190u, 0x01db7106u,
+        0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+        0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du,
+        0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+        0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
+        0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+        0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u,
+        0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+        0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau,
+        0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+        0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+        0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
+        0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u,
+        0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+        0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu,
+        0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
+        0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
+        0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+        0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u,
+        0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+        0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u,
+        0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+        0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
+        0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
+        0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
+        0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+        0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u,
+        0x616bffd3u, 0x166ccf45u, 0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
+        0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
+        0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+        0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u,
+        0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+        0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
+    };
+    const unsigned char *p = (const unsigned char *)data;
+    crc = ~crc;
+    while (n--) crc = table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+    return ~crc;
+}
+
+TB_FORCE_INLINE void tb__put_le(unsigned char *p, uint64_t v, unsigned n) {
+    unsigned i;
+    for (i = 0; i < n; i++, v >>= 8) p[i] = (unsigned char)(v & 0xffu);
+}
+
+TB_FORCE_INLINE uint64_t tb__get_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+TB_API int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_dump_info d;
+    uint64_t levels = 0, need;
+    int s;
+    if (why) *why = NULL;
+    if (!buf || !out) return TB_ERR_NULL;
+    memset(out, 0, sizeof *out);
+    memset(&d, 0, sizeof d);
+    if (len < TB_DUMP_LEVELS_AT + 4u) {
+        w = "shorter than the 140-byte minimum";
+        goto bad;
+    }
+    if (tb__get_le(p, 4) != TB_DUMP_MAGIC) {
+        w = "bad magic (not a tapebook book dump)";
+        goto bad;
+    }
+    d.version = (uint32_t)tb__get_le(p + 4, 2);
+    d.width = p[6];
+    d.n = (uint32_t)tb__get_le(p + 8, 4);
+    d.max_cap = (uint32_t)tb__get_le(p + 12, 4);
+    d.total_len = tb__get_le(p + 16, 8);
+    if (d.version != TB_DUMP_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (d.width != 4u && d.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (p[7]) {
+        w = "reserved header byte is not zero";
+        goto bad;
+    }
+    if (d.n < 64u || d.n > (1u << 24) || !tb_is_pow2_u32(d.n)) {
+        w = "bad tape size n";
+        goto bad;
+    }
+    if (!tb_is_pow2_u32(d.max_cap) || d.max_cap > TB_MAX_CAP_LIMIT) {
+        w = "bad max_cap";
+        goto bad;
+    }
+    if (d.total_len != (uint64_t)len) {
+        w = "length does not match the header (truncated or padded)";
+        goto bad;
+    }
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        d.tape_count[s] = (uint32_t)tb__get_le(h + 8, 4);
+        d.spill_count[s] = (uint32_t)tb__get_le(h + 12, 4);
+        d.spill_cap[s] = (uint32_t)tb__get_le(h + 16, 4);
+        levels += (uint64_t)d.tape_count[s] + d.spill_count[s];
+    }
+    need = TB_DUMP_LEVELS_AT + 4u + levels * 2u * d.width; /* < 2^37: no overflow */
+    if (need != d.total_len) {
+        w = "level counts do not match the length";
+        goto bad;
+    }
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) {
+        w = "CRC32 mismatch (corrupt data)";
+        goto bad;
+    }
+    *out = d;
+    return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SERIAL_SHARED */
+
+/* ---- book part ------------------------------------------------------------------ */
+#ifdef TB_N
+
+TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
+    size_t levels = 0;
+    uint32_t w;
+    int s;
+    for (s = 0; s < 2; s++) {
+        for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
+        levels += b->spill[s].n;
+    }
+    return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE unsigned char *TB__BPRIV(put_level)(unsigned char *q, TB_PRICE_T px, TB_QTY_T qty) {
+    tb__put_le(q, (uint64_t)(TB_UPRICE_T)px, (unsigned)sizeof(TB_PRICE_T));
+    tb__put_le(q + sizeof(TB_PRICE_T), (uint64_t)qty, (unsigned)sizeof(TB_QTY_T));
+    return q + 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(get_px)(const unsigned char *q) {
+    return (TB_PRICE_T)(TB_UPRICE_T)tb__get_le(q, (unsigned)sizeof(TB_PRICE_T));
+}
+
+TB_FORCE_INLINE TB_QTY_T TB__BPRIV(get_qty)(const unsigned char *q) {
+    return (TB_QTY_T)tb__get_le(q + sizeof(TB_PRICE_T), (unsigned)sizeof(TB_QTY_T));
+}
+
+/* Bytes dump() will write for the book as it is now. */
+TB_API int TB__BFN(dump_size)(TB__BOOK *b, size_t *out) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    *out = TB__BPRIV(dump_len)(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Write the book's state (format at the top of tb_serial.inc) into buf. */
+TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int s;
+    if (n_out) *n_out = 0;
+    if (!buf && cap) return TB_ERR_NULL;
+    TB__ENTER(b);
+    len = TB__BPRIV(dump_len)(b);
+    if (n_out) *n_out = len;
+    if (cap < len || !buf) {
+        TB__LEAVE(b);
+        return TB_ERR_BADARG;
+    }
+    memset(p, 0, TB_DUMP_LEVELS_AT);
+    tb__put_le(p, TB_DUMP_MAGIC, 4);
+    tb__put_le(p + 4, TB_DUMP_VERSION, 2);
+    p[6] = (unsigned char)sizeof(TB_PRICE_T);
+    tb__put_le(p + 8, (uint64_t)TB_N, 4);
+    tb__put_le(p + 12, b->spill[0].max_cap, 4);
+    tb__put_le(p + 16, (uint64_t)len, 8);
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        const TB__TAPE *t = &b->tape[s];
+        const TB__SIDE *sp = &b->spill[s];
+        uint32_t w, i, tape_n = 0;
+        tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
+        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 16, sp->cap, 4);
+        tb__put_le(h + 24, b->spill_evicted[s], 8);
+        tb__put_le(h + 32, b->spill_dropped[s], 8);
+        tb__put_le(h + 40, b->spill_nomem[s], 8);
+        tb__put_le(h + 48, b->promotes[s], 8);
+        for (w = 0; w < TB__WORDS; w++) {
+            uint64_t word = t->bits[w];
+            while (word) {
+                uint32_t c = (w << 6) + tb__ctz64(word);
+                word &= word - 1u;
+                q = TB__BPRIV(put_level)(q, TB__BPRIV(cell_px)(t, (int32_t)c), t->q[c]);
+                tape_n++;
+            }
+        }
+        tb__put_le(h + 8, tape_n, 4);
+        for (i = 0; i < sp->n; i++) {
+            const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
+            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+        }
+    }
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Every check of a dump that does not need the book: layout, ranges, order. */
+static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_info *d) {
+    const unsigned char *q = p + TB_DUMP_LEVELS_AT;
+    const size_t step = 2u * sizeof(TB_PRICE_T);
+    int s;
+    if (d->width != sizeof(TB_PRICE_T) || d->n != (uint32_t)TB_N) return "made by another tape size or width";
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        int64_t a64 = (int64_t)tb__get_le(h, 8);
+        uint32_t cap = d->spill_cap[s], i;
+        TB_PRICE_T anchor, top;
+        if (a64 < (int64_t)TB__AMIN || a64 > (int64_t)TB__AMAX) return "anchor out of range";
+        anchor = (TB_PRICE_T)a64;
+        top = (TB_PRICE_T)(anchor + (TB_PRICE_T)(TB_N - 1));
+        if (tb__get_le(h + 20, 4)) return "reserved side field is not zero";
+        if (d->tape_count[s] > (uint32_t)TB_N) return "more tape levels than cells";
+        if (cap && (!tb_is_pow2_u32(cap) || cap > d->max_cap ||
+                    cap < (d->max_cap < TB_POOL_MIN_BLOCK ? d->max_cap : TB_POOL_MIN_BLOCK)))
+            return "bad spill capacity";
+        if (d->spill_count[s] > cap) return "more spill levels than its capacity";
+        for (i = 0; i < d->tape_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px) || px < anchor || px > top) return "tape level outside its window";
+            if (i && px <= TB__BPRIV(get_px)(q - step)) return "tape levels not in ascending order";
+        }
+        for (i = 0; i < d->spill_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px)) return "spill price outside the valid range";
+            if (px >= anchor && px <= top) return "spill level inside its tape window";
+            if (i && !TB__SPFN(better)(s, TB__BPRIV(get_px)(q - step), px)) return "spill not in best-first order";
+        }
+    }
+    return NULL;
+}
+
+/* Replace the book's state with a dump (see the top of this file). */
+TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    TB__LEVEL *blk[2] = {NULL, NULL};
+    tb_dump_info d;
+    int s, st;
+    if (!buf) return TB_ERR_NULL;
+    st = tb_dump_peek(buf, len, &d, NULL);
+    if (st) return st;
+    if (TB__BPRIV(load_check)(p, &d)) return TB_ERR_FORMAT;
+    TB__ENTER(b);
+    if (b->pool && d.max_cap > TB_POOL_MAX_BLOCK) {
+        TB__LEAVE(b);
+        return TB_ERR_MAX_CAP;
+    }
+    TB__ENTER_POOL(b);
+    /* allocate first: on failure nothing has changed */
+    for (s = 0; s < 2; s++) {
+        uint32_t cap = d.spill_cap[s];
+        if (!cap || cap == b->spill[s].cap) continue;
+        if (b->pool) {
+            blk[s] = TB__POOLFN(alloc)(b->pool, cap);
+        } else {
+            size_t bytes = tb__array_bytes(cap, sizeof(TB__LEVEL));
+            blk[s] = bytes ? (TB__LEVEL *)TB_MALLOC(bytes) : NULL;
+        }
+        if (!blk[s]) {
+            if (s == 1 && blk[0]) TB__SPFN(block_free)(b->pool, blk[0], d.spill_cap[0]);
+            TB__LEAVE_POOL(b);
+            TB__LEAVE(b);
+            return TB_ERR_NOMEM;
+        }
+    }
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        TB__TAPE *t = &b->tape[s];
+        TB__SIDE *sp = &b->spill[s];
+        TB_PRICE_T anchor = (TB_PRICE_T)(int64_t)tb__get_le(h, 8);
+        uint32_t i, cap = d.spill_cap[s];
+        TB__TFN(clear)(t, s, anchor);
+        for (i = 0; i < d.tape_count[s]; i++, q += 2u * sizeof(TB_PRICE_T))
+            TB__TFN(write)(t, s, (uint32_t)((TB_UPRICE_T)TB__BPRIV(get_px)(q) - (TB_UPRICE_T)anchor),
+                           TB__BPRIV(get_qty)(q));
+        if (cap != sp->cap) {
+            TB__SPFN(block_free)(b->pool, sp->a, sp->cap);
+            sp->a = blk[s];
+            sp->cap = cap;
+        }
+        sp->max_cap = d.max_cap;
+        sp->head = 0;
+        sp->n = d.spill_count[s];
+        for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
+            sp->a[i].px = TB__BPRIV(get_px)(q);
+            sp->a[i].qty = TB__BPRIV(get_qty)(q);
+        }
+        b->spill_evicted[s] = tb__get_le(h + 24, 8);
+        b->spill_dropped[s] = tb__get_le(h + 32, 8);
+        b->spill_nomem[s] = tb__get_le(h + 40, 8);
+        b->promotes[s] = tb__get_le(h + 48, 8);
+    }
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_serial.inc ---- */
 
 #undef TB__ENTER
 #undef TB__LEAVE
@@ -8064,6 +12505,24 @@ TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
     return st ? st : (int)n;
 }
 
+/* Up to k best levels of both sides in one call: bids into out[0, k), asks
+ * into out[k, 2k). Returns n_bid + n_ask * 2^32 (>= 0), or a status (< 0). */
+TB_API int64_t TB__BFN(top)(TB__BOOK *b, TB__LEVEL *out, size_t k) {
+    TB__ITER it;
+    size_t n[2] = {0, 0};
+    int side;
+    if (!out && k) return TB_ERR_NULL;
+    if (k > (size_t)INT32_MAX) return TB_ERR_BADARG;
+    TB__ENTER(b);
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *dst = out + (side ? 0 : k);
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (n[side] < k && TB__BPRIV(iter_step)(&it, &dst[n[side]])) n[side]++;
+    }
+    TB__LEAVE(b);
+    return (int64_t)n[1] + (int64_t)n[0] * ((int64_t)1 << 32);
+}
+
 /* Quantity at (side, px): 0 when absent, when px is not a valid price, and
  * for a NULL / busy / closed book (see tb_take_query_status). */
 TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
@@ -8363,6 +12822,682 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
     if (n_done) *n_done = i;
     return st;
 }
+
+/* depth snapshots and dump / load (they use the guard macros above) */
+/* ---- begin tapebook/tb_snapshot.inc ---- */
+/* tb_snapshot.inc — fixed-capacity, zero-copy depth snapshots.
+ *
+ * A depth snapshot is one flat struct that is also its own wire format: a
+ * 40-byte header followed by K levels per side, best first. Fill it from a
+ * book with one call, send or map its bytes as they are, and read them on the
+ * other side without decoding (after tb_depth_check()).
+ *
+ * LAYOUT (byte offsets; every field little-endian, no padding anywhere)
+ *     0  u32   magic          TB_DEPTH_MAGIC, the bytes "TBDS"
+ *     4  u8    version        TB_DEPTH_VERSION (1)
+ *     5  u8    width          bytes of a price and of a quantity: 4 (i32 family) or 8 (i64)
+ *     6  u16   capacity       K: 16 or 128
+ *     8  u64   instrument_id  free for the caller
+ *    16  u64   sequence       free for the caller (e.g. the feed's sequence number)
+ *    24  u64   timestamp_ns   free for the caller
+ *    32  u16   bid_count      levels used in bids[] (<= K)
+ *    34  u16   ask_count      levels used in asks[] (<= K)
+ *    36  u32   flags          TB_DEPTH_BID_TRUNCATED (bit 0): the book had more than K
+ *                             bids; TB_DEPTH_ASK_TRUNCATED (bit 1): same for asks;
+ *                             every other bit is 0
+ *    40  level bids[K]        {price, qty}, best (highest) first; unused entries all zero
+ *    40 + 2wK  level asks[K]  best (lowest) first; unused entries all zero
+ *    size = 40 + 4wK bytes: K=16 -> 296 (i32) / 552 (i64); K=128 -> 2088 / 4136
+ *
+ * The struct is stored in host order, so it *is* this layout on
+ * little-endian hosts (x86-64, AArch64, RISC-V); on a big-endian host the
+ * magic reads wrong and tb_depth_check() refuses the buffer.
+ *
+ * WHY K = 16 AND K = 128
+ *   The two capacities match the two transports a snapshot travels over. A
+ *   K=16 snapshot (296 / 552 bytes) fits one standard 1500-byte Ethernet
+ *   datagram with room to spare and covers the top-of-book depth most
+ *   consumers display or trade on (feeds publish 10 or 20 levels). A K=128
+ *   snapshot (2088 / 4136 bytes) fits a 9000-byte jumbo frame, or about one
+ *   4 KiB page in shared memory, and covers the depth that impact and
+ *   liquidity analysis needs: active books typically show 20-200 levels near
+ *   the touch, and 128 (a power of two) holds almost all of them. Anything
+ *   deeper sets the side's truncation flag, so a reader always knows whether
+ *   it saw the whole side.
+ *
+ * C API (D = tb_depth_<fam>_k<K>, B = a book variant of the same family)
+ *   int B_snapshot_k16(B *b, tb_depth_<fam>_k16 *out, uint64_t instrument_id,
+ *                      uint64_t sequence, uint64_t timestamp_ns);
+ *   int B_snapshot_k128(B *b, tb_depth_<fam>_k128 *out, ...same...);
+ *   int tb_depth_check(const void *buf, size_t len, const char **why);
+ *       TB_OK when buf holds a well-formed snapshot of exactly len bytes (any
+ *       shipped width and K), else TB_ERR_FORMAT and *why (optional) names
+ *       the first problem. Reads every byte; never reads outside [buf, buf+len).
+ *   size_t tb_depth_size(uint32_t width, uint32_t k);   0 for an unknown shape
+ *
+ * This file has three parts, picked by what is defined when it is included:
+ * the shared part (once per translation unit), the family part (types;
+ * included from tb_family.inc, TB_N not defined) and the book part (fill
+ * functions; included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SNAPSHOT_SHARED
+#define TB__SNAPSHOT_SHARED
+
+#define TB_DEPTH_MAGIC UINT32_C(0x53444254) /* "TBDS" as little-endian bytes */
+#define TB_DEPTH_VERSION 1u
+#define TB_DEPTH_BID_TRUNCATED 1u
+#define TB_DEPTH_ASK_TRUNCATED 2u
+#define TB_DEPTH_FLAGS_MASK 3u
+#define TB_DEPTH_HEADER_SIZE 40u
+
+typedef struct tb_depth_header {
+    uint32_t magic;
+    uint8_t version;
+    uint8_t width;
+    uint16_t capacity;
+    uint64_t instrument_id;
+    uint64_t sequence;
+    uint64_t timestamp_ns;
+    uint16_t bid_count;
+    uint16_t ask_count;
+    uint32_t flags;
+} tb_depth_header;
+
+TB_STATIC_ASSERT(sizeof(tb_depth_header) == TB_DEPTH_HEADER_SIZE, "depth header is 40 bytes");
+TB_STATIC_ASSERT(offsetof(tb_depth_header, version) == 4 && offsetof(tb_depth_header, width) == 5 &&
+                     offsetof(tb_depth_header, capacity) == 6 &&
+                     offsetof(tb_depth_header, instrument_id) == 8 &&
+                     offsetof(tb_depth_header, sequence) == 16 &&
+                     offsetof(tb_depth_header, timestamp_ns) == 24 &&
+                     offsetof(tb_depth_header, bid_count) == 32 &&
+                     offsetof(tb_depth_header, ask_count) == 34 && offsetof(tb_depth_header, flags) == 36,
+                 "depth header field offsets are part of the format");
+
+/* Bytes of a snapshot with prices/quantities of `width` bytes and capacity k;
+ * 0 for a shape tapebook does not ship. */
+TB_API size_t tb_depth_size(uint32_t width, uint32_t k) {
+    if ((width != 4u && width != 8u) || (k != 16u && k != 128u)) return 0;
+    return TB_DEPTH_HEADER_SIZE + (size_t)4u * width * k;
+}
+
+/* Little-endian loads from possibly unaligned bytes. */
+TB_FORCE_INLINE uint64_t tb__depth_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+/* The levels of one side: qty > 0, prices strictly best first, then zeros. */
+static const char *tb__depth_check_side(const unsigned char *lv, uint32_t width, uint32_t k, uint32_t count,
+                                        int is_bid) {
+    const size_t step = (size_t)2u * width;
+    const uint64_t sign = (uint64_t)1 << (width * 8u - 1u);
+    uint64_t prev = 0;
+    uint32_t i;
+    size_t j;
+    for (i = 0; i < count; i++) {
+        const unsigned char *p = lv + i * step;
+        /* flip the sign bit: signed order becomes unsigned order */
+        uint64_t px = tb__depth_le(p, width) ^ sign;
+        if (tb__depth_le(p + width, width) == 0) return "a level has quantity 0";
+        if (i && (is_bid ? px >= prev : px <= prev))
+            return is_bid ? "bid prices are not strictly decreasing" : "ask prices are not strictly increasing";
+        prev = px;
+    }
+    for (j = (size_t)count * step; j < (size_t)k * step; j++)
+        if (lv[j]) return "an unused level is not zero";
+    return NULL;
+}
+
+TB_API int tb_depth_check(const void *buf, size_t len, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_depth_header h;
+    size_t need;
+    if (why) *why = NULL;
+    if (!buf) return TB_ERR_NULL;
+    if (len < TB_DEPTH_HEADER_SIZE) {
+        w = "shorter than the 40-byte header";
+        goto bad;
+    }
+    memcpy(&h, p, sizeof h);
+    if (h.magic != TB_DEPTH_MAGIC) {
+        w = "bad magic (not a tapebook depth snapshot, or a big-endian writer)";
+        goto bad;
+    }
+    if (h.version != TB_DEPTH_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (h.width != 4u && h.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (h.capacity != 16u && h.capacity != 128u) {
+        w = "bad capacity K (must be 16 or 128)";
+        goto bad;
+    }
+    need = tb_depth_size(h.width, h.capacity);
+    if (len != need) {
+        w = "size does not match the width and capacity in the header";
+        goto bad;
+    }
+    if (h.bid_count > h.capacity || h.ask_count > h.capacity) {
+        w = "a level count exceeds the capacity K";
+        goto bad;
+    }
+    if (h.flags & ~TB_DEPTH_FLAGS_MASK) {
+        w = "unknown flag bits set";
+        goto bad;
+    }
+    if (((h.flags & TB_DEPTH_BID_TRUNCATED) && h.bid_count != h.capacity) ||
+        ((h.flags & TB_DEPTH_ASK_TRUNCATED) && h.ask_count != h.capacity)) {
+        w = "truncation flag set on a side that is not full";
+        goto bad;
+    }
+    w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE, h.width, h.capacity, h.bid_count, 1);
+    if (!w)
+        w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE + (size_t)2u * h.width * h.capacity, h.width,
+                                 h.capacity, h.ask_count, 0);
+    if (!w) return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SNAPSHOT_SHARED */
+
+/* ---- family part: the snapshot types of this price family ------------------ */
+#ifndef TB_N
+
+#define TB__DEPTH16 TB__CAT3(tb_depth_, TB_FAM, _k16)
+#define TB__DEPTH128 TB__CAT3(tb_depth_, TB_FAM, _k128)
+
+typedef struct TB__DEPTH16 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[16];
+    TB__LEVEL asks[16];
+} TB__DEPTH16;
+
+typedef struct TB__DEPTH128 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[128];
+    TB__LEVEL asks[128];
+} TB__DEPTH128;
+
+TB_STATIC_ASSERT(sizeof(TB__DEPTH16) == TB_DEPTH_HEADER_SIZE + 32u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot has no padding");
+TB_STATIC_ASSERT(sizeof(TB__DEPTH128) == TB_DEPTH_HEADER_SIZE + 256u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot has no padding");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH16, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH16, asks) == TB_DEPTH_HEADER_SIZE + 16u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH128, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH128, asks) == TB_DEPTH_HEADER_SIZE + 128u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__LEVEL, qty) == sizeof(TB_PRICE_T), "a level is {price, qty}");
+
+#undef TB__DEPTH16
+#undef TB__DEPTH128
+
+/* ---- book part: fill a snapshot from this book variant ---------------------- */
+#else
+
+/* Fill header + bids[k] + asks[k]: best k levels per side, merged tape and
+ * spill order, unused entries zeroed, truncation flags. Caller holds the book. */
+static void TB__BPRIV(depth_fill)(TB__BOOK *b, tb_depth_header *h, TB__LEVEL *bids, TB__LEVEL *asks,
+                                  uint32_t k, uint64_t instrument_id, uint64_t sequence,
+                                  uint64_t timestamp_ns) {
+    TB__ITER it;
+    TB__LEVEL extra;
+    uint32_t n[2];
+    int side;
+    h->flags = 0;
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *out = side ? bids : asks;
+        uint32_t i = 0;
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (i < k && TB__BPRIV(iter_step)(&it, &out[i])) i++;
+        if (i < k) memset(out + i, 0, (size_t)(k - i) * sizeof(TB__LEVEL));
+        else if (TB__BPRIV(iter_step)(&it, &extra))
+            h->flags |= side ? TB_DEPTH_BID_TRUNCATED : TB_DEPTH_ASK_TRUNCATED;
+        n[side] = i;
+    }
+    h->magic = TB_DEPTH_MAGIC;
+    h->version = (uint8_t)TB_DEPTH_VERSION;
+    h->width = (uint8_t)sizeof(TB_PRICE_T);
+    h->capacity = (uint16_t)k;
+    h->instrument_id = instrument_id;
+    h->sequence = sequence;
+    h->timestamp_ns = timestamp_ns;
+    h->bid_count = (uint16_t)n[1];
+    h->ask_count = (uint16_t)n[0];
+}
+
+/* Fill a K=16 snapshot from the book (see the top of tb_snapshot.inc). */
+TB_API int TB__BFN(snapshot_k16)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k16) *out,
+                                 uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 16u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Fill a K=128 snapshot from the book. */
+TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128) *out,
+                                  uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 128u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_snapshot.inc ---- */
+/* ---- begin tapebook/tb_serial.inc ---- */
+/* tb_serial.inc — a book's whole state as bytes, and back (dump / load).
+ *
+ * dump() writes everything that decides the book's future behaviour: both
+ * anchors, every tape level, every spill level in order, the spill
+ * capacities and max_cap, and the loss/promote counters. load() validates a
+ * dump completely (every byte, CRC32 included) before it changes anything,
+ * then restores it bit-exactly: dump(load(x)) == x, and the restored book
+ * answers every later call as the original would. The cached best index and
+ * the physical position of the spill ring are not state (they are rebuilt).
+ *
+ * FORMAT, version 1 (all integers little-endian, whatever the host):
+ *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
+ *     4  u16  version      1
+ *     6  u8   width        bytes of a price and of a quantity: 4 or 8
+ *     7  u8   reserved     0
+ *     8  u32  n            tape size N
+ *    12  u32  max_cap      spill capacity per side
+ *    16  u64  total_len    bytes of the whole dump, CRC included
+ *    24  side header of the ask side, then (at 80) of the bid side, 56 bytes each:
+ *          +0 i64 anchor  +8 u32 tape_count  +12 u32 spill_count  +16 u32 spill_cap
+ *          +20 u32 reserved (0)  +24 u64 spill_evicted  +32 u64 spill_dropped
+ *          +40 u64 spill_nomem  +48 u64 promotes
+ *   136  levels, `width` bytes of price then `width` bytes of qty each: ask tape
+ *        (ascending price), ask spill (best first), bid tape (ascending price),
+ *        bid spill (best first)
+ *   end-4  u32  crc32 (zlib / IEEE 802.3) of every byte before it
+ *
+ * C API (B = a book variant)
+ *   int B_dump_size(B *b, size_t *out);
+ *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
+ *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_load(B *b, const void *buf, size_t len);
+ *       TB_ERR_FORMAT when malformed or made by another N / width;
+ *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
+ *       TB_ERR_NOMEM when the spill blocks cannot be allocated. The book is
+ *       unchanged on every error; on success it takes the dump's max_cap.
+ *   int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why);
+ *       header, length and CRC checks only, and what variant the dump needs.
+ *   uint32_t tb_crc32(uint32_t crc, const void *data, size_t n);   zlib's crc32()
+ *
+ * Two parts: the shared one (once per translation unit) and the book part
+ * (included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SERIAL_SHARED
+#define TB__SERIAL_SHARED
+
+#define TB_DUMP_MAGIC UINT32_C(0x4B424254) /* "TBBK" as little-endian bytes */
+#define TB_DUMP_VERSION 1u
+#define TB_DUMP_HEADER_SIZE 24u
+#define TB_DUMP_SIDE_SIZE 56u
+#define TB_DUMP_LEVELS_AT (TB_DUMP_HEADER_SIZE + 2u * TB_DUMP_SIDE_SIZE) /* 136 */
+
+/* What tb_dump_peek() learns from a dump's header. */
+typedef struct tb_dump_info {
+    uint32_t version;
+    uint32_t width;          /* 4 or 8 */
+    uint32_t n;              /* tape size */
+    uint32_t max_cap;
+    uint64_t total_len;
+    uint32_t tape_count[2];  /* [0] ask, [1] bid */
+    uint32_t spill_count[2];
+    uint32_t spill_cap[2];
+    uint32_t reserved;
+} tb_dump_info;
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()): start with crc = 0. */
+TB_API uint32_t tb_crc32(uint32_t crc, const void *data, size_t n) {
+    static const uint32_t table[256] = {
+        0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
+        0xe963a535u, 0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
+        0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
+        0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+        0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u,
+        0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+        0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
+        0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+        0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
+        0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
+        0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du, 0x76dc4190u, 0x01db7106u,
+        0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+        0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du,
+        0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+        0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
+        0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+        0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u,
+        0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+        0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau,
+        0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+        0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+        0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
+        0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u,
+        0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+        0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu,
+        0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
+        0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
+        0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+        0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u,
+        0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+        0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u,
+        0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+        0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
+        0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
+        0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
+        0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+        0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u,
+        0x616bffd3u, 0x166ccf45u, 0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
+        0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
+        0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+        0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u,
+        0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+        0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
+    };
+    const unsigned char *p = (const unsigned char *)data;
+    crc = ~crc;
+    while (n--) crc = table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+    return ~crc;
+}
+
+TB_FORCE_INLINE void tb__put_le(unsigned char *p, uint64_t v, unsigned n) {
+    unsigned i;
+    for (i = 0; i < n; i++, v >>= 8) p[i] = (unsigned char)(v & 0xffu);
+}
+
+TB_FORCE_INLINE uint64_t tb__get_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+TB_API int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_dump_info d;
+    uint64_t levels = 0, need;
+    int s;
+    if (why) *why = NULL;
+    if (!buf || !out) return TB_ERR_NULL;
+    memset(out, 0, sizeof *out);
+    memset(&d, 0, sizeof d);
+    if (len < TB_DUMP_LEVELS_AT + 4u) {
+        w = "shorter than the 140-byte minimum";
+        goto bad;
+    }
+    if (tb__get_le(p, 4) != TB_DUMP_MAGIC) {
+        w = "bad magic (not a tapebook book dump)";
+        goto bad;
+    }
+    d.version = (uint32_t)tb__get_le(p + 4, 2);
+    d.width = p[6];
+    d.n = (uint32_t)tb__get_le(p + 8, 4);
+    d.max_cap = (uint32_t)tb__get_le(p + 12, 4);
+    d.total_len = tb__get_le(p + 16, 8);
+    if (d.version != TB_DUMP_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (d.width != 4u && d.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (p[7]) {
+        w = "reserved header byte is not zero";
+        goto bad;
+    }
+    if (d.n < 64u || d.n > (1u << 24) || !tb_is_pow2_u32(d.n)) {
+        w = "bad tape size n";
+        goto bad;
+    }
+    if (!tb_is_pow2_u32(d.max_cap) || d.max_cap > TB_MAX_CAP_LIMIT) {
+        w = "bad max_cap";
+        goto bad;
+    }
+    if (d.total_len != (uint64_t)len) {
+        w = "length does not match the header (truncated or padded)";
+        goto bad;
+    }
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        d.tape_count[s] = (uint32_t)tb__get_le(h + 8, 4);
+        d.spill_count[s] = (uint32_t)tb__get_le(h + 12, 4);
+        d.spill_cap[s] = (uint32_t)tb__get_le(h + 16, 4);
+        levels += (uint64_t)d.tape_count[s] + d.spill_count[s];
+    }
+    need = TB_DUMP_LEVELS_AT + 4u + levels * 2u * d.width; /* < 2^37: no overflow */
+    if (need != d.total_len) {
+        w = "level counts do not match the length";
+        goto bad;
+    }
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) {
+        w = "CRC32 mismatch (corrupt data)";
+        goto bad;
+    }
+    *out = d;
+    return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SERIAL_SHARED */
+
+/* ---- book part ------------------------------------------------------------------ */
+#ifdef TB_N
+
+TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
+    size_t levels = 0;
+    uint32_t w;
+    int s;
+    for (s = 0; s < 2; s++) {
+        for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
+        levels += b->spill[s].n;
+    }
+    return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE unsigned char *TB__BPRIV(put_level)(unsigned char *q, TB_PRICE_T px, TB_QTY_T qty) {
+    tb__put_le(q, (uint64_t)(TB_UPRICE_T)px, (unsigned)sizeof(TB_PRICE_T));
+    tb__put_le(q + sizeof(TB_PRICE_T), (uint64_t)qty, (unsigned)sizeof(TB_QTY_T));
+    return q + 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(get_px)(const unsigned char *q) {
+    return (TB_PRICE_T)(TB_UPRICE_T)tb__get_le(q, (unsigned)sizeof(TB_PRICE_T));
+}
+
+TB_FORCE_INLINE TB_QTY_T TB__BPRIV(get_qty)(const unsigned char *q) {
+    return (TB_QTY_T)tb__get_le(q + sizeof(TB_PRICE_T), (unsigned)sizeof(TB_QTY_T));
+}
+
+/* Bytes dump() will write for the book as it is now. */
+TB_API int TB__BFN(dump_size)(TB__BOOK *b, size_t *out) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    *out = TB__BPRIV(dump_len)(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Write the book's state (format at the top of tb_serial.inc) into buf. */
+TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int s;
+    if (n_out) *n_out = 0;
+    if (!buf && cap) return TB_ERR_NULL;
+    TB__ENTER(b);
+    len = TB__BPRIV(dump_len)(b);
+    if (n_out) *n_out = len;
+    if (cap < len || !buf) {
+        TB__LEAVE(b);
+        return TB_ERR_BADARG;
+    }
+    memset(p, 0, TB_DUMP_LEVELS_AT);
+    tb__put_le(p, TB_DUMP_MAGIC, 4);
+    tb__put_le(p + 4, TB_DUMP_VERSION, 2);
+    p[6] = (unsigned char)sizeof(TB_PRICE_T);
+    tb__put_le(p + 8, (uint64_t)TB_N, 4);
+    tb__put_le(p + 12, b->spill[0].max_cap, 4);
+    tb__put_le(p + 16, (uint64_t)len, 8);
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        const TB__TAPE *t = &b->tape[s];
+        const TB__SIDE *sp = &b->spill[s];
+        uint32_t w, i, tape_n = 0;
+        tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
+        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 16, sp->cap, 4);
+        tb__put_le(h + 24, b->spill_evicted[s], 8);
+        tb__put_le(h + 32, b->spill_dropped[s], 8);
+        tb__put_le(h + 40, b->spill_nomem[s], 8);
+        tb__put_le(h + 48, b->promotes[s], 8);
+        for (w = 0; w < TB__WORDS; w++) {
+            uint64_t word = t->bits[w];
+            while (word) {
+                uint32_t c = (w << 6) + tb__ctz64(word);
+                word &= word - 1u;
+                q = TB__BPRIV(put_level)(q, TB__BPRIV(cell_px)(t, (int32_t)c), t->q[c]);
+                tape_n++;
+            }
+        }
+        tb__put_le(h + 8, tape_n, 4);
+        for (i = 0; i < sp->n; i++) {
+            const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
+            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+        }
+    }
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Every check of a dump that does not need the book: layout, ranges, order. */
+static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_info *d) {
+    const unsigned char *q = p + TB_DUMP_LEVELS_AT;
+    const size_t step = 2u * sizeof(TB_PRICE_T);
+    int s;
+    if (d->width != sizeof(TB_PRICE_T) || d->n != (uint32_t)TB_N) return "made by another tape size or width";
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        int64_t a64 = (int64_t)tb__get_le(h, 8);
+        uint32_t cap = d->spill_cap[s], i;
+        TB_PRICE_T anchor, top;
+        if (a64 < (int64_t)TB__AMIN || a64 > (int64_t)TB__AMAX) return "anchor out of range";
+        anchor = (TB_PRICE_T)a64;
+        top = (TB_PRICE_T)(anchor + (TB_PRICE_T)(TB_N - 1));
+        if (tb__get_le(h + 20, 4)) return "reserved side field is not zero";
+        if (d->tape_count[s] > (uint32_t)TB_N) return "more tape levels than cells";
+        if (cap && (!tb_is_pow2_u32(cap) || cap > d->max_cap ||
+                    cap < (d->max_cap < TB_POOL_MIN_BLOCK ? d->max_cap : TB_POOL_MIN_BLOCK)))
+            return "bad spill capacity";
+        if (d->spill_count[s] > cap) return "more spill levels than its capacity";
+        for (i = 0; i < d->tape_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px) || px < anchor || px > top) return "tape level outside its window";
+            if (i && px <= TB__BPRIV(get_px)(q - step)) return "tape levels not in ascending order";
+        }
+        for (i = 0; i < d->spill_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px)) return "spill price outside the valid range";
+            if (px >= anchor && px <= top) return "spill level inside its tape window";
+            if (i && !TB__SPFN(better)(s, TB__BPRIV(get_px)(q - step), px)) return "spill not in best-first order";
+        }
+    }
+    return NULL;
+}
+
+/* Replace the book's state with a dump (see the top of this file). */
+TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    TB__LEVEL *blk[2] = {NULL, NULL};
+    tb_dump_info d;
+    int s, st;
+    if (!buf) return TB_ERR_NULL;
+    st = tb_dump_peek(buf, len, &d, NULL);
+    if (st) return st;
+    if (TB__BPRIV(load_check)(p, &d)) return TB_ERR_FORMAT;
+    TB__ENTER(b);
+    if (b->pool && d.max_cap > TB_POOL_MAX_BLOCK) {
+        TB__LEAVE(b);
+        return TB_ERR_MAX_CAP;
+    }
+    TB__ENTER_POOL(b);
+    /* allocate first: on failure nothing has changed */
+    for (s = 0; s < 2; s++) {
+        uint32_t cap = d.spill_cap[s];
+        if (!cap || cap == b->spill[s].cap) continue;
+        if (b->pool) {
+            blk[s] = TB__POOLFN(alloc)(b->pool, cap);
+        } else {
+            size_t bytes = tb__array_bytes(cap, sizeof(TB__LEVEL));
+            blk[s] = bytes ? (TB__LEVEL *)TB_MALLOC(bytes) : NULL;
+        }
+        if (!blk[s]) {
+            if (s == 1 && blk[0]) TB__SPFN(block_free)(b->pool, blk[0], d.spill_cap[0]);
+            TB__LEAVE_POOL(b);
+            TB__LEAVE(b);
+            return TB_ERR_NOMEM;
+        }
+    }
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        TB__TAPE *t = &b->tape[s];
+        TB__SIDE *sp = &b->spill[s];
+        TB_PRICE_T anchor = (TB_PRICE_T)(int64_t)tb__get_le(h, 8);
+        uint32_t i, cap = d.spill_cap[s];
+        TB__TFN(clear)(t, s, anchor);
+        for (i = 0; i < d.tape_count[s]; i++, q += 2u * sizeof(TB_PRICE_T))
+            TB__TFN(write)(t, s, (uint32_t)((TB_UPRICE_T)TB__BPRIV(get_px)(q) - (TB_UPRICE_T)anchor),
+                           TB__BPRIV(get_qty)(q));
+        if (cap != sp->cap) {
+            TB__SPFN(block_free)(b->pool, sp->a, sp->cap);
+            sp->a = blk[s];
+            sp->cap = cap;
+        }
+        sp->max_cap = d.max_cap;
+        sp->head = 0;
+        sp->n = d.spill_count[s];
+        for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
+            sp->a[i].px = TB__BPRIV(get_px)(q);
+            sp->a[i].qty = TB__BPRIV(get_qty)(q);
+        }
+        b->spill_evicted[s] = tb__get_le(h + 24, 8);
+        b->spill_dropped[s] = tb__get_le(h + 32, 8);
+        b->spill_nomem[s] = tb__get_le(h + 40, 8);
+        b->promotes[s] = tb__get_le(h + 48, 8);
+    }
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_serial.inc ---- */
 
 #undef TB__ENTER
 #undef TB__LEAVE
@@ -9504,6 +14639,281 @@ static int TB__SPFN(reserve)(TB__SIDE *s, TB__POOL *pool) {
     return TB__SPFN(grow_to)(s, pool, s->max_cap);
 }
 /* ---- end tapebook/tb_spill.inc ---- */
+/* the family's depth snapshot types (TB_N is not defined here) */
+/* ---- begin tapebook/tb_snapshot.inc ---- */
+/* tb_snapshot.inc — fixed-capacity, zero-copy depth snapshots.
+ *
+ * A depth snapshot is one flat struct that is also its own wire format: a
+ * 40-byte header followed by K levels per side, best first. Fill it from a
+ * book with one call, send or map its bytes as they are, and read them on the
+ * other side without decoding (after tb_depth_check()).
+ *
+ * LAYOUT (byte offsets; every field little-endian, no padding anywhere)
+ *     0  u32   magic          TB_DEPTH_MAGIC, the bytes "TBDS"
+ *     4  u8    version        TB_DEPTH_VERSION (1)
+ *     5  u8    width          bytes of a price and of a quantity: 4 (i32 family) or 8 (i64)
+ *     6  u16   capacity       K: 16 or 128
+ *     8  u64   instrument_id  free for the caller
+ *    16  u64   sequence       free for the caller (e.g. the feed's sequence number)
+ *    24  u64   timestamp_ns   free for the caller
+ *    32  u16   bid_count      levels used in bids[] (<= K)
+ *    34  u16   ask_count      levels used in asks[] (<= K)
+ *    36  u32   flags          TB_DEPTH_BID_TRUNCATED (bit 0): the book had more than K
+ *                             bids; TB_DEPTH_ASK_TRUNCATED (bit 1): same for asks;
+ *                             every other bit is 0
+ *    40  level bids[K]        {price, qty}, best (highest) first; unused entries all zero
+ *    40 + 2wK  level asks[K]  best (lowest) first; unused entries all zero
+ *    size = 40 + 4wK bytes: K=16 -> 296 (i32) / 552 (i64); K=128 -> 2088 / 4136
+ *
+ * The struct is stored in host order, so it *is* this layout on
+ * little-endian hosts (x86-64, AArch64, RISC-V); on a big-endian host the
+ * magic reads wrong and tb_depth_check() refuses the buffer.
+ *
+ * WHY K = 16 AND K = 128
+ *   The two capacities match the two transports a snapshot travels over. A
+ *   K=16 snapshot (296 / 552 bytes) fits one standard 1500-byte Ethernet
+ *   datagram with room to spare and covers the top-of-book depth most
+ *   consumers display or trade on (feeds publish 10 or 20 levels). A K=128
+ *   snapshot (2088 / 4136 bytes) fits a 9000-byte jumbo frame, or about one
+ *   4 KiB page in shared memory, and covers the depth that impact and
+ *   liquidity analysis needs: active books typically show 20-200 levels near
+ *   the touch, and 128 (a power of two) holds almost all of them. Anything
+ *   deeper sets the side's truncation flag, so a reader always knows whether
+ *   it saw the whole side.
+ *
+ * C API (D = tb_depth_<fam>_k<K>, B = a book variant of the same family)
+ *   int B_snapshot_k16(B *b, tb_depth_<fam>_k16 *out, uint64_t instrument_id,
+ *                      uint64_t sequence, uint64_t timestamp_ns);
+ *   int B_snapshot_k128(B *b, tb_depth_<fam>_k128 *out, ...same...);
+ *   int tb_depth_check(const void *buf, size_t len, const char **why);
+ *       TB_OK when buf holds a well-formed snapshot of exactly len bytes (any
+ *       shipped width and K), else TB_ERR_FORMAT and *why (optional) names
+ *       the first problem. Reads every byte; never reads outside [buf, buf+len).
+ *   size_t tb_depth_size(uint32_t width, uint32_t k);   0 for an unknown shape
+ *
+ * This file has three parts, picked by what is defined when it is included:
+ * the shared part (once per translation unit), the family part (types;
+ * included from tb_family.inc, TB_N not defined) and the book part (fill
+ * functions; included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SNAPSHOT_SHARED
+#define TB__SNAPSHOT_SHARED
+
+#define TB_DEPTH_MAGIC UINT32_C(0x53444254) /* "TBDS" as little-endian bytes */
+#define TB_DEPTH_VERSION 1u
+#define TB_DEPTH_BID_TRUNCATED 1u
+#define TB_DEPTH_ASK_TRUNCATED 2u
+#define TB_DEPTH_FLAGS_MASK 3u
+#define TB_DEPTH_HEADER_SIZE 40u
+
+typedef struct tb_depth_header {
+    uint32_t magic;
+    uint8_t version;
+    uint8_t width;
+    uint16_t capacity;
+    uint64_t instrument_id;
+    uint64_t sequence;
+    uint64_t timestamp_ns;
+    uint16_t bid_count;
+    uint16_t ask_count;
+    uint32_t flags;
+} tb_depth_header;
+
+TB_STATIC_ASSERT(sizeof(tb_depth_header) == TB_DEPTH_HEADER_SIZE, "depth header is 40 bytes");
+TB_STATIC_ASSERT(offsetof(tb_depth_header, version) == 4 && offsetof(tb_depth_header, width) == 5 &&
+                     offsetof(tb_depth_header, capacity) == 6 &&
+                     offsetof(tb_depth_header, instrument_id) == 8 &&
+                     offsetof(tb_depth_header, sequence) == 16 &&
+                     offsetof(tb_depth_header, timestamp_ns) == 24 &&
+                     offsetof(tb_depth_header, bid_count) == 32 &&
+                     offsetof(tb_depth_header, ask_count) == 34 && offsetof(tb_depth_header, flags) == 36,
+                 "depth header field offsets are part of the format");
+
+/* Bytes of a snapshot with prices/quantities of `width` bytes and capacity k;
+ * 0 for a shape tapebook does not ship. */
+TB_API size_t tb_depth_size(uint32_t width, uint32_t k) {
+    if ((width != 4u && width != 8u) || (k != 16u && k != 128u)) return 0;
+    return TB_DEPTH_HEADER_SIZE + (size_t)4u * width * k;
+}
+
+/* Little-endian loads from possibly unaligned bytes. */
+TB_FORCE_INLINE uint64_t tb__depth_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+/* The levels of one side: qty > 0, prices strictly best first, then zeros. */
+static const char *tb__depth_check_side(const unsigned char *lv, uint32_t width, uint32_t k, uint32_t count,
+                                        int is_bid) {
+    const size_t step = (size_t)2u * width;
+    const uint64_t sign = (uint64_t)1 << (width * 8u - 1u);
+    uint64_t prev = 0;
+    uint32_t i;
+    size_t j;
+    for (i = 0; i < count; i++) {
+        const unsigned char *p = lv + i * step;
+        /* flip the sign bit: signed order becomes unsigned order */
+        uint64_t px = tb__depth_le(p, width) ^ sign;
+        if (tb__depth_le(p + width, width) == 0) return "a level has quantity 0";
+        if (i && (is_bid ? px >= prev : px <= prev))
+            return is_bid ? "bid prices are not strictly decreasing" : "ask prices are not strictly increasing";
+        prev = px;
+    }
+    for (j = (size_t)count * step; j < (size_t)k * step; j++)
+        if (lv[j]) return "an unused level is not zero";
+    return NULL;
+}
+
+TB_API int tb_depth_check(const void *buf, size_t len, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_depth_header h;
+    size_t need;
+    if (why) *why = NULL;
+    if (!buf) return TB_ERR_NULL;
+    if (len < TB_DEPTH_HEADER_SIZE) {
+        w = "shorter than the 40-byte header";
+        goto bad;
+    }
+    memcpy(&h, p, sizeof h);
+    if (h.magic != TB_DEPTH_MAGIC) {
+        w = "bad magic (not a tapebook depth snapshot, or a big-endian writer)";
+        goto bad;
+    }
+    if (h.version != TB_DEPTH_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (h.width != 4u && h.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (h.capacity != 16u && h.capacity != 128u) {
+        w = "bad capacity K (must be 16 or 128)";
+        goto bad;
+    }
+    need = tb_depth_size(h.width, h.capacity);
+    if (len != need) {
+        w = "size does not match the width and capacity in the header";
+        goto bad;
+    }
+    if (h.bid_count > h.capacity || h.ask_count > h.capacity) {
+        w = "a level count exceeds the capacity K";
+        goto bad;
+    }
+    if (h.flags & ~TB_DEPTH_FLAGS_MASK) {
+        w = "unknown flag bits set";
+        goto bad;
+    }
+    if (((h.flags & TB_DEPTH_BID_TRUNCATED) && h.bid_count != h.capacity) ||
+        ((h.flags & TB_DEPTH_ASK_TRUNCATED) && h.ask_count != h.capacity)) {
+        w = "truncation flag set on a side that is not full";
+        goto bad;
+    }
+    w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE, h.width, h.capacity, h.bid_count, 1);
+    if (!w)
+        w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE + (size_t)2u * h.width * h.capacity, h.width,
+                                 h.capacity, h.ask_count, 0);
+    if (!w) return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SNAPSHOT_SHARED */
+
+/* ---- family part: the snapshot types of this price family ------------------ */
+#ifndef TB_N
+
+#define TB__DEPTH16 TB__CAT3(tb_depth_, TB_FAM, _k16)
+#define TB__DEPTH128 TB__CAT3(tb_depth_, TB_FAM, _k128)
+
+typedef struct TB__DEPTH16 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[16];
+    TB__LEVEL asks[16];
+} TB__DEPTH16;
+
+typedef struct TB__DEPTH128 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[128];
+    TB__LEVEL asks[128];
+} TB__DEPTH128;
+
+TB_STATIC_ASSERT(sizeof(TB__DEPTH16) == TB_DEPTH_HEADER_SIZE + 32u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot has no padding");
+TB_STATIC_ASSERT(sizeof(TB__DEPTH128) == TB_DEPTH_HEADER_SIZE + 256u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot has no padding");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH16, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH16, asks) == TB_DEPTH_HEADER_SIZE + 16u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH128, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH128, asks) == TB_DEPTH_HEADER_SIZE + 128u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__LEVEL, qty) == sizeof(TB_PRICE_T), "a level is {price, qty}");
+
+#undef TB__DEPTH16
+#undef TB__DEPTH128
+
+/* ---- book part: fill a snapshot from this book variant ---------------------- */
+#else
+
+/* Fill header + bids[k] + asks[k]: best k levels per side, merged tape and
+ * spill order, unused entries zeroed, truncation flags. Caller holds the book. */
+static void TB__BPRIV(depth_fill)(TB__BOOK *b, tb_depth_header *h, TB__LEVEL *bids, TB__LEVEL *asks,
+                                  uint32_t k, uint64_t instrument_id, uint64_t sequence,
+                                  uint64_t timestamp_ns) {
+    TB__ITER it;
+    TB__LEVEL extra;
+    uint32_t n[2];
+    int side;
+    h->flags = 0;
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *out = side ? bids : asks;
+        uint32_t i = 0;
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (i < k && TB__BPRIV(iter_step)(&it, &out[i])) i++;
+        if (i < k) memset(out + i, 0, (size_t)(k - i) * sizeof(TB__LEVEL));
+        else if (TB__BPRIV(iter_step)(&it, &extra))
+            h->flags |= side ? TB_DEPTH_BID_TRUNCATED : TB_DEPTH_ASK_TRUNCATED;
+        n[side] = i;
+    }
+    h->magic = TB_DEPTH_MAGIC;
+    h->version = (uint8_t)TB_DEPTH_VERSION;
+    h->width = (uint8_t)sizeof(TB_PRICE_T);
+    h->capacity = (uint16_t)k;
+    h->instrument_id = instrument_id;
+    h->sequence = sequence;
+    h->timestamp_ns = timestamp_ns;
+    h->bid_count = (uint16_t)n[1];
+    h->ask_count = (uint16_t)n[0];
+}
+
+/* Fill a K=16 snapshot from the book (see the top of tb_snapshot.inc). */
+TB_API int TB__BFN(snapshot_k16)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k16) *out,
+                                 uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 16u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Fill a K=128 snapshot from the book. */
+TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128) *out,
+                                  uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 128u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_snapshot.inc ---- */
 /* ---- end tapebook/tb_family.inc ---- */
 #define TB_N 64
 /* ---- begin tapebook/tb_book.inc ---- */
@@ -10234,6 +15644,24 @@ TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
     return st ? st : (int)n;
 }
 
+/* Up to k best levels of both sides in one call: bids into out[0, k), asks
+ * into out[k, 2k). Returns n_bid + n_ask * 2^32 (>= 0), or a status (< 0). */
+TB_API int64_t TB__BFN(top)(TB__BOOK *b, TB__LEVEL *out, size_t k) {
+    TB__ITER it;
+    size_t n[2] = {0, 0};
+    int side;
+    if (!out && k) return TB_ERR_NULL;
+    if (k > (size_t)INT32_MAX) return TB_ERR_BADARG;
+    TB__ENTER(b);
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *dst = out + (side ? 0 : k);
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (n[side] < k && TB__BPRIV(iter_step)(&it, &dst[n[side]])) n[side]++;
+    }
+    TB__LEAVE(b);
+    return (int64_t)n[1] + (int64_t)n[0] * ((int64_t)1 << 32);
+}
+
 /* Quantity at (side, px): 0 when absent, when px is not a valid price, and
  * for a NULL / busy / closed book (see tb_take_query_status). */
 TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
@@ -10533,6 +15961,682 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
     if (n_done) *n_done = i;
     return st;
 }
+
+/* depth snapshots and dump / load (they use the guard macros above) */
+/* ---- begin tapebook/tb_snapshot.inc ---- */
+/* tb_snapshot.inc — fixed-capacity, zero-copy depth snapshots.
+ *
+ * A depth snapshot is one flat struct that is also its own wire format: a
+ * 40-byte header followed by K levels per side, best first. Fill it from a
+ * book with one call, send or map its bytes as they are, and read them on the
+ * other side without decoding (after tb_depth_check()).
+ *
+ * LAYOUT (byte offsets; every field little-endian, no padding anywhere)
+ *     0  u32   magic          TB_DEPTH_MAGIC, the bytes "TBDS"
+ *     4  u8    version        TB_DEPTH_VERSION (1)
+ *     5  u8    width          bytes of a price and of a quantity: 4 (i32 family) or 8 (i64)
+ *     6  u16   capacity       K: 16 or 128
+ *     8  u64   instrument_id  free for the caller
+ *    16  u64   sequence       free for the caller (e.g. the feed's sequence number)
+ *    24  u64   timestamp_ns   free for the caller
+ *    32  u16   bid_count      levels used in bids[] (<= K)
+ *    34  u16   ask_count      levels used in asks[] (<= K)
+ *    36  u32   flags          TB_DEPTH_BID_TRUNCATED (bit 0): the book had more than K
+ *                             bids; TB_DEPTH_ASK_TRUNCATED (bit 1): same for asks;
+ *                             every other bit is 0
+ *    40  level bids[K]        {price, qty}, best (highest) first; unused entries all zero
+ *    40 + 2wK  level asks[K]  best (lowest) first; unused entries all zero
+ *    size = 40 + 4wK bytes: K=16 -> 296 (i32) / 552 (i64); K=128 -> 2088 / 4136
+ *
+ * The struct is stored in host order, so it *is* this layout on
+ * little-endian hosts (x86-64, AArch64, RISC-V); on a big-endian host the
+ * magic reads wrong and tb_depth_check() refuses the buffer.
+ *
+ * WHY K = 16 AND K = 128
+ *   The two capacities match the two transports a snapshot travels over. A
+ *   K=16 snapshot (296 / 552 bytes) fits one standard 1500-byte Ethernet
+ *   datagram with room to spare and covers the top-of-book depth most
+ *   consumers display or trade on (feeds publish 10 or 20 levels). A K=128
+ *   snapshot (2088 / 4136 bytes) fits a 9000-byte jumbo frame, or about one
+ *   4 KiB page in shared memory, and covers the depth that impact and
+ *   liquidity analysis needs: active books typically show 20-200 levels near
+ *   the touch, and 128 (a power of two) holds almost all of them. Anything
+ *   deeper sets the side's truncation flag, so a reader always knows whether
+ *   it saw the whole side.
+ *
+ * C API (D = tb_depth_<fam>_k<K>, B = a book variant of the same family)
+ *   int B_snapshot_k16(B *b, tb_depth_<fam>_k16 *out, uint64_t instrument_id,
+ *                      uint64_t sequence, uint64_t timestamp_ns);
+ *   int B_snapshot_k128(B *b, tb_depth_<fam>_k128 *out, ...same...);
+ *   int tb_depth_check(const void *buf, size_t len, const char **why);
+ *       TB_OK when buf holds a well-formed snapshot of exactly len bytes (any
+ *       shipped width and K), else TB_ERR_FORMAT and *why (optional) names
+ *       the first problem. Reads every byte; never reads outside [buf, buf+len).
+ *   size_t tb_depth_size(uint32_t width, uint32_t k);   0 for an unknown shape
+ *
+ * This file has three parts, picked by what is defined when it is included:
+ * the shared part (once per translation unit), the family part (types;
+ * included from tb_family.inc, TB_N not defined) and the book part (fill
+ * functions; included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SNAPSHOT_SHARED
+#define TB__SNAPSHOT_SHARED
+
+#define TB_DEPTH_MAGIC UINT32_C(0x53444254) /* "TBDS" as little-endian bytes */
+#define TB_DEPTH_VERSION 1u
+#define TB_DEPTH_BID_TRUNCATED 1u
+#define TB_DEPTH_ASK_TRUNCATED 2u
+#define TB_DEPTH_FLAGS_MASK 3u
+#define TB_DEPTH_HEADER_SIZE 40u
+
+typedef struct tb_depth_header {
+    uint32_t magic;
+    uint8_t version;
+    uint8_t width;
+    uint16_t capacity;
+    uint64_t instrument_id;
+    uint64_t sequence;
+    uint64_t timestamp_ns;
+    uint16_t bid_count;
+    uint16_t ask_count;
+    uint32_t flags;
+} tb_depth_header;
+
+TB_STATIC_ASSERT(sizeof(tb_depth_header) == TB_DEPTH_HEADER_SIZE, "depth header is 40 bytes");
+TB_STATIC_ASSERT(offsetof(tb_depth_header, version) == 4 && offsetof(tb_depth_header, width) == 5 &&
+                     offsetof(tb_depth_header, capacity) == 6 &&
+                     offsetof(tb_depth_header, instrument_id) == 8 &&
+                     offsetof(tb_depth_header, sequence) == 16 &&
+                     offsetof(tb_depth_header, timestamp_ns) == 24 &&
+                     offsetof(tb_depth_header, bid_count) == 32 &&
+                     offsetof(tb_depth_header, ask_count) == 34 && offsetof(tb_depth_header, flags) == 36,
+                 "depth header field offsets are part of the format");
+
+/* Bytes of a snapshot with prices/quantities of `width` bytes and capacity k;
+ * 0 for a shape tapebook does not ship. */
+TB_API size_t tb_depth_size(uint32_t width, uint32_t k) {
+    if ((width != 4u && width != 8u) || (k != 16u && k != 128u)) return 0;
+    return TB_DEPTH_HEADER_SIZE + (size_t)4u * width * k;
+}
+
+/* Little-endian loads from possibly unaligned bytes. */
+TB_FORCE_INLINE uint64_t tb__depth_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+/* The levels of one side: qty > 0, prices strictly best first, then zeros. */
+static const char *tb__depth_check_side(const unsigned char *lv, uint32_t width, uint32_t k, uint32_t count,
+                                        int is_bid) {
+    const size_t step = (size_t)2u * width;
+    const uint64_t sign = (uint64_t)1 << (width * 8u - 1u);
+    uint64_t prev = 0;
+    uint32_t i;
+    size_t j;
+    for (i = 0; i < count; i++) {
+        const unsigned char *p = lv + i * step;
+        /* flip the sign bit: signed order becomes unsigned order */
+        uint64_t px = tb__depth_le(p, width) ^ sign;
+        if (tb__depth_le(p + width, width) == 0) return "a level has quantity 0";
+        if (i && (is_bid ? px >= prev : px <= prev))
+            return is_bid ? "bid prices are not strictly decreasing" : "ask prices are not strictly increasing";
+        prev = px;
+    }
+    for (j = (size_t)count * step; j < (size_t)k * step; j++)
+        if (lv[j]) return "an unused level is not zero";
+    return NULL;
+}
+
+TB_API int tb_depth_check(const void *buf, size_t len, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_depth_header h;
+    size_t need;
+    if (why) *why = NULL;
+    if (!buf) return TB_ERR_NULL;
+    if (len < TB_DEPTH_HEADER_SIZE) {
+        w = "shorter than the 40-byte header";
+        goto bad;
+    }
+    memcpy(&h, p, sizeof h);
+    if (h.magic != TB_DEPTH_MAGIC) {
+        w = "bad magic (not a tapebook depth snapshot, or a big-endian writer)";
+        goto bad;
+    }
+    if (h.version != TB_DEPTH_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (h.width != 4u && h.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (h.capacity != 16u && h.capacity != 128u) {
+        w = "bad capacity K (must be 16 or 128)";
+        goto bad;
+    }
+    need = tb_depth_size(h.width, h.capacity);
+    if (len != need) {
+        w = "size does not match the width and capacity in the header";
+        goto bad;
+    }
+    if (h.bid_count > h.capacity || h.ask_count > h.capacity) {
+        w = "a level count exceeds the capacity K";
+        goto bad;
+    }
+    if (h.flags & ~TB_DEPTH_FLAGS_MASK) {
+        w = "unknown flag bits set";
+        goto bad;
+    }
+    if (((h.flags & TB_DEPTH_BID_TRUNCATED) && h.bid_count != h.capacity) ||
+        ((h.flags & TB_DEPTH_ASK_TRUNCATED) && h.ask_count != h.capacity)) {
+        w = "truncation flag set on a side that is not full";
+        goto bad;
+    }
+    w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE, h.width, h.capacity, h.bid_count, 1);
+    if (!w)
+        w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE + (size_t)2u * h.width * h.capacity, h.width,
+                                 h.capacity, h.ask_count, 0);
+    if (!w) return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SNAPSHOT_SHARED */
+
+/* ---- family part: the snapshot types of this price family ------------------ */
+#ifndef TB_N
+
+#define TB__DEPTH16 TB__CAT3(tb_depth_, TB_FAM, _k16)
+#define TB__DEPTH128 TB__CAT3(tb_depth_, TB_FAM, _k128)
+
+typedef struct TB__DEPTH16 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[16];
+    TB__LEVEL asks[16];
+} TB__DEPTH16;
+
+typedef struct TB__DEPTH128 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[128];
+    TB__LEVEL asks[128];
+} TB__DEPTH128;
+
+TB_STATIC_ASSERT(sizeof(TB__DEPTH16) == TB_DEPTH_HEADER_SIZE + 32u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot has no padding");
+TB_STATIC_ASSERT(sizeof(TB__DEPTH128) == TB_DEPTH_HEADER_SIZE + 256u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot has no padding");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH16, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH16, asks) == TB_DEPTH_HEADER_SIZE + 16u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH128, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH128, asks) == TB_DEPTH_HEADER_SIZE + 128u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__LEVEL, qty) == sizeof(TB_PRICE_T), "a level is {price, qty}");
+
+#undef TB__DEPTH16
+#undef TB__DEPTH128
+
+/* ---- book part: fill a snapshot from this book variant ---------------------- */
+#else
+
+/* Fill header + bids[k] + asks[k]: best k levels per side, merged tape and
+ * spill order, unused entries zeroed, truncation flags. Caller holds the book. */
+static void TB__BPRIV(depth_fill)(TB__BOOK *b, tb_depth_header *h, TB__LEVEL *bids, TB__LEVEL *asks,
+                                  uint32_t k, uint64_t instrument_id, uint64_t sequence,
+                                  uint64_t timestamp_ns) {
+    TB__ITER it;
+    TB__LEVEL extra;
+    uint32_t n[2];
+    int side;
+    h->flags = 0;
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *out = side ? bids : asks;
+        uint32_t i = 0;
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (i < k && TB__BPRIV(iter_step)(&it, &out[i])) i++;
+        if (i < k) memset(out + i, 0, (size_t)(k - i) * sizeof(TB__LEVEL));
+        else if (TB__BPRIV(iter_step)(&it, &extra))
+            h->flags |= side ? TB_DEPTH_BID_TRUNCATED : TB_DEPTH_ASK_TRUNCATED;
+        n[side] = i;
+    }
+    h->magic = TB_DEPTH_MAGIC;
+    h->version = (uint8_t)TB_DEPTH_VERSION;
+    h->width = (uint8_t)sizeof(TB_PRICE_T);
+    h->capacity = (uint16_t)k;
+    h->instrument_id = instrument_id;
+    h->sequence = sequence;
+    h->timestamp_ns = timestamp_ns;
+    h->bid_count = (uint16_t)n[1];
+    h->ask_count = (uint16_t)n[0];
+}
+
+/* Fill a K=16 snapshot from the book (see the top of tb_snapshot.inc). */
+TB_API int TB__BFN(snapshot_k16)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k16) *out,
+                                 uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 16u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Fill a K=128 snapshot from the book. */
+TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128) *out,
+                                  uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 128u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_snapshot.inc ---- */
+/* ---- begin tapebook/tb_serial.inc ---- */
+/* tb_serial.inc — a book's whole state as bytes, and back (dump / load).
+ *
+ * dump() writes everything that decides the book's future behaviour: both
+ * anchors, every tape level, every spill level in order, the spill
+ * capacities and max_cap, and the loss/promote counters. load() validates a
+ * dump completely (every byte, CRC32 included) before it changes anything,
+ * then restores it bit-exactly: dump(load(x)) == x, and the restored book
+ * answers every later call as the original would. The cached best index and
+ * the physical position of the spill ring are not state (they are rebuilt).
+ *
+ * FORMAT, version 1 (all integers little-endian, whatever the host):
+ *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
+ *     4  u16  version      1
+ *     6  u8   width        bytes of a price and of a quantity: 4 or 8
+ *     7  u8   reserved     0
+ *     8  u32  n            tape size N
+ *    12  u32  max_cap      spill capacity per side
+ *    16  u64  total_len    bytes of the whole dump, CRC included
+ *    24  side header of the ask side, then (at 80) of the bid side, 56 bytes each:
+ *          +0 i64 anchor  +8 u32 tape_count  +12 u32 spill_count  +16 u32 spill_cap
+ *          +20 u32 reserved (0)  +24 u64 spill_evicted  +32 u64 spill_dropped
+ *          +40 u64 spill_nomem  +48 u64 promotes
+ *   136  levels, `width` bytes of price then `width` bytes of qty each: ask tape
+ *        (ascending price), ask spill (best first), bid tape (ascending price),
+ *        bid spill (best first)
+ *   end-4  u32  crc32 (zlib / IEEE 802.3) of every byte before it
+ *
+ * C API (B = a book variant)
+ *   int B_dump_size(B *b, size_t *out);
+ *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
+ *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_load(B *b, const void *buf, size_t len);
+ *       TB_ERR_FORMAT when malformed or made by another N / width;
+ *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
+ *       TB_ERR_NOMEM when the spill blocks cannot be allocated. The book is
+ *       unchanged on every error; on success it takes the dump's max_cap.
+ *   int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why);
+ *       header, length and CRC checks only, and what variant the dump needs.
+ *   uint32_t tb_crc32(uint32_t crc, const void *data, size_t n);   zlib's crc32()
+ *
+ * Two parts: the shared one (once per translation unit) and the book part
+ * (included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SERIAL_SHARED
+#define TB__SERIAL_SHARED
+
+#define TB_DUMP_MAGIC UINT32_C(0x4B424254) /* "TBBK" as little-endian bytes */
+#define TB_DUMP_VERSION 1u
+#define TB_DUMP_HEADER_SIZE 24u
+#define TB_DUMP_SIDE_SIZE 56u
+#define TB_DUMP_LEVELS_AT (TB_DUMP_HEADER_SIZE + 2u * TB_DUMP_SIDE_SIZE) /* 136 */
+
+/* What tb_dump_peek() learns from a dump's header. */
+typedef struct tb_dump_info {
+    uint32_t version;
+    uint32_t width;          /* 4 or 8 */
+    uint32_t n;              /* tape size */
+    uint32_t max_cap;
+    uint64_t total_len;
+    uint32_t tape_count[2];  /* [0] ask, [1] bid */
+    uint32_t spill_count[2];
+    uint32_t spill_cap[2];
+    uint32_t reserved;
+} tb_dump_info;
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()): start with crc = 0. */
+TB_API uint32_t tb_crc32(uint32_t crc, const void *data, size_t n) {
+    static const uint32_t table[256] = {
+        0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
+        0xe963a535u, 0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
+        0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
+        0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+        0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u,
+        0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+        0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
+        0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+        0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
+        0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
+        0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du, 0x76dc4190u, 0x01db7106u,
+        0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+        0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du,
+        0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+        0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
+        0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+        0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u,
+        0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+        0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau,
+        0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+        0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+        0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
+        0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u,
+        0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+        0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu,
+        0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
+        0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
+        0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+        0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u,
+        0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+        0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u,
+        0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+        0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
+        0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
+        0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
+        0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+        0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u,
+        0x616bffd3u, 0x166ccf45u, 0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
+        0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
+        0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+        0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u,
+        0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+        0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
+    };
+    const unsigned char *p = (const unsigned char *)data;
+    crc = ~crc;
+    while (n--) crc = table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+    return ~crc;
+}
+
+TB_FORCE_INLINE void tb__put_le(unsigned char *p, uint64_t v, unsigned n) {
+    unsigned i;
+    for (i = 0; i < n; i++, v >>= 8) p[i] = (unsigned char)(v & 0xffu);
+}
+
+TB_FORCE_INLINE uint64_t tb__get_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+TB_API int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_dump_info d;
+    uint64_t levels = 0, need;
+    int s;
+    if (why) *why = NULL;
+    if (!buf || !out) return TB_ERR_NULL;
+    memset(out, 0, sizeof *out);
+    memset(&d, 0, sizeof d);
+    if (len < TB_DUMP_LEVELS_AT + 4u) {
+        w = "shorter than the 140-byte minimum";
+        goto bad;
+    }
+    if (tb__get_le(p, 4) != TB_DUMP_MAGIC) {
+        w = "bad magic (not a tapebook book dump)";
+        goto bad;
+    }
+    d.version = (uint32_t)tb__get_le(p + 4, 2);
+    d.width = p[6];
+    d.n = (uint32_t)tb__get_le(p + 8, 4);
+    d.max_cap = (uint32_t)tb__get_le(p + 12, 4);
+    d.total_len = tb__get_le(p + 16, 8);
+    if (d.version != TB_DUMP_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (d.width != 4u && d.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (p[7]) {
+        w = "reserved header byte is not zero";
+        goto bad;
+    }
+    if (d.n < 64u || d.n > (1u << 24) || !tb_is_pow2_u32(d.n)) {
+        w = "bad tape size n";
+        goto bad;
+    }
+    if (!tb_is_pow2_u32(d.max_cap) || d.max_cap > TB_MAX_CAP_LIMIT) {
+        w = "bad max_cap";
+        goto bad;
+    }
+    if (d.total_len != (uint64_t)len) {
+        w = "length does not match the header (truncated or padded)";
+        goto bad;
+    }
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        d.tape_count[s] = (uint32_t)tb__get_le(h + 8, 4);
+        d.spill_count[s] = (uint32_t)tb__get_le(h + 12, 4);
+        d.spill_cap[s] = (uint32_t)tb__get_le(h + 16, 4);
+        levels += (uint64_t)d.tape_count[s] + d.spill_count[s];
+    }
+    need = TB_DUMP_LEVELS_AT + 4u + levels * 2u * d.width; /* < 2^37: no overflow */
+    if (need != d.total_len) {
+        w = "level counts do not match the length";
+        goto bad;
+    }
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) {
+        w = "CRC32 mismatch (corrupt data)";
+        goto bad;
+    }
+    *out = d;
+    return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SERIAL_SHARED */
+
+/* ---- book part ------------------------------------------------------------------ */
+#ifdef TB_N
+
+TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
+    size_t levels = 0;
+    uint32_t w;
+    int s;
+    for (s = 0; s < 2; s++) {
+        for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
+        levels += b->spill[s].n;
+    }
+    return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE unsigned char *TB__BPRIV(put_level)(unsigned char *q, TB_PRICE_T px, TB_QTY_T qty) {
+    tb__put_le(q, (uint64_t)(TB_UPRICE_T)px, (unsigned)sizeof(TB_PRICE_T));
+    tb__put_le(q + sizeof(TB_PRICE_T), (uint64_t)qty, (unsigned)sizeof(TB_QTY_T));
+    return q + 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(get_px)(const unsigned char *q) {
+    return (TB_PRICE_T)(TB_UPRICE_T)tb__get_le(q, (unsigned)sizeof(TB_PRICE_T));
+}
+
+TB_FORCE_INLINE TB_QTY_T TB__BPRIV(get_qty)(const unsigned char *q) {
+    return (TB_QTY_T)tb__get_le(q + sizeof(TB_PRICE_T), (unsigned)sizeof(TB_QTY_T));
+}
+
+/* Bytes dump() will write for the book as it is now. */
+TB_API int TB__BFN(dump_size)(TB__BOOK *b, size_t *out) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    *out = TB__BPRIV(dump_len)(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Write the book's state (format at the top of tb_serial.inc) into buf. */
+TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int s;
+    if (n_out) *n_out = 0;
+    if (!buf && cap) return TB_ERR_NULL;
+    TB__ENTER(b);
+    len = TB__BPRIV(dump_len)(b);
+    if (n_out) *n_out = len;
+    if (cap < len || !buf) {
+        TB__LEAVE(b);
+        return TB_ERR_BADARG;
+    }
+    memset(p, 0, TB_DUMP_LEVELS_AT);
+    tb__put_le(p, TB_DUMP_MAGIC, 4);
+    tb__put_le(p + 4, TB_DUMP_VERSION, 2);
+    p[6] = (unsigned char)sizeof(TB_PRICE_T);
+    tb__put_le(p + 8, (uint64_t)TB_N, 4);
+    tb__put_le(p + 12, b->spill[0].max_cap, 4);
+    tb__put_le(p + 16, (uint64_t)len, 8);
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        const TB__TAPE *t = &b->tape[s];
+        const TB__SIDE *sp = &b->spill[s];
+        uint32_t w, i, tape_n = 0;
+        tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
+        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 16, sp->cap, 4);
+        tb__put_le(h + 24, b->spill_evicted[s], 8);
+        tb__put_le(h + 32, b->spill_dropped[s], 8);
+        tb__put_le(h + 40, b->spill_nomem[s], 8);
+        tb__put_le(h + 48, b->promotes[s], 8);
+        for (w = 0; w < TB__WORDS; w++) {
+            uint64_t word = t->bits[w];
+            while (word) {
+                uint32_t c = (w << 6) + tb__ctz64(word);
+                word &= word - 1u;
+                q = TB__BPRIV(put_level)(q, TB__BPRIV(cell_px)(t, (int32_t)c), t->q[c]);
+                tape_n++;
+            }
+        }
+        tb__put_le(h + 8, tape_n, 4);
+        for (i = 0; i < sp->n; i++) {
+            const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
+            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+        }
+    }
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Every check of a dump that does not need the book: layout, ranges, order. */
+static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_info *d) {
+    const unsigned char *q = p + TB_DUMP_LEVELS_AT;
+    const size_t step = 2u * sizeof(TB_PRICE_T);
+    int s;
+    if (d->width != sizeof(TB_PRICE_T) || d->n != (uint32_t)TB_N) return "made by another tape size or width";
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        int64_t a64 = (int64_t)tb__get_le(h, 8);
+        uint32_t cap = d->spill_cap[s], i;
+        TB_PRICE_T anchor, top;
+        if (a64 < (int64_t)TB__AMIN || a64 > (int64_t)TB__AMAX) return "anchor out of range";
+        anchor = (TB_PRICE_T)a64;
+        top = (TB_PRICE_T)(anchor + (TB_PRICE_T)(TB_N - 1));
+        if (tb__get_le(h + 20, 4)) return "reserved side field is not zero";
+        if (d->tape_count[s] > (uint32_t)TB_N) return "more tape levels than cells";
+        if (cap && (!tb_is_pow2_u32(cap) || cap > d->max_cap ||
+                    cap < (d->max_cap < TB_POOL_MIN_BLOCK ? d->max_cap : TB_POOL_MIN_BLOCK)))
+            return "bad spill capacity";
+        if (d->spill_count[s] > cap) return "more spill levels than its capacity";
+        for (i = 0; i < d->tape_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px) || px < anchor || px > top) return "tape level outside its window";
+            if (i && px <= TB__BPRIV(get_px)(q - step)) return "tape levels not in ascending order";
+        }
+        for (i = 0; i < d->spill_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px)) return "spill price outside the valid range";
+            if (px >= anchor && px <= top) return "spill level inside its tape window";
+            if (i && !TB__SPFN(better)(s, TB__BPRIV(get_px)(q - step), px)) return "spill not in best-first order";
+        }
+    }
+    return NULL;
+}
+
+/* Replace the book's state with a dump (see the top of this file). */
+TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    TB__LEVEL *blk[2] = {NULL, NULL};
+    tb_dump_info d;
+    int s, st;
+    if (!buf) return TB_ERR_NULL;
+    st = tb_dump_peek(buf, len, &d, NULL);
+    if (st) return st;
+    if (TB__BPRIV(load_check)(p, &d)) return TB_ERR_FORMAT;
+    TB__ENTER(b);
+    if (b->pool && d.max_cap > TB_POOL_MAX_BLOCK) {
+        TB__LEAVE(b);
+        return TB_ERR_MAX_CAP;
+    }
+    TB__ENTER_POOL(b);
+    /* allocate first: on failure nothing has changed */
+    for (s = 0; s < 2; s++) {
+        uint32_t cap = d.spill_cap[s];
+        if (!cap || cap == b->spill[s].cap) continue;
+        if (b->pool) {
+            blk[s] = TB__POOLFN(alloc)(b->pool, cap);
+        } else {
+            size_t bytes = tb__array_bytes(cap, sizeof(TB__LEVEL));
+            blk[s] = bytes ? (TB__LEVEL *)TB_MALLOC(bytes) : NULL;
+        }
+        if (!blk[s]) {
+            if (s == 1 && blk[0]) TB__SPFN(block_free)(b->pool, blk[0], d.spill_cap[0]);
+            TB__LEAVE_POOL(b);
+            TB__LEAVE(b);
+            return TB_ERR_NOMEM;
+        }
+    }
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        TB__TAPE *t = &b->tape[s];
+        TB__SIDE *sp = &b->spill[s];
+        TB_PRICE_T anchor = (TB_PRICE_T)(int64_t)tb__get_le(h, 8);
+        uint32_t i, cap = d.spill_cap[s];
+        TB__TFN(clear)(t, s, anchor);
+        for (i = 0; i < d.tape_count[s]; i++, q += 2u * sizeof(TB_PRICE_T))
+            TB__TFN(write)(t, s, (uint32_t)((TB_UPRICE_T)TB__BPRIV(get_px)(q) - (TB_UPRICE_T)anchor),
+                           TB__BPRIV(get_qty)(q));
+        if (cap != sp->cap) {
+            TB__SPFN(block_free)(b->pool, sp->a, sp->cap);
+            sp->a = blk[s];
+            sp->cap = cap;
+        }
+        sp->max_cap = d.max_cap;
+        sp->head = 0;
+        sp->n = d.spill_count[s];
+        for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
+            sp->a[i].px = TB__BPRIV(get_px)(q);
+            sp->a[i].qty = TB__BPRIV(get_qty)(q);
+        }
+        b->spill_evicted[s] = tb__get_le(h + 24, 8);
+        b->spill_dropped[s] = tb__get_le(h + 32, 8);
+        b->spill_nomem[s] = tb__get_le(h + 40, 8);
+        b->promotes[s] = tb__get_le(h + 48, 8);
+    }
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_serial.inc ---- */
 
 #undef TB__ENTER
 #undef TB__LEAVE
@@ -11284,6 +17388,24 @@ TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
     return st ? st : (int)n;
 }
 
+/* Up to k best levels of both sides in one call: bids into out[0, k), asks
+ * into out[k, 2k). Returns n_bid + n_ask * 2^32 (>= 0), or a status (< 0). */
+TB_API int64_t TB__BFN(top)(TB__BOOK *b, TB__LEVEL *out, size_t k) {
+    TB__ITER it;
+    size_t n[2] = {0, 0};
+    int side;
+    if (!out && k) return TB_ERR_NULL;
+    if (k > (size_t)INT32_MAX) return TB_ERR_BADARG;
+    TB__ENTER(b);
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *dst = out + (side ? 0 : k);
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (n[side] < k && TB__BPRIV(iter_step)(&it, &dst[n[side]])) n[side]++;
+    }
+    TB__LEAVE(b);
+    return (int64_t)n[1] + (int64_t)n[0] * ((int64_t)1 << 32);
+}
+
 /* Quantity at (side, px): 0 when absent, when px is not a valid price, and
  * for a NULL / busy / closed book (see tb_take_query_status). */
 TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
@@ -11583,6 +17705,682 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
     if (n_done) *n_done = i;
     return st;
 }
+
+/* depth snapshots and dump / load (they use the guard macros above) */
+/* ---- begin tapebook/tb_snapshot.inc ---- */
+/* tb_snapshot.inc — fixed-capacity, zero-copy depth snapshots.
+ *
+ * A depth snapshot is one flat struct that is also its own wire format: a
+ * 40-byte header followed by K levels per side, best first. Fill it from a
+ * book with one call, send or map its bytes as they are, and read them on the
+ * other side without decoding (after tb_depth_check()).
+ *
+ * LAYOUT (byte offsets; every field little-endian, no padding anywhere)
+ *     0  u32   magic          TB_DEPTH_MAGIC, the bytes "TBDS"
+ *     4  u8    version        TB_DEPTH_VERSION (1)
+ *     5  u8    width          bytes of a price and of a quantity: 4 (i32 family) or 8 (i64)
+ *     6  u16   capacity       K: 16 or 128
+ *     8  u64   instrument_id  free for the caller
+ *    16  u64   sequence       free for the caller (e.g. the feed's sequence number)
+ *    24  u64   timestamp_ns   free for the caller
+ *    32  u16   bid_count      levels used in bids[] (<= K)
+ *    34  u16   ask_count      levels used in asks[] (<= K)
+ *    36  u32   flags          TB_DEPTH_BID_TRUNCATED (bit 0): the book had more than K
+ *                             bids; TB_DEPTH_ASK_TRUNCATED (bit 1): same for asks;
+ *                             every other bit is 0
+ *    40  level bids[K]        {price, qty}, best (highest) first; unused entries all zero
+ *    40 + 2wK  level asks[K]  best (lowest) first; unused entries all zero
+ *    size = 40 + 4wK bytes: K=16 -> 296 (i32) / 552 (i64); K=128 -> 2088 / 4136
+ *
+ * The struct is stored in host order, so it *is* this layout on
+ * little-endian hosts (x86-64, AArch64, RISC-V); on a big-endian host the
+ * magic reads wrong and tb_depth_check() refuses the buffer.
+ *
+ * WHY K = 16 AND K = 128
+ *   The two capacities match the two transports a snapshot travels over. A
+ *   K=16 snapshot (296 / 552 bytes) fits one standard 1500-byte Ethernet
+ *   datagram with room to spare and covers the top-of-book depth most
+ *   consumers display or trade on (feeds publish 10 or 20 levels). A K=128
+ *   snapshot (2088 / 4136 bytes) fits a 9000-byte jumbo frame, or about one
+ *   4 KiB page in shared memory, and covers the depth that impact and
+ *   liquidity analysis needs: active books typically show 20-200 levels near
+ *   the touch, and 128 (a power of two) holds almost all of them. Anything
+ *   deeper sets the side's truncation flag, so a reader always knows whether
+ *   it saw the whole side.
+ *
+ * C API (D = tb_depth_<fam>_k<K>, B = a book variant of the same family)
+ *   int B_snapshot_k16(B *b, tb_depth_<fam>_k16 *out, uint64_t instrument_id,
+ *                      uint64_t sequence, uint64_t timestamp_ns);
+ *   int B_snapshot_k128(B *b, tb_depth_<fam>_k128 *out, ...same...);
+ *   int tb_depth_check(const void *buf, size_t len, const char **why);
+ *       TB_OK when buf holds a well-formed snapshot of exactly len bytes (any
+ *       shipped width and K), else TB_ERR_FORMAT and *why (optional) names
+ *       the first problem. Reads every byte; never reads outside [buf, buf+len).
+ *   size_t tb_depth_size(uint32_t width, uint32_t k);   0 for an unknown shape
+ *
+ * This file has three parts, picked by what is defined when it is included:
+ * the shared part (once per translation unit), the family part (types;
+ * included from tb_family.inc, TB_N not defined) and the book part (fill
+ * functions; included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SNAPSHOT_SHARED
+#define TB__SNAPSHOT_SHARED
+
+#define TB_DEPTH_MAGIC UINT32_C(0x53444254) /* "TBDS" as little-endian bytes */
+#define TB_DEPTH_VERSION 1u
+#define TB_DEPTH_BID_TRUNCATED 1u
+#define TB_DEPTH_ASK_TRUNCATED 2u
+#define TB_DEPTH_FLAGS_MASK 3u
+#define TB_DEPTH_HEADER_SIZE 40u
+
+typedef struct tb_depth_header {
+    uint32_t magic;
+    uint8_t version;
+    uint8_t width;
+    uint16_t capacity;
+    uint64_t instrument_id;
+    uint64_t sequence;
+    uint64_t timestamp_ns;
+    uint16_t bid_count;
+    uint16_t ask_count;
+    uint32_t flags;
+} tb_depth_header;
+
+TB_STATIC_ASSERT(sizeof(tb_depth_header) == TB_DEPTH_HEADER_SIZE, "depth header is 40 bytes");
+TB_STATIC_ASSERT(offsetof(tb_depth_header, version) == 4 && offsetof(tb_depth_header, width) == 5 &&
+                     offsetof(tb_depth_header, capacity) == 6 &&
+                     offsetof(tb_depth_header, instrument_id) == 8 &&
+                     offsetof(tb_depth_header, sequence) == 16 &&
+                     offsetof(tb_depth_header, timestamp_ns) == 24 &&
+                     offsetof(tb_depth_header, bid_count) == 32 &&
+                     offsetof(tb_depth_header, ask_count) == 34 && offsetof(tb_depth_header, flags) == 36,
+                 "depth header field offsets are part of the format");
+
+/* Bytes of a snapshot with prices/quantities of `width` bytes and capacity k;
+ * 0 for a shape tapebook does not ship. */
+TB_API size_t tb_depth_size(uint32_t width, uint32_t k) {
+    if ((width != 4u && width != 8u) || (k != 16u && k != 128u)) return 0;
+    return TB_DEPTH_HEADER_SIZE + (size_t)4u * width * k;
+}
+
+/* Little-endian loads from possibly unaligned bytes. */
+TB_FORCE_INLINE uint64_t tb__depth_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+/* The levels of one side: qty > 0, prices strictly best first, then zeros. */
+static const char *tb__depth_check_side(const unsigned char *lv, uint32_t width, uint32_t k, uint32_t count,
+                                        int is_bid) {
+    const size_t step = (size_t)2u * width;
+    const uint64_t sign = (uint64_t)1 << (width * 8u - 1u);
+    uint64_t prev = 0;
+    uint32_t i;
+    size_t j;
+    for (i = 0; i < count; i++) {
+        const unsigned char *p = lv + i * step;
+        /* flip the sign bit: signed order becomes unsigned order */
+        uint64_t px = tb__depth_le(p, width) ^ sign;
+        if (tb__depth_le(p + width, width) == 0) return "a level has quantity 0";
+        if (i && (is_bid ? px >= prev : px <= prev))
+            return is_bid ? "bid prices are not strictly decreasing" : "ask prices are not strictly increasing";
+        prev = px;
+    }
+    for (j = (size_t)count * step; j < (size_t)k * step; j++)
+        if (lv[j]) return "an unused level is not zero";
+    return NULL;
+}
+
+TB_API int tb_depth_check(const void *buf, size_t len, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_depth_header h;
+    size_t need;
+    if (why) *why = NULL;
+    if (!buf) return TB_ERR_NULL;
+    if (len < TB_DEPTH_HEADER_SIZE) {
+        w = "shorter than the 40-byte header";
+        goto bad;
+    }
+    memcpy(&h, p, sizeof h);
+    if (h.magic != TB_DEPTH_MAGIC) {
+        w = "bad magic (not a tapebook depth snapshot, or a big-endian writer)";
+        goto bad;
+    }
+    if (h.version != TB_DEPTH_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (h.width != 4u && h.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (h.capacity != 16u && h.capacity != 128u) {
+        w = "bad capacity K (must be 16 or 128)";
+        goto bad;
+    }
+    need = tb_depth_size(h.width, h.capacity);
+    if (len != need) {
+        w = "size does not match the width and capacity in the header";
+        goto bad;
+    }
+    if (h.bid_count > h.capacity || h.ask_count > h.capacity) {
+        w = "a level count exceeds the capacity K";
+        goto bad;
+    }
+    if (h.flags & ~TB_DEPTH_FLAGS_MASK) {
+        w = "unknown flag bits set";
+        goto bad;
+    }
+    if (((h.flags & TB_DEPTH_BID_TRUNCATED) && h.bid_count != h.capacity) ||
+        ((h.flags & TB_DEPTH_ASK_TRUNCATED) && h.ask_count != h.capacity)) {
+        w = "truncation flag set on a side that is not full";
+        goto bad;
+    }
+    w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE, h.width, h.capacity, h.bid_count, 1);
+    if (!w)
+        w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE + (size_t)2u * h.width * h.capacity, h.width,
+                                 h.capacity, h.ask_count, 0);
+    if (!w) return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SNAPSHOT_SHARED */
+
+/* ---- family part: the snapshot types of this price family ------------------ */
+#ifndef TB_N
+
+#define TB__DEPTH16 TB__CAT3(tb_depth_, TB_FAM, _k16)
+#define TB__DEPTH128 TB__CAT3(tb_depth_, TB_FAM, _k128)
+
+typedef struct TB__DEPTH16 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[16];
+    TB__LEVEL asks[16];
+} TB__DEPTH16;
+
+typedef struct TB__DEPTH128 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[128];
+    TB__LEVEL asks[128];
+} TB__DEPTH128;
+
+TB_STATIC_ASSERT(sizeof(TB__DEPTH16) == TB_DEPTH_HEADER_SIZE + 32u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot has no padding");
+TB_STATIC_ASSERT(sizeof(TB__DEPTH128) == TB_DEPTH_HEADER_SIZE + 256u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot has no padding");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH16, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH16, asks) == TB_DEPTH_HEADER_SIZE + 16u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH128, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH128, asks) == TB_DEPTH_HEADER_SIZE + 128u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__LEVEL, qty) == sizeof(TB_PRICE_T), "a level is {price, qty}");
+
+#undef TB__DEPTH16
+#undef TB__DEPTH128
+
+/* ---- book part: fill a snapshot from this book variant ---------------------- */
+#else
+
+/* Fill header + bids[k] + asks[k]: best k levels per side, merged tape and
+ * spill order, unused entries zeroed, truncation flags. Caller holds the book. */
+static void TB__BPRIV(depth_fill)(TB__BOOK *b, tb_depth_header *h, TB__LEVEL *bids, TB__LEVEL *asks,
+                                  uint32_t k, uint64_t instrument_id, uint64_t sequence,
+                                  uint64_t timestamp_ns) {
+    TB__ITER it;
+    TB__LEVEL extra;
+    uint32_t n[2];
+    int side;
+    h->flags = 0;
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *out = side ? bids : asks;
+        uint32_t i = 0;
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (i < k && TB__BPRIV(iter_step)(&it, &out[i])) i++;
+        if (i < k) memset(out + i, 0, (size_t)(k - i) * sizeof(TB__LEVEL));
+        else if (TB__BPRIV(iter_step)(&it, &extra))
+            h->flags |= side ? TB_DEPTH_BID_TRUNCATED : TB_DEPTH_ASK_TRUNCATED;
+        n[side] = i;
+    }
+    h->magic = TB_DEPTH_MAGIC;
+    h->version = (uint8_t)TB_DEPTH_VERSION;
+    h->width = (uint8_t)sizeof(TB_PRICE_T);
+    h->capacity = (uint16_t)k;
+    h->instrument_id = instrument_id;
+    h->sequence = sequence;
+    h->timestamp_ns = timestamp_ns;
+    h->bid_count = (uint16_t)n[1];
+    h->ask_count = (uint16_t)n[0];
+}
+
+/* Fill a K=16 snapshot from the book (see the top of tb_snapshot.inc). */
+TB_API int TB__BFN(snapshot_k16)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k16) *out,
+                                 uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 16u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Fill a K=128 snapshot from the book. */
+TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128) *out,
+                                  uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 128u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_snapshot.inc ---- */
+/* ---- begin tapebook/tb_serial.inc ---- */
+/* tb_serial.inc — a book's whole state as bytes, and back (dump / load).
+ *
+ * dump() writes everything that decides the book's future behaviour: both
+ * anchors, every tape level, every spill level in order, the spill
+ * capacities and max_cap, and the loss/promote counters. load() validates a
+ * dump completely (every byte, CRC32 included) before it changes anything,
+ * then restores it bit-exactly: dump(load(x)) == x, and the restored book
+ * answers every later call as the original would. The cached best index and
+ * the physical position of the spill ring are not state (they are rebuilt).
+ *
+ * FORMAT, version 1 (all integers little-endian, whatever the host):
+ *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
+ *     4  u16  version      1
+ *     6  u8   width        bytes of a price and of a quantity: 4 or 8
+ *     7  u8   reserved     0
+ *     8  u32  n            tape size N
+ *    12  u32  max_cap      spill capacity per side
+ *    16  u64  total_len    bytes of the whole dump, CRC included
+ *    24  side header of the ask side, then (at 80) of the bid side, 56 bytes each:
+ *          +0 i64 anchor  +8 u32 tape_count  +12 u32 spill_count  +16 u32 spill_cap
+ *          +20 u32 reserved (0)  +24 u64 spill_evicted  +32 u64 spill_dropped
+ *          +40 u64 spill_nomem  +48 u64 promotes
+ *   136  levels, `width` bytes of price then `width` bytes of qty each: ask tape
+ *        (ascending price), ask spill (best first), bid tape (ascending price),
+ *        bid spill (best first)
+ *   end-4  u32  crc32 (zlib / IEEE 802.3) of every byte before it
+ *
+ * C API (B = a book variant)
+ *   int B_dump_size(B *b, size_t *out);
+ *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
+ *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_load(B *b, const void *buf, size_t len);
+ *       TB_ERR_FORMAT when malformed or made by another N / width;
+ *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
+ *       TB_ERR_NOMEM when the spill blocks cannot be allocated. The book is
+ *       unchanged on every error; on success it takes the dump's max_cap.
+ *   int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why);
+ *       header, length and CRC checks only, and what variant the dump needs.
+ *   uint32_t tb_crc32(uint32_t crc, const void *data, size_t n);   zlib's crc32()
+ *
+ * Two parts: the shared one (once per translation unit) and the book part
+ * (included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SERIAL_SHARED
+#define TB__SERIAL_SHARED
+
+#define TB_DUMP_MAGIC UINT32_C(0x4B424254) /* "TBBK" as little-endian bytes */
+#define TB_DUMP_VERSION 1u
+#define TB_DUMP_HEADER_SIZE 24u
+#define TB_DUMP_SIDE_SIZE 56u
+#define TB_DUMP_LEVELS_AT (TB_DUMP_HEADER_SIZE + 2u * TB_DUMP_SIDE_SIZE) /* 136 */
+
+/* What tb_dump_peek() learns from a dump's header. */
+typedef struct tb_dump_info {
+    uint32_t version;
+    uint32_t width;          /* 4 or 8 */
+    uint32_t n;              /* tape size */
+    uint32_t max_cap;
+    uint64_t total_len;
+    uint32_t tape_count[2];  /* [0] ask, [1] bid */
+    uint32_t spill_count[2];
+    uint32_t spill_cap[2];
+    uint32_t reserved;
+} tb_dump_info;
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()): start with crc = 0. */
+TB_API uint32_t tb_crc32(uint32_t crc, const void *data, size_t n) {
+    static const uint32_t table[256] = {
+        0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
+        0xe963a535u, 0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
+        0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
+        0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+        0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u,
+        0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+        0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
+        0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+        0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
+        0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
+        0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du, 0x76dc4190u, 0x01db7106u,
+        0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+        0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du,
+        0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+        0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
+        0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+        0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u,
+        0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+        0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau,
+        0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+        0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+        0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
+        0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u,
+        0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+        0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu,
+        0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
+        0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
+        0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+        0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u,
+        0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+        0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u,
+        0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+        0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
+        0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
+        0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
+        0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+        0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u,
+        0x616bffd3u, 0x166ccf45u, 0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
+        0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
+        0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+        0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u,
+        0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+        0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
+    };
+    const unsigned char *p = (const unsigned char *)data;
+    crc = ~crc;
+    while (n--) crc = table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+    return ~crc;
+}
+
+TB_FORCE_INLINE void tb__put_le(unsigned char *p, uint64_t v, unsigned n) {
+    unsigned i;
+    for (i = 0; i < n; i++, v >>= 8) p[i] = (unsigned char)(v & 0xffu);
+}
+
+TB_FORCE_INLINE uint64_t tb__get_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+TB_API int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_dump_info d;
+    uint64_t levels = 0, need;
+    int s;
+    if (why) *why = NULL;
+    if (!buf || !out) return TB_ERR_NULL;
+    memset(out, 0, sizeof *out);
+    memset(&d, 0, sizeof d);
+    if (len < TB_DUMP_LEVELS_AT + 4u) {
+        w = "shorter than the 140-byte minimum";
+        goto bad;
+    }
+    if (tb__get_le(p, 4) != TB_DUMP_MAGIC) {
+        w = "bad magic (not a tapebook book dump)";
+        goto bad;
+    }
+    d.version = (uint32_t)tb__get_le(p + 4, 2);
+    d.width = p[6];
+    d.n = (uint32_t)tb__get_le(p + 8, 4);
+    d.max_cap = (uint32_t)tb__get_le(p + 12, 4);
+    d.total_len = tb__get_le(p + 16, 8);
+    if (d.version != TB_DUMP_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (d.width != 4u && d.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (p[7]) {
+        w = "reserved header byte is not zero";
+        goto bad;
+    }
+    if (d.n < 64u || d.n > (1u << 24) || !tb_is_pow2_u32(d.n)) {
+        w = "bad tape size n";
+        goto bad;
+    }
+    if (!tb_is_pow2_u32(d.max_cap) || d.max_cap > TB_MAX_CAP_LIMIT) {
+        w = "bad max_cap";
+        goto bad;
+    }
+    if (d.total_len != (uint64_t)len) {
+        w = "length does not match the header (truncated or padded)";
+        goto bad;
+    }
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        d.tape_count[s] = (uint32_t)tb__get_le(h + 8, 4);
+        d.spill_count[s] = (uint32_t)tb__get_le(h + 12, 4);
+        d.spill_cap[s] = (uint32_t)tb__get_le(h + 16, 4);
+        levels += (uint64_t)d.tape_count[s] + d.spill_count[s];
+    }
+    need = TB_DUMP_LEVELS_AT + 4u + levels * 2u * d.width; /* < 2^37: no overflow */
+    if (need != d.total_len) {
+        w = "level counts do not match the length";
+        goto bad;
+    }
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) {
+        w = "CRC32 mismatch (corrupt data)";
+        goto bad;
+    }
+    *out = d;
+    return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SERIAL_SHARED */
+
+/* ---- book part ------------------------------------------------------------------ */
+#ifdef TB_N
+
+TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
+    size_t levels = 0;
+    uint32_t w;
+    int s;
+    for (s = 0; s < 2; s++) {
+        for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
+        levels += b->spill[s].n;
+    }
+    return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE unsigned char *TB__BPRIV(put_level)(unsigned char *q, TB_PRICE_T px, TB_QTY_T qty) {
+    tb__put_le(q, (uint64_t)(TB_UPRICE_T)px, (unsigned)sizeof(TB_PRICE_T));
+    tb__put_le(q + sizeof(TB_PRICE_T), (uint64_t)qty, (unsigned)sizeof(TB_QTY_T));
+    return q + 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(get_px)(const unsigned char *q) {
+    return (TB_PRICE_T)(TB_UPRICE_T)tb__get_le(q, (unsigned)sizeof(TB_PRICE_T));
+}
+
+TB_FORCE_INLINE TB_QTY_T TB__BPRIV(get_qty)(const unsigned char *q) {
+    return (TB_QTY_T)tb__get_le(q + sizeof(TB_PRICE_T), (unsigned)sizeof(TB_QTY_T));
+}
+
+/* Bytes dump() will write for the book as it is now. */
+TB_API int TB__BFN(dump_size)(TB__BOOK *b, size_t *out) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    *out = TB__BPRIV(dump_len)(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Write the book's state (format at the top of tb_serial.inc) into buf. */
+TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int s;
+    if (n_out) *n_out = 0;
+    if (!buf && cap) return TB_ERR_NULL;
+    TB__ENTER(b);
+    len = TB__BPRIV(dump_len)(b);
+    if (n_out) *n_out = len;
+    if (cap < len || !buf) {
+        TB__LEAVE(b);
+        return TB_ERR_BADARG;
+    }
+    memset(p, 0, TB_DUMP_LEVELS_AT);
+    tb__put_le(p, TB_DUMP_MAGIC, 4);
+    tb__put_le(p + 4, TB_DUMP_VERSION, 2);
+    p[6] = (unsigned char)sizeof(TB_PRICE_T);
+    tb__put_le(p + 8, (uint64_t)TB_N, 4);
+    tb__put_le(p + 12, b->spill[0].max_cap, 4);
+    tb__put_le(p + 16, (uint64_t)len, 8);
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        const TB__TAPE *t = &b->tape[s];
+        const TB__SIDE *sp = &b->spill[s];
+        uint32_t w, i, tape_n = 0;
+        tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
+        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 16, sp->cap, 4);
+        tb__put_le(h + 24, b->spill_evicted[s], 8);
+        tb__put_le(h + 32, b->spill_dropped[s], 8);
+        tb__put_le(h + 40, b->spill_nomem[s], 8);
+        tb__put_le(h + 48, b->promotes[s], 8);
+        for (w = 0; w < TB__WORDS; w++) {
+            uint64_t word = t->bits[w];
+            while (word) {
+                uint32_t c = (w << 6) + tb__ctz64(word);
+                word &= word - 1u;
+                q = TB__BPRIV(put_level)(q, TB__BPRIV(cell_px)(t, (int32_t)c), t->q[c]);
+                tape_n++;
+            }
+        }
+        tb__put_le(h + 8, tape_n, 4);
+        for (i = 0; i < sp->n; i++) {
+            const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
+            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+        }
+    }
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Every check of a dump that does not need the book: layout, ranges, order. */
+static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_info *d) {
+    const unsigned char *q = p + TB_DUMP_LEVELS_AT;
+    const size_t step = 2u * sizeof(TB_PRICE_T);
+    int s;
+    if (d->width != sizeof(TB_PRICE_T) || d->n != (uint32_t)TB_N) return "made by another tape size or width";
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        int64_t a64 = (int64_t)tb__get_le(h, 8);
+        uint32_t cap = d->spill_cap[s], i;
+        TB_PRICE_T anchor, top;
+        if (a64 < (int64_t)TB__AMIN || a64 > (int64_t)TB__AMAX) return "anchor out of range";
+        anchor = (TB_PRICE_T)a64;
+        top = (TB_PRICE_T)(anchor + (TB_PRICE_T)(TB_N - 1));
+        if (tb__get_le(h + 20, 4)) return "reserved side field is not zero";
+        if (d->tape_count[s] > (uint32_t)TB_N) return "more tape levels than cells";
+        if (cap && (!tb_is_pow2_u32(cap) || cap > d->max_cap ||
+                    cap < (d->max_cap < TB_POOL_MIN_BLOCK ? d->max_cap : TB_POOL_MIN_BLOCK)))
+            return "bad spill capacity";
+        if (d->spill_count[s] > cap) return "more spill levels than its capacity";
+        for (i = 0; i < d->tape_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px) || px < anchor || px > top) return "tape level outside its window";
+            if (i && px <= TB__BPRIV(get_px)(q - step)) return "tape levels not in ascending order";
+        }
+        for (i = 0; i < d->spill_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px)) return "spill price outside the valid range";
+            if (px >= anchor && px <= top) return "spill level inside its tape window";
+            if (i && !TB__SPFN(better)(s, TB__BPRIV(get_px)(q - step), px)) return "spill not in best-first order";
+        }
+    }
+    return NULL;
+}
+
+/* Replace the book's state with a dump (see the top of this file). */
+TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    TB__LEVEL *blk[2] = {NULL, NULL};
+    tb_dump_info d;
+    int s, st;
+    if (!buf) return TB_ERR_NULL;
+    st = tb_dump_peek(buf, len, &d, NULL);
+    if (st) return st;
+    if (TB__BPRIV(load_check)(p, &d)) return TB_ERR_FORMAT;
+    TB__ENTER(b);
+    if (b->pool && d.max_cap > TB_POOL_MAX_BLOCK) {
+        TB__LEAVE(b);
+        return TB_ERR_MAX_CAP;
+    }
+    TB__ENTER_POOL(b);
+    /* allocate first: on failure nothing has changed */
+    for (s = 0; s < 2; s++) {
+        uint32_t cap = d.spill_cap[s];
+        if (!cap || cap == b->spill[s].cap) continue;
+        if (b->pool) {
+            blk[s] = TB__POOLFN(alloc)(b->pool, cap);
+        } else {
+            size_t bytes = tb__array_bytes(cap, sizeof(TB__LEVEL));
+            blk[s] = bytes ? (TB__LEVEL *)TB_MALLOC(bytes) : NULL;
+        }
+        if (!blk[s]) {
+            if (s == 1 && blk[0]) TB__SPFN(block_free)(b->pool, blk[0], d.spill_cap[0]);
+            TB__LEAVE_POOL(b);
+            TB__LEAVE(b);
+            return TB_ERR_NOMEM;
+        }
+    }
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        TB__TAPE *t = &b->tape[s];
+        TB__SIDE *sp = &b->spill[s];
+        TB_PRICE_T anchor = (TB_PRICE_T)(int64_t)tb__get_le(h, 8);
+        uint32_t i, cap = d.spill_cap[s];
+        TB__TFN(clear)(t, s, anchor);
+        for (i = 0; i < d.tape_count[s]; i++, q += 2u * sizeof(TB_PRICE_T))
+            TB__TFN(write)(t, s, (uint32_t)((TB_UPRICE_T)TB__BPRIV(get_px)(q) - (TB_UPRICE_T)anchor),
+                           TB__BPRIV(get_qty)(q));
+        if (cap != sp->cap) {
+            TB__SPFN(block_free)(b->pool, sp->a, sp->cap);
+            sp->a = blk[s];
+            sp->cap = cap;
+        }
+        sp->max_cap = d.max_cap;
+        sp->head = 0;
+        sp->n = d.spill_count[s];
+        for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
+            sp->a[i].px = TB__BPRIV(get_px)(q);
+            sp->a[i].qty = TB__BPRIV(get_qty)(q);
+        }
+        b->spill_evicted[s] = tb__get_le(h + 24, 8);
+        b->spill_dropped[s] = tb__get_le(h + 32, 8);
+        b->spill_nomem[s] = tb__get_le(h + 40, 8);
+        b->promotes[s] = tb__get_le(h + 48, 8);
+    }
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_serial.inc ---- */
 
 #undef TB__ENTER
 #undef TB__LEAVE
@@ -12334,6 +19132,24 @@ TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
     return st ? st : (int)n;
 }
 
+/* Up to k best levels of both sides in one call: bids into out[0, k), asks
+ * into out[k, 2k). Returns n_bid + n_ask * 2^32 (>= 0), or a status (< 0). */
+TB_API int64_t TB__BFN(top)(TB__BOOK *b, TB__LEVEL *out, size_t k) {
+    TB__ITER it;
+    size_t n[2] = {0, 0};
+    int side;
+    if (!out && k) return TB_ERR_NULL;
+    if (k > (size_t)INT32_MAX) return TB_ERR_BADARG;
+    TB__ENTER(b);
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *dst = out + (side ? 0 : k);
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (n[side] < k && TB__BPRIV(iter_step)(&it, &dst[n[side]])) n[side]++;
+    }
+    TB__LEAVE(b);
+    return (int64_t)n[1] + (int64_t)n[0] * ((int64_t)1 << 32);
+}
+
 /* Quantity at (side, px): 0 when absent, when px is not a valid price, and
  * for a NULL / busy / closed book (see tb_take_query_status). */
 TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
@@ -12633,6 +19449,682 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
     if (n_done) *n_done = i;
     return st;
 }
+
+/* depth snapshots and dump / load (they use the guard macros above) */
+/* ---- begin tapebook/tb_snapshot.inc ---- */
+/* tb_snapshot.inc — fixed-capacity, zero-copy depth snapshots.
+ *
+ * A depth snapshot is one flat struct that is also its own wire format: a
+ * 40-byte header followed by K levels per side, best first. Fill it from a
+ * book with one call, send or map its bytes as they are, and read them on the
+ * other side without decoding (after tb_depth_check()).
+ *
+ * LAYOUT (byte offsets; every field little-endian, no padding anywhere)
+ *     0  u32   magic          TB_DEPTH_MAGIC, the bytes "TBDS"
+ *     4  u8    version        TB_DEPTH_VERSION (1)
+ *     5  u8    width          bytes of a price and of a quantity: 4 (i32 family) or 8 (i64)
+ *     6  u16   capacity       K: 16 or 128
+ *     8  u64   instrument_id  free for the caller
+ *    16  u64   sequence       free for the caller (e.g. the feed's sequence number)
+ *    24  u64   timestamp_ns   free for the caller
+ *    32  u16   bid_count      levels used in bids[] (<= K)
+ *    34  u16   ask_count      levels used in asks[] (<= K)
+ *    36  u32   flags          TB_DEPTH_BID_TRUNCATED (bit 0): the book had more than K
+ *                             bids; TB_DEPTH_ASK_TRUNCATED (bit 1): same for asks;
+ *                             every other bit is 0
+ *    40  level bids[K]        {price, qty}, best (highest) first; unused entries all zero
+ *    40 + 2wK  level asks[K]  best (lowest) first; unused entries all zero
+ *    size = 40 + 4wK bytes: K=16 -> 296 (i32) / 552 (i64); K=128 -> 2088 / 4136
+ *
+ * The struct is stored in host order, so it *is* this layout on
+ * little-endian hosts (x86-64, AArch64, RISC-V); on a big-endian host the
+ * magic reads wrong and tb_depth_check() refuses the buffer.
+ *
+ * WHY K = 16 AND K = 128
+ *   The two capacities match the two transports a snapshot travels over. A
+ *   K=16 snapshot (296 / 552 bytes) fits one standard 1500-byte Ethernet
+ *   datagram with room to spare and covers the top-of-book depth most
+ *   consumers display or trade on (feeds publish 10 or 20 levels). A K=128
+ *   snapshot (2088 / 4136 bytes) fits a 9000-byte jumbo frame, or about one
+ *   4 KiB page in shared memory, and covers the depth that impact and
+ *   liquidity analysis needs: active books typically show 20-200 levels near
+ *   the touch, and 128 (a power of two) holds almost all of them. Anything
+ *   deeper sets the side's truncation flag, so a reader always knows whether
+ *   it saw the whole side.
+ *
+ * C API (D = tb_depth_<fam>_k<K>, B = a book variant of the same family)
+ *   int B_snapshot_k16(B *b, tb_depth_<fam>_k16 *out, uint64_t instrument_id,
+ *                      uint64_t sequence, uint64_t timestamp_ns);
+ *   int B_snapshot_k128(B *b, tb_depth_<fam>_k128 *out, ...same...);
+ *   int tb_depth_check(const void *buf, size_t len, const char **why);
+ *       TB_OK when buf holds a well-formed snapshot of exactly len bytes (any
+ *       shipped width and K), else TB_ERR_FORMAT and *why (optional) names
+ *       the first problem. Reads every byte; never reads outside [buf, buf+len).
+ *   size_t tb_depth_size(uint32_t width, uint32_t k);   0 for an unknown shape
+ *
+ * This file has three parts, picked by what is defined when it is included:
+ * the shared part (once per translation unit), the family part (types;
+ * included from tb_family.inc, TB_N not defined) and the book part (fill
+ * functions; included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SNAPSHOT_SHARED
+#define TB__SNAPSHOT_SHARED
+
+#define TB_DEPTH_MAGIC UINT32_C(0x53444254) /* "TBDS" as little-endian bytes */
+#define TB_DEPTH_VERSION 1u
+#define TB_DEPTH_BID_TRUNCATED 1u
+#define TB_DEPTH_ASK_TRUNCATED 2u
+#define TB_DEPTH_FLAGS_MASK 3u
+#define TB_DEPTH_HEADER_SIZE 40u
+
+typedef struct tb_depth_header {
+    uint32_t magic;
+    uint8_t version;
+    uint8_t width;
+    uint16_t capacity;
+    uint64_t instrument_id;
+    uint64_t sequence;
+    uint64_t timestamp_ns;
+    uint16_t bid_count;
+    uint16_t ask_count;
+    uint32_t flags;
+} tb_depth_header;
+
+TB_STATIC_ASSERT(sizeof(tb_depth_header) == TB_DEPTH_HEADER_SIZE, "depth header is 40 bytes");
+TB_STATIC_ASSERT(offsetof(tb_depth_header, version) == 4 && offsetof(tb_depth_header, width) == 5 &&
+                     offsetof(tb_depth_header, capacity) == 6 &&
+                     offsetof(tb_depth_header, instrument_id) == 8 &&
+                     offsetof(tb_depth_header, sequence) == 16 &&
+                     offsetof(tb_depth_header, timestamp_ns) == 24 &&
+                     offsetof(tb_depth_header, bid_count) == 32 &&
+                     offsetof(tb_depth_header, ask_count) == 34 && offsetof(tb_depth_header, flags) == 36,
+                 "depth header field offsets are part of the format");
+
+/* Bytes of a snapshot with prices/quantities of `width` bytes and capacity k;
+ * 0 for a shape tapebook does not ship. */
+TB_API size_t tb_depth_size(uint32_t width, uint32_t k) {
+    if ((width != 4u && width != 8u) || (k != 16u && k != 128u)) return 0;
+    return TB_DEPTH_HEADER_SIZE + (size_t)4u * width * k;
+}
+
+/* Little-endian loads from possibly unaligned bytes. */
+TB_FORCE_INLINE uint64_t tb__depth_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+/* The levels of one side: qty > 0, prices strictly best first, then zeros. */
+static const char *tb__depth_check_side(const unsigned char *lv, uint32_t width, uint32_t k, uint32_t count,
+                                        int is_bid) {
+    const size_t step = (size_t)2u * width;
+    const uint64_t sign = (uint64_t)1 << (width * 8u - 1u);
+    uint64_t prev = 0;
+    uint32_t i;
+    size_t j;
+    for (i = 0; i < count; i++) {
+        const unsigned char *p = lv + i * step;
+        /* flip the sign bit: signed order becomes unsigned order */
+        uint64_t px = tb__depth_le(p, width) ^ sign;
+        if (tb__depth_le(p + width, width) == 0) return "a level has quantity 0";
+        if (i && (is_bid ? px >= prev : px <= prev))
+            return is_bid ? "bid prices are not strictly decreasing" : "ask prices are not strictly increasing";
+        prev = px;
+    }
+    for (j = (size_t)count * step; j < (size_t)k * step; j++)
+        if (lv[j]) return "an unused level is not zero";
+    return NULL;
+}
+
+TB_API int tb_depth_check(const void *buf, size_t len, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_depth_header h;
+    size_t need;
+    if (why) *why = NULL;
+    if (!buf) return TB_ERR_NULL;
+    if (len < TB_DEPTH_HEADER_SIZE) {
+        w = "shorter than the 40-byte header";
+        goto bad;
+    }
+    memcpy(&h, p, sizeof h);
+    if (h.magic != TB_DEPTH_MAGIC) {
+        w = "bad magic (not a tapebook depth snapshot, or a big-endian writer)";
+        goto bad;
+    }
+    if (h.version != TB_DEPTH_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (h.width != 4u && h.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (h.capacity != 16u && h.capacity != 128u) {
+        w = "bad capacity K (must be 16 or 128)";
+        goto bad;
+    }
+    need = tb_depth_size(h.width, h.capacity);
+    if (len != need) {
+        w = "size does not match the width and capacity in the header";
+        goto bad;
+    }
+    if (h.bid_count > h.capacity || h.ask_count > h.capacity) {
+        w = "a level count exceeds the capacity K";
+        goto bad;
+    }
+    if (h.flags & ~TB_DEPTH_FLAGS_MASK) {
+        w = "unknown flag bits set";
+        goto bad;
+    }
+    if (((h.flags & TB_DEPTH_BID_TRUNCATED) && h.bid_count != h.capacity) ||
+        ((h.flags & TB_DEPTH_ASK_TRUNCATED) && h.ask_count != h.capacity)) {
+        w = "truncation flag set on a side that is not full";
+        goto bad;
+    }
+    w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE, h.width, h.capacity, h.bid_count, 1);
+    if (!w)
+        w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE + (size_t)2u * h.width * h.capacity, h.width,
+                                 h.capacity, h.ask_count, 0);
+    if (!w) return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SNAPSHOT_SHARED */
+
+/* ---- family part: the snapshot types of this price family ------------------ */
+#ifndef TB_N
+
+#define TB__DEPTH16 TB__CAT3(tb_depth_, TB_FAM, _k16)
+#define TB__DEPTH128 TB__CAT3(tb_depth_, TB_FAM, _k128)
+
+typedef struct TB__DEPTH16 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[16];
+    TB__LEVEL asks[16];
+} TB__DEPTH16;
+
+typedef struct TB__DEPTH128 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[128];
+    TB__LEVEL asks[128];
+} TB__DEPTH128;
+
+TB_STATIC_ASSERT(sizeof(TB__DEPTH16) == TB_DEPTH_HEADER_SIZE + 32u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot has no padding");
+TB_STATIC_ASSERT(sizeof(TB__DEPTH128) == TB_DEPTH_HEADER_SIZE + 256u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot has no padding");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH16, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH16, asks) == TB_DEPTH_HEADER_SIZE + 16u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH128, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH128, asks) == TB_DEPTH_HEADER_SIZE + 128u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__LEVEL, qty) == sizeof(TB_PRICE_T), "a level is {price, qty}");
+
+#undef TB__DEPTH16
+#undef TB__DEPTH128
+
+/* ---- book part: fill a snapshot from this book variant ---------------------- */
+#else
+
+/* Fill header + bids[k] + asks[k]: best k levels per side, merged tape and
+ * spill order, unused entries zeroed, truncation flags. Caller holds the book. */
+static void TB__BPRIV(depth_fill)(TB__BOOK *b, tb_depth_header *h, TB__LEVEL *bids, TB__LEVEL *asks,
+                                  uint32_t k, uint64_t instrument_id, uint64_t sequence,
+                                  uint64_t timestamp_ns) {
+    TB__ITER it;
+    TB__LEVEL extra;
+    uint32_t n[2];
+    int side;
+    h->flags = 0;
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *out = side ? bids : asks;
+        uint32_t i = 0;
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (i < k && TB__BPRIV(iter_step)(&it, &out[i])) i++;
+        if (i < k) memset(out + i, 0, (size_t)(k - i) * sizeof(TB__LEVEL));
+        else if (TB__BPRIV(iter_step)(&it, &extra))
+            h->flags |= side ? TB_DEPTH_BID_TRUNCATED : TB_DEPTH_ASK_TRUNCATED;
+        n[side] = i;
+    }
+    h->magic = TB_DEPTH_MAGIC;
+    h->version = (uint8_t)TB_DEPTH_VERSION;
+    h->width = (uint8_t)sizeof(TB_PRICE_T);
+    h->capacity = (uint16_t)k;
+    h->instrument_id = instrument_id;
+    h->sequence = sequence;
+    h->timestamp_ns = timestamp_ns;
+    h->bid_count = (uint16_t)n[1];
+    h->ask_count = (uint16_t)n[0];
+}
+
+/* Fill a K=16 snapshot from the book (see the top of tb_snapshot.inc). */
+TB_API int TB__BFN(snapshot_k16)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k16) *out,
+                                 uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 16u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Fill a K=128 snapshot from the book. */
+TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128) *out,
+                                  uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 128u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_snapshot.inc ---- */
+/* ---- begin tapebook/tb_serial.inc ---- */
+/* tb_serial.inc — a book's whole state as bytes, and back (dump / load).
+ *
+ * dump() writes everything that decides the book's future behaviour: both
+ * anchors, every tape level, every spill level in order, the spill
+ * capacities and max_cap, and the loss/promote counters. load() validates a
+ * dump completely (every byte, CRC32 included) before it changes anything,
+ * then restores it bit-exactly: dump(load(x)) == x, and the restored book
+ * answers every later call as the original would. The cached best index and
+ * the physical position of the spill ring are not state (they are rebuilt).
+ *
+ * FORMAT, version 1 (all integers little-endian, whatever the host):
+ *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
+ *     4  u16  version      1
+ *     6  u8   width        bytes of a price and of a quantity: 4 or 8
+ *     7  u8   reserved     0
+ *     8  u32  n            tape size N
+ *    12  u32  max_cap      spill capacity per side
+ *    16  u64  total_len    bytes of the whole dump, CRC included
+ *    24  side header of the ask side, then (at 80) of the bid side, 56 bytes each:
+ *          +0 i64 anchor  +8 u32 tape_count  +12 u32 spill_count  +16 u32 spill_cap
+ *          +20 u32 reserved (0)  +24 u64 spill_evicted  +32 u64 spill_dropped
+ *          +40 u64 spill_nomem  +48 u64 promotes
+ *   136  levels, `width` bytes of price then `width` bytes of qty each: ask tape
+ *        (ascending price), ask spill (best first), bid tape (ascending price),
+ *        bid spill (best first)
+ *   end-4  u32  crc32 (zlib / IEEE 802.3) of every byte before it
+ *
+ * C API (B = a book variant)
+ *   int B_dump_size(B *b, size_t *out);
+ *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
+ *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_load(B *b, const void *buf, size_t len);
+ *       TB_ERR_FORMAT when malformed or made by another N / width;
+ *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
+ *       TB_ERR_NOMEM when the spill blocks cannot be allocated. The book is
+ *       unchanged on every error; on success it takes the dump's max_cap.
+ *   int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why);
+ *       header, length and CRC checks only, and what variant the dump needs.
+ *   uint32_t tb_crc32(uint32_t crc, const void *data, size_t n);   zlib's crc32()
+ *
+ * Two parts: the shared one (once per translation unit) and the book part
+ * (included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SERIAL_SHARED
+#define TB__SERIAL_SHARED
+
+#define TB_DUMP_MAGIC UINT32_C(0x4B424254) /* "TBBK" as little-endian bytes */
+#define TB_DUMP_VERSION 1u
+#define TB_DUMP_HEADER_SIZE 24u
+#define TB_DUMP_SIDE_SIZE 56u
+#define TB_DUMP_LEVELS_AT (TB_DUMP_HEADER_SIZE + 2u * TB_DUMP_SIDE_SIZE) /* 136 */
+
+/* What tb_dump_peek() learns from a dump's header. */
+typedef struct tb_dump_info {
+    uint32_t version;
+    uint32_t width;          /* 4 or 8 */
+    uint32_t n;              /* tape size */
+    uint32_t max_cap;
+    uint64_t total_len;
+    uint32_t tape_count[2];  /* [0] ask, [1] bid */
+    uint32_t spill_count[2];
+    uint32_t spill_cap[2];
+    uint32_t reserved;
+} tb_dump_info;
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()): start with crc = 0. */
+TB_API uint32_t tb_crc32(uint32_t crc, const void *data, size_t n) {
+    static const uint32_t table[256] = {
+        0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
+        0xe963a535u, 0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
+        0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
+        0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+        0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u,
+        0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+        0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
+        0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+        0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
+        0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
+        0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du, 0x76dc4190u, 0x01db7106u,
+        0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+        0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du,
+        0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+        0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
+        0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+        0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u,
+        0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+        0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau,
+        0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+        0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+        0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
+        0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u,
+        0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+        0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu,
+        0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
+        0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
+        0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+        0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u,
+        0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+        0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u,
+        0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+        0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
+        0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
+        0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
+        0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+        0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u,
+        0x616bffd3u, 0x166ccf45u, 0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
+        0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
+        0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+        0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u,
+        0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+        0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
+    };
+    const unsigned char *p = (const unsigned char *)data;
+    crc = ~crc;
+    while (n--) crc = table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+    return ~crc;
+}
+
+TB_FORCE_INLINE void tb__put_le(unsigned char *p, uint64_t v, unsigned n) {
+    unsigned i;
+    for (i = 0; i < n; i++, v >>= 8) p[i] = (unsigned char)(v & 0xffu);
+}
+
+TB_FORCE_INLINE uint64_t tb__get_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+TB_API int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_dump_info d;
+    uint64_t levels = 0, need;
+    int s;
+    if (why) *why = NULL;
+    if (!buf || !out) return TB_ERR_NULL;
+    memset(out, 0, sizeof *out);
+    memset(&d, 0, sizeof d);
+    if (len < TB_DUMP_LEVELS_AT + 4u) {
+        w = "shorter than the 140-byte minimum";
+        goto bad;
+    }
+    if (tb__get_le(p, 4) != TB_DUMP_MAGIC) {
+        w = "bad magic (not a tapebook book dump)";
+        goto bad;
+    }
+    d.version = (uint32_t)tb__get_le(p + 4, 2);
+    d.width = p[6];
+    d.n = (uint32_t)tb__get_le(p + 8, 4);
+    d.max_cap = (uint32_t)tb__get_le(p + 12, 4);
+    d.total_len = tb__get_le(p + 16, 8);
+    if (d.version != TB_DUMP_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (d.width != 4u && d.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (p[7]) {
+        w = "reserved header byte is not zero";
+        goto bad;
+    }
+    if (d.n < 64u || d.n > (1u << 24) || !tb_is_pow2_u32(d.n)) {
+        w = "bad tape size n";
+        goto bad;
+    }
+    if (!tb_is_pow2_u32(d.max_cap) || d.max_cap > TB_MAX_CAP_LIMIT) {
+        w = "bad max_cap";
+        goto bad;
+    }
+    if (d.total_len != (uint64_t)len) {
+        w = "length does not match the header (truncated or padded)";
+        goto bad;
+    }
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        d.tape_count[s] = (uint32_t)tb__get_le(h + 8, 4);
+        d.spill_count[s] = (uint32_t)tb__get_le(h + 12, 4);
+        d.spill_cap[s] = (uint32_t)tb__get_le(h + 16, 4);
+        levels += (uint64_t)d.tape_count[s] + d.spill_count[s];
+    }
+    need = TB_DUMP_LEVELS_AT + 4u + levels * 2u * d.width; /* < 2^37: no overflow */
+    if (need != d.total_len) {
+        w = "level counts do not match the length";
+        goto bad;
+    }
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) {
+        w = "CRC32 mismatch (corrupt data)";
+        goto bad;
+    }
+    *out = d;
+    return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SERIAL_SHARED */
+
+/* ---- book part ------------------------------------------------------------------ */
+#ifdef TB_N
+
+TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
+    size_t levels = 0;
+    uint32_t w;
+    int s;
+    for (s = 0; s < 2; s++) {
+        for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
+        levels += b->spill[s].n;
+    }
+    return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE unsigned char *TB__BPRIV(put_level)(unsigned char *q, TB_PRICE_T px, TB_QTY_T qty) {
+    tb__put_le(q, (uint64_t)(TB_UPRICE_T)px, (unsigned)sizeof(TB_PRICE_T));
+    tb__put_le(q + sizeof(TB_PRICE_T), (uint64_t)qty, (unsigned)sizeof(TB_QTY_T));
+    return q + 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(get_px)(const unsigned char *q) {
+    return (TB_PRICE_T)(TB_UPRICE_T)tb__get_le(q, (unsigned)sizeof(TB_PRICE_T));
+}
+
+TB_FORCE_INLINE TB_QTY_T TB__BPRIV(get_qty)(const unsigned char *q) {
+    return (TB_QTY_T)tb__get_le(q + sizeof(TB_PRICE_T), (unsigned)sizeof(TB_QTY_T));
+}
+
+/* Bytes dump() will write for the book as it is now. */
+TB_API int TB__BFN(dump_size)(TB__BOOK *b, size_t *out) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    *out = TB__BPRIV(dump_len)(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Write the book's state (format at the top of tb_serial.inc) into buf. */
+TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int s;
+    if (n_out) *n_out = 0;
+    if (!buf && cap) return TB_ERR_NULL;
+    TB__ENTER(b);
+    len = TB__BPRIV(dump_len)(b);
+    if (n_out) *n_out = len;
+    if (cap < len || !buf) {
+        TB__LEAVE(b);
+        return TB_ERR_BADARG;
+    }
+    memset(p, 0, TB_DUMP_LEVELS_AT);
+    tb__put_le(p, TB_DUMP_MAGIC, 4);
+    tb__put_le(p + 4, TB_DUMP_VERSION, 2);
+    p[6] = (unsigned char)sizeof(TB_PRICE_T);
+    tb__put_le(p + 8, (uint64_t)TB_N, 4);
+    tb__put_le(p + 12, b->spill[0].max_cap, 4);
+    tb__put_le(p + 16, (uint64_t)len, 8);
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        const TB__TAPE *t = &b->tape[s];
+        const TB__SIDE *sp = &b->spill[s];
+        uint32_t w, i, tape_n = 0;
+        tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
+        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 16, sp->cap, 4);
+        tb__put_le(h + 24, b->spill_evicted[s], 8);
+        tb__put_le(h + 32, b->spill_dropped[s], 8);
+        tb__put_le(h + 40, b->spill_nomem[s], 8);
+        tb__put_le(h + 48, b->promotes[s], 8);
+        for (w = 0; w < TB__WORDS; w++) {
+            uint64_t word = t->bits[w];
+            while (word) {
+                uint32_t c = (w << 6) + tb__ctz64(word);
+                word &= word - 1u;
+                q = TB__BPRIV(put_level)(q, TB__BPRIV(cell_px)(t, (int32_t)c), t->q[c]);
+                tape_n++;
+            }
+        }
+        tb__put_le(h + 8, tape_n, 4);
+        for (i = 0; i < sp->n; i++) {
+            const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
+            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+        }
+    }
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Every check of a dump that does not need the book: layout, ranges, order. */
+static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_info *d) {
+    const unsigned char *q = p + TB_DUMP_LEVELS_AT;
+    const size_t step = 2u * sizeof(TB_PRICE_T);
+    int s;
+    if (d->width != sizeof(TB_PRICE_T) || d->n != (uint32_t)TB_N) return "made by another tape size or width";
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        int64_t a64 = (int64_t)tb__get_le(h, 8);
+        uint32_t cap = d->spill_cap[s], i;
+        TB_PRICE_T anchor, top;
+        if (a64 < (int64_t)TB__AMIN || a64 > (int64_t)TB__AMAX) return "anchor out of range";
+        anchor = (TB_PRICE_T)a64;
+        top = (TB_PRICE_T)(anchor + (TB_PRICE_T)(TB_N - 1));
+        if (tb__get_le(h + 20, 4)) return "reserved side field is not zero";
+        if (d->tape_count[s] > (uint32_t)TB_N) return "more tape levels than cells";
+        if (cap && (!tb_is_pow2_u32(cap) || cap > d->max_cap ||
+                    cap < (d->max_cap < TB_POOL_MIN_BLOCK ? d->max_cap : TB_POOL_MIN_BLOCK)))
+            return "bad spill capacity";
+        if (d->spill_count[s] > cap) return "more spill levels than its capacity";
+        for (i = 0; i < d->tape_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px) || px < anchor || px > top) return "tape level outside its window";
+            if (i && px <= TB__BPRIV(get_px)(q - step)) return "tape levels not in ascending order";
+        }
+        for (i = 0; i < d->spill_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px)) return "spill price outside the valid range";
+            if (px >= anchor && px <= top) return "spill level inside its tape window";
+            if (i && !TB__SPFN(better)(s, TB__BPRIV(get_px)(q - step), px)) return "spill not in best-first order";
+        }
+    }
+    return NULL;
+}
+
+/* Replace the book's state with a dump (see the top of this file). */
+TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    TB__LEVEL *blk[2] = {NULL, NULL};
+    tb_dump_info d;
+    int s, st;
+    if (!buf) return TB_ERR_NULL;
+    st = tb_dump_peek(buf, len, &d, NULL);
+    if (st) return st;
+    if (TB__BPRIV(load_check)(p, &d)) return TB_ERR_FORMAT;
+    TB__ENTER(b);
+    if (b->pool && d.max_cap > TB_POOL_MAX_BLOCK) {
+        TB__LEAVE(b);
+        return TB_ERR_MAX_CAP;
+    }
+    TB__ENTER_POOL(b);
+    /* allocate first: on failure nothing has changed */
+    for (s = 0; s < 2; s++) {
+        uint32_t cap = d.spill_cap[s];
+        if (!cap || cap == b->spill[s].cap) continue;
+        if (b->pool) {
+            blk[s] = TB__POOLFN(alloc)(b->pool, cap);
+        } else {
+            size_t bytes = tb__array_bytes(cap, sizeof(TB__LEVEL));
+            blk[s] = bytes ? (TB__LEVEL *)TB_MALLOC(bytes) : NULL;
+        }
+        if (!blk[s]) {
+            if (s == 1 && blk[0]) TB__SPFN(block_free)(b->pool, blk[0], d.spill_cap[0]);
+            TB__LEAVE_POOL(b);
+            TB__LEAVE(b);
+            return TB_ERR_NOMEM;
+        }
+    }
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        TB__TAPE *t = &b->tape[s];
+        TB__SIDE *sp = &b->spill[s];
+        TB_PRICE_T anchor = (TB_PRICE_T)(int64_t)tb__get_le(h, 8);
+        uint32_t i, cap = d.spill_cap[s];
+        TB__TFN(clear)(t, s, anchor);
+        for (i = 0; i < d.tape_count[s]; i++, q += 2u * sizeof(TB_PRICE_T))
+            TB__TFN(write)(t, s, (uint32_t)((TB_UPRICE_T)TB__BPRIV(get_px)(q) - (TB_UPRICE_T)anchor),
+                           TB__BPRIV(get_qty)(q));
+        if (cap != sp->cap) {
+            TB__SPFN(block_free)(b->pool, sp->a, sp->cap);
+            sp->a = blk[s];
+            sp->cap = cap;
+        }
+        sp->max_cap = d.max_cap;
+        sp->head = 0;
+        sp->n = d.spill_count[s];
+        for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
+            sp->a[i].px = TB__BPRIV(get_px)(q);
+            sp->a[i].qty = TB__BPRIV(get_qty)(q);
+        }
+        b->spill_evicted[s] = tb__get_le(h + 24, 8);
+        b->spill_dropped[s] = tb__get_le(h + 32, 8);
+        b->spill_nomem[s] = tb__get_le(h + 40, 8);
+        b->promotes[s] = tb__get_le(h + 48, 8);
+    }
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_serial.inc ---- */
 
 #undef TB__ENTER
 #undef TB__LEAVE
@@ -13384,6 +20876,24 @@ TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
     return st ? st : (int)n;
 }
 
+/* Up to k best levels of both sides in one call: bids into out[0, k), asks
+ * into out[k, 2k). Returns n_bid + n_ask * 2^32 (>= 0), or a status (< 0). */
+TB_API int64_t TB__BFN(top)(TB__BOOK *b, TB__LEVEL *out, size_t k) {
+    TB__ITER it;
+    size_t n[2] = {0, 0};
+    int side;
+    if (!out && k) return TB_ERR_NULL;
+    if (k > (size_t)INT32_MAX) return TB_ERR_BADARG;
+    TB__ENTER(b);
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *dst = out + (side ? 0 : k);
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (n[side] < k && TB__BPRIV(iter_step)(&it, &dst[n[side]])) n[side]++;
+    }
+    TB__LEAVE(b);
+    return (int64_t)n[1] + (int64_t)n[0] * ((int64_t)1 << 32);
+}
+
 /* Quantity at (side, px): 0 when absent, when px is not a valid price, and
  * for a NULL / busy / closed book (see tb_take_query_status). */
 TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
@@ -13683,6 +21193,682 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
     if (n_done) *n_done = i;
     return st;
 }
+
+/* depth snapshots and dump / load (they use the guard macros above) */
+/* ---- begin tapebook/tb_snapshot.inc ---- */
+/* tb_snapshot.inc — fixed-capacity, zero-copy depth snapshots.
+ *
+ * A depth snapshot is one flat struct that is also its own wire format: a
+ * 40-byte header followed by K levels per side, best first. Fill it from a
+ * book with one call, send or map its bytes as they are, and read them on the
+ * other side without decoding (after tb_depth_check()).
+ *
+ * LAYOUT (byte offsets; every field little-endian, no padding anywhere)
+ *     0  u32   magic          TB_DEPTH_MAGIC, the bytes "TBDS"
+ *     4  u8    version        TB_DEPTH_VERSION (1)
+ *     5  u8    width          bytes of a price and of a quantity: 4 (i32 family) or 8 (i64)
+ *     6  u16   capacity       K: 16 or 128
+ *     8  u64   instrument_id  free for the caller
+ *    16  u64   sequence       free for the caller (e.g. the feed's sequence number)
+ *    24  u64   timestamp_ns   free for the caller
+ *    32  u16   bid_count      levels used in bids[] (<= K)
+ *    34  u16   ask_count      levels used in asks[] (<= K)
+ *    36  u32   flags          TB_DEPTH_BID_TRUNCATED (bit 0): the book had more than K
+ *                             bids; TB_DEPTH_ASK_TRUNCATED (bit 1): same for asks;
+ *                             every other bit is 0
+ *    40  level bids[K]        {price, qty}, best (highest) first; unused entries all zero
+ *    40 + 2wK  level asks[K]  best (lowest) first; unused entries all zero
+ *    size = 40 + 4wK bytes: K=16 -> 296 (i32) / 552 (i64); K=128 -> 2088 / 4136
+ *
+ * The struct is stored in host order, so it *is* this layout on
+ * little-endian hosts (x86-64, AArch64, RISC-V); on a big-endian host the
+ * magic reads wrong and tb_depth_check() refuses the buffer.
+ *
+ * WHY K = 16 AND K = 128
+ *   The two capacities match the two transports a snapshot travels over. A
+ *   K=16 snapshot (296 / 552 bytes) fits one standard 1500-byte Ethernet
+ *   datagram with room to spare and covers the top-of-book depth most
+ *   consumers display or trade on (feeds publish 10 or 20 levels). A K=128
+ *   snapshot (2088 / 4136 bytes) fits a 9000-byte jumbo frame, or about one
+ *   4 KiB page in shared memory, and covers the depth that impact and
+ *   liquidity analysis needs: active books typically show 20-200 levels near
+ *   the touch, and 128 (a power of two) holds almost all of them. Anything
+ *   deeper sets the side's truncation flag, so a reader always knows whether
+ *   it saw the whole side.
+ *
+ * C API (D = tb_depth_<fam>_k<K>, B = a book variant of the same family)
+ *   int B_snapshot_k16(B *b, tb_depth_<fam>_k16 *out, uint64_t instrument_id,
+ *                      uint64_t sequence, uint64_t timestamp_ns);
+ *   int B_snapshot_k128(B *b, tb_depth_<fam>_k128 *out, ...same...);
+ *   int tb_depth_check(const void *buf, size_t len, const char **why);
+ *       TB_OK when buf holds a well-formed snapshot of exactly len bytes (any
+ *       shipped width and K), else TB_ERR_FORMAT and *why (optional) names
+ *       the first problem. Reads every byte; never reads outside [buf, buf+len).
+ *   size_t tb_depth_size(uint32_t width, uint32_t k);   0 for an unknown shape
+ *
+ * This file has three parts, picked by what is defined when it is included:
+ * the shared part (once per translation unit), the family part (types;
+ * included from tb_family.inc, TB_N not defined) and the book part (fill
+ * functions; included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SNAPSHOT_SHARED
+#define TB__SNAPSHOT_SHARED
+
+#define TB_DEPTH_MAGIC UINT32_C(0x53444254) /* "TBDS" as little-endian bytes */
+#define TB_DEPTH_VERSION 1u
+#define TB_DEPTH_BID_TRUNCATED 1u
+#define TB_DEPTH_ASK_TRUNCATED 2u
+#define TB_DEPTH_FLAGS_MASK 3u
+#define TB_DEPTH_HEADER_SIZE 40u
+
+typedef struct tb_depth_header {
+    uint32_t magic;
+    uint8_t version;
+    uint8_t width;
+    uint16_t capacity;
+    uint64_t instrument_id;
+    uint64_t sequence;
+    uint64_t timestamp_ns;
+    uint16_t bid_count;
+    uint16_t ask_count;
+    uint32_t flags;
+} tb_depth_header;
+
+TB_STATIC_ASSERT(sizeof(tb_depth_header) == TB_DEPTH_HEADER_SIZE, "depth header is 40 bytes");
+TB_STATIC_ASSERT(offsetof(tb_depth_header, version) == 4 && offsetof(tb_depth_header, width) == 5 &&
+                     offsetof(tb_depth_header, capacity) == 6 &&
+                     offsetof(tb_depth_header, instrument_id) == 8 &&
+                     offsetof(tb_depth_header, sequence) == 16 &&
+                     offsetof(tb_depth_header, timestamp_ns) == 24 &&
+                     offsetof(tb_depth_header, bid_count) == 32 &&
+                     offsetof(tb_depth_header, ask_count) == 34 && offsetof(tb_depth_header, flags) == 36,
+                 "depth header field offsets are part of the format");
+
+/* Bytes of a snapshot with prices/quantities of `width` bytes and capacity k;
+ * 0 for a shape tapebook does not ship. */
+TB_API size_t tb_depth_size(uint32_t width, uint32_t k) {
+    if ((width != 4u && width != 8u) || (k != 16u && k != 128u)) return 0;
+    return TB_DEPTH_HEADER_SIZE + (size_t)4u * width * k;
+}
+
+/* Little-endian loads from possibly unaligned bytes. */
+TB_FORCE_INLINE uint64_t tb__depth_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+/* The levels of one side: qty > 0, prices strictly best first, then zeros. */
+static const char *tb__depth_check_side(const unsigned char *lv, uint32_t width, uint32_t k, uint32_t count,
+                                        int is_bid) {
+    const size_t step = (size_t)2u * width;
+    const uint64_t sign = (uint64_t)1 << (width * 8u - 1u);
+    uint64_t prev = 0;
+    uint32_t i;
+    size_t j;
+    for (i = 0; i < count; i++) {
+        const unsigned char *p = lv + i * step;
+        /* flip the sign bit: signed order becomes unsigned order */
+        uint64_t px = tb__depth_le(p, width) ^ sign;
+        if (tb__depth_le(p + width, width) == 0) return "a level has quantity 0";
+        if (i && (is_bid ? px >= prev : px <= prev))
+            return is_bid ? "bid prices are not strictly decreasing" : "ask prices are not strictly increasing";
+        prev = px;
+    }
+    for (j = (size_t)count * step; j < (size_t)k * step; j++)
+        if (lv[j]) return "an unused level is not zero";
+    return NULL;
+}
+
+TB_API int tb_depth_check(const void *buf, size_t len, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_depth_header h;
+    size_t need;
+    if (why) *why = NULL;
+    if (!buf) return TB_ERR_NULL;
+    if (len < TB_DEPTH_HEADER_SIZE) {
+        w = "shorter than the 40-byte header";
+        goto bad;
+    }
+    memcpy(&h, p, sizeof h);
+    if (h.magic != TB_DEPTH_MAGIC) {
+        w = "bad magic (not a tapebook depth snapshot, or a big-endian writer)";
+        goto bad;
+    }
+    if (h.version != TB_DEPTH_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (h.width != 4u && h.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (h.capacity != 16u && h.capacity != 128u) {
+        w = "bad capacity K (must be 16 or 128)";
+        goto bad;
+    }
+    need = tb_depth_size(h.width, h.capacity);
+    if (len != need) {
+        w = "size does not match the width and capacity in the header";
+        goto bad;
+    }
+    if (h.bid_count > h.capacity || h.ask_count > h.capacity) {
+        w = "a level count exceeds the capacity K";
+        goto bad;
+    }
+    if (h.flags & ~TB_DEPTH_FLAGS_MASK) {
+        w = "unknown flag bits set";
+        goto bad;
+    }
+    if (((h.flags & TB_DEPTH_BID_TRUNCATED) && h.bid_count != h.capacity) ||
+        ((h.flags & TB_DEPTH_ASK_TRUNCATED) && h.ask_count != h.capacity)) {
+        w = "truncation flag set on a side that is not full";
+        goto bad;
+    }
+    w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE, h.width, h.capacity, h.bid_count, 1);
+    if (!w)
+        w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE + (size_t)2u * h.width * h.capacity, h.width,
+                                 h.capacity, h.ask_count, 0);
+    if (!w) return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SNAPSHOT_SHARED */
+
+/* ---- family part: the snapshot types of this price family ------------------ */
+#ifndef TB_N
+
+#define TB__DEPTH16 TB__CAT3(tb_depth_, TB_FAM, _k16)
+#define TB__DEPTH128 TB__CAT3(tb_depth_, TB_FAM, _k128)
+
+typedef struct TB__DEPTH16 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[16];
+    TB__LEVEL asks[16];
+} TB__DEPTH16;
+
+typedef struct TB__DEPTH128 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[128];
+    TB__LEVEL asks[128];
+} TB__DEPTH128;
+
+TB_STATIC_ASSERT(sizeof(TB__DEPTH16) == TB_DEPTH_HEADER_SIZE + 32u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot has no padding");
+TB_STATIC_ASSERT(sizeof(TB__DEPTH128) == TB_DEPTH_HEADER_SIZE + 256u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot has no padding");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH16, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH16, asks) == TB_DEPTH_HEADER_SIZE + 16u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH128, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH128, asks) == TB_DEPTH_HEADER_SIZE + 128u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__LEVEL, qty) == sizeof(TB_PRICE_T), "a level is {price, qty}");
+
+#undef TB__DEPTH16
+#undef TB__DEPTH128
+
+/* ---- book part: fill a snapshot from this book variant ---------------------- */
+#else
+
+/* Fill header + bids[k] + asks[k]: best k levels per side, merged tape and
+ * spill order, unused entries zeroed, truncation flags. Caller holds the book. */
+static void TB__BPRIV(depth_fill)(TB__BOOK *b, tb_depth_header *h, TB__LEVEL *bids, TB__LEVEL *asks,
+                                  uint32_t k, uint64_t instrument_id, uint64_t sequence,
+                                  uint64_t timestamp_ns) {
+    TB__ITER it;
+    TB__LEVEL extra;
+    uint32_t n[2];
+    int side;
+    h->flags = 0;
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *out = side ? bids : asks;
+        uint32_t i = 0;
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (i < k && TB__BPRIV(iter_step)(&it, &out[i])) i++;
+        if (i < k) memset(out + i, 0, (size_t)(k - i) * sizeof(TB__LEVEL));
+        else if (TB__BPRIV(iter_step)(&it, &extra))
+            h->flags |= side ? TB_DEPTH_BID_TRUNCATED : TB_DEPTH_ASK_TRUNCATED;
+        n[side] = i;
+    }
+    h->magic = TB_DEPTH_MAGIC;
+    h->version = (uint8_t)TB_DEPTH_VERSION;
+    h->width = (uint8_t)sizeof(TB_PRICE_T);
+    h->capacity = (uint16_t)k;
+    h->instrument_id = instrument_id;
+    h->sequence = sequence;
+    h->timestamp_ns = timestamp_ns;
+    h->bid_count = (uint16_t)n[1];
+    h->ask_count = (uint16_t)n[0];
+}
+
+/* Fill a K=16 snapshot from the book (see the top of tb_snapshot.inc). */
+TB_API int TB__BFN(snapshot_k16)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k16) *out,
+                                 uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 16u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Fill a K=128 snapshot from the book. */
+TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128) *out,
+                                  uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 128u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_snapshot.inc ---- */
+/* ---- begin tapebook/tb_serial.inc ---- */
+/* tb_serial.inc — a book's whole state as bytes, and back (dump / load).
+ *
+ * dump() writes everything that decides the book's future behaviour: both
+ * anchors, every tape level, every spill level in order, the spill
+ * capacities and max_cap, and the loss/promote counters. load() validates a
+ * dump completely (every byte, CRC32 included) before it changes anything,
+ * then restores it bit-exactly: dump(load(x)) == x, and the restored book
+ * answers every later call as the original would. The cached best index and
+ * the physical position of the spill ring are not state (they are rebuilt).
+ *
+ * FORMAT, version 1 (all integers little-endian, whatever the host):
+ *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
+ *     4  u16  version      1
+ *     6  u8   width        bytes of a price and of a quantity: 4 or 8
+ *     7  u8   reserved     0
+ *     8  u32  n            tape size N
+ *    12  u32  max_cap      spill capacity per side
+ *    16  u64  total_len    bytes of the whole dump, CRC included
+ *    24  side header of the ask side, then (at 80) of the bid side, 56 bytes each:
+ *          +0 i64 anchor  +8 u32 tape_count  +12 u32 spill_count  +16 u32 spill_cap
+ *          +20 u32 reserved (0)  +24 u64 spill_evicted  +32 u64 spill_dropped
+ *          +40 u64 spill_nomem  +48 u64 promotes
+ *   136  levels, `width` bytes of price then `width` bytes of qty each: ask tape
+ *        (ascending price), ask spill (best first), bid tape (ascending price),
+ *        bid spill (best first)
+ *   end-4  u32  crc32 (zlib / IEEE 802.3) of every byte before it
+ *
+ * C API (B = a book variant)
+ *   int B_dump_size(B *b, size_t *out);
+ *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
+ *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_load(B *b, const void *buf, size_t len);
+ *       TB_ERR_FORMAT when malformed or made by another N / width;
+ *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
+ *       TB_ERR_NOMEM when the spill blocks cannot be allocated. The book is
+ *       unchanged on every error; on success it takes the dump's max_cap.
+ *   int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why);
+ *       header, length and CRC checks only, and what variant the dump needs.
+ *   uint32_t tb_crc32(uint32_t crc, const void *data, size_t n);   zlib's crc32()
+ *
+ * Two parts: the shared one (once per translation unit) and the book part
+ * (included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SERIAL_SHARED
+#define TB__SERIAL_SHARED
+
+#define TB_DUMP_MAGIC UINT32_C(0x4B424254) /* "TBBK" as little-endian bytes */
+#define TB_DUMP_VERSION 1u
+#define TB_DUMP_HEADER_SIZE 24u
+#define TB_DUMP_SIDE_SIZE 56u
+#define TB_DUMP_LEVELS_AT (TB_DUMP_HEADER_SIZE + 2u * TB_DUMP_SIDE_SIZE) /* 136 */
+
+/* What tb_dump_peek() learns from a dump's header. */
+typedef struct tb_dump_info {
+    uint32_t version;
+    uint32_t width;          /* 4 or 8 */
+    uint32_t n;              /* tape size */
+    uint32_t max_cap;
+    uint64_t total_len;
+    uint32_t tape_count[2];  /* [0] ask, [1] bid */
+    uint32_t spill_count[2];
+    uint32_t spill_cap[2];
+    uint32_t reserved;
+} tb_dump_info;
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()): start with crc = 0. */
+TB_API uint32_t tb_crc32(uint32_t crc, const void *data, size_t n) {
+    static const uint32_t table[256] = {
+        0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
+        0xe963a535u, 0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
+        0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
+        0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+        0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u,
+        0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+        0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
+        0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+        0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
+        0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
+        0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du, 0x76dc4190u, 0x01db7106u,
+        0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+        0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du,
+        0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+        0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
+        0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+        0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u,
+        0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+        0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau,
+        0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+        0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+        0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
+        0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u,
+        0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+        0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu,
+        0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
+        0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
+        0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+        0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u,
+        0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+        0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u,
+        0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+        0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
+        0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
+        0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
+        0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+        0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u,
+        0x616bffd3u, 0x166ccf45u, 0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
+        0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
+        0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+        0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u,
+        0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+        0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
+    };
+    const unsigned char *p = (const unsigned char *)data;
+    crc = ~crc;
+    while (n--) crc = table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+    return ~crc;
+}
+
+TB_FORCE_INLINE void tb__put_le(unsigned char *p, uint64_t v, unsigned n) {
+    unsigned i;
+    for (i = 0; i < n; i++, v >>= 8) p[i] = (unsigned char)(v & 0xffu);
+}
+
+TB_FORCE_INLINE uint64_t tb__get_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+TB_API int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_dump_info d;
+    uint64_t levels = 0, need;
+    int s;
+    if (why) *why = NULL;
+    if (!buf || !out) return TB_ERR_NULL;
+    memset(out, 0, sizeof *out);
+    memset(&d, 0, sizeof d);
+    if (len < TB_DUMP_LEVELS_AT + 4u) {
+        w = "shorter than the 140-byte minimum";
+        goto bad;
+    }
+    if (tb__get_le(p, 4) != TB_DUMP_MAGIC) {
+        w = "bad magic (not a tapebook book dump)";
+        goto bad;
+    }
+    d.version = (uint32_t)tb__get_le(p + 4, 2);
+    d.width = p[6];
+    d.n = (uint32_t)tb__get_le(p + 8, 4);
+    d.max_cap = (uint32_t)tb__get_le(p + 12, 4);
+    d.total_len = tb__get_le(p + 16, 8);
+    if (d.version != TB_DUMP_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (d.width != 4u && d.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (p[7]) {
+        w = "reserved header byte is not zero";
+        goto bad;
+    }
+    if (d.n < 64u || d.n > (1u << 24) || !tb_is_pow2_u32(d.n)) {
+        w = "bad tape size n";
+        goto bad;
+    }
+    if (!tb_is_pow2_u32(d.max_cap) || d.max_cap > TB_MAX_CAP_LIMIT) {
+        w = "bad max_cap";
+        goto bad;
+    }
+    if (d.total_len != (uint64_t)len) {
+        w = "length does not match the header (truncated or padded)";
+        goto bad;
+    }
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        d.tape_count[s] = (uint32_t)tb__get_le(h + 8, 4);
+        d.spill_count[s] = (uint32_t)tb__get_le(h + 12, 4);
+        d.spill_cap[s] = (uint32_t)tb__get_le(h + 16, 4);
+        levels += (uint64_t)d.tape_count[s] + d.spill_count[s];
+    }
+    need = TB_DUMP_LEVELS_AT + 4u + levels * 2u * d.width; /* < 2^37: no overflow */
+    if (need != d.total_len) {
+        w = "level counts do not match the length";
+        goto bad;
+    }
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) {
+        w = "CRC32 mismatch (corrupt data)";
+        goto bad;
+    }
+    *out = d;
+    return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SERIAL_SHARED */
+
+/* ---- book part ------------------------------------------------------------------ */
+#ifdef TB_N
+
+TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
+    size_t levels = 0;
+    uint32_t w;
+    int s;
+    for (s = 0; s < 2; s++) {
+        for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
+        levels += b->spill[s].n;
+    }
+    return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE unsigned char *TB__BPRIV(put_level)(unsigned char *q, TB_PRICE_T px, TB_QTY_T qty) {
+    tb__put_le(q, (uint64_t)(TB_UPRICE_T)px, (unsigned)sizeof(TB_PRICE_T));
+    tb__put_le(q + sizeof(TB_PRICE_T), (uint64_t)qty, (unsigned)sizeof(TB_QTY_T));
+    return q + 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(get_px)(const unsigned char *q) {
+    return (TB_PRICE_T)(TB_UPRICE_T)tb__get_le(q, (unsigned)sizeof(TB_PRICE_T));
+}
+
+TB_FORCE_INLINE TB_QTY_T TB__BPRIV(get_qty)(const unsigned char *q) {
+    return (TB_QTY_T)tb__get_le(q + sizeof(TB_PRICE_T), (unsigned)sizeof(TB_QTY_T));
+}
+
+/* Bytes dump() will write for the book as it is now. */
+TB_API int TB__BFN(dump_size)(TB__BOOK *b, size_t *out) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    *out = TB__BPRIV(dump_len)(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Write the book's state (format at the top of tb_serial.inc) into buf. */
+TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int s;
+    if (n_out) *n_out = 0;
+    if (!buf && cap) return TB_ERR_NULL;
+    TB__ENTER(b);
+    len = TB__BPRIV(dump_len)(b);
+    if (n_out) *n_out = len;
+    if (cap < len || !buf) {
+        TB__LEAVE(b);
+        return TB_ERR_BADARG;
+    }
+    memset(p, 0, TB_DUMP_LEVELS_AT);
+    tb__put_le(p, TB_DUMP_MAGIC, 4);
+    tb__put_le(p + 4, TB_DUMP_VERSION, 2);
+    p[6] = (unsigned char)sizeof(TB_PRICE_T);
+    tb__put_le(p + 8, (uint64_t)TB_N, 4);
+    tb__put_le(p + 12, b->spill[0].max_cap, 4);
+    tb__put_le(p + 16, (uint64_t)len, 8);
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        const TB__TAPE *t = &b->tape[s];
+        const TB__SIDE *sp = &b->spill[s];
+        uint32_t w, i, tape_n = 0;
+        tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
+        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 16, sp->cap, 4);
+        tb__put_le(h + 24, b->spill_evicted[s], 8);
+        tb__put_le(h + 32, b->spill_dropped[s], 8);
+        tb__put_le(h + 40, b->spill_nomem[s], 8);
+        tb__put_le(h + 48, b->promotes[s], 8);
+        for (w = 0; w < TB__WORDS; w++) {
+            uint64_t word = t->bits[w];
+            while (word) {
+                uint32_t c = (w << 6) + tb__ctz64(word);
+                word &= word - 1u;
+                q = TB__BPRIV(put_level)(q, TB__BPRIV(cell_px)(t, (int32_t)c), t->q[c]);
+                tape_n++;
+            }
+        }
+        tb__put_le(h + 8, tape_n, 4);
+        for (i = 0; i < sp->n; i++) {
+            const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
+            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+        }
+    }
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Every check of a dump that does not need the book: layout, ranges, order. */
+static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_info *d) {
+    const unsigned char *q = p + TB_DUMP_LEVELS_AT;
+    const size_t step = 2u * sizeof(TB_PRICE_T);
+    int s;
+    if (d->width != sizeof(TB_PRICE_T) || d->n != (uint32_t)TB_N) return "made by another tape size or width";
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        int64_t a64 = (int64_t)tb__get_le(h, 8);
+        uint32_t cap = d->spill_cap[s], i;
+        TB_PRICE_T anchor, top;
+        if (a64 < (int64_t)TB__AMIN || a64 > (int64_t)TB__AMAX) return "anchor out of range";
+        anchor = (TB_PRICE_T)a64;
+        top = (TB_PRICE_T)(anchor + (TB_PRICE_T)(TB_N - 1));
+        if (tb__get_le(h + 20, 4)) return "reserved side field is not zero";
+        if (d->tape_count[s] > (uint32_t)TB_N) return "more tape levels than cells";
+        if (cap && (!tb_is_pow2_u32(cap) || cap > d->max_cap ||
+                    cap < (d->max_cap < TB_POOL_MIN_BLOCK ? d->max_cap : TB_POOL_MIN_BLOCK)))
+            return "bad spill capacity";
+        if (d->spill_count[s] > cap) return "more spill levels than its capacity";
+        for (i = 0; i < d->tape_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px) || px < anchor || px > top) return "tape level outside its window";
+            if (i && px <= TB__BPRIV(get_px)(q - step)) return "tape levels not in ascending order";
+        }
+        for (i = 0; i < d->spill_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px)) return "spill price outside the valid range";
+            if (px >= anchor && px <= top) return "spill level inside its tape window";
+            if (i && !TB__SPFN(better)(s, TB__BPRIV(get_px)(q - step), px)) return "spill not in best-first order";
+        }
+    }
+    return NULL;
+}
+
+/* Replace the book's state with a dump (see the top of this file). */
+TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    TB__LEVEL *blk[2] = {NULL, NULL};
+    tb_dump_info d;
+    int s, st;
+    if (!buf) return TB_ERR_NULL;
+    st = tb_dump_peek(buf, len, &d, NULL);
+    if (st) return st;
+    if (TB__BPRIV(load_check)(p, &d)) return TB_ERR_FORMAT;
+    TB__ENTER(b);
+    if (b->pool && d.max_cap > TB_POOL_MAX_BLOCK) {
+        TB__LEAVE(b);
+        return TB_ERR_MAX_CAP;
+    }
+    TB__ENTER_POOL(b);
+    /* allocate first: on failure nothing has changed */
+    for (s = 0; s < 2; s++) {
+        uint32_t cap = d.spill_cap[s];
+        if (!cap || cap == b->spill[s].cap) continue;
+        if (b->pool) {
+            blk[s] = TB__POOLFN(alloc)(b->pool, cap);
+        } else {
+            size_t bytes = tb__array_bytes(cap, sizeof(TB__LEVEL));
+            blk[s] = bytes ? (TB__LEVEL *)TB_MALLOC(bytes) : NULL;
+        }
+        if (!blk[s]) {
+            if (s == 1 && blk[0]) TB__SPFN(block_free)(b->pool, blk[0], d.spill_cap[0]);
+            TB__LEAVE_POOL(b);
+            TB__LEAVE(b);
+            return TB_ERR_NOMEM;
+        }
+    }
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        TB__TAPE *t = &b->tape[s];
+        TB__SIDE *sp = &b->spill[s];
+        TB_PRICE_T anchor = (TB_PRICE_T)(int64_t)tb__get_le(h, 8);
+        uint32_t i, cap = d.spill_cap[s];
+        TB__TFN(clear)(t, s, anchor);
+        for (i = 0; i < d.tape_count[s]; i++, q += 2u * sizeof(TB_PRICE_T))
+            TB__TFN(write)(t, s, (uint32_t)((TB_UPRICE_T)TB__BPRIV(get_px)(q) - (TB_UPRICE_T)anchor),
+                           TB__BPRIV(get_qty)(q));
+        if (cap != sp->cap) {
+            TB__SPFN(block_free)(b->pool, sp->a, sp->cap);
+            sp->a = blk[s];
+            sp->cap = cap;
+        }
+        sp->max_cap = d.max_cap;
+        sp->head = 0;
+        sp->n = d.spill_count[s];
+        for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
+            sp->a[i].px = TB__BPRIV(get_px)(q);
+            sp->a[i].qty = TB__BPRIV(get_qty)(q);
+        }
+        b->spill_evicted[s] = tb__get_le(h + 24, 8);
+        b->spill_dropped[s] = tb__get_le(h + 32, 8);
+        b->spill_nomem[s] = tb__get_le(h + 40, 8);
+        b->promotes[s] = tb__get_le(h + 48, 8);
+    }
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_serial.inc ---- */
 
 #undef TB__ENTER
 #undef TB__LEAVE
@@ -14434,6 +22620,24 @@ TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
     return st ? st : (int)n;
 }
 
+/* Up to k best levels of both sides in one call: bids into out[0, k), asks
+ * into out[k, 2k). Returns n_bid + n_ask * 2^32 (>= 0), or a status (< 0). */
+TB_API int64_t TB__BFN(top)(TB__BOOK *b, TB__LEVEL *out, size_t k) {
+    TB__ITER it;
+    size_t n[2] = {0, 0};
+    int side;
+    if (!out && k) return TB_ERR_NULL;
+    if (k > (size_t)INT32_MAX) return TB_ERR_BADARG;
+    TB__ENTER(b);
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *dst = out + (side ? 0 : k);
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (n[side] < k && TB__BPRIV(iter_step)(&it, &dst[n[side]])) n[side]++;
+    }
+    TB__LEAVE(b);
+    return (int64_t)n[1] + (int64_t)n[0] * ((int64_t)1 << 32);
+}
+
 /* Quantity at (side, px): 0 when absent, when px is not a valid price, and
  * for a NULL / busy / closed book (see tb_take_query_status). */
 TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
@@ -14733,6 +22937,682 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
     if (n_done) *n_done = i;
     return st;
 }
+
+/* depth snapshots and dump / load (they use the guard macros above) */
+/* ---- begin tapebook/tb_snapshot.inc ---- */
+/* tb_snapshot.inc — fixed-capacity, zero-copy depth snapshots.
+ *
+ * A depth snapshot is one flat struct that is also its own wire format: a
+ * 40-byte header followed by K levels per side, best first. Fill it from a
+ * book with one call, send or map its bytes as they are, and read them on the
+ * other side without decoding (after tb_depth_check()).
+ *
+ * LAYOUT (byte offsets; every field little-endian, no padding anywhere)
+ *     0  u32   magic          TB_DEPTH_MAGIC, the bytes "TBDS"
+ *     4  u8    version        TB_DEPTH_VERSION (1)
+ *     5  u8    width          bytes of a price and of a quantity: 4 (i32 family) or 8 (i64)
+ *     6  u16   capacity       K: 16 or 128
+ *     8  u64   instrument_id  free for the caller
+ *    16  u64   sequence       free for the caller (e.g. the feed's sequence number)
+ *    24  u64   timestamp_ns   free for the caller
+ *    32  u16   bid_count      levels used in bids[] (<= K)
+ *    34  u16   ask_count      levels used in asks[] (<= K)
+ *    36  u32   flags          TB_DEPTH_BID_TRUNCATED (bit 0): the book had more than K
+ *                             bids; TB_DEPTH_ASK_TRUNCATED (bit 1): same for asks;
+ *                             every other bit is 0
+ *    40  level bids[K]        {price, qty}, best (highest) first; unused entries all zero
+ *    40 + 2wK  level asks[K]  best (lowest) first; unused entries all zero
+ *    size = 40 + 4wK bytes: K=16 -> 296 (i32) / 552 (i64); K=128 -> 2088 / 4136
+ *
+ * The struct is stored in host order, so it *is* this layout on
+ * little-endian hosts (x86-64, AArch64, RISC-V); on a big-endian host the
+ * magic reads wrong and tb_depth_check() refuses the buffer.
+ *
+ * WHY K = 16 AND K = 128
+ *   The two capacities match the two transports a snapshot travels over. A
+ *   K=16 snapshot (296 / 552 bytes) fits one standard 1500-byte Ethernet
+ *   datagram with room to spare and covers the top-of-book depth most
+ *   consumers display or trade on (feeds publish 10 or 20 levels). A K=128
+ *   snapshot (2088 / 4136 bytes) fits a 9000-byte jumbo frame, or about one
+ *   4 KiB page in shared memory, and covers the depth that impact and
+ *   liquidity analysis needs: active books typically show 20-200 levels near
+ *   the touch, and 128 (a power of two) holds almost all of them. Anything
+ *   deeper sets the side's truncation flag, so a reader always knows whether
+ *   it saw the whole side.
+ *
+ * C API (D = tb_depth_<fam>_k<K>, B = a book variant of the same family)
+ *   int B_snapshot_k16(B *b, tb_depth_<fam>_k16 *out, uint64_t instrument_id,
+ *                      uint64_t sequence, uint64_t timestamp_ns);
+ *   int B_snapshot_k128(B *b, tb_depth_<fam>_k128 *out, ...same...);
+ *   int tb_depth_check(const void *buf, size_t len, const char **why);
+ *       TB_OK when buf holds a well-formed snapshot of exactly len bytes (any
+ *       shipped width and K), else TB_ERR_FORMAT and *why (optional) names
+ *       the first problem. Reads every byte; never reads outside [buf, buf+len).
+ *   size_t tb_depth_size(uint32_t width, uint32_t k);   0 for an unknown shape
+ *
+ * This file has three parts, picked by what is defined when it is included:
+ * the shared part (once per translation unit), the family part (types;
+ * included from tb_family.inc, TB_N not defined) and the book part (fill
+ * functions; included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SNAPSHOT_SHARED
+#define TB__SNAPSHOT_SHARED
+
+#define TB_DEPTH_MAGIC UINT32_C(0x53444254) /* "TBDS" as little-endian bytes */
+#define TB_DEPTH_VERSION 1u
+#define TB_DEPTH_BID_TRUNCATED 1u
+#define TB_DEPTH_ASK_TRUNCATED 2u
+#define TB_DEPTH_FLAGS_MASK 3u
+#define TB_DEPTH_HEADER_SIZE 40u
+
+typedef struct tb_depth_header {
+    uint32_t magic;
+    uint8_t version;
+    uint8_t width;
+    uint16_t capacity;
+    uint64_t instrument_id;
+    uint64_t sequence;
+    uint64_t timestamp_ns;
+    uint16_t bid_count;
+    uint16_t ask_count;
+    uint32_t flags;
+} tb_depth_header;
+
+TB_STATIC_ASSERT(sizeof(tb_depth_header) == TB_DEPTH_HEADER_SIZE, "depth header is 40 bytes");
+TB_STATIC_ASSERT(offsetof(tb_depth_header, version) == 4 && offsetof(tb_depth_header, width) == 5 &&
+                     offsetof(tb_depth_header, capacity) == 6 &&
+                     offsetof(tb_depth_header, instrument_id) == 8 &&
+                     offsetof(tb_depth_header, sequence) == 16 &&
+                     offsetof(tb_depth_header, timestamp_ns) == 24 &&
+                     offsetof(tb_depth_header, bid_count) == 32 &&
+                     offsetof(tb_depth_header, ask_count) == 34 && offsetof(tb_depth_header, flags) == 36,
+                 "depth header field offsets are part of the format");
+
+/* Bytes of a snapshot with prices/quantities of `width` bytes and capacity k;
+ * 0 for a shape tapebook does not ship. */
+TB_API size_t tb_depth_size(uint32_t width, uint32_t k) {
+    if ((width != 4u && width != 8u) || (k != 16u && k != 128u)) return 0;
+    return TB_DEPTH_HEADER_SIZE + (size_t)4u * width * k;
+}
+
+/* Little-endian loads from possibly unaligned bytes. */
+TB_FORCE_INLINE uint64_t tb__depth_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+/* The levels of one side: qty > 0, prices strictly best first, then zeros. */
+static const char *tb__depth_check_side(const unsigned char *lv, uint32_t width, uint32_t k, uint32_t count,
+                                        int is_bid) {
+    const size_t step = (size_t)2u * width;
+    const uint64_t sign = (uint64_t)1 << (width * 8u - 1u);
+    uint64_t prev = 0;
+    uint32_t i;
+    size_t j;
+    for (i = 0; i < count; i++) {
+        const unsigned char *p = lv + i * step;
+        /* flip the sign bit: signed order becomes unsigned order */
+        uint64_t px = tb__depth_le(p, width) ^ sign;
+        if (tb__depth_le(p + width, width) == 0) return "a level has quantity 0";
+        if (i && (is_bid ? px >= prev : px <= prev))
+            return is_bid ? "bid prices are not strictly decreasing" : "ask prices are not strictly increasing";
+        prev = px;
+    }
+    for (j = (size_t)count * step; j < (size_t)k * step; j++)
+        if (lv[j]) return "an unused level is not zero";
+    return NULL;
+}
+
+TB_API int tb_depth_check(const void *buf, size_t len, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_depth_header h;
+    size_t need;
+    if (why) *why = NULL;
+    if (!buf) return TB_ERR_NULL;
+    if (len < TB_DEPTH_HEADER_SIZE) {
+        w = "shorter than the 40-byte header";
+        goto bad;
+    }
+    memcpy(&h, p, sizeof h);
+    if (h.magic != TB_DEPTH_MAGIC) {
+        w = "bad magic (not a tapebook depth snapshot, or a big-endian writer)";
+        goto bad;
+    }
+    if (h.version != TB_DEPTH_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (h.width != 4u && h.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (h.capacity != 16u && h.capacity != 128u) {
+        w = "bad capacity K (must be 16 or 128)";
+        goto bad;
+    }
+    need = tb_depth_size(h.width, h.capacity);
+    if (len != need) {
+        w = "size does not match the width and capacity in the header";
+        goto bad;
+    }
+    if (h.bid_count > h.capacity || h.ask_count > h.capacity) {
+        w = "a level count exceeds the capacity K";
+        goto bad;
+    }
+    if (h.flags & ~TB_DEPTH_FLAGS_MASK) {
+        w = "unknown flag bits set";
+        goto bad;
+    }
+    if (((h.flags & TB_DEPTH_BID_TRUNCATED) && h.bid_count != h.capacity) ||
+        ((h.flags & TB_DEPTH_ASK_TRUNCATED) && h.ask_count != h.capacity)) {
+        w = "truncation flag set on a side that is not full";
+        goto bad;
+    }
+    w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE, h.width, h.capacity, h.bid_count, 1);
+    if (!w)
+        w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE + (size_t)2u * h.width * h.capacity, h.width,
+                                 h.capacity, h.ask_count, 0);
+    if (!w) return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SNAPSHOT_SHARED */
+
+/* ---- family part: the snapshot types of this price family ------------------ */
+#ifndef TB_N
+
+#define TB__DEPTH16 TB__CAT3(tb_depth_, TB_FAM, _k16)
+#define TB__DEPTH128 TB__CAT3(tb_depth_, TB_FAM, _k128)
+
+typedef struct TB__DEPTH16 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[16];
+    TB__LEVEL asks[16];
+} TB__DEPTH16;
+
+typedef struct TB__DEPTH128 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[128];
+    TB__LEVEL asks[128];
+} TB__DEPTH128;
+
+TB_STATIC_ASSERT(sizeof(TB__DEPTH16) == TB_DEPTH_HEADER_SIZE + 32u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot has no padding");
+TB_STATIC_ASSERT(sizeof(TB__DEPTH128) == TB_DEPTH_HEADER_SIZE + 256u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot has no padding");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH16, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH16, asks) == TB_DEPTH_HEADER_SIZE + 16u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH128, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH128, asks) == TB_DEPTH_HEADER_SIZE + 128u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__LEVEL, qty) == sizeof(TB_PRICE_T), "a level is {price, qty}");
+
+#undef TB__DEPTH16
+#undef TB__DEPTH128
+
+/* ---- book part: fill a snapshot from this book variant ---------------------- */
+#else
+
+/* Fill header + bids[k] + asks[k]: best k levels per side, merged tape and
+ * spill order, unused entries zeroed, truncation flags. Caller holds the book. */
+static void TB__BPRIV(depth_fill)(TB__BOOK *b, tb_depth_header *h, TB__LEVEL *bids, TB__LEVEL *asks,
+                                  uint32_t k, uint64_t instrument_id, uint64_t sequence,
+                                  uint64_t timestamp_ns) {
+    TB__ITER it;
+    TB__LEVEL extra;
+    uint32_t n[2];
+    int side;
+    h->flags = 0;
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *out = side ? bids : asks;
+        uint32_t i = 0;
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (i < k && TB__BPRIV(iter_step)(&it, &out[i])) i++;
+        if (i < k) memset(out + i, 0, (size_t)(k - i) * sizeof(TB__LEVEL));
+        else if (TB__BPRIV(iter_step)(&it, &extra))
+            h->flags |= side ? TB_DEPTH_BID_TRUNCATED : TB_DEPTH_ASK_TRUNCATED;
+        n[side] = i;
+    }
+    h->magic = TB_DEPTH_MAGIC;
+    h->version = (uint8_t)TB_DEPTH_VERSION;
+    h->width = (uint8_t)sizeof(TB_PRICE_T);
+    h->capacity = (uint16_t)k;
+    h->instrument_id = instrument_id;
+    h->sequence = sequence;
+    h->timestamp_ns = timestamp_ns;
+    h->bid_count = (uint16_t)n[1];
+    h->ask_count = (uint16_t)n[0];
+}
+
+/* Fill a K=16 snapshot from the book (see the top of tb_snapshot.inc). */
+TB_API int TB__BFN(snapshot_k16)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k16) *out,
+                                 uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 16u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Fill a K=128 snapshot from the book. */
+TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128) *out,
+                                  uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 128u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_snapshot.inc ---- */
+/* ---- begin tapebook/tb_serial.inc ---- */
+/* tb_serial.inc — a book's whole state as bytes, and back (dump / load).
+ *
+ * dump() writes everything that decides the book's future behaviour: both
+ * anchors, every tape level, every spill level in order, the spill
+ * capacities and max_cap, and the loss/promote counters. load() validates a
+ * dump completely (every byte, CRC32 included) before it changes anything,
+ * then restores it bit-exactly: dump(load(x)) == x, and the restored book
+ * answers every later call as the original would. The cached best index and
+ * the physical position of the spill ring are not state (they are rebuilt).
+ *
+ * FORMAT, version 1 (all integers little-endian, whatever the host):
+ *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
+ *     4  u16  version      1
+ *     6  u8   width        bytes of a price and of a quantity: 4 or 8
+ *     7  u8   reserved     0
+ *     8  u32  n            tape size N
+ *    12  u32  max_cap      spill capacity per side
+ *    16  u64  total_len    bytes of the whole dump, CRC included
+ *    24  side header of the ask side, then (at 80) of the bid side, 56 bytes each:
+ *          +0 i64 anchor  +8 u32 tape_count  +12 u32 spill_count  +16 u32 spill_cap
+ *          +20 u32 reserved (0)  +24 u64 spill_evicted  +32 u64 spill_dropped
+ *          +40 u64 spill_nomem  +48 u64 promotes
+ *   136  levels, `width` bytes of price then `width` bytes of qty each: ask tape
+ *        (ascending price), ask spill (best first), bid tape (ascending price),
+ *        bid spill (best first)
+ *   end-4  u32  crc32 (zlib / IEEE 802.3) of every byte before it
+ *
+ * C API (B = a book variant)
+ *   int B_dump_size(B *b, size_t *out);
+ *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
+ *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_load(B *b, const void *buf, size_t len);
+ *       TB_ERR_FORMAT when malformed or made by another N / width;
+ *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
+ *       TB_ERR_NOMEM when the spill blocks cannot be allocated. The book is
+ *       unchanged on every error; on success it takes the dump's max_cap.
+ *   int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why);
+ *       header, length and CRC checks only, and what variant the dump needs.
+ *   uint32_t tb_crc32(uint32_t crc, const void *data, size_t n);   zlib's crc32()
+ *
+ * Two parts: the shared one (once per translation unit) and the book part
+ * (included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SERIAL_SHARED
+#define TB__SERIAL_SHARED
+
+#define TB_DUMP_MAGIC UINT32_C(0x4B424254) /* "TBBK" as little-endian bytes */
+#define TB_DUMP_VERSION 1u
+#define TB_DUMP_HEADER_SIZE 24u
+#define TB_DUMP_SIDE_SIZE 56u
+#define TB_DUMP_LEVELS_AT (TB_DUMP_HEADER_SIZE + 2u * TB_DUMP_SIDE_SIZE) /* 136 */
+
+/* What tb_dump_peek() learns from a dump's header. */
+typedef struct tb_dump_info {
+    uint32_t version;
+    uint32_t width;          /* 4 or 8 */
+    uint32_t n;              /* tape size */
+    uint32_t max_cap;
+    uint64_t total_len;
+    uint32_t tape_count[2];  /* [0] ask, [1] bid */
+    uint32_t spill_count[2];
+    uint32_t spill_cap[2];
+    uint32_t reserved;
+} tb_dump_info;
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()): start with crc = 0. */
+TB_API uint32_t tb_crc32(uint32_t crc, const void *data, size_t n) {
+    static const uint32_t table[256] = {
+        0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
+        0xe963a535u, 0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
+        0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
+        0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+        0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u,
+        0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+        0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
+        0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+        0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
+        0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
+        0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du, 0x76dc4190u, 0x01db7106u,
+        0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+        0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du,
+        0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+        0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
+        0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+        0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u,
+        0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+        0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau,
+        0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+        0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+        0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
+        0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u,
+        0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+        0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu,
+        0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
+        0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
+        0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+        0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u,
+        0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+        0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u,
+        0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+        0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
+        0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
+        0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
+        0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+        0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u,
+        0x616bffd3u, 0x166ccf45u, 0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
+        0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
+        0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+        0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u,
+        0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+        0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
+    };
+    const unsigned char *p = (const unsigned char *)data;
+    crc = ~crc;
+    while (n--) crc = table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+    return ~crc;
+}
+
+TB_FORCE_INLINE void tb__put_le(unsigned char *p, uint64_t v, unsigned n) {
+    unsigned i;
+    for (i = 0; i < n; i++, v >>= 8) p[i] = (unsigned char)(v & 0xffu);
+}
+
+TB_FORCE_INLINE uint64_t tb__get_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+TB_API int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_dump_info d;
+    uint64_t levels = 0, need;
+    int s;
+    if (why) *why = NULL;
+    if (!buf || !out) return TB_ERR_NULL;
+    memset(out, 0, sizeof *out);
+    memset(&d, 0, sizeof d);
+    if (len < TB_DUMP_LEVELS_AT + 4u) {
+        w = "shorter than the 140-byte minimum";
+        goto bad;
+    }
+    if (tb__get_le(p, 4) != TB_DUMP_MAGIC) {
+        w = "bad magic (not a tapebook book dump)";
+        goto bad;
+    }
+    d.version = (uint32_t)tb__get_le(p + 4, 2);
+    d.width = p[6];
+    d.n = (uint32_t)tb__get_le(p + 8, 4);
+    d.max_cap = (uint32_t)tb__get_le(p + 12, 4);
+    d.total_len = tb__get_le(p + 16, 8);
+    if (d.version != TB_DUMP_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (d.width != 4u && d.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (p[7]) {
+        w = "reserved header byte is not zero";
+        goto bad;
+    }
+    if (d.n < 64u || d.n > (1u << 24) || !tb_is_pow2_u32(d.n)) {
+        w = "bad tape size n";
+        goto bad;
+    }
+    if (!tb_is_pow2_u32(d.max_cap) || d.max_cap > TB_MAX_CAP_LIMIT) {
+        w = "bad max_cap";
+        goto bad;
+    }
+    if (d.total_len != (uint64_t)len) {
+        w = "length does not match the header (truncated or padded)";
+        goto bad;
+    }
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        d.tape_count[s] = (uint32_t)tb__get_le(h + 8, 4);
+        d.spill_count[s] = (uint32_t)tb__get_le(h + 12, 4);
+        d.spill_cap[s] = (uint32_t)tb__get_le(h + 16, 4);
+        levels += (uint64_t)d.tape_count[s] + d.spill_count[s];
+    }
+    need = TB_DUMP_LEVELS_AT + 4u + levels * 2u * d.width; /* < 2^37: no overflow */
+    if (need != d.total_len) {
+        w = "level counts do not match the length";
+        goto bad;
+    }
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) {
+        w = "CRC32 mismatch (corrupt data)";
+        goto bad;
+    }
+    *out = d;
+    return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SERIAL_SHARED */
+
+/* ---- book part ------------------------------------------------------------------ */
+#ifdef TB_N
+
+TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
+    size_t levels = 0;
+    uint32_t w;
+    int s;
+    for (s = 0; s < 2; s++) {
+        for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
+        levels += b->spill[s].n;
+    }
+    return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE unsigned char *TB__BPRIV(put_level)(unsigned char *q, TB_PRICE_T px, TB_QTY_T qty) {
+    tb__put_le(q, (uint64_t)(TB_UPRICE_T)px, (unsigned)sizeof(TB_PRICE_T));
+    tb__put_le(q + sizeof(TB_PRICE_T), (uint64_t)qty, (unsigned)sizeof(TB_QTY_T));
+    return q + 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(get_px)(const unsigned char *q) {
+    return (TB_PRICE_T)(TB_UPRICE_T)tb__get_le(q, (unsigned)sizeof(TB_PRICE_T));
+}
+
+TB_FORCE_INLINE TB_QTY_T TB__BPRIV(get_qty)(const unsigned char *q) {
+    return (TB_QTY_T)tb__get_le(q + sizeof(TB_PRICE_T), (unsigned)sizeof(TB_QTY_T));
+}
+
+/* Bytes dump() will write for the book as it is now. */
+TB_API int TB__BFN(dump_size)(TB__BOOK *b, size_t *out) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    *out = TB__BPRIV(dump_len)(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Write the book's state (format at the top of tb_serial.inc) into buf. */
+TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int s;
+    if (n_out) *n_out = 0;
+    if (!buf && cap) return TB_ERR_NULL;
+    TB__ENTER(b);
+    len = TB__BPRIV(dump_len)(b);
+    if (n_out) *n_out = len;
+    if (cap < len || !buf) {
+        TB__LEAVE(b);
+        return TB_ERR_BADARG;
+    }
+    memset(p, 0, TB_DUMP_LEVELS_AT);
+    tb__put_le(p, TB_DUMP_MAGIC, 4);
+    tb__put_le(p + 4, TB_DUMP_VERSION, 2);
+    p[6] = (unsigned char)sizeof(TB_PRICE_T);
+    tb__put_le(p + 8, (uint64_t)TB_N, 4);
+    tb__put_le(p + 12, b->spill[0].max_cap, 4);
+    tb__put_le(p + 16, (uint64_t)len, 8);
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        const TB__TAPE *t = &b->tape[s];
+        const TB__SIDE *sp = &b->spill[s];
+        uint32_t w, i, tape_n = 0;
+        tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
+        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 16, sp->cap, 4);
+        tb__put_le(h + 24, b->spill_evicted[s], 8);
+        tb__put_le(h + 32, b->spill_dropped[s], 8);
+        tb__put_le(h + 40, b->spill_nomem[s], 8);
+        tb__put_le(h + 48, b->promotes[s], 8);
+        for (w = 0; w < TB__WORDS; w++) {
+            uint64_t word = t->bits[w];
+            while (word) {
+                uint32_t c = (w << 6) + tb__ctz64(word);
+                word &= word - 1u;
+                q = TB__BPRIV(put_level)(q, TB__BPRIV(cell_px)(t, (int32_t)c), t->q[c]);
+                tape_n++;
+            }
+        }
+        tb__put_le(h + 8, tape_n, 4);
+        for (i = 0; i < sp->n; i++) {
+            const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
+            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+        }
+    }
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Every check of a dump that does not need the book: layout, ranges, order. */
+static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_info *d) {
+    const unsigned char *q = p + TB_DUMP_LEVELS_AT;
+    const size_t step = 2u * sizeof(TB_PRICE_T);
+    int s;
+    if (d->width != sizeof(TB_PRICE_T) || d->n != (uint32_t)TB_N) return "made by another tape size or width";
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        int64_t a64 = (int64_t)tb__get_le(h, 8);
+        uint32_t cap = d->spill_cap[s], i;
+        TB_PRICE_T anchor, top;
+        if (a64 < (int64_t)TB__AMIN || a64 > (int64_t)TB__AMAX) return "anchor out of range";
+        anchor = (TB_PRICE_T)a64;
+        top = (TB_PRICE_T)(anchor + (TB_PRICE_T)(TB_N - 1));
+        if (tb__get_le(h + 20, 4)) return "reserved side field is not zero";
+        if (d->tape_count[s] > (uint32_t)TB_N) return "more tape levels than cells";
+        if (cap && (!tb_is_pow2_u32(cap) || cap > d->max_cap ||
+                    cap < (d->max_cap < TB_POOL_MIN_BLOCK ? d->max_cap : TB_POOL_MIN_BLOCK)))
+            return "bad spill capacity";
+        if (d->spill_count[s] > cap) return "more spill levels than its capacity";
+        for (i = 0; i < d->tape_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px) || px < anchor || px > top) return "tape level outside its window";
+            if (i && px <= TB__BPRIV(get_px)(q - step)) return "tape levels not in ascending order";
+        }
+        for (i = 0; i < d->spill_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px)) return "spill price outside the valid range";
+            if (px >= anchor && px <= top) return "spill level inside its tape window";
+            if (i && !TB__SPFN(better)(s, TB__BPRIV(get_px)(q - step), px)) return "spill not in best-first order";
+        }
+    }
+    return NULL;
+}
+
+/* Replace the book's state with a dump (see the top of this file). */
+TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    TB__LEVEL *blk[2] = {NULL, NULL};
+    tb_dump_info d;
+    int s, st;
+    if (!buf) return TB_ERR_NULL;
+    st = tb_dump_peek(buf, len, &d, NULL);
+    if (st) return st;
+    if (TB__BPRIV(load_check)(p, &d)) return TB_ERR_FORMAT;
+    TB__ENTER(b);
+    if (b->pool && d.max_cap > TB_POOL_MAX_BLOCK) {
+        TB__LEAVE(b);
+        return TB_ERR_MAX_CAP;
+    }
+    TB__ENTER_POOL(b);
+    /* allocate first: on failure nothing has changed */
+    for (s = 0; s < 2; s++) {
+        uint32_t cap = d.spill_cap[s];
+        if (!cap || cap == b->spill[s].cap) continue;
+        if (b->pool) {
+            blk[s] = TB__POOLFN(alloc)(b->pool, cap);
+        } else {
+            size_t bytes = tb__array_bytes(cap, sizeof(TB__LEVEL));
+            blk[s] = bytes ? (TB__LEVEL *)TB_MALLOC(bytes) : NULL;
+        }
+        if (!blk[s]) {
+            if (s == 1 && blk[0]) TB__SPFN(block_free)(b->pool, blk[0], d.spill_cap[0]);
+            TB__LEAVE_POOL(b);
+            TB__LEAVE(b);
+            return TB_ERR_NOMEM;
+        }
+    }
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        TB__TAPE *t = &b->tape[s];
+        TB__SIDE *sp = &b->spill[s];
+        TB_PRICE_T anchor = (TB_PRICE_T)(int64_t)tb__get_le(h, 8);
+        uint32_t i, cap = d.spill_cap[s];
+        TB__TFN(clear)(t, s, anchor);
+        for (i = 0; i < d.tape_count[s]; i++, q += 2u * sizeof(TB_PRICE_T))
+            TB__TFN(write)(t, s, (uint32_t)((TB_UPRICE_T)TB__BPRIV(get_px)(q) - (TB_UPRICE_T)anchor),
+                           TB__BPRIV(get_qty)(q));
+        if (cap != sp->cap) {
+            TB__SPFN(block_free)(b->pool, sp->a, sp->cap);
+            sp->a = blk[s];
+            sp->cap = cap;
+        }
+        sp->max_cap = d.max_cap;
+        sp->head = 0;
+        sp->n = d.spill_count[s];
+        for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
+            sp->a[i].px = TB__BPRIV(get_px)(q);
+            sp->a[i].qty = TB__BPRIV(get_qty)(q);
+        }
+        b->spill_evicted[s] = tb__get_le(h + 24, 8);
+        b->spill_dropped[s] = tb__get_le(h + 32, 8);
+        b->spill_nomem[s] = tb__get_le(h + 40, 8);
+        b->promotes[s] = tb__get_le(h + 48, 8);
+    }
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_serial.inc ---- */
 
 #undef TB__ENTER
 #undef TB__LEAVE
@@ -15484,6 +24364,24 @@ TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
     return st ? st : (int)n;
 }
 
+/* Up to k best levels of both sides in one call: bids into out[0, k), asks
+ * into out[k, 2k). Returns n_bid + n_ask * 2^32 (>= 0), or a status (< 0). */
+TB_API int64_t TB__BFN(top)(TB__BOOK *b, TB__LEVEL *out, size_t k) {
+    TB__ITER it;
+    size_t n[2] = {0, 0};
+    int side;
+    if (!out && k) return TB_ERR_NULL;
+    if (k > (size_t)INT32_MAX) return TB_ERR_BADARG;
+    TB__ENTER(b);
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *dst = out + (side ? 0 : k);
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (n[side] < k && TB__BPRIV(iter_step)(&it, &dst[n[side]])) n[side]++;
+    }
+    TB__LEAVE(b);
+    return (int64_t)n[1] + (int64_t)n[0] * ((int64_t)1 << 32);
+}
+
 /* Quantity at (side, px): 0 when absent, when px is not a valid price, and
  * for a NULL / busy / closed book (see tb_take_query_status). */
 TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
@@ -15783,6 +24681,682 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
     if (n_done) *n_done = i;
     return st;
 }
+
+/* depth snapshots and dump / load (they use the guard macros above) */
+/* ---- begin tapebook/tb_snapshot.inc ---- */
+/* tb_snapshot.inc — fixed-capacity, zero-copy depth snapshots.
+ *
+ * A depth snapshot is one flat struct that is also its own wire format: a
+ * 40-byte header followed by K levels per side, best first. Fill it from a
+ * book with one call, send or map its bytes as they are, and read them on the
+ * other side without decoding (after tb_depth_check()).
+ *
+ * LAYOUT (byte offsets; every field little-endian, no padding anywhere)
+ *     0  u32   magic          TB_DEPTH_MAGIC, the bytes "TBDS"
+ *     4  u8    version        TB_DEPTH_VERSION (1)
+ *     5  u8    width          bytes of a price and of a quantity: 4 (i32 family) or 8 (i64)
+ *     6  u16   capacity       K: 16 or 128
+ *     8  u64   instrument_id  free for the caller
+ *    16  u64   sequence       free for the caller (e.g. the feed's sequence number)
+ *    24  u64   timestamp_ns   free for the caller
+ *    32  u16   bid_count      levels used in bids[] (<= K)
+ *    34  u16   ask_count      levels used in asks[] (<= K)
+ *    36  u32   flags          TB_DEPTH_BID_TRUNCATED (bit 0): the book had more than K
+ *                             bids; TB_DEPTH_ASK_TRUNCATED (bit 1): same for asks;
+ *                             every other bit is 0
+ *    40  level bids[K]        {price, qty}, best (highest) first; unused entries all zero
+ *    40 + 2wK  level asks[K]  best (lowest) first; unused entries all zero
+ *    size = 40 + 4wK bytes: K=16 -> 296 (i32) / 552 (i64); K=128 -> 2088 / 4136
+ *
+ * The struct is stored in host order, so it *is* this layout on
+ * little-endian hosts (x86-64, AArch64, RISC-V); on a big-endian host the
+ * magic reads wrong and tb_depth_check() refuses the buffer.
+ *
+ * WHY K = 16 AND K = 128
+ *   The two capacities match the two transports a snapshot travels over. A
+ *   K=16 snapshot (296 / 552 bytes) fits one standard 1500-byte Ethernet
+ *   datagram with room to spare and covers the top-of-book depth most
+ *   consumers display or trade on (feeds publish 10 or 20 levels). A K=128
+ *   snapshot (2088 / 4136 bytes) fits a 9000-byte jumbo frame, or about one
+ *   4 KiB page in shared memory, and covers the depth that impact and
+ *   liquidity analysis needs: active books typically show 20-200 levels near
+ *   the touch, and 128 (a power of two) holds almost all of them. Anything
+ *   deeper sets the side's truncation flag, so a reader always knows whether
+ *   it saw the whole side.
+ *
+ * C API (D = tb_depth_<fam>_k<K>, B = a book variant of the same family)
+ *   int B_snapshot_k16(B *b, tb_depth_<fam>_k16 *out, uint64_t instrument_id,
+ *                      uint64_t sequence, uint64_t timestamp_ns);
+ *   int B_snapshot_k128(B *b, tb_depth_<fam>_k128 *out, ...same...);
+ *   int tb_depth_check(const void *buf, size_t len, const char **why);
+ *       TB_OK when buf holds a well-formed snapshot of exactly len bytes (any
+ *       shipped width and K), else TB_ERR_FORMAT and *why (optional) names
+ *       the first problem. Reads every byte; never reads outside [buf, buf+len).
+ *   size_t tb_depth_size(uint32_t width, uint32_t k);   0 for an unknown shape
+ *
+ * This file has three parts, picked by what is defined when it is included:
+ * the shared part (once per translation unit), the family part (types;
+ * included from tb_family.inc, TB_N not defined) and the book part (fill
+ * functions; included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SNAPSHOT_SHARED
+#define TB__SNAPSHOT_SHARED
+
+#define TB_DEPTH_MAGIC UINT32_C(0x53444254) /* "TBDS" as little-endian bytes */
+#define TB_DEPTH_VERSION 1u
+#define TB_DEPTH_BID_TRUNCATED 1u
+#define TB_DEPTH_ASK_TRUNCATED 2u
+#define TB_DEPTH_FLAGS_MASK 3u
+#define TB_DEPTH_HEADER_SIZE 40u
+
+typedef struct tb_depth_header {
+    uint32_t magic;
+    uint8_t version;
+    uint8_t width;
+    uint16_t capacity;
+    uint64_t instrument_id;
+    uint64_t sequence;
+    uint64_t timestamp_ns;
+    uint16_t bid_count;
+    uint16_t ask_count;
+    uint32_t flags;
+} tb_depth_header;
+
+TB_STATIC_ASSERT(sizeof(tb_depth_header) == TB_DEPTH_HEADER_SIZE, "depth header is 40 bytes");
+TB_STATIC_ASSERT(offsetof(tb_depth_header, version) == 4 && offsetof(tb_depth_header, width) == 5 &&
+                     offsetof(tb_depth_header, capacity) == 6 &&
+                     offsetof(tb_depth_header, instrument_id) == 8 &&
+                     offsetof(tb_depth_header, sequence) == 16 &&
+                     offsetof(tb_depth_header, timestamp_ns) == 24 &&
+                     offsetof(tb_depth_header, bid_count) == 32 &&
+                     offsetof(tb_depth_header, ask_count) == 34 && offsetof(tb_depth_header, flags) == 36,
+                 "depth header field offsets are part of the format");
+
+/* Bytes of a snapshot with prices/quantities of `width` bytes and capacity k;
+ * 0 for a shape tapebook does not ship. */
+TB_API size_t tb_depth_size(uint32_t width, uint32_t k) {
+    if ((width != 4u && width != 8u) || (k != 16u && k != 128u)) return 0;
+    return TB_DEPTH_HEADER_SIZE + (size_t)4u * width * k;
+}
+
+/* Little-endian loads from possibly unaligned bytes. */
+TB_FORCE_INLINE uint64_t tb__depth_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+/* The levels of one side: qty > 0, prices strictly best first, then zeros. */
+static const char *tb__depth_check_side(const unsigned char *lv, uint32_t width, uint32_t k, uint32_t count,
+                                        int is_bid) {
+    const size_t step = (size_t)2u * width;
+    const uint64_t sign = (uint64_t)1 << (width * 8u - 1u);
+    uint64_t prev = 0;
+    uint32_t i;
+    size_t j;
+    for (i = 0; i < count; i++) {
+        const unsigned char *p = lv + i * step;
+        /* flip the sign bit: signed order becomes unsigned order */
+        uint64_t px = tb__depth_le(p, width) ^ sign;
+        if (tb__depth_le(p + width, width) == 0) return "a level has quantity 0";
+        if (i && (is_bid ? px >= prev : px <= prev))
+            return is_bid ? "bid prices are not strictly decreasing" : "ask prices are not strictly increasing";
+        prev = px;
+    }
+    for (j = (size_t)count * step; j < (size_t)k * step; j++)
+        if (lv[j]) return "an unused level is not zero";
+    return NULL;
+}
+
+TB_API int tb_depth_check(const void *buf, size_t len, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_depth_header h;
+    size_t need;
+    if (why) *why = NULL;
+    if (!buf) return TB_ERR_NULL;
+    if (len < TB_DEPTH_HEADER_SIZE) {
+        w = "shorter than the 40-byte header";
+        goto bad;
+    }
+    memcpy(&h, p, sizeof h);
+    if (h.magic != TB_DEPTH_MAGIC) {
+        w = "bad magic (not a tapebook depth snapshot, or a big-endian writer)";
+        goto bad;
+    }
+    if (h.version != TB_DEPTH_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (h.width != 4u && h.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (h.capacity != 16u && h.capacity != 128u) {
+        w = "bad capacity K (must be 16 or 128)";
+        goto bad;
+    }
+    need = tb_depth_size(h.width, h.capacity);
+    if (len != need) {
+        w = "size does not match the width and capacity in the header";
+        goto bad;
+    }
+    if (h.bid_count > h.capacity || h.ask_count > h.capacity) {
+        w = "a level count exceeds the capacity K";
+        goto bad;
+    }
+    if (h.flags & ~TB_DEPTH_FLAGS_MASK) {
+        w = "unknown flag bits set";
+        goto bad;
+    }
+    if (((h.flags & TB_DEPTH_BID_TRUNCATED) && h.bid_count != h.capacity) ||
+        ((h.flags & TB_DEPTH_ASK_TRUNCATED) && h.ask_count != h.capacity)) {
+        w = "truncation flag set on a side that is not full";
+        goto bad;
+    }
+    w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE, h.width, h.capacity, h.bid_count, 1);
+    if (!w)
+        w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE + (size_t)2u * h.width * h.capacity, h.width,
+                                 h.capacity, h.ask_count, 0);
+    if (!w) return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SNAPSHOT_SHARED */
+
+/* ---- family part: the snapshot types of this price family ------------------ */
+#ifndef TB_N
+
+#define TB__DEPTH16 TB__CAT3(tb_depth_, TB_FAM, _k16)
+#define TB__DEPTH128 TB__CAT3(tb_depth_, TB_FAM, _k128)
+
+typedef struct TB__DEPTH16 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[16];
+    TB__LEVEL asks[16];
+} TB__DEPTH16;
+
+typedef struct TB__DEPTH128 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[128];
+    TB__LEVEL asks[128];
+} TB__DEPTH128;
+
+TB_STATIC_ASSERT(sizeof(TB__DEPTH16) == TB_DEPTH_HEADER_SIZE + 32u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot has no padding");
+TB_STATIC_ASSERT(sizeof(TB__DEPTH128) == TB_DEPTH_HEADER_SIZE + 256u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot has no padding");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH16, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH16, asks) == TB_DEPTH_HEADER_SIZE + 16u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH128, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH128, asks) == TB_DEPTH_HEADER_SIZE + 128u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__LEVEL, qty) == sizeof(TB_PRICE_T), "a level is {price, qty}");
+
+#undef TB__DEPTH16
+#undef TB__DEPTH128
+
+/* ---- book part: fill a snapshot from this book variant ---------------------- */
+#else
+
+/* Fill header + bids[k] + asks[k]: best k levels per side, merged tape and
+ * spill order, unused entries zeroed, truncation flags. Caller holds the book. */
+static void TB__BPRIV(depth_fill)(TB__BOOK *b, tb_depth_header *h, TB__LEVEL *bids, TB__LEVEL *asks,
+                                  uint32_t k, uint64_t instrument_id, uint64_t sequence,
+                                  uint64_t timestamp_ns) {
+    TB__ITER it;
+    TB__LEVEL extra;
+    uint32_t n[2];
+    int side;
+    h->flags = 0;
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *out = side ? bids : asks;
+        uint32_t i = 0;
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (i < k && TB__BPRIV(iter_step)(&it, &out[i])) i++;
+        if (i < k) memset(out + i, 0, (size_t)(k - i) * sizeof(TB__LEVEL));
+        else if (TB__BPRIV(iter_step)(&it, &extra))
+            h->flags |= side ? TB_DEPTH_BID_TRUNCATED : TB_DEPTH_ASK_TRUNCATED;
+        n[side] = i;
+    }
+    h->magic = TB_DEPTH_MAGIC;
+    h->version = (uint8_t)TB_DEPTH_VERSION;
+    h->width = (uint8_t)sizeof(TB_PRICE_T);
+    h->capacity = (uint16_t)k;
+    h->instrument_id = instrument_id;
+    h->sequence = sequence;
+    h->timestamp_ns = timestamp_ns;
+    h->bid_count = (uint16_t)n[1];
+    h->ask_count = (uint16_t)n[0];
+}
+
+/* Fill a K=16 snapshot from the book (see the top of tb_snapshot.inc). */
+TB_API int TB__BFN(snapshot_k16)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k16) *out,
+                                 uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 16u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Fill a K=128 snapshot from the book. */
+TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128) *out,
+                                  uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 128u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_snapshot.inc ---- */
+/* ---- begin tapebook/tb_serial.inc ---- */
+/* tb_serial.inc — a book's whole state as bytes, and back (dump / load).
+ *
+ * dump() writes everything that decides the book's future behaviour: both
+ * anchors, every tape level, every spill level in order, the spill
+ * capacities and max_cap, and the loss/promote counters. load() validates a
+ * dump completely (every byte, CRC32 included) before it changes anything,
+ * then restores it bit-exactly: dump(load(x)) == x, and the restored book
+ * answers every later call as the original would. The cached best index and
+ * the physical position of the spill ring are not state (they are rebuilt).
+ *
+ * FORMAT, version 1 (all integers little-endian, whatever the host):
+ *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
+ *     4  u16  version      1
+ *     6  u8   width        bytes of a price and of a quantity: 4 or 8
+ *     7  u8   reserved     0
+ *     8  u32  n            tape size N
+ *    12  u32  max_cap      spill capacity per side
+ *    16  u64  total_len    bytes of the whole dump, CRC included
+ *    24  side header of the ask side, then (at 80) of the bid side, 56 bytes each:
+ *          +0 i64 anchor  +8 u32 tape_count  +12 u32 spill_count  +16 u32 spill_cap
+ *          +20 u32 reserved (0)  +24 u64 spill_evicted  +32 u64 spill_dropped
+ *          +40 u64 spill_nomem  +48 u64 promotes
+ *   136  levels, `width` bytes of price then `width` bytes of qty each: ask tape
+ *        (ascending price), ask spill (best first), bid tape (ascending price),
+ *        bid spill (best first)
+ *   end-4  u32  crc32 (zlib / IEEE 802.3) of every byte before it
+ *
+ * C API (B = a book variant)
+ *   int B_dump_size(B *b, size_t *out);
+ *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
+ *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_load(B *b, const void *buf, size_t len);
+ *       TB_ERR_FORMAT when malformed or made by another N / width;
+ *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
+ *       TB_ERR_NOMEM when the spill blocks cannot be allocated. The book is
+ *       unchanged on every error; on success it takes the dump's max_cap.
+ *   int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why);
+ *       header, length and CRC checks only, and what variant the dump needs.
+ *   uint32_t tb_crc32(uint32_t crc, const void *data, size_t n);   zlib's crc32()
+ *
+ * Two parts: the shared one (once per translation unit) and the book part
+ * (included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SERIAL_SHARED
+#define TB__SERIAL_SHARED
+
+#define TB_DUMP_MAGIC UINT32_C(0x4B424254) /* "TBBK" as little-endian bytes */
+#define TB_DUMP_VERSION 1u
+#define TB_DUMP_HEADER_SIZE 24u
+#define TB_DUMP_SIDE_SIZE 56u
+#define TB_DUMP_LEVELS_AT (TB_DUMP_HEADER_SIZE + 2u * TB_DUMP_SIDE_SIZE) /* 136 */
+
+/* What tb_dump_peek() learns from a dump's header. */
+typedef struct tb_dump_info {
+    uint32_t version;
+    uint32_t width;          /* 4 or 8 */
+    uint32_t n;              /* tape size */
+    uint32_t max_cap;
+    uint64_t total_len;
+    uint32_t tape_count[2];  /* [0] ask, [1] bid */
+    uint32_t spill_count[2];
+    uint32_t spill_cap[2];
+    uint32_t reserved;
+} tb_dump_info;
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()): start with crc = 0. */
+TB_API uint32_t tb_crc32(uint32_t crc, const void *data, size_t n) {
+    static const uint32_t table[256] = {
+        0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
+        0xe963a535u, 0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
+        0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
+        0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+        0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u,
+        0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+        0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
+        0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+        0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
+        0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
+        0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du, 0x76dc4190u, 0x01db7106u,
+        0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+        0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du,
+        0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+        0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
+        0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+        0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u,
+        0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+        0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau,
+        0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+        0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+        0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
+        0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u,
+        0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+        0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu,
+        0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
+        0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
+        0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+        0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u,
+        0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+        0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u,
+        0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+        0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
+        0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
+        0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
+        0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+        0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u,
+        0x616bffd3u, 0x166ccf45u, 0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
+        0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
+        0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+        0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u,
+        0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+        0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
+    };
+    const unsigned char *p = (const unsigned char *)data;
+    crc = ~crc;
+    while (n--) crc = table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+    return ~crc;
+}
+
+TB_FORCE_INLINE void tb__put_le(unsigned char *p, uint64_t v, unsigned n) {
+    unsigned i;
+    for (i = 0; i < n; i++, v >>= 8) p[i] = (unsigned char)(v & 0xffu);
+}
+
+TB_FORCE_INLINE uint64_t tb__get_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+TB_API int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_dump_info d;
+    uint64_t levels = 0, need;
+    int s;
+    if (why) *why = NULL;
+    if (!buf || !out) return TB_ERR_NULL;
+    memset(out, 0, sizeof *out);
+    memset(&d, 0, sizeof d);
+    if (len < TB_DUMP_LEVELS_AT + 4u) {
+        w = "shorter than the 140-byte minimum";
+        goto bad;
+    }
+    if (tb__get_le(p, 4) != TB_DUMP_MAGIC) {
+        w = "bad magic (not a tapebook book dump)";
+        goto bad;
+    }
+    d.version = (uint32_t)tb__get_le(p + 4, 2);
+    d.width = p[6];
+    d.n = (uint32_t)tb__get_le(p + 8, 4);
+    d.max_cap = (uint32_t)tb__get_le(p + 12, 4);
+    d.total_len = tb__get_le(p + 16, 8);
+    if (d.version != TB_DUMP_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (d.width != 4u && d.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (p[7]) {
+        w = "reserved header byte is not zero";
+        goto bad;
+    }
+    if (d.n < 64u || d.n > (1u << 24) || !tb_is_pow2_u32(d.n)) {
+        w = "bad tape size n";
+        goto bad;
+    }
+    if (!tb_is_pow2_u32(d.max_cap) || d.max_cap > TB_MAX_CAP_LIMIT) {
+        w = "bad max_cap";
+        goto bad;
+    }
+    if (d.total_len != (uint64_t)len) {
+        w = "length does not match the header (truncated or padded)";
+        goto bad;
+    }
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        d.tape_count[s] = (uint32_t)tb__get_le(h + 8, 4);
+        d.spill_count[s] = (uint32_t)tb__get_le(h + 12, 4);
+        d.spill_cap[s] = (uint32_t)tb__get_le(h + 16, 4);
+        levels += (uint64_t)d.tape_count[s] + d.spill_count[s];
+    }
+    need = TB_DUMP_LEVELS_AT + 4u + levels * 2u * d.width; /* < 2^37: no overflow */
+    if (need != d.total_len) {
+        w = "level counts do not match the length";
+        goto bad;
+    }
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) {
+        w = "CRC32 mismatch (corrupt data)";
+        goto bad;
+    }
+    *out = d;
+    return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SERIAL_SHARED */
+
+/* ---- book part ------------------------------------------------------------------ */
+#ifdef TB_N
+
+TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
+    size_t levels = 0;
+    uint32_t w;
+    int s;
+    for (s = 0; s < 2; s++) {
+        for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
+        levels += b->spill[s].n;
+    }
+    return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE unsigned char *TB__BPRIV(put_level)(unsigned char *q, TB_PRICE_T px, TB_QTY_T qty) {
+    tb__put_le(q, (uint64_t)(TB_UPRICE_T)px, (unsigned)sizeof(TB_PRICE_T));
+    tb__put_le(q + sizeof(TB_PRICE_T), (uint64_t)qty, (unsigned)sizeof(TB_QTY_T));
+    return q + 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(get_px)(const unsigned char *q) {
+    return (TB_PRICE_T)(TB_UPRICE_T)tb__get_le(q, (unsigned)sizeof(TB_PRICE_T));
+}
+
+TB_FORCE_INLINE TB_QTY_T TB__BPRIV(get_qty)(const unsigned char *q) {
+    return (TB_QTY_T)tb__get_le(q + sizeof(TB_PRICE_T), (unsigned)sizeof(TB_QTY_T));
+}
+
+/* Bytes dump() will write for the book as it is now. */
+TB_API int TB__BFN(dump_size)(TB__BOOK *b, size_t *out) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    *out = TB__BPRIV(dump_len)(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Write the book's state (format at the top of tb_serial.inc) into buf. */
+TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int s;
+    if (n_out) *n_out = 0;
+    if (!buf && cap) return TB_ERR_NULL;
+    TB__ENTER(b);
+    len = TB__BPRIV(dump_len)(b);
+    if (n_out) *n_out = len;
+    if (cap < len || !buf) {
+        TB__LEAVE(b);
+        return TB_ERR_BADARG;
+    }
+    memset(p, 0, TB_DUMP_LEVELS_AT);
+    tb__put_le(p, TB_DUMP_MAGIC, 4);
+    tb__put_le(p + 4, TB_DUMP_VERSION, 2);
+    p[6] = (unsigned char)sizeof(TB_PRICE_T);
+    tb__put_le(p + 8, (uint64_t)TB_N, 4);
+    tb__put_le(p + 12, b->spill[0].max_cap, 4);
+    tb__put_le(p + 16, (uint64_t)len, 8);
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        const TB__TAPE *t = &b->tape[s];
+        const TB__SIDE *sp = &b->spill[s];
+        uint32_t w, i, tape_n = 0;
+        tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
+        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 16, sp->cap, 4);
+        tb__put_le(h + 24, b->spill_evicted[s], 8);
+        tb__put_le(h + 32, b->spill_dropped[s], 8);
+        tb__put_le(h + 40, b->spill_nomem[s], 8);
+        tb__put_le(h + 48, b->promotes[s], 8);
+        for (w = 0; w < TB__WORDS; w++) {
+            uint64_t word = t->bits[w];
+            while (word) {
+                uint32_t c = (w << 6) + tb__ctz64(word);
+                word &= word - 1u;
+                q = TB__BPRIV(put_level)(q, TB__BPRIV(cell_px)(t, (int32_t)c), t->q[c]);
+                tape_n++;
+            }
+        }
+        tb__put_le(h + 8, tape_n, 4);
+        for (i = 0; i < sp->n; i++) {
+            const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
+            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+        }
+    }
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Every check of a dump that does not need the book: layout, ranges, order. */
+static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_info *d) {
+    const unsigned char *q = p + TB_DUMP_LEVELS_AT;
+    const size_t step = 2u * sizeof(TB_PRICE_T);
+    int s;
+    if (d->width != sizeof(TB_PRICE_T) || d->n != (uint32_t)TB_N) return "made by another tape size or width";
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        int64_t a64 = (int64_t)tb__get_le(h, 8);
+        uint32_t cap = d->spill_cap[s], i;
+        TB_PRICE_T anchor, top;
+        if (a64 < (int64_t)TB__AMIN || a64 > (int64_t)TB__AMAX) return "anchor out of range";
+        anchor = (TB_PRICE_T)a64;
+        top = (TB_PRICE_T)(anchor + (TB_PRICE_T)(TB_N - 1));
+        if (tb__get_le(h + 20, 4)) return "reserved side field is not zero";
+        if (d->tape_count[s] > (uint32_t)TB_N) return "more tape levels than cells";
+        if (cap && (!tb_is_pow2_u32(cap) || cap > d->max_cap ||
+                    cap < (d->max_cap < TB_POOL_MIN_BLOCK ? d->max_cap : TB_POOL_MIN_BLOCK)))
+            return "bad spill capacity";
+        if (d->spill_count[s] > cap) return "more spill levels than its capacity";
+        for (i = 0; i < d->tape_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px) || px < anchor || px > top) return "tape level outside its window";
+            if (i && px <= TB__BPRIV(get_px)(q - step)) return "tape levels not in ascending order";
+        }
+        for (i = 0; i < d->spill_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px)) return "spill price outside the valid range";
+            if (px >= anchor && px <= top) return "spill level inside its tape window";
+            if (i && !TB__SPFN(better)(s, TB__BPRIV(get_px)(q - step), px)) return "spill not in best-first order";
+        }
+    }
+    return NULL;
+}
+
+/* Replace the book's state with a dump (see the top of this file). */
+TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    TB__LEVEL *blk[2] = {NULL, NULL};
+    tb_dump_info d;
+    int s, st;
+    if (!buf) return TB_ERR_NULL;
+    st = tb_dump_peek(buf, len, &d, NULL);
+    if (st) return st;
+    if (TB__BPRIV(load_check)(p, &d)) return TB_ERR_FORMAT;
+    TB__ENTER(b);
+    if (b->pool && d.max_cap > TB_POOL_MAX_BLOCK) {
+        TB__LEAVE(b);
+        return TB_ERR_MAX_CAP;
+    }
+    TB__ENTER_POOL(b);
+    /* allocate first: on failure nothing has changed */
+    for (s = 0; s < 2; s++) {
+        uint32_t cap = d.spill_cap[s];
+        if (!cap || cap == b->spill[s].cap) continue;
+        if (b->pool) {
+            blk[s] = TB__POOLFN(alloc)(b->pool, cap);
+        } else {
+            size_t bytes = tb__array_bytes(cap, sizeof(TB__LEVEL));
+            blk[s] = bytes ? (TB__LEVEL *)TB_MALLOC(bytes) : NULL;
+        }
+        if (!blk[s]) {
+            if (s == 1 && blk[0]) TB__SPFN(block_free)(b->pool, blk[0], d.spill_cap[0]);
+            TB__LEAVE_POOL(b);
+            TB__LEAVE(b);
+            return TB_ERR_NOMEM;
+        }
+    }
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        TB__TAPE *t = &b->tape[s];
+        TB__SIDE *sp = &b->spill[s];
+        TB_PRICE_T anchor = (TB_PRICE_T)(int64_t)tb__get_le(h, 8);
+        uint32_t i, cap = d.spill_cap[s];
+        TB__TFN(clear)(t, s, anchor);
+        for (i = 0; i < d.tape_count[s]; i++, q += 2u * sizeof(TB_PRICE_T))
+            TB__TFN(write)(t, s, (uint32_t)((TB_UPRICE_T)TB__BPRIV(get_px)(q) - (TB_UPRICE_T)anchor),
+                           TB__BPRIV(get_qty)(q));
+        if (cap != sp->cap) {
+            TB__SPFN(block_free)(b->pool, sp->a, sp->cap);
+            sp->a = blk[s];
+            sp->cap = cap;
+        }
+        sp->max_cap = d.max_cap;
+        sp->head = 0;
+        sp->n = d.spill_count[s];
+        for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
+            sp->a[i].px = TB__BPRIV(get_px)(q);
+            sp->a[i].qty = TB__BPRIV(get_qty)(q);
+        }
+        b->spill_evicted[s] = tb__get_le(h + 24, 8);
+        b->spill_dropped[s] = tb__get_le(h + 32, 8);
+        b->spill_nomem[s] = tb__get_le(h + 40, 8);
+        b->promotes[s] = tb__get_le(h + 48, 8);
+    }
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_serial.inc ---- */
 
 #undef TB__ENTER
 #undef TB__LEAVE
@@ -16534,6 +26108,24 @@ TB_API int TB__BFN(levels_n)(TB__BOOK *b, int side, TB__LEVEL *out, size_t k) {
     return st ? st : (int)n;
 }
 
+/* Up to k best levels of both sides in one call: bids into out[0, k), asks
+ * into out[k, 2k). Returns n_bid + n_ask * 2^32 (>= 0), or a status (< 0). */
+TB_API int64_t TB__BFN(top)(TB__BOOK *b, TB__LEVEL *out, size_t k) {
+    TB__ITER it;
+    size_t n[2] = {0, 0};
+    int side;
+    if (!out && k) return TB_ERR_NULL;
+    if (k > (size_t)INT32_MAX) return TB_ERR_BADARG;
+    TB__ENTER(b);
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *dst = out + (side ? 0 : k);
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (n[side] < k && TB__BPRIV(iter_step)(&it, &dst[n[side]])) n[side]++;
+    }
+    TB__LEAVE(b);
+    return (int64_t)n[1] + (int64_t)n[0] * ((int64_t)1 << 32);
+}
+
 /* Quantity at (side, px): 0 when absent, when px is not a valid price, and
  * for a NULL / busy / closed book (see tb_take_query_status). */
 TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
@@ -16833,6 +26425,682 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
     if (n_done) *n_done = i;
     return st;
 }
+
+/* depth snapshots and dump / load (they use the guard macros above) */
+/* ---- begin tapebook/tb_snapshot.inc ---- */
+/* tb_snapshot.inc — fixed-capacity, zero-copy depth snapshots.
+ *
+ * A depth snapshot is one flat struct that is also its own wire format: a
+ * 40-byte header followed by K levels per side, best first. Fill it from a
+ * book with one call, send or map its bytes as they are, and read them on the
+ * other side without decoding (after tb_depth_check()).
+ *
+ * LAYOUT (byte offsets; every field little-endian, no padding anywhere)
+ *     0  u32   magic          TB_DEPTH_MAGIC, the bytes "TBDS"
+ *     4  u8    version        TB_DEPTH_VERSION (1)
+ *     5  u8    width          bytes of a price and of a quantity: 4 (i32 family) or 8 (i64)
+ *     6  u16   capacity       K: 16 or 128
+ *     8  u64   instrument_id  free for the caller
+ *    16  u64   sequence       free for the caller (e.g. the feed's sequence number)
+ *    24  u64   timestamp_ns   free for the caller
+ *    32  u16   bid_count      levels used in bids[] (<= K)
+ *    34  u16   ask_count      levels used in asks[] (<= K)
+ *    36  u32   flags          TB_DEPTH_BID_TRUNCATED (bit 0): the book had more than K
+ *                             bids; TB_DEPTH_ASK_TRUNCATED (bit 1): same for asks;
+ *                             every other bit is 0
+ *    40  level bids[K]        {price, qty}, best (highest) first; unused entries all zero
+ *    40 + 2wK  level asks[K]  best (lowest) first; unused entries all zero
+ *    size = 40 + 4wK bytes: K=16 -> 296 (i32) / 552 (i64); K=128 -> 2088 / 4136
+ *
+ * The struct is stored in host order, so it *is* this layout on
+ * little-endian hosts (x86-64, AArch64, RISC-V); on a big-endian host the
+ * magic reads wrong and tb_depth_check() refuses the buffer.
+ *
+ * WHY K = 16 AND K = 128
+ *   The two capacities match the two transports a snapshot travels over. A
+ *   K=16 snapshot (296 / 552 bytes) fits one standard 1500-byte Ethernet
+ *   datagram with room to spare and covers the top-of-book depth most
+ *   consumers display or trade on (feeds publish 10 or 20 levels). A K=128
+ *   snapshot (2088 / 4136 bytes) fits a 9000-byte jumbo frame, or about one
+ *   4 KiB page in shared memory, and covers the depth that impact and
+ *   liquidity analysis needs: active books typically show 20-200 levels near
+ *   the touch, and 128 (a power of two) holds almost all of them. Anything
+ *   deeper sets the side's truncation flag, so a reader always knows whether
+ *   it saw the whole side.
+ *
+ * C API (D = tb_depth_<fam>_k<K>, B = a book variant of the same family)
+ *   int B_snapshot_k16(B *b, tb_depth_<fam>_k16 *out, uint64_t instrument_id,
+ *                      uint64_t sequence, uint64_t timestamp_ns);
+ *   int B_snapshot_k128(B *b, tb_depth_<fam>_k128 *out, ...same...);
+ *   int tb_depth_check(const void *buf, size_t len, const char **why);
+ *       TB_OK when buf holds a well-formed snapshot of exactly len bytes (any
+ *       shipped width and K), else TB_ERR_FORMAT and *why (optional) names
+ *       the first problem. Reads every byte; never reads outside [buf, buf+len).
+ *   size_t tb_depth_size(uint32_t width, uint32_t k);   0 for an unknown shape
+ *
+ * This file has three parts, picked by what is defined when it is included:
+ * the shared part (once per translation unit), the family part (types;
+ * included from tb_family.inc, TB_N not defined) and the book part (fill
+ * functions; included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SNAPSHOT_SHARED
+#define TB__SNAPSHOT_SHARED
+
+#define TB_DEPTH_MAGIC UINT32_C(0x53444254) /* "TBDS" as little-endian bytes */
+#define TB_DEPTH_VERSION 1u
+#define TB_DEPTH_BID_TRUNCATED 1u
+#define TB_DEPTH_ASK_TRUNCATED 2u
+#define TB_DEPTH_FLAGS_MASK 3u
+#define TB_DEPTH_HEADER_SIZE 40u
+
+typedef struct tb_depth_header {
+    uint32_t magic;
+    uint8_t version;
+    uint8_t width;
+    uint16_t capacity;
+    uint64_t instrument_id;
+    uint64_t sequence;
+    uint64_t timestamp_ns;
+    uint16_t bid_count;
+    uint16_t ask_count;
+    uint32_t flags;
+} tb_depth_header;
+
+TB_STATIC_ASSERT(sizeof(tb_depth_header) == TB_DEPTH_HEADER_SIZE, "depth header is 40 bytes");
+TB_STATIC_ASSERT(offsetof(tb_depth_header, version) == 4 && offsetof(tb_depth_header, width) == 5 &&
+                     offsetof(tb_depth_header, capacity) == 6 &&
+                     offsetof(tb_depth_header, instrument_id) == 8 &&
+                     offsetof(tb_depth_header, sequence) == 16 &&
+                     offsetof(tb_depth_header, timestamp_ns) == 24 &&
+                     offsetof(tb_depth_header, bid_count) == 32 &&
+                     offsetof(tb_depth_header, ask_count) == 34 && offsetof(tb_depth_header, flags) == 36,
+                 "depth header field offsets are part of the format");
+
+/* Bytes of a snapshot with prices/quantities of `width` bytes and capacity k;
+ * 0 for a shape tapebook does not ship. */
+TB_API size_t tb_depth_size(uint32_t width, uint32_t k) {
+    if ((width != 4u && width != 8u) || (k != 16u && k != 128u)) return 0;
+    return TB_DEPTH_HEADER_SIZE + (size_t)4u * width * k;
+}
+
+/* Little-endian loads from possibly unaligned bytes. */
+TB_FORCE_INLINE uint64_t tb__depth_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+/* The levels of one side: qty > 0, prices strictly best first, then zeros. */
+static const char *tb__depth_check_side(const unsigned char *lv, uint32_t width, uint32_t k, uint32_t count,
+                                        int is_bid) {
+    const size_t step = (size_t)2u * width;
+    const uint64_t sign = (uint64_t)1 << (width * 8u - 1u);
+    uint64_t prev = 0;
+    uint32_t i;
+    size_t j;
+    for (i = 0; i < count; i++) {
+        const unsigned char *p = lv + i * step;
+        /* flip the sign bit: signed order becomes unsigned order */
+        uint64_t px = tb__depth_le(p, width) ^ sign;
+        if (tb__depth_le(p + width, width) == 0) return "a level has quantity 0";
+        if (i && (is_bid ? px >= prev : px <= prev))
+            return is_bid ? "bid prices are not strictly decreasing" : "ask prices are not strictly increasing";
+        prev = px;
+    }
+    for (j = (size_t)count * step; j < (size_t)k * step; j++)
+        if (lv[j]) return "an unused level is not zero";
+    return NULL;
+}
+
+TB_API int tb_depth_check(const void *buf, size_t len, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_depth_header h;
+    size_t need;
+    if (why) *why = NULL;
+    if (!buf) return TB_ERR_NULL;
+    if (len < TB_DEPTH_HEADER_SIZE) {
+        w = "shorter than the 40-byte header";
+        goto bad;
+    }
+    memcpy(&h, p, sizeof h);
+    if (h.magic != TB_DEPTH_MAGIC) {
+        w = "bad magic (not a tapebook depth snapshot, or a big-endian writer)";
+        goto bad;
+    }
+    if (h.version != TB_DEPTH_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (h.width != 4u && h.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (h.capacity != 16u && h.capacity != 128u) {
+        w = "bad capacity K (must be 16 or 128)";
+        goto bad;
+    }
+    need = tb_depth_size(h.width, h.capacity);
+    if (len != need) {
+        w = "size does not match the width and capacity in the header";
+        goto bad;
+    }
+    if (h.bid_count > h.capacity || h.ask_count > h.capacity) {
+        w = "a level count exceeds the capacity K";
+        goto bad;
+    }
+    if (h.flags & ~TB_DEPTH_FLAGS_MASK) {
+        w = "unknown flag bits set";
+        goto bad;
+    }
+    if (((h.flags & TB_DEPTH_BID_TRUNCATED) && h.bid_count != h.capacity) ||
+        ((h.flags & TB_DEPTH_ASK_TRUNCATED) && h.ask_count != h.capacity)) {
+        w = "truncation flag set on a side that is not full";
+        goto bad;
+    }
+    w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE, h.width, h.capacity, h.bid_count, 1);
+    if (!w)
+        w = tb__depth_check_side(p + TB_DEPTH_HEADER_SIZE + (size_t)2u * h.width * h.capacity, h.width,
+                                 h.capacity, h.ask_count, 0);
+    if (!w) return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SNAPSHOT_SHARED */
+
+/* ---- family part: the snapshot types of this price family ------------------ */
+#ifndef TB_N
+
+#define TB__DEPTH16 TB__CAT3(tb_depth_, TB_FAM, _k16)
+#define TB__DEPTH128 TB__CAT3(tb_depth_, TB_FAM, _k128)
+
+typedef struct TB__DEPTH16 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[16];
+    TB__LEVEL asks[16];
+} TB__DEPTH16;
+
+typedef struct TB__DEPTH128 {
+    tb_depth_header hdr;
+    TB__LEVEL bids[128];
+    TB__LEVEL asks[128];
+} TB__DEPTH128;
+
+TB_STATIC_ASSERT(sizeof(TB__DEPTH16) == TB_DEPTH_HEADER_SIZE + 32u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot has no padding");
+TB_STATIC_ASSERT(sizeof(TB__DEPTH128) == TB_DEPTH_HEADER_SIZE + 256u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot has no padding");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH16, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH16, asks) == TB_DEPTH_HEADER_SIZE + 16u * sizeof(TB__LEVEL),
+                 "K=16 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__DEPTH128, bids) == TB_DEPTH_HEADER_SIZE &&
+                     offsetof(TB__DEPTH128, asks) == TB_DEPTH_HEADER_SIZE + 128u * sizeof(TB__LEVEL),
+                 "K=128 depth snapshot offsets");
+TB_STATIC_ASSERT(offsetof(TB__LEVEL, qty) == sizeof(TB_PRICE_T), "a level is {price, qty}");
+
+#undef TB__DEPTH16
+#undef TB__DEPTH128
+
+/* ---- book part: fill a snapshot from this book variant ---------------------- */
+#else
+
+/* Fill header + bids[k] + asks[k]: best k levels per side, merged tape and
+ * spill order, unused entries zeroed, truncation flags. Caller holds the book. */
+static void TB__BPRIV(depth_fill)(TB__BOOK *b, tb_depth_header *h, TB__LEVEL *bids, TB__LEVEL *asks,
+                                  uint32_t k, uint64_t instrument_id, uint64_t sequence,
+                                  uint64_t timestamp_ns) {
+    TB__ITER it;
+    TB__LEVEL extra;
+    uint32_t n[2];
+    int side;
+    h->flags = 0;
+    for (side = 1; side >= 0; side--) {
+        TB__LEVEL *out = side ? bids : asks;
+        uint32_t i = 0;
+        TB__BPRIV(iter_start)(&it, b, side);
+        while (i < k && TB__BPRIV(iter_step)(&it, &out[i])) i++;
+        if (i < k) memset(out + i, 0, (size_t)(k - i) * sizeof(TB__LEVEL));
+        else if (TB__BPRIV(iter_step)(&it, &extra))
+            h->flags |= side ? TB_DEPTH_BID_TRUNCATED : TB_DEPTH_ASK_TRUNCATED;
+        n[side] = i;
+    }
+    h->magic = TB_DEPTH_MAGIC;
+    h->version = (uint8_t)TB_DEPTH_VERSION;
+    h->width = (uint8_t)sizeof(TB_PRICE_T);
+    h->capacity = (uint16_t)k;
+    h->instrument_id = instrument_id;
+    h->sequence = sequence;
+    h->timestamp_ns = timestamp_ns;
+    h->bid_count = (uint16_t)n[1];
+    h->ask_count = (uint16_t)n[0];
+}
+
+/* Fill a K=16 snapshot from the book (see the top of tb_snapshot.inc). */
+TB_API int TB__BFN(snapshot_k16)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k16) *out,
+                                 uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 16u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Fill a K=128 snapshot from the book. */
+TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128) *out,
+                                  uint64_t instrument_id, uint64_t sequence, uint64_t timestamp_ns) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    TB__BPRIV(depth_fill)(b, &out->hdr, out->bids, out->asks, 128u, instrument_id, sequence, timestamp_ns);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_snapshot.inc ---- */
+/* ---- begin tapebook/tb_serial.inc ---- */
+/* tb_serial.inc — a book's whole state as bytes, and back (dump / load).
+ *
+ * dump() writes everything that decides the book's future behaviour: both
+ * anchors, every tape level, every spill level in order, the spill
+ * capacities and max_cap, and the loss/promote counters. load() validates a
+ * dump completely (every byte, CRC32 included) before it changes anything,
+ * then restores it bit-exactly: dump(load(x)) == x, and the restored book
+ * answers every later call as the original would. The cached best index and
+ * the physical position of the spill ring are not state (they are rebuilt).
+ *
+ * FORMAT, version 1 (all integers little-endian, whatever the host):
+ *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
+ *     4  u16  version      1
+ *     6  u8   width        bytes of a price and of a quantity: 4 or 8
+ *     7  u8   reserved     0
+ *     8  u32  n            tape size N
+ *    12  u32  max_cap      spill capacity per side
+ *    16  u64  total_len    bytes of the whole dump, CRC included
+ *    24  side header of the ask side, then (at 80) of the bid side, 56 bytes each:
+ *          +0 i64 anchor  +8 u32 tape_count  +12 u32 spill_count  +16 u32 spill_cap
+ *          +20 u32 reserved (0)  +24 u64 spill_evicted  +32 u64 spill_dropped
+ *          +40 u64 spill_nomem  +48 u64 promotes
+ *   136  levels, `width` bytes of price then `width` bytes of qty each: ask tape
+ *        (ascending price), ask spill (best first), bid tape (ascending price),
+ *        bid spill (best first)
+ *   end-4  u32  crc32 (zlib / IEEE 802.3) of every byte before it
+ *
+ * C API (B = a book variant)
+ *   int B_dump_size(B *b, size_t *out);
+ *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
+ *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_load(B *b, const void *buf, size_t len);
+ *       TB_ERR_FORMAT when malformed or made by another N / width;
+ *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
+ *       TB_ERR_NOMEM when the spill blocks cannot be allocated. The book is
+ *       unchanged on every error; on success it takes the dump's max_cap.
+ *   int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why);
+ *       header, length and CRC checks only, and what variant the dump needs.
+ *   uint32_t tb_crc32(uint32_t crc, const void *data, size_t n);   zlib's crc32()
+ *
+ * Two parts: the shared one (once per translation unit) and the book part
+ * (included from tb_book.inc, TB_N defined). */
+
+/* ---- shared part ------------------------------------------------------------ */
+#ifndef TB__SERIAL_SHARED
+#define TB__SERIAL_SHARED
+
+#define TB_DUMP_MAGIC UINT32_C(0x4B424254) /* "TBBK" as little-endian bytes */
+#define TB_DUMP_VERSION 1u
+#define TB_DUMP_HEADER_SIZE 24u
+#define TB_DUMP_SIDE_SIZE 56u
+#define TB_DUMP_LEVELS_AT (TB_DUMP_HEADER_SIZE + 2u * TB_DUMP_SIDE_SIZE) /* 136 */
+
+/* What tb_dump_peek() learns from a dump's header. */
+typedef struct tb_dump_info {
+    uint32_t version;
+    uint32_t width;          /* 4 or 8 */
+    uint32_t n;              /* tape size */
+    uint32_t max_cap;
+    uint64_t total_len;
+    uint32_t tape_count[2];  /* [0] ask, [1] bid */
+    uint32_t spill_count[2];
+    uint32_t spill_cap[2];
+    uint32_t reserved;
+} tb_dump_info;
+
+/* CRC-32 (IEEE 802.3, reflected, as zlib's crc32()): start with crc = 0. */
+TB_API uint32_t tb_crc32(uint32_t crc, const void *data, size_t n) {
+    static const uint32_t table[256] = {
+        0x00000000u, 0x77073096u, 0xee0e612cu, 0x990951bau, 0x076dc419u, 0x706af48fu,
+        0xe963a535u, 0x9e6495a3u, 0x0edb8832u, 0x79dcb8a4u, 0xe0d5e91eu, 0x97d2d988u,
+        0x09b64c2bu, 0x7eb17cbdu, 0xe7b82d07u, 0x90bf1d91u, 0x1db71064u, 0x6ab020f2u,
+        0xf3b97148u, 0x84be41deu, 0x1adad47du, 0x6ddde4ebu, 0xf4d4b551u, 0x83d385c7u,
+        0x136c9856u, 0x646ba8c0u, 0xfd62f97au, 0x8a65c9ecu, 0x14015c4fu, 0x63066cd9u,
+        0xfa0f3d63u, 0x8d080df5u, 0x3b6e20c8u, 0x4c69105eu, 0xd56041e4u, 0xa2677172u,
+        0x3c03e4d1u, 0x4b04d447u, 0xd20d85fdu, 0xa50ab56bu, 0x35b5a8fau, 0x42b2986cu,
+        0xdbbbc9d6u, 0xacbcf940u, 0x32d86ce3u, 0x45df5c75u, 0xdcd60dcfu, 0xabd13d59u,
+        0x26d930acu, 0x51de003au, 0xc8d75180u, 0xbfd06116u, 0x21b4f4b5u, 0x56b3c423u,
+        0xcfba9599u, 0xb8bda50fu, 0x2802b89eu, 0x5f058808u, 0xc60cd9b2u, 0xb10be924u,
+        0x2f6f7c87u, 0x58684c11u, 0xc1611dabu, 0xb6662d3du, 0x76dc4190u, 0x01db7106u,
+        0x98d220bcu, 0xefd5102au, 0x71b18589u, 0x06b6b51fu, 0x9fbfe4a5u, 0xe8b8d433u,
+        0x7807c9a2u, 0x0f00f934u, 0x9609a88eu, 0xe10e9818u, 0x7f6a0dbbu, 0x086d3d2du,
+        0x91646c97u, 0xe6635c01u, 0x6b6b51f4u, 0x1c6c6162u, 0x856530d8u, 0xf262004eu,
+        0x6c0695edu, 0x1b01a57bu, 0x8208f4c1u, 0xf50fc457u, 0x65b0d9c6u, 0x12b7e950u,
+        0x8bbeb8eau, 0xfcb9887cu, 0x62dd1ddfu, 0x15da2d49u, 0x8cd37cf3u, 0xfbd44c65u,
+        0x4db26158u, 0x3ab551ceu, 0xa3bc0074u, 0xd4bb30e2u, 0x4adfa541u, 0x3dd895d7u,
+        0xa4d1c46du, 0xd3d6f4fbu, 0x4369e96au, 0x346ed9fcu, 0xad678846u, 0xda60b8d0u,
+        0x44042d73u, 0x33031de5u, 0xaa0a4c5fu, 0xdd0d7cc9u, 0x5005713cu, 0x270241aau,
+        0xbe0b1010u, 0xc90c2086u, 0x5768b525u, 0x206f85b3u, 0xb966d409u, 0xce61e49fu,
+        0x5edef90eu, 0x29d9c998u, 0xb0d09822u, 0xc7d7a8b4u, 0x59b33d17u, 0x2eb40d81u,
+        0xb7bd5c3bu, 0xc0ba6cadu, 0xedb88320u, 0x9abfb3b6u, 0x03b6e20cu, 0x74b1d29au,
+        0xead54739u, 0x9dd277afu, 0x04db2615u, 0x73dc1683u, 0xe3630b12u, 0x94643b84u,
+        0x0d6d6a3eu, 0x7a6a5aa8u, 0xe40ecf0bu, 0x9309ff9du, 0x0a00ae27u, 0x7d079eb1u,
+        0xf00f9344u, 0x8708a3d2u, 0x1e01f268u, 0x6906c2feu, 0xf762575du, 0x806567cbu,
+        0x196c3671u, 0x6e6b06e7u, 0xfed41b76u, 0x89d32be0u, 0x10da7a5au, 0x67dd4accu,
+        0xf9b9df6fu, 0x8ebeeff9u, 0x17b7be43u, 0x60b08ed5u, 0xd6d6a3e8u, 0xa1d1937eu,
+        0x38d8c2c4u, 0x4fdff252u, 0xd1bb67f1u, 0xa6bc5767u, 0x3fb506ddu, 0x48b2364bu,
+        0xd80d2bdau, 0xaf0a1b4cu, 0x36034af6u, 0x41047a60u, 0xdf60efc3u, 0xa867df55u,
+        0x316e8eefu, 0x4669be79u, 0xcb61b38cu, 0xbc66831au, 0x256fd2a0u, 0x5268e236u,
+        0xcc0c7795u, 0xbb0b4703u, 0x220216b9u, 0x5505262fu, 0xc5ba3bbeu, 0xb2bd0b28u,
+        0x2bb45a92u, 0x5cb36a04u, 0xc2d7ffa7u, 0xb5d0cf31u, 0x2cd99e8bu, 0x5bdeae1du,
+        0x9b64c2b0u, 0xec63f226u, 0x756aa39cu, 0x026d930au, 0x9c0906a9u, 0xeb0e363fu,
+        0x72076785u, 0x05005713u, 0x95bf4a82u, 0xe2b87a14u, 0x7bb12baeu, 0x0cb61b38u,
+        0x92d28e9bu, 0xe5d5be0du, 0x7cdcefb7u, 0x0bdbdf21u, 0x86d3d2d4u, 0xf1d4e242u,
+        0x68ddb3f8u, 0x1fda836eu, 0x81be16cdu, 0xf6b9265bu, 0x6fb077e1u, 0x18b74777u,
+        0x88085ae6u, 0xff0f6a70u, 0x66063bcau, 0x11010b5cu, 0x8f659effu, 0xf862ae69u,
+        0x616bffd3u, 0x166ccf45u, 0xa00ae278u, 0xd70dd2eeu, 0x4e048354u, 0x3903b3c2u,
+        0xa7672661u, 0xd06016f7u, 0x4969474du, 0x3e6e77dbu, 0xaed16a4au, 0xd9d65adcu,
+        0x40df0b66u, 0x37d83bf0u, 0xa9bcae53u, 0xdebb9ec5u, 0x47b2cf7fu, 0x30b5ffe9u,
+        0xbdbdf21cu, 0xcabac28au, 0x53b39330u, 0x24b4a3a6u, 0xbad03605u, 0xcdd70693u,
+        0x54de5729u, 0x23d967bfu, 0xb3667a2eu, 0xc4614ab8u, 0x5d681b02u, 0x2a6f2b94u,
+        0xb40bbe37u, 0xc30c8ea1u, 0x5a05df1bu, 0x2d02ef8du,
+    };
+    const unsigned char *p = (const unsigned char *)data;
+    crc = ~crc;
+    while (n--) crc = table[(crc ^ *p++) & 0xffu] ^ (crc >> 8);
+    return ~crc;
+}
+
+TB_FORCE_INLINE void tb__put_le(unsigned char *p, uint64_t v, unsigned n) {
+    unsigned i;
+    for (i = 0; i < n; i++, v >>= 8) p[i] = (unsigned char)(v & 0xffu);
+}
+
+TB_FORCE_INLINE uint64_t tb__get_le(const unsigned char *p, unsigned n) {
+    uint64_t v = 0;
+    unsigned i;
+    for (i = n; i-- > 0;) v = (v << 8) | p[i];
+    return v;
+}
+
+TB_API int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why) {
+    const unsigned char *p = (const unsigned char *)buf;
+    const char *w = NULL;
+    tb_dump_info d;
+    uint64_t levels = 0, need;
+    int s;
+    if (why) *why = NULL;
+    if (!buf || !out) return TB_ERR_NULL;
+    memset(out, 0, sizeof *out);
+    memset(&d, 0, sizeof d);
+    if (len < TB_DUMP_LEVELS_AT + 4u) {
+        w = "shorter than the 140-byte minimum";
+        goto bad;
+    }
+    if (tb__get_le(p, 4) != TB_DUMP_MAGIC) {
+        w = "bad magic (not a tapebook book dump)";
+        goto bad;
+    }
+    d.version = (uint32_t)tb__get_le(p + 4, 2);
+    d.width = p[6];
+    d.n = (uint32_t)tb__get_le(p + 8, 4);
+    d.max_cap = (uint32_t)tb__get_le(p + 12, 4);
+    d.total_len = tb__get_le(p + 16, 8);
+    if (d.version != TB_DUMP_VERSION) {
+        w = "unsupported version";
+        goto bad;
+    }
+    if (d.width != 4u && d.width != 8u) {
+        w = "bad width (must be 4 or 8 bytes)";
+        goto bad;
+    }
+    if (p[7]) {
+        w = "reserved header byte is not zero";
+        goto bad;
+    }
+    if (d.n < 64u || d.n > (1u << 24) || !tb_is_pow2_u32(d.n)) {
+        w = "bad tape size n";
+        goto bad;
+    }
+    if (!tb_is_pow2_u32(d.max_cap) || d.max_cap > TB_MAX_CAP_LIMIT) {
+        w = "bad max_cap";
+        goto bad;
+    }
+    if (d.total_len != (uint64_t)len) {
+        w = "length does not match the header (truncated or padded)";
+        goto bad;
+    }
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        d.tape_count[s] = (uint32_t)tb__get_le(h + 8, 4);
+        d.spill_count[s] = (uint32_t)tb__get_le(h + 12, 4);
+        d.spill_cap[s] = (uint32_t)tb__get_le(h + 16, 4);
+        levels += (uint64_t)d.tape_count[s] + d.spill_count[s];
+    }
+    need = TB_DUMP_LEVELS_AT + 4u + levels * 2u * d.width; /* < 2^37: no overflow */
+    if (need != d.total_len) {
+        w = "level counts do not match the length";
+        goto bad;
+    }
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) {
+        w = "CRC32 mismatch (corrupt data)";
+        goto bad;
+    }
+    *out = d;
+    return TB_OK;
+bad:
+    if (why) *why = w;
+    return TB_ERR_FORMAT;
+}
+
+#endif /* TB__SERIAL_SHARED */
+
+/* ---- book part ------------------------------------------------------------------ */
+#ifdef TB_N
+
+TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
+    size_t levels = 0;
+    uint32_t w;
+    int s;
+    for (s = 0; s < 2; s++) {
+        for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
+        levels += b->spill[s].n;
+    }
+    return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE unsigned char *TB__BPRIV(put_level)(unsigned char *q, TB_PRICE_T px, TB_QTY_T qty) {
+    tb__put_le(q, (uint64_t)(TB_UPRICE_T)px, (unsigned)sizeof(TB_PRICE_T));
+    tb__put_le(q + sizeof(TB_PRICE_T), (uint64_t)qty, (unsigned)sizeof(TB_QTY_T));
+    return q + 2u * sizeof(TB_PRICE_T);
+}
+
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(get_px)(const unsigned char *q) {
+    return (TB_PRICE_T)(TB_UPRICE_T)tb__get_le(q, (unsigned)sizeof(TB_PRICE_T));
+}
+
+TB_FORCE_INLINE TB_QTY_T TB__BPRIV(get_qty)(const unsigned char *q) {
+    return (TB_QTY_T)tb__get_le(q + sizeof(TB_PRICE_T), (unsigned)sizeof(TB_QTY_T));
+}
+
+/* Bytes dump() will write for the book as it is now. */
+TB_API int TB__BFN(dump_size)(TB__BOOK *b, size_t *out) {
+    if (!out) return TB_ERR_NULL;
+    TB__ENTER(b);
+    *out = TB__BPRIV(dump_len)(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Write the book's state (format at the top of tb_serial.inc) into buf. */
+TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int s;
+    if (n_out) *n_out = 0;
+    if (!buf && cap) return TB_ERR_NULL;
+    TB__ENTER(b);
+    len = TB__BPRIV(dump_len)(b);
+    if (n_out) *n_out = len;
+    if (cap < len || !buf) {
+        TB__LEAVE(b);
+        return TB_ERR_BADARG;
+    }
+    memset(p, 0, TB_DUMP_LEVELS_AT);
+    tb__put_le(p, TB_DUMP_MAGIC, 4);
+    tb__put_le(p + 4, TB_DUMP_VERSION, 2);
+    p[6] = (unsigned char)sizeof(TB_PRICE_T);
+    tb__put_le(p + 8, (uint64_t)TB_N, 4);
+    tb__put_le(p + 12, b->spill[0].max_cap, 4);
+    tb__put_le(p + 16, (uint64_t)len, 8);
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        const TB__TAPE *t = &b->tape[s];
+        const TB__SIDE *sp = &b->spill[s];
+        uint32_t w, i, tape_n = 0;
+        tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
+        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 16, sp->cap, 4);
+        tb__put_le(h + 24, b->spill_evicted[s], 8);
+        tb__put_le(h + 32, b->spill_dropped[s], 8);
+        tb__put_le(h + 40, b->spill_nomem[s], 8);
+        tb__put_le(h + 48, b->promotes[s], 8);
+        for (w = 0; w < TB__WORDS; w++) {
+            uint64_t word = t->bits[w];
+            while (word) {
+                uint32_t c = (w << 6) + tb__ctz64(word);
+                word &= word - 1u;
+                q = TB__BPRIV(put_level)(q, TB__BPRIV(cell_px)(t, (int32_t)c), t->q[c]);
+                tape_n++;
+            }
+        }
+        tb__put_le(h + 8, tape_n, 4);
+        for (i = 0; i < sp->n; i++) {
+            const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
+            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+        }
+    }
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* Every check of a dump that does not need the book: layout, ranges, order. */
+static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_info *d) {
+    const unsigned char *q = p + TB_DUMP_LEVELS_AT;
+    const size_t step = 2u * sizeof(TB_PRICE_T);
+    int s;
+    if (d->width != sizeof(TB_PRICE_T) || d->n != (uint32_t)TB_N) return "made by another tape size or width";
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        int64_t a64 = (int64_t)tb__get_le(h, 8);
+        uint32_t cap = d->spill_cap[s], i;
+        TB_PRICE_T anchor, top;
+        if (a64 < (int64_t)TB__AMIN || a64 > (int64_t)TB__AMAX) return "anchor out of range";
+        anchor = (TB_PRICE_T)a64;
+        top = (TB_PRICE_T)(anchor + (TB_PRICE_T)(TB_N - 1));
+        if (tb__get_le(h + 20, 4)) return "reserved side field is not zero";
+        if (d->tape_count[s] > (uint32_t)TB_N) return "more tape levels than cells";
+        if (cap && (!tb_is_pow2_u32(cap) || cap > d->max_cap ||
+                    cap < (d->max_cap < TB_POOL_MIN_BLOCK ? d->max_cap : TB_POOL_MIN_BLOCK)))
+            return "bad spill capacity";
+        if (d->spill_count[s] > cap) return "more spill levels than its capacity";
+        for (i = 0; i < d->tape_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px) || px < anchor || px > top) return "tape level outside its window";
+            if (i && px <= TB__BPRIV(get_px)(q - step)) return "tape levels not in ascending order";
+        }
+        for (i = 0; i < d->spill_count[s]; i++, q += step) {
+            TB_PRICE_T px = TB__BPRIV(get_px)(q);
+            if (!TB__BPRIV(get_qty)(q)) return "a level has quantity 0";
+            if (!TB__BPRIV(price_ok)(px)) return "spill price outside the valid range";
+            if (px >= anchor && px <= top) return "spill level inside its tape window";
+            if (i && !TB__SPFN(better)(s, TB__BPRIV(get_px)(q - step), px)) return "spill not in best-first order";
+        }
+    }
+    return NULL;
+}
+
+/* Replace the book's state with a dump (see the top of this file). */
+TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    TB__LEVEL *blk[2] = {NULL, NULL};
+    tb_dump_info d;
+    int s, st;
+    if (!buf) return TB_ERR_NULL;
+    st = tb_dump_peek(buf, len, &d, NULL);
+    if (st) return st;
+    if (TB__BPRIV(load_check)(p, &d)) return TB_ERR_FORMAT;
+    TB__ENTER(b);
+    if (b->pool && d.max_cap > TB_POOL_MAX_BLOCK) {
+        TB__LEAVE(b);
+        return TB_ERR_MAX_CAP;
+    }
+    TB__ENTER_POOL(b);
+    /* allocate first: on failure nothing has changed */
+    for (s = 0; s < 2; s++) {
+        uint32_t cap = d.spill_cap[s];
+        if (!cap || cap == b->spill[s].cap) continue;
+        if (b->pool) {
+            blk[s] = TB__POOLFN(alloc)(b->pool, cap);
+        } else {
+            size_t bytes = tb__array_bytes(cap, sizeof(TB__LEVEL));
+            blk[s] = bytes ? (TB__LEVEL *)TB_MALLOC(bytes) : NULL;
+        }
+        if (!blk[s]) {
+            if (s == 1 && blk[0]) TB__SPFN(block_free)(b->pool, blk[0], d.spill_cap[0]);
+            TB__LEAVE_POOL(b);
+            TB__LEAVE(b);
+            return TB_ERR_NOMEM;
+        }
+    }
+    q = p + TB_DUMP_LEVELS_AT;
+    for (s = 0; s < 2; s++) {
+        const unsigned char *h = p + TB_DUMP_HEADER_SIZE + (size_t)s * TB_DUMP_SIDE_SIZE;
+        TB__TAPE *t = &b->tape[s];
+        TB__SIDE *sp = &b->spill[s];
+        TB_PRICE_T anchor = (TB_PRICE_T)(int64_t)tb__get_le(h, 8);
+        uint32_t i, cap = d.spill_cap[s];
+        TB__TFN(clear)(t, s, anchor);
+        for (i = 0; i < d.tape_count[s]; i++, q += 2u * sizeof(TB_PRICE_T))
+            TB__TFN(write)(t, s, (uint32_t)((TB_UPRICE_T)TB__BPRIV(get_px)(q) - (TB_UPRICE_T)anchor),
+                           TB__BPRIV(get_qty)(q));
+        if (cap != sp->cap) {
+            TB__SPFN(block_free)(b->pool, sp->a, sp->cap);
+            sp->a = blk[s];
+            sp->cap = cap;
+        }
+        sp->max_cap = d.max_cap;
+        sp->head = 0;
+        sp->n = d.spill_count[s];
+        for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
+            sp->a[i].px = TB__BPRIV(get_px)(q);
+            sp->a[i].qty = TB__BPRIV(get_qty)(q);
+        }
+        b->spill_evicted[s] = tb__get_le(h + 24, 8);
+        b->spill_dropped[s] = tb__get_le(h + 32, 8);
+        b->spill_nomem[s] = tb__get_le(h + 40, 8);
+        b->promotes[s] = tb__get_le(h + 48, 8);
+    }
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+#endif /* TB_N */
+/* ---- end tapebook/tb_serial.inc ---- */
 
 #undef TB__ENTER
 #undef TB__LEAVE
@@ -17467,6 +27735,10 @@ TB_API size_t TB__MFN(struct_size)(void) { return sizeof(TB__MULTI); }
  * under 9000 bytes, tapes on cache-line boundaries. */
 TB_STATIC_ASSERT(sizeof(tb_book_i32_n1024) < 9000, "1024-wide 32-bit book must stay under 9000 bytes");
 TB_STATIC_ASSERT(sizeof(tb_level_i32) == 8 && sizeof(tb_level_i64) == 16, "levels are packed");
+TB_STATIC_ASSERT(sizeof(tb_depth_i32_k16) == 296, "tb_depth_i32_k16 is 296 bytes");
+TB_STATIC_ASSERT(sizeof(tb_depth_i32_k128) == 2088, "tb_depth_i32_k128 is 2088 bytes");
+TB_STATIC_ASSERT(sizeof(tb_depth_i64_k16) == 552, "tb_depth_i64_k16 is 552 bytes");
+TB_STATIC_ASSERT(sizeof(tb_depth_i64_k128) == 4136, "tb_depth_i64_k128 is 4136 bytes");
 TB_STATIC_ASSERT(offsetof(tb_book_i32_n64, tape[1].q) % TB_CACHE_LINE == 0, "tb_book_i32_n64: tapes cache-line aligned");
 TB_STATIC_ASSERT(offsetof(tb_book_i32_n128, tape[1].q) % TB_CACHE_LINE == 0, "tb_book_i32_n128: tapes cache-line aligned");
 TB_STATIC_ASSERT(offsetof(tb_book_i32_n256, tape[1].q) % TB_CACHE_LINE == 0, "tb_book_i32_n256: tapes cache-line aligned");
@@ -17520,9 +27792,23 @@ typedef struct tb_book_stats {
     uint64_t spill_evicted[2]; uint64_t spill_dropped[2]; uint64_t spill_nomem[2];
     uint64_t promotes[2]; int64_t anchor[2];
 } tb_book_stats;
+typedef struct tb_depth_header {
+    uint32_t magic; uint8_t version; uint8_t width; uint16_t capacity; uint64_t instrument_id;
+    uint64_t sequence; uint64_t timestamp_ns; uint16_t bid_count; uint16_t ask_count; uint32_t flags;
+} tb_depth_header;
+typedef struct tb_dump_info {
+    uint32_t version; uint32_t width; uint32_t n; uint32_t max_cap; uint64_t total_len;
+    uint32_t tape_count[2]; uint32_t spill_count[2]; uint32_t spill_cap[2]; uint32_t reserved;
+} tb_dump_info;
 typedef struct tb_level_i32 { int32_t px; uint32_t qty; } tb_level_i32;
 typedef struct tb_bbo_i32 { int32_t bid_px; uint32_t bid_qty; int32_t ask_px; uint32_t ask_qty; } tb_bbo_i32;
 typedef struct tb_spill_pool_i32 { ...; } tb_spill_pool_i32;
+typedef struct tb_depth_i32_k16 {
+    tb_depth_header hdr; tb_level_i32 bids[16]; tb_level_i32 asks[16];
+} tb_depth_i32_k16;
+typedef struct tb_depth_i32_k128 {
+    tb_depth_header hdr; tb_level_i32 bids[128]; tb_level_i32 asks[128];
+} tb_depth_i32_k128;
 typedef struct tb_book_i32_n64 { ...; } tb_book_i32_n64;
 typedef struct tb_book_i32_n64_iter { ...; } tb_book_i32_n64_iter;
 typedef struct tb_book_i32_n128 { ...; } tb_book_i32_n128;
@@ -17542,6 +27828,12 @@ typedef struct tb_multi_i32_h4096_m1024_l256 { ...; } tb_multi_i32_h4096_m1024_l
 typedef struct tb_level_i64 { int64_t px; uint64_t qty; } tb_level_i64;
 typedef struct tb_bbo_i64 { int64_t bid_px; uint64_t bid_qty; int64_t ask_px; uint64_t ask_qty; } tb_bbo_i64;
 typedef struct tb_spill_pool_i64 { ...; } tb_spill_pool_i64;
+typedef struct tb_depth_i64_k16 {
+    tb_depth_header hdr; tb_level_i64 bids[16]; tb_level_i64 asks[16];
+} tb_depth_i64_k16;
+typedef struct tb_depth_i64_k128 {
+    tb_depth_header hdr; tb_level_i64 bids[128]; tb_level_i64 asks[128];
+} tb_depth_i64_k128;
 typedef struct tb_book_i64_n64 { ...; } tb_book_i64_n64;
 typedef struct tb_book_i64_n64_iter { ...; } tb_book_i64_n64_iter;
 typedef struct tb_book_i64_n128 { ...; } tb_book_i64_n128;
@@ -17567,6 +27859,10 @@ TB_API tb_handle tb_handle_make(uint32_t tier, uint32_t gen, uint32_t index);
 TB_API uint32_t tb_handle_tier(tb_handle h);
 TB_API uint32_t tb_handle_gen(tb_handle h);
 TB_API uint32_t tb_handle_index(tb_handle h);
+TB_API size_t tb_depth_size(uint32_t width, uint32_t k);
+TB_API int tb_depth_check(const void *buf, size_t len, const char **why);
+TB_API uint32_t tb_crc32(uint32_t crc, const void *data, size_t n);
+TB_API int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why);
 
 /* ---- family i32 ---- */
 TB_API int tb_spill_pool_i32_init(tb_spill_pool_i32 *p, uint32_t levels, int policy);
@@ -17599,6 +27895,7 @@ TB_API int tb_book_i32_n64_iter_init(tb_book_i32_n64_iter *it, tb_book_i32_n64 *
 TB_API int tb_book_i32_n64_iter_next(tb_book_i32_n64_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n64_levels(tb_book_i32_n64 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i32_n64_levels_n(tb_book_i32_n64 *b, int side, tb_level_i32 *out, size_t k);
+TB_API int64_t tb_book_i32_n64_top(tb_book_i32_n64 *b, tb_level_i32 *out, size_t k);
 TB_API uint32_t tb_book_i32_n64_qty_at(tb_book_i32_n64 *b, int side, int32_t px);
 TB_API int tb_book_i32_n64_depth(tb_book_i32_n64 *b, int side, size_t *out);
 TB_API int tb_book_i32_n64_reset(tb_book_i32_n64 *b, int32_t anchor);
@@ -17620,6 +27917,13 @@ TB_API int32_t tb_book_i32_n64_anchor_min(void);
 TB_API int32_t tb_book_i32_n64_anchor_max(void);
 TB_API int tb_book_i32_n64_apply(tb_book_i32_n64 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n64_bbo_trace(tb_book_i32_n64 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
+TB_API int tb_book_i32_n64_snapshot_k16(tb_book_i32_n64 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n64_snapshot_k128(tb_book_i32_n64 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n64_dump_size(tb_book_i32_n64 *b, size_t *out);
+TB_API int tb_book_i32_n64_dump(tb_book_i32_n64 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i32_n64_load(tb_book_i32_n64 *b, const void *buf, size_t len);
 TB_API int tb_book_i32_n128_set_code(tb_book_i32_n128 *b, int side, int32_t px, uint32_t qty);
 TB_API int tb_book_i32_n128_set(tb_book_i32_n128 *b, int side, int32_t px, uint32_t qty, tb_result *out_result);
 TB_API int tb_book_i32_n128_init(tb_book_i32_n128 *b, int32_t anchor, uint32_t max_cap, tb_spill_pool_i32 *pool);
@@ -17640,6 +27944,7 @@ TB_API int tb_book_i32_n128_iter_init(tb_book_i32_n128_iter *it, tb_book_i32_n12
 TB_API int tb_book_i32_n128_iter_next(tb_book_i32_n128_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n128_levels(tb_book_i32_n128 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i32_n128_levels_n(tb_book_i32_n128 *b, int side, tb_level_i32 *out, size_t k);
+TB_API int64_t tb_book_i32_n128_top(tb_book_i32_n128 *b, tb_level_i32 *out, size_t k);
 TB_API uint32_t tb_book_i32_n128_qty_at(tb_book_i32_n128 *b, int side, int32_t px);
 TB_API int tb_book_i32_n128_depth(tb_book_i32_n128 *b, int side, size_t *out);
 TB_API int tb_book_i32_n128_reset(tb_book_i32_n128 *b, int32_t anchor);
@@ -17661,6 +27966,13 @@ TB_API int32_t tb_book_i32_n128_anchor_min(void);
 TB_API int32_t tb_book_i32_n128_anchor_max(void);
 TB_API int tb_book_i32_n128_apply(tb_book_i32_n128 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n128_bbo_trace(tb_book_i32_n128 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
+TB_API int tb_book_i32_n128_snapshot_k16(tb_book_i32_n128 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n128_snapshot_k128(tb_book_i32_n128 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n128_dump_size(tb_book_i32_n128 *b, size_t *out);
+TB_API int tb_book_i32_n128_dump(tb_book_i32_n128 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i32_n128_load(tb_book_i32_n128 *b, const void *buf, size_t len);
 TB_API int tb_book_i32_n256_set_code(tb_book_i32_n256 *b, int side, int32_t px, uint32_t qty);
 TB_API int tb_book_i32_n256_set(tb_book_i32_n256 *b, int side, int32_t px, uint32_t qty, tb_result *out_result);
 TB_API int tb_book_i32_n256_init(tb_book_i32_n256 *b, int32_t anchor, uint32_t max_cap, tb_spill_pool_i32 *pool);
@@ -17681,6 +27993,7 @@ TB_API int tb_book_i32_n256_iter_init(tb_book_i32_n256_iter *it, tb_book_i32_n25
 TB_API int tb_book_i32_n256_iter_next(tb_book_i32_n256_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n256_levels(tb_book_i32_n256 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i32_n256_levels_n(tb_book_i32_n256 *b, int side, tb_level_i32 *out, size_t k);
+TB_API int64_t tb_book_i32_n256_top(tb_book_i32_n256 *b, tb_level_i32 *out, size_t k);
 TB_API uint32_t tb_book_i32_n256_qty_at(tb_book_i32_n256 *b, int side, int32_t px);
 TB_API int tb_book_i32_n256_depth(tb_book_i32_n256 *b, int side, size_t *out);
 TB_API int tb_book_i32_n256_reset(tb_book_i32_n256 *b, int32_t anchor);
@@ -17702,6 +28015,13 @@ TB_API int32_t tb_book_i32_n256_anchor_min(void);
 TB_API int32_t tb_book_i32_n256_anchor_max(void);
 TB_API int tb_book_i32_n256_apply(tb_book_i32_n256 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n256_bbo_trace(tb_book_i32_n256 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
+TB_API int tb_book_i32_n256_snapshot_k16(tb_book_i32_n256 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n256_snapshot_k128(tb_book_i32_n256 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n256_dump_size(tb_book_i32_n256 *b, size_t *out);
+TB_API int tb_book_i32_n256_dump(tb_book_i32_n256 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i32_n256_load(tb_book_i32_n256 *b, const void *buf, size_t len);
 TB_API int tb_book_i32_n512_set_code(tb_book_i32_n512 *b, int side, int32_t px, uint32_t qty);
 TB_API int tb_book_i32_n512_set(tb_book_i32_n512 *b, int side, int32_t px, uint32_t qty, tb_result *out_result);
 TB_API int tb_book_i32_n512_init(tb_book_i32_n512 *b, int32_t anchor, uint32_t max_cap, tb_spill_pool_i32 *pool);
@@ -17722,6 +28042,7 @@ TB_API int tb_book_i32_n512_iter_init(tb_book_i32_n512_iter *it, tb_book_i32_n51
 TB_API int tb_book_i32_n512_iter_next(tb_book_i32_n512_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n512_levels(tb_book_i32_n512 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i32_n512_levels_n(tb_book_i32_n512 *b, int side, tb_level_i32 *out, size_t k);
+TB_API int64_t tb_book_i32_n512_top(tb_book_i32_n512 *b, tb_level_i32 *out, size_t k);
 TB_API uint32_t tb_book_i32_n512_qty_at(tb_book_i32_n512 *b, int side, int32_t px);
 TB_API int tb_book_i32_n512_depth(tb_book_i32_n512 *b, int side, size_t *out);
 TB_API int tb_book_i32_n512_reset(tb_book_i32_n512 *b, int32_t anchor);
@@ -17743,6 +28064,13 @@ TB_API int32_t tb_book_i32_n512_anchor_min(void);
 TB_API int32_t tb_book_i32_n512_anchor_max(void);
 TB_API int tb_book_i32_n512_apply(tb_book_i32_n512 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n512_bbo_trace(tb_book_i32_n512 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
+TB_API int tb_book_i32_n512_snapshot_k16(tb_book_i32_n512 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n512_snapshot_k128(tb_book_i32_n512 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n512_dump_size(tb_book_i32_n512 *b, size_t *out);
+TB_API int tb_book_i32_n512_dump(tb_book_i32_n512 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i32_n512_load(tb_book_i32_n512 *b, const void *buf, size_t len);
 TB_API int tb_book_i32_n1024_set_code(tb_book_i32_n1024 *b, int side, int32_t px, uint32_t qty);
 TB_API int tb_book_i32_n1024_set(tb_book_i32_n1024 *b, int side, int32_t px, uint32_t qty, tb_result *out_result);
 TB_API int tb_book_i32_n1024_init(tb_book_i32_n1024 *b, int32_t anchor, uint32_t max_cap, tb_spill_pool_i32 *pool);
@@ -17763,6 +28091,7 @@ TB_API int tb_book_i32_n1024_iter_init(tb_book_i32_n1024_iter *it, tb_book_i32_n
 TB_API int tb_book_i32_n1024_iter_next(tb_book_i32_n1024_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n1024_levels(tb_book_i32_n1024 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i32_n1024_levels_n(tb_book_i32_n1024 *b, int side, tb_level_i32 *out, size_t k);
+TB_API int64_t tb_book_i32_n1024_top(tb_book_i32_n1024 *b, tb_level_i32 *out, size_t k);
 TB_API uint32_t tb_book_i32_n1024_qty_at(tb_book_i32_n1024 *b, int side, int32_t px);
 TB_API int tb_book_i32_n1024_depth(tb_book_i32_n1024 *b, int side, size_t *out);
 TB_API int tb_book_i32_n1024_reset(tb_book_i32_n1024 *b, int32_t anchor);
@@ -17784,6 +28113,13 @@ TB_API int32_t tb_book_i32_n1024_anchor_min(void);
 TB_API int32_t tb_book_i32_n1024_anchor_max(void);
 TB_API int tb_book_i32_n1024_apply(tb_book_i32_n1024 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n1024_bbo_trace(tb_book_i32_n1024 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
+TB_API int tb_book_i32_n1024_snapshot_k16(tb_book_i32_n1024 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n1024_snapshot_k128(tb_book_i32_n1024 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n1024_dump_size(tb_book_i32_n1024 *b, size_t *out);
+TB_API int tb_book_i32_n1024_dump(tb_book_i32_n1024 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i32_n1024_load(tb_book_i32_n1024 *b, const void *buf, size_t len);
 TB_API int tb_book_i32_n2048_set_code(tb_book_i32_n2048 *b, int side, int32_t px, uint32_t qty);
 TB_API int tb_book_i32_n2048_set(tb_book_i32_n2048 *b, int side, int32_t px, uint32_t qty, tb_result *out_result);
 TB_API int tb_book_i32_n2048_init(tb_book_i32_n2048 *b, int32_t anchor, uint32_t max_cap, tb_spill_pool_i32 *pool);
@@ -17804,6 +28140,7 @@ TB_API int tb_book_i32_n2048_iter_init(tb_book_i32_n2048_iter *it, tb_book_i32_n
 TB_API int tb_book_i32_n2048_iter_next(tb_book_i32_n2048_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n2048_levels(tb_book_i32_n2048 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i32_n2048_levels_n(tb_book_i32_n2048 *b, int side, tb_level_i32 *out, size_t k);
+TB_API int64_t tb_book_i32_n2048_top(tb_book_i32_n2048 *b, tb_level_i32 *out, size_t k);
 TB_API uint32_t tb_book_i32_n2048_qty_at(tb_book_i32_n2048 *b, int side, int32_t px);
 TB_API int tb_book_i32_n2048_depth(tb_book_i32_n2048 *b, int side, size_t *out);
 TB_API int tb_book_i32_n2048_reset(tb_book_i32_n2048 *b, int32_t anchor);
@@ -17825,6 +28162,13 @@ TB_API int32_t tb_book_i32_n2048_anchor_min(void);
 TB_API int32_t tb_book_i32_n2048_anchor_max(void);
 TB_API int tb_book_i32_n2048_apply(tb_book_i32_n2048 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n2048_bbo_trace(tb_book_i32_n2048 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
+TB_API int tb_book_i32_n2048_snapshot_k16(tb_book_i32_n2048 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n2048_snapshot_k128(tb_book_i32_n2048 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n2048_dump_size(tb_book_i32_n2048 *b, size_t *out);
+TB_API int tb_book_i32_n2048_dump(tb_book_i32_n2048 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i32_n2048_load(tb_book_i32_n2048 *b, const void *buf, size_t len);
 TB_API int tb_book_i32_n4096_set_code(tb_book_i32_n4096 *b, int side, int32_t px, uint32_t qty);
 TB_API int tb_book_i32_n4096_set(tb_book_i32_n4096 *b, int side, int32_t px, uint32_t qty, tb_result *out_result);
 TB_API int tb_book_i32_n4096_init(tb_book_i32_n4096 *b, int32_t anchor, uint32_t max_cap, tb_spill_pool_i32 *pool);
@@ -17845,6 +28189,7 @@ TB_API int tb_book_i32_n4096_iter_init(tb_book_i32_n4096_iter *it, tb_book_i32_n
 TB_API int tb_book_i32_n4096_iter_next(tb_book_i32_n4096_iter *it, tb_level_i32 *out);
 TB_API int tb_book_i32_n4096_levels(tb_book_i32_n4096 *b, int side, tb_level_i32 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i32_n4096_levels_n(tb_book_i32_n4096 *b, int side, tb_level_i32 *out, size_t k);
+TB_API int64_t tb_book_i32_n4096_top(tb_book_i32_n4096 *b, tb_level_i32 *out, size_t k);
 TB_API uint32_t tb_book_i32_n4096_qty_at(tb_book_i32_n4096 *b, int side, int32_t px);
 TB_API int tb_book_i32_n4096_depth(tb_book_i32_n4096 *b, int side, size_t *out);
 TB_API int tb_book_i32_n4096_reset(tb_book_i32_n4096 *b, int32_t anchor);
@@ -17866,6 +28211,13 @@ TB_API int32_t tb_book_i32_n4096_anchor_min(void);
 TB_API int32_t tb_book_i32_n4096_anchor_max(void);
 TB_API int tb_book_i32_n4096_apply(tb_book_i32_n4096 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n4096_bbo_trace(tb_book_i32_n4096 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
+TB_API int tb_book_i32_n4096_snapshot_k16(tb_book_i32_n4096 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n4096_snapshot_k128(tb_book_i32_n4096 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i32_n4096_dump_size(tb_book_i32_n4096 *b, size_t *out);
+TB_API int tb_book_i32_n4096_dump(tb_book_i32_n4096 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i32_n4096_load(tb_book_i32_n4096 *b, const void *buf, size_t len);
 TB_API int tb_multi_i32_h1024_m256_l64_init(tb_multi_i32_h1024_m256_l64 *m, uint32_t n_high, uint32_t n_medium, uint32_t n_low, uint32_t pool_levels, uint32_t default_max_cap, int policy);
 TB_API int tb_multi_i32_h1024_m256_l64_deinit(tb_multi_i32_h1024_m256_l64 *m);
 TB_API int tb_multi_i32_h1024_m256_l64_create(tb_multi_i32_h1024_m256_l64 **out, uint32_t n_high, uint32_t n_medium, uint32_t n_low, uint32_t pool_levels, uint32_t default_max_cap, int policy);
@@ -17928,6 +28280,7 @@ TB_API int tb_book_i64_n64_iter_init(tb_book_i64_n64_iter *it, tb_book_i64_n64 *
 TB_API int tb_book_i64_n64_iter_next(tb_book_i64_n64_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n64_levels(tb_book_i64_n64 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i64_n64_levels_n(tb_book_i64_n64 *b, int side, tb_level_i64 *out, size_t k);
+TB_API int64_t tb_book_i64_n64_top(tb_book_i64_n64 *b, tb_level_i64 *out, size_t k);
 TB_API uint64_t tb_book_i64_n64_qty_at(tb_book_i64_n64 *b, int side, int64_t px);
 TB_API int tb_book_i64_n64_depth(tb_book_i64_n64 *b, int side, size_t *out);
 TB_API int tb_book_i64_n64_reset(tb_book_i64_n64 *b, int64_t anchor);
@@ -17949,6 +28302,13 @@ TB_API int64_t tb_book_i64_n64_anchor_min(void);
 TB_API int64_t tb_book_i64_n64_anchor_max(void);
 TB_API int tb_book_i64_n64_apply(tb_book_i64_n64 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n64_bbo_trace(tb_book_i64_n64 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
+TB_API int tb_book_i64_n64_snapshot_k16(tb_book_i64_n64 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n64_snapshot_k128(tb_book_i64_n64 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n64_dump_size(tb_book_i64_n64 *b, size_t *out);
+TB_API int tb_book_i64_n64_dump(tb_book_i64_n64 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i64_n64_load(tb_book_i64_n64 *b, const void *buf, size_t len);
 TB_API int tb_book_i64_n128_set_code(tb_book_i64_n128 *b, int side, int64_t px, uint64_t qty);
 TB_API int tb_book_i64_n128_set(tb_book_i64_n128 *b, int side, int64_t px, uint64_t qty, tb_result *out_result);
 TB_API int tb_book_i64_n128_init(tb_book_i64_n128 *b, int64_t anchor, uint32_t max_cap, tb_spill_pool_i64 *pool);
@@ -17969,6 +28329,7 @@ TB_API int tb_book_i64_n128_iter_init(tb_book_i64_n128_iter *it, tb_book_i64_n12
 TB_API int tb_book_i64_n128_iter_next(tb_book_i64_n128_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n128_levels(tb_book_i64_n128 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i64_n128_levels_n(tb_book_i64_n128 *b, int side, tb_level_i64 *out, size_t k);
+TB_API int64_t tb_book_i64_n128_top(tb_book_i64_n128 *b, tb_level_i64 *out, size_t k);
 TB_API uint64_t tb_book_i64_n128_qty_at(tb_book_i64_n128 *b, int side, int64_t px);
 TB_API int tb_book_i64_n128_depth(tb_book_i64_n128 *b, int side, size_t *out);
 TB_API int tb_book_i64_n128_reset(tb_book_i64_n128 *b, int64_t anchor);
@@ -17990,6 +28351,13 @@ TB_API int64_t tb_book_i64_n128_anchor_min(void);
 TB_API int64_t tb_book_i64_n128_anchor_max(void);
 TB_API int tb_book_i64_n128_apply(tb_book_i64_n128 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n128_bbo_trace(tb_book_i64_n128 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
+TB_API int tb_book_i64_n128_snapshot_k16(tb_book_i64_n128 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n128_snapshot_k128(tb_book_i64_n128 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n128_dump_size(tb_book_i64_n128 *b, size_t *out);
+TB_API int tb_book_i64_n128_dump(tb_book_i64_n128 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i64_n128_load(tb_book_i64_n128 *b, const void *buf, size_t len);
 TB_API int tb_book_i64_n256_set_code(tb_book_i64_n256 *b, int side, int64_t px, uint64_t qty);
 TB_API int tb_book_i64_n256_set(tb_book_i64_n256 *b, int side, int64_t px, uint64_t qty, tb_result *out_result);
 TB_API int tb_book_i64_n256_init(tb_book_i64_n256 *b, int64_t anchor, uint32_t max_cap, tb_spill_pool_i64 *pool);
@@ -18010,6 +28378,7 @@ TB_API int tb_book_i64_n256_iter_init(tb_book_i64_n256_iter *it, tb_book_i64_n25
 TB_API int tb_book_i64_n256_iter_next(tb_book_i64_n256_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n256_levels(tb_book_i64_n256 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i64_n256_levels_n(tb_book_i64_n256 *b, int side, tb_level_i64 *out, size_t k);
+TB_API int64_t tb_book_i64_n256_top(tb_book_i64_n256 *b, tb_level_i64 *out, size_t k);
 TB_API uint64_t tb_book_i64_n256_qty_at(tb_book_i64_n256 *b, int side, int64_t px);
 TB_API int tb_book_i64_n256_depth(tb_book_i64_n256 *b, int side, size_t *out);
 TB_API int tb_book_i64_n256_reset(tb_book_i64_n256 *b, int64_t anchor);
@@ -18031,6 +28400,13 @@ TB_API int64_t tb_book_i64_n256_anchor_min(void);
 TB_API int64_t tb_book_i64_n256_anchor_max(void);
 TB_API int tb_book_i64_n256_apply(tb_book_i64_n256 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n256_bbo_trace(tb_book_i64_n256 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
+TB_API int tb_book_i64_n256_snapshot_k16(tb_book_i64_n256 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n256_snapshot_k128(tb_book_i64_n256 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n256_dump_size(tb_book_i64_n256 *b, size_t *out);
+TB_API int tb_book_i64_n256_dump(tb_book_i64_n256 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i64_n256_load(tb_book_i64_n256 *b, const void *buf, size_t len);
 TB_API int tb_book_i64_n512_set_code(tb_book_i64_n512 *b, int side, int64_t px, uint64_t qty);
 TB_API int tb_book_i64_n512_set(tb_book_i64_n512 *b, int side, int64_t px, uint64_t qty, tb_result *out_result);
 TB_API int tb_book_i64_n512_init(tb_book_i64_n512 *b, int64_t anchor, uint32_t max_cap, tb_spill_pool_i64 *pool);
@@ -18051,6 +28427,7 @@ TB_API int tb_book_i64_n512_iter_init(tb_book_i64_n512_iter *it, tb_book_i64_n51
 TB_API int tb_book_i64_n512_iter_next(tb_book_i64_n512_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n512_levels(tb_book_i64_n512 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i64_n512_levels_n(tb_book_i64_n512 *b, int side, tb_level_i64 *out, size_t k);
+TB_API int64_t tb_book_i64_n512_top(tb_book_i64_n512 *b, tb_level_i64 *out, size_t k);
 TB_API uint64_t tb_book_i64_n512_qty_at(tb_book_i64_n512 *b, int side, int64_t px);
 TB_API int tb_book_i64_n512_depth(tb_book_i64_n512 *b, int side, size_t *out);
 TB_API int tb_book_i64_n512_reset(tb_book_i64_n512 *b, int64_t anchor);
@@ -18072,6 +28449,13 @@ TB_API int64_t tb_book_i64_n512_anchor_min(void);
 TB_API int64_t tb_book_i64_n512_anchor_max(void);
 TB_API int tb_book_i64_n512_apply(tb_book_i64_n512 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n512_bbo_trace(tb_book_i64_n512 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
+TB_API int tb_book_i64_n512_snapshot_k16(tb_book_i64_n512 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n512_snapshot_k128(tb_book_i64_n512 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n512_dump_size(tb_book_i64_n512 *b, size_t *out);
+TB_API int tb_book_i64_n512_dump(tb_book_i64_n512 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i64_n512_load(tb_book_i64_n512 *b, const void *buf, size_t len);
 TB_API int tb_book_i64_n1024_set_code(tb_book_i64_n1024 *b, int side, int64_t px, uint64_t qty);
 TB_API int tb_book_i64_n1024_set(tb_book_i64_n1024 *b, int side, int64_t px, uint64_t qty, tb_result *out_result);
 TB_API int tb_book_i64_n1024_init(tb_book_i64_n1024 *b, int64_t anchor, uint32_t max_cap, tb_spill_pool_i64 *pool);
@@ -18092,6 +28476,7 @@ TB_API int tb_book_i64_n1024_iter_init(tb_book_i64_n1024_iter *it, tb_book_i64_n
 TB_API int tb_book_i64_n1024_iter_next(tb_book_i64_n1024_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n1024_levels(tb_book_i64_n1024 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i64_n1024_levels_n(tb_book_i64_n1024 *b, int side, tb_level_i64 *out, size_t k);
+TB_API int64_t tb_book_i64_n1024_top(tb_book_i64_n1024 *b, tb_level_i64 *out, size_t k);
 TB_API uint64_t tb_book_i64_n1024_qty_at(tb_book_i64_n1024 *b, int side, int64_t px);
 TB_API int tb_book_i64_n1024_depth(tb_book_i64_n1024 *b, int side, size_t *out);
 TB_API int tb_book_i64_n1024_reset(tb_book_i64_n1024 *b, int64_t anchor);
@@ -18113,6 +28498,13 @@ TB_API int64_t tb_book_i64_n1024_anchor_min(void);
 TB_API int64_t tb_book_i64_n1024_anchor_max(void);
 TB_API int tb_book_i64_n1024_apply(tb_book_i64_n1024 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n1024_bbo_trace(tb_book_i64_n1024 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
+TB_API int tb_book_i64_n1024_snapshot_k16(tb_book_i64_n1024 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n1024_snapshot_k128(tb_book_i64_n1024 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n1024_dump_size(tb_book_i64_n1024 *b, size_t *out);
+TB_API int tb_book_i64_n1024_dump(tb_book_i64_n1024 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i64_n1024_load(tb_book_i64_n1024 *b, const void *buf, size_t len);
 TB_API int tb_book_i64_n2048_set_code(tb_book_i64_n2048 *b, int side, int64_t px, uint64_t qty);
 TB_API int tb_book_i64_n2048_set(tb_book_i64_n2048 *b, int side, int64_t px, uint64_t qty, tb_result *out_result);
 TB_API int tb_book_i64_n2048_init(tb_book_i64_n2048 *b, int64_t anchor, uint32_t max_cap, tb_spill_pool_i64 *pool);
@@ -18133,6 +28525,7 @@ TB_API int tb_book_i64_n2048_iter_init(tb_book_i64_n2048_iter *it, tb_book_i64_n
 TB_API int tb_book_i64_n2048_iter_next(tb_book_i64_n2048_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n2048_levels(tb_book_i64_n2048 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i64_n2048_levels_n(tb_book_i64_n2048 *b, int side, tb_level_i64 *out, size_t k);
+TB_API int64_t tb_book_i64_n2048_top(tb_book_i64_n2048 *b, tb_level_i64 *out, size_t k);
 TB_API uint64_t tb_book_i64_n2048_qty_at(tb_book_i64_n2048 *b, int side, int64_t px);
 TB_API int tb_book_i64_n2048_depth(tb_book_i64_n2048 *b, int side, size_t *out);
 TB_API int tb_book_i64_n2048_reset(tb_book_i64_n2048 *b, int64_t anchor);
@@ -18154,6 +28547,13 @@ TB_API int64_t tb_book_i64_n2048_anchor_min(void);
 TB_API int64_t tb_book_i64_n2048_anchor_max(void);
 TB_API int tb_book_i64_n2048_apply(tb_book_i64_n2048 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n2048_bbo_trace(tb_book_i64_n2048 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
+TB_API int tb_book_i64_n2048_snapshot_k16(tb_book_i64_n2048 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n2048_snapshot_k128(tb_book_i64_n2048 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n2048_dump_size(tb_book_i64_n2048 *b, size_t *out);
+TB_API int tb_book_i64_n2048_dump(tb_book_i64_n2048 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i64_n2048_load(tb_book_i64_n2048 *b, const void *buf, size_t len);
 TB_API int tb_book_i64_n4096_set_code(tb_book_i64_n4096 *b, int side, int64_t px, uint64_t qty);
 TB_API int tb_book_i64_n4096_set(tb_book_i64_n4096 *b, int side, int64_t px, uint64_t qty, tb_result *out_result);
 TB_API int tb_book_i64_n4096_init(tb_book_i64_n4096 *b, int64_t anchor, uint32_t max_cap, tb_spill_pool_i64 *pool);
@@ -18174,6 +28574,7 @@ TB_API int tb_book_i64_n4096_iter_init(tb_book_i64_n4096_iter *it, tb_book_i64_n
 TB_API int tb_book_i64_n4096_iter_next(tb_book_i64_n4096_iter *it, tb_level_i64 *out);
 TB_API int tb_book_i64_n4096_levels(tb_book_i64_n4096 *b, int side, tb_level_i64 *out, size_t k, size_t *n_out);
 TB_API int tb_book_i64_n4096_levels_n(tb_book_i64_n4096 *b, int side, tb_level_i64 *out, size_t k);
+TB_API int64_t tb_book_i64_n4096_top(tb_book_i64_n4096 *b, tb_level_i64 *out, size_t k);
 TB_API uint64_t tb_book_i64_n4096_qty_at(tb_book_i64_n4096 *b, int side, int64_t px);
 TB_API int tb_book_i64_n4096_depth(tb_book_i64_n4096 *b, int side, size_t *out);
 TB_API int tb_book_i64_n4096_reset(tb_book_i64_n4096 *b, int64_t anchor);
@@ -18195,6 +28596,13 @@ TB_API int64_t tb_book_i64_n4096_anchor_min(void);
 TB_API int64_t tb_book_i64_n4096_anchor_max(void);
 TB_API int tb_book_i64_n4096_apply(tb_book_i64_n4096 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n4096_bbo_trace(tb_book_i64_n4096 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
+TB_API int tb_book_i64_n4096_snapshot_k16(tb_book_i64_n4096 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
+                           uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n4096_snapshot_k128(tb_book_i64_n4096 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
+                            uint64_t sequence, uint64_t timestamp_ns);
+TB_API int tb_book_i64_n4096_dump_size(tb_book_i64_n4096 *b, size_t *out);
+TB_API int tb_book_i64_n4096_dump(tb_book_i64_n4096 *b, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_book_i64_n4096_load(tb_book_i64_n4096 *b, const void *buf, size_t len);
 TB_API int tb_multi_i64_h1024_m256_l64_init(tb_multi_i64_h1024_m256_l64 *m, uint32_t n_high, uint32_t n_medium, uint32_t n_low, uint32_t pool_levels, uint32_t default_max_cap, int policy);
 TB_API int tb_multi_i64_h1024_m256_l64_deinit(tb_multi_i64_h1024_m256_l64 *m);
 TB_API int tb_multi_i64_h1024_m256_l64_create(tb_multi_i64_h1024_m256_l64 **out, uint32_t n_high, uint32_t n_medium, uint32_t n_low, uint32_t pool_levels, uint32_t default_max_cap, int policy);
