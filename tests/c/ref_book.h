@@ -228,7 +228,7 @@ static inline int ref_grow(ref_book *r, int side) {
 #define REF_PUSH_NOMEM 3
 static inline int ref_spill_push(ref_book *r, int side, int64_t px, uint64_t qty) {
     ref_side *s = &r->s[side];
-    size_t i = ref_lb(s, px), w;
+    size_t i = ref_lb(s, px), w = 0;
     if (i < s->n && s->lv[i].px == px) {
         s->lv[i].qty = qty;
         return REF_PUSH_STORED;
@@ -261,7 +261,7 @@ static inline int ref_spill_push(ref_book *r, int side, int64_t px, uint64_t qty
  * levels (which are never inside the new window). */
 static inline void ref_recenter(ref_book *r, int side, int64_t na) {
     ref_side *s = &r->s[side];
-    size_t cnt, w;
+    size_t cnt, w = 0;
     if (na == s->anchor) return;
     s->anchor = na;
     if (r->unbounded) return;

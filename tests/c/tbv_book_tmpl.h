@@ -39,9 +39,10 @@ static int TBV__AD(set_code)(void *b, int side, int64_t px, uint64_t qty) {
     return TBV__FN(set_code)(TBV__CAST(b), side, (TBV_P)px, (TBV_Q)qty);
 }
 static int TBV__AD(set)(void *b, int side, int64_t px, uint64_t qty, int *result) {
-    tb_result r = TB_PROMOTE; /* never a legal output: shows whether it was written */
+    tb_result r;
     int st;
     if (!result) return TBV__FN(set)(TBV__CAST(b), side, (TBV_P)px, (TBV_Q)qty, NULL);
+    r = (tb_result)*result; /* so the caller sees whether the library wrote it */
     st = TBV__FN(set)(TBV__CAST(b), side, (TBV_P)px, (TBV_Q)qty, &r);
     *result = (int)r;
     return st;

@@ -3,6 +3,7 @@
  *   TBV_M    the pool's name token, e.g. tb_multi_i32_h1024_m256_l64
  *   TBV_FAM, TBV_P, TBV_Q, TBV_BITS   family parameters
  *   TBV_MH, TBV_MM, TBV_ML            tbv_ops tables of the three tiers' books
+ *   TBV_NH, TBV_NM, TBV_NL            their tape sizes
  * Defines `static const tbv_multi_ops tbv_<TBV_M>`. */
 
 #define TBV__MFN(f) TBV_CAT3(TBV_M, _, f)
@@ -56,7 +57,7 @@ static uint32_t TBV__MAD(tier_n)(int tier) { return TBV__MFN(tier_n)(tier); }
 static const tbv_multi_ops TBV_CAT(tbv_, TBV_M) = {
     TBV_STR(TBV_M),
     TBV_BITS,
-    {TBV__MFN(tier_n)(TB_TIER_HIGH) * 0u + (uint32_t)0, 0u, 0u}, /* filled from the tables below */
+    {TBV_NH, TBV_NM, TBV_NL},
     {&TBV_MH, &TBV_MM, &TBV_ML},
     &TBV_CAT(tbv_pool_, TBV_FAM),
     TBV__MAD(struct_size),
@@ -84,3 +85,6 @@ static const tbv_multi_ops TBV_CAT(tbv_, TBV_M) = {
 #undef TBV_MH
 #undef TBV_MM
 #undef TBV_ML
+#undef TBV_NH
+#undef TBV_NM
+#undef TBV_NL
