@@ -33,7 +33,9 @@ def as_int(name: str, value: Any) -> int:
     try:
         return operator.index(value)
     except TypeError:
-        raise ArgumentTypeError(f"{name} must be an integer, got {type(value).__name__} ({value!r})") from None
+        raise ArgumentTypeError(
+            f"{name} must be an integer, got {type(value).__name__} ({value!r})"
+        ) from None
 
 
 def check_side(side: Any) -> int:
@@ -70,9 +72,7 @@ def check_max_cap(max_cap: Any, pooled: bool) -> int:
     limit = nat.POOL_MAX_BLOCK if pooled else nat.MAX_CAP_LIMIT
     if v < 1 or v > limit or v & (v - 1):
         where = f"with a pool (its largest size class is {nat.POOL_MAX_BLOCK} levels)" if pooled else ""
-        raise InvalidArgumentError(
-            f"max_cap={v} must be a power of two in [1, {limit}] {where}".rstrip()
-        )
+        raise InvalidArgumentError(f"max_cap={v} must be a power of two in [1, {limit}] {where}".rstrip())
     return v
 
 

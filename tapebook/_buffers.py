@@ -15,9 +15,22 @@ from .errors import ArgumentTypeError, IntegerRangeError, InvalidArgumentError
 
 # struct-module codes of memoryview.format -> numpy dtype
 _MV_FORMATS = {
-    "?": np.bool_, "b": np.int8, "B": np.uint8, "h": np.int16, "H": np.uint16,
-    "i": np.intc, "I": np.uintc, "l": np.int_, "L": np.uint, "q": np.int64, "Q": np.uint64,
-    "n": np.intp, "N": np.uintp, "f": np.float32, "d": np.float64, "e": np.float16,
+    "?": np.bool_,
+    "b": np.int8,
+    "B": np.uint8,
+    "h": np.int16,
+    "H": np.uint16,
+    "i": np.intc,
+    "I": np.uintc,
+    "l": np.int_,
+    "L": np.uint,
+    "q": np.int64,
+    "Q": np.uint64,
+    "n": np.intp,
+    "N": np.uintp,
+    "f": np.float32,
+    "d": np.float64,
+    "e": np.float16,
 }
 
 
@@ -27,7 +40,8 @@ def _as_array(name: str, data: Any, target: np.dtype) -> np.ndarray:
     if isinstance(data, (bytes, bytearray)):
         if len(data) % target.itemsize:
             raise InvalidArgumentError(
-                f"{name}: {len(data)} bytes is not a whole number of {target} items ({target.itemsize} bytes each)"
+                f"{name}: {len(data)} bytes is not a whole number of {target} items "
+                f"({target.itemsize} bytes each)"
             )
         return np.frombuffer(data, dtype=target)
     if isinstance(data, memoryview):
@@ -37,7 +51,9 @@ def _as_array(name: str, data: Any, target: np.dtype) -> np.ndarray:
         if fmt == "B" and data.itemsize == 1 and target.itemsize != 1:
             # raw bytes: reinterpret as the target type
             if data.nbytes % target.itemsize:
-                raise InvalidArgumentError(f"{name}: {data.nbytes} bytes is not a whole number of {target} items")
+                raise InvalidArgumentError(
+                    f"{name}: {data.nbytes} bytes is not a whole number of {target} items"
+                )
             return np.frombuffer(data, dtype=target)
         return np.asarray(data)
     try:

@@ -69,18 +69,69 @@ class Family:
 
 
 FAMILIES = {
-    32: Family(32, "i32", "int32_t", "uint32_t", -(2**31), 2**31 - 1, 2**32 - 1,
-               "tb_level_i32", "tb_bbo_i32", "tb_spill_pool_i32"),
-    64: Family(64, "i64", "int64_t", "uint64_t", -(2**63), 2**63 - 1, 2**64 - 1,
-               "tb_level_i64", "tb_bbo_i64", "tb_spill_pool_i64"),
+    32: Family(
+        32,
+        "i32",
+        "int32_t",
+        "uint32_t",
+        -(2**31),
+        2**31 - 1,
+        2**32 - 1,
+        "tb_level_i32",
+        "tb_bbo_i32",
+        "tb_spill_pool_i32",
+    ),
+    64: Family(
+        64,
+        "i64",
+        "int64_t",
+        "uint64_t",
+        -(2**63),
+        2**63 - 1,
+        2**64 - 1,
+        "tb_level_i64",
+        "tb_bbo_i64",
+        "tb_spill_pool_i64",
+    ),
 }
 
 _BOOK_FUNCS = (
-    "set_code", "create", "destroy", "deinit", "best_px", "best_qty", "best_bid_px", "best_ask_px",
-    "best_bid_qty", "best_ask_qty", "bbo", "crossed", "crossed_on_tape", "anchor", "levels_n",
-    "qty_at", "top", "depth", "reset", "reset_at_mid", "recenter", "recenter_bid", "recenter_ask",
-    "erase_better", "clear", "release", "reserve_spill", "verify_invariants", "stats", "apply",
-    "bbo_trace", "struct_size", "price_min", "price_max", "anchor_min", "anchor_max",
+    "set_code",
+    "create",
+    "destroy",
+    "deinit",
+    "best_px",
+    "best_qty",
+    "best_bid_px",
+    "best_ask_px",
+    "best_bid_qty",
+    "best_ask_qty",
+    "bbo",
+    "crossed",
+    "crossed_on_tape",
+    "anchor",
+    "levels_n",
+    "qty_at",
+    "top",
+    "depth",
+    "reset",
+    "reset_at_mid",
+    "recenter",
+    "recenter_bid",
+    "recenter_ask",
+    "erase_better",
+    "clear",
+    "release",
+    "reserve_spill",
+    "verify_invariants",
+    "stats",
+    "apply",
+    "bbo_trace",
+    "struct_size",
+    "price_min",
+    "price_max",
+    "anchor_min",
+    "anchor_max",
 )
 
 
@@ -129,8 +180,18 @@ class MultiVariant:
         h, m, lo = tiers
         self.c_name = f"tb_multi_{fam.name}_h{h}_m{m}_l{lo}"
         self.c_ptr = f"{self.c_name} *"
-        for f in ("create", "destroy", "deinit", "alloc", "free", "book_high", "book_medium",
-                  "book_low", "pool", "tier_info"):
+        for f in (
+            "create",
+            "destroy",
+            "deinit",
+            "alloc",
+            "free",
+            "book_high",
+            "book_medium",
+            "book_low",
+            "pool",
+            "tier_info",
+        ):
             setattr(self, f, getattr(lib, f"{self.c_name}_{f}"))
 
     def __getattr__(self, name: str) -> Any:  # pragma: no cover - for type checkers

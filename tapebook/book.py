@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterator
-from struct import iter_unpack
 from dataclasses import dataclass
+from struct import iter_unpack
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -97,16 +97,16 @@ class Book:
 
     __slots__ = (
         "__weakref__",
-        "_baq",
         "_bapx",
+        "_baq",
         "_bbo_dtype",
-        "_bbq",
         "_bbpx",
+        "_bbq",
         "_closed",
+        "_larr",
         "_level_dtype",
         "_levels_n",
         "_lfmt",
-        "_larr",
         "_lsize",
         "_max_cap",
         "_p",
@@ -175,8 +175,12 @@ class Book:
         self._qty_dtype = np.dtype(np.uint32 if fam.bits == 32 else np.uint64)
         self._level_dtype = np.dtype([("px", self._price_dtype), ("qty", self._qty_dtype)])
         self._bbo_dtype = np.dtype(
-            [("bid_px", self._price_dtype), ("bid_qty", self._qty_dtype),
-             ("ask_px", self._price_dtype), ("ask_qty", self._qty_dtype)]
+            [
+                ("bid_px", self._price_dtype),
+                ("bid_qty", self._qty_dtype),
+                ("ask_px", self._price_dtype),
+                ("ask_qty", self._qty_dtype),
+            ]
         )
 
     # ---- properties --------------------------------------------------------
@@ -253,9 +257,13 @@ class Book:
         out = np.empty(n, dtype=np.int8)
         done = ffi.new("size_t *")
         st = self._v.apply(
-            self._p, ffi.from_buffer("uint8_t[]", s), ffi.from_buffer(f"{self._v.family.price_c}[]", p),
-            ffi.from_buffer(f"{self._v.family.qty_c}[]", q), n,
-            ffi.from_buffer("int8_t[]", out, require_writable=True), done,
+            self._p,
+            ffi.from_buffer("uint8_t[]", s),
+            ffi.from_buffer(f"{self._v.family.price_c}[]", p),
+            ffi.from_buffer(f"{self._v.family.qty_c}[]", q),
+            n,
+            ffi.from_buffer("int8_t[]", out, require_writable=True),
+            done,
         )
         if st:
             self._raise_batch(st, int(done[0]), s, p, q, results=out[: int(done[0])].copy())
@@ -274,16 +282,28 @@ class Book:
         out = np.empty(n, dtype=self._bbo_dtype)
         done = ffi.new("size_t *")
         st = self._v.bbo_trace(
-            self._p, ffi.from_buffer("uint8_t[]", s), ffi.from_buffer(f"{self._v.family.price_c}[]", p),
-            ffi.from_buffer(f"{self._v.family.qty_c}[]", q), n,
-            ffi.cast(f"{self._v.family.bbo_c} *", ffi.from_buffer(out, require_writable=True)), done,
+            self._p,
+            ffi.from_buffer("uint8_t[]", s),
+            ffi.from_buffer(f"{self._v.family.price_c}[]", p),
+            ffi.from_buffer(f"{self._v.family.qty_c}[]", q),
+            n,
+            ffi.cast(f"{self._v.family.bbo_c} *", ffi.from_buffer(out, require_writable=True)),
+            done,
         )
         if st:
             self._raise_batch(st, int(done[0]), s, p, q, trace=out[: int(done[0])].copy())
         return out
 
-    def _raise_batch(self, st: int, i: int, s: np.ndarray, p: np.ndarray, q: np.ndarray,
-                     results: Any = None, trace: Any = None) -> None:
+    def _raise_batch(
+        self,
+        st: int,
+        i: int,
+        s: np.ndarray,
+        p: np.ndarray,
+        q: np.ndarray,
+        results: Any = None,
+        trace: Any = None,
+    ) -> None:
         if st not in (nat.ERR_SIDE, nat.ERR_PRICE) or i >= len(s):
             _args.raise_status(st, "batch")  # the whole call was refused (busy, closed, ...)
         err = _args.set_error(self._v, st, int(s[i]), int(p[i]), int(q[i]))
@@ -331,10 +351,11 @@ class Book:
         st = self._v.bbo(self._p, o)
         if st:
             _args.raise_status(st, "bbo")
-        fam = self._v.family
         return (
-            None if o.bid_qty == 0 else int(o.bid_px), int(o.bid_qty),
-            None if o.ask_qty == 0 else int(o.ask_px), int(o.ask_qty),
+            None if o.bid_qty == 0 else int(o.bid_px),
+            int(o.bid_qty),
+            None if o.ask_qty == 0 else int(o.ask_px),
+            int(o.ask_qty),
         )
 
     def crossed(self) -> bool:
@@ -401,8 +422,10 @@ class Book:
         nb, na = r & 0xFFFFFFFF, r >> 32
         raw = ffi.buffer(buf)
         size, fmt = self._lsize, self._lfmt
-        return (list(iter_unpack(fmt, raw[: nb * size])),
-                list(iter_unpack(fmt, raw[k * size : (k + na) * size])))
+        return (
+            list(iter_unpack(fmt, raw[: nb * size])),
+            list(iter_unpack(fmt, raw[k * size : (k + na) * size])),
+        )
 
     def _check_k(self, k: Any, side: Any) -> int:
         k = _args.as_int("k", k)
@@ -421,7 +444,10 @@ class Book:
             k = self.depth(s)
         buf = np.empty(k, dtype=self._level_dtype)
         r = self._v.levels_n(
-            self._p, s, ffi.cast(f"{self._v.family.level_c} *", ffi.from_buffer(buf, require_writable=True)), k
+            self._p,
+            s,
+            ffi.cast(f"{self._v.family.level_c} *", ffi.from_buffer(buf, require_writable=True)),
+            k,
         )
         if r < 0:
             _args.raise_status(r, "levels")
@@ -470,16 +496,25 @@ class Book:
             _args.raise_status(st, "stats")
         sides = [
             SideStats(
-                tape_levels=int(o.tape_levels[i]), spill_levels=int(o.spill_levels[i]),
-                spill_capacity=int(o.spill_cap[i]), spill_evicted=int(o.spill_evicted[i]),
-                spill_dropped=int(o.spill_dropped[i]), spill_nomem=int(o.spill_nomem[i]),
-                promotes=int(o.promotes[i]), anchor=int(o.anchor[i]),
+                tape_levels=int(o.tape_levels[i]),
+                spill_levels=int(o.spill_levels[i]),
+                spill_capacity=int(o.spill_cap[i]),
+                spill_evicted=int(o.spill_evicted[i]),
+                spill_dropped=int(o.spill_dropped[i]),
+                spill_nomem=int(o.spill_nomem[i]),
+                promotes=int(o.promotes[i]),
+                anchor=int(o.anchor[i]),
             )
             for i in (0, 1)
         ]
         return BookStats(
-            n=self.n, price_bits=self.price_bits, max_cap=self._max_cap, pooled=bool(o.pooled),
-            nbytes=int(o.bytes), bid=sides[1], ask=sides[0],
+            n=self.n,
+            price_bits=self.price_bits,
+            max_cap=self._max_cap,
+            pooled=bool(o.pooled),
+            nbytes=int(o.bytes),
+            bid=sides[1],
+            ask=sides[0],
         )
 
     # ---- maintenance -------------------------------------------------------

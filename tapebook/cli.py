@@ -31,9 +31,9 @@ def info_main(argv: list[str]) -> int:
     print(f"tapebook {__version__}")
     print(f"C module: {nat.build_info()}")
     print("book variants (bytes, malloc-backed, empty spill):")
-    for (bits, n), v in sorted(nat.BOOKS.items()):
+    for _key, v in sorted(nat.BOOKS.items()):
         print(f"  {v.c_name:<20} {v.nbytes:>7}")
-    for bits, pv in sorted(nat.POOLS.items()):
+    for _bits, pv in sorted(nat.POOLS.items()):
         print(f"  {pv.family.pool_c:<20} {pv.nbytes:>7}  (+{pv.level_bytes} bytes per arena level)")
     return 0
 

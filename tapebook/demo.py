@@ -75,16 +75,24 @@ def main(argv: list[str]) -> int:
     st = batch_book.stats()
     bp, bq, ap_, aq = batch_book.bbo()
 
-    print("\nresult codes:  " + ", ".join(
-        f"{name} {counts[code + 2]:,}" for name, code in
-        (("INSERT", 1), ("UPDATE", 0), ("ERASE", -1), ("SPILL", -2))))
+    print(
+        "\nresult codes:  "
+        + ", ".join(
+            f"{name} {counts[code + 2]:,}"
+            for name, code in (("INSERT", 1), ("UPDATE", 0), ("ERASE", -1), ("SPILL", -2))
+        )
+    )
     print(f"final BBO:     bid {bq}@{bp}   ask {aq}@{ap_}")
     print(f"best bid path: min {bid[trace['bid_qty'] > 0].min()}  max {bid[trace['bid_qty'] > 0].max()}")
-    print(f"spread (ticks) median {np.median(spread):.0f}  p99 {np.percentile(spread, 99):.0f}  "
-          f"crossed after {crossed:,} updates")
-    print(f"book:          {batch_book.depth(True):,} bid / {batch_book.depth(False):,} ask levels, "
-          f"{st.bid.promotes + st.ask.promotes:,} promotes, {st.levels_lost} levels lost to spill caps, "
-          f"{st.nbytes:,} bytes")
+    print(
+        f"spread (ticks) median {np.median(spread):.0f}  p99 {np.percentile(spread, 99):.0f}  "
+        f"crossed after {crossed:,} updates"
+    )
+    print(
+        f"book:          {batch_book.depth(True):,} bid / {batch_book.depth(False):,} ask levels, "
+        f"{st.bid.promotes + st.ask.promotes:,} promotes, {st.levels_lost} levels lost to spill caps, "
+        f"{st.nbytes:,} bytes"
+    )
     print("\nthroughput on this machine:")
     print(f"  apply      {n_ops / t_apply / 1e6:7.1f} M updates/s  ({t_apply / n_ops * 1e9:6.1f} ns/update)")
     print(f"  bbo_trace  {n_ops / t_trace / 1e6:7.1f} M updates/s  ({t_trace / n_ops * 1e9:6.1f} ns/update)")

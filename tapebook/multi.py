@@ -27,13 +27,17 @@ def _check_tier(tier: Any) -> Tier:
         try:
             return Tier[tier.upper()]
         except KeyError:
-            raise _args.InvalidArgumentError(f"tier must be 'high', 'medium' or 'low', got {tier!r}") from None
+            raise _args.InvalidArgumentError(
+                f"tier must be 'high', 'medium' or 'low', got {tier!r}"
+            ) from None
     if isinstance(tier, bool):
         raise _args.ArgumentTypeError(f"tier must be a Tier, 'high'/'medium'/'low' or 0/1/2, got {tier!r}")
     try:
         return Tier(_args.as_int("tier", tier))
     except ValueError:
-        raise _args.InvalidArgumentError(f"tier must be 0 (high), 1 (medium) or 2 (low), got {tier!r}") from None
+        raise _args.InvalidArgumentError(
+            f"tier must be 0 (high), 1 (medium) or 2 (low), got {tier!r}"
+        ) from None
 
 
 @dataclass(frozen=True)
@@ -137,8 +141,10 @@ class MultiBookPool:
         policy: str = "refuse",
     ) -> None:
         bits = _args.check_price_bits(price_bits)
-        counts = [_args.check_range(name, v, 0, nat.MULTI_MAX_BOOKS, "book count")
-                  for name, v in (("n_high", n_high), ("n_medium", n_medium), ("n_low", n_low))]
+        counts = [
+            _args.check_range(name, v, 0, nat.MULTI_MAX_BOOKS, "book count")
+            for name, v in (("n_high", n_high), ("n_medium", n_medium), ("n_low", n_low))
+        ]
         cap = _args.check_max_cap(max_cap, pooled=True)
         levels = check_levels(pool_levels)
         pol = check_policy(policy)

@@ -73,17 +73,29 @@ def pool_stats_from_c(handle: Any, variant: nat.PoolVariant) -> PoolStats:
         _args.raise_status(st, "SpillPool.stats")
     classes = tuple(
         ClassStats(
-            block_levels=16 << k, requests=int(c.requests), freelist_hits=int(c.freelist_hits),
-            bump_allocs=int(c.bump_allocs), failures=int(c.failures), fallback_allocs=int(c.fallback_allocs),
-            frees=int(c.frees), live_blocks=int(c.live_blocks), high_water=int(c.high_water),
+            block_levels=16 << k,
+            requests=int(c.requests),
+            freelist_hits=int(c.freelist_hits),
+            bump_allocs=int(c.bump_allocs),
+            failures=int(c.failures),
+            fallback_allocs=int(c.fallback_allocs),
+            frees=int(c.frees),
+            live_blocks=int(c.live_blocks),
+            high_water=int(c.high_water),
         )
         for k, c in enumerate(o.cls)
     )
     policy = {v: k for k, v in POLICIES.items()}[int(o.policy)]
     return PoolStats(
-        total_levels=int(o.total_levels), used_levels=int(o.used_levels), watermark=int(o.watermark),
-        level_bytes=int(o.level_bytes), attached_books=int(o.attached_books), policy=policy,
-        alloc_fail_count=int(o.alloc_fail_count), fallback_bytes=int(o.fallback_bytes), classes=classes,
+        total_levels=int(o.total_levels),
+        used_levels=int(o.used_levels),
+        watermark=int(o.watermark),
+        level_bytes=int(o.level_bytes),
+        attached_books=int(o.attached_books),
+        policy=policy,
+        alloc_fail_count=int(o.alloc_fail_count),
+        fallback_bytes=int(o.fallback_bytes),
+        classes=classes,
     )
 
 

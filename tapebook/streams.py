@@ -29,8 +29,9 @@ class Stream:
         return Stream(self.sides, self.prices.astype(p), self.qtys.astype(q))
 
 
-def market_stream(n: int, seed: int = 0, mid: int = 100_000, drift_every: int = 200,
-                  cancel_share: float = 0.15) -> Stream:
+def market_stream(
+    n: int, seed: int = 0, mid: int = 100_000, drift_every: int = 200, cancel_share: float = 0.15
+) -> Stream:
     """A realistic stream: the mid does a random walk (a tick every ``drift_every``
     updates on average) and, as a real feed does, the levels it moves through
     are deleted, so the book stays uncrossed. 70% of updates land within ±10
@@ -72,7 +73,9 @@ def market_stream(n: int, seed: int = 0, mid: int = 100_000, drift_every: int = 
         out_p.append(px)
         out_q.append(qty)
         i += 1
-    return Stream(np.array(out_s, dtype=bool), np.array(out_p, dtype=np.int64), np.array(out_q, dtype=np.uint64))
+    return Stream(
+        np.array(out_s, dtype=bool), np.array(out_p, dtype=np.int64), np.array(out_q, dtype=np.uint64)
+    )
 
 
 def clustered_stream(n: int, seed: int = 0, mid: int = 100_000) -> Stream:

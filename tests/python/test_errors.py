@@ -19,8 +19,15 @@ from tapebook import (
 
 
 def test_hierarchy() -> None:
-    for cls in (InvalidArgumentError, ArgumentTypeError, IntegerRangeError, tapebook.ClosedError,
-                tapebook.ConcurrentUseError, tapebook.BatchError, tapebook.PoolInUseError):
+    for cls in (
+        InvalidArgumentError,
+        ArgumentTypeError,
+        IntegerRangeError,
+        tapebook.ClosedError,
+        tapebook.ConcurrentUseError,
+        tapebook.BatchError,
+        tapebook.PoolInUseError,
+    ):
         assert issubclass(cls, TapebookError)
     assert issubclass(InvalidArgumentError, ValueError)
     assert issubclass(ArgumentTypeError, TypeError)
@@ -67,7 +74,11 @@ def test_set_errors(bits: int) -> None:
     lo, hi = b.price_range
     tmax = 2 ** (bits - 1) - 1
     cases = [
-        ((True, lo - 1, 1), InvalidArgumentError, rf"px={lo - 1} is outside the valid price range \[{lo}, {hi}\]"),
+        (
+            (True, lo - 1, 1),
+            InvalidArgumentError,
+            rf"px={lo - 1} is outside the valid price range \[{lo}, {hi}\]",
+        ),
         ((True, hi + 1, 1), InvalidArgumentError, rf"px={hi + 1}"),
         ((True, tmax + 1, 1), IntegerRangeError, rf"px={tmax + 1} does not fit int{bits}_t"),
         ((True, 5, -1), IntegerRangeError, rf"qty=-1 does not fit uint{bits}_t \[0, {2**bits - 1}\]"),
@@ -88,7 +99,9 @@ def test_method_argument_errors() -> None:
     b = Book(n=256)
     b.reset(0)
     alo, ahi = b.anchor_range
-    with pytest.raises(InvalidArgumentError, match=rf"anchor={ahi + 1} is outside the valid anchor range \[{alo}, {ahi}\]"):
+    with pytest.raises(
+        InvalidArgumentError, match=rf"anchor={ahi + 1} is outside the valid anchor range \[{alo}, {ahi}\]"
+    ):
         b.reset(ahi + 1)
     with pytest.raises(InvalidArgumentError, match="anchor="):
         b.recenter_bid(alo - 1)
@@ -106,7 +119,9 @@ def test_method_argument_errors() -> None:
 
 
 def test_pool_and_multi_errors() -> None:
-    with pytest.raises(InvalidArgumentError, match=r"levels=8 is outside the valid pool size range \[16, 1073741824\]"):
+    with pytest.raises(
+        InvalidArgumentError, match=r"levels=8 is outside the valid pool size range \[16, 1073741824\]"
+    ):
         SpillPool(levels=8)
     with pytest.raises(InvalidArgumentError, match="policy must be 'refuse' or 'fallback'"):
         SpillPool(policy="grow")

@@ -60,9 +60,21 @@ def test_book_close_twice_and_use_after_close() -> None:
     b.close()
     b.close()
     assert b.closed
-    for call in (lambda: b.set(True, 1, 1), b.best_bid_px, b.best_ask_qty, b.crossed, lambda: b.levels(True),
-                 b.stats, b.verify_invariants, lambda: b.reset(0), b.clear, b.release, b.reserve_spill,
-                 lambda: b.apply([1], [1], [1]), lambda: b.qty_at(True, 1)):
+    for call in (
+        lambda: b.set(True, 1, 1),
+        b.best_bid_px,
+        b.best_ask_qty,
+        b.crossed,
+        lambda: b.levels(True),
+        b.stats,
+        b.verify_invariants,
+        lambda: b.reset(0),
+        b.clear,
+        b.release,
+        b.reserve_spill,
+        lambda: b.apply([1], [1], [1]),
+        lambda: b.qty_at(True, 1),
+    ):
         with pytest.raises(ClosedError, match="closed"):
             call()
     assert "closed" in repr(b)
@@ -84,7 +96,7 @@ def test_gc_in_any_order_many_times() -> None:
             spill_some(b, 20)
         objs: list[object] = [pool, *books]
         order = list(range(len(objs)))
-        order = order[round_ % 4:] + order[: round_ % 4]
+        order = order[round_ % 4 :] + order[: round_ % 4]
         for i in order:
             objs[i] = None
             gc.collect()

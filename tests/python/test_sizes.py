@@ -25,7 +25,7 @@ def test_spec_size_promise() -> None:
 def test_exposed_structs() -> None:
     assert ffi.sizeof("tb_level_i32") == 8 and ffi.sizeof("tb_level_i64") == 16
     assert ffi.sizeof("tb_bbo_i32") == 16 and ffi.sizeof("tb_bbo_i64") == 32
-    for bits, pv in nat.POOLS.items():
+    for pv in nat.POOLS.values():
         assert ffi.sizeof(pv.family.pool_c) == pv.nbytes
         assert pv.level_bytes == ffi.sizeof(pv.family.level_c)
     b = Book(n=64)
@@ -36,7 +36,12 @@ def test_exposed_structs() -> None:
 def test_result_values_match_c() -> None:
     R = tapebook.Result
     assert (R.INSERT, R.UPDATE, R.ERASE, R.SPILL, R.PROMOTE) == (
-        lib.TB_INSERT, lib.TB_UPDATE, lib.TB_ERASE, lib.TB_SPILL, lib.TB_PROMOTE)
+        lib.TB_INSERT,
+        lib.TB_UPDATE,
+        lib.TB_ERASE,
+        lib.TB_SPILL,
+        lib.TB_PROMOTE,
+    )
 
 
 def test_module_is_guarded() -> None:
