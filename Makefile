@@ -142,17 +142,17 @@ asan-py: venv
 	TAPEBOOK_SANITIZE=address $(VPY) tools/build_sanitized.py $(BUILD)/asan-py
 	LD_PRELOAD=$$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	  PYTHONPATH=$(BUILD)/asan-py TAPEBOOK_EXPECT_SANITIZED=address \
-	  $(VPY) -m pytest -q -x -p no:cacheprovider tests/python -m "not slow" --hypothesis-profile ci
+	  $(VPY) -P -m pytest -q -x -p no:cacheprovider tests/python -m "not slow" --hypothesis-profile ci
 	LD_PRELOAD=$$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
-	  PYTHONPATH=$(BUILD)/asan-py $(VPY) -m tapebook fuzz --profile quick
+	  PYTHONPATH=$(BUILD)/asan-py TAPEBOOK_EXPECT_SANITIZED=address $(VPY) -P -m tapebook fuzz --profile quick
 
 ubsan-py: venv
 	TAPEBOOK_SANITIZE=undefined $(VPY) tools/build_sanitized.py $(BUILD)/ubsan-py
 	LD_PRELOAD=$$(gcc -print-file-name=libubsan.so) UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  PYTHONPATH=$(BUILD)/ubsan-py TAPEBOOK_EXPECT_SANITIZED=undefined \
-	  $(VPY) -m pytest -q -x -p no:cacheprovider tests/python -m "not slow" --hypothesis-profile ci
+	  $(VPY) -P -m pytest -q -x -p no:cacheprovider tests/python -m "not slow" --hypothesis-profile ci
 	LD_PRELOAD=$$(gcc -print-file-name=libubsan.so) UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	  PYTHONPATH=$(BUILD)/ubsan-py $(VPY) -m tapebook fuzz --profile quick
+	  PYTHONPATH=$(BUILD)/ubsan-py TAPEBOOK_EXPECT_SANITIZED=undefined $(VPY) -P -m tapebook fuzz --profile quick
 
 asan: asan-c asan-py
 ubsan: ubsan-c ubsan-py

@@ -47,3 +47,13 @@ def test_result_values_match_c() -> None:
 def test_module_is_guarded() -> None:
     assert lib.tb_built_with_thread_guard() == 1
     assert "TB_THREAD_GUARD" in nat.build_info()
+
+
+def test_expected_sanitizer_is_loaded() -> None:
+    """make asan/ubsan set TAPEBOOK_EXPECT_SANITIZED: fail loudly if the tests
+    picked up the normal module instead of the sanitized one."""
+    import os
+
+    want = os.environ.get("TAPEBOOK_EXPECT_SANITIZED")
+    if want:
+        assert f"sanitize={want}" in nat.build_info()
