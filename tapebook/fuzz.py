@@ -32,6 +32,7 @@ when a suite failed.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import json
 import os
@@ -48,7 +49,6 @@ import numpy as np
 from .reference import (
     TAPE_SIZES,
     RefBook,
-    RefError,
     RefMemoryError,
     RefPool,
     anchor_range,
@@ -99,17 +99,27 @@ class Setup:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "kind": self.kind, "bits": self.bits, "books": self.books, "pool_levels": self.pool_levels,
-            "policy": self.policy, "tiers": list(self.tiers), "counts": list(self.counts),
+            "kind": self.kind,
+            "bits": self.bits,
+            "books": self.books,
+            "pool_levels": self.pool_levels,
+            "policy": self.policy,
+            "tiers": list(self.tiers),
+            "counts": list(self.counts),
             "multi_cap": self.multi_cap,
         }
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Setup:
         return cls(
-            kind=d["kind"], bits=d["bits"], books=[dict(b) for b in d["books"]],
-            pool_levels=d["pool_levels"], policy=d["policy"], tiers=tuple(d["tiers"]),  # type: ignore[arg-type]
-            counts=tuple(d["counts"]), multi_cap=d["multi_cap"],  # type: ignore[arg-type]
+            kind=d["kind"],
+            bits=d["bits"],
+            books=[dict(b) for b in d["books"]],
+            pool_levels=d["pool_levels"],
+            policy=d["policy"],
+            tiers=tuple(d["tiers"]),  # type: ignore[arg-type]
+            counts=tuple(d["counts"]),
+            multi_cap=d["multi_cap"],  # type: ignore[arg-type]
         )
 
 
@@ -119,8 +129,14 @@ def count_ops(step: list[Any]) -> int:
 
 def _jsonable(step: list[Any]) -> list[Any]:
     if step[0] == "set":
-        return [step[0], step[1], step[2], [int(x) for x in step[3]], [int(x) for x in step[4]],
-                [int(x) for x in step[5]]]
+        return [
+            step[0],
+            step[1],
+            step[2],
+            [int(x) for x in step[3]],
+            [int(x) for x in step[4]],
+            [int(x) for x in step[5]],
+        ]
     return [int(x) if isinstance(x, (int, np.integer)) else x for x in step]
 
 
@@ -159,8 +175,12 @@ class Runner:
             self.rpool = RefPool(setup.pool_levels, setup.policy)
         elif setup.kind == "multi":
             self.multi = tapebook.MultiBookPool(
-                *setup.counts, price_bits=bits, max_cap=setup.multi_cap, pool_levels=setup.pool_levels,
-                tiers=setup.tiers, policy=setup.policy,
+                *setup.counts,
+                price_bits=bits,
+                max_cap=setup.multi_cap,
+                pool_levels=setup.pool_levels,
+                tiers=setup.tiers,
+                policy=setup.policy,
             )
             self.rpool = RefPool(setup.pool_levels, setup.policy)
         for i, b in enumerate(setup.books):
@@ -225,7 +245,7 @@ class Runner:
         except self.tb.ClosedError:
             pass
         else:
-            raise Mismatch(f"free: a freed PooledBook accepted set()")
+            raise Mismatch("free: a freed PooledBook accepted set()")
 
     def close(self) -> None:
         """Close everything (in an order that exercises the keep-alive rules)."""
@@ -336,12 +356,20 @@ class Runner:
         self.ops += n_ops
         self.since_check += n_ops
         if i in self.real:
-            self.quick_check(i)
+            try:
+                self.quick_check(i)
+            except Mismatch as e:
+                e.row = max(n_ops - 1, 0)
+                raise
         if self.paranoid or structural or self.since_check >= self.check_every:
             self.since_check = 0
-            if i in self.real:
-                self.full_check(i)
-            self.pool_check()
+            try:
+                if i in self.real:
+                    self.full_check(i)
+                self.pool_check()
+            except Mismatch as e:
+                e.row = max(n_ops - 1, 0)  # found after the whole step
+                raise
 
     def _set(self, book: Any, ref: RefBook, mode: str, sides: Any, prices: Any, qtys: Any) -> None:
         sl = sides.tolist() if isinstance(sides, np.ndarray) else list(sides)
@@ -386,7 +414,8 @@ class Runner:
                 if book.crossed() != ref.crossed() or book.crossed_on_tape() != ref.crossed_on_tape():
                     raise Mismatch(
                         f"after set(side={s1}, px={p1}, qty={q1}): crossed/crossed_on_tape "
-                        f"{book.crossed()}/{book.crossed_on_tape()}, model {ref.crossed()}/{ref.crossed_on_tape()}",
+                        f"{book.crossed()}/{book.crossed_on_tape()}, "
+                        f"model {ref.crossed()}/{ref.crossed_on_tape()}",
                         row=k,
                     )
 
@@ -424,14 +453,15 @@ class Runner:
             for key, val in ref.side_stats(side).items():
                 if getattr(ss, key) != val:
                     raise Mismatch(
-                        f"book {i}: stats().{'bid' if side else 'ask'}.{key} = {getattr(ss, key)}, model {val}"
+                        f"book {i}: stats().{'bid' if side else 'ask'}.{key} = "
+                        f"{getattr(ss, key)}, model {val}"
                     )
-        if (
-            book.best_bid_px(), book.best_bid_qty(), book.best_ask_px(), book.best_ask_qty()
-        ) != ref.bbo():
+        if (book.best_bid_px(), book.best_bid_qty(), book.best_ask_px(), book.best_ask_qty()) != ref.bbo():
             raise Mismatch(f"book {i}: best_* queries disagree with the model {ref.bbo()}")
         if book.crossed_on_tape() != ref.crossed_on_tape():
-            raise Mismatch(f"book {i}: crossed_on_tape() {book.crossed_on_tape()}, model {ref.crossed_on_tape()}")
+            raise Mismatch(
+                f"book {i}: crossed_on_tape() {book.crossed_on_tape()}, model {ref.crossed_on_tape()}"
+            )
         if len(book) != len(ref):
             raise Mismatch(f"book {i}: len {len(book)}, model {len(ref)}")
 
@@ -441,8 +471,11 @@ class Runner:
             return
         ps = self.pool.stats() if self.pool is not None else self.multi.pool_stats()
         exp = {
-            "used_levels": rp.used_levels, "watermark": rp.watermark, "alloc_fail_count": rp.alloc_fail_count,
-            "attached_books": rp.attached_books, "fallback_bytes": rp.fallback_levels * ps.level_bytes,
+            "used_levels": rp.used_levels,
+            "watermark": rp.watermark,
+            "alloc_fail_count": rp.alloc_fail_count,
+            "attached_books": rp.attached_books,
+            "fallback_bytes": rp.fallback_levels * ps.level_bytes,
         }
         for key, val in exp.items():
             if getattr(ps, key) != val:
@@ -461,7 +494,10 @@ class Runner:
             for t in range(3):
                 cap, live = self.multi.tier_info(t)
                 if (cap, live) != (self.setup.counts[t], self.tier_live[t]):
-                    raise Mismatch(f"tier {t}: tier_info {(cap, live)}, model {(self.setup.counts[t], self.tier_live[t])}")
+                    raise Mismatch(
+                        f"tier {t}: tier_info {(cap, live)}, "
+                        f"model {(self.setup.counts[t], self.tier_live[t])}"
+                    )
 
 
 def _diff_levels(got: list[tuple[int, int]], exp: list[tuple[int, int]]) -> str:
@@ -566,7 +602,9 @@ class SuiteDef:
     steps: list[list[Any]]
 
 
-def _anchor_near(rng: np.random.Generator, mid: int, n: int, spread: float, bits: int, edge_p: float = 0.0) -> int:
+def _anchor_near(
+    rng: np.random.Generator, mid: int, n: int, spread: float, bits: int, edge_p: float = 0.0
+) -> int:
     amin, amax = anchor_range(bits, n)
     if edge_p and rng.random() < edge_p:
         r = rng.random()
@@ -576,16 +614,30 @@ def _anchor_near(rng: np.random.Generator, mid: int, n: int, spread: float, bits
 
 
 def _gen_steps(
-    rng: np.random.Generator, markets: list[Market], ns: list[int], bits: int, mix: Mix, n_ops: int,
-    slots: int, extra: Callable[[np.random.Generator, list[list[Any]]], bool] | None = None,
+    rng: np.random.Generator,
+    markets: list[Market],
+    ns: list[int],
+    bits: int,
+    mix: Mix,
+    n_ops: int,
+    slots: int,
+    extra: Callable[[np.random.Generator, list[list[Any]]], bool] | None = None,
     edge_p: float = 0.0,
 ) -> list[list[Any]]:
     """Steps totalling ~n_ops operations over ``slots`` books."""
     steps: list[list[Any]] = []
     done = 0
     pm = np.array(mix.modes) / sum(mix.modes)
-    struct_p = (mix.recenter + mix.reset + mix.reset_at_mid + mix.erase_better + mix.clear + mix.release
-                + mix.reserve + mix.reopen)
+    struct_p = (
+        mix.recenter
+        + mix.reset
+        + mix.reset_at_mid
+        + mix.erase_better
+        + mix.clear
+        + mix.release
+        + mix.reserve
+        + mix.reopen
+    )
     while done < n_ops:
         b = int(rng.integers(0, slots))
         mk, n = markets[b % len(markets)], ns[b % len(ns)]
@@ -594,15 +646,25 @@ def _gen_steps(
             continue
         r = rng.random()
         if r < struct_p:
-            for name in ("recenter", "reset", "reset_at_mid", "erase_better", "clear", "release", "reserve",
-                         "reopen"):
+            for name in (
+                "recenter",
+                "reset",
+                "reset_at_mid",
+                "erase_better",
+                "clear",
+                "release",
+                "reserve",
+                "reopen",
+            ):
                 p = getattr(mix, name)
                 if r < p:
                     break
                 r -= p
             side = int(rng.integers(0, 2))
             if name == "recenter":
-                steps.append(["recenter", b, side, _anchor_near(rng, mk.mid, n, mix.recenter_spread, bits, edge_p)])
+                steps.append(
+                    ["recenter", b, side, _anchor_near(rng, mk.mid, n, mix.recenter_spread, bits, edge_p)]
+                )
             elif name == "reset":
                 steps.append(["reset", b, _anchor_near(rng, mk.mid, n, 0.5, bits, edge_p)])
             elif name == "reset_at_mid":
@@ -641,9 +703,19 @@ def _nb(index: int) -> tuple[int, int]:
     return n, bits
 
 
-def _single(rng: np.random.Generator, index: int, n_ops: int, *, mid: int = 0, max_cap: int = 4096,
-            mix: Mix | None = None, edge_p: float = 0.0, n: int | None = None, bits: int | None = None,
-            **market: Any) -> tuple[Setup, list[list[Any]]]:
+def _single(
+    rng: np.random.Generator,
+    index: int,
+    n_ops: int,
+    *,
+    mid: int = 0,
+    max_cap: int = 4096,
+    mix: Mix | None = None,
+    edge_p: float = 0.0,
+    n: int | None = None,
+    bits: int | None = None,
+    **market: Any,
+) -> tuple[Setup, list[list[Any]]]:
     n0, b0 = _nb(index)
     n = n or n0
     bits = bits or b0
@@ -655,8 +727,14 @@ def _single(rng: np.random.Generator, index: int, n_ops: int, *, mid: int = 0, m
     return setup, steps
 
 
-def _finish_reopen(rng: np.random.Generator, steps: list[list[Any]], setup: Setup, ns: list[int],
-                   caps: list[int], markets: list[Market]) -> None:
+def _finish_reopen(
+    rng: np.random.Generator,
+    steps: list[list[Any]],
+    setup: Setup,
+    ns: list[int],
+    caps: list[int],
+    markets: list[Market],
+) -> None:
     for st in steps:
         if st[0] == "reopen" and len(st) == 2:
             b = st[1]
@@ -671,17 +749,38 @@ def _finish_reopen(rng: np.random.Generator, steps: list[list[Any]], setup: Setu
 
 def cat_core(rng, index, n_ops):  # type: ignore[no-untyped-def]
     """Multi-N core: every tape size, a realistic drifting book, heap spill."""
-    n, bits = _nb(index)
-    return _single(rng, index, n_ops, mid=int(rng.integers(-10_000, 10_000)), width=n / 8, drift=1,
-                   jump_p=0.001, jump=n, max_cap=4096)
+    n, _ = _nb(index)
+    return _single(
+        rng,
+        index,
+        n_ops,
+        mid=int(rng.integers(-10_000, 10_000)),
+        width=n / 8,
+        drift=1,
+        jump_p=0.001,
+        jump=n,
+        max_cap=4096,
+    )
 
 
 def cat_family64(rng, index, n_ops):  # type: ignore[no-untyped-def]
     """The 64-bit family with prices and quantities far beyond 32 bits."""
     n = TAPE_SIZES[index % len(TAPE_SIZES)]
     mid = int(rng.choice([1, -1])) * int(rng.integers(2**33, 2**61))
-    return _single(rng, index, n_ops, bits=64, mid=mid, width=n / 4, drift=2, jump_p=0.002, jump=4 * n,
-                   qmax=2**40, qty_extreme_p=0.05, max_cap=2048)
+    return _single(
+        rng,
+        index,
+        n_ops,
+        bits=64,
+        mid=mid,
+        width=n / 4,
+        drift=2,
+        jump_p=0.002,
+        jump=4 * n,
+        qmax=2**40,
+        qty_extreme_p=0.05,
+        max_cap=2048,
+    )
 
 
 def cat_recenter(rng, index, n_ops):  # type: ignore[no-untyped-def]
@@ -695,33 +794,63 @@ def cat_deep(rng, index, n_ops):  # type: ignore[no-untyped-def]
     """Deep books: thousands of levels spread over many windows, big spills."""
     n, _ = _nb(index)
     mix = Mix(batch=(256, 2048), recenter=0.01, erase_better=0.002, clear=0.0, release=0.0, reset=0.0)
-    return _single(rng, index, n_ops, width=6 * n, drift=3, del_p=0.15, max_cap=int(rng.choice([8192, 16384])),
-                   mix=mix)
+    return _single(
+        rng, index, n_ops, width=6 * n, drift=3, del_p=0.15, max_cap=int(rng.choice([8192, 16384])), mix=mix
+    )
 
 
 def cat_spill_saturation(rng, index, n_ops):  # type: ignore[no-untyped-def]
     """Spills full at max_cap all the time: eviction and drops of the worst level."""
     n, _ = _nb(index)
     mix = Mix(batch=(32, 512), recenter=0.05)
-    return _single(rng, index, n_ops, width=12 * n, drift=4, del_p=0.1, max_cap=int(rng.choice([64, 128, 256])),
-                   mix=mix)
+    return _single(
+        rng, index, n_ops, width=12 * n, drift=4, del_p=0.1, max_cap=int(rng.choice([64, 128, 256])), mix=mix
+    )
 
 
 def cat_promote_storm(rng, index, n_ops):  # type: ignore[no-untyped-def]
     """Prices jumping far outside the windows: promote after promote, crossed books."""
     n, _ = _nb(index)
     mix = Mix(batch=(8, 128), recenter=0.02)
-    return _single(rng, index, n_ops, width=n / 3, drift=8, jump_p=0.05, jump=6 * n, cross_p=0.3,
-                   max_cap=int(rng.choice([32, 256, 4096])), mix=mix)
+    return _single(
+        rng,
+        index,
+        n_ops,
+        width=n / 3,
+        drift=8,
+        jump_p=0.05,
+        jump=6 * n,
+        cross_p=0.3,
+        max_cap=int(rng.choice([32, 256, 4096])),
+        mix=mix,
+    )
 
 
 def cat_wipe_rebuild(rng, index, n_ops):  # type: ignore[no-untyped-def]
     """Cycles of clear / reset / reset_at_mid / erase_better / release / reserve and rebuilding."""
     n, _ = _nb(index)
-    mix = Mix(batch=(16, 256), reset=0.05, reset_at_mid=0.06, erase_better=0.08, clear=0.04, release=0.04,
-              reserve=0.04, recenter=0.04)
-    return _single(rng, index, n_ops, width=2 * n, drift=2, jump_p=0.01, jump=3 * n, del_p=0.15,
-                   max_cap=int(rng.choice([16, 256, 4096])), mix=mix)
+    mix = Mix(
+        batch=(16, 256),
+        reset=0.05,
+        reset_at_mid=0.06,
+        erase_better=0.08,
+        clear=0.04,
+        release=0.04,
+        reserve=0.04,
+        recenter=0.04,
+    )
+    return _single(
+        rng,
+        index,
+        n_ops,
+        width=2 * n,
+        drift=2,
+        jump_p=0.01,
+        jump=3 * n,
+        del_p=0.15,
+        max_cap=int(rng.choice([16, 256, 4096])),
+        mix=mix,
+    )
 
 
 def cat_split_anchors(rng, index, n_ops):  # type: ignore[no-untyped-def]
@@ -753,8 +882,19 @@ def cat_boundary(rng, index, n_ops):  # type: ignore[no-untyped-def]
     lo, hi = price_range(bits, n)
     mid = lo + int(rng.integers(0, 3 * n)) if index % 2 else hi - int(rng.integers(0, 3 * n))
     mix = Mix(batch=(8, 128), recenter=0.08, reset=0.01, reset_at_mid=0.02)
-    return _single(rng, index, n_ops, mid=mid, width=n, drift=3, jump_p=0.01, jump=2 * n, edge_p=0.05,
-                   max_cap=int(rng.choice([16, 128, 1024])), mix=mix)
+    return _single(
+        rng,
+        index,
+        n_ops,
+        mid=mid,
+        width=n,
+        drift=3,
+        jump_p=0.01,
+        jump=2 * n,
+        edge_p=0.05,
+        max_cap=int(rng.choice([16, 128, 1024])),
+        mix=mix,
+    )
 
 
 def cat_small_cap(rng, index, n_ops):  # type: ignore[no-untyped-def]
@@ -762,8 +902,9 @@ def cat_small_cap(rng, index, n_ops):  # type: ignore[no-untyped-def]
     n, _ = _nb(index)
     cap = int(rng.choice([16, 32, 16, 32, 1, 2, 4, 8]))
     mix = Mix(batch=(8, 256), recenter=0.06)
-    return _single(rng, index, n_ops, width=3 * n, drift=3, jump_p=0.01, jump=3 * n, del_p=0.2,
-                   max_cap=cap, mix=mix)
+    return _single(
+        rng, index, n_ops, width=3 * n, drift=3, jump_p=0.01, jump=3 * n, del_p=0.2, max_cap=cap, mix=mix
+    )
 
 
 def cat_batch_modes(rng, index, n_ops):  # type: ignore[no-untyped-def]
@@ -775,7 +916,6 @@ def cat_batch_modes(rng, index, n_ops):  # type: ignore[no-untyped-def]
 
 def cat_qty_extremes(rng, index, n_ops):  # type: ignore[no-untyped-def]
     """Quantities at 1 and at the type's maximum; many in-place updates."""
-    n, _ = _nb(index)
     return _single(rng, index, n_ops, width=8, drift=1, qmax=3, qty_extreme_p=0.3, del_p=0.1, max_cap=256)
 
 
@@ -786,20 +926,40 @@ def cat_erase_heavy(rng, index, n_ops):  # type: ignore[no-untyped-def]
     return _single(rng, index, n_ops, width=2 * n, drift=2, del_p=0.5, cross_p=0.1, max_cap=512, mix=mix)
 
 
-def _pool_suite(rng: np.random.Generator, index: int, n_ops: int, *, pool_levels: int, policy: str,
-                books: int, caps: list[int], width_n: float, mix: Mix) -> tuple[Setup, list[list[Any]]]:
+def _pool_suite(
+    rng: np.random.Generator,
+    index: int,
+    n_ops: int,
+    *,
+    pool_levels: int,
+    policy: str,
+    books: int,
+    caps: list[int],
+    width_n: float,
+    mix: Mix,
+) -> tuple[Setup, list[list[Any]]]:
     _, bits = _nb(index)
     ns = [TAPE_SIZES[(index + k) % len(TAPE_SIZES)] for k in range(books)]
     setup = Setup("pool", bits, pool_levels=pool_levels, policy=policy)
     markets = []
     for k in range(books):
         n = ns[k]
-        mk = _market(rng, bits, n, int(rng.integers(-50_000, 50_000)), width=width_n * n, drift=2,
-                     jump_p=0.005, jump=3 * n, del_p=0.2)
+        mk = _market(
+            rng,
+            bits,
+            n,
+            int(rng.integers(-50_000, 50_000)),
+            width=width_n * n,
+            drift=2,
+            jump_p=0.005,
+            jump=3 * n,
+            del_p=0.2,
+        )
         markets.append(mk)
         amin, amax = anchor_range(bits, n)
-        setup.books.append({"n": n, "max_cap": int(rng.choice(caps)),
-                            "anchor": min(max(mk.mid - n // 2, amin), amax)})
+        setup.books.append(
+            {"n": n, "max_cap": int(rng.choice(caps)), "anchor": min(max(mk.mid - n // 2, amin), amax)}
+        )
     steps = _gen_steps(rng, markets, ns, bits, mix, n_ops, books)
     _finish_reopen(rng, steps, setup, ns, caps, markets)
     return setup, steps
@@ -808,16 +968,33 @@ def _pool_suite(rng: np.random.Generator, index: int, n_ops: int, *, pool_levels
 def cat_pool_shared(rng, index, n_ops):  # type: ignore[no-untyped-def]
     """Several books of different N sharing one (large) SpillPool; books closed and rebuilt."""
     mix = Mix(batch=(16, 256), recenter=0.04, release=0.01, reserve=0.01, reopen=0.01)
-    return _pool_suite(rng, index, n_ops, pool_levels=int(rng.choice([1 << 16, 1 << 18])), policy="refuse",
-                       books=int(rng.integers(2, 6)), caps=[64, 512, 4096], width_n=3.0, mix=mix)
+    return _pool_suite(
+        rng,
+        index,
+        n_ops,
+        pool_levels=int(rng.choice([1 << 16, 1 << 18])),
+        policy="refuse",
+        books=int(rng.integers(2, 6)),
+        caps=[64, 512, 4096],
+        width_n=3.0,
+        mix=mix,
+    )
 
 
 def cat_pool_exhaustion(rng, index, n_ops):  # type: ignore[no-untyped-def]
     """A small shared pool that runs out: refused and fallback blocks, reserve failures."""
     mix = Mix(batch=(16, 256), recenter=0.05, release=0.03, reserve=0.03, reopen=0.02)
-    return _pool_suite(rng, index, n_ops, pool_levels=int(rng.choice([16, 48, 100, 256, 1000, 4096])),
-                       policy=("refuse", "fallback")[index % 2], books=int(rng.integers(2, 5)),
-                       caps=[16, 64, 256, 1024], width_n=8.0, mix=mix)
+    return _pool_suite(
+        rng,
+        index,
+        n_ops,
+        pool_levels=int(rng.choice([16, 48, 100, 256, 1000, 4096])),
+        policy=("refuse", "fallback")[index % 2],
+        books=int(rng.integers(2, 5)),
+        caps=[16, 64, 256, 1024],
+        width_n=8.0,
+        mix=mix,
+    )
 
 
 def cat_multi_tiers(rng, index, n_ops):  # type: ignore[no-untyped-def]
@@ -826,12 +1003,28 @@ def cat_multi_tiers(rng, index, n_ops):  # type: ignore[no-untyped-def]
     tiers = MULTI_TIERS[index % 2]
     counts = tuple(int(rng.integers(1, 4)) for _ in range(3))
     slots = sum(counts) + 2  # more slots than books: some allocs hit a full tier
-    setup = Setup("multi", bits, pool_levels=int(rng.choice([512, 4096, 1 << 16])), policy=("refuse", "fallback")[index % 3 == 0],
-                  tiers=tiers, counts=counts, multi_cap=int(rng.choice([64, 1024, 4096])))  # type: ignore[arg-type]
+    setup = Setup(
+        "multi",
+        bits,
+        pool_levels=int(rng.choice([512, 4096, 1 << 16])),
+        policy=("refuse", "fallback")[index % 3 == 0],
+        tiers=tiers,
+        counts=counts,
+        multi_cap=int(rng.choice([64, 1024, 4096])),
+    )  # type: ignore[arg-type]
     n_max = tiers[0]
     markets = [
-        _market(rng, bits, n_max, int(rng.integers(-50_000, 50_000)), width=3.0 * tiers[k % 3], drift=2,
-                jump_p=0.005, jump=2 * tiers[k % 3], del_p=0.2)
+        _market(
+            rng,
+            bits,
+            n_max,
+            int(rng.integers(-50_000, 50_000)),
+            width=3.0 * tiers[k % 3],
+            drift=2,
+            jump_p=0.005,
+            jump=2 * tiers[k % 3],
+            del_p=0.2,
+        )
         for k in range(slots)
     ]
     tier_of_slot = [k % 3 for k in range(slots)]
@@ -839,23 +1032,37 @@ def cat_multi_tiers(rng, index, n_ops):  # type: ignore[no-untyped-def]
     for k in range(slots):
         n = tiers[tier_of_slot[k]]
         amin, amax = anchor_range(bits, n)
-        steps.append(["alloc", k, tier_of_slot[k], min(max(markets[k].mid - n // 2, amin), amax),
-                      int(rng.choice([0, 0, 16, 256, 2048]))])
+        steps.append(
+            [
+                "alloc",
+                k,
+                tier_of_slot[k],
+                min(max(markets[k].mid - n // 2, amin), amax),
+                int(rng.choice([0, 0, 16, 256, 2048])),
+            ]
+        )
     ns = [tiers[tier_of_slot[k]] for k in range(slots)]
 
     def extra(rng: np.random.Generator, out: list[list[Any]]) -> bool:
         r = rng.random()
-        if r < 0.01:
+        if r < 0.04:
             k = int(rng.integers(0, slots))
             out.append(["free", k])
             return True
-        if r < 0.02:
+        if r < 0.08:
             k = int(rng.integers(0, slots))
             t = tier_of_slot[k] if rng.random() < 0.8 else int(rng.integers(0, 3))
             n = tiers[t]
             amin, amax = anchor_range(bits, n)
-            out.append(["alloc", k, t, min(max(markets[k].mid - n // 2, amin), amax),
-                        int(rng.choice([0, 0, 16, 256, 2048]))])
+            out.append(
+                [
+                    "alloc",
+                    k,
+                    t,
+                    min(max(markets[k].mid - n // 2, amin), amax),
+                    int(rng.choice([0, 0, 16, 256, 2048])),
+                ]
+            )
             return True
         return False
 
@@ -919,8 +1126,13 @@ def make_suite(category: str, seed: int, index: int, n_ops: int) -> SuiteDef:
 # ---------------------------------------------------------------------------
 
 
-def run_stream(setup: Setup, steps: list[list[Any]], check_every: int = 48, paranoid: bool = False,
-               on_step: Callable[[int], None] | None = None) -> Mismatch | None:
+def run_stream(
+    setup: Setup,
+    steps: list[list[Any]],
+    check_every: int = 48,
+    paranoid: bool = False,
+    on_step: Callable[[int], None] | None = None,
+) -> Mismatch | None:
     """Run a stream on fresh objects; the first Mismatch, or None when it passes."""
     runner = None
     try:
@@ -935,10 +1147,8 @@ def run_stream(setup: Setup, steps: list[list[Any]], check_every: int = 48, para
         return m
     finally:
         if runner is not None:
-            try:
+            with contextlib.suppress(Exception):  # a failure already reported is enough
                 runner.close()
-            except Exception:  # a failure already reported is enough
-                pass
     return None
 
 
@@ -967,18 +1177,29 @@ def regroup(steps: list[list[Any]]) -> list[list[Any]]:
     """Merge consecutive set steps of one book and mode back into batches (trace/apply only)."""
     out: list[list[Any]] = []
     for st in steps:
-        if (st[0] == "set" and out and out[-1][0] == "set" and out[-1][1] == st[1] and out[-1][2] == st[2]
-                and st[2] != "one"):
+        if (
+            st[0] == "set"
+            and out
+            and out[-1][0] == "set"
+            and out[-1][1] == st[1]
+            and out[-1][2] == st[2]
+            and st[2] != "one"
+        ):
             prev = out[-1]
-            out[-1] = [*prev[:3], list(prev[3]) + list(st[3]), list(prev[4]) + list(st[4]),
-                       list(prev[5]) + list(st[5])]
+            out[-1] = [
+                *prev[:3],
+                list(prev[3]) + list(st[3]),
+                list(prev[4]) + list(st[4]),
+                list(prev[5]) + list(st[5]),
+            ]
         else:
             out.append([*st[:3], list(st[3]), list(st[4]), list(st[5])] if st[0] == "set" else st)
     return out
 
 
-def shrink(setup: Setup, steps: list[list[Any]], budget_s: float = 60.0, log: Callable[[str], None] | None = None
-           ) -> list[list[Any]]:
+def shrink(
+    setup: Setup, steps: list[list[Any]], budget_s: float = 60.0, log: Callable[[str], None] | None = None
+) -> list[list[Any]]:
     """Delta debugging (ddmin) over the operations: a shorter stream that still fails."""
     deadline = time.monotonic() + budget_s
 
@@ -1013,8 +1234,16 @@ def shrink(setup: Setup, steps: list[list[Any]], budget_s: float = 60.0, log: Ca
     return regroup(flat)
 
 
-def save_stream(path: Path, sd: SuiteDef | None, setup: Setup, steps: list[list[Any]], failure: dict[str, Any],
-                category: str = "", seed: int = 0, index: int = 0) -> None:
+def save_stream(
+    path: Path,
+    sd: SuiteDef | None,
+    setup: Setup,
+    steps: list[list[Any]],
+    failure: dict[str, Any],
+    category: str = "",
+    seed: int = 0,
+    index: int = 0,
+) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     doc = {
         "version": FORMAT_VERSION,
@@ -1045,8 +1274,16 @@ class SuiteResult:
     failure: dict[str, Any] | None = None
 
 
-def run_suite(category: str, seed: int, index: int, n_ops: int, check_every: int, out_dir: str,
-              do_shrink: bool = True, shrink_budget: float = 60.0) -> SuiteResult:
+def run_suite(
+    category: str,
+    seed: int,
+    index: int,
+    n_ops: int,
+    check_every: int,
+    out_dir: str,
+    do_shrink: bool = True,
+    shrink_budget: float = 60.0,
+) -> SuiteResult:
     t0 = time.perf_counter()
     sd = make_suite(category, seed, index, n_ops)
     total = sum(count_ops(s) for s in sd.steps)
@@ -1056,8 +1293,14 @@ def run_suite(category: str, seed: int, index: int, n_ops: int, check_every: int
         return SuiteResult(category, seed, index, total, time.perf_counter() - t0)
     step = getattr(err, "step", 0)
     op = getattr(err, "op", 0)
-    failure: dict[str, Any] = {"category": category, "seed": seed, "index": index, "op": op, "step": step,
-                               "message": str(err)}
+    failure: dict[str, Any] = {
+        "category": category,
+        "seed": seed,
+        "index": index,
+        "op": op,
+        "step": step,
+        "message": str(err),
+    }
     cut = truncate(sd.steps, step, err.row)
     path = Path(out_dir) / f"{category}-{seed}.json"
     save_stream(path, sd, sd.setup, cut, failure)
@@ -1067,8 +1310,12 @@ def run_suite(category: str, seed: int, index: int, n_ops: int, check_every: int
         small_err = run_stream(sd.setup, small, paranoid=True)
         if small_err is not None:
             mpath = Path(out_dir) / f"{category}-{seed}-min.json"
-            f2 = dict(failure, op=getattr(small_err, "op", 0), step=getattr(small_err, "step", 0),
-                      message=str(small_err))
+            f2 = dict(
+                failure,
+                op=getattr(small_err, "op", 0),
+                step=getattr(small_err, "step", 0),
+                message=str(small_err),
+            )
             save_stream(mpath, sd, sd.setup, small, f2)
             failure["shrunk_file"] = str(mpath)
             failure["shrunk_ops"] = sum(count_ops(s) for s in small)
@@ -1114,17 +1361,23 @@ class Progress:
         bar = "#" * int(frac * width) + "." * (width - int(frac * width))
         el = now - self.t0
         eta = el / frac - el if frac else 0
-        line = (f"[{bar}] {self.suites}/{self.total_suites} suites  {self.ops / 1e6:.2f}M ops  "
-                f"{el:.0f}s (eta {eta:.0f}s)  failed {self.failed}")
+        line = (
+            f"[{bar}] {self.suites}/{self.total_suites} suites  {self.ops / 1e6:.2f}M ops  "
+            f"{el:.0f}s (eta {eta:.0f}s)  failed {self.failed}"
+        )
         if self.tty:
-            print("\r" + line, end="" if self.suites < self.total_suites else "\n", file=sys.stderr, flush=True)
+            print(
+                "\r" + line, end="" if self.suites < self.total_suites else "\n", file=sys.stderr, flush=True
+            )
         else:
             print(line, file=sys.stderr, flush=True)
 
 
 def _fmt_failure(f: dict[str, Any]) -> str:
-    lines = [f"FAIL {f['category']} seed={f['seed']} index={f['index']} op={f['op']}: "
-             + f["message"].splitlines()[0]]
+    lines = [
+        f"FAIL {f['category']} seed={f['seed']} index={f['index']} op={f['op']}: "
+        + f["message"].splitlines()[0]
+    ]
     rest = f["message"].splitlines()[1:12]
     lines += ["    " + ln for ln in rest]
     lines.append(f"    stream: {f['file']}  (python -m tapebook replay {f['file']})")
@@ -1158,13 +1411,26 @@ def main(argv: list[str]) -> int:
     for cat in cats:
         ops = max(int(base_ops * CATEGORIES[cat][1]), 1)
         for i in range(per_cat):
-            tasks.append((cat, suite_seed(args.seed, cat, i), i, ops, prof.check_every, args.out,
-                          not args.no_shrink, args.shrink_seconds))
+            tasks.append(
+                (
+                    cat,
+                    suite_seed(args.seed, cat, i),
+                    i,
+                    ops,
+                    prof.check_every,
+                    args.out,
+                    not args.no_shrink,
+                    args.shrink_seconds,
+                )
+            )
     # long suites first keeps the workers busy to the end
     tasks.sort(key=lambda t: -t[3])
     total_ops = sum(t[3] for t in tasks)
-    print(f"tapebook fuzz: profile {args.profile}, {len(tasks)} suites in {len(cats)} categories, "
-          f"~{total_ops / 1e6:.2f}M ops, base seed {args.seed}, {jobs} job(s)", file=sys.stderr)
+    print(
+        f"tapebook fuzz: profile {args.profile}, {len(tasks)} suites in {len(cats)} categories, "
+        f"~{total_ops / 1e6:.2f}M ops, base seed {args.seed}, {jobs} job(s)",
+        file=sys.stderr,
+    )
     prog = Progress(len(tasks), total_ops, enabled=not args.no_progress)
     t0 = time.perf_counter()
     results: list[SuiteResult] = []
@@ -1194,7 +1460,9 @@ def main(argv: list[str]) -> int:
     for cat in cats:
         rs = [r for r in results if r.category == cat]
         by_cat[cat] = {
-            "suites": len(rs), "ops": sum(r.ops for r in rs), "seconds": round(sum(r.seconds for r in rs), 3),
+            "suites": len(rs),
+            "ops": sum(r.ops for r in rs),
+            "seconds": round(sum(r.seconds for r in rs), 3),
             "failures": sum(r.failure is not None for r in rs),
         }
     n_fail = sum(r.failure is not None for r in results)
@@ -1207,13 +1475,22 @@ def main(argv: list[str]) -> int:
         print(f"{cat:<{w}}  {d['suites']:>6}  {d['ops']:>10}  {d['seconds']:>8.1f}  {d['failures']:>8}")
     print("-" * (w + 40))
     print(f"{'total':<{w}}  {len(results):>6}  {n_ops:>10}  {seconds:>7.1f}w  {n_fail:>8}")
-    print(f"profile {args.profile}: {len(results)} suites, {n_ops} ops, {len(cats)} categories, "
-          f"{seconds:.1f} s wall, {n_fail} failures")
+    print(
+        f"profile {args.profile}: {len(results)} suites, {n_ops} ops, {len(cats)} categories, "
+        f"{seconds:.1f} s wall, {n_fail} failures"
+    )
     if args.json:
         doc = {
-            "profile": args.profile, "seed": args.seed, "suites": len(results), "ops": n_ops,
-            "categories": len(cats), "seconds": round(seconds, 3), "jobs": jobs,
-            "passed": len(results) - n_fail, "failed": n_fail, "per_category": by_cat,
+            "profile": args.profile,
+            "seed": args.seed,
+            "suites": len(results),
+            "ops": n_ops,
+            "categories": len(cats),
+            "seconds": round(seconds, 3),
+            "jobs": jobs,
+            "passed": len(results) - n_fail,
+            "failed": n_fail,
+            "per_category": by_cat,
             "failures": [r.failure for r in results if r.failure],
         }
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
@@ -1223,8 +1500,10 @@ def main(argv: list[str]) -> int:
 
 
 def replay_main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="python -m tapebook replay",
-                                 description="Re-run a saved fuzz stream (exit 1 when it still fails).")
+    ap = argparse.ArgumentParser(
+        prog="python -m tapebook replay",
+        description="Re-run a saved fuzz stream (exit 1 when it still fails).",
+    )
     ap.add_argument("file")
     ap.add_argument("--check-every", type=int, default=1, help="full comparison every K ops (default 1)")
     ap.add_argument("--shrink", action="store_true", help="shrink the stream and write FILE-min.json")
@@ -1232,8 +1511,11 @@ def replay_main(argv: list[str]) -> int:
     args = ap.parse_args(argv)
     doc, setup, steps = load_stream(Path(args.file))
     n_ops = sum(count_ops(s) for s in steps)
-    print(f"replay {args.file}: category {doc.get('category')} seed {doc.get('seed')} index {doc.get('index')}, "
-          f"{len(steps)} steps, {n_ops} ops, setup {setup.to_json()}")
+    print(
+        f"replay {args.file}: category {doc.get('category')} seed {doc.get('seed')} "
+        f"index {doc.get('index')}, "
+        f"{len(steps)} steps, {n_ops} ops, setup {setup.to_json()}"
+    )
     if args.show:
         for k, st in enumerate(steps):
             print(f"  {k:5d} {json.dumps(_jsonable(st))[:200]}")
@@ -1246,8 +1528,16 @@ def replay_main(argv: list[str]) -> int:
         small = shrink(setup, steps, log=print)
         out = Path(args.file).with_name(Path(args.file).stem + "-min.json")
         e2 = run_stream(setup, small, paranoid=True)
-        save_stream(out, None, setup, small, {"message": str(e2)}, doc.get("category", ""), doc.get("seed", 0),
-                    doc.get("index", 0))
+        save_stream(
+            out,
+            None,
+            setup,
+            small,
+            {"message": str(e2)},
+            doc.get("category", ""),
+            doc.get("seed", 0),
+            doc.get("index", 0),
+        )
         print(f"shrunk to {sum(count_ops(s) for s in small)} ops: {out}")
     return 1
 

@@ -626,9 +626,7 @@ class RefBook:
 
     def pool_levels(self) -> int:
         """Arena levels this book holds (its spill capacities rounded up to size classes)."""
-        return sum(
-            POOL_MIN_BLOCK << size_class(s.cap) for s in self.sides if s.block == "arena" and s.cap
-        )
+        return sum(POOL_MIN_BLOCK << size_class(s.cap) for s in self.sides if s.block == "arena" and s.cap)
 
     def check_model(self) -> None:
         """Assert the model's own invariants (used by the model's tests)."""
