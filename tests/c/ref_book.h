@@ -333,14 +333,14 @@ static inline int ref_best(const ref_book *r, int side, int64_t *px, uint64_t *q
     return 1;
 }
 static inline int64_t ref_best_px(const ref_book *r, int side) {
-    int64_t px;
-    uint64_t q;
+    int64_t px = 0;
+    uint64_t q = 0;
     if (!ref_best(r, side, &px, &q)) return side == REF_BID ? r->tmin : r->tmax;
     return px;
 }
 static inline uint64_t ref_best_qty(const ref_book *r, int side) {
-    int64_t px;
-    uint64_t q;
+    int64_t px = 0;
+    uint64_t q = 0;
     return ref_best(r, side, &px, &q) ? q : 0;
 }
 static inline int ref_crossed(const ref_book *r) {

@@ -1,0 +1,467 @@
+/* test_alloc.c — allocation behaviour through counting TB_MALLOC / TB_FREE hooks.
+ *
+ *   (a) after reserve_spill(), a long mixed workload (promotes, spills,
+ *       evictions, recenters, resets) makes ZERO heap allocations;
+ *   (b) a pool-backed book (and a multi-book pool) makes zero TB_MALLOC
+ *       calls after construction, also when its pool runs dry (REFUSE);
+ *   (c) everything allocated is freed by destroy (balance 0, and every
+ *       TB_FREE gets a pointer TB_MALLOC returned);
+ *   (d) an allocator that returns NULL after k calls never crashes: create
+ *       and reserve report TB_ERR_NOMEM (and leak nothing), set() drops and
+ *       counts what it cannot store, the invariants hold.
+ *
+ * Usage: test_alloc [--profile quick|sanitizer|full]   (the profile only
+ * scales the workload of (d)). */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* ---- the hooks --------------------------------------------------------------------- */
+
+static uint64_t hook_mallocs, hook_frees, hook_refused;
+static long hook_fail_after = -1; /* >= 0: that many more calls succeed, then NULL */
+static long hook_fail_once = -1;  /* >= 0: the call after that many fails, then all succeed */
+
+/* The live pointers, to catch a TB_FREE of something TB_MALLOC never returned. */
+#define LIVE_SLOTS (1u << 16)
+static void *live_tab[LIVE_SLOTS];
+static uint64_t live_count;
+
+static size_t live_hash(void *p) { return (size_t)(((uintptr_t)p >> 4) * UINT64_C(0x9E3779B97F4A7C15) >> 48) & (LIVE_SLOTS - 1); }
+static void live_add(void *p) {
+    size_t i = live_hash(p);
+    if (live_count >= LIVE_SLOTS / 2) abort();
+    while (live_tab[i]) i = (i + 1) & (LIVE_SLOTS - 1);
+    live_tab[i] = p;
+    live_count++;
+}
+static int live_remove(void *p) {
+    size_t i = live_hash(p), j, k;
+    while (live_tab[i] && live_tab[i] != p) i = (i + 1) & (LIVE_SLOTS - 1);
+    if (!live_tab[i]) return 0;
+    live_tab[i] = NULL;
+    live_count--;
+    /* re-insert the rest of the cluster (linear probing deletion) */
+    for (j = (i + 1) & (LIVE_SLOTS - 1); live_tab[j]; j = (j + 1) & (LIVE_SLOTS - 1)) {
+        void *q = live_tab[j];
+        live_tab[j] = NULL;
+        k = live_hash(q);
+        while (live_tab[k]) k = (k + 1) & (LIVE_SLOTS - 1);
+        live_tab[k] = q;
+    }
+    return 1;
+}
+
+static void *hook_malloc(size_t size) {
+    void *p;
+    if (hook_fail_after == 0) {
+        hook_refused++;
+        return NULL;
+    }
+    if (hook_fail_after > 0) hook_fail_after--;
+    if (hook_fail_once == 0) {
+        hook_fail_once = -1;
+        hook_refused++;
+        return NULL;
+    }
+    if (hook_fail_once > 0) hook_fail_once--;
+    p = malloc(size);
+    if (!p) return NULL;
+    hook_mallocs++;
+    live_add(p);
+    return p;
+}
+
+static uint64_t hook_bad_frees;
+static void hook_free(void *p) {
+    if (!p) return;
+    if (!live_remove(p)) {
+        hook_bad_frees++;
+        return; /* never free a pointer we did not hand out */
+    }
+    hook_frees++;
+    free(p);
+}
+
+#define TB_MALLOC(size) hook_malloc(size)
+#define TB_FREE(ptr) hook_free(ptr)
+
+#include "tbv.h"
+
+#include "tb_test.h"
+
+/* tbv tables for the variants used here (a small set: fast to compile) */
+#define TBV_B tb_book_i32_n64
+#define TBV_FAM i32
+#define TBV_P int32_t
+#define TBV_Q uint32_t
+#define TBV_BITS 32
+#include "tbv_book_tmpl.h"
+#define TBV_B tb_book_i32_n256
+#define TBV_FAM i32
+#define TBV_P int32_t
+#define TBV_Q uint32_t
+#define TBV_BITS 32
+#include "tbv_book_tmpl.h"
+#define TBV_B tb_book_i32_n1024
+#define TBV_FAM i32
+#define TBV_P int32_t
+#define TBV_Q uint32_t
+#define TBV_BITS 32
+#include "tbv_book_tmpl.h"
+#define TBV_B tb_book_i64_n64
+#define TBV_FAM i64
+#define TBV_P int64_t
+#define TBV_Q uint64_t
+#define TBV_BITS 64
+#include "tbv_book_tmpl.h"
+#define TBV_B tb_book_i64_n256
+#define TBV_FAM i64
+#define TBV_P int64_t
+#define TBV_Q uint64_t
+#define TBV_BITS 64
+#include "tbv_book_tmpl.h"
+#define TBV_B tb_book_i64_n1024
+#define TBV_FAM i64
+#define TBV_P int64_t
+#define TBV_Q uint64_t
+#define TBV_BITS 64
+#include "tbv_book_tmpl.h"
+#define TBV_FAM i32
+#define TBV_P int32_t
+#define TBV_Q uint32_t
+#define TBV_BITS 32
+#include "tbv_pool_tmpl.h"
+#define TBV_FAM i64
+#define TBV_P int64_t
+#define TBV_Q uint64_t
+#define TBV_BITS 64
+#include "tbv_pool_tmpl.h"
+#define TBV_M tb_multi_i32_h1024_m256_l64
+#define TBV_FAM i32
+#define TBV_P int32_t
+#define TBV_Q uint32_t
+#define TBV_BITS 32
+#define TBV_MH tbv_tb_book_i32_n1024
+#define TBV_MM tbv_tb_book_i32_n256
+#define TBV_ML tbv_tb_book_i32_n64
+#define TBV_NH 1024u
+#define TBV_NM 256u
+#define TBV_NL 64u
+#include "tbv_multi_tmpl.h"
+#define TBV_M tb_multi_i64_h1024_m256_l64
+#define TBV_FAM i64
+#define TBV_P int64_t
+#define TBV_Q uint64_t
+#define TBV_BITS 64
+#define TBV_MH tbv_tb_book_i64_n1024
+#define TBV_MM tbv_tb_book_i64_n256
+#define TBV_ML tbv_tb_book_i64_n64
+#define TBV_NH 1024u
+#define TBV_NM 256u
+#define TBV_NL 64u
+#include "tbv_multi_tmpl.h"
+
+static const tbv_ops *const books[] = {&tbv_tb_book_i32_n64,  &tbv_tb_book_i32_n1024, &tbv_tb_book_i64_n64,
+                                       &tbv_tb_book_i64_n1024, &tbv_tb_book_i32_n256, &tbv_tb_book_i64_n256};
+#define NBOOKS ((int)(sizeof books / sizeof books[0]))
+static const tbv_pool_ops *pool_for(int bits) { return bits == 32 ? &tbv_pool_i32 : &tbv_pool_i64; }
+static const tbv_multi_ops *const multis[] = {&tbv_tb_multi_i32_h1024_m256_l64, &tbv_tb_multi_i64_h1024_m256_l64};
+
+#define A0 ((int64_t)500000)
+
+static uint64_t splitmix64(uint64_t *s) {
+    uint64_t z = (*s += UINT64_C(0x9E3779B97F4A7C15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xBF58476D1CE4E5B9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94D049BB133111EB);
+    return z ^ (z >> 31);
+}
+
+static void hooks_reset(void) {
+    hook_fail_after = -1;
+    hook_fail_once = -1;
+}
+static uint64_t balance(void) { return hook_mallocs - hook_frees; }
+
+/* A mixed workload: in-window sets and erases, spills, promotes (the market
+ * jumps), evictions at a small max_cap, recenters, resets and clears. Every
+ * result must be a tb_result; the invariants are checked now and then. */
+static int workload(const tbv_ops *V, void *b, long ops, uint64_t seed, int use_multi, const tbv_multi_ops *M,
+                    void *m, tb_handle h) {
+    const int64_t N = (int64_t)V->n;
+    int64_t mid = A0;
+    long i;
+    int ok = 1;
+    for (i = 0; i < ops && ok; i++) {
+        uint64_t x = splitmix64(&seed);
+        int side = (int)(x & 1u), r;
+        unsigned kind = (unsigned)((x >> 1) % 100u);
+        int64_t px;
+        uint64_t qty = (x >> 40) % 5u == 0 ? 0 : 1u + (x >> 44) % 500u;
+        if (kind < 2) mid += ((int64_t)((x >> 8) % 41u) - 20) * N; /* a jump: promotes follow */
+        if (kind < 60) px = mid + (int64_t)((x >> 16) % (uint64_t)N) - N / 2;
+        else if (kind < 90) px = mid + (int64_t)((x >> 16) % (uint64_t)(8 * N)) - 4 * N;
+        else if (kind < 97) px = mid + (int64_t)((x >> 16) % (uint64_t)(64 * N)) - 32 * N;
+        else if (kind < 98) {
+            CHECK_EQ(V->recenter(b, side, mid - N / 2 + (int64_t)((x >> 16) % (uint64_t)N)), TB_OK);
+            continue;
+        } else if (kind < 99) {
+            CHECK_EQ(V->reset_at_mid(b, side, mid), TB_OK);
+            continue;
+        } else {
+            CHECK_EQ((x >> 20) & 1u ? V->clear(b) : V->erase_better(b, side, mid), TB_OK);
+            continue;
+        }
+        r = use_multi ? M->set_code(m, h, side, px, qty) : V->set_code(b, side, px, qty);
+        ok &= CHECK_MSG(r >= TB_SPILL && r <= TB_INSERT, "op %ld: set returned %d", i, r);
+        if (i % 4096 == 0) ok &= CHECK_EQ(V->verify_invariants(b), TB_OK);
+    }
+    ok &= CHECK_EQ(V->verify_invariants(b), TB_OK);
+    return ok;
+}
+
+static int lost_levels(const tbv_ops *V, void *b, uint64_t *evicted, uint64_t *promotes) {
+    tb_book_stats st;
+    CHECK_EQ(V->stats(b, &st), TB_OK);
+    *evicted = st.spill_evicted[0] + st.spill_evicted[1] + st.spill_dropped[0] + st.spill_dropped[1];
+    *promotes = st.promotes[0] + st.promotes[1];
+    return (int)(st.spill_nomem[0] + st.spill_nomem[1]);
+}
+
+/* (a) reserve_spill, then no allocation at all */
+static void t_zero_alloc_after_reserve(const void *arg) {
+    const tbv_ops *V = (const tbv_ops *)arg;
+    void *b = NULL;
+    uint64_t before, f0, m0 = hook_mallocs, ev, pr;
+    hooks_reset();
+    CHECK_EQ(V->create(&b, A0, 64, NULL), TB_OK);
+    CHECK_EQ(hook_mallocs - m0, 1); /* the struct */
+    CHECK_EQ(V->reserve_spill(b), TB_OK);
+    CHECK_EQ(hook_mallocs - m0, 3); /* two spill blocks */
+    before = hook_mallocs;
+    f0 = hook_frees;
+    workload(V, b, 1000000, 42, 0, NULL, NULL, 0);
+    CHECK_MSG(hook_mallocs == before, "%s: %llu allocations on the hot path", V->name,
+              (unsigned long long)(hook_mallocs - before));
+    CHECK_EQ_U(hook_frees, f0); /* nor frees */
+    CHECK_EQ(lost_levels(V, b, &ev, &pr), 0);
+    CHECK_MSG(ev > 1000 && pr > 1000, "the workload must evict and promote (evicted %llu, promotes %llu)",
+              (unsigned long long)ev, (unsigned long long)pr);
+    CHECK_EQ(V->destroy(b), TB_OK);
+    CHECK_EQ_U(balance(), 0);
+}
+
+/* (b) pool-backed: no TB_MALLOC after construction, even when the pool is
+ * exhausted (REFUSE) */
+static void t_zero_malloc_pool_backed(const void *arg) {
+    const tbv_ops *V = (const tbv_ops *)arg;
+    const tbv_pool_ops *P = pool_for(V->bits);
+    const uint32_t pool_sizes[2] = {1u << 16, 48}; /* ample; exhausted at once */
+    int k;
+    for (k = 0; k < 2; k++) {
+        void *pool = NULL, *b1 = NULL, *b2 = NULL;
+        uint64_t before, ev, pr;
+        tb_pool_stats ps;
+        hooks_reset();
+        CHECK_EQ(P->create(&pool, pool_sizes[k], TB_POOL_REFUSE), TB_OK);
+        CHECK_EQ(V->create(&b1, A0, 1024, pool), TB_OK);
+        CHECK_EQ(V->create(&b2, A0, 64, pool), TB_OK);
+        before = hook_mallocs;
+        workload(V, b1, 500000, 7 + (uint64_t)k, 0, NULL, NULL, 0);
+        workload(V, b2, 500000, 9 + (uint64_t)k, 0, NULL, NULL, 0);
+        CHECK_EQ(V->release(b1), TB_OK); /* blocks go back to the pool, not to TB_FREE */
+        workload(V, b1, 100000, 11, 0, NULL, NULL, 0);
+        CHECK_MSG(hook_mallocs == before, "%s pool %u: %llu TB_MALLOC calls after construction", V->name,
+                  pool_sizes[k], (unsigned long long)(hook_mallocs - before));
+        lost_levels(V, b1, &ev, &pr);
+        CHECK(pr > 100);
+        CHECK_EQ(P->stats(pool, &ps), TB_OK);
+        if (k == 1) CHECK(ps.alloc_fail_count > 0);
+        CHECK_EQ(V->destroy(b1), TB_OK);
+        CHECK_EQ(V->destroy(b2), TB_OK);
+        CHECK_EQ(P->destroy(pool), TB_OK);
+        CHECK_EQ_U(balance(), 0);
+    }
+}
+
+static void t_zero_malloc_multi(const void *arg) {
+    const tbv_multi_ops *M = (const tbv_multi_ops *)arg;
+    void *m = NULL;
+    tb_handle h[3];
+    uint64_t before;
+    int t;
+    hooks_reset();
+    CHECK_EQ(M->create(&m, 2, 2, 2, 1u << 15, 256, TB_POOL_REFUSE), TB_OK);
+    before = hook_mallocs;
+    for (t = 0; t < 3; t++) CHECK_EQ(M->alloc(m, t, A0, 0, &h[t]), TB_OK);
+    CHECK_EQ(hook_mallocs, before); /* slots are preallocated */
+    for (t = 0; t < 3; t++)
+        workload(M->tier_ops[t], M->book(m, t, h[t]), 300000, 100 + (uint64_t)t, 1, M, m, h[t]);
+    CHECK_EQ(M->free(m, h[1]), TB_OK);
+    CHECK_EQ(M->alloc(m, 1, A0, 0, &h[1]), TB_OK);
+    workload(M->tier_ops[1], M->book(m, 1, h[1]), 50000, 5, 1, M, m, h[1]);
+    CHECK_MSG(hook_mallocs == before, "%s: %llu TB_MALLOC calls after construction", M->name,
+              (unsigned long long)(hook_mallocs - before));
+    CHECK_EQ(M->destroy(m), TB_OK);
+    CHECK_EQ_U(balance(), 0);
+}
+
+/* (c) balance after destroy, including FALLBACK blocks and live books
+ * destroyed by their multi-book pool */
+static void t_balance(void) {
+    int i;
+    hooks_reset();
+    for (i = 0; i < NBOOKS; i++) {
+        const tbv_ops *V = books[i];
+        const tbv_pool_ops *P = pool_for(V->bits);
+        void *b = NULL, *pool = NULL, *pb = NULL, *mem;
+        CHECK_EQ(V->create(&b, A0, 64, NULL), TB_OK);
+        workload(V, b, 20000, (uint64_t)i, 0, NULL, NULL, 0);
+        CHECK_EQ(V->destroy(b), TB_OK);
+        CHECK_EQ(P->create(&pool, 64, TB_POOL_FALLBACK), TB_OK); /* tiny: fallback blocks */
+        CHECK_EQ(V->create(&pb, A0, 1024, pool), TB_OK);
+        workload(V, pb, 20000, (uint64_t)i + 50, 0, NULL, NULL, 0);
+        {
+            tb_pool_stats ps;
+            uint64_t fb = 0;
+            int c;
+            P->stats(pool, &ps);
+            for (c = 0; c < TB_POOL_NUM_CLASSES; c++) fb += ps.cls[c].fallback_allocs;
+            CHECK(fb > 0);
+        }
+        CHECK_EQ(P->destroy(pool), TB_ERR_POOL_IN_USE);
+        CHECK_EQ(V->destroy(pb), TB_OK);
+        CHECK_EQ(P->destroy(pool), TB_OK);
+        /* caller storage: deinit frees the spill, the struct is ours */
+        mem = tbv_storage(V);
+        CHECK_EQ(V->init(mem, A0, 64, NULL), TB_OK);
+        workload(V, mem, 5000, 3, 0, NULL, NULL, 0);
+        CHECK_EQ(V->deinit(mem), TB_OK);
+        free(mem);
+        CHECK_MSG(balance() == 0, "%s: %llu blocks not freed", V->name, (unsigned long long)balance());
+    }
+    for (i = 0; i < 2; i++) {
+        void *m = NULL;
+        tb_handle h;
+        int t;
+        CHECK_EQ(multis[i]->create(&m, 3, 3, 3, 4096, 64, TB_POOL_FALLBACK), TB_OK);
+        for (t = 0; t < 3; t++) {
+            CHECK_EQ(multis[i]->alloc(m, t, A0, 0, &h), TB_OK);
+            workload(multis[i]->tier_ops[t], multis[i]->book(m, t, h), 20000, 8, 1, multis[i], m, h);
+        }
+        CHECK_EQ(multis[i]->destroy(m), TB_OK); /* with live books */
+        CHECK_EQ_U(balance(), 0);
+    }
+    CHECK_EQ_U(hook_bad_frees, 0);
+}
+
+/* (d) an allocator that fails: after k calls, or once at call k */
+static void t_failing_allocator(const void *arg) {
+    const tbv_ops *V = (const tbv_ops *)arg;
+    const tbv_pool_ops *P = pool_for(V->bits);
+    const long ops = tbt_prof == TBT_FULL ? 60000 : 15000;
+    long k;
+    int mode;
+    for (mode = 0; mode < 2; mode++)
+        for (k = 0; k < 12; k++) {
+            void *b = (void *)&b;
+            int st;
+            uint64_t refused0 = hook_refused, ev, pr;
+            int nomem;
+            hooks_reset();
+            if (mode == 0) hook_fail_after = k;
+            else hook_fail_once = k;
+            st = V->create(&b, A0, 512, NULL);
+            if (st != TB_OK) {
+                CHECK_EQ(st, TB_ERR_NOMEM);
+                CHECK(b == NULL);
+                hooks_reset();
+                CHECK_EQ_U(balance(), 0);
+                continue;
+            }
+            st = V->reserve_spill(b);
+            CHECK(st == TB_OK || st == TB_ERR_NOMEM);
+            CHECK_EQ(V->verify_invariants(b), TB_OK);
+            workload(V, b, ops, 1000 + (uint64_t)k, 0, NULL, NULL, 0);
+            nomem = lost_levels(V, b, &ev, &pr);
+            if (mode == 0 && k < 3) /* nothing beyond the struct could be allocated */
+                CHECK_MSG(nomem > 0, "k=%ld: no level was counted as dropped for lack of memory", k);
+            CHECK(hook_refused > refused0 || nomem == 0);
+            hooks_reset();
+            CHECK_EQ(V->destroy(b), TB_OK);
+            CHECK_EQ_U(balance(), 0);
+        }
+    /* pools and multi-book pools under a failing allocator */
+    for (k = 0; k < 10; k++) {
+        void *pool = (void *)&pool, *b = NULL;
+        int st;
+        hooks_reset();
+        hook_fail_after = k;
+        st = P->create(&pool, 256, TB_POOL_FALLBACK);
+        if (st != TB_OK) {
+            CHECK_EQ(st, TB_ERR_NOMEM);
+            CHECK(pool == NULL);
+        } else {
+            st = V->create(&b, A0, 4096, pool);
+            if (st == TB_OK) {
+                tb_book_stats bs;
+                long left;
+                workload(V, b, ops, 77, 0, NULL, NULL, 0); /* fallback blocks soon cannot be had */
+                left = hook_fail_after; /* mallocs the hook still grants */
+                CHECK_EQ(V->stats(b, &bs), TB_OK);
+                st = V->reserve_spill(b);
+                CHECK(st == TB_OK || st == TB_ERR_NOMEM);
+                if (left == 0 && (bs.spill_cap[0] < 4096 || bs.spill_cap[1] < 4096))
+                    CHECK_MSG(st == TB_ERR_NOMEM, "k=%ld caps %llu/%llu", k, (unsigned long long)bs.spill_cap[0],
+                              (unsigned long long)bs.spill_cap[1]);
+                CHECK_EQ(V->verify_invariants(b), TB_OK);
+                hooks_reset();
+                CHECK_EQ(V->destroy(b), TB_OK);
+            } else {
+                CHECK_EQ(st, TB_ERR_NOMEM);
+            }
+            hooks_reset();
+            CHECK_EQ(P->destroy(pool), TB_OK);
+        }
+        hooks_reset();
+        CHECK_EQ_U(balance(), 0);
+    }
+    {
+        const tbv_multi_ops *M = multis[V->bits == 32 ? 0 : 1];
+        if (V->n == 64) /* once per family */
+            for (k = 0; k < 16; k++) {
+                void *m = (void *)&m;
+                int st;
+                hooks_reset();
+                hook_fail_after = k;
+                st = M->create(&m, 2, 2, 2, 1024, 64, TB_POOL_REFUSE);
+                hooks_reset();
+                if (st != TB_OK) {
+                    CHECK_EQ(st, TB_ERR_NOMEM);
+                    CHECK(m == NULL);
+                } else {
+                    tb_handle h;
+                    CHECK_EQ(M->alloc(m, TB_TIER_LOW, A0, 0, &h), TB_OK);
+                    CHECK_EQ(M->destroy(m), TB_OK);
+                }
+                CHECK_EQ_U(balance(), 0);
+            }
+    }
+}
+
+int main(int argc, char **argv) {
+    int i;
+    if (!tbt_init(argc, argv)) return 2;
+    for (i = 0; i < 4; i++) tbt_run_arg("zero_alloc_after_reserve", books[i]->name, t_zero_alloc_after_reserve, books[i]);
+    for (i = 0; i < 4; i++) tbt_run_arg("zero_malloc_pool_backed", books[i]->name, t_zero_malloc_pool_backed, books[i]);
+    for (i = 0; i < 2; i++) tbt_run_arg("zero_malloc_multi", multis[i]->name, t_zero_malloc_multi, multis[i]);
+    tbt_run("balance_after_destroy", t_balance);
+    for (i = 0; i < NBOOKS; i++) tbt_run_arg("failing_allocator", books[i]->name, t_failing_allocator, books[i]);
+    hooks_reset();
+    printf("test_alloc: %llu TB_MALLOC, %llu TB_FREE, %llu refused on purpose, %llu bad frees\n",
+           (unsigned long long)hook_mallocs, (unsigned long long)hook_frees, (unsigned long long)hook_refused,
+           (unsigned long long)hook_bad_frees);
+    CHECK_EQ_U(hook_bad_frees, 0);
+    CHECK_EQ_U(balance(), 0);
+    return tbt_finish();
+}
