@@ -100,6 +100,19 @@
  *   L   *POOL_realloc(POOL *p, L *old, uint32_t old_levels, uint32_t new_levels, uint32_t used);
  *   int  POOL_stats(POOL *p, tb_pool_stats *out);
  *
+ * DEPTH SNAPSHOTS AND DUMPS  (tb_snapshot.inc, tb_serial.inc: layouts and details there;
+ *            D16/D128 = tb_depth_<fam>_k16 / _k128, flat little-endian structs)
+ *   int  B_snapshot_k16(B *b, D16 *out, uint64_t instrument_id, uint64_t sequence,
+ *                       uint64_t timestamp_ns);   best 16 levels per side + truncation flags
+ *   int  B_snapshot_k128(B *b, D128 *out, ...);   same with 128 levels
+ *   int  tb_depth_check(const void *buf, size_t len, const char **why);  validate received bytes
+ *   size_t tb_depth_size(uint32_t width, uint32_t k);
+ *   int  B_dump_size(B *b, size_t *out);  int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
+ *   int  B_load(B *b, const void *buf, size_t len);   whole state, bit-exact, CRC32-checked
+ *   int  B_check_dump(const void *buf, size_t len, const char **why);
+ *   int  tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why);
+ *   uint32_t tb_crc32(uint32_t crc, const void *data, size_t n);   zlib-compatible
+ *
  * MULTI-BOOK POOL API  (M = tb_multi_<fam>_h<H>_m<M>_l<L>; tier: TB_TIER_HIGH/MEDIUM/LOW)
  *   int  M_create(M **out, uint32_t n_high, uint32_t n_medium, uint32_t n_low,
  *                 uint32_t pool_levels, uint32_t default_max_cap, int policy);

@@ -208,3 +208,19 @@ NOOP = {32: lib.tb_noop_i32, 64: lib.tb_noop_i64}
 def build_info() -> str:
     """How the loaded C module was compiled (flags, sanitizer)."""
     return ffi.string(lib.tb_build_info()).decode()
+
+
+# ---- depth snapshots and dump / load (tb_snapshot.inc, tb_serial.inc) ----------
+DEPTH_KS = (16, 128)
+_PERSIST_FUNCS = ("snapshot_k16", "snapshot_k128", "dump_size", "dump", "load", "check_dump")
+for _bv in BOOKS.values():
+    for _f in _PERSIST_FUNCS:
+        setattr(_bv, _f, getattr(lib, f"{_bv.c_name}_{_f}"))
+    _bv.depth_c = {k: f"tb_depth_{_bv.family.name}_k{k} *" for k in DEPTH_KS}
+    _bv.snapshot_fn = {16: _bv.snapshot_k16, 128: _bv.snapshot_k128}
+del _bv, _f
+
+depth_check = lib.tb_depth_check
+depth_size = lib.tb_depth_size
+dump_peek = lib.tb_dump_peek
+crc32 = lib.tb_crc32

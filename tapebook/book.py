@@ -598,6 +598,38 @@ class Book:
         ask = f"{aq}@{ap}" if ap is not None else "-"
         return f"<Book {head}: bid {bid} ask {ask}, {nb} bid / {na} ask levels>"
 
+    # ---- depth snapshots and state dumps (tapebook.snapshot, tapebook.persist) ----
+
+    def snapshot(self, k: int = 16, instrument_id: int = 0, sequence: int = 0, timestamp_ns: int = 0) -> Any:
+        """The best ``k`` (16 or 128) levels per side as a :class:`~tapebook.DepthSnapshot`:
+        one fixed-size little-endian struct whose bids/asks numpy arrays view it
+        without a copy; ``bytes(snap)`` is the wire format. The ids are stored as given."""
+        from .snapshot import take
+
+        return take(self, k, instrument_id, sequence, timestamp_ns)
+
+    def dumps(self) -> bytes:
+        """The whole state (anchors, tape and spill levels, spill capacities, max_cap,
+        counters) as versioned, CRC32-checked bytes; :meth:`loads` restores it bit-exactly."""
+        from .persist import dumps
+
+        return dumps(self)
+
+    @classmethod
+    def loads(cls, data: Any, pool: SpillPool | None = None) -> Book:
+        """A new Book with the state of :meth:`dumps` bytes (its n, price_bits and
+        max_cap), spill memory from ``pool`` when given. Raises FormatError when
+        the bytes are malformed."""
+        from .persist import loads
+
+        return loads(data, pool=pool)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickles the state, not the pool: the unpickled book is heap-backed
+        from .persist import loads
+
+        return (loads, (self.dumps(),))
+
 
 class SideView:
     """One side of a book, read and written like a mapping of price -> qty.

@@ -103,6 +103,19 @@
  *   L   *POOL_realloc(POOL *p, L *old, uint32_t old_levels, uint32_t new_levels, uint32_t used);
  *   int  POOL_stats(POOL *p, tb_pool_stats *out);
  *
+ * DEPTH SNAPSHOTS AND DUMPS  (tb_snapshot.inc, tb_serial.inc: layouts and details there;
+ *            D16/D128 = tb_depth_<fam>_k16 / _k128, flat little-endian structs)
+ *   int  B_snapshot_k16(B *b, D16 *out, uint64_t instrument_id, uint64_t sequence,
+ *                       uint64_t timestamp_ns);   best 16 levels per side + truncation flags
+ *   int  B_snapshot_k128(B *b, D128 *out, ...);   same with 128 levels
+ *   int  tb_depth_check(const void *buf, size_t len, const char **why);  validate received bytes
+ *   size_t tb_depth_size(uint32_t width, uint32_t k);
+ *   int  B_dump_size(B *b, size_t *out);  int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
+ *   int  B_load(B *b, const void *buf, size_t len);   whole state, bit-exact, CRC32-checked
+ *   int  B_check_dump(const void *buf, size_t len, const char **why);
+ *   int  tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why);
+ *   uint32_t tb_crc32(uint32_t crc, const void *data, size_t n);   zlib-compatible
+ *
  * MULTI-BOOK POOL API  (M = tb_multi_<fam>_h<H>_m<M>_l<L>; tier: TB_TIER_HIGH/MEDIUM/LOW)
  *   int  M_create(M **out, uint32_t n_high, uint32_t n_medium, uint32_t n_low,
  *                 uint32_t pool_levels, uint32_t default_max_cap, int policy);
@@ -2666,6 +2679,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  *   int B_dump_size(B *b, size_t *out);
  *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
  *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_check_dump(const void *buf, size_t len, const char **why);
+ *       every check load() makes, without a book; *why names the problem.
  *   int B_load(B *b, const void *buf, size_t len);
  *       TB_ERR_FORMAT when malformed or made by another N / width;
  *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
@@ -2964,6 +2979,20 @@ static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_i
         }
     }
     return NULL;
+}
+
+/* Full validation of a dump for this variant, without a book: TB_OK, or
+ * TB_ERR_FORMAT with the first problem in *why (optional). */
+TB_API int TB__BFN(check_dump)(const void *buf, size_t len, const char **why) {
+    tb_dump_info d;
+    const char *w = NULL;
+    int st = tb_dump_peek(buf, len, &d, &w);
+    if (!st) {
+        w = TB__BPRIV(load_check)((const unsigned char *)buf, &d);
+        if (w) st = TB_ERR_FORMAT;
+    }
+    if (why) *why = w;
+    return st;
 }
 
 /* Replace the book's state with a dump (see the top of this file). */
@@ -4410,6 +4439,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  *   int B_dump_size(B *b, size_t *out);
  *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
  *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_check_dump(const void *buf, size_t len, const char **why);
+ *       every check load() makes, without a book; *why names the problem.
  *   int B_load(B *b, const void *buf, size_t len);
  *       TB_ERR_FORMAT when malformed or made by another N / width;
  *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
@@ -4708,6 +4739,20 @@ static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_i
         }
     }
     return NULL;
+}
+
+/* Full validation of a dump for this variant, without a book: TB_OK, or
+ * TB_ERR_FORMAT with the first problem in *why (optional). */
+TB_API int TB__BFN(check_dump)(const void *buf, size_t len, const char **why) {
+    tb_dump_info d;
+    const char *w = NULL;
+    int st = tb_dump_peek(buf, len, &d, &w);
+    if (!st) {
+        w = TB__BPRIV(load_check)((const unsigned char *)buf, &d);
+        if (w) st = TB_ERR_FORMAT;
+    }
+    if (why) *why = w;
+    return st;
 }
 
 /* Replace the book's state with a dump (see the top of this file). */
@@ -6154,6 +6199,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  *   int B_dump_size(B *b, size_t *out);
  *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
  *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_check_dump(const void *buf, size_t len, const char **why);
+ *       every check load() makes, without a book; *why names the problem.
  *   int B_load(B *b, const void *buf, size_t len);
  *       TB_ERR_FORMAT when malformed or made by another N / width;
  *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
@@ -6452,6 +6499,20 @@ static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_i
         }
     }
     return NULL;
+}
+
+/* Full validation of a dump for this variant, without a book: TB_OK, or
+ * TB_ERR_FORMAT with the first problem in *why (optional). */
+TB_API int TB__BFN(check_dump)(const void *buf, size_t len, const char **why) {
+    tb_dump_info d;
+    const char *w = NULL;
+    int st = tb_dump_peek(buf, len, &d, &w);
+    if (!st) {
+        w = TB__BPRIV(load_check)((const unsigned char *)buf, &d);
+        if (w) st = TB_ERR_FORMAT;
+    }
+    if (why) *why = w;
+    return st;
 }
 
 /* Replace the book's state with a dump (see the top of this file). */
@@ -7898,6 +7959,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  *   int B_dump_size(B *b, size_t *out);
  *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
  *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_check_dump(const void *buf, size_t len, const char **why);
+ *       every check load() makes, without a book; *why names the problem.
  *   int B_load(B *b, const void *buf, size_t len);
  *       TB_ERR_FORMAT when malformed or made by another N / width;
  *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
@@ -8196,6 +8259,20 @@ static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_i
         }
     }
     return NULL;
+}
+
+/* Full validation of a dump for this variant, without a book: TB_OK, or
+ * TB_ERR_FORMAT with the first problem in *why (optional). */
+TB_API int TB__BFN(check_dump)(const void *buf, size_t len, const char **why) {
+    tb_dump_info d;
+    const char *w = NULL;
+    int st = tb_dump_peek(buf, len, &d, &w);
+    if (!st) {
+        w = TB__BPRIV(load_check)((const unsigned char *)buf, &d);
+        if (w) st = TB_ERR_FORMAT;
+    }
+    if (why) *why = w;
+    return st;
 }
 
 /* Replace the book's state with a dump (see the top of this file). */
@@ -9642,6 +9719,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  *   int B_dump_size(B *b, size_t *out);
  *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
  *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_check_dump(const void *buf, size_t len, const char **why);
+ *       every check load() makes, without a book; *why names the problem.
  *   int B_load(B *b, const void *buf, size_t len);
  *       TB_ERR_FORMAT when malformed or made by another N / width;
  *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
@@ -9940,6 +10019,20 @@ static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_i
         }
     }
     return NULL;
+}
+
+/* Full validation of a dump for this variant, without a book: TB_OK, or
+ * TB_ERR_FORMAT with the first problem in *why (optional). */
+TB_API int TB__BFN(check_dump)(const void *buf, size_t len, const char **why) {
+    tb_dump_info d;
+    const char *w = NULL;
+    int st = tb_dump_peek(buf, len, &d, &w);
+    if (!st) {
+        w = TB__BPRIV(load_check)((const unsigned char *)buf, &d);
+        if (w) st = TB_ERR_FORMAT;
+    }
+    if (why) *why = w;
+    return st;
 }
 
 /* Replace the book's state with a dump (see the top of this file). */
@@ -11386,6 +11479,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  *   int B_dump_size(B *b, size_t *out);
  *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
  *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_check_dump(const void *buf, size_t len, const char **why);
+ *       every check load() makes, without a book; *why names the problem.
  *   int B_load(B *b, const void *buf, size_t len);
  *       TB_ERR_FORMAT when malformed or made by another N / width;
  *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
@@ -11684,6 +11779,20 @@ static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_i
         }
     }
     return NULL;
+}
+
+/* Full validation of a dump for this variant, without a book: TB_OK, or
+ * TB_ERR_FORMAT with the first problem in *why (optional). */
+TB_API int TB__BFN(check_dump)(const void *buf, size_t len, const char **why) {
+    tb_dump_info d;
+    const char *w = NULL;
+    int st = tb_dump_peek(buf, len, &d, &w);
+    if (!st) {
+        w = TB__BPRIV(load_check)((const unsigned char *)buf, &d);
+        if (w) st = TB_ERR_FORMAT;
+    }
+    if (why) *why = w;
+    return st;
 }
 
 /* Replace the book's state with a dump (see the top of this file). */
@@ -13130,6 +13239,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  *   int B_dump_size(B *b, size_t *out);
  *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
  *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_check_dump(const void *buf, size_t len, const char **why);
+ *       every check load() makes, without a book; *why names the problem.
  *   int B_load(B *b, const void *buf, size_t len);
  *       TB_ERR_FORMAT when malformed or made by another N / width;
  *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
@@ -13428,6 +13539,20 @@ static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_i
         }
     }
     return NULL;
+}
+
+/* Full validation of a dump for this variant, without a book: TB_OK, or
+ * TB_ERR_FORMAT with the first problem in *why (optional). */
+TB_API int TB__BFN(check_dump)(const void *buf, size_t len, const char **why) {
+    tb_dump_info d;
+    const char *w = NULL;
+    int st = tb_dump_peek(buf, len, &d, &w);
+    if (!st) {
+        w = TB__BPRIV(load_check)((const unsigned char *)buf, &d);
+        if (w) st = TB_ERR_FORMAT;
+    }
+    if (why) *why = w;
+    return st;
 }
 
 /* Replace the book's state with a dump (see the top of this file). */
@@ -16269,6 +16394,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  *   int B_dump_size(B *b, size_t *out);
  *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
  *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_check_dump(const void *buf, size_t len, const char **why);
+ *       every check load() makes, without a book; *why names the problem.
  *   int B_load(B *b, const void *buf, size_t len);
  *       TB_ERR_FORMAT when malformed or made by another N / width;
  *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
@@ -16567,6 +16694,20 @@ static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_i
         }
     }
     return NULL;
+}
+
+/* Full validation of a dump for this variant, without a book: TB_OK, or
+ * TB_ERR_FORMAT with the first problem in *why (optional). */
+TB_API int TB__BFN(check_dump)(const void *buf, size_t len, const char **why) {
+    tb_dump_info d;
+    const char *w = NULL;
+    int st = tb_dump_peek(buf, len, &d, &w);
+    if (!st) {
+        w = TB__BPRIV(load_check)((const unsigned char *)buf, &d);
+        if (w) st = TB_ERR_FORMAT;
+    }
+    if (why) *why = w;
+    return st;
 }
 
 /* Replace the book's state with a dump (see the top of this file). */
@@ -18013,6 +18154,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  *   int B_dump_size(B *b, size_t *out);
  *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
  *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_check_dump(const void *buf, size_t len, const char **why);
+ *       every check load() makes, without a book; *why names the problem.
  *   int B_load(B *b, const void *buf, size_t len);
  *       TB_ERR_FORMAT when malformed or made by another N / width;
  *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
@@ -18311,6 +18454,20 @@ static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_i
         }
     }
     return NULL;
+}
+
+/* Full validation of a dump for this variant, without a book: TB_OK, or
+ * TB_ERR_FORMAT with the first problem in *why (optional). */
+TB_API int TB__BFN(check_dump)(const void *buf, size_t len, const char **why) {
+    tb_dump_info d;
+    const char *w = NULL;
+    int st = tb_dump_peek(buf, len, &d, &w);
+    if (!st) {
+        w = TB__BPRIV(load_check)((const unsigned char *)buf, &d);
+        if (w) st = TB_ERR_FORMAT;
+    }
+    if (why) *why = w;
+    return st;
 }
 
 /* Replace the book's state with a dump (see the top of this file). */
@@ -19757,6 +19914,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  *   int B_dump_size(B *b, size_t *out);
  *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
  *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_check_dump(const void *buf, size_t len, const char **why);
+ *       every check load() makes, without a book; *why names the problem.
  *   int B_load(B *b, const void *buf, size_t len);
  *       TB_ERR_FORMAT when malformed or made by another N / width;
  *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
@@ -20055,6 +20214,20 @@ static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_i
         }
     }
     return NULL;
+}
+
+/* Full validation of a dump for this variant, without a book: TB_OK, or
+ * TB_ERR_FORMAT with the first problem in *why (optional). */
+TB_API int TB__BFN(check_dump)(const void *buf, size_t len, const char **why) {
+    tb_dump_info d;
+    const char *w = NULL;
+    int st = tb_dump_peek(buf, len, &d, &w);
+    if (!st) {
+        w = TB__BPRIV(load_check)((const unsigned char *)buf, &d);
+        if (w) st = TB_ERR_FORMAT;
+    }
+    if (why) *why = w;
+    return st;
 }
 
 /* Replace the book's state with a dump (see the top of this file). */
@@ -21501,6 +21674,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  *   int B_dump_size(B *b, size_t *out);
  *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
  *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_check_dump(const void *buf, size_t len, const char **why);
+ *       every check load() makes, without a book; *why names the problem.
  *   int B_load(B *b, const void *buf, size_t len);
  *       TB_ERR_FORMAT when malformed or made by another N / width;
  *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
@@ -21799,6 +21974,20 @@ static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_i
         }
     }
     return NULL;
+}
+
+/* Full validation of a dump for this variant, without a book: TB_OK, or
+ * TB_ERR_FORMAT with the first problem in *why (optional). */
+TB_API int TB__BFN(check_dump)(const void *buf, size_t len, const char **why) {
+    tb_dump_info d;
+    const char *w = NULL;
+    int st = tb_dump_peek(buf, len, &d, &w);
+    if (!st) {
+        w = TB__BPRIV(load_check)((const unsigned char *)buf, &d);
+        if (w) st = TB_ERR_FORMAT;
+    }
+    if (why) *why = w;
+    return st;
 }
 
 /* Replace the book's state with a dump (see the top of this file). */
@@ -23245,6 +23434,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  *   int B_dump_size(B *b, size_t *out);
  *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
  *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_check_dump(const void *buf, size_t len, const char **why);
+ *       every check load() makes, without a book; *why names the problem.
  *   int B_load(B *b, const void *buf, size_t len);
  *       TB_ERR_FORMAT when malformed or made by another N / width;
  *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
@@ -23543,6 +23734,20 @@ static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_i
         }
     }
     return NULL;
+}
+
+/* Full validation of a dump for this variant, without a book: TB_OK, or
+ * TB_ERR_FORMAT with the first problem in *why (optional). */
+TB_API int TB__BFN(check_dump)(const void *buf, size_t len, const char **why) {
+    tb_dump_info d;
+    const char *w = NULL;
+    int st = tb_dump_peek(buf, len, &d, &w);
+    if (!st) {
+        w = TB__BPRIV(load_check)((const unsigned char *)buf, &d);
+        if (w) st = TB_ERR_FORMAT;
+    }
+    if (why) *why = w;
+    return st;
 }
 
 /* Replace the book's state with a dump (see the top of this file). */
@@ -24989,6 +25194,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  *   int B_dump_size(B *b, size_t *out);
  *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
  *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_check_dump(const void *buf, size_t len, const char **why);
+ *       every check load() makes, without a book; *why names the problem.
  *   int B_load(B *b, const void *buf, size_t len);
  *       TB_ERR_FORMAT when malformed or made by another N / width;
  *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
@@ -25287,6 +25494,20 @@ static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_i
         }
     }
     return NULL;
+}
+
+/* Full validation of a dump for this variant, without a book: TB_OK, or
+ * TB_ERR_FORMAT with the first problem in *why (optional). */
+TB_API int TB__BFN(check_dump)(const void *buf, size_t len, const char **why) {
+    tb_dump_info d;
+    const char *w = NULL;
+    int st = tb_dump_peek(buf, len, &d, &w);
+    if (!st) {
+        w = TB__BPRIV(load_check)((const unsigned char *)buf, &d);
+        if (w) st = TB_ERR_FORMAT;
+    }
+    if (why) *why = w;
+    return st;
 }
 
 /* Replace the book's state with a dump (see the top of this file). */
@@ -26733,6 +26954,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  *   int B_dump_size(B *b, size_t *out);
  *   int B_dump(B *b, void *buf, size_t cap, size_t *n_out);
  *       TB_ERR_BADARG (and the needed size in *n_out) when cap is too small.
+ *   int B_check_dump(const void *buf, size_t len, const char **why);
+ *       every check load() makes, without a book; *why names the problem.
  *   int B_load(B *b, const void *buf, size_t len);
  *       TB_ERR_FORMAT when malformed or made by another N / width;
  *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
@@ -27031,6 +27254,20 @@ static const char *TB__BPRIV(load_check)(const unsigned char *p, const tb_dump_i
         }
     }
     return NULL;
+}
+
+/* Full validation of a dump for this variant, without a book: TB_OK, or
+ * TB_ERR_FORMAT with the first problem in *why (optional). */
+TB_API int TB__BFN(check_dump)(const void *buf, size_t len, const char **why) {
+    tb_dump_info d;
+    const char *w = NULL;
+    int st = tb_dump_peek(buf, len, &d, &w);
+    if (!st) {
+        w = TB__BPRIV(load_check)((const unsigned char *)buf, &d);
+        if (w) st = TB_ERR_FORMAT;
+    }
+    if (why) *why = w;
+    return st;
 }
 
 /* Replace the book's state with a dump (see the top of this file). */

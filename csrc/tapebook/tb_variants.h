@@ -60,6 +60,10 @@
  * under 9000 bytes, tapes on cache-line boundaries. */
 TB_STATIC_ASSERT(sizeof(tb_book_i32_n1024) < 9000, "1024-wide 32-bit book must stay under 9000 bytes");
 TB_STATIC_ASSERT(sizeof(tb_level_i32) == 8 && sizeof(tb_level_i64) == 16, "levels are packed");
+TB_STATIC_ASSERT(sizeof(tb_depth_i32_k16) == 296, "tb_depth_i32_k16 is 296 bytes");
+TB_STATIC_ASSERT(sizeof(tb_depth_i32_k128) == 2088, "tb_depth_i32_k128 is 2088 bytes");
+TB_STATIC_ASSERT(sizeof(tb_depth_i64_k16) == 552, "tb_depth_i64_k16 is 552 bytes");
+TB_STATIC_ASSERT(sizeof(tb_depth_i64_k128) == 4136, "tb_depth_i64_k128 is 4136 bytes");
 TB_STATIC_ASSERT(offsetof(tb_book_i32_n64, tape[1].q) % TB_CACHE_LINE == 0, "tb_book_i32_n64: tapes cache-line aligned");
 TB_STATIC_ASSERT(offsetof(tb_book_i32_n128, tape[1].q) % TB_CACHE_LINE == 0, "tb_book_i32_n128: tapes cache-line aligned");
 TB_STATIC_ASSERT(offsetof(tb_book_i32_n256, tape[1].q) % TB_CACHE_LINE == 0, "tb_book_i32_n256: tapes cache-line aligned");
