@@ -165,6 +165,7 @@ TB_API int tb_book_i32_n64_snapshot_k128(tb_book_i32_n64 *b, tb_depth_i32_k128 *
 TB_API int tb_book_i32_n64_dump_size(tb_book_i32_n64 *b, size_t *out);
 TB_API int tb_book_i32_n64_dump(tb_book_i32_n64 *b, void *buf, size_t cap, size_t *n_out);
 TB_API int tb_book_i32_n64_load(tb_book_i32_n64 *b, const void *buf, size_t len);
+TB_API int tb_book_i32_n64_check_dump(const void *buf, size_t len, const char **why);
 TB_API int tb_book_i32_n128_set_code(tb_book_i32_n128 *b, int side, int32_t px, uint32_t qty);
 TB_API int tb_book_i32_n128_set(tb_book_i32_n128 *b, int side, int32_t px, uint32_t qty, tb_result *out_result);
 TB_API int tb_book_i32_n128_init(tb_book_i32_n128 *b, int32_t anchor, uint32_t max_cap, tb_spill_pool_i32 *pool);
@@ -214,6 +215,7 @@ TB_API int tb_book_i32_n128_snapshot_k128(tb_book_i32_n128 *b, tb_depth_i32_k128
 TB_API int tb_book_i32_n128_dump_size(tb_book_i32_n128 *b, size_t *out);
 TB_API int tb_book_i32_n128_dump(tb_book_i32_n128 *b, void *buf, size_t cap, size_t *n_out);
 TB_API int tb_book_i32_n128_load(tb_book_i32_n128 *b, const void *buf, size_t len);
+TB_API int tb_book_i32_n128_check_dump(const void *buf, size_t len, const char **why);
 TB_API int tb_book_i32_n256_set_code(tb_book_i32_n256 *b, int side, int32_t px, uint32_t qty);
 TB_API int tb_book_i32_n256_set(tb_book_i32_n256 *b, int side, int32_t px, uint32_t qty, tb_result *out_result);
 TB_API int tb_book_i32_n256_init(tb_book_i32_n256 *b, int32_t anchor, uint32_t max_cap, tb_spill_pool_i32 *pool);
@@ -263,6 +265,7 @@ TB_API int tb_book_i32_n256_snapshot_k128(tb_book_i32_n256 *b, tb_depth_i32_k128
 TB_API int tb_book_i32_n256_dump_size(tb_book_i32_n256 *b, size_t *out);
 TB_API int tb_book_i32_n256_dump(tb_book_i32_n256 *b, void *buf, size_t cap, size_t *n_out);
 TB_API int tb_book_i32_n256_load(tb_book_i32_n256 *b, const void *buf, size_t len);
+TB_API int tb_book_i32_n256_check_dump(const void *buf, size_t len, const char **why);
 TB_API int tb_book_i32_n512_set_code(tb_book_i32_n512 *b, int side, int32_t px, uint32_t qty);
 TB_API int tb_book_i32_n512_set(tb_book_i32_n512 *b, int side, int32_t px, uint32_t qty, tb_result *out_result);
 TB_API int tb_book_i32_n512_init(tb_book_i32_n512 *b, int32_t anchor, uint32_t max_cap, tb_spill_pool_i32 *pool);
@@ -312,6 +315,7 @@ TB_API int tb_book_i32_n512_snapshot_k128(tb_book_i32_n512 *b, tb_depth_i32_k128
 TB_API int tb_book_i32_n512_dump_size(tb_book_i32_n512 *b, size_t *out);
 TB_API int tb_book_i32_n512_dump(tb_book_i32_n512 *b, void *buf, size_t cap, size_t *n_out);
 TB_API int tb_book_i32_n512_load(tb_book_i32_n512 *b, const void *buf, size_t len);
+TB_API int tb_book_i32_n512_check_dump(const void *buf, size_t len, const char **why);
 TB_API int tb_book_i32_n1024_set_code(tb_book_i32_n1024 *b, int side, int32_t px, uint32_t qty);
 TB_API int tb_book_i32_n1024_set(tb_book_i32_n1024 *b, int side, int32_t px, uint32_t qty, tb_result *out_result);
 TB_API int tb_book_i32_n1024_init(tb_book_i32_n1024 *b, int32_t anchor, uint32_t max_cap, tb_spill_pool_i32 *pool);
@@ -361,6 +365,7 @@ TB_API int tb_book_i32_n1024_snapshot_k128(tb_book_i32_n1024 *b, tb_depth_i32_k1
 TB_API int tb_book_i32_n1024_dump_size(tb_book_i32_n1024 *b, size_t *out);
 TB_API int tb_book_i32_n1024_dump(tb_book_i32_n1024 *b, void *buf, size_t cap, size_t *n_out);
 TB_API int tb_book_i32_n1024_load(tb_book_i32_n1024 *b, const void *buf, size_t len);
+TB_API int tb_book_i32_n1024_check_dump(const void *buf, size_t len, const char **why);
 TB_API int tb_book_i32_n2048_set_code(tb_book_i32_n2048 *b, int side, int32_t px, uint32_t qty);
 TB_API int tb_book_i32_n2048_set(tb_book_i32_n2048 *b, int side, int32_t px, uint32_t qty, tb_result *out_result);
 TB_API int tb_book_i32_n2048_init(tb_book_i32_n2048 *b, int32_t anchor, uint32_t max_cap, tb_spill_pool_i32 *pool);
@@ -410,6 +415,7 @@ TB_API int tb_book_i32_n2048_snapshot_k128(tb_book_i32_n2048 *b, tb_depth_i32_k1
 TB_API int tb_book_i32_n2048_dump_size(tb_book_i32_n2048 *b, size_t *out);
 TB_API int tb_book_i32_n2048_dump(tb_book_i32_n2048 *b, void *buf, size_t cap, size_t *n_out);
 TB_API int tb_book_i32_n2048_load(tb_book_i32_n2048 *b, const void *buf, size_t len);
+TB_API int tb_book_i32_n2048_check_dump(const void *buf, size_t len, const char **why);
 TB_API int tb_book_i32_n4096_set_code(tb_book_i32_n4096 *b, int side, int32_t px, uint32_t qty);
 TB_API int tb_book_i32_n4096_set(tb_book_i32_n4096 *b, int side, int32_t px, uint32_t qty, tb_result *out_result);
 TB_API int tb_book_i32_n4096_init(tb_book_i32_n4096 *b, int32_t anchor, uint32_t max_cap, tb_spill_pool_i32 *pool);
@@ -459,6 +465,7 @@ TB_API int tb_book_i32_n4096_snapshot_k128(tb_book_i32_n4096 *b, tb_depth_i32_k1
 TB_API int tb_book_i32_n4096_dump_size(tb_book_i32_n4096 *b, size_t *out);
 TB_API int tb_book_i32_n4096_dump(tb_book_i32_n4096 *b, void *buf, size_t cap, size_t *n_out);
 TB_API int tb_book_i32_n4096_load(tb_book_i32_n4096 *b, const void *buf, size_t len);
+TB_API int tb_book_i32_n4096_check_dump(const void *buf, size_t len, const char **why);
 TB_API int tb_multi_i32_h1024_m256_l64_init(tb_multi_i32_h1024_m256_l64 *m, uint32_t n_high, uint32_t n_medium, uint32_t n_low, uint32_t pool_levels, uint32_t default_max_cap, int policy);
 TB_API int tb_multi_i32_h1024_m256_l64_deinit(tb_multi_i32_h1024_m256_l64 *m);
 TB_API int tb_multi_i32_h1024_m256_l64_create(tb_multi_i32_h1024_m256_l64 **out, uint32_t n_high, uint32_t n_medium, uint32_t n_low, uint32_t pool_levels, uint32_t default_max_cap, int policy);
@@ -550,6 +557,7 @@ TB_API int tb_book_i64_n64_snapshot_k128(tb_book_i64_n64 *b, tb_depth_i64_k128 *
 TB_API int tb_book_i64_n64_dump_size(tb_book_i64_n64 *b, size_t *out);
 TB_API int tb_book_i64_n64_dump(tb_book_i64_n64 *b, void *buf, size_t cap, size_t *n_out);
 TB_API int tb_book_i64_n64_load(tb_book_i64_n64 *b, const void *buf, size_t len);
+TB_API int tb_book_i64_n64_check_dump(const void *buf, size_t len, const char **why);
 TB_API int tb_book_i64_n128_set_code(tb_book_i64_n128 *b, int side, int64_t px, uint64_t qty);
 TB_API int tb_book_i64_n128_set(tb_book_i64_n128 *b, int side, int64_t px, uint64_t qty, tb_result *out_result);
 TB_API int tb_book_i64_n128_init(tb_book_i64_n128 *b, int64_t anchor, uint32_t max_cap, tb_spill_pool_i64 *pool);
@@ -599,6 +607,7 @@ TB_API int tb_book_i64_n128_snapshot_k128(tb_book_i64_n128 *b, tb_depth_i64_k128
 TB_API int tb_book_i64_n128_dump_size(tb_book_i64_n128 *b, size_t *out);
 TB_API int tb_book_i64_n128_dump(tb_book_i64_n128 *b, void *buf, size_t cap, size_t *n_out);
 TB_API int tb_book_i64_n128_load(tb_book_i64_n128 *b, const void *buf, size_t len);
+TB_API int tb_book_i64_n128_check_dump(const void *buf, size_t len, const char **why);
 TB_API int tb_book_i64_n256_set_code(tb_book_i64_n256 *b, int side, int64_t px, uint64_t qty);
 TB_API int tb_book_i64_n256_set(tb_book_i64_n256 *b, int side, int64_t px, uint64_t qty, tb_result *out_result);
 TB_API int tb_book_i64_n256_init(tb_book_i64_n256 *b, int64_t anchor, uint32_t max_cap, tb_spill_pool_i64 *pool);
@@ -648,6 +657,7 @@ TB_API int tb_book_i64_n256_snapshot_k128(tb_book_i64_n256 *b, tb_depth_i64_k128
 TB_API int tb_book_i64_n256_dump_size(tb_book_i64_n256 *b, size_t *out);
 TB_API int tb_book_i64_n256_dump(tb_book_i64_n256 *b, void *buf, size_t cap, size_t *n_out);
 TB_API int tb_book_i64_n256_load(tb_book_i64_n256 *b, const void *buf, size_t len);
+TB_API int tb_book_i64_n256_check_dump(const void *buf, size_t len, const char **why);
 TB_API int tb_book_i64_n512_set_code(tb_book_i64_n512 *b, int side, int64_t px, uint64_t qty);
 TB_API int tb_book_i64_n512_set(tb_book_i64_n512 *b, int side, int64_t px, uint64_t qty, tb_result *out_result);
 TB_API int tb_book_i64_n512_init(tb_book_i64_n512 *b, int64_t anchor, uint32_t max_cap, tb_spill_pool_i64 *pool);
@@ -697,6 +707,7 @@ TB_API int tb_book_i64_n512_snapshot_k128(tb_book_i64_n512 *b, tb_depth_i64_k128
 TB_API int tb_book_i64_n512_dump_size(tb_book_i64_n512 *b, size_t *out);
 TB_API int tb_book_i64_n512_dump(tb_book_i64_n512 *b, void *buf, size_t cap, size_t *n_out);
 TB_API int tb_book_i64_n512_load(tb_book_i64_n512 *b, const void *buf, size_t len);
+TB_API int tb_book_i64_n512_check_dump(const void *buf, size_t len, const char **why);
 TB_API int tb_book_i64_n1024_set_code(tb_book_i64_n1024 *b, int side, int64_t px, uint64_t qty);
 TB_API int tb_book_i64_n1024_set(tb_book_i64_n1024 *b, int side, int64_t px, uint64_t qty, tb_result *out_result);
 TB_API int tb_book_i64_n1024_init(tb_book_i64_n1024 *b, int64_t anchor, uint32_t max_cap, tb_spill_pool_i64 *pool);
@@ -746,6 +757,7 @@ TB_API int tb_book_i64_n1024_snapshot_k128(tb_book_i64_n1024 *b, tb_depth_i64_k1
 TB_API int tb_book_i64_n1024_dump_size(tb_book_i64_n1024 *b, size_t *out);
 TB_API int tb_book_i64_n1024_dump(tb_book_i64_n1024 *b, void *buf, size_t cap, size_t *n_out);
 TB_API int tb_book_i64_n1024_load(tb_book_i64_n1024 *b, const void *buf, size_t len);
+TB_API int tb_book_i64_n1024_check_dump(const void *buf, size_t len, const char **why);
 TB_API int tb_book_i64_n2048_set_code(tb_book_i64_n2048 *b, int side, int64_t px, uint64_t qty);
 TB_API int tb_book_i64_n2048_set(tb_book_i64_n2048 *b, int side, int64_t px, uint64_t qty, tb_result *out_result);
 TB_API int tb_book_i64_n2048_init(tb_book_i64_n2048 *b, int64_t anchor, uint32_t max_cap, tb_spill_pool_i64 *pool);
@@ -795,6 +807,7 @@ TB_API int tb_book_i64_n2048_snapshot_k128(tb_book_i64_n2048 *b, tb_depth_i64_k1
 TB_API int tb_book_i64_n2048_dump_size(tb_book_i64_n2048 *b, size_t *out);
 TB_API int tb_book_i64_n2048_dump(tb_book_i64_n2048 *b, void *buf, size_t cap, size_t *n_out);
 TB_API int tb_book_i64_n2048_load(tb_book_i64_n2048 *b, const void *buf, size_t len);
+TB_API int tb_book_i64_n2048_check_dump(const void *buf, size_t len, const char **why);
 TB_API int tb_book_i64_n4096_set_code(tb_book_i64_n4096 *b, int side, int64_t px, uint64_t qty);
 TB_API int tb_book_i64_n4096_set(tb_book_i64_n4096 *b, int side, int64_t px, uint64_t qty, tb_result *out_result);
 TB_API int tb_book_i64_n4096_init(tb_book_i64_n4096 *b, int64_t anchor, uint32_t max_cap, tb_spill_pool_i64 *pool);
@@ -844,6 +857,7 @@ TB_API int tb_book_i64_n4096_snapshot_k128(tb_book_i64_n4096 *b, tb_depth_i64_k1
 TB_API int tb_book_i64_n4096_dump_size(tb_book_i64_n4096 *b, size_t *out);
 TB_API int tb_book_i64_n4096_dump(tb_book_i64_n4096 *b, void *buf, size_t cap, size_t *n_out);
 TB_API int tb_book_i64_n4096_load(tb_book_i64_n4096 *b, const void *buf, size_t len);
+TB_API int tb_book_i64_n4096_check_dump(const void *buf, size_t len, const char **why);
 TB_API int tb_multi_i64_h1024_m256_l64_init(tb_multi_i64_h1024_m256_l64 *m, uint32_t n_high, uint32_t n_medium, uint32_t n_low, uint32_t pool_levels, uint32_t default_max_cap, int policy);
 TB_API int tb_multi_i64_h1024_m256_l64_deinit(tb_multi_i64_h1024_m256_l64 *m);
 TB_API int tb_multi_i64_h1024_m256_l64_create(tb_multi_i64_h1024_m256_l64 **out, uint32_t n_high, uint32_t n_medium, uint32_t n_low, uint32_t pool_levels, uint32_t default_max_cap, int policy);

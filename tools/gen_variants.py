@@ -162,6 +162,7 @@ TB_API int {B}_snapshot_k128({B} *b, tb_depth_{F}_k128 *out, uint64_t instrument
 TB_API int {B}_dump_size({B} *b, size_t *out);
 TB_API int {B}_dump({B} *b, void *buf, size_t cap, size_t *n_out);
 TB_API int {B}_load({B} *b, const void *buf, size_t len);
+TB_API int {B}_check_dump(const void *buf, size_t len, const char **why);
 """
 
 SNAPSHOT_BASE_PROTOS = """\
