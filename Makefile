@@ -199,11 +199,17 @@ bench-c: | $(BUILD)/bench/.dir
 	gcc -std=c11 $(BENCH_CFLAGS) $(INC) -Ibench/c bench/c/bench_main.c -o $(BUILD)/bench/bench_c -lm
 	$(BUILD)/bench/bench_c --out bench/out/bench_c.json
 
-bench: bench-c
+# make bench: the C harness, then the Python benchmarks and the combined report
+# (bench/out/report/report.md + charts); make bench-py: the Python side alone
+# (bench/out/python/). BENCH_ARGS passes options through, e.g. BENCH_ARGS=--quick.
+BENCH_ARGS ?=
+bench: bench-c venv
+	$(VPY) -m pip install --quiet -e '.[bench]'
+	$(VPY) -m tapebook bench --c-json bench/out/bench_c.json --out bench/out/report $(BENCH_ARGS)
 
 bench-py: venv
 	$(VPY) -m pip install --quiet -e '.[bench]'
-	$(VPY) -m tapebook bench --python-only
+	$(VPY) -m tapebook bench --python-only --out bench/out/python $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) tapebook/_tapebook_cffi* .pytest_cache .hypothesis
