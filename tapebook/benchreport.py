@@ -272,6 +272,7 @@ IMPL_ORDER = [
     "tapebook-top",
     "tapebook-raw",
     "cffi-noop",
+    "empty-loop",
     "order_book",
     "sortedcontainers",
     "dict",
@@ -293,7 +294,7 @@ def _charts(
     colors = dict(
         zip(
             IMPL_ORDER,
-            ["#1f77b4", "#4a9fd8", "#9ecae1", "#999999", "#d62728", "#2ca02c", "#ff7f0e"],
+            ["#1f77b4", "#4a9fd8", "#9ecae1", "#999999", "#cccccc", "#d62728", "#2ca02c", "#ff7f0e"],
             strict=True,
         )
     )
@@ -655,6 +656,14 @@ def _markdown(
             if a or b:
                 L.append(
                     f"| {name} / no-op CFFI call (x slower; target P3 <= 1.25) | {_f(a, 2)} | {_f(b, 2)} |"
+                )
+        loop, noop, setr = (pb.result(py, "update", k) for k in ("empty-loop", "cffi-noop", "tapebook"))
+        if loop and noop and setr:
+            lo, no, se = pb.stat(loop), pb.stat(noop), pb.stat(setr)
+            if lo is not None and no and se and no > lo:
+                L.append(
+                    f"| Book.set / no-op CFFI call, the empty loop ({lo:.1f} ns) subtracted from both "
+                    f"| {(se - lo) / (no - lo):.2f} | - |"
                 )
         L.append("")
 

@@ -276,6 +276,16 @@ def implementations() -> list[Impl]:
             version=_version("cffi"),
         ),
     ]
+    tb.append(
+        Impl(
+            "empty-loop",
+            "the loop alone, no call (its own cost)",
+            "floor",
+            lambda n: None,
+            setup="pass",
+            update="pass",
+        )
+    )
     peers = []
     if OrderBook is not None:
         peers.append(
