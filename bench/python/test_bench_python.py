@@ -91,7 +91,8 @@ def _record(benchmark: Any, op: str, im: tbp.Impl, calls: int) -> None:
 
 
 def _ns_per_op(benchmark: Any, calls: int) -> None:
-    benchmark.extra_info["ns_per_op"] = round(benchmark.stats.stats.median / calls * 1e9, 2)
+    if benchmark.stats is not None:  # None under --benchmark-disable
+        benchmark.extra_info["ns_per_op"] = round(benchmark.stats.stats.median / calls * 1e9, 2)
 
 
 @pytest.mark.parametrize(("op", "impl"), _params("update", "update_bbo"))
