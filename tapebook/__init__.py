@@ -13,6 +13,7 @@ from Python through CFFI. Start with :class:`Book`::
 from __future__ import annotations
 
 from .book import Book, BookStats, Result, SideStats, SideView
+from .config import ConfigError, Instrument, Venue, load_config, parse_config
 from .errors import (
     ArgumentTypeError,
     BatchError,
@@ -28,7 +29,9 @@ from .errors import (
     TierFullError,
 )
 from .multi import MultiBookPool, MultiBookPoolStats, PooledBook, Tier, TierStats
+from .persist import Recorder, StateSnapshot, dumps, load_into, loads, recover, repair, replay
 from .pool import ClassStats, PoolStats, SpillPool
+from .snapshot import DepthSnapshot
 
 __version__ = "0.1.0"
 
@@ -43,7 +46,10 @@ __all__ = [
     "ClassStats",
     "ClosedError",
     "ConcurrentUseError",
+    "ConfigError",
+    "DepthSnapshot",
     "FormatError",
+    "Instrument",
     "IntegerRangeError",
     "InvalidArgumentError",
     "MultiBookPool",
@@ -51,15 +57,26 @@ __all__ = [
     "PoolInUseError",
     "PoolStats",
     "PooledBook",
+    "Recorder",
     "Result",
     "SideStats",
     "SideView",
     "SpillPool",
     "StaleHandleError",
+    "StateSnapshot",
     "TapebookError",
     "TapebookMemoryError",
     "Tier",
     "TierFullError",
     "TierStats",
+    "Venue",
     "__version__",
+    "dumps",
+    "load_config",
+    "load_into",
+    "loads",
+    "parse_config",
+    "recover",
+    "repair",
+    "replay",
 ]

@@ -50,6 +50,28 @@ class TierStats:
     live: int
     books: tuple[BookStats, ...]  #: stats of every live book
 
+    # aggregates over the tier's books
+    @property
+    def tape_levels(self) -> int:
+        return sum(b.bid.tape_levels + b.ask.tape_levels for b in self.books)
+
+    @property
+    def spill_levels(self) -> int:
+        return sum(b.bid.spill_levels + b.ask.spill_levels for b in self.books)
+
+    @property
+    def nbytes(self) -> int:
+        """Book structs plus their spill blocks."""
+        return sum(b.nbytes for b in self.books)
+
+    @property
+    def levels_lost(self) -> int:
+        return sum(b.levels_lost for b in self.books)
+
+    @property
+    def promotes(self) -> int:
+        return sum(b.bid.promotes + b.ask.promotes for b in self.books)
+
 
 @dataclass(frozen=True)
 class MultiBookPoolStats:
@@ -65,6 +87,29 @@ class MultiBookPoolStats:
     @property
     def spill_levels(self) -> int:
         return sum(b.bid.spill_levels + b.ask.spill_levels for t in self.tiers for b in t.books)
+
+    @property
+    def levels_lost(self) -> int:
+        return sum(t.levels_lost for t in self.tiers)
+
+    def report(self) -> str:
+        """Per-tier books and the shared pool's counters, for people."""
+        p = self.pool
+        lines = [
+            f"  {'tier':<7} {'N':>5} {'books':>9} {'tape lv':>9} {'spill lv':>9} {'lost':>6} {'bytes':>12}"
+        ]
+        for t in self.tiers:
+            lines.append(
+                f"  {t.tier.name.lower():<7} {t.n:>5} {f'{t.live}/{t.capacity}':>9} {t.tape_levels:>9,} "
+                f"{t.spill_levels:>9,} {t.levels_lost:>6,} {t.nbytes:>12,}"
+            )
+        lines.append(
+            f"  spill pool ({p.policy}): {p.requests:,} requests, hit rate {p.hit_rate:.1%} "
+            f"({p.freelist_hits:,} free-list, {p.bump_allocs:,} bump), {p.failures:,} failed "
+            f"({p.fallback_allocs:,} to the heap), {p.frees:,} frees, {p.live_blocks:,} live blocks, "
+            f"{p.bytes_in_use:,} bytes in use of {p.total_levels * p.level_bytes:,}"
+        )
+        return "\n".join(lines)
 
 
 class PooledBook(Book):

@@ -693,6 +693,12 @@ class Recorder:
     def __getitem__(self, name: str) -> RecordedBook:
         return self.books[name]
 
+    def __getattr__(self, name: str) -> Any:
+        # single-book Recorder: queries and mapping-style writes (rec.bids[px] = qty) go to the book
+        if name.startswith("_") or name == "books" or len(self.__dict__.get("books", ())) != 1:
+            raise AttributeError(name)
+        return getattr(next(iter(self.books.values())), name)
+
     def __iter__(self) -> Iterator[str]:
         return iter(self.books)
 

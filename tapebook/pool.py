@@ -65,6 +65,37 @@ class PoolStats:
     def live_blocks(self) -> int:
         return sum(c.live_blocks for c in self.classes)
 
+    # totals over the size classes (issue #6: the pool's own accounting, read
+    # only when asked; the counters are kept on the alloc/free path, never on
+    # the book's in-window path)
+
+    @property
+    def freelist_hits(self) -> int:
+        return sum(c.freelist_hits for c in self.classes)
+
+    @property
+    def bump_allocs(self) -> int:
+        return sum(c.bump_allocs for c in self.classes)
+
+    @property
+    def failures(self) -> int:
+        """Requests the arena could not serve (equals ``alloc_fail_count``)."""
+        return sum(c.failures for c in self.classes)
+
+    @property
+    def fallback_allocs(self) -> int:
+        """Failures served by the heap (policy "fallback")."""
+        return sum(c.fallback_allocs for c in self.classes)
+
+    @property
+    def frees(self) -> int:
+        return sum(c.frees for c in self.classes)
+
+    @property
+    def misses(self) -> int:
+        """Requests not served by the arena (refused or sent to the heap)."""
+        return self.requests - self.hits
+
 
 def pool_stats_from_c(handle: Any, variant: nat.PoolVariant) -> PoolStats:
     o = ffi.new("tb_pool_stats *")

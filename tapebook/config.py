@@ -1,0 +1,455 @@
+"""Instrument configuration: a TOML file describing instruments becomes
+multi-book pools with named books (:func:`load_config`), and each
+:class:`Instrument` converts decimal prices and sizes to integer ticks and
+lots exactly — and back.
+
+File format (``examples/instruments.toml`` is a complete example)::
+
+    [pool]                     # optional; these are the defaults
+    levels = 131072            # spill arena of each MultiBookPool, in levels
+    policy = "refuse"          # or "fallback" (exhausted arena -> heap)
+    tiers = [1024, 256, 64]    # tape size N of the high / medium / low tiers
+    max_cap = 4096             # default spill capacity per side
+    spare_slots = 0            # free book slots per tier beyond the configured books
+
+    [[instrument]]
+    symbol = "BTC-USD"         # unique
+    tier = "high"              # high | medium | low
+    tick_size = "0.01"         # Decimal > 0 (a string, an integer, or a TOML float read exactly)
+    lot_size = "0.00001"       # Decimal > 0
+    price_bits = 64            # 32 (default) or 64
+    max_cap = 8192             # optional, default [pool].max_cap
+    reference_price = "65000"  # a whole number of ticks; the tapes are centred on it
+    # anchor = 6499488         # or the first tape price in ticks (exactly one of the two)
+    id = 1                     # optional instrument id (default: position in the file, from 1)
+
+Books of one :class:`~tapebook.MultiBookPool` must share a price width, so a
+file that mixes 32- and 64-bit instruments gets one pool per width (each with
+the ``[pool]`` settings); :attr:`Venue.pools` maps ``price_bits`` to its pool.
+Every validation error is a :class:`ConfigError` naming the instrument and
+the field.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from decimal import Decimal, Inexact, InvalidOperation, localcontext
+from typing import Any
+
+from . import _native as nat
+from .errors import ArgumentTypeError, InvalidArgumentError
+from .multi import MultiBookPool, MultiBookPoolStats, PooledBook
+
+TIERS = ("high", "medium", "low")
+_POOL_KEYS = {"levels", "policy", "tiers", "max_cap", "spare_slots"}
+_INSTRUMENT_KEYS = {
+    "symbol",
+    "tier",
+    "tick_size",
+    "lot_size",
+    "price_bits",
+    "max_cap",
+    "reference_price",
+    "anchor",
+    "id",
+}
+
+
+class ConfigError(InvalidArgumentError):
+    """An instrument configuration is invalid; the message names the
+    instrument (or ``[pool]``) and the field."""
+
+
+def _decimal(value: Any) -> Decimal:
+    """An exact Decimal from a Decimal, int or str (floats are refused: they
+    are not exact). Error messages leave the caller to name the field."""
+    if isinstance(value, bool):
+        raise ArgumentTypeError("must be a decimal number, got a bool")
+    if isinstance(value, Decimal):
+        d = value
+    elif isinstance(value, int):
+        d = Decimal(value)
+    elif isinstance(value, str):
+        try:
+            d = Decimal(value.strip())
+        except InvalidOperation:
+            raise InvalidArgumentError(f"{value!r} is not a decimal number") from None
+    elif isinstance(value, float):
+        raise ArgumentTypeError(
+            f"{value!r} is a float, which is not exact: pass a str or Decimal (e.g. {str(value)!r})"
+        )
+    else:
+        raise ArgumentTypeError(f"must be a Decimal, int or str, got {type(value).__name__}")
+    if not d.is_finite():
+        raise InvalidArgumentError(f"{value!r} is not a finite number")
+    return d
+
+
+def _exact_quotient(value: Decimal, unit: Decimal) -> int | None:
+    """value / unit when it is a whole number, else None (no rounding anywhere)."""
+    with localcontext() as ctx:
+        ctx.prec = max(60, len(value.as_tuple().digits) + len(unit.as_tuple().digits) + 10)
+        ctx.traps[Inexact] = True
+        try:
+            q = value / unit
+        except Inexact:
+            return None
+        if q != q.to_integral_value():
+            return None
+        return int(q)
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """One configured instrument and its tick / lot conversions."""
+
+    symbol: str
+    tier: str
+    tick_size: Decimal
+    lot_size: Decimal
+    price_bits: int
+    max_cap: int
+    n: int  #: tape size of its tier
+    anchor: int  #: first price of the tapes, in ticks
+    reference_price: Decimal | None
+    instrument_id: int
+
+    @property
+    def price_range(self) -> tuple[int, int]:
+        """Valid prices in ticks (inclusive) of this instrument's book."""
+        v = nat.BOOKS[(self.price_bits, self.n)]
+        return v.pmin, v.pmax
+
+    def _err(self, field_: str, msg: str) -> ConfigError:
+        return ConfigError(f"instrument {self.symbol!r}: {field_}: {msg}")
+
+    def _dec(self, value: Any, field_: str) -> Decimal:
+        try:
+            return _decimal(value)
+        except ArgumentTypeError as e:
+            raise ArgumentTypeError(f"instrument {self.symbol!r}: {field_}: {e}") from None
+        except InvalidArgumentError as e:
+            raise self._err(field_, str(e)) from None
+
+    def price_to_ticks(self, price: Decimal | int | str) -> int:
+        """A decimal price as integer ticks, exactly. Raises :class:`ConfigError`
+        when it is not a whole number of ticks or outside the book's price range."""
+        d = self._dec(price, "price")
+        ticks = _exact_quotient(d, self.tick_size)
+        if ticks is None:
+            raise self._err("price", f"{d} is not a whole number of ticks (tick_size {self.tick_size})")
+        lo, hi = self.price_range
+        if not lo <= ticks <= hi:
+            raise self._err("price", f"{d} is {ticks} ticks, outside the book's price range [{lo}, {hi}]")
+        return ticks
+
+    def ticks_to_price(self, ticks: int) -> Decimal:
+        """Integer ticks as a decimal price (exact)."""
+        with localcontext() as ctx:
+            ctx.prec = 80
+            return Decimal(int(ticks)) * self.tick_size
+
+    def size_to_lots(self, size: Decimal | int | str) -> int:
+        """A decimal size as integer lots, exactly (>= 0, fits the quantity type)."""
+        d = self._dec(size, "size")
+        lots = _exact_quotient(d, self.lot_size)
+        if lots is None:
+            raise self._err("size", f"{d} is not a whole number of lots (lot_size {self.lot_size})")
+        qmax = nat.FAMILIES[self.price_bits].qty_max
+        if not 0 <= lots <= qmax:
+            raise self._err("size", f"{d} is {lots} lots, outside [0, {qmax}]")
+        return lots
+
+    def lots_to_size(self, lots: int) -> Decimal:
+        """Integer lots as a decimal size (exact)."""
+        with localcontext() as ctx:
+            ctx.prec = 80
+            return Decimal(int(lots)) * self.lot_size
+
+
+@dataclass(frozen=True)
+class PoolConfig:
+    """The ``[pool]`` table."""
+
+    levels: int = 131072
+    policy: str = "refuse"
+    tiers: tuple[int, int, int] = (1024, 256, 64)
+    max_cap: int = 4096
+    spare_slots: int = 0
+
+
+@dataclass(frozen=True)
+class Config:
+    """A parsed and validated configuration (no C objects yet)."""
+
+    pool: PoolConfig
+    instruments: tuple[Instrument, ...]
+    source: str = "<string>"
+
+    def build(self) -> Venue:
+        """Create the multi-book pools and allocate every instrument's book."""
+        return Venue(self)
+
+
+def _pool_err(field_: str, msg: str) -> ConfigError:
+    return ConfigError(f"[pool]: {field_}: {msg}")
+
+
+def _int_field(raw: Any, field_: str, err: Any, lo: int, hi: int) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise err(field_, f"must be an integer, got {raw!r}")
+    if not lo <= raw <= hi:
+        raise err(field_, f"{raw} is outside [{lo}, {hi}]")
+    return raw
+
+
+def _pow2_field(raw: Any, field_: str, err: Any, hi: int) -> int:
+    v = _int_field(raw, field_, err, 1, hi)
+    if v & (v - 1):
+        raise err(field_, f"{v} must be a power of two")
+    return v
+
+
+def _parse_pool(raw: Any) -> PoolConfig:
+    if raw is None:
+        return PoolConfig()
+    if not isinstance(raw, dict):
+        raise ConfigError("[pool] must be a table")
+    unknown = set(raw) - _POOL_KEYS
+    if unknown:
+        raise _pool_err(sorted(unknown)[0], f"unknown field (known: {', '.join(sorted(_POOL_KEYS))})")
+    d = PoolConfig()
+    levels = _int_field(
+        raw.get("levels", d.levels), "levels", _pool_err, nat.POOL_MIN_LEVELS, nat.POOL_MAX_LEVELS
+    )
+    policy = raw.get("policy", d.policy)
+    if policy not in ("refuse", "fallback"):
+        raise _pool_err("policy", f"must be 'refuse' or 'fallback', got {policy!r}")
+    tiers = raw.get("tiers", list(d.tiers))
+    if not isinstance(tiers, list) or tuple(tiers) not in nat.MULTI_TIERS:
+        raise _pool_err(
+            "tiers", f"{tiers!r} is not a shipped tier triple; choose one of {list(nat.MULTI_TIERS)}"
+        )
+    max_cap = _pow2_field(raw.get("max_cap", d.max_cap), "max_cap", _pool_err, nat.POOL_MAX_BLOCK)
+    spare = _int_field(raw.get("spare_slots", 0), "spare_slots", _pool_err, 0, nat.MULTI_MAX_BOOKS)
+    return PoolConfig(levels, policy, (tiers[0], tiers[1], tiers[2]), max_cap, spare)
+
+
+def _parse_instrument(raw: Any, index: int, pool: PoolConfig) -> Instrument:
+    label = f"#{index + 1}"
+    if isinstance(raw, dict) and isinstance(raw.get("symbol"), str) and raw["symbol"].strip():
+        label = repr(raw["symbol"])
+
+    def err(field_: str, msg: str) -> ConfigError:
+        return ConfigError(f"instrument {label}: {field_}: {msg}")
+
+    if not isinstance(raw, dict):
+        raise ConfigError(f"instrument {label}: must be a table ([[instrument]])")
+    unknown = set(raw) - _INSTRUMENT_KEYS
+    if unknown:
+        raise err(sorted(unknown)[0], f"unknown field (known: {', '.join(sorted(_INSTRUMENT_KEYS))})")
+    symbol = raw.get("symbol")
+    if not isinstance(symbol, str) or not symbol.strip():
+        raise err("symbol", "required, a non-empty string")
+    symbol = symbol.strip()
+    tier = raw.get("tier")
+    if not isinstance(tier, str) or tier.lower() not in TIERS:
+        raise err("tier", f"must be one of {', '.join(TIERS)}, got {tier!r}")
+    tier = tier.lower()
+    sizes: dict[str, Decimal] = {}
+    for f in ("tick_size", "lot_size"):
+        if f not in raw:
+            raise err(f, "required")
+        try:
+            d = _decimal(raw[f])
+        except (InvalidArgumentError, ArgumentTypeError) as e:
+            raise err(f, str(e)) from None
+        if d <= 0:
+            raise err(f, f"must be > 0, got {d}")
+        sizes[f] = d
+    bits = raw.get("price_bits", 32)
+    if bits not in (32, 64) or isinstance(bits, bool):
+        raise err("price_bits", f"must be 32 or 64, got {bits!r}")
+    max_cap = _pow2_field(raw.get("max_cap", pool.max_cap), "max_cap", err, nat.POOL_MAX_BLOCK)
+    iid = _int_field(raw.get("id", index + 1), "id", err, 0, 2**64 - 1)
+    n = pool.tiers[TIERS.index(tier)]
+    v = nat.BOOKS[(bits, n)]
+    has_ref, has_anchor = "reference_price" in raw, "anchor" in raw
+    if has_ref == has_anchor:
+        raise err("reference_price", "give exactly one of reference_price (a price) and anchor (ticks)")
+    ref: Decimal | None = None
+    if has_anchor:
+        anchor = _int_field(raw["anchor"], "anchor", err, v.amin, v.amax)
+    else:
+        try:
+            ref = _decimal(raw["reference_price"])
+        except (InvalidArgumentError, ArgumentTypeError) as e:
+            raise err("reference_price", str(e)) from None
+        ticks = _exact_quotient(ref, sizes["tick_size"])
+        if ticks is None:
+            raise err(
+                "reference_price", f"{ref} is not a whole number of ticks (tick_size {sizes['tick_size']})"
+            )
+        if not v.pmin <= ticks <= v.pmax:
+            raise err(
+                "reference_price",
+                f"{ref} is {ticks} ticks, outside the valid price range [{v.pmin}, {v.pmax}] "
+                f"of a {bits}-bit book with n={n}",
+            )
+        anchor = max(v.amin, min(v.amax, ticks - n // 2))
+    return Instrument(
+        symbol=symbol,
+        tier=tier,
+        tick_size=sizes["tick_size"],
+        lot_size=sizes["lot_size"],
+        price_bits=bits,
+        max_cap=max_cap,
+        n=n,
+        anchor=anchor,
+        reference_price=ref,
+        instrument_id=iid,
+    )
+
+
+def parse_config(data: str | dict[str, Any], source: str = "<string>") -> Config:
+    """Validate a configuration given as TOML text or as the dict ``tomllib``
+    returns (read with ``parse_float=Decimal``)."""
+    if isinstance(data, str):
+        try:
+            data = tomllib.loads(data, parse_float=Decimal)
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{source}: not valid TOML: {e}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{source}: the configuration must be a TOML table")
+    unknown = set(data) - {"pool", "instrument"}
+    if unknown:
+        raise ConfigError(f"{source}: unknown top-level key {sorted(unknown)[0]!r} (known: pool, instrument)")
+    pool = _parse_pool(data.get("pool"))
+    raw = data.get("instrument", [])
+    if not isinstance(raw, list) or not raw:
+        raise ConfigError(f"{source}: no instruments: add at least one [[instrument]] table")
+    insts = tuple(_parse_instrument(r, i, pool) for i, r in enumerate(raw))
+    seen: dict[str, int] = {}
+    ids: dict[int, str] = {}
+    for i in insts:
+        if i.symbol in seen:
+            raise ConfigError(
+                f"instrument {i.symbol!r}: symbol: duplicate (also instrument #{seen[i.symbol] + 1})"
+            )
+        seen[i.symbol] = len(seen)
+        if i.instrument_id in ids:
+            raise ConfigError(
+                f"instrument {i.symbol!r}: id: {i.instrument_id} is also the id of {ids[i.instrument_id]!r}"
+            )
+        ids[i.instrument_id] = i.symbol
+    return Config(pool, insts, source)
+
+
+def load_config(path: str | os.PathLike[str]) -> Venue:
+    """Read a TOML instrument file and build its :class:`Venue`: one
+    :class:`~tapebook.MultiBookPool` per price width, a named book per
+    instrument (anchored at its ``anchor`` / ``reference_price``)."""
+    with open(path, "rb") as f:
+        try:
+            data = tomllib.load(f, parse_float=Decimal)
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{os.fspath(path)}: not valid TOML: {e}") from None
+    return parse_config(data, source=os.fspath(path)).build()
+
+
+@dataclass(eq=False)
+class Venue:
+    """The books of a configuration: ``venue["BTC-USD"]`` is a
+    :class:`~tapebook.PooledBook`; :attr:`pools` maps price_bits to the
+    :class:`~tapebook.MultiBookPool` holding those books."""
+
+    config: Config
+    pools: dict[int, MultiBookPool] = field(init=False)
+    books: dict[str, PooledBook] = field(init=False)
+    instruments: dict[str, Instrument] = field(init=False)
+
+    def __post_init__(self) -> None:
+        cfg = self.config
+        p = cfg.pool
+        self.instruments = {i.symbol: i for i in cfg.instruments}
+        self.pools = {}
+        self.books = {}
+        for bits in sorted({i.price_bits for i in cfg.instruments}):
+            mine = [i for i in cfg.instruments if i.price_bits == bits]
+            counts = [sum(i.tier == t for i in mine) + p.spare_slots for t in TIERS]
+            self.pools[bits] = MultiBookPool(
+                n_high=counts[0],
+                n_medium=counts[1],
+                n_low=counts[2],
+                price_bits=bits,
+                max_cap=p.max_cap,
+                pool_levels=p.levels,
+                tiers=p.tiers,
+                policy=p.policy,
+            )
+        for i in cfg.instruments:
+            self.books[i.symbol] = self.pools[i.price_bits].alloc(i.tier, i.anchor, max_cap=i.max_cap)
+
+    def __getitem__(self, symbol: str) -> PooledBook:
+        try:
+            return self.books[symbol]
+        except KeyError:
+            raise KeyError(f"no instrument {symbol!r} (configured: {', '.join(self.books)})") from None
+
+    def __iter__(self) -> Any:
+        return iter(self.books)
+
+    def __len__(self) -> int:
+        return len(self.books)
+
+    def __contains__(self, symbol: object) -> bool:
+        return symbol in self.books
+
+    def instrument(self, symbol: str) -> Instrument:
+        return self.instruments[symbol]
+
+    @property
+    def pool(self) -> MultiBookPool:
+        """The only MultiBookPool (error when the file mixes price widths)."""
+        if len(self.pools) != 1:
+            raise InvalidArgumentError(
+                f"this configuration mixes price widths {sorted(self.pools)}: use venue.pools[price_bits]"
+            )
+        return next(iter(self.pools.values()))
+
+    def stats(self) -> dict[int, MultiBookPoolStats]:
+        """:meth:`MultiBookPool.stats` of each pool, by price_bits."""
+        return {bits: mp.stats() for bits, mp in self.pools.items()}
+
+    def summary(self) -> str:
+        """A table of the instruments and the pools, for people."""
+        p = self.config.pool
+        lines = [
+            f"{len(self.books)} instruments from {self.config.source}; "
+            f"{len(self.pools)} multi-book pool(s) ({', '.join(f'{b}-bit' for b in self.pools)}), "
+            f"each: tiers N={'/'.join(map(str, p.tiers))}, {p.levels:,}-level spill arena, policy {p.policy}",
+            f"  {'symbol':<12} {'id':>4} {'tier':<6} {'N':>5} {'bits':>4} {'tick':>10} {'lot':>10} "
+            f"{'max_cap':>7} {'anchor (ticks)':>16}",
+        ]
+        for i in self.instruments.values():
+            lines.append(
+                f"  {i.symbol:<12} {i.instrument_id:>4} {i.tier:<6} {i.n:>5} {i.price_bits:>4} "
+                f"{i.tick_size:>10f} {i.lot_size:>10f} {i.max_cap:>7} {i.anchor:>16,}"
+            )
+        return "\n".join(lines)
+
+    def close(self) -> None:
+        """Close every pool (and so every book)."""
+        for mp in self.pools.values():
+            mp.close()
+
+    def __enter__(self) -> Venue:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Venue {len(self.books)} instruments, pools {sorted(self.pools)}-bit>"
