@@ -434,6 +434,11 @@ class Runner:
             raise Mismatch(f"book {i}: bbo {gb}, model {eb}")
         if book.crossed() != ref.crossed():
             raise Mismatch(f"book {i}: crossed() {book.crossed()}, model {ref.crossed()}")
+        if book.anchor(1) != ref.anchor(1) or book.anchor(0) != ref.anchor(0):
+            raise Mismatch(
+                f"book {i}: anchors (bid, ask) {(book.anchor(1), book.anchor(0))}, "
+                f"model {(ref.anchor(1), ref.anchor(0))}"
+            )
 
     def full_check(self, i: int) -> None:
         book, ref = self.real[i], self.ref[i]
@@ -464,6 +469,13 @@ class Runner:
             )
         if len(book) != len(ref):
             raise Mismatch(f"book {i}: len {len(book)}, model {len(ref)}")
+        if hasattr(book, "top"):
+            k = 1 + self.ops % 12
+            got_top = book.top(k)
+            if got_top != (ref.levels(1, k), ref.levels(0, k)):
+                raise Mismatch(
+                    f"book {i}: top({k}) = {got_top}, model {(ref.levels(1, k), ref.levels(0, k))}"
+                )
 
     def pool_check(self) -> None:
         rp = self.rpool
@@ -1105,7 +1117,7 @@ class Profile:
 
 PROFILES = {
     "quick": Profile(suites_per_category=2, ops_per_suite=2500, check_every=64),
-    "full": Profile(suites_per_category=14, ops_per_suite=44_000, check_every=64),
+    "full": Profile(suites_per_category=14, ops_per_suite=48_000, check_every=64),
 }
 
 
@@ -1469,7 +1481,7 @@ def main(argv: list[str]) -> int:
     n_ops = sum(r.ops for r in results)
     w = max(len(c) for c in cats)
     print()
-    print(f"{'category':<{w}}  {'suites':>6}  {'ops':>10}  {'cpu s':>8}  {'failures':>8}")
+    print(f"{'category':<{w}}  {'suites':>6}  {'ops':>10}  {'suite s':>8}  {'failures':>8}")
     print("-" * (w + 40))
     for cat, d in by_cat.items():
         print(f"{cat:<{w}}  {d['suites']:>6}  {d['ops']:>10}  {d['seconds']:>8.1f}  {d['failures']:>8}")
