@@ -711,7 +711,7 @@ def _market(rng: np.random.Generator, bits: int, n: int, mid: int, **kw: Any) ->
 def _nb(index: int) -> tuple[int, int]:
     """(n, bits) for the index-th suite of a category: every N, both families."""
     n = TAPE_SIZES[index % len(TAPE_SIZES)]
-    bits = (32, 64)[(index // len(TAPE_SIZES) + index) % 2]
+    bits = (32, 64)[(index % len(TAPE_SIZES) + index // len(TAPE_SIZES)) % 2]
     return n, bits
 
 
