@@ -38,6 +38,15 @@ static inline double bench_mono_ns(void) {
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
+/* CPU time of the calling thread, in ns: time the scheduler gave this
+ * thread only. Used for the throughput runs, so that a preemption on a
+ * shared machine is not counted as work (wall time is kept beside it). */
+static inline double bench_thread_cpu_ns(void) {
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts)) return 0;
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
 /* Ticks per ns: measured over ~`ms` milliseconds of busy waiting. */
 static inline double bench_clock_calibrate(int ms) {
 #if BENCH_CLOCK_TSC

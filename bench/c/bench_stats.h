@@ -10,8 +10,9 @@
 
 typedef struct bench_summary {
     double p50, p90, p99, p999, max, mean; /* ns per op */
-    double mops;                           /* ops / total timed ns * 1e3 */
-    double total_ns;                       /* wall time of the timed loop */
+    double mops;                           /* ops / throughput-run CPU ns * 1e3 */
+    double total_ns;                       /* throughput run: thread CPU time */
+    double wall_ns;                        /* throughput run: wall time */
     uint64_t samples;
 } bench_summary;
 
