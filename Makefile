@@ -191,6 +191,9 @@ fuzz-cov: clang | $(BUILD)/fuzz/.dir
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_book.c -o $(BUILD)/fuzz/fuzz_book
 	mkdir -p $(BUILD)/fuzz/corpus && cp -n tests/fuzz/corpus/* $(BUILD)/fuzz/corpus/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_book -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_decode.c -o $(BUILD)/fuzz/fuzz_decode
+	mkdir -p $(BUILD)/fuzz/corpus_decode && cp -n tests/fuzz/corpus_decode/* $(BUILD)/fuzz/corpus_decode/ 2>/dev/null || true
+	$(BUILD)/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_decode
 
 # ---- benchmarks ------------------------------------------------------------------------
 

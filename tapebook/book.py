@@ -600,13 +600,11 @@ class Book:
 
     # ---- depth snapshots and state dumps (tapebook.snapshot, tapebook.persist) ----
 
-    def snapshot(self, k: int = 16, instrument_id: int = 0, sequence: int = 0, timestamp_ns: int = 0) -> Any:
-        """The best ``k`` (16 or 128) levels per side as a :class:`~tapebook.DepthSnapshot`:
-        one fixed-size little-endian struct whose bids/asks numpy arrays view it
-        without a copy; ``bytes(snap)`` is the wire format. The ids are stored as given."""
-        from .snapshot import take
-
-        return take(self, k, instrument_id, sequence, timestamp_ns)
+    # Book.snapshot(k=16, instrument_id=0, sequence=0, timestamp_ns=0): the best k (16 or
+    # 128) levels per side as a DepthSnapshot, whose bids/asks numpy arrays view one
+    # fixed-size little-endian struct without a copy. The function is the method, so a
+    # call pays no import.
+    from .snapshot import take as snapshot
 
     def dumps(self) -> bytes:
         """The whole state (anchors, tape and spill levels, spill capacities, max_cap,

@@ -61,12 +61,12 @@ class DepthSnapshot:
     """
 
     __slots__ = (
+        "_asks",
+        "_bids",
         "_mem",
         "_owner",
         "ask_count",
-        "asks",
         "bid_count",
-        "bids",
         "flags",
         "instrument_id",
         "k",
@@ -80,18 +80,13 @@ class DepthSnapshot:
 
     @classmethod
     def _wrap(cls, mem: memoryview, owner: Any) -> DepthSnapshot:
-        """A snapshot over validated memory ``mem`` (kept alive by ``owner``)."""
+        """A snapshot over validated, read-only memory ``mem`` (kept alive by
+        ``owner``). The level arrays are made on first use."""
         self = cls.__new__(cls)
         _m, _v, width, k, iid, seq, ts, nb, na, flags = HEADER.unpack_from(mem)
-        dt = _LEVEL[width]
-        bids = np.frombuffer(mem, dtype=dt, count=nb, offset=HEADER_SIZE)
-        asks = np.frombuffer(mem, dtype=dt, count=na, offset=HEADER_SIZE + k * dt.itemsize)
-        bids.flags.writeable = False
-        asks.flags.writeable = False
         self._mem = mem
         self._owner = owner
-        self.bids = bids
-        self.asks = asks
+        self._bids = self._asks = None
         self.k = k
         self.price_bits = width * 8
         self.instrument_id = iid
@@ -134,7 +129,7 @@ class DepthSnapshot:
         st = nat.depth_check(ffi.from_buffer(mem), n, why)
         if st:
             raise FormatError(_describe(mem, ffi.string(why[0]).decode() if why[0] else "invalid", n))
-        snap = cls._wrap(mem, data)
+        snap = cls._wrap(mem.toreadonly(), data)
         if k is not None and snap.k != k:
             raise FormatError(f"depth snapshot has K={snap.k}, expected k={k}")
         if price_bits is not None and snap.price_bits != price_bits:
@@ -144,9 +139,30 @@ class DepthSnapshot:
     # ---- views ------------------------------------------------------------------
 
     @property
+    def bids(self) -> np.ndarray:
+        """Best ``bid_count`` bids, best first: a read-only structured array
+        (``px``, ``qty``) viewing the snapshot's memory."""
+        arr = self._bids
+        if arr is None:
+            dt = _LEVEL[self.price_bits // 8]
+            arr = self._bids = np.frombuffer(self._mem, dtype=dt, count=self.bid_count, offset=HEADER_SIZE)
+        return arr
+
+    @property
+    def asks(self) -> np.ndarray:
+        """Best ``ask_count`` asks, best first (see :attr:`bids`)."""
+        arr = self._asks
+        if arr is None:
+            dt = _LEVEL[self.price_bits // 8]
+            arr = self._asks = np.frombuffer(
+                self._mem, dtype=dt, count=self.ask_count, offset=HEADER_SIZE + self.k * dt.itemsize
+            )
+        return arr
+
+    @property
     def buffer(self) -> memoryview:
         """The snapshot's bytes, without a copy (read-only)."""
-        return self._mem.toreadonly()
+        return self._mem
 
     @property
     def nbytes(self) -> int:
@@ -220,11 +236,18 @@ def _describe(mem: memoryview, why: str, n: int) -> str:
 
 
 def take(
-    book: Any, k: int = 16, instrument_id: int = 0, sequence: int = 0, timestamp_ns: int = 0
+    self: Any, k: int = 16, instrument_id: int = 0, sequence: int = 0, timestamp_ns: int = 0
 ) -> DepthSnapshot:
-    """Fill a snapshot of ``book``'s best ``k`` levels per side (what
-    :meth:`Book.snapshot` calls)."""
-    v = book._v
+    """The best ``k`` levels per side of the book ``self`` as a :class:`DepthSnapshot`
+    (this function is ``Book.snapshot``).
+
+    ``k`` is 16 or 128. One C call fills a fixed-size little-endian struct
+    (levels best first, tape and spill merged; a side deeper than ``k`` sets
+    its truncation flag); ``bids`` / ``asks`` view that memory without a copy
+    and ``bytes(snap)`` is the wire format. ``instrument_id``, ``sequence``
+    and ``timestamp_ns`` (uint64) are stored in the header as given.
+    """
+    v = self._v
     if k.__class__ is not int:
         k = _args.as_int("k", k)
     fn = v.snapshot_fn.get(k)
@@ -232,7 +255,7 @@ def take(
         raise InvalidArgumentError(f"k={k} must be 16 or 128 (the snapshot capacities tapebook ships)")
     p = ffi.new(v.depth_c[k])
     try:
-        st = fn(book._p, p, instrument_id, sequence, timestamp_ns)
+        st = fn(self._p, p, instrument_id, sequence, timestamp_ns)
     except (TypeError, OverflowError):
         for name, val in (
             ("instrument_id", instrument_id),
@@ -243,4 +266,4 @@ def take(
         raise
     if st:
         _args.raise_status(st, "snapshot")
-    return DepthSnapshot._wrap(memoryview(ffi.buffer(p)), p)
+    return DepthSnapshot._wrap(memoryview(ffi.buffer(p)).toreadonly(), p)

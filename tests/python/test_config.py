@@ -28,7 +28,7 @@ reference_price = "100.00"
 
 def test_example_config_builds_named_books() -> None:
     with load_config(EXAMPLE) as venue:
-        assert set(venue) == {"TAPE-USD", "ES-DEC", "EURUSD", "ACME", "BTC-USD", "ETH-USD"}
+        assert set(venue) == {"TAPE-USD", "TAPE-USD.N64", "ES-DEC", "EURUSD", "ACME", "BTC-USD", "ETH-USD"}
         assert sorted(venue.pools) == [32, 64]  # mixed widths: one pool per width
         tape = venue["TAPE-USD"]
         inst = venue.instrument("TAPE-USD")
@@ -37,9 +37,10 @@ def test_example_config_builds_named_books() -> None:
         assert venue["BTC-USD"].price_bits == 64 and venue["BTC-USD"].max_cap == 8192
         assert venue["ACME"].anchor(False) == 4968 and venue["ACME"].max_cap == 1024
         assert venue["EURUSD"].n == 256 and venue["ACME"].n == 64
-        assert [i.instrument_id for i in venue.instruments.values()] == [1, 2, 3, 4, 5, 6]
+        assert [i.instrument_id for i in venue.instruments.values()] == [1, 7, 2, 3, 4, 5, 6]
         # spare_slots = 2 extra slots per tier
         assert venue.pools[32].tier_info("high") == (2 + 2, 2)
+        assert venue.pools[32].tier_info("low") == (2 + 2, 2)
         assert venue.pools[64].tier_info("low") == (0 + 2, 0)
         with pytest.raises(tapebook.InvalidArgumentError, match="mixes price widths"):
             venue.pool  # noqa: B018
