@@ -177,6 +177,8 @@ class BookMachine(RuleBasedStateMachine):
         arr = self.book.levels_array(side, k)
         assert [(int(a), int(b)) for a, b in arr.tolist()] == self.ref.levels(int(side), k)
         assert self.book.depth(side) == self.ref.depth(int(side))
+        if hasattr(self.book, "top"):
+            assert self.book.top(k) == (self.ref.levels(1, k), self.ref.levels(0, k))
 
     @rule(data=st.data(), side=SIDES)
     def queries(self, data: st.DataObject, side: Any) -> None:
