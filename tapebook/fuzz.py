@@ -75,7 +75,9 @@ class Mismatch(Exception):
 # A stream is a list of steps (JSON-friendly lists):
 #   ["set", b, mode, sides, prices, qtys]      mode "trace" | "apply" | "one"
 #   ["recenter", b, side, anchor]   ["reset", b, anchor]   ["reset_at_mid", b, side, mid]
-#   ["erase_better", b, side, px]   ["clear", b]   ["release", b]   ["reserve", b]
+#   ["set_rank", b, mode, sides, ranks, qtys]  like "set", at the ranks[k]-th best existing level
+#   ["erase_better", b, side, px]   ["erase_better_rank", b, side, rank]   (at an existing level)
+#   ["clear", b]   ["release", b]   ["reserve", b]
 #   ["reopen", b, n, max_cap, anchor]      close book b (if open) and build a new one
 #   ["close", b]
 #   ["alloc", b, tier, anchor, max_cap]    multi-book pool: a new book in slot b (max_cap 0: default)
@@ -123,12 +125,15 @@ class Setup:
         )
 
 
+SET_KINDS = ("set", "set_rank")
+
+
 def count_ops(step: list[Any]) -> int:
-    return len(step[3]) if step[0] == "set" else 1
+    return len(step[3]) if step[0] in SET_KINDS else 1
 
 
 def _jsonable(step: list[Any]) -> list[Any]:
-    if step[0] == "set":
+    if step[0] in SET_KINDS:
         return [
             step[0],
             step[1],
@@ -307,6 +312,18 @@ class Runner:
             self._set(book, ref, st[2], st[3], st[4], st[5])
             self._after(i, len(st[3]))
             return
+        if kind == "set_rank":
+            self._set(book, ref, st[2], st[3], self._rank_prices(ref, st[3], st[4]), st[5])
+            self._after(i, len(st[3]))
+            return
+        if kind == "erase_better_rank":
+            lv = ref.levels(st[2], st[3] + 1)
+            if lv:
+                px = lv[-1][0]
+                book.erase_better(st[2], px)
+                ref.erase_better(st[2], px)
+            self._after(i, 1, structural=True)
+            return
         if kind == "recenter":
             (book.recenter_bid if st[2] else book.recenter_ask)(st[3])
             ref.recenter(st[2], st[3])
@@ -370,6 +387,24 @@ class Runner:
             except Mismatch as e:
                 e.row = max(n_ops - 1, 0)  # found after the whole step
                 raise
+
+    @staticmethod
+    def _rank_prices(ref: RefBook, sides: Any, ranks: Any) -> list[int]:
+        """Prices of existing levels: row k gets the ranks[k]-th best level of its
+        side as the model holds it at the start of the batch (a valid price
+        near the anchor when the side is empty). Deterministic, so replayable."""
+        sl = sides.tolist() if isinstance(sides, np.ndarray) else list(sides)
+        rl = ranks.tolist() if isinstance(ranks, np.ndarray) else list(ranks)
+        top = max(rl, default=0) + 1
+        lv = {s: [p for p, _ in ref.levels(s, top)] for s in set(sl)}
+        out = []
+        for s, r in zip(sl, rl, strict=True):
+            ps = lv[s]
+            if ps:
+                out.append(ps[r % len(ps)])
+            else:
+                out.append(min(max(ref.anchor(s) + r, ref.pmin), ref.pmax))
+        return out
 
     def _set(self, book: Any, ref: RefBook, mode: str, sides: Any, prices: Any, qtys: Any) -> None:
         sl = sides.tolist() if isinstance(sides, np.ndarray) else list(sides)
@@ -596,13 +631,14 @@ class Mix:
     recenter: float = 0.02  # per step probabilities of the structural ops
     reset: float = 0.002
     reset_at_mid: float = 0.004
-    erase_better: float = 0.01
+    erase_better: float = 0.02
     clear: float = 0.002
     release: float = 0.002
     reserve: float = 0.002
     reopen: float = 0.0  # pool / multi suites: replace a book
     recenter_spread: float = 2.0  # recenter anchors within +- this many N of the mid
     empty_batch: float = 0.0
+    rank_p: float = 0.25  # share of batches that update / delete existing levels
 
 
 @dataclass
@@ -682,7 +718,10 @@ def _gen_steps(
             elif name == "reset_at_mid":
                 steps.append(["reset_at_mid", b, side, mk.price(n)])
             elif name == "erase_better":
-                steps.append(["erase_better", b, side, mk.price(int(mk.width * 2) + 1)])
+                if rng.random() < 0.5:  # at an existing level: the boundary case
+                    steps.append(["erase_better_rank", b, side, int(rng.geometric(0.3)) - 1])
+                else:
+                    steps.append(["erase_better", b, side, mk.price(int(mk.width * 2) + 1)])
             elif name == "reopen":
                 steps.append(["reopen", b])  # completed by the category (n, cap, anchor)
             else:
@@ -696,7 +735,12 @@ def _gen_steps(
             size = 0
         size = min(size, max(n_ops - done, 0)) if size else 0
         s, p, q = mk.batch(size)
-        steps.append(["set", b, mode, s, p, q])
+        if mix.rank_p and rng.random() < mix.rank_p:
+            # updates and deletes of levels the book holds (resolved when run)
+            ranks = np.minimum(rng.geometric(0.15, size) - 1, 63)
+            steps.append(["set_rank", b, mode, s, ranks, q])
+        else:
+            steps.append(["set", b, mode, s, p, q])
         done += max(size, 1)
     return steps
 
@@ -1168,7 +1212,7 @@ def truncate(steps: list[list[Any]], step: int, row: int) -> list[list[Any]]:
     """The steps up to and including ``steps[step]``, that one cut after ``row``."""
     out = [list(s) for s in steps[: step + 1]]
     last = out[-1]
-    if last[0] == "set":
+    if last[0] in SET_KINDS:
         out[-1] = [*last[:3], last[3][: row + 1], last[4][: row + 1], last[5][: row + 1]]
     return out
 
@@ -1177,7 +1221,7 @@ def flatten(steps: list[list[Any]]) -> list[list[Any]]:
     """One step per operation (batches split into batches of one row)."""
     out = []
     for st in steps:
-        if st[0] == "set":
+        if st[0] in SET_KINDS:
             for k in range(len(st[3])):
                 out.append([st[0], st[1], st[2], st[3][k : k + 1], st[4][k : k + 1], st[5][k : k + 1]])
         else:
@@ -1190,9 +1234,9 @@ def regroup(steps: list[list[Any]]) -> list[list[Any]]:
     out: list[list[Any]] = []
     for st in steps:
         if (
-            st[0] == "set"
+            st[0] in SET_KINDS
             and out
-            and out[-1][0] == "set"
+            and out[-1][0] == st[0]
             and out[-1][1] == st[1]
             and out[-1][2] == st[2]
             and st[2] != "one"
@@ -1205,7 +1249,7 @@ def regroup(steps: list[list[Any]]) -> list[list[Any]]:
                 list(prev[5]) + list(st[5]),
             ]
         else:
-            out.append([*st[:3], list(st[3]), list(st[4]), list(st[5])] if st[0] == "set" else st)
+            out.append([*st[:3], list(st[3]), list(st[4]), list(st[5])] if st[0] in SET_KINDS else st)
     return out
 
 
@@ -1216,7 +1260,8 @@ def shrink(
     deadline = time.monotonic() + budget_s
 
     def fails(cand: list[list[Any]]) -> bool:
-        return run_stream(setup, regroup(cand), check_every=8) is not None
+        # quick checks after every step, full comparisons now and then and at the end
+        return run_stream(setup, regroup(cand), check_every=256) is not None
 
     flat = flatten(steps)
     if not fails(flat):

@@ -37,6 +37,7 @@ depth queries.
 
 from __future__ import annotations
 
+import heapq
 from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass, field
 
@@ -601,7 +602,11 @@ class RefBook:
     def levels(self, side: int, k: int = 10) -> list[tuple[int, int]]:
         if k < 0:
             raise RefError(f"k={k} must be >= 0")
-        return self._side(side).levels()[:k]
+        s = self._side(side)
+        if k < 64 and k < len(s.q):  # the few best without sorting everything
+            pxs = heapq.nlargest(k, s.q) if s.is_bid else heapq.nsmallest(k, s.q)
+            return [(p, s.q[p]) for p in pxs]
+        return s.levels()[:k]
 
     def to_dict(self) -> dict[str, dict[int, int]]:
         return {"bid": dict(self.sides[BID].levels()), "ask": dict(self.sides[ASK].levels())}
