@@ -859,33 +859,71 @@ TB_FORCE_INLINE TB__LEVEL *TB__SPFN(at)(const TB__SIDE *s, uint32_t i) {
     return &s->a[(s->head + i) & (s->cap - 1u)];
 }
 
+/* Binary searches over the ring, branch-free (a conditional move per step,
+ * so random prices cost no mispredictions), on an interval narrowed first:
+ * prices are unique integers, so at most |best - px| levels can be strictly
+ * better than px and at most |worst - px| + 1 can be worse or equal. A dense
+ * spill (few price gaps) is searched in a handful of steps. */
+
+/* Search [lo, hi] (hi <= n) for the first index whose level fails `pred`,
+ * given that every index below lo passes and index hi fails (or hi == n). */
+#define TB__SPILL_SEARCH(s, lo, hi, pred)                                                  \
+    do {                                                                                   \
+        const TB__LEVEL *a_ = (s)->a;                                                      \
+        const uint32_t mask_ = (s)->cap - 1u, head_ = (s)->head;                           \
+        uint32_t len_ = (hi) - (lo) + 1u;                                                  \
+        while (len_ > 1u) {                                                                \
+            uint32_t half_ = len_ >> 1;                                                    \
+            TB_PRICE_T v = a_[(head_ + (lo) + half_ - 1u) & mask_].px;                     \
+            (lo) = (pred) ? (lo) + half_ : (lo);                                           \
+            len_ -= half_;                                                                 \
+        }                                                                                  \
+    } while (0)
+
+/* Distance |x - y| of two valid prices, clamped to n. */
+TB_FORCE_INLINE uint32_t TB__SPFN(dist)(TB_PRICE_T x, TB_PRICE_T y, uint32_t n) {
+    TB_UPRICE_T d = x > y ? (TB_UPRICE_T)((TB_UPRICE_T)x - (TB_UPRICE_T)y)
+                          : (TB_UPRICE_T)((TB_UPRICE_T)y - (TB_UPRICE_T)x);
+    return d < (TB_UPRICE_T)n ? (uint32_t)d : n;
+}
+
 /* First logical index whose level is not strictly better than px. */
 TB_FORCE_INLINE uint32_t TB__SPFN(lower_bound)(const TB__SIDE *s, int is_bid, TB_PRICE_T px) {
-    uint32_t lo = 0, len = s->n;
-    while (len > 0) {
-        uint32_t half = len >> 1;
-        if (TB__SPFN(better)(is_bid, TB__SPFN(at)(s, lo + half)->px, px)) {
-            lo += half + 1;
-            len -= half + 1;
-        } else {
-            len = half;
-        }
-    }
+    const uint32_t n = s->n;
+    TB_PRICE_T best, worst;
+    uint32_t lo, hi, worse_max;
+    if (n == 0) return 0;
+    best = s->a[s->head].px;
+    worst = s->a[(s->head + n - 1u) & (s->cap - 1u)].px;
+    if (!(is_bid ? best > px : best < px)) return 0;
+    if (is_bid ? worst > px : worst < px) return n;
+    /* best is better than px, worst is not: the answer is in [1, n - 1] */
+    hi = TB__SPFN(dist)(best, px, n);            /* at most this many are better */
+    worse_max = TB__SPFN(dist)(worst, px, n) + 1u; /* at most this many are not */
+    lo = worse_max >= n ? 1u : n - worse_max;
+    if (lo < 1u) lo = 1u;
+    if (hi > n - 1u) hi = n - 1u;
+    TB__SPILL_SEARCH(s, lo, hi, is_bid ? v > px : v < px);
     return lo;
 }
 
 /* First logical index whose level is worse than px (not better or equal). */
 TB_FORCE_INLINE uint32_t TB__SPFN(upper_bound)(const TB__SIDE *s, int is_bid, TB_PRICE_T px) {
-    uint32_t lo = 0, len = s->n;
-    while (len > 0) {
-        uint32_t half = len >> 1;
-        if (!TB__SPFN(better)(is_bid, px, TB__SPFN(at)(s, lo + half)->px)) {
-            lo += half + 1;
-            len -= half + 1;
-        } else {
-            len = half;
-        }
-    }
+    const uint32_t n = s->n;
+    TB_PRICE_T best, worst;
+    uint32_t lo, hi, worse_max;
+    if (n == 0) return 0;
+    best = s->a[s->head].px;
+    worst = s->a[(s->head + n - 1u) & (s->cap - 1u)].px;
+    if (!(is_bid ? best >= px : best <= px)) return 0;
+    if (is_bid ? worst >= px : worst <= px) return n;
+    /* best is better or equal, worst is worse: the answer is in [1, n - 1] */
+    hi = TB__SPFN(dist)(best, px, n) + 1u;       /* at most this many are better or equal */
+    worse_max = TB__SPFN(dist)(worst, px, n);    /* at most this many are worse */
+    lo = worse_max >= n ? 1u : n - worse_max;
+    if (lo < 1u) lo = 1u;
+    if (hi > n - 1u) hi = n - 1u;
+    TB__SPILL_SEARCH(s, lo, hi, is_bid ? v >= px : v <= px);
     return lo;
 }
 
@@ -15014,6 +15052,7 @@ TB_API size_t TB__MFN(struct_size)(void) { return sizeof(TB__MULTI); }
 #undef TB__POOLFN
 #undef TB__SIDE
 #undef TB__SPFN
+#undef TB__SPILL_SEARCH
 #undef TB__PUSH_STORED
 #undef TB__PUSH_EVICTED
 #undef TB__PUSH_DROPPED
@@ -15347,33 +15386,71 @@ TB_FORCE_INLINE TB__LEVEL *TB__SPFN(at)(const TB__SIDE *s, uint32_t i) {
     return &s->a[(s->head + i) & (s->cap - 1u)];
 }
 
+/* Binary searches over the ring, branch-free (a conditional move per step,
+ * so random prices cost no mispredictions), on an interval narrowed first:
+ * prices are unique integers, so at most |best - px| levels can be strictly
+ * better than px and at most |worst - px| + 1 can be worse or equal. A dense
+ * spill (few price gaps) is searched in a handful of steps. */
+
+/* Search [lo, hi] (hi <= n) for the first index whose level fails `pred`,
+ * given that every index below lo passes and index hi fails (or hi == n). */
+#define TB__SPILL_SEARCH(s, lo, hi, pred)                                                  \
+    do {                                                                                   \
+        const TB__LEVEL *a_ = (s)->a;                                                      \
+        const uint32_t mask_ = (s)->cap - 1u, head_ = (s)->head;                           \
+        uint32_t len_ = (hi) - (lo) + 1u;                                                  \
+        while (len_ > 1u) {                                                                \
+            uint32_t half_ = len_ >> 1;                                                    \
+            TB_PRICE_T v = a_[(head_ + (lo) + half_ - 1u) & mask_].px;                     \
+            (lo) = (pred) ? (lo) + half_ : (lo);                                           \
+            len_ -= half_;                                                                 \
+        }                                                                                  \
+    } while (0)
+
+/* Distance |x - y| of two valid prices, clamped to n. */
+TB_FORCE_INLINE uint32_t TB__SPFN(dist)(TB_PRICE_T x, TB_PRICE_T y, uint32_t n) {
+    TB_UPRICE_T d = x > y ? (TB_UPRICE_T)((TB_UPRICE_T)x - (TB_UPRICE_T)y)
+                          : (TB_UPRICE_T)((TB_UPRICE_T)y - (TB_UPRICE_T)x);
+    return d < (TB_UPRICE_T)n ? (uint32_t)d : n;
+}
+
 /* First logical index whose level is not strictly better than px. */
 TB_FORCE_INLINE uint32_t TB__SPFN(lower_bound)(const TB__SIDE *s, int is_bid, TB_PRICE_T px) {
-    uint32_t lo = 0, len = s->n;
-    while (len > 0) {
-        uint32_t half = len >> 1;
-        if (TB__SPFN(better)(is_bid, TB__SPFN(at)(s, lo + half)->px, px)) {
-            lo += half + 1;
-            len -= half + 1;
-        } else {
-            len = half;
-        }
-    }
+    const uint32_t n = s->n;
+    TB_PRICE_T best, worst;
+    uint32_t lo, hi, worse_max;
+    if (n == 0) return 0;
+    best = s->a[s->head].px;
+    worst = s->a[(s->head + n - 1u) & (s->cap - 1u)].px;
+    if (!(is_bid ? best > px : best < px)) return 0;
+    if (is_bid ? worst > px : worst < px) return n;
+    /* best is better than px, worst is not: the answer is in [1, n - 1] */
+    hi = TB__SPFN(dist)(best, px, n);            /* at most this many are better */
+    worse_max = TB__SPFN(dist)(worst, px, n) + 1u; /* at most this many are not */
+    lo = worse_max >= n ? 1u : n - worse_max;
+    if (lo < 1u) lo = 1u;
+    if (hi > n - 1u) hi = n - 1u;
+    TB__SPILL_SEARCH(s, lo, hi, is_bid ? v > px : v < px);
     return lo;
 }
 
 /* First logical index whose level is worse than px (not better or equal). */
 TB_FORCE_INLINE uint32_t TB__SPFN(upper_bound)(const TB__SIDE *s, int is_bid, TB_PRICE_T px) {
-    uint32_t lo = 0, len = s->n;
-    while (len > 0) {
-        uint32_t half = len >> 1;
-        if (!TB__SPFN(better)(is_bid, px, TB__SPFN(at)(s, lo + half)->px)) {
-            lo += half + 1;
-            len -= half + 1;
-        } else {
-            len = half;
-        }
-    }
+    const uint32_t n = s->n;
+    TB_PRICE_T best, worst;
+    uint32_t lo, hi, worse_max;
+    if (n == 0) return 0;
+    best = s->a[s->head].px;
+    worst = s->a[(s->head + n - 1u) & (s->cap - 1u)].px;
+    if (!(is_bid ? best >= px : best <= px)) return 0;
+    if (is_bid ? worst >= px : worst <= px) return n;
+    /* best is better or equal, worst is worse: the answer is in [1, n - 1] */
+    hi = TB__SPFN(dist)(best, px, n) + 1u;       /* at most this many are better or equal */
+    worse_max = TB__SPFN(dist)(worst, px, n);    /* at most this many are worse */
+    lo = worse_max >= n ? 1u : n - worse_max;
+    if (lo < 1u) lo = 1u;
+    if (hi > n - 1u) hi = n - 1u;
+    TB__SPILL_SEARCH(s, lo, hi, is_bid ? v >= px : v <= px);
     return lo;
 }
 
@@ -29502,6 +29579,7 @@ TB_API size_t TB__MFN(struct_size)(void) { return sizeof(TB__MULTI); }
 #undef TB__POOLFN
 #undef TB__SIDE
 #undef TB__SPFN
+#undef TB__SPILL_SEARCH
 #undef TB__PUSH_STORED
 #undef TB__PUSH_EVICTED
 #undef TB__PUSH_DROPPED
