@@ -1,23 +1,44 @@
 /* tbv_all.h — tapebook with every shipped variant, two custom tape sizes and
  * a custom multi-book pool, plus a tbv_ops table for each (see tbv.h).
  *
- *   tbv_books[]   every book variant (i32 and i64, N = 64 ... 4096, and the
- *                 custom tb_book_i32_n8192 and tbt_wide_i64 with N = 16384)
+ *   tbv_books[]   book variants (i32 and i64, N = 64 ... 4096, and the custom
+ *                 tb_book_i32_n8192 and tbt_wide_i64 with N = 16384)
  *   tbv_pools[]   the SpillPool of each family
- *   tbv_multis[]  every multi-book pool
+ *   tbv_multis[]  multi-book pools (the shipped ones and tb_multi_i32_h8192_m512_l128)
  *
  * The custom variants are added through the documented reopen path:
  * tb_params_<fam>.inc + tb_family_reopen.inc + TB_N + tb_book.inc +
  * tb_family_end.inc. With 8192 and 16384 cells a tape has more than one
  * summary word, which the shipped sizes (<= 4096) never exercise.
  *
- * Define TBV_SUBSET first for a smaller (faster to compile) set: N in
- * {64, 256, 1024, 4096} of both families, the two custom sizes, and the
- * shipped multi-book pools. */
+ * Every table instantiates the whole library for its variant, about a second
+ * of compile time each, so the sets are graded:
+ *   default          all 16 books and 5 multi-book pools (test_fuzz);
+ *   TBV_SUBSET       N in {64, 256, 1024, 4096} of both families, the two
+ *                    custom sizes and the 4 shipped multi-book pools (test_unit);
+ *   sanitizer builds (detected: ASan with gcc or clang, UBSan with clang)
+ *                    i32 N in {64, 256, 1024, 4096, 8192}, i64 N in {64, 256,
+ *                    1024, 16384} and three multi-book pools. */
 #ifndef TBV_ALL_H
 #define TBV_ALL_H
 
 #include "tbv.h"
+
+#ifndef __has_feature
+#define __has_feature(x) 0
+#endif
+#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#define TBV_SANITIZED 1
+#else
+#define TBV_SANITIZED 0
+#endif
+#if TBV_SANITIZED
+#define TBV_LEVEL 2
+#elif defined(TBV_SUBSET)
+#define TBV_LEVEL 1
+#else
+#define TBV_LEVEL 0
+#endif
 
 /* custom i32 variant, default name: tb_book_i32_n8192 */
 #include "tapebook/tb_params_i32.inc"
@@ -39,7 +60,6 @@
 #include "tapebook/tb_book.inc"
 #include "tapebook/tb_family_end.inc"
 
-
 #define TBV_FAM i32
 #define TBV_P int32_t
 #define TBV_Q uint32_t
@@ -59,7 +79,7 @@
 #define TBV_BITS 32
 #include "tbv_book_tmpl.h"
 
-#ifndef TBV_SUBSET
+#if TBV_LEVEL <= 0
 #define TBV_B tb_book_i32_n128
 #define TBV_FAM i32
 #define TBV_P int32_t
@@ -75,7 +95,7 @@
 #define TBV_BITS 32
 #include "tbv_book_tmpl.h"
 
-#ifndef TBV_SUBSET
+#if TBV_LEVEL <= 0
 #define TBV_B tb_book_i32_n512
 #define TBV_FAM i32
 #define TBV_P int32_t
@@ -91,7 +111,7 @@
 #define TBV_BITS 32
 #include "tbv_book_tmpl.h"
 
-#ifndef TBV_SUBSET
+#if TBV_LEVEL <= 0
 #define TBV_B tb_book_i32_n2048
 #define TBV_FAM i32
 #define TBV_P int32_t
@@ -121,7 +141,7 @@
 #define TBV_BITS 64
 #include "tbv_book_tmpl.h"
 
-#ifndef TBV_SUBSET
+#if TBV_LEVEL <= 0
 #define TBV_B tb_book_i64_n128
 #define TBV_FAM i64
 #define TBV_P int64_t
@@ -137,7 +157,7 @@
 #define TBV_BITS 64
 #include "tbv_book_tmpl.h"
 
-#ifndef TBV_SUBSET
+#if TBV_LEVEL <= 0
 #define TBV_B tb_book_i64_n512
 #define TBV_FAM i64
 #define TBV_P int64_t
@@ -153,7 +173,7 @@
 #define TBV_BITS 64
 #include "tbv_book_tmpl.h"
 
-#ifndef TBV_SUBSET
+#if TBV_LEVEL <= 0
 #define TBV_B tb_book_i64_n2048
 #define TBV_FAM i64
 #define TBV_P int64_t
@@ -162,12 +182,14 @@
 #include "tbv_book_tmpl.h"
 #endif
 
+#if TBV_LEVEL <= 1
 #define TBV_B tb_book_i64_n4096
 #define TBV_FAM i64
 #define TBV_P int64_t
 #define TBV_Q uint64_t
 #define TBV_BITS 64
 #include "tbv_book_tmpl.h"
+#endif
 
 #define TBV_B tbt_wide_i64
 #define TBV_FAM i64
@@ -202,7 +224,7 @@
 #define TBV_NL 256u
 #include "tbv_multi_tmpl.h"
 
-#ifndef TBV_SUBSET
+#if TBV_LEVEL <= 0
 #define TBV_M tb_multi_i32_h8192_m512_l128
 #define TBV_FAM i32
 #define TBV_P int32_t
@@ -230,6 +252,7 @@
 #define TBV_NL 64u
 #include "tbv_multi_tmpl.h"
 
+#if TBV_LEVEL <= 1
 #define TBV_M tb_multi_i64_h4096_m1024_l256
 #define TBV_FAM i64
 #define TBV_P int64_t
@@ -242,35 +265,38 @@
 #define TBV_NM 1024u
 #define TBV_NL 256u
 #include "tbv_multi_tmpl.h"
+#endif
 
 static const tbv_ops *const tbv_books[] = {
     &tbv_tb_book_i32_n64,
-#ifndef TBV_SUBSET
+#if TBV_LEVEL <= 0
     &tbv_tb_book_i32_n128,
 #endif
     &tbv_tb_book_i32_n256,
-#ifndef TBV_SUBSET
+#if TBV_LEVEL <= 0
     &tbv_tb_book_i32_n512,
 #endif
     &tbv_tb_book_i32_n1024,
-#ifndef TBV_SUBSET
+#if TBV_LEVEL <= 0
     &tbv_tb_book_i32_n2048,
 #endif
     &tbv_tb_book_i32_n4096,
     &tbv_tb_book_i32_n8192,
     &tbv_tb_book_i64_n64,
-#ifndef TBV_SUBSET
+#if TBV_LEVEL <= 0
     &tbv_tb_book_i64_n128,
 #endif
     &tbv_tb_book_i64_n256,
-#ifndef TBV_SUBSET
+#if TBV_LEVEL <= 0
     &tbv_tb_book_i64_n512,
 #endif
     &tbv_tb_book_i64_n1024,
-#ifndef TBV_SUBSET
+#if TBV_LEVEL <= 0
     &tbv_tb_book_i64_n2048,
 #endif
+#if TBV_LEVEL <= 1
     &tbv_tb_book_i64_n4096,
+#endif
     &tbv_tbt_wide_i64,
 };
 
@@ -281,11 +307,13 @@ static const tbv_pool_ops *const tbv_pools[] = {&tbv_pool_i32, &tbv_pool_i64};
 static const tbv_multi_ops *const tbv_multis[] = {
     &tbv_tb_multi_i32_h1024_m256_l64,
     &tbv_tb_multi_i32_h4096_m1024_l256,
-#ifndef TBV_SUBSET
+#if TBV_LEVEL <= 0
     &tbv_tb_multi_i32_h8192_m512_l128,
 #endif
     &tbv_tb_multi_i64_h1024_m256_l64,
+#if TBV_LEVEL <= 1
     &tbv_tb_multi_i64_h4096_m1024_l256,
+#endif
 };
 
 #define TBV_NMULTIS ((int)(sizeof tbv_multis / sizeof tbv_multis[0]))

@@ -872,7 +872,7 @@ static void cat_deep_book(suite_cfg *c, rng *r, int idx) {
     c->w[OP_RELEASE] = 0;
     c->w[OP_RESET_AT_MID] = 0;
     c->w[OP_ERASE_BETTER] = 1;
-    c->check_every = 96;
+    c->check_every = 64;
 }
 
 static void cat_spill_saturation(suite_cfg *c, rng *r, int idx) {
@@ -1064,7 +1064,7 @@ static const category cats[] = {
 static uint64_t parse_u64(const char *s) { return (uint64_t)strtoull(s, NULL, 0); }
 
 int main(int argc, char **argv) {
-    static const long ops_by_profile[3] = {2500, 5000, 60000};
+    static const long ops_by_profile[3] = {40000, 50000, 120000};
     uint64_t base_seed = UINT64_C(0x7AB1E5EED5EED001), only_seed = 0;
     const char *only_cat = NULL;
     long ops_override = 0;
