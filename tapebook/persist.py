@@ -15,10 +15,10 @@ Three layers, each usable alone:
   (``clean``, ``torn`` last record, or ``corrupt``), and rebuild the exact
   state from a snapshot plus the records after it.
 
-Log format (all integers little-endian; README.md "Update log" has the same):
-the 8 bytes ``b"TBLOGv1\\n"``, then records. A record is ``u32 length``,
-``u32 crc32`` (zlib's, over the 4 length bytes and the payload), then
-``length`` payload bytes: ``u8 type``, ``u64 seq`` (0, 1, 2, ... with no
+Log format (all integers little-endian; README.md documents it too):
+the 8 bytes ``b"TBLOGv1\\n"``, then records. A record is ``u32 crc32``
+(zlib's, over the 4 bytes of the length field and the payload), ``u32
+length``, then ``length`` payload bytes: ``u8 type``, ``u64 seq`` (0, 1, 2, ... with no
 gap; record 0 is always a snapshot) and the body of that type (see
 :class:`RecordType`).
 """
@@ -31,7 +31,7 @@ import struct
 import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 import numpy as np
 
@@ -164,7 +164,7 @@ def loads(data: Any, pool: Any = None) -> Book:
 # ---- the update log -----------------------------------------------------------------
 
 LOG_MAGIC = b"TBLOGv1\n"
-_REC_HDR = struct.Struct("<II")  # payload length, crc32
+_REC_HDR = struct.Struct("<II")  # crc32 (of the length field and the payload), payload length
 _HEAD = struct.Struct("<BQ")  # type, seq
 _U32 = struct.Struct("<I")
 _MIN_PAYLOAD = _HEAD.size  # 9
@@ -214,7 +214,14 @@ _REPLAYED_ERRORS = (InvalidArgumentError, ArgumentTypeError, IntegerRangeError, 
 
 def _frame(payload: bytes) -> bytes:
     n = _U32.pack(len(payload))
-    return n + _U32.pack(zlib.crc32(payload, zlib.crc32(n))) + payload
+    return _U32.pack(zlib.crc32(payload, zlib.crc32(n))) + n + payload
+
+
+# SET records are the common case: their length field (and its CRC) is a constant
+_SET_LEN = _U32.pack(_SET.size)
+_SET_LEN_CRC = zlib.crc32(_SET_LEN)
+_U32_PACK = _U32.pack
+_crc32 = zlib.crc32
 
 
 def _payload_ok(mem: memoryview, start: int, length: int, t: int) -> bool:
@@ -230,19 +237,28 @@ def _payload_ok(mem: memoryview, start: int, length: int, t: int) -> bool:
     return length >= _SNAP.size  # SNAPSHOT: decoded (and checked) when used
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(NamedTuple):
     """One complete, CRC-checked record of a log."""
 
     seq: int
     type: RecordType
-    offset: int  #: byte offset of the record (its length field) in the log
+    offset: int  #: byte offset of the record (its CRC field) in the log
     payload: memoryview  #: type, seq and body (a view of the log's bytes)
 
     @property
     def nbytes(self) -> int:
         """Bytes of the record in the log, framing included."""
         return _REC_HDR.size + len(self.payload)
+
+
+# record type code -> RecordType (None: not a type); code -> exact payload size (-1: variable)
+_RT: list[RecordType | None] = [None] * 256
+_SIZE = [-1] * 256
+for _t in RecordType:
+    _RT[_t] = _t
+for _t, _n in _FIXED.items():
+    _SIZE[_t] = _n
+del _t, _n
 
 
 @dataclass(frozen=True)
@@ -273,11 +289,11 @@ def _check_at(mem: memoryview, pos: int, end: int) -> tuple[int, int, int] | Non
     """(payload length, type, seq) of a valid record at pos, else None."""
     if end - pos < _REC_HDR.size + _MIN_PAYLOAD:
         return None
-    length, crc = _REC_HDR.unpack_from(mem, pos)
+    crc, length = _REC_HDR.unpack_from(mem, pos)
     if length < _MIN_PAYLOAD or length > end - pos - _REC_HDR.size:
         return None
     start = pos + _REC_HDR.size
-    if zlib.crc32(mem[start : start + length], zlib.crc32(mem[pos : pos + 4])) != crc:
+    if zlib.crc32(mem[pos + 4 : start + length]) != crc:
         return None
     t, seq = _HEAD.unpack_from(mem, start)
     if t not in _TYPES or not _payload_ok(mem, start, length, t):
@@ -294,8 +310,8 @@ def _valid_record_after(mem: memoryview, start: int, end: int) -> int | None:
     pos = start
     while pos <= last:
         m = min(1 << 20, last - pos + 1)
-        a = np.frombuffer(mem, dtype=np.uint8, count=m + 3, offset=pos).astype(np.uint32)
-        lengths = a[:m] | (a[1 : m + 1] << 8) | (a[2 : m + 2] << 16) | (a[3 : m + 3] << 24)
+        a = np.frombuffer(mem, dtype=np.uint8, count=m + 7, offset=pos).astype(np.uint32)
+        lengths = a[4 : m + 4] | (a[5 : m + 5] << 8) | (a[6 : m + 6] << 16) | (a[7 : m + 7] << 24)
         room = (end - pos - _REC_HDR.size) - np.arange(m, dtype=np.int64)
         for off in np.flatnonzero((lengths >= _MIN_PAYLOAD) & (lengths <= room)).tolist():
             if _check_at(mem, pos + off, end) is not None:
@@ -339,20 +355,35 @@ def recover(log: Any, *, strict: bool = True) -> Recovery:
     if mem[:hl].tobytes() != LOG_MAGIC:
         raise FormatError("not a tapebook update log (bad header)")
     records: list[Record] = []
+    append = records.append
+    unpack_hdr, unpack_head, crc32 = _REC_HDR.unpack_from, _HEAD.unpack_from, zlib.crc32
+    rt, sizes = _RT, _SIZE
     pos = hl
     expect = 0
     status, detail = "clean", ""
     while pos < end:
+        # the common case inline: a complete, valid record with the next sequence number
+        if end - pos >= 17:
+            crc, length = unpack_hdr(mem, pos)
+            stop = pos + 8 + length
+            if length >= 9 and stop <= end and crc32(mem[pos + 4 : stop]) == crc:
+                t, seq = unpack_head(mem, pos + 8)
+                typ = rt[t]
+                size = sizes[t]
+                if (
+                    typ is not None
+                    and seq == expect
+                    and (length == size or (size < 0 and _payload_ok(mem, pos + 8, length, t)))
+                    and (seq or t == 1)
+                ):
+                    append(Record(seq, typ, pos, mem[pos + 8 : stop]))
+                    pos = stop
+                    expect += 1
+                    continue
         hit = _check_at(mem, pos, end)
-        if hit is not None and hit[2] == expect:
-            length, t, seq = hit
-            if seq == 0 and t != _T.SNAPSHOT:
-                status, detail = "corrupt", f"record 0 at offset {pos} is not a snapshot"
-                break
-            records.append(Record(seq, RecordType(t), pos, mem[pos + 8 : pos + 8 + length]))
-            pos += _REC_HDR.size + length
-            expect += 1
-            continue
+        if hit is not None and hit[2] == expect:  # only record 0 that is not a snapshot gets here
+            status, detail = "corrupt", f"record 0 at offset {pos} is not a snapshot"
+            break
         if hit is not None:
             status, detail = (
                 "corrupt",
@@ -455,13 +486,14 @@ class RecordedBook:
     methods defined here are recorded; call them on this object, not on the
     underlying book, or replay will not see them."""
 
-    __slots__ = ("_book", "_id", "_rec", "name")
+    __slots__ = ("_book", "_id", "_rec", "_write", "name")
 
     def __init__(self, rec: Recorder, book_id: int, name: str, book: Book) -> None:
         self._rec = rec
         self._id = book_id
         self.name = name
         self._book = book
+        self._write = rec._f.write
 
     @property
     def book(self) -> Book:
@@ -482,16 +514,23 @@ class RecordedBook:
     def set(self, side: bool | int, px: int, qty: int) -> Result:
         """Log, then :meth:`Book.set`."""
         rec = self._rec
+        book = self._book
         try:
             payload = _SET.pack(2, rec._seq + 1, self._id, side, px, qty)
         except struct.error:
-            raise _args.set_error(self._book._v, None, side, px, qty) from None
-        self._check_open()
-        rec._append(payload)
+            raise _args.set_error(book._v, None, side, px, qty) from None
+        if book._closed or rec._closed:
+            self._check_open()
+        self._write(_U32_PACK(_crc32(payload, _SET_LEN_CRC)) + _SET_LEN + payload)
+        if rec._flush:
+            rec._sync()
+        rec._seq += 1
         try:
-            return self._book.set(side, px, qty)
+            return book.set(side, px, qty)
         finally:
-            rec._count_update()
+            rec._left -= 1
+            if not rec._left:
+                rec.snapshot()
 
     def apply(self, sides: Any, prices: Any, qtys: Any) -> np.ndarray:
         """Log the batch as one record, then :meth:`Book.apply`."""
@@ -647,7 +686,7 @@ class Recorder:
             raise InvalidArgumentError(f"mode must be 'x', 'w' or 'a', got {mode!r}")
         self._closed = True
         self._seq = -1
-        self._since = 0
+        self._left = -1
         self._snapshots = 0
         self._owns = isinstance(log, (str, os.PathLike))
         start_header = True
@@ -719,17 +758,19 @@ class Recorder:
         return self._last_snapshot
 
     def _append(self, payload: bytes) -> None:
-        f = self._f
-        f.write(_frame(payload))
+        self._f.write(_frame(payload))
         if self._flush:
-            f.flush()
-            if self._fsync:
-                os.fsync(f.fileno())
+            self._sync()
         self._seq += 1
 
+    def _sync(self) -> None:
+        self._f.flush()
+        if self._fsync:
+            os.fsync(self._f.fileno())
+
     def _count_update(self) -> None:
-        self._since += 1
-        if self._every and self._since >= self._every:
+        self._left -= 1
+        if not self._left:
             self.snapshot()
 
     def snapshot(self) -> StateSnapshot:
@@ -738,7 +779,7 @@ class Recorder:
             raise ClosedError("the Recorder is closed")
         snap = StateSnapshot(self._seq + 1, {name: dumps(rb._book) for name, rb in self.books.items()})
         self._append(snap.payload())
-        self._since = 0
+        self._left = self._every or -1  # counts down to the next snapshot; -1: never
         self._snapshots += 1
         self._last_snapshot = snap
         return snap

@@ -213,9 +213,9 @@ def test_log_layout() -> None:
     r = recover(data)
     assert [x.type for x in r.records] == [RecordType.SNAPSHOT, RecordType.SET]
     rec = r.records[1]
-    length, crc = struct.unpack_from("<II", data, rec.offset)
+    crc, length = struct.unpack_from("<II", data, rec.offset)
     payload = data[rec.offset + 8 : rec.offset + 8 + length]
-    assert crc == zlib.crc32(payload, zlib.crc32(data[rec.offset : rec.offset + 4]))
+    assert crc == zlib.crc32(data[rec.offset + 4 : rec.offset + 8 + length])  # length field + payload
     assert struct.unpack("<BQIBqQ", payload) == (RecordType.SET, 1, 0, 1, 5, 1)
 
 
@@ -307,7 +307,7 @@ def test_corruption_in_the_middle_is_an_error_not_a_truncation() -> None:
         replay(bytes(bad))
     # a corrupt length field in the middle, pointing past the end
     bad = bytearray(data)
-    bad[mid.offset : mid.offset + 4] = struct.pack("<I", 10**9)
+    bad[mid.offset + 4 : mid.offset + 8] = struct.pack("<I", 10**9)
     with pytest.raises(FormatError, match="damaged record"):
         recover(bytes(bad))
     # a whole record missing, or repeated: sequence gap
@@ -338,9 +338,9 @@ def test_recover_arbitrary_bytes(data: bytes) -> None:
         except FormatError:
             continue
         for x in r.records:
-            length, crc = struct.unpack_from("<II", blob, x.offset)
+            crc, length = struct.unpack_from("<II", blob, x.offset)
             payload = blob[x.offset + 8 : x.offset + 8 + length]
-            assert zlib.crc32(payload, zlib.crc32(blob[x.offset : x.offset + 4])) == crc
+            assert zlib.crc32(blob[x.offset + 4 : x.offset + 8 + length]) == crc
             assert bytes(x.payload) == payload
 
 
