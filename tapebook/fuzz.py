@@ -1459,6 +1459,16 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(argv)
 
+    from . import _native as nat
+
+    build = nat.build_info()
+    want = os.environ.get("TAPEBOOK_EXPECT_SANITIZED")
+    if want and want not in build:
+        print(
+            f"TAPEBOOK_EXPECT_SANITIZED={want} but the loaded C module was built with: {build}",
+            file=sys.stderr,
+        )
+        return 2
     prof = PROFILES[args.profile]
     cats = args.category or list(CATEGORIES)
     per_cat = args.suites if args.suites is not None else prof.suites_per_category
@@ -1485,7 +1495,7 @@ def main(argv: list[str]) -> int:
     total_ops = sum(t[3] for t in tasks)
     print(
         f"tapebook fuzz: profile {args.profile}, {len(tasks)} suites in {len(cats)} categories, "
-        f"~{total_ops / 1e6:.2f}M ops, base seed {args.seed}, {jobs} job(s)",
+        f"~{total_ops / 1e6:.2f}M ops, base seed {args.seed}, {jobs} job(s); C module: {build}",
         file=sys.stderr,
     )
     prog = Progress(len(tasks), total_ops, enabled=not args.no_progress)
