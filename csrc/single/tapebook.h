@@ -875,7 +875,7 @@ TB_FORCE_INLINE TB__LEVEL *TB__SPFN(at)(const TB__SIDE *s, uint32_t i) {
         while (len_ > 1u) {                                                                \
             uint32_t half_ = len_ >> 1;                                                    \
             TB_PRICE_T v = a_[(head_ + (lo) + half_ - 1u) & mask_].px;                     \
-            (lo) = (pred) ? (lo) + half_ : (lo);                                           \
+            (lo) += half_ & (0u - (uint32_t)(pred)); /* mask, not a branch */           \
             len_ -= half_;                                                                 \
         }                                                                                  \
     } while (0)
@@ -1487,21 +1487,28 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch. */
+/* The in-window write: no allocation, no division, no data-dependent branch
+ * — not even on the side, which may be a run-time value (a real feed
+ * alternates sides unpredictably): the bid/ask choices are masks. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
-    const TB_QTY_T old = t->q[i];
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
-    const uint64_t word = (t->bits[w] & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const uint64_t old_word = t->bits[w];
+    const int was_set = (old_word & m) != 0;
+    const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
+    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
     const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t on_insert = is_bid ? (ii > best ? ii : best) : (ii < best ? ii : best);
-    const int32_t on_erase = best == ii ? TB__BEST_DIRTY(is_bid) : best;
+    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
+    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
+    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
+    const int32_t on_erase = best == ii ? dirty : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
-    t->best = qty ? on_insert : on_erase;
+    t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)(old == 0) - (int)(qty == 0);
+    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -1770,21 +1777,29 @@ static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T 
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* One validated-side set. pool_held: the caller already holds the pool guard. */
-TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty,
+/* px outside the window: claim the pool unless the caller holds it, then
+ * dispatch on the side so the slow path is specialised per side. */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    int r, g;
+    if (!pool_held && b->pool) {
+        g = tb__guard_enter(&b->pool->state);
+        if (g) return g;
+    }
+    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    return r;
+}
+
+/* One set with a validated side (0/1). pool_held: the caller already holds
+ * the pool guard. The in-window case is the hot path and does not branch on
+ * the side. */
+TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[is_bid];
+    TB__TAPE *t = &b->tape[side];
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
-    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, is_bid, (uint32_t)i, qty);
-    if (!pool_held && b->pool) {
-        int r, g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-        r = TB__BPRIV(set_slow)(b, is_bid, px, qty);
-        tb__guard_leave(&b->pool->state);
-        return r;
-    }
-    return TB__BPRIV(set_slow)(b, is_bid, px, qty);
+    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
+    return TB__BPRIV(set_outside)(b, side, px, qty, pool_held);
 }
 
 /* set() returning one int: a tb_result (>= TB_SPILL) on success, a tb_status
@@ -1795,7 +1810,7 @@ TB_API int TB__BFN(set_code)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty)
     if (TB_UNLIKELY((unsigned)side > 1u)) return TB_ERR_SIDE;
     g = tb__guard_enter(&b->state);
     if (TB_UNLIKELY(g)) return g;
-    r = side ? TB__BPRIV(set_one)(b, 1, px, qty, 0) : TB__BPRIV(set_one)(b, 0, px, qty, 0);
+    r = TB__BPRIV(set_one)(b, side, px, qty, 0);
     tb__guard_leave(&b->state);
     return r;
 }
@@ -2377,8 +2392,7 @@ TB_API int TB__BFN(apply)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_T *p
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -2406,8 +2420,7 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -3356,21 +3369,28 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch. */
+/* The in-window write: no allocation, no division, no data-dependent branch
+ * — not even on the side, which may be a run-time value (a real feed
+ * alternates sides unpredictably): the bid/ask choices are masks. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
-    const TB_QTY_T old = t->q[i];
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
-    const uint64_t word = (t->bits[w] & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const uint64_t old_word = t->bits[w];
+    const int was_set = (old_word & m) != 0;
+    const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
+    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
     const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t on_insert = is_bid ? (ii > best ? ii : best) : (ii < best ? ii : best);
-    const int32_t on_erase = best == ii ? TB__BEST_DIRTY(is_bid) : best;
+    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
+    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
+    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
+    const int32_t on_erase = best == ii ? dirty : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
-    t->best = qty ? on_insert : on_erase;
+    t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)(old == 0) - (int)(qty == 0);
+    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -3639,21 +3659,29 @@ static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T 
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* One validated-side set. pool_held: the caller already holds the pool guard. */
-TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty,
+/* px outside the window: claim the pool unless the caller holds it, then
+ * dispatch on the side so the slow path is specialised per side. */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    int r, g;
+    if (!pool_held && b->pool) {
+        g = tb__guard_enter(&b->pool->state);
+        if (g) return g;
+    }
+    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    return r;
+}
+
+/* One set with a validated side (0/1). pool_held: the caller already holds
+ * the pool guard. The in-window case is the hot path and does not branch on
+ * the side. */
+TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[is_bid];
+    TB__TAPE *t = &b->tape[side];
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
-    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, is_bid, (uint32_t)i, qty);
-    if (!pool_held && b->pool) {
-        int r, g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-        r = TB__BPRIV(set_slow)(b, is_bid, px, qty);
-        tb__guard_leave(&b->pool->state);
-        return r;
-    }
-    return TB__BPRIV(set_slow)(b, is_bid, px, qty);
+    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
+    return TB__BPRIV(set_outside)(b, side, px, qty, pool_held);
 }
 
 /* set() returning one int: a tb_result (>= TB_SPILL) on success, a tb_status
@@ -3664,7 +3692,7 @@ TB_API int TB__BFN(set_code)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty)
     if (TB_UNLIKELY((unsigned)side > 1u)) return TB_ERR_SIDE;
     g = tb__guard_enter(&b->state);
     if (TB_UNLIKELY(g)) return g;
-    r = side ? TB__BPRIV(set_one)(b, 1, px, qty, 0) : TB__BPRIV(set_one)(b, 0, px, qty, 0);
+    r = TB__BPRIV(set_one)(b, side, px, qty, 0);
     tb__guard_leave(&b->state);
     return r;
 }
@@ -4246,8 +4274,7 @@ TB_API int TB__BFN(apply)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_T *p
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -4275,8 +4302,7 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -5225,21 +5251,28 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch. */
+/* The in-window write: no allocation, no division, no data-dependent branch
+ * — not even on the side, which may be a run-time value (a real feed
+ * alternates sides unpredictably): the bid/ask choices are masks. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
-    const TB_QTY_T old = t->q[i];
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
-    const uint64_t word = (t->bits[w] & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const uint64_t old_word = t->bits[w];
+    const int was_set = (old_word & m) != 0;
+    const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
+    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
     const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t on_insert = is_bid ? (ii > best ? ii : best) : (ii < best ? ii : best);
-    const int32_t on_erase = best == ii ? TB__BEST_DIRTY(is_bid) : best;
+    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
+    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
+    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
+    const int32_t on_erase = best == ii ? dirty : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
-    t->best = qty ? on_insert : on_erase;
+    t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)(old == 0) - (int)(qty == 0);
+    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -5508,21 +5541,29 @@ static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T 
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* One validated-side set. pool_held: the caller already holds the pool guard. */
-TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty,
+/* px outside the window: claim the pool unless the caller holds it, then
+ * dispatch on the side so the slow path is specialised per side. */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    int r, g;
+    if (!pool_held && b->pool) {
+        g = tb__guard_enter(&b->pool->state);
+        if (g) return g;
+    }
+    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    return r;
+}
+
+/* One set with a validated side (0/1). pool_held: the caller already holds
+ * the pool guard. The in-window case is the hot path and does not branch on
+ * the side. */
+TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[is_bid];
+    TB__TAPE *t = &b->tape[side];
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
-    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, is_bid, (uint32_t)i, qty);
-    if (!pool_held && b->pool) {
-        int r, g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-        r = TB__BPRIV(set_slow)(b, is_bid, px, qty);
-        tb__guard_leave(&b->pool->state);
-        return r;
-    }
-    return TB__BPRIV(set_slow)(b, is_bid, px, qty);
+    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
+    return TB__BPRIV(set_outside)(b, side, px, qty, pool_held);
 }
 
 /* set() returning one int: a tb_result (>= TB_SPILL) on success, a tb_status
@@ -5533,7 +5574,7 @@ TB_API int TB__BFN(set_code)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty)
     if (TB_UNLIKELY((unsigned)side > 1u)) return TB_ERR_SIDE;
     g = tb__guard_enter(&b->state);
     if (TB_UNLIKELY(g)) return g;
-    r = side ? TB__BPRIV(set_one)(b, 1, px, qty, 0) : TB__BPRIV(set_one)(b, 0, px, qty, 0);
+    r = TB__BPRIV(set_one)(b, side, px, qty, 0);
     tb__guard_leave(&b->state);
     return r;
 }
@@ -6115,8 +6156,7 @@ TB_API int TB__BFN(apply)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_T *p
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -6144,8 +6184,7 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -7094,21 +7133,28 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch. */
+/* The in-window write: no allocation, no division, no data-dependent branch
+ * — not even on the side, which may be a run-time value (a real feed
+ * alternates sides unpredictably): the bid/ask choices are masks. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
-    const TB_QTY_T old = t->q[i];
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
-    const uint64_t word = (t->bits[w] & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const uint64_t old_word = t->bits[w];
+    const int was_set = (old_word & m) != 0;
+    const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
+    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
     const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t on_insert = is_bid ? (ii > best ? ii : best) : (ii < best ? ii : best);
-    const int32_t on_erase = best == ii ? TB__BEST_DIRTY(is_bid) : best;
+    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
+    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
+    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
+    const int32_t on_erase = best == ii ? dirty : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
-    t->best = qty ? on_insert : on_erase;
+    t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)(old == 0) - (int)(qty == 0);
+    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -7377,21 +7423,29 @@ static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T 
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* One validated-side set. pool_held: the caller already holds the pool guard. */
-TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty,
+/* px outside the window: claim the pool unless the caller holds it, then
+ * dispatch on the side so the slow path is specialised per side. */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    int r, g;
+    if (!pool_held && b->pool) {
+        g = tb__guard_enter(&b->pool->state);
+        if (g) return g;
+    }
+    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    return r;
+}
+
+/* One set with a validated side (0/1). pool_held: the caller already holds
+ * the pool guard. The in-window case is the hot path and does not branch on
+ * the side. */
+TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[is_bid];
+    TB__TAPE *t = &b->tape[side];
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
-    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, is_bid, (uint32_t)i, qty);
-    if (!pool_held && b->pool) {
-        int r, g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-        r = TB__BPRIV(set_slow)(b, is_bid, px, qty);
-        tb__guard_leave(&b->pool->state);
-        return r;
-    }
-    return TB__BPRIV(set_slow)(b, is_bid, px, qty);
+    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
+    return TB__BPRIV(set_outside)(b, side, px, qty, pool_held);
 }
 
 /* set() returning one int: a tb_result (>= TB_SPILL) on success, a tb_status
@@ -7402,7 +7456,7 @@ TB_API int TB__BFN(set_code)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty)
     if (TB_UNLIKELY((unsigned)side > 1u)) return TB_ERR_SIDE;
     g = tb__guard_enter(&b->state);
     if (TB_UNLIKELY(g)) return g;
-    r = side ? TB__BPRIV(set_one)(b, 1, px, qty, 0) : TB__BPRIV(set_one)(b, 0, px, qty, 0);
+    r = TB__BPRIV(set_one)(b, side, px, qty, 0);
     tb__guard_leave(&b->state);
     return r;
 }
@@ -7984,8 +8038,7 @@ TB_API int TB__BFN(apply)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_T *p
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -8013,8 +8066,7 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -8963,21 +9015,28 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch. */
+/* The in-window write: no allocation, no division, no data-dependent branch
+ * — not even on the side, which may be a run-time value (a real feed
+ * alternates sides unpredictably): the bid/ask choices are masks. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
-    const TB_QTY_T old = t->q[i];
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
-    const uint64_t word = (t->bits[w] & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const uint64_t old_word = t->bits[w];
+    const int was_set = (old_word & m) != 0;
+    const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
+    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
     const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t on_insert = is_bid ? (ii > best ? ii : best) : (ii < best ? ii : best);
-    const int32_t on_erase = best == ii ? TB__BEST_DIRTY(is_bid) : best;
+    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
+    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
+    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
+    const int32_t on_erase = best == ii ? dirty : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
-    t->best = qty ? on_insert : on_erase;
+    t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)(old == 0) - (int)(qty == 0);
+    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -9246,21 +9305,29 @@ static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T 
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* One validated-side set. pool_held: the caller already holds the pool guard. */
-TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty,
+/* px outside the window: claim the pool unless the caller holds it, then
+ * dispatch on the side so the slow path is specialised per side. */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    int r, g;
+    if (!pool_held && b->pool) {
+        g = tb__guard_enter(&b->pool->state);
+        if (g) return g;
+    }
+    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    return r;
+}
+
+/* One set with a validated side (0/1). pool_held: the caller already holds
+ * the pool guard. The in-window case is the hot path and does not branch on
+ * the side. */
+TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[is_bid];
+    TB__TAPE *t = &b->tape[side];
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
-    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, is_bid, (uint32_t)i, qty);
-    if (!pool_held && b->pool) {
-        int r, g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-        r = TB__BPRIV(set_slow)(b, is_bid, px, qty);
-        tb__guard_leave(&b->pool->state);
-        return r;
-    }
-    return TB__BPRIV(set_slow)(b, is_bid, px, qty);
+    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
+    return TB__BPRIV(set_outside)(b, side, px, qty, pool_held);
 }
 
 /* set() returning one int: a tb_result (>= TB_SPILL) on success, a tb_status
@@ -9271,7 +9338,7 @@ TB_API int TB__BFN(set_code)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty)
     if (TB_UNLIKELY((unsigned)side > 1u)) return TB_ERR_SIDE;
     g = tb__guard_enter(&b->state);
     if (TB_UNLIKELY(g)) return g;
-    r = side ? TB__BPRIV(set_one)(b, 1, px, qty, 0) : TB__BPRIV(set_one)(b, 0, px, qty, 0);
+    r = TB__BPRIV(set_one)(b, side, px, qty, 0);
     tb__guard_leave(&b->state);
     return r;
 }
@@ -9853,8 +9920,7 @@ TB_API int TB__BFN(apply)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_T *p
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -9882,8 +9948,7 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -10832,21 +10897,28 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch. */
+/* The in-window write: no allocation, no division, no data-dependent branch
+ * — not even on the side, which may be a run-time value (a real feed
+ * alternates sides unpredictably): the bid/ask choices are masks. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
-    const TB_QTY_T old = t->q[i];
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
-    const uint64_t word = (t->bits[w] & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const uint64_t old_word = t->bits[w];
+    const int was_set = (old_word & m) != 0;
+    const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
+    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
     const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t on_insert = is_bid ? (ii > best ? ii : best) : (ii < best ? ii : best);
-    const int32_t on_erase = best == ii ? TB__BEST_DIRTY(is_bid) : best;
+    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
+    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
+    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
+    const int32_t on_erase = best == ii ? dirty : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
-    t->best = qty ? on_insert : on_erase;
+    t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)(old == 0) - (int)(qty == 0);
+    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -11115,21 +11187,29 @@ static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T 
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* One validated-side set. pool_held: the caller already holds the pool guard. */
-TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty,
+/* px outside the window: claim the pool unless the caller holds it, then
+ * dispatch on the side so the slow path is specialised per side. */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    int r, g;
+    if (!pool_held && b->pool) {
+        g = tb__guard_enter(&b->pool->state);
+        if (g) return g;
+    }
+    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    return r;
+}
+
+/* One set with a validated side (0/1). pool_held: the caller already holds
+ * the pool guard. The in-window case is the hot path and does not branch on
+ * the side. */
+TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[is_bid];
+    TB__TAPE *t = &b->tape[side];
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
-    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, is_bid, (uint32_t)i, qty);
-    if (!pool_held && b->pool) {
-        int r, g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-        r = TB__BPRIV(set_slow)(b, is_bid, px, qty);
-        tb__guard_leave(&b->pool->state);
-        return r;
-    }
-    return TB__BPRIV(set_slow)(b, is_bid, px, qty);
+    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
+    return TB__BPRIV(set_outside)(b, side, px, qty, pool_held);
 }
 
 /* set() returning one int: a tb_result (>= TB_SPILL) on success, a tb_status
@@ -11140,7 +11220,7 @@ TB_API int TB__BFN(set_code)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty)
     if (TB_UNLIKELY((unsigned)side > 1u)) return TB_ERR_SIDE;
     g = tb__guard_enter(&b->state);
     if (TB_UNLIKELY(g)) return g;
-    r = side ? TB__BPRIV(set_one)(b, 1, px, qty, 0) : TB__BPRIV(set_one)(b, 0, px, qty, 0);
+    r = TB__BPRIV(set_one)(b, side, px, qty, 0);
     tb__guard_leave(&b->state);
     return r;
 }
@@ -11722,8 +11802,7 @@ TB_API int TB__BFN(apply)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_T *p
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -11751,8 +11830,7 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -12701,21 +12779,28 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch. */
+/* The in-window write: no allocation, no division, no data-dependent branch
+ * — not even on the side, which may be a run-time value (a real feed
+ * alternates sides unpredictably): the bid/ask choices are masks. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
-    const TB_QTY_T old = t->q[i];
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
-    const uint64_t word = (t->bits[w] & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const uint64_t old_word = t->bits[w];
+    const int was_set = (old_word & m) != 0;
+    const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
+    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
     const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t on_insert = is_bid ? (ii > best ? ii : best) : (ii < best ? ii : best);
-    const int32_t on_erase = best == ii ? TB__BEST_DIRTY(is_bid) : best;
+    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
+    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
+    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
+    const int32_t on_erase = best == ii ? dirty : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
-    t->best = qty ? on_insert : on_erase;
+    t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)(old == 0) - (int)(qty == 0);
+    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -12984,21 +13069,29 @@ static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T 
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* One validated-side set. pool_held: the caller already holds the pool guard. */
-TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty,
+/* px outside the window: claim the pool unless the caller holds it, then
+ * dispatch on the side so the slow path is specialised per side. */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    int r, g;
+    if (!pool_held && b->pool) {
+        g = tb__guard_enter(&b->pool->state);
+        if (g) return g;
+    }
+    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    return r;
+}
+
+/* One set with a validated side (0/1). pool_held: the caller already holds
+ * the pool guard. The in-window case is the hot path and does not branch on
+ * the side. */
+TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[is_bid];
+    TB__TAPE *t = &b->tape[side];
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
-    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, is_bid, (uint32_t)i, qty);
-    if (!pool_held && b->pool) {
-        int r, g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-        r = TB__BPRIV(set_slow)(b, is_bid, px, qty);
-        tb__guard_leave(&b->pool->state);
-        return r;
-    }
-    return TB__BPRIV(set_slow)(b, is_bid, px, qty);
+    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
+    return TB__BPRIV(set_outside)(b, side, px, qty, pool_held);
 }
 
 /* set() returning one int: a tb_result (>= TB_SPILL) on success, a tb_status
@@ -13009,7 +13102,7 @@ TB_API int TB__BFN(set_code)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty)
     if (TB_UNLIKELY((unsigned)side > 1u)) return TB_ERR_SIDE;
     g = tb__guard_enter(&b->state);
     if (TB_UNLIKELY(g)) return g;
-    r = side ? TB__BPRIV(set_one)(b, 1, px, qty, 0) : TB__BPRIV(set_one)(b, 0, px, qty, 0);
+    r = TB__BPRIV(set_one)(b, side, px, qty, 0);
     tb__guard_leave(&b->state);
     return r;
 }
@@ -13591,8 +13684,7 @@ TB_API int TB__BFN(apply)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_T *p
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -13620,8 +13712,7 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -15402,7 +15493,7 @@ TB_FORCE_INLINE TB__LEVEL *TB__SPFN(at)(const TB__SIDE *s, uint32_t i) {
         while (len_ > 1u) {                                                                \
             uint32_t half_ = len_ >> 1;                                                    \
             TB_PRICE_T v = a_[(head_ + (lo) + half_ - 1u) & mask_].px;                     \
-            (lo) = (pred) ? (lo) + half_ : (lo);                                           \
+            (lo) += half_ & (0u - (uint32_t)(pred)); /* mask, not a branch */           \
             len_ -= half_;                                                                 \
         }                                                                                  \
     } while (0)
@@ -16014,21 +16105,28 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch. */
+/* The in-window write: no allocation, no division, no data-dependent branch
+ * — not even on the side, which may be a run-time value (a real feed
+ * alternates sides unpredictably): the bid/ask choices are masks. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
-    const TB_QTY_T old = t->q[i];
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
-    const uint64_t word = (t->bits[w] & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const uint64_t old_word = t->bits[w];
+    const int was_set = (old_word & m) != 0;
+    const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
+    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
     const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t on_insert = is_bid ? (ii > best ? ii : best) : (ii < best ? ii : best);
-    const int32_t on_erase = best == ii ? TB__BEST_DIRTY(is_bid) : best;
+    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
+    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
+    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
+    const int32_t on_erase = best == ii ? dirty : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
-    t->best = qty ? on_insert : on_erase;
+    t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)(old == 0) - (int)(qty == 0);
+    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -16297,21 +16395,29 @@ static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T 
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* One validated-side set. pool_held: the caller already holds the pool guard. */
-TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty,
+/* px outside the window: claim the pool unless the caller holds it, then
+ * dispatch on the side so the slow path is specialised per side. */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    int r, g;
+    if (!pool_held && b->pool) {
+        g = tb__guard_enter(&b->pool->state);
+        if (g) return g;
+    }
+    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    return r;
+}
+
+/* One set with a validated side (0/1). pool_held: the caller already holds
+ * the pool guard. The in-window case is the hot path and does not branch on
+ * the side. */
+TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[is_bid];
+    TB__TAPE *t = &b->tape[side];
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
-    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, is_bid, (uint32_t)i, qty);
-    if (!pool_held && b->pool) {
-        int r, g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-        r = TB__BPRIV(set_slow)(b, is_bid, px, qty);
-        tb__guard_leave(&b->pool->state);
-        return r;
-    }
-    return TB__BPRIV(set_slow)(b, is_bid, px, qty);
+    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
+    return TB__BPRIV(set_outside)(b, side, px, qty, pool_held);
 }
 
 /* set() returning one int: a tb_result (>= TB_SPILL) on success, a tb_status
@@ -16322,7 +16428,7 @@ TB_API int TB__BFN(set_code)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty)
     if (TB_UNLIKELY((unsigned)side > 1u)) return TB_ERR_SIDE;
     g = tb__guard_enter(&b->state);
     if (TB_UNLIKELY(g)) return g;
-    r = side ? TB__BPRIV(set_one)(b, 1, px, qty, 0) : TB__BPRIV(set_one)(b, 0, px, qty, 0);
+    r = TB__BPRIV(set_one)(b, side, px, qty, 0);
     tb__guard_leave(&b->state);
     return r;
 }
@@ -16904,8 +17010,7 @@ TB_API int TB__BFN(apply)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_T *p
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -16933,8 +17038,7 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -17883,21 +17987,28 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch. */
+/* The in-window write: no allocation, no division, no data-dependent branch
+ * — not even on the side, which may be a run-time value (a real feed
+ * alternates sides unpredictably): the bid/ask choices are masks. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
-    const TB_QTY_T old = t->q[i];
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
-    const uint64_t word = (t->bits[w] & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const uint64_t old_word = t->bits[w];
+    const int was_set = (old_word & m) != 0;
+    const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
+    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
     const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t on_insert = is_bid ? (ii > best ? ii : best) : (ii < best ? ii : best);
-    const int32_t on_erase = best == ii ? TB__BEST_DIRTY(is_bid) : best;
+    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
+    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
+    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
+    const int32_t on_erase = best == ii ? dirty : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
-    t->best = qty ? on_insert : on_erase;
+    t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)(old == 0) - (int)(qty == 0);
+    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -18166,21 +18277,29 @@ static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T 
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* One validated-side set. pool_held: the caller already holds the pool guard. */
-TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty,
+/* px outside the window: claim the pool unless the caller holds it, then
+ * dispatch on the side so the slow path is specialised per side. */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    int r, g;
+    if (!pool_held && b->pool) {
+        g = tb__guard_enter(&b->pool->state);
+        if (g) return g;
+    }
+    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    return r;
+}
+
+/* One set with a validated side (0/1). pool_held: the caller already holds
+ * the pool guard. The in-window case is the hot path and does not branch on
+ * the side. */
+TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[is_bid];
+    TB__TAPE *t = &b->tape[side];
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
-    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, is_bid, (uint32_t)i, qty);
-    if (!pool_held && b->pool) {
-        int r, g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-        r = TB__BPRIV(set_slow)(b, is_bid, px, qty);
-        tb__guard_leave(&b->pool->state);
-        return r;
-    }
-    return TB__BPRIV(set_slow)(b, is_bid, px, qty);
+    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
+    return TB__BPRIV(set_outside)(b, side, px, qty, pool_held);
 }
 
 /* set() returning one int: a tb_result (>= TB_SPILL) on success, a tb_status
@@ -18191,7 +18310,7 @@ TB_API int TB__BFN(set_code)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty)
     if (TB_UNLIKELY((unsigned)side > 1u)) return TB_ERR_SIDE;
     g = tb__guard_enter(&b->state);
     if (TB_UNLIKELY(g)) return g;
-    r = side ? TB__BPRIV(set_one)(b, 1, px, qty, 0) : TB__BPRIV(set_one)(b, 0, px, qty, 0);
+    r = TB__BPRIV(set_one)(b, side, px, qty, 0);
     tb__guard_leave(&b->state);
     return r;
 }
@@ -18773,8 +18892,7 @@ TB_API int TB__BFN(apply)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_T *p
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -18802,8 +18920,7 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -19752,21 +19869,28 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch. */
+/* The in-window write: no allocation, no division, no data-dependent branch
+ * — not even on the side, which may be a run-time value (a real feed
+ * alternates sides unpredictably): the bid/ask choices are masks. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
-    const TB_QTY_T old = t->q[i];
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
-    const uint64_t word = (t->bits[w] & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const uint64_t old_word = t->bits[w];
+    const int was_set = (old_word & m) != 0;
+    const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
+    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
     const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t on_insert = is_bid ? (ii > best ? ii : best) : (ii < best ? ii : best);
-    const int32_t on_erase = best == ii ? TB__BEST_DIRTY(is_bid) : best;
+    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
+    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
+    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
+    const int32_t on_erase = best == ii ? dirty : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
-    t->best = qty ? on_insert : on_erase;
+    t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)(old == 0) - (int)(qty == 0);
+    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -20035,21 +20159,29 @@ static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T 
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* One validated-side set. pool_held: the caller already holds the pool guard. */
-TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty,
+/* px outside the window: claim the pool unless the caller holds it, then
+ * dispatch on the side so the slow path is specialised per side. */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    int r, g;
+    if (!pool_held && b->pool) {
+        g = tb__guard_enter(&b->pool->state);
+        if (g) return g;
+    }
+    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    return r;
+}
+
+/* One set with a validated side (0/1). pool_held: the caller already holds
+ * the pool guard. The in-window case is the hot path and does not branch on
+ * the side. */
+TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[is_bid];
+    TB__TAPE *t = &b->tape[side];
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
-    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, is_bid, (uint32_t)i, qty);
-    if (!pool_held && b->pool) {
-        int r, g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-        r = TB__BPRIV(set_slow)(b, is_bid, px, qty);
-        tb__guard_leave(&b->pool->state);
-        return r;
-    }
-    return TB__BPRIV(set_slow)(b, is_bid, px, qty);
+    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
+    return TB__BPRIV(set_outside)(b, side, px, qty, pool_held);
 }
 
 /* set() returning one int: a tb_result (>= TB_SPILL) on success, a tb_status
@@ -20060,7 +20192,7 @@ TB_API int TB__BFN(set_code)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty)
     if (TB_UNLIKELY((unsigned)side > 1u)) return TB_ERR_SIDE;
     g = tb__guard_enter(&b->state);
     if (TB_UNLIKELY(g)) return g;
-    r = side ? TB__BPRIV(set_one)(b, 1, px, qty, 0) : TB__BPRIV(set_one)(b, 0, px, qty, 0);
+    r = TB__BPRIV(set_one)(b, side, px, qty, 0);
     tb__guard_leave(&b->state);
     return r;
 }
@@ -20642,8 +20774,7 @@ TB_API int TB__BFN(apply)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_T *p
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -20671,8 +20802,7 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -21621,21 +21751,28 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch. */
+/* The in-window write: no allocation, no division, no data-dependent branch
+ * — not even on the side, which may be a run-time value (a real feed
+ * alternates sides unpredictably): the bid/ask choices are masks. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
-    const TB_QTY_T old = t->q[i];
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
-    const uint64_t word = (t->bits[w] & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const uint64_t old_word = t->bits[w];
+    const int was_set = (old_word & m) != 0;
+    const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
+    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
     const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t on_insert = is_bid ? (ii > best ? ii : best) : (ii < best ? ii : best);
-    const int32_t on_erase = best == ii ? TB__BEST_DIRTY(is_bid) : best;
+    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
+    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
+    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
+    const int32_t on_erase = best == ii ? dirty : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
-    t->best = qty ? on_insert : on_erase;
+    t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)(old == 0) - (int)(qty == 0);
+    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -21904,21 +22041,29 @@ static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T 
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* One validated-side set. pool_held: the caller already holds the pool guard. */
-TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty,
+/* px outside the window: claim the pool unless the caller holds it, then
+ * dispatch on the side so the slow path is specialised per side. */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    int r, g;
+    if (!pool_held && b->pool) {
+        g = tb__guard_enter(&b->pool->state);
+        if (g) return g;
+    }
+    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    return r;
+}
+
+/* One set with a validated side (0/1). pool_held: the caller already holds
+ * the pool guard. The in-window case is the hot path and does not branch on
+ * the side. */
+TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[is_bid];
+    TB__TAPE *t = &b->tape[side];
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
-    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, is_bid, (uint32_t)i, qty);
-    if (!pool_held && b->pool) {
-        int r, g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-        r = TB__BPRIV(set_slow)(b, is_bid, px, qty);
-        tb__guard_leave(&b->pool->state);
-        return r;
-    }
-    return TB__BPRIV(set_slow)(b, is_bid, px, qty);
+    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
+    return TB__BPRIV(set_outside)(b, side, px, qty, pool_held);
 }
 
 /* set() returning one int: a tb_result (>= TB_SPILL) on success, a tb_status
@@ -21929,7 +22074,7 @@ TB_API int TB__BFN(set_code)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty)
     if (TB_UNLIKELY((unsigned)side > 1u)) return TB_ERR_SIDE;
     g = tb__guard_enter(&b->state);
     if (TB_UNLIKELY(g)) return g;
-    r = side ? TB__BPRIV(set_one)(b, 1, px, qty, 0) : TB__BPRIV(set_one)(b, 0, px, qty, 0);
+    r = TB__BPRIV(set_one)(b, side, px, qty, 0);
     tb__guard_leave(&b->state);
     return r;
 }
@@ -22511,8 +22656,7 @@ TB_API int TB__BFN(apply)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_T *p
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -22540,8 +22684,7 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -23490,21 +23633,28 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch. */
+/* The in-window write: no allocation, no division, no data-dependent branch
+ * — not even on the side, which may be a run-time value (a real feed
+ * alternates sides unpredictably): the bid/ask choices are masks. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
-    const TB_QTY_T old = t->q[i];
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
-    const uint64_t word = (t->bits[w] & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const uint64_t old_word = t->bits[w];
+    const int was_set = (old_word & m) != 0;
+    const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
+    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
     const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t on_insert = is_bid ? (ii > best ? ii : best) : (ii < best ? ii : best);
-    const int32_t on_erase = best == ii ? TB__BEST_DIRTY(is_bid) : best;
+    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
+    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
+    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
+    const int32_t on_erase = best == ii ? dirty : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
-    t->best = qty ? on_insert : on_erase;
+    t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)(old == 0) - (int)(qty == 0);
+    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -23773,21 +23923,29 @@ static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T 
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* One validated-side set. pool_held: the caller already holds the pool guard. */
-TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty,
+/* px outside the window: claim the pool unless the caller holds it, then
+ * dispatch on the side so the slow path is specialised per side. */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    int r, g;
+    if (!pool_held && b->pool) {
+        g = tb__guard_enter(&b->pool->state);
+        if (g) return g;
+    }
+    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    return r;
+}
+
+/* One set with a validated side (0/1). pool_held: the caller already holds
+ * the pool guard. The in-window case is the hot path and does not branch on
+ * the side. */
+TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[is_bid];
+    TB__TAPE *t = &b->tape[side];
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
-    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, is_bid, (uint32_t)i, qty);
-    if (!pool_held && b->pool) {
-        int r, g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-        r = TB__BPRIV(set_slow)(b, is_bid, px, qty);
-        tb__guard_leave(&b->pool->state);
-        return r;
-    }
-    return TB__BPRIV(set_slow)(b, is_bid, px, qty);
+    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
+    return TB__BPRIV(set_outside)(b, side, px, qty, pool_held);
 }
 
 /* set() returning one int: a tb_result (>= TB_SPILL) on success, a tb_status
@@ -23798,7 +23956,7 @@ TB_API int TB__BFN(set_code)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty)
     if (TB_UNLIKELY((unsigned)side > 1u)) return TB_ERR_SIDE;
     g = tb__guard_enter(&b->state);
     if (TB_UNLIKELY(g)) return g;
-    r = side ? TB__BPRIV(set_one)(b, 1, px, qty, 0) : TB__BPRIV(set_one)(b, 0, px, qty, 0);
+    r = TB__BPRIV(set_one)(b, side, px, qty, 0);
     tb__guard_leave(&b->state);
     return r;
 }
@@ -24380,8 +24538,7 @@ TB_API int TB__BFN(apply)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_T *p
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -24409,8 +24566,7 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -25359,21 +25515,28 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch. */
+/* The in-window write: no allocation, no division, no data-dependent branch
+ * — not even on the side, which may be a run-time value (a real feed
+ * alternates sides unpredictably): the bid/ask choices are masks. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
-    const TB_QTY_T old = t->q[i];
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
-    const uint64_t word = (t->bits[w] & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const uint64_t old_word = t->bits[w];
+    const int was_set = (old_word & m) != 0;
+    const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
+    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
     const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t on_insert = is_bid ? (ii > best ? ii : best) : (ii < best ? ii : best);
-    const int32_t on_erase = best == ii ? TB__BEST_DIRTY(is_bid) : best;
+    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
+    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
+    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
+    const int32_t on_erase = best == ii ? dirty : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
-    t->best = qty ? on_insert : on_erase;
+    t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)(old == 0) - (int)(qty == 0);
+    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -25642,21 +25805,29 @@ static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T 
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* One validated-side set. pool_held: the caller already holds the pool guard. */
-TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty,
+/* px outside the window: claim the pool unless the caller holds it, then
+ * dispatch on the side so the slow path is specialised per side. */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    int r, g;
+    if (!pool_held && b->pool) {
+        g = tb__guard_enter(&b->pool->state);
+        if (g) return g;
+    }
+    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    return r;
+}
+
+/* One set with a validated side (0/1). pool_held: the caller already holds
+ * the pool guard. The in-window case is the hot path and does not branch on
+ * the side. */
+TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[is_bid];
+    TB__TAPE *t = &b->tape[side];
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
-    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, is_bid, (uint32_t)i, qty);
-    if (!pool_held && b->pool) {
-        int r, g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-        r = TB__BPRIV(set_slow)(b, is_bid, px, qty);
-        tb__guard_leave(&b->pool->state);
-        return r;
-    }
-    return TB__BPRIV(set_slow)(b, is_bid, px, qty);
+    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
+    return TB__BPRIV(set_outside)(b, side, px, qty, pool_held);
 }
 
 /* set() returning one int: a tb_result (>= TB_SPILL) on success, a tb_status
@@ -25667,7 +25838,7 @@ TB_API int TB__BFN(set_code)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty)
     if (TB_UNLIKELY((unsigned)side > 1u)) return TB_ERR_SIDE;
     g = tb__guard_enter(&b->state);
     if (TB_UNLIKELY(g)) return g;
-    r = side ? TB__BPRIV(set_one)(b, 1, px, qty, 0) : TB__BPRIV(set_one)(b, 0, px, qty, 0);
+    r = TB__BPRIV(set_one)(b, side, px, qty, 0);
     tb__guard_leave(&b->state);
     return r;
 }
@@ -26249,8 +26420,7 @@ TB_API int TB__BFN(apply)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_T *p
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -26278,8 +26448,7 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -27228,21 +27397,28 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch. */
+/* The in-window write: no allocation, no division, no data-dependent branch
+ * — not even on the side, which may be a run-time value (a real feed
+ * alternates sides unpredictably): the bid/ask choices are masks. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
-    const TB_QTY_T old = t->q[i];
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
-    const uint64_t word = (t->bits[w] & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const uint64_t old_word = t->bits[w];
+    const int was_set = (old_word & m) != 0;
+    const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
+    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
+    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
     const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t on_insert = is_bid ? (ii > best ? ii : best) : (ii < best ? ii : best);
-    const int32_t on_erase = best == ii ? TB__BEST_DIRTY(is_bid) : best;
+    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
+    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
+    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
+    const int32_t on_erase = best == ii ? dirty : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
-    t->best = qty ? on_insert : on_erase;
+    t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)(old == 0) - (int)(qty == 0);
+    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -27511,21 +27687,29 @@ static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T 
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* One validated-side set. pool_held: the caller already holds the pool guard. */
-TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty,
+/* px outside the window: claim the pool unless the caller holds it, then
+ * dispatch on the side so the slow path is specialised per side. */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    int r, g;
+    if (!pool_held && b->pool) {
+        g = tb__guard_enter(&b->pool->state);
+        if (g) return g;
+    }
+    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    return r;
+}
+
+/* One set with a validated side (0/1). pool_held: the caller already holds
+ * the pool guard. The in-window case is the hot path and does not branch on
+ * the side. */
+TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[is_bid];
+    TB__TAPE *t = &b->tape[side];
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
-    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, is_bid, (uint32_t)i, qty);
-    if (!pool_held && b->pool) {
-        int r, g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-        r = TB__BPRIV(set_slow)(b, is_bid, px, qty);
-        tb__guard_leave(&b->pool->state);
-        return r;
-    }
-    return TB__BPRIV(set_slow)(b, is_bid, px, qty);
+    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
+    return TB__BPRIV(set_outside)(b, side, px, qty, pool_held);
 }
 
 /* set() returning one int: a tb_result (>= TB_SPILL) on success, a tb_status
@@ -27536,7 +27720,7 @@ TB_API int TB__BFN(set_code)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty)
     if (TB_UNLIKELY((unsigned)side > 1u)) return TB_ERR_SIDE;
     g = tb__guard_enter(&b->state);
     if (TB_UNLIKELY(g)) return g;
-    r = side ? TB__BPRIV(set_one)(b, 1, px, qty, 0) : TB__BPRIV(set_one)(b, 0, px, qty, 0);
+    r = TB__BPRIV(set_one)(b, side, px, qty, 0);
     tb__guard_leave(&b->state);
     return r;
 }
@@ -28118,8 +28302,7 @@ TB_API int TB__BFN(apply)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_T *p
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
@@ -28147,8 +28330,7 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
             st = TB_ERR_SIDE;
             break;
         }
-        r = sides[i] ? TB__BPRIV(set_one)(b, 1, px[i], qty[i], 1)
-                     : TB__BPRIV(set_one)(b, 0, px[i], qty[i], 1);
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
         if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
             st = r;
             break;
