@@ -199,8 +199,9 @@ fuzz-cov: clang | $(BUILD)/fuzz/.dir
 
 BENCH_CFLAGS := -O3 -march=native -DNDEBUG
 bench-c: | $(BUILD)/bench/.dir
-	gcc -std=c11 $(BENCH_CFLAGS) $(INC) -Ibench/c bench/c/bench_main.c -o $(BUILD)/bench/bench_c -lm
-	$(BUILD)/bench/bench_c --out bench/out/bench_c.json
+	gcc -std=c11 $(BENCH_CFLAGS) -DBENCH_CFLAGS='"$(BENCH_CFLAGS)"' $(INC) -Ibench/c bench/c/bench_main.c -o $(BUILD)/bench/bench_c -lm
+	mkdir -p bench/out
+	$(BUILD)/bench/bench_c --out bench/out/bench_c.json --md bench/out/bench_c.md
 
 # make bench: the C harness, then the Python benchmarks and the combined report
 # (bench/out/report/report.md + charts); make bench-py: the Python side alone
