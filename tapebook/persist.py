@@ -630,6 +630,11 @@ class RecordedBook:
 def _named_books(target: Any) -> dict[str, Book]:
     if isinstance(target, Book):
         return {"book": target}
+    from .multi import MultiBookPool
+
+    if isinstance(target, MultiBookPool):  # its live books, named "<tier>:<handle>"
+        live = sorted(target.books(), key=lambda b: b.handle)
+        return _named_books({f"{b.tier.name.lower()}:{b.handle:#x}": b for b in live})
     books = getattr(target, "books", target)
     if isinstance(books, Mapping):
         out = {}
@@ -650,7 +655,9 @@ class Recorder:
 
     Args:
         target: a :class:`Book` (logged under the name ``"book"``), a mapping
-            ``{name: Book}``, or a :class:`~tapebook.config.Venue` (its books).
+            ``{name: Book}``, a :class:`~tapebook.config.Venue` (its books by
+            symbol) or a :class:`~tapebook.MultiBookPool` (its live books,
+            named ``"<tier>:<handle>"``).
         log: a path, or a writable binary file object (not closed by the Recorder).
         snapshot_every: write a snapshot of every book after this many update
             records (0: only the initial one and explicit :meth:`snapshot` calls).

@@ -431,3 +431,19 @@ def test_recorder_refuses_bad_updates_before_logging() -> None:
         rec.set(True, 1, 1)
     rec.close()
     assert recover(f.getvalue()).last_seq == seq + 1
+
+
+def test_recorder_over_a_multibookpool() -> None:
+    mp = tapebook.MultiBookPool(n_high=1, n_medium=1, n_low=2, max_cap=64, pool_levels=4096)
+    books = [mp.alloc("high", 0), mp.alloc("low", 0), mp.alloc("low", 100)]
+    f = io.BytesIO()
+    rec = Recorder(mp, f, snapshot_every=30)
+    names = list(rec)
+    assert len(names) == 3 and names[0].startswith("high:")
+    rng = random.Random(4)
+    for _ in range(120):
+        run(rec[rng.choice(names)], random_ops(rng, 1))
+    rec.close()
+    out = replay(f.getvalue())
+    for name, b in zip(names, sorted(books, key=lambda b: b.handle), strict=True):
+        assert out.books[name].dumps() == b.dumps()
