@@ -88,13 +88,14 @@ $(BUILD)/guarded/%: tests/c/%.c $(C_TEST_DEPS) | $(BUILD)/guarded/.dir
 # Compile matrix: C11 and C++17, gcc and clang, the modular and single header.
 c-compile: clang | $(BUILD)/compile/.dir
 	gcc   $(CSTD)   $(WARN) $(INC) -c tests/c/compile_check.c   -o $(BUILD)/compile/gcc_c11.o
+	gcc   -std=c99  $(WARN) $(INC) -c tests/c/compile_check.c   -o $(BUILD)/compile/gcc_c99.o
 	clang $(CSTD)   $(WARN) $(INC) -c tests/c/compile_check.c   -o $(BUILD)/compile/clang_c11.o
 	g++   $(CXXSTD) $(WARN) $(INC) -c tests/c/compile_check.cpp -o $(BUILD)/compile/gcc_cxx17.o
 	clang++ $(CXXSTD) $(WARN) $(INC) -c tests/c/compile_check.cpp -o $(BUILD)/compile/clang_cxx17.o
 	gcc   $(CSTD)   $(WARN) $(INC) -DTB_TEST_SINGLE_HEADER -c tests/c/compile_check.c -o $(BUILD)/compile/gcc_single.o
 	g++   $(CXXSTD) $(WARN) $(INC) -DTB_TEST_SINGLE_HEADER -c tests/c/compile_check.cpp -o $(BUILD)/compile/gxx_single.o
 	gcc   $(CSTD)   $(WARN) $(INC) -DTB_THREAD_GUARD -DTB_FORCE_PORTABLE_BITS -c tests/c/compile_check.c -o $(BUILD)/compile/gcc_guard.o
-	@echo "c-compile: C11 and C++17 with gcc and clang: clean"
+	@echo "c-compile: C99, C11 and C++17 with gcc and clang: clean"
 
 c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/test_unit $(BUILD)/guarded/test_unit
 	$(BUILD)/gcc/test_unit

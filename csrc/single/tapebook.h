@@ -191,8 +191,15 @@
 #else
 #define TB__SA_CAT2(a, b) a##b
 #define TB__SA_CAT(a, b) TB__SA_CAT2(a, b)
+/* __COUNTER__ (GCC, Clang, MSVC) keeps two asserts on the same line of
+ * different files from declaring the same typedef. */
+#ifdef __COUNTER__
+#define TB__SA_ID __COUNTER__
+#else
+#define TB__SA_ID __LINE__
+#endif
 #define TB_STATIC_ASSERT(cond, msg)                                            \
-    typedef char TB__SA_CAT(tb__static_assert_, __LINE__)[(cond) ? 1 : -1]
+    typedef char TB__SA_CAT(tb__static_assert_, TB__SA_ID)[(cond) ? 1 : -1]
 #if defined(__GNUC__)
 #define TB_ALIGNAS(n) __attribute__((aligned(n)))
 #elif defined(_MSC_VER)
