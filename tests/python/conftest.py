@@ -23,8 +23,8 @@ settings.register_profile(
 )
 settings.register_profile(
     "thorough",
-    max_examples=1500,
-    stateful_step_count=120,
+    max_examples=300,
+    stateful_step_count=100,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     print_blob=True,
