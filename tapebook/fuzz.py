@@ -1160,7 +1160,7 @@ class Profile:
 
 
 PROFILES = {
-    "quick": Profile(suites_per_category=2, ops_per_suite=2500, check_every=64),
+    "quick": Profile(suites_per_category=3, ops_per_suite=5000, check_every=64),
     "full": Profile(suites_per_category=14, ops_per_suite=48_000, check_every=64),
 }
 
