@@ -376,7 +376,7 @@ static inline int ref_erase_better(ref_book *r, int side, int64_t px) {
         s->n = ref_lb(s, px);
     } else {
         size_t k = ref_ub(s, px);
-        memmove(s->lv, s->lv + k, (s->n - k) * sizeof(ref_level));
+        if (k) memmove(s->lv, s->lv + k, (s->n - k) * sizeof(ref_level));
         s->n -= k;
     }
     return 0;

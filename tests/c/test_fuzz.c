@@ -841,13 +841,16 @@ static int64_t centre_i(rng *r, const tbv_ops *V) {
 }
 
 static void cat_multi_n(suite_cfg *c, rng *r, int idx) {
-    const tbv_ops *V = variant_of(idx < family_size(32) ? 32 : 64, idx * 3);
+    /* idx 0, 1, ... -> the widest (custom, several summary words) first, then
+     * every other size: 8 consecutive suites cover a whole family */
+    const int bits = idx < family_size(32) ? 32 : 64;
+    const tbv_ops *V = variant_of(bits, idx * 3 + family_size(bits) - 1);
     cfg_base(c, r, V, centre_i(r, V), 4096);
 }
 
 static void cat_i64(suite_cfg *c, rng *r, int idx) {
     const uint32_t caps[3] = {64, 1024, 4096};
-    const tbv_ops *V = variant_of(64, idx * 3 + 1);
+    const tbv_ops *V = variant_of(64, idx * 3 + family_size(64) - 1); /* the widest first */
     cfg_base(c, r, V, rng_range(r, -(INT64_C(1) << 50), INT64_C(1) << 50), caps[rng_below(r, 3)]);
     c->w[OP_SET_FAR] = 120;
 }

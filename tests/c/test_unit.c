@@ -1432,41 +1432,41 @@ static void t_regression_d_recenter_full_spill(const void *arg) {
     size_t ci;
     for (ci = 0; ci < 3; ci++)
         for (side = 0; side < 2; side++) {
-                const uint32_t cap = caps[ci];
-                void *b = mk(V, A, cap, NULL);
-                ref_book r;
-                int64_t i, na;
-                const int64_t dir = side ? 1 : -1; /* towards better prices */
-                tb_book_stats st;
-                ref_init(&r, N, V->bits, A, cap);
-                /* tape: 2*cap + 2 levels at the better end of the window */
-                for (i = 0; i < 2 * (int64_t)cap + 2; i++)
-                    both_set(V, b, &r, side, side ? A + N - 1 - i : A + i, (uint64_t)(100 + i));
-                /* spill: full, just beyond the worse edge of the window */
-                for (i = 1; i <= (int64_t)cap; i++)
-                    CHECK_EQ(both_set(V, b, &r, side, side ? A - i : A + N - 1 + i, (uint64_t)i), TB_SPILL);
-                st = stats_of(V, b);
-                CHECK_EQ_U(st.spill_levels[side], cap);
-                CHECK_EQ_U(st.spill_cap[side], cap);
-                /* move the window half a tape towards the worse side: the whole
-                 * spill is now inside it, the better half of the tape leaves */
-                na = A - dir * (N / 2);
-                both_recenter(V, b, &r, side, na);
-                for (i = 1; i <= (int64_t)cap; i++) {
-                    int64_t px = side ? A - i : A + N - 1 + i;
-                    CHECK_MSG(qty_at(V, b, side, px) == (uint64_t)i, "cap %u side %d: in-window level %lld lost", cap,
-                              side, (long long)px);
-                }
-                st = stats_of(V, b);
-                CHECK_EQ_U(st.tape_levels[side], ref_tape_count(&r, side));
-                CHECK_EQ_U(st.spill_levels[side], cap);
-                cmp_ref(V, b, &r, "recenter with a full spill");
-                /* and back: the levels that were kept come home, the rest is gone */
-                both_recenter(V, b, &r, side, A);
-                cmp_ref(V, b, &r, "recenter back");
-                ref_free(&r);
-                V->destroy(b);
+            const uint32_t cap = caps[ci];
+            void *b = mk(V, A, cap, NULL);
+            ref_book r;
+            int64_t i, na;
+            const int64_t dir = side ? 1 : -1; /* towards better prices */
+            tb_book_stats st;
+            ref_init(&r, N, V->bits, A, cap);
+            /* tape: 2*cap + 2 levels at the better end of the window */
+            for (i = 0; i < 2 * (int64_t)cap + 2; i++)
+                both_set(V, b, &r, side, side ? A + N - 1 - i : A + i, (uint64_t)(100 + i));
+            /* spill: full, just beyond the worse edge of the window */
+            for (i = 1; i <= (int64_t)cap; i++)
+                CHECK_EQ(both_set(V, b, &r, side, side ? A - i : A + N - 1 + i, (uint64_t)i), TB_SPILL);
+            st = stats_of(V, b);
+            CHECK_EQ_U(st.spill_levels[side], cap);
+            CHECK_EQ_U(st.spill_cap[side], cap);
+            /* move the window half a tape towards the worse side: the whole
+             * spill is now inside it, the better half of the tape leaves */
+            na = A - dir * (N / 2);
+            both_recenter(V, b, &r, side, na);
+            for (i = 1; i <= (int64_t)cap; i++) {
+                int64_t px = side ? A - i : A + N - 1 + i;
+                CHECK_MSG(qty_at(V, b, side, px) == (uint64_t)i, "cap %u side %d: in-window level %lld lost", cap,
+                          side, (long long)px);
             }
+            st = stats_of(V, b);
+            CHECK_EQ_U(st.tape_levels[side], ref_tape_count(&r, side));
+            CHECK_EQ_U(st.spill_levels[side], cap);
+            cmp_ref(V, b, &r, "recenter with a full spill");
+            /* and back: the levels that were kept come home, the rest is gone */
+            both_recenter(V, b, &r, side, A);
+            cmp_ref(V, b, &r, "recenter back");
+            ref_free(&r);
+            V->destroy(b);
+        }
     /* the promote flavour: a better price recenters a tape whose full spill
      * holds levels of the new window on the better side */
     for (side = 0; side < 2; side++)
