@@ -1161,7 +1161,7 @@ class Profile:
 
 PROFILES = {
     "quick": Profile(suites_per_category=3, ops_per_suite=5000, check_every=64),
-    "full": Profile(suites_per_category=14, ops_per_suite=48_000, check_every=64),
+    "full": Profile(suites_per_category=20, ops_per_suite=60_000, check_every=64),
 }
 
 
