@@ -363,7 +363,7 @@ static int wsnap_check(fz *f, lane *L, wsnap *w, int has_px, int64_t px) {
     if (!w->active) return 1;
     cov.window_checks++;
     a = L->V->anchor(L->b, w->side);
-    top = a + (int64_t)L->V->n - 1;
+    top = a + ((int64_t)L->V->n - 1);
     L->V->depth(L->b, w->side, &d);
     now = (tbv_level *)malloc((d + 1) * sizeof *now);
     if (!now) abort();
@@ -467,7 +467,7 @@ static int64_t gen_px(fz *f, lane *L, int side, int kind) {
         int64_t a = L->ref.s[side].anchor;
         static const int64_t d[6] = {-1, 0, 1, 0, 0, 1};
         int e = (int)rng_below(&f->r, 6);
-        base = e < 3 ? a : a + N - 1;
+        base = e < 3 ? a : a + (N - 1);
         off = d[e];
         if (rng_chance(&f->r, 10)) { /* the ends of the price range */
             base = rng_chance(&f->r, 50) ? V->pmin : V->pmax;
@@ -618,14 +618,16 @@ static int do_op(fz *f, lane *L, int op) {
     case OP_RECENTER: {
         int64_t a;
         unsigned k = (unsigned)rng_below(&f->r, 10);
-        if (k < 5) a = L->ref.s[side].anchor + rng_range(&f->r, -N, N); /* overlapping */
-        else if (k < 8) a = L->mid[side] - N / 2 + rng_range(&f->r, -4 * N, 4 * N);
-        else if (k < 9) a = L->ref.s[side].anchor + rng_range(&f->r, -1, 1) * (64 + rng_range(&f->r, -1, 1));
+        if (k < 5) a = sat_add(L->ref.s[side].anchor, rng_range(&f->r, -N, N), V->amin, V->amax); /* overlapping */
+        else if (k < 8) a = sat_add(L->mid[side] - N / 2, rng_range(&f->r, -4 * N, 4 * N), V->amin, V->amax);
+        else if (k < 9) /* a word or so */
+            a = sat_add(L->ref.s[side].anchor, rng_range(&f->r, -1, 1) * (64 + rng_range(&f->r, -1, 1)), V->amin,
+                        V->amax);
         else a = rng_chance(&f->r, 50) ? V->amin + rng_range(&f->r, 0, 2) : V->amax - rng_range(&f->r, 0, 2);
-        return do_recenter(f, L, side, clamp_anchor(V, a));
+        return do_recenter(f, L, side, a);
     }
     case OP_RESET: {
-        int64_t a = clamp_anchor(V, L->mid[1] - N / 2 + rng_range(&f->r, -N, N));
+        int64_t a = sat_add(L->mid[1] - N / 2, rng_range(&f->r, -N, N), V->amin, V->amax);
         int st;
         snprintf(f->desc, sizeof f->desc, "%s reset(%" PRId64 ")", V->name, a);
         st = V->reset(L->b, a);
