@@ -60,6 +60,17 @@ def check_range(name: str, value: Any, lo: int, hi: int, what: str) -> int:
     return v
 
 
+def check_price_arg(name: str, value: Any, variant: nat.BookVariant, what: str) -> int:
+    """A price or anchor argument: OverflowError outside the C price type,
+    ValueError outside the valid range of the variant."""
+    fam = variant.family
+    v = as_int(name, value)
+    if not fam.type_min <= v <= fam.type_max:
+        raise IntegerRangeError(f"{name}={v} does not fit {fam.price_c} [{fam.type_min}, {fam.type_max}]")
+    lo, hi = (variant.amin, variant.amax) if what == "anchor" else (variant.pmin, variant.pmax)
+    return check_range(name, v, lo, hi, what)
+
+
 def check_type_range(name: str, value: Any, lo: int, hi: int, ctype: str) -> int:
     v = as_int(name, value)
     if not lo <= v <= hi:

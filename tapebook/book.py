@@ -34,6 +34,7 @@ class Result(enum.IntEnum):
 _RESULT = (Result.UPDATE, Result.INSERT, Result.PROMOTE, Result.SPILL, Result.ERASE)
 
 _take = nat.take_query_status
+_int = int
 
 
 def _side_name(side: int) -> str:
@@ -145,7 +146,7 @@ class Book:
         cap = _args.check_max_cap(max_cap, pooled=pool is not None)
         if anchor is None:
             anchor = -(n // 2)
-        a = _args.check_range("anchor", anchor, v.amin, v.amax, "anchor")
+        a = _args.check_price_arg("anchor", anchor, v, "anchor")
         out = ffi.new(f"{v.c_name} **")
         st = v.create(out, a, cap, cpool)
         if st:
@@ -234,13 +235,18 @@ class Book:
         in CONTRACT.md §2. Raises ``ValueError``/``OverflowError``/``TypeError``
         subclasses for a bad argument; the book is then unchanged.
         """
-        try:
-            r = self._set(self._p, side, px, qty)
-        except (TypeError, OverflowError):
-            raise _args.set_error(self._v, None, side, px, qty) from None
-        if r < -2:
-            raise _args.set_error(self._v, r, side, px, qty)
-        return _RESULT[r]
+        # cffi would truncate anything with __int__ (Decimal, Fraction, numpy
+        # floats): only exact ints (and bools for the side) take the fast path
+        exact = px.__class__ is _int is qty.__class__
+        if exact and (side is True or side is False or side.__class__ is _int):
+            try:
+                r = self._set(self._p, side, px, qty)
+            except (TypeError, OverflowError):
+                raise _args.set_error(self._v, None, side, px, qty) from None
+            if r < -2:
+                raise _args.set_error(self._v, r, side, px, qty)
+            return _RESULT[r]
+        return self.set(_args.check_side(side), _args.as_int("px", px), _args.as_int("qty", qty))
 
     def apply(self, sides: Any, prices: Any, qtys: Any) -> np.ndarray:
         """Apply a batch of updates in one C call; returns the int8 result codes.
@@ -400,7 +406,7 @@ class Book:
         buf = ffi.new(self._larr, k)
         try:
             r = self._levels_n(self._p, side, buf, k)
-        except TypeError:
+        except (TypeError, OverflowError):
             _args.check_side(side)
             raise
         if r < 0:
@@ -525,31 +531,31 @@ class Book:
 
     def reset(self, anchor: int) -> None:
         """Empty both sides and anchor both tapes at ``anchor``; spill memory is kept."""
-        a = _args.check_range("anchor", anchor, self._v.amin, self._v.amax, "anchor")
+        a = _args.check_price_arg("anchor", anchor, self._v, "anchor")
         self._status(self._v.reset(self._p, a), "reset")
 
     def reset_at_mid(self, side: bool | int, mid: int) -> None:
         """Empty ``side`` (tape and spill) and anchor its tape at ``mid - n/2``
         (clamped); the other side is untouched."""
         s = _args.check_side(side)
-        m = _args.check_range("mid", mid, self._v.pmin, self._v.pmax, "price")
+        m = _args.check_price_arg("mid", mid, self._v, "price")
         self._status(self._v.reset_at_mid(self._p, s, m), "reset_at_mid")
 
     def recenter_bid(self, anchor: int) -> None:
         """Move the bid tape's window to start at ``anchor`` (levels move between
         tape and spill; none inside the new window is lost)."""
-        a = _args.check_range("anchor", anchor, self._v.amin, self._v.amax, "anchor")
+        a = _args.check_price_arg("anchor", anchor, self._v, "anchor")
         self._status(self._v.recenter_bid(self._p, a), "recenter_bid")
 
     def recenter_ask(self, anchor: int) -> None:
         """Move the ask tape's window to start at ``anchor``."""
-        a = _args.check_range("anchor", anchor, self._v.amin, self._v.amax, "anchor")
+        a = _args.check_price_arg("anchor", anchor, self._v, "anchor")
         self._status(self._v.recenter_ask(self._p, a), "recenter_ask")
 
     def erase_better(self, side: bool | int, px: int) -> None:
         """Remove every bid with price >= px (side bid) or every ask <= px (side ask)."""
         s = _args.check_side(side)
-        p = _args.check_range("px", px, self._v.pmin, self._v.pmax, "price")
+        p = _args.check_price_arg("px", px, self._v, "price")
         self._status(self._v.erase_better(self._p, s, p), "erase_better")
 
     def clear(self) -> None:

@@ -193,7 +193,12 @@ class MultiBookPool:
         cap = _args.check_max_cap(max_cap, pooled=True)
         levels = check_levels(pool_levels)
         pol = check_policy(policy)
-        t = tuple(tiers)
+        try:
+            t = tuple(tiers)
+        except TypeError:
+            raise _args.ArgumentTypeError(
+                f"tiers must be a (high, medium, low) tuple of tape sizes, got {tiers!r}"
+            ) from None
         if t not in nat.MULTI_TIERS:
             raise _args.InvalidArgumentError(
                 f"tiers={t} is not a shipped tier triple; choose one of {list(nat.MULTI_TIERS)}"
@@ -234,7 +239,7 @@ class MultiBookPool:
         t = _check_tier(tier)
         mp = self._handle_checked()
         bv = nat.BOOKS[(self.price_bits, self._tiers[t])]
-        a = _args.check_range("anchor", anchor, bv.amin, bv.amax, "anchor")
+        a = _args.check_price_arg("anchor", anchor, bv, "anchor")
         cap = 0 if max_cap is None else _args.check_max_cap(max_cap, pooled=True)
         out = ffi.new("tb_handle *")
         st = self._v.alloc(mp, int(t), a, cap, out)

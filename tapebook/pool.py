@@ -131,6 +131,8 @@ def pool_stats_from_c(handle: Any, variant: nat.PoolVariant) -> PoolStats:
 
 
 def check_policy(policy: Any) -> int:
+    if not isinstance(policy, str):
+        raise _args.ArgumentTypeError(f"policy must be the string 'refuse' or 'fallback', got {policy!r}")
     if policy not in POLICIES:
         raise _args.InvalidArgumentError(f"policy must be 'refuse' or 'fallback', got {policy!r}")
     return POLICIES[policy]

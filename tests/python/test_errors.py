@@ -46,7 +46,8 @@ def test_hierarchy() -> None:
         ({"max_cap": 3}, InvalidArgumentError, "max_cap=3"),
         ({"max_cap": 2**31}, InvalidArgumentError, "max_cap=2147483648"),
         ({"max_cap": True}, ArgumentTypeError, "bool"),
-        ({"anchor": 2**31}, InvalidArgumentError, r"anchor=2147483648 is outside the valid anchor range"),
+        ({"anchor": 2**31}, IntegerRangeError, r"anchor=2147483648 does not fit int32_t"),
+        ({"anchor": 2**31 - 1}, InvalidArgumentError, r"anchor=2147483647 is outside the valid anchor range"),
     ],
 )
 def test_constructor_errors(kwargs: dict, exc: type, match: str) -> None:
