@@ -1048,21 +1048,21 @@ typedef struct category {
 } category;
 
 static const category cats[] = {
-    {"multi_n", cat_multi_n, {4, 4, 24}, 100},
-    {"i64_family", cat_i64, {2, 2, 13}, 100},
-    {"heavy_recenter", cat_heavy_recenter, {2, 2, 13}, 100},
-    {"deep_book", cat_deep_book, {2, 2, 12}, 60},
-    {"spill_saturation", cat_spill_saturation, {2, 2, 12}, 100},
-    {"promote_storm", cat_promote_storm, {2, 2, 12}, 100},
-    {"wipe_rebuild", cat_wipe_rebuild, {2, 2, 12}, 100},
-    {"split_anchors", cat_split_anchors, {2, 2, 12}, 100},
-    {"off_zero", cat_off_zero, {2, 2, 12}, 100},
-    {"window_boundary", cat_window_boundary, {2, 2, 12}, 100},
-    {"small_cap", cat_small_cap, {2, 2, 12}, 100},
-    {"pool_shared", cat_pool_shared, {2, 2, 12}, 100},
-    {"pool_exhaustion", cat_pool_exhaustion, {4, 4, 16}, 100},
-    {"multi_tiers", cat_multi_tiers, {2, 2, 20}, 100},
-    {"batch", cat_batch, {2, 2, 12}, 100},
+    {"multi_n", cat_multi_n, {4, 5, 24}, 100},
+    {"i64_family", cat_i64, {2, 3, 13}, 100},
+    {"heavy_recenter", cat_heavy_recenter, {2, 3, 13}, 100},
+    {"deep_book", cat_deep_book, {2, 3, 12}, 60},
+    {"spill_saturation", cat_spill_saturation, {2, 3, 12}, 100},
+    {"promote_storm", cat_promote_storm, {2, 3, 12}, 100},
+    {"wipe_rebuild", cat_wipe_rebuild, {2, 3, 12}, 100},
+    {"split_anchors", cat_split_anchors, {2, 3, 12}, 100},
+    {"off_zero", cat_off_zero, {2, 3, 12}, 100},
+    {"window_boundary", cat_window_boundary, {2, 3, 12}, 100},
+    {"small_cap", cat_small_cap, {2, 3, 12}, 100},
+    {"pool_shared", cat_pool_shared, {2, 3, 12}, 100},
+    {"pool_exhaustion", cat_pool_exhaustion, {4, 5, 16}, 100},
+    {"multi_tiers", cat_multi_tiers, {2, 3, 20}, 100},
+    {"batch", cat_batch, {2, 3, 12}, 100},
 };
 #define NCATS ((int)(sizeof cats / sizeof cats[0]))
 
