@@ -170,7 +170,11 @@ py-test: venv
 
 # ---- the two commands ----------------------------------------------------------------
 
-test: check-generated c-test asan ubsan lint py-test
+# The parts are independent: run them $(JOBS) at a time, each target's output
+# kept together (-Otarget) so the log stays readable.
+TEST_PARTS := check-generated c-test asan ubsan lint py-test
+test:
+	@$(MAKE) --no-print-directory -j$(JOBS) -Otarget $(TEST_PARTS)
 	@echo "make test: all green"
 
 demo: venv
