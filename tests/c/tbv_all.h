@@ -1,8 +1,8 @@
 /* tbv_all.h — tapebook with every shipped variant, two custom tape sizes and
  * a custom multi-book pool, plus a tbv_ops table for each (see tbv.h).
  *
- *   tbv_books[]   book variants (i32 and i64, N = 64 ... 4096, and the custom
- *                 tb_book_i32_n8192 and tbt_wide_i64 with N = 16384)
+ *   tbv_books[]   book variants (i32 and i64, shipped N = 64 ... 4096, and the
+ *                 custom tb_book_i32_n8192 and tbt_wide_i64 with N = 16384)
  *   tbv_pools[]   the SpillPool of each family
  *   tbv_multis[]  multi-book pools (the shipped ones and tb_multi_i32_h8192_m512_l128)
  *
@@ -12,30 +12,32 @@
  * summary word, which the shipped sizes (<= 4096) never exercise.
  *
  * Every table instantiates the whole library for its variant, about a second
- * of compile time each, so the sets are graded:
- *   default          all 16 books and 5 multi-book pools (test_fuzz);
- *   TBV_SUBSET       N in {64, 256, 1024, 4096} of both families, the two
- *                    custom sizes and the 4 shipped multi-book pools (test_unit);
- *   sanitizer builds (detected: ASan with gcc or clang, UBSan with clang)
- *                    i32 N in {64, 256, 1024, 4096, 8192}, i64 N in {64, 256,
- *                    1024, 16384} and three multi-book pools. */
+ * of compile time each (about two with a sanitizer), so the sets are graded:
+ *   default          i32 N = 64 ... 4096 and 8192, i64 N in {64, 256, 1024,
+ *                    4096, 16384} and all 5 multi-book pools (test_fuzz; the
+ *                    i64 family shares every line of template code with i32,
+ *                    so its intermediate sizes add compile time, not coverage);
+ *   TBV_SUBSET and sanitizer builds (detected: ASan with gcc or clang, UBSan
+ *                    with clang): i32 N in {64, 256, 1024, 4096, 8192}, i64 N
+ *                    in {64, 256, 1024, 16384} and three multi-book pools. */
 #ifndef TBV_ALL_H
 #define TBV_ALL_H
 
 #include "tbv.h"
 
-#ifndef __has_feature
-#define __has_feature(x) 0
+#if defined(__has_feature)
+#define TBV__HAS_FEATURE(x) __has_feature(x)
+#else
+#define TBV__HAS_FEATURE(x) 0
 #endif
-#if defined(__SANITIZE_ADDRESS__) || __has_feature(address_sanitizer) || __has_feature(undefined_behavior_sanitizer)
+#if defined(__SANITIZE_ADDRESS__) || TBV__HAS_FEATURE(address_sanitizer) || \
+    TBV__HAS_FEATURE(undefined_behavior_sanitizer)
 #define TBV_SANITIZED 1
 #else
 #define TBV_SANITIZED 0
 #endif
-#if TBV_SANITIZED
+#if TBV_SANITIZED || defined(TBV_SUBSET)
 #define TBV_LEVEL 2
-#elif defined(TBV_SUBSET)
-#define TBV_LEVEL 1
 #else
 #define TBV_LEVEL 0
 #endif
@@ -141,14 +143,6 @@
 #define TBV_BITS 64
 #include "tbv_book_tmpl.h"
 
-#if TBV_LEVEL <= 0
-#define TBV_B tb_book_i64_n128
-#define TBV_FAM i64
-#define TBV_P int64_t
-#define TBV_Q uint64_t
-#define TBV_BITS 64
-#include "tbv_book_tmpl.h"
-#endif
 
 #define TBV_B tb_book_i64_n256
 #define TBV_FAM i64
@@ -157,14 +151,6 @@
 #define TBV_BITS 64
 #include "tbv_book_tmpl.h"
 
-#if TBV_LEVEL <= 0
-#define TBV_B tb_book_i64_n512
-#define TBV_FAM i64
-#define TBV_P int64_t
-#define TBV_Q uint64_t
-#define TBV_BITS 64
-#include "tbv_book_tmpl.h"
-#endif
 
 #define TBV_B tb_book_i64_n1024
 #define TBV_FAM i64
@@ -173,16 +159,8 @@
 #define TBV_BITS 64
 #include "tbv_book_tmpl.h"
 
-#if TBV_LEVEL <= 0
-#define TBV_B tb_book_i64_n2048
-#define TBV_FAM i64
-#define TBV_P int64_t
-#define TBV_Q uint64_t
-#define TBV_BITS 64
-#include "tbv_book_tmpl.h"
-#endif
 
-#if TBV_LEVEL <= 1
+#if TBV_LEVEL <= 0
 #define TBV_B tb_book_i64_n4096
 #define TBV_FAM i64
 #define TBV_P int64_t
@@ -252,7 +230,7 @@
 #define TBV_NL 64u
 #include "tbv_multi_tmpl.h"
 
-#if TBV_LEVEL <= 1
+#if TBV_LEVEL <= 0
 #define TBV_M tb_multi_i64_h4096_m1024_l256
 #define TBV_FAM i64
 #define TBV_P int64_t
@@ -283,18 +261,9 @@ static const tbv_ops *const tbv_books[] = {
     &tbv_tb_book_i32_n4096,
     &tbv_tb_book_i32_n8192,
     &tbv_tb_book_i64_n64,
-#if TBV_LEVEL <= 0
-    &tbv_tb_book_i64_n128,
-#endif
     &tbv_tb_book_i64_n256,
-#if TBV_LEVEL <= 0
-    &tbv_tb_book_i64_n512,
-#endif
     &tbv_tb_book_i64_n1024,
 #if TBV_LEVEL <= 0
-    &tbv_tb_book_i64_n2048,
-#endif
-#if TBV_LEVEL <= 1
     &tbv_tb_book_i64_n4096,
 #endif
     &tbv_tbt_wide_i64,
@@ -311,7 +280,7 @@ static const tbv_multi_ops *const tbv_multis[] = {
     &tbv_tb_multi_i32_h8192_m512_l128,
 #endif
     &tbv_tb_multi_i64_h1024_m256_l64,
-#if TBV_LEVEL <= 1
+#if TBV_LEVEL <= 0
     &tbv_tb_multi_i64_h4096_m1024_l256,
 #endif
 };
