@@ -13,6 +13,7 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := test
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 PYTHON ?= python3
 VENV := .venv
