@@ -771,51 +771,81 @@ def run(
     clock_ns = clock_overhead_ns()
     gc_was = gc.isenabled()
     gc.disable()
-    try:
-        for op in PER_CALL_OPS:
-            cands = [im for im in impls if supports(im, op)]
-            if not cands:
-                continue
-            is_update = op in ("update", "update_bbo")
-            b_op = 100 if op == "levels10" else batch
-            calls = ops if is_update else (levels_calls if op == "levels10" else read_calls)
-            read_chunks = [range(b_op)] * (calls // b_op) + ([range(calls % b_op)] if calls % b_op else [])
-            kern = {im.name: make_kernel(im, op) for im in cands}
-            for im in cands:
-                results[(op, im.name)] = Result(
-                    op, im.name, im.label, im.role, calls, batch if is_update else b_op
+    # Repetition-major order: rep 0 of every (op, impl), then rep 1, ... so a slow
+    # phase of the machine (other tenants, frequency) spreads over all rows
+    # instead of landing on one op; the median run of each row is then robust.
+    plans = []
+    pre_chunks = [wl.pre_items[i : i + batch] for i in range(0, len(wl.pre_items), batch)]
+    warm = min(5, len(pre_chunks) // 2)
+    for op in PER_CALL_OPS:
+        cands = [im for im in impls if supports(im, op)]
+        if not cands:
+            continue
+        is_update = op in ("update", "update_bbo")
+        b_op = 100 if op == "levels10" else batch
+        calls = ops if is_update else (levels_calls if op == "levels10" else read_calls)
+        read_chunks = [range(b_op)] * (calls // b_op) + ([range(calls % b_op)] if calls % b_op else [])
+        for im in cands:
+            results[(op, im.name)] = Result(
+                op, im.name, im.label, im.role, calls, batch if is_update else b_op
+            )
+            plans.append(
+                (
+                    op,
+                    im,
+                    make_kernel(im, op),
+                    make_kernel(im, "update") if is_update else None,
+                    wl.chunks if is_update else read_chunks,
                 )
-            log(f"{op}: {calls} calls x {reps} runs: {', '.join(im.name for im in cands)}")
-            pre_chunks = [wl.pre_items[i : i + batch] for i in range(0, len(wl.pre_items), batch)]
-            warm = min(5, len(pre_chunks) // 2)
-            fill = {im.name: make_kernel(im, "update") for im in cands if im.update is not None}
-            for _rep in range(reps):
-                for im in cands:
-                    res = results[(op, im.name)]
-                    if is_update:
-                        # prefill: most of it through the update loop, the last chunks
-                        # through this op's loop (its warm-up; both sides are filled by then)
-                        ctx = im.new(n)
-                        fill[im.name](ctx, pre_chunks[:-warm], [0] * (len(pre_chunks) - warm))
-                        kern[im.name](ctx, pre_chunks[-warm:], [0] * warm)
-                        chunks: Sequence[Any] = wl.chunks
-                    else:
-                        ctx = books[im.name]
-                        kern[im.name](ctx, read_chunks[:5], [0] * 5)  # warm-up
-                        chunks = read_chunks
-                    out = [0] * len(chunks)
-                    gc.collect()
-                    ret = kern[im.name](ctx, chunks, out)
-                    sizes = [len(c) for c in chunks]
-                    samples = [t / k for t, k in zip(out, sizes, strict=True) if k]
-                    res.runs.append(summarize(samples, float(sum(out)), calls))
-                    res.samples.append(samples)
-                    _check_rep(res, im, op, ctx, ret, truth)
-                    if not verification.get(im.name, {"ok": True})["ok"]:
-                        res.fail("verification failed: " + verification[im.name]["detail"])
-            _log_op(log, [results[(op, im.name)] for im in cands])
-        if "tapebook" in by_name:
-            _time_batches(results, wl, n, reps, batch, truth, verification, log)
+            )
+    batch_plans = []
+    if "tapebook" in by_name:
+        pieces = [
+            (wl.sides[i : i + batch], wl.prices[i : i + batch], wl.qtys[i : i + batch])
+            for i in range(0, ops, batch)
+        ]
+        for op in BATCH_OPS:
+            chunked = op.endswith("_1k")
+            results[(op, "tapebook")] = Result(
+                op,
+                "tapebook",
+                f"tapebook Book.{op.removesuffix('_1k')}",
+                "subject",
+                ops,
+                batch if chunked else ops,
+            )
+            batch_plans.append((op, pieces if chunked else None))
+    log(f"timing: {reps} runs of {len(plans) + len(batch_plans)} (op, impl) rows, interleaved")
+    try:
+        for rep in range(reps):
+            t_rep = time.perf_counter()
+            for op, im, kern, fill, chunks in plans:
+                res = results[(op, im.name)]
+                if fill is not None:
+                    # prefill: most of it through the update loop, the last chunks
+                    # through this op's loop (its warm-up; both sides are filled by then)
+                    ctx = im.new(n)
+                    fill(ctx, pre_chunks[:-warm], [0] * (len(pre_chunks) - warm))
+                    kern(ctx, pre_chunks[-warm:], [0] * warm)
+                else:
+                    ctx = books[im.name]
+                    kern(ctx, chunks[:5], [0] * 5)  # warm-up
+                out = [0] * len(chunks)
+                gc.collect()
+                ret = kern(ctx, chunks, out)
+                samples = [t / len(c) for t, c in zip(out, chunks, strict=True) if len(c)]
+                res.runs.append(summarize(samples, float(sum(out)), res.calls))
+                res.samples.append(samples)
+                _check_rep(res, im, op, ctx, ret, truth)
+                if not verification.get(im.name, {"ok": True})["ok"]:
+                    res.fail("verification failed: " + verification[im.name]["detail"])
+            for op, pieces in batch_plans:
+                _time_batch(
+                    results[(op, "tapebook")], op, pieces, wl, n, truth, verification, warmup=rep == 0
+                )
+            log(f"  run {rep + 1}/{reps} done in {time.perf_counter() - t_rep:.1f} s")
+        for op in OPS:
+            _log_op(log, [r for (o, _), r in results.items() if o == op])
     finally:
         if gc_was:
             gc.enable()
@@ -872,58 +902,44 @@ def _check_rep(res: Result, im: Impl, op: str, ctx: Any, ret: Any, truth: Truth)
         res.fail("the levels read in a timed run differ from the reference")
 
 
-def _time_batches(
-    results: dict[tuple[str, str], Result],
+def _time_batch(
+    res: Result,
+    op: str,
+    pieces: list[tuple[np.ndarray, np.ndarray, np.ndarray]] | None,
     wl: Workload,
     n: int,
-    reps: int,
-    batch: int,
     truth: Truth,
     verification: dict[str, Any],
-    log: Callable[[str], None],
+    warmup: bool,
 ) -> None:
-    ops = len(wl.sides)
-    cuts = range(0, ops, batch)
-    pieces = [(wl.sides[i : i + batch], wl.prices[i : i + batch], wl.qtys[i : i + batch]) for i in cuts]
-    for op in ("apply", "bbo_trace", "apply_1k", "bbo_trace_1k"):
-        chunked = op.endswith("_1k")
-        res = results[(op, "tapebook")] = Result(
-            op,
-            "tapebook",
-            f"tapebook Book.{op.removesuffix('_1k')}",
-            "subject",
-            ops,
-            batch if chunked else ops,
-        )
-        log(f"{op}: {ops} updates x {reps} runs")
-        for _ in range(reps + 1):  # the first is the warm-up
-            b = _new_tapebook(n)
-            b.apply(*wl.pre_arrays)
-            fn = b.apply if op.startswith("apply") else b.bbo_trace
-            gc.collect()
-            if chunked:
-                out = [0] * len(pieces)
-                for i, (s, p, q) in enumerate(pieces):
-                    t0 = _clock()
-                    fn(s, p, q)
-                    out[i] = _clock() - t0
-                samples = [t / len(pc[0]) for t, pc in zip(out, pieces, strict=True)]
-                total = float(sum(out))
-            else:
+    """One timed run of a batch call: the whole stream in one call, or one call per chunk (pieces)."""
+    for timed in [False, True] if warmup else [True]:
+        b = _new_tapebook(n)
+        b.apply(*wl.pre_arrays)
+        fn = b.apply if op.startswith("apply") else b.bbo_trace
+        gc.collect()
+        if pieces is not None:
+            out = [0] * len(pieces)
+            for i, (s, p, q) in enumerate(pieces):
                 t0 = _clock()
-                fn(wl.sides, wl.prices, wl.qtys)
-                total = float(_clock() - t0)
-                samples = []
-            if _ == 0:
-                continue
-            res.runs.append(summarize(samples, total, ops))
-            res.samples.append(samples)
-            if _tb_state(b) != (truth.bids, truth.asks):
-                res.fail("the final book of a timed run differs from the reference")
-        key = op.removesuffix("_1k")
-        if not verification.get(key, {"ok": True})["ok"]:
-            res.fail(verification[key]["detail"])
-        _log_op(log, [res])
+                fn(s, p, q)
+                out[i] = _clock() - t0
+            samples = [t / len(pc[0]) for t, pc in zip(out, pieces, strict=True)]
+            total = float(sum(out))
+        else:
+            t0 = _clock()
+            fn(wl.sides, wl.prices, wl.qtys)
+            total = float(_clock() - t0)
+            samples = []
+        if not timed:
+            continue
+        res.runs.append(summarize(samples, total, res.calls))
+        res.samples.append(samples)
+        if _tb_state(b) != (truth.bids, truth.asks):
+            res.fail("the final book of a timed run differs from the reference")
+    key = op.removesuffix("_1k")
+    if not verification.get(key, {"ok": True})["ok"]:
+        res.fail(verification[key]["detail"])
 
 
 def _fmt(v: float | None, w: int = 8) -> str:
@@ -934,8 +950,9 @@ def _log_op(log: Callable[[str], None], rs: list[Result]) -> None:
     for r in rs:
         m = r.runs[r.median_index()]
         log(
-            f"  {r.impl:<17} p50 {_fmt(m['p50_ns'])}  p90 {_fmt(m['p90_ns'])}  p99 {_fmt(m['p99_ns'])}  "
-            f"mean {_fmt(m['mean_ns'])} ns/op  {'ok' if r.verified else 'INVALID: ' + r.check}"
+            f"  {r.op:<13} {r.impl:<17} p50 {_fmt(m['p50_ns'])}  p90 {_fmt(m['p90_ns'])}  "
+            f"p99 {_fmt(m['p99_ns'])}  mean {_fmt(m['mean_ns'])} ns/op  "
+            f"{'ok' if r.verified else 'INVALID: ' + r.check}"
         )
 
 
