@@ -323,7 +323,11 @@ def _charts(
                 ax.set_xlabel(f"ns per call (batches of {py['meta']['batch'] if op != 'levels10' else 100})")
                 ax.grid(True, which="both", alpha=0.3)
             axes[0][0].set_ylabel("fraction of batches")
-            axes[0][-1].legend(fontsize=7, loc="lower right")
+            seen: dict[str, Any] = {}
+            for ax in axes[0]:
+                for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+                    seen.setdefault(lab, h)
+            axes[0][-1].legend(list(seen.values()), list(seen), fontsize=7, loc="lower right")
             fig.suptitle("Python: per-call latency CDF (median run)", fontsize=11)
             fig.tight_layout()
             fig.savefig(out / "python_latency_cdf.png", dpi=110)
