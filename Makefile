@@ -4,7 +4,7 @@
 #   make test      everything CI runs: C tests (gcc + clang, C11 + C++17),
 #                  ASan + UBSan (C and Python), generated-file checks, pytest
 #   make fuzz      the long differential fuzz (C and Python, >= 180 suites)
-#   make bench     C benchmarks;   make bench-py   Python benchmarks
+#   make bench     C + Python benchmarks and the report;   make bench-py   Python only
 #
 # Everything installs what it needs: a venv in .venv from PyPI, clang from
 # Debian's packages when it is missing.
