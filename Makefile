@@ -31,12 +31,12 @@ TESTDEFS := -DTB_ENABLE_ASSERTS
 CSRC_FILES := $(wildcard csrc/*.h csrc/tapebook/*.h csrc/tapebook/*.inc)
 
 .PHONY: test demo venv clang c-test c-compile c-unit c-fuzz-quick c-alloc asan ubsan \
-        asan-c ubsan-c asan-py ubsan-py py-test lint check-generated gen single-include \
+        asan-c ubsan-c asan-py ubsan-py hotpath-compile py-test lint check-generated gen single-include \
         fuzz fuzz-c fuzz-py fuzz-cov bench bench-c bench-py examples clean
 
 # ---- set-up -------------------------------------------------------------------
 
-$(VENV)/.installed: pyproject.toml setup.py build_ffi.py $(CSRC_FILES)
+$(VENV)/.installed: pyproject.toml setup.py build_ffi.py $(CSRC_FILES) tapebook/_hotpath.c tapebook/_hotpath.h
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --upgrade pip
 	$(VPY) -m pip install --quiet -e '.[test]'
@@ -97,6 +97,17 @@ c-compile: clang | $(BUILD)/compile/.dir
 	g++   $(CXXSTD) $(WARN) $(INC) -DTB_TEST_SINGLE_HEADER -c tests/c/compile_check.cpp -o $(BUILD)/compile/gxx_single.o
 	gcc   $(CSTD)   $(WARN) $(INC) -DTB_THREAD_GUARD -DTB_FORCE_PORTABLE_BITS -c tests/c/compile_check.c -o $(BUILD)/compile/gcc_guard.o
 	@echo "c-compile: C99, C11 and C++17 with gcc and clang: clean"
+	@$(MAKE) --no-print-directory hotpath-compile
+
+# tapebook._hotpath (CPython C-API) and its tbh_ops tables, as strictly as the core
+PYINC = $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_paths()['include'])")
+hotpath-compile: clang | $(BUILD)/compile/.dir
+	printf '#include "tapebook.h"\n#define TBH_DEFINE_OPS\n#include "_hotpath.h"\n' > $(BUILD)/compile/hotpath_ops.c
+	@for cc in gcc clang; do \
+	  $$cc $(CSTD) $(WARN) $(INC) -Itapebook -c $(BUILD)/compile/hotpath_ops.c -o $(BUILD)/compile/hotpath_ops_$$cc.o && \
+	  $$cc $(CSTD) $(WARN) -fPIC -I$(PYINC) -Itapebook -c tapebook/_hotpath.c -o $(BUILD)/compile/hotpath_$$cc.o || exit 1; \
+	done
+	@echo "hotpath-compile: _hotpath.c and the tbh_ops tables with gcc and clang: clean"
 
 c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/test_unit $(BUILD)/guarded/test_unit
 	$(BUILD)/gcc/test_unit
@@ -167,6 +178,8 @@ lint: venv
 
 py-test: venv
 	$(VPY) -m pytest -q tests/python --hypothesis-profile ci
+	@echo "== the same with every per-call method on its Python path (tapebook._hotpath off)"
+	TAPEBOOK_NO_HOTPATH=1 $(VPY) -m pytest -q -p no:cacheprovider tests/python -m "not slow" --hypothesis-profile ci
 	$(VPY) -m tapebook fuzz --profile quick
 
 # ---- the two commands ----------------------------------------------------------------

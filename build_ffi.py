@@ -7,6 +7,10 @@ The cdef is read from ``csrc/tapebook_api.h``, the generated header that the C
 code itself includes (so the compiler checks every prototype), with its
 ``TB_CDEF_TYPES`` block kept and preprocessor lines and ``TB_API`` removed.
 
+``hotpath_extension()`` describes the second extension, ``tapebook._hotpath``
+(CPython C-API): the per-call Book methods, which call the ``tbh_ops`` tables
+compiled here (see tapebook/_hotpath.h for why).
+
 Environment:
   TAPEBOOK_SANITIZE=address|undefined   build with ASan / UBSan (tests only)
   TAPEBOOK_CFLAGS="..."                 extra compiler flags
@@ -18,12 +22,15 @@ import os
 import re
 import shlex
 from pathlib import Path
+from typing import Any
 
 from cffi import FFI
 
 ROOT = Path(__file__).resolve().parent
 CSRC = ROOT / "csrc"
+PKG = ROOT / "tapebook"
 MODULE = "tapebook._tapebook_cffi"
+HOTPATH_MODULE = "tapebook._hotpath"
 
 # Benchmark floor: a call with the same arguments as Book.set that does
 # nothing, and the guard check alone, so their cost can be measured.
@@ -32,6 +39,7 @@ int tb_noop_i32(void *b, int side, int32_t px, uint32_t qty);
 int tb_noop_i64(void *b, int side, int64_t px, uint64_t qty);
 int tb_built_with_thread_guard(void);
 const char *tb_build_info(void);
+const void *tbh_ops_for(int price_bits, int n);
 """
 
 EXTRA_SOURCE = r"""
@@ -75,14 +83,32 @@ def compile_args() -> tuple[list[str], list[str]]:
     return cflags, ldflags
 
 
+def hotpath_extension(build_root: Path | None = None) -> Any:
+    """The setuptools Extension of tapebook._hotpath, with the same flags as the CFFI module.
+
+    ``build_root``: make the source path absolute (for builds outside the project dir)."""
+    from setuptools import Extension
+
+    cflags, ldflags = compile_args()
+    base = build_root or Path(".")
+    return Extension(
+        HOTPATH_MODULE,
+        sources=[str(base / "tapebook" / "_hotpath.c")],
+        depends=[str(base / "tapebook" / "_hotpath.h")],
+        include_dirs=[str(base / "tapebook")],
+        extra_compile_args=[*cflags, "-Wall", "-Wextra"],
+        extra_link_args=ldflags,
+    )
+
+
 ffibuilder = FFI()
 ffibuilder.cdef(read_cdef())
 _cflags, _ldflags = compile_args()
 ffibuilder.set_source(
     MODULE,
-    '#include "tapebook.h"\n' + EXTRA_SOURCE,
-    include_dirs=[str(CSRC)],
-    depends=sorted(str(p) for p in CSRC.rglob("*") if p.suffix in (".h", ".inc")),
+    '#include "tapebook.h"\n#define TBH_DEFINE_OPS\n#include "_hotpath.h"\n' + EXTRA_SOURCE,
+    include_dirs=[str(CSRC), str(PKG)],
+    depends=[*sorted(str(p) for p in CSRC.rglob("*") if p.suffix in (".h", ".inc")), str(PKG / "_hotpath.h")],
     extra_compile_args=_cflags,
     extra_link_args=_ldflags,
 )

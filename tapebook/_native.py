@@ -205,6 +205,13 @@ MULTIS = {(bits, t): MultiVariant(FAMILIES[bits], t) for bits in PRICE_BITS for 
 NOOP = {32: lib.tb_noop_i32, 64: lib.tb_noop_i64}
 
 
+def lib_path() -> str:
+    """File of the compiled CFFI module (tapebook._hotpath looks its tables up there)."""
+    from . import _tapebook_cffi
+
+    return str(_tapebook_cffi.__file__)
+
+
 def build_info() -> str:
     """How the loaded C module was compiled (flags, sanitizer)."""
     return ffi.string(lib.tb_build_info()).decode()

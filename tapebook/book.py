@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from struct import iter_unpack
@@ -10,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _args
+from . import _args, _hotpath
 from . import _native as nat
 from ._buffers import coerce_batch
+from ._hotpath import HotBook
 from ._native import ffi
 from .errors import BatchError, TapebookError
 
@@ -32,6 +34,19 @@ class Result(enum.IntEnum):
 
 # indexed by the C result code itself: -2 -> SPILL, -1 -> ERASE, 0, 1, 2
 _RESULT = (Result.UPDATE, Result.INSERT, Result.PROMOTE, Result.SPILL, Result.ERASE)
+# the same, indexed by code + 2, for the C fast path
+_hotpath.set_results((Result.SPILL, Result.ERASE, Result.UPDATE, Result.INSERT, Result.PROMOTE))
+# Books use the fast path where it can reach the CFFI module's symbols; elsewhere
+# (or with TAPEBOOK_NO_HOTPATH=1) every per-call method takes its Python path.
+HOTPATH_UNAVAILABLE = ""  #: why the fast path is off ("" when it is on)
+try:
+    if os.environ.get("TAPEBOOK_NO_HOTPATH", "") not in ("", "0"):
+        raise ImportError("disabled by TAPEBOOK_NO_HOTPATH")
+    _hotpath.connect(nat.lib_path())
+    _HOT = True
+except ImportError as _e:  # pragma: no cover - POSIX builds always connect
+    _HOT = False
+    HOTPATH_UNAVAILABLE = str(_e)
 
 _take = nat.take_query_status
 _int = int
@@ -73,7 +88,7 @@ class BookStats:
         return sum(s.spill_evicted + s.spill_dropped + s.spill_nomem for s in (self.bid, self.ask))
 
 
-class Book:
+class Book(HotBook):
     """A level-2 order book: price-level quantities for bids and asks.
 
     Prices are integer ticks, quantities integer lots. Each side keeps a tape
@@ -158,7 +173,11 @@ class Book:
         self._init_fields(v, pool, cap)
 
     def _init_fields(self, v: nat.BookVariant, pool: SpillPool | None, max_cap: int) -> None:
-        # the hot methods read their C function and constants from slots
+        # the per-call methods of the C base class reach the book through this
+        # binding (undone in close()); self._p keeps the memory alive
+        if _HOT:
+            self._hot_bind(v.family.bits, v.n, ffi.buffer(self._p, v.nbytes))
+        # the Python paths read their C function and constants from slots
         self._v = v
         self._set = v.set_code
         self._bbpx, self._bapx = v.best_bid_px, v.best_ask_px
@@ -226,9 +245,14 @@ class Book:
         """Bytes of C memory: the book struct plus its spill blocks."""
         return self.stats().nbytes
 
-    # ---- updates -------------------------------------------------------------
+    # ---- per-call methods ------------------------------------------------------
+    # set, best_bid_px, best_ask_px, best_bid_qty, best_ask_qty, bbo, qty_at,
+    # levels and top are methods of the C base class HotBook (_hotpath.c): it
+    # serves exact-int arguments on an open book without a CFFI call, and hands
+    # every other call to the method of the same name + "_py" below. Those are
+    # the specification: conversion, validation and the exact exception.
 
-    def set(self, side: bool | int, px: int, qty: int) -> Result:
+    def _set_py(self, side: bool | int, px: int, qty: int) -> Result:
         """Set the quantity at ``px`` on ``side`` (True/1 bid, False/0 ask); qty 0 deletes.
 
         Returns the :class:`Result` (INSERT, UPDATE, ERASE or SPILL) as defined
@@ -323,35 +347,35 @@ class Book:
         if st:
             _args.raise_status(st, what)
 
-    def best_bid_px(self) -> int | None:
+    def _best_bid_px_py(self) -> int | None:
         """Best bid price (tape and spill), or None when there are no bids."""
         r = self._bbpx(self._p)
         if r == self._tmin:
             return self._empty_px("best_bid_px")
         return r
 
-    def best_ask_px(self) -> int | None:
+    def _best_ask_px_py(self) -> int | None:
         """Best ask price (tape and spill), or None when there are no asks."""
         r = self._bapx(self._p)
         if r == self._tmax:
             return self._empty_px("best_ask_px")
         return r
 
-    def best_bid_qty(self) -> int:
+    def _best_bid_qty_py(self) -> int:
         """Quantity at the best bid, 0 when there are no bids."""
         r = self._bbq(self._p)
         if not r:
             self._empty_px("best_bid_qty")
         return r
 
-    def best_ask_qty(self) -> int:
+    def _best_ask_qty_py(self) -> int:
         """Quantity at the best ask, 0 when there are no asks."""
         r = self._baq(self._p)
         if not r:
             self._empty_px("best_ask_qty")
         return r
 
-    def bbo(self) -> tuple[int | None, int, int | None, int]:
+    def _bbo_py(self) -> tuple[int | None, int, int | None, int]:
         """``(bid_px, bid_qty, ask_px, ask_qty)``; an empty side's price is None."""
         o = ffi.new(f"{self._v.family.bbo_c} *")
         st = self._v.bbo(self._p, o)
@@ -378,7 +402,7 @@ class Book:
             self._empty_px("crossed_on_tape")
         return bool(r)
 
-    def qty_at(self, side: bool | int, px: int) -> int:
+    def _qty_at_py(self, side: bool | int, px: int) -> int:
         """Quantity at ``px`` on ``side`` (0 when there is no level)."""
         s = _args.check_side(side)
         p = _args.as_int("px", px)
@@ -398,7 +422,7 @@ class Book:
             self._empty_px("anchor")
         return r
 
-    def levels(self, side: bool | int, k: int = 10) -> list[tuple[int, int]]:
+    def _levels_py(self, side: bool | int, k: int = 10) -> list[tuple[int, int]]:
         """The ``k`` best levels of ``side`` as ``[(px, qty), ...]``, best first,
         tape and spill merged in price order."""
         if k.__class__ is not int or k < 0 or k > 1 << 20:
@@ -416,7 +440,7 @@ class Book:
         # the level structs are packed (px, qty) pairs: unpack them in one go
         return list(iter_unpack(self._lfmt, ffi.buffer(buf, r * self._lsize)))
 
-    def top(self, k: int = 10) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    def _top_py(self, k: int = 10) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
         """The ``k`` best levels of both sides in one call: ``(bids, asks)``,
         each ``[(px, qty), ...]`` best first."""
         if k.__class__ is not int or k < 0 or k > 1 << 20:
@@ -581,6 +605,7 @@ class Book:
         st = self._v.deinit(self._p)
         if st:
             _args.raise_status(st, "close")
+        self._hot_unbind()
         self._closed = True
 
     def __enter__(self) -> Book:

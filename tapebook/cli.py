@@ -30,6 +30,10 @@ def info_main(argv: list[str]) -> int:
 
     print(f"tapebook {__version__}")
     print(f"C module: {nat.build_info()}")
+    from .book import HOTPATH_UNAVAILABLE
+
+    why = HOTPATH_UNAVAILABLE
+    print(f"per-call fast path (tapebook._hotpath): {'off: ' + why if why else 'on'}")
     print("book variants (bytes, malloc-backed, empty spill):")
     for _key, v in sorted(nat.BOOKS.items()):
         print(f"  {v.c_name:<20} {v.nbytes:>7}")

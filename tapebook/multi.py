@@ -144,6 +144,7 @@ class PooledBook(Book):
         self._owner._free_view(self)
 
     def _detach(self) -> None:
+        self._hot_unbind()
         self._closed = True
         self._p = ffi.NULL
         self._finalizer.detach()
@@ -262,6 +263,7 @@ class MultiBookPool:
 
     def _free_view(self, view: PooledBook) -> None:
         mp = self._handle_checked()
+        view._hot_unbind()  # before the slot goes: nothing may reach it through the fast path
         st = self._v.free(mp, view._handle)
         if st:
             _args.raise_status(st, "free")
@@ -304,10 +306,13 @@ class MultiBookPool:
         """Free every book and the arena now; the books become closed."""
         if self._closed:
             return
+        views = list(self._views.values())
+        for view in views:
+            view._hot_unbind()  # before the arena goes (an unbound view takes the Python path)
         st = self._v.deinit(self._mp)
         if st:
             _args.raise_status(st, "MultiBookPool.close")
-        for view in list(self._views.values()):
+        for view in views:
             view._detach()
         self._views.clear()
         self._closed = True

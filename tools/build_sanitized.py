@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
-"""Build the CFFI module with a sanitizer into OUTDIR/tapebook/.
+"""Build the CFFI module and tapebook._hotpath with a sanitizer into OUTDIR/tapebook/.
 
 OUTDIR/tapebook/ gets symlinks to the package's .py files and the sanitized
-extension, so ``PYTHONPATH=OUTDIR`` imports the sanitized build without
+extensions, so ``PYTHONPATH=OUTDIR`` imports the sanitized build without
 touching the normal one. The sanitizer comes from TAPEBOOK_SANITIZE
 (address | undefined), read by build_ffi.py.
 
@@ -17,6 +17,18 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def build_hotpath(ext: object, out: Path) -> None:
+    """Compile the tapebook._hotpath Extension into out/tapebook/."""
+    from setuptools import Distribution
+    from setuptools.command.build_ext import build_ext
+
+    cmd = build_ext(Distribution({"name": "tapebook-sanitized", "ext_modules": [ext]}))
+    cmd.build_lib = str(out)
+    cmd.build_temp = str(out / "build-temp")
+    cmd.ensure_finalized()
+    cmd.run()
 
 
 def main(argv: list[str]) -> int:
@@ -37,6 +49,7 @@ def main(argv: list[str]) -> int:
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     mod.ffibuilder.compile(tmpdir=str(out), verbose=False)
+    build_hotpath(mod.hotpath_extension(ROOT), out)
     print(f"sanitized module ({os.environ['TAPEBOOK_SANITIZE']}) built in {pkg}")
     return 0
 

@@ -1,0 +1,465 @@
+/* _hotpath.c — tapebook._hotpath: the CPython fast path of Book's per-call
+ * methods (set, best_*, bbo, levels, top, qty_at).
+ *
+ * Everything else in tapebook goes through CFFI. These methods are called
+ * once per market-data message, where a CFFI call (argument tuple, GIL
+ * release, ~185 ns here) would cost more than the book itself; as
+ * METH_FASTCALL methods of Book's C base class HotBook they cost a few tens
+ * of ns. The C core is not compiled here: HotBook calls the tbh_ops wrappers
+ * compiled into the CFFI module (see _hotpath.h).
+ *
+ * The fast path handles the common case only: exact int arguments in range,
+ * a bound book, the C call succeeding. Anything else (another argument type,
+ * keywords, an error status, a closed or unbound book) is handed to the
+ * Python implementation `_<name>_py` on the Book subclass with the original
+ * arguments; it converts, repeats the call (the C core changes nothing on
+ * error) and raises the exact exception. So the two paths cannot disagree on
+ * errors, and the Python one is the specification.
+ *
+ * The GIL is held during the C calls (they take nanoseconds). Another thread
+ * can still be inside a CFFI call on the same book (CFFI releases the GIL);
+ * the core's thread guard then returns TB_ERR_BUSY and the Python path
+ * raises ConcurrentUseError. */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <string.h>
+
+#include "_hotpath.h"
+
+#if defined(__unix__) || defined(__APPLE__)
+#include <dlfcn.h>
+#endif
+
+typedef struct {
+    PyObject_HEAD const tbh_ops *ops; /* NULL: unbound, every call takes the Python path */
+    void *book;                       /* view.buf: the C book */
+    Py_buffer view;                   /* held while bound: keeps the book's memory alive */
+} HotBook;
+
+/* set() returns these (tapebook.book.Result members), indexed by code + 2 */
+static PyObject *g_results;
+
+/* interned names of the Python implementations */
+static PyObject *s_set, *s_best_bid_px, *s_best_ask_px, *s_best_bid_qty, *s_best_ask_qty, *s_bbo, *s_levels,
+    *s_top, *s_qty_at;
+
+/* ---- the Python path ------------------------------------------------------------ */
+
+static PyObject *python_path(PyObject *self, PyObject *name, PyObject *const *args, size_t nargsf,
+                             PyObject *kwnames) {
+    PyObject *meth = PyObject_GetAttr(self, name);
+    PyObject *r;
+    if (!meth) return NULL;
+    r = PyObject_Vectorcall(meth, args, nargsf, kwnames);
+    Py_DECREF(meth);
+    return r;
+}
+
+/* ---- argument parsing: -1 means "not the fast case" (no exception set) ------------- */
+
+static int side_arg(PyObject *o) {
+    if (o == Py_True) return 1;
+    if (o == Py_False) return 0;
+    if (PyLong_CheckExact(o)) {
+        int overflow;
+        long v = PyLong_AsLongAndOverflow(o, &overflow);
+        if (v == 0 || v == 1) return (int)v;
+        if (v == -1 && PyErr_Occurred()) PyErr_Clear();
+    }
+    return -1;
+}
+
+/* exact ints only: cffi and PyLong_As* would truncate Decimal, Fraction or numpy floats */
+static int i64_arg(PyObject *o, int64_t *out) {
+    int overflow;
+    long long v;
+    if (!PyLong_CheckExact(o)) return -1;
+    v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (overflow) return -1;
+    if (v == -1 && PyErr_Occurred()) {
+        PyErr_Clear();
+        return -1;
+    }
+    *out = (int64_t)v;
+    return 0;
+}
+
+static int u64_arg(PyObject *o, uint64_t *out) {
+    int64_t v;
+    if (i64_arg(o, &v) || v < 0) return -1; /* >= 2^63 is rare enough for the Python path */
+    *out = (uint64_t)v;
+    return 0;
+}
+
+static int k_arg(PyObject *o, size_t *out) {
+    int64_t v;
+    if (i64_arg(o, &v) || v < 0 || v > TBH_MAX_K) return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+/* ---- results -------------------------------------------------------------------- */
+
+static PyObject *level_list(const tbh_level *lv, int n) {
+    PyObject *list = PyList_New(n);
+    int i;
+    if (!list) return NULL;
+    for (i = 0; i < n; i++) {
+        PyObject *t = PyTuple_New(2), *px, *qty;
+        if (!t) goto fail;
+        PyList_SET_ITEM(list, i, t);
+        px = PyLong_FromLongLong(lv[i].px);
+        if (!px) goto fail;
+        PyTuple_SET_ITEM(t, 0, px);
+        qty = PyLong_FromUnsignedLongLong(lv[i].qty);
+        if (!qty) goto fail;
+        PyTuple_SET_ITEM(t, 1, qty);
+    }
+    return list;
+fail:
+    Py_DECREF(list); /* NULL items are skipped by the deallocators */
+    return NULL;
+}
+
+/* ---- methods -------------------------------------------------------------------- */
+
+PyDoc_STRVAR(set_doc,
+             "set($self, side, px, qty)\n--\n\n"
+             "Set the quantity at ``px`` on ``side`` (True/1 bid, False/0 ask); qty 0 deletes.\n\n"
+             "Returns the :class:`Result` (INSERT, UPDATE, ERASE or SPILL) as defined\n"
+             "in CONTRACT.md \u00a72. Raises ``ValueError``/``OverflowError``/``TypeError``\n"
+             "subclasses for a bad argument; the book is then unchanged.");
+
+static PyObject *hb_set(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    HotBook *hb = (HotBook *)self;
+    int side, r;
+    int64_t px;
+    uint64_t qty;
+    if (!hb->ops || kwnames || PyVectorcall_NARGS(nargsf) != 3 || (side = side_arg(args[0])) < 0 ||
+        i64_arg(args[1], &px) || u64_arg(args[2], &qty))
+        return python_path(self, s_set, args, nargsf, kwnames);
+    r = hb->ops->set(hb->book, side, px, qty);
+    if (r < -2 || r > 2 || !g_results) return python_path(self, s_set, args, nargsf, kwnames);
+    return Py_NewRef(PyTuple_GET_ITEM(g_results, r + 2));
+}
+
+static PyObject *best(PyObject *self, int side, int want_qty, PyObject *name) {
+    HotBook *hb = (HotBook *)self;
+    int64_t px;
+    uint64_t qty;
+    int st;
+    if (!hb->ops) return python_path(self, name, NULL, 0, NULL);
+    st = hb->ops->best(hb->book, side, &px, &qty);
+    if (st == 0) return want_qty ? PyLong_FromUnsignedLongLong(qty) : PyLong_FromLongLong(px);
+    if (st == 1) return want_qty ? PyLong_FromLong(0) : Py_NewRef(Py_None);
+    return python_path(self, name, NULL, 0, NULL);
+}
+
+PyDoc_STRVAR(best_bid_px_doc, "best_bid_px($self, /)\n--\n\n"
+                              "Best bid price (tape and spill), or None when there are no bids.");
+static PyObject *hb_best_bid_px(PyObject *self, PyObject *unused) {
+    (void)unused;
+    return best(self, 1, 0, s_best_bid_px);
+}
+
+PyDoc_STRVAR(best_ask_px_doc, "best_ask_px($self, /)\n--\n\n"
+                              "Best ask price (tape and spill), or None when there are no asks.");
+static PyObject *hb_best_ask_px(PyObject *self, PyObject *unused) {
+    (void)unused;
+    return best(self, 0, 0, s_best_ask_px);
+}
+
+PyDoc_STRVAR(best_bid_qty_doc,
+             "best_bid_qty($self, /)\n--\n\nQuantity at the best bid, 0 when there are no bids.");
+static PyObject *hb_best_bid_qty(PyObject *self, PyObject *unused) {
+    (void)unused;
+    return best(self, 1, 1, s_best_bid_qty);
+}
+
+PyDoc_STRVAR(best_ask_qty_doc,
+             "best_ask_qty($self, /)\n--\n\nQuantity at the best ask, 0 when there are no asks.");
+static PyObject *hb_best_ask_qty(PyObject *self, PyObject *unused) {
+    (void)unused;
+    return best(self, 0, 1, s_best_ask_qty);
+}
+
+/* (bid_px, bid_qty, ask_px, ask_qty), None for an empty side's price */
+static PyObject *bbo_tuple(const tbh_level o[2]) {
+    PyObject *t = PyTuple_New(4);
+    int i;
+    if (!t) return NULL;
+    for (i = 0; i < 2; i++) {
+        PyObject *px = o[i].qty ? PyLong_FromLongLong(o[i].px) : Py_NewRef(Py_None);
+        PyObject *qty;
+        if (!px) goto fail;
+        PyTuple_SET_ITEM(t, 2 * i, px);
+        qty = PyLong_FromUnsignedLongLong(o[i].qty);
+        if (!qty) goto fail;
+        PyTuple_SET_ITEM(t, 2 * i + 1, qty);
+    }
+    return t;
+fail:
+    Py_DECREF(t);
+    return NULL;
+}
+
+PyDoc_STRVAR(bbo_doc, "bbo($self, /)\n--\n\n"
+                      "``(bid_px, bid_qty, ask_px, ask_qty)``; an empty side's price is None.");
+static PyObject *hb_bbo(PyObject *self, PyObject *unused) {
+    HotBook *hb = (HotBook *)self;
+    tbh_level o[2];
+    (void)unused;
+    if (!hb->ops || hb->ops->bbo(hb->book, o)) return python_path(self, s_bbo, NULL, 0, NULL);
+    return bbo_tuple(o);
+}
+
+PyDoc_STRVAR(levels_doc, "levels($self, side, k=10)\n--\n\n"
+                         "The ``k`` best levels of ``side`` as ``[(px, qty), ...]``, best first,\n"
+                         "tape and spill merged in price order.");
+static PyObject *hb_levels(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    HotBook *hb = (HotBook *)self;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    tbh_level buf[TBH_MAX_K];
+    size_t k = 10;
+    int side, r;
+    if (!hb->ops || kwnames || nargs < 1 || nargs > 2 || (side = side_arg(args[0])) < 0 ||
+        (nargs == 2 && k_arg(args[1], &k)))
+        return python_path(self, s_levels, args, nargsf, kwnames);
+    r = hb->ops->levels(hb->book, side, buf, k);
+    if (r < 0) return python_path(self, s_levels, args, nargsf, kwnames);
+    return level_list(buf, r);
+}
+
+PyDoc_STRVAR(top_doc, "top($self, k=10)\n--\n\n"
+                      "The ``k`` best levels of both sides in one call: ``(bids, asks)``,\n"
+                      "each ``[(px, qty), ...]`` best first.");
+static PyObject *hb_top(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    HotBook *hb = (HotBook *)self;
+    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
+    tbh_level bids[TBH_MAX_K], asks[TBH_MAX_K];
+    size_t k = 10;
+    int nb, na;
+    PyObject *b, *a, *t;
+    if (!hb->ops || kwnames || nargs > 1 || (nargs == 1 && k_arg(args[0], &k)))
+        return python_path(self, s_top, args, nargsf, kwnames);
+    /* both C calls before any allocation, so no Python code (a finalizer run by
+     * the allocator) can change the book between the two sides */
+    nb = hb->ops->levels(hb->book, 1, bids, k);
+    na = nb < 0 ? nb : hb->ops->levels(hb->book, 0, asks, k);
+    if (nb < 0 || na < 0) return python_path(self, s_top, args, nargsf, kwnames);
+    b = level_list(bids, nb);
+    if (!b) return NULL;
+    a = level_list(asks, na);
+    if (!a) {
+        Py_DECREF(b);
+        return NULL;
+    }
+    t = PyTuple_Pack(2, b, a);
+    Py_DECREF(b);
+    Py_DECREF(a);
+    return t;
+}
+
+PyDoc_STRVAR(qty_at_doc, "qty_at($self, side, px)\n--\n\nQuantity at ``px`` on ``side`` (0 when there is no level).");
+static PyObject *hb_qty_at(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+    HotBook *hb = (HotBook *)self;
+    int side;
+    int64_t px;
+    uint64_t qty;
+    if (!hb->ops || kwnames || PyVectorcall_NARGS(nargsf) != 2 || (side = side_arg(args[0])) < 0 ||
+        i64_arg(args[1], &px) || hb->ops->qty_at(hb->book, side, px, &qty))
+        return python_path(self, s_qty_at, args, nargsf, kwnames);
+    return PyLong_FromUnsignedLongLong(qty);
+}
+
+/* tbh_ops_for() of the CFFI module, found by connect() */
+typedef const void *(*ops_for_fn)(int price_bits, int n);
+static ops_for_fn g_ops_for;
+
+PyDoc_STRVAR(bind_doc, "_hot_bind($self, price_bits, n, book, /)\n--\n\n"
+                       "Internal: route the fast methods to the C book whose memory ``book``\n"
+                       "exports (a writable buffer of exactly the variant's struct size, e.g.\n"
+                       "``ffi.buffer(p, nbytes)``). The buffer is held until _hot_unbind(), so\n"
+                       "the memory outlives the binding.");
+static PyObject *hb_bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
+    HotBook *hb = (HotBook *)self;
+    const tbh_ops *ops;
+    Py_buffer view;
+    long bits, n;
+    if (nargs != 3) {
+        PyErr_SetString(PyExc_TypeError, "_hot_bind(price_bits, n, book) takes 3 arguments");
+        return NULL;
+    }
+    if (!g_ops_for) {
+        PyErr_SetString(PyExc_RuntimeError, "_hot_bind: tapebook._hotpath.connect() was not called");
+        return NULL;
+    }
+    bits = PyLong_AsLong(args[0]);
+    if (bits == -1 && PyErr_Occurred()) return NULL;
+    n = PyLong_AsLong(args[1]);
+    if (n == -1 && PyErr_Occurred()) return NULL;
+    ops = (bits == 32 || bits == 64) && n > 0 && n <= 4096 ? (const tbh_ops *)g_ops_for((int)bits, (int)n) : NULL;
+    if (!ops) {
+        PyErr_Format(PyExc_ValueError, "_hot_bind: no book variant price_bits=%ld n=%ld", bits, n);
+        return NULL;
+    }
+    if (ops->abi != TBH_ABI || ops->size != sizeof(tbh_ops)) {
+        PyErr_Format(PyExc_ImportError,
+                     "tapebook._hotpath (ABI %u) and tapebook._tapebook_cffi (ABI %u) are from "
+                     "different builds: reinstall tapebook",
+                     TBH_ABI, ops->abi);
+        return NULL;
+    }
+    if (PyObject_GetBuffer(args[2], &view, PyBUF_WRITABLE) < 0) return NULL;
+    if (view.len != (Py_ssize_t)ops->book_size) {
+        PyErr_Format(PyExc_ValueError, "_hot_bind: the book buffer has %zd bytes, the variant's struct %u",
+                     view.len, ops->book_size);
+        PyBuffer_Release(&view);
+        return NULL;
+    }
+    if (hb->ops) PyBuffer_Release(&hb->view);
+    hb->view = view;
+    hb->book = view.buf;
+    hb->ops = ops;
+    Py_RETURN_NONE;
+}
+
+static void unbind(HotBook *hb) {
+    if (hb->ops) PyBuffer_Release(&hb->view);
+    hb->ops = NULL;
+    hb->book = NULL;
+}
+
+PyDoc_STRVAR(unbind_doc, "_hot_unbind($self, /)\n--\n\n"
+                         "Internal: send every fast method to the Python path (closed book).");
+static PyObject *hb_unbind(PyObject *self, PyObject *unused) {
+    (void)unused;
+    unbind((HotBook *)self);
+    Py_RETURN_NONE;
+}
+
+static void hb_dealloc(PyObject *self) {
+    unbind((HotBook *)self);
+    Py_TYPE(self)->tp_free(self);
+}
+
+static PyObject *hb_bound(PyObject *self, void *closure) {
+    (void)closure;
+    return PyBool_FromLong(((HotBook *)self)->ops != NULL);
+}
+
+#define FASTKW (METH_FASTCALL | METH_KEYWORDS)
+#define FASTCALL_KW(f) (PyCFunction)(void (*)(void))(f)
+
+static PyMethodDef hb_methods[] = {
+    {"set", FASTCALL_KW(hb_set), FASTKW, set_doc},
+    {"best_bid_px", hb_best_bid_px, METH_NOARGS, best_bid_px_doc},
+    {"best_ask_px", hb_best_ask_px, METH_NOARGS, best_ask_px_doc},
+    {"best_bid_qty", hb_best_bid_qty, METH_NOARGS, best_bid_qty_doc},
+    {"best_ask_qty", hb_best_ask_qty, METH_NOARGS, best_ask_qty_doc},
+    {"bbo", hb_bbo, METH_NOARGS, bbo_doc},
+    {"levels", FASTCALL_KW(hb_levels), FASTKW, levels_doc},
+    {"top", FASTCALL_KW(hb_top), FASTKW, top_doc},
+    {"qty_at", FASTCALL_KW(hb_qty_at), FASTKW, qty_at_doc},
+    {"_hot_bind", (PyCFunction)(void (*)(void))hb_bind, METH_FASTCALL, bind_doc},
+    {"_hot_unbind", hb_unbind, METH_NOARGS, unbind_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef hb_getset[] = {
+    {"_hot_bound", hb_bound, NULL, "True while the fast methods reach a C book.", NULL},
+    {NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyTypeObject HotBookType = {
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "tapebook._hotpath.HotBook",
+    .tp_basicsize = sizeof(HotBook),
+    .tp_dealloc = hb_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = PyDoc_STR("C base class of tapebook.Book: its per-call methods, without a CFFI call."),
+    .tp_methods = hb_methods,
+    .tp_getset = hb_getset,
+    .tp_new = PyType_GenericNew,
+};
+
+/* ---- module ------------------------------------------------------------------------ */
+
+PyDoc_STRVAR(set_results_doc, "set_results(results, /)\n--\n\n"
+                              "Internal: the 5 objects set() returns for the C codes -2..2.");
+static PyObject *mod_set_results(PyObject *mod, PyObject *arg) {
+    (void)mod;
+    if (!PyTuple_CheckExact(arg) || PyTuple_GET_SIZE(arg) != 5) {
+        PyErr_SetString(PyExc_TypeError, "set_results() takes a tuple of 5 objects");
+        return NULL;
+    }
+    Py_XSETREF(g_results, Py_NewRef(arg));
+    Py_RETURN_NONE;
+}
+
+PyDoc_STRVAR(connect_doc, "connect(cffi_module_path, /)\n--\n\n"
+                          "Internal: find tbh_ops_for() in the already loaded CFFI module at this path\n"
+                          "(no address is taken from Python). Raises ImportError when it is not there.");
+static PyObject *mod_connect(PyObject *mod, PyObject *arg) {
+    PyObject *bytes;
+    (void)mod;
+    if (!PyUnicode_Check(arg)) {
+        PyErr_SetString(PyExc_TypeError, "connect() takes the CFFI module's path (str)");
+        return NULL;
+    }
+    if (!PyUnicode_FSConverter(arg, &bytes)) return NULL;
+#if defined(__unix__) || defined(__APPLE__)
+    {
+        /* RTLD_NOLOAD: only a library that is already loaded (Python imported it) */
+        void *h = dlopen(PyBytes_AS_STRING(bytes), RTLD_LAZY | RTLD_NOLOAD);
+        void *sym = h ? dlsym(h, "tbh_ops_for") : NULL;
+        Py_DECREF(bytes);
+        if (!sym) {
+            PyErr_Format(PyExc_ImportError, "tapebook._hotpath: no tbh_ops_for in %R (not loaded?)", arg);
+            return NULL;
+        }
+        /* h stays open: the module is never unloaded while Python runs */
+        memcpy(&g_ops_for, &sym, sizeof g_ops_for); /* object pointer -> function pointer (POSIX) */
+    }
+    Py_RETURN_NONE;
+#else
+    Py_DECREF(bytes);
+    PyErr_SetString(PyExc_ImportError, "tapebook._hotpath: connect() is not implemented on this platform");
+    return NULL;
+#endif
+}
+
+static PyMethodDef mod_methods[] = {
+    {"set_results", mod_set_results, METH_O, set_results_doc},
+    {"connect", mod_connect, METH_O, connect_doc},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef hotpath_module = {
+    PyModuleDef_HEAD_INIT, "tapebook._hotpath",
+    PyDoc_STR("The CPython fast path of tapebook.Book's per-call methods (see _hotpath.c)."), -1, mod_methods,
+    NULL, NULL, NULL, NULL,
+};
+
+static int intern(PyObject **slot, const char *name) {
+    *slot = PyUnicode_InternFromString(name);
+    return *slot ? 0 : -1;
+}
+
+PyMODINIT_FUNC PyInit__hotpath(void) {
+    PyObject *m;
+    if (intern(&s_set, "_set_py") || intern(&s_best_bid_px, "_best_bid_px_py") ||
+        intern(&s_best_ask_px, "_best_ask_px_py") || intern(&s_best_bid_qty, "_best_bid_qty_py") ||
+        intern(&s_best_ask_qty, "_best_ask_qty_py") || intern(&s_bbo, "_bbo_py") ||
+        intern(&s_levels, "_levels_py") || intern(&s_top, "_top_py") || intern(&s_qty_at, "_qty_at_py"))
+        return NULL;
+    if (PyType_Ready(&HotBookType) < 0) return NULL;
+    m = PyModule_Create(&hotpath_module);
+    if (!m) return NULL;
+    if (PyModule_AddObjectRef(m, "HotBook", (PyObject *)&HotBookType) < 0 ||
+        PyModule_AddIntConstant(m, "ABI", TBH_ABI) < 0 || PyModule_AddIntConstant(m, "MAX_K", TBH_MAX_K) < 0) {
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}
