@@ -848,7 +848,32 @@ TB_API size_t TB__POOLFN(struct_size)(void) { return sizeof(TB__POOL); }
  * Growth: cap 0 -> min(16, max_cap) -> doubling -> max_cap. At max_cap (or
  * when the allocator refuses to grow) a new level evicts the worst level, or
  * is dropped itself when it is the worst. Memory comes from TB_MALLOC or from
- * the book's SpillPool. */
+ * the book's SpillPool.
+ *
+ * Near index: finding a price's position (its rank, the number of levels
+ * better than it) is a binary search: a chain of dependent loads that
+ * dominates a spill update. Prices are unique integers, so over a region of
+ * TB__NX_SPAN consecutive prices starting at nx_start (the region's best end)
+ * a bitmap of the prices present gives the rank directly:
+ *     rank(px) = nx_rank + nx_cnt[w] + popcount(nx_bits[w] below px's bit)
+ * (nx_rank: levels strictly better than nx_start; nx_cnt[w]: bits set in the
+ * words before w). Every insert and removal keeps the index exact, wherever
+ * the region lies, so it needs no invalidation: an empty spill and a zeroed
+ * index agree. Lookups outside the region fall back to the binary search and
+ * count as misses; when misses outweigh hits (nx_score reaches nx_need) the
+ * region is moved to cover the missed price, as close to the tape as the
+ * span allows (market activity concentrates next to the tape), its start
+ * snapped to the first level there. Moving it walks the levels in the new
+ * region (at most TB__NX_SPAN); nx_need doubles (up to TB__NX_NEED_MAX) while
+ * moved regions keep missing about as often as they hit, so a spill much
+ * wider than the span, accessed everywhere, pays a bounded amortised cost. */
+
+#ifndef TB__NX_WORDS
+#define TB__NX_WORDS 8u                       /* bitmap words per side */
+#define TB__NX_SPAN (TB__NX_WORDS * 64u)      /* prices the region covers */
+#define TB__NX_NEED_MIN 16u                   /* misses (net of hits) before a move */
+#define TB__NX_NEED_MAX 1024u
+#endif
 
 typedef struct TB__SIDE {
     TB__LEVEL *a;     /* ring storage, NULL while cap == 0 */
@@ -856,10 +881,32 @@ typedef struct TB__SIDE {
     uint32_t n;       /* levels stored */
     uint32_t cap;     /* ring capacity: 0 or a power of two <= max_cap */
     uint32_t max_cap; /* power of two >= 1 */
+    /* near index (see above) */
+    TB_PRICE_T nx_start;              /* price of region offset 0, its best end */
+    uint32_t nx_rank;                 /* levels strictly better than nx_start */
+    uint32_t nx_score;                /* misses minus hits since the last move, >= 0 */
+    uint32_t nx_need;                 /* score that moves the region */
+    uint32_t nx_misses;               /* since the last move (saturating) */
+    uint16_t nx_cnt[TB__NX_WORDS];    /* bits set in nx_bits[0 .. w) */
+    uint64_t nx_bits[TB__NX_WORDS];   /* bit k: a level at offset k (k ticks worse than nx_start) */
 } TB__SIDE;
 
+/* Order keys: key(x) < key(y) <=> x is strictly better than y, on either
+ * side. The sign bit flipped makes the unsigned order the signed one; all
+ * bits flipped as well reverse it for bids. The spill code compares keys, so
+ * a run-time side costs an XOR, not a (randomly mispredicted) branch. */
+TB_FORCE_INLINE TB_UPRICE_T TB__SPFN(kflip)(int is_bid) {
+    const TB_UPRICE_T sign = (TB_UPRICE_T)((TB_UPRICE_T)TB_PRICE_TYPE_MAX + 1u);
+    return (TB_UPRICE_T)(sign ^ (TB_UPRICE_T)(0u - (TB_UPRICE_T)(is_bid != 0)));
+}
+
+TB_FORCE_INLINE TB_UPRICE_T TB__SPFN(key)(TB_UPRICE_T flip, TB_PRICE_T px) {
+    return (TB_UPRICE_T)((TB_UPRICE_T)px ^ flip);
+}
+
 TB_FORCE_INLINE int TB__SPFN(better)(int is_bid, TB_PRICE_T x, TB_PRICE_T y) {
-    return is_bid ? x > y : x < y;
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    return TB__SPFN(key)(f, x) < TB__SPFN(key)(f, y);
 }
 
 TB_FORCE_INLINE TB__LEVEL *TB__SPFN(at)(const TB__SIDE *s, uint32_t i) {
@@ -897,41 +944,188 @@ TB_FORCE_INLINE uint32_t TB__SPFN(dist)(TB_PRICE_T x, TB_PRICE_T y, uint32_t n) 
 /* First logical index whose level is not strictly better than px. */
 TB_FORCE_INLINE uint32_t TB__SPFN(lower_bound)(const TB__SIDE *s, int is_bid, TB_PRICE_T px) {
     const uint32_t n = s->n;
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid), k = TB__SPFN(key)(f, px);
     TB_PRICE_T best, worst;
     uint32_t lo, hi, worse_max;
     if (n == 0) return 0;
     best = s->a[s->head].px;
     worst = s->a[(s->head + n - 1u) & (s->cap - 1u)].px;
-    if (!(is_bid ? best > px : best < px)) return 0;
-    if (is_bid ? worst > px : worst < px) return n;
+    if (!(TB__SPFN(key)(f, best) < k)) return 0;
+    if (TB__SPFN(key)(f, worst) < k) return n;
     /* best is better than px, worst is not: the answer is in [1, n - 1] */
     hi = TB__SPFN(dist)(best, px, n);            /* at most this many are better */
     worse_max = TB__SPFN(dist)(worst, px, n) + 1u; /* at most this many are not */
     lo = worse_max >= n ? 1u : n - worse_max;
     if (lo < 1u) lo = 1u;
     if (hi > n - 1u) hi = n - 1u;
-    TB__SPILL_SEARCH(s, lo, hi, is_bid ? v > px : v < px);
+    TB__SPILL_SEARCH(s, lo, hi, TB__SPFN(key)(f, v) < k);
     return lo;
 }
 
 /* First logical index whose level is worse than px (not better or equal). */
 TB_FORCE_INLINE uint32_t TB__SPFN(upper_bound)(const TB__SIDE *s, int is_bid, TB_PRICE_T px) {
     const uint32_t n = s->n;
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid), k = TB__SPFN(key)(f, px);
     TB_PRICE_T best, worst;
     uint32_t lo, hi, worse_max;
     if (n == 0) return 0;
     best = s->a[s->head].px;
     worst = s->a[(s->head + n - 1u) & (s->cap - 1u)].px;
-    if (!(is_bid ? best >= px : best <= px)) return 0;
-    if (is_bid ? worst >= px : worst <= px) return n;
+    if (!(TB__SPFN(key)(f, best) <= k)) return 0;
+    if (TB__SPFN(key)(f, worst) <= k) return n;
     /* best is better or equal, worst is worse: the answer is in [1, n - 1] */
     hi = TB__SPFN(dist)(best, px, n) + 1u;       /* at most this many are better or equal */
     worse_max = TB__SPFN(dist)(worst, px, n);    /* at most this many are worse */
     lo = worse_max >= n ? 1u : n - worse_max;
     if (lo < 1u) lo = 1u;
     if (hi > n - 1u) hi = n - 1u;
-    TB__SPILL_SEARCH(s, lo, hi, is_bid ? v >= px : v <= px);
+    TB__SPILL_SEARCH(s, lo, hi, TB__SPFN(key)(f, v) <= k);
     return lo;
+}
+
+/* ---- near index ------------------------------------------------------------ */
+
+/* Offset of px in the index region, or TB__NX_SPAN when px lies outside it
+ * (better than nx_start, or TB__NX_SPAN or more ticks worse). */
+TB_FORCE_INLINE uint32_t TB__SPFN(nx_off)(const TB__SIDE *s, int is_bid, TB_PRICE_T px) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    const TB_UPRICE_T kp = TB__SPFN(key)(f, px), ks = TB__SPFN(key)(f, s->nx_start);
+    const TB_UPRICE_T d = (TB_UPRICE_T)(kp - ks); /* ticks worse than nx_start, when kp >= ks */
+    return kp >= ks && d < (TB_UPRICE_T)TB__NX_SPAN ? (uint32_t)d : TB__NX_SPAN;
+}
+
+/* Rank of the price at region offset off (< TB__NX_SPAN). */
+TB_FORCE_INLINE uint32_t TB__SPFN(nx_rank_at)(const TB__SIDE *s, uint32_t off) {
+    const uint32_t w = off >> 6;
+    const uint64_t below = ((uint64_t)1 << (off & 63u)) - 1u;
+    return s->nx_rank + s->nx_cnt[w] + tb__popcount64(s->nx_bits[w] & below);
+}
+
+TB_FORCE_INLINE int TB__SPFN(nx_has)(const TB__SIDE *s, uint32_t off) {
+    return (int)((s->nx_bits[off >> 6] >> (off & 63u)) & 1u);
+}
+
+/* A level at px entered (add = 1) or left (add = 0) the spill. */
+TB_FORCE_INLINE void TB__SPFN(nx_note)(TB__SIDE *s, int is_bid, TB_PRICE_T px, int add) {
+    const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
+    if (off < TB__NX_SPAN) {
+        const uint32_t w = off >> 6;
+        const uint32_t d = add ? 1u : 0xFFFFu; /* +1 or -1 mod 2^16 */
+        uint32_t j;
+        s->nx_bits[w] ^= (uint64_t)1 << (off & 63u);
+        for (j = 0; j < TB__NX_WORDS; j++) /* masks, not branches: vectorises */
+            s->nx_cnt[j] = (uint16_t)(s->nx_cnt[j] + (d & (0u - (uint32_t)(j > w))));
+    } else if (TB__SPFN(better)(is_bid, px, s->nx_start)) {
+        s->nx_rank = add ? s->nx_rank + 1u : s->nx_rank - 1u;
+    }
+}
+
+TB_FORCE_INLINE void TB__SPFN(nx_count)(TB__SIDE *s) {
+    uint32_t j, c = 0;
+    for (j = 0; j < TB__NX_WORDS; j++) {
+        s->nx_cnt[j] = (uint16_t)c;
+        c += tb__popcount64(s->nx_bits[j]);
+    }
+}
+
+/* Empty index for an empty spill; the next miss places the region. */
+TB_FORCE_INLINE void TB__SPFN(nx_reset)(TB__SIDE *s) {
+    memset(s->nx_bits, 0, sizeof s->nx_bits);
+    memset(s->nx_cnt, 0, sizeof s->nx_cnt);
+    s->nx_rank = 0;
+    s->nx_score = s->nx_need = s->nx_misses = 0;
+}
+
+/* Rebuild the region at start (whose rank is r0) from the levels. */
+static void TB__SPFN(nx_build)(TB__SIDE *s, int is_bid, TB_PRICE_T start, uint32_t r0) {
+    uint32_t i;
+    memset(s->nx_bits, 0, sizeof s->nx_bits);
+    s->nx_start = start;
+    s->nx_rank = r0;
+    for (i = r0; i < s->n; i++) {
+        uint32_t off = TB__SPFN(nx_off)(s, is_bid, TB__SPFN(at)(s, i)->px);
+        if (off >= TB__NX_SPAN) break;
+        s->nx_bits[off >> 6] |= (uint64_t)1 << (off & 63u);
+    }
+    TB__SPFN(nx_count)(s);
+}
+
+/* Move the region so that it covers px: its best end as close to `near`
+ * (the tape's edge on the spill's worse side) as the span allows, then
+ * snapped to the first level at or after it. */
+static void TB__SPFN(nx_place)(TB__SIDE *s, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
+    TB_PRICE_T st = px;
+    uint32_t r0;
+    if (TB__SPFN(better)(is_bid, near, px)) {
+        if (TB__SPFN(dist)(near, px, TB__NX_SPAN) < TB__NX_SPAN) st = near;
+        else /* near is better by >= SPAN ticks, so this stays within the type */
+            st = is_bid ? (TB_PRICE_T)(px + (TB_PRICE_T)(TB__NX_SPAN - 1u))
+                        : (TB_PRICE_T)(px - (TB_PRICE_T)(TB__NX_SPAN - 1u));
+    }
+    r0 = TB__SPFN(lower_bound)(s, is_bid, st);
+    /* no level between st and the first one at or after it: start there, or at
+     * px when that level is worse than px (the rank is r0 either way) */
+    if (r0 < s->n && !TB__SPFN(better)(is_bid, px, TB__SPFN(at)(s, r0)->px)) st = TB__SPFN(at)(s, r0)->px;
+    else st = px;
+    /* score = misses - hits reached need after `misses` misses: the old region
+     * hit at least about half the time iff misses >= 2 * need. Then keep the
+     * threshold low; otherwise back off. */
+    s->nx_need = (s->nx_need < TB__NX_NEED_MIN || s->nx_misses / 2u >= s->nx_need)
+                     ? TB__NX_NEED_MIN
+                     : (s->nx_need < TB__NX_NEED_MAX ? s->nx_need * 2u : TB__NX_NEED_MAX);
+    s->nx_score = s->nx_misses = 0;
+    TB__SPFN(nx_build)(s, is_bid, st, r0);
+}
+
+/* Position of px for an update: the rank (first index not better than px),
+ * *found when px is stored there. O(1) inside the region; outside, a binary
+ * search that may move the region (see above). */
+static uint32_t TB__SPFN(locate_miss)(TB__SIDE *s, int is_bid, TB_PRICE_T px, TB_PRICE_T near,
+                                      int *found) {
+    uint32_t i = TB__SPFN(lower_bound)(s, is_bid, px);
+    *found = i < s->n && TB__SPFN(at)(s, i)->px == px;
+    s->nx_misses += s->nx_misses != UINT32_MAX;
+    if (++s->nx_score >= s->nx_need) TB__SPFN(nx_place)(s, is_bid, px, near);
+    return i;
+}
+
+TB_FORCE_INLINE uint32_t TB__SPFN(locate)(TB__SIDE *s, int is_bid, TB_PRICE_T px, TB_PRICE_T near,
+                                          int *found) {
+    const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
+    if (TB_LIKELY(off < TB__NX_SPAN)) {
+        s->nx_score -= s->nx_score != 0;
+        *found = TB__SPFN(nx_has)(s, off);
+        return TB__SPFN(nx_rank_at)(s, off);
+    }
+    return TB__SPFN(locate_miss)(s, is_bid, px, near, found);
+}
+
+/* Read-only lookup: index of px, or s->n when absent. */
+TB_FORCE_INLINE uint32_t TB__SPFN(find)(const TB__SIDE *s, int is_bid, TB_PRICE_T px) {
+    const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
+    uint32_t i;
+    if (off < TB__NX_SPAN) return TB__SPFN(nx_has)(s, off) ? TB__SPFN(nx_rank_at)(s, off) : s->n;
+    i = TB__SPFN(lower_bound)(s, is_bid, px);
+    return i < s->n && TB__SPFN(at)(s, i)->px == px ? i : s->n;
+}
+
+/* The index agrees with the levels (verify_invariants). */
+static int TB__SPFN(nx_ok)(const TB__SIDE *s, int is_bid) {
+    uint64_t bits[TB__NX_WORDS];
+    uint32_t i, rank = 0, c = 0;
+    memset(bits, 0, sizeof bits);
+    for (i = 0; i < s->n; i++) {
+        TB_PRICE_T px = TB__SPFN(at)(s, i)->px;
+        uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
+        if (off < TB__NX_SPAN) bits[off >> 6] |= (uint64_t)1 << (off & 63u);
+        else if (TB__SPFN(better)(is_bid, px, s->nx_start)) rank++;
+    }
+    if (rank != s->nx_rank || memcmp(bits, s->nx_bits, sizeof bits) != 0) return 0;
+    for (i = 0; i < TB__NX_WORDS; i++) {
+        if (s->nx_cnt[i] != c) return 0;
+        c += tb__popcount64(bits[i]);
+    }
+    return 1;
 }
 
 /* Move `count` levels from logical src to logical dst, overlap-safe, as at
@@ -962,9 +1156,10 @@ static void TB__SPFN(ring_move)(TB__SIDE *s, uint32_t dst, uint32_t src, uint32_
 }
 
 /* Insert at logical index i (0 <= i <= n < cap), moving the shorter half. */
-static void TB__SPFN(insert_at)(TB__SIDE *s, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
+static void TB__SPFN(insert_at)(TB__SIDE *s, int is_bid, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
     TB__LEVEL *slot;
     TB_ASSERT(s->n < s->cap && i <= s->n);
+    TB__SPFN(nx_note)(s, is_bid, px, 1);
     if (i < s->n - i) {
         s->head = (s->head - 1u) & (s->cap - 1u);
         TB__SPFN(ring_move)(s, 0, 1, i);
@@ -978,10 +1173,11 @@ static void TB__SPFN(insert_at)(TB__SIDE *s, uint32_t i, TB_PRICE_T px, TB_QTY_T
 }
 
 /* Remove logical range [i, j), moving the shorter remainder. */
-static void TB__SPFN(remove_range)(TB__SIDE *s, uint32_t i, uint32_t j) {
-    uint32_t k = j - i;
+static void TB__SPFN(remove_range)(TB__SIDE *s, int is_bid, uint32_t i, uint32_t j) {
+    uint32_t k = j - i, x;
     TB_ASSERT(i <= j && j <= s->n);
     if (k == 0) return;
+    for (x = i; x < j; x++) TB__SPFN(nx_note)(s, is_bid, TB__SPFN(at)(s, x)->px, 0);
     if (i < s->n - j) {
         TB__SPFN(ring_move)(s, k, 0, i);
         s->head = (s->head + k) & (s->cap - 1u);
@@ -1030,18 +1226,10 @@ TB_FORCE_INLINE uint32_t TB__SPFN(next_cap)(const TB__SIDE *s) {
     return c < s->max_cap ? c : s->max_cap;
 }
 
-/* Store (px, qty > 0). Updates in place when px is present; otherwise
- * inserts in order, growing or evicting as described at the top. */
-static int TB__SPFN(push)(TB__SIDE *s, TB__POOL *pool, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
-    uint32_t i = TB__SPFN(lower_bound)(s, is_bid, px);
+/* push's insert of a new level px at rank i: grows, evicts or drops. */
+static int TB__SPFN(push_new)(TB__SIDE *s, TB__POOL *pool, int is_bid, uint32_t i, TB_PRICE_T px,
+                              TB_QTY_T qty) {
     int outcome = TB__PUSH_STORED;
-    if (i < s->n) {
-        TB__LEVEL *lv = TB__SPFN(at)(s, i);
-        if (lv->px == px) {
-            lv->qty = qty;
-            return TB__PUSH_STORED;
-        }
-    }
     if (s->n == s->cap) {
         if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, pool, TB__SPFN(next_cap)(s)) == TB_OK) {
             /* grew: fall through to the insert */
@@ -1050,19 +1238,46 @@ static int TB__SPFN(push)(TB__SIDE *s, TB__POOL *pool, int is_bid, TB_PRICE_T px
         } else if (i == s->n) {
             return s->cap == s->max_cap ? TB__PUSH_DROPPED : TB__PUSH_NOMEM;
         } else {
+            TB__SPFN(nx_note)(s, is_bid, TB__SPFN(at)(s, s->n - 1u)->px, 0);
             s->n--; /* evict the worst level */
             outcome = TB__PUSH_EVICTED;
         }
     }
-    TB__SPFN(insert_at)(s, i, px, qty);
+    TB__SPFN(insert_at)(s, is_bid, i, px, qty);
     return outcome;
 }
 
+/* Store (px, qty > 0). Updates in place when px is present; otherwise
+ * inserts in order, growing or evicting as described at the top. `near`:
+ * the tape's edge on this side's worse end (where the near index prefers
+ * its region to start). The update in place is inline and small; the
+ * insert is a call. */
+TB_FORCE_INLINE int TB__SPFN(push_inline)(TB__SIDE *s, TB__POOL *pool, int is_bid, TB_PRICE_T px,
+                                          TB_QTY_T qty, TB_PRICE_T near) {
+    int found;
+    uint32_t i = TB__SPFN(locate)(s, is_bid, px, near, &found);
+    if (found) {
+        TB__SPFN(at)(s, i)->qty = qty;
+        return TB__PUSH_STORED;
+    }
+    return TB__SPFN(push_new)(s, pool, is_bid, i, px, qty);
+}
+
+static int TB__SPFN(push)(TB__SIDE *s, TB__POOL *pool, int is_bid, TB_PRICE_T px, TB_QTY_T qty,
+                          TB_PRICE_T near) {
+    return TB__SPFN(push_inline)(s, pool, is_bid, px, qty, near);
+}
+
+static void TB__SPFN(remove_at)(TB__SIDE *s, int is_bid, uint32_t i) {
+    TB__SPFN(remove_range)(s, is_bid, i, i + 1u);
+}
+
 /* Remove px if present; returns 1 when a level was removed. */
-static int TB__SPFN(erase)(TB__SIDE *s, int is_bid, TB_PRICE_T px) {
-    uint32_t i = TB__SPFN(lower_bound)(s, is_bid, px);
-    if (i < s->n && TB__SPFN(at)(s, i)->px == px) {
-        TB__SPFN(remove_range)(s, i, i + 1u);
+TB_FORCE_INLINE int TB__SPFN(erase)(TB__SIDE *s, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
+    int found;
+    uint32_t i = TB__SPFN(locate)(s, is_bid, px, near, &found);
+    if (found) {
+        TB__SPFN(remove_at)(s, is_bid, i);
         return 1;
     }
     return 0;
@@ -1070,8 +1285,19 @@ static int TB__SPFN(erase)(TB__SIDE *s, int is_bid, TB_PRICE_T px) {
 
 /* Remove every level at least as good as px (bids >= px, asks <= px). */
 TB_FORCE_INLINE void TB__SPFN(erase_better)(TB__SIDE *s, int is_bid, TB_PRICE_T px) {
-    uint32_t k = TB__SPFN(upper_bound)(s, is_bid, px);
+    uint32_t k = TB__SPFN(upper_bound)(s, is_bid, px), i;
     if (k == 0) return;
+    if (k <= s->nx_rank) {
+        s->nx_rank -= k;
+    } else { /* the k best levels: all nx_rank better than the region, then region ones */
+        for (i = s->nx_rank; i < k; i++) {
+            uint32_t off = TB__SPFN(nx_off)(s, is_bid, TB__SPFN(at)(s, i)->px);
+            if (off >= TB__NX_SPAN) break;
+            s->nx_bits[off >> 6] &= ~((uint64_t)1 << (off & 63u));
+        }
+        s->nx_rank = 0;
+        TB__SPFN(nx_count)(s);
+    }
     s->head = (s->head + k) & (s->cap - 1u);
     s->n -= k;
     if (s->n == 0) s->head = 0;
@@ -1080,12 +1306,14 @@ TB_FORCE_INLINE void TB__SPFN(erase_better)(TB__SIDE *s, int is_bid, TB_PRICE_T 
 TB_FORCE_INLINE void TB__SPFN(clear)(TB__SIDE *s) {
     s->n = 0;
     s->head = 0;
+    TB__SPFN(nx_reset)(s);
 }
 
 TB_FORCE_INLINE void TB__SPFN(release)(TB__SIDE *s, TB__POOL *pool) {
     TB__SPFN(block_free)(pool, s->a, s->cap);
     s->a = NULL;
     s->n = s->cap = s->head = 0;
+    TB__SPFN(nx_reset)(s);
 }
 
 /* Grow to max_cap now so later pushes never allocate. */
@@ -1488,6 +1716,12 @@ TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
     return t->best;
 }
 
+/* The tape holds at least one level. */
+TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
+    if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
+    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+}
+
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
 TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32_t pos) {
     if (is_bid) return pos > 0 ? TB__TFN(scan_down)(t, (uint32_t)pos - 1u) : -1;
@@ -1645,6 +1879,13 @@ TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(cell_px)(const TB__TAPE *t, int32_t c) {
     return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)c);
 }
 
+/* The window's edge cell on the side's worse end (bids: the anchor, asks: the
+ * top): where the spill's near index prefers to start. */
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(near)(const TB__TAPE *t, int is_bid) {
+    const uint32_t top = (uint32_t)(TB_N - 1) & ((uint32_t)(is_bid != 0) - 1u); /* a mask, not a branch */
+    return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)top);
+}
+
 TB_FORCE_INLINE void TB__BPRIV(count_push)(TB__BOOK *b, int is_bid, int outcome) {
     if (outcome == TB__PUSH_EVICTED) b->spill_evicted[is_bid]++;
     else if (outcome == TB__PUSH_DROPPED) b->spill_dropped[is_bid]++;
@@ -1729,12 +1970,12 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         if (r0 >= r1) break;
         k = r1 - r0 < (uint32_t)CHUNK ? r1 - r0 : (uint32_t)CHUNK;
         for (i = 0; i < k; i++) tmp[i] = *TB__SPFN(at)(s, r0 + i);
-        TB__SPFN(remove_range)(s, r0, r0 + k);
+        TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]);
+                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -1751,7 +1992,8 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (j - rot) & mask;
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
-                TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]));
+                TB__BPRIV(count_push)(b, is_bid,
+                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -1762,37 +2004,47 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
 
 /* ---- set ------------------------------------------------------------------ */
 
-/* px outside the tape window. Caller holds the pool guard. */
-static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+/* Promote: recentre side's tape on px, then write px there. */
+static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
-    TB__SIDE *s = &b->spill[is_bid];
-    int32_t c;
-    TB_PRICE_T na;
-    if (qty == 0) {
-        TB__SPFN(erase)(s, is_bid, px);
-        return TB_SPILL;
-    }
-    c = TB__TFN(best)(t, is_bid);
-    if (c != TB__BEST_NONE(is_bid) && !TB__SPFN(better)(is_bid, px, TB__BPRIV(cell_px)(t, c))) {
-        TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, px, qty));
-        return TB_SPILL;
-    }
-    /* Promote: recentre on px, then write it. */
-    na = TB__BPRIV(anchor_for)(px);
+    const TB_PRICE_T na = TB__BPRIV(anchor_for)(px);
     TB__BPRIV(recenter_side)(b, is_bid, na);
     b->promotes[is_bid]++;
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* px outside the window: claim the pool unless the caller holds it, then
- * dispatch on the side so the slow path is specialised per side. */
+TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+/* px outside the tape window. Caller holds the pool guard. The side stays a
+ * run-time value: the spill compares order keys (tb_spill.inc), so one path
+ * serves both sides and a feed that alternates sides at random costs no
+ * mispredicted dispatch. "Not strictly better than the tape's best" (the
+ * contract's test for storing in the spill) is, for a px outside the window,
+ * "on the window's worse side, and the tape is not empty": no best-cell
+ * lookup (nor rescan of a dirty one) on this path. */
+TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    if (qty == 0) {
+        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        return TB_SPILL;
+    }
+    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
+        return TB__BPRIV(store)(b, is_bid, px, qty, near);
+    return TB__BPRIV(promote)(b, is_bid, px, qty);
+}
+
+/* px outside the window: claim the pool unless the caller holds it. */
 static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
     int r, g;
     if (!pool_held && b->pool) {
         g = tb__guard_enter(&b->pool->state);
         if (g) return g;
     }
-    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    r = TB__BPRIV(set_slow)(b, side, px, qty);
     if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
     return r;
 }
@@ -2158,8 +2410,8 @@ TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
             q = b->tape[side].q[i];
         } else {
             const TB__SIDE *s = &b->spill[side];
-            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
-            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+            uint32_t j = TB__SPFN(find)(s, side, px);
+            if (j < s->n) q = TB__SPFN(at)(s, j)->qty;
         }
     }
     TB__LEAVE(b);
@@ -2338,6 +2590,8 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        /* spill: the near index agrees with the levels */
+        if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
     TB__LEAVE(b);
     return ok ? TB_OK : TB_ERR_INVARIANT;
@@ -2734,7 +2988,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  * dump completely (every byte, CRC32 included) before it changes anything,
  * then restores it bit-exactly: dump(load(x)) == x, and the restored book
  * answers every later call as the original would. The cached best index and
- * the physical position of the spill ring are not state (they are rebuilt).
+ * the physical position of the spill ring are not state (they are rebuilt;
+ * so is the spill's near index).
  *
  * FORMAT, version 1 (all integers little-endian, whatever the host):
  *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
@@ -3228,6 +3483,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
         }
+        TB__SPFN(nx_reset)(sp); /* the near index is derived: rebuilt where it was */
+        TB__SPFN(nx_build)(sp, s, sp->nx_start, TB__SPFN(lower_bound)(sp, s, sp->nx_start));
         b->spill_evicted[s] = tb__get_le(h + 24, 8);
         b->spill_dropped[s] = tb__get_le(h + 32, 8);
         b->spill_nomem[s] = tb__get_le(h + 40, 8);
@@ -3370,6 +3627,12 @@ TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
     return t->best;
 }
 
+/* The tape holds at least one level. */
+TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
+    if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
+    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+}
+
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
 TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32_t pos) {
     if (is_bid) return pos > 0 ? TB__TFN(scan_down)(t, (uint32_t)pos - 1u) : -1;
@@ -3527,6 +3790,13 @@ TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(cell_px)(const TB__TAPE *t, int32_t c) {
     return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)c);
 }
 
+/* The window's edge cell on the side's worse end (bids: the anchor, asks: the
+ * top): where the spill's near index prefers to start. */
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(near)(const TB__TAPE *t, int is_bid) {
+    const uint32_t top = (uint32_t)(TB_N - 1) & ((uint32_t)(is_bid != 0) - 1u); /* a mask, not a branch */
+    return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)top);
+}
+
 TB_FORCE_INLINE void TB__BPRIV(count_push)(TB__BOOK *b, int is_bid, int outcome) {
     if (outcome == TB__PUSH_EVICTED) b->spill_evicted[is_bid]++;
     else if (outcome == TB__PUSH_DROPPED) b->spill_dropped[is_bid]++;
@@ -3611,12 +3881,12 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         if (r0 >= r1) break;
         k = r1 - r0 < (uint32_t)CHUNK ? r1 - r0 : (uint32_t)CHUNK;
         for (i = 0; i < k; i++) tmp[i] = *TB__SPFN(at)(s, r0 + i);
-        TB__SPFN(remove_range)(s, r0, r0 + k);
+        TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]);
+                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -3633,7 +3903,8 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (j - rot) & mask;
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
-                TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]));
+                TB__BPRIV(count_push)(b, is_bid,
+                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -3644,37 +3915,47 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
 
 /* ---- set ------------------------------------------------------------------ */
 
-/* px outside the tape window. Caller holds the pool guard. */
-static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+/* Promote: recentre side's tape on px, then write px there. */
+static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
-    TB__SIDE *s = &b->spill[is_bid];
-    int32_t c;
-    TB_PRICE_T na;
-    if (qty == 0) {
-        TB__SPFN(erase)(s, is_bid, px);
-        return TB_SPILL;
-    }
-    c = TB__TFN(best)(t, is_bid);
-    if (c != TB__BEST_NONE(is_bid) && !TB__SPFN(better)(is_bid, px, TB__BPRIV(cell_px)(t, c))) {
-        TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, px, qty));
-        return TB_SPILL;
-    }
-    /* Promote: recentre on px, then write it. */
-    na = TB__BPRIV(anchor_for)(px);
+    const TB_PRICE_T na = TB__BPRIV(anchor_for)(px);
     TB__BPRIV(recenter_side)(b, is_bid, na);
     b->promotes[is_bid]++;
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* px outside the window: claim the pool unless the caller holds it, then
- * dispatch on the side so the slow path is specialised per side. */
+TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+/* px outside the tape window. Caller holds the pool guard. The side stays a
+ * run-time value: the spill compares order keys (tb_spill.inc), so one path
+ * serves both sides and a feed that alternates sides at random costs no
+ * mispredicted dispatch. "Not strictly better than the tape's best" (the
+ * contract's test for storing in the spill) is, for a px outside the window,
+ * "on the window's worse side, and the tape is not empty": no best-cell
+ * lookup (nor rescan of a dirty one) on this path. */
+TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    if (qty == 0) {
+        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        return TB_SPILL;
+    }
+    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
+        return TB__BPRIV(store)(b, is_bid, px, qty, near);
+    return TB__BPRIV(promote)(b, is_bid, px, qty);
+}
+
+/* px outside the window: claim the pool unless the caller holds it. */
 static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
     int r, g;
     if (!pool_held && b->pool) {
         g = tb__guard_enter(&b->pool->state);
         if (g) return g;
     }
-    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    r = TB__BPRIV(set_slow)(b, side, px, qty);
     if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
     return r;
 }
@@ -4040,8 +4321,8 @@ TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
             q = b->tape[side].q[i];
         } else {
             const TB__SIDE *s = &b->spill[side];
-            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
-            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+            uint32_t j = TB__SPFN(find)(s, side, px);
+            if (j < s->n) q = TB__SPFN(at)(s, j)->qty;
         }
     }
     TB__LEAVE(b);
@@ -4220,6 +4501,8 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        /* spill: the near index agrees with the levels */
+        if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
     TB__LEAVE(b);
     return ok ? TB_OK : TB_ERR_INVARIANT;
@@ -4616,7 +4899,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  * dump completely (every byte, CRC32 included) before it changes anything,
  * then restores it bit-exactly: dump(load(x)) == x, and the restored book
  * answers every later call as the original would. The cached best index and
- * the physical position of the spill ring are not state (they are rebuilt).
+ * the physical position of the spill ring are not state (they are rebuilt;
+ * so is the spill's near index).
  *
  * FORMAT, version 1 (all integers little-endian, whatever the host):
  *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
@@ -5110,6 +5394,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
         }
+        TB__SPFN(nx_reset)(sp); /* the near index is derived: rebuilt where it was */
+        TB__SPFN(nx_build)(sp, s, sp->nx_start, TB__SPFN(lower_bound)(sp, s, sp->nx_start));
         b->spill_evicted[s] = tb__get_le(h + 24, 8);
         b->spill_dropped[s] = tb__get_le(h + 32, 8);
         b->spill_nomem[s] = tb__get_le(h + 40, 8);
@@ -5252,6 +5538,12 @@ TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
     return t->best;
 }
 
+/* The tape holds at least one level. */
+TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
+    if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
+    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+}
+
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
 TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32_t pos) {
     if (is_bid) return pos > 0 ? TB__TFN(scan_down)(t, (uint32_t)pos - 1u) : -1;
@@ -5409,6 +5701,13 @@ TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(cell_px)(const TB__TAPE *t, int32_t c) {
     return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)c);
 }
 
+/* The window's edge cell on the side's worse end (bids: the anchor, asks: the
+ * top): where the spill's near index prefers to start. */
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(near)(const TB__TAPE *t, int is_bid) {
+    const uint32_t top = (uint32_t)(TB_N - 1) & ((uint32_t)(is_bid != 0) - 1u); /* a mask, not a branch */
+    return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)top);
+}
+
 TB_FORCE_INLINE void TB__BPRIV(count_push)(TB__BOOK *b, int is_bid, int outcome) {
     if (outcome == TB__PUSH_EVICTED) b->spill_evicted[is_bid]++;
     else if (outcome == TB__PUSH_DROPPED) b->spill_dropped[is_bid]++;
@@ -5493,12 +5792,12 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         if (r0 >= r1) break;
         k = r1 - r0 < (uint32_t)CHUNK ? r1 - r0 : (uint32_t)CHUNK;
         for (i = 0; i < k; i++) tmp[i] = *TB__SPFN(at)(s, r0 + i);
-        TB__SPFN(remove_range)(s, r0, r0 + k);
+        TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]);
+                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -5515,7 +5814,8 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (j - rot) & mask;
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
-                TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]));
+                TB__BPRIV(count_push)(b, is_bid,
+                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -5526,37 +5826,47 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
 
 /* ---- set ------------------------------------------------------------------ */
 
-/* px outside the tape window. Caller holds the pool guard. */
-static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+/* Promote: recentre side's tape on px, then write px there. */
+static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
-    TB__SIDE *s = &b->spill[is_bid];
-    int32_t c;
-    TB_PRICE_T na;
-    if (qty == 0) {
-        TB__SPFN(erase)(s, is_bid, px);
-        return TB_SPILL;
-    }
-    c = TB__TFN(best)(t, is_bid);
-    if (c != TB__BEST_NONE(is_bid) && !TB__SPFN(better)(is_bid, px, TB__BPRIV(cell_px)(t, c))) {
-        TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, px, qty));
-        return TB_SPILL;
-    }
-    /* Promote: recentre on px, then write it. */
-    na = TB__BPRIV(anchor_for)(px);
+    const TB_PRICE_T na = TB__BPRIV(anchor_for)(px);
     TB__BPRIV(recenter_side)(b, is_bid, na);
     b->promotes[is_bid]++;
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* px outside the window: claim the pool unless the caller holds it, then
- * dispatch on the side so the slow path is specialised per side. */
+TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+/* px outside the tape window. Caller holds the pool guard. The side stays a
+ * run-time value: the spill compares order keys (tb_spill.inc), so one path
+ * serves both sides and a feed that alternates sides at random costs no
+ * mispredicted dispatch. "Not strictly better than the tape's best" (the
+ * contract's test for storing in the spill) is, for a px outside the window,
+ * "on the window's worse side, and the tape is not empty": no best-cell
+ * lookup (nor rescan of a dirty one) on this path. */
+TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    if (qty == 0) {
+        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        return TB_SPILL;
+    }
+    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
+        return TB__BPRIV(store)(b, is_bid, px, qty, near);
+    return TB__BPRIV(promote)(b, is_bid, px, qty);
+}
+
+/* px outside the window: claim the pool unless the caller holds it. */
 static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
     int r, g;
     if (!pool_held && b->pool) {
         g = tb__guard_enter(&b->pool->state);
         if (g) return g;
     }
-    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    r = TB__BPRIV(set_slow)(b, side, px, qty);
     if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
     return r;
 }
@@ -5922,8 +6232,8 @@ TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
             q = b->tape[side].q[i];
         } else {
             const TB__SIDE *s = &b->spill[side];
-            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
-            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+            uint32_t j = TB__SPFN(find)(s, side, px);
+            if (j < s->n) q = TB__SPFN(at)(s, j)->qty;
         }
     }
     TB__LEAVE(b);
@@ -6102,6 +6412,8 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        /* spill: the near index agrees with the levels */
+        if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
     TB__LEAVE(b);
     return ok ? TB_OK : TB_ERR_INVARIANT;
@@ -6498,7 +6810,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  * dump completely (every byte, CRC32 included) before it changes anything,
  * then restores it bit-exactly: dump(load(x)) == x, and the restored book
  * answers every later call as the original would. The cached best index and
- * the physical position of the spill ring are not state (they are rebuilt).
+ * the physical position of the spill ring are not state (they are rebuilt;
+ * so is the spill's near index).
  *
  * FORMAT, version 1 (all integers little-endian, whatever the host):
  *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
@@ -6992,6 +7305,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
         }
+        TB__SPFN(nx_reset)(sp); /* the near index is derived: rebuilt where it was */
+        TB__SPFN(nx_build)(sp, s, sp->nx_start, TB__SPFN(lower_bound)(sp, s, sp->nx_start));
         b->spill_evicted[s] = tb__get_le(h + 24, 8);
         b->spill_dropped[s] = tb__get_le(h + 32, 8);
         b->spill_nomem[s] = tb__get_le(h + 40, 8);
@@ -7134,6 +7449,12 @@ TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
     return t->best;
 }
 
+/* The tape holds at least one level. */
+TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
+    if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
+    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+}
+
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
 TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32_t pos) {
     if (is_bid) return pos > 0 ? TB__TFN(scan_down)(t, (uint32_t)pos - 1u) : -1;
@@ -7291,6 +7612,13 @@ TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(cell_px)(const TB__TAPE *t, int32_t c) {
     return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)c);
 }
 
+/* The window's edge cell on the side's worse end (bids: the anchor, asks: the
+ * top): where the spill's near index prefers to start. */
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(near)(const TB__TAPE *t, int is_bid) {
+    const uint32_t top = (uint32_t)(TB_N - 1) & ((uint32_t)(is_bid != 0) - 1u); /* a mask, not a branch */
+    return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)top);
+}
+
 TB_FORCE_INLINE void TB__BPRIV(count_push)(TB__BOOK *b, int is_bid, int outcome) {
     if (outcome == TB__PUSH_EVICTED) b->spill_evicted[is_bid]++;
     else if (outcome == TB__PUSH_DROPPED) b->spill_dropped[is_bid]++;
@@ -7375,12 +7703,12 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         if (r0 >= r1) break;
         k = r1 - r0 < (uint32_t)CHUNK ? r1 - r0 : (uint32_t)CHUNK;
         for (i = 0; i < k; i++) tmp[i] = *TB__SPFN(at)(s, r0 + i);
-        TB__SPFN(remove_range)(s, r0, r0 + k);
+        TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]);
+                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -7397,7 +7725,8 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (j - rot) & mask;
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
-                TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]));
+                TB__BPRIV(count_push)(b, is_bid,
+                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -7408,37 +7737,47 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
 
 /* ---- set ------------------------------------------------------------------ */
 
-/* px outside the tape window. Caller holds the pool guard. */
-static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+/* Promote: recentre side's tape on px, then write px there. */
+static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
-    TB__SIDE *s = &b->spill[is_bid];
-    int32_t c;
-    TB_PRICE_T na;
-    if (qty == 0) {
-        TB__SPFN(erase)(s, is_bid, px);
-        return TB_SPILL;
-    }
-    c = TB__TFN(best)(t, is_bid);
-    if (c != TB__BEST_NONE(is_bid) && !TB__SPFN(better)(is_bid, px, TB__BPRIV(cell_px)(t, c))) {
-        TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, px, qty));
-        return TB_SPILL;
-    }
-    /* Promote: recentre on px, then write it. */
-    na = TB__BPRIV(anchor_for)(px);
+    const TB_PRICE_T na = TB__BPRIV(anchor_for)(px);
     TB__BPRIV(recenter_side)(b, is_bid, na);
     b->promotes[is_bid]++;
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* px outside the window: claim the pool unless the caller holds it, then
- * dispatch on the side so the slow path is specialised per side. */
+TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+/* px outside the tape window. Caller holds the pool guard. The side stays a
+ * run-time value: the spill compares order keys (tb_spill.inc), so one path
+ * serves both sides and a feed that alternates sides at random costs no
+ * mispredicted dispatch. "Not strictly better than the tape's best" (the
+ * contract's test for storing in the spill) is, for a px outside the window,
+ * "on the window's worse side, and the tape is not empty": no best-cell
+ * lookup (nor rescan of a dirty one) on this path. */
+TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    if (qty == 0) {
+        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        return TB_SPILL;
+    }
+    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
+        return TB__BPRIV(store)(b, is_bid, px, qty, near);
+    return TB__BPRIV(promote)(b, is_bid, px, qty);
+}
+
+/* px outside the window: claim the pool unless the caller holds it. */
 static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
     int r, g;
     if (!pool_held && b->pool) {
         g = tb__guard_enter(&b->pool->state);
         if (g) return g;
     }
-    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    r = TB__BPRIV(set_slow)(b, side, px, qty);
     if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
     return r;
 }
@@ -7804,8 +8143,8 @@ TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
             q = b->tape[side].q[i];
         } else {
             const TB__SIDE *s = &b->spill[side];
-            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
-            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+            uint32_t j = TB__SPFN(find)(s, side, px);
+            if (j < s->n) q = TB__SPFN(at)(s, j)->qty;
         }
     }
     TB__LEAVE(b);
@@ -7984,6 +8323,8 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        /* spill: the near index agrees with the levels */
+        if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
     TB__LEAVE(b);
     return ok ? TB_OK : TB_ERR_INVARIANT;
@@ -8380,7 +8721,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  * dump completely (every byte, CRC32 included) before it changes anything,
  * then restores it bit-exactly: dump(load(x)) == x, and the restored book
  * answers every later call as the original would. The cached best index and
- * the physical position of the spill ring are not state (they are rebuilt).
+ * the physical position of the spill ring are not state (they are rebuilt;
+ * so is the spill's near index).
  *
  * FORMAT, version 1 (all integers little-endian, whatever the host):
  *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
@@ -8874,6 +9216,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
         }
+        TB__SPFN(nx_reset)(sp); /* the near index is derived: rebuilt where it was */
+        TB__SPFN(nx_build)(sp, s, sp->nx_start, TB__SPFN(lower_bound)(sp, s, sp->nx_start));
         b->spill_evicted[s] = tb__get_le(h + 24, 8);
         b->spill_dropped[s] = tb__get_le(h + 32, 8);
         b->spill_nomem[s] = tb__get_le(h + 40, 8);
@@ -9016,6 +9360,12 @@ TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
     return t->best;
 }
 
+/* The tape holds at least one level. */
+TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
+    if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
+    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+}
+
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
 TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32_t pos) {
     if (is_bid) return pos > 0 ? TB__TFN(scan_down)(t, (uint32_t)pos - 1u) : -1;
@@ -9173,6 +9523,13 @@ TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(cell_px)(const TB__TAPE *t, int32_t c) {
     return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)c);
 }
 
+/* The window's edge cell on the side's worse end (bids: the anchor, asks: the
+ * top): where the spill's near index prefers to start. */
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(near)(const TB__TAPE *t, int is_bid) {
+    const uint32_t top = (uint32_t)(TB_N - 1) & ((uint32_t)(is_bid != 0) - 1u); /* a mask, not a branch */
+    return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)top);
+}
+
 TB_FORCE_INLINE void TB__BPRIV(count_push)(TB__BOOK *b, int is_bid, int outcome) {
     if (outcome == TB__PUSH_EVICTED) b->spill_evicted[is_bid]++;
     else if (outcome == TB__PUSH_DROPPED) b->spill_dropped[is_bid]++;
@@ -9257,12 +9614,12 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         if (r0 >= r1) break;
         k = r1 - r0 < (uint32_t)CHUNK ? r1 - r0 : (uint32_t)CHUNK;
         for (i = 0; i < k; i++) tmp[i] = *TB__SPFN(at)(s, r0 + i);
-        TB__SPFN(remove_range)(s, r0, r0 + k);
+        TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]);
+                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -9279,7 +9636,8 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (j - rot) & mask;
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
-                TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]));
+                TB__BPRIV(count_push)(b, is_bid,
+                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -9290,37 +9648,47 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
 
 /* ---- set ------------------------------------------------------------------ */
 
-/* px outside the tape window. Caller holds the pool guard. */
-static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+/* Promote: recentre side's tape on px, then write px there. */
+static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
-    TB__SIDE *s = &b->spill[is_bid];
-    int32_t c;
-    TB_PRICE_T na;
-    if (qty == 0) {
-        TB__SPFN(erase)(s, is_bid, px);
-        return TB_SPILL;
-    }
-    c = TB__TFN(best)(t, is_bid);
-    if (c != TB__BEST_NONE(is_bid) && !TB__SPFN(better)(is_bid, px, TB__BPRIV(cell_px)(t, c))) {
-        TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, px, qty));
-        return TB_SPILL;
-    }
-    /* Promote: recentre on px, then write it. */
-    na = TB__BPRIV(anchor_for)(px);
+    const TB_PRICE_T na = TB__BPRIV(anchor_for)(px);
     TB__BPRIV(recenter_side)(b, is_bid, na);
     b->promotes[is_bid]++;
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* px outside the window: claim the pool unless the caller holds it, then
- * dispatch on the side so the slow path is specialised per side. */
+TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+/* px outside the tape window. Caller holds the pool guard. The side stays a
+ * run-time value: the spill compares order keys (tb_spill.inc), so one path
+ * serves both sides and a feed that alternates sides at random costs no
+ * mispredicted dispatch. "Not strictly better than the tape's best" (the
+ * contract's test for storing in the spill) is, for a px outside the window,
+ * "on the window's worse side, and the tape is not empty": no best-cell
+ * lookup (nor rescan of a dirty one) on this path. */
+TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    if (qty == 0) {
+        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        return TB_SPILL;
+    }
+    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
+        return TB__BPRIV(store)(b, is_bid, px, qty, near);
+    return TB__BPRIV(promote)(b, is_bid, px, qty);
+}
+
+/* px outside the window: claim the pool unless the caller holds it. */
 static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
     int r, g;
     if (!pool_held && b->pool) {
         g = tb__guard_enter(&b->pool->state);
         if (g) return g;
     }
-    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    r = TB__BPRIV(set_slow)(b, side, px, qty);
     if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
     return r;
 }
@@ -9686,8 +10054,8 @@ TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
             q = b->tape[side].q[i];
         } else {
             const TB__SIDE *s = &b->spill[side];
-            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
-            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+            uint32_t j = TB__SPFN(find)(s, side, px);
+            if (j < s->n) q = TB__SPFN(at)(s, j)->qty;
         }
     }
     TB__LEAVE(b);
@@ -9866,6 +10234,8 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        /* spill: the near index agrees with the levels */
+        if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
     TB__LEAVE(b);
     return ok ? TB_OK : TB_ERR_INVARIANT;
@@ -10262,7 +10632,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  * dump completely (every byte, CRC32 included) before it changes anything,
  * then restores it bit-exactly: dump(load(x)) == x, and the restored book
  * answers every later call as the original would. The cached best index and
- * the physical position of the spill ring are not state (they are rebuilt).
+ * the physical position of the spill ring are not state (they are rebuilt;
+ * so is the spill's near index).
  *
  * FORMAT, version 1 (all integers little-endian, whatever the host):
  *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
@@ -10756,6 +11127,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
         }
+        TB__SPFN(nx_reset)(sp); /* the near index is derived: rebuilt where it was */
+        TB__SPFN(nx_build)(sp, s, sp->nx_start, TB__SPFN(lower_bound)(sp, s, sp->nx_start));
         b->spill_evicted[s] = tb__get_le(h + 24, 8);
         b->spill_dropped[s] = tb__get_le(h + 32, 8);
         b->spill_nomem[s] = tb__get_le(h + 40, 8);
@@ -10898,6 +11271,12 @@ TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
     return t->best;
 }
 
+/* The tape holds at least one level. */
+TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
+    if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
+    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+}
+
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
 TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32_t pos) {
     if (is_bid) return pos > 0 ? TB__TFN(scan_down)(t, (uint32_t)pos - 1u) : -1;
@@ -11055,6 +11434,13 @@ TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(cell_px)(const TB__TAPE *t, int32_t c) {
     return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)c);
 }
 
+/* The window's edge cell on the side's worse end (bids: the anchor, asks: the
+ * top): where the spill's near index prefers to start. */
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(near)(const TB__TAPE *t, int is_bid) {
+    const uint32_t top = (uint32_t)(TB_N - 1) & ((uint32_t)(is_bid != 0) - 1u); /* a mask, not a branch */
+    return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)top);
+}
+
 TB_FORCE_INLINE void TB__BPRIV(count_push)(TB__BOOK *b, int is_bid, int outcome) {
     if (outcome == TB__PUSH_EVICTED) b->spill_evicted[is_bid]++;
     else if (outcome == TB__PUSH_DROPPED) b->spill_dropped[is_bid]++;
@@ -11139,12 +11525,12 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         if (r0 >= r1) break;
         k = r1 - r0 < (uint32_t)CHUNK ? r1 - r0 : (uint32_t)CHUNK;
         for (i = 0; i < k; i++) tmp[i] = *TB__SPFN(at)(s, r0 + i);
-        TB__SPFN(remove_range)(s, r0, r0 + k);
+        TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]);
+                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -11161,7 +11547,8 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (j - rot) & mask;
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
-                TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]));
+                TB__BPRIV(count_push)(b, is_bid,
+                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -11172,37 +11559,47 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
 
 /* ---- set ------------------------------------------------------------------ */
 
-/* px outside the tape window. Caller holds the pool guard. */
-static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+/* Promote: recentre side's tape on px, then write px there. */
+static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
-    TB__SIDE *s = &b->spill[is_bid];
-    int32_t c;
-    TB_PRICE_T na;
-    if (qty == 0) {
-        TB__SPFN(erase)(s, is_bid, px);
-        return TB_SPILL;
-    }
-    c = TB__TFN(best)(t, is_bid);
-    if (c != TB__BEST_NONE(is_bid) && !TB__SPFN(better)(is_bid, px, TB__BPRIV(cell_px)(t, c))) {
-        TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, px, qty));
-        return TB_SPILL;
-    }
-    /* Promote: recentre on px, then write it. */
-    na = TB__BPRIV(anchor_for)(px);
+    const TB_PRICE_T na = TB__BPRIV(anchor_for)(px);
     TB__BPRIV(recenter_side)(b, is_bid, na);
     b->promotes[is_bid]++;
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* px outside the window: claim the pool unless the caller holds it, then
- * dispatch on the side so the slow path is specialised per side. */
+TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+/* px outside the tape window. Caller holds the pool guard. The side stays a
+ * run-time value: the spill compares order keys (tb_spill.inc), so one path
+ * serves both sides and a feed that alternates sides at random costs no
+ * mispredicted dispatch. "Not strictly better than the tape's best" (the
+ * contract's test for storing in the spill) is, for a px outside the window,
+ * "on the window's worse side, and the tape is not empty": no best-cell
+ * lookup (nor rescan of a dirty one) on this path. */
+TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    if (qty == 0) {
+        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        return TB_SPILL;
+    }
+    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
+        return TB__BPRIV(store)(b, is_bid, px, qty, near);
+    return TB__BPRIV(promote)(b, is_bid, px, qty);
+}
+
+/* px outside the window: claim the pool unless the caller holds it. */
 static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
     int r, g;
     if (!pool_held && b->pool) {
         g = tb__guard_enter(&b->pool->state);
         if (g) return g;
     }
-    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    r = TB__BPRIV(set_slow)(b, side, px, qty);
     if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
     return r;
 }
@@ -11568,8 +11965,8 @@ TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
             q = b->tape[side].q[i];
         } else {
             const TB__SIDE *s = &b->spill[side];
-            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
-            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+            uint32_t j = TB__SPFN(find)(s, side, px);
+            if (j < s->n) q = TB__SPFN(at)(s, j)->qty;
         }
     }
     TB__LEAVE(b);
@@ -11748,6 +12145,8 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        /* spill: the near index agrees with the levels */
+        if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
     TB__LEAVE(b);
     return ok ? TB_OK : TB_ERR_INVARIANT;
@@ -12144,7 +12543,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  * dump completely (every byte, CRC32 included) before it changes anything,
  * then restores it bit-exactly: dump(load(x)) == x, and the restored book
  * answers every later call as the original would. The cached best index and
- * the physical position of the spill ring are not state (they are rebuilt).
+ * the physical position of the spill ring are not state (they are rebuilt;
+ * so is the spill's near index).
  *
  * FORMAT, version 1 (all integers little-endian, whatever the host):
  *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
@@ -12638,6 +13038,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
         }
+        TB__SPFN(nx_reset)(sp); /* the near index is derived: rebuilt where it was */
+        TB__SPFN(nx_build)(sp, s, sp->nx_start, TB__SPFN(lower_bound)(sp, s, sp->nx_start));
         b->spill_evicted[s] = tb__get_le(h + 24, 8);
         b->spill_dropped[s] = tb__get_le(h + 32, 8);
         b->spill_nomem[s] = tb__get_le(h + 40, 8);
@@ -12780,6 +13182,12 @@ TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
     return t->best;
 }
 
+/* The tape holds at least one level. */
+TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
+    if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
+    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+}
+
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
 TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32_t pos) {
     if (is_bid) return pos > 0 ? TB__TFN(scan_down)(t, (uint32_t)pos - 1u) : -1;
@@ -12937,6 +13345,13 @@ TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(cell_px)(const TB__TAPE *t, int32_t c) {
     return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)c);
 }
 
+/* The window's edge cell on the side's worse end (bids: the anchor, asks: the
+ * top): where the spill's near index prefers to start. */
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(near)(const TB__TAPE *t, int is_bid) {
+    const uint32_t top = (uint32_t)(TB_N - 1) & ((uint32_t)(is_bid != 0) - 1u); /* a mask, not a branch */
+    return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)top);
+}
+
 TB_FORCE_INLINE void TB__BPRIV(count_push)(TB__BOOK *b, int is_bid, int outcome) {
     if (outcome == TB__PUSH_EVICTED) b->spill_evicted[is_bid]++;
     else if (outcome == TB__PUSH_DROPPED) b->spill_dropped[is_bid]++;
@@ -13021,12 +13436,12 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         if (r0 >= r1) break;
         k = r1 - r0 < (uint32_t)CHUNK ? r1 - r0 : (uint32_t)CHUNK;
         for (i = 0; i < k; i++) tmp[i] = *TB__SPFN(at)(s, r0 + i);
-        TB__SPFN(remove_range)(s, r0, r0 + k);
+        TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]);
+                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -13043,7 +13458,8 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (j - rot) & mask;
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
-                TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]));
+                TB__BPRIV(count_push)(b, is_bid,
+                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -13054,37 +13470,47 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
 
 /* ---- set ------------------------------------------------------------------ */
 
-/* px outside the tape window. Caller holds the pool guard. */
-static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+/* Promote: recentre side's tape on px, then write px there. */
+static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
-    TB__SIDE *s = &b->spill[is_bid];
-    int32_t c;
-    TB_PRICE_T na;
-    if (qty == 0) {
-        TB__SPFN(erase)(s, is_bid, px);
-        return TB_SPILL;
-    }
-    c = TB__TFN(best)(t, is_bid);
-    if (c != TB__BEST_NONE(is_bid) && !TB__SPFN(better)(is_bid, px, TB__BPRIV(cell_px)(t, c))) {
-        TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, px, qty));
-        return TB_SPILL;
-    }
-    /* Promote: recentre on px, then write it. */
-    na = TB__BPRIV(anchor_for)(px);
+    const TB_PRICE_T na = TB__BPRIV(anchor_for)(px);
     TB__BPRIV(recenter_side)(b, is_bid, na);
     b->promotes[is_bid]++;
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* px outside the window: claim the pool unless the caller holds it, then
- * dispatch on the side so the slow path is specialised per side. */
+TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+/* px outside the tape window. Caller holds the pool guard. The side stays a
+ * run-time value: the spill compares order keys (tb_spill.inc), so one path
+ * serves both sides and a feed that alternates sides at random costs no
+ * mispredicted dispatch. "Not strictly better than the tape's best" (the
+ * contract's test for storing in the spill) is, for a px outside the window,
+ * "on the window's worse side, and the tape is not empty": no best-cell
+ * lookup (nor rescan of a dirty one) on this path. */
+TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    if (qty == 0) {
+        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        return TB_SPILL;
+    }
+    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
+        return TB__BPRIV(store)(b, is_bid, px, qty, near);
+    return TB__BPRIV(promote)(b, is_bid, px, qty);
+}
+
+/* px outside the window: claim the pool unless the caller holds it. */
 static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
     int r, g;
     if (!pool_held && b->pool) {
         g = tb__guard_enter(&b->pool->state);
         if (g) return g;
     }
-    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    r = TB__BPRIV(set_slow)(b, side, px, qty);
     if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
     return r;
 }
@@ -13450,8 +13876,8 @@ TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
             q = b->tape[side].q[i];
         } else {
             const TB__SIDE *s = &b->spill[side];
-            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
-            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+            uint32_t j = TB__SPFN(find)(s, side, px);
+            if (j < s->n) q = TB__SPFN(at)(s, j)->qty;
         }
     }
     TB__LEAVE(b);
@@ -13630,6 +14056,8 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        /* spill: the near index agrees with the levels */
+        if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
     TB__LEAVE(b);
     return ok ? TB_OK : TB_ERR_INVARIANT;
@@ -14026,7 +14454,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  * dump completely (every byte, CRC32 included) before it changes anything,
  * then restores it bit-exactly: dump(load(x)) == x, and the restored book
  * answers every later call as the original would. The cached best index and
- * the physical position of the spill ring are not state (they are rebuilt).
+ * the physical position of the spill ring are not state (they are rebuilt;
+ * so is the spill's near index).
  *
  * FORMAT, version 1 (all integers little-endian, whatever the host):
  *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
@@ -14520,6 +14949,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
         }
+        TB__SPFN(nx_reset)(sp); /* the near index is derived: rebuilt where it was */
+        TB__SPFN(nx_build)(sp, s, sp->nx_start, TB__SPFN(lower_bound)(sp, s, sp->nx_start));
         b->spill_evicted[s] = tb__get_le(h + 24, 8);
         b->spill_dropped[s] = tb__get_le(h + 32, 8);
         b->spill_nomem[s] = tb__get_le(h + 40, 8);
@@ -15466,7 +15897,32 @@ TB_API size_t TB__POOLFN(struct_size)(void) { return sizeof(TB__POOL); }
  * Growth: cap 0 -> min(16, max_cap) -> doubling -> max_cap. At max_cap (or
  * when the allocator refuses to grow) a new level evicts the worst level, or
  * is dropped itself when it is the worst. Memory comes from TB_MALLOC or from
- * the book's SpillPool. */
+ * the book's SpillPool.
+ *
+ * Near index: finding a price's position (its rank, the number of levels
+ * better than it) is a binary search: a chain of dependent loads that
+ * dominates a spill update. Prices are unique integers, so over a region of
+ * TB__NX_SPAN consecutive prices starting at nx_start (the region's best end)
+ * a bitmap of the prices present gives the rank directly:
+ *     rank(px) = nx_rank + nx_cnt[w] + popcount(nx_bits[w] below px's bit)
+ * (nx_rank: levels strictly better than nx_start; nx_cnt[w]: bits set in the
+ * words before w). Every insert and removal keeps the index exact, wherever
+ * the region lies, so it needs no invalidation: an empty spill and a zeroed
+ * index agree. Lookups outside the region fall back to the binary search and
+ * count as misses; when misses outweigh hits (nx_score reaches nx_need) the
+ * region is moved to cover the missed price, as close to the tape as the
+ * span allows (market activity concentrates next to the tape), its start
+ * snapped to the first level there. Moving it walks the levels in the new
+ * region (at most TB__NX_SPAN); nx_need doubles (up to TB__NX_NEED_MAX) while
+ * moved regions keep missing about as often as they hit, so a spill much
+ * wider than the span, accessed everywhere, pays a bounded amortised cost. */
+
+#ifndef TB__NX_WORDS
+#define TB__NX_WORDS 8u                       /* bitmap words per side */
+#define TB__NX_SPAN (TB__NX_WORDS * 64u)      /* prices the region covers */
+#define TB__NX_NEED_MIN 16u                   /* misses (net of hits) before a move */
+#define TB__NX_NEED_MAX 1024u
+#endif
 
 typedef struct TB__SIDE {
     TB__LEVEL *a;     /* ring storage, NULL while cap == 0 */
@@ -15474,10 +15930,32 @@ typedef struct TB__SIDE {
     uint32_t n;       /* levels stored */
     uint32_t cap;     /* ring capacity: 0 or a power of two <= max_cap */
     uint32_t max_cap; /* power of two >= 1 */
+    /* near index (see above) */
+    TB_PRICE_T nx_start;              /* price of region offset 0, its best end */
+    uint32_t nx_rank;                 /* levels strictly better than nx_start */
+    uint32_t nx_score;                /* misses minus hits since the last move, >= 0 */
+    uint32_t nx_need;                 /* score that moves the region */
+    uint32_t nx_misses;               /* since the last move (saturating) */
+    uint16_t nx_cnt[TB__NX_WORDS];    /* bits set in nx_bits[0 .. w) */
+    uint64_t nx_bits[TB__NX_WORDS];   /* bit k: a level at offset k (k ticks worse than nx_start) */
 } TB__SIDE;
 
+/* Order keys: key(x) < key(y) <=> x is strictly better than y, on either
+ * side. The sign bit flipped makes the unsigned order the signed one; all
+ * bits flipped as well reverse it for bids. The spill code compares keys, so
+ * a run-time side costs an XOR, not a (randomly mispredicted) branch. */
+TB_FORCE_INLINE TB_UPRICE_T TB__SPFN(kflip)(int is_bid) {
+    const TB_UPRICE_T sign = (TB_UPRICE_T)((TB_UPRICE_T)TB_PRICE_TYPE_MAX + 1u);
+    return (TB_UPRICE_T)(sign ^ (TB_UPRICE_T)(0u - (TB_UPRICE_T)(is_bid != 0)));
+}
+
+TB_FORCE_INLINE TB_UPRICE_T TB__SPFN(key)(TB_UPRICE_T flip, TB_PRICE_T px) {
+    return (TB_UPRICE_T)((TB_UPRICE_T)px ^ flip);
+}
+
 TB_FORCE_INLINE int TB__SPFN(better)(int is_bid, TB_PRICE_T x, TB_PRICE_T y) {
-    return is_bid ? x > y : x < y;
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    return TB__SPFN(key)(f, x) < TB__SPFN(key)(f, y);
 }
 
 TB_FORCE_INLINE TB__LEVEL *TB__SPFN(at)(const TB__SIDE *s, uint32_t i) {
@@ -15515,41 +15993,188 @@ TB_FORCE_INLINE uint32_t TB__SPFN(dist)(TB_PRICE_T x, TB_PRICE_T y, uint32_t n) 
 /* First logical index whose level is not strictly better than px. */
 TB_FORCE_INLINE uint32_t TB__SPFN(lower_bound)(const TB__SIDE *s, int is_bid, TB_PRICE_T px) {
     const uint32_t n = s->n;
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid), k = TB__SPFN(key)(f, px);
     TB_PRICE_T best, worst;
     uint32_t lo, hi, worse_max;
     if (n == 0) return 0;
     best = s->a[s->head].px;
     worst = s->a[(s->head + n - 1u) & (s->cap - 1u)].px;
-    if (!(is_bid ? best > px : best < px)) return 0;
-    if (is_bid ? worst > px : worst < px) return n;
+    if (!(TB__SPFN(key)(f, best) < k)) return 0;
+    if (TB__SPFN(key)(f, worst) < k) return n;
     /* best is better than px, worst is not: the answer is in [1, n - 1] */
     hi = TB__SPFN(dist)(best, px, n);            /* at most this many are better */
     worse_max = TB__SPFN(dist)(worst, px, n) + 1u; /* at most this many are not */
     lo = worse_max >= n ? 1u : n - worse_max;
     if (lo < 1u) lo = 1u;
     if (hi > n - 1u) hi = n - 1u;
-    TB__SPILL_SEARCH(s, lo, hi, is_bid ? v > px : v < px);
+    TB__SPILL_SEARCH(s, lo, hi, TB__SPFN(key)(f, v) < k);
     return lo;
 }
 
 /* First logical index whose level is worse than px (not better or equal). */
 TB_FORCE_INLINE uint32_t TB__SPFN(upper_bound)(const TB__SIDE *s, int is_bid, TB_PRICE_T px) {
     const uint32_t n = s->n;
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid), k = TB__SPFN(key)(f, px);
     TB_PRICE_T best, worst;
     uint32_t lo, hi, worse_max;
     if (n == 0) return 0;
     best = s->a[s->head].px;
     worst = s->a[(s->head + n - 1u) & (s->cap - 1u)].px;
-    if (!(is_bid ? best >= px : best <= px)) return 0;
-    if (is_bid ? worst >= px : worst <= px) return n;
+    if (!(TB__SPFN(key)(f, best) <= k)) return 0;
+    if (TB__SPFN(key)(f, worst) <= k) return n;
     /* best is better or equal, worst is worse: the answer is in [1, n - 1] */
     hi = TB__SPFN(dist)(best, px, n) + 1u;       /* at most this many are better or equal */
     worse_max = TB__SPFN(dist)(worst, px, n);    /* at most this many are worse */
     lo = worse_max >= n ? 1u : n - worse_max;
     if (lo < 1u) lo = 1u;
     if (hi > n - 1u) hi = n - 1u;
-    TB__SPILL_SEARCH(s, lo, hi, is_bid ? v >= px : v <= px);
+    TB__SPILL_SEARCH(s, lo, hi, TB__SPFN(key)(f, v) <= k);
     return lo;
+}
+
+/* ---- near index ------------------------------------------------------------ */
+
+/* Offset of px in the index region, or TB__NX_SPAN when px lies outside it
+ * (better than nx_start, or TB__NX_SPAN or more ticks worse). */
+TB_FORCE_INLINE uint32_t TB__SPFN(nx_off)(const TB__SIDE *s, int is_bid, TB_PRICE_T px) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    const TB_UPRICE_T kp = TB__SPFN(key)(f, px), ks = TB__SPFN(key)(f, s->nx_start);
+    const TB_UPRICE_T d = (TB_UPRICE_T)(kp - ks); /* ticks worse than nx_start, when kp >= ks */
+    return kp >= ks && d < (TB_UPRICE_T)TB__NX_SPAN ? (uint32_t)d : TB__NX_SPAN;
+}
+
+/* Rank of the price at region offset off (< TB__NX_SPAN). */
+TB_FORCE_INLINE uint32_t TB__SPFN(nx_rank_at)(const TB__SIDE *s, uint32_t off) {
+    const uint32_t w = off >> 6;
+    const uint64_t below = ((uint64_t)1 << (off & 63u)) - 1u;
+    return s->nx_rank + s->nx_cnt[w] + tb__popcount64(s->nx_bits[w] & below);
+}
+
+TB_FORCE_INLINE int TB__SPFN(nx_has)(const TB__SIDE *s, uint32_t off) {
+    return (int)((s->nx_bits[off >> 6] >> (off & 63u)) & 1u);
+}
+
+/* A level at px entered (add = 1) or left (add = 0) the spill. */
+TB_FORCE_INLINE void TB__SPFN(nx_note)(TB__SIDE *s, int is_bid, TB_PRICE_T px, int add) {
+    const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
+    if (off < TB__NX_SPAN) {
+        const uint32_t w = off >> 6;
+        const uint32_t d = add ? 1u : 0xFFFFu; /* +1 or -1 mod 2^16 */
+        uint32_t j;
+        s->nx_bits[w] ^= (uint64_t)1 << (off & 63u);
+        for (j = 0; j < TB__NX_WORDS; j++) /* masks, not branches: vectorises */
+            s->nx_cnt[j] = (uint16_t)(s->nx_cnt[j] + (d & (0u - (uint32_t)(j > w))));
+    } else if (TB__SPFN(better)(is_bid, px, s->nx_start)) {
+        s->nx_rank = add ? s->nx_rank + 1u : s->nx_rank - 1u;
+    }
+}
+
+TB_FORCE_INLINE void TB__SPFN(nx_count)(TB__SIDE *s) {
+    uint32_t j, c = 0;
+    for (j = 0; j < TB__NX_WORDS; j++) {
+        s->nx_cnt[j] = (uint16_t)c;
+        c += tb__popcount64(s->nx_bits[j]);
+    }
+}
+
+/* Empty index for an empty spill; the next miss places the region. */
+TB_FORCE_INLINE void TB__SPFN(nx_reset)(TB__SIDE *s) {
+    memset(s->nx_bits, 0, sizeof s->nx_bits);
+    memset(s->nx_cnt, 0, sizeof s->nx_cnt);
+    s->nx_rank = 0;
+    s->nx_score = s->nx_need = s->nx_misses = 0;
+}
+
+/* Rebuild the region at start (whose rank is r0) from the levels. */
+static void TB__SPFN(nx_build)(TB__SIDE *s, int is_bid, TB_PRICE_T start, uint32_t r0) {
+    uint32_t i;
+    memset(s->nx_bits, 0, sizeof s->nx_bits);
+    s->nx_start = start;
+    s->nx_rank = r0;
+    for (i = r0; i < s->n; i++) {
+        uint32_t off = TB__SPFN(nx_off)(s, is_bid, TB__SPFN(at)(s, i)->px);
+        if (off >= TB__NX_SPAN) break;
+        s->nx_bits[off >> 6] |= (uint64_t)1 << (off & 63u);
+    }
+    TB__SPFN(nx_count)(s);
+}
+
+/* Move the region so that it covers px: its best end as close to `near`
+ * (the tape's edge on the spill's worse side) as the span allows, then
+ * snapped to the first level at or after it. */
+static void TB__SPFN(nx_place)(TB__SIDE *s, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
+    TB_PRICE_T st = px;
+    uint32_t r0;
+    if (TB__SPFN(better)(is_bid, near, px)) {
+        if (TB__SPFN(dist)(near, px, TB__NX_SPAN) < TB__NX_SPAN) st = near;
+        else /* near is better by >= SPAN ticks, so this stays within the type */
+            st = is_bid ? (TB_PRICE_T)(px + (TB_PRICE_T)(TB__NX_SPAN - 1u))
+                        : (TB_PRICE_T)(px - (TB_PRICE_T)(TB__NX_SPAN - 1u));
+    }
+    r0 = TB__SPFN(lower_bound)(s, is_bid, st);
+    /* no level between st and the first one at or after it: start there, or at
+     * px when that level is worse than px (the rank is r0 either way) */
+    if (r0 < s->n && !TB__SPFN(better)(is_bid, px, TB__SPFN(at)(s, r0)->px)) st = TB__SPFN(at)(s, r0)->px;
+    else st = px;
+    /* score = misses - hits reached need after `misses` misses: the old region
+     * hit at least about half the time iff misses >= 2 * need. Then keep the
+     * threshold low; otherwise back off. */
+    s->nx_need = (s->nx_need < TB__NX_NEED_MIN || s->nx_misses / 2u >= s->nx_need)
+                     ? TB__NX_NEED_MIN
+                     : (s->nx_need < TB__NX_NEED_MAX ? s->nx_need * 2u : TB__NX_NEED_MAX);
+    s->nx_score = s->nx_misses = 0;
+    TB__SPFN(nx_build)(s, is_bid, st, r0);
+}
+
+/* Position of px for an update: the rank (first index not better than px),
+ * *found when px is stored there. O(1) inside the region; outside, a binary
+ * search that may move the region (see above). */
+static uint32_t TB__SPFN(locate_miss)(TB__SIDE *s, int is_bid, TB_PRICE_T px, TB_PRICE_T near,
+                                      int *found) {
+    uint32_t i = TB__SPFN(lower_bound)(s, is_bid, px);
+    *found = i < s->n && TB__SPFN(at)(s, i)->px == px;
+    s->nx_misses += s->nx_misses != UINT32_MAX;
+    if (++s->nx_score >= s->nx_need) TB__SPFN(nx_place)(s, is_bid, px, near);
+    return i;
+}
+
+TB_FORCE_INLINE uint32_t TB__SPFN(locate)(TB__SIDE *s, int is_bid, TB_PRICE_T px, TB_PRICE_T near,
+                                          int *found) {
+    const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
+    if (TB_LIKELY(off < TB__NX_SPAN)) {
+        s->nx_score -= s->nx_score != 0;
+        *found = TB__SPFN(nx_has)(s, off);
+        return TB__SPFN(nx_rank_at)(s, off);
+    }
+    return TB__SPFN(locate_miss)(s, is_bid, px, near, found);
+}
+
+/* Read-only lookup: index of px, or s->n when absent. */
+TB_FORCE_INLINE uint32_t TB__SPFN(find)(const TB__SIDE *s, int is_bid, TB_PRICE_T px) {
+    const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
+    uint32_t i;
+    if (off < TB__NX_SPAN) return TB__SPFN(nx_has)(s, off) ? TB__SPFN(nx_rank_at)(s, off) : s->n;
+    i = TB__SPFN(lower_bound)(s, is_bid, px);
+    return i < s->n && TB__SPFN(at)(s, i)->px == px ? i : s->n;
+}
+
+/* The index agrees with the levels (verify_invariants). */
+static int TB__SPFN(nx_ok)(const TB__SIDE *s, int is_bid) {
+    uint64_t bits[TB__NX_WORDS];
+    uint32_t i, rank = 0, c = 0;
+    memset(bits, 0, sizeof bits);
+    for (i = 0; i < s->n; i++) {
+        TB_PRICE_T px = TB__SPFN(at)(s, i)->px;
+        uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
+        if (off < TB__NX_SPAN) bits[off >> 6] |= (uint64_t)1 << (off & 63u);
+        else if (TB__SPFN(better)(is_bid, px, s->nx_start)) rank++;
+    }
+    if (rank != s->nx_rank || memcmp(bits, s->nx_bits, sizeof bits) != 0) return 0;
+    for (i = 0; i < TB__NX_WORDS; i++) {
+        if (s->nx_cnt[i] != c) return 0;
+        c += tb__popcount64(bits[i]);
+    }
+    return 1;
 }
 
 /* Move `count` levels from logical src to logical dst, overlap-safe, as at
@@ -15580,9 +16205,10 @@ static void TB__SPFN(ring_move)(TB__SIDE *s, uint32_t dst, uint32_t src, uint32_
 }
 
 /* Insert at logical index i (0 <= i <= n < cap), moving the shorter half. */
-static void TB__SPFN(insert_at)(TB__SIDE *s, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
+static void TB__SPFN(insert_at)(TB__SIDE *s, int is_bid, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
     TB__LEVEL *slot;
     TB_ASSERT(s->n < s->cap && i <= s->n);
+    TB__SPFN(nx_note)(s, is_bid, px, 1);
     if (i < s->n - i) {
         s->head = (s->head - 1u) & (s->cap - 1u);
         TB__SPFN(ring_move)(s, 0, 1, i);
@@ -15596,10 +16222,11 @@ static void TB__SPFN(insert_at)(TB__SIDE *s, uint32_t i, TB_PRICE_T px, TB_QTY_T
 }
 
 /* Remove logical range [i, j), moving the shorter remainder. */
-static void TB__SPFN(remove_range)(TB__SIDE *s, uint32_t i, uint32_t j) {
-    uint32_t k = j - i;
+static void TB__SPFN(remove_range)(TB__SIDE *s, int is_bid, uint32_t i, uint32_t j) {
+    uint32_t k = j - i, x;
     TB_ASSERT(i <= j && j <= s->n);
     if (k == 0) return;
+    for (x = i; x < j; x++) TB__SPFN(nx_note)(s, is_bid, TB__SPFN(at)(s, x)->px, 0);
     if (i < s->n - j) {
         TB__SPFN(ring_move)(s, k, 0, i);
         s->head = (s->head + k) & (s->cap - 1u);
@@ -15648,18 +16275,10 @@ TB_FORCE_INLINE uint32_t TB__SPFN(next_cap)(const TB__SIDE *s) {
     return c < s->max_cap ? c : s->max_cap;
 }
 
-/* Store (px, qty > 0). Updates in place when px is present; otherwise
- * inserts in order, growing or evicting as described at the top. */
-static int TB__SPFN(push)(TB__SIDE *s, TB__POOL *pool, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
-    uint32_t i = TB__SPFN(lower_bound)(s, is_bid, px);
+/* push's insert of a new level px at rank i: grows, evicts or drops. */
+static int TB__SPFN(push_new)(TB__SIDE *s, TB__POOL *pool, int is_bid, uint32_t i, TB_PRICE_T px,
+                              TB_QTY_T qty) {
     int outcome = TB__PUSH_STORED;
-    if (i < s->n) {
-        TB__LEVEL *lv = TB__SPFN(at)(s, i);
-        if (lv->px == px) {
-            lv->qty = qty;
-            return TB__PUSH_STORED;
-        }
-    }
     if (s->n == s->cap) {
         if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, pool, TB__SPFN(next_cap)(s)) == TB_OK) {
             /* grew: fall through to the insert */
@@ -15668,19 +16287,46 @@ static int TB__SPFN(push)(TB__SIDE *s, TB__POOL *pool, int is_bid, TB_PRICE_T px
         } else if (i == s->n) {
             return s->cap == s->max_cap ? TB__PUSH_DROPPED : TB__PUSH_NOMEM;
         } else {
+            TB__SPFN(nx_note)(s, is_bid, TB__SPFN(at)(s, s->n - 1u)->px, 0);
             s->n--; /* evict the worst level */
             outcome = TB__PUSH_EVICTED;
         }
     }
-    TB__SPFN(insert_at)(s, i, px, qty);
+    TB__SPFN(insert_at)(s, is_bid, i, px, qty);
     return outcome;
 }
 
+/* Store (px, qty > 0). Updates in place when px is present; otherwise
+ * inserts in order, growing or evicting as described at the top. `near`:
+ * the tape's edge on this side's worse end (where the near index prefers
+ * its region to start). The update in place is inline and small; the
+ * insert is a call. */
+TB_FORCE_INLINE int TB__SPFN(push_inline)(TB__SIDE *s, TB__POOL *pool, int is_bid, TB_PRICE_T px,
+                                          TB_QTY_T qty, TB_PRICE_T near) {
+    int found;
+    uint32_t i = TB__SPFN(locate)(s, is_bid, px, near, &found);
+    if (found) {
+        TB__SPFN(at)(s, i)->qty = qty;
+        return TB__PUSH_STORED;
+    }
+    return TB__SPFN(push_new)(s, pool, is_bid, i, px, qty);
+}
+
+static int TB__SPFN(push)(TB__SIDE *s, TB__POOL *pool, int is_bid, TB_PRICE_T px, TB_QTY_T qty,
+                          TB_PRICE_T near) {
+    return TB__SPFN(push_inline)(s, pool, is_bid, px, qty, near);
+}
+
+static void TB__SPFN(remove_at)(TB__SIDE *s, int is_bid, uint32_t i) {
+    TB__SPFN(remove_range)(s, is_bid, i, i + 1u);
+}
+
 /* Remove px if present; returns 1 when a level was removed. */
-static int TB__SPFN(erase)(TB__SIDE *s, int is_bid, TB_PRICE_T px) {
-    uint32_t i = TB__SPFN(lower_bound)(s, is_bid, px);
-    if (i < s->n && TB__SPFN(at)(s, i)->px == px) {
-        TB__SPFN(remove_range)(s, i, i + 1u);
+TB_FORCE_INLINE int TB__SPFN(erase)(TB__SIDE *s, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
+    int found;
+    uint32_t i = TB__SPFN(locate)(s, is_bid, px, near, &found);
+    if (found) {
+        TB__SPFN(remove_at)(s, is_bid, i);
         return 1;
     }
     return 0;
@@ -15688,8 +16334,19 @@ static int TB__SPFN(erase)(TB__SIDE *s, int is_bid, TB_PRICE_T px) {
 
 /* Remove every level at least as good as px (bids >= px, asks <= px). */
 TB_FORCE_INLINE void TB__SPFN(erase_better)(TB__SIDE *s, int is_bid, TB_PRICE_T px) {
-    uint32_t k = TB__SPFN(upper_bound)(s, is_bid, px);
+    uint32_t k = TB__SPFN(upper_bound)(s, is_bid, px), i;
     if (k == 0) return;
+    if (k <= s->nx_rank) {
+        s->nx_rank -= k;
+    } else { /* the k best levels: all nx_rank better than the region, then region ones */
+        for (i = s->nx_rank; i < k; i++) {
+            uint32_t off = TB__SPFN(nx_off)(s, is_bid, TB__SPFN(at)(s, i)->px);
+            if (off >= TB__NX_SPAN) break;
+            s->nx_bits[off >> 6] &= ~((uint64_t)1 << (off & 63u));
+        }
+        s->nx_rank = 0;
+        TB__SPFN(nx_count)(s);
+    }
     s->head = (s->head + k) & (s->cap - 1u);
     s->n -= k;
     if (s->n == 0) s->head = 0;
@@ -15698,12 +16355,14 @@ TB_FORCE_INLINE void TB__SPFN(erase_better)(TB__SIDE *s, int is_bid, TB_PRICE_T 
 TB_FORCE_INLINE void TB__SPFN(clear)(TB__SIDE *s) {
     s->n = 0;
     s->head = 0;
+    TB__SPFN(nx_reset)(s);
 }
 
 TB_FORCE_INLINE void TB__SPFN(release)(TB__SIDE *s, TB__POOL *pool) {
     TB__SPFN(block_free)(pool, s->a, s->cap);
     s->a = NULL;
     s->n = s->cap = s->head = 0;
+    TB__SPFN(nx_reset)(s);
 }
 
 /* Grow to max_cap now so later pushes never allocate. */
@@ -16106,6 +16765,12 @@ TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
     return t->best;
 }
 
+/* The tape holds at least one level. */
+TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
+    if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
+    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+}
+
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
 TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32_t pos) {
     if (is_bid) return pos > 0 ? TB__TFN(scan_down)(t, (uint32_t)pos - 1u) : -1;
@@ -16263,6 +16928,13 @@ TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(cell_px)(const TB__TAPE *t, int32_t c) {
     return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)c);
 }
 
+/* The window's edge cell on the side's worse end (bids: the anchor, asks: the
+ * top): where the spill's near index prefers to start. */
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(near)(const TB__TAPE *t, int is_bid) {
+    const uint32_t top = (uint32_t)(TB_N - 1) & ((uint32_t)(is_bid != 0) - 1u); /* a mask, not a branch */
+    return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)top);
+}
+
 TB_FORCE_INLINE void TB__BPRIV(count_push)(TB__BOOK *b, int is_bid, int outcome) {
     if (outcome == TB__PUSH_EVICTED) b->spill_evicted[is_bid]++;
     else if (outcome == TB__PUSH_DROPPED) b->spill_dropped[is_bid]++;
@@ -16347,12 +17019,12 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         if (r0 >= r1) break;
         k = r1 - r0 < (uint32_t)CHUNK ? r1 - r0 : (uint32_t)CHUNK;
         for (i = 0; i < k; i++) tmp[i] = *TB__SPFN(at)(s, r0 + i);
-        TB__SPFN(remove_range)(s, r0, r0 + k);
+        TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]);
+                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -16369,7 +17041,8 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (j - rot) & mask;
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
-                TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]));
+                TB__BPRIV(count_push)(b, is_bid,
+                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -16380,37 +17053,47 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
 
 /* ---- set ------------------------------------------------------------------ */
 
-/* px outside the tape window. Caller holds the pool guard. */
-static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+/* Promote: recentre side's tape on px, then write px there. */
+static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
-    TB__SIDE *s = &b->spill[is_bid];
-    int32_t c;
-    TB_PRICE_T na;
-    if (qty == 0) {
-        TB__SPFN(erase)(s, is_bid, px);
-        return TB_SPILL;
-    }
-    c = TB__TFN(best)(t, is_bid);
-    if (c != TB__BEST_NONE(is_bid) && !TB__SPFN(better)(is_bid, px, TB__BPRIV(cell_px)(t, c))) {
-        TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, px, qty));
-        return TB_SPILL;
-    }
-    /* Promote: recentre on px, then write it. */
-    na = TB__BPRIV(anchor_for)(px);
+    const TB_PRICE_T na = TB__BPRIV(anchor_for)(px);
     TB__BPRIV(recenter_side)(b, is_bid, na);
     b->promotes[is_bid]++;
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* px outside the window: claim the pool unless the caller holds it, then
- * dispatch on the side so the slow path is specialised per side. */
+TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+/* px outside the tape window. Caller holds the pool guard. The side stays a
+ * run-time value: the spill compares order keys (tb_spill.inc), so one path
+ * serves both sides and a feed that alternates sides at random costs no
+ * mispredicted dispatch. "Not strictly better than the tape's best" (the
+ * contract's test for storing in the spill) is, for a px outside the window,
+ * "on the window's worse side, and the tape is not empty": no best-cell
+ * lookup (nor rescan of a dirty one) on this path. */
+TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    if (qty == 0) {
+        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        return TB_SPILL;
+    }
+    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
+        return TB__BPRIV(store)(b, is_bid, px, qty, near);
+    return TB__BPRIV(promote)(b, is_bid, px, qty);
+}
+
+/* px outside the window: claim the pool unless the caller holds it. */
 static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
     int r, g;
     if (!pool_held && b->pool) {
         g = tb__guard_enter(&b->pool->state);
         if (g) return g;
     }
-    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    r = TB__BPRIV(set_slow)(b, side, px, qty);
     if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
     return r;
 }
@@ -16776,8 +17459,8 @@ TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
             q = b->tape[side].q[i];
         } else {
             const TB__SIDE *s = &b->spill[side];
-            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
-            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+            uint32_t j = TB__SPFN(find)(s, side, px);
+            if (j < s->n) q = TB__SPFN(at)(s, j)->qty;
         }
     }
     TB__LEAVE(b);
@@ -16956,6 +17639,8 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        /* spill: the near index agrees with the levels */
+        if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
     TB__LEAVE(b);
     return ok ? TB_OK : TB_ERR_INVARIANT;
@@ -17352,7 +18037,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  * dump completely (every byte, CRC32 included) before it changes anything,
  * then restores it bit-exactly: dump(load(x)) == x, and the restored book
  * answers every later call as the original would. The cached best index and
- * the physical position of the spill ring are not state (they are rebuilt).
+ * the physical position of the spill ring are not state (they are rebuilt;
+ * so is the spill's near index).
  *
  * FORMAT, version 1 (all integers little-endian, whatever the host):
  *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
@@ -17846,6 +18532,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
         }
+        TB__SPFN(nx_reset)(sp); /* the near index is derived: rebuilt where it was */
+        TB__SPFN(nx_build)(sp, s, sp->nx_start, TB__SPFN(lower_bound)(sp, s, sp->nx_start));
         b->spill_evicted[s] = tb__get_le(h + 24, 8);
         b->spill_dropped[s] = tb__get_le(h + 32, 8);
         b->spill_nomem[s] = tb__get_le(h + 40, 8);
@@ -17988,6 +18676,12 @@ TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
     return t->best;
 }
 
+/* The tape holds at least one level. */
+TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
+    if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
+    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+}
+
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
 TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32_t pos) {
     if (is_bid) return pos > 0 ? TB__TFN(scan_down)(t, (uint32_t)pos - 1u) : -1;
@@ -18145,6 +18839,13 @@ TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(cell_px)(const TB__TAPE *t, int32_t c) {
     return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)c);
 }
 
+/* The window's edge cell on the side's worse end (bids: the anchor, asks: the
+ * top): where the spill's near index prefers to start. */
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(near)(const TB__TAPE *t, int is_bid) {
+    const uint32_t top = (uint32_t)(TB_N - 1) & ((uint32_t)(is_bid != 0) - 1u); /* a mask, not a branch */
+    return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)top);
+}
+
 TB_FORCE_INLINE void TB__BPRIV(count_push)(TB__BOOK *b, int is_bid, int outcome) {
     if (outcome == TB__PUSH_EVICTED) b->spill_evicted[is_bid]++;
     else if (outcome == TB__PUSH_DROPPED) b->spill_dropped[is_bid]++;
@@ -18229,12 +18930,12 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         if (r0 >= r1) break;
         k = r1 - r0 < (uint32_t)CHUNK ? r1 - r0 : (uint32_t)CHUNK;
         for (i = 0; i < k; i++) tmp[i] = *TB__SPFN(at)(s, r0 + i);
-        TB__SPFN(remove_range)(s, r0, r0 + k);
+        TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]);
+                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -18251,7 +18952,8 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (j - rot) & mask;
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
-                TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]));
+                TB__BPRIV(count_push)(b, is_bid,
+                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -18262,37 +18964,47 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
 
 /* ---- set ------------------------------------------------------------------ */
 
-/* px outside the tape window. Caller holds the pool guard. */
-static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+/* Promote: recentre side's tape on px, then write px there. */
+static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
-    TB__SIDE *s = &b->spill[is_bid];
-    int32_t c;
-    TB_PRICE_T na;
-    if (qty == 0) {
-        TB__SPFN(erase)(s, is_bid, px);
-        return TB_SPILL;
-    }
-    c = TB__TFN(best)(t, is_bid);
-    if (c != TB__BEST_NONE(is_bid) && !TB__SPFN(better)(is_bid, px, TB__BPRIV(cell_px)(t, c))) {
-        TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, px, qty));
-        return TB_SPILL;
-    }
-    /* Promote: recentre on px, then write it. */
-    na = TB__BPRIV(anchor_for)(px);
+    const TB_PRICE_T na = TB__BPRIV(anchor_for)(px);
     TB__BPRIV(recenter_side)(b, is_bid, na);
     b->promotes[is_bid]++;
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* px outside the window: claim the pool unless the caller holds it, then
- * dispatch on the side so the slow path is specialised per side. */
+TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+/* px outside the tape window. Caller holds the pool guard. The side stays a
+ * run-time value: the spill compares order keys (tb_spill.inc), so one path
+ * serves both sides and a feed that alternates sides at random costs no
+ * mispredicted dispatch. "Not strictly better than the tape's best" (the
+ * contract's test for storing in the spill) is, for a px outside the window,
+ * "on the window's worse side, and the tape is not empty": no best-cell
+ * lookup (nor rescan of a dirty one) on this path. */
+TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    if (qty == 0) {
+        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        return TB_SPILL;
+    }
+    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
+        return TB__BPRIV(store)(b, is_bid, px, qty, near);
+    return TB__BPRIV(promote)(b, is_bid, px, qty);
+}
+
+/* px outside the window: claim the pool unless the caller holds it. */
 static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
     int r, g;
     if (!pool_held && b->pool) {
         g = tb__guard_enter(&b->pool->state);
         if (g) return g;
     }
-    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    r = TB__BPRIV(set_slow)(b, side, px, qty);
     if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
     return r;
 }
@@ -18658,8 +19370,8 @@ TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
             q = b->tape[side].q[i];
         } else {
             const TB__SIDE *s = &b->spill[side];
-            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
-            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+            uint32_t j = TB__SPFN(find)(s, side, px);
+            if (j < s->n) q = TB__SPFN(at)(s, j)->qty;
         }
     }
     TB__LEAVE(b);
@@ -18838,6 +19550,8 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        /* spill: the near index agrees with the levels */
+        if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
     TB__LEAVE(b);
     return ok ? TB_OK : TB_ERR_INVARIANT;
@@ -19234,7 +19948,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  * dump completely (every byte, CRC32 included) before it changes anything,
  * then restores it bit-exactly: dump(load(x)) == x, and the restored book
  * answers every later call as the original would. The cached best index and
- * the physical position of the spill ring are not state (they are rebuilt).
+ * the physical position of the spill ring are not state (they are rebuilt;
+ * so is the spill's near index).
  *
  * FORMAT, version 1 (all integers little-endian, whatever the host):
  *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
@@ -19728,6 +20443,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
         }
+        TB__SPFN(nx_reset)(sp); /* the near index is derived: rebuilt where it was */
+        TB__SPFN(nx_build)(sp, s, sp->nx_start, TB__SPFN(lower_bound)(sp, s, sp->nx_start));
         b->spill_evicted[s] = tb__get_le(h + 24, 8);
         b->spill_dropped[s] = tb__get_le(h + 32, 8);
         b->spill_nomem[s] = tb__get_le(h + 40, 8);
@@ -19870,6 +20587,12 @@ TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
     return t->best;
 }
 
+/* The tape holds at least one level. */
+TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
+    if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
+    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+}
+
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
 TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32_t pos) {
     if (is_bid) return pos > 0 ? TB__TFN(scan_down)(t, (uint32_t)pos - 1u) : -1;
@@ -20027,6 +20750,13 @@ TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(cell_px)(const TB__TAPE *t, int32_t c) {
     return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)c);
 }
 
+/* The window's edge cell on the side's worse end (bids: the anchor, asks: the
+ * top): where the spill's near index prefers to start. */
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(near)(const TB__TAPE *t, int is_bid) {
+    const uint32_t top = (uint32_t)(TB_N - 1) & ((uint32_t)(is_bid != 0) - 1u); /* a mask, not a branch */
+    return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)top);
+}
+
 TB_FORCE_INLINE void TB__BPRIV(count_push)(TB__BOOK *b, int is_bid, int outcome) {
     if (outcome == TB__PUSH_EVICTED) b->spill_evicted[is_bid]++;
     else if (outcome == TB__PUSH_DROPPED) b->spill_dropped[is_bid]++;
@@ -20111,12 +20841,12 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         if (r0 >= r1) break;
         k = r1 - r0 < (uint32_t)CHUNK ? r1 - r0 : (uint32_t)CHUNK;
         for (i = 0; i < k; i++) tmp[i] = *TB__SPFN(at)(s, r0 + i);
-        TB__SPFN(remove_range)(s, r0, r0 + k);
+        TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]);
+                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -20133,7 +20863,8 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (j - rot) & mask;
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
-                TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]));
+                TB__BPRIV(count_push)(b, is_bid,
+                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -20144,37 +20875,47 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
 
 /* ---- set ------------------------------------------------------------------ */
 
-/* px outside the tape window. Caller holds the pool guard. */
-static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+/* Promote: recentre side's tape on px, then write px there. */
+static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
-    TB__SIDE *s = &b->spill[is_bid];
-    int32_t c;
-    TB_PRICE_T na;
-    if (qty == 0) {
-        TB__SPFN(erase)(s, is_bid, px);
-        return TB_SPILL;
-    }
-    c = TB__TFN(best)(t, is_bid);
-    if (c != TB__BEST_NONE(is_bid) && !TB__SPFN(better)(is_bid, px, TB__BPRIV(cell_px)(t, c))) {
-        TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, px, qty));
-        return TB_SPILL;
-    }
-    /* Promote: recentre on px, then write it. */
-    na = TB__BPRIV(anchor_for)(px);
+    const TB_PRICE_T na = TB__BPRIV(anchor_for)(px);
     TB__BPRIV(recenter_side)(b, is_bid, na);
     b->promotes[is_bid]++;
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* px outside the window: claim the pool unless the caller holds it, then
- * dispatch on the side so the slow path is specialised per side. */
+TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+/* px outside the tape window. Caller holds the pool guard. The side stays a
+ * run-time value: the spill compares order keys (tb_spill.inc), so one path
+ * serves both sides and a feed that alternates sides at random costs no
+ * mispredicted dispatch. "Not strictly better than the tape's best" (the
+ * contract's test for storing in the spill) is, for a px outside the window,
+ * "on the window's worse side, and the tape is not empty": no best-cell
+ * lookup (nor rescan of a dirty one) on this path. */
+TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    if (qty == 0) {
+        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        return TB_SPILL;
+    }
+    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
+        return TB__BPRIV(store)(b, is_bid, px, qty, near);
+    return TB__BPRIV(promote)(b, is_bid, px, qty);
+}
+
+/* px outside the window: claim the pool unless the caller holds it. */
 static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
     int r, g;
     if (!pool_held && b->pool) {
         g = tb__guard_enter(&b->pool->state);
         if (g) return g;
     }
-    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    r = TB__BPRIV(set_slow)(b, side, px, qty);
     if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
     return r;
 }
@@ -20540,8 +21281,8 @@ TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
             q = b->tape[side].q[i];
         } else {
             const TB__SIDE *s = &b->spill[side];
-            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
-            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+            uint32_t j = TB__SPFN(find)(s, side, px);
+            if (j < s->n) q = TB__SPFN(at)(s, j)->qty;
         }
     }
     TB__LEAVE(b);
@@ -20720,6 +21461,8 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        /* spill: the near index agrees with the levels */
+        if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
     TB__LEAVE(b);
     return ok ? TB_OK : TB_ERR_INVARIANT;
@@ -21116,7 +21859,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  * dump completely (every byte, CRC32 included) before it changes anything,
  * then restores it bit-exactly: dump(load(x)) == x, and the restored book
  * answers every later call as the original would. The cached best index and
- * the physical position of the spill ring are not state (they are rebuilt).
+ * the physical position of the spill ring are not state (they are rebuilt;
+ * so is the spill's near index).
  *
  * FORMAT, version 1 (all integers little-endian, whatever the host):
  *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
@@ -21610,6 +22354,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
         }
+        TB__SPFN(nx_reset)(sp); /* the near index is derived: rebuilt where it was */
+        TB__SPFN(nx_build)(sp, s, sp->nx_start, TB__SPFN(lower_bound)(sp, s, sp->nx_start));
         b->spill_evicted[s] = tb__get_le(h + 24, 8);
         b->spill_dropped[s] = tb__get_le(h + 32, 8);
         b->spill_nomem[s] = tb__get_le(h + 40, 8);
@@ -21752,6 +22498,12 @@ TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
     return t->best;
 }
 
+/* The tape holds at least one level. */
+TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
+    if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
+    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+}
+
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
 TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32_t pos) {
     if (is_bid) return pos > 0 ? TB__TFN(scan_down)(t, (uint32_t)pos - 1u) : -1;
@@ -21909,6 +22661,13 @@ TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(cell_px)(const TB__TAPE *t, int32_t c) {
     return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)c);
 }
 
+/* The window's edge cell on the side's worse end (bids: the anchor, asks: the
+ * top): where the spill's near index prefers to start. */
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(near)(const TB__TAPE *t, int is_bid) {
+    const uint32_t top = (uint32_t)(TB_N - 1) & ((uint32_t)(is_bid != 0) - 1u); /* a mask, not a branch */
+    return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)top);
+}
+
 TB_FORCE_INLINE void TB__BPRIV(count_push)(TB__BOOK *b, int is_bid, int outcome) {
     if (outcome == TB__PUSH_EVICTED) b->spill_evicted[is_bid]++;
     else if (outcome == TB__PUSH_DROPPED) b->spill_dropped[is_bid]++;
@@ -21993,12 +22752,12 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         if (r0 >= r1) break;
         k = r1 - r0 < (uint32_t)CHUNK ? r1 - r0 : (uint32_t)CHUNK;
         for (i = 0; i < k; i++) tmp[i] = *TB__SPFN(at)(s, r0 + i);
-        TB__SPFN(remove_range)(s, r0, r0 + k);
+        TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]);
+                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -22015,7 +22774,8 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (j - rot) & mask;
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
-                TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]));
+                TB__BPRIV(count_push)(b, is_bid,
+                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -22026,37 +22786,47 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
 
 /* ---- set ------------------------------------------------------------------ */
 
-/* px outside the tape window. Caller holds the pool guard. */
-static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+/* Promote: recentre side's tape on px, then write px there. */
+static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
-    TB__SIDE *s = &b->spill[is_bid];
-    int32_t c;
-    TB_PRICE_T na;
-    if (qty == 0) {
-        TB__SPFN(erase)(s, is_bid, px);
-        return TB_SPILL;
-    }
-    c = TB__TFN(best)(t, is_bid);
-    if (c != TB__BEST_NONE(is_bid) && !TB__SPFN(better)(is_bid, px, TB__BPRIV(cell_px)(t, c))) {
-        TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, px, qty));
-        return TB_SPILL;
-    }
-    /* Promote: recentre on px, then write it. */
-    na = TB__BPRIV(anchor_for)(px);
+    const TB_PRICE_T na = TB__BPRIV(anchor_for)(px);
     TB__BPRIV(recenter_side)(b, is_bid, na);
     b->promotes[is_bid]++;
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* px outside the window: claim the pool unless the caller holds it, then
- * dispatch on the side so the slow path is specialised per side. */
+TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+/* px outside the tape window. Caller holds the pool guard. The side stays a
+ * run-time value: the spill compares order keys (tb_spill.inc), so one path
+ * serves both sides and a feed that alternates sides at random costs no
+ * mispredicted dispatch. "Not strictly better than the tape's best" (the
+ * contract's test for storing in the spill) is, for a px outside the window,
+ * "on the window's worse side, and the tape is not empty": no best-cell
+ * lookup (nor rescan of a dirty one) on this path. */
+TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    if (qty == 0) {
+        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        return TB_SPILL;
+    }
+    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
+        return TB__BPRIV(store)(b, is_bid, px, qty, near);
+    return TB__BPRIV(promote)(b, is_bid, px, qty);
+}
+
+/* px outside the window: claim the pool unless the caller holds it. */
 static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
     int r, g;
     if (!pool_held && b->pool) {
         g = tb__guard_enter(&b->pool->state);
         if (g) return g;
     }
-    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    r = TB__BPRIV(set_slow)(b, side, px, qty);
     if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
     return r;
 }
@@ -22422,8 +23192,8 @@ TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
             q = b->tape[side].q[i];
         } else {
             const TB__SIDE *s = &b->spill[side];
-            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
-            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+            uint32_t j = TB__SPFN(find)(s, side, px);
+            if (j < s->n) q = TB__SPFN(at)(s, j)->qty;
         }
     }
     TB__LEAVE(b);
@@ -22602,6 +23372,8 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        /* spill: the near index agrees with the levels */
+        if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
     TB__LEAVE(b);
     return ok ? TB_OK : TB_ERR_INVARIANT;
@@ -22998,7 +23770,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  * dump completely (every byte, CRC32 included) before it changes anything,
  * then restores it bit-exactly: dump(load(x)) == x, and the restored book
  * answers every later call as the original would. The cached best index and
- * the physical position of the spill ring are not state (they are rebuilt).
+ * the physical position of the spill ring are not state (they are rebuilt;
+ * so is the spill's near index).
  *
  * FORMAT, version 1 (all integers little-endian, whatever the host):
  *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
@@ -23492,6 +24265,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
         }
+        TB__SPFN(nx_reset)(sp); /* the near index is derived: rebuilt where it was */
+        TB__SPFN(nx_build)(sp, s, sp->nx_start, TB__SPFN(lower_bound)(sp, s, sp->nx_start));
         b->spill_evicted[s] = tb__get_le(h + 24, 8);
         b->spill_dropped[s] = tb__get_le(h + 32, 8);
         b->spill_nomem[s] = tb__get_le(h + 40, 8);
@@ -23634,6 +24409,12 @@ TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
     return t->best;
 }
 
+/* The tape holds at least one level. */
+TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
+    if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
+    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+}
+
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
 TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32_t pos) {
     if (is_bid) return pos > 0 ? TB__TFN(scan_down)(t, (uint32_t)pos - 1u) : -1;
@@ -23791,6 +24572,13 @@ TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(cell_px)(const TB__TAPE *t, int32_t c) {
     return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)c);
 }
 
+/* The window's edge cell on the side's worse end (bids: the anchor, asks: the
+ * top): where the spill's near index prefers to start. */
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(near)(const TB__TAPE *t, int is_bid) {
+    const uint32_t top = (uint32_t)(TB_N - 1) & ((uint32_t)(is_bid != 0) - 1u); /* a mask, not a branch */
+    return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)top);
+}
+
 TB_FORCE_INLINE void TB__BPRIV(count_push)(TB__BOOK *b, int is_bid, int outcome) {
     if (outcome == TB__PUSH_EVICTED) b->spill_evicted[is_bid]++;
     else if (outcome == TB__PUSH_DROPPED) b->spill_dropped[is_bid]++;
@@ -23875,12 +24663,12 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         if (r0 >= r1) break;
         k = r1 - r0 < (uint32_t)CHUNK ? r1 - r0 : (uint32_t)CHUNK;
         for (i = 0; i < k; i++) tmp[i] = *TB__SPFN(at)(s, r0 + i);
-        TB__SPFN(remove_range)(s, r0, r0 + k);
+        TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]);
+                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -23897,7 +24685,8 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (j - rot) & mask;
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
-                TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]));
+                TB__BPRIV(count_push)(b, is_bid,
+                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -23908,37 +24697,47 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
 
 /* ---- set ------------------------------------------------------------------ */
 
-/* px outside the tape window. Caller holds the pool guard. */
-static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+/* Promote: recentre side's tape on px, then write px there. */
+static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
-    TB__SIDE *s = &b->spill[is_bid];
-    int32_t c;
-    TB_PRICE_T na;
-    if (qty == 0) {
-        TB__SPFN(erase)(s, is_bid, px);
-        return TB_SPILL;
-    }
-    c = TB__TFN(best)(t, is_bid);
-    if (c != TB__BEST_NONE(is_bid) && !TB__SPFN(better)(is_bid, px, TB__BPRIV(cell_px)(t, c))) {
-        TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, px, qty));
-        return TB_SPILL;
-    }
-    /* Promote: recentre on px, then write it. */
-    na = TB__BPRIV(anchor_for)(px);
+    const TB_PRICE_T na = TB__BPRIV(anchor_for)(px);
     TB__BPRIV(recenter_side)(b, is_bid, na);
     b->promotes[is_bid]++;
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* px outside the window: claim the pool unless the caller holds it, then
- * dispatch on the side so the slow path is specialised per side. */
+TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+/* px outside the tape window. Caller holds the pool guard. The side stays a
+ * run-time value: the spill compares order keys (tb_spill.inc), so one path
+ * serves both sides and a feed that alternates sides at random costs no
+ * mispredicted dispatch. "Not strictly better than the tape's best" (the
+ * contract's test for storing in the spill) is, for a px outside the window,
+ * "on the window's worse side, and the tape is not empty": no best-cell
+ * lookup (nor rescan of a dirty one) on this path. */
+TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    if (qty == 0) {
+        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        return TB_SPILL;
+    }
+    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
+        return TB__BPRIV(store)(b, is_bid, px, qty, near);
+    return TB__BPRIV(promote)(b, is_bid, px, qty);
+}
+
+/* px outside the window: claim the pool unless the caller holds it. */
 static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
     int r, g;
     if (!pool_held && b->pool) {
         g = tb__guard_enter(&b->pool->state);
         if (g) return g;
     }
-    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    r = TB__BPRIV(set_slow)(b, side, px, qty);
     if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
     return r;
 }
@@ -24304,8 +25103,8 @@ TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
             q = b->tape[side].q[i];
         } else {
             const TB__SIDE *s = &b->spill[side];
-            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
-            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+            uint32_t j = TB__SPFN(find)(s, side, px);
+            if (j < s->n) q = TB__SPFN(at)(s, j)->qty;
         }
     }
     TB__LEAVE(b);
@@ -24484,6 +25283,8 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        /* spill: the near index agrees with the levels */
+        if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
     TB__LEAVE(b);
     return ok ? TB_OK : TB_ERR_INVARIANT;
@@ -24880,7 +25681,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  * dump completely (every byte, CRC32 included) before it changes anything,
  * then restores it bit-exactly: dump(load(x)) == x, and the restored book
  * answers every later call as the original would. The cached best index and
- * the physical position of the spill ring are not state (they are rebuilt).
+ * the physical position of the spill ring are not state (they are rebuilt;
+ * so is the spill's near index).
  *
  * FORMAT, version 1 (all integers little-endian, whatever the host):
  *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
@@ -25374,6 +26176,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
         }
+        TB__SPFN(nx_reset)(sp); /* the near index is derived: rebuilt where it was */
+        TB__SPFN(nx_build)(sp, s, sp->nx_start, TB__SPFN(lower_bound)(sp, s, sp->nx_start));
         b->spill_evicted[s] = tb__get_le(h + 24, 8);
         b->spill_dropped[s] = tb__get_le(h + 32, 8);
         b->spill_nomem[s] = tb__get_le(h + 40, 8);
@@ -25516,6 +26320,12 @@ TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
     return t->best;
 }
 
+/* The tape holds at least one level. */
+TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
+    if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
+    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+}
+
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
 TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32_t pos) {
     if (is_bid) return pos > 0 ? TB__TFN(scan_down)(t, (uint32_t)pos - 1u) : -1;
@@ -25673,6 +26483,13 @@ TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(cell_px)(const TB__TAPE *t, int32_t c) {
     return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)c);
 }
 
+/* The window's edge cell on the side's worse end (bids: the anchor, asks: the
+ * top): where the spill's near index prefers to start. */
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(near)(const TB__TAPE *t, int is_bid) {
+    const uint32_t top = (uint32_t)(TB_N - 1) & ((uint32_t)(is_bid != 0) - 1u); /* a mask, not a branch */
+    return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)top);
+}
+
 TB_FORCE_INLINE void TB__BPRIV(count_push)(TB__BOOK *b, int is_bid, int outcome) {
     if (outcome == TB__PUSH_EVICTED) b->spill_evicted[is_bid]++;
     else if (outcome == TB__PUSH_DROPPED) b->spill_dropped[is_bid]++;
@@ -25757,12 +26574,12 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         if (r0 >= r1) break;
         k = r1 - r0 < (uint32_t)CHUNK ? r1 - r0 : (uint32_t)CHUNK;
         for (i = 0; i < k; i++) tmp[i] = *TB__SPFN(at)(s, r0 + i);
-        TB__SPFN(remove_range)(s, r0, r0 + k);
+        TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]);
+                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -25779,7 +26596,8 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (j - rot) & mask;
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
-                TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]));
+                TB__BPRIV(count_push)(b, is_bid,
+                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -25790,37 +26608,47 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
 
 /* ---- set ------------------------------------------------------------------ */
 
-/* px outside the tape window. Caller holds the pool guard. */
-static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+/* Promote: recentre side's tape on px, then write px there. */
+static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
-    TB__SIDE *s = &b->spill[is_bid];
-    int32_t c;
-    TB_PRICE_T na;
-    if (qty == 0) {
-        TB__SPFN(erase)(s, is_bid, px);
-        return TB_SPILL;
-    }
-    c = TB__TFN(best)(t, is_bid);
-    if (c != TB__BEST_NONE(is_bid) && !TB__SPFN(better)(is_bid, px, TB__BPRIV(cell_px)(t, c))) {
-        TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, px, qty));
-        return TB_SPILL;
-    }
-    /* Promote: recentre on px, then write it. */
-    na = TB__BPRIV(anchor_for)(px);
+    const TB_PRICE_T na = TB__BPRIV(anchor_for)(px);
     TB__BPRIV(recenter_side)(b, is_bid, na);
     b->promotes[is_bid]++;
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* px outside the window: claim the pool unless the caller holds it, then
- * dispatch on the side so the slow path is specialised per side. */
+TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+/* px outside the tape window. Caller holds the pool guard. The side stays a
+ * run-time value: the spill compares order keys (tb_spill.inc), so one path
+ * serves both sides and a feed that alternates sides at random costs no
+ * mispredicted dispatch. "Not strictly better than the tape's best" (the
+ * contract's test for storing in the spill) is, for a px outside the window,
+ * "on the window's worse side, and the tape is not empty": no best-cell
+ * lookup (nor rescan of a dirty one) on this path. */
+TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    if (qty == 0) {
+        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        return TB_SPILL;
+    }
+    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
+        return TB__BPRIV(store)(b, is_bid, px, qty, near);
+    return TB__BPRIV(promote)(b, is_bid, px, qty);
+}
+
+/* px outside the window: claim the pool unless the caller holds it. */
 static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
     int r, g;
     if (!pool_held && b->pool) {
         g = tb__guard_enter(&b->pool->state);
         if (g) return g;
     }
-    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    r = TB__BPRIV(set_slow)(b, side, px, qty);
     if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
     return r;
 }
@@ -26186,8 +27014,8 @@ TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
             q = b->tape[side].q[i];
         } else {
             const TB__SIDE *s = &b->spill[side];
-            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
-            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+            uint32_t j = TB__SPFN(find)(s, side, px);
+            if (j < s->n) q = TB__SPFN(at)(s, j)->qty;
         }
     }
     TB__LEAVE(b);
@@ -26366,6 +27194,8 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        /* spill: the near index agrees with the levels */
+        if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
     TB__LEAVE(b);
     return ok ? TB_OK : TB_ERR_INVARIANT;
@@ -26762,7 +27592,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  * dump completely (every byte, CRC32 included) before it changes anything,
  * then restores it bit-exactly: dump(load(x)) == x, and the restored book
  * answers every later call as the original would. The cached best index and
- * the physical position of the spill ring are not state (they are rebuilt).
+ * the physical position of the spill ring are not state (they are rebuilt;
+ * so is the spill's near index).
  *
  * FORMAT, version 1 (all integers little-endian, whatever the host):
  *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
@@ -27256,6 +28087,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
         }
+        TB__SPFN(nx_reset)(sp); /* the near index is derived: rebuilt where it was */
+        TB__SPFN(nx_build)(sp, s, sp->nx_start, TB__SPFN(lower_bound)(sp, s, sp->nx_start));
         b->spill_evicted[s] = tb__get_le(h + 24, 8);
         b->spill_dropped[s] = tb__get_le(h + 32, 8);
         b->spill_nomem[s] = tb__get_le(h + 40, 8);
@@ -27398,6 +28231,12 @@ TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
     return t->best;
 }
 
+/* The tape holds at least one level. */
+TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
+    if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
+    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+}
+
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
 TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32_t pos) {
     if (is_bid) return pos > 0 ? TB__TFN(scan_down)(t, (uint32_t)pos - 1u) : -1;
@@ -27555,6 +28394,13 @@ TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(cell_px)(const TB__TAPE *t, int32_t c) {
     return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)c);
 }
 
+/* The window's edge cell on the side's worse end (bids: the anchor, asks: the
+ * top): where the spill's near index prefers to start. */
+TB_FORCE_INLINE TB_PRICE_T TB__BPRIV(near)(const TB__TAPE *t, int is_bid) {
+    const uint32_t top = (uint32_t)(TB_N - 1) & ((uint32_t)(is_bid != 0) - 1u); /* a mask, not a branch */
+    return (TB_PRICE_T)(t->anchor + (TB_PRICE_T)top);
+}
+
 TB_FORCE_INLINE void TB__BPRIV(count_push)(TB__BOOK *b, int is_bid, int outcome) {
     if (outcome == TB__PUSH_EVICTED) b->spill_evicted[is_bid]++;
     else if (outcome == TB__PUSH_DROPPED) b->spill_dropped[is_bid]++;
@@ -27639,12 +28485,12 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         if (r0 >= r1) break;
         k = r1 - r0 < (uint32_t)CHUNK ? r1 - r0 : (uint32_t)CHUNK;
         for (i = 0; i < k; i++) tmp[i] = *TB__SPFN(at)(s, r0 + i);
-        TB__SPFN(remove_range)(s, r0, r0 + k);
+        TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]);
+                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -27661,7 +28507,8 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (j - rot) & mask;
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
-                TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c]));
+                TB__BPRIV(count_push)(b, is_bid,
+                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -27672,37 +28519,47 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
 
 /* ---- set ------------------------------------------------------------------ */
 
-/* px outside the tape window. Caller holds the pool guard. */
-static int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+/* Promote: recentre side's tape on px, then write px there. */
+static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
-    TB__SIDE *s = &b->spill[is_bid];
-    int32_t c;
-    TB_PRICE_T na;
-    if (qty == 0) {
-        TB__SPFN(erase)(s, is_bid, px);
-        return TB_SPILL;
-    }
-    c = TB__TFN(best)(t, is_bid);
-    if (c != TB__BEST_NONE(is_bid) && !TB__SPFN(better)(is_bid, px, TB__BPRIV(cell_px)(t, c))) {
-        TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(s, b->pool, is_bid, px, qty));
-        return TB_SPILL;
-    }
-    /* Promote: recentre on px, then write it. */
-    na = TB__BPRIV(anchor_for)(px);
+    const TB_PRICE_T na = TB__BPRIV(anchor_for)(px);
     TB__BPRIV(recenter_side)(b, is_bid, na);
     b->promotes[is_bid]++;
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-/* px outside the window: claim the pool unless the caller holds it, then
- * dispatch on the side so the slow path is specialised per side. */
+TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+/* px outside the tape window. Caller holds the pool guard. The side stays a
+ * run-time value: the spill compares order keys (tb_spill.inc), so one path
+ * serves both sides and a feed that alternates sides at random costs no
+ * mispredicted dispatch. "Not strictly better than the tape's best" (the
+ * contract's test for storing in the spill) is, for a px outside the window,
+ * "on the window's worse side, and the tape is not empty": no best-cell
+ * lookup (nor rescan of a dirty one) on this path. */
+TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    if (qty == 0) {
+        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        return TB_SPILL;
+    }
+    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
+        return TB__BPRIV(store)(b, is_bid, px, qty, near);
+    return TB__BPRIV(promote)(b, is_bid, px, qty);
+}
+
+/* px outside the window: claim the pool unless the caller holds it. */
 static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
     int r, g;
     if (!pool_held && b->pool) {
         g = tb__guard_enter(&b->pool->state);
         if (g) return g;
     }
-    r = side ? TB__BPRIV(set_slow)(b, 1, px, qty) : TB__BPRIV(set_slow)(b, 0, px, qty);
+    r = TB__BPRIV(set_slow)(b, side, px, qty);
     if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
     return r;
 }
@@ -28068,8 +28925,8 @@ TB_API TB_QTY_T TB__BFN(qty_at)(TB__BOOK *b, int side, TB_PRICE_T px) {
             q = b->tape[side].q[i];
         } else {
             const TB__SIDE *s = &b->spill[side];
-            uint32_t j = TB__SPFN(lower_bound)(s, side, px);
-            if (j < s->n && TB__SPFN(at)(s, j)->px == px) q = TB__SPFN(at)(s, j)->qty;
+            uint32_t j = TB__SPFN(find)(s, side, px);
+            if (j < s->n) q = TB__SPFN(at)(s, j)->qty;
         }
     }
     TB__LEAVE(b);
@@ -28248,6 +29105,8 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        /* spill: the near index agrees with the levels */
+        if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
     TB__LEAVE(b);
     return ok ? TB_OK : TB_ERR_INVARIANT;
@@ -28644,7 +29503,8 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  * dump completely (every byte, CRC32 included) before it changes anything,
  * then restores it bit-exactly: dump(load(x)) == x, and the restored book
  * answers every later call as the original would. The cached best index and
- * the physical position of the spill ring are not state (they are rebuilt).
+ * the physical position of the spill ring are not state (they are rebuilt;
+ * so is the spill's near index).
  *
  * FORMAT, version 1 (all integers little-endian, whatever the host):
  *     0  u32  magic        TB_DUMP_MAGIC, the bytes "TBBK"
@@ -29138,6 +29998,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
         }
+        TB__SPFN(nx_reset)(sp); /* the near index is derived: rebuilt where it was */
+        TB__SPFN(nx_build)(sp, s, sp->nx_start, TB__SPFN(lower_bound)(sp, s, sp->nx_start));
         b->spill_evicted[s] = tb__get_le(h + 24, 8);
         b->spill_dropped[s] = tb__get_le(h + 32, 8);
         b->spill_nomem[s] = tb__get_le(h + 40, 8);
