@@ -31,10 +31,21 @@
 #include <dlfcn.h>
 #endif
 
+/* Recently returned price objects, direct-mapped by the price's low bits.
+ * Reads return the same few prices near the BBO again and again; reusing
+ * their int objects saves an allocation each (ints are immutable, so sharing
+ * them is invisible to the caller). Allocated on the first read. */
+#define PXCACHE 32
+typedef struct {
+    int64_t key[PXCACHE];
+    PyObject *obj[PXCACHE];
+} PxCache;
+
 typedef struct {
     PyObject_HEAD const tbh_ops *ops; /* NULL: unbound, every call takes the Python path */
     void *book;                       /* view.buf: the C book */
     Py_buffer view;                   /* held while bound: keeps the book's memory alive */
+    PxCache *pxc;                     /* NULL until the first read */
 } HotBook;
 
 /* set() returns these (tapebook.book.Result members), indexed by code + 2 */
@@ -101,7 +112,33 @@ static int k_arg(PyObject *o, size_t *out) {
 
 /* ---- results -------------------------------------------------------------------- */
 
-static PyObject *level_list(const tbh_level *lv, int n) {
+static PyObject *px_obj(HotBook *hb, int64_t px) {
+    PxCache *c = hb->pxc;
+    unsigned i = (unsigned)((uint64_t)px & (PXCACHE - 1));
+    PyObject *o;
+    if (!c) {
+        c = hb->pxc = (PxCache *)PyMem_Calloc(1, sizeof *c);
+        if (!c) return PyLong_FromLongLong(px); /* no cache: still correct */
+    }
+    o = c->obj[i];
+    if (o && c->key[i] == px) return Py_NewRef(o);
+    o = PyLong_FromLongLong(px);
+    if (!o) return NULL;
+    Py_XSETREF(c->obj[i], Py_NewRef(o));
+    c->key[i] = px;
+    return o;
+}
+
+static void px_cache_free(HotBook *hb) {
+    PxCache *c = hb->pxc;
+    int i;
+    if (!c) return;
+    hb->pxc = NULL;
+    for (i = 0; i < PXCACHE; i++) Py_XDECREF(c->obj[i]);
+    PyMem_Free(c);
+}
+
+static PyObject *level_list(HotBook *hb, const tbh_level *lv, int n) {
     PyObject *list = PyList_New(n);
     int i;
     if (!list) return NULL;
@@ -109,7 +146,7 @@ static PyObject *level_list(const tbh_level *lv, int n) {
         PyObject *t = PyTuple_New(2), *px, *qty;
         if (!t) goto fail;
         PyList_SET_ITEM(list, i, t);
-        px = PyLong_FromLongLong(lv[i].px);
+        px = px_obj(hb, lv[i].px);
         if (!px) goto fail;
         PyTuple_SET_ITEM(t, 0, px);
         qty = PyLong_FromUnsignedLongLong(lv[i].qty);
@@ -151,7 +188,7 @@ static PyObject *best(PyObject *self, int side, int want_qty, PyObject *name) {
     int st;
     if (!hb->ops) return python_path(self, name, NULL, 0, NULL);
     st = hb->ops->best(hb->book, side, &px, &qty);
-    if (st == 0) return want_qty ? PyLong_FromUnsignedLongLong(qty) : PyLong_FromLongLong(px);
+    if (st == 0) return want_qty ? PyLong_FromUnsignedLongLong(qty) : px_obj(hb, px);
     if (st == 1) return want_qty ? PyLong_FromLong(0) : Py_NewRef(Py_None);
     return python_path(self, name, NULL, 0, NULL);
 }
@@ -185,12 +222,12 @@ static PyObject *hb_best_ask_qty(PyObject *self, PyObject *unused) {
 }
 
 /* (bid_px, bid_qty, ask_px, ask_qty), None for an empty side's price */
-static PyObject *bbo_tuple(const tbh_level o[2]) {
+static PyObject *bbo_tuple(HotBook *hb, const tbh_level o[2]) {
     PyObject *t = PyTuple_New(4);
     int i;
     if (!t) return NULL;
     for (i = 0; i < 2; i++) {
-        PyObject *px = o[i].qty ? PyLong_FromLongLong(o[i].px) : Py_NewRef(Py_None);
+        PyObject *px = o[i].qty ? px_obj(hb, o[i].px) : Py_NewRef(Py_None);
         PyObject *qty;
         if (!px) goto fail;
         PyTuple_SET_ITEM(t, 2 * i, px);
@@ -211,7 +248,7 @@ static PyObject *hb_bbo(PyObject *self, PyObject *unused) {
     tbh_level o[2];
     (void)unused;
     if (!hb->ops || hb->ops->bbo(hb->book, o)) return python_path(self, s_bbo, NULL, 0, NULL);
-    return bbo_tuple(o);
+    return bbo_tuple(hb, o);
 }
 
 PyDoc_STRVAR(levels_doc, "levels($self, side, k=10)\n--\n\n"
@@ -228,7 +265,7 @@ static PyObject *hb_levels(PyObject *self, PyObject *const *args, size_t nargsf,
         return python_path(self, s_levels, args, nargsf, kwnames);
     r = hb->ops->levels(hb->book, side, buf, k);
     if (r < 0) return python_path(self, s_levels, args, nargsf, kwnames);
-    return level_list(buf, r);
+    return level_list(hb, buf, r);
 }
 
 PyDoc_STRVAR(top_doc, "top($self, k=10)\n--\n\n"
@@ -248,9 +285,9 @@ static PyObject *hb_top(PyObject *self, PyObject *const *args, size_t nargsf, Py
     nb = hb->ops->levels(hb->book, 1, bids, k);
     na = nb < 0 ? nb : hb->ops->levels(hb->book, 0, asks, k);
     if (nb < 0 || na < 0) return python_path(self, s_top, args, nargsf, kwnames);
-    b = level_list(bids, nb);
+    b = level_list(hb, bids, nb);
     if (!b) return NULL;
-    a = level_list(asks, na);
+    a = level_list(hb, asks, na);
     if (!a) {
         Py_DECREF(b);
         return NULL;
@@ -341,6 +378,7 @@ static PyObject *hb_unbind(PyObject *self, PyObject *unused) {
 
 static void hb_dealloc(PyObject *self) {
     unbind((HotBook *)self);
+    px_cache_free((HotBook *)self);
     Py_TYPE(self)->tp_free(self);
 }
 

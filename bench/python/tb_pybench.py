@@ -25,8 +25,10 @@ Implementations (all in the same run, interleaved repetition by repetition):
 
 ``tapebook``           the public API: ``Book.set``, ``best_bid_px``/``best_ask_px``,
                        ``levels(side, 10)`` (row ``tapebook-top``: ``top(10)``)
+``tapebook-py``        diagnostic: the same methods on their Python path (what every
+                       call cost before tapebook._hotpath; ``TAPEBOOK_NO_HOTPATH=1``)
 ``tapebook-raw``       diagnostic: the C functions the methods wrap, called straight
-                       through cffi (no Python wrapper): what the binding costs
+                       through cffi (no Python wrapper): what a CFFI call costs
 ``cffi-noop``          the floor: a C function that does nothing, same arguments
                        as ``set`` (``NOOP[32](book._p, side, px, qty)``)
 ``order_book``         ``order_book.OrderBook`` (bmoscon's C extension, used by
@@ -252,6 +254,22 @@ def implementations() -> list[Impl]:
             setup="top = ctx.top",
             levels="r = top(10)",
             state=_tb_state,
+            version=__version__,
+        ),
+        Impl(
+            "tapebook-py",
+            "tapebook Python path, fast path off (diagnostic)",
+            "diagnostic",
+            _new_tapebook,
+            setup=(
+                "set_ = ctx._set_py; bbid = ctx._best_bid_px_py; bask = ctx._best_ask_px_py; "
+                "lv = ctx._levels_py"
+            ),
+            update="set_(s, p, q)",
+            bbo="bb = bbid(); ba = bask()",
+            levels="r = (lv(1, 10), lv(0, 10))",
+            state=_tb_state,
+            full_bbo=lambda b: b.bbo(),
             version=__version__,
         ),
         Impl(
