@@ -865,8 +865,8 @@ TB_API size_t TB__POOLFN(struct_size)(void) { return sizeof(TB__POOL); }
  * span allows (market activity concentrates next to the tape), its start
  * snapped to the first level there. Moving it walks the levels in the new
  * region (at most TB__NX_SPAN); nx_need doubles (up to TB__NX_NEED_MAX) while
- * moved regions keep missing about as often as they hit, so a spill much
- * wider than the span, accessed everywhere, pays a bounded amortised cost. */
+ * moved regions keep missing more often than they hit, so a spill much wider
+ * than the span, accessed everywhere, pays a bounded amortised cost. */
 
 #ifndef TB__NX_WORDS
 #define TB__NX_WORDS 8u                       /* bitmap words per side */
@@ -886,6 +886,7 @@ typedef struct TB__SIDE {
     uint32_t nx_rank;                 /* levels strictly better than nx_start */
     uint32_t nx_score;                /* misses minus hits since the last move, >= 0 */
     uint32_t nx_need;                 /* score that moves the region */
+    uint32_t nx_hits;                 /* since the last move (wraps: only a heuristic reads it) */
     uint32_t nx_misses;               /* since the last move (saturating) */
     uint16_t nx_cnt[TB__NX_WORDS];    /* bits set in nx_bits[0 .. w) */
     uint64_t nx_bits[TB__NX_WORDS];   /* bit k: a level at offset k (k ticks worse than nx_start) */
@@ -1033,7 +1034,7 @@ TB_FORCE_INLINE void TB__SPFN(nx_reset)(TB__SIDE *s) {
     memset(s->nx_bits, 0, sizeof s->nx_bits);
     memset(s->nx_cnt, 0, sizeof s->nx_cnt);
     s->nx_rank = 0;
-    s->nx_score = s->nx_need = s->nx_misses = 0;
+    s->nx_score = s->nx_need = s->nx_hits = s->nx_misses = 0;
 }
 
 /* Rebuild the region at start (whose rank is r0) from the levels. */
@@ -1050,30 +1051,35 @@ static void TB__SPFN(nx_build)(TB__SIDE *s, int is_bid, TB_PRICE_T start, uint32
     TB__SPFN(nx_count)(s);
 }
 
-/* Move the region so that it covers px: its best end as close to `near`
- * (the tape's edge on the spill's worse side) as the span allows, then
- * snapped to the first level at or after it. */
+/* Move the region so that it covers px. Its best end goes to `near` (the
+ * tape's edge on the spill's worse side) when the region then covers px and
+ * every level worse than it (a spill hugging the tape: all of it indexed);
+ * otherwise half a span before px, or to `near` if that is closer. Then it
+ * is snapped to the first level at or after that price. */
 static void TB__SPFN(nx_place)(TB__SIDE *s, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
-    TB_PRICE_T st = px;
+    TB_PRICE_T st = px, far = px;
     uint32_t r0;
     if (TB__SPFN(better)(is_bid, near, px)) {
-        if (TB__SPFN(dist)(near, px, TB__NX_SPAN) < TB__NX_SPAN) st = near;
-        else /* near is better by >= SPAN ticks, so this stays within the type */
-            st = is_bid ? (TB_PRICE_T)(px + (TB_PRICE_T)(TB__NX_SPAN - 1u))
-                        : (TB_PRICE_T)(px - (TB_PRICE_T)(TB__NX_SPAN - 1u));
+        if (s->n && TB__SPFN(better)(is_bid, px, TB__SPFN(at)(s, s->n - 1u)->px))
+            far = TB__SPFN(at)(s, s->n - 1u)->px;
+        if (TB__SPFN(dist)(near, far, TB__NX_SPAN) < TB__NX_SPAN ||
+            TB__SPFN(dist)(near, px, TB__NX_SPAN) <= TB__NX_SPAN / 2u)
+            st = near;
+        else /* near is better than px by more than SPAN / 2 ticks: this stays within the type */
+            st = is_bid ? (TB_PRICE_T)(px + (TB_PRICE_T)(TB__NX_SPAN / 2u))
+                        : (TB_PRICE_T)(px - (TB_PRICE_T)(TB__NX_SPAN / 2u));
     }
     r0 = TB__SPFN(lower_bound)(s, is_bid, st);
     /* no level between st and the first one at or after it: start there, or at
      * px when that level is worse than px (the rank is r0 either way) */
     if (r0 < s->n && !TB__SPFN(better)(is_bid, px, TB__SPFN(at)(s, r0)->px)) st = TB__SPFN(at)(s, r0)->px;
     else st = px;
-    /* score = misses - hits reached need after `misses` misses: the old region
-     * hit at least about half the time iff misses >= 2 * need. Then keep the
-     * threshold low; otherwise back off. */
-    s->nx_need = (s->nx_need < TB__NX_NEED_MIN || s->nx_misses / 2u >= s->nx_need)
+    /* the old region served at least half the lookups (it went stale): keep
+     * the threshold low; otherwise (accesses spread wider than the span) back off */
+    s->nx_need = (s->nx_need < TB__NX_NEED_MIN || s->nx_hits >= s->nx_misses)
                      ? TB__NX_NEED_MIN
                      : (s->nx_need < TB__NX_NEED_MAX ? s->nx_need * 2u : TB__NX_NEED_MAX);
-    s->nx_score = s->nx_misses = 0;
+    s->nx_score = s->nx_hits = s->nx_misses = 0;
     TB__SPFN(nx_build)(s, is_bid, st, r0);
 }
 
@@ -1093,6 +1099,7 @@ TB_FORCE_INLINE uint32_t TB__SPFN(locate)(TB__SIDE *s, int is_bid, TB_PRICE_T px
                                           int *found) {
     const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
     if (TB_LIKELY(off < TB__NX_SPAN)) {
+        s->nx_hits++;
         s->nx_score -= s->nx_score != 0;
         *found = TB__SPFN(nx_has)(s, off);
         return TB__SPFN(nx_rank_at)(s, off);
@@ -15914,8 +15921,8 @@ TB_API size_t TB__POOLFN(struct_size)(void) { return sizeof(TB__POOL); }
  * span allows (market activity concentrates next to the tape), its start
  * snapped to the first level there. Moving it walks the levels in the new
  * region (at most TB__NX_SPAN); nx_need doubles (up to TB__NX_NEED_MAX) while
- * moved regions keep missing about as often as they hit, so a spill much
- * wider than the span, accessed everywhere, pays a bounded amortised cost. */
+ * moved regions keep missing more often than they hit, so a spill much wider
+ * than the span, accessed everywhere, pays a bounded amortised cost. */
 
 #ifndef TB__NX_WORDS
 #define TB__NX_WORDS 8u                       /* bitmap words per side */
@@ -15935,6 +15942,7 @@ typedef struct TB__SIDE {
     uint32_t nx_rank;                 /* levels strictly better than nx_start */
     uint32_t nx_score;                /* misses minus hits since the last move, >= 0 */
     uint32_t nx_need;                 /* score that moves the region */
+    uint32_t nx_hits;                 /* since the last move (wraps: only a heuristic reads it) */
     uint32_t nx_misses;               /* since the last move (saturating) */
     uint16_t nx_cnt[TB__NX_WORDS];    /* bits set in nx_bits[0 .. w) */
     uint64_t nx_bits[TB__NX_WORDS];   /* bit k: a level at offset k (k ticks worse than nx_start) */
@@ -16082,7 +16090,7 @@ TB_FORCE_INLINE void TB__SPFN(nx_reset)(TB__SIDE *s) {
     memset(s->nx_bits, 0, sizeof s->nx_bits);
     memset(s->nx_cnt, 0, sizeof s->nx_cnt);
     s->nx_rank = 0;
-    s->nx_score = s->nx_need = s->nx_misses = 0;
+    s->nx_score = s->nx_need = s->nx_hits = s->nx_misses = 0;
 }
 
 /* Rebuild the region at start (whose rank is r0) from the levels. */
@@ -16099,30 +16107,35 @@ static void TB__SPFN(nx_build)(TB__SIDE *s, int is_bid, TB_PRICE_T start, uint32
     TB__SPFN(nx_count)(s);
 }
 
-/* Move the region so that it covers px: its best end as close to `near`
- * (the tape's edge on the spill's worse side) as the span allows, then
- * snapped to the first level at or after it. */
+/* Move the region so that it covers px. Its best end goes to `near` (the
+ * tape's edge on the spill's worse side) when the region then covers px and
+ * every level worse than it (a spill hugging the tape: all of it indexed);
+ * otherwise half a span before px, or to `near` if that is closer. Then it
+ * is snapped to the first level at or after that price. */
 static void TB__SPFN(nx_place)(TB__SIDE *s, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
-    TB_PRICE_T st = px;
+    TB_PRICE_T st = px, far = px;
     uint32_t r0;
     if (TB__SPFN(better)(is_bid, near, px)) {
-        if (TB__SPFN(dist)(near, px, TB__NX_SPAN) < TB__NX_SPAN) st = near;
-        else /* near is better by >= SPAN ticks, so this stays within the type */
-            st = is_bid ? (TB_PRICE_T)(px + (TB_PRICE_T)(TB__NX_SPAN - 1u))
-                        : (TB_PRICE_T)(px - (TB_PRICE_T)(TB__NX_SPAN - 1u));
+        if (s->n && TB__SPFN(better)(is_bid, px, TB__SPFN(at)(s, s->n - 1u)->px))
+            far = TB__SPFN(at)(s, s->n - 1u)->px;
+        if (TB__SPFN(dist)(near, far, TB__NX_SPAN) < TB__NX_SPAN ||
+            TB__SPFN(dist)(near, px, TB__NX_SPAN) <= TB__NX_SPAN / 2u)
+            st = near;
+        else /* near is better than px by more than SPAN / 2 ticks: this stays within the type */
+            st = is_bid ? (TB_PRICE_T)(px + (TB_PRICE_T)(TB__NX_SPAN / 2u))
+                        : (TB_PRICE_T)(px - (TB_PRICE_T)(TB__NX_SPAN / 2u));
     }
     r0 = TB__SPFN(lower_bound)(s, is_bid, st);
     /* no level between st and the first one at or after it: start there, or at
      * px when that level is worse than px (the rank is r0 either way) */
     if (r0 < s->n && !TB__SPFN(better)(is_bid, px, TB__SPFN(at)(s, r0)->px)) st = TB__SPFN(at)(s, r0)->px;
     else st = px;
-    /* score = misses - hits reached need after `misses` misses: the old region
-     * hit at least about half the time iff misses >= 2 * need. Then keep the
-     * threshold low; otherwise back off. */
-    s->nx_need = (s->nx_need < TB__NX_NEED_MIN || s->nx_misses / 2u >= s->nx_need)
+    /* the old region served at least half the lookups (it went stale): keep
+     * the threshold low; otherwise (accesses spread wider than the span) back off */
+    s->nx_need = (s->nx_need < TB__NX_NEED_MIN || s->nx_hits >= s->nx_misses)
                      ? TB__NX_NEED_MIN
                      : (s->nx_need < TB__NX_NEED_MAX ? s->nx_need * 2u : TB__NX_NEED_MAX);
-    s->nx_score = s->nx_misses = 0;
+    s->nx_score = s->nx_hits = s->nx_misses = 0;
     TB__SPFN(nx_build)(s, is_bid, st, r0);
 }
 
@@ -16142,6 +16155,7 @@ TB_FORCE_INLINE uint32_t TB__SPFN(locate)(TB__SIDE *s, int is_bid, TB_PRICE_T px
                                           int *found) {
     const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
     if (TB_LIKELY(off < TB__NX_SPAN)) {
+        s->nx_hits++;
         s->nx_score -= s->nx_score != 0;
         *found = TB__SPFN(nx_has)(s, off);
         return TB__SPFN(nx_rank_at)(s, off);

@@ -53,13 +53,25 @@ enum tbv_corruption {
     TBV_C_SPILL_HEAD,          /* ring head outside the ring */
     TBV_C_ANCHOR,              /* anchor outside the valid anchor range */
     TBV_C_SUMMARY_EXTRA,       /* summary bit beyond the last word */
+    TBV_C_NX_BIT,              /* spill near index: a bitmap bit flipped */
+    TBV_C_NX_RANK,             /* spill near index: rank of the region start off by one */
+    TBV_C_NX_CNT,              /* spill near index: a prefix count off by one */
     TBV_C_COUNT
 };
 
 static const char *const tbv_corruption_names[TBV_C_COUNT] = {
     "bit_without_qty", "qty_without_bit", "summary", "best", "spill_order", "spill_in_window",
     "spill_zero_qty", "spill_dup", "spill_n_over_cap", "spill_bad_price", "spill_cap_not_pow2",
-    "spill_head", "anchor", "summary_extra"};
+    "spill_head", "anchor", "summary_extra", "nx_bit", "nx_rank", "nx_cnt"};
+
+/* The spill's near index of one side (white box; tb_spill.inc). */
+typedef struct tbv_nx {
+    int64_t start;        /* price of region offset 0 */
+    uint32_t rank;        /* levels better than start */
+    uint32_t score, need, hits, misses;
+    uint32_t bits_set;    /* levels inside the region */
+    uint32_t span;        /* prices the region covers */
+} tbv_nx;
 
 /* Bytes overwritten by a corruption, so it can be undone. */
 typedef struct tbv_undo {
@@ -139,6 +151,12 @@ typedef struct tbv_ops {
     int (*corrupt)(void *b, int kind, int side, tbv_undo *u); /* 1 when applied */
     uint8_t *(*state)(void *b);
     void *(*pool_of)(void *b);
+    void (*nx)(void *b, int side, tbv_nx *out);
+    /* the public qty_at (looks the spill up through the near index) */
+    uint64_t (*qty_at)(void *b, int side, int64_t px);
+    int (*dump_size)(void *b, size_t *out);
+    int (*dump)(void *b, void *buf, size_t cap, size_t *n_out);
+    int (*load)(void *b, const void *buf, size_t len);
 } tbv_ops;
 
 typedef struct tbv_pool_ops {

@@ -296,12 +296,45 @@ static int TBV__AD(corrupt)(void *vb, int kind, int side, tbv_undo *u) {
         tbv_undo_record(u, &b->tape[side].summary[words >> 6], sizeof(uint64_t));
         b->tape[side].summary[words >> 6] |= (uint64_t)1 << (words & 63u);
         return 1;
+    case TBV_C_NX_BIT:
+        tbv_undo_record(u, &b->spill[side].nx_bits[TB__NX_WORDS - 1u], sizeof(uint64_t));
+        b->spill[side].nx_bits[TB__NX_WORDS - 1u] ^= (uint64_t)1 << 63;
+        return 1;
+    case TBV_C_NX_RANK:
+        tbv_undo_record(u, &b->spill[side].nx_rank, sizeof(uint32_t));
+        b->spill[side].nx_rank += 1u;
+        return 1;
+    case TBV_C_NX_CNT:
+        tbv_undo_record(u, &b->spill[side].nx_cnt[TB__NX_WORDS - 1u], sizeof(uint16_t));
+        b->spill[side].nx_cnt[TB__NX_WORDS - 1u] = (uint16_t)(b->spill[side].nx_cnt[TB__NX_WORDS - 1u] + 1u);
+        return 1;
     default:
         return 0;
     }
 }
 static uint8_t *TBV__AD(state)(void *b) { return &TBV__CAST(b)->state; }
 static void *TBV__AD(pool_of)(void *b) { return (void *)TBV__CAST(b)->pool; }
+static void TBV__AD(nx)(void *b, int side, tbv_nx *out) {
+    const TBV_B *x = TBV__CAST(b);
+    uint32_t w;
+    memset(out, 0, sizeof *out);
+    out->start = (int64_t)x->spill[side].nx_start;
+    out->rank = x->spill[side].nx_rank;
+    out->score = x->spill[side].nx_score;
+    out->need = x->spill[side].nx_need;
+    out->hits = x->spill[side].nx_hits;
+    out->misses = x->spill[side].nx_misses;
+    for (w = 0; w < TB__NX_WORDS; w++) out->bits_set += (uint32_t)tb__popcount64(x->spill[side].nx_bits[w]);
+    out->span = TB__NX_SPAN;
+}
+static uint64_t TBV__AD(qty_at)(void *b, int side, int64_t px) {
+    return (uint64_t)TBV__FN(qty_at)(TBV__CAST(b), side, (TBV_P)px);
+}
+static int TBV__AD(dump_size)(void *b, size_t *out) { return TBV__FN(dump_size)(TBV__CAST(b), out); }
+static int TBV__AD(dump)(void *b, void *buf, size_t cap, size_t *n_out) {
+    return TBV__FN(dump)(TBV__CAST(b), buf, cap, n_out);
+}
+static int TBV__AD(load)(void *b, const void *buf, size_t len) { return TBV__FN(load)(TBV__CAST(b), buf, len); }
 
 static const tbv_ops TBV_CAT(tbv_, TBV_B) = {
     TBV_STR(TBV_B),
@@ -357,6 +390,11 @@ static const tbv_ops TBV_CAT(tbv_, TBV_B) = {
     TBV__AD(corrupt),
     TBV__AD(state),
     TBV__AD(pool_of),
+    TBV__AD(nx),
+    TBV__AD(qty_at),
+    TBV__AD(dump_size),
+    TBV__AD(dump),
+    TBV__AD(load),
 };
 
 #undef TBV__FN

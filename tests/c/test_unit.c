@@ -1132,6 +1132,293 @@ static void t_verify_invariants(const void *arg) {
     V->destroy(b);
 }
 
+/* ---- the spill's near index (tb_spill.inc) ----------------------------------------------- */
+
+static tbv_nx nx_of(const tbv_ops *V, void *b, int side) {
+    tbv_nx x;
+    V->nx(b, side, &x);
+    return x;
+}
+
+/* px lies in side's near-index region. */
+static int nx_covers(const tbv_nx *x, int side, int64_t px) {
+    if (side ? px > x->start : px < x->start) return 0;
+    return (side ? (uint64_t)x->start - (uint64_t)px : (uint64_t)px - (uint64_t)x->start) < x->span;
+}
+
+/* The public qty_at (an index hit, a miss, an absent price) agrees with the
+ * reference for every price between a and b (either order). */
+static int qty_at_agrees(const tbv_ops *V, void *b, const ref_book *r, int side, int64_t a, int64_t c) {
+    int ok = 1;
+    int64_t px, lo = a < c ? a : c, hi = a < c ? c : a;
+    for (px = lo; px <= hi && ok; px++) {
+        uint64_t got = V->qty_at(b, side, px), want = ref_qty_at(r, side, px);
+        ok &= CHECK_MSG(got == want, "qty_at(%d, %lld): %llu, reference %llu", side, (long long)px,
+                        (unsigned long long)got, (unsigned long long)want);
+    }
+    return ok;
+}
+
+/* Dump b, load it into a fresh book at another anchor: the copy equals the
+ * reference (its index rebuilt) and keeps working. */
+static void dump_load_agrees(const tbv_ops *V, void *b, ref_book *r, const char *where) {
+    size_t len = 0, n = 0;
+    unsigned char *buf;
+    void *b2 = mk(V, P0 + 100000, 16, NULL);
+    CHECK_EQ(V->dump_size(b, &len), TB_OK);
+    buf = (unsigned char *)malloc(len ? len : 1);
+    if (!buf) abort();
+    CHECK_EQ(V->dump(b, buf, len, &n), TB_OK);
+    CHECK_EQ_U(n, len);
+    CHECK_EQ(V->load(b2, buf, len), TB_OK);
+    cmp_ref(V, b2, r, where);
+    free(buf);
+    V->destroy(b2);
+}
+
+static void t_near_index_region(const void *arg) {
+    const tbv_ops *V = (const tbv_ops *)arg;
+    const int64_t N = (int64_t)V->n, A = P0;
+    int side;
+    for (side = 0; side < 2; side++) {
+        const int64_t dir = side ? -1 : 1;         /* towards worse prices */
+        const int64_t edge = side ? A : A + N - 1; /* the window's cell on the worse end */
+        const int64_t first = edge + dir * 3;
+        void *b = mk(V, A, 4096, NULL);
+        ref_book r;
+        tbv_nx x;
+        int64_t k, span;
+        ref_init(&r, N, V->bits, A, 4096);
+        both_set(V, b, &r, side, side ? A + N - 1 : A, 1); /* the tape's best cell */
+        x = nx_of(V, b, side);
+        span = (int64_t)x.span;
+        CHECK_EQ_U(x.bits_set, 0);
+        CHECK_EQ_U(x.rank, 0);
+        CHECK_EQ_U(x.need, 0);
+        /* the first spill level places the region, at itself (nothing lies nearer the tape) */
+        CHECK_EQ(both_set(V, b, &r, side, first, 3), TB_SPILL);
+        x = nx_of(V, b, side);
+        CHECK_EQ(x.start, first);
+        CHECK_EQ_U(x.bits_set, 1);
+        CHECK_EQ_U(x.rank, 0);
+        CHECK_EQ_U(x.need, 16);
+        /* every other price of the region: all hits, the region stays put */
+        for (k = 2; k < span; k += 2) CHECK_EQ(both_set(V, b, &r, side, first + dir * k, (uint64_t)k), TB_SPILL);
+        x = nx_of(V, b, side);
+        CHECK_EQ(x.start, first);
+        CHECK_EQ_U(x.misses, 0);
+        CHECK_EQ_U(x.hits, (uint64_t)(span / 2 - 1));
+        CHECK_EQ_U(x.bits_set, (uint64_t)(span / 2));
+        cmp_ref(V, b, &r, "region filled");
+        /* removals (the last one absent), updates, re-inserts, all in place */
+        for (k = 0; k <= span; k += 6) both_set(V, b, &r, side, first + dir * k, 0);
+        for (k = 2; k < span; k += 8) both_set(V, b, &r, side, first + dir * k, 77);
+        for (k = 1; k < span; k += 50) both_set(V, b, &r, side, first + dir * k, 50);
+        x = nx_of(V, b, side);
+        CHECK_EQ(x.start, first);
+        CHECK_EQ_U(x.misses, 0);
+        cmp_ref(V, b, &r, "edits in the region");
+        qty_at_agrees(V, b, &r, side, edge + dir, first + dir * (span + 5));
+        /* beyond the region: misses, until they outweigh the hits and the region moves */
+        for (k = span; k < span + 400; k += 2) CHECK_EQ(both_set(V, b, &r, side, first + dir * k, 5), TB_SPILL);
+        x = nx_of(V, b, side);
+        CHECK(x.start != first);
+        CHECK_EQ_U(x.need, 16); /* the old region served most lookups: no back-off */
+        cmp_ref(V, b, &r, "region moved");
+        /* a price the region covers is found by the index; one it does not, by the search */
+        qty_at_agrees(V, b, &r, side, first - dir * 2, first + dir * (span + 410));
+        CHECK(nx_covers(&x, side, x.start));
+        /* levels better than the region start: a recenter pushes the tape's level out on
+         * the better side and drains the spill levels the new window covers */
+        both_recenter(V, b, &r, side, side ? A - 400 : A + 400);
+        cmp_ref(V, b, &r, "recenter across the spill");
+        qty_at_agrees(V, b, &r, side, edge - dir * N, first + dir * (span + 410));
+        /* erase_better through the middle of the region */
+        x = nx_of(V, b, side);
+        CHECK_EQ(V->erase_better(b, side, x.start + dir * 100), TB_OK);
+        ref_erase_better(&r, side, x.start + dir * 100);
+        cmp_ref(V, b, &r, "erase_better into the region");
+        /* and one that removes only levels better than the region */
+        x = nx_of(V, b, side);
+        if (x.rank > 0) {
+            CHECK_EQ(V->erase_better(b, side, x.start - dir), TB_OK);
+            ref_erase_better(&r, side, x.start - dir);
+            CHECK_EQ_U(nx_of(V, b, side).rank, 0);
+            cmp_ref(V, b, &r, "erase_better above the region");
+        }
+        /* a promote far away: the whole tape goes to the spill */
+        both_set(V, b, &r, side, side ? A + 5000 : A - 5000, 9);
+        cmp_ref(V, b, &r, "promote");
+        dump_load_agrees(V, b, &r, "dump/load");
+        /* clear empties the index; the next miss places it afresh */
+        CHECK_EQ(V->clear(b), TB_OK);
+        ref_clear(&r);
+        x = nx_of(V, b, side);
+        CHECK_EQ_U(x.bits_set, 0);
+        CHECK_EQ_U(x.rank, 0);
+        CHECK_EQ_U(x.need, 0);
+        both_set(V, b, &r, side, side ? A + 5000 : A - 5000, 1);
+        both_set(V, b, &r, side, side ? A + 5000 - N : A - 5000 + N, 2);
+        CHECK_EQ(nx_of(V, b, side).start, side ? A + 5000 - N : A - 5000 + N);
+        cmp_ref(V, b, &r, "after clear");
+        ref_free(&r);
+        V->destroy(b);
+    }
+}
+
+/* Near the type limits: the region sits at one end of the price range and a
+ * price from the other end arrives. Their distance wraps around the unsigned
+ * type to a small number (2N + 22 for bids): the index must still see that
+ * price as outside its region (it is better than the region's start). */
+static void t_near_index_type_limits(const void *arg) {
+    const tbv_ops *V = (const tbv_ops *)arg;
+    const int64_t N = (int64_t)V->n;
+    int side, i;
+    for (side = 0; side < 2; side++) {
+        /* bids: window [pmax, pmax + N) holds pmax only; asks: [amin, amin + N) */
+        const int64_t anchor = side ? V->pmax : V->amin;
+        const int64_t top = side ? V->pmax : V->pmin; /* the tape's one level */
+        const int64_t deep = side ? V->pmin + 20 : V->pmax - 20;
+        const int64_t dir = side ? -1 : 1;
+        const int64_t outside = side ? V->pmax - 1 : V->amin + N; /* next to the window, worse side */
+        void *b = mk(V, anchor, 64, NULL);
+        ref_book r;
+        tbv_nx x;
+        ref_init(&r, N, V->bits, anchor, 64);
+        CHECK_EQ(both_set(V, b, &r, side, top, 1), TB_INSERT);
+        for (i = 0; i <= 20; i += 2) CHECK_EQ(both_set(V, b, &r, side, deep + dir * i, (uint64_t)(i + 1)), TB_SPILL);
+        x = nx_of(V, b, side);
+        CHECK(nx_covers(&x, side, deep));
+        CHECK(!nx_covers(&x, side, outside));
+        CHECK_EQ(both_set(V, b, &r, side, outside, 5), TB_SPILL);
+        CHECK_EQ(both_set(V, b, &r, side, outside, 6), TB_SPILL);
+        CHECK_EQ_U(V->qty_at(b, side, outside), 6);
+        CHECK_EQ(both_set(V, b, &r, side, deep + dir * 3, 4), TB_SPILL);
+        cmp_ref(V, b, &r, "both ends of the range");
+        /* the region moves to the top end (misses there), then the bottom is the stranger */
+        for (i = 0; i < 40; i++) both_set(V, b, &r, side, outside + dir * (i % 8), (uint64_t)(i + 1));
+        x = nx_of(V, b, side);
+        CHECK(nx_covers(&x, side, outside));
+        for (i = 0; i <= 20; i++) both_set(V, b, &r, side, deep + dir * i, i % 3 ? 0 : 9);
+        cmp_ref(V, b, &r, "both ends, region moved");
+        qty_at_agrees(V, b, &r, side, deep - dir * 2, deep + dir * 24);
+        qty_at_agrees(V, b, &r, side, outside - dir * 2, outside + dir * 10);
+        /* the extreme valid prices themselves */
+        both_set(V, b, &r, side, side ? V->pmin : V->pmax, 3);
+        both_set(V, b, &r, side, side ? V->pmin : V->pmax, 0);
+        CHECK_EQ(V->erase_better(b, side, outside), TB_OK);
+        ref_erase_better(&r, side, outside);
+        cmp_ref(V, b, &r, "extremes erased");
+        ref_free(&r);
+        V->destroy(b);
+    }
+}
+
+/* Full spills (evictions and drops at the worst end, which the region may
+ * cover), and a pool that refuses blocks: a level that is not stored never
+ * enters the index. */
+static void t_near_index_full_and_pool(const void *arg) {
+    const tbv_ops *V = (const tbv_ops *)arg;
+    const tbv_pool_ops *P = tbv_pool_for(V->bits);
+    const int64_t N = (int64_t)V->n, A = P0;
+    uint64_t rs = 0x9E3779B97F4A7C15u;
+    int side, i;
+    for (side = 0; side < 2; side++) {
+        const int64_t dir = side ? -1 : 1;
+        const int64_t edge = side ? A : A + N - 1;
+        void *b = mk(V, A, 64, NULL);
+        ref_book r;
+        ref_init(&r, N, V->bits, A, 64);
+        both_set(V, b, &r, side, side ? A + N - 1 : A, 1);
+        for (i = 0; i < 3000; i++) {
+            int64_t d;
+            rs ^= rs << 13;
+            rs ^= rs >> 7;
+            rs ^= rs << 17;
+            d = 1 + (int64_t)(rs % 300u);
+            both_set(V, b, &r, side, edge + dir * d, (rs >> 40) % 5u == 0 ? 0 : 1 + (rs >> 20) % 100u);
+            if (i % 100 == 99) cmp_ref(V, b, &r, "full spill");
+        }
+        CHECK(r.s[side].evicted > 0 && r.s[side].dropped > 0);
+        qty_at_agrees(V, b, &r, side, edge + dir, edge + dir * 302);
+        ref_free(&r);
+        V->destroy(b);
+    }
+    {
+        /* one 16-level block for two books: the second cannot spill at all */
+        void *pool = NULL, *b1, *b2;
+        CHECK_EQ(P->create(&pool, 16, TB_POOL_REFUSE), TB_OK);
+        b1 = mk(V, A, 64, pool);
+        b2 = mk(V, A, 64, pool);
+        CHECK_EQ(V->set_code(b1, 1, A + 1, 1), TB_INSERT);
+        for (i = 1; i <= 40; i++) CHECK_EQ(V->set_code(b1, 1, A - i, (uint64_t)i), TB_SPILL); /* 16 stored */
+        CHECK_EQ(V->set_code(b2, 1, A + 1, 1), TB_INSERT);
+        for (i = 1; i <= 40; i++) CHECK_EQ(V->set_code(b2, 1, A - i, (uint64_t)i), TB_SPILL); /* none */
+        CHECK_EQ_U(nx_of(V, b2, 1).bits_set, 0);
+        CHECK_EQ_U(nx_of(V, b2, 1).rank, 0);
+        CHECK_EQ_U(nx_of(V, b1, 1).bits_set + nx_of(V, b1, 1).rank, 16);
+        CHECK_EQ_U(V->qty_at(b1, 1, A - 16), 16);
+        CHECK_EQ_U(V->qty_at(b1, 1, A - 17), 0);
+        CHECK_EQ_U(V->qty_at(b2, 1, A - 1), 0);
+        CHECK_EQ(V->verify_invariants(b1), TB_OK);
+        CHECK_EQ(V->verify_invariants(b2), TB_OK);
+        /* b1 gives the block back; b2 spills and indexes */
+        CHECK_EQ(V->release(b1), TB_OK);
+        CHECK_EQ_U(nx_of(V, b1, 1).bits_set + nx_of(V, b1, 1).rank, 0);
+        for (i = 1; i <= 10; i++) CHECK_EQ(V->set_code(b2, 1, A - 2 * i, (uint64_t)i), TB_SPILL);
+        CHECK_EQ_U(V->qty_at(b2, 1, A - 20), 10);
+        CHECK_EQ(V->verify_invariants(b2), TB_OK);
+        CHECK_EQ(V->destroy(b1), TB_OK);
+        CHECK_EQ(V->destroy(b2), TB_OK);
+        CHECK_EQ(P->destroy(pool), TB_OK);
+    }
+}
+
+/* The region follows the activity; lookups spread far wider than its span
+ * back the move threshold off; a region that served well and went stale
+ * moves after the minimum number of misses. */
+static void t_near_index_policy(const void *arg) {
+    const tbv_ops *V = (const tbv_ops *)arg;
+    const int64_t N = (int64_t)V->n, A = P0;
+    const int side = 1;
+    const int64_t edge = A;
+    void *b = mk(V, A, 4096, NULL);
+    ref_book r;
+    tbv_nx x;
+    uint64_t rs = 88172645463325252u;
+    uint32_t m0;
+    int i;
+    ref_init(&r, N, V->bits, A, 4096);
+    both_set(V, b, &r, side, A + N - 1, 1);
+    for (i = 1; i <= 2000; i++) both_set(V, b, &r, side, edge - 2 * i, (uint64_t)i); /* 4000 ticks */
+    /* uniform over the whole spill: about 1 lookup in 8 hits, the threshold backs off */
+    for (i = 0; i < 30000; i++) {
+        rs ^= rs << 13;
+        rs ^= rs >> 7;
+        rs ^= rs << 17;
+        both_set(V, b, &r, side, edge - 2 * (1 + (int64_t)(rs % 2000u)), 1 + (rs >> 33) % 1000u);
+    }
+    x = nx_of(V, b, side);
+    CHECK_MSG(x.need >= 64 && x.need <= 1024, "need %u after spread lookups", x.need);
+    cmp_ref(V, b, &r, "spread lookups");
+    /* concentrated on 100 ticks: the region gets there, then every lookup hits */
+    for (i = 0; i < 6000; i++) both_set(V, b, &r, side, edge - 3000 - 2 * (i % 50), (uint64_t)(i + 1));
+    x = nx_of(V, b, side);
+    CHECK(nx_covers(&x, side, edge - 3000) && nx_covers(&x, side, edge - 3098));
+    m0 = x.misses;
+    for (i = 0; i < 1000; i++) both_set(V, b, &r, side, edge - 3000 - 2 * (i % 50), (uint64_t)(i + 7));
+    CHECK_EQ_U(nx_of(V, b, side).misses, m0);
+    /* the activity moves: the stale region served well, so it moves after need misses and
+     * the threshold drops back to the minimum */
+    for (i = 0; i < 2000; i++) both_set(V, b, &r, side, edge - 200 - 2 * (i % 50), (uint64_t)(i + 1));
+    x = nx_of(V, b, side);
+    CHECK(nx_covers(&x, side, edge - 200));
+    CHECK_EQ_U(x.need, 16);
+    cmp_ref(V, b, &r, "activity moved");
+    ref_free(&r);
+    V->destroy(b);
+}
+
 /* ---- every error path leaves the book unchanged ---------------------------------------- */
 
 static void t_errors_leave_book_unchanged(const void *arg) {
@@ -2258,6 +2545,10 @@ int main(int argc, char **argv) {
     run_all_variants("depth_merged", t_depth_merged);
     run_all_variants("apply_and_bbo_trace", t_apply_and_bbo_trace);
     run_all_variants("verify_invariants", t_verify_invariants);
+    run_all_variants("near_index_region", t_near_index_region);
+    run_all_variants("near_index_type_limits", t_near_index_type_limits);
+    run_all_variants("near_index_full_and_pool", t_near_index_full_and_pool);
+    run_all_variants("near_index_policy", t_near_index_policy);
     run_all_variants("errors_leave_book_unchanged", t_errors_leave_book_unchanged);
     run_all_variants("construction_errors", t_construction_errors);
     run_all_variants("pool_backed_book", t_pool_backed_book);
