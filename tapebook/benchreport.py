@@ -274,6 +274,7 @@ CDF_Y = [0.301, 1.0, 2.0, 3.0, 3.5]
 IMPL_ORDER = [
     "tapebook",
     "tapebook-top",
+    "tapebook-py",
     "tapebook-raw",
     "cffi-noop",
     "empty-loop",
@@ -298,7 +299,11 @@ def _charts(
     colors = dict(
         zip(
             IMPL_ORDER,
-            ["#1f77b4", "#4a9fd8", "#9ecae1", "#999999", "#cccccc", "#d62728", "#2ca02c", "#ff7f0e"],
+            [
+                *("#1f77b4", "#4a9fd8", "#6baed6", "#9ecae1"),  # tapebook rows: blues
+                *("#999999", "#cccccc"),  # floors: greys
+                *("#d62728", "#2ca02c", "#ff7f0e"),  # peers
+            ],
             strict=True,
         )
     )
@@ -660,12 +665,16 @@ def _markdown(
                 b = pb.ratio(py, op, "tapebook", base, p, "mean_ns")
                 if b:
                     L.append(f"| tapebook {op} vs the {base} loop of {p} (x faster) | - | {_f(b, 2)} |")
-        for name, impl in (("Book.set", "tapebook"), ("set_code via cffi, no wrapper", "tapebook-raw")):
+        for name, impl in (
+            ("Book.set (fast path)", "tapebook"),
+            ("Book._set_py (Python path, fast path off)", "tapebook-py"),
+            ("set_code via cffi, no wrapper", "tapebook-raw"),
+        ):
             a = pb.ratio(py, "update", "cffi-noop", "update", impl)
             b = pb.ratio(py, "update", "cffi-noop", "update", impl, "mean_ns")
             if a or b:
                 L.append(
-                    f"| {name} / no-op CFFI call (x slower; target P3 <= 1.25) | {_f(a, 2)} | {_f(b, 2)} |"
+                    f"| {name} / no-op CFFI call (time ratio; target P3 <= 1.25) | {_f(a, 2)} | {_f(b, 2)} |"
                 )
         loop, noop, setr = (pb.result(py, "update", k) for k in ("empty-loop", "cffi-noop", "tapebook"))
         if loop and noop and setr:
