@@ -1037,18 +1037,78 @@ TB_FORCE_INLINE void TB__SPFN(nx_reset)(TB__SIDE *s) {
     s->nx_score = s->nx_need = s->nx_hits = s->nx_misses = 0;
 }
 
-/* Rebuild the region at start (whose rank is r0) from the levels. */
-static void TB__SPFN(nx_build)(TB__SIDE *s, int is_bid, TB_PRICE_T start, uint32_t r0) {
-    uint32_t i;
-    memset(s->nx_bits, 0, sizeof s->nx_bits);
-    s->nx_start = start;
-    s->nx_rank = r0;
-    for (i = r0; i < s->n; i++) {
+/* Set the bits of the levels from rank i on that the region covers. */
+TB_FORCE_INLINE void TB__SPFN(nx_fill)(TB__SIDE *s, int is_bid, uint32_t i, uint32_t end) {
+    for (; i < end; i++) {
         uint32_t off = TB__SPFN(nx_off)(s, is_bid, TB__SPFN(at)(s, i)->px);
         if (off >= TB__NX_SPAN) break;
         s->nx_bits[off >> 6] |= (uint64_t)1 << (off & 63u);
     }
+}
+
+/* Rebuild the region at start (whose rank is r0) from the levels. */
+static void TB__SPFN(nx_build)(TB__SIDE *s, int is_bid, TB_PRICE_T start, uint32_t r0) {
+    memset(s->nx_bits, 0, sizeof s->nx_bits);
+    s->nx_start = start;
+    s->nx_rank = r0;
+    TB__SPFN(nx_fill)(s, is_bid, r0, s->n);
     TB__SPFN(nx_count)(s);
+}
+
+/* Offsets += d (0 < d < SPAN): bits shifted towards the region's worse end. */
+static void TB__SPFN(nx_shift_worse)(TB__SIDE *s, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__NX_WORDS;
+    while (j-- > 0) {
+        uint64_t a = j >= ws ? s->nx_bits[j - ws] : 0, b = j >= ws + 1u ? s->nx_bits[j - ws - 1u] : 0;
+        s->nx_bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Offsets -= d (0 < d < SPAN), dropping offsets below d. */
+static void TB__SPFN(nx_shift_better)(TB__SIDE *s, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__NX_WORDS; j++) {
+        uint64_t a = j + ws < TB__NX_WORDS ? s->nx_bits[j + ws] : 0;
+        uint64_t b = j + ws + 1u < TB__NX_WORDS ? s->nx_bits[j + ws + 1u] : 0;
+        s->nx_bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* Move the region to start (rank r0). A move by less than the span slides
+ * the bitmap and visits only the levels that enter the region (in a
+ * drifting market: the few levels the tape pushed out since the last move);
+ * a longer one rebuilds. */
+static void TB__SPFN(nx_move)(TB__SIDE *s, int is_bid, TB_PRICE_T start, uint32_t r0) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    const TB_UPRICE_T ko = TB__SPFN(key)(f, s->nx_start), kn = TB__SPFN(key)(f, start);
+    if (kn < ko && (TB_UPRICE_T)(ko - kn) < (TB_UPRICE_T)TB__NX_SPAN) {
+        /* towards the tape: the levels in [start, old start) enter at the top */
+        const uint32_t old_rank = s->nx_rank;
+        TB__SPFN(nx_shift_worse)(s, (uint32_t)(ko - kn));
+        s->nx_start = start;
+        s->nx_rank = r0;
+        TB__SPFN(nx_fill)(s, is_bid, r0, old_rank);
+        TB__SPFN(nx_count)(s);
+    } else if (kn > ko && (TB_UPRICE_T)(kn - ko) < (TB_UPRICE_T)TB__NX_SPAN) {
+        /* away from it: the top d offsets leave (now better than the region),
+         * the levels in the d prices after the old end enter */
+        const uint32_t d = (uint32_t)(kn - ko), ws = d >> 6, bs = d & 63u;
+        uint32_t j, gone = 0, kept = 0;
+        for (j = 0; j < ws; j++) gone += tb__popcount64(s->nx_bits[j]);
+        if (bs) gone += tb__popcount64(s->nx_bits[ws] & (((uint64_t)1 << bs) - 1u));
+        TB__SPFN(nx_shift_better)(s, d);
+        s->nx_start = start;
+        s->nx_rank += gone;
+        TB_ASSERT(s->nx_rank == r0);
+        for (j = 0; j < TB__NX_WORDS; j++) kept += tb__popcount64(s->nx_bits[j]);
+        TB__SPFN(nx_fill)(s, is_bid, s->nx_rank + kept, s->n);
+        TB__SPFN(nx_count)(s);
+    } else if (kn != ko) {
+        TB__SPFN(nx_build)(s, is_bid, start, r0);
+    }
+    (void)r0;
 }
 
 /* Move the region so that it covers px. Its best end goes to `near` (the
@@ -1080,7 +1140,7 @@ static void TB__SPFN(nx_place)(TB__SIDE *s, int is_bid, TB_PRICE_T px, TB_PRICE_
                      ? TB__NX_NEED_MIN
                      : (s->nx_need < TB__NX_NEED_MAX ? s->nx_need * 2u : TB__NX_NEED_MAX);
     s->nx_score = s->nx_hits = s->nx_misses = 0;
-    TB__SPFN(nx_build)(s, is_bid, st, r0);
+    TB__SPFN(nx_move)(s, is_bid, st, r0);
 }
 
 /* Position of px for an update: the rank (first index not better than px),
@@ -1095,12 +1155,17 @@ static uint32_t TB__SPFN(locate_miss)(TB__SIDE *s, int is_bid, TB_PRICE_T px, TB
     return i;
 }
 
+/* A lookup the region answered. */
+TB_FORCE_INLINE void TB__SPFN(nx_hit)(TB__SIDE *s) {
+    s->nx_hits++;
+    s->nx_score -= s->nx_score != 0;
+}
+
 TB_FORCE_INLINE uint32_t TB__SPFN(locate)(TB__SIDE *s, int is_bid, TB_PRICE_T px, TB_PRICE_T near,
                                           int *found) {
     const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
     if (TB_LIKELY(off < TB__NX_SPAN)) {
-        s->nx_hits++;
-        s->nx_score -= s->nx_score != 0;
+        TB__SPFN(nx_hit)(s);
         *found = TB__SPFN(nx_has)(s, off);
         return TB__SPFN(nx_rank_at)(s, off);
     }
@@ -1165,13 +1230,23 @@ static void TB__SPFN(ring_move)(TB__SIDE *s, uint32_t dst, uint32_t src, uint32_
 /* Insert at logical index i (0 <= i <= n < cap), moving the shorter half. */
 static void TB__SPFN(insert_at)(TB__SIDE *s, int is_bid, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
     TB__LEVEL *slot;
+    const uint32_t mask = s->cap - 1u;
     TB_ASSERT(s->n < s->cap && i <= s->n);
     TB__SPFN(nx_note)(s, is_bid, px, 1);
     if (i < s->n - i) {
-        s->head = (s->head - 1u) & (s->cap - 1u);
-        TB__SPFN(ring_move)(s, 0, 1, i);
+        s->head = (s->head - 1u) & mask;
+        if (s->head + i < s->cap) { /* levels 1 .. i (new numbering) do not wrap */
+            memmove(s->a + s->head, s->a + s->head + 1u, (size_t)i * sizeof(TB__LEVEL));
+        } else {
+            TB__SPFN(ring_move)(s, 0, 1, i);
+        }
     } else {
-        TB__SPFN(ring_move)(s, i + 1u, i, s->n - i);
+        const uint32_t p = (s->head + i) & mask, after = s->n - i;
+        if (p + after < s->cap) {
+            memmove(s->a + p + 1u, s->a + p, (size_t)after * sizeof(TB__LEVEL));
+        } else {
+            TB__SPFN(ring_move)(s, i + 1u, i, after);
+        }
     }
     slot = TB__SPFN(at)(s, i);
     slot->px = px;
@@ -1275,8 +1350,29 @@ static int TB__SPFN(push)(TB__SIDE *s, TB__POOL *pool, int is_bid, TB_PRICE_T px
     return TB__SPFN(push_inline)(s, pool, is_bid, px, qty, near);
 }
 
+/* Remove the level at logical index i (< n), moving the shorter side. */
 static void TB__SPFN(remove_at)(TB__SIDE *s, int is_bid, uint32_t i) {
-    TB__SPFN(remove_range)(s, is_bid, i, i + 1u);
+    const uint32_t mask = s->cap - 1u;
+    TB_ASSERT(i < s->n);
+    TB__SPFN(nx_note)(s, is_bid, TB__SPFN(at)(s, i)->px, 0);
+    if (i < s->n - 1u - i) {
+        const uint32_t p = (s->head + i) & mask;
+        if (p >= i) { /* the i levels before it do not wrap: one move */
+            memmove(s->a + p - i + 1u, s->a + p - i, (size_t)i * sizeof(TB__LEVEL));
+        } else {
+            TB__SPFN(ring_move)(s, 1, 0, i);
+        }
+        s->head = (s->head + 1u) & mask;
+    } else {
+        const uint32_t p = (s->head + i) & mask, after = s->n - 1u - i;
+        if (p + after < s->cap) {
+            memmove(s->a + p, s->a + p + 1u, (size_t)after * sizeof(TB__LEVEL));
+        } else {
+            TB__SPFN(ring_move)(s, i, i + 1u, after);
+        }
+    }
+    s->n--;
+    if (s->n == 0) s->head = 0;
 }
 
 /* Remove px if present; returns 1 when a level was removed. */
@@ -1651,23 +1747,28 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  * finding the next non-empty cell in either direction is two bit scans.
  * Template: included by tb_book.inc (TB_N and the family parameters set).
  *
- * best: the index of the best non-empty cell, tracked lazily. Inserting can
- * only improve it (a max/min); erasing the best cell marks it DIRTY and the
- * next reader rescans. NONE means known-empty. The encodings are chosen per
- * side so that the insert update is a plain max (bids) or min (asks) that
- * leaves DIRTY dirty: bids NONE=-1, DIRTY=INT32_MAX; asks the other way round. */
+ * best: the best non-empty cell, tracked lazily, stored as a *rank key*:
+ * key(c) = c for asks, N - 1 - c for bids (= c ^ KMASK), so that on both
+ * sides a better cell has a smaller key. Inserting can only improve it (a
+ * min); erasing the best cell marks it DIRTY and the next reader rescans.
+ * NONE = INT32_MAX (known empty: the identity of min) and DIRTY = -1 (min
+ * keeps it dirty), the same on both sides: the in-window write updates best
+ * with two conditional moves and no mask per side. TB__TFN(best) returns the
+ * cell index, or TB__NONE_CELL (-1) when the tape is empty. */
 
 #define TB__WORDS (TB_N / 64)
 #define TB__SWORDS ((TB__WORDS + 63) / 64)
-#define TB__BEST_NONE(is_bid) ((is_bid) ? -1 : INT32_MAX)
-#define TB__BEST_DIRTY(is_bid) ((is_bid) ? INT32_MAX : -1)
+#define TB__BEST_NONE INT32_MAX
+#define TB__BEST_DIRTY (-1)
+#define TB__NONE_CELL (-1)
+#define TB__KMASK(is_bid) ((uint32_t)(TB_N - 1) & (0u - (uint32_t)((is_bid) != 0)))
 
 typedef struct TB__TAPE {
     TB_ALIGNAS(TB_CACHE_LINE) TB_QTY_T q[TB_N]; /* quantity per cell, 0 = empty */
     uint64_t bits[TB__WORDS];                   /* bit c set <=> q[c] != 0 */
     uint64_t summary[TB__SWORDS];               /* bit w set <=> bits[w] != 0 */
     TB_PRICE_T anchor;                          /* price of cell 0 */
-    int32_t best;                               /* see above */
+    int32_t best;                               /* rank key of the best cell; see above */
 } TB__TAPE;
 
 TB_STATIC_ASSERT(TB_N >= 64 && (TB_N & (TB_N - 1)) == 0,
@@ -1711,22 +1812,23 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
     }
 }
 
-/* Best cell recomputed from the bitset, ignoring the cache: index or NONE. */
+/* Best cell's key recomputed from the bitset, ignoring the cache (NONE when empty). */
 TB_FORCE_INLINE int32_t TB__TFN(scan_best)(const TB__TAPE *t, int is_bid) {
     int32_t f = is_bid ? TB__TFN(scan_down)(t, TB_N - 1) : TB__TFN(scan_up)(t, 0);
-    return f < 0 ? TB__BEST_NONE(is_bid) : f;
+    return f < 0 ? TB__BEST_NONE : (int32_t)((uint32_t)f ^ TB__KMASK(is_bid));
 }
 
-/* Best cell (index), or NONE; resolves a DIRTY cache. */
+/* Best cell (index), or TB__NONE_CELL; resolves a DIRTY cache. */
 TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
-    if (TB_UNLIKELY(t->best == TB__BEST_DIRTY(is_bid))) t->best = TB__TFN(scan_best)(t, is_bid);
-    return t->best;
+    int32_t k = t->best;
+    if (TB_UNLIKELY(k == TB__BEST_DIRTY)) t->best = k = TB__TFN(scan_best)(t, is_bid);
+    return k == TB__BEST_NONE ? TB__NONE_CELL : (int32_t)((uint32_t)k ^ TB__KMASK(is_bid));
 }
 
 /* The tape holds at least one level. */
 TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
     if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
-    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    return TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
 }
 
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
@@ -1742,21 +1844,17 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
     const uint64_t old_word = t->bits[w];
-    const int was_set = (old_word & m) != 0;
     const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
-    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
-    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
-    const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
-    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
-    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
-    const int32_t on_erase = best == ii ? dirty : best;
+    const uint64_t word = (old_word & ~m) | (m & (uint64_t)(int64_t)full);
+    const int32_t k = (int32_t)(i ^ TB__KMASK(is_bid)), best = t->best;
+    const int32_t on_insert = k < best ? k : best;                /* keeps DIRTY (-1) */
+    const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
+    return (int)((old_word & m) == 0) | ~full;
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -1764,7 +1862,8 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     memset(t->bits, 0, sizeof t->bits);
     memset(t->summary, 0, sizeof t->summary);
     t->anchor = anchor;
-    t->best = TB__BEST_NONE(is_bid);
+    t->best = TB__BEST_NONE;
+    (void)is_bid;
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -1904,7 +2003,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
     TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int32_t c = TB__TFN(best)(t, is_bid);
-    int on_tape = c != TB__BEST_NONE(is_bid);
+    int on_tape = c != TB__NONE_CELL;
     if (s->n) {
         const TB__LEVEL *lv = &s->a[s->head];
         if (!on_tape || TB__SPFN(better)(is_bid, lv->px, TB__BPRIV(cell_px)(t, c))) {
@@ -1961,7 +2060,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
 
-    had_levels = TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    had_levels = TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
     if (had_levels) {
         TB__TFN(rotate_left)(t->q, rot);
         TB__TFN(rebuild_bits)(t);
@@ -2006,7 +2105,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
     TB__TFN(rebuild_summary)(t);
-    t->best = TB__BEST_DIRTY(is_bid);
+    t->best = TB__BEST_DIRTY;
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -2020,8 +2119,25 @@ static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T q
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
-    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+/* The spill paths that are not an index hit on a stored level. Each ends
+ * set_slow as a tail call, so set_slow's own path stays small (no frame). */
+static int TB__BPRIV(store_new)(TB__BOOK *b, int is_bid, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_new)(&b->spill[is_bid], b->pool, is_bid, i, px, qty));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
+    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
+    TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
 }
 
@@ -2034,26 +2150,40 @@ TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_
  * lookup (nor rescan of a dirty one) on this path. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
     if (qty == 0) {
-        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
+        TB__SPFN(nx_hit)(s);
+        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
         return TB_SPILL;
     }
-    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
-        return TB__BPRIV(store)(b, is_bid, px, qty, near);
-    return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+        return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (off < TB__NX_SPAN) {
+        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
+        TB__SPFN(nx_hit)(s);
+        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
+        TB__SPFN(at)(s, i)->qty = qty;
+        return TB_SPILL;
+    }
+    return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
-/* px outside the window: claim the pool unless the caller holds it. */
-static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
-    int r, g;
-    if (!pool_held && b->pool) {
-        g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-    }
+static int TB__BPRIV(set_outside_guarded)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int r, g = tb__guard_enter(&b->pool->state);
+    if (g) return g;
     r = TB__BPRIV(set_slow)(b, side, px, qty);
-    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    tb__guard_leave(&b->pool->state);
     return r;
+}
+
+/* px outside the window: claim the pool unless the caller holds it (kept
+ * apart, so that the unguarded path ends in tail calls only). */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    if (!pool_held && b->pool) return TB__BPRIV(set_outside_guarded)(b, side, px, qty);
+    return TB__BPRIV(set_slow)(b, side, px, qty);
 }
 
 /* One set with a validated side (0/1). pool_held: the caller already holds
@@ -2292,7 +2422,7 @@ TB_API int TB__BFN(crossed_on_tape)(TB__BOOK *b) {
     if (!TB__BPRIV(query_enter)(b)) return 0;
     cb = TB__TFN(best)(&b->tape[1], 1);
     ca = TB__TFN(best)(&b->tape[0], 0);
-    r = cb != TB__BEST_NONE(1) && ca != TB__BEST_NONE(0) &&
+    r = cb != TB__NONE_CELL && ca != TB__NONE_CELL &&
         TB__BPRIV(cell_px)(&b->tape[1], cb) >= TB__BPRIV(cell_px)(&b->tape[0], ca);
     TB__LEAVE(b);
     return r;
@@ -2318,7 +2448,7 @@ TB_FORCE_INLINE void TB__BPRIV(iter_start)(TB__ITER *it, TB__BOOK *b, int is_bid
     it->book = b;
     it->is_bid = is_bid;
     it->spill_pos = 0;
-    it->tape_pos = c == TB__BEST_NONE(is_bid) ? -1 : c;
+    it->tape_pos = c; /* TB__NONE_CELL (-1) when the tape is empty */
 }
 
 TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
@@ -2514,7 +2644,7 @@ TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     }
     if (c0 < c1) {
         TB__TFN(clear_range)(t, c0, c1);
-        t->best = TB__BEST_DIRTY(side);
+        t->best = TB__BEST_DIRTY;
     }
     TB__SPFN(erase_better)(&b->spill[side], side, px);
     TB__LEAVE(b);
@@ -2581,7 +2711,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         }
         for (w = TB__WORDS; w < TB__SWORDS * 64u && ok; w++)
             if ((t->summary[w >> 6] >> (w & 63u)) & 1u) ok = 0;
-        if (ok && t->best != TB__BEST_DIRTY(s) && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
+        if (ok && t->best != TB__BEST_DIRTY && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
         /* spill: shape */
         if (!tb_is_pow2_u32(sp->max_cap) || sp->max_cap > TB_MAX_CAP_LIMIT) ok = 0;
         if (sp->cap == 0 && (sp->a || sp->n || sp->head)) ok = 0;
@@ -3517,6 +3647,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #undef TB__SWORDS
 #undef TB__BEST_NONE
 #undef TB__BEST_DIRTY
+#undef TB__NONE_CELL
+#undef TB__KMASK
 #undef TB__TAPE
 #undef TB__TFN
 #undef TB__ITER
@@ -3562,23 +3694,28 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
  * finding the next non-empty cell in either direction is two bit scans.
  * Template: included by tb_book.inc (TB_N and the family parameters set).
  *
- * best: the index of the best non-empty cell, tracked lazily. Inserting can
- * only improve it (a max/min); erasing the best cell marks it DIRTY and the
- * next reader rescans. NONE means known-empty. The encodings are chosen per
- * side so that the insert update is a plain max (bids) or min (asks) that
- * leaves DIRTY dirty: bids NONE=-1, DIRTY=INT32_MAX; asks the other way round. */
+ * best: the best non-empty cell, tracked lazily, stored as a *rank key*:
+ * key(c) = c for asks, N - 1 - c for bids (= c ^ KMASK), so that on both
+ * sides a better cell has a smaller key. Inserting can only improve it (a
+ * min); erasing the best cell marks it DIRTY and the next reader rescans.
+ * NONE = INT32_MAX (known empty: the identity of min) and DIRTY = -1 (min
+ * keeps it dirty), the same on both sides: the in-window write updates best
+ * with two conditional moves and no mask per side. TB__TFN(best) returns the
+ * cell index, or TB__NONE_CELL (-1) when the tape is empty. */
 
 #define TB__WORDS (TB_N / 64)
 #define TB__SWORDS ((TB__WORDS + 63) / 64)
-#define TB__BEST_NONE(is_bid) ((is_bid) ? -1 : INT32_MAX)
-#define TB__BEST_DIRTY(is_bid) ((is_bid) ? INT32_MAX : -1)
+#define TB__BEST_NONE INT32_MAX
+#define TB__BEST_DIRTY (-1)
+#define TB__NONE_CELL (-1)
+#define TB__KMASK(is_bid) ((uint32_t)(TB_N - 1) & (0u - (uint32_t)((is_bid) != 0)))
 
 typedef struct TB__TAPE {
     TB_ALIGNAS(TB_CACHE_LINE) TB_QTY_T q[TB_N]; /* quantity per cell, 0 = empty */
     uint64_t bits[TB__WORDS];                   /* bit c set <=> q[c] != 0 */
     uint64_t summary[TB__SWORDS];               /* bit w set <=> bits[w] != 0 */
     TB_PRICE_T anchor;                          /* price of cell 0 */
-    int32_t best;                               /* see above */
+    int32_t best;                               /* rank key of the best cell; see above */
 } TB__TAPE;
 
 TB_STATIC_ASSERT(TB_N >= 64 && (TB_N & (TB_N - 1)) == 0,
@@ -3622,22 +3759,23 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
     }
 }
 
-/* Best cell recomputed from the bitset, ignoring the cache: index or NONE. */
+/* Best cell's key recomputed from the bitset, ignoring the cache (NONE when empty). */
 TB_FORCE_INLINE int32_t TB__TFN(scan_best)(const TB__TAPE *t, int is_bid) {
     int32_t f = is_bid ? TB__TFN(scan_down)(t, TB_N - 1) : TB__TFN(scan_up)(t, 0);
-    return f < 0 ? TB__BEST_NONE(is_bid) : f;
+    return f < 0 ? TB__BEST_NONE : (int32_t)((uint32_t)f ^ TB__KMASK(is_bid));
 }
 
-/* Best cell (index), or NONE; resolves a DIRTY cache. */
+/* Best cell (index), or TB__NONE_CELL; resolves a DIRTY cache. */
 TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
-    if (TB_UNLIKELY(t->best == TB__BEST_DIRTY(is_bid))) t->best = TB__TFN(scan_best)(t, is_bid);
-    return t->best;
+    int32_t k = t->best;
+    if (TB_UNLIKELY(k == TB__BEST_DIRTY)) t->best = k = TB__TFN(scan_best)(t, is_bid);
+    return k == TB__BEST_NONE ? TB__NONE_CELL : (int32_t)((uint32_t)k ^ TB__KMASK(is_bid));
 }
 
 /* The tape holds at least one level. */
 TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
     if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
-    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    return TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
 }
 
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
@@ -3653,21 +3791,17 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
     const uint64_t old_word = t->bits[w];
-    const int was_set = (old_word & m) != 0;
     const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
-    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
-    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
-    const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
-    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
-    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
-    const int32_t on_erase = best == ii ? dirty : best;
+    const uint64_t word = (old_word & ~m) | (m & (uint64_t)(int64_t)full);
+    const int32_t k = (int32_t)(i ^ TB__KMASK(is_bid)), best = t->best;
+    const int32_t on_insert = k < best ? k : best;                /* keeps DIRTY (-1) */
+    const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
+    return (int)((old_word & m) == 0) | ~full;
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -3675,7 +3809,8 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     memset(t->bits, 0, sizeof t->bits);
     memset(t->summary, 0, sizeof t->summary);
     t->anchor = anchor;
-    t->best = TB__BEST_NONE(is_bid);
+    t->best = TB__BEST_NONE;
+    (void)is_bid;
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -3815,7 +3950,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
     TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int32_t c = TB__TFN(best)(t, is_bid);
-    int on_tape = c != TB__BEST_NONE(is_bid);
+    int on_tape = c != TB__NONE_CELL;
     if (s->n) {
         const TB__LEVEL *lv = &s->a[s->head];
         if (!on_tape || TB__SPFN(better)(is_bid, lv->px, TB__BPRIV(cell_px)(t, c))) {
@@ -3872,7 +4007,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
 
-    had_levels = TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    had_levels = TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
     if (had_levels) {
         TB__TFN(rotate_left)(t->q, rot);
         TB__TFN(rebuild_bits)(t);
@@ -3917,7 +4052,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
     TB__TFN(rebuild_summary)(t);
-    t->best = TB__BEST_DIRTY(is_bid);
+    t->best = TB__BEST_DIRTY;
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -3931,8 +4066,25 @@ static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T q
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
-    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+/* The spill paths that are not an index hit on a stored level. Each ends
+ * set_slow as a tail call, so set_slow's own path stays small (no frame). */
+static int TB__BPRIV(store_new)(TB__BOOK *b, int is_bid, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_new)(&b->spill[is_bid], b->pool, is_bid, i, px, qty));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
+    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
+    TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
 }
 
@@ -3945,26 +4097,40 @@ TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_
  * lookup (nor rescan of a dirty one) on this path. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
     if (qty == 0) {
-        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
+        TB__SPFN(nx_hit)(s);
+        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
         return TB_SPILL;
     }
-    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
-        return TB__BPRIV(store)(b, is_bid, px, qty, near);
-    return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+        return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (off < TB__NX_SPAN) {
+        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
+        TB__SPFN(nx_hit)(s);
+        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
+        TB__SPFN(at)(s, i)->qty = qty;
+        return TB_SPILL;
+    }
+    return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
-/* px outside the window: claim the pool unless the caller holds it. */
-static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
-    int r, g;
-    if (!pool_held && b->pool) {
-        g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-    }
+static int TB__BPRIV(set_outside_guarded)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int r, g = tb__guard_enter(&b->pool->state);
+    if (g) return g;
     r = TB__BPRIV(set_slow)(b, side, px, qty);
-    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    tb__guard_leave(&b->pool->state);
     return r;
+}
+
+/* px outside the window: claim the pool unless the caller holds it (kept
+ * apart, so that the unguarded path ends in tail calls only). */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    if (!pool_held && b->pool) return TB__BPRIV(set_outside_guarded)(b, side, px, qty);
+    return TB__BPRIV(set_slow)(b, side, px, qty);
 }
 
 /* One set with a validated side (0/1). pool_held: the caller already holds
@@ -4203,7 +4369,7 @@ TB_API int TB__BFN(crossed_on_tape)(TB__BOOK *b) {
     if (!TB__BPRIV(query_enter)(b)) return 0;
     cb = TB__TFN(best)(&b->tape[1], 1);
     ca = TB__TFN(best)(&b->tape[0], 0);
-    r = cb != TB__BEST_NONE(1) && ca != TB__BEST_NONE(0) &&
+    r = cb != TB__NONE_CELL && ca != TB__NONE_CELL &&
         TB__BPRIV(cell_px)(&b->tape[1], cb) >= TB__BPRIV(cell_px)(&b->tape[0], ca);
     TB__LEAVE(b);
     return r;
@@ -4229,7 +4395,7 @@ TB_FORCE_INLINE void TB__BPRIV(iter_start)(TB__ITER *it, TB__BOOK *b, int is_bid
     it->book = b;
     it->is_bid = is_bid;
     it->spill_pos = 0;
-    it->tape_pos = c == TB__BEST_NONE(is_bid) ? -1 : c;
+    it->tape_pos = c; /* TB__NONE_CELL (-1) when the tape is empty */
 }
 
 TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
@@ -4425,7 +4591,7 @@ TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     }
     if (c0 < c1) {
         TB__TFN(clear_range)(t, c0, c1);
-        t->best = TB__BEST_DIRTY(side);
+        t->best = TB__BEST_DIRTY;
     }
     TB__SPFN(erase_better)(&b->spill[side], side, px);
     TB__LEAVE(b);
@@ -4492,7 +4658,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         }
         for (w = TB__WORDS; w < TB__SWORDS * 64u && ok; w++)
             if ((t->summary[w >> 6] >> (w & 63u)) & 1u) ok = 0;
-        if (ok && t->best != TB__BEST_DIRTY(s) && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
+        if (ok && t->best != TB__BEST_DIRTY && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
         /* spill: shape */
         if (!tb_is_pow2_u32(sp->max_cap) || sp->max_cap > TB_MAX_CAP_LIMIT) ok = 0;
         if (sp->cap == 0 && (sp->a || sp->n || sp->head)) ok = 0;
@@ -5428,6 +5594,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #undef TB__SWORDS
 #undef TB__BEST_NONE
 #undef TB__BEST_DIRTY
+#undef TB__NONE_CELL
+#undef TB__KMASK
 #undef TB__TAPE
 #undef TB__TFN
 #undef TB__ITER
@@ -5473,23 +5641,28 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
  * finding the next non-empty cell in either direction is two bit scans.
  * Template: included by tb_book.inc (TB_N and the family parameters set).
  *
- * best: the index of the best non-empty cell, tracked lazily. Inserting can
- * only improve it (a max/min); erasing the best cell marks it DIRTY and the
- * next reader rescans. NONE means known-empty. The encodings are chosen per
- * side so that the insert update is a plain max (bids) or min (asks) that
- * leaves DIRTY dirty: bids NONE=-1, DIRTY=INT32_MAX; asks the other way round. */
+ * best: the best non-empty cell, tracked lazily, stored as a *rank key*:
+ * key(c) = c for asks, N - 1 - c for bids (= c ^ KMASK), so that on both
+ * sides a better cell has a smaller key. Inserting can only improve it (a
+ * min); erasing the best cell marks it DIRTY and the next reader rescans.
+ * NONE = INT32_MAX (known empty: the identity of min) and DIRTY = -1 (min
+ * keeps it dirty), the same on both sides: the in-window write updates best
+ * with two conditional moves and no mask per side. TB__TFN(best) returns the
+ * cell index, or TB__NONE_CELL (-1) when the tape is empty. */
 
 #define TB__WORDS (TB_N / 64)
 #define TB__SWORDS ((TB__WORDS + 63) / 64)
-#define TB__BEST_NONE(is_bid) ((is_bid) ? -1 : INT32_MAX)
-#define TB__BEST_DIRTY(is_bid) ((is_bid) ? INT32_MAX : -1)
+#define TB__BEST_NONE INT32_MAX
+#define TB__BEST_DIRTY (-1)
+#define TB__NONE_CELL (-1)
+#define TB__KMASK(is_bid) ((uint32_t)(TB_N - 1) & (0u - (uint32_t)((is_bid) != 0)))
 
 typedef struct TB__TAPE {
     TB_ALIGNAS(TB_CACHE_LINE) TB_QTY_T q[TB_N]; /* quantity per cell, 0 = empty */
     uint64_t bits[TB__WORDS];                   /* bit c set <=> q[c] != 0 */
     uint64_t summary[TB__SWORDS];               /* bit w set <=> bits[w] != 0 */
     TB_PRICE_T anchor;                          /* price of cell 0 */
-    int32_t best;                               /* see above */
+    int32_t best;                               /* rank key of the best cell; see above */
 } TB__TAPE;
 
 TB_STATIC_ASSERT(TB_N >= 64 && (TB_N & (TB_N - 1)) == 0,
@@ -5533,22 +5706,23 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
     }
 }
 
-/* Best cell recomputed from the bitset, ignoring the cache: index or NONE. */
+/* Best cell's key recomputed from the bitset, ignoring the cache (NONE when empty). */
 TB_FORCE_INLINE int32_t TB__TFN(scan_best)(const TB__TAPE *t, int is_bid) {
     int32_t f = is_bid ? TB__TFN(scan_down)(t, TB_N - 1) : TB__TFN(scan_up)(t, 0);
-    return f < 0 ? TB__BEST_NONE(is_bid) : f;
+    return f < 0 ? TB__BEST_NONE : (int32_t)((uint32_t)f ^ TB__KMASK(is_bid));
 }
 
-/* Best cell (index), or NONE; resolves a DIRTY cache. */
+/* Best cell (index), or TB__NONE_CELL; resolves a DIRTY cache. */
 TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
-    if (TB_UNLIKELY(t->best == TB__BEST_DIRTY(is_bid))) t->best = TB__TFN(scan_best)(t, is_bid);
-    return t->best;
+    int32_t k = t->best;
+    if (TB_UNLIKELY(k == TB__BEST_DIRTY)) t->best = k = TB__TFN(scan_best)(t, is_bid);
+    return k == TB__BEST_NONE ? TB__NONE_CELL : (int32_t)((uint32_t)k ^ TB__KMASK(is_bid));
 }
 
 /* The tape holds at least one level. */
 TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
     if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
-    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    return TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
 }
 
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
@@ -5564,21 +5738,17 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
     const uint64_t old_word = t->bits[w];
-    const int was_set = (old_word & m) != 0;
     const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
-    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
-    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
-    const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
-    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
-    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
-    const int32_t on_erase = best == ii ? dirty : best;
+    const uint64_t word = (old_word & ~m) | (m & (uint64_t)(int64_t)full);
+    const int32_t k = (int32_t)(i ^ TB__KMASK(is_bid)), best = t->best;
+    const int32_t on_insert = k < best ? k : best;                /* keeps DIRTY (-1) */
+    const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
+    return (int)((old_word & m) == 0) | ~full;
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -5586,7 +5756,8 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     memset(t->bits, 0, sizeof t->bits);
     memset(t->summary, 0, sizeof t->summary);
     t->anchor = anchor;
-    t->best = TB__BEST_NONE(is_bid);
+    t->best = TB__BEST_NONE;
+    (void)is_bid;
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -5726,7 +5897,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
     TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int32_t c = TB__TFN(best)(t, is_bid);
-    int on_tape = c != TB__BEST_NONE(is_bid);
+    int on_tape = c != TB__NONE_CELL;
     if (s->n) {
         const TB__LEVEL *lv = &s->a[s->head];
         if (!on_tape || TB__SPFN(better)(is_bid, lv->px, TB__BPRIV(cell_px)(t, c))) {
@@ -5783,7 +5954,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
 
-    had_levels = TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    had_levels = TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
     if (had_levels) {
         TB__TFN(rotate_left)(t->q, rot);
         TB__TFN(rebuild_bits)(t);
@@ -5828,7 +5999,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
     TB__TFN(rebuild_summary)(t);
-    t->best = TB__BEST_DIRTY(is_bid);
+    t->best = TB__BEST_DIRTY;
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -5842,8 +6013,25 @@ static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T q
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
-    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+/* The spill paths that are not an index hit on a stored level. Each ends
+ * set_slow as a tail call, so set_slow's own path stays small (no frame). */
+static int TB__BPRIV(store_new)(TB__BOOK *b, int is_bid, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_new)(&b->spill[is_bid], b->pool, is_bid, i, px, qty));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
+    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
+    TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
 }
 
@@ -5856,26 +6044,40 @@ TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_
  * lookup (nor rescan of a dirty one) on this path. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
     if (qty == 0) {
-        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
+        TB__SPFN(nx_hit)(s);
+        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
         return TB_SPILL;
     }
-    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
-        return TB__BPRIV(store)(b, is_bid, px, qty, near);
-    return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+        return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (off < TB__NX_SPAN) {
+        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
+        TB__SPFN(nx_hit)(s);
+        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
+        TB__SPFN(at)(s, i)->qty = qty;
+        return TB_SPILL;
+    }
+    return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
-/* px outside the window: claim the pool unless the caller holds it. */
-static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
-    int r, g;
-    if (!pool_held && b->pool) {
-        g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-    }
+static int TB__BPRIV(set_outside_guarded)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int r, g = tb__guard_enter(&b->pool->state);
+    if (g) return g;
     r = TB__BPRIV(set_slow)(b, side, px, qty);
-    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    tb__guard_leave(&b->pool->state);
     return r;
+}
+
+/* px outside the window: claim the pool unless the caller holds it (kept
+ * apart, so that the unguarded path ends in tail calls only). */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    if (!pool_held && b->pool) return TB__BPRIV(set_outside_guarded)(b, side, px, qty);
+    return TB__BPRIV(set_slow)(b, side, px, qty);
 }
 
 /* One set with a validated side (0/1). pool_held: the caller already holds
@@ -6114,7 +6316,7 @@ TB_API int TB__BFN(crossed_on_tape)(TB__BOOK *b) {
     if (!TB__BPRIV(query_enter)(b)) return 0;
     cb = TB__TFN(best)(&b->tape[1], 1);
     ca = TB__TFN(best)(&b->tape[0], 0);
-    r = cb != TB__BEST_NONE(1) && ca != TB__BEST_NONE(0) &&
+    r = cb != TB__NONE_CELL && ca != TB__NONE_CELL &&
         TB__BPRIV(cell_px)(&b->tape[1], cb) >= TB__BPRIV(cell_px)(&b->tape[0], ca);
     TB__LEAVE(b);
     return r;
@@ -6140,7 +6342,7 @@ TB_FORCE_INLINE void TB__BPRIV(iter_start)(TB__ITER *it, TB__BOOK *b, int is_bid
     it->book = b;
     it->is_bid = is_bid;
     it->spill_pos = 0;
-    it->tape_pos = c == TB__BEST_NONE(is_bid) ? -1 : c;
+    it->tape_pos = c; /* TB__NONE_CELL (-1) when the tape is empty */
 }
 
 TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
@@ -6336,7 +6538,7 @@ TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     }
     if (c0 < c1) {
         TB__TFN(clear_range)(t, c0, c1);
-        t->best = TB__BEST_DIRTY(side);
+        t->best = TB__BEST_DIRTY;
     }
     TB__SPFN(erase_better)(&b->spill[side], side, px);
     TB__LEAVE(b);
@@ -6403,7 +6605,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         }
         for (w = TB__WORDS; w < TB__SWORDS * 64u && ok; w++)
             if ((t->summary[w >> 6] >> (w & 63u)) & 1u) ok = 0;
-        if (ok && t->best != TB__BEST_DIRTY(s) && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
+        if (ok && t->best != TB__BEST_DIRTY && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
         /* spill: shape */
         if (!tb_is_pow2_u32(sp->max_cap) || sp->max_cap > TB_MAX_CAP_LIMIT) ok = 0;
         if (sp->cap == 0 && (sp->a || sp->n || sp->head)) ok = 0;
@@ -7339,6 +7541,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #undef TB__SWORDS
 #undef TB__BEST_NONE
 #undef TB__BEST_DIRTY
+#undef TB__NONE_CELL
+#undef TB__KMASK
 #undef TB__TAPE
 #undef TB__TFN
 #undef TB__ITER
@@ -7384,23 +7588,28 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
  * finding the next non-empty cell in either direction is two bit scans.
  * Template: included by tb_book.inc (TB_N and the family parameters set).
  *
- * best: the index of the best non-empty cell, tracked lazily. Inserting can
- * only improve it (a max/min); erasing the best cell marks it DIRTY and the
- * next reader rescans. NONE means known-empty. The encodings are chosen per
- * side so that the insert update is a plain max (bids) or min (asks) that
- * leaves DIRTY dirty: bids NONE=-1, DIRTY=INT32_MAX; asks the other way round. */
+ * best: the best non-empty cell, tracked lazily, stored as a *rank key*:
+ * key(c) = c for asks, N - 1 - c for bids (= c ^ KMASK), so that on both
+ * sides a better cell has a smaller key. Inserting can only improve it (a
+ * min); erasing the best cell marks it DIRTY and the next reader rescans.
+ * NONE = INT32_MAX (known empty: the identity of min) and DIRTY = -1 (min
+ * keeps it dirty), the same on both sides: the in-window write updates best
+ * with two conditional moves and no mask per side. TB__TFN(best) returns the
+ * cell index, or TB__NONE_CELL (-1) when the tape is empty. */
 
 #define TB__WORDS (TB_N / 64)
 #define TB__SWORDS ((TB__WORDS + 63) / 64)
-#define TB__BEST_NONE(is_bid) ((is_bid) ? -1 : INT32_MAX)
-#define TB__BEST_DIRTY(is_bid) ((is_bid) ? INT32_MAX : -1)
+#define TB__BEST_NONE INT32_MAX
+#define TB__BEST_DIRTY (-1)
+#define TB__NONE_CELL (-1)
+#define TB__KMASK(is_bid) ((uint32_t)(TB_N - 1) & (0u - (uint32_t)((is_bid) != 0)))
 
 typedef struct TB__TAPE {
     TB_ALIGNAS(TB_CACHE_LINE) TB_QTY_T q[TB_N]; /* quantity per cell, 0 = empty */
     uint64_t bits[TB__WORDS];                   /* bit c set <=> q[c] != 0 */
     uint64_t summary[TB__SWORDS];               /* bit w set <=> bits[w] != 0 */
     TB_PRICE_T anchor;                          /* price of cell 0 */
-    int32_t best;                               /* see above */
+    int32_t best;                               /* rank key of the best cell; see above */
 } TB__TAPE;
 
 TB_STATIC_ASSERT(TB_N >= 64 && (TB_N & (TB_N - 1)) == 0,
@@ -7444,22 +7653,23 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
     }
 }
 
-/* Best cell recomputed from the bitset, ignoring the cache: index or NONE. */
+/* Best cell's key recomputed from the bitset, ignoring the cache (NONE when empty). */
 TB_FORCE_INLINE int32_t TB__TFN(scan_best)(const TB__TAPE *t, int is_bid) {
     int32_t f = is_bid ? TB__TFN(scan_down)(t, TB_N - 1) : TB__TFN(scan_up)(t, 0);
-    return f < 0 ? TB__BEST_NONE(is_bid) : f;
+    return f < 0 ? TB__BEST_NONE : (int32_t)((uint32_t)f ^ TB__KMASK(is_bid));
 }
 
-/* Best cell (index), or NONE; resolves a DIRTY cache. */
+/* Best cell (index), or TB__NONE_CELL; resolves a DIRTY cache. */
 TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
-    if (TB_UNLIKELY(t->best == TB__BEST_DIRTY(is_bid))) t->best = TB__TFN(scan_best)(t, is_bid);
-    return t->best;
+    int32_t k = t->best;
+    if (TB_UNLIKELY(k == TB__BEST_DIRTY)) t->best = k = TB__TFN(scan_best)(t, is_bid);
+    return k == TB__BEST_NONE ? TB__NONE_CELL : (int32_t)((uint32_t)k ^ TB__KMASK(is_bid));
 }
 
 /* The tape holds at least one level. */
 TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
     if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
-    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    return TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
 }
 
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
@@ -7475,21 +7685,17 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
     const uint64_t old_word = t->bits[w];
-    const int was_set = (old_word & m) != 0;
     const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
-    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
-    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
-    const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
-    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
-    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
-    const int32_t on_erase = best == ii ? dirty : best;
+    const uint64_t word = (old_word & ~m) | (m & (uint64_t)(int64_t)full);
+    const int32_t k = (int32_t)(i ^ TB__KMASK(is_bid)), best = t->best;
+    const int32_t on_insert = k < best ? k : best;                /* keeps DIRTY (-1) */
+    const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
+    return (int)((old_word & m) == 0) | ~full;
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -7497,7 +7703,8 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     memset(t->bits, 0, sizeof t->bits);
     memset(t->summary, 0, sizeof t->summary);
     t->anchor = anchor;
-    t->best = TB__BEST_NONE(is_bid);
+    t->best = TB__BEST_NONE;
+    (void)is_bid;
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -7637,7 +7844,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
     TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int32_t c = TB__TFN(best)(t, is_bid);
-    int on_tape = c != TB__BEST_NONE(is_bid);
+    int on_tape = c != TB__NONE_CELL;
     if (s->n) {
         const TB__LEVEL *lv = &s->a[s->head];
         if (!on_tape || TB__SPFN(better)(is_bid, lv->px, TB__BPRIV(cell_px)(t, c))) {
@@ -7694,7 +7901,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
 
-    had_levels = TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    had_levels = TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
     if (had_levels) {
         TB__TFN(rotate_left)(t->q, rot);
         TB__TFN(rebuild_bits)(t);
@@ -7739,7 +7946,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
     TB__TFN(rebuild_summary)(t);
-    t->best = TB__BEST_DIRTY(is_bid);
+    t->best = TB__BEST_DIRTY;
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -7753,8 +7960,25 @@ static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T q
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
-    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+/* The spill paths that are not an index hit on a stored level. Each ends
+ * set_slow as a tail call, so set_slow's own path stays small (no frame). */
+static int TB__BPRIV(store_new)(TB__BOOK *b, int is_bid, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_new)(&b->spill[is_bid], b->pool, is_bid, i, px, qty));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
+    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
+    TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
 }
 
@@ -7767,26 +7991,40 @@ TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_
  * lookup (nor rescan of a dirty one) on this path. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
     if (qty == 0) {
-        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
+        TB__SPFN(nx_hit)(s);
+        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
         return TB_SPILL;
     }
-    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
-        return TB__BPRIV(store)(b, is_bid, px, qty, near);
-    return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+        return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (off < TB__NX_SPAN) {
+        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
+        TB__SPFN(nx_hit)(s);
+        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
+        TB__SPFN(at)(s, i)->qty = qty;
+        return TB_SPILL;
+    }
+    return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
-/* px outside the window: claim the pool unless the caller holds it. */
-static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
-    int r, g;
-    if (!pool_held && b->pool) {
-        g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-    }
+static int TB__BPRIV(set_outside_guarded)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int r, g = tb__guard_enter(&b->pool->state);
+    if (g) return g;
     r = TB__BPRIV(set_slow)(b, side, px, qty);
-    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    tb__guard_leave(&b->pool->state);
     return r;
+}
+
+/* px outside the window: claim the pool unless the caller holds it (kept
+ * apart, so that the unguarded path ends in tail calls only). */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    if (!pool_held && b->pool) return TB__BPRIV(set_outside_guarded)(b, side, px, qty);
+    return TB__BPRIV(set_slow)(b, side, px, qty);
 }
 
 /* One set with a validated side (0/1). pool_held: the caller already holds
@@ -8025,7 +8263,7 @@ TB_API int TB__BFN(crossed_on_tape)(TB__BOOK *b) {
     if (!TB__BPRIV(query_enter)(b)) return 0;
     cb = TB__TFN(best)(&b->tape[1], 1);
     ca = TB__TFN(best)(&b->tape[0], 0);
-    r = cb != TB__BEST_NONE(1) && ca != TB__BEST_NONE(0) &&
+    r = cb != TB__NONE_CELL && ca != TB__NONE_CELL &&
         TB__BPRIV(cell_px)(&b->tape[1], cb) >= TB__BPRIV(cell_px)(&b->tape[0], ca);
     TB__LEAVE(b);
     return r;
@@ -8051,7 +8289,7 @@ TB_FORCE_INLINE void TB__BPRIV(iter_start)(TB__ITER *it, TB__BOOK *b, int is_bid
     it->book = b;
     it->is_bid = is_bid;
     it->spill_pos = 0;
-    it->tape_pos = c == TB__BEST_NONE(is_bid) ? -1 : c;
+    it->tape_pos = c; /* TB__NONE_CELL (-1) when the tape is empty */
 }
 
 TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
@@ -8247,7 +8485,7 @@ TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     }
     if (c0 < c1) {
         TB__TFN(clear_range)(t, c0, c1);
-        t->best = TB__BEST_DIRTY(side);
+        t->best = TB__BEST_DIRTY;
     }
     TB__SPFN(erase_better)(&b->spill[side], side, px);
     TB__LEAVE(b);
@@ -8314,7 +8552,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         }
         for (w = TB__WORDS; w < TB__SWORDS * 64u && ok; w++)
             if ((t->summary[w >> 6] >> (w & 63u)) & 1u) ok = 0;
-        if (ok && t->best != TB__BEST_DIRTY(s) && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
+        if (ok && t->best != TB__BEST_DIRTY && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
         /* spill: shape */
         if (!tb_is_pow2_u32(sp->max_cap) || sp->max_cap > TB_MAX_CAP_LIMIT) ok = 0;
         if (sp->cap == 0 && (sp->a || sp->n || sp->head)) ok = 0;
@@ -9250,6 +9488,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #undef TB__SWORDS
 #undef TB__BEST_NONE
 #undef TB__BEST_DIRTY
+#undef TB__NONE_CELL
+#undef TB__KMASK
 #undef TB__TAPE
 #undef TB__TFN
 #undef TB__ITER
@@ -9295,23 +9535,28 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
  * finding the next non-empty cell in either direction is two bit scans.
  * Template: included by tb_book.inc (TB_N and the family parameters set).
  *
- * best: the index of the best non-empty cell, tracked lazily. Inserting can
- * only improve it (a max/min); erasing the best cell marks it DIRTY and the
- * next reader rescans. NONE means known-empty. The encodings are chosen per
- * side so that the insert update is a plain max (bids) or min (asks) that
- * leaves DIRTY dirty: bids NONE=-1, DIRTY=INT32_MAX; asks the other way round. */
+ * best: the best non-empty cell, tracked lazily, stored as a *rank key*:
+ * key(c) = c for asks, N - 1 - c for bids (= c ^ KMASK), so that on both
+ * sides a better cell has a smaller key. Inserting can only improve it (a
+ * min); erasing the best cell marks it DIRTY and the next reader rescans.
+ * NONE = INT32_MAX (known empty: the identity of min) and DIRTY = -1 (min
+ * keeps it dirty), the same on both sides: the in-window write updates best
+ * with two conditional moves and no mask per side. TB__TFN(best) returns the
+ * cell index, or TB__NONE_CELL (-1) when the tape is empty. */
 
 #define TB__WORDS (TB_N / 64)
 #define TB__SWORDS ((TB__WORDS + 63) / 64)
-#define TB__BEST_NONE(is_bid) ((is_bid) ? -1 : INT32_MAX)
-#define TB__BEST_DIRTY(is_bid) ((is_bid) ? INT32_MAX : -1)
+#define TB__BEST_NONE INT32_MAX
+#define TB__BEST_DIRTY (-1)
+#define TB__NONE_CELL (-1)
+#define TB__KMASK(is_bid) ((uint32_t)(TB_N - 1) & (0u - (uint32_t)((is_bid) != 0)))
 
 typedef struct TB__TAPE {
     TB_ALIGNAS(TB_CACHE_LINE) TB_QTY_T q[TB_N]; /* quantity per cell, 0 = empty */
     uint64_t bits[TB__WORDS];                   /* bit c set <=> q[c] != 0 */
     uint64_t summary[TB__SWORDS];               /* bit w set <=> bits[w] != 0 */
     TB_PRICE_T anchor;                          /* price of cell 0 */
-    int32_t best;                               /* see above */
+    int32_t best;                               /* rank key of the best cell; see above */
 } TB__TAPE;
 
 TB_STATIC_ASSERT(TB_N >= 64 && (TB_N & (TB_N - 1)) == 0,
@@ -9355,22 +9600,23 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
     }
 }
 
-/* Best cell recomputed from the bitset, ignoring the cache: index or NONE. */
+/* Best cell's key recomputed from the bitset, ignoring the cache (NONE when empty). */
 TB_FORCE_INLINE int32_t TB__TFN(scan_best)(const TB__TAPE *t, int is_bid) {
     int32_t f = is_bid ? TB__TFN(scan_down)(t, TB_N - 1) : TB__TFN(scan_up)(t, 0);
-    return f < 0 ? TB__BEST_NONE(is_bid) : f;
+    return f < 0 ? TB__BEST_NONE : (int32_t)((uint32_t)f ^ TB__KMASK(is_bid));
 }
 
-/* Best cell (index), or NONE; resolves a DIRTY cache. */
+/* Best cell (index), or TB__NONE_CELL; resolves a DIRTY cache. */
 TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
-    if (TB_UNLIKELY(t->best == TB__BEST_DIRTY(is_bid))) t->best = TB__TFN(scan_best)(t, is_bid);
-    return t->best;
+    int32_t k = t->best;
+    if (TB_UNLIKELY(k == TB__BEST_DIRTY)) t->best = k = TB__TFN(scan_best)(t, is_bid);
+    return k == TB__BEST_NONE ? TB__NONE_CELL : (int32_t)((uint32_t)k ^ TB__KMASK(is_bid));
 }
 
 /* The tape holds at least one level. */
 TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
     if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
-    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    return TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
 }
 
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
@@ -9386,21 +9632,17 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
     const uint64_t old_word = t->bits[w];
-    const int was_set = (old_word & m) != 0;
     const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
-    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
-    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
-    const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
-    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
-    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
-    const int32_t on_erase = best == ii ? dirty : best;
+    const uint64_t word = (old_word & ~m) | (m & (uint64_t)(int64_t)full);
+    const int32_t k = (int32_t)(i ^ TB__KMASK(is_bid)), best = t->best;
+    const int32_t on_insert = k < best ? k : best;                /* keeps DIRTY (-1) */
+    const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
+    return (int)((old_word & m) == 0) | ~full;
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -9408,7 +9650,8 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     memset(t->bits, 0, sizeof t->bits);
     memset(t->summary, 0, sizeof t->summary);
     t->anchor = anchor;
-    t->best = TB__BEST_NONE(is_bid);
+    t->best = TB__BEST_NONE;
+    (void)is_bid;
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -9548,7 +9791,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
     TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int32_t c = TB__TFN(best)(t, is_bid);
-    int on_tape = c != TB__BEST_NONE(is_bid);
+    int on_tape = c != TB__NONE_CELL;
     if (s->n) {
         const TB__LEVEL *lv = &s->a[s->head];
         if (!on_tape || TB__SPFN(better)(is_bid, lv->px, TB__BPRIV(cell_px)(t, c))) {
@@ -9605,7 +9848,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
 
-    had_levels = TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    had_levels = TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
     if (had_levels) {
         TB__TFN(rotate_left)(t->q, rot);
         TB__TFN(rebuild_bits)(t);
@@ -9650,7 +9893,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
     TB__TFN(rebuild_summary)(t);
-    t->best = TB__BEST_DIRTY(is_bid);
+    t->best = TB__BEST_DIRTY;
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -9664,8 +9907,25 @@ static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T q
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
-    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+/* The spill paths that are not an index hit on a stored level. Each ends
+ * set_slow as a tail call, so set_slow's own path stays small (no frame). */
+static int TB__BPRIV(store_new)(TB__BOOK *b, int is_bid, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_new)(&b->spill[is_bid], b->pool, is_bid, i, px, qty));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
+    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
+    TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
 }
 
@@ -9678,26 +9938,40 @@ TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_
  * lookup (nor rescan of a dirty one) on this path. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
     if (qty == 0) {
-        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
+        TB__SPFN(nx_hit)(s);
+        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
         return TB_SPILL;
     }
-    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
-        return TB__BPRIV(store)(b, is_bid, px, qty, near);
-    return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+        return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (off < TB__NX_SPAN) {
+        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
+        TB__SPFN(nx_hit)(s);
+        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
+        TB__SPFN(at)(s, i)->qty = qty;
+        return TB_SPILL;
+    }
+    return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
-/* px outside the window: claim the pool unless the caller holds it. */
-static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
-    int r, g;
-    if (!pool_held && b->pool) {
-        g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-    }
+static int TB__BPRIV(set_outside_guarded)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int r, g = tb__guard_enter(&b->pool->state);
+    if (g) return g;
     r = TB__BPRIV(set_slow)(b, side, px, qty);
-    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    tb__guard_leave(&b->pool->state);
     return r;
+}
+
+/* px outside the window: claim the pool unless the caller holds it (kept
+ * apart, so that the unguarded path ends in tail calls only). */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    if (!pool_held && b->pool) return TB__BPRIV(set_outside_guarded)(b, side, px, qty);
+    return TB__BPRIV(set_slow)(b, side, px, qty);
 }
 
 /* One set with a validated side (0/1). pool_held: the caller already holds
@@ -9936,7 +10210,7 @@ TB_API int TB__BFN(crossed_on_tape)(TB__BOOK *b) {
     if (!TB__BPRIV(query_enter)(b)) return 0;
     cb = TB__TFN(best)(&b->tape[1], 1);
     ca = TB__TFN(best)(&b->tape[0], 0);
-    r = cb != TB__BEST_NONE(1) && ca != TB__BEST_NONE(0) &&
+    r = cb != TB__NONE_CELL && ca != TB__NONE_CELL &&
         TB__BPRIV(cell_px)(&b->tape[1], cb) >= TB__BPRIV(cell_px)(&b->tape[0], ca);
     TB__LEAVE(b);
     return r;
@@ -9962,7 +10236,7 @@ TB_FORCE_INLINE void TB__BPRIV(iter_start)(TB__ITER *it, TB__BOOK *b, int is_bid
     it->book = b;
     it->is_bid = is_bid;
     it->spill_pos = 0;
-    it->tape_pos = c == TB__BEST_NONE(is_bid) ? -1 : c;
+    it->tape_pos = c; /* TB__NONE_CELL (-1) when the tape is empty */
 }
 
 TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
@@ -10158,7 +10432,7 @@ TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     }
     if (c0 < c1) {
         TB__TFN(clear_range)(t, c0, c1);
-        t->best = TB__BEST_DIRTY(side);
+        t->best = TB__BEST_DIRTY;
     }
     TB__SPFN(erase_better)(&b->spill[side], side, px);
     TB__LEAVE(b);
@@ -10225,7 +10499,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         }
         for (w = TB__WORDS; w < TB__SWORDS * 64u && ok; w++)
             if ((t->summary[w >> 6] >> (w & 63u)) & 1u) ok = 0;
-        if (ok && t->best != TB__BEST_DIRTY(s) && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
+        if (ok && t->best != TB__BEST_DIRTY && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
         /* spill: shape */
         if (!tb_is_pow2_u32(sp->max_cap) || sp->max_cap > TB_MAX_CAP_LIMIT) ok = 0;
         if (sp->cap == 0 && (sp->a || sp->n || sp->head)) ok = 0;
@@ -11161,6 +11435,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #undef TB__SWORDS
 #undef TB__BEST_NONE
 #undef TB__BEST_DIRTY
+#undef TB__NONE_CELL
+#undef TB__KMASK
 #undef TB__TAPE
 #undef TB__TFN
 #undef TB__ITER
@@ -11206,23 +11482,28 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
  * finding the next non-empty cell in either direction is two bit scans.
  * Template: included by tb_book.inc (TB_N and the family parameters set).
  *
- * best: the index of the best non-empty cell, tracked lazily. Inserting can
- * only improve it (a max/min); erasing the best cell marks it DIRTY and the
- * next reader rescans. NONE means known-empty. The encodings are chosen per
- * side so that the insert update is a plain max (bids) or min (asks) that
- * leaves DIRTY dirty: bids NONE=-1, DIRTY=INT32_MAX; asks the other way round. */
+ * best: the best non-empty cell, tracked lazily, stored as a *rank key*:
+ * key(c) = c for asks, N - 1 - c for bids (= c ^ KMASK), so that on both
+ * sides a better cell has a smaller key. Inserting can only improve it (a
+ * min); erasing the best cell marks it DIRTY and the next reader rescans.
+ * NONE = INT32_MAX (known empty: the identity of min) and DIRTY = -1 (min
+ * keeps it dirty), the same on both sides: the in-window write updates best
+ * with two conditional moves and no mask per side. TB__TFN(best) returns the
+ * cell index, or TB__NONE_CELL (-1) when the tape is empty. */
 
 #define TB__WORDS (TB_N / 64)
 #define TB__SWORDS ((TB__WORDS + 63) / 64)
-#define TB__BEST_NONE(is_bid) ((is_bid) ? -1 : INT32_MAX)
-#define TB__BEST_DIRTY(is_bid) ((is_bid) ? INT32_MAX : -1)
+#define TB__BEST_NONE INT32_MAX
+#define TB__BEST_DIRTY (-1)
+#define TB__NONE_CELL (-1)
+#define TB__KMASK(is_bid) ((uint32_t)(TB_N - 1) & (0u - (uint32_t)((is_bid) != 0)))
 
 typedef struct TB__TAPE {
     TB_ALIGNAS(TB_CACHE_LINE) TB_QTY_T q[TB_N]; /* quantity per cell, 0 = empty */
     uint64_t bits[TB__WORDS];                   /* bit c set <=> q[c] != 0 */
     uint64_t summary[TB__SWORDS];               /* bit w set <=> bits[w] != 0 */
     TB_PRICE_T anchor;                          /* price of cell 0 */
-    int32_t best;                               /* see above */
+    int32_t best;                               /* rank key of the best cell; see above */
 } TB__TAPE;
 
 TB_STATIC_ASSERT(TB_N >= 64 && (TB_N & (TB_N - 1)) == 0,
@@ -11266,22 +11547,23 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
     }
 }
 
-/* Best cell recomputed from the bitset, ignoring the cache: index or NONE. */
+/* Best cell's key recomputed from the bitset, ignoring the cache (NONE when empty). */
 TB_FORCE_INLINE int32_t TB__TFN(scan_best)(const TB__TAPE *t, int is_bid) {
     int32_t f = is_bid ? TB__TFN(scan_down)(t, TB_N - 1) : TB__TFN(scan_up)(t, 0);
-    return f < 0 ? TB__BEST_NONE(is_bid) : f;
+    return f < 0 ? TB__BEST_NONE : (int32_t)((uint32_t)f ^ TB__KMASK(is_bid));
 }
 
-/* Best cell (index), or NONE; resolves a DIRTY cache. */
+/* Best cell (index), or TB__NONE_CELL; resolves a DIRTY cache. */
 TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
-    if (TB_UNLIKELY(t->best == TB__BEST_DIRTY(is_bid))) t->best = TB__TFN(scan_best)(t, is_bid);
-    return t->best;
+    int32_t k = t->best;
+    if (TB_UNLIKELY(k == TB__BEST_DIRTY)) t->best = k = TB__TFN(scan_best)(t, is_bid);
+    return k == TB__BEST_NONE ? TB__NONE_CELL : (int32_t)((uint32_t)k ^ TB__KMASK(is_bid));
 }
 
 /* The tape holds at least one level. */
 TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
     if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
-    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    return TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
 }
 
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
@@ -11297,21 +11579,17 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
     const uint64_t old_word = t->bits[w];
-    const int was_set = (old_word & m) != 0;
     const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
-    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
-    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
-    const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
-    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
-    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
-    const int32_t on_erase = best == ii ? dirty : best;
+    const uint64_t word = (old_word & ~m) | (m & (uint64_t)(int64_t)full);
+    const int32_t k = (int32_t)(i ^ TB__KMASK(is_bid)), best = t->best;
+    const int32_t on_insert = k < best ? k : best;                /* keeps DIRTY (-1) */
+    const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
+    return (int)((old_word & m) == 0) | ~full;
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -11319,7 +11597,8 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     memset(t->bits, 0, sizeof t->bits);
     memset(t->summary, 0, sizeof t->summary);
     t->anchor = anchor;
-    t->best = TB__BEST_NONE(is_bid);
+    t->best = TB__BEST_NONE;
+    (void)is_bid;
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -11459,7 +11738,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
     TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int32_t c = TB__TFN(best)(t, is_bid);
-    int on_tape = c != TB__BEST_NONE(is_bid);
+    int on_tape = c != TB__NONE_CELL;
     if (s->n) {
         const TB__LEVEL *lv = &s->a[s->head];
         if (!on_tape || TB__SPFN(better)(is_bid, lv->px, TB__BPRIV(cell_px)(t, c))) {
@@ -11516,7 +11795,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
 
-    had_levels = TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    had_levels = TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
     if (had_levels) {
         TB__TFN(rotate_left)(t->q, rot);
         TB__TFN(rebuild_bits)(t);
@@ -11561,7 +11840,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
     TB__TFN(rebuild_summary)(t);
-    t->best = TB__BEST_DIRTY(is_bid);
+    t->best = TB__BEST_DIRTY;
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -11575,8 +11854,25 @@ static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T q
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
-    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+/* The spill paths that are not an index hit on a stored level. Each ends
+ * set_slow as a tail call, so set_slow's own path stays small (no frame). */
+static int TB__BPRIV(store_new)(TB__BOOK *b, int is_bid, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_new)(&b->spill[is_bid], b->pool, is_bid, i, px, qty));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
+    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
+    TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
 }
 
@@ -11589,26 +11885,40 @@ TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_
  * lookup (nor rescan of a dirty one) on this path. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
     if (qty == 0) {
-        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
+        TB__SPFN(nx_hit)(s);
+        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
         return TB_SPILL;
     }
-    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
-        return TB__BPRIV(store)(b, is_bid, px, qty, near);
-    return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+        return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (off < TB__NX_SPAN) {
+        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
+        TB__SPFN(nx_hit)(s);
+        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
+        TB__SPFN(at)(s, i)->qty = qty;
+        return TB_SPILL;
+    }
+    return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
-/* px outside the window: claim the pool unless the caller holds it. */
-static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
-    int r, g;
-    if (!pool_held && b->pool) {
-        g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-    }
+static int TB__BPRIV(set_outside_guarded)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int r, g = tb__guard_enter(&b->pool->state);
+    if (g) return g;
     r = TB__BPRIV(set_slow)(b, side, px, qty);
-    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    tb__guard_leave(&b->pool->state);
     return r;
+}
+
+/* px outside the window: claim the pool unless the caller holds it (kept
+ * apart, so that the unguarded path ends in tail calls only). */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    if (!pool_held && b->pool) return TB__BPRIV(set_outside_guarded)(b, side, px, qty);
+    return TB__BPRIV(set_slow)(b, side, px, qty);
 }
 
 /* One set with a validated side (0/1). pool_held: the caller already holds
@@ -11847,7 +12157,7 @@ TB_API int TB__BFN(crossed_on_tape)(TB__BOOK *b) {
     if (!TB__BPRIV(query_enter)(b)) return 0;
     cb = TB__TFN(best)(&b->tape[1], 1);
     ca = TB__TFN(best)(&b->tape[0], 0);
-    r = cb != TB__BEST_NONE(1) && ca != TB__BEST_NONE(0) &&
+    r = cb != TB__NONE_CELL && ca != TB__NONE_CELL &&
         TB__BPRIV(cell_px)(&b->tape[1], cb) >= TB__BPRIV(cell_px)(&b->tape[0], ca);
     TB__LEAVE(b);
     return r;
@@ -11873,7 +12183,7 @@ TB_FORCE_INLINE void TB__BPRIV(iter_start)(TB__ITER *it, TB__BOOK *b, int is_bid
     it->book = b;
     it->is_bid = is_bid;
     it->spill_pos = 0;
-    it->tape_pos = c == TB__BEST_NONE(is_bid) ? -1 : c;
+    it->tape_pos = c; /* TB__NONE_CELL (-1) when the tape is empty */
 }
 
 TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
@@ -12069,7 +12379,7 @@ TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     }
     if (c0 < c1) {
         TB__TFN(clear_range)(t, c0, c1);
-        t->best = TB__BEST_DIRTY(side);
+        t->best = TB__BEST_DIRTY;
     }
     TB__SPFN(erase_better)(&b->spill[side], side, px);
     TB__LEAVE(b);
@@ -12136,7 +12446,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         }
         for (w = TB__WORDS; w < TB__SWORDS * 64u && ok; w++)
             if ((t->summary[w >> 6] >> (w & 63u)) & 1u) ok = 0;
-        if (ok && t->best != TB__BEST_DIRTY(s) && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
+        if (ok && t->best != TB__BEST_DIRTY && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
         /* spill: shape */
         if (!tb_is_pow2_u32(sp->max_cap) || sp->max_cap > TB_MAX_CAP_LIMIT) ok = 0;
         if (sp->cap == 0 && (sp->a || sp->n || sp->head)) ok = 0;
@@ -13072,6 +13382,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #undef TB__SWORDS
 #undef TB__BEST_NONE
 #undef TB__BEST_DIRTY
+#undef TB__NONE_CELL
+#undef TB__KMASK
 #undef TB__TAPE
 #undef TB__TFN
 #undef TB__ITER
@@ -13117,23 +13429,28 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
  * finding the next non-empty cell in either direction is two bit scans.
  * Template: included by tb_book.inc (TB_N and the family parameters set).
  *
- * best: the index of the best non-empty cell, tracked lazily. Inserting can
- * only improve it (a max/min); erasing the best cell marks it DIRTY and the
- * next reader rescans. NONE means known-empty. The encodings are chosen per
- * side so that the insert update is a plain max (bids) or min (asks) that
- * leaves DIRTY dirty: bids NONE=-1, DIRTY=INT32_MAX; asks the other way round. */
+ * best: the best non-empty cell, tracked lazily, stored as a *rank key*:
+ * key(c) = c for asks, N - 1 - c for bids (= c ^ KMASK), so that on both
+ * sides a better cell has a smaller key. Inserting can only improve it (a
+ * min); erasing the best cell marks it DIRTY and the next reader rescans.
+ * NONE = INT32_MAX (known empty: the identity of min) and DIRTY = -1 (min
+ * keeps it dirty), the same on both sides: the in-window write updates best
+ * with two conditional moves and no mask per side. TB__TFN(best) returns the
+ * cell index, or TB__NONE_CELL (-1) when the tape is empty. */
 
 #define TB__WORDS (TB_N / 64)
 #define TB__SWORDS ((TB__WORDS + 63) / 64)
-#define TB__BEST_NONE(is_bid) ((is_bid) ? -1 : INT32_MAX)
-#define TB__BEST_DIRTY(is_bid) ((is_bid) ? INT32_MAX : -1)
+#define TB__BEST_NONE INT32_MAX
+#define TB__BEST_DIRTY (-1)
+#define TB__NONE_CELL (-1)
+#define TB__KMASK(is_bid) ((uint32_t)(TB_N - 1) & (0u - (uint32_t)((is_bid) != 0)))
 
 typedef struct TB__TAPE {
     TB_ALIGNAS(TB_CACHE_LINE) TB_QTY_T q[TB_N]; /* quantity per cell, 0 = empty */
     uint64_t bits[TB__WORDS];                   /* bit c set <=> q[c] != 0 */
     uint64_t summary[TB__SWORDS];               /* bit w set <=> bits[w] != 0 */
     TB_PRICE_T anchor;                          /* price of cell 0 */
-    int32_t best;                               /* see above */
+    int32_t best;                               /* rank key of the best cell; see above */
 } TB__TAPE;
 
 TB_STATIC_ASSERT(TB_N >= 64 && (TB_N & (TB_N - 1)) == 0,
@@ -13177,22 +13494,23 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
     }
 }
 
-/* Best cell recomputed from the bitset, ignoring the cache: index or NONE. */
+/* Best cell's key recomputed from the bitset, ignoring the cache (NONE when empty). */
 TB_FORCE_INLINE int32_t TB__TFN(scan_best)(const TB__TAPE *t, int is_bid) {
     int32_t f = is_bid ? TB__TFN(scan_down)(t, TB_N - 1) : TB__TFN(scan_up)(t, 0);
-    return f < 0 ? TB__BEST_NONE(is_bid) : f;
+    return f < 0 ? TB__BEST_NONE : (int32_t)((uint32_t)f ^ TB__KMASK(is_bid));
 }
 
-/* Best cell (index), or NONE; resolves a DIRTY cache. */
+/* Best cell (index), or TB__NONE_CELL; resolves a DIRTY cache. */
 TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
-    if (TB_UNLIKELY(t->best == TB__BEST_DIRTY(is_bid))) t->best = TB__TFN(scan_best)(t, is_bid);
-    return t->best;
+    int32_t k = t->best;
+    if (TB_UNLIKELY(k == TB__BEST_DIRTY)) t->best = k = TB__TFN(scan_best)(t, is_bid);
+    return k == TB__BEST_NONE ? TB__NONE_CELL : (int32_t)((uint32_t)k ^ TB__KMASK(is_bid));
 }
 
 /* The tape holds at least one level. */
 TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
     if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
-    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    return TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
 }
 
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
@@ -13208,21 +13526,17 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
     const uint64_t old_word = t->bits[w];
-    const int was_set = (old_word & m) != 0;
     const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
-    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
-    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
-    const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
-    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
-    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
-    const int32_t on_erase = best == ii ? dirty : best;
+    const uint64_t word = (old_word & ~m) | (m & (uint64_t)(int64_t)full);
+    const int32_t k = (int32_t)(i ^ TB__KMASK(is_bid)), best = t->best;
+    const int32_t on_insert = k < best ? k : best;                /* keeps DIRTY (-1) */
+    const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
+    return (int)((old_word & m) == 0) | ~full;
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -13230,7 +13544,8 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     memset(t->bits, 0, sizeof t->bits);
     memset(t->summary, 0, sizeof t->summary);
     t->anchor = anchor;
-    t->best = TB__BEST_NONE(is_bid);
+    t->best = TB__BEST_NONE;
+    (void)is_bid;
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -13370,7 +13685,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
     TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int32_t c = TB__TFN(best)(t, is_bid);
-    int on_tape = c != TB__BEST_NONE(is_bid);
+    int on_tape = c != TB__NONE_CELL;
     if (s->n) {
         const TB__LEVEL *lv = &s->a[s->head];
         if (!on_tape || TB__SPFN(better)(is_bid, lv->px, TB__BPRIV(cell_px)(t, c))) {
@@ -13427,7 +13742,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
 
-    had_levels = TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    had_levels = TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
     if (had_levels) {
         TB__TFN(rotate_left)(t->q, rot);
         TB__TFN(rebuild_bits)(t);
@@ -13472,7 +13787,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
     TB__TFN(rebuild_summary)(t);
-    t->best = TB__BEST_DIRTY(is_bid);
+    t->best = TB__BEST_DIRTY;
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -13486,8 +13801,25 @@ static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T q
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
-    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+/* The spill paths that are not an index hit on a stored level. Each ends
+ * set_slow as a tail call, so set_slow's own path stays small (no frame). */
+static int TB__BPRIV(store_new)(TB__BOOK *b, int is_bid, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_new)(&b->spill[is_bid], b->pool, is_bid, i, px, qty));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
+    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
+    TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
 }
 
@@ -13500,26 +13832,40 @@ TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_
  * lookup (nor rescan of a dirty one) on this path. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
     if (qty == 0) {
-        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
+        TB__SPFN(nx_hit)(s);
+        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
         return TB_SPILL;
     }
-    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
-        return TB__BPRIV(store)(b, is_bid, px, qty, near);
-    return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+        return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (off < TB__NX_SPAN) {
+        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
+        TB__SPFN(nx_hit)(s);
+        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
+        TB__SPFN(at)(s, i)->qty = qty;
+        return TB_SPILL;
+    }
+    return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
-/* px outside the window: claim the pool unless the caller holds it. */
-static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
-    int r, g;
-    if (!pool_held && b->pool) {
-        g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-    }
+static int TB__BPRIV(set_outside_guarded)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int r, g = tb__guard_enter(&b->pool->state);
+    if (g) return g;
     r = TB__BPRIV(set_slow)(b, side, px, qty);
-    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    tb__guard_leave(&b->pool->state);
     return r;
+}
+
+/* px outside the window: claim the pool unless the caller holds it (kept
+ * apart, so that the unguarded path ends in tail calls only). */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    if (!pool_held && b->pool) return TB__BPRIV(set_outside_guarded)(b, side, px, qty);
+    return TB__BPRIV(set_slow)(b, side, px, qty);
 }
 
 /* One set with a validated side (0/1). pool_held: the caller already holds
@@ -13758,7 +14104,7 @@ TB_API int TB__BFN(crossed_on_tape)(TB__BOOK *b) {
     if (!TB__BPRIV(query_enter)(b)) return 0;
     cb = TB__TFN(best)(&b->tape[1], 1);
     ca = TB__TFN(best)(&b->tape[0], 0);
-    r = cb != TB__BEST_NONE(1) && ca != TB__BEST_NONE(0) &&
+    r = cb != TB__NONE_CELL && ca != TB__NONE_CELL &&
         TB__BPRIV(cell_px)(&b->tape[1], cb) >= TB__BPRIV(cell_px)(&b->tape[0], ca);
     TB__LEAVE(b);
     return r;
@@ -13784,7 +14130,7 @@ TB_FORCE_INLINE void TB__BPRIV(iter_start)(TB__ITER *it, TB__BOOK *b, int is_bid
     it->book = b;
     it->is_bid = is_bid;
     it->spill_pos = 0;
-    it->tape_pos = c == TB__BEST_NONE(is_bid) ? -1 : c;
+    it->tape_pos = c; /* TB__NONE_CELL (-1) when the tape is empty */
 }
 
 TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
@@ -13980,7 +14326,7 @@ TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     }
     if (c0 < c1) {
         TB__TFN(clear_range)(t, c0, c1);
-        t->best = TB__BEST_DIRTY(side);
+        t->best = TB__BEST_DIRTY;
     }
     TB__SPFN(erase_better)(&b->spill[side], side, px);
     TB__LEAVE(b);
@@ -14047,7 +14393,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         }
         for (w = TB__WORDS; w < TB__SWORDS * 64u && ok; w++)
             if ((t->summary[w >> 6] >> (w & 63u)) & 1u) ok = 0;
-        if (ok && t->best != TB__BEST_DIRTY(s) && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
+        if (ok && t->best != TB__BEST_DIRTY && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
         /* spill: shape */
         if (!tb_is_pow2_u32(sp->max_cap) || sp->max_cap > TB_MAX_CAP_LIMIT) ok = 0;
         if (sp->cap == 0 && (sp->a || sp->n || sp->head)) ok = 0;
@@ -14983,6 +15329,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #undef TB__SWORDS
 #undef TB__BEST_NONE
 #undef TB__BEST_DIRTY
+#undef TB__NONE_CELL
+#undef TB__KMASK
 #undef TB__TAPE
 #undef TB__TFN
 #undef TB__ITER
@@ -16093,18 +16441,78 @@ TB_FORCE_INLINE void TB__SPFN(nx_reset)(TB__SIDE *s) {
     s->nx_score = s->nx_need = s->nx_hits = s->nx_misses = 0;
 }
 
-/* Rebuild the region at start (whose rank is r0) from the levels. */
-static void TB__SPFN(nx_build)(TB__SIDE *s, int is_bid, TB_PRICE_T start, uint32_t r0) {
-    uint32_t i;
-    memset(s->nx_bits, 0, sizeof s->nx_bits);
-    s->nx_start = start;
-    s->nx_rank = r0;
-    for (i = r0; i < s->n; i++) {
+/* Set the bits of the levels from rank i on that the region covers. */
+TB_FORCE_INLINE void TB__SPFN(nx_fill)(TB__SIDE *s, int is_bid, uint32_t i, uint32_t end) {
+    for (; i < end; i++) {
         uint32_t off = TB__SPFN(nx_off)(s, is_bid, TB__SPFN(at)(s, i)->px);
         if (off >= TB__NX_SPAN) break;
         s->nx_bits[off >> 6] |= (uint64_t)1 << (off & 63u);
     }
+}
+
+/* Rebuild the region at start (whose rank is r0) from the levels. */
+static void TB__SPFN(nx_build)(TB__SIDE *s, int is_bid, TB_PRICE_T start, uint32_t r0) {
+    memset(s->nx_bits, 0, sizeof s->nx_bits);
+    s->nx_start = start;
+    s->nx_rank = r0;
+    TB__SPFN(nx_fill)(s, is_bid, r0, s->n);
     TB__SPFN(nx_count)(s);
+}
+
+/* Offsets += d (0 < d < SPAN): bits shifted towards the region's worse end. */
+static void TB__SPFN(nx_shift_worse)(TB__SIDE *s, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__NX_WORDS;
+    while (j-- > 0) {
+        uint64_t a = j >= ws ? s->nx_bits[j - ws] : 0, b = j >= ws + 1u ? s->nx_bits[j - ws - 1u] : 0;
+        s->nx_bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Offsets -= d (0 < d < SPAN), dropping offsets below d. */
+static void TB__SPFN(nx_shift_better)(TB__SIDE *s, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__NX_WORDS; j++) {
+        uint64_t a = j + ws < TB__NX_WORDS ? s->nx_bits[j + ws] : 0;
+        uint64_t b = j + ws + 1u < TB__NX_WORDS ? s->nx_bits[j + ws + 1u] : 0;
+        s->nx_bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* Move the region to start (rank r0). A move by less than the span slides
+ * the bitmap and visits only the levels that enter the region (in a
+ * drifting market: the few levels the tape pushed out since the last move);
+ * a longer one rebuilds. */
+static void TB__SPFN(nx_move)(TB__SIDE *s, int is_bid, TB_PRICE_T start, uint32_t r0) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    const TB_UPRICE_T ko = TB__SPFN(key)(f, s->nx_start), kn = TB__SPFN(key)(f, start);
+    if (kn < ko && (TB_UPRICE_T)(ko - kn) < (TB_UPRICE_T)TB__NX_SPAN) {
+        /* towards the tape: the levels in [start, old start) enter at the top */
+        const uint32_t old_rank = s->nx_rank;
+        TB__SPFN(nx_shift_worse)(s, (uint32_t)(ko - kn));
+        s->nx_start = start;
+        s->nx_rank = r0;
+        TB__SPFN(nx_fill)(s, is_bid, r0, old_rank);
+        TB__SPFN(nx_count)(s);
+    } else if (kn > ko && (TB_UPRICE_T)(kn - ko) < (TB_UPRICE_T)TB__NX_SPAN) {
+        /* away from it: the top d offsets leave (now better than the region),
+         * the levels in the d prices after the old end enter */
+        const uint32_t d = (uint32_t)(kn - ko), ws = d >> 6, bs = d & 63u;
+        uint32_t j, gone = 0, kept = 0;
+        for (j = 0; j < ws; j++) gone += tb__popcount64(s->nx_bits[j]);
+        if (bs) gone += tb__popcount64(s->nx_bits[ws] & (((uint64_t)1 << bs) - 1u));
+        TB__SPFN(nx_shift_better)(s, d);
+        s->nx_start = start;
+        s->nx_rank += gone;
+        TB_ASSERT(s->nx_rank == r0);
+        for (j = 0; j < TB__NX_WORDS; j++) kept += tb__popcount64(s->nx_bits[j]);
+        TB__SPFN(nx_fill)(s, is_bid, s->nx_rank + kept, s->n);
+        TB__SPFN(nx_count)(s);
+    } else if (kn != ko) {
+        TB__SPFN(nx_build)(s, is_bid, start, r0);
+    }
+    (void)r0;
 }
 
 /* Move the region so that it covers px. Its best end goes to `near` (the
@@ -16136,7 +16544,7 @@ static void TB__SPFN(nx_place)(TB__SIDE *s, int is_bid, TB_PRICE_T px, TB_PRICE_
                      ? TB__NX_NEED_MIN
                      : (s->nx_need < TB__NX_NEED_MAX ? s->nx_need * 2u : TB__NX_NEED_MAX);
     s->nx_score = s->nx_hits = s->nx_misses = 0;
-    TB__SPFN(nx_build)(s, is_bid, st, r0);
+    TB__SPFN(nx_move)(s, is_bid, st, r0);
 }
 
 /* Position of px for an update: the rank (first index not better than px),
@@ -16151,12 +16559,17 @@ static uint32_t TB__SPFN(locate_miss)(TB__SIDE *s, int is_bid, TB_PRICE_T px, TB
     return i;
 }
 
+/* A lookup the region answered. */
+TB_FORCE_INLINE void TB__SPFN(nx_hit)(TB__SIDE *s) {
+    s->nx_hits++;
+    s->nx_score -= s->nx_score != 0;
+}
+
 TB_FORCE_INLINE uint32_t TB__SPFN(locate)(TB__SIDE *s, int is_bid, TB_PRICE_T px, TB_PRICE_T near,
                                           int *found) {
     const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
     if (TB_LIKELY(off < TB__NX_SPAN)) {
-        s->nx_hits++;
-        s->nx_score -= s->nx_score != 0;
+        TB__SPFN(nx_hit)(s);
         *found = TB__SPFN(nx_has)(s, off);
         return TB__SPFN(nx_rank_at)(s, off);
     }
@@ -16221,13 +16634,23 @@ static void TB__SPFN(ring_move)(TB__SIDE *s, uint32_t dst, uint32_t src, uint32_
 /* Insert at logical index i (0 <= i <= n < cap), moving the shorter half. */
 static void TB__SPFN(insert_at)(TB__SIDE *s, int is_bid, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
     TB__LEVEL *slot;
+    const uint32_t mask = s->cap - 1u;
     TB_ASSERT(s->n < s->cap && i <= s->n);
     TB__SPFN(nx_note)(s, is_bid, px, 1);
     if (i < s->n - i) {
-        s->head = (s->head - 1u) & (s->cap - 1u);
-        TB__SPFN(ring_move)(s, 0, 1, i);
+        s->head = (s->head - 1u) & mask;
+        if (s->head + i < s->cap) { /* levels 1 .. i (new numbering) do not wrap */
+            memmove(s->a + s->head, s->a + s->head + 1u, (size_t)i * sizeof(TB__LEVEL));
+        } else {
+            TB__SPFN(ring_move)(s, 0, 1, i);
+        }
     } else {
-        TB__SPFN(ring_move)(s, i + 1u, i, s->n - i);
+        const uint32_t p = (s->head + i) & mask, after = s->n - i;
+        if (p + after < s->cap) {
+            memmove(s->a + p + 1u, s->a + p, (size_t)after * sizeof(TB__LEVEL));
+        } else {
+            TB__SPFN(ring_move)(s, i + 1u, i, after);
+        }
     }
     slot = TB__SPFN(at)(s, i);
     slot->px = px;
@@ -16331,8 +16754,29 @@ static int TB__SPFN(push)(TB__SIDE *s, TB__POOL *pool, int is_bid, TB_PRICE_T px
     return TB__SPFN(push_inline)(s, pool, is_bid, px, qty, near);
 }
 
+/* Remove the level at logical index i (< n), moving the shorter side. */
 static void TB__SPFN(remove_at)(TB__SIDE *s, int is_bid, uint32_t i) {
-    TB__SPFN(remove_range)(s, is_bid, i, i + 1u);
+    const uint32_t mask = s->cap - 1u;
+    TB_ASSERT(i < s->n);
+    TB__SPFN(nx_note)(s, is_bid, TB__SPFN(at)(s, i)->px, 0);
+    if (i < s->n - 1u - i) {
+        const uint32_t p = (s->head + i) & mask;
+        if (p >= i) { /* the i levels before it do not wrap: one move */
+            memmove(s->a + p - i + 1u, s->a + p - i, (size_t)i * sizeof(TB__LEVEL));
+        } else {
+            TB__SPFN(ring_move)(s, 1, 0, i);
+        }
+        s->head = (s->head + 1u) & mask;
+    } else {
+        const uint32_t p = (s->head + i) & mask, after = s->n - 1u - i;
+        if (p + after < s->cap) {
+            memmove(s->a + p, s->a + p + 1u, (size_t)after * sizeof(TB__LEVEL));
+        } else {
+            TB__SPFN(ring_move)(s, i, i + 1u, after);
+        }
+    }
+    s->n--;
+    if (s->n == 0) s->head = 0;
 }
 
 /* Remove px if present; returns 1 when a level was removed. */
@@ -16707,23 +17151,28 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
  * finding the next non-empty cell in either direction is two bit scans.
  * Template: included by tb_book.inc (TB_N and the family parameters set).
  *
- * best: the index of the best non-empty cell, tracked lazily. Inserting can
- * only improve it (a max/min); erasing the best cell marks it DIRTY and the
- * next reader rescans. NONE means known-empty. The encodings are chosen per
- * side so that the insert update is a plain max (bids) or min (asks) that
- * leaves DIRTY dirty: bids NONE=-1, DIRTY=INT32_MAX; asks the other way round. */
+ * best: the best non-empty cell, tracked lazily, stored as a *rank key*:
+ * key(c) = c for asks, N - 1 - c for bids (= c ^ KMASK), so that on both
+ * sides a better cell has a smaller key. Inserting can only improve it (a
+ * min); erasing the best cell marks it DIRTY and the next reader rescans.
+ * NONE = INT32_MAX (known empty: the identity of min) and DIRTY = -1 (min
+ * keeps it dirty), the same on both sides: the in-window write updates best
+ * with two conditional moves and no mask per side. TB__TFN(best) returns the
+ * cell index, or TB__NONE_CELL (-1) when the tape is empty. */
 
 #define TB__WORDS (TB_N / 64)
 #define TB__SWORDS ((TB__WORDS + 63) / 64)
-#define TB__BEST_NONE(is_bid) ((is_bid) ? -1 : INT32_MAX)
-#define TB__BEST_DIRTY(is_bid) ((is_bid) ? INT32_MAX : -1)
+#define TB__BEST_NONE INT32_MAX
+#define TB__BEST_DIRTY (-1)
+#define TB__NONE_CELL (-1)
+#define TB__KMASK(is_bid) ((uint32_t)(TB_N - 1) & (0u - (uint32_t)((is_bid) != 0)))
 
 typedef struct TB__TAPE {
     TB_ALIGNAS(TB_CACHE_LINE) TB_QTY_T q[TB_N]; /* quantity per cell, 0 = empty */
     uint64_t bits[TB__WORDS];                   /* bit c set <=> q[c] != 0 */
     uint64_t summary[TB__SWORDS];               /* bit w set <=> bits[w] != 0 */
     TB_PRICE_T anchor;                          /* price of cell 0 */
-    int32_t best;                               /* see above */
+    int32_t best;                               /* rank key of the best cell; see above */
 } TB__TAPE;
 
 TB_STATIC_ASSERT(TB_N >= 64 && (TB_N & (TB_N - 1)) == 0,
@@ -16767,22 +17216,23 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
     }
 }
 
-/* Best cell recomputed from the bitset, ignoring the cache: index or NONE. */
+/* Best cell's key recomputed from the bitset, ignoring the cache (NONE when empty). */
 TB_FORCE_INLINE int32_t TB__TFN(scan_best)(const TB__TAPE *t, int is_bid) {
     int32_t f = is_bid ? TB__TFN(scan_down)(t, TB_N - 1) : TB__TFN(scan_up)(t, 0);
-    return f < 0 ? TB__BEST_NONE(is_bid) : f;
+    return f < 0 ? TB__BEST_NONE : (int32_t)((uint32_t)f ^ TB__KMASK(is_bid));
 }
 
-/* Best cell (index), or NONE; resolves a DIRTY cache. */
+/* Best cell (index), or TB__NONE_CELL; resolves a DIRTY cache. */
 TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
-    if (TB_UNLIKELY(t->best == TB__BEST_DIRTY(is_bid))) t->best = TB__TFN(scan_best)(t, is_bid);
-    return t->best;
+    int32_t k = t->best;
+    if (TB_UNLIKELY(k == TB__BEST_DIRTY)) t->best = k = TB__TFN(scan_best)(t, is_bid);
+    return k == TB__BEST_NONE ? TB__NONE_CELL : (int32_t)((uint32_t)k ^ TB__KMASK(is_bid));
 }
 
 /* The tape holds at least one level. */
 TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
     if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
-    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    return TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
 }
 
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
@@ -16798,21 +17248,17 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
     const uint64_t old_word = t->bits[w];
-    const int was_set = (old_word & m) != 0;
     const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
-    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
-    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
-    const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
-    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
-    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
-    const int32_t on_erase = best == ii ? dirty : best;
+    const uint64_t word = (old_word & ~m) | (m & (uint64_t)(int64_t)full);
+    const int32_t k = (int32_t)(i ^ TB__KMASK(is_bid)), best = t->best;
+    const int32_t on_insert = k < best ? k : best;                /* keeps DIRTY (-1) */
+    const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
+    return (int)((old_word & m) == 0) | ~full;
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -16820,7 +17266,8 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     memset(t->bits, 0, sizeof t->bits);
     memset(t->summary, 0, sizeof t->summary);
     t->anchor = anchor;
-    t->best = TB__BEST_NONE(is_bid);
+    t->best = TB__BEST_NONE;
+    (void)is_bid;
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -16960,7 +17407,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
     TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int32_t c = TB__TFN(best)(t, is_bid);
-    int on_tape = c != TB__BEST_NONE(is_bid);
+    int on_tape = c != TB__NONE_CELL;
     if (s->n) {
         const TB__LEVEL *lv = &s->a[s->head];
         if (!on_tape || TB__SPFN(better)(is_bid, lv->px, TB__BPRIV(cell_px)(t, c))) {
@@ -17017,7 +17464,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
 
-    had_levels = TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    had_levels = TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
     if (had_levels) {
         TB__TFN(rotate_left)(t->q, rot);
         TB__TFN(rebuild_bits)(t);
@@ -17062,7 +17509,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
     TB__TFN(rebuild_summary)(t);
-    t->best = TB__BEST_DIRTY(is_bid);
+    t->best = TB__BEST_DIRTY;
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -17076,8 +17523,25 @@ static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T q
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
-    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+/* The spill paths that are not an index hit on a stored level. Each ends
+ * set_slow as a tail call, so set_slow's own path stays small (no frame). */
+static int TB__BPRIV(store_new)(TB__BOOK *b, int is_bid, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_new)(&b->spill[is_bid], b->pool, is_bid, i, px, qty));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
+    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
+    TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
 }
 
@@ -17090,26 +17554,40 @@ TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_
  * lookup (nor rescan of a dirty one) on this path. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
     if (qty == 0) {
-        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
+        TB__SPFN(nx_hit)(s);
+        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
         return TB_SPILL;
     }
-    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
-        return TB__BPRIV(store)(b, is_bid, px, qty, near);
-    return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+        return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (off < TB__NX_SPAN) {
+        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
+        TB__SPFN(nx_hit)(s);
+        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
+        TB__SPFN(at)(s, i)->qty = qty;
+        return TB_SPILL;
+    }
+    return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
-/* px outside the window: claim the pool unless the caller holds it. */
-static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
-    int r, g;
-    if (!pool_held && b->pool) {
-        g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-    }
+static int TB__BPRIV(set_outside_guarded)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int r, g = tb__guard_enter(&b->pool->state);
+    if (g) return g;
     r = TB__BPRIV(set_slow)(b, side, px, qty);
-    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    tb__guard_leave(&b->pool->state);
     return r;
+}
+
+/* px outside the window: claim the pool unless the caller holds it (kept
+ * apart, so that the unguarded path ends in tail calls only). */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    if (!pool_held && b->pool) return TB__BPRIV(set_outside_guarded)(b, side, px, qty);
+    return TB__BPRIV(set_slow)(b, side, px, qty);
 }
 
 /* One set with a validated side (0/1). pool_held: the caller already holds
@@ -17348,7 +17826,7 @@ TB_API int TB__BFN(crossed_on_tape)(TB__BOOK *b) {
     if (!TB__BPRIV(query_enter)(b)) return 0;
     cb = TB__TFN(best)(&b->tape[1], 1);
     ca = TB__TFN(best)(&b->tape[0], 0);
-    r = cb != TB__BEST_NONE(1) && ca != TB__BEST_NONE(0) &&
+    r = cb != TB__NONE_CELL && ca != TB__NONE_CELL &&
         TB__BPRIV(cell_px)(&b->tape[1], cb) >= TB__BPRIV(cell_px)(&b->tape[0], ca);
     TB__LEAVE(b);
     return r;
@@ -17374,7 +17852,7 @@ TB_FORCE_INLINE void TB__BPRIV(iter_start)(TB__ITER *it, TB__BOOK *b, int is_bid
     it->book = b;
     it->is_bid = is_bid;
     it->spill_pos = 0;
-    it->tape_pos = c == TB__BEST_NONE(is_bid) ? -1 : c;
+    it->tape_pos = c; /* TB__NONE_CELL (-1) when the tape is empty */
 }
 
 TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
@@ -17570,7 +18048,7 @@ TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     }
     if (c0 < c1) {
         TB__TFN(clear_range)(t, c0, c1);
-        t->best = TB__BEST_DIRTY(side);
+        t->best = TB__BEST_DIRTY;
     }
     TB__SPFN(erase_better)(&b->spill[side], side, px);
     TB__LEAVE(b);
@@ -17637,7 +18115,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         }
         for (w = TB__WORDS; w < TB__SWORDS * 64u && ok; w++)
             if ((t->summary[w >> 6] >> (w & 63u)) & 1u) ok = 0;
-        if (ok && t->best != TB__BEST_DIRTY(s) && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
+        if (ok && t->best != TB__BEST_DIRTY && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
         /* spill: shape */
         if (!tb_is_pow2_u32(sp->max_cap) || sp->max_cap > TB_MAX_CAP_LIMIT) ok = 0;
         if (sp->cap == 0 && (sp->a || sp->n || sp->head)) ok = 0;
@@ -18573,6 +19051,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #undef TB__SWORDS
 #undef TB__BEST_NONE
 #undef TB__BEST_DIRTY
+#undef TB__NONE_CELL
+#undef TB__KMASK
 #undef TB__TAPE
 #undef TB__TFN
 #undef TB__ITER
@@ -18618,23 +19098,28 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
  * finding the next non-empty cell in either direction is two bit scans.
  * Template: included by tb_book.inc (TB_N and the family parameters set).
  *
- * best: the index of the best non-empty cell, tracked lazily. Inserting can
- * only improve it (a max/min); erasing the best cell marks it DIRTY and the
- * next reader rescans. NONE means known-empty. The encodings are chosen per
- * side so that the insert update is a plain max (bids) or min (asks) that
- * leaves DIRTY dirty: bids NONE=-1, DIRTY=INT32_MAX; asks the other way round. */
+ * best: the best non-empty cell, tracked lazily, stored as a *rank key*:
+ * key(c) = c for asks, N - 1 - c for bids (= c ^ KMASK), so that on both
+ * sides a better cell has a smaller key. Inserting can only improve it (a
+ * min); erasing the best cell marks it DIRTY and the next reader rescans.
+ * NONE = INT32_MAX (known empty: the identity of min) and DIRTY = -1 (min
+ * keeps it dirty), the same on both sides: the in-window write updates best
+ * with two conditional moves and no mask per side. TB__TFN(best) returns the
+ * cell index, or TB__NONE_CELL (-1) when the tape is empty. */
 
 #define TB__WORDS (TB_N / 64)
 #define TB__SWORDS ((TB__WORDS + 63) / 64)
-#define TB__BEST_NONE(is_bid) ((is_bid) ? -1 : INT32_MAX)
-#define TB__BEST_DIRTY(is_bid) ((is_bid) ? INT32_MAX : -1)
+#define TB__BEST_NONE INT32_MAX
+#define TB__BEST_DIRTY (-1)
+#define TB__NONE_CELL (-1)
+#define TB__KMASK(is_bid) ((uint32_t)(TB_N - 1) & (0u - (uint32_t)((is_bid) != 0)))
 
 typedef struct TB__TAPE {
     TB_ALIGNAS(TB_CACHE_LINE) TB_QTY_T q[TB_N]; /* quantity per cell, 0 = empty */
     uint64_t bits[TB__WORDS];                   /* bit c set <=> q[c] != 0 */
     uint64_t summary[TB__SWORDS];               /* bit w set <=> bits[w] != 0 */
     TB_PRICE_T anchor;                          /* price of cell 0 */
-    int32_t best;                               /* see above */
+    int32_t best;                               /* rank key of the best cell; see above */
 } TB__TAPE;
 
 TB_STATIC_ASSERT(TB_N >= 64 && (TB_N & (TB_N - 1)) == 0,
@@ -18678,22 +19163,23 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
     }
 }
 
-/* Best cell recomputed from the bitset, ignoring the cache: index or NONE. */
+/* Best cell's key recomputed from the bitset, ignoring the cache (NONE when empty). */
 TB_FORCE_INLINE int32_t TB__TFN(scan_best)(const TB__TAPE *t, int is_bid) {
     int32_t f = is_bid ? TB__TFN(scan_down)(t, TB_N - 1) : TB__TFN(scan_up)(t, 0);
-    return f < 0 ? TB__BEST_NONE(is_bid) : f;
+    return f < 0 ? TB__BEST_NONE : (int32_t)((uint32_t)f ^ TB__KMASK(is_bid));
 }
 
-/* Best cell (index), or NONE; resolves a DIRTY cache. */
+/* Best cell (index), or TB__NONE_CELL; resolves a DIRTY cache. */
 TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
-    if (TB_UNLIKELY(t->best == TB__BEST_DIRTY(is_bid))) t->best = TB__TFN(scan_best)(t, is_bid);
-    return t->best;
+    int32_t k = t->best;
+    if (TB_UNLIKELY(k == TB__BEST_DIRTY)) t->best = k = TB__TFN(scan_best)(t, is_bid);
+    return k == TB__BEST_NONE ? TB__NONE_CELL : (int32_t)((uint32_t)k ^ TB__KMASK(is_bid));
 }
 
 /* The tape holds at least one level. */
 TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
     if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
-    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    return TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
 }
 
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
@@ -18709,21 +19195,17 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
     const uint64_t old_word = t->bits[w];
-    const int was_set = (old_word & m) != 0;
     const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
-    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
-    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
-    const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
-    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
-    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
-    const int32_t on_erase = best == ii ? dirty : best;
+    const uint64_t word = (old_word & ~m) | (m & (uint64_t)(int64_t)full);
+    const int32_t k = (int32_t)(i ^ TB__KMASK(is_bid)), best = t->best;
+    const int32_t on_insert = k < best ? k : best;                /* keeps DIRTY (-1) */
+    const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
+    return (int)((old_word & m) == 0) | ~full;
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -18731,7 +19213,8 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     memset(t->bits, 0, sizeof t->bits);
     memset(t->summary, 0, sizeof t->summary);
     t->anchor = anchor;
-    t->best = TB__BEST_NONE(is_bid);
+    t->best = TB__BEST_NONE;
+    (void)is_bid;
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -18871,7 +19354,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
     TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int32_t c = TB__TFN(best)(t, is_bid);
-    int on_tape = c != TB__BEST_NONE(is_bid);
+    int on_tape = c != TB__NONE_CELL;
     if (s->n) {
         const TB__LEVEL *lv = &s->a[s->head];
         if (!on_tape || TB__SPFN(better)(is_bid, lv->px, TB__BPRIV(cell_px)(t, c))) {
@@ -18928,7 +19411,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
 
-    had_levels = TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    had_levels = TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
     if (had_levels) {
         TB__TFN(rotate_left)(t->q, rot);
         TB__TFN(rebuild_bits)(t);
@@ -18973,7 +19456,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
     TB__TFN(rebuild_summary)(t);
-    t->best = TB__BEST_DIRTY(is_bid);
+    t->best = TB__BEST_DIRTY;
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -18987,8 +19470,25 @@ static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T q
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
-    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+/* The spill paths that are not an index hit on a stored level. Each ends
+ * set_slow as a tail call, so set_slow's own path stays small (no frame). */
+static int TB__BPRIV(store_new)(TB__BOOK *b, int is_bid, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_new)(&b->spill[is_bid], b->pool, is_bid, i, px, qty));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
+    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
+    TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
 }
 
@@ -19001,26 +19501,40 @@ TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_
  * lookup (nor rescan of a dirty one) on this path. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
     if (qty == 0) {
-        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
+        TB__SPFN(nx_hit)(s);
+        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
         return TB_SPILL;
     }
-    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
-        return TB__BPRIV(store)(b, is_bid, px, qty, near);
-    return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+        return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (off < TB__NX_SPAN) {
+        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
+        TB__SPFN(nx_hit)(s);
+        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
+        TB__SPFN(at)(s, i)->qty = qty;
+        return TB_SPILL;
+    }
+    return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
-/* px outside the window: claim the pool unless the caller holds it. */
-static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
-    int r, g;
-    if (!pool_held && b->pool) {
-        g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-    }
+static int TB__BPRIV(set_outside_guarded)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int r, g = tb__guard_enter(&b->pool->state);
+    if (g) return g;
     r = TB__BPRIV(set_slow)(b, side, px, qty);
-    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    tb__guard_leave(&b->pool->state);
     return r;
+}
+
+/* px outside the window: claim the pool unless the caller holds it (kept
+ * apart, so that the unguarded path ends in tail calls only). */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    if (!pool_held && b->pool) return TB__BPRIV(set_outside_guarded)(b, side, px, qty);
+    return TB__BPRIV(set_slow)(b, side, px, qty);
 }
 
 /* One set with a validated side (0/1). pool_held: the caller already holds
@@ -19259,7 +19773,7 @@ TB_API int TB__BFN(crossed_on_tape)(TB__BOOK *b) {
     if (!TB__BPRIV(query_enter)(b)) return 0;
     cb = TB__TFN(best)(&b->tape[1], 1);
     ca = TB__TFN(best)(&b->tape[0], 0);
-    r = cb != TB__BEST_NONE(1) && ca != TB__BEST_NONE(0) &&
+    r = cb != TB__NONE_CELL && ca != TB__NONE_CELL &&
         TB__BPRIV(cell_px)(&b->tape[1], cb) >= TB__BPRIV(cell_px)(&b->tape[0], ca);
     TB__LEAVE(b);
     return r;
@@ -19285,7 +19799,7 @@ TB_FORCE_INLINE void TB__BPRIV(iter_start)(TB__ITER *it, TB__BOOK *b, int is_bid
     it->book = b;
     it->is_bid = is_bid;
     it->spill_pos = 0;
-    it->tape_pos = c == TB__BEST_NONE(is_bid) ? -1 : c;
+    it->tape_pos = c; /* TB__NONE_CELL (-1) when the tape is empty */
 }
 
 TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
@@ -19481,7 +19995,7 @@ TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     }
     if (c0 < c1) {
         TB__TFN(clear_range)(t, c0, c1);
-        t->best = TB__BEST_DIRTY(side);
+        t->best = TB__BEST_DIRTY;
     }
     TB__SPFN(erase_better)(&b->spill[side], side, px);
     TB__LEAVE(b);
@@ -19548,7 +20062,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         }
         for (w = TB__WORDS; w < TB__SWORDS * 64u && ok; w++)
             if ((t->summary[w >> 6] >> (w & 63u)) & 1u) ok = 0;
-        if (ok && t->best != TB__BEST_DIRTY(s) && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
+        if (ok && t->best != TB__BEST_DIRTY && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
         /* spill: shape */
         if (!tb_is_pow2_u32(sp->max_cap) || sp->max_cap > TB_MAX_CAP_LIMIT) ok = 0;
         if (sp->cap == 0 && (sp->a || sp->n || sp->head)) ok = 0;
@@ -20484,6 +20998,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #undef TB__SWORDS
 #undef TB__BEST_NONE
 #undef TB__BEST_DIRTY
+#undef TB__NONE_CELL
+#undef TB__KMASK
 #undef TB__TAPE
 #undef TB__TFN
 #undef TB__ITER
@@ -20529,23 +21045,28 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
  * finding the next non-empty cell in either direction is two bit scans.
  * Template: included by tb_book.inc (TB_N and the family parameters set).
  *
- * best: the index of the best non-empty cell, tracked lazily. Inserting can
- * only improve it (a max/min); erasing the best cell marks it DIRTY and the
- * next reader rescans. NONE means known-empty. The encodings are chosen per
- * side so that the insert update is a plain max (bids) or min (asks) that
- * leaves DIRTY dirty: bids NONE=-1, DIRTY=INT32_MAX; asks the other way round. */
+ * best: the best non-empty cell, tracked lazily, stored as a *rank key*:
+ * key(c) = c for asks, N - 1 - c for bids (= c ^ KMASK), so that on both
+ * sides a better cell has a smaller key. Inserting can only improve it (a
+ * min); erasing the best cell marks it DIRTY and the next reader rescans.
+ * NONE = INT32_MAX (known empty: the identity of min) and DIRTY = -1 (min
+ * keeps it dirty), the same on both sides: the in-window write updates best
+ * with two conditional moves and no mask per side. TB__TFN(best) returns the
+ * cell index, or TB__NONE_CELL (-1) when the tape is empty. */
 
 #define TB__WORDS (TB_N / 64)
 #define TB__SWORDS ((TB__WORDS + 63) / 64)
-#define TB__BEST_NONE(is_bid) ((is_bid) ? -1 : INT32_MAX)
-#define TB__BEST_DIRTY(is_bid) ((is_bid) ? INT32_MAX : -1)
+#define TB__BEST_NONE INT32_MAX
+#define TB__BEST_DIRTY (-1)
+#define TB__NONE_CELL (-1)
+#define TB__KMASK(is_bid) ((uint32_t)(TB_N - 1) & (0u - (uint32_t)((is_bid) != 0)))
 
 typedef struct TB__TAPE {
     TB_ALIGNAS(TB_CACHE_LINE) TB_QTY_T q[TB_N]; /* quantity per cell, 0 = empty */
     uint64_t bits[TB__WORDS];                   /* bit c set <=> q[c] != 0 */
     uint64_t summary[TB__SWORDS];               /* bit w set <=> bits[w] != 0 */
     TB_PRICE_T anchor;                          /* price of cell 0 */
-    int32_t best;                               /* see above */
+    int32_t best;                               /* rank key of the best cell; see above */
 } TB__TAPE;
 
 TB_STATIC_ASSERT(TB_N >= 64 && (TB_N & (TB_N - 1)) == 0,
@@ -20589,22 +21110,23 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
     }
 }
 
-/* Best cell recomputed from the bitset, ignoring the cache: index or NONE. */
+/* Best cell's key recomputed from the bitset, ignoring the cache (NONE when empty). */
 TB_FORCE_INLINE int32_t TB__TFN(scan_best)(const TB__TAPE *t, int is_bid) {
     int32_t f = is_bid ? TB__TFN(scan_down)(t, TB_N - 1) : TB__TFN(scan_up)(t, 0);
-    return f < 0 ? TB__BEST_NONE(is_bid) : f;
+    return f < 0 ? TB__BEST_NONE : (int32_t)((uint32_t)f ^ TB__KMASK(is_bid));
 }
 
-/* Best cell (index), or NONE; resolves a DIRTY cache. */
+/* Best cell (index), or TB__NONE_CELL; resolves a DIRTY cache. */
 TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
-    if (TB_UNLIKELY(t->best == TB__BEST_DIRTY(is_bid))) t->best = TB__TFN(scan_best)(t, is_bid);
-    return t->best;
+    int32_t k = t->best;
+    if (TB_UNLIKELY(k == TB__BEST_DIRTY)) t->best = k = TB__TFN(scan_best)(t, is_bid);
+    return k == TB__BEST_NONE ? TB__NONE_CELL : (int32_t)((uint32_t)k ^ TB__KMASK(is_bid));
 }
 
 /* The tape holds at least one level. */
 TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
     if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
-    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    return TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
 }
 
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
@@ -20620,21 +21142,17 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
     const uint64_t old_word = t->bits[w];
-    const int was_set = (old_word & m) != 0;
     const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
-    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
-    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
-    const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
-    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
-    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
-    const int32_t on_erase = best == ii ? dirty : best;
+    const uint64_t word = (old_word & ~m) | (m & (uint64_t)(int64_t)full);
+    const int32_t k = (int32_t)(i ^ TB__KMASK(is_bid)), best = t->best;
+    const int32_t on_insert = k < best ? k : best;                /* keeps DIRTY (-1) */
+    const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
+    return (int)((old_word & m) == 0) | ~full;
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -20642,7 +21160,8 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     memset(t->bits, 0, sizeof t->bits);
     memset(t->summary, 0, sizeof t->summary);
     t->anchor = anchor;
-    t->best = TB__BEST_NONE(is_bid);
+    t->best = TB__BEST_NONE;
+    (void)is_bid;
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -20782,7 +21301,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
     TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int32_t c = TB__TFN(best)(t, is_bid);
-    int on_tape = c != TB__BEST_NONE(is_bid);
+    int on_tape = c != TB__NONE_CELL;
     if (s->n) {
         const TB__LEVEL *lv = &s->a[s->head];
         if (!on_tape || TB__SPFN(better)(is_bid, lv->px, TB__BPRIV(cell_px)(t, c))) {
@@ -20839,7 +21358,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
 
-    had_levels = TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    had_levels = TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
     if (had_levels) {
         TB__TFN(rotate_left)(t->q, rot);
         TB__TFN(rebuild_bits)(t);
@@ -20884,7 +21403,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
     TB__TFN(rebuild_summary)(t);
-    t->best = TB__BEST_DIRTY(is_bid);
+    t->best = TB__BEST_DIRTY;
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -20898,8 +21417,25 @@ static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T q
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
-    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+/* The spill paths that are not an index hit on a stored level. Each ends
+ * set_slow as a tail call, so set_slow's own path stays small (no frame). */
+static int TB__BPRIV(store_new)(TB__BOOK *b, int is_bid, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_new)(&b->spill[is_bid], b->pool, is_bid, i, px, qty));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
+    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
+    TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
 }
 
@@ -20912,26 +21448,40 @@ TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_
  * lookup (nor rescan of a dirty one) on this path. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
     if (qty == 0) {
-        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
+        TB__SPFN(nx_hit)(s);
+        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
         return TB_SPILL;
     }
-    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
-        return TB__BPRIV(store)(b, is_bid, px, qty, near);
-    return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+        return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (off < TB__NX_SPAN) {
+        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
+        TB__SPFN(nx_hit)(s);
+        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
+        TB__SPFN(at)(s, i)->qty = qty;
+        return TB_SPILL;
+    }
+    return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
-/* px outside the window: claim the pool unless the caller holds it. */
-static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
-    int r, g;
-    if (!pool_held && b->pool) {
-        g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-    }
+static int TB__BPRIV(set_outside_guarded)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int r, g = tb__guard_enter(&b->pool->state);
+    if (g) return g;
     r = TB__BPRIV(set_slow)(b, side, px, qty);
-    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    tb__guard_leave(&b->pool->state);
     return r;
+}
+
+/* px outside the window: claim the pool unless the caller holds it (kept
+ * apart, so that the unguarded path ends in tail calls only). */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    if (!pool_held && b->pool) return TB__BPRIV(set_outside_guarded)(b, side, px, qty);
+    return TB__BPRIV(set_slow)(b, side, px, qty);
 }
 
 /* One set with a validated side (0/1). pool_held: the caller already holds
@@ -21170,7 +21720,7 @@ TB_API int TB__BFN(crossed_on_tape)(TB__BOOK *b) {
     if (!TB__BPRIV(query_enter)(b)) return 0;
     cb = TB__TFN(best)(&b->tape[1], 1);
     ca = TB__TFN(best)(&b->tape[0], 0);
-    r = cb != TB__BEST_NONE(1) && ca != TB__BEST_NONE(0) &&
+    r = cb != TB__NONE_CELL && ca != TB__NONE_CELL &&
         TB__BPRIV(cell_px)(&b->tape[1], cb) >= TB__BPRIV(cell_px)(&b->tape[0], ca);
     TB__LEAVE(b);
     return r;
@@ -21196,7 +21746,7 @@ TB_FORCE_INLINE void TB__BPRIV(iter_start)(TB__ITER *it, TB__BOOK *b, int is_bid
     it->book = b;
     it->is_bid = is_bid;
     it->spill_pos = 0;
-    it->tape_pos = c == TB__BEST_NONE(is_bid) ? -1 : c;
+    it->tape_pos = c; /* TB__NONE_CELL (-1) when the tape is empty */
 }
 
 TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
@@ -21392,7 +21942,7 @@ TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     }
     if (c0 < c1) {
         TB__TFN(clear_range)(t, c0, c1);
-        t->best = TB__BEST_DIRTY(side);
+        t->best = TB__BEST_DIRTY;
     }
     TB__SPFN(erase_better)(&b->spill[side], side, px);
     TB__LEAVE(b);
@@ -21459,7 +22009,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         }
         for (w = TB__WORDS; w < TB__SWORDS * 64u && ok; w++)
             if ((t->summary[w >> 6] >> (w & 63u)) & 1u) ok = 0;
-        if (ok && t->best != TB__BEST_DIRTY(s) && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
+        if (ok && t->best != TB__BEST_DIRTY && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
         /* spill: shape */
         if (!tb_is_pow2_u32(sp->max_cap) || sp->max_cap > TB_MAX_CAP_LIMIT) ok = 0;
         if (sp->cap == 0 && (sp->a || sp->n || sp->head)) ok = 0;
@@ -22395,6 +22945,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #undef TB__SWORDS
 #undef TB__BEST_NONE
 #undef TB__BEST_DIRTY
+#undef TB__NONE_CELL
+#undef TB__KMASK
 #undef TB__TAPE
 #undef TB__TFN
 #undef TB__ITER
@@ -22440,23 +22992,28 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
  * finding the next non-empty cell in either direction is two bit scans.
  * Template: included by tb_book.inc (TB_N and the family parameters set).
  *
- * best: the index of the best non-empty cell, tracked lazily. Inserting can
- * only improve it (a max/min); erasing the best cell marks it DIRTY and the
- * next reader rescans. NONE means known-empty. The encodings are chosen per
- * side so that the insert update is a plain max (bids) or min (asks) that
- * leaves DIRTY dirty: bids NONE=-1, DIRTY=INT32_MAX; asks the other way round. */
+ * best: the best non-empty cell, tracked lazily, stored as a *rank key*:
+ * key(c) = c for asks, N - 1 - c for bids (= c ^ KMASK), so that on both
+ * sides a better cell has a smaller key. Inserting can only improve it (a
+ * min); erasing the best cell marks it DIRTY and the next reader rescans.
+ * NONE = INT32_MAX (known empty: the identity of min) and DIRTY = -1 (min
+ * keeps it dirty), the same on both sides: the in-window write updates best
+ * with two conditional moves and no mask per side. TB__TFN(best) returns the
+ * cell index, or TB__NONE_CELL (-1) when the tape is empty. */
 
 #define TB__WORDS (TB_N / 64)
 #define TB__SWORDS ((TB__WORDS + 63) / 64)
-#define TB__BEST_NONE(is_bid) ((is_bid) ? -1 : INT32_MAX)
-#define TB__BEST_DIRTY(is_bid) ((is_bid) ? INT32_MAX : -1)
+#define TB__BEST_NONE INT32_MAX
+#define TB__BEST_DIRTY (-1)
+#define TB__NONE_CELL (-1)
+#define TB__KMASK(is_bid) ((uint32_t)(TB_N - 1) & (0u - (uint32_t)((is_bid) != 0)))
 
 typedef struct TB__TAPE {
     TB_ALIGNAS(TB_CACHE_LINE) TB_QTY_T q[TB_N]; /* quantity per cell, 0 = empty */
     uint64_t bits[TB__WORDS];                   /* bit c set <=> q[c] != 0 */
     uint64_t summary[TB__SWORDS];               /* bit w set <=> bits[w] != 0 */
     TB_PRICE_T anchor;                          /* price of cell 0 */
-    int32_t best;                               /* see above */
+    int32_t best;                               /* rank key of the best cell; see above */
 } TB__TAPE;
 
 TB_STATIC_ASSERT(TB_N >= 64 && (TB_N & (TB_N - 1)) == 0,
@@ -22500,22 +23057,23 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
     }
 }
 
-/* Best cell recomputed from the bitset, ignoring the cache: index or NONE. */
+/* Best cell's key recomputed from the bitset, ignoring the cache (NONE when empty). */
 TB_FORCE_INLINE int32_t TB__TFN(scan_best)(const TB__TAPE *t, int is_bid) {
     int32_t f = is_bid ? TB__TFN(scan_down)(t, TB_N - 1) : TB__TFN(scan_up)(t, 0);
-    return f < 0 ? TB__BEST_NONE(is_bid) : f;
+    return f < 0 ? TB__BEST_NONE : (int32_t)((uint32_t)f ^ TB__KMASK(is_bid));
 }
 
-/* Best cell (index), or NONE; resolves a DIRTY cache. */
+/* Best cell (index), or TB__NONE_CELL; resolves a DIRTY cache. */
 TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
-    if (TB_UNLIKELY(t->best == TB__BEST_DIRTY(is_bid))) t->best = TB__TFN(scan_best)(t, is_bid);
-    return t->best;
+    int32_t k = t->best;
+    if (TB_UNLIKELY(k == TB__BEST_DIRTY)) t->best = k = TB__TFN(scan_best)(t, is_bid);
+    return k == TB__BEST_NONE ? TB__NONE_CELL : (int32_t)((uint32_t)k ^ TB__KMASK(is_bid));
 }
 
 /* The tape holds at least one level. */
 TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
     if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
-    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    return TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
 }
 
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
@@ -22531,21 +23089,17 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
     const uint64_t old_word = t->bits[w];
-    const int was_set = (old_word & m) != 0;
     const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
-    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
-    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
-    const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
-    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
-    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
-    const int32_t on_erase = best == ii ? dirty : best;
+    const uint64_t word = (old_word & ~m) | (m & (uint64_t)(int64_t)full);
+    const int32_t k = (int32_t)(i ^ TB__KMASK(is_bid)), best = t->best;
+    const int32_t on_insert = k < best ? k : best;                /* keeps DIRTY (-1) */
+    const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
+    return (int)((old_word & m) == 0) | ~full;
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -22553,7 +23107,8 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     memset(t->bits, 0, sizeof t->bits);
     memset(t->summary, 0, sizeof t->summary);
     t->anchor = anchor;
-    t->best = TB__BEST_NONE(is_bid);
+    t->best = TB__BEST_NONE;
+    (void)is_bid;
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -22693,7 +23248,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
     TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int32_t c = TB__TFN(best)(t, is_bid);
-    int on_tape = c != TB__BEST_NONE(is_bid);
+    int on_tape = c != TB__NONE_CELL;
     if (s->n) {
         const TB__LEVEL *lv = &s->a[s->head];
         if (!on_tape || TB__SPFN(better)(is_bid, lv->px, TB__BPRIV(cell_px)(t, c))) {
@@ -22750,7 +23305,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
 
-    had_levels = TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    had_levels = TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
     if (had_levels) {
         TB__TFN(rotate_left)(t->q, rot);
         TB__TFN(rebuild_bits)(t);
@@ -22795,7 +23350,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
     TB__TFN(rebuild_summary)(t);
-    t->best = TB__BEST_DIRTY(is_bid);
+    t->best = TB__BEST_DIRTY;
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -22809,8 +23364,25 @@ static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T q
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
-    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+/* The spill paths that are not an index hit on a stored level. Each ends
+ * set_slow as a tail call, so set_slow's own path stays small (no frame). */
+static int TB__BPRIV(store_new)(TB__BOOK *b, int is_bid, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_new)(&b->spill[is_bid], b->pool, is_bid, i, px, qty));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
+    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
+    TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
 }
 
@@ -22823,26 +23395,40 @@ TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_
  * lookup (nor rescan of a dirty one) on this path. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
     if (qty == 0) {
-        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
+        TB__SPFN(nx_hit)(s);
+        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
         return TB_SPILL;
     }
-    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
-        return TB__BPRIV(store)(b, is_bid, px, qty, near);
-    return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+        return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (off < TB__NX_SPAN) {
+        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
+        TB__SPFN(nx_hit)(s);
+        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
+        TB__SPFN(at)(s, i)->qty = qty;
+        return TB_SPILL;
+    }
+    return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
-/* px outside the window: claim the pool unless the caller holds it. */
-static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
-    int r, g;
-    if (!pool_held && b->pool) {
-        g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-    }
+static int TB__BPRIV(set_outside_guarded)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int r, g = tb__guard_enter(&b->pool->state);
+    if (g) return g;
     r = TB__BPRIV(set_slow)(b, side, px, qty);
-    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    tb__guard_leave(&b->pool->state);
     return r;
+}
+
+/* px outside the window: claim the pool unless the caller holds it (kept
+ * apart, so that the unguarded path ends in tail calls only). */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    if (!pool_held && b->pool) return TB__BPRIV(set_outside_guarded)(b, side, px, qty);
+    return TB__BPRIV(set_slow)(b, side, px, qty);
 }
 
 /* One set with a validated side (0/1). pool_held: the caller already holds
@@ -23081,7 +23667,7 @@ TB_API int TB__BFN(crossed_on_tape)(TB__BOOK *b) {
     if (!TB__BPRIV(query_enter)(b)) return 0;
     cb = TB__TFN(best)(&b->tape[1], 1);
     ca = TB__TFN(best)(&b->tape[0], 0);
-    r = cb != TB__BEST_NONE(1) && ca != TB__BEST_NONE(0) &&
+    r = cb != TB__NONE_CELL && ca != TB__NONE_CELL &&
         TB__BPRIV(cell_px)(&b->tape[1], cb) >= TB__BPRIV(cell_px)(&b->tape[0], ca);
     TB__LEAVE(b);
     return r;
@@ -23107,7 +23693,7 @@ TB_FORCE_INLINE void TB__BPRIV(iter_start)(TB__ITER *it, TB__BOOK *b, int is_bid
     it->book = b;
     it->is_bid = is_bid;
     it->spill_pos = 0;
-    it->tape_pos = c == TB__BEST_NONE(is_bid) ? -1 : c;
+    it->tape_pos = c; /* TB__NONE_CELL (-1) when the tape is empty */
 }
 
 TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
@@ -23303,7 +23889,7 @@ TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     }
     if (c0 < c1) {
         TB__TFN(clear_range)(t, c0, c1);
-        t->best = TB__BEST_DIRTY(side);
+        t->best = TB__BEST_DIRTY;
     }
     TB__SPFN(erase_better)(&b->spill[side], side, px);
     TB__LEAVE(b);
@@ -23370,7 +23956,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         }
         for (w = TB__WORDS; w < TB__SWORDS * 64u && ok; w++)
             if ((t->summary[w >> 6] >> (w & 63u)) & 1u) ok = 0;
-        if (ok && t->best != TB__BEST_DIRTY(s) && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
+        if (ok && t->best != TB__BEST_DIRTY && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
         /* spill: shape */
         if (!tb_is_pow2_u32(sp->max_cap) || sp->max_cap > TB_MAX_CAP_LIMIT) ok = 0;
         if (sp->cap == 0 && (sp->a || sp->n || sp->head)) ok = 0;
@@ -24306,6 +24892,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #undef TB__SWORDS
 #undef TB__BEST_NONE
 #undef TB__BEST_DIRTY
+#undef TB__NONE_CELL
+#undef TB__KMASK
 #undef TB__TAPE
 #undef TB__TFN
 #undef TB__ITER
@@ -24351,23 +24939,28 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
  * finding the next non-empty cell in either direction is two bit scans.
  * Template: included by tb_book.inc (TB_N and the family parameters set).
  *
- * best: the index of the best non-empty cell, tracked lazily. Inserting can
- * only improve it (a max/min); erasing the best cell marks it DIRTY and the
- * next reader rescans. NONE means known-empty. The encodings are chosen per
- * side so that the insert update is a plain max (bids) or min (asks) that
- * leaves DIRTY dirty: bids NONE=-1, DIRTY=INT32_MAX; asks the other way round. */
+ * best: the best non-empty cell, tracked lazily, stored as a *rank key*:
+ * key(c) = c for asks, N - 1 - c for bids (= c ^ KMASK), so that on both
+ * sides a better cell has a smaller key. Inserting can only improve it (a
+ * min); erasing the best cell marks it DIRTY and the next reader rescans.
+ * NONE = INT32_MAX (known empty: the identity of min) and DIRTY = -1 (min
+ * keeps it dirty), the same on both sides: the in-window write updates best
+ * with two conditional moves and no mask per side. TB__TFN(best) returns the
+ * cell index, or TB__NONE_CELL (-1) when the tape is empty. */
 
 #define TB__WORDS (TB_N / 64)
 #define TB__SWORDS ((TB__WORDS + 63) / 64)
-#define TB__BEST_NONE(is_bid) ((is_bid) ? -1 : INT32_MAX)
-#define TB__BEST_DIRTY(is_bid) ((is_bid) ? INT32_MAX : -1)
+#define TB__BEST_NONE INT32_MAX
+#define TB__BEST_DIRTY (-1)
+#define TB__NONE_CELL (-1)
+#define TB__KMASK(is_bid) ((uint32_t)(TB_N - 1) & (0u - (uint32_t)((is_bid) != 0)))
 
 typedef struct TB__TAPE {
     TB_ALIGNAS(TB_CACHE_LINE) TB_QTY_T q[TB_N]; /* quantity per cell, 0 = empty */
     uint64_t bits[TB__WORDS];                   /* bit c set <=> q[c] != 0 */
     uint64_t summary[TB__SWORDS];               /* bit w set <=> bits[w] != 0 */
     TB_PRICE_T anchor;                          /* price of cell 0 */
-    int32_t best;                               /* see above */
+    int32_t best;                               /* rank key of the best cell; see above */
 } TB__TAPE;
 
 TB_STATIC_ASSERT(TB_N >= 64 && (TB_N & (TB_N - 1)) == 0,
@@ -24411,22 +25004,23 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
     }
 }
 
-/* Best cell recomputed from the bitset, ignoring the cache: index or NONE. */
+/* Best cell's key recomputed from the bitset, ignoring the cache (NONE when empty). */
 TB_FORCE_INLINE int32_t TB__TFN(scan_best)(const TB__TAPE *t, int is_bid) {
     int32_t f = is_bid ? TB__TFN(scan_down)(t, TB_N - 1) : TB__TFN(scan_up)(t, 0);
-    return f < 0 ? TB__BEST_NONE(is_bid) : f;
+    return f < 0 ? TB__BEST_NONE : (int32_t)((uint32_t)f ^ TB__KMASK(is_bid));
 }
 
-/* Best cell (index), or NONE; resolves a DIRTY cache. */
+/* Best cell (index), or TB__NONE_CELL; resolves a DIRTY cache. */
 TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
-    if (TB_UNLIKELY(t->best == TB__BEST_DIRTY(is_bid))) t->best = TB__TFN(scan_best)(t, is_bid);
-    return t->best;
+    int32_t k = t->best;
+    if (TB_UNLIKELY(k == TB__BEST_DIRTY)) t->best = k = TB__TFN(scan_best)(t, is_bid);
+    return k == TB__BEST_NONE ? TB__NONE_CELL : (int32_t)((uint32_t)k ^ TB__KMASK(is_bid));
 }
 
 /* The tape holds at least one level. */
 TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
     if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
-    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    return TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
 }
 
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
@@ -24442,21 +25036,17 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
     const uint64_t old_word = t->bits[w];
-    const int was_set = (old_word & m) != 0;
     const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
-    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
-    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
-    const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
-    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
-    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
-    const int32_t on_erase = best == ii ? dirty : best;
+    const uint64_t word = (old_word & ~m) | (m & (uint64_t)(int64_t)full);
+    const int32_t k = (int32_t)(i ^ TB__KMASK(is_bid)), best = t->best;
+    const int32_t on_insert = k < best ? k : best;                /* keeps DIRTY (-1) */
+    const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
+    return (int)((old_word & m) == 0) | ~full;
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -24464,7 +25054,8 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     memset(t->bits, 0, sizeof t->bits);
     memset(t->summary, 0, sizeof t->summary);
     t->anchor = anchor;
-    t->best = TB__BEST_NONE(is_bid);
+    t->best = TB__BEST_NONE;
+    (void)is_bid;
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -24604,7 +25195,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
     TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int32_t c = TB__TFN(best)(t, is_bid);
-    int on_tape = c != TB__BEST_NONE(is_bid);
+    int on_tape = c != TB__NONE_CELL;
     if (s->n) {
         const TB__LEVEL *lv = &s->a[s->head];
         if (!on_tape || TB__SPFN(better)(is_bid, lv->px, TB__BPRIV(cell_px)(t, c))) {
@@ -24661,7 +25252,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
 
-    had_levels = TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    had_levels = TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
     if (had_levels) {
         TB__TFN(rotate_left)(t->q, rot);
         TB__TFN(rebuild_bits)(t);
@@ -24706,7 +25297,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
     TB__TFN(rebuild_summary)(t);
-    t->best = TB__BEST_DIRTY(is_bid);
+    t->best = TB__BEST_DIRTY;
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -24720,8 +25311,25 @@ static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T q
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
-    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+/* The spill paths that are not an index hit on a stored level. Each ends
+ * set_slow as a tail call, so set_slow's own path stays small (no frame). */
+static int TB__BPRIV(store_new)(TB__BOOK *b, int is_bid, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_new)(&b->spill[is_bid], b->pool, is_bid, i, px, qty));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
+    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
+    TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
 }
 
@@ -24734,26 +25342,40 @@ TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_
  * lookup (nor rescan of a dirty one) on this path. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
     if (qty == 0) {
-        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
+        TB__SPFN(nx_hit)(s);
+        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
         return TB_SPILL;
     }
-    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
-        return TB__BPRIV(store)(b, is_bid, px, qty, near);
-    return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+        return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (off < TB__NX_SPAN) {
+        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
+        TB__SPFN(nx_hit)(s);
+        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
+        TB__SPFN(at)(s, i)->qty = qty;
+        return TB_SPILL;
+    }
+    return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
-/* px outside the window: claim the pool unless the caller holds it. */
-static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
-    int r, g;
-    if (!pool_held && b->pool) {
-        g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-    }
+static int TB__BPRIV(set_outside_guarded)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int r, g = tb__guard_enter(&b->pool->state);
+    if (g) return g;
     r = TB__BPRIV(set_slow)(b, side, px, qty);
-    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    tb__guard_leave(&b->pool->state);
     return r;
+}
+
+/* px outside the window: claim the pool unless the caller holds it (kept
+ * apart, so that the unguarded path ends in tail calls only). */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    if (!pool_held && b->pool) return TB__BPRIV(set_outside_guarded)(b, side, px, qty);
+    return TB__BPRIV(set_slow)(b, side, px, qty);
 }
 
 /* One set with a validated side (0/1). pool_held: the caller already holds
@@ -24992,7 +25614,7 @@ TB_API int TB__BFN(crossed_on_tape)(TB__BOOK *b) {
     if (!TB__BPRIV(query_enter)(b)) return 0;
     cb = TB__TFN(best)(&b->tape[1], 1);
     ca = TB__TFN(best)(&b->tape[0], 0);
-    r = cb != TB__BEST_NONE(1) && ca != TB__BEST_NONE(0) &&
+    r = cb != TB__NONE_CELL && ca != TB__NONE_CELL &&
         TB__BPRIV(cell_px)(&b->tape[1], cb) >= TB__BPRIV(cell_px)(&b->tape[0], ca);
     TB__LEAVE(b);
     return r;
@@ -25018,7 +25640,7 @@ TB_FORCE_INLINE void TB__BPRIV(iter_start)(TB__ITER *it, TB__BOOK *b, int is_bid
     it->book = b;
     it->is_bid = is_bid;
     it->spill_pos = 0;
-    it->tape_pos = c == TB__BEST_NONE(is_bid) ? -1 : c;
+    it->tape_pos = c; /* TB__NONE_CELL (-1) when the tape is empty */
 }
 
 TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
@@ -25214,7 +25836,7 @@ TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     }
     if (c0 < c1) {
         TB__TFN(clear_range)(t, c0, c1);
-        t->best = TB__BEST_DIRTY(side);
+        t->best = TB__BEST_DIRTY;
     }
     TB__SPFN(erase_better)(&b->spill[side], side, px);
     TB__LEAVE(b);
@@ -25281,7 +25903,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         }
         for (w = TB__WORDS; w < TB__SWORDS * 64u && ok; w++)
             if ((t->summary[w >> 6] >> (w & 63u)) & 1u) ok = 0;
-        if (ok && t->best != TB__BEST_DIRTY(s) && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
+        if (ok && t->best != TB__BEST_DIRTY && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
         /* spill: shape */
         if (!tb_is_pow2_u32(sp->max_cap) || sp->max_cap > TB_MAX_CAP_LIMIT) ok = 0;
         if (sp->cap == 0 && (sp->a || sp->n || sp->head)) ok = 0;
@@ -26217,6 +26839,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #undef TB__SWORDS
 #undef TB__BEST_NONE
 #undef TB__BEST_DIRTY
+#undef TB__NONE_CELL
+#undef TB__KMASK
 #undef TB__TAPE
 #undef TB__TFN
 #undef TB__ITER
@@ -26262,23 +26886,28 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
  * finding the next non-empty cell in either direction is two bit scans.
  * Template: included by tb_book.inc (TB_N and the family parameters set).
  *
- * best: the index of the best non-empty cell, tracked lazily. Inserting can
- * only improve it (a max/min); erasing the best cell marks it DIRTY and the
- * next reader rescans. NONE means known-empty. The encodings are chosen per
- * side so that the insert update is a plain max (bids) or min (asks) that
- * leaves DIRTY dirty: bids NONE=-1, DIRTY=INT32_MAX; asks the other way round. */
+ * best: the best non-empty cell, tracked lazily, stored as a *rank key*:
+ * key(c) = c for asks, N - 1 - c for bids (= c ^ KMASK), so that on both
+ * sides a better cell has a smaller key. Inserting can only improve it (a
+ * min); erasing the best cell marks it DIRTY and the next reader rescans.
+ * NONE = INT32_MAX (known empty: the identity of min) and DIRTY = -1 (min
+ * keeps it dirty), the same on both sides: the in-window write updates best
+ * with two conditional moves and no mask per side. TB__TFN(best) returns the
+ * cell index, or TB__NONE_CELL (-1) when the tape is empty. */
 
 #define TB__WORDS (TB_N / 64)
 #define TB__SWORDS ((TB__WORDS + 63) / 64)
-#define TB__BEST_NONE(is_bid) ((is_bid) ? -1 : INT32_MAX)
-#define TB__BEST_DIRTY(is_bid) ((is_bid) ? INT32_MAX : -1)
+#define TB__BEST_NONE INT32_MAX
+#define TB__BEST_DIRTY (-1)
+#define TB__NONE_CELL (-1)
+#define TB__KMASK(is_bid) ((uint32_t)(TB_N - 1) & (0u - (uint32_t)((is_bid) != 0)))
 
 typedef struct TB__TAPE {
     TB_ALIGNAS(TB_CACHE_LINE) TB_QTY_T q[TB_N]; /* quantity per cell, 0 = empty */
     uint64_t bits[TB__WORDS];                   /* bit c set <=> q[c] != 0 */
     uint64_t summary[TB__SWORDS];               /* bit w set <=> bits[w] != 0 */
     TB_PRICE_T anchor;                          /* price of cell 0 */
-    int32_t best;                               /* see above */
+    int32_t best;                               /* rank key of the best cell; see above */
 } TB__TAPE;
 
 TB_STATIC_ASSERT(TB_N >= 64 && (TB_N & (TB_N - 1)) == 0,
@@ -26322,22 +26951,23 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
     }
 }
 
-/* Best cell recomputed from the bitset, ignoring the cache: index or NONE. */
+/* Best cell's key recomputed from the bitset, ignoring the cache (NONE when empty). */
 TB_FORCE_INLINE int32_t TB__TFN(scan_best)(const TB__TAPE *t, int is_bid) {
     int32_t f = is_bid ? TB__TFN(scan_down)(t, TB_N - 1) : TB__TFN(scan_up)(t, 0);
-    return f < 0 ? TB__BEST_NONE(is_bid) : f;
+    return f < 0 ? TB__BEST_NONE : (int32_t)((uint32_t)f ^ TB__KMASK(is_bid));
 }
 
-/* Best cell (index), or NONE; resolves a DIRTY cache. */
+/* Best cell (index), or TB__NONE_CELL; resolves a DIRTY cache. */
 TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
-    if (TB_UNLIKELY(t->best == TB__BEST_DIRTY(is_bid))) t->best = TB__TFN(scan_best)(t, is_bid);
-    return t->best;
+    int32_t k = t->best;
+    if (TB_UNLIKELY(k == TB__BEST_DIRTY)) t->best = k = TB__TFN(scan_best)(t, is_bid);
+    return k == TB__BEST_NONE ? TB__NONE_CELL : (int32_t)((uint32_t)k ^ TB__KMASK(is_bid));
 }
 
 /* The tape holds at least one level. */
 TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
     if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
-    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    return TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
 }
 
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
@@ -26353,21 +26983,17 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
     const uint64_t old_word = t->bits[w];
-    const int was_set = (old_word & m) != 0;
     const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
-    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
-    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
-    const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
-    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
-    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
-    const int32_t on_erase = best == ii ? dirty : best;
+    const uint64_t word = (old_word & ~m) | (m & (uint64_t)(int64_t)full);
+    const int32_t k = (int32_t)(i ^ TB__KMASK(is_bid)), best = t->best;
+    const int32_t on_insert = k < best ? k : best;                /* keeps DIRTY (-1) */
+    const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
+    return (int)((old_word & m) == 0) | ~full;
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -26375,7 +27001,8 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     memset(t->bits, 0, sizeof t->bits);
     memset(t->summary, 0, sizeof t->summary);
     t->anchor = anchor;
-    t->best = TB__BEST_NONE(is_bid);
+    t->best = TB__BEST_NONE;
+    (void)is_bid;
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -26515,7 +27142,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
     TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int32_t c = TB__TFN(best)(t, is_bid);
-    int on_tape = c != TB__BEST_NONE(is_bid);
+    int on_tape = c != TB__NONE_CELL;
     if (s->n) {
         const TB__LEVEL *lv = &s->a[s->head];
         if (!on_tape || TB__SPFN(better)(is_bid, lv->px, TB__BPRIV(cell_px)(t, c))) {
@@ -26572,7 +27199,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
 
-    had_levels = TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    had_levels = TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
     if (had_levels) {
         TB__TFN(rotate_left)(t->q, rot);
         TB__TFN(rebuild_bits)(t);
@@ -26617,7 +27244,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
     TB__TFN(rebuild_summary)(t);
-    t->best = TB__BEST_DIRTY(is_bid);
+    t->best = TB__BEST_DIRTY;
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -26631,8 +27258,25 @@ static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T q
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
-    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+/* The spill paths that are not an index hit on a stored level. Each ends
+ * set_slow as a tail call, so set_slow's own path stays small (no frame). */
+static int TB__BPRIV(store_new)(TB__BOOK *b, int is_bid, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_new)(&b->spill[is_bid], b->pool, is_bid, i, px, qty));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
+    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
+    TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
 }
 
@@ -26645,26 +27289,40 @@ TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_
  * lookup (nor rescan of a dirty one) on this path. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
     if (qty == 0) {
-        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
+        TB__SPFN(nx_hit)(s);
+        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
         return TB_SPILL;
     }
-    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
-        return TB__BPRIV(store)(b, is_bid, px, qty, near);
-    return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+        return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (off < TB__NX_SPAN) {
+        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
+        TB__SPFN(nx_hit)(s);
+        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
+        TB__SPFN(at)(s, i)->qty = qty;
+        return TB_SPILL;
+    }
+    return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
-/* px outside the window: claim the pool unless the caller holds it. */
-static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
-    int r, g;
-    if (!pool_held && b->pool) {
-        g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-    }
+static int TB__BPRIV(set_outside_guarded)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int r, g = tb__guard_enter(&b->pool->state);
+    if (g) return g;
     r = TB__BPRIV(set_slow)(b, side, px, qty);
-    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    tb__guard_leave(&b->pool->state);
     return r;
+}
+
+/* px outside the window: claim the pool unless the caller holds it (kept
+ * apart, so that the unguarded path ends in tail calls only). */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    if (!pool_held && b->pool) return TB__BPRIV(set_outside_guarded)(b, side, px, qty);
+    return TB__BPRIV(set_slow)(b, side, px, qty);
 }
 
 /* One set with a validated side (0/1). pool_held: the caller already holds
@@ -26903,7 +27561,7 @@ TB_API int TB__BFN(crossed_on_tape)(TB__BOOK *b) {
     if (!TB__BPRIV(query_enter)(b)) return 0;
     cb = TB__TFN(best)(&b->tape[1], 1);
     ca = TB__TFN(best)(&b->tape[0], 0);
-    r = cb != TB__BEST_NONE(1) && ca != TB__BEST_NONE(0) &&
+    r = cb != TB__NONE_CELL && ca != TB__NONE_CELL &&
         TB__BPRIV(cell_px)(&b->tape[1], cb) >= TB__BPRIV(cell_px)(&b->tape[0], ca);
     TB__LEAVE(b);
     return r;
@@ -26929,7 +27587,7 @@ TB_FORCE_INLINE void TB__BPRIV(iter_start)(TB__ITER *it, TB__BOOK *b, int is_bid
     it->book = b;
     it->is_bid = is_bid;
     it->spill_pos = 0;
-    it->tape_pos = c == TB__BEST_NONE(is_bid) ? -1 : c;
+    it->tape_pos = c; /* TB__NONE_CELL (-1) when the tape is empty */
 }
 
 TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
@@ -27125,7 +27783,7 @@ TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     }
     if (c0 < c1) {
         TB__TFN(clear_range)(t, c0, c1);
-        t->best = TB__BEST_DIRTY(side);
+        t->best = TB__BEST_DIRTY;
     }
     TB__SPFN(erase_better)(&b->spill[side], side, px);
     TB__LEAVE(b);
@@ -27192,7 +27850,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         }
         for (w = TB__WORDS; w < TB__SWORDS * 64u && ok; w++)
             if ((t->summary[w >> 6] >> (w & 63u)) & 1u) ok = 0;
-        if (ok && t->best != TB__BEST_DIRTY(s) && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
+        if (ok && t->best != TB__BEST_DIRTY && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
         /* spill: shape */
         if (!tb_is_pow2_u32(sp->max_cap) || sp->max_cap > TB_MAX_CAP_LIMIT) ok = 0;
         if (sp->cap == 0 && (sp->a || sp->n || sp->head)) ok = 0;
@@ -28128,6 +28786,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #undef TB__SWORDS
 #undef TB__BEST_NONE
 #undef TB__BEST_DIRTY
+#undef TB__NONE_CELL
+#undef TB__KMASK
 #undef TB__TAPE
 #undef TB__TFN
 #undef TB__ITER
@@ -28173,23 +28833,28 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
  * finding the next non-empty cell in either direction is two bit scans.
  * Template: included by tb_book.inc (TB_N and the family parameters set).
  *
- * best: the index of the best non-empty cell, tracked lazily. Inserting can
- * only improve it (a max/min); erasing the best cell marks it DIRTY and the
- * next reader rescans. NONE means known-empty. The encodings are chosen per
- * side so that the insert update is a plain max (bids) or min (asks) that
- * leaves DIRTY dirty: bids NONE=-1, DIRTY=INT32_MAX; asks the other way round. */
+ * best: the best non-empty cell, tracked lazily, stored as a *rank key*:
+ * key(c) = c for asks, N - 1 - c for bids (= c ^ KMASK), so that on both
+ * sides a better cell has a smaller key. Inserting can only improve it (a
+ * min); erasing the best cell marks it DIRTY and the next reader rescans.
+ * NONE = INT32_MAX (known empty: the identity of min) and DIRTY = -1 (min
+ * keeps it dirty), the same on both sides: the in-window write updates best
+ * with two conditional moves and no mask per side. TB__TFN(best) returns the
+ * cell index, or TB__NONE_CELL (-1) when the tape is empty. */
 
 #define TB__WORDS (TB_N / 64)
 #define TB__SWORDS ((TB__WORDS + 63) / 64)
-#define TB__BEST_NONE(is_bid) ((is_bid) ? -1 : INT32_MAX)
-#define TB__BEST_DIRTY(is_bid) ((is_bid) ? INT32_MAX : -1)
+#define TB__BEST_NONE INT32_MAX
+#define TB__BEST_DIRTY (-1)
+#define TB__NONE_CELL (-1)
+#define TB__KMASK(is_bid) ((uint32_t)(TB_N - 1) & (0u - (uint32_t)((is_bid) != 0)))
 
 typedef struct TB__TAPE {
     TB_ALIGNAS(TB_CACHE_LINE) TB_QTY_T q[TB_N]; /* quantity per cell, 0 = empty */
     uint64_t bits[TB__WORDS];                   /* bit c set <=> q[c] != 0 */
     uint64_t summary[TB__SWORDS];               /* bit w set <=> bits[w] != 0 */
     TB_PRICE_T anchor;                          /* price of cell 0 */
-    int32_t best;                               /* see above */
+    int32_t best;                               /* rank key of the best cell; see above */
 } TB__TAPE;
 
 TB_STATIC_ASSERT(TB_N >= 64 && (TB_N & (TB_N - 1)) == 0,
@@ -28233,22 +28898,23 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
     }
 }
 
-/* Best cell recomputed from the bitset, ignoring the cache: index or NONE. */
+/* Best cell's key recomputed from the bitset, ignoring the cache (NONE when empty). */
 TB_FORCE_INLINE int32_t TB__TFN(scan_best)(const TB__TAPE *t, int is_bid) {
     int32_t f = is_bid ? TB__TFN(scan_down)(t, TB_N - 1) : TB__TFN(scan_up)(t, 0);
-    return f < 0 ? TB__BEST_NONE(is_bid) : f;
+    return f < 0 ? TB__BEST_NONE : (int32_t)((uint32_t)f ^ TB__KMASK(is_bid));
 }
 
-/* Best cell (index), or NONE; resolves a DIRTY cache. */
+/* Best cell (index), or TB__NONE_CELL; resolves a DIRTY cache. */
 TB_FORCE_INLINE int32_t TB__TFN(best)(TB__TAPE *t, int is_bid) {
-    if (TB_UNLIKELY(t->best == TB__BEST_DIRTY(is_bid))) t->best = TB__TFN(scan_best)(t, is_bid);
-    return t->best;
+    int32_t k = t->best;
+    if (TB_UNLIKELY(k == TB__BEST_DIRTY)) t->best = k = TB__TFN(scan_best)(t, is_bid);
+    return k == TB__BEST_NONE ? TB__NONE_CELL : (int32_t)((uint32_t)k ^ TB__KMASK(is_bid));
 }
 
 /* The tape holds at least one level. */
 TB_FORCE_INLINE int TB__TFN(nonempty)(TB__TAPE *t, int is_bid) {
     if (TB__SWORDS == 1) return t->summary[0] != 0; /* N <= 4096: one word, no side needed */
-    return TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    return TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
 }
 
 /* Next non-empty cell after `pos` going worse (bids down, asks up), or -1. */
@@ -28264,21 +28930,17 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
     const uint64_t old_word = t->bits[w];
-    const int was_set = (old_word & m) != 0;
     const int32_t full = -(int32_t)(qty != 0); /* all ones when qty > 0 */
-    const uint64_t word = (old_word & ~m) | (m & ((uint64_t)0 - (uint64_t)(qty != 0)));
-    const int32_t side_mask = -(int32_t)(is_bid != 0); /* all ones for bids */
-    const int32_t best = t->best, ii = (int32_t)i;
-    const int32_t hi = ii > best ? ii : best, lo = ii < best ? ii : best;
-    const int32_t on_insert = lo ^ ((hi ^ lo) & side_mask); /* bids: max, asks: min */
-    const int32_t dirty = TB__BEST_DIRTY(0) ^ ((TB__BEST_DIRTY(1) ^ TB__BEST_DIRTY(0)) & side_mask);
-    const int32_t on_erase = best == ii ? dirty : best;
+    const uint64_t word = (old_word & ~m) | (m & (uint64_t)(int64_t)full);
+    const int32_t k = (int32_t)(i ^ TB__KMASK(is_bid)), best = t->best;
+    const int32_t on_insert = k < best ? k : best;                /* keeps DIRTY (-1) */
+    const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
     t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
-    return (int)(qty != 0) * (int)!was_set - (int)(qty == 0);
+    return (int)((old_word & m) == 0) | ~full;
 }
 
 TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) {
@@ -28286,7 +28948,8 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     memset(t->bits, 0, sizeof t->bits);
     memset(t->summary, 0, sizeof t->summary);
     t->anchor = anchor;
-    t->best = TB__BEST_NONE(is_bid);
+    t->best = TB__BEST_NONE;
+    (void)is_bid;
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -28426,7 +29089,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
     TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int32_t c = TB__TFN(best)(t, is_bid);
-    int on_tape = c != TB__BEST_NONE(is_bid);
+    int on_tape = c != TB__NONE_CELL;
     if (s->n) {
         const TB__LEVEL *lv = &s->a[s->head];
         if (!on_tape || TB__SPFN(better)(is_bid, lv->px, TB__BPRIV(cell_px)(t, c))) {
@@ -28483,7 +29146,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
 
-    had_levels = TB__TFN(best)(t, is_bid) != TB__BEST_NONE(is_bid);
+    had_levels = TB__TFN(best)(t, is_bid) != TB__NONE_CELL;
     if (had_levels) {
         TB__TFN(rotate_left)(t->q, rot);
         TB__TFN(rebuild_bits)(t);
@@ -28528,7 +29191,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         }
     }
     TB__TFN(rebuild_summary)(t);
-    t->best = TB__BEST_DIRTY(is_bid);
+    t->best = TB__BEST_DIRTY;
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -28542,8 +29205,25 @@ static int TB__BPRIV(promote)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T q
     return TB__TFN(write)(t, is_bid, (uint32_t)((TB_UPRICE_T)px - (TB_UPRICE_T)na), qty);
 }
 
-TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
-    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_inline)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+/* The spill paths that are not an index hit on a stored level. Each ends
+ * set_slow as a tail call, so set_slow's own path stays small (no frame). */
+static int TB__BPRIV(store_new)(TB__BOOK *b, int is_bid, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push_new)(&b->spill[is_bid], b->pool, is_bid, i, px, qty));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty, TB_PRICE_T near) {
+    TB__BPRIV(count_push)(b, is_bid, TB__SPFN(push)(&b->spill[is_bid], b->pool, is_bid, px, qty, near));
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
+    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
+    return TB_SPILL;
+}
+
+static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
+    TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
 }
 
@@ -28556,26 +29236,40 @@ TB_FORCE_INLINE int TB__BPRIV(store)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_
  * lookup (nor rescan of a dirty one) on this path. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
+    const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
     if (qty == 0) {
-        TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
+        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
+        TB__SPFN(nx_hit)(s);
+        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
         return TB_SPILL;
     }
-    if (TB_LIKELY(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid)))
-        return TB__BPRIV(store)(b, is_bid, px, qty, near);
-    return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+        return TB__BPRIV(promote)(b, is_bid, px, qty);
+    if (off < TB__NX_SPAN) {
+        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
+        TB__SPFN(nx_hit)(s);
+        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
+        TB__SPFN(at)(s, i)->qty = qty;
+        return TB_SPILL;
+    }
+    return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
-/* px outside the window: claim the pool unless the caller holds it. */
-static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
-    int r, g;
-    if (!pool_held && b->pool) {
-        g = tb__guard_enter(&b->pool->state);
-        if (g) return g;
-    }
+static int TB__BPRIV(set_outside_guarded)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int r, g = tb__guard_enter(&b->pool->state);
+    if (g) return g;
     r = TB__BPRIV(set_slow)(b, side, px, qty);
-    if (!pool_held && b->pool) tb__guard_leave(&b->pool->state);
+    tb__guard_leave(&b->pool->state);
     return r;
+}
+
+/* px outside the window: claim the pool unless the caller holds it (kept
+ * apart, so that the unguarded path ends in tail calls only). */
+static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty, int pool_held) {
+    if (!pool_held && b->pool) return TB__BPRIV(set_outside_guarded)(b, side, px, qty);
+    return TB__BPRIV(set_slow)(b, side, px, qty);
 }
 
 /* One set with a validated side (0/1). pool_held: the caller already holds
@@ -28814,7 +29508,7 @@ TB_API int TB__BFN(crossed_on_tape)(TB__BOOK *b) {
     if (!TB__BPRIV(query_enter)(b)) return 0;
     cb = TB__TFN(best)(&b->tape[1], 1);
     ca = TB__TFN(best)(&b->tape[0], 0);
-    r = cb != TB__BEST_NONE(1) && ca != TB__BEST_NONE(0) &&
+    r = cb != TB__NONE_CELL && ca != TB__NONE_CELL &&
         TB__BPRIV(cell_px)(&b->tape[1], cb) >= TB__BPRIV(cell_px)(&b->tape[0], ca);
     TB__LEAVE(b);
     return r;
@@ -28840,7 +29534,7 @@ TB_FORCE_INLINE void TB__BPRIV(iter_start)(TB__ITER *it, TB__BOOK *b, int is_bid
     it->book = b;
     it->is_bid = is_bid;
     it->spill_pos = 0;
-    it->tape_pos = c == TB__BEST_NONE(is_bid) ? -1 : c;
+    it->tape_pos = c; /* TB__NONE_CELL (-1) when the tape is empty */
 }
 
 TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
@@ -29036,7 +29730,7 @@ TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     }
     if (c0 < c1) {
         TB__TFN(clear_range)(t, c0, c1);
-        t->best = TB__BEST_DIRTY(side);
+        t->best = TB__BEST_DIRTY;
     }
     TB__SPFN(erase_better)(&b->spill[side], side, px);
     TB__LEAVE(b);
@@ -29103,7 +29797,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         }
         for (w = TB__WORDS; w < TB__SWORDS * 64u && ok; w++)
             if ((t->summary[w >> 6] >> (w & 63u)) & 1u) ok = 0;
-        if (ok && t->best != TB__BEST_DIRTY(s) && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
+        if (ok && t->best != TB__BEST_DIRTY && t->best != TB__TFN(scan_best)(t, s)) ok = 0;
         /* spill: shape */
         if (!tb_is_pow2_u32(sp->max_cap) || sp->max_cap > TB_MAX_CAP_LIMIT) ok = 0;
         if (sp->cap == 0 && (sp->a || sp->n || sp->head)) ok = 0;
@@ -30039,6 +30733,8 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #undef TB__SWORDS
 #undef TB__BEST_NONE
 #undef TB__BEST_DIRTY
+#undef TB__NONE_CELL
+#undef TB__KMASK
 #undef TB__TAPE
 #undef TB__TFN
 #undef TB__ITER

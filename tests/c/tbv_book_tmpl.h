@@ -232,7 +232,9 @@ static int TBV__AD(corrupt)(void *vb, int kind, int side, tbv_undo *u) {
             }
         }
         tbv_undo_record(u, &b->tape[side].best, sizeof(int32_t));
-        b->tape[side].best = truebest == 5 ? 6 : 5; /* a valid index that is not the best */
+        /* a valid rank key (cell 5 or 6 of the side's order) that is not the best's key */
+        if (truebest >= 0 && side) truebest = (int32_t)(N - 1u) - truebest;
+        b->tape[side].best = truebest == 5 ? 6 : 5;
         return 1;
     case TBV_C_SPILL_ORDER:
         if (b->spill[side].n < 2) return 0;
