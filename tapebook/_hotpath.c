@@ -57,12 +57,12 @@ static PyObject *s_set, *s_best_bid_px, *s_best_ask_px, *s_best_bid_qty, *s_best
 
 /* ---- the Python path ------------------------------------------------------------ */
 
-static PyObject *python_path(PyObject *self, PyObject *name, PyObject *const *args, size_t nargsf,
+static PyObject *python_path(PyObject *self, PyObject *name, PyObject *const *args, Py_ssize_t nargs,
                              PyObject *kwnames) {
     PyObject *meth = PyObject_GetAttr(self, name);
     PyObject *r;
     if (!meth) return NULL;
-    r = PyObject_Vectorcall(meth, args, nargsf, kwnames);
+    r = PyObject_Vectorcall(meth, args, (size_t)nargs, kwnames);
     Py_DECREF(meth);
     return r;
 }
@@ -168,16 +168,16 @@ PyDoc_STRVAR(set_doc,
              "in CONTRACT.md \u00a72. Raises ``ValueError``/``OverflowError``/``TypeError``\n"
              "subclasses for a bad argument; the book is then unchanged.");
 
-static PyObject *hb_set(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+static PyObject *hb_set(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
     HotBook *hb = (HotBook *)self;
     int side, r;
     int64_t px;
     uint64_t qty;
-    if (!hb->ops || kwnames || PyVectorcall_NARGS(nargsf) != 3 || (side = side_arg(args[0])) < 0 ||
+    if (!hb->ops || kwnames || nargs != 3 || (side = side_arg(args[0])) < 0 ||
         i64_arg(args[1], &px) || u64_arg(args[2], &qty))
-        return python_path(self, s_set, args, nargsf, kwnames);
+        return python_path(self, s_set, args, nargs, kwnames);
     r = hb->ops->set(hb->book, side, px, qty);
-    if (r < -2 || r > 2 || !g_results) return python_path(self, s_set, args, nargsf, kwnames);
+    if (r < -2 || r > 2 || !g_results) return python_path(self, s_set, args, nargs, kwnames);
     return Py_NewRef(PyTuple_GET_ITEM(g_results, r + 2));
 }
 
@@ -187,9 +187,13 @@ static PyObject *best(PyObject *self, int side, int want_qty, PyObject *name) {
     uint64_t qty;
     int st;
     if (!hb->ops) return python_path(self, name, NULL, 0, NULL);
-    st = hb->ops->best(hb->book, side, &px, &qty);
-    if (st == 0) return want_qty ? PyLong_FromUnsignedLongLong(qty) : px_obj(hb, px);
-    if (st == 1) return want_qty ? PyLong_FromLong(0) : Py_NewRef(Py_None);
+    if (want_qty) {
+        if (hb->ops->best_qty(hb->book, side, &qty) == 0) return PyLong_FromUnsignedLongLong(qty);
+    } else {
+        st = hb->ops->best_px(hb->book, side, &px);
+        if (st == 0) return px_obj(hb, px);
+        if (st == 1) return Py_NewRef(Py_None);
+    }
     return python_path(self, name, NULL, 0, NULL);
 }
 
@@ -254,37 +258,33 @@ static PyObject *hb_bbo(PyObject *self, PyObject *unused) {
 PyDoc_STRVAR(levels_doc, "levels($self, side, k=10)\n--\n\n"
                          "The ``k`` best levels of ``side`` as ``[(px, qty), ...]``, best first,\n"
                          "tape and spill merged in price order.");
-static PyObject *hb_levels(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+static PyObject *hb_levels(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
     HotBook *hb = (HotBook *)self;
-    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     tbh_level buf[TBH_MAX_K];
     size_t k = 10;
     int side, r;
     if (!hb->ops || kwnames || nargs < 1 || nargs > 2 || (side = side_arg(args[0])) < 0 ||
         (nargs == 2 && k_arg(args[1], &k)))
-        return python_path(self, s_levels, args, nargsf, kwnames);
+        return python_path(self, s_levels, args, nargs, kwnames);
     r = hb->ops->levels(hb->book, side, buf, k);
-    if (r < 0) return python_path(self, s_levels, args, nargsf, kwnames);
+    if (r < 0) return python_path(self, s_levels, args, nargs, kwnames);
     return level_list(hb, buf, r);
 }
 
 PyDoc_STRVAR(top_doc, "top($self, k=10)\n--\n\n"
                       "The ``k`` best levels of both sides in one call: ``(bids, asks)``,\n"
                       "each ``[(px, qty), ...]`` best first.");
-static PyObject *hb_top(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+static PyObject *hb_top(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
     HotBook *hb = (HotBook *)self;
-    Py_ssize_t nargs = PyVectorcall_NARGS(nargsf);
     tbh_level bids[TBH_MAX_K], asks[TBH_MAX_K];
     size_t k = 10;
     int nb, na;
     PyObject *b, *a, *t;
     if (!hb->ops || kwnames || nargs > 1 || (nargs == 1 && k_arg(args[0], &k)))
-        return python_path(self, s_top, args, nargsf, kwnames);
-    /* both C calls before any allocation, so no Python code (a finalizer run by
-     * the allocator) can change the book between the two sides */
-    nb = hb->ops->levels(hb->book, 1, bids, k);
-    na = nb < 0 ? nb : hb->ops->levels(hb->book, 0, asks, k);
-    if (nb < 0 || na < 0) return python_path(self, s_top, args, nargsf, kwnames);
+        return python_path(self, s_top, args, nargs, kwnames);
+    /* one guarded C call for both sides, as the Python path makes */
+    if (hb->ops->top(hb->book, bids, asks, k, &nb, &na))
+        return python_path(self, s_top, args, nargs, kwnames);
     b = level_list(hb, bids, nb);
     if (!b) return NULL;
     a = level_list(hb, asks, na);
@@ -299,15 +299,28 @@ static PyObject *hb_top(PyObject *self, PyObject *const *args, size_t nargsf, Py
 }
 
 PyDoc_STRVAR(qty_at_doc, "qty_at($self, side, px)\n--\n\nQuantity at ``px`` on ``side`` (0 when there is no level).");
-static PyObject *hb_qty_at(PyObject *self, PyObject *const *args, size_t nargsf, PyObject *kwnames) {
+static PyObject *hb_qty_at(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
     HotBook *hb = (HotBook *)self;
     int side;
     int64_t px;
     uint64_t qty;
-    if (!hb->ops || kwnames || PyVectorcall_NARGS(nargsf) != 2 || (side = side_arg(args[0])) < 0 ||
+    if (!hb->ops || kwnames || nargs != 2 || (side = side_arg(args[0])) < 0 ||
         i64_arg(args[1], &px) || hb->ops->qty_at(hb->book, side, px, &qty))
-        return python_path(self, s_qty_at, args, nargsf, kwnames);
+        return python_path(self, s_qty_at, args, nargs, kwnames);
     return PyLong_FromUnsignedLongLong(qty);
+}
+
+/* Clear the binding first, release the buffer last: the release can drop
+ * the last reference to the book's cdata and run its destructor (Python
+ * code), which must not find the binding still pointing at the memory. */
+static void unbind(HotBook *hb) {
+    Py_buffer view;
+    if (!hb->ops) return;
+    view = hb->view;
+    hb->ops = NULL;
+    hb->book = NULL;
+    memset(&hb->view, 0, sizeof hb->view);
+    PyBuffer_Release(&view);
 }
 
 /* tbh_ops_for() of the CFFI module, found by connect() */
@@ -348,6 +361,12 @@ static PyObject *hb_bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs
                      TBH_ABI, ops->abi);
         return NULL;
     }
+    /* only cffi's buffer over a cdata pointer (ffi.buffer(p, size)): not any bytes */
+    if (strcmp(Py_TYPE(args[2])->tp_name, "_cffi_backend.buffer") != 0) {
+        PyErr_Format(PyExc_TypeError, "_hot_bind: book must be ffi.buffer(<book pointer>, <size>), got %.100s",
+                     Py_TYPE(args[2])->tp_name);
+        return NULL;
+    }
     if (PyObject_GetBuffer(args[2], &view, PyBUF_WRITABLE) < 0) return NULL;
     if (view.len != (Py_ssize_t)ops->book_size) {
         PyErr_Format(PyExc_ValueError, "_hot_bind: the book buffer has %zd bytes, the variant's struct %u",
@@ -355,17 +374,11 @@ static PyObject *hb_bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs
         PyBuffer_Release(&view);
         return NULL;
     }
-    if (hb->ops) PyBuffer_Release(&hb->view);
+    unbind(hb);
     hb->view = view;
     hb->book = view.buf;
     hb->ops = ops;
     Py_RETURN_NONE;
-}
-
-static void unbind(HotBook *hb) {
-    if (hb->ops) PyBuffer_Release(&hb->view);
-    hb->ops = NULL;
-    hb->book = NULL;
 }
 
 PyDoc_STRVAR(unbind_doc, "_hot_unbind($self, /)\n--\n\n"
@@ -376,7 +389,22 @@ static PyObject *hb_unbind(PyObject *self, PyObject *unused) {
     Py_RETURN_NONE;
 }
 
+/* GC: the held buffer references the book's cdata, whose destructor
+ * references the pool; a pool (subclass) attribute pointing back at the book
+ * would otherwise be a cycle the collector cannot see. */
+static int hb_traverse(PyObject *self, visitproc visit, void *arg) {
+    HotBook *hb = (HotBook *)self;
+    if (hb->ops) Py_VISIT(hb->view.obj);
+    return 0;
+}
+
+static int hb_clear(PyObject *self) {
+    unbind((HotBook *)self);
+    return 0;
+}
+
 static void hb_dealloc(PyObject *self) {
+    PyObject_GC_UnTrack(self);
     unbind((HotBook *)self);
     px_cache_free((HotBook *)self);
     Py_TYPE(self)->tp_free(self);
@@ -414,7 +442,9 @@ static PyTypeObject HotBookType = {
     PyVarObject_HEAD_INIT(NULL, 0).tp_name = "tapebook._hotpath.HotBook",
     .tp_basicsize = sizeof(HotBook),
     .tp_dealloc = hb_dealloc,
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_traverse = hb_traverse,
+    .tp_clear = hb_clear,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
     .tp_doc = PyDoc_STR("C base class of tapebook.Book: its per-call methods, without a CFFI call."),
     .tp_methods = hb_methods,
     .tp_getset = hb_getset,
@@ -440,6 +470,10 @@ PyDoc_STRVAR(connect_doc, "connect(cffi_module_path, /)\n--\n\n"
                           "(no address is taken from Python). Raises ImportError when it is not there.");
 static PyObject *mod_connect(PyObject *mod, PyObject *arg) {
     PyObject *bytes;
+#if defined(__unix__) || defined(__APPLE__)
+    ops_for_fn fn;
+    const tbh_ops *probe;
+#endif
     (void)mod;
     if (!PyUnicode_Check(arg)) {
         PyErr_SetString(PyExc_TypeError, "connect() takes the CFFI module's path (str)");
@@ -457,8 +491,17 @@ static PyObject *mod_connect(PyObject *mod, PyObject *arg) {
             return NULL;
         }
         /* h stays open: the module is never unloaded while Python runs */
-        memcpy(&g_ops_for, &sym, sizeof g_ops_for); /* object pointer -> function pointer (POSIX) */
+        memcpy(&fn, &sym, sizeof fn); /* object pointer -> function pointer (POSIX) */
     }
+    probe = (const tbh_ops *)fn(64, 64);
+    if (!probe || probe->abi != TBH_ABI || probe->size != sizeof(tbh_ops)) {
+        PyErr_Format(PyExc_ImportError,
+                     "tapebook._hotpath (ABI %u) and tapebook._tapebook_cffi (ABI %u) are from "
+                     "different builds: reinstall tapebook",
+                     TBH_ABI, probe ? probe->abi : 0u);
+        return NULL;
+    }
+    g_ops_for = fn;
     Py_RETURN_NONE;
 #else
     Py_DECREF(bytes);

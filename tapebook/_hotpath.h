@@ -26,7 +26,7 @@
 #include <stdint.h>
 
 /* Bumped whenever tbh_ops changes, so that two stale builds refuse to mix. */
-#define TBH_ABI 1u
+#define TBH_ABI 2u
 /* levels()/top() with k above this take the Python path (stack buffers). */
 #define TBH_MAX_K 256
 /* wrapper status for an argument the variant's types cannot hold */
@@ -45,12 +45,16 @@ typedef struct tbh_ops {
     uint32_t book_size; /* sizeof the book struct */
     /* tb_result (-2..1) or a status */
     int (*set)(void *book, int side, int64_t px, uint64_t qty);
-    /* 0 with *px and *qty set, 1 when the side is empty, or a status */
-    int (*best)(void *book, int side, int64_t *px, uint64_t *qty);
+    /* 0 with *px set, 1 when the side is empty, or a status */
+    int (*best_px)(void *book, int side, int64_t *px);
+    /* 0 with *qty set (0: empty side), or a status */
+    int (*best_qty)(void *book, int side, uint64_t *qty);
     /* out[0] bid, out[1] ask (qty 0: empty side); 0 or a status */
     int (*bbo)(void *book, tbh_level out[2]);
     /* the k <= TBH_MAX_K best levels of side, best first: count or a status */
     int (*levels)(void *book, int side, tbh_level *out, size_t k);
+    /* both sides in one guarded call: 0 with *n_bid and *n_ask set, or a status */
+    int (*top)(void *book, tbh_level *bids, tbh_level *asks, size_t k, int *n_bid, int *n_ask);
     /* 0 with *qty set (0 when absent), or a status */
     int (*qty_at)(void *book, int side, int64_t px, uint64_t *qty);
 } tbh_ops;
@@ -69,7 +73,8 @@ static int tbh_fits_u64(uint64_t v) { return (void)v, 1; }
         if (!tbh_fits_i##W(px) || !tbh_fits_u##W(qty)) return TBH_OUT_OF_TYPE;               \
         return B##_set_code((B *)b, side, (P)px, (Q)qty);                                    \
     }                                                                                        \
-    static int B##_hbest(void *b, int side, int64_t *px, uint64_t *qty) {                   \
+    /* one C call each (one thread-guard claim): a status cannot be lost between two */     \
+    static int B##_hbest_px(void *b, int side, int64_t *px) {                                  \
         P p;                                                                                 \
         (void)tb_take_query_status(); /* drop a status nobody took */                        \
         p = B##_best_px((B *)b, side);                                                       \
@@ -78,7 +83,17 @@ static int tbh_fits_u64(uint64_t v) { return (void)v, 1; }
             return st ? st : 1;                                                              \
         }                                                                                    \
         *px = p;                                                                             \
-        *qty = B##_best_qty((B *)b, side);                                                   \
+        return 0;                                                                            \
+    }                                                                                        \
+    static int B##_hbest_qty(void *b, int side, uint64_t *qty) {                               \
+        Q q;                                                                                 \
+        (void)tb_take_query_status();                                                        \
+        q = B##_best_qty((B *)b, side);                                                      \
+        if (!q) {                                                                            \
+            int st = tb_take_query_status();                                                 \
+            if (st) return st;                                                               \
+        }                                                                                    \
+        *qty = q;                                                                            \
         return 0;                                                                            \
     }                                                                                        \
     static int B##_hbbo(void *b, tbh_level out[2]) {                                         \
@@ -102,6 +117,25 @@ static int tbh_fits_u64(uint64_t v) { return (void)v, 1; }
         }                                                                                    \
         return r;                                                                            \
     }                                                                                        \
+    static int B##_htop(void *b, tbh_level *bids, tbh_level *asks, size_t k, int *nb, int *na) { \
+        L tmp[2 * TBH_MAX_K];                                                                \
+        int64_t r;                                                                           \
+        int i;                                                                               \
+        if (k > TBH_MAX_K) return TBH_OUT_OF_TYPE;                                           \
+        r = B##_top((B *)b, tmp, k);                                                         \
+        if (r < 0) return (int)r;                                                            \
+        *nb = (int)(r & 0xFFFFFFFF);                                                         \
+        *na = (int)(r >> 32);                                                                \
+        for (i = 0; i < *nb; i++) {                                                          \
+            bids[i].px = tmp[i].px;                                                          \
+            bids[i].qty = tmp[i].qty;                                                        \
+        }                                                                                    \
+        for (i = 0; i < *na; i++) {                                                          \
+            asks[i].px = tmp[k + (size_t)i].px;                                              \
+            asks[i].qty = tmp[k + (size_t)i].qty;                                            \
+        }                                                                                    \
+        return 0;                                                                            \
+    }                                                                                        \
     static int B##_hqty_at(void *b, int side, int64_t px, uint64_t *qty) {                   \
         Q q;                                                                                 \
         if (!tbh_fits_i##W(px)) return TBH_OUT_OF_TYPE;                                      \
@@ -114,9 +148,12 @@ static int tbh_fits_u64(uint64_t v) { return (void)v, 1; }
         *qty = q;                                                                            \
         return 0;                                                                            \
     }                                                                                        \
-    static const tbh_ops B##_hops = {TBH_ABI,     (uint32_t)sizeof(tbh_ops), W,        N,           \
-                                     (uint32_t)sizeof(B), B##_hset,         B##_hbest, B##_hbbo,   \
-                                     B##_hlevels, B##_hqty_at};
+    static const tbh_ops B##_hops = {TBH_ABI,        (uint32_t)sizeof(tbh_ops),                \
+                                     W,              N,                                        \
+                                     (uint32_t)sizeof(B), B##_hset,                            \
+                                     B##_hbest_px,   B##_hbest_qty,                            \
+                                     B##_hbbo,       B##_hlevels,                              \
+                                     B##_htop,       B##_hqty_at};
 
 #define TBH__I32(N) TBH__VARIANT(tb_book_i32_n##N, int32_t, uint32_t, tb_level_i32, tb_bbo_i32, 32, \
                                  INT32_MIN, INT32_MAX, N)

@@ -173,10 +173,7 @@ class Book(HotBook):
         self._init_fields(v, pool, cap)
 
     def _init_fields(self, v: nat.BookVariant, pool: SpillPool | None, max_cap: int) -> None:
-        # the per-call methods of the C base class reach the book through this
-        # binding (undone in close()); self._p keeps the memory alive
-        if _HOT:
-            self._hot_bind(v.family.bits, v.n, ffi.buffer(self._p, v.nbytes))
+        self._bind_fast_path(v)
         # the Python paths read their C function and constants from slots
         self._v = v
         self._set = v.set_code
@@ -202,6 +199,13 @@ class Book(HotBook):
                 ("ask_qty", self._qty_dtype),
             ]
         )
+
+    def _bind_fast_path(self, v: nat.BookVariant | None = None) -> None:
+        # the per-call methods of the C base class reach the book through this
+        # binding (undone by close()); it holds a buffer on the memory
+        if _HOT:
+            v = v or self._v
+            self._hot_bind(v.family.bits, v.n, ffi.buffer(self._p, v.nbytes))
 
     # ---- properties --------------------------------------------------------
 
@@ -658,6 +662,23 @@ class Book(HotBook):
         from .persist import loads
 
         return (loads, (self.dumps(),))
+
+
+#: the methods HotBook implements in C; each has its Python path ``_<name>_py``
+FAST_METHODS = (
+    "set",
+    "best_bid_px",
+    "best_ask_px",
+    "best_bid_qty",
+    "best_ask_qty",
+    "bbo",
+    "qty_at",
+    "levels",
+    "top",
+)
+# errors raised by Python itself in a Python path (a missing argument) name the method called
+for _name in FAST_METHODS:
+    getattr(Book, f"_{_name}_py").__qualname__ = f"Book.{_name}"
 
 
 class SideView:

@@ -266,6 +266,7 @@ class MultiBookPool:
         view._hot_unbind()  # before the slot goes: nothing may reach it through the fast path
         st = self._v.free(mp, view._handle)
         if st:
+            view._bind_fast_path()  # still open: back on the fast path
             _args.raise_status(st, "free")
         self._views.pop(view._handle, None)
         view._detach()
@@ -311,6 +312,8 @@ class MultiBookPool:
             view._hot_unbind()  # before the arena goes (an unbound view takes the Python path)
         st = self._v.deinit(self._mp)
         if st:
+            for view in views:
+                view._bind_fast_path()  # still open: back on the fast path
             _args.raise_status(st, "MultiBookPool.close")
         for view in views:
             view._detach()

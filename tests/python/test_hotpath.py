@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import gc
 import inspect
+import weakref
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -178,10 +179,10 @@ def test_bind_refuses_bad_arguments() -> None:
         b._hot_bind(32, 100, good)
     with pytest.raises(ValueError, match="struct"):
         b._hot_bind(32, 128, good)  # the buffer is an n=64 book
+    with pytest.raises(TypeError, match=r"ffi\.buffer"):
+        b._hot_bind(32, 64, bytearray(b._v.nbytes))  # only cffi's buffer over a book pointer
     with pytest.raises(ValueError, match="struct"):
-        b._hot_bind(32, 64, bytearray(10))
-    with pytest.raises(BufferError):
-        b._hot_bind(32, 64, b"x" * b._v.nbytes)  # read-only
+        b._hot_bind(32, 64, ffi.buffer(ffi.new("char[]", 10)))
     with pytest.raises(TypeError):
         b._hot_bind(32, 64)  # type: ignore[call-arg]
     with pytest.raises(OverflowError):
@@ -191,6 +192,33 @@ def test_bind_refuses_bad_arguments() -> None:
         hp.connect("/nonexistent/lib.so")
     with pytest.raises(TypeError):
         hp.connect(b"/bytes")  # type: ignore[arg-type]
+
+
+def test_python_errors_name_the_public_method() -> None:
+    # regression: a missing argument used to be reported against Book._set_py()
+    b = Book(n=64)
+    with pytest.raises(TypeError, match=r"^Book\.set\(\) missing 1 required positional argument: 'qty'"):
+        b.set(1, 2)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"^Book\.levels\(\) takes from 2 to 3 positional"):
+        b.levels(1, 2, 3)  # type: ignore[call-arg]
+    with pytest.raises(TypeError, match=r"^Book\.qty_at\(\) got an unexpected keyword argument 'p'"):
+        b.qty_at(1, p=2)  # type: ignore[call-arg]
+
+
+def test_cycle_through_the_pool_is_collected() -> None:
+    # regression: the binding's buffer references the book's cdata, whose destructor
+    # references the pool; a pool pointing back at the book made a cycle the GC
+    # could not see (HotBook was not GC-aware)
+    class Pool(SpillPool):
+        pass
+
+    pool = Pool(levels=1024)
+    b = Book(n=64, pool=pool, max_cap=16)
+    pool.books = [b]  # type: ignore[attr-defined]
+    refs = (weakref.ref(b), weakref.ref(pool))
+    del b, pool
+    gc.collect()
+    assert [r() for r in refs] == [None, None]
 
 
 def test_binding_holds_the_memory_and_dying_books_free_it() -> None:
@@ -216,7 +244,7 @@ def test_results_table_is_checked() -> None:
 def test_methods_document_themselves() -> None:
     assert list(inspect.signature(Book.set).parameters) == ["self", "side", "px", "qty"]
     assert list(inspect.signature(Book.levels).parameters) == ["self", "side", "k"]
-    for name in ("set", "best_bid_px", "best_ask_px", "best_bid_qty", "best_ask_qty", "bbo", "levels", "top"):
+    for name in tapebook.book.FAST_METHODS:
         assert getattr(Book, name).__doc__, name
         assert getattr(Book, f"_{name}_py").__doc__, name
     assert tapebook.Book.__mro__[1] is hp.HotBook
