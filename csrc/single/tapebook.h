@@ -1350,6 +1350,16 @@ static int TB__SPFN(push)(TB__SIDE *s, TB__POOL *pool, int is_bid, TB_PRICE_T px
     return TB__SPFN(push_inline)(s, pool, is_bid, px, qty, near);
 }
 
+/* push() for a recenter: the levels a tape leaves behind in a drifting
+ * market are new best levels of the spill, which need no lookup (and count
+ * as neither hit nor miss of the near index). */
+static int TB__SPFN(push_moved)(TB__SIDE *s, TB__POOL *pool, int is_bid, TB_PRICE_T px, TB_QTY_T qty,
+                                TB_PRICE_T near) {
+    if (s->n == 0 || TB__SPFN(better)(is_bid, px, s->a[s->head].px))
+        return TB__SPFN(push_new)(s, pool, is_bid, 0, px, qty);
+    return TB__SPFN(push_inline)(s, pool, is_bid, px, qty, near);
+}
+
 /* Remove the level at logical index i (< n), moving the shorter side. */
 static void TB__SPFN(remove_at)(TB__SIDE *s, int is_bid, uint32_t i) {
     const uint32_t mask = s->cap - 1u;
@@ -2081,7 +2091,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
+                int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -2099,7 +2109,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
                 TB__BPRIV(count_push)(b, is_bid,
-                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
+                                      TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -4028,7 +4038,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
+                int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -4046,7 +4056,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
                 TB__BPRIV(count_push)(b, is_bid,
-                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
+                                      TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -5975,7 +5985,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
+                int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -5993,7 +6003,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
                 TB__BPRIV(count_push)(b, is_bid,
-                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
+                                      TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -7922,7 +7932,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
+                int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -7940,7 +7950,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
                 TB__BPRIV(count_push)(b, is_bid,
-                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
+                                      TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -9869,7 +9879,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
+                int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -9887,7 +9897,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
                 TB__BPRIV(count_push)(b, is_bid,
-                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
+                                      TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -11816,7 +11826,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
+                int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -11834,7 +11844,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
                 TB__BPRIV(count_push)(b, is_bid,
-                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
+                                      TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -13763,7 +13773,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
+                int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -13781,7 +13791,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
                 TB__BPRIV(count_push)(b, is_bid,
-                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
+                                      TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -16754,6 +16764,16 @@ static int TB__SPFN(push)(TB__SIDE *s, TB__POOL *pool, int is_bid, TB_PRICE_T px
     return TB__SPFN(push_inline)(s, pool, is_bid, px, qty, near);
 }
 
+/* push() for a recenter: the levels a tape leaves behind in a drifting
+ * market are new best levels of the spill, which need no lookup (and count
+ * as neither hit nor miss of the near index). */
+static int TB__SPFN(push_moved)(TB__SIDE *s, TB__POOL *pool, int is_bid, TB_PRICE_T px, TB_QTY_T qty,
+                                TB_PRICE_T near) {
+    if (s->n == 0 || TB__SPFN(better)(is_bid, px, s->a[s->head].px))
+        return TB__SPFN(push_new)(s, pool, is_bid, 0, px, qty);
+    return TB__SPFN(push_inline)(s, pool, is_bid, px, qty, near);
+}
+
 /* Remove the level at logical index i (< n), moving the shorter side. */
 static void TB__SPFN(remove_at)(TB__SIDE *s, int is_bid, uint32_t i) {
     const uint32_t mask = s->cap - 1u;
@@ -17485,7 +17505,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
+                int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -17503,7 +17523,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
                 TB__BPRIV(count_push)(b, is_bid,
-                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
+                                      TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -19432,7 +19452,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
+                int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -19450,7 +19470,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
                 TB__BPRIV(count_push)(b, is_bid,
-                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
+                                      TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -21379,7 +21399,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
+                int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -21397,7 +21417,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
                 TB__BPRIV(count_push)(b, is_bid,
-                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
+                                      TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -23326,7 +23346,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
+                int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -23344,7 +23364,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
                 TB__BPRIV(count_push)(b, is_bid,
-                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
+                                      TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -25273,7 +25293,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
+                int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -25291,7 +25311,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
                 TB__BPRIV(count_push)(b, is_bid,
-                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
+                                      TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -27220,7 +27240,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
+                int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -27238,7 +27258,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
                 TB__BPRIV(count_push)(b, is_bid,
-                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
+                                      TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
@@ -29167,7 +29187,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
-                int outcome = TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
+                int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
                 TB_ASSERT(outcome == TB__PUSH_STORED);
                 (void)outcome;
             }
@@ -29185,7 +29205,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
             if (t->q[c] && !((t->bits[c >> 6] >> (c & 63u)) & 1u)) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)j);
                 TB__BPRIV(count_push)(b, is_bid,
-                                      TB__SPFN(push)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
+                                      TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid)));
                 t->q[c] = 0;
             }
         }
