@@ -9,7 +9,10 @@
  *   [anchor, anchor + N) stored as a quantity array indexed by px - anchor,
  *   with a bitset of non-empty cells. Levels outside the window live in that
  *   side's *spill*: a sorted ring that grows 0 -> 16 -> 32 -> ... -> max_cap
- *   and, when full, evicts its worst level. Spill blocks come from TB_MALLOC
+ *   and, when full, evicts its worst level. A per-side bitmap over 512
+ *   consecutive prices next to the tape (the spill's *near index*, kept in
+ *   the book) gives the ring position of a price there in O(1); elsewhere
+ *   it is a binary search. Spill blocks come from TB_MALLOC
  *   or from a shared *SpillPool* arena; a *multi-book pool* keeps books for
  *   many instruments in three tiers of different N over one SpillPool.
  *   Prices are signed integer ticks, quantities unsigned integers; two
