@@ -254,6 +254,7 @@ static uint64_t splitmix64(uint64_t *s) {
 static int bits_check(uint64_t x) {
     int ok = 1;
     ok &= tb__popcount64(x) == naive_pop(x);
+    ok &= tb__popcount64_swar(x) == naive_pop(x);
     if (x) {
         ok &= tb__ctz64(x) == naive_ctz(x);
         ok &= tb__clz64(x) == naive_clz(x);
