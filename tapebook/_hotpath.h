@@ -66,6 +66,17 @@ static int tbh_fits_u32(uint64_t v) { return v <= UINT32_MAX; }
 static int tbh_fits_i64(int64_t v) { return (void)v, 1; }
 static int tbh_fits_u64(uint64_t v) { return (void)v, 1; }
 
+/* A quantity query's answer: 0 means "no level" unless the call left a
+ * status (the caller took any stale one before the call). */
+static int tbh_qty_result(uint64_t q, uint64_t *out) {
+    if (!q) {
+        int st = tb_take_query_status();
+        if (st) return st;
+    }
+    *out = q;
+    return 0;
+}
+
 /* B: book type, P/Q: price/qty types, L/BBO: level/bbo types, W: 32 or 64,
  * PMIN/PMAX: the price type's range (the empty-side sentinels) */
 #define TBH__VARIANT(B, P, Q, L, BBO, W, PMIN, PMAX, N)                                       \
@@ -86,15 +97,8 @@ static int tbh_fits_u64(uint64_t v) { return (void)v, 1; }
         return 0;                                                                            \
     }                                                                                        \
     static int B##_hbest_qty(void *b, int side, uint64_t *qty) {                               \
-        Q q;                                                                                 \
         (void)tb_take_query_status();                                                        \
-        q = B##_best_qty((B *)b, side);                                                      \
-        if (!q) {                                                                            \
-            int st = tb_take_query_status();                                                 \
-            if (st) return st;                                                               \
-        }                                                                                    \
-        *qty = q;                                                                            \
-        return 0;                                                                            \
+        return tbh_qty_result(B##_best_qty((B *)b, side), qty);                              \
     }                                                                                        \
     static int B##_hbbo(void *b, tbh_level out[2]) {                                         \
         BBO o;                                                                               \
@@ -137,16 +141,9 @@ static int tbh_fits_u64(uint64_t v) { return (void)v, 1; }
         return 0;                                                                            \
     }                                                                                        \
     static int B##_hqty_at(void *b, int side, int64_t px, uint64_t *qty) {                   \
-        Q q;                                                                                 \
         if (!tbh_fits_i##W(px)) return TBH_OUT_OF_TYPE;                                      \
         (void)tb_take_query_status();                                                        \
-        q = B##_qty_at((B *)b, side, (P)px);                                                 \
-        if (!q) {                                                                            \
-            int st = tb_take_query_status();                                                 \
-            if (st) return st;                                                               \
-        }                                                                                    \
-        *qty = q;                                                                            \
-        return 0;                                                                            \
+        return tbh_qty_result(B##_qty_at((B *)b, side, (P)px), qty);                         \
     }                                                                                        \
     static const tbh_ops B##_hops = {TBH_ABI,        (uint32_t)sizeof(tbh_ops),                \
                                      W,              N,                                        \
