@@ -46,6 +46,7 @@ typedef struct {
     void *book;                       /* view.buf: the C book */
     Py_buffer view;                   /* held while bound: keeps the book's memory alive */
     PxCache *pxc;                     /* NULL until the first read */
+    PyObject *on_dealloc;             /* called with no arguments when the object is freed */
 } HotBook;
 
 /* set() returns these (tapebook.book.Result members), indexed by code + 2 */
@@ -395,19 +396,59 @@ static PyObject *hb_unbind(PyObject *self, PyObject *unused) {
 static int hb_traverse(PyObject *self, visitproc visit, void *arg) {
     HotBook *hb = (HotBook *)self;
     if (hb->ops) Py_VISIT(hb->view.obj);
+    /* on_dealloc is not visited, on purpose: the collector then sees it as
+     * referenced from outside and never clears it (a cleared functools.partial
+     * would crash when called from hb_dealloc); it cannot lead back here. */
     return 0;
 }
 
+/* on_dealloc is kept: it must still run when the object is freed. */
 static int hb_clear(PyObject *self) {
     unbind((HotBook *)self);
     return 0;
 }
 
+/* on_dealloc runs here, after every finalizer of a garbage cycle has run
+ * (a weakref callback would run before them, while a __del__ in the cycle
+ * could still use the object). */
 static void hb_dealloc(PyObject *self) {
+    HotBook *hb = (HotBook *)self;
+    PyObject *cb = hb->on_dealloc;
     PyObject_GC_UnTrack(self);
-    unbind((HotBook *)self);
-    px_cache_free((HotBook *)self);
+    unbind(hb);
+    px_cache_free(hb);
+    hb->on_dealloc = NULL;
+    if (cb) {
+        PyObject *r;
+#if PY_VERSION_HEX >= 0x030C0000
+        PyObject *exc = PyErr_GetRaisedException();
+#else
+        PyObject *exc_type, *exc_value, *exc_tb;
+        PyErr_Fetch(&exc_type, &exc_value, &exc_tb);
+#endif
+        r = PyObject_CallNoArgs(cb);
+        if (!r) PyErr_WriteUnraisable(cb);
+        Py_XDECREF(r);
+        Py_DECREF(cb);
+#if PY_VERSION_HEX >= 0x030C0000
+        PyErr_SetRaisedException(exc);
+#else
+        PyErr_Restore(exc_type, exc_value, exc_tb);
+#endif
+    }
     Py_TYPE(self)->tp_free(self);
+}
+
+PyDoc_STRVAR(on_dealloc_doc, "_hot_on_dealloc($self, fn, /)\n--\n\n"
+                             "Internal: call fn() when this object is freed (None: no call).");
+static PyObject *hb_on_dealloc(PyObject *self, PyObject *fn) {
+    HotBook *hb = (HotBook *)self;
+    if (fn != Py_None && !PyCallable_Check(fn)) {
+        PyErr_SetString(PyExc_TypeError, "_hot_on_dealloc() takes a callable or None");
+        return NULL;
+    }
+    Py_XSETREF(hb->on_dealloc, fn == Py_None ? NULL : Py_NewRef(fn));
+    Py_RETURN_NONE;
 }
 
 static PyObject *hb_bound(PyObject *self, void *closure) {
@@ -430,6 +471,7 @@ static PyMethodDef hb_methods[] = {
     {"qty_at", FASTCALL_KW(hb_qty_at), FASTKW, qty_at_doc},
     {"_hot_bind", (PyCFunction)(void (*)(void))hb_bind, METH_FASTCALL, bind_doc},
     {"_hot_unbind", hb_unbind, METH_NOARGS, unbind_doc},
+    {"_hot_on_dealloc", hb_on_dealloc, METH_O, on_dealloc_doc},
     {NULL, NULL, 0, NULL},
 };
 

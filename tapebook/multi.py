@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -119,7 +120,7 @@ class PooledBook(Book):
     reference). It keeps its multi-book pool alive.
     """
 
-    __slots__ = ("_finalizer", "_handle", "_owner", "_tier")
+    __slots__ = ("_handle", "_owner", "_tier")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # pragma: no cover - construction guard
         raise TypeError("PooledBook objects are created by MultiBookPool.alloc()")
@@ -147,7 +148,7 @@ class PooledBook(Book):
         self._hot_unbind()
         self._closed = True
         self._p = ffi.NULL
-        self._finalizer.detach()
+        self._hot_on_dealloc(None)  # the slot is already free
 
     def __repr__(self) -> str:
         return super().__repr__().replace("<Book ", f"<PooledBook {self._tier.name.lower()} ", 1)
@@ -257,7 +258,10 @@ class MultiBookPool:
         view._owner = self
         view._handle = handle
         view._tier = t
-        view._finalizer = weakref.finalize(view, _free_slot, mp, self._v.free, handle)
+        # Dropping the view frees its slot, from the view's deallocation: in a
+        # garbage cycle that runs after every __del__ of the cycle, which may
+        # still use the view (a weakref.finalize would free the slot first).
+        view._hot_on_dealloc(functools.partial(_free_slot, mp, self._v.free, handle))
         self._views[handle] = view
         return view
 

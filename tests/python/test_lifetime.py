@@ -187,3 +187,54 @@ def test_multibook_slot_reuse_does_not_alias() -> None:
     with pytest.raises(ClosedError):
         a.set(True, 1, 1)
     assert b.best_bid_px() is None
+
+
+def test_dropped_view_frees_its_slot() -> None:
+    m = MultiBookPool(n_high=1, n_medium=1, n_low=1, pool_levels=1024, max_cap=16)
+    v = m.alloc("low", 0)
+    v.set(True, 0, 1)
+    v.set(True, -5000, 2)  # a spill block from the shared pool
+    assert m.tier_info("low") == (1, 1) and m.pool_stats().used_levels > 0
+    del v
+    assert m.tier_info("low") == (1, 0) and m.pool_stats().used_levels == 0
+
+
+def test_view_in_a_garbage_cycle_keeps_its_slot_until_freed() -> None:
+    # regression: the slot was freed by a weakref.finalize callback, which the
+    # collector runs before the __del__ methods of the same cycle; a __del__
+    # that still used the view wrote into the freed slot, here reused by a new book
+    m = MultiBookPool(n_high=0, n_medium=0, n_low=1, pool_levels=1024, max_cap=16)
+    seen: list[object] = []
+
+    class Holder:
+        def __del__(self) -> None:
+            try:
+                seen.append(m.alloc("low", 0))  # the tier has one slot
+            except Exception as e:  # the slot is still the dying view's
+                seen.append(type(e).__name__)
+            seen.append(self.view.set(True, 7, 99))
+
+    h = Holder()
+    cycle: list[object] = [h]
+    h.view = m.alloc("low", 0)  # type: ignore[attr-defined]
+    h.cycle = cycle  # type: ignore[attr-defined]
+    cycle.append(h.view)  # type: ignore[attr-defined]
+    del h, cycle
+    gc.collect()
+    assert seen[0] == "TierFullError" and seen[1] is not None
+    assert m.tier_info("low") == (1, 0)  # freed once the view itself was freed
+    fresh = m.alloc("low", 0)
+    assert fresh.levels(True) == []
+
+
+def test_views_in_garbage_cycles_are_collected_cleanly() -> None:
+    # regression: the slot-freeing callback was visible to the collector, which
+    # cleared it (a functools.partial) before the view's deallocation called it
+    m = MultiBookPool(n_high=0, n_medium=0, n_low=64, pool_levels=4096, max_cap=16)
+    for _ in range(3):
+        for _ in range(64):
+            cycle: list[object] = [m.alloc("low", 0)]
+            cycle.append(cycle)
+        del cycle
+        gc.collect()
+        assert m.tier_info("low") == (64, 0)
