@@ -32,10 +32,9 @@ class Result(enum.IntEnum):
     PROMOTE = 2  #: the tape recentered; never returned by set() (see CONTRACT §2)
 
 
-# indexed by the C result code itself: -2 -> SPILL, -1 -> ERASE, 0, 1, 2
-_RESULT = (Result.UPDATE, Result.INSERT, Result.PROMOTE, Result.SPILL, Result.ERASE)
-# the same, indexed by code + 2, for the C fast path
-_hotpath.set_results((Result.SPILL, Result.ERASE, Result.UPDATE, Result.INSERT, Result.PROMOTE))
+# indexed by the C result code + 2 (-2 SPILL ... 2 PROMOTE); the C fast path shares the table
+_RESULT = (Result.SPILL, Result.ERASE, Result.UPDATE, Result.INSERT, Result.PROMOTE)
+_hotpath.set_results(_RESULT)
 # Books use the fast path where it can reach the CFFI module's symbols; elsewhere
 # (or with TAPEBOOK_NO_HOTPATH=1) every per-call method takes its Python path.
 HOTPATH_UNAVAILABLE = ""  #: why the fast path is off ("" when it is on)
@@ -273,7 +272,7 @@ class Book(HotBook):
                 raise _args.set_error(self._v, None, side, px, qty) from None
             if r < -2:
                 raise _args.set_error(self._v, r, side, px, qty)
-            return _RESULT[r]
+            return _RESULT[r + 2]
         return self.set(_args.check_side(side), _args.as_int("px", px), _args.as_int("qty", qty))
 
     def apply(self, sides: Any, prices: Any, qtys: Any) -> np.ndarray:

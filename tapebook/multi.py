@@ -145,7 +145,7 @@ class PooledBook(Book):
         self._owner._free_view(self)
 
     def _detach(self) -> None:
-        self._hot_unbind()
+        # the callers unbound the fast path before the slot / arena went
         self._closed = True
         self._p = ffi.NULL
         self._hot_on_dealloc(None)  # the slot is already free
