@@ -857,6 +857,18 @@ TB_API size_t TB__POOLFN(struct_size)(void) { return sizeof(TB__POOL); }
  * where a drifting market pushes levels leaving the tape, the worst end is
  * where a full spill evicts. An insert in the middle moves the shorter half.
  *
+ * Lazy deletion: deleting a level in the middle of the ring only zeroes its
+ * quantity, leaving a tombstone (qty 0) that keeps its price, so the ring
+ * stays sorted and searchable; setting that price again revives the slot in
+ * place. A feed that deletes and re-adds levels at the same prices (the
+ * common case away from the touch) then moves no memory and takes no
+ * insert/remove branch. `n` counts slots, `live` the levels. Invariants: the
+ * two end slots are live (so the best and the worst level are O(1), and
+ * live == 0 <=> n == 0); tombstones never outnumber live levels by more than
+ * TB__TOMB_SLACK (a delete past that compacts the ring); a full ring is
+ * compacted before it grows or evicts, so growth, eviction and drops happen
+ * exactly when `live` levels would, as if deletes moved memory.
+ *
  * Growth: cap 0 -> min(16, max_cap) -> doubling -> max_cap. At max_cap (or
  * when the allocator refuses to grow) a new level evicts the worst level, or
  * is dropped itself when it is the worst. Memory comes from TB_MALLOC or from
@@ -885,12 +897,14 @@ TB_API size_t TB__POOLFN(struct_size)(void) { return sizeof(TB__POOL); }
 #define TB__NX_SPAN (TB__NX_WORDS * 64u)      /* prices the region covers */
 #define TB__NX_NEED_MIN 16u                   /* misses (net of hits) before a move */
 #define TB__NX_NEED_MAX 1024u
+#define TB__TOMB_SLACK 16u                    /* tombstones allowed beyond live levels */
 #endif
 
 typedef struct TB__SIDE {
     TB__LEVEL *a;     /* ring storage, NULL while cap == 0 */
     uint32_t head;    /* physical index of the best level */
-    uint32_t n;       /* levels stored */
+    uint32_t n;       /* slots in use: live levels and tombstones */
+    uint32_t live;    /* live levels (qty > 0) among the n slots */
     uint32_t cap;     /* ring capacity: 0 or a power of two <= max_cap */
     uint32_t max_cap; /* power of two >= 1 */
     /* near index (see above) */
@@ -1264,14 +1278,91 @@ static void TB__SPFN(insert_at)(TB__SIDE *s, int is_bid, uint32_t i, TB_PRICE_T 
     slot->px = px;
     slot->qty = qty;
     s->n++;
+    s->live++;
 }
 
-/* Remove logical range [i, j), moving the shorter remainder. */
+/* ---- tombstones ------------------------------------------------------------ */
+
+/* Drop the k best slots (k <= n) in O(1) plus the index update; the caller
+ * accounts for `live`. */
+static void TB__SPFN(drop_front)(TB__SIDE *s, int is_bid, uint32_t k) {
+    uint32_t i;
+    TB_ASSERT(k <= s->n);
+    if (k == 0) return;
+    if (k <= s->nx_rank) {
+        s->nx_rank -= k;
+    } else { /* the k best: all nx_rank slots better than the region, then region ones */
+        for (i = s->nx_rank; i < k; i++) {
+            uint32_t off = TB__SPFN(nx_off)(s, is_bid, TB__SPFN(at)(s, i)->px);
+            if (off >= TB__NX_SPAN) break;
+            s->nx_bits[off >> 6] &= ~((uint64_t)1 << (off & 63u));
+        }
+        s->nx_rank = 0;
+        TB__SPFN(nx_count)(s);
+    }
+    s->head = (s->head + k) & (s->cap - 1u);
+    s->n -= k;
+    if (s->n == 0) s->head = 0;
+}
+
+/* Drop tombstones from both ends, restoring "the end slots are live". */
+static void TB__SPFN(trim)(TB__SIDE *s, int is_bid) {
+    uint32_t k = 0;
+    while (k < s->n && TB__SPFN(at)(s, k)->qty == 0) k++;
+    TB__SPFN(drop_front)(s, is_bid, k);
+    while (s->n && TB__SPFN(at)(s, s->n - 1u)->qty == 0) {
+        TB__SPFN(nx_note)(s, is_bid, TB__SPFN(at)(s, s->n - 1u)->px, 0);
+        s->n--;
+    }
+    if (s->n == 0) s->head = 0;
+}
+
+/* Remove every tombstone (O(n)) and rebuild the near index where it was. */
+static void TB__SPFN(compact)(TB__SIDE *s, int is_bid) {
+    uint32_t i, j = 0;
+    for (i = 0; i < s->n; i++) {
+        const TB__LEVEL lv = *TB__SPFN(at)(s, i);
+        if (lv.qty) {
+            if (i != j) *TB__SPFN(at)(s, j) = lv;
+            j++;
+        }
+    }
+    TB_ASSERT(j == s->live);
+    s->n = j;
+    if (s->n == 0) s->head = 0;
+    TB__SPFN(nx_build)(s, is_bid, s->nx_start, TB__SPFN(lower_bound)(s, is_bid, s->nx_start));
+}
+
+/* After a delete left a tombstone at an end or made them too many. */
+static void TB__SPFN(tidy)(TB__SIDE *s, int is_bid) {
+    if (s->n - s->live > s->live + TB__TOMB_SLACK) TB__SPFN(compact)(s, is_bid);
+    else TB__SPFN(trim)(s, is_bid);
+}
+
+/* Write qty (0: delete) into the existing slot i, live or tombstone: a
+ * store, plus a tidy only when the delete hit an end or crossed the
+ * tombstone bound. */
+TB_FORCE_INLINE void TB__SPFN(write_at)(TB__SIDE *s, int is_bid, uint32_t i, TB_QTY_T qty) {
+    TB__LEVEL *lv = TB__SPFN(at)(s, i);
+    const uint32_t was_live = lv->qty != 0, is_live = qty != 0;
+    lv->qty = qty;
+    s->live = s->live + is_live - was_live;
+    /* one branch, rarely taken: bitwise, not short-circuit */
+    if (TB_UNLIKELY((int)(!is_live) & ((i == 0) | (i + 1u == s->n) |
+                                       (s->n - s->live > s->live + TB__TOMB_SLACK))))
+        TB__SPFN(tidy)(s, is_bid);
+}
+
+/* Remove logical range [i, j) of slots, moving the shorter remainder. */
 static void TB__SPFN(remove_range)(TB__SIDE *s, int is_bid, uint32_t i, uint32_t j) {
     uint32_t k = j - i, x;
     TB_ASSERT(i <= j && j <= s->n);
     if (k == 0) return;
-    for (x = i; x < j; x++) TB__SPFN(nx_note)(s, is_bid, TB__SPFN(at)(s, x)->px, 0);
+    for (x = i; x < j; x++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, x);
+        TB__SPFN(nx_note)(s, is_bid, lv->px, 0);
+        s->live -= lv->qty != 0;
+    }
     if (i < s->n - j) {
         TB__SPFN(ring_move)(s, k, 0, i);
         s->head = (s->head + k) & (s->cap - 1u);
@@ -1280,6 +1371,7 @@ static void TB__SPFN(remove_range)(TB__SIDE *s, int is_bid, uint32_t i, uint32_t
     }
     s->n -= k;
     if (s->n == 0) s->head = 0;
+    TB__SPFN(trim)(s, is_bid);
 }
 
 TB_FORCE_INLINE void TB__SPFN(block_free)(TB__POOL *pool, TB__LEVEL *a, uint32_t cap) {
@@ -1324,6 +1416,10 @@ TB_FORCE_INLINE uint32_t TB__SPFN(next_cap)(const TB__SIDE *s) {
 static int TB__SPFN(push_new)(TB__SIDE *s, TB__POOL *pool, int is_bid, uint32_t i, TB_PRICE_T px,
                               TB_QTY_T qty) {
     int outcome = TB__PUSH_STORED;
+    if (s->n == s->cap && s->live < s->n) { /* full of slots, not of levels: no growth */
+        TB__SPFN(compact)(s, is_bid);
+        i = TB__SPFN(lower_bound)(s, is_bid, px);
+    }
     if (s->n == s->cap) {
         if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, pool, TB__SPFN(next_cap)(s)) == TB_OK) {
             /* grew: fall through to the insert */
@@ -1333,7 +1429,8 @@ static int TB__SPFN(push_new)(TB__SIDE *s, TB__POOL *pool, int is_bid, uint32_t 
             return s->cap == s->max_cap ? TB__PUSH_DROPPED : TB__PUSH_NOMEM;
         } else {
             TB__SPFN(nx_note)(s, is_bid, TB__SPFN(at)(s, s->n - 1u)->px, 0);
-            s->n--; /* evict the worst level */
+            s->n--; /* evict the worst level (no tombstones: live == n) */
+            s->live--;
             outcome = TB__PUSH_EVICTED;
         }
     }
@@ -1350,8 +1447,8 @@ TB_FORCE_INLINE int TB__SPFN(push_inline)(TB__SIDE *s, TB__POOL *pool, int is_bi
                                           TB_QTY_T qty, TB_PRICE_T near) {
     int found;
     uint32_t i = TB__SPFN(locate)(s, is_bid, px, near, &found);
-    if (found) {
-        TB__SPFN(at)(s, i)->qty = qty;
+    if (found) { /* a level, or a tombstone revived in place */
+        TB__SPFN(write_at)(s, is_bid, i, qty);
         return TB__PUSH_STORED;
     }
     return TB__SPFN(push_new)(s, pool, is_bid, i, px, qty);
@@ -1372,64 +1469,24 @@ static int TB__SPFN(push_moved)(TB__SIDE *s, TB__POOL *pool, int is_bid, TB_PRIC
     return TB__SPFN(push_inline)(s, pool, is_bid, px, qty, near);
 }
 
-/* Remove the level at logical index i (< n), moving the shorter side. */
-static void TB__SPFN(remove_at)(TB__SIDE *s, int is_bid, uint32_t i) {
-    const uint32_t mask = s->cap - 1u;
-    TB_ASSERT(i < s->n);
-    TB__SPFN(nx_note)(s, is_bid, TB__SPFN(at)(s, i)->px, 0);
-    if (i < s->n - 1u - i) {
-        const uint32_t p = (s->head + i) & mask;
-        if (p >= i) { /* the i levels before it do not wrap: one move */
-            memmove(s->a + p - i + 1u, s->a + p - i, (size_t)i * sizeof(TB__LEVEL));
-        } else {
-            TB__SPFN(ring_move)(s, 1, 0, i);
-        }
-        s->head = (s->head + 1u) & mask;
-    } else {
-        const uint32_t p = (s->head + i) & mask, after = s->n - 1u - i;
-        if (p + after < s->cap) {
-            memmove(s->a + p, s->a + p + 1u, (size_t)after * sizeof(TB__LEVEL));
-        } else {
-            TB__SPFN(ring_move)(s, i, i + 1u, after);
-        }
-    }
-    s->n--;
-    if (s->n == 0) s->head = 0;
-}
-
-/* Remove px if present; returns 1 when a level was removed. */
-TB_FORCE_INLINE int TB__SPFN(erase)(TB__SIDE *s, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
+/* Remove px if present (a tombstone, or an end slot dropped). */
+TB_FORCE_INLINE void TB__SPFN(erase)(TB__SIDE *s, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
     int found;
     uint32_t i = TB__SPFN(locate)(s, is_bid, px, near, &found);
-    if (found) {
-        TB__SPFN(remove_at)(s, is_bid, i);
-        return 1;
-    }
-    return 0;
+    if (found) TB__SPFN(write_at)(s, is_bid, i, 0);
 }
 
 /* Remove every level at least as good as px (bids >= px, asks <= px). */
 TB_FORCE_INLINE void TB__SPFN(erase_better)(TB__SIDE *s, int is_bid, TB_PRICE_T px) {
     uint32_t k = TB__SPFN(upper_bound)(s, is_bid, px), i;
     if (k == 0) return;
-    if (k <= s->nx_rank) {
-        s->nx_rank -= k;
-    } else { /* the k best levels: all nx_rank better than the region, then region ones */
-        for (i = s->nx_rank; i < k; i++) {
-            uint32_t off = TB__SPFN(nx_off)(s, is_bid, TB__SPFN(at)(s, i)->px);
-            if (off >= TB__NX_SPAN) break;
-            s->nx_bits[off >> 6] &= ~((uint64_t)1 << (off & 63u));
-        }
-        s->nx_rank = 0;
-        TB__SPFN(nx_count)(s);
-    }
-    s->head = (s->head + k) & (s->cap - 1u);
-    s->n -= k;
-    if (s->n == 0) s->head = 0;
+    for (i = 0; i < k; i++) s->live -= TB__SPFN(at)(s, i)->qty != 0;
+    TB__SPFN(drop_front)(s, is_bid, k);
+    TB__SPFN(trim)(s, is_bid);
 }
 
 TB_FORCE_INLINE void TB__SPFN(clear)(TB__SIDE *s) {
-    s->n = 0;
+    s->n = s->live = 0;
     s->head = 0;
     TB__SPFN(nx_reset)(s);
 }
@@ -1437,7 +1494,7 @@ TB_FORCE_INLINE void TB__SPFN(clear)(TB__SIDE *s) {
 TB_FORCE_INLINE void TB__SPFN(release)(TB__SIDE *s, TB__POOL *pool) {
     TB__SPFN(block_free)(pool, s->a, s->cap);
     s->a = NULL;
-    s->n = s->cap = s->head = 0;
+    s->n = s->live = s->cap = s->head = 0;
     TB__SPFN(nx_reset)(s);
 }
 
@@ -2101,6 +2158,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
+            if (tmp[i].qty == 0) continue; /* a tombstone: no level to bring back */
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
                 int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
@@ -2153,11 +2211,6 @@ static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_
     return TB_SPILL;
 }
 
-static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
-    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
-    return TB_SPILL;
-}
-
 static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
     TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
@@ -2169,27 +2222,26 @@ static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRIC
  * mispredicted dispatch. "Not strictly better than the tape's best" (the
  * contract's test for storing in the spill) is, for a px outside the window,
  * "on the window's worse side, and the tape is not empty": no best-cell
- * lookup (nor rescan of a dirty one) on this path. */
+ * lookup (nor rescan of a dirty one) on this path. A set and a delete share
+ * the index hit on an existing slot (a level or a tombstone): one store,
+ * so a feed mixing them at random does not branch on which it is. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
     const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
-    if (qty == 0) {
-        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
-        TB__SPFN(nx_hit)(s);
-        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
-        return TB_SPILL;
-    }
-    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+    if (TB_UNLIKELY((int)(qty != 0) & !(TB__SPFN(better)(is_bid, near, px) & TB__TFN(nonempty)(t, is_bid))))
         return TB__BPRIV(promote)(b, is_bid, px, qty);
     if (off < TB__NX_SPAN) {
-        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
         TB__SPFN(nx_hit)(s);
-        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
-        TB__SPFN(at)(s, i)->qty = qty;
-        return TB_SPILL;
+        if (TB_LIKELY(TB__SPFN(nx_has)(s, off))) {
+            TB__SPFN(write_at)(s, is_bid, TB__SPFN(nx_rank_at)(s, off), qty);
+            return TB_SPILL;
+        }
+        if (qty == 0) return TB_SPILL;
+        return TB__BPRIV(store_new)(b, is_bid, TB__SPFN(nx_rank_at)(s, off), px, qty);
     }
+    if (qty == 0) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
     return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
@@ -2479,6 +2531,7 @@ TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
     const TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int from_spill;
+    while (it->spill_pos < s->n && TB__SPFN(at)(s, it->spill_pos)->qty == 0) it->spill_pos++; /* tombstones */
     if (it->tape_pos < 0 && it->spill_pos >= s->n) return 0;
     from_spill = it->tape_pos < 0 ||
                  (it->spill_pos < s->n &&
@@ -2585,7 +2638,7 @@ TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
     for (w = 0; w < TB__WORDS; w++) n += tb__popcount64(b->tape[side].bits[w]);
-    n += b->spill[side].n;
+    n += b->spill[side].live;
     TB__LEAVE(b);
     *out = n;
     return TB_OK;
@@ -2740,15 +2793,20 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
+        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
         if (!ok) break;
-        /* spill: sorted best-first, unique, non-zero, valid, outside the window */
+        /* spill: sorted best-first, unique, valid, outside the window; live
+         * levels counted, tombstones (qty 0) only between live end slots */
         top = (TB_PRICE_T)(t->anchor + (TB_PRICE_T)(TB_N - 1));
-        for (i = 0; i < sp->n && ok; i++) {
+        for (i = 0, c = 0; i < sp->n && ok; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            if (lv->qty == 0 || !TB__BPRIV(price_ok)(lv->px)) ok = 0;
+            c += lv->qty != 0;
+            if (lv->qty == 0 && (i == 0 || i + 1u == sp->n)) ok = 0;
+            if (!TB__BPRIV(price_ok)(lv->px)) ok = 0;
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        if (ok && c != sp->live) ok = 0;
         /* spill: the near index agrees with the levels */
         if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
@@ -2768,7 +2826,7 @@ TB_API int TB__BFN(stats)(TB__BOOK *b, tb_book_stats *out) {
     out->tape_size = TB_N;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) out->tape_levels[s] += tb__popcount64(b->tape[s].bits[w]);
-        out->spill_levels[s] = b->spill[s].n;
+        out->spill_levels[s] = b->spill[s].live;
         out->spill_cap[s] = b->spill[s].cap;
         out->spill_evicted[s] = b->spill_evicted[s];
         out->spill_dropped[s] = b->spill_dropped[s];
@@ -3453,7 +3511,7 @@ TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
     int s;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
-        levels += b->spill[s].n;
+        levels += b->spill[s].live;
     }
     return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
 }
@@ -3509,7 +3567,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         const TB__SIDE *sp = &b->spill[s];
         uint32_t w, i, tape_n = 0;
         tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
-        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 12, sp->live, 4);
         tb__put_le(h + 16, sp->cap, 4);
         tb__put_le(h + 24, b->spill_evicted[s], 8);
         tb__put_le(h + 32, b->spill_dropped[s], 8);
@@ -3527,7 +3585,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         tb__put_le(h + 8, tape_n, 4);
         for (i = 0; i < sp->n; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+            if (lv->qty) q = TB__BPRIV(put_level)(q, lv->px, lv->qty); /* not tombstones */
         }
     }
     tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
@@ -3637,7 +3695,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
         }
         sp->max_cap = d.max_cap;
         sp->head = 0;
-        sp->n = d.spill_count[s];
+        sp->n = sp->live = d.spill_count[s];
         for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
@@ -4048,6 +4106,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
+            if (tmp[i].qty == 0) continue; /* a tombstone: no level to bring back */
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
                 int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
@@ -4100,11 +4159,6 @@ static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_
     return TB_SPILL;
 }
 
-static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
-    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
-    return TB_SPILL;
-}
-
 static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
     TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
@@ -4116,27 +4170,26 @@ static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRIC
  * mispredicted dispatch. "Not strictly better than the tape's best" (the
  * contract's test for storing in the spill) is, for a px outside the window,
  * "on the window's worse side, and the tape is not empty": no best-cell
- * lookup (nor rescan of a dirty one) on this path. */
+ * lookup (nor rescan of a dirty one) on this path. A set and a delete share
+ * the index hit on an existing slot (a level or a tombstone): one store,
+ * so a feed mixing them at random does not branch on which it is. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
     const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
-    if (qty == 0) {
-        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
-        TB__SPFN(nx_hit)(s);
-        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
-        return TB_SPILL;
-    }
-    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+    if (TB_UNLIKELY((int)(qty != 0) & !(TB__SPFN(better)(is_bid, near, px) & TB__TFN(nonempty)(t, is_bid))))
         return TB__BPRIV(promote)(b, is_bid, px, qty);
     if (off < TB__NX_SPAN) {
-        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
         TB__SPFN(nx_hit)(s);
-        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
-        TB__SPFN(at)(s, i)->qty = qty;
-        return TB_SPILL;
+        if (TB_LIKELY(TB__SPFN(nx_has)(s, off))) {
+            TB__SPFN(write_at)(s, is_bid, TB__SPFN(nx_rank_at)(s, off), qty);
+            return TB_SPILL;
+        }
+        if (qty == 0) return TB_SPILL;
+        return TB__BPRIV(store_new)(b, is_bid, TB__SPFN(nx_rank_at)(s, off), px, qty);
     }
+    if (qty == 0) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
     return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
@@ -4426,6 +4479,7 @@ TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
     const TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int from_spill;
+    while (it->spill_pos < s->n && TB__SPFN(at)(s, it->spill_pos)->qty == 0) it->spill_pos++; /* tombstones */
     if (it->tape_pos < 0 && it->spill_pos >= s->n) return 0;
     from_spill = it->tape_pos < 0 ||
                  (it->spill_pos < s->n &&
@@ -4532,7 +4586,7 @@ TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
     for (w = 0; w < TB__WORDS; w++) n += tb__popcount64(b->tape[side].bits[w]);
-    n += b->spill[side].n;
+    n += b->spill[side].live;
     TB__LEAVE(b);
     *out = n;
     return TB_OK;
@@ -4687,15 +4741,20 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
+        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
         if (!ok) break;
-        /* spill: sorted best-first, unique, non-zero, valid, outside the window */
+        /* spill: sorted best-first, unique, valid, outside the window; live
+         * levels counted, tombstones (qty 0) only between live end slots */
         top = (TB_PRICE_T)(t->anchor + (TB_PRICE_T)(TB_N - 1));
-        for (i = 0; i < sp->n && ok; i++) {
+        for (i = 0, c = 0; i < sp->n && ok; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            if (lv->qty == 0 || !TB__BPRIV(price_ok)(lv->px)) ok = 0;
+            c += lv->qty != 0;
+            if (lv->qty == 0 && (i == 0 || i + 1u == sp->n)) ok = 0;
+            if (!TB__BPRIV(price_ok)(lv->px)) ok = 0;
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        if (ok && c != sp->live) ok = 0;
         /* spill: the near index agrees with the levels */
         if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
@@ -4715,7 +4774,7 @@ TB_API int TB__BFN(stats)(TB__BOOK *b, tb_book_stats *out) {
     out->tape_size = TB_N;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) out->tape_levels[s] += tb__popcount64(b->tape[s].bits[w]);
-        out->spill_levels[s] = b->spill[s].n;
+        out->spill_levels[s] = b->spill[s].live;
         out->spill_cap[s] = b->spill[s].cap;
         out->spill_evicted[s] = b->spill_evicted[s];
         out->spill_dropped[s] = b->spill_dropped[s];
@@ -5400,7 +5459,7 @@ TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
     int s;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
-        levels += b->spill[s].n;
+        levels += b->spill[s].live;
     }
     return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
 }
@@ -5456,7 +5515,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         const TB__SIDE *sp = &b->spill[s];
         uint32_t w, i, tape_n = 0;
         tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
-        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 12, sp->live, 4);
         tb__put_le(h + 16, sp->cap, 4);
         tb__put_le(h + 24, b->spill_evicted[s], 8);
         tb__put_le(h + 32, b->spill_dropped[s], 8);
@@ -5474,7 +5533,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         tb__put_le(h + 8, tape_n, 4);
         for (i = 0; i < sp->n; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+            if (lv->qty) q = TB__BPRIV(put_level)(q, lv->px, lv->qty); /* not tombstones */
         }
     }
     tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
@@ -5584,7 +5643,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
         }
         sp->max_cap = d.max_cap;
         sp->head = 0;
-        sp->n = d.spill_count[s];
+        sp->n = sp->live = d.spill_count[s];
         for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
@@ -5995,6 +6054,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
+            if (tmp[i].qty == 0) continue; /* a tombstone: no level to bring back */
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
                 int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
@@ -6047,11 +6107,6 @@ static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_
     return TB_SPILL;
 }
 
-static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
-    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
-    return TB_SPILL;
-}
-
 static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
     TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
@@ -6063,27 +6118,26 @@ static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRIC
  * mispredicted dispatch. "Not strictly better than the tape's best" (the
  * contract's test for storing in the spill) is, for a px outside the window,
  * "on the window's worse side, and the tape is not empty": no best-cell
- * lookup (nor rescan of a dirty one) on this path. */
+ * lookup (nor rescan of a dirty one) on this path. A set and a delete share
+ * the index hit on an existing slot (a level or a tombstone): one store,
+ * so a feed mixing them at random does not branch on which it is. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
     const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
-    if (qty == 0) {
-        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
-        TB__SPFN(nx_hit)(s);
-        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
-        return TB_SPILL;
-    }
-    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+    if (TB_UNLIKELY((int)(qty != 0) & !(TB__SPFN(better)(is_bid, near, px) & TB__TFN(nonempty)(t, is_bid))))
         return TB__BPRIV(promote)(b, is_bid, px, qty);
     if (off < TB__NX_SPAN) {
-        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
         TB__SPFN(nx_hit)(s);
-        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
-        TB__SPFN(at)(s, i)->qty = qty;
-        return TB_SPILL;
+        if (TB_LIKELY(TB__SPFN(nx_has)(s, off))) {
+            TB__SPFN(write_at)(s, is_bid, TB__SPFN(nx_rank_at)(s, off), qty);
+            return TB_SPILL;
+        }
+        if (qty == 0) return TB_SPILL;
+        return TB__BPRIV(store_new)(b, is_bid, TB__SPFN(nx_rank_at)(s, off), px, qty);
     }
+    if (qty == 0) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
     return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
@@ -6373,6 +6427,7 @@ TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
     const TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int from_spill;
+    while (it->spill_pos < s->n && TB__SPFN(at)(s, it->spill_pos)->qty == 0) it->spill_pos++; /* tombstones */
     if (it->tape_pos < 0 && it->spill_pos >= s->n) return 0;
     from_spill = it->tape_pos < 0 ||
                  (it->spill_pos < s->n &&
@@ -6479,7 +6534,7 @@ TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
     for (w = 0; w < TB__WORDS; w++) n += tb__popcount64(b->tape[side].bits[w]);
-    n += b->spill[side].n;
+    n += b->spill[side].live;
     TB__LEAVE(b);
     *out = n;
     return TB_OK;
@@ -6634,15 +6689,20 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
+        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
         if (!ok) break;
-        /* spill: sorted best-first, unique, non-zero, valid, outside the window */
+        /* spill: sorted best-first, unique, valid, outside the window; live
+         * levels counted, tombstones (qty 0) only between live end slots */
         top = (TB_PRICE_T)(t->anchor + (TB_PRICE_T)(TB_N - 1));
-        for (i = 0; i < sp->n && ok; i++) {
+        for (i = 0, c = 0; i < sp->n && ok; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            if (lv->qty == 0 || !TB__BPRIV(price_ok)(lv->px)) ok = 0;
+            c += lv->qty != 0;
+            if (lv->qty == 0 && (i == 0 || i + 1u == sp->n)) ok = 0;
+            if (!TB__BPRIV(price_ok)(lv->px)) ok = 0;
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        if (ok && c != sp->live) ok = 0;
         /* spill: the near index agrees with the levels */
         if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
@@ -6662,7 +6722,7 @@ TB_API int TB__BFN(stats)(TB__BOOK *b, tb_book_stats *out) {
     out->tape_size = TB_N;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) out->tape_levels[s] += tb__popcount64(b->tape[s].bits[w]);
-        out->spill_levels[s] = b->spill[s].n;
+        out->spill_levels[s] = b->spill[s].live;
         out->spill_cap[s] = b->spill[s].cap;
         out->spill_evicted[s] = b->spill_evicted[s];
         out->spill_dropped[s] = b->spill_dropped[s];
@@ -7347,7 +7407,7 @@ TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
     int s;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
-        levels += b->spill[s].n;
+        levels += b->spill[s].live;
     }
     return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
 }
@@ -7403,7 +7463,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         const TB__SIDE *sp = &b->spill[s];
         uint32_t w, i, tape_n = 0;
         tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
-        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 12, sp->live, 4);
         tb__put_le(h + 16, sp->cap, 4);
         tb__put_le(h + 24, b->spill_evicted[s], 8);
         tb__put_le(h + 32, b->spill_dropped[s], 8);
@@ -7421,7 +7481,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         tb__put_le(h + 8, tape_n, 4);
         for (i = 0; i < sp->n; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+            if (lv->qty) q = TB__BPRIV(put_level)(q, lv->px, lv->qty); /* not tombstones */
         }
     }
     tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
@@ -7531,7 +7591,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
         }
         sp->max_cap = d.max_cap;
         sp->head = 0;
-        sp->n = d.spill_count[s];
+        sp->n = sp->live = d.spill_count[s];
         for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
@@ -7942,6 +8002,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
+            if (tmp[i].qty == 0) continue; /* a tombstone: no level to bring back */
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
                 int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
@@ -7994,11 +8055,6 @@ static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_
     return TB_SPILL;
 }
 
-static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
-    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
-    return TB_SPILL;
-}
-
 static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
     TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
@@ -8010,27 +8066,26 @@ static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRIC
  * mispredicted dispatch. "Not strictly better than the tape's best" (the
  * contract's test for storing in the spill) is, for a px outside the window,
  * "on the window's worse side, and the tape is not empty": no best-cell
- * lookup (nor rescan of a dirty one) on this path. */
+ * lookup (nor rescan of a dirty one) on this path. A set and a delete share
+ * the index hit on an existing slot (a level or a tombstone): one store,
+ * so a feed mixing them at random does not branch on which it is. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
     const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
-    if (qty == 0) {
-        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
-        TB__SPFN(nx_hit)(s);
-        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
-        return TB_SPILL;
-    }
-    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+    if (TB_UNLIKELY((int)(qty != 0) & !(TB__SPFN(better)(is_bid, near, px) & TB__TFN(nonempty)(t, is_bid))))
         return TB__BPRIV(promote)(b, is_bid, px, qty);
     if (off < TB__NX_SPAN) {
-        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
         TB__SPFN(nx_hit)(s);
-        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
-        TB__SPFN(at)(s, i)->qty = qty;
-        return TB_SPILL;
+        if (TB_LIKELY(TB__SPFN(nx_has)(s, off))) {
+            TB__SPFN(write_at)(s, is_bid, TB__SPFN(nx_rank_at)(s, off), qty);
+            return TB_SPILL;
+        }
+        if (qty == 0) return TB_SPILL;
+        return TB__BPRIV(store_new)(b, is_bid, TB__SPFN(nx_rank_at)(s, off), px, qty);
     }
+    if (qty == 0) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
     return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
@@ -8320,6 +8375,7 @@ TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
     const TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int from_spill;
+    while (it->spill_pos < s->n && TB__SPFN(at)(s, it->spill_pos)->qty == 0) it->spill_pos++; /* tombstones */
     if (it->tape_pos < 0 && it->spill_pos >= s->n) return 0;
     from_spill = it->tape_pos < 0 ||
                  (it->spill_pos < s->n &&
@@ -8426,7 +8482,7 @@ TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
     for (w = 0; w < TB__WORDS; w++) n += tb__popcount64(b->tape[side].bits[w]);
-    n += b->spill[side].n;
+    n += b->spill[side].live;
     TB__LEAVE(b);
     *out = n;
     return TB_OK;
@@ -8581,15 +8637,20 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
+        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
         if (!ok) break;
-        /* spill: sorted best-first, unique, non-zero, valid, outside the window */
+        /* spill: sorted best-first, unique, valid, outside the window; live
+         * levels counted, tombstones (qty 0) only between live end slots */
         top = (TB_PRICE_T)(t->anchor + (TB_PRICE_T)(TB_N - 1));
-        for (i = 0; i < sp->n && ok; i++) {
+        for (i = 0, c = 0; i < sp->n && ok; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            if (lv->qty == 0 || !TB__BPRIV(price_ok)(lv->px)) ok = 0;
+            c += lv->qty != 0;
+            if (lv->qty == 0 && (i == 0 || i + 1u == sp->n)) ok = 0;
+            if (!TB__BPRIV(price_ok)(lv->px)) ok = 0;
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        if (ok && c != sp->live) ok = 0;
         /* spill: the near index agrees with the levels */
         if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
@@ -8609,7 +8670,7 @@ TB_API int TB__BFN(stats)(TB__BOOK *b, tb_book_stats *out) {
     out->tape_size = TB_N;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) out->tape_levels[s] += tb__popcount64(b->tape[s].bits[w]);
-        out->spill_levels[s] = b->spill[s].n;
+        out->spill_levels[s] = b->spill[s].live;
         out->spill_cap[s] = b->spill[s].cap;
         out->spill_evicted[s] = b->spill_evicted[s];
         out->spill_dropped[s] = b->spill_dropped[s];
@@ -9294,7 +9355,7 @@ TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
     int s;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
-        levels += b->spill[s].n;
+        levels += b->spill[s].live;
     }
     return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
 }
@@ -9350,7 +9411,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         const TB__SIDE *sp = &b->spill[s];
         uint32_t w, i, tape_n = 0;
         tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
-        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 12, sp->live, 4);
         tb__put_le(h + 16, sp->cap, 4);
         tb__put_le(h + 24, b->spill_evicted[s], 8);
         tb__put_le(h + 32, b->spill_dropped[s], 8);
@@ -9368,7 +9429,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         tb__put_le(h + 8, tape_n, 4);
         for (i = 0; i < sp->n; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+            if (lv->qty) q = TB__BPRIV(put_level)(q, lv->px, lv->qty); /* not tombstones */
         }
     }
     tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
@@ -9478,7 +9539,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
         }
         sp->max_cap = d.max_cap;
         sp->head = 0;
-        sp->n = d.spill_count[s];
+        sp->n = sp->live = d.spill_count[s];
         for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
@@ -9889,6 +9950,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
+            if (tmp[i].qty == 0) continue; /* a tombstone: no level to bring back */
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
                 int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
@@ -9941,11 +10003,6 @@ static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_
     return TB_SPILL;
 }
 
-static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
-    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
-    return TB_SPILL;
-}
-
 static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
     TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
@@ -9957,27 +10014,26 @@ static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRIC
  * mispredicted dispatch. "Not strictly better than the tape's best" (the
  * contract's test for storing in the spill) is, for a px outside the window,
  * "on the window's worse side, and the tape is not empty": no best-cell
- * lookup (nor rescan of a dirty one) on this path. */
+ * lookup (nor rescan of a dirty one) on this path. A set and a delete share
+ * the index hit on an existing slot (a level or a tombstone): one store,
+ * so a feed mixing them at random does not branch on which it is. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
     const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
-    if (qty == 0) {
-        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
-        TB__SPFN(nx_hit)(s);
-        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
-        return TB_SPILL;
-    }
-    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+    if (TB_UNLIKELY((int)(qty != 0) & !(TB__SPFN(better)(is_bid, near, px) & TB__TFN(nonempty)(t, is_bid))))
         return TB__BPRIV(promote)(b, is_bid, px, qty);
     if (off < TB__NX_SPAN) {
-        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
         TB__SPFN(nx_hit)(s);
-        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
-        TB__SPFN(at)(s, i)->qty = qty;
-        return TB_SPILL;
+        if (TB_LIKELY(TB__SPFN(nx_has)(s, off))) {
+            TB__SPFN(write_at)(s, is_bid, TB__SPFN(nx_rank_at)(s, off), qty);
+            return TB_SPILL;
+        }
+        if (qty == 0) return TB_SPILL;
+        return TB__BPRIV(store_new)(b, is_bid, TB__SPFN(nx_rank_at)(s, off), px, qty);
     }
+    if (qty == 0) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
     return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
@@ -10267,6 +10323,7 @@ TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
     const TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int from_spill;
+    while (it->spill_pos < s->n && TB__SPFN(at)(s, it->spill_pos)->qty == 0) it->spill_pos++; /* tombstones */
     if (it->tape_pos < 0 && it->spill_pos >= s->n) return 0;
     from_spill = it->tape_pos < 0 ||
                  (it->spill_pos < s->n &&
@@ -10373,7 +10430,7 @@ TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
     for (w = 0; w < TB__WORDS; w++) n += tb__popcount64(b->tape[side].bits[w]);
-    n += b->spill[side].n;
+    n += b->spill[side].live;
     TB__LEAVE(b);
     *out = n;
     return TB_OK;
@@ -10528,15 +10585,20 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
+        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
         if (!ok) break;
-        /* spill: sorted best-first, unique, non-zero, valid, outside the window */
+        /* spill: sorted best-first, unique, valid, outside the window; live
+         * levels counted, tombstones (qty 0) only between live end slots */
         top = (TB_PRICE_T)(t->anchor + (TB_PRICE_T)(TB_N - 1));
-        for (i = 0; i < sp->n && ok; i++) {
+        for (i = 0, c = 0; i < sp->n && ok; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            if (lv->qty == 0 || !TB__BPRIV(price_ok)(lv->px)) ok = 0;
+            c += lv->qty != 0;
+            if (lv->qty == 0 && (i == 0 || i + 1u == sp->n)) ok = 0;
+            if (!TB__BPRIV(price_ok)(lv->px)) ok = 0;
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        if (ok && c != sp->live) ok = 0;
         /* spill: the near index agrees with the levels */
         if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
@@ -10556,7 +10618,7 @@ TB_API int TB__BFN(stats)(TB__BOOK *b, tb_book_stats *out) {
     out->tape_size = TB_N;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) out->tape_levels[s] += tb__popcount64(b->tape[s].bits[w]);
-        out->spill_levels[s] = b->spill[s].n;
+        out->spill_levels[s] = b->spill[s].live;
         out->spill_cap[s] = b->spill[s].cap;
         out->spill_evicted[s] = b->spill_evicted[s];
         out->spill_dropped[s] = b->spill_dropped[s];
@@ -11241,7 +11303,7 @@ TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
     int s;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
-        levels += b->spill[s].n;
+        levels += b->spill[s].live;
     }
     return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
 }
@@ -11297,7 +11359,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         const TB__SIDE *sp = &b->spill[s];
         uint32_t w, i, tape_n = 0;
         tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
-        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 12, sp->live, 4);
         tb__put_le(h + 16, sp->cap, 4);
         tb__put_le(h + 24, b->spill_evicted[s], 8);
         tb__put_le(h + 32, b->spill_dropped[s], 8);
@@ -11315,7 +11377,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         tb__put_le(h + 8, tape_n, 4);
         for (i = 0; i < sp->n; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+            if (lv->qty) q = TB__BPRIV(put_level)(q, lv->px, lv->qty); /* not tombstones */
         }
     }
     tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
@@ -11425,7 +11487,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
         }
         sp->max_cap = d.max_cap;
         sp->head = 0;
-        sp->n = d.spill_count[s];
+        sp->n = sp->live = d.spill_count[s];
         for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
@@ -11836,6 +11898,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
+            if (tmp[i].qty == 0) continue; /* a tombstone: no level to bring back */
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
                 int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
@@ -11888,11 +11951,6 @@ static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_
     return TB_SPILL;
 }
 
-static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
-    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
-    return TB_SPILL;
-}
-
 static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
     TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
@@ -11904,27 +11962,26 @@ static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRIC
  * mispredicted dispatch. "Not strictly better than the tape's best" (the
  * contract's test for storing in the spill) is, for a px outside the window,
  * "on the window's worse side, and the tape is not empty": no best-cell
- * lookup (nor rescan of a dirty one) on this path. */
+ * lookup (nor rescan of a dirty one) on this path. A set and a delete share
+ * the index hit on an existing slot (a level or a tombstone): one store,
+ * so a feed mixing them at random does not branch on which it is. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
     const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
-    if (qty == 0) {
-        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
-        TB__SPFN(nx_hit)(s);
-        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
-        return TB_SPILL;
-    }
-    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+    if (TB_UNLIKELY((int)(qty != 0) & !(TB__SPFN(better)(is_bid, near, px) & TB__TFN(nonempty)(t, is_bid))))
         return TB__BPRIV(promote)(b, is_bid, px, qty);
     if (off < TB__NX_SPAN) {
-        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
         TB__SPFN(nx_hit)(s);
-        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
-        TB__SPFN(at)(s, i)->qty = qty;
-        return TB_SPILL;
+        if (TB_LIKELY(TB__SPFN(nx_has)(s, off))) {
+            TB__SPFN(write_at)(s, is_bid, TB__SPFN(nx_rank_at)(s, off), qty);
+            return TB_SPILL;
+        }
+        if (qty == 0) return TB_SPILL;
+        return TB__BPRIV(store_new)(b, is_bid, TB__SPFN(nx_rank_at)(s, off), px, qty);
     }
+    if (qty == 0) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
     return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
@@ -12214,6 +12271,7 @@ TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
     const TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int from_spill;
+    while (it->spill_pos < s->n && TB__SPFN(at)(s, it->spill_pos)->qty == 0) it->spill_pos++; /* tombstones */
     if (it->tape_pos < 0 && it->spill_pos >= s->n) return 0;
     from_spill = it->tape_pos < 0 ||
                  (it->spill_pos < s->n &&
@@ -12320,7 +12378,7 @@ TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
     for (w = 0; w < TB__WORDS; w++) n += tb__popcount64(b->tape[side].bits[w]);
-    n += b->spill[side].n;
+    n += b->spill[side].live;
     TB__LEAVE(b);
     *out = n;
     return TB_OK;
@@ -12475,15 +12533,20 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
+        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
         if (!ok) break;
-        /* spill: sorted best-first, unique, non-zero, valid, outside the window */
+        /* spill: sorted best-first, unique, valid, outside the window; live
+         * levels counted, tombstones (qty 0) only between live end slots */
         top = (TB_PRICE_T)(t->anchor + (TB_PRICE_T)(TB_N - 1));
-        for (i = 0; i < sp->n && ok; i++) {
+        for (i = 0, c = 0; i < sp->n && ok; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            if (lv->qty == 0 || !TB__BPRIV(price_ok)(lv->px)) ok = 0;
+            c += lv->qty != 0;
+            if (lv->qty == 0 && (i == 0 || i + 1u == sp->n)) ok = 0;
+            if (!TB__BPRIV(price_ok)(lv->px)) ok = 0;
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        if (ok && c != sp->live) ok = 0;
         /* spill: the near index agrees with the levels */
         if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
@@ -12503,7 +12566,7 @@ TB_API int TB__BFN(stats)(TB__BOOK *b, tb_book_stats *out) {
     out->tape_size = TB_N;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) out->tape_levels[s] += tb__popcount64(b->tape[s].bits[w]);
-        out->spill_levels[s] = b->spill[s].n;
+        out->spill_levels[s] = b->spill[s].live;
         out->spill_cap[s] = b->spill[s].cap;
         out->spill_evicted[s] = b->spill_evicted[s];
         out->spill_dropped[s] = b->spill_dropped[s];
@@ -13188,7 +13251,7 @@ TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
     int s;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
-        levels += b->spill[s].n;
+        levels += b->spill[s].live;
     }
     return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
 }
@@ -13244,7 +13307,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         const TB__SIDE *sp = &b->spill[s];
         uint32_t w, i, tape_n = 0;
         tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
-        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 12, sp->live, 4);
         tb__put_le(h + 16, sp->cap, 4);
         tb__put_le(h + 24, b->spill_evicted[s], 8);
         tb__put_le(h + 32, b->spill_dropped[s], 8);
@@ -13262,7 +13325,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         tb__put_le(h + 8, tape_n, 4);
         for (i = 0; i < sp->n; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+            if (lv->qty) q = TB__BPRIV(put_level)(q, lv->px, lv->qty); /* not tombstones */
         }
     }
     tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
@@ -13372,7 +13435,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
         }
         sp->max_cap = d.max_cap;
         sp->head = 0;
-        sp->n = d.spill_count[s];
+        sp->n = sp->live = d.spill_count[s];
         for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
@@ -13783,6 +13846,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
+            if (tmp[i].qty == 0) continue; /* a tombstone: no level to bring back */
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
                 int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
@@ -13835,11 +13899,6 @@ static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_
     return TB_SPILL;
 }
 
-static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
-    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
-    return TB_SPILL;
-}
-
 static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
     TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
@@ -13851,27 +13910,26 @@ static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRIC
  * mispredicted dispatch. "Not strictly better than the tape's best" (the
  * contract's test for storing in the spill) is, for a px outside the window,
  * "on the window's worse side, and the tape is not empty": no best-cell
- * lookup (nor rescan of a dirty one) on this path. */
+ * lookup (nor rescan of a dirty one) on this path. A set and a delete share
+ * the index hit on an existing slot (a level or a tombstone): one store,
+ * so a feed mixing them at random does not branch on which it is. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
     const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
-    if (qty == 0) {
-        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
-        TB__SPFN(nx_hit)(s);
-        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
-        return TB_SPILL;
-    }
-    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+    if (TB_UNLIKELY((int)(qty != 0) & !(TB__SPFN(better)(is_bid, near, px) & TB__TFN(nonempty)(t, is_bid))))
         return TB__BPRIV(promote)(b, is_bid, px, qty);
     if (off < TB__NX_SPAN) {
-        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
         TB__SPFN(nx_hit)(s);
-        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
-        TB__SPFN(at)(s, i)->qty = qty;
-        return TB_SPILL;
+        if (TB_LIKELY(TB__SPFN(nx_has)(s, off))) {
+            TB__SPFN(write_at)(s, is_bid, TB__SPFN(nx_rank_at)(s, off), qty);
+            return TB_SPILL;
+        }
+        if (qty == 0) return TB_SPILL;
+        return TB__BPRIV(store_new)(b, is_bid, TB__SPFN(nx_rank_at)(s, off), px, qty);
     }
+    if (qty == 0) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
     return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
@@ -14161,6 +14219,7 @@ TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
     const TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int from_spill;
+    while (it->spill_pos < s->n && TB__SPFN(at)(s, it->spill_pos)->qty == 0) it->spill_pos++; /* tombstones */
     if (it->tape_pos < 0 && it->spill_pos >= s->n) return 0;
     from_spill = it->tape_pos < 0 ||
                  (it->spill_pos < s->n &&
@@ -14267,7 +14326,7 @@ TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
     for (w = 0; w < TB__WORDS; w++) n += tb__popcount64(b->tape[side].bits[w]);
-    n += b->spill[side].n;
+    n += b->spill[side].live;
     TB__LEAVE(b);
     *out = n;
     return TB_OK;
@@ -14422,15 +14481,20 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
+        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
         if (!ok) break;
-        /* spill: sorted best-first, unique, non-zero, valid, outside the window */
+        /* spill: sorted best-first, unique, valid, outside the window; live
+         * levels counted, tombstones (qty 0) only between live end slots */
         top = (TB_PRICE_T)(t->anchor + (TB_PRICE_T)(TB_N - 1));
-        for (i = 0; i < sp->n && ok; i++) {
+        for (i = 0, c = 0; i < sp->n && ok; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            if (lv->qty == 0 || !TB__BPRIV(price_ok)(lv->px)) ok = 0;
+            c += lv->qty != 0;
+            if (lv->qty == 0 && (i == 0 || i + 1u == sp->n)) ok = 0;
+            if (!TB__BPRIV(price_ok)(lv->px)) ok = 0;
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        if (ok && c != sp->live) ok = 0;
         /* spill: the near index agrees with the levels */
         if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
@@ -14450,7 +14514,7 @@ TB_API int TB__BFN(stats)(TB__BOOK *b, tb_book_stats *out) {
     out->tape_size = TB_N;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) out->tape_levels[s] += tb__popcount64(b->tape[s].bits[w]);
-        out->spill_levels[s] = b->spill[s].n;
+        out->spill_levels[s] = b->spill[s].live;
         out->spill_cap[s] = b->spill[s].cap;
         out->spill_evicted[s] = b->spill_evicted[s];
         out->spill_dropped[s] = b->spill_dropped[s];
@@ -15135,7 +15199,7 @@ TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
     int s;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
-        levels += b->spill[s].n;
+        levels += b->spill[s].live;
     }
     return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
 }
@@ -15191,7 +15255,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         const TB__SIDE *sp = &b->spill[s];
         uint32_t w, i, tape_n = 0;
         tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
-        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 12, sp->live, 4);
         tb__put_le(h + 16, sp->cap, 4);
         tb__put_le(h + 24, b->spill_evicted[s], 8);
         tb__put_le(h + 32, b->spill_dropped[s], 8);
@@ -15209,7 +15273,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         tb__put_le(h + 8, tape_n, 4);
         for (i = 0; i < sp->n; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+            if (lv->qty) q = TB__BPRIV(put_level)(q, lv->px, lv->qty); /* not tombstones */
         }
     }
     tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
@@ -15319,7 +15383,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
         }
         sp->max_cap = d.max_cap;
         sp->head = 0;
-        sp->n = d.spill_count[s];
+        sp->n = sp->live = d.spill_count[s];
         for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
@@ -16271,6 +16335,18 @@ TB_API size_t TB__POOLFN(struct_size)(void) { return sizeof(TB__POOL); }
  * where a drifting market pushes levels leaving the tape, the worst end is
  * where a full spill evicts. An insert in the middle moves the shorter half.
  *
+ * Lazy deletion: deleting a level in the middle of the ring only zeroes its
+ * quantity, leaving a tombstone (qty 0) that keeps its price, so the ring
+ * stays sorted and searchable; setting that price again revives the slot in
+ * place. A feed that deletes and re-adds levels at the same prices (the
+ * common case away from the touch) then moves no memory and takes no
+ * insert/remove branch. `n` counts slots, `live` the levels. Invariants: the
+ * two end slots are live (so the best and the worst level are O(1), and
+ * live == 0 <=> n == 0); tombstones never outnumber live levels by more than
+ * TB__TOMB_SLACK (a delete past that compacts the ring); a full ring is
+ * compacted before it grows or evicts, so growth, eviction and drops happen
+ * exactly when `live` levels would, as if deletes moved memory.
+ *
  * Growth: cap 0 -> min(16, max_cap) -> doubling -> max_cap. At max_cap (or
  * when the allocator refuses to grow) a new level evicts the worst level, or
  * is dropped itself when it is the worst. Memory comes from TB_MALLOC or from
@@ -16299,12 +16375,14 @@ TB_API size_t TB__POOLFN(struct_size)(void) { return sizeof(TB__POOL); }
 #define TB__NX_SPAN (TB__NX_WORDS * 64u)      /* prices the region covers */
 #define TB__NX_NEED_MIN 16u                   /* misses (net of hits) before a move */
 #define TB__NX_NEED_MAX 1024u
+#define TB__TOMB_SLACK 16u                    /* tombstones allowed beyond live levels */
 #endif
 
 typedef struct TB__SIDE {
     TB__LEVEL *a;     /* ring storage, NULL while cap == 0 */
     uint32_t head;    /* physical index of the best level */
-    uint32_t n;       /* levels stored */
+    uint32_t n;       /* slots in use: live levels and tombstones */
+    uint32_t live;    /* live levels (qty > 0) among the n slots */
     uint32_t cap;     /* ring capacity: 0 or a power of two <= max_cap */
     uint32_t max_cap; /* power of two >= 1 */
     /* near index (see above) */
@@ -16678,14 +16756,91 @@ static void TB__SPFN(insert_at)(TB__SIDE *s, int is_bid, uint32_t i, TB_PRICE_T 
     slot->px = px;
     slot->qty = qty;
     s->n++;
+    s->live++;
 }
 
-/* Remove logical range [i, j), moving the shorter remainder. */
+/* ---- tombstones ------------------------------------------------------------ */
+
+/* Drop the k best slots (k <= n) in O(1) plus the index update; the caller
+ * accounts for `live`. */
+static void TB__SPFN(drop_front)(TB__SIDE *s, int is_bid, uint32_t k) {
+    uint32_t i;
+    TB_ASSERT(k <= s->n);
+    if (k == 0) return;
+    if (k <= s->nx_rank) {
+        s->nx_rank -= k;
+    } else { /* the k best: all nx_rank slots better than the region, then region ones */
+        for (i = s->nx_rank; i < k; i++) {
+            uint32_t off = TB__SPFN(nx_off)(s, is_bid, TB__SPFN(at)(s, i)->px);
+            if (off >= TB__NX_SPAN) break;
+            s->nx_bits[off >> 6] &= ~((uint64_t)1 << (off & 63u));
+        }
+        s->nx_rank = 0;
+        TB__SPFN(nx_count)(s);
+    }
+    s->head = (s->head + k) & (s->cap - 1u);
+    s->n -= k;
+    if (s->n == 0) s->head = 0;
+}
+
+/* Drop tombstones from both ends, restoring "the end slots are live". */
+static void TB__SPFN(trim)(TB__SIDE *s, int is_bid) {
+    uint32_t k = 0;
+    while (k < s->n && TB__SPFN(at)(s, k)->qty == 0) k++;
+    TB__SPFN(drop_front)(s, is_bid, k);
+    while (s->n && TB__SPFN(at)(s, s->n - 1u)->qty == 0) {
+        TB__SPFN(nx_note)(s, is_bid, TB__SPFN(at)(s, s->n - 1u)->px, 0);
+        s->n--;
+    }
+    if (s->n == 0) s->head = 0;
+}
+
+/* Remove every tombstone (O(n)) and rebuild the near index where it was. */
+static void TB__SPFN(compact)(TB__SIDE *s, int is_bid) {
+    uint32_t i, j = 0;
+    for (i = 0; i < s->n; i++) {
+        const TB__LEVEL lv = *TB__SPFN(at)(s, i);
+        if (lv.qty) {
+            if (i != j) *TB__SPFN(at)(s, j) = lv;
+            j++;
+        }
+    }
+    TB_ASSERT(j == s->live);
+    s->n = j;
+    if (s->n == 0) s->head = 0;
+    TB__SPFN(nx_build)(s, is_bid, s->nx_start, TB__SPFN(lower_bound)(s, is_bid, s->nx_start));
+}
+
+/* After a delete left a tombstone at an end or made them too many. */
+static void TB__SPFN(tidy)(TB__SIDE *s, int is_bid) {
+    if (s->n - s->live > s->live + TB__TOMB_SLACK) TB__SPFN(compact)(s, is_bid);
+    else TB__SPFN(trim)(s, is_bid);
+}
+
+/* Write qty (0: delete) into the existing slot i, live or tombstone: a
+ * store, plus a tidy only when the delete hit an end or crossed the
+ * tombstone bound. */
+TB_FORCE_INLINE void TB__SPFN(write_at)(TB__SIDE *s, int is_bid, uint32_t i, TB_QTY_T qty) {
+    TB__LEVEL *lv = TB__SPFN(at)(s, i);
+    const uint32_t was_live = lv->qty != 0, is_live = qty != 0;
+    lv->qty = qty;
+    s->live = s->live + is_live - was_live;
+    /* one branch, rarely taken: bitwise, not short-circuit */
+    if (TB_UNLIKELY((int)(!is_live) & ((i == 0) | (i + 1u == s->n) |
+                                       (s->n - s->live > s->live + TB__TOMB_SLACK))))
+        TB__SPFN(tidy)(s, is_bid);
+}
+
+/* Remove logical range [i, j) of slots, moving the shorter remainder. */
 static void TB__SPFN(remove_range)(TB__SIDE *s, int is_bid, uint32_t i, uint32_t j) {
     uint32_t k = j - i, x;
     TB_ASSERT(i <= j && j <= s->n);
     if (k == 0) return;
-    for (x = i; x < j; x++) TB__SPFN(nx_note)(s, is_bid, TB__SPFN(at)(s, x)->px, 0);
+    for (x = i; x < j; x++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, x);
+        TB__SPFN(nx_note)(s, is_bid, lv->px, 0);
+        s->live -= lv->qty != 0;
+    }
     if (i < s->n - j) {
         TB__SPFN(ring_move)(s, k, 0, i);
         s->head = (s->head + k) & (s->cap - 1u);
@@ -16694,6 +16849,7 @@ static void TB__SPFN(remove_range)(TB__SIDE *s, int is_bid, uint32_t i, uint32_t
     }
     s->n -= k;
     if (s->n == 0) s->head = 0;
+    TB__SPFN(trim)(s, is_bid);
 }
 
 TB_FORCE_INLINE void TB__SPFN(block_free)(TB__POOL *pool, TB__LEVEL *a, uint32_t cap) {
@@ -16738,6 +16894,10 @@ TB_FORCE_INLINE uint32_t TB__SPFN(next_cap)(const TB__SIDE *s) {
 static int TB__SPFN(push_new)(TB__SIDE *s, TB__POOL *pool, int is_bid, uint32_t i, TB_PRICE_T px,
                               TB_QTY_T qty) {
     int outcome = TB__PUSH_STORED;
+    if (s->n == s->cap && s->live < s->n) { /* full of slots, not of levels: no growth */
+        TB__SPFN(compact)(s, is_bid);
+        i = TB__SPFN(lower_bound)(s, is_bid, px);
+    }
     if (s->n == s->cap) {
         if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, pool, TB__SPFN(next_cap)(s)) == TB_OK) {
             /* grew: fall through to the insert */
@@ -16747,7 +16907,8 @@ static int TB__SPFN(push_new)(TB__SIDE *s, TB__POOL *pool, int is_bid, uint32_t 
             return s->cap == s->max_cap ? TB__PUSH_DROPPED : TB__PUSH_NOMEM;
         } else {
             TB__SPFN(nx_note)(s, is_bid, TB__SPFN(at)(s, s->n - 1u)->px, 0);
-            s->n--; /* evict the worst level */
+            s->n--; /* evict the worst level (no tombstones: live == n) */
+            s->live--;
             outcome = TB__PUSH_EVICTED;
         }
     }
@@ -16764,8 +16925,8 @@ TB_FORCE_INLINE int TB__SPFN(push_inline)(TB__SIDE *s, TB__POOL *pool, int is_bi
                                           TB_QTY_T qty, TB_PRICE_T near) {
     int found;
     uint32_t i = TB__SPFN(locate)(s, is_bid, px, near, &found);
-    if (found) {
-        TB__SPFN(at)(s, i)->qty = qty;
+    if (found) { /* a level, or a tombstone revived in place */
+        TB__SPFN(write_at)(s, is_bid, i, qty);
         return TB__PUSH_STORED;
     }
     return TB__SPFN(push_new)(s, pool, is_bid, i, px, qty);
@@ -16786,64 +16947,24 @@ static int TB__SPFN(push_moved)(TB__SIDE *s, TB__POOL *pool, int is_bid, TB_PRIC
     return TB__SPFN(push_inline)(s, pool, is_bid, px, qty, near);
 }
 
-/* Remove the level at logical index i (< n), moving the shorter side. */
-static void TB__SPFN(remove_at)(TB__SIDE *s, int is_bid, uint32_t i) {
-    const uint32_t mask = s->cap - 1u;
-    TB_ASSERT(i < s->n);
-    TB__SPFN(nx_note)(s, is_bid, TB__SPFN(at)(s, i)->px, 0);
-    if (i < s->n - 1u - i) {
-        const uint32_t p = (s->head + i) & mask;
-        if (p >= i) { /* the i levels before it do not wrap: one move */
-            memmove(s->a + p - i + 1u, s->a + p - i, (size_t)i * sizeof(TB__LEVEL));
-        } else {
-            TB__SPFN(ring_move)(s, 1, 0, i);
-        }
-        s->head = (s->head + 1u) & mask;
-    } else {
-        const uint32_t p = (s->head + i) & mask, after = s->n - 1u - i;
-        if (p + after < s->cap) {
-            memmove(s->a + p, s->a + p + 1u, (size_t)after * sizeof(TB__LEVEL));
-        } else {
-            TB__SPFN(ring_move)(s, i, i + 1u, after);
-        }
-    }
-    s->n--;
-    if (s->n == 0) s->head = 0;
-}
-
-/* Remove px if present; returns 1 when a level was removed. */
-TB_FORCE_INLINE int TB__SPFN(erase)(TB__SIDE *s, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
+/* Remove px if present (a tombstone, or an end slot dropped). */
+TB_FORCE_INLINE void TB__SPFN(erase)(TB__SIDE *s, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
     int found;
     uint32_t i = TB__SPFN(locate)(s, is_bid, px, near, &found);
-    if (found) {
-        TB__SPFN(remove_at)(s, is_bid, i);
-        return 1;
-    }
-    return 0;
+    if (found) TB__SPFN(write_at)(s, is_bid, i, 0);
 }
 
 /* Remove every level at least as good as px (bids >= px, asks <= px). */
 TB_FORCE_INLINE void TB__SPFN(erase_better)(TB__SIDE *s, int is_bid, TB_PRICE_T px) {
     uint32_t k = TB__SPFN(upper_bound)(s, is_bid, px), i;
     if (k == 0) return;
-    if (k <= s->nx_rank) {
-        s->nx_rank -= k;
-    } else { /* the k best levels: all nx_rank better than the region, then region ones */
-        for (i = s->nx_rank; i < k; i++) {
-            uint32_t off = TB__SPFN(nx_off)(s, is_bid, TB__SPFN(at)(s, i)->px);
-            if (off >= TB__NX_SPAN) break;
-            s->nx_bits[off >> 6] &= ~((uint64_t)1 << (off & 63u));
-        }
-        s->nx_rank = 0;
-        TB__SPFN(nx_count)(s);
-    }
-    s->head = (s->head + k) & (s->cap - 1u);
-    s->n -= k;
-    if (s->n == 0) s->head = 0;
+    for (i = 0; i < k; i++) s->live -= TB__SPFN(at)(s, i)->qty != 0;
+    TB__SPFN(drop_front)(s, is_bid, k);
+    TB__SPFN(trim)(s, is_bid);
 }
 
 TB_FORCE_INLINE void TB__SPFN(clear)(TB__SIDE *s) {
-    s->n = 0;
+    s->n = s->live = 0;
     s->head = 0;
     TB__SPFN(nx_reset)(s);
 }
@@ -16851,7 +16972,7 @@ TB_FORCE_INLINE void TB__SPFN(clear)(TB__SIDE *s) {
 TB_FORCE_INLINE void TB__SPFN(release)(TB__SIDE *s, TB__POOL *pool) {
     TB__SPFN(block_free)(pool, s->a, s->cap);
     s->a = NULL;
-    s->n = s->cap = s->head = 0;
+    s->n = s->live = s->cap = s->head = 0;
     TB__SPFN(nx_reset)(s);
 }
 
@@ -17515,6 +17636,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
+            if (tmp[i].qty == 0) continue; /* a tombstone: no level to bring back */
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
                 int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
@@ -17567,11 +17689,6 @@ static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_
     return TB_SPILL;
 }
 
-static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
-    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
-    return TB_SPILL;
-}
-
 static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
     TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
@@ -17583,27 +17700,26 @@ static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRIC
  * mispredicted dispatch. "Not strictly better than the tape's best" (the
  * contract's test for storing in the spill) is, for a px outside the window,
  * "on the window's worse side, and the tape is not empty": no best-cell
- * lookup (nor rescan of a dirty one) on this path. */
+ * lookup (nor rescan of a dirty one) on this path. A set and a delete share
+ * the index hit on an existing slot (a level or a tombstone): one store,
+ * so a feed mixing them at random does not branch on which it is. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
     const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
-    if (qty == 0) {
-        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
-        TB__SPFN(nx_hit)(s);
-        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
-        return TB_SPILL;
-    }
-    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+    if (TB_UNLIKELY((int)(qty != 0) & !(TB__SPFN(better)(is_bid, near, px) & TB__TFN(nonempty)(t, is_bid))))
         return TB__BPRIV(promote)(b, is_bid, px, qty);
     if (off < TB__NX_SPAN) {
-        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
         TB__SPFN(nx_hit)(s);
-        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
-        TB__SPFN(at)(s, i)->qty = qty;
-        return TB_SPILL;
+        if (TB_LIKELY(TB__SPFN(nx_has)(s, off))) {
+            TB__SPFN(write_at)(s, is_bid, TB__SPFN(nx_rank_at)(s, off), qty);
+            return TB_SPILL;
+        }
+        if (qty == 0) return TB_SPILL;
+        return TB__BPRIV(store_new)(b, is_bid, TB__SPFN(nx_rank_at)(s, off), px, qty);
     }
+    if (qty == 0) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
     return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
@@ -17893,6 +18009,7 @@ TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
     const TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int from_spill;
+    while (it->spill_pos < s->n && TB__SPFN(at)(s, it->spill_pos)->qty == 0) it->spill_pos++; /* tombstones */
     if (it->tape_pos < 0 && it->spill_pos >= s->n) return 0;
     from_spill = it->tape_pos < 0 ||
                  (it->spill_pos < s->n &&
@@ -17999,7 +18116,7 @@ TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
     for (w = 0; w < TB__WORDS; w++) n += tb__popcount64(b->tape[side].bits[w]);
-    n += b->spill[side].n;
+    n += b->spill[side].live;
     TB__LEAVE(b);
     *out = n;
     return TB_OK;
@@ -18154,15 +18271,20 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
+        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
         if (!ok) break;
-        /* spill: sorted best-first, unique, non-zero, valid, outside the window */
+        /* spill: sorted best-first, unique, valid, outside the window; live
+         * levels counted, tombstones (qty 0) only between live end slots */
         top = (TB_PRICE_T)(t->anchor + (TB_PRICE_T)(TB_N - 1));
-        for (i = 0; i < sp->n && ok; i++) {
+        for (i = 0, c = 0; i < sp->n && ok; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            if (lv->qty == 0 || !TB__BPRIV(price_ok)(lv->px)) ok = 0;
+            c += lv->qty != 0;
+            if (lv->qty == 0 && (i == 0 || i + 1u == sp->n)) ok = 0;
+            if (!TB__BPRIV(price_ok)(lv->px)) ok = 0;
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        if (ok && c != sp->live) ok = 0;
         /* spill: the near index agrees with the levels */
         if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
@@ -18182,7 +18304,7 @@ TB_API int TB__BFN(stats)(TB__BOOK *b, tb_book_stats *out) {
     out->tape_size = TB_N;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) out->tape_levels[s] += tb__popcount64(b->tape[s].bits[w]);
-        out->spill_levels[s] = b->spill[s].n;
+        out->spill_levels[s] = b->spill[s].live;
         out->spill_cap[s] = b->spill[s].cap;
         out->spill_evicted[s] = b->spill_evicted[s];
         out->spill_dropped[s] = b->spill_dropped[s];
@@ -18867,7 +18989,7 @@ TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
     int s;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
-        levels += b->spill[s].n;
+        levels += b->spill[s].live;
     }
     return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
 }
@@ -18923,7 +19045,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         const TB__SIDE *sp = &b->spill[s];
         uint32_t w, i, tape_n = 0;
         tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
-        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 12, sp->live, 4);
         tb__put_le(h + 16, sp->cap, 4);
         tb__put_le(h + 24, b->spill_evicted[s], 8);
         tb__put_le(h + 32, b->spill_dropped[s], 8);
@@ -18941,7 +19063,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         tb__put_le(h + 8, tape_n, 4);
         for (i = 0; i < sp->n; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+            if (lv->qty) q = TB__BPRIV(put_level)(q, lv->px, lv->qty); /* not tombstones */
         }
     }
     tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
@@ -19051,7 +19173,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
         }
         sp->max_cap = d.max_cap;
         sp->head = 0;
-        sp->n = d.spill_count[s];
+        sp->n = sp->live = d.spill_count[s];
         for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
@@ -19462,6 +19584,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
+            if (tmp[i].qty == 0) continue; /* a tombstone: no level to bring back */
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
                 int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
@@ -19514,11 +19637,6 @@ static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_
     return TB_SPILL;
 }
 
-static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
-    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
-    return TB_SPILL;
-}
-
 static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
     TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
@@ -19530,27 +19648,26 @@ static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRIC
  * mispredicted dispatch. "Not strictly better than the tape's best" (the
  * contract's test for storing in the spill) is, for a px outside the window,
  * "on the window's worse side, and the tape is not empty": no best-cell
- * lookup (nor rescan of a dirty one) on this path. */
+ * lookup (nor rescan of a dirty one) on this path. A set and a delete share
+ * the index hit on an existing slot (a level or a tombstone): one store,
+ * so a feed mixing them at random does not branch on which it is. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
     const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
-    if (qty == 0) {
-        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
-        TB__SPFN(nx_hit)(s);
-        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
-        return TB_SPILL;
-    }
-    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+    if (TB_UNLIKELY((int)(qty != 0) & !(TB__SPFN(better)(is_bid, near, px) & TB__TFN(nonempty)(t, is_bid))))
         return TB__BPRIV(promote)(b, is_bid, px, qty);
     if (off < TB__NX_SPAN) {
-        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
         TB__SPFN(nx_hit)(s);
-        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
-        TB__SPFN(at)(s, i)->qty = qty;
-        return TB_SPILL;
+        if (TB_LIKELY(TB__SPFN(nx_has)(s, off))) {
+            TB__SPFN(write_at)(s, is_bid, TB__SPFN(nx_rank_at)(s, off), qty);
+            return TB_SPILL;
+        }
+        if (qty == 0) return TB_SPILL;
+        return TB__BPRIV(store_new)(b, is_bid, TB__SPFN(nx_rank_at)(s, off), px, qty);
     }
+    if (qty == 0) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
     return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
@@ -19840,6 +19957,7 @@ TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
     const TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int from_spill;
+    while (it->spill_pos < s->n && TB__SPFN(at)(s, it->spill_pos)->qty == 0) it->spill_pos++; /* tombstones */
     if (it->tape_pos < 0 && it->spill_pos >= s->n) return 0;
     from_spill = it->tape_pos < 0 ||
                  (it->spill_pos < s->n &&
@@ -19946,7 +20064,7 @@ TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
     for (w = 0; w < TB__WORDS; w++) n += tb__popcount64(b->tape[side].bits[w]);
-    n += b->spill[side].n;
+    n += b->spill[side].live;
     TB__LEAVE(b);
     *out = n;
     return TB_OK;
@@ -20101,15 +20219,20 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
+        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
         if (!ok) break;
-        /* spill: sorted best-first, unique, non-zero, valid, outside the window */
+        /* spill: sorted best-first, unique, valid, outside the window; live
+         * levels counted, tombstones (qty 0) only between live end slots */
         top = (TB_PRICE_T)(t->anchor + (TB_PRICE_T)(TB_N - 1));
-        for (i = 0; i < sp->n && ok; i++) {
+        for (i = 0, c = 0; i < sp->n && ok; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            if (lv->qty == 0 || !TB__BPRIV(price_ok)(lv->px)) ok = 0;
+            c += lv->qty != 0;
+            if (lv->qty == 0 && (i == 0 || i + 1u == sp->n)) ok = 0;
+            if (!TB__BPRIV(price_ok)(lv->px)) ok = 0;
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        if (ok && c != sp->live) ok = 0;
         /* spill: the near index agrees with the levels */
         if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
@@ -20129,7 +20252,7 @@ TB_API int TB__BFN(stats)(TB__BOOK *b, tb_book_stats *out) {
     out->tape_size = TB_N;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) out->tape_levels[s] += tb__popcount64(b->tape[s].bits[w]);
-        out->spill_levels[s] = b->spill[s].n;
+        out->spill_levels[s] = b->spill[s].live;
         out->spill_cap[s] = b->spill[s].cap;
         out->spill_evicted[s] = b->spill_evicted[s];
         out->spill_dropped[s] = b->spill_dropped[s];
@@ -20814,7 +20937,7 @@ TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
     int s;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
-        levels += b->spill[s].n;
+        levels += b->spill[s].live;
     }
     return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
 }
@@ -20870,7 +20993,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         const TB__SIDE *sp = &b->spill[s];
         uint32_t w, i, tape_n = 0;
         tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
-        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 12, sp->live, 4);
         tb__put_le(h + 16, sp->cap, 4);
         tb__put_le(h + 24, b->spill_evicted[s], 8);
         tb__put_le(h + 32, b->spill_dropped[s], 8);
@@ -20888,7 +21011,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         tb__put_le(h + 8, tape_n, 4);
         for (i = 0; i < sp->n; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+            if (lv->qty) q = TB__BPRIV(put_level)(q, lv->px, lv->qty); /* not tombstones */
         }
     }
     tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
@@ -20998,7 +21121,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
         }
         sp->max_cap = d.max_cap;
         sp->head = 0;
-        sp->n = d.spill_count[s];
+        sp->n = sp->live = d.spill_count[s];
         for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
@@ -21409,6 +21532,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
+            if (tmp[i].qty == 0) continue; /* a tombstone: no level to bring back */
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
                 int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
@@ -21461,11 +21585,6 @@ static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_
     return TB_SPILL;
 }
 
-static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
-    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
-    return TB_SPILL;
-}
-
 static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
     TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
@@ -21477,27 +21596,26 @@ static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRIC
  * mispredicted dispatch. "Not strictly better than the tape's best" (the
  * contract's test for storing in the spill) is, for a px outside the window,
  * "on the window's worse side, and the tape is not empty": no best-cell
- * lookup (nor rescan of a dirty one) on this path. */
+ * lookup (nor rescan of a dirty one) on this path. A set and a delete share
+ * the index hit on an existing slot (a level or a tombstone): one store,
+ * so a feed mixing them at random does not branch on which it is. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
     const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
-    if (qty == 0) {
-        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
-        TB__SPFN(nx_hit)(s);
-        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
-        return TB_SPILL;
-    }
-    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+    if (TB_UNLIKELY((int)(qty != 0) & !(TB__SPFN(better)(is_bid, near, px) & TB__TFN(nonempty)(t, is_bid))))
         return TB__BPRIV(promote)(b, is_bid, px, qty);
     if (off < TB__NX_SPAN) {
-        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
         TB__SPFN(nx_hit)(s);
-        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
-        TB__SPFN(at)(s, i)->qty = qty;
-        return TB_SPILL;
+        if (TB_LIKELY(TB__SPFN(nx_has)(s, off))) {
+            TB__SPFN(write_at)(s, is_bid, TB__SPFN(nx_rank_at)(s, off), qty);
+            return TB_SPILL;
+        }
+        if (qty == 0) return TB_SPILL;
+        return TB__BPRIV(store_new)(b, is_bid, TB__SPFN(nx_rank_at)(s, off), px, qty);
     }
+    if (qty == 0) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
     return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
@@ -21787,6 +21905,7 @@ TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
     const TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int from_spill;
+    while (it->spill_pos < s->n && TB__SPFN(at)(s, it->spill_pos)->qty == 0) it->spill_pos++; /* tombstones */
     if (it->tape_pos < 0 && it->spill_pos >= s->n) return 0;
     from_spill = it->tape_pos < 0 ||
                  (it->spill_pos < s->n &&
@@ -21893,7 +22012,7 @@ TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
     for (w = 0; w < TB__WORDS; w++) n += tb__popcount64(b->tape[side].bits[w]);
-    n += b->spill[side].n;
+    n += b->spill[side].live;
     TB__LEAVE(b);
     *out = n;
     return TB_OK;
@@ -22048,15 +22167,20 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
+        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
         if (!ok) break;
-        /* spill: sorted best-first, unique, non-zero, valid, outside the window */
+        /* spill: sorted best-first, unique, valid, outside the window; live
+         * levels counted, tombstones (qty 0) only between live end slots */
         top = (TB_PRICE_T)(t->anchor + (TB_PRICE_T)(TB_N - 1));
-        for (i = 0; i < sp->n && ok; i++) {
+        for (i = 0, c = 0; i < sp->n && ok; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            if (lv->qty == 0 || !TB__BPRIV(price_ok)(lv->px)) ok = 0;
+            c += lv->qty != 0;
+            if (lv->qty == 0 && (i == 0 || i + 1u == sp->n)) ok = 0;
+            if (!TB__BPRIV(price_ok)(lv->px)) ok = 0;
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        if (ok && c != sp->live) ok = 0;
         /* spill: the near index agrees with the levels */
         if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
@@ -22076,7 +22200,7 @@ TB_API int TB__BFN(stats)(TB__BOOK *b, tb_book_stats *out) {
     out->tape_size = TB_N;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) out->tape_levels[s] += tb__popcount64(b->tape[s].bits[w]);
-        out->spill_levels[s] = b->spill[s].n;
+        out->spill_levels[s] = b->spill[s].live;
         out->spill_cap[s] = b->spill[s].cap;
         out->spill_evicted[s] = b->spill_evicted[s];
         out->spill_dropped[s] = b->spill_dropped[s];
@@ -22761,7 +22885,7 @@ TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
     int s;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
-        levels += b->spill[s].n;
+        levels += b->spill[s].live;
     }
     return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
 }
@@ -22817,7 +22941,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         const TB__SIDE *sp = &b->spill[s];
         uint32_t w, i, tape_n = 0;
         tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
-        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 12, sp->live, 4);
         tb__put_le(h + 16, sp->cap, 4);
         tb__put_le(h + 24, b->spill_evicted[s], 8);
         tb__put_le(h + 32, b->spill_dropped[s], 8);
@@ -22835,7 +22959,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         tb__put_le(h + 8, tape_n, 4);
         for (i = 0; i < sp->n; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+            if (lv->qty) q = TB__BPRIV(put_level)(q, lv->px, lv->qty); /* not tombstones */
         }
     }
     tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
@@ -22945,7 +23069,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
         }
         sp->max_cap = d.max_cap;
         sp->head = 0;
-        sp->n = d.spill_count[s];
+        sp->n = sp->live = d.spill_count[s];
         for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
@@ -23356,6 +23480,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
+            if (tmp[i].qty == 0) continue; /* a tombstone: no level to bring back */
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
                 int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
@@ -23408,11 +23533,6 @@ static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_
     return TB_SPILL;
 }
 
-static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
-    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
-    return TB_SPILL;
-}
-
 static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
     TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
@@ -23424,27 +23544,26 @@ static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRIC
  * mispredicted dispatch. "Not strictly better than the tape's best" (the
  * contract's test for storing in the spill) is, for a px outside the window,
  * "on the window's worse side, and the tape is not empty": no best-cell
- * lookup (nor rescan of a dirty one) on this path. */
+ * lookup (nor rescan of a dirty one) on this path. A set and a delete share
+ * the index hit on an existing slot (a level or a tombstone): one store,
+ * so a feed mixing them at random does not branch on which it is. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
     const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
-    if (qty == 0) {
-        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
-        TB__SPFN(nx_hit)(s);
-        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
-        return TB_SPILL;
-    }
-    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+    if (TB_UNLIKELY((int)(qty != 0) & !(TB__SPFN(better)(is_bid, near, px) & TB__TFN(nonempty)(t, is_bid))))
         return TB__BPRIV(promote)(b, is_bid, px, qty);
     if (off < TB__NX_SPAN) {
-        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
         TB__SPFN(nx_hit)(s);
-        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
-        TB__SPFN(at)(s, i)->qty = qty;
-        return TB_SPILL;
+        if (TB_LIKELY(TB__SPFN(nx_has)(s, off))) {
+            TB__SPFN(write_at)(s, is_bid, TB__SPFN(nx_rank_at)(s, off), qty);
+            return TB_SPILL;
+        }
+        if (qty == 0) return TB_SPILL;
+        return TB__BPRIV(store_new)(b, is_bid, TB__SPFN(nx_rank_at)(s, off), px, qty);
     }
+    if (qty == 0) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
     return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
@@ -23734,6 +23853,7 @@ TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
     const TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int from_spill;
+    while (it->spill_pos < s->n && TB__SPFN(at)(s, it->spill_pos)->qty == 0) it->spill_pos++; /* tombstones */
     if (it->tape_pos < 0 && it->spill_pos >= s->n) return 0;
     from_spill = it->tape_pos < 0 ||
                  (it->spill_pos < s->n &&
@@ -23840,7 +23960,7 @@ TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
     for (w = 0; w < TB__WORDS; w++) n += tb__popcount64(b->tape[side].bits[w]);
-    n += b->spill[side].n;
+    n += b->spill[side].live;
     TB__LEAVE(b);
     *out = n;
     return TB_OK;
@@ -23995,15 +24115,20 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
+        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
         if (!ok) break;
-        /* spill: sorted best-first, unique, non-zero, valid, outside the window */
+        /* spill: sorted best-first, unique, valid, outside the window; live
+         * levels counted, tombstones (qty 0) only between live end slots */
         top = (TB_PRICE_T)(t->anchor + (TB_PRICE_T)(TB_N - 1));
-        for (i = 0; i < sp->n && ok; i++) {
+        for (i = 0, c = 0; i < sp->n && ok; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            if (lv->qty == 0 || !TB__BPRIV(price_ok)(lv->px)) ok = 0;
+            c += lv->qty != 0;
+            if (lv->qty == 0 && (i == 0 || i + 1u == sp->n)) ok = 0;
+            if (!TB__BPRIV(price_ok)(lv->px)) ok = 0;
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        if (ok && c != sp->live) ok = 0;
         /* spill: the near index agrees with the levels */
         if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
@@ -24023,7 +24148,7 @@ TB_API int TB__BFN(stats)(TB__BOOK *b, tb_book_stats *out) {
     out->tape_size = TB_N;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) out->tape_levels[s] += tb__popcount64(b->tape[s].bits[w]);
-        out->spill_levels[s] = b->spill[s].n;
+        out->spill_levels[s] = b->spill[s].live;
         out->spill_cap[s] = b->spill[s].cap;
         out->spill_evicted[s] = b->spill_evicted[s];
         out->spill_dropped[s] = b->spill_dropped[s];
@@ -24708,7 +24833,7 @@ TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
     int s;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
-        levels += b->spill[s].n;
+        levels += b->spill[s].live;
     }
     return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
 }
@@ -24764,7 +24889,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         const TB__SIDE *sp = &b->spill[s];
         uint32_t w, i, tape_n = 0;
         tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
-        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 12, sp->live, 4);
         tb__put_le(h + 16, sp->cap, 4);
         tb__put_le(h + 24, b->spill_evicted[s], 8);
         tb__put_le(h + 32, b->spill_dropped[s], 8);
@@ -24782,7 +24907,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         tb__put_le(h + 8, tape_n, 4);
         for (i = 0; i < sp->n; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+            if (lv->qty) q = TB__BPRIV(put_level)(q, lv->px, lv->qty); /* not tombstones */
         }
     }
     tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
@@ -24892,7 +25017,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
         }
         sp->max_cap = d.max_cap;
         sp->head = 0;
-        sp->n = d.spill_count[s];
+        sp->n = sp->live = d.spill_count[s];
         for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
@@ -25303,6 +25428,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
+            if (tmp[i].qty == 0) continue; /* a tombstone: no level to bring back */
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
                 int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
@@ -25355,11 +25481,6 @@ static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_
     return TB_SPILL;
 }
 
-static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
-    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
-    return TB_SPILL;
-}
-
 static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
     TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
@@ -25371,27 +25492,26 @@ static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRIC
  * mispredicted dispatch. "Not strictly better than the tape's best" (the
  * contract's test for storing in the spill) is, for a px outside the window,
  * "on the window's worse side, and the tape is not empty": no best-cell
- * lookup (nor rescan of a dirty one) on this path. */
+ * lookup (nor rescan of a dirty one) on this path. A set and a delete share
+ * the index hit on an existing slot (a level or a tombstone): one store,
+ * so a feed mixing them at random does not branch on which it is. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
     const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
-    if (qty == 0) {
-        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
-        TB__SPFN(nx_hit)(s);
-        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
-        return TB_SPILL;
-    }
-    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+    if (TB_UNLIKELY((int)(qty != 0) & !(TB__SPFN(better)(is_bid, near, px) & TB__TFN(nonempty)(t, is_bid))))
         return TB__BPRIV(promote)(b, is_bid, px, qty);
     if (off < TB__NX_SPAN) {
-        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
         TB__SPFN(nx_hit)(s);
-        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
-        TB__SPFN(at)(s, i)->qty = qty;
-        return TB_SPILL;
+        if (TB_LIKELY(TB__SPFN(nx_has)(s, off))) {
+            TB__SPFN(write_at)(s, is_bid, TB__SPFN(nx_rank_at)(s, off), qty);
+            return TB_SPILL;
+        }
+        if (qty == 0) return TB_SPILL;
+        return TB__BPRIV(store_new)(b, is_bid, TB__SPFN(nx_rank_at)(s, off), px, qty);
     }
+    if (qty == 0) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
     return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
@@ -25681,6 +25801,7 @@ TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
     const TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int from_spill;
+    while (it->spill_pos < s->n && TB__SPFN(at)(s, it->spill_pos)->qty == 0) it->spill_pos++; /* tombstones */
     if (it->tape_pos < 0 && it->spill_pos >= s->n) return 0;
     from_spill = it->tape_pos < 0 ||
                  (it->spill_pos < s->n &&
@@ -25787,7 +25908,7 @@ TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
     for (w = 0; w < TB__WORDS; w++) n += tb__popcount64(b->tape[side].bits[w]);
-    n += b->spill[side].n;
+    n += b->spill[side].live;
     TB__LEAVE(b);
     *out = n;
     return TB_OK;
@@ -25942,15 +26063,20 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
+        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
         if (!ok) break;
-        /* spill: sorted best-first, unique, non-zero, valid, outside the window */
+        /* spill: sorted best-first, unique, valid, outside the window; live
+         * levels counted, tombstones (qty 0) only between live end slots */
         top = (TB_PRICE_T)(t->anchor + (TB_PRICE_T)(TB_N - 1));
-        for (i = 0; i < sp->n && ok; i++) {
+        for (i = 0, c = 0; i < sp->n && ok; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            if (lv->qty == 0 || !TB__BPRIV(price_ok)(lv->px)) ok = 0;
+            c += lv->qty != 0;
+            if (lv->qty == 0 && (i == 0 || i + 1u == sp->n)) ok = 0;
+            if (!TB__BPRIV(price_ok)(lv->px)) ok = 0;
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        if (ok && c != sp->live) ok = 0;
         /* spill: the near index agrees with the levels */
         if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
@@ -25970,7 +26096,7 @@ TB_API int TB__BFN(stats)(TB__BOOK *b, tb_book_stats *out) {
     out->tape_size = TB_N;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) out->tape_levels[s] += tb__popcount64(b->tape[s].bits[w]);
-        out->spill_levels[s] = b->spill[s].n;
+        out->spill_levels[s] = b->spill[s].live;
         out->spill_cap[s] = b->spill[s].cap;
         out->spill_evicted[s] = b->spill_evicted[s];
         out->spill_dropped[s] = b->spill_dropped[s];
@@ -26655,7 +26781,7 @@ TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
     int s;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
-        levels += b->spill[s].n;
+        levels += b->spill[s].live;
     }
     return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
 }
@@ -26711,7 +26837,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         const TB__SIDE *sp = &b->spill[s];
         uint32_t w, i, tape_n = 0;
         tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
-        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 12, sp->live, 4);
         tb__put_le(h + 16, sp->cap, 4);
         tb__put_le(h + 24, b->spill_evicted[s], 8);
         tb__put_le(h + 32, b->spill_dropped[s], 8);
@@ -26729,7 +26855,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         tb__put_le(h + 8, tape_n, 4);
         for (i = 0; i < sp->n; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+            if (lv->qty) q = TB__BPRIV(put_level)(q, lv->px, lv->qty); /* not tombstones */
         }
     }
     tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
@@ -26839,7 +26965,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
         }
         sp->max_cap = d.max_cap;
         sp->head = 0;
-        sp->n = d.spill_count[s];
+        sp->n = sp->live = d.spill_count[s];
         for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
@@ -27250,6 +27376,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
+            if (tmp[i].qty == 0) continue; /* a tombstone: no level to bring back */
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
                 int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
@@ -27302,11 +27429,6 @@ static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_
     return TB_SPILL;
 }
 
-static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
-    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
-    return TB_SPILL;
-}
-
 static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
     TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
@@ -27318,27 +27440,26 @@ static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRIC
  * mispredicted dispatch. "Not strictly better than the tape's best" (the
  * contract's test for storing in the spill) is, for a px outside the window,
  * "on the window's worse side, and the tape is not empty": no best-cell
- * lookup (nor rescan of a dirty one) on this path. */
+ * lookup (nor rescan of a dirty one) on this path. A set and a delete share
+ * the index hit on an existing slot (a level or a tombstone): one store,
+ * so a feed mixing them at random does not branch on which it is. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
     const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
-    if (qty == 0) {
-        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
-        TB__SPFN(nx_hit)(s);
-        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
-        return TB_SPILL;
-    }
-    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+    if (TB_UNLIKELY((int)(qty != 0) & !(TB__SPFN(better)(is_bid, near, px) & TB__TFN(nonempty)(t, is_bid))))
         return TB__BPRIV(promote)(b, is_bid, px, qty);
     if (off < TB__NX_SPAN) {
-        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
         TB__SPFN(nx_hit)(s);
-        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
-        TB__SPFN(at)(s, i)->qty = qty;
-        return TB_SPILL;
+        if (TB_LIKELY(TB__SPFN(nx_has)(s, off))) {
+            TB__SPFN(write_at)(s, is_bid, TB__SPFN(nx_rank_at)(s, off), qty);
+            return TB_SPILL;
+        }
+        if (qty == 0) return TB_SPILL;
+        return TB__BPRIV(store_new)(b, is_bid, TB__SPFN(nx_rank_at)(s, off), px, qty);
     }
+    if (qty == 0) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
     return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
@@ -27628,6 +27749,7 @@ TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
     const TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int from_spill;
+    while (it->spill_pos < s->n && TB__SPFN(at)(s, it->spill_pos)->qty == 0) it->spill_pos++; /* tombstones */
     if (it->tape_pos < 0 && it->spill_pos >= s->n) return 0;
     from_spill = it->tape_pos < 0 ||
                  (it->spill_pos < s->n &&
@@ -27734,7 +27856,7 @@ TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
     for (w = 0; w < TB__WORDS; w++) n += tb__popcount64(b->tape[side].bits[w]);
-    n += b->spill[side].n;
+    n += b->spill[side].live;
     TB__LEAVE(b);
     *out = n;
     return TB_OK;
@@ -27889,15 +28011,20 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
+        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
         if (!ok) break;
-        /* spill: sorted best-first, unique, non-zero, valid, outside the window */
+        /* spill: sorted best-first, unique, valid, outside the window; live
+         * levels counted, tombstones (qty 0) only between live end slots */
         top = (TB_PRICE_T)(t->anchor + (TB_PRICE_T)(TB_N - 1));
-        for (i = 0; i < sp->n && ok; i++) {
+        for (i = 0, c = 0; i < sp->n && ok; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            if (lv->qty == 0 || !TB__BPRIV(price_ok)(lv->px)) ok = 0;
+            c += lv->qty != 0;
+            if (lv->qty == 0 && (i == 0 || i + 1u == sp->n)) ok = 0;
+            if (!TB__BPRIV(price_ok)(lv->px)) ok = 0;
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        if (ok && c != sp->live) ok = 0;
         /* spill: the near index agrees with the levels */
         if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
@@ -27917,7 +28044,7 @@ TB_API int TB__BFN(stats)(TB__BOOK *b, tb_book_stats *out) {
     out->tape_size = TB_N;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) out->tape_levels[s] += tb__popcount64(b->tape[s].bits[w]);
-        out->spill_levels[s] = b->spill[s].n;
+        out->spill_levels[s] = b->spill[s].live;
         out->spill_cap[s] = b->spill[s].cap;
         out->spill_evicted[s] = b->spill_evicted[s];
         out->spill_dropped[s] = b->spill_dropped[s];
@@ -28602,7 +28729,7 @@ TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
     int s;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
-        levels += b->spill[s].n;
+        levels += b->spill[s].live;
     }
     return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
 }
@@ -28658,7 +28785,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         const TB__SIDE *sp = &b->spill[s];
         uint32_t w, i, tape_n = 0;
         tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
-        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 12, sp->live, 4);
         tb__put_le(h + 16, sp->cap, 4);
         tb__put_le(h + 24, b->spill_evicted[s], 8);
         tb__put_le(h + 32, b->spill_dropped[s], 8);
@@ -28676,7 +28803,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         tb__put_le(h + 8, tape_n, 4);
         for (i = 0; i < sp->n; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+            if (lv->qty) q = TB__BPRIV(put_level)(q, lv->px, lv->qty); /* not tombstones */
         }
     }
     tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
@@ -28786,7 +28913,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
         }
         sp->max_cap = d.max_cap;
         sp->head = 0;
-        sp->n = d.spill_count[s];
+        sp->n = sp->live = d.spill_count[s];
         for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);
@@ -29197,6 +29324,7 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
         TB__SPFN(remove_range)(s, is_bid, r0, r0 + k);
         for (i = 0; i < k; i++) {
             uint32_t c = (uint32_t)((TB_UPRICE_T)tmp[i].px - (TB_UPRICE_T)na);
+            if (tmp[i].qty == 0) continue; /* a tombstone: no level to bring back */
             if (t->q[c]) {
                 TB_PRICE_T lpx = (TB_PRICE_T)(oa + (TB_PRICE_T)((c + rot) & mask));
                 int outcome = TB__SPFN(push_moved)(s, b->pool, is_bid, lpx, t->q[c], TB__BPRIV(near)(t, is_bid));
@@ -29249,11 +29377,6 @@ static int TB__BPRIV(store_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_
     return TB_SPILL;
 }
 
-static int TB__BPRIV(erase_at)(TB__BOOK *b, int is_bid, uint32_t i) {
-    TB__SPFN(remove_at)(&b->spill[is_bid], is_bid, i);
-    return TB_SPILL;
-}
-
 static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRICE_T near) {
     TB__SPFN(erase)(&b->spill[is_bid], is_bid, px, near);
     return TB_SPILL;
@@ -29265,27 +29388,26 @@ static int TB__BPRIV(erase_miss)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_PRIC
  * mispredicted dispatch. "Not strictly better than the tape's best" (the
  * contract's test for storing in the spill) is, for a px outside the window,
  * "on the window's worse side, and the tape is not empty": no best-cell
- * lookup (nor rescan of a dirty one) on this path. */
+ * lookup (nor rescan of a dirty one) on this path. A set and a delete share
+ * the index hit on an existing slot (a level or a tombstone): one store,
+ * so a feed mixing them at random does not branch on which it is. */
 TB_FORCE_INLINE int TB__BPRIV(set_slow)(TB__BOOK *b, int is_bid, TB_PRICE_T px, TB_QTY_T qty) {
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
     const TB_PRICE_T near = TB__BPRIV(near)(t, is_bid);
     const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
-    if (qty == 0) {
-        if (off >= TB__NX_SPAN) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
-        TB__SPFN(nx_hit)(s);
-        if (TB__SPFN(nx_has)(s, off)) return TB__BPRIV(erase_at)(b, is_bid, TB__SPFN(nx_rank_at)(s, off));
-        return TB_SPILL;
-    }
-    if (TB_UNLIKELY(!(TB__SPFN(better)(is_bid, near, px) && TB__TFN(nonempty)(t, is_bid))))
+    if (TB_UNLIKELY((int)(qty != 0) & !(TB__SPFN(better)(is_bid, near, px) & TB__TFN(nonempty)(t, is_bid))))
         return TB__BPRIV(promote)(b, is_bid, px, qty);
     if (off < TB__NX_SPAN) {
-        const uint32_t i = TB__SPFN(nx_rank_at)(s, off);
         TB__SPFN(nx_hit)(s);
-        if (!TB__SPFN(nx_has)(s, off)) return TB__BPRIV(store_new)(b, is_bid, i, px, qty);
-        TB__SPFN(at)(s, i)->qty = qty;
-        return TB_SPILL;
+        if (TB_LIKELY(TB__SPFN(nx_has)(s, off))) {
+            TB__SPFN(write_at)(s, is_bid, TB__SPFN(nx_rank_at)(s, off), qty);
+            return TB_SPILL;
+        }
+        if (qty == 0) return TB_SPILL;
+        return TB__BPRIV(store_new)(b, is_bid, TB__SPFN(nx_rank_at)(s, off), px, qty);
     }
+    if (qty == 0) return TB__BPRIV(erase_miss)(b, is_bid, px, near);
     return TB__BPRIV(store_miss)(b, is_bid, px, qty, near);
 }
 
@@ -29575,6 +29697,7 @@ TB_FORCE_INLINE int TB__BPRIV(iter_step)(TB__ITER *it, TB__LEVEL *out) {
     const TB__TAPE *t = &b->tape[is_bid];
     const TB__SIDE *s = &b->spill[is_bid];
     int from_spill;
+    while (it->spill_pos < s->n && TB__SPFN(at)(s, it->spill_pos)->qty == 0) it->spill_pos++; /* tombstones */
     if (it->tape_pos < 0 && it->spill_pos >= s->n) return 0;
     from_spill = it->tape_pos < 0 ||
                  (it->spill_pos < s->n &&
@@ -29681,7 +29804,7 @@ TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
     for (w = 0; w < TB__WORDS; w++) n += tb__popcount64(b->tape[side].bits[w]);
-    n += b->spill[side].n;
+    n += b->spill[side].live;
     TB__LEAVE(b);
     *out = n;
     return TB_OK;
@@ -29836,15 +29959,20 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
+        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
         if (!ok) break;
-        /* spill: sorted best-first, unique, non-zero, valid, outside the window */
+        /* spill: sorted best-first, unique, valid, outside the window; live
+         * levels counted, tombstones (qty 0) only between live end slots */
         top = (TB_PRICE_T)(t->anchor + (TB_PRICE_T)(TB_N - 1));
-        for (i = 0; i < sp->n && ok; i++) {
+        for (i = 0, c = 0; i < sp->n && ok; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            if (lv->qty == 0 || !TB__BPRIV(price_ok)(lv->px)) ok = 0;
+            c += lv->qty != 0;
+            if (lv->qty == 0 && (i == 0 || i + 1u == sp->n)) ok = 0;
+            if (!TB__BPRIV(price_ok)(lv->px)) ok = 0;
             if (lv->px >= t->anchor && lv->px <= top) ok = 0;
             if (i && !TB__SPFN(better)(s, TB__SPFN(at)(sp, i - 1u)->px, lv->px)) ok = 0;
         }
+        if (ok && c != sp->live) ok = 0;
         /* spill: the near index agrees with the levels */
         if (ok && !TB__SPFN(nx_ok)(sp, s)) ok = 0;
     }
@@ -29864,7 +29992,7 @@ TB_API int TB__BFN(stats)(TB__BOOK *b, tb_book_stats *out) {
     out->tape_size = TB_N;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) out->tape_levels[s] += tb__popcount64(b->tape[s].bits[w]);
-        out->spill_levels[s] = b->spill[s].n;
+        out->spill_levels[s] = b->spill[s].live;
         out->spill_cap[s] = b->spill[s].cap;
         out->spill_evicted[s] = b->spill_evicted[s];
         out->spill_dropped[s] = b->spill_dropped[s];
@@ -30549,7 +30677,7 @@ TB_FORCE_INLINE size_t TB__BPRIV(dump_len)(TB__BOOK *b) {
     int s;
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) levels += tb__popcount64(b->tape[s].bits[w]);
-        levels += b->spill[s].n;
+        levels += b->spill[s].live;
     }
     return TB_DUMP_LEVELS_AT + 4u + levels * 2u * sizeof(TB_PRICE_T);
 }
@@ -30605,7 +30733,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         const TB__SIDE *sp = &b->spill[s];
         uint32_t w, i, tape_n = 0;
         tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
-        tb__put_le(h + 12, sp->n, 4);
+        tb__put_le(h + 12, sp->live, 4);
         tb__put_le(h + 16, sp->cap, 4);
         tb__put_le(h + 24, b->spill_evicted[s], 8);
         tb__put_le(h + 32, b->spill_dropped[s], 8);
@@ -30623,7 +30751,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         tb__put_le(h + 8, tape_n, 4);
         for (i = 0; i < sp->n; i++) {
             const TB__LEVEL *lv = TB__SPFN(at)(sp, i);
-            q = TB__BPRIV(put_level)(q, lv->px, lv->qty);
+            if (lv->qty) q = TB__BPRIV(put_level)(q, lv->px, lv->qty); /* not tombstones */
         }
     }
     tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
@@ -30733,7 +30861,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
         }
         sp->max_cap = d.max_cap;
         sp->head = 0;
-        sp->n = d.spill_count[s];
+        sp->n = sp->live = d.spill_count[s];
         for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
             sp->a[i].px = TB__BPRIV(get_px)(q);
             sp->a[i].qty = TB__BPRIV(get_qty)(q);

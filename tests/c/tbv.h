@@ -71,6 +71,7 @@ typedef struct tbv_nx {
     uint32_t score, need, hits, misses;
     uint32_t bits_set;    /* levels inside the region */
     uint32_t span;        /* prices the region covers */
+    uint32_t slots, live; /* spill slots in use (levels and tombstones), live levels */
 } tbv_nx;
 
 /* Bytes overwritten by a corruption, so it can be undone. */

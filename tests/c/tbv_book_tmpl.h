@@ -328,6 +328,8 @@ static void TBV__AD(nx)(void *b, int side, tbv_nx *out) {
     out->misses = x->spill[side].nx_misses;
     for (w = 0; w < TB__NX_WORDS; w++) out->bits_set += (uint32_t)tb__popcount64(x->spill[side].nx_bits[w]);
     out->span = TB__NX_SPAN;
+    out->slots = x->spill[side].n;
+    out->live = x->spill[side].live;
 }
 static uint64_t TBV__AD(qty_at)(void *b, int side, int64_t px) {
     return (uint64_t)TBV__FN(qty_at)(TBV__CAST(b), side, (TBV_P)px);

@@ -1271,6 +1271,124 @@ static void t_near_index_region(const void *arg) {
  * price from the other end arrives. Their distance wraps around the unsigned
  * type to a small number (2N + 22 for bids): the index must still see that
  * price as outside its region (it is better than the region's start). */
+/* ---- the spill's lazy deletion (tb_spill.inc) --------------------------------------------- */
+
+/* Deletes in the middle of the spill leave tombstones; every observable
+ * (depth, levels, iteration, stats, dump, capacity, losses) stays that of
+ * the reference, which removes levels for real. */
+static void t_spill_tombstones(const void *arg) {
+    const tbv_ops *V = (const tbv_ops *)arg;
+    const int64_t N = (int64_t)V->n, A = P0;
+    int side;
+    for (side = 0; side < 2; side++) {
+        const int64_t dir = side ? -1 : 1;         /* towards worse prices */
+        const int64_t edge = side ? A : A + N - 1; /* the window's cell on the worse end */
+        const int64_t first = edge + dir * 3;
+        void *b = mk(V, A, 256, NULL);
+        ref_book r;
+        tbv_nx x;
+        int64_t k;
+        ref_init(&r, N, V->bits, A, 256);
+        both_set(V, b, &r, side, side ? A + N - 1 : A, 1); /* the tape's best cell */
+        for (k = 0; k < 40; k++) both_set(V, b, &r, side, first + dir * 2 * k, (uint64_t)k + 1u);
+        x = nx_of(V, b, side);
+        CHECK_EQ_U(x.slots, 40);
+        CHECK_EQ_U(x.live, 40);
+        /* middle deletes: slots stay, levels go */
+        for (k = 10; k < 20; k++) CHECK_EQ(both_set(V, b, &r, side, first + dir * 2 * k, 0), TB_SPILL);
+        x = nx_of(V, b, side);
+        CHECK_EQ_U(x.slots, 40);
+        CHECK_EQ_U(x.live, 30);
+        cmp_ref(V, b, &r, "tombstones in the middle");
+        qty_at_agrees(V, b, &r, side, first - dir, first + dir * 82);
+        dump_load_agrees(V, b, &r, "dump/load with tombstones");
+        /* deleting a tombstone again is a no-op; setting it revives the slot */
+        CHECK_EQ(both_set(V, b, &r, side, first + dir * 2 * 12, 0), TB_SPILL);
+        for (k = 10; k < 15; k++) both_set(V, b, &r, side, first + dir * 2 * k, 100u + (uint64_t)k);
+        x = nx_of(V, b, side);
+        CHECK_EQ_U(x.slots, 40);
+        CHECK_EQ_U(x.live, 35);
+        cmp_ref(V, b, &r, "revived");
+        /* the best end: deleting it drops the tombstones behind it too */
+        for (k = 1; k < 10; k++) both_set(V, b, &r, side, first + dir * 2 * k, 0);
+        both_set(V, b, &r, side, first, 0);
+        x = nx_of(V, b, side);
+        CHECK_EQ_U(x.slots, 30);
+        CHECK_EQ_U(x.live, 25);
+        cmp_ref(V, b, &r, "best end trimmed");
+        /* the worst end, likewise */
+        for (k = 30; k < 39; k++) both_set(V, b, &r, side, first + dir * 2 * k, 0);
+        both_set(V, b, &r, side, first + dir * 2 * 39, 0);
+        x = nx_of(V, b, side);
+        CHECK_EQ_U(x.slots, 20);
+        CHECK_EQ_U(x.live, 15);
+        cmp_ref(V, b, &r, "worst end trimmed");
+        /* new prices between tombstones: inserted in order */
+        for (k = 15; k < 20; k++) both_set(V, b, &r, side, first + dir * (2 * k + 1), 7);
+        cmp_ref(V, b, &r, "inserts among tombstones");
+        /* a recenter whose window covers tombstones brings back only the levels */
+        for (k = 21; k < 29; k += 2) both_set(V, b, &r, side, first + dir * 2 * k, 0);
+        both_recenter(V, b, &r, side, side ? A - N / 2 - 40 : A + N / 2 + 40);
+        cmp_ref(V, b, &r, "recenter over tombstones");
+        both_recenter(V, b, &r, side, A);
+        cmp_ref(V, b, &r, "recenter back");
+        /* erase_better through tombstones */
+        for (k = 22; k < 29; k += 2) both_set(V, b, &r, side, first + dir * 2 * k, 0);
+        CHECK_EQ(V->erase_better(b, side, first + dir * 2 * 25), TB_OK);
+        ref_erase_better(&r, side, first + dir * 2 * 25);
+        cmp_ref(V, b, &r, "erase_better through tombstones");
+        /* many deletes: tombstones stay bounded by the live levels (compaction) */
+        for (k = 0; k < 200; k++) both_set(V, b, &r, side, first + dir * (400 + k), 3);
+        for (k = 1; k < 199; k++)
+            if (k % 10) both_set(V, b, &r, side, first + dir * (400 + k), 0);
+        x = nx_of(V, b, side);
+        CHECK(x.slots - x.live <= x.live + 16u);
+        cmp_ref(V, b, &r, "compacted");
+        ref_free(&r);
+        V->destroy(b);
+    }
+}
+
+/* A spill full of slots but not of levels neither grows nor evicts: it
+ * compacts, so capacity and losses are exactly those of a spill without
+ * tombstones (the reference). */
+static void t_spill_tombstones_full(const void *arg) {
+    const tbv_ops *V = (const tbv_ops *)arg;
+    const int64_t N = (int64_t)V->n, A = P0;
+    int side, pooled;
+    for (pooled = 0; pooled < 2; pooled++) {
+        for (side = 0; side < 2; side++) {
+            const int64_t dir = side ? -1 : 1;
+            const int64_t first = (side ? A : A + N - 1) + dir * 3;
+            void *pool = NULL, *b;
+            ref_book r;
+            tb_book_stats st;
+            int64_t k;
+            if (pooled) CHECK_EQ(tbv_pool_for(V->bits)->create(&pool, 1u << 14, TB_POOL_REFUSE), TB_OK);
+            b = mk(V, A, 16, pool);
+            ref_init(&r, N, V->bits, A, 16);
+            both_set(V, b, &r, side, side ? A + N - 1 : A, 1);
+            for (k = 0; k < 16; k++) both_set(V, b, &r, side, first + dir * 4 * k, 5);
+            for (k = 4; k < 8; k++) both_set(V, b, &r, side, first + dir * 4 * k, 0);
+            CHECK_EQ_U(nx_of(V, b, side).slots, 16);
+            /* four new prices: no eviction, no growth */
+            for (k = 0; k < 4; k++) both_set(V, b, &r, side, first + dir * (4 * k + 2), 6);
+            st = stats_of(V, b);
+            CHECK_EQ_U(st.spill_cap[side], 16);
+            CHECK_EQ_U(st.spill_evicted[side] + st.spill_dropped[side], 0);
+            cmp_ref(V, b, &r, "full of slots");
+            /* one more: now full of levels, the worst goes */
+            both_set(V, b, &r, side, first + dir * 1, 6);
+            st = stats_of(V, b);
+            CHECK_EQ_U(st.spill_evicted[side], 1);
+            cmp_ref(V, b, &r, "full of levels");
+            ref_free(&r);
+            V->destroy(b);
+            if (pool) CHECK_EQ(tbv_pool_for(V->bits)->destroy(pool), TB_OK);
+        }
+    }
+}
+
 static void t_near_index_type_limits(const void *arg) {
     const tbv_ops *V = (const tbv_ops *)arg;
     const int64_t N = (int64_t)V->n;
@@ -2550,6 +2668,8 @@ int main(int argc, char **argv) {
     run_all_variants("near_index_type_limits", t_near_index_type_limits);
     run_all_variants("near_index_full_and_pool", t_near_index_full_and_pool);
     run_all_variants("near_index_policy", t_near_index_policy);
+    run_all_variants("spill_tombstones", t_spill_tombstones);
+    run_all_variants("spill_tombstones_full", t_spill_tombstones_full);
     run_all_variants("errors_leave_book_unchanged", t_errors_leave_book_unchanged);
     run_all_variants("construction_errors", t_construction_errors);
     run_all_variants("pool_backed_book", t_pool_backed_book);
