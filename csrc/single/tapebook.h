@@ -867,7 +867,10 @@ TB_API size_t TB__POOLFN(struct_size)(void) { return sizeof(TB__POOL); }
  * live == 0 <=> n == 0); tombstones never outnumber live levels by more than
  * TB__TOMB_SLACK (a delete past that compacts the ring); a full ring is
  * compacted before it grows or evicts, so growth, eviction and drops happen
- * exactly when `live` levels would, as if deletes moved memory.
+ * exactly when `live` levels would, as if deletes moved memory. (Full of
+ * slots with few tombstones, an insert reuses the nearest tombstone instead
+ * of compacting: a full spill with a trickle of deletes, as in a drifting
+ * market, must not pay O(cap) per delete.)
  *
  * Growth: cap 0 -> min(16, max_cap) -> doubling -> max_cap. At max_cap (or
  * when the allocator refuses to grow) a new level evicts the worst level, or
@@ -1353,6 +1356,41 @@ TB_FORCE_INLINE void TB__SPFN(write_at)(TB__SIDE *s, int is_bid, uint32_t i, TB_
         TB__SPFN(tidy)(s, is_bid);
 }
 
+/* Insert px at rank i into a ring without a free slot but with a tombstone
+ * (n == cap, live < n): the levels between i and the nearest tombstone move
+ * one slot towards it and the tombstone is gone. Each tombstone is reused
+ * at most once, so this costs no more than the delete that made it would
+ * have cost as a real removal. */
+static void TB__SPFN(insert_reusing)(TB__SIDE *s, int is_bid, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t lo = i, hi = i, t = 0;
+    int after = 0, found = 0;
+    TB__LEVEL *slot;
+    TB_ASSERT(s->live < s->n && i <= s->n);
+    while (!found && (hi < s->n || lo > 0)) { /* outwards from i, one slot each way per step */
+        if (hi < s->n) {
+            if (TB__SPFN(at)(s, hi)->qty == 0) t = hi, after = 1, found = 1;
+            hi++;
+        }
+        if (!found && lo > 0) {
+            lo--;
+            if (TB__SPFN(at)(s, lo)->qty == 0) t = lo, found = 1;
+        }
+    }
+    TB_ASSERT(found);
+    TB__SPFN(nx_note)(s, is_bid, TB__SPFN(at)(s, t)->px, 0); /* the tombstone's price leaves */
+    if (after) { /* [i, t) -> [i + 1, t + 1) */
+        TB__SPFN(ring_move)(s, i + 1u, i, t - i);
+        slot = TB__SPFN(at)(s, i);
+    } else { /* [t + 1, i) -> [t, i - 1) */
+        TB__SPFN(ring_move)(s, t, t + 1u, i - 1u - t);
+        slot = TB__SPFN(at)(s, i - 1u);
+    }
+    TB__SPFN(nx_note)(s, is_bid, px, 1);
+    slot->px = px;
+    slot->qty = qty;
+    s->live++;
+}
+
 /* Remove logical range [i, j) of slots, moving the shorter remainder. */
 static void TB__SPFN(remove_range)(TB__SIDE *s, int is_bid, uint32_t i, uint32_t j) {
     uint32_t k = j - i, x;
@@ -1417,7 +1455,11 @@ static int TB__SPFN(push_new)(TB__SIDE *s, TB__POOL *pool, int is_bid, uint32_t 
                               TB_QTY_T qty) {
     int outcome = TB__PUSH_STORED;
     if (s->n == s->cap && s->live < s->n) { /* full of slots, not of levels: no growth */
-        TB__SPFN(compact)(s, is_bid);
+        if (s->n - s->live < s->n / 8u) { /* a few tombstones: reuse the nearest */
+            TB__SPFN(insert_reusing)(s, is_bid, i, px, qty);
+            return TB__PUSH_STORED;
+        }
+        TB__SPFN(compact)(s, is_bid); /* many: O(n) now, O(8) per tombstone */
         i = TB__SPFN(lower_bound)(s, is_bid, px);
     }
     if (s->n == s->cap) {
@@ -16345,7 +16387,10 @@ TB_API size_t TB__POOLFN(struct_size)(void) { return sizeof(TB__POOL); }
  * live == 0 <=> n == 0); tombstones never outnumber live levels by more than
  * TB__TOMB_SLACK (a delete past that compacts the ring); a full ring is
  * compacted before it grows or evicts, so growth, eviction and drops happen
- * exactly when `live` levels would, as if deletes moved memory.
+ * exactly when `live` levels would, as if deletes moved memory. (Full of
+ * slots with few tombstones, an insert reuses the nearest tombstone instead
+ * of compacting: a full spill with a trickle of deletes, as in a drifting
+ * market, must not pay O(cap) per delete.)
  *
  * Growth: cap 0 -> min(16, max_cap) -> doubling -> max_cap. At max_cap (or
  * when the allocator refuses to grow) a new level evicts the worst level, or
@@ -16831,6 +16876,41 @@ TB_FORCE_INLINE void TB__SPFN(write_at)(TB__SIDE *s, int is_bid, uint32_t i, TB_
         TB__SPFN(tidy)(s, is_bid);
 }
 
+/* Insert px at rank i into a ring without a free slot but with a tombstone
+ * (n == cap, live < n): the levels between i and the nearest tombstone move
+ * one slot towards it and the tombstone is gone. Each tombstone is reused
+ * at most once, so this costs no more than the delete that made it would
+ * have cost as a real removal. */
+static void TB__SPFN(insert_reusing)(TB__SIDE *s, int is_bid, uint32_t i, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t lo = i, hi = i, t = 0;
+    int after = 0, found = 0;
+    TB__LEVEL *slot;
+    TB_ASSERT(s->live < s->n && i <= s->n);
+    while (!found && (hi < s->n || lo > 0)) { /* outwards from i, one slot each way per step */
+        if (hi < s->n) {
+            if (TB__SPFN(at)(s, hi)->qty == 0) t = hi, after = 1, found = 1;
+            hi++;
+        }
+        if (!found && lo > 0) {
+            lo--;
+            if (TB__SPFN(at)(s, lo)->qty == 0) t = lo, found = 1;
+        }
+    }
+    TB_ASSERT(found);
+    TB__SPFN(nx_note)(s, is_bid, TB__SPFN(at)(s, t)->px, 0); /* the tombstone's price leaves */
+    if (after) { /* [i, t) -> [i + 1, t + 1) */
+        TB__SPFN(ring_move)(s, i + 1u, i, t - i);
+        slot = TB__SPFN(at)(s, i);
+    } else { /* [t + 1, i) -> [t, i - 1) */
+        TB__SPFN(ring_move)(s, t, t + 1u, i - 1u - t);
+        slot = TB__SPFN(at)(s, i - 1u);
+    }
+    TB__SPFN(nx_note)(s, is_bid, px, 1);
+    slot->px = px;
+    slot->qty = qty;
+    s->live++;
+}
+
 /* Remove logical range [i, j) of slots, moving the shorter remainder. */
 static void TB__SPFN(remove_range)(TB__SIDE *s, int is_bid, uint32_t i, uint32_t j) {
     uint32_t k = j - i, x;
@@ -16895,7 +16975,11 @@ static int TB__SPFN(push_new)(TB__SIDE *s, TB__POOL *pool, int is_bid, uint32_t 
                               TB_QTY_T qty) {
     int outcome = TB__PUSH_STORED;
     if (s->n == s->cap && s->live < s->n) { /* full of slots, not of levels: no growth */
-        TB__SPFN(compact)(s, is_bid);
+        if (s->n - s->live < s->n / 8u) { /* a few tombstones: reuse the nearest */
+            TB__SPFN(insert_reusing)(s, is_bid, i, px, qty);
+            return TB__PUSH_STORED;
+        }
+        TB__SPFN(compact)(s, is_bid); /* many: O(n) now, O(8) per tombstone */
         i = TB__SPFN(lower_bound)(s, is_bid, px);
     }
     if (s->n == s->cap) {

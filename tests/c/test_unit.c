@@ -1349,42 +1349,56 @@ static void t_spill_tombstones(const void *arg) {
     }
 }
 
-/* A spill full of slots but not of levels neither grows nor evicts: it
- * compacts, so capacity and losses are exactly those of a spill without
- * tombstones (the reference). */
+/* A spill full of slots but not of levels neither grows nor evicts: with
+ * many tombstones it compacts, with a few (under an eighth of the slots) a
+ * new level reuses the nearest one, before or after its rank. Capacity and
+ * losses are exactly those of a spill without tombstones (the reference). */
 static void t_spill_tombstones_full(const void *arg) {
     const tbv_ops *V = (const tbv_ops *)arg;
     const int64_t N = (int64_t)V->n, A = P0;
-    int side, pooled;
-    for (pooled = 0; pooled < 2; pooled++) {
-        for (side = 0; side < 2; side++) {
-            const int64_t dir = side ? -1 : 1;
-            const int64_t first = (side ? A : A + N - 1) + dir * 3;
-            void *pool = NULL, *b;
-            ref_book r;
-            tb_book_stats st;
-            int64_t k;
-            if (pooled) CHECK_EQ(tbv_pool_for(V->bits)->create(&pool, 1u << 14, TB_POOL_REFUSE), TB_OK);
-            b = mk(V, A, 16, pool);
-            ref_init(&r, N, V->bits, A, 16);
-            both_set(V, b, &r, side, side ? A + N - 1 : A, 1);
-            for (k = 0; k < 16; k++) both_set(V, b, &r, side, first + dir * 4 * k, 5);
-            for (k = 4; k < 8; k++) both_set(V, b, &r, side, first + dir * 4 * k, 0);
-            CHECK_EQ_U(nx_of(V, b, side).slots, 16);
-            /* four new prices: no eviction, no growth */
-            for (k = 0; k < 4; k++) both_set(V, b, &r, side, first + dir * (4 * k + 2), 6);
-            st = stats_of(V, b);
-            CHECK_EQ_U(st.spill_cap[side], 16);
-            CHECK_EQ_U(st.spill_evicted[side] + st.spill_dropped[side], 0);
-            cmp_ref(V, b, &r, "full of slots");
-            /* one more: now full of levels, the worst goes */
-            both_set(V, b, &r, side, first + dir * 1, 6);
-            st = stats_of(V, b);
-            CHECK_EQ_U(st.spill_evicted[side], 1);
-            cmp_ref(V, b, &r, "full of levels");
-            ref_free(&r);
-            V->destroy(b);
-            if (pool) CHECK_EQ(tbv_pool_for(V->bits)->destroy(pool), TB_OK);
+    static const int64_t dead64[] = {20, 40, 41}, new64[] = {10, 45, 5};
+    int side, pooled, few;
+    for (few = 0; few < 2; few++) {
+        const uint32_t cap = few ? 64u : 16u;
+        const int64_t ndead = few ? 3 : 4;
+        for (pooled = 0; pooled < 2; pooled++) {
+            for (side = 0; side < 2; side++) {
+                const int64_t dir = side ? -1 : 1;
+                const int64_t first = (side ? A : A + N - 1) + dir * 3;
+                void *pool = NULL, *b;
+                ref_book r;
+                tb_book_stats st;
+                tbv_nx x;
+                int64_t k;
+                if (pooled) CHECK_EQ(tbv_pool_for(V->bits)->create(&pool, 1u << 14, TB_POOL_REFUSE), TB_OK);
+                b = mk(V, A, cap, pool);
+                ref_init(&r, N, V->bits, A, cap);
+                both_set(V, b, &r, side, side ? A + N - 1 : A, 1);
+                for (k = 0; k < (int64_t)cap; k++) both_set(V, b, &r, side, first + dir * 4 * k, 5);
+                for (k = 0; k < ndead; k++) both_set(V, b, &r, side, first + dir * 4 * (few ? dead64[k] : 4 + k), 0);
+                x = nx_of(V, b, side);
+                CHECK_EQ_U(x.slots, cap);
+                CHECK_EQ_U(x.live, cap - (uint32_t)ndead);
+                /* new prices, one per tombstone: no eviction, no growth */
+                for (k = 0; k < ndead; k++) {
+                    both_set(V, b, &r, side, first + dir * (4 * (few ? new64[k] : k) + 2), 6);
+                    cmp_ref(V, b, &r, few ? "a tombstone reused" : "compacted, then inserted");
+                }
+                x = nx_of(V, b, side);
+                CHECK_EQ_U(x.slots, cap);
+                CHECK_EQ_U(x.live, cap);
+                st = stats_of(V, b);
+                CHECK_EQ_U(st.spill_cap[side], cap);
+                CHECK_EQ_U(st.spill_evicted[side] + st.spill_dropped[side], 0);
+                /* one more: now full of levels, the worst goes */
+                both_set(V, b, &r, side, first + dir * 1, 6);
+                st = stats_of(V, b);
+                CHECK_EQ_U(st.spill_evicted[side], 1);
+                cmp_ref(V, b, &r, "full of levels");
+                ref_free(&r);
+                V->destroy(b);
+                if (pool) CHECK_EQ(tbv_pool_for(V->bits)->destroy(pool), TB_OK);
+            }
         }
     }
 }
