@@ -1972,7 +1972,9 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
-    t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
+    /* a word turning empty or non-empty is rare next to the touch: a well
+     * predicted branch costs less than updating the summary every time */
+    if (TB_UNLIKELY((word == 0) != (old_word == 0))) t->summary[sw] ^= sm;
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
     return (int)((old_word & m) == 0) | ~full;
@@ -2307,7 +2309,7 @@ static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T
  * the side. */
 TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[side];
+    TB__TAPE *t = side ? &b->tape[1] : &b->tape[0]; /* a select, not an index multiply */
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
     if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
@@ -3920,7 +3922,9 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
-    t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
+    /* a word turning empty or non-empty is rare next to the touch: a well
+     * predicted branch costs less than updating the summary every time */
+    if (TB_UNLIKELY((word == 0) != (old_word == 0))) t->summary[sw] ^= sm;
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
     return (int)((old_word & m) == 0) | ~full;
@@ -4255,7 +4259,7 @@ static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T
  * the side. */
 TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[side];
+    TB__TAPE *t = side ? &b->tape[1] : &b->tape[0]; /* a select, not an index multiply */
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
     if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
@@ -5868,7 +5872,9 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
-    t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
+    /* a word turning empty or non-empty is rare next to the touch: a well
+     * predicted branch costs less than updating the summary every time */
+    if (TB_UNLIKELY((word == 0) != (old_word == 0))) t->summary[sw] ^= sm;
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
     return (int)((old_word & m) == 0) | ~full;
@@ -6203,7 +6209,7 @@ static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T
  * the side. */
 TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[side];
+    TB__TAPE *t = side ? &b->tape[1] : &b->tape[0]; /* a select, not an index multiply */
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
     if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
@@ -7816,7 +7822,9 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
-    t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
+    /* a word turning empty or non-empty is rare next to the touch: a well
+     * predicted branch costs less than updating the summary every time */
+    if (TB_UNLIKELY((word == 0) != (old_word == 0))) t->summary[sw] ^= sm;
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
     return (int)((old_word & m) == 0) | ~full;
@@ -8151,7 +8159,7 @@ static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T
  * the side. */
 TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[side];
+    TB__TAPE *t = side ? &b->tape[1] : &b->tape[0]; /* a select, not an index multiply */
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
     if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
@@ -9764,7 +9772,9 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
-    t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
+    /* a word turning empty or non-empty is rare next to the touch: a well
+     * predicted branch costs less than updating the summary every time */
+    if (TB_UNLIKELY((word == 0) != (old_word == 0))) t->summary[sw] ^= sm;
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
     return (int)((old_word & m) == 0) | ~full;
@@ -10099,7 +10109,7 @@ static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T
  * the side. */
 TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[side];
+    TB__TAPE *t = side ? &b->tape[1] : &b->tape[0]; /* a select, not an index multiply */
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
     if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
@@ -11712,7 +11722,9 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
-    t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
+    /* a word turning empty or non-empty is rare next to the touch: a well
+     * predicted branch costs less than updating the summary every time */
+    if (TB_UNLIKELY((word == 0) != (old_word == 0))) t->summary[sw] ^= sm;
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
     return (int)((old_word & m) == 0) | ~full;
@@ -12047,7 +12059,7 @@ static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T
  * the side. */
 TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[side];
+    TB__TAPE *t = side ? &b->tape[1] : &b->tape[0]; /* a select, not an index multiply */
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
     if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
@@ -13660,7 +13672,9 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
-    t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
+    /* a word turning empty or non-empty is rare next to the touch: a well
+     * predicted branch costs less than updating the summary every time */
+    if (TB_UNLIKELY((word == 0) != (old_word == 0))) t->summary[sw] ^= sm;
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
     return (int)((old_word & m) == 0) | ~full;
@@ -13995,7 +14009,7 @@ static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T
  * the side. */
 TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[side];
+    TB__TAPE *t = side ? &b->tape[1] : &b->tape[0]; /* a select, not an index multiply */
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
     if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
@@ -17492,7 +17506,9 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
-    t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
+    /* a word turning empty or non-empty is rare next to the touch: a well
+     * predicted branch costs less than updating the summary every time */
+    if (TB_UNLIKELY((word == 0) != (old_word == 0))) t->summary[sw] ^= sm;
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
     return (int)((old_word & m) == 0) | ~full;
@@ -17827,7 +17843,7 @@ static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T
  * the side. */
 TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[side];
+    TB__TAPE *t = side ? &b->tape[1] : &b->tape[0]; /* a select, not an index multiply */
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
     if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
@@ -19440,7 +19456,9 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
-    t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
+    /* a word turning empty or non-empty is rare next to the touch: a well
+     * predicted branch costs less than updating the summary every time */
+    if (TB_UNLIKELY((word == 0) != (old_word == 0))) t->summary[sw] ^= sm;
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
     return (int)((old_word & m) == 0) | ~full;
@@ -19775,7 +19793,7 @@ static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T
  * the side. */
 TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[side];
+    TB__TAPE *t = side ? &b->tape[1] : &b->tape[0]; /* a select, not an index multiply */
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
     if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
@@ -21388,7 +21406,9 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
-    t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
+    /* a word turning empty or non-empty is rare next to the touch: a well
+     * predicted branch costs less than updating the summary every time */
+    if (TB_UNLIKELY((word == 0) != (old_word == 0))) t->summary[sw] ^= sm;
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
     return (int)((old_word & m) == 0) | ~full;
@@ -21723,7 +21743,7 @@ static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T
  * the side. */
 TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[side];
+    TB__TAPE *t = side ? &b->tape[1] : &b->tape[0]; /* a select, not an index multiply */
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
     if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
@@ -23336,7 +23356,9 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
-    t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
+    /* a word turning empty or non-empty is rare next to the touch: a well
+     * predicted branch costs less than updating the summary every time */
+    if (TB_UNLIKELY((word == 0) != (old_word == 0))) t->summary[sw] ^= sm;
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
     return (int)((old_word & m) == 0) | ~full;
@@ -23671,7 +23693,7 @@ static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T
  * the side. */
 TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[side];
+    TB__TAPE *t = side ? &b->tape[1] : &b->tape[0]; /* a select, not an index multiply */
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
     if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
@@ -25284,7 +25306,9 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
-    t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
+    /* a word turning empty or non-empty is rare next to the touch: a well
+     * predicted branch costs less than updating the summary every time */
+    if (TB_UNLIKELY((word == 0) != (old_word == 0))) t->summary[sw] ^= sm;
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
     return (int)((old_word & m) == 0) | ~full;
@@ -25619,7 +25643,7 @@ static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T
  * the side. */
 TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[side];
+    TB__TAPE *t = side ? &b->tape[1] : &b->tape[0]; /* a select, not an index multiply */
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
     if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
@@ -27232,7 +27256,9 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
-    t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
+    /* a word turning empty or non-empty is rare next to the touch: a well
+     * predicted branch costs less than updating the summary every time */
+    if (TB_UNLIKELY((word == 0) != (old_word == 0))) t->summary[sw] ^= sm;
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
     return (int)((old_word & m) == 0) | ~full;
@@ -27567,7 +27593,7 @@ static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T
  * the side. */
 TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[side];
+    TB__TAPE *t = side ? &b->tape[1] : &b->tape[0]; /* a select, not an index multiply */
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
     if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
@@ -29180,7 +29206,9 @@ TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T
     const int32_t on_erase = k == best ? TB__BEST_DIRTY : best;
     t->q[i] = qty;
     t->bits[w] = word;
-    t->summary[sw] = (t->summary[sw] & ~sm) | (sm & ((uint64_t)0 - (uint64_t)(word != 0)));
+    /* a word turning empty or non-empty is rare next to the touch: a well
+     * predicted branch costs less than updating the summary every time */
+    if (TB_UNLIKELY((word == 0) != (old_word == 0))) t->summary[sw] ^= sm;
     t->best = on_erase ^ ((on_insert ^ on_erase) & full);
     /* INSERT (1) on an empty cell, UPDATE (0) on a full one, ERASE (-1) for qty 0 */
     return (int)((old_word & m) == 0) | ~full;
@@ -29515,7 +29543,7 @@ static int TB__BPRIV(set_outside)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T
  * the side. */
 TB_FORCE_INLINE int TB__BPRIV(set_one)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty,
                                        int pool_held) {
-    TB__TAPE *t = &b->tape[side];
+    TB__TAPE *t = side ? &b->tape[1] : &b->tape[0]; /* a select, not an index multiply */
     TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
     if (TB_UNLIKELY(!TB__BPRIV(price_ok)(px))) return TB_ERR_PRICE;
     if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) return TB__TFN(write)(t, side, (uint32_t)i, qty);
