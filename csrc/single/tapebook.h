@@ -1958,9 +1958,11 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch
- * — not even on the side, which may be a run-time value (a real feed
- * alternates sides unpredictably): the bid/ask choices are masks. */
+/* The in-window write: no allocation, no division, and no branch on the
+ * side (a run-time value: a real feed alternates sides unpredictably), on
+ * insert vs erase or on the best level: those choices are masks. The one
+ * data-dependent branch is taken only when a 64-cell word turns empty or
+ * non-empty, which next to the touch is rare. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
@@ -3908,9 +3910,11 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch
- * — not even on the side, which may be a run-time value (a real feed
- * alternates sides unpredictably): the bid/ask choices are masks. */
+/* The in-window write: no allocation, no division, and no branch on the
+ * side (a run-time value: a real feed alternates sides unpredictably), on
+ * insert vs erase or on the best level: those choices are masks. The one
+ * data-dependent branch is taken only when a 64-cell word turns empty or
+ * non-empty, which next to the touch is rare. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
@@ -5858,9 +5862,11 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch
- * — not even on the side, which may be a run-time value (a real feed
- * alternates sides unpredictably): the bid/ask choices are masks. */
+/* The in-window write: no allocation, no division, and no branch on the
+ * side (a run-time value: a real feed alternates sides unpredictably), on
+ * insert vs erase or on the best level: those choices are masks. The one
+ * data-dependent branch is taken only when a 64-cell word turns empty or
+ * non-empty, which next to the touch is rare. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
@@ -7808,9 +7814,11 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch
- * — not even on the side, which may be a run-time value (a real feed
- * alternates sides unpredictably): the bid/ask choices are masks. */
+/* The in-window write: no allocation, no division, and no branch on the
+ * side (a run-time value: a real feed alternates sides unpredictably), on
+ * insert vs erase or on the best level: those choices are masks. The one
+ * data-dependent branch is taken only when a 64-cell word turns empty or
+ * non-empty, which next to the touch is rare. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
@@ -9758,9 +9766,11 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch
- * — not even on the side, which may be a run-time value (a real feed
- * alternates sides unpredictably): the bid/ask choices are masks. */
+/* The in-window write: no allocation, no division, and no branch on the
+ * side (a run-time value: a real feed alternates sides unpredictably), on
+ * insert vs erase or on the best level: those choices are masks. The one
+ * data-dependent branch is taken only when a 64-cell word turns empty or
+ * non-empty, which next to the touch is rare. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
@@ -11708,9 +11718,11 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch
- * — not even on the side, which may be a run-time value (a real feed
- * alternates sides unpredictably): the bid/ask choices are masks. */
+/* The in-window write: no allocation, no division, and no branch on the
+ * side (a run-time value: a real feed alternates sides unpredictably), on
+ * insert vs erase or on the best level: those choices are masks. The one
+ * data-dependent branch is taken only when a 64-cell word turns empty or
+ * non-empty, which next to the touch is rare. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
@@ -13658,9 +13670,11 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch
- * — not even on the side, which may be a run-time value (a real feed
- * alternates sides unpredictably): the bid/ask choices are masks. */
+/* The in-window write: no allocation, no division, and no branch on the
+ * side (a run-time value: a real feed alternates sides unpredictably), on
+ * insert vs erase or on the best level: those choices are masks. The one
+ * data-dependent branch is taken only when a 64-cell word turns empty or
+ * non-empty, which next to the touch is rare. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
@@ -17492,9 +17506,11 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch
- * — not even on the side, which may be a run-time value (a real feed
- * alternates sides unpredictably): the bid/ask choices are masks. */
+/* The in-window write: no allocation, no division, and no branch on the
+ * side (a run-time value: a real feed alternates sides unpredictably), on
+ * insert vs erase or on the best level: those choices are masks. The one
+ * data-dependent branch is taken only when a 64-cell word turns empty or
+ * non-empty, which next to the touch is rare. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
@@ -19442,9 +19458,11 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch
- * — not even on the side, which may be a run-time value (a real feed
- * alternates sides unpredictably): the bid/ask choices are masks. */
+/* The in-window write: no allocation, no division, and no branch on the
+ * side (a run-time value: a real feed alternates sides unpredictably), on
+ * insert vs erase or on the best level: those choices are masks. The one
+ * data-dependent branch is taken only when a 64-cell word turns empty or
+ * non-empty, which next to the touch is rare. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
@@ -21392,9 +21410,11 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch
- * — not even on the side, which may be a run-time value (a real feed
- * alternates sides unpredictably): the bid/ask choices are masks. */
+/* The in-window write: no allocation, no division, and no branch on the
+ * side (a run-time value: a real feed alternates sides unpredictably), on
+ * insert vs erase or on the best level: those choices are masks. The one
+ * data-dependent branch is taken only when a 64-cell word turns empty or
+ * non-empty, which next to the touch is rare. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
@@ -23342,9 +23362,11 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch
- * — not even on the side, which may be a run-time value (a real feed
- * alternates sides unpredictably): the bid/ask choices are masks. */
+/* The in-window write: no allocation, no division, and no branch on the
+ * side (a run-time value: a real feed alternates sides unpredictably), on
+ * insert vs erase or on the best level: those choices are masks. The one
+ * data-dependent branch is taken only when a 64-cell word turns empty or
+ * non-empty, which next to the touch is rare. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
@@ -25292,9 +25314,11 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch
- * — not even on the side, which may be a run-time value (a real feed
- * alternates sides unpredictably): the bid/ask choices are masks. */
+/* The in-window write: no allocation, no division, and no branch on the
+ * side (a run-time value: a real feed alternates sides unpredictably), on
+ * insert vs erase or on the best level: those choices are masks. The one
+ * data-dependent branch is taken only when a 64-cell word turns empty or
+ * non-empty, which next to the touch is rare. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
@@ -27242,9 +27266,11 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch
- * — not even on the side, which may be a run-time value (a real feed
- * alternates sides unpredictably): the bid/ask choices are masks. */
+/* The in-window write: no allocation, no division, and no branch on the
+ * side (a run-time value: a real feed alternates sides unpredictably), on
+ * insert vs erase or on the best level: those choices are masks. The one
+ * data-dependent branch is taken only when a 64-cell word turns empty or
+ * non-empty, which next to the touch is rare. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
@@ -29192,9 +29218,11 @@ TB_FORCE_INLINE int32_t TB__TFN(next_worse)(const TB__TAPE *t, int is_bid, int32
     return pos < TB_N - 1 ? TB__TFN(scan_up)(t, (uint32_t)pos + 1u) : -1;
 }
 
-/* The in-window write: no allocation, no division, no data-dependent branch
- * — not even on the side, which may be a run-time value (a real feed
- * alternates sides unpredictably): the bid/ask choices are masks. */
+/* The in-window write: no allocation, no division, and no branch on the
+ * side (a run-time value: a real feed alternates sides unpredictably), on
+ * insert vs erase or on the best level: those choices are masks. The one
+ * data-dependent branch is taken only when a 64-cell word turns empty or
+ * non-empty, which next to the touch is rare. */
 TB_FORCE_INLINE int TB__TFN(write)(TB__TAPE *t, int is_bid, uint32_t i, TB_QTY_T qty) {
     const uint32_t w = i >> 6, sw = w >> 6;
     const uint64_t m = (uint64_t)1 << (i & 63u), sm = (uint64_t)1 << (w & 63u);
