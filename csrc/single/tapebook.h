@@ -866,11 +866,15 @@ TB_API size_t TB__POOLFN(struct_size)(void) { return sizeof(TB__POOL); }
  * two end slots are live (so the best and the worst level are O(1), and
  * live == 0 <=> n == 0); tombstones never outnumber live levels by more than
  * TB__TOMB_SLACK (a delete past that compacts the ring); a full ring is
- * compacted before it grows or evicts, so growth, eviction and drops happen
- * exactly when `live` levels would, as if deletes moved memory. (Full of
+ * cleared of tombstones before it grows or evicts, so growth, eviction and
+ * drops happen exactly when `live` levels would, as if deletes moved
+ * memory. (Full of
  * slots with few tombstones, an insert reuses the nearest tombstone instead
  * of compacting: a full spill with a trickle of deletes, as in a drifting
- * market, must not pay O(cap) per delete.)
+ * market, must not pay O(cap) per delete.) Readers skip tombstones; by the
+ * bound above, walking k levels visits at most k + live + TB__TOMB_SLACK
+ * slots (a pathological delete pattern right behind the best costs levels()
+ * up to O(live)).
  *
  * Growth: cap 0 -> min(16, max_cap) -> doubling -> max_cap. At max_cap (or
  * when the allocator refuses to grow) a new level evicts the worst level, or
@@ -16414,11 +16418,15 @@ TB_API size_t TB__POOLFN(struct_size)(void) { return sizeof(TB__POOL); }
  * two end slots are live (so the best and the worst level are O(1), and
  * live == 0 <=> n == 0); tombstones never outnumber live levels by more than
  * TB__TOMB_SLACK (a delete past that compacts the ring); a full ring is
- * compacted before it grows or evicts, so growth, eviction and drops happen
- * exactly when `live` levels would, as if deletes moved memory. (Full of
+ * cleared of tombstones before it grows or evicts, so growth, eviction and
+ * drops happen exactly when `live` levels would, as if deletes moved
+ * memory. (Full of
  * slots with few tombstones, an insert reuses the nearest tombstone instead
  * of compacting: a full spill with a trickle of deletes, as in a drifting
- * market, must not pay O(cap) per delete.)
+ * market, must not pay O(cap) per delete.) Readers skip tombstones; by the
+ * bound above, walking k levels visits at most k + live + TB__TOMB_SLACK
+ * slots (a pathological delete pattern right behind the best costs levels()
+ * up to O(live)).
  *
  * Growth: cap 0 -> min(16, max_cap) -> doubling -> max_cap. At max_cap (or
  * when the allocator refuses to grow) a new level evicts the worst level, or
