@@ -868,13 +868,12 @@ TB_API size_t TB__POOLFN(struct_size)(void) { return sizeof(TB__POOL); }
  * TB__TOMB_SLACK (a delete past that compacts the ring); a full ring is
  * cleared of tombstones before it grows or evicts, so growth, eviction and
  * drops happen exactly when `live` levels would, as if deletes moved
- * memory. (Full of
- * slots with few tombstones, an insert reuses the nearest tombstone instead
- * of compacting: a full spill with a trickle of deletes, as in a drifting
- * market, must not pay O(cap) per delete.) Readers skip tombstones; by the
- * bound above, walking k levels visits at most k + live + TB__TOMB_SLACK
- * slots (a pathological delete pattern right behind the best costs levels()
- * up to O(live)).
+ * memory. (Full of slots with few tombstones, an insert reuses the nearest
+ * tombstone instead of compacting: a full spill with a trickle of deletes,
+ * as in a drifting market, must not pay O(cap) per delete.) Readers skip
+ * tombstones; by the bound above, walking k levels visits at most
+ * k + live + TB__TOMB_SLACK slots (a pathological delete pattern right
+ * behind the best costs levels() up to O(live)).
  *
  * Growth: cap 0 -> min(16, max_cap) -> doubling -> max_cap. At max_cap (or
  * when the allocator refuses to grow) a new level evicts the worst level, or
@@ -1290,6 +1289,11 @@ static void TB__SPFN(insert_at)(TB__SIDE *s, int is_bid, uint32_t i, TB_PRICE_T 
 
 /* ---- tombstones ------------------------------------------------------------ */
 
+/* Tombstones past their bound: more than live levels + TB__TOMB_SLACK. */
+TB_FORCE_INLINE int TB__SPFN(tombs_over)(const TB__SIDE *s) {
+    return s->n - s->live > s->live + TB__TOMB_SLACK;
+}
+
 /* Drop the k best slots (k <= n) in O(1) plus the index update; the caller
  * accounts for `live`. */
 static void TB__SPFN(drop_front)(TB__SIDE *s, int is_bid, uint32_t k) {
@@ -1342,7 +1346,7 @@ static void TB__SPFN(compact)(TB__SIDE *s, int is_bid) {
 
 /* After a delete left a tombstone at an end or made them too many. */
 static void TB__SPFN(tidy)(TB__SIDE *s, int is_bid) {
-    if (s->n - s->live > s->live + TB__TOMB_SLACK) TB__SPFN(compact)(s, is_bid);
+    if (TB__SPFN(tombs_over)(s)) TB__SPFN(compact)(s, is_bid);
     else TB__SPFN(trim)(s, is_bid);
 }
 
@@ -1355,8 +1359,7 @@ TB_FORCE_INLINE void TB__SPFN(write_at)(TB__SIDE *s, int is_bid, uint32_t i, TB_
     lv->qty = qty;
     s->live = s->live + is_live - was_live;
     /* one branch, rarely taken: bitwise, not short-circuit */
-    if (TB_UNLIKELY((int)(!is_live) & ((i == 0) | (i + 1u == s->n) |
-                                       (s->n - s->live > s->live + TB__TOMB_SLACK))))
+    if (TB_UNLIKELY((int)(!is_live) & ((i == 0) | (i + 1u == s->n) | TB__SPFN(tombs_over)(s))))
         TB__SPFN(tidy)(s, is_bid);
 }
 
@@ -2843,7 +2846,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
-        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
+        if (sp->live > sp->n || TB__SPFN(tombs_over)(sp)) ok = 0;
         if (!ok) break;
         /* spill: sorted best-first, unique, valid, outside the window; live
          * levels counted, tombstones (qty 0) only between live end slots */
@@ -4795,7 +4798,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
-        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
+        if (sp->live > sp->n || TB__SPFN(tombs_over)(sp)) ok = 0;
         if (!ok) break;
         /* spill: sorted best-first, unique, valid, outside the window; live
          * levels counted, tombstones (qty 0) only between live end slots */
@@ -6747,7 +6750,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
-        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
+        if (sp->live > sp->n || TB__SPFN(tombs_over)(sp)) ok = 0;
         if (!ok) break;
         /* spill: sorted best-first, unique, valid, outside the window; live
          * levels counted, tombstones (qty 0) only between live end slots */
@@ -8699,7 +8702,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
-        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
+        if (sp->live > sp->n || TB__SPFN(tombs_over)(sp)) ok = 0;
         if (!ok) break;
         /* spill: sorted best-first, unique, valid, outside the window; live
          * levels counted, tombstones (qty 0) only between live end slots */
@@ -10651,7 +10654,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
-        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
+        if (sp->live > sp->n || TB__SPFN(tombs_over)(sp)) ok = 0;
         if (!ok) break;
         /* spill: sorted best-first, unique, valid, outside the window; live
          * levels counted, tombstones (qty 0) only between live end slots */
@@ -12603,7 +12606,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
-        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
+        if (sp->live > sp->n || TB__SPFN(tombs_over)(sp)) ok = 0;
         if (!ok) break;
         /* spill: sorted best-first, unique, valid, outside the window; live
          * levels counted, tombstones (qty 0) only between live end slots */
@@ -14555,7 +14558,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
-        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
+        if (sp->live > sp->n || TB__SPFN(tombs_over)(sp)) ok = 0;
         if (!ok) break;
         /* spill: sorted best-first, unique, valid, outside the window; live
          * levels counted, tombstones (qty 0) only between live end slots */
@@ -16420,13 +16423,12 @@ TB_API size_t TB__POOLFN(struct_size)(void) { return sizeof(TB__POOL); }
  * TB__TOMB_SLACK (a delete past that compacts the ring); a full ring is
  * cleared of tombstones before it grows or evicts, so growth, eviction and
  * drops happen exactly when `live` levels would, as if deletes moved
- * memory. (Full of
- * slots with few tombstones, an insert reuses the nearest tombstone instead
- * of compacting: a full spill with a trickle of deletes, as in a drifting
- * market, must not pay O(cap) per delete.) Readers skip tombstones; by the
- * bound above, walking k levels visits at most k + live + TB__TOMB_SLACK
- * slots (a pathological delete pattern right behind the best costs levels()
- * up to O(live)).
+ * memory. (Full of slots with few tombstones, an insert reuses the nearest
+ * tombstone instead of compacting: a full spill with a trickle of deletes,
+ * as in a drifting market, must not pay O(cap) per delete.) Readers skip
+ * tombstones; by the bound above, walking k levels visits at most
+ * k + live + TB__TOMB_SLACK slots (a pathological delete pattern right
+ * behind the best costs levels() up to O(live)).
  *
  * Growth: cap 0 -> min(16, max_cap) -> doubling -> max_cap. At max_cap (or
  * when the allocator refuses to grow) a new level evicts the worst level, or
@@ -16842,6 +16844,11 @@ static void TB__SPFN(insert_at)(TB__SIDE *s, int is_bid, uint32_t i, TB_PRICE_T 
 
 /* ---- tombstones ------------------------------------------------------------ */
 
+/* Tombstones past their bound: more than live levels + TB__TOMB_SLACK. */
+TB_FORCE_INLINE int TB__SPFN(tombs_over)(const TB__SIDE *s) {
+    return s->n - s->live > s->live + TB__TOMB_SLACK;
+}
+
 /* Drop the k best slots (k <= n) in O(1) plus the index update; the caller
  * accounts for `live`. */
 static void TB__SPFN(drop_front)(TB__SIDE *s, int is_bid, uint32_t k) {
@@ -16894,7 +16901,7 @@ static void TB__SPFN(compact)(TB__SIDE *s, int is_bid) {
 
 /* After a delete left a tombstone at an end or made them too many. */
 static void TB__SPFN(tidy)(TB__SIDE *s, int is_bid) {
-    if (s->n - s->live > s->live + TB__TOMB_SLACK) TB__SPFN(compact)(s, is_bid);
+    if (TB__SPFN(tombs_over)(s)) TB__SPFN(compact)(s, is_bid);
     else TB__SPFN(trim)(s, is_bid);
 }
 
@@ -16907,8 +16914,7 @@ TB_FORCE_INLINE void TB__SPFN(write_at)(TB__SIDE *s, int is_bid, uint32_t i, TB_
     lv->qty = qty;
     s->live = s->live + is_live - was_live;
     /* one branch, rarely taken: bitwise, not short-circuit */
-    if (TB_UNLIKELY((int)(!is_live) & ((i == 0) | (i + 1u == s->n) |
-                                       (s->n - s->live > s->live + TB__TOMB_SLACK))))
+    if (TB_UNLIKELY((int)(!is_live) & ((i == 0) | (i + 1u == s->n) | TB__SPFN(tombs_over)(s))))
         TB__SPFN(tidy)(s, is_bid);
 }
 
@@ -18395,7 +18401,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
-        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
+        if (sp->live > sp->n || TB__SPFN(tombs_over)(sp)) ok = 0;
         if (!ok) break;
         /* spill: sorted best-first, unique, valid, outside the window; live
          * levels counted, tombstones (qty 0) only between live end slots */
@@ -20347,7 +20353,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
-        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
+        if (sp->live > sp->n || TB__SPFN(tombs_over)(sp)) ok = 0;
         if (!ok) break;
         /* spill: sorted best-first, unique, valid, outside the window; live
          * levels counted, tombstones (qty 0) only between live end slots */
@@ -22299,7 +22305,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
-        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
+        if (sp->live > sp->n || TB__SPFN(tombs_over)(sp)) ok = 0;
         if (!ok) break;
         /* spill: sorted best-first, unique, valid, outside the window; live
          * levels counted, tombstones (qty 0) only between live end slots */
@@ -24251,7 +24257,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
-        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
+        if (sp->live > sp->n || TB__SPFN(tombs_over)(sp)) ok = 0;
         if (!ok) break;
         /* spill: sorted best-first, unique, valid, outside the window; live
          * levels counted, tombstones (qty 0) only between live end slots */
@@ -26203,7 +26209,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
-        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
+        if (sp->live > sp->n || TB__SPFN(tombs_over)(sp)) ok = 0;
         if (!ok) break;
         /* spill: sorted best-first, unique, valid, outside the window; live
          * levels counted, tombstones (qty 0) only between live end slots */
@@ -28155,7 +28161,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
-        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
+        if (sp->live > sp->n || TB__SPFN(tombs_over)(sp)) ok = 0;
         if (!ok) break;
         /* spill: sorted best-first, unique, valid, outside the window; live
          * levels counted, tombstones (qty 0) only between live end slots */
@@ -30107,7 +30113,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
-        if (sp->live > sp->n || sp->n - sp->live > sp->live + TB__TOMB_SLACK) ok = 0;
+        if (sp->live > sp->n || TB__SPFN(tombs_over)(sp)) ok = 0;
         if (!ok) break;
         /* spill: sorted best-first, unique, valid, outside the window; live
          * levels counted, tombstones (qty 0) only between live end slots */

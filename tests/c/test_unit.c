@@ -1267,10 +1267,6 @@ static void t_near_index_region(const void *arg) {
     }
 }
 
-/* Near the type limits: the region sits at one end of the price range and a
- * price from the other end arrives. Their distance wraps around the unsigned
- * type to a small number (2N + 22 for bids): the index must still see that
- * price as outside its region (it is better than the region's start). */
 /* ---- the spill's lazy deletion (tb_spill.inc) --------------------------------------------- */
 
 /* Deletes in the middle of the spill leave tombstones; every observable
@@ -1403,6 +1399,10 @@ static void t_spill_tombstones_full(const void *arg) {
     }
 }
 
+/* Near the type limits: the region sits at one end of the price range and a
+ * price from the other end arrives. Their distance wraps around the unsigned
+ * type to a small number (2N + 22 for bids): the index must still see that
+ * price as outside its region (it is better than the region's start). */
 static void t_near_index_type_limits(const void *arg) {
     const tbv_ops *V = (const tbv_ops *)arg;
     const int64_t N = (int64_t)V->n;
