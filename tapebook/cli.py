@@ -16,8 +16,8 @@ import sys
 # command -> (module, function); modules are imported only when used
 COMMANDS = {
     "demo": ("tapebook.demo", "main"),
-    "fuzz": ("tapebook.fuzz", "main"),
-    "replay": ("tapebook.fuzz", "replay_main"),
+    "fuzz": ("tapebook.testing.fuzz", "main"),
+    "replay": ("tapebook.testing.fuzz", "replay_main"),
     "bench": ("tapebook.benchreport", "main"),
     "info": ("tapebook.cli", "info_main"),
 }

@@ -1,7 +1,7 @@
 """``tapebook demo``: replay the bundled update stream and print what happened.
 
 The stream (``tapebook/data/demo_stream.npz``, 1M updates, made by
-``tools/make_demo_stream.py`` with :func:`tapebook.streams.market_stream`)
+``tools/make_demo_stream.py`` with :func:`tapebook.testing.streams.market_stream`)
 is replayed three ways — per-op ``set``, batch ``apply`` and ``bbo_trace`` —
 on fresh books; the three must agree. Then a summary of the BBO path and the
 throughput of each way, measured on this machine.
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
@@ -26,12 +27,27 @@ import numpy as np
 
 from . import __version__
 from .book import Book
-from .streams import Stream, load
 
 
-def bundled_stream() -> Stream:
-    with resources.as_file(resources.files("tapebook") / "data" / "demo_stream.npz") as path:
-        return load(str(path))
+@dataclass(frozen=True)
+class Updates:
+    """Equal-length arrays: sides (bool, True = bid), prices (int32 ticks), qtys (uint32 lots)."""
+
+    sides: np.ndarray
+    prices: np.ndarray
+    qtys: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.sides)
+
+
+def bundled_stream() -> Updates:
+    """The bundled stream, in the dtypes of a 32-bit book (the file's keys: sides, prices, qtys)."""
+    with (
+        resources.as_file(resources.files("tapebook") / "data" / "demo_stream.npz") as path,
+        np.load(path) as z,
+    ):
+        return Updates(z["sides"].astype(bool), z["prices"].astype(np.int32), z["qtys"].astype(np.uint32))
 
 
 def _timed(fn):  # type: ignore[no-untyped-def]
@@ -53,7 +69,7 @@ def main(argv: list[str]) -> int:
     )
     args = ap.parse_args(argv)
 
-    stream = bundled_stream().astype(32)
+    stream = bundled_stream()
     n_ops = len(stream)
     mid0 = int(np.median(stream.prices[:1000]))
 
@@ -117,7 +133,7 @@ def main(argv: list[str]) -> int:
     return _config_demo(args, stream, batch_book)
 
 
-def _config_demo(args: argparse.Namespace, stream: Stream, reference: Book) -> int:
+def _config_demo(args: argparse.Namespace, stream: Updates, reference: Book) -> int:
     """Configured instruments, a recorded replay into one of them, its log replayed back."""
     from .config import load_config
     from .persist import Recorder, recover, replay

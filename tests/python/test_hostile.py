@@ -22,7 +22,7 @@ import pytest
 
 import tapebook
 from tapebook import Book, MultiBookPool, SpillPool, TapebookError
-from tapebook.reference import RefBook
+from tapebook.testing.reference import RefBook
 
 # ---- helpers -------------------------------------------------------------------------
 

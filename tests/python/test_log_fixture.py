@@ -37,7 +37,7 @@ def record_session(f: io.BytesIO) -> dict[str, Book]:
     rng = random.Random(2026)
     rec = Recorder(books, f, snapshot_every=40, durability="buffered")
     refused = (tapebook.InvalidArgumentError, tapebook.IntegerRangeError)
-    for i in range(400):
+    for _ in range(400):
         name = "A" if rng.random() < 0.5 else "B"
         rb = rec[name]
         mid = 0 if name == "A" else 1060
@@ -101,7 +101,5 @@ if __name__ == "__main__" and sys.argv[1:] == ["--write"]:
     live = record_session(buf)
     LOG.write_bytes(buf.getvalue())
     seq = recover(buf.getvalue()).last_seq + 1
-    FINAL.write_bytes(
-        tapebook.persist.StateSnapshot(seq, {n: b.dumps() for n, b in live.items()}).to_bytes()
-    )
+    FINAL.write_bytes(tapebook.persist.StateSnapshot(seq, {n: b.dumps() for n, b in live.items()}).to_bytes())
     print(f"wrote {LOG} ({LOG.stat().st_size:,} bytes) and {FINAL}")

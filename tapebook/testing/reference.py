@@ -2,7 +2,7 @@
 
 Written from CONTRACT.md alone and sharing no code with the C core (it does
 not even import the compiled module), it is the oracle of the fuzz suites
-(:mod:`tapebook.fuzz`) and of the Hypothesis state machines.
+(:mod:`tapebook.testing.fuzz`) and of the Hypothesis state machines.
 
 Representation, per side:
 
