@@ -2,7 +2,7 @@
 Python user would pick, on one seeded clustered stream, in one run.
 
 Run it directly (``python bench/python/tb_pybench.py [--quick] [--json PATH]``),
-through ``python -m tapebook bench`` (which adds the C harness and writes the
+through ``bench/report.py`` (which adds the C harness and writes the
 markdown report), or through pytest-benchmark (``pytest bench/python``).
 
 What is measured
