@@ -1,4 +1,5 @@
-"""Turning user buffers into contiguous numpy arrays of the exact C type.
+"""Turning user buffers into contiguous numpy arrays of the exact C type
+(batch inputs) or into flat byte views (dumps, logs, snapshots).
 
 ``ffi.from_buffer`` trusts whatever bytes it is given, so every batch input
 passes through here first: dtype checked (or converted when every value fits),
@@ -11,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ArgumentTypeError, IntegerRangeError, InvalidArgumentError
+from .errors import ArgumentTypeError, FormatError, IntegerRangeError, InvalidArgumentError
 
 # struct-module codes of memoryview.format -> numpy dtype
 _MV_FORMATS = {
@@ -115,3 +116,16 @@ def coerce_batch(
             f"sides, prices and qtys must have equal lengths, got {len(s)}, {len(p)} and {len(q)}"
         )
     return s, p, q
+
+
+def byte_view(data: Any, what: str) -> memoryview:
+    """A flat, contiguous view of the bytes of ``data`` (named ``what`` in errors), without a copy."""
+    try:
+        mem = memoryview(data)
+    except TypeError:
+        raise ArgumentTypeError(f"{what} must be a bytes-like object, got {type(data).__name__}") from None
+    if not mem.c_contiguous:
+        raise FormatError(f"{what}: buffer must be contiguous")
+    if mem.format != "B" or mem.ndim != 1:
+        mem = mem.cast("B")
+    return mem
