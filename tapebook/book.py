@@ -29,7 +29,7 @@ class Result(enum.IntEnum):
     UPDATE = 0  #: an existing tape level changed
     ERASE = -1  #: qty 0 inside the tape window (also when the cell was empty)
     SPILL = -2  #: stored in / removed from the spill (outside the tape window)
-    PROMOTE = 2  #: the tape recentered; never returned by set() (see CONTRACT §2)
+    PROMOTE = 2  #: the tape recentered; never returned by set() (docs/semantics.md §2)
 
 
 # indexed by the C result code + 2 (-2 SPILL ... 2 PROMOTE); the C fast path shares the table
@@ -71,7 +71,7 @@ class SideStats:
 
 @dataclass(frozen=True)
 class BookStats:
-    """Snapshot of :meth:`Book.stats`."""
+    """What :meth:`Book.stats` returns."""
 
     n: int
     price_bits: int
@@ -93,8 +93,8 @@ class Book(HotBook):
     Prices are integer ticks, quantities integer lots. Each side keeps a tape
     of ``n`` consecutive prices (``n`` a power of two, 64 ... 4096); levels
     outside the tape live in a sorted spill of at most ``max_cap`` levels per
-    side, from the heap or from a shared :class:`SpillPool`. See CONTRACT.md
-    for the exact semantics of :meth:`set`.
+    side, from the heap or from a shared :class:`SpillPool`. ``docs/semantics.md``
+    is the exact definition of every operation (§2 for :meth:`set`).
 
     Args:
         n: tape size (64, 128, ..., 4096).
@@ -259,7 +259,7 @@ class Book(HotBook):
         """Set the quantity at ``px`` on ``side`` (True/1 bid, False/0 ask); qty 0 deletes.
 
         Returns the :class:`Result` (INSERT, UPDATE, ERASE or SPILL) as defined
-        in CONTRACT.md §2. Raises ``ValueError``/``OverflowError``/``TypeError``
+        in docs/semantics.md §2. Raises ``ValueError``/``OverflowError``/``TypeError``
         subclasses for a bad argument; the book is then unchanged.
         """
         # cffi would truncate anything with __int__ (Decimal, Fraction, numpy

@@ -136,7 +136,7 @@ def main(argv: list[str]) -> int:
 def _config_demo(args: argparse.Namespace, stream: Updates, reference: Book) -> int:
     """Configured instruments, a recorded replay into one of them, its log replayed back."""
     from .config import load_config
-    from .persist import Recorder, recover, replay
+    from .persist import Recorder, RecordType, recover, replay
 
     path = args.config or Path(__file__).resolve().parent.parent / "examples" / "instruments.toml"
     if not path.exists():
@@ -179,12 +179,12 @@ def _config_demo(args: argparse.Namespace, stream: Updates, reference: Book) -> 
         f"   (tick {inst.tick_size}, lot {inst.lot_size})"
     )
     print(f"  same levels as the standalone batch replay: {'yes' if same_ref else 'no (spill caps differ)'}")
-    n_snap = sum(r.type == 1 for r in rcv.records)
+    n_cp = sum(r.type == RecordType.SNAPSHOT for r in rcv.records)
     print(
-        f"  update log     {len(rcv.records) - n_snap} batch records + {n_snap} snapshots, "
-        f"{size / 1e6:.1f} MB, "
-        f"written in {t_rec:.2f} s; replayed from the first snapshot with every later snapshot verified "
-        f"in {t_replay:.2f} s ({len(stream) / t_replay / 1e6:.1f} M updates/s): identical state"
+        f"  update log     {len(rcv.records) - n_cp} batch records + {n_cp} checkpoints, "
+        f"{size / 1e6:.1f} MB, written in {t_rec:.2f} s; replayed from the first checkpoint with every "
+        f"later checkpoint verified in {t_replay:.2f} s ({len(stream) / t_replay / 1e6:.1f} M updates/s): "
+        "identical state"
     )
     for k in (16, 128):
         snap = book.snapshot(k, instrument_id=inst.instrument_id, sequence=rec.seq)

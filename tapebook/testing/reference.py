@@ -1,6 +1,6 @@
 """An independent, deliberately plain model of a tapebook :class:`~tapebook.Book`.
 
-Written from CONTRACT.md alone and sharing no code with the C core (it does
+Written from docs/semantics.md alone and sharing no code with the C core (it does
 not even import the compiled module), it is the oracle of the fuzz suites
 (:mod:`tapebook.testing.fuzz`) and of the Hypothesis state machines.
 
@@ -41,7 +41,7 @@ import heapq
 from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass, field
 
-# The contract's integers (CONTRACT.md §2), restated rather than imported.
+# The result codes (docs/semantics.md §2), restated rather than imported.
 INSERT = 1
 UPDATE = 0
 ERASE = -1
@@ -379,7 +379,7 @@ class RefBook:
     # ---- updates ---------------------------------------------------------------
 
     def set(self, side: int, px: int, qty: int) -> int:
-        """CONTRACT.md §2: returns INSERT, UPDATE, ERASE or SPILL."""
+        """docs/semantics.md §2: returns INSERT, UPDATE, ERASE or SPILL."""
         if side == 1:
             s = self.sides[1]
         elif side == 0:
