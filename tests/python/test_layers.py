@@ -146,3 +146,12 @@ def test_importing_the_library_loads_no_testing_module() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     count, testing = out.split(" ", 1)
     assert int(count) >= len(library) and testing.strip() == "[]", out
+
+
+def test_every_subpackage_is_in_the_wheel() -> None:
+    import tomllib
+
+    pyproject = PKG.parent / "pyproject.toml"
+    listed = set(tomllib.loads(pyproject.read_text())["tool"]["setuptools"]["packages"])
+    found = {".".join(("tapebook", *p.parent.relative_to(PKG).parts)) for p in PKG.rglob("__init__.py")}
+    assert listed == found, f"pyproject.toml [tool.setuptools] packages must be {sorted(found)}"

@@ -19,6 +19,7 @@ import numpy as np
 
 import tapebook
 from tapebook import Book, Recorder, recover, replay
+from tapebook.persist import Checkpoint, RecordType
 
 DATA = Path(__file__).resolve().parent / "data"
 LOG = DATA / "session_v1.tblog"
@@ -82,7 +83,7 @@ def test_an_old_log_recovers_and_replays() -> None:
     r = recover(data)
     assert r.status == "clean" and r.valid_length == len(data)
     assert {int(x.type) for x in r.records} == set(range(1, 11))  # every record type is in it
-    final = tapebook.persist.StateSnapshot.from_bytes(FINAL.read_bytes())
+    final = Checkpoint.from_bytes(FINAL.read_bytes())
     for kwargs in ({}, {"from_start": True, "verify": True}):
         out = replay(data, **kwargs)
         assert {name: b.dumps() for name, b in out.books.items()} == final.books
@@ -92,7 +93,7 @@ def test_the_same_session_writes_the_same_bytes() -> None:
     f = io.BytesIO()
     books = record_session(f)
     assert f.getvalue() == LOG.read_bytes()
-    final = tapebook.persist.StateSnapshot.from_bytes(FINAL.read_bytes())
+    final = Checkpoint.from_bytes(FINAL.read_bytes())
     assert {name: b.dumps() for name, b in books.items()} == final.books
 
 
@@ -101,5 +102,11 @@ if __name__ == "__main__" and sys.argv[1:] == ["--write"]:
     live = record_session(buf)
     LOG.write_bytes(buf.getvalue())
     seq = recover(buf.getvalue()).last_seq + 1
-    FINAL.write_bytes(tapebook.persist.StateSnapshot(seq, {n: b.dumps() for n, b in live.items()}).to_bytes())
+    FINAL.write_bytes(Checkpoint(seq, {n: b.dumps() for n, b in live.items()}).to_bytes())
     print(f"wrote {LOG} ({LOG.stat().st_size:,} bytes) and {FINAL}")
+
+
+def test_the_readme_documents_every_record_type() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    for t in RecordType:
+        assert f"| {int(t)} {t.name}" in readme or f"/ {int(t)} {t.name}" in readme, t
