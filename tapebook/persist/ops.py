@@ -183,25 +183,8 @@ class Op:
         parts = ["u32 book"] + [f"{short[f.code]} {f.name}" for f in self.fields]
         return ", ".join(parts)
 
-    def values(self, args: tuple[Any, ...]) -> list[Any]:
-        """The method's arguments, validated for type, as the values to encode and apply."""
-        out = []
-        for f, v in zip(self.params, args, strict=True):
-            out.append(v if v.__class__ in f.exact else f.convert(f.name, v))
-        return out
-
-    def encode(self, seq: int, book_id: int, vals: list[Any]) -> bytes:
-        """The record payload of a call with validated values ``vals`` (struct.error
-        when a value does not fit its field: see :meth:`explain`)."""
-        assert self.struct is not None
-        if len(self.params) == len(self.fields):
-            return self.struct.pack(self.code, seq, book_id, *vals)
-        it = iter(vals)
-        return self.struct.pack(
-            self.code, seq, book_id, *(f.fixed if f.fixed is not None else next(it) for f in self.fields)
-        )
-
     def explain(self, vals: list[Any]) -> Exception:
+        """The error for a call whose (type-checked) values do not fit the record."""
         for f, v in zip(self.params, vals, strict=True):
             try:
                 struct.pack("<" + f.code, v)

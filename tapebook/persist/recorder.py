@@ -9,7 +9,6 @@ a new mutating Book method cannot change a recorded book without being logged.
 
 from __future__ import annotations
 
-import inspect
 import operator
 import os
 import struct
@@ -78,6 +77,33 @@ def _framer(size: int) -> Callable[[bytes], bytes]:
     return lambda payload: pack(crc32(payload, head_crc)) + head + payload
 
 
+# The recorded method of a row with scalar fields, written out per row (as namedtuple and
+# dataclasses do) so that it has the Book method's signature and costs no generic loop:
+# check the argument types, pack the record, refuse a value it cannot hold, log, apply.
+_SCALAR = """
+def {name}(self, {params}):
+{checks}    rec = self._rec
+    try:
+        payload = pack(CODE, rec._seq + 1, self._id, {fields})
+    except struct_error:
+        raise op.explain([{params}]) from None
+    book = self._book
+    if book._closed or rec._closed:
+        self._check_open()
+    rec._f.write(framed(payload))
+    if rec._flush:
+        rec.flush()
+    rec._seq += 1
+    try:
+        return book.{name}({params})
+    finally:
+        rec._left -= 1
+        if not rec._left:
+            rec.checkpoint()
+"""
+_CHECK = "    if {p}.__class__ not in EXACT_{i}:\n        {p} = CONVERT_{i}({p!r}, {p})\n"
+
+
 def _recorded(op: Op) -> Callable[..., Any]:
     """The RecordedBook method of one row of the table: validate, log, apply."""
     name, code = op.method, op.code
@@ -95,32 +121,27 @@ def _recorded(op: Op) -> Callable[..., Any]:
                 rec._count_update()
 
     else:
-        n = len(op.params)
-        sig = inspect.Signature(
-            [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
-            + [inspect.Parameter(f.name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for f in op.params]
+        assert op.struct is not None
+        params = [f.name for f in op.params]
+        env: dict[str, Any] = {
+            "__name__": __name__,
+            "pack": op.struct.pack,
+            "CODE": code,
+            "struct_error": struct.error,
+            "op": op,
+            "framed": _framer(op.size),
+        }
+        for i, f in enumerate(op.params):
+            env[f"EXACT_{i}"], env[f"CONVERT_{i}"] = f.exact, f.convert
+        assert not set(params) & {"self", "rec", "book", "payload", *env}, f"{name}: rename a parameter"
+        src = _SCALAR.format(
+            name=name,
+            params=", ".join(params),
+            checks="".join(_CHECK.format(p=p, i=i) for i, p in enumerate(params)),
+            fields=", ".join(f.name if f.fixed is None else str(f.fixed) for f in op.fields),
         )
-        framed = _framer(op.size)
-
-        def method(self: RecordedBook, *args: Any, **kwargs: Any) -> Any:  # type: ignore[misc]
-            if kwargs or len(args) != n:
-                args = sig.bind(self, *args, **kwargs).args[1:]
-            vals = op.values(args)
-            rec = self._rec
-            try:
-                payload = op.encode(rec._seq + 1, self._id, vals)
-            except struct.error:
-                raise op.explain(vals) from None
-            book = self._book
-            if book._closed or rec._closed:
-                self._check_open()
-            rec._write(framed(payload))
-            try:
-                return getattr(book, name)(*vals)
-            finally:
-                rec._count_update()
-
-        method.__signature__ = sig  # type: ignore[attr-defined]
+        exec(compile(src, f"<RecordedBook.{name}, from tapebook/persist/ops.py>", "exec"), env)
+        method = env[name]
 
     method.__name__ = name
     method.__qualname__ = f"RecordedBook.{name}"

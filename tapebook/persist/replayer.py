@@ -4,7 +4,7 @@ operations in :mod:`tapebook.persist.ops`."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -33,24 +33,48 @@ class Replay:
         return next(iter(self.books.values()))
 
 
-def _decode(r: Record) -> tuple[Op, int, tuple[Any, ...]]:
-    """The operation a record carries, its book index and the method's arguments."""
-    ops = BY_CODE[r.type]
-    if ops[0].batch:
-        book, args = BATCH.decode(r.payload)
-        return ops[0], book, args
-    _t, _seq, book, *fields = ops[0].struct.unpack_from(r.payload)  # type: ignore[union-attr]
-    for op in ops:  # rows sharing a record differ in their fixed fields (RECENTER: the side)
-        if all(f.fixed is None or f.fixed == v for f, v in zip(op.fields, fields, strict=True)):
-            args = tuple(v for f, v in zip(op.fields, fields, strict=True) if f.fixed is None)
-            return op, book, args
-    # CRC-valid but written by no Recorder (e.g. RECENTER with side 2): refuse, do not guess
-    raise FormatError(f"record {r.seq} ({r.type.name}) has fields {fields}, which no operation writes")
+def _decoder(ops: tuple[Op, ...]) -> Callable[[memoryview], tuple[str, int, Any]]:
+    """For one record code: payload -> (the Book method replay calls, book index, its arguments)."""
+    first = ops[0]
+    if first.batch:
+        name = first.replay_with or first.method
+
+        def decode_batch(payload: memoryview) -> tuple[str, int, Any]:
+            book, args = BATCH.decode(payload)
+            return name, book, args
+
+        return decode_batch
+    assert first.struct is not None
+    unpack = first.struct.unpack_from
+    fixed_at = [i for i, f in enumerate(first.fields) if f.fixed is not None]
+    if not fixed_at:
+        name = first.replay_with or first.method
+
+        def decode(payload: memoryview) -> tuple[str, int, Any]:
+            _t, _seq, book, *args = unpack(payload)
+            return name, book, args
+
+        return decode
+    # rows sharing a record differ in their fixed fields (RECENTER: side 1 bid, 0 ask)
+    by_fixed = {tuple(op.fields[i].fixed for i in fixed_at): op.replay_with or op.method for op in ops}
+    keep = [i for i in range(len(first.fields)) if i not in fixed_at]
+
+    def decode_fixed(payload: memoryview) -> tuple[str, int, Any]:
+        _t, seq, book, *fields = unpack(payload)
+        name = by_fixed.get(tuple(fields[i] for i in fixed_at))
+        if name is None:  # CRC-valid, but no Recorder writes it (e.g. RECENTER with side 2)
+            raise FormatError(f"record {seq} ({first.record}) has fields {fields}, which no operation writes")
+        return name, book, [fields[i] for i in keep]
+
+    return decode_fixed
+
+
+_DECODE = {code: _decoder(ops) for code, ops in BY_CODE.items()}
 
 
 def apply_record(r: Record, books: list[Book]) -> None:
     """Apply one update record to ``books`` (indexed as in the checkpoint)."""
-    op, bid, args = _decode(r)
+    name, bid, args = _DECODE[r.type](r.payload)
     try:
         book = books[bid]
     except IndexError:
@@ -58,7 +82,7 @@ def apply_record(r: Record, books: list[Book]) -> None:
     # the live update raised the same error and changed nothing (or applied the same rows);
     # try/except costs less per record than contextlib.suppress
     try:  # noqa: SIM105
-        getattr(book, op.replay_with or op.method)(*args)
+        getattr(book, name)(*args)
     except REPLAYED_ERRORS:
         pass
 
