@@ -251,9 +251,9 @@ QUERIES = (
     "verify_invariants",
 )
 
-#: Mapping-style views built over the RecordedBook itself, so that ``rb.bids[px] = qty``
-#: goes through the recorded ``set``.
-VIEWS = ("asks", "bids")
+#: Mapping-style views built over the RecordedBook itself (name -> side), so that
+#: ``rb.bids[px] = qty`` goes through the recorded ``set``.
+VIEWS: Mapping[str, int] = {"asks": 0, "bids": 1}
 
 #: Book methods a RecordedBook refuses, with the reason the error gives.
 REFUSED: Mapping[str, str] = {
@@ -280,7 +280,6 @@ def by_code() -> dict[int, tuple[Op, ...]]:
 
 
 BY_CODE = by_code()
-BY_METHOD = {op.method: op for op in OPS}
 
 
 def batch_args(book: Any, sides: Any, prices: Any, qtys: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

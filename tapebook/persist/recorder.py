@@ -174,7 +174,7 @@ for _op in OPS:
     setattr(RecordedBook, _op.method, _recorded(_op))
 for _name in QUERIES:
     setattr(RecordedBook, _name, _query(_name))
-for _name, _side in zip(VIEWS, (0, 1), strict=True):  # asks, bids
+for _name, _side in VIEWS.items():
     setattr(RecordedBook, _name, _view(_side))
 for _name, _why in REFUSED.items():
     setattr(RecordedBook, _name, _refused(_name, _why))
