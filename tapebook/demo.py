@@ -19,9 +19,9 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -29,25 +29,18 @@ from . import __version__
 from .book import Book
 
 
-@dataclass(frozen=True)
-class Updates:
-    """Equal-length arrays: sides (bool, True = bid), prices (int32 ticks), qtys (uint32 lots)."""
-
-    sides: np.ndarray
-    prices: np.ndarray
-    qtys: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.sides)
-
-
-def bundled_stream() -> Updates:
-    """The bundled stream, in the dtypes of a 32-bit book (the file's keys: sides, prices, qtys)."""
+def bundled_stream() -> SimpleNamespace:
+    """The bundled stream as ``sides`` (bool), ``prices`` (int32 ticks) and ``qtys`` (uint32
+    lots): equal-length arrays, in the dtypes of a 32-bit book (the file's keys)."""
     with (
         resources.as_file(resources.files("tapebook") / "data" / "demo_stream.npz") as path,
         np.load(path) as z,
     ):
-        return Updates(z["sides"].astype(bool), z["prices"].astype(np.int32), z["qtys"].astype(np.uint32))
+        return SimpleNamespace(
+            sides=z["sides"].astype(bool),
+            prices=z["prices"].astype(np.int32),
+            qtys=z["qtys"].astype(np.uint32),
+        )
 
 
 def _timed(fn):  # type: ignore[no-untyped-def]
@@ -70,7 +63,7 @@ def main(argv: list[str]) -> int:
     args = ap.parse_args(argv)
 
     stream = bundled_stream()
-    n_ops = len(stream)
+    n_ops = len(stream.sides)
     mid0 = int(np.median(stream.prices[:1000]))
 
     def fresh() -> Book:
@@ -133,7 +126,7 @@ def main(argv: list[str]) -> int:
     return _config_demo(args, stream, batch_book)
 
 
-def _config_demo(args: argparse.Namespace, stream: Updates, reference: Book) -> int:
+def _config_demo(args: argparse.Namespace, stream: SimpleNamespace, reference: Book) -> int:
     """Configured instruments, a recorded replay into one of them, its log replayed back."""
     from .config import load_config
     from .persist import Recorder, RecordType, recover, replay
@@ -151,7 +144,7 @@ def _config_demo(args: argparse.Namespace, stream: Updates, reference: Book) -> 
         t0 = time.perf_counter()
         with Recorder({args.symbol: book}, log, snapshot_every=10, durability="buffered") as rec:
             rb = rec[args.symbol]
-            for i in range(0, len(stream), chunk):
+            for i in range(0, len(stream.sides), chunk):
                 rb.apply(
                     stream.sides[i : i + chunk], stream.prices[i : i + chunk], stream.qtys[i : i + chunk]
                 )
@@ -183,7 +176,7 @@ def _config_demo(args: argparse.Namespace, stream: Updates, reference: Book) -> 
     print(
         f"  update log     {len(rcv.records) - n_cp} batch records + {n_cp} checkpoints, "
         f"{size / 1e6:.1f} MB, written in {t_rec:.2f} s; replayed from the first checkpoint with every "
-        f"later checkpoint verified in {t_replay:.2f} s ({len(stream) / t_replay / 1e6:.1f} M updates/s): "
+        f"later checkpoint verified in {t_replay:.2f} s ({len(stream.sides) / t_replay / 1e6:.1f} M updates/s): "
         "identical state"
     )
     for k in (16, 128):
