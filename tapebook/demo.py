@@ -176,8 +176,8 @@ def _config_demo(args: argparse.Namespace, stream: SimpleNamespace, reference: B
     print(
         f"  update log     {len(rcv.records) - n_cp} batch records + {n_cp} checkpoints, "
         f"{size / 1e6:.1f} MB, written in {t_rec:.2f} s; replayed from the first checkpoint with every "
-        f"later checkpoint verified in {t_replay:.2f} s ({len(stream.sides) / t_replay / 1e6:.1f} M updates/s): "
-        "identical state"
+        f"later checkpoint verified in {t_replay:.2f} s "
+        f"({len(stream.sides) / t_replay / 1e6:.1f} M updates/s): identical state"
     )
     for k in (16, 128):
         snap = book.snapshot(k, instrument_id=inst.instrument_id, sequence=rec.seq)
