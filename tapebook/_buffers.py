@@ -69,7 +69,7 @@ def coerce(name: str, data: Any, target: np.dtype) -> np.ndarray:
     if arr.ndim != 1:
         raise InvalidArgumentError(f"{name} must be 1-dimensional, got shape {arr.shape}")
     if arr.dtype == target:
-        return np.ascontiguousarray(arr)
+        return _c_ready(arr)
     if arr.size == 0:  # e.g. an empty list, which numpy makes float64
         return np.empty(0, dtype=target)
     kind = arr.dtype.kind
@@ -83,7 +83,16 @@ def coerce(name: str, data: Any, target: np.dtype) -> np.ndarray:
             raise IntegerRangeError(
                 f"{name}[{bad}]={int(arr[bad])} does not fit {target} [{info.min}, {info.max}]"
             )
-    return np.ascontiguousarray(arr.astype(target, copy=False))
+    return _c_ready(arr.astype(target, copy=False))
+
+
+def _c_ready(arr: np.ndarray) -> np.ndarray:
+    """``arr`` if C can read it as an array of its type (contiguous and aligned), else a copy.
+
+    A view at an odd offset of a buffer (``np.frombuffer(b, "<i8", offset=1)``, a batch
+    inside a log record) is contiguous but misaligned: reading it as ``int64_t *`` in C
+    is undefined behaviour, so such an array is copied."""
+    return np.require(arr, requirements=("C_CONTIGUOUS", "ALIGNED"))
 
 
 def coerce_sides(data: Any) -> np.ndarray:
