@@ -91,8 +91,10 @@ def _c_ready(arr: np.ndarray) -> np.ndarray:
 
     A view at an odd offset of a buffer (``np.frombuffer(b, "<i8", offset=1)``, a batch
     inside a log record) is contiguous but misaligned: reading it as ``int64_t *`` in C
-    is undefined behaviour, so such an array is copied."""
-    return np.require(arr, requirements=("C_CONTIGUOUS", "ALIGNED"))
+    is undefined behaviour, so such an array is copied (a new array is aligned). One flags
+    read: ``np.require`` would cost ~20x more on every batch call."""
+    arr = np.ascontiguousarray(arr)
+    return arr if arr.flags.aligned else arr.copy()
 
 
 def coerce_sides(data: Any) -> np.ndarray:
