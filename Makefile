@@ -228,11 +228,11 @@ bench-c: | $(BUILD)/bench/.dir
 BENCH_ARGS ?=
 bench: bench-c venv
 	$(VPY) -m pip install --quiet -e '.[bench]'
-	$(VPY) -m tapebook bench --c-json bench/out/bench_c.json --out bench/out/report $(BENCH_ARGS)
+	$(VPY) bench/report.py --c-json bench/out/bench_c.json --out bench/out/report $(BENCH_ARGS)
 
 bench-py: venv
 	$(VPY) -m pip install --quiet -e '.[bench]'
-	$(VPY) -m tapebook bench --python-only --out bench/out/python $(BENCH_ARGS)
+	$(VPY) bench/report.py --python-only --out bench/out/python $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) tapebook/_tapebook_cffi* .pytest_cache .hypothesis

@@ -22,6 +22,7 @@ from .errors import (
     FormatError,
     IntegerRangeError,
     InvalidArgumentError,
+    NotRecordedError,
     PoolInUseError,
     StaleHandleError,
     TapebookError,
@@ -29,7 +30,7 @@ from .errors import (
     TierFullError,
 )
 from .multi import MultiBookPool, MultiBookPoolStats, PooledBook, Tier, TierStats
-from .persist import Recorder, StateSnapshot, dumps, load_into, loads, recover, repair, replay
+from .persist import Checkpoint, Recorder, StateSnapshot, dumps, load_into, loads, recover, repair, replay
 from .pool import ClassStats, PoolStats, SpillPool
 from .snapshot import DepthSnapshot
 
@@ -43,6 +44,7 @@ __all__ = [
     "BatchError",
     "Book",
     "BookStats",
+    "Checkpoint",
     "ClassStats",
     "ClosedError",
     "ConcurrentUseError",
@@ -54,6 +56,7 @@ __all__ = [
     "InvalidArgumentError",
     "MultiBookPool",
     "MultiBookPoolStats",
+    "NotRecordedError",
     "PoolInUseError",
     "PoolStats",
     "PooledBook",

@@ -1,4 +1,5 @@
-"""Turning user buffers into contiguous numpy arrays of the exact C type.
+"""Turning user buffers into contiguous numpy arrays of the exact C type
+(batch inputs) or into flat byte views (dumps, logs, snapshots).
 
 ``ffi.from_buffer`` trusts whatever bytes it is given, so every batch input
 passes through here first: dtype checked (or converted when every value fits),
@@ -11,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ArgumentTypeError, IntegerRangeError, InvalidArgumentError
+from .errors import ArgumentTypeError, FormatError, IntegerRangeError, InvalidArgumentError
 
 # struct-module codes of memoryview.format -> numpy dtype
 _MV_FORMATS = {
@@ -68,7 +69,7 @@ def coerce(name: str, data: Any, target: np.dtype) -> np.ndarray:
     if arr.ndim != 1:
         raise InvalidArgumentError(f"{name} must be 1-dimensional, got shape {arr.shape}")
     if arr.dtype == target:
-        return np.ascontiguousarray(arr)
+        return _c_ready(arr)
     if arr.size == 0:  # e.g. an empty list, which numpy makes float64
         return np.empty(0, dtype=target)
     kind = arr.dtype.kind
@@ -82,7 +83,18 @@ def coerce(name: str, data: Any, target: np.dtype) -> np.ndarray:
             raise IntegerRangeError(
                 f"{name}[{bad}]={int(arr[bad])} does not fit {target} [{info.min}, {info.max}]"
             )
-    return np.ascontiguousarray(arr.astype(target, copy=False))
+    return _c_ready(arr.astype(target, copy=False))
+
+
+def _c_ready(arr: np.ndarray) -> np.ndarray:
+    """``arr`` if C can read it as an array of its type (contiguous and aligned), else a copy.
+
+    A view at an odd offset of a buffer (``np.frombuffer(b, "<i8", offset=1)``, a batch
+    inside a log record) is contiguous but misaligned: reading it as ``int64_t *`` in C
+    is undefined behaviour, so such an array is copied (a new array is aligned). One flags
+    read: ``np.require`` would cost ~20x more on every batch call."""
+    arr = np.ascontiguousarray(arr)
+    return arr if arr.flags.aligned else arr.copy()
 
 
 def coerce_sides(data: Any) -> np.ndarray:
@@ -115,3 +127,16 @@ def coerce_batch(
             f"sides, prices and qtys must have equal lengths, got {len(s)}, {len(p)} and {len(q)}"
         )
     return s, p, q
+
+
+def byte_view(data: Any, what: str) -> memoryview:
+    """A flat, contiguous view of the bytes of ``data`` (named ``what`` in errors), without a copy."""
+    try:
+        mem = memoryview(data)
+    except TypeError:
+        raise ArgumentTypeError(f"{what} must be a bytes-like object, got {type(data).__name__}") from None
+    if not mem.c_contiguous:
+        raise FormatError(f"{what}: buffer must be contiguous")
+    if mem.format != "B" or mem.ndim != 1:
+        mem = mem.cast("B")
+    return mem

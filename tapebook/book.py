@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _args, _hotpath
+from . import _args, _dump, _hotpath
 from . import _native as nat
 from ._buffers import coerce_batch
 from ._hotpath import HotBook
@@ -29,7 +29,7 @@ class Result(enum.IntEnum):
     UPDATE = 0  #: an existing tape level changed
     ERASE = -1  #: qty 0 inside the tape window (also when the cell was empty)
     SPILL = -2  #: stored in / removed from the spill (outside the tape window)
-    PROMOTE = 2  #: the tape recentered; never returned by set() (see CONTRACT §2)
+    PROMOTE = 2  #: the tape recentered; never returned by set() (docs/semantics.md §2)
 
 
 # indexed by the C result code + 2 (-2 SPILL ... 2 PROMOTE); the C fast path shares the table
@@ -71,7 +71,7 @@ class SideStats:
 
 @dataclass(frozen=True)
 class BookStats:
-    """Snapshot of :meth:`Book.stats`."""
+    """What :meth:`Book.stats` returns."""
 
     n: int
     price_bits: int
@@ -93,8 +93,8 @@ class Book(HotBook):
     Prices are integer ticks, quantities integer lots. Each side keeps a tape
     of ``n`` consecutive prices (``n`` a power of two, 64 ... 4096); levels
     outside the tape live in a sorted spill of at most ``max_cap`` levels per
-    side, from the heap or from a shared :class:`SpillPool`. See CONTRACT.md
-    for the exact semantics of :meth:`set`.
+    side, from the heap or from a shared :class:`SpillPool`. ``docs/semantics.md``
+    is the exact definition of every operation (§2 for :meth:`set`).
 
     Args:
         n: tape size (64, 128, ..., 4096).
@@ -259,7 +259,7 @@ class Book(HotBook):
         """Set the quantity at ``px`` on ``side`` (True/1 bid, False/0 ask); qty 0 deletes.
 
         Returns the :class:`Result` (INSERT, UPDATE, ERASE or SPILL) as defined
-        in CONTRACT.md §2. Raises ``ValueError``/``OverflowError``/``TypeError``
+        in docs/semantics.md §2. Raises ``ValueError``/``OverflowError``/``TypeError``
         subclasses for a bad argument; the book is then unchanged.
         """
         # cffi would truncate anything with __int__ (Decimal, Fraction, numpy
@@ -632,7 +632,7 @@ class Book(HotBook):
         ask = f"{aq}@{ap}" if ap is not None else "-"
         return f"<Book {head}: bid {bid} ask {ask}, {nb} bid / {na} ask levels>"
 
-    # ---- depth snapshots and state dumps (tapebook.snapshot, tapebook.persist) ----
+    # ---- depth snapshots and state dumps (tapebook.snapshot, tapebook._dump) ----
 
     # Book.snapshot(k=16, instrument_id=0, sequence=0, timestamp_ns=0): the best k (16 or
     # 128) levels per side as a DepthSnapshot, whose bids/asks numpy arrays view one
@@ -643,24 +643,28 @@ class Book(HotBook):
     def dumps(self) -> bytes:
         """The whole state (anchors, tape and spill levels, spill capacities, max_cap,
         counters) as versioned, CRC32-checked bytes; :meth:`loads` restores it bit-exactly."""
-        from .persist import dumps
-
-        return dumps(self)
+        return _dump.dump(self._v, self._p)
 
     @classmethod
     def loads(cls, data: Any, pool: SpillPool | None = None) -> Book:
         """A new Book with the state of :meth:`dumps` bytes (its n, price_bits and
         max_cap), spill memory from ``pool`` when given. Raises FormatError when
         the bytes are malformed."""
-        from .persist import loads
+        info = _dump.dump_info(data)
+        _dump.check_restorable(info, pooled=pool is not None)
+        book = Book(n=info.n, price_bits=info.price_bits, max_cap=info.max_cap, pool=pool)
+        book.load_into(data)
+        return book
 
-        return loads(data, pool=pool)
+    def load_into(self, data: Any) -> None:
+        """Replace this book's state with :meth:`dumps` bytes of a book with the same
+        ``n`` and ``price_bits`` (:class:`FormatError` names both otherwise); the book
+        takes the dump's ``max_cap``. Nothing changes on error."""
+        self._max_cap = _dump.load(self._v, self._p, data)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # pickles the state, not the pool: the unpickled book is heap-backed
-        from .persist import loads
-
-        return (loads, (self.dumps(),))
+        return (Book.loads, (self.dumps(),))
 
 
 #: the methods HotBook implements in C; each has its Python path ``_<name>_py``

@@ -2,23 +2,26 @@
 
 Commands:
   demo     replay the bundled update stream and print the BBO summary
-  fuzz     differential fuzzing against the reference model
+  fuzz     differential fuzzing against the reference model (tapebook.testing)
   replay   re-run a saved failing fuzz stream
-  bench    Python / C benchmarks and the markdown report
+  bench    benchmarks and the markdown report; needs a source checkout
+           (it runs the checkout's bench/report.py, see bench/python/README.md)
   info     version, build flags, variant sizes
 """
 
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import sys
+from pathlib import Path
 
 # command -> (module, function); modules are imported only when used
 COMMANDS = {
     "demo": ("tapebook.demo", "main"),
-    "fuzz": ("tapebook.fuzz", "main"),
-    "replay": ("tapebook.fuzz", "replay_main"),
-    "bench": ("tapebook.benchreport", "main"),
+    "fuzz": ("tapebook.testing.fuzz", "main"),
+    "replay": ("tapebook.testing.fuzz", "replay_main"),
+    "bench": ("tapebook.cli", "bench_main"),
     "info": ("tapebook.cli", "info_main"),
 }
 
@@ -42,6 +45,29 @@ def info_main(argv: list[str]) -> int:
     return 0
 
 
+def bench_main(argv: list[str]) -> int:
+    """Run ``bench/report.py`` of the source checkout this package is in (else the cwd's).
+
+    The report generator is not part of the package: it drives the C harness
+    and the peers' benchmarks, which only a checkout has."""
+    for root in (Path(__file__).resolve().parents[1], Path.cwd()):
+        script = root / "bench" / "report.py"
+        if script.is_file():
+            break
+    else:
+        print(
+            "tapebook bench: needs a source checkout (bench/report.py was not found next to the "
+            "package or in the current directory); see bench/python/README.md",
+            file=sys.stderr,
+        )
+        return 2
+    spec = importlib.util.spec_from_file_location("tapebook_bench_report", script)
+    assert spec is not None and spec.loader is not None
+    report = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(report)
+    return int(report.main(argv) or 0)
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     if not args or args[0] in ("-h", "--help", "help"):
@@ -56,4 +82,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

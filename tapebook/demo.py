@@ -1,7 +1,7 @@
 """``tapebook demo``: replay the bundled update stream and print what happened.
 
 The stream (``tapebook/data/demo_stream.npz``, 1M updates, made by
-``tools/make_demo_stream.py`` with :func:`tapebook.streams.market_stream`)
+``tools/make_demo_stream.py`` with :func:`tapebook.testing.streams.market_stream`)
 is replayed three ways — per-op ``set``, batch ``apply`` and ``bbo_trace`` —
 on fresh books; the three must agree. Then a summary of the BBO path and the
 throughput of each way, measured on this machine.
@@ -21,17 +21,26 @@ import tempfile
 import time
 from importlib import resources
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
 from . import __version__
 from .book import Book
-from .streams import Stream, load
 
 
-def bundled_stream() -> Stream:
-    with resources.as_file(resources.files("tapebook") / "data" / "demo_stream.npz") as path:
-        return load(str(path))
+def bundled_stream() -> SimpleNamespace:
+    """The bundled stream as ``sides`` (bool), ``prices`` (int32 ticks) and ``qtys`` (uint32
+    lots): equal-length arrays, in the dtypes of a 32-bit book (the file's keys)."""
+    with (
+        resources.as_file(resources.files("tapebook") / "data" / "demo_stream.npz") as path,
+        np.load(path) as z,
+    ):
+        return SimpleNamespace(
+            sides=z["sides"].astype(bool),
+            prices=z["prices"].astype(np.int32),
+            qtys=z["qtys"].astype(np.uint32),
+        )
 
 
 def _timed(fn):  # type: ignore[no-untyped-def]
@@ -53,8 +62,8 @@ def main(argv: list[str]) -> int:
     )
     args = ap.parse_args(argv)
 
-    stream = bundled_stream().astype(32)
-    n_ops = len(stream)
+    stream = bundled_stream()
+    n_ops = len(stream.sides)
     mid0 = int(np.median(stream.prices[:1000]))
 
     def fresh() -> Book:
@@ -117,10 +126,10 @@ def main(argv: list[str]) -> int:
     return _config_demo(args, stream, batch_book)
 
 
-def _config_demo(args: argparse.Namespace, stream: Stream, reference: Book) -> int:
+def _config_demo(args: argparse.Namespace, stream: SimpleNamespace, reference: Book) -> int:
     """Configured instruments, a recorded replay into one of them, its log replayed back."""
     from .config import load_config
-    from .persist import Recorder, recover, replay
+    from .persist import Recorder, RecordType, recover, replay
 
     path = args.config or Path(__file__).resolve().parent.parent / "examples" / "instruments.toml"
     if not path.exists():
@@ -135,7 +144,7 @@ def _config_demo(args: argparse.Namespace, stream: Stream, reference: Book) -> i
         t0 = time.perf_counter()
         with Recorder({args.symbol: book}, log, snapshot_every=10, durability="buffered") as rec:
             rb = rec[args.symbol]
-            for i in range(0, len(stream), chunk):
+            for i in range(0, len(stream.sides), chunk):
                 rb.apply(
                     stream.sides[i : i + chunk], stream.prices[i : i + chunk], stream.qtys[i : i + chunk]
                 )
@@ -163,12 +172,12 @@ def _config_demo(args: argparse.Namespace, stream: Stream, reference: Book) -> i
         f"   (tick {inst.tick_size}, lot {inst.lot_size})"
     )
     print(f"  same levels as the standalone batch replay: {'yes' if same_ref else 'no (spill caps differ)'}")
-    n_snap = sum(r.type == 1 for r in rcv.records)
+    n_cp = sum(r.type == RecordType.SNAPSHOT for r in rcv.records)
     print(
-        f"  update log     {len(rcv.records) - n_snap} batch records + {n_snap} snapshots, "
-        f"{size / 1e6:.1f} MB, "
-        f"written in {t_rec:.2f} s; replayed from the first snapshot with every later snapshot verified "
-        f"in {t_replay:.2f} s ({len(stream) / t_replay / 1e6:.1f} M updates/s): identical state"
+        f"  update log     {len(rcv.records) - n_cp} batch records + {n_cp} checkpoints, "
+        f"{size / 1e6:.1f} MB, written in {t_rec:.2f} s; replayed from the first checkpoint with every "
+        f"later checkpoint verified in {t_replay:.2f} s "
+        f"({len(stream.sides) / t_replay / 1e6:.1f} M updates/s): identical state"
     )
     for k in (16, 128):
         snap = book.snapshot(k, instrument_id=inst.instrument_id, sequence=rec.seq)

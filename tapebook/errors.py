@@ -71,3 +71,8 @@ class TapebookMemoryError(TapebookError, MemoryError):
 
 class FormatError(InvalidArgumentError):
     """Serialized data (snapshot, dump, log) is malformed."""
+
+
+class NotRecordedError(TapebookError, TypeError):
+    """A :class:`~tapebook.persist.RecordedBook` refuses a Book method its log
+    cannot record (``load_into``, ``close``): call it on the book itself."""

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Build the CFFI module and tapebook._hotpath with a sanitizer into OUTDIR/tapebook/.
 
-OUTDIR/tapebook/ gets symlinks to the package's .py files and the sanitized
-extensions, so ``PYTHONPATH=OUTDIR`` imports the sanitized build without
+OUTDIR/tapebook/ gets symlinks to the package's .py files, its subpackages
+and data, and the sanitized extensions, so ``PYTHONPATH=OUTDIR`` imports the sanitized build without
 touching the normal one. The sanitizer comes from TAPEBOOK_SANITIZE
 (address | undefined), read by build_ffi.py.
 
@@ -39,7 +39,7 @@ def main(argv: list[str]) -> int:
     pkg = out / "tapebook"
     pkg.mkdir(parents=True, exist_ok=True)
     for src in (ROOT / "tapebook").iterdir():
-        if src.suffix in (".py", ".typed") or src.name == "data":
+        if src.suffix in (".py", ".typed") or src.name == "data" or (src / "__init__.py").is_file():
             link = pkg / src.name
             if link.is_symlink() or link.exists():
                 link.unlink()

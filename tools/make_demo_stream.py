@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tapebook.streams import market_stream, save
+from tapebook.testing.streams import market_stream, save
 
 OUT = Path(__file__).resolve().parent.parent / "tapebook" / "data" / "demo_stream.npz"
 

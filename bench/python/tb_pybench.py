@@ -2,12 +2,12 @@
 Python user would pick, on one seeded clustered stream, in one run.
 
 Run it directly (``python bench/python/tb_pybench.py [--quick] [--json PATH]``),
-through ``python -m tapebook bench`` (which adds the C harness and writes the
+through ``bench/report.py`` (which adds the C harness and writes the
 markdown report), or through pytest-benchmark (``pytest bench/python``).
 
 What is measured
 ----------------
-The stream is :func:`tapebook.streams.clustered_stream` (seeded; 70% of the
+The stream is :func:`tapebook.testing.streams.clustered_stream` (seeded; 70% of the
 updates within ±10 ticks of the touch, 20% within ±40, 10% within ±160, 15%
 cancels, fixed mid). A prefill of ``prefill`` updates is applied untimed first,
 then ``ops`` updates (1,000,000 by default) are timed. Operations:
@@ -72,7 +72,7 @@ import numpy as np
 
 from tapebook import Book, __version__
 from tapebook import _native as nat
-from tapebook.streams import clustered_stream
+from tapebook.testing.streams import clustered_stream
 
 try:  # the peers are optional: `pip install 'tapebook[bench]'`
     from order_book import OrderBook
@@ -890,7 +890,7 @@ def run(
             "tape_n": n,
             "max_cap": MAX_CAP,
             "price_bits": 32,
-            "stream": f"tapebook.streams.clustered_stream(prefill + ops, seed={seed}, mid={MID})",
+            "stream": f"tapebook.testing.streams.clustered_stream(prefill + ops, seed={seed}, mid={MID})",
             "cancels_timed": wl.n_cancels,
             "levels_after": [len(truth.bids), len(truth.asks)],
             "verification_reference": ref_name,

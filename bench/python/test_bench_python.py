@@ -7,7 +7,7 @@ dict on the 1M-update clustered stream (issue #5).
 One round is one pass over the stream (or over the read calls); pytest-benchmark
 reports seconds per round, and every benchmark stores ``ns_per_op`` (median
 round / calls) in its ``extra_info``. The loops are the ones
-``tb_pybench.py`` times in batches for ``python -m tapebook bench`` (same
+``tb_pybench.py`` times in batches for ``bench/report.py`` (same
 generated code, without the per-batch clock reads). Every implementation is
 verified against the reference before it is timed, and the state after the
 last round is checked again.

@@ -1,4 +1,4 @@
-"""The contract (CONTRACT.md §2-3) through the Python API."""
+"""The semantics (docs/semantics.md §2-3) through the Python API."""
 
 from __future__ import annotations
 

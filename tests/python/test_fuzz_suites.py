@@ -1,4 +1,4 @@
-"""The differential fuzzer (tapebook.fuzz): every category against the model,
+"""The differential fuzzer (tapebook.testing.fuzz): every category against the model,
 the failure path (report, saved stream, shrinking, replay) on a planted bug,
 the CLI and the size of the profiles."""
 
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tapebook import fuzz
-from tapebook import reference as R
-from tapebook.reference import TAPE_SIZES
+from tapebook.testing import fuzz
+from tapebook.testing import reference as R
+from tapebook.testing.reference import TAPE_SIZES
 
 # a different base seed from the CLI's quick profile, so pytest adds coverage
 PYTEST_SEED = 977

@@ -22,7 +22,7 @@ import pytest
 
 import tapebook
 from tapebook import Book, MultiBookPool, SpillPool, TapebookError
-from tapebook.reference import RefBook
+from tapebook.testing.reference import RefBook
 
 # ---- helpers -------------------------------------------------------------------------
 
@@ -567,6 +567,9 @@ def _public_calls(book: Book) -> dict[str, Callable[[], Any]]:
         calls["snapshot"] = lambda: book.snapshot(16)
     if hasattr(book, "dumps"):
         calls["dumps"] = book.dumps
+    if hasattr(book, "load_into"):
+        same_shape = Book(book.n, book.price_bits).dumps()
+        calls["load_into"] = lambda: book.load_into(same_shape)
     return calls
 
 

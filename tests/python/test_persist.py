@@ -447,3 +447,21 @@ def test_recorder_over_a_multibookpool() -> None:
     out = replay(f.getvalue())
     for name, b in zip(names, sorted(books, key=lambda b: b.handle), strict=True):
         assert out.books[name].dumps() == b.dumps()
+
+
+def test_the_former_names_still_work() -> None:
+    # StateSnapshot became Checkpoint (a DepthSnapshot is something else); the functions
+    # became Book methods; the old names stay
+    assert tapebook.StateSnapshot is tapebook.Checkpoint is persist.StateSnapshot
+    book = Book(n=64)
+    book.set(True, 3, 4)
+    f = io.BytesIO()
+    rec = Recorder(book, f, snapshot_every=0)
+    cp = rec.snapshot()
+    assert isinstance(cp, tapebook.Checkpoint) and rec.last_snapshot is rec.last_checkpoint is cp
+    assert tapebook.dumps(book) == persist.dumps(book) == book.dumps()
+    assert tapebook.loads(book.dumps()).dumps() == Book.loads(book.dumps()).dumps()
+    other = Book(n=64)
+    tapebook.load_into(other, book.dumps())
+    assert other.dumps() == book.dumps()
+    assert pickle.loads(pickle.dumps(book)).dumps() == book.dumps()

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from tapebook import Book, MultiBookPool, SpillPool
 from tapebook.pool import PoolStats
-from tapebook.streams import market_stream, uniform_stream
+from tapebook.testing.streams import market_stream, uniform_stream
 
 
 def block_levels(cap: int) -> int:

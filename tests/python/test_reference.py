@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tapebook import reference as R
-from tapebook.reference import (
+from tapebook.testing import reference as R
+from tapebook.testing.reference import (
     ASK,
     BID,
     ERASE,

@@ -25,7 +25,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 import tapebook
 from tapebook import Book, MultiBookPool, Result, SpillPool
-from tapebook.reference import RefBook, RefError, RefMemoryError, RefPool
+from tapebook.testing.reference import RefBook, RefError, RefMemoryError, RefPool
 
 SIDES = st.sampled_from([True, False, 1, 0])
 QTY = st.one_of(st.integers(0, 20), st.sampled_from([0, 0, 1, 2**32 - 1]))

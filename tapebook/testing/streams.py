@@ -1,7 +1,8 @@
 """Seeded synthetic update streams that look like level-2 market data.
 
-Used by the demo (a bundled stream made with :func:`market_stream`), the
-benchmarks and the tests. Every generator is deterministic for a seed.
+Used by the tests, the benchmarks and ``tools/make_demo_stream.py`` (the
+demo's bundled stream is made with :func:`market_stream` and written with
+:func:`save`). Every generator is deterministic for a seed.
 """
 
 from __future__ import annotations

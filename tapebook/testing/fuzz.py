@@ -1,4 +1,4 @@
-"""Differential fuzzing of the Python API against :mod:`tapebook.reference`.
+"""Differential fuzzing of the Python API against :mod:`tapebook.testing.reference`.
 
 ``python -m tapebook fuzz [--profile quick|full] [--json PATH] [--seed S]
 [--category NAME ...] [--jobs J] [--no-shrink] [--out DIR]``
@@ -6,7 +6,7 @@
 Every *suite* builds one or more real objects (a :class:`~tapebook.Book`,
 books sharing a :class:`~tapebook.SpillPool`, or a
 :class:`~tapebook.MultiBookPool`) next to their models
-(:class:`~tapebook.reference.RefBook`, :class:`~tapebook.reference.RefPool`),
+(:class:`~tapebook.testing.reference.RefBook`, :class:`~tapebook.testing.reference.RefPool`),
 generates a numpy-seeded stream of operations for its *category* and applies
 it to both. Updates go through three paths: ``bbo_trace`` batches (the BBO
 after every row is compared with the model's, which checks every update
@@ -1459,7 +1459,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--no-progress", action="store_true")
     args = ap.parse_args(argv)
 
-    from . import _native as nat
+    from .. import _native as nat
 
     build = nat.build_info()
     want = os.environ.get("TAPEBOOK_EXPECT_SANITIZED")

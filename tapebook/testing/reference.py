@@ -1,8 +1,8 @@
 """An independent, deliberately plain model of a tapebook :class:`~tapebook.Book`.
 
-Written from CONTRACT.md alone and sharing no code with the C core (it does
+Written from docs/semantics.md alone and sharing no code with the C core (it does
 not even import the compiled module), it is the oracle of the fuzz suites
-(:mod:`tapebook.fuzz`) and of the Hypothesis state machines.
+(:mod:`tapebook.testing.fuzz`) and of the Hypothesis state machines.
 
 Representation, per side:
 
@@ -14,7 +14,7 @@ Representation, per side:
 * the modelled spill capacity ``cap`` (``0 -> min(16, max_cap) -> doubling ->
   max_cap``) and the loss counters.
 
-Everything the contract fixes is modelled exactly: result codes, the promote
+Everything the semantics fix is modelled exactly: result codes, the promote
 rule (``new_anchor = max(px - n/2, anchor_min)``), recenter "drain before
 push", eviction of the worst spill level / dropping of an incoming worst
 level when the spill is full, growth that stops when a :class:`RefPool`
@@ -23,7 +23,7 @@ fuzzers compare the full book state, the per-side counters and the pool's
 counters with ``==``.
 
 The one place where the model follows the implementation rather than the
-contract is the *classification* of a lost level during a recenter (evicted /
+semantics document is the *classification* of a lost level during a recenter (evicted /
 dropped / no memory): the C core pushes the leaving level parked in the cell
 an entering spill level lands in as soon as that spill level is drained (see
 ``recenter_side`` in tb_book.inc), and the model reproduces that order. The
@@ -41,7 +41,7 @@ import heapq
 from bisect import bisect_left, bisect_right, insort
 from dataclasses import dataclass, field
 
-# The contract's integers (CONTRACT.md §2), restated rather than imported.
+# The result codes (docs/semantics.md §2), restated rather than imported.
 INSERT = 1
 UPDATE = 0
 ERASE = -1
@@ -379,7 +379,7 @@ class RefBook:
     # ---- updates ---------------------------------------------------------------
 
     def set(self, side: int, px: int, qty: int) -> int:
-        """CONTRACT.md §2: returns INSERT, UPDATE, ERASE or SPILL."""
+        """docs/semantics.md §2: returns INSERT, UPDATE, ERASE or SPILL."""
         if side == 1:
             s = self.sides[1]
         elif side == 0:

@@ -1,0 +1,287 @@
+"""The one table of recorded operations, and how a RecordedBook treats the rest of a Book.
+
+Each row of :data:`OPS` is a :class:`~tapebook.Book` method that changes the
+book. It says which log record carries it (type name and code), how its
+arguments are encoded in the record body, how they are validated before
+anything is logged, and which Book method applies it (live, and again on
+replay). Everything else reads this table: :class:`~tapebook.persist.RecordType`,
+the record sizes that recovery checks, the recorded methods of
+:class:`~tapebook.persist.RecordedBook` and of a single-book Recorder, and
+replay's dispatch. The rest of a Book's public surface is classified here too:
+:data:`QUERIES` (read-only, passed to the book), :data:`VIEWS` (built over the
+RecordedBook, so their writes are recorded) and :data:`REFUSED`. A test fails
+when a public Book method is in none of them.
+
+Why validation comes first: a record keeps an argument's *value* but not its
+*type*, so the live call and its replay can only agree if every argument the
+book would refuse for its type (a bool price, a float) is refused before it is
+logged. Values the encoding holds but the book refuses (a price outside the
+range) are logged: the book refuses them live and again, identically, on
+replay.
+
+Adding an operation: a row here (a new record code, never a reused one) and
+the Book method; the log format version does not change, since old logs hold
+only old codes.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+import numpy as np
+
+from .. import _args
+from .._buffers import coerce_batch
+from ..errors import (
+    ArgumentTypeError,
+    IntegerRangeError,
+    InvalidArgumentError,
+    TapebookMemoryError,
+)
+
+#: every record starts with u8 type, u64 seq; the operations' bodies then start with u32 book
+HEAD = struct.Struct("<BQ")
+BOOK_HEAD = "<BQI"
+
+
+# ---- argument encodings ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a record body, after ``u32 book``.
+
+    ``name`` is the Book method's parameter; ``fixed`` is set when the method
+    implies the value (``recenter_bid`` records side 1) and then takes no
+    such parameter."""
+
+    name: str
+    code: str  #: struct code: "B" u8, "q" i64, "Q" u64
+    exact: tuple[type, ...]  #: argument classes packed as they are (the common case)
+    convert: Callable[[str, Any], int]  #: any other argument: validated type, as an int
+    lo: int
+    hi: int
+    fixed: int | None = None
+
+    @property
+    def c_type(self) -> str:
+        return {"B": "uint8", "q": "int64", "Q": "uint64"}[self.code]
+
+    def explain(self, value: Any) -> Exception:
+        """The error for an argument the encoding cannot hold."""
+        try:
+            v = self.convert(self.name, value)
+            _args.check_type_range(self.name, v, self.lo, self.hi, self.c_type)
+        except (ArgumentTypeError, InvalidArgumentError, IntegerRangeError) as e:
+            return e
+        return ArgumentTypeError(f"{self.name}={value!r} cannot be recorded")  # pragma: no cover
+
+
+def _side(name: str, v: Any) -> int:
+    return _args.check_side(v)
+
+
+def side(fixed: int | None = None) -> Field:
+    """A side, u8 (1 bid, 0 ask)."""
+    return Field("side", "B", (bool,), _side, 0, 1, fixed)
+
+
+def i64(name: str) -> Field:
+    """A price or anchor, i64."""
+    return Field(name, "q", (int,), _args.as_int, -(2**63), 2**63 - 1)
+
+
+def u64(name: str) -> Field:
+    """A quantity, u64."""
+    return Field(name, "Q", (int,), _args.as_int, 0, 2**64 - 1)
+
+
+@dataclass(frozen=True)
+class Batch:
+    """The body of a batch record: ``u32 n``, then n u8 sides, n i64 prices, n u64 quantities."""
+
+    head: ClassVar[struct.Struct] = struct.Struct(BOOK_HEAD + "I")
+    row_bytes: ClassVar[int] = 1 + 8 + 8
+
+    def payload_ok(self, mem: memoryview, start: int, length: int) -> bool:
+        if length < self.head.size:
+            return False
+        (n,) = struct.unpack_from("<I", mem, start + self.head.size - 4)
+        return length == self.head.size + self.row_bytes * n
+
+    def encode(self, code: int, seq: int, book_id: int, s: np.ndarray, p: np.ndarray, q: np.ndarray) -> bytes:
+        return b"".join(
+            (
+                self.head.pack(code, seq, book_id, len(s)),
+                s.tobytes(),
+                p.astype("<i8", copy=False).tobytes(),
+                q.astype("<u8", copy=False).tobytes(),
+            )
+        )
+
+    def decode(self, payload: memoryview) -> tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """``(book, (sides, prices, qtys))``: numpy views of the payload, no copy."""
+        _t, _seq, book, n = self.head.unpack_from(payload)
+        o = self.head.size
+        return book, (
+            np.frombuffer(payload, dtype=np.uint8, count=n, offset=o),
+            np.frombuffer(payload, dtype="<i8", count=n, offset=o + n),
+            np.frombuffer(payload, dtype="<u8", count=n, offset=o + 9 * n),
+        )
+
+    def describe(self) -> str:
+        return "u32 book, u32 n, then n u8 sides, n i64 prices, n u64 quantities"
+
+
+BATCH = Batch()
+
+
+# ---- the table ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Op:
+    """A recorded Book method: its record and how it is encoded, validated and applied."""
+
+    method: str  #: the Book method a RecordedBook records, then calls
+    record: str  #: name of its record type (a RecordType member)
+    code: int  #: the record type's code in the log; never reused for another meaning
+    body: tuple[Field, ...] | Batch  #: the record body after ``u8 type, u64 seq, u32 book``
+    replay_with: str = ""  #: the Book method replay calls, when not ``method`` (same effect, cheaper)
+    fields: tuple[Field, ...] = field(init=False)  #: the scalar fields (empty for a batch)
+    params: tuple[Field, ...] = field(init=False)  #: the fields that are method parameters
+    struct: struct.Struct | None = field(init=False)  #: the fixed-size record's layout
+
+    def __post_init__(self) -> None:
+        scalar = () if isinstance(self.body, Batch) else self.body
+        object.__setattr__(self, "fields", scalar)
+        object.__setattr__(self, "params", tuple(f for f in scalar if f.fixed is None))
+        layout = (
+            None
+            if isinstance(self.body, Batch)
+            else struct.Struct(BOOK_HEAD + "".join(f.code for f in scalar))
+        )
+        object.__setattr__(self, "struct", layout)
+
+    @property
+    def batch(self) -> bool:
+        return isinstance(self.body, Batch)
+
+    @property
+    def size(self) -> int:
+        """Exact payload bytes of a record of this operation (-1: it depends on the batch)."""
+        return -1 if self.struct is None else self.struct.size
+
+    def describe(self) -> str:
+        """The record body in words, for documentation."""
+        if isinstance(self.body, Batch):
+            return self.body.describe()
+        short = {"B": "u8", "q": "i64", "Q": "u64"}
+        parts = ["u32 book"] + [f"{short[f.code]} {f.name}" for f in self.fields]
+        return ", ".join(parts)
+
+    def explain(self, vals: list[Any]) -> Exception:
+        """The error for a call whose (type-checked) values do not fit the record."""
+        for f, v in zip(self.params, vals, strict=True):
+            try:
+                struct.pack("<" + f.code, v)
+            except struct.error:
+                return f.explain(v)
+        return ArgumentTypeError(f"{self.method}: arguments cannot be recorded")  # pragma: no cover
+
+
+#: The recorded operations. Record codes 1 (SNAPSHOT, a checkpoint) and 2-10 are
+#: the log format's; rows that share a record share its code and body.
+OPS: tuple[Op, ...] = (
+    Op("set", "SET", 2, (side(), i64("px"), u64("qty"))),
+    Op("apply", "APPLY", 3, BATCH),
+    Op("bbo_trace", "APPLY", 3, BATCH, replay_with="apply"),
+    Op("reset", "RESET", 4, (i64("anchor"),)),
+    Op("reset_at_mid", "RESET_AT_MID", 5, (side(), i64("mid"))),
+    Op("recenter_bid", "RECENTER", 6, (side(fixed=1), i64("anchor"))),
+    Op("recenter_ask", "RECENTER", 6, (side(fixed=0), i64("anchor"))),
+    Op("erase_better", "ERASE_BETTER", 7, (side(), i64("px"))),
+    Op("clear", "CLEAR", 8, ()),
+    Op("release", "RELEASE", 9, ()),
+    Op("reserve_spill", "RESERVE_SPILL", 10, ()),
+)
+
+#: The checkpoint record: the dumps of every book (tapebook.persist.checkpoint).
+SNAPSHOT = ("SNAPSHOT", 1)
+
+#: Errors a recorded call may raise after it was logged, because the book refused
+#: the values; replay meets the same refusal and goes on.
+REPLAYED_ERRORS = (InvalidArgumentError, ArgumentTypeError, IntegerRangeError, TapebookMemoryError)
+
+#: Book members a RecordedBook passes straight to its book: they do not change it.
+#: (``handle``, ``owner``, ``tier``: a PooledBook's.)
+QUERIES = (
+    "anchor",
+    "anchor_range",
+    "bbo",
+    "best_ask_px",
+    "best_ask_qty",
+    "best_bid_px",
+    "best_bid_qty",
+    "closed",
+    "crossed",
+    "crossed_on_tape",
+    "depth",
+    "dumps",
+    "handle",
+    "levels",
+    "levels_array",
+    "loads",
+    "max_cap",
+    "n",
+    "nbytes",
+    "owner",
+    "pool",
+    "price_bits",
+    "price_range",
+    "qty_at",
+    "snapshot",
+    "stats",
+    "tier",
+    "to_dict",
+    "top",
+    "verify_invariants",
+)
+
+#: Mapping-style views built over the RecordedBook itself (name -> side), so that
+#: ``rb.bids[px] = qty`` goes through the recorded ``set``.
+VIEWS: Mapping[str, int] = {"asks": 0, "bids": 1}
+
+#: Book methods a RecordedBook refuses, with the reason the error gives.
+REFUSED: Mapping[str, str] = {
+    "close": "close the Book itself (RecordedBook.book), or the Recorder",
+    "load_into": "a restore is not an update the log can replay; write a checkpoint after restoring the book",
+}
+
+
+def by_code() -> dict[int, tuple[Op, ...]]:
+    """Record code -> the operations it carries (checked to agree on name and body)."""
+    out: dict[int, list[Op]] = {}
+    for op in OPS:
+        out.setdefault(op.code, []).append(op)
+    for code, ops in out.items():
+        first = ops[0]
+        for op in ops[1:]:
+            same_body = op.batch == first.batch and (
+                op.batch or [(f.name, f.code) for f in op.fields] == [(f.name, f.code) for f in first.fields]
+            )
+            if op.record != first.record or not same_body:  # pragma: no cover - a table error
+                raise AssertionError(f"record code {code}: {first.method} and {op.method} disagree")
+    assert SNAPSHOT[1] not in out, "record code 1 is the checkpoint's"
+    return {code: tuple(ops) for code, ops in out.items()}
+
+
+BY_CODE = by_code()
+
+
+def batch_args(book: Any, sides: Any, prices: Any, qtys: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A batch's buffers converted and checked exactly as the book's batch call would."""
+    return coerce_batch(sides, prices, qtys, book._price_dtype, book._qty_dtype)

@@ -1,0 +1,362 @@
+"""Write-ahead recording: :class:`Recorder` logs every update before it is applied.
+
+A :class:`RecordedBook` has exactly the surface the table in
+:mod:`tapebook.persist.ops` gives it: the recorded operations (generated from
+:data:`~tapebook.persist.ops.OPS`), the read-only queries passed to the book,
+the mapping views, and the refused methods. Nothing else reaches the book, so
+a new mutating Book method cannot change a recorded book without being logged.
+"""
+
+from __future__ import annotations
+
+import operator
+import os
+import struct
+import zlib
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, BinaryIO
+
+from .. import _args
+from ..book import Book, SideView
+from ..errors import ArgumentTypeError, ClosedError, InvalidArgumentError, NotRecordedError
+from ..multi import MultiBookPool
+from .checkpoint import Checkpoint
+from .logformat import LOG_MAGIC, frame, repair
+from .ops import BATCH, OPS, QUERIES, REFUSED, VIEWS, Op, batch_args
+
+DURABILITY = ("buffered", "flush", "fsync")
+
+_U32 = struct.Struct("<I")
+
+
+class RecordedBook:
+    """A book whose updates go through a :class:`Recorder`: each mutating call
+    is written to the log first, then applied to the book.
+
+    Its members come from the table of :mod:`tapebook.persist.ops`: the
+    recorded operations (``set``, ``apply``, ``reset``, ...), the read-only
+    queries passed straight to the book (``best_bid_px``, ``levels``,
+    ``snapshot``, ...), the ``bids`` / ``asks`` views (their writes are
+    recorded) and the methods it refuses (``load_into``, ``close``). Update the
+    book through this object, not directly, or replay will not see it."""
+
+    __slots__ = ("_book", "_id", "_rec", "name")
+
+    def __init__(self, rec: Recorder, book_id: int, name: str, book: Book) -> None:
+        self._rec = rec
+        self._id = book_id
+        self.name = name
+        self._book = book
+
+    @property
+    def book(self) -> Book:
+        """The underlying book (do not update it directly)."""
+        return self._book
+
+    def _check_open(self) -> None:
+        if self._book._closed:
+            raise ClosedError(f"book {self.name!r} is closed")
+        if self._rec._closed:
+            raise ClosedError("the Recorder is closed")
+
+    def __len__(self) -> int:
+        return len(self._book)
+
+    def __repr__(self) -> str:
+        return f"<RecordedBook {self.name!r} {self._book!r}>"
+
+
+# ---- RecordedBook's members, from the table -------------------------------------------------
+
+
+def _framer(size: int) -> Callable[[bytes], bytes]:
+    """``frame`` for payloads of a known size: the length field and its CRC computed once."""
+    head = _U32.pack(size)
+    head_crc = zlib.crc32(head)
+    pack, crc32 = _U32.pack, zlib.crc32
+    return lambda payload: pack(crc32(payload, head_crc)) + head + payload
+
+
+# The recorded method of a row with scalar fields, written out per row (as namedtuple and
+# dataclasses do) so that it has the Book method's signature and costs no generic loop:
+# check the argument types, pack the record, refuse a value it cannot hold, log, apply.
+_SCALAR = """
+def {name}(self, {params}):
+{checks}    rec = self._rec
+    try:
+        payload = pack(CODE, rec._seq + 1, self._id, {fields})
+    except struct_error:
+        raise op.explain([{params}]) from None
+    book = self._book
+    if book._closed or rec._closed:
+        self._check_open()
+    rec._f.write(framed(payload))
+    if rec._flush:
+        rec.flush()
+    rec._seq += 1
+    try:
+        return book.{name}({params})
+    finally:
+        rec._left -= 1
+        if not rec._left:
+            rec.checkpoint()
+"""
+_CHECK = "    if {p}.__class__ not in EXACT_{i}:\n        {p} = CONVERT_{i}({p!r}, {p})\n"
+
+
+def _recorded(op: Op) -> Callable[..., Any]:
+    """The RecordedBook method of one row of the table: validate, log, apply."""
+    name, code = op.method, op.code
+    if op.batch:
+
+        def method(self: RecordedBook, sides: Any, prices: Any, qtys: Any) -> Any:
+            book = self._book
+            s, p, q = batch_args(book, sides, prices, qtys)
+            self._check_open()
+            rec = self._rec
+            rec._write(frame(BATCH.encode(code, rec._seq + 1, self._id, s, p, q)))
+            try:
+                return getattr(book, name)(s, p, q)
+            finally:
+                rec._count_update()
+
+    else:
+        assert op.struct is not None
+        params = [f.name for f in op.params]
+        env: dict[str, Any] = {
+            "__name__": __name__,
+            "pack": op.struct.pack,
+            "CODE": code,
+            "struct_error": struct.error,
+            "op": op,
+            "framed": _framer(op.size),
+        }
+        for i, f in enumerate(op.params):
+            env[f"EXACT_{i}"], env[f"CONVERT_{i}"] = f.exact, f.convert
+        assert not set(params) & {"self", "rec", "book", "payload", *env}, f"{name}: rename a parameter"
+        src = _SCALAR.format(
+            name=name,
+            params=", ".join(params),
+            checks="".join(_CHECK.format(p=p, i=i) for i, p in enumerate(params)),
+            fields=", ".join(f.name if f.fixed is None else str(f.fixed) for f in op.fields),
+        )
+        exec(compile(src, f"<RecordedBook.{name}, from tapebook/persist/ops.py>", "exec"), env)
+        method = env[name]
+
+    method.__name__ = name
+    method.__qualname__ = f"RecordedBook.{name}"
+    method.__doc__ = f"Log a {op.record} record, then :meth:`Book.{name}`."
+    return method
+
+
+def _query(name: str) -> property:
+    return property(
+        operator.attrgetter(f"_book.{name}"),
+        doc=f"The book's :attr:`~tapebook.Book.{name}` (a read-only query, passed to the book).",
+    )
+
+
+def _view(side: int) -> property:
+    return property(lambda self: SideView(self, side), doc="A mapping-style view whose writes are recorded.")
+
+
+def _refused(name: str, why: str) -> Callable[..., Any]:
+    def refuse(self: RecordedBook, *args: Any, **kwargs: Any) -> Any:
+        raise NotRecordedError(f"RecordedBook.{name}: not recorded; {why}")
+
+    refuse.__name__ = name
+    refuse.__qualname__ = f"RecordedBook.{name}"
+    refuse.__doc__ = f"Refused: {why}."
+    return refuse
+
+
+for _op in OPS:
+    setattr(RecordedBook, _op.method, _recorded(_op))
+for _name in QUERIES:
+    setattr(RecordedBook, _name, _query(_name))
+for _name, _side in VIEWS.items():
+    setattr(RecordedBook, _name, _view(_side))
+for _name, _why in REFUSED.items():
+    setattr(RecordedBook, _name, _refused(_name, _why))
+del _op, _name, _side, _why
+
+
+# ---- the Recorder -------------------------------------------------------------------------------
+
+
+def _named_books(target: Any) -> dict[str, Book]:
+    if isinstance(target, Book):
+        return {"book": target}
+    if isinstance(target, MultiBookPool):  # its live books, named "<tier>:<handle>"
+        live = sorted(target.books(), key=lambda b: b.handle)
+        return _named_books({f"{b.tier.name.lower()}:{b.handle:#x}": b for b in live})
+    books = getattr(target, "books", target)
+    if isinstance(books, Mapping):
+        out = {}
+        for name, b in books.items():
+            if not isinstance(name, str) or not isinstance(b, Book):
+                raise ArgumentTypeError("Recorder needs a Book, a mapping of str -> Book, or a Venue")
+            out[name] = b
+        if not out:
+            raise InvalidArgumentError("Recorder needs at least one book")
+        return out
+    raise ArgumentTypeError(
+        f"Recorder needs a Book, a mapping of str -> Book, or a Venue, got {type(target).__name__}"
+    )
+
+
+class Recorder:
+    """Write-ahead logging of book updates.
+
+    Args:
+        target: a :class:`Book` (logged under the name ``"book"``), a mapping
+            ``{name: Book}``, a :class:`~tapebook.config.Venue` (its books by
+            symbol) or a :class:`~tapebook.MultiBookPool` (its live books,
+            named ``"<tier>:<handle>"``).
+        log: a path, or a writable binary file object (not closed by the Recorder).
+        snapshot_every: write a checkpoint of every book after this many update
+            records (0: only the initial one and explicit :meth:`checkpoint` calls).
+        durability: ``"flush"`` (default: each record is handed to the OS
+            before the update is applied — survives a crash of the process),
+            ``"fsync"`` (also forced to the disk — survives a power cut, much
+            slower) or ``"buffered"`` (records reach the file when the buffer
+            fills or on :meth:`flush` / :meth:`close`).
+        mode: ``"x"`` create a new log (error if it exists), ``"w"``
+            overwrite, ``"a"`` append to an existing log: it is recovered
+            first (a torn tail is truncated; a corrupt log raises) and a
+            checkpoint of the books' current state is written.
+
+    The first record of a new log is a checkpoint, so a log always replays on
+    its own. ``rec["name"]`` is the :class:`RecordedBook` to update; with a
+    single book, the Recorder itself has its recorded operations (``set``,
+    ``apply``, ``reset``, ...) and passes its other members on to it.
+    """
+
+    def __init__(
+        self,
+        target: Any,
+        log: Any,
+        *,
+        snapshot_every: int = 100_000,
+        durability: str = "flush",
+        mode: str = "x",
+    ) -> None:
+        books = _named_books(target)
+        self._every = _args.check_range("snapshot_every", snapshot_every, 0, 2**62, "count")
+        if durability not in DURABILITY:
+            raise InvalidArgumentError(f"durability must be one of {DURABILITY}, got {durability!r}")
+        if mode not in ("x", "w", "a"):
+            raise InvalidArgumentError(f"mode must be 'x', 'w' or 'a', got {mode!r}")
+        self._closed = True
+        self._seq = -1
+        self._left = -1
+        self._checkpoints = 0
+        self._owns = isinstance(log, (str, os.PathLike))
+        start_header = True
+        if self._owns:
+            if mode == "a" and os.path.exists(log):
+                rec = repair(log)
+                self._seq = rec.last_seq
+                start_header = rec.valid_length < len(LOG_MAGIC)
+                if start_header:
+                    with open(log, "r+b") as f:
+                        f.truncate(0)
+            self._f: BinaryIO = open(log, "ab" if mode == "a" else mode + "b")  # noqa: SIM115
+        else:
+            if not hasattr(log, "write"):
+                raise ArgumentTypeError(
+                    f"log must be a path or a writable binary file, got {type(log).__name__}"
+                )
+            self._f = log
+        self._flush = durability != "buffered"
+        self._fsync = durability == "fsync"
+        self._closed = False
+        if start_header:
+            self._f.write(LOG_MAGIC)
+        self.books = {name: RecordedBook(self, i, name, b) for i, (name, b) in enumerate(books.items())}
+        self._last_checkpoint = self.checkpoint()
+        if len(self.books) == 1:  # the recorded operations without a __getattr__ lookup
+            only = next(iter(self.books.values()))
+            for op in OPS:
+                setattr(self, op.method, getattr(only, op.method))
+
+    def __getitem__(self, name: str) -> RecordedBook:
+        return self.books[name]
+
+    def __getattr__(self, name: str) -> Any:
+        # single-book Recorder: the RecordedBook's members (queries, views, refusals)
+        if name.startswith("_") or name == "books" or len(self.__dict__.get("books", ())) != 1:
+            raise AttributeError(name)
+        return getattr(next(iter(self.books.values())), name)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.books)
+
+    @property
+    def book(self) -> RecordedBook:
+        """The only book (error when the Recorder has several)."""
+        if len(self.books) != 1:
+            raise InvalidArgumentError(f"this Recorder has {len(self.books)} books; use rec[name]")
+        return next(iter(self.books.values()))
+
+    @property
+    def seq(self) -> int:
+        """Sequence number of the last record written."""
+        return self._seq
+
+    @property
+    def last_checkpoint(self) -> Checkpoint:
+        """The last checkpoint written."""
+        return self._last_checkpoint
+
+    last_snapshot = last_checkpoint  #: the former name of :attr:`last_checkpoint`
+
+    def _write(self, record: bytes) -> None:
+        """Append one framed record (and hand it to the OS unless buffered)."""
+        self._f.write(record)
+        if self._flush:
+            self.flush()
+        self._seq += 1
+
+    def _count_update(self) -> None:
+        self._left -= 1
+        if not self._left:
+            self.checkpoint()
+
+    def checkpoint(self) -> Checkpoint:
+        """Write a checkpoint record (the dumps of every book) now and return it."""
+        if self._closed:
+            raise ClosedError("the Recorder is closed")
+        cp = Checkpoint(self._seq + 1, {name: rb._book.dumps() for name, rb in self.books.items()})
+        self._write(frame(cp.payload()))
+        self._left = self._every or -1  # counts down to the next checkpoint; -1: never
+        self._checkpoints += 1
+        self._last_checkpoint = cp
+        return cp
+
+    snapshot = checkpoint  #: the former name of :meth:`checkpoint`
+
+    def flush(self) -> None:
+        """Hand buffered records to the OS (and fsync with durability="fsync")."""
+        self._f.flush()
+        if self._fsync:
+            os.fsync(self._f.fileno())
+
+    def close(self) -> None:
+        """Flush and, when the Recorder opened the file, close it. Twice is harmless."""
+        if self._closed:
+            return
+        self.flush()
+        if self._owns:
+            self._f.close()
+        self._closed = True
+
+    def __enter__(self) -> Recorder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else f"seq={self._seq}"
+        return f"<Recorder {len(self.books)} book(s), {state}, {self._checkpoints} checkpoint(s)>"
