@@ -1998,6 +1998,24 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Empty the tape (anchor kept), touching only the 64-cell words that hold
+ * levels: a reset of a sparse book costs its occupied words, not N cells.
+ * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -2708,7 +2726,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -2724,8 +2743,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -2784,7 +2955,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -2797,7 +2968,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -3950,6 +4121,24 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Empty the tape (anchor kept), touching only the 64-cell words that hold
+ * levels: a reset of a sparse book costs its occupied words, not N cells.
+ * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -4660,7 +4849,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -4676,8 +4866,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -4736,7 +5078,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -4749,7 +5091,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -5902,6 +6244,24 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Empty the tape (anchor kept), touching only the 64-cell words that hold
+ * levels: a reset of a sparse book costs its occupied words, not N cells.
+ * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -6612,7 +6972,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -6628,8 +6989,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -6688,7 +7201,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -6701,7 +7214,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -7854,6 +8367,24 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Empty the tape (anchor kept), touching only the 64-cell words that hold
+ * levels: a reset of a sparse book costs its occupied words, not N cells.
+ * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -8564,7 +9095,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -8580,8 +9112,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -8640,7 +9324,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -8653,7 +9337,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -9806,6 +10490,24 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Empty the tape (anchor kept), touching only the 64-cell words that hold
+ * levels: a reset of a sparse book costs its occupied words, not N cells.
+ * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -10516,7 +11218,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -10532,8 +11235,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -10592,7 +11447,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -10605,7 +11460,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -11758,6 +12613,24 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Empty the tape (anchor kept), touching only the 64-cell words that hold
+ * levels: a reset of a sparse book costs its occupied words, not N cells.
+ * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -12468,7 +13341,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -12484,8 +13358,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -12544,7 +13570,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -12557,7 +13583,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -13710,6 +14736,24 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Empty the tape (anchor kept), touching only the 64-cell words that hold
+ * levels: a reset of a sparse book costs its occupied words, not N cells.
+ * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -14420,7 +15464,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -14436,8 +15481,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -14496,7 +15693,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -14509,7 +15706,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -17553,6 +18750,24 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Empty the tape (anchor kept), touching only the 64-cell words that hold
+ * levels: a reset of a sparse book costs its occupied words, not N cells.
+ * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -18263,7 +19478,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -18279,8 +19495,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -18339,7 +19707,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -18352,7 +19720,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -19505,6 +20873,24 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Empty the tape (anchor kept), touching only the 64-cell words that hold
+ * levels: a reset of a sparse book costs its occupied words, not N cells.
+ * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -20215,7 +21601,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -20231,8 +21618,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -20291,7 +21830,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -20304,7 +21843,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -21457,6 +22996,24 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Empty the tape (anchor kept), touching only the 64-cell words that hold
+ * levels: a reset of a sparse book costs its occupied words, not N cells.
+ * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -22167,7 +23724,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -22183,8 +23741,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -22243,7 +23953,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -22256,7 +23966,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -23409,6 +25119,24 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Empty the tape (anchor kept), touching only the 64-cell words that hold
+ * levels: a reset of a sparse book costs its occupied words, not N cells.
+ * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -24119,7 +25847,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -24135,8 +25864,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -24195,7 +26076,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -24208,7 +26089,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -25361,6 +27242,24 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Empty the tape (anchor kept), touching only the 64-cell words that hold
+ * levels: a reset of a sparse book costs its occupied words, not N cells.
+ * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -26071,7 +27970,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -26087,8 +27987,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -26147,7 +28199,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -26160,7 +28212,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -27313,6 +29365,24 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Empty the tape (anchor kept), touching only the 64-cell words that hold
+ * levels: a reset of a sparse book costs its occupied words, not N cells.
+ * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -28023,7 +30093,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -28039,8 +30110,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -28099,7 +30322,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -28112,7 +30335,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -29265,6 +31488,24 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Empty the tape (anchor kept), touching only the 64-cell words that hold
+ * levels: a reset of a sparse book costs its occupied words, not N cells.
+ * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -29975,7 +32216,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -29991,8 +32233,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -30051,7 +32445,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -30064,7 +32458,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -31836,6 +34230,8 @@ TB_API uint32_t tb_book_i32_n64_qty_at(tb_book_i32_n64 *b, int side, int32_t px)
 TB_API int tb_book_i32_n64_depth(tb_book_i32_n64 *b, int side, size_t *out);
 TB_API int tb_book_i32_n64_reset(tb_book_i32_n64 *b, int32_t anchor);
 TB_API int tb_book_i32_n64_reset_at_mid(tb_book_i32_n64 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n64_load_side(tb_book_i32_n64 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n64_load_snapshot(tb_book_i32_n64 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n64_recenter(tb_book_i32_n64 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n64_recenter_bid(tb_book_i32_n64 *b, int32_t anchor);
 TB_API int tb_book_i32_n64_recenter_ask(tb_book_i32_n64 *b, int32_t anchor);
@@ -31886,6 +34282,8 @@ TB_API uint32_t tb_book_i32_n128_qty_at(tb_book_i32_n128 *b, int side, int32_t p
 TB_API int tb_book_i32_n128_depth(tb_book_i32_n128 *b, int side, size_t *out);
 TB_API int tb_book_i32_n128_reset(tb_book_i32_n128 *b, int32_t anchor);
 TB_API int tb_book_i32_n128_reset_at_mid(tb_book_i32_n128 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n128_load_side(tb_book_i32_n128 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n128_load_snapshot(tb_book_i32_n128 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n128_recenter(tb_book_i32_n128 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n128_recenter_bid(tb_book_i32_n128 *b, int32_t anchor);
 TB_API int tb_book_i32_n128_recenter_ask(tb_book_i32_n128 *b, int32_t anchor);
@@ -31936,6 +34334,8 @@ TB_API uint32_t tb_book_i32_n256_qty_at(tb_book_i32_n256 *b, int side, int32_t p
 TB_API int tb_book_i32_n256_depth(tb_book_i32_n256 *b, int side, size_t *out);
 TB_API int tb_book_i32_n256_reset(tb_book_i32_n256 *b, int32_t anchor);
 TB_API int tb_book_i32_n256_reset_at_mid(tb_book_i32_n256 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n256_load_side(tb_book_i32_n256 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n256_load_snapshot(tb_book_i32_n256 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n256_recenter(tb_book_i32_n256 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n256_recenter_bid(tb_book_i32_n256 *b, int32_t anchor);
 TB_API int tb_book_i32_n256_recenter_ask(tb_book_i32_n256 *b, int32_t anchor);
@@ -31986,6 +34386,8 @@ TB_API uint32_t tb_book_i32_n512_qty_at(tb_book_i32_n512 *b, int side, int32_t p
 TB_API int tb_book_i32_n512_depth(tb_book_i32_n512 *b, int side, size_t *out);
 TB_API int tb_book_i32_n512_reset(tb_book_i32_n512 *b, int32_t anchor);
 TB_API int tb_book_i32_n512_reset_at_mid(tb_book_i32_n512 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n512_load_side(tb_book_i32_n512 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n512_load_snapshot(tb_book_i32_n512 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n512_recenter(tb_book_i32_n512 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n512_recenter_bid(tb_book_i32_n512 *b, int32_t anchor);
 TB_API int tb_book_i32_n512_recenter_ask(tb_book_i32_n512 *b, int32_t anchor);
@@ -32036,6 +34438,8 @@ TB_API uint32_t tb_book_i32_n1024_qty_at(tb_book_i32_n1024 *b, int side, int32_t
 TB_API int tb_book_i32_n1024_depth(tb_book_i32_n1024 *b, int side, size_t *out);
 TB_API int tb_book_i32_n1024_reset(tb_book_i32_n1024 *b, int32_t anchor);
 TB_API int tb_book_i32_n1024_reset_at_mid(tb_book_i32_n1024 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n1024_load_side(tb_book_i32_n1024 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n1024_load_snapshot(tb_book_i32_n1024 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n1024_recenter(tb_book_i32_n1024 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n1024_recenter_bid(tb_book_i32_n1024 *b, int32_t anchor);
 TB_API int tb_book_i32_n1024_recenter_ask(tb_book_i32_n1024 *b, int32_t anchor);
@@ -32086,6 +34490,8 @@ TB_API uint32_t tb_book_i32_n2048_qty_at(tb_book_i32_n2048 *b, int side, int32_t
 TB_API int tb_book_i32_n2048_depth(tb_book_i32_n2048 *b, int side, size_t *out);
 TB_API int tb_book_i32_n2048_reset(tb_book_i32_n2048 *b, int32_t anchor);
 TB_API int tb_book_i32_n2048_reset_at_mid(tb_book_i32_n2048 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n2048_load_side(tb_book_i32_n2048 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n2048_load_snapshot(tb_book_i32_n2048 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n2048_recenter(tb_book_i32_n2048 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n2048_recenter_bid(tb_book_i32_n2048 *b, int32_t anchor);
 TB_API int tb_book_i32_n2048_recenter_ask(tb_book_i32_n2048 *b, int32_t anchor);
@@ -32136,6 +34542,8 @@ TB_API uint32_t tb_book_i32_n4096_qty_at(tb_book_i32_n4096 *b, int side, int32_t
 TB_API int tb_book_i32_n4096_depth(tb_book_i32_n4096 *b, int side, size_t *out);
 TB_API int tb_book_i32_n4096_reset(tb_book_i32_n4096 *b, int32_t anchor);
 TB_API int tb_book_i32_n4096_reset_at_mid(tb_book_i32_n4096 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n4096_load_side(tb_book_i32_n4096 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n4096_load_snapshot(tb_book_i32_n4096 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n4096_recenter(tb_book_i32_n4096 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n4096_recenter_bid(tb_book_i32_n4096 *b, int32_t anchor);
 TB_API int tb_book_i32_n4096_recenter_ask(tb_book_i32_n4096 *b, int32_t anchor);
@@ -32228,6 +34636,8 @@ TB_API uint64_t tb_book_i64_n64_qty_at(tb_book_i64_n64 *b, int side, int64_t px)
 TB_API int tb_book_i64_n64_depth(tb_book_i64_n64 *b, int side, size_t *out);
 TB_API int tb_book_i64_n64_reset(tb_book_i64_n64 *b, int64_t anchor);
 TB_API int tb_book_i64_n64_reset_at_mid(tb_book_i64_n64 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n64_load_side(tb_book_i64_n64 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n64_load_snapshot(tb_book_i64_n64 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n64_recenter(tb_book_i64_n64 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n64_recenter_bid(tb_book_i64_n64 *b, int64_t anchor);
 TB_API int tb_book_i64_n64_recenter_ask(tb_book_i64_n64 *b, int64_t anchor);
@@ -32278,6 +34688,8 @@ TB_API uint64_t tb_book_i64_n128_qty_at(tb_book_i64_n128 *b, int side, int64_t p
 TB_API int tb_book_i64_n128_depth(tb_book_i64_n128 *b, int side, size_t *out);
 TB_API int tb_book_i64_n128_reset(tb_book_i64_n128 *b, int64_t anchor);
 TB_API int tb_book_i64_n128_reset_at_mid(tb_book_i64_n128 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n128_load_side(tb_book_i64_n128 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n128_load_snapshot(tb_book_i64_n128 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n128_recenter(tb_book_i64_n128 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n128_recenter_bid(tb_book_i64_n128 *b, int64_t anchor);
 TB_API int tb_book_i64_n128_recenter_ask(tb_book_i64_n128 *b, int64_t anchor);
@@ -32328,6 +34740,8 @@ TB_API uint64_t tb_book_i64_n256_qty_at(tb_book_i64_n256 *b, int side, int64_t p
 TB_API int tb_book_i64_n256_depth(tb_book_i64_n256 *b, int side, size_t *out);
 TB_API int tb_book_i64_n256_reset(tb_book_i64_n256 *b, int64_t anchor);
 TB_API int tb_book_i64_n256_reset_at_mid(tb_book_i64_n256 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n256_load_side(tb_book_i64_n256 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n256_load_snapshot(tb_book_i64_n256 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n256_recenter(tb_book_i64_n256 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n256_recenter_bid(tb_book_i64_n256 *b, int64_t anchor);
 TB_API int tb_book_i64_n256_recenter_ask(tb_book_i64_n256 *b, int64_t anchor);
@@ -32378,6 +34792,8 @@ TB_API uint64_t tb_book_i64_n512_qty_at(tb_book_i64_n512 *b, int side, int64_t p
 TB_API int tb_book_i64_n512_depth(tb_book_i64_n512 *b, int side, size_t *out);
 TB_API int tb_book_i64_n512_reset(tb_book_i64_n512 *b, int64_t anchor);
 TB_API int tb_book_i64_n512_reset_at_mid(tb_book_i64_n512 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n512_load_side(tb_book_i64_n512 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n512_load_snapshot(tb_book_i64_n512 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n512_recenter(tb_book_i64_n512 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n512_recenter_bid(tb_book_i64_n512 *b, int64_t anchor);
 TB_API int tb_book_i64_n512_recenter_ask(tb_book_i64_n512 *b, int64_t anchor);
@@ -32428,6 +34844,8 @@ TB_API uint64_t tb_book_i64_n1024_qty_at(tb_book_i64_n1024 *b, int side, int64_t
 TB_API int tb_book_i64_n1024_depth(tb_book_i64_n1024 *b, int side, size_t *out);
 TB_API int tb_book_i64_n1024_reset(tb_book_i64_n1024 *b, int64_t anchor);
 TB_API int tb_book_i64_n1024_reset_at_mid(tb_book_i64_n1024 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n1024_load_side(tb_book_i64_n1024 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n1024_load_snapshot(tb_book_i64_n1024 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n1024_recenter(tb_book_i64_n1024 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n1024_recenter_bid(tb_book_i64_n1024 *b, int64_t anchor);
 TB_API int tb_book_i64_n1024_recenter_ask(tb_book_i64_n1024 *b, int64_t anchor);
@@ -32478,6 +34896,8 @@ TB_API uint64_t tb_book_i64_n2048_qty_at(tb_book_i64_n2048 *b, int side, int64_t
 TB_API int tb_book_i64_n2048_depth(tb_book_i64_n2048 *b, int side, size_t *out);
 TB_API int tb_book_i64_n2048_reset(tb_book_i64_n2048 *b, int64_t anchor);
 TB_API int tb_book_i64_n2048_reset_at_mid(tb_book_i64_n2048 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n2048_load_side(tb_book_i64_n2048 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n2048_load_snapshot(tb_book_i64_n2048 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n2048_recenter(tb_book_i64_n2048 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n2048_recenter_bid(tb_book_i64_n2048 *b, int64_t anchor);
 TB_API int tb_book_i64_n2048_recenter_ask(tb_book_i64_n2048 *b, int64_t anchor);
@@ -32528,6 +34948,8 @@ TB_API uint64_t tb_book_i64_n4096_qty_at(tb_book_i64_n4096 *b, int side, int64_t
 TB_API int tb_book_i64_n4096_depth(tb_book_i64_n4096 *b, int side, size_t *out);
 TB_API int tb_book_i64_n4096_reset(tb_book_i64_n4096 *b, int64_t anchor);
 TB_API int tb_book_i64_n4096_reset_at_mid(tb_book_i64_n4096 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n4096_load_side(tb_book_i64_n4096 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n4096_load_snapshot(tb_book_i64_n4096 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n4096_recenter(tb_book_i64_n4096 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n4096_recenter_bid(tb_book_i64_n4096 *b, int64_t anchor);
 TB_API int tb_book_i64_n4096_recenter_ask(tb_book_i64_n4096 *b, int64_t anchor);
