@@ -69,6 +69,11 @@ typedef struct bench_run {
     tb_book_stats book_stats;  /* after the last latency run */
     tb_book_stats book_stats_start; /* before it: counters below are differences */
     tb_pool_stats pool_stats;
+    /* streams with other operations than set: time per kind of operation in
+     * a separate run of each repetition (each run of one kind timed alone,
+     * the clock's own cost subtracted per measurement) */
+    double split_ns[BENCH_MAX_REPS][BENCH_NK];
+    uint64_t split_ops[BENCH_NK], split_meas[BENCH_NK];
 } bench_run;
 
 typedef struct bench_wl_result {
@@ -195,6 +200,25 @@ static uint64_t bench_pool_requests(const bench_impl *im, void *ctx) {
     return n;
 }
 
+/* The time split of one repetition (streams with other operations than set). */
+static void bench_split_run(const bench_impl *im, void *ctx, const bench_stream *s, bench_run *r, int rep) {
+    uint64_t ticks[BENCH_NK], cnt[2 * BENCH_NK], a0;
+    int k;
+    memset(ticks, 0, sizeof ticks);
+    memset(cnt, 0, sizeof cnt);
+    im->reset(ctx, s->mid0);
+    im->prefill(ctx, &s->pre);
+    a0 = bench_alloc_events();
+    if (im->split(ctx, &s->run, ticks, cnt) == UINT64_C(0x5bd1e995)) fputc(' ', stderr);
+    r->alloc_events_timed += bench_alloc_events() - a0;
+    for (k = 0; k < BENCH_NK; k++) {
+        double t = (double)ticks[k] - (double)cnt[BENCH_NK + k] * g_overhead_ticks;
+        r->split_ns[rep][k] = (t > 0 ? t : 0) / g_tpns;
+        r->split_ops[k] = cnt[k];
+        r->split_meas[k] = cnt[BENCH_NK + k];
+    }
+}
+
 static void bench_run_workload(bench_wl_result *w, const bench_opts *o) {
     bench_stream s;
     void *ctx[BENCH_N_IMPLS];
@@ -302,6 +326,7 @@ static void bench_run_workload(bench_wl_result *w, const bench_opts *o) {
             r->rep[rep].total_ns = c1 > c0 ? c1 - c0 : r->rep[rep].wall_ns;
             r->rep[rep].mops = (double)s.run.n / r->rep[rep].total_ns * 1e3;
             if (t.sink == UINT64_C(0x5bd1e995)) fputc(' ', stderr);
+            if (s.rich) bench_split_run(im, ctx[i], &s, r, rep);
         }
     }
 
@@ -339,6 +364,31 @@ static void bench_run_workload(bench_wl_result *w, const bench_opts *o) {
 
 /* ---- stdout -------------------------------------------------------------------------- */
 
+/* Total ns of one kind in the median repetition, and its ops. */
+static double bench_split_med(const bench_run *r, int k) { return r->split_ns[r->median][k]; }
+
+static void bench_print_split(const bench_wl_result *w) {
+    size_t i;
+    int k;
+    printf("   time per kind of operation (separate run of the median repetition: runs of one kind timed alone, "
+           "clock cost subtracted):\n   %-15s", "impl");
+    for (k = 0; k < BENCH_NK; k++)
+        if (w->info.n_kind[k]) printf(" %22s", bench_kind_names[k]);
+    printf("  (ns/op, %% of the total)\n");
+    for (i = 0; i < BENCH_N_IMPLS; i++) {
+        const bench_run *r = &w->run[i];
+        double tot = 0;
+        if (!r->ran) continue;
+        for (k = 0; k < BENCH_NK; k++) tot += bench_split_med(r, k);
+        printf("   %-15s", bench_impls[i].name);
+        for (k = 0; k < BENCH_NK; k++)
+            if (w->info.n_kind[k])
+                printf(" %12.1f (%5.1f%%)", r->split_ops[k] ? bench_split_med(r, k) / (double)r->split_ops[k] : 0.0,
+                       tot > 0 ? 100.0 * bench_split_med(r, k) / tot : 0.0);
+        printf("\n");
+    }
+}
+
 static void bench_print_workload(const bench_wl_result *w, const bench_opts *o) {
     const bench_stream *s = &w->info;
     int best = bench_best_ref(w);
@@ -349,6 +399,14 @@ static void bench_print_workload(const bench_wl_result *w, const bench_opts *o) 
            s->run.n, s->pre.n, (unsigned long long)s->n_set, (unsigned long long)s->n_del,
            s->n_del ? 100.0 * (double)s->n_del_hit / (double)s->n_del : 0.0, s->mixed ? ", BBO read after each" : "",
            s->live_end[1], s->live_end[0], s->live_max[1], s->live_max[0], s->mid_min, s->mid_max);
+    if (s->rich) {
+        int k;
+        printf("   operations:");
+        for (k = 0; k < BENCH_NK; k++)
+            if (s->n_kind[k]) printf(" %s %llu", bench_kind_names[k], (unsigned long long)s->n_kind[k]);
+        if (s->n_snap_levels) printf("; %llu snapshot levels", (unsigned long long)s->n_snap_levels);
+        printf("\n");
+    }
     printf("   ns/op: percentiles per batch of %zu ops (wall); mean = throughput run (CPU time); best = fastest of %d;\n"
            "   median of %d runs; ratios = ref p50 / impl p50 (x faster)\n", o->batch, o->reps, o->reps);
     printf("   %-15s %7s %7s %7s %7s %8s %7s %7s %8s %9s %9s  %s\n", "impl", "p50", "p90", "p99", "p99.9", "max",
@@ -366,6 +424,7 @@ static void bench_print_workload(const bench_wl_result *w, const bench_opts *o) 
                (!bench_impls[i].is_ref && r->alloc_events_timed) ? " ALLOCATES" : "");
     }
     if (best >= 0) printf("   best reference: %s\n", bench_impls[best].name);
+    if (s->rich) bench_print_split(w);
 }
 
 /* ---- targets --------------------------------------------------------------------------- */
@@ -618,6 +677,13 @@ static void bench_write_json(const char *path, const bench_meta *m, const bench_
         bench_json_i64(j, "mid_min", s->mid_min);
         bench_json_i64(j, "mid_max", s->mid_max);
         bench_json_str(j, "best_reference", best >= 0 ? bench_impls[best].name : NULL);
+        if (s->rich) {
+            int kk;
+            bench_json_obj(j, "operations");
+            for (kk = 0; kk < BENCH_NK; kk++) bench_json_u64(j, bench_kind_names[kk], s->n_kind[kk]);
+            bench_json_u64(j, "snapshot_levels", s->n_snap_levels);
+            bench_json_end_obj(j);
+        }
         bench_json_arr(j, "results");
         for (i = 0; i < BENCH_N_IMPLS; i++) {
             const bench_run *r = &w->run[i];
@@ -644,6 +710,22 @@ static void bench_write_json(const char *path, const bench_meta *m, const bench_
             bench_json_arr(j, "runs");
             for (rep = 0; rep < o->reps; rep++) bench_json_summary(j, NULL, &r->rep[rep]);
             bench_json_end_arr(j);
+            if (s->rich) {
+                int kk;
+                bench_json_obj(j, "time_split_median_run");
+                for (kk = 0; kk < BENCH_NK; kk++) {
+                    bench_json_obj(j, bench_kind_names[kk]);
+                    bench_json_u64(j, "ops", r->split_ops[kk]);
+                    bench_json_u64(j, "measurements", r->split_meas[kk]);
+                    bench_json_num(j, "total_ns", bench_split_med(r, kk));
+                    bench_json_num(j, "ns_per_op", r->split_ops[kk] ? bench_split_med(r, kk) / (double)r->split_ops[kk] : 0);
+                    bench_json_arr(j, "total_ns_per_run");
+                    for (rep = 0; rep < o->reps; rep++) bench_json_num(j, NULL, r->split_ns[rep][kk]);
+                    bench_json_end_arr(j);
+                    bench_json_end_obj(j);
+                }
+                bench_json_end_obj(j);
+            }
             if (!bench_impls[i].is_ref) {
                 bench_json_u64(j, "status_errors", r->errors);
                 bench_json_u64(j, "heap_alloc_events_timed", r->alloc_events_timed);
