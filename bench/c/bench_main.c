@@ -52,6 +52,7 @@ typedef struct bench_opts {
     const char *impls;     /* comma list or NULL: all (the baseline always runs) */
     const char *out;
     const char *md;
+    const char *dump; /* directory: write each workload's streams there, run nothing */
 } bench_opts;
 
 typedef struct bench_run {
@@ -217,6 +218,52 @@ static void bench_split_run(const bench_impl *im, void *ctx, const bench_stream 
         r->split_ops[k] = cnt[k];
         r->split_meas[k] = cnt[BENCH_NK + k];
     }
+}
+
+/* --dump DIR: a workload's streams as DIR/<name>.ops, for drivers of other
+ * books (e.g. a side-by-side run against another library). Native-endian:
+ * "TBOPS1\0\0", u64 n_pre, n_run, n_snaps, n_levels, i32 mid0, u32 max_cap,
+ * then for pre and run: u8 kind[n] (all 0 for a set-only stream), u8
+ * side[n], i32 px[n], u32 qty[n]; then u64 {bid_off, n_bid, ask_off, n_ask}
+ * per snapshot, i32 px[n_levels], u32 qty[n_levels]. Kinds and their
+ * meaning: bench_stream.h. */
+static void bench_dump_stream(const bench_workload_def *def, const bench_opts *o) {
+    bench_stream s;
+    char path[1024];
+    FILE *f;
+    uint64_t hdr[4];
+    int32_t mid0;
+    size_t k, i;
+    bench_stream_make(&s, def, o->ops, o->seed);
+    snprintf(path, sizeof path, "%s/%s.ops", o->dump, def->name);
+    bench_mkdirs_for(path);
+    f = fopen(path, "wb");
+    if (!f) bench_die("cannot write a stream dump");
+    hdr[0] = s.pre.n;
+    hdr[1] = s.run.n;
+    hdr[2] = s.snaps.n;
+    hdr[3] = s.snaps.nlv;
+    mid0 = s.mid0;
+    fwrite("TBOPS1\0\0", 1, 8, f);
+    fwrite(hdr, sizeof hdr, 1, f);
+    fwrite(&mid0, sizeof mid0, 1, f);
+    fwrite(&s.max_cap, sizeof s.max_cap, 1, f);
+    for (k = 0; k < 2; k++) {
+        const bench_ops *op = k ? &s.run : &s.pre;
+        for (i = 0; i < op->n; i++) fputc(op->kind ? op->kind[i] : BENCH_K_SET, f);
+        fwrite(op->side, 1, op->n, f);
+        fwrite(op->px, sizeof *op->px, op->n, f);
+        fwrite(op->qty, sizeof *op->qty, op->n, f);
+    }
+    for (k = 0; k < s.snaps.n; k++) {
+        const uint64_t sp[4] = {s.snaps.s[k].bid_off, s.snaps.s[k].n_bid, s.snaps.s[k].ask_off, s.snaps.s[k].n_ask};
+        fwrite(sp, sizeof sp, 1, f);
+    }
+    fwrite(s.snaps.px, sizeof *s.snaps.px, s.snaps.nlv, f);
+    fwrite(s.snaps.qty, sizeof *s.snaps.qty, s.snaps.nlv, f);
+    if (fclose(f)) bench_die("cannot write a stream dump");
+    printf("%s: %zu + %zu ops, %zu snapshots -> %s\n", def->name, s.pre.n, s.run.n, s.snaps.n, path);
+    bench_stream_free(&s);
 }
 
 static void bench_run_workload(bench_wl_result *w, const bench_opts *o) {
@@ -965,7 +1012,7 @@ static void bench_write_md(const char *path, const bench_meta *m, const bench_op
 
 static void bench_usage(void) {
     printf("usage: bench_c [--quick] [--ops N] [--reps N] [--batch N] [--seed S]\n"
-           "               [--workload NAME[,...]] [--impl NAME[,...]] [--out PATH] [--md PATH] [--list]\n"
+           "               [--workload NAME[,...]] [--impl NAME[,...]] [--out PATH] [--md PATH] [--dump DIR] [--list]\n"
            "  --quick     smoke test: 50000 ops, 3 runs (a few seconds)\n"
            "  --ops N     timed ops per stream (default 200000)\n"
            "  --reps N    timed runs per (workload, impl), median reported (default 7, max %d)\n"
@@ -973,7 +1020,8 @@ static void bench_usage(void) {
            "  --workload  only these workloads (see --list)\n"
            "  --impl      only time these implementations (all are still verified; the\n"
            "              sorted_bsearch baseline always runs), e.g. for profiling\n"
-           "  --out PATH  JSON report;  --md PATH  markdown report\n",
+           "  --out PATH  JSON report;  --md PATH  markdown report\n"
+           "  --dump DIR  write each selected workload's op streams to DIR/<name>.ops and exit\n",
            BENCH_MAX_REPS);
 }
 
@@ -1011,6 +1059,8 @@ static int bench_parse(int argc, char **argv, bench_opts *o) {
             o->out = v, a++;
         } else if (v && !strcmp(s, "--md")) {
             o->md = v, a++;
+        } else if (v && !strcmp(s, "--dump")) {
+            o->dump = v, a++;
         } else {
             fprintf(stderr, "bench_c: unknown or incomplete option %s\n", s);
             bench_usage();
@@ -1051,6 +1101,11 @@ int main(int argc, char **argv) {
     memset(&o, 0, sizeof o);
     if (!bench_parse(argc, argv, &o)) return 2;
     g_opts = &o;
+    if (o.dump) {
+        for (k = 0; k < BENCH_N_WORKLOADS; k++)
+            if (bench_selected(o.workloads, bench_workloads[k].name)) bench_dump_stream(&bench_workloads[k], &o);
+        return 0;
+    }
     bench_loadavg(g_load_start, sizeof g_load_start);
     setvbuf(stdout, NULL, _IOLBF, 0);
     bench_meta_collect(&m);

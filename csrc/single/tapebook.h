@@ -1287,6 +1287,32 @@ static void TB__SPFN(insert_at)(TB__SIDE *s, int is_bid, uint32_t i, TB_PRICE_T 
     s->live++;
 }
 
+/* Open k free slots at logical index i (n + k <= cap), moving the shorter
+ * side; the caller fills them, then accounts n, live and the near index. */
+static void TB__SPFN(open_gap)(TB__SIDE *s, uint32_t i, uint32_t k) {
+    TB_ASSERT(s->n + k <= s->cap && i <= s->n);
+    if (k == 0) return;
+    if (i < s->n - i) {
+        s->head = (s->head - k) & (s->cap - 1u);
+        TB__SPFN(ring_move)(s, 0, k, i); /* the first i levels, now at k .. k+i-1, back to the front */
+    } else {
+        TB__SPFN(ring_move)(s, i + k, i, s->n - i);
+    }
+}
+
+/* The near index after the slots [i, i + k) were filled: their bits, the
+ * rank of the region, the prefix counts once. */
+static void TB__SPFN(nx_add_run)(TB__SIDE *s, int is_bid, uint32_t i, uint32_t k) {
+    uint32_t j;
+    for (j = i; j < i + k; j++) {
+        const TB_PRICE_T px = TB__SPFN(at)(s, j)->px;
+        const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
+        if (off < TB__NX_SPAN) s->nx_bits[off >> 6] |= (uint64_t)1 << (off & 63u);
+        else if (TB__SPFN(better)(is_bid, px, s->nx_start)) s->nx_rank++;
+    }
+    TB__SPFN(nx_count)(s);
+}
+
 /* ---- tombstones ------------------------------------------------------------ */
 
 /* Tombstones past their bound: more than live levels + TB__TOMB_SLACK. */
@@ -1935,7 +1961,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -2014,6 +2040,57 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         t->summary[sw] = 0;
     }
     t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -2170,7 +2247,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -2183,7 +2261,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -2257,6 +2335,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -4058,7 +4221,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -4137,6 +4300,57 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         t->summary[sw] = 0;
     }
     t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -4293,7 +4507,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -4306,7 +4521,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -4380,6 +4595,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -6181,7 +6481,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -6260,6 +6560,57 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         t->summary[sw] = 0;
     }
     t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -6416,7 +6767,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -6429,7 +6781,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -6503,6 +6855,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -8304,7 +8741,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -8383,6 +8820,57 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         t->summary[sw] = 0;
     }
     t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -8539,7 +9027,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -8552,7 +9041,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -8626,6 +9115,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -10427,7 +11001,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -10506,6 +11080,57 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         t->summary[sw] = 0;
     }
     t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -10662,7 +11287,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -10675,7 +11301,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -10749,6 +11375,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -12550,7 +13261,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -12629,6 +13340,57 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         t->summary[sw] = 0;
     }
     t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -12785,7 +13547,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -12798,7 +13561,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -12872,6 +13635,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -14673,7 +15521,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -14752,6 +15600,57 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         t->summary[sw] = 0;
     }
     t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -14908,7 +15807,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -14921,7 +15821,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -14995,6 +15895,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -18039,6 +19024,32 @@ static void TB__SPFN(insert_at)(TB__SIDE *s, int is_bid, uint32_t i, TB_PRICE_T 
     s->live++;
 }
 
+/* Open k free slots at logical index i (n + k <= cap), moving the shorter
+ * side; the caller fills them, then accounts n, live and the near index. */
+static void TB__SPFN(open_gap)(TB__SIDE *s, uint32_t i, uint32_t k) {
+    TB_ASSERT(s->n + k <= s->cap && i <= s->n);
+    if (k == 0) return;
+    if (i < s->n - i) {
+        s->head = (s->head - k) & (s->cap - 1u);
+        TB__SPFN(ring_move)(s, 0, k, i); /* the first i levels, now at k .. k+i-1, back to the front */
+    } else {
+        TB__SPFN(ring_move)(s, i + k, i, s->n - i);
+    }
+}
+
+/* The near index after the slots [i, i + k) were filled: their bits, the
+ * rank of the region, the prefix counts once. */
+static void TB__SPFN(nx_add_run)(TB__SIDE *s, int is_bid, uint32_t i, uint32_t k) {
+    uint32_t j;
+    for (j = i; j < i + k; j++) {
+        const TB_PRICE_T px = TB__SPFN(at)(s, j)->px;
+        const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
+        if (off < TB__NX_SPAN) s->nx_bits[off >> 6] |= (uint64_t)1 << (off & 63u);
+        else if (TB__SPFN(better)(is_bid, px, s->nx_start)) s->nx_rank++;
+    }
+    TB__SPFN(nx_count)(s);
+}
+
 /* ---- tombstones ------------------------------------------------------------ */
 
 /* Tombstones past their bound: more than live levels + TB__TOMB_SLACK. */
@@ -18687,7 +19698,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -18766,6 +19777,57 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         t->summary[sw] = 0;
     }
     t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -18922,7 +19984,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -18935,7 +19998,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -19009,6 +20072,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -20810,7 +21958,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -20889,6 +22037,57 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         t->summary[sw] = 0;
     }
     t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -21045,7 +22244,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -21058,7 +22258,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -21132,6 +22332,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -22933,7 +24218,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -23012,6 +24297,57 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         t->summary[sw] = 0;
     }
     t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -23168,7 +24504,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -23181,7 +24518,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -23255,6 +24592,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -25056,7 +26478,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -25135,6 +26557,57 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         t->summary[sw] = 0;
     }
     t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -25291,7 +26764,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -25304,7 +26778,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -25378,6 +26852,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -27179,7 +28738,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -27258,6 +28817,57 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         t->summary[sw] = 0;
     }
     t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -27414,7 +29024,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -27427,7 +29038,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -27501,6 +29112,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -29302,7 +30998,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -29381,6 +31077,57 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         t->summary[sw] = 0;
     }
     t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -29537,7 +31284,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -29550,7 +31298,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -29624,6 +31372,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -31425,7 +33258,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -31504,6 +33337,57 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         t->summary[sw] = 0;
     }
     t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
 }
 
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
@@ -31660,7 +33544,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -31673,7 +33558,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -31747,6 +33632,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
