@@ -78,6 +78,13 @@
  *   int  B_crossed(B *b);  int B_crossed_on_tape(B *b);
  *   int  B_reset(B *b, P anchor);               empty book, both tapes at anchor
  *   int  B_reset_at_mid(B *b, int side, P mid); empty one side, anchor mid - N/2
+ *   int  B_load_side(B *b, int side, const P *px, const Q *qty, size_t n, size_t *bad);
+ *        replace one side by n levels given best first (bids descending, asks
+ *        ascending, qty > 0): = reset_at_mid(side, px[0]) + n sets, in one pass;
+ *        on TB_ERR_PRICE / TB_ERR_BADARG nothing changed, *bad = first bad level
+ *   int  B_load_snapshot(B *b, const P *bid_px, const Q *bid_qty, size_t n_bid,
+ *                        const P *ask_px, const Q *ask_qty, size_t n_ask, size_t *bad);
+ *        both sides in one call, both checked first (*bad counts bids first)
  *   int  B_recenter(B *b, int side, P anchor);  B_recenter_bid / B_recenter_ask
  *   int  B_erase_better(B *b, int side, P px);  bids >= px / asks <= px
  *   int  B_clear(B *b);          empty book, keep spill memory
@@ -1429,11 +1436,14 @@ static void TB__SPFN(remove_range)(TB__SIDE *s, int is_bid, uint32_t i, uint32_t
     uint32_t k = j - i, x;
     TB_ASSERT(i <= j && j <= s->n);
     if (k == 0) return;
-    for (x = i; x < j; x++) {
+    for (x = i; x < j; x++) { /* the near index: bits and rank, the prefix counts once below */
         const TB__LEVEL *lv = TB__SPFN(at)(s, x);
-        TB__SPFN(nx_note)(s, is_bid, lv->px, 0);
+        const uint32_t off = TB__SPFN(nx_off)(s, is_bid, lv->px);
+        if (off < TB__NX_SPAN) s->nx_bits[off >> 6] &= ~((uint64_t)1 << (off & 63u));
+        else if (TB__SPFN(better)(is_bid, lv->px, s->nx_start)) s->nx_rank--;
         s->live -= lv->qty != 0;
     }
+    TB__SPFN(nx_count)(s);
     if (i < s->n - j) {
         TB__SPFN(ring_move)(s, k, 0, i);
         s->head = (s->head + k) & (s->cap - 1u);
@@ -2024,9 +2034,21 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
-/* Empty the tape (anchor kept), touching only the 64-cell words that hold
- * levels: a reset of a sparse book costs its occupied words, not N cells.
- * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
 static void TB__TFN(empty)(TB__TAPE *t) {
     uint32_t sw;
     for (sw = 0; sw < TB__SWORDS; sw++) {
@@ -2034,7 +2056,7 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         while (sm) {
             const uint32_t w = (sw << 6) + tb__ctz64(sm);
             sm &= sm - 1u;
-            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
             t->bits[w] = 0;
         }
         t->summary[sw] = 0;
@@ -2121,11 +2143,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -4284,9 +4316,21 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
-/* Empty the tape (anchor kept), touching only the 64-cell words that hold
- * levels: a reset of a sparse book costs its occupied words, not N cells.
- * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
 static void TB__TFN(empty)(TB__TAPE *t) {
     uint32_t sw;
     for (sw = 0; sw < TB__SWORDS; sw++) {
@@ -4294,7 +4338,7 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         while (sm) {
             const uint32_t w = (sw << 6) + tb__ctz64(sm);
             sm &= sm - 1u;
-            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
             t->bits[w] = 0;
         }
         t->summary[sw] = 0;
@@ -4381,11 +4425,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -6544,9 +6598,21 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
-/* Empty the tape (anchor kept), touching only the 64-cell words that hold
- * levels: a reset of a sparse book costs its occupied words, not N cells.
- * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
 static void TB__TFN(empty)(TB__TAPE *t) {
     uint32_t sw;
     for (sw = 0; sw < TB__SWORDS; sw++) {
@@ -6554,7 +6620,7 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         while (sm) {
             const uint32_t w = (sw << 6) + tb__ctz64(sm);
             sm &= sm - 1u;
-            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
             t->bits[w] = 0;
         }
         t->summary[sw] = 0;
@@ -6641,11 +6707,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -8804,9 +8880,21 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
-/* Empty the tape (anchor kept), touching only the 64-cell words that hold
- * levels: a reset of a sparse book costs its occupied words, not N cells.
- * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
 static void TB__TFN(empty)(TB__TAPE *t) {
     uint32_t sw;
     for (sw = 0; sw < TB__SWORDS; sw++) {
@@ -8814,7 +8902,7 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         while (sm) {
             const uint32_t w = (sw << 6) + tb__ctz64(sm);
             sm &= sm - 1u;
-            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
             t->bits[w] = 0;
         }
         t->summary[sw] = 0;
@@ -8901,11 +8989,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -11064,9 +11162,21 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
-/* Empty the tape (anchor kept), touching only the 64-cell words that hold
- * levels: a reset of a sparse book costs its occupied words, not N cells.
- * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
 static void TB__TFN(empty)(TB__TAPE *t) {
     uint32_t sw;
     for (sw = 0; sw < TB__SWORDS; sw++) {
@@ -11074,7 +11184,7 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         while (sm) {
             const uint32_t w = (sw << 6) + tb__ctz64(sm);
             sm &= sm - 1u;
-            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
             t->bits[w] = 0;
         }
         t->summary[sw] = 0;
@@ -11161,11 +11271,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -13324,9 +13444,21 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
-/* Empty the tape (anchor kept), touching only the 64-cell words that hold
- * levels: a reset of a sparse book costs its occupied words, not N cells.
- * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
 static void TB__TFN(empty)(TB__TAPE *t) {
     uint32_t sw;
     for (sw = 0; sw < TB__SWORDS; sw++) {
@@ -13334,7 +13466,7 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         while (sm) {
             const uint32_t w = (sw << 6) + tb__ctz64(sm);
             sm &= sm - 1u;
-            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
             t->bits[w] = 0;
         }
         t->summary[sw] = 0;
@@ -13421,11 +13553,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -15584,9 +15726,21 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
-/* Empty the tape (anchor kept), touching only the 64-cell words that hold
- * levels: a reset of a sparse book costs its occupied words, not N cells.
- * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
 static void TB__TFN(empty)(TB__TAPE *t) {
     uint32_t sw;
     for (sw = 0; sw < TB__SWORDS; sw++) {
@@ -15594,7 +15748,7 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         while (sm) {
             const uint32_t w = (sw << 6) + tb__ctz64(sm);
             sm &= sm - 1u;
-            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
             t->bits[w] = 0;
         }
         t->summary[sw] = 0;
@@ -15681,11 +15835,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -19166,11 +19330,14 @@ static void TB__SPFN(remove_range)(TB__SIDE *s, int is_bid, uint32_t i, uint32_t
     uint32_t k = j - i, x;
     TB_ASSERT(i <= j && j <= s->n);
     if (k == 0) return;
-    for (x = i; x < j; x++) {
+    for (x = i; x < j; x++) { /* the near index: bits and rank, the prefix counts once below */
         const TB__LEVEL *lv = TB__SPFN(at)(s, x);
-        TB__SPFN(nx_note)(s, is_bid, lv->px, 0);
+        const uint32_t off = TB__SPFN(nx_off)(s, is_bid, lv->px);
+        if (off < TB__NX_SPAN) s->nx_bits[off >> 6] &= ~((uint64_t)1 << (off & 63u));
+        else if (TB__SPFN(better)(is_bid, lv->px, s->nx_start)) s->nx_rank--;
         s->live -= lv->qty != 0;
     }
+    TB__SPFN(nx_count)(s);
     if (i < s->n - j) {
         TB__SPFN(ring_move)(s, k, 0, i);
         s->head = (s->head + k) & (s->cap - 1u);
@@ -19761,9 +19928,21 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
-/* Empty the tape (anchor kept), touching only the 64-cell words that hold
- * levels: a reset of a sparse book costs its occupied words, not N cells.
- * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
 static void TB__TFN(empty)(TB__TAPE *t) {
     uint32_t sw;
     for (sw = 0; sw < TB__SWORDS; sw++) {
@@ -19771,7 +19950,7 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         while (sm) {
             const uint32_t w = (sw << 6) + tb__ctz64(sm);
             sm &= sm - 1u;
-            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
             t->bits[w] = 0;
         }
         t->summary[sw] = 0;
@@ -19858,11 +20037,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -22021,9 +22210,21 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
-/* Empty the tape (anchor kept), touching only the 64-cell words that hold
- * levels: a reset of a sparse book costs its occupied words, not N cells.
- * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
 static void TB__TFN(empty)(TB__TAPE *t) {
     uint32_t sw;
     for (sw = 0; sw < TB__SWORDS; sw++) {
@@ -22031,7 +22232,7 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         while (sm) {
             const uint32_t w = (sw << 6) + tb__ctz64(sm);
             sm &= sm - 1u;
-            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
             t->bits[w] = 0;
         }
         t->summary[sw] = 0;
@@ -22118,11 +22319,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -24281,9 +24492,21 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
-/* Empty the tape (anchor kept), touching only the 64-cell words that hold
- * levels: a reset of a sparse book costs its occupied words, not N cells.
- * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
 static void TB__TFN(empty)(TB__TAPE *t) {
     uint32_t sw;
     for (sw = 0; sw < TB__SWORDS; sw++) {
@@ -24291,7 +24514,7 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         while (sm) {
             const uint32_t w = (sw << 6) + tb__ctz64(sm);
             sm &= sm - 1u;
-            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
             t->bits[w] = 0;
         }
         t->summary[sw] = 0;
@@ -24378,11 +24601,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -26541,9 +26774,21 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
-/* Empty the tape (anchor kept), touching only the 64-cell words that hold
- * levels: a reset of a sparse book costs its occupied words, not N cells.
- * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
 static void TB__TFN(empty)(TB__TAPE *t) {
     uint32_t sw;
     for (sw = 0; sw < TB__SWORDS; sw++) {
@@ -26551,7 +26796,7 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         while (sm) {
             const uint32_t w = (sw << 6) + tb__ctz64(sm);
             sm &= sm - 1u;
-            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
             t->bits[w] = 0;
         }
         t->summary[sw] = 0;
@@ -26638,11 +26883,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -28801,9 +29056,21 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
-/* Empty the tape (anchor kept), touching only the 64-cell words that hold
- * levels: a reset of a sparse book costs its occupied words, not N cells.
- * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
 static void TB__TFN(empty)(TB__TAPE *t) {
     uint32_t sw;
     for (sw = 0; sw < TB__SWORDS; sw++) {
@@ -28811,7 +29078,7 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         while (sm) {
             const uint32_t w = (sw << 6) + tb__ctz64(sm);
             sm &= sm - 1u;
-            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
             t->bits[w] = 0;
         }
         t->summary[sw] = 0;
@@ -28898,11 +29165,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -31061,9 +31338,21 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
-/* Empty the tape (anchor kept), touching only the 64-cell words that hold
- * levels: a reset of a sparse book costs its occupied words, not N cells.
- * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
 static void TB__TFN(empty)(TB__TAPE *t) {
     uint32_t sw;
     for (sw = 0; sw < TB__SWORDS; sw++) {
@@ -31071,7 +31360,7 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         while (sm) {
             const uint32_t w = (sw << 6) + tb__ctz64(sm);
             sm &= sm - 1u;
-            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
             t->bits[w] = 0;
         }
         t->summary[sw] = 0;
@@ -31158,11 +31447,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -33321,9 +33620,21 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
-/* Empty the tape (anchor kept), touching only the 64-cell words that hold
- * levels: a reset of a sparse book costs its occupied words, not N cells.
- * Relies on the tape's invariant (q[c] != 0 => bit c => summary bit). */
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
 static void TB__TFN(empty)(TB__TAPE *t) {
     uint32_t sw;
     for (sw = 0; sw < TB__SWORDS; sw++) {
@@ -33331,7 +33642,7 @@ static void TB__TFN(empty)(TB__TAPE *t) {
         while (sm) {
             const uint32_t w = (sw << 6) + tb__ctz64(sm);
             sm &= sm - 1u;
-            memset(t->q + ((size_t)w << 6), 0, 64u * sizeof(TB_QTY_T));
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
             t->bits[w] = 0;
         }
         t->summary[sw] = 0;
@@ -33418,11 +33729,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
