@@ -16,7 +16,7 @@ import numpy as np
 from . import _args
 from . import _native as nat
 from ._buffers import coerce
-from .errors import InvalidArgumentError, TapebookError
+from .errors import ArgumentTypeError, IntegerRangeError, InvalidArgumentError, TapebookError
 
 
 class SideLevels:
@@ -40,12 +40,29 @@ class SideLevels:
         return int(self.order[i]) if self.order is not None else i
 
 
+def _coerce(name: str, data: Any, dtype: np.dtype) -> np.ndarray:
+    """``coerce``, except that a list of Python ints beyond 64 bits (numpy makes it an
+    object array) is an out-of-range integer, named, not a type error."""
+    try:
+        return coerce(name, data, dtype)
+    except ArgumentTypeError:
+        if isinstance(data, np.ndarray) or not isinstance(data, (list, tuple)):
+            raise
+        info = np.iinfo(dtype)
+        for i, v in enumerate(data):
+            if type(v) is int and not info.min <= v <= info.max:
+                raise IntegerRangeError(
+                    f"{name}[{i}]={v} does not fit {dtype} [{info.min}, {info.max}]"
+                ) from None
+        raise
+
+
 def prepare(
     side: int, prices: Any, qtys: Any, price_dtype: np.dtype, qty_dtype: np.dtype, names: tuple[str, str]
 ) -> SideLevels:
     """Coerce, check the lengths, and order best first (a stable sort only when needed)."""
-    p = coerce(names[0], prices, price_dtype)
-    q = coerce(names[1], qtys, qty_dtype)
+    p = _coerce(names[0], prices, price_dtype)
+    q = _coerce(names[1], qtys, qty_dtype)
     if len(p) != len(q):
         raise InvalidArgumentError(
             f"{names[0]} and {names[1]} must have equal lengths, got {len(p)} and {len(q)}"
