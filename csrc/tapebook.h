@@ -75,6 +75,13 @@
  *   int  B_crossed(B *b);  int B_crossed_on_tape(B *b);
  *   int  B_reset(B *b, P anchor);               empty book, both tapes at anchor
  *   int  B_reset_at_mid(B *b, int side, P mid); empty one side, anchor mid - N/2
+ *   int  B_load_side(B *b, int side, const P *px, const Q *qty, size_t n, size_t *bad);
+ *        replace one side by n levels given best first (bids descending, asks
+ *        ascending, qty > 0): = reset_at_mid(side, px[0]) + n sets, in one pass;
+ *        on TB_ERR_PRICE / TB_ERR_BADARG nothing changed, *bad = first bad level
+ *   int  B_load_snapshot(B *b, const P *bid_px, const Q *bid_qty, size_t n_bid,
+ *                        const P *ask_px, const Q *ask_qty, size_t n_ask, size_t *bad);
+ *        both sides in one call, both checked first (*bad counts bids first)
  *   int  B_recenter(B *b, int side, P anchor);  B_recenter_bid / B_recenter_ask
  *   int  B_erase_better(B *b, int side, P px);  bids >= px / asks <= px
  *   int  B_clear(B *b);          empty book, keep spill memory

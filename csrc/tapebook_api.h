@@ -141,6 +141,8 @@ TB_API uint32_t tb_book_i32_n64_qty_at(tb_book_i32_n64 *b, int side, int32_t px)
 TB_API int tb_book_i32_n64_depth(tb_book_i32_n64 *b, int side, size_t *out);
 TB_API int tb_book_i32_n64_reset(tb_book_i32_n64 *b, int32_t anchor);
 TB_API int tb_book_i32_n64_reset_at_mid(tb_book_i32_n64 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n64_load_side(tb_book_i32_n64 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n64_load_snapshot(tb_book_i32_n64 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n64_recenter(tb_book_i32_n64 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n64_recenter_bid(tb_book_i32_n64 *b, int32_t anchor);
 TB_API int tb_book_i32_n64_recenter_ask(tb_book_i32_n64 *b, int32_t anchor);
@@ -191,6 +193,8 @@ TB_API uint32_t tb_book_i32_n128_qty_at(tb_book_i32_n128 *b, int side, int32_t p
 TB_API int tb_book_i32_n128_depth(tb_book_i32_n128 *b, int side, size_t *out);
 TB_API int tb_book_i32_n128_reset(tb_book_i32_n128 *b, int32_t anchor);
 TB_API int tb_book_i32_n128_reset_at_mid(tb_book_i32_n128 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n128_load_side(tb_book_i32_n128 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n128_load_snapshot(tb_book_i32_n128 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n128_recenter(tb_book_i32_n128 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n128_recenter_bid(tb_book_i32_n128 *b, int32_t anchor);
 TB_API int tb_book_i32_n128_recenter_ask(tb_book_i32_n128 *b, int32_t anchor);
@@ -241,6 +245,8 @@ TB_API uint32_t tb_book_i32_n256_qty_at(tb_book_i32_n256 *b, int side, int32_t p
 TB_API int tb_book_i32_n256_depth(tb_book_i32_n256 *b, int side, size_t *out);
 TB_API int tb_book_i32_n256_reset(tb_book_i32_n256 *b, int32_t anchor);
 TB_API int tb_book_i32_n256_reset_at_mid(tb_book_i32_n256 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n256_load_side(tb_book_i32_n256 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n256_load_snapshot(tb_book_i32_n256 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n256_recenter(tb_book_i32_n256 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n256_recenter_bid(tb_book_i32_n256 *b, int32_t anchor);
 TB_API int tb_book_i32_n256_recenter_ask(tb_book_i32_n256 *b, int32_t anchor);
@@ -291,6 +297,8 @@ TB_API uint32_t tb_book_i32_n512_qty_at(tb_book_i32_n512 *b, int side, int32_t p
 TB_API int tb_book_i32_n512_depth(tb_book_i32_n512 *b, int side, size_t *out);
 TB_API int tb_book_i32_n512_reset(tb_book_i32_n512 *b, int32_t anchor);
 TB_API int tb_book_i32_n512_reset_at_mid(tb_book_i32_n512 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n512_load_side(tb_book_i32_n512 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n512_load_snapshot(tb_book_i32_n512 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n512_recenter(tb_book_i32_n512 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n512_recenter_bid(tb_book_i32_n512 *b, int32_t anchor);
 TB_API int tb_book_i32_n512_recenter_ask(tb_book_i32_n512 *b, int32_t anchor);
@@ -341,6 +349,8 @@ TB_API uint32_t tb_book_i32_n1024_qty_at(tb_book_i32_n1024 *b, int side, int32_t
 TB_API int tb_book_i32_n1024_depth(tb_book_i32_n1024 *b, int side, size_t *out);
 TB_API int tb_book_i32_n1024_reset(tb_book_i32_n1024 *b, int32_t anchor);
 TB_API int tb_book_i32_n1024_reset_at_mid(tb_book_i32_n1024 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n1024_load_side(tb_book_i32_n1024 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n1024_load_snapshot(tb_book_i32_n1024 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n1024_recenter(tb_book_i32_n1024 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n1024_recenter_bid(tb_book_i32_n1024 *b, int32_t anchor);
 TB_API int tb_book_i32_n1024_recenter_ask(tb_book_i32_n1024 *b, int32_t anchor);
@@ -391,6 +401,8 @@ TB_API uint32_t tb_book_i32_n2048_qty_at(tb_book_i32_n2048 *b, int side, int32_t
 TB_API int tb_book_i32_n2048_depth(tb_book_i32_n2048 *b, int side, size_t *out);
 TB_API int tb_book_i32_n2048_reset(tb_book_i32_n2048 *b, int32_t anchor);
 TB_API int tb_book_i32_n2048_reset_at_mid(tb_book_i32_n2048 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n2048_load_side(tb_book_i32_n2048 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n2048_load_snapshot(tb_book_i32_n2048 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n2048_recenter(tb_book_i32_n2048 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n2048_recenter_bid(tb_book_i32_n2048 *b, int32_t anchor);
 TB_API int tb_book_i32_n2048_recenter_ask(tb_book_i32_n2048 *b, int32_t anchor);
@@ -441,6 +453,8 @@ TB_API uint32_t tb_book_i32_n4096_qty_at(tb_book_i32_n4096 *b, int side, int32_t
 TB_API int tb_book_i32_n4096_depth(tb_book_i32_n4096 *b, int side, size_t *out);
 TB_API int tb_book_i32_n4096_reset(tb_book_i32_n4096 *b, int32_t anchor);
 TB_API int tb_book_i32_n4096_reset_at_mid(tb_book_i32_n4096 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n4096_load_side(tb_book_i32_n4096 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n4096_load_snapshot(tb_book_i32_n4096 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n4096_recenter(tb_book_i32_n4096 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n4096_recenter_bid(tb_book_i32_n4096 *b, int32_t anchor);
 TB_API int tb_book_i32_n4096_recenter_ask(tb_book_i32_n4096 *b, int32_t anchor);
@@ -533,6 +547,8 @@ TB_API uint64_t tb_book_i64_n64_qty_at(tb_book_i64_n64 *b, int side, int64_t px)
 TB_API int tb_book_i64_n64_depth(tb_book_i64_n64 *b, int side, size_t *out);
 TB_API int tb_book_i64_n64_reset(tb_book_i64_n64 *b, int64_t anchor);
 TB_API int tb_book_i64_n64_reset_at_mid(tb_book_i64_n64 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n64_load_side(tb_book_i64_n64 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n64_load_snapshot(tb_book_i64_n64 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n64_recenter(tb_book_i64_n64 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n64_recenter_bid(tb_book_i64_n64 *b, int64_t anchor);
 TB_API int tb_book_i64_n64_recenter_ask(tb_book_i64_n64 *b, int64_t anchor);
@@ -583,6 +599,8 @@ TB_API uint64_t tb_book_i64_n128_qty_at(tb_book_i64_n128 *b, int side, int64_t p
 TB_API int tb_book_i64_n128_depth(tb_book_i64_n128 *b, int side, size_t *out);
 TB_API int tb_book_i64_n128_reset(tb_book_i64_n128 *b, int64_t anchor);
 TB_API int tb_book_i64_n128_reset_at_mid(tb_book_i64_n128 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n128_load_side(tb_book_i64_n128 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n128_load_snapshot(tb_book_i64_n128 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n128_recenter(tb_book_i64_n128 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n128_recenter_bid(tb_book_i64_n128 *b, int64_t anchor);
 TB_API int tb_book_i64_n128_recenter_ask(tb_book_i64_n128 *b, int64_t anchor);
@@ -633,6 +651,8 @@ TB_API uint64_t tb_book_i64_n256_qty_at(tb_book_i64_n256 *b, int side, int64_t p
 TB_API int tb_book_i64_n256_depth(tb_book_i64_n256 *b, int side, size_t *out);
 TB_API int tb_book_i64_n256_reset(tb_book_i64_n256 *b, int64_t anchor);
 TB_API int tb_book_i64_n256_reset_at_mid(tb_book_i64_n256 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n256_load_side(tb_book_i64_n256 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n256_load_snapshot(tb_book_i64_n256 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n256_recenter(tb_book_i64_n256 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n256_recenter_bid(tb_book_i64_n256 *b, int64_t anchor);
 TB_API int tb_book_i64_n256_recenter_ask(tb_book_i64_n256 *b, int64_t anchor);
@@ -683,6 +703,8 @@ TB_API uint64_t tb_book_i64_n512_qty_at(tb_book_i64_n512 *b, int side, int64_t p
 TB_API int tb_book_i64_n512_depth(tb_book_i64_n512 *b, int side, size_t *out);
 TB_API int tb_book_i64_n512_reset(tb_book_i64_n512 *b, int64_t anchor);
 TB_API int tb_book_i64_n512_reset_at_mid(tb_book_i64_n512 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n512_load_side(tb_book_i64_n512 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n512_load_snapshot(tb_book_i64_n512 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n512_recenter(tb_book_i64_n512 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n512_recenter_bid(tb_book_i64_n512 *b, int64_t anchor);
 TB_API int tb_book_i64_n512_recenter_ask(tb_book_i64_n512 *b, int64_t anchor);
@@ -733,6 +755,8 @@ TB_API uint64_t tb_book_i64_n1024_qty_at(tb_book_i64_n1024 *b, int side, int64_t
 TB_API int tb_book_i64_n1024_depth(tb_book_i64_n1024 *b, int side, size_t *out);
 TB_API int tb_book_i64_n1024_reset(tb_book_i64_n1024 *b, int64_t anchor);
 TB_API int tb_book_i64_n1024_reset_at_mid(tb_book_i64_n1024 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n1024_load_side(tb_book_i64_n1024 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n1024_load_snapshot(tb_book_i64_n1024 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n1024_recenter(tb_book_i64_n1024 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n1024_recenter_bid(tb_book_i64_n1024 *b, int64_t anchor);
 TB_API int tb_book_i64_n1024_recenter_ask(tb_book_i64_n1024 *b, int64_t anchor);
@@ -783,6 +807,8 @@ TB_API uint64_t tb_book_i64_n2048_qty_at(tb_book_i64_n2048 *b, int side, int64_t
 TB_API int tb_book_i64_n2048_depth(tb_book_i64_n2048 *b, int side, size_t *out);
 TB_API int tb_book_i64_n2048_reset(tb_book_i64_n2048 *b, int64_t anchor);
 TB_API int tb_book_i64_n2048_reset_at_mid(tb_book_i64_n2048 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n2048_load_side(tb_book_i64_n2048 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n2048_load_snapshot(tb_book_i64_n2048 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n2048_recenter(tb_book_i64_n2048 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n2048_recenter_bid(tb_book_i64_n2048 *b, int64_t anchor);
 TB_API int tb_book_i64_n2048_recenter_ask(tb_book_i64_n2048 *b, int64_t anchor);
@@ -833,6 +859,8 @@ TB_API uint64_t tb_book_i64_n4096_qty_at(tb_book_i64_n4096 *b, int side, int64_t
 TB_API int tb_book_i64_n4096_depth(tb_book_i64_n4096 *b, int side, size_t *out);
 TB_API int tb_book_i64_n4096_reset(tb_book_i64_n4096 *b, int64_t anchor);
 TB_API int tb_book_i64_n4096_reset_at_mid(tb_book_i64_n4096 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n4096_load_side(tb_book_i64_n4096 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n4096_load_snapshot(tb_book_i64_n4096 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n4096_recenter(tb_book_i64_n4096 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n4096_recenter_bid(tb_book_i64_n4096 *b, int64_t anchor);
 TB_API int tb_book_i64_n4096_recenter_ask(tb_book_i64_n4096 *b, int64_t anchor);

@@ -116,6 +116,8 @@ _BOOK_FUNCS = (
     "depth",
     "reset",
     "reset_at_mid",
+    "load_side",
+    "load_snapshot",
     "recenter",
     "recenter_bid",
     "recenter_ask",

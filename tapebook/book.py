@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import _args, _dump, _hotpath
+from . import _args, _dump, _hotpath, _levels
 from . import _native as nat
 from ._buffers import coerce_batch
 from ._hotpath import HotBook
@@ -567,6 +567,74 @@ class Book(HotBook):
         s = _args.check_side(side)
         m = _args.check_price_arg("mid", mid, self._v, "price")
         self._status(self._v.reset_at_mid(self._p, s, m), "reset_at_mid")
+
+    # ---- snapshot loads ----------------------------------------------------
+
+    def load_side(self, side: bool | int, prices: Any, qtys: Any) -> None:
+        """Replace ``side`` with a snapshot of its levels, in one C call.
+
+        ``prices`` and ``qtys`` are equal-length 1-D integer buffers (numpy
+        arrays, ``array.array``, lists, ...), one level per price, every
+        quantity > 0, in any order (they are sorted best first here unless
+        they already are: bids descending, asks ascending). The result is
+        exactly that of ``reset_at_mid(side, best price)`` followed by
+        ``set(side, px, qty)`` for every level, best first: the tape centred
+        on the best level, the deeper levels in the spill as far as
+        ``max_cap`` (and the pool) allow, the spill's counters counting the
+        levels it could not keep (see :meth:`stats`). Empty lists empty the
+        side and keep its anchor. The other side is untouched.
+
+        A bad level raises and changes nothing: ``InvalidArgumentError``
+        naming it (a price outside the valid range, a zero quantity, a price
+        given twice), ``IntegerRangeError`` for a value outside the C type,
+        ``ArgumentTypeError`` for non-integers.
+        """
+        s = _args.check_side(side)
+        lv = _levels.prepare(s, prices, qtys, self._price_dtype, self._qty_dtype, ("prices", "qtys"))
+        bad = ffi.new("size_t *")
+        fam = self._v.family
+        st = self._v.load_side(
+            self._p,
+            s,
+            ffi.from_buffer(f"{fam.price_c}[]", lv.prices),
+            ffi.from_buffer(f"{fam.qty_c}[]", lv.qtys),
+            len(lv),
+            bad,
+        )
+        if st:
+            raise _levels.error(st, lv, int(bad[0]), self._v, "load_side")
+
+    def load_snapshot(self, bid_prices: Any, bid_qtys: Any, ask_prices: Any, ask_qtys: Any) -> None:
+        """Replace the whole book with a snapshot, in one C call.
+
+        :meth:`load_side` of the bids and then of the asks, with both sides'
+        levels checked before either changes (inputs, order and errors as
+        there; the error names ``bid_prices[i]``, ``ask_qtys[i]``, ...). A
+        crossed snapshot is stored as given.
+        """
+        bids = _levels.prepare(
+            1, bid_prices, bid_qtys, self._price_dtype, self._qty_dtype, ("bid_prices", "bid_qtys")
+        )
+        asks = _levels.prepare(
+            0, ask_prices, ask_qtys, self._price_dtype, self._qty_dtype, ("ask_prices", "ask_qtys")
+        )
+        bad = ffi.new("size_t *")
+        pc, qc = f"{self._v.family.price_c}[]", f"{self._v.family.qty_c}[]"
+        st = self._v.load_snapshot(
+            self._p,
+            ffi.from_buffer(pc, bids.prices),
+            ffi.from_buffer(qc, bids.qtys),
+            len(bids),
+            ffi.from_buffer(pc, asks.prices),
+            ffi.from_buffer(qc, asks.qtys),
+            len(asks),
+            bad,
+        )
+        if st:
+            i = int(bad[0])
+            if i < len(bids):
+                raise _levels.error(st, bids, i, self._v, "load_snapshot")
+            raise _levels.error(st, asks, i - len(bids), self._v, "load_snapshot")
 
     def recenter_bid(self, anchor: int) -> None:
         """Move the bid tape's window to start at ``anchor`` (levels move between

@@ -54,6 +54,8 @@ TB_API {Q} {B}_qty_at({B} *b, int side, {P} px);
 TB_API int {B}_depth({B} *b, int side, size_t *out);
 TB_API int {B}_reset({B} *b, {P} anchor);
 TB_API int {B}_reset_at_mid({B} *b, int side, {P} mid);
+TB_API int {B}_load_side({B} *b, int side, const {P} *px, const {Q} *qty, size_t n, size_t *bad);
+TB_API int {B}_load_snapshot({B} *b, const {P} *bid_px, const {Q} *bid_qty, size_t n_bid, const {P} *ask_px, const {Q} *ask_qty, size_t n_ask, size_t *bad);
 TB_API int {B}_recenter({B} *b, int side, {P} anchor);
 TB_API int {B}_recenter_bid({B} *b, {P} anchor);
 TB_API int {B}_recenter_ask({B} *b, {P} anchor);

@@ -39,6 +39,8 @@ typedef struct bench_impl {
     void (*prefill)(void *ctx, const bench_ops *o);
     uint64_t (*check)(void *ctx, const bench_ops *o, ref_bbo *final_bbo); /* BBO hash after every op */
     bench_timed (*timed)(void *ctx, const bench_ops *o, int mixed, size_t batch, uint64_t *samples);
+    /* streams with kind[]: ticks[kind] and ops cnt[kind] / measurements cnt[BENCH_NK + kind] added */
+    uint64_t (*split)(void *ctx, const bench_ops *o, uint64_t *ticks, uint64_t *cnt);
     int (*book_stats)(void *ctx, tb_book_stats *out);                   /* tapebook only */
     int (*pool_stats)(void *ctx, tb_pool_stats *out);                   /* pooled only */
 } bench_impl;
@@ -53,16 +55,23 @@ static inline uint64_t bench_bbo_hash(uint64_t h, const ref_bbo *x) {
 }
 
 /* The generated runners. SET(b, side, px, qty) is an int expression (a
- * status <= -16 counts as an error); BBO(b, ref_bbo *) fills the four values.
- * The timed loop reads the clock around every `batch` ops and stores the
- * batch's ticks in samples[] (the caller converts them to ns per op). */
-#define BENCH_DEFINE_RUNNERS(NAME, T, GETBOOK, SET, BBO)                                     \
+ * status <= -16 counts as an error); BBO(b, ref_bbo *) fills the four values;
+ * OPS(b, kind, side, px, qty, o) performs an operation of another kind
+ * (bench_stream.h; a function, called only for the rare non-set ops). The
+ * timed loop reads the clock around every `batch` ops and stores the batch's
+ * ticks in samples[] (the caller converts them to ns per op). A stream of
+ * sets only (no kind[]) runs a loop compiled without the kind test, so the
+ * classic workloads time exactly what they always did. */
+#define BENCH_IS_SET(k) ((k) == BENCH_K_SET || (k) == BENCH_K_SNAPSET)
+#define BENCH_DEFINE_RUNNERS(NAME, T, GETBOOK, SET, BBO, OPS)                                \
+    static inline __attribute__((always_inline)) int NAME##_op(T *b, const bench_ops *o,      \
+                                                               const int rich, size_t i) {  \
+        if (!rich || BENCH_IS_SET(o->kind[i])) return SET(b, o->side[i], o->px[i], o->qty[i]); \
+        return OPS(b, o->kind[i], o->side[i], o->px[i], o->qty[i], o);                       \
+    }                                                                                        \
     static inline __attribute__((always_inline)) bench_timed NAME##_loop(                   \
-        T *b, const bench_ops *o, const int mixed, size_t batch, uint64_t *samples) {       \
+        T *b, const bench_ops *o, const int mixed, const int rich, size_t batch, uint64_t *samples) { \
         bench_timed r = {0, 0, 0, 0};                                                        \
-        const uint8_t *sd = o->side;                                                         \
-        const int32_t *px = o->px;                                                           \
-        const uint32_t *qt = o->qty;                                                         \
         const size_t n = o->n;                                                               \
         uint64_t acc = 0, err = 0, t_start, t_end;                                           \
         size_t i = 0, k = 0;                                                                 \
@@ -71,7 +80,7 @@ static inline uint64_t bench_bbo_hash(uint64_t h, const ref_bbo *x) {
             const size_t e = n - i > batch ? i + batch : n;                                  \
             const uint64_t t0 = bench_ticks();                                               \
             for (; i < e; i++) {                                                             \
-                const int res = SET(b, sd[i], px[i], qt[i]);                                 \
+                const int res = NAME##_op(b, o, rich, i);                                    \
                 err += (uint64_t)(res <= -16);                                               \
                 acc += (uint64_t)(int64_t)res;                                               \
                 if (mixed) {                                                                 \
@@ -93,12 +102,13 @@ static inline uint64_t bench_bbo_hash(uint64_t h, const ref_bbo *x) {
     static bench_timed NAME##_timed(void *ctx, const bench_ops *o, int mixed, size_t batch,  \
                                     uint64_t *samples) {                                     \
         T *b = GETBOOK(ctx);                                                                 \
-        return mixed ? NAME##_loop(b, o, 1, batch, samples) : NAME##_loop(b, o, 0, batch, samples); \
+        if (o->kind) return NAME##_loop(b, o, 0, 1, batch, samples);                         \
+        return mixed ? NAME##_loop(b, o, 1, 0, batch, samples) : NAME##_loop(b, o, 0, 0, batch, samples); \
     }                                                                                        \
     static void NAME##_prefill(void *ctx, const bench_ops *o) {                              \
         T *b = GETBOOK(ctx);                                                                 \
         size_t i;                                                                            \
-        for (i = 0; i < o->n; i++) (void)SET(b, o->side[i], o->px[i], o->qty[i]);            \
+        for (i = 0; i < o->n; i++) (void)NAME##_op(b, o, o->kind != NULL, i);                \
     }                                                                                        \
     static uint64_t NAME##_check(void *ctx, const bench_ops *o, ref_bbo *fin) {              \
         T *b = GETBOOK(ctx);                                                                 \
@@ -106,7 +116,7 @@ static inline uint64_t bench_bbo_hash(uint64_t h, const ref_bbo *x) {
         ref_bbo x_;                                                                          \
         size_t i;                                                                            \
         for (i = 0; i < o->n; i++) {                                                         \
-            int res = SET(b, o->side[i], o->px[i], o->qty[i]);                               \
+            int res = NAME##_op(b, o, o->kind != NULL, i);                                   \
             if (res <= -16) h ^= UINT64_C(0xdeadbeef) + i; /* an error spoils the hash */    \
             BBO(b, &x_);                                                                     \
             h = bench_bbo_hash(h, &x_);                                                      \
@@ -114,9 +124,40 @@ static inline uint64_t bench_bbo_hash(uint64_t h, const ref_bbo *x) {
         BBO(b, &x_);                                                                         \
         *fin = x_;                                                                           \
         return h;                                                                            \
+    }                                                                                        \
+    /* time per kind: each run of consecutive ops of one kind timed on its own */            \
+    static uint64_t NAME##_split(void *ctx, const bench_ops *o, uint64_t *ticks, uint64_t *cnt) { \
+        T *b = GETBOOK(ctx);                                                                 \
+        uint64_t acc = 0;                                                                    \
+        size_t i = 0, j;                                                                     \
+        while (i < o->n) {                                                                   \
+            const unsigned k = o->kind[i];                                                   \
+            uint64_t t0;                                                                     \
+            for (j = i + 1; j < o->n && BENCH_IS_SET(k) && o->kind[j] == k; j++) {           \
+            }                                                                                \
+            cnt[k] += j - i;                                                                 \
+            t0 = bench_ticks();                                                              \
+            for (; i < j; i++) acc += (uint64_t)(int64_t)NAME##_op(b, o, 1, i);              \
+            ticks[k] += bench_ticks() - t0;                                                  \
+            cnt[BENCH_NK + k]++; /* measurements */                                          \
+        }                                                                                    \
+        return acc;                                                                          \
     }
 
+/* An anchor clamped into the valid range of an N-wide i32 tape. */
+static inline int32_t bench_clamp_anchor(int64_t a, int n) {
+    const int64_t lo = (int64_t)INT32_MIN + n - 1, hi = (int64_t)INT32_MAX - n + 1;
+    return (int32_t)(a < lo ? lo : a > hi ? hi : a);
+}
+
 /* ---- tapebook ------------------------------------------------------------ */
+
+/* End of the run of sets starting at i (at most up to lim). */
+static inline size_t bench_set_run(const bench_ops *o, size_t i, size_t lim) {
+    if (!o->kind) return lim;
+    while (i < lim && BENCH_IS_SET(o->kind[i])) i++;
+    return i;
+}
 
 typedef struct bench_tb_ctx {
     void *book;
@@ -135,26 +176,41 @@ typedef struct bench_tb_ctx {
         x->ask_px = t_.ask_px;                                                               \
         x->ask_qty = t_.ask_qty;                                                             \
     }                                                                                        \
+    /* the operations other than set (mixed_reset, snapshot_*) */                             \
+    static __attribute__((noinline)) int bench_tb##N##_ops(tb_book_i32_n##N *b, unsigned kind, int side,  \
+                                                           int32_t px, uint32_t qty, const bench_ops *o) { \
+        const bench_snap *sp;                                                                \
+        (void)qty;                                                                           \
+        switch (kind) {                                                                      \
+        case BENCH_K_RESET: return tb_book_i32_n##N##_reset(b, bench_clamp_anchor((int64_t)px - N / 2, N)); \
+        case BENCH_K_ERASE: return tb_book_i32_n##N##_erase_better(b, side, px);             \
+        case BENCH_K_RECENTER: return tb_book_i32_n##N##_recenter(b, side, bench_clamp_anchor(px, N)); \
+        case BENCH_K_SNAPSHOT:                                                               \
+            sp = &o->snaps->s[px];                                                           \
+            return tb_book_i32_n##N##_load_snapshot(b, o->snaps->px + sp->bid_off, o->snaps->qty + sp->bid_off, \
+                                                    sp->n_bid, o->snaps->px + sp->ask_off,   \
+                                                    o->snaps->qty + sp->ask_off, sp->n_ask, NULL); \
+        default: return TB_ERR_BADARG;                                                       \
+        }                                                                                    \
+    }                                                                                        \
     BENCH_DEFINE_RUNNERS(bench_tb##N, tb_book_i32_n##N, BENCH_TB_BOOK, tb_book_i32_n##N##_set_code, \
-                         bench_tb##N##_bbo)                                                  \
-    static void *bench_tb##N##_create_any(int pooled) {                                      \
+                         bench_tb##N##_bbo, bench_tb##N##_ops)                               \
+    static void *bench_tb##N##_create_any(int pooled, uint32_t max_cap) {                   \
         bench_tb_ctx *c = (bench_tb_ctx *)calloc(1, sizeof *c);                              \
         tb_book_i32_n##N *b = NULL;                                                          \
         if (!c) bench_die("out of memory");                                                  \
         if (pooled && tb_spill_pool_i32_create(&c->pool, BENCH_POOL_LEVELS, TB_POOL_REFUSE)) \
             bench_die("tb_spill_pool_i32_create failed");                                    \
-        if (tb_book_i32_n##N##_create(&b, BENCH_BASE_PX - N / 2, BENCH_MAX_CAP, c->pool))    \
+        if (tb_book_i32_n##N##_create(&b, BENCH_BASE_PX - N / 2, max_cap, c->pool))          \
             bench_die("tb_book create failed");                                              \
         c->book = b;                                                                         \
         return c;                                                                            \
     }                                                                                        \
     static void *bench_tb##N##_create_malloc(const bench_stream *s) {                        \
-        (void)s;                                                                             \
-        return bench_tb##N##_create_any(0);                                                  \
+        return bench_tb##N##_create_any(0, s->max_cap ? s->max_cap : BENCH_MAX_CAP);         \
     }                                                                                        \
     static void *bench_tb##N##_create_pool(const bench_stream *s) {                          \
-        (void)s;                                                                             \
-        return bench_tb##N##_create_any(1);                                                  \
+        return bench_tb##N##_create_any(1, s->max_cap ? s->max_cap : BENCH_MAX_CAP);         \
     }                                                                                        \
     static void bench_tb##N##_destroy(void *ctx) {                                           \
         bench_tb_ctx *c = (bench_tb_ctx *)ctx;                                               \
@@ -177,7 +233,8 @@ typedef struct bench_tb_ctx {
     static int bench_tb##N##_book_stats(void *ctx, tb_book_stats *out) {                     \
         return tb_book_i32_n##N##_stats((tb_book_i32_n##N *)BENCH_TB_BOOK(ctx), out);        \
     }                                                                                        \
-    /* apply()/bbo_trace() driven: one call per timed batch */                               \
+    /* apply()/bbo_trace() driven: one call per timed batch (per run of sets     \
+     * inside a batch when other operations come between them) */                \
     __attribute__((unused)) static bench_timed bench_tb##N##_apply_timed(void *ctx, const bench_ops *o, int mixed,   \
                                                  size_t batch, uint64_t *samples) {          \
         tb_book_i32_n##N *b = (tb_book_i32_n##N *)BENCH_TB_BOOK(ctx);                        \
@@ -189,16 +246,26 @@ typedef struct bench_tb_ctx {
         if (batch > 4096) batch = 4096;                                                      \
         t_start = bench_ticks();                                                             \
         while (i < o->n) {                                                                   \
-            const size_t cnt = o->n - i > batch ? batch : o->n - i;                          \
+            const size_t e = o->n - i > batch ? i + batch : o->n;                            \
             const uint64_t t0 = bench_ticks();                                               \
-            int st = mixed ? tb_book_i32_n##N##_bbo_trace(b, o->side + i, o->px + i, o->qty + i, \
-                                                          cnt, bbo_, &done)                  \
-                           : tb_book_i32_n##N##_apply(b, o->side + i, o->px + i, o->qty + i, cnt, \
-                                                      res_, &done);                          \
+            while (i < e) {                                                                  \
+                const size_t j = bench_set_run(o, i, e), cnt = j - i;                        \
+                if (cnt) {                                                                   \
+                    int st = mixed ? tb_book_i32_n##N##_bbo_trace(b, o->side + i, o->px + i, o->qty + i, \
+                                                                  cnt, bbo_, &done)          \
+                                   : tb_book_i32_n##N##_apply(b, o->side + i, o->px + i, o->qty + i, cnt, \
+                                                              res_, &done);                  \
+                    r.errors += st != TB_OK;                                                 \
+                    r.sink += mixed ? (uint64_t)(uint32_t)bbo_[cnt - 1].bid_px : (uint64_t)(int64_t)res_[cnt - 1]; \
+                }                                                                            \
+                i = j;                                                                       \
+                if (i < e) { /* another kind of operation */                                 \
+                    int st = bench_tb##N##_ops(b, o->kind[i], o->side[i], o->px[i], o->qty[i], o); \
+                    r.errors += st != TB_OK;                                                 \
+                    i++;                                                                     \
+                }                                                                            \
+            }                                                                                \
             samples[k++] = bench_ticks() - t0;                                               \
-            r.errors += st != TB_OK;                                                         \
-            r.sink += mixed ? (uint64_t)(uint32_t)bbo_[cnt - 1].bid_px : (uint64_t)(int64_t)res_[cnt - 1]; \
-            i += cnt;                                                                        \
         }                                                                                    \
         r.total_ticks = bench_ticks() - t_start;                                             \
         r.n_samples = k;                                                                     \
@@ -212,7 +279,14 @@ typedef struct bench_tb_ctx {
         size_t i = 0, j, done;                                                               \
         ref_bbo x_;                                                                          \
         while (i < o->n) {                                                                   \
-            const size_t cnt = o->n - i > 4096 ? 4096 : o->n - i;                            \
+            const size_t lim = o->n - i > 4096 ? i + 4096 : o->n, e = bench_set_run(o, i, lim), cnt = e - i; \
+            if (!cnt) { /* another kind of operation, then the BBO */                        \
+                if (bench_tb##N##_ops(b, o->kind[i], o->side[i], o->px[i], o->qty[i], o)) h ^= UINT64_C(0xdeadbeef) + i; \
+                bench_tb##N##_bbo(b, &x_);                                                   \
+                h = bench_bbo_hash(h, &x_);                                                  \
+                i++;                                                                         \
+                continue;                                                                    \
+            }                                                                                \
             if (tb_book_i32_n##N##_bbo_trace(b, o->side + i, o->px + i, o->qty + i, cnt, tr_, &done) || \
                 done != cnt)                                                                 \
                 h ^= UINT64_C(0xdeadbeef) + i;                                               \
@@ -228,6 +302,31 @@ typedef struct bench_tb_ctx {
         bench_tb##N##_bbo(b, &x_);                                                           \
         *fin = x_;                                                                           \
         return h;                                                                            \
+    }                                                                                        \
+    /* time per kind, sets through apply() one run at a time */                              \
+    __attribute__((unused)) static uint64_t bench_tb##N##_apply_split(void *ctx, const bench_ops *o, uint64_t *ticks, \
+                                                                      uint64_t *cnt) {       \
+        tb_book_i32_n##N *b = (tb_book_i32_n##N *)BENCH_TB_BOOK(ctx);                        \
+        static int8_t res_[4096];                                                            \
+        uint64_t acc = 0;                                                                    \
+        size_t i = 0, done;                                                                  \
+        while (i < o->n) {                                                                   \
+            const unsigned kd = o->kind[i];                                                  \
+            size_t j = i + 1;                                                                \
+            uint64_t t0;                                                                     \
+            if (BENCH_IS_SET(kd))                                                            \
+                while (j < o->n && j - i < 4096 && o->kind[j] == kd) j++;                    \
+            cnt[kd] += j - i;                                                                \
+            cnt[BENCH_NK + kd]++;                                                            \
+            t0 = bench_ticks();                                                              \
+            if (BENCH_IS_SET(kd))                                                            \
+                acc += (uint64_t)tb_book_i32_n##N##_apply(b, o->side + i, o->px + i, o->qty + i, j - i, res_, &done); \
+            else                                                                             \
+                acc += (uint64_t)(int64_t)bench_tb##N##_ops(b, kd, o->side[i], o->px[i], o->qty[i], o); \
+            ticks[kd] += bench_ticks() - t0;                                                 \
+            i = j;                                                                           \
+        }                                                                                    \
+        return acc;                                                                          \
     }
 
 BENCH_DEFINE_TB(256)
@@ -240,8 +339,56 @@ static int bench_tb_pool_stats(void *ctx, tb_pool_stats *out) {
 
 /* ---- references ------------------------------------------------------------ */
 
-/* Deepest a side can get: every op of the stream inserting a new level. */
-static uint32_t bench_ref_cap(const bench_stream *s) { return (uint32_t)(s->pre.n + s->run.n + 16); }
+/* Deepest a side can get: every op of the stream inserting a new level, on
+ * top of the largest snapshot. */
+static uint32_t bench_ref_cap(const bench_stream *s) {
+    return (uint32_t)(s->pre.n + s->run.n + s->snaps.max_side + 16);
+}
+
+/* The operations other than set, on an exact book (bench_refs.h). */
+static int bench_sorted_ops(ref_sorted *b, unsigned kind, int side, int32_t px, int linear, const bench_ops *o) {
+    const bench_snap *sp;
+    switch (kind) {
+    case BENCH_K_RESET: ref_sorted_reset(b); return 0;
+    case BENCH_K_ERASE: ref_sorted_erase_better(b, side, px, linear); return 0;
+    case BENCH_K_RECENTER: return 0;
+    case BENCH_K_SNAPSHOT:
+        sp = &o->snaps->s[px];
+        ref_sorted_load(b, o->snaps->px + sp->bid_off, o->snaps->qty + sp->bid_off, sp->n_bid,
+                        o->snaps->px + sp->ask_off, o->snaps->qty + sp->ask_off, sp->n_ask);
+        return 0;
+    default: return -25;
+    }
+}
+static __attribute__((noinline)) int bench_bsearch_ops(ref_sorted *b, unsigned kind, int side, int32_t px,
+                                                       uint32_t qty, const bench_ops *o) {
+    (void)qty;
+    return bench_sorted_ops(b, kind, side, px, 0, o);
+}
+static __attribute__((noinline)) int bench_linear_ops(ref_sorted *b, unsigned kind, int side, int32_t px,
+                                                      uint32_t qty, const bench_ops *o) {
+    (void)qty;
+    return bench_sorted_ops(b, kind, side, px, 1, o);
+}
+static __attribute__((noinline)) int bench_sl_ops(ref_skiplist *b, unsigned kind, int side, int32_t px,
+                                                  uint32_t qty, const bench_ops *o) {
+    const bench_snap *sp;
+    (void)qty;
+    switch (kind) {
+    case BENCH_K_RESET:
+        ref_sl_clear_side(b, 0);
+        ref_sl_clear_side(b, 1);
+        return 0;
+    case BENCH_K_ERASE: ref_sl_erase_better(b, side, px); return 0;
+    case BENCH_K_RECENTER: return 0;
+    case BENCH_K_SNAPSHOT:
+        sp = &o->snaps->s[px];
+        ref_sl_load_side(b, 1, o->snaps->px + sp->bid_off, o->snaps->qty + sp->bid_off, sp->n_bid);
+        ref_sl_load_side(b, 0, o->snaps->px + sp->ask_off, o->snaps->qty + sp->ask_off, sp->n_ask);
+        return 0;
+    default: return -25;
+    }
+}
 
 #define BENCH_SELF(ctx) (ctx)
 
@@ -255,8 +402,8 @@ static void bench_sorted_reset(void *ctx, int32_t mid0) {
     (void)mid0;
     ref_sorted_reset((ref_sorted *)ctx);
 }
-BENCH_DEFINE_RUNNERS(bench_bsearch, ref_sorted, BENCH_SELF, ref_bsearch_set, ref_sorted_bbo)
-BENCH_DEFINE_RUNNERS(bench_linear, ref_sorted, BENCH_SELF, ref_linear_set, ref_sorted_bbo)
+BENCH_DEFINE_RUNNERS(bench_bsearch, ref_sorted, BENCH_SELF, ref_bsearch_set, ref_sorted_bbo, bench_bsearch_ops)
+BENCH_DEFINE_RUNNERS(bench_linear, ref_sorted, BENCH_SELF, ref_linear_set, ref_sorted_bbo, bench_linear_ops)
 
 static void *bench_sl_create(const bench_stream *s) {
     ref_skiplist *b = ref_skiplist_create(2u * bench_ref_cap(s));
@@ -268,35 +415,35 @@ static void bench_sl_reset(void *ctx, int32_t mid0) {
     (void)mid0;
     ref_skiplist_reset((ref_skiplist *)ctx);
 }
-BENCH_DEFINE_RUNNERS(bench_sl, ref_skiplist, BENCH_SELF, ref_sl_set, ref_sl_bbo)
+BENCH_DEFINE_RUNNERS(bench_sl, ref_skiplist, BENCH_SELF, ref_sl_set, ref_sl_bbo, bench_sl_ops)
 
 /* The table. The first reference (sorted_bsearch) is the baseline of the
  * ratios and the expected value of the verification. */
 static const bench_impl bench_impls[] = {
     {"tb256-malloc", "tapebook i32 N=256, malloc spill reserved to max_cap 4096", 0, 256, 0, 0,
      bench_tb256_create_malloc, bench_tb256_destroy, bench_tb256_reset_malloc, bench_tb256_prefill,
-     bench_tb256_check, bench_tb256_timed, bench_tb256_book_stats, NULL},
+     bench_tb256_check, bench_tb256_timed, bench_tb256_split, bench_tb256_book_stats, NULL},
     {"tb256-pool", "tapebook i32 N=256, SpillPool-backed (65536 levels, refuse), grows from the pool", 0,
      256, 1, 0, bench_tb256_create_pool, bench_tb256_destroy, bench_tb256_reset_pool, bench_tb256_prefill,
-     bench_tb256_check, bench_tb256_timed, bench_tb256_book_stats, bench_tb_pool_stats},
+     bench_tb256_check, bench_tb256_timed, bench_tb256_split, bench_tb256_book_stats, bench_tb_pool_stats},
     {"tb1024-malloc", "tapebook i32 N=1024, malloc spill reserved to max_cap 4096", 0, 1024, 0, 0,
      bench_tb1024_create_malloc, bench_tb1024_destroy, bench_tb1024_reset_malloc, bench_tb1024_prefill,
-     bench_tb1024_check, bench_tb1024_timed, bench_tb1024_book_stats, NULL},
+     bench_tb1024_check, bench_tb1024_timed, bench_tb1024_split, bench_tb1024_book_stats, NULL},
     {"tb1024-pool", "tapebook i32 N=1024, SpillPool-backed (65536 levels, refuse), grows from the pool", 0,
      1024, 1, 0, bench_tb1024_create_pool, bench_tb1024_destroy, bench_tb1024_reset_pool,
-     bench_tb1024_prefill, bench_tb1024_check, bench_tb1024_timed,
+     bench_tb1024_prefill, bench_tb1024_check, bench_tb1024_timed, bench_tb1024_split,
      bench_tb1024_book_stats, bench_tb_pool_stats},
     {"tb256-apply", "tapebook i32 N=256 malloc reserved, driven by apply()/bbo_trace() per batch", 0, 256,
      0, 1, bench_tb256_create_malloc, bench_tb256_destroy, bench_tb256_reset_malloc, bench_tb256_prefill,
-     bench_tb256_apply_check, bench_tb256_apply_timed, bench_tb256_book_stats, NULL},
+     bench_tb256_apply_check, bench_tb256_apply_timed, bench_tb256_apply_split, bench_tb256_book_stats, NULL},
     {"sorted_bsearch", "sorted array per side, best last, binary search + memmove", 1, 0, 0, 0,
-     bench_sorted_create, bench_sorted_destroy, bench_sorted_reset, bench_bsearch_prefill, bench_bsearch_check, bench_bsearch_timed, NULL, NULL},
+     bench_sorted_create, bench_sorted_destroy, bench_sorted_reset, bench_bsearch_prefill, bench_bsearch_check, bench_bsearch_timed, bench_bsearch_split, NULL, NULL},
     {"sorted_linear", "sorted array per side, best last, linear scan from the best end + memmove", 1, 0, 0,
      0, bench_sorted_create, bench_sorted_destroy, bench_sorted_reset, bench_linear_prefill,
-     bench_linear_check, bench_linear_timed, NULL, NULL},
+     bench_linear_check, bench_linear_timed, bench_linear_split, NULL, NULL},
     {"skiplist", "skip list per side, best first (p=1/4, 12 levels, pooled nodes)", 1, 0, 0, 0,
      bench_sl_create, bench_sl_destroy, bench_sl_reset, bench_sl_prefill, bench_sl_check,
-     bench_sl_timed, NULL, NULL},
+     bench_sl_timed, bench_sl_split, NULL, NULL},
 };
 #define BENCH_N_IMPLS (sizeof bench_impls / sizeof bench_impls[0])
 #define BENCH_BASELINE 5 /* index of sorted_bsearch */

@@ -52,6 +52,7 @@ typedef struct bench_opts {
     const char *impls;     /* comma list or NULL: all (the baseline always runs) */
     const char *out;
     const char *md;
+    const char *dump; /* directory: write each workload's streams there, run nothing */
 } bench_opts;
 
 typedef struct bench_run {
@@ -69,6 +70,11 @@ typedef struct bench_run {
     tb_book_stats book_stats;  /* after the last latency run */
     tb_book_stats book_stats_start; /* before it: counters below are differences */
     tb_pool_stats pool_stats;
+    /* streams with other operations than set: time per kind of operation in
+     * a separate run of each repetition (each run of one kind timed alone,
+     * the clock's own cost subtracted per measurement) */
+    double split_ns[BENCH_MAX_REPS][BENCH_NK];
+    uint64_t split_ops[BENCH_NK], split_meas[BENCH_NK];
 } bench_run;
 
 typedef struct bench_wl_result {
@@ -195,6 +201,71 @@ static uint64_t bench_pool_requests(const bench_impl *im, void *ctx) {
     return n;
 }
 
+/* The time split of one repetition (streams with other operations than set). */
+static void bench_split_run(const bench_impl *im, void *ctx, const bench_stream *s, bench_run *r, int rep) {
+    uint64_t ticks[BENCH_NK], cnt[2 * BENCH_NK], a0;
+    int k;
+    memset(ticks, 0, sizeof ticks);
+    memset(cnt, 0, sizeof cnt);
+    im->reset(ctx, s->mid0);
+    im->prefill(ctx, &s->pre);
+    a0 = bench_alloc_events();
+    if (im->split(ctx, &s->run, ticks, cnt) == UINT64_C(0x5bd1e995)) fputc(' ', stderr);
+    r->alloc_events_timed += bench_alloc_events() - a0;
+    for (k = 0; k < BENCH_NK; k++) {
+        double t = (double)ticks[k] - (double)cnt[BENCH_NK + k] * g_overhead_ticks;
+        r->split_ns[rep][k] = (t > 0 ? t : 0) / g_tpns;
+        r->split_ops[k] = cnt[k];
+        r->split_meas[k] = cnt[BENCH_NK + k];
+    }
+}
+
+/* --dump DIR: a workload's streams as DIR/<name>.ops, for drivers of other
+ * books (e.g. a side-by-side run against another library). Native-endian:
+ * "TBOPS1\0\0", u64 n_pre, n_run, n_snaps, n_levels, i32 mid0, u32 max_cap,
+ * then for pre and run: u8 kind[n] (all 0 for a set-only stream), u8
+ * side[n], i32 px[n], u32 qty[n]; then u64 {bid_off, n_bid, ask_off, n_ask}
+ * per snapshot, i32 px[n_levels], u32 qty[n_levels]. Kinds and their
+ * meaning: bench_stream.h. */
+static void bench_dump_stream(const bench_workload_def *def, const bench_opts *o) {
+    bench_stream s;
+    char path[1024];
+    FILE *f;
+    uint64_t hdr[4];
+    int32_t mid0;
+    size_t k, i;
+    bench_stream_make(&s, def, o->ops, o->seed);
+    snprintf(path, sizeof path, "%s/%s.ops", o->dump, def->name);
+    bench_mkdirs_for(path);
+    f = fopen(path, "wb");
+    if (!f) bench_die("cannot write a stream dump");
+    hdr[0] = s.pre.n;
+    hdr[1] = s.run.n;
+    hdr[2] = s.snaps.n;
+    hdr[3] = s.snaps.nlv;
+    mid0 = s.mid0;
+    fwrite("TBOPS1\0\0", 1, 8, f);
+    fwrite(hdr, sizeof hdr, 1, f);
+    fwrite(&mid0, sizeof mid0, 1, f);
+    fwrite(&s.max_cap, sizeof s.max_cap, 1, f);
+    for (k = 0; k < 2; k++) {
+        const bench_ops *op = k ? &s.run : &s.pre;
+        for (i = 0; i < op->n; i++) fputc(op->kind ? op->kind[i] : BENCH_K_SET, f);
+        fwrite(op->side, 1, op->n, f);
+        fwrite(op->px, sizeof *op->px, op->n, f);
+        fwrite(op->qty, sizeof *op->qty, op->n, f);
+    }
+    for (k = 0; k < s.snaps.n; k++) {
+        const uint64_t sp[4] = {s.snaps.s[k].bid_off, s.snaps.s[k].n_bid, s.snaps.s[k].ask_off, s.snaps.s[k].n_ask};
+        fwrite(sp, sizeof sp, 1, f);
+    }
+    fwrite(s.snaps.px, sizeof *s.snaps.px, s.snaps.nlv, f);
+    fwrite(s.snaps.qty, sizeof *s.snaps.qty, s.snaps.nlv, f);
+    if (fclose(f)) bench_die("cannot write a stream dump");
+    printf("%s: %zu + %zu ops, %zu snapshots -> %s\n", def->name, s.pre.n, s.run.n, s.snaps.n, path);
+    bench_stream_free(&s);
+}
+
 static void bench_run_workload(bench_wl_result *w, const bench_opts *o) {
     bench_stream s;
     void *ctx[BENCH_N_IMPLS];
@@ -302,6 +373,7 @@ static void bench_run_workload(bench_wl_result *w, const bench_opts *o) {
             r->rep[rep].total_ns = c1 > c0 ? c1 - c0 : r->rep[rep].wall_ns;
             r->rep[rep].mops = (double)s.run.n / r->rep[rep].total_ns * 1e3;
             if (t.sink == UINT64_C(0x5bd1e995)) fputc(' ', stderr);
+            if (s.rich) bench_split_run(im, ctx[i], &s, r, rep);
         }
     }
 
@@ -339,6 +411,31 @@ static void bench_run_workload(bench_wl_result *w, const bench_opts *o) {
 
 /* ---- stdout -------------------------------------------------------------------------- */
 
+/* Total ns of one kind in the median repetition, and its ops. */
+static double bench_split_med(const bench_run *r, int k) { return r->split_ns[r->median][k]; }
+
+static void bench_print_split(const bench_wl_result *w) {
+    size_t i;
+    int k;
+    printf("   time per kind of operation (separate run of the median repetition: runs of one kind timed alone, "
+           "clock cost subtracted):\n   %-15s", "impl");
+    for (k = 0; k < BENCH_NK; k++)
+        if (w->info.n_kind[k]) printf(" %22s", bench_kind_names[k]);
+    printf("  (ns/op, %% of the total)\n");
+    for (i = 0; i < BENCH_N_IMPLS; i++) {
+        const bench_run *r = &w->run[i];
+        double tot = 0;
+        if (!r->ran) continue;
+        for (k = 0; k < BENCH_NK; k++) tot += bench_split_med(r, k);
+        printf("   %-15s", bench_impls[i].name);
+        for (k = 0; k < BENCH_NK; k++)
+            if (w->info.n_kind[k])
+                printf(" %12.1f (%5.1f%%)", r->split_ops[k] ? bench_split_med(r, k) / (double)r->split_ops[k] : 0.0,
+                       tot > 0 ? 100.0 * bench_split_med(r, k) / tot : 0.0);
+        printf("\n");
+    }
+}
+
 static void bench_print_workload(const bench_wl_result *w, const bench_opts *o) {
     const bench_stream *s = &w->info;
     int best = bench_best_ref(w);
@@ -349,6 +446,14 @@ static void bench_print_workload(const bench_wl_result *w, const bench_opts *o) 
            s->run.n, s->pre.n, (unsigned long long)s->n_set, (unsigned long long)s->n_del,
            s->n_del ? 100.0 * (double)s->n_del_hit / (double)s->n_del : 0.0, s->mixed ? ", BBO read after each" : "",
            s->live_end[1], s->live_end[0], s->live_max[1], s->live_max[0], s->mid_min, s->mid_max);
+    if (s->rich) {
+        int k;
+        printf("   operations:");
+        for (k = 0; k < BENCH_NK; k++)
+            if (s->n_kind[k]) printf(" %s %llu", bench_kind_names[k], (unsigned long long)s->n_kind[k]);
+        if (s->n_snap_levels) printf("; %llu snapshot levels", (unsigned long long)s->n_snap_levels);
+        printf("\n");
+    }
     printf("   ns/op: percentiles per batch of %zu ops (wall); mean = throughput run (CPU time); best = fastest of %d;\n"
            "   median of %d runs; ratios = ref p50 / impl p50 (x faster)\n", o->batch, o->reps, o->reps);
     printf("   %-15s %7s %7s %7s %7s %8s %7s %7s %8s %9s %9s  %s\n", "impl", "p50", "p90", "p99", "p99.9", "max",
@@ -366,6 +471,7 @@ static void bench_print_workload(const bench_wl_result *w, const bench_opts *o) 
                (!bench_impls[i].is_ref && r->alloc_events_timed) ? " ALLOCATES" : "");
     }
     if (best >= 0) printf("   best reference: %s\n", bench_impls[best].name);
+    if (s->rich) bench_print_split(w);
 }
 
 /* ---- targets --------------------------------------------------------------------------- */
@@ -618,6 +724,13 @@ static void bench_write_json(const char *path, const bench_meta *m, const bench_
         bench_json_i64(j, "mid_min", s->mid_min);
         bench_json_i64(j, "mid_max", s->mid_max);
         bench_json_str(j, "best_reference", best >= 0 ? bench_impls[best].name : NULL);
+        if (s->rich) {
+            int kk;
+            bench_json_obj(j, "operations");
+            for (kk = 0; kk < BENCH_NK; kk++) bench_json_u64(j, bench_kind_names[kk], s->n_kind[kk]);
+            bench_json_u64(j, "snapshot_levels", s->n_snap_levels);
+            bench_json_end_obj(j);
+        }
         bench_json_arr(j, "results");
         for (i = 0; i < BENCH_N_IMPLS; i++) {
             const bench_run *r = &w->run[i];
@@ -644,6 +757,22 @@ static void bench_write_json(const char *path, const bench_meta *m, const bench_
             bench_json_arr(j, "runs");
             for (rep = 0; rep < o->reps; rep++) bench_json_summary(j, NULL, &r->rep[rep]);
             bench_json_end_arr(j);
+            if (s->rich) {
+                int kk;
+                bench_json_obj(j, "time_split_median_run");
+                for (kk = 0; kk < BENCH_NK; kk++) {
+                    bench_json_obj(j, bench_kind_names[kk]);
+                    bench_json_u64(j, "ops", r->split_ops[kk]);
+                    bench_json_u64(j, "measurements", r->split_meas[kk]);
+                    bench_json_num(j, "total_ns", bench_split_med(r, kk));
+                    bench_json_num(j, "ns_per_op", r->split_ops[kk] ? bench_split_med(r, kk) / (double)r->split_ops[kk] : 0);
+                    bench_json_arr(j, "total_ns_per_run");
+                    for (rep = 0; rep < o->reps; rep++) bench_json_num(j, NULL, r->split_ns[rep][kk]);
+                    bench_json_end_arr(j);
+                    bench_json_end_obj(j);
+                }
+                bench_json_end_obj(j);
+            }
             if (!bench_impls[i].is_ref) {
                 bench_json_u64(j, "status_errors", r->errors);
                 bench_json_u64(j, "heap_alloc_events_timed", r->alloc_events_timed);
@@ -883,7 +1012,7 @@ static void bench_write_md(const char *path, const bench_meta *m, const bench_op
 
 static void bench_usage(void) {
     printf("usage: bench_c [--quick] [--ops N] [--reps N] [--batch N] [--seed S]\n"
-           "               [--workload NAME[,...]] [--impl NAME[,...]] [--out PATH] [--md PATH] [--list]\n"
+           "               [--workload NAME[,...]] [--impl NAME[,...]] [--out PATH] [--md PATH] [--dump DIR] [--list]\n"
            "  --quick     smoke test: 50000 ops, 3 runs (a few seconds)\n"
            "  --ops N     timed ops per stream (default 200000)\n"
            "  --reps N    timed runs per (workload, impl), median reported (default 7, max %d)\n"
@@ -891,7 +1020,8 @@ static void bench_usage(void) {
            "  --workload  only these workloads (see --list)\n"
            "  --impl      only time these implementations (all are still verified; the\n"
            "              sorted_bsearch baseline always runs), e.g. for profiling\n"
-           "  --out PATH  JSON report;  --md PATH  markdown report\n",
+           "  --out PATH  JSON report;  --md PATH  markdown report\n"
+           "  --dump DIR  write each selected workload's op streams to DIR/<name>.ops and exit\n",
            BENCH_MAX_REPS);
 }
 
@@ -929,6 +1059,8 @@ static int bench_parse(int argc, char **argv, bench_opts *o) {
             o->out = v, a++;
         } else if (v && !strcmp(s, "--md")) {
             o->md = v, a++;
+        } else if (v && !strcmp(s, "--dump")) {
+            o->dump = v, a++;
         } else {
             fprintf(stderr, "bench_c: unknown or incomplete option %s\n", s);
             bench_usage();
@@ -969,6 +1101,11 @@ int main(int argc, char **argv) {
     memset(&o, 0, sizeof o);
     if (!bench_parse(argc, argv, &o)) return 2;
     g_opts = &o;
+    if (o.dump) {
+        for (k = 0; k < BENCH_N_WORKLOADS; k++)
+            if (bench_selected(o.workloads, bench_workloads[k].name)) bench_dump_stream(&bench_workloads[k], &o);
+        return 0;
+    }
     bench_loadavg(g_load_start, sizeof g_load_start);
     setvbuf(stdout, NULL, _IOLBF, 0);
     bench_meta_collect(&m);

@@ -14,7 +14,14 @@
  *   skiplist        per side a skip list ordered best-first (p = 1/4, up to
  *                   12 levels, nodes from a preallocated free list): best is
  *                   head->next[0], O(log n) set. Stands in for a balanced
- *                   tree (std::map-like). */
+ *                   tree (std::map-like).
+ *
+ * The other operations of the benchmark, as an exact book means them:
+ * reset empties both sides; erase_better(side, px) removes every level at
+ * least as good as px (an array truncated at its best end, a skip list
+ * popped at its head); a recenter means nothing (no window); a snapshot
+ * replaces both sides in one call (the arrays copied in, the skip lists
+ * built by appending, O(levels)). */
 #ifndef BENCH_REFS_H
 #define BENCH_REFS_H
 
@@ -133,6 +140,31 @@ REF_INLINE int ref_linear_set(ref_sorted *b, int side, int32_t px, uint32_t qty)
     return side ? ref_linear_set_side(b, 1, px, qty) : ref_linear_set_side(b, 0, px, qty);
 }
 
+/* erase_better: the levels at least as good as th are the array's best end. */
+static void ref_sorted_erase_better(ref_sorted *b, int is_bid, int32_t th, int linear) {
+    const ref_level *a = b->a[is_bid];
+    const uint32_t n = b->n[is_bid];
+    /* first index whose level is not worse than th (at least as good) */
+    b->n[is_bid] = linear ? ref_sorted_find_linear(a, n, is_bid, th) : ref_sorted_find_bsearch(a, n, is_bid, th);
+}
+
+/* Replace both sides by best-first level lists (stored best last). */
+static void ref_sorted_load(ref_sorted *b, const int32_t *bpx, const uint32_t *bq, size_t nb, const int32_t *apx,
+                            const uint32_t *aq, size_t na) {
+    size_t i;
+    if (nb > b->cap || na > b->cap) abort(); /* sized from the stream: cannot happen */
+    for (i = 0; i < nb; i++) {
+        b->a[1][nb - 1 - i].px = bpx[i];
+        b->a[1][nb - 1 - i].qty = bq[i];
+    }
+    for (i = 0; i < na; i++) {
+        b->a[0][na - 1 - i].px = apx[i];
+        b->a[0][na - 1 - i].qty = aq[i];
+    }
+    b->n[1] = (uint32_t)nb;
+    b->n[0] = (uint32_t)na;
+}
+
 REF_INLINE void ref_sorted_bbo(const ref_sorted *b, ref_bbo *o) {
     uint32_t nb = b->n[1], na = b->n[0];
     o->bid_px = nb ? b->a[1][nb - 1].px : INT32_MIN;
@@ -242,6 +274,56 @@ REF_INLINE int ref_sl_set_side(ref_skiplist *b, int is_bid, int32_t px, uint32_t
 
 REF_INLINE int ref_sl_set(ref_skiplist *b, int side, int32_t px, uint32_t qty) {
     return side ? ref_sl_set_side(b, 1, px, qty) : ref_sl_set_side(b, 0, px, qty);
+}
+
+/* Empty one side, its nodes back to the free list: O(levels held). */
+static void ref_sl_clear_side(ref_skiplist *b, int is_bid) {
+    ref_sl_node *nd = b->nodes;
+    uint32_t x = nd[is_bid].next[0], l;
+    while (x != REF_SL_NIL) {
+        const uint32_t nx = nd[x].next[0];
+        nd[x].next[0] = b->free_head;
+        b->free_head = x;
+        x = nx;
+    }
+    for (l = 0; l < REF_SL_MAXL; l++) nd[is_bid].next[l] = REF_SL_NIL;
+    b->level[is_bid] = 1;
+}
+
+/* erase_better: pop the head while it is at least as good as th. */
+static void ref_sl_erase_better(ref_skiplist *b, int is_bid, int32_t th) {
+    ref_sl_node *nd = b->nodes;
+    for (;;) {
+        const uint32_t y = nd[is_bid].next[0];
+        uint32_t l;
+        if (y == REF_SL_NIL || ref_better(is_bid, th, nd[y].px)) break;
+        for (l = 0; l < REF_SL_MAXL && nd[is_bid].next[l] == y; l++) nd[is_bid].next[l] = nd[y].next[l];
+        nd[y].next[0] = b->free_head;
+        b->free_head = y;
+    }
+    while (b->level[is_bid] > 1 && nd[is_bid].next[b->level[is_bid] - 1] == REF_SL_NIL) b->level[is_bid]--;
+}
+
+/* Replace one side by a best-first list: nodes appended at the tail. */
+static void ref_sl_load_side(ref_skiplist *b, int is_bid, const int32_t *px, const uint32_t *qty, size_t n) {
+    ref_sl_node *nd = b->nodes;
+    uint32_t last[REF_SL_MAXL], l;
+    size_t i;
+    ref_sl_clear_side(b, is_bid);
+    for (l = 0; l < REF_SL_MAXL; l++) last[l] = (uint32_t)is_bid;
+    for (i = 0; i < n; i++) {
+        const uint32_t h = ref_sl_height(b), z = b->free_head;
+        if (z == REF_SL_NIL) abort(); /* pool sized from the stream: cannot happen */
+        b->free_head = nd[z].next[0];
+        nd[z].px = px[i];
+        nd[z].qty = qty[i];
+        for (l = 0; l < h; l++) {
+            nd[z].next[l] = REF_SL_NIL;
+            nd[last[l]].next[l] = z;
+            last[l] = z;
+        }
+        if (h > b->level[is_bid]) b->level[is_bid] = h;
+    }
 }
 
 REF_INLINE void ref_sl_bbo(const ref_skiplist *b, ref_bbo *o) {

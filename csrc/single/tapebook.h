@@ -78,6 +78,13 @@
  *   int  B_crossed(B *b);  int B_crossed_on_tape(B *b);
  *   int  B_reset(B *b, P anchor);               empty book, both tapes at anchor
  *   int  B_reset_at_mid(B *b, int side, P mid); empty one side, anchor mid - N/2
+ *   int  B_load_side(B *b, int side, const P *px, const Q *qty, size_t n, size_t *bad);
+ *        replace one side by n levels given best first (bids descending, asks
+ *        ascending, qty > 0): = reset_at_mid(side, px[0]) + n sets, in one pass;
+ *        on TB_ERR_PRICE / TB_ERR_BADARG nothing changed, *bad = first bad level
+ *   int  B_load_snapshot(B *b, const P *bid_px, const Q *bid_qty, size_t n_bid,
+ *                        const P *ask_px, const Q *ask_qty, size_t n_ask, size_t *bad);
+ *        both sides in one call, both checked first (*bad counts bids first)
  *   int  B_recenter(B *b, int side, P anchor);  B_recenter_bid / B_recenter_ask
  *   int  B_erase_better(B *b, int side, P px);  bids >= px / asks <= px
  *   int  B_clear(B *b);          empty book, keep spill memory
@@ -1287,6 +1294,32 @@ static void TB__SPFN(insert_at)(TB__SIDE *s, int is_bid, uint32_t i, TB_PRICE_T 
     s->live++;
 }
 
+/* Open k free slots at logical index i (n + k <= cap), moving the shorter
+ * side; the caller fills them, then accounts n, live and the near index. */
+static void TB__SPFN(open_gap)(TB__SIDE *s, uint32_t i, uint32_t k) {
+    TB_ASSERT(s->n + k <= s->cap && i <= s->n);
+    if (k == 0) return;
+    if (i < s->n - i) {
+        s->head = (s->head - k) & (s->cap - 1u);
+        TB__SPFN(ring_move)(s, 0, k, i); /* the first i levels, now at k .. k+i-1, back to the front */
+    } else {
+        TB__SPFN(ring_move)(s, i + k, i, s->n - i);
+    }
+}
+
+/* The near index after the slots [i, i + k) were filled: their bits, the
+ * rank of the region, the prefix counts once. */
+static void TB__SPFN(nx_add_run)(TB__SIDE *s, int is_bid, uint32_t i, uint32_t k) {
+    uint32_t j;
+    for (j = i; j < i + k; j++) {
+        const TB_PRICE_T px = TB__SPFN(at)(s, j)->px;
+        const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
+        if (off < TB__NX_SPAN) s->nx_bits[off >> 6] |= (uint64_t)1 << (off & 63u);
+        else if (TB__SPFN(better)(is_bid, px, s->nx_start)) s->nx_rank++;
+    }
+    TB__SPFN(nx_count)(s);
+}
+
 /* ---- tombstones ------------------------------------------------------------ */
 
 /* Tombstones past their bound: more than live levels + TB__TOMB_SLACK. */
@@ -1403,11 +1436,14 @@ static void TB__SPFN(remove_range)(TB__SIDE *s, int is_bid, uint32_t i, uint32_t
     uint32_t k = j - i, x;
     TB_ASSERT(i <= j && j <= s->n);
     if (k == 0) return;
-    for (x = i; x < j; x++) {
+    for (x = i; x < j; x++) { /* the near index: bits and rank, the prefix counts once below */
         const TB__LEVEL *lv = TB__SPFN(at)(s, x);
-        TB__SPFN(nx_note)(s, is_bid, lv->px, 0);
+        const uint32_t off = TB__SPFN(nx_off)(s, is_bid, lv->px);
+        if (off < TB__NX_SPAN) s->nx_bits[off >> 6] &= ~((uint64_t)1 << (off & 63u));
+        else if (TB__SPFN(better)(is_bid, lv->px, s->nx_start)) s->nx_rank--;
         s->live -= lv->qty != 0;
     }
+    TB__SPFN(nx_count)(s);
     if (i < s->n - j) {
         TB__SPFN(ring_move)(s, k, 0, i);
         s->head = (s->head + k) & (s->cap - 1u);
@@ -1935,7 +1971,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -1998,6 +2034,87 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -2026,11 +2143,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -2152,7 +2279,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -2165,7 +2293,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -2239,6 +2367,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -2708,7 +2921,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -2724,8 +2938,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -2784,7 +3150,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -2797,7 +3163,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -3887,7 +4253,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -3950,6 +4316,87 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -3978,11 +4425,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -4104,7 +4561,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -4117,7 +4575,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -4191,6 +4649,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -4660,7 +5203,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -4676,8 +5220,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -4736,7 +5432,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -4749,7 +5445,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -5839,7 +6535,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -5902,6 +6598,87 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -5930,11 +6707,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -6056,7 +6843,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -6069,7 +6857,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -6143,6 +6931,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -6612,7 +7485,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -6628,8 +7502,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -6688,7 +7714,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -6701,7 +7727,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -7791,7 +8817,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -7854,6 +8880,87 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -7882,11 +8989,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -8008,7 +9125,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -8021,7 +9139,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -8095,6 +9213,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -8564,7 +9767,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -8580,8 +9784,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -8640,7 +9996,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -8653,7 +10009,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -9743,7 +11099,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -9806,6 +11162,87 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -9834,11 +11271,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -9960,7 +11407,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -9973,7 +11421,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -10047,6 +11495,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -10516,7 +12049,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -10532,8 +12066,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -10592,7 +12278,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -10605,7 +12291,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -11695,7 +13381,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -11758,6 +13444,87 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -11786,11 +13553,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -11912,7 +13689,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -11925,7 +13703,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -11999,6 +13777,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -12468,7 +14331,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -12484,8 +14348,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -12544,7 +14560,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -12557,7 +14573,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -13647,7 +15663,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -13710,6 +15726,87 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -13738,11 +15835,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -13864,7 +15971,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -13877,7 +15985,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -13951,6 +16059,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -14420,7 +16613,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -14436,8 +16630,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -14496,7 +16842,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -14509,7 +16855,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -16842,6 +19188,32 @@ static void TB__SPFN(insert_at)(TB__SIDE *s, int is_bid, uint32_t i, TB_PRICE_T 
     s->live++;
 }
 
+/* Open k free slots at logical index i (n + k <= cap), moving the shorter
+ * side; the caller fills them, then accounts n, live and the near index. */
+static void TB__SPFN(open_gap)(TB__SIDE *s, uint32_t i, uint32_t k) {
+    TB_ASSERT(s->n + k <= s->cap && i <= s->n);
+    if (k == 0) return;
+    if (i < s->n - i) {
+        s->head = (s->head - k) & (s->cap - 1u);
+        TB__SPFN(ring_move)(s, 0, k, i); /* the first i levels, now at k .. k+i-1, back to the front */
+    } else {
+        TB__SPFN(ring_move)(s, i + k, i, s->n - i);
+    }
+}
+
+/* The near index after the slots [i, i + k) were filled: their bits, the
+ * rank of the region, the prefix counts once. */
+static void TB__SPFN(nx_add_run)(TB__SIDE *s, int is_bid, uint32_t i, uint32_t k) {
+    uint32_t j;
+    for (j = i; j < i + k; j++) {
+        const TB_PRICE_T px = TB__SPFN(at)(s, j)->px;
+        const uint32_t off = TB__SPFN(nx_off)(s, is_bid, px);
+        if (off < TB__NX_SPAN) s->nx_bits[off >> 6] |= (uint64_t)1 << (off & 63u);
+        else if (TB__SPFN(better)(is_bid, px, s->nx_start)) s->nx_rank++;
+    }
+    TB__SPFN(nx_count)(s);
+}
+
 /* ---- tombstones ------------------------------------------------------------ */
 
 /* Tombstones past their bound: more than live levels + TB__TOMB_SLACK. */
@@ -16958,11 +19330,14 @@ static void TB__SPFN(remove_range)(TB__SIDE *s, int is_bid, uint32_t i, uint32_t
     uint32_t k = j - i, x;
     TB_ASSERT(i <= j && j <= s->n);
     if (k == 0) return;
-    for (x = i; x < j; x++) {
+    for (x = i; x < j; x++) { /* the near index: bits and rank, the prefix counts once below */
         const TB__LEVEL *lv = TB__SPFN(at)(s, x);
-        TB__SPFN(nx_note)(s, is_bid, lv->px, 0);
+        const uint32_t off = TB__SPFN(nx_off)(s, is_bid, lv->px);
+        if (off < TB__NX_SPAN) s->nx_bits[off >> 6] &= ~((uint64_t)1 << (off & 63u));
+        else if (TB__SPFN(better)(is_bid, lv->px, s->nx_start)) s->nx_rank--;
         s->live -= lv->qty != 0;
     }
+    TB__SPFN(nx_count)(s);
     if (i < s->n - j) {
         TB__SPFN(ring_move)(s, k, 0, i);
         s->head = (s->head + k) & (s->cap - 1u);
@@ -17490,7 +19865,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -17553,6 +19928,87 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -17581,11 +20037,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -17707,7 +20173,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -17720,7 +20187,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -17794,6 +20261,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -18263,7 +20815,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -18279,8 +20832,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -18339,7 +21044,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -18352,7 +21057,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -19442,7 +22147,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -19505,6 +22210,87 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -19533,11 +22319,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -19659,7 +22455,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -19672,7 +22469,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -19746,6 +22543,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -20215,7 +23097,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -20231,8 +23114,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -20291,7 +23326,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -20304,7 +23339,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -21394,7 +24429,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -21457,6 +24492,87 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -21485,11 +24601,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -21611,7 +24737,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -21624,7 +24751,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -21698,6 +24825,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -22167,7 +25379,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -22183,8 +25396,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -22243,7 +25608,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -22256,7 +25621,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -23346,7 +26711,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -23409,6 +26774,87 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -23437,11 +26883,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -23563,7 +27019,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -23576,7 +27033,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -23650,6 +27107,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -24119,7 +27661,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -24135,8 +27678,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -24195,7 +27890,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -24208,7 +27903,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -25298,7 +28993,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -25361,6 +29056,87 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -25389,11 +29165,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -25515,7 +29301,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -25528,7 +29315,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -25602,6 +29389,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -26071,7 +29943,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -26087,8 +29960,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -26147,7 +30172,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -26160,7 +30185,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -27250,7 +31275,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -27313,6 +31338,87 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -27341,11 +31447,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -27467,7 +31583,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -27480,7 +31597,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -27554,6 +31671,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -28023,7 +32225,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -28039,8 +32242,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -28099,7 +32454,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -28112,7 +32467,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -29202,7 +33557,7 @@ static int32_t TB__TFN(scan_up)(const TB__TAPE *t, uint32_t from) {
             uint32_t w2 = (sw << 6) + tb__ctz64(sm);
             return (int32_t)((w2 << 6) + tb__ctz64(t->bits[w2]));
         }
-        if (++sw == TB__SWORDS) return -1;
+        if (++sw >= TB__SWORDS) return -1;
         sm = t->summary[sw];
     }
 }
@@ -29265,6 +33620,87 @@ TB_FORCE_INLINE void TB__TFN(clear)(TB__TAPE *t, int is_bid, TB_PRICE_T anchor) 
     (void)is_bid;
 }
 
+/* Zero the quantities of word w's cells whose bits are in x (x != 0): one
+ * store for a lone level, else one memset over the span they occupy. */
+TB_FORCE_INLINE void TB__TFN(zero_cells)(TB__TAPE *t, uint32_t w, uint64_t x) {
+    const uint32_t lo = tb__ctz64(x);
+    if (!(x & (x - 1u))) {
+        t->q[(w << 6) + lo] = 0;
+        return;
+    }
+    memset(t->q + (w << 6) + lo, 0, (size_t)(tb__msb64(x) - lo + 1u) * sizeof(TB_QTY_T));
+}
+
+/* Empty the tape (anchor kept), touching only the cells between the first
+ * and last level of each occupied word: a reset of a sparse book costs its
+ * levels, not N cells. Relies on the tape's invariant (q[c] != 0 => bit c
+ * => summary bit). */
+static void TB__TFN(empty)(TB__TAPE *t) {
+    uint32_t sw;
+    for (sw = 0; sw < TB__SWORDS; sw++) {
+        uint64_t sm = t->summary[sw];
+        while (sm) {
+            const uint32_t w = (sw << 6) + tb__ctz64(sm);
+            sm &= sm - 1u;
+            TB__TFN(zero_cells)(t, w, t->bits[w]);
+            t->bits[w] = 0;
+        }
+        t->summary[sw] = 0;
+    }
+    t->best = TB__BEST_NONE;
+}
+
+/* Levels in cells [c0, c1). */
+static uint32_t TB__TFN(count_range)(const TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w, n = 0;
+    if (c0 >= c1) return 0;
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        n += tb__popcount64(t->bits[w] & m);
+    }
+    return n;
+}
+
+/* The bitset moved towards cell 0 by d (0 < d < N): cell c takes cell c + d. */
+static void TB__TFN(bits_shift_down)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j;
+    for (j = 0; j < TB__WORDS; j++) {
+        const uint64_t a = j + ws < TB__WORDS ? t->bits[j + ws] : 0;
+        const uint64_t b = j + ws + 1u < TB__WORDS ? t->bits[j + ws + 1u] : 0;
+        t->bits[j] = bs ? (a >> bs) | (b << (64u - bs)) : a;
+    }
+}
+
+/* The bitset moved away from cell 0 by d (0 < d < N): cell c takes cell c - d. */
+static void TB__TFN(bits_shift_up)(TB__TAPE *t, uint32_t d) {
+    const uint32_t ws = d >> 6, bs = d & 63u;
+    uint32_t j = TB__WORDS;
+    while (j-- > 0) {
+        const uint64_t a = j >= ws ? t->bits[j - ws] : 0;
+        const uint64_t b = j >= ws + 1u ? t->bits[j - ws - 1u] : 0;
+        t->bits[j] = bs ? (a << bs) | (b >> (64u - bs)) : a;
+    }
+}
+
+/* Quantities of cells [lo, hi] moved by `by` cells (negative: towards cell
+ * 0), their old cells that the move does not cover zeroed; the rest of the
+ * tape must be empty around them (the caller's leaving levels already
+ * taken out). One memmove over the span the kept levels occupy. */
+static void TB__TFN(move_span)(TB__TAPE *t, uint32_t lo, uint32_t hi, int64_t by) {
+    const uint32_t len = hi - lo + 1u, dst = (uint32_t)((int64_t)lo + by);
+    memmove(t->q + dst, t->q + lo, (size_t)len * sizeof(TB_QTY_T));
+    if (by < 0) { /* old cells above the moved span's new end */
+        const uint32_t z0 = dst + len > lo ? dst + len : lo;
+        if (z0 <= hi) memset(t->q + z0, 0, (size_t)(hi - z0 + 1u) * sizeof(TB_QTY_T));
+    } else { /* old cells below the moved span's new start */
+        const uint32_t z1 = dst < hi + 1u ? dst : hi + 1u;
+        if (lo < z1) memset(t->q + lo, 0, (size_t)(z1 - lo) * sizeof(TB_QTY_T));
+    }
+}
+
 static void TB__TFN(rebuild_summary)(TB__TAPE *t) {
     uint32_t w;
     memset(t->summary, 0, sizeof t->summary);
@@ -29293,11 +33729,21 @@ static void TB__TFN(bits_clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
     }
 }
 
-/* Empty cells [c0, c1); the caller marks best DIRTY. */
+/* Empty cells [c0, c1), touching only the levels' spans in their words (an
+ * erase_better that wipes a sparse tape costs its levels, not N cells); the
+ * caller marks best DIRTY. */
 static void TB__TFN(clear_range)(TB__TAPE *t, uint32_t c0, uint32_t c1) {
+    uint32_t w;
     if (c0 >= c1) return;
-    memset(t->q + c0, 0, (size_t)(c1 - c0) * sizeof(TB_QTY_T));
-    TB__TFN(bits_clear_range)(t, c0, c1);
+    for (w = c0 >> 6; w <= (c1 - 1u) >> 6; w++) {
+        uint64_t m = ~(uint64_t)0, x;
+        if (w == c0 >> 6) m &= ~(uint64_t)0 << (c0 & 63u);
+        if (w == (c1 - 1u) >> 6) m &= ~(uint64_t)0 >> (63u - ((c1 - 1u) & 63u));
+        x = t->bits[w] & m;
+        if (!x) continue;
+        TB__TFN(zero_cells)(t, w, x);
+        t->bits[w] &= ~m;
+    }
     TB__TFN(rebuild_summary)(t);
 }
 
@@ -29419,7 +33865,8 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
 
 /* ---- recenter: move a tape window, never losing an in-window level ------ */
 
-/* Move side's window to new_anchor. Tape levels that leave the window go to
+/* The general recenter (recenter_side takes it when the leaving levels do
+ * not all fit in the spill's free slots): move side's window to new_anchor. Tape levels that leave the window go to
  * the spill, spill levels inside the new window come back to the tape, and
  * the spill sheds levels (worst first) only when it ends up over max_cap.
  *
@@ -29432,7 +33879,7 @@ TB_FORCE_INLINE int TB__BPRIV(side_best)(TB__BOOK *b, int is_bid, TB_PRICE_T *px
  * left over are pushed afterwards with ordinary eviction. The result equals
  * "remove R, then push L": the spill keeps the best max_cap levels of
  * (spill minus R) plus L. */
-static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+static void TB__BPRIV(recenter_rotate)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     enum { CHUNK = 64 };
     TB__TAPE *t = &b->tape[is_bid];
     TB__SIDE *s = &b->spill[is_bid];
@@ -29506,6 +33953,91 @@ static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
     }
     TB__TFN(rebuild_summary)(t);
     t->best = TB__BEST_DIRTY;
+}
+
+/* The common recenter: the levels leaving the tape, L, fit in the spill's
+ * free slots (n + |L| <= cap, after dropping tombstones if that makes them
+ * fit), so nothing can be lost and the order of the moves is free: the
+ * result is the general recenter's. L lies inside the old window, where the
+ * spill holds nothing, so it enters as one block at one rank, best first,
+ * read straight from its cells; then the kept levels shift (one memmove
+ * over the cells they span, a word shift of the bitset) and the spill
+ * levels inside the new window come back to the cells the shift emptied.
+ * O(levels moved + N/64 words): no rotation, no rescan of N cells. Returns
+ * 0, having changed nothing, when L does not fit. */
+static int TB__BPRIV(recenter_fast)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    TB__TAPE *t = &b->tape[is_bid];
+    TB__SIDE *s = &b->spill[is_bid];
+    const TB_PRICE_T oa = t->anchor;
+    const TB_PRICE_T ntop = (TB_PRICE_T)(na + (TB_PRICE_T)(TB_N - 1));
+    const int up = na > oa;
+    const TB_UPRICE_T diff = up ? (TB_UPRICE_T)((TB_UPRICE_T)na - (TB_UPRICE_T)oa)
+                                : (TB_UPRICE_T)((TB_UPRICE_T)oa - (TB_UPRICE_T)na);
+    const uint32_t d = diff < (TB_UPRICE_T)TB_N ? (uint32_t)diff : (uint32_t)TB_N; /* N: the windows are apart */
+    const uint32_t lc0 = d < TB_N && !up ? TB_N - d : 0, lc1 = d < TB_N && up ? d : TB_N; /* leaving cells */
+    const uint32_t nl = TB__TFN(count_range)(t, lc0, lc1);
+    uint32_t r0, r1, j;
+    if (s->n + nl > s->cap) {
+        if (s->live + nl > s->cap) return 0;
+        TB__SPFN(compact)(s, is_bid);
+    }
+    if (nl) { /* L: one block at the old window's rank, best first (bids: high cells first) */
+        const int32_t first = is_bid ? TB__TFN(scan_down)(t, lc1 - 1u) : TB__TFN(scan_up)(t, lc0);
+        const uint32_t i = TB__SPFN(lower_bound)(s, is_bid, TB__BPRIV(cell_px)(t, first));
+        uint32_t w;
+        TB__SPFN(open_gap)(s, i, nl);
+        j = i;
+        for (w = is_bid ? (lc1 - 1u) >> 6 : lc0 >> 6;; w = is_bid ? w - 1u : w + 1u) {
+            uint64_t word = t->bits[w];
+            if (w == lc0 >> 6) word &= ~(uint64_t)0 << (lc0 & 63u);
+            if (w == (lc1 - 1u) >> 6) word &= ~(uint64_t)0 >> (63u - ((lc1 - 1u) & 63u));
+            while (word) {
+                const uint32_t c = (w << 6) + (is_bid ? tb__msb64(word) : tb__ctz64(word));
+                TB__LEVEL *lv = TB__SPFN(at)(s, j++);
+                word &= ~((uint64_t)1 << (c & 63u));
+                lv->px = TB__BPRIV(cell_px)(t, (int32_t)c);
+                lv->qty = t->q[c];
+                t->q[c] = 0;
+            }
+            if (w == (is_bid ? lc0 >> 6 : (lc1 - 1u) >> 6)) break;
+        }
+        TB_ASSERT(j == i + nl);
+        s->n += nl;
+        s->live += nl;
+        TB__SPFN(nx_add_run)(s, is_bid, i, nl);
+    }
+    if (d < TB_N) { /* the kept levels shift by d cells */
+        const int32_t lo = up ? TB__TFN(scan_up)(t, d) : TB__TFN(scan_up)(t, 0);
+        const int32_t hi = up ? TB__TFN(scan_down)(t, TB_N - 1u) : TB__TFN(scan_down)(t, TB_N - 1u - d);
+        if (lo >= 0 && hi >= lo && (up ? (uint32_t)lo >= d : (uint32_t)hi < TB_N - d))
+            TB__TFN(move_span)(t, (uint32_t)lo, (uint32_t)hi, up ? -(int64_t)d : (int64_t)d);
+        if (up) TB__TFN(bits_shift_down)(t, d);
+        else TB__TFN(bits_shift_up)(t, d);
+    } else {
+        memset(t->bits, 0, sizeof t->bits);
+    }
+    t->anchor = na;
+    /* R: spill levels inside the new window, back to the tape */
+    r0 = TB__SPFN(lower_bound)(s, is_bid, is_bid ? ntop : na);
+    r1 = TB__SPFN(upper_bound)(s, is_bid, is_bid ? na : ntop);
+    for (j = r0; j < r1; j++) {
+        const TB__LEVEL *lv = TB__SPFN(at)(s, j);
+        if (lv->qty) { /* not a tombstone */
+            const uint32_t c = (uint32_t)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)na);
+            t->q[c] = lv->qty;
+            t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+        }
+    }
+    TB__SPFN(remove_range)(s, is_bid, r0, r1);
+    TB__TFN(rebuild_summary)(t);
+    t->best = TB__BEST_DIRTY;
+    return 1;
+}
+
+/* Move side's window to na: the fast path when it applies, else the general one. */
+static void TB__BPRIV(recenter_side)(TB__BOOK *b, int is_bid, TB_PRICE_T na) {
+    if (na == b->tape[is_bid].anchor) return;
+    if (!TB__BPRIV(recenter_fast)(b, is_bid, na)) TB__BPRIV(recenter_rotate)(b, is_bid, na);
 }
 
 /* ---- set ------------------------------------------------------------------ */
@@ -29975,7 +34507,8 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
         return TB_ERR_ANCHOR;
     }
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, anchor);
+        TB__TFN(empty)(&b->tape[s]);
+        b->tape[s].anchor = anchor;
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -29991,8 +34524,160 @@ TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
     }
-    TB__TFN(clear)(&b->tape[side], side, TB__BPRIV(anchor_for)(mid));
+    TB__TFN(empty)(&b->tape[side]);
+    b->tape[side].anchor = TB__BPRIV(anchor_for)(mid);
     TB__SPFN(clear)(&b->spill[side]);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* ---- snapshot load: a side emptied and refilled in one pass ----------------- *
+ * load_side(side, px, qty, n) has exactly the effect of
+ *     reset_at_mid(side, px[0]);  set(side, px[i], qty[i]) for i = 0 .. n-1
+ * (the tape centred on the best level, every other level on the tape or
+ * appended to the spill, which grows, drops and counts as those sets would),
+ * without their per-level work: the levels come best-first, so the tape's
+ * share is a prefix written cell by cell and the spill's share is a run
+ * copied in order behind it. n = 0 empties the side and keeps its anchor. */
+
+/* A side's snapshot is valid: every price valid, every qty > 0, prices
+ * strictly best-first (bids descending, asks ascending, so no duplicates).
+ * TB_OK with *bad = n, or the status of the first bad level with *bad = its
+ * index (TB_ERR_PRICE for a price, TB_ERR_BADARG for a zero qty or a level
+ * out of order). The all-valid case is one branch-free pass (it vectorises);
+ * only a bad snapshot pays for finding its first bad level. */
+static int TB__BPRIV(snap_check)(int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, size_t *bad) {
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    unsigned acc;
+    size_t i;
+    *bad = 0;
+    if (n == 0) return TB_OK;
+    if (!px || !qty) return TB_ERR_NULL;
+    acc = (unsigned)!TB__BPRIV(price_ok)(px[0]) | (unsigned)(qty[0] == 0);
+    for (i = 1; i < n; i++)
+        acc |= (unsigned)!TB__BPRIV(price_ok)(px[i]) | (unsigned)(qty[i] == 0) |
+               (unsigned)(TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]));
+    *bad = n;
+    if (!acc) return TB_OK;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!TB__BPRIV(price_ok)(px[i])) return TB_ERR_PRICE;
+        if (qty[i] == 0 || (i && TB__SPFN(key)(f, px[i - 1]) >= TB__SPFN(key)(f, px[i]))) return TB_ERR_BADARG;
+    }
+    return TB_ERR_BADARG; /* not reached: acc != 0 names a level */
+}
+
+/* Append n levels, each worse than every stored one, to an emptied spill:
+ * runs copied into the ring (head 0), the growth, the retries of a refused
+ * block and the drops at max_cap exactly as n pushes would do them. */
+static void TB__BPRIV(snap_spill)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__SIDE *s = &b->spill[is_bid];
+    size_t j = 0;
+    TB_ASSERT(s->n == 0 && s->head == 0);
+    while (j < n) {
+        if (s->n == s->cap) {
+            if (s->cap < s->max_cap && TB__SPFN(grow_to)(s, b->pool, TB__SPFN(next_cap)(s)) == TB_OK) continue;
+            if (s->cap == s->max_cap) { /* full for good: every further level is the worst, dropped */
+                b->spill_dropped[is_bid] += (uint64_t)(n - j);
+                break;
+            }
+            b->spill_nomem[is_bid]++; /* refused: the next level asks again, as its set would */
+            j++;
+            continue;
+        }
+        {
+            const size_t room = (size_t)(s->cap - s->n), run = n - j < room ? n - j : room;
+            TB__LEVEL *dst = s->a + s->n;
+            size_t r;
+            for (r = 0; r < run; r++) {
+                dst[r].px = px[j + r];
+                dst[r].qty = qty[j + r];
+            }
+            s->n += (uint32_t)run;
+            s->live += (uint32_t)run;
+            j += run;
+        }
+    }
+    if (s->n) { /* the near index over the levels next to the tape */
+        s->nx_need = TB__NX_NEED_MIN;
+        TB__SPFN(nx_build)(s, is_bid, s->a[0].px, 0);
+    }
+}
+
+/* Empty side and load a validated snapshot into it (see above). */
+static void TB__BPRIV(snap_load)(TB__BOOK *b, int is_bid, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n) {
+    TB__TAPE *t = &b->tape[is_bid];
+    const TB_UPRICE_T f = TB__SPFN(kflip)(is_bid);
+    TB_UPRICE_T kedge;
+    TB_PRICE_T na;
+    size_t i;
+    TB__TFN(empty)(t);
+    TB__SPFN(clear)(&b->spill[is_bid]);
+    if (n == 0) return;
+    na = TB__BPRIV(anchor_for)(px[0]);
+    t->anchor = na;
+    /* on the tape: the levels not worse than its worse edge, a prefix */
+    kedge = TB__SPFN(key)(f, TB__BPRIV(near)(t, is_bid));
+    for (i = 0; i < n && TB__SPFN(key)(f, px[i]) <= kedge; i++) {
+        const uint32_t c = (uint32_t)((TB_UPRICE_T)px[i] - (TB_UPRICE_T)na);
+        t->q[c] = qty[i];
+        t->bits[c >> 6] |= (uint64_t)1 << (c & 63u);
+    }
+    TB__TFN(rebuild_summary)(t);
+    t->best = (int32_t)((uint32_t)((TB_UPRICE_T)px[0] - (TB_UPRICE_T)na) ^ TB__KMASK(is_bid));
+    TB__BPRIV(snap_spill)(b, is_bid, px + i, qty + i, n - i);
+}
+
+/* Replace one side with the n levels px[i], qty[i], best first (bids
+ * descending, asks ascending); the other side is untouched. Validates
+ * everything first and changes nothing on error: TB_ERR_PRICE (a price
+ * outside the valid range) or TB_ERR_BADARG (a zero qty, or prices not
+ * strictly best-first, duplicates included), with *bad (optional) = the
+ * index of the first bad level; *bad = n on success. */
+TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                              size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, side, px, qty, n);
+    TB__LEAVE_POOL(b);
+    TB__LEAVE(b);
+    return TB_OK;
+}
+
+/* A whole snapshot in one call: load_side(bid) then load_side(ask), both
+ * validated before either changes. *bad (optional) counts bids first: the
+ * first bad level is bid[*bad], or ask[*bad - n_bid]; n_bid + n_ask on
+ * success. */
+TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const TB_QTY_T *bid_qty, size_t n_bid,
+                                  const TB_PRICE_T *ask_px, const TB_QTY_T *ask_qty, size_t n_ask, size_t *bad) {
+    size_t i;
+    int st;
+    if (bad) *bad = 0;
+    TB__ENTER(b);
+    st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
+    if (st == TB_OK) {
+        st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
+        i += n_bid;
+    }
+    if (bad) *bad = i;
+    if (st) {
+        TB__LEAVE(b);
+        return st;
+    }
+    TB__ENTER_POOL(b);
+    TB__BPRIV(snap_load)(b, 1, bid_px, bid_qty, n_bid);
+    TB__BPRIV(snap_load)(b, 0, ask_px, ask_qty, n_ask);
+    TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     return TB_OK;
 }
@@ -30051,7 +34736,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
     TB__ENTER(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
     }
     TB__LEAVE(b);
@@ -30064,7 +34749,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
     TB__ENTER(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
-        TB__TFN(clear)(&b->tape[s], s, b->tape[s].anchor);
+        TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(release)(&b->spill[s], b->pool);
     }
     TB__LEAVE_POOL(b);
@@ -31836,6 +36521,8 @@ TB_API uint32_t tb_book_i32_n64_qty_at(tb_book_i32_n64 *b, int side, int32_t px)
 TB_API int tb_book_i32_n64_depth(tb_book_i32_n64 *b, int side, size_t *out);
 TB_API int tb_book_i32_n64_reset(tb_book_i32_n64 *b, int32_t anchor);
 TB_API int tb_book_i32_n64_reset_at_mid(tb_book_i32_n64 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n64_load_side(tb_book_i32_n64 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n64_load_snapshot(tb_book_i32_n64 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n64_recenter(tb_book_i32_n64 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n64_recenter_bid(tb_book_i32_n64 *b, int32_t anchor);
 TB_API int tb_book_i32_n64_recenter_ask(tb_book_i32_n64 *b, int32_t anchor);
@@ -31886,6 +36573,8 @@ TB_API uint32_t tb_book_i32_n128_qty_at(tb_book_i32_n128 *b, int side, int32_t p
 TB_API int tb_book_i32_n128_depth(tb_book_i32_n128 *b, int side, size_t *out);
 TB_API int tb_book_i32_n128_reset(tb_book_i32_n128 *b, int32_t anchor);
 TB_API int tb_book_i32_n128_reset_at_mid(tb_book_i32_n128 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n128_load_side(tb_book_i32_n128 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n128_load_snapshot(tb_book_i32_n128 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n128_recenter(tb_book_i32_n128 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n128_recenter_bid(tb_book_i32_n128 *b, int32_t anchor);
 TB_API int tb_book_i32_n128_recenter_ask(tb_book_i32_n128 *b, int32_t anchor);
@@ -31936,6 +36625,8 @@ TB_API uint32_t tb_book_i32_n256_qty_at(tb_book_i32_n256 *b, int side, int32_t p
 TB_API int tb_book_i32_n256_depth(tb_book_i32_n256 *b, int side, size_t *out);
 TB_API int tb_book_i32_n256_reset(tb_book_i32_n256 *b, int32_t anchor);
 TB_API int tb_book_i32_n256_reset_at_mid(tb_book_i32_n256 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n256_load_side(tb_book_i32_n256 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n256_load_snapshot(tb_book_i32_n256 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n256_recenter(tb_book_i32_n256 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n256_recenter_bid(tb_book_i32_n256 *b, int32_t anchor);
 TB_API int tb_book_i32_n256_recenter_ask(tb_book_i32_n256 *b, int32_t anchor);
@@ -31986,6 +36677,8 @@ TB_API uint32_t tb_book_i32_n512_qty_at(tb_book_i32_n512 *b, int side, int32_t p
 TB_API int tb_book_i32_n512_depth(tb_book_i32_n512 *b, int side, size_t *out);
 TB_API int tb_book_i32_n512_reset(tb_book_i32_n512 *b, int32_t anchor);
 TB_API int tb_book_i32_n512_reset_at_mid(tb_book_i32_n512 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n512_load_side(tb_book_i32_n512 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n512_load_snapshot(tb_book_i32_n512 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n512_recenter(tb_book_i32_n512 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n512_recenter_bid(tb_book_i32_n512 *b, int32_t anchor);
 TB_API int tb_book_i32_n512_recenter_ask(tb_book_i32_n512 *b, int32_t anchor);
@@ -32036,6 +36729,8 @@ TB_API uint32_t tb_book_i32_n1024_qty_at(tb_book_i32_n1024 *b, int side, int32_t
 TB_API int tb_book_i32_n1024_depth(tb_book_i32_n1024 *b, int side, size_t *out);
 TB_API int tb_book_i32_n1024_reset(tb_book_i32_n1024 *b, int32_t anchor);
 TB_API int tb_book_i32_n1024_reset_at_mid(tb_book_i32_n1024 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n1024_load_side(tb_book_i32_n1024 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n1024_load_snapshot(tb_book_i32_n1024 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n1024_recenter(tb_book_i32_n1024 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n1024_recenter_bid(tb_book_i32_n1024 *b, int32_t anchor);
 TB_API int tb_book_i32_n1024_recenter_ask(tb_book_i32_n1024 *b, int32_t anchor);
@@ -32086,6 +36781,8 @@ TB_API uint32_t tb_book_i32_n2048_qty_at(tb_book_i32_n2048 *b, int side, int32_t
 TB_API int tb_book_i32_n2048_depth(tb_book_i32_n2048 *b, int side, size_t *out);
 TB_API int tb_book_i32_n2048_reset(tb_book_i32_n2048 *b, int32_t anchor);
 TB_API int tb_book_i32_n2048_reset_at_mid(tb_book_i32_n2048 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n2048_load_side(tb_book_i32_n2048 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n2048_load_snapshot(tb_book_i32_n2048 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n2048_recenter(tb_book_i32_n2048 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n2048_recenter_bid(tb_book_i32_n2048 *b, int32_t anchor);
 TB_API int tb_book_i32_n2048_recenter_ask(tb_book_i32_n2048 *b, int32_t anchor);
@@ -32136,6 +36833,8 @@ TB_API uint32_t tb_book_i32_n4096_qty_at(tb_book_i32_n4096 *b, int side, int32_t
 TB_API int tb_book_i32_n4096_depth(tb_book_i32_n4096 *b, int side, size_t *out);
 TB_API int tb_book_i32_n4096_reset(tb_book_i32_n4096 *b, int32_t anchor);
 TB_API int tb_book_i32_n4096_reset_at_mid(tb_book_i32_n4096 *b, int side, int32_t mid);
+TB_API int tb_book_i32_n4096_load_side(tb_book_i32_n4096 *b, int side, const int32_t *px, const uint32_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i32_n4096_load_snapshot(tb_book_i32_n4096 *b, const int32_t *bid_px, const uint32_t *bid_qty, size_t n_bid, const int32_t *ask_px, const uint32_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i32_n4096_recenter(tb_book_i32_n4096 *b, int side, int32_t anchor);
 TB_API int tb_book_i32_n4096_recenter_bid(tb_book_i32_n4096 *b, int32_t anchor);
 TB_API int tb_book_i32_n4096_recenter_ask(tb_book_i32_n4096 *b, int32_t anchor);
@@ -32228,6 +36927,8 @@ TB_API uint64_t tb_book_i64_n64_qty_at(tb_book_i64_n64 *b, int side, int64_t px)
 TB_API int tb_book_i64_n64_depth(tb_book_i64_n64 *b, int side, size_t *out);
 TB_API int tb_book_i64_n64_reset(tb_book_i64_n64 *b, int64_t anchor);
 TB_API int tb_book_i64_n64_reset_at_mid(tb_book_i64_n64 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n64_load_side(tb_book_i64_n64 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n64_load_snapshot(tb_book_i64_n64 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n64_recenter(tb_book_i64_n64 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n64_recenter_bid(tb_book_i64_n64 *b, int64_t anchor);
 TB_API int tb_book_i64_n64_recenter_ask(tb_book_i64_n64 *b, int64_t anchor);
@@ -32278,6 +36979,8 @@ TB_API uint64_t tb_book_i64_n128_qty_at(tb_book_i64_n128 *b, int side, int64_t p
 TB_API int tb_book_i64_n128_depth(tb_book_i64_n128 *b, int side, size_t *out);
 TB_API int tb_book_i64_n128_reset(tb_book_i64_n128 *b, int64_t anchor);
 TB_API int tb_book_i64_n128_reset_at_mid(tb_book_i64_n128 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n128_load_side(tb_book_i64_n128 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n128_load_snapshot(tb_book_i64_n128 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n128_recenter(tb_book_i64_n128 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n128_recenter_bid(tb_book_i64_n128 *b, int64_t anchor);
 TB_API int tb_book_i64_n128_recenter_ask(tb_book_i64_n128 *b, int64_t anchor);
@@ -32328,6 +37031,8 @@ TB_API uint64_t tb_book_i64_n256_qty_at(tb_book_i64_n256 *b, int side, int64_t p
 TB_API int tb_book_i64_n256_depth(tb_book_i64_n256 *b, int side, size_t *out);
 TB_API int tb_book_i64_n256_reset(tb_book_i64_n256 *b, int64_t anchor);
 TB_API int tb_book_i64_n256_reset_at_mid(tb_book_i64_n256 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n256_load_side(tb_book_i64_n256 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n256_load_snapshot(tb_book_i64_n256 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n256_recenter(tb_book_i64_n256 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n256_recenter_bid(tb_book_i64_n256 *b, int64_t anchor);
 TB_API int tb_book_i64_n256_recenter_ask(tb_book_i64_n256 *b, int64_t anchor);
@@ -32378,6 +37083,8 @@ TB_API uint64_t tb_book_i64_n512_qty_at(tb_book_i64_n512 *b, int side, int64_t p
 TB_API int tb_book_i64_n512_depth(tb_book_i64_n512 *b, int side, size_t *out);
 TB_API int tb_book_i64_n512_reset(tb_book_i64_n512 *b, int64_t anchor);
 TB_API int tb_book_i64_n512_reset_at_mid(tb_book_i64_n512 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n512_load_side(tb_book_i64_n512 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n512_load_snapshot(tb_book_i64_n512 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n512_recenter(tb_book_i64_n512 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n512_recenter_bid(tb_book_i64_n512 *b, int64_t anchor);
 TB_API int tb_book_i64_n512_recenter_ask(tb_book_i64_n512 *b, int64_t anchor);
@@ -32428,6 +37135,8 @@ TB_API uint64_t tb_book_i64_n1024_qty_at(tb_book_i64_n1024 *b, int side, int64_t
 TB_API int tb_book_i64_n1024_depth(tb_book_i64_n1024 *b, int side, size_t *out);
 TB_API int tb_book_i64_n1024_reset(tb_book_i64_n1024 *b, int64_t anchor);
 TB_API int tb_book_i64_n1024_reset_at_mid(tb_book_i64_n1024 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n1024_load_side(tb_book_i64_n1024 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n1024_load_snapshot(tb_book_i64_n1024 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n1024_recenter(tb_book_i64_n1024 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n1024_recenter_bid(tb_book_i64_n1024 *b, int64_t anchor);
 TB_API int tb_book_i64_n1024_recenter_ask(tb_book_i64_n1024 *b, int64_t anchor);
@@ -32478,6 +37187,8 @@ TB_API uint64_t tb_book_i64_n2048_qty_at(tb_book_i64_n2048 *b, int side, int64_t
 TB_API int tb_book_i64_n2048_depth(tb_book_i64_n2048 *b, int side, size_t *out);
 TB_API int tb_book_i64_n2048_reset(tb_book_i64_n2048 *b, int64_t anchor);
 TB_API int tb_book_i64_n2048_reset_at_mid(tb_book_i64_n2048 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n2048_load_side(tb_book_i64_n2048 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n2048_load_snapshot(tb_book_i64_n2048 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n2048_recenter(tb_book_i64_n2048 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n2048_recenter_bid(tb_book_i64_n2048 *b, int64_t anchor);
 TB_API int tb_book_i64_n2048_recenter_ask(tb_book_i64_n2048 *b, int64_t anchor);
@@ -32528,6 +37239,8 @@ TB_API uint64_t tb_book_i64_n4096_qty_at(tb_book_i64_n4096 *b, int side, int64_t
 TB_API int tb_book_i64_n4096_depth(tb_book_i64_n4096 *b, int side, size_t *out);
 TB_API int tb_book_i64_n4096_reset(tb_book_i64_n4096 *b, int64_t anchor);
 TB_API int tb_book_i64_n4096_reset_at_mid(tb_book_i64_n4096 *b, int side, int64_t mid);
+TB_API int tb_book_i64_n4096_load_side(tb_book_i64_n4096 *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+TB_API int tb_book_i64_n4096_load_snapshot(tb_book_i64_n4096 *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 TB_API int tb_book_i64_n4096_recenter(tb_book_i64_n4096 *b, int side, int64_t anchor);
 TB_API int tb_book_i64_n4096_recenter_bid(tb_book_i64_n4096 *b, int64_t anchor);
 TB_API int tb_book_i64_n4096_recenter_ask(tb_book_i64_n4096 *b, int64_t anchor);

@@ -49,6 +49,7 @@ import numpy as np
 from .reference import (
     TAPE_SIZES,
     RefBook,
+    RefError,
     RefMemoryError,
     RefPool,
     anchor_range,
@@ -78,6 +79,8 @@ class Mismatch(Exception):
 #   ["set_rank", b, mode, sides, ranks, qtys]  like "set", at the ranks[k]-th best existing level
 #   ["erase_better", b, side, px]   ["erase_better_rank", b, side, rank]   (at an existing level)
 #   ["clear", b]   ["release", b]   ["reserve", b]
+#   ["load_side", b, side, prices, qtys]   ["load_snapshot", b, bid_prices, bid_qtys, ask_prices, ask_qtys]
+#                                       (levels in any order; sometimes a bad one: both must refuse)
 #   ["reopen", b, n, max_cap, anchor]      close book b (if open) and build a new one
 #   ["close", b]
 #   ["alloc", b, tier, anchor, max_cap]    multi-book pool: a new book in slot b (max_cap 0: default)
@@ -336,6 +339,18 @@ class Runner:
         elif kind == "erase_better":
             book.erase_better(st[2], st[3])
             ref.erase_better(st[2], st[3])
+        elif kind in ("load_side", "load_snapshot"):
+            real_err = ref_err = None
+            try:
+                getattr(book, kind)(*st[2:])
+            except self.tb.TapebookError as e:
+                real_err = e
+            try:
+                getattr(ref, kind)(*st[2:])
+            except RefError as e:
+                ref_err = e
+            if (real_err is None) != (ref_err is None):
+                raise Mismatch(f"{kind}: book raised {real_err!r}, model raised {ref_err!r}")
         elif kind == "clear":
             book.clear()
             ref.clear()
@@ -636,6 +651,7 @@ class Mix:
     release: float = 0.002
     reserve: float = 0.002
     reopen: float = 0.0  # pool / multi suites: replace a book
+    load: float = 0.0  # load_side / load_snapshot
     recenter_spread: float = 2.0  # recenter anchors within +- this many N of the mid
     empty_batch: float = 0.0
     rank_p: float = 0.25  # share of batches that update / delete existing levels
@@ -685,6 +701,7 @@ def _gen_steps(
         + mix.release
         + mix.reserve
         + mix.reopen
+        + mix.load
     )
     while done < n_ops:
         b = int(rng.integers(0, slots))
@@ -703,6 +720,7 @@ def _gen_steps(
                 "release",
                 "reserve",
                 "reopen",
+                "load",
             ):
                 p = getattr(mix, name)
                 if r < p:
@@ -724,6 +742,8 @@ def _gen_steps(
                     steps.append(["erase_better", b, side, mk.price(int(mk.width * 2) + 1)])
             elif name == "reopen":
                 steps.append(["reopen", b])  # completed by the category (n, cap, anchor)
+            elif name == "load":
+                steps.append(_load_step(rng, mk, n, b))
             else:
                 steps.append([name, b])
             done += 1
@@ -743,6 +763,37 @@ def _gen_steps(
             steps.append(["set", b, mode, s, p, q])
         done += max(size, 1)
     return steps
+
+
+def _snapshot_levels(rng: np.random.Generator, mk: Market, n: int, side: int) -> tuple[list[int], list[int]]:
+    """A side's snapshot near the mid: up to a few windows deep, dense at the top,
+    in any order; now and then a bad level (both the book and the model refuse it)."""
+    size = int(rng.choice([0, 1, 5, n // 2, 2 * n, 600]))
+    steps = 1 + rng.integers(0, 4, size)
+    steps[rng.random(size) < 0.03] += 3 * n
+    rel = np.cumsum(steps) + int(rng.integers(-n // 4, n // 4))
+    px = np.clip(mk.mid - rel if side else mk.mid + rel, mk.lo, mk.hi)
+    px = np.unique(px)  # clipping can merge prices
+    qty = rng.integers(1, mk.qmax, len(px), endpoint=True)
+    order = rng.permutation(len(px)) if rng.random() < 0.5 else np.arange(len(px))
+    pl, ql = [int(x) for x in px[order]], [int(x) for x in qty[order]]
+    if pl and rng.random() < 0.1:
+        k = int(rng.integers(0, len(pl)))
+        bad = int(rng.integers(0, 3))
+        if bad == 0:
+            ql[k] = 0
+        elif bad == 1:
+            pl[k] = mk.hi + 1 if rng.random() < 0.5 else mk.lo - 1
+        elif len(pl) > 1:
+            pl[k] = pl[k - 1]
+    return pl, ql
+
+
+def _load_step(rng: np.random.Generator, mk: Market, n: int, b: int) -> list[Any]:
+    if rng.random() < 0.5:
+        side = int(rng.integers(0, 2))
+        return ["load_side", b, side, *_snapshot_levels(rng, mk, n, side)]
+    return ["load_snapshot", b, *_snapshot_levels(rng, mk, n, 1), *_snapshot_levels(rng, mk, n, 0)]
 
 
 def _market(rng: np.random.Generator, bits: int, n: int, mid: int, **kw: Any) -> Market:
@@ -982,6 +1033,15 @@ def cat_erase_heavy(rng, index, n_ops):  # type: ignore[no-untyped-def]
     return _single(rng, index, n_ops, width=2 * n, drift=2, del_p=0.5, cross_p=0.1, max_cap=512, mix=mix)
 
 
+def cat_snapshot_load(rng, index, n_ops):  # type: ignore[no-untyped-def]
+    """Snapshot loads (one side or both, in any order, sometimes bad) between updates."""
+    n, _ = _nb(index)
+    mix = Mix(batch=(8, 64), load=0.25, recenter=0.02)
+    return _single(
+        rng, index, n_ops, width=n / 2, drift=2, del_p=0.2, max_cap=int(rng.choice([4, 64, 4096])), mix=mix
+    )
+
+
 def _pool_suite(
     rng: np.random.Generator,
     index: int,
@@ -1039,7 +1099,7 @@ def cat_pool_shared(rng, index, n_ops):  # type: ignore[no-untyped-def]
 
 def cat_pool_exhaustion(rng, index, n_ops):  # type: ignore[no-untyped-def]
     """A small shared pool that runs out: refused and fallback blocks, reserve failures."""
-    mix = Mix(batch=(16, 256), recenter=0.05, release=0.03, reserve=0.03, reopen=0.02)
+    mix = Mix(batch=(16, 256), recenter=0.05, release=0.03, reserve=0.03, reopen=0.02, load=0.02)
     return _pool_suite(
         rng,
         index,
@@ -1149,6 +1209,7 @@ CATEGORIES: dict[str, tuple[Category, float]] = {
     "pool_shared": (cat_pool_shared, 1.0),
     "pool_exhaustion": (cat_pool_exhaustion, 1.0),
     "multi_tiers": (cat_multi_tiers, 1.0),
+    "snapshot_load": (cat_snapshot_load, 0.5),
 }
 
 

@@ -480,6 +480,43 @@ class RefBook:
         s.empty()
         s.anchor = self.anchor_for(mid)
 
+    def load_side(self, side: int, prices: list[int], qtys: list[int]) -> None:
+        """A snapshot of one side, in any order: by definition reset_at_mid on the
+        best level, then a set of every level, best first; empty lists empty the
+        side and keep its anchor. Validates everything first (RefError: a price
+        outside the valid range, a zero quantity, a price twice; unequal lengths)."""
+        s = self._side(side)
+        levels = self._snapshot_levels(s, prices, qtys)
+        self._load(s, levels)
+
+    def load_snapshot(
+        self, bid_prices: list[int], bid_qtys: list[int], ask_prices: list[int], ask_qtys: list[int]
+    ) -> None:
+        """load_side of the bids, then of the asks; both checked before either changes."""
+        bids = self._snapshot_levels(self.sides[BID], bid_prices, bid_qtys)
+        asks = self._snapshot_levels(self.sides[ASK], ask_prices, ask_qtys)
+        self._load(self.sides[BID], bids)
+        self._load(self.sides[ASK], asks)
+
+    def _snapshot_levels(self, s: RefSide, prices: list[int], qtys: list[int]) -> list[tuple[int, int]]:
+        if len(prices) != len(qtys):
+            raise RefError(f"{len(prices)} prices, {len(qtys)} quantities")
+        for p, q in zip(prices, qtys, strict=True):
+            self._check_price(p)
+            if not 0 < q <= self.qty_max:
+                raise RefError(f"qty={q} outside [1, {self.qty_max}]")
+        if len(set(prices)) != len(prices):
+            raise RefError("a price given twice")
+        return sorted(zip(prices, qtys, strict=True), reverse=bool(s.is_bid))
+
+    def _load(self, s: RefSide, levels: list[tuple[int, int]]) -> None:
+        if not levels:
+            s.empty()
+            return
+        self.reset_at_mid(s.is_bid, levels[0][0])
+        for p, q in levels:
+            self.set(s.is_bid, p, q)
+
     def recenter(self, side: int, anchor: int) -> None:
         s = self._side(side)
         self._check_anchor(anchor)

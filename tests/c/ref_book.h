@@ -38,6 +38,7 @@
 #define REF_ERR_SIDE (-17)
 #define REF_ERR_PRICE (-18)
 #define REF_ERR_ANCHOR (-19)
+#define REF_ERR_BADARG (-25)
 
 #define REF_BID 1
 #define REF_ASK 0
@@ -397,6 +398,40 @@ static inline int ref_reset_at_mid(ref_book *r, int side, int64_t mid) {
     if (!ref_price_ok(r, mid)) return REF_ERR_PRICE;
     r->s[side].n = 0;
     r->s[side].anchor = ref_anchor_for(r, mid);
+    return 0;
+}
+
+/* load_side: the side's snapshot px[0..n) (strictly best-first, qty > 0) is,
+ * by definition, reset_at_mid(side, px[0]) followed by a set of every level
+ * in order; n = 0 empties the side and keeps its anchor. A bad snapshot
+ * changes nothing: REF_ERR_PRICE / REF_ERR_BADARG with *bad = the first bad
+ * index (price checked first), else 0 with *bad = n. */
+static inline int ref_load_check(const ref_book *r, int side, const int64_t *px, const uint64_t *qty, size_t n,
+                                 size_t *bad) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        *bad = i;
+        if (!ref_price_ok(r, px[i])) return REF_ERR_PRICE;
+        if (qty[i] == 0 || (i && !ref_better(side, px[i - 1], px[i]))) return REF_ERR_BADARG;
+    }
+    *bad = n;
+    return 0;
+}
+
+static inline int ref_load_side(ref_book *r, int side, const int64_t *px, const uint64_t *qty, size_t n,
+                                size_t *bad) {
+    size_t i, b = 0;
+    int st;
+    if (side != REF_BID && side != REF_ASK) return REF_ERR_SIDE;
+    st = ref_load_check(r, side, px, qty, n, &b);
+    if (bad) *bad = b;
+    if (st) return st;
+    if (n == 0) {
+        r->s[side].n = 0;
+        return 0;
+    }
+    ref_reset_at_mid(r, side, px[0]);
+    for (i = 0; i < n; i++) ref_set(r, side, px[i], qty[i]);
     return 0;
 }
 

@@ -158,6 +158,10 @@ typedef struct tbv_ops {
     int (*dump_size)(void *b, size_t *out);
     int (*dump)(void *b, void *buf, size_t cap, size_t *n_out);
     int (*load)(void *b, const void *buf, size_t len);
+    /* snapshot loads; px / qty NULL are passed through as NULL */
+    int (*load_side)(void *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
+    int (*load_snapshot)(void *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid,
+                         const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
 } tbv_ops;
 
 typedef struct tbv_pool_ops {

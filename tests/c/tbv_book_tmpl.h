@@ -340,6 +340,47 @@ static int TBV__AD(dump)(void *b, void *buf, size_t cap, size_t *n_out) {
 }
 static int TBV__AD(load)(void *b, const void *buf, size_t len) { return TBV__FN(load)(TBV__CAST(b), buf, len); }
 
+/* Typed copies of a level list (NULL stays NULL), freed by the caller. */
+static void TBV__AD(typed_levels)(const int64_t *px, const uint64_t *qty, size_t n, TBV_P **p, TBV_Q **q) {
+    size_t i;
+    *p = NULL;
+    *q = NULL;
+    if (px) {
+        *p = (TBV_P *)malloc((n ? n : 1) * sizeof(TBV_P));
+        if (!*p) abort();
+        for (i = 0; i < n; i++) (*p)[i] = (TBV_P)px[i];
+    }
+    if (qty) {
+        *q = (TBV_Q *)malloc((n ? n : 1) * sizeof(TBV_Q));
+        if (!*q) abort();
+        for (i = 0; i < n; i++) (*q)[i] = (TBV_Q)qty[i];
+    }
+}
+static int TBV__AD(load_side)(void *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad) {
+    TBV_P *p;
+    TBV_Q *q;
+    int st;
+    TBV__AD(typed_levels)(px, qty, n, &p, &q);
+    st = TBV__FN(load_side)(TBV__CAST(b), side, p, q, n, bad);
+    free(p);
+    free(q);
+    return st;
+}
+static int TBV__AD(load_snapshot)(void *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid,
+                                  const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad) {
+    TBV_P *bp, *ap;
+    TBV_Q *bq, *aq;
+    int st;
+    TBV__AD(typed_levels)(bid_px, bid_qty, n_bid, &bp, &bq);
+    TBV__AD(typed_levels)(ask_px, ask_qty, n_ask, &ap, &aq);
+    st = TBV__FN(load_snapshot)(TBV__CAST(b), bp, bq, n_bid, ap, aq, n_ask, bad);
+    free(bp);
+    free(bq);
+    free(ap);
+    free(aq);
+    return st;
+}
+
 static const tbv_ops TBV_CAT(tbv_, TBV_B) = {
     TBV_STR(TBV_B),
     TBV_BITS,
@@ -399,6 +440,8 @@ static const tbv_ops TBV_CAT(tbv_, TBV_B) = {
     TBV__AD(dump_size),
     TBV__AD(dump),
     TBV__AD(load),
+    TBV__AD(load_side),
+    TBV__AD(load_snapshot),
 };
 
 #undef TBV__FN

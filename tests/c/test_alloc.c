@@ -1,7 +1,8 @@
 /* test_alloc.c — allocation behaviour through counting TB_MALLOC / TB_FREE hooks.
  *
  *   (a) after reserve_spill(), a long mixed workload (promotes, spills,
- *       evictions, recenters, resets) makes ZERO heap allocations;
+ *       evictions, recenters, resets, snapshot loads) makes ZERO heap
+ *       allocations;
  *   (b) a pool-backed book (and a multi-book pool) makes zero TB_MALLOC
  *       calls after construction, also when its pool runs dry (REFUSE);
  *   (c) everything allocated is freed by destroy (balance 0, and every
@@ -206,7 +207,19 @@ static int workload(const tbv_ops *V, void *b, long ops, uint64_t seed, int use_
             CHECK_EQ(V->recenter(b, side, mid - N / 2 + (int64_t)((x >> 16) % (uint64_t)N)), TB_OK);
             continue;
         } else if (kind < 99) {
-            CHECK_EQ(V->reset_at_mid(b, side, mid), TB_OK);
+            if ((x >> 20) & 1u) { /* a snapshot: half a window on the tape, a window in the spill */
+                static int64_t spx[3 * 1024];
+                static uint64_t sqty[3 * 1024];
+                const size_t n = (size_t)(3 * N / 2);
+                size_t k;
+                for (k = 0; k < n; k++) {
+                    spx[k] = side ? mid - (int64_t)k : mid + (int64_t)k;
+                    sqty[k] = 1u + k;
+                }
+                CHECK_EQ(V->load_side(b, side, spx, sqty, n, NULL), TB_OK);
+            } else {
+                CHECK_EQ(V->reset_at_mid(b, side, mid), TB_OK);
+            }
             continue;
         } else {
             CHECK_EQ((x >> 20) & 1u ? V->clear(b) : V->erase_better(b, side, mid), TB_OK);

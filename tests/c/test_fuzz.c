@@ -100,13 +100,15 @@ enum {
     OP_INVALID,
     OP_JUMP,
     OP_REALLOC_BOOK, /* multi-book pools: free a handle, allocate again */
+    OP_LOAD,         /* load_side / load_snapshot of a random snapshot (sometimes a bad one) */
+    OP_SET_LAW,      /* a set at a price from the mixed_reset benchmark's distance law */
     OP_COUNT
 };
 static const char *const op_names[OP_COUNT] = {"set_near", "set_mid",   "set_far",      "set_edge",
                                                "erase_level", "update_level", "recenter", "reset",      "reset_at_mid",
                                                "erase_better", "clear",   "release",    "reserve",
                                                "batch",     "bbo_trace", "invalid",    "jump",
-                                               "realloc_book"};
+                                               "realloc_book", "load",      "set_law"};
 
 #define MAX_LANES 8
 
@@ -128,6 +130,8 @@ typedef struct suite_cfg {
     int tier[MAX_LANES];
     unsigned w[OP_COUNT];            /* operation weights */
     unsigned walk;                   /* percent of ops that move a centre a little */
+    int64_t walk_ticks;              /* ... by up to this many ticks (0: N / 8) */
+    int mixed_law;                   /* recenter / erase_better as the mixed_reset benchmark draws them */
     int64_t near_div;                /* near prices within N / near_div of the centre */
     int64_t gap;                     /* ask centre - bid centre (may be negative) */
     int check_every;
@@ -180,6 +184,7 @@ static struct {
     uint64_t results[4];  /* SPILL, ERASE, UPDATE, INSERT */
     uint64_t promotes, evicted, dropped, nomem, recenters, batches, bad_rows, invalid, reallocs;
     uint64_t max_depth, deep_checks, window_checks, pool_failures;
+    uint64_t loads, load_errors, loaded_levels;
 } cov;
 
 static void cov_book(const lane *L) {
@@ -589,6 +594,102 @@ static int do_invalid(fz *f, lane *L) {
     return FZ_CHECK(f, st == want, "status %d, expected %d", st, want);
 }
 
+/* ---- snapshot loads ------------------------------------------------------------------------- */
+
+#define MAX_SNAP 2048 /* levels per side (the reference loads a bid side in O(n^2)) */
+
+/* A snapshot of one side near the lane's centre, best first: dense at the
+ * top, then gaps, the odd jump past a window; cut where prices would leave
+ * the valid range. Returns its size. */
+static size_t gen_snapshot(fz *f, lane *L, int side, int64_t *px, uint64_t *qty) {
+    const tbv_ops *V = L->V;
+    const int64_t N = (int64_t)V->n;
+    size_t cap = (size_t)L->ref.max_cap + 2u * (size_t)N, n, i;
+    int64_t p = sat_add(L->mid[side], rng_range(&f->r, -N, N), V->pmin, V->pmax);
+    unsigned k = (unsigned)rng_below(&f->r, 20);
+    if (cap > MAX_SNAP) cap = MAX_SNAP;
+    n = k == 0 ? 0 : k < 5 ? 1 + (size_t)rng_below(&f->r, 8) : k < 10 ? (size_t)rng_below(&f->r, (uint64_t)N)
+        : k < 15 ? (size_t)rng_below(&f->r, 4 * (uint64_t)N) : (size_t)rng_below(&f->r, cap);
+    if (n > MAX_SNAP) n = MAX_SNAP;
+    for (i = 0; i < n; i++) {
+        if (i) {
+            int64_t step = 1 + (rng_chance(&f->r, 30) ? rng_range(&f->r, 1, 8) : 0);
+            if (rng_chance(&f->r, 2)) step += rng_range(&f->r, N, 8 * N);
+            if (side ? p < V->pmin + step : p > V->pmax - step) break;
+            p = side ? p - step : p + step;
+        }
+        px[i] = p;
+        qty[i] = gen_qty(f, L);
+    }
+    return i;
+}
+
+/* Spoil a snapshot at one level: a price out of range, a zero quantity, a
+ * duplicate or two levels swapped. */
+static void spoil_snapshot(fz *f, lane *L, int64_t *px, uint64_t *qty, size_t n) {
+    size_t k = (size_t)rng_below(&f->r, n);
+    switch (k ? rng_below(&f->r, 5) : rng_below(&f->r, 3)) {
+    case 0: px[k] = rng_chance(&f->r, 50) ? L->V->pmin - 1 : L->V->pmax + 1; break;
+    case 1: qty[k] = 0; break;
+    case 2: px[k] = rng_chance(&f->r, 50) ? L->V->tmin : L->V->tmax; break;
+    case 3: px[k] = px[k - 1]; break;
+    default: {
+        int64_t t = px[k];
+        px[k] = px[k - 1];
+        px[k - 1] = t;
+        break;
+    }
+    }
+}
+
+static int do_load(fz *f, lane *L) {
+    static int64_t px[2][MAX_SNAP];
+    static uint64_t qty[2][MAX_SNAP];
+    const tbv_ops *V = L->V;
+    size_t n[2], bad = 999, want_bad = 0;
+    int both = rng_chance(&f->r, 40), side = (int)rng_below(&f->r, 2), st, want, s;
+    for (s = 0; s < 2; s++) n[s] = gen_snapshot(f, L, s, px[s], qty[s]);
+    if (rng_chance(&f->r, 10)) {
+        int bs = both ? (int)rng_below(&f->r, 2) : side;
+        if (n[bs]) spoil_snapshot(f, L, px[bs], qty[bs], n[bs]);
+    }
+    snprintf(f->desc, sizeof f->desc, "%s load_%s(%zu bids, %zu asks)", V->name, both ? "snapshot" : "side",
+             both || side ? n[1] : 0, both || !side ? n[0] : 0);
+    if (both) {
+        st = V->load_snapshot(L->b, px[1], qty[1], n[1], px[0], qty[0], n[0], &bad);
+        want = ref_load_check(&L->ref, 1, px[1], qty[1], n[1], &want_bad);
+        if (!want) {
+            want = ref_load_check(&L->ref, 0, px[0], qty[0], n[0], &want_bad);
+            want_bad += n[1];
+        }
+    } else {
+        st = V->load_side(L->b, side, px[side], qty[side], n[side], &bad);
+        want = ref_load_check(&L->ref, side, px[side], qty[side], n[side], &want_bad);
+    }
+    sync_caps(f, L);
+    cov.loads++;
+    cov.load_errors += want != 0;
+    if (st != want || bad != want_bad)
+        return fz_fail(f, "status %d, first bad level %zu; expected %d and %zu", st, bad, want, want_bad);
+    if (want) return 1;
+    for (s = 1; s >= 0; s--)
+        if (both || s == side) {
+            ref_load_side(&L->ref, s, px[s], qty[s], n[s], NULL);
+            if (f->c->approx_checks) ref_load_side(&L->truth, s, px[s], qty[s], n[s], NULL);
+            cov.loaded_levels += n[s];
+        }
+    return 1;
+}
+
+/* The mixed_reset benchmark's distance from the mid on the passive side:
+ * 70% -5 ... 40 ticks, 20% 40 ... 600, 9% 600 ... 5000, 1% 1e5 ... 1e8. */
+static int64_t law_px(fz *f, lane *L, int side) {
+    unsigned p = (unsigned)rng_below(&f->r, 100);
+    int64_t d = p < 70 ? rng_range(&f->r, -5, 40) : p < 90 ? rng_range(&f->r, 40, 600)
+              : p < 99 ? rng_range(&f->r, 600, 5000) : rng_range(&f->r, 100000, 100000000);
+    return sat_add(L->mid[side], side ? -d : d, L->V->pmin, L->V->pmax);
+}
+
 static int64_t clamp_anchor(const tbv_ops *V, int64_t a) { return a < V->amin ? V->amin : a > V->amax ? V->amax : a; }
 
 static int do_op(fz *f, lane *L, int op) {
@@ -618,7 +719,10 @@ static int do_op(fz *f, lane *L, int op) {
     case OP_RECENTER: {
         int64_t a;
         unsigned k = (unsigned)rng_below(&f->r, 10);
-        if (k < 5) a = sat_add(L->ref.s[side].anchor, rng_range(&f->r, -N, N), V->amin, V->amax); /* overlapping */
+        if (f->c->mixed_law) /* within -2048 ... +1024 of the mid, 1 in 25 at the anchor bounds */
+            a = rng_chance(&f->r, 4) ? (rng_chance(&f->r, 50) ? V->amin : V->amax)
+                                     : sat_add(L->mid[side], rng_range(&f->r, -2048, 1024), V->amin, V->amax);
+        else if (k < 5) a = sat_add(L->ref.s[side].anchor, rng_range(&f->r, -N, N), V->amin, V->amax); /* overlapping */
         else if (k < 8) a = sat_add(L->mid[side] - N / 2, rng_range(&f->r, -4 * N, 4 * N), V->amin, V->amax);
         else if (k < 9) /* a word or so */
             a = sat_add(L->ref.s[side].anchor, rng_range(&f->r, -1, 1) * (64 + rng_range(&f->r, -1, 1)), V->amin,
@@ -651,6 +755,8 @@ static int do_op(fz *f, lane *L, int op) {
         int64_t px = s->n && rng_chance(&f->r, 70) ? s->lv[rng_below(&f->r, s->n)].px + rng_range(&f->r, -1, 1)
                                                    : gen_px(f, L, side, (int)rng_below(&f->r, 3));
         int st;
+        if (f->c->mixed_law) /* 1 in 20 wipes the side */
+            px = rng_chance(&f->r, 5) ? (side ? V->pmin : V->pmax) : law_px(f, L, side);
         px = px < V->pmin ? V->pmin : px > V->pmax ? V->pmax : px;
         snprintf(f->desc, sizeof f->desc, "%s erase_better(side=%d, px=%" PRId64 ")", V->name, side, px);
         st = V->erase_better(L->b, side, px);
@@ -712,6 +818,10 @@ static int do_op(fz *f, lane *L, int op) {
         L->truth.unbounded = 1;
         return L->b ? pool_check(f) : fz_fail(f, "no book for a fresh handle");
     }
+    case OP_LOAD:
+        return do_load(f, L);
+    case OP_SET_LAW:
+        return do_set(f, L, side, law_px(f, L, side), rng_chance(&f->r, f->c->qty0_pct) ? 0 : gen_qty(f, L));
     default:
         return 1;
     }
@@ -747,8 +857,8 @@ static int run_suite(const suite_cfg *c) {
         while (pick >= c->w[k]) pick -= c->w[k++];
         if (rng_chance(&f.r, c->walk)) { /* drift */
             int s = (int)rng_below(&f.r, 2);
-            L->mid[s] = sat_add(L->mid[s], rng_range(&f.r, -(int64_t)L->V->n / 8, (int64_t)L->V->n / 8),
-                                L->V->pmin, L->V->pmax);
+            int64_t w = c->walk_ticks ? c->walk_ticks : (int64_t)L->V->n / 8;
+            L->mid[s] = sat_add(L->mid[s], rng_range(&f.r, -w, w), L->V->pmin, L->V->pmax);
         }
         ok = do_op(&f, L, (int)k) && quick_check(&f, L);
         if (ok && c->M && rng_chance(&f.r, 5)) {
@@ -836,6 +946,7 @@ static void cfg_base(suite_cfg *c, rng *r, const tbv_ops *V, int64_t centre, uin
     c->w[OP_TRACE] = 4;
     c->w[OP_INVALID] = 10;
     c->w[OP_JUMP] = 10;
+    c->w[OP_LOAD] = 3;
 }
 
 static int64_t centre_i(rng *r, const tbv_ops *V) {
@@ -1040,6 +1151,35 @@ static void cat_batch(suite_cfg *c, rng *r, int idx) {
     c->w[OP_TRACE] = 150;
 }
 
+/* Snapshot loads between ordinary traffic, on every cap from tiny to large. */
+static void cat_snapshot_load(suite_cfg *c, rng *r, int idx) {
+    const uint32_t caps[4] = {4, 64, 512, 4096};
+    const tbv_ops *V = variant_of(idx % 2 ? 64 : 32, idx * 3 + 1);
+    cfg_base(c, r, V, centre_i(r, V), caps[rng_below(r, 4)]);
+    c->w[OP_LOAD] = 60;
+    c->w[OP_SET_LAW] = 100;
+}
+
+/* The mixed_reset benchmark's distribution (bench/c/bench_stream.h): 70%
+ * sets and 22.5% cancels at prices of its distance law, 3.5% erase_better
+ * (1 in 20 wiping the side), 3.5% recenters within -2048 ... +1024 of the
+ * mid (1 in 25 at the anchor bounds), 0.5% resets; the mid random-walks by
+ * up to 3 ticks on 5% of ops. */
+static void cat_mixed_reset(suite_cfg *c, rng *r, int idx) {
+    const tbv_ops *V = variant_of(idx % 2 ? 64 : 32, idx * 3 + 2);
+    int k;
+    cfg_base(c, r, V, centre_i(r, V), rng_chance(r, 50) ? 4096 : 64);
+    for (k = 0; k < OP_COUNT; k++) c->w[k] = 0;
+    c->w[OP_SET_LAW] = 925;
+    c->qty0_pct = 24; /* 22.5 of the 92.5 */
+    c->w[OP_ERASE_BETTER] = 35;
+    c->w[OP_RECENTER] = 35;
+    c->w[OP_RESET] = 5;
+    c->mixed_law = 1;
+    c->walk = 5;
+    c->walk_ticks = 3;
+}
+
 typedef struct category {
     const char *name;
     void (*make)(suite_cfg *, rng *, int);
@@ -1063,6 +1203,8 @@ static const category cats[] = {
     {"pool_exhaustion", cat_pool_exhaustion, {4, 5, 16}, 100},
     {"multi_tiers", cat_multi_tiers, {2, 3, 20}, 100},
     {"batch", cat_batch, {2, 3, 12}, 100},
+    {"snapshot_load", cat_snapshot_load, {3, 3, 16}, 100},
+    {"mixed_reset", cat_mixed_reset, {3, 3, 16}, 100},
 };
 #define NCATS ((int)(sizeof cats / sizeof cats[0]))
 
@@ -1118,9 +1260,10 @@ int main(int argc, char **argv) {
     printf("coverage: set results insert %" PRIu64 " update %" PRIu64 " erase %" PRIu64 " spill %" PRIu64
            "; promotes %" PRIu64 "; recenters %" PRIu64 "; evicted %" PRIu64 " dropped %" PRIu64 " nomem %" PRIu64
            ";\n          batches %" PRIu64 " (bad rows %" PRIu64 "); invalid inputs %" PRIu64 "; book reallocs %" PRIu64
-           "; max depth %" PRIu64 "; deep checks %" PRIu64 "; window checks %" PRIu64 "\n",
+           "; max depth %" PRIu64 "; deep checks %" PRIu64 "; window checks %" PRIu64
+           ";\n          loads %" PRIu64 " (refused %" PRIu64 ", %" PRIu64 " levels loaded)\n",
            cov.results[3], cov.results[2], cov.results[1], cov.results[0], cov.promotes, cov.recenters, cov.evicted,
            cov.dropped, cov.nomem, cov.batches, cov.bad_rows, cov.invalid, cov.reallocs, cov.max_depth,
-           cov.deep_checks, cov.window_checks);
+           cov.deep_checks, cov.window_checks, cov.loads, cov.load_errors, cov.loaded_levels);
     return tbt_finish();
 }

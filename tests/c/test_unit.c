@@ -2648,6 +2648,8 @@ static void t_custom_summary_words(void) {
     }
 }
 
+#include "unit_load.h"
+
 /* ---- main ------------------------------------------------------------------------------------- */
 
 int main(int argc, char **argv) {
@@ -2684,6 +2686,11 @@ int main(int argc, char **argv) {
     run_all_variants("near_index_policy", t_near_index_policy);
     run_all_variants("spill_tombstones", t_spill_tombstones);
     run_all_variants("spill_tombstones_full", t_spill_tombstones_full);
+    run_all_variants("load_side_equivalence", t_load_side_equivalence);
+    run_all_variants("load_snapshot_equivalence", t_load_snapshot_equivalence);
+    run_all_variants("load_drops_at_max_cap", t_load_drops_at_max_cap);
+    run_all_variants("load_pool_exhaustion", t_load_pool_exhaustion);
+    run_all_variants("load_errors", t_load_errors);
     run_all_variants("errors_leave_book_unchanged", t_errors_leave_book_unchanged);
     run_all_variants("construction_errors", t_construction_errors);
     run_all_variants("pool_backed_book", t_pool_backed_book);

@@ -220,6 +220,25 @@ def test_price_boundaries_of_maintenance_calls(book: Book) -> None:
         rejects(book, lambda v=v: book.reset_at_mid(v, lo), ValueError)
 
 
+def test_snapshot_loads_refuse_hostile_levels(book: Book) -> None:
+    lo, hi = book.price_range
+    tmin, tmax, qmax = _fam(book)
+    for side in (True, False):
+        for px in ([lo - 1], [hi + 1], [lo, lo]):
+            rejects(book, lambda px=px, side=side: book.load_side(side, px, [1] * len(px)), ValueError)
+        for px in ([tmax + 1], [tmin - 1]):
+            rejects(book, lambda px=px, side=side: book.load_side(side, px, [1]), OverflowError)
+        for q in ([0], [qmax + 1], [-1]):
+            rejects(book, lambda q=q, side=side: book.load_side(side, [lo], q), (ValueError, OverflowError))
+        for bad in ([1.0], ["1"], [None], np.array([1.5])):
+            rejects(book, lambda bad=bad, side=side: book.load_side(side, bad, [1]), TypeError)
+        rejects(book, lambda side=side: book.load_side(side, [lo], [1, 2]), ValueError)
+        rejects(book, lambda side=side: book.load_side(side, np.zeros((1, 1), np.int64), [1]), ValueError)
+    for v in [*WRONG_TYPES, 2, -1]:
+        rejects(book, lambda v=v: book.load_side(v, [lo], [1]), (TypeError, ValueError))
+    rejects(book, lambda: book.load_snapshot([lo], [1], [hi, hi], [1, 1]), ValueError)
+
+
 def test_out_of_type_integers_are_overflow_errors(book: Book) -> None:
     tmin, tmax, _ = _fam(book)
     for v in (tmax + 1, tmin - 1):
@@ -548,6 +567,8 @@ def _public_calls(book: Book) -> dict[str, Callable[[], Any]]:
         "nbytes": lambda: book.nbytes,
         "reset": lambda: book.reset(a),
         "reset_at_mid": lambda: book.reset_at_mid(True, lo),
+        "load_side": lambda: book.load_side(True, [lo + 1, lo], [1, 2]),
+        "load_snapshot": lambda: book.load_snapshot([lo], [1], [lo + 1], [1]),
         "recenter_bid": lambda: book.recenter_bid(a),
         "recenter_ask": lambda: book.recenter_ask(a),
         "erase_better": lambda: book.erase_better(True, lo),
