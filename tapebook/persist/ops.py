@@ -26,6 +26,7 @@ only old codes.
 
 from __future__ import annotations
 
+import inspect
 import struct
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -33,7 +34,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from .. import _args
+from .. import _args, _levels
 from .._buffers import coerce_batch
 from ..errors import (
     ArgumentTypeError,
@@ -139,6 +140,81 @@ class Batch:
 BATCH = Batch()
 
 
+@dataclass(frozen=True)
+class Levels(Batch):
+    """The body of a snapshot load: ``u32 book, u8 sides, u32 n``, then the rows as in a batch.
+
+    ``sides`` says which sides the load replaces (2 bids, 1 asks, 3 both), so an
+    empty side (no rows) is still recorded. The rows are the levels as the book
+    method was given them after type conversion and ordering (best first)."""
+
+    head: ClassVar[struct.Struct] = struct.Struct(BOOK_HEAD + "BI")
+
+    def encode_levels(
+        self, code: int, seq: int, book_id: int, which: int, s: np.ndarray, p: np.ndarray, q: np.ndarray
+    ) -> bytes:
+        return b"".join(
+            (
+                self.head.pack(code, seq, book_id, which, len(s)),
+                s.tobytes(),
+                p.astype("<i8", copy=False).tobytes(),
+                q.astype("<u8", copy=False).tobytes(),
+            )
+        )
+
+    def decode_levels(self, payload: memoryview) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray]:
+        """``(book, sides, prices, qtys, row sides)``: numpy views of the payload, no copy."""
+        _t, _seq, book, which, n = self.head.unpack_from(payload)
+        o = self.head.size
+        return (
+            book,
+            which,
+            np.frombuffer(payload, dtype="<i8", count=n, offset=o + n),
+            np.frombuffer(payload, dtype="<u8", count=n, offset=o + 9 * n),
+            np.frombuffer(payload, dtype=np.uint8, count=n, offset=o),
+        )
+
+    def describe(self) -> str:
+        return (
+            "u32 book, u8 sides (2 bids, 1 asks, 3 both), u32 n, "
+            "then n u8 sides, n i64 prices, n u64 quantities"
+        )
+
+
+LEVELS = Levels()
+
+
+def levels_rows(
+    book: Any, method: str, *args: Any, **kwargs: Any
+) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+    """A snapshot load's arguments as ``(sides replaced, row sides, prices, qtys)``, converted,
+    type-checked and ordered best first exactly as the book method does it (so a load
+    the types refuse is never logged)."""
+    bound = inspect.signature(getattr(type(book), method)).bind(book, *args, **kwargs)
+    a = bound.arguments
+    pd, qd = book._price_dtype, book._qty_dtype
+    if method == "load_side":
+        side = _args.check_side(a["side"])
+        lv = _levels.prepare(side, a["prices"], a["qtys"], pd, qd, ("prices", "qtys"))
+        return 2 if side else 1, np.full(len(lv), side, np.uint8), lv.prices, lv.qtys
+    bids = _levels.prepare(1, a["bid_prices"], a["bid_qtys"], pd, qd, ("bid_prices", "bid_qtys"))
+    asks = _levels.prepare(0, a["ask_prices"], a["ask_qtys"], pd, qd, ("ask_prices", "ask_qtys"))
+    sides = np.concatenate((np.ones(len(bids), np.uint8), np.zeros(len(asks), np.uint8)))
+    return 3, sides, np.concatenate((bids.prices, asks.prices)), np.concatenate((bids.qtys, asks.qtys))
+
+
+def levels_call(
+    which: int, sides: np.ndarray, prices: np.ndarray, qtys: np.ndarray
+) -> tuple[str, tuple[Any, ...]]:
+    """The Book method and arguments a load record stands for (live and on replay alike)."""
+    if which == 3:
+        bid = sides == 1
+        return "load_snapshot", (prices[bid], qtys[bid], prices[~bid], qtys[~bid])
+    if which in (1, 2):
+        return "load_side", (which == 2, prices, qtys)
+    raise ValueError(f"a load record replaces sides {which}, which no operation writes")
+
+
 # ---- the table ----------------------------------------------------------------------------------
 
 
@@ -193,7 +269,7 @@ class Op:
         return ArgumentTypeError(f"{self.method}: arguments cannot be recorded")  # pragma: no cover
 
 
-#: The recorded operations. Record codes 1 (SNAPSHOT, a checkpoint) and 2-10 are
+#: The recorded operations. Record codes 1 (SNAPSHOT, a checkpoint) and 2-11 are
 #: the log format's; rows that share a record share its code and body.
 OPS: tuple[Op, ...] = (
     Op("set", "SET", 2, (side(), i64("px"), u64("qty"))),
@@ -207,6 +283,8 @@ OPS: tuple[Op, ...] = (
     Op("clear", "CLEAR", 8, ()),
     Op("release", "RELEASE", 9, ()),
     Op("reserve_spill", "RESERVE_SPILL", 10, ()),
+    Op("load_side", "LOAD", 11, LEVELS),
+    Op("load_snapshot", "LOAD", 11, LEVELS),
 )
 
 #: The checkpoint record: the dumps of every book (tapebook.persist.checkpoint).
@@ -271,7 +349,9 @@ def by_code() -> dict[int, tuple[Op, ...]]:
         first = ops[0]
         for op in ops[1:]:
             same_body = op.batch == first.batch and (
-                op.batch or [(f.name, f.code) for f in op.fields] == [(f.name, f.code) for f in first.fields]
+                type(op.body) is type(first.body)
+                if op.batch
+                else [(f.name, f.code) for f in op.fields] == [(f.name, f.code) for f in first.fields]
             )
             if op.record != first.record or not same_body:  # pragma: no cover - a table error
                 raise AssertionError(f"record code {code}: {first.method} and {op.method} disagree")

@@ -9,6 +9,7 @@ a new mutating Book method cannot change a recorded book without being logged.
 
 from __future__ import annotations
 
+import inspect
 import operator
 import os
 import struct
@@ -22,7 +23,7 @@ from ..errors import ArgumentTypeError, ClosedError, InvalidArgumentError, NotRe
 from ..multi import MultiBookPool
 from .checkpoint import Checkpoint
 from .logformat import LOG_MAGIC, frame, repair
-from .ops import BATCH, OPS, QUERIES, REFUSED, VIEWS, Op, batch_args
+from .ops import BATCH, LEVELS, OPS, QUERIES, REFUSED, VIEWS, Levels, Op, batch_args, levels_call, levels_rows
 
 DURABILITY = ("buffered", "flush", "fsync")
 
@@ -107,7 +108,23 @@ _CHECK = "    if {p}.__class__ not in EXACT_{i}:\n        {p} = CONVERT_{i}({p!r
 def _recorded(op: Op) -> Callable[..., Any]:
     """The RecordedBook method of one row of the table: validate, log, apply."""
     name, code = op.method, op.code
-    if op.batch:
+    if isinstance(op.body, Levels):
+
+        def method(self: RecordedBook, *args: Any, **kwargs: Any) -> Any:
+            book = self._book
+            which, s, p, q = levels_rows(book, name, *args, **kwargs)
+            self._check_open()
+            rec = self._rec
+            rec._write(frame(LEVELS.encode_levels(code, rec._seq + 1, self._id, which, s, p, q)))
+            call, call_args = levels_call(which, s, p, q)
+            try:
+                return getattr(book, call)(*call_args)
+            finally:
+                rec._count_update()
+
+        method.__signature__ = inspect.signature(getattr(Book, name))  # type: ignore[attr-defined]
+
+    elif op.batch:
 
         def method(self: RecordedBook, sides: Any, prices: Any, qtys: Any) -> Any:
             book = self._book

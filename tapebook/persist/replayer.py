@@ -12,7 +12,7 @@ from ..book import Book
 from ..errors import FormatError, InvalidArgumentError
 from .checkpoint import Checkpoint
 from .logformat import Record, RecordType, Recovery, recover
-from .ops import BATCH, BY_CODE, REPLAYED_ERRORS, Op
+from .ops import BATCH, BY_CODE, HEAD, LEVELS, REPLAYED_ERRORS, Levels, Op, levels_call
 
 
 @dataclass
@@ -36,6 +36,17 @@ class Replay:
 def _decoder(ops: tuple[Op, ...]) -> Callable[[memoryview], tuple[str, int, Any]]:
     """For one record code: payload -> (the Book method replay calls, book index, its arguments)."""
     first = ops[0]
+    if isinstance(first.body, Levels):
+
+        def decode_levels(payload: memoryview) -> tuple[str, int, Any]:
+            book, which, p, q, s = LEVELS.decode_levels(payload)
+            try:
+                name, args = levels_call(which, s, p, q)
+            except ValueError as e:  # CRC-valid, but no Recorder writes it
+                raise FormatError(f"record {HEAD.unpack_from(payload)[1]} ({first.record}): {e}") from None
+            return name, book, args
+
+        return decode_levels
     if first.batch:
         name = first.replay_with or first.method
 

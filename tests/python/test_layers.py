@@ -21,7 +21,10 @@ PKG = Path(tapebook.__file__).resolve().parent
 #: of a higher one (not even inside a function). Names are relative to tapebook;
 #: "x.*" is every module of the package x. Layers not written yet have their place.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("core", ("errors", "_native", "_tapebook_cffi", "_hotpath", "_variants", "_args", "_buffers", "_levels")),
+    (
+        "core",
+        ("errors", "_native", "_tapebook_cffi", "_hotpath", "_variants", "_args", "_buffers", "_levels"),
+    ),
     ("book", ("_dump", "snapshot", "pool", "book", "multi", "config")),
     ("persistence", ("persist", "persist.*")),
     ("feeds", ("feeds", "feeds.*")),

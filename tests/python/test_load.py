@@ -3,7 +3,7 @@
 The contract: load_side(side, prices, qtys) is reset_at_mid(side, best price)
 followed by set() of every level, best first (empty lists: the side emptied,
 its anchor kept); load_snapshot is load_side of the bids then of the asks,
-both checked first. Compared with the reference model (tapebook.reference)
+both checked first. Compared with the reference model (tapebook.testing.reference)
 on everything observable, with a real twin book doing the resets and sets,
 and every error path leaves the book unchanged.
 """
@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tapebook import ArgumentTypeError, Book, IntegerRangeError, InvalidArgumentError, SpillPool
-from tapebook.reference import RefBook, RefError, RefPool
+from tapebook.testing.reference import RefBook, RefError, RefPool
 
 
 def state(b: Book | RefBook) -> tuple[object, ...]:

@@ -20,7 +20,17 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import tapebook
-from tapebook import Book, MultiBookPool, NotRecordedError, PooledBook, Recorder, recover, replay
+from tapebook import (
+    ArgumentTypeError,
+    Book,
+    InvalidArgumentError,
+    MultiBookPool,
+    NotRecordedError,
+    PooledBook,
+    Recorder,
+    recover,
+    replay,
+)
 from tapebook.persist import RecordedBook, RecordType
 from tapebook.persist.ops import OPS, QUERIES, REFUSED, VIEWS
 
@@ -65,6 +75,10 @@ def valid_args(book: Book, params: list[str]) -> list[Any]:
         "sides": np.array([1, 0], np.uint8),
         "prices": np.array([mid - 1, mid + 1], np.int64),
         "qtys": np.array([2, 3], np.uint64),
+        "bid_prices": [mid - 3, mid - 1],  # not best first: the load orders them
+        "bid_qtys": [4, 6],
+        "ask_prices": np.array([mid + 2], np.int64),
+        "ask_qtys": np.array([7], np.uint64),
         "data": Book(n=book.n, price_bits=book.price_bits).dumps(),
     }
     missing = [p for p in params if p not in values]
@@ -161,6 +175,15 @@ STRATEGIES = {"side": sides, "px": anything, "qty": anything, "anchor": anything
 @st.composite
 def calls(draw: st.DrawFn) -> tuple[str, list[Any]]:
     op = draw(st.sampled_from(OPS))
+    if op.method in ("load_side", "load_snapshot"):
+        # levels in any order, duplicates and zero quantities included (refused by value)
+        sides_ = [draw(sides)] if op.method == "load_side" else []
+        lists = []
+        for _ in range(1 if sides_ else 2):
+            n = draw(st.integers(0, 5))
+            lists += [draw(st.lists(st.integers(-300, 300), min_size=n, max_size=n))]
+            lists += [draw(st.lists(st.integers(0, 9), min_size=n, max_size=n))]
+        return op.method, [*sides_, *lists]
     if op.batch:
         rows = draw(batch)
         cols = list(zip(*rows, strict=True)) if rows else [(), (), ()]
@@ -202,4 +225,23 @@ def test_a_bool_price_is_refused_before_it_is_logged() -> None:
             call()
     assert rec.seq == seq
     rec.close()
+    assert replay(f.getvalue()).book.dumps() == book.dumps()
+
+
+def test_snapshot_loads_are_recorded_with_their_sides_even_when_empty() -> None:
+    book = Book(n=64, max_cap=16)
+    f = io.BytesIO()
+    rec = Recorder(book, f, snapshot_every=0)
+    rb = rec.book
+    rb.load_snapshot([12, 10, 11], [1, 2, 3], [20, 21], [4, 5])
+    rb.load_side(True, [], [])  # an empty bid side: still a record, still replayed
+    rb.load_side(False, np.array([30, 25], np.int64), np.array([1, 1], np.uint64))
+    with pytest.raises(InvalidArgumentError):  # refused by the book: logged, refused again on replay
+        rb.load_side(False, [40, 40], [1, 1])
+    with pytest.raises(ArgumentTypeError):  # refused for its type: never logged
+        rb.load_side(False, [1.5], [1])
+    rec.close()
+    types = [r.type for r in recover(f.getvalue()).records]
+    assert types == [RecordType.SNAPSHOT] + [RecordType.LOAD] * 4
+    assert book.to_dict() == {"bid": {}, "ask": {25: 1, 30: 1}}
     assert replay(f.getvalue()).book.dumps() == book.dumps()
