@@ -1,0 +1,179 @@
+"""Binance diff-depth frames (``binance``: spot; ``binance-futures``: USDⓈ-M and
+COIN-M futures) plus the REST depth snapshot given as ``snapshot=``.
+
+Frames: one raw ``depthUpdate`` event per line, or the same event inside the
+combined-stream wrapper ``{"stream": "<symbol>@depth", "data": {...}}``
+(spot: https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams
+§ "General WSS information", "Diff. Depth Stream"; futures:
+https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/Diff-Book-Depth-Streams).
+``b`` / ``a`` hold ``[price, qty]`` strings, the quantity absolute, 0 deletes.
+The snapshot is the REST ``GET /api/v3/depth`` (spot) or ``/fapi/v1/depth``
+(futures) body: ``{"lastUpdateId": ..., "bids": [...], "asks": [...]}``.
+
+Sync rules, exactly as each document's "How to manage a local order book
+correctly" states them:
+
+spot (https://developers.binance.com/docs/binance-spot-api-docs/web-socket-streams
+§ "How to manage a local order book correctly"):
+  * discard any event with ``u <= lastUpdateId`` of the snapshot (stale);
+  * the first applied event must have ``lastUpdateId + 1`` within ``[U; u]``
+    (the update procedure applies it only if ``U <= lastUpdateId + 1``; with
+    ``u > lastUpdateId`` that is the straddle), else the snapshot is older
+    than the stream: a gap;
+  * then, with the book's update id set to the last applied ``u``: an event
+    with ``u`` below it is ignored (stale); an event with ``U`` greater than
+    it + 1 means events were missed: a gap. ("Normally, ``U`` of the next
+    event is equal to ``u + 1`` of the previous event" — an overlapping event
+    is applied, as the procedure says.)
+
+futures (https://developers.binance.com/docs/derivatives/usds-margined-futures/websocket-market-streams/How-to-manage-a-local-order-book-correctly,
+the same text for COIN-M):
+  * drop any event where ``u < lastUpdateId`` (stale);
+  * the first processed event must have ``U <= lastUpdateId`` and
+    ``u >= lastUpdateId``, else a gap;
+  * then each event's ``pu`` must equal the previous event's ``u``, else a gap.
+
+Binance has no in-band snapshot, so under ``on_gap="resync"`` the replay stops
+at the gap with a status naming it (a new REST snapshot would be needed).
+Subscription replies (``{"result": ..., "id": ...}``), ``serverShutdown``
+events and events of other streams or symbols are skipped and counted.
+
+``r.bbo["seq"]`` is ``u`` (``lastUpdateId`` for the snapshot); ``ts`` is the
+event time ``E`` (milliseconds by default; a connection opened with
+``timeUnit=MICROSECOND`` sends microseconds — told apart by magnitude: any
+time after 1973 in microseconds is >= 1e14, any millisecond time before the
+year 5000 is below it). The spot REST snapshot carries no time (ts 0); the
+futures one carries ``E``.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from ._venue import (
+    DELTA,
+    SNAPSHOT,
+    FrameError,
+    GapSignal,
+    JsonVenueReader,
+    VenueMessage,
+    decode,
+    field_of,
+    int_field,
+    levels,
+)
+
+_US_THRESHOLD = 10**14
+
+
+def event_time_ns(e: int) -> int:
+    """Binance ``E`` (ms, or µs on a ``timeUnit=MICROSECOND`` stream) in ns."""
+    return e * 1_000 if e >= _US_THRESHOLD else e * 1_000_000
+
+
+def load_snapshot(snapshot: Any) -> Any:
+    """The REST body: a path, raw JSON bytes/str, or an already decoded dict."""
+    if isinstance(snapshot, dict):
+        return snapshot
+    if isinstance(snapshot, (bytes, str)) and snapshot.lstrip()[:1] in ("{", b"{"):
+        return decode(snapshot)
+    if isinstance(snapshot, (str, os.PathLike)):
+        with open(snapshot, "rb") as f:
+            return decode(f.read())
+    if hasattr(snapshot, "read"):
+        return decode(snapshot.read())
+    raise FrameError(f"snapshot= must be a path, JSON text or a dict, got {type(snapshot).__name__}")
+
+
+class BinanceReader(JsonVenueReader):
+    """Spot diff-depth frames (``U``/``u`` chain)."""
+
+    format_name = "binance"
+    in_band_snapshots = False
+    futures = False
+
+    def __init__(self, *, snapshot: Any = None, **kw: Any) -> None:
+        super().__init__(**kw)
+        if snapshot is None:
+            raise self._feed_error(
+                self.path, 0, f"{self.format_name} needs the REST depth snapshot: pass snapshot=PATH"
+            )
+        self._snapshot = snapshot
+        self.last_update_id = 0  # the snapshot's lastUpdateId
+        self.book_id: int | None = None  # u of the last applied event (None: none yet)
+
+    def initial(self) -> VenueMessage | None:
+        try:
+            body = load_snapshot(self._snapshot)
+            lid = int_field(body, "lastUpdateId")
+            bids, asks = levels(body, "bids"), levels(body, "asks")
+            ts = event_time_ns(int_field(body, "E")) if isinstance(body, dict) and "E" in body else 0
+        except (FrameError, OSError) as e:
+            raise self._feed_error(str(self._snapshot), 0, f"{self.format_name} snapshot: {e}") from None
+        self.last_update_id = lid
+        msg = VenueMessage(line=0, kind=SNAPSHOT, seq=lid, ts=ts, bids=bids, asks=asks)
+        return self._snapshot_taken(msg)
+
+    def _frame(self, obj: Any, line: int) -> VenueMessage | None:
+        if not isinstance(obj, dict):
+            raise FrameError("a frame must be a JSON object")
+        if "stream" in obj and "data" in obj:  # combined-stream wrapper
+            obj = obj["data"]
+            if not isinstance(obj, dict):
+                raise FrameError("combined-stream 'data' must be an object")
+        ev = obj.get("e")
+        if ev != "depthUpdate":
+            if ev is None and "e" not in obj and not ("id" in obj or "result" in obj or "code" in obj):
+                raise FrameError("not a Binance event (no 'e') nor a request reply")
+            self.state.skip()  # subscription reply, serverShutdown, another stream's event
+            return None
+        if self._is_other_symbol(field_of(obj, "s", str)):
+            self.state.skip()
+            return None
+        first, last = int_field(obj, "U"), int_field(obj, "u")
+        prev = int_field(obj, "pu") if self.futures else 0
+        bids, asks = levels(obj, "b"), levels(obj, "a")
+        ts = event_time_ns(int_field(obj, "E"))
+        if not self.state.synced:
+            self._unsynced()  # not reached for Binance: a gap stops the replay
+            return None
+        if not self._admit(first, last, prev):
+            self.state.skip("stale")
+            return None
+        self.book_id = last
+        return VenueMessage(line=line, kind=DELTA, seq=last, ts=ts, bids=bids, asks=asks)
+
+    def _admit(self, first: int, last: int, prev: int) -> bool:
+        """Spot: False for a stale event, GapSignal for a gap, True to apply."""
+        lid = self.last_update_id
+        if self.book_id is None:  # before the first applied event
+            if last <= lid:
+                return False
+            if first > lid + 1:
+                raise GapSignal(f"U <= lastUpdateId + 1 = {lid + 1}", f"U = {first} (u = {last})")
+            return True
+        if last < self.book_id:
+            return False
+        if first > self.book_id + 1:
+            raise GapSignal(f"U <= {self.book_id + 1} (previous u + 1)", f"U = {first}")
+        return True
+
+
+class BinanceFuturesReader(BinanceReader):
+    """Futures diff-depth frames (``pu`` chain)."""
+
+    format_name = "binance-futures"
+    futures = True
+
+    def _admit(self, first: int, last: int, prev: int) -> bool:
+        lid = self.last_update_id
+        if self.book_id is None:
+            if last < lid:
+                return False
+            if first > lid:
+                raise GapSignal(f"U <= lastUpdateId = {lid} <= u", f"U = {first}, u = {last}")
+            return True
+        if prev != self.book_id:
+            raise GapSignal(f"pu = {self.book_id} (previous u)", f"pu = {prev} (U = {first}, u = {last})")
+        return True

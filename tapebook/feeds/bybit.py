@@ -1,0 +1,96 @@
+"""Bybit v5 public ``orderbook.{depth}.{symbol}`` frames.
+
+Frame shape (https://bybit-exchange.github.io/docs/v5/websocket/public/orderbook
+§ "Response Parameters")::
+
+    {"topic": "orderbook.50.BTCUSDT", "type": "snapshot" | "delta", "ts": 1672304484978,
+     "data": {"s": "BTCUSDT", "b": [["16493.50", "0.006"]], "a": [["16611.00", "0.029"]],
+              "u": 18521288, "seq": 7961638724},
+     "cts": 1672304484976}
+
+Rules, exactly as that page states them:
+
+  * "Once you have subscribed successfully, you will receive a snapshot
+    immediately. [...] If you receive a new snapshot message, you will have to
+    reset your local orderbook. If there is a problem on Bybit's end, a
+    snapshot will be re-sent, which is guaranteed to contain the latest data."
+  * deltas: size 0 deletes, a new price inserts, an existing one is updated
+    (the size is absolute);
+  * ``u``: "Update ID. Is a sequence. Occasionally, you'll receive "u"=1,
+    which is a snapshot data due to the restart of the service. So please
+    overwrite your local orderbook" — a frame with ``u = 1`` resets the book
+    like a snapshot, whatever its ``type``;
+  * so a delta's ``u`` must be the previous frame's ``u + 1``; anything else
+    is a gap (``on_gap="resync"`` waits for the next snapshot). A re-sent
+    level-1 snapshot with an unchanged ``u`` is a snapshot, not a gap.
+
+``r.bbo["seq"]`` is ``u``; ``ts`` is ``cts`` (the matching engine's time the
+book was produced at) when the frame has it, else ``ts`` (the time the system
+generated the data), in ms. Subscription replies and pongs
+(``{"op": ...}`` / ``{"success": ...}``) and other topics or symbols are
+skipped and counted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._venue import (
+    DELTA,
+    SNAPSHOT,
+    FrameError,
+    GapSignal,
+    JsonVenueReader,
+    VenueMessage,
+    field_of,
+    int_field,
+    levels,
+    ms_to_ns,
+)
+
+
+class BybitReader(JsonVenueReader):
+    """v5 orderbook: snapshot/delta, contiguous ``u``, ``u = 1`` restarts."""
+
+    format_name = "bybit"
+    in_band_snapshots = True
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.last_u: int | None = None
+
+    def _frame(self, obj: Any, line: int) -> VenueMessage | None:
+        if not isinstance(obj, dict):
+            raise FrameError("a frame must be a JSON object")
+        topic = obj.get("topic")
+        if topic is None:
+            if "op" in obj or "success" in obj or "ret_msg" in obj:
+                self.state.skip()  # subscription reply, pong
+                return None
+            raise FrameError("not a Bybit v5 frame (no 'topic' nor 'op')")
+        if not isinstance(topic, str) or not topic.startswith("orderbook."):
+            self.state.skip()
+            return None
+        typ = field_of(obj, "type", str)
+        d = field_of(obj, "data", dict)
+        if self._is_other_symbol(field_of(d, "s", str)):
+            self.state.skip()
+            return None
+        u = int_field(d, "u")
+        bids, asks = levels(d, "b"), levels(d, "a")
+        ts = ms_to_ns(int_field(obj, "cts") if "cts" in obj else int_field(obj, "ts"))
+        msg = VenueMessage(line=line, kind=DELTA, seq=u, ts=ts, bids=bids, asks=asks)
+        if typ == "snapshot" or u == 1:
+            msg.kind = SNAPSHOT
+            self.last_u = u
+            return self._snapshot_taken(msg)
+        if typ != "delta":
+            raise FrameError(f"unknown type {typ!r}")
+        if not self.state.synced:
+            self._unsynced()
+            return None
+        last = self.last_u
+        if last is None or u != last + 1:
+            raise GapSignal(f"u = {last + 1 if last is not None else '?'} (previous u + 1)", f"u = {u}")
+        self.last_u = u
+        return msg

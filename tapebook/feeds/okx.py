@@ -1,0 +1,115 @@
+"""OKX v5 ``books`` frames (the 400-level channel: a full snapshot, then
+incremental updates every 100 ms).
+
+Frame shape (https://www.okx.com/docs-v5/en/#order-book-trading-market-data-ws-order-book-channel
+§ "Push Data Example: Full Snapshot" / "Incremental Data")::
+
+    {"arg": {"channel": "books", "instId": "BTC-USDT"}, "action": "snapshot" | "update",
+     "data": [{"asks": [["8476.98", "415", "0", "13"], ...], "bids": [...],
+               "ts": "1597026383085", "checksum": -855196043, "prevSeqId": -1, "seqId": 123456}]}
+
+Levels are ``[price, size, "0" (deprecated), order count]``; the size is
+absolute, 0 deletes ("Merging incremental data into full data").
+
+Sequence (same page § "Sequence ID"): "The ``prevSeqId`` in the new message
+matches with ``seqId`` of the previous message"; a snapshot has
+``prevSeqId = -1`` and resets the book. Its two documented exceptions:
+
+  1. no change for a while: an update with empty ``asks``/``bids`` whose
+     ``seqId`` equals the previous one and ``prevSeqId == seqId`` — a
+     keep-alive: it is chain-checked like any update, then skipped and
+     counted (no book change, no row);
+  2. a reset for maintenance: an update whose ``seqId`` is *smaller* than its
+     ``prevSeqId`` — still matched on ``prevSeqId``; the chain goes on from
+     the new ``seqId``.
+
+Any other ``prevSeqId`` that is not the previous ``seqId`` is a gap; under
+``on_gap="resync"`` book frames are skipped until the next snapshot.
+
+Checksum (same page § "Checksum"; see ``_checksums``): signed CRC32 of the
+first 25 bids and asks interleaved, verified after the message when the frame
+carries a non-zero ``checksum`` and ``checksum=True`` (OKX may send 0, meaning
+none).
+
+``r.bbo["seq"]`` is ``seqId``; ``ts`` is the data's ``ts`` (ms). Subscription
+replies, errors and notices (``{"event": ...}``) and other channels or
+instruments are skipped and counted.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from ._checksums import OkxChecksum
+from ._venue import (
+    DELTA,
+    SNAPSHOT,
+    FrameError,
+    GapSignal,
+    JsonVenueReader,
+    VenueMessage,
+    field_of,
+    int_field,
+    levels,
+    ms_to_ns,
+)
+
+
+class OkxReader(JsonVenueReader):
+    """``books``: snapshot/update, seqId/prevSeqId chain, CRC32 when non-zero."""
+
+    format_name = "okx"
+    in_band_snapshots = True
+
+    def __init__(self, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.last_seq: int | None = None
+
+    @staticmethod
+    def checksum_function(tick_size: Decimal, lot_size: Decimal) -> OkxChecksum:
+        return OkxChecksum(tick_size, lot_size)
+
+    def _frame(self, obj: Any, line: int) -> VenueMessage | None:
+        if not isinstance(obj, dict):
+            raise FrameError("a frame must be a JSON object")
+        if "event" in obj:  # subscribe / unsubscribe / error / notice replies
+            self.state.skip()
+            return None
+        arg = field_of(obj, "arg", dict)
+        if field_of(arg, "channel", str) != "books":
+            self.state.skip()
+            return None
+        if self._is_other_symbol(field_of(arg, "instId", str)):
+            self.state.skip()
+            return None
+        action = field_of(obj, "action", str)
+        data = field_of(obj, "data", list)
+        if len(data) != 1:
+            raise FrameError(f"'data' must hold one book, got {len(data)}")
+        d = data[0]
+        seq, prev = int_field(d, "seqId"), int_field(d, "prevSeqId")
+        bids, asks = levels(d, "bids"), levels(d, "asks")
+        ts = ms_to_ns(int_field(d, "ts"))
+        checksum = int_field(d, "checksum") if "checksum" in d else 0
+        msg = VenueMessage(
+            line=line, kind=DELTA, seq=seq, ts=ts, bids=bids, asks=asks,
+            checksum=checksum if checksum != 0 else None,
+        )  # fmt: skip
+        if action == "snapshot":
+            msg.kind = SNAPSHOT
+            self.last_seq = seq
+            return self._snapshot_taken(msg)
+        if action != "update":
+            raise FrameError(f"unknown action {action!r}")
+        if not self.state.synced:
+            self._unsynced()
+            return None
+        last = self.last_seq
+        if prev != last:
+            raise GapSignal(f"prevSeqId = {last} (the previous seqId)", f"prevSeqId = {prev} (seqId = {seq})")
+        self.last_seq = seq
+        if seq == prev and not bids and not asks:  # exception 1: a keep-alive
+            self.state.skip()
+            return None
+        return msg
