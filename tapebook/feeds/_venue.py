@@ -2,31 +2,34 @@
 message record, and the sync state every venue's rules drive.
 
 A venue reader turns each line of a JSON-lines capture (one raw websocket
-frame per line, exactly as the venue sent it) into at most one
-:class:`VenueMessage`: the rows of one book message (absolute quantities, as
-the venue's decimal strings) with its kind (delta or snapshot/reset), sequence
-number, timestamp and the venue's own check value (a CRC32), or ``None`` for a
-frame that carries no book change (acks, heartbeats, status, other channels,
-other symbols, stale frames, frames skipped while out of sync), counted in
-:attr:`VenueState.counts`.
+frame per line, exactly as the venue sent it) into one message of the reader
+interface (``_reader``): a book message (absolute quantities, as the venue's
+decimal strings, converted by :class:`~tapebook.feeds._reader.MessageBuilder`)
+with its kind (delta or snapshot), sequence number, timestamp and the venue's
+own check value (a CRC32), or a message that gives no row (acks, heartbeats,
+status, other channels, other symbols, stale frames, frames before the book
+is in sync), or an ERROR / GAP message whose note says why.
 
 The venue modules (``binance``, ``coinbase``, ``kraken``, ``okx``, ``bybit``,
 ``bitstamp``) spell out their venue's rules next to the code, each with a link
-to the venue's document. Nothing here imports the compiled module: this is
-pure bookkeeping, so the rules can be tested on their own.
+to the venue's document.
 """
 
 from __future__ import annotations
 
 import calendar
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-#: message kinds
-DELTA = 0
-SNAPSHOT = 1
+from ..errors import ArgumentTypeError, FeedError, InvalidArgumentError
+from ._reader import ChecksumSpec, Kind, MessageBatch, MessageBuilder
+
+if TYPE_CHECKING:
+    from ._reader import ReaderOptions
+    from ._source import Source
 
 # Numbers keep their text: Kraken v2 sends prices and quantities as JSON
 # numbers "containing full precision" (its book-checksum guide asks for a
@@ -128,125 +131,132 @@ class VenueMessage:
 
     ``bids`` / ``asks`` are ``(price, qty)`` decimal strings with absolute
     quantities (0 deletes), applied in order; a ``SNAPSHOT`` empties the book
-    first. ``checksum`` is the venue's check value when it sent one
-    (Kraken: unsigned CRC32; OKX: signed CRC32), checked against the book
-    after the message; ``truncate`` > 0 keeps only that many levels a side
-    after the message (Kraken). ``resynced`` marks the first message applied
-    after the book was out of sync.
+    first. ``checksum`` is the venue's check value when it sent one, as an
+    unsigned 32-bit int (OKX's signed CRC32 is stored ``& 0xFFFFFFFF``).
     """
 
     line: int
-    kind: int
+    kind: Kind
     seq: int
     ts: int
     bids: list[tuple[str, str]]
     asks: list[tuple[str, str]]
     checksum: int | None = None
-    truncate: int = 0
-    resynced: bool = False
-
-
-#: counters a venue reader keeps (a subset of FeedStats' fields)
-COUNTERS = ("skipped", "stale", "resets", "gaps", "resyncs", "errors")
-
-
-@dataclass
-class VenueState:
-    """The sync state and counters every venue's rules drive.
-
-    ``synced`` is False until the first snapshot (in-band, or the REST book
-    given as ``snapshot=``) and again after a gap under ``on_gap="resync"``;
-    a venue with no in-band snapshot cannot recover, so its replay stops
-    (``stopped`` names the line and the reason).
-    """
-
-    on_gap: str = "raise"
-    synced: bool = False
-    pending_resync: bool = False
-    stopped: tuple[int, str] | None = None
-    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNTERS, 0))
-
-    def skip(self, what: str = "skipped") -> None:
-        self.counts[what] += 1
 
 
 class GapSignal(Exception):
-    """Raised by a venue rule when the sequence breaks; the reader turns it into
-    a ``GapError`` (on_gap="raise") or a resync."""
-
-    def __init__(self, expected: str, got: str) -> None:
-        super().__init__(f"sequence gap: expected {expected}, got {got}")
-        self.expected = expected
-        self.got = got
+    """Raised by a venue rule when the sequence breaks; the reader emits a GAP
+    message (the engine raises ``GapError`` or resyncs) and the book is out of
+    sync until the venue's next snapshot."""
 
 
 class JsonVenueReader:
-    """Base of the JSON venue readers: one frame in, at most one message out.
+    """Base of the JSON venue readers (the reader interface of ``_reader``).
 
-    Subclasses set :attr:`format_name` and :attr:`in_band_snapshots` and
-    implement :meth:`_frame` (classify the frame, apply the venue's sync
-    rules, build the message). ``errors`` is ``(FeedError, GapError)``:
-    the classes to raise, given by the framework so this module stays free of
-    it. ``symbol=None`` takes the first book frame's symbol and skips (and
-    counts) frames of every other symbol.
+    Each line of the source is one raw websocket frame. :meth:`_frame` (one per
+    venue) classifies it and applies the venue's sync rules, returning a
+    :class:`VenueMessage` or the :class:`Kind` of a message that gives no row
+    (NONBOOK, STALE, PRESYNC); a :class:`FrameError` becomes an ERROR message
+    and a :class:`GapSignal` a GAP message, both with the reason as their
+    note. Empty lines are ignored.
+
+    Format options (``replay(..., **options)``): every venue takes
+    ``symbol=`` — the instrument to replay (Binance ``s``, Coinbase
+    ``product_id``, Kraken ``symbol``, OKX ``instId``, Bybit ``s``, Bitstamp
+    pair as in the channel name); ``None`` takes the first book frame's and
+    skips (NONBOOK) frames of every other one. Venues add theirs in
+    :attr:`options`.
     """
 
     format_name = "?"
     in_band_snapshots = True
+    options: tuple[str, ...] = ("symbol",)
 
-    def __init__(
-        self,
-        *,
-        path: str = "<stream>",
-        symbol: str | None = None,
-        on_gap: str = "raise",
-        on_error: str = "raise",
-        errors: tuple[type[Exception], type[Exception]] = (ValueError, ValueError),
-    ) -> None:
-        if on_gap not in ("raise", "resync"):
-            raise ValueError(f"on_gap must be 'raise' or 'resync', got {on_gap!r}")
-        if on_error not in ("raise", "skip"):
-            raise ValueError(f"on_error must be 'raise' or 'skip', got {on_error!r}")
-        self.path = path
-        self.symbol = symbol
-        self.on_error = on_error
-        self.state = VenueState(on_gap=on_gap)
-        self._feed_error, self._gap_error = errors
+    def __init__(self, source: Source, options: ReaderOptions) -> None:
+        unknown = sorted(set(options.extra) - set(self.options))
+        if unknown:
+            valid = ", ".join(self.options)
+            raise InvalidArgumentError(
+                f"format {self.format_name!r} has no option {unknown[0]!r}; its options: {valid}"
+            )
+        self.source = source
+        self.opts = options
+        self.symbol: str | None = options.extra.get("symbol")
+        if self.symbol is not None and not isinstance(self.symbol, str):
+            raise ArgumentTypeError(f"symbol={self.symbol!r} must be a str")
+        self.synced = False
+        self.checksum_spec: ChecksumSpec | None = None
+        self.truncate = 0
 
-    # -- the framework calls these -------------------------------------------
+    # -- the reader interface ------------------------------------------------------
 
-    def initial(self) -> VenueMessage | None:
-        """The message of the REST snapshot (``snapshot=``), if the venue has one."""
+    def __iter__(self) -> Iterator[MessageBatch]:
+        first = self.initial()
+        if first is not None:
+            yield first
+        inst, rows = self.opts.instrument, self.opts.batch_rows
+        b: MessageBuilder | None = None
+        for path, line, raw in self.source.lines():
+            if b is None or b.path != path:
+                if b is not None and len(b):
+                    yield self._flush(b)
+                b = MessageBuilder(inst, path, rows)
+            if not raw.strip():
+                continue
+            stop = self._one(b, raw, line)
+            if b.full or stop:
+                yield self._flush(b)
+            if stop:
+                return
+        if b is not None and len(b):
+            yield self._flush(b)
+
+    def _flush(self, b: MessageBuilder) -> MessageBatch:
+        b.checksum = self.checksum_spec
+        b.truncate = self.truncate
+        return b.flush()
+
+    def _one(self, b: MessageBuilder, raw: bytes, line: int) -> bool:
+        """Add the message of one frame; True when the stream cannot go on."""
+        try:
+            out = self._frame(decode(raw), line)
+        except FrameError as e:
+            b.skip(Kind.ERROR, 0, -1, line, note=f"{self.format_name}: {e}")
+            return False
+        except GapSignal as g:
+            self.synced = False
+            b.skip(Kind.GAP, 0, -1, line, note=f"{self.format_name}: {g}")
+            return not self.in_band_snapshots  # nothing to resync from: the replay stops here
+        if isinstance(out, VenueMessage):
+            crc = -1 if out.checksum is None else out.checksum & 0xFFFFFFFF
+            b.add(out.kind, out.ts, out.seq, line, out.bids, out.asks, crc=crc)
+        else:
+            b.skip(out, 0, -1, line)
+        return False
+
+    def initial(self) -> MessageBatch | None:
+        """The batch of the REST snapshot (``snapshot=``), for venues that need one."""
         return None
 
-    def frame(self, raw: bytes | str, line: int) -> VenueMessage | None:
-        """The message of one frame, or ``None`` (the frame is counted)."""
-        st = self.state
-        if st.stopped is not None:
-            return None
-        try:
-            return self._frame(decode(raw), line)
-        except FrameError as e:
-            if self.on_error == "raise":
-                raise self._feed_error(self.path, line, f"{self.format_name}: {e}") from None
-            st.counts["errors"] += 1
-            st.counts["skipped"] += 1
-            return None
-        except GapSignal as g:
-            st.counts["gaps"] += 1
-            reason = f"{self.format_name}: {g}"
-            if st.on_gap == "raise":
-                raise self._gap_error(self.path, line, reason) from None
-            st.counts["resyncs"] += 1
-            st.synced = False
-            st.pending_resync = True
-            if not self.in_band_snapshots:
-                st.stopped = (line, f"{reason}; {self.format_name} has no in-band snapshot to resync from")
-            else:
-                st.counts["skipped"] += 1
-            return None
+    def _snapshot_batch(self, msg: VenueMessage, name: str) -> MessageBatch:
+        b = MessageBuilder(self.opts.instrument, name, self.opts.batch_rows)
+        b.add(msg.kind, msg.ts, msg.seq, 1, msg.bids, msg.asks)
+        return self._flush(b)
 
-    # -- helpers for the venues ------------------------------------------------
+    def _read_snapshot(self) -> tuple[Any, str]:
+        """The decoded ``snapshot=`` body and the name to report errors under."""
+        src = self.opts.snapshot
+        if src is None:
+            raise FeedError(
+                self.source.name, 0, f"{self.format_name} needs the REST book: pass snapshot=PATH"
+            )
+        data = b"\n".join(raw for _, _, raw in src.lines())
+        try:
+            return decode(data), src.name
+        except FrameError as e:
+            raise FeedError(src.name, 0, f"{self.format_name} snapshot: {e}") from None
+
+    # -- helpers for the venues ------------------------------------------------------
 
     def _is_other_symbol(self, sym: str) -> bool:
         if self.symbol is None:
@@ -254,19 +264,5 @@ class JsonVenueReader:
             return False
         return sym != self.symbol
 
-    def _unsynced(self) -> None:
-        """A delta while the book is not in sync (before the first snapshot,
-        or after a gap under resync): skipped and counted."""
-        self.state.counts["skipped"] += 1
-
-    def _snapshot_taken(self, msg: VenueMessage) -> VenueMessage:
-        st = self.state
-        st.counts["resets"] += 1
-        if st.pending_resync:
-            msg.resynced = True
-            st.pending_resync = False
-        st.synced = True
-        return msg
-
-    def _frame(self, obj: Any, line: int) -> VenueMessage | None:  # pragma: no cover - abstract
+    def _frame(self, obj: Any, line: int) -> VenueMessage | Kind:  # pragma: no cover - abstract
         raise NotImplementedError

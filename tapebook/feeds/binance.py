@@ -48,17 +48,15 @@ futures one carries ``E``.
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
+from ..errors import FeedError
+from ._reader import Kind, gap_note
 from ._venue import (
-    DELTA,
-    SNAPSHOT,
     FrameError,
     GapSignal,
     JsonVenueReader,
     VenueMessage,
-    decode,
     field_of,
     int_field,
     levels,
@@ -72,50 +70,31 @@ def event_time_ns(e: int) -> int:
     return e * 1_000 if e >= _US_THRESHOLD else e * 1_000_000
 
 
-def load_snapshot(snapshot: Any) -> Any:
-    """The REST body: a path, raw JSON bytes/str, or an already decoded dict."""
-    if isinstance(snapshot, dict):
-        return snapshot
-    if isinstance(snapshot, (bytes, str)) and snapshot.lstrip()[:1] in ("{", b"{"):
-        return decode(snapshot)
-    if isinstance(snapshot, (str, os.PathLike)):
-        with open(snapshot, "rb") as f:
-            return decode(f.read())
-    if hasattr(snapshot, "read"):
-        return decode(snapshot.read())
-    raise FrameError(f"snapshot= must be a path, JSON text or a dict, got {type(snapshot).__name__}")
-
-
-class BinanceReader(JsonVenueReader):
-    """Spot diff-depth frames (``U``/``u`` chain)."""
+class BinanceSpotReader(JsonVenueReader):
+    """Spot diff-depth frames (``U``/``u`` chain) after the REST snapshot."""
 
     format_name = "binance"
     in_band_snapshots = False
     futures = False
 
-    def __init__(self, *, snapshot: Any = None, **kw: Any) -> None:
-        super().__init__(**kw)
-        if snapshot is None:
-            raise self._feed_error(
-                self.path, 0, f"{self.format_name} needs the REST depth snapshot: pass snapshot=PATH"
-            )
-        self._snapshot = snapshot
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
         self.last_update_id = 0  # the snapshot's lastUpdateId
         self.book_id: int | None = None  # u of the last applied event (None: none yet)
 
-    def initial(self) -> VenueMessage | None:
+    def initial(self) -> Any:
+        body, name = self._read_snapshot()
         try:
-            body = load_snapshot(self._snapshot)
             lid = int_field(body, "lastUpdateId")
             bids, asks = levels(body, "bids"), levels(body, "asks")
-            ts = event_time_ns(int_field(body, "E")) if isinstance(body, dict) and "E" in body else 0
-        except (FrameError, OSError) as e:
-            raise self._feed_error(str(self._snapshot), 0, f"{self.format_name} snapshot: {e}") from None
+            ts = event_time_ns(int_field(body, "E")) if "E" in body else 0
+        except FrameError as e:
+            raise FeedError(name, 0, f"{self.format_name} snapshot: {e}") from None
         self.last_update_id = lid
-        msg = VenueMessage(line=0, kind=SNAPSHOT, seq=lid, ts=ts, bids=bids, asks=asks)
-        return self._snapshot_taken(msg)
+        self.synced = True
+        return self._snapshot_batch(VenueMessage(1, Kind.SNAPSHOT, lid, ts, bids, asks), name)
 
-    def _frame(self, obj: Any, line: int) -> VenueMessage | None:
+    def _frame(self, obj: Any, line: int) -> VenueMessage | Kind:
         if not isinstance(obj, dict):
             raise FrameError("a frame must be a JSON object")
         if "stream" in obj and "data" in obj:  # combined-stream wrapper
@@ -124,25 +103,21 @@ class BinanceReader(JsonVenueReader):
                 raise FrameError("combined-stream 'data' must be an object")
         ev = obj.get("e")
         if ev != "depthUpdate":
-            if ev is None and "e" not in obj and not ("id" in obj or "result" in obj or "code" in obj):
+            if ev is None and not ("id" in obj or "result" in obj or "code" in obj):
                 raise FrameError("not a Binance event (no 'e') nor a request reply")
-            self.state.skip()  # subscription reply, serverShutdown, another stream's event
-            return None
+            return Kind.NONBOOK  # subscription reply, serverShutdown, another stream's event
         if self._is_other_symbol(field_of(obj, "s", str)):
-            self.state.skip()
-            return None
+            return Kind.NONBOOK
         first, last = int_field(obj, "U"), int_field(obj, "u")
         prev = int_field(obj, "pu") if self.futures else 0
         bids, asks = levels(obj, "b"), levels(obj, "a")
         ts = event_time_ns(int_field(obj, "E"))
-        if not self.state.synced:
-            self._unsynced()  # not reached for Binance: a gap stops the replay
-            return None
+        if not self.synced:
+            return Kind.PRESYNC  # after a gap: no in-band snapshot (the engine stops anyway)
         if not self._admit(first, last, prev):
-            self.state.skip("stale")
-            return None
+            return Kind.STALE
         self.book_id = last
-        return VenueMessage(line=line, kind=DELTA, seq=last, ts=ts, bids=bids, asks=asks)
+        return VenueMessage(line, Kind.DELTA, last, ts, bids, asks)
 
     def _admit(self, first: int, last: int, prev: int) -> bool:
         """Spot: False for a stale event, GapSignal for a gap, True to apply."""
@@ -151,17 +126,20 @@ class BinanceReader(JsonVenueReader):
             if last <= lid:
                 return False
             if first > lid + 1:
-                raise GapSignal(f"U <= lastUpdateId + 1 = {lid + 1}", f"U = {first} (u = {last})")
+                raise GapSignal(
+                    f"sequence gap: the first event after the snapshot must have U <= lastUpdateId + 1 "
+                    f"= {lid + 1} <= u; got U={first}, u={last} (the snapshot is older than the stream)"
+                )
             return True
         if last < self.book_id:
             return False
         if first > self.book_id + 1:
-            raise GapSignal(f"U <= {self.book_id + 1} (previous u + 1)", f"U = {first}")
+            raise GapSignal(gap_note("u", self.book_id, "U", first, self.book_id + 1))
         return True
 
 
-class BinanceFuturesReader(BinanceReader):
-    """Futures diff-depth frames (``pu`` chain)."""
+class BinanceFuturesReader(BinanceSpotReader):
+    """Futures diff-depth frames (``pu`` chain) after the REST snapshot."""
 
     format_name = "binance-futures"
     futures = True
@@ -172,8 +150,11 @@ class BinanceFuturesReader(BinanceReader):
             if last < lid:
                 return False
             if first > lid:
-                raise GapSignal(f"U <= lastUpdateId = {lid} <= u", f"U = {first}, u = {last}")
+                raise GapSignal(
+                    f"sequence gap: the first event after the snapshot must have U <= lastUpdateId "
+                    f"= {lid} <= u; got U={first}, u={last} (the snapshot is older than the stream)"
+                )
             return True
         if prev != self.book_id:
-            raise GapSignal(f"pu = {self.book_id} (previous u)", f"pu = {prev} (U = {first}, u = {last})")
+            raise GapSignal(gap_note("u", self.book_id, "pu", prev, self.book_id))
         return True

@@ -30,9 +30,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import FeedError
+from ._reader import Kind
 from ._venue import (
-    DELTA,
-    SNAPSHOT,
     FrameError,
     JsonVenueReader,
     VenueMessage,
@@ -40,7 +40,6 @@ from ._venue import (
     int_field,
     levels,
 )
-from .binance import load_snapshot
 
 _PREFIX = "diff_order_book_"
 
@@ -51,42 +50,34 @@ class BitstampReader(JsonVenueReader):
     format_name = "bitstamp"
     in_band_snapshots = False
 
-    def __init__(self, *, snapshot: Any = None, **kw: Any) -> None:
-        super().__init__(**kw)
-        if snapshot is None:
-            raise self._feed_error(self.path, 0, "bitstamp needs the REST order book: pass snapshot=PATH")
-        self._snapshot = snapshot
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
         self.snapshot_us = 0
         self.index = 0
 
-    def initial(self) -> VenueMessage | None:
+    def initial(self) -> Any:
+        body, name = self._read_snapshot()
         try:
-            body = load_snapshot(self._snapshot)
             us = int_field(body, "microtimestamp")
             bids, asks = levels(body, "bids"), levels(body, "asks")
-        except (FrameError, OSError) as e:
-            raise self._feed_error(str(self._snapshot), 0, f"bitstamp snapshot: {e}") from None
+        except FrameError as e:
+            raise FeedError(name, 0, f"bitstamp snapshot: {e}") from None
         self.snapshot_us = us
         self.index = 1
-        return self._snapshot_taken(
-            VenueMessage(line=0, kind=SNAPSHOT, seq=0, ts=us * 1000, bids=bids, asks=asks)
-        )
+        self.synced = True
+        return self._snapshot_batch(VenueMessage(1, Kind.SNAPSHOT, 0, us * 1000, bids, asks), name)
 
-    def _frame(self, obj: Any, line: int) -> VenueMessage | None:
+    def _frame(self, obj: Any, line: int) -> VenueMessage | Kind:
         event = field_of(obj, "event", str)
         channel = obj.get("channel")
         if event != "data" or not isinstance(channel, str) or not channel.startswith(_PREFIX):
-            self.state.skip()  # bts:subscription_succeeded, bts:heartbeat, bts:request_reconnect, trades
-            return None
+            return Kind.NONBOOK  # bts:subscription_succeeded, bts:heartbeat, bts:request_reconnect, trades
         if self._is_other_symbol(channel[len(_PREFIX) :]):
-            self.state.skip()
-            return None
+            return Kind.NONBOOK
         d = field_of(obj, "data", dict)
         us = int_field(d, "microtimestamp")
         bids, asks = levels(d, "bids"), levels(d, "asks")
         if us <= self.snapshot_us:
-            self.state.skip("stale")
-            return None
-        seq = self.index
+            return Kind.STALE
         self.index += 1
-        return VenueMessage(line=line, kind=DELTA, seq=seq, ts=us * 1000, bids=bids, asks=asks)
+        return VenueMessage(line, Kind.DELTA, self.index - 1, us * 1000, bids, asks)

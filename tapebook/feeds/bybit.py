@@ -35,9 +35,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._reader import Kind, gap_note
 from ._venue import (
-    DELTA,
-    SNAPSHOT,
     FrameError,
     GapSignal,
     JsonVenueReader,
@@ -55,42 +54,38 @@ class BybitReader(JsonVenueReader):
     format_name = "bybit"
     in_band_snapshots = True
 
-    def __init__(self, **kw: Any) -> None:
-        super().__init__(**kw)
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
         self.last_u: int | None = None
 
-    def _frame(self, obj: Any, line: int) -> VenueMessage | None:
+    def _frame(self, obj: Any, line: int) -> VenueMessage | Kind:
         if not isinstance(obj, dict):
             raise FrameError("a frame must be a JSON object")
         topic = obj.get("topic")
         if topic is None:
             if "op" in obj or "success" in obj or "ret_msg" in obj:
-                self.state.skip()  # subscription reply, pong
-                return None
+                return Kind.NONBOOK  # subscription reply, pong
             raise FrameError("not a Bybit v5 frame (no 'topic' nor 'op')")
         if not isinstance(topic, str) or not topic.startswith("orderbook."):
-            self.state.skip()
-            return None
+            return Kind.NONBOOK
         typ = field_of(obj, "type", str)
         d = field_of(obj, "data", dict)
         if self._is_other_symbol(field_of(d, "s", str)):
-            self.state.skip()
-            return None
+            return Kind.NONBOOK
         u = int_field(d, "u")
         bids, asks = levels(d, "b"), levels(d, "a")
         ts = ms_to_ns(int_field(obj, "cts") if "cts" in obj else int_field(obj, "ts"))
-        msg = VenueMessage(line=line, kind=DELTA, seq=u, ts=ts, bids=bids, asks=asks)
-        if typ == "snapshot" or u == 1:
-            msg.kind = SNAPSHOT
+        if typ == "snapshot" or u == 1:  # u = 1: the service restarted; overwrite the book
             self.last_u = u
-            return self._snapshot_taken(msg)
+            self.synced = True
+            return VenueMessage(line, Kind.SNAPSHOT, u, ts, bids, asks)
         if typ != "delta":
             raise FrameError(f"unknown type {typ!r}")
-        if not self.state.synced:
-            self._unsynced()
-            return None
+        if not self.synced:
+            return Kind.PRESYNC
         last = self.last_u
-        if last is None or u != last + 1:
-            raise GapSignal(f"u = {last + 1 if last is not None else '?'} (previous u + 1)", f"u = {u}")
+        assert last is not None
+        if u != last + 1:
+            raise GapSignal(gap_note("u", last, "u", u, last + 1))
         self.last_u = u
-        return msg
+        return VenueMessage(line, Kind.DELTA, u, ts, bids, asks)

@@ -46,9 +46,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..errors import ArgumentTypeError
+from ._reader import Kind, gap_note
 from ._venue import (
-    DELTA,
-    SNAPSHOT,
     FrameError,
     GapSignal,
     JsonVenueReader,
@@ -66,26 +66,26 @@ class CoinbaseReader(JsonVenueReader):
 
     format_name = "coinbase"
     in_band_snapshots = True
+    options = ("symbol", "check_sequence")
 
-    def __init__(self, *, check_sequence: bool = True, **kw: Any) -> None:
-        super().__init__(**kw)
-        self.check_sequence = bool(check_sequence)
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        check = self.opts.extra.get("check_sequence", True)
+        if not isinstance(check, bool):
+            raise ArgumentTypeError(f"check_sequence={check!r} must be a bool")
+        self.check_sequence = check
         self.last_seq: int | None = None
 
-    def _frame(self, obj: Any, line: int) -> VenueMessage | None:
+    def _frame(self, obj: Any, line: int) -> VenueMessage | Kind:
         channel = field_of(obj, "channel", str)
-        if "sequence_num" in obj:
-            seq = int_field(obj, "sequence_num")
-            if not self._sequence(seq):
-                return None
-        else:
-            seq = -1
+        seq = int_field(obj, "sequence_num") if "sequence_num" in obj else -1
+        if seq >= 0 and not self._sequence(seq):
+            return Kind.STALE
         if channel != "l2_data":  # heartbeats, subscriptions, other channels
-            self.state.skip()
-            return None
+            return Kind.NONBOOK
         events = field_of(obj, "events", list)
         ts = rfc3339_ns(field_of(obj, "timestamp", str))
-        kind = DELTA
+        kind = Kind.DELTA
         bids: list[tuple[str, str]] = []
         asks: list[tuple[str, str]] = []
         ours = False
@@ -95,7 +95,7 @@ class CoinbaseReader(JsonVenueReader):
                 continue
             ours = True
             if etype == "snapshot":
-                kind = SNAPSHOT
+                kind = Kind.SNAPSHOT
                 bids.clear()
                 asks.clear()
             elif etype != "update":
@@ -107,15 +107,12 @@ class CoinbaseReader(JsonVenueReader):
                 row = (field_of(up, "price_level", str), field_of(up, "new_quantity", str))
                 (bids if side else asks).append(row)
         if not ours:
-            self.state.skip()
-            return None
-        msg = VenueMessage(line=line, kind=kind, seq=seq, ts=ts, bids=bids, asks=asks)
-        if kind == SNAPSHOT:
-            return self._snapshot_taken(msg)
-        if not self.state.synced:
-            self._unsynced()
-            return None
-        return msg
+            return Kind.NONBOOK
+        if kind == Kind.SNAPSHOT:
+            self.synced = True
+        elif not self.synced:
+            return Kind.PRESYNC
+        return VenueMessage(line, kind, seq, ts, bids, asks)
 
     def _sequence(self, seq: int) -> bool:
         """The connection-wide chain; False drops the frame (stale)."""
@@ -126,14 +123,14 @@ class CoinbaseReader(JsonVenueReader):
         if seq == last + 1:
             self.last_seq = seq
             return True
-        if seq == 0:  # a new connection: its snapshot will follow
+        if seq == 0:  # a new connection: book frames wait for its snapshot
             self.last_seq = 0
-            self.state.synced = False
+            self.synced = False
             return True
         if seq <= last:
-            self.state.skip("stale")
             return False
         self.last_seq = seq  # the chain goes on from here after a resync
         raise GapSignal(
-            f"sequence_num {last + 1}", f"{seq} ({seq - last - 1} frames of the connection missing)"
+            gap_note("sequence_num", last, "sequence_num", seq, last + 1)
+            + f": {seq - last - 1} frame(s) of the connection missing"
         )

@@ -38,13 +38,15 @@ subscription replies are skipped and counted.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import numpy as np
+
+from ..errors import ArgumentTypeError, InvalidArgumentError
 from ._checksums import KrakenChecksum
+from ._reader import ChecksumSpec, Kind
 from ._venue import (
-    DELTA,
-    SNAPSHOT,
     FrameError,
     JsonVenueReader,
     VenueMessage,
@@ -66,10 +68,19 @@ def _num(v: Any, what: str) -> str:
 
 
 def _decimals(text: str) -> int:
+    """Digits after the point of a decimal text (exponent notation included)."""
+    if "e" in text or "E" in text:
+        try:
+            exp = Decimal(text).as_tuple().exponent
+        except InvalidOperation:
+            raise FrameError(f"not a number: {text!r}") from None
+        return max(0, -exp) if isinstance(exp, int) else 0
     dot = text.find(".")
-    if dot < 0 or "e" in text or "E" in text:
-        return 0 if dot < 0 else len(text) - dot - 1
-    return len(text) - dot - 1
+    return 0 if dot < 0 else len(text) - dot - 1
+
+
+def _pairs(levels: np.ndarray) -> list[tuple[int, int]]:
+    return list(zip(levels["px"].tolist(), levels["qty"].tolist(), strict=True))
 
 
 class KrakenReader(JsonVenueReader):
@@ -77,38 +88,45 @@ class KrakenReader(JsonVenueReader):
 
     format_name = "kraken"
     in_band_snapshots = True
+    options = ("symbol", "book_depth", "price_precision", "qty_precision")
 
-    def __init__(
-        self,
-        *,
-        book_depth: int | None = None,
-        price_precision: int | None = None,
-        qty_precision: int | None = None,
-        **kw: Any,
-    ) -> None:
-        super().__init__(**kw)
-        if book_depth is not None and book_depth not in DEPTHS:
-            raise ValueError(f"book_depth must be one of {DEPTHS}, got {book_depth!r}")
-        for name, v in (("price_precision", price_precision), ("qty_precision", qty_precision)):
-            if v is not None and (not isinstance(v, int) or isinstance(v, bool) or not 0 <= v <= 18):
-                raise ValueError(f"{name} must be an int in [0, 18], got {v!r}")
-        self.book_depth = book_depth  # None: the subscription reply's, else 10
-        self.price_precision = price_precision
-        self.qty_precision = qty_precision
-        self._precision_given = price_precision is not None and qty_precision is not None
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        extra = self.opts.extra
+        book_depth = extra.get("book_depth")
+        if book_depth is not None and (isinstance(book_depth, bool) or book_depth not in DEPTHS):
+            raise InvalidArgumentError(f"book_depth={book_depth!r} must be one of {DEPTHS}")
+        self.price_precision: int | None = extra.get("price_precision")
+        self.qty_precision: int | None = extra.get("qty_precision")
+        for name in ("price_precision", "qty_precision"):
+            v = extra.get(name)
+            if v is not None and (not isinstance(v, int) or isinstance(v, bool)):
+                raise ArgumentTypeError(f"{name}={v!r} must be an int")
+            if v is not None and not 0 <= v <= 18:
+                raise InvalidArgumentError(f"{name}={v!r} must be in [0, 18]")
+        self.book_depth: int | None = book_depth  # None: the subscription reply's, else 10
+        self._precision_given = self.price_precision is not None and self.qty_precision is not None
         self.index = 0
+        self.truncate = self.depth
 
     @property
     def depth(self) -> int:
         return self.book_depth if self.book_depth is not None else 10
 
-    def checksum_function(self, tick_size: Decimal, lot_size: Decimal) -> KrakenChecksum:
-        """The checksum over the book's top levels (precisions known by now)."""
-        if self.price_precision is None or self.qty_precision is None:
-            raise self._feed_error(self.path, 0, "kraken: checksum precision unknown before a snapshot")
-        return KrakenChecksum(tick_size, lot_size, self.price_precision, self.qty_precision)
+    def _checksum_ready(self) -> None:
+        """The checksum spec, once the precisions are known (given, or read from a snapshot)."""
+        if self.checksum_spec is not None or self.price_precision is None or self.qty_precision is None:
+            return
+        inst = self.opts.instrument
+        try:
+            fn = KrakenChecksum(inst.tick_size, inst.lot_size, self.price_precision, self.qty_precision)
+        except ValueError as e:
+            raise InvalidArgumentError(f"kraken checksum: {e}; check tick_size / price_precision") from None
+        self.checksum_spec = ChecksumSpec(
+            "kraken CRC32", KrakenChecksum.depth, lambda bids, asks: fn(_pairs(bids), _pairs(asks))
+        )
 
-    def _frame(self, obj: Any, line: int) -> VenueMessage | None:
+    def _frame(self, obj: Any, line: int) -> VenueMessage | Kind:
         if not isinstance(obj, dict):
             raise FrameError("a frame must be a JSON object")
         channel = obj.get("channel")
@@ -117,8 +135,7 @@ class KrakenReader(JsonVenueReader):
                 self._subscription(obj)
             elif channel is None and "method" not in obj:
                 raise FrameError("not a Kraken v2 frame (no 'channel' nor 'method')")
-            self.state.skip()
-            return None
+            return Kind.NONBOOK
         typ = field_of(obj, "type", str)
         if typ not in ("snapshot", "update"):
             raise FrameError(f"unknown book type {typ!r}")
@@ -128,25 +145,21 @@ class KrakenReader(JsonVenueReader):
                 ours = d
                 break
         if ours is None:
-            self.state.skip()
-            return None
+            return Kind.NONBOOK
         bids = self._levels(ours, "bids", typ)
         asks = self._levels(ours, "asks", typ)
         checksum = int_field(ours, "checksum") if "checksum" in ours else None
         ts = rfc3339_ns(ours["timestamp"]) if "timestamp" in ours else 0
-        kind = SNAPSHOT if typ == "snapshot" else DELTA
-        msg = VenueMessage(
-            line=line, kind=kind, seq=self.index, ts=ts, bids=bids, asks=asks,
-            checksum=checksum, truncate=self.depth,
-        )  # fmt: skip
-        if kind == SNAPSHOT:
-            self.index += 1
-            return self._snapshot_taken(msg)
-        if not self.state.synced:
-            self._unsynced()
-            return None
+        if typ == "snapshot":
+            self.synced = True
+            self._checksum_ready()
+            kind = Kind.SNAPSHOT
+        elif not self.synced:
+            return Kind.PRESYNC
+        else:
+            kind = Kind.DELTA
         self.index += 1
-        return msg
+        return VenueMessage(line, kind, self.index - 1, ts, bids, asks, checksum)
 
     def _subscription(self, obj: dict[str, Any]) -> None:
         res = obj.get("result")
@@ -160,6 +173,7 @@ class KrakenReader(JsonVenueReader):
             d = res.get("depth")
             if d in DEPTHS:
                 self.book_depth = d
+                self.truncate = d
 
     def _levels(self, data: Any, key: str, typ: str) -> list[tuple[str, str]]:
         out: list[tuple[str, str]] = []

@@ -38,13 +38,13 @@ instruments are skipped and counted.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
 from ._checksums import OkxChecksum
+from ._reader import ChecksumSpec, Kind, gap_note
 from ._venue import (
-    DELTA,
-    SNAPSHOT,
     FrameError,
     GapSignal,
     JsonVenueReader,
@@ -56,33 +56,36 @@ from ._venue import (
 )
 
 
+def _pairs(levels: np.ndarray) -> list[tuple[int, int]]:
+    return list(zip(levels["px"].tolist(), levels["qty"].tolist(), strict=True))
+
+
 class OkxReader(JsonVenueReader):
     """``books``: snapshot/update, seqId/prevSeqId chain, CRC32 when non-zero."""
 
     format_name = "okx"
     in_band_snapshots = True
 
-    def __init__(self, **kw: Any) -> None:
-        super().__init__(**kw)
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
         self.last_seq: int | None = None
+        inst = self.opts.instrument
+        fn = OkxChecksum(inst.tick_size, inst.lot_size)
+        # the engine compares unsigned values: OKX's signed CRC32 is taken & 0xFFFFFFFF on both sides
+        self.checksum_spec = ChecksumSpec(
+            "okx CRC32", OkxChecksum.depth, lambda bids, asks: fn(_pairs(bids), _pairs(asks)) & 0xFFFFFFFF
+        )
 
-    @staticmethod
-    def checksum_function(tick_size: Decimal, lot_size: Decimal) -> OkxChecksum:
-        return OkxChecksum(tick_size, lot_size)
-
-    def _frame(self, obj: Any, line: int) -> VenueMessage | None:
+    def _frame(self, obj: Any, line: int) -> VenueMessage | Kind:
         if not isinstance(obj, dict):
             raise FrameError("a frame must be a JSON object")
         if "event" in obj:  # subscribe / unsubscribe / error / notice replies
-            self.state.skip()
-            return None
+            return Kind.NONBOOK
         arg = field_of(obj, "arg", dict)
         if field_of(arg, "channel", str) != "books":
-            self.state.skip()
-            return None
+            return Kind.NONBOOK
         if self._is_other_symbol(field_of(arg, "instId", str)):
-            self.state.skip()
-            return None
+            return Kind.NONBOOK
         action = field_of(obj, "action", str)
         data = field_of(obj, "data", list)
         if len(data) != 1:
@@ -92,24 +95,21 @@ class OkxReader(JsonVenueReader):
         bids, asks = levels(d, "bids"), levels(d, "asks")
         ts = ms_to_ns(int_field(d, "ts"))
         checksum = int_field(d, "checksum") if "checksum" in d else 0
-        msg = VenueMessage(
-            line=line, kind=DELTA, seq=seq, ts=ts, bids=bids, asks=asks,
-            checksum=checksum if checksum != 0 else None,
-        )  # fmt: skip
+        msg = VenueMessage(line, Kind.DELTA, seq, ts, bids, asks, checksum if checksum != 0 else None)
         if action == "snapshot":
-            msg.kind = SNAPSHOT
+            msg.kind = Kind.SNAPSHOT
             self.last_seq = seq
-            return self._snapshot_taken(msg)
+            self.synced = True
+            return msg
         if action != "update":
             raise FrameError(f"unknown action {action!r}")
-        if not self.state.synced:
-            self._unsynced()
-            return None
+        if not self.synced:
+            return Kind.PRESYNC
         last = self.last_seq
+        assert last is not None
         if prev != last:
-            raise GapSignal(f"prevSeqId = {last} (the previous seqId)", f"prevSeqId = {prev} (seqId = {seq})")
+            raise GapSignal(gap_note("seqId", last, "prevSeqId", prev, last) + f" (seqId={seq})")
         self.last_seq = seq
         if seq == prev and not bids and not asks:  # exception 1: a keep-alive
-            self.state.skip()
-            return None
+            return Kind.NONBOOK
         return msg
