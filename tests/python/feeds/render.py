@@ -159,7 +159,9 @@ def render_binance(history: list[tuple], futures: bool = False, symbol: str = "B
     kind, bids, asks = history[0]
     book.load(bids, asks)
     lid = 1000
-    snapshot = json.dumps({"lastUpdateId": lid, "bids": [list(x) for x in bids], "asks": [list(x) for x in asks]})
+    snapshot = json.dumps(
+        {"lastUpdateId": lid, "bids": [list(x) for x in bids], "asks": [list(x) for x in asks]}
+    )
     frames: list[dict] = [{"result": None, "id": 1}]
     for u0, u1 in ((990, 995), (996, 999)):  # stale for spot (u <= lastUpdateId) and futures (u < it)
         frames.append(_bn(symbol, u0, u1, u0 - 1, [], [], futures))
@@ -299,7 +301,9 @@ def render_okx(history: list[tuple], inst: str = "BTC-USDT") -> str:
     """books frames: canonical strings, seqId/prevSeqId chain (with a keep-alive now and
     then), the signed checksum of the book after each frame."""
     book = StrBook()
-    frames: list[dict] = [{"event": "subscribe", "arg": {"channel": "books", "instId": inst}, "connId": "a4d3ae55"}]
+    frames: list[dict] = [
+        {"event": "subscribe", "arg": {"channel": "books", "instId": inst}, "connId": "a4d3ae55"}
+    ]
     seq = 100
     for n, step in enumerate(history):
         if step[0] == "snapshot":
