@@ -18,7 +18,7 @@ def bbo_rows(r) -> list[tuple[int, int, int, int, int, int]]:
     price of an empty side as None."""
     out = []
     for row in r.bbo.tolist():
-        ts, seq, bp, bq, ap, aq, fl = row
+        _ts, seq, bp, bq, ap, aq, fl = row
         out.append((seq, bp if bq else None, bq, ap if aq else None, aq, fl))
     return out
 

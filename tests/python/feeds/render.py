@@ -156,7 +156,7 @@ def render_binance(history: list[tuple], futures: bool = False, symbol: str = "B
     stale events before it; every later snapshot step is rendered as the deltas that turn
     the previous book into it (Binance has no in-band snapshot)."""
     book = StrBook()
-    kind, bids, asks = history[0]
+    _kind, bids, asks = history[0]
     book.load(bids, asks)
     lid = 1000
     snapshot = json.dumps(
