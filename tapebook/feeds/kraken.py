@@ -43,7 +43,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import ArgumentTypeError, InvalidArgumentError
+from ..errors import ArgumentTypeError, FeedError, InvalidArgumentError
 from ._checksums import KrakenChecksum
 from ._reader import ChecksumSpec, Kind
 from ._venue import (
@@ -113,7 +113,7 @@ class KrakenReader(JsonVenueReader):
     def depth(self) -> int:
         return self.book_depth if self.book_depth is not None else 10
 
-    def _checksum_ready(self) -> None:
+    def _checksum_ready(self, line: int) -> None:
         """The checksum spec, once the precisions are known (given, or read from a snapshot)."""
         if self.checksum_spec is not None or self.price_precision is None or self.qty_precision is None:
             return
@@ -121,7 +121,9 @@ class KrakenReader(JsonVenueReader):
         try:
             fn = KrakenChecksum(inst.tick_size, inst.lot_size, self.price_precision, self.qty_precision)
         except ValueError as e:
-            raise InvalidArgumentError(f"kraken checksum: {e}; check tick_size / price_precision") from None
+            raise FeedError(
+                self.source.name, line, f"kraken checksum: {e}; check tick_size / lot_size and the precisions"
+            ) from None
         self.checksum_spec = ChecksumSpec(
             "kraken CRC32", KrakenChecksum.depth, lambda bids, asks: fn(_pairs(bids), _pairs(asks))
         )
@@ -152,7 +154,7 @@ class KrakenReader(JsonVenueReader):
         ts = rfc3339_ns(ours["timestamp"]) if "timestamp" in ours else 0
         if typ == "snapshot":
             self.synced = True
-            self._checksum_ready()
+            self._checksum_ready(line)
             kind = Kind.SNAPSHOT
         elif not self.synced:
             return Kind.PRESYNC
