@@ -18,6 +18,8 @@ to the venue's document.
 from __future__ import annotations
 
 import calendar
+import datetime
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -69,10 +71,26 @@ def int_field(obj: Any, key: str) -> int:
     v = field_of(obj, key, (int, str))
     if isinstance(v, str):
         s = v.strip()
-        if not (s.isdigit() or (s[:1] == "-" and s[1:].isdigit())):
+        if not (s.isascii() and (s.isdigit() or (s[:1] == "-" and s[1:].isdigit()))):
             raise FrameError(f"field {key!r} is not an integer: {v!r}")
-        return int(s)
+        v = int(s)
+    if not -(2**63) <= v < 2**63:
+        raise FrameError(f"field {key!r} = {v} does not fit a 64-bit integer")
     return v
+
+
+def check_i64(**values: int) -> None:
+    """Integers the frame gave (typed decoders take any size) must fit int64."""
+    for key, v in values.items():
+        if not -(2**63) <= v < 2**63:
+            raise FrameError(f"field {key!r} = {v} does not fit a 64-bit integer")
+
+
+def int_text(v: str, key: str) -> int:
+    """An integer sent as a decimal string (``"1597026383085"``), checked."""
+    if not (v.isascii() and v.isdigit()) or len(v) > 18:
+        raise FrameError(f"field {key!r} is not a non-negative 64-bit integer: {v!r}")
+    return int(v)
 
 
 def levels(obj: Any, key: str, width: int = 2) -> list[tuple[str, str]]:
@@ -95,34 +113,47 @@ def ms_to_ns(v: int) -> int:
     return v * 1_000_000
 
 
+@functools.lru_cache(maxsize=64)
+def _day_ns(date: str) -> int:
+    """``YYYY-MM-DD`` as ns since the epoch (cached: a capture spans few days)."""
+    try:
+        y, mo, d = int(date[0:4]), int(date[5:7]), int(date[8:10])
+        if date[4] != "-" or date[7] != "-" or not date.isascii():
+            raise ValueError
+        datetime.date(y, mo, d)  # a real calendar day
+    except (ValueError, IndexError):
+        raise FrameError(f"not an RFC 3339 date: {date!r}") from None
+    return calendar.timegm((y, mo, d, 0, 0, 0, 0, 0, 0)) * 1_000_000_000
+
+
 def rfc3339_ns(s: str) -> int:
     """An RFC 3339 UTC time (``2023-02-09T20:32:50.714964855Z``, any number of
     fraction digits up to 9, ``Z`` or ``+00:00``) as integer nanoseconds,
     exactly (no float)."""
     if not isinstance(s, str) or len(s) < 20 or s[10] not in "Tt ":
         raise FrameError(f"not an RFC 3339 time: {s!r}")
-    body = s
-    if body[-1] in "Zz":
-        body = body[:-1]
-    elif body.endswith("+00:00"):
-        body = body[:-6]
+    if s[-1] in "Zz":
+        body = s[:-1]
+    elif s.endswith("+00:00"):
+        body = s[:-6]
     else:
         raise FrameError(f"not a UTC RFC 3339 time: {s!r}")
-    try:
-        y, mo, d = int(body[0:4]), int(body[5:7]), int(body[8:10])
-        hh, mm, ss = int(body[11:13]), int(body[14:16]), int(body[17:19])
-    except ValueError:
-        raise FrameError(f"not an RFC 3339 time: {s!r}") from None
-    frac = body[19:]
-    ns = 0
-    if frac:
-        digits = frac[1:]
-        if frac[0] != "." or not digits.isdigit() or len(digits) > 9:
-            raise FrameError(f"not an RFC 3339 time: {s!r}")
-        ns = int(digits.ljust(9, "0"))
-    if not (1 <= mo <= 12 and 1 <= d <= 31 and hh < 24 and mm < 60 and ss < 61):
+    clock, frac = body[11:19], body[19:]
+    digits = frac[1:]
+    if (
+        len(clock) != 8
+        or clock[2] != ":"
+        or clock[5] != ":"
+        or not (clock[:2] + clock[3:5] + clock[6:]).isdigit()
+        or not clock.isascii()
+        or (frac and (frac[0] != "." or not digits.isdigit() or not digits.isascii() or len(digits) > 9))
+    ):
         raise FrameError(f"not an RFC 3339 time: {s!r}")
-    return calendar.timegm((y, mo, d, hh, mm, ss, 0, 0, 0)) * 1_000_000_000 + ns
+    hh, mm, ss = int(clock[:2]), int(clock[3:5]), int(clock[6:])
+    if hh > 23 or mm > 59 or ss > 60:
+        raise FrameError(f"not an RFC 3339 time: {s!r}")
+    ns = int(digits.ljust(9, "0")) if frac else 0
+    return _day_ns(body[:10]) + (hh * 3600 + mm * 60 + ss) * 1_000_000_000 + ns
 
 
 @dataclass(slots=True)
@@ -219,7 +250,11 @@ class JsonVenueReader:
     def _one(self, b: MessageBuilder, raw: bytes, line: int) -> bool:
         """Add the message of one frame; True when the stream cannot go on."""
         try:
-            out = self._frame(decode(raw), line)
+            # the typed decoders skip unknown keys without checking their UTF-8: non-ASCII
+            # frames (rare) take the fully checked path
+            out = self._fast(raw, line) if raw.isascii() else None
+            if out is None:
+                out = self._frame(decode(raw), line)
         except FrameError as e:
             b.skip(Kind.ERROR, 0, -1, line, note=f"{self.format_name}: {e}")
             return False
@@ -264,5 +299,20 @@ class JsonVenueReader:
             return False
         return sym != self.symbol
 
+    def _fast(self, raw: bytes, line: int) -> VenueMessage | Kind | None:
+        """The common book frame, decoded straight into typed structs (msgspec checks
+        the shape in C); ``None`` hands the frame to :meth:`_frame` — anything else,
+        including a malformed frame, whose precise error :meth:`_frame` reports."""
+        return None
+
     def _frame(self, obj: Any, line: int) -> VenueMessage | Kind:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+def typed_decoder(struct: type) -> msgspec.json.Decoder:
+    """A decoder of one frame shape (unknown fields ignored)."""
+    return msgspec.json.Decoder(struct)
+
+
+#: what a typed decode raises for a frame of another shape
+TYPED_ERRORS = (msgspec.ValidationError, msgspec.DecodeError)

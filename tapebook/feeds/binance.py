@@ -50,19 +50,52 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from ..errors import FeedError
 from ._reader import Kind, gap_note
 from ._venue import (
+    TYPED_ERRORS,
     FrameError,
     GapSignal,
     JsonVenueReader,
     VenueMessage,
+    check_i64,
     field_of,
     int_field,
     levels,
+    typed_decoder,
 )
 
 _US_THRESHOLD = 10**14
+
+
+class _Event(msgspec.Struct):
+    e: str
+    E: int
+    s: str
+    U: int
+    u: int
+    b: list[tuple[str, str]]
+    a: list[tuple[str, str]]
+
+
+class _FuturesEvent(_Event):
+    pu: int
+
+
+class _Wrapped(msgspec.Struct):
+    stream: str
+    data: _Event
+
+
+class _FuturesWrapped(msgspec.Struct):
+    stream: str
+    data: _FuturesEvent
+
+
+_DECODERS = {False: (typed_decoder(_Event), typed_decoder(_Wrapped)),
+             True: (typed_decoder(_FuturesEvent), typed_decoder(_FuturesWrapped))}  # fmt: skip
 
 
 def event_time_ns(e: int) -> int:
@@ -106,12 +139,31 @@ class BinanceSpotReader(JsonVenueReader):
             if ev is None and not ("id" in obj or "result" in obj or "code" in obj):
                 raise FrameError("not a Binance event (no 'e') nor a request reply")
             return Kind.NONBOOK  # subscription reply, serverShutdown, another stream's event
-        if self._is_other_symbol(field_of(obj, "s", str)):
-            return Kind.NONBOOK
+        sym = field_of(obj, "s", str)
         first, last = int_field(obj, "U"), int_field(obj, "u")
         prev = int_field(obj, "pu") if self.futures else 0
         bids, asks = levels(obj, "b"), levels(obj, "a")
-        ts = event_time_ns(int_field(obj, "E"))
+        return self._event(line, sym, first, last, prev, int_field(obj, "E"), bids, asks)
+
+    def _fast(self, raw: bytes, line: int) -> VenueMessage | Kind | None:
+        plain, wrapped = _DECODERS[self.futures]
+        try:
+            ev = wrapped.decode(raw).data if raw.startswith(b'{"stream"') else plain.decode(raw)
+        except TYPED_ERRORS:
+            return None
+        if ev.e != "depthUpdate":
+            return None
+        return self._event(line, ev.s, ev.U, ev.u, getattr(ev, "pu", 0), ev.E, ev.b, ev.a)
+
+    def _event(
+        self, line: int, sym: str, first: int, last: int, prev: int, e: int,
+        bids: list[tuple[str, str]], asks: list[tuple[str, str]],
+    ) -> VenueMessage | Kind:  # fmt: skip
+        """The sync rules for one depthUpdate event."""
+        check_i64(U=first, u=last, pu=prev, E=e)
+        if self._is_other_symbol(sym):
+            return Kind.NONBOOK
+        ts = event_time_ns(e)
         if not self.synced:
             return Kind.PRESYNC  # after a gap: no in-band snapshot (the engine stops anyway)
         if not self._admit(first, last, prev):

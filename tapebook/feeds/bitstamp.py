@@ -30,18 +30,38 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from ..errors import FeedError
 from ._reader import Kind
 from ._venue import (
+    TYPED_ERRORS,
     FrameError,
     JsonVenueReader,
     VenueMessage,
     field_of,
     int_field,
+    int_text,
     levels,
+    typed_decoder,
 )
 
 _PREFIX = "diff_order_book_"
+
+
+class _Data(msgspec.Struct):
+    microtimestamp: str
+    bids: list[tuple[str, str]]
+    asks: list[tuple[str, str]]
+
+
+class _Frame(msgspec.Struct):
+    data: _Data
+    channel: str
+    event: str
+
+
+_DECODER = typed_decoder(_Frame)
 
 
 class BitstampReader(JsonVenueReader):
@@ -75,8 +95,24 @@ class BitstampReader(JsonVenueReader):
         if self._is_other_symbol(channel[len(_PREFIX) :]):
             return Kind.NONBOOK
         d = field_of(obj, "data", dict)
-        us = int_field(d, "microtimestamp")
-        bids, asks = levels(d, "bids"), levels(d, "asks")
+        return self._diff(line, int_field(d, "microtimestamp"), levels(d, "bids"), levels(d, "asks"))
+
+    def _fast(self, raw: bytes, line: int) -> VenueMessage | Kind | None:
+        try:
+            f = _DECODER.decode(raw)
+        except TYPED_ERRORS:
+            return None
+        us = f.data.microtimestamp
+        if f.event != "data" or not f.channel.startswith(_PREFIX) or not (us.isascii() and us.isdigit()):
+            return None
+        if len(us) > 18:
+            return None
+        if self._is_other_symbol(f.channel[len(_PREFIX) :]):
+            return Kind.NONBOOK
+        return self._diff(line, int_text(us, "microtimestamp"), f.data.bids, f.data.asks)
+
+    def _diff(self, line: int, us: int, bids: Any, asks: Any) -> VenueMessage | Kind:
+        """The microtimestamp rule for one diff frame."""
         if us <= self.snapshot_us:
             return Kind.STALE
         self.index += 1

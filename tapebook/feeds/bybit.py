@@ -35,17 +35,40 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from ._reader import Kind, gap_note
 from ._venue import (
+    TYPED_ERRORS,
     FrameError,
     GapSignal,
     JsonVenueReader,
     VenueMessage,
+    check_i64,
     field_of,
     int_field,
     levels,
     ms_to_ns,
+    typed_decoder,
 )
+
+
+class _Data(msgspec.Struct):
+    s: str
+    b: list[tuple[str, str]]
+    a: list[tuple[str, str]]
+    u: int
+
+
+class _Frame(msgspec.Struct):
+    topic: str
+    type: str
+    ts: int
+    data: _Data
+    cts: int | None = None
+
+
+_DECODER = typed_decoder(_Frame)
 
 
 class BybitReader(JsonVenueReader):
@@ -75,6 +98,25 @@ class BybitReader(JsonVenueReader):
         u = int_field(d, "u")
         bids, asks = levels(d, "b"), levels(d, "a")
         ts = ms_to_ns(int_field(obj, "cts") if "cts" in obj else int_field(obj, "ts"))
+        return self._book(line, typ, u, ts, bids, asks)
+
+    def _fast(self, raw: bytes, line: int) -> VenueMessage | Kind | None:
+        if not raw.startswith(b'{"topic":"orderbook.'):
+            return None
+        try:
+            f = _DECODER.decode(raw)
+        except TYPED_ERRORS:
+            return None
+        ms = f.cts if f.cts is not None else f.ts
+        if not f.topic.startswith("orderbook.") or not 0 <= ms < 2**53:
+            return None
+        if self._is_other_symbol(f.data.s):
+            return Kind.NONBOOK
+        return self._book(line, f.type, f.data.u, ms_to_ns(ms), f.data.b, f.data.a)
+
+    def _book(self, line: int, typ: str, u: int, ts: int, bids: Any, asks: Any) -> VenueMessage | Kind:
+        """The snapshot / delta / u rules for one book frame."""
+        check_i64(u=u)
         if typ == "snapshot" or u == 1:  # u = 1: the service restarted; overwrite the book
             self.last_u = u
             self.synced = True

@@ -46,9 +46,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
+
 from ..errors import ArgumentTypeError
 from ._reader import Kind, gap_note
 from ._venue import (
+    TYPED_ERRORS,
     FrameError,
     GapSignal,
     JsonVenueReader,
@@ -56,9 +59,32 @@ from ._venue import (
     field_of,
     int_field,
     rfc3339_ns,
+    typed_decoder,
 )
 
 _SIDES = {"bid": True, "offer": False, "ask": False}
+
+
+class _Update(msgspec.Struct):
+    side: str
+    price_level: str
+    new_quantity: str
+
+
+class _Event(msgspec.Struct):
+    type: str
+    product_id: str
+    updates: list[_Update]
+
+
+class _Frame(msgspec.Struct):
+    channel: str
+    timestamp: str
+    sequence_num: int
+    events: list[_Event]
+
+
+_DECODER = typed_decoder(_Frame)
 
 
 class CoinbaseReader(JsonVenueReader):
@@ -113,6 +139,48 @@ class CoinbaseReader(JsonVenueReader):
         elif not self.synced:
             return Kind.PRESYNC
         return VenueMessage(line, kind, seq, ts, bids, asks)
+
+    def _fast(self, raw: bytes, line: int) -> VenueMessage | Kind | None:
+        if not raw.startswith(b'{"channel":"l2_data"'):
+            return None
+        try:
+            f = _DECODER.decode(raw)
+        except TYPED_ERRORS:
+            return None
+        if f.channel != "l2_data":
+            return None
+        kind = Kind.DELTA
+        bids: list[tuple[str, str]] = []
+        asks: list[tuple[str, str]] = []
+        ours = False
+        for ev in f.events:
+            if ev.type not in ("snapshot", "update"):
+                return None
+            if self._is_other_symbol(ev.product_id):
+                continue
+            ours = True
+            if ev.type == "snapshot":
+                kind = Kind.SNAPSHOT
+                bids.clear()
+                asks.clear()
+            for up in ev.updates:
+                side = _SIDES.get(up.side)
+                if side is None:
+                    return None
+                (bids if side else asks).append((up.price_level, up.new_quantity))
+        if not 0 <= f.sequence_num < 2**63:
+            return None
+        # every check passed: only now does the frame touch the sequence state
+        if not self._sequence(f.sequence_num):
+            return Kind.STALE
+        ts = rfc3339_ns(f.timestamp)  # after the sequence, as in _frame: a bad time still took its number
+        if not ours:
+            return Kind.NONBOOK
+        if kind == Kind.SNAPSHOT:
+            self.synced = True
+        elif not self.synced:
+            return Kind.PRESYNC
+        return VenueMessage(line, kind, f.sequence_num, ts, bids, asks)
 
     def _sequence(self, seq: int) -> bool:
         """The connection-wide chain; False drops the frame (stale)."""

@@ -41,21 +41,46 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from ..errors import ArgumentTypeError, FeedError, InvalidArgumentError
 from ._checksums import KrakenChecksum
 from ._reader import ChecksumSpec, Kind
 from ._venue import (
+    TYPED_ERRORS,
     FrameError,
     JsonVenueReader,
     VenueMessage,
     field_of,
     int_field,
     rfc3339_ns,
+    typed_decoder,
 )
 
 DEPTHS = (10, 25, 100, 500, 1000)
+
+
+class _Level(msgspec.Struct):
+    price: msgspec.Raw  # the number's exact text
+    qty: msgspec.Raw
+
+
+class _Data(msgspec.Struct):
+    symbol: str
+    bids: list[_Level]
+    asks: list[_Level]
+    checksum: int | None = None
+    timestamp: str | None = None
+
+
+class _Frame(msgspec.Struct):
+    channel: str
+    type: str
+    data: list[_Data]
+
+
+_DECODER = typed_decoder(_Frame)
 
 
 def _num(v: Any, what: str) -> str:
@@ -152,16 +177,7 @@ class KrakenReader(JsonVenueReader):
         asks = self._levels(ours, "asks", typ)
         checksum = int_field(ours, "checksum") if "checksum" in ours else None
         ts = rfc3339_ns(ours["timestamp"]) if "timestamp" in ours else 0
-        if typ == "snapshot":
-            self.synced = True
-            self._checksum_ready(line)
-            kind = Kind.SNAPSHOT
-        elif not self.synced:
-            return Kind.PRESYNC
-        else:
-            kind = Kind.DELTA
-        self.index += 1
-        return VenueMessage(line, kind, self.index - 1, ts, bids, asks, checksum)
+        return self._message(line, typ, ts, bids, asks, checksum)
 
     def _subscription(self, obj: dict[str, Any]) -> None:
         res = obj.get("result")
@@ -178,26 +194,81 @@ class KrakenReader(JsonVenueReader):
                 self.truncate = d
 
     def _levels(self, data: Any, key: str, typ: str) -> list[tuple[str, str]]:
-        out: list[tuple[str, str]] = []
-        infer = not self._precision_given and typ == "snapshot"
-        pp = self.price_precision or 0
-        qp = self.qty_precision or 0
-        for lv in field_of(data, key, list):
-            p = _num(field_of(lv, "price", (str, int)), "price")
-            q = _num(field_of(lv, "qty", (str, int)), "qty")
-            dp, dq = _decimals(p), _decimals(q)
-            if infer:
-                pp, qp = max(pp, dp), max(qp, dq)
-            elif (self.price_precision is not None and dp > self.price_precision) or (
-                self.qty_precision is not None and dq > self.qty_precision
-            ):
-                raise FrameError(
-                    f"{p} / {q} has more decimals than the precision {self.price_precision} / "
-                    f"{self.qty_precision}: pass price_precision= and qty_precision= "
-                    "(the instrument channel's values)"
-                )
-            out.append((p, q))
-        if infer:
-            self.price_precision = max(self.price_precision or 0, pp)
-            self.qty_precision = max(self.qty_precision or 0, qp)
+        out = [
+            (_num(field_of(lv, "price", (str, int)), "price"), _num(field_of(lv, "qty", (str, int)), "qty"))
+            for lv in field_of(data, key, list)
+        ]
+        self._precision(out, typ)
         return out
+
+    def _precision(self, rows: list[tuple[str, str]], typ: str) -> None:
+        """Read the precisions from a snapshot (when not given); refuse a value with more
+        decimals than them (the checksum could not be computed for it)."""
+        if not self._precision_given and typ == "snapshot":
+            pp = max([self.price_precision or 0, *(_decimals(p) for p, _ in rows)])
+            qp = max([self.qty_precision or 0, *(_decimals(q) for _, q in rows)])
+            self.price_precision, self.qty_precision = pp, qp
+            return
+        pp, qp = self.price_precision, self.qty_precision
+        if pp is None or qp is None:
+            return
+        for p, q in rows:
+            if _decimals(p) > pp or _decimals(q) > qp:
+                raise FrameError(
+                    f"{p} / {q} has more decimals than the precision {pp} / {qp}: pass "
+                    "price_precision= and qty_precision= (the instrument channel's values)"
+                )
+
+    def _fast(self, raw: bytes, line: int) -> VenueMessage | Kind | None:
+        if not raw.startswith(b'{"channel":"book"'):
+            return None
+        try:
+            f = _DECODER.decode(raw)
+        except TYPED_ERRORS:
+            return None
+        if f.channel != "book" or f.type not in ("snapshot", "update"):
+            return None
+        ours = None
+        for d in f.data:
+            if not self._is_other_symbol(d.symbol):
+                ours = d
+                break
+        if ours is None:
+            return Kind.NONBOOK
+        bids = _texts(ours.bids)
+        asks = _texts(ours.asks)
+        if bids is None or asks is None or (ours.checksum is not None and not 0 <= ours.checksum < 2**63):
+            return None
+        self._precision(bids, f.type)
+        self._precision(asks, f.type)
+        ts = rfc3339_ns(ours.timestamp) if ours.timestamp is not None else 0
+        return self._message(line, f.type, ts, bids, asks, ours.checksum)
+
+    def _message(
+        self, line: int, typ: str, ts: int, bids: list[tuple[str, str]], asks: list[tuple[str, str]],
+        checksum: int | None,
+    ) -> VenueMessage | Kind:  # fmt: skip
+        if typ == "snapshot":
+            self.synced = True
+            self._checksum_ready(line)
+            kind = Kind.SNAPSHOT
+        elif not self.synced:
+            return Kind.PRESYNC
+        else:
+            kind = Kind.DELTA
+        self.index += 1
+        return VenueMessage(line, kind, self.index - 1, ts, bids, asks, checksum)
+
+
+_NUMBER_START = frozenset(b"-0123456789")
+
+
+def _texts(levels: list[_Level]) -> list[tuple[str, str]] | None:
+    """The levels' raw JSON numbers as text; None if one is not a number."""
+    out = []
+    for lv in levels:
+        p, q = bytes(lv.price), bytes(lv.qty)
+        if not p or not q or p[0] not in _NUMBER_START or q[0] not in _NUMBER_START:
+            return None
+        out.append((p.decode("ascii"), q.decode("ascii")))
+    return out

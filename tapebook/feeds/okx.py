@@ -40,20 +40,48 @@ from __future__ import annotations
 
 from typing import Any
 
+import msgspec
 import numpy as np
 
 from ._checksums import OkxChecksum
 from ._reader import ChecksumSpec, Kind, gap_note
 from ._venue import (
+    TYPED_ERRORS,
     FrameError,
     GapSignal,
     JsonVenueReader,
     VenueMessage,
+    check_i64,
     field_of,
     int_field,
+    int_text,
     levels,
     ms_to_ns,
+    typed_decoder,
 )
+
+
+class _Arg(msgspec.Struct):
+    channel: str
+    instId: str
+
+
+class _Data(msgspec.Struct):
+    asks: list[tuple[str, str, str, str]]
+    bids: list[tuple[str, str, str, str]]
+    ts: str
+    prevSeqId: int
+    seqId: int
+    checksum: int = 0
+
+
+class _Frame(msgspec.Struct):
+    arg: _Arg
+    action: str
+    data: list[_Data]
+
+
+_DECODER = typed_decoder(_Frame)
 
 
 def _pairs(levels: np.ndarray) -> list[tuple[int, int]]:
@@ -95,6 +123,30 @@ class OkxReader(JsonVenueReader):
         bids, asks = levels(d, "bids"), levels(d, "asks")
         ts = ms_to_ns(int_field(d, "ts"))
         checksum = int_field(d, "checksum") if "checksum" in d else 0
+        return self._book(line, action, seq, prev, ts, bids, asks, checksum)
+
+    def _fast(self, raw: bytes, line: int) -> VenueMessage | Kind | None:
+        if not raw.startswith(b'{"arg":{"channel":"books"'):
+            return None
+        try:
+            f = _DECODER.decode(raw)
+        except TYPED_ERRORS:
+            return None
+        if f.arg.channel != "books" or len(f.data) != 1:
+            return None
+        d = f.data[0]
+        if not (d.ts.isascii() and d.ts.isdigit() and len(d.ts) <= 15) or not -(2**31) <= d.checksum < 2**32:
+            return None
+        if self._is_other_symbol(f.arg.instId):
+            return Kind.NONBOOK
+        ts = ms_to_ns(int_text(d.ts, "ts"))
+        return self._book(line, f.action, d.seqId, d.prevSeqId, ts, d.bids, d.asks, d.checksum)
+
+    def _book(
+        self, line: int, action: str, seq: int, prev: int, ts: int, bids: Any, asks: Any, checksum: int
+    ) -> VenueMessage | Kind:
+        """The seqId / prevSeqId rules for one book frame."""
+        check_i64(seqId=seq, prevSeqId=prev)
         msg = VenueMessage(line, Kind.DELTA, seq, ts, bids, asks, checksum if checksum != 0 else None)
         if action == "snapshot":
             msg.kind = Kind.SNAPSHOT
