@@ -7,7 +7,9 @@ renderers) and times, over the same lines:
   (generic, floats kept as text: what Kraken needs), ``pysimdjson`` (lazy document,
   and converted to dicts) — decode only;
 * the reader's own per-frame work: decode + the venue's sync rules + collecting the
-  rows (``MessageBuilder.add``), without the column conversion and the engine.
+  rows (``MessageBuilder.add``), without the column conversion and the engine;
+* end to end: ``feeds.replay`` of the frames written to a file (read, parse, rules,
+  conversion, apply, BBO rows), when the engine is there.
 
 Run: ``.venv/bin/python bench/feeds/bench_venue_parsers.py [--frames N] [--json out.json]``.
 Numbers are from the machine it runs on; the README quotes a run with its machine.
@@ -74,6 +76,7 @@ def parsers() -> dict[str, object]:
         import simdjson
 
         p = simdjson.Parser()
+
         def lazy(ls: list[bytes]) -> None:
             for x in ls:
                 doc = p.parse(x)  # a proxy into the parser's buffer; dropped before the next parse
@@ -102,6 +105,25 @@ def reader_rate(venue: str, lines: list[bytes], snap: bytes | None) -> float:
     return rate(run, lines)
 
 
+def replay_rate(venue: str, lines: list[bytes], snap: bytes | None, tmp: Path) -> float | None:
+    from tapebook import feeds
+
+    path = tmp / f"{venue}.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    kw: dict = {}
+    if snap:
+        (tmp / f"{venue}.json").write_bytes(snap)
+        kw["snapshot"] = tmp / f"{venue}.json"
+
+    def run(_: list[bytes]) -> None:
+        feeds.replay(path, format=venue, tick_size="0.01", lot_size="0.001", **kw)
+
+    try:
+        return rate(run, lines)
+    except NotImplementedError:
+        return None
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=20_000, help="history steps per venue")
@@ -110,13 +132,18 @@ def main() -> None:
     venues = ["binance", "binance-futures", "coinbase", "kraken", "okx", "bybit", "bitstamp"]
     ps = parsers()
     results: dict[str, dict[str, float]] = {}
-    print(f"{'venue':16s} " + " ".join(f"{n:>14s}" for n in [*ps, "reader"]) + "   (frames/s)")
-    for v in venues:
-        lines, snap = frames_of(v, a.frames)
-        res = {n: rate(f, lines) for n, f in ps.items()}
-        res["reader"] = reader_rate(v, lines, snap)
-        results[v] = res
-        print(f"{v:16s} " + " ".join(f"{res[n]:14,.0f}" for n in [*ps, "reader"]))
+    import tempfile
+
+    cols = [*ps, "reader", "replay"]
+    print(f"{'venue':16s} " + " ".join(f"{n:>14s}" for n in cols) + "   (frames/s)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for v in venues:
+            lines, snap = frames_of(v, a.frames)
+            res: dict[str, float | None] = {n: rate(f, lines) for n, f in ps.items()}
+            res["reader"] = reader_rate(v, lines, snap)
+            res["replay"] = replay_rate(v, lines, snap, Path(tmp))
+            results[v] = res  # type: ignore[assignment]
+            print(f"{v:16s} " + " ".join(f"{res[n]:14,.0f}" if res[n] else f"{'-':>14s}" for n in cols))
     meta = {
         "machine": platform.machine(),
         "python": platform.python_version(),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import FIXTURES, bbo_rows
+from venue_fixtures import FIXTURES, bbo_rows
 
 from tapebook import feeds
 

@@ -14,7 +14,7 @@ import json
 import random
 
 import pytest
-from conftest import FIXTURES
+from venue_fixtures import FIXTURES
 
 from tapebook.config import Instrument
 from tapebook.feeds._formats import spec
