@@ -111,8 +111,8 @@ ffibuilder.cdef(read_cdef())
 _cflags, _ldflags = compile_args()
 ffibuilder.set_source(
     MODULE,
-    '#include "tapebook.h"\n#include "tapebook/tb_feeds.h"\n#define TBH_DEFINE_OPS\n#include "_hotpath.h"\n'
-    + EXTRA_SOURCE,
+    '#include "tapebook.h"\n#define TB_FEED_DEFINE_OPS\n#include "tapebook/tb_feeds.h"\n'
+    '#define TBH_DEFINE_OPS\n#include "_hotpath.h"\n' + EXTRA_SOURCE,
     include_dirs=[str(CSRC), str(PKG)],
     depends=[*sorted(str(p) for p in CSRC.rglob("*") if p.suffix in (".h", ".inc")), str(PKG / "_hotpath.h")],
     extra_compile_args=_cflags,

@@ -1,4 +1,14 @@
-"""The result of a replay: BBO (and depth) series, the final book, the counters."""
+"""The result of a replay: BBO (and depth) series, the final book, the counters.
+
+``r.bbo`` is a numpy structured array, one row per applied book message:
+``ts`` (int64 ns), ``seq`` (int64), ``bid_px`` / ``ask_px`` (int64 ticks),
+``bid_qty`` / ``ask_qty`` (uint64 lots), ``flags`` (uint8: 1 snapshot/reset,
+2 crossed, 4 first message after a resync). An empty side has qty 0 and the
+price sentinel of :meth:`tapebook.Book.bbo_trace`: ``bid_px`` = int64 min,
+``ask_px`` = int64 max (so "best bid < best ask" stays true of an empty
+book); ``to_pandas()`` shows it as NaN / <NA>. The dtype is numpy's aligned
+layout (56 bytes a row), the C loop writes it in place.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +19,13 @@ import numpy as np
 
 if TYPE_CHECKING:
     from ..book import Book
+    from ..config import Instrument
+    from ._sink import Sink
+
+BBO_FIELDS = ("ts", "seq", "bid_px", "bid_qty", "ask_px", "ask_qty", "flags")
+DEPTH_FIELDS = ("bid_px", "bid_qty", "ask_px", "ask_qty")
+EMPTY_BID_PX = -(2**63)  #: bid_px of an empty bid side (and of a missing depth level)
+EMPTY_ASK_PX = 2**63 - 1  #: ask_px of an empty ask side
 
 
 @dataclass
@@ -31,9 +48,13 @@ class FeedStats:
     def as_dict(self) -> dict[str, int]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
+    def summary(self) -> str:
+        """One line per counter, for people."""
+        return "\n".join(f"  {k:<17} {v:>14,}" for k, v in self.as_dict().items())
+
 
 def bbo_dtype() -> np.dtype:
-    """The dtype of ``r.bbo`` (CONTRACT §4)."""
+    """The dtype of ``r.bbo`` (CONTRACT §4; aligned: the C loop's tb_feed_row)."""
     return np.dtype(
         [
             ("ts", np.int64),
@@ -43,12 +64,14 @@ def bbo_dtype() -> np.dtype:
             ("ask_px", np.int64),
             ("ask_qty", np.uint64),
             ("flags", np.uint8),
-        ]
+        ],
+        align=True,
     )
 
 
 def depth_dtype(k: int) -> np.dtype:
-    """The dtype of ``r.depth`` for depth=k."""
+    """The dtype of ``r.depth`` for depth=k: best first; a missing level has qty 0
+    and the empty-side price sentinel."""
     return np.dtype(
         [
             ("bid_px", np.int64, (k,)),
@@ -60,11 +83,114 @@ def depth_dtype(k: int) -> np.dtype:
 
 
 class FeedResult:
-    """What :func:`tapebook.feeds.replay` returns (filled in by the engine)."""
+    """What :func:`tapebook.feeds.replay` returns.
 
-    def __init__(self, bbo: np.ndarray, depth: np.ndarray | None, book: Book, stats: FeedStats, **info: Any):
-        self.bbo = bbo
-        self.depth = depth
+    Attributes: ``bbo``, ``depth`` (None without depth=k), ``book`` (the final
+    :class:`~tapebook.Book`), ``stats`` (:class:`FeedStats`), ``status``
+    ("complete", or "stopped" when a gap or checksum failure could not be
+    resynced: ``stop_reason`` says where and why), ``instrument``, ``format``.
+    """
+
+    def __init__(self, sink: Sink, book: Book, stats: FeedStats, **info: Any) -> None:
+        self._sink = sink
         self.book = book
         self.stats = stats
-        self.info = info
+        self.format: str = info.get("format", "")
+        self.instrument: Instrument = info["instrument"]
+        self.status: str = info.get("status", "complete")
+        self.stop_reason: str = info.get("stop_reason", "")
+
+    @property
+    def bbo(self) -> np.ndarray:
+        return self._sink.arrays()[0]
+
+    @property
+    def depth(self) -> np.ndarray | None:
+        return self._sink.arrays()[1]
+
+    @property
+    def levels_lost(self) -> int:
+        """Levels the book's spill could not keep (0 unless max_cap was too small)."""
+        return self.book.stats().levels_lost
+
+    def __len__(self) -> int:
+        return len(self.bbo)
+
+    def __repr__(self) -> str:
+        s = self.stats
+        return (
+            f"<FeedResult {self.format} {self.status}: {s.messages:,} messages, {s.rows:,} rows, "
+            f"{s.resets} resets, {s.gaps} gaps, {s.skipped:,} skipped>"
+        )
+
+    # ---- exports ------------------------------------------------------------------
+
+    def to_arrow(self, nulls: bool = False) -> Any:
+        """The rows as a ``pyarrow.Table`` (integer ticks / lots; ``nulls=True``:
+        empty sides and missing depth levels as nulls instead of sentinels)."""
+        from ._table import to_arrow_table
+
+        return to_arrow_table(self.bbo, self.depth, nulls=nulls)
+
+    def write_parquet(self, path: Any, nulls: bool = False, **kwargs: Any) -> None:
+        """Write :meth:`to_arrow` to a Parquet file (``kwargs`` go to ``pyarrow.parquet.write_table``)."""
+        import pyarrow.parquet as pq
+
+        pq.write_table(self.to_arrow(nulls=nulls), path, **kwargs)
+
+    def to_pandas(self, units: str = "price") -> Any:
+        """A DataFrame indexed by ``ts`` (UTC datetimes), one row per message.
+
+        ``units="price"``: prices and sizes in the venue's units as float64 (each
+        the double nearest the exact decimal), empty sides NaN. ``units="ticks"``:
+        the exact integers in nullable Int64 / UInt64 columns, empty sides <NA>.
+        With depth=k the levels follow as ``bid_px_0 .. bid_px_{k-1}`` (best
+        first), likewise ``bid_qty_``, ``ask_px_``, ``ask_qty_``.
+        """
+        import pandas as pd
+
+        if units not in ("price", "ticks"):
+            from ..errors import InvalidArgumentError
+
+            raise InvalidArgumentError(f"units={units!r} must be 'price' or 'ticks'")
+        bbo = self.bbo
+        cols: dict[str, Any] = {"seq": bbo["seq"], "flags": bbo["flags"]}
+        pairs = [(f, bbo[f], bbo[f.replace("_px", "_qty")] == 0) for f in ("bid_px", "ask_px")]
+        pairs += [(f, bbo[f], bbo[f] == 0) for f in ("bid_qty", "ask_qty")]
+        if self.depth is not None:
+            d = self.depth
+            for name in DEPTH_FIELDS:
+                empty_all = d[name.replace("_px", "_qty")] == 0
+                for j in range(d.dtype[name].shape[0]):
+                    pairs.append((f"{name}_{j}", d[name][:, j], empty_all[:, j]))
+        for name, values, empty in pairs:
+            cols[name] = self._column(name, values, empty, units, pd)
+        index = pd.to_datetime(bbo["ts"], unit="ns", utc=True)
+        df = pd.DataFrame(cols, index=index)
+        df.index.name = "ts"
+        order = ["seq", "bid_px", "bid_qty", "ask_px", "ask_qty", "flags"]
+        return df[order + [c for c in df.columns if c not in order]]
+
+    def _column(self, name: str, values: np.ndarray, empty: np.ndarray, units: str, pd: Any) -> Any:
+        is_px = "_px" in name
+        if units == "ticks":
+            arr = pd.array(np.ascontiguousarray(values), dtype="Int64" if is_px else "UInt64")
+            if is_px:
+                arr[empty] = pd.NA
+            return arr
+        inst = self.instrument
+        v = np.ascontiguousarray(values)
+        if is_px:
+            f = inst.ticks_to_prices(np.where(empty, 0, v), kind="float")
+        else:
+            f = inst.lots_to_sizes(v, kind="float")
+        if is_px:
+            f[empty] = np.nan
+        return f
+
+    def plot(self, path: Any, title: str | None = None) -> None:
+        """Draw the BBO (and, with depth=k, a heatmap of the resting size at each
+        price over time) into an image file (needs matplotlib)."""
+        from ._plot import plot_result
+
+        plot_result(self, path, title)
