@@ -25,7 +25,9 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import msgspec
+import numpy as np
 
+from .._decimal import DecimalColumnError
 from ..errors import ArgumentTypeError, FeedError, InvalidArgumentError
 from ._reader import ChecksumSpec, Kind, MessageBatch, MessageBuilder
 
@@ -231,7 +233,7 @@ class JsonVenueReader:
             if b is None or b.path != path:
                 if b is not None and len(b):
                     yield self._flush(b)
-                b = MessageBuilder(inst, path, rows)
+                b = VenueBuilder(inst, path, rows)
             if not raw.strip():
                 continue
             stop = self._one(b, raw, line)
@@ -274,7 +276,7 @@ class JsonVenueReader:
         return None
 
     def _snapshot_batch(self, msg: VenueMessage, name: str) -> MessageBatch:
-        b = MessageBuilder(self.opts.instrument, name, self.opts.batch_rows)
+        b = VenueBuilder(self.opts.instrument, name, self.opts.batch_rows)
         b.add(msg.kind, msg.ts, msg.seq, 1, msg.bids, msg.asks)
         return self._flush(b)
 
@@ -307,6 +309,53 @@ class JsonVenueReader:
 
     def _frame(self, obj: Any, line: int) -> VenueMessage | Kind:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+class VenueBuilder(MessageBuilder):
+    """:class:`MessageBuilder` whose columns are converted with the instrument's C
+    column conversions (one call per column; a value that is not a whole number of
+    ticks / lots, or not a number, turns its message into an ERROR naming it)."""
+
+    def flush(self) -> MessageBatch:
+        side = np.array(self._side, dtype=np.uint8)
+        row_end = np.array(self._row_end, dtype=np.int64)
+        kind = np.array(self._kind, dtype=np.uint8)
+        notes = dict(self._notes)
+        px, qty = _convert(self.instrument, self._px, self._qty, row_end, kind, notes)
+        keep = np.repeat(kind != Kind.ERROR, np.diff(row_end, prepend=0)) if len(side) else np.ones(0, bool)
+        if not keep.all():  # ERROR messages own no rows
+            side = side[keep]
+            row_end = np.cumsum(np.where(kind == Kind.ERROR, 0, np.diff(row_end, prepend=0)))
+        crc = np.array(self._crc, dtype=np.int64) if any(c >= 0 for c in self._crc) else None
+        batch = MessageBatch(
+            self.path, side, px, qty, row_end, np.array(self._ts, dtype=np.int64),
+            np.array(self._seq, dtype=np.int64), kind, np.array(self._line, dtype=np.int64),
+            crc=crc, checksum=self.checksum, truncate=self.truncate, notes=notes,
+        )  # fmt: skip
+        self._reset()
+        return batch
+
+
+def _convert(
+    inst: Any, px: list, qty: list, row_end: np.ndarray, kind: np.ndarray, notes: dict[int, str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Prices and sizes of the rows of non-ERROR messages; a bad value marks its
+    message ERROR (``kind`` and ``notes`` updated in place) and the rest is retried."""
+    msg_of_row = np.repeat(np.arange(len(row_end)), np.diff(row_end, prepend=0))
+    while True:
+        rows = np.flatnonzero(kind[msg_of_row] != Kind.ERROR) if len(msg_of_row) else np.zeros(0, np.int64)
+        sel_px = [px[i] for i in rows.tolist()]
+        sel_q = [qty[i] for i in rows.tolist()]
+        try:
+            ticks = inst.prices_to_ticks(sel_px)
+            lots = inst.sizes_to_lots(sel_q)
+        except DecimalColumnError as e:
+            which = "price" if str(e).startswith("prices") else "size"
+            m = int(msg_of_row[rows[e.index]])
+            kind[m] = Kind.ERROR
+            notes[m] = f"{which} {e.value!r}: {e.reason}"
+            continue
+        return ticks, lots
 
 
 def typed_decoder(struct: type) -> msgspec.json.Decoder:

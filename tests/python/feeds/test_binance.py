@@ -61,7 +61,7 @@ def test_unparseable_frame():
 
 
 def test_snapshot_is_required():
-    with pytest.raises(feeds.FeedError, match="snapshot"):
+    with pytest.raises(ValueError, match="snapshot"):
         feeds.replay(SPOT / "gap.jsonl", format="binance", tick_size="0.01", lot_size="0.001")
 
 

@@ -23,5 +23,5 @@ def test_frames_at_or_before_the_snapshot_are_stale():
 
 
 def test_snapshot_is_required():
-    with pytest.raises(feeds.FeedError, match="snapshot"):
+    with pytest.raises(ValueError, match="snapshot"):
         feeds.replay(D / "stale_prefix.jsonl", format="bitstamp", tick_size="0.01", lot_size="0.00000001")
