@@ -1,5 +1,6 @@
 """Venue book checksums computed from the book's own top levels (integer ticks
-and lots), with the decimal text each venue builds its string from.
+and lots), with the decimal text each venue builds its string from — written
+and hashed in C (``csrc/tapebook/tb_venue_crc.h``), one call per message.
 
 * Kraken (https://docs.kraken.com/api/docs/guides/spot-ws-book-v2, now
   https://docs.kraken.com/exchange/guides/websockets/book-checksum-v2
@@ -22,8 +23,12 @@ and lots), with the decimal text each venue builds its string from.
 
 from __future__ import annotations
 
-import zlib
 from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from .._native import ffi, lib
 
 
 def _scale(step: Decimal, precision: int, what: str) -> int:
@@ -32,32 +37,6 @@ def _scale(step: Decimal, precision: int, what: str) -> int:
     if v != v.to_integral_value():
         raise ValueError(f"{what} step {step} is finer than the checksum precision of {precision} decimals")
     return int(v)
-
-
-class KrakenChecksum:
-    """Kraken's CRC32 over the top 10 levels a side."""
-
-    depth = 10
-
-    def __init__(self, tick_size: Decimal, lot_size: Decimal, price_precision: int, qty_precision: int):
-        self.px_scale = _scale(tick_size, price_precision, "price (tick_size)")
-        self.qty_scale = _scale(lot_size, qty_precision, "quantity (lot_size)")
-
-    def __call__(self, bids: list[tuple[int, int]], asks: list[tuple[int, int]]) -> int:
-        ps, qs = self.px_scale, self.qty_scale
-        parts = [f"{px * ps}{q * qs}" for px, q in asks[:10]]
-        parts += [f"{px * ps}{q * qs}" for px, q in bids[:10]]
-        return zlib.crc32("".join(parts).encode("ascii"))
-
-
-def _plain(units: int, exp: int) -> str:
-    """``units * 10**-exp`` as the shortest plain decimal (``exp`` >= 0)."""
-    neg = units < 0
-    s = str(-units if neg else units)
-    if exp:
-        s = s.rjust(exp + 1, "0")
-        s = f"{s[:-exp]}.{s[-exp:]}".rstrip("0").rstrip(".")
-    return "-" + s if neg else s
 
 
 def _units(step: Decimal) -> tuple[int, int]:
@@ -71,27 +50,62 @@ def _units(step: Decimal) -> tuple[int, int]:
     return m, -exp
 
 
+def _side(levels: np.ndarray | list[tuple[int, int]], n: int) -> tuple[Any, Any, int]:
+    """C views of the first ``n`` levels: a structured ``(px, qty)`` array or
+    ``(ticks, lots)`` pairs."""
+    if isinstance(levels, np.ndarray):
+        px = np.ascontiguousarray(levels["px"][:n], dtype=np.int64)
+        qty = np.ascontiguousarray(levels["qty"][:n], dtype=np.uint64)
+    else:
+        pairs = list(levels)[:n]
+        px = np.array([p for p, _ in pairs], dtype=np.int64)
+        qty = np.array([q for _, q in pairs], dtype=np.uint64)
+    return ffi.from_buffer("int64_t[]", px), ffi.from_buffer("uint64_t[]", qty), len(px)
+
+
+def _call(fn: Any, bids: Any, asks: Any, depth: int, *params: Any) -> int:
+    out = ffi.new("uint32_t *")
+    bp, bq, nb = _side(bids, depth)
+    ap, aq, na = _side(asks, depth)
+    st = fn(bp, bq, nb, ap, aq, na, *params, out)
+    if st != lib.TB_OK:
+        raise ValueError(f"checksum: a level's scaled value does not fit 64 bits (status {st})")
+    return int(out[0])
+
+
+class KrakenChecksum:
+    """Kraken's CRC32 (unsigned) over the top 10 levels a side (C: ``tb_crc_kraken``)."""
+
+    depth = 10
+
+    def __init__(self, tick_size: Decimal, lot_size: Decimal, price_precision: int, qty_precision: int):
+        self.px_scale = _scale(tick_size, price_precision, "price (tick_size)")
+        self.qty_scale = _scale(lot_size, qty_precision, "quantity (lot_size)")
+        if not (0 < self.px_scale < 2**64 and 0 < self.qty_scale < 2**64):
+            raise ValueError("the checksum scale does not fit 64 bits")
+
+    def __call__(self, bids: Any, asks: Any) -> int:
+        """``bids`` / ``asks``: structured ``(px, qty)`` arrays or ``(ticks, lots)`` pairs, best first."""
+        return _call(lib.tb_crc_kraken, bids, asks, 10, self.px_scale, self.qty_scale)
+
+
 class OkxChecksum:
-    """OKX's signed CRC32 over the first 25 levels a side, interleaved."""
+    """OKX's CRC32 over the first 25 levels a side, interleaved (C: ``tb_crc_okx``).
+
+    :meth:`__call__` gives the venue's signed value; :meth:`unsigned` the same bits
+    unsigned, as the engine compares them."""
 
     depth = 25
 
     def __init__(self, tick_size: Decimal, lot_size: Decimal):
         self.pm, self.pe = _units(tick_size)
         self.qm, self.qe = _units(lot_size)
+        if not (self.pm < 2**64 and self.qm < 2**64 and self.pe <= 38 and self.qe <= 38):
+            raise ValueError("tick_size / lot_size out of the checksum's range")
 
-    def text(self, bids: list[tuple[int, int]], asks: list[tuple[int, int]]) -> str:
-        pm, pe, qm, qe = self.pm, self.pe, self.qm, self.qe
-        parts: list[str] = []
-        for i in range(25):
-            if i < len(bids):
-                px, q = bids[i]
-                parts += (_plain(px * pm, pe), _plain(q * qm, qe))
-            if i < len(asks):
-                px, q = asks[i]
-                parts += (_plain(px * pm, pe), _plain(q * qm, qe))
-        return ":".join(parts)
+    def unsigned(self, bids: Any, asks: Any) -> int:
+        return _call(lib.tb_crc_okx, bids, asks, 25, self.pm, self.pe, self.qm, self.qe)
 
-    def __call__(self, bids: list[tuple[int, int]], asks: list[tuple[int, int]]) -> int:
-        c = zlib.crc32(self.text(bids, asks).encode("ascii"))
+    def __call__(self, bids: Any, asks: Any) -> int:
+        c = self.unsigned(bids, asks)
         return c - (1 << 32) if c >= 1 << 31 else c

@@ -42,7 +42,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import msgspec
-import numpy as np
 
 from ..errors import ArgumentTypeError, FeedError, InvalidArgumentError
 from ._checksums import KrakenChecksum
@@ -104,10 +103,6 @@ def _decimals(text: str) -> int:
     return 0 if dot < 0 else len(text) - dot - 1
 
 
-def _pairs(levels: np.ndarray) -> list[tuple[int, int]]:
-    return list(zip(levels["px"].tolist(), levels["qty"].tolist(), strict=True))
-
-
 class KrakenReader(JsonVenueReader):
     """v2 ``book``: snapshot/update, depth truncation, CRC32."""
 
@@ -149,9 +144,7 @@ class KrakenReader(JsonVenueReader):
             raise FeedError(
                 self.source.name, line, f"kraken checksum: {e}; check tick_size / lot_size and the precisions"
             ) from None
-        self.checksum_spec = ChecksumSpec(
-            "kraken CRC32", KrakenChecksum.depth, lambda bids, asks: fn(_pairs(bids), _pairs(asks))
-        )
+        self.checksum_spec = ChecksumSpec("kraken CRC32", KrakenChecksum.depth, fn)
 
     def _frame(self, obj: Any, line: int) -> VenueMessage | Kind:
         if not isinstance(obj, dict):

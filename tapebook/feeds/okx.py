@@ -41,7 +41,6 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-import numpy as np
 
 from ._checksums import OkxChecksum
 from ._reader import ChecksumSpec, Kind, gap_note
@@ -84,10 +83,6 @@ class _Frame(msgspec.Struct):
 _DECODER = typed_decoder(_Frame)
 
 
-def _pairs(levels: np.ndarray) -> list[tuple[int, int]]:
-    return list(zip(levels["px"].tolist(), levels["qty"].tolist(), strict=True))
-
-
 class OkxReader(JsonVenueReader):
     """``books``: snapshot/update, seqId/prevSeqId chain, CRC32 when non-zero."""
 
@@ -100,9 +95,7 @@ class OkxReader(JsonVenueReader):
         inst = self.opts.instrument
         fn = OkxChecksum(inst.tick_size, inst.lot_size)
         # the engine compares unsigned values: OKX's signed CRC32 is taken & 0xFFFFFFFF on both sides
-        self.checksum_spec = ChecksumSpec(
-            "okx CRC32", OkxChecksum.depth, lambda bids, asks: fn(_pairs(bids), _pairs(asks)) & 0xFFFFFFFF
-        )
+        self.checksum_spec = ChecksumSpec("okx CRC32", OkxChecksum.depth, fn.unsigned)
 
     def _frame(self, obj: Any, line: int) -> VenueMessage | Kind:
         if not isinstance(obj, dict):
