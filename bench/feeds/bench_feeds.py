@@ -24,7 +24,6 @@ import json
 import os
 import platform
 import random
-import resource
 import shutil
 import subprocess
 import sys
@@ -47,7 +46,8 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
         if n >= next_snap:
             for i in range(500):
                 for side, px in (("bid", mid - 1 - i), ("ask", mid + i)):
-                    out.append(f"binance,BTCUSDT,{t},{t + 90},true,{side},{px // 100}.{px % 100:02d},{rnd.randint(1, 10**8) / 1e8:.8f}\n")
+                    amt = f"{rnd.randint(1, 10**8) / 1e8:.8f}"
+                    out.append(f"binance,BTCUSDT,{t},{t + 90},true,{side},{px // 100}.{px % 100:02d},{amt}\n")
             n += 1000
             next_snap = n + 200_000
             continue
@@ -56,7 +56,8 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
             off = int(rnd.expovariate(0.05))
             px = mid - 1 - off if bid else mid + off
             amt = "0" if rnd.random() < 0.3 else f"{rnd.randint(1, 10**9) / 1e8:.8f}"
-            out.append(f"binance,BTCUSDT,{t},{t + 90},false,{'bid' if bid else 'ask'},{px // 100}.{px % 100:02d},{amt}\n")
+            sd = "bid" if bid else "ask"
+            out.append(f"binance,BTCUSDT,{t},{t + 90},false,{sd},{px // 100}.{px % 100:02d},{amt}\n")
             n += 1
         mid += rnd.randint(-2, 2)
         if len(out) > 100_000:
@@ -82,7 +83,9 @@ def child_rss(path: Path) -> float:
         f"r = feeds.replay({str(path)!r}, format='tardis', tick_size={TICK!r}, lot_size={LOT!r}); "
         "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
     )
-    return float(subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout)
+    return float(
+        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
+    )
 
 
 def main(argv: list[str]) -> int:
@@ -151,7 +154,9 @@ def main(argv: list[str]) -> int:
         from tapebook.feeds._engine import Engine
 
         spec = feeds._formats.spec("tardis")
-        e = Engine(Book(n=1024, price_bits=64, max_cap=1 << 20), spec, inst, 0, "raise", "keep", "raise", True)
+        e = Engine(
+            Book(n=1024, price_bits=64, max_cap=1 << 20), spec, inst, 0, "raise", "keep", "raise", True
+        )
         for b in batches:
             e.apply(b)
 
@@ -191,10 +196,12 @@ def main(argv: list[str]) -> int:
         peers["hftbacktest tardis.convert rows/s (second call)"] = rows / (time.perf_counter() - t0)
     except Exception as e:  # not installed or its API moved: say so, do not guess a number
         peers["hftbacktest"] = f"not measured: {type(e).__name__}: {e}"[:200]
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True
+    ).stdout.strip()
     cc = subprocess.run(["gcc", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     meta = {
-        "machine": f"{platform.machine()} {os.cpu_count()} cpus, {platform.processor() or platform.platform()}",
+        "machine": f"{platform.machine()} {os.cpu_count()} cpus, {platform.platform()}",
         "python": sys.version.split()[0],
         "compiler": cc,
         "commit": commit,
@@ -205,13 +212,15 @@ def main(argv: list[str]) -> int:
         "csv_mb": csv.stat().st_size / 1e6,
         "gz_mb": gz.stat().st_size / 1e6,
     }
-    (out / "bench_feeds.json").write_text(json.dumps({"meta": meta, "seconds": res, "peers": peers}, indent=2))
+    (out / "bench_feeds.json").write_text(
+        json.dumps({"meta": meta, "seconds": res, "peers": peers}, indent=2)
+    )
     lines_md = [
         "# Feed replay benchmark (tardis incremental_book_L2)",
         "",
         *(f"- {k}: {v}" for k, v in meta.items()),
         "",
-        "| measure | seconds (best of %d) | rows/s |" % args.repeat,
+        f"| measure | seconds (best of {args.repeat}) | rows/s |",
         "| --- | ---: | ---: |",
         *(f"| {k[:-2]} | {v:.3f} | {rows / v / 1e6:.2f} M |" for k, v in res.items() if k.endswith("_s")),
         "",
