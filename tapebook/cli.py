@@ -6,6 +6,7 @@ Commands:
   replay   re-run a saved failing fuzz stream
   bench    Python / C benchmarks and the markdown report
   info     version, build flags, variant sizes
+  feed     replay a venue data file (Tardis, Binance, ... see --help)
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ COMMANDS = {
     "replay": ("tapebook.fuzz", "replay_main"),
     "bench": ("tapebook.benchreport", "main"),
     "info": ("tapebook.cli", "info_main"),
+    "feed": ("tapebook.feeds._cli", "main"),
 }
 
 

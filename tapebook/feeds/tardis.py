@@ -34,6 +34,7 @@ bench/feeds/README.md. ``seq`` is the 0-based index of the message in the stream
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -92,8 +93,22 @@ class _Lines:
         return base + np.searchsorted(adj, base, side="right")
 
 
+def _peek_header(f: Any) -> tuple[Any, list[str]]:
+    """The column names of the first line, without consuming it (every column is
+    then read as a string: a decimal must never pass through a float)."""
+    import io
+
+    buf = io.BufferedReader(f, buffer_size=1 << 20) if not hasattr(f, "peek") else f
+    head = buf.peek(1 << 20)[: 1 << 20]
+    first = head.split(b"\n", 1)[0].rstrip(b"\r")
+    return buf, [c.strip('"') for c in first.decode("utf-8", errors="replace").split(",")] if first else []
+
+
 def _csv_batches(f: Any, path: str, lines: _Lines, columns: tuple[str, ...] | None) -> Iterator[Any]:
     pa, _pc, pcsv = _arrow()
+    if columns is None:
+        f, names = _peek_header(f)
+        columns = tuple(names)
     try:
         header = pcsv.open_csv(
             f,
@@ -109,8 +124,10 @@ def _csv_batches(f: Any, path: str, lines: _Lines, columns: tuple[str, ...] | No
         if "Empty CSV file" in str(e):
             return
         raise FeedError(path, 1, f"cannot read the CSV header: {e}") from None
+    except (OSError, EOFError, zlib.error) as e:
+        raise FeedError(path, 1, f"cannot read (corrupt or truncated compressed data?): {e}") from None
     names = header.schema.names
-    if columns is not None:
+    if columns != tuple(names):
         missing = [c for c in columns if c not in names]
         if missing:
             raise FeedError(
@@ -123,6 +140,12 @@ def _csv_batches(f: Any, path: str, lines: _Lines, columns: tuple[str, ...] | No
             return
         except pa.ArrowInvalid as e:
             raise FeedError(path, 0, f"cannot parse the CSV: {e}") from None
+        except (OSError, EOFError, zlib.error) as e:
+            raise FeedError(path, 0, f"cannot read (corrupt or truncated compressed data?): {e}") from None
+        except Exception as e:
+            if type(e).__name__ == "ZstdError":
+                raise FeedError(path, 0, f"cannot read (corrupt zstd data?): {e}") from None
+            raise
         yield rb
 
 
