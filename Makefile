@@ -247,6 +247,7 @@ bench: bench-c venv
 FEED_ROWS ?= 3000000
 bench-feeds: venv
 	$(VPY) bench/feeds/bench_feeds.py --rows $(FEED_ROWS) --out bench/out/feeds
+	$(VPY) bench/feeds/bench_venue_parsers.py --json bench/out/feeds/venues.json
 
 bench-py: venv
 	$(VPY) -m pip install --quiet -e '.[bench]'

@@ -144,7 +144,11 @@ def main() -> None:
             res["replay"] = replay_rate(v, lines, snap, Path(tmp))
             results[v] = res  # type: ignore[assignment]
             print(f"{v:16s} " + " ".join(f"{res[n]:14,.0f}" if res[n] else f"{'-':>14s}" for n in cols))
+    import subprocess
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
     meta = {
+        "commit": commit.stdout.strip() or "?",
         "machine": platform.machine(),
         "python": platform.python_version(),
         "cpu_count": os.cpu_count(),
@@ -152,6 +156,7 @@ def main() -> None:
     }
     print(meta)
     if a.json:
+        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
         Path(a.json).write_text(json.dumps({"meta": meta, "results": results}, indent=1))
 
 
