@@ -43,6 +43,7 @@ def test_gap_under_resync_stops_there():
     assert [row[0] for row in bbo_rows(r)] == [160, 162]  # nothing after line 2
     assert r.stats.gaps == 1
     assert r.book.best_bid_qty() == 500
+    assert r.status == "stopped" and "gap.jsonl:2" in r.stop_reason and "165" in r.stop_reason
 
 
 def test_first_event_must_straddle():

@@ -20,6 +20,7 @@ def test_frames_at_or_before_the_snapshot_are_stale():
     ]
     assert r.bbo["ts"].tolist()[:2] == [1643643584684047000, 1643643584684048000]
     assert (r.stats.stale, r.stats.skipped, r.stats.resets) == (2, 3, 1)
+    assert r.status == "complete"
 
 
 def test_snapshot_is_required():
