@@ -41,3 +41,18 @@ def test_checksum_failure():
     r = feeds.replay(D / "checksum_fail.jsonl", on_gap="resync", **KW)
     assert [(row[0], row[5]) for row in bbo_rows(r)][-2:] == [(20, 5), (21, 0)]
     assert r.stats.checksums_failed == 1
+
+
+def test_compressed_and_split_captures_replay_the_same(tmp_path):
+    import gzip
+
+    import numpy as np
+
+    lines = (D / "seq_chain.jsonl").read_bytes().splitlines(keepends=True)
+    gz = tmp_path / "part1.jsonl.gz"
+    gz.write_bytes(gzip.compress(b"".join(lines[:4])))
+    rest = tmp_path / "part2.jsonl"
+    rest.write_bytes(b"".join(lines[4:]))
+    whole = feeds.replay(D / "seq_chain.jsonl", **KW)
+    split = feeds.replay([gz, rest], **KW)  # one stream: the seqId chain goes across files
+    assert np.array_equal(whole.bbo, split.bbo) and split.stats.gaps == 0
