@@ -32,7 +32,7 @@ CSRC_FILES := $(wildcard csrc/*.h csrc/tapebook/*.h csrc/tapebook/*.inc)
 
 .PHONY: test demo venv clang c-test c-compile c-unit c-fuzz-quick c-alloc asan ubsan \
         asan-c ubsan-c asan-py ubsan-py hotpath-compile py-test lint check-generated gen single-include \
-        fuzz fuzz-c fuzz-py fuzz-cov bench bench-c bench-py examples clean
+        fuzz fuzz-c fuzz-py fuzz-cov bench bench-c bench-py bench-feeds examples clean
 
 # ---- set-up -------------------------------------------------------------------
 
@@ -65,7 +65,7 @@ check-generated:
 
 # ---- C tests --------------------------------------------------------------------
 
-C_TESTS := test_unit test_fuzz test_alloc
+C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc
 C_TEST_DEPS := $(CSRC_FILES) $(wildcard tests/c/*.h)
 
 $(BUILD)/%/.dir:
@@ -96,6 +96,10 @@ c-compile: clang | $(BUILD)/compile/.dir
 	gcc   $(CSTD)   $(WARN) $(INC) -DTB_TEST_SINGLE_HEADER -c tests/c/compile_check.c -o $(BUILD)/compile/gcc_single.o
 	g++   $(CXXSTD) $(WARN) $(INC) -DTB_TEST_SINGLE_HEADER -c tests/c/compile_check.cpp -o $(BUILD)/compile/gxx_single.o
 	gcc   $(CSTD)   $(WARN) $(INC) -DTB_THREAD_GUARD -DTB_FORCE_PORTABLE_BITS -c tests/c/compile_check.c -o $(BUILD)/compile/gcc_guard.o
+	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_decimal.c -o $(BUILD)/compile/gxx_decimal.o
+	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_decimal.c -o $(BUILD)/compile/clangxx_decimal.o
+	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_venue_crc.c -o $(BUILD)/compile/gxx_venue_crc.o
+	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_venue_crc.c -o $(BUILD)/compile/clangxx_venue_crc.o
 	@echo "c-compile: C99, C11 and C++17 with gcc and clang: clean"
 	@$(MAKE) --no-print-directory hotpath-compile
 
@@ -109,11 +113,16 @@ hotpath-compile: clang | $(BUILD)/compile/.dir
 	done
 	@echo "hotpath-compile: _hotpath.c and the tbh_ops tables with gcc and clang: clean"
 
-c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/test_unit $(BUILD)/guarded/test_unit
+c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/test_unit $(BUILD)/guarded/test_unit \
+        $(BUILD)/gcc/test_decimal $(BUILD)/clang/test_decimal $(BUILD)/gcc/test_venue_crc $(BUILD)/clang/test_venue_crc
 	$(BUILD)/gcc/test_unit
 	$(BUILD)/clang/test_unit
 	$(BUILD)/portable/test_unit
 	$(BUILD)/guarded/test_unit
+	$(BUILD)/gcc/test_decimal
+	$(BUILD)/clang/test_decimal
+	$(BUILD)/gcc/test_venue_crc
+	$(BUILD)/clang/test_venue_crc
 
 c-alloc: $(BUILD)/gcc/test_alloc
 	$(BUILD)/gcc/test_alloc
@@ -213,6 +222,9 @@ fuzz-cov: clang | $(BUILD)/fuzz/.dir
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_decode.c -o $(BUILD)/fuzz/fuzz_decode
 	mkdir -p $(BUILD)/fuzz/corpus_decode && cp -n tests/fuzz/corpus_decode/* $(BUILD)/fuzz/corpus_decode/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_decode
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_decimal.c -o $(BUILD)/fuzz/fuzz_decimal
+	mkdir -p $(BUILD)/fuzz/corpus_decimal && cp -n tests/fuzz/corpus_decimal/* $(BUILD)/fuzz/corpus_decimal/ 2>/dev/null || true
+	$(BUILD)/fuzz/fuzz_decimal -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_decimal
 
 # ---- benchmarks ------------------------------------------------------------------------
 
@@ -229,6 +241,13 @@ BENCH_ARGS ?=
 bench: bench-c venv
 	$(VPY) -m pip install --quiet -e '.[bench]'
 	$(VPY) bench/report.py --c-json bench/out/bench_c.json --out bench/out/report $(BENCH_ARGS)
+	$(MAKE) --no-print-directory bench-feeds
+
+# feed replay: end to end on a generated Tardis CSV (+ .gz), time split, RSS, peers
+FEED_ROWS ?= 3000000
+bench-feeds: venv
+	$(VPY) bench/feeds/bench_feeds.py --rows $(FEED_ROWS) --out bench/out/feeds
+	$(VPY) bench/feeds/bench_venue_parsers.py --json bench/out/feeds/venues.json
 
 bench-py: venv
 	$(VPY) -m pip install --quiet -e '.[bench]'

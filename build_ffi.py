@@ -56,11 +56,16 @@ const char *tb_build_info(void) {
 """
 
 
+# the flat prototype headers cffi reads: the core's, then the feed helpers' (tb_feeds.h)
+CDEF_HEADERS = ("tapebook_api.h", "tapebook/tb_feeds_api.h")
+
+
 def read_cdef() -> str:
-    text = (CSRC / "tapebook_api.h").read_text()
-    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
-    lines = [ln for ln in text.splitlines() if not ln.lstrip().startswith("#")]
-    return "\n".join(lines).replace("TB_API ", "") + EXTRA_CDEF
+    parts = []
+    for name in CDEF_HEADERS:
+        text = re.sub(r"/\*.*?\*/", "", (CSRC / name).read_text(), flags=re.S)
+        parts.append("\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("#")))
+    return "\n".join(parts).replace("TB_API ", "") + EXTRA_CDEF
 
 
 def compile_args() -> tuple[list[str], list[str]]:
@@ -106,7 +111,8 @@ ffibuilder.cdef(read_cdef())
 _cflags, _ldflags = compile_args()
 ffibuilder.set_source(
     MODULE,
-    '#include "tapebook.h"\n#define TBH_DEFINE_OPS\n#include "_hotpath.h"\n' + EXTRA_SOURCE,
+    '#include "tapebook.h"\n#define TB_FEED_DEFINE_OPS\n#include "tapebook/tb_feeds.h"\n'
+    '#define TBH_DEFINE_OPS\n#include "_hotpath.h"\n' + EXTRA_SOURCE,
     include_dirs=[str(CSRC), str(PKG)],
     depends=[*sorted(str(p) for p in CSRC.rglob("*") if p.suffix in (".h", ".inc")), str(PKG / "_hotpath.h")],
     extra_compile_args=_cflags,

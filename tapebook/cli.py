@@ -7,6 +7,7 @@ Commands:
   bench    benchmarks and the markdown report; needs a source checkout
            (it runs the checkout's bench/report.py, see bench/python/README.md)
   info     version, build flags, variant sizes
+  feed     replay a venue data file (Tardis, Binance, ... see --help)
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ COMMANDS = {
     "replay": ("tapebook.testing.fuzz", "replay_main"),
     "bench": ("tapebook.cli", "bench_main"),
     "info": ("tapebook.cli", "info_main"),
+    "feed": ("tapebook.feeds._cli", "main"),
 }
 
 

@@ -38,6 +38,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal, Inexact, InvalidOperation, localcontext
 from typing import Any
 
+import numpy as np
+
+from . import _decimal as dcol
 from . import _native as nat
 from .errors import ArgumentTypeError, InvalidArgumentError
 from .multi import MultiBookPool, MultiBookPoolStats, PooledBook
@@ -103,18 +106,41 @@ def _exact_quotient(value: Decimal, unit: Decimal) -> int | None:
 
 @dataclass(frozen=True)
 class Instrument:
-    """One configured instrument and its tick / lot conversions."""
+    """An instrument and its exact tick / lot conversions.
 
-    symbol: str
-    tier: str
-    tick_size: Decimal
-    lot_size: Decimal
-    price_bits: int
-    max_cap: int
-    n: int  #: tape size of its tier
-    anchor: int  #: first price of the tapes, in ticks
-    reference_price: Decimal | None
-    instrument_id: int
+    Standalone, only the two sizes are needed (decimal strings, ``Decimal`` or
+    int — never float)::
+
+        btc = Instrument(tick_size="0.01", lot_size="0.00000001")
+        btc.prices_to_ticks(["65000.10", "1e-02"])      # int64 array [6500010, 1]
+        btc.sizes_to_lots(arrow_column)                 # uint64 array, one C call
+        btc.ticks_to_prices(ticks)                      # Decimals (or kind="float" / "str")
+
+    The other fields describe the book a configuration file (:func:`load_config`)
+    builds for it; a standalone instrument gets a 64-bit book's defaults.
+    """
+
+    symbol: str = ""
+    tier: str = "high"
+    tick_size: Decimal = Decimal(1)
+    lot_size: Decimal = Decimal(1)
+    price_bits: int = 64
+    max_cap: int = 4096
+    n: int = 1024  #: tape size of its tier
+    anchor: int = 0  #: first price of the tapes, in ticks
+    reference_price: Decimal | None = None
+    instrument_id: int = 0
+
+    def __post_init__(self) -> None:
+        for f in ("tick_size", "lot_size"):
+            d = self._dec(getattr(self, f), f)
+            if d <= 0:
+                raise self._err(f, f"must be > 0, got {d}")
+            object.__setattr__(self, f, d)
+        if self.price_bits not in (32, 64) or isinstance(self.price_bits, bool):
+            raise self._err("price_bits", f"must be 32 or 64, got {self.price_bits!r}")
+        if (self.price_bits, self.n) not in nat.BOOKS:
+            raise self._err("n", f"{self.n!r} is not a shipped tape size {nat.TAPE_SIZES}")
 
     @property
     def price_range(self) -> tuple[int, int]:
@@ -123,13 +149,16 @@ class Instrument:
         return v.pmin, v.pmax
 
     def _err(self, field_: str, msg: str) -> ConfigError:
+        if not self.symbol:
+            return ConfigError(f"instrument: {field_}: {msg}")
         return ConfigError(f"instrument {self.symbol!r}: {field_}: {msg}")
 
     def _dec(self, value: Any, field_: str) -> Decimal:
         try:
             return _decimal(value)
         except ArgumentTypeError as e:
-            raise ArgumentTypeError(f"instrument {self.symbol!r}: {field_}: {e}") from None
+            who = f"instrument {self.symbol!r}" if self.symbol else "instrument"
+            raise ArgumentTypeError(f"{who}: {field_}: {e}") from None
         except InvalidArgumentError as e:
             raise self._err(field_, str(e)) from None
 
@@ -167,6 +196,90 @@ class Instrument:
         with localcontext() as ctx:
             ctx.prec = 80
             return Decimal(int(lots)) * self.lot_size
+
+    # ---- whole columns (one C call each; tb_decimal.h) -------------------------------
+
+    @property
+    def price_decimals(self) -> int:
+        """Fraction digits of the tick size (0.01 -> 2): the precision of a price string."""
+        return self._units()[0].decimals
+
+    @property
+    def size_decimals(self) -> int:
+        """Fraction digits of the lot size."""
+        return self._units()[1].decimals
+
+    def _units(self) -> tuple[dcol.Unit, dcol.Unit]:
+        u = self.__dict__.get("_unit_cache")
+        if u is None:
+            u = (
+                dcol.Unit(self.tick_size, "tick_size"),
+                dcol.Unit(self.lot_size, "lot_size"),
+            )
+            object.__setattr__(self, "_unit_cache", u)
+        return u
+
+    def prices_to_ticks(self, prices: Any) -> np.ndarray:
+        """A column of decimal price strings as int64 ticks, exactly.
+
+        ``prices``: a list of str / bytes (or Decimal / int), a numpy ``S`` / ``U``
+        / object array, or an Arrow string array (read in place). Scientific
+        notation, a leading '+' and trailing zeros are fine; floats are refused.
+        Raises :class:`~tapebook._decimal.DecimalColumnError` (a ValueError) naming
+        the index and value of the first price that is not a whole number of
+        ticks, not a number, or outside the book's price range.
+        """
+        ticks = dcol.to_units(prices, self._units()[0], unsigned=False, what="prices")
+        if len(ticks):
+            lo, hi = self.price_range
+            bad = np.flatnonzero((ticks < lo) | (ticks > hi))
+            if bad.size:
+                i = int(bad[0])
+                raise dcol.DecimalColumnError(
+                    f"prices[{i}] is {int(ticks[i])} ticks, outside the book's price range [{lo}, {hi}]",
+                    i,
+                    str(int(ticks[i])),
+                    "outside the price range",
+                )
+        return ticks
+
+    def sizes_to_lots(self, sizes: Any) -> np.ndarray:
+        """A column of decimal size strings as lots (uint64; a 32-bit instrument's
+        values must fit uint32). Inputs and errors as in :meth:`prices_to_ticks`."""
+        lots = dcol.to_units(sizes, self._units()[1], unsigned=True, what="sizes")
+        qmax = nat.FAMILIES[self.price_bits].qty_max
+        if len(lots) and qmax < 2**64 - 1:
+            bad = np.flatnonzero(lots > qmax)
+            if bad.size:
+                i = int(bad[0])
+                raise dcol.DecimalColumnError(
+                    f"sizes[{i}] is {int(lots[i])} lots, outside [0, {qmax}]", i, str(int(lots[i])), "range"
+                )
+        return lots
+
+    def ticks_to_prices(self, ticks: Any, kind: str = "decimal", decimals: int | None = None) -> Any:
+        """Integer ticks back to prices: ``kind="decimal"`` a list of exact
+        ``Decimal``; ``"float"`` a float64 array (each the double nearest to the
+        exact price); ``"str"`` a numpy ``S`` array of decimal strings with
+        ``decimals`` fraction digits (None: as few as exact) — e.g. the digits a
+        venue checksum covers."""
+        return self._back(ticks, self._units()[0], False, kind, decimals)
+
+    def lots_to_sizes(self, lots: Any, kind: str = "decimal", decimals: int | None = None) -> Any:
+        """Integer lots back to sizes; ``kind`` and ``decimals`` as in :meth:`ticks_to_prices`."""
+        return self._back(lots, self._units()[1], True, kind, decimals)
+
+    @staticmethod
+    def _back(values: Any, unit: dcol.Unit, unsigned: bool, kind: str, decimals: int | None) -> Any:
+        if kind not in ("decimal", "float", "str"):
+            raise InvalidArgumentError(f"kind={kind!r} must be 'decimal', 'float' or 'str'")
+        s = dcol.from_units(values, unit, unsigned, decimals)
+        if kind == "str":
+            return s
+        if kind == "float":
+            # numpy parses decimal strings with correct rounding: the nearest double
+            return s.astype(np.float64) if len(s) else np.empty(0, dtype=np.float64)
+        return [Decimal(x.decode()) for x in s.tolist()]
 
 
 @dataclass(frozen=True)

@@ -76,3 +76,32 @@ class FormatError(InvalidArgumentError):
 class NotRecordedError(TapebookError, TypeError):
     """A :class:`~tapebook.persist.RecordedBook` refuses a Book method its log
     cannot record (``load_into``, ``close``): call it on the book itself."""
+
+
+class FeedError(TapebookError, ValueError):
+    """Venue data that cannot be replayed (:mod:`tapebook.feeds`).
+
+    ``path`` is the file (or ``"<stream>"`` for a file object), ``line`` the
+    1-based line or record number (0 when the error is not tied to one, e.g.
+    a missing snapshot file), ``reason`` what is wrong with it.
+    """
+
+    def __init__(self, path: str, line: int, reason: str) -> None:
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {reason}")
+        self.path = path
+        self.line = line
+        self.reason = reason
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (type(self), (self.path, self.line, self.reason))
+
+
+class GapError(FeedError):
+    """A sequence gap under ``on_gap="raise"``: the reason names the last
+    sequence number applied and the one that arrived."""
+
+
+class ChecksumError(FeedError):
+    """The book disagrees with the checksum the venue sent (``checksum=True``,
+    ``on_gap="raise"``): the reason names the expected and computed values."""

@@ -23,7 +23,17 @@ PKG = Path(tapebook.__file__).resolve().parent
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     (
         "core",
-        ("errors", "_native", "_tapebook_cffi", "_hotpath", "_variants", "_args", "_buffers", "_levels"),
+        (
+            "errors",
+            "_native",
+            "_tapebook_cffi",
+            "_hotpath",
+            "_variants",
+            "_args",
+            "_buffers",
+            "_levels",
+            "_decimal",
+        ),
     ),
     ("book", ("_dump", "snapshot", "pool", "book", "multi", "config")),
     ("persistence", ("persist", "persist.*")),

@@ -1,0 +1,161 @@
+"""JSON venue frames: which parser, and where the time goes (frames/s).
+
+For each venue, renders a random book history into the venue's frames (the test
+renderers) and times, over the same lines:
+
+* the candidate JSON parsers alone — ``json`` (stdlib), ``orjson``, ``msgspec``
+  (generic, floats kept as text: what Kraken needs), ``pysimdjson`` (lazy document,
+  and converted to dicts) — decode only;
+* the reader's own per-frame work: decode + the venue's sync rules + collecting the
+  rows (``MessageBuilder.add``), without the column conversion and the engine;
+* end to end: ``feeds.replay`` of the frames written to a file (read, parse, rules,
+  conversion, apply, BBO rows), when the engine is there.
+
+Run: ``.venv/bin/python bench/feeds/bench_venue_parsers.py [--frames N] [--json out.json]``.
+Numbers are from the machine it runs on; the README quotes a run with its machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "tests" / "python" / "feeds"))
+sys.path.insert(0, str(ROOT))
+
+import msgspec  # noqa: E402
+import render  # noqa: E402
+
+from tapebook.config import Instrument  # noqa: E402
+from tapebook.feeds._formats import spec  # noqa: E402
+from tapebook.feeds._reader import MessageBuilder, ReaderOptions  # noqa: E402
+from tapebook.feeds._source import Source  # noqa: E402
+
+
+def frames_of(venue: str, steps: int) -> tuple[list[bytes], bytes | None]:
+    h = render.random_history(random.Random(1), steps=steps)
+    snap = None
+    if venue in ("binance", "binance-futures"):
+        snap, text = render.render_binance(h, futures=venue == "binance-futures")
+    elif venue == "bitstamp":
+        snap, text = render.render_bitstamp(h)
+    elif venue == "kraken":
+        text = render.render_kraken(h)[0]
+    else:
+        text = getattr(render, f"render_{venue}")(h)
+    return [ln.encode() for ln in text.splitlines() if ln], (snap.encode() if snap else None)
+
+
+def rate(fn, lines: list[bytes], repeat: int = 3) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn(lines)
+        best = min(best, time.perf_counter() - t)
+    return len(lines) / best
+
+
+def parsers() -> dict[str, object]:
+    out: dict[str, object] = {"json": lambda ls: [json.loads(x) for x in ls]}
+    try:
+        import orjson
+
+        out["orjson"] = lambda ls: [orjson.loads(x) for x in ls]
+    except ImportError:
+        pass
+    dec = msgspec.json.Decoder(float_hook=str)
+    out["msgspec"] = lambda ls: [dec.decode(x) for x in ls]
+    try:
+        import simdjson
+
+        p = simdjson.Parser()
+
+        def lazy(ls: list[bytes]) -> None:
+            for x in ls:
+                doc = p.parse(x)  # a proxy into the parser's buffer; dropped before the next parse
+                del doc
+
+        out["simdjson-lazy"] = lazy
+        out["simdjson-dict"] = lambda ls: [p.parse(x).as_dict() for x in ls]
+    except ImportError:
+        pass
+    return out
+
+
+def reader_rate(venue: str, lines: list[bytes], snap: bytes | None) -> float:
+    import io
+
+    inst = Instrument(tick_size="0.01", lot_size="0.001")
+
+    def run(ls: list[bytes]) -> None:
+        src = Source(io.BytesIO(b"\n".join(ls)))
+        opts = ReaderOptions(inst, Source(io.BytesIO(snap)) if snap else None)
+        r = spec(venue).reader_class()(src, opts)
+        b = MessageBuilder(inst, "bench", 1 << 30)
+        for _, line, raw in src.lines():
+            r._one(b, raw, line)
+
+    return rate(run, lines)
+
+
+def replay_rate(venue: str, lines: list[bytes], snap: bytes | None, tmp: Path) -> float | None:
+    from tapebook import feeds
+
+    path = tmp / f"{venue}.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    kw: dict = {}
+    if snap:
+        (tmp / f"{venue}.json").write_bytes(snap)
+        kw["snapshot"] = tmp / f"{venue}.json"
+
+    def run(_: list[bytes]) -> None:
+        feeds.replay(path, format=venue, tick_size="0.01", lot_size="0.001", **kw)
+
+    return rate(run, lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--frames", type=int, default=20_000, help="history steps per venue")
+    ap.add_argument("--json", help="write the results here")
+    a = ap.parse_args()
+    venues = ["binance", "binance-futures", "coinbase", "kraken", "okx", "bybit", "bitstamp"]
+    ps = parsers()
+    results: dict[str, dict[str, float]] = {}
+    import tempfile
+
+    cols = [*ps, "reader", "replay"]
+    print(f"{'venue':16s} " + " ".join(f"{n:>14s}" for n in cols) + "   (frames/s)")
+    with tempfile.TemporaryDirectory() as tmp:
+        for v in venues:
+            lines, snap = frames_of(v, a.frames)
+            res: dict[str, float | None] = {n: rate(f, lines) for n, f in ps.items()}
+            res["reader"] = reader_rate(v, lines, snap)
+            res["replay"] = replay_rate(v, lines, snap, Path(tmp))
+            results[v] = res  # type: ignore[assignment]
+            print(f"{v:16s} " + " ".join(f"{res[n]:14,.0f}" if res[n] else f"{'-':>14s}" for n in cols))
+    import subprocess
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
+    meta = {
+        "commit": commit.stdout.strip() or "?",
+        "machine": platform.machine(),
+        "python": platform.python_version(),
+        "cpu_count": os.cpu_count(),
+        "load": os.getloadavg(),
+    }
+    print(meta)
+    if a.json:
+        Path(a.json).parent.mkdir(parents=True, exist_ok=True)
+        Path(a.json).write_text(json.dumps({"meta": meta, "results": results}, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,345 @@
+/* tb_feed_apply.h — the replay loop of tapebook.feeds: a whole batch of venue
+ * messages applied to a 64-bit book in one call, with a BBO row (and optional
+ * top-k depth row) written after every applied message.
+ *
+ * Include after tapebook.h (it uses the i64 family's tb_level_i64 / tb_bbo_i64
+ * and, with TB_FEED_DEFINE_OPS, the shipped i64 book variants). The loop
+ * itself is plain C over a table of function pointers (tb_feed_ops), one table
+ * per tape size: one copy of the code for every variant, and the book's own
+ * functions (with their validation and thread guard) do the work.
+ *
+ * Messages (see tapebook/feeds/_reader.py for the full interface): message i
+ * owns rows [row_end[i-1], row_end[i]); kind[i] is
+ *   0 DELTA     rows applied in order (absolute qty, 0 deletes)
+ *   1 SNAPSHOT  the book is reset (anchored at the snapshot's mid) and loaded
+ *   2 REPLACE   the same, as a normal event (a full-book message)
+ *   3..5        no row, counted (NONBOOK, STALE -> stale, PRESYNC)
+ *   6 ERROR, 7 GAP: the loop stops before them (TB_FEED_POLICY): the caller
+ *               applies its policy and resumes at the next message.
+ * While out of sync (state.in_sync == 0) DELTA messages are skipped and
+ * counted; the next SNAPSHOT or REPLACE resyncs (flag 4, counted).
+ *
+ * int tb_feed_run(void *book, const tb_feed_ops *ops, const tb_feed_batch *in,
+ *                 tb_feed_row *out, int64_t *depth_out, int8_t *scratch,
+ *                 tb_level_i64 *lv_scratch, size_t lv_cap, tb_feed_state *st);
+ *     Processes messages from st->msg on, writing rows at out[st->out_rows].
+ *     Returns why it stopped (TB_FEED_DONE / CHECK / POLICY / CROSSED /
+ *     BOOK_ERROR) with st updated, or a tb_status for bad arguments (nothing
+ *     done). out must hold n_msgs rows; depth_out (NULL when depth_k = 0) n_msgs
+ *     rows of 4 * depth_k words (bid_px[k], bid_qty[k], ask_px[k], ask_qty[k]);
+ *     scratch n_rows bytes; lv_scratch lv_cap >= max(2 * depth_k, truncate + 1)
+ *     levels. Nothing is allocated.
+ */
+#ifndef TB_FEED_APPLY_H
+#define TB_FEED_APPLY_H
+
+#ifndef TAPEBOOK_H
+#error "include tapebook.h before tapebook/tb_feed_apply.h"
+#endif
+
+enum tb_feed_kind {
+    TB_FEED_DELTA = 0,
+    TB_FEED_SNAPSHOT = 1,
+    TB_FEED_REPLACE = 2,
+    TB_FEED_NONBOOK = 3,
+    TB_FEED_STALE = 4,
+    TB_FEED_PRESYNC = 5,
+    TB_FEED_ERROR = 6,
+    TB_FEED_GAP = 7
+};
+
+/* why tb_feed_run returned */
+enum tb_feed_stop {
+    TB_FEED_DONE = 0,      /* every message processed */
+    TB_FEED_CHECK = 1,     /* message st->msg - 1 was applied and carries a checksum to verify */
+    TB_FEED_POLICY = 2,    /* message st->msg is an ERROR or GAP: the caller decides */
+    TB_FEED_CROSSED = 3,   /* message st->msg - 1 left the book crossed (stop_on_crossed) */
+    TB_FEED_BOOK_ERROR = 4 /* the book refused row st->bad_row of message st->msg (st->book_status) */
+};
+
+/* r.bbo flags */
+#define TB_FEED_FLAG_SNAPSHOT 1u
+#define TB_FEED_FLAG_CROSSED 2u
+#define TB_FEED_FLAG_RESYNC 4u
+
+/* one r.bbo row: the layout of numpy's aligned dtype (ts, seq, bid_px, bid_qty,
+ * ask_px, ask_qty, flags) */
+typedef struct tb_feed_row {
+    int64_t ts;
+    int64_t seq;
+    int64_t bid_px;
+    uint64_t bid_qty;
+    int64_t ask_px;
+    uint64_t ask_qty;
+    uint8_t flags;
+    uint8_t pad[7];
+} tb_feed_row;
+TB_STATIC_ASSERT(sizeof(tb_feed_row) == 56, "tb_feed_row must match numpy's aligned bbo dtype");
+
+typedef struct tb_feed_ops {
+    uint32_t n;
+    int64_t anchor_min, anchor_max;
+    int (*apply)(void *b, const uint8_t *side, const int64_t *px, const uint64_t *qty, size_t n, int8_t *res,
+                 size_t *done);
+    int (*reset)(void *b, int64_t anchor);
+    int (*bbo)(void *b, tb_bbo_i64 *out);
+    int64_t (*top)(void *b, tb_level_i64 *out, size_t k);
+    int (*depth)(void *b, int side, size_t *out);
+    int (*levels)(void *b, int side, tb_level_i64 *out, size_t k);
+    int (*set)(void *b, int side, int64_t px, uint64_t qty);
+} tb_feed_ops;
+
+typedef struct tb_feed_batch {
+    const uint8_t *side;
+    const int64_t *px;
+    const uint64_t *qty;
+    size_t n_rows;
+    const int64_t *row_end;
+    const int64_t *ts;
+    const int64_t *seq;
+    const uint8_t *kind;
+    const int64_t *crc; /* NULL, or per message: the checksum to verify (>= 0) or -1 */
+    size_t n_msgs;
+    uint32_t truncate;        /* > 0: keep the best `truncate` levels per side after each DELTA */
+    uint32_t stop_on_crc;     /* stop after each applied message with crc >= 0 */
+    uint32_t stop_on_crossed; /* stop after a message that leaves the book crossed */
+    uint32_t depth_k;         /* > 0: write a depth row per applied message */
+} tb_feed_batch;
+
+typedef struct tb_feed_state {
+    size_t msg;      /* in: first message to process; out: where it stopped */
+    size_t out_rows; /* rows written to out (and depth_out) so far */
+    int in_sync;     /* 0: deltas are skipped until the next SNAPSHOT / REPLACE */
+    int book_status; /* TB_FEED_BOOK_ERROR: the book's tb_status */
+    size_t bad_row;  /* TB_FEED_BOOK_ERROR: the row it refused */
+    uint64_t messages, rows, skipped, stale, resets, resyncs, crossed;
+} tb_feed_state;
+
+/* the anchor that centres the tape on a snapshot's mid (best bid / ask of its rows) */
+static int64_t tb__feed_anchor(const tb_feed_ops *ops, const uint8_t *side, const int64_t *px,
+                               const uint64_t *qty, size_t lo, size_t hi) {
+    int64_t bb = INT64_MIN, ba = INT64_MAX, mid, a;
+    size_t r;
+    for (r = lo; r < hi; r++) {
+        if (!qty[r]) continue;
+        if (side[r]) {
+            if (px[r] > bb) bb = px[r];
+        } else if (px[r] < ba) {
+            ba = px[r];
+        }
+    }
+    if (bb != INT64_MIN && ba != INT64_MAX) {
+        mid = bb / 2 + ba / 2; /* no overflow; off by one at worst */
+    } else if (bb != INT64_MIN) {
+        mid = bb;
+    } else if (ba != INT64_MAX) {
+        mid = ba;
+    } else {
+        mid = 0;
+    }
+    a = mid < ops->anchor_min + (int64_t)(ops->n / 2) ? ops->anchor_min : mid - (int64_t)(ops->n / 2);
+    return a > ops->anchor_max ? ops->anchor_max : a;
+}
+
+/* keep the best `keep` levels of one side (Kraken: levels pushed out of the
+ * subscribed depth get no delete message) */
+static int tb__feed_truncate(void *b, const tb_feed_ops *ops, int side, uint32_t keep, tb_level_i64 *lv,
+                             size_t lv_cap) {
+    for (;;) {
+        size_t d = 0, i;
+        int got, st = ops->depth(b, side, &d);
+        if (st) return st;
+        if (d <= keep) return TB_OK;
+        got = ops->levels(b, side, lv, lv_cap);
+        if (got < 0) return got;
+        for (i = keep; i < (size_t)got; i++) {
+            st = ops->set(b, side, lv[i].px, 0);
+            if (st < TB_SPILL) return st;
+        }
+    }
+}
+
+static int tb__feed_row(void *b, const tb_feed_ops *ops, const tb_feed_batch *in, size_t i, uint8_t flags,
+                        tb_feed_row *row, int64_t *depth_row, tb_level_i64 *lv, tb_feed_state *st) {
+    tb_bbo_i64 o;
+    int s = ops->bbo(b, &o);
+    if (s) return s;
+    row->ts = in->ts[i];
+    row->seq = in->seq[i];
+    row->bid_px = o.bid_px;
+    row->bid_qty = o.bid_qty;
+    row->ask_px = o.ask_px;
+    row->ask_qty = o.ask_qty;
+    if (o.bid_qty && o.ask_qty && o.bid_px >= o.ask_px) {
+        flags |= TB_FEED_FLAG_CROSSED;
+        st->crossed++;
+    }
+    row->flags = flags;
+    memset(row->pad, 0, sizeof row->pad);
+    if (depth_row) {
+        size_t k = in->depth_k, j, nb, na;
+        int64_t r = ops->top(b, lv, k);
+        uint64_t *q;
+        if (r < 0) return (int)r;
+        nb = (size_t)(r & 0xFFFFFFFF);
+        na = (size_t)(r >> 32);
+        for (j = 0; j < k; j++) depth_row[j] = j < nb ? lv[j].px : INT64_MIN;
+        q = (uint64_t *)(void *)(depth_row + k);
+        for (j = 0; j < k; j++) q[j] = j < nb ? lv[j].qty : 0;
+        for (j = 0; j < k; j++) depth_row[2 * k + j] = j < na ? lv[k + j].px : INT64_MAX;
+        q = (uint64_t *)(void *)(depth_row + 3 * k);
+        for (j = 0; j < k; j++) q[j] = j < na ? lv[k + j].qty : 0;
+    }
+    return TB_OK;
+}
+
+TB_API int tb_feed_run(void *book, const tb_feed_ops *ops, const tb_feed_batch *in, tb_feed_row *out,
+                       int64_t *depth_out, int8_t *scratch, tb_level_i64 *lv_scratch, size_t lv_cap,
+                       tb_feed_state *st) {
+    size_t i, prev_end;
+    if (!book || !ops || !in || !st || (in->n_msgs && (!out || !in->row_end || !in->ts || !in->seq || !in->kind)))
+        return TB_ERR_NULL;
+    if (in->n_rows && (!in->side || !in->px || !in->qty || !scratch)) return TB_ERR_NULL;
+    if (in->depth_k && (!depth_out || lv_cap < 2 * (size_t)in->depth_k)) return TB_ERR_BADARG;
+    if (in->truncate && (!lv_scratch || lv_cap <= in->truncate)) return TB_ERR_BADARG;
+    if (in->depth_k && !lv_scratch) return TB_ERR_NULL;
+    if (st->msg > in->n_msgs || st->out_rows > in->n_msgs) return TB_ERR_BADARG;
+    /* the offsets are validated once, up front: the loop then never reads out of bounds */
+    prev_end = 0;
+    for (i = 0; i < in->n_msgs; i++) {
+        if (in->row_end[i] < (int64_t)prev_end || (uint64_t)in->row_end[i] > (uint64_t)in->n_rows) return TB_ERR_BADARG;
+        if (in->kind[i] > TB_FEED_GAP) return TB_ERR_BADARG;
+        prev_end = (size_t)in->row_end[i];
+    }
+    if (in->n_msgs && prev_end != in->n_rows) return TB_ERR_BADARG;
+
+    for (i = st->msg; i < in->n_msgs; i++) {
+        size_t lo = i ? (size_t)in->row_end[i - 1] : 0, hi = (size_t)in->row_end[i];
+        unsigned kind = in->kind[i];
+        uint8_t flags = 0;
+        int s;
+        if (kind == TB_FEED_ERROR || kind == TB_FEED_GAP) {
+            st->msg = i;
+            return TB_FEED_POLICY;
+        }
+        if (kind >= TB_FEED_NONBOOK) {
+            if (kind == TB_FEED_STALE) st->stale++;
+            else st->skipped++;
+            continue;
+        }
+        if (kind == TB_FEED_DELTA && !st->in_sync) {
+            st->skipped++;
+            continue;
+        }
+        if (kind != TB_FEED_DELTA) {
+            s = ops->reset(book, tb__feed_anchor(ops, in->side, in->px, in->qty, lo, hi));
+            if (s) {
+                st->msg = i;
+                st->bad_row = lo;
+                st->book_status = s;
+                return TB_FEED_BOOK_ERROR;
+            }
+            if (kind == TB_FEED_SNAPSHOT) {
+                flags |= TB_FEED_FLAG_SNAPSHOT;
+                st->resets++;
+            }
+            if (!st->in_sync) {
+                flags |= TB_FEED_FLAG_RESYNC;
+                st->resyncs++;
+                st->in_sync = 1;
+            }
+        }
+        if (hi > lo) {
+            size_t done = 0;
+            s = ops->apply(book, in->side + lo, in->px + lo, in->qty + lo, hi - lo, scratch + lo, &done);
+            if (s) {
+                st->msg = i;
+                st->bad_row = lo + done;
+                st->book_status = s;
+                return TB_FEED_BOOK_ERROR;
+            }
+        }
+        if (in->truncate && kind == TB_FEED_DELTA) {
+            s = tb__feed_truncate(book, ops, 1, in->truncate, lv_scratch, lv_cap);
+            if (!s) s = tb__feed_truncate(book, ops, 0, in->truncate, lv_scratch, lv_cap);
+            if (s) {
+                st->msg = i;
+                st->bad_row = hi;
+                st->book_status = s;
+                return TB_FEED_BOOK_ERROR;
+            }
+        }
+        s = tb__feed_row(book, ops, in, i, flags, &out[st->out_rows],
+                         depth_out ? depth_out + st->out_rows * 4 * (size_t)in->depth_k : NULL, lv_scratch, st);
+        if (s) {
+            st->msg = i;
+            st->bad_row = hi;
+            st->book_status = s;
+            return TB_FEED_BOOK_ERROR;
+        }
+        st->out_rows++;
+        st->messages++;
+        st->rows += hi - lo;
+        if (in->stop_on_crossed && (out[st->out_rows - 1].flags & TB_FEED_FLAG_CROSSED)) {
+            st->msg = i + 1;
+            return TB_FEED_CROSSED;
+        }
+        if (in->stop_on_crc && in->crc && in->crc[i] >= 0) {
+            st->msg = i + 1;
+            return TB_FEED_CHECK;
+        }
+    }
+    st->msg = in->n_msgs;
+    return TB_FEED_DONE;
+}
+
+/* ---- the ops tables of the shipped i64 variants (in the CFFI module) ---------------- */
+#ifdef TB_FEED_DEFINE_OPS
+
+#define TB__FEED_OPS(N)                                                                                   \
+    static int tb_feed_n##N##_apply(void *b, const uint8_t *s, const int64_t *p, const uint64_t *q, size_t n, \
+                                    int8_t *res, size_t *done) {                                          \
+        return tb_book_i64_n##N##_apply((tb_book_i64_n##N *)b, s, p, q, n, res, done);                    \
+    }                                                                                                     \
+    static int tb_feed_n##N##_reset(void *b, int64_t a) { return tb_book_i64_n##N##_reset((tb_book_i64_n##N *)b, a); } \
+    static int tb_feed_n##N##_bbo(void *b, tb_bbo_i64 *o) { return tb_book_i64_n##N##_bbo((tb_book_i64_n##N *)b, o); } \
+    static int64_t tb_feed_n##N##_top(void *b, tb_level_i64 *o, size_t k) {                              \
+        return tb_book_i64_n##N##_top((tb_book_i64_n##N *)b, o, k);                                       \
+    }                                                                                                     \
+    static int tb_feed_n##N##_depth(void *b, int side, size_t *o) {                                       \
+        return tb_book_i64_n##N##_depth((tb_book_i64_n##N *)b, side, o);                                  \
+    }                                                                                                     \
+    static int tb_feed_n##N##_levels(void *b, int side, tb_level_i64 *o, size_t k) {                      \
+        return tb_book_i64_n##N##_levels_n((tb_book_i64_n##N *)b, side, o, k);                            \
+    }                                                                                                     \
+    static int tb_feed_n##N##_set(void *b, int side, int64_t p, uint64_t q) {                             \
+        return tb_book_i64_n##N##_set_code((tb_book_i64_n##N *)b, side, p, q);                            \
+    }                                                                                                     \
+    static const tb_feed_ops tb_feed_ops_n##N = {                                                         \
+        N, (int64_t)INT64_MIN + N - 1, (int64_t)INT64_MAX - N + 1, tb_feed_n##N##_apply,                  \
+        tb_feed_n##N##_reset, tb_feed_n##N##_bbo, tb_feed_n##N##_top, tb_feed_n##N##_depth,               \
+        tb_feed_n##N##_levels, tb_feed_n##N##_set};
+
+TB__FEED_OPS(64)
+TB__FEED_OPS(128)
+TB__FEED_OPS(256)
+TB__FEED_OPS(512)
+TB__FEED_OPS(1024)
+TB__FEED_OPS(2048)
+TB__FEED_OPS(4096)
+#undef TB__FEED_OPS
+
+/* The table of the 64-bit book with tape size n, or NULL. */
+TB_API const tb_feed_ops *tb_feed_ops_for(int n) {
+    static const tb_feed_ops *const t[] = {&tb_feed_ops_n64,   &tb_feed_ops_n128,  &tb_feed_ops_n256,
+                                           &tb_feed_ops_n512,  &tb_feed_ops_n1024, &tb_feed_ops_n2048,
+                                           &tb_feed_ops_n4096};
+    int i;
+    for (i = 0; i < 7; i++) {
+        if (n == (64 << i)) return t[i];
+    }
+    return NULL;
+}
+
+#endif /* TB_FEED_DEFINE_OPS */
+#endif /* TB_FEED_APPLY_H */

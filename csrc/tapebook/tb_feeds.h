@@ -1,0 +1,17 @@
+/* tb_feeds.h — the C helpers of tapebook.feeds; include after tapebook.h:
+ *   tb_decimal.h       exact decimal strings <-> ticks / lots, whole columns
+ *   tb_feed_apply.h    the replay loop: a batch of messages into a 64-bit book
+ *                      (define TB_FEED_DEFINE_OPS in one translation unit for
+ *                      the per-tape-size tables, tb_feed_ops_for)
+ *   tb_venue_crc.h     Kraken / OKX book checksums from the top levels
+ * then tb_feeds_api.h, whose prototypes the compiler checks against them. */
+#ifndef TB_FEEDS_H
+#define TB_FEEDS_H
+
+#include "tb_decimal.h"
+#include "tb_feed_apply.h"
+#include "tb_venue_crc.h"
+
+#include "tb_feeds_api.h"
+
+#endif /* TB_FEEDS_H */

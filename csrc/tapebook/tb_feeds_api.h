@@ -1,0 +1,48 @@
+/* tb_feeds_api.h — the flat prototypes of the feed helpers (tb_decimal.h, ...).
+ * tb_feeds.h includes this after the definitions, so the compiler checks
+ * every prototype; build_ffi.py feeds it to cffi's cdef (TB_CDEF_TYPES block
+ * kept, preprocessor lines and TB_API removed). Keep it in step by hand: a
+ * mismatch is a compile error. */
+#ifndef TB_FEEDS_API_H
+#define TB_FEEDS_API_H
+
+#ifdef TB_CDEF_TYPES /* never defined for C: the real types come from the headers */
+typedef enum {
+    TB_DEC_OK = 0, TB_DEC_SYNTAX = 1, TB_DEC_INEXACT = 2, TB_DEC_RANGE = 3, TB_DEC_NEGATIVE = 4,
+    TB_DEC_ZERO_UNIT = 5
+} tb_dec_reason;
+typedef struct tb_dec_unit { uint64_t mant; int64_t exp; int reason; } tb_dec_unit;
+enum tb_feed_stop { TB_FEED_DONE = 0, TB_FEED_CHECK = 1, TB_FEED_POLICY = 2, TB_FEED_CROSSED = 3,
+                    TB_FEED_BOOK_ERROR = 4 };
+typedef struct tb_feed_ops tb_feed_ops;
+typedef struct tb_feed_row {
+    int64_t ts; int64_t seq; int64_t bid_px; uint64_t bid_qty; int64_t ask_px; uint64_t ask_qty;
+    uint8_t flags; uint8_t pad[7];
+} tb_feed_row;
+typedef struct tb_feed_batch {
+    const uint8_t *side; const int64_t *px; const uint64_t *qty; size_t n_rows;
+    const int64_t *row_end; const int64_t *ts; const int64_t *seq; const uint8_t *kind; const int64_t *crc;
+    size_t n_msgs; uint32_t truncate; uint32_t stop_on_crc; uint32_t stop_on_crossed; uint32_t depth_k;
+} tb_feed_batch;
+typedef struct tb_feed_state {
+    size_t msg; size_t out_rows; int in_sync; int book_status; size_t bad_row;
+    uint64_t messages, rows, skipped, stale, resets, resyncs, crossed;
+} tb_feed_state;
+#endif
+
+TB_API const char *tb_dec_reason_str(int reason);
+TB_API int tb_dec_unit_parse(const char *s, size_t len, tb_dec_unit *out);
+TB_API int tb_dec_parse(const char *s, size_t len, tb_dec_unit unit, int is_unsigned, uint64_t *out);
+TB_API int tb_dec_col_offsets32(const char *data, const int32_t *offsets, size_t n, tb_dec_unit unit, int is_unsigned, uint64_t *out, size_t *n_done, int *reason);
+TB_API int tb_dec_col_offsets64(const char *data, const int64_t *offsets, size_t n, tb_dec_unit unit, int is_unsigned, uint64_t *out, size_t *n_done, int *reason);
+TB_API int tb_dec_col_fixed(const char *data, size_t width, size_t n, tb_dec_unit unit, int is_unsigned, uint64_t *out, size_t *n_done, int *reason);
+TB_API int tb_dec_col_delimited(const char *data, size_t len, char sep, size_t n, tb_dec_unit unit, int is_unsigned, uint64_t *out, size_t *n_done, int *reason);
+TB_API int tb_feed_run(void *book, const tb_feed_ops *ops, const tb_feed_batch *in, tb_feed_row *out, int64_t *depth_out, int8_t *scratch, tb_level_i64 *lv_scratch, size_t lv_cap, tb_feed_state *st);
+#ifdef TB_FEED_DEFINE_OPS
+TB_API const tb_feed_ops *tb_feed_ops_for(int n);
+#endif
+TB_API int tb_dec_format_col(const uint64_t *values, int is_unsigned, size_t n, tb_dec_unit unit, int decimals, char *out, size_t width, size_t *n_done);
+TB_API int tb_crc_kraken(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint64_t px_scale, uint64_t qty_scale, uint32_t *out);
+TB_API int tb_crc_okx(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint64_t px_mant, int px_exp, uint64_t qty_mant, int qty_exp, uint32_t *out);
+
+#endif /* TB_FEEDS_API_H */

@@ -1,0 +1,36 @@
+"""Replay venue data into books: ``feeds.replay`` / ``feeds.read`` (CONTRACT §4).
+
+::
+
+    from tapebook import feeds
+    r = feeds.replay("binance_incremental_book_L2_2024-01-01_BTCUSDT.csv.gz", format="tardis",
+                     tick_size="0.01", lot_size="0.00001")
+    r.bbo            # one row per applied message: ts, seq, bid_px, bid_qty, ask_px, ask_qty, flags
+    r.stats          # FeedStats
+    r.to_pandas()    # prices and sizes as decimals-in-floats, empty sides as NaN
+
+The formats and their venue rules are listed in :data:`FORMATS` (one table:
+``tapebook/feeds/_formats.py``); how readers and the engine share the work is
+in ``tapebook/feeds/_reader.py``.
+"""
+
+from __future__ import annotations
+
+from ..errors import ChecksumError, FeedError, GapError
+from ._engine import read, replay
+from ._formats import FORMATS
+from ._reader import Kind, MessageBatch
+from ._result import FeedResult, FeedStats
+
+__all__ = [
+    "FORMATS",
+    "ChecksumError",
+    "FeedError",
+    "FeedResult",
+    "FeedStats",
+    "GapError",
+    "Kind",
+    "MessageBatch",
+    "read",
+    "replay",
+]

@@ -1,0 +1,395 @@
+"""Applies message batches to a Book: policies, flags, BBO and depth rows, stats.
+
+The loop over a batch runs in C (``tb_feed_run`` in csrc/tapebook/tb_feed_apply.h):
+one call applies every message of the batch — deltas, snapshot resets,
+full-book replacements, Kraken-style truncation — and writes a BBO row (and a
+depth row) after each. It returns to Python only where a policy decides
+(an ERROR or GAP message), where a venue checksum must be verified, or when
+``on_crossed="raise"`` meets a crossed book; the loop then resumes where it
+stopped. See ``_reader.py`` for what readers hand over.
+
+Snapshot loading: a SNAPSHOT / REPLACE message is ``reset`` (anchored at the
+snapshot's mid) followed by ``apply`` of its rows, inside the C loop
+(``tb_feed_run``). When the core gains a one-call "reset + bulk load", that is
+the one place to use it.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import numpy as np
+
+from .. import _args
+from .. import _native as nat
+from ..book import Book
+from ..config import Instrument
+from ..errors import ArgumentTypeError, ChecksumError, FeedError, GapError, InvalidArgumentError
+from . import _formats
+from ._reader import ON_CROSSED, ON_ERROR, ON_GAP, Kind, MessageBatch, ReaderOptions
+from ._result import FeedResult, FeedStats
+from ._schema import bbo_dtype, depth_dtype
+from ._sink import MemorySink, ParquetSink, Sink
+from ._source import Source
+
+ffi, lib = nat.ffi, nat.lib
+
+MAX_DEPTH = 1024  #: the largest depth=k
+DEFAULT_MAX_CAP = 1 << 20  #: spill levels per side: a feed book must not drop levels
+_STATE_COUNTERS = ("messages", "rows", "skipped", "stale", "resets", "resyncs", "crossed")
+
+
+def _choice(name: str, value: Any, choices: tuple[str, ...]) -> str:
+    if value not in choices:
+        raise InvalidArgumentError(f"{name}={value!r} must be one of {', '.join(map(repr, choices))}")
+    return str(value)
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ArgumentTypeError(f"{name} must be True or False, got {value!r}")
+    return value
+
+
+def _instrument(tick_size: Any, lot_size: Any, n: int) -> Instrument:
+    return Instrument(symbol="", tick_size=tick_size, lot_size=lot_size, price_bits=64, n=n)
+
+
+def _reader(
+    source: Any,
+    format: str,
+    instrument: Instrument,
+    snapshot: Any,
+    depth: int,
+    on_gap: str,
+    on_error: str,
+    checksum: bool,
+    batch_rows: int,
+    extra: dict[str, Any],
+) -> tuple[_formats.FormatSpec, Iterator[MessageBatch]]:
+    spec = _formats.spec(format)
+    if spec.needs_snapshot and snapshot is None:
+        raise InvalidArgumentError(
+            f"format {format!r} needs snapshot=: the venue's REST book "
+            "(the stream has no snapshot of its own)"
+        )
+    src = Source(source)
+    snap = Source(snapshot) if snapshot is not None else None
+    opts = ReaderOptions(
+        instrument=instrument,
+        snapshot=snap,
+        depth=depth,
+        checksum=checksum,
+        on_gap=on_gap,
+        on_error=on_error,
+        batch_rows=batch_rows,
+        extra=extra,
+    )
+    return spec, iter(spec.reader_class()(src, opts))
+
+
+def read(
+    source: Any,
+    format: str,
+    tick_size: Any,
+    lot_size: Any,
+    snapshot: Any = None,
+    on_gap: str = "raise",
+    on_error: str = "raise",
+    checksum: bool = True,
+    batch_rows: int = 1 << 16,
+    **options: Any,
+) -> Iterator[MessageBatch]:
+    """Stream the reader's :class:`~tapebook.feeds.MessageBatch` objects: the venue's
+    rows as int64 ticks / uint64 lots with their messages' kinds, timestamps and
+    sequence numbers — the replay's input, without a book (CONTRACT §4).
+
+    Arguments as in :func:`replay`. Policies are not applied here: ERROR and GAP
+    messages are in the batches for the caller to see (their ``notes`` say why).
+    """
+    inst = _instrument(tick_size, lot_size, 1024)
+    _choice("on_gap", on_gap, ON_GAP)
+    _choice("on_error", on_error, ON_ERROR)
+    _flag("checksum", checksum)
+    rows = _args.check_range("batch_rows", batch_rows, 1, 1 << 26, "batch size")
+    _spec, batches = _reader(source, format, inst, snapshot, 0, on_gap, on_error, checksum, rows, options)
+    yield from batches
+
+
+def replay(
+    source: Any,
+    format: str,
+    tick_size: Any,
+    lot_size: Any,
+    snapshot: Any = None,
+    depth: int = 0,
+    on_gap: str = "raise",
+    on_crossed: str = "keep",
+    on_error: str = "raise",
+    checksum: bool = True,
+    progress: bool = False,
+    *,
+    n: int = 1024,
+    max_cap: int = DEFAULT_MAX_CAP,
+    out: Any = None,
+    batch_rows: int = 1 << 16,
+    **options: Any,
+) -> FeedResult:
+    """Replay venue data into a :class:`~tapebook.Book` (CONTRACT §4).
+
+    Args:
+        source: a path (``.gz`` / ``.zst`` decompressed by extension), a list of
+            paths replayed as one stream, or a binary file object.
+        format: one of :data:`tapebook.feeds.FORMATS`.
+        tick_size, lot_size: decimal strings, ``Decimal`` or int (never float).
+        snapshot: the REST book file, for formats without in-band snapshots
+            (binance, binance-futures, bitstamp).
+        depth: k > 0 records the best k levels per side after every message (``r.depth``).
+        on_gap: "raise" (:class:`GapError`) or "resync" (skip to the next
+            in-band snapshot; where the format has none, the replay stops there
+            and ``r.status`` says why).
+        on_crossed: "keep" (flag and count) or "raise" (:class:`FeedError`).
+        on_error: "raise" (:class:`FeedError` naming path, line, reason) or
+            "skip" (skip the message and count it).
+        checksum: verify the venue's checksums where it sends them (a failure
+            is a :class:`ChecksumError` under on_gap="raise", a resync otherwise).
+        progress: print rows and rows/s to stderr while replaying.
+        n: the book's tape size; max_cap: its spill capacity per side (large, so
+            that no level is ever dropped; ``r.levels_lost`` reports it if one was).
+        out: a path: stream the BBO (and depth) rows into this Parquet file as they
+            are produced instead of keeping them in memory (``r.bbo`` reads it back).
+        batch_rows: rows per batch (memory bound of the reader).
+        options: format-specific options, passed to the reader.
+
+    Returns a :class:`FeedResult`.
+    """
+    _args.check_n(n)
+    inst = _instrument(tick_size, lot_size, n)
+    if isinstance(depth, bool):
+        raise ArgumentTypeError("depth must be an integer, got a bool")
+    k = _args.check_range("depth", depth, 0, MAX_DEPTH, "depth")
+    _choice("on_gap", on_gap, ON_GAP)
+    _choice("on_crossed", on_crossed, ON_CROSSED)
+    _choice("on_error", on_error, ON_ERROR)
+    _flag("checksum", checksum)
+    _flag("progress", progress)
+    rows = _args.check_range("batch_rows", batch_rows, 1, 1 << 26, "batch size")
+    spec, batches = _reader(source, format, inst, snapshot, k, on_gap, on_error, checksum, rows, options)
+    book = Book(n=n, price_bits=64, max_cap=max_cap)
+    sink: Sink = ParquetSink(out, k) if out is not None else MemorySink(k)
+    engine = Engine(book, spec, inst, k, on_gap, on_crossed, on_error, checksum)
+    report = _Progress() if progress else None
+    try:
+        for batch in batches:
+            rows_out, depth_out = engine.apply(batch)
+            sink.write(rows_out, depth_out)
+            if report is not None:
+                report(engine.stats)
+            if engine.stopped:
+                break
+    finally:
+        if report is not None:
+            report.done(engine.stats)
+        sink.close()
+    return FeedResult(
+        sink,
+        book,
+        engine.stats,
+        format=format,
+        instrument=inst,
+        status="stopped" if engine.stopped else "complete",
+        stop_reason=engine.stop_reason,
+    )
+
+
+class Engine:
+    """The book, the C loop's state and the policies of one replay."""
+
+    def __init__(
+        self,
+        book: Book,
+        spec: _formats.FormatSpec,
+        instrument: Instrument,
+        depth: int,
+        on_gap: str,
+        on_crossed: str,
+        on_error: str,
+        checksum: bool,
+    ) -> None:
+        self.book = book
+        self.spec = spec
+        self.instrument = instrument
+        self.depth = depth
+        self.on_gap = on_gap
+        self.on_crossed = on_crossed
+        self.on_error = on_error
+        self.checksum = checksum
+        self.stats = FeedStats()
+        self.stopped = False
+        self.stop_reason = ""
+        self._ops = lib.tb_feed_ops_for(book.n)
+        self._st = ffi.new("tb_feed_state *")
+        self._st.in_sync = 1
+        self._in = ffi.new("tb_feed_batch *")
+        self._row_dtype = bbo_dtype()
+        self._depth_dtype = depth_dtype(depth) if depth else None
+        self._lv_cap = 0
+        self._lv: Any = ffi.NULL
+        self._base = dict.fromkeys(_STATE_COUNTERS, 0)
+
+    def _levels_scratch(self, need: int) -> Any:
+        if need > self._lv_cap:
+            self._lv_cap = max(need, 64)
+            self._lv = ffi.new("tb_level_i64[]", self._lv_cap)
+        return self._lv
+
+    def apply(self, b: MessageBatch) -> tuple[np.ndarray, np.ndarray | None]:
+        """Apply one batch; returns its BBO rows (and depth rows)."""
+        m, nrows = b.n_messages, b.n_rows
+        out = np.empty(m, dtype=self._row_dtype)
+        dout = np.empty(m, dtype=self._depth_dtype) if self._depth_dtype is not None else None
+        scratch = np.empty(nrows, dtype=np.int8)
+        trunc = int(b.truncate)
+        lv = self._levels_scratch(max(2 * self.depth, trunc + 64) if (self.depth or trunc) else 0)
+        c = self._in
+        keep = (
+            ffi.from_buffer("uint8_t[]", b.side),
+            ffi.from_buffer("int64_t[]", b.px),
+            ffi.from_buffer("uint64_t[]", b.qty),
+            ffi.from_buffer("int64_t[]", b.row_end),
+            ffi.from_buffer("int64_t[]", b.ts),
+            ffi.from_buffer("int64_t[]", b.seq),
+            ffi.from_buffer("uint8_t[]", b.kind),
+            ffi.from_buffer("int64_t[]", b.crc) if b.crc is not None else ffi.NULL,
+        )
+        c.side, c.px, c.qty, c.row_end, c.ts, c.seq, c.kind, c.crc = keep
+        c.n_rows = nrows
+        c.n_msgs = m
+        c.truncate = trunc
+        check = self.checksum and b.checksum is not None and b.crc is not None
+        c.stop_on_crc = int(check)
+        c.stop_on_crossed = int(self.on_crossed == "raise")
+        c.depth_k = self.depth
+        st = self._st
+        st.msg = 0
+        st.out_rows = 0
+        out_p = ffi.cast("tb_feed_row *", ffi.from_buffer(out, require_writable=True)) if m else ffi.NULL
+        dout_p = ffi.NULL
+        if dout is not None and m:
+            dout_p = ffi.cast("int64_t *", ffi.from_buffer(dout, require_writable=True))
+        scr = ffi.from_buffer("int8_t[]", scratch, require_writable=True) if nrows else ffi.NULL
+        while True:
+            rc = lib.tb_feed_run(self.book._p, self._ops, c, out_p, dout_p, scr, lv, self._lv_cap, st)
+            if rc == lib.TB_FEED_DONE:
+                break
+            if rc == lib.TB_FEED_CHECK:
+                self._verify(b, int(st.msg) - 1)
+            elif rc == lib.TB_FEED_POLICY:
+                self._policy(b, int(st.msg))
+                st.msg += 1
+            elif rc == lib.TB_FEED_CROSSED:
+                i = int(st.msg) - 1
+                row = out[int(st.out_rows) - 1]
+                px = self.instrument.ticks_to_prices([int(row["bid_px"]), int(row["ask_px"])], kind="str")
+                raise FeedError(
+                    b.path,
+                    int(b.line[i]),
+                    f"the book is crossed after this message: best bid {px[0].decode()} >= best ask "
+                    f"{px[1].decode()} (on_crossed='raise')",
+                )
+            elif rc == lib.TB_FEED_BOOK_ERROR:
+                i, r = int(st.msg), int(st.bad_row)
+                what = nat.status_str(int(st.book_status))
+                detail = ""
+                if r < nrows:
+                    side = "bid" if b.side[r] else "ask"
+                    detail = f" ({side} at {int(b.px[r])} ticks, {int(b.qty[r])} lots)"
+                raise FeedError(b.path, int(b.line[i]), f"the book refused a row{detail}: {what}")
+            elif rc < 0:
+                why = nat.status_str(rc)
+                raise AssertionError(f"tb_feed_run: {why} (a reader produced an invalid batch)")
+            if self.stopped:
+                break
+        del keep
+        self._sync_stats()
+        n_out = int(st.out_rows)
+        return out[:n_out], (dout[:n_out] if dout is not None else None)
+
+    def _sync_stats(self) -> None:
+        st = self._st
+        for name in _STATE_COUNTERS:
+            setattr(self.stats, name, int(getattr(st, name)))
+
+    def _lose_sync(self, path: str, line: int, why: str) -> None:
+        self._st.in_sync = 0
+        if not self.spec.in_band_snapshots:
+            self.stopped = True
+            self.stop_reason = (
+                f"{path}:{line}: {why}; format {self.spec.name!r} has no in-band snapshot to resync "
+                "from, so the replay stopped here"
+            )
+
+    def _policy(self, b: MessageBatch, i: int) -> None:
+        kind, line = int(b.kind[i]), int(b.line[i])
+        note = b.notes.get(i, "invalid message")
+        if kind == Kind.ERROR:
+            if self.on_error == "raise":
+                raise FeedError(b.path, line, note)
+            self._st.skipped += 1
+            return
+        # a GAP
+        self.stats.gaps += 1
+        if self.on_gap == "raise":
+            raise GapError(b.path, line, note)
+        self._lose_sync(b.path, line, note)
+
+    def _verify(self, b: MessageBatch, i: int) -> None:
+        spec = b.checksum
+        assert spec is not None and b.crc is not None
+        bids = self.book.levels_array(1, spec.levels)
+        asks = self.book.levels_array(0, spec.levels)
+        got = int(spec.compute(bids, asks)) & 0xFFFFFFFF
+        want = int(b.crc[i])
+        if got == want:
+            self.stats.checksums_ok += 1
+            return
+        self.stats.checksums_failed += 1
+        line = int(b.line[i])
+        why = (
+            f"checksum mismatch: the venue sent {want}, the book gives {got} "
+            f"({spec.name} over the top {spec.levels} levels)"
+        )
+        if self.on_gap == "raise":
+            raise ChecksumError(b.path, line, why)
+        self._lose_sync(b.path, line, why)
+
+
+class _Progress:
+    """rows and rows/s on stderr, at most every half second."""
+
+    def __init__(self, stream: Any = None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.stream = stream or sys.stderr
+        self.clock = clock
+        self.t0 = clock()
+        self.last = 0.0
+
+    def line(self, stats: FeedStats) -> str:
+        dt = max(self.clock() - self.t0, 1e-9)
+        return (
+            f"\r{stats.rows:>14,} rows  {stats.messages:>12,} messages  "
+            f"{stats.rows / dt / 1e6:7.2f} M rows/s  {dt:7.1f} s"
+        )
+
+    def __call__(self, stats: FeedStats) -> None:
+        now = self.clock()
+        if now - self.last >= 0.5:
+            self.last = now
+            self.stream.write(self.line(stats))
+            self.stream.flush()
+
+    def done(self, stats: FeedStats) -> None:
+        self.stream.write(self.line(stats) + "\n")
+        self.stream.flush()

@@ -1,0 +1,96 @@
+"""Where a replay's BBO / depth rows go: memory (``r.bbo``) or a Parquet file (``out=``).
+
+A :class:`MemorySink` keeps the per-batch arrays and joins them once at the
+end. A :class:`ParquetSink` writes each batch as a row group as soon as it is
+produced, so a replay's memory does not grow with the number of messages; the
+result reads the file back on demand.
+"""
+
+from __future__ import annotations
+
+import abc
+import os
+from typing import Any
+
+import numpy as np
+
+from ._schema import bbo_dtype, depth_dtype
+from ._table import to_arrow_table
+
+
+class Sink(abc.ABC):
+    """Receives (bbo rows, depth rows or None) batch by batch."""
+
+    depth: int
+
+    @abc.abstractmethod
+    def write(self, bbo: np.ndarray, depth: np.ndarray | None) -> None:
+        """Append one batch's rows."""
+
+    def close(self) -> None:  # noqa: B027 - optional hook: most sinks have nothing to finish
+        """No more rows."""
+
+    @abc.abstractmethod
+    def arrays(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """All rows: (bbo, depth or None)."""
+
+
+class MemorySink(Sink):
+    def __init__(self, depth: int) -> None:
+        self.depth = depth
+        self._bbo: list[np.ndarray] = []
+        self._depth: list[np.ndarray] = []
+        self._joined: tuple[np.ndarray, np.ndarray | None] | None = None
+
+    def write(self, bbo: np.ndarray, depth: np.ndarray | None) -> None:
+        if len(bbo):
+            self._bbo.append(bbo)
+            if depth is not None:
+                self._depth.append(depth)
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray | None]:
+        if self._joined is None:
+            bbo = np.concatenate(self._bbo) if self._bbo else np.empty(0, dtype=bbo_dtype())
+            dep = None
+            if self.depth:
+                empty = np.empty(0, dtype=depth_dtype(self.depth))
+                dep = np.concatenate(self._depth) if self._depth else empty
+            self._joined = (bbo, dep)
+            self._bbo, self._depth = [bbo], [dep] if dep is not None else []
+        return self._joined
+
+
+class ParquetSink(Sink):
+    def __init__(self, path: Any, depth: int) -> None:
+        try:
+            import pyarrow.parquet as pq
+        except ImportError:  # pragma: no cover - pyarrow is in the feeds extra
+            raise ImportError("out= needs pyarrow (pip install 'tapebook[feeds]')") from None
+        self.path = os.fspath(path)
+        self.depth = depth
+        self._pq = pq
+        self._writer: Any = None
+        self._cached: tuple[np.ndarray, np.ndarray | None] | None = None
+
+    def write(self, bbo: np.ndarray, depth: np.ndarray | None) -> None:
+        table = to_arrow_table(bbo, depth)
+        if self._writer is None:
+            self._writer = self._pq.ParquetWriter(self.path, table.schema)
+        self._writer.write_table(table)
+
+    def close(self) -> None:
+        if self._writer is None:  # no rows: still a valid (empty) file
+            self._writer = self._pq.ParquetWriter(
+                self.path, to_arrow_table(np.empty(0, dtype=bbo_dtype()), self._empty_depth()).schema
+            )
+        self._writer.close()
+
+    def _empty_depth(self) -> np.ndarray | None:
+        return np.empty(0, dtype=depth_dtype(self.depth)) if self.depth else None
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray | None]:
+        if self._cached is None:
+            from ._table import from_arrow_table
+
+            self._cached = from_arrow_table(self._pq.read_table(self.path), self.depth)
+        return self._cached

@@ -1,0 +1,210 @@
+"""Where feed bytes come from: a path, a list of paths (one stream), or a binary file object.
+
+Compression follows the file name (``.gz`` gzip, ``.zst`` / ``.zstd`` Zstandard);
+a file object, which has no name to go by, is sniffed by its magic bytes.
+Everything streams: a file is read ``chunk_bytes`` at a time and never held
+whole, so a file larger than memory replays.
+
+Readers take what suits their format:
+
+* :meth:`Source.chunks`: blocks of complete lines (:class:`Chunk`) with the
+  number of their first line — for scanners that parse many lines in one C
+  call;
+* :meth:`Source.lines`: ``(path, line_number, line)`` one line at a time,
+  without the line end (``\\n`` or ``\\r\\n``) — for JSON frames;
+* :meth:`Source.streams`: ``(path, binary file object)`` decompressed — for
+  binary formats (DBN).
+
+A file that cannot be opened, or whose compressed stream is corrupt, raises
+:class:`~tapebook.errors.FeedError` naming it (and the line reached).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import IO, Any, BinaryIO
+
+from ..errors import ArgumentTypeError, FeedError, InvalidArgumentError
+
+CHUNK_BYTES = 1 << 20  #: default read size
+MAX_LINE_BYTES = 64 << 20  #: a line longer than this is an error (memory stays bounded)
+STREAM_NAME = "<stream>"  #: the path given in errors about a file object
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """``n_lines`` complete lines of one file, the first being line ``first_line``
+    (1-based), joined by ``\n`` (no line end after the last one; a ``\r`` before a
+    ``\n`` is kept: scanners treat it as part of the line end)."""
+
+    path: str
+    first_line: int
+    data: bytes
+    n_lines: int
+
+
+def compression_of(name: str) -> str | None:
+    """'gzip', 'zstd' or None, from a file name."""
+    low = name.lower()
+    if low.endswith(".gz"):
+        return "gzip"
+    if low.endswith((".zst", ".zstd")):
+        return "zstd"
+    return None
+
+
+def _zstd_reader(raw: BinaryIO) -> BinaryIO:
+    try:
+        import zstandard
+    except ImportError:  # pragma: no cover - zstandard is a dependency
+        raise ImportError("reading .zst files needs the 'zstandard' package") from None
+    # read_across_frames: a file of several concatenated frames (e.g. appended captures) is one stream
+    return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=False)  # type: ignore[return-value]
+
+
+def _wrap(raw: BinaryIO, kind: str | None) -> BinaryIO:
+    if kind == "gzip":
+        return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
+    if kind == "zstd":
+        return _zstd_reader(raw)
+    return raw
+
+
+def _sniff(obj: BinaryIO) -> tuple[BinaryIO, str | None]:
+    """Peek at a file object's first bytes without consuming them."""
+    peek = getattr(obj, "peek", None)
+    head = peek(4)[:4] if callable(peek) else b""
+    if not callable(peek):
+        obj = io.BufferedReader(obj)  # type: ignore[arg-type]
+        head = obj.peek(4)[:4]
+    if head[:2] == _GZIP_MAGIC:
+        return obj, "gzip"
+    if head[:4] == _ZSTD_MAGIC:
+        return obj, "zstd"
+    return obj, None
+
+
+class Source:
+    """A feed source. ``source``: a path (str / os.PathLike), a list or tuple of
+    paths replayed as one stream, or a binary file object (``.read()`` returns
+    bytes). ``name`` is what errors call it."""
+
+    def __init__(self, source: Any, chunk_bytes: int = CHUNK_BYTES) -> None:
+        if isinstance(chunk_bytes, bool) or not isinstance(chunk_bytes, int) or chunk_bytes < 1:
+            raise InvalidArgumentError(f"chunk_bytes={chunk_bytes!r} must be a positive integer")
+        self.chunk_bytes = chunk_bytes
+        self._fileobj: BinaryIO | None = None
+        self._paths: list[str] = []
+        if isinstance(source, (str, os.PathLike)):
+            self._paths = [os.fspath(source)]
+        elif isinstance(source, (list, tuple)):
+            if not source:
+                raise InvalidArgumentError("source is an empty list: give at least one path")
+            for i, p in enumerate(source):
+                if not isinstance(p, (str, os.PathLike)):
+                    raise ArgumentTypeError(
+                        f"source[{i}] must be a path (str or os.PathLike), got {type(p).__name__}"
+                    )
+                self._paths.append(os.fspath(p))
+        elif hasattr(source, "read"):
+            if isinstance(source, io.TextIOBase):
+                raise ArgumentTypeError("source is a text-mode file: open it in binary mode ('rb')")
+            self._fileobj = source
+        else:
+            raise ArgumentTypeError(
+                f"source must be a path, a list of paths or a binary file object, got {type(source).__name__}"
+            )
+        self.name = STREAM_NAME if self._fileobj is not None else self._paths[0]
+        if len(self._paths) > 1:
+            self.name = f"{self._paths[0]} (+{len(self._paths) - 1} more)"
+        self._used = False
+
+    @property
+    def paths(self) -> list[str]:
+        """The file paths (empty for a file object)."""
+        return list(self._paths)
+
+    def _claim(self) -> None:
+        # a file object can be read once; paths can be re-read
+        if self._fileobj is not None:
+            if self._used:
+                raise InvalidArgumentError("this source is a file object and was already read")
+            self._used = True
+
+    @contextmanager
+    def _open(self, path: str) -> Iterator[BinaryIO]:
+        try:
+            raw = open(path, "rb")  # noqa: SIM115 - closed below
+        except OSError as e:
+            raise FeedError(path, 0, f"cannot open: {e.strerror or e}") from None
+        try:
+            yield _wrap(raw, compression_of(path))
+        finally:
+            raw.close()
+
+    def streams(self) -> Iterator[tuple[str, BinaryIO]]:
+        """``(path, decompressed binary stream)`` for each file, opened one at a time."""
+        self._claim()
+        if self._fileobj is not None:
+            obj, kind = _sniff(self._fileobj)
+            yield STREAM_NAME, _wrap(obj, kind)
+            return
+        for path in self._paths:
+            with self._open(path) as f:
+                yield path, f
+
+    def chunks(self) -> Iterator[Chunk]:
+        """Blocks of complete lines, about ``chunk_bytes`` each, file by file."""
+        for path, f in self.streams():
+            yield from _chunks_of(path, f, self.chunk_bytes)
+
+    def lines(self) -> Iterator[tuple[str, int, bytes]]:
+        """``(path, line_number, line)`` without the line end; empty lines included."""
+        for ch in self.chunks():
+            n = ch.first_line
+            for ln in ch.data.split(b"\n"):
+                yield ch.path, n, ln[:-1] if ln.endswith(b"\r") else ln
+                n += 1
+
+
+def _read(f: IO[bytes], size: int, path: str, line: int) -> bytes:
+    try:
+        return f.read(size)
+    except (OSError, EOFError, zlib.error) as e:
+        raise FeedError(path, line, f"cannot read (corrupt or truncated compressed data?): {e}") from None
+    except Exception as e:
+        # zstandard raises its own ZstdError
+        if type(e).__name__ == "ZstdError":
+            raise FeedError(path, line, f"cannot read (corrupt zstd data?): {e}") from None
+        raise
+
+
+def _chunks_of(path: str, f: IO[bytes], chunk_bytes: int) -> Iterator[Chunk]:
+    line = 1
+    carry = b""
+    while True:
+        block = _read(f, chunk_bytes, path, line)
+        if not block:
+            break
+        data = carry + block if carry else block
+        cut = data.rfind(b"\n")
+        if cut < 0:
+            if len(data) > MAX_LINE_BYTES:
+                raise FeedError(path, line, f"line longer than {MAX_LINE_BYTES} bytes")
+            carry = data
+            continue
+        body, carry = data[: cut + 1], data[cut + 1 :]
+        n = body.count(b"\n")
+        yield Chunk(path, line, body[:-1], n)
+        line += n
+    if carry:  # the last line, without a line end
+        yield Chunk(path, line, carry, 1)

@@ -1,0 +1,175 @@
+/* test_venue_crc.c — tb_venue_crc.h: Kraken and OKX book checksums.
+ *
+ * Kraken's published worked example (its checksum 3310070434), OKX's published
+ * example string, argument errors, and a seeded comparison against texts built
+ * here independently (printf of the scaled integer, the point placed and the
+ * zeros stripped by hand) hashed with a bitwise CRC32 (no table). Written in the
+ * common subset of C and C++ (make c-compile builds it as C++17 too). */
+#include "tapebook/tb_venue_crc.h"
+
+#include "tb_test.h"
+
+static uint32_t bitwise_crc(const char *s, size_t n) {
+    uint32_t c = 0xffffffffu;
+    size_t i;
+    int k;
+    for (i = 0; i < n; i++) {
+        c ^= (unsigned char)s[i];
+        for (k = 0; k < 8; k++) c = (c & 1u) ? (c >> 1) ^ 0xEDB88320u : c >> 1;
+    }
+    return c ^ 0xffffffffu;
+}
+
+/* Kraken v2 "Book checksum" guide, worked example: BTC/USD, price precision 1,
+ * qty precision 8, so ticks of 0.1 and lots of 1e-8 scale by 1. */
+static void test_kraken_doc_example(void) {
+    const int64_t bid_px[10] = {452835, 452834, 452821, 452810, 452803, 452790, 452776, 452775, 452773, 452766};
+    const uint64_t bid_q[10] = {10000000,  154582015, 10000000, 10000000, 154592586,
+                                7990000,   3310103,   30000000, 154602737, 15445238};
+    const int64_t ask_px[10] = {452852, 452864, 452866, 452896, 452902, 452918, 452947, 452961, 452975, 452995};
+    const uint64_t ask_q[10] = {100000,    154571953, 154571109, 154560911, 15890660,
+                                154553491, 4454749,   35380000,  9945542,   18772827};
+    uint32_t c = 0;
+    CHECK_EQ(tb_crc_kraken(bid_px, bid_q, 10, ask_px, ask_q, 10, 1, 1, &c), TB_OK);
+    CHECK_EQ_U(c, 3310070434u);
+    /* one level fewer changes it */
+    CHECK_EQ(tb_crc_kraken(bid_px, bid_q, 9, ask_px, ask_q, 10, 1, 1, &c), TB_OK);
+    CHECK(c != 3310070434u);
+}
+
+/* OKX "Checksum": bids 3366.1 x 7, 3366 x 6; asks 3366.8 x 9, 3368 x 8 ->
+ * "3366.1:7:3366.8:9:3366:6:3368:8" (tick 0.01 = 1e-2, lot 1). */
+static void test_okx_doc_example(void) {
+    const int64_t bid_px[2] = {336610, 336600}, ask_px[3] = {336680, 336800, 337200};
+    const uint64_t bid_q[2] = {7, 6}, ask_q[3] = {9, 8, 8};
+    const char *t1 = "3366.1:7:3366.8:9:3366:6:3368:8";
+    const char *t2 = "3366.1:7:3366.8:9:3368:8:3372:8"; /* fewer bids than asks */
+    uint32_t c = 0;
+    CHECK_EQ(tb_crc_okx(bid_px, bid_q, 2, ask_px, ask_q, 2, 1, 2, 1, 0, &c), TB_OK);
+    CHECK_EQ_U(c, bitwise_crc(t1, strlen(t1)));
+    CHECK_EQ(tb_crc_okx(bid_px, bid_q, 1, ask_px, ask_q, 3, 1, 2, 1, 0, &c), TB_OK);
+    CHECK_EQ_U(c, bitwise_crc(t2, strlen(t2)));
+}
+
+static void test_errors(void) {
+    const int64_t px[1] = {1}, neg[1] = {-5};
+    const uint64_t q[1] = {1}, big[1] = {UINT64_MAX};
+    uint32_t c = 7;
+    CHECK_EQ(tb_crc_kraken(px, q, 1, px, q, 1, 1, 1, NULL), TB_ERR_NULL);
+    CHECK_EQ(tb_crc_kraken(NULL, q, 1, px, q, 1, 1, 1, &c), TB_ERR_NULL);
+    CHECK_EQ(tb_crc_kraken(px, q, 1, px, q, 1, 0, 1, &c), TB_ERR_BADARG);
+    CHECK_EQ(tb_crc_kraken(neg, q, 1, px, q, 1, 1, 1, &c), TB_ERR_BADARG);
+    CHECK_EQ(tb_crc_kraken(px, big, 1, px, q, 1, 1, 10, &c), TB_ERR_BADARG); /* overflow */
+    CHECK_EQ(tb_crc_okx(px, q, 1, NULL, q, 1, 1, 2, 1, 0, &c), TB_ERR_NULL);
+    CHECK_EQ(tb_crc_okx(px, q, 1, px, q, 1, 1, 39, 1, 0, &c), TB_ERR_BADARG);
+    CHECK_EQ(tb_crc_okx(px, q, 1, px, q, 1, 1, -1, 1, 0, &c), TB_ERR_BADARG);
+    CHECK_EQ(tb_crc_okx(px, q, 1, px, q, 1, 0, 2, 1, 0, &c), TB_ERR_BADARG);
+    CHECK_EQ(tb_crc_okx(px, big, 1, px, q, 1, 1, 2, 3, 0, &c), TB_ERR_BADARG);
+    CHECK_EQ_U(c, 7u); /* nothing written on error */
+    /* empty books are fine: the CRC of the empty text */
+    CHECK_EQ(tb_crc_okx(NULL, NULL, 0, NULL, NULL, 0, 1, 2, 1, 0, &c), TB_OK);
+    CHECK_EQ_U(c, 0u);
+    CHECK_EQ(tb_crc_kraken(NULL, NULL, 0, NULL, NULL, 0, 1, 1, &c), TB_OK);
+    CHECK_EQ_U(c, 0u);
+}
+
+/* ---- the independent formatter -------------------------------------------------- */
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15u;
+static uint64_t rnd(void) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+/* value * 10^-exp, shortest plain decimal, appended at *pos */
+static void put_plain(char *buf, size_t *pos, int neg, uint64_t mag, int exp) {
+    char digits[64];
+    int n = snprintf(digits, sizeof digits, "%llu", (unsigned long long)mag), i;
+    char tmp[128];
+    size_t k = 0;
+    if (neg && mag) tmp[k++] = '-';
+    if (n <= exp) {
+        tmp[k++] = '0';
+        tmp[k++] = '.';
+        for (i = n; i < exp; i++) tmp[k++] = '0';
+        for (i = 0; i < n; i++) tmp[k++] = digits[i];
+    } else {
+        for (i = 0; i < n - exp; i++) tmp[k++] = digits[i];
+        if (exp) {
+            tmp[k++] = '.';
+            for (i = n - exp; i < n; i++) tmp[k++] = digits[i];
+        }
+    }
+    if (exp) { /* strip trailing zeros of the fraction, then a bare point */
+        while (k && tmp[k - 1] == '0') k--;
+        if (k && tmp[k - 1] == '.') k--;
+    }
+    memcpy(buf + *pos, tmp, k);
+    *pos += k;
+}
+
+static void test_seeded(void) {
+    int round, rounds = tbt_prof == TBT_FULL ? 20000 : 2000;
+    static char text[8192];
+    for (round = 0; round < rounds; round++) {
+        int64_t bp[30], ap[30];
+        uint64_t bq[30], aq[30];
+        size_t nb = (size_t)(rnd() % 31), na = (size_t)(rnd() % 31), i, pos = 0;
+        int pe = (int)(rnd() % 9), qe = (int)(rnd() % 10);
+        uint64_t pm = 1 + rnd() % 25, qm = 1 + rnd() % 3;
+        uint32_t c = 0, want;
+        for (i = 0; i < 30; i++) {
+            bp[i] = (int64_t)(rnd() % 100000000u) - (round % 7 == 0 ? 50000000 : 0);
+            ap[i] = (int64_t)(rnd() % 100000000u);
+            bq[i] = (rnd() % 4 == 0) ? rnd() % 1000000000000u : rnd() % 1000u;
+            aq[i] = rnd() % 100000000u;
+        }
+        /* OKX text */
+        for (i = 0; i < 25 && (i < nb || i < na); i++) {
+            if (i < nb) {
+                if (pos) text[pos++] = ':';
+                put_plain(text, &pos, bp[i] < 0, (uint64_t)(bp[i] < 0 ? -bp[i] : bp[i]) * pm, pe);
+                text[pos++] = ':';
+                put_plain(text, &pos, 0, bq[i] * qm, qe);
+            }
+            if (i < na) {
+                if (pos) text[pos++] = ':';
+                put_plain(text, &pos, 0, (uint64_t)ap[i] * pm, pe);
+                text[pos++] = ':';
+                put_plain(text, &pos, 0, aq[i] * qm, qe);
+            }
+        }
+        want = bitwise_crc(text, pos);
+        CHECK_EQ(tb_crc_okx(bp, bq, nb, ap, aq, na, pm, pe, qm, qe, &c), TB_OK);
+        CHECK_MSG(c == want, "okx round %d: %.*s", round, (int)pos, text);
+        /* Kraken text: asks then bids, top 10, integers without leading zeros */
+        if (round % 7 == 0) continue; /* negative bid prices: not a Kraken book */
+        pos = 0;
+        for (i = 0; i < na && i < 10; i++) {
+            uint64_t v[2] = {(uint64_t)ap[i] * pm, aq[i] * qm};
+            int j;
+            for (j = 0; j < 2; j++)
+                if (v[j]) pos += (size_t)snprintf(text + pos, 32, "%llu", (unsigned long long)v[j]);
+        }
+        for (i = 0; i < nb && i < 10; i++) {
+            uint64_t v[2] = {(uint64_t)bp[i] * pm, bq[i] * qm};
+            int j;
+            for (j = 0; j < 2; j++)
+                if (v[j]) pos += (size_t)snprintf(text + pos, 32, "%llu", (unsigned long long)v[j]);
+        }
+        want = bitwise_crc(text, pos);
+        CHECK_EQ(tb_crc_kraken(bp, bq, nb, ap, aq, na, pm, qm, &c), TB_OK);
+        CHECK_MSG(c == want, "kraken round %d", round);
+    }
+}
+
+int main(int argc, char **argv) {
+    if (!tbt_init(argc, argv)) return 2;
+    tbt_run("venue crc: Kraken's worked example", test_kraken_doc_example);
+    tbt_run("venue crc: OKX's example strings", test_okx_doc_example);
+    tbt_run("venue crc: argument errors", test_errors);
+    tbt_run("venue crc: seeded, against an independent formatter", test_seeded);
+    return tbt_finish();
+}
