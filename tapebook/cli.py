@@ -4,6 +4,7 @@ Commands:
   demo     replay the bundled update stream and print the BBO summary
   fuzz     differential fuzzing against the reference model
   replay   re-run a saved failing fuzz stream
+  dataset  replay many venue files as tasks on Dask distributed (see --help)
   bench    Python / C benchmarks and the markdown report
   info     version, build flags, variant sizes
 """
@@ -18,6 +19,7 @@ COMMANDS = {
     "demo": ("tapebook.demo", "main"),
     "fuzz": ("tapebook.fuzz", "main"),
     "replay": ("tapebook.fuzz", "replay_main"),
+    "dataset": ("tapebook.dataset._cli", "main"),
     "bench": ("tapebook.benchreport", "main"),
     "info": ("tapebook.cli", "info_main"),
 }

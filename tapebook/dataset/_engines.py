@@ -84,7 +84,7 @@ class OwnedClient:
                 host="127.0.0.1",
                 dashboard_address=None,
                 silence_logs=logging.ERROR,
-                scheduler_kwargs={"allowed_failures": 0},
+                scheduler_kwargs={"allowed_failures": 0, "dashboard_address": "127.0.0.1:0"},
             )
         self._close.append(cluster)
         self.client = Client(cluster)

@@ -18,6 +18,10 @@ from pathlib import Path
 HEADER = "exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount\n"
 TICK, LOT = "0.01", "0.001"
 EXCHANGE = "binance"
+#: what the tests replay: 2 instruments x 3 days
+DAYS = ["2024-01-01", "2024-01-02", "2024-01-03"]
+SYMBOLS = {"BTCUSDT": 11, "ETHUSDT": 12}  # symbol -> seed
+KW = {"format": "tardis", "tick_size": TICK, "lot_size": LOT}
 
 
 def file_name(symbol: str, day: str) -> str:
