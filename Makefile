@@ -32,7 +32,7 @@ CSRC_FILES := $(wildcard csrc/*.h csrc/tapebook/*.h csrc/tapebook/*.inc)
 
 .PHONY: test demo venv clang c-test c-compile c-unit c-fuzz-quick c-alloc asan ubsan \
         asan-c ubsan-c asan-py ubsan-py hotpath-compile py-test lint check-generated gen single-include \
-        fuzz fuzz-c fuzz-py fuzz-cov bench bench-c bench-py examples clean
+        fuzz fuzz-c fuzz-py fuzz-cov bench bench-c bench-py bench-feeds examples clean
 
 # ---- set-up -------------------------------------------------------------------
 
@@ -237,6 +237,12 @@ BENCH_ARGS ?=
 bench: bench-c venv
 	$(VPY) -m pip install --quiet -e '.[bench]'
 	$(VPY) -m tapebook bench --c-json bench/out/bench_c.json --out bench/out/report $(BENCH_ARGS)
+	$(MAKE) --no-print-directory bench-feeds
+
+# feed replay: end to end on a generated Tardis CSV (+ .gz), time split, RSS, peers
+FEED_ROWS ?= 3000000
+bench-feeds: venv
+	$(VPY) bench/feeds/bench_feeds.py --rows $(FEED_ROWS) --out bench/out/feeds
 
 bench-py: venv
 	$(VPY) -m pip install --quiet -e '.[bench]'

@@ -7,6 +7,7 @@ Commands:
   dataset  replay many venue files as tasks on Dask distributed (see --help)
   bench    Python / C benchmarks and the markdown report
   info     version, build flags, variant sizes
+  feed     replay a venue data file (Tardis, Binance, ... see --help)
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ COMMANDS = {
     "dataset": ("tapebook.dataset._cli", "main"),
     "bench": ("tapebook.benchreport", "main"),
     "info": ("tapebook.cli", "info_main"),
+    "feed": ("tapebook.feeds._cli", "main"),
 }
 
 

@@ -39,7 +39,8 @@ def main(argv: list[str]) -> int:
     pkg = out / "tapebook"
     pkg.mkdir(parents=True, exist_ok=True)
     for src in (ROOT / "tapebook").iterdir():
-        if src.suffix in (".py", ".typed") or src.name == "data":
+        # modules, data and subpackages (tapebook.feeds): symlinked, the sources stay the project's
+        if src.suffix in (".py", ".typed") or src.name == "data" or (src / "__init__.py").exists():
             link = pkg / src.name
             if link.is_symlink() or link.exists():
                 link.unlink()

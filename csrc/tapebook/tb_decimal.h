@@ -112,6 +112,7 @@ typedef struct tb__dec_num {
     uint64_t mant;
     int64_t exp;
     size_t first, last; /* [first, last]: first and last non-zero significant digit positions */
+    unsigned ndig;      /* decimal digits of mant (when !big) */
 } tb__dec_num;
 
 static inline int64_t tb__dec_sat_add(int64_t a, int64_t b) {
@@ -130,6 +131,7 @@ TB_FORCE_INLINE int tb__dec_scan(const char *s, size_t len, tb__dec_num *num) {
     uint64_t m = 0, zeros = 0; /* zeros: a run of '0' digits not yet folded into m */
     int64_t frac = 0, e = 0;
     int after_point = 0, big = 0;
+    unsigned sig = 0; /* decimal digits of m */
     num->neg = 0;
     num->first = num->last = 0;
     if (i < len && (s[i] == '+' || s[i] == '-')) {
@@ -148,12 +150,20 @@ TB_FORCE_INLINE int tb__dec_scan(const char *s, size_t len, tb__dec_num *num) {
             if (m == 0 && !big) {
                 num->first = i;
                 m = d;
+                sig = 1;
             } else if (!big) {
-                /* m * 10^(zeros + 1) + d, unless it overflows */
-                if (zeros >= 19 || m > (UINT64_MAX - d) / tb__dec_pow10[zeros + 1]) {
+                /* m * 10^(zeros + 1) + d, unless it overflows: below 20 digits it
+                 * cannot (no division on the common path) */
+                if (zeros >= 19) {
+                    big = 1;
+                } else if (sig + zeros + 1 <= 19) {
+                    m = m * tb__dec_pow10[zeros + 1] + d;
+                    sig += (unsigned)zeros + 1;
+                } else if (m > (UINT64_MAX - d) / tb__dec_pow10[zeros + 1]) {
                     big = 1;
                 } else {
                     m = m * tb__dec_pow10[zeros + 1] + d;
+                    sig += (unsigned)zeros + 1;
                 }
             }
             num->last = i;
@@ -185,6 +195,7 @@ TB_FORCE_INLINE int tb__dec_scan(const char *s, size_t len, tb__dec_num *num) {
     }
     num->big = big;
     num->mant = m;
+    num->ndig = sig;
     if (m == 0 && !big) {
         num->exp = 0;
         return TB_DEC_OK;
@@ -234,7 +245,7 @@ TB_FORCE_INLINE int tb__dec_quotient(const char *s, const tb__dec_num *num, tb_d
      * neither is its quotient by unit.mant) */
     if (k < 0) return TB_DEC_INEXACT;
     if (k > 38) return TB_DEC_RANGE; /* >= 10^39 / 10^18 units */
-    if (!num->big && k <= 19 && num->mant <= UINT64_MAX / tb__dec_pow10[k]) {
+    if (!num->big && k <= 19 && (num->ndig + (unsigned)k <= 19 || num->mant <= UINT64_MAX / tb__dec_pow10[k])) {
         uint64_t p = num->mant * tb__dec_pow10[k];
         if (unit.mant == 1) {
             *q = p;

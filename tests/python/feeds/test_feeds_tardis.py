@@ -231,3 +231,20 @@ def test_random_histories_match_the_reference(history: list, k: int) -> None:
             assert list(zip(row["ask_px"][:na].tolist(), row["ask_qty"][:na].tolist(), strict=True)) == asks
             assert (row["bid_qty"][nb:] == 0).all() and (row["ask_px"][na:] == EMPTY_ASK_PX).all()
     assert r.levels_lost == 0
+
+
+def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tapebook.cli import main
+
+    args = ["feed", str(FIX / "snapshot_reset.csv"), "--format", "tardis", "--tick-size", "0.25"]
+    assert main([*args, "--lot-size", "0.1", "--out", str(tmp_path / "b.parquet")]) == 0
+    out = capsys.readouterr().out
+    assert "tardis: complete" in out and "resets" in out and (tmp_path / "b.parquet").exists()
+    # a bad file: one line, the path and line, exit 2, no traceback
+    assert main(["feed", str(FIX / "bad_row.csv"), *args[2:], "--lot-size", "0.1"]) == 2
+    err = capsys.readouterr().err
+    assert (
+        err.strip().endswith("bad_row.csv:5: price 'abc' is not a decimal number") and "Traceback" not in err
+    )
+    assert main(["feed", "nope.csv", *args[2:], "--lot-size", "x"]) == 2
+    assert "lot_size" in capsys.readouterr().err
