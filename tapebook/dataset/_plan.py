@@ -14,7 +14,9 @@ outputs go, what it continues (chain=True), and what its output depends on.
   before it.
 
 A problem with one input (no symbol, an unknown symbol, an unreadable header)
-fails that input alone: it becomes a failed partition and the others run.
+fails that input alone: it becomes a failed partition and the others run. (In
+a chain such a file cannot be placed, so the files of its symbol chain without
+it; with Tardis names, symbol and day come from the name and this cannot happen.)
 """
 
 from __future__ import annotations
