@@ -9,7 +9,8 @@ engine (which runs the task again, up to ``retries`` times).
 A partition (one dict per input; the manifest's ``partitions``) holds:
 ``input``, ``output`` (the .bbo.parquet), ``status`` ("ok" | "failed"),
 ``messages``, ``rows``, ``gaps``, ``checksums_failed``, ``error``, ``sha256`` (of
-``output``), ``seconds``, ``worker``, and also ``symbol``, ``date``,
+``output``), ``seconds`` (wall), ``worker``, and also ``cpu_seconds`` (CPU time of
+the process during the task), and also ``symbol``, ``date``,
 ``depth_output`` / ``depth_sha256`` (depth=k > 0), ``book_output`` /
 ``book_sha256`` (chain=True: the final book, ``Book.dumps`` bytes),
 ``replay`` ("complete" | "stopped") and ``stop_reason``, ``stats`` (every
@@ -121,6 +122,7 @@ class Task:
             "error": None,
             "sha256": None,
             "seconds": 0.0,
+            "cpu_seconds": 0.0,
             "worker": None,
             "symbol": self.symbol,
             "date": self.date,
@@ -230,7 +232,7 @@ def run_task(task: Task, prev: dict[str, Any] | None = None) -> dict[str, Any]:
     ``prev`` (chain=True): the partition of the file this one continues; its
     ``book_output`` is the book to start from. When that file failed, this one is
     not run (it fails, naming the file it depends on)."""
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if task.prev_input is not None and (prev is None or prev.get("status") != "ok"):
         return failed(task, f"not run: it continues {task.prev_input}, which failed", t0)
     s = task.settings
@@ -284,5 +286,6 @@ def run_task(task: Task, prev: dict[str, Any] | None = None) -> dict[str, Any]:
         prev_book_sha256=prev_sha,
         worker=worker_name(),
         seconds=round(time.perf_counter() - t0, 6),
+        cpu_seconds=round(time.process_time() - c0, 6),
     )
     return part
