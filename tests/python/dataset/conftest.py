@@ -12,13 +12,6 @@ import pytest
 from dataset_files import DAYS, KW, SYMBOLS
 
 
-def _warm() -> None:
-    # the first task on a fresh worker would otherwise pay these imports
-    import pyarrow.parquet  # noqa: F401
-
-    import tapebook.dataset._task  # noqa: F401
-
-
 @pytest.fixture(scope="module")
 def cluster_client() -> Iterator[object]:
     """A LocalCluster as the issue asks: 2 worker processes, 1 thread each, loopback,
@@ -38,7 +31,9 @@ def cluster_client() -> Iterator[object]:
             scheduler_kwargs={"allowed_failures": 0, "dashboard_address": "127.0.0.1:0"},
         )
     client = Client(cluster)
-    client.run(_warm)
+    # the first task on a fresh worker would otherwise pay these imports (a builtin, not a
+    # function of this file: workers could not import "conftest" by that name)
+    client.run(exec, "import pyarrow.parquet, tapebook.dataset._task")
     try:
         yield client
     finally:
