@@ -242,12 +242,21 @@ bench: bench-c venv
 	$(VPY) -m pip install --quiet -e '.[bench]'
 	$(VPY) bench/report.py --c-json bench/out/bench_c.json --out bench/out/report $(BENCH_ARGS)
 	$(MAKE) --no-print-directory bench-feeds
+	$(MAKE) --no-print-directory bench-dataset
 
 # feed replay: end to end on a generated Tardis CSV (+ .gz), time split, RSS, peers
 FEED_ROWS ?= 3000000
 bench-feeds: venv
 	$(VPY) bench/feeds/bench_feeds.py --rows $(FEED_ROWS) --out bench/out/feeds
 	$(VPY) bench/feeds/bench_venue_parsers.py --json bench/out/feeds/venues.json
+
+# datasets: DATASET_FILES Tardis files x DATASET_ROWS rows (generated once into
+# bench/out/dataset/data), serial vs a local Dask cluster, per-task overhead, worker RSS, N-machine model
+DATASET_FILES ?= 16
+DATASET_ROWS ?= 1000000
+.PHONY: bench-dataset
+bench-dataset: venv
+	$(VPY) bench/dataset/bench_dataset.py --files $(DATASET_FILES) --rows $(DATASET_ROWS) --out bench/out/dataset
 
 bench-py: venv
 	$(VPY) -m pip install --quiet -e '.[bench]'

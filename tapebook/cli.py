@@ -4,6 +4,7 @@ Commands:
   demo     replay the bundled update stream and print the BBO summary
   fuzz     differential fuzzing against the reference model (tapebook.testing)
   replay   re-run a saved failing fuzz stream
+  dataset  replay many venue files as tasks on Dask distributed (see --help)
   bench    benchmarks and the markdown report; needs a source checkout
            (it runs the checkout's bench/report.py, see bench/python/README.md)
   info     version, build flags, variant sizes
@@ -22,6 +23,7 @@ COMMANDS = {
     "demo": ("tapebook.demo", "main"),
     "fuzz": ("tapebook.testing.fuzz", "main"),
     "replay": ("tapebook.testing.fuzz", "replay_main"),
+    "dataset": ("tapebook.dataset._cli", "main"),
     "bench": ("tapebook.cli", "bench_main"),
     "info": ("tapebook.cli", "info_main"),
     "feed": ("tapebook.feeds._cli", "main"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import random
 from pathlib import Path
 
@@ -139,6 +140,16 @@ def test_exports(tmp_path: Path) -> None:
     # out= streams the rows to Parquet and reads them back
     s = feeds.replay(FIX / "skipped_prefix.csv", depth=2, out=tmp_path / "o.parquet", **KW)
     assert bbo_tuples(s) == bbo_tuples(r) and (s.depth == r.depth).all()
+
+
+# matplotlib's ft2font (C++, pybind11) throws during import; under `make asan-py` the
+# LD_PRELOADed ASan runtime finds no __cxa_throw to intercept (the interpreter does not link
+# libstdc++) and aborts. The plot has no tapebook C code, so the sanitizer runs skip it.
+@pytest.mark.skipif(
+    bool(os.environ.get("TAPEBOOK_EXPECT_SANITIZED")), reason="matplotlib under preloaded ASan"
+)
+def test_plot(tmp_path: Path) -> None:
+    r = feeds.replay(FIX / "skipped_prefix.csv", depth=2, **KW)
     r.plot(tmp_path / "p.png")
     assert (tmp_path / "p.png").stat().st_size > 1000
 
