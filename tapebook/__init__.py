@@ -12,7 +12,10 @@ from Python through CFFI. Start with :class:`Book`::
 
 from __future__ import annotations
 
-from .book import Book, BookStats, Result, SideStats, SideView
+from ._include import get_include
+from ._sides import SideView
+from .bboview import bbo_masked, bbo_to_pandas
+from .book import Book, BookStats, Result, SideStats
 from .config import ConfigError, Instrument, Venue, load_config, parse_config
 from .errors import (
     ArgumentTypeError,
@@ -36,9 +39,16 @@ from .snapshot import DepthSnapshot
 
 __version__ = "0.1.0"
 
+#: the sides, for ``book.set(BID, px, qty)``; the strings "bid"/"buy" and "ask"/"sell"
+#: (any case) and the integers 1/0 are accepted too
+BID = True
+ASK = False
+
 TAPE_SIZES = (64, 128, 256, 512, 1024, 2048, 4096)
 
 __all__ = [
+    "ASK",
+    "BID",
     "TAPE_SIZES",
     "ArgumentTypeError",
     "BatchError",
@@ -74,7 +84,10 @@ __all__ = [
     "TierStats",
     "Venue",
     "__version__",
+    "bbo_masked",
+    "bbo_to_pandas",
     "dumps",
+    "get_include",
     "load_config",
     "load_into",
     "loads",

@@ -1878,7 +1878,7 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
 #define TB_N 64
 /* ---- begin tapebook/tb_book.inc ---- */
 /* tb_book.inc — the Book: two tapes and two dynamic spill sides, with the
- * exact set() semantics of CONTRACT.md section 2.
+ * exact set() semantics of docs/semantics.md section 2.
  *
  * Template parameters (the family ones come from tb_family.inc):
  *   TB_N          tape size: a power of two, multiple of 64 (required)
@@ -4160,7 +4160,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #define TB_N 128
 /* ---- begin tapebook/tb_book.inc ---- */
 /* tb_book.inc — the Book: two tapes and two dynamic spill sides, with the
- * exact set() semantics of CONTRACT.md section 2.
+ * exact set() semantics of docs/semantics.md section 2.
  *
  * Template parameters (the family ones come from tb_family.inc):
  *   TB_N          tape size: a power of two, multiple of 64 (required)
@@ -6442,7 +6442,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #define TB_N 256
 /* ---- begin tapebook/tb_book.inc ---- */
 /* tb_book.inc — the Book: two tapes and two dynamic spill sides, with the
- * exact set() semantics of CONTRACT.md section 2.
+ * exact set() semantics of docs/semantics.md section 2.
  *
  * Template parameters (the family ones come from tb_family.inc):
  *   TB_N          tape size: a power of two, multiple of 64 (required)
@@ -8724,7 +8724,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #define TB_N 512
 /* ---- begin tapebook/tb_book.inc ---- */
 /* tb_book.inc — the Book: two tapes and two dynamic spill sides, with the
- * exact set() semantics of CONTRACT.md section 2.
+ * exact set() semantics of docs/semantics.md section 2.
  *
  * Template parameters (the family ones come from tb_family.inc):
  *   TB_N          tape size: a power of two, multiple of 64 (required)
@@ -11006,7 +11006,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #define TB_N 1024
 /* ---- begin tapebook/tb_book.inc ---- */
 /* tb_book.inc — the Book: two tapes and two dynamic spill sides, with the
- * exact set() semantics of CONTRACT.md section 2.
+ * exact set() semantics of docs/semantics.md section 2.
  *
  * Template parameters (the family ones come from tb_family.inc):
  *   TB_N          tape size: a power of two, multiple of 64 (required)
@@ -13288,7 +13288,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #define TB_N 2048
 /* ---- begin tapebook/tb_book.inc ---- */
 /* tb_book.inc — the Book: two tapes and two dynamic spill sides, with the
- * exact set() semantics of CONTRACT.md section 2.
+ * exact set() semantics of docs/semantics.md section 2.
  *
  * Template parameters (the family ones come from tb_family.inc):
  *   TB_N          tape size: a power of two, multiple of 64 (required)
@@ -15570,7 +15570,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #define TB_N 4096
 /* ---- begin tapebook/tb_book.inc ---- */
 /* tb_book.inc — the Book: two tapes and two dynamic spill sides, with the
- * exact set() semantics of CONTRACT.md section 2.
+ * exact set() semantics of docs/semantics.md section 2.
  *
  * Template parameters (the family ones come from tb_family.inc):
  *   TB_N          tape size: a power of two, multiple of 64 (required)
@@ -19772,7 +19772,7 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
 #define TB_N 64
 /* ---- begin tapebook/tb_book.inc ---- */
 /* tb_book.inc — the Book: two tapes and two dynamic spill sides, with the
- * exact set() semantics of CONTRACT.md section 2.
+ * exact set() semantics of docs/semantics.md section 2.
  *
  * Template parameters (the family ones come from tb_family.inc):
  *   TB_N          tape size: a power of two, multiple of 64 (required)
@@ -22054,7 +22054,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #define TB_N 128
 /* ---- begin tapebook/tb_book.inc ---- */
 /* tb_book.inc — the Book: two tapes and two dynamic spill sides, with the
- * exact set() semantics of CONTRACT.md section 2.
+ * exact set() semantics of docs/semantics.md section 2.
  *
  * Template parameters (the family ones come from tb_family.inc):
  *   TB_N          tape size: a power of two, multiple of 64 (required)
@@ -24336,7 +24336,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #define TB_N 256
 /* ---- begin tapebook/tb_book.inc ---- */
 /* tb_book.inc — the Book: two tapes and two dynamic spill sides, with the
- * exact set() semantics of CONTRACT.md section 2.
+ * exact set() semantics of docs/semantics.md section 2.
  *
  * Template parameters (the family ones come from tb_family.inc):
  *   TB_N          tape size: a power of two, multiple of 64 (required)
@@ -26618,7 +26618,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #define TB_N 512
 /* ---- begin tapebook/tb_book.inc ---- */
 /* tb_book.inc — the Book: two tapes and two dynamic spill sides, with the
- * exact set() semantics of CONTRACT.md section 2.
+ * exact set() semantics of docs/semantics.md section 2.
  *
  * Template parameters (the family ones come from tb_family.inc):
  *   TB_N          tape size: a power of two, multiple of 64 (required)
@@ -28900,7 +28900,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #define TB_N 1024
 /* ---- begin tapebook/tb_book.inc ---- */
 /* tb_book.inc — the Book: two tapes and two dynamic spill sides, with the
- * exact set() semantics of CONTRACT.md section 2.
+ * exact set() semantics of docs/semantics.md section 2.
  *
  * Template parameters (the family ones come from tb_family.inc):
  *   TB_N          tape size: a power of two, multiple of 64 (required)
@@ -31182,7 +31182,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #define TB_N 2048
 /* ---- begin tapebook/tb_book.inc ---- */
 /* tb_book.inc — the Book: two tapes and two dynamic spill sides, with the
- * exact set() semantics of CONTRACT.md section 2.
+ * exact set() semantics of docs/semantics.md section 2.
  *
  * Template parameters (the family ones come from tb_family.inc):
  *   TB_N          tape size: a power of two, multiple of 64 (required)
@@ -33464,7 +33464,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
 #define TB_N 4096
 /* ---- begin tapebook/tb_book.inc ---- */
 /* tb_book.inc — the Book: two tapes and two dynamic spill sides, with the
- * exact set() semantics of CONTRACT.md section 2.
+ * exact set() semantics of docs/semantics.md section 2.
  *
  * Template parameters (the family ones come from tb_family.inc):
  *   TB_N          tape size: a power of two, multiple of 64 (required)
