@@ -64,6 +64,10 @@ def _as_array(name: str, data: Any, target: np.dtype) -> np.ndarray:
                 )
             return np.frombuffer(data, dtype=target)
         return np.asarray(data)
+    if not isinstance(getattr(data, "dtype", None), (np.dtype, type(None))) and callable(
+        getattr(data, "isna", None)
+    ):
+        return _from_nullable(name, data)
     try:
         return np.asarray(data)
     except Exception as e:  # pragma: no cover - numpy raises many kinds
@@ -113,6 +117,19 @@ def wider_hint(target: np.dtype, value: int) -> str:
     if target.itemsize != 4 or (value < 0 and target.kind == "u"):
         return ""
     return "; a 64-bit book (price_bits=64) takes larger values"
+
+
+def _from_nullable(name: str, data: Any) -> np.ndarray:
+    """A pandas nullable column (``Int64``, ``UInt32``, ...; a Series or an array) as its
+    numpy integers, or the row error of its first missing value."""
+    missing = np.asarray(data.isna(), dtype=bool)
+    if missing.any():
+        i = int(np.flatnonzero(missing)[0])
+        raise row_error(
+            ArgumentTypeError(f"{name}[{i}]=<NA> is a missing value: every row needs an integer"), i
+        )
+    numpy_dtype = getattr(data.dtype, "numpy_dtype", None)  # pandas' masked dtypes know theirs
+    return np.asarray(data.to_numpy(dtype=numpy_dtype) if numpy_dtype is not None else data)
 
 
 def _from_objects(name: str, arr: np.ndarray, target: np.dtype) -> np.ndarray:

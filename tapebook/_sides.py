@@ -33,7 +33,7 @@ class SideView(MutableMapping[int, int]):
     ``bids[px]`` is the quantity (``KeyError`` when there is no level),
     ``bids[px] = q`` is ``book.set(side, px, q)`` (0 removes), ``del bids[px]``
     removes a level (``KeyError`` when absent), ``bids.get(px)`` gives ``None``
-    (or the default) for an absent price, ``px in bids`` is True when a level
+    (or the default) for an absent price (or a key that is not a price), ``px in bids`` is True when a level
     is there. ``keys()``, ``values()``, ``items()``, ``dict(bids)``, ``==``
     (against any mapping), ``update``, ``pop`` and ``clear`` behave as for a
     dict; iteration is best first. ``bids.index(i)`` is the i-th best level,
@@ -68,7 +68,7 @@ class SideView(MutableMapping[int, int]):
         """Quantity at ``px``, or ``default`` (None) when there is no level there."""
         try:
             return self[px]
-        except KeyError:
+        except (KeyError, ArgumentTypeError):  # like ``in``: what cannot be a level is absent
             return default
 
     def __setitem__(self, px: int, qty: int) -> None:
