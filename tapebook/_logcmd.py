@@ -7,6 +7,7 @@ import argparse
 from collections import Counter
 
 from .book import Book
+from .errors import FormatError
 from .persist import Checkpoint, RecordType, Recovery, recover, repair, replay
 
 
@@ -90,7 +91,10 @@ def main(argv: list[str]) -> int:
     if args.repair:
         rcv = repair(args.file)
         print(f"{args.file}: repaired, {rcv.valid_length:,} bytes kept")
-    rcv = recover(args.file, strict=not args.lenient)
+    try:
+        rcv = recover(args.file, strict=not args.lenient)
+    except FormatError as e:  # name the file: the message says what is wrong in it
+        raise FormatError(f"{args.file}: {e}") from None
     for line in summary(args.file, rcv):
         print(line)
     if args.replay:
