@@ -30,7 +30,7 @@ TESTDEFS := -DTB_ENABLE_ASSERTS
 
 CSRC_FILES := $(wildcard csrc/*.h csrc/tapebook/*.h csrc/tapebook/*.inc)
 
-.PHONY: test demo venv check-python clang c-test c-compile c-unit c-fuzz-quick c-alloc asan ubsan \
+.PHONY: test demo wheel-test venv check-python clang c-test c-compile c-unit c-fuzz-quick c-alloc asan ubsan \
         asan-c ubsan-c asan-py ubsan-py hotpath-compile py-test lint check-generated gen single-include \
         fuzz fuzz-c fuzz-py fuzz-cov bench bench-c bench-py bench-feeds examples clean
 
@@ -211,6 +211,10 @@ test:
 
 demo: venv
 	$(VPY) -m tapebook demo
+
+# builds a real wheel (compiles the C module: minutes) and checks it works without the checkout
+wheel-test: venv
+	TAPEBOOK_WHEEL_TEST=1 $(VPY) -m pytest -q tests/python/test_wheel.py
 
 # ---- long runs ------------------------------------------------------------------------
 

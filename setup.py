@@ -5,7 +5,6 @@ binding; tapebook._hotpath (CPython C-API) holds Book's per-call methods.
 Both are described in build_ffi.py.
 """
 
-import shutil
 import sys
 from pathlib import Path
 
@@ -16,23 +15,12 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 from build_ffi import hotpath_extension  # noqa: E402  (needs the path above)
 
-# the header list lives in the package (tapebook.get_include() documents it); read it
-# without importing tapebook, which needs the C module this build makes
-_ns: dict = {}
-exec((ROOT / "tapebook" / "_include.py").read_text(), _ns)
-HEADER_PATTERNS = _ns["HEADER_PATTERNS"]
-
-
-def copy_headers(dest: Path) -> list[Path]:
-    """Copy the public C headers of csrc/ to ``dest`` (a wheel's tapebook/include/)."""
-    out = []
-    for pattern in HEADER_PATTERNS:
-        for src in sorted((ROOT / "csrc").glob(pattern)):
-            target = dest / src.relative_to(ROOT / "csrc")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(src, target)
-            out.append(target)
-    return out
+# the header list and the copy live in the package (tapebook.get_include() documents
+# them); read them without importing tapebook, which needs the C module this build makes
+_INCLUDE_PY = ROOT / "tapebook" / "_include.py"
+_ns: dict = {"__file__": str(_INCLUDE_PY), "__name__": "tapebook_include"}
+exec(_INCLUDE_PY.read_text(), _ns)
+copy_headers = _ns["copy_headers"]
 
 
 class build_py_with_headers(build_py):
@@ -42,7 +30,7 @@ class build_py_with_headers(build_py):
     def run(self) -> None:
         super().run()
         if not self.editable_mode:  # an editable install reads csrc/ in place
-            copy_headers(Path(self.build_lib) / "tapebook" / "include")
+            copy_headers(ROOT / "csrc", Path(self.build_lib) / "tapebook" / "include")
 
 
 setup(

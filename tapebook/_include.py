@@ -10,6 +10,7 @@ or ``$(tapebook --cflags)``; nothing to link (every function is ``static inline`
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 _PKG = Path(__file__).resolve().parent
@@ -28,3 +29,16 @@ def get_include() -> str:
         f"tapebook's C headers are missing: neither {_PKG / 'include'} (an installed wheel) "
         f"nor {_PKG.parent / 'csrc'} (a source checkout) holds tapebook.h"
     )
+
+
+def copy_headers(csrc: Path, dest: Path) -> list[Path]:
+    """Copy the public headers of a checkout's ``csrc`` to ``dest`` (setup.py does this
+    into a wheel's ``tapebook/include``); returns the files written."""
+    out = []
+    for pattern in HEADER_PATTERNS:
+        for src in sorted(Path(csrc).glob(pattern)):
+            target = Path(dest) / src.relative_to(csrc)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, target)
+            out.append(target)
+    return out
