@@ -30,14 +30,13 @@ TESTDEFS := -DTB_ENABLE_ASSERTS
 
 CSRC_FILES := $(wildcard csrc/*.h csrc/tapebook/*.h csrc/tapebook/*.inc)
 
-.PHONY: test demo wheel-test venv check-python clang c-test c-compile c-unit c-fuzz-quick c-alloc asan ubsan \
+.PHONY: test demo wheel-test venv clang c-test c-compile c-unit c-fuzz-quick c-alloc asan ubsan \
         asan-c ubsan-c asan-py ubsan-py hotpath-compile py-test lint check-generated gen single-include \
         fuzz fuzz-c fuzz-py fuzz-cov bench bench-c bench-py bench-feeds examples clean
 
 # ---- set-up -------------------------------------------------------------------
 
-$(VENV)/.installed: pyproject.toml setup.py build_ffi.py $(CSRC_FILES) tapebook/_hotpath.c tapebook/_hotpath.h \
-                    | check-python
+$(VENV)/.installed: pyproject.toml setup.py build_ffi.py $(CSRC_FILES) tapebook/_hotpath.c tapebook/_hotpath.h
 	@test -x $(VPY) || { echo "== creating $(VENV) with $$($(PYTHON) -V)"; $(PYTHON) -m venv $(VENV); }
 	@echo "== upgrading pip in $(VENV)"
 	@$(VPY) -m pip install --quiet --upgrade pip
@@ -47,11 +46,12 @@ $(VENV)/.installed: pyproject.toml setup.py build_ffi.py $(CSRC_FILES) tapebook/
 	@touch $@
 	@echo "== $(VENV) is ready"
 
-# a .venv made by another (or a removed) Python is rebuilt; a Python < 3.11 stops with advice
-venv: $(VENV)/.installed
-
-check-python:
+# A .venv made by another (or a removed) Python is removed first, and a Python < 3.11
+# stops with advice; the install then runs in a sub-make, which sees the removal (this
+# make has already looked at .venv/.installed).
+venv:
 	@$(PYTHON) tools/check_venv.py $(VENV)
+	@$(MAKE) --no-print-directory $(VENV)/.installed
 
 # clang is part of the compile matrix and of the fuzzing; install it if missing.
 clang:
