@@ -164,7 +164,7 @@ fail:
 
 PyDoc_STRVAR(set_doc,
              "set($self, side, px, qty)\n--\n\n"
-             "Set the quantity at ``px`` on ``side`` (True/1 bid, False/0 ask); qty 0 deletes.\n\n"
+             "Set the quantity at ``px`` on ``side`` (True/1/\"bid\" or False/0/\"ask\"); qty 0 deletes.\n\n"
              "Returns the :class:`Result` (INSERT, UPDATE, ERASE or SPILL) as defined\n"
              "in docs/semantics.md \u00a72. Raises ``ValueError``/``OverflowError``/``TypeError``\n"
              "subclasses for a bad argument; the book is then unchanged.");

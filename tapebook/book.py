@@ -256,7 +256,7 @@ class Book(HotBook):
     # the specification: conversion, validation and the exact exception.
 
     def _set_py(self, side: bool | int, px: int, qty: int) -> Result:
-        """Set the quantity at ``px`` on ``side`` (True/1 bid, False/0 ask); qty 0 deletes.
+        """Set the quantity at ``px`` on ``side`` (True/1/"bid" or False/0/"ask"); qty 0 deletes.
 
         Returns the :class:`Result` (INSERT, UPDATE, ERASE or SPILL) as defined
         in docs/semantics.md §2. Raises ``ValueError``/``OverflowError``/``TypeError``
