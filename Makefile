@@ -31,7 +31,7 @@ TESTDEFS := -DTB_ENABLE_ASSERTS
 CSRC_FILES := $(wildcard csrc/*.h csrc/tapebook/*.h csrc/tapebook/*.inc)
 
 .PHONY: test demo venv clang c-test c-compile c-unit c-fuzz-quick c-alloc asan ubsan \
-        asan-c ubsan-c asan-py ubsan-py hotpath-compile py-test lint check-generated gen single-include \
+        asan-c ubsan-c sanitize-c asan-py ubsan-py hotpath-compile py-test lint check-generated gen single-include \
         fuzz fuzz-c fuzz-py fuzz-cov bench bench-c bench-py bench-feeds examples clean
 
 # ---- set-up -------------------------------------------------------------------
@@ -149,6 +149,17 @@ $(BUILD)/$(1)-$(2)/%: tests/c/%.c $(C_TEST_DEPS) | $(BUILD)/$(1)-$(2)/.dir
 endef
 $(foreach cc,$(SAN_CC),$(eval $(call san_rule,asan,$(cc),$(ASAN_FLAGS))))
 $(foreach cc,$(SAN_CC),$(eval $(call san_rule,ubsan,$(cc),$(UBSAN_FLAGS))))
+# make test builds each C test once per compiler with both sanitizers (one compile
+# and one run instead of two: the C part of CI is mostly compile time);
+# make asan / make ubsan keep the separate builds.
+SANC_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+$(foreach cc,$(SAN_CC),$(eval $(call san_rule,sanc,$(cc),$(SANC_FLAGS))))
+
+sanitize-c: clang $(foreach cc,$(SAN_CC),$(foreach t,$(C_TESTS),$(BUILD)/sanc-$(cc)/$(t)))
+	@for cc in $(SAN_CC); do for t in $(C_TESTS); do \
+	  echo "== asan+ubsan/$$cc/$$t"; ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(BUILD)/sanc-$$cc/$$t --profile sanitizer; done; done
+
 
 asan-c: clang $(foreach cc,$(SAN_CC),$(foreach t,$(C_TESTS),$(BUILD)/asan-$(cc)/$(t)))
 	@for cc in $(SAN_CC); do for t in $(C_TESTS); do \
@@ -200,7 +211,7 @@ py-test: venv
 
 # The parts are independent: run them $(JOBS) at a time, each target's output
 # kept together (-Otarget) so the log stays readable.
-TEST_PARTS := check-generated c-test asan ubsan lint py-test
+TEST_PARTS := check-generated c-test sanitize-c asan-py ubsan-py lint py-test
 test:
 	@$(MAKE) --no-print-directory -j$(JOBS) -Otarget $(TEST_PARTS)
 	@echo "make test: all green"
