@@ -648,9 +648,13 @@ class Book(HotBook):
         self._status(self._v.recenter_ask(self._p, a), "recenter_ask")
 
     def erase_better(self, side: bool | int, px: int) -> None:
-        """Remove every bid with price >= px (side bid) or every ask <= px (side ask)."""
+        """Remove every bid with price >= px (side bid) or every ask <= px (side ask).
+
+        ``px`` is a threshold, not a level: any value of the price type is valid
+        (``erase_better(False, type max)`` empties the asks; docs/semantics.md)."""
         s = _args.check_side(side)
-        p = _args.check_price_arg("px", px, self._v, "price")
+        fam = self._v.family
+        p = _args.check_type_range("px", px, fam.type_min, fam.type_max, fam.price_c)
         self._status(self._v.erase_better(self._p, s, p), "erase_better")
 
     def clear(self) -> None:

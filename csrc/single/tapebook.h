@@ -3114,17 +3114,16 @@ TB_API int TB__BFN(recenter)(TB__BOOK *b, int side, TB_PRICE_T anchor) {
 TB_API int TB__BFN(recenter_bid)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 1, anchor); }
 TB_API int TB__BFN(recenter_ask)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 0, anchor); }
 
-/* Remove every bid >= px (side bid) or every ask <= px (side ask). */
+/* Remove every bid >= px (side bid) or every ask <= px (side ask). px is a
+ * threshold, not a level: every value of the price type is valid (the
+ * type's maximum on the ask side empties the asks), and the arithmetic below stays within the
+ * type for all of them (offsets are taken only for a <= px <= top). */
 TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     TB__TAPE *t;
     TB_PRICE_T a, top;
     uint32_t c0 = 0, c1 = 0;
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
-    if (!TB__BPRIV(price_ok)(px)) {
-        TB__LEAVE(b);
-        return TB_ERR_PRICE;
-    }
     t = &b->tape[side];
     a = t->anchor;
     top = (TB_PRICE_T)(a + (TB_PRICE_T)(TB_N - 1));
@@ -5396,17 +5395,16 @@ TB_API int TB__BFN(recenter)(TB__BOOK *b, int side, TB_PRICE_T anchor) {
 TB_API int TB__BFN(recenter_bid)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 1, anchor); }
 TB_API int TB__BFN(recenter_ask)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 0, anchor); }
 
-/* Remove every bid >= px (side bid) or every ask <= px (side ask). */
+/* Remove every bid >= px (side bid) or every ask <= px (side ask). px is a
+ * threshold, not a level: every value of the price type is valid (the
+ * type's maximum on the ask side empties the asks), and the arithmetic below stays within the
+ * type for all of them (offsets are taken only for a <= px <= top). */
 TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     TB__TAPE *t;
     TB_PRICE_T a, top;
     uint32_t c0 = 0, c1 = 0;
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
-    if (!TB__BPRIV(price_ok)(px)) {
-        TB__LEAVE(b);
-        return TB_ERR_PRICE;
-    }
     t = &b->tape[side];
     a = t->anchor;
     top = (TB_PRICE_T)(a + (TB_PRICE_T)(TB_N - 1));
@@ -7678,17 +7676,16 @@ TB_API int TB__BFN(recenter)(TB__BOOK *b, int side, TB_PRICE_T anchor) {
 TB_API int TB__BFN(recenter_bid)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 1, anchor); }
 TB_API int TB__BFN(recenter_ask)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 0, anchor); }
 
-/* Remove every bid >= px (side bid) or every ask <= px (side ask). */
+/* Remove every bid >= px (side bid) or every ask <= px (side ask). px is a
+ * threshold, not a level: every value of the price type is valid (the
+ * type's maximum on the ask side empties the asks), and the arithmetic below stays within the
+ * type for all of them (offsets are taken only for a <= px <= top). */
 TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     TB__TAPE *t;
     TB_PRICE_T a, top;
     uint32_t c0 = 0, c1 = 0;
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
-    if (!TB__BPRIV(price_ok)(px)) {
-        TB__LEAVE(b);
-        return TB_ERR_PRICE;
-    }
     t = &b->tape[side];
     a = t->anchor;
     top = (TB_PRICE_T)(a + (TB_PRICE_T)(TB_N - 1));
@@ -9960,17 +9957,16 @@ TB_API int TB__BFN(recenter)(TB__BOOK *b, int side, TB_PRICE_T anchor) {
 TB_API int TB__BFN(recenter_bid)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 1, anchor); }
 TB_API int TB__BFN(recenter_ask)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 0, anchor); }
 
-/* Remove every bid >= px (side bid) or every ask <= px (side ask). */
+/* Remove every bid >= px (side bid) or every ask <= px (side ask). px is a
+ * threshold, not a level: every value of the price type is valid (the
+ * type's maximum on the ask side empties the asks), and the arithmetic below stays within the
+ * type for all of them (offsets are taken only for a <= px <= top). */
 TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     TB__TAPE *t;
     TB_PRICE_T a, top;
     uint32_t c0 = 0, c1 = 0;
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
-    if (!TB__BPRIV(price_ok)(px)) {
-        TB__LEAVE(b);
-        return TB_ERR_PRICE;
-    }
     t = &b->tape[side];
     a = t->anchor;
     top = (TB_PRICE_T)(a + (TB_PRICE_T)(TB_N - 1));
@@ -12242,17 +12238,16 @@ TB_API int TB__BFN(recenter)(TB__BOOK *b, int side, TB_PRICE_T anchor) {
 TB_API int TB__BFN(recenter_bid)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 1, anchor); }
 TB_API int TB__BFN(recenter_ask)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 0, anchor); }
 
-/* Remove every bid >= px (side bid) or every ask <= px (side ask). */
+/* Remove every bid >= px (side bid) or every ask <= px (side ask). px is a
+ * threshold, not a level: every value of the price type is valid (the
+ * type's maximum on the ask side empties the asks), and the arithmetic below stays within the
+ * type for all of them (offsets are taken only for a <= px <= top). */
 TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     TB__TAPE *t;
     TB_PRICE_T a, top;
     uint32_t c0 = 0, c1 = 0;
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
-    if (!TB__BPRIV(price_ok)(px)) {
-        TB__LEAVE(b);
-        return TB_ERR_PRICE;
-    }
     t = &b->tape[side];
     a = t->anchor;
     top = (TB_PRICE_T)(a + (TB_PRICE_T)(TB_N - 1));
@@ -14524,17 +14519,16 @@ TB_API int TB__BFN(recenter)(TB__BOOK *b, int side, TB_PRICE_T anchor) {
 TB_API int TB__BFN(recenter_bid)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 1, anchor); }
 TB_API int TB__BFN(recenter_ask)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 0, anchor); }
 
-/* Remove every bid >= px (side bid) or every ask <= px (side ask). */
+/* Remove every bid >= px (side bid) or every ask <= px (side ask). px is a
+ * threshold, not a level: every value of the price type is valid (the
+ * type's maximum on the ask side empties the asks), and the arithmetic below stays within the
+ * type for all of them (offsets are taken only for a <= px <= top). */
 TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     TB__TAPE *t;
     TB_PRICE_T a, top;
     uint32_t c0 = 0, c1 = 0;
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
-    if (!TB__BPRIV(price_ok)(px)) {
-        TB__LEAVE(b);
-        return TB_ERR_PRICE;
-    }
     t = &b->tape[side];
     a = t->anchor;
     top = (TB_PRICE_T)(a + (TB_PRICE_T)(TB_N - 1));
@@ -16806,17 +16800,16 @@ TB_API int TB__BFN(recenter)(TB__BOOK *b, int side, TB_PRICE_T anchor) {
 TB_API int TB__BFN(recenter_bid)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 1, anchor); }
 TB_API int TB__BFN(recenter_ask)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 0, anchor); }
 
-/* Remove every bid >= px (side bid) or every ask <= px (side ask). */
+/* Remove every bid >= px (side bid) or every ask <= px (side ask). px is a
+ * threshold, not a level: every value of the price type is valid (the
+ * type's maximum on the ask side empties the asks), and the arithmetic below stays within the
+ * type for all of them (offsets are taken only for a <= px <= top). */
 TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     TB__TAPE *t;
     TB_PRICE_T a, top;
     uint32_t c0 = 0, c1 = 0;
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
-    if (!TB__BPRIV(price_ok)(px)) {
-        TB__LEAVE(b);
-        return TB_ERR_PRICE;
-    }
     t = &b->tape[side];
     a = t->anchor;
     top = (TB_PRICE_T)(a + (TB_PRICE_T)(TB_N - 1));
@@ -21008,17 +21001,16 @@ TB_API int TB__BFN(recenter)(TB__BOOK *b, int side, TB_PRICE_T anchor) {
 TB_API int TB__BFN(recenter_bid)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 1, anchor); }
 TB_API int TB__BFN(recenter_ask)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 0, anchor); }
 
-/* Remove every bid >= px (side bid) or every ask <= px (side ask). */
+/* Remove every bid >= px (side bid) or every ask <= px (side ask). px is a
+ * threshold, not a level: every value of the price type is valid (the
+ * type's maximum on the ask side empties the asks), and the arithmetic below stays within the
+ * type for all of them (offsets are taken only for a <= px <= top). */
 TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     TB__TAPE *t;
     TB_PRICE_T a, top;
     uint32_t c0 = 0, c1 = 0;
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
-    if (!TB__BPRIV(price_ok)(px)) {
-        TB__LEAVE(b);
-        return TB_ERR_PRICE;
-    }
     t = &b->tape[side];
     a = t->anchor;
     top = (TB_PRICE_T)(a + (TB_PRICE_T)(TB_N - 1));
@@ -23290,17 +23282,16 @@ TB_API int TB__BFN(recenter)(TB__BOOK *b, int side, TB_PRICE_T anchor) {
 TB_API int TB__BFN(recenter_bid)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 1, anchor); }
 TB_API int TB__BFN(recenter_ask)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 0, anchor); }
 
-/* Remove every bid >= px (side bid) or every ask <= px (side ask). */
+/* Remove every bid >= px (side bid) or every ask <= px (side ask). px is a
+ * threshold, not a level: every value of the price type is valid (the
+ * type's maximum on the ask side empties the asks), and the arithmetic below stays within the
+ * type for all of them (offsets are taken only for a <= px <= top). */
 TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     TB__TAPE *t;
     TB_PRICE_T a, top;
     uint32_t c0 = 0, c1 = 0;
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
-    if (!TB__BPRIV(price_ok)(px)) {
-        TB__LEAVE(b);
-        return TB_ERR_PRICE;
-    }
     t = &b->tape[side];
     a = t->anchor;
     top = (TB_PRICE_T)(a + (TB_PRICE_T)(TB_N - 1));
@@ -25572,17 +25563,16 @@ TB_API int TB__BFN(recenter)(TB__BOOK *b, int side, TB_PRICE_T anchor) {
 TB_API int TB__BFN(recenter_bid)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 1, anchor); }
 TB_API int TB__BFN(recenter_ask)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 0, anchor); }
 
-/* Remove every bid >= px (side bid) or every ask <= px (side ask). */
+/* Remove every bid >= px (side bid) or every ask <= px (side ask). px is a
+ * threshold, not a level: every value of the price type is valid (the
+ * type's maximum on the ask side empties the asks), and the arithmetic below stays within the
+ * type for all of them (offsets are taken only for a <= px <= top). */
 TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     TB__TAPE *t;
     TB_PRICE_T a, top;
     uint32_t c0 = 0, c1 = 0;
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
-    if (!TB__BPRIV(price_ok)(px)) {
-        TB__LEAVE(b);
-        return TB_ERR_PRICE;
-    }
     t = &b->tape[side];
     a = t->anchor;
     top = (TB_PRICE_T)(a + (TB_PRICE_T)(TB_N - 1));
@@ -27854,17 +27844,16 @@ TB_API int TB__BFN(recenter)(TB__BOOK *b, int side, TB_PRICE_T anchor) {
 TB_API int TB__BFN(recenter_bid)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 1, anchor); }
 TB_API int TB__BFN(recenter_ask)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 0, anchor); }
 
-/* Remove every bid >= px (side bid) or every ask <= px (side ask). */
+/* Remove every bid >= px (side bid) or every ask <= px (side ask). px is a
+ * threshold, not a level: every value of the price type is valid (the
+ * type's maximum on the ask side empties the asks), and the arithmetic below stays within the
+ * type for all of them (offsets are taken only for a <= px <= top). */
 TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     TB__TAPE *t;
     TB_PRICE_T a, top;
     uint32_t c0 = 0, c1 = 0;
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
-    if (!TB__BPRIV(price_ok)(px)) {
-        TB__LEAVE(b);
-        return TB_ERR_PRICE;
-    }
     t = &b->tape[side];
     a = t->anchor;
     top = (TB_PRICE_T)(a + (TB_PRICE_T)(TB_N - 1));
@@ -30136,17 +30125,16 @@ TB_API int TB__BFN(recenter)(TB__BOOK *b, int side, TB_PRICE_T anchor) {
 TB_API int TB__BFN(recenter_bid)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 1, anchor); }
 TB_API int TB__BFN(recenter_ask)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 0, anchor); }
 
-/* Remove every bid >= px (side bid) or every ask <= px (side ask). */
+/* Remove every bid >= px (side bid) or every ask <= px (side ask). px is a
+ * threshold, not a level: every value of the price type is valid (the
+ * type's maximum on the ask side empties the asks), and the arithmetic below stays within the
+ * type for all of them (offsets are taken only for a <= px <= top). */
 TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     TB__TAPE *t;
     TB_PRICE_T a, top;
     uint32_t c0 = 0, c1 = 0;
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
-    if (!TB__BPRIV(price_ok)(px)) {
-        TB__LEAVE(b);
-        return TB_ERR_PRICE;
-    }
     t = &b->tape[side];
     a = t->anchor;
     top = (TB_PRICE_T)(a + (TB_PRICE_T)(TB_N - 1));
@@ -32418,17 +32406,16 @@ TB_API int TB__BFN(recenter)(TB__BOOK *b, int side, TB_PRICE_T anchor) {
 TB_API int TB__BFN(recenter_bid)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 1, anchor); }
 TB_API int TB__BFN(recenter_ask)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 0, anchor); }
 
-/* Remove every bid >= px (side bid) or every ask <= px (side ask). */
+/* Remove every bid >= px (side bid) or every ask <= px (side ask). px is a
+ * threshold, not a level: every value of the price type is valid (the
+ * type's maximum on the ask side empties the asks), and the arithmetic below stays within the
+ * type for all of them (offsets are taken only for a <= px <= top). */
 TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     TB__TAPE *t;
     TB_PRICE_T a, top;
     uint32_t c0 = 0, c1 = 0;
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
-    if (!TB__BPRIV(price_ok)(px)) {
-        TB__LEAVE(b);
-        return TB_ERR_PRICE;
-    }
     t = &b->tape[side];
     a = t->anchor;
     top = (TB_PRICE_T)(a + (TB_PRICE_T)(TB_N - 1));
@@ -34700,17 +34687,16 @@ TB_API int TB__BFN(recenter)(TB__BOOK *b, int side, TB_PRICE_T anchor) {
 TB_API int TB__BFN(recenter_bid)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 1, anchor); }
 TB_API int TB__BFN(recenter_ask)(TB__BOOK *b, TB_PRICE_T anchor) { return TB__BFN(recenter)(b, 0, anchor); }
 
-/* Remove every bid >= px (side bid) or every ask <= px (side ask). */
+/* Remove every bid >= px (side bid) or every ask <= px (side ask). px is a
+ * threshold, not a level: every value of the price type is valid (the
+ * type's maximum on the ask side empties the asks), and the arithmetic below stays within the
+ * type for all of them (offsets are taken only for a <= px <= top). */
 TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     TB__TAPE *t;
     TB_PRICE_T a, top;
     uint32_t c0 = 0, c1 = 0;
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     TB__ENTER(b);
-    if (!TB__BPRIV(price_ok)(px)) {
-        TB__LEAVE(b);
-        return TB_ERR_PRICE;
-    }
     t = &b->tape[side];
     a = t->anchor;
     top = (TB_PRICE_T)(a + (TB_PRICE_T)(TB_N - 1));
