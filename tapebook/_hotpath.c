@@ -102,6 +102,62 @@ static int exact_i64(PyObject *o, int64_t *out) {
     return 0;
 }
 
+/* Integer scalar types whose value sits right after the object header, as
+ * numpy's do (numpy/arrayscalars.h: struct { PyObject_HEAD npy_<type> obval; }),
+ * registered by tapebook.book with register_int_types() and verified there
+ * against __index__. Reading the value in place allocates nothing, where
+ * __index__ allocates an int per argument (and the buffer protocol caches a
+ * format per object). */
+#define MAX_INT_TYPES 16
+typedef struct {
+    PyTypeObject *type;
+    int size; /* 1, 2, 4 or 8 bytes */
+    int is_signed;
+} IntType;
+static IntType g_int_types[MAX_INT_TYPES];
+static int g_n_int_types;
+
+typedef struct {
+    PyObject_HEAD int64_t value;
+} ScalarLayout; /* where the value starts: right after the header, 8-aligned */
+
+/* the value of a registered scalar: 0 with *out set, 1 not registered, -1 past int64 */
+static int scalar_int(PyObject *o, int64_t *out) {
+    const PyTypeObject *t = Py_TYPE(o);
+    const char *p = (const char *)o + offsetof(ScalarLayout, value);
+    int i;
+    for (i = 0; i < g_n_int_types; i++) {
+        if (g_int_types[i].type != t) continue;
+        if (g_int_types[i].is_signed) {
+            int8_t a;
+            int16_t b;
+            int32_t c;
+            switch (g_int_types[i].size) {
+            case 1: memcpy(&a, p, 1); *out = a; return 0;
+            case 2: memcpy(&b, p, 2); *out = b; return 0;
+            case 4: memcpy(&c, p, 4); *out = c; return 0;
+            default: memcpy(out, p, 8); return 0;
+            }
+        } else {
+            uint8_t a;
+            uint16_t b;
+            uint32_t c;
+            uint64_t d;
+            switch (g_int_types[i].size) {
+            case 1: memcpy(&a, p, 1); *out = a; return 0;
+            case 2: memcpy(&b, p, 2); *out = b; return 0;
+            case 4: memcpy(&c, p, 4); *out = c; return 0;
+            default:
+                memcpy(&d, p, 8);
+                if (d > (uint64_t)INT64_MAX) return -1;
+                *out = (int64_t)d;
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
 /* An int, or any object with __index__ except bool (numpy integers): what
  * the Python path accepts (operator.index). Never PyLong_As* on anything
  * else: it would truncate Decimal, Fraction or numpy floats. A numpy integer
@@ -111,6 +167,8 @@ static int i64_arg(PyObject *o, int64_t *out) {
     int r;
     if (PyLong_CheckExact(o)) return exact_i64(o, out);
     if (PyBool_Check(o) || !PyIndex_Check(o)) return -1;
+    r = scalar_int(o, out);
+    if (r <= 0) return r;
     i = PyNumber_Index(o);
     if (!i) {
         PyErr_Clear(); /* the Python path raises the exact error */
@@ -583,7 +641,79 @@ static PyObject *mod_connect(PyObject *mod, PyObject *arg) {
 #endif
 }
 
+/* Does t(v) read back as v in place, for a few values of its range? */
+static int int_type_reads_back(PyObject *t, int size, int is_signed) {
+    const long long probes[] = {0, 1, 0x5A, is_signed ? -1 : 0x7F, is_signed ? -0x80 : 0xFF,
+                                size >= 2 ? 0x1234 : 0x12, size >= 4 ? 0x12345678 : 0x56,
+                                size >= 8 ? 0x1122334455667788LL : 0x33};
+    size_t k;
+    for (k = 0; k < sizeof probes / sizeof probes[0]; k++) {
+        PyObject *v = PyLong_FromLongLong(probes[k]), *x;
+        int64_t got = 0;
+        int ok;
+        if (!v) return -1;
+        x = PyObject_CallOneArg(t, v);
+        Py_DECREF(v);
+        if (!x) return -1;
+        ok = Py_TYPE(x) == (PyTypeObject *)t && scalar_int(x, &got) == 0 && got == probes[k];
+        Py_DECREF(x);
+        if (!ok) return 0;
+    }
+    return 1;
+}
+
+PyDoc_STRVAR(register_int_types_doc,
+             "register_int_types(types, /)\n--\n\n"
+             "Internal: ``[(type, nbytes, signed), ...]`` integer scalar types (numpy's) whose\n"
+             "value follows the object header; each is verified against a few values and\n"
+             "kept only if it reads back. Returns the number kept.");
+static PyObject *mod_register_int_types(PyObject *mod, PyObject *arg) {
+    PyObject *seq = PySequence_Fast(arg, "register_int_types() takes a sequence");
+    Py_ssize_t i, n;
+    (void)mod;
+    if (!seq) return NULL;
+    n = PySequence_Fast_GET_SIZE(seq);
+    for (i = 0; i < n && g_n_int_types < MAX_INT_TYPES; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i), *t;
+        int size, is_signed, slot, r;
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 3 || !PyType_Check(PyTuple_GET_ITEM(item, 0))) {
+            Py_DECREF(seq);
+            PyErr_SetString(PyExc_TypeError, "register_int_types() takes (type, nbytes, signed) tuples");
+            return NULL;
+        }
+        t = PyTuple_GET_ITEM(item, 0);
+        size = (int)PyLong_AsLong(PyTuple_GET_ITEM(item, 1));
+        is_signed = PyObject_IsTrue(PyTuple_GET_ITEM(item, 2));
+        if (PyErr_Occurred() || is_signed < 0) {
+            Py_DECREF(seq);
+            return NULL;
+        }
+        if ((size != 1 && size != 2 && size != 4 && size != 8) || PyType_IsSubtype((PyTypeObject *)t, &PyLong_Type) ||
+            ((PyTypeObject *)t)->tp_basicsize < (Py_ssize_t)(offsetof(ScalarLayout, value) + (size_t)size) ||
+            !((PyTypeObject *)t)->tp_as_number || !((PyTypeObject *)t)->tp_as_number->nb_index)
+            continue;
+        for (slot = 0; slot < g_n_int_types && g_int_types[slot].type != (PyTypeObject *)t; slot++) {
+        }
+        if (slot < g_n_int_types) continue; /* already there */
+        /* register it, then take it back unless it reads back */
+        slot = g_n_int_types;
+        g_int_types[slot].type = (PyTypeObject *)Py_NewRef(t);
+        g_int_types[slot].size = size;
+        g_int_types[slot].is_signed = is_signed;
+        g_n_int_types++;
+        r = int_type_reads_back(t, size, is_signed);
+        if (r != 1) {
+            g_n_int_types--;
+            Py_DECREF(t);
+            if (r < 0) PyErr_Clear();
+        }
+    }
+    Py_DECREF(seq);
+    return PyLong_FromLong(g_n_int_types);
+}
+
 static PyMethodDef mod_methods[] = {
+    {"register_int_types", mod_register_int_types, METH_O, register_int_types_doc},
     {"set_results", mod_set_results, METH_O, set_results_doc},
     {"connect", mod_connect, METH_O, connect_doc},
     {NULL, NULL, 0, NULL},

@@ -165,6 +165,30 @@ def test_fast_path_is_taken_for_ints_and_index_objects() -> None:
     assert calls.count("set") == 6 and s.depth(True) == 3
 
 
+def test_int_type_registration_verifies_the_layout() -> None:
+    """Only types whose value reads back in place are kept: numpy's integers are
+    (book.py registered them), a Python class with __index__ or a type without
+    it is not, and registering twice changes nothing."""
+    import numpy as np
+
+    kept = hp.register_int_types([(np.int64, 8, True)])
+    assert kept >= 8  # numpy's integer types, from tapebook.book
+
+    class Idx:
+        def __init__(self, v: int) -> None:
+            self.v = v
+
+        def __index__(self) -> int:
+            return self.v
+
+    refused = [(Idx, 8, True), (float, 8, True), (bool, 1, False), (np.float64, 8, True)]
+    assert hp.register_int_types(refused) == kept
+    b = Book(n=64, anchor=0)
+    assert b.set(1, Idx(5), Idx(2)) is Result.INSERT and b.qty_at(1, 5) == 2  # __index__: still accepted
+    with pytest.raises(TypeError):
+        hp.register_int_types([(np.int64, 8)])
+
+
 def test_binding_follows_the_lifetime() -> None:
     b = Book(n=64)
     assert b._hot_bound
