@@ -65,7 +65,7 @@ check-generated:
 
 # ---- C tests --------------------------------------------------------------------
 
-C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc
+C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc test_custom_variant
 C_TEST_DEPS := $(CSRC_FILES) $(wildcard tests/c/*.h)
 
 $(BUILD)/%/.dir:
@@ -81,6 +81,10 @@ $(foreach cc,gcc clang,$(eval $(call c_test_rule,$(cc))))
 # the same tests with the portable bit-scan fallback forced
 $(BUILD)/portable/%: tests/c/%.c $(C_TEST_DEPS) | $(BUILD)/portable/.dir
 	gcc $(CSTD) $(OPT) $(WARN) $(TESTDEFS) -DTB_FORCE_PORTABLE_BITS $(INC) -Itests/c $< -o $@ -lm
+
+# from the amalgamated single header instead of the split ones
+$(BUILD)/single/%: tests/c/%.c $(C_TEST_DEPS) | $(BUILD)/single/.dir
+	gcc $(CSTD) $(OPT) $(WARN) $(TESTDEFS) -DTB_TEST_SINGLE_HEADER $(INC) -Itests/c $< -o $@ -lm
 
 # and with the thread guard compiled in, as the Python module uses it
 $(BUILD)/guarded/%: tests/c/%.c $(C_TEST_DEPS) | $(BUILD)/guarded/.dir
@@ -115,7 +119,10 @@ hotpath-compile: clang | $(BUILD)/compile/.dir
 	@echo "hotpath-compile: tapebook/_module.c and tapebook/_hotpath.c with gcc and clang: clean"
 
 c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/test_unit $(BUILD)/guarded/test_unit \
-        $(BUILD)/gcc/test_decimal $(BUILD)/clang/test_decimal $(BUILD)/gcc/test_venue_crc $(BUILD)/clang/test_venue_crc
+        $(BUILD)/gcc/test_decimal $(BUILD)/clang/test_decimal $(BUILD)/gcc/test_venue_crc $(BUILD)/clang/test_venue_crc \
+        $(BUILD)/gcc/test_custom_variant $(BUILD)/single/test_custom_variant
+	$(BUILD)/gcc/test_custom_variant
+	$(BUILD)/single/test_custom_variant
 	$(BUILD)/gcc/test_unit
 	$(BUILD)/clang/test_unit
 	$(BUILD)/portable/test_unit

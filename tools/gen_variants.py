@@ -239,6 +239,10 @@ def render_variants() -> str:
             ]
         out += ['#include "tb_family_end.inc"', ""]
     out += [
+        "/* The shipped tape sizes as an X-macro, for code that instantiates something",
+        " * per size (tb_feed_apply.h): X(n) for each. */",
+        "#define TB_SHIPPED_TAPE_SIZES(X) " + " ".join(f"X({n})" for n in TAPE_SIZES),
+        "",
         "/* The spec's promise: spill metadata inline, a 1024-wide 32-bit book in",
         " * under 9000 bytes, tapes on cache-line boundaries. */",
         'TB_STATIC_ASSERT(sizeof(tb_book_i32_n1024) < 9000, "1024-wide 32-bit book must stay under 9000 bytes");',

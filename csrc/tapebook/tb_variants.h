@@ -56,6 +56,10 @@
 #include "tb_multi_pool.inc"
 #include "tb_family_end.inc"
 
+/* The shipped tape sizes as an X-macro, for code that instantiates something
+ * per size (tb_feed_apply.h): X(n) for each. */
+#define TB_SHIPPED_TAPE_SIZES(X) X(64) X(128) X(256) X(512) X(1024) X(2048) X(4096)
+
 /* The spec's promise: spill metadata inline, a 1024-wide 32-bit book in
  * under 9000 bytes, tapes on cache-line boundaries. */
 TB_STATIC_ASSERT(sizeof(tb_book_i32_n1024) < 9000, "1024-wide 32-bit book must stay under 9000 bytes");
