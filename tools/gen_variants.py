@@ -242,6 +242,8 @@ def render_variants() -> str:
         "/* The shipped tape sizes as an X-macro, for code that instantiates something",
         " * per size (tb_feed_apply.h): X(n) for each. */",
         "#define TB_SHIPPED_TAPE_SIZES(X) " + " ".join(f"X({n})" for n in TAPE_SIZES),
+        "/* one marker per shipped book variant, for code that adds custom ones */",
+        *(f"#define TB_SHIPPED_{book_name(fam, n)} 1" for fam, *_ in FAMILIES for n in TAPE_SIZES),
         "",
         "/* The spec's promise: spill metadata inline, a 1024-wide 32-bit book in",
         " * under 9000 bytes, tapes on cache-line boundaries. */",

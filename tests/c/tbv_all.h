@@ -41,12 +41,19 @@
 #define TBV_LEVEL 0
 #endif
 
-/* custom i32 variant, default name: tb_book_i32_n8192 */
+/* custom i32 variant, default name: tb_book_i32_n8192 (unless a build ships
+ * that size: then the shipped one is tested in its place) */
+#ifndef TB_SHIPPED_tb_book_i32_n8192
+#define TBV_CUSTOM_8192 1
 #include "tapebook/tb_params_i32.inc"
 #include "tapebook/tb_family_reopen.inc"
 #define TB_N 8192
 #include "tapebook/tb_book.inc"
+#include "tapebook/tb_family_end.inc"
+#endif
 /* a multi-book pool whose high tier is the custom size */
+#include "tapebook/tb_params_i32.inc"
+#include "tapebook/tb_family_reopen.inc"
 #define TB_MULTI_HIGH_N 8192
 #define TB_MULTI_MEDIUM_N 512
 #define TB_MULTI_LOW_N 128
@@ -75,9 +82,11 @@
 
 /* the library's tables of the shipped variants, then of the custom ones */
 #include "tapebook/tb_ops_shipped.h"
+#ifdef TBV_CUSTOM_8192
 #define TB_OPS_BOOK tb_book_i32_n8192
 #define TB_OPS_BITS 32
 #include "tapebook/tb_ops.inc"
+#endif
 #define TB_OPS_BOOK tbt_wide_i64
 #define TB_OPS_BITS 64
 #include "tapebook/tb_ops.inc"
@@ -85,12 +94,19 @@
 /* the test-only tables: the shipped variants', then the custom ones' */
 #include "tbv_shipped.h"
 
+#ifdef TBV_CUSTOM_8192
 #define TBV_B tb_book_i32_n8192
 #define TBV_FAM i32
 #define TBV_P int32_t
 #define TBV_Q uint32_t
 #define TBV_BITS 32
 #include "tbv_book_tmpl.h"
+#define TBV_CUSTOM_BOOKS &tb_book_i32_n8192_ops,
+#define TBV_CUSTOM_EXTRAS &tbvx_tb_book_i32_n8192,
+#else
+#define TBV_CUSTOM_BOOKS
+#define TBV_CUSTOM_EXTRAS
+#endif
 
 #define TBV_B tbt_wide_i64
 #define TBV_FAM i64
@@ -114,8 +130,8 @@
 #include "tbv_multi_tmpl.h"
 #endif
 
-static const tbv_ops *const tbv_books[] = {TBV_SHIPPED_BOOKS &tb_book_i32_n8192_ops, &tbt_wide_i64_ops};
-static const tbv_extra *const tbv_extras[] = {TBV_SHIPPED_EXTRAS &tbvx_tb_book_i32_n8192, &tbvx_tbt_wide_i64};
+static const tbv_ops *const tbv_books[] = {TBV_SHIPPED_BOOKS TBV_CUSTOM_BOOKS &tbt_wide_i64_ops};
+static const tbv_extra *const tbv_extras[] = {TBV_SHIPPED_EXTRAS TBV_CUSTOM_EXTRAS &tbvx_tbt_wide_i64};
 
 #define TBV_NBOOKS ((int)(sizeof tbv_books / sizeof tbv_books[0]))
 

@@ -3,14 +3,14 @@
  * amalgamated csrc/single/tapebook.h included again with the parameters set.
  *
  * Two variants a shipped build does not have: the i32 family with N = 8192
- * (two summary words per tape, default name) and an i64 book with N = 128
+ * (eight summary words per tape, default name) and an i64 book with N = 128
  * under a name of its own. Each gets its tb_ops table (TB_VARIANT_OPS) and
  * runs a seeded differential workload against the reference model
  * (ref_book.h): sets inside and outside the window, recenters, erase_better,
  * with depth, BBO and invariants compared after every step. */
 #ifdef TB_TEST_SINGLE_HEADER
 #include "single/tapebook.h"
-#define TB_VARIANT_N 8192
+#define TB_VARIANT_N 32768
 #define TB_VARIANT_BITS 32
 #define TB_VARIANT_OPS
 #include "single/tapebook.h"
@@ -22,7 +22,7 @@
 #define CV_HEADERS "the single header"
 #else
 #include "tapebook.h"
-#define TB_VARIANT_N 8192
+#define TB_VARIANT_N 32768
 #define TB_VARIANT_BITS 32
 #define TB_VARIANT_OPS
 #include "tapebook/tb_variant.h"
@@ -38,7 +38,7 @@
 #include "tb_test.h"
 
 /* the typed names exist as documented */
-TB_STATIC_ASSERT(tb_book_i32_n8192_N == 8192, "default name of the custom i32 variant");
+TB_STATIC_ASSERT(tb_book_i32_n32768_N == 32768, "default name of the custom i32 variant");
 TB_STATIC_ASSERT(cv_book_i64_N == 128, "TB_VARIANT_NAME names the custom i64 variant");
 
 static uint64_t rng_next(uint64_t *s) {
@@ -50,13 +50,13 @@ static uint64_t rng_next(uint64_t *s) {
 
 /* depth and BBO of the book equal the model's */
 static int same_as_ref(const tb_ops *V, void *b, const ref_book *r) {
-    static tb_ops_level lv[4096];
+    static tb_ops_level lv[1 << 16];
     tb_ops_bbo bbo;
     int side, ok = 1;
     for (side = 0; side < 2; side++) {
         const ref_side *s = &r->s[side];
         size_t n = 0, i;
-        ok &= CHECK_EQ(V->levels(b, side, lv, 4096, &n), TB_OK);
+        ok &= CHECK_EQ(V->levels(b, side, lv, sizeof lv / sizeof lv[0], &n), TB_OK);
         ok &= CHECK_EQ_U(n, s->n);
         for (i = 0; ok && i < n; i++) {
             const ref_level *want = &s->lv[side ? s->n - 1 - i : i]; /* the model is ascending */
@@ -112,7 +112,7 @@ static void t_differential(const void *arg) {
 int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     printf("test_custom_variant: built from %s\n", CV_HEADERS);
-    tbt_run_arg("differential", "tb_book_i32_n8192", t_differential, &tb_book_i32_n8192_ops);
+    tbt_run_arg("differential", "tb_book_i32_n32768", t_differential, &tb_book_i32_n32768_ops);
     tbt_run_arg("differential", "cv_book_i64", t_differential, &cv_book_i64_ops);
     return tbt_finish();
 }
