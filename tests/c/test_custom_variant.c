@@ -2,7 +2,7 @@
  * headers (tapebook/tb_variant.h) and, with -DTB_TEST_SINGLE_HEADER, from the
  * amalgamated csrc/single/tapebook.h included again with the parameters set.
  *
- * Two variants a shipped build does not have: the i32 family with N = 8192
+ * Two variants a shipped build does not have: the i32 family with N = 32768
  * (eight summary words per tape, default name) and an i64 book with N = 128
  * under a name of its own. Each gets its tb_ops table (TB_VARIANT_OPS) and
  * runs a seeded differential workload against the reference model
