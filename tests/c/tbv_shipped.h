@@ -54,14 +54,6 @@
 #define TBV_Q uint32_t
 #define TBV_BITS 32
 #include "tbv_book_tmpl.h"
-#if TBV_LEVEL <= 0
-#define TBV_B tb_book_i32_n8192
-#define TBV_FAM i32
-#define TBV_P int32_t
-#define TBV_Q uint32_t
-#define TBV_BITS 32
-#include "tbv_book_tmpl.h"
-#endif
 #define TBV_M tb_multi_i32_h1024_m256_l64
 #define TBV_FAM i32
 #define TBV_P int32_t
@@ -134,14 +126,6 @@
 #define TBV_Q uint64_t
 #define TBV_BITS 64
 #include "tbv_book_tmpl.h"
-#if TBV_LEVEL <= 0
-#define TBV_B tb_book_i64_n8192
-#define TBV_FAM i64
-#define TBV_P int64_t
-#define TBV_Q uint64_t
-#define TBV_BITS 64
-#include "tbv_book_tmpl.h"
-#endif
 #define TBV_M tb_multi_i64_h1024_m256_l64
 #define TBV_FAM i64
 #define TBV_P int64_t
@@ -176,7 +160,6 @@
     &tb_book_i32_n1024_ops, \
     &tb_book_i32_n2048_ops, \
     &tb_book_i32_n4096_ops, \
-    &tb_book_i32_n8192_ops, \
     &tb_book_i64_n64_ops, \
     &tb_book_i64_n128_ops, \
     &tb_book_i64_n256_ops, \
@@ -184,7 +167,6 @@
     &tb_book_i64_n1024_ops, \
     &tb_book_i64_n2048_ops, \
     &tb_book_i64_n4096_ops, \
-    &tb_book_i64_n8192_ops, \
 
 #define TBV_SHIPPED_EXTRAS \
     &tbvx_tb_book_i32_n64, \
@@ -194,7 +176,6 @@
     &tbvx_tb_book_i32_n1024, \
     &tbvx_tb_book_i32_n2048, \
     &tbvx_tb_book_i32_n4096, \
-    &tbvx_tb_book_i32_n8192, \
     &tbvx_tb_book_i64_n64, \
     &tbvx_tb_book_i64_n128, \
     &tbvx_tb_book_i64_n256, \
@@ -202,7 +183,6 @@
     &tbvx_tb_book_i64_n1024, \
     &tbvx_tb_book_i64_n2048, \
     &tbvx_tb_book_i64_n4096, \
-    &tbvx_tb_book_i64_n8192, \
 
 #endif
 
