@@ -84,7 +84,7 @@ class Amalgam:
             elif target in self.seen:
                 continue
             elif inside:
-                raise SystemExit(f"{path}: {rel} must be pasted before the templates (add it to EXTRA_HEADERS)")
+                raise SystemExit(f"{path}: {rel} must come before the templates (add it to EXTRA_HEADERS)")
             else:
                 self.seen.add(target)
                 out.append(f"/* ---- begin {rel} ---- */")
@@ -109,7 +109,7 @@ class Amalgam:
             " * header includes itself for (TB__SINGLE_T), once per variant. A custom",
             " * variant: define TB_VARIANT_N and TB_VARIANT_BITS (see the section of",
             " * tapebook/tb_variant.h below) and include this header again. It includes",
-            " * itself by the name TB_SINGLE_HEADER_FILE (default \"tapebook.h\"). */",
+            ' * itself by the name TB_SINGLE_HEADER_FILE (default "tapebook.h"). */',
             "#ifndef TB_SINGLE_HEADER_FILE",
             '#define TB_SINGLE_HEADER_FILE "tapebook.h"',
             "#endif",
