@@ -42,7 +42,7 @@ def test_hierarchy() -> None:
             InvalidArgumentError,
             rf"n=100 is not a supported tape size.*\[{tapebook.TAPE_SIZES[0]}, {tapebook.TAPE_SIZES[-1]}\]",
         ),
-        ({"n": 8192}, InvalidArgumentError, "n=8192"),
+        ({"n": 2 * tapebook.TAPE_SIZES[-1]}, InvalidArgumentError, f"n={2 * tapebook.TAPE_SIZES[-1]}"),
         ({"n": 32}, InvalidArgumentError, "n=32"),
         ({"n": 64.0}, ArgumentTypeError, "n must be an integer"),
         ({"price_bits": 16}, InvalidArgumentError, "price_bits must be 32 or 64, got 16"),
