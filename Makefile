@@ -36,7 +36,7 @@ CSRC_FILES := $(wildcard csrc/*.h csrc/tapebook/*.h csrc/tapebook/*.inc)
 
 # ---- set-up -------------------------------------------------------------------
 
-$(VENV)/.installed: pyproject.toml setup.py build_ffi.py $(CSRC_FILES) tapebook/_hotpath.c tapebook/_hotpath.h
+$(VENV)/.installed: pyproject.toml setup.py build_ffi.py $(CSRC_FILES) tapebook/_hotpath.c tapebook/_module.c tapebook/_module.h
 	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
 	$(VPY) -m pip install --quiet --upgrade pip
 	$(VPY) -m pip install --quiet -e '.[test]'
@@ -65,7 +65,7 @@ check-generated:
 
 # ---- C tests --------------------------------------------------------------------
 
-C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc
+C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc test_custom_variant
 C_TEST_DEPS := $(CSRC_FILES) $(wildcard tests/c/*.h)
 
 $(BUILD)/%/.dir:
@@ -81,6 +81,10 @@ $(foreach cc,gcc clang,$(eval $(call c_test_rule,$(cc))))
 # the same tests with the portable bit-scan fallback forced
 $(BUILD)/portable/%: tests/c/%.c $(C_TEST_DEPS) | $(BUILD)/portable/.dir
 	gcc $(CSTD) $(OPT) $(WARN) $(TESTDEFS) -DTB_FORCE_PORTABLE_BITS $(INC) -Itests/c $< -o $@ -lm
+
+# from the amalgamated single header instead of the split ones
+$(BUILD)/single/%: tests/c/%.c $(C_TEST_DEPS) | $(BUILD)/single/.dir
+	gcc $(CSTD) $(OPT) $(WARN) $(TESTDEFS) -DTB_TEST_SINGLE_HEADER $(INC) -Itests/c $< -o $@ -lm
 
 # and with the thread guard compiled in, as the Python module uses it
 $(BUILD)/guarded/%: tests/c/%.c $(C_TEST_DEPS) | $(BUILD)/guarded/.dir
@@ -103,18 +107,22 @@ c-compile: clang | $(BUILD)/compile/.dir
 	@echo "c-compile: C99, C11 and C++17 with gcc and clang: clean"
 	@$(MAKE) --no-print-directory hotpath-compile
 
-# tapebook._hotpath (CPython C-API) and its tbh_ops tables, as strictly as the core
+# The two extensions' own C files, as strictly as the core: tapebook/_module.c
+# (the CFFI module's source: the core and the tb_ops tables) and
+# tapebook/_hotpath.c (CPython C-API), with gcc and clang.
 PYINC = $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_paths()['include'])")
 hotpath-compile: clang | $(BUILD)/compile/.dir
-	printf '#include "tapebook.h"\n#define TBH_DEFINE_OPS\n#include "_hotpath.h"\n' > $(BUILD)/compile/hotpath_ops.c
 	@for cc in gcc clang; do \
-	  $$cc $(CSTD) $(WARN) $(INC) -Itapebook -c $(BUILD)/compile/hotpath_ops.c -o $(BUILD)/compile/hotpath_ops_$$cc.o && \
-	  $$cc $(CSTD) $(WARN) -fPIC -I$(PYINC) -Itapebook -c tapebook/_hotpath.c -o $(BUILD)/compile/hotpath_$$cc.o || exit 1; \
+	  $$cc $(CSTD) $(WARN) -DTB_THREAD_GUARD $(INC) -Itapebook -c tapebook/_module.c -o $(BUILD)/compile/module_$$cc.o && \
+	  $$cc $(CSTD) $(WARN) -fPIC -I$(PYINC) $(INC) -c tapebook/_hotpath.c -o $(BUILD)/compile/hotpath_$$cc.o || exit 1; \
 	done
-	@echo "hotpath-compile: _hotpath.c and the tbh_ops tables with gcc and clang: clean"
+	@echo "hotpath-compile: tapebook/_module.c and tapebook/_hotpath.c with gcc and clang: clean"
 
 c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/test_unit $(BUILD)/guarded/test_unit \
-        $(BUILD)/gcc/test_decimal $(BUILD)/clang/test_decimal $(BUILD)/gcc/test_venue_crc $(BUILD)/clang/test_venue_crc
+        $(BUILD)/gcc/test_decimal $(BUILD)/clang/test_decimal $(BUILD)/gcc/test_venue_crc $(BUILD)/clang/test_venue_crc \
+        $(BUILD)/gcc/test_custom_variant $(BUILD)/single/test_custom_variant
+	$(BUILD)/gcc/test_custom_variant
+	$(BUILD)/single/test_custom_variant
 	$(BUILD)/gcc/test_unit
 	$(BUILD)/clang/test_unit
 	$(BUILD)/portable/test_unit

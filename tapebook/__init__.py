@@ -12,6 +12,7 @@ from Python through CFFI. Start with :class:`Book`::
 
 from __future__ import annotations
 
+from ._variants import TAPE_SIZES
 from .book import Book, BookStats, Result, SideStats, SideView
 from .config import ConfigError, Instrument, Venue, load_config, parse_config
 from .errors import (
@@ -35,8 +36,6 @@ from .pool import ClassStats, PoolStats, SpillPool
 from .snapshot import DepthSnapshot
 
 __version__ = "0.1.0"
-
-TAPE_SIZES = (64, 128, 256, 512, 1024, 2048, 4096)
 
 __all__ = [
     "TAPE_SIZES",
