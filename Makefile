@@ -30,19 +30,28 @@ TESTDEFS := -DTB_ENABLE_ASSERTS
 
 CSRC_FILES := $(wildcard csrc/*.h csrc/tapebook/*.h csrc/tapebook/*.inc)
 
-.PHONY: test demo venv clang c-test c-compile c-unit c-fuzz-quick c-alloc asan ubsan \
+.PHONY: test demo wheel-test venv check-python clang c-test c-compile c-unit c-fuzz-quick c-alloc asan ubsan \
         asan-c ubsan-c sanitize-c asan-py ubsan-py hotpath-compile py-test lint check-generated gen single-include \
         fuzz fuzz-c fuzz-py fuzz-cov bench bench-c bench-py bench-feeds examples clean
 
 # ---- set-up -------------------------------------------------------------------
 
-$(VENV)/.installed: pyproject.toml setup.py build_ffi.py $(CSRC_FILES) tapebook/_hotpath.c tapebook/_module.c tapebook/_module.h
-	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
-	$(VPY) -m pip install --quiet --upgrade pip
-	$(VPY) -m pip install --quiet -e '.[test]'
-	touch $@
+$(VENV)/.installed: pyproject.toml setup.py build_ffi.py $(CSRC_FILES) tapebook/_hotpath.c tapebook/_module.c tapebook/_module.h \
+                    | check-python
+	@test -x $(VPY) || { echo "== creating $(VENV) with $$($(PYTHON) -V)"; $(PYTHON) -m venv $(VENV); }
+	@echo "== upgrading pip in $(VENV)"
+	@$(VPY) -m pip install --quiet --upgrade pip
+	@echo "== installing tapebook and its test dependencies from PyPI and compiling the C module" \
+	      "(1-5 minutes; the compile is silent)"
+	@$(VPY) -m pip install --quiet -e '.[test]'
+	@touch $@
+	@echo "== $(VENV) is ready"
 
+# a .venv made by another (or a removed) Python is rebuilt; a Python < 3.11 stops with advice
 venv: $(VENV)/.installed
+
+check-python:
+	@$(PYTHON) tools/check_venv.py $(VENV)
 
 # clang is part of the compile matrix and of the fuzzing; install it if missing.
 clang:
@@ -226,6 +235,10 @@ test:
 
 demo: venv
 	$(VPY) -m tapebook demo
+
+# builds a real wheel (compiles the C module: minutes) and checks it works without the checkout
+wheel-test: venv
+	TAPEBOOK_WHEEL_TEST=1 $(VPY) -m pytest -q tests/python/test_wheel.py
 
 # ---- long runs ------------------------------------------------------------------------
 

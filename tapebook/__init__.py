@@ -12,8 +12,11 @@ from Python through CFFI. Start with :class:`Book`::
 
 from __future__ import annotations
 
+from ._include import get_include
+from ._sides import SideView
 from ._variants import TAPE_SIZES
-from .book import Book, BookStats, Result, SideStats, SideView
+from .bboview import bbo_masked, bbo_to_pandas
+from .book import Book, BookStats, Result, SideStats
 from .config import ConfigError, Instrument, Venue, load_config, parse_config
 from .errors import (
     ArgumentTypeError,
@@ -37,7 +40,14 @@ from .snapshot import DepthSnapshot
 
 __version__ = "0.1.0"
 
+#: the sides, for ``book.set(BID, px, qty)``; the strings "bid"/"buy" and "ask"/"sell"
+#: (any case) and the integers 1/0 are accepted too
+BID = True
+ASK = False
+
 __all__ = [
+    "ASK",
+    "BID",
     "TAPE_SIZES",
     "ArgumentTypeError",
     "BatchError",
@@ -73,7 +83,10 @@ __all__ = [
     "TierStats",
     "Venue",
     "__version__",
+    "bbo_masked",
+    "bbo_to_pandas",
     "dumps",
+    "get_include",
     "load_config",
     "load_into",
     "loads",

@@ -8,6 +8,7 @@ wrong and say so.
 from __future__ import annotations
 
 import operator
+import warnings
 from typing import Any, NoReturn
 
 from . import _native as nat
@@ -38,19 +39,42 @@ def as_int(name: str, value: Any) -> int:
         ) from None
 
 
+#: the side names the public calls accept, case-insensitive (besides True/1 and False/0)
+SIDE_NAMES = {"bid": 1, "buy": 1, "ask": 0, "sell": 0}
+_SIDE_HELP = "True/1/'bid'/'buy' (bid) or False/0/'ask'/'sell' (ask)"
+
+
 def check_side(side: Any) -> int:
-    """Side as 1 (bid) / 0 (ask): True/False or the integers 1/0."""
+    """Side as 1 (bid) / 0 (ask): True/False, the integers 1/0, or a name of
+    :data:`SIDE_NAMES` in any case."""
     if side is True or side is False:
         return int(side)
+    if isinstance(side, str):
+        s = SIDE_NAMES.get(side.lower())
+        if s is None:
+            raise InvalidArgumentError(f"side must be {_SIDE_HELP}, got {side!r}")
+        return s
     try:
         s = operator.index(side)
     except TypeError:
-        raise ArgumentTypeError(
-            f"side must be True/1 (bid) or False/0 (ask), got {type(side).__name__} ({side!r})"
-        ) from None
+        raise ArgumentTypeError(f"side must be {_SIDE_HELP}, got {type(side).__name__} ({side!r})") from None
     if s not in (0, 1):
-        raise InvalidArgumentError(f"side must be True/1 (bid) or False/0 (ask), got {s}")
+        raise InvalidArgumentError(f"side must be {_SIDE_HELP}, got {s}")
     return s
+
+
+def renamed_keywords(call: str, given: dict[str, Any], renamed: dict[str, str]) -> dict[str, Any]:
+    """The values of deprecated keyword names (``renamed``: old -> new) under their new
+    names, with a DeprecationWarning each; any other keyword is a TypeError, as Python's own."""
+    out: dict[str, Any] = {}
+    for old, value in given.items():
+        if old not in renamed:
+            raise TypeError(f"{call}() got an unexpected keyword argument {old!r}")
+        warnings.warn(
+            f"{call}({old}=...) is deprecated: use {renamed[old]}=", DeprecationWarning, stacklevel=3
+        )
+        out[renamed[old]] = value
+    return out
 
 
 def check_range(name: str, value: Any, lo: int, hi: int, what: str) -> int:
@@ -60,13 +84,20 @@ def check_range(name: str, value: Any, lo: int, hi: int, what: str) -> int:
     return v
 
 
+def _wider(fam: nat.Family) -> str:
+    # the one remedy for a value that a 32-bit book's types cannot hold
+    return "; a 64-bit book (price_bits=64) takes larger values" if fam.bits == 32 else ""
+
+
 def check_price_arg(name: str, value: Any, variant: nat.BookVariant, what: str) -> int:
     """A price or anchor argument: OverflowError outside the C price type,
     ValueError outside the valid range of the variant."""
     fam = variant.family
     v = as_int(name, value)
     if not fam.type_min <= v <= fam.type_max:
-        raise IntegerRangeError(f"{name}={v} does not fit {fam.price_c} [{fam.type_min}, {fam.type_max}]")
+        raise IntegerRangeError(
+            f"{name}={v} does not fit {fam.price_c} [{fam.type_min}, {fam.type_max}]{_wider(fam)}"
+        )
     lo, hi = (variant.amin, variant.amax) if what == "anchor" else (variant.pmin, variant.pmax)
     return check_range(name, v, lo, hi, what)
 
@@ -104,6 +135,16 @@ def check_n(n: Any) -> int:
     return v
 
 
+def renamed(e: TapebookError, call: str) -> TapebookError:
+    """``e`` naming the public ``call`` instead of the internal call it went through
+    (``depth: the object is closed`` -> ``to_dict: the object is closed``); errors
+    about an argument, which name the argument, are returned as they are."""
+    head, sep, rest = str(e).partition(": ")
+    if not sep or " " in head or "=" in head or head == call:
+        return e
+    return type(e)(f"{call}: {rest}")
+
+
 def raise_status(status: int, context: str) -> NoReturn:
     """Raise the exception for a C status that argument checks did not explain."""
     msg = f"{context}: {nat.status_str(status)}"
@@ -137,7 +178,9 @@ def price_error(name: str, value: Any, variant: nat.BookVariant) -> TapebookErro
     except ArgumentTypeError as e:
         return e
     if not fam.type_min <= v <= fam.type_max:
-        return IntegerRangeError(f"{name}={v} does not fit {fam.price_c} [{fam.type_min}, {fam.type_max}]")
+        return IntegerRangeError(
+            f"{name}={v} does not fit {fam.price_c} [{fam.type_min}, {fam.type_max}]{_wider(fam)}"
+        )
     return InvalidArgumentError(
         f"{name}={v} is outside the valid price range [{variant.pmin}, {variant.pmax}] "
         f"of a {fam.bits}-bit book with n={variant.n}"
@@ -151,7 +194,9 @@ def qty_error(value: Any, variant: nat.BookVariant) -> TapebookError | None:
     except ArgumentTypeError as e:
         return e
     if not 0 <= v <= fam.qty_max:
-        return IntegerRangeError(f"qty={v} does not fit {fam.qty_c} [0, {fam.qty_max}]")
+        return IntegerRangeError(
+            f"qty={v} does not fit {fam.qty_c} [0, {fam.qty_max}]{_wider(fam) if v > 0 else ''}"
+        )
     return None
 
 

@@ -12,7 +12,14 @@ from typing import Any
 
 import numpy as np
 
-from .errors import ArgumentTypeError, FormatError, IntegerRangeError, InvalidArgumentError
+from .errors import (
+    ArgumentTypeError,
+    BatchError,
+    FormatError,
+    IntegerRangeError,
+    InvalidArgumentError,
+    TapebookError,
+)
 
 # struct-module codes of memoryview.format -> numpy dtype
 _MV_FORMATS = {
@@ -57,6 +64,10 @@ def _as_array(name: str, data: Any, target: np.dtype) -> np.ndarray:
                 )
             return np.frombuffer(data, dtype=target)
         return np.asarray(data)
+    if not isinstance(getattr(data, "dtype", None), (np.dtype, type(None))) and callable(
+        getattr(data, "isna", None)
+    ):
+        return _from_nullable(name, data)
     try:
         return np.asarray(data)
     except Exception as e:  # pragma: no cover - numpy raises many kinds
@@ -73,6 +84,9 @@ def coerce(name: str, data: Any, target: np.dtype) -> np.ndarray:
     if arr.size == 0:  # e.g. an empty list, which numpy makes float64
         return np.empty(0, dtype=target)
     kind = arr.dtype.kind
+    if kind == "O":  # a list of Python ints, a pandas nullable column (pd.NA / None for missing)
+        arr = _from_objects(name, arr, target)
+        kind = arr.dtype.kind
     if kind not in "biu":
         raise ArgumentTypeError(f"{name} must hold integers ({target}), got dtype {arr.dtype}")
     if arr.size and not np.can_cast(arr.dtype, target, casting="safe"):
@@ -80,10 +94,64 @@ def coerce(name: str, data: Any, target: np.dtype) -> np.ndarray:
         lo, hi = arr.min(), arr.max()
         if int(lo) < info.min or int(hi) > info.max:
             bad = int(np.flatnonzero((arr < info.min) | (arr > info.max))[0])
-            raise IntegerRangeError(
-                f"{name}[{bad}]={int(arr[bad])} does not fit {target} [{info.min}, {info.max}]"
+            raise row_error(
+                IntegerRangeError(
+                    f"{name}[{bad}]={int(arr[bad])} does not fit {target} [{info.min}, {info.max}]"
+                    + wider_hint(target, int(arr[bad]))
+                ),
+                bad,
             )
     return _c_ready(arr.astype(target, copy=False))
+
+
+def row_error(e: TapebookError, row: int) -> TapebookError:
+    """``e`` marked as the problem of one row (``e.row``): a batch call turns it into
+    a :class:`BatchError` for that row."""
+    e.row = row  # type: ignore[attr-defined]
+    return e
+
+
+def wider_hint(target: np.dtype, value: int) -> str:
+    """The advice for a value that does not fit a 32-bit book's type (not for a negative
+    quantity: no book takes one)."""
+    if target.itemsize != 4 or (value < 0 and target.kind == "u"):
+        return ""
+    return "; a 64-bit book (price_bits=64) takes larger values"
+
+
+def _from_nullable(name: str, data: Any) -> np.ndarray:
+    """A pandas nullable column (``Int64``, ``UInt32``, ...; a Series or an array) as its
+    numpy integers, or the row error of its first missing value."""
+    missing = np.asarray(data.isna(), dtype=bool)
+    if missing.any():
+        i = int(np.flatnonzero(missing)[0])
+        raise row_error(
+            ArgumentTypeError(f"{name}[{i}]=<NA> is a missing value: every row needs an integer"), i
+        )
+    numpy_dtype = getattr(data.dtype, "numpy_dtype", None)  # pandas' masked dtypes know theirs
+    return np.asarray(data.to_numpy(dtype=numpy_dtype) if numpy_dtype is not None else data)
+
+
+def _from_objects(name: str, arr: np.ndarray, target: np.dtype) -> np.ndarray:
+    """An object array (Python ints, or a nullable column with missing values) as int64 /
+    uint64, or an error naming the first row that is not an integer."""
+    for i, v in enumerate(arr):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            what = "a missing value" if v is None or repr(v) in ("<NA>", "nan", "NaT") else type(v).__name__
+            raise row_error(
+                ArgumentTypeError(f"{name}[{i}]={v!r} is {what}: every row needs an integer ({target})"), i
+            )
+    info = np.iinfo(target)
+    for i, v in enumerate(arr):
+        if not info.min <= int(v) <= info.max:
+            raise row_error(
+                IntegerRangeError(
+                    f"{name}[{i}]={int(v)} does not fit {target} [{info.min}, {info.max}]"
+                    + wider_hint(target, int(v))
+                ),
+                i,
+            )
+    return arr.astype(target)
 
 
 def _c_ready(arr: np.ndarray) -> np.ndarray:
@@ -112,16 +180,26 @@ def coerce_sides(data: Any) -> np.ndarray:
         bad = np.flatnonzero((arr < 0) | (arr > 1))
         if bad.size:
             i = int(bad[0])
-            raise InvalidArgumentError(f"sides[{i}]={int(arr[i])}: a side is True/1 (bid) or False/0 (ask)")
+            raise row_error(
+                InvalidArgumentError(f"sides[{i}]={int(arr[i])}: a side is True/1 (bid) or False/0 (ask)"), i
+            )
     return np.ascontiguousarray(arr.astype(np.uint8, copy=False))
 
 
 def coerce_batch(
     sides: Any, prices: Any, qtys: Any, price_dtype: np.dtype, qty_dtype: np.dtype
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    s = coerce_sides(sides)
-    p = coerce("prices", prices, price_dtype)
-    q = coerce("qtys", qtys, qty_dtype)
+    try:
+        s = coerce_sides(sides)
+        p = coerce("prices", prices, price_dtype)
+        q = coerce("qtys", qtys, qty_dtype)
+    except TapebookError as e:
+        row = getattr(e, "row", None)
+        if row is None:
+            raise  # about a whole column (its type, shape, length)
+        raise BatchError(
+            f"row {row}: {e}; nothing was applied", index=row, applied=0, results=np.empty(0, np.int8)
+        ) from e
     if not len(s) == len(p) == len(q):
         raise InvalidArgumentError(
             f"sides, prices and qtys must have equal lengths, got {len(s)}, {len(p)} and {len(q)}"

@@ -248,7 +248,7 @@ PyDoc_STRVAR(set_doc,
              "set($self, side, px, qty)\n--\n\n"
              "Set the quantity at ``px`` on ``side`` (True/1 bid, False/0 ask); qty 0 deletes.\n\n"
              "Returns the :class:`Result` (INSERT, UPDATE, ERASE or SPILL) as defined\n"
-             "in docs/semantics.md. Raises ``ValueError``/``OverflowError``/``TypeError``\n"
+             "in docs/semantics.md \u00a72. Raises ``ValueError``/``OverflowError``/``TypeError``\n"
              "subclasses for a bad argument; the book is then unchanged.");
 
 static PyObject *hb_set(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {

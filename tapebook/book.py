@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from struct import iter_unpack
 from typing import TYPE_CHECKING, Any
@@ -16,6 +15,7 @@ from . import _native as nat
 from ._buffers import coerce_batch
 from ._hotpath import HotBook
 from ._native import ffi
+from ._sides import SideView
 from .errors import BatchError, TapebookError
 
 if TYPE_CHECKING:
@@ -303,7 +303,7 @@ class Book(HotBook):
             done,
         )
         if st:
-            self._raise_batch(st, int(done[0]), s, p, q, results=out[: int(done[0])].copy())
+            self._raise_batch("apply", st, int(done[0]), s, p, q, results=out[: int(done[0])].copy())
         return out
 
     def bbo_trace(self, sides: Any, prices: Any, qtys: Any) -> np.ndarray:
@@ -328,11 +328,12 @@ class Book(HotBook):
             done,
         )
         if st:
-            self._raise_batch(st, int(done[0]), s, p, q, trace=out[: int(done[0])].copy())
+            self._raise_batch("bbo_trace", st, int(done[0]), s, p, q, trace=out[: int(done[0])].copy())
         return out
 
     def _raise_batch(
         self,
+        call: str,
         st: int,
         i: int,
         s: np.ndarray,
@@ -342,7 +343,7 @@ class Book(HotBook):
         trace: Any = None,
     ) -> None:
         if st not in (nat.ERR_SIDE, nat.ERR_PRICE) or i >= len(s):
-            _args.raise_status(st, "batch")  # the whole call was refused (busy, closed, ...)
+            _args.raise_status(st, call)  # the whole call was refused (busy, closed, ...)
         err = _args.set_error(self._v, st, int(s[i]), int(p[i]), int(q[i]))
         msg = f"row {i}: {err}; rows 0..{i - 1} were applied" if i else f"row 0: {err}; nothing was applied"
         raise BatchError(msg, index=i, results=results, trace=trace)
@@ -432,6 +433,8 @@ class Book(HotBook):
     def _levels_py(self, side: bool | int, k: int = 10) -> list[tuple[int, int]]:
         """The ``k`` best levels of ``side`` as ``[(px, qty), ...]``, best first,
         tape and spill merged in price order."""
+        if side.__class__ is not _int and side is not True and side is not False:
+            side = _args.check_side(side)  # "bid" / "ask", numpy integers, ...
         if k.__class__ is not int or k < 0 or k > 1 << 20:
             k = self._check_k(k, side)
         buf = ffi.new(self._larr, k)
@@ -505,17 +508,31 @@ class Book(HotBook):
 
     @property
     def bids(self) -> SideView:
-        """Mapping-like view of the bids (``book.bids[px]``, ``book.bids[px] = qty``)."""
+        """The bids as a ``MutableMapping`` of price -> qty, best first
+        (``book.bids[px]``, ``book.bids[px] = qty``, ``dict(book.bids)``; see :class:`SideView`)."""
         return SideView(self, 1)
 
     @property
     def asks(self) -> SideView:
-        """Mapping-like view of the asks."""
+        """The asks as a ``MutableMapping`` of price -> qty, best first."""
         return SideView(self, 0)
 
     def to_dict(self) -> dict[str, dict[int, int]]:
         """``{"bid": {px: qty, ...}, "ask": {...}}``, each best first."""
-        return {"bid": dict(self.levels(1, self.depth(1))), "ask": dict(self.levels(0, self.depth(0)))}
+        try:
+            return {"bid": dict(self.levels(1, self.depth(1))), "ask": dict(self.levels(0, self.depth(0)))}
+        except TapebookError as e:
+            raise _args.renamed(e, "to_dict") from None
+
+    def __eq__(self, other: object) -> bool:
+        """Two books are equal when they hold the same levels (prices and quantities)
+        on both sides; tape size, anchors, spill capacity and counters do not count
+        (compare :meth:`dumps` for the whole state)."""
+        if not isinstance(other, Book):
+            return NotImplemented
+        return self is other or self.to_dict() == other.to_dict()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable and compared by content
 
     def verify_invariants(self) -> bool:
         """Check the C structures' invariants (bitsets, cached best, spill order,
@@ -758,67 +775,3 @@ FAST_METHODS = (
 # errors raised by Python itself in a Python path (a missing argument) name the method called
 for _name in FAST_METHODS:
     getattr(Book, f"_{_name}_py").__qualname__ = f"Book.{_name}"
-
-
-class SideView:
-    """One side of a book, read and written like a mapping of price -> qty.
-
-    Iteration is best first. Assigning 0 (or ``del``) removes a level.
-    """
-
-    __slots__ = ("_book", "_side")
-
-    def __init__(self, book: Book, side: int) -> None:
-        self._book = book
-        self._side = side
-
-    def __getitem__(self, px: int) -> int:
-        q = self._book.qty_at(self._side, px)
-        if not q:
-            raise KeyError(px)
-        return q
-
-    def get(self, px: int, default: int = 0) -> int:
-        """Quantity at px, or ``default`` when there is no level."""
-        return self._book.qty_at(self._side, px) or default
-
-    def __setitem__(self, px: int, qty: int) -> None:
-        self._book.set(self._side, px, qty)
-
-    def __delitem__(self, px: int) -> None:
-        if not self._book.qty_at(self._side, px):
-            raise KeyError(px)
-        self._book.set(self._side, px, 0)
-
-    def __contains__(self, px: object) -> bool:
-        try:
-            return bool(self._book.qty_at(self._side, px))  # type: ignore[arg-type]
-        except TapebookError:
-            return False
-
-    def __len__(self) -> int:
-        return self._book.depth(self._side)
-
-    def __iter__(self) -> Iterator[int]:
-        return iter([px for px, _ in self.items()])
-
-    def items(self) -> list[tuple[int, int]]:
-        """All ``(px, qty)`` best first."""
-        return self._book.levels(self._side, self._book.depth(self._side))
-
-    def index(self, i: int) -> tuple[int, int]:
-        """The i-th best level (0 = best)."""
-        i = _args.as_int("i", i)
-        if i < 0:
-            raise IndexError(i)
-        lv = self._book.levels(self._side, i + 1)
-        if len(lv) <= i:
-            raise IndexError(i)
-        return lv[i]
-
-    def to_dict(self) -> dict[int, int]:
-        """``{px: qty}`` best first."""
-        return dict(self.items())
-
-    def __repr__(self) -> str:
-        return f"<{_side_name(self._side)}s of {self._book!r}>"

@@ -3,7 +3,7 @@ multi-book pools with named books (:func:`load_config`), and each
 :class:`Instrument` converts decimal prices and sizes to integer ticks and
 lots exactly — and back.
 
-File format (``examples/instruments.toml`` is a complete example)::
+File format (``tapebook/data/instruments.toml``, the demo's, is a complete example)::
 
     [pool]                     # optional; these are the defaults
     levels = 131072            # spill arena of each MultiBookPool, in levels
@@ -493,9 +493,9 @@ class Venue:
             mine = [i for i in cfg.instruments if i.price_bits == bits]
             counts = [sum(i.tier == t for i in mine) + p.spare_slots for t in TIERS]
             self.pools[bits] = MultiBookPool(
-                n_high=counts[0],
-                n_medium=counts[1],
-                n_low=counts[2],
+                high_books=counts[0],
+                medium_books=counts[1],
+                low_books=counts[2],
                 price_bits=bits,
                 max_cap=p.max_cap,
                 pool_levels=p.levels,

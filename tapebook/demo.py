@@ -6,8 +6,8 @@ is replayed three ways — per-op ``set``, batch ``apply`` and ``bbo_trace`` —
 on fresh books; the three must agree. Then a summary of the BBO path and the
 throughput of each way, measured on this machine.
 
-Then the instrument configuration (``examples/instruments.toml``, or
-``--config``) is loaded into multi-book pools of named books, and the stream
+Then the instrument configuration (``tapebook/data/instruments.toml``, shipped
+in the package, or ``--config``) is loaded into multi-book pools of named books, and the stream
 is replayed once more into one of them (``--symbol``) through a
 :class:`~tapebook.Recorder`: the update log is replayed back and must give
 the identical state, and the book's depth snapshots, prices in decimal and
@@ -49,17 +49,37 @@ def _timed(fn):  # type: ignore[no-untyped-def]
     return out, time.perf_counter() - t0
 
 
-def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="tapebook demo", description=__doc__.splitlines()[0])
+def example_config() -> Path:
+    """The instrument file the demo uses, shipped in the package (``tapebook/data/instruments.toml``)."""
+    return Path(str(resources.files("tapebook") / "data" / "instruments.toml"))
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(
+        prog="tapebook demo",
+        description=(
+            "Replay the bundled 1M-update stream three ways (per-op set, batch apply, bbo_trace) "
+            "and check they agree; then into configured instruments through a Recorder, replay "
+            "the log back and print the depth snapshots and the pool's counters. Needs no checkout."
+        ),
+    )
     ap.add_argument("--n", type=int, default=1024, help="tape size (default 1024)")
     ap.add_argument("--per-op", type=int, default=200_000, help="updates replayed through per-op set()")
     ap.add_argument(
-        "--config", type=Path, default=None, help="instrument TOML (default: examples/instruments.toml)"
+        "--config",
+        type=Path,
+        default=None,
+        help="instrument TOML (default: the package's data/instruments.toml)",
     )
     ap.add_argument("--symbol", default="TAPE-USD", help="configured instrument to replay the stream into")
     ap.add_argument(
         "--narrow", default="TAPE-USD.N64", help="a second, narrow-tape instrument for the same stream"
     )
+    return ap
+
+
+def main(argv: list[str]) -> int:
+    ap = parser()
     args = ap.parse_args(argv)
 
     stream = bundled_stream()
@@ -131,11 +151,7 @@ def _config_demo(args: argparse.Namespace, stream: SimpleNamespace, reference: B
     from .config import load_config
     from .persist import Recorder, RecordType, recover, replay
 
-    path = args.config or Path(__file__).resolve().parent.parent / "examples" / "instruments.toml"
-    if not path.exists():
-        print(f"\n(no instrument configuration at {path}; pass --config to see that part)")
-        return 0
-    venue = load_config(path)
+    venue = load_config(args.config or example_config())
     print(f"\ninstruments: {venue.summary()}")
     book, inst = venue[args.symbol], venue.instrument(args.symbol)
     chunk = 10_000

@@ -26,17 +26,29 @@ class IntegerRangeError(TapebookError, OverflowError):
 
 
 class BatchError(InvalidArgumentError):
-    """A row of a batch call is invalid.
+    """A row of a batch call (:meth:`Book.apply`, :meth:`Book.bbo_trace`) is invalid:
+    every row-level problem (a price outside the book's range, a quantity that does
+    not fit, a side other than 0/1, a missing value in a nullable column) raises it.
 
-    The rows before it were applied; ``index`` is the bad row, ``applied`` the
-    number of rows applied (equal to ``index``), ``results`` what they returned
-    (``None`` for :meth:`Book.bbo_trace`: see ``trace``).
+    ``index`` is the bad row and ``applied`` the number of rows applied before it:
+    ``index`` when the C loop stopped there, 0 when the inputs were refused before
+    the loop started (a value that does not fit the C type). ``results`` holds what
+    the applied rows returned (``None`` for ``bbo_trace``: see ``trace``). The
+    message says what the row held and what is allowed; the original error is the
+    ``__cause__`` when there is one.
     """
 
-    def __init__(self, message: str, index: int, results: object = None, trace: object = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        index: int,
+        results: object = None,
+        trace: object = None,
+        applied: int | None = None,
+    ) -> None:
         super().__init__(message)
         self.index = index
-        self.applied = index
+        self.applied = index if applied is None else applied
         self.results = results
         self.trace = trace
 

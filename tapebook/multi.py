@@ -158,12 +158,18 @@ def _free_slot(mp_handle: Any, free: Any, handle: int) -> None:
     free(mp_handle, handle)
 
 
+#: keywords of MultiBookPool() that were renamed: old -> new
+_RENAMED_COUNTS = {"n_high": "high_books", "n_medium": "medium_books", "n_low": "low_books"}
+
+
 class MultiBookPool:
     """Books for many instruments, in three tiers of different tape sizes,
     all spilling into one shared :class:`SpillPool`-like arena.
 
     Args:
-        n_high, n_medium, n_low: number of book slots per tier.
+        high_books, medium_books, low_books: number of book slots per tier (formerly
+            ``n_high``, ``n_medium``, ``n_low``: those keywords still work, with a
+            DeprecationWarning; ``n`` is a tape size everywhere else).
         price_bits: 32 or 64.
         max_cap: default spill capacity per side (a power of two <= 32768).
         pool_levels: size of the shared arena in levels.
@@ -178,19 +184,21 @@ class MultiBookPool:
 
     def __init__(
         self,
-        n_high: int = 64,
-        n_medium: int = 128,
-        n_low: int = 256,
+        high_books: int = 64,
+        medium_books: int = 128,
+        low_books: int = 256,
         price_bits: int = 32,
         max_cap: int = 4096,
         pool_levels: int = 131072,
         tiers: tuple[int, int, int] = (1024, 256, 64),
         policy: str = "refuse",
+        **deprecated: int,
     ) -> None:
         bits = _args.check_price_bits(price_bits)
+        given = {"high_books": high_books, "medium_books": medium_books, "low_books": low_books}
+        given.update(_args.renamed_keywords("MultiBookPool", deprecated, _RENAMED_COUNTS))
         counts = [
-            _args.check_range(name, v, 0, nat.MULTI_MAX_BOOKS, "book count")
-            for name, v in (("n_high", n_high), ("n_medium", n_medium), ("n_low", n_low))
+            _args.check_range(name, v, 0, nat.MULTI_MAX_BOOKS, "book count") for name, v in given.items()
         ]
         cap = _args.check_max_cap(max_cap, pooled=True)
         levels = check_levels(pool_levels)

@@ -1,4 +1,4 @@
-"""Replay many instrument-day files as tasks on Dask distributed (CONTRACT §7).
+"""Replay many instrument-day files as tasks on Dask distributed (docs/semantics.md §5).
 
 ::
 

@@ -24,7 +24,7 @@ FORMATS = tuple(s.name for s in SPECS if not s.needs_snapshot)
 def parser() -> argparse.ArgumentParser:
     formats = "\n".join(f"  {s.name:<16} {s.summary}" for s in SPECS if s.name in FORMATS)
     p = argparse.ArgumentParser(
-        prog="python -m tapebook dataset",
+        prog="tapebook dataset",
         description=(
             "Replay many files (one task each, on Dask distributed or in this process) into "
             "<out>/<stem>.bbo.parquet files and <out>/manifest.json. Running the same command "
@@ -39,7 +39,7 @@ def parser() -> argparse.ArgumentParser:
         metavar="INPUT",
         help="files, quoted glob patterns ('data/*.csv.gz') or a manifest.json (its inputs)",
     )
-    p.add_argument("--format", required=True, choices=FORMATS)
+    p.add_argument("--format", required=True, choices=FORMATS, help="the file format (listed below)")
     p.add_argument("--out", required=True, help="output directory (visible to every worker)")
     p.add_argument("--config", help="TOML instrument file: each file's instrument found by its symbol")
     p.add_argument("--tick-size", help="one price increment for every file, e.g. 0.01")
@@ -55,9 +55,18 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--chain", action="store_true", help="continue each day from the previous day's book")
     p.add_argument("--retries", type=int, default=2, help="runs of a task again after its worker died")
     p.add_argument("--force", action="store_true", help="run every input again, even those already done")
-    p.add_argument("--on-gap", choices=ON_GAP, default="raise")
-    p.add_argument("--on-crossed", choices=ON_CROSSED, default="keep")
-    p.add_argument("--on-error", choices=ON_ERROR, default="raise")
+    p.add_argument(
+        "--on-gap",
+        choices=ON_GAP,
+        default="raise",
+        help="a sequence gap: raise, or resync at the next snapshot",
+    )
+    p.add_argument(
+        "--on-crossed", choices=ON_CROSSED, default="keep", help="a crossed book: keep it (flagged) or raise"
+    )
+    p.add_argument(
+        "--on-error", choices=ON_ERROR, default="raise", help="an unparsable message: raise, or skip it"
+    )
     p.add_argument("--no-checksum", action="store_true", help="do not verify venue checksums")
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     return p

@@ -110,7 +110,7 @@ def replay(
     **options: Any,
 ) -> Manifest:
     """Replay many files, one task each, into ``<out>/<stem>.bbo.parquet`` files and
-    ``<out>/manifest.json`` (CONTRACT §7).
+    ``<out>/manifest.json`` (docs/semantics.md §5).
 
     Args:
         inputs: a glob pattern (sorted matches), a path, a list of paths, or a

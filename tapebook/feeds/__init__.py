@@ -1,4 +1,4 @@
-"""Replay venue data into books: ``feeds.replay`` / ``feeds.read`` (CONTRACT §4).
+"""Replay venue data into books: ``feeds.replay`` / ``feeds.read`` (docs/semantics.md §4).
 
 ::
 

@@ -19,22 +19,33 @@ from ._reader import ON_CROSSED, ON_ERROR, ON_GAP
 def parser() -> argparse.ArgumentParser:
     formats = "\n".join(f"  {s.name:<16} {s.summary}" for s in SPECS)
     p = argparse.ArgumentParser(
-        prog="python -m tapebook feed",
+        prog="tapebook feed",
         description="Replay a venue data file into a book; print what happened.",
         epilog=f"formats:\n{formats}",
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("files", nargs="+", metavar="FILE", help="the data file(s); several are one stream")
-    p.add_argument("--format", required=True, choices=[s.name for s in SPECS])
+    p.add_argument(
+        "--format", required=True, choices=[s.name for s in SPECS], help="the file format (listed below)"
+    )
     p.add_argument("--tick-size", required=True, help="price increment, e.g. 0.01")
     p.add_argument("--lot-size", required=True, help="size increment, e.g. 0.00000001")
     p.add_argument("--snapshot", help="the REST book file (binance, binance-futures, bitstamp)")
     p.add_argument("--depth", type=int, default=0, help="record the best K levels per side (default 0)")
     p.add_argument("--out", help="write the BBO (and depth) rows to this Parquet file")
     p.add_argument("--plot", help="draw the BBO (and depth) into this image file")
-    p.add_argument("--on-gap", choices=ON_GAP, default="raise")
-    p.add_argument("--on-crossed", choices=ON_CROSSED, default="keep")
-    p.add_argument("--on-error", choices=ON_ERROR, default="raise")
+    p.add_argument(
+        "--on-gap",
+        choices=ON_GAP,
+        default="raise",
+        help="a sequence gap: raise, or resync at the next snapshot",
+    )
+    p.add_argument(
+        "--on-crossed", choices=ON_CROSSED, default="keep", help="a crossed book: keep it (flagged) or raise"
+    )
+    p.add_argument(
+        "--on-error", choices=ON_ERROR, default="raise", help="an unparsable message: raise, or skip it"
+    )
     p.add_argument("--no-checksum", action="store_true", help="do not verify venue checksums")
     p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
     return p

@@ -105,7 +105,7 @@ def read(
 ) -> Iterator[MessageBatch]:
     """Stream the reader's :class:`~tapebook.feeds.MessageBatch` objects: the venue's
     rows as int64 ticks / uint64 lots with their messages' kinds, timestamps and
-    sequence numbers — the replay's input, without a book (CONTRACT §4).
+    sequence numbers — the replay's input, without a book (docs/semantics.md §4).
 
     Arguments as in :func:`replay`. Policies are not applied here: ERROR and GAP
     messages are in the batches for the caller to see (their ``notes`` say why).
@@ -138,7 +138,7 @@ def replay(
     batch_rows: int = 1 << 16,
     **options: Any,
 ) -> FeedResult:
-    """Replay venue data into a :class:`~tapebook.Book` (CONTRACT §4).
+    """Replay venue data into a :class:`~tapebook.Book` (docs/semantics.md §4).
 
     Args:
         source: a path (``.gz`` / ``.zst`` decompressed by extension), a list of

@@ -139,7 +139,7 @@ SKIP_COUNTER = {
     Kind.GAP: "gaps",
 }
 
-# r.bbo["flags"] bits (CONTRACT §4)
+# r.bbo["flags"] bits (docs/semantics.md §4)
 FLAG_SNAPSHOT = 1
 FLAG_CROSSED = 2
 FLAG_RESYNC = 4

@@ -28,7 +28,7 @@ from ._table import to_arrow_table
 
 @dataclass
 class FeedStats:
-    """What a replay did, message by message (CONTRACT §4)."""
+    """What a replay did, message by message (docs/semantics.md §4)."""
 
     messages: int = 0  #: book messages applied (= rows of r.bbo)
     rows: int = 0  #: level rows applied (snapshot rows included)

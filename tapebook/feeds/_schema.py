@@ -15,7 +15,7 @@ EMPTY_ASK_PX = 2**63 - 1  #: ask_px of an empty ask side
 
 
 def bbo_dtype() -> np.dtype:
-    """The dtype of ``r.bbo`` (CONTRACT §4; aligned: the C loop's tb_feed_row)."""
+    """The dtype of ``r.bbo`` (docs/semantics.md §4; aligned: the C loop's tb_feed_row)."""
     return np.dtype(
         [
             ("ts", np.int64),

@@ -22,7 +22,7 @@ there is no "loose" mode.
 A failing suite prints its category, seed and op index, writes the stream up
 to the failure to ``fuzz-failures/<category>-<seed>.json`` and shrinks it
 (delta debugging over the operations) to ``...-min.json``;
-``python -m tapebook replay FILE`` re-runs such a file (exit status 1 when the
+``tapebook fuzz --replay FILE`` re-runs such a file (exit status 1 when the
 failure reproduces, 0 when it passes).
 
 The last line of output is ``N passed, M failed``; the exit status is non-zero
@@ -1497,16 +1497,26 @@ def _fmt_failure(f: dict[str, Any]) -> str:
     ]
     rest = f["message"].splitlines()[1:12]
     lines += ["    " + ln for ln in rest]
-    lines.append(f"    stream: {f['file']}  (python -m tapebook replay {f['file']})")
+    lines.append(f"    stream: {f['file']}  (tapebook fuzz --replay {f['file']})")
     if "shrunk_file" in f:
         lines.append(f"    shrunk to {f['shrunk_ops']} ops: {f['shrunk_file']}")
         lines.append("    " + f["shrunk_message"].splitlines()[0])
     return "\n".join(lines)
 
 
-def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(prog="python -m tapebook fuzz", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--profile", choices=sorted(PROFILES), default="quick")
+def parser() -> argparse.ArgumentParser:
+    """The options of ``tapebook fuzz`` (a run of seeded suites, or ``--replay FILE``)."""
+    ap = argparse.ArgumentParser(
+        prog="tapebook fuzz",
+        description=(
+            "Differential fuzzing: seeded random operation streams run against the reference "
+            "model, every result compared; failing streams are shrunk and saved as JSON. "
+            "With --replay FILE, re-run one saved stream instead."
+        ),
+    )
+    ap.add_argument(
+        "--profile", choices=sorted(PROFILES), default="quick", help="suite count and length (default quick)"
+    )
     ap.add_argument("--seed", type=int, default=20240601, help="base seed (suite seeds derive from it)")
     ap.add_argument("--json", metavar="PATH", help="write the summary as JSON")
     ap.add_argument("--category", action="append", choices=list(CATEGORIES), help="only these categories")
@@ -1515,9 +1525,29 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--jobs", type=int, help="worker processes (default: 1 for quick, all CPUs for full)")
     ap.add_argument("--out", default="fuzz-failures", help="directory for failing streams")
     ap.add_argument("--no-shrink", action="store_true", help="do not shrink failing streams")
-    ap.add_argument("--shrink-seconds", type=float, default=60.0)
-    ap.add_argument("--no-progress", action="store_true")
+    ap.add_argument(
+        "--shrink-seconds", type=float, default=60.0, help="time limit for shrinking one stream (default 60)"
+    )
+    ap.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
+    rp = ap.add_argument_group("replaying a saved stream")
+    rp.add_argument(
+        "--replay", metavar="FILE", help="re-run this saved failing stream (exit 1 when it still fails)"
+    )
+    rp.add_argument(
+        "--check-every", type=int, default=1, help="with --replay: full comparison every K ops (default 1)"
+    )
+    rp.add_argument(
+        "--shrink", action="store_true", help="with --replay: shrink the stream and write FILE-min.json"
+    )
+    rp.add_argument("--show", action="store_true", help="with --replay: print the steps")
+    return ap
+
+
+def main(argv: list[str]) -> int:
+    ap = parser()
     args = ap.parse_args(argv)
+    if args.replay is not None:
+        return _replay(args)
 
     from .. import _native as nat
 
@@ -1627,16 +1657,30 @@ def main(argv: list[str]) -> int:
 
 
 def replay_main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(
-        prog="python -m tapebook replay",
-        description="Re-run a saved fuzz stream (exit 1 when it still fails).",
-    )
-    ap.add_argument("file")
-    ap.add_argument("--check-every", type=int, default=1, help="full comparison every K ops (default 1)")
-    ap.add_argument("--shrink", action="store_true", help="shrink the stream and write FILE-min.json")
-    ap.add_argument("--show", action="store_true", help="print the steps")
-    args = ap.parse_args(argv)
-    doc, setup, steps = load_stream(Path(args.file))
+    """``tapebook fuzz --replay FILE [options]`` with FILE first (the old ``replay`` command)."""
+    if argv and not argv[0].startswith("-"):
+        argv = ["--replay", *argv]
+    return main(argv)
+
+
+def _replay(args: argparse.Namespace) -> int:
+    """Re-run the saved stream ``args.replay``."""
+    args.file = args.replay
+    try:
+        doc, setup, steps = load_stream(Path(args.file))
+    except (
+        ValueError,
+        KeyError,
+        TypeError,
+        IndexError,
+        AttributeError,
+    ) as e:  # JSON or shape: not a saved stream
+        print(
+            f"tapebook fuzz --replay: {args.file} is not a saved fuzz stream ({type(e).__name__}: {e}); "
+            "an update log is read with `tapebook log FILE`",
+            file=sys.stderr,
+        )
+        return 2
     n_ops = sum(count_ops(s) for s in steps)
     print(
         f"replay {args.file}: category {doc.get('category')} seed {doc.get('seed')} "

@@ -86,12 +86,20 @@ def test_buffer_errors_change_nothing() -> None:
         b.apply([1, 1], [1, 2, 3], [1, 1])
     with pytest.raises(ArgumentTypeError, match="prices must hold integers"):
         b.apply([1], np.array([1.5]), [1])
-    with pytest.raises(IntegerRangeError, match=r"qtys\[1\]=-1"):
-        b.apply([1, 1], [1, 2], [1, -1])
-    with pytest.raises(IntegerRangeError, match=r"prices\[0\]"):
-        b.apply([1], np.array([2**40]), [1])
-    with pytest.raises(InvalidArgumentError, match=r"sides\[1\]=2"):
-        b.apply([1, 2], [1, 2], [1, 1])
+    # a row's value: BatchError naming the row, nothing applied (issue #13: one failure shape)
+    for call, row, msg in (
+        (
+            lambda: b.apply([1, 1], [1, 2], [1, -1]),
+            1,
+            r"row 1: qtys\[1\]=-1 does not fit uint32 \[0, 4294967295\]",
+        ),
+        (lambda: b.apply([1], np.array([2**40]), [1]), 0, r"prices\[0\]=1099511627776 .*price_bits=64"),
+        (lambda: b.apply([1, 2], [1, 2], [1, 1]), 1, r"sides\[1\]=2"),
+    ):
+        with pytest.raises(BatchError, match=msg) as ei:
+            call()
+        assert (ei.value.index, ei.value.applied) == (row, 0)
+        assert isinstance(ei.value.__cause__, (IntegerRangeError, InvalidArgumentError))
     with pytest.raises(InvalidArgumentError, match="1-dimensional"):
         b.apply(np.ones((2, 2), bool), np.ones((2, 2), np.int32), np.ones((2, 2), np.uint32))
     with pytest.raises(InvalidArgumentError, match="whole number"):

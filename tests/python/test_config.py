@@ -14,7 +14,7 @@ import tapebook
 from tapebook import ConfigError, load_config, parse_config
 from tapebook.config import Instrument
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "instruments.toml"
+EXAMPLE = Path(__file__).resolve().parents[2] / "tapebook" / "data" / "instruments.toml"
 
 BASE = """
 [[instrument]]

@@ -88,8 +88,13 @@ def test_set_errors(bits: int) -> None:
         ((True, tmax + 1, 1), IntegerRangeError, rf"px={tmax + 1} does not fit int{bits}_t"),
         ((True, 5, -1), IntegerRangeError, rf"qty=-1 does not fit uint{bits}_t \[0, {2**bits - 1}\]"),
         ((True, 5, 2**bits), IntegerRangeError, "qty="),
-        ((2, 5, 1), InvalidArgumentError, "side must be True/1 .bid. or False/0 .ask., got 2"),
-        (("bid", 5, 1), ArgumentTypeError, "side must be"),
+        (
+            (2, 5, 1),
+            InvalidArgumentError,
+            "side must be True/1/'bid'/'buy' .bid. or False/0/'ask'/'sell' .ask., got 2",
+        ),
+        (("bids", 5, 1), InvalidArgumentError, "side must be .*, got 'bids'"),
+        ((None, 5, 1), ArgumentTypeError, "side must be"),
         ((True, 5.0, 1), ArgumentTypeError, "px must be an integer, got float"),
         ((True, float("nan"), 1), ArgumentTypeError, "px must be an integer"),
         ((True, 5, None), ArgumentTypeError, "qty must be an integer, got NoneType"),
@@ -130,7 +135,7 @@ def test_pool_and_multi_errors() -> None:
         SpillPool(policy="grow")
     with pytest.raises(InvalidArgumentError, match="tiers="):
         MultiBookPool(tiers=(512, 256, 64))
-    m = MultiBookPool(n_high=1, n_medium=0, n_low=0, pool_levels=1024, max_cap=16)
+    m = MultiBookPool(high_books=1, medium_books=0, low_books=0, pool_levels=1024, max_cap=16)
     keep = m.alloc("high", 0)  # dropping the book would free its slot
     with pytest.raises(TierFullError, match="high tier has no free slot"):
         m.alloc("high", 0)

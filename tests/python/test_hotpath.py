@@ -200,7 +200,7 @@ def test_binding_follows_the_lifetime() -> None:
         b.best_bid_px()
     b2 = Book.loads(Book(n=64).dumps())
     assert b2._hot_bound
-    mp = MultiBookPool(n_high=1, n_medium=1, n_low=1, pool_levels=1024, max_cap=16)
+    mp = MultiBookPool(high_books=1, medium_books=1, low_books=1, pool_levels=1024, max_cap=16)
     v = mp.alloc("low", anchor=0)
     assert v._hot_bound and v.set(1, 5, 2) is Result.INSERT and v.bbo() == (5, 2, None, 0)
     v.close()

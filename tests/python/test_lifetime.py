@@ -142,7 +142,7 @@ def test_pool_fallback_policy() -> None:
 
 
 def test_multibook_views_keep_pool_alive_and_free_slots() -> None:
-    m = MultiBookPool(n_high=2, n_medium=2, n_low=2, pool_levels=4096, max_cap=64)
+    m = MultiBookPool(high_books=2, medium_books=2, low_books=2, pool_levels=4096, max_cap=64)
     views = [m.alloc(t, 1000) for t in ("high", "medium", "low")]
     assert [v.n for v in views] == [1024, 256, 64]
     for v in views:
@@ -164,7 +164,7 @@ def test_multibook_views_keep_pool_alive_and_free_slots() -> None:
 
 
 def test_multibook_close_closes_views() -> None:
-    m = MultiBookPool(n_high=1, n_medium=1, n_low=1, pool_levels=1024, max_cap=16)
+    m = MultiBookPool(high_books=1, medium_books=1, low_books=1, pool_levels=1024, max_cap=16)
     v = m.alloc("low", 0)
     v.set(False, 3, 1)
     m.close()
@@ -176,7 +176,7 @@ def test_multibook_close_closes_views() -> None:
 
 
 def test_multibook_slot_reuse_does_not_alias() -> None:
-    m = MultiBookPool(n_high=1, n_medium=0, n_low=0, pool_levels=1024, max_cap=16)
+    m = MultiBookPool(high_books=1, medium_books=0, low_books=0, pool_levels=1024, max_cap=16)
     a = m.alloc("high", 0)
     a.set(True, 5, 5)
     h = a.handle
@@ -190,7 +190,7 @@ def test_multibook_slot_reuse_does_not_alias() -> None:
 
 
 def test_dropped_view_frees_its_slot() -> None:
-    m = MultiBookPool(n_high=1, n_medium=1, n_low=1, pool_levels=1024, max_cap=16)
+    m = MultiBookPool(high_books=1, medium_books=1, low_books=1, pool_levels=1024, max_cap=16)
     v = m.alloc("low", 0)
     v.set(True, 0, 1)
     v.set(True, -5000, 2)  # a spill block from the shared pool
@@ -203,7 +203,7 @@ def test_view_in_a_garbage_cycle_keeps_its_slot_until_freed() -> None:
     # regression: the slot was freed by a weakref.finalize callback, which the
     # collector runs before the __del__ methods of the same cycle; a __del__
     # that still used the view wrote into the freed slot, here reused by a new book
-    m = MultiBookPool(n_high=0, n_medium=0, n_low=1, pool_levels=1024, max_cap=16)
+    m = MultiBookPool(high_books=0, medium_books=0, low_books=1, pool_levels=1024, max_cap=16)
     seen: list[object] = []
 
     class Holder:
@@ -230,7 +230,7 @@ def test_view_in_a_garbage_cycle_keeps_its_slot_until_freed() -> None:
 def test_views_in_garbage_cycles_are_collected_cleanly() -> None:
     # regression: the slot-freeing callback was visible to the collector, which
     # cleared it (a functools.partial) before the view's deallocation called it
-    m = MultiBookPool(n_high=0, n_medium=0, n_low=64, pool_levels=4096, max_cap=16)
+    m = MultiBookPool(high_books=0, medium_books=0, low_books=64, pool_levels=4096, max_cap=16)
     for _ in range(3):
         for _ in range(64):
             cycle: list[object] = [m.alloc("low", 0)]

@@ -435,7 +435,7 @@ def test_recorder_refuses_bad_updates_before_logging() -> None:
 
 
 def test_recorder_over_a_multibookpool() -> None:
-    mp = tapebook.MultiBookPool(n_high=1, n_medium=1, n_low=2, max_cap=64, pool_levels=4096)
+    mp = tapebook.MultiBookPool(high_books=1, medium_books=1, low_books=2, max_cap=64, pool_levels=4096)
     books = [mp.alloc("high", 0), mp.alloc("low", 0), mp.alloc("low", 100)]
     f = io.BytesIO()
     rec = Recorder(mp, f, snapshot_every=30)

@@ -188,7 +188,9 @@ def test_empty_pool_hit_rate_and_high_water() -> None:
 
 
 def test_multibookpool_stats_aggregate_tiers() -> None:
-    mp = MultiBookPool(n_high=2, n_medium=3, n_low=4, price_bits=32, max_cap=256, pool_levels=4096)
+    mp = MultiBookPool(
+        high_books=2, medium_books=3, low_books=4, price_bits=32, max_cap=256, pool_levels=4096
+    )
     books = [mp.alloc(t, 0) for t in ("high", "medium", "medium", "low", "low", "low")]
     rng = random.Random(3)
     workload(books, rng, 600)

@@ -116,7 +116,7 @@ def test_each_recorded_operation_logs_one_record_then_applies(op: Any) -> None:
 
 
 def test_queries_are_the_books_own_members() -> None:
-    mp = MultiBookPool(n_high=1, n_medium=1, n_low=1, max_cap=64, pool_levels=4096)
+    mp = MultiBookPool(high_books=1, medium_books=1, low_books=1, max_cap=64, pool_levels=4096)
     book = mp.alloc("high", 0)
     book.set(True, 5, 7)
     rb = Recorder(book, io.BytesIO()).book
