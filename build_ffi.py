@@ -56,8 +56,8 @@ const char *tb_build_info(void) {
 """
 
 
-# the flat prototype headers cffi reads: the core's, then the feed helpers' (tb_feeds.h)
-CDEF_HEADERS = ("tapebook_api.h", "tapebook/tb_feeds_api.h")
+# the flat prototype headers cffi reads: the core's, then the feed helpers' (tb_feeds.h, L3 decoders too)
+CDEF_HEADERS = ("tapebook_api.h", "tapebook/tb_feeds_api.h", "tapebook/tb_l3_feeds_api.h")
 
 
 def read_cdef() -> str:
