@@ -112,7 +112,7 @@ SPECS: tuple[FormatSpec, ...] = (
         "https://www.bitstamp.net/websocket/v2/",
     ),
     FormatSpec(
-        "lobster", "lobster", "LobsterReader", False, False, False, "L3", "csv",
+        "lobster", "lobster", "LobsterReader", True, False, False, "L3", "csv",
         "LOBSTER message file (event types 1-7) + the first line of its orderbook file",
         "https://lobsterdata.com/info/DataStructure.php",
     ),

@@ -49,6 +49,8 @@ class L3Reader(abc.ABC):
     format_name = ""
     #: replay()'s extra keywords this format accepts
     options: tuple[str, ...] = ()
+    #: snapshot= is this format's initial book (LOBSTER's orderbook file)
+    accepts_snapshot = False
 
     def __init__(self, source: Source, options: ReaderOptions) -> None:
         unknown = sorted(set(options.extra) - set(self.options))
@@ -58,7 +60,7 @@ class L3Reader(abc.ABC):
                 f"format {self.format_name!r} got unexpected option(s) {', '.join(unknown)}; "
                 f"it accepts: {accepted}"
             )
-        if options.snapshot is not None:
+        if options.snapshot is not None and not self.accepts_snapshot:
             raise ArgumentTypeError(
                 f"format {self.format_name!r} takes no snapshot= (the stream is the whole book)"
             )

@@ -20,7 +20,7 @@ from typing import Any
 
 from .. import _args
 from ..config import Instrument
-from ..errors import ArgumentTypeError
+from ..errors import ArgumentTypeError, InvalidArgumentError
 from . import _formats
 from ._l3reader import SKIPPED_COUNTERS, L3Reader
 from ._mbo import MboBatch
@@ -51,6 +51,7 @@ def read_mbo(
     format: str,
     tick_size: Any,
     lot_size: Any,
+    snapshot: Any = None,
     batch_rows: int = 1 << 16,
     **options: Any,
 ) -> Iterator[MboBatch]:
@@ -60,15 +61,19 @@ def read_mbo(
 
     ``format``: one of the formats whose level is "L3" (``itch``, ``lobster``,
     ``bitstamp-l3``, ``databento-mbo``); ``options``: the format's own keywords
-    (``symbol=`` for itch, ...). ERROR messages (records that could not be
-    decoded) are in the batches with their ``notes``; nothing is raised for them.
+    (``symbol=`` for itch, ...); ``snapshot``: LOBSTER's orderbook file. ERROR
+    messages (records that could not be decoded) are in the batches with their
+    ``notes``; nothing is raised for them.
     """
     spec = _formats.spec(format)
     if spec.level != "L3":
         raise ArgumentTypeError(f"format {format!r} is not an order-level format: use feeds.read")
     inst = Instrument(symbol="", tick_size=tick_size, lot_size=lot_size, price_bits=64, n=1024)
     rows = _args.check_range("batch_rows", batch_rows, 1, 1 << 26, "batch size")
-    opts = ReaderOptions(instrument=inst, batch_rows=rows, extra=options)
+    if spec.needs_snapshot and snapshot is None:
+        raise InvalidArgumentError(f"format {format!r} needs snapshot= (see its module docstring)")
+    snap = Source(snapshot) if snapshot is not None else None
+    opts = ReaderOptions(instrument=inst, snapshot=snap, batch_rows=rows, extra=options)
     reader = spec.reader_class()(Source(source), opts)
     assert isinstance(reader, L3Reader)
     for mbo, _l2 in reader.mbo_batches():

@@ -55,7 +55,9 @@ class MboBatch:
     bid / 0 ask; 0 where the action does not use it), ``px`` (int64 ticks),
     ``qty`` (uint64 lots). Message columns: ``row_end``, ``ts``, ``seq``,
     ``kind``, ``line`` as in :class:`~tapebook.feeds.MessageBatch`, and
-    ``notes`` (message index -> reason, for ERROR messages).
+    ``notes`` (message index -> reason, for ERROR messages). DELTA messages'
+    rows apply in order; a SNAPSHOT message (LOBSTER's initial book) clears the
+    book first; other kinds own no rows.
     """
 
     path: str
@@ -243,14 +245,15 @@ class OrderLog:
 
     # ---- messages -----------------------------------------------------------------------
 
-    def end(self, ts: int, seq: int, line: int) -> None:
-        """Close the rows since the last message as one DELTA message."""
+    def end(self, ts: int, seq: int, line: int, kind: Kind = Kind.DELTA) -> None:
+        """Close the rows since the last message as one message (DELTA; SNAPSHOT for
+        an initial book, which the engine loads into an emptied book)."""
         for side, px in self._touched:
             self._l2_side.append(side)
             self._l2_px.append(px)
             self._l2_qty.append(self.levels[side].get(px, 0))
         self._touched.clear()
-        self._close(Kind.DELTA, ts, seq, line)
+        self._close(kind, ts, seq, line)
 
     def skip(self, kind: Kind, ts: int, seq: int, line: int, note: str | None = None) -> None:
         """A message that gives no row (its rows so far, if any, are discarded)."""

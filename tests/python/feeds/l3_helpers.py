@@ -26,14 +26,16 @@ def bbo_of(b: RefL3Book) -> tuple[int, int, int, int]:
 
 def apply_mbo_batches(batches: list[feeds.MboBatch]) -> tuple[RefL3Book, list[tuple[int, int, int, int]]]:
     """The MBO rows applied to a fresh reference book (every row must succeed); the BBO
-    after every DELTA message, as the replay records it."""
+    after every DELTA / SNAPSHOT message, as the replay records it."""
     ref = RefL3Book()
     bbo: list[tuple[int, int, int, int]] = []
     for b in batches:
         start = 0
         for i in range(b.n_messages):
             end = int(b.row_end[i])
-            if b.kind[i] == feeds.Kind.DELTA:
+            if b.kind[i] in (feeds.Kind.DELTA, feeds.Kind.SNAPSHOT):
+                if b.kind[i] == feeds.Kind.SNAPSHOT:
+                    ref.clear()
                 for a, oid, s, p, q in zip(
                     b.action[start:end].tolist(), b.order_id[start:end].tolist(), b.side[start:end].tolist(),
                     b.px[start:end].tolist(), b.qty[start:end].tolist(), strict=True,
