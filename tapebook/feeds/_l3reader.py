@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 
 #: counters of records that change no displayed order: replay adds them to r.stats.skipped
-SKIPPED_COUNTERS = ("skipped_type", "skipped_stock")
+SKIPPED_COUNTERS = ("skipped_type", "skipped_stock", "skipped_instrument", "bad_records")
 
 
 def unit_divisor(unit: Decimal, native: Decimal, name: str, fmt: str) -> int:
