@@ -221,3 +221,19 @@ def test_option_errors(tmp_path: Path) -> None:
         feeds.replay(path, symbol="AAPL", depth_limit=3, **KW)
     with pytest.raises(ValueError, match="1 to 8 ASCII"):
         feeds.replay(path, symbol="TOOLONGSYM", **KW)
+
+
+def test_cli_passes_format_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from tapebook.cli import main
+
+    w, _ = small_day()
+    path = w.write(tmp_path / "d.itch")
+    args = ["feed", str(path), "--format", "itch", "--tick-size", "0.0001", "--lot-size", "1"]
+    assert main([*args, "--option", "symbol=AAPL"]) == 0
+    out = capsys.readouterr().out
+    assert "itch: complete" in out and "unknown_id" in out and "skipped_stock" in out
+    assert main([*args, "--option", "stock_locate=7"]) == 0
+    assert main([*args, "--option", "symbol"]) == 2
+    assert "KEY=VALUE" in capsys.readouterr().err
+    assert main(args) == 2  # neither symbol= nor stock_locate=
+    assert "exactly one of" in capsys.readouterr().err
