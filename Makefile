@@ -257,6 +257,7 @@ FEED_ROWS ?= 3000000
 bench-feeds: venv
 	$(VPY) bench/feeds/bench_feeds.py --rows $(FEED_ROWS) --out bench/out/feeds
 	$(VPY) bench/feeds/bench_venue_parsers.py --json bench/out/feeds/venues.json
+	$(VPY) bench/feeds/bench_itch.py
 
 # datasets: DATASET_FILES Tardis files x DATASET_ROWS rows (generated once into
 # bench/out/dataset/data), serial vs a local Dask cluster, per-task overhead, worker RSS, N-machine model
