@@ -81,6 +81,10 @@ class L3Reader(abc.ABC):
     def mbo_batches(self) -> Iterator[tuple[MboBatch, MessageBatch]]:
         """``(MBO rows, L2 level changes)`` per batch, in stream order."""
 
+    def resting_orders(self) -> dict[int, tuple[int, int, int]]:
+        """order id -> (side, px, qty) of the orders resting now."""
+        return {oid: (o[0], o[1], o[2]) for oid, o in self.log.orders.items()}
+
     def flush(self, path: str) -> tuple[MboBatch, MessageBatch]:
         self.log.path = path
         return self.log.flush()

@@ -42,7 +42,7 @@ def attach(result: L3FeedResult, reader: Any) -> None:
     """Fill in what only the reader knows (called by ``replay`` when it is done)."""
     assert isinstance(reader, L3Reader)
     result.l3_counts = dict(reader.counts)
-    result.orders = {oid: (o[0], o[1], o[2]) for oid, o in reader.log.orders.items()}
+    result.orders = reader.resting_orders()
     result.stats.skipped += sum(reader.counts[c] for c in SKIPPED_COUNTERS)
 
 

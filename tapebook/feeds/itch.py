@@ -35,6 +35,8 @@ a ``FeedError`` naming the record, or skipped and counted under
 
 from __future__ import annotations
 
+import os
+import weakref
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -79,44 +81,85 @@ class ItchReader(L3Reader):
                 raise InvalidArgumentError(f"symbol={symbol!r} must be 1 to 8 ASCII characters")
             self._sym = ffi.new("char[8]", raw.ljust(8, b" "))
             lib.tb_itch_init(self.state, 0, self._sym)
-        self._cols = {
-            "action": np.empty(_ROWS, np.uint8), "order_id": np.empty(_ROWS, np.uint64),
-            "new_id": np.empty(_ROWS, np.uint64), "side": np.empty(_ROWS, np.uint8),
-            "px": np.empty(_ROWS, np.int64), "qty": np.empty(_ROWS, np.uint64),
-            "ts": np.empty(_ROWS, np.int64), "record": np.empty(_ROWS, np.int64),
-        }  # fmt: skip
-        self._out = ffi.new("tb_itch_rows *")
-        self._keep = []
-        for name, arr in self._cols.items():
-            ctype = {np.uint8: "uint8_t", np.uint64: "uint64_t", np.int64: "int64_t"}[arr.dtype.type]
-            buf = ffi.from_buffer(f"{ctype}[]", arr, require_writable=True)
-            self._keep.append(buf)
-            setattr(self._out, name, buf)
+        self._cols = _columns(_ROWS, ITCH_COLUMNS)
+        self._out = _bind("tb_itch_rows *", self._cols)
         self._out.cap = _ROWS
         self._consumed = ffi.new("size_t *")
         self._index = 0  # records before this file, for seq
+        # the order log in C (tb_order_log.h): freed with the reader (finalize keeps it alive)
+        self._olog = ffi.new("tb_olog *")
+        if lib.tb_olog_init(self._olog, 1 << 12, int.from_bytes(os.urandom(8), "little")) != lib.TB_OK:
+            raise MemoryError("itch: cannot allocate the order log")
+        weakref.finalize(self, lib.tb_olog_free, self._olog)
+        self._log_cols = _columns(_ROWS, LOG_COLUMNS)
+        self._log_out = _bind("tb_olog_out *", self._log_cols)
+        self._n_done = ffi.new("size_t *")
+        self._mbo: list[MboBatch] = []
+        self._l2: list[MessageBatch] = []
+        self._pending = 0
 
-    def _apply(self, n: int, base: int) -> None:
-        """Rows 0..n of the output columns into the order log, one message each."""
-        c = self._cols
-        log = self.log
-        for a, oid, new, side, px, qty, ts, rec in zip(
-            c["action"][:n].tolist(), c["order_id"][:n].tolist(), c["new_id"][:n].tolist(),
-            c["side"][:n].tolist(), c["px"][:n].tolist(), c["qty"][:n].tolist(),
-            c["ts"][:n].tolist(), c["record"][:n].tolist(), strict=True,
-        ):  # fmt: skip
-            if a == 65:  # 'A'
-                log.add(oid, side, px, qty)
-            elif a == 69:  # 'E'
-                log.execute(oid, qty)
-            elif a == 67:  # 'C' (X: shares; D: 0 = all)
-                log.cancel(oid, qty)
-            else:  # 'U'
-                log.replace(oid, new, px, qty)
-            log.end(ts, base + rec - 1, rec)
+    def _apply(self, n: int, base: int, path: str) -> None:
+        """Decoded rows 0..n through the C order log: one message each, collected as batches."""
+        if not n:
+            return
+        out = self._log_out
+        out.n_mbo = out.n_l2 = 0
+        rc = lib.tb_olog_apply(self._olog, self._out, n, out, self._n_done)
+        if rc == lib.TB_ERR_NOMEM:
+            raise MemoryError("itch: the order log could not grow")
+        assert rc == lib.TB_OK, f"tb_olog_apply returned {rc}"
+        c, g = self._cols, self._log_cols
+        m, k = int(out.n_mbo), int(out.n_l2)
+        ts = c["ts"][:n].copy()
+        rec = c["record"][:n].copy()
+        seq = rec + (base - 1)
+        kind = np.zeros(n, np.uint8)  # Kind.DELTA
+        self._mbo.append(MboBatch(
+            path, g["action"][:m].copy(), g["order_id"][:m].copy(), g["side"][:m].copy(), g["px"][:m].copy(),
+            g["qty"][:m].copy(), g["mbo_end"][:n].copy(), ts, seq, kind, rec,
+        ))  # fmt: skip
+        self._l2.append(MessageBatch(
+            path, g["l2_side"][:k].copy(), g["l2_px"][:k].copy(), g["l2_qty"][:k].copy(),
+            g["l2_end"][:n].copy(), ts.copy(), seq.copy(), kind.copy(), rec.copy(),
+        ))  # fmt: skip
+        self._pending += m
 
     def _error(self, path: str, record: int, reason: str) -> None:
-        self.log.skip(Kind.ERROR, 0, self._index + record - 1, record, note=reason)
+        """A malformed record: a one-message ERROR batch (the engine applies the policy)."""
+        z8, z64 = np.zeros(0, np.uint8), np.zeros(0, np.int64)
+        one = np.array([record], np.int64)
+        seq = np.array([self._index + record - 1], np.int64)
+        kind = np.array([Kind.ERROR], np.uint8)
+        zero = np.zeros(1, np.int64)
+        self._mbo.append(MboBatch(path, z8, z64.astype(np.uint64), z8, z64, z64.astype(np.uint64), zero, zero,
+                                  seq, kind, one, {0: reason}))  # fmt: skip
+        self._l2.append(MessageBatch(path, z8, z64, z64, zero, zero, seq, kind, one, notes={0: reason}))
+
+    def _drain(self) -> Iterator[tuple[MboBatch, MessageBatch]]:
+        yield from zip(self._mbo, self._l2, strict=True)
+        self._mbo, self._l2, self._pending = [], [], 0
+
+    def resting_orders(self) -> dict[int, tuple[int, int, int]]:
+        n = int(self._olog.ocount)
+        ids, sides = np.empty(n, np.uint64), np.empty(n, np.uint8)
+        px, qty = np.empty(n, np.int64), np.empty(n, np.uint64)
+        got = lib.tb_olog_export(
+            self._olog, ffi.from_buffer("uint64_t[]", ids), ffi.from_buffer("uint8_t[]", sides),
+            ffi.from_buffer("int64_t[]", px), ffi.from_buffer("uint64_t[]", qty), n,
+        )  # fmt: skip
+        assert got == n
+        return {
+            i: (s, p, q)
+            for i, s, p, q in zip(ids.tolist(), sides.tolist(), px.tolist(), qty.tolist(), strict=True)
+        }
+
+    def _sync_counts(self) -> None:
+        st, g = self.state, self._olog
+        self.counts["skipped_type"] = int(st.skipped_type)
+        self.counts["skipped_stock"] = int(st.skipped_stock)
+        for name in ("unknown_id", "duplicate_add", "overcancel", "overfill", "zero_qty"):
+            if getattr(g, name):
+                self.counts[name] = int(getattr(g, name))
 
     def mbo_batches(self) -> Iterator[tuple[MboBatch, MessageBatch]]:
         st = self.state
@@ -134,7 +177,7 @@ class ItchReader(L3Reader):
                     status = lib.tb_itch_decode(
                         st, view + pos, len(buf) - pos, self.px_div, self.qty_div, self._out, self._consumed
                     )
-                    self._apply(int(self._out.n), self._index)
+                    self._apply(int(self._out.n), self._index, path)
                     pos += int(self._consumed[0])
                     if status == lib.TB_ERR_FORMAT:
                         reason = ffi.string(lib.tb_itch_reason_str(st.bad_reason)).decode()
@@ -146,14 +189,42 @@ class ItchReader(L3Reader):
                         raise AssertionError(f"tb_itch_decode returned {status}")
                     elif int(self._out.n) < _ROWS:
                         break  # the rest is a partial record: read more
-                    if self.log.pending_rows >= self.batch_rows:
-                        yield self.flush(path)
+                    if self._pending >= self.batch_rows:
+                        self._sync_counts()
+                        yield from self._drain()
                 buf = buf[pos:]
             if buf:
                 self._error(
                     path, int(st.records) + 1, f"the file ends inside a record ({len(buf)} bytes left)"
                 )
             self._index += int(st.records)
-            self.counts["skipped_type"] = int(st.skipped_type)
-            self.counts["skipped_stock"] = int(st.skipped_stock)
-            yield self.flush(path)
+            self._sync_counts()
+            yield from self._drain()
+
+
+#: the decoder's output columns (tb_itch_rows) and the order log's (tb_olog_out):
+#: name, dtype, rows per decoded row
+ITCH_COLUMNS = (
+    ("action", np.uint8, 1), ("order_id", np.uint64, 1), ("new_id", np.uint64, 1), ("side", np.uint8, 1),
+    ("px", np.int64, 1), ("qty", np.uint64, 1), ("ts", np.int64, 1), ("record", np.int64, 1),
+)  # fmt: skip
+LOG_COLUMNS = (
+    ("action", np.uint8, 3), ("order_id", np.uint64, 3), ("side", np.uint8, 3), ("px", np.int64, 3),
+    ("qty", np.uint64, 3), ("mbo_end", np.int64, 1), ("l2_side", np.uint8, 3), ("l2_px", np.int64, 3),
+    ("l2_qty", np.uint64, 3), ("l2_end", np.int64, 1),
+)  # fmt: skip
+_CTYPES = {np.uint8: "uint8_t", np.uint64: "uint64_t", np.int64: "int64_t"}
+
+
+def _columns(rows: int, spec: tuple[tuple[str, type, int], ...]) -> dict[str, np.ndarray]:
+    return {name: np.empty(rows * per_row, dtype) for name, dtype, per_row in spec}
+
+
+def _bind(ctype: str, cols: dict[str, np.ndarray]) -> Any:
+    """A C struct whose pointer fields point into the numpy columns (which must stay alive)."""
+    obj = ffi.new(ctype)
+    for name, arr in cols.items():
+        setattr(
+            obj, name, ffi.cast(f"{_CTYPES[arr.dtype.type]} *", ffi.from_buffer(arr, require_writable=True))
+        )
+    return obj

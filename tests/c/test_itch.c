@@ -8,8 +8,14 @@
  * reported at their offset with nothing written; argument errors; and seeded
  * random bytes decoded with skip-on-error terminate without reading out of
  * bounds (the ASan/UBSan builds run this file too). Written in the common
- * subset of C and C++ (make c-compile builds it as C++17 too). */
-#include "tapebook/tb_itch.h"
+ * subset of C and C++ (make c-compile builds it as C++17 too).
+ *
+ * tb_order_log.h (ITCH's order log) is checked against a naive model (arrays,
+ * linear search) over seeded random rows — unknown ids, duplicate adds,
+ * over-cancels and over-fills, replaces, ids that collide in their low bits,
+ * growth to thousands of orders: after every row the resting orders and each
+ * level row's total agree with the model. */
+#include "tapebook/tb_order_log.h"
 
 #include "tb_test.h"
 
@@ -310,6 +316,142 @@ static void test_random_bytes(void) {
     }
 }
 
+/* ---- tb_order_log.h against a naive model ------------------------------------------ */
+
+#define NMAX 6000
+typedef struct naive {
+    uint64_t id[NMAX], qty[NMAX];
+    int64_t px[NMAX];
+    uint8_t side[NMAX];
+    size_t n;
+} naive;
+
+static naive nv;
+
+static long nv_find(uint64_t id) {
+    size_t i;
+    for (i = 0; i < nv.n; i++)
+        if (nv.id[i] == id) return (long)i;
+    return -1;
+}
+
+static void nv_del(long i) {
+    size_t k = (size_t)i;
+    nv.id[k] = nv.id[nv.n - 1]; nv.qty[k] = nv.qty[nv.n - 1]; nv.px[k] = nv.px[nv.n - 1]; nv.side[k] = nv.side[nv.n - 1];
+    nv.n--;
+}
+
+static void nv_add(uint64_t id, uint8_t side, int64_t px, uint64_t qty) {
+    long i;
+    if (!qty) return;
+    i = nv_find(id);
+    if (i >= 0) nv_del(i);
+    nv.id[nv.n] = id; nv.side[nv.n] = side; nv.px[nv.n] = px; nv.qty[nv.n] = qty;
+    nv.n++;
+}
+
+static void nv_apply(uint8_t a, uint64_t id, uint64_t new_id, uint8_t side, int64_t px, uint64_t qty) {
+    long i;
+    if (a == 'A') { nv_add(id, side, px, qty); return; }
+    i = nv_find(id);
+    if (i < 0) return;
+    if (a == 'U') {
+        uint8_t s = nv.side[i];
+        nv_del(i);
+        nv_add(new_id, s, px, qty);
+    } else if (a == 'E' && qty == 0) {
+        return;
+    } else if (qty == 0 || qty >= nv.qty[i]) {
+        nv_del(i);
+    } else {
+        nv.qty[i] -= qty;
+    }
+}
+
+static uint64_t nv_level(uint8_t side, int64_t px) {
+    uint64_t t = 0;
+    size_t i;
+    for (i = 0; i < nv.n; i++)
+        if (nv.side[i] == side && nv.px[i] == px) t += nv.qty[i];
+    return t;
+}
+
+static void test_order_log(void) {
+    static rows in;
+    static uint8_t act[3 * MAXR], sd[3 * MAXR], l2s[3 * MAXR];
+    static uint64_t oid[3 * MAXR], q[3 * MAXR], l2q[3 * MAXR], ids[NMAX], eq[NMAX];
+    static int64_t pxo[3 * MAXR], mend[MAXR], l2p[3 * MAXR], l2end[MAXR], ep[NMAX];
+    static uint8_t es[NMAX];
+    int round, rounds = tbt_prof == TBT_FULL ? 400 : 40;
+    for (round = 0; round < rounds; round++) {
+        tb_olog g;
+        tb_olog_out out;
+        int step, steps = round % 10 == 9 ? 60 : 8; /* some rounds grow to thousands of orders */
+        uint64_t next = 1;
+        nv.n = 0;
+        CHECK_EQ(tb_olog_init(&g, 0, rnd()), TB_OK);
+        out.action = act; out.order_id = oid; out.side = sd; out.px = pxo; out.qty = q; out.mbo_end = mend;
+        out.l2_side = l2s; out.l2_px = l2p; out.l2_qty = l2q; out.l2_end = l2end;
+        for (step = 0; step < steps; step++) {
+            tb_itch_rows v = view(&in, 0, MAXR);
+            size_t r, done = 0, k, start;
+            for (r = 0; r < MAXR; r++) {
+                const uint64_t pick = nv.n && rnd() % 10 < 6 ? nv.id[rnd() % nv.n] : (rnd() % 4 ? next : rnd() % 64);
+                const uint64_t kind = rnd() % 10;
+                in.action[r] = (uint8_t)(kind < 4 ? 'A' : kind < 6 ? 'C' : kind < 8 ? 'E' : 'U');
+                in.id[r] = in.action[r] == 'A' ? (rnd() % 20 ? (next++ << (round % 3 == 0 ? 32 : 0)) : pick) : pick;
+                in.new_id[r] = in.action[r] == 'U' ? (next++ << (round % 3 == 0 ? 32 : 0)) : 0;
+                in.side[r] = (uint8_t)(rnd() & 1);
+                in.px[r] = 1000 + (int64_t)(rnd() % 9);
+                in.qty[r] = rnd() % 7 == 0 ? 0 : 1 + rnd() % 300;
+                if (steps > 8 && in.action[r] != 'A') in.action[r] = (uint8_t)(rnd() % 3 ? 'A' : in.action[r]);
+            }
+            v.n = MAXR;
+            out.n_mbo = out.n_l2 = 0;
+            CHECK_EQ(tb_olog_apply(&g, &v, MAXR, &out, &done), TB_OK);
+            CHECK_EQ(done, MAXR);
+            start = 0;
+            for (r = 0; r < MAXR; r++) {
+                nv_apply(in.action[r], in.id[r], in.new_id[r], in.side[r], in.px[r], in.qty[r]);
+                CHECK((size_t)l2end[r] >= start && (size_t)l2end[r] - start <= 3);
+                for (k = start; k < (size_t)l2end[r]; k++) { /* the last row of a level in a message wins */
+                    size_t later = k + 1;
+                    int last = 1;
+                    for (; later < (size_t)l2end[r]; later++)
+                        if (l2s[later] == l2s[k] && l2p[later] == l2p[k]) last = 0;
+                    if (last) CHECK_EQ_U(l2q[k], nv_level(l2s[k], l2p[k]));
+                }
+                start = (size_t)l2end[r];
+            }
+            CHECK_EQ(g.ocount, nv.n);
+            CHECK_EQ(tb_olog_export(&g, ids, es, ep, eq, NMAX), nv.n);
+            for (k = 0; k < nv.n; k++) {
+                long i = nv_find(ids[k]);
+                CHECK(i >= 0);
+                if (i >= 0) CHECK(nv.side[i] == es[k] && nv.px[i] == ep[k] && nv.qty[i] == eq[k]);
+            }
+        }
+        CHECK(out.n_mbo <= 3 * MAXR);
+        tb_olog_free(&g);
+        tb_olog_free(&g); /* twice: a no-op */
+    }
+    {
+        tb_olog g;
+        tb_olog_out out;
+        size_t done = 1;
+        tb_itch_rows v = view(&in, 0, 1);
+        memset(&out, 0, sizeof out);
+        CHECK_EQ(tb_olog_init(NULL, 0, 0), TB_ERR_NULL);
+        CHECK_EQ(tb_olog_init(&g, 100, 0), TB_OK);
+        CHECK_EQ(tb_olog_apply(&g, NULL, 0, &out, &done), TB_ERR_NULL);
+        v.n = 0;
+        CHECK_EQ(tb_olog_apply(&g, &v, 1, &out, &done), TB_ERR_BADARG); /* more rows than decoded */
+        CHECK_EQ(done, 0);
+        tb_olog_free(&g);
+        CHECK_EQ(tb_olog_export(&g, NULL, NULL, NULL, NULL, 10), 0);
+    }
+}
+
 int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("itch_fields", test_fields);
@@ -317,5 +459,6 @@ int main(int argc, char **argv) {
     tbt_run("itch_malformed", test_malformed);
     tbt_run("itch_arguments", test_arguments);
     tbt_run("itch_random_bytes", test_random_bytes);
+    tbt_run("order_log_vs_naive", test_order_log);
     return tbt_finish();
 }
