@@ -74,7 +74,7 @@ check-generated:
 
 # ---- C tests --------------------------------------------------------------------
 
-C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc test_custom_variant
+C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc test_custom_variant test_itch
 C_TEST_DEPS := $(CSRC_FILES) $(wildcard tests/c/*.h)
 
 $(BUILD)/%/.dir:
@@ -113,6 +113,8 @@ c-compile: clang | $(BUILD)/compile/.dir
 	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_decimal.c -o $(BUILD)/compile/clangxx_decimal.o
 	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_venue_crc.c -o $(BUILD)/compile/gxx_venue_crc.o
 	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_venue_crc.c -o $(BUILD)/compile/clangxx_venue_crc.o
+	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_itch.c -o $(BUILD)/compile/gxx_itch.o
+	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_itch.c -o $(BUILD)/compile/clangxx_itch.o
 	@echo "c-compile: C99, C11 and C++17 with gcc and clang: clean"
 	@$(MAKE) --no-print-directory hotpath-compile
 
@@ -129,6 +131,7 @@ hotpath-compile: clang | $(BUILD)/compile/.dir
 
 c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/test_unit $(BUILD)/guarded/test_unit \
         $(BUILD)/gcc/test_decimal $(BUILD)/clang/test_decimal $(BUILD)/gcc/test_venue_crc $(BUILD)/clang/test_venue_crc \
+        $(BUILD)/gcc/test_itch $(BUILD)/clang/test_itch \
         $(BUILD)/gcc/test_custom_variant $(BUILD)/single/test_custom_variant
 	$(BUILD)/gcc/test_custom_variant
 	$(BUILD)/single/test_custom_variant
@@ -140,6 +143,8 @@ c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/
 	$(BUILD)/clang/test_decimal
 	$(BUILD)/gcc/test_venue_crc
 	$(BUILD)/clang/test_venue_crc
+	$(BUILD)/gcc/test_itch
+	$(BUILD)/clang/test_itch
 
 c-alloc: $(BUILD)/gcc/test_alloc
 	$(BUILD)/gcc/test_alloc
@@ -262,6 +267,9 @@ fuzz-cov: clang | $(BUILD)/fuzz/.dir
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_decimal.c -o $(BUILD)/fuzz/fuzz_decimal
 	mkdir -p $(BUILD)/fuzz/corpus_decimal && cp -n tests/fuzz/corpus_decimal/* $(BUILD)/fuzz/corpus_decimal/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_decimal -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_decimal
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_itch.c -o $(BUILD)/fuzz/fuzz_itch
+	mkdir -p $(BUILD)/fuzz/corpus_itch && cp -n tests/fuzz/corpus_itch/* $(BUILD)/fuzz/corpus_itch/ 2>/dev/null || true
+	$(BUILD)/fuzz/fuzz_itch -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_itch
 
 # ---- benchmarks ------------------------------------------------------------------------
 
@@ -286,6 +294,7 @@ FEED_ROWS ?= 3000000
 bench-feeds: venv
 	$(VPY) bench/feeds/bench_feeds.py --rows $(FEED_ROWS) --out bench/out/feeds
 	$(VPY) bench/feeds/bench_venue_parsers.py --json bench/out/feeds/venues.json
+	$(VPY) bench/feeds/bench_itch.py
 
 # datasets: DATASET_FILES Tardis files x DATASET_ROWS rows (generated once into
 # bench/out/dataset/data), serial vs a local Dask cluster, per-task overhead, worker RSS, N-machine model
