@@ -31,12 +31,12 @@ TESTDEFS := -DTB_ENABLE_ASSERTS
 CSRC_FILES := $(wildcard csrc/*.h csrc/tapebook/*.h csrc/tapebook/*.inc)
 
 .PHONY: test demo wheel-test venv clang c-test c-compile c-unit c-fuzz-quick c-alloc asan ubsan \
-        asan-c ubsan-c asan-py ubsan-py hotpath-compile py-test lint check-generated gen single-include \
+        asan-c ubsan-c sanitize-c asan-py ubsan-py hotpath-compile py-test lint check-generated gen single-include \
         fuzz fuzz-c fuzz-py fuzz-cov bench bench-c bench-py bench-feeds examples clean
 
 # ---- set-up -------------------------------------------------------------------
 
-$(VENV)/.installed: pyproject.toml setup.py build_ffi.py $(CSRC_FILES) tapebook/_hotpath.c tapebook/_hotpath.h
+$(VENV)/.installed: pyproject.toml setup.py build_ffi.py $(CSRC_FILES) tapebook/_hotpath.c tapebook/_module.c tapebook/_module.h
 	@test -x $(VPY) || { echo "== creating $(VENV) with $$($(PYTHON) -V)"; $(PYTHON) -m venv $(VENV); }
 	@echo "== upgrading pip in $(VENV)"
 	@$(VPY) -m pip install --quiet --upgrade pip
@@ -74,7 +74,7 @@ check-generated:
 
 # ---- C tests --------------------------------------------------------------------
 
-C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc
+C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc test_custom_variant test_itch
 C_TEST_DEPS := $(CSRC_FILES) $(wildcard tests/c/*.h)
 
 $(BUILD)/%/.dir:
@@ -90,6 +90,10 @@ $(foreach cc,gcc clang,$(eval $(call c_test_rule,$(cc))))
 # the same tests with the portable bit-scan fallback forced
 $(BUILD)/portable/%: tests/c/%.c $(C_TEST_DEPS) | $(BUILD)/portable/.dir
 	gcc $(CSTD) $(OPT) $(WARN) $(TESTDEFS) -DTB_FORCE_PORTABLE_BITS $(INC) -Itests/c $< -o $@ -lm
+
+# from the amalgamated single header instead of the split ones
+$(BUILD)/single/%: tests/c/%.c $(C_TEST_DEPS) | $(BUILD)/single/.dir
+	gcc $(CSTD) $(OPT) $(WARN) $(TESTDEFS) -DTB_TEST_SINGLE_HEADER $(INC) -Itests/c $< -o $@ -lm
 
 # and with the thread guard compiled in, as the Python module uses it
 $(BUILD)/guarded/%: tests/c/%.c $(C_TEST_DEPS) | $(BUILD)/guarded/.dir
@@ -109,21 +113,28 @@ c-compile: clang | $(BUILD)/compile/.dir
 	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_decimal.c -o $(BUILD)/compile/clangxx_decimal.o
 	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_venue_crc.c -o $(BUILD)/compile/gxx_venue_crc.o
 	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_venue_crc.c -o $(BUILD)/compile/clangxx_venue_crc.o
+	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_itch.c -o $(BUILD)/compile/gxx_itch.o
+	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_itch.c -o $(BUILD)/compile/clangxx_itch.o
 	@echo "c-compile: C99, C11 and C++17 with gcc and clang: clean"
 	@$(MAKE) --no-print-directory hotpath-compile
 
-# tapebook._hotpath (CPython C-API) and its tbh_ops tables, as strictly as the core
+# The two extensions' own C files, as strictly as the core: tapebook/_module.c
+# (the CFFI module's source: the core and the tb_ops tables) and
+# tapebook/_hotpath.c (CPython C-API), with gcc and clang.
 PYINC = $(shell $(PYTHON) -c "import sysconfig; print(sysconfig.get_paths()['include'])")
 hotpath-compile: clang | $(BUILD)/compile/.dir
-	printf '#include "tapebook.h"\n#define TBH_DEFINE_OPS\n#include "_hotpath.h"\n' > $(BUILD)/compile/hotpath_ops.c
 	@for cc in gcc clang; do \
-	  $$cc $(CSTD) $(WARN) $(INC) -Itapebook -c $(BUILD)/compile/hotpath_ops.c -o $(BUILD)/compile/hotpath_ops_$$cc.o && \
-	  $$cc $(CSTD) $(WARN) -fPIC -I$(PYINC) -Itapebook -c tapebook/_hotpath.c -o $(BUILD)/compile/hotpath_$$cc.o || exit 1; \
+	  $$cc $(CSTD) $(WARN) -DTB_THREAD_GUARD $(INC) -Itapebook -c tapebook/_module.c -o $(BUILD)/compile/module_$$cc.o && \
+	  $$cc $(CSTD) $(WARN) -fPIC -I$(PYINC) $(INC) -c tapebook/_hotpath.c -o $(BUILD)/compile/hotpath_$$cc.o || exit 1; \
 	done
-	@echo "hotpath-compile: _hotpath.c and the tbh_ops tables with gcc and clang: clean"
+	@echo "hotpath-compile: tapebook/_module.c and tapebook/_hotpath.c with gcc and clang: clean"
 
 c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/test_unit $(BUILD)/guarded/test_unit \
-        $(BUILD)/gcc/test_decimal $(BUILD)/clang/test_decimal $(BUILD)/gcc/test_venue_crc $(BUILD)/clang/test_venue_crc
+        $(BUILD)/gcc/test_decimal $(BUILD)/clang/test_decimal $(BUILD)/gcc/test_venue_crc $(BUILD)/clang/test_venue_crc \
+        $(BUILD)/gcc/test_itch $(BUILD)/clang/test_itch \
+        $(BUILD)/gcc/test_custom_variant $(BUILD)/single/test_custom_variant
+	$(BUILD)/gcc/test_custom_variant
+	$(BUILD)/single/test_custom_variant
 	$(BUILD)/gcc/test_unit
 	$(BUILD)/clang/test_unit
 	$(BUILD)/portable/test_unit
@@ -132,6 +143,8 @@ c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/
 	$(BUILD)/clang/test_decimal
 	$(BUILD)/gcc/test_venue_crc
 	$(BUILD)/clang/test_venue_crc
+	$(BUILD)/gcc/test_itch
+	$(BUILD)/clang/test_itch
 
 c-alloc: $(BUILD)/gcc/test_alloc
 	$(BUILD)/gcc/test_alloc
@@ -158,6 +171,17 @@ $(BUILD)/$(1)-$(2)/%: tests/c/%.c $(C_TEST_DEPS) | $(BUILD)/$(1)-$(2)/.dir
 endef
 $(foreach cc,$(SAN_CC),$(eval $(call san_rule,asan,$(cc),$(ASAN_FLAGS))))
 $(foreach cc,$(SAN_CC),$(eval $(call san_rule,ubsan,$(cc),$(UBSAN_FLAGS))))
+# make test builds each C test once per compiler with both sanitizers (one compile
+# and one run instead of two: the C part of CI is mostly compile time);
+# make asan / make ubsan keep the separate builds.
+SANC_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+$(foreach cc,$(SAN_CC),$(eval $(call san_rule,sanc,$(cc),$(SANC_FLAGS))))
+
+sanitize-c: clang $(foreach cc,$(SAN_CC),$(foreach t,$(C_TESTS),$(BUILD)/sanc-$(cc)/$(t)))
+	@for cc in $(SAN_CC); do for t in $(C_TESTS); do \
+	  echo "== asan+ubsan/$$cc/$$t"; ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(BUILD)/sanc-$$cc/$$t --profile sanitizer; done; done
+
 
 asan-c: clang $(foreach cc,$(SAN_CC),$(foreach t,$(C_TESTS),$(BUILD)/asan-$(cc)/$(t)))
 	@for cc in $(SAN_CC); do for t in $(C_TESTS); do \
@@ -168,12 +192,15 @@ ubsan-c: clang $(foreach cc,$(SAN_CC),$(foreach t,$(C_TESTS),$(BUILD)/ubsan-$(cc
 	  echo "== ubsan/$$cc/$$t"; UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(BUILD)/ubsan-$$cc/$$t --profile sanitizer; done; done
 
 # Python under the sanitizers: the cffi module rebuilt with the sanitizer into
-# build/<san>-py, the runtime preloaded into the interpreter.
+# build/<san>-py, the runtime preloaded into the interpreter. The dataset tests are left
+# out here: they test orchestration (Dask processes, files, retries) over the same C
+# calls that the feeds tests already run under the sanitizers.
+SAN_PYTESTS := tests/python --ignore=tests/python/dataset -m "not slow" --hypothesis-profile ci
 asan-py: venv
 	TAPEBOOK_SANITIZE=address $(VPY) tools/build_sanitized.py $(BUILD)/asan-py
 	LD_PRELOAD=$$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	  PYTHONPATH=$(BUILD)/asan-py TAPEBOOK_EXPECT_SANITIZED=address \
-	  $(VPY) -P -m pytest -q -x -p no:cacheprovider tests/python -m "not slow" --hypothesis-profile ci
+	  $(VPY) -P -m pytest -q -x -p no:cacheprovider $(SAN_PYTESTS)
 	LD_PRELOAD=$$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
 	  PYTHONPATH=$(BUILD)/asan-py TAPEBOOK_EXPECT_SANITIZED=address $(VPY) -P -m tapebook fuzz --profile quick
 
@@ -181,7 +208,7 @@ ubsan-py: venv
 	TAPEBOOK_SANITIZE=undefined $(VPY) tools/build_sanitized.py $(BUILD)/ubsan-py
 	LD_PRELOAD=$$(gcc -print-file-name=libubsan.so) UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  PYTHONPATH=$(BUILD)/ubsan-py TAPEBOOK_EXPECT_SANITIZED=undefined \
-	  $(VPY) -P -m pytest -q -x -p no:cacheprovider tests/python -m "not slow" --hypothesis-profile ci
+	  $(VPY) -P -m pytest -q -x -p no:cacheprovider $(SAN_PYTESTS)
 	LD_PRELOAD=$$(gcc -print-file-name=libubsan.so) UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  PYTHONPATH=$(BUILD)/ubsan-py TAPEBOOK_EXPECT_SANITIZED=undefined $(VPY) -P -m tapebook fuzz --profile quick
 
@@ -196,15 +223,17 @@ lint: venv
 
 py-test: venv
 	$(VPY) -m pytest -q tests/python --hypothesis-profile ci
-	@echo "== the same with every per-call method on its Python path (tapebook._hotpath off)"
-	TAPEBOOK_NO_HOTPATH=1 $(VPY) -m pytest -q -p no:cacheprovider tests/python -m "not slow" --hypothesis-profile ci
+	@echo "== the same with every per-call method on its Python path (tapebook._hotpath off;"
+	@echo "   feeds and dataset make batch calls only: not run again)"
+	TAPEBOOK_NO_HOTPATH=1 $(VPY) -m pytest -q -p no:cacheprovider tests/python \
+	  --ignore=tests/python/feeds --ignore=tests/python/dataset -m "not slow" --hypothesis-profile ci
 	$(VPY) -m tapebook fuzz --profile quick
 
 # ---- the two commands ----------------------------------------------------------------
 
 # The parts are independent: run them $(JOBS) at a time, each target's output
 # kept together (-Otarget) so the log stays readable.
-TEST_PARTS := check-generated c-test asan ubsan lint py-test
+TEST_PARTS := check-generated c-test sanitize-c asan-py ubsan-py lint py-test
 test:
 	@$(MAKE) --no-print-directory -j$(JOBS) -Otarget $(TEST_PARTS)
 	@echo "make test: all green"
@@ -238,6 +267,9 @@ fuzz-cov: clang | $(BUILD)/fuzz/.dir
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_decimal.c -o $(BUILD)/fuzz/fuzz_decimal
 	mkdir -p $(BUILD)/fuzz/corpus_decimal && cp -n tests/fuzz/corpus_decimal/* $(BUILD)/fuzz/corpus_decimal/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_decimal -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_decimal
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_itch.c -o $(BUILD)/fuzz/fuzz_itch
+	mkdir -p $(BUILD)/fuzz/corpus_itch && cp -n tests/fuzz/corpus_itch/* $(BUILD)/fuzz/corpus_itch/ 2>/dev/null || true
+	$(BUILD)/fuzz/fuzz_itch -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_itch
 
 # ---- benchmarks ------------------------------------------------------------------------
 
@@ -262,6 +294,7 @@ FEED_ROWS ?= 3000000
 bench-feeds: venv
 	$(VPY) bench/feeds/bench_feeds.py --rows $(FEED_ROWS) --out bench/out/feeds
 	$(VPY) bench/feeds/bench_venue_parsers.py --json bench/out/feeds/venues.json
+	$(VPY) bench/feeds/bench_itch.py
 
 # datasets: DATASET_FILES Tardis files x DATASET_ROWS rows (generated once into
 # bench/out/dataset/data), serial vs a local Dask cluster, per-task overhead, worker RSS, N-machine model

@@ -7,9 +7,10 @@ The cdef is read from ``csrc/tapebook_api.h``, the generated header that the C
 code itself includes (so the compiler checks every prototype), with its
 ``TB_CDEF_TYPES`` block kept and preprocessor lines and ``TB_API`` removed.
 
-``hotpath_extension()`` describes the second extension, ``tapebook._hotpath``
-(CPython C-API): the per-call Book methods, which call the ``tbh_ops`` tables
-compiled here (see tapebook/_hotpath.h for why).
+The module's C source is ``tapebook/_module.c`` (the core, the feed helpers
+and the type-erased ``tb_ops`` tables); ``hotpath_extension()`` describes the
+second extension, ``tapebook._hotpath`` (CPython C-API): the per-call Book
+methods, which call those ``tb_ops`` tables (see tapebook/_hotpath.c for why).
 
 Environment:
   TAPEBOOK_SANITIZE=address|undefined   build with ASan / UBSan (tests only)
@@ -32,40 +33,22 @@ PKG = ROOT / "tapebook"
 MODULE = "tapebook._tapebook_cffi"
 HOTPATH_MODULE = "tapebook._hotpath"
 
-# Benchmark floor: a call with the same arguments as Book.set that does
-# nothing, and the guard check alone, so their cost can be measured.
-EXTRA_CDEF = """
-int tb_noop_i32(void *b, int side, int32_t px, uint32_t qty);
-int tb_noop_i64(void *b, int side, int64_t px, uint64_t qty);
-int tb_built_with_thread_guard(void);
-const char *tb_build_info(void);
-const void *tbh_ops_for(int price_bits, int n);
-"""
-
-EXTRA_SOURCE = r"""
-int tb_noop_i32(void *b, int side, int32_t px, uint32_t qty) {
-    (void)b; (void)px; (void)qty; return side;
-}
-int tb_noop_i64(void *b, int side, int64_t px, uint64_t qty) {
-    (void)b; (void)px; (void)qty; return side;
-}
-int tb_built_with_thread_guard(void) { return 1; }
-const char *tb_build_info(void) {
-    return TB_BUILD_INFO;
-}
-"""
-
-
-# the flat prototype headers cffi reads: the core's, then the feed helpers' (tb_feeds.h)
-CDEF_HEADERS = ("tapebook_api.h", "tapebook/tb_feeds_api.h")
+# the flat prototype headers cffi reads: the core's, the feed helpers' (tb_feeds.h, the L3 decoders),
+# then the module's own few functions (tapebook/_module.h)
+CDEF_HEADERS = (
+    CSRC / "tapebook_api.h",
+    CSRC / "tapebook" / "tb_feeds_api.h",
+    CSRC / "tapebook" / "tb_l3_feeds_api.h",
+    PKG / "_module.h",
+)
 
 
 def read_cdef() -> str:
     parts = []
-    for name in CDEF_HEADERS:
-        text = re.sub(r"/\*.*?\*/", "", (CSRC / name).read_text(), flags=re.S)
+    for path in CDEF_HEADERS:
+        text = re.sub(r"/\*.*?\*/", "", path.read_text(), flags=re.S)
         parts.append("\n".join(ln for ln in text.splitlines() if not ln.lstrip().startswith("#")))
-    return "\n".join(parts).replace("TB_API ", "") + EXTRA_CDEF
+    return "\n".join(parts).replace("TB_API ", "")
 
 
 def compile_args() -> tuple[list[str], list[str]]:
@@ -99,8 +82,8 @@ def hotpath_extension(build_root: Path | None = None) -> Any:
     return Extension(
         HOTPATH_MODULE,
         sources=[str(base / "tapebook" / "_hotpath.c")],
-        depends=[str(base / "tapebook" / "_hotpath.h")],
-        include_dirs=[str(base / "tapebook")],
+        depends=[str(base / "csrc" / "tapebook" / "tb_ops.h")],
+        include_dirs=[str(base / "csrc")],
         extra_compile_args=[*cflags, "-Wall", "-Wextra"],
         extra_link_args=ldflags,
     )
@@ -111,10 +94,13 @@ ffibuilder.cdef(read_cdef())
 _cflags, _ldflags = compile_args()
 ffibuilder.set_source(
     MODULE,
-    '#include "tapebook.h"\n#define TB_FEED_DEFINE_OPS\n#include "tapebook/tb_feeds.h"\n'
-    '#define TBH_DEFINE_OPS\n#include "_hotpath.h"\n' + EXTRA_SOURCE,
+    '#include "_module.c"\n',  # the module's C source is a real file: tapebook/_module.c
     include_dirs=[str(CSRC), str(PKG)],
-    depends=[*sorted(str(p) for p in CSRC.rglob("*") if p.suffix in (".h", ".inc")), str(PKG / "_hotpath.h")],
+    depends=[
+        *sorted(str(p) for p in CSRC.rglob("*") if p.suffix in (".h", ".inc")),
+        str(PKG / "_module.c"),
+        str(PKG / "_module.h"),
+    ],
     extra_compile_args=_cflags,
     extra_link_args=_ldflags,
 )

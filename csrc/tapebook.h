@@ -18,17 +18,30 @@
  * HOW TO USE IT
  *   #include "tapebook.h"      (add csrc/ to the include path)
  *   The shipped variants are ready: tb_book_<fam>_n<N> for fam in {i32, i64}
- *   and N in {64, 128, ..., 4096}; tb_spill_pool_<fam>; multi-book pools
+ *   and every N of the one variant table (tools/gen_variants.py; today 64,
+ *   128, ..., 4096); tb_spill_pool_<fam>; multi-book pools
  *   tb_multi_<fam>_h1024_m256_l64 and tb_multi_<fam>_h4096_m1024_l256.
  *   csrc/single/tapebook.h is the same library as one file.
  *
  *   Your own tape size or name (any power of two, multiple of 64), next to
- *   the shipped variants:
+ *   the shipped variants, in one include (tapebook/tb_variant.h):
  *     #include "tapebook.h"
+ *     #define TB_VARIANT_N 8192
+ *     #define TB_VARIANT_BITS 32                 price family: 32 or 64
+ *     #define TB_VARIANT_NAME mybook             (optional; default tb_book_i32_n8192)
+ *     #define TB_VARIANT_OPS                     (optional: also `static const
+ *                                                 tb_ops mybook_ops`, tb_ops.h)
+ *     #include "tapebook/tb_variant.h"
+ *   With the single header, set the same parameters and include
+ *   "tapebook.h" (the single one) again: it builds the variant from its own
+ *   copy of the templates.
+ *   tb_variant.h is these five steps, still the way for a multi-book pool of
+ *   custom tiers (tb_multi_pool.inc with TB_MULTI_HIGH_N / _MEDIUM_N / _LOW_N
+ *   between the book and the end):
  *     #include "tapebook/tb_params_i32.inc"    TB_FAM, TB_PRICE_T, ... of i32
  *     #include "tapebook/tb_family_reopen.inc" names of the existing family
  *     #define TB_N 8192
- *     #define TB_BOOK_NAME mybook              (optional; default tb_book_i32_n8192)
+ *     #define TB_BOOK_NAME mybook              (optional)
  *     #include "tapebook/tb_book.inc"
  *     #include "tapebook/tb_family_end.inc"
  *   Without the shipped variants (smaller compile), define
@@ -36,6 +49,11 @@
  *   tb_family_reopen.inc: it defines the family's level, pool and spill
  *   (once per translation unit). Your own family: define TB_FAM, TB_PRICE_T,
  *   TB_UPRICE_T, TB_QTY_T, TB_PRICE_TYPE_MIN/MAX yourself.
+ *
+ *   One type-erased table per variant (tapebook/tb_ops.h: void * books,
+ *   int64_t prices, uint64_t quantities), for code that serves every variant
+ *   alike: #include "tapebook/tb_ops_shipped.h" after tapebook.h gives
+ *   <variant>_ops for the shipped ones and tb_ops_find(price_bits, n).
  *
  * COMPILE-TIME OPTIONS (define before the include)
  *   TB_MALLOC(size) / TB_FREE(ptr)  allocation hooks (both or neither)
@@ -142,6 +160,9 @@
 #define TAPEBOOK_VERSION_PATCH 0
 
 #include "tapebook/tb_base.h"
+/* the family-independent formats (plain code, no template) */
+#include "tapebook/tb_depth.h"
+#include "tapebook/tb_dump.h"
 
 #ifndef TB_NO_SHIPPED_VARIANTS
 #include "tapebook/tb_variants.h"

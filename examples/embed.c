@@ -12,13 +12,11 @@
 
 #include "tapebook.h"
 
-/* 1. A custom variant: an 8192-wide i32 tape, named wide_book. */
-#include "tapebook/tb_params_i32.inc"
-#include "tapebook/tb_family_reopen.inc"
-#define TB_N 8192
-#define TB_BOOK_NAME wide_book
-#include "tapebook/tb_book.inc"
-#include "tapebook/tb_family_end.inc"
+/* 1. A custom variant in one include: an 8192-wide i32 tape, named wide_book. */
+#define TB_VARIANT_N 8192
+#define TB_VARIANT_BITS 32
+#define TB_VARIANT_NAME wide_book
+#include "tapebook/tb_variant.h"
 
 /* Stop on any error status, naming the call. */
 #define TRY(call)                                                                   \

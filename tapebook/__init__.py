@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from ._include import get_include
 from ._sides import SideView
+from ._variants import TAPE_SIZES
 from .bboview import bbo_masked, bbo_to_pandas
 from .book import Book, BookStats, Result, SideStats
 from .config import ConfigError, Instrument, Venue, load_config, parse_config
@@ -43,8 +44,6 @@ __version__ = "0.1.0"
 #: (any case) and the integers 1/0 are accepted too
 BID = True
 ASK = False
-
-TAPE_SIZES = (64, 128, 256, 512, 1024, 2048, 4096)
 
 __all__ = [
     "ASK",

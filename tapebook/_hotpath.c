@@ -5,11 +5,20 @@
  * once per market-data message, where a CFFI call (argument tuple, GIL
  * release, ~185 ns here) would cost more than the book itself; as
  * METH_FASTCALL methods of Book's C base class HotBook they cost a few tens
- * of ns. The C core is not compiled here: HotBook calls the tbh_ops wrappers
- * compiled into the CFFI module (see _hotpath.h).
+ * of ns. The C core is not compiled here: HotBook calls the type-erased
+ * tb_ops table of its variant (csrc/tapebook/tb_ops.h), compiled into the
+ * CFFI module (tapebook/_module.c). No address comes from Python: connect()
+ * finds tbh_ops_for() by symbol lookup (dlsym) in the loaded CFFI module —
+ * the one platform-specific seam — and checks its ABI; a book's memory comes
+ * through the buffer protocol.
  *
- * The fast path handles the common case only: exact int arguments in range,
- * a bound book, the C call succeeding. Anything else (another argument type,
+ * Why a second extension at all: a CFFI call packs its arguments in a tuple
+ * and releases the GIL (~185 ns on the reference VM), while a CPython
+ * METH_FASTCALL method costs a few tens of ns (bench/python).
+ *
+ * The fast path handles the common case only: integer arguments (int, or any
+ * object with __index__ but bool, e.g. numpy integers) that fit the variant's
+ * types, a bound book, the C call succeeding. Anything else (another argument type,
  * keywords, an error status, a closed or unbound book) is handed to the
  * Python implementation `_<name>_py` on the Book subclass with the original
  * arguments; it converts, repeats the call (the C core changes nothing on
@@ -25,7 +34,7 @@
 
 #include <string.h>
 
-#include "_hotpath.h"
+#include "tapebook/tb_ops.h"
 
 #if defined(__unix__) || defined(__APPLE__)
 #include <dlfcn.h>
@@ -42,7 +51,7 @@ typedef struct {
 } PxCache;
 
 typedef struct {
-    PyObject_HEAD const tbh_ops *ops; /* NULL: unbound, every call takes the Python path */
+    PyObject_HEAD const tb_ops *ops; /* NULL: unbound, every call takes the Python path */
     void *book;                       /* view.buf: the C book */
     Py_buffer view;                   /* held while bound: keeps the book's memory alive */
     PxCache *pxc;                     /* NULL until the first read */
@@ -70,24 +79,20 @@ static PyObject *python_path(PyObject *self, PyObject *name, PyObject *const *ar
 
 /* ---- argument parsing: -1 means "not the fast case" (no exception set) ------------- */
 
+static int i64_arg(PyObject *o, int64_t *out);
+
+/* True/False, or 1/0 as an int or an __index__ object (numpy integers) */
 static int side_arg(PyObject *o) {
+    int64_t v;
     if (o == Py_True) return 1;
     if (o == Py_False) return 0;
-    if (PyLong_CheckExact(o)) {
-        int overflow;
-        long v = PyLong_AsLongAndOverflow(o, &overflow);
-        if (v == 0 || v == 1) return (int)v;
-        if (v == -1 && PyErr_Occurred()) PyErr_Clear();
-    }
+    if (!i64_arg(o, &v) && (v == 0 || v == 1)) return (int)v;
     return -1;
 }
 
-/* exact ints only: cffi and PyLong_As* would truncate Decimal, Fraction or numpy floats */
-static int i64_arg(PyObject *o, int64_t *out) {
+static int exact_i64(PyObject *o, int64_t *out) {
     int overflow;
-    long long v;
-    if (!PyLong_CheckExact(o)) return -1;
-    v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
     if (overflow) return -1;
     if (v == -1 && PyErr_Occurred()) {
         PyErr_Clear();
@@ -95,6 +100,83 @@ static int i64_arg(PyObject *o, int64_t *out) {
     }
     *out = (int64_t)v;
     return 0;
+}
+
+/* Integer scalar types whose value sits right after the object header, as
+ * numpy's do (numpy/arrayscalars.h: struct { PyObject_HEAD npy_<type> obval; }),
+ * registered by tapebook.book with register_int_types() and verified there
+ * against __index__. Reading the value in place allocates nothing, where
+ * __index__ allocates an int per argument (and the buffer protocol caches a
+ * format per object). */
+#define MAX_INT_TYPES 16
+typedef struct {
+    PyTypeObject *type;
+    int size; /* 1, 2, 4 or 8 bytes */
+    int is_signed;
+} IntType;
+static IntType g_int_types[MAX_INT_TYPES];
+static int g_n_int_types;
+
+typedef struct {
+    PyObject_HEAD int64_t value;
+} ScalarLayout; /* where the value starts: right after the header, 8-aligned */
+
+/* the value of a registered scalar: 0 with *out set, 1 not registered, -1 past int64 */
+static int scalar_int(PyObject *o, int64_t *out) {
+    const PyTypeObject *t = Py_TYPE(o);
+    const char *p = (const char *)o + offsetof(ScalarLayout, value);
+    int i;
+    for (i = 0; i < g_n_int_types; i++) {
+        if (g_int_types[i].type != t) continue;
+        if (g_int_types[i].is_signed) {
+            int8_t a;
+            int16_t b;
+            int32_t c;
+            switch (g_int_types[i].size) {
+            case 1: memcpy(&a, p, 1); *out = a; return 0;
+            case 2: memcpy(&b, p, 2); *out = b; return 0;
+            case 4: memcpy(&c, p, 4); *out = c; return 0;
+            default: memcpy(out, p, 8); return 0;
+            }
+        } else {
+            uint8_t a;
+            uint16_t b;
+            uint32_t c;
+            uint64_t d;
+            switch (g_int_types[i].size) {
+            case 1: memcpy(&a, p, 1); *out = a; return 0;
+            case 2: memcpy(&b, p, 2); *out = b; return 0;
+            case 4: memcpy(&c, p, 4); *out = c; return 0;
+            default:
+                memcpy(&d, p, 8);
+                if (d > (uint64_t)INT64_MAX) return -1;
+                *out = (int64_t)d;
+                return 0;
+            }
+        }
+    }
+    return 1;
+}
+
+/* An int, or any object with __index__ except bool (numpy integers): what
+ * the Python path accepts (operator.index). Never PyLong_As* on anything
+ * else: it would truncate Decimal, Fraction or numpy floats. A numpy integer
+ * is converted here, so it does not make the trip C -> Python -> C. */
+static int i64_arg(PyObject *o, int64_t *out) {
+    PyObject *i;
+    int r;
+    if (PyLong_CheckExact(o)) return exact_i64(o, out);
+    if (PyBool_Check(o) || !PyIndex_Check(o)) return -1;
+    r = scalar_int(o, out);
+    if (r <= 0) return r;
+    i = PyNumber_Index(o);
+    if (!i) {
+        PyErr_Clear(); /* the Python path raises the exact error */
+        return -1;
+    }
+    r = exact_i64(i, out);
+    Py_DECREF(i);
+    return r;
 }
 
 static int u64_arg(PyObject *o, uint64_t *out) {
@@ -106,7 +188,7 @@ static int u64_arg(PyObject *o, uint64_t *out) {
 
 static int k_arg(PyObject *o, size_t *out) {
     int64_t v;
-    if (i64_arg(o, &v) || v < 0 || v > TBH_MAX_K) return -1;
+    if (i64_arg(o, &v) || v < 0 || v > TB_OPS_MAX_K) return -1;
     *out = (size_t)v;
     return 0;
 }
@@ -139,7 +221,7 @@ static void px_cache_free(HotBook *hb) {
     PyMem_Free(c);
 }
 
-static PyObject *level_list(HotBook *hb, const tbh_level *lv, int n) {
+static PyObject *level_list(HotBook *hb, const tb_ops_level *lv, int n) {
     PyObject *list = PyList_New(n);
     int i;
     if (!list) return NULL;
@@ -177,23 +259,26 @@ static PyObject *hb_set(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
     if (!hb->ops || kwnames || nargs != 3 || (side = side_arg(args[0])) < 0 ||
         i64_arg(args[1], &px) || u64_arg(args[2], &qty))
         return python_path(self, s_set, args, nargs, kwnames);
-    r = hb->ops->set(hb->book, side, px, qty);
+    r = hb->ops->set_code(hb->book, side, px, qty); /* out of the variant's types: a status */
     if (r < -2 || r > 2 || !g_results) return python_path(self, s_set, args, nargs, kwnames);
     return Py_NewRef(PyTuple_GET_ITEM(g_results, r + 2));
 }
 
+/* The query functions answer an empty side (or a status) with a sentinel
+ * and leave the status for tb_take_query_status: one C call each (one
+ * thread-guard claim), so a status cannot be lost between two. */
 static PyObject *best(PyObject *self, int side, int want_qty, PyObject *name) {
     HotBook *hb = (HotBook *)self;
-    int64_t px;
-    uint64_t qty;
-    int st;
-    if (!hb->ops) return python_path(self, name, NULL, 0, NULL);
+    const tb_ops *ops = hb->ops;
+    if (!ops) return python_path(self, name, NULL, 0, NULL);
+    (void)ops->take_query_status(); /* drop a status nobody took */
     if (want_qty) {
-        if (hb->ops->best_qty(hb->book, side, &qty) == 0) return PyLong_FromUnsignedLongLong(qty);
+        uint64_t qty = ops->best_qty(hb->book, side);
+        if (qty || !ops->take_query_status()) return PyLong_FromUnsignedLongLong(qty);
     } else {
-        st = hb->ops->best_px(hb->book, side, &px);
-        if (st == 0) return px_obj(hb, px);
-        if (st == 1) return Py_NewRef(Py_None);
+        int64_t px = ops->best_px(hb->book, side);
+        if (px != (side ? ops->tmin : ops->tmax)) return px_obj(hb, px);
+        if (!ops->take_query_status()) return Py_NewRef(Py_None);
     }
     return python_path(self, name, NULL, 0, NULL);
 }
@@ -227,16 +312,18 @@ static PyObject *hb_best_ask_qty(PyObject *self, PyObject *unused) {
 }
 
 /* (bid_px, bid_qty, ask_px, ask_qty), None for an empty side's price */
-static PyObject *bbo_tuple(HotBook *hb, const tbh_level o[2]) {
+static PyObject *bbo_tuple(HotBook *hb, const tb_ops_bbo *o) {
     PyObject *t = PyTuple_New(4);
+    const int64_t px[2] = {o->bid_px, o->ask_px};
+    const uint64_t q[2] = {o->bid_qty, o->ask_qty};
     int i;
     if (!t) return NULL;
     for (i = 0; i < 2; i++) {
-        PyObject *px = o[i].qty ? px_obj(hb, o[i].px) : Py_NewRef(Py_None);
+        PyObject *p = q[i] ? px_obj(hb, px[i]) : Py_NewRef(Py_None);
         PyObject *qty;
-        if (!px) goto fail;
-        PyTuple_SET_ITEM(t, 2 * i, px);
-        qty = PyLong_FromUnsignedLongLong(o[i].qty);
+        if (!p) goto fail;
+        PyTuple_SET_ITEM(t, 2 * i, p);
+        qty = PyLong_FromUnsignedLongLong(q[i]);
         if (!qty) goto fail;
         PyTuple_SET_ITEM(t, 2 * i + 1, qty);
     }
@@ -250,10 +337,10 @@ PyDoc_STRVAR(bbo_doc, "bbo($self, /)\n--\n\n"
                       "``(bid_px, bid_qty, ask_px, ask_qty)``; an empty side's price is None.");
 static PyObject *hb_bbo(PyObject *self, PyObject *unused) {
     HotBook *hb = (HotBook *)self;
-    tbh_level o[2];
+    tb_ops_bbo o;
     (void)unused;
-    if (!hb->ops || hb->ops->bbo(hb->book, o)) return python_path(self, s_bbo, NULL, 0, NULL);
-    return bbo_tuple(hb, o);
+    if (!hb->ops || hb->ops->bbo(hb->book, &o)) return python_path(self, s_bbo, NULL, 0, NULL);
+    return bbo_tuple(hb, &o);
 }
 
 PyDoc_STRVAR(levels_doc, "levels($self, side, k=10)\n--\n\n"
@@ -261,15 +348,14 @@ PyDoc_STRVAR(levels_doc, "levels($self, side, k=10)\n--\n\n"
                          "tape and spill merged in price order.");
 static PyObject *hb_levels(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
     HotBook *hb = (HotBook *)self;
-    tbh_level buf[TBH_MAX_K];
-    size_t k = 10;
-    int side, r;
+    tb_ops_level buf[TB_OPS_MAX_K];
+    size_t k = 10, n;
+    int side;
     if (!hb->ops || kwnames || nargs < 1 || nargs > 2 || (side = side_arg(args[0])) < 0 ||
         (nargs == 2 && k_arg(args[1], &k)))
         return python_path(self, s_levels, args, nargs, kwnames);
-    r = hb->ops->levels(hb->book, side, buf, k);
-    if (r < 0) return python_path(self, s_levels, args, nargs, kwnames);
-    return level_list(hb, buf, r);
+    if (hb->ops->levels(hb->book, side, buf, k, &n)) return python_path(self, s_levels, args, nargs, kwnames);
+    return level_list(hb, buf, (int)n);
 }
 
 PyDoc_STRVAR(top_doc, "top($self, k=10)\n--\n\n"
@@ -277,18 +363,18 @@ PyDoc_STRVAR(top_doc, "top($self, k=10)\n--\n\n"
                       "each ``[(px, qty), ...]`` best first.");
 static PyObject *hb_top(PyObject *self, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames) {
     HotBook *hb = (HotBook *)self;
-    tbh_level bids[TBH_MAX_K], asks[TBH_MAX_K];
+    tb_ops_level lv[2 * TB_OPS_MAX_K]; /* bids in [0, k), asks in [k, 2k) */
     size_t k = 10;
-    int nb, na;
+    int64_t r;
     PyObject *b, *a, *t;
     if (!hb->ops || kwnames || nargs > 1 || (nargs == 1 && k_arg(args[0], &k)))
         return python_path(self, s_top, args, nargs, kwnames);
     /* one guarded C call for both sides, as the Python path makes */
-    if (hb->ops->top(hb->book, bids, asks, k, &nb, &na))
-        return python_path(self, s_top, args, nargs, kwnames);
-    b = level_list(hb, bids, nb);
+    r = hb->ops->top(hb->book, lv, k);
+    if (r < 0) return python_path(self, s_top, args, nargs, kwnames);
+    b = level_list(hb, lv, (int)(r & 0xFFFFFFFF));
     if (!b) return NULL;
-    a = level_list(hb, asks, na);
+    a = level_list(hb, lv + k, (int)(r >> 32));
     if (!a) {
         Py_DECREF(b);
         return NULL;
@@ -305,9 +391,12 @@ static PyObject *hb_qty_at(PyObject *self, PyObject *const *args, Py_ssize_t nar
     int side;
     int64_t px;
     uint64_t qty;
-    if (!hb->ops || kwnames || nargs != 2 || (side = side_arg(args[0])) < 0 ||
-        i64_arg(args[1], &px) || hb->ops->qty_at(hb->book, side, px, &qty))
+    if (!hb->ops || kwnames || nargs != 2 || (side = side_arg(args[0])) < 0 || i64_arg(args[1], &px) ||
+        px < hb->ops->tmin || px > hb->ops->tmax) /* the Python path raises OverflowError */
         return python_path(self, s_qty_at, args, nargs, kwnames);
+    (void)hb->ops->take_query_status();
+    qty = hb->ops->qty_at(hb->book, side, px);
+    if (!qty && hb->ops->take_query_status()) return python_path(self, s_qty_at, args, nargs, kwnames);
     return PyLong_FromUnsignedLongLong(qty);
 }
 
@@ -335,7 +424,7 @@ PyDoc_STRVAR(bind_doc, "_hot_bind($self, price_bits, n, book, /)\n--\n\n"
                        "the memory outlives the binding.");
 static PyObject *hb_bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs) {
     HotBook *hb = (HotBook *)self;
-    const tbh_ops *ops;
+    const tb_ops *ops;
     Py_buffer view;
     long bits, n;
     if (nargs != 3) {
@@ -350,16 +439,16 @@ static PyObject *hb_bind(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     if (bits == -1 && PyErr_Occurred()) return NULL;
     n = PyLong_AsLong(args[1]);
     if (n == -1 && PyErr_Occurred()) return NULL;
-    ops = (bits == 32 || bits == 64) && n > 0 && n <= 4096 ? (const tbh_ops *)g_ops_for((int)bits, (int)n) : NULL;
+    ops = n > 0 && n <= INT_MAX && bits > 0 && bits <= INT_MAX ? (const tb_ops *)g_ops_for((int)bits, (int)n) : NULL;
     if (!ops) {
         PyErr_Format(PyExc_ValueError, "_hot_bind: no book variant price_bits=%ld n=%ld", bits, n);
         return NULL;
     }
-    if (ops->abi != TBH_ABI || ops->size != sizeof(tbh_ops)) {
+    if (ops->abi != TB_OPS_ABI || ops->size != sizeof(tb_ops)) {
         PyErr_Format(PyExc_ImportError,
                      "tapebook._hotpath (ABI %u) and tapebook._tapebook_cffi (ABI %u) are from "
                      "different builds: reinstall tapebook",
-                     TBH_ABI, ops->abi);
+                     TB_OPS_ABI, ops->abi);
         return NULL;
     }
     /* only cffi's buffer over a cdata pointer (ffi.buffer(p, size)): not any bytes */
@@ -514,7 +603,7 @@ static PyObject *mod_connect(PyObject *mod, PyObject *arg) {
     PyObject *bytes;
 #if defined(__unix__) || defined(__APPLE__)
     ops_for_fn fn;
-    const tbh_ops *probe;
+    const tb_ops *probe;
 #endif
     (void)mod;
     if (!PyUnicode_Check(arg)) {
@@ -535,12 +624,12 @@ static PyObject *mod_connect(PyObject *mod, PyObject *arg) {
         /* h stays open: the module is never unloaded while Python runs */
         memcpy(&fn, &sym, sizeof fn); /* object pointer -> function pointer (POSIX) */
     }
-    probe = (const tbh_ops *)fn(64, 64);
-    if (!probe || probe->abi != TBH_ABI || probe->size != sizeof(tbh_ops)) {
+    probe = (const tb_ops *)fn(64, 64);
+    if (!probe || probe->abi != TB_OPS_ABI || probe->size != sizeof(tb_ops)) {
         PyErr_Format(PyExc_ImportError,
                      "tapebook._hotpath (ABI %u) and tapebook._tapebook_cffi (ABI %u) are from "
                      "different builds: reinstall tapebook",
-                     TBH_ABI, probe ? probe->abi : 0u);
+                     TB_OPS_ABI, probe ? probe->abi : 0u);
         return NULL;
     }
     g_ops_for = fn;
@@ -552,7 +641,79 @@ static PyObject *mod_connect(PyObject *mod, PyObject *arg) {
 #endif
 }
 
+/* Does t(v) read back as v in place, for a few values of its range? */
+static int int_type_reads_back(PyObject *t, int size, int is_signed) {
+    const long long probes[] = {0, 1, 0x5A, is_signed ? -1 : 0x7F, is_signed ? -0x80 : 0xFF,
+                                size >= 2 ? 0x1234 : 0x12, size >= 4 ? 0x12345678 : 0x56,
+                                size >= 8 ? 0x1122334455667788LL : 0x33};
+    size_t k;
+    for (k = 0; k < sizeof probes / sizeof probes[0]; k++) {
+        PyObject *v = PyLong_FromLongLong(probes[k]), *x;
+        int64_t got = 0;
+        int ok;
+        if (!v) return -1;
+        x = PyObject_CallOneArg(t, v);
+        Py_DECREF(v);
+        if (!x) return -1;
+        ok = Py_TYPE(x) == (PyTypeObject *)t && scalar_int(x, &got) == 0 && got == probes[k];
+        Py_DECREF(x);
+        if (!ok) return 0;
+    }
+    return 1;
+}
+
+PyDoc_STRVAR(register_int_types_doc,
+             "register_int_types(types, /)\n--\n\n"
+             "Internal: ``[(type, nbytes, signed), ...]`` integer scalar types (numpy's) whose\n"
+             "value follows the object header; each is verified against a few values and\n"
+             "kept only if it reads back. Returns the number kept.");
+static PyObject *mod_register_int_types(PyObject *mod, PyObject *arg) {
+    PyObject *seq = PySequence_Fast(arg, "register_int_types() takes a sequence");
+    Py_ssize_t i, n;
+    (void)mod;
+    if (!seq) return NULL;
+    n = PySequence_Fast_GET_SIZE(seq);
+    for (i = 0; i < n && g_n_int_types < MAX_INT_TYPES; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(seq, i), *t;
+        int size, is_signed, slot, r;
+        if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 3 || !PyType_Check(PyTuple_GET_ITEM(item, 0))) {
+            Py_DECREF(seq);
+            PyErr_SetString(PyExc_TypeError, "register_int_types() takes (type, nbytes, signed) tuples");
+            return NULL;
+        }
+        t = PyTuple_GET_ITEM(item, 0);
+        size = (int)PyLong_AsLong(PyTuple_GET_ITEM(item, 1));
+        is_signed = PyObject_IsTrue(PyTuple_GET_ITEM(item, 2));
+        if (PyErr_Occurred() || is_signed < 0) {
+            Py_DECREF(seq);
+            return NULL;
+        }
+        if ((size != 1 && size != 2 && size != 4 && size != 8) || PyType_IsSubtype((PyTypeObject *)t, &PyLong_Type) ||
+            ((PyTypeObject *)t)->tp_basicsize < (Py_ssize_t)(offsetof(ScalarLayout, value) + (size_t)size) ||
+            !((PyTypeObject *)t)->tp_as_number || !((PyTypeObject *)t)->tp_as_number->nb_index)
+            continue;
+        for (slot = 0; slot < g_n_int_types && g_int_types[slot].type != (PyTypeObject *)t; slot++) {
+        }
+        if (slot < g_n_int_types) continue; /* already there */
+        /* register it, then take it back unless it reads back */
+        slot = g_n_int_types;
+        g_int_types[slot].type = (PyTypeObject *)Py_NewRef(t);
+        g_int_types[slot].size = size;
+        g_int_types[slot].is_signed = is_signed;
+        g_n_int_types++;
+        r = int_type_reads_back(t, size, is_signed);
+        if (r != 1) {
+            g_n_int_types--;
+            Py_DECREF(t);
+            if (r < 0) PyErr_Clear();
+        }
+    }
+    Py_DECREF(seq);
+    return PyLong_FromLong(g_n_int_types);
+}
+
 static PyMethodDef mod_methods[] = {
+    {"register_int_types", mod_register_int_types, METH_O, register_int_types_doc},
     {"set_results", mod_set_results, METH_O, set_results_doc},
     {"connect", mod_connect, METH_O, connect_doc},
     {NULL, NULL, 0, NULL},
@@ -580,7 +741,7 @@ PyMODINIT_FUNC PyInit__hotpath(void) {
     m = PyModule_Create(&hotpath_module);
     if (!m) return NULL;
     if (PyModule_AddObjectRef(m, "HotBook", (PyObject *)&HotBookType) < 0 ||
-        PyModule_AddIntConstant(m, "ABI", TBH_ABI) < 0 || PyModule_AddIntConstant(m, "MAX_K", TBH_MAX_K) < 0) {
+        PyModule_AddIntConstant(m, "ABI", TB_OPS_ABI) < 0 || PyModule_AddIntConstant(m, "MAX_K", TB_OPS_MAX_K) < 0) {
         Py_DECREF(m);
         return NULL;
     }

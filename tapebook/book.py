@@ -35,6 +35,10 @@ class Result(enum.IntEnum):
 # indexed by the C result code + 2 (-2 SPILL ... 2 PROMOTE); the C fast path shares the table
 _RESULT = (Result.SPILL, Result.ERASE, Result.UPDATE, Result.INSERT, Result.PROMOTE)
 _hotpath.set_results(_RESULT)
+# numpy's integer scalars, read in place by the fast path (each verified there)
+_NP_INTS = (np.int8, np.int16, np.int32, np.int64, np.longlong, np.intc)
+_NP_UINTS = (np.uint8, np.uint16, np.uint32, np.uint64, np.ulonglong, np.uintc)
+_hotpath.register_int_types([(t, np.dtype(t).itemsize, t in _NP_INTS) for t in (*_NP_INTS, *_NP_UINTS)])
 # Books use the fast path where it can reach the CFFI module's symbols; elsewhere
 # (or with TAPEBOOK_NO_HOTPATH=1) every per-call method takes its Python path.
 HOTPATH_UNAVAILABLE = ""  #: why the fast path is off ("" when it is on)
@@ -665,9 +669,13 @@ class Book(HotBook):
         self._status(self._v.recenter_ask(self._p, a), "recenter_ask")
 
     def erase_better(self, side: bool | int, px: int) -> None:
-        """Remove every bid with price >= px (side bid) or every ask <= px (side ask)."""
+        """Remove every bid with price >= px (side bid) or every ask <= px (side ask).
+
+        ``px`` is a threshold, not a level: any value of the price type is valid
+        (``erase_better(False, type max)`` empties the asks; docs/semantics.md)."""
         s = _args.check_side(side)
-        p = _args.check_price_arg("px", px, self._v, "price")
+        fam = self._v.family
+        p = _args.check_type_range("px", px, fam.type_min, fam.type_max, fam.price_c)
         self._status(self._v.erase_better(self._p, s, p), "erase_better")
 
     def clear(self) -> None:

@@ -1,10 +1,23 @@
 #!/usr/bin/env python3
 """Write csrc/single/tapebook.h: the whole library as one header.
 
-Local #include "..." lines are replaced by the file they name (once for
-headers with include guards, every time for the *.inc templates, which are
-expanded once per variant). The single header carries the shipped variants;
-custom tape sizes keep using csrc/tapebook.h and the templates.
+Plain headers (*.h with include guards) are pasted once, where csrc/tapebook.h
+first includes them. Each template (*.inc, and tb_variant.h) is pasted ONCE
+too, as a section of the header; where the sources include a template, the
+single header includes itself with TB__SINGLE_T set to that section's number,
+so the template expands there exactly as it does from its own file (once per
+variant, with the parameters defined around the include). So the single header
+is about the size of the sources, shows an edit to a template once, and can
+build custom variants:
+
+    #include "tapebook.h"            // the single header: every shipped variant
+    #define TB_VARIANT_N 8192
+    #define TB_VARIANT_BITS 32
+    #include "tapebook.h"            // again: tb_book_i32_n8192 (see tb_variant.h)
+
+The self-include names the file by TB_SINGLE_HEADER_FILE ("tapebook.h", found
+next to the including file first); define it before the first include if the
+header is copied under another name.
 
 Usage: amalgamate.py [--check]
 """
@@ -19,37 +32,113 @@ ROOT = Path(__file__).resolve().parent.parent
 CSRC = ROOT / "csrc"
 OUT = CSRC / "single" / "tapebook.h"
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"\s*$')
+# templates that the library itself never includes but single-header users can:
+# the one-include custom variant (and the tb_ops table it may ask for)
+EXTRA_TEMPLATES = ("tapebook/tb_variant.h",)
+# plain headers the extra templates need, pasted after csrc/tapebook.h
+EXTRA_HEADERS = ("tapebook/tb_ops.h",)
 
 
-def expand(path: Path, seen_headers: set[Path], out: list[str]) -> None:
-    for line in path.read_text().splitlines():
-        m = INCLUDE.match(line)
-        if not m:
-            out.append(line)
-            continue
-        target = (path.parent / m.group(1)).resolve()
-        if not target.exists():
-            target = (CSRC / m.group(1)).resolve()
-        if not target.exists():
-            raise SystemExit(f"{path}: cannot resolve include {m.group(1)!r}")
-        if target.suffix == ".h":
-            if target in seen_headers:
+def resolve(path: Path, name: str) -> Path:
+    for cand in (path.parent / name, CSRC / name):
+        if cand.resolve().exists():
+            return cand.resolve()
+    raise SystemExit(f"{path}: cannot resolve include {name!r}")
+
+
+def is_template(path: Path) -> bool:
+    return path.suffix == ".inc" or path.relative_to(CSRC).as_posix() in EXTRA_TEMPLATES
+
+
+class Amalgam:
+    def __init__(self) -> None:
+        self.seen: set[Path] = set()  # plain headers already pasted
+        self.sections: dict[Path, int] = {}  # template -> section number
+        self.bodies: dict[int, list[str]] = {}
+
+    def section(self, path: Path) -> int:
+        if path not in self.sections:
+            k = len(self.sections) + 1
+            self.sections[path] = k
+            self.bodies[k] = []  # reserve the number before expanding (templates nest)
+            body: list[str] = []
+            self.expand(path, body, k)
+            self.bodies[k] = body
+        return self.sections[path]
+
+    def expand(self, path: Path, out: list[str], inside: int) -> None:
+        """Paste path into out; inside: the section being written (0: the main part)."""
+        for line in path.read_text().splitlines():
+            m = INCLUDE.match(line)
+            if not m:
+                out.append(line)
                 continue
-            seen_headers.add(target)
-        rel = target.relative_to(CSRC)
-        out.append(f"/* ---- begin {rel} ---- */")
-        expand(target, seen_headers, out)
-        out.append(f"/* ---- end {rel} ---- */")
+            target = resolve(path, m.group(1))
+            rel = target.relative_to(CSRC).as_posix()
+            if is_template(target):
+                k = self.section(target)
+                out += [f"/* #include {rel} (section {k}) */", "#undef TB__SINGLE_T"]
+                out += [f"#define TB__SINGLE_T {k}", "#include TB_SINGLE_HEADER_FILE", "#undef TB__SINGLE_T"]
+                if inside:
+                    out.append(f"#define TB__SINGLE_T {inside}")
+            elif target in self.seen:
+                continue
+            elif inside:
+                raise SystemExit(f"{path}: {rel} must come before the templates (add it to EXTRA_HEADERS)")
+            else:
+                self.seen.add(target)
+                out.append(f"/* ---- begin {rel} ---- */")
+                self.expand(target, out, 0)
+                out.append(f"/* ---- end {rel} ---- */")
+
+    def render(self) -> str:
+        main: list[str] = []
+        self.expand(CSRC / "tapebook.h", main, 0)
+        for rel in EXTRA_HEADERS:
+            target = (CSRC / rel).resolve()
+            if target not in self.seen:
+                self.seen.add(target)
+                main += [f"/* ---- begin {rel} ---- */"]
+                self.expand(target, main, 0)
+                main += [f"/* ---- end {rel} ---- */"]
+        variant = self.section((CSRC / EXTRA_TEMPLATES[0]).resolve())
+        out = [
+            "/* csrc/single/tapebook.h — GENERATED by tools/amalgamate.py from csrc/; do not edit.",
+            " * The whole of tapebook (every shipped variant) in one header: plain",
+            " * headers pasted once, each template once as a numbered section that the",
+            " * header includes itself for (TB__SINGLE_T), once per variant. A custom",
+            " * variant: define TB_VARIANT_N and TB_VARIANT_BITS (see the section of",
+            " * tapebook/tb_variant.h below) and include this header again. It includes",
+            ' * itself by the name TB_SINGLE_HEADER_FILE (default "tapebook.h"). */',
+            "#ifndef TB_SINGLE_HEADER_FILE",
+            '#define TB_SINGLE_HEADER_FILE "tapebook.h"',
+            "#endif",
+            "",
+            "#ifndef TB__SINGLE_T /* ===== the library, and custom variants ===== */",
+            "#ifndef TAPEBOOK_SINGLE_H",
+            "#define TAPEBOOK_SINGLE_H",
+            *main,
+            "#endif /* TAPEBOOK_SINGLE_H */",
+            "",
+            "/* one custom variant per inclusion with TB_VARIANT_N defined (tb_variant.h) */",
+            "#ifdef TB_VARIANT_N",
+            f"#define TB__SINGLE_T {variant}",
+            "#include TB_SINGLE_HEADER_FILE",
+            "#undef TB__SINGLE_T",
+            "#endif",
+            "",
+            "#else /* ===== the templates, one section each ===== */",
+        ]
+        for path, k in self.sections.items():
+            rel = path.relative_to(CSRC).as_posix()
+            out += ["", f"#if TB__SINGLE_T == {k} /* ---- section {k}: {rel} ---- */", *self.bodies[k]]
+            out += [f"#endif /* section {k}: {rel} */"]
+        out += ["", "#endif /* TB__SINGLE_T */", ""]
+        return "\n".join(out)
 
 
 def render() -> str:
-    out = [
-        "/* csrc/single/tapebook.h — GENERATED by tools/amalgamate.py from csrc/; do not edit.",
-        " * The whole of tapebook (shipped variants included) in one header. For a",
-        " * custom tape size, use csrc/tapebook.h and the templates instead. */",
-    ]
-    expand(CSRC / "tapebook.h", set(), out)
-    return "\n".join(out) + "\n"
+    return Amalgam().render()
 
 
 def main(argv: list[str]) -> int:

@@ -30,7 +30,8 @@ Implementations (all in the same run, interleaved repetition by repetition):
 ``tapebook-raw``       diagnostic: the C functions the methods wrap, called straight
                        through cffi (no Python wrapper): what a CFFI call costs
 ``cffi-noop``          the floor: a C function that does nothing, same arguments
-                       as ``set`` (``NOOP[32](book._p, side, px, qty)``)
+                       as ``set`` (``noop(32)(book._p, side, px, qty)``; built for
+                       the bench only by noop_ffi.py, not shipped)
 ``order_book``         ``order_book.OrderBook`` (bmoscon's C extension, used by
                        cryptofeed): ``ob.bids[px] = qty``, ``del``, ``index(0)``
 ``sortedcontainers``   a ``sortedcontainers.SortedDict`` per side
@@ -69,6 +70,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from noop_ffi import noop
 
 from tapebook import Book, __version__
 from tapebook import _native as nat
@@ -438,7 +440,7 @@ def kernel_source(impl: Impl, op: str, timed: bool = True, record: bool = False)
 
 
 def make_kernel(impl: Impl, op: str, timed: bool = True, record: bool = False) -> Callable[..., Any]:
-    ns: dict[str, Any] = {"_clock": _clock, "_NOOP": nat.NOOP[32], "full": impl.full_bbo}
+    ns: dict[str, Any] = {"_clock": _clock, "_NOOP": noop(32), "full": impl.full_bbo}
     exec(compile(kernel_source(impl, op, timed, record), f"<kernel {impl.name} {op}>", "exec"), ns)
     return ns["k"]
 
@@ -1016,6 +1018,39 @@ def format_table(data: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def index_args(
+    ops: int = 200_000, reps: int = 7, seed: int = DEFAULT_SEED, n: int = DEFAULT_N
+) -> dict[str, Any]:
+    """``Book.set`` with plain ints against numpy integers (np.int64 prices,
+    np.uint32 quantities): the fast path converts any ``__index__`` object
+    itself, so the goal is a ratio within 1.5x. The same updates, the two
+    argument kinds alternating run by run; the median ns per call of each."""
+    wl = make_workload(ops=ops, seed=seed)
+    plain = [(bool(s), int(p), int(q)) for s, p, q in wl.items]
+    nump = [(bool(s), np.int64(p), np.uint32(q)) for s, p, q in wl.items]
+    times: dict[str, list[float]] = {"int": [], "numpy": []}
+    for _ in range(reps):
+        for kind, items in (("int", plain), ("numpy", nump)):
+            book = _new_tapebook(n)
+            set_ = book.set
+            for s, p, q in wl.pre_items:
+                set_(s, p, q)
+            gc.disable()
+            t0 = time.perf_counter_ns()
+            for s, p, q in items:
+                set_(s, p, q)
+            dt = time.perf_counter_ns() - t0
+            gc.enable()
+            times[kind].append(dt / len(items))
+    med = {k: statistics.median(v) for k, v in times.items()}
+    return {
+        "ops": len(plain),
+        "reps": reps,
+        "ns_per_call": med,
+        "ratio_numpy_to_int": med["numpy"] / med["int"],
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description="tapebook Python benchmarks against order_book, sortedcontainers, dict"
@@ -1028,7 +1063,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only", help="comma list of implementations (e.g. tapebook,order_book)")
     ap.add_argument("--json", help="write the results here")
     ap.add_argument("--show-source", metavar="IMPL:OP", help="print a generated loop and exit")
+    ap.add_argument(
+        "--index-args", action="store_true", help="only Book.set with ints vs numpy integers (ns/call, ratio)"
+    )
     a = ap.parse_args(argv)
+    if a.index_args:
+        r = index_args(ops=a.ops or 200_000, reps=a.reps or 7, seed=a.seed, n=a.n)
+        print(json.dumps(r, indent=1))
+        return 0
     if a.show_source:
         name, op = a.show_source.split(":")
         print(kernel_source(next(i for i in implementations() if i.name == name), op))

@@ -320,23 +320,18 @@ TB_API int tb_feed_run(void *book, const tb_feed_ops *ops, const tb_feed_batch *
         tb_feed_n##N##_reset, tb_feed_n##N##_bbo, tb_feed_n##N##_top, tb_feed_n##N##_depth,               \
         tb_feed_n##N##_levels, tb_feed_n##N##_set};
 
-TB__FEED_OPS(64)
-TB__FEED_OPS(128)
-TB__FEED_OPS(256)
-TB__FEED_OPS(512)
-TB__FEED_OPS(1024)
-TB__FEED_OPS(2048)
-TB__FEED_OPS(4096)
+/* one table per shipped tape size (the list is generated: tb_variants.h) */
+TB_SHIPPED_TAPE_SIZES(TB__FEED_OPS)
 #undef TB__FEED_OPS
 
 /* The table of the 64-bit book with tape size n, or NULL. */
 TB_API const tb_feed_ops *tb_feed_ops_for(int n) {
-    static const tb_feed_ops *const t[] = {&tb_feed_ops_n64,   &tb_feed_ops_n128,  &tb_feed_ops_n256,
-                                           &tb_feed_ops_n512,  &tb_feed_ops_n1024, &tb_feed_ops_n2048,
-                                           &tb_feed_ops_n4096};
-    int i;
-    for (i = 0; i < 7; i++) {
-        if (n == (64 << i)) return t[i];
+#define TB__FEED_REF(N) &tb_feed_ops_n##N,
+    static const tb_feed_ops *const t[] = {TB_SHIPPED_TAPE_SIZES(TB__FEED_REF)};
+#undef TB__FEED_REF
+    size_t i;
+    for (i = 0; i < sizeof t / sizeof t[0]; i++) {
+        if (n > 0 && (uint32_t)n == t[i]->n) return t[i];
     }
     return NULL;
 }

@@ -4,14 +4,19 @@
  *                      (define TB_FEED_DEFINE_OPS in one translation unit for
  *                      the per-tape-size tables, tb_feed_ops_for)
  *   tb_venue_crc.h     Kraken / OKX book checksums from the top levels
- * then tb_feeds_api.h, whose prototypes the compiler checks against them. */
+ *   tb_itch.h          NASDAQ TotalView-ITCH 5.0 order messages -> MBO rows
+ *   tb_order_log.h     ITCH's order log: consistent MBO rows + level changes
+ * then tb_feeds_api.h and tb_l3_feeds_api.h, whose prototypes the compiler checks against them. */
 #ifndef TB_FEEDS_H
 #define TB_FEEDS_H
 
 #include "tb_decimal.h"
 #include "tb_feed_apply.h"
 #include "tb_venue_crc.h"
+#include "tb_itch.h"
+#include "tb_order_log.h"
 
 #include "tb_feeds_api.h"
+#include "tb_l3_feeds_api.h"
 
 #endif /* TB_FEEDS_H */

@@ -56,6 +56,25 @@
 #include "tb_multi_pool.inc"
 #include "tb_family_end.inc"
 
+/* The shipped tape sizes as an X-macro, for code that instantiates something
+ * per size (tb_feed_apply.h): X(n) for each. */
+#define TB_SHIPPED_TAPE_SIZES(X) X(64) X(128) X(256) X(512) X(1024) X(2048) X(4096)
+/* one marker per shipped book variant, for code that adds custom ones */
+#define TB_SHIPPED_tb_book_i32_n64 1
+#define TB_SHIPPED_tb_book_i32_n128 1
+#define TB_SHIPPED_tb_book_i32_n256 1
+#define TB_SHIPPED_tb_book_i32_n512 1
+#define TB_SHIPPED_tb_book_i32_n1024 1
+#define TB_SHIPPED_tb_book_i32_n2048 1
+#define TB_SHIPPED_tb_book_i32_n4096 1
+#define TB_SHIPPED_tb_book_i64_n64 1
+#define TB_SHIPPED_tb_book_i64_n128 1
+#define TB_SHIPPED_tb_book_i64_n256 1
+#define TB_SHIPPED_tb_book_i64_n512 1
+#define TB_SHIPPED_tb_book_i64_n1024 1
+#define TB_SHIPPED_tb_book_i64_n2048 1
+#define TB_SHIPPED_tb_book_i64_n4096 1
+
 /* The spec's promise: spill metadata inline, a 1024-wide 32-bit book in
  * under 9000 bytes, tapes on cache-line boundaries. */
 TB_STATIC_ASSERT(sizeof(tb_book_i32_n1024) < 9000, "1024-wide 32-bit book must stay under 9000 bytes");

@@ -19,6 +19,8 @@ from __future__ import annotations
 from ..errors import ChecksumError, FeedError, GapError
 from ._engine import read, replay
 from ._formats import FORMATS
+from ._l3replay import L3FeedResult, read_mbo
+from ._mbo import MboBatch
 from ._reader import Kind, MessageBatch
 from ._result import FeedResult, FeedStats
 
@@ -30,7 +32,10 @@ __all__ = [
     "FeedStats",
     "GapError",
     "Kind",
+    "L3FeedResult",
+    "MboBatch",
     "MessageBatch",
     "read",
+    "read_mbo",
     "replay",
 ]

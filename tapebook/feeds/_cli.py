@@ -30,7 +30,18 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--tick-size", required=True, help="price increment, e.g. 0.01")
     p.add_argument("--lot-size", required=True, help="size increment, e.g. 0.00000001")
-    p.add_argument("--snapshot", help="the REST book file (binance, binance-futures, bitstamp)")
+    p.add_argument(
+        "--snapshot",
+        help="the REST book file (binance, binance-futures, bitstamp); lobster: its orderbook file",
+    )
+    p.add_argument(
+        "--option",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a format option (repeatable): symbol=AAPL / stock_locate=13 (itch), "
+        "instrument_id=7 (databento), symbol=btcusd (JSON venues); integers are passed as int",
+    )
     p.add_argument("--depth", type=int, default=0, help="record the best K levels per side (default 0)")
     p.add_argument("--out", help="write the BBO (and depth) rows to this Parquet file")
     p.add_argument("--plot", help="draw the BBO (and depth) into this image file")
@@ -56,6 +67,13 @@ def main(argv: list[str]) -> int:
     from . import replay
 
     source = args.files[0] if len(args.files) == 1 else args.files
+    options: dict[str, object] = {}
+    for item in args.option:
+        key, eq, value = item.partition("=")
+        if not eq or not key:
+            print(f"error: --option {item!r} must be KEY=VALUE", file=sys.stderr)
+            return 2
+        options[key] = int(value) if value.lstrip("-").isdigit() else value
     try:
         r = replay(
             source,
@@ -70,6 +88,7 @@ def main(argv: list[str]) -> int:
             checksum=not args.no_checksum,
             progress=not args.no_progress and sys.stderr.isatty(),
             out=args.out,
+            **options,
         )
         if args.plot:
             r.plot(args.plot)
@@ -81,6 +100,8 @@ def main(argv: list[str]) -> int:
         return 2
     print(f"{args.format}: {r.status}")
     print(r.stats.summary())
+    for name, count in sorted(getattr(r, "l3_counts", {}).items()):  # order-level formats
+        print(f"  {name:<17} {count:>14,}")
     if args.out:
         print(f"BBO rows written to {args.out}")
     if r.status != "complete":

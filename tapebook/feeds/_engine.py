@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import numpy as np
@@ -28,7 +28,7 @@ from .. import _native as nat
 from ..book import Book
 from ..config import Instrument
 from ..errors import ArgumentTypeError, ChecksumError, FeedError, GapError, InvalidArgumentError
-from . import _formats
+from . import _formats, _l3replay
 from ._reader import ON_CROSSED, ON_ERROR, ON_GAP, Kind, MessageBatch, ReaderOptions
 from ._result import FeedResult, FeedStats
 from ._schema import bbo_dtype, depth_dtype
@@ -69,7 +69,7 @@ def _reader(
     checksum: bool,
     batch_rows: int,
     extra: dict[str, Any],
-) -> tuple[_formats.FormatSpec, Iterator[MessageBatch]]:
+) -> tuple[_formats.FormatSpec, Iterable[MessageBatch]]:
     spec = _formats.spec(format)
     if spec.needs_snapshot and snapshot is None:
         raise InvalidArgumentError(
@@ -88,7 +88,7 @@ def _reader(
         batch_rows=batch_rows,
         extra=extra,
     )
-    return spec, iter(spec.reader_class()(src, opts))
+    return spec, spec.reader_class()(src, opts)
 
 
 def read(
@@ -164,7 +164,8 @@ def replay(
         batch_rows: rows per batch (memory bound of the reader).
         options: format-specific options, passed to the reader.
 
-    Returns a :class:`FeedResult`.
+    Returns a :class:`FeedResult` (an order-level format's: an ``L3FeedResult``, see
+    ``tapebook/feeds/_l3replay.py``).
     """
     _args.check_n(n)
     inst = _instrument(tick_size, lot_size, n)
@@ -194,7 +195,7 @@ def replay(
         if report is not None:
             report.done(engine.stats)
         sink.close()
-    return FeedResult(
+    result = (_l3replay.L3FeedResult if spec.level == "L3" else FeedResult)(
         sink,
         book,
         engine.stats,
@@ -203,6 +204,9 @@ def replay(
         status="stopped" if engine.stopped else "complete",
         stop_reason=engine.stop_reason,
     )
+    if spec.level == "L3":
+        _l3replay.attach(result, batches)
+    return result
 
 
 class Engine:

@@ -31,8 +31,8 @@ class FormatSpec:
     needs_snapshot: bool  #: ``snapshot=`` (the REST book) is required
     has_checksum: bool  #: the venue sends a checksum ``checksum=True`` verifies
     in_band_snapshots: bool  #: the stream carries snapshots (``on_gap="resync"`` recovers)
-    level: str  #: "L2" (price levels)
-    container: str  #: "csv" | "jsonl" | "dbn"
+    level: str  #: "L2" (price levels) | "L3" (orders: tapebook/feeds/_l3replay.py)
+    container: str  #: "csv" | "jsonl" | "dbn" | "binary"
     summary: str  #: one line for the CLI and the README
     doc: str  #: the venue's own document the reader follows
 
@@ -102,9 +102,24 @@ SPECS: tuple[FormatSpec, ...] = (
         "https://databento.com/docs/schemas-and-data-formats/mbp-10",
     ),
     FormatSpec(
-        "databento-mbo", "databento", "DatabentoMboReader", False, False, True, "L2", "dbn",
-        "Databento MBO DBN files aggregated to price levels (applied at F_LAST)",
+        "databento-mbo", "databento", "DatabentoMboReader", False, False, True, "L3", "dbn",
+        "Databento MBO DBN files: orders (A/C/M/R; T/F change nothing), applied at F_LAST",
         "https://databento.com/docs/schemas-and-data-formats/mbo",
+    ),
+    FormatSpec(
+        "bitstamp-l3", "bitstamp_l3", "BitstampL3Reader", False, False, False, "L3", "jsonl",
+        "Bitstamp live_orders frames (order_created / order_changed / order_deleted)",
+        "https://www.bitstamp.net/websocket/v2/",
+    ),
+    FormatSpec(
+        "lobster", "lobster", "LobsterReader", True, False, False, "L3", "csv",
+        "LOBSTER message file (event types 1-7) + the first line of its orderbook file",
+        "https://lobsterdata.com/info/DataStructure.php",
+    ),
+    FormatSpec(
+        "itch", "itch", "ItchReader", False, False, False, "L3", "binary",
+        "NASDAQ TotalView-ITCH 5.0 binary (A/F add, E/C execute, X cancel, D delete, U replace)",
+        "https://www.nasdaqtrader.com/content/technicalsupport/specifications/dataproducts/NQTVITCHspecification.pdf",
     ),
 )  # fmt: skip
 

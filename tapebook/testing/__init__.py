@@ -20,6 +20,11 @@ Modules:
   exact down to eviction, pool exhaustion and every counter.
 * :mod:`tapebook.testing.streams` — seeded synthetic update streams
   (:func:`market_stream`, :func:`clustered_stream`, :func:`uniform_stream`).
+* :mod:`tapebook.testing.l3_reference` — :class:`RefL3Book`, a naive model of an
+  order-level book (dict id -> order, dict price -> FIFO) from CONTRACT §5, the
+  oracle of the L3 tests and of the L3 feed decoders.
+* :mod:`tapebook.testing.itch_writer` — :class:`ItchWriter`, a NASDAQ
+  TotalView-ITCH 5.0 encoder written from the spec (fixtures for the ``itch`` feed).
 * :mod:`tapebook.testing.fuzz` — the differential fuzzer behind ``python -m
   tapebook fuzz`` (suites of operations applied to real objects and to the
   model side by side, shrinking of failures); imported only when used.
@@ -29,12 +34,15 @@ Modules:
 
 from __future__ import annotations
 
+from .l3_reference import RefL3Book, RefL3Error
 from .reference import RefBook, RefError, RefMemoryError, RefPool, UnboundedBook
 from .streams import Stream, clustered_stream, market_stream, uniform_stream
 
 __all__ = [
     "RefBook",
     "RefError",
+    "RefL3Book",
+    "RefL3Error",
     "RefMemoryError",
     "RefPool",
     "Stream",

@@ -46,8 +46,8 @@ from typing import Any
 
 import numpy as np
 
+from .._variants import MULTI_TIERS, PRICE_BITS, TAPE_SIZES
 from .reference import (
-    TAPE_SIZES,
     RefBook,
     RefError,
     RefMemoryError,
@@ -58,7 +58,6 @@ from .reference import (
 )
 
 FORMAT_VERSION = 1
-MULTI_TIERS = ((1024, 256, 64), (4096, 1024, 256))
 
 
 class Mismatch(Exception):
@@ -806,7 +805,7 @@ def _market(rng: np.random.Generator, bits: int, n: int, mid: int, **kw: Any) ->
 def _nb(index: int) -> tuple[int, int]:
     """(n, bits) for the index-th suite of a category: every N, both families."""
     n = TAPE_SIZES[index % len(TAPE_SIZES)]
-    bits = (32, 64)[(index % len(TAPE_SIZES) + index // len(TAPE_SIZES)) % 2]
+    bits = PRICE_BITS[(index % len(TAPE_SIZES) + index // len(TAPE_SIZES)) % len(PRICE_BITS)]
     return n, bits
 
 
@@ -1116,7 +1115,7 @@ def cat_pool_exhaustion(rng, index, n_ops):  # type: ignore[no-untyped-def]
 def cat_multi_tiers(rng, index, n_ops):  # type: ignore[no-untyped-def]
     """MultiBookPool: alloc / free across the three tiers, both tier triples, tier-full errors."""
     _, bits = _nb(index)
-    tiers = MULTI_TIERS[index % 2]
+    tiers = MULTI_TIERS[index % len(MULTI_TIERS)]
     counts = tuple(int(rng.integers(1, 4)) for _ in range(3))
     slots = sum(counts) + 2  # more slots than books: some allocs hit a full tier
     setup = Setup(

@@ -61,7 +61,15 @@ POOL_MIN_BLOCK = 16
 POOL_NUM_CLASSES = 12
 POOL_MAX_BLOCK = POOL_MIN_BLOCK << (POOL_NUM_CLASSES - 1)  # 32768
 
-TAPE_SIZES = (64, 128, 256, 512, 1024, 2048, 4096)
+# Which tape sizes ship is not semantics: the model takes any tape size the
+# templates take (a power of two, at least one 64-cell word, as tb_book.inc
+# checks); the shipped list is tapebook.TAPE_SIZES (tools/gen_variants.py).
+MIN_TAPE_SIZE = 64
+
+
+def is_tape_size(n: int) -> bool:
+    """A tape size the C templates accept (shipped or custom)."""
+    return n >= MIN_TAPE_SIZE and n & (n - 1) == 0
 
 
 class RefError(ValueError):
@@ -252,8 +260,8 @@ class RefBook:
         pool: RefPool | None = None,
         anchor: int | None = None,
     ) -> None:
-        if n not in TAPE_SIZES:
-            raise RefError(f"n={n} is not a tape size")
+        if not is_tape_size(n):
+            raise RefError(f"n={n} is not a tape size (a power of two >= {MIN_TAPE_SIZE})")
         self.n = n
         self.price_bits = price_bits
         self.type_min, self.type_max, self.qty_max = type_limits(price_bits)
@@ -530,7 +538,8 @@ class RefBook:
 
     def erase_better(self, side: int, px: int) -> None:
         s = self._side(side)
-        self._check_price(px)
+        if not self.type_min <= px <= self.type_max:  # a threshold: any value of the type
+            raise RefError(f"px={px} outside the price type [{self.type_min}, {self.type_max}]")
         q = s.q
         if s.is_bid:  # every bid >= px
             for lst in (s.tape, s.spill):

@@ -29,6 +29,18 @@
 #include "tapebook/tb_book.inc"
 #include "tapebook/tb_family_end.inc"
 
+/* ... and one in one include, with its type-erased table (tb_variant.h; from
+ * the single header, by including it again with the parameters set) */
+#define TB_VARIANT_N 256
+#define TB_VARIANT_BITS 64
+#define TB_VARIANT_NAME cc_one_i64
+#define TB_VARIANT_OPS
+#ifdef TB_TEST_SINGLE_HEADER
+#include "single/tapebook.h"
+#else
+#include "tapebook/tb_variant.h"
+#endif
+
 TB_STATIC_ASSERT(sizeof(tb_level_i32) == 8, "packed level");
 TB_STATIC_ASSERT(cc_book_i32_n8192_N == 8192, "custom N");
 
@@ -78,6 +90,13 @@ int tb_compile_check_c(void) {
     rc |= cc_book_i32_n8192_set_code(wide, TB_BID, 5000, 1) < TB_SPILL;
     rc |= cc_book_i32_n8192_best_px(wide, TB_BID) != 5000;
     rc |= cc_book_i32_n8192_destroy(wide);
+    {
+        void *erased = NULL;
+        rc |= cc_one_i64_ops.create(&erased, 0, 64, NULL);
+        rc |= cc_one_i64_ops.set_code(erased, TB_BID, 3, 1) < TB_SPILL;
+        rc |= cc_one_i64_best_bid_px((cc_one_i64 *)erased) != 3;
+        rc |= cc_one_i64_ops.destroy(erased);
+    }
     rc |= tb_book_i64_n16384_create(&wide64, INT64_C(4000000000000000000), 64, NULL);
     rc |= tb_book_i64_n16384_reset_at_mid(wide64, TB_ASK, INT64_C(4000000000000000000));
     rc |= tb_book_i64_n16384_destroy(wide64);

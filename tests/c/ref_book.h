@@ -371,7 +371,7 @@ static inline uint64_t ref_qty_at(const ref_book *r, int side, int64_t px) {
 static inline int ref_erase_better(ref_book *r, int side, int64_t px) {
     ref_side *s;
     if (side != REF_BID && side != REF_ASK) return REF_ERR_SIDE;
-    if (!ref_price_ok(r, px)) return REF_ERR_PRICE;
+    if (px < r->tmin || px > r->tmax) return REF_ERR_PRICE; /* a threshold: any value of the type */
     s = &r->s[side];
     if (side == REF_BID) {
         s->n = ref_lb(s, px);

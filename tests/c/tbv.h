@@ -1,15 +1,15 @@
 /* tbv.h — a uniform view of every tapebook variant for the tests.
  *
  * The library's variants are distinct C types (tb_book_i32_n64,
- * tb_book_i64_n4096, ...). The tests are written once against tbv_ops, a
- * table of function pointers taking int64_t prices and uint64_t quantities;
- * tbv_book_tmpl.h instantiates one table per variant by calling the real,
- * typed functions (so the compiler still checks every prototype), and
- * tbv_pool_tmpl.h / tbv_multi_tmpl.h do the same for SpillPools and
- * multi-book pools. tbv_all.h instantiates the lot.
- *
- * The tables also carry white-box helpers (corrupt(), state()) that reach
- * into the structs, for the verify_invariants and thread-guard tests. */
+ * tb_book_i64_n4096, ...). The tests are written once against the library's
+ * own type-erased table, tb_ops (csrc/tapebook/tb_ops.h: int64_t prices,
+ * uint64_t quantities, the table the Python fast path calls through too);
+ * tbv_ops is that type. What the library's table does not carry — batches
+ * and snapshot loads over int64 arrays, the iterator, and white-box helpers
+ * (corrupt(), state(), nx()) that reach into the structs — is a tbv_extra per
+ * variant (tbv_book_tmpl.h), found with tbv_x(V). tbv_pool_tmpl.h /
+ * tbv_multi_tmpl.h give SpillPools and multi-book pools tables of their
+ * own. tbv_all.h instantiates the lot. */
 #ifndef TBV_H
 #define TBV_H
 
@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "tapebook.h"
+#include "tapebook/tb_ops.h"
 
 #define TBV_CAT2(a, b) a##b
 #define TBV_CAT(a, b) TBV_CAT2(a, b)
@@ -25,17 +26,8 @@
 #define TBV_STR2(x) #x
 #define TBV_STR(x) TBV_STR2(x)
 
-typedef struct tbv_level {
-    int64_t px;
-    uint64_t qty;
-} tbv_level;
-
-typedef struct tbv_bbo {
-    int64_t bid_px;
-    uint64_t bid_qty;
-    int64_t ask_px;
-    uint64_t ask_qty;
-} tbv_bbo;
+typedef tb_ops_level tbv_level;
+typedef tb_ops_bbo tbv_bbo;
 
 /* Ways to break a book on purpose (verify_invariants must notice). */
 enum tbv_corruption {
@@ -97,52 +89,16 @@ static inline void tbv_undo_apply(tbv_undo *u) {
     }
 }
 
-typedef struct tbv_ops {
-    const char *name;
-    int bits; /* 32 or 64 */
-    uint32_t n;
-    int64_t tmin, tmax, pmin, pmax, amin, amax;
-    uint64_t qmax;
-    size_t (*struct_size)(void);
-    uint32_t (*tape_size)(void);
-    int64_t (*price_min)(void);
-    int64_t (*price_max)(void);
-    int64_t (*anchor_min)(void);
-    int64_t (*anchor_max)(void);
-    /* out may be NULL (passed through) */
-    int (*create)(void **out, int64_t anchor, uint32_t max_cap, void *pool);
-    int (*destroy)(void *b);
-    int (*init)(void *b, int64_t anchor, uint32_t max_cap, void *pool);
-    int (*deinit)(void *b);
-    int (*set_code)(void *b, int side, int64_t px, uint64_t qty);
-    int (*set)(void *b, int side, int64_t px, uint64_t qty, int *result /* may be NULL */);
-    int64_t (*best_px)(void *b, int side);
-    uint64_t (*best_qty)(void *b, int side);
-    int64_t (*best_bid_px)(void *b);
-    int64_t (*best_ask_px)(void *b);
-    uint64_t (*best_bid_qty)(void *b);
-    uint64_t (*best_ask_qty)(void *b);
-    int (*bbo)(void *b, tbv_bbo *out /* may be NULL */);
-    int (*crossed)(void *b);
-    int (*crossed_on_tape)(void *b);
-    int64_t (*anchor)(void *b, int side);
-    int (*levels)(void *b, int side, tbv_level *out, size_t k, size_t *n_out);
+/* a book variant's per-call API: the library's table */
+typedef tb_ops tbv_ops;
+
+/* the test-only functions of a book variant (tbv_book_tmpl.h) */
+typedef struct tbv_extra {
+    const tb_ops *ops; /* the variant they belong to */
     /* iterate with iter_init / iter_next into out (at most k) */
     int (*iter_levels)(void *b, int side, tbv_level *out, size_t k, size_t *n_out);
     int (*iter_init_null)(void *b, int side); /* iter_init(NULL, b, side) */
     int (*iter_next_null)(void);              /* iter_next(NULL, &lv) */
-    int (*depth)(void *b, int side, size_t *out);
-    int (*reset)(void *b, int64_t anchor);
-    int (*reset_at_mid)(void *b, int side, int64_t mid);
-    int (*recenter)(void *b, int side, int64_t anchor);
-    int (*recenter_bid)(void *b, int64_t anchor);
-    int (*recenter_ask)(void *b, int64_t anchor);
-    int (*erase_better)(void *b, int side, int64_t px);
-    int (*clear)(void *b);
-    int (*release)(void *b);
-    int (*reserve_spill)(void *b);
-    int (*verify_invariants)(void *b);
-    int (*stats)(void *b, tb_book_stats *out);
     /* px / qty NULL are passed through as NULL */
     int (*apply)(void *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n,
                  int8_t *results, size_t *n_done);
@@ -153,16 +109,11 @@ typedef struct tbv_ops {
     uint8_t *(*state)(void *b);
     void *(*pool_of)(void *b);
     void (*nx)(void *b, int side, tbv_nx *out);
-    /* the public qty_at (looks the spill up through the near index) */
-    uint64_t (*qty_at)(void *b, int side, int64_t px);
-    int (*dump_size)(void *b, size_t *out);
-    int (*dump)(void *b, void *buf, size_t cap, size_t *n_out);
-    int (*load)(void *b, const void *buf, size_t len);
     /* snapshot loads; px / qty NULL are passed through as NULL */
     int (*load_side)(void *b, int side, const int64_t *px, const uint64_t *qty, size_t n, size_t *bad);
     int (*load_snapshot)(void *b, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid,
                          const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, size_t *bad);
-} tbv_ops;
+} tbv_extra;
 
 typedef struct tbv_pool_ops {
     const char *name;

@@ -1,25 +1,24 @@
 /* tbv_all.h — tapebook with every shipped variant, two custom tape sizes and
- * a custom multi-book pool, plus a tbv_ops table for each (see tbv.h).
+ * a custom multi-book pool, plus the test tables of each (see tbv.h).
  *
- *   tbv_books[]   book variants (i32 and i64, shipped N = 64 ... 4096, and the
- *                 custom tb_book_i32_n8192 and tbt_wide_i64 with N = 16384)
+ *   tbv_books[]   book variants: the library's tb_ops tables (i32 and i64, the
+ *                 shipped N from tb_ops_shipped.h, and the custom
+ *                 tb_book_i32_n8192 and tbt_wide_i64 with N = 16384)
+ *   tbv_extras[]  their test-only functions, found with tbv_x(V)
  *   tbv_pools[]   the SpillPool of each family
  *   tbv_multis[]  multi-book pools (the shipped ones and tb_multi_i32_h8192_m512_l128)
  *
- * The custom variants are added through the documented reopen path:
+ * The shipped variants' tables come from generated files (tb_ops_shipped.h,
+ * tbv_shipped.h), so adding a shipped size needs no edit here. The custom
+ * variants are added through the documented reopen path:
  * tb_params_<fam>.inc + tb_family_reopen.inc + TB_N + tb_book.inc +
  * tb_family_end.inc. With 8192 and 16384 cells a tape has more than one
  * summary word, which the shipped sizes (<= 4096) never exercise.
  *
- * Every table instantiates the whole library for its variant, about a second
- * of compile time each (about two with a sanitizer), so the sets are graded:
- *   default          i32 N = 64 ... 4096 and 8192, i64 N in {64, 256, 1024,
- *                    4096, 16384} and all 5 multi-book pools (test_fuzz; the
- *                    i64 family shares every line of template code with i32,
- *                    so its intermediate sizes add compile time, not coverage);
- *   TBV_SUBSET and sanitizer builds (detected: ASan with gcc or clang, UBSan
- *                    with clang): i32 N in {64, 256, 1024, 4096, 8192}, i64 N
- *                    in {64, 256, 1024, 16384} and three multi-book pools. */
+ * Sanitizer builds (detected: ASan with gcc or clang, UBSan with clang) and
+ * TBV_SUBSET test a graded set, every other shipped size (tbv_shipped.h)
+ * plus the custom ones: the i64 family shares every line of template code
+ * with i32, so more sizes add run time, not coverage. */
 #ifndef TBV_ALL_H
 #define TBV_ALL_H
 
@@ -42,12 +41,19 @@
 #define TBV_LEVEL 0
 #endif
 
-/* custom i32 variant, default name: tb_book_i32_n8192 */
+/* custom i32 variant, default name: tb_book_i32_n8192 (unless a build ships
+ * that size: then the shipped one is tested in its place) */
+#ifndef TB_SHIPPED_tb_book_i32_n8192
+#define TBV_CUSTOM_8192 1
 #include "tapebook/tb_params_i32.inc"
 #include "tapebook/tb_family_reopen.inc"
 #define TB_N 8192
 #include "tapebook/tb_book.inc"
+#include "tapebook/tb_family_end.inc"
+#endif
 /* a multi-book pool whose high tier is the custom size */
+#include "tapebook/tb_params_i32.inc"
+#include "tapebook/tb_family_reopen.inc"
 #define TB_MULTI_HIGH_N 8192
 #define TB_MULTI_MEDIUM_N 512
 #define TB_MULTI_LOW_N 128
@@ -74,99 +80,32 @@
 #define TBV_BITS 64
 #include "tbv_pool_tmpl.h"
 
-#define TBV_B tb_book_i32_n64
-#define TBV_FAM i32
-#define TBV_P int32_t
-#define TBV_Q uint32_t
-#define TBV_BITS 32
-#include "tbv_book_tmpl.h"
-
-#if TBV_LEVEL <= 0
-#define TBV_B tb_book_i32_n128
-#define TBV_FAM i32
-#define TBV_P int32_t
-#define TBV_Q uint32_t
-#define TBV_BITS 32
-#include "tbv_book_tmpl.h"
+/* the library's tables of the shipped variants, then of the custom ones */
+#include "tapebook/tb_ops_shipped.h"
+#ifdef TBV_CUSTOM_8192
+#define TB_OPS_BOOK tb_book_i32_n8192
+#define TB_OPS_BITS 32
+#include "tapebook/tb_ops.inc"
 #endif
+#define TB_OPS_BOOK tbt_wide_i64
+#define TB_OPS_BITS 64
+#include "tapebook/tb_ops.inc"
 
-#define TBV_B tb_book_i32_n256
-#define TBV_FAM i32
-#define TBV_P int32_t
-#define TBV_Q uint32_t
-#define TBV_BITS 32
-#include "tbv_book_tmpl.h"
+/* the test-only tables: the shipped variants', then the custom ones' */
+#include "tbv_shipped.h"
 
-#if TBV_LEVEL <= 0
-#define TBV_B tb_book_i32_n512
-#define TBV_FAM i32
-#define TBV_P int32_t
-#define TBV_Q uint32_t
-#define TBV_BITS 32
-#include "tbv_book_tmpl.h"
-#endif
-
-#define TBV_B tb_book_i32_n1024
-#define TBV_FAM i32
-#define TBV_P int32_t
-#define TBV_Q uint32_t
-#define TBV_BITS 32
-#include "tbv_book_tmpl.h"
-
-#if TBV_LEVEL <= 0
-#define TBV_B tb_book_i32_n2048
-#define TBV_FAM i32
-#define TBV_P int32_t
-#define TBV_Q uint32_t
-#define TBV_BITS 32
-#include "tbv_book_tmpl.h"
-#endif
-
-#define TBV_B tb_book_i32_n4096
-#define TBV_FAM i32
-#define TBV_P int32_t
-#define TBV_Q uint32_t
-#define TBV_BITS 32
-#include "tbv_book_tmpl.h"
-
+#ifdef TBV_CUSTOM_8192
 #define TBV_B tb_book_i32_n8192
 #define TBV_FAM i32
 #define TBV_P int32_t
 #define TBV_Q uint32_t
 #define TBV_BITS 32
 #include "tbv_book_tmpl.h"
-
-#define TBV_B tb_book_i64_n64
-#define TBV_FAM i64
-#define TBV_P int64_t
-#define TBV_Q uint64_t
-#define TBV_BITS 64
-#include "tbv_book_tmpl.h"
-
-
-#define TBV_B tb_book_i64_n256
-#define TBV_FAM i64
-#define TBV_P int64_t
-#define TBV_Q uint64_t
-#define TBV_BITS 64
-#include "tbv_book_tmpl.h"
-
-
-#define TBV_B tb_book_i64_n1024
-#define TBV_FAM i64
-#define TBV_P int64_t
-#define TBV_Q uint64_t
-#define TBV_BITS 64
-#include "tbv_book_tmpl.h"
-
-
-#if TBV_LEVEL <= 0
-#define TBV_B tb_book_i64_n4096
-#define TBV_FAM i64
-#define TBV_P int64_t
-#define TBV_Q uint64_t
-#define TBV_BITS 64
-#include "tbv_book_tmpl.h"
+#define TBV_CUSTOM_BOOKS &tb_book_i32_n8192_ops,
+#define TBV_CUSTOM_EXTRAS &tbvx_tb_book_i32_n8192,
+#else
+#define TBV_CUSTOM_BOOKS
+#define TBV_CUSTOM_EXTRAS
 #endif
 
 #define TBV_B tbt_wide_i64
@@ -176,117 +115,43 @@
 #define TBV_BITS 64
 #include "tbv_book_tmpl.h"
 
-#define TBV_M tb_multi_i32_h1024_m256_l64
-#define TBV_FAM i32
-#define TBV_P int32_t
-#define TBV_Q uint32_t
-#define TBV_BITS 32
-#define TBV_MH tbv_tb_book_i32_n1024
-#define TBV_MM tbv_tb_book_i32_n256
-#define TBV_ML tbv_tb_book_i32_n64
-#define TBV_NH 1024u
-#define TBV_NM 256u
-#define TBV_NL 64u
-#include "tbv_multi_tmpl.h"
-
-#define TBV_M tb_multi_i32_h4096_m1024_l256
-#define TBV_FAM i32
-#define TBV_P int32_t
-#define TBV_Q uint32_t
-#define TBV_BITS 32
-#define TBV_MH tbv_tb_book_i32_n4096
-#define TBV_MM tbv_tb_book_i32_n1024
-#define TBV_ML tbv_tb_book_i32_n256
-#define TBV_NH 4096u
-#define TBV_NM 1024u
-#define TBV_NL 256u
-#include "tbv_multi_tmpl.h"
-
 #if TBV_LEVEL <= 0
 #define TBV_M tb_multi_i32_h8192_m512_l128
 #define TBV_FAM i32
 #define TBV_P int32_t
 #define TBV_Q uint32_t
 #define TBV_BITS 32
-#define TBV_MH tbv_tb_book_i32_n8192
-#define TBV_MM tbv_tb_book_i32_n512
-#define TBV_ML tbv_tb_book_i32_n128
+#define TBV_MH tb_book_i32_n8192_ops
+#define TBV_MM tb_book_i32_n512_ops
+#define TBV_ML tb_book_i32_n128_ops
 #define TBV_NH 8192u
 #define TBV_NM 512u
 #define TBV_NL 128u
 #include "tbv_multi_tmpl.h"
 #endif
 
-#define TBV_M tb_multi_i64_h1024_m256_l64
-#define TBV_FAM i64
-#define TBV_P int64_t
-#define TBV_Q uint64_t
-#define TBV_BITS 64
-#define TBV_MH tbv_tb_book_i64_n1024
-#define TBV_MM tbv_tb_book_i64_n256
-#define TBV_ML tbv_tb_book_i64_n64
-#define TBV_NH 1024u
-#define TBV_NM 256u
-#define TBV_NL 64u
-#include "tbv_multi_tmpl.h"
-
-#if TBV_LEVEL <= 0
-#define TBV_M tb_multi_i64_h4096_m1024_l256
-#define TBV_FAM i64
-#define TBV_P int64_t
-#define TBV_Q uint64_t
-#define TBV_BITS 64
-#define TBV_MH tbv_tb_book_i64_n4096
-#define TBV_MM tbv_tb_book_i64_n1024
-#define TBV_ML tbv_tb_book_i64_n256
-#define TBV_NH 4096u
-#define TBV_NM 1024u
-#define TBV_NL 256u
-#include "tbv_multi_tmpl.h"
-#endif
-
-static const tbv_ops *const tbv_books[] = {
-    &tbv_tb_book_i32_n64,
-#if TBV_LEVEL <= 0
-    &tbv_tb_book_i32_n128,
-#endif
-    &tbv_tb_book_i32_n256,
-#if TBV_LEVEL <= 0
-    &tbv_tb_book_i32_n512,
-#endif
-    &tbv_tb_book_i32_n1024,
-#if TBV_LEVEL <= 0
-    &tbv_tb_book_i32_n2048,
-#endif
-    &tbv_tb_book_i32_n4096,
-    &tbv_tb_book_i32_n8192,
-    &tbv_tb_book_i64_n64,
-    &tbv_tb_book_i64_n256,
-    &tbv_tb_book_i64_n1024,
-#if TBV_LEVEL <= 0
-    &tbv_tb_book_i64_n4096,
-#endif
-    &tbv_tbt_wide_i64,
-};
+static const tbv_ops *const tbv_books[] = {TBV_SHIPPED_BOOKS TBV_CUSTOM_BOOKS &tbt_wide_i64_ops};
+static const tbv_extra *const tbv_extras[] = {TBV_SHIPPED_EXTRAS TBV_CUSTOM_EXTRAS &tbvx_tbt_wide_i64};
 
 #define TBV_NBOOKS ((int)(sizeof tbv_books / sizeof tbv_books[0]))
 
 static const tbv_pool_ops *const tbv_pools[] = {&tbv_pool_i32, &tbv_pool_i64};
 
-static const tbv_multi_ops *const tbv_multis[] = {
-    &tbv_tb_multi_i32_h1024_m256_l64,
-    &tbv_tb_multi_i32_h4096_m1024_l256,
+static const tbv_multi_ops *const tbv_multis[] = {TBV_SHIPPED_MULTIS
 #if TBV_LEVEL <= 0
-    &tbv_tb_multi_i32_h8192_m512_l128,
-#endif
-    &tbv_tb_multi_i64_h1024_m256_l64,
-#if TBV_LEVEL <= 0
-    &tbv_tb_multi_i64_h4096_m1024_l256,
+                                                  &tbv_tb_multi_i32_h8192_m512_l128
 #endif
 };
 
 #define TBV_NMULTIS ((int)(sizeof tbv_multis / sizeof tbv_multis[0]))
 
+/* The test-only functions of a book variant (every variant in tbv_books has them). */
+static inline const tbv_extra *tbv_x(const tbv_ops *V) {
+    int i;
+    for (i = 0; i < TBV_NBOOKS; i++)
+        if (tbv_extras[i]->ops == V) return tbv_extras[i];
+    abort();
+}
 
 /* The table of a family's book with tape size n (NULL when not built). */
 static inline const tbv_ops *tbv_find(int bits, uint32_t n) {

@@ -1,10 +1,14 @@
-/* tbv_book_tmpl.h — template (no include guard): a tbv_ops table for one
- * book variant. Define before including:
+/* tbv_book_tmpl.h — template (no include guard): the test-only functions of
+ * one book variant (tbv_extra, see tbv.h): batches and snapshot loads over
+ * int64 / uint64 arrays (converted with malloc: test code), the iterator, and
+ * the white-box helpers. The per-call API itself is the library's tb_ops
+ * table of the variant (<TBV_B>_ops: tb_ops_shipped.h for the shipped
+ * variants, tb_ops.inc for the custom ones). Define before including:
  *   TBV_B    the variant's name token, e.g. tb_book_i32_n64
  *   TBV_FAM  its family token, i32 or i64
  *   TBV_P, TBV_Q  price and quantity types
  *   TBV_BITS 32 or 64
- * Defines `static const tbv_ops tbv_<TBV_B>`; #undefs the parameters. */
+ * Defines `static const tbv_extra tbvx_<TBV_B>`; #undefs the parameters. */
 
 #define TBV__FN(f) TBV_CAT3(TBV_B, _, f)
 #define TBV__AD(f) TBV_CAT3(tbvad_, TBV_B, TBV_CAT(_, f))
@@ -14,77 +18,6 @@
 #define TBV__IT TBV_CAT(TBV_B, _iter)
 #define TBV__CAST(b) ((TBV_B *)(b))
 
-static size_t TBV__AD(struct_size)(void) { return TBV__FN(struct_size)(); }
-static uint32_t TBV__AD(tape_size)(void) { return TBV__FN(tape_size)(); }
-static int64_t TBV__AD(price_min)(void) { return (int64_t)TBV__FN(price_min)(); }
-static int64_t TBV__AD(price_max)(void) { return (int64_t)TBV__FN(price_max)(); }
-static int64_t TBV__AD(anchor_min)(void) { return (int64_t)TBV__FN(anchor_min)(); }
-static int64_t TBV__AD(anchor_max)(void) { return (int64_t)TBV__FN(anchor_max)(); }
-
-static int TBV__AD(create)(void **out, int64_t anchor, uint32_t max_cap, void *pool) {
-    TBV_B *b = NULL;
-    int st;
-    if (!out) return TBV__FN(create)(NULL, (TBV_P)anchor, max_cap, (TBV__POOLT *)pool);
-    st = TBV__FN(create)(&b, (TBV_P)anchor, max_cap, (TBV__POOLT *)pool);
-    *out = b;
-    return st;
-}
-static int TBV__AD(destroy)(void *b) { return TBV__FN(destroy)(TBV__CAST(b)); }
-static int TBV__AD(init)(void *b, int64_t anchor, uint32_t max_cap, void *pool) {
-    return TBV__FN(init)(TBV__CAST(b), (TBV_P)anchor, max_cap, (TBV__POOLT *)pool);
-}
-static int TBV__AD(deinit)(void *b) { return TBV__FN(deinit)(TBV__CAST(b)); }
-
-static int TBV__AD(set_code)(void *b, int side, int64_t px, uint64_t qty) {
-    return TBV__FN(set_code)(TBV__CAST(b), side, (TBV_P)px, (TBV_Q)qty);
-}
-static int TBV__AD(set)(void *b, int side, int64_t px, uint64_t qty, int *result) {
-    tb_result r;
-    int st;
-    if (!result) return TBV__FN(set)(TBV__CAST(b), side, (TBV_P)px, (TBV_Q)qty, NULL);
-    r = (tb_result)*result; /* so the caller sees whether the library wrote it */
-    st = TBV__FN(set)(TBV__CAST(b), side, (TBV_P)px, (TBV_Q)qty, &r);
-    *result = (int)r;
-    return st;
-}
-static int64_t TBV__AD(best_px)(void *b, int side) { return (int64_t)TBV__FN(best_px)(TBV__CAST(b), side); }
-static uint64_t TBV__AD(best_qty)(void *b, int side) { return (uint64_t)TBV__FN(best_qty)(TBV__CAST(b), side); }
-static int64_t TBV__AD(best_bid_px)(void *b) { return (int64_t)TBV__FN(best_bid_px)(TBV__CAST(b)); }
-static int64_t TBV__AD(best_ask_px)(void *b) { return (int64_t)TBV__FN(best_ask_px)(TBV__CAST(b)); }
-static uint64_t TBV__AD(best_bid_qty)(void *b) { return (uint64_t)TBV__FN(best_bid_qty)(TBV__CAST(b)); }
-static uint64_t TBV__AD(best_ask_qty)(void *b) { return (uint64_t)TBV__FN(best_ask_qty)(TBV__CAST(b)); }
-static int TBV__AD(bbo)(void *b, tbv_bbo *out) {
-    TBV__BBOT o;
-    int st;
-    if (!out) return TBV__FN(bbo)(TBV__CAST(b), NULL);
-    memset(&o, 0x5A, sizeof o);
-    st = TBV__FN(bbo)(TBV__CAST(b), &o);
-    out->bid_px = (int64_t)o.bid_px;
-    out->bid_qty = (uint64_t)o.bid_qty;
-    out->ask_px = (int64_t)o.ask_px;
-    out->ask_qty = (uint64_t)o.ask_qty;
-    return st;
-}
-static int TBV__AD(crossed)(void *b) { return TBV__FN(crossed)(TBV__CAST(b)); }
-static int TBV__AD(crossed_on_tape)(void *b) { return TBV__FN(crossed_on_tape)(TBV__CAST(b)); }
-static int64_t TBV__AD(anchor)(void *b, int side) { return (int64_t)TBV__FN(anchor)(TBV__CAST(b), side); }
-
-static int TBV__AD(levels)(void *b, int side, tbv_level *out, size_t k, size_t *n_out) {
-    TBV__LV *tmp;
-    size_t i, n = 0;
-    int st;
-    if (!out) return TBV__FN(levels)(TBV__CAST(b), side, NULL, k, n_out);
-    tmp = (TBV__LV *)malloc((k ? k : 1) * sizeof(TBV__LV));
-    if (!tmp) abort();
-    st = TBV__FN(levels)(TBV__CAST(b), side, tmp, k, n_out ? n_out : &n);
-    n = n_out ? *n_out : n;
-    for (i = 0; i < n && i < k; i++) {
-        out[i].px = (int64_t)tmp[i].px;
-        out[i].qty = (uint64_t)tmp[i].qty;
-    }
-    free(tmp);
-    return st;
-}
 static int TBV__AD(iter_levels)(void *b, int side, tbv_level *out, size_t k, size_t *n_out) {
     TBV__IT it;
     TBV__LV lv;
@@ -105,29 +38,6 @@ static int TBV__AD(iter_next_null)(void) {
     TBV__LV lv;
     return TBV__FN(iter_next)(NULL, &lv);
 }
-static int TBV__AD(depth)(void *b, int side, size_t *out) { return TBV__FN(depth)(TBV__CAST(b), side, out); }
-static int TBV__AD(reset)(void *b, int64_t anchor) { return TBV__FN(reset)(TBV__CAST(b), (TBV_P)anchor); }
-static int TBV__AD(reset_at_mid)(void *b, int side, int64_t mid) {
-    return TBV__FN(reset_at_mid)(TBV__CAST(b), side, (TBV_P)mid);
-}
-static int TBV__AD(recenter)(void *b, int side, int64_t anchor) {
-    return TBV__FN(recenter)(TBV__CAST(b), side, (TBV_P)anchor);
-}
-static int TBV__AD(recenter_bid)(void *b, int64_t anchor) {
-    return TBV__FN(recenter_bid)(TBV__CAST(b), (TBV_P)anchor);
-}
-static int TBV__AD(recenter_ask)(void *b, int64_t anchor) {
-    return TBV__FN(recenter_ask)(TBV__CAST(b), (TBV_P)anchor);
-}
-static int TBV__AD(erase_better)(void *b, int side, int64_t px) {
-    return TBV__FN(erase_better)(TBV__CAST(b), side, (TBV_P)px);
-}
-static int TBV__AD(clear)(void *b) { return TBV__FN(clear)(TBV__CAST(b)); }
-static int TBV__AD(release)(void *b) { return TBV__FN(release)(TBV__CAST(b)); }
-static int TBV__AD(reserve_spill)(void *b) { return TBV__FN(reserve_spill)(TBV__CAST(b)); }
-static int TBV__AD(verify_invariants)(void *b) { return TBV__FN(verify_invariants)(TBV__CAST(b)); }
-static int TBV__AD(stats)(void *b, tb_book_stats *out) { return TBV__FN(stats)(TBV__CAST(b), out); }
-
 static int TBV__AD(apply)(void *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n,
                           int8_t *results, size_t *n_done) {
     TBV_P *p = NULL;
@@ -331,15 +241,6 @@ static void TBV__AD(nx)(void *b, int side, tbv_nx *out) {
     out->slots = x->spill[side].n;
     out->live = x->spill[side].live;
 }
-static uint64_t TBV__AD(qty_at)(void *b, int side, int64_t px) {
-    return (uint64_t)TBV__FN(qty_at)(TBV__CAST(b), side, (TBV_P)px);
-}
-static int TBV__AD(dump_size)(void *b, size_t *out) { return TBV__FN(dump_size)(TBV__CAST(b), out); }
-static int TBV__AD(dump)(void *b, void *buf, size_t cap, size_t *n_out) {
-    return TBV__FN(dump)(TBV__CAST(b), buf, cap, n_out);
-}
-static int TBV__AD(load)(void *b, const void *buf, size_t len) { return TBV__FN(load)(TBV__CAST(b), buf, len); }
-
 /* Typed copies of a level list (NULL stays NULL), freed by the caller. */
 static void TBV__AD(typed_levels)(const int64_t *px, const uint64_t *qty, size_t n, TBV_P **p, TBV_Q **q) {
     size_t i;
@@ -381,65 +282,17 @@ static int TBV__AD(load_snapshot)(void *b, const int64_t *bid_px, const uint64_t
     return st;
 }
 
-static const tbv_ops TBV_CAT(tbv_, TBV_B) = {
-    TBV_STR(TBV_B),
-    TBV_BITS,
-    (uint32_t)TBV_CAT(TBV_B, _N),
-    (int64_t)(TBV_BITS == 32 ? INT32_MIN : INT64_MIN),
-    (int64_t)(TBV_BITS == 32 ? INT32_MAX : INT64_MAX),
-    (int64_t)(TBV_BITS == 32 ? INT32_MIN : INT64_MIN) + (int64_t)TBV_CAT(TBV_B, _N),
-    (int64_t)(TBV_BITS == 32 ? INT32_MAX : INT64_MAX) - (int64_t)TBV_CAT(TBV_B, _N),
-    (int64_t)(TBV_BITS == 32 ? INT32_MIN : INT64_MIN) + (int64_t)TBV_CAT(TBV_B, _N) - 1,
-    (int64_t)(TBV_BITS == 32 ? INT32_MAX : INT64_MAX) - (int64_t)TBV_CAT(TBV_B, _N) + 1,
-    (uint64_t)(TBV_Q)~(TBV_Q)0,
-    TBV__AD(struct_size),
-    TBV__AD(tape_size),
-    TBV__AD(price_min),
-    TBV__AD(price_max),
-    TBV__AD(anchor_min),
-    TBV__AD(anchor_max),
-    TBV__AD(create),
-    TBV__AD(destroy),
-    TBV__AD(init),
-    TBV__AD(deinit),
-    TBV__AD(set_code),
-    TBV__AD(set),
-    TBV__AD(best_px),
-    TBV__AD(best_qty),
-    TBV__AD(best_bid_px),
-    TBV__AD(best_ask_px),
-    TBV__AD(best_bid_qty),
-    TBV__AD(best_ask_qty),
-    TBV__AD(bbo),
-    TBV__AD(crossed),
-    TBV__AD(crossed_on_tape),
-    TBV__AD(anchor),
-    TBV__AD(levels),
+static const tbv_extra TBV_CAT(tbvx_, TBV_B) = {
+    &TBV_CAT(TBV_B, _ops),
     TBV__AD(iter_levels),
     TBV__AD(iter_init_null),
     TBV__AD(iter_next_null),
-    TBV__AD(depth),
-    TBV__AD(reset),
-    TBV__AD(reset_at_mid),
-    TBV__AD(recenter),
-    TBV__AD(recenter_bid),
-    TBV__AD(recenter_ask),
-    TBV__AD(erase_better),
-    TBV__AD(clear),
-    TBV__AD(release),
-    TBV__AD(reserve_spill),
-    TBV__AD(verify_invariants),
-    TBV__AD(stats),
     TBV__AD(apply),
     TBV__AD(bbo_trace),
     TBV__AD(corrupt),
     TBV__AD(state),
     TBV__AD(pool_of),
     TBV__AD(nx),
-    TBV__AD(qty_at),
-    TBV__AD(dump_size),
-    TBV__AD(dump),
-    TBV__AD(load),
     TBV__AD(load_side),
     TBV__AD(load_snapshot),
 };

@@ -87,87 +87,25 @@ static void hook_free(void *p) {
 #define TB_MALLOC(size) hook_malloc(size)
 #define TB_FREE(ptr) hook_free(ptr)
 
-#include "tbv.h"
+/* the graded set of variants (every other shipped size, the custom ones) */
+#define TBV_SUBSET
+#include "tbv_all.h"
 
 #include "tb_test.h"
 
-/* tbv tables for the variants used here (a small set: fast to compile) */
-#define TBV_B tb_book_i32_n64
-#define TBV_FAM i32
-#define TBV_P int32_t
-#define TBV_Q uint32_t
-#define TBV_BITS 32
-#include "tbv_book_tmpl.h"
-#define TBV_B tb_book_i32_n256
-#define TBV_FAM i32
-#define TBV_P int32_t
-#define TBV_Q uint32_t
-#define TBV_BITS 32
-#include "tbv_book_tmpl.h"
-#define TBV_B tb_book_i32_n1024
-#define TBV_FAM i32
-#define TBV_P int32_t
-#define TBV_Q uint32_t
-#define TBV_BITS 32
-#include "tbv_book_tmpl.h"
-#define TBV_B tb_book_i64_n64
-#define TBV_FAM i64
-#define TBV_P int64_t
-#define TBV_Q uint64_t
-#define TBV_BITS 64
-#include "tbv_book_tmpl.h"
-#define TBV_B tb_book_i64_n256
-#define TBV_FAM i64
-#define TBV_P int64_t
-#define TBV_Q uint64_t
-#define TBV_BITS 64
-#include "tbv_book_tmpl.h"
-#define TBV_B tb_book_i64_n1024
-#define TBV_FAM i64
-#define TBV_P int64_t
-#define TBV_Q uint64_t
-#define TBV_BITS 64
-#include "tbv_book_tmpl.h"
-#define TBV_FAM i32
-#define TBV_P int32_t
-#define TBV_Q uint32_t
-#define TBV_BITS 32
-#include "tbv_pool_tmpl.h"
-#define TBV_FAM i64
-#define TBV_P int64_t
-#define TBV_Q uint64_t
-#define TBV_BITS 64
-#include "tbv_pool_tmpl.h"
-#define TBV_M tb_multi_i32_h1024_m256_l64
-#define TBV_FAM i32
-#define TBV_P int32_t
-#define TBV_Q uint32_t
-#define TBV_BITS 32
-#define TBV_MH tbv_tb_book_i32_n1024
-#define TBV_MM tbv_tb_book_i32_n256
-#define TBV_ML tbv_tb_book_i32_n64
-#define TBV_NH 1024u
-#define TBV_NM 256u
-#define TBV_NL 64u
-#include "tbv_multi_tmpl.h"
-#define TBV_M tb_multi_i64_h1024_m256_l64
-#define TBV_FAM i64
-#define TBV_P int64_t
-#define TBV_Q uint64_t
-#define TBV_BITS 64
-#define TBV_MH tbv_tb_book_i64_n1024
-#define TBV_MM tbv_tb_book_i64_n256
-#define TBV_ML tbv_tb_book_i64_n64
-#define TBV_NH 1024u
-#define TBV_NM 256u
-#define TBV_NL 64u
-#include "tbv_multi_tmpl.h"
-
-static const tbv_ops *const books[] = {&tbv_tb_book_i32_n64,  &tbv_tb_book_i32_n1024, &tbv_tb_book_i64_n64,
-                                       &tbv_tb_book_i64_n1024, &tbv_tb_book_i32_n256, &tbv_tb_book_i64_n256};
-#define NBOOKS ((int)(sizeof books / sizeof books[0]))
-static const tbv_pool_ops *pool_for(int bits) { return bits == 32 ? &tbv_pool_i32 : &tbv_pool_i64; }
-static const tbv_multi_ops *const multis[] = {&tbv_tb_multi_i32_h1024_m256_l64, &tbv_tb_multi_i64_h1024_m256_l64};
+#define books tbv_books
+#define NBOOKS TBV_NBOOKS
+#define multis tbv_multis
+#define NMULTIS TBV_NMULTIS
+#define SMALL_N 1024u
+static const tbv_pool_ops *pool_for(int bits) { return tbv_pool_for(bits); }
+/* the first multi-book pool of a family */
+static const tbv_multi_ops *multi_for(int bits) {
+    int i;
+    for (i = 0; i < NMULTIS; i++)
+        if (multis[i]->bits == bits) return multis[i];
+    abort();
+}
 
 #define A0 ((int64_t)500000)
 
@@ -208,15 +146,16 @@ static int workload(const tbv_ops *V, void *b, long ops, uint64_t seed, int use_
             continue;
         } else if (kind < 99) {
             if ((x >> 20) & 1u) { /* a snapshot: half a window on the tape, a window in the spill */
-                static int64_t spx[3 * 1024];
-                static uint64_t sqty[3 * 1024];
+                static int64_t spx[3 * 16384 / 2]; /* the widest variant tested: tbt_wide_i64 */
+                static uint64_t sqty[3 * 16384 / 2];
                 const size_t n = (size_t)(3 * N / 2);
                 size_t k;
+                if (n > sizeof spx / sizeof spx[0]) abort();
                 for (k = 0; k < n; k++) {
                     spx[k] = side ? mid - (int64_t)k : mid + (int64_t)k;
                     sqty[k] = 1u + k;
                 }
-                CHECK_EQ(V->load_side(b, side, spx, sqty, n, NULL), TB_OK);
+                CHECK_EQ(tbv_x(V)->load_side(b, side, spx, sqty, n, NULL), TB_OK);
             } else {
                 CHECK_EQ(V->reset_at_mid(b, side, mid), TB_OK);
             }
@@ -353,7 +292,7 @@ static void t_balance(void) {
         free(mem);
         CHECK_MSG(balance() == 0, "%s: %llu blocks not freed", V->name, (unsigned long long)balance());
     }
-    for (i = 0; i < 2; i++) {
+    for (i = 0; i < NMULTIS; i++) {
         void *m = NULL;
         tb_handle h;
         int t;
@@ -440,7 +379,7 @@ static void t_failing_allocator(const void *arg) {
         CHECK_EQ_U(balance(), 0);
     }
     {
-        const tbv_multi_ops *M = multis[V->bits == 32 ? 0 : 1];
+        const tbv_multi_ops *M = multi_for(V->bits);
         if (V->n == 64) /* once per family */
             for (k = 0; k < 16; k++) {
                 void *m = (void *)&m;
@@ -465,11 +404,18 @@ static void t_failing_allocator(const void *arg) {
 int main(int argc, char **argv) {
     int i;
     if (!tbt_init(argc, argv)) return 2;
-    for (i = 0; i < 4; i++) tbt_run_arg("zero_alloc_after_reserve", books[i]->name, t_zero_alloc_after_reserve, books[i]);
-    for (i = 0; i < 4; i++) tbt_run_arg("zero_malloc_pool_backed", books[i]->name, t_zero_malloc_pool_backed, books[i]);
-    for (i = 0; i < 2; i++) tbt_run_arg("zero_malloc_multi", multis[i]->name, t_zero_malloc_multi, multis[i]);
+    /* tape sizes up to SMALL_N: the allocation paths are one template for every
+     * size, and the failing allocator's retries cost O(N) each */
+    for (i = 0; i < NBOOKS; i++)
+        if (books[i]->n <= SMALL_N)
+            tbt_run_arg("zero_alloc_after_reserve", books[i]->name, t_zero_alloc_after_reserve, books[i]);
+    for (i = 0; i < NBOOKS; i++)
+        if (books[i]->n <= SMALL_N)
+            tbt_run_arg("zero_malloc_pool_backed", books[i]->name, t_zero_malloc_pool_backed, books[i]);
+    for (i = 0; i < NMULTIS; i++) tbt_run_arg("zero_malloc_multi", multis[i]->name, t_zero_malloc_multi, multis[i]);
     tbt_run("balance_after_destroy", t_balance);
-    for (i = 0; i < NBOOKS; i++) tbt_run_arg("failing_allocator", books[i]->name, t_failing_allocator, books[i]);
+    for (i = 0; i < NBOOKS; i++)
+        if (books[i]->n <= SMALL_N) tbt_run_arg("failing_allocator", books[i]->name, t_failing_allocator, books[i]);
     hooks_reset();
     printf("test_alloc: %llu TB_MALLOC, %llu TB_FREE, %llu refused on purpose, %llu bad frees\n",
            (unsigned long long)hook_mallocs, (unsigned long long)hook_frees, (unsigned long long)hook_refused,

@@ -243,7 +243,7 @@ static int deep_check(fz *f, lane *L) {
             free(lv);
             return fz_fail(f, "%s side %d: depth %zu, reference %zu", V->name, side, d, rn);
         }
-        if ((use_iter ? V->iter_levels(b, side, lv, rn + 2, &n) : V->levels(b, side, lv, rn + 2, &n)) != TB_OK ||
+        if ((use_iter ? tbv_x(V)->iter_levels(b, side, lv, rn + 2, &n) : V->levels(b, side, lv, rn + 2, &n)) != TB_OK ||
             n != rn) {
             free(lv);
             return fz_fail(f, "%s side %d: %s returned %zu levels, reference %zu", V->name, side,
@@ -555,8 +555,8 @@ static int do_batch(fz *f, lane *L, int trace) {
              bad);
     cov.batches++;
     cov.bad_rows += bad < n;
-    st = trace ? L->V->bbo_trace(L->b, sides, px, qty, n, out, &done)
-               : L->V->apply(L->b, sides, px, qty, n, res, &done);
+    st = trace ? tbv_x(L->V)->bbo_trace(L->b, sides, px, qty, n, out, &done)
+               : tbv_x(L->V)->apply(L->b, sides, px, qty, n, res, &done);
     if (st != want_st || done != bad)
         return fz_fail(f, "status %d n_done %zu, expected %d and %zu", st, done, want_st, bad);
     for (i = 0; i < bad; i++) {
@@ -586,7 +586,7 @@ static int do_invalid(fz *f, lane *L) {
     case 2: st = V->recenter(L->b, side, bada); want = TB_ERR_ANCHOR; break;
     case 3: st = V->reset(L->b, bada); want = TB_ERR_ANCHOR; break;
     case 4: st = V->reset_at_mid(L->b, side, badpx); want = TB_ERR_PRICE; break;
-    case 5: st = V->erase_better(L->b, side, badpx); want = TB_ERR_PRICE; break;
+    case 5: st = V->erase_better(L->b, 2 + (int)rng_below(&f->r, 9), badpx); want = TB_ERR_SIDE; break;
     default: st = V->set_code(L->b, side, badpx, 0); want = TB_ERR_PRICE; break;
     }
     snprintf(f->desc, sizeof f->desc, "%s invalid input (px %" PRId64 ", anchor %" PRId64 ")", V->name, badpx, bada);
@@ -656,14 +656,14 @@ static int do_load(fz *f, lane *L) {
     snprintf(f->desc, sizeof f->desc, "%s load_%s(%zu bids, %zu asks)", V->name, both ? "snapshot" : "side",
              both || side ? n[1] : 0, both || !side ? n[0] : 0);
     if (both) {
-        st = V->load_snapshot(L->b, px[1], qty[1], n[1], px[0], qty[0], n[0], &bad);
+        st = tbv_x(V)->load_snapshot(L->b, px[1], qty[1], n[1], px[0], qty[0], n[0], &bad);
         want = ref_load_check(&L->ref, 1, px[1], qty[1], n[1], &want_bad);
         if (!want) {
             want = ref_load_check(&L->ref, 0, px[0], qty[0], n[0], &want_bad);
             want_bad += n[1];
         }
     } else {
-        st = V->load_side(L->b, side, px[side], qty[side], n[side], &bad);
+        st = tbv_x(V)->load_side(L->b, side, px[side], qty[side], n[side], &bad);
         want = ref_load_check(&L->ref, side, px[side], qty[side], n[side], &want_bad);
     }
     sync_caps(f, L);
@@ -758,6 +758,12 @@ static int do_op(fz *f, lane *L, int op) {
         if (f->c->mixed_law) /* 1 in 20 wipes the side */
             px = rng_chance(&f->r, 5) ? (side ? V->pmin : V->pmax) : law_px(f, L, side);
         px = px < V->pmin ? V->pmin : px > V->pmax ? V->pmax : px;
+        /* a threshold, not a level: now and then one outside the valid price range
+         * (up to the type's extremes), which must be accepted as well */
+        if (!f->c->mixed_law && rng_chance(&f->r, 4)) {
+            const int64_t far[] = {V->tmin, V->tmax, V->pmin - 1, V->pmax + 1};
+            px = far[rng_below(&f->r, 4)];
+        }
         snprintf(f->desc, sizeof f->desc, "%s erase_better(side=%d, px=%" PRId64 ")", V->name, side, px);
         st = V->erase_better(L->b, side, px);
         ref_erase_better(&L->ref, side, px);

@@ -88,7 +88,7 @@ static int cmp_ref(const tbv_ops *V, void *b, const ref_book *r, const char *whe
         rl = (ref_level *)calloc(rn + 1, sizeof *rl);
         if (!lv || !li || !rl) abort();
         ok &= CHECK_EQ(V->levels(b, side, lv, rn + d + 1, &n), TB_OK);
-        ok &= CHECK_EQ(V->iter_levels(b, side, li, rn + d + 1, &ni), TB_OK);
+        ok &= CHECK_EQ(tbv_x(V)->iter_levels(b, side, li, rn + d + 1, &ni), TB_OK);
         ref_levels(r, side, rl, rn);
         ok &= CHECK_MSG(n == rn && ni == rn, "%s: side %d levels %zu / iter %zu, reference %zu", where, side, n,
                         ni, rn);
@@ -724,12 +724,14 @@ static void t_erase_better(const void *arg) {
     size_t i;
     for (side = 0; side < 2; side++) {
         /* cut points: far beyond, just beyond, on the window edges, on a level,
-         * between levels, deep inside the spill */
+         * between levels, deep inside the spill; and, the cut being a threshold
+         * rather than a level, the type's extremes and the values just outside
+         * the valid price range (type max / min empty the side or keep it) */
         const int64_t cuts_bid[] = {A + 10 * N, A + N + 2, A + N - 1, A + N / 2, A + N / 2 - 4, A, A - 7, A - 60,
-                                    A - 10 * N};
+                                    A - 10 * N, V->tmin, V->tmax, V->pmin - 1, V->pmax + 1};
         const int64_t cuts_ask[] = {A - 10 * N, A - 2, A, A + N / 2 + 1, A + N / 2 + 5, A + N - 1, A + N + 6,
-                                    A + N + 60, A + 10 * N};
-        for (i = 0; i < 9; i++) {
+                                    A + N + 60, A + 10 * N, V->tmax, V->tmin, V->pmax + 1, V->pmin - 1};
+        for (i = 0; i < sizeof cuts_bid / sizeof cuts_bid[0]; i++) {
             void *b = mk(V, A, 4096, NULL);
             ref_book r;
             int64_t cut = side ? cuts_bid[i] : cuts_ask[i];
@@ -740,6 +742,8 @@ static void t_erase_better(const void *arg) {
             cmp_ref(V, b, &r, "erase_better");
             /* nothing at least as good as the cut remains */
             if (depth_of(V, b, side)) CHECK(side ? V->best_px(b, side) < cut : V->best_px(b, side) > cut);
+            if (cut == (side ? V->tmin : V->tmax)) CHECK_EQ(depth_of(V, b, side), 0);
+            if (cut == (side ? V->tmax : V->tmin)) CHECK(depth_of(V, b, side) > 0);
             ref_free(&r);
             V->destroy(b);
         }
@@ -965,10 +969,10 @@ static void t_depth_merged(const void *arg) {
         CHECK_EQ(V->levels(b, side, lv, 2, NULL), TB_OK);
         CHECK_EQ(d, ref_count(&r, side));
         /* the iterator stops at k as well */
-        CHECK_EQ(V->iter_levels(b, side, lv, 5, &n), TB_OK);
+        CHECK_EQ(tbv_x(V)->iter_levels(b, side, lv, 5, &n), TB_OK);
         CHECK_EQ(n, 5);
     }
-    CHECK_EQ(V->iter_next_null(), 0);
+    CHECK_EQ(tbv_x(V)->iter_next_null(), 0);
     ref_free(&r);
     V->destroy(b);
 }
@@ -1000,9 +1004,9 @@ static void t_apply_and_bbo_trace(const void *arg) {
     tbv_snap sa, st, sc;
     gen_batch(V, 77, sides, px, qty, BATCH);
     memset(res, 0x7f, sizeof res);
-    CHECK_EQ(V->apply(a, sides, px, qty, BATCH, res, &done), TB_OK);
+    CHECK_EQ(tbv_x(V)->apply(a, sides, px, qty, BATCH, res, &done), TB_OK);
     CHECK_EQ(done, BATCH);
-    CHECK_EQ(V->bbo_trace(c, sides, px, qty, BATCH, trace, &done), TB_OK);
+    CHECK_EQ(tbv_x(V)->bbo_trace(c, sides, px, qty, BATCH, trace, &done), TB_OK);
     CHECK_EQ(done, BATCH);
     for (i = 0; i < BATCH; i++) {
         tbv_bbo o;
@@ -1039,7 +1043,7 @@ static void t_apply_and_bbo_trace(const void *arg) {
             else p2[bad] = V->tmin;
             memset(res, 0x7f, sizeof res);
             done = 12345;
-            CHECK_EQ(V->apply(x, s2, p2, qty, BATCH, res, &done), want);
+            CHECK_EQ(tbv_x(V)->apply(x, s2, p2, qty, BATCH, res, &done), want);
             CHECK_EQ(done, bad);
             for (j = bad; j < BATCH; j++) CHECK_EQ(res[j], 0x7f);
             for (j = 0; j < bad; j++) V->set_code(y, sides[j], px[j], qty[j]);
@@ -1051,7 +1055,7 @@ static void t_apply_and_bbo_trace(const void *arg) {
             V->destroy(x);
             x = mk(V, P0, 32, NULL);
             done = 12345;
-            CHECK_EQ(V->bbo_trace(x, s2, p2, qty, BATCH, trace, &done), want);
+            CHECK_EQ(tbv_x(V)->bbo_trace(x, s2, p2, qty, BATCH, trace, &done), want);
             CHECK_EQ(done, bad);
             for (j = bad; j < BATCH; j++) CHECK_EQ_U(trace[j].bid_qty, V->bits == 32 ? 0x5A5A5A5Au : UINT64_C(0x5A5A5A5A5A5A5A5A));
             tbv_snap_take(V, x, &sx);
@@ -1064,24 +1068,24 @@ static void t_apply_and_bbo_trace(const void *arg) {
     }
     /* empty batches, optional outputs, NULL arrays */
     tbv_snap_take(V, a, &sa);
-    CHECK_EQ(V->apply(a, NULL, NULL, NULL, 0, NULL, &done), TB_OK);
+    CHECK_EQ(tbv_x(V)->apply(a, NULL, NULL, NULL, 0, NULL, &done), TB_OK);
     CHECK_EQ(done, 0);
-    CHECK_EQ(V->apply(a, sides, px, qty, 0, res, NULL), TB_OK);
-    CHECK_EQ(V->bbo_trace(a, NULL, NULL, NULL, 0, NULL, &done), TB_OK);
+    CHECK_EQ(tbv_x(V)->apply(a, sides, px, qty, 0, res, NULL), TB_OK);
+    CHECK_EQ(tbv_x(V)->bbo_trace(a, NULL, NULL, NULL, 0, NULL, &done), TB_OK);
     done = 5;
-    CHECK_EQ(V->apply(a, NULL, px, qty, 3, res, &done), TB_ERR_NULL);
+    CHECK_EQ(tbv_x(V)->apply(a, NULL, px, qty, 3, res, &done), TB_ERR_NULL);
     CHECK_EQ(done, 0);
-    CHECK_EQ(V->apply(a, sides, NULL, qty, 3, res, &done), TB_ERR_NULL);
-    CHECK_EQ(V->apply(a, sides, px, NULL, 3, res, &done), TB_ERR_NULL);
-    CHECK_EQ(V->apply(NULL, sides, px, qty, 3, res, &done), TB_ERR_NULL);
-    CHECK_EQ(V->bbo_trace(a, sides, px, qty, 3, NULL, &done), TB_ERR_NULL);
-    CHECK_EQ(V->bbo_trace(a, NULL, px, qty, 3, trace, &done), TB_ERR_NULL);
-    CHECK_EQ(V->bbo_trace(NULL, sides, px, qty, 3, trace, &done), TB_ERR_NULL);
+    CHECK_EQ(tbv_x(V)->apply(a, sides, NULL, qty, 3, res, &done), TB_ERR_NULL);
+    CHECK_EQ(tbv_x(V)->apply(a, sides, px, NULL, 3, res, &done), TB_ERR_NULL);
+    CHECK_EQ(tbv_x(V)->apply(NULL, sides, px, qty, 3, res, &done), TB_ERR_NULL);
+    CHECK_EQ(tbv_x(V)->bbo_trace(a, sides, px, qty, 3, NULL, &done), TB_ERR_NULL);
+    CHECK_EQ(tbv_x(V)->bbo_trace(a, NULL, px, qty, 3, trace, &done), TB_ERR_NULL);
+    CHECK_EQ(tbv_x(V)->bbo_trace(NULL, sides, px, qty, 3, trace, &done), TB_ERR_NULL);
     tbv_snap_take(V, a, &st);
     CHECK(tbv_snap_eq(&sa, &st));
     tbv_snap_free(&st);
     /* results are optional */
-    CHECK_EQ(V->apply(a, sides, px, qty, BATCH, NULL, &done), TB_OK);
+    CHECK_EQ(tbv_x(V)->apply(a, sides, px, qty, BATCH, NULL, &done), TB_OK);
     CHECK_EQ(done, BATCH);
     tbv_snap_free(&sa);
     V->destroy(a);
@@ -1115,7 +1119,7 @@ static void t_verify_invariants(const void *arg) {
         for (side = 0; side < 2; side++) {
             tbv_undo u;
             memset(&u, 0, sizeof u);
-            if (!V->corrupt(b, kind, side, &u)) continue;
+            if (!tbv_x(V)->corrupt(b, kind, side, &u)) continue;
             applied[kind]++;
             CHECK_MSG(V->verify_invariants(b) == TB_ERR_INVARIANT, "corruption '%s' on side %d not detected",
                       tbv_corruption_names[kind], side);
@@ -1137,7 +1141,7 @@ static void t_verify_invariants(const void *arg) {
 
 static tbv_nx nx_of(const tbv_ops *V, void *b, int side) {
     tbv_nx x;
-    V->nx(b, side, &x);
+    tbv_x(V)->nx(b, side, &x);
     return x;
 }
 
@@ -1578,7 +1582,7 @@ static void t_errors_leave_book_unchanged(const void *arg) {
             res = 77;
             CHECK_EQ(V->set(b, side, bad_px[i], 5, &res), TB_ERR_PRICE);
             CHECK_EQ(res, 77); /* out untouched on error */
-            CHECK_EQ(V->erase_better(b, side, bad_px[i]), TB_ERR_PRICE);
+            /* (erase_better takes any value of the type: a threshold; t_erase_better) */
             CHECK_EQ(V->reset_at_mid(b, side, bad_px[i]), TB_ERR_PRICE);
         }
         for (i = 0; i < sizeof bad_anchor / sizeof bad_anchor[0]; i++) {
@@ -1598,7 +1602,7 @@ static void t_errors_leave_book_unchanged(const void *arg) {
         n = 9;
         CHECK_EQ(V->levels(b, s, lv, 4, &n), TB_ERR_SIDE);
         CHECK_EQ(n, 0);
-        CHECK_EQ(V->iter_levels(b, s, lv, 4, &n), TB_ERR_SIDE);
+        CHECK_EQ(tbv_x(V)->iter_levels(b, s, lv, 4, &n), TB_ERR_SIDE);
         CHECK_EQ(V->depth(b, s, &d), TB_ERR_SIDE);
         CHECK_EQ(V->best_px(b, s), V->tmin);
         CHECK_EQ(tb_take_query_status(), TB_THREAD_GUARD_ON ? TB_ERR_SIDE : 0);
@@ -1626,9 +1630,9 @@ static void t_errors_leave_book_unchanged(const void *arg) {
     CHECK_EQ(V->depth(b, 1, NULL), TB_ERR_NULL);
     CHECK_EQ(V->levels(NULL, 1, lv, 4, &n), TB_ERR_NULL);
     CHECK_EQ(V->levels(b, 1, NULL, 4, &n), TB_ERR_NULL);
-    CHECK_EQ(V->iter_levels(NULL, 1, lv, 4, &n), TB_ERR_NULL);
-    CHECK_EQ(V->iter_init_null(b, 1), TB_ERR_NULL);
-    CHECK_EQ(V->iter_next_null(), 0);
+    CHECK_EQ(tbv_x(V)->iter_levels(NULL, 1, lv, 4, &n), TB_ERR_NULL);
+    CHECK_EQ(tbv_x(V)->iter_init_null(b, 1), TB_ERR_NULL);
+    CHECK_EQ(tbv_x(V)->iter_next_null(), 0);
     CHECK_EQ(V->deinit(NULL), TB_ERR_NULL);
     CHECK_EQ(V->destroy(NULL), TB_OK);
     CHECK_EQ(V->init(NULL, P0, 16, NULL), TB_ERR_NULL);
@@ -2526,9 +2530,9 @@ static void t_closed_book(const void *arg) {
     CHECK_EQ(V->bbo(mem, &o), TB_ERR_CLOSED);
     CHECK_EQ(V->levels(mem, 1, lv, 2, &n), TB_ERR_CLOSED);
     CHECK_EQ(V->depth(mem, 1, &n), TB_ERR_CLOSED);
-    CHECK_EQ(V->iter_levels(mem, 1, lv, 2, &n), TB_ERR_CLOSED);
-    CHECK_EQ(V->apply(mem, sides, px, q, 1, NULL, &n), TB_ERR_CLOSED);
-    CHECK_EQ(V->bbo_trace(mem, sides, px, q, 1, &o, &n), TB_ERR_CLOSED);
+    CHECK_EQ(tbv_x(V)->iter_levels(mem, 1, lv, 2, &n), TB_ERR_CLOSED);
+    CHECK_EQ(tbv_x(V)->apply(mem, sides, px, q, 1, NULL, &n), TB_ERR_CLOSED);
+    CHECK_EQ(tbv_x(V)->bbo_trace(mem, sides, px, q, 1, &o, &n), TB_ERR_CLOSED);
     CHECK_EQ(V->best_bid_px(mem), V->tmin);
     CHECK_EQ(tb_take_query_status(), TB_THREAD_GUARD_ON ? TB_ERR_CLOSED : 0);
     CHECK_EQ(V->best_ask_px(mem), V->tmax);
@@ -2562,7 +2566,7 @@ static void t_guard_busy(const void *arg) {
     CHECK_EQ(V->set_code(b, 0, P0 + 9, 3), TB_INSERT);
     tbv_snap_take(V, b, &s0);
     /* the book is busy (another thread holds it) */
-    state = V->state(b);
+    state = tbv_x(V)->state(b);
     CHECK_EQ(*state, 0);
     *state = 1;
     CHECK_EQ(V->set_code(b, 1, P0 + 2, 1), TB_ERR_BUSY);
@@ -2607,7 +2611,7 @@ static void t_guard_busy(const void *arg) {
     CHECK_EQ(P->stats(pool, &ps), TB_ERR_BUSY);
     CHECK_EQ(P->deinit(pool), TB_ERR_BUSY);
     CHECK_EQ(V->create(&b2, P0, 16, pool), TB_ERR_BUSY);
-    CHECK_EQ(*V->state(b), 0); /* the book was released again */
+    CHECK_EQ(*tbv_x(V)->state(b), 0); /* the book was released again */
     *state = 0;
     tbv_snap_take(V, b, &s1);
     CHECK(tbv_snap_eq(&s0, &s1));
@@ -2624,7 +2628,7 @@ static void t_guard_busy(const void *arg) {
 static void t_custom_summary_words(void) {
     int k;
     for (k = 0; k < 2; k++) {
-        const tbv_ops *V = k ? &tbv_tbt_wide_i64 : &tbv_tb_book_i32_n8192;
+        const tbv_ops *V = k ? &tbt_wide_i64_ops : &tb_book_i32_n8192_ops;
         const int64_t N = (int64_t)V->n, A = P0;
         void *b = mk(V, A, 64, NULL);
         ref_book r;

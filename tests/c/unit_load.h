@@ -143,7 +143,7 @@ static void t_load_side_equivalence(const void *arg) {
                 prefill3(V, a, b, &r, mid, &seed, 400);
                 snap_make(&s, V, &seed, side, best, sizes[si]);
                 snprintf(where, sizeof where, "cap %u, %zu levels, side %d", caps[ci], s.n, side);
-                CHECK_EQ(V->load_side(a, side, s.px, s.qty, s.n, &bad), TB_OK);
+                CHECK_EQ(tbv_x(V)->load_side(a, side, s.px, s.qty, s.n, &bad), TB_OK);
                 CHECK_EQ_U(bad, s.n);
                 load_by_sets(V, b, side, &s);
                 CHECK_EQ(ref_load_side(&r, side, s.px, s.qty, s.n, NULL), 0);
@@ -176,10 +176,10 @@ static void t_load_snapshot_equivalence(const void *arg) {
         prefill3(V, a, b, &r, mid, &seed, 300);
         snap_make(&bid, V, &seed, 1, mid - 1 - k, k == 2 ? 0 : 100 + 700 * (size_t)k);
         snap_make(&ask, V, &seed, 0, mid + 1 + (k == 4 ? -10 : 0), k == 3 ? 0 : 50 + 900 * (size_t)k); /* k 4: crossed */
-        CHECK_EQ(V->load_snapshot(a, bid.px, bid.qty, bid.n, ask.px, ask.qty, ask.n, &bad), TB_OK);
+        CHECK_EQ(tbv_x(V)->load_snapshot(a, bid.px, bid.qty, bid.n, ask.px, ask.qty, ask.n, &bad), TB_OK);
         CHECK_EQ_U(bad, bid.n + ask.n);
-        CHECK_EQ(V->load_side(b, 1, bid.px, bid.qty, bid.n, NULL), TB_OK);
-        CHECK_EQ(V->load_side(b, 0, ask.px, ask.qty, ask.n, NULL), TB_OK);
+        CHECK_EQ(tbv_x(V)->load_side(b, 1, bid.px, bid.qty, bid.n, NULL), TB_OK);
+        CHECK_EQ(tbv_x(V)->load_side(b, 0, ask.px, ask.qty, ask.n, NULL), TB_OK);
         ref_load_side(&r, 1, bid.px, bid.qty, bid.n, NULL);
         ref_load_side(&r, 0, ask.px, ask.qty, ask.n, NULL);
         cmp_ref(V, a, &r, "load_snapshot");
@@ -214,7 +214,7 @@ static void t_load_drops_at_max_cap(const void *arg) {
             px[i] = side ? P0 - (int64_t)i : P0 + (int64_t)i;
             qty[i] = 100 + i;
         }
-        CHECK_EQ(V->load_side(b, side, px, qty, n, NULL), TB_OK);
+        CHECK_EQ(tbv_x(V)->load_side(b, side, px, qty, n, NULL), TB_OK);
         st = stats_of(V, b);
         CHECK_EQ(V->anchor(b, side), P0 - N / 2);
         CHECK_EQ_U(st.tape_levels[side], on_tape);
@@ -255,7 +255,7 @@ static void t_load_pool_exhaustion(const void *arg) {
             b = mk(V, P0, 4096, pb);
             snap_make(&s, V, &seed, 1, P0 + (int64_t)V->n, 200 + (size_t)V->n);
             snprintf(where, sizeof where, "pool of %u levels, policy %d", levels[li], policy);
-            CHECK_EQ(V->load_side(a, 1, s.px, s.qty, s.n, NULL), TB_OK);
+            CHECK_EQ(tbv_x(V)->load_side(a, 1, s.px, s.qty, s.n, NULL), TB_OK);
             load_by_sets(V, b, 1, &s);
             twins_equal(V, a, b, where);
             pools_equal(P, pa, pb, where);
@@ -263,7 +263,7 @@ static void t_load_pool_exhaustion(const void *arg) {
             if (policy == TB_POOL_REFUSE) CHECK_MSG(st.spill_nomem[1] > 0, "%s: the pool never ran dry", where);
             CHECK_EQ(V->verify_invariants(a), TB_OK);
             /* loaded again over the kept blocks */
-            CHECK_EQ(V->load_side(a, 1, s.px + 1, s.qty + 1, s.n - 1, NULL), TB_OK);
+            CHECK_EQ(tbv_x(V)->load_side(a, 1, s.px + 1, s.qty + 1, s.n - 1, NULL), TB_OK);
             load_by_sets(V, b, 1, &(snap_side){s.px + 1, s.qty + 1, s.n - 1});
             twins_equal(V, a, b, where);
             pools_equal(P, pa, pb, where);
@@ -314,7 +314,7 @@ static void t_load_errors(const void *arg) {
             default: px[3] = V->pmin - 1; qty[3] = 0; want = TB_ERR_PRICE; break;  /* price reported first */
             }
             bad = 999;
-            st = V->load_side(b, side, px, qty, 6, &bad);
+            st = tbv_x(V)->load_side(b, side, px, qty, 6, &bad);
             CHECK_MSG(st == want && bad == (size_t)at, "side %d case %d: status %d bad %zu, want %d at %d", side, c,
                       st, bad, want, at);
             /* in load_snapshot: as the asks (after 6 good bids) or as the bids */
@@ -326,12 +326,12 @@ static void t_load_errors(const void *arg) {
                     gq[k] = 1 + k;
                 }
                 bad = 999;
-                st = V->load_snapshot(b, gb, gq, 6, px, qty, 6, &bad);
+                st = tbv_x(V)->load_snapshot(b, gb, gq, 6, px, qty, 6, &bad);
                 CHECK_MSG(st == want && bad == (size_t)at + 6, "snapshot asks case %d: status %d bad %zu", c, st,
                           bad);
             } else {
                 bad = 999;
-                st = V->load_snapshot(b, px, qty, 6, NULL, NULL, 0, &bad);
+                st = tbv_x(V)->load_snapshot(b, px, qty, 6, NULL, NULL, 0, &bad);
                 CHECK_MSG(st == want && bad == (size_t)at, "snapshot bids case %d: status %d bad %zu", c, st, bad);
             }
             tbv_snap_take(V, b, &after);
@@ -342,23 +342,23 @@ static void t_load_errors(const void *arg) {
         px[k] = P0 - (int64_t)k;
         qty[k] = 1 + k;
     }
-    CHECK_EQ(V->load_side(b, 1, NULL, qty, 6, &bad), TB_ERR_NULL);
-    CHECK_EQ(V->load_side(b, 1, px, NULL, 6, NULL), TB_ERR_NULL);
-    CHECK_EQ(V->load_snapshot(b, px, qty, 6, NULL, qty, 3, NULL), TB_ERR_NULL);
-    CHECK_EQ(V->load_side(b, 2, px, qty, 6, &bad), TB_ERR_SIDE);
-    CHECK_EQ(V->load_side(b, -1, px, qty, 6, NULL), TB_ERR_SIDE);
-    CHECK_EQ(V->load_side(NULL, 1, px, qty, 6, NULL), TB_ERR_NULL);
-    CHECK_EQ(V->load_snapshot(NULL, px, qty, 6, NULL, NULL, 0, NULL), TB_ERR_NULL);
+    CHECK_EQ(tbv_x(V)->load_side(b, 1, NULL, qty, 6, &bad), TB_ERR_NULL);
+    CHECK_EQ(tbv_x(V)->load_side(b, 1, px, NULL, 6, NULL), TB_ERR_NULL);
+    CHECK_EQ(tbv_x(V)->load_snapshot(b, px, qty, 6, NULL, qty, 3, NULL), TB_ERR_NULL);
+    CHECK_EQ(tbv_x(V)->load_side(b, 2, px, qty, 6, &bad), TB_ERR_SIDE);
+    CHECK_EQ(tbv_x(V)->load_side(b, -1, px, qty, 6, NULL), TB_ERR_SIDE);
+    CHECK_EQ(tbv_x(V)->load_side(NULL, 1, px, qty, 6, NULL), TB_ERR_NULL);
+    CHECK_EQ(tbv_x(V)->load_snapshot(NULL, px, qty, 6, NULL, NULL, 0, NULL), TB_ERR_NULL);
     tbv_snap_take(V, b, &after);
     CHECK(tbv_snap_eq(&before, &after));
     tbv_snap_free(&after);
     /* empty lists need no arrays: the side is emptied, its anchor kept */
-    CHECK_EQ(V->load_side(b, 0, NULL, NULL, 0, &bad), TB_OK);
+    CHECK_EQ(tbv_x(V)->load_side(b, 0, NULL, NULL, 0, &bad), TB_OK);
     CHECK_EQ_U(bad, 0);
     CHECK_EQ_U(depth_of(V, b, 0), 0);
     CHECK_EQ(V->anchor(b, 0), before.anchor[0]);
     CHECK_EQ_U(depth_of(V, b, 1), before.n[1]);
-    CHECK_EQ(V->load_snapshot(b, NULL, NULL, 0, NULL, NULL, 0, &bad), TB_OK);
+    CHECK_EQ(tbv_x(V)->load_snapshot(b, NULL, NULL, 0, NULL, NULL, 0, &bad), TB_OK);
     CHECK_EQ_U(depth_of(V, b, 1) + depth_of(V, b, 0), 0);
     CHECK_EQ(V->verify_invariants(b), TB_OK);
     tbv_snap_free(&before);
@@ -367,8 +367,8 @@ static void t_load_errors(const void *arg) {
         void *mem = tbv_storage(V);
         CHECK_EQ(V->init(mem, P0, 16, NULL), TB_OK);
         CHECK_EQ(V->deinit(mem), TB_OK);
-        CHECK_EQ(V->load_side(mem, 1, px, qty, 6, NULL), TB_ERR_CLOSED);
-        CHECK_EQ(V->load_snapshot(mem, px, qty, 6, NULL, NULL, 0, NULL), TB_ERR_CLOSED);
+        CHECK_EQ(tbv_x(V)->load_side(mem, 1, px, qty, 6, NULL), TB_ERR_CLOSED);
+        CHECK_EQ(tbv_x(V)->load_snapshot(mem, px, qty, 6, NULL, NULL, 0, NULL), TB_ERR_CLOSED);
         free(mem);
     }
 }

@@ -48,3 +48,17 @@ def pytest_sessionstart(session: object) -> None:
     info = nat.build_info()
     if want not in info:
         raise RuntimeError(f"TAPEBOOK_EXPECT_SANITIZED={want} but the loaded C module was built with: {info}")
+
+
+def pytest_collection_finish(session: object) -> None:
+    """Freeze what collection imported so that a test's ``gc.collect()`` stays cheap.
+
+    The feeds and dataset tests import pyarrow, pandas, dask and matplotlib: a full
+    collection then walks millions of long-lived objects (~0.4 s each), and the lifetime
+    tests and state machines call it hundreds of times. Frozen objects are never freed by
+    the cycle collector, which is harmless here: everything a test checks is created after.
+    """
+    import gc
+
+    gc.collect()
+    gc.freeze()

@@ -156,6 +156,54 @@ def test_erase_better(any_book: Book) -> None:
     assert b.levels(False, 10) == [(100_012, 1)]
 
 
+def _type_limits(bits: int) -> tuple[int, int]:
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+
+@pytest.mark.parametrize("bits", FAMILIES)
+def test_erase_better_takes_any_value_of_the_price_type(bits: int) -> None:
+    """The threshold is not a level: the type's extremes and the values just
+    outside the valid price range are accepted, agree with the reference model
+    and replay identically from a recorded log (docs/semantics.md)."""
+    import io
+
+    from tapebook import Recorder, replay
+    from tapebook.testing.reference import RefBook
+
+    tmin, tmax = _type_limits(bits)
+    n = 64
+    probe = Book(n=n, price_bits=bits)
+    lo, hi = probe.price_range
+    cuts = [(False, tmax), (True, tmin), (False, tmin), (True, tmax), (True, lo - 1), (False, hi + 1)]
+    cuts += [(False, lo - 1), (True, hi + 1), (True, lo), (False, hi)]
+    for side, cut in cuts:
+        book = Book(n=n, price_bits=bits, max_cap=64)
+        ref = RefBook(n=n, price_bits=bits, max_cap=64, anchor=0)
+        log = io.BytesIO()
+        rec = Recorder(book, log, snapshot_every=0)
+        for b in (book, ref):
+            b.reset(0)
+        rec_book = rec  # the recorded single book forwards the mutating calls
+        for px in (-3 * n, -5, 0, 7, 20, 3 * n, lo, hi):  # tape and spill, both ends of the range
+            rec_book.set(True, px, 2)
+            ref.set(1, px, 2)
+            rec_book.set(False, px + 1 if px < hi else px, 3)
+            ref.set(0, px + 1 if px < hi else px, 3)
+        rec_book.erase_better(side, cut)
+        ref.erase_better(int(side), cut)
+        assert book.to_dict() == ref.to_dict(), (side, cut)
+        assert book.verify_invariants()
+        if (side, cut) in ((False, tmax), (True, tmin)):
+            assert book.depth(side) == 0
+        if (side, cut) in ((False, tmin), (True, tmax)):
+            assert book.depth(side) == 8
+        rec.close()
+        assert replay(log.getvalue()).book.dumps() == book.dumps()
+    for bad in (tmin - 1, tmax + 1):
+        with pytest.raises(OverflowError, match="px="):
+            probe.erase_better(True, bad)
+
+
 def test_recenter_keeps_levels(any_book: Book) -> None:
     n = any_book.n
     b = Book(n=n, price_bits=any_book.price_bits, max_cap=4096)  # no eviction possible
@@ -238,7 +286,7 @@ def test_mapping_views() -> None:
 
 def test_extreme_prices_both_families() -> None:
     for bits in FAMILIES:
-        for n in (64, 4096):
+        for n in (tapebook.TAPE_SIZES[0], tapebook.TAPE_SIZES[-1]):
             b = Book(n=n, price_bits=bits, max_cap=16)
             lo, hi = b.price_range
             assert lo == -(2 ** (bits - 1)) + n and hi == 2 ** (bits - 1) - 1 - n

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tapebook import TAPE_SIZES
 from tapebook.testing import fuzz
 from tapebook.testing import reference as R
-from tapebook.testing.reference import TAPE_SIZES
 
 # a different base seed from the CLI's quick profile, so pytest adds coverage
 PYTEST_SEED = 977

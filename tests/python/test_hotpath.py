@@ -121,7 +121,7 @@ def test_fast_path_matches_python_path(bits: int, data: st.DataObject) -> None:
         assert fast.verify_invariants()
 
 
-def test_fast_path_is_taken_for_exact_ints() -> None:
+def test_fast_path_is_taken_for_ints_and_index_objects() -> None:
     b = Book(n=256, price_bits=32)
     calls: list[str] = []
 
@@ -145,9 +145,48 @@ def test_fast_path_is_taken_for_exact_ints() -> None:
         assert book.set(False, 20, 0) is Result.ERASE
         assert book.levels(1) == [(10, 4)] and book.levels(True, 1) == [(10, 4)]
     assert calls == []  # nothing reached the Python path
-    assert s.set(1, np.int64(11), 1) is Result.INSERT  # numpy ints: converted by the Python path
-    assert s.levels(1, k=2) == [(11, 1), (10, 4)]  # keywords: the Python path
-    assert calls == ["set", "levels"]
+    # numpy integers (anything with __index__ but bool) stay on the fast path
+    assert s.set(np.int8(1), np.int64(11), np.uint32(1)) is Result.INSERT
+    assert s.set(True, np.int32(12), np.uint64(2)) is Result.INSERT
+    assert s.levels(np.int64(1), np.int16(3)) == [(12, 2), (11, 1), (10, 4)]
+    assert s.qty_at(np.int64(1), np.int64(11)) == 1
+    assert calls == []
+    assert s.levels(1, k=2) == [(12, 2), (11, 1)]  # keywords: the Python path
+    assert calls == ["levels"]
+    # what the fast path does not take, the Python path converts or refuses exactly
+    for bad in (np.float64(13.0), 13.0, True, "13"):
+        with pytest.raises(TypeError):
+            s.set(1, bad, 1)
+    with pytest.raises(OverflowError):
+        s.set(1, np.int64(2**40), 1)  # out of int32: refused, nothing changed
+    with pytest.raises(OverflowError):
+        s.qty_at(1, np.int64(2**40))
+    # 4 refused types, and the overflow twice (the Python path converts, then calls set again)
+    assert calls.count("set") == 6 and s.depth(True) == 3
+
+
+def test_int_type_registration_verifies_the_layout() -> None:
+    """Only types whose value reads back in place are kept: numpy's integers are
+    (book.py registered them), a Python class with __index__ or a type without
+    it is not, and registering twice changes nothing."""
+    import numpy as np
+
+    kept = hp.register_int_types([(np.int64, 8, True)])
+    assert kept >= 8  # numpy's integer types, from tapebook.book
+
+    class Idx:
+        def __init__(self, v: int) -> None:
+            self.v = v
+
+        def __index__(self) -> int:
+            return self.v
+
+    refused = [(Idx, 8, True), (float, 8, True), (bool, 1, False), (np.float64, 8, True)]
+    assert hp.register_int_types(refused) == kept
+    b = Book(n=64, anchor=0)
+    assert b.set(1, Idx(5), Idx(2)) is Result.INSERT and b.qty_at(1, 5) == 2  # __index__: still accepted
+    with pytest.raises(TypeError):
+        hp.register_int_types([(np.int64, 8)])
 
 
 def test_binding_follows_the_lifetime() -> None:

@@ -143,7 +143,7 @@ def test_invalid_arguments_change_nothing() -> None:
         lambda: b.recenter(BID, alo - 1),
         lambda: b.reset(ahi + 1),
         lambda: b.reset_at_mid(ASK, hi + 1),
-        lambda: b.erase_better(BID, lo - 1),
+        lambda: b.erase_better(BID, -(2**31) - 1),
     ):
         with pytest.raises(RefError):
             call()

@@ -25,6 +25,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 
 import tapebook
 from tapebook import Book, MultiBookPool, Result, SpillPool
+from tapebook._variants import MULTI_TIERS
 from tapebook.testing.reference import RefBook, RefError, RefMemoryError, RefPool
 
 SIDES = st.sampled_from([True, False, 1, 0])
@@ -419,7 +420,7 @@ class MultiMachine(RuleBasedStateMachine):
     @initialize(
         counts=st.tuples(st.integers(0, 3), st.integers(0, 3), st.integers(0, 3)),
         bits=st.sampled_from([32, 64]),
-        tiers=st.sampled_from([(1024, 256, 64), (4096, 1024, 256)]),
+        tiers=st.sampled_from(MULTI_TIERS),
         max_cap=st.sampled_from([16, 64, 4096]),
         pool_levels=st.sampled_from([16, 256, 1 << 14]),
         policy=st.sampled_from(["refuse", "fallback"]),

@@ -1,0 +1,240 @@
+/* tb_itch.h — NASDAQ TotalView-ITCH 5.0 order messages -> market-by-order rows.
+ *
+ * Source: "Nasdaq TotalView-ITCH 5.0" interface specification (nasdaqtrader.com,
+ * NQTVITCHspecification.pdf), §3 data types (integers unsigned big-endian,
+ * Price(4) with 4 implied decimals, timestamps 6-byte nanoseconds since
+ * midnight) and §4 message formats. Files (NASDAQ's BinaryFILE samples) are a
+ * sequence of records, each a 2-byte big-endian length followed by that many
+ * bytes of message; every message starts with
+ *     type(1) stock_locate(2) tracking_number(2) timestamp(6).
+ *
+ * Decoded (offsets inside the message, lengths as the spec fixes them; a
+ * record of one of these types with another length is malformed):
+ *     'R' stock directory  39: stock(8) at 11 -> learns the locate of `symbol`
+ *     'A' add order        36: ref(8) 11, side(1) 19 'B'/'S', shares(4) 20,
+ *                              stock(8) 24, price(4) 32          -> row 'A'
+ *     'F' add order, MPID  40: as 'A' + attribution(4) 36      -> row 'A'
+ *     'E' executed         31: ref 11, shares(4) 19, match(8) 23 -> row 'E'
+ *     'C' executed w/ price 36: ref 11, shares 19, match 23,
+ *                              printable(1) 31, price(4) 32      -> row 'E'
+ *     'X' cancel           23: ref 11, cancelled shares(4) 19   -> row 'C' qty
+ *     'D' delete           19: ref 11                           -> row 'C' qty 0 (all)
+ *     'U' replace          35: old ref 11, new ref(8) 19, shares(4) 27,
+ *                              price(4) 31                       -> row 'U'
+ *                              (order_id = old, new_id = new; the caller turns
+ *                              it into 'C' old + 'A' new with the old side)
+ * Every other type (system events, trades 'P'/'Q'/'B', NOII, ...) changes no
+ * displayed order and is skipped and counted, as are messages of other stocks.
+ *
+ * API
+ *   void tb_itch_init(tb_itch_state *st, uint16_t locate, const char *symbol8);
+ *       locate != 0: keep that stock locate; else symbol8 (8 bytes, space
+ *       padded as in the spec, or NULL for "every stock") is matched against
+ *       'R' messages to learn the locate (messages before that are skipped).
+ *   int tb_itch_decode(tb_itch_state *st, const uint8_t *buf, size_t len,
+ *                      int64_t px_div, uint64_t qty_div, tb_itch_rows *out,
+ *                      size_t *consumed);
+ *       Decodes whole records of buf[0..len) into out (at most out->cap rows).
+ *       Stops at the end of the complete records (a partial record at the end
+ *       is left for the next call: *consumed tells how far it got), when out
+ *       is full, or at a malformed record: then it returns TB_ERR_FORMAT,
+ *       *consumed is that record's offset, st->bad_reason says why and
+ *       st->bad_len is the record's full size (prefix included) so the caller
+ *       can skip it. Prices are raw / px_div and shares / qty_div, both exact
+ *       (a remainder is malformed, TB_ITCH_INEXACT). TB_OK otherwise.
+ *       st->records counts every record consumed (the 1-based record number
+ *       of row i is out->record[i]).
+ *
+ * No allocation; every byte sequence is valid input (reads are bounds-checked
+ * before they happen, no UB).
+ */
+#ifndef TB_ITCH_H
+#define TB_ITCH_H
+
+#include "tb_base.h"
+
+/* Why a record was refused. */
+typedef enum tb_itch_reason {
+    TB_ITCH_OK = 0,
+    TB_ITCH_EMPTY = 1,   /* a record of length 0 */
+    TB_ITCH_LENGTH = 2,  /* a decoded type with the wrong length */
+    TB_ITCH_SIDE = 3,    /* buy/sell indicator not 'B' or 'S' */
+    TB_ITCH_INEXACT = 4, /* price / shares not a whole number of ticks / lots */
+    TB_ITCH_ZERO = 5     /* a zero order reference number */
+} tb_itch_reason;
+
+typedef struct tb_itch_state {
+    uint16_t locate;         /* the stock kept (0: not known yet) */
+    uint8_t all_stocks;      /* keep every stock */
+    uint8_t symbol_known;    /* symbol8 is set */
+    char symbol8[8];
+    uint64_t records;        /* records consumed so far */
+    uint64_t skipped_type;   /* records of types that change no displayed order */
+    uint64_t skipped_stock;  /* order records of other stocks (or before the directory) */
+    int bad_reason;          /* tb_itch_reason of the last malformed record */
+    size_t bad_len;          /* its size, prefix included (0 when the prefix itself is cut) */
+} tb_itch_state;
+
+/* Output columns, each of capacity `cap` (caller-owned). */
+typedef struct tb_itch_rows {
+    uint8_t *action;    /* 'A' 'C' 'E' 'U' */
+    uint64_t *order_id;
+    uint64_t *new_id;   /* 'U' only (0 otherwise) */
+    uint8_t *side;      /* 1 bid / 0 ask ('A'); 0 otherwise */
+    int64_t *px;        /* ticks ('A', 'U'); 0 otherwise */
+    uint64_t *qty;      /* lots ('A', 'U'); executed / cancelled lots ('E', 'C'); 0 = all ('C' from 'D') */
+    int64_t *ts;        /* ns since midnight */
+    int64_t *record;    /* 1-based record number */
+    size_t cap;
+    size_t n;           /* rows written by the last call */
+} tb_itch_rows;
+
+TB_FORCE_INLINE uint64_t tb__itch_be(const uint8_t *p, size_t n) {
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) v = (v << 8) | p[i];
+    return v;
+}
+
+TB_API const char *tb_itch_reason_str(int reason) {
+    switch (reason) {
+    case TB_ITCH_OK: return "ok";
+    case TB_ITCH_EMPTY: return "record of length 0";
+    case TB_ITCH_LENGTH: return "message length does not match its type";
+    case TB_ITCH_SIDE: return "buy/sell indicator is not 'B' or 'S'";
+    case TB_ITCH_INEXACT: return "price or shares not a whole number of ticks / lots";
+    case TB_ITCH_ZERO: return "order reference number 0";
+    default: return "unknown reason";
+    }
+}
+
+TB_API void tb_itch_init(tb_itch_state *st, uint16_t locate, const char *symbol8) {
+    if (!st) return;
+    memset(st, 0, sizeof *st);
+    st->locate = locate;
+    if (locate == 0 && symbol8) {
+        memcpy(st->symbol8, symbol8, 8);
+        st->symbol_known = 1;
+    }
+    st->all_stocks = (uint8_t)(locate == 0 && !symbol8);
+}
+
+/* The fixed length of a decoded type, 0 for the others. */
+TB_FORCE_INLINE size_t tb__itch_len(uint8_t type) {
+    switch (type) {
+    case 'R': return 39;
+    case 'A': return 36;
+    case 'F': return 40;
+    case 'E': return 31;
+    case 'C': return 36;
+    case 'X': return 23;
+    case 'D': return 19;
+    case 'U': return 35;
+    default: return 0;
+    }
+}
+
+/* One decoded order message into row `r` of out; a tb_itch_reason. */
+static int tb__itch_row(const uint8_t *m, int64_t px_div, uint64_t qty_div, tb_itch_rows *out, size_t r) {
+    const uint8_t type = m[0];
+    const uint64_t ref = tb__itch_be(m + 11, 8);
+    uint64_t new_id = 0, shares = 0, price = 0;
+    uint8_t action = 0, side = 0;
+    int priced = 0;
+    if (ref == 0) return TB_ITCH_ZERO;
+    switch (type) {
+    case 'A':
+    case 'F':
+        if (m[19] != 'B' && m[19] != 'S') return TB_ITCH_SIDE;
+        side = (uint8_t)(m[19] == 'B');
+        shares = tb__itch_be(m + 20, 4);
+        price = tb__itch_be(m + 32, 4);
+        action = 'A';
+        priced = 1;
+        break;
+    case 'E':
+    case 'C':
+        shares = tb__itch_be(m + 19, 4);
+        action = 'E';
+        break;
+    case 'X':
+        shares = tb__itch_be(m + 19, 4);
+        action = 'C';
+        break;
+    case 'D':
+        action = 'C';
+        break;
+    default: /* 'U' */
+        new_id = tb__itch_be(m + 19, 8);
+        if (new_id == 0) return TB_ITCH_ZERO;
+        shares = tb__itch_be(m + 27, 4);
+        price = tb__itch_be(m + 31, 4);
+        action = 'U';
+        priced = 1;
+        break;
+    }
+    /* the divisors are validated by tb_itch_decode (>= 1); price < 2^32 fits int64 */
+    if (shares % qty_div != 0) return TB_ITCH_INEXACT;
+    if (priced && (int64_t)price % px_div != 0) return TB_ITCH_INEXACT;
+    out->action[r] = action;
+    out->order_id[r] = ref;
+    out->new_id[r] = new_id;
+    out->side[r] = side;
+    out->px[r] = priced ? (int64_t)price / px_div : 0;
+    out->qty[r] = shares / qty_div;
+    out->ts[r] = (int64_t)tb__itch_be(m + 5, 6);
+    return TB_ITCH_OK;
+}
+
+TB_API int tb_itch_decode(tb_itch_state *st, const uint8_t *buf, size_t len, int64_t px_div,
+                          uint64_t qty_div, tb_itch_rows *out, size_t *consumed) {
+    if (!st || !out || !consumed || (!buf && len)) return TB_ERR_NULL;
+    if (px_div < 1 || qty_div < 1) return TB_ERR_BADARG;
+    if (out->cap && (!out->action || !out->order_id || !out->new_id || !out->side || !out->px ||
+                     !out->qty || !out->ts || !out->record))
+        return TB_ERR_NULL;
+    size_t pos = 0;
+    out->n = 0;
+    st->bad_reason = TB_ITCH_OK;
+    st->bad_len = 0;
+    while (len - pos >= 2) {
+        const size_t mlen = (size_t)tb__itch_be(buf + pos, 2);
+        if (len - pos - 2 < mlen) break; /* partial record: next call */
+        const uint8_t *m = buf + pos + 2;
+        int reason = TB_ITCH_OK;
+        if (mlen == 0) {
+            reason = TB_ITCH_EMPTY;
+        } else {
+            const size_t want = tb__itch_len(m[0]);
+            if (want == 0) {
+                st->skipped_type++;
+            } else if (mlen != want) {
+                reason = TB_ITCH_LENGTH;
+            } else {
+                const uint16_t locate = (uint16_t)tb__itch_be(m + 1, 2);
+                if (m[0] == 'R') {
+                    if (st->symbol_known && !st->locate && memcmp(m + 11, st->symbol8, 8) == 0)
+                        st->locate = locate;
+                    st->skipped_type++;
+                } else if (!st->all_stocks && (st->locate == 0 || locate != st->locate)) {
+                    st->skipped_stock++;
+                } else {
+                    if (out->n == out->cap) break; /* full: this record is next */
+                    reason = tb__itch_row(m, px_div, qty_div, out, out->n);
+                    if (reason == TB_ITCH_OK) out->record[out->n++] = (int64_t)(st->records + 1);
+                }
+            }
+        }
+        if (reason != TB_ITCH_OK) {
+            st->bad_reason = reason;
+            st->bad_len = mlen + 2;
+            *consumed = pos;
+            return TB_ERR_FORMAT;
+        }
+        st->records++;
+        pos += mlen + 2;
+    }
+    *consumed = pos;
+    return TB_OK;
+}
+
+#endif /* TB_ITCH_H */

@@ -1,0 +1,321 @@
+/* tb_order_log.h — the feeds' order log in C for ITCH: decoded rows (tb_itch.h) ->
+ * consistent MBO rows + the level changes they imply, one call per block.
+ *
+ * The same rules as tapebook/feeds/_mbo.py's OrderLog (which the other L3 formats
+ * use, and which the tests hold this to through the L3 reference model):
+ *   'A' add (an id that rests is replaced: counted duplicate_add), qty 0 ignored
+ *       (zero_qty);
+ *   'C' cancel qty (0 or >= the order's: all of it; more than it holds: overcancel);
+ *   'E' execute qty (more than it holds fills it: overfill; 0 ignored: zero_qty);
+ *   'U' replace: the old order leaves, the new id joins with the old side (MBO rows
+ *       'C' old + 'A' new);
+ *   events for ids that do not rest: unknown_id, no row.
+ * Each input row is one message: its MBO rows (0-3: a replace whose new id rests
+ * already is C old, C new, A new) and its level rows (side, px, total after the
+ * row; 0-3, in order, a later row for the same level wins) end
+ * at mbo_end[i] / l2_end[i].
+ *
+ * Memory: two open-addressing tables (orders by id; level totals by side and
+ * price), linear probing, deletion by backward shift (no tombstones), keyed 64-bit
+ * mixing (ids are chosen by the venue), grown x2 at half load through TB_MALLOC /
+ * TB_FREE. A growth that fails returns TB_ERR_NOMEM with nothing of that row done.
+ *
+ * API
+ *   int  tb_olog_init(tb_olog *g, size_t cap_hint, uint64_t key);   TB_OK / TB_ERR_NOMEM
+ *   void tb_olog_free(tb_olog *g);
+ *   int  tb_olog_apply(tb_olog *g, const tb_itch_rows *in, size_t n, tb_olog_out *out,
+ *                      size_t *n_done);
+ *       Rows in[0..n) (actions 'A' 'C' 'E' 'U'); out needs room for 3 rows a message.
+ *       TB_OK with *n_done = n; TB_ERR_NOMEM / TB_ERR_BADARG with *n_done rows done.
+ *   size_t tb_olog_export(const tb_olog *g, uint64_t *ids, uint8_t *sides, int64_t *px,
+ *                         uint64_t *qty, size_t cap);   the resting orders (any order)
+ */
+#ifndef TB_ORDER_LOG_H
+#define TB_ORDER_LOG_H
+
+#include "tb_itch.h"
+
+typedef struct tb_olog_order {
+    uint64_t id;
+    int64_t px;
+    uint64_t qty; /* 0: empty slot */
+    uint8_t side;
+    uint8_t pad[7];
+} tb_olog_order;
+
+typedef struct tb_olog_level {
+    int64_t px;
+    uint64_t total; /* 0: empty slot */
+    uint8_t side;
+    uint8_t pad[7];
+} tb_olog_level;
+
+typedef struct tb_olog {
+    tb_olog_order *orders;
+    size_t ocap, ocount;
+    tb_olog_level *levels;
+    size_t lcap, lcount;
+    uint64_t key;
+    uint64_t unknown_id, duplicate_add, overcancel, overfill, zero_qty;
+} tb_olog;
+
+typedef struct tb_olog_out {
+    uint8_t *action;
+    uint64_t *order_id;
+    uint8_t *side;
+    int64_t *px;
+    uint64_t *qty;
+    int64_t *mbo_end;  /* per message */
+    uint8_t *l2_side;
+    int64_t *l2_px;
+    uint64_t *l2_qty;
+    int64_t *l2_end;   /* per message */
+    size_t n_mbo, n_l2; /* rows written so far (the caller resets them per batch) */
+} tb_olog_out;
+
+TB_FORCE_INLINE uint64_t tb__olog_mix(uint64_t x, uint64_t key) {
+    x ^= key;
+    x ^= x >> 33;
+    x *= UINT64_C(0xff51afd7ed558ccd);
+    x ^= x >> 33;
+    x *= UINT64_C(0xc4ceb9fe1a85ec53);
+    x ^= x >> 33;
+    return x;
+}
+
+static int tb__olog_alloc(tb_olog *g, size_t ocap, size_t lcap) {
+    tb_olog_order *o = (tb_olog_order *)TB_MALLOC(ocap * sizeof *o);
+    tb_olog_level *l = (tb_olog_level *)TB_MALLOC(lcap * sizeof *l);
+    if (!o || !l) {
+        if (o) TB_FREE(o);
+        if (l) TB_FREE(l);
+        return TB_ERR_NOMEM;
+    }
+    memset(o, 0, ocap * sizeof *o);
+    memset(l, 0, lcap * sizeof *l);
+    g->orders = o;
+    g->levels = l;
+    g->ocap = ocap;
+    g->lcap = lcap;
+    return TB_OK;
+}
+
+TB_API int tb_olog_init(tb_olog *g, size_t cap_hint, uint64_t key) {
+    size_t cap = 64;
+    if (!g) return TB_ERR_NULL;
+    memset(g, 0, sizeof *g);
+    while (cap < cap_hint && cap < ((size_t)1 << 40)) cap <<= 1;
+    g->key = key;
+    return tb__olog_alloc(g, cap, 64);
+}
+
+TB_API void tb_olog_free(tb_olog *g) {
+    if (!g) return;
+    if (g->orders) TB_FREE(g->orders);
+    if (g->levels) TB_FREE(g->levels);
+    g->orders = NULL;
+    g->levels = NULL;
+    g->ocap = g->lcap = g->ocount = g->lcount = 0;
+}
+
+/* ---- orders by id ---------------------------------------------------------------- */
+
+static size_t tb__olog_ofind(const tb_olog *g, uint64_t id) { /* slot of id, or an empty slot */
+    const size_t mask = g->ocap - 1;
+    size_t i = (size_t)tb__olog_mix(id, g->key) & mask;
+    while (g->orders[i].qty && g->orders[i].id != id) i = (i + 1) & mask;
+    return i;
+}
+
+static void tb__olog_odel(tb_olog *g, size_t i) { /* backward-shift deletion */
+    const size_t mask = g->ocap - 1;
+    size_t j = i;
+    g->orders[i].qty = 0;
+    for (;;) {
+        size_t home;
+        j = (j + 1) & mask;
+        if (!g->orders[j].qty) break;
+        home = (size_t)tb__olog_mix(g->orders[j].id, g->key) & mask;
+        /* move j back to i when its home is not in (i, j] cyclically */
+        if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
+            g->orders[i] = g->orders[j];
+            g->orders[j].qty = 0;
+            i = j;
+        }
+    }
+    g->ocount--;
+}
+
+/* ---- level totals by (side, px) ---------------------------------------------------- */
+
+TB_FORCE_INLINE uint64_t tb__olog_lkey(uint8_t side, int64_t px) {
+    return ((uint64_t)px << 1) ^ side ^ ((uint64_t)px >> 63 << 62);
+}
+
+static size_t tb__olog_lfind(const tb_olog *g, uint8_t side, int64_t px) {
+    const size_t mask = g->lcap - 1;
+    size_t i = (size_t)tb__olog_mix(tb__olog_lkey(side, px), g->key) & mask;
+    while (g->levels[i].total && (g->levels[i].px != px || g->levels[i].side != side)) i = (i + 1) & mask;
+    return i;
+}
+
+static void tb__olog_ldel(tb_olog *g, size_t i) {
+    const size_t mask = g->lcap - 1;
+    size_t j = i;
+    g->levels[i].total = 0;
+    for (;;) {
+        size_t home;
+        j = (j + 1) & mask;
+        if (!g->levels[j].total) break;
+        home = (size_t)tb__olog_mix(tb__olog_lkey(g->levels[j].side, g->levels[j].px), g->key) & mask;
+        if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
+            g->levels[i] = g->levels[j];
+            g->levels[j].total = 0;
+            i = j;
+        }
+    }
+    g->lcount--;
+}
+
+/* Grow both tables so that one more order and one more level fit at half load. */
+static int tb__olog_reserve(tb_olog *g) {
+    tb_olog old = *g;
+    size_t ocap = g->ocap, lcap = g->lcap, k;
+    if (2 * (g->ocount + 1) <= ocap && 2 * (g->lcount + 2) <= lcap) return TB_OK;
+    if (2 * (g->ocount + 1) > ocap) ocap *= 2;
+    if (2 * (g->lcount + 2) > lcap) lcap *= 2;
+    if (tb__olog_alloc(g, ocap, lcap) != TB_OK) {
+        *g = old;
+        return TB_ERR_NOMEM;
+    }
+    for (k = 0; k < old.ocap; k++)
+        if (old.orders[k].qty) g->orders[tb__olog_ofind(g, old.orders[k].id)] = old.orders[k];
+    for (k = 0; k < old.lcap; k++)
+        if (old.levels[k].total)
+            g->levels[tb__olog_lfind(g, old.levels[k].side, old.levels[k].px)] = old.levels[k];
+    TB_FREE(old.orders);
+    TB_FREE(old.levels);
+    return TB_OK;
+}
+
+/* level (side, px) += delta (delta may be "negative" through wrap: sub); writes its L2 row */
+static void tb__olog_level(tb_olog *g, uint8_t side, int64_t px, uint64_t add, uint64_t sub, tb_olog_out *out) {
+    size_t i = tb__olog_lfind(g, side, px);
+    uint64_t total = g->levels[i].total + add - sub;
+    if (!g->levels[i].total) {
+        g->levels[i].side = side;
+        g->levels[i].px = px;
+        g->lcount++;
+    }
+    if (total) g->levels[i].total = total;
+    else tb__olog_ldel(g, i);
+    out->l2_side[out->n_l2] = side;
+    out->l2_px[out->n_l2] = px;
+    out->l2_qty[out->n_l2] = total;
+    out->n_l2++;
+}
+
+static void tb__olog_row(tb_olog_out *out, uint8_t action, uint64_t id, uint8_t side, int64_t px, uint64_t qty) {
+    const size_t k = out->n_mbo++;
+    out->action[k] = action;
+    out->order_id[k] = id;
+    out->side[k] = side;
+    out->px[k] = px;
+    out->qty[k] = qty;
+}
+
+static void tb__olog_remove(tb_olog *g, size_t slot, tb_olog_out *out) {
+    const tb_olog_order o = g->orders[slot];
+    tb__olog_odel(g, slot);
+    tb__olog_level(g, o.side, o.px, 0, o.qty, out);
+    tb__olog_row(out, 'C', o.id, 0, 0, o.qty);
+}
+
+static void tb__olog_add(tb_olog *g, uint64_t id, uint8_t side, int64_t px, uint64_t qty, tb_olog_out *out) {
+    size_t slot;
+    if (!qty) {
+        g->zero_qty++;
+        return;
+    }
+    slot = tb__olog_ofind(g, id);
+    if (g->orders[slot].qty) {
+        g->duplicate_add++;
+        tb__olog_remove(g, slot, out);
+        slot = tb__olog_ofind(g, id);
+    }
+    g->orders[slot].id = id;
+    g->orders[slot].side = side;
+    g->orders[slot].px = px;
+    g->orders[slot].qty = qty;
+    g->ocount++;
+    tb__olog_level(g, side, px, qty, 0, out);
+    tb__olog_row(out, 'A', id, side, px, qty);
+}
+
+TB_API int tb_olog_apply(tb_olog *g, const tb_itch_rows *in, size_t n, tb_olog_out *out, size_t *n_done) {
+    size_t r;
+    if (!g || !in || !out || !n_done || !g->orders) return TB_ERR_NULL;
+    *n_done = 0;
+    if (n > in->n) return TB_ERR_BADARG;
+    for (r = 0; r < n; r++) {
+        const uint8_t a = in->action[r];
+        const uint64_t id = in->order_id[r], qty = in->qty[r];
+        size_t slot;
+        if (a != 'A' && a != 'C' && a != 'E' && a != 'U') return TB_ERR_BADARG;
+        if (in->side[r] > 1) return TB_ERR_BADARG;
+        if (tb__olog_reserve(g) != TB_OK) return TB_ERR_NOMEM;
+        if (a == 'A') {
+            tb__olog_add(g, id, in->side[r], in->px[r], qty, out);
+        } else if (!g->orders[slot = tb__olog_ofind(g, id)].qty) {
+            g->unknown_id++;
+        } else if (a == 'U') {
+            const uint8_t side = g->orders[slot].side;
+            tb__olog_remove(g, slot, out);
+            tb__olog_add(g, in->new_id[r], side, in->px[r], qty, out);
+        } else if (a == 'E' && qty == 0) {
+            g->zero_qty++;
+        } else {
+            tb_olog_order *o = &g->orders[slot];
+            uint64_t take = qty;
+            if (qty > o->qty) {
+                if (a == 'E') g->overfill++;
+                else g->overcancel++;
+            }
+            if (take == 0 || take >= o->qty) {
+                if (a == 'E') { /* filled: an 'E' row of what it held */
+                    const tb_olog_order gone = *o;
+                    tb__olog_odel(g, slot);
+                    tb__olog_level(g, gone.side, gone.px, 0, gone.qty, out);
+                    tb__olog_row(out, 'E', gone.id, 0, 0, gone.qty);
+                } else {
+                    tb__olog_remove(g, slot, out);
+                }
+            } else {
+                o->qty -= take;
+                tb__olog_level(g, o->side, o->px, 0, take, out);
+                tb__olog_row(out, a, id, 0, 0, take);
+            }
+        }
+        out->mbo_end[r] = (int64_t)out->n_mbo;
+        out->l2_end[r] = (int64_t)out->n_l2;
+        *n_done = r + 1;
+    }
+    return TB_OK;
+}
+
+TB_API size_t tb_olog_export(const tb_olog *g, uint64_t *ids, uint8_t *sides, int64_t *px, uint64_t *qty,
+                             size_t cap) {
+    size_t k, n = 0;
+    if (!g || !g->orders) return 0;
+    for (k = 0; k < g->ocap && n < cap; k++) {
+        if (!g->orders[k].qty) continue;
+        if (ids) ids[n] = g->orders[k].id;
+        if (sides) sides[n] = g->orders[k].side;
+        if (px) px[n] = g->orders[k].px;
+        if (qty) qty[n] = g->orders[k].qty;
+        n++;
+    }
+    return n;
+}
+
+#endif /* TB_ORDER_LOG_H */

@@ -1,0 +1,80 @@
+"""The order-level (L3) formats' side of ``feeds.replay``, and ``feeds.read_mbo``.
+
+``itch``, ``lobster``, ``bitstamp-l3`` and ``databento-mbo`` readers yield the L2
+level changes derived from their orders (see ``_mbo.py``), so ``feeds.replay``
+runs them through the same engine as every L2 format: ``r.bbo``, ``r.depth``,
+the policies and ``r.stats`` mean the same thing. The result is an
+:class:`L3FeedResult`: it also carries the reader's L3 counters
+(``r.l3_counts``: records of other stocks, events for orders that do not rest,
+Bitstamp's resolved anomalies, ...) and the orders resting at the end
+(``r.orders``). Records the venue sends that change no displayed order (ITCH
+system events, trades of hidden orders, ...) are added to ``r.stats.skipped``.
+
+:func:`read_mbo` streams the MBO rows themselves, for an order-level book.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from .. import _args
+from ..config import Instrument
+from ..errors import ArgumentTypeError, InvalidArgumentError
+from . import _formats
+from ._l3reader import SKIPPED_COUNTERS, L3Reader
+from ._mbo import MboBatch
+from ._reader import ReaderOptions
+from ._result import FeedResult
+from ._source import Source
+
+
+class L3FeedResult(FeedResult):
+    """A :class:`~tapebook.feeds.FeedResult` of an order-level format, plus
+    ``l3_counts`` (the reader's counters, a dict) and ``orders`` (order id ->
+    ``(side, px, qty)`` of the orders resting at the end, in ticks / lots)."""
+
+    l3_counts: dict[str, int]
+    orders: dict[int, tuple[int, int, int]]
+
+
+def attach(result: L3FeedResult, reader: Any) -> None:
+    """Fill in what only the reader knows (called by ``replay`` when it is done)."""
+    assert isinstance(reader, L3Reader)
+    result.l3_counts = dict(reader.counts)
+    result.orders = reader.resting_orders()
+    result.stats.skipped += sum(reader.counts[c] for c in SKIPPED_COUNTERS)
+
+
+def read_mbo(
+    source: Any,
+    format: str,
+    tick_size: Any,
+    lot_size: Any,
+    snapshot: Any = None,
+    batch_rows: int = 1 << 16,
+    **options: Any,
+) -> Iterator[MboBatch]:
+    """Stream an order-level source as :class:`~tapebook.feeds.MboBatch` objects:
+    consistent MBO rows (``action``, ``order_id``, ``side``, ``px``, ``qty``;
+    CONTRACT §5) grouped into messages, ready for ``L3Book.apply_mbo``.
+
+    ``format``: one of the formats whose level is "L3" (``itch``, ``lobster``,
+    ``bitstamp-l3``, ``databento-mbo``); ``options``: the format's own keywords
+    (``symbol=`` for itch, ...); ``snapshot``: LOBSTER's orderbook file. ERROR
+    messages (records that could not be decoded) are in the batches with their
+    ``notes``; nothing is raised for them.
+    """
+    spec = _formats.spec(format)
+    if spec.level != "L3":
+        raise ArgumentTypeError(f"format {format!r} is not an order-level format: use feeds.read")
+    inst = Instrument(symbol="", tick_size=tick_size, lot_size=lot_size, price_bits=64, n=1024)
+    rows = _args.check_range("batch_rows", batch_rows, 1, 1 << 26, "batch size")
+    if spec.needs_snapshot and snapshot is None:
+        raise InvalidArgumentError(f"format {format!r} needs snapshot= (see its module docstring)")
+    snap = Source(snapshot) if snapshot is not None else None
+    opts = ReaderOptions(instrument=inst, snapshot=snap, batch_rows=rows, extra=options)
+    reader = spec.reader_class()(Source(source), opts)
+    assert isinstance(reader, L3Reader)
+    for mbo, _l2 in reader.mbo_batches():
+        yield mbo

@@ -1,0 +1,230 @@
+"""NASDAQ TotalView-ITCH 5.0 binary files (NASDAQ's BinaryFILE framing: each
+message preceded by its 2-byte big-endian length).
+
+Spec: "Nasdaq TotalView-ITCH 5.0" (nasdaqtrader.com, NQTVITCHspecification.pdf),
+§4.3 "Add Order" (``A``, ``F``), §4.4 "Modify Order" (``E`` executed, ``C``
+executed with price, ``X`` cancel, ``D`` delete, ``U`` replace). The decoding
+is C (``csrc/tapebook/tb_itch.h``: lengths validated, one call per block of
+records); this module applies the venue's meaning:
+
+* ``A`` / ``F`` add an order (``B`` buy -> bid, ``S`` sell -> ask);
+* ``E`` / ``C`` execute shares from it, ``X`` cancels shares of it (priority
+  kept; it leaves the book at 0), ``D`` deletes it;
+* ``U`` replaces it: the old reference leaves, the new one joins the back of
+  its (new) price with the old order's side — MBO rows ``C`` old + ``A`` new;
+* every other message (system events, stock directory, trading actions,
+  trades ``P`` / ``Q`` / ``B`` of non-displayed orders, NOII, ...) changes no
+  displayed order: skipped and counted (``r.l3_counts["skipped_type"]``), as are
+  order messages of other stocks (``skipped_stock``).
+
+Options: ``symbol="AAPL"`` (the stock locate is learned from the stock
+directory message ``R``, which NASDAQ sends at the start of the day; order
+messages before it are skipped) or ``stock_locate=13``. Prices are ``Price(4)``
+(4 implied decimals): ``tick_size`` must be a whole multiple of ``0.0001``;
+shares are whole: ``lot_size`` a whole number of shares.
+
+``ts`` is the message's timestamp (ns since midnight, as ITCH sends it; add the
+session date's epoch yourself); ``seq`` the 0-based index of the record in the
+stream; ``line`` its 1-based record number in its file. An executed, cancelled
+or deleted reference that does not rest (a file that starts mid-day) is counted
+``unknown_id``. A malformed record (a decoded type with the wrong length, a
+side other than B/S, a zero reference, a price not a whole number of ticks) is
+a ``FeedError`` naming the record, or skipped and counted under
+``on_error="skip"``; a file that ends inside a record likewise.
+"""
+
+from __future__ import annotations
+
+import os
+import weakref
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from .._native import ffi, lib
+from ..errors import InvalidArgumentError
+from ._l3reader import L3Reader, unit_divisor
+from ._mbo import MboBatch
+from ._reader import Kind, MessageBatch
+from ._source import _read
+
+_PRICE_UNIT = Decimal("0.0001")
+_READ_BYTES = 1 << 20
+_ROWS = 1 << 15
+
+
+class ItchReader(L3Reader):
+    """ITCH 5.0 order messages of one stock into an order log."""
+
+    format_name = "itch"
+    options = ("symbol", "stock_locate")
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        inst = self.opts.instrument
+        self.px_div = unit_divisor(inst.tick_size, _PRICE_UNIT, "tick_size", self.format_name)
+        self.qty_div = unit_divisor(inst.lot_size, Decimal(1), "lot_size", self.format_name)
+        symbol = self.option("symbol", str)
+        locate = self.option("stock_locate", int)
+        if (symbol is None) == (locate is None):
+            raise InvalidArgumentError("format 'itch' needs exactly one of symbol= or stock_locate=")
+        self.state = ffi.new("tb_itch_state *")
+        if locate is not None:
+            if not 1 <= locate <= 0xFFFF:
+                raise InvalidArgumentError(f"stock_locate={locate} must be in [1, 65535]")
+            lib.tb_itch_init(self.state, locate, ffi.NULL)
+        else:
+            raw = symbol.encode("ascii", "replace")
+            if not 1 <= len(raw) <= 8:
+                raise InvalidArgumentError(f"symbol={symbol!r} must be 1 to 8 ASCII characters")
+            self._sym = ffi.new("char[8]", raw.ljust(8, b" "))
+            lib.tb_itch_init(self.state, 0, self._sym)
+        self._cols = _columns(_ROWS, ITCH_COLUMNS)
+        self._out = _bind("tb_itch_rows *", self._cols)
+        self._out.cap = _ROWS
+        self._consumed = ffi.new("size_t *")
+        self._index = 0  # records before this file, for seq
+        # the order log in C (tb_order_log.h): freed with the reader (finalize keeps it alive)
+        self._olog = ffi.new("tb_olog *")
+        if lib.tb_olog_init(self._olog, 1 << 12, int.from_bytes(os.urandom(8), "little")) != lib.TB_OK:
+            raise MemoryError("itch: cannot allocate the order log")
+        weakref.finalize(self, lib.tb_olog_free, self._olog)
+        self._log_cols = _columns(_ROWS, LOG_COLUMNS)
+        self._log_out = _bind("tb_olog_out *", self._log_cols)
+        self._n_done = ffi.new("size_t *")
+        self._mbo: list[MboBatch] = []
+        self._l2: list[MessageBatch] = []
+        self._pending = 0
+
+    def _apply(self, n: int, base: int, path: str) -> None:
+        """Decoded rows 0..n through the C order log: one message each, collected as batches."""
+        if not n:
+            return
+        out = self._log_out
+        out.n_mbo = out.n_l2 = 0
+        rc = lib.tb_olog_apply(self._olog, self._out, n, out, self._n_done)
+        if rc == lib.TB_ERR_NOMEM:
+            raise MemoryError("itch: the order log could not grow")
+        assert rc == lib.TB_OK, f"tb_olog_apply returned {rc}"
+        c, g = self._cols, self._log_cols
+        m, k = int(out.n_mbo), int(out.n_l2)
+        ts = c["ts"][:n].copy()
+        rec = c["record"][:n].copy()
+        seq = rec + (base - 1)
+        kind = np.zeros(n, np.uint8)  # Kind.DELTA
+        self._mbo.append(MboBatch(
+            path, g["action"][:m].copy(), g["order_id"][:m].copy(), g["side"][:m].copy(), g["px"][:m].copy(),
+            g["qty"][:m].copy(), g["mbo_end"][:n].copy(), ts, seq, kind, rec,
+        ))  # fmt: skip
+        self._l2.append(MessageBatch(
+            path, g["l2_side"][:k].copy(), g["l2_px"][:k].copy(), g["l2_qty"][:k].copy(),
+            g["l2_end"][:n].copy(), ts.copy(), seq.copy(), kind.copy(), rec.copy(),
+        ))  # fmt: skip
+        self._pending += m
+
+    def _error(self, path: str, record: int, reason: str) -> None:
+        """A malformed record: a one-message ERROR batch (the engine applies the policy)."""
+        z8, z64 = np.zeros(0, np.uint8), np.zeros(0, np.int64)
+        one = np.array([record], np.int64)
+        seq = np.array([self._index + record - 1], np.int64)
+        kind = np.array([Kind.ERROR], np.uint8)
+        zero = np.zeros(1, np.int64)
+        self._mbo.append(MboBatch(path, z8, z64.astype(np.uint64), z8, z64, z64.astype(np.uint64), zero, zero,
+                                  seq, kind, one, {0: reason}))  # fmt: skip
+        self._l2.append(MessageBatch(path, z8, z64, z64, zero, zero, seq, kind, one, notes={0: reason}))
+
+    def _drain(self) -> Iterator[tuple[MboBatch, MessageBatch]]:
+        yield from zip(self._mbo, self._l2, strict=True)
+        self._mbo, self._l2, self._pending = [], [], 0
+
+    def resting_orders(self) -> dict[int, tuple[int, int, int]]:
+        n = int(self._olog.ocount)
+        ids, sides = np.empty(n, np.uint64), np.empty(n, np.uint8)
+        px, qty = np.empty(n, np.int64), np.empty(n, np.uint64)
+        got = lib.tb_olog_export(
+            self._olog, ffi.from_buffer("uint64_t[]", ids), ffi.from_buffer("uint8_t[]", sides),
+            ffi.from_buffer("int64_t[]", px), ffi.from_buffer("uint64_t[]", qty), n,
+        )  # fmt: skip
+        assert got == n
+        return {
+            i: (s, p, q)
+            for i, s, p, q in zip(ids.tolist(), sides.tolist(), px.tolist(), qty.tolist(), strict=True)
+        }
+
+    def _sync_counts(self) -> None:
+        st, g = self.state, self._olog
+        self.counts["skipped_type"] = int(st.skipped_type)
+        self.counts["skipped_stock"] = int(st.skipped_stock)
+        for name in ("unknown_id", "duplicate_add", "overcancel", "overfill", "zero_qty"):
+            if getattr(g, name):
+                self.counts[name] = int(getattr(g, name))
+
+    def mbo_batches(self) -> Iterator[tuple[MboBatch, MessageBatch]]:
+        st = self.state
+        for path, f in self.source.streams():
+            st.records = 0
+            buf = b""
+            eof = False
+            while not eof:
+                block = _read(f, _READ_BYTES, path, int(st.records) + 1)
+                eof = not block
+                buf = buf + block if buf else block
+                pos = 0
+                while True:
+                    view = ffi.from_buffer("uint8_t[]", buf)
+                    status = lib.tb_itch_decode(
+                        st, view + pos, len(buf) - pos, self.px_div, self.qty_div, self._out, self._consumed
+                    )
+                    self._apply(int(self._out.n), self._index, path)
+                    pos += int(self._consumed[0])
+                    if status == lib.TB_ERR_FORMAT:
+                        reason = ffi.string(lib.tb_itch_reason_str(st.bad_reason)).decode()
+                        typ = chr(buf[pos + 2]) if len(buf) > pos + 2 else "?"
+                        self._error(path, int(st.records) + 1, f"message {typ!r}: {reason}")
+                        st.records += 1
+                        pos += int(st.bad_len)
+                    elif status != lib.TB_OK:  # pragma: no cover - arguments are checked above
+                        raise AssertionError(f"tb_itch_decode returned {status}")
+                    elif int(self._out.n) < _ROWS:
+                        break  # the rest is a partial record: read more
+                    if self._pending >= self.batch_rows:
+                        self._sync_counts()
+                        yield from self._drain()
+                buf = buf[pos:]
+            if buf:
+                self._error(
+                    path, int(st.records) + 1, f"the file ends inside a record ({len(buf)} bytes left)"
+                )
+            self._index += int(st.records)
+            self._sync_counts()
+            yield from self._drain()
+
+
+#: the decoder's output columns (tb_itch_rows) and the order log's (tb_olog_out):
+#: name, dtype, rows per decoded row
+ITCH_COLUMNS = (
+    ("action", np.uint8, 1), ("order_id", np.uint64, 1), ("new_id", np.uint64, 1), ("side", np.uint8, 1),
+    ("px", np.int64, 1), ("qty", np.uint64, 1), ("ts", np.int64, 1), ("record", np.int64, 1),
+)  # fmt: skip
+LOG_COLUMNS = (
+    ("action", np.uint8, 3), ("order_id", np.uint64, 3), ("side", np.uint8, 3), ("px", np.int64, 3),
+    ("qty", np.uint64, 3), ("mbo_end", np.int64, 1), ("l2_side", np.uint8, 3), ("l2_px", np.int64, 3),
+    ("l2_qty", np.uint64, 3), ("l2_end", np.int64, 1),
+)  # fmt: skip
+_CTYPES = {np.uint8: "uint8_t", np.uint64: "uint64_t", np.int64: "int64_t"}
+
+
+def _columns(rows: int, spec: tuple[tuple[str, type, int], ...]) -> dict[str, np.ndarray]:
+    return {name: np.empty(rows * per_row, dtype) for name, dtype, per_row in spec}
+
+
+def _bind(ctype: str, cols: dict[str, np.ndarray]) -> Any:
+    """A C struct whose pointer fields point into the numpy columns (which must stay alive)."""
+    obj = ffi.new(ctype)
+    for name, arr in cols.items():
+        setattr(
+            obj, name, ffi.cast(f"{_CTYPES[arr.dtype.type]} *", ffi.from_buffer(arr, require_writable=True))
+        )
+    return obj

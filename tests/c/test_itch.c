@@ -1,0 +1,464 @@
+/* test_itch.c — tb_itch.h: NASDAQ TotalView-ITCH 5.0 order messages -> MBO rows.
+ *
+ * Records built here byte by byte from the spec's layouts (Nasdaq TotalView-ITCH
+ * 5.0, §4.3-4.4: big-endian integers, Price(4) with 4 decimals, 6-byte
+ * timestamps, BinaryFILE 2-byte length prefix); every decoded type checked
+ * field by field; the same stream decoded in every split (each prefix length)
+ * and with output capacity 1 gives the same rows; malformed records are
+ * reported at their offset with nothing written; argument errors; and seeded
+ * random bytes decoded with skip-on-error terminate without reading out of
+ * bounds (the ASan/UBSan builds run this file too). Written in the common
+ * subset of C and C++ (make c-compile builds it as C++17 too).
+ *
+ * tb_order_log.h (ITCH's order log) is checked against a naive model (arrays,
+ * linear search) over seeded random rows — unknown ids, duplicate adds,
+ * over-cancels and over-fills, replaces, ids that collide in their low bits,
+ * growth to thousands of orders: after every row the resting orders and each
+ * level row's total agree with the model. */
+#include "tapebook/tb_order_log.h"
+
+#include "tb_test.h"
+
+#define MAXB 4096
+#define MAXR 64
+
+typedef struct buf {
+    uint8_t b[MAXB];
+    size_t n;
+} buf;
+
+static void put(buf *o, uint64_t v, size_t bytes) {
+    size_t i;
+    for (i = 0; i < bytes; i++) {
+        size_t shift = 8 * (bytes - 1 - i); /* fields wider than 8 bytes are zero-filled on the left */
+        o->b[o->n + i] = (uint8_t)(shift < 64 ? v >> shift : 0);
+    }
+    o->n += bytes;
+}
+
+static void put_s(buf *o, const char *s, size_t width) {
+    size_t i, len = strlen(s);
+    for (i = 0; i < width; i++) o->b[o->n + i] = (uint8_t)(i < len ? s[i] : ' ');
+    o->n += width;
+}
+
+/* length prefix, then the 11 common bytes; returns the offset of the prefix */
+static size_t head(buf *o, size_t len, char type, uint16_t locate, uint64_t ts) {
+    size_t at = o->n;
+    put(o, len, 2);
+    put(o, (uint64_t)(unsigned char)type, 1);
+    put(o, locate, 2);
+    put(o, 0, 2);
+    put(o, ts, 6);
+    return at;
+}
+
+static void add(buf *o, char type, uint16_t loc, uint64_t ts, uint64_t ref, char side, uint32_t sh,
+                const char *stock, uint32_t px) {
+    head(o, type == 'F' ? 40 : 36, type, loc, ts);
+    put(o, ref, 8);
+    put(o, (uint64_t)(unsigned char)side, 1);
+    put(o, sh, 4);
+    put_s(o, stock, 8);
+    put(o, px, 4);
+    if (type == 'F') put_s(o, "GSCO", 4);
+}
+
+static void directory(buf *o, uint16_t loc, const char *stock) {
+    head(o, 39, 'R', loc, 1);
+    put_s(o, stock, 8);
+    put_s(o, "QN", 2);
+    put(o, 100, 4);
+    put_s(o, "NCZ PN 1N", 9);
+    put(o, 0, 4);
+    put_s(o, "N", 1);
+}
+
+/* the session every test decodes: AAPL = locate 7, MSFT = 8 */
+static void session(buf *o) {
+    o->n = 0;
+    head(o, 12, 'S', 0, 5);
+    put_s(o, "O", 1);
+    directory(o, 8, "MSFT");
+    directory(o, 7, "AAPL");
+    add(o, 'A', 7, 100, 11, 'B', 300, "AAPL", 1500000);
+    add(o, 'F', 7, 101, 12, 'S', 200, "AAPL", 1500100);
+    add(o, 'A', 8, 102, 13, 'S', 200, "MSFT", 3000000);
+    head(o, 31, 'E', 7, 103); put(o, 11, 8); put(o, 100, 4); put(o, 77, 8);
+    head(o, 36, 'C', 7, 104); put(o, 12, 8); put(o, 50, 4); put(o, 78, 8); put_s(o, "Y", 1); put(o, 1500200, 4);
+    head(o, 23, 'X', 7, 105); put(o, 11, 8); put(o, 100, 4);
+    head(o, 19, 'D', 8, 106); put(o, 13, 8);
+    head(o, 35, 'U', 7, 107); put(o, 12, 8); put(o, 14, 8); put(o, 400, 4); put(o, 1499900, 4);
+    head(o, 44, 'P', 7, 108); put(o, 0, 8); put_s(o, "B", 1); put(o, 5, 4); put_s(o, "AAPL", 8); put(o, 1, 4); put(o, 9, 8);
+    head(o, 19, 'D', 7, 109); put(o, 14, 8);
+}
+
+typedef struct rows {
+    uint8_t action[MAXR], side[MAXR];
+    uint64_t id[MAXR], new_id[MAXR], qty[MAXR];
+    int64_t px[MAXR], ts[MAXR], rec[MAXR];
+    size_t n;
+} rows;
+
+static tb_itch_rows view(rows *r, size_t at, size_t cap) {
+    tb_itch_rows v;
+    v.action = r->action + at; v.order_id = r->id + at; v.new_id = r->new_id + at; v.side = r->side + at;
+    v.px = r->px + at; v.qty = r->qty + at; v.ts = r->ts + at; v.record = r->rec + at;
+    v.cap = cap; v.n = 0;
+    return v;
+}
+
+/* decodes all of b in pieces: reads of `step` bytes, output `cap` rows a call */
+static int decode_all(const buf *b, size_t step, size_t cap, int64_t pxd, rows *out, tb_itch_state *st) {
+    size_t have = 0, pos = 0;
+    out->n = 0;
+    tb_itch_init(st, 0, "AAPL    ");
+    for (;;) {
+        size_t used = 0;
+        tb_itch_rows v = view(out, out->n, cap);
+        int rc;
+        if (have < b->n && have - pos < 64) have = have + step > b->n ? b->n : have + step;
+        rc = tb_itch_decode(st, b->b + pos, have - pos, pxd, 1, &v, &used);
+        if (rc != TB_OK) return rc;
+        out->n += v.n;
+        pos += used;
+        if (pos == b->n) return TB_OK;
+        if (v.n < cap && have == b->n) return TB_ERR_FORMAT; /* a partial record at the end */
+    }
+}
+
+static void test_fields(void) {
+    buf b;
+    rows r;
+    tb_itch_state st;
+    session(&b);
+    CHECK_EQ(decode_all(&b, MAXB, MAXR, 1, &r, &st), TB_OK);
+    CHECK_EQ(r.n, 7);
+    /* A 11 bid 150.0000 x 300 */
+    CHECK_EQ(r.action[0], 'A'); CHECK_EQ_U(r.id[0], 11); CHECK_EQ(r.side[0], 1);
+    CHECK_EQ(r.px[0], 1500000); CHECK_EQ_U(r.qty[0], 300); CHECK_EQ(r.ts[0], 100); CHECK_EQ(r.rec[0], 4);
+    /* F 12 ask */
+    CHECK_EQ(r.action[1], 'A'); CHECK_EQ(r.side[1], 0); CHECK_EQ(r.px[1], 1500100); CHECK_EQ(r.rec[1], 5);
+    /* E 11 x 100, C 12 x 50 (both executions) */
+    CHECK_EQ(r.action[2], 'E'); CHECK_EQ_U(r.id[2], 11); CHECK_EQ_U(r.qty[2], 100); CHECK_EQ(r.rec[2], 7);
+    CHECK_EQ(r.action[3], 'E'); CHECK_EQ_U(r.id[3], 12); CHECK_EQ_U(r.qty[3], 50); CHECK_EQ(r.px[3], 0);
+    /* X 11 x 100 */
+    CHECK_EQ(r.action[4], 'C'); CHECK_EQ_U(r.qty[4], 100);
+    /* U 12 -> 14, 400 @ 149.99 */
+    CHECK_EQ(r.action[5], 'U'); CHECK_EQ_U(r.id[5], 12); CHECK_EQ_U(r.new_id[5], 14);
+    CHECK_EQ_U(r.qty[5], 400); CHECK_EQ(r.px[5], 1499900); CHECK_EQ(r.ts[5], 107);
+    /* D 14: cancel all (qty 0) */
+    CHECK_EQ(r.action[6], 'C'); CHECK_EQ_U(r.id[6], 14); CHECK_EQ_U(r.qty[6], 0); CHECK_EQ(r.rec[6], 13);
+    CHECK_EQ_U(st.records, 13);
+    CHECK_EQ_U(st.skipped_type, 4);  /* S, R, R, P */
+    CHECK_EQ_U(st.skipped_stock, 2); /* the MSFT add and delete */
+    CHECK_EQ(st.locate, 7);
+}
+
+static int same_rows(const rows *a, const rows *b) {
+    size_t i;
+    if (a->n != b->n) return 0;
+    for (i = 0; i < a->n; i++)
+        if (a->action[i] != b->action[i] || a->id[i] != b->id[i] || a->new_id[i] != b->new_id[i] ||
+            a->side[i] != b->side[i] || a->px[i] != b->px[i] || a->qty[i] != b->qty[i] ||
+            a->ts[i] != b->ts[i] || a->rec[i] != b->rec[i])
+            return 0;
+    return 1;
+}
+
+static void test_splits(void) {
+    buf b;
+    rows whole, part;
+    tb_itch_state st;
+    size_t step, cap;
+    session(&b);
+    CHECK_EQ(decode_all(&b, MAXB, MAXR, 1, &whole, &st), TB_OK);
+    for (step = 1; step <= b.n; step++) {
+        CHECK_EQ(decode_all(&b, step, MAXR, 1, &part, &st), TB_OK);
+        CHECK_MSG(same_rows(&whole, &part), "reads of %zu bytes", step);
+    }
+    for (cap = 1; cap <= 8; cap++) {
+        CHECK_EQ(decode_all(&b, MAXB, cap, 1, &part, &st), TB_OK);
+        CHECK_MSG(same_rows(&whole, &part), "output capacity %zu", cap);
+    }
+    /* by locate, and every stock */
+    {
+        tb_itch_rows v = view(&part, 0, MAXR);
+        size_t used = 0;
+        tb_itch_init(&st, 8, NULL);
+        CHECK_EQ(tb_itch_decode(&st, b.b, b.n, 1, 1, &v, &used), TB_OK);
+        CHECK_EQ(v.n, 2);
+        tb_itch_init(&st, 0, NULL);
+        v = view(&part, 0, MAXR);
+        CHECK_EQ(tb_itch_decode(&st, b.b, b.n, 1, 1, &v, &used), TB_OK);
+        CHECK_EQ(v.n, 9);
+        CHECK_EQ(used, b.n);
+    }
+}
+
+/* one malformed record after a good one: reported at its offset, nothing written for it */
+static void expect_bad(buf *b, size_t bad_at, int reason, int64_t pxd) {
+    rows r;
+    tb_itch_rows v = view(&r, 0, MAXR);
+    tb_itch_state st;
+    size_t used = 99;
+    tb_itch_init(&st, 7, NULL);
+    CHECK_EQ(tb_itch_decode(&st, b->b, b->n, pxd, 1, &v, &used), TB_ERR_FORMAT);
+    CHECK_EQ(used, bad_at);
+    CHECK_EQ(st.bad_reason, reason);
+    CHECK_EQ(st.bad_len, 2 + (size_t)((b->b[bad_at] << 8) | b->b[bad_at + 1]));
+    CHECK_EQ(v.n, 1);
+    CHECK_EQ_U(st.records, 1);
+    CHECK(strcmp(tb_itch_reason_str(reason), "unknown reason") != 0);
+}
+
+static void test_malformed(void) {
+    buf b;
+    size_t at;
+    b.n = 0;
+    add(&b, 'A', 7, 1, 1, 'B', 10, "AAPL", 100);
+    at = b.n;
+    head(&b, 30, 'A', 7, 2); put(&b, 0, 19); /* a decoded type, another length */
+    expect_bad(&b, at, TB_ITCH_LENGTH, 1);
+
+    b.n = 0;
+    add(&b, 'A', 7, 1, 1, 'B', 10, "AAPL", 100);
+    at = b.n;
+    add(&b, 'A', 7, 1, 2, 'Z', 10, "AAPL", 100);
+    expect_bad(&b, at, TB_ITCH_SIDE, 1);
+
+    b.n = 0;
+    add(&b, 'A', 7, 1, 1, 'B', 10, "AAPL", 100);
+    at = b.n;
+    head(&b, 19, 'D', 7, 2); put(&b, 0, 8);
+    expect_bad(&b, at, TB_ITCH_ZERO, 1);
+
+    b.n = 0;
+    add(&b, 'A', 7, 1, 1, 'B', 10, "AAPL", 100);
+    at = b.n;
+    head(&b, 35, 'U', 7, 2); put(&b, 1, 8); put(&b, 0, 8); put(&b, 1, 4); put(&b, 100, 4);
+    expect_bad(&b, at, TB_ITCH_ZERO, 1);
+
+    b.n = 0;
+    add(&b, 'A', 7, 1, 1, 'B', 10, "AAPL", 100);
+    at = b.n;
+    add(&b, 'A', 7, 1, 2, 'S', 10, "AAPL", 150); /* 0.0150 is not a whole cent */
+    expect_bad(&b, at, TB_ITCH_INEXACT, 100);
+
+    b.n = 0;
+    add(&b, 'A', 7, 1, 1, 'B', 10, "AAPL", 100);
+    at = b.n;
+    put(&b, 0, 2); /* length 0 */
+    expect_bad(&b, at, TB_ITCH_EMPTY, 1);
+}
+
+static void test_arguments(void) {
+    rows r;
+    tb_itch_rows v = view(&r, 0, MAXR);
+    tb_itch_state st;
+    size_t used = 0;
+    const uint8_t one[2] = {0, 0};
+    tb_itch_init(&st, 7, NULL);
+    CHECK_EQ(tb_itch_decode(NULL, one, 2, 1, 1, &v, &used), TB_ERR_NULL);
+    CHECK_EQ(tb_itch_decode(&st, NULL, 2, 1, 1, &v, &used), TB_ERR_NULL);
+    CHECK_EQ(tb_itch_decode(&st, one, 2, 1, 1, NULL, &used), TB_ERR_NULL);
+    CHECK_EQ(tb_itch_decode(&st, one, 2, 0, 1, &v, &used), TB_ERR_BADARG);
+    CHECK_EQ(tb_itch_decode(&st, one, 2, 1, 0, &v, &used), TB_ERR_BADARG);
+    v.qty = NULL;
+    CHECK_EQ(tb_itch_decode(&st, one, 2, 1, 1, &v, &used), TB_ERR_NULL);
+    v = view(&r, 0, 0); /* no room: nothing decoded, nothing consumed past the first order record */
+    CHECK_EQ(tb_itch_decode(&st, NULL, 0, 1, 1, &v, &used), TB_OK);
+    CHECK_EQ(used, 0);
+    tb_itch_init(NULL, 0, NULL); /* a no-op */
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15u;
+static uint64_t rnd(void) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+/* random bytes (and random corruptions of a good session), skip-on-error: terminates */
+static void test_random_bytes(void) {
+    int round, rounds = tbt_prof == TBT_FULL ? 200000 : 4000;
+    for (round = 0; round < rounds; round++) {
+        buf b;
+        rows r;
+        tb_itch_state st;
+        size_t pos = 0, i, guard = 0;
+        if (round & 1) {
+            session(&b);
+            for (i = 0; i < 1 + rnd() % 8; i++) b.b[rnd() % b.n] = (uint8_t)rnd();
+            b.n = (size_t)(rnd() % (b.n + 1));
+        } else {
+            b.n = (size_t)(rnd() % 300);
+            for (i = 0; i < b.n; i++) b.b[i] = rnd() % 4 == 0 ? (uint8_t)"AFECXDUR"[rnd() % 8] : (uint8_t)rnd();
+        }
+        tb_itch_init(&st, 0, (round & 2) ? "AAPL    " : NULL);
+        while (pos < b.n && guard++ < MAXB) {
+            tb_itch_rows v = view(&r, 0, 1 + (size_t)(rnd() % MAXR));
+            size_t used = 0;
+            int rc = tb_itch_decode(&st, b.b + pos, b.n - pos, 1 + (int64_t)(rnd() % 3), 1, &v, &used);
+            CHECK(used <= b.n - pos && v.n <= v.cap);
+            for (i = 0; i < v.n; i++) CHECK(strchr("ACEU", r.action[i]) != NULL && r.side[i] <= 1);
+            pos += used;
+            if (rc == TB_ERR_FORMAT) {
+                CHECK(st.bad_len >= 2 && st.bad_len <= b.n - pos);
+                pos += st.bad_len;
+            } else {
+                CHECK_EQ(rc, TB_OK);
+                if (v.n < v.cap) break; /* a partial record at the end */
+            }
+        }
+        CHECK(guard < MAXB);
+    }
+}
+
+/* ---- tb_order_log.h against a naive model ------------------------------------------ */
+
+#define NMAX 6000
+typedef struct naive {
+    uint64_t id[NMAX], qty[NMAX];
+    int64_t px[NMAX];
+    uint8_t side[NMAX];
+    size_t n;
+} naive;
+
+static naive nv;
+
+static long nv_find(uint64_t id) {
+    size_t i;
+    for (i = 0; i < nv.n; i++)
+        if (nv.id[i] == id) return (long)i;
+    return -1;
+}
+
+static void nv_del(long i) {
+    size_t k = (size_t)i;
+    nv.id[k] = nv.id[nv.n - 1]; nv.qty[k] = nv.qty[nv.n - 1]; nv.px[k] = nv.px[nv.n - 1]; nv.side[k] = nv.side[nv.n - 1];
+    nv.n--;
+}
+
+static void nv_add(uint64_t id, uint8_t side, int64_t px, uint64_t qty) {
+    long i;
+    if (!qty) return;
+    i = nv_find(id);
+    if (i >= 0) nv_del(i);
+    nv.id[nv.n] = id; nv.side[nv.n] = side; nv.px[nv.n] = px; nv.qty[nv.n] = qty;
+    nv.n++;
+}
+
+static void nv_apply(uint8_t a, uint64_t id, uint64_t new_id, uint8_t side, int64_t px, uint64_t qty) {
+    long i;
+    if (a == 'A') { nv_add(id, side, px, qty); return; }
+    i = nv_find(id);
+    if (i < 0) return;
+    if (a == 'U') {
+        uint8_t s = nv.side[i];
+        nv_del(i);
+        nv_add(new_id, s, px, qty);
+    } else if (a == 'E' && qty == 0) {
+        return;
+    } else if (qty == 0 || qty >= nv.qty[i]) {
+        nv_del(i);
+    } else {
+        nv.qty[i] -= qty;
+    }
+}
+
+static uint64_t nv_level(uint8_t side, int64_t px) {
+    uint64_t t = 0;
+    size_t i;
+    for (i = 0; i < nv.n; i++)
+        if (nv.side[i] == side && nv.px[i] == px) t += nv.qty[i];
+    return t;
+}
+
+static void test_order_log(void) {
+    static rows in;
+    static uint8_t act[3 * MAXR], sd[3 * MAXR], l2s[3 * MAXR];
+    static uint64_t oid[3 * MAXR], q[3 * MAXR], l2q[3 * MAXR], ids[NMAX], eq[NMAX];
+    static int64_t pxo[3 * MAXR], mend[MAXR], l2p[3 * MAXR], l2end[MAXR], ep[NMAX];
+    static uint8_t es[NMAX];
+    int round, rounds = tbt_prof == TBT_FULL ? 400 : 40;
+    for (round = 0; round < rounds; round++) {
+        tb_olog g;
+        tb_olog_out out;
+        int step, steps = round % 10 == 9 ? 60 : 8; /* some rounds grow to thousands of orders */
+        uint64_t next = 1;
+        nv.n = 0;
+        CHECK_EQ(tb_olog_init(&g, 0, rnd()), TB_OK);
+        out.action = act; out.order_id = oid; out.side = sd; out.px = pxo; out.qty = q; out.mbo_end = mend;
+        out.l2_side = l2s; out.l2_px = l2p; out.l2_qty = l2q; out.l2_end = l2end;
+        for (step = 0; step < steps; step++) {
+            tb_itch_rows v = view(&in, 0, MAXR);
+            size_t r, done = 0, k, start;
+            for (r = 0; r < MAXR; r++) {
+                const uint64_t pick = nv.n && rnd() % 10 < 6 ? nv.id[rnd() % nv.n] : (rnd() % 4 ? next : rnd() % 64);
+                const uint64_t kind = rnd() % 10;
+                in.action[r] = (uint8_t)(kind < 4 ? 'A' : kind < 6 ? 'C' : kind < 8 ? 'E' : 'U');
+                in.id[r] = in.action[r] == 'A' ? (rnd() % 20 ? (next++ << (round % 3 == 0 ? 32 : 0)) : pick) : pick;
+                in.new_id[r] = in.action[r] == 'U' ? (next++ << (round % 3 == 0 ? 32 : 0)) : 0;
+                in.side[r] = (uint8_t)(rnd() & 1);
+                in.px[r] = 1000 + (int64_t)(rnd() % 9);
+                in.qty[r] = rnd() % 7 == 0 ? 0 : 1 + rnd() % 300;
+                if (steps > 8 && in.action[r] != 'A') in.action[r] = (uint8_t)(rnd() % 3 ? 'A' : in.action[r]);
+            }
+            v.n = MAXR;
+            out.n_mbo = out.n_l2 = 0;
+            CHECK_EQ(tb_olog_apply(&g, &v, MAXR, &out, &done), TB_OK);
+            CHECK_EQ(done, MAXR);
+            start = 0;
+            for (r = 0; r < MAXR; r++) {
+                nv_apply(in.action[r], in.id[r], in.new_id[r], in.side[r], in.px[r], in.qty[r]);
+                CHECK((size_t)l2end[r] >= start && (size_t)l2end[r] - start <= 3);
+                for (k = start; k < (size_t)l2end[r]; k++) { /* the last row of a level in a message wins */
+                    size_t later = k + 1;
+                    int last = 1;
+                    for (; later < (size_t)l2end[r]; later++)
+                        if (l2s[later] == l2s[k] && l2p[later] == l2p[k]) last = 0;
+                    if (last) CHECK_EQ_U(l2q[k], nv_level(l2s[k], l2p[k]));
+                }
+                start = (size_t)l2end[r];
+            }
+            CHECK_EQ(g.ocount, nv.n);
+            CHECK_EQ(tb_olog_export(&g, ids, es, ep, eq, NMAX), nv.n);
+            for (k = 0; k < nv.n; k++) {
+                long i = nv_find(ids[k]);
+                CHECK(i >= 0);
+                if (i >= 0) CHECK(nv.side[i] == es[k] && nv.px[i] == ep[k] && nv.qty[i] == eq[k]);
+            }
+        }
+        CHECK(out.n_mbo <= 3 * MAXR);
+        tb_olog_free(&g);
+        tb_olog_free(&g); /* twice: a no-op */
+    }
+    {
+        tb_olog g;
+        tb_olog_out out;
+        size_t done = 1;
+        tb_itch_rows v = view(&in, 0, 1);
+        memset(&out, 0, sizeof out);
+        CHECK_EQ(tb_olog_init(NULL, 0, 0), TB_ERR_NULL);
+        CHECK_EQ(tb_olog_init(&g, 100, 0), TB_OK);
+        CHECK_EQ(tb_olog_apply(&g, NULL, 0, &out, &done), TB_ERR_NULL);
+        v.n = 0;
+        CHECK_EQ(tb_olog_apply(&g, &v, 1, &out, &done), TB_ERR_BADARG); /* more rows than decoded */
+        CHECK_EQ(done, 0);
+        tb_olog_free(&g);
+        CHECK_EQ(tb_olog_export(&g, NULL, NULL, NULL, NULL, 10), 0);
+    }
+}
+
+int main(int argc, char **argv) {
+    if (!tbt_init(argc, argv)) return 2;
+    tbt_run("itch_fields", test_fields);
+    tbt_run("itch_splits", test_splits);
+    tbt_run("itch_malformed", test_malformed);
+    tbt_run("itch_arguments", test_arguments);
+    tbt_run("itch_random_bytes", test_random_bytes);
+    tbt_run("order_log_vs_naive", test_order_log);
+    return tbt_finish();
+}
