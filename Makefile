@@ -41,7 +41,7 @@ $(VENV)/.installed: pyproject.toml setup.py build_ffi.py $(CSRC_FILES) tapebook/
 	@echo "== upgrading pip in $(VENV)"
 	@$(VPY) -m pip install --quiet --upgrade pip
 	@echo "== installing tapebook and its test dependencies from PyPI and compiling the C module" \
-	      "(1-5 minutes; the compile is silent)"
+	      "(about a minute on an idle 2-core machine, far longer under load; the compile is silent)"
 	@$(VPY) -m pip install --quiet -e '.[test]'
 	@touch $@
 	@echo "== $(VENV) is ready"
