@@ -57,7 +57,7 @@ def read_mbo(
 ) -> Iterator[MboBatch]:
     """Stream an order-level source as :class:`~tapebook.feeds.MboBatch` objects:
     consistent MBO rows (``action``, ``order_id``, ``side``, ``px``, ``qty``;
-    CONTRACT §5) grouped into messages, ready for ``L3Book.apply_mbo``.
+    docs/semantics.md §6) grouped into messages, ready for ``L3Book.apply_mbo``.
 
     ``format``: one of the formats whose level is "L3" (``itch``, ``lobster``,
     ``bitstamp-l3``, ``databento-mbo``); ``options``: the format's own keywords

@@ -5,7 +5,7 @@ An L3 venue reports orders, not levels. Each L3 reader (``itch``, ``lobster``,
 an :class:`OrderLog`, which keeps the resting orders as the venue reported them
 and writes, per message:
 
-* **MBO rows** (:class:`MboBatch`): ``action`` (CONTRACT §5: ``A`` add, ``C``
+* **MBO rows** (:class:`MboBatch`): ``action`` (docs/semantics.md §6: ``A`` add, ``C``
   cancel ``qty`` — the whole order when ``qty`` is its remaining quantity —,
   ``M`` modify to ``(px, qty)``, ``E`` execute ``qty``, ``R`` clear),
   ``order_id``, ``side``, ``px`` (ticks), ``qty`` (lots). The rows are

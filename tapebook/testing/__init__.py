@@ -21,7 +21,7 @@ Modules:
 * :mod:`tapebook.testing.streams` — seeded synthetic update streams
   (:func:`market_stream`, :func:`clustered_stream`, :func:`uniform_stream`).
 * :mod:`tapebook.testing.l3_reference` — :class:`RefL3Book`, a naive model of an
-  order-level book (dict id -> order, dict price -> FIFO) from CONTRACT §5, the
+  order-level book (dict id -> order, dict price -> FIFO) from docs/semantics.md §6, the
   oracle of the L3 tests and of the L3 feed decoders.
 * :mod:`tapebook.testing.itch_writer` — :class:`ItchWriter`, a NASDAQ
   TotalView-ITCH 5.0 encoder written from the spec (fixtures for the ``itch`` feed).

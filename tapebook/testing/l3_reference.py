@@ -3,7 +3,7 @@
 It is the oracle of the L3 differential tests (``tapebook.L3Book`` and the C
 core against it) and of the L3 feed decoders (decoded MBO columns applied to it
 must give the book a fixture's construction implies). It follows the
-semantics of CONTRACT §5 and shares no code with the library (it does not even
+semantics of docs/semantics.md §6 and shares no code with the library (it does not even
 import the compiled module).
 
 Representation:
@@ -58,7 +58,7 @@ ERR_DUPLICATE = -30
 ERR_UNKNOWN = -31
 ERR_OVERFLOW = -32
 
-# MBO action bytes (CONTRACT §5).
+# MBO action bytes (docs/semantics.md §6).
 ADD = ord("A")
 CANCEL = ord("C")
 MODIFY = ord("M")
@@ -286,7 +286,7 @@ class RefL3Book:
         prices: Iterable[int],
         qtys: Iterable[int],
     ) -> list[int]:
-        """Apply MBO rows (CONTRACT §5 actions); one status per row, 0 for success.
+        """Apply MBO rows (docs/semantics.md §6 actions); one status per row, 0 for success.
 
         ``A`` add (id, side, px, qty); ``C`` cancel qty (0: all); ``M`` modify to
         (px, qty); ``E`` execute qty; ``R`` clear. A row that fails changes nothing.
