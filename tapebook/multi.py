@@ -160,6 +160,7 @@ def _free_slot(mp_handle: Any, free: Any, handle: int) -> None:
 
 #: keywords of MultiBookPool() that were renamed: old -> new
 _RENAMED_COUNTS = {"n_high": "high_books", "n_medium": "medium_books", "n_low": "low_books"}
+_COUNT_DEFAULTS = {"high_books": 64, "medium_books": 128, "low_books": 256}  # as in the signature
 
 
 class MultiBookPool:
@@ -196,7 +197,10 @@ class MultiBookPool:
     ) -> None:
         bits = _args.check_price_bits(price_bits)
         given = {"high_books": high_books, "medium_books": medium_books, "low_books": low_books}
-        given.update(_args.renamed_keywords("MultiBookPool", deprecated, _RENAMED_COUNTS))
+        for new, value in _args.renamed_keywords("MultiBookPool", deprecated, _RENAMED_COUNTS).items():
+            if given[new] != _COUNT_DEFAULTS[new]:  # both names given: which one was meant?
+                raise _args.ArgumentTypeError(f"MultiBookPool() got both {new}= and its old name")
+            given[new] = value
         counts = [
             _args.check_range(name, v, 0, nat.MULTI_MAX_BOOKS, "book count") for name, v in given.items()
         ]

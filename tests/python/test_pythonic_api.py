@@ -4,6 +4,7 @@ the MultiBookPool keyword rename and the BBO views with missing empty sides."""
 
 from __future__ import annotations
 
+import inspect
 import random
 import threading
 import warnings
@@ -325,6 +326,15 @@ def test_multibookpool_book_counts_renamed() -> None:
     assert [t.capacity for t in new.stats().tiers] == [t.capacity for t in old.stats().tiers] == [1, 2, 3]
     with pytest.raises(TypeError, match="unexpected keyword argument 'n_hi'"):
         MultiBookPool(n_hi=1)  # type: ignore[call-arg]
+    with (
+        pytest.warns(DeprecationWarning),
+        pytest.raises(TypeError, match="both high_books= and its old name"),
+    ):
+        MultiBookPool(high_books=2, n_high=3)  # type: ignore[call-arg]
+    from tapebook.multi import _COUNT_DEFAULTS
+
+    params = inspect.signature(MultiBookPool).parameters
+    assert _COUNT_DEFAULTS == {k: params[k].default for k in _COUNT_DEFAULTS}
     with pytest.raises(InvalidArgumentError, match="low_books=-1"):
         MultiBookPool(low_books=-1)
 
