@@ -334,7 +334,7 @@ def test_multibookpool_book_counts_renamed() -> None:
     from tapebook.multi import _COUNT_DEFAULTS
 
     params = inspect.signature(MultiBookPool).parameters
-    assert _COUNT_DEFAULTS == {k: params[k].default for k in _COUNT_DEFAULTS}
+    assert {k: params[k].default for k in _COUNT_DEFAULTS} == _COUNT_DEFAULTS
     with pytest.raises(InvalidArgumentError, match="low_books=-1"):
         MultiBookPool(low_books=-1)
 
