@@ -116,6 +116,7 @@ def test_block_parser() -> None:
     ]
 
 
+@pytest.mark.slow  # ~20 s (a Dask cluster starts): in the main pytest run, not the sanitizer ones
 def test_python_blocks_run_in_order_from_an_empty_directory(tmp_path: Path) -> None:
     spec = {
         "files": [(b.file, b.text) for b in ALL if b.file],
