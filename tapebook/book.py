@@ -259,7 +259,7 @@ class Book(HotBook):
     # every other call to the method of the same name + "_py" below. Those are
     # the specification: conversion, validation and the exact exception.
 
-    def _set_py(self, side: bool | int, px: int, qty: int) -> Result:
+    def _set_py(self, side: bool | int | str, px: int, qty: int) -> Result:
         """Set the quantity at ``px`` on ``side`` (True/1/"bid" or False/0/"ask"); qty 0 deletes.
 
         Returns the :class:`Result` (INSERT, UPDATE, ERASE or SPILL) as defined
@@ -410,7 +410,7 @@ class Book(HotBook):
             self._empty_px("crossed_on_tape")
         return bool(r)
 
-    def _qty_at_py(self, side: bool | int, px: int) -> int:
+    def _qty_at_py(self, side: bool | int | str, px: int) -> int:
         """Quantity at ``px`` on ``side`` (0 when there is no level)."""
         s = _args.check_side(side)
         p = _args.as_int("px", px)
@@ -422,7 +422,7 @@ class Book(HotBook):
             self._empty_px("qty_at")
         return r
 
-    def anchor(self, side: bool | int) -> int:
+    def anchor(self, side: bool | int | str) -> int:
         """Price of the first cell of ``side``'s tape window."""
         s = _args.check_side(side)
         r = self._v.anchor(self._p, s)
@@ -430,7 +430,7 @@ class Book(HotBook):
             self._empty_px("anchor")
         return r
 
-    def _levels_py(self, side: bool | int, k: int = 10) -> list[tuple[int, int]]:
+    def _levels_py(self, side: bool | int | str, k: int = 10) -> list[tuple[int, int]]:
         """The ``k`` best levels of ``side`` as ``[(px, qty), ...]``, best first,
         tape and spill merged in price order."""
         if side.__class__ is not _int and side is not True and side is not False:
@@ -474,7 +474,7 @@ class Book(HotBook):
         # no more than the side holds, so a huge k does not allocate a huge buffer
         return min(k, max(self.depth(_args.check_side(side)), self.depth(1 - _args.check_side(side))))
 
-    def levels_array(self, side: bool | int, k: int = 10) -> np.ndarray:
+    def levels_array(self, side: bool | int | str, k: int = 10) -> np.ndarray:
         """Like :meth:`levels`, as a structured numpy array with fields px, qty."""
         s = _args.check_side(side)
         k = _args.as_int("k", k)
@@ -493,7 +493,7 @@ class Book(HotBook):
             _args.raise_status(r, "levels")
         return buf[:r]
 
-    def depth(self, side: bool | int) -> int:
+    def depth(self, side: bool | int | str) -> int:
         """Number of levels on ``side`` (tape and spill)."""
         s = _args.check_side(side)
         out = ffi.new("size_t *")
@@ -582,7 +582,7 @@ class Book(HotBook):
         a = _args.check_price_arg("anchor", anchor, self._v, "anchor")
         self._status(self._v.reset(self._p, a), "reset")
 
-    def reset_at_mid(self, side: bool | int, mid: int) -> None:
+    def reset_at_mid(self, side: bool | int | str, mid: int) -> None:
         """Empty ``side`` (tape and spill) and anchor its tape at ``mid - n/2``
         (clamped); the other side is untouched."""
         s = _args.check_side(side)
@@ -591,7 +591,7 @@ class Book(HotBook):
 
     # ---- snapshot loads ----------------------------------------------------
 
-    def load_side(self, side: bool | int, prices: Any, qtys: Any) -> None:
+    def load_side(self, side: bool | int | str, prices: Any, qtys: Any) -> None:
         """Replace ``side`` with a snapshot of its levels, in one C call.
 
         ``prices`` and ``qtys`` are equal-length 1-D integer buffers (numpy
@@ -668,7 +668,7 @@ class Book(HotBook):
         a = _args.check_price_arg("anchor", anchor, self._v, "anchor")
         self._status(self._v.recenter_ask(self._p, a), "recenter_ask")
 
-    def erase_better(self, side: bool | int, px: int) -> None:
+    def erase_better(self, side: bool | int | str, px: int) -> None:
         """Remove every bid with price >= px (side bid) or every ask <= px (side ask).
 
         ``px`` is a threshold, not a level: any value of the price type is valid
