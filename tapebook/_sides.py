@@ -179,3 +179,12 @@ class _Items(ItemsView[int, int]):
 
     def __iter__(self) -> Iterator[tuple[int, int]]:
         return iter(self._mapping._levels(f"{self._mapping._name}.items"))
+
+    def __eq__(self, other: object) -> bool:
+        # items() returned a best-first list before the views became Mappings: comparing
+        # with a list or tuple of (px, qty) still compares the levels in that order
+        if isinstance(other, (list, tuple)):
+            return list(self) == list(other)
+        return super().__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]

@@ -372,3 +372,15 @@ def test_bbo_views_read_feed_rows_and_refuse_other_arrays() -> None:
     assert list(m["bid_px"].mask) == [True, False] and list(m["ask_px"].mask) == [False, True]
     with pytest.raises(tapebook.ArgumentTypeError, match="bid_px"):
         bbo_masked(np.zeros(3))
+
+
+def test_items_compare_with_a_best_first_list_as_before_the_mappings() -> None:
+    # regression: items() used to return a list; the state machine compared it with the
+    # model's best-first list and broke when items() became an ItemsView
+    b = Book(n=64, anchor=100)
+    b.set("bid", 101, 5)
+    b.set("bid", 103, 7)
+    assert b.bids.items() == [(103, 7), (101, 5)]
+    assert b.bids.items() != [(101, 5), (103, 7)]
+    assert b.asks.items() == [] and b.asks.items() == ()
+    assert b.bids.items() == {(101, 5), (103, 7)}  # still a set-like view
