@@ -49,6 +49,9 @@ def main(argv: list[str]) -> int:
     assert spec and spec.loader
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
+    # the compile is long and silent: say what is going on
+    print(f"== compiling the C module with {os.environ['TAPEBOOK_SANITIZE']} sanitizer into {pkg} (minutes)")
+    sys.stdout.flush()
     mod.ffibuilder.compile(tmpdir=str(out), verbose=False)
     build_hotpath(mod.hotpath_extension(ROOT), out)
     print(f"sanitized module ({os.environ['TAPEBOOK_SANITIZE']}) built in {pkg}")
