@@ -3469,7 +3469,7 @@ TB_API int TB__BFN(snapshot_k128)(TB__BOOK *b, TB__CAT3(tb_depth_, TB_FAM, _k128
 
 #if TB__SINGLE_T == 7 /* ---- section 7: tapebook/tb_book.inc ---- */
 /* tb_book.inc — the Book: two tapes and two dynamic spill sides, with the
- * exact set() semantics of CONTRACT.md section 2.
+ * exact set() semantics of docs/semantics.md (section 2).
  *
  * Template parameters (the family ones come from tb_family.inc):
  *   TB_N          tape size: a power of two, multiple of 64 (required)

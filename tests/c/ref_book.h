@@ -1,5 +1,5 @@
 /* ref_book.h — an independent, deliberately naive reference model of a
- * tapebook Book, written from CONTRACT.md section 2 and sharing no code (and
+ * tapebook Book, written from docs/semantics.md section 2 and sharing no code (and
  * no constants) with csrc/. Any price width: prices are int64_t, quantities
  * uint64_t; the model is told the type's limits.
  *

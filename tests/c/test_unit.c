@@ -1,4 +1,4 @@
-/* test_unit.c — unit tests for every behaviour of CONTRACT.md section 2, the
+/* test_unit.c — unit tests for every behaviour of docs/semantics.md section 2, the
  * SpillPool, the multi-book pool, the bit scans and the thread guard.
  *
  * Each book test is written once against tbv_ops (tbv.h) and run for a
