@@ -264,23 +264,18 @@ static PyObject *hb_set(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
     return Py_NewRef(PyTuple_GET_ITEM(g_results, r + 2));
 }
 
-/* The query functions answer an empty side (or a status) with a sentinel
- * and leave the status for tb_take_query_status: one C call each (one
- * thread-guard claim), so a status cannot be lost between two. */
+/* Through bbo(): one C call (one thread-guard claim) that returns a status,
+ * where best_px() / best_qty() answer a status with a sentinel and leave it
+ * for tb_take_query_status (two more calls across the module boundary). */
 static PyObject *best(PyObject *self, int side, int want_qty, PyObject *name) {
     HotBook *hb = (HotBook *)self;
-    const tb_ops *ops = hb->ops;
-    if (!ops) return python_path(self, name, NULL, 0, NULL);
-    (void)ops->take_query_status(); /* drop a status nobody took */
-    if (want_qty) {
-        uint64_t qty = ops->best_qty(hb->book, side);
-        if (qty || !ops->take_query_status()) return PyLong_FromUnsignedLongLong(qty);
-    } else {
-        int64_t px = ops->best_px(hb->book, side);
-        if (px != (side ? ops->tmin : ops->tmax)) return px_obj(hb, px);
-        if (!ops->take_query_status()) return Py_NewRef(Py_None);
-    }
-    return python_path(self, name, NULL, 0, NULL);
+    tb_ops_bbo o;
+    uint64_t qty;
+    if (!hb->ops || hb->ops->bbo(hb->book, &o)) return python_path(self, name, NULL, 0, NULL);
+    qty = side ? o.bid_qty : o.ask_qty;
+    if (want_qty) return PyLong_FromUnsignedLongLong(qty);
+    if (!qty) return Py_NewRef(Py_None); /* an empty side */
+    return px_obj(hb, side ? o.bid_px : o.ask_px);
 }
 
 PyDoc_STRVAR(best_bid_px_doc, "best_bid_px($self, /)\n--\n\n"

@@ -95,13 +95,13 @@ class Book(HotBook):
     """A level-2 order book: price-level quantities for bids and asks.
 
     Prices are integer ticks, quantities integer lots. Each side keeps a tape
-    of ``n`` consecutive prices (``n`` a power of two, 64 ... 4096); levels
+    of ``n`` consecutive prices (``n`` one of :data:`tapebook.TAPE_SIZES`); levels
     outside the tape live in a sorted spill of at most ``max_cap`` levels per
     side, from the heap or from a shared :class:`SpillPool`. ``docs/semantics.md``
     is the exact definition of every operation (§2 for :meth:`set`).
 
     Args:
-        n: tape size (64, 128, ..., 4096).
+        n: tape size, one of :data:`tapebook.TAPE_SIZES` (powers of two).
         price_bits: 32 (int32 prices, uint32 quantities) or 64 (int64/uint64).
         max_cap: spill capacity per side, a power of two (at most 32768 with a pool).
         pool: a :class:`SpillPool` of the same ``price_bits`` to take spill memory from.

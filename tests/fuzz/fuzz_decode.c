@@ -109,13 +109,7 @@ static void dump_case(const uint8_t *buf, size_t len) {
         else TRY_VARIANT(tb_book_i64_n##N, tb_spill_pool_i64, int64_t);              \
         break;
     switch (info.n) {
-        N_CASE(64)
-        N_CASE(128)
-        N_CASE(256)
-        N_CASE(512)
-        N_CASE(1024)
-        N_CASE(2048)
-        N_CASE(4096)
+        TB_SHIPPED_TAPE_SIZES(N_CASE) /* every shipped size (generated list) */
     default: break;
     }
 #undef N_CASE
@@ -129,7 +123,9 @@ static void put32(unsigned char *p, uint32_t v) {
 /* Header made consistent (magic, version, small n, width, total length,
  * level counts bounded by the bytes present) and the CRC recomputed. */
 static void dump_repaired(const uint8_t *data, size_t size) {
-    static const uint32_t sizes[7] = {64, 128, 256, 512, 1024, 2048, 4096};
+#define SIZE_OF(N) N,
+    static const uint32_t sizes[] = {TB_SHIPPED_TAPE_SIZES(SIZE_OF)};
+#undef SIZE_OF
     size_t len, levels, avail, lvl_bytes;
     uint32_t width, s, counts[4];
     unsigned i;
@@ -141,7 +137,7 @@ static void dump_repaired(const uint8_t *data, size_t size) {
     scratch[5] = 0;
     scratch[6] = (unsigned char)width;
     scratch[7] = 0;
-    put32(scratch + 8, sizes[scratch[8] % 7u]);
+    put32(scratch + 8, sizes[scratch[8] % (sizeof sizes / sizeof sizes[0])]);
     put32(scratch + 12, 1u << (scratch[12] % 17u));
     avail = (size - TB_DUMP_LEVELS_AT - 4u) / (2u * width);
     levels = 0;
