@@ -19,6 +19,8 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+
 from ..errors import ArgumentTypeError, InvalidArgumentError
 from ._mbo import MboBatch, OrderLog
 from ._reader import MessageBatch
@@ -27,6 +29,9 @@ if TYPE_CHECKING:
     from ._reader import ReaderOptions
     from ._source import Source
 
+
+#: the resting orders of a replay's end (``r.orders_array``)
+ORDER_DTYPE = np.dtype([("id", np.uint64), ("side", np.uint8), ("px", np.int64), ("qty", np.uint64)])
 
 #: counters of records that change no displayed order: replay adds them to r.stats.skipped
 SKIPPED_COUNTERS = ("skipped_type", "skipped_stock", "skipped_instrument", "bad_records")
@@ -81,9 +86,14 @@ class L3Reader(abc.ABC):
     def mbo_batches(self) -> Iterator[tuple[MboBatch, MessageBatch]]:
         """``(MBO rows, L2 level changes)`` per batch, in stream order."""
 
-    def resting_orders(self) -> dict[int, tuple[int, int, int]]:
-        """order id -> (side, px, qty) of the orders resting now."""
-        return {oid: (o[0], o[1], o[2]) for oid, o in self.log.orders.items()}
+    def resting_orders(self) -> np.ndarray:
+        """The resting orders as an :data:`ORDER_DTYPE` array."""
+        o = self.log.orders
+        out = np.empty(len(o), ORDER_DTYPE)
+        out["id"] = np.fromiter(o.keys(), np.uint64, len(o))
+        for k, name in enumerate(("side", "px", "qty")):
+            out[name] = np.fromiter((v[k] for v in o.values()), out.dtype[name], len(o))
+        return out
 
     def flush(self, path: str) -> tuple[MboBatch, MessageBatch]:
         self.log.path = path

@@ -15,8 +15,11 @@ system events, trades of hidden orders, ...) are added to ``r.stats.skipped``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from typing import Any
+
+import numpy as np
 
 from .. import _args
 from ..config import Instrument
@@ -31,18 +34,26 @@ from ._source import Source
 
 class L3FeedResult(FeedResult):
     """A :class:`~tapebook.feeds.FeedResult` of an order-level format, plus
-    ``l3_counts`` (the reader's counters, a dict) and ``orders`` (order id ->
-    ``(side, px, qty)`` of the orders resting at the end, in ticks / lots)."""
+    ``l3_counts`` (the reader's counters, a dict), ``orders_array`` (the orders
+    resting at the end: fields ``id``, ``side``, ``px``, ``qty``, in ticks / lots,
+    in no particular order) and ``orders`` (the same as a dict id -> ``(side, px,
+    qty)``, built on first use)."""
 
     l3_counts: dict[str, int]
-    orders: dict[int, tuple[int, int, int]]
+    orders_array: np.ndarray
+
+    @functools.cached_property
+    def orders(self) -> dict[int, tuple[int, int, int]]:
+        a = self.orders_array
+        cols = (a["id"].tolist(), a["side"].tolist(), a["px"].tolist(), a["qty"].tolist())
+        return {i: (s, p, q) for i, s, p, q in zip(*cols, strict=True)}
 
 
 def attach(result: L3FeedResult, reader: Any) -> None:
     """Fill in what only the reader knows (called by ``replay`` when it is done)."""
     assert isinstance(reader, L3Reader)
     result.l3_counts = dict(reader.counts)
-    result.orders = reader.resting_orders()
+    result.orders_array = reader.resting_orders()
     result.stats.skipped += sum(reader.counts[c] for c in SKIPPED_COUNTERS)
 
 

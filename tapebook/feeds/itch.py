@@ -45,7 +45,7 @@ import numpy as np
 
 from .._native import ffi, lib
 from ..errors import InvalidArgumentError
-from ._l3reader import L3Reader, unit_divisor
+from ._l3reader import ORDER_DTYPE, L3Reader, unit_divisor
 from ._mbo import MboBatch
 from ._reader import Kind, MessageBatch
 from ._source import _read
@@ -139,19 +139,19 @@ class ItchReader(L3Reader):
         yield from zip(self._mbo, self._l2, strict=True)
         self._mbo, self._l2, self._pending = [], [], 0
 
-    def resting_orders(self) -> dict[int, tuple[int, int, int]]:
+    def resting_orders(self) -> np.ndarray:
+        """The resting orders as an ORDER_DTYPE array (in no particular order)."""
         n = int(self._olog.ocount)
-        ids, sides = np.empty(n, np.uint64), np.empty(n, np.uint8)
-        px, qty = np.empty(n, np.int64), np.empty(n, np.uint64)
+        out = np.empty(n, ORDER_DTYPE)
+        cols = {k: np.empty(n, out.dtype[k]) for k in ("id", "side", "px", "qty")}
         got = lib.tb_olog_export(
-            self._olog, ffi.from_buffer("uint64_t[]", ids), ffi.from_buffer("uint8_t[]", sides),
-            ffi.from_buffer("int64_t[]", px), ffi.from_buffer("uint64_t[]", qty), n,
+            self._olog, ffi.from_buffer("uint64_t[]", cols["id"]), ffi.from_buffer("uint8_t[]", cols["side"]),
+            ffi.from_buffer("int64_t[]", cols["px"]), ffi.from_buffer("uint64_t[]", cols["qty"]), n,
         )  # fmt: skip
         assert got == n
-        return {
-            i: (s, p, q)
-            for i, s, p, q in zip(ids.tolist(), sides.tolist(), px.tolist(), qty.tolist(), strict=True)
-        }
+        for k, v in cols.items():
+            out[k] = v
+        return out
 
     def _sync_counts(self) -> None:
         st, g = self.state, self._olog

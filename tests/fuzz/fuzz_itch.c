@@ -3,7 +3,9 @@
  * every row is well formed; and the rows do not depend on how the input is cut:
  * decoded in one call with room for everything, and again with reads and
  * output capacities chosen by the input, skipping malformed records the way
- * the Python reader does, the two give the same rows.
+ * the Python reader does, the two give the same rows. The rows then go through
+ * the ITCH order log (tb_order_log.h): every row applies, within 3 output rows each,
+ * and the level totals it reports are never more than the orders can hold.
  *
  * Input: byte 0 = the read step (1..256), byte 1 = the output capacity (1..64)
  * and the filter (low bits), byte 2 = the price divisor (1..4); the rest is the
@@ -12,7 +14,7 @@
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icsrc tests/fuzz/fuzz_itch.c -o fuzz_itch
  *   ./fuzz_itch -max_total_time=60 corpus_dir
  */
-#include "tapebook/tb_itch.h"
+#include "tapebook/tb_order_log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +88,30 @@ static void run(cols *c, const uint8_t *data, size_t len, size_t step, size_t ca
     }
 }
 
+static uint8_t o_act[3 * MAXROWS], o_side[3 * MAXROWS], o_l2s[3 * MAXROWS];
+static uint64_t o_id[3 * MAXROWS], o_qty[3 * MAXROWS], o_l2q[3 * MAXROWS];
+static int64_t o_px[3 * MAXROWS], o_mend[MAXROWS], o_l2p[3 * MAXROWS], o_l2end[MAXROWS];
+
+static void through_log(cols *c) {
+    tb_olog g;
+    tb_olog_out out;
+    tb_itch_rows v;
+    size_t done = 0, k;
+    if (tb_olog_init(&g, 16, 0x1234u) != TB_OK) return;
+    c->n = 0;
+    v = view(c, MAXROWS);
+    c->n = one.n;
+    v.n = one.n;
+    out.action = o_act; out.order_id = o_id; out.side = o_side; out.px = o_px; out.qty = o_qty;
+    out.mbo_end = o_mend; out.l2_side = o_l2s; out.l2_px = o_l2p; out.l2_qty = o_l2q; out.l2_end = o_l2end;
+    out.n_mbo = out.n_l2 = 0;
+    CHECK(tb_olog_apply(&g, &v, one.n, &out, &done) == TB_OK && done == one.n);
+    CHECK(out.n_mbo <= 3 * one.n && out.n_l2 <= 3 * one.n);
+    for (k = 0; k < out.n_mbo; k++) CHECK(o_act[k] == 'A' || o_act[k] == 'C' || o_act[k] == 'E');
+    CHECK(tb_olog_export(&g, NULL, NULL, NULL, NULL, (size_t)-1) == g.ocount);
+    tb_olog_free(&g);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 3) return 0;
@@ -103,5 +129,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             CHECK(one.side[i] == cut.side[i] && one.new_id[i] == cut.new_id[i]);
         }
     }
+    through_log(&one);
     return 0;
 }

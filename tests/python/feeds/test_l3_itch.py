@@ -237,3 +237,28 @@ def test_cli_passes_format_options(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "KEY=VALUE" in capsys.readouterr().err
     assert main(args) == 2  # neither symbol= nor stock_locate=
     assert "exactly one of" in capsys.readouterr().err
+
+
+def test_same_bbo_as_itch_book(tmp_path: Path) -> None:
+    # an independent ITCH implementation (itch-book, C++, in the bench extra) as a second oracle
+    itch_book = pytest.importorskip("itch_book")
+    import datetime as dt
+
+    import numpy as np
+
+    w, _ref, _bbo = random_day(21, 3000)
+    path = w.write(tmp_path / "d.itch")
+    x = feeds.replay(path, symbol="AAPL", **KW).bbo
+    ours = np.stack(
+        [np.where(x["bid_qty"] == 0, 0, x["bid_px"]), x["bid_qty"].astype(np.int64),
+         np.where(x["ask_qty"] == 0, 0, x["ask_px"]), x["ask_qty"].astype(np.int64)], axis=1,
+    )  # fmt: skip
+    changed = np.ones(len(ours), bool)
+    changed[1:] = (ours[1:] != ours[:-1]).any(axis=1)
+    feed = itch_book.Feed(str(path), date=dt.date(2019, 1, 30), price_type="fixed")
+    cols: dict[str, list] = {}
+    for b in feed.batches(tables=("bbo",), symbols="AAPL"):
+        for k, v in b.bbo.items():
+            cols.setdefault(k, []).append(np.asarray(v))
+    theirs = np.stack([np.concatenate(cols[k]) for k in ("bid_px", "bid_sz", "ask_px", "ask_sz")], axis=1)
+    assert (ours[changed] == theirs.astype(np.int64)).all() and len(theirs) == changed.sum()
