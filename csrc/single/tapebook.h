@@ -3901,6 +3901,22 @@ TB_API int TB__BFN(init)(TB__BOOK *b, TB_PRICE_T anchor, uint32_t max_cap, TB__P
     return TB_OK;
 }
 
+/* deinit's work on a book its caller has claimed (the book's guard, and the
+ * pool's when it has one): free the spill memory, detach from the pool, mark
+ * closed. The multi-book pool's deinit claims every book first and then calls
+ * this, so that a busy book makes it fail before anything was freed. */
+static void TB__BPRIV(deinit_claimed)(TB__BOOK *b) {
+    TB__POOL *pool = b->pool;
+    TB__SPFN(release)(&b->spill[0], pool);
+    TB__SPFN(release)(&b->spill[1], pool);
+    if (pool) {
+        TB_ASSERT(pool->attached_books > 0);
+        pool->attached_books--;
+    }
+    b->pool = NULL;
+    b->state = TB__STATE_CLOSED;
+}
+
 /* Free the spill memory, detach from the pool, mark closed. Further calls
  * answer TB_ERR_CLOSED; a second deinit is a no-op. */
 TB_API int TB__BFN(deinit)(TB__BOOK *b) {
@@ -3918,15 +3934,8 @@ TB_API int TB__BFN(deinit)(TB__BOOK *b) {
             return g;
         }
     }
-    TB__SPFN(release)(&b->spill[0], pool);
-    TB__SPFN(release)(&b->spill[1], pool);
-    if (pool) {
-        TB_ASSERT(pool->attached_books > 0);
-        pool->attached_books--;
-        tb__guard_leave(&pool->state);
-    }
-    b->pool = NULL;
-    b->state = TB__STATE_CLOSED;
+    TB__BPRIV(deinit_claimed)(b);
+    if (pool) tb__guard_leave(&pool->state);
     return TB_OK;
 }
 
@@ -5348,26 +5357,70 @@ TB_FORCE_INLINE void *TB__MPRIV(slot)(TB__MULTI *m, tb_handle h, uint32_t *tier_
     return t->books + (size_t)i * TB__MPRIV(book_size)(tier);
 }
 
-/* Free every live book, then the tiers, then the pool. Idempotent. */
+/* The book of slot i of tier k, and its guard byte. */
+TB_FORCE_INLINE void *TB__MPRIV(slot_at)(TB__MULTI *m, int k, uint32_t i) {
+    return m->tier[k].books + (size_t)i * TB__MPRIV(book_size)((uint32_t)k);
+}
+TB_FORCE_INLINE uint8_t *TB__MPRIV(state_at)(TB__MULTI *m, int k, uint32_t i) {
+    void *p = TB__MPRIV(slot_at)(m, k, i);
+    return k == TB_TIER_HIGH     ? &((TB__BOOK_H *)p)->state
+         : k == TB_TIER_MEDIUM ? &((TB__BOOK_M *)p)->state
+                               : &((TB__BOOK_L *)p)->state;
+}
+
+/* Release the guards of the live books claimed before (k, i), in slot order. */
+static void TB__MPRIV(unclaim_before)(TB__MULTI *m, int k_end, uint32_t i_end) {
+    int k;
+    for (k = 0; k <= k_end && k < 3; k++) {
+        tb_multi_tier *t = &m->tier[k];
+        uint32_t i, end = k == k_end ? i_end : t->capacity;
+        for (i = 0; i < end; i++)
+            if (t->next_free[i] == TB__SLOT_LIVE) tb__guard_leave(TB__MPRIV(state_at)(m, k, i));
+    }
+}
+
+/* Free every live book, then the tiers, then the pool. Idempotent.
+ * All or nothing: every live book (and the shared pool) is claimed before any
+ * is freed, so a book inside a call from another thread makes deinit return
+ * TB_ERR_BUSY with every book still live and usable. */
 TB_API int TB__MFN(deinit)(TB__MULTI *m) {
     int k, g;
     if (!m) return TB_ERR_NULL;
     if (m->state == TB__STATE_CLOSED) return TB_OK;
     g = tb__guard_enter(&m->state);
     if (g) return g;
+    g = tb__guard_enter(&m->pool.state);
+    if (g) {
+        tb__guard_leave(&m->state);
+        return g;
+    }
     for (k = 0; k < 3; k++) {
         tb_multi_tier *t = &m->tier[k];
         uint32_t i;
         for (i = 0; i < t->capacity; i++) {
             if (t->next_free[i] != TB__SLOT_LIVE) continue;
-            g = TB__TIER_CALL0(k, deinit, t->books + (size_t)i * TB__MPRIV(book_size)((uint32_t)k));
-            if (g) { /* a book is in use by another thread: give up, nothing freed */
+            g = tb__guard_enter(TB__MPRIV(state_at)(m, k, i));
+            if (g) { /* a book is in use by another thread: nothing freed */
+                TB__MPRIV(unclaim_before)(m, k, i);
+                tb__guard_leave(&m->pool.state);
                 tb__guard_leave(&m->state);
                 return g;
             }
+        }
+    }
+    for (k = 0; k < 3; k++) {
+        tb_multi_tier *t = &m->tier[k];
+        uint32_t i;
+        for (i = 0; i < t->capacity; i++) {
+            void *p = TB__MPRIV(slot_at)(m, k, i);
+            if (t->next_free[i] != TB__SLOT_LIVE) continue;
+            if (k == TB_TIER_HIGH) TB__CAT3(TB__BOOK_H, __, deinit_claimed)((TB__BOOK_H *)p);
+            else if (k == TB_TIER_MEDIUM) TB__CAT3(TB__BOOK_M, __, deinit_claimed)((TB__BOOK_M *)p);
+            else TB__CAT3(TB__BOOK_L, __, deinit_claimed)((TB__BOOK_L *)p);
             t->next_free[i] = TB__SLOT_END;
         }
     }
+    tb__guard_leave(&m->pool.state);
     TB__MPRIV(free_tiers)(m);
     g = TB__POOLFN(deinit)(&m->pool);
     TB_ASSERT(g == TB_OK);

@@ -2620,6 +2620,47 @@ static void t_guard_busy(const void *arg) {
     CHECK_EQ(V->destroy(b), TB_OK);
     CHECK_EQ(P->destroy(pool), TB_OK);
 }
+
+/* regression (issue #12.5): destroying a multi-book pool while one of its books
+ * (or its shared pool) is inside a call from another thread freed the books
+ * before the busy one and then gave up; it must change nothing instead. */
+static void t_multi_deinit_busy_changes_nothing(const void *arg) {
+    const tbv_multi_ops *M = (const tbv_multi_ops *)arg;
+    void *m = NULL;
+    tb_handle h[4];
+    uint32_t cap, live;
+    tb_pool_stats ps;
+    uint8_t *state;
+    int i, which;
+    const int tiers[4] = {TB_TIER_HIGH, TB_TIER_HIGH, TB_TIER_MEDIUM, TB_TIER_LOW};
+    for (which = 0; which < 5; which++) { /* books 0..3 busy, then the pool */
+        CHECK_EQ(M->create(&m, 2, 1, 1, 4096, 64, TB_POOL_REFUSE), TB_OK);
+        for (i = 0; i < 4; i++) {
+            CHECK_EQ(M->alloc(m, tiers[i], P0, 0, &h[i]), TB_OK);
+            CHECK_EQ(M->set_code(m, h[i], 1, P0 + 1, 1), TB_INSERT);
+            CHECK_EQ(M->set_code(m, h[i], 1, P0 - 100000, 2), TB_SPILL); /* a block of the shared pool */
+        }
+        state = which < 4 ? M->tier_ops[tiers[which]]->state(M->book(m, tiers[which], h[which]))
+                          : M->pool_ops->state(M->pool(m));
+        *state = 1;
+        CHECK_EQ(M->destroy(m), TB_ERR_BUSY);
+        *state = 0;
+        for (i = 0; i < 4; i++) { /* every book still live, unchanged and usable */
+            tbv_bbo o;
+            CHECK(M->book(m, tiers[i], h[i]) != NULL);
+            CHECK_EQ(*M->tier_ops[tiers[i]]->state(M->book(m, tiers[i], h[i])), 0);
+            CHECK_EQ(M->bbo(m, h[i], &o), TB_OK);
+            CHECK_EQ(o.bid_px, P0 + 1);
+            CHECK_EQ(M->set_code(m, h[i], 1, P0 - 100001, 3), TB_SPILL);
+        }
+        CHECK_EQ(M->tier_info(m, TB_TIER_HIGH, &cap, &live), TB_OK);
+        CHECK_EQ(live, 2);
+        CHECK_EQ(M->pool_ops->stats(M->pool(m), &ps), TB_OK);
+        CHECK_EQ(ps.attached_books, 4);
+        CHECK_EQ(*M->pool_ops->state(M->pool(m)), 0);
+        CHECK_EQ(M->destroy(m), TB_OK);
+    }
+}
 #endif
 
 /* ---- custom tape sizes ---------------------------------------------------------------- */
@@ -2722,6 +2763,10 @@ int main(int argc, char **argv) {
     for (i = 0; i < TBV_NMULTIS; i++) {
         tbt_run_arg("multi_tiers", tbv_multis[i]->name, t_multi_tiers, tbv_multis[i]);
         tbt_run_arg("multi_errors", tbv_multis[i]->name, t_multi_errors, tbv_multis[i]);
+#ifdef TB_THREAD_GUARD
+        tbt_run_arg("multi_deinit_busy_changes_nothing", tbv_multis[i]->name, t_multi_deinit_busy_changes_nothing,
+                    tbv_multis[i]);
+#endif
     }
     printf("test_unit: %ld checks\n", tbt_checks);
     return tbt_finish();
