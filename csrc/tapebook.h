@@ -147,5 +147,6 @@
 #include "tapebook/tb_variants.h"
 #include "tapebook_api.h"
 #endif
+#include "tapebook/tb_l3.h"
 
 #endif /* TAPEBOOK_H */
