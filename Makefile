@@ -55,17 +55,19 @@ clang:
 
 gen:
 	$(PYTHON) tools/gen_variants.py
+	$(PYTHON) tools/gen_l3.py
 	$(PYTHON) tools/amalgamate.py
 
 single-include: gen
 
 check-generated:
 	$(PYTHON) tools/gen_variants.py --check
+	$(PYTHON) tools/gen_l3.py --check
 	$(PYTHON) tools/amalgamate.py --check
 
 # ---- C tests --------------------------------------------------------------------
 
-C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc
+C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc test_l3_unit test_l3_fuzz test_l3_alloc
 C_TEST_DEPS := $(CSRC_FILES) $(wildcard tests/c/*.h)
 
 $(BUILD)/%/.dir:
@@ -114,7 +116,8 @@ hotpath-compile: clang | $(BUILD)/compile/.dir
 	@echo "hotpath-compile: _hotpath.c and the tbh_ops tables with gcc and clang: clean"
 
 c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/test_unit $(BUILD)/guarded/test_unit \
-        $(BUILD)/gcc/test_decimal $(BUILD)/clang/test_decimal $(BUILD)/gcc/test_venue_crc $(BUILD)/clang/test_venue_crc
+        $(BUILD)/gcc/test_decimal $(BUILD)/clang/test_decimal $(BUILD)/gcc/test_venue_crc $(BUILD)/clang/test_venue_crc \
+        $(BUILD)/gcc/test_l3_unit $(BUILD)/clang/test_l3_unit $(BUILD)/guarded/test_l3_unit
 	$(BUILD)/gcc/test_unit
 	$(BUILD)/clang/test_unit
 	$(BUILD)/portable/test_unit
@@ -123,12 +126,17 @@ c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/
 	$(BUILD)/clang/test_decimal
 	$(BUILD)/gcc/test_venue_crc
 	$(BUILD)/clang/test_venue_crc
+	$(BUILD)/gcc/test_l3_unit
+	$(BUILD)/clang/test_l3_unit
+	$(BUILD)/guarded/test_l3_unit
 
-c-alloc: $(BUILD)/gcc/test_alloc
+c-alloc: $(BUILD)/gcc/test_alloc $(BUILD)/gcc/test_l3_alloc
 	$(BUILD)/gcc/test_alloc
+	$(BUILD)/gcc/test_l3_alloc
 
-c-fuzz-quick: $(BUILD)/gcc/test_fuzz
+c-fuzz-quick: $(BUILD)/gcc/test_fuzz $(BUILD)/gcc/test_l3_fuzz
 	$(BUILD)/gcc/test_fuzz --profile quick
+	$(BUILD)/gcc/test_l3_fuzz --profile quick
 
 examples: $(BUILD)/examples/embed
 $(BUILD)/examples/embed: examples/embed.c $(CSRC_FILES) | $(BUILD)/examples/.dir
@@ -205,8 +213,9 @@ demo: venv
 
 # ---- long runs ------------------------------------------------------------------------
 
-fuzz-c: $(BUILD)/gcc/test_fuzz
+fuzz-c: $(BUILD)/gcc/test_fuzz $(BUILD)/gcc/test_l3_fuzz
 	$(BUILD)/gcc/test_fuzz --profile full
+	$(BUILD)/gcc/test_l3_fuzz --profile full
 
 fuzz-py: venv
 	$(VPY) -m pytest -q tests/python --hypothesis-profile thorough -m "not bench"
