@@ -242,6 +242,8 @@ bench-c: | $(BUILD)/bench/.dir
 	gcc -std=c11 $(BENCH_CFLAGS) -DBENCH_CFLAGS='"$(BENCH_CFLAGS)"' $(INC) -Ibench/c bench/c/bench_main.c -o $(BUILD)/bench/bench_c -lm
 	mkdir -p bench/out
 	$(BUILD)/bench/bench_c --out bench/out/bench_c.json --md bench/out/bench_c.md
+	g++ -std=c++17 $(BENCH_CFLAGS) $(INC) bench/c/bench_l3.cpp -o $(BUILD)/bench/bench_l3
+	$(BUILD)/bench/bench_l3 --md bench/out/bench_l3.md
 
 # make bench: the C harness, then the Python benchmarks and the combined report
 # (bench/out/report/report.md + charts); make bench-py: the Python side alone
