@@ -38318,10 +38318,14 @@ TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *
     return TB_OK;
 }
 
-/* Resting orders (0 for a NULL, busy or closed book). */
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
 TB_API size_t TB__L3FN(count)(TB__L3 *l) {
     size_t n;
-    if (TB__L3P(enter_ro)(l)) return 0;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
     n = l->n_orders;
     tb__guard_leave(&l->book.state);
     return n;
@@ -39580,10 +39584,14 @@ TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *
     return TB_OK;
 }
 
-/* Resting orders (0 for a NULL, busy or closed book). */
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
 TB_API size_t TB__L3FN(count)(TB__L3 *l) {
     size_t n;
-    if (TB__L3P(enter_ro)(l)) return 0;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
     n = l->n_orders;
     tb__guard_leave(&l->book.state);
     return n;
@@ -40842,10 +40850,14 @@ TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *
     return TB_OK;
 }
 
-/* Resting orders (0 for a NULL, busy or closed book). */
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
 TB_API size_t TB__L3FN(count)(TB__L3 *l) {
     size_t n;
-    if (TB__L3P(enter_ro)(l)) return 0;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
     n = l->n_orders;
     tb__guard_leave(&l->book.state);
     return n;
@@ -42104,10 +42116,14 @@ TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *
     return TB_OK;
 }
 
-/* Resting orders (0 for a NULL, busy or closed book). */
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
 TB_API size_t TB__L3FN(count)(TB__L3 *l) {
     size_t n;
-    if (TB__L3P(enter_ro)(l)) return 0;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
     n = l->n_orders;
     tb__guard_leave(&l->book.state);
     return n;
@@ -43366,10 +43382,14 @@ TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *
     return TB_OK;
 }
 
-/* Resting orders (0 for a NULL, busy or closed book). */
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
 TB_API size_t TB__L3FN(count)(TB__L3 *l) {
     size_t n;
-    if (TB__L3P(enter_ro)(l)) return 0;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
     n = l->n_orders;
     tb__guard_leave(&l->book.state);
     return n;
@@ -44628,10 +44648,14 @@ TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *
     return TB_OK;
 }
 
-/* Resting orders (0 for a NULL, busy or closed book). */
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
 TB_API size_t TB__L3FN(count)(TB__L3 *l) {
     size_t n;
-    if (TB__L3P(enter_ro)(l)) return 0;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
     n = l->n_orders;
     tb__guard_leave(&l->book.state);
     return n;
@@ -45890,10 +45914,14 @@ TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *
     return TB_OK;
 }
 
-/* Resting orders (0 for a NULL, busy or closed book). */
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
 TB_API size_t TB__L3FN(count)(TB__L3 *l) {
     size_t n;
-    if (TB__L3P(enter_ro)(l)) return 0;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
     n = l->n_orders;
     tb__guard_leave(&l->book.state);
     return n;
@@ -47203,10 +47231,14 @@ TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *
     return TB_OK;
 }
 
-/* Resting orders (0 for a NULL, busy or closed book). */
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
 TB_API size_t TB__L3FN(count)(TB__L3 *l) {
     size_t n;
-    if (TB__L3P(enter_ro)(l)) return 0;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
     n = l->n_orders;
     tb__guard_leave(&l->book.state);
     return n;
@@ -48465,10 +48497,14 @@ TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *
     return TB_OK;
 }
 
-/* Resting orders (0 for a NULL, busy or closed book). */
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
 TB_API size_t TB__L3FN(count)(TB__L3 *l) {
     size_t n;
-    if (TB__L3P(enter_ro)(l)) return 0;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
     n = l->n_orders;
     tb__guard_leave(&l->book.state);
     return n;
@@ -49727,10 +49763,14 @@ TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *
     return TB_OK;
 }
 
-/* Resting orders (0 for a NULL, busy or closed book). */
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
 TB_API size_t TB__L3FN(count)(TB__L3 *l) {
     size_t n;
-    if (TB__L3P(enter_ro)(l)) return 0;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
     n = l->n_orders;
     tb__guard_leave(&l->book.state);
     return n;
@@ -50989,10 +51029,14 @@ TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *
     return TB_OK;
 }
 
-/* Resting orders (0 for a NULL, busy or closed book). */
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
 TB_API size_t TB__L3FN(count)(TB__L3 *l) {
     size_t n;
-    if (TB__L3P(enter_ro)(l)) return 0;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
     n = l->n_orders;
     tb__guard_leave(&l->book.state);
     return n;
@@ -52251,10 +52295,14 @@ TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *
     return TB_OK;
 }
 
-/* Resting orders (0 for a NULL, busy or closed book). */
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
 TB_API size_t TB__L3FN(count)(TB__L3 *l) {
     size_t n;
-    if (TB__L3P(enter_ro)(l)) return 0;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
     n = l->n_orders;
     tb__guard_leave(&l->book.state);
     return n;
@@ -53513,10 +53561,14 @@ TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *
     return TB_OK;
 }
 
-/* Resting orders (0 for a NULL, busy or closed book). */
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
 TB_API size_t TB__L3FN(count)(TB__L3 *l) {
     size_t n;
-    if (TB__L3P(enter_ro)(l)) return 0;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
     n = l->n_orders;
     tb__guard_leave(&l->book.state);
     return n;
@@ -54775,10 +54827,14 @@ TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *
     return TB_OK;
 }
 
-/* Resting orders (0 for a NULL, busy or closed book). */
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
 TB_API size_t TB__L3FN(count)(TB__L3 *l) {
     size_t n;
-    if (TB__L3P(enter_ro)(l)) return 0;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
     n = l->n_orders;
     tb__guard_leave(&l->book.state);
     return n;
