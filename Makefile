@@ -64,17 +64,20 @@ clang:
 
 gen:
 	$(PYTHON) tools/gen_variants.py
+	$(PYTHON) tools/gen_l3.py
 	$(PYTHON) tools/amalgamate.py
 
 single-include: gen
 
 check-generated:
 	$(PYTHON) tools/gen_variants.py --check
+	$(PYTHON) tools/gen_l3.py --check
 	$(PYTHON) tools/amalgamate.py --check
 
 # ---- C tests --------------------------------------------------------------------
 
-C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc test_custom_variant test_itch
+C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc test_custom_variant test_itch \
+           test_l3_unit test_l3_fuzz test_l3_alloc
 C_TEST_DEPS := $(CSRC_FILES) $(wildcard tests/c/*.h)
 
 $(BUILD)/%/.dir:
@@ -131,6 +134,7 @@ hotpath-compile: clang | $(BUILD)/compile/.dir
 
 c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/test_unit $(BUILD)/guarded/test_unit \
         $(BUILD)/gcc/test_decimal $(BUILD)/clang/test_decimal $(BUILD)/gcc/test_venue_crc $(BUILD)/clang/test_venue_crc \
+        $(BUILD)/gcc/test_l3_unit $(BUILD)/clang/test_l3_unit $(BUILD)/guarded/test_l3_unit \
         $(BUILD)/gcc/test_itch $(BUILD)/clang/test_itch \
         $(BUILD)/gcc/test_custom_variant $(BUILD)/single/test_custom_variant
 	$(BUILD)/gcc/test_custom_variant
@@ -145,12 +149,17 @@ c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/
 	$(BUILD)/clang/test_venue_crc
 	$(BUILD)/gcc/test_itch
 	$(BUILD)/clang/test_itch
+	$(BUILD)/gcc/test_l3_unit
+	$(BUILD)/clang/test_l3_unit
+	$(BUILD)/guarded/test_l3_unit
 
-c-alloc: $(BUILD)/gcc/test_alloc
+c-alloc: $(BUILD)/gcc/test_alloc $(BUILD)/gcc/test_l3_alloc
 	$(BUILD)/gcc/test_alloc
+	$(BUILD)/gcc/test_l3_alloc
 
-c-fuzz-quick: $(BUILD)/gcc/test_fuzz
+c-fuzz-quick: $(BUILD)/gcc/test_fuzz $(BUILD)/gcc/test_l3_fuzz
 	$(BUILD)/gcc/test_fuzz --profile quick
+	$(BUILD)/gcc/test_l3_fuzz --profile quick
 
 examples: $(BUILD)/examples/embed
 $(BUILD)/examples/embed: examples/embed.c $(CSRC_FILES) | $(BUILD)/examples/.dir
@@ -247,8 +256,9 @@ wheel-test: venv
 
 # ---- long runs ------------------------------------------------------------------------
 
-fuzz-c: $(BUILD)/gcc/test_fuzz
+fuzz-c: $(BUILD)/gcc/test_fuzz $(BUILD)/gcc/test_l3_fuzz
 	$(BUILD)/gcc/test_fuzz --profile full
+	$(BUILD)/gcc/test_l3_fuzz --profile full
 
 fuzz-py: venv
 	$(VPY) -m pytest -q tests/python --hypothesis-profile thorough -m "not bench"
@@ -270,6 +280,9 @@ fuzz-cov: clang | $(BUILD)/fuzz/.dir
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_itch.c -o $(BUILD)/fuzz/fuzz_itch
 	mkdir -p $(BUILD)/fuzz/corpus_itch && cp -n tests/fuzz/corpus_itch/* $(BUILD)/fuzz/corpus_itch/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_itch -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_itch
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_l3.c -o $(BUILD)/fuzz/fuzz_l3
+	mkdir -p $(BUILD)/fuzz/corpus_l3
+	$(BUILD)/fuzz/fuzz_l3 -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_l3
 
 # ---- benchmarks ------------------------------------------------------------------------
 
@@ -278,6 +291,8 @@ bench-c: | $(BUILD)/bench/.dir
 	gcc -std=c11 $(BENCH_CFLAGS) -DBENCH_CFLAGS='"$(BENCH_CFLAGS)"' $(INC) -Ibench/c bench/c/bench_main.c -o $(BUILD)/bench/bench_c -lm
 	mkdir -p bench/out
 	$(BUILD)/bench/bench_c --out bench/out/bench_c.json --md bench/out/bench_c.md
+	g++ -std=c++17 $(BENCH_CFLAGS) $(INC) bench/c/bench_l3.cpp -o $(BUILD)/bench/bench_l3
+	$(BUILD)/bench/bench_l3 --md bench/out/bench_l3.md
 
 # make bench: the C harness, then the Python benchmarks and the combined report
 # (bench/out/report/report.md + charts); make bench-py: the Python side alone

@@ -1,0 +1,111 @@
+/* tb_l3_base.h — definitions shared by every L3 (order-level) variant: the
+ * extra status codes, the MBO action letters, the public order record of each
+ * price family, the statistics record and the keyed 64-bit hash. Included
+ * once, by tb_l3.h; the typed code lives in tb_l3.inc. */
+#ifndef TB_L3_BASE_H
+#define TB_L3_BASE_H
+
+#include "tb_base.h"
+
+/* Statuses of L3 calls beyond tb_status (same convention: <= TB_ERR_FIRST,
+ * nothing changed). tb_l3_status_str() names every status. */
+typedef enum tb_l3_status {
+    TB_ERR_DUPLICATE = -30, /* the order id rests in the book already */
+    TB_ERR_UNKNOWN = -31,   /* no resting order has that id */
+    TB_ERR_OVERFLOW = -32,  /* a level's total would overflow the quantity type */
+    TB_ERR_L3_LAST = -32
+} tb_l3_status;
+
+/* MBO actions of apply_mbo (the bytes of the action column). */
+typedef enum tb_mbo_action {
+    TB_MBO_ADD = 'A',     /* add (id, side, px, qty) */
+    TB_MBO_CANCEL = 'C',  /* cancel qty of the order (qty 0: all of it); priority kept */
+    TB_MBO_MODIFY = 'M',  /* new (px, qty): same px and qty down keeps priority, else to the back */
+    TB_MBO_EXECUTE = 'E', /* fill qty from the order; removed at 0 */
+    TB_MBO_CLEAR = 'R'    /* clear the book (the row's other fields are ignored) */
+} tb_mbo_action;
+
+/* One resting order as queries return it (side: TB_BID 1 / TB_ASK 0). */
+typedef struct tb_l3_order_i32 {
+    uint64_t id;
+    int32_t px;
+    uint32_t qty;
+    int32_t side;
+    uint32_t reserved;
+} tb_l3_order_i32;
+
+typedef struct tb_l3_order_i64 {
+    uint64_t id;
+    int64_t px;
+    uint64_t qty;
+    int32_t side;
+    uint32_t reserved;
+} tb_l3_order_i64;
+
+/* Occupancy and counters of an L3 book. */
+typedef struct tb_l3_stats {
+    uint64_t orders;          /* resting orders */
+    uint64_t max_orders;      /* arena capacity */
+    uint64_t levels[2];       /* price levels per side ([0] ask, [1] bid) */
+    uint64_t max_levels;      /* per side (the L2 book's max_cap) */
+    uint64_t bytes;           /* struct, arena, level records, both indexes (spill: see the L2 stats) */
+    uint64_t index_slots;     /* order-id index capacity (a power of two) */
+    uint64_t arena_full;      /* adds refused: the arena was full */
+    uint64_t levels_full;     /* adds refused: the side had max_levels levels */
+    uint64_t reseeds;         /* order-id index rebuilt with a new key (probe bound hit) */
+    uint64_t adds, cancels, modifies, executes, replaces, clears; /* successful operations */
+    uint64_t rejected;        /* operations refused with a status */
+} tb_l3_stats;
+
+
+/* A keyed 64-bit mix (xor with the key, then a multiply-xorshift finaliser
+ * with full avalanche): ids a venue chooses cannot be made to collide
+ * without knowing the key, and the key changes when a probe bound is hit. */
+TB_FORCE_INLINE uint64_t tb__l3_mix(uint64_t x, uint64_t key) {
+    x ^= key;
+    x ^= x >> 32;
+    x *= UINT64_C(0xd6e8feb86659fd93);
+    x ^= x >> 32;
+    x *= UINT64_C(0xd6e8feb86659fd93);
+    x ^= x >> 32;
+    return x;
+}
+
+/* The inverse of tb__l3_mix for a key: tests use it to build colliding ids. */
+TB_FORCE_INLINE uint64_t tb__l3_unmix(uint64_t y, uint64_t key) {
+    const uint64_t inv = UINT64_C(0xcfee444d8b59a89b); /* 0xd6e8feb86659fd93^-1 mod 2^64 */
+    y ^= y >> 32;
+    y *= inv;
+    y ^= y >> 32;
+    y *= inv;
+    y ^= y >> 32;
+    return y ^ key;
+}
+
+/* The next key of a reseed (splitmix64 step). */
+TB_FORCE_INLINE uint64_t tb__l3_next_key(uint64_t key) {
+    uint64_t z = key + UINT64_C(0x9e3779b97f4a7c15);
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+TB_API const char *tb_l3_status_str(int status) {
+    switch (status) {
+    case TB_ERR_DUPLICATE: return "order id rests in the book already";
+    case TB_ERR_UNKNOWN: return "no resting order has that id";
+    case TB_ERR_OVERFLOW: return "level total would overflow the quantity type";
+    default: return tb_status_str(status);
+    }
+}
+
+#define TB__L3_NIL UINT32_MAX      /* no slot: list ends, free markers */
+#define TB__L3_PROBE_LIMIT 64u     /* an insert probing longer asks for a reseed */
+#define TB_L3_MAX_ORDERS (UINT32_C(1) << 30)
+#define TB_L3_DUMP_MAGIC "TBL3DUMP"
+#define TB_L3_DUMP_VERSION 1u
+#define TB_L3_DUMP_HEADER 56u  /* magic 8, version 4, width 4, n 4, reserved 4, orders 8, levels 8, anchors 16 */
+#define TB_L3_DUMP_LEVEL 24u   /* px 8, count 8, total 8 */
+#define TB_L3_DUMP_ORDER 16u   /* id 8, qty 8 */
+
+#endif /* TB_L3_BASE_H */
