@@ -71,9 +71,13 @@ static tb_match_event g_ev[EV_CAP];
 
 typedef tb_match_i64_n1024 tbm;
 
+static uint32_t g_max_orders = 1u << 16;
+
+/* The arena holds 4x the target book (the flow keeps it within 110 %), so the
+ * slots and index pages the run touches are few and warm after the prefill. */
 static tbm *tb_new(void) {
     tbm *m = NULL;
-    if (tb_match_i64_n1024_create(&m, MID_PX, 1u << 21, 4096, TB_STP_CANCEL_NEWEST) != TB_OK) return NULL;
+    if (tb_match_i64_n1024_create(&m, MID_PX - 512, g_max_orders, 4096, TB_STP_CANCEL_NEWEST) != TB_OK) return NULL;
     return m;
 }
 
@@ -259,6 +263,7 @@ int main(int argc, char **argv) {
         return 2;
     }
     g_tick_per_ns = bench_clock_calibrate(60);
+    g_max_orders = (uint32_t)(4 * o.target < 1024 ? 1024 : 4 * o.target);
     flow fl;
     if (flow_generate(&fl, o.target, o.ops, o.target, o.seed, MID_PX, TB_STP_CANCEL_NEWEST)) {
         fprintf(stderr, "bench_match: out of memory generating the flow\n");
