@@ -110,8 +110,11 @@ static int TM_SELF(tm_suite)(const tm_params *pp) {
             if (tbt_below(&g, 300) == 0) o.qty = tbt_below(&g, 2) ? 0 : (uint64_t)TMQMAX + (TMQMAX != UINT64_MAX);
             o.tif = (uint8_t)(f < 60 ? TB_GTC : f < 80 ? TB_IOC : f < 97 ? TB_FOK : 3);
             f = tbt_below(&g, 100);
-            o.flags = (uint8_t)(f < 80 ? 0 : f < 87 ? TB_ORDER_POST_ONLY : f < 93 ? TB_ORDER_MARKET
-                                : f < 99 ? TB_ORDER_MARKET | TB_ORDER_PROTECT : tbt_below(&g, 256));
+            o.flags = (uint8_t)(f < 80   ? 0u
+                                : f < 87 ? (uint32_t)TB_ORDER_POST_ONLY
+                                : f < 93 ? (uint32_t)TB_ORDER_MARKET
+                                : f < 99 ? (uint32_t)(TB_ORDER_MARKET | TB_ORDER_PROTECT)
+                                         : tbt_below(&g, 256));
             o.owner = owners ? tbt_below(&g, owners + 1) : 0;
             sa = TM_FN(submit)(m, &o, ev_a, cap, &na, &ra);
             sb = ref_match_submit(&r, &o, ev_b, cap, &nb, &rb);
