@@ -32,7 +32,8 @@ def write_markdown(data: dict, path: Path) -> None:
         "# Matching engine benchmark",
         "",
         f"{meta['cpu']}, {meta['cores']} cores; {meta['compiler']}; `{meta['flags']}`; commit "
-        f"{meta['commit']}{' (dirty)' if meta['dirty'] == 1 else ''}; {meta['date']}; clock: {meta['clock']}.",
+        f"{meta['commit']}{' (dirty)' if meta['dirty'] == 1 else ''}; {meta['date']}; "
+        f"clock: {meta['clock']}.",
         "",
         f"Flow: {flow['ops']} operations after {flow['prefill']} prefill orders (seed {flow['seed']}, "
         f"book near {flow['target']} resting orders), mix: "
@@ -59,7 +60,9 @@ def write_markdown(data: dict, path: Path) -> None:
     ]
     for name, e in data["engines"].items():
         for op, h in e["latency"].items():
-            lines.append(f"| {name} | {op} | {h['count']} | {h['p50']} | {h['p99']} | {h['p999']} | {h['max']} |")
+            lines.append(
+                f"| {name} | {op} | {h['count']} | {h['p50']} | {h['p99']} | {h['p999']} | {h['max']} |"
+            )
         lines.append(f"| {name} | achieved rate | {e['achieved_rate'] / 1e6:.3f} M ops/s | | | | |")
     path.write_text("\n".join(lines) + "\n")
 
@@ -86,7 +89,9 @@ def write_png(data: dict, path: Path) -> None:
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
     flow = data["flow"]
-    fig.suptitle(f"tapebook matching engine vs reference: latency by percentile at {flow['rate'] / 1e6:.2f} M ops/s")
+    fig.suptitle(
+        f"tapebook matching engine vs reference: latency by percentile at {flow['rate'] / 1e6:.2f} M ops/s"
+    )
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 
