@@ -88,6 +88,8 @@ def write_png(data: dict, path: Path) -> None:
         ax.set_ylabel("latency, ns")
         ax.grid(True, which="both", alpha=0.3)
         ax.legend(fontsize=8)
+    for ax in list(axes.flat)[len(ops) :]:
+        ax.set_visible(False)
     flow = data["flow"]
     fig.suptitle(
         f"tapebook matching engine vs reference: latency by percentile at {flow['rate'] / 1e6:.2f} M ops/s"
