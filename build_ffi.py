@@ -56,8 +56,11 @@ const char *tb_build_info(void) {
 """
 
 
-# the flat prototype headers cffi reads: the core's, then the feed helpers' (tb_feeds.h)
-CDEF_HEADERS = ("tapebook_api.h", "tapebook/tb_feeds_api.h")
+# the flat prototype headers cffi reads: the core's, the feed helpers' (tb_feeds.h),
+# the L3 books' (tb_l3.h)
+CDEF_HEADERS = ("tapebook_api.h", "tapebook/tb_feeds_api.h", "tapebook/tb_l3_api.h")
+# the matching engines' (tb_match.h)
+CDEF_HEADERS += ("tapebook/tb_match_api.h",)
 
 
 def read_cdef() -> str:
@@ -112,6 +115,7 @@ _cflags, _ldflags = compile_args()
 ffibuilder.set_source(
     MODULE,
     '#include "tapebook.h"\n#define TB_FEED_DEFINE_OPS\n#include "tapebook/tb_feeds.h"\n'
+    '#include "tapebook/tb_match.h"\n'
     '#define TBH_DEFINE_OPS\n#include "_hotpath.h"\n' + EXTRA_SOURCE,
     include_dirs=[str(CSRC), str(PKG)],
     depends=[*sorted(str(p) for p in CSRC.rglob("*") if p.suffix in (".h", ".inc")), str(PKG / "_hotpath.h")],
