@@ -106,7 +106,7 @@ def test_differential_flow(stp: str, seed: int) -> None:
     small = seed == 2  # a small book: capacity errors happen
     eng, ref = make_pair(stp, max_orders=40 if small else 10_000, max_cap=16 if small else 4096)
     next_id = 1
-    for step in range(2500):
+    for step in range(1500):
         r = rng.random()
         if r < 0.15 and ref.orders:
             call_both(eng, ref, "cancel", rng.choice(sorted(ref.orders)) if rng.random() < 0.9 else 10**9)

@@ -219,14 +219,14 @@ class Ledger:
 
 
 @pytest.mark.parametrize("stp", [M.STP_NONE, M.STP_CANCEL_NEWEST, M.STP_CANCEL_OLDEST, M.STP_CANCEL_BOTH])
-@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("seed", range(2))
 def test_random_flow_invariants(stp: int, seed: int) -> None:
     rng = random.Random(seed * 10 + stp)
     eng = RefMatchingEngine(stp, max_orders=200, qty_max=1000)
     led = Ledger()
     next_id = 1
     last_seq = 0
-    for _ in range(1500):
+    for _ in range(1000):
         r = rng.random()
         if r < 0.15 and eng.orders:
             oid = rng.choice(sorted(eng.orders))
