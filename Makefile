@@ -30,6 +30,7 @@ TESTDEFS := -DTB_ENABLE_ASSERTS
 
 CSRC_FILES := $(wildcard csrc/*.h csrc/tapebook/*.h csrc/tapebook/*.inc)
 
+.PHONY: c-match bench-match
 .PHONY: test demo wheel-test venv clang c-test c-compile c-unit c-fuzz-quick c-alloc asan ubsan \
         asan-c ubsan-c sanitize-c asan-py ubsan-py hotpath-compile py-test lint check-generated gen single-include \
         fuzz fuzz-c fuzz-py fuzz-cov bench bench-c bench-py bench-feeds examples clean
@@ -65,6 +66,7 @@ clang:
 gen:
 	$(PYTHON) tools/gen_variants.py
 	$(PYTHON) tools/gen_l3.py
+	$(PYTHON) tools/gen_match.py
 	$(PYTHON) tools/amalgamate.py
 
 single-include: gen
@@ -72,12 +74,15 @@ single-include: gen
 check-generated:
 	$(PYTHON) tools/gen_variants.py --check
 	$(PYTHON) tools/gen_l3.py --check
+	$(PYTHON) tools/gen_match.py --check
 	$(PYTHON) tools/amalgamate.py --check
 
 # ---- C tests --------------------------------------------------------------------
 
 C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc test_custom_variant test_itch \
            test_l3_unit test_l3_fuzz test_l3_alloc
+# the matching engine: unit tests, zero allocations, differential fuzz vs tests/c/ref_match.h
+C_TESTS += test_match
 C_TEST_DEPS := $(CSRC_FILES) $(wildcard tests/c/*.h)
 
 $(BUILD)/%/.dir:
@@ -166,7 +171,14 @@ $(BUILD)/examples/embed: examples/embed.c $(CSRC_FILES) | $(BUILD)/examples/.dir
 	gcc $(CSTD) $(OPT) $(WARN) $(INC) $< -o $@
 	$@ >/dev/null
 
-c-test: c-compile c-unit c-alloc c-fuzz-quick examples
+# the matching engine (gcc and clang, quick fuzz profile) and its C++17 compile
+c-match: clang $(BUILD)/gcc/test_match $(BUILD)/clang/test_match | $(BUILD)/compile/.dir
+	$(BUILD)/gcc/test_match --profile quick
+	$(BUILD)/clang/test_match --profile quick
+	g++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_match.c -o $(BUILD)/compile/gxx_match.o
+	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_match.c -o $(BUILD)/compile/clangxx_match.o
+
+c-test: c-compile c-unit c-alloc c-fuzz-quick c-match examples
 
 # ---- sanitizers -------------------------------------------------------------------
 
@@ -256,9 +268,10 @@ wheel-test: venv
 
 # ---- long runs ------------------------------------------------------------------------
 
-fuzz-c: $(BUILD)/gcc/test_fuzz $(BUILD)/gcc/test_l3_fuzz
+fuzz-c: $(BUILD)/gcc/test_fuzz $(BUILD)/gcc/test_l3_fuzz $(BUILD)/gcc/test_match
 	$(BUILD)/gcc/test_fuzz --profile full
 	$(BUILD)/gcc/test_l3_fuzz --profile full
+	$(BUILD)/gcc/test_match --profile full
 
 fuzz-py: venv
 	$(VPY) -m pytest -q tests/python --hypothesis-profile thorough -m "not bench"
@@ -301,6 +314,7 @@ BENCH_ARGS ?=
 bench: bench-c venv
 	$(VPY) -m pip install --quiet -e '.[bench]'
 	$(VPY) bench/report.py --c-json bench/out/bench_c.json --out bench/out/report $(BENCH_ARGS)
+	$(MAKE) --no-print-directory bench-match
 	$(MAKE) --no-print-directory bench-feeds
 	$(MAKE) --no-print-directory bench-dataset
 
@@ -318,6 +332,19 @@ DATASET_ROWS ?= 1000000
 .PHONY: bench-dataset
 bench-dataset: venv
 	$(VPY) bench/dataset/bench_dataset.py --files $(DATASET_FILES) --rows $(DATASET_ROWS) --out bench/out/dataset
+
+# the matching engine: tapebook vs the reference engine on one seeded flow (bench/c/bench_match.c),
+# HDR latency at MATCH_RATE ops/s offered, the PNG and markdown (bench/match/report_match.py),
+# then Python submit_many / submit (bench/match/bench_match_py.py)
+MATCH_OPS ?= 1000000
+MATCH_RATE ?= 1000000
+bench-match: venv | $(BUILD)/bench/.dir
+	gcc -std=c11 $(BENCH_CFLAGS) -DBENCH_CFLAGS='"$(BENCH_CFLAGS)"' $(INC) -Ibench/c -Itests/c bench/c/bench_match.c -o $(BUILD)/bench/bench_match -lm
+	mkdir -p bench/out/match
+	$(BUILD)/bench/bench_match --ops $(MATCH_OPS) --rate $(MATCH_RATE) --json bench/out/match/bench_match.json | tee bench/out/match/bench_match.txt
+	$(VPY) -m pip install --quiet -e '.[bench]'
+	$(VPY) bench/match/report_match.py bench/out/match/bench_match.json --out bench/out/match
+	$(VPY) bench/match/bench_match_py.py --json bench/out/match/bench_match_py.json
 
 bench-py: venv
 	$(VPY) -m pip install --quiet -e '.[bench]'

@@ -33,6 +33,7 @@ from .errors import (
     TapebookMemoryError,
     TierFullError,
 )
+from .matching import Fill, MatchingEngine, SubmitResult
 from .multi import MultiBookPool, MultiBookPoolStats, PooledBook, Tier, TierStats
 from .persist import Checkpoint, Recorder, StateSnapshot, dumps, load_into, loads, recover, repair, replay
 from .pool import ClassStats, PoolStats, SpillPool
@@ -59,10 +60,12 @@ __all__ = [
     "ConcurrentUseError",
     "ConfigError",
     "DepthSnapshot",
+    "Fill",
     "FormatError",
     "Instrument",
     "IntegerRangeError",
     "InvalidArgumentError",
+    "MatchingEngine",
     "MultiBookPool",
     "MultiBookPoolStats",
     "NotRecordedError",
@@ -76,6 +79,7 @@ __all__ = [
     "SpillPool",
     "StaleHandleError",
     "StateSnapshot",
+    "SubmitResult",
     "TapebookError",
     "TapebookMemoryError",
     "Tier",

@@ -3,7 +3,7 @@
  *
  * The whole C core is compiled here, once: every shipped variant
  * (tapebook.h), the feed helpers (tb_feeds.h, with the replay loop's
- * per-tape-size tables), and the type-erased tb_ops table of every shipped
+ * per-tape-size tables), the matching engines (tb_match.h), and the type-erased tb_ops table of every shipped
  * book variant, which tapebook._hotpath calls through (it compiles no core
  * code of its own: one copy of the code, one thread guard, one set of
  * allocation hooks). */
@@ -11,6 +11,7 @@
 #define TB_FEED_DEFINE_OPS
 #include "tapebook/tb_feeds.h"
 #include "tapebook/tb_ops_shipped.h"
+#include "tapebook/tb_match.h"
 
 #include "_module.h"
 

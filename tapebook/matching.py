@@ -1,0 +1,446 @@
+"""``MatchingEngine``: price-time priority matching on the L3 book, in the C core.
+
+An incoming order matches the opposite side best price first and first-in-first-out
+within a price, at the maker's price, with partial fills; the remainder rests (GTC) or
+is cancelled (IOC, market). FOK fills completely or not at all; post-only is rejected
+when it would take; self-trade prevention applies between orders of the same non-zero
+owner. Every change is an event (fill, rest, cancel, reject, modify) with a sequence
+number; the same calls in the same order give byte-identical events and state. The
+README section "Matching engine" has the full rules.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from . import _args
+from . import _matchnative as mn
+from . import _native as nat
+from ._native import ffi
+from .errors import (
+    ArgumentTypeError,
+    BatchError,
+    CapacityError,
+    DuplicateOrderError,
+    IntegerRangeError,
+    InvalidArgumentError,
+    UnknownOrderError,
+)
+
+TIFS = {"gtc": 0, "ioc": 1, "fok": 2}
+STP_MODES = {"none": 0, "cancel-newest": 1, "cancel-oldest": 2, "cancel-both": 3}
+STATUSES = ("rested", "filled", "partial", "cancelled", "rejected")
+EVENT_KINDS = {1: "fill", 2: "rest", 3: "cancel", 4: "reject", 5: "modify"}
+REASONS = ("none", "ioc", "market", "fok", "stp", "post-only", "user")
+MARKET, POST_ONLY, PROTECT = 1, 2, 4  # tb_order_flag
+
+EVENT_DTYPE = mn.EVENT_DTYPE
+ORDER_DTYPE = mn.ORDER_DTYPE
+#: one row per fill of :meth:`MatchingEngine.submit_many`
+FILL_DTYPE = np.dtype(
+    [("seq", "<u8"), ("taker_id", "<u8"), ("maker_id", "<u8"), ("px", "<i8"), ("qty", "<u8")]
+)
+
+_FILL = 1
+
+
+class Fill(NamedTuple):
+    """One trade: the resting order ``maker_id`` and the incoming ``taker_id`` traded
+    ``qty`` at ``px`` (the maker's price)."""
+
+    maker_id: int
+    taker_id: int
+    px: int
+    qty: int
+
+
+class SubmitResult(NamedTuple):
+    """What one :meth:`MatchingEngine.submit` did.
+
+    ``status``: "rested" (no fill, rests whole), "filled", "partial" (some filled; the
+    rest rests or was cancelled), "cancelled" (no fill, nothing rests: IOC / market /
+    FOK / STP), "rejected" (post-only that would take). ``events``: every event of the
+    call as a structured array (:data:`EVENT_DTYPE`)."""
+
+    status: str
+    fills: list[Fill]
+    resting_qty: int
+    filled_qty: int
+    events: np.ndarray
+
+
+def _side(side: Any) -> int:
+    if side is True or side == 1 or side == "bid":
+        return 1
+    if side is False or side == 0 or side == "ask":
+        return 0
+    raise InvalidArgumentError(f"side must be 1/True/'bid' or 0/False/'ask', got {side!r}")
+
+
+class BookView:
+    """The engine's L3 book, read only: levels, queues, orders (changes go through the
+    engine, which keeps owners and emits events)."""
+
+    def __init__(self, engine: MatchingEngine) -> None:
+        self._e = engine
+
+    def best_bid_px(self) -> int | None:
+        """Best bid price, ``None`` when there is no bid."""
+        return self._best(1)
+
+    def best_ask_px(self) -> int | None:
+        """Best ask price, ``None`` when there is no ask."""
+        return self._best(0)
+
+    def _best(self, side: int) -> int | None:
+        e = self._e
+        px = int(e._v.book_best_px(e._book, side))
+        empty = e._v.family.type_min if side else e._v.family.type_max
+        return None if px == empty else px
+
+    def levels(self, side: Any, k: int = 10) -> list[tuple[int, int]]:
+        """Up to ``k`` levels of a side, best first, as (px, total qty)."""
+        e = self._e
+        if k < 0:
+            raise InvalidArgumentError(f"k must be >= 0, got {k}")
+        out = ffi.new(f"{e._v.level_c}[]", max(k, 1))
+        n = ffi.new("size_t *")
+        e._check(e._v.book_levels(e._book, _side(side), out, k, n), "levels")
+        return [(int(out[i].px), int(out[i].qty)) for i in range(n[0])]
+
+    def level_orders(self, side: Any, px: int) -> list[tuple[int, int]]:
+        """The orders of level (side, px) in FIFO order, as (order_id, qty)."""
+        e = self._e
+        count = ffi.new("size_t *")
+        n = ffi.new("size_t *")
+        e._check(
+            e._v.l3_level_orders(e._l3, _side(side), px, ffi.NULL, ffi.NULL, 0, n, count), "level_orders"
+        )
+        k = max(int(count[0]), 1)
+        ids = ffi.new("uint64_t[]", k)
+        qtys = ffi.new(f"{e._v.qty_c}[]", k)
+        e._check(e._v.l3_level_orders(e._l3, _side(side), px, ids, qtys, k, n, count), "level_orders")
+        return [(int(ids[i]), int(qtys[i])) for i in range(n[0])]
+
+    def order(self, order_id: int) -> tuple[int, int, int] | None:
+        """(side, px, qty) of a resting order, ``None`` when it does not rest."""
+        e = self._e
+        out = ffi.new(f"{e._v.order_c} *")
+        st = e._v.l3_order(e._l3, order_id, out)
+        if st == mn.ERR_UNKNOWN:
+            return None
+        e._check(st, "order")
+        return (int(out.side), int(out.px), int(out.qty))
+
+    def queue_position(self, order_id: int) -> tuple[int, int]:
+        """(orders ahead, quantity ahead) of a resting order at its level."""
+        e = self._e
+        k = ffi.new("uint64_t *")
+        q = ffi.new(f"{e._v.qty_c} *")
+        e._check(e._v.l3_queue_position(e._l3, order_id, k, q), "queue_position", order_id=order_id)
+        return (int(k[0]), int(q[0]))
+
+    def __len__(self) -> int:
+        return len(self._e)
+
+
+class MatchingEngine:
+    """A price-time priority matching engine for one instrument.
+
+    ``n``, ``price_bits``: the variant of the L3 / L2 book underneath (as :class:`Book`);
+    ``max_orders``: resting orders it can hold; ``max_cap``: price levels per side;
+    ``stp``: self-trade prevention between orders of the same non-zero owner —
+    "cancel-newest" (the incoming order's remainder is cancelled), "cancel-oldest" (the
+    resting order is cancelled and matching goes on), "cancel-both", or "none";
+    ``anchor``: where the book's tapes start (they recenter on the first orders).
+    """
+
+    def __init__(
+        self,
+        n: int = 1024,
+        price_bits: int = 64,
+        max_orders: int = 1_000_000,
+        stp: str = "cancel-newest",
+        *,
+        max_cap: int = 4096,
+        anchor: int = 0,
+    ) -> None:
+        if price_bits not in nat.FAMILIES:
+            raise InvalidArgumentError(f"price_bits must be 32 or 64, got {price_bits!r}")
+        if n not in nat.TAPE_SIZES:
+            raise InvalidArgumentError(f"n must be one of {nat.TAPE_SIZES}, got {n!r}")
+        if stp not in STP_MODES:
+            raise InvalidArgumentError(f"stp must be one of {sorted(STP_MODES)}, got {stp!r}")
+        if not isinstance(max_orders, int) or not 1 <= max_orders <= mn.MAX_ORDERS:
+            raise InvalidArgumentError(f"max_orders must be in [1, {mn.MAX_ORDERS}], got {max_orders!r}")
+        self._v = v = mn.variant(price_bits, n)
+        self.n, self.price_bits, self.max_orders, self.max_cap, self.stp = (
+            n,
+            price_bits,
+            max_orders,
+            max_cap,
+            stp,
+        )
+        out = ffi.new(f"{v.c_name} **")
+        st = v.create(out, anchor, max_orders, max_cap, STP_MODES[stp])
+        if st != nat.OK:
+            if st in (nat.ERR_MAX_CAP, nat.ERR_ANCHOR):
+                what = "max_cap" if st == nat.ERR_MAX_CAP else "anchor"
+                raise InvalidArgumentError(
+                    f"{what}={max_cap if what == 'max_cap' else anchor}: {nat.status_str(st)}"
+                )
+            _args.raise_status(st, "MatchingEngine")
+        self._m = ffi.gc(out[0], v.destroy)
+        self._l3 = v.l3(self._m)
+        self._book = v.l3_book(self._l3)
+        self._order = ffi.new("tb_match_order *")
+        self._res = ffi.new("tb_submit_result *")
+        self._nout = ffi.new("size_t *")
+        self._ndone = ffi.new("size_t *")
+        self._grow(256)
+        self.qty_max = v.family.qty_max
+
+    # ---- internals ----------------------------------------------------------------
+
+    def _grow(self, cap: int) -> None:
+        self._ev = np.zeros(cap, dtype=EVENT_DTYPE)
+        self._evp = ffi.cast("tb_match_event *", ffi.from_buffer(self._ev))
+
+    def _check(self, st: int, what: str, **ctx: Any) -> None:
+        if st != nat.OK:
+            self._raise(st, what, **ctx)
+
+    def _raise(self, st: int, what: str, **ctx: Any) -> None:
+        v = self._v
+        oid = ctx.get("order_id")
+        if st == mn.ERR_DUPLICATE:
+            raise DuplicateOrderError(f"{what}: order_id={oid} rests in the book already")
+        if st == mn.ERR_UNKNOWN:
+            raise UnknownOrderError(f"{what}: order_id={oid} does not rest in the book")
+        if st == mn.ERR_OVERFLOW:
+            raise InvalidArgumentError(
+                f"{what}: qty={ctx.get('qty')} would make the level's total exceed {self.qty_max}"
+            )
+        if st == nat.ERR_FULL:
+            raise CapacityError(
+                f"{what}: the order could rest but the book holds max_orders={self.max_orders} orders "
+                f"or its side max_cap={self.max_cap} levels; nothing changed"
+            )
+        if st == nat.ERR_PRICE:
+            raise InvalidArgumentError(f"{what}: px={ctx.get('px')} is outside [{v.pmin}, {v.pmax}]")
+        if st == nat.ERR_SIDE:
+            raise InvalidArgumentError(f"{what}: side must be 0 (ask) or 1 (bid), got {ctx.get('side')}")
+        if st == nat.ERR_BADARG:
+            raise InvalidArgumentError(f"{what}: {self._explain(ctx)}")
+        _args.raise_status(st, what)
+
+    def _explain(self, ctx: dict[str, Any]) -> str:
+        if ctx.get("order_id") == 0:
+            return "order_id must be in [1, 2**64), got 0"
+        qty = ctx.get("qty")
+        if qty is not None and not 1 <= qty <= self.qty_max:
+            return f"qty must be in [1, {self.qty_max}], got {qty}"
+        if ctx.get("tif") not in (None, 0, 1, 2):
+            return f"tif must be one of {sorted(TIFS)}, got {ctx.get('tif')!r}"
+        return "post_only needs a GTC limit order, and a bound needs a market order (px=None)"
+
+    def _set_order(
+        self, order_id: int, side: int, px: int, qty: int, tif: int, owner: int, flags: int
+    ) -> None:
+        o = self._order
+        for name, val in (("order_id", order_id), ("px", px), ("qty", qty), ("owner", owner)):
+            if not isinstance(val, (int, np.integer)) or isinstance(val, bool):
+                raise ArgumentTypeError(f"{name} must be an int, got {type(val).__name__}")
+        try:
+            o.id = order_id
+        except OverflowError:
+            raise IntegerRangeError(f"order_id={order_id} does not fit uint64") from None
+        try:
+            o.px = px
+        except OverflowError:
+            raise InvalidArgumentError(f"px={px} is outside [{self._v.pmin}, {self._v.pmax}]") from None
+        try:
+            o.qty = qty
+        except OverflowError:
+            raise InvalidArgumentError(f"qty must be in [1, {self.qty_max}], got {qty}") from None
+        try:
+            o.owner = owner
+        except OverflowError:
+            raise InvalidArgumentError(f"owner must be in [0, 2**32), got {owner}") from None
+        o.side, o.tif, o.flags = side, tif, flags
+
+    # ---- operations ------------------------------------------------------------------
+
+    def submit(
+        self,
+        order_id: int,
+        side: Any,
+        px: int | None,
+        qty: int,
+        tif: str = "gtc",
+        owner: int = 0,
+        post_only: bool = False,
+        *,
+        bound: int | None = None,
+    ) -> SubmitResult:
+        """Match one incoming order; ``px=None`` is a market order (``bound``: the worst
+        price it may trade at). Raises (nothing changed) on an invalid order: a resting
+        ``order_id`` (:class:`DuplicateOrderError`), qty 0, a price outside the book's
+        range, an owner outside [0, 2**32), post-only on a market or non-GTC order, or an
+        order that could rest when the book is full (:class:`CapacityError`)."""
+        t = TIFS.get(tif)
+        if t is None:
+            raise InvalidArgumentError(f"tif must be one of {sorted(TIFS)}, got {tif!r}")
+        s = _side(side)
+        flags = POST_ONLY if post_only else 0
+        if px is None:
+            flags |= MARKET | (PROTECT if bound is not None else 0)
+            cpx = bound if bound is not None else 0
+        else:
+            if bound is not None:
+                raise InvalidArgumentError("bound is for market orders (px=None)")
+            cpx = px
+        self._set_order(order_id, s, cpx, qty, t, owner, flags)
+        v = self._v
+        while True:
+            st = v.submit(self._m, self._order, self._evp, len(self._ev), self._nout, self._res)
+            if st != mn.ERR_EVENTS:
+                break
+            self._grow(max(2 * len(self._ev), len(self) + 8))
+        if st != nat.OK:
+            self._raise(st, "submit", order_id=order_id, px=cpx, qty=qty, side=side, tif=t)
+        ev = self._ev[: self._nout[0]].copy()
+        fills = [
+            Fill(int(r["maker_id"]), int(r["taker_id"]), int(r["px"]), int(r["qty"]))
+            for r in ev
+            if r["kind"] == _FILL
+        ]
+        r = self._res
+        return SubmitResult(STATUSES[r.status], fills, int(r.resting), int(r.filled), ev)
+
+    def cancel(self, order_id: int) -> int:
+        """Remove a resting order; returns the quantity it still had."""
+        st = self._v.cancel(self._m, order_id, self._evp, len(self._ev), self._nout)
+        self._check(st, "cancel", order_id=order_id)
+        return int(self._ev[0]["qty"])
+
+    def modify(self, order_id: int, qty: int) -> None:
+        """New quantity for a resting order: down (or equal) keeps its place in the queue,
+        up sends it to the back of its level."""
+        st = self._v.modify(self._m, order_id, qty, self._evp, len(self._ev), self._nout)
+        self._check(st, "modify", order_id=order_id, qty=qty)
+
+    def submit_many(
+        self,
+        order_ids: Any,
+        sides: Any,
+        prices: Any,
+        qtys: Any,
+        tifs: Any = None,
+        owners: Any = None,
+        flags: Any = None,
+        *,
+        events: bool = False,
+    ) -> np.ndarray:
+        """Submit a batch of orders in one C call (columns of equal length).
+
+        ``tifs``: 0 GTC / 1 IOC / 2 FOK (default GTC); ``owners`` (default 0); ``flags``:
+        1 market (the price is ignored), 2 post-only, 4 protect (market: the price is the
+        bound). Returns the fills as a structured array (:data:`FILL_DTYPE`), or with
+        ``events=True`` every event (:data:`EVENT_DTYPE`). On an invalid order raises
+        :class:`BatchError` (``.index``: the bad row; the rows before it were applied)."""
+        ids = np.asarray(order_ids)
+        n = len(ids)
+        orders = np.zeros(n, dtype=ORDER_DTYPE)
+        cols = {
+            "id": ids,
+            "side": sides,
+            "px": prices,
+            "qty": qtys,
+            "tif": tifs,
+            "owner": owners,
+            "flags": flags,
+        }
+        for name, col in cols.items():
+            if col is None:
+                continue
+            a = np.asarray(col)
+            if a.shape != (n,):
+                raise InvalidArgumentError(f"column {name} has shape {a.shape}, expected ({n},)")
+            if a.dtype.kind == "f":
+                raise ArgumentTypeError(f"column {name} must hold integers, got {a.dtype}")
+            orders[name] = a
+        out: list[np.ndarray] = []
+        done = 0
+        v = self._v
+        cap = max(len(self._ev), 4 * n + 16)
+        if cap > len(self._ev):
+            self._grow(cap)
+        base = ffi.cast("tb_match_order *", ffi.from_buffer(orders))
+        while done < n:
+            st = v.submit_many(
+                self._m, base + done, n - done, self._evp, len(self._ev), self._nout, ffi.NULL, self._ndone
+            )
+            k, d = self._nout[0], self._ndone[0]
+            chunk = self._ev[:k]
+            out.append(
+                chunk.copy() if events else chunk[chunk["kind"] == _FILL][list(FILL_DTYPE.names)].copy()
+            )
+            done += d
+            if st == mn.ERR_EVENTS:
+                if d == 0:  # one order's events do not fit: room for its worst case
+                    self._grow(max(2 * len(self._ev), len(self) + 8))
+                continue
+            if st != nat.OK:
+                row = orders[done]
+                try:
+                    self._raise(
+                        st,
+                        f"submit_many row {done}",
+                        order_id=int(row["id"]),
+                        px=int(row["px"]),
+                        qty=int(row["qty"]),
+                        side=int(row["side"]),
+                        tif=int(row["tif"]),
+                    )
+                except Exception as exc:
+                    raise BatchError(str(exc), done) from exc
+        dtype = EVENT_DTYPE if events else FILL_DTYPE
+        if not out:
+            return np.zeros(0, dtype=dtype)
+        res = np.concatenate(out)
+        return res if events else res.astype(FILL_DTYPE)
+
+    # ---- queries ------------------------------------------------------------------
+
+    @property
+    def book(self) -> BookView:
+        """The L3 book the engine matches on (read only)."""
+        return BookView(self)
+
+    def __len__(self) -> int:
+        return int(self._v.orders(self._m))
+
+    def owner_of(self, order_id: int) -> int:
+        """The owner of a resting order."""
+        out = ffi.new("uint32_t *")
+        self._check(self._v.owner_of(self._m, order_id, out), "owner_of", order_id=order_id)
+        return int(out[0])
+
+    def stats(self) -> dict[str, int]:
+        """Counters: seq (last event), orders, submits, fills, rests, cancels, rejects,
+        modifies, stp_cancels."""
+        out = ffi.new("tb_match_stats *")
+        self._check(self._v.stats(self._m, out), "stats")
+        return {k: int(getattr(out, k)) for k in mn.STATS_FIELDS}
+
+    @property
+    def seq(self) -> int:
+        """The sequence number of the last event (0 before the first)."""
+        return self.stats()["seq"]
+
+    def verify_invariants(self) -> bool:
+        """Check the L3 book's structure and that it is not crossed."""
+        return self._v.verify_invariants(self._m) == nat.OK

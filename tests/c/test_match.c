@@ -1,0 +1,380 @@
+/* test_match.c — the matching engine (tb_match.inc): unit tests of every
+ * order type and STP mode, validation (status, nothing changed), the event
+ * buffer rules, submit_many's resumable batches, L2 deltas; zero allocations
+ * after create (counting TB_MALLOC hooks); and the differential fuzz against
+ * the reference engine (ref_match.h) on an i64 and an i32 variant.
+ *
+ * Usage: test_match [--profile quick|sanitizer|full] [--seed S] [--verbose]
+ *   quick: 24 suites x 3000 operations (make test); sanitizer: 12 x 1500;
+ *   full: 128 suites x 42000 (make fuzz: > 5M operations). */
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static uint64_t hook_mallocs, hook_frees;
+static void *hook_malloc(size_t n) {
+    hook_mallocs++;
+    return malloc(n);
+}
+static void hook_free(void *p) {
+    if (p) hook_frees++;
+    free(p);
+}
+#define TB_MALLOC(n) hook_malloc(n)
+#define TB_FREE(p) hook_free(p)
+
+#include "tapebook.h"
+#include "tapebook/tb_match.h"
+
+#include "ref_match.h"
+#include "tb_test.h"
+
+typedef struct tbt_rng {
+    uint64_t s;
+} tbt_rng;
+static void tbt_seed(tbt_rng *g, uint64_t s) { g->s = s ^ UINT64_C(0x6a09e667f3bcc909); }
+static uint64_t tbt_next(tbt_rng *g) { /* splitmix64 */
+    uint64_t z = (g->s += UINT64_C(0x9e3779b97f4a7c15));
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+static uint32_t tbt_below(tbt_rng *g, uint32_t n) { return (uint32_t)(((tbt_next(g) >> 32) * (uint64_t)n) >> 32); }
+
+typedef struct tm_params {
+    uint64_t seed;
+    uint64_t ops;
+    uint64_t *orders;
+} tm_params;
+
+#define TMV i64_n1024
+#define TMP int64_t
+#define TMQ uint64_t
+#define TMPMIN (INT64_MIN + 1024)
+#define TMPMAX (INT64_MAX - 1024)
+#define TMQMAX UINT64_MAX
+#define TM_FAM_NAME i64
+#include "test_match_tmpl.h"
+
+#define TMV i32_n64
+#define TMP int32_t
+#define TMQ uint32_t
+#define TMPMIN (INT32_MIN + 64)
+#define TMPMAX (INT32_MAX - 64)
+#define TMQMAX UINT32_MAX
+#define TM_FAM_NAME i32
+#include "test_match_tmpl.h"
+
+/* ---- unit tests (i64_n1024) --------------------------------------------------------- */
+
+typedef tb_match_i64_n1024 M;
+#define EVCAP 256
+static tb_match_event ev[EVCAP];
+
+static tb_match_order order(uint64_t id, int side, int64_t px, uint64_t qty, int tif, uint32_t owner, int flags) {
+    tb_match_order o;
+    memset(&o, 0, sizeof o);
+    o.id = id;
+    o.side = (uint8_t)side;
+    o.px = px;
+    o.qty = qty;
+    o.tif = (uint8_t)tif;
+    o.owner = owner;
+    o.flags = (uint8_t)flags;
+    return o;
+}
+
+static int submit(M *m, tb_match_order o, size_t *n, tb_submit_result *r) {
+    return tb_match_i64_n1024_submit(m, &o, ev, EVCAP, n, r);
+}
+
+/* asks: 1 @101 x5 (owner 7), 2 @101 x3 (owner 8), 3 @102 x4 (owner 9) */
+static M *book_with_asks(int stp) {
+    M *m = NULL;
+    size_t n;
+    tb_submit_result r;
+    CHECK_EQ(tb_match_i64_n1024_create(&m, 100, 1000, 64, stp), TB_OK);
+    CHECK_EQ(submit(m, order(1, TB_ASK, 101, 5, TB_GTC, 7, 0), &n, &r), TB_OK);
+    CHECK_EQ(submit(m, order(2, TB_ASK, 101, 3, TB_GTC, 8, 0), &n, &r), TB_OK);
+    CHECK_EQ(submit(m, order(3, TB_ASK, 102, 4, TB_GTC, 9, 0), &n, &r), TB_OK);
+    CHECK_EQ(r.status, TB_SUBMIT_RESTED);
+    return m;
+}
+
+static void t_price_time_priority(void) {
+    M *m = book_with_asks(TB_STP_CANCEL_NEWEST);
+    size_t n = 0;
+    tb_submit_result r;
+    CHECK_EQ(submit(m, order(10, TB_BID, 103, 10, TB_GTC, 0, 0), &n, &r), TB_OK);
+    CHECK_EQ(n, 3);
+    CHECK_EQ(r.status, TB_SUBMIT_FILLED);
+    CHECK_EQ_U(r.filled, 10);
+    CHECK(ev[0].kind == TB_EV_FILL && ev[0].maker_id == 1 && ev[0].px == 101 && ev[0].qty == 5);
+    CHECK(ev[1].kind == TB_EV_FILL && ev[1].maker_id == 2 && ev[1].px == 101 && ev[1].qty == 3);
+    CHECK(ev[2].kind == TB_EV_FILL && ev[2].maker_id == 3 && ev[2].px == 102 && ev[2].qty == 2);
+    CHECK(ev[1].level_qty == 0 && ev[2].level_qty == 2 && ev[2].maker_remaining == 2 && ev[2].taker_remaining == 0);
+    CHECK(ev[0].seq == 4 && ev[2].seq == 6 && ev[0].owner == 7 && ev[0].side == TB_ASK);
+    CHECK_EQ(tb_match_i64_n1024_orders(m), 1);
+    CHECK_EQ(tb_match_i64_n1024_verify_invariants(m), TB_OK);
+    tb_match_i64_n1024_destroy(m);
+}
+
+static void t_gtc_ioc_market(void) {
+    M *m = book_with_asks(TB_STP_NONE);
+    size_t n = 0;
+    tb_submit_result r;
+    CHECK_EQ(submit(m, order(10, TB_BID, 101, 10, TB_GTC, 0, 0), &n, &r), TB_OK);
+    CHECK(r.status == TB_SUBMIT_PARTIAL && r.resting == 2 && n == 3);
+    CHECK(ev[2].kind == TB_EV_REST && ev[2].px == 101 && ev[2].qty == 2 && ev[2].level_qty == 2);
+    CHECK_EQ(tb_book_i64_n1024_best_bid_px(tb_l3_i64_n1024_book(tb_match_i64_n1024_l3(m))), 101);
+    CHECK_EQ(submit(m, order(11, TB_ASK, 90, 10, TB_IOC, 0, 0), &n, &r), TB_OK);
+    CHECK(r.status == TB_SUBMIT_PARTIAL && r.filled == 2 && n == 2);
+    CHECK(ev[1].kind == TB_EV_CANCEL && ev[1].reason == TB_RS_IOC && ev[1].qty == 8);
+    /* market with a protection bound: takes 102 x4, cancels the rest */
+    CHECK_EQ(submit(m, order(12, TB_BID, 101, 1, TB_GTC, 0, TB_ORDER_MARKET | TB_ORDER_PROTECT), &n, &r), TB_OK);
+    CHECK(r.status == TB_SUBMIT_CANCELLED && n == 1 && ev[0].reason == TB_RS_MARKET);
+    CHECK_EQ(submit(m, order(13, TB_BID, 0, 9, TB_GTC, 0, TB_ORDER_MARKET), &n, &r), TB_OK);
+    CHECK(r.status == TB_SUBMIT_PARTIAL && r.filled == 4 && r.resting == 0 && ev[1].reason == TB_RS_MARKET);
+    CHECK_EQ(tb_match_i64_n1024_orders(m), 0);
+    tb_match_i64_n1024_destroy(m);
+}
+
+static void t_fok_and_post_only(void) {
+    M *m = book_with_asks(TB_STP_NONE);
+    size_t n = 0;
+    tb_submit_result r;
+    CHECK_EQ(submit(m, order(10, TB_BID, 101, 9, TB_FOK, 0, 0), &n, &r), TB_OK);
+    CHECK(r.status == TB_SUBMIT_CANCELLED && n == 1 && ev[0].reason == TB_RS_FOK && ev[0].qty == 9);
+    CHECK_EQ(tb_match_i64_n1024_orders(m), 3);
+    CHECK_EQ(submit(m, order(11, TB_BID, 101, 1, TB_GTC, 0, TB_ORDER_POST_ONLY), &n, &r), TB_OK);
+    CHECK(r.status == TB_SUBMIT_REJECTED && ev[0].kind == TB_EV_REJECT && ev[0].reason == TB_RS_POST_ONLY);
+    CHECK_EQ(submit(m, order(12, TB_BID, 100, 1, TB_GTC, 0, TB_ORDER_POST_ONLY), &n, &r), TB_OK);
+    CHECK(r.status == TB_SUBMIT_RESTED);
+    CHECK_EQ(submit(m, order(13, TB_BID, 102, 12, TB_FOK, 0, 0), &n, &r), TB_OK);
+    CHECK(r.status == TB_SUBMIT_FILLED && n == 3);
+    tb_match_i64_n1024_destroy(m);
+}
+
+static void t_stp_modes(void) {
+    static const struct {
+        int stp;
+        size_t n;
+        uint8_t kinds[4];
+        uint64_t makers[4];
+        size_t left;
+    } cases[] = {
+        {TB_STP_NONE, 2, {TB_EV_FILL, TB_EV_FILL}, {1, 2}, 2},
+        {TB_STP_CANCEL_NEWEST, 1, {TB_EV_CANCEL}, {0}, 3},
+        {TB_STP_CANCEL_OLDEST, 3, {TB_EV_CANCEL, TB_EV_FILL, TB_EV_FILL}, {1, 2, 3}, 0},
+        {TB_STP_CANCEL_BOTH, 2, {TB_EV_CANCEL, TB_EV_CANCEL}, {1, 0}, 2},
+    };
+    size_t c, i;
+    for (c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        M *m = book_with_asks(cases[c].stp);
+        size_t n = 0;
+        tb_submit_result r;
+        CHECK_EQ(submit(m, order(10, TB_BID, 0, 7, TB_IOC, 7, TB_ORDER_MARKET), &n, &r), TB_OK);
+        CHECK_EQ(n, cases[c].n);
+        for (i = 0; i < n && i < 4; i++) {
+            CHECK_EQ(ev[i].kind, cases[c].kinds[i]);
+            CHECK_EQ_U(ev[i].maker_id, cases[c].makers[i]);
+            if (ev[i].kind == TB_EV_CANCEL) CHECK_EQ(ev[i].reason, TB_RS_STP);
+        }
+        CHECK_EQ(tb_match_i64_n1024_orders(m), cases[c].left);
+        CHECK_EQ(tb_match_i64_n1024_verify_invariants(m), TB_OK);
+        tb_match_i64_n1024_destroy(m);
+    }
+}
+
+static void t_validation_changes_nothing(void) {
+    M *m = book_with_asks(TB_STP_NONE);
+    tb_match_stats before, after;
+    memset(&after, 0, sizeof after);
+    size_t n = 99;
+    tb_submit_result r;
+    static const struct {
+        tb_match_order o;
+        int st;
+    } bad[] = {
+        {{0, 100, 1, 0, TB_BID, TB_GTC, 0, 0}, TB_ERR_BADARG},
+        {{1, 100, 1, 0, TB_BID, TB_GTC, 0, 0}, TB_ERR_DUPLICATE},
+        {{10, 100, 1, 0, 2, TB_GTC, 0, 0}, TB_ERR_SIDE},
+        {{10, 100, 0, 0, TB_BID, TB_GTC, 0, 0}, TB_ERR_BADARG},
+        {{10, INT64_MAX, 1, 0, TB_BID, TB_GTC, 0, 0}, TB_ERR_PRICE},
+        {{10, 100, 1, 0, TB_BID, 3, 0, 0}, TB_ERR_BADARG},
+        {{10, 100, 1, 0, TB_BID, TB_IOC, TB_ORDER_POST_ONLY, 0}, TB_ERR_BADARG},
+        {{10, 100, 1, 0, TB_BID, TB_GTC, TB_ORDER_PROTECT, 0}, TB_ERR_BADARG},
+        {{10, 100, 1, 0, TB_BID, TB_GTC, 8, 0}, TB_ERR_BADARG},
+        {{10, 101, UINT64_MAX, 0, TB_ASK, TB_GTC, 0, 0}, TB_ERR_OVERFLOW},
+    };
+    size_t i;
+    CHECK_EQ(tb_match_i64_n1024_stats(m, &before), TB_OK);
+    for (i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        CHECK_EQ(tb_match_i64_n1024_submit(m, &bad[i].o, ev, EVCAP, &n, &r), bad[i].st);
+        CHECK_EQ(n, 0);
+    }
+    CHECK_EQ(tb_match_i64_n1024_cancel(m, 77, ev, EVCAP, &n), TB_ERR_UNKNOWN);
+    CHECK_EQ(tb_match_i64_n1024_modify(m, 1, 0, ev, EVCAP, &n), TB_ERR_BADARG);
+    CHECK_EQ(tb_match_i64_n1024_modify(m, 1, UINT64_MAX, ev, EVCAP, &n), TB_ERR_OVERFLOW);
+    /* the event buffer: too small = TB_ERR_EVENTS, nothing changed; then it goes through */
+    {
+        tb_match_order o = order(10, TB_BID, 102, 13, TB_GTC, 0, 0); /* 3 fills + rest */
+        CHECK_EQ(tb_match_i64_n1024_submit(m, &o, ev, 3, &n, &r), TB_ERR_EVENTS);
+        CHECK_EQ(tb_match_i64_n1024_cancel(m, 1, ev, 0, &n), TB_ERR_EVENTS);
+        CHECK_EQ(tb_match_i64_n1024_stats(m, &after), TB_OK);
+        CHECK(memcmp(&before, &after, sizeof before) == 0);
+        CHECK_EQ(tb_match_i64_n1024_submit(m, &o, ev, 4, &n, &r), TB_OK);
+        CHECK(n == 4 && r.status == TB_SUBMIT_PARTIAL && r.resting == 1);
+    }
+    CHECK_EQ(tb_match_i64_n1024_submit(NULL, &bad[0].o, ev, EVCAP, &n, &r), TB_ERR_NULL);
+    tb_match_i64_n1024_destroy(m);
+    {
+        M *s = NULL;
+        CHECK_EQ(tb_match_i64_n1024_create(&s, 100, 1, 64, TB_STP_NONE), TB_OK);
+        CHECK_EQ(submit(s, order(1, TB_ASK, 100, 5, TB_GTC, 0, 0), &n, &r), TB_OK);
+        CHECK_EQ(submit(s, order(2, TB_BID, 99, 1, TB_GTC, 0, 0), &n, &r), TB_ERR_FULL);
+        CHECK_EQ(submit(s, order(2, TB_BID, 100, 1, TB_IOC, 0, 0), &n, &r), TB_OK);
+        CHECK_EQ(tb_match_i64_n1024_create(&s, 100, 1, 64, 4), TB_ERR_BADARG);
+        tb_match_i64_n1024_destroy(s);
+    }
+}
+
+static void t_modify_cancel(void) {
+    M *m = NULL;
+    size_t n = 0;
+    tb_submit_result r;
+    uint64_t ids[4];
+    uint64_t q[4];
+    size_t k = 0, nl = 0;
+    uint64_t i;
+    tb_l3_i64_n1024 *l3;
+    CHECK_EQ(tb_match_i64_n1024_create(&m, 100, 100, 64, TB_STP_NONE), TB_OK);
+    l3 = tb_match_i64_n1024_l3(m);
+    for (i = 1; i <= 3; i++) CHECK_EQ(submit(m, order(i, TB_BID, 100, 5, TB_GTC, (uint32_t)i, 0), &n, &r), TB_OK);
+    CHECK_EQ(tb_match_i64_n1024_modify(m, 1, 4, ev, EVCAP, &n), TB_OK);
+    CHECK(n == 1 && ev[0].kind == TB_EV_MODIFY && ev[0].level_qty == 14 && ev[0].owner == 1);
+    CHECK_EQ(tb_l3_i64_n1024_level_orders(l3, TB_BID, 100, ids, q, 4, &k, &nl), TB_OK);
+    CHECK(k == 3 && ids[0] == 1 && ids[1] == 2 && ids[2] == 3);
+    CHECK_EQ(tb_match_i64_n1024_modify(m, 1, 6, ev, EVCAP, &n), TB_OK);
+    CHECK_EQ(tb_l3_i64_n1024_level_orders(l3, TB_BID, 100, ids, q, 4, &k, &nl), TB_OK);
+    CHECK(k == 3 && ids[0] == 2 && ids[1] == 3 && ids[2] == 1 && q[2] == 6);
+    CHECK_EQ(tb_match_i64_n1024_cancel(m, 3, ev, EVCAP, &n), TB_OK);
+    CHECK(n == 1 && ev[0].kind == TB_EV_CANCEL && ev[0].reason == TB_RS_USER && ev[0].maker_id == 3 &&
+          ev[0].level_qty == 11 && ev[0].taker_id == 0);
+    CHECK_EQ(tb_match_i64_n1024_cancel(m, 3, ev, EVCAP, &n), TB_ERR_UNKNOWN);
+    tb_match_i64_n1024_destroy(m);
+}
+
+static void t_submit_many_and_deltas(void) {
+    M *m = NULL;
+    tb_match_order o[5];
+    tb_submit_result res[5];
+    tb_l2_delta d[8];
+    size_t n = 0, done = 0, nd = 0;
+    CHECK_EQ(tb_match_i64_n1024_create(&m, 100, 100, 64, TB_STP_NONE), TB_OK);
+    o[0] = order(1, TB_ASK, 101, 5, TB_GTC, 0, 0);
+    o[1] = order(2, TB_ASK, 102, 5, TB_GTC, 0, 0);
+    o[2] = order(3, TB_BID, 102, 7, TB_GTC, 0, 0);
+    o[3] = order(4, TB_BID, 99, 1, TB_GTC, 0, 0);
+    o[4] = order(0, TB_BID, 99, 1, TB_GTC, 0, 0); /* bad id */
+    /* a buffer of 3 events: orders 1, 2 fit; order 3 (2 fills) does not */
+    CHECK_EQ(tb_match_i64_n1024_submit_many(m, o, 5, ev, 3, &n, res, &done), TB_ERR_EVENTS);
+    CHECK(done == 2 && n == 2);
+    CHECK_EQ(tb_match_i64_n1024_submit_many(m, o + done, 5 - done, ev, EVCAP, &n, res, &done), TB_ERR_BADARG);
+    CHECK(done == 2 && n == 3 && res[0].status == TB_SUBMIT_FILLED && res[1].status == TB_SUBMIT_RESTED);
+    CHECK_EQ(tb_match_l2_deltas(ev, n, d, 8, &nd), TB_OK);
+    CHECK_EQ(nd, 3);
+    CHECK(d[0].side == TB_ASK && d[0].px == 101 && d[0].qty == 0);
+    CHECK(d[1].side == TB_ASK && d[1].px == 102 && d[1].qty == 3);
+    CHECK(d[2].side == TB_BID && d[2].px == 99 && d[2].qty == 1 && d[2].seq == ev[2].seq);
+    CHECK_EQ(tb_match_l2_deltas(ev, n, d, 1, &nd), TB_ERR_EVENTS);
+    tb_match_i64_n1024_destroy(m);
+}
+
+/* Determinism: the same calls on two engines give byte-identical events. */
+static void t_deterministic(void) {
+    M *a = NULL, *b = NULL;
+    tbt_rng g;
+    static tb_match_event eb[EVCAP];
+    uint64_t i;
+    CHECK_EQ(tb_match_i64_n1024_create(&a, 1000, 4096, 256, TB_STP_CANCEL_OLDEST), TB_OK);
+    CHECK_EQ(tb_match_i64_n1024_create(&b, 1000, 4096, 256, TB_STP_CANCEL_OLDEST), TB_OK);
+    tbt_seed(&g, 7);
+    for (i = 1; i <= 20000; i++) {
+        tb_match_order o = order(i, (int)tbt_below(&g, 2), 990 + tbt_below(&g, 21), 1 + tbt_below(&g, 9),
+                                 (int)tbt_below(&g, 3), tbt_below(&g, 4), 0);
+        size_t na = 0, nb = 0;
+        tb_submit_result ra, rb;
+        int sa = tb_match_i64_n1024_submit(a, &o, ev, EVCAP, &na, &ra);
+        int sb = tb_match_i64_n1024_submit(b, &o, eb, EVCAP, &nb, &rb);
+        if (!CHECK(sa == sb && na == nb && memcmp(ev, eb, na * sizeof ev[0]) == 0)) break;
+    }
+    tb_match_i64_n1024_destroy(a);
+    tb_match_i64_n1024_destroy(b);
+}
+
+/* Zero TB_MALLOC after create: a long mixed flow, every event kind. */
+static void t_no_allocation_after_create(void) {
+    M *m = NULL;
+    tbt_rng g;
+    uint64_t i, before;
+    CHECK_EQ(tb_match_i64_n1024_create(&m, 1 << 20, 1 << 14, 4096, TB_STP_CANCEL_BOTH), TB_OK);
+    before = hook_mallocs + hook_frees;
+    tbt_seed(&g, 11);
+    for (i = 1; i <= 200000; i++) {
+        size_t n = 0;
+        tb_submit_result r;
+        uint32_t w = tbt_below(&g, 100);
+        if (w < 70) {
+            /* wide prices: spill levels, promotes, recenters of the tapes underneath */
+            tb_match_order o = order(i, (int)tbt_below(&g, 2), (1 << 20) - 3000 + tbt_below(&g, 6000),
+                                     1 + tbt_below(&g, 50), (int)tbt_below(&g, 3), tbt_below(&g, 5),
+                                     tbt_below(&g, 20) == 0 ? TB_ORDER_MARKET : 0);
+            (void)tb_match_i64_n1024_submit(m, &o, ev, EVCAP, &n, &r);
+        } else if (w < 90) {
+            (void)tb_match_i64_n1024_cancel(m, i - tbt_below(&g, 2000), ev, EVCAP, &n);
+        } else {
+            (void)tb_match_i64_n1024_modify(m, i - tbt_below(&g, 2000), 1 + tbt_below(&g, 80), ev, EVCAP, &n);
+        }
+    }
+    CHECK_EQ_U(hook_mallocs + hook_frees - before, 0);
+    CHECK_EQ(tb_match_i64_n1024_verify_invariants(m), TB_OK);
+    before = hook_mallocs - hook_frees;
+    tb_match_i64_n1024_destroy(m);
+    CHECK_EQ_U(hook_mallocs - hook_frees, before - 9u); /* engine, owners, L3 struct + 4 arrays, 2 spill blocks */
+}
+
+int main(int argc, char **argv) {
+    static const uint64_t suites_by_profile[3] = {24, 12, 128};
+    static const uint64_t ops_by_profile[3] = {3000, 1500, 42000};
+    uint64_t seed = UINT64_C(0x5eed0016), orders = 0, s;
+    int i;
+    if (!tbt_init(argc, argv)) return 2;
+    for (i = 1; i < argc; i++)
+        if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 0);
+    tbt_run("price-time priority", t_price_time_priority);
+    tbt_run("GTC / IOC / market", t_gtc_ioc_market);
+    tbt_run("FOK and post-only", t_fok_and_post_only);
+    tbt_run("self-trade prevention", t_stp_modes);
+    tbt_run("validation changes nothing", t_validation_changes_nothing);
+    tbt_run("modify and cancel", t_modify_cancel);
+    tbt_run("submit_many and L2 deltas", t_submit_many_and_deltas);
+    tbt_run("deterministic", t_deterministic);
+    tbt_run("no allocation after create", t_no_allocation_after_create);
+    for (s = 0; s < suites_by_profile[tbt_prof]; s++) {
+        tm_params p;
+        char name[64];
+        p.seed = seed + s * UINT64_C(0x9e3779b97f4a7c15);
+        p.ops = ops_by_profile[tbt_prof];
+        p.orders = &orders;
+        snprintf(name, sizeof name, "fuzz suite %" PRIu64 " (seed 0x%" PRIx64 ")", s, p.seed);
+        tbt_begin(name, (s & 1) ? "i32_n64" : "i64_n1024");
+        if (s & 1) tm_suite_i32_n64(&p);
+        else tm_suite_i64_n1024(&p);
+        tbt_end();
+    }
+    printf("test_match: profile %s, %" PRIu64 " suites, %" PRIu64 " operations compared with the reference\n",
+           tbt_profile_name(tbt_prof), suites_by_profile[tbt_prof], orders);
+    return tbt_finish();
+}
