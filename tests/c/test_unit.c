@@ -2640,7 +2640,7 @@ static void t_multi_deinit_busy_changes_nothing(const void *arg) {
             CHECK_EQ(M->set_code(m, h[i], 1, P0 + 1, 1), TB_INSERT);
             CHECK_EQ(M->set_code(m, h[i], 1, P0 - 100000, 2), TB_SPILL); /* a block of the shared pool */
         }
-        state = which < 4 ? M->tier_ops[tiers[which]]->state(M->book(m, tiers[which], h[which]))
+        state = which < 4 ? tbv_x(M->tier_ops[tiers[which]])->state(M->book(m, tiers[which], h[which]))
                           : M->pool_ops->state(M->pool(m));
         *state = 1;
         CHECK_EQ(M->destroy(m), TB_ERR_BUSY);
@@ -2648,7 +2648,7 @@ static void t_multi_deinit_busy_changes_nothing(const void *arg) {
         for (i = 0; i < 4; i++) { /* every book still live, unchanged and usable */
             tbv_bbo o;
             CHECK(M->book(m, tiers[i], h[i]) != NULL);
-            CHECK_EQ(*M->tier_ops[tiers[i]]->state(M->book(m, tiers[i], h[i])), 0);
+            CHECK_EQ(*tbv_x(M->tier_ops[tiers[i]])->state(M->book(m, tiers[i], h[i])), 0);
             CHECK_EQ(M->bbo(m, h[i], &o), TB_OK);
             CHECK_EQ(o.bid_px, P0 + 1);
             CHECK_EQ(M->set_code(m, h[i], 1, P0 - 100001, 3), TB_SPILL);
