@@ -33,8 +33,8 @@ PKG = ROOT / "tapebook"
 MODULE = "tapebook._tapebook_cffi"
 HOTPATH_MODULE = "tapebook._hotpath"
 
-# the flat prototype headers cffi reads: the core's, the feed helpers' (tb_feeds.h, the L3 decoders), the L3 books' and the
-# matching engines',
+# the flat prototype headers cffi reads: the core's, the feed helpers' (tb_feeds.h,
+# the L3 decoders), the L3 books' and the matching engines',
 # then the module's own few functions (tapebook/_module.h)
 CDEF_HEADERS = (
     CSRC / "tapebook_api.h",
