@@ -473,8 +473,8 @@ class Book(HotBook):
         k = _args.as_int("k", k)
         if k < 0:
             raise _args.InvalidArgumentError(f"k={k} must be >= 0")
-        if k > 2**31 - 1:
-            k = self.depth(s)
+        if k > 1024:  # no more rows than the side holds (as levels()): a huge k must not allocate
+            k = min(k, self.depth(s))
         buf = np.empty(k, dtype=self._level_dtype)
         r = self._v.levels_n(
             self._p,
