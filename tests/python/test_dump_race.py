@@ -3,6 +3,7 @@ updates the book, and levels_array with a huge k."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 
@@ -19,10 +20,8 @@ def test_dumps_while_another_thread_updates() -> None:
         i = 0
         while not stop.is_set():
             i += 1
-            try:
+            with contextlib.suppress(ConcurrentUseError):
                 book.set(True, -10_000 - i % 300, i & 1)  # spill levels come and go
-            except ConcurrentUseError:
-                pass
 
     t = threading.Thread(target=churn)
     old = sys.getswitchinterval()
