@@ -73,7 +73,7 @@ def coerce(name: str, data: Any, target: np.dtype) -> np.ndarray:
     if arr.size == 0:  # e.g. an empty list, which numpy makes float64
         return np.empty(0, dtype=target)
     kind = arr.dtype.kind
-    if kind not in "biu":
+    if kind not in "iu":  # bools are sides, not prices or quantities (as in set())
         raise ArgumentTypeError(f"{name} must hold integers ({target}), got dtype {arr.dtype}")
     if arr.size and not np.can_cast(arr.dtype, target, casting="safe"):
         info = np.iinfo(target)
