@@ -51,6 +51,17 @@ _take = nat.take_query_status
 _int = int
 
 
+def _destroy(destroy: Any, pool: SpillPool | None, p: Any) -> None:
+    """A collected book's destructor: a pool-backed book whose pool is busy (a
+    sibling inside a C call) is handed to the pool, which frees it when next idle."""
+    st = destroy(p)
+    if pool is not None:
+        if st == nat.ERR_BUSY:
+            pool._defer_free(destroy, p)
+        else:
+            pool._drain()
+
+
 def _side_name(side: int) -> str:
     return "bid" if side else "ask"
 
@@ -167,8 +178,9 @@ class Book(HotBook):
             _args.raise_status(st, "Book()")
         destroy = v.destroy
         # The destructor closes over the pool object: cffi runs destructors in
-        # any order, and the book must give its blocks back to a live pool.
-        self._p = ffi.gc(out[0], lambda p, _pool=pool: destroy(p), size=v.nbytes)
+        # any order, and the book must give its blocks back to a live pool. While
+        # a sibling is inside a call on that pool the free is deferred to it.
+        self._p = ffi.gc(out[0], lambda p, _pool=pool: _destroy(destroy, _pool, p), size=v.nbytes)
         self._init_fields(v, pool, cap)
 
     def _init_fields(self, v: nat.BookVariant, pool: SpillPool | None, max_cap: int) -> None:

@@ -11,7 +11,7 @@ import time
 import numpy as np
 import pytest
 
-from tapebook import ClosedError, ConcurrentUseError, MultiBookPool, PoolInUseError
+from tapebook import Book, ClosedError, ConcurrentUseError, MultiBookPool, PoolInUseError, SpillPool
 
 
 def test_view_resurrected_by_a_finalizer_blocks_close() -> None:
@@ -117,3 +117,32 @@ def test_stats_books_close_race_alloc() -> None:
         t.join()
         m.close()
     assert not errors, errors[:3]
+
+
+def test_pool_backed_books_dropped_while_a_sibling_is_busy_are_freed_later() -> None:
+    # finding 9, SpillPool half: the destructor's TB_ERR_BUSY was ignored, the pool
+    # counted the book forever (close() raised PoolInUseError) and its blocks leaked
+    pool = SpillPool(levels=1 << 16)
+    busy = Book(n=64, max_cap=4096, pool=pool)
+    stop = threading.Event()
+    t = threading.Thread(target=_spinning_apply, args=(busy, stop))
+    t.start()
+    dropped = 0
+    try:
+        deadline = time.monotonic() + 1.5
+        while time.monotonic() < deadline:
+            try:
+                b = Book(n=64, max_cap=64, pool=pool)  # attaching to the busy pool may be refused
+            except ConcurrentUseError:
+                continue
+            with contextlib.suppress(ConcurrentUseError):
+                b.set(True, -50_000, 1)
+            del b  # freed now, or handed to the pool while the sibling holds it
+            dropped += 1
+    finally:
+        stop.set()
+        t.join()
+    assert dropped > 100
+    assert pool.stats().attached_books == 1
+    busy.close()
+    pool.close()
