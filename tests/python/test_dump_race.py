@@ -7,7 +7,9 @@ import contextlib
 import sys
 import threading
 
-from tapebook import Book, ConcurrentUseError
+import pytest
+
+from tapebook import Book, ConcurrentUseError, _dump
 
 
 def test_dumps_while_another_thread_updates() -> None:
@@ -51,3 +53,34 @@ def test_levels_array_clamps_a_huge_k() -> None:
         a = book.levels_array(True, k)
         assert a.tolist() == [(5, 1)]
         assert a.base is None or a.base.nbytes <= 16
+
+
+class _Interleaved:
+    """A book variant whose dump_size lets "another thread" update the book right
+    after sizing: the interleaving that broke dumps() (finding 7), made deterministic."""
+
+    def __init__(self, v: object, between: object) -> None:
+        self._v, self._between = v, between
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._v, name)
+
+    def dump_size(self, p: object, out: object) -> int:
+        st = self._v.dump_size(p, out)  # type: ignore[attr-defined]
+        self._between()  # type: ignore[operator]
+        return st
+
+
+@pytest.mark.parametrize("change", ["grows", "shrinks"])
+def test_dumps_is_one_consistent_call(change: str) -> None:
+    book = Book(n=64)
+    for i in range(20):
+        book.set(True, -10_000 - i, 1)
+    expect_len = 20 + (1 if change == "grows" else -1)
+
+    def between() -> None:
+        book.set(True, -20_000 if change == "grows" else -10_000, 1 if change == "grows" else 0)
+
+    data = _dump.dump(_Interleaved(book._v, between), book._p)
+    restored = Book.loads(data)  # complete: no padding, no truncation
+    assert len(restored) == expect_len and data == book.dumps()
