@@ -87,7 +87,7 @@ def coerce(name: str, data: Any, target: np.dtype) -> np.ndarray:
     if kind == "O":  # a list of Python ints, a pandas nullable column (pd.NA / None for missing)
         arr = _from_objects(name, arr, target)
         kind = arr.dtype.kind
-    if kind not in "biu":
+    if kind not in "iu":  # bools are sides, not prices or quantities (as in set())
         raise ArgumentTypeError(f"{name} must hold integers ({target}), got dtype {arr.dtype}")
     if arr.size and not np.can_cast(arr.dtype, target, casting="safe"):
         info = np.iinfo(target)

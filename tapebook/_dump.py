@@ -67,17 +67,26 @@ def check_restorable(info: DumpInfo, pooled: bool) -> None:
 
 
 def dump(v: nat.BookVariant, p: Any) -> bytes:
-    """The state of the book at ``p`` (a ``v`` variant) as dump bytes."""
+    """The state of the book at ``p`` (a ``v`` variant) as dump bytes.
+
+    The dump is one guarded C call, which sizes and writes it together: sizing
+    in a separate call would let another thread change the book in between
+    (issue #12.7). When the book grew since the size was read, the call says
+    how many bytes it needs and is repeated with a bigger buffer."""
     size = ffi.new("size_t *")
     st = v.dump_size(p, size)
     if st:
         _args.raise_status(st, "dumps")
-    n = int(size[0])
-    buf = ffi.new("char[]", n)
-    st = v.dump(p, buf, n, size)
-    if st:
-        _args.raise_status(st, "dumps")
-    return ffi.buffer(buf, n)[:]
+    cap = int(size[0])
+    while True:
+        buf = ffi.new("char[]", cap)
+        st = v.dump(p, buf, cap, size)
+        if st == nat.ERR_BADARG and int(size[0]) > cap:
+            cap = max(int(size[0]), 2 * cap)  # grew meanwhile: retry, geometrically
+            continue
+        if st:
+            _args.raise_status(st, "dumps")
+        return ffi.buffer(buf, int(size[0]))[:]
 
 
 def load(v: nat.BookVariant, p: Any, data: Any) -> int:

@@ -55,6 +55,17 @@ _take = nat.take_query_status
 _int = int
 
 
+def _destroy(destroy: Any, pool: SpillPool | None, p: Any) -> None:
+    """A collected book's destructor: a pool-backed book whose pool is busy (a
+    sibling inside a C call) is handed to the pool, which frees it when next idle."""
+    st = destroy(p)
+    if pool is not None:
+        if st == nat.ERR_BUSY:
+            pool._defer_free(destroy, p)
+        else:
+            pool._drain()
+
+
 def _side_name(side: int) -> str:
     return "bid" if side else "ask"
 
@@ -171,8 +182,9 @@ class Book(HotBook):
             _args.raise_status(st, "Book()")
         destroy = v.destroy
         # The destructor closes over the pool object: cffi runs destructors in
-        # any order, and the book must give its blocks back to a live pool.
-        self._p = ffi.gc(out[0], lambda p, _pool=pool: destroy(p), size=v.nbytes)
+        # any order, and the book must give its blocks back to a live pool. While
+        # a sibling is inside a call on that pool the free is deferred to it.
+        self._p = ffi.gc(out[0], lambda p, _pool=pool: _destroy(destroy, _pool, p), size=v.nbytes)
         self._init_fields(v, pool, cap)
 
     def _init_fields(self, v: nat.BookVariant, pool: SpillPool | None, max_cap: int) -> None:
@@ -480,8 +492,8 @@ class Book(HotBook):
         k = _args.as_int("k", k)
         if k < 0:
             raise _args.InvalidArgumentError(f"k={k} must be >= 0")
-        if k > 2**31 - 1:
-            k = self.depth(s)
+        if k > 1024:  # no more rows than the side holds (as levels()): a huge k must not allocate
+            k = min(k, self.depth(s))
         buf = np.empty(k, dtype=self._level_dtype)
         r = self._v.levels_n(
             self._p,

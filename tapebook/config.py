@@ -42,7 +42,7 @@ import numpy as np
 
 from . import _decimal as dcol
 from . import _native as nat
-from .errors import ArgumentTypeError, InvalidArgumentError
+from .errors import ArgumentTypeError, InvalidArgumentError, TapebookError
 from .multi import MultiBookPool, MultiBookPoolStats, PooledBook
 
 TIERS = ("high", "medium", "low")
@@ -63,6 +63,9 @@ _INSTRUMENT_KEYS = {
 class ConfigError(InvalidArgumentError):
     """An instrument configuration is invalid; the message names the
     instrument (or ``[pool]``) and the field."""
+
+
+_MAX_EXPONENT = 1000  #: decimal exponents a price, tick or lot size may have
 
 
 def _decimal(value: Any) -> Decimal:
@@ -87,6 +90,11 @@ def _decimal(value: Any) -> Decimal:
         raise ArgumentTypeError(f"must be a Decimal, int or str, got {type(value).__name__}")
     if not d.is_finite():
         raise InvalidArgumentError(f"{value!r} is not a finite number")
+    if d and not -_MAX_EXPONENT <= d.adjusted() <= _MAX_EXPONENT:
+        # exact arithmetic on such a number raises decimal's own errors (issue #12.11)
+        raise InvalidArgumentError(
+            f"{value!r} is outside the supported magnitude 1e-{_MAX_EXPONENT} .. 1e{_MAX_EXPONENT}"
+        )
     return d
 
 
@@ -400,7 +408,10 @@ def _parse_instrument(raw: Any, index: int, pool: PoolConfig) -> Instrument:
             ref = _decimal(raw["reference_price"])
         except (InvalidArgumentError, ArgumentTypeError) as e:
             raise err("reference_price", str(e)) from None
-        ticks = _exact_quotient(ref, sizes["tick_size"])
+        try:
+            ticks = _exact_quotient(ref, sizes["tick_size"])
+        except ArithmeticError:  # decimal's InvalidOperation / Overflow: far too many digits
+            raise err("reference_price", f"{ref} is too precise for tick_size {sizes['tick_size']}") from None
         if ticks is None:
             raise err(
                 "reference_price", f"{ref} is not a whole number of ticks (tick_size {sizes['tick_size']})"
@@ -426,14 +437,32 @@ def _parse_instrument(raw: Any, index: int, pool: PoolConfig) -> Instrument:
     )
 
 
+# what tomllib raises besides TOMLDecodeError on hostile input: RecursionError (arrays
+# nested thousands deep), ValueError (an integer of thousands of digits), decimal errors
+_TOML_ERRORS = (tomllib.TOMLDecodeError, RecursionError, ValueError, ArithmeticError)
+
+
+def _toml_decimal(text: str) -> Decimal:
+    try:
+        return Decimal(text)
+    except InvalidOperation:  # an exponent beyond decimal's limits
+        raise ValueError(f"the number {text[:40]} is out of range") from None
+
+
+def _toml_error(source: str, e: BaseException) -> ConfigError:
+    if isinstance(e, RecursionError):
+        return ConfigError(f"{source}: not valid TOML: nested too deeply")
+    return ConfigError(f"{source}: not valid TOML: {e}")
+
+
 def parse_config(data: str | dict[str, Any], source: str = "<string>") -> Config:
     """Validate a configuration given as TOML text or as the dict ``tomllib``
     returns (read with ``parse_float=Decimal``)."""
     if isinstance(data, str):
         try:
-            data = tomllib.loads(data, parse_float=Decimal)
-        except tomllib.TOMLDecodeError as e:
-            raise ConfigError(f"{source}: not valid TOML: {e}") from None
+            data = tomllib.loads(data, parse_float=_toml_decimal)
+        except _TOML_ERRORS as e:
+            raise _toml_error(source, e) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: the configuration must be a TOML table")
     unknown = set(data) - {"pool", "instrument"}
@@ -466,9 +495,9 @@ def load_config(path: str | os.PathLike[str]) -> Venue:
     instrument (anchored at its ``anchor`` / ``reference_price``)."""
     with open(path, "rb") as f:
         try:
-            data = tomllib.load(f, parse_float=Decimal)
-        except tomllib.TOMLDecodeError as e:
-            raise ConfigError(f"{os.fspath(path)}: not valid TOML: {e}") from None
+            data = tomllib.load(f, parse_float=_toml_decimal)
+        except _TOML_ERRORS as e:
+            raise _toml_error(os.fspath(path), e) from None
     return parse_config(data, source=os.fspath(path)).build()
 
 
@@ -492,16 +521,32 @@ class Venue:
         for bits in sorted({i.price_bits for i in cfg.instruments}):
             mine = [i for i in cfg.instruments if i.price_bits == bits]
             counts = [sum(i.tier == t for i in mine) + p.spare_slots for t in TIERS]
-            self.pools[bits] = MultiBookPool(
-                high_books=counts[0],
-                medium_books=counts[1],
-                low_books=counts[2],
-                price_bits=bits,
-                max_cap=p.max_cap,
-                pool_levels=p.levels,
-                tiers=p.tiers,
-                policy=p.policy,
-            )
+            for t, c in zip(TIERS, counts, strict=True):
+                if c > nat.MULTI_MAX_BOOKS:
+                    raise ConfigError(
+                        f"{cfg.source}: [pool]: spare_slots: {c - p.spare_slots} {bits}-bit {t} instruments "
+                        f"+ spare_slots {p.spare_slots} = {c} slots, "
+                        f"more than a tier holds ({nat.MULTI_MAX_BOOKS})"
+                    )
+            try:
+                self.pools[bits] = MultiBookPool(
+                    high_books=counts[0],
+                    medium_books=counts[1],
+                    low_books=counts[2],
+                    price_bits=bits,
+                    max_cap=p.max_cap,
+                    pool_levels=p.levels,
+                    tiers=p.tiers,
+                    policy=p.policy,
+                )
+            except TapebookError as e:  # e.g. TapebookMemoryError: too many slots for this machine
+                self.close()
+                raise ConfigError(
+                    f"{cfg.source}: [pool]: the {bits}-bit multi-book pool ({counts[0]} high, "
+                    f"{counts[1]} medium, {counts[2]} low slots incl. spare_slots={p.spare_slots}, "
+                    f"levels={p.levels}) "
+                    f"cannot be created: {e}"
+                ) from None
         for i in cfg.instruments:
             self.books[i.symbol] = self.pools[i.price_bits].alloc(i.tier, i.anchor, max_cap=i.max_cap)
 

@@ -52,6 +52,10 @@ class BatchError(InvalidArgumentError):
         self.results = results
         self.trace = trace
 
+    def __reduce__(self) -> tuple[object, ...]:
+        # pickle and copy rebuild it with every field (the default passes only the message)
+        return (type(self), (str(self), self.index, self.results, self.trace))
+
 
 class ClosedError(TapebookError, ValueError):
     """The object was closed (or its multi-book slot freed)."""

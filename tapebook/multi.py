@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import enum
 import functools
+import threading
+import time
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -154,10 +156,6 @@ class PooledBook(Book):
         return super().__repr__().replace("<Book ", f"<PooledBook {self._tier.name.lower()} ", 1)
 
 
-def _free_slot(mp_handle: Any, free: Any, handle: int) -> None:
-    free(mp_handle, handle)
-
-
 #: keywords of MultiBookPool() that were renamed: old -> new
 _RENAMED_COUNTS = {"n_high": "high_books", "n_medium": "medium_books", "n_low": "low_books"}
 _COUNT_DEFAULTS = {"high_books": 64, "medium_books": 128, "low_books": 256}  # as in the signature
@@ -178,10 +176,23 @@ class MultiBookPool:
         policy: arena exhaustion policy, "refuse" or "fallback".
 
     ``alloc(tier, anchor)`` returns a :class:`PooledBook`. The C memory stays
-    valid while any of its books is alive. Single-threaded, like Book.
+    valid while any of its books is alive. Single-threaded, like Book; its own
+    bookkeeping (``alloc``, ``free``, ``books``, ``stats``, ``close``) is
+    locked, so those calls from several threads stay consistent.
     """
 
-    __slots__ = ("__weakref__", "_closed", "_default_cap", "_mp", "_pool_v", "_tiers", "_v", "_views")
+    __slots__ = (
+        "__weakref__",
+        "_closed",
+        "_default_cap",
+        "_lock",
+        "_mp",
+        "_pending",
+        "_pool_v",
+        "_tiers",
+        "_v",
+        "_views",
+    )
 
     def __init__(
         self,
@@ -227,7 +238,15 @@ class MultiBookPool:
         self._pool_v = nat.POOLS[bits]
         self._tiers = t
         self._default_cap = cap
-        self._views: weakref.WeakValueDictionary[int, PooledBook] = weakref.WeakValueDictionary()
+        # Every slot handed out and not yet freed, by handle -> a weak reference to
+        # its view. The handle stays here until the slot is freed in C, whatever the
+        # collector does to the weak reference (a view resurrected by a __del__ in
+        # a garbage cycle loses its weak reference but still uses its slot).
+        self._views: dict[int, weakref.ref[PooledBook]] = {}
+        # handles of views freed while the pool was busy (a sibling inside a C call):
+        # their slots are freed at the next pool call that finds it idle
+        self._pending: list[int] = []
+        self._lock = threading.RLock()
         self._closed = False
         assert pol in POLICIES.values()
 
@@ -251,41 +270,71 @@ class MultiBookPool:
         Raises :class:`TierFullError` when the tier has no free slot.
         """
         t = _check_tier(tier)
-        mp = self._handle_checked()
         bv = nat.BOOKS[(self.price_bits, self._tiers[t])]
         a = _args.check_price_arg("anchor", anchor, bv, "anchor")
         cap = 0 if max_cap is None else _args.check_max_cap(max_cap, pooled=True)
         out = ffi.new("tb_handle *")
-        st = self._v.alloc(mp, int(t), a, cap, out)
-        if st:
-            if st == nat.ERR_FULL:
-                raise _args.TierFullError(f"alloc: the {t.name.lower()} tier has no free slot")
-            _args.raise_status(st, "alloc")
-        handle = int(out[0])
-        getter = (self._v.book_high, self._v.book_medium, self._v.book_low)[t]
-        ptr = getter(mp, handle)
-        view = PooledBook.__new__(PooledBook)
-        view._p = ptr
-        view._init_fields(bv, None, cap or self._default_cap)
-        view._owner = self
-        view._handle = handle
-        view._tier = t
-        # Dropping the view frees its slot, from the view's deallocation: in a
-        # garbage cycle that runs after every __del__ of the cycle, which may
-        # still use the view (a weakref.finalize would free the slot first).
-        view._hot_on_dealloc(functools.partial(_free_slot, mp, self._v.free, handle))
-        self._views[handle] = view
-        return view
+        with self._lock:  # close() cannot free the slot before its view is registered
+            mp = self._handle_checked()
+            self._drain()
+            st = self._v.alloc(mp, int(t), a, cap, out)
+            if st:
+                if st == nat.ERR_FULL:
+                    raise _args.TierFullError(f"alloc: the {t.name.lower()} tier has no free slot")
+                _args.raise_status(st, "alloc")
+            handle = int(out[0])
+            getter = (self._v.book_high, self._v.book_medium, self._v.book_low)[t]
+            view = PooledBook.__new__(PooledBook)
+            view._p = getter(mp, handle)
+            view._init_fields(bv, None, cap or self._default_cap)
+            view._owner = self
+            view._handle = handle
+            view._tier = t
+            # Dropping the view frees its slot, from the view's deallocation: in a
+            # garbage cycle that runs after every __del__ of the cycle, which may
+            # still use the view (a weakref.finalize would free the slot first).
+            view._hot_on_dealloc(functools.partial(self._release_dropped, handle))
+            self._views[handle] = weakref.ref(view)
+            return view
+
+    def _release_dropped(self, handle: int) -> None:
+        # the view of `handle` was deallocated: free its slot, or defer it when a
+        # sibling is inside a C call (a destructor must not give up and leak it)
+        with self._lock:
+            if self._closed or handle not in self._views:
+                return
+            st = self._v.free(self._mp, handle)
+            if st in (nat.ERR_BUSY, nat.ERR_POOL_IN_USE):
+                self._pending.append(handle)
+                return
+            del self._views[handle]
+
+    def _drain(self) -> None:
+        """Free the slots of dropped views whose free was deferred (lock held)."""
+        if not self._pending:
+            return
+        left = []
+        for handle in self._pending:
+            st = self._v.free(self._mp, handle)
+            if st == nat.ERR_BUSY:
+                left.append(handle)
+            else:
+                self._views.pop(handle, None)
+        self._pending = left
 
     def _free_view(self, view: PooledBook) -> None:
-        mp = self._handle_checked()
-        view._hot_unbind()  # before the slot goes: nothing may reach it through the fast path
-        st = self._v.free(mp, view._handle)
-        if st:
-            view._bind_fast_path()  # still open: back on the fast path
-            _args.raise_status(st, "free")
-        self._views.pop(view._handle, None)
-        view._detach()
+        with self._lock:
+            if view._closed:
+                return
+            mp = self._handle_checked()
+            view._hot_unbind()  # before the slot goes: nothing may reach it through the fast path
+            st = self._v.free(mp, view._handle)
+            if st:
+                view._bind_fast_path()  # still open: back on the fast path
+                _args.raise_status(st, "free")
+            self._views.pop(view._handle, None)
+            view._detach()
+            self._drain()
 
     def free(self, book: PooledBook) -> None:
         """Free a book's slot (same as ``book.close()``)."""
@@ -297,33 +346,62 @@ class MultiBookPool:
         """``(capacity, live)`` of a tier."""
         t = _check_tier(tier)
         cap, live = ffi.new("uint32_t *"), ffi.new("uint32_t *")
-        st = self._v.tier_info(self._handle_checked(), int(t), cap, live)
+        with self._lock:
+            self._drain()
+            st = self._v.tier_info(self._handle_checked(), int(t), cap, live)
         if st:
             _args.raise_status(st, "tier_info")
         return int(cap[0]), int(live[0])
 
     def books(self) -> list[PooledBook]:
         """Live books allocated from this pool and still referenced."""
-        return [b for b in self._views.values() if not b.closed]
+        with self._lock:
+            views = [r() for r in self._views.values()]
+        return [b for b in views if b is not None and not b.closed]
 
     def pool_stats(self) -> PoolStats:
         """Counters of the shared spill arena."""
-        return pool_stats_from_c(self._v.pool(self._handle_checked()), self._pool_v)
+        with self._lock:
+            self._drain()
+            return pool_stats_from_c(self._v.pool(self._handle_checked()), self._pool_v)
 
     def stats(self) -> MultiBookPoolStats:
         """Per-tier book statistics and the shared pool's counters."""
-        tiers = []
-        for t in Tier:
-            cap, live = self.tier_info(t)
-            books = tuple(b.stats() for b in self.books() if b.tier == t)
-            tiers.append(TierStats(tier=t, n=self._tiers[t], capacity=cap, live=live, books=books))
-        return MultiBookPoolStats(tiers=(tiers[0], tiers[1], tiers[2]), pool=self.pool_stats())
+        with self._lock:  # one consistent picture: no alloc, free or close in between
+            tiers = []
+            books = self.books()
+            for t in Tier:
+                cap, live = self.tier_info(t)
+                tb = tuple(b.stats() for b in books if b.tier == t)
+                tiers.append(TierStats(tier=t, n=self._tiers[t], capacity=cap, live=live, books=tb))
+            return MultiBookPoolStats(tiers=(tiers[0], tiers[1], tiers[2]), pool=self.pool_stats())
 
     def close(self) -> None:
-        """Free every book and the arena now; the books become closed."""
-        if self._closed:
-            return
-        views = list(self._views.values())
+        """Free every book and the arena now; the books become closed.
+
+        All or nothing: when a book is inside a call from another thread
+        (:class:`ConcurrentUseError`) or a book handed out is still alive but
+        no longer reachable from the pool (:class:`PoolInUseError`: a view
+        resurrected by a ``__del__``), nothing is freed and every book stays usable."""
+        for attempt in range(50):
+            with self._lock:
+                if self._closed:
+                    return
+                self._drain()
+                lost = [h for h, r in self._views.items() if r() is None and h not in self._pending]
+                if not lost:
+                    self._close_locked()
+                    return
+            # a dead weak reference with a live slot: a view being deallocated in another
+            # thread (its slot free waits for the lock) or one kept alive by a finalizer
+            time.sleep(0.001 * attempt)
+        raise _args.PoolInUseError(
+            f"MultiBookPool.close: book {lost[0]:#x} is still alive but unreachable from the pool "
+            "(kept by a finalizer); its slot is freed when it is dropped, close again then"
+        )
+
+    def _close_locked(self) -> None:
+        views = [v for v in (r() for r in self._views.values()) if v is not None and not v._closed]
         for view in views:
             view._hot_unbind()  # before the arena goes (an unbound view takes the Python path)
         st = self._v.deinit(self._mp)
@@ -334,6 +412,7 @@ class MultiBookPool:
         for view in views:
             view._detach()
         self._views.clear()
+        self._pending.clear()
         self._closed = True
 
     def __enter__(self) -> MultiBookPool:

@@ -161,7 +161,7 @@ class SpillPool:
     single-threaded: every book using it must be used from one thread at a time.
     """
 
-    __slots__ = ("__weakref__", "_closed", "_levels", "_p", "_policy", "_v")
+    __slots__ = ("__weakref__", "_closed", "_levels", "_p", "_pending", "_policy", "_v")
 
     def __init__(self, levels: int = 131072, price_bits: int = 32, policy: str = "refuse") -> None:
         bits = _args.check_price_bits(price_bits)
@@ -178,10 +178,27 @@ class SpillPool:
         self._levels = n
         self._policy = policy
         self._closed = False
+        # (destroy, book pointer) of collected books whose free met a busy pool
+        self._pending: list[tuple[Any, Any]] = []
+
+    def _defer_free(self, destroy: Any, p: Any) -> None:
+        self._pending.append((destroy, p))
+
+    def _drain(self) -> None:
+        """Free the books whose destructor found this pool busy (list ops are atomic)."""
+        for _ in range(len(self._pending)):
+            try:
+                destroy, p = self._pending.pop()
+            except IndexError:
+                return
+            if destroy(p) == nat.ERR_BUSY:
+                self._pending.append((destroy, p))
+                return
 
     def _handle(self) -> Any:
         if self._closed:
             raise _args.ClosedError("the SpillPool is closed")
+        self._drain()
         return self._p
 
     @property
@@ -224,6 +241,7 @@ class SpillPool:
         are not closed still use it. Closing twice is harmless."""
         if self._closed:
             return
+        self._drain()
         st = self._v.deinit(self._p)
         if st:
             if st == nat.ERR_POOL_IN_USE:

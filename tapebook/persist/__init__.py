@@ -30,7 +30,7 @@ from .._dump import DumpInfo, dump_info
 from .checkpoint import Checkpoint, StateSnapshot, dumps, load_into, loads
 from .logformat import LOG_MAGIC, Record, RecordType, Recovery, recover, repair
 from .ops import OPS
-from .recorder import DURABILITY, RecordedBook, Recorder
+from .recorder import DURABILITY, LogWriteError, RecordedBook, Recorder
 from .replayer import Replay, replay
 
 __all__ = [
@@ -39,6 +39,7 @@ __all__ = [
     "OPS",
     "Checkpoint",
     "DumpInfo",
+    "LogWriteError",
     "Record",
     "RecordType",
     "RecordedBook",

@@ -148,19 +148,36 @@ def check_at(mem: memoryview, pos: int, end: int) -> tuple[int, int, int] | None
     return length, t, seq
 
 
-def _valid_record_after(mem: memoryview, start: int, end: int) -> int | None:
-    """Offset of the first valid record starting in [start, end), if any.
+_TYPE_OK = np.zeros(256, dtype=bool)
+_TYPE_OK[sorted(_TYPES)] = True
 
-    Candidates are the offsets whose length field fits the bytes left (found
-    with numpy, 1 MiB at a time); only those are CRC-checked."""
+
+def _valid_record_after(mem: memoryview, start: int, end: int, min_seq: int) -> int | None:
+    """Offset of the first valid record starting in [start, end) with a sequence
+    number >= ``min_seq``, if any.
+
+    Linear in the bytes scanned (issue #12.3): the cheap header checks run with
+    numpy, 1 MiB of offsets at a time — length field fits the bytes left, known
+    type, a sequence number that the bytes left could reach — and only the
+    offsets passing all of them are CRC-checked."""
     last = end - _REC_HDR.size - _MIN_PAYLOAD  # last offset a record could start at
     pos = start
     while pos <= last:
         m = min(1 << 20, last - pos + 1)
-        a = np.frombuffer(mem, dtype=np.uint8, count=m + 7, offset=pos).astype(np.uint32)
-        lengths = a[4 : m + 4] | (a[5 : m + 5] << 8) | (a[6 : m + 6] << 16) | (a[7 : m + 7] << 24)
+        a = np.frombuffer(mem, dtype=np.uint8, count=min(m + 17, end - pos), offset=pos)
+        w = a.astype(np.uint32)
+        lengths = w[4 : m + 4] | (w[5 : m + 5] << 8) | (w[6 : m + 6] << 16) | (w[7 : m + 7] << 24)
         room = (end - pos - _REC_HDR.size) - np.arange(m, dtype=np.int64)
-        for off in np.flatnonzero((lengths >= _MIN_PAYLOAD) & (lengths <= room)).tolist():
+        ok = (lengths >= _MIN_PAYLOAD) & (lengths <= room) & _TYPE_OK[a[8 : m + 8]]
+        idx = np.flatnonzero(ok)
+        if idx.size:
+            seq = np.zeros(idx.size, dtype=np.uint64)
+            for k in range(8):
+                seq |= a[idx + 9 + k].astype(np.uint64) << np.uint64(8 * k)
+            # every record after min_seq takes at least 17 bytes
+            most = np.uint64(min_seq + (end - pos) // (_REC_HDR.size + _MIN_PAYLOAD) + 1)
+            idx = idx[(seq >= np.uint64(min_seq)) & (seq <= most)]
+        for off in idx.tolist():
             if check_at(mem, pos + off, end) is not None:
                 return pos + off
         pos += m
@@ -237,7 +254,7 @@ def recover(log: Any, *, strict: bool = True) -> Recovery:
                 f"sequence gap at offset {pos}: expected record {expect}, found {hit[2]}",
             )
             break
-        later = _valid_record_after(mem, pos + 1, end)
+        later = _valid_record_after(mem, pos + 1, end, expect)
         if later is None:
             status, detail = "torn", f"incomplete last record: {end - pos} bytes at offset {pos}"
         else:

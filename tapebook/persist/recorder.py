@@ -19,13 +19,32 @@ from typing import Any, BinaryIO
 
 from .. import _args
 from ..book import Book, SideView
-from ..errors import ArgumentTypeError, ClosedError, InvalidArgumentError, NotRecordedError
+from ..errors import ArgumentTypeError, ClosedError, InvalidArgumentError, NotRecordedError, TapebookError
 from ..multi import MultiBookPool
 from .checkpoint import Checkpoint
 from .logformat import LOG_MAGIC, frame, repair
 from .ops import BATCH, LEVELS, OPS, QUERIES, REFUSED, VIEWS, Levels, Op, batch_args, levels_call, levels_rows
 
 DURABILITY = ("buffered", "flush", "fsync")
+_BUFFER = 1 << 16  #: bytes of records kept by durability="buffered" before a write
+
+
+class LogWriteError(TapebookError, OSError):
+    """Writing the update log failed (a full disk, a file size limit, ...).
+
+    ``update_applied`` says whether the update of the failing call was applied
+    to the book: False when its record could not be written (the log file is
+    back at the last acknowledged record and the Recorder can go on once space
+    returns), True when the update was logged and applied and only the periodic
+    checkpoint after it failed (it is retried after the next update).
+    ``broken``: the Recorder refuses further updates (records it had buffered
+    were lost; the file holds every record before them)."""
+
+    def __init__(self, message: str, update_applied: bool, broken: bool = False) -> None:
+        super().__init__(message)
+        self.update_applied = update_applied
+        self.broken = broken
+
 
 _U32 = struct.Struct("<I")
 
@@ -91,16 +110,14 @@ def {name}(self, {params}):
     book = self._book
     if book._closed or rec._closed:
         self._check_open()
-    rec._f.write(framed(payload))
-    if rec._flush:
-        rec.flush()
+    rec._emit(framed(payload))
     rec._seq += 1
     try:
         return book.{name}({params})
     finally:
         rec._left -= 1
         if not rec._left:
-            rec.checkpoint()
+            rec._periodic_checkpoint()
 """
 _CHECK = "    if {p}.__class__ not in EXACT_{i}:\n        {p} = CONVERT_{i}({p!r}, {p})\n"
 
@@ -278,7 +295,9 @@ class Recorder:
                 if start_header:
                     with open(log, "r+b") as f:
                         f.truncate(0)
-            self._f: BinaryIO = open(log, "ab" if mode == "a" else mode + "b")  # noqa: SIM115
+            # unbuffered: the Recorder buffers records itself, so a failed write can be
+            # cut back off the file (a file object's buffer would keep its bytes)
+            self._f: BinaryIO = open(log, "ab" if mode == "a" else mode + "b", buffering=0)  # noqa: SIM115
         else:
             if not hasattr(log, "write"):
                 raise ArgumentTypeError(
@@ -287,9 +306,12 @@ class Recorder:
             self._f = log
         self._flush = durability != "buffered"
         self._fsync = durability == "fsync"
+        self._buf = bytearray()  # records not yet written (durability="buffered")
+        self._broken = ""
+        self._pos = self._f.seek(0, os.SEEK_END) if self._owns else 0  # bytes acknowledged
         self._closed = False
         if start_header:
-            self._f.write(LOG_MAGIC)
+            self._emit(LOG_MAGIC)
         self.books = {name: RecordedBook(self, i, name, b) for i, (name, b) in enumerate(books.items())}
         self._last_checkpoint = self.checkpoint()
         if len(self.books) == 1:  # the recorded operations without a __getattr__ lookup
@@ -330,15 +352,75 @@ class Recorder:
 
     def _write(self, record: bytes) -> None:
         """Append one framed record (and hand it to the OS unless buffered)."""
-        self._f.write(record)
-        if self._flush:
-            self.flush()
+        self._emit(record)
         self._seq += 1
 
     def _count_update(self) -> None:
         self._left -= 1
         if not self._left:
+            self._periodic_checkpoint()
+
+    def _periodic_checkpoint(self) -> None:
+        # after an applied update: a failure must not read as "the update failed"
+        try:
             self.checkpoint()
+        except LogWriteError as e:
+            self._left = 1  # retried after the next update
+            raise LogWriteError(
+                f"the update was logged and applied, but the checkpoint after it failed: {e}",
+                update_applied=True,
+                broken=e.broken,
+            ) from e
+
+    def _emit(self, record: bytes) -> None:
+        """Append one framed record: with durability flush/fsync it reaches the OS
+        now, all or nothing: a failed write is cut back off the file (the file and
+        the Recorder are as before the call, :class:`LogWriteError`)."""
+        if self._broken:
+            raise LogWriteError(
+                f"the Recorder is unusable: {self._broken}", update_applied=False, broken=True
+            )
+        self._buf += record
+        if self._flush or len(self._buf) >= _BUFFER:
+            self._write_out()
+
+    def _write_out(self) -> None:
+        if not self._buf:
+            return
+        data = bytes(self._buf)
+        try:
+            done = 0
+            while done < len(data):
+                n = self._f.write(data[done:])
+                done += len(data) - done if n is None else n
+            if not self._owns:
+                self._f.flush()
+            if self._fsync:
+                os.fsync(self._f.fileno())
+        except OSError as e:
+            lost_acknowledged = not self._flush  # buffered records were applied already
+            del self._buf[:]
+            try:
+                if not self._owns:
+                    raise OSError("cannot cut back a log file object the Recorder did not open")
+                os.ftruncate(self._f.fileno(), self._pos)
+                self._f.seek(self._pos)
+            except OSError as e2:
+                self._broken = (
+                    f"a failed write could not be undone ({e2}); the log holds the records before it"
+                )
+                raise LogWriteError(
+                    f"update log write failed: {e}; {self._broken}", update_applied=False, broken=True
+                ) from e
+            if lost_acknowledged:
+                self._broken = f"buffered records were lost in a failed write ({e})"
+            raise LogWriteError(
+                f"update log write failed: {e}" + (f"; {self._broken}" if self._broken else ""),
+                update_applied=False,
+                broken=bool(self._broken),
+            ) from e
+        self._pos += len(data)
+        del self._buf[:]
 
     def checkpoint(self) -> Checkpoint:
         """Write a checkpoint record (the dumps of every book) now and return it."""
@@ -355,6 +437,7 @@ class Recorder:
 
     def flush(self) -> None:
         """Hand buffered records to the OS (and fsync with durability="fsync")."""
+        self._write_out()
         self._f.flush()
         if self._fsync:
             os.fsync(self._f.fileno())

@@ -1,0 +1,35 @@
+"""Regressions of issue #12 finding 14 (and the batch half of 6)."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import numpy as np
+import pytest
+
+from tapebook import ArgumentTypeError, Book
+from tapebook.errors import BatchError
+
+
+@pytest.mark.parametrize("which", ["prices", "qtys"])
+def test_apply_refuses_bool_prices_and_quantities(which: str) -> None:
+    book = Book(n=64)
+    cols = {"prices": np.array([5], dtype=np.int32), "qtys": np.array([1], dtype=np.uint32)}
+    cols[which] = np.array([True])
+    with pytest.raises(ArgumentTypeError, match=which):
+        book.apply(np.array([True]), cols["prices"], cols["qtys"])
+    assert len(book) == 0
+
+
+def test_batch_error_pickles_and_copies() -> None:
+    book = Book(n=64)
+    with pytest.raises(BatchError) as info:
+        book.apply(
+            np.array([1, 1], dtype=np.uint8), np.array([5, 2**31 - 1], dtype=np.int32), np.ones(2, np.uint32)
+        )
+    e = info.value
+    for clone in (pickle.loads(pickle.dumps(e)), copy.copy(e), copy.deepcopy(e)):
+        assert type(clone) is BatchError and str(clone) == str(e)
+        assert clone.index == e.index == 1 and clone.applied == 1
+        assert clone.results.tolist() == e.results.tolist()
