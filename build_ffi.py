@@ -56,8 +56,9 @@ const char *tb_build_info(void) {
 """
 
 
-# the flat prototype headers cffi reads: the core's, then the feed helpers' (tb_feeds.h)
-CDEF_HEADERS = ("tapebook_api.h", "tapebook/tb_feeds_api.h")
+# the flat prototype headers cffi reads: the core's, the feed helpers' (tb_feeds.h),
+# the L3 books' (tb_l3.h)
+CDEF_HEADERS = ("tapebook_api.h", "tapebook/tb_feeds_api.h", "tapebook/tb_l3_api.h")
 
 
 def read_cdef() -> str:

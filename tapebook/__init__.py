@@ -17,8 +17,10 @@ from .config import ConfigError, Instrument, Venue, load_config, parse_config
 from .errors import (
     ArgumentTypeError,
     BatchError,
+    CapacityError,
     ClosedError,
     ConcurrentUseError,
+    DuplicateOrderError,
     FormatError,
     IntegerRangeError,
     InvalidArgumentError,
@@ -28,7 +30,9 @@ from .errors import (
     TapebookError,
     TapebookMemoryError,
     TierFullError,
+    UnknownOrderError,
 )
+from .l3book import L3Book, L3Stats, Order
 from .multi import MultiBookPool, MultiBookPoolStats, PooledBook, Tier, TierStats
 from .persist import Checkpoint, Recorder, StateSnapshot, dumps, load_into, loads, recover, repair, replay
 from .pool import ClassStats, PoolStats, SpillPool
@@ -44,19 +48,24 @@ __all__ = [
     "BatchError",
     "Book",
     "BookStats",
+    "CapacityError",
     "Checkpoint",
     "ClassStats",
     "ClosedError",
     "ConcurrentUseError",
     "ConfigError",
     "DepthSnapshot",
+    "DuplicateOrderError",
     "FormatError",
     "Instrument",
     "IntegerRangeError",
     "InvalidArgumentError",
+    "L3Book",
+    "L3Stats",
     "MultiBookPool",
     "MultiBookPoolStats",
     "NotRecordedError",
+    "Order",
     "PoolInUseError",
     "PoolStats",
     "PooledBook",
@@ -72,6 +81,7 @@ __all__ = [
     "Tier",
     "TierFullError",
     "TierStats",
+    "UnknownOrderError",
     "Venue",
     "__version__",
     "dumps",

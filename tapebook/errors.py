@@ -105,3 +105,16 @@ class GapError(FeedError):
 class ChecksumError(FeedError):
     """The book disagrees with the checksum the venue sent (``checksum=True``,
     ``on_gap="raise"``): the reason names the expected and computed values."""
+
+
+class DuplicateOrderError(InvalidArgumentError):
+    """An L3 add (or replace) names an order id that rests in the book already."""
+
+
+class UnknownOrderError(TapebookError, LookupError):
+    """An L3 operation names an order id that does not rest in the book."""
+
+
+class CapacityError(TapebookError, RuntimeError):
+    """An L3 book is full: ``max_orders`` orders rest, or the side has ``max_cap``
+    price levels and the order would open another. Nothing changed."""

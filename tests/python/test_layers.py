@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "errors",
             "_native",
+            "_l3native",
             "_tapebook_cffi",
             "_hotpath",
             "_variants",
@@ -35,7 +36,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "_decimal",
         ),
     ),
-    ("book", ("_dump", "snapshot", "pool", "book", "multi", "config")),
+    ("book", ("_dump", "snapshot", "pool", "book", "l3book", "multi", "config")),
     ("persistence", ("persist", "persist.*")),
     ("feeds", ("feeds", "feeds.*")),
     ("dataset", ("dataset", "dataset.*")),
