@@ -102,8 +102,11 @@ class L3Book:
 
     __slots__ = (
         "__weakref__",
+        "_add",
         "_bbo_dtype",
+        "_cancel",
         "_closed",
+        "_execute",
         "_lp",
         "_max_cap",
         "_max_orders",
@@ -148,6 +151,7 @@ class L3Book:
         # the destructor closes over the pool: cffi frees objects in any order
         self._lp = ffi.gc(out[0], lambda p, _pool=pool: destroy(p))
         self._v = v
+        self._add, self._cancel, self._execute = v.add, v.cancel, v.execute
         self._pool = pool
         self._max_orders = mo
         self._max_cap = cap
@@ -244,14 +248,26 @@ class L3Book:
             raise self._fail(st, what, **named)
 
     # ---- operations --------------------------------------------------------------
+    # The per-call path is one C call; arguments are examined only after C refused
+    # them (or cffi could not convert them), to say which one was wrong.
 
     def add(self, order_id: int, side: bool | int, px: int, qty: int) -> None:
         """Add an order at the back of the queue at (side, px)."""
-        self._call(self._v.add, "add", order_id, side, px, qty, order_id=order_id, side=side, px=px, qty=qty)
+        try:
+            st = self._add(self._lp, order_id, side, px, qty)
+        except (TypeError, OverflowError):
+            st = nat.ERR_BADARG
+        if st:
+            raise self._fail(st, "add", order_id=order_id, side=side, px=px, qty=qty)
 
     def cancel(self, order_id: int) -> None:
         """Remove an order."""
-        self._call(self._v.cancel, "cancel", order_id, order_id=order_id)
+        try:
+            st = self._cancel(self._lp, order_id)
+        except (TypeError, OverflowError):
+            st = nat.ERR_BADARG
+        if st:
+            raise self._fail(st, "cancel", order_id=order_id)
 
     def reduce(self, order_id: int, qty: int) -> None:
         """Cancel ``qty`` (1 .. resting) of an order, keeping its priority; removed at 0."""
@@ -259,7 +275,12 @@ class L3Book:
 
     def execute(self, order_id: int, qty: int) -> None:
         """Fill ``qty`` (1 .. resting) from an order; it keeps its priority and is removed at 0."""
-        self._call(self._v.execute, "execute", order_id, qty, order_id=order_id, qty=qty)
+        try:
+            st = self._execute(self._lp, order_id, qty)
+        except (TypeError, OverflowError):
+            st = nat.ERR_BADARG
+        if st:
+            raise self._fail(st, "execute", order_id=order_id, qty=qty)
 
     def modify(self, order_id: int, qty: int) -> None:
         """New quantity (>= 1): down keeps the order's priority, up sends it to the back."""
