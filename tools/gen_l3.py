@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from gen_variants import FAMILIES, TAPE_SIZES
+from gen_variants import FAMILIES, TAPE_SIZES  # the one variant table
 
 ROOT = Path(__file__).resolve().parent.parent
 

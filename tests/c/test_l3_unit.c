@@ -369,6 +369,27 @@ static void t_constants(void) {
     CHECK(strcmp(tb_l3_status_str(TB_ERR_PRICE), tb_status_str(TB_ERR_PRICE)) == 0);
 }
 
+/* A pool-backed L3 book: spill blocks come from the pool; when the pool refuses
+ * the block a new level needs, the add is TB_ERR_NOMEM and nothing changed. */
+static void t_pool(void) {
+    tb_spill_pool_i64 *pool = NULL;
+    tb_l3_i64_n64 *l = NULL;
+    tb_l3_order_i64 o;
+    uint64_t i;
+    CHECK_EQ(tb_spill_pool_i64_create(&pool, 16, TB_POOL_REFUSE), TB_OK);
+    CHECK_EQ(tb_l3_i64_n64_create(&l, 0, 64, 64, pool), TB_OK);
+    if (!pool || !l) return;
+    for (i = 0; i < 16; i++) CHECK_EQ(tb_l3_i64_n64_add(l, i, 1, -1000 * (int64_t)i, 1), TB_OK);
+    CHECK_EQ(tb_l3_i64_n64_add(l, 100, 1, -50000, 1), TB_ERR_NOMEM); /* a 17th level: 32 slots refused */
+    CHECK_EQ(tb_l3_i64_n64_order(l, 100, &o), TB_ERR_UNKNOWN);
+    CHECK_EQ(tb_l3_i64_n64_add(l, 101, 1, -3000, 7), TB_OK); /* an existing level */
+    CHECK_EQ_U(tb_l3_i64_n64_count(l), 17);
+    CHECK_EQ(tb_l3_i64_n64_verify_invariants(l), TB_OK);
+    CHECK_EQ(tb_spill_pool_i64_destroy(pool), TB_ERR_POOL_IN_USE);
+    CHECK_EQ(tb_l3_i64_n64_destroy(l), TB_OK);
+    CHECK_EQ(tb_spill_pool_i64_destroy(pool), TB_OK);
+}
+
 typedef struct named {
     const char *name;
     void (*fn)(void);
@@ -389,5 +410,6 @@ int main(int argc, char **argv) {
         D = l3drv_all[v];
         for (t = 0; t < sizeof tests / sizeof tests[0]; t++) tbt_run_arg(tests[t].name, D->name, run_one, &tests[t]);
     }
+    tbt_run("pool", t_pool);
     return tbt_finish();
 }
