@@ -65,7 +65,7 @@ check-generated:
 
 # ---- C tests --------------------------------------------------------------------
 
-C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc
+C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc test_tardis_scan
 C_TEST_DEPS := $(CSRC_FILES) $(wildcard tests/c/*.h)
 
 $(BUILD)/%/.dir:
@@ -100,6 +100,8 @@ c-compile: clang | $(BUILD)/compile/.dir
 	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_decimal.c -o $(BUILD)/compile/clangxx_decimal.o
 	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_venue_crc.c -o $(BUILD)/compile/gxx_venue_crc.o
 	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_venue_crc.c -o $(BUILD)/compile/clangxx_venue_crc.o
+	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_tardis_scan.c -o $(BUILD)/compile/gxx_tardis_scan.o
+	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_tardis_scan.c -o $(BUILD)/compile/clangxx_tardis_scan.o
 	@echo "c-compile: C99, C11 and C++17 with gcc and clang: clean"
 	@$(MAKE) --no-print-directory hotpath-compile
 
@@ -114,7 +116,8 @@ hotpath-compile: clang | $(BUILD)/compile/.dir
 	@echo "hotpath-compile: _hotpath.c and the tbh_ops tables with gcc and clang: clean"
 
 c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/test_unit $(BUILD)/guarded/test_unit \
-        $(BUILD)/gcc/test_decimal $(BUILD)/clang/test_decimal $(BUILD)/gcc/test_venue_crc $(BUILD)/clang/test_venue_crc
+        $(BUILD)/gcc/test_decimal $(BUILD)/clang/test_decimal $(BUILD)/gcc/test_venue_crc $(BUILD)/clang/test_venue_crc \
+        $(BUILD)/gcc/test_tardis_scan $(BUILD)/clang/test_tardis_scan
 	$(BUILD)/gcc/test_unit
 	$(BUILD)/clang/test_unit
 	$(BUILD)/portable/test_unit
@@ -123,6 +126,8 @@ c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/
 	$(BUILD)/clang/test_decimal
 	$(BUILD)/gcc/test_venue_crc
 	$(BUILD)/clang/test_venue_crc
+	$(BUILD)/gcc/test_tardis_scan
+	$(BUILD)/clang/test_tardis_scan
 
 c-alloc: $(BUILD)/gcc/test_alloc
 	$(BUILD)/gcc/test_alloc
@@ -225,6 +230,9 @@ fuzz-cov: clang | $(BUILD)/fuzz/.dir
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_decimal.c -o $(BUILD)/fuzz/fuzz_decimal
 	mkdir -p $(BUILD)/fuzz/corpus_decimal && cp -n tests/fuzz/corpus_decimal/* $(BUILD)/fuzz/corpus_decimal/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_decimal -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_decimal
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_tardis_scan.c -o $(BUILD)/fuzz/fuzz_tardis_scan
+	mkdir -p $(BUILD)/fuzz/corpus_tardis_scan && cp -n tests/fuzz/corpus_tardis_scan/* $(BUILD)/fuzz/corpus_tardis_scan/ 2>/dev/null || true
+	$(BUILD)/fuzz/fuzz_tardis_scan -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_tardis_scan
 
 # ---- benchmarks ------------------------------------------------------------------------
 

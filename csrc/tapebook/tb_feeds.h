@@ -4,6 +4,7 @@
  *                      (define TB_FEED_DEFINE_OPS in one translation unit for
  *                      the per-tape-size tables, tb_feed_ops_for)
  *   tb_venue_crc.h     Kraken / OKX book checksums from the top levels
+ *   tb_tardis_scan.h   Tardis incremental_book_L2 CSV buffers -> replay columns
  * then tb_feeds_api.h, whose prototypes the compiler checks against them. */
 #ifndef TB_FEEDS_H
 #define TB_FEEDS_H
@@ -11,6 +12,12 @@
 #include "tb_decimal.h"
 #include "tb_feed_apply.h"
 #include "tb_venue_crc.h"
+#include "tb_tardis_scan.h"
+
+/* the scanner writes the replay loop's message kinds */
+TB_STATIC_ASSERT(TB__TARDIS_DELTA == TB_FEED_DELTA && TB__TARDIS_SNAPSHOT == TB_FEED_SNAPSHOT &&
+                     TB__TARDIS_PRESYNC == TB_FEED_PRESYNC && TB__TARDIS_ERROR == TB_FEED_ERROR,
+                 "tb_tardis_scan.h kinds must be tb_feed_kind's");
 
 #include "tb_feeds_api.h"
 
