@@ -17,9 +17,12 @@
  *     row's, its error the first bad field in the order is_snapshot, side,
  *     local_timestamp, timestamp, price, amount). A bad local_timestamp counts
  *     as 0 and a bad is_snapshot as false for the grouping;
+ *   - an empty line is a row of empty fields (so its symbol differs);
  *   - a line whose field count is not the header's is an ERROR message of its
  *     own; it does not break the message around it (the rows either side stay
- *     one message) and is emitted right after that message closes;
+ *     one message) and is emitted when that message closes (after it, or
+ *     before it when it is an ERROR whose first bad row comes later: errors
+ *     always come out in line order);
  *   - the message's ts is its last row's timestamp in ns, seq its index in
  *     the stream.
  * These are exactly the rules of the pyarrow path (tapebook/feeds/tardis.py),
@@ -230,9 +233,10 @@ static void tb__tardis_copy_err(tb_tardis_err *e, int64_t line, int field, int r
     if (n) memcpy(e->text, s, n);
 }
 
-static void tb__tardis_push_msg(tb_tardis_out *out, int64_t ts, int64_t seq, int64_t line, uint8_t kind) {
+static void tb__tardis_push_msg(tb_tardis_out *out, size_t row_end, int64_t ts, int64_t seq, int64_t line,
+                                uint8_t kind) {
     size_t m = out->n_msgs++;
-    out->row_end[m] = (int64_t)out->n_rows;
+    out->row_end[m] = (int64_t)row_end;
     out->ts[m] = ts;
     out->seq[m] = seq;
     out->line[m] = line;
@@ -243,7 +247,8 @@ static void tb__tardis_malformed(tb_tardis_scan *st, tb_tardis_out *out, int64_t
     tb_tardis_err *e = &out->errs[out->n_errs++];
     tb__tardis_copy_err(e, line, TB_TARDIS_OTHER, count, NULL, 0);
     e->msg = (int64_t)out->n_msgs;
-    tb__tardis_push_msg(out, 0, st->seq++, line, TB__TARDIS_ERROR);
+    /* no rows; an open message's rows (after open_row0) stay its own */
+    tb__tardis_push_msg(out, st->open ? st->open_row0 : out->n_rows, 0, st->seq++, line, TB__TARDIS_ERROR);
 }
 
 static void tb__tardis_close(tb_tardis_scan *st, tb_tardis_out *out) {
@@ -258,18 +263,24 @@ static void tb__tardis_close(tb_tardis_scan *st, tb_tardis_out *out) {
     }
     if (st->open_bad) kind = TB__TARDIS_ERROR;
     if (kind != TB__TARDIS_DELTA && kind != TB__TARDIS_SNAPSHOT) out->n_rows = st->open_row0; /* no rows */
+    i = 0;
     if (kind == TB__TARDIS_ERROR) {
-        tb_tardis_err *e = &out->errs[out->n_errs++];
+        tb_tardis_err *e;
+        /* errors in line order: held-back lines before the message's first bad row go first */
+        for (; i < st->n_pend && st->pend_line[i] < st->open_err.line; i++)
+            tb__tardis_malformed(st, out, st->pend_line[i], st->pend_count[i]);
+        e = &out->errs[out->n_errs++];
         *e = st->open_err;
         e->msg = (int64_t)out->n_msgs;
-        tb__tardis_push_msg(out, 0, st->seq++, st->open_err.line, kind);
+        tb__tardis_push_msg(out, out->n_rows, 0, st->seq++, st->open_err.line, kind);
     } else {
         /* ts in ns: the row's check kept |timestamp| <= INT64_MAX / 1000 */
-        tb__tardis_push_msg(out, st->open_ts * 1000, st->seq++, st->open_line, kind);
+        tb__tardis_push_msg(out, out->n_rows, st->open_ts * 1000, st->seq++, st->open_line, kind);
     }
     st->open = 0;
     st->open_bad = 0;
-    for (i = 0; i < st->n_pend; i++) tb__tardis_malformed(st, out, st->pend_line[i], st->pend_count[i]);
+    st->open_row0 = out->n_rows;
+    for (; i < st->n_pend; i++) tb__tardis_malformed(st, out, st->pend_line[i], st->pend_count[i]);
     st->n_pend = 0;
     st->open_row0 = out->n_rows;
 }
@@ -294,8 +305,14 @@ static int tb__tardis_line(tb_tardis_scan *st, char *p, char *le, tb_tardis_out 
     int snap = 0, bid = 0, bad_field = 0, bad_reason = 0, r;
     int64_t lts = 0, ts = 0;
     uint64_t px = 0, qty = 0;
+    /* an empty line is a row of empty fields (as pyarrow reads it with empty lines kept) */
+    if (p == le) {
+        unsigned k;
+        for (k = 0; k < TB_TARDIS_N_ROLES; k++) fs[k] = p;
+        nf = st->n_fields;
+    }
     /* split: roles beyond the header's count are not stored, only counted */
-    for (;;) {
+    while (p != le) {
         char *s;
         size_t n;
         if (q < le && *q == '"') {

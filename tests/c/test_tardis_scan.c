@@ -217,12 +217,17 @@ static void test_rules(void) {
 static void test_symbol_change(void) {
     static result r;
     const char *t = "b,X,1,1,true,bid,1,1\nb,Y,2,2,false,bid,1,1\nb,X,3,3,false,bid,1,1\n";
+    const char *empty = "b,X,1,1,true,bid,1,1\n\r\nb,X,3,3,false,bid,1,1\n";
     scan_all(t, strlen(t), 1 << 16, 100, &r);
     CHECK_EQ(r.status, TB_TARDIS_SYMBOL_CHANGE);
     CHECK_EQ(r.n_errs, 1);
     CHECK_EQ(r.err_msg[0], -1);
     CHECK_EQ(r.err_line[0], 3);
     CHECK_EQ(r.err_field[0], TB_TARDIS_SYMBOL);
+    /* an empty line is a row of empty fields: its symbol '' is a second symbol */
+    scan_all(empty, strlen(empty), 1 << 16, 100, &r);
+    CHECK_EQ(r.status, TB_TARDIS_SYMBOL_CHANGE);
+    CHECK_EQ(r.err_line[0], 3);
 }
 
 /* a seeded random file with bad values, odd quoting and malformed lines */
@@ -242,7 +247,7 @@ static size_t random_file(uint64_t *rng, char *out, size_t cap) {
             v = (unsigned)(*rng >> 32);
             switch (v % 41) {
             case 0: pos += (size_t)snprintf(out + pos, cap - pos, "b,X,1,%lld,false,bid,1\n", (long long)lts); break;
-            case 1: pos += (size_t)snprintf(out + pos, cap - pos, "\n"); break;
+            case 1: pos += (size_t)snprintf(out + pos, cap - pos, "\"b,1\",X,1,%lld,false,bid,100,1\n", (long long)lts); break;
             case 2: pos += (size_t)snprintf(out + pos, cap - pos, "b,X,1,%lld,maybe,ask,1,1\n", (long long)lts); break;
             case 3: pos += (size_t)snprintf(out + pos, cap - pos, "b,X,1,%lld,false,ask,1.1,1\r\n", (long long)lts); break;
             case 4: pos += (size_t)snprintf(out + pos, cap - pos, "\"b\"\"\",\"X\",\"1\",\"%lld\",\"%s\",\"ask\",\"1\"5,\"1\n",

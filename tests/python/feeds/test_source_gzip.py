@@ -1,0 +1,93 @@
+"""The gzip stream of feeds sources (_source._Inflate: zlib in large blocks) against
+Python's gzip module: the same bytes for one member, several members, zero padding
+between and after members, any read size; truncated and corrupt data are
+FeedErrors naming the file; and a replay's peak memory stays bounded on a file
+much larger than a block."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tapebook.feeds import FeedError
+from tapebook.feeds._source import Source, _Inflate
+
+
+def _read_all(data: bytes, size: int) -> bytes:
+    f = _Inflate(io.BytesIO(data))
+    out = bytearray()
+    buf = bytearray(size)
+    while n := f.readinto(buf):
+        out += buf[:n]
+    return bytes(out)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_same_bytes_as_the_gzip_module(seed: int) -> None:
+    rng = random.Random(seed)
+    members = [rng.randbytes(rng.randint(0, 100_000)) + b"a\n" * rng.randint(0, 50_000) for _ in range(3)]
+    data = b"".join(
+        gzip.compress(m, compresslevel=rng.randint(1, 9)) + b"\0" * rng.choice([0, 0, 3, 600])
+        for m in members
+    )
+    want = gzip.decompress(data)
+    assert want == b"".join(members)
+    for size in (997, 65536, 1 << 20):
+        assert _read_all(data, size) == want
+    small = gzip.compress(b"x,y\n" * 500) + gzip.compress(b"z\n" * 300)
+    assert _read_all(small, 1) == b"x,y\n" * 500 + b"z\n" * 300  # byte by byte
+
+
+def test_empty_and_padding_only_streams() -> None:
+    assert _read_all(b"", 100) == b""
+    assert _read_all(gzip.compress(b""), 100) == b""
+    assert _read_all(gzip.compress(b"x") + b"\0" * 10, 100) == b"x"
+
+
+def test_truncated_and_corrupt_gzip_are_feed_errors(tmp_path: Path) -> None:
+    raw = b"exchange,symbol\n" * 10_000
+    p = tmp_path / "t.csv.gz"
+    p.write_bytes(gzip.compress(raw)[:-20])
+    with pytest.raises(FeedError, match=r"t\.csv\.gz.*(truncated|ended)"):
+        list(Source(p).chunks())
+    p.write_bytes(b"\x1f\x8bnot gzip at all" * 10)
+    with pytest.raises(FeedError, match=r"t\.csv\.gz.*corrupt"):
+        list(Source(p).chunks())
+
+
+@pytest.mark.slow
+def test_replay_memory_stays_bounded(tmp_path: Path) -> None:
+    """A ~200 MB CSV (as .csv.gz) replays with a peak RSS far below its size."""
+    head = "exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount\n"
+    snap = "".join(
+        f"b,X,1,1,true,{s},{100 + (i if s == 'ask' else -i - 1)}.25,1.5\n"
+        for s in ("bid", "ask")
+        for i in range(50)
+    )
+    body = "".join(f"b,X,{t},{t},false,bid,{90 + t % 9}.5,{t % 5}\n" for t in range(2, 20_002))
+    p = tmp_path / "big.csv.gz"
+    with gzip.open(p, "wt", compresslevel=1) as f:
+        f.write(head + snap)
+        for _ in range(300):  # 300 x 20,000 rows: ~6M rows, ~200 MB of CSV
+            f.write(body)
+    code = (
+        "import resource, sys\n"
+        "from tapebook import feeds\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        f"r = feeds.replay({str(p)!r}, format='tardis', tick_size='0.25', lot_size='0.1',\n"
+        f"                 out={str(tmp_path / 'o.parquet')!r})\n"
+        "after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "print(r.stats.rows, (after - before) / 1024)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout.split()
+    rows, growth_mb = int(out[0]), float(out[1])
+    assert rows == 100 + 300 * 20_000
+    assert growth_mb < 120, f"peak RSS grew by {growth_mb:.0f} MB replaying ~200 MB of CSV"
