@@ -57,6 +57,7 @@ TB_API int tb_dec_col_offsets32(const char *data, const int32_t *offsets, size_t
 TB_API int tb_dec_col_offsets64(const char *data, const int64_t *offsets, size_t n, tb_dec_unit unit, int is_unsigned, uint64_t *out, size_t *n_done, int *reason);
 TB_API int tb_dec_col_fixed(const char *data, size_t width, size_t n, tb_dec_unit unit, int is_unsigned, uint64_t *out, size_t *n_done, int *reason);
 TB_API int tb_dec_col_delimited(const char *data, size_t len, char sep, size_t n, tb_dec_unit unit, int is_unsigned, uint64_t *out, size_t *n_done, int *reason);
+TB_API int tb_dec_col_delimited_each(const char *data, size_t len, char sep, size_t n, tb_dec_unit unit, int is_unsigned, uint64_t *out, uint8_t *reasons, size_t *n_bad);
 TB_API int tb_feed_run(void *book, const tb_feed_ops *ops, const tb_feed_batch *in, tb_feed_row *out, int64_t *depth_out, int8_t *scratch, tb_level_i64 *lv_scratch, size_t lv_cap, tb_feed_state *st);
 #ifdef TB_FEED_DEFINE_OPS
 TB_API const tb_feed_ops *tb_feed_ops_for(int n);

@@ -198,6 +198,22 @@ static char *tb__tardis_quoted(char *p, char *le, char **fs, size_t *fl) {
     return r;
 }
 
+/* the next ',' in [q, le), or le: eight bytes at a time (a word has a ',' byte
+ * when (w ^ ',,,,,,,,') has a zero byte), the byte found by a short loop, so
+ * the result does not depend on the machine's byte order */
+TB_FORCE_INLINE char *tb__tardis_comma(char *q, char *le) {
+    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+    while (le - q >= 8) {
+        uint64_t w, v;
+        memcpy(&w, q, 8);
+        v = w ^ (ones * (uint64_t)',');
+        if ((v - ones) & ~v & highs) break;
+        q += 8;
+    }
+    while (q < le && *q != ',') q++;
+    return q;
+}
+
 /* integer microseconds: a plain run of up to 18 digits without the decimal machinery */
 TB_FORCE_INLINE int tb__tardis_micros(const char *s, size_t n, int64_t *out) {
     static const tb_dec_unit one = {1, 0, 0};
@@ -219,6 +235,54 @@ TB_FORCE_INLINE int tb__tardis_micros(const char *s, size_t n, int64_t *out) {
         *out = r ? 0 : (int64_t)v;
         return r;
     }
+}
+
+/* value / unit exactly, with a one-pass fast path for the plain "digits[.digits]"
+ * values venues write (at most 19 digits, no sign or exponent, a whole number of
+ * units without dividing by a power of ten); anything else, and any value the
+ * fast path would have to refuse, goes through tb_dec_parse, so the results and
+ * the reasons are tb_dec_parse's. */
+TB_FORCE_INLINE int tb__tardis_dec(const char *s, size_t n, tb_dec_unit unit, int is_unsigned, uint64_t *out) {
+    uint64_t m = 0;
+    int64_t frac = 0, k;
+    unsigned dig = 0;
+    size_t i;
+    int point = 0;
+    if (n == 0 || n > 20) return tb_dec_parse(s, n, unit, is_unsigned, out);
+    for (i = 0; i < n; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - (unsigned)'0';
+        if (d <= 9) {
+            m = m * 10 + d;
+            dig++;
+            frac += point;
+        } else if (s[i] == '.' && !point) {
+            point = 1;
+        } else {
+            return tb_dec_parse(s, n, unit, is_unsigned, out);
+        }
+    }
+    k = -unit.exp - frac; /* value / unit = m * 10^k / unit.mant */
+    if (dig == 0 || dig > 19 || k < 0 || k > 19) return tb_dec_parse(s, n, unit, is_unsigned, out);
+    if (k) {
+        if (m > UINT64_MAX / tb__dec_pow10[k]) return tb_dec_parse(s, n, unit, is_unsigned, out);
+        m *= tb__dec_pow10[k];
+    }
+    if (unit.mant != 1) {
+        if (m % unit.mant) return tb_dec_parse(s, n, unit, is_unsigned, out);
+        m /= unit.mant;
+    }
+    if (!is_unsigned && m > (uint64_t)INT64_MAX) return tb_dec_parse(s, n, unit, is_unsigned, out);
+    *out = m;
+    return TB_DEC_OK;
+}
+
+/* s[0..n) == lit[0..len) for short literals, without a libc call */
+TB_FORCE_INLINE int tb__tardis_is(const char *s, size_t n, const char *lit, size_t len) {
+    size_t i;
+    if (n != len) return 0;
+    for (i = 0; i < len; i++)
+        if (s[i] != lit[i]) return 0;
+    return 1;
 }
 
 /* ---- messages ------------------------------------------------------------------------- */
@@ -319,7 +383,7 @@ static int tb__tardis_line(tb_tardis_scan *st, char *p, char *le, tb_tardis_out 
             q = tb__tardis_quoted(q, le, &s, &n);
         } else {
             s = q;
-            while (q < le && *q != ',') q++;
+            q = tb__tardis_comma(q, le);
             n = (size_t)(q - s);
         }
         if (nf < st->n_fields) {
@@ -359,7 +423,7 @@ static int tb__tardis_line(tb_tardis_scan *st, char *p, char *le, tb_tardis_out 
                 }
                 return TB_TARDIS_SYMBOL_CHANGE;
             }
-        } else if (n != st->symbol_len || (n && memcmp(s, st->symbol, n) != 0)) {
+        } else if (!tb__tardis_is(s, n, st->symbol, st->symbol_len)) {
             if (out->n_errs < out->errs_cap) {
                 tb__tardis_copy_err(&out->errs[out->n_errs++], line, TB_TARDIS_SYMBOL, 0, s, n);
             }
@@ -370,18 +434,18 @@ static int tb__tardis_line(tb_tardis_scan *st, char *p, char *le, tb_tardis_out 
     {
         const char *s = fs[TB_TARDIS_IS_SNAPSHOT];
         size_t n = fl[TB_TARDIS_IS_SNAPSHOT];
-        if (n == 4 && memcmp(s, "true", 4) == 0) {
+        if (tb__tardis_is(s, n, "true", 4)) {
             snap = 1;
-        } else if (!(n == 5 && memcmp(s, "false", 5) == 0)) {
+        } else if (!tb__tardis_is(s, n, "false", 5)) {
             bad_field = TB_TARDIS_IS_SNAPSHOT;
         }
     }
     {
         const char *s = fs[TB_TARDIS_SIDE];
         size_t n = fl[TB_TARDIS_SIDE];
-        if (n == 3 && memcmp(s, "bid", 3) == 0) {
+        if (tb__tardis_is(s, n, "bid", 3)) {
             bid = 1;
-        } else if (!(n == 3 && memcmp(s, "ask", 3) == 0) && !bad_field) {
+        } else if (!tb__tardis_is(s, n, "ask", 3) && !bad_field) {
             bad_field = TB_TARDIS_SIDE;
         }
     }
@@ -396,12 +460,12 @@ static int tb__tardis_line(tb_tardis_scan *st, char *p, char *le, tb_tardis_out 
         bad_field = TB_TARDIS_TIMESTAMP;
         bad_reason = r;
     }
-    r = tb_dec_parse(fs[TB_TARDIS_PRICE], fl[TB_TARDIS_PRICE], st->tick, 0, &px);
+    r = tb__tardis_dec(fs[TB_TARDIS_PRICE], fl[TB_TARDIS_PRICE], st->tick, 0, &px);
     if (r && !bad_field) {
         bad_field = TB_TARDIS_PRICE;
         bad_reason = r;
     }
-    r = tb_dec_parse(fs[TB_TARDIS_AMOUNT], fl[TB_TARDIS_AMOUNT], st->lot, 1, &qty);
+    r = tb__tardis_dec(fs[TB_TARDIS_AMOUNT], fl[TB_TARDIS_AMOUNT], st->lot, 1, &qty);
     if (r && !bad_field) {
         bad_field = TB_TARDIS_AMOUNT;
         bad_reason = r;

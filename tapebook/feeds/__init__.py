@@ -17,13 +17,15 @@ in ``tapebook/feeds/_reader.py``.
 from __future__ import annotations
 
 from ..errors import ChecksumError, FeedError, GapError
-from ._engine import read, replay
-from ._formats import FORMATS
+from ._engine import MAX_DEPTH, new_book, read, replay, replay_into
+from ._formats import CONTINUABLE, FORMATS
 from ._reader import Kind, MessageBatch
 from ._result import FeedResult, FeedStats
 
 __all__ = [
+    "CONTINUABLE",
     "FORMATS",
+    "MAX_DEPTH",
     "ChecksumError",
     "FeedError",
     "FeedResult",
@@ -31,6 +33,8 @@ __all__ = [
     "GapError",
     "Kind",
     "MessageBatch",
+    "new_book",
     "read",
     "replay",
+    "replay_into",
 ]

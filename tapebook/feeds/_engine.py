@@ -69,6 +69,7 @@ def _reader(
     checksum: bool,
     batch_rows: int,
     extra: dict[str, Any],
+    in_sync: bool = False,
 ) -> tuple[_formats.FormatSpec, Iterator[MessageBatch]]:
     spec = _formats.spec(format)
     if spec.needs_snapshot and snapshot is None:
@@ -87,6 +88,7 @@ def _reader(
         on_error=on_error,
         batch_rows=batch_rows,
         extra=extra,
+        in_sync=in_sync,
     )
     return spec, iter(spec.reader_class()(src, opts))
 
@@ -203,6 +205,64 @@ def replay(
         status="stopped" if engine.stopped else "complete",
         stop_reason=engine.stop_reason,
     )
+
+
+def new_book(n: int = 1024) -> Book:
+    """The book :func:`replay` starts from: 64-bit prices, tape size ``n``, a spill
+    large enough never to drop a level."""
+    return Book(n=n, price_bits=64, max_cap=DEFAULT_MAX_CAP)
+
+
+def replay_into(
+    source: Any,
+    format: str,
+    tick_size: Any,
+    lot_size: Any,
+    book: Book,
+    sink: Callable[[np.ndarray, np.ndarray | None], None],
+    *,
+    continuing: bool = False,
+    depth: int = 0,
+    on_gap: str = "raise",
+    on_crossed: str = "keep",
+    on_error: str = "raise",
+    checksum: bool = True,
+    batch_rows: int = 1 << 16,
+    **options: Any,
+) -> tuple[FeedStats, str, str]:
+    """:func:`replay` into a given ``book``, handing each batch's BBO rows (and depth
+    rows, or None) to ``sink(rows, depth_rows)`` instead of keeping them — the seam
+    :mod:`tapebook.dataset` replays partitions through.
+
+    ``continuing=True``: the book holds the state the stream continues from (the
+    previous file's final book), so book data before the file's first snapshot
+    applies to it; only the formats in :data:`CONTINUABLE` can. Formats needing
+    ``snapshot=`` are not taken. Returns ``(stats, status, stop_reason)`` with
+    status "complete" or "stopped"; raises what :func:`replay` raises.
+    """
+    spec = _formats.spec(format)
+    if continuing and spec.name not in _formats.CONTINUABLE:
+        can = ", ".join(_formats.CONTINUABLE)
+        raise InvalidArgumentError(f"format {format!r} cannot continue from a given book (formats: {can})")
+    if not isinstance(book, Book) or book.price_bits != 64:
+        raise ArgumentTypeError(f"book must be a 64-bit tapebook.Book (feeds.new_book), got {book!r}")
+    inst = _instrument(tick_size, lot_size, book.n)
+    k = _args.check_range("depth", depth, 0, MAX_DEPTH, "depth")
+    _choice("on_gap", on_gap, ON_GAP)
+    _choice("on_crossed", on_crossed, ON_CROSSED)
+    _choice("on_error", on_error, ON_ERROR)
+    _flag("checksum", checksum)
+    rows = _args.check_range("batch_rows", batch_rows, 1, 1 << 26, "batch size")
+    spec, batches = _reader(
+        source, format, inst, None, k, on_gap, on_error, checksum, rows, options, in_sync=continuing
+    )
+    engine = Engine(book, spec, inst, k, on_gap, on_crossed, on_error, checksum)
+    for batch in batches:
+        out, depth_out = engine.apply(batch)
+        sink(out, depth_out)
+        if engine.stopped:
+            break
+    return engine.stats, ("stopped" if engine.stopped else "complete"), engine.stop_reason
 
 
 class Engine:

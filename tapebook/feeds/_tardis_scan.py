@@ -31,6 +31,17 @@ BLOCK_BYTES = 1 << 21  #: bytes scanned per C call
 _ERRS_CAP = 256  #: error records per call (drained after each)
 _BOM = b"\xef\xbb\xbf"
 
+#: the columns of an incremental_book_L2 file
+INCREMENTAL_COLUMNS = (
+    "exchange",
+    "symbol",
+    "timestamp",
+    "local_timestamp",
+    "is_snapshot",
+    "side",
+    "price",
+    "amount",
+)
 #: header name -> the scanner's column role (other columns are not read)
 ROLES = {
     "symbol": lib.TB_TARDIS_SYMBOL,
@@ -140,8 +151,6 @@ class TardisScanReader:
     # ---- one file ----------------------------------------------------------------------
 
     def _file(self, path: str, f: IO[bytes], out: _Out) -> Iterator[MessageBatch]:
-        from .tardis import INCREMENTAL_COLUMNS
-
         buf = bytearray(self.block_bytes)
         have, eof = 0, False
         # the header: the first line

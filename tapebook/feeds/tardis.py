@@ -49,17 +49,8 @@ from .. import _decimal as dcol
 from ..errors import FeedError
 from ._reader import Kind, MessageBatch, ReaderOptions
 from ._source import Source
+from ._tardis_scan import INCREMENTAL_COLUMNS, TardisScanReader
 
-INCREMENTAL_COLUMNS = (
-    "exchange",
-    "symbol",
-    "timestamp",
-    "local_timestamp",
-    "is_snapshot",
-    "side",
-    "price",
-    "amount",
-)
 SNAPSHOT_PREFIX = ("exchange", "symbol", "timestamp", "local_timestamp")
 _US = dcol.Unit(__import__("decimal").Decimal(1), "microseconds")
 _BLOCK_BYTES = 1 << 22
@@ -238,11 +229,10 @@ class TardisIncrementalReader:
             raise InvalidArgumentError(f"parser={parser!r} must be one of {', '.join(map(repr, PARSERS))}")
         opts = replace(options, extra={})
         if parser == "c":
-            from ._tardis_scan import TardisScanReader
-
             self._impl: Any = TardisScanReader(source, opts)
         else:
             self._impl = TardisArrowReader(source, opts)
+        self._impl.synced = options.in_sync
 
     @property
     def synced(self) -> bool:

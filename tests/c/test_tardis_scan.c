@@ -341,11 +341,40 @@ static void test_arguments(void) {
     CHECK_EQ(out.kind[0], TB__TARDIS_SNAPSHOT);
 }
 
+/* the scanner's fast decimal path gives tb_dec_parse's value and reason on every string */
+static void test_fast_decimals(void) {
+    static const char *const units[] = {"0.01", "0.25", "1e-8", "1", "5", "0.1", "1e-19", "0.3"};
+    static const char alphabet[] = "0123456789000999..+-e";
+    uint64_t rng = 99;
+    int round, rounds = tbt_prof == TBT_FULL ? 400000 : 40000;
+    for (round = 0; round < rounds; round++) {
+        char s[32];
+        size_t n, i;
+        tb_dec_unit u;
+        int uns;
+        rng = rng * 6364136223846793005u + 1442695040888963407u;
+        n = (size_t)((rng >> 33) % 24);
+        u = unit_of(units[(rng >> 40) % 8]);
+        uns = (int)((rng >> 50) & 1);
+        for (i = 0; i < n; i++) {
+            rng = rng * 6364136223846793005u + 1442695040888963407u;
+            s[i] = alphabet[(rng >> 35) % (sizeof alphabet - 1)];
+        }
+        {
+            uint64_t a = 0, b = 0;
+            int ra = tb__tardis_dec(s, n, u, uns, &a), rb = tb_dec_parse(s, n, u, uns, &b);
+            CHECK_MSG(ra == rb && (ra || a == b), "'%.*s' fast %d/%llu parse %d/%llu", (int)n, s, ra,
+                      (unsigned long long)a, rb, (unsigned long long)b);
+        }
+    }
+}
+
 int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("tardis scan: the rules, hand-checked", test_rules);
     tbt_run("tardis scan: a second symbol stops it", test_symbol_change);
     tbt_run("tardis scan: any blocks and capacities give the same result", test_blocks_and_capacities);
     tbt_run("tardis scan: argument errors change nothing", test_arguments);
+    tbt_run("tardis scan: the fast decimal path is tb_dec_parse", test_fast_decimals);
     return tbt_finish();
 }
