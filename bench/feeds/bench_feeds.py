@@ -82,10 +82,12 @@ def best_of(fn, repeat: int) -> tuple[float, float]:
 
 
 def child_rss(path: Path) -> float:
+    """Peak RSS (MB) of a replay in a fresh process: VmHWM, which exec resets
+    (ru_maxrss would carry this process's own peak into the child)."""
     code = (
-        "import resource, sys; from tapebook import feeds; "
+        "from tapebook import feeds; "
         f"r = feeds.replay({str(path)!r}, format='tardis', tick_size={TICK!r}, lot_size={LOT!r}); "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+        "print([int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM')][0] / 1024)"
     )
     return float(
         subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
