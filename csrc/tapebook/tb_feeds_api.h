@@ -23,10 +23,11 @@ typedef struct tb_feed_batch {
     const uint8_t *side; const int64_t *px; const uint64_t *qty; size_t n_rows;
     const int64_t *row_end; const int64_t *ts; const int64_t *seq; const uint8_t *kind; const int64_t *crc;
     size_t n_msgs; uint32_t truncate; uint32_t stop_on_crc; uint32_t stop_on_crossed; uint32_t depth_k;
+    uint32_t crc_kind; uint32_t crc_levels; uint64_t crc_a, crc_b; int32_t crc_ea, crc_eb;
 } tb_feed_batch;
 typedef struct tb_feed_state {
     size_t msg; size_t out_rows; int in_sync; int book_status; size_t bad_row;
-    uint64_t messages, rows, skipped, stale, resets, resyncs, crossed;
+    uint64_t messages, rows, skipped, stale, resets, resyncs, crossed; uint64_t checksums_ok;
 } tb_feed_state;
 enum tb_tardis_role { TB_TARDIS_OTHER = 0, TB_TARDIS_SYMBOL = 1, TB_TARDIS_TIMESTAMP = 2, TB_TARDIS_LOCAL_TS = 3,
                       TB_TARDIS_IS_SNAPSHOT = 4, TB_TARDIS_SIDE = 5, TB_TARDIS_PRICE = 6, TB_TARDIS_AMOUNT = 7,

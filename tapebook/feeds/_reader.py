@@ -162,6 +162,10 @@ class ChecksumSpec:
     name: str
     levels: int
     compute: Callable[[np.ndarray, np.ndarray], int]
+    #: the same checksum as the C replay loop computes it, verified there without a
+    #: return to Python per message: ``(kind, a, b, ea, eb)`` (csrc/tapebook/
+    #: tb_feed_apply.h, ``crc_kind`` ...), or None (``compute`` verifies each)
+    c_params: tuple[int, int, int, int, int] | None = None
 
 
 @dataclass(frozen=True)
