@@ -6,7 +6,9 @@ full-book replacements, Kraken-style truncation — and writes a BBO row (and a
 depth row) after each. It returns to Python only where a policy decides
 (an ERROR or GAP message), where a venue checksum must be verified, or when
 ``on_crossed="raise"`` meets a crossed book; the loop then resumes where it
-stopped. See ``_reader.py`` for what readers hand over.
+stopped. A venue checksum whose ChecksumSpec has ``c_params`` (Kraken, OKX) is
+verified inside the loop: only a mismatch comes back. See ``_reader.py`` for what
+readers hand over.
 
 Snapshot loading: a SNAPSHOT / REPLACE message is ``reset`` (anchored at the
 snapshot's mid) followed by ``apply`` of its rows, inside the C loop

@@ -48,6 +48,7 @@ def test_many_bad_values_one_pass() -> None:
             assert batch.qty[got].tolist() == [int(q[2:]) * 1000 for _, q in levels]
             rows += len(levels)
         else:
-            assert batch.kind[m] == Kind.ERROR and batch.notes[m].startswith(note), (m, batch.notes.get(m), note)
+            got_note = batch.notes.get(m, "")
+            assert batch.kind[m] == Kind.ERROR and got_note.startswith(note), (m, got_note, note)
             assert batch.message_rows(m).stop == batch.message_rows(m).start  # owns no rows
     assert batch.n_rows == rows and int(np.sum(batch.kind == Kind.ERROR)) == 20_000
