@@ -58,6 +58,14 @@ def _units_word(unit: Unit) -> str:
     return "ticks" if unit.name == "tick_size" else "lots" if unit.name == "lot_size" else "units"
 
 
+def reason_text(reason: int, unit: Unit) -> str:
+    """Why a value was refused, in words (``reason`` a tb_dec_reason): the text
+    :class:`DecimalColumnError` carries as ``reason``, shared with the Tardis scanner."""
+    why = _REASONS.get(reason, "invalid").format(units=_units_word(unit))
+    extra = f" ({unit.name} {unit.decimal})" if reason == lib.TB_DEC_INEXACT else ""
+    return why + extra
+
+
 def _raise(values: Any, index: int, reason: int, unit: Unit, what: str) -> None:
     try:
         v = values[index]
@@ -65,9 +73,8 @@ def _raise(values: Any, index: int, reason: int, unit: Unit, what: str) -> None:
         shown = v.decode(errors="replace") if isinstance(v, bytes) else str(v)
     except Exception:  # pragma: no cover - the value is only for the message
         shown = "?"
-    why = _REASONS.get(reason, "invalid").format(units=_units_word(unit))
-    extra = f" ({unit.name} {unit.decimal})" if reason == lib.TB_DEC_INEXACT else ""
-    raise DecimalColumnError(f"{what}[{index}]={shown!r} is {why}{extra}", index, shown, why + extra)
+    why = reason_text(reason, unit)
+    raise DecimalColumnError(f"{what}[{index}]={shown!r} is {why}", index, shown, why)
 
 
 def _convert_joined(items: list[Any], unit: Unit, unsigned: bool, out: np.ndarray, what: str) -> None:

@@ -6,10 +6,11 @@ then times, in one run (ratios are same-run):
   replay          feeds.replay(file) -> r.bbo, rows/s
   replay+parquet  the same with out= (rows streamed to Parquet)
   gz              the .csv.gz replay vs bare decompression (gzip read to /dev/null)
-  split           read (bytes), parse (pyarrow CSV, strings), convert (C decimal columns),
-                  apply (the C loop over the reader's batches)
-  peers           bmoscon order-book fed row by row after the same parsing (a sample),
-                  hftbacktest's Tardis converter (when installed; --peers)
+  split           read (bytes), read + scan (the fused C scanner: parse + convert + group),
+                  apply (the C loop over the reader's batches); parser="arrow" for comparison
+  peers           bmoscon order-book fed row by row after the same parsing (every row),
+                  hftbacktest's Tardis converter on the same file (when the bench extra is installed)
+Every measure is given as wall and CPU time (a shared machine inflates the wall clock).
 Peak RSS of a replay is measured in a child process. Writes a markdown report with the
 machine, compiler and commit beside the numbers.
 
@@ -68,20 +69,25 @@ def generate(path: Path, rows: int, seed: int = 7) -> None:
         f.writelines(out)
 
 
-def best_of(fn, repeat: int) -> float:
-    ts = []
+def best_of(fn, repeat: int) -> tuple[float, float]:
+    """(wall, cpu) seconds of the fastest of ``repeat`` runs (cpu: this process's CPU
+    time, which a shared machine inflates less than the wall clock)."""
+    best = (float("inf"), float("inf"))
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         fn()
-        ts.append(time.perf_counter() - t0)
-    return min(ts)
+        t = (time.perf_counter() - t0, time.process_time() - c0)
+        best = min(best, t)
+    return best
 
 
 def child_rss(path: Path) -> float:
+    """Peak RSS (MB) of a replay in a fresh process: VmHWM, which exec resets
+    (ru_maxrss would carry this process's own peak into the child)."""
     code = (
-        "import resource, sys; from tapebook import feeds; "
+        "from tapebook import feeds; "
         f"r = feeds.replay({str(path)!r}, format='tardis', tick_size={TICK!r}, lot_size={LOT!r}); "
-        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)"
+        "print([int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM')][0] / 1024)"
     )
     return float(
         subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True).stdout
@@ -93,13 +99,11 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--rows", type=int, default=3_000_000)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--out", default="bench/out/feeds")
-    ap.add_argument("--peer-rows", type=int, default=200_000, help="rows fed to order-book row by row")
     args = ap.parse_args(argv)
     import numpy as np
     import pyarrow as pa
 
     from tapebook import Instrument, feeds
-    from tapebook.feeds import tardis
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
@@ -113,63 +117,56 @@ def main(argv: list[str]) -> int:
     kw = {"format": "tardis", "tick_size": TICK, "lot_size": LOT}
     r = feeds.replay(csv, **kw)
     rows = r.stats.rows + r.stats.skipped
-    res: dict[str, float] = {}
-    res["replay_s"] = best_of(lambda: feeds.replay(csv, **kw).bbo, args.repeat)
-    res["replay_parquet_s"] = best_of(lambda: feeds.replay(csv, out=out / "bbo.parquet", **kw), args.repeat)
-    res["gz_replay_s"] = best_of(lambda: feeds.replay(gz, **kw).bbo, args.repeat)
+    res: dict[str, tuple[float, float]] = {}
+    rep = args.repeat
+    res["replay (file -> r.bbo)"] = best_of(lambda: feeds.replay(csv, **kw).bbo, rep)
+    res["replay, parser='arrow'"] = best_of(lambda: feeds.replay(csv, parser="arrow", **kw).bbo, 1)
+    res["replay + parquet (out=)"] = best_of(lambda: feeds.replay(csv, out=out / "bbo.parquet", **kw), rep)
+    res["replay .csv.gz"] = best_of(lambda: feeds.replay(gz, **kw).bbo, rep)
+    gz_data = gz.read_bytes()
 
-    def gunzip() -> None:
-        with gzip.open(gz, "rb") as f:
-            while f.read(1 << 20):
-                pass
+    def inflate(mod) -> None:
+        d = mod.decompressobj(31)
+        for i in range(0, len(gz_data), 1 << 20):
+            chunk = gz_data[i : i + (1 << 20)]
+            while chunk:
+                d.decompress(chunk, 1 << 21)
+                chunk = d.unconsumed_tail
 
-    res["gz_decompress_s"] = best_of(gunzip, args.repeat)
+    from tapebook.feeds._source import inflate_module
+
+    zmod = inflate_module()
+    res[f"decompress .gz alone ({zmod.__name__})"] = best_of(lambda: inflate(zmod), rep)
+    res["decompress .gz alone (gzip module)"] = best_of(lambda: gzip.decompress(gz_data), rep)
 
     def read_bytes() -> None:
         with csv.open("rb") as f:
             while f.read(1 << 20):
                 pass
 
-    res["read_s"] = best_of(read_bytes, args.repeat)
-    lines = tardis._Lines()
-
-    def parse() -> list:
-        with csv.open("rb") as f:
-            return list(tardis._csv_batches(f, str(csv), lines, tardis.INCREMENTAL_COLUMNS))
-
-    res["parse_s"] = best_of(parse, args.repeat)
-    rbs = parse()
+    res["split: read the bytes"] = best_of(read_bytes, rep)
+    res["split: read + scan (C scanner -> batches)"] = best_of(lambda: list(feeds.read(csv, **kw)), rep)
+    batches = list(feeds.read(csv, **kw))
     inst = Instrument(tick_size=TICK, lot_size=LOT)
 
-    def convert() -> None:
-        for rb in rbs:
-            inst.prices_to_ticks(rb.column("price"))
-            inst.sizes_to_lots(rb.column("amount"))
-
-    res["convert_s"] = best_of(convert, args.repeat)
-    batches = list(feeds.read(csv, **kw))
-
     def apply() -> None:
-        from tapebook import Book
         from tapebook.feeds._engine import Engine
 
         spec = feeds._formats.spec("tardis")
-        e = Engine(
-            Book(n=1024, price_bits=64, max_cap=1 << 20), spec, inst, 0, "raise", "keep", "raise", True
-        )
+        e = Engine(feeds.new_book(1024), spec, inst, 0, "raise", "keep", "raise", True)
         for b in batches:
             e.apply(b)
 
-    res["apply_s"] = best_of(apply, args.repeat)
-    res["rss_mb"] = child_rss(csv)
-    # peers: bmoscon order-book fed row by row from the same parsed columns
+    res["split: apply (C loop over the batches)"] = best_of(apply, rep)
+    rss = child_rss(csv)
+    # peers, same file, same run
     peers: dict[str, object] = {}
     try:
         from order_book import OrderBook
 
-        sample = batches[0]
-        n = min(args.peer_rows, sample.n_rows)
-        side, px, qty = sample.side[:n].tolist(), sample.px[:n].tolist(), sample.qty[:n].tolist()
+        side = np.concatenate([b.side for b in batches]).tolist()
+        px = np.concatenate([b.px for b in batches]).tolist()
+        qty = np.concatenate([b.qty for b in batches]).tolist()
 
         def bmoscon() -> None:
             ob = OrderBook()
@@ -181,19 +178,17 @@ def main(argv: list[str]) -> int:
                 elif p in book:
                     del book[p]
 
-        peers["order-book rows/s (apply only, row by row)"] = n / best_of(bmoscon, args.repeat)
+        res["peer: bmoscon order-book, row by row (apply only, after our parse)"] = best_of(bmoscon, 1)
     except ImportError:
         peers["order-book"] = "not installed (pip install order-book)"
     try:
         from hftbacktest.data.utils import tardis as hbt_tardis
 
-        t0 = time.perf_counter()
-        hbt_tardis.convert([str(csv)], output_filename=str(out / "hbt.npz"))
-        first = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        hbt_tardis.convert([str(csv)], output_filename=str(out / "hbt.npz"))
-        peers["hftbacktest tardis.convert rows/s (first call)"] = rows / first
-        peers["hftbacktest tardis.convert rows/s (second call)"] = rows / (time.perf_counter() - t0)
+        def hbt() -> None:
+            hbt_tardis.convert([str(csv)], output_filename=str(out / "hbt.npz"))
+
+        res["peer: hftbacktest tardis.convert, first call"] = best_of(hbt, 1)
+        res["peer: hftbacktest tardis.convert, steady"] = best_of(hbt, max(1, rep - 1))
     except Exception as e:  # not installed or its API moved: say so, do not guess a number
         peers["hftbacktest"] = f"not measured: {type(e).__name__}: {e}"[:200]
     commit = subprocess.run(
@@ -212,21 +207,29 @@ def main(argv: list[str]) -> int:
         "csv_mb": csv.stat().st_size / 1e6,
         "gz_mb": gz.stat().st_size / 1e6,
     }
+    uptime = subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip()
+    meta["load"] = uptime.split("load average:")[-1].strip()
     (out / "bench_feeds.json").write_text(
-        json.dumps({"meta": meta, "seconds": res, "peers": peers}, indent=2)
+        json.dumps({"meta": meta, "seconds": res, "peers": peers, "rss_mb": rss}, indent=2)
     )
+    gz_ratio = res["replay .csv.gz"][0] / res[f"decompress .gz alone ({zmod.__name__})"][0]
+    gz_ratio_cpu = res["replay .csv.gz"][1] / res[f"decompress .gz alone ({zmod.__name__})"][1]
     lines_md = [
         "# Feed replay benchmark (tardis incremental_book_L2)",
         "",
         *(f"- {k}: {v}" for k, v in meta.items()),
         "",
-        f"| measure | seconds (best of {args.repeat}) | rows/s |",
-        "| --- | ---: | ---: |",
-        *(f"| {k[:-2]} | {v:.3f} | {rows / v / 1e6:.2f} M |" for k, v in res.items() if k.endswith("_s")),
+        f"| measure | wall s (best of {args.repeat}) | wall rows/s | CPU s | CPU rows/s |",
+        "| --- | ---: | ---: | ---: | ---: |",
+        *(
+            f"| {k} | {w:.3f} | {rows / w / 1e6:.2f} M | {c:.3f} | {rows / c / 1e6:.2f} M |"
+            for k, (w, c) in res.items()
+        ),
         "",
-        f"- gz replay / bare decompression: {res['gz_replay_s'] / res['gz_decompress_s']:.2f}x",
-        f"- peak RSS of a replay (child process): {res['rss_mb']:.0f} MB",
-        *(f"- {k}: {v:,.0f}" if isinstance(v, float) else f"- {k}: {v}" for k, v in peers.items()),
+        f"- .csv.gz replay / bare decompression ({zmod.__name__}): {gz_ratio:.2f}x wall, "
+        f"{gz_ratio_cpu:.2f}x CPU",
+        f"- peak RSS of a replay (child process): {rss:.0f} MB",
+        *(f"- {k}: {v}" for k, v in peers.items()),
     ]
     (out / "bench_feeds.md").write_text("\n".join(lines_md) + "\n")
     print("\n".join(lines_md))

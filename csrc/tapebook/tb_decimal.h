@@ -34,6 +34,10 @@
  *       the index of the first bad value (the values before it are written)
  *       and *reason its tb_dec_reason; TB_ERR_NULL / TB_ERR_BADARG for bad
  *       arguments (nothing written).
+ *   int tb_dec_col_delimited_each(const char *data, size_t len, char sep, size_t n,
+ *                                 tb_dec_unit unit, int is_unsigned, uint64_t *out,
+ *                                 uint8_t *reasons, size_t *n_bad);
+ *       Every value, bad ones included (reasons[i], out[i] = 0): one pass.
  *   int tb_dec_format_col(const uint64_t *values, int is_unsigned, size_t n,
  *                         tb_dec_unit unit, int decimals, char *out, size_t width,
  *                         size_t *n_done);
@@ -402,6 +406,35 @@ TB_API int tb_dec_col_delimited(const char *data, size_t len, char sep, size_t n
         return TB_ERR_FORMAT;
     }
     *n_done = n;
+    return TB_OK;
+}
+
+/* Every value of a delimited column, bad ones included: out[i] = the value (0 when
+ * bad) and reasons[i] its tb_dec_reason, *n_bad the count of bad ones. One pass
+ * (a caller that must skip bad values does not retry from each one). The data
+ * must hold exactly n values (n - 1 separators; n = 0: len = 0), else
+ * TB_ERR_BADARG and nothing is written. */
+TB_API int tb_dec_col_delimited_each(const char *data, size_t len, char sep, size_t n, tb_dec_unit unit,
+                                     int is_unsigned, uint64_t *out, uint8_t *reasons, size_t *n_bad) {
+    size_t i, pos = 0, seps = 0;
+    if (!n_bad) return TB_ERR_NULL;
+    *n_bad = 0;
+    if ((len && !data) || (n && (!out || !reasons))) return TB_ERR_NULL;
+    if (!tb__dec_unit_ok(unit)) return TB_ERR_BADARG;
+    for (i = 0; i < len; i++) seps += data[i] == sep;
+    if (n == 0 ? len != 0 : seps != n - 1) return TB_ERR_BADARG;
+    for (i = 0; i < n; i++) {
+        const char *p = data + pos;
+        const char *z = pos < len ? (const char *)memchr(p, sep, len - pos) : NULL;
+        size_t vlen = z ? (size_t)(z - p) : len - pos;
+        int r = tb_dec_parse(p, vlen, unit, is_unsigned, &out[i]);
+        if (r) {
+            out[i] = 0;
+            (*n_bad)++;
+        }
+        reasons[i] = (uint8_t)r;
+        pos += vlen + 1;
+    }
     return TB_OK;
 }
 

@@ -25,7 +25,8 @@
  *     Processes messages from st->msg on, writing rows at out[st->out_rows].
  *     Returns why it stopped (TB_FEED_DONE / CHECK / POLICY / CROSSED /
  *     BOOK_ERROR) with st updated, or a tb_status for bad arguments (nothing
- *     done). out must hold n_msgs rows; depth_out (NULL when depth_k = 0) n_msgs
+ *     done). A checksum the batch says how to compute (crc_kind) is verified
+ *     here and only a mismatch stops (TB_FEED_CHECK). out must hold n_msgs rows; depth_out (NULL when depth_k = 0) n_msgs
  *     rows of 4 * depth_k words (bid_px[k], bid_qty[k], ask_px[k], ask_qty[k]);
  *     scratch n_rows bytes; lv_scratch lv_cap >= max(2 * depth_k, truncate + 1)
  *     levels. Nothing is allocated.
@@ -36,6 +37,8 @@
 #ifndef TAPEBOOK_H
 #error "include tapebook.h before tapebook/tb_feed_apply.h"
 #endif
+
+#include "tb_venue_crc.h"
 
 enum tb_feed_kind {
     TB_FEED_DELTA = 0,
@@ -104,7 +107,18 @@ typedef struct tb_feed_batch {
     uint32_t stop_on_crc;     /* stop after each applied message with crc >= 0 */
     uint32_t stop_on_crossed; /* stop after a message that leaves the book crossed */
     uint32_t depth_k;         /* > 0: write a depth row per applied message */
+    /* checksums verified here (stop_on_crc): crc_kind 1 Kraken (tb_crc_kraken with scales
+     * crc_a, crc_b), 2 OKX (tb_crc_okx with crc_a * 10^-crc_ea, crc_b * 10^-crc_eb) over
+     * the top crc_levels (<= TB_FEED_CRC_MAX) a side: a match is counted in
+     * st->checksums_ok and the loop goes on; a mismatch (or an error) stops with
+     * TB_FEED_CHECK for the caller. crc_kind 0: every checksum stops. */
+    uint32_t crc_kind;
+    uint32_t crc_levels;
+    uint64_t crc_a, crc_b;
+    int32_t crc_ea, crc_eb;
 } tb_feed_batch;
+
+#define TB_FEED_CRC_MAX 32
 
 typedef struct tb_feed_state {
     size_t msg;      /* in: first message to process; out: where it stopped */
@@ -113,6 +127,7 @@ typedef struct tb_feed_state {
     int book_status; /* TB_FEED_BOOK_ERROR: the book's tb_status */
     size_t bad_row;  /* TB_FEED_BOOK_ERROR: the row it refused */
     uint64_t messages, rows, skipped, stale, resets, resyncs, crossed;
+    uint64_t checksums_ok; /* checksums verified in C (crc_kind > 0) */
 } tb_feed_state;
 
 /* the anchor that centres the tape on a snapshot's mid (best bid / ask of its rows) */
@@ -157,6 +172,31 @@ static int tb__feed_truncate(void *b, const tb_feed_ops *ops, int side, uint32_t
             if (st < TB_SPILL) return st;
         }
     }
+}
+
+/* 1 when the venue checksum of message i matches the book's top levels */
+static int tb__feed_crc_ok(void *b, const tb_feed_ops *ops, const tb_feed_batch *in, size_t i) {
+    tb_level_i64 lv[TB_FEED_CRC_MAX];
+    int64_t px[2][TB_FEED_CRC_MAX];
+    uint64_t qty[2][TB_FEED_CRC_MAX];
+    size_t n[2], j;
+    int side, got, s;
+    uint32_t c = 0;
+    for (side = 0; side < 2; side++) { /* [0] bids, [1] asks */
+        got = ops->levels(b, side == 0 ? 1 : 0, lv, in->crc_levels);
+        if (got < 0) return 0;
+        n[side] = (size_t)got;
+        for (j = 0; j < n[side]; j++) {
+            px[side][j] = lv[j].px;
+            qty[side][j] = lv[j].qty;
+        }
+    }
+    if (in->crc_kind == 1) {
+        s = tb_crc_kraken(px[0], qty[0], n[0], px[1], qty[1], n[1], in->crc_a, in->crc_b, &c);
+    } else {
+        s = tb_crc_okx(px[0], qty[0], n[0], px[1], qty[1], n[1], in->crc_a, in->crc_ea, in->crc_b, in->crc_eb, &c);
+    }
+    return s == TB_OK && (uint64_t)c == ((uint64_t)in->crc[i] & 0xFFFFFFFFu);
 }
 
 static int tb__feed_row(void *b, const tb_feed_ops *ops, const tb_feed_batch *in, size_t i, uint8_t flags,
@@ -204,6 +244,8 @@ TB_API int tb_feed_run(void *book, const tb_feed_ops *ops, const tb_feed_batch *
     if (in->truncate && (!lv_scratch || lv_cap <= in->truncate)) return TB_ERR_BADARG;
     if (in->depth_k && !lv_scratch) return TB_ERR_NULL;
     if (st->msg > in->n_msgs || st->out_rows > in->n_msgs) return TB_ERR_BADARG;
+    if (in->crc_kind > 2 || (in->crc_kind && (in->crc_levels == 0 || in->crc_levels > TB_FEED_CRC_MAX)))
+        return TB_ERR_BADARG;
     /* the offsets are validated once, up front: the loop then never reads out of bounds */
     prev_end = 0;
     for (i = 0; i < in->n_msgs; i++) {
@@ -285,6 +327,10 @@ TB_API int tb_feed_run(void *book, const tb_feed_ops *ops, const tb_feed_batch *
             return TB_FEED_CROSSED;
         }
         if (in->stop_on_crc && in->crc && in->crc[i] >= 0) {
+            if (in->crc_kind && tb__feed_crc_ok(book, ops, in, i)) {
+                st->checksums_ok++;
+                continue;
+            }
             st->msg = i + 1;
             return TB_FEED_CHECK;
         }

@@ -6,6 +6,7 @@
  *   tb_venue_crc.h     Kraken / OKX book checksums from the top levels
  *   tb_itch.h          NASDAQ TotalView-ITCH 5.0 order messages -> MBO rows
  *   tb_order_log.h     ITCH's order log: consistent MBO rows + level changes
+ *   tb_tardis_scan.h   Tardis incremental_book_L2 CSV buffers -> replay columns
  * then tb_feeds_api.h and tb_l3_feeds_api.h, whose prototypes the compiler checks against them. */
 #ifndef TB_FEEDS_H
 #define TB_FEEDS_H
@@ -15,6 +16,12 @@
 #include "tb_venue_crc.h"
 #include "tb_itch.h"
 #include "tb_order_log.h"
+#include "tb_tardis_scan.h"
+
+/* the scanner writes the replay loop's message kinds */
+TB_STATIC_ASSERT(TB__TARDIS_DELTA == TB_FEED_DELTA && TB__TARDIS_SNAPSHOT == TB_FEED_SNAPSHOT &&
+                     TB__TARDIS_PRESYNC == TB_FEED_PRESYNC && TB__TARDIS_ERROR == TB_FEED_ERROR,
+                 "tb_tardis_scan.h kinds must be tb_feed_kind's");
 
 #include "tb_feeds_api.h"
 #include "tb_l3_feeds_api.h"

@@ -23,11 +23,32 @@ typedef struct tb_feed_batch {
     const uint8_t *side; const int64_t *px; const uint64_t *qty; size_t n_rows;
     const int64_t *row_end; const int64_t *ts; const int64_t *seq; const uint8_t *kind; const int64_t *crc;
     size_t n_msgs; uint32_t truncate; uint32_t stop_on_crc; uint32_t stop_on_crossed; uint32_t depth_k;
+    uint32_t crc_kind; uint32_t crc_levels; uint64_t crc_a, crc_b; int32_t crc_ea, crc_eb;
 } tb_feed_batch;
 typedef struct tb_feed_state {
     size_t msg; size_t out_rows; int in_sync; int book_status; size_t bad_row;
-    uint64_t messages, rows, skipped, stale, resets, resyncs, crossed;
+    uint64_t messages, rows, skipped, stale, resets, resyncs, crossed; uint64_t checksums_ok;
 } tb_feed_state;
+enum tb_tardis_role { TB_TARDIS_OTHER = 0, TB_TARDIS_SYMBOL = 1, TB_TARDIS_TIMESTAMP = 2, TB_TARDIS_LOCAL_TS = 3,
+                      TB_TARDIS_IS_SNAPSHOT = 4, TB_TARDIS_SIDE = 5, TB_TARDIS_PRICE = 6, TB_TARDIS_AMOUNT = 7,
+                      TB_TARDIS_N_ROLES = 8 };
+enum tb_tardis_status { TB_TARDIS_DONE = 0, TB_TARDIS_FULL = 1, TB_TARDIS_SYMBOL_CHANGE = 2 };
+enum tb_tardis_limit { TB_TARDIS_MAX_FIELDS = 64, TB_TARDIS_TEXT = 256, TB_TARDIS_PENDING = 32,
+                       TB_TARDIS_MSG_ROOM = 34 };
+typedef struct tb_tardis_err {
+    int64_t msg; int64_t line; int32_t field; int32_t reason; uint64_t len; char text[256];
+} tb_tardis_err;
+typedef struct tb_tardis_out {
+    uint8_t *side; int64_t *px; uint64_t *qty; size_t rows_cap, n_rows;
+    int64_t *row_end; int64_t *ts; int64_t *seq; int64_t *line; uint8_t *kind; size_t msgs_cap, n_msgs;
+    tb_tardis_err *errs; size_t errs_cap, n_errs;
+} tb_tardis_out;
+typedef struct tb_tardis_scan {
+    uint8_t role[64]; uint32_t n_fields; tb_dec_unit tick, lot; int64_t line; int64_t seq; int synced;
+    int open, open_snap, open_bad; int64_t open_lts, open_ts, open_line; size_t open_row0;
+    tb_tardis_err open_err; size_t n_pend; int64_t pend_line[32]; int32_t pend_count[32];
+    int have_symbol; size_t symbol_len; char symbol[256];
+} tb_tardis_scan;
 #endif
 
 TB_API const char *tb_dec_reason_str(int reason);
@@ -37,11 +58,14 @@ TB_API int tb_dec_col_offsets32(const char *data, const int32_t *offsets, size_t
 TB_API int tb_dec_col_offsets64(const char *data, const int64_t *offsets, size_t n, tb_dec_unit unit, int is_unsigned, uint64_t *out, size_t *n_done, int *reason);
 TB_API int tb_dec_col_fixed(const char *data, size_t width, size_t n, tb_dec_unit unit, int is_unsigned, uint64_t *out, size_t *n_done, int *reason);
 TB_API int tb_dec_col_delimited(const char *data, size_t len, char sep, size_t n, tb_dec_unit unit, int is_unsigned, uint64_t *out, size_t *n_done, int *reason);
+TB_API int tb_dec_col_delimited_each(const char *data, size_t len, char sep, size_t n, tb_dec_unit unit, int is_unsigned, uint64_t *out, uint8_t *reasons, size_t *n_bad);
 TB_API int tb_feed_run(void *book, const tb_feed_ops *ops, const tb_feed_batch *in, tb_feed_row *out, int64_t *depth_out, int8_t *scratch, tb_level_i64 *lv_scratch, size_t lv_cap, tb_feed_state *st);
 #ifdef TB_FEED_DEFINE_OPS
 TB_API const tb_feed_ops *tb_feed_ops_for(int n);
 #endif
 TB_API int tb_dec_format_col(const uint64_t *values, int is_unsigned, size_t n, tb_dec_unit unit, int decimals, char *out, size_t width, size_t *n_done);
+TB_API int tb_tardis_begin(tb_tardis_scan *st, const uint8_t *roles, size_t n_fields, tb_dec_unit tick, tb_dec_unit lot, int64_t first_line, int new_stream);
+TB_API int tb_tardis_scan_buf(tb_tardis_scan *st, char *data, size_t len, int final, tb_tardis_out *out, size_t *consumed);
 TB_API int tb_crc_kraken(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint64_t px_scale, uint64_t qty_scale, uint32_t *out);
 TB_API int tb_crc_okx(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint64_t px_mant, int px_exp, uint64_t qty_mant, int qty_exp, uint32_t *out);
 

@@ -17,15 +17,17 @@ in ``tapebook/feeds/_reader.py``.
 from __future__ import annotations
 
 from ..errors import ChecksumError, FeedError, GapError
-from ._engine import read, replay
-from ._formats import FORMATS
+from ._engine import MAX_DEPTH, new_book, read, replay, replay_into
+from ._formats import CONTINUABLE, FORMATS
 from ._l3replay import L3FeedResult, read_mbo
 from ._mbo import MboBatch
 from ._reader import Kind, MessageBatch
 from ._result import FeedResult, FeedStats
 
 __all__ = [
+    "CONTINUABLE",
     "FORMATS",
+    "MAX_DEPTH",
     "ChecksumError",
     "FeedError",
     "FeedResult",
@@ -35,7 +37,9 @@ __all__ = [
     "L3FeedResult",
     "MboBatch",
     "MessageBatch",
+    "new_book",
     "read",
     "read_mbo",
     "replay",
+    "replay_into",
 ]

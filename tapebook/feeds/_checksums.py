@@ -88,6 +88,10 @@ class KrakenChecksum:
         """``bids`` / ``asks``: structured ``(px, qty)`` arrays or ``(ticks, lots)`` pairs, best first."""
         return _call(lib.tb_crc_kraken, bids, asks, 10, self.px_scale, self.qty_scale)
 
+    def c_params(self) -> tuple[int, int, int, int, int]:
+        """The C replay loop's description of this checksum (ChecksumSpec.c_params)."""
+        return (1, self.px_scale, self.qty_scale, 0, 0)
+
 
 class OkxChecksum:
     """OKX's CRC32 over the first 25 levels a side, interleaved (C: ``tb_crc_okx``).
@@ -105,6 +109,10 @@ class OkxChecksum:
 
     def unsigned(self, bids: Any, asks: Any) -> int:
         return _call(lib.tb_crc_okx, bids, asks, 25, self.pm, self.pe, self.qm, self.qe)
+
+    def c_params(self) -> tuple[int, int, int, int, int]:
+        """The C replay loop's description of this checksum (ChecksumSpec.c_params)."""
+        return (2, self.pm, self.qm, self.pe, self.qe)
 
     def __call__(self, bids: Any, asks: Any) -> int:
         c = self.unsigned(bids, asks)

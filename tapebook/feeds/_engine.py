@@ -6,7 +6,9 @@ full-book replacements, Kraken-style truncation — and writes a BBO row (and a
 depth row) after each. It returns to Python only where a policy decides
 (an ERROR or GAP message), where a venue checksum must be verified, or when
 ``on_crossed="raise"`` meets a crossed book; the loop then resumes where it
-stopped. See ``_reader.py`` for what readers hand over.
+stopped. A venue checksum whose ChecksumSpec has ``c_params`` (Kraken, OKX) is
+verified inside the loop: only a mismatch comes back. See ``_reader.py`` for what
+readers hand over.
 
 Snapshot loading: a SNAPSHOT / REPLACE message is ``reset`` (anchored at the
 snapshot's mid) followed by ``apply`` of its rows, inside the C loop
@@ -18,7 +20,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -69,7 +71,8 @@ def _reader(
     checksum: bool,
     batch_rows: int,
     extra: dict[str, Any],
-) -> tuple[_formats.FormatSpec, Iterable[MessageBatch]]:
+    in_sync: bool = False,
+) -> tuple[_formats.FormatSpec, Iterator[MessageBatch]]:
     spec = _formats.spec(format)
     if spec.needs_snapshot and snapshot is None:
         raise InvalidArgumentError(
@@ -87,6 +90,7 @@ def _reader(
         on_error=on_error,
         batch_rows=batch_rows,
         extra=extra,
+        in_sync=in_sync,
     )
     return spec, spec.reader_class()(src, opts)
 
@@ -209,8 +213,70 @@ def replay(
     return result
 
 
+def new_book(n: int = 1024) -> Book:
+    """The book :func:`replay` starts from: 64-bit prices, tape size ``n``, a spill
+    large enough never to drop a level."""
+    return Book(n=n, price_bits=64, max_cap=DEFAULT_MAX_CAP)
+
+
+def replay_into(
+    source: Any,
+    format: str,
+    tick_size: Any,
+    lot_size: Any,
+    book: Book,
+    sink: Callable[[np.ndarray, np.ndarray | None], None],
+    *,
+    continuing: bool = False,
+    depth: int = 0,
+    on_gap: str = "raise",
+    on_crossed: str = "keep",
+    on_error: str = "raise",
+    checksum: bool = True,
+    batch_rows: int = 1 << 16,
+    **options: Any,
+) -> tuple[FeedStats, str, str]:
+    """:func:`replay` into a given ``book``, handing each batch's BBO rows (and depth
+    rows, or None) to ``sink(rows, depth_rows)`` instead of keeping them — the seam
+    :mod:`tapebook.dataset` replays partitions through.
+
+    ``continuing=True``: the book holds the state the stream continues from (the
+    previous file's final book), so book data before the file's first snapshot
+    applies to it; only the formats in :data:`CONTINUABLE` can. Formats needing
+    ``snapshot=`` are not taken. Returns ``(stats, status, stop_reason)`` with
+    status "complete" or "stopped"; raises what :func:`replay` raises.
+    """
+    spec = _formats.spec(format)
+    if continuing and spec.name not in _formats.CONTINUABLE:
+        can = ", ".join(_formats.CONTINUABLE)
+        raise InvalidArgumentError(f"format {format!r} cannot continue from a given book (formats: {can})")
+    if not isinstance(book, Book) or book.price_bits != 64:
+        raise ArgumentTypeError(f"book must be a 64-bit tapebook.Book (feeds.new_book), got {book!r}")
+    inst = _instrument(tick_size, lot_size, book.n)
+    k = _args.check_range("depth", depth, 0, MAX_DEPTH, "depth")
+    _choice("on_gap", on_gap, ON_GAP)
+    _choice("on_crossed", on_crossed, ON_CROSSED)
+    _choice("on_error", on_error, ON_ERROR)
+    _flag("checksum", checksum)
+    rows = _args.check_range("batch_rows", batch_rows, 1, 1 << 26, "batch size")
+    spec, batches = _reader(
+        source, format, inst, None, k, on_gap, on_error, checksum, rows, options, in_sync=continuing
+    )
+    engine = Engine(book, spec, inst, k, on_gap, on_crossed, on_error, checksum)
+    for batch in batches:
+        out, depth_out = engine.apply(batch)
+        sink(out, depth_out)
+        if engine.stopped:
+            break
+    return engine.stats, ("stopped" if engine.stopped else "complete"), engine.stop_reason
+
+
 class Engine:
     """The book, the C loop's state and the policies of one replay."""
+
+    #: verify checksums in the C loop where the batch's spec says how (False: every
+    #: one in Python, through ChecksumSpec.compute — the tests compare the two)
+    c_checksums = True
 
     def __init__(
         self,
@@ -243,6 +309,7 @@ class Engine:
         self._lv_cap = 0
         self._lv: Any = ffi.NULL
         self._base = dict.fromkeys(_STATE_COUNTERS, 0)
+        self._checks_ok = 0  # checksums verified in Python (the C loop counts its own)
 
     def _levels_scratch(self, need: int) -> Any:
         if need > self._lv_cap:
@@ -275,6 +342,10 @@ class Engine:
         c.truncate = trunc
         check = self.checksum and b.checksum is not None and b.crc is not None
         c.stop_on_crc = int(check)
+        # a checksum the C loop can compute is verified there; only a mismatch comes back
+        cp = b.checksum.c_params if check and b.checksum is not None and self.c_checksums else None
+        c.crc_kind, c.crc_a, c.crc_b, c.crc_ea, c.crc_eb = cp if cp is not None else (0, 0, 0, 0, 0)
+        c.crc_levels = b.checksum.levels if cp is not None and b.checksum is not None else 0
         c.stop_on_crossed = int(self.on_crossed == "raise")
         c.depth_k = self.depth
         st = self._st
@@ -326,6 +397,7 @@ class Engine:
         st = self._st
         for name in _STATE_COUNTERS:
             setattr(self.stats, name, int(getattr(st, name)))
+        self.stats.checksums_ok = self._checks_ok + int(st.checksums_ok)
 
     def _lose_sync(self, path: str, line: int, why: str) -> None:
         self._st.in_sync = 0
@@ -357,8 +429,9 @@ class Engine:
         asks = self.book.levels_array(0, spec.levels)
         got = int(spec.compute(bids, asks)) & 0xFFFFFFFF
         want = int(b.crc[i])
-        if got == want:
-            self.stats.checksums_ok += 1
+        if got == want:  # (only when the C loop does not verify this checksum itself)
+            self._checks_ok += 1
+            self._sync_stats()
             return
         self.stats.checksums_failed += 1
         line = int(b.line[i])

@@ -124,6 +124,12 @@ SPECS: tuple[FormatSpec, ...] = (
 )  # fmt: skip
 
 BY_NAME: dict[str, FormatSpec] = {s.name: s for s in SPECS}
+
+#: formats whose replay can continue from a given book (``feeds.replay_into(...,
+#: continuing=True)``): their readers honour ``ReaderOptions.in_sync`` (book data
+#: before the file's first snapshot applies to that book), or every message of
+#: theirs is a whole book.
+CONTINUABLE: tuple[str, ...] = ("tardis", "tardis-snapshot")
 FORMATS: tuple[str, ...] = tuple(s.name for s in SPECS)
 
 

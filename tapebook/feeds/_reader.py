@@ -105,8 +105,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from .._decimal import DecimalColumnError
-
 if TYPE_CHECKING:
     from ..config import Instrument
     from ._source import Source
@@ -164,6 +162,10 @@ class ChecksumSpec:
     name: str
     levels: int
     compute: Callable[[np.ndarray, np.ndarray], int]
+    #: the same checksum as the C replay loop computes it, verified there without a
+    #: return to Python per message: ``(kind, a, b, ea, eb)`` (csrc/tapebook/
+    #: tb_feed_apply.h, ``crc_kind`` ...), or None (``compute`` verifies each)
+    c_params: tuple[int, int, int, int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -177,6 +179,10 @@ class ReaderOptions:
     on_gap: str = "raise"
     on_error: str = "raise"
     batch_rows: int = 1 << 16  #: target rows per batch (bounds memory)
+    #: the book is already known (a replay continuing from a given book): book data
+    #: before the first snapshot applies instead of being PRESYNC (formats in
+    #: ``_formats.CONTINUABLE`` honour it)
+    in_sync: bool = False
     #: format-specific options (replay()'s extra keywords; the reader validates them)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
@@ -385,19 +391,47 @@ def _convert(
     inst: Any, px: list, qty: list, row_end: np.ndarray, kind: np.ndarray, notes: dict[int, str]
 ) -> tuple[np.ndarray, np.ndarray]:
     """Prices and sizes of the rows of non-ERROR messages; a bad value marks its
-    message ERROR (``kind`` and ``notes`` updated in place) and the rest is retried."""
+    message ERROR (``kind`` and ``notes`` updated in place: the message's first
+    bad price, else its first bad size). One C pass per column, bad values
+    included, so many bad values cost no more than a few."""
+    from .._decimal import reason_text
+
     msg_of_row = np.repeat(np.arange(len(row_end)), np.diff(row_end, prepend=0))
-    while True:
-        rows = np.flatnonzero(kind[msg_of_row] != Kind.ERROR) if len(msg_of_row) else np.zeros(0, np.int64)
-        sel_px = [px[i] for i in rows.tolist()]
-        sel_q = [qty[i] for i in rows.tolist()]
-        try:
-            ticks = inst.prices_to_ticks(sel_px)
-            lots = inst.sizes_to_lots(sel_q)
-        except DecimalColumnError as e:
-            which = "price" if str(e).startswith("prices") else "size"
-            m = int(msg_of_row[rows[e.index]])
+    tick, lot = inst._units()
+    cols = []
+    for which, values, unit, unsigned in (("price", px, tick, False), ("size", qty, lot, True)):
+        out, reasons = _each(values, unit, unsigned)
+        cols.append(out.view(np.int64) if not unsigned else out)
+        for r in np.flatnonzero(reasons).tolist():
+            m = int(msg_of_row[r])
+            if kind[m] == Kind.ERROR:
+                continue  # already bad (an earlier value, or the reader said so)
             kind[m] = Kind.ERROR
-            notes[m] = f"{which} {e.value!r}: {e.reason}"
-            continue
-        return ticks, lots
+            v = values[r]
+            shown = v.decode(errors="replace") if isinstance(v, bytes) else str(v)
+            notes[m] = f"{which} {shown!r}: {reason_text(int(reasons[r]), unit)}"
+    rows = np.flatnonzero(kind[msg_of_row] != Kind.ERROR) if len(msg_of_row) else np.zeros(0, np.int64)
+    return cols[0][rows], cols[1][rows]
+
+
+def _each(values: list, unit: Any, unsigned: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Every value of a column of str / bytes -> (values, per-value tb_dec_reason, 0 = ok)."""
+    from .._native import ffi, lib
+
+    n = len(values)
+    out = np.zeros(n, np.uint64)
+    reasons = np.zeros(n, np.uint8)
+    if not n:
+        return out, reasons
+    items = [v if isinstance(v, bytes) else str(v).encode("utf-8", errors="replace") for v in values]
+    data = b"\n".join(items)
+    if data.count(b"\n") != n - 1:  # a value holding the separator is not a number
+        items = [b"x" if b"\n" in v else v for v in items]
+        data = b"\n".join(items)
+    bad = ffi.new("size_t *")
+    st = lib.tb_dec_col_delimited_each(
+        data, len(data), b"\n", n, unit.c, int(unsigned), ffi.from_buffer("uint64_t[]", out),
+        ffi.from_buffer("uint8_t[]", reasons), bad,
+    )  # fmt: skip
+    assert st == lib.TB_OK, f"tb_dec_col_delimited_each: {st}"
+    return out, reasons

@@ -144,7 +144,7 @@ class KrakenReader(JsonVenueReader):
             raise FeedError(
                 self.source.name, line, f"kraken checksum: {e}; check tick_size / lot_size and the precisions"
             ) from None
-        self.checksum_spec = ChecksumSpec("kraken CRC32", KrakenChecksum.depth, fn)
+        self.checksum_spec = ChecksumSpec("kraken CRC32", KrakenChecksum.depth, fn, fn.c_params())
 
     def _frame(self, obj: Any, line: int) -> VenueMessage | Kind:
         if not isinstance(obj, dict):

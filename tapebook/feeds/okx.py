@@ -95,7 +95,7 @@ class OkxReader(JsonVenueReader):
         inst = self.opts.instrument
         fn = OkxChecksum(inst.tick_size, inst.lot_size)
         # the engine compares unsigned values: OKX's signed CRC32 is taken & 0xFFFFFFFF on both sides
-        self.checksum_spec = ChecksumSpec("okx CRC32", OkxChecksum.depth, fn.unsigned)
+        self.checksum_spec = ChecksumSpec("okx CRC32", OkxChecksum.depth, fn.unsigned, fn.c_params())
 
     def _frame(self, obj: Any, line: int) -> VenueMessage | Kind:
         if not isinstance(obj, dict):

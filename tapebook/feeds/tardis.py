@@ -26,10 +26,15 @@ asks[i].amount, bids[i].price, bids[i].amount`` for i = 0 .. N-1 (empty when the
 book has fewer levels): every row is a complete top-N book, applied as a
 REPLACE message.
 
-Parsing: pyarrow's streaming CSV reader (every column read as a string, so
-that no value is ever a float), the numbers converted in C over whole columns
-(timestamps are exact integers too). Chosen by measurement — see
-bench/feeds/README.md. ``seq`` is the 0-based index of the message in the stream.
+Parsing (``"tardis"``): the fused C scanner (``parser="c"``, the default;
+:mod:`tapebook.feeds._tardis_scan`, csrc/tapebook/tb_tardis_scan.h) — fields,
+exact decimals and message grouping in one C call per block of bytes; or
+``parser="arrow"``: pyarrow's streaming CSV reader (every column read as a
+string, so that no value is ever a float) with the numbers converted in C over
+whole columns — the independent path the scanner is tested against. The
+``book_snapshot_N`` reader uses pyarrow (a header of 4 + 4N columns). Either
+way a timestamp whose nanoseconds overflow int64 is an error. ``seq`` is the
+0-based index of the message in the stream.
 """
 
 from __future__ import annotations
@@ -44,20 +49,12 @@ from .. import _decimal as dcol
 from ..errors import FeedError
 from ._reader import Kind, MessageBatch, ReaderOptions
 from ._source import Source
+from ._tardis_scan import INCREMENTAL_COLUMNS, TardisScanReader
 
-INCREMENTAL_COLUMNS = (
-    "exchange",
-    "symbol",
-    "timestamp",
-    "local_timestamp",
-    "is_snapshot",
-    "side",
-    "price",
-    "amount",
-)
 SNAPSHOT_PREFIX = ("exchange", "symbol", "timestamp", "local_timestamp")
 _US = dcol.Unit(__import__("decimal").Decimal(1), "microseconds")
 _BLOCK_BYTES = 1 << 22
+_MAX_US = ((1 << 63) - 1) // 1000  #: the largest |timestamp| in microseconds whose ns fit int64
 
 
 def _arrow() -> tuple[Any, Any, Any]:
@@ -208,14 +205,53 @@ class _Messages:
         return b
 
 
+#: ``parser=`` of format "tardis": the fused C scanner, or pyarrow's CSV reader
+PARSERS = ("c", "arrow")
+
+
 class TardisIncrementalReader:
-    """Format ``"tardis"``: incremental_book_L2 CSV (see the module docstring)."""
+    """Format ``"tardis"``: incremental_book_L2 CSV (see the module docstring).
+
+    Option ``parser``: ``"c"`` (default; :mod:`tapebook.feeds._tardis_scan`, one C
+    call per block of bytes) or ``"arrow"`` (pyarrow's CSV reader and the C
+    column conversions: the independent path the scanner is tested against)."""
 
     def __init__(self, source: Source, options: ReaderOptions) -> None:
-        if options.extra:
-            from ..errors import InvalidArgumentError
+        from dataclasses import replace
 
-            raise InvalidArgumentError(f"format 'tardis' takes no option {sorted(options.extra)[0]!r}")
+        from ..errors import InvalidArgumentError
+
+        extra = dict(options.extra)
+        parser = extra.pop("parser", "c")
+        if extra:
+            raise InvalidArgumentError(f"format 'tardis' takes no option {sorted(extra)[0]!r}")
+        if parser not in PARSERS:
+            raise InvalidArgumentError(f"parser={parser!r} must be one of {', '.join(map(repr, PARSERS))}")
+        opts = replace(options, extra={})
+        if parser == "c":
+            self._impl: Any = TardisScanReader(source, opts)
+        else:
+            self._impl = TardisArrowReader(source, opts)
+        self._impl.synced = options.in_sync
+
+    @property
+    def synced(self) -> bool:
+        """A snapshot was seen; set it to continue a known book (tapebook.dataset)."""
+        return bool(self._impl.synced)
+
+    @synced.setter
+    def synced(self, value: bool) -> None:
+        self._impl.synced = value
+
+    def __iter__(self) -> Iterator[MessageBatch]:
+        return iter(self._impl)
+
+
+class TardisArrowReader:
+    """Format ``"tardis"`` with ``parser="arrow"``: pyarrow's streaming CSV reader,
+    every column as a string, the numbers converted by the C columns."""
+
+    def __init__(self, source: Source, options: ReaderOptions) -> None:
         self.source = source
         self.options = options
         self.seq = 0
@@ -317,6 +353,11 @@ class TardisIncrementalReader:
                 why.setdefault(int(j), f"{what} {table.column(what)[int(j)].as_py()!r} is not valid")
         lts, r1 = _convert(table.column("local_timestamp"), _US, False, bad, "local_timestamp")
         ts, r2 = _convert(table.column("timestamp"), _US, False, bad, "timestamp")
+        for j in np.flatnonzero((ts > _MAX_US) | (ts < -_MAX_US)):  # ts is kept in ns: it must fit int64
+            if int(j) not in r2:
+                bad[j] = True
+                value = table.column("timestamp")[int(j)].as_py()
+                r2[int(j)] = f"timestamp {value!r} is {dcol.reason_text(dcol.lib.TB_DEC_RANGE, _US)}"
         px, r3 = _convert(table.column("price"), tick, False, bad, "price")
         qty, r4 = _convert(table.column("amount"), lot, True, bad, "amount")
         for r in (r1, r2, r3, r4):

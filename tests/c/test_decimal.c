@@ -172,6 +172,36 @@ static void test_columns(void) {
     CHECK_EQ(tb_dec_col_fixed(fixed, 6, 1, u, 0, out, &done, &reason), TB_ERR_BADARG);
 }
 
+/* every value of a column, bad ones included, in one pass: tb_dec_parse's value and reason each */
+static void test_each(void) {
+    static const char *const vals[] = {"1.25", "abc", "", "0.5", "1e-3", "-2", "3.001", "7"};
+    char data[128];
+    uint64_t out[8], one;
+    uint8_t reasons[8];
+    size_t pos = 0, i, bad = 99;
+    tb_dec_unit u;
+    CHECK_EQ(tb_dec_unit_parse("0.25", 4, &u), TB_OK);
+    for (i = 0; i < 8; i++) {
+        size_t n = strlen(vals[i]);
+        memcpy(data + pos, vals[i], n);
+        pos += n;
+        if (i < 7) data[pos++] = '\n';
+    }
+    CHECK_EQ(tb_dec_col_delimited_each(data, pos, '\n', 8, u, 1, out, reasons, &bad), TB_OK);
+    for (i = 0; i < 8; i++) {
+        int r = tb_dec_parse(vals[i], strlen(vals[i]), u, 1, &one);
+        CHECK_EQ(reasons[i], r);
+        CHECK_EQ_U(out[i], r ? 0u : one);
+    }
+    CHECK_EQ(bad, 5); /* only 1.25, 0.5 and 7 are whole, non-negative numbers of 0.25 */
+    /* a count that does not match the separators: nothing written */
+    out[0] = 77;
+    CHECK_EQ(tb_dec_col_delimited_each(data, pos, '\n', 7, u, 1, out, reasons, &bad), TB_ERR_BADARG);
+    CHECK_EQ_U(out[0], 77u);
+    CHECK_EQ(tb_dec_col_delimited_each(data, 0, '\n', 0, u, 1, out, reasons, &bad), TB_OK);
+    CHECK_EQ(tb_dec_col_delimited_each(data, pos, '\n', 8, u, 1, out, reasons, NULL), TB_ERR_NULL);
+}
+
 static void test_format(void) {
     tb_dec_unit u = unit_of("0.01");
     uint64_t v[4];
@@ -285,6 +315,7 @@ int main(int argc, char **argv) {
     tbt_run("decimal: units", test_units);
     tbt_run("decimal: column layouts and argument errors", test_columns);
     tbt_run("decimal: formatting", test_format);
+    tbt_run("decimal: a whole column with its bad values", test_each);
     tbt_run("decimal: seeded round trip against an independent formatter", test_round_trip);
     return tbt_finish();
 }

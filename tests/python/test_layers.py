@@ -174,3 +174,10 @@ def test_every_subpackage_is_in_the_wheel() -> None:
     found = {".".join(("tapebook", *p.parent.relative_to(PKG).parts)) for p in PKG.rglob("__init__.py")}
     found.add("tapebook.data")  # no Python: listed so that its files are package data, without warnings
     assert listed == found, f"pyproject.toml [tool.setuptools] packages must be {sorted(found)}"
+
+
+def test_dataset_replays_through_the_public_feeds_seam() -> None:
+    # tapebook.dataset runs a file through feeds.replay_into / feeds.CONTINUABLE: the
+    # module doing it may not reach into feeds' private modules
+    private = sorted(m for m in GRAPH["dataset._feedrun"] if m.startswith("feeds."))
+    assert "feeds" in GRAPH["dataset._feedrun"] and not private, private

@@ -1,0 +1,543 @@
+/* tb_tardis_scan.h — a fused scanner for Tardis.dev incremental_book_L2 CSV:
+ * whole buffers of lines in one call, straight to the columns the replay loop
+ * (tb_feed_apply.h) consumes. No Python per row, no float, no allocation.
+ *
+ * One pass per line: split the fields (RFC 4180 quoting allowed: a field that
+ * starts with '"' runs to the matching '"', "" is a literal quote, the quotes
+ * are removed in place), check side / is_snapshot, convert timestamps, price
+ * and amount exactly (tb_decimal.h: a value that is not a whole number of
+ * ticks / lots is refused, never rounded), and group the rows into messages:
+ *
+ *   - a message is a run of rows with the same is_snapshot and, for deltas,
+ *     the same local_timestamp (a snapshot block is one message whatever its
+ *     local_timestamps);
+ *   - a snapshot message is SNAPSHOT; deltas before the first snapshot of the
+ *     stream are PRESYNC (no rows); deltas after it DELTA;
+ *   - a message with a bad value is ERROR (no rows; its line is the first bad
+ *     row's, its error the first bad field in the order is_snapshot, side,
+ *     local_timestamp, timestamp, price, amount). A bad local_timestamp counts
+ *     as 0 and a bad is_snapshot as false for the grouping;
+ *   - an empty line is a row of empty fields (so its symbol differs);
+ *   - a line whose field count is not the header's is an ERROR message of its
+ *     own; it does not break the message around it (the rows either side stay
+ *     one message) and is emitted when that message closes (after it, or
+ *     before it when it is an ERROR whose first bad row comes later: errors
+ *     always come out in line order);
+ *   - the message's ts is its last row's timestamp in ns, seq its index in
+ *     the stream.
+ * These are exactly the rules of the pyarrow path (tapebook/feeds/tardis.py),
+ * which the differential test holds this scanner to.
+ *
+ * Lines end at '\n' (a '\r' before it is dropped). A message may span calls:
+ * its rows stay in `out` after the last complete message until it closes.
+ *
+ * API
+ *   int tb_tardis_begin(tb_tardis_scan *st, const uint8_t *roles, size_t n_fields,
+ *                       tb_dec_unit tick, tb_dec_unit lot, int64_t first_line,
+ *                       int new_stream);
+ *       Start a file whose header has n_fields columns, roles[i] the tb_tardis_role
+ *       of column i (each of symbol .. amount exactly once). new_stream = 1 also
+ *       forgets the stream's state (seq, synced, symbol); 0 keeps it (the next
+ *       file of a list). TB_OK or TB_ERR_NULL / TB_ERR_BADARG (st unchanged).
+ *   int tb_tardis_scan_buf(tb_tardis_scan *st, char *data, size_t len, int final,
+ *                          tb_tardis_out *out, size_t *consumed);
+ *       Scan the complete lines of data[0..len) (with final = 1 also a last
+ *       line without '\n', then close the open message: the end of the file).
+ *       A symbol longer than TB_TARDIS_TEXT bytes stops it like a change
+ *       (its error's reason is 1).
+ *       Quoted fields are unquoted in place (data is modified). Appends rows,
+ *       messages and errors to out; *consumed is the byte offset where it
+ *       stopped (a line start). Returns TB_TARDIS_DONE (every complete line
+ *       consumed), TB_TARDIS_FULL (out has no room for another line: drain it
+ *       and call again from *consumed), TB_TARDIS_SYMBOL (the line at *consumed
+ *       names a second symbol; its text is the last error, msg = -1), or
+ *       TB_ERR_NULL / TB_ERR_BADARG (nothing done).
+ *
+ * Draining `out` (the caller's side): messages [0, n_msgs) are complete and
+ * own rows [0, row_end[n_msgs - 1]); rows [st->open_row0, n_rows) belong to the
+ * open message. Move those to the start, set st->open_row0 = 0, n_rows to
+ * their count, n_msgs = n_errs = 0.
+ */
+#ifndef TB_TARDIS_SCAN_H
+#define TB_TARDIS_SCAN_H
+
+#include "tb_decimal.h"
+
+enum tb_tardis_limit {
+    TB_TARDIS_MAX_FIELDS = 64, /* columns of a header this scanner takes */
+    TB_TARDIS_TEXT = 256,      /* bytes of a bad value kept for its message */
+    TB_TARDIS_PENDING = 32,    /* malformed lines held back while a message is open */
+    /* room out must have (messages; errors the same) before each line: the open
+     * message, the held-back malformed lines and the line's own */
+    TB_TARDIS_MSG_ROOM = TB_TARDIS_PENDING + 2
+};
+
+/* what a column is */
+enum tb_tardis_role {
+    TB_TARDIS_OTHER = 0, /* exchange and any extra column: not read */
+    TB_TARDIS_SYMBOL = 1,
+    TB_TARDIS_TIMESTAMP = 2,
+    TB_TARDIS_LOCAL_TS = 3,
+    TB_TARDIS_IS_SNAPSHOT = 4,
+    TB_TARDIS_SIDE = 5,
+    TB_TARDIS_PRICE = 6,
+    TB_TARDIS_AMOUNT = 7,
+    TB_TARDIS_N_ROLES = 8
+};
+
+enum tb_tardis_status { TB_TARDIS_DONE = 0, TB_TARDIS_FULL = 1, TB_TARDIS_SYMBOL_CHANGE = 2 };
+
+/* message kinds: the values of tb_feed_kind (tb_feeds.h checks them) */
+#define TB__TARDIS_DELTA 0
+#define TB__TARDIS_SNAPSHOT 1
+#define TB__TARDIS_PRESYNC 5
+#define TB__TARDIS_ERROR 6
+
+/* why a line is an ERROR message */
+typedef struct tb_tardis_err {
+    int64_t msg;   /* its message's index in out, or -1 (a second symbol) */
+    int64_t line;  /* 1-based line number */
+    int32_t field; /* the tb_tardis_role of the bad value; TB_TARDIS_OTHER: wrong field count */
+    int32_t reason; /* numbers: the tb_dec_reason; wrong field count: the count; else 0 */
+    uint64_t len;   /* the value's length (text holds its first TB_TARDIS_TEXT bytes) */
+    char text[TB_TARDIS_TEXT];
+} tb_tardis_err;
+
+typedef struct tb_tardis_out {
+    uint8_t *side; /* rows: 1 bid / 0 ask, ticks, lots */
+    int64_t *px;
+    uint64_t *qty;
+    size_t rows_cap, n_rows;
+    int64_t *row_end; /* messages */
+    int64_t *ts;
+    int64_t *seq;
+    int64_t *line;
+    uint8_t *kind;
+    size_t msgs_cap, n_msgs;
+    tb_tardis_err *errs;
+    size_t errs_cap, n_errs;
+} tb_tardis_out;
+
+typedef struct tb_tardis_scan {
+    uint8_t role[TB_TARDIS_MAX_FIELDS];
+    uint32_t n_fields;
+    tb_dec_unit tick, lot;
+    int64_t line; /* number of the next line */
+    int64_t seq;  /* the next message's seq */
+    int synced;   /* a snapshot message was seen */
+    /* the open message */
+    int open, open_snap, open_bad;
+    int64_t open_lts, open_ts, open_line;
+    size_t open_row0;
+    tb_tardis_err open_err;
+    /* malformed lines inside the open message, emitted when it closes */
+    size_t n_pend;
+    int64_t pend_line[TB_TARDIS_PENDING];
+    int32_t pend_count[TB_TARDIS_PENDING];
+    /* the stream's symbol (its first row's) */
+    int have_symbol;
+    size_t symbol_len;
+    char symbol[TB_TARDIS_TEXT];
+} tb_tardis_scan;
+
+TB_API int tb_tardis_begin(tb_tardis_scan *st, const uint8_t *roles, size_t n_fields, tb_dec_unit tick,
+                           tb_dec_unit lot, int64_t first_line, int new_stream) {
+    unsigned seen[TB_TARDIS_N_ROLES] = {0, 0, 0, 0, 0, 0, 0, 0};
+    size_t i;
+    int r;
+    if (!st || !roles) return TB_ERR_NULL;
+    if (n_fields < TB_TARDIS_N_ROLES - 1 || n_fields > (size_t)TB_TARDIS_MAX_FIELDS || first_line < 1) return TB_ERR_BADARG;
+    if (!tb__dec_unit_ok(tick) || !tb__dec_unit_ok(lot)) return TB_ERR_BADARG;
+    for (i = 0; i < n_fields; i++) {
+        if (roles[i] >= TB_TARDIS_N_ROLES) return TB_ERR_BADARG;
+        seen[roles[i]]++;
+    }
+    for (r = TB_TARDIS_SYMBOL; r < TB_TARDIS_N_ROLES; r++) {
+        if (seen[r] != 1) return TB_ERR_BADARG;
+    }
+    if (new_stream) {
+        memset(st, 0, sizeof *st);
+    }
+    memset(st->role, 0, sizeof st->role);
+    memcpy(st->role, roles, n_fields);
+    st->n_fields = (uint32_t)n_fields;
+    st->tick = tick;
+    st->lot = lot;
+    st->line = first_line;
+    st->open = 0;
+    st->open_bad = 0;
+    st->open_row0 = 0;
+    st->n_pend = 0;
+    return TB_OK;
+}
+
+/* ---- one field ---------------------------------------------------------------------- */
+
+/* Split the field at p (< le) into [*fs, *fs + *fl); returns where it ended (at
+ * ',' or le). A field starting with '"' is unquoted in place: "" is one
+ * quote, the closing quote ends the quoting and the rest up to ',' is kept
+ * as is; an unclosed quote runs to the end of the line. */
+static char *tb__tardis_quoted(char *p, char *le, char **fs, size_t *fl) {
+    char *w = p, *r = p + 1;
+    *fs = p;
+    for (;;) {
+        if (r >= le) break; /* unclosed */
+        if (*r == '"') {
+            if (r + 1 < le && r[1] == '"') {
+                *w++ = '"';
+                r += 2;
+                continue;
+            }
+            r++; /* closing quote: the rest of the field is plain */
+            while (r < le && *r != ',') *w++ = *r++;
+            break;
+        }
+        *w++ = *r++;
+    }
+    *fl = (size_t)(w - p);
+    return r;
+}
+
+/* the next ',' in [q, le), or le: eight bytes at a time (a word has a ',' byte
+ * when (w ^ ',,,,,,,,') has a zero byte), the byte found by a short loop, so
+ * the result does not depend on the machine's byte order */
+TB_FORCE_INLINE char *tb__tardis_comma(char *q, char *le) {
+    const uint64_t ones = UINT64_C(0x0101010101010101), highs = UINT64_C(0x8080808080808080);
+    while (le - q >= 8) {
+        uint64_t w, v;
+        memcpy(&w, q, 8);
+        v = w ^ (ones * (uint64_t)',');
+        if ((v - ones) & ~v & highs) break;
+        q += 8;
+    }
+    while (q < le && *q != ',') q++;
+    return q;
+}
+
+/* integer microseconds: a plain run of up to 18 digits without the decimal machinery */
+TB_FORCE_INLINE int tb__tardis_micros(const char *s, size_t n, int64_t *out) {
+    static const tb_dec_unit one = {1, 0, 0};
+    uint64_t v = 0;
+    size_t i;
+    if (n && n <= 18) {
+        for (i = 0; i < n; i++) {
+            unsigned d = (unsigned)(unsigned char)s[i] - (unsigned)'0';
+            if (d > 9) break;
+            v = v * 10 + d;
+        }
+        if (i == n) {
+            *out = (int64_t)v;
+            return TB_DEC_OK;
+        }
+    }
+    {
+        int r = tb_dec_parse(s, n, one, 0, &v);
+        *out = r ? 0 : (int64_t)v;
+        return r;
+    }
+}
+
+/* value / unit exactly, with a one-pass fast path for the plain "digits[.digits]"
+ * values venues write (at most 19 digits, no sign or exponent, a whole number of
+ * units without dividing by a power of ten); anything else, and any value the
+ * fast path would have to refuse, goes through tb_dec_parse, so the results and
+ * the reasons are tb_dec_parse's. */
+TB_FORCE_INLINE int tb__tardis_dec(const char *s, size_t n, tb_dec_unit unit, int is_unsigned, uint64_t *out) {
+    uint64_t m = 0;
+    int64_t frac = 0, k;
+    unsigned dig = 0;
+    size_t i;
+    int point = 0;
+    if (n == 0 || n > 20) return tb_dec_parse(s, n, unit, is_unsigned, out);
+    for (i = 0; i < n; i++) {
+        unsigned d = (unsigned)(unsigned char)s[i] - (unsigned)'0';
+        if (d <= 9) {
+            m = m * 10 + d;
+            dig++;
+            frac += point;
+        } else if (s[i] == '.' && !point) {
+            point = 1;
+        } else {
+            return tb_dec_parse(s, n, unit, is_unsigned, out);
+        }
+    }
+    k = -unit.exp - frac; /* value / unit = m * 10^k / unit.mant */
+    if (dig == 0 || dig > 19 || k < 0 || k > 19) return tb_dec_parse(s, n, unit, is_unsigned, out);
+    if (k) {
+        if (m > UINT64_MAX / tb__dec_pow10[k]) return tb_dec_parse(s, n, unit, is_unsigned, out);
+        m *= tb__dec_pow10[k];
+    }
+    if (unit.mant != 1) {
+        if (m % unit.mant) return tb_dec_parse(s, n, unit, is_unsigned, out);
+        m /= unit.mant;
+    }
+    if (!is_unsigned && m > (uint64_t)INT64_MAX) return tb_dec_parse(s, n, unit, is_unsigned, out);
+    *out = m;
+    return TB_DEC_OK;
+}
+
+/* s[0..n) == lit[0..len) for short literals, without a libc call */
+TB_FORCE_INLINE int tb__tardis_is(const char *s, size_t n, const char *lit, size_t len) {
+    size_t i;
+    if (n != len) return 0;
+    for (i = 0; i < len; i++)
+        if (s[i] != lit[i]) return 0;
+    return 1;
+}
+
+/* ---- messages ------------------------------------------------------------------------- */
+
+static void tb__tardis_copy_err(tb_tardis_err *e, int64_t line, int field, int reason, const char *s, size_t n) {
+    e->msg = -1;
+    e->line = line;
+    e->field = (int32_t)field;
+    e->reason = (int32_t)reason;
+    e->len = (uint64_t)n;
+    if (n > (size_t)TB_TARDIS_TEXT) n = TB_TARDIS_TEXT;
+    if (n) memcpy(e->text, s, n);
+}
+
+static void tb__tardis_push_msg(tb_tardis_out *out, size_t row_end, int64_t ts, int64_t seq, int64_t line,
+                                uint8_t kind) {
+    size_t m = out->n_msgs++;
+    out->row_end[m] = (int64_t)row_end;
+    out->ts[m] = ts;
+    out->seq[m] = seq;
+    out->line[m] = line;
+    out->kind[m] = kind;
+}
+
+static void tb__tardis_malformed(tb_tardis_scan *st, tb_tardis_out *out, int64_t line, int32_t count) {
+    tb_tardis_err *e = &out->errs[out->n_errs++];
+    tb__tardis_copy_err(e, line, TB_TARDIS_OTHER, count, NULL, 0);
+    e->msg = (int64_t)out->n_msgs;
+    /* no rows; an open message's rows (after open_row0) stay its own */
+    tb__tardis_push_msg(out, st->open ? st->open_row0 : out->n_rows, 0, st->seq++, line, TB__TARDIS_ERROR);
+}
+
+static void tb__tardis_close(tb_tardis_scan *st, tb_tardis_out *out) {
+    uint8_t kind;
+    size_t i;
+    if (!st->open) return;
+    if (st->open_snap) {
+        kind = TB__TARDIS_SNAPSHOT;
+        st->synced = 1;
+    } else {
+        kind = st->synced ? TB__TARDIS_DELTA : TB__TARDIS_PRESYNC;
+    }
+    if (st->open_bad) kind = TB__TARDIS_ERROR;
+    if (kind != TB__TARDIS_DELTA && kind != TB__TARDIS_SNAPSHOT) out->n_rows = st->open_row0; /* no rows */
+    i = 0;
+    if (kind == TB__TARDIS_ERROR) {
+        tb_tardis_err *e;
+        /* errors in line order: held-back lines before the message's first bad row go first */
+        for (; i < st->n_pend && st->pend_line[i] < st->open_err.line; i++)
+            tb__tardis_malformed(st, out, st->pend_line[i], st->pend_count[i]);
+        e = &out->errs[out->n_errs++];
+        *e = st->open_err;
+        e->msg = (int64_t)out->n_msgs;
+        tb__tardis_push_msg(out, out->n_rows, 0, st->seq++, st->open_err.line, kind);
+    } else {
+        /* ts in ns: the row's check kept |timestamp| <= INT64_MAX / 1000 */
+        tb__tardis_push_msg(out, out->n_rows, st->open_ts * 1000, st->seq++, st->open_line, kind);
+    }
+    st->open = 0;
+    st->open_bad = 0;
+    st->open_row0 = out->n_rows;
+    for (; i < st->n_pend; i++) tb__tardis_malformed(st, out, st->pend_line[i], st->pend_count[i]);
+    st->n_pend = 0;
+    st->open_row0 = out->n_rows;
+}
+
+/* ---- the scan ------------------------------------------------------------------------- */
+
+static int tb__tardis_out_ok(const tb_tardis_out *out) {
+    if (out->n_rows > out->rows_cap || out->n_msgs > out->msgs_cap || out->n_errs > out->errs_cap) return 0;
+    if (out->rows_cap && (!out->side || !out->px || !out->qty)) return 0;
+    if (out->msgs_cap && (!out->row_end || !out->ts || !out->seq || !out->line || !out->kind)) return 0;
+    if (out->errs_cap && !out->errs) return 0;
+    return 1;
+}
+
+/* One data line [p, le): returns TB_TARDIS_DONE or TB_TARDIS_SYMBOL_CHANGE. */
+static int tb__tardis_line(tb_tardis_scan *st, char *p, char *le, tb_tardis_out *out) {
+    char *fs[TB_TARDIS_N_ROLES] = {NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL};
+    size_t fl[TB_TARDIS_N_ROLES] = {0, 0, 0, 0, 0, 0, 0, 0};
+    const int64_t line = st->line;
+    size_t nf = 0;
+    char *q = p;
+    int snap = 0, bid = 0, bad_field = 0, bad_reason = 0, r;
+    int64_t lts = 0, ts = 0;
+    uint64_t px = 0, qty = 0;
+    /* an empty line is a row of empty fields (as pyarrow reads it with empty lines kept) */
+    if (p == le) {
+        unsigned k;
+        for (k = 0; k < TB_TARDIS_N_ROLES; k++) fs[k] = p;
+        nf = st->n_fields;
+    }
+    /* split: roles beyond the header's count are not stored, only counted */
+    while (p != le) {
+        char *s;
+        size_t n;
+        if (q < le && *q == '"') {
+            q = tb__tardis_quoted(q, le, &s, &n);
+        } else {
+            s = q;
+            q = tb__tardis_comma(q, le);
+            n = (size_t)(q - s);
+        }
+        if (nf < st->n_fields) {
+            unsigned role = st->role[nf];
+            fs[role] = s;
+            fl[role] = n;
+        }
+        nf++;
+        if (q >= le) break;
+        q++; /* the ',' */
+    }
+    if (nf != st->n_fields) {
+        int32_t count = nf > (size_t)INT32_MAX ? INT32_MAX : (int32_t)nf;
+        if (st->open && st->n_pend < (size_t)TB_TARDIS_PENDING) {
+            st->pend_line[st->n_pend] = line;
+            st->pend_count[st->n_pend] = count;
+            st->n_pend++;
+        } else {
+            /* no message open (or too many held back): the ERROR message goes out now */
+            tb__tardis_malformed(st, out, line, count);
+            if (!st->open) st->open_row0 = out->n_rows;
+        }
+        return TB_TARDIS_DONE;
+    }
+    /* the stream's one symbol */
+    {
+        const char *s = fs[TB_TARDIS_SYMBOL];
+        size_t n = fl[TB_TARDIS_SYMBOL];
+        if (!st->have_symbol) {
+            if (n <= (size_t)TB_TARDIS_TEXT) {
+                if (n) memcpy(st->symbol, s, n);
+                st->symbol_len = n;
+                st->have_symbol = 1;
+            } else { /* too long to keep: reported as a change with reason 1 */
+                if (out->n_errs < out->errs_cap) {
+                    tb__tardis_copy_err(&out->errs[out->n_errs++], line, TB_TARDIS_SYMBOL, 1, s, n);
+                }
+                return TB_TARDIS_SYMBOL_CHANGE;
+            }
+        } else if (!tb__tardis_is(s, n, st->symbol, st->symbol_len)) {
+            if (out->n_errs < out->errs_cap) {
+                tb__tardis_copy_err(&out->errs[out->n_errs++], line, TB_TARDIS_SYMBOL, 0, s, n);
+            }
+            return TB_TARDIS_SYMBOL_CHANGE;
+        }
+    }
+    /* the values, in the order the pyarrow path reports the first bad one */
+    {
+        const char *s = fs[TB_TARDIS_IS_SNAPSHOT];
+        size_t n = fl[TB_TARDIS_IS_SNAPSHOT];
+        if (tb__tardis_is(s, n, "true", 4)) {
+            snap = 1;
+        } else if (!tb__tardis_is(s, n, "false", 5)) {
+            bad_field = TB_TARDIS_IS_SNAPSHOT;
+        }
+    }
+    {
+        const char *s = fs[TB_TARDIS_SIDE];
+        size_t n = fl[TB_TARDIS_SIDE];
+        if (tb__tardis_is(s, n, "bid", 3)) {
+            bid = 1;
+        } else if (!tb__tardis_is(s, n, "ask", 3) && !bad_field) {
+            bad_field = TB_TARDIS_SIDE;
+        }
+    }
+    r = tb__tardis_micros(fs[TB_TARDIS_LOCAL_TS], fl[TB_TARDIS_LOCAL_TS], &lts);
+    if (r && !bad_field) {
+        bad_field = TB_TARDIS_LOCAL_TS;
+        bad_reason = r;
+    }
+    r = tb__tardis_micros(fs[TB_TARDIS_TIMESTAMP], fl[TB_TARDIS_TIMESTAMP], &ts);
+    if (!r && (ts > INT64_MAX / 1000 || ts < INT64_MIN / 1000)) r = TB_DEC_RANGE; /* in ns it must fit */
+    if (r && !bad_field) {
+        bad_field = TB_TARDIS_TIMESTAMP;
+        bad_reason = r;
+    }
+    r = tb__tardis_dec(fs[TB_TARDIS_PRICE], fl[TB_TARDIS_PRICE], st->tick, 0, &px);
+    if (r && !bad_field) {
+        bad_field = TB_TARDIS_PRICE;
+        bad_reason = r;
+    }
+    r = tb__tardis_dec(fs[TB_TARDIS_AMOUNT], fl[TB_TARDIS_AMOUNT], st->lot, 1, &qty);
+    if (r && !bad_field) {
+        bad_field = TB_TARDIS_AMOUNT;
+        bad_reason = r;
+    }
+    /* grouping: a change of is_snapshot, or of local_timestamp between delta rows */
+    if (st->open && (snap != st->open_snap || (!snap && lts != st->open_lts))) tb__tardis_close(st, out);
+    if (!st->open) {
+        st->open = 1;
+        st->open_snap = snap;
+        st->open_bad = 0;
+        st->open_line = line;
+        st->open_row0 = out->n_rows;
+    }
+    st->open_lts = lts;
+    if (bad_field && !st->open_bad) {
+        st->open_bad = 1;
+        tb__tardis_copy_err(&st->open_err, line, bad_field, bad_reason, fs[bad_field], fl[bad_field]);
+    }
+    if (!st->open_bad) {
+        size_t i = out->n_rows++;
+        out->side[i] = (uint8_t)bid;
+        out->px[i] = (int64_t)px;
+        out->qty[i] = qty;
+        st->open_ts = ts;
+    }
+    return TB_TARDIS_DONE;
+}
+
+TB_API int tb_tardis_scan_buf(tb_tardis_scan *st, char *data, size_t len, int final, tb_tardis_out *out,
+                              size_t *consumed) {
+    size_t pos = 0;
+    if (!st || !out || !consumed) return TB_ERR_NULL;
+    *consumed = 0;
+    if (len && !data) return TB_ERR_NULL;
+    if (!tb__tardis_out_ok(out) || st->open_row0 > out->n_rows || st->n_pend > (size_t)TB_TARDIS_PENDING ||
+        st->n_fields == 0 || st->n_fields > (uint32_t)TB_TARDIS_MAX_FIELDS)
+        return TB_ERR_BADARG;
+    while (pos < len) {
+        char *p = data + pos, *nl, *le;
+        size_t next;
+        int r;
+        nl = (char *)memchr(p, '\n', len - pos);
+        if (!nl) {
+            if (!final) break; /* a partial line: the caller brings the rest */
+            le = data + len;
+            next = len;
+        } else {
+            le = nl;
+            next = (size_t)(nl - data) + 1;
+        }
+        if (le > p && le[-1] == '\r') le--;
+        if (out->rows_cap - out->n_rows < 1 || out->msgs_cap - out->n_msgs < (size_t)TB_TARDIS_MSG_ROOM ||
+            out->errs_cap - out->n_errs < (size_t)TB_TARDIS_MSG_ROOM) {
+            *consumed = pos;
+            return TB_TARDIS_FULL;
+        }
+        r = tb__tardis_line(st, p, le, out);
+        if (r == TB_TARDIS_SYMBOL_CHANGE) {
+            *consumed = pos;
+            return r;
+        }
+        st->line++;
+        pos = next;
+    }
+    *consumed = pos;
+    if (final && pos == len) {
+        if (out->msgs_cap - out->n_msgs < (size_t)TB_TARDIS_MSG_ROOM ||
+            out->errs_cap - out->n_errs < (size_t)TB_TARDIS_MSG_ROOM)
+            return TB_TARDIS_FULL;
+        tb__tardis_close(st, out);
+    }
+    return TB_TARDIS_DONE;
+}
+
+#endif /* TB_TARDIS_SCAN_H */

@@ -1,0 +1,380 @@
+/* test_tardis_scan.c — tb_tardis_scan.h: the Tardis incremental_book_L2 scanner.
+ *
+ * A hand-checked file covering every rule (snapshot block, grouping by
+ * local_timestamp, rows before the first snapshot, a bad value, a line with
+ * the wrong field count inside a message, quoting, CRLF, no final newline);
+ * seeded files scanned whole and through every split into blocks and every
+ * tiny output capacity (a driver that drains the output like the Python
+ * reader) must give the same rows, messages and errors; argument errors
+ * change nothing. Written in the common subset of C and C++. */
+#include "tapebook/tb_tardis_scan.h"
+
+#include "tb_test.h"
+
+#define CAP 8192
+
+/* everything a scan produced, drained from the output */
+typedef struct result {
+    size_t n_rows, n_msgs, n_errs;
+    uint8_t side[CAP];
+    int64_t px[CAP];
+    uint64_t qty[CAP];
+    int64_t row_end[CAP], ts[CAP], seq[CAP], line[CAP];
+    uint8_t kind[CAP];
+    int64_t err_msg[CAP], err_line[CAP];
+    int32_t err_field[CAP], err_reason[CAP];
+    int status; /* last status: TB_TARDIS_DONE or TB_TARDIS_SYMBOL_CHANGE */
+} result;
+
+static const uint8_t ROLES8[8] = {TB_TARDIS_OTHER,    TB_TARDIS_SYMBOL,      TB_TARDIS_TIMESTAMP, TB_TARDIS_LOCAL_TS,
+                                  TB_TARDIS_IS_SNAPSHOT, TB_TARDIS_SIDE,     TB_TARDIS_PRICE,     TB_TARDIS_AMOUNT};
+
+static tb_dec_unit unit_of(const char *s) {
+    tb_dec_unit u;
+    memset(&u, 0, sizeof u);
+    CHECK_EQ(tb_dec_unit_parse(s, strlen(s), &u), TB_OK);
+    return u;
+}
+
+/* working output of `cap` rows (messages and errors: the minimum room + cap) */
+typedef struct work {
+    uint8_t side[CAP];
+    int64_t px[CAP];
+    uint64_t qty[CAP];
+    int64_t row_end[CAP], ts[CAP], seq[CAP], line[CAP];
+    uint8_t kind[CAP];
+    tb_tardis_err errs[64];
+} work;
+
+static void drain(tb_tardis_scan *st, tb_tardis_out *out, result *res) {
+    size_t m = out->n_msgs, closed = m ? (size_t)out->row_end[m - 1] : 0, i, k;
+    for (i = 0; i < out->n_errs; i++) {
+        size_t e = res->n_errs++;
+        res->err_msg[e] = out->errs[i].msg < 0 ? -1 : out->errs[i].msg + (int64_t)res->n_msgs;
+        res->err_line[e] = out->errs[i].line;
+        res->err_field[e] = out->errs[i].field;
+        res->err_reason[e] = out->errs[i].reason;
+    }
+    out->n_errs = 0;
+    for (i = 0; i < m; i++) {
+        size_t j = res->n_msgs++;
+        res->row_end[j] = out->row_end[i] + (int64_t)res->n_rows;
+        res->ts[j] = out->ts[i];
+        res->seq[j] = out->seq[i];
+        res->line[j] = out->line[i];
+        res->kind[j] = out->kind[i];
+    }
+    for (i = 0; i < closed; i++) {
+        size_t j = res->n_rows++;
+        res->side[j] = out->side[i];
+        res->px[j] = out->px[i];
+        res->qty[j] = out->qty[i];
+    }
+    /* the open message's rows move to the front */
+    k = out->n_rows - closed;
+    memmove(out->side, out->side + closed, k);
+    memmove(out->px, out->px + closed, k * sizeof(int64_t));
+    memmove(out->qty, out->qty + closed, k * sizeof(uint64_t));
+    out->n_rows = k;
+    out->n_msgs = 0;
+    st->open_row0 = 0;
+}
+
+/* Scan text through blocks of `block` bytes (carrying partial lines, as the
+ * Python reader does) into an output of `rows_cap` rows. */
+static void scan_all(const char *text, size_t len, size_t block, size_t rows_cap, result *res) {
+    static work w;
+    static char buf[1 << 16];
+    tb_tardis_scan st;
+    tb_tardis_out out;
+    size_t fed = 0, have = 0, pos = 0, consumed = 0;
+    int eof = 0, rc;
+    memset(res, 0, sizeof *res);
+    memset(&st, 0, sizeof st);
+    memset(&out, 0, sizeof out);
+    CHECK_EQ(tb_tardis_begin(&st, ROLES8, 8, unit_of("0.25"), unit_of("0.1"), 2, 1), TB_OK);
+    out.side = w.side;
+    out.px = w.px;
+    out.qty = w.qty;
+    out.rows_cap = rows_cap;
+    out.row_end = w.row_end;
+    out.ts = w.ts;
+    out.seq = w.seq;
+    out.line = w.line;
+    out.kind = w.kind;
+    out.msgs_cap = rows_cap + TB_TARDIS_MSG_ROOM;
+    out.errs = w.errs;
+    out.errs_cap = TB_TARDIS_MSG_ROOM + 1;
+    for (;;) {
+        rc = tb_tardis_scan_buf(&st, buf + pos, have - pos, eof, &out, &consumed);
+        CHECK(rc >= 0);
+        if (rc < 0) return;
+        pos += consumed;
+        if (rc == TB_TARDIS_SYMBOL_CHANGE) {
+            drain(&st, &out, res);
+            res->status = rc;
+            return;
+        }
+        if (rc == TB_TARDIS_FULL) {
+            drain(&st, &out, res);
+            if (out.rows_cap - out.n_rows < 1) out.rows_cap *= 2; /* one message larger than the output */
+            if (out.rows_cap > CAP - TB_TARDIS_MSG_ROOM) out.rows_cap = CAP - TB_TARDIS_MSG_ROOM;
+            out.msgs_cap = out.rows_cap + TB_TARDIS_MSG_ROOM;
+            continue;
+        }
+        if (eof) break;
+        memmove(buf, buf + pos, have - pos);
+        have -= pos;
+        pos = 0;
+        {
+            size_t n = len - fed < block ? len - fed : block;
+            memcpy(buf + have, text + fed, n);
+            fed += n;
+            have += n;
+            eof = n == 0;
+        }
+    }
+    drain(&st, &out, res);
+    res->status = TB_TARDIS_DONE;
+}
+
+static int same(const result *a, const result *b) {
+    size_t i;
+    if (a->n_rows != b->n_rows || a->n_msgs != b->n_msgs || a->n_errs != b->n_errs || a->status != b->status)
+        return 0;
+    for (i = 0; i < a->n_rows; i++)
+        if (a->side[i] != b->side[i] || a->px[i] != b->px[i] || a->qty[i] != b->qty[i]) return 0;
+    for (i = 0; i < a->n_msgs; i++)
+        if (a->row_end[i] != b->row_end[i] || a->ts[i] != b->ts[i] || a->seq[i] != b->seq[i] ||
+            a->line[i] != b->line[i] || a->kind[i] != b->kind[i])
+            return 0;
+    for (i = 0; i < a->n_errs; i++)
+        if (a->err_msg[i] != b->err_msg[i] || a->err_line[i] != b->err_line[i] ||
+            a->err_field[i] != b->err_field[i] || a->err_reason[i] != b->err_reason[i])
+            return 0;
+    return 1;
+}
+
+static const char DOC[] =
+    "b,X,5,10,false,bid,100,1\n"            /* 2: before the first snapshot: PRESYNC */
+    "b,X,6,20,true,bid,100,1.5\r\n"         /* 3: snapshot block (two local_timestamps) */
+    "b,X,7,21,true,ask,\"100.25\",2\n"      /* 4 */
+    "b,X,8,30,false,bid,100,0\n"            /* 5: delta 30 */
+    "b,X,9,30,false,ask,1.0025e2,0.5\n"     /* 6: same message */
+    "b,X,10,31,false,bid,99.75\n"           /* 7: 7 fields: an ERROR of its own, after message 30 */
+    "b,X,11,31,false,bid,99.75,3\n"         /* 8: delta 31 */
+    "b,X,12,31,false,ask,100.3,3\n"         /* 9: not a whole number of ticks: message 31 is ERROR */
+    "\"b,\"\"q\",X,13,40,false,ask,101,4";  /* 10: quoted exchange, no final newline */
+
+static void test_rules(void) {
+    static result r;
+    scan_all(DOC, strlen(DOC), 1 << 16, 1000, &r);
+    CHECK_EQ(r.status, TB_TARDIS_DONE);
+    CHECK_EQ(r.n_msgs, 6);
+    /* kinds, lines, seq */
+    CHECK_EQ(r.kind[0], TB__TARDIS_PRESYNC);
+    CHECK_EQ(r.line[0], 2);
+    CHECK_EQ(r.kind[1], TB__TARDIS_SNAPSHOT);
+    CHECK_EQ(r.line[1], 3);
+    CHECK_EQ(r.ts[1], 7000);
+    CHECK_EQ(r.kind[2], TB__TARDIS_DELTA);
+    CHECK_EQ(r.line[2], 5);
+    CHECK_EQ(r.ts[2], 9000);
+    CHECK_EQ(r.kind[3], TB__TARDIS_ERROR); /* the 7-field line, held back until message 30 closed */
+    CHECK_EQ(r.line[3], 7);
+    CHECK_EQ(r.kind[4], TB__TARDIS_ERROR); /* message 31: its first bad row is line 9 */
+    CHECK_EQ(r.line[4], 9);
+    CHECK_EQ(r.kind[5], TB__TARDIS_DELTA);
+    CHECK_EQ(r.line[5], 10);
+    CHECK_EQ(r.seq[5], 5);
+    /* rows: snapshot (2), delta 30 (2), delta 40 (1) */
+    CHECK_EQ(r.n_rows, 5);
+    CHECK_EQ(r.row_end[0], 0);
+    CHECK_EQ(r.row_end[1], 2);
+    CHECK_EQ(r.row_end[2], 4);
+    CHECK_EQ(r.row_end[3], 4);
+    CHECK_EQ(r.row_end[4], 4);
+    CHECK_EQ(r.row_end[5], 5);
+    CHECK_EQ(r.side[0], 1);
+    CHECK_EQ(r.px[0], 400);
+    CHECK_EQ_U(r.qty[0], 15);
+    CHECK_EQ(r.side[1], 0);
+    CHECK_EQ(r.px[1], 401);
+    CHECK_EQ_U(r.qty[1], 20);
+    CHECK_EQ(r.px[3], 401);
+    CHECK_EQ_U(r.qty[3], 5);
+    CHECK_EQ(r.px[4], 404);
+    /* errors: message 3 (7 fields), message 4 (price, inexact) */
+    CHECK_EQ(r.n_errs, 2);
+    CHECK_EQ(r.err_msg[0], 3);
+    CHECK_EQ(r.err_field[0], TB_TARDIS_OTHER);
+    CHECK_EQ(r.err_reason[0], 7);
+    CHECK_EQ(r.err_msg[1], 4);
+    CHECK_EQ(r.err_field[1], TB_TARDIS_PRICE);
+    CHECK_EQ(r.err_reason[1], TB_DEC_INEXACT);
+}
+
+static void test_symbol_change(void) {
+    static result r;
+    const char *t = "b,X,1,1,true,bid,1,1\nb,Y,2,2,false,bid,1,1\nb,X,3,3,false,bid,1,1\n";
+    const char *empty = "b,X,1,1,true,bid,1,1\n\r\nb,X,3,3,false,bid,1,1\n";
+    scan_all(t, strlen(t), 1 << 16, 100, &r);
+    CHECK_EQ(r.status, TB_TARDIS_SYMBOL_CHANGE);
+    CHECK_EQ(r.n_errs, 1);
+    CHECK_EQ(r.err_msg[0], -1);
+    CHECK_EQ(r.err_line[0], 3);
+    CHECK_EQ(r.err_field[0], TB_TARDIS_SYMBOL);
+    /* an empty line is a row of empty fields: its symbol '' is a second symbol */
+    scan_all(empty, strlen(empty), 1 << 16, 100, &r);
+    CHECK_EQ(r.status, TB_TARDIS_SYMBOL_CHANGE);
+    CHECK_EQ(r.err_line[0], 3);
+}
+
+/* a seeded random file with bad values, odd quoting and malformed lines */
+static size_t random_file(uint64_t *rng, char *out, size_t cap) {
+    size_t pos = 0;
+    int64_t lts = 1000;
+    int m;
+    for (m = 0; m < 300 && pos + 200 < cap; m++) {
+        int rows, k, snap;
+        *rng = *rng * 6364136223846793005u + 1442695040888963407u;
+        snap = (*rng >> 33) % 13 == 0 || m == 1;
+        rows = 1 + (int)((*rng >> 40) % 5);
+        lts += 1 + (int64_t)((*rng >> 50) % 2);
+        for (k = 0; k < rows; k++) {
+            unsigned v;
+            *rng = *rng * 6364136223846793005u + 1442695040888963407u;
+            v = (unsigned)(*rng >> 32);
+            switch (v % 41) {
+            case 0: pos += (size_t)snprintf(out + pos, cap - pos, "b,X,1,%lld,false,bid,1\n", (long long)lts); break;
+            case 1: pos += (size_t)snprintf(out + pos, cap - pos, "\"b,1\",X,1,%lld,false,bid,100,1\n", (long long)lts); break;
+            case 2: pos += (size_t)snprintf(out + pos, cap - pos, "b,X,1,%lld,maybe,ask,1,1\n", (long long)lts); break;
+            case 3: pos += (size_t)snprintf(out + pos, cap - pos, "b,X,1,%lld,false,ask,1.1,1\r\n", (long long)lts); break;
+            case 4: pos += (size_t)snprintf(out + pos, cap - pos, "\"b\"\"\",\"X\",\"1\",\"%lld\",\"%s\",\"ask\",\"1\"5,\"1\n",
+                                            (long long)lts, snap ? "true" : "false"); break;
+            default:
+                pos += (size_t)snprintf(out + pos, cap - pos, "b,X,%u,%lld,%s,%s,%u.%s,%u.%u\n", v % 1000,
+                                        (long long)lts, snap ? "true" : "false", (v >> 3) & 1 ? "bid" : "ask",
+                                        100 + (v >> 5) % 10, ((v >> 9) & 3) == 0 ? "25" : "5", (v >> 12) % 9,
+                                        (v >> 16) % 10);
+            }
+        }
+    }
+    return pos;
+}
+
+static void test_blocks_and_capacities(void) {
+    static char text[1 << 15];
+    static result whole, part;
+    uint64_t rng = 12345;
+    int round, rounds = tbt_prof == TBT_FULL ? 60 : 12;
+    for (round = 0; round < rounds; round++) {
+        size_t len = random_file(&rng, text, sizeof text), block;
+        if (round % 3 == 0 && len) len--; /* no final newline */
+        scan_all(text, len, 1 << 16, 4000, &whole);
+        CHECK(whole.n_msgs > 100);
+        for (block = 1; block < 200; block = block * 3 + 1) {
+            size_t caps[3] = {1, 3, 50}, c;
+            for (c = 0; c < 3; c++) {
+                scan_all(text, len, block, caps[c], &part);
+                CHECK_MSG(same(&whole, &part), "round %d block %zu cap %zu", round, block, caps[c]);
+            }
+        }
+    }
+}
+
+static void test_arguments(void) {
+    static work w;
+    tb_tardis_scan st, copy;
+    tb_tardis_out out;
+    uint8_t roles[8];
+    size_t consumed = 99;
+    char line[] = "b,X,1,1,true,bid,1,1\n";
+    tb_dec_unit tick = unit_of("0.25"), lot = unit_of("0.1"), zero;
+    memset(&st, 0, sizeof st);
+    memset(&out, 0, sizeof out);
+    memset(&zero, 0, sizeof zero);
+    memcpy(roles, ROLES8, 8);
+    CHECK_EQ(tb_tardis_begin(NULL, roles, 8, tick, lot, 2, 1), TB_ERR_NULL);
+    CHECK_EQ(tb_tardis_begin(&st, NULL, 8, tick, lot, 2, 1), TB_ERR_NULL);
+    CHECK_EQ(tb_tardis_begin(&st, roles, 6, tick, lot, 2, 1), TB_ERR_BADARG);
+    CHECK_EQ(tb_tardis_begin(&st, roles, 65, tick, lot, 2, 1), TB_ERR_BADARG);
+    CHECK_EQ(tb_tardis_begin(&st, roles, 8, zero, lot, 2, 1), TB_ERR_BADARG);
+    CHECK_EQ(tb_tardis_begin(&st, roles, 8, tick, lot, 0, 1), TB_ERR_BADARG);
+    roles[0] = TB_TARDIS_PRICE; /* price twice */
+    CHECK_EQ(tb_tardis_begin(&st, roles, 8, tick, lot, 2, 1), TB_ERR_BADARG);
+    roles[0] = 9;
+    CHECK_EQ(tb_tardis_begin(&st, roles, 8, tick, lot, 2, 1), TB_ERR_BADARG);
+    CHECK_EQ(st.n_fields, 0); /* unchanged */
+    CHECK_EQ(tb_tardis_begin(&st, ROLES8, 8, tick, lot, 2, 1), TB_OK);
+    /* scanning: NULLs, an inconsistent output, no room */
+    CHECK_EQ(tb_tardis_scan_buf(NULL, line, sizeof line - 1, 0, &out, &consumed), TB_ERR_NULL);
+    CHECK_EQ(tb_tardis_scan_buf(&st, NULL, 5, 0, &out, &consumed), TB_ERR_NULL);
+    CHECK_EQ(tb_tardis_scan_buf(&st, line, sizeof line - 1, 0, NULL, &consumed), TB_ERR_NULL);
+    out.rows_cap = 4; /* arrays missing */
+    CHECK_EQ(tb_tardis_scan_buf(&st, line, sizeof line - 1, 0, &out, &consumed), TB_ERR_BADARG);
+    out.side = w.side;
+    out.px = w.px;
+    out.qty = w.qty;
+    out.row_end = w.row_end;
+    out.ts = w.ts;
+    out.seq = w.seq;
+    out.line = w.line;
+    out.kind = w.kind;
+    out.errs = w.errs;
+    out.n_rows = 5; /* more than rows_cap */
+    CHECK_EQ(tb_tardis_scan_buf(&st, line, sizeof line - 1, 0, &out, &consumed), TB_ERR_BADARG);
+    out.n_rows = 0;
+    out.msgs_cap = 3; /* too little room for a line: FULL at once, nothing consumed */
+    out.errs_cap = 64;
+    copy = st;
+    CHECK_EQ(tb_tardis_scan_buf(&st, line, sizeof line - 1, 0, &out, &consumed), TB_TARDIS_FULL);
+    CHECK_EQ(consumed, 0);
+    CHECK(memcmp(&copy, &st, sizeof st) == 0);
+    out.msgs_cap = 64;
+    CHECK_EQ(tb_tardis_scan_buf(&st, line, sizeof line - 1, 0, &out, &consumed), TB_TARDIS_DONE);
+    CHECK_EQ(consumed, sizeof line - 1);
+    CHECK_EQ(out.n_rows, 1);
+    CHECK_EQ(out.n_msgs, 0); /* the message is still open */
+    CHECK_EQ(tb_tardis_scan_buf(&st, line, 0, 1, &out, &consumed), TB_TARDIS_DONE);
+    CHECK_EQ(out.n_msgs, 1);
+    CHECK_EQ(out.kind[0], TB__TARDIS_SNAPSHOT);
+}
+
+/* the scanner's fast decimal path gives tb_dec_parse's value and reason on every string */
+static void test_fast_decimals(void) {
+    static const char *const units[] = {"0.01", "0.25", "1e-8", "1", "5", "0.1", "1e-19", "0.3"};
+    static const char alphabet[] = "0123456789000999..+-e";
+    uint64_t rng = 99;
+    int round, rounds = tbt_prof == TBT_FULL ? 400000 : 40000;
+    for (round = 0; round < rounds; round++) {
+        char s[32];
+        size_t n, i;
+        tb_dec_unit u;
+        int uns;
+        rng = rng * 6364136223846793005u + 1442695040888963407u;
+        n = (size_t)((rng >> 33) % 24);
+        u = unit_of(units[(rng >> 40) % 8]);
+        uns = (int)((rng >> 50) & 1);
+        for (i = 0; i < n; i++) {
+            rng = rng * 6364136223846793005u + 1442695040888963407u;
+            s[i] = alphabet[(rng >> 35) % (sizeof alphabet - 1)];
+        }
+        {
+            uint64_t a = 0, b = 0;
+            int ra = tb__tardis_dec(s, n, u, uns, &a), rb = tb_dec_parse(s, n, u, uns, &b);
+            CHECK_MSG(ra == rb && (ra || a == b), "'%.*s' fast %d/%llu parse %d/%llu", (int)n, s, ra,
+                      (unsigned long long)a, rb, (unsigned long long)b);
+        }
+    }
+}
+
+int main(int argc, char **argv) {
+    if (!tbt_init(argc, argv)) return 2;
+    tbt_run("tardis scan: the rules, hand-checked", test_rules);
+    tbt_run("tardis scan: a second symbol stops it", test_symbol_change);
+    tbt_run("tardis scan: any blocks and capacities give the same result", test_blocks_and_capacities);
+    tbt_run("tardis scan: argument errors change nothing", test_arguments);
+    tbt_run("tardis scan: the fast decimal path is tb_dec_parse", test_fast_decimals);
+    return tbt_finish();
+}

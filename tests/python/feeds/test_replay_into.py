@@ -1,0 +1,59 @@
+"""feeds.replay_into (the seam tapebook.dataset replays through): the same rows as
+feeds.replay handed to a sink batch by batch; continuing=True applies book data
+before the file's first snapshot to the given book; argument checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tapebook import feeds
+from tapebook.errors import ArgumentTypeError, InvalidArgumentError
+
+HEADER = "exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount\n"
+KW = {"tick_size": "0.25", "lot_size": "0.1"}
+
+
+def _write(tmp_path: Path, name: str, body: str) -> Path:
+    p = tmp_path / name
+    p.write_text(HEADER + body)
+    return p
+
+
+def test_same_rows_as_replay(tmp_path: Path) -> None:
+    body = "".join(
+        f"x,A,{t},{t},{'true' if t < 3 else 'false'},bid,{90 + t % 7},{t % 4}\n" for t in range(1, 400)
+    )
+    p = _write(tmp_path, "a.csv", body)
+    got: list[np.ndarray] = []
+    book = feeds.new_book(1024)
+    stats, status, reason = feeds.replay_into(
+        p, "tardis", book=book, sink=lambda rows, depth: got.append(rows), batch_rows=50, **KW
+    )
+    r = feeds.replay(p, format="tardis", **KW)
+    assert status == "complete" and reason == "" and stats == r.stats
+    assert np.array_equal(np.concatenate(got), r.bbo) and len(got) > 2
+    assert book.to_dict() == r.book.to_dict()
+
+
+def test_continuing_applies_deltas_before_the_first_snapshot(tmp_path: Path) -> None:
+    day1 = _write(tmp_path, "d1.csv", "x,A,1,1,true,bid,100,1\nx,A,1,1,true,ask,101,1\n")
+    day2 = _write(tmp_path, "d2.csv", "x,A,2,2,false,bid,100.25,3\n")
+    book = feeds.new_book()
+    feeds.replay_into(day1, "tardis", book=book, sink=lambda r, d: None, **KW)
+    rows: list[np.ndarray] = []
+    stats, _, _ = feeds.replay_into(day2, "tardis", book=book, sink=lambda r, d: rows.append(r),
+                                    continuing=True, **KW)  # fmt: skip
+    assert stats.skipped == 0 and book.to_dict() == {"bid": {401: 30, 400: 10}, "ask": {404: 10}}
+    fresh = feeds.replay(day2, format="tardis", **KW)
+    assert fresh.stats.skipped == 1 and len(fresh.bbo) == 0  # without the book: PRESYNC
+
+
+def test_arguments() -> None:
+    with pytest.raises(InvalidArgumentError, match="cannot continue from a given book"):
+        feeds.replay_into("x.jsonl", "okx", book=feeds.new_book(), sink=print, continuing=True, **KW)
+    with pytest.raises(ArgumentTypeError, match=r"64-bit tapebook\.Book"):
+        feeds.replay_into("x.csv", "tardis", book=None, sink=print, **KW)  # type: ignore[arg-type]
+    assert set(feeds.CONTINUABLE) <= set(feeds.FORMATS)
