@@ -56,6 +56,7 @@ clang:
 
 gen:
 	$(PYTHON) tools/gen_variants.py
+	$(PYTHON) tools/gen_l3.py
 	$(PYTHON) tools/gen_match.py
 	$(PYTHON) tools/amalgamate.py
 
@@ -63,12 +64,13 @@ single-include: gen
 
 check-generated:
 	$(PYTHON) tools/gen_variants.py --check
+	$(PYTHON) tools/gen_l3.py --check
 	$(PYTHON) tools/gen_match.py --check
 	$(PYTHON) tools/amalgamate.py --check
 
 # ---- C tests --------------------------------------------------------------------
 
-C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc
+C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc test_l3_unit test_l3_fuzz test_l3_alloc
 # the matching engine: unit tests, zero allocations, differential fuzz vs tests/c/ref_match.h
 C_TESTS += test_match
 C_TEST_DEPS := $(CSRC_FILES) $(wildcard tests/c/*.h)
@@ -119,7 +121,8 @@ hotpath-compile: clang | $(BUILD)/compile/.dir
 	@echo "hotpath-compile: _hotpath.c and the tbh_ops tables with gcc and clang: clean"
 
 c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/test_unit $(BUILD)/guarded/test_unit \
-        $(BUILD)/gcc/test_decimal $(BUILD)/clang/test_decimal $(BUILD)/gcc/test_venue_crc $(BUILD)/clang/test_venue_crc
+        $(BUILD)/gcc/test_decimal $(BUILD)/clang/test_decimal $(BUILD)/gcc/test_venue_crc $(BUILD)/clang/test_venue_crc \
+        $(BUILD)/gcc/test_l3_unit $(BUILD)/clang/test_l3_unit $(BUILD)/guarded/test_l3_unit
 	$(BUILD)/gcc/test_unit
 	$(BUILD)/clang/test_unit
 	$(BUILD)/portable/test_unit
@@ -128,12 +131,17 @@ c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/
 	$(BUILD)/clang/test_decimal
 	$(BUILD)/gcc/test_venue_crc
 	$(BUILD)/clang/test_venue_crc
+	$(BUILD)/gcc/test_l3_unit
+	$(BUILD)/clang/test_l3_unit
+	$(BUILD)/guarded/test_l3_unit
 
-c-alloc: $(BUILD)/gcc/test_alloc
+c-alloc: $(BUILD)/gcc/test_alloc $(BUILD)/gcc/test_l3_alloc
 	$(BUILD)/gcc/test_alloc
+	$(BUILD)/gcc/test_l3_alloc
 
-c-fuzz-quick: $(BUILD)/gcc/test_fuzz
+c-fuzz-quick: $(BUILD)/gcc/test_fuzz $(BUILD)/gcc/test_l3_fuzz
 	$(BUILD)/gcc/test_fuzz --profile quick
+	$(BUILD)/gcc/test_l3_fuzz --profile quick
 
 examples: $(BUILD)/examples/embed
 $(BUILD)/examples/embed: examples/embed.c $(CSRC_FILES) | $(BUILD)/examples/.dir
@@ -217,8 +225,9 @@ demo: venv
 
 # ---- long runs ------------------------------------------------------------------------
 
-fuzz-c: $(BUILD)/gcc/test_fuzz $(BUILD)/gcc/test_match
+fuzz-c: $(BUILD)/gcc/test_fuzz $(BUILD)/gcc/test_l3_fuzz $(BUILD)/gcc/test_match
 	$(BUILD)/gcc/test_fuzz --profile full
+	$(BUILD)/gcc/test_l3_fuzz --profile full
 	$(BUILD)/gcc/test_match --profile full
 
 fuzz-py: venv
@@ -238,6 +247,9 @@ fuzz-cov: clang | $(BUILD)/fuzz/.dir
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_decimal.c -o $(BUILD)/fuzz/fuzz_decimal
 	mkdir -p $(BUILD)/fuzz/corpus_decimal && cp -n tests/fuzz/corpus_decimal/* $(BUILD)/fuzz/corpus_decimal/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_decimal -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_decimal
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_l3.c -o $(BUILD)/fuzz/fuzz_l3
+	mkdir -p $(BUILD)/fuzz/corpus_l3
+	$(BUILD)/fuzz/fuzz_l3 -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_l3
 
 # ---- benchmarks ------------------------------------------------------------------------
 
@@ -246,6 +258,8 @@ bench-c: | $(BUILD)/bench/.dir
 	gcc -std=c11 $(BENCH_CFLAGS) -DBENCH_CFLAGS='"$(BENCH_CFLAGS)"' $(INC) -Ibench/c bench/c/bench_main.c -o $(BUILD)/bench/bench_c -lm
 	mkdir -p bench/out
 	$(BUILD)/bench/bench_c --out bench/out/bench_c.json --md bench/out/bench_c.md
+	g++ -std=c++17 $(BENCH_CFLAGS) $(INC) bench/c/bench_l3.cpp -o $(BUILD)/bench/bench_l3
+	$(BUILD)/bench/bench_l3 --md bench/out/bench_l3.md
 
 # make bench: the C harness, then the Python benchmarks and the combined report
 # (bench/out/report/report.md + charts); make bench-py: the Python side alone

@@ -133,6 +133,43 @@
  *   int  M_set_code(M *m, tb_handle h, int side, P px, Q qty);
  *   int  M_bbo(M *m, tb_handle h, BBO *out);  POOL *M_pool(M *m);
  *   int  M_tier_info(M *m, int tier, uint32_t *capacity, uint32_t *live);
+ *
+ * L3 (ORDER-LEVEL) BOOK API  (tb_l3.inc; L3 = tb_l3_<fam>_n<N>, on the book B of the
+ *            same family and N; ORD = tb_l3_order_<fam> {id, px, qty, side})
+ *   Orders with 64-bit ids in FIFO queues per price, on top of an L2 book whose
+ *   level quantities are the queues' sums: every B query works on L3_book(l).
+ *   A side holds at most max_cap levels (the spill never evicts a level that has
+ *   orders); the order arena (max_orders, 1 .. 2^30) and the indexes are
+ *   allocated by create(); afterwards only a new level beyond the side's
+ *   high-water mark may grow the spill. Every call validates first and changes
+ *   nothing on error: TB_ERR_SIDE / _PRICE / _BADARG (qty 0, qty above the
+ *   order's), TB_ERR_DUPLICATE (-30), TB_ERR_UNKNOWN (-31), TB_ERR_OVERFLOW
+ *   (-32: a level total beyond the qty type), TB_ERR_FULL (arena full, or the
+ *   side's max_cap levels), TB_ERR_NOMEM; tb_l3_status_str() names them all.
+ *   int  L3_create(L3 **out, P anchor, uint32_t max_orders, uint32_t max_cap, POOL *pool_or_NULL);
+ *   int  L3_destroy(L3 *l);          B *L3_book(L3 *l);   the L2 view: query, recenter only
+ *   int  L3_add(L3 *l, uint64_t id, int side, P px, Q qty);       at the back of (side, px)
+ *   int  L3_cancel(L3 *l, uint64_t id);
+ *   int  L3_reduce(L3 *l, uint64_t id, Q qty);    cancel part; priority kept; removed at 0
+ *   int  L3_execute(L3 *l, uint64_t id, Q qty);   fill; priority kept; removed at 0
+ *   int  L3_modify(L3 *l, uint64_t id, Q qty);    down keeps priority, up to the back
+ *   int  L3_amend(L3 *l, uint64_t id, P px, Q qty);   same px: modify; else back of px
+ *   int  L3_replace(L3 *l, uint64_t old_id, uint64_t new_id, P px, Q qty);  new priority
+ *   int  L3_clear(L3 *l);  int L3_reset(L3 *l, P anchor);
+ *   int  L3_order(L3 *l, uint64_t id, ORD *out);
+ *   int  L3_queue_position(L3 *l, uint64_t id, uint64_t *orders_ahead, Q *qty_ahead);
+ *   int  L3_level_orders(L3 *l, int side, P px, uint64_t *ids, Q *qtys, size_t k,
+ *                        size_t *n_out, size_t *n_level);     FIFO order
+ *   size_t L3_count(L3 *l);  int L3_stats(L3 *l, tb_l3_stats *out);
+ *   int  L3_verify_invariants(L3 *l);
+ *   uint64_t L3_index_key(L3 *l);  int L3_reseed(L3 *l, uint64_t key);  id-hash key
+ *   int  L3_apply_mbo(L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+ *                     const P *px, const Q *qty, size_t n, int8_t *statuses, size_t *n_err);
+ *        actions 'A' add, 'C' cancel qty (0: all), 'M' amend, 'E' execute, 'R' clear;
+ *        a refused row changes nothing, the batch goes on; statuses[i] per row
+ *   int  L3_apply_mbo_bbo(..., int8_t *statuses, BBO *out, size_t *n_err);  + BBO per row
+ *   int  L3_dump_size(L3 *l, size_t *out);  int L3_dump(L3 *l, void *buf, size_t cap, size_t *n_out);
+ *   int  L3_load(L3 *l, const void *buf, size_t len);   queues in order, CRC32-checked
  */
 #ifndef TAPEBOOK_H
 #define TAPEBOOK_H

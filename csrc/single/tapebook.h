@@ -136,6 +136,43 @@
  *   int  M_set_code(M *m, tb_handle h, int side, P px, Q qty);
  *   int  M_bbo(M *m, tb_handle h, BBO *out);  POOL *M_pool(M *m);
  *   int  M_tier_info(M *m, int tier, uint32_t *capacity, uint32_t *live);
+ *
+ * L3 (ORDER-LEVEL) BOOK API  (tb_l3.inc; L3 = tb_l3_<fam>_n<N>, on the book B of the
+ *            same family and N; ORD = tb_l3_order_<fam> {id, px, qty, side})
+ *   Orders with 64-bit ids in FIFO queues per price, on top of an L2 book whose
+ *   level quantities are the queues' sums: every B query works on L3_book(l).
+ *   A side holds at most max_cap levels (the spill never evicts a level that has
+ *   orders); the order arena (max_orders, 1 .. 2^30) and the indexes are
+ *   allocated by create(); afterwards only a new level beyond the side's
+ *   high-water mark may grow the spill. Every call validates first and changes
+ *   nothing on error: TB_ERR_SIDE / _PRICE / _BADARG (qty 0, qty above the
+ *   order's), TB_ERR_DUPLICATE (-30), TB_ERR_UNKNOWN (-31), TB_ERR_OVERFLOW
+ *   (-32: a level total beyond the qty type), TB_ERR_FULL (arena full, or the
+ *   side's max_cap levels), TB_ERR_NOMEM; tb_l3_status_str() names them all.
+ *   int  L3_create(L3 **out, P anchor, uint32_t max_orders, uint32_t max_cap, POOL *pool_or_NULL);
+ *   int  L3_destroy(L3 *l);          B *L3_book(L3 *l);   the L2 view: query, recenter only
+ *   int  L3_add(L3 *l, uint64_t id, int side, P px, Q qty);       at the back of (side, px)
+ *   int  L3_cancel(L3 *l, uint64_t id);
+ *   int  L3_reduce(L3 *l, uint64_t id, Q qty);    cancel part; priority kept; removed at 0
+ *   int  L3_execute(L3 *l, uint64_t id, Q qty);   fill; priority kept; removed at 0
+ *   int  L3_modify(L3 *l, uint64_t id, Q qty);    down keeps priority, up to the back
+ *   int  L3_amend(L3 *l, uint64_t id, P px, Q qty);   same px: modify; else back of px
+ *   int  L3_replace(L3 *l, uint64_t old_id, uint64_t new_id, P px, Q qty);  new priority
+ *   int  L3_clear(L3 *l);  int L3_reset(L3 *l, P anchor);
+ *   int  L3_order(L3 *l, uint64_t id, ORD *out);
+ *   int  L3_queue_position(L3 *l, uint64_t id, uint64_t *orders_ahead, Q *qty_ahead);
+ *   int  L3_level_orders(L3 *l, int side, P px, uint64_t *ids, Q *qtys, size_t k,
+ *                        size_t *n_out, size_t *n_level);     FIFO order
+ *   size_t L3_count(L3 *l);  int L3_stats(L3 *l, tb_l3_stats *out);
+ *   int  L3_verify_invariants(L3 *l);
+ *   uint64_t L3_index_key(L3 *l);  int L3_reseed(L3 *l, uint64_t key);  id-hash key
+ *   int  L3_apply_mbo(L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+ *                     const P *px, const Q *qty, size_t n, int8_t *statuses, size_t *n_err);
+ *        actions 'A' add, 'C' cancel qty (0: all), 'M' amend, 'E' execute, 'R' clear;
+ *        a refused row changes nothing, the batch goes on; statuses[i] per row
+ *   int  L3_apply_mbo_bbo(..., int8_t *statuses, BBO *out, size_t *n_err);  + BBO per row
+ *   int  L3_dump_size(L3 *l, size_t *out);  int L3_dump(L3 *l, void *buf, size_t cap, size_t *n_out);
+ *   int  L3_load(L3 *l, const void *buf, size_t len);   queues in order, CRC32-checked
  */
 #ifndef TAPEBOOK_H
 #define TAPEBOOK_H
@@ -37300,5 +37337,18368 @@ TB_API size_t tb_multi_i64_h4096_m1024_l256_struct_size(void);
 #endif /* TAPEBOOK_API_H */
 /* ---- end tapebook_api.h ---- */
 #endif
+/* ---- begin tapebook/tb_l3.h ---- */
+/* tb_l3.h — the L3 (order-level) books: shared definitions, then (unless
+ * TB_NO_SHIPPED_VARIANTS) an L3 variant on every shipped L2 variant and
+ * their flat prototypes. tapebook.h includes it; see the L3 section there. */
+#ifndef TB_L3_H
+#define TB_L3_H
+
+/* ---- begin tapebook/tb_l3_base.h ---- */
+/* tb_l3_base.h — definitions shared by every L3 (order-level) variant: the
+ * extra status codes, the MBO action letters, the public order record of each
+ * price family, the statistics record and the keyed 64-bit hash. Included
+ * once, by tb_l3.h; the typed code lives in tb_l3.inc. */
+#ifndef TB_L3_BASE_H
+#define TB_L3_BASE_H
+
+
+/* Statuses of L3 calls beyond tb_status (same convention: <= TB_ERR_FIRST,
+ * nothing changed). tb_l3_status_str() names every status. */
+typedef enum tb_l3_status {
+    TB_ERR_DUPLICATE = -30, /* the order id rests in the book already */
+    TB_ERR_UNKNOWN = -31,   /* no resting order has that id */
+    TB_ERR_OVERFLOW = -32,  /* a level's total would overflow the quantity type */
+    TB_ERR_L3_LAST = -32
+} tb_l3_status;
+
+/* MBO actions of apply_mbo (the bytes of the action column). */
+typedef enum tb_mbo_action {
+    TB_MBO_ADD = 'A',     /* add (id, side, px, qty) */
+    TB_MBO_CANCEL = 'C',  /* cancel qty of the order (qty 0: all of it); priority kept */
+    TB_MBO_MODIFY = 'M',  /* new (px, qty): same px and qty down keeps priority, else to the back */
+    TB_MBO_EXECUTE = 'E', /* fill qty from the order; removed at 0 */
+    TB_MBO_CLEAR = 'R'    /* clear the book (the row's other fields are ignored) */
+} tb_mbo_action;
+
+/* One resting order as queries return it (side: TB_BID 1 / TB_ASK 0). */
+typedef struct tb_l3_order_i32 {
+    uint64_t id;
+    int32_t px;
+    uint32_t qty;
+    int32_t side;
+    uint32_t reserved;
+} tb_l3_order_i32;
+
+typedef struct tb_l3_order_i64 {
+    uint64_t id;
+    int64_t px;
+    uint64_t qty;
+    int32_t side;
+    uint32_t reserved;
+} tb_l3_order_i64;
+
+/* Occupancy and counters of an L3 book. */
+typedef struct tb_l3_stats {
+    uint64_t orders;          /* resting orders */
+    uint64_t max_orders;      /* arena capacity */
+    uint64_t levels[2];       /* price levels per side ([0] ask, [1] bid) */
+    uint64_t max_levels;      /* per side (the L2 book's max_cap) */
+    uint64_t bytes;           /* struct, arena, level records, both indexes (spill: see the L2 stats) */
+    uint64_t index_slots;     /* order-id index capacity (a power of two) */
+    uint64_t arena_full;      /* adds refused: the arena was full */
+    uint64_t levels_full;     /* adds refused: the side had max_levels levels */
+    uint64_t reseeds;         /* order-id index rebuilt with a new key (probe bound hit) */
+    uint64_t adds, cancels, modifies, executes, replaces, clears; /* successful operations */
+    uint64_t rejected;        /* operations refused with a status */
+} tb_l3_stats;
+
+
+/* A keyed 64-bit mix (xor with the key, then a multiply-xorshift finaliser
+ * with full avalanche): ids a venue chooses cannot be made to collide
+ * without knowing the key, and the key changes when a probe bound is hit. */
+TB_FORCE_INLINE uint64_t tb__l3_mix(uint64_t x, uint64_t key) {
+    x ^= key;
+    x ^= x >> 32;
+    x *= UINT64_C(0xd6e8feb86659fd93);
+    x ^= x >> 32;
+    x *= UINT64_C(0xd6e8feb86659fd93);
+    x ^= x >> 32;
+    return x;
+}
+
+/* The inverse of tb__l3_mix for a key: tests use it to build colliding ids. */
+TB_FORCE_INLINE uint64_t tb__l3_unmix(uint64_t y, uint64_t key) {
+    const uint64_t inv = UINT64_C(0xcfee444d8b59a89b); /* 0xd6e8feb86659fd93^-1 mod 2^64 */
+    y ^= y >> 32;
+    y *= inv;
+    y ^= y >> 32;
+    y *= inv;
+    y ^= y >> 32;
+    return y ^ key;
+}
+
+/* The next key of a reseed (splitmix64 step). */
+TB_FORCE_INLINE uint64_t tb__l3_next_key(uint64_t key) {
+    uint64_t z = key + UINT64_C(0x9e3779b97f4a7c15);
+    z = (z ^ (z >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+    z = (z ^ (z >> 27)) * UINT64_C(0x94d049bb133111eb);
+    return z ^ (z >> 31);
+}
+
+TB_API const char *tb_l3_status_str(int status) {
+    switch (status) {
+    case TB_ERR_DUPLICATE: return "order id rests in the book already";
+    case TB_ERR_UNKNOWN: return "no resting order has that id";
+    case TB_ERR_OVERFLOW: return "level total would overflow the quantity type";
+    default: return tb_status_str(status);
+    }
+}
+
+#define TB__L3_NIL UINT32_MAX      /* no slot: list ends, free markers */
+#define TB__L3_PROBE_LIMIT 64u     /* an insert probing longer asks for a reseed */
+#define TB_L3_MAX_ORDERS (UINT32_C(1) << 30)
+#define TB_L3_DUMP_MAGIC "TBL3DUMP"
+#define TB_L3_DUMP_VERSION 1u
+#define TB_L3_DUMP_HEADER 56u  /* magic 8, version 4, width 4, n 4, reserved 4, orders 8, levels 8, anchors 16 */
+#define TB_L3_DUMP_LEVEL 24u   /* px 8, count 8, total 8 */
+#define TB_L3_DUMP_ORDER 16u   /* id 8, qty 8 */
+
+#endif /* TB_L3_BASE_H */
+/* ---- end tapebook/tb_l3_base.h ---- */
+
+#ifndef TB_NO_SHIPPED_VARIANTS
+/* ---- begin tapebook/tb_l3_variants.h ---- */
+/* tb_l3_variants.h — GENERATED by tools/gen_l3.py; do not edit.
+ * An L3 book on every shipped L2 variant (both families, every tape size).
+ * Included by tb_l3.h after the shipped L2 variants. */
+#ifndef TB_L3_VARIANTS_H
+#define TB_L3_VARIANTS_H
+
+/* ---- begin tapebook/tb_params_i32.inc ---- */
+/* tb_params_i32.inc — family parameters of the i32 family (int32_t prices, uint32_t quantities). */
+#define TB_FAM i32
+#define TB_PRICE_T int32_t
+#define TB_UPRICE_T uint32_t
+#define TB_QTY_T uint32_t
+#define TB_PRICE_TYPE_MIN INT32_MIN
+#define TB_PRICE_TYPE_MAX INT32_MAX
+/* ---- end tapebook/tb_params_i32.inc ---- */
+/* ---- begin tapebook/tb_family_reopen.inc ---- */
+/* tb_family_reopen.inc — the names of an already instantiated family
+ * (tb_level_<fam>, tb_spill_pool_<fam>, ...), without defining anything, so
+ * that tb_book.inc / tb_multi_pool.inc can add variants to it. Close with
+ * tb_family_end.inc as usual. Family parameters must be defined. */
+#ifndef TB_FAM
+#error "define the family parameters (e.g. include tb_params_i32.inc) first"
+#endif
+#define TB__LEVEL TB__CAT(tb_level_, TB_FAM)
+#define TB__BBO TB__CAT(tb_bbo_, TB_FAM)
+#define TB__POOL TB__CAT(tb_spill_pool_, TB_FAM)
+#define TB__POOLFN(f) TB__CAT3(TB__POOL, _, f)
+#define TB__SIDE TB__CAT(tb_spill_side_, TB_FAM)
+#define TB__SPFN(f) TB__CAT3(tb__spill_, TB_FAM, TB__CAT(_, f))
+#ifndef TB__PUSH_STORED
+#define TB__PUSH_STORED 0
+#define TB__PUSH_EVICTED 1
+#define TB__PUSH_DROPPED 2
+#define TB__PUSH_NOMEM 3
+#endif
+/* ---- end tapebook/tb_family_reopen.inc ---- */
+#define TB_N 64
+/* ---- begin tapebook/tb_l3.inc ---- */
+/* tb_l3.inc — the L3 (order-level) book of one variant, built on its L2 book.
+ *
+ * Template parameters (the family ones come from tb_family.inc / reopen):
+ *   TB_N          tape size of the L2 book underneath (required)
+ *   TB_BOOK_NAME  name of that L2 book variant (optional; default
+ *                 tb_book_<family>_n<N>; it must be instantiated already)
+ *   TB_L3_NAME    name prefix of the L3 variant (optional; default
+ *                 tb_l3_<family>_n<N>, e.g. tb_l3_i64_n1024)
+ * All three are #undef'd at the end.
+ *
+ * Layout. The L2 book is the first member: every level's quantity there is
+ * the sum of the level's queue, so the L2 queries (best, levels, depth
+ * snapshots, dumps) read an L3 book as they read any book. Orders live in a
+ * pre-sized arena of max_orders nodes (id, qty, prev, next, level: 24 bytes
+ * for i32, 32 for i64); each price level is a record (px, total, head,
+ * tail, count, side) whose queue is an intrusive doubly-linked list of arena
+ * indices (add at the back, removal anywhere: O(1)). Two open-addressing
+ * tables with linear probing, load <= 1/2, find things:
+ *   order id -> node:  8-byte entries (top 32 bits of the keyed hash | slot + 1),
+ *                      so a probe compares tags before touching the arena;
+ *   (side, px) -> level: 4-byte entries (slot + 1).
+ * Deletion shifts the following entries of the cluster back (no tombstones,
+ * so a long-running book with churn never degrades). Ids are hashed with a
+ * key (tb__l3_mix): colliding ids cannot be chosen without it, and an insert
+ * that probes past TB__L3_PROBE_LIMIT rebuilds the index with a new key (at
+ * most once per (n_orders + slots/16) / 4 inserts: the rebuild is amortised O(1)).
+ *
+ * Never losing a level. An L2 spill at max_cap evicts its worst level; an
+ * L3 book must not (the level's orders would still rest). So a side holds at
+ * most max_cap levels (a new level beyond that is TB_ERR_FULL), and before a
+ * new level is created the side's spill is grown to hold every level of the
+ * side: the spill then never evicts, drops or allocates inside a set, and a
+ * promote or recenter never loses a level. The growth is the only
+ * allocation after create(), and it stops at the high-water mark of levels.
+ *
+ * Every call validates everything before it changes anything: on an error
+ * status the book (orders, queues, L2 view) is exactly as before. */
+
+#ifndef TB_N
+#error "define TB_N before including tb_l3.inc"
+#endif
+#ifndef TB_FAM
+#error "include the family parameters and tb_family(_reopen).inc before tb_l3.inc"
+#endif
+
+#ifdef TB_BOOK_NAME
+#define TB__L3B TB_BOOK_NAME
+#else
+#define TB__L3B TB__CAT(TB__CAT(tb_book_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#ifdef TB_L3_NAME
+#define TB__L3 TB_L3_NAME
+#else
+#define TB__L3 TB__CAT(TB__CAT(tb_l3_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#define TB__L3FN(f) TB__CAT3(TB__L3, _, f)      /* public:  <l3>_f  */
+#define TB__L3P(f) TB__CAT3(TB__L3, __, f)      /* private: <l3>__f */
+#define TB__L3BFN(f) TB__CAT3(TB__L3B, _, f)    /* the L2 book's public calls */
+#define TB__L3BP(f) TB__CAT3(TB__L3B, __, f)    /* the L2 book's internals */
+#define TB__L3TFN(f) TB__CAT3(TB__L3B, __tape_, f)
+#define TB__L3ITER TB__CAT(TB__L3B, _iter)
+#define TB__L3NODE TB__CAT(TB__L3, __node)
+#define TB__L3LVL TB__CAT(TB__L3, __level)
+#define TB__L3ORDER TB__CAT(tb_l3_order_, TB_FAM)
+#define TB__L3QMAX ((TB_QTY_T) ~(TB_QTY_T)0)
+
+/* One order: a node of its level's FIFO list. level == TB__L3_NIL: free
+ * (next then links the free list). */
+typedef struct TB__L3NODE {
+    uint64_t id;
+    TB_QTY_T qty;
+    uint32_t prev, next; /* arena indices, TB__L3_NIL at the ends */
+    uint32_t level;      /* level record */
+} TB__L3NODE;
+
+/* One price level: its FIFO queue and the sum the L2 book shows. count == 0:
+ * free (head then links the free list). */
+typedef struct TB__L3LVL {
+    TB_PRICE_T px;
+    TB_QTY_T total;
+    uint32_t head, tail, count;
+    uint32_t side;
+} TB__L3LVL;
+
+typedef struct TB__L3 {
+    TB__L3B book;        /* the L2 view: first, cache-line aligned */
+    TB__L3NODE *ord;     /* arena of max_orders nodes */
+    TB__L3LVL *lvl;      /* max_levels level records */
+    uint64_t *oidx;      /* id index: tag << 32 | (slot + 1); 0 = empty */
+    uint32_t *lidx;      /* level index: slot + 1; 0 = empty */
+    uint64_t okey, lkey; /* hash keys */
+    uint32_t max_orders, max_levels, obits, lbits;
+    uint32_t n_orders, ord_hw, ord_free; /* ord_hw: slots ever handed out */
+    uint32_t n_levels, lvl_hw, lvl_free;
+    uint32_t side_levels[2];
+    uint64_t since_reseed;
+    uint64_t arena_full, levels_full, reseeds;
+    uint64_t adds, cancels, modifies, executes, replaces, clears, rejected;
+} TB__L3;
+
+TB_STATIC_ASSERT(offsetof(TB__L3, book) == 0, "the L2 book leads the L3 book");
+
+/* ---- order-id index ----------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(otag)(const TB__L3 *l, uint64_t id) {
+    return (uint32_t)(tb__l3_mix(id, l->okey) >> 32);
+}
+TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tag >> (32u - l->obits); }
+TB_FORCE_INLINE uint32_t TB__L3P(omask)(const TB__L3 *l) { return (UINT32_C(1) << l->obits) - 1u; }
+
+/* Slot of the order `id`, TB__L3_NIL when absent; *pos = its index entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind)(const TB__L3 *l, uint64_t id, uint32_t *pos) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag);
+    for (;;) {
+        const uint64_t e = l->oidx[i];
+        if (!e) return TB__L3_NIL;
+        if ((uint32_t)(e >> 32) == tag) {
+            const uint32_t s = (uint32_t)e - 1u;
+            if (l->ord[s].id == id) {
+                *pos = i;
+                return s;
+            }
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Look id up for an insert: its slot (a duplicate), or TB__L3_NIL with *pos =
+ * the empty entry that ends its probe sequence and *probes = its distance. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind_free)(const TB__L3 *l, uint64_t id, uint32_t *pos, uint32_t *probes) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), k = 0;
+    for (;; k++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) {
+            *pos = i;
+            *probes = k;
+            return TB__L3_NIL;
+        }
+        if ((uint32_t)(e >> 32) == tag && l->ord[(uint32_t)e - 1u].id == id) return (uint32_t)e - 1u;
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Place (id -> slot) in the first empty entry; returns the probe length. */
+TB_FORCE_INLINE uint32_t TB__L3P(oplace)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), probes = 0;
+    while (l->oidx[i]) {
+        i = (i + 1u) & mask;
+        probes++;
+    }
+    l->oidx[i] = ((uint64_t)tag << 32) | ((uint64_t)slot + 1u);
+    return probes;
+}
+
+/* Rebuild the id index under `key` from the arena (no allocation). */
+static void TB__L3P(rehash)(TB__L3 *l, uint64_t key) {
+    uint32_t s;
+    l->okey = key;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    for (s = 0; s < l->ord_hw; s++)
+        if (l->ord[s].level != TB__L3_NIL) (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+    l->since_reseed = 0;
+}
+
+/* After an insert that probed `probes` entries: reseed when that was too long. */
+TB_FORCE_INLINE void TB__L3P(oinserted)(TB__L3 *l, uint32_t probes) {
+    l->since_reseed++;
+    if (TB_UNLIKELY(probes > TB__L3_PROBE_LIMIT) &&
+        4u * l->since_reseed >= (uint64_t)l->n_orders + ((uint64_t)1 << l->obits >> 4)) {
+        TB__L3P(rehash)(l, tb__l3_next_key(l->okey));
+        l->reseeds++;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(oinsert)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    TB__L3P(oinserted)(l, TB__L3P(oplace)(l, id, slot));
+}
+
+/* Remove index entry pos, shifting the rest of its cluster back. */
+TB_FORCE_INLINE void TB__L3P(oerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = TB__L3P(omask)(l);
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint64_t e;
+        uint32_t home;
+        j = (j + 1u) & mask;
+        e = l->oidx[j];
+        if (!e) break;
+        home = TB__L3P(ohome)(l, (uint32_t)(e >> 32));
+        if (((j - home) & mask) >= ((j - i) & mask)) { /* home not in (i, j]: it may move to i */
+            l->oidx[i] = e;
+            i = j;
+        }
+    }
+    l->oidx[i] = 0;
+}
+
+/* ---- level index ---------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(lhome)(const TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const uint64_t k = (uint64_t)(TB_UPRICE_T)px ^ ((uint64_t)side * UINT64_C(0x9e3779b97f4a7c15));
+    return (uint32_t)(tb__l3_mix(k, l->lkey) >> (64u - l->lbits));
+}
+
+/* Level record of (side, px), TB__L3_NIL when absent; *pos = its entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(lfind)(const TB__L3 *l, uint32_t side, TB_PRICE_T px, uint32_t *pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, side, px);
+    for (;;) {
+        const uint32_t e = l->lidx[i];
+        if (!e) return TB__L3_NIL;
+        if (l->lvl[e - 1u].px == px && l->lvl[e - 1u].side == side) {
+            *pos = i;
+            return e - 1u;
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(lplace)(TB__L3 *l, uint32_t slot) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, l->lvl[slot].side, l->lvl[slot].px);
+    while (l->lidx[i]) i = (i + 1u) & mask;
+    l->lidx[i] = slot + 1u;
+}
+
+static void TB__L3P(lerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint32_t e, home;
+        j = (j + 1u) & mask;
+        e = l->lidx[j];
+        if (!e) break;
+        home = TB__L3P(lhome)(l, l->lvl[e - 1u].side, l->lvl[e - 1u].px);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            l->lidx[i] = e;
+            i = j;
+        }
+    }
+    l->lidx[i] = 0;
+}
+
+/* ---- the L2 view ----------------------------------------------------------------- */
+
+/* Write a level's total into the L2 book (0 removes it). Cannot fail: the
+ * price is valid and the spill has room for every level of the side. */
+TB_FORCE_INLINE void TB__L3P(l2_write)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T total) {
+    const int r = TB__L3BP(set_one)(&l->book, (int)side, px, total, 1);
+    TB_ASSERT(r >= TB_SPILL);
+    (void)r;
+}
+
+/* Room for one more level on `side` (frees_one: the operation also empties a
+ * level of that side): the side stays within max_cap levels and its spill
+ * could hold all of them. TB_ERR_FULL / TB_ERR_NOMEM change nothing else. */
+static int TB__L3P(level_room)(TB__L3 *l, uint32_t side, int frees_one) {
+    TB__SIDE *s = &l->book.spill[side];
+    const uint32_t need = l->side_levels[side] + 1u - (frees_one ? 1u : 0u);
+    uint32_t cap;
+    if (need > s->max_cap) {
+        l->levels_full++;
+        return TB_ERR_FULL;
+    }
+    if (s->cap >= need) return TB_OK;
+    cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+    while (cap < need) cap <<= 1;
+    if (cap > s->max_cap) cap = s->max_cap;
+    return TB__SPFN(grow_to)(s, l->book.pool, cap);
+}
+
+TB_FORCE_INLINE int TB__L3P(price_ok)(TB_PRICE_T px) { return TB__L3BP(price_ok)(px); }
+
+/* ---- arena --------------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(node_alloc)(TB__L3 *l) {
+    uint32_t s = l->ord_free;
+    if (s != TB__L3_NIL) l->ord_free = l->ord[s].next;
+    else s = l->ord_hw++;
+    l->n_orders++;
+    return s;
+}
+
+TB_FORCE_INLINE void TB__L3P(node_free)(TB__L3 *l, uint32_t s) {
+    l->ord[s].level = TB__L3_NIL;
+    l->ord[s].next = l->ord_free;
+    l->ord_free = s;
+    l->n_orders--;
+}
+
+/* A new empty level record for (side, px), indexed. */
+TB_FORCE_INLINE uint32_t TB__L3P(level_new)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    uint32_t v = l->lvl_free;
+    TB__L3LVL *lv;
+    if (v != TB__L3_NIL) l->lvl_free = l->lvl[v].head;
+    else v = l->lvl_hw++;
+    TB_ASSERT(v < l->max_levels);
+    lv = &l->lvl[v];
+    lv->px = px;
+    lv->total = 0;
+    lv->head = lv->tail = TB__L3_NIL;
+    lv->count = 0;
+    lv->side = side;
+    TB__L3P(lplace)(l, v);
+    l->n_levels++;
+    l->side_levels[side]++;
+    return v;
+}
+
+/* Append node s (its qty set) at the back of level v; updates the L2 view. */
+TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
+    TB__L3LVL *lv = &l->lvl[v];
+    TB__L3NODE *n = &l->ord[s];
+    n->level = v;
+    n->prev = lv->tail;
+    n->next = TB__L3_NIL;
+    if (lv->tail != TB__L3_NIL) l->ord[lv->tail].next = s;
+    else lv->head = s;
+    lv->tail = s;
+    lv->count++;
+    lv->total = (TB_QTY_T)(lv->total + n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+}
+
+/* Take node s out of its level; a level left empty is deleted (from the
+ * index and from the L2 view). The node keeps its id and qty. */
+TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
+    TB__L3NODE *n = &l->ord[s];
+    const uint32_t v = n->level;
+    TB__L3LVL *lv = &l->lvl[v];
+    if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+    else lv->head = n->next;
+    if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+    else lv->tail = n->prev;
+    lv->count--;
+    lv->total = (TB_QTY_T)(lv->total - n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    if (lv->count == 0) {
+        uint32_t pos = 0;
+        const uint32_t found = TB__L3P(lfind)(l, lv->side, lv->px, &pos);
+        TB_ASSERT(found == v);
+        (void)found;
+        TB__L3P(lerase)(l, pos);
+        l->side_levels[lv->side]--;
+        l->n_levels--;
+        lv->head = l->lvl_free;
+        l->lvl_free = v;
+    }
+}
+
+/* ---- operations (validated first; the caller holds the guards) ------------------- */
+
+/* Validate an add of qty at (side, px) for a new order: *v = existing level
+ * or TB__L3_NIL (then room was made for a new one). frees_one: the same
+ * operation empties a level of this side first (replace / amend). */
+static int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T qty, TB_QTY_T leaving,
+                                uint32_t leaving_level, int frees_one, uint32_t *v) {
+    uint32_t pos = 0;
+    *v = TB__L3P(lfind)(l, side, px, &pos);
+    if (*v != TB__L3_NIL) {
+        TB_QTY_T base = l->lvl[*v].total;
+        if (*v == leaving_level) base = (TB_QTY_T)(base - leaving);
+        return base > (TB_QTY_T)(TB__L3QMAX - qty) ? (int)TB_ERR_OVERFLOW : (int)TB_OK;
+    }
+    return TB__L3P(level_room)(l, side, frees_one);
+}
+
+static int TB__L3P(op_add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, probes = 0, v, s;
+    int st;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (TB__L3P(ofind_free)(l, id, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    if (l->n_orders >= l->max_orders) {
+        l->arena_full++;
+        return TB_ERR_FULL;
+    }
+    st = TB__L3P(check_level)(l, (uint32_t)side, px, qty, 0, TB__L3_NIL, 0, &v);
+    if (st) return st;
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, (uint32_t)side, px);
+    s = TB__L3P(node_alloc)(l);
+    l->ord[s].id = id;
+    l->ord[s].qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    /* the empty entry the lookup ended on (nothing touched the index since) */
+    l->oidx[pos] = ((uint64_t)TB__L3P(otag)(l, id) << 32) | ((uint64_t)s + 1u);
+    TB__L3P(oinserted)(l, probes);
+    l->adds++;
+    return TB_OK;
+}
+
+/* Remove the order at slot s (index entry pos) entirely. */
+TB_FORCE_INLINE void TB__L3P(remove)(TB__L3 *l, uint32_t s, uint32_t pos) {
+    TB__L3P(unlink)(l, s);
+    TB__L3P(oerase)(l, pos);
+    TB__L3P(node_free)(l, s);
+}
+
+static int TB__L3P(op_cancel)(TB__L3 *l, uint64_t id) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    TB__L3P(remove)(l, s, pos);
+    l->cancels++;
+    return TB_OK;
+}
+
+/* Take qty off the order, keeping its priority; removed at 0. qty must be in
+ * [1, resting]. is_exec: count as an execution, else as a cancel. */
+static int TB__L3P(op_reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty, int is_exec) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    n = &l->ord[s];
+    if (qty == 0 || qty > n->qty) return TB_ERR_BADARG;
+    if (is_exec) l->executes++;
+    else l->cancels++;
+    if (qty == n->qty) {
+        TB__L3P(remove)(l, s, pos);
+        return TB_OK;
+    }
+    lv = &l->lvl[n->level];
+    n->qty = (TB_QTY_T)(n->qty - qty);
+    lv->total = (TB_QTY_T)(lv->total - qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    return TB_OK;
+}
+
+/* New quantity (> 0) at the same price: down keeps priority, up goes to the
+ * back of the queue, equal changes nothing. */
+static int TB__L3P(op_modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    uint32_t pos = 0, v;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    n = &l->ord[s];
+    v = n->level;
+    lv = &l->lvl[v];
+    if (qty <= n->qty) {
+        lv->total = (TB_QTY_T)(lv->total - (TB_QTY_T)(n->qty - qty));
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+        l->modifies++;
+        return TB_OK;
+    }
+    if ((TB_QTY_T)(lv->total - n->qty) > (TB_QTY_T)(TB__L3QMAX - qty)) return TB_ERR_OVERFLOW;
+    if (lv->count == 1) { /* alone at its level: already at the back */
+        lv->total = qty;
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    } else {
+        /* unlink without deleting the level (count stays > 0), then append */
+        if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+        else lv->head = n->next;
+        if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+        else lv->tail = n->prev;
+        lv->count--;
+        lv->total = (TB_QTY_T)(lv->total - n->qty);
+        n->qty = qty;
+        TB__L3P(link_back)(l, v, s);
+    }
+    l->modifies++;
+    return TB_OK;
+}
+
+/* New price and quantity, same id and side: the same price is a modify;
+ * another price moves the order to the back of that level. */
+static int TB__L3P(op_amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    const TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    if (old->px == px) return TB__L3P(op_modify)(l, id, qty);
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, 0, TB__L3_NIL, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(unlink)(l, s); /* may free the old level record */
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+    n->qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    l->modifies++;
+    return TB_OK;
+}
+
+/* Cancel old_id and add new_id on the same side at (px, qty), at the back. */
+static int TB__L3P(op_replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, pos2 = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, old_id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (new_id != old_id && TB__L3P(ofind)(l, new_id, &pos2) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, n->qty, n->level, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(remove)(l, s, pos); /* may delete the level v was (then v is re-created) */
+    {
+        uint32_t p3 = 0, t;
+        v = TB__L3P(lfind)(l, side, px, &p3);
+        if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+        t = TB__L3P(node_alloc)(l);
+        l->ord[t].id = new_id;
+        l->ord[t].qty = qty;
+        TB__L3P(link_back)(l, v, t);
+        TB__L3P(oinsert)(l, new_id, t);
+    }
+    l->replaces++;
+    return TB_OK;
+}
+
+/* Empty the book: no orders, no levels, the L2 view empty (anchors and
+ * spill memory kept). O(levels + index size). */
+static void TB__L3P(clear_state)(TB__L3 *l) {
+    int side;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    memset(l->lidx, 0, ((size_t)1 << l->lbits) * sizeof *l->lidx);
+    l->n_orders = l->ord_hw = 0;
+    l->ord_free = TB__L3_NIL;
+    l->n_levels = l->lvl_hw = 0;
+    l->lvl_free = TB__L3_NIL;
+    l->side_levels[0] = l->side_levels[1] = 0;
+    l->since_reseed = 0;
+    for (side = 0; side < 2; side++) {
+        TB__L3TFN(empty)(&l->book.tape[side]);
+        TB__SPFN(clear)(&l->book.spill[side]);
+    }
+}
+
+static void TB__L3P(op_clear)(TB__L3 *l) {
+    TB__L3P(clear_state)(l);
+    l->clears++;
+}
+
+/* ---- guards ------------------------------------------------------------------- */
+
+/* Claim the book (and its pool, which a spill growth or a set may touch). */
+TB_FORCE_INLINE int TB__L3P(enter)(TB__L3 *l) {
+    int g;
+    if (!l) return TB_ERR_NULL;
+    g = tb__guard_enter(&l->book.state);
+    if (g) return g;
+    if (l->book.pool) {
+        g = tb__guard_enter(&l->book.pool->state);
+        if (g) {
+            tb__guard_leave(&l->book.state);
+            return g;
+        }
+    }
+    return TB_OK;
+}
+
+TB_FORCE_INLINE void TB__L3P(leave)(TB__L3 *l) {
+    if (l->book.pool) tb__guard_leave(&l->book.pool->state);
+    tb__guard_leave(&l->book.state);
+}
+
+/* Read-only calls claim the book only. */
+TB_FORCE_INLINE int TB__L3P(enter_ro)(TB__L3 *l) {
+    if (!l) return TB_ERR_NULL;
+    return tb__guard_enter(&l->book.state);
+}
+
+TB_FORCE_INLINE int TB__L3P(done)(TB__L3 *l, int st) {
+    if (st) l->rejected++;
+    TB__L3P(leave)(l);
+    return st;
+}
+
+/* ---- construction ------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(bits_for)(uint32_t n) {
+    uint32_t b = 4; /* at least 16 entries */
+    while (((uint64_t)1 << b) < 2u * (uint64_t)n) b++;
+    return b;
+}
+
+/* Create an L3 book: the L2 book (anchor, max_cap, pool: as B_create), an
+ * arena of max_orders orders (1 .. 2^30) and a side limit of max_cap levels.
+ * The arena, level records and indexes come from TB_MALLOC. */
+TB_API int TB__L3FN(create)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t max_cap,
+                            TB__POOL *pool) {
+    TB__L3 *l;
+    uint64_t lv;
+    size_t ob, lb, oib, lib;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    *out = NULL;
+    if (max_orders == 0 || max_orders > TB_L3_MAX_ORDERS) return TB_ERR_BADARG;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB_ERR_ANCHOR;
+    if (!TB__L3BP(max_cap_ok)(max_cap, pool)) return TB_ERR_MAX_CAP;
+    l = (TB__L3 *)tb__aligned_alloc(sizeof *l);
+    if (!l) return TB_ERR_NOMEM;
+    memset((void *)l, 0, sizeof *l);
+    st = TB__L3BFN(init)(&l->book, anchor, max_cap, pool);
+    if (st) {
+        tb__aligned_free(l);
+        return st;
+    }
+    lv = 2u * (uint64_t)max_cap; /* both sides */
+    l->max_orders = max_orders;
+    l->max_levels = lv < max_orders ? (uint32_t)lv : max_orders;
+    l->obits = TB__L3P(bits_for)(max_orders);
+    l->lbits = TB__L3P(bits_for)(l->max_levels);
+    ob = tb__array_bytes(max_orders, sizeof(TB__L3NODE));
+    lb = tb__array_bytes(l->max_levels, sizeof(TB__L3LVL));
+    oib = tb__array_bytes((size_t)1 << l->obits, sizeof(uint64_t));
+    lib = tb__array_bytes((size_t)1 << l->lbits, sizeof(uint32_t));
+    l->ord = ob ? (TB__L3NODE *)TB_MALLOC(ob) : NULL;
+    l->lvl = lb ? (TB__L3LVL *)TB_MALLOC(lb) : NULL;
+    l->oidx = oib ? (uint64_t *)TB_MALLOC(oib) : NULL;
+    l->lidx = lib ? (uint32_t *)TB_MALLOC(lib) : NULL;
+    if (!l->ord || !l->lvl || !l->oidx || !l->lidx) {
+        if (l->ord) TB_FREE(l->ord);
+        if (l->lvl) TB_FREE(l->lvl);
+        if (l->oidx) TB_FREE(l->oidx);
+        if (l->lidx) TB_FREE(l->lidx);
+        TB__L3BFN(deinit)(&l->book);
+        tb__aligned_free(l);
+        return TB_ERR_NOMEM;
+    }
+    /* zeroed now: the pages are touched here, not on the first adds */
+    memset(l->ord, 0, ob);
+    memset(l->lvl, 0, lb);
+    memset(l->oidx, 0, oib);
+    memset(l->lidx, 0, lib);
+    l->ord_free = l->lvl_free = TB__L3_NIL;
+    /* keys from the addresses (ASLR): not guessable from outside the process */
+    l->okey = tb__l3_next_key((uint64_t)(uintptr_t)l->ord ^ ((uint64_t)(uintptr_t)l << 17));
+    l->lkey = tb__l3_next_key(l->okey ^ (uint64_t)(uintptr_t)l->lidx);
+    *out = l;
+    return TB_OK;
+}
+
+/* Free everything (NULL is a no-op). TB_ERR_BUSY while another thread uses it. */
+TB_API int TB__L3FN(destroy)(TB__L3 *l) {
+    int st;
+    if (!l) return TB_OK;
+    st = TB__L3BFN(deinit)(&l->book);
+    if (st) return st;
+    TB_FREE(l->ord);
+    TB_FREE(l->lvl);
+    TB_FREE(l->oidx);
+    TB_FREE(l->lidx);
+    tb__aligned_free(l);
+    return TB_OK;
+}
+
+/* The L2 view, for its queries (best, levels, snapshots, dump) and for
+ * recenter. Do not change levels through it: the queues would disagree. */
+TB_API TB__L3B *TB__L3FN(book)(TB__L3 *l) { return l ? &l->book : NULL; }
+
+/* ---- public operations ------------------------------------------------------------ */
+
+/* Add order `id` at the back of (side, px). TB_ERR_DUPLICATE: the id rests;
+ * TB_ERR_FULL: the arena is full, or the side has max_cap levels already;
+ * TB_ERR_OVERFLOW: the level's total would overflow; TB_ERR_NOMEM: the spill
+ * could not grow for a new level. */
+TB_API int TB__L3FN(add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_add)(l, id, side, px, qty));
+}
+
+/* Remove order `id`. */
+TB_API int TB__L3FN(cancel)(TB__L3 *l, uint64_t id) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_cancel)(l, id));
+}
+
+/* Cancel qty (1 .. resting) of order `id`, keeping its priority; removed at 0. */
+TB_API int TB__L3FN(reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 0));
+}
+
+/* Fill qty (1 .. resting) from order `id`; removed at 0. */
+TB_API int TB__L3FN(execute)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 1));
+}
+
+/* New quantity (> 0): down keeps priority, up goes to the back. */
+TB_API int TB__L3FN(modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_modify)(l, id, qty));
+}
+
+/* New price and quantity: the same price as modify(), another price to the
+ * back of that level (same id and side). */
+TB_API int TB__L3FN(amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_amend)(l, id, px, qty));
+}
+
+/* Replace old_id by new_id (same side) at (px, qty) with a new priority.
+ * new_id may equal old_id. */
+TB_API int TB__L3FN(replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_replace)(l, old_id, new_id, px, qty));
+}
+
+/* Remove every order (anchors and memory kept). */
+TB_API int TB__L3FN(clear)(TB__L3 *l) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(op_clear)(l);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Remove every order and anchor both tapes at `anchor`. */
+TB_API int TB__L3FN(reset)(TB__L3 *l, TB_PRICE_T anchor) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB__L3P(done)(l, TB_ERR_ANCHOR);
+    TB__L3P(op_clear)(l);
+    l->book.tape[0].anchor = l->book.tape[1].anchor = anchor;
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* ---- queries ---------------------------------------------------------------------- */
+
+/* Order `id` into *out: TB_OK, or TB_ERR_UNKNOWN. */
+TB_API int TB__L3FN(order)(TB__L3 *l, uint64_t id, TB__L3ORDER *out) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        const TB__L3LVL *lv = &l->lvl[l->ord[s].level];
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->px = lv->px;
+        out->qty = l->ord[s].qty;
+        out->side = (int32_t)lv->side;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* Orders and quantity ahead of `id` in its level's queue (O(orders ahead)). */
+TB_API int TB__L3FN(queue_position)(TB__L3 *l, uint64_t id, uint64_t *orders_ahead, TB_QTY_T *qty_ahead) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!orders_ahead || !qty_ahead) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        uint64_t k = 0;
+        TB_QTY_T q = 0;
+        uint32_t p;
+        for (p = l->ord[s].prev; p != TB__L3_NIL; p = l->ord[p].prev) {
+            k++;
+            q = (TB_QTY_T)(q + l->ord[p].qty);
+        }
+        *orders_ahead = k;
+        *qty_ahead = q;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* The first k orders of (side, px) in FIFO order into ids[] / qtys[]
+ * (either may be NULL); *n_out = how many were written, *n_level (optional)
+ * = orders at the level. An absent level (or invalid price) has 0 orders. */
+TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *ids, TB_QTY_T *qtys, size_t k,
+                                  size_t *n_out, size_t *n_level) {
+    uint32_t pos = 0, v;
+    size_t n = 0;
+    int st;
+    if (!n_out) return TB_ERR_NULL;
+    *n_out = 0;
+    if (n_level) *n_level = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    v = TB__L3P(lfind)(l, (uint32_t)side, px, &pos);
+    if (v != TB__L3_NIL) {
+        uint32_t s;
+        for (s = l->lvl[v].head; s != TB__L3_NIL && n < k; s = l->ord[s].next, n++) {
+            if (ids) ids[n] = l->ord[s].id;
+            if (qtys) qtys[n] = l->ord[s].qty;
+        }
+        if (n_level) *n_level = l->lvl[v].count;
+    }
+    tb__guard_leave(&l->book.state);
+    *n_out = n;
+    return TB_OK;
+}
+
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
+TB_API size_t TB__L3FN(count)(TB__L3 *l) {
+    size_t n;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
+    n = l->n_orders;
+    tb__guard_leave(&l->book.state);
+    return n;
+}
+
+TB_API int TB__L3FN(stats)(TB__L3 *l, tb_l3_stats *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    memset(out, 0, sizeof *out);
+    out->orders = l->n_orders;
+    out->max_orders = l->max_orders;
+    out->levels[0] = l->side_levels[0];
+    out->levels[1] = l->side_levels[1];
+    out->max_levels = l->book.spill[0].max_cap;
+    out->index_slots = (uint64_t)1 << l->obits;
+    out->bytes = sizeof *l + (uint64_t)l->max_orders * sizeof(TB__L3NODE) +
+                 (uint64_t)l->max_levels * sizeof(TB__L3LVL) + (out->index_slots * sizeof(uint64_t)) +
+                 ((uint64_t)1 << l->lbits) * sizeof(uint32_t);
+    out->arena_full = l->arena_full;
+    out->levels_full = l->levels_full;
+    out->reseeds = l->reseeds;
+    out->adds = l->adds;
+    out->cancels = l->cancels;
+    out->modifies = l->modifies;
+    out->executes = l->executes;
+    out->replaces = l->replaces;
+    out->clears = l->clears;
+    out->rejected = l->rejected;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* The id index's hash key, and a rebuild under a key of the caller's choice
+ * (a secret one, or one a test needs). */
+TB_API uint64_t TB__L3FN(index_key)(TB__L3 *l) {
+    uint64_t k;
+    if (TB__L3P(enter_ro)(l)) return 0;
+    k = l->okey;
+    tb__guard_leave(&l->book.state);
+    return k;
+}
+
+TB_API int TB__L3FN(reseed)(TB__L3 *l, uint64_t key) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(rehash)(l, key);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Quantity of (side, px) as the L2 book holds it, read inside the guard. */
+static TB_QTY_T TB__L3P(l2_qty)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)l->book.tape[side].anchor);
+    const TB__SIDE *s = &l->book.spill[side];
+    uint32_t j;
+    if (i < (TB_UPRICE_T)TB_N) return l->book.tape[side].q[i];
+    j = TB__SPFN(find)(s, (int)side, px);
+    return j < s->n ? TB__SPFN(at)(s, j)->qty : 0;
+}
+
+/* Every structural invariant of the L2 book and of the queues, the indexes,
+ * the free lists, and their agreement: TB_OK or TB_ERR_INVARIANT. */
+TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
+    uint32_t s, v, live = 0, free_n = 0, entries = 0, pos = 0, lv_live = 0, side_n[2] = {0, 0}, i;
+    int st = TB__L3BFN(verify_invariants)(l ? &l->book : NULL), ok = 1, side;
+    if (st) return st;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    if (l->ord_hw > l->max_orders || l->lvl_hw > l->max_levels) ok = 0;
+    for (s = 0; ok && s < l->ord_hw; s++) {
+        const TB__L3NODE *n = &l->ord[s];
+        if (n->level == TB__L3_NIL) continue;
+        live++;
+        if (n->level >= l->lvl_hw || l->lvl[n->level].count == 0 || n->qty == 0) ok = 0;
+        else if (TB__L3P(ofind)(l, n->id, &pos) != s) ok = 0;
+    }
+    for (s = l->ord_free; ok && s != TB__L3_NIL; s = l->ord[s].next)
+        if (s >= l->ord_hw || l->ord[s].level != TB__L3_NIL || ++free_n > l->ord_hw) ok = 0;
+    if (ok && (live != l->n_orders || live + free_n != l->ord_hw)) ok = 0;
+    for (i = 0; ok && i < (UINT32_C(1) << l->obits); i++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) continue;
+        entries++;
+        if ((uint32_t)e - 1u >= l->ord_hw || l->ord[(uint32_t)e - 1u].level == TB__L3_NIL ||
+            (uint32_t)(e >> 32) != TB__L3P(otag)(l, l->ord[(uint32_t)e - 1u].id))
+            ok = 0;
+    }
+    if (ok && entries != l->n_orders) ok = 0;
+    for (v = 0; ok && v < l->lvl_hw; v++) {
+        const TB__L3LVL *lv = &l->lvl[v];
+        uint32_t k = 0, prev = TB__L3_NIL;
+        TB_QTY_T sum = 0;
+        if (lv->count == 0) continue;
+        lv_live++;
+        if (lv->side > 1u || !TB__L3P(price_ok)(lv->px)) {
+            ok = 0;
+            break;
+        }
+        side_n[lv->side]++;
+        for (s = lv->head; s != TB__L3_NIL && k <= lv->count; s = l->ord[s].next, k++) {
+            if (s >= l->ord_hw || l->ord[s].level != v || l->ord[s].prev != prev) ok = 0;
+            else if (sum > (TB_QTY_T)(TB__L3QMAX - l->ord[s].qty)) ok = 0;
+            if (!ok) break;
+            sum = (TB_QTY_T)(sum + l->ord[s].qty);
+            prev = s;
+        }
+        if (ok && (k != lv->count || lv->tail != prev || sum != lv->total)) ok = 0;
+        if (ok && TB__L3P(lfind)(l, lv->side, lv->px, &pos) != v) ok = 0;
+        if (ok && TB__L3P(l2_qty)(l, lv->side, lv->px) != lv->total) ok = 0;
+    }
+    if (ok && (lv_live != l->n_levels || side_n[0] != l->side_levels[0] || side_n[1] != l->side_levels[1])) ok = 0;
+    for (side = 0; ok && side < 2; side++) { /* the L2 book has no other level */
+        size_t depth = l->book.spill[side].live;
+        uint32_t w;
+        for (w = 0; w < (uint32_t)(sizeof l->book.tape[side].bits / sizeof(uint64_t)); w++)
+            depth += tb__popcount64(l->book.tape[side].bits[w]);
+        if (depth != l->side_levels[side] || l->side_levels[side] > l->book.spill[side].max_cap) ok = 0;
+        if (l->book.spill[side].cap < l->side_levels[side]) ok = 0;
+    }
+    for (i = 0, entries = 0; ok && i < (UINT32_C(1) << l->lbits); i++) {
+        const uint32_t e = l->lidx[i];
+        if (!e) continue;
+        entries++;
+        if (e - 1u >= l->lvl_hw || l->lvl[e - 1u].count == 0) ok = 0;
+    }
+    if (ok && entries != l->n_levels) ok = 0;
+    tb__guard_leave(&l->book.state);
+    return ok ? TB_OK : TB_ERR_INVARIANT;
+}
+
+/* ---- batches: the whole loop in C -------------------------------------------------- */
+
+TB_FORCE_INLINE int TB__L3P(mbo_row)(TB__L3 *l, uint8_t action, uint64_t id, uint8_t side, TB_PRICE_T px,
+                                     TB_QTY_T qty) {
+    switch (action) {
+    case TB_MBO_ADD: return TB__L3P(op_add)(l, id, side, px, qty);
+    case TB_MBO_CANCEL: return qty ? TB__L3P(op_reduce)(l, id, qty, 0) : TB__L3P(op_cancel)(l, id);
+    case TB_MBO_MODIFY: return TB__L3P(op_amend)(l, id, px, qty);
+    case TB_MBO_EXECUTE: return TB__L3P(op_reduce)(l, id, qty, 1);
+    case TB_MBO_CLEAR: TB__L3P(op_clear)(l); return TB_OK;
+    default: return TB_ERR_BADARG;
+    }
+}
+
+/* Apply n MBO rows (tb_mbo_action letters; `sides` is read for adds only;
+ * px for adds and modifies; qty as each action says). A bad row changes
+ * nothing and the batch goes on: statuses[i] (optional) = the row's status
+ * (0 or a negative tb_status / tb_l3_status), *n_err (optional) = rows
+ * refused. Returns TB_OK, or a status for the call itself (NULL, busy). */
+TB_API int TB__L3FN(apply_mbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                               const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                               size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* Like apply_mbo(), writing the BBO after each row into out[i]. */
+TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                                   const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                                   TB__BBO *out, size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty || !out)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+        TB__L3BP(fill_bbo)(&l->book, &out[i]);
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* ---- begin tapebook/tb_l3_serial.inc ---- */
+/* tb_l3_serial.inc — dump / load of an L3 book: every order, queues in
+ * FIFO order, and both anchors. Included by tb_l3.inc (its macros set).
+ *
+ * Layout (little-endian, every integer widened to 64 bits so the two
+ * families share it; price width recorded and checked):
+ *   header  56 bytes: "TBL3DUMP", u32 version (1), u32 price width (4 | 8),
+ *           u32 N, u32 reserved (0), u64 orders, u64 levels,
+ *           i64 ask anchor, i64 bid anchor
+ *   levels  bids best first (descending), then asks best first (ascending);
+ *           each: i64 px, u32 count, u32 side, u64 total, then `count`
+ *           orders front to back: u64 id, u64 qty
+ *   trailer u32 CRC-32 (tb_crc32) of everything before it.
+ * load() checks all of it (sizes, CRC, ranges, order of levels, sums,
+ * unique ids, the side limit and arena capacity) before it changes the book;
+ * the tape size N of the dump may differ from the book's (anchors must be
+ * valid for the book). The L2 view after a load has the same levels and
+ * anchors; the queues are the dumped ones, in order. */
+
+TB_API int TB__L3FN(dump_size)(TB__L3 *l, size_t *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    *out = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* Write the dump into buf (cap bytes); *n_out = its length. TB_ERR_BADARG
+ * when cap is too small (dump_size() says how much). */
+TB_API int TB__L3FN(dump)(TB__L3 *l, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int st, side;
+    if (n_out) *n_out = 0;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    len = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    if (cap < len) {
+        tb__guard_leave(&l->book.state);
+        return TB_ERR_BADARG;
+    }
+    memcpy(p, TB_L3_DUMP_MAGIC, 8);
+    tb__put_le(p + 8, TB_L3_DUMP_VERSION, 4);
+    tb__put_le(p + 12, sizeof(TB_PRICE_T), 4);
+    tb__put_le(p + 16, TB_N, 4);
+    tb__put_le(p + 20, 0, 4);
+    tb__put_le(p + 24, l->n_orders, 8);
+    tb__put_le(p + 32, l->n_levels, 8);
+    tb__put_le(p + 40, (uint64_t)(int64_t)l->book.tape[0].anchor, 8);
+    tb__put_le(p + 48, (uint64_t)(int64_t)l->book.tape[1].anchor, 8);
+    q = p + TB_L3_DUMP_HEADER;
+    for (side = 1; side >= 0; side--) {
+        TB__L3ITER it;
+        TB__LEVEL lv2;
+        TB__L3BP(iter_start)(&it, &l->book, side);
+        while (TB__L3BP(iter_step)(&it, &lv2)) {
+            uint32_t pos = 0, s;
+            const uint32_t v = TB__L3P(lfind)(l, (uint32_t)side, lv2.px, &pos);
+            const TB__L3LVL *lv;
+            TB_ASSERT(v != TB__L3_NIL);
+            lv = &l->lvl[v];
+            tb__put_le(q, (uint64_t)(int64_t)lv->px, 8);
+            tb__put_le(q + 8, lv->count, 4);
+            tb__put_le(q + 12, (uint64_t)side, 4);
+            tb__put_le(q + 16, (uint64_t)lv->total, 8);
+            q += TB_L3_DUMP_LEVEL;
+            for (s = lv->head; s != TB__L3_NIL; s = l->ord[s].next) {
+                tb__put_le(q, l->ord[s].id, 8);
+                tb__put_le(q + 8, (uint64_t)l->ord[s].qty, 8);
+                q += TB_L3_DUMP_ORDER;
+            }
+        }
+    }
+    TB_ASSERT((size_t)(q - p) == len - 4u);
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    tb__guard_leave(&l->book.state);
+    if (n_out) *n_out = len;
+    return TB_OK;
+}
+
+/* A price read from a dump: fits the type and is valid for this variant. */
+TB_FORCE_INLINE int TB__L3P(dump_px)(uint64_t raw, TB_PRICE_T *px) {
+    const int64_t v = (int64_t)raw;
+    if (v < (int64_t)TB_PRICE_TYPE_MIN || v > (int64_t)TB_PRICE_TYPE_MAX) return 0;
+    *px = (TB_PRICE_T)v;
+    return 1;
+}
+
+/* Everything but id uniqueness: TB_OK, or TB_ERR_FORMAT / _FULL / _BADARG. */
+static int TB__L3P(load_check)(const TB__L3 *l, const unsigned char *p, size_t len, uint64_t *n_orders,
+                               uint64_t *n_levels, uint32_t side_levels[2]) {
+    uint64_t no, nl, i, seen = 0;
+    const unsigned char *q;
+    TB_PRICE_T a, prev_px = 0;
+    int prev_side = 2;
+    side_levels[0] = side_levels[1] = 0;
+    if (len < TB_L3_DUMP_HEADER + 4u || memcmp(p, TB_L3_DUMP_MAGIC, 8) != 0) return TB_ERR_FORMAT;
+    if (tb__get_le(p + 8, 4) != TB_L3_DUMP_VERSION || tb__get_le(p + 12, 4) != sizeof(TB_PRICE_T) ||
+        tb__get_le(p + 20, 4) != 0)
+        return TB_ERR_FORMAT;
+    no = tb__get_le(p + 24, 8);
+    nl = tb__get_le(p + 32, 8);
+    if (nl > no || no > (len - TB_L3_DUMP_HEADER) / TB_L3_DUMP_ORDER) return TB_ERR_FORMAT;
+    if (len != TB_L3_DUMP_HEADER + nl * TB_L3_DUMP_LEVEL + no * TB_L3_DUMP_ORDER + 4u) return TB_ERR_FORMAT;
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) return TB_ERR_FORMAT;
+    if (no > l->max_orders) return TB_ERR_FULL;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 40, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 48, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4), side = tb__get_le(q + 12, 4), total = tb__get_le(q + 16, 8);
+        uint64_t k, sum = 0;
+        TB_PRICE_T px;
+        if (side > 1u || !TB__L3P(dump_px)(tb__get_le(q, 8), &px) || !TB__L3P(price_ok)(px)) return TB_ERR_FORMAT;
+        if (count == 0 || count > no - seen || total > (uint64_t)TB__L3QMAX) return TB_ERR_FORMAT;
+        if ((int)side > prev_side) return TB_ERR_FORMAT; /* bids, then asks */
+        if ((int)side == prev_side && (side ? px >= prev_px : px <= prev_px)) return TB_ERR_FORMAT;
+        if (++side_levels[side] > l->book.spill[side].max_cap) return TB_ERR_FULL;
+        prev_side = (int)side;
+        prev_px = px;
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t qty = tb__get_le(q + 8, 8);
+            if (qty == 0 || qty > (uint64_t)TB__L3QMAX || qty > (uint64_t)TB__L3QMAX - sum) return TB_ERR_FORMAT;
+            sum += qty;
+        }
+        if (sum != total) return TB_ERR_FORMAT;
+        seen += count;
+    }
+    if (seen != no) return TB_ERR_FORMAT;
+    *n_orders = no;
+    *n_levels = nl;
+    return TB_OK;
+}
+
+/* The ids of a checked dump are unique: a scratch table from TB_MALLOC
+ * (load is not a hot path). TB_OK, TB_ERR_FORMAT or TB_ERR_NOMEM. */
+static int TB__L3P(load_ids_unique)(const TB__L3 *l, const unsigned char *p, uint64_t nl) {
+    const uint32_t bits = TB__L3P(bits_for)((uint32_t)l->max_orders);
+    const size_t cap = (size_t)1 << bits, mask = cap - 1u;
+    uint64_t *keys = (uint64_t *)TB_MALLOC(tb__array_bytes(cap, sizeof(uint64_t)));
+    unsigned char *used = (unsigned char *)TB_MALLOC(cap);
+    const unsigned char *q = p + TB_L3_DUMP_HEADER;
+    uint64_t i, k;
+    int st = TB_OK;
+    if (!keys || !used) {
+        if (keys) TB_FREE(keys);
+        if (used) TB_FREE(used);
+        return TB_ERR_NOMEM;
+    }
+    memset(used, 0, cap);
+    for (i = 0; i < nl && st == TB_OK; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t id = tb__get_le(q, 8);
+            size_t h = (size_t)(tb__l3_mix(id, l->okey) >> (64u - bits));
+            while (used[h] && keys[h] != id) h = (h + 1u) & mask;
+            if (used[h]) {
+                st = TB_ERR_FORMAT;
+                break;
+            }
+            used[h] = 1;
+            keys[h] = id;
+        }
+    }
+    TB_FREE(keys);
+    TB_FREE(used);
+    return st;
+}
+
+/* Replace the book's contents with a dump (see the layout above). On any
+ * error nothing changed: TB_ERR_FORMAT (malformed, CRC, duplicate ids),
+ * TB_ERR_FULL (more orders than max_orders or levels than max_cap),
+ * TB_ERR_NOMEM (scratch or spill memory). */
+TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    uint64_t no = 0, nl = 0, i, k;
+    uint32_t side_levels[2];
+    TB_PRICE_T anchor[2];
+    int st, side;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    st = TB__L3P(load_check)(l, p, len, &no, &nl, side_levels);
+    if (st == TB_OK) st = TB__L3P(load_ids_unique)(l, p, nl);
+    for (side = 0; side < 2 && st == TB_OK; side++) { /* the spill can hold every level of the side */
+        TB__SIDE *s = &l->book.spill[side];
+        if (s->cap < side_levels[side]) {
+            uint32_t cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+            while (cap < side_levels[side]) cap <<= 1;
+            if (cap > s->max_cap) cap = s->max_cap;
+            st = TB__SPFN(grow_to)(s, l->book.pool, cap);
+        }
+    }
+    if (st) return TB__L3P(done)(l, st);
+    TB__L3P(dump_px)(tb__get_le(p + 40, 8), &anchor[0]);
+    TB__L3P(dump_px)(tb__get_le(p + 48, 8), &anchor[1]);
+    TB__L3P(clear_state)(l);
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint32_t count = (uint32_t)tb__get_le(q + 8, 4), sd = (uint32_t)tb__get_le(q + 12, 4);
+        TB_PRICE_T px = 0;
+        uint32_t v;
+        TB__L3P(dump_px)(tb__get_le(q, 8), &px);
+        v = TB__L3P(level_new)(l, sd, px);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint32_t s = TB__L3P(node_alloc)(l);
+            l->ord[s].id = tb__get_le(q, 8);
+            l->ord[s].qty = (TB_QTY_T)tb__get_le(q + 8, 8);
+            TB__L3P(link_back)(l, v, s);
+            (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+        }
+    }
+    for (side = 0; side < 2; side++) TB__L3BP(recenter_side)(&l->book, side, anchor[side]);
+    return TB__L3P(done)(l, TB_OK);
+}
+/* ---- end tapebook/tb_l3_serial.inc ---- */
+
+#undef TB__L3B
+#undef TB__L3
+#undef TB__L3FN
+#undef TB__L3P
+#undef TB__L3BFN
+#undef TB__L3BP
+#undef TB__L3TFN
+#undef TB__L3ITER
+#undef TB__L3NODE
+#undef TB__L3LVL
+#undef TB__L3ORDER
+#undef TB__L3QMAX
+#undef TB_N
+#undef TB_BOOK_NAME
+#undef TB_L3_NAME
+/* ---- end tapebook/tb_l3.inc ---- */
+#define TB_N 128
+/* ---- begin tapebook/tb_l3.inc ---- */
+/* tb_l3.inc — the L3 (order-level) book of one variant, built on its L2 book.
+ *
+ * Template parameters (the family ones come from tb_family.inc / reopen):
+ *   TB_N          tape size of the L2 book underneath (required)
+ *   TB_BOOK_NAME  name of that L2 book variant (optional; default
+ *                 tb_book_<family>_n<N>; it must be instantiated already)
+ *   TB_L3_NAME    name prefix of the L3 variant (optional; default
+ *                 tb_l3_<family>_n<N>, e.g. tb_l3_i64_n1024)
+ * All three are #undef'd at the end.
+ *
+ * Layout. The L2 book is the first member: every level's quantity there is
+ * the sum of the level's queue, so the L2 queries (best, levels, depth
+ * snapshots, dumps) read an L3 book as they read any book. Orders live in a
+ * pre-sized arena of max_orders nodes (id, qty, prev, next, level: 24 bytes
+ * for i32, 32 for i64); each price level is a record (px, total, head,
+ * tail, count, side) whose queue is an intrusive doubly-linked list of arena
+ * indices (add at the back, removal anywhere: O(1)). Two open-addressing
+ * tables with linear probing, load <= 1/2, find things:
+ *   order id -> node:  8-byte entries (top 32 bits of the keyed hash | slot + 1),
+ *                      so a probe compares tags before touching the arena;
+ *   (side, px) -> level: 4-byte entries (slot + 1).
+ * Deletion shifts the following entries of the cluster back (no tombstones,
+ * so a long-running book with churn never degrades). Ids are hashed with a
+ * key (tb__l3_mix): colliding ids cannot be chosen without it, and an insert
+ * that probes past TB__L3_PROBE_LIMIT rebuilds the index with a new key (at
+ * most once per (n_orders + slots/16) / 4 inserts: the rebuild is amortised O(1)).
+ *
+ * Never losing a level. An L2 spill at max_cap evicts its worst level; an
+ * L3 book must not (the level's orders would still rest). So a side holds at
+ * most max_cap levels (a new level beyond that is TB_ERR_FULL), and before a
+ * new level is created the side's spill is grown to hold every level of the
+ * side: the spill then never evicts, drops or allocates inside a set, and a
+ * promote or recenter never loses a level. The growth is the only
+ * allocation after create(), and it stops at the high-water mark of levels.
+ *
+ * Every call validates everything before it changes anything: on an error
+ * status the book (orders, queues, L2 view) is exactly as before. */
+
+#ifndef TB_N
+#error "define TB_N before including tb_l3.inc"
+#endif
+#ifndef TB_FAM
+#error "include the family parameters and tb_family(_reopen).inc before tb_l3.inc"
+#endif
+
+#ifdef TB_BOOK_NAME
+#define TB__L3B TB_BOOK_NAME
+#else
+#define TB__L3B TB__CAT(TB__CAT(tb_book_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#ifdef TB_L3_NAME
+#define TB__L3 TB_L3_NAME
+#else
+#define TB__L3 TB__CAT(TB__CAT(tb_l3_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#define TB__L3FN(f) TB__CAT3(TB__L3, _, f)      /* public:  <l3>_f  */
+#define TB__L3P(f) TB__CAT3(TB__L3, __, f)      /* private: <l3>__f */
+#define TB__L3BFN(f) TB__CAT3(TB__L3B, _, f)    /* the L2 book's public calls */
+#define TB__L3BP(f) TB__CAT3(TB__L3B, __, f)    /* the L2 book's internals */
+#define TB__L3TFN(f) TB__CAT3(TB__L3B, __tape_, f)
+#define TB__L3ITER TB__CAT(TB__L3B, _iter)
+#define TB__L3NODE TB__CAT(TB__L3, __node)
+#define TB__L3LVL TB__CAT(TB__L3, __level)
+#define TB__L3ORDER TB__CAT(tb_l3_order_, TB_FAM)
+#define TB__L3QMAX ((TB_QTY_T) ~(TB_QTY_T)0)
+
+/* One order: a node of its level's FIFO list. level == TB__L3_NIL: free
+ * (next then links the free list). */
+typedef struct TB__L3NODE {
+    uint64_t id;
+    TB_QTY_T qty;
+    uint32_t prev, next; /* arena indices, TB__L3_NIL at the ends */
+    uint32_t level;      /* level record */
+} TB__L3NODE;
+
+/* One price level: its FIFO queue and the sum the L2 book shows. count == 0:
+ * free (head then links the free list). */
+typedef struct TB__L3LVL {
+    TB_PRICE_T px;
+    TB_QTY_T total;
+    uint32_t head, tail, count;
+    uint32_t side;
+} TB__L3LVL;
+
+typedef struct TB__L3 {
+    TB__L3B book;        /* the L2 view: first, cache-line aligned */
+    TB__L3NODE *ord;     /* arena of max_orders nodes */
+    TB__L3LVL *lvl;      /* max_levels level records */
+    uint64_t *oidx;      /* id index: tag << 32 | (slot + 1); 0 = empty */
+    uint32_t *lidx;      /* level index: slot + 1; 0 = empty */
+    uint64_t okey, lkey; /* hash keys */
+    uint32_t max_orders, max_levels, obits, lbits;
+    uint32_t n_orders, ord_hw, ord_free; /* ord_hw: slots ever handed out */
+    uint32_t n_levels, lvl_hw, lvl_free;
+    uint32_t side_levels[2];
+    uint64_t since_reseed;
+    uint64_t arena_full, levels_full, reseeds;
+    uint64_t adds, cancels, modifies, executes, replaces, clears, rejected;
+} TB__L3;
+
+TB_STATIC_ASSERT(offsetof(TB__L3, book) == 0, "the L2 book leads the L3 book");
+
+/* ---- order-id index ----------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(otag)(const TB__L3 *l, uint64_t id) {
+    return (uint32_t)(tb__l3_mix(id, l->okey) >> 32);
+}
+TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tag >> (32u - l->obits); }
+TB_FORCE_INLINE uint32_t TB__L3P(omask)(const TB__L3 *l) { return (UINT32_C(1) << l->obits) - 1u; }
+
+/* Slot of the order `id`, TB__L3_NIL when absent; *pos = its index entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind)(const TB__L3 *l, uint64_t id, uint32_t *pos) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag);
+    for (;;) {
+        const uint64_t e = l->oidx[i];
+        if (!e) return TB__L3_NIL;
+        if ((uint32_t)(e >> 32) == tag) {
+            const uint32_t s = (uint32_t)e - 1u;
+            if (l->ord[s].id == id) {
+                *pos = i;
+                return s;
+            }
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Look id up for an insert: its slot (a duplicate), or TB__L3_NIL with *pos =
+ * the empty entry that ends its probe sequence and *probes = its distance. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind_free)(const TB__L3 *l, uint64_t id, uint32_t *pos, uint32_t *probes) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), k = 0;
+    for (;; k++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) {
+            *pos = i;
+            *probes = k;
+            return TB__L3_NIL;
+        }
+        if ((uint32_t)(e >> 32) == tag && l->ord[(uint32_t)e - 1u].id == id) return (uint32_t)e - 1u;
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Place (id -> slot) in the first empty entry; returns the probe length. */
+TB_FORCE_INLINE uint32_t TB__L3P(oplace)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), probes = 0;
+    while (l->oidx[i]) {
+        i = (i + 1u) & mask;
+        probes++;
+    }
+    l->oidx[i] = ((uint64_t)tag << 32) | ((uint64_t)slot + 1u);
+    return probes;
+}
+
+/* Rebuild the id index under `key` from the arena (no allocation). */
+static void TB__L3P(rehash)(TB__L3 *l, uint64_t key) {
+    uint32_t s;
+    l->okey = key;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    for (s = 0; s < l->ord_hw; s++)
+        if (l->ord[s].level != TB__L3_NIL) (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+    l->since_reseed = 0;
+}
+
+/* After an insert that probed `probes` entries: reseed when that was too long. */
+TB_FORCE_INLINE void TB__L3P(oinserted)(TB__L3 *l, uint32_t probes) {
+    l->since_reseed++;
+    if (TB_UNLIKELY(probes > TB__L3_PROBE_LIMIT) &&
+        4u * l->since_reseed >= (uint64_t)l->n_orders + ((uint64_t)1 << l->obits >> 4)) {
+        TB__L3P(rehash)(l, tb__l3_next_key(l->okey));
+        l->reseeds++;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(oinsert)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    TB__L3P(oinserted)(l, TB__L3P(oplace)(l, id, slot));
+}
+
+/* Remove index entry pos, shifting the rest of its cluster back. */
+TB_FORCE_INLINE void TB__L3P(oerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = TB__L3P(omask)(l);
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint64_t e;
+        uint32_t home;
+        j = (j + 1u) & mask;
+        e = l->oidx[j];
+        if (!e) break;
+        home = TB__L3P(ohome)(l, (uint32_t)(e >> 32));
+        if (((j - home) & mask) >= ((j - i) & mask)) { /* home not in (i, j]: it may move to i */
+            l->oidx[i] = e;
+            i = j;
+        }
+    }
+    l->oidx[i] = 0;
+}
+
+/* ---- level index ---------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(lhome)(const TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const uint64_t k = (uint64_t)(TB_UPRICE_T)px ^ ((uint64_t)side * UINT64_C(0x9e3779b97f4a7c15));
+    return (uint32_t)(tb__l3_mix(k, l->lkey) >> (64u - l->lbits));
+}
+
+/* Level record of (side, px), TB__L3_NIL when absent; *pos = its entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(lfind)(const TB__L3 *l, uint32_t side, TB_PRICE_T px, uint32_t *pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, side, px);
+    for (;;) {
+        const uint32_t e = l->lidx[i];
+        if (!e) return TB__L3_NIL;
+        if (l->lvl[e - 1u].px == px && l->lvl[e - 1u].side == side) {
+            *pos = i;
+            return e - 1u;
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(lplace)(TB__L3 *l, uint32_t slot) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, l->lvl[slot].side, l->lvl[slot].px);
+    while (l->lidx[i]) i = (i + 1u) & mask;
+    l->lidx[i] = slot + 1u;
+}
+
+static void TB__L3P(lerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint32_t e, home;
+        j = (j + 1u) & mask;
+        e = l->lidx[j];
+        if (!e) break;
+        home = TB__L3P(lhome)(l, l->lvl[e - 1u].side, l->lvl[e - 1u].px);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            l->lidx[i] = e;
+            i = j;
+        }
+    }
+    l->lidx[i] = 0;
+}
+
+/* ---- the L2 view ----------------------------------------------------------------- */
+
+/* Write a level's total into the L2 book (0 removes it). Cannot fail: the
+ * price is valid and the spill has room for every level of the side. */
+TB_FORCE_INLINE void TB__L3P(l2_write)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T total) {
+    const int r = TB__L3BP(set_one)(&l->book, (int)side, px, total, 1);
+    TB_ASSERT(r >= TB_SPILL);
+    (void)r;
+}
+
+/* Room for one more level on `side` (frees_one: the operation also empties a
+ * level of that side): the side stays within max_cap levels and its spill
+ * could hold all of them. TB_ERR_FULL / TB_ERR_NOMEM change nothing else. */
+static int TB__L3P(level_room)(TB__L3 *l, uint32_t side, int frees_one) {
+    TB__SIDE *s = &l->book.spill[side];
+    const uint32_t need = l->side_levels[side] + 1u - (frees_one ? 1u : 0u);
+    uint32_t cap;
+    if (need > s->max_cap) {
+        l->levels_full++;
+        return TB_ERR_FULL;
+    }
+    if (s->cap >= need) return TB_OK;
+    cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+    while (cap < need) cap <<= 1;
+    if (cap > s->max_cap) cap = s->max_cap;
+    return TB__SPFN(grow_to)(s, l->book.pool, cap);
+}
+
+TB_FORCE_INLINE int TB__L3P(price_ok)(TB_PRICE_T px) { return TB__L3BP(price_ok)(px); }
+
+/* ---- arena --------------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(node_alloc)(TB__L3 *l) {
+    uint32_t s = l->ord_free;
+    if (s != TB__L3_NIL) l->ord_free = l->ord[s].next;
+    else s = l->ord_hw++;
+    l->n_orders++;
+    return s;
+}
+
+TB_FORCE_INLINE void TB__L3P(node_free)(TB__L3 *l, uint32_t s) {
+    l->ord[s].level = TB__L3_NIL;
+    l->ord[s].next = l->ord_free;
+    l->ord_free = s;
+    l->n_orders--;
+}
+
+/* A new empty level record for (side, px), indexed. */
+TB_FORCE_INLINE uint32_t TB__L3P(level_new)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    uint32_t v = l->lvl_free;
+    TB__L3LVL *lv;
+    if (v != TB__L3_NIL) l->lvl_free = l->lvl[v].head;
+    else v = l->lvl_hw++;
+    TB_ASSERT(v < l->max_levels);
+    lv = &l->lvl[v];
+    lv->px = px;
+    lv->total = 0;
+    lv->head = lv->tail = TB__L3_NIL;
+    lv->count = 0;
+    lv->side = side;
+    TB__L3P(lplace)(l, v);
+    l->n_levels++;
+    l->side_levels[side]++;
+    return v;
+}
+
+/* Append node s (its qty set) at the back of level v; updates the L2 view. */
+TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
+    TB__L3LVL *lv = &l->lvl[v];
+    TB__L3NODE *n = &l->ord[s];
+    n->level = v;
+    n->prev = lv->tail;
+    n->next = TB__L3_NIL;
+    if (lv->tail != TB__L3_NIL) l->ord[lv->tail].next = s;
+    else lv->head = s;
+    lv->tail = s;
+    lv->count++;
+    lv->total = (TB_QTY_T)(lv->total + n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+}
+
+/* Take node s out of its level; a level left empty is deleted (from the
+ * index and from the L2 view). The node keeps its id and qty. */
+TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
+    TB__L3NODE *n = &l->ord[s];
+    const uint32_t v = n->level;
+    TB__L3LVL *lv = &l->lvl[v];
+    if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+    else lv->head = n->next;
+    if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+    else lv->tail = n->prev;
+    lv->count--;
+    lv->total = (TB_QTY_T)(lv->total - n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    if (lv->count == 0) {
+        uint32_t pos = 0;
+        const uint32_t found = TB__L3P(lfind)(l, lv->side, lv->px, &pos);
+        TB_ASSERT(found == v);
+        (void)found;
+        TB__L3P(lerase)(l, pos);
+        l->side_levels[lv->side]--;
+        l->n_levels--;
+        lv->head = l->lvl_free;
+        l->lvl_free = v;
+    }
+}
+
+/* ---- operations (validated first; the caller holds the guards) ------------------- */
+
+/* Validate an add of qty at (side, px) for a new order: *v = existing level
+ * or TB__L3_NIL (then room was made for a new one). frees_one: the same
+ * operation empties a level of this side first (replace / amend). */
+static int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T qty, TB_QTY_T leaving,
+                                uint32_t leaving_level, int frees_one, uint32_t *v) {
+    uint32_t pos = 0;
+    *v = TB__L3P(lfind)(l, side, px, &pos);
+    if (*v != TB__L3_NIL) {
+        TB_QTY_T base = l->lvl[*v].total;
+        if (*v == leaving_level) base = (TB_QTY_T)(base - leaving);
+        return base > (TB_QTY_T)(TB__L3QMAX - qty) ? (int)TB_ERR_OVERFLOW : (int)TB_OK;
+    }
+    return TB__L3P(level_room)(l, side, frees_one);
+}
+
+static int TB__L3P(op_add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, probes = 0, v, s;
+    int st;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (TB__L3P(ofind_free)(l, id, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    if (l->n_orders >= l->max_orders) {
+        l->arena_full++;
+        return TB_ERR_FULL;
+    }
+    st = TB__L3P(check_level)(l, (uint32_t)side, px, qty, 0, TB__L3_NIL, 0, &v);
+    if (st) return st;
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, (uint32_t)side, px);
+    s = TB__L3P(node_alloc)(l);
+    l->ord[s].id = id;
+    l->ord[s].qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    /* the empty entry the lookup ended on (nothing touched the index since) */
+    l->oidx[pos] = ((uint64_t)TB__L3P(otag)(l, id) << 32) | ((uint64_t)s + 1u);
+    TB__L3P(oinserted)(l, probes);
+    l->adds++;
+    return TB_OK;
+}
+
+/* Remove the order at slot s (index entry pos) entirely. */
+TB_FORCE_INLINE void TB__L3P(remove)(TB__L3 *l, uint32_t s, uint32_t pos) {
+    TB__L3P(unlink)(l, s);
+    TB__L3P(oerase)(l, pos);
+    TB__L3P(node_free)(l, s);
+}
+
+static int TB__L3P(op_cancel)(TB__L3 *l, uint64_t id) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    TB__L3P(remove)(l, s, pos);
+    l->cancels++;
+    return TB_OK;
+}
+
+/* Take qty off the order, keeping its priority; removed at 0. qty must be in
+ * [1, resting]. is_exec: count as an execution, else as a cancel. */
+static int TB__L3P(op_reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty, int is_exec) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    n = &l->ord[s];
+    if (qty == 0 || qty > n->qty) return TB_ERR_BADARG;
+    if (is_exec) l->executes++;
+    else l->cancels++;
+    if (qty == n->qty) {
+        TB__L3P(remove)(l, s, pos);
+        return TB_OK;
+    }
+    lv = &l->lvl[n->level];
+    n->qty = (TB_QTY_T)(n->qty - qty);
+    lv->total = (TB_QTY_T)(lv->total - qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    return TB_OK;
+}
+
+/* New quantity (> 0) at the same price: down keeps priority, up goes to the
+ * back of the queue, equal changes nothing. */
+static int TB__L3P(op_modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    uint32_t pos = 0, v;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    n = &l->ord[s];
+    v = n->level;
+    lv = &l->lvl[v];
+    if (qty <= n->qty) {
+        lv->total = (TB_QTY_T)(lv->total - (TB_QTY_T)(n->qty - qty));
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+        l->modifies++;
+        return TB_OK;
+    }
+    if ((TB_QTY_T)(lv->total - n->qty) > (TB_QTY_T)(TB__L3QMAX - qty)) return TB_ERR_OVERFLOW;
+    if (lv->count == 1) { /* alone at its level: already at the back */
+        lv->total = qty;
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    } else {
+        /* unlink without deleting the level (count stays > 0), then append */
+        if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+        else lv->head = n->next;
+        if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+        else lv->tail = n->prev;
+        lv->count--;
+        lv->total = (TB_QTY_T)(lv->total - n->qty);
+        n->qty = qty;
+        TB__L3P(link_back)(l, v, s);
+    }
+    l->modifies++;
+    return TB_OK;
+}
+
+/* New price and quantity, same id and side: the same price is a modify;
+ * another price moves the order to the back of that level. */
+static int TB__L3P(op_amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    const TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    if (old->px == px) return TB__L3P(op_modify)(l, id, qty);
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, 0, TB__L3_NIL, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(unlink)(l, s); /* may free the old level record */
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+    n->qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    l->modifies++;
+    return TB_OK;
+}
+
+/* Cancel old_id and add new_id on the same side at (px, qty), at the back. */
+static int TB__L3P(op_replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, pos2 = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, old_id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (new_id != old_id && TB__L3P(ofind)(l, new_id, &pos2) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, n->qty, n->level, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(remove)(l, s, pos); /* may delete the level v was (then v is re-created) */
+    {
+        uint32_t p3 = 0, t;
+        v = TB__L3P(lfind)(l, side, px, &p3);
+        if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+        t = TB__L3P(node_alloc)(l);
+        l->ord[t].id = new_id;
+        l->ord[t].qty = qty;
+        TB__L3P(link_back)(l, v, t);
+        TB__L3P(oinsert)(l, new_id, t);
+    }
+    l->replaces++;
+    return TB_OK;
+}
+
+/* Empty the book: no orders, no levels, the L2 view empty (anchors and
+ * spill memory kept). O(levels + index size). */
+static void TB__L3P(clear_state)(TB__L3 *l) {
+    int side;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    memset(l->lidx, 0, ((size_t)1 << l->lbits) * sizeof *l->lidx);
+    l->n_orders = l->ord_hw = 0;
+    l->ord_free = TB__L3_NIL;
+    l->n_levels = l->lvl_hw = 0;
+    l->lvl_free = TB__L3_NIL;
+    l->side_levels[0] = l->side_levels[1] = 0;
+    l->since_reseed = 0;
+    for (side = 0; side < 2; side++) {
+        TB__L3TFN(empty)(&l->book.tape[side]);
+        TB__SPFN(clear)(&l->book.spill[side]);
+    }
+}
+
+static void TB__L3P(op_clear)(TB__L3 *l) {
+    TB__L3P(clear_state)(l);
+    l->clears++;
+}
+
+/* ---- guards ------------------------------------------------------------------- */
+
+/* Claim the book (and its pool, which a spill growth or a set may touch). */
+TB_FORCE_INLINE int TB__L3P(enter)(TB__L3 *l) {
+    int g;
+    if (!l) return TB_ERR_NULL;
+    g = tb__guard_enter(&l->book.state);
+    if (g) return g;
+    if (l->book.pool) {
+        g = tb__guard_enter(&l->book.pool->state);
+        if (g) {
+            tb__guard_leave(&l->book.state);
+            return g;
+        }
+    }
+    return TB_OK;
+}
+
+TB_FORCE_INLINE void TB__L3P(leave)(TB__L3 *l) {
+    if (l->book.pool) tb__guard_leave(&l->book.pool->state);
+    tb__guard_leave(&l->book.state);
+}
+
+/* Read-only calls claim the book only. */
+TB_FORCE_INLINE int TB__L3P(enter_ro)(TB__L3 *l) {
+    if (!l) return TB_ERR_NULL;
+    return tb__guard_enter(&l->book.state);
+}
+
+TB_FORCE_INLINE int TB__L3P(done)(TB__L3 *l, int st) {
+    if (st) l->rejected++;
+    TB__L3P(leave)(l);
+    return st;
+}
+
+/* ---- construction ------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(bits_for)(uint32_t n) {
+    uint32_t b = 4; /* at least 16 entries */
+    while (((uint64_t)1 << b) < 2u * (uint64_t)n) b++;
+    return b;
+}
+
+/* Create an L3 book: the L2 book (anchor, max_cap, pool: as B_create), an
+ * arena of max_orders orders (1 .. 2^30) and a side limit of max_cap levels.
+ * The arena, level records and indexes come from TB_MALLOC. */
+TB_API int TB__L3FN(create)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t max_cap,
+                            TB__POOL *pool) {
+    TB__L3 *l;
+    uint64_t lv;
+    size_t ob, lb, oib, lib;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    *out = NULL;
+    if (max_orders == 0 || max_orders > TB_L3_MAX_ORDERS) return TB_ERR_BADARG;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB_ERR_ANCHOR;
+    if (!TB__L3BP(max_cap_ok)(max_cap, pool)) return TB_ERR_MAX_CAP;
+    l = (TB__L3 *)tb__aligned_alloc(sizeof *l);
+    if (!l) return TB_ERR_NOMEM;
+    memset((void *)l, 0, sizeof *l);
+    st = TB__L3BFN(init)(&l->book, anchor, max_cap, pool);
+    if (st) {
+        tb__aligned_free(l);
+        return st;
+    }
+    lv = 2u * (uint64_t)max_cap; /* both sides */
+    l->max_orders = max_orders;
+    l->max_levels = lv < max_orders ? (uint32_t)lv : max_orders;
+    l->obits = TB__L3P(bits_for)(max_orders);
+    l->lbits = TB__L3P(bits_for)(l->max_levels);
+    ob = tb__array_bytes(max_orders, sizeof(TB__L3NODE));
+    lb = tb__array_bytes(l->max_levels, sizeof(TB__L3LVL));
+    oib = tb__array_bytes((size_t)1 << l->obits, sizeof(uint64_t));
+    lib = tb__array_bytes((size_t)1 << l->lbits, sizeof(uint32_t));
+    l->ord = ob ? (TB__L3NODE *)TB_MALLOC(ob) : NULL;
+    l->lvl = lb ? (TB__L3LVL *)TB_MALLOC(lb) : NULL;
+    l->oidx = oib ? (uint64_t *)TB_MALLOC(oib) : NULL;
+    l->lidx = lib ? (uint32_t *)TB_MALLOC(lib) : NULL;
+    if (!l->ord || !l->lvl || !l->oidx || !l->lidx) {
+        if (l->ord) TB_FREE(l->ord);
+        if (l->lvl) TB_FREE(l->lvl);
+        if (l->oidx) TB_FREE(l->oidx);
+        if (l->lidx) TB_FREE(l->lidx);
+        TB__L3BFN(deinit)(&l->book);
+        tb__aligned_free(l);
+        return TB_ERR_NOMEM;
+    }
+    /* zeroed now: the pages are touched here, not on the first adds */
+    memset(l->ord, 0, ob);
+    memset(l->lvl, 0, lb);
+    memset(l->oidx, 0, oib);
+    memset(l->lidx, 0, lib);
+    l->ord_free = l->lvl_free = TB__L3_NIL;
+    /* keys from the addresses (ASLR): not guessable from outside the process */
+    l->okey = tb__l3_next_key((uint64_t)(uintptr_t)l->ord ^ ((uint64_t)(uintptr_t)l << 17));
+    l->lkey = tb__l3_next_key(l->okey ^ (uint64_t)(uintptr_t)l->lidx);
+    *out = l;
+    return TB_OK;
+}
+
+/* Free everything (NULL is a no-op). TB_ERR_BUSY while another thread uses it. */
+TB_API int TB__L3FN(destroy)(TB__L3 *l) {
+    int st;
+    if (!l) return TB_OK;
+    st = TB__L3BFN(deinit)(&l->book);
+    if (st) return st;
+    TB_FREE(l->ord);
+    TB_FREE(l->lvl);
+    TB_FREE(l->oidx);
+    TB_FREE(l->lidx);
+    tb__aligned_free(l);
+    return TB_OK;
+}
+
+/* The L2 view, for its queries (best, levels, snapshots, dump) and for
+ * recenter. Do not change levels through it: the queues would disagree. */
+TB_API TB__L3B *TB__L3FN(book)(TB__L3 *l) { return l ? &l->book : NULL; }
+
+/* ---- public operations ------------------------------------------------------------ */
+
+/* Add order `id` at the back of (side, px). TB_ERR_DUPLICATE: the id rests;
+ * TB_ERR_FULL: the arena is full, or the side has max_cap levels already;
+ * TB_ERR_OVERFLOW: the level's total would overflow; TB_ERR_NOMEM: the spill
+ * could not grow for a new level. */
+TB_API int TB__L3FN(add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_add)(l, id, side, px, qty));
+}
+
+/* Remove order `id`. */
+TB_API int TB__L3FN(cancel)(TB__L3 *l, uint64_t id) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_cancel)(l, id));
+}
+
+/* Cancel qty (1 .. resting) of order `id`, keeping its priority; removed at 0. */
+TB_API int TB__L3FN(reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 0));
+}
+
+/* Fill qty (1 .. resting) from order `id`; removed at 0. */
+TB_API int TB__L3FN(execute)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 1));
+}
+
+/* New quantity (> 0): down keeps priority, up goes to the back. */
+TB_API int TB__L3FN(modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_modify)(l, id, qty));
+}
+
+/* New price and quantity: the same price as modify(), another price to the
+ * back of that level (same id and side). */
+TB_API int TB__L3FN(amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_amend)(l, id, px, qty));
+}
+
+/* Replace old_id by new_id (same side) at (px, qty) with a new priority.
+ * new_id may equal old_id. */
+TB_API int TB__L3FN(replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_replace)(l, old_id, new_id, px, qty));
+}
+
+/* Remove every order (anchors and memory kept). */
+TB_API int TB__L3FN(clear)(TB__L3 *l) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(op_clear)(l);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Remove every order and anchor both tapes at `anchor`. */
+TB_API int TB__L3FN(reset)(TB__L3 *l, TB_PRICE_T anchor) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB__L3P(done)(l, TB_ERR_ANCHOR);
+    TB__L3P(op_clear)(l);
+    l->book.tape[0].anchor = l->book.tape[1].anchor = anchor;
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* ---- queries ---------------------------------------------------------------------- */
+
+/* Order `id` into *out: TB_OK, or TB_ERR_UNKNOWN. */
+TB_API int TB__L3FN(order)(TB__L3 *l, uint64_t id, TB__L3ORDER *out) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        const TB__L3LVL *lv = &l->lvl[l->ord[s].level];
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->px = lv->px;
+        out->qty = l->ord[s].qty;
+        out->side = (int32_t)lv->side;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* Orders and quantity ahead of `id` in its level's queue (O(orders ahead)). */
+TB_API int TB__L3FN(queue_position)(TB__L3 *l, uint64_t id, uint64_t *orders_ahead, TB_QTY_T *qty_ahead) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!orders_ahead || !qty_ahead) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        uint64_t k = 0;
+        TB_QTY_T q = 0;
+        uint32_t p;
+        for (p = l->ord[s].prev; p != TB__L3_NIL; p = l->ord[p].prev) {
+            k++;
+            q = (TB_QTY_T)(q + l->ord[p].qty);
+        }
+        *orders_ahead = k;
+        *qty_ahead = q;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* The first k orders of (side, px) in FIFO order into ids[] / qtys[]
+ * (either may be NULL); *n_out = how many were written, *n_level (optional)
+ * = orders at the level. An absent level (or invalid price) has 0 orders. */
+TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *ids, TB_QTY_T *qtys, size_t k,
+                                  size_t *n_out, size_t *n_level) {
+    uint32_t pos = 0, v;
+    size_t n = 0;
+    int st;
+    if (!n_out) return TB_ERR_NULL;
+    *n_out = 0;
+    if (n_level) *n_level = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    v = TB__L3P(lfind)(l, (uint32_t)side, px, &pos);
+    if (v != TB__L3_NIL) {
+        uint32_t s;
+        for (s = l->lvl[v].head; s != TB__L3_NIL && n < k; s = l->ord[s].next, n++) {
+            if (ids) ids[n] = l->ord[s].id;
+            if (qtys) qtys[n] = l->ord[s].qty;
+        }
+        if (n_level) *n_level = l->lvl[v].count;
+    }
+    tb__guard_leave(&l->book.state);
+    *n_out = n;
+    return TB_OK;
+}
+
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
+TB_API size_t TB__L3FN(count)(TB__L3 *l) {
+    size_t n;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
+    n = l->n_orders;
+    tb__guard_leave(&l->book.state);
+    return n;
+}
+
+TB_API int TB__L3FN(stats)(TB__L3 *l, tb_l3_stats *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    memset(out, 0, sizeof *out);
+    out->orders = l->n_orders;
+    out->max_orders = l->max_orders;
+    out->levels[0] = l->side_levels[0];
+    out->levels[1] = l->side_levels[1];
+    out->max_levels = l->book.spill[0].max_cap;
+    out->index_slots = (uint64_t)1 << l->obits;
+    out->bytes = sizeof *l + (uint64_t)l->max_orders * sizeof(TB__L3NODE) +
+                 (uint64_t)l->max_levels * sizeof(TB__L3LVL) + (out->index_slots * sizeof(uint64_t)) +
+                 ((uint64_t)1 << l->lbits) * sizeof(uint32_t);
+    out->arena_full = l->arena_full;
+    out->levels_full = l->levels_full;
+    out->reseeds = l->reseeds;
+    out->adds = l->adds;
+    out->cancels = l->cancels;
+    out->modifies = l->modifies;
+    out->executes = l->executes;
+    out->replaces = l->replaces;
+    out->clears = l->clears;
+    out->rejected = l->rejected;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* The id index's hash key, and a rebuild under a key of the caller's choice
+ * (a secret one, or one a test needs). */
+TB_API uint64_t TB__L3FN(index_key)(TB__L3 *l) {
+    uint64_t k;
+    if (TB__L3P(enter_ro)(l)) return 0;
+    k = l->okey;
+    tb__guard_leave(&l->book.state);
+    return k;
+}
+
+TB_API int TB__L3FN(reseed)(TB__L3 *l, uint64_t key) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(rehash)(l, key);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Quantity of (side, px) as the L2 book holds it, read inside the guard. */
+static TB_QTY_T TB__L3P(l2_qty)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)l->book.tape[side].anchor);
+    const TB__SIDE *s = &l->book.spill[side];
+    uint32_t j;
+    if (i < (TB_UPRICE_T)TB_N) return l->book.tape[side].q[i];
+    j = TB__SPFN(find)(s, (int)side, px);
+    return j < s->n ? TB__SPFN(at)(s, j)->qty : 0;
+}
+
+/* Every structural invariant of the L2 book and of the queues, the indexes,
+ * the free lists, and their agreement: TB_OK or TB_ERR_INVARIANT. */
+TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
+    uint32_t s, v, live = 0, free_n = 0, entries = 0, pos = 0, lv_live = 0, side_n[2] = {0, 0}, i;
+    int st = TB__L3BFN(verify_invariants)(l ? &l->book : NULL), ok = 1, side;
+    if (st) return st;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    if (l->ord_hw > l->max_orders || l->lvl_hw > l->max_levels) ok = 0;
+    for (s = 0; ok && s < l->ord_hw; s++) {
+        const TB__L3NODE *n = &l->ord[s];
+        if (n->level == TB__L3_NIL) continue;
+        live++;
+        if (n->level >= l->lvl_hw || l->lvl[n->level].count == 0 || n->qty == 0) ok = 0;
+        else if (TB__L3P(ofind)(l, n->id, &pos) != s) ok = 0;
+    }
+    for (s = l->ord_free; ok && s != TB__L3_NIL; s = l->ord[s].next)
+        if (s >= l->ord_hw || l->ord[s].level != TB__L3_NIL || ++free_n > l->ord_hw) ok = 0;
+    if (ok && (live != l->n_orders || live + free_n != l->ord_hw)) ok = 0;
+    for (i = 0; ok && i < (UINT32_C(1) << l->obits); i++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) continue;
+        entries++;
+        if ((uint32_t)e - 1u >= l->ord_hw || l->ord[(uint32_t)e - 1u].level == TB__L3_NIL ||
+            (uint32_t)(e >> 32) != TB__L3P(otag)(l, l->ord[(uint32_t)e - 1u].id))
+            ok = 0;
+    }
+    if (ok && entries != l->n_orders) ok = 0;
+    for (v = 0; ok && v < l->lvl_hw; v++) {
+        const TB__L3LVL *lv = &l->lvl[v];
+        uint32_t k = 0, prev = TB__L3_NIL;
+        TB_QTY_T sum = 0;
+        if (lv->count == 0) continue;
+        lv_live++;
+        if (lv->side > 1u || !TB__L3P(price_ok)(lv->px)) {
+            ok = 0;
+            break;
+        }
+        side_n[lv->side]++;
+        for (s = lv->head; s != TB__L3_NIL && k <= lv->count; s = l->ord[s].next, k++) {
+            if (s >= l->ord_hw || l->ord[s].level != v || l->ord[s].prev != prev) ok = 0;
+            else if (sum > (TB_QTY_T)(TB__L3QMAX - l->ord[s].qty)) ok = 0;
+            if (!ok) break;
+            sum = (TB_QTY_T)(sum + l->ord[s].qty);
+            prev = s;
+        }
+        if (ok && (k != lv->count || lv->tail != prev || sum != lv->total)) ok = 0;
+        if (ok && TB__L3P(lfind)(l, lv->side, lv->px, &pos) != v) ok = 0;
+        if (ok && TB__L3P(l2_qty)(l, lv->side, lv->px) != lv->total) ok = 0;
+    }
+    if (ok && (lv_live != l->n_levels || side_n[0] != l->side_levels[0] || side_n[1] != l->side_levels[1])) ok = 0;
+    for (side = 0; ok && side < 2; side++) { /* the L2 book has no other level */
+        size_t depth = l->book.spill[side].live;
+        uint32_t w;
+        for (w = 0; w < (uint32_t)(sizeof l->book.tape[side].bits / sizeof(uint64_t)); w++)
+            depth += tb__popcount64(l->book.tape[side].bits[w]);
+        if (depth != l->side_levels[side] || l->side_levels[side] > l->book.spill[side].max_cap) ok = 0;
+        if (l->book.spill[side].cap < l->side_levels[side]) ok = 0;
+    }
+    for (i = 0, entries = 0; ok && i < (UINT32_C(1) << l->lbits); i++) {
+        const uint32_t e = l->lidx[i];
+        if (!e) continue;
+        entries++;
+        if (e - 1u >= l->lvl_hw || l->lvl[e - 1u].count == 0) ok = 0;
+    }
+    if (ok && entries != l->n_levels) ok = 0;
+    tb__guard_leave(&l->book.state);
+    return ok ? TB_OK : TB_ERR_INVARIANT;
+}
+
+/* ---- batches: the whole loop in C -------------------------------------------------- */
+
+TB_FORCE_INLINE int TB__L3P(mbo_row)(TB__L3 *l, uint8_t action, uint64_t id, uint8_t side, TB_PRICE_T px,
+                                     TB_QTY_T qty) {
+    switch (action) {
+    case TB_MBO_ADD: return TB__L3P(op_add)(l, id, side, px, qty);
+    case TB_MBO_CANCEL: return qty ? TB__L3P(op_reduce)(l, id, qty, 0) : TB__L3P(op_cancel)(l, id);
+    case TB_MBO_MODIFY: return TB__L3P(op_amend)(l, id, px, qty);
+    case TB_MBO_EXECUTE: return TB__L3P(op_reduce)(l, id, qty, 1);
+    case TB_MBO_CLEAR: TB__L3P(op_clear)(l); return TB_OK;
+    default: return TB_ERR_BADARG;
+    }
+}
+
+/* Apply n MBO rows (tb_mbo_action letters; `sides` is read for adds only;
+ * px for adds and modifies; qty as each action says). A bad row changes
+ * nothing and the batch goes on: statuses[i] (optional) = the row's status
+ * (0 or a negative tb_status / tb_l3_status), *n_err (optional) = rows
+ * refused. Returns TB_OK, or a status for the call itself (NULL, busy). */
+TB_API int TB__L3FN(apply_mbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                               const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                               size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* Like apply_mbo(), writing the BBO after each row into out[i]. */
+TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                                   const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                                   TB__BBO *out, size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty || !out)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+        TB__L3BP(fill_bbo)(&l->book, &out[i]);
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* ---- begin tapebook/tb_l3_serial.inc ---- */
+/* tb_l3_serial.inc — dump / load of an L3 book: every order, queues in
+ * FIFO order, and both anchors. Included by tb_l3.inc (its macros set).
+ *
+ * Layout (little-endian, every integer widened to 64 bits so the two
+ * families share it; price width recorded and checked):
+ *   header  56 bytes: "TBL3DUMP", u32 version (1), u32 price width (4 | 8),
+ *           u32 N, u32 reserved (0), u64 orders, u64 levels,
+ *           i64 ask anchor, i64 bid anchor
+ *   levels  bids best first (descending), then asks best first (ascending);
+ *           each: i64 px, u32 count, u32 side, u64 total, then `count`
+ *           orders front to back: u64 id, u64 qty
+ *   trailer u32 CRC-32 (tb_crc32) of everything before it.
+ * load() checks all of it (sizes, CRC, ranges, order of levels, sums,
+ * unique ids, the side limit and arena capacity) before it changes the book;
+ * the tape size N of the dump may differ from the book's (anchors must be
+ * valid for the book). The L2 view after a load has the same levels and
+ * anchors; the queues are the dumped ones, in order. */
+
+TB_API int TB__L3FN(dump_size)(TB__L3 *l, size_t *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    *out = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* Write the dump into buf (cap bytes); *n_out = its length. TB_ERR_BADARG
+ * when cap is too small (dump_size() says how much). */
+TB_API int TB__L3FN(dump)(TB__L3 *l, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int st, side;
+    if (n_out) *n_out = 0;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    len = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    if (cap < len) {
+        tb__guard_leave(&l->book.state);
+        return TB_ERR_BADARG;
+    }
+    memcpy(p, TB_L3_DUMP_MAGIC, 8);
+    tb__put_le(p + 8, TB_L3_DUMP_VERSION, 4);
+    tb__put_le(p + 12, sizeof(TB_PRICE_T), 4);
+    tb__put_le(p + 16, TB_N, 4);
+    tb__put_le(p + 20, 0, 4);
+    tb__put_le(p + 24, l->n_orders, 8);
+    tb__put_le(p + 32, l->n_levels, 8);
+    tb__put_le(p + 40, (uint64_t)(int64_t)l->book.tape[0].anchor, 8);
+    tb__put_le(p + 48, (uint64_t)(int64_t)l->book.tape[1].anchor, 8);
+    q = p + TB_L3_DUMP_HEADER;
+    for (side = 1; side >= 0; side--) {
+        TB__L3ITER it;
+        TB__LEVEL lv2;
+        TB__L3BP(iter_start)(&it, &l->book, side);
+        while (TB__L3BP(iter_step)(&it, &lv2)) {
+            uint32_t pos = 0, s;
+            const uint32_t v = TB__L3P(lfind)(l, (uint32_t)side, lv2.px, &pos);
+            const TB__L3LVL *lv;
+            TB_ASSERT(v != TB__L3_NIL);
+            lv = &l->lvl[v];
+            tb__put_le(q, (uint64_t)(int64_t)lv->px, 8);
+            tb__put_le(q + 8, lv->count, 4);
+            tb__put_le(q + 12, (uint64_t)side, 4);
+            tb__put_le(q + 16, (uint64_t)lv->total, 8);
+            q += TB_L3_DUMP_LEVEL;
+            for (s = lv->head; s != TB__L3_NIL; s = l->ord[s].next) {
+                tb__put_le(q, l->ord[s].id, 8);
+                tb__put_le(q + 8, (uint64_t)l->ord[s].qty, 8);
+                q += TB_L3_DUMP_ORDER;
+            }
+        }
+    }
+    TB_ASSERT((size_t)(q - p) == len - 4u);
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    tb__guard_leave(&l->book.state);
+    if (n_out) *n_out = len;
+    return TB_OK;
+}
+
+/* A price read from a dump: fits the type and is valid for this variant. */
+TB_FORCE_INLINE int TB__L3P(dump_px)(uint64_t raw, TB_PRICE_T *px) {
+    const int64_t v = (int64_t)raw;
+    if (v < (int64_t)TB_PRICE_TYPE_MIN || v > (int64_t)TB_PRICE_TYPE_MAX) return 0;
+    *px = (TB_PRICE_T)v;
+    return 1;
+}
+
+/* Everything but id uniqueness: TB_OK, or TB_ERR_FORMAT / _FULL / _BADARG. */
+static int TB__L3P(load_check)(const TB__L3 *l, const unsigned char *p, size_t len, uint64_t *n_orders,
+                               uint64_t *n_levels, uint32_t side_levels[2]) {
+    uint64_t no, nl, i, seen = 0;
+    const unsigned char *q;
+    TB_PRICE_T a, prev_px = 0;
+    int prev_side = 2;
+    side_levels[0] = side_levels[1] = 0;
+    if (len < TB_L3_DUMP_HEADER + 4u || memcmp(p, TB_L3_DUMP_MAGIC, 8) != 0) return TB_ERR_FORMAT;
+    if (tb__get_le(p + 8, 4) != TB_L3_DUMP_VERSION || tb__get_le(p + 12, 4) != sizeof(TB_PRICE_T) ||
+        tb__get_le(p + 20, 4) != 0)
+        return TB_ERR_FORMAT;
+    no = tb__get_le(p + 24, 8);
+    nl = tb__get_le(p + 32, 8);
+    if (nl > no || no > (len - TB_L3_DUMP_HEADER) / TB_L3_DUMP_ORDER) return TB_ERR_FORMAT;
+    if (len != TB_L3_DUMP_HEADER + nl * TB_L3_DUMP_LEVEL + no * TB_L3_DUMP_ORDER + 4u) return TB_ERR_FORMAT;
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) return TB_ERR_FORMAT;
+    if (no > l->max_orders) return TB_ERR_FULL;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 40, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 48, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4), side = tb__get_le(q + 12, 4), total = tb__get_le(q + 16, 8);
+        uint64_t k, sum = 0;
+        TB_PRICE_T px;
+        if (side > 1u || !TB__L3P(dump_px)(tb__get_le(q, 8), &px) || !TB__L3P(price_ok)(px)) return TB_ERR_FORMAT;
+        if (count == 0 || count > no - seen || total > (uint64_t)TB__L3QMAX) return TB_ERR_FORMAT;
+        if ((int)side > prev_side) return TB_ERR_FORMAT; /* bids, then asks */
+        if ((int)side == prev_side && (side ? px >= prev_px : px <= prev_px)) return TB_ERR_FORMAT;
+        if (++side_levels[side] > l->book.spill[side].max_cap) return TB_ERR_FULL;
+        prev_side = (int)side;
+        prev_px = px;
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t qty = tb__get_le(q + 8, 8);
+            if (qty == 0 || qty > (uint64_t)TB__L3QMAX || qty > (uint64_t)TB__L3QMAX - sum) return TB_ERR_FORMAT;
+            sum += qty;
+        }
+        if (sum != total) return TB_ERR_FORMAT;
+        seen += count;
+    }
+    if (seen != no) return TB_ERR_FORMAT;
+    *n_orders = no;
+    *n_levels = nl;
+    return TB_OK;
+}
+
+/* The ids of a checked dump are unique: a scratch table from TB_MALLOC
+ * (load is not a hot path). TB_OK, TB_ERR_FORMAT or TB_ERR_NOMEM. */
+static int TB__L3P(load_ids_unique)(const TB__L3 *l, const unsigned char *p, uint64_t nl) {
+    const uint32_t bits = TB__L3P(bits_for)((uint32_t)l->max_orders);
+    const size_t cap = (size_t)1 << bits, mask = cap - 1u;
+    uint64_t *keys = (uint64_t *)TB_MALLOC(tb__array_bytes(cap, sizeof(uint64_t)));
+    unsigned char *used = (unsigned char *)TB_MALLOC(cap);
+    const unsigned char *q = p + TB_L3_DUMP_HEADER;
+    uint64_t i, k;
+    int st = TB_OK;
+    if (!keys || !used) {
+        if (keys) TB_FREE(keys);
+        if (used) TB_FREE(used);
+        return TB_ERR_NOMEM;
+    }
+    memset(used, 0, cap);
+    for (i = 0; i < nl && st == TB_OK; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t id = tb__get_le(q, 8);
+            size_t h = (size_t)(tb__l3_mix(id, l->okey) >> (64u - bits));
+            while (used[h] && keys[h] != id) h = (h + 1u) & mask;
+            if (used[h]) {
+                st = TB_ERR_FORMAT;
+                break;
+            }
+            used[h] = 1;
+            keys[h] = id;
+        }
+    }
+    TB_FREE(keys);
+    TB_FREE(used);
+    return st;
+}
+
+/* Replace the book's contents with a dump (see the layout above). On any
+ * error nothing changed: TB_ERR_FORMAT (malformed, CRC, duplicate ids),
+ * TB_ERR_FULL (more orders than max_orders or levels than max_cap),
+ * TB_ERR_NOMEM (scratch or spill memory). */
+TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    uint64_t no = 0, nl = 0, i, k;
+    uint32_t side_levels[2];
+    TB_PRICE_T anchor[2];
+    int st, side;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    st = TB__L3P(load_check)(l, p, len, &no, &nl, side_levels);
+    if (st == TB_OK) st = TB__L3P(load_ids_unique)(l, p, nl);
+    for (side = 0; side < 2 && st == TB_OK; side++) { /* the spill can hold every level of the side */
+        TB__SIDE *s = &l->book.spill[side];
+        if (s->cap < side_levels[side]) {
+            uint32_t cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+            while (cap < side_levels[side]) cap <<= 1;
+            if (cap > s->max_cap) cap = s->max_cap;
+            st = TB__SPFN(grow_to)(s, l->book.pool, cap);
+        }
+    }
+    if (st) return TB__L3P(done)(l, st);
+    TB__L3P(dump_px)(tb__get_le(p + 40, 8), &anchor[0]);
+    TB__L3P(dump_px)(tb__get_le(p + 48, 8), &anchor[1]);
+    TB__L3P(clear_state)(l);
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint32_t count = (uint32_t)tb__get_le(q + 8, 4), sd = (uint32_t)tb__get_le(q + 12, 4);
+        TB_PRICE_T px = 0;
+        uint32_t v;
+        TB__L3P(dump_px)(tb__get_le(q, 8), &px);
+        v = TB__L3P(level_new)(l, sd, px);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint32_t s = TB__L3P(node_alloc)(l);
+            l->ord[s].id = tb__get_le(q, 8);
+            l->ord[s].qty = (TB_QTY_T)tb__get_le(q + 8, 8);
+            TB__L3P(link_back)(l, v, s);
+            (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+        }
+    }
+    for (side = 0; side < 2; side++) TB__L3BP(recenter_side)(&l->book, side, anchor[side]);
+    return TB__L3P(done)(l, TB_OK);
+}
+/* ---- end tapebook/tb_l3_serial.inc ---- */
+
+#undef TB__L3B
+#undef TB__L3
+#undef TB__L3FN
+#undef TB__L3P
+#undef TB__L3BFN
+#undef TB__L3BP
+#undef TB__L3TFN
+#undef TB__L3ITER
+#undef TB__L3NODE
+#undef TB__L3LVL
+#undef TB__L3ORDER
+#undef TB__L3QMAX
+#undef TB_N
+#undef TB_BOOK_NAME
+#undef TB_L3_NAME
+/* ---- end tapebook/tb_l3.inc ---- */
+#define TB_N 256
+/* ---- begin tapebook/tb_l3.inc ---- */
+/* tb_l3.inc — the L3 (order-level) book of one variant, built on its L2 book.
+ *
+ * Template parameters (the family ones come from tb_family.inc / reopen):
+ *   TB_N          tape size of the L2 book underneath (required)
+ *   TB_BOOK_NAME  name of that L2 book variant (optional; default
+ *                 tb_book_<family>_n<N>; it must be instantiated already)
+ *   TB_L3_NAME    name prefix of the L3 variant (optional; default
+ *                 tb_l3_<family>_n<N>, e.g. tb_l3_i64_n1024)
+ * All three are #undef'd at the end.
+ *
+ * Layout. The L2 book is the first member: every level's quantity there is
+ * the sum of the level's queue, so the L2 queries (best, levels, depth
+ * snapshots, dumps) read an L3 book as they read any book. Orders live in a
+ * pre-sized arena of max_orders nodes (id, qty, prev, next, level: 24 bytes
+ * for i32, 32 for i64); each price level is a record (px, total, head,
+ * tail, count, side) whose queue is an intrusive doubly-linked list of arena
+ * indices (add at the back, removal anywhere: O(1)). Two open-addressing
+ * tables with linear probing, load <= 1/2, find things:
+ *   order id -> node:  8-byte entries (top 32 bits of the keyed hash | slot + 1),
+ *                      so a probe compares tags before touching the arena;
+ *   (side, px) -> level: 4-byte entries (slot + 1).
+ * Deletion shifts the following entries of the cluster back (no tombstones,
+ * so a long-running book with churn never degrades). Ids are hashed with a
+ * key (tb__l3_mix): colliding ids cannot be chosen without it, and an insert
+ * that probes past TB__L3_PROBE_LIMIT rebuilds the index with a new key (at
+ * most once per (n_orders + slots/16) / 4 inserts: the rebuild is amortised O(1)).
+ *
+ * Never losing a level. An L2 spill at max_cap evicts its worst level; an
+ * L3 book must not (the level's orders would still rest). So a side holds at
+ * most max_cap levels (a new level beyond that is TB_ERR_FULL), and before a
+ * new level is created the side's spill is grown to hold every level of the
+ * side: the spill then never evicts, drops or allocates inside a set, and a
+ * promote or recenter never loses a level. The growth is the only
+ * allocation after create(), and it stops at the high-water mark of levels.
+ *
+ * Every call validates everything before it changes anything: on an error
+ * status the book (orders, queues, L2 view) is exactly as before. */
+
+#ifndef TB_N
+#error "define TB_N before including tb_l3.inc"
+#endif
+#ifndef TB_FAM
+#error "include the family parameters and tb_family(_reopen).inc before tb_l3.inc"
+#endif
+
+#ifdef TB_BOOK_NAME
+#define TB__L3B TB_BOOK_NAME
+#else
+#define TB__L3B TB__CAT(TB__CAT(tb_book_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#ifdef TB_L3_NAME
+#define TB__L3 TB_L3_NAME
+#else
+#define TB__L3 TB__CAT(TB__CAT(tb_l3_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#define TB__L3FN(f) TB__CAT3(TB__L3, _, f)      /* public:  <l3>_f  */
+#define TB__L3P(f) TB__CAT3(TB__L3, __, f)      /* private: <l3>__f */
+#define TB__L3BFN(f) TB__CAT3(TB__L3B, _, f)    /* the L2 book's public calls */
+#define TB__L3BP(f) TB__CAT3(TB__L3B, __, f)    /* the L2 book's internals */
+#define TB__L3TFN(f) TB__CAT3(TB__L3B, __tape_, f)
+#define TB__L3ITER TB__CAT(TB__L3B, _iter)
+#define TB__L3NODE TB__CAT(TB__L3, __node)
+#define TB__L3LVL TB__CAT(TB__L3, __level)
+#define TB__L3ORDER TB__CAT(tb_l3_order_, TB_FAM)
+#define TB__L3QMAX ((TB_QTY_T) ~(TB_QTY_T)0)
+
+/* One order: a node of its level's FIFO list. level == TB__L3_NIL: free
+ * (next then links the free list). */
+typedef struct TB__L3NODE {
+    uint64_t id;
+    TB_QTY_T qty;
+    uint32_t prev, next; /* arena indices, TB__L3_NIL at the ends */
+    uint32_t level;      /* level record */
+} TB__L3NODE;
+
+/* One price level: its FIFO queue and the sum the L2 book shows. count == 0:
+ * free (head then links the free list). */
+typedef struct TB__L3LVL {
+    TB_PRICE_T px;
+    TB_QTY_T total;
+    uint32_t head, tail, count;
+    uint32_t side;
+} TB__L3LVL;
+
+typedef struct TB__L3 {
+    TB__L3B book;        /* the L2 view: first, cache-line aligned */
+    TB__L3NODE *ord;     /* arena of max_orders nodes */
+    TB__L3LVL *lvl;      /* max_levels level records */
+    uint64_t *oidx;      /* id index: tag << 32 | (slot + 1); 0 = empty */
+    uint32_t *lidx;      /* level index: slot + 1; 0 = empty */
+    uint64_t okey, lkey; /* hash keys */
+    uint32_t max_orders, max_levels, obits, lbits;
+    uint32_t n_orders, ord_hw, ord_free; /* ord_hw: slots ever handed out */
+    uint32_t n_levels, lvl_hw, lvl_free;
+    uint32_t side_levels[2];
+    uint64_t since_reseed;
+    uint64_t arena_full, levels_full, reseeds;
+    uint64_t adds, cancels, modifies, executes, replaces, clears, rejected;
+} TB__L3;
+
+TB_STATIC_ASSERT(offsetof(TB__L3, book) == 0, "the L2 book leads the L3 book");
+
+/* ---- order-id index ----------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(otag)(const TB__L3 *l, uint64_t id) {
+    return (uint32_t)(tb__l3_mix(id, l->okey) >> 32);
+}
+TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tag >> (32u - l->obits); }
+TB_FORCE_INLINE uint32_t TB__L3P(omask)(const TB__L3 *l) { return (UINT32_C(1) << l->obits) - 1u; }
+
+/* Slot of the order `id`, TB__L3_NIL when absent; *pos = its index entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind)(const TB__L3 *l, uint64_t id, uint32_t *pos) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag);
+    for (;;) {
+        const uint64_t e = l->oidx[i];
+        if (!e) return TB__L3_NIL;
+        if ((uint32_t)(e >> 32) == tag) {
+            const uint32_t s = (uint32_t)e - 1u;
+            if (l->ord[s].id == id) {
+                *pos = i;
+                return s;
+            }
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Look id up for an insert: its slot (a duplicate), or TB__L3_NIL with *pos =
+ * the empty entry that ends its probe sequence and *probes = its distance. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind_free)(const TB__L3 *l, uint64_t id, uint32_t *pos, uint32_t *probes) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), k = 0;
+    for (;; k++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) {
+            *pos = i;
+            *probes = k;
+            return TB__L3_NIL;
+        }
+        if ((uint32_t)(e >> 32) == tag && l->ord[(uint32_t)e - 1u].id == id) return (uint32_t)e - 1u;
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Place (id -> slot) in the first empty entry; returns the probe length. */
+TB_FORCE_INLINE uint32_t TB__L3P(oplace)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), probes = 0;
+    while (l->oidx[i]) {
+        i = (i + 1u) & mask;
+        probes++;
+    }
+    l->oidx[i] = ((uint64_t)tag << 32) | ((uint64_t)slot + 1u);
+    return probes;
+}
+
+/* Rebuild the id index under `key` from the arena (no allocation). */
+static void TB__L3P(rehash)(TB__L3 *l, uint64_t key) {
+    uint32_t s;
+    l->okey = key;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    for (s = 0; s < l->ord_hw; s++)
+        if (l->ord[s].level != TB__L3_NIL) (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+    l->since_reseed = 0;
+}
+
+/* After an insert that probed `probes` entries: reseed when that was too long. */
+TB_FORCE_INLINE void TB__L3P(oinserted)(TB__L3 *l, uint32_t probes) {
+    l->since_reseed++;
+    if (TB_UNLIKELY(probes > TB__L3_PROBE_LIMIT) &&
+        4u * l->since_reseed >= (uint64_t)l->n_orders + ((uint64_t)1 << l->obits >> 4)) {
+        TB__L3P(rehash)(l, tb__l3_next_key(l->okey));
+        l->reseeds++;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(oinsert)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    TB__L3P(oinserted)(l, TB__L3P(oplace)(l, id, slot));
+}
+
+/* Remove index entry pos, shifting the rest of its cluster back. */
+TB_FORCE_INLINE void TB__L3P(oerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = TB__L3P(omask)(l);
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint64_t e;
+        uint32_t home;
+        j = (j + 1u) & mask;
+        e = l->oidx[j];
+        if (!e) break;
+        home = TB__L3P(ohome)(l, (uint32_t)(e >> 32));
+        if (((j - home) & mask) >= ((j - i) & mask)) { /* home not in (i, j]: it may move to i */
+            l->oidx[i] = e;
+            i = j;
+        }
+    }
+    l->oidx[i] = 0;
+}
+
+/* ---- level index ---------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(lhome)(const TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const uint64_t k = (uint64_t)(TB_UPRICE_T)px ^ ((uint64_t)side * UINT64_C(0x9e3779b97f4a7c15));
+    return (uint32_t)(tb__l3_mix(k, l->lkey) >> (64u - l->lbits));
+}
+
+/* Level record of (side, px), TB__L3_NIL when absent; *pos = its entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(lfind)(const TB__L3 *l, uint32_t side, TB_PRICE_T px, uint32_t *pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, side, px);
+    for (;;) {
+        const uint32_t e = l->lidx[i];
+        if (!e) return TB__L3_NIL;
+        if (l->lvl[e - 1u].px == px && l->lvl[e - 1u].side == side) {
+            *pos = i;
+            return e - 1u;
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(lplace)(TB__L3 *l, uint32_t slot) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, l->lvl[slot].side, l->lvl[slot].px);
+    while (l->lidx[i]) i = (i + 1u) & mask;
+    l->lidx[i] = slot + 1u;
+}
+
+static void TB__L3P(lerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint32_t e, home;
+        j = (j + 1u) & mask;
+        e = l->lidx[j];
+        if (!e) break;
+        home = TB__L3P(lhome)(l, l->lvl[e - 1u].side, l->lvl[e - 1u].px);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            l->lidx[i] = e;
+            i = j;
+        }
+    }
+    l->lidx[i] = 0;
+}
+
+/* ---- the L2 view ----------------------------------------------------------------- */
+
+/* Write a level's total into the L2 book (0 removes it). Cannot fail: the
+ * price is valid and the spill has room for every level of the side. */
+TB_FORCE_INLINE void TB__L3P(l2_write)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T total) {
+    const int r = TB__L3BP(set_one)(&l->book, (int)side, px, total, 1);
+    TB_ASSERT(r >= TB_SPILL);
+    (void)r;
+}
+
+/* Room for one more level on `side` (frees_one: the operation also empties a
+ * level of that side): the side stays within max_cap levels and its spill
+ * could hold all of them. TB_ERR_FULL / TB_ERR_NOMEM change nothing else. */
+static int TB__L3P(level_room)(TB__L3 *l, uint32_t side, int frees_one) {
+    TB__SIDE *s = &l->book.spill[side];
+    const uint32_t need = l->side_levels[side] + 1u - (frees_one ? 1u : 0u);
+    uint32_t cap;
+    if (need > s->max_cap) {
+        l->levels_full++;
+        return TB_ERR_FULL;
+    }
+    if (s->cap >= need) return TB_OK;
+    cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+    while (cap < need) cap <<= 1;
+    if (cap > s->max_cap) cap = s->max_cap;
+    return TB__SPFN(grow_to)(s, l->book.pool, cap);
+}
+
+TB_FORCE_INLINE int TB__L3P(price_ok)(TB_PRICE_T px) { return TB__L3BP(price_ok)(px); }
+
+/* ---- arena --------------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(node_alloc)(TB__L3 *l) {
+    uint32_t s = l->ord_free;
+    if (s != TB__L3_NIL) l->ord_free = l->ord[s].next;
+    else s = l->ord_hw++;
+    l->n_orders++;
+    return s;
+}
+
+TB_FORCE_INLINE void TB__L3P(node_free)(TB__L3 *l, uint32_t s) {
+    l->ord[s].level = TB__L3_NIL;
+    l->ord[s].next = l->ord_free;
+    l->ord_free = s;
+    l->n_orders--;
+}
+
+/* A new empty level record for (side, px), indexed. */
+TB_FORCE_INLINE uint32_t TB__L3P(level_new)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    uint32_t v = l->lvl_free;
+    TB__L3LVL *lv;
+    if (v != TB__L3_NIL) l->lvl_free = l->lvl[v].head;
+    else v = l->lvl_hw++;
+    TB_ASSERT(v < l->max_levels);
+    lv = &l->lvl[v];
+    lv->px = px;
+    lv->total = 0;
+    lv->head = lv->tail = TB__L3_NIL;
+    lv->count = 0;
+    lv->side = side;
+    TB__L3P(lplace)(l, v);
+    l->n_levels++;
+    l->side_levels[side]++;
+    return v;
+}
+
+/* Append node s (its qty set) at the back of level v; updates the L2 view. */
+TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
+    TB__L3LVL *lv = &l->lvl[v];
+    TB__L3NODE *n = &l->ord[s];
+    n->level = v;
+    n->prev = lv->tail;
+    n->next = TB__L3_NIL;
+    if (lv->tail != TB__L3_NIL) l->ord[lv->tail].next = s;
+    else lv->head = s;
+    lv->tail = s;
+    lv->count++;
+    lv->total = (TB_QTY_T)(lv->total + n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+}
+
+/* Take node s out of its level; a level left empty is deleted (from the
+ * index and from the L2 view). The node keeps its id and qty. */
+TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
+    TB__L3NODE *n = &l->ord[s];
+    const uint32_t v = n->level;
+    TB__L3LVL *lv = &l->lvl[v];
+    if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+    else lv->head = n->next;
+    if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+    else lv->tail = n->prev;
+    lv->count--;
+    lv->total = (TB_QTY_T)(lv->total - n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    if (lv->count == 0) {
+        uint32_t pos = 0;
+        const uint32_t found = TB__L3P(lfind)(l, lv->side, lv->px, &pos);
+        TB_ASSERT(found == v);
+        (void)found;
+        TB__L3P(lerase)(l, pos);
+        l->side_levels[lv->side]--;
+        l->n_levels--;
+        lv->head = l->lvl_free;
+        l->lvl_free = v;
+    }
+}
+
+/* ---- operations (validated first; the caller holds the guards) ------------------- */
+
+/* Validate an add of qty at (side, px) for a new order: *v = existing level
+ * or TB__L3_NIL (then room was made for a new one). frees_one: the same
+ * operation empties a level of this side first (replace / amend). */
+static int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T qty, TB_QTY_T leaving,
+                                uint32_t leaving_level, int frees_one, uint32_t *v) {
+    uint32_t pos = 0;
+    *v = TB__L3P(lfind)(l, side, px, &pos);
+    if (*v != TB__L3_NIL) {
+        TB_QTY_T base = l->lvl[*v].total;
+        if (*v == leaving_level) base = (TB_QTY_T)(base - leaving);
+        return base > (TB_QTY_T)(TB__L3QMAX - qty) ? (int)TB_ERR_OVERFLOW : (int)TB_OK;
+    }
+    return TB__L3P(level_room)(l, side, frees_one);
+}
+
+static int TB__L3P(op_add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, probes = 0, v, s;
+    int st;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (TB__L3P(ofind_free)(l, id, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    if (l->n_orders >= l->max_orders) {
+        l->arena_full++;
+        return TB_ERR_FULL;
+    }
+    st = TB__L3P(check_level)(l, (uint32_t)side, px, qty, 0, TB__L3_NIL, 0, &v);
+    if (st) return st;
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, (uint32_t)side, px);
+    s = TB__L3P(node_alloc)(l);
+    l->ord[s].id = id;
+    l->ord[s].qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    /* the empty entry the lookup ended on (nothing touched the index since) */
+    l->oidx[pos] = ((uint64_t)TB__L3P(otag)(l, id) << 32) | ((uint64_t)s + 1u);
+    TB__L3P(oinserted)(l, probes);
+    l->adds++;
+    return TB_OK;
+}
+
+/* Remove the order at slot s (index entry pos) entirely. */
+TB_FORCE_INLINE void TB__L3P(remove)(TB__L3 *l, uint32_t s, uint32_t pos) {
+    TB__L3P(unlink)(l, s);
+    TB__L3P(oerase)(l, pos);
+    TB__L3P(node_free)(l, s);
+}
+
+static int TB__L3P(op_cancel)(TB__L3 *l, uint64_t id) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    TB__L3P(remove)(l, s, pos);
+    l->cancels++;
+    return TB_OK;
+}
+
+/* Take qty off the order, keeping its priority; removed at 0. qty must be in
+ * [1, resting]. is_exec: count as an execution, else as a cancel. */
+static int TB__L3P(op_reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty, int is_exec) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    n = &l->ord[s];
+    if (qty == 0 || qty > n->qty) return TB_ERR_BADARG;
+    if (is_exec) l->executes++;
+    else l->cancels++;
+    if (qty == n->qty) {
+        TB__L3P(remove)(l, s, pos);
+        return TB_OK;
+    }
+    lv = &l->lvl[n->level];
+    n->qty = (TB_QTY_T)(n->qty - qty);
+    lv->total = (TB_QTY_T)(lv->total - qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    return TB_OK;
+}
+
+/* New quantity (> 0) at the same price: down keeps priority, up goes to the
+ * back of the queue, equal changes nothing. */
+static int TB__L3P(op_modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    uint32_t pos = 0, v;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    n = &l->ord[s];
+    v = n->level;
+    lv = &l->lvl[v];
+    if (qty <= n->qty) {
+        lv->total = (TB_QTY_T)(lv->total - (TB_QTY_T)(n->qty - qty));
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+        l->modifies++;
+        return TB_OK;
+    }
+    if ((TB_QTY_T)(lv->total - n->qty) > (TB_QTY_T)(TB__L3QMAX - qty)) return TB_ERR_OVERFLOW;
+    if (lv->count == 1) { /* alone at its level: already at the back */
+        lv->total = qty;
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    } else {
+        /* unlink without deleting the level (count stays > 0), then append */
+        if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+        else lv->head = n->next;
+        if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+        else lv->tail = n->prev;
+        lv->count--;
+        lv->total = (TB_QTY_T)(lv->total - n->qty);
+        n->qty = qty;
+        TB__L3P(link_back)(l, v, s);
+    }
+    l->modifies++;
+    return TB_OK;
+}
+
+/* New price and quantity, same id and side: the same price is a modify;
+ * another price moves the order to the back of that level. */
+static int TB__L3P(op_amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    const TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    if (old->px == px) return TB__L3P(op_modify)(l, id, qty);
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, 0, TB__L3_NIL, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(unlink)(l, s); /* may free the old level record */
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+    n->qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    l->modifies++;
+    return TB_OK;
+}
+
+/* Cancel old_id and add new_id on the same side at (px, qty), at the back. */
+static int TB__L3P(op_replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, pos2 = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, old_id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (new_id != old_id && TB__L3P(ofind)(l, new_id, &pos2) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, n->qty, n->level, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(remove)(l, s, pos); /* may delete the level v was (then v is re-created) */
+    {
+        uint32_t p3 = 0, t;
+        v = TB__L3P(lfind)(l, side, px, &p3);
+        if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+        t = TB__L3P(node_alloc)(l);
+        l->ord[t].id = new_id;
+        l->ord[t].qty = qty;
+        TB__L3P(link_back)(l, v, t);
+        TB__L3P(oinsert)(l, new_id, t);
+    }
+    l->replaces++;
+    return TB_OK;
+}
+
+/* Empty the book: no orders, no levels, the L2 view empty (anchors and
+ * spill memory kept). O(levels + index size). */
+static void TB__L3P(clear_state)(TB__L3 *l) {
+    int side;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    memset(l->lidx, 0, ((size_t)1 << l->lbits) * sizeof *l->lidx);
+    l->n_orders = l->ord_hw = 0;
+    l->ord_free = TB__L3_NIL;
+    l->n_levels = l->lvl_hw = 0;
+    l->lvl_free = TB__L3_NIL;
+    l->side_levels[0] = l->side_levels[1] = 0;
+    l->since_reseed = 0;
+    for (side = 0; side < 2; side++) {
+        TB__L3TFN(empty)(&l->book.tape[side]);
+        TB__SPFN(clear)(&l->book.spill[side]);
+    }
+}
+
+static void TB__L3P(op_clear)(TB__L3 *l) {
+    TB__L3P(clear_state)(l);
+    l->clears++;
+}
+
+/* ---- guards ------------------------------------------------------------------- */
+
+/* Claim the book (and its pool, which a spill growth or a set may touch). */
+TB_FORCE_INLINE int TB__L3P(enter)(TB__L3 *l) {
+    int g;
+    if (!l) return TB_ERR_NULL;
+    g = tb__guard_enter(&l->book.state);
+    if (g) return g;
+    if (l->book.pool) {
+        g = tb__guard_enter(&l->book.pool->state);
+        if (g) {
+            tb__guard_leave(&l->book.state);
+            return g;
+        }
+    }
+    return TB_OK;
+}
+
+TB_FORCE_INLINE void TB__L3P(leave)(TB__L3 *l) {
+    if (l->book.pool) tb__guard_leave(&l->book.pool->state);
+    tb__guard_leave(&l->book.state);
+}
+
+/* Read-only calls claim the book only. */
+TB_FORCE_INLINE int TB__L3P(enter_ro)(TB__L3 *l) {
+    if (!l) return TB_ERR_NULL;
+    return tb__guard_enter(&l->book.state);
+}
+
+TB_FORCE_INLINE int TB__L3P(done)(TB__L3 *l, int st) {
+    if (st) l->rejected++;
+    TB__L3P(leave)(l);
+    return st;
+}
+
+/* ---- construction ------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(bits_for)(uint32_t n) {
+    uint32_t b = 4; /* at least 16 entries */
+    while (((uint64_t)1 << b) < 2u * (uint64_t)n) b++;
+    return b;
+}
+
+/* Create an L3 book: the L2 book (anchor, max_cap, pool: as B_create), an
+ * arena of max_orders orders (1 .. 2^30) and a side limit of max_cap levels.
+ * The arena, level records and indexes come from TB_MALLOC. */
+TB_API int TB__L3FN(create)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t max_cap,
+                            TB__POOL *pool) {
+    TB__L3 *l;
+    uint64_t lv;
+    size_t ob, lb, oib, lib;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    *out = NULL;
+    if (max_orders == 0 || max_orders > TB_L3_MAX_ORDERS) return TB_ERR_BADARG;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB_ERR_ANCHOR;
+    if (!TB__L3BP(max_cap_ok)(max_cap, pool)) return TB_ERR_MAX_CAP;
+    l = (TB__L3 *)tb__aligned_alloc(sizeof *l);
+    if (!l) return TB_ERR_NOMEM;
+    memset((void *)l, 0, sizeof *l);
+    st = TB__L3BFN(init)(&l->book, anchor, max_cap, pool);
+    if (st) {
+        tb__aligned_free(l);
+        return st;
+    }
+    lv = 2u * (uint64_t)max_cap; /* both sides */
+    l->max_orders = max_orders;
+    l->max_levels = lv < max_orders ? (uint32_t)lv : max_orders;
+    l->obits = TB__L3P(bits_for)(max_orders);
+    l->lbits = TB__L3P(bits_for)(l->max_levels);
+    ob = tb__array_bytes(max_orders, sizeof(TB__L3NODE));
+    lb = tb__array_bytes(l->max_levels, sizeof(TB__L3LVL));
+    oib = tb__array_bytes((size_t)1 << l->obits, sizeof(uint64_t));
+    lib = tb__array_bytes((size_t)1 << l->lbits, sizeof(uint32_t));
+    l->ord = ob ? (TB__L3NODE *)TB_MALLOC(ob) : NULL;
+    l->lvl = lb ? (TB__L3LVL *)TB_MALLOC(lb) : NULL;
+    l->oidx = oib ? (uint64_t *)TB_MALLOC(oib) : NULL;
+    l->lidx = lib ? (uint32_t *)TB_MALLOC(lib) : NULL;
+    if (!l->ord || !l->lvl || !l->oidx || !l->lidx) {
+        if (l->ord) TB_FREE(l->ord);
+        if (l->lvl) TB_FREE(l->lvl);
+        if (l->oidx) TB_FREE(l->oidx);
+        if (l->lidx) TB_FREE(l->lidx);
+        TB__L3BFN(deinit)(&l->book);
+        tb__aligned_free(l);
+        return TB_ERR_NOMEM;
+    }
+    /* zeroed now: the pages are touched here, not on the first adds */
+    memset(l->ord, 0, ob);
+    memset(l->lvl, 0, lb);
+    memset(l->oidx, 0, oib);
+    memset(l->lidx, 0, lib);
+    l->ord_free = l->lvl_free = TB__L3_NIL;
+    /* keys from the addresses (ASLR): not guessable from outside the process */
+    l->okey = tb__l3_next_key((uint64_t)(uintptr_t)l->ord ^ ((uint64_t)(uintptr_t)l << 17));
+    l->lkey = tb__l3_next_key(l->okey ^ (uint64_t)(uintptr_t)l->lidx);
+    *out = l;
+    return TB_OK;
+}
+
+/* Free everything (NULL is a no-op). TB_ERR_BUSY while another thread uses it. */
+TB_API int TB__L3FN(destroy)(TB__L3 *l) {
+    int st;
+    if (!l) return TB_OK;
+    st = TB__L3BFN(deinit)(&l->book);
+    if (st) return st;
+    TB_FREE(l->ord);
+    TB_FREE(l->lvl);
+    TB_FREE(l->oidx);
+    TB_FREE(l->lidx);
+    tb__aligned_free(l);
+    return TB_OK;
+}
+
+/* The L2 view, for its queries (best, levels, snapshots, dump) and for
+ * recenter. Do not change levels through it: the queues would disagree. */
+TB_API TB__L3B *TB__L3FN(book)(TB__L3 *l) { return l ? &l->book : NULL; }
+
+/* ---- public operations ------------------------------------------------------------ */
+
+/* Add order `id` at the back of (side, px). TB_ERR_DUPLICATE: the id rests;
+ * TB_ERR_FULL: the arena is full, or the side has max_cap levels already;
+ * TB_ERR_OVERFLOW: the level's total would overflow; TB_ERR_NOMEM: the spill
+ * could not grow for a new level. */
+TB_API int TB__L3FN(add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_add)(l, id, side, px, qty));
+}
+
+/* Remove order `id`. */
+TB_API int TB__L3FN(cancel)(TB__L3 *l, uint64_t id) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_cancel)(l, id));
+}
+
+/* Cancel qty (1 .. resting) of order `id`, keeping its priority; removed at 0. */
+TB_API int TB__L3FN(reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 0));
+}
+
+/* Fill qty (1 .. resting) from order `id`; removed at 0. */
+TB_API int TB__L3FN(execute)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 1));
+}
+
+/* New quantity (> 0): down keeps priority, up goes to the back. */
+TB_API int TB__L3FN(modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_modify)(l, id, qty));
+}
+
+/* New price and quantity: the same price as modify(), another price to the
+ * back of that level (same id and side). */
+TB_API int TB__L3FN(amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_amend)(l, id, px, qty));
+}
+
+/* Replace old_id by new_id (same side) at (px, qty) with a new priority.
+ * new_id may equal old_id. */
+TB_API int TB__L3FN(replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_replace)(l, old_id, new_id, px, qty));
+}
+
+/* Remove every order (anchors and memory kept). */
+TB_API int TB__L3FN(clear)(TB__L3 *l) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(op_clear)(l);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Remove every order and anchor both tapes at `anchor`. */
+TB_API int TB__L3FN(reset)(TB__L3 *l, TB_PRICE_T anchor) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB__L3P(done)(l, TB_ERR_ANCHOR);
+    TB__L3P(op_clear)(l);
+    l->book.tape[0].anchor = l->book.tape[1].anchor = anchor;
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* ---- queries ---------------------------------------------------------------------- */
+
+/* Order `id` into *out: TB_OK, or TB_ERR_UNKNOWN. */
+TB_API int TB__L3FN(order)(TB__L3 *l, uint64_t id, TB__L3ORDER *out) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        const TB__L3LVL *lv = &l->lvl[l->ord[s].level];
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->px = lv->px;
+        out->qty = l->ord[s].qty;
+        out->side = (int32_t)lv->side;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* Orders and quantity ahead of `id` in its level's queue (O(orders ahead)). */
+TB_API int TB__L3FN(queue_position)(TB__L3 *l, uint64_t id, uint64_t *orders_ahead, TB_QTY_T *qty_ahead) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!orders_ahead || !qty_ahead) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        uint64_t k = 0;
+        TB_QTY_T q = 0;
+        uint32_t p;
+        for (p = l->ord[s].prev; p != TB__L3_NIL; p = l->ord[p].prev) {
+            k++;
+            q = (TB_QTY_T)(q + l->ord[p].qty);
+        }
+        *orders_ahead = k;
+        *qty_ahead = q;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* The first k orders of (side, px) in FIFO order into ids[] / qtys[]
+ * (either may be NULL); *n_out = how many were written, *n_level (optional)
+ * = orders at the level. An absent level (or invalid price) has 0 orders. */
+TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *ids, TB_QTY_T *qtys, size_t k,
+                                  size_t *n_out, size_t *n_level) {
+    uint32_t pos = 0, v;
+    size_t n = 0;
+    int st;
+    if (!n_out) return TB_ERR_NULL;
+    *n_out = 0;
+    if (n_level) *n_level = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    v = TB__L3P(lfind)(l, (uint32_t)side, px, &pos);
+    if (v != TB__L3_NIL) {
+        uint32_t s;
+        for (s = l->lvl[v].head; s != TB__L3_NIL && n < k; s = l->ord[s].next, n++) {
+            if (ids) ids[n] = l->ord[s].id;
+            if (qtys) qtys[n] = l->ord[s].qty;
+        }
+        if (n_level) *n_level = l->lvl[v].count;
+    }
+    tb__guard_leave(&l->book.state);
+    *n_out = n;
+    return TB_OK;
+}
+
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
+TB_API size_t TB__L3FN(count)(TB__L3 *l) {
+    size_t n;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
+    n = l->n_orders;
+    tb__guard_leave(&l->book.state);
+    return n;
+}
+
+TB_API int TB__L3FN(stats)(TB__L3 *l, tb_l3_stats *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    memset(out, 0, sizeof *out);
+    out->orders = l->n_orders;
+    out->max_orders = l->max_orders;
+    out->levels[0] = l->side_levels[0];
+    out->levels[1] = l->side_levels[1];
+    out->max_levels = l->book.spill[0].max_cap;
+    out->index_slots = (uint64_t)1 << l->obits;
+    out->bytes = sizeof *l + (uint64_t)l->max_orders * sizeof(TB__L3NODE) +
+                 (uint64_t)l->max_levels * sizeof(TB__L3LVL) + (out->index_slots * sizeof(uint64_t)) +
+                 ((uint64_t)1 << l->lbits) * sizeof(uint32_t);
+    out->arena_full = l->arena_full;
+    out->levels_full = l->levels_full;
+    out->reseeds = l->reseeds;
+    out->adds = l->adds;
+    out->cancels = l->cancels;
+    out->modifies = l->modifies;
+    out->executes = l->executes;
+    out->replaces = l->replaces;
+    out->clears = l->clears;
+    out->rejected = l->rejected;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* The id index's hash key, and a rebuild under a key of the caller's choice
+ * (a secret one, or one a test needs). */
+TB_API uint64_t TB__L3FN(index_key)(TB__L3 *l) {
+    uint64_t k;
+    if (TB__L3P(enter_ro)(l)) return 0;
+    k = l->okey;
+    tb__guard_leave(&l->book.state);
+    return k;
+}
+
+TB_API int TB__L3FN(reseed)(TB__L3 *l, uint64_t key) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(rehash)(l, key);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Quantity of (side, px) as the L2 book holds it, read inside the guard. */
+static TB_QTY_T TB__L3P(l2_qty)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)l->book.tape[side].anchor);
+    const TB__SIDE *s = &l->book.spill[side];
+    uint32_t j;
+    if (i < (TB_UPRICE_T)TB_N) return l->book.tape[side].q[i];
+    j = TB__SPFN(find)(s, (int)side, px);
+    return j < s->n ? TB__SPFN(at)(s, j)->qty : 0;
+}
+
+/* Every structural invariant of the L2 book and of the queues, the indexes,
+ * the free lists, and their agreement: TB_OK or TB_ERR_INVARIANT. */
+TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
+    uint32_t s, v, live = 0, free_n = 0, entries = 0, pos = 0, lv_live = 0, side_n[2] = {0, 0}, i;
+    int st = TB__L3BFN(verify_invariants)(l ? &l->book : NULL), ok = 1, side;
+    if (st) return st;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    if (l->ord_hw > l->max_orders || l->lvl_hw > l->max_levels) ok = 0;
+    for (s = 0; ok && s < l->ord_hw; s++) {
+        const TB__L3NODE *n = &l->ord[s];
+        if (n->level == TB__L3_NIL) continue;
+        live++;
+        if (n->level >= l->lvl_hw || l->lvl[n->level].count == 0 || n->qty == 0) ok = 0;
+        else if (TB__L3P(ofind)(l, n->id, &pos) != s) ok = 0;
+    }
+    for (s = l->ord_free; ok && s != TB__L3_NIL; s = l->ord[s].next)
+        if (s >= l->ord_hw || l->ord[s].level != TB__L3_NIL || ++free_n > l->ord_hw) ok = 0;
+    if (ok && (live != l->n_orders || live + free_n != l->ord_hw)) ok = 0;
+    for (i = 0; ok && i < (UINT32_C(1) << l->obits); i++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) continue;
+        entries++;
+        if ((uint32_t)e - 1u >= l->ord_hw || l->ord[(uint32_t)e - 1u].level == TB__L3_NIL ||
+            (uint32_t)(e >> 32) != TB__L3P(otag)(l, l->ord[(uint32_t)e - 1u].id))
+            ok = 0;
+    }
+    if (ok && entries != l->n_orders) ok = 0;
+    for (v = 0; ok && v < l->lvl_hw; v++) {
+        const TB__L3LVL *lv = &l->lvl[v];
+        uint32_t k = 0, prev = TB__L3_NIL;
+        TB_QTY_T sum = 0;
+        if (lv->count == 0) continue;
+        lv_live++;
+        if (lv->side > 1u || !TB__L3P(price_ok)(lv->px)) {
+            ok = 0;
+            break;
+        }
+        side_n[lv->side]++;
+        for (s = lv->head; s != TB__L3_NIL && k <= lv->count; s = l->ord[s].next, k++) {
+            if (s >= l->ord_hw || l->ord[s].level != v || l->ord[s].prev != prev) ok = 0;
+            else if (sum > (TB_QTY_T)(TB__L3QMAX - l->ord[s].qty)) ok = 0;
+            if (!ok) break;
+            sum = (TB_QTY_T)(sum + l->ord[s].qty);
+            prev = s;
+        }
+        if (ok && (k != lv->count || lv->tail != prev || sum != lv->total)) ok = 0;
+        if (ok && TB__L3P(lfind)(l, lv->side, lv->px, &pos) != v) ok = 0;
+        if (ok && TB__L3P(l2_qty)(l, lv->side, lv->px) != lv->total) ok = 0;
+    }
+    if (ok && (lv_live != l->n_levels || side_n[0] != l->side_levels[0] || side_n[1] != l->side_levels[1])) ok = 0;
+    for (side = 0; ok && side < 2; side++) { /* the L2 book has no other level */
+        size_t depth = l->book.spill[side].live;
+        uint32_t w;
+        for (w = 0; w < (uint32_t)(sizeof l->book.tape[side].bits / sizeof(uint64_t)); w++)
+            depth += tb__popcount64(l->book.tape[side].bits[w]);
+        if (depth != l->side_levels[side] || l->side_levels[side] > l->book.spill[side].max_cap) ok = 0;
+        if (l->book.spill[side].cap < l->side_levels[side]) ok = 0;
+    }
+    for (i = 0, entries = 0; ok && i < (UINT32_C(1) << l->lbits); i++) {
+        const uint32_t e = l->lidx[i];
+        if (!e) continue;
+        entries++;
+        if (e - 1u >= l->lvl_hw || l->lvl[e - 1u].count == 0) ok = 0;
+    }
+    if (ok && entries != l->n_levels) ok = 0;
+    tb__guard_leave(&l->book.state);
+    return ok ? TB_OK : TB_ERR_INVARIANT;
+}
+
+/* ---- batches: the whole loop in C -------------------------------------------------- */
+
+TB_FORCE_INLINE int TB__L3P(mbo_row)(TB__L3 *l, uint8_t action, uint64_t id, uint8_t side, TB_PRICE_T px,
+                                     TB_QTY_T qty) {
+    switch (action) {
+    case TB_MBO_ADD: return TB__L3P(op_add)(l, id, side, px, qty);
+    case TB_MBO_CANCEL: return qty ? TB__L3P(op_reduce)(l, id, qty, 0) : TB__L3P(op_cancel)(l, id);
+    case TB_MBO_MODIFY: return TB__L3P(op_amend)(l, id, px, qty);
+    case TB_MBO_EXECUTE: return TB__L3P(op_reduce)(l, id, qty, 1);
+    case TB_MBO_CLEAR: TB__L3P(op_clear)(l); return TB_OK;
+    default: return TB_ERR_BADARG;
+    }
+}
+
+/* Apply n MBO rows (tb_mbo_action letters; `sides` is read for adds only;
+ * px for adds and modifies; qty as each action says). A bad row changes
+ * nothing and the batch goes on: statuses[i] (optional) = the row's status
+ * (0 or a negative tb_status / tb_l3_status), *n_err (optional) = rows
+ * refused. Returns TB_OK, or a status for the call itself (NULL, busy). */
+TB_API int TB__L3FN(apply_mbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                               const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                               size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* Like apply_mbo(), writing the BBO after each row into out[i]. */
+TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                                   const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                                   TB__BBO *out, size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty || !out)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+        TB__L3BP(fill_bbo)(&l->book, &out[i]);
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* ---- begin tapebook/tb_l3_serial.inc ---- */
+/* tb_l3_serial.inc — dump / load of an L3 book: every order, queues in
+ * FIFO order, and both anchors. Included by tb_l3.inc (its macros set).
+ *
+ * Layout (little-endian, every integer widened to 64 bits so the two
+ * families share it; price width recorded and checked):
+ *   header  56 bytes: "TBL3DUMP", u32 version (1), u32 price width (4 | 8),
+ *           u32 N, u32 reserved (0), u64 orders, u64 levels,
+ *           i64 ask anchor, i64 bid anchor
+ *   levels  bids best first (descending), then asks best first (ascending);
+ *           each: i64 px, u32 count, u32 side, u64 total, then `count`
+ *           orders front to back: u64 id, u64 qty
+ *   trailer u32 CRC-32 (tb_crc32) of everything before it.
+ * load() checks all of it (sizes, CRC, ranges, order of levels, sums,
+ * unique ids, the side limit and arena capacity) before it changes the book;
+ * the tape size N of the dump may differ from the book's (anchors must be
+ * valid for the book). The L2 view after a load has the same levels and
+ * anchors; the queues are the dumped ones, in order. */
+
+TB_API int TB__L3FN(dump_size)(TB__L3 *l, size_t *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    *out = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* Write the dump into buf (cap bytes); *n_out = its length. TB_ERR_BADARG
+ * when cap is too small (dump_size() says how much). */
+TB_API int TB__L3FN(dump)(TB__L3 *l, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int st, side;
+    if (n_out) *n_out = 0;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    len = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    if (cap < len) {
+        tb__guard_leave(&l->book.state);
+        return TB_ERR_BADARG;
+    }
+    memcpy(p, TB_L3_DUMP_MAGIC, 8);
+    tb__put_le(p + 8, TB_L3_DUMP_VERSION, 4);
+    tb__put_le(p + 12, sizeof(TB_PRICE_T), 4);
+    tb__put_le(p + 16, TB_N, 4);
+    tb__put_le(p + 20, 0, 4);
+    tb__put_le(p + 24, l->n_orders, 8);
+    tb__put_le(p + 32, l->n_levels, 8);
+    tb__put_le(p + 40, (uint64_t)(int64_t)l->book.tape[0].anchor, 8);
+    tb__put_le(p + 48, (uint64_t)(int64_t)l->book.tape[1].anchor, 8);
+    q = p + TB_L3_DUMP_HEADER;
+    for (side = 1; side >= 0; side--) {
+        TB__L3ITER it;
+        TB__LEVEL lv2;
+        TB__L3BP(iter_start)(&it, &l->book, side);
+        while (TB__L3BP(iter_step)(&it, &lv2)) {
+            uint32_t pos = 0, s;
+            const uint32_t v = TB__L3P(lfind)(l, (uint32_t)side, lv2.px, &pos);
+            const TB__L3LVL *lv;
+            TB_ASSERT(v != TB__L3_NIL);
+            lv = &l->lvl[v];
+            tb__put_le(q, (uint64_t)(int64_t)lv->px, 8);
+            tb__put_le(q + 8, lv->count, 4);
+            tb__put_le(q + 12, (uint64_t)side, 4);
+            tb__put_le(q + 16, (uint64_t)lv->total, 8);
+            q += TB_L3_DUMP_LEVEL;
+            for (s = lv->head; s != TB__L3_NIL; s = l->ord[s].next) {
+                tb__put_le(q, l->ord[s].id, 8);
+                tb__put_le(q + 8, (uint64_t)l->ord[s].qty, 8);
+                q += TB_L3_DUMP_ORDER;
+            }
+        }
+    }
+    TB_ASSERT((size_t)(q - p) == len - 4u);
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    tb__guard_leave(&l->book.state);
+    if (n_out) *n_out = len;
+    return TB_OK;
+}
+
+/* A price read from a dump: fits the type and is valid for this variant. */
+TB_FORCE_INLINE int TB__L3P(dump_px)(uint64_t raw, TB_PRICE_T *px) {
+    const int64_t v = (int64_t)raw;
+    if (v < (int64_t)TB_PRICE_TYPE_MIN || v > (int64_t)TB_PRICE_TYPE_MAX) return 0;
+    *px = (TB_PRICE_T)v;
+    return 1;
+}
+
+/* Everything but id uniqueness: TB_OK, or TB_ERR_FORMAT / _FULL / _BADARG. */
+static int TB__L3P(load_check)(const TB__L3 *l, const unsigned char *p, size_t len, uint64_t *n_orders,
+                               uint64_t *n_levels, uint32_t side_levels[2]) {
+    uint64_t no, nl, i, seen = 0;
+    const unsigned char *q;
+    TB_PRICE_T a, prev_px = 0;
+    int prev_side = 2;
+    side_levels[0] = side_levels[1] = 0;
+    if (len < TB_L3_DUMP_HEADER + 4u || memcmp(p, TB_L3_DUMP_MAGIC, 8) != 0) return TB_ERR_FORMAT;
+    if (tb__get_le(p + 8, 4) != TB_L3_DUMP_VERSION || tb__get_le(p + 12, 4) != sizeof(TB_PRICE_T) ||
+        tb__get_le(p + 20, 4) != 0)
+        return TB_ERR_FORMAT;
+    no = tb__get_le(p + 24, 8);
+    nl = tb__get_le(p + 32, 8);
+    if (nl > no || no > (len - TB_L3_DUMP_HEADER) / TB_L3_DUMP_ORDER) return TB_ERR_FORMAT;
+    if (len != TB_L3_DUMP_HEADER + nl * TB_L3_DUMP_LEVEL + no * TB_L3_DUMP_ORDER + 4u) return TB_ERR_FORMAT;
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) return TB_ERR_FORMAT;
+    if (no > l->max_orders) return TB_ERR_FULL;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 40, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 48, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4), side = tb__get_le(q + 12, 4), total = tb__get_le(q + 16, 8);
+        uint64_t k, sum = 0;
+        TB_PRICE_T px;
+        if (side > 1u || !TB__L3P(dump_px)(tb__get_le(q, 8), &px) || !TB__L3P(price_ok)(px)) return TB_ERR_FORMAT;
+        if (count == 0 || count > no - seen || total > (uint64_t)TB__L3QMAX) return TB_ERR_FORMAT;
+        if ((int)side > prev_side) return TB_ERR_FORMAT; /* bids, then asks */
+        if ((int)side == prev_side && (side ? px >= prev_px : px <= prev_px)) return TB_ERR_FORMAT;
+        if (++side_levels[side] > l->book.spill[side].max_cap) return TB_ERR_FULL;
+        prev_side = (int)side;
+        prev_px = px;
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t qty = tb__get_le(q + 8, 8);
+            if (qty == 0 || qty > (uint64_t)TB__L3QMAX || qty > (uint64_t)TB__L3QMAX - sum) return TB_ERR_FORMAT;
+            sum += qty;
+        }
+        if (sum != total) return TB_ERR_FORMAT;
+        seen += count;
+    }
+    if (seen != no) return TB_ERR_FORMAT;
+    *n_orders = no;
+    *n_levels = nl;
+    return TB_OK;
+}
+
+/* The ids of a checked dump are unique: a scratch table from TB_MALLOC
+ * (load is not a hot path). TB_OK, TB_ERR_FORMAT or TB_ERR_NOMEM. */
+static int TB__L3P(load_ids_unique)(const TB__L3 *l, const unsigned char *p, uint64_t nl) {
+    const uint32_t bits = TB__L3P(bits_for)((uint32_t)l->max_orders);
+    const size_t cap = (size_t)1 << bits, mask = cap - 1u;
+    uint64_t *keys = (uint64_t *)TB_MALLOC(tb__array_bytes(cap, sizeof(uint64_t)));
+    unsigned char *used = (unsigned char *)TB_MALLOC(cap);
+    const unsigned char *q = p + TB_L3_DUMP_HEADER;
+    uint64_t i, k;
+    int st = TB_OK;
+    if (!keys || !used) {
+        if (keys) TB_FREE(keys);
+        if (used) TB_FREE(used);
+        return TB_ERR_NOMEM;
+    }
+    memset(used, 0, cap);
+    for (i = 0; i < nl && st == TB_OK; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t id = tb__get_le(q, 8);
+            size_t h = (size_t)(tb__l3_mix(id, l->okey) >> (64u - bits));
+            while (used[h] && keys[h] != id) h = (h + 1u) & mask;
+            if (used[h]) {
+                st = TB_ERR_FORMAT;
+                break;
+            }
+            used[h] = 1;
+            keys[h] = id;
+        }
+    }
+    TB_FREE(keys);
+    TB_FREE(used);
+    return st;
+}
+
+/* Replace the book's contents with a dump (see the layout above). On any
+ * error nothing changed: TB_ERR_FORMAT (malformed, CRC, duplicate ids),
+ * TB_ERR_FULL (more orders than max_orders or levels than max_cap),
+ * TB_ERR_NOMEM (scratch or spill memory). */
+TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    uint64_t no = 0, nl = 0, i, k;
+    uint32_t side_levels[2];
+    TB_PRICE_T anchor[2];
+    int st, side;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    st = TB__L3P(load_check)(l, p, len, &no, &nl, side_levels);
+    if (st == TB_OK) st = TB__L3P(load_ids_unique)(l, p, nl);
+    for (side = 0; side < 2 && st == TB_OK; side++) { /* the spill can hold every level of the side */
+        TB__SIDE *s = &l->book.spill[side];
+        if (s->cap < side_levels[side]) {
+            uint32_t cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+            while (cap < side_levels[side]) cap <<= 1;
+            if (cap > s->max_cap) cap = s->max_cap;
+            st = TB__SPFN(grow_to)(s, l->book.pool, cap);
+        }
+    }
+    if (st) return TB__L3P(done)(l, st);
+    TB__L3P(dump_px)(tb__get_le(p + 40, 8), &anchor[0]);
+    TB__L3P(dump_px)(tb__get_le(p + 48, 8), &anchor[1]);
+    TB__L3P(clear_state)(l);
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint32_t count = (uint32_t)tb__get_le(q + 8, 4), sd = (uint32_t)tb__get_le(q + 12, 4);
+        TB_PRICE_T px = 0;
+        uint32_t v;
+        TB__L3P(dump_px)(tb__get_le(q, 8), &px);
+        v = TB__L3P(level_new)(l, sd, px);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint32_t s = TB__L3P(node_alloc)(l);
+            l->ord[s].id = tb__get_le(q, 8);
+            l->ord[s].qty = (TB_QTY_T)tb__get_le(q + 8, 8);
+            TB__L3P(link_back)(l, v, s);
+            (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+        }
+    }
+    for (side = 0; side < 2; side++) TB__L3BP(recenter_side)(&l->book, side, anchor[side]);
+    return TB__L3P(done)(l, TB_OK);
+}
+/* ---- end tapebook/tb_l3_serial.inc ---- */
+
+#undef TB__L3B
+#undef TB__L3
+#undef TB__L3FN
+#undef TB__L3P
+#undef TB__L3BFN
+#undef TB__L3BP
+#undef TB__L3TFN
+#undef TB__L3ITER
+#undef TB__L3NODE
+#undef TB__L3LVL
+#undef TB__L3ORDER
+#undef TB__L3QMAX
+#undef TB_N
+#undef TB_BOOK_NAME
+#undef TB_L3_NAME
+/* ---- end tapebook/tb_l3.inc ---- */
+#define TB_N 512
+/* ---- begin tapebook/tb_l3.inc ---- */
+/* tb_l3.inc — the L3 (order-level) book of one variant, built on its L2 book.
+ *
+ * Template parameters (the family ones come from tb_family.inc / reopen):
+ *   TB_N          tape size of the L2 book underneath (required)
+ *   TB_BOOK_NAME  name of that L2 book variant (optional; default
+ *                 tb_book_<family>_n<N>; it must be instantiated already)
+ *   TB_L3_NAME    name prefix of the L3 variant (optional; default
+ *                 tb_l3_<family>_n<N>, e.g. tb_l3_i64_n1024)
+ * All three are #undef'd at the end.
+ *
+ * Layout. The L2 book is the first member: every level's quantity there is
+ * the sum of the level's queue, so the L2 queries (best, levels, depth
+ * snapshots, dumps) read an L3 book as they read any book. Orders live in a
+ * pre-sized arena of max_orders nodes (id, qty, prev, next, level: 24 bytes
+ * for i32, 32 for i64); each price level is a record (px, total, head,
+ * tail, count, side) whose queue is an intrusive doubly-linked list of arena
+ * indices (add at the back, removal anywhere: O(1)). Two open-addressing
+ * tables with linear probing, load <= 1/2, find things:
+ *   order id -> node:  8-byte entries (top 32 bits of the keyed hash | slot + 1),
+ *                      so a probe compares tags before touching the arena;
+ *   (side, px) -> level: 4-byte entries (slot + 1).
+ * Deletion shifts the following entries of the cluster back (no tombstones,
+ * so a long-running book with churn never degrades). Ids are hashed with a
+ * key (tb__l3_mix): colliding ids cannot be chosen without it, and an insert
+ * that probes past TB__L3_PROBE_LIMIT rebuilds the index with a new key (at
+ * most once per (n_orders + slots/16) / 4 inserts: the rebuild is amortised O(1)).
+ *
+ * Never losing a level. An L2 spill at max_cap evicts its worst level; an
+ * L3 book must not (the level's orders would still rest). So a side holds at
+ * most max_cap levels (a new level beyond that is TB_ERR_FULL), and before a
+ * new level is created the side's spill is grown to hold every level of the
+ * side: the spill then never evicts, drops or allocates inside a set, and a
+ * promote or recenter never loses a level. The growth is the only
+ * allocation after create(), and it stops at the high-water mark of levels.
+ *
+ * Every call validates everything before it changes anything: on an error
+ * status the book (orders, queues, L2 view) is exactly as before. */
+
+#ifndef TB_N
+#error "define TB_N before including tb_l3.inc"
+#endif
+#ifndef TB_FAM
+#error "include the family parameters and tb_family(_reopen).inc before tb_l3.inc"
+#endif
+
+#ifdef TB_BOOK_NAME
+#define TB__L3B TB_BOOK_NAME
+#else
+#define TB__L3B TB__CAT(TB__CAT(tb_book_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#ifdef TB_L3_NAME
+#define TB__L3 TB_L3_NAME
+#else
+#define TB__L3 TB__CAT(TB__CAT(tb_l3_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#define TB__L3FN(f) TB__CAT3(TB__L3, _, f)      /* public:  <l3>_f  */
+#define TB__L3P(f) TB__CAT3(TB__L3, __, f)      /* private: <l3>__f */
+#define TB__L3BFN(f) TB__CAT3(TB__L3B, _, f)    /* the L2 book's public calls */
+#define TB__L3BP(f) TB__CAT3(TB__L3B, __, f)    /* the L2 book's internals */
+#define TB__L3TFN(f) TB__CAT3(TB__L3B, __tape_, f)
+#define TB__L3ITER TB__CAT(TB__L3B, _iter)
+#define TB__L3NODE TB__CAT(TB__L3, __node)
+#define TB__L3LVL TB__CAT(TB__L3, __level)
+#define TB__L3ORDER TB__CAT(tb_l3_order_, TB_FAM)
+#define TB__L3QMAX ((TB_QTY_T) ~(TB_QTY_T)0)
+
+/* One order: a node of its level's FIFO list. level == TB__L3_NIL: free
+ * (next then links the free list). */
+typedef struct TB__L3NODE {
+    uint64_t id;
+    TB_QTY_T qty;
+    uint32_t prev, next; /* arena indices, TB__L3_NIL at the ends */
+    uint32_t level;      /* level record */
+} TB__L3NODE;
+
+/* One price level: its FIFO queue and the sum the L2 book shows. count == 0:
+ * free (head then links the free list). */
+typedef struct TB__L3LVL {
+    TB_PRICE_T px;
+    TB_QTY_T total;
+    uint32_t head, tail, count;
+    uint32_t side;
+} TB__L3LVL;
+
+typedef struct TB__L3 {
+    TB__L3B book;        /* the L2 view: first, cache-line aligned */
+    TB__L3NODE *ord;     /* arena of max_orders nodes */
+    TB__L3LVL *lvl;      /* max_levels level records */
+    uint64_t *oidx;      /* id index: tag << 32 | (slot + 1); 0 = empty */
+    uint32_t *lidx;      /* level index: slot + 1; 0 = empty */
+    uint64_t okey, lkey; /* hash keys */
+    uint32_t max_orders, max_levels, obits, lbits;
+    uint32_t n_orders, ord_hw, ord_free; /* ord_hw: slots ever handed out */
+    uint32_t n_levels, lvl_hw, lvl_free;
+    uint32_t side_levels[2];
+    uint64_t since_reseed;
+    uint64_t arena_full, levels_full, reseeds;
+    uint64_t adds, cancels, modifies, executes, replaces, clears, rejected;
+} TB__L3;
+
+TB_STATIC_ASSERT(offsetof(TB__L3, book) == 0, "the L2 book leads the L3 book");
+
+/* ---- order-id index ----------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(otag)(const TB__L3 *l, uint64_t id) {
+    return (uint32_t)(tb__l3_mix(id, l->okey) >> 32);
+}
+TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tag >> (32u - l->obits); }
+TB_FORCE_INLINE uint32_t TB__L3P(omask)(const TB__L3 *l) { return (UINT32_C(1) << l->obits) - 1u; }
+
+/* Slot of the order `id`, TB__L3_NIL when absent; *pos = its index entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind)(const TB__L3 *l, uint64_t id, uint32_t *pos) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag);
+    for (;;) {
+        const uint64_t e = l->oidx[i];
+        if (!e) return TB__L3_NIL;
+        if ((uint32_t)(e >> 32) == tag) {
+            const uint32_t s = (uint32_t)e - 1u;
+            if (l->ord[s].id == id) {
+                *pos = i;
+                return s;
+            }
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Look id up for an insert: its slot (a duplicate), or TB__L3_NIL with *pos =
+ * the empty entry that ends its probe sequence and *probes = its distance. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind_free)(const TB__L3 *l, uint64_t id, uint32_t *pos, uint32_t *probes) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), k = 0;
+    for (;; k++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) {
+            *pos = i;
+            *probes = k;
+            return TB__L3_NIL;
+        }
+        if ((uint32_t)(e >> 32) == tag && l->ord[(uint32_t)e - 1u].id == id) return (uint32_t)e - 1u;
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Place (id -> slot) in the first empty entry; returns the probe length. */
+TB_FORCE_INLINE uint32_t TB__L3P(oplace)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), probes = 0;
+    while (l->oidx[i]) {
+        i = (i + 1u) & mask;
+        probes++;
+    }
+    l->oidx[i] = ((uint64_t)tag << 32) | ((uint64_t)slot + 1u);
+    return probes;
+}
+
+/* Rebuild the id index under `key` from the arena (no allocation). */
+static void TB__L3P(rehash)(TB__L3 *l, uint64_t key) {
+    uint32_t s;
+    l->okey = key;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    for (s = 0; s < l->ord_hw; s++)
+        if (l->ord[s].level != TB__L3_NIL) (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+    l->since_reseed = 0;
+}
+
+/* After an insert that probed `probes` entries: reseed when that was too long. */
+TB_FORCE_INLINE void TB__L3P(oinserted)(TB__L3 *l, uint32_t probes) {
+    l->since_reseed++;
+    if (TB_UNLIKELY(probes > TB__L3_PROBE_LIMIT) &&
+        4u * l->since_reseed >= (uint64_t)l->n_orders + ((uint64_t)1 << l->obits >> 4)) {
+        TB__L3P(rehash)(l, tb__l3_next_key(l->okey));
+        l->reseeds++;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(oinsert)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    TB__L3P(oinserted)(l, TB__L3P(oplace)(l, id, slot));
+}
+
+/* Remove index entry pos, shifting the rest of its cluster back. */
+TB_FORCE_INLINE void TB__L3P(oerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = TB__L3P(omask)(l);
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint64_t e;
+        uint32_t home;
+        j = (j + 1u) & mask;
+        e = l->oidx[j];
+        if (!e) break;
+        home = TB__L3P(ohome)(l, (uint32_t)(e >> 32));
+        if (((j - home) & mask) >= ((j - i) & mask)) { /* home not in (i, j]: it may move to i */
+            l->oidx[i] = e;
+            i = j;
+        }
+    }
+    l->oidx[i] = 0;
+}
+
+/* ---- level index ---------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(lhome)(const TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const uint64_t k = (uint64_t)(TB_UPRICE_T)px ^ ((uint64_t)side * UINT64_C(0x9e3779b97f4a7c15));
+    return (uint32_t)(tb__l3_mix(k, l->lkey) >> (64u - l->lbits));
+}
+
+/* Level record of (side, px), TB__L3_NIL when absent; *pos = its entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(lfind)(const TB__L3 *l, uint32_t side, TB_PRICE_T px, uint32_t *pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, side, px);
+    for (;;) {
+        const uint32_t e = l->lidx[i];
+        if (!e) return TB__L3_NIL;
+        if (l->lvl[e - 1u].px == px && l->lvl[e - 1u].side == side) {
+            *pos = i;
+            return e - 1u;
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(lplace)(TB__L3 *l, uint32_t slot) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, l->lvl[slot].side, l->lvl[slot].px);
+    while (l->lidx[i]) i = (i + 1u) & mask;
+    l->lidx[i] = slot + 1u;
+}
+
+static void TB__L3P(lerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint32_t e, home;
+        j = (j + 1u) & mask;
+        e = l->lidx[j];
+        if (!e) break;
+        home = TB__L3P(lhome)(l, l->lvl[e - 1u].side, l->lvl[e - 1u].px);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            l->lidx[i] = e;
+            i = j;
+        }
+    }
+    l->lidx[i] = 0;
+}
+
+/* ---- the L2 view ----------------------------------------------------------------- */
+
+/* Write a level's total into the L2 book (0 removes it). Cannot fail: the
+ * price is valid and the spill has room for every level of the side. */
+TB_FORCE_INLINE void TB__L3P(l2_write)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T total) {
+    const int r = TB__L3BP(set_one)(&l->book, (int)side, px, total, 1);
+    TB_ASSERT(r >= TB_SPILL);
+    (void)r;
+}
+
+/* Room for one more level on `side` (frees_one: the operation also empties a
+ * level of that side): the side stays within max_cap levels and its spill
+ * could hold all of them. TB_ERR_FULL / TB_ERR_NOMEM change nothing else. */
+static int TB__L3P(level_room)(TB__L3 *l, uint32_t side, int frees_one) {
+    TB__SIDE *s = &l->book.spill[side];
+    const uint32_t need = l->side_levels[side] + 1u - (frees_one ? 1u : 0u);
+    uint32_t cap;
+    if (need > s->max_cap) {
+        l->levels_full++;
+        return TB_ERR_FULL;
+    }
+    if (s->cap >= need) return TB_OK;
+    cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+    while (cap < need) cap <<= 1;
+    if (cap > s->max_cap) cap = s->max_cap;
+    return TB__SPFN(grow_to)(s, l->book.pool, cap);
+}
+
+TB_FORCE_INLINE int TB__L3P(price_ok)(TB_PRICE_T px) { return TB__L3BP(price_ok)(px); }
+
+/* ---- arena --------------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(node_alloc)(TB__L3 *l) {
+    uint32_t s = l->ord_free;
+    if (s != TB__L3_NIL) l->ord_free = l->ord[s].next;
+    else s = l->ord_hw++;
+    l->n_orders++;
+    return s;
+}
+
+TB_FORCE_INLINE void TB__L3P(node_free)(TB__L3 *l, uint32_t s) {
+    l->ord[s].level = TB__L3_NIL;
+    l->ord[s].next = l->ord_free;
+    l->ord_free = s;
+    l->n_orders--;
+}
+
+/* A new empty level record for (side, px), indexed. */
+TB_FORCE_INLINE uint32_t TB__L3P(level_new)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    uint32_t v = l->lvl_free;
+    TB__L3LVL *lv;
+    if (v != TB__L3_NIL) l->lvl_free = l->lvl[v].head;
+    else v = l->lvl_hw++;
+    TB_ASSERT(v < l->max_levels);
+    lv = &l->lvl[v];
+    lv->px = px;
+    lv->total = 0;
+    lv->head = lv->tail = TB__L3_NIL;
+    lv->count = 0;
+    lv->side = side;
+    TB__L3P(lplace)(l, v);
+    l->n_levels++;
+    l->side_levels[side]++;
+    return v;
+}
+
+/* Append node s (its qty set) at the back of level v; updates the L2 view. */
+TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
+    TB__L3LVL *lv = &l->lvl[v];
+    TB__L3NODE *n = &l->ord[s];
+    n->level = v;
+    n->prev = lv->tail;
+    n->next = TB__L3_NIL;
+    if (lv->tail != TB__L3_NIL) l->ord[lv->tail].next = s;
+    else lv->head = s;
+    lv->tail = s;
+    lv->count++;
+    lv->total = (TB_QTY_T)(lv->total + n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+}
+
+/* Take node s out of its level; a level left empty is deleted (from the
+ * index and from the L2 view). The node keeps its id and qty. */
+TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
+    TB__L3NODE *n = &l->ord[s];
+    const uint32_t v = n->level;
+    TB__L3LVL *lv = &l->lvl[v];
+    if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+    else lv->head = n->next;
+    if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+    else lv->tail = n->prev;
+    lv->count--;
+    lv->total = (TB_QTY_T)(lv->total - n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    if (lv->count == 0) {
+        uint32_t pos = 0;
+        const uint32_t found = TB__L3P(lfind)(l, lv->side, lv->px, &pos);
+        TB_ASSERT(found == v);
+        (void)found;
+        TB__L3P(lerase)(l, pos);
+        l->side_levels[lv->side]--;
+        l->n_levels--;
+        lv->head = l->lvl_free;
+        l->lvl_free = v;
+    }
+}
+
+/* ---- operations (validated first; the caller holds the guards) ------------------- */
+
+/* Validate an add of qty at (side, px) for a new order: *v = existing level
+ * or TB__L3_NIL (then room was made for a new one). frees_one: the same
+ * operation empties a level of this side first (replace / amend). */
+static int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T qty, TB_QTY_T leaving,
+                                uint32_t leaving_level, int frees_one, uint32_t *v) {
+    uint32_t pos = 0;
+    *v = TB__L3P(lfind)(l, side, px, &pos);
+    if (*v != TB__L3_NIL) {
+        TB_QTY_T base = l->lvl[*v].total;
+        if (*v == leaving_level) base = (TB_QTY_T)(base - leaving);
+        return base > (TB_QTY_T)(TB__L3QMAX - qty) ? (int)TB_ERR_OVERFLOW : (int)TB_OK;
+    }
+    return TB__L3P(level_room)(l, side, frees_one);
+}
+
+static int TB__L3P(op_add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, probes = 0, v, s;
+    int st;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (TB__L3P(ofind_free)(l, id, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    if (l->n_orders >= l->max_orders) {
+        l->arena_full++;
+        return TB_ERR_FULL;
+    }
+    st = TB__L3P(check_level)(l, (uint32_t)side, px, qty, 0, TB__L3_NIL, 0, &v);
+    if (st) return st;
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, (uint32_t)side, px);
+    s = TB__L3P(node_alloc)(l);
+    l->ord[s].id = id;
+    l->ord[s].qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    /* the empty entry the lookup ended on (nothing touched the index since) */
+    l->oidx[pos] = ((uint64_t)TB__L3P(otag)(l, id) << 32) | ((uint64_t)s + 1u);
+    TB__L3P(oinserted)(l, probes);
+    l->adds++;
+    return TB_OK;
+}
+
+/* Remove the order at slot s (index entry pos) entirely. */
+TB_FORCE_INLINE void TB__L3P(remove)(TB__L3 *l, uint32_t s, uint32_t pos) {
+    TB__L3P(unlink)(l, s);
+    TB__L3P(oerase)(l, pos);
+    TB__L3P(node_free)(l, s);
+}
+
+static int TB__L3P(op_cancel)(TB__L3 *l, uint64_t id) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    TB__L3P(remove)(l, s, pos);
+    l->cancels++;
+    return TB_OK;
+}
+
+/* Take qty off the order, keeping its priority; removed at 0. qty must be in
+ * [1, resting]. is_exec: count as an execution, else as a cancel. */
+static int TB__L3P(op_reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty, int is_exec) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    n = &l->ord[s];
+    if (qty == 0 || qty > n->qty) return TB_ERR_BADARG;
+    if (is_exec) l->executes++;
+    else l->cancels++;
+    if (qty == n->qty) {
+        TB__L3P(remove)(l, s, pos);
+        return TB_OK;
+    }
+    lv = &l->lvl[n->level];
+    n->qty = (TB_QTY_T)(n->qty - qty);
+    lv->total = (TB_QTY_T)(lv->total - qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    return TB_OK;
+}
+
+/* New quantity (> 0) at the same price: down keeps priority, up goes to the
+ * back of the queue, equal changes nothing. */
+static int TB__L3P(op_modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    uint32_t pos = 0, v;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    n = &l->ord[s];
+    v = n->level;
+    lv = &l->lvl[v];
+    if (qty <= n->qty) {
+        lv->total = (TB_QTY_T)(lv->total - (TB_QTY_T)(n->qty - qty));
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+        l->modifies++;
+        return TB_OK;
+    }
+    if ((TB_QTY_T)(lv->total - n->qty) > (TB_QTY_T)(TB__L3QMAX - qty)) return TB_ERR_OVERFLOW;
+    if (lv->count == 1) { /* alone at its level: already at the back */
+        lv->total = qty;
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    } else {
+        /* unlink without deleting the level (count stays > 0), then append */
+        if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+        else lv->head = n->next;
+        if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+        else lv->tail = n->prev;
+        lv->count--;
+        lv->total = (TB_QTY_T)(lv->total - n->qty);
+        n->qty = qty;
+        TB__L3P(link_back)(l, v, s);
+    }
+    l->modifies++;
+    return TB_OK;
+}
+
+/* New price and quantity, same id and side: the same price is a modify;
+ * another price moves the order to the back of that level. */
+static int TB__L3P(op_amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    const TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    if (old->px == px) return TB__L3P(op_modify)(l, id, qty);
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, 0, TB__L3_NIL, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(unlink)(l, s); /* may free the old level record */
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+    n->qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    l->modifies++;
+    return TB_OK;
+}
+
+/* Cancel old_id and add new_id on the same side at (px, qty), at the back. */
+static int TB__L3P(op_replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, pos2 = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, old_id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (new_id != old_id && TB__L3P(ofind)(l, new_id, &pos2) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, n->qty, n->level, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(remove)(l, s, pos); /* may delete the level v was (then v is re-created) */
+    {
+        uint32_t p3 = 0, t;
+        v = TB__L3P(lfind)(l, side, px, &p3);
+        if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+        t = TB__L3P(node_alloc)(l);
+        l->ord[t].id = new_id;
+        l->ord[t].qty = qty;
+        TB__L3P(link_back)(l, v, t);
+        TB__L3P(oinsert)(l, new_id, t);
+    }
+    l->replaces++;
+    return TB_OK;
+}
+
+/* Empty the book: no orders, no levels, the L2 view empty (anchors and
+ * spill memory kept). O(levels + index size). */
+static void TB__L3P(clear_state)(TB__L3 *l) {
+    int side;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    memset(l->lidx, 0, ((size_t)1 << l->lbits) * sizeof *l->lidx);
+    l->n_orders = l->ord_hw = 0;
+    l->ord_free = TB__L3_NIL;
+    l->n_levels = l->lvl_hw = 0;
+    l->lvl_free = TB__L3_NIL;
+    l->side_levels[0] = l->side_levels[1] = 0;
+    l->since_reseed = 0;
+    for (side = 0; side < 2; side++) {
+        TB__L3TFN(empty)(&l->book.tape[side]);
+        TB__SPFN(clear)(&l->book.spill[side]);
+    }
+}
+
+static void TB__L3P(op_clear)(TB__L3 *l) {
+    TB__L3P(clear_state)(l);
+    l->clears++;
+}
+
+/* ---- guards ------------------------------------------------------------------- */
+
+/* Claim the book (and its pool, which a spill growth or a set may touch). */
+TB_FORCE_INLINE int TB__L3P(enter)(TB__L3 *l) {
+    int g;
+    if (!l) return TB_ERR_NULL;
+    g = tb__guard_enter(&l->book.state);
+    if (g) return g;
+    if (l->book.pool) {
+        g = tb__guard_enter(&l->book.pool->state);
+        if (g) {
+            tb__guard_leave(&l->book.state);
+            return g;
+        }
+    }
+    return TB_OK;
+}
+
+TB_FORCE_INLINE void TB__L3P(leave)(TB__L3 *l) {
+    if (l->book.pool) tb__guard_leave(&l->book.pool->state);
+    tb__guard_leave(&l->book.state);
+}
+
+/* Read-only calls claim the book only. */
+TB_FORCE_INLINE int TB__L3P(enter_ro)(TB__L3 *l) {
+    if (!l) return TB_ERR_NULL;
+    return tb__guard_enter(&l->book.state);
+}
+
+TB_FORCE_INLINE int TB__L3P(done)(TB__L3 *l, int st) {
+    if (st) l->rejected++;
+    TB__L3P(leave)(l);
+    return st;
+}
+
+/* ---- construction ------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(bits_for)(uint32_t n) {
+    uint32_t b = 4; /* at least 16 entries */
+    while (((uint64_t)1 << b) < 2u * (uint64_t)n) b++;
+    return b;
+}
+
+/* Create an L3 book: the L2 book (anchor, max_cap, pool: as B_create), an
+ * arena of max_orders orders (1 .. 2^30) and a side limit of max_cap levels.
+ * The arena, level records and indexes come from TB_MALLOC. */
+TB_API int TB__L3FN(create)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t max_cap,
+                            TB__POOL *pool) {
+    TB__L3 *l;
+    uint64_t lv;
+    size_t ob, lb, oib, lib;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    *out = NULL;
+    if (max_orders == 0 || max_orders > TB_L3_MAX_ORDERS) return TB_ERR_BADARG;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB_ERR_ANCHOR;
+    if (!TB__L3BP(max_cap_ok)(max_cap, pool)) return TB_ERR_MAX_CAP;
+    l = (TB__L3 *)tb__aligned_alloc(sizeof *l);
+    if (!l) return TB_ERR_NOMEM;
+    memset((void *)l, 0, sizeof *l);
+    st = TB__L3BFN(init)(&l->book, anchor, max_cap, pool);
+    if (st) {
+        tb__aligned_free(l);
+        return st;
+    }
+    lv = 2u * (uint64_t)max_cap; /* both sides */
+    l->max_orders = max_orders;
+    l->max_levels = lv < max_orders ? (uint32_t)lv : max_orders;
+    l->obits = TB__L3P(bits_for)(max_orders);
+    l->lbits = TB__L3P(bits_for)(l->max_levels);
+    ob = tb__array_bytes(max_orders, sizeof(TB__L3NODE));
+    lb = tb__array_bytes(l->max_levels, sizeof(TB__L3LVL));
+    oib = tb__array_bytes((size_t)1 << l->obits, sizeof(uint64_t));
+    lib = tb__array_bytes((size_t)1 << l->lbits, sizeof(uint32_t));
+    l->ord = ob ? (TB__L3NODE *)TB_MALLOC(ob) : NULL;
+    l->lvl = lb ? (TB__L3LVL *)TB_MALLOC(lb) : NULL;
+    l->oidx = oib ? (uint64_t *)TB_MALLOC(oib) : NULL;
+    l->lidx = lib ? (uint32_t *)TB_MALLOC(lib) : NULL;
+    if (!l->ord || !l->lvl || !l->oidx || !l->lidx) {
+        if (l->ord) TB_FREE(l->ord);
+        if (l->lvl) TB_FREE(l->lvl);
+        if (l->oidx) TB_FREE(l->oidx);
+        if (l->lidx) TB_FREE(l->lidx);
+        TB__L3BFN(deinit)(&l->book);
+        tb__aligned_free(l);
+        return TB_ERR_NOMEM;
+    }
+    /* zeroed now: the pages are touched here, not on the first adds */
+    memset(l->ord, 0, ob);
+    memset(l->lvl, 0, lb);
+    memset(l->oidx, 0, oib);
+    memset(l->lidx, 0, lib);
+    l->ord_free = l->lvl_free = TB__L3_NIL;
+    /* keys from the addresses (ASLR): not guessable from outside the process */
+    l->okey = tb__l3_next_key((uint64_t)(uintptr_t)l->ord ^ ((uint64_t)(uintptr_t)l << 17));
+    l->lkey = tb__l3_next_key(l->okey ^ (uint64_t)(uintptr_t)l->lidx);
+    *out = l;
+    return TB_OK;
+}
+
+/* Free everything (NULL is a no-op). TB_ERR_BUSY while another thread uses it. */
+TB_API int TB__L3FN(destroy)(TB__L3 *l) {
+    int st;
+    if (!l) return TB_OK;
+    st = TB__L3BFN(deinit)(&l->book);
+    if (st) return st;
+    TB_FREE(l->ord);
+    TB_FREE(l->lvl);
+    TB_FREE(l->oidx);
+    TB_FREE(l->lidx);
+    tb__aligned_free(l);
+    return TB_OK;
+}
+
+/* The L2 view, for its queries (best, levels, snapshots, dump) and for
+ * recenter. Do not change levels through it: the queues would disagree. */
+TB_API TB__L3B *TB__L3FN(book)(TB__L3 *l) { return l ? &l->book : NULL; }
+
+/* ---- public operations ------------------------------------------------------------ */
+
+/* Add order `id` at the back of (side, px). TB_ERR_DUPLICATE: the id rests;
+ * TB_ERR_FULL: the arena is full, or the side has max_cap levels already;
+ * TB_ERR_OVERFLOW: the level's total would overflow; TB_ERR_NOMEM: the spill
+ * could not grow for a new level. */
+TB_API int TB__L3FN(add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_add)(l, id, side, px, qty));
+}
+
+/* Remove order `id`. */
+TB_API int TB__L3FN(cancel)(TB__L3 *l, uint64_t id) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_cancel)(l, id));
+}
+
+/* Cancel qty (1 .. resting) of order `id`, keeping its priority; removed at 0. */
+TB_API int TB__L3FN(reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 0));
+}
+
+/* Fill qty (1 .. resting) from order `id`; removed at 0. */
+TB_API int TB__L3FN(execute)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 1));
+}
+
+/* New quantity (> 0): down keeps priority, up goes to the back. */
+TB_API int TB__L3FN(modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_modify)(l, id, qty));
+}
+
+/* New price and quantity: the same price as modify(), another price to the
+ * back of that level (same id and side). */
+TB_API int TB__L3FN(amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_amend)(l, id, px, qty));
+}
+
+/* Replace old_id by new_id (same side) at (px, qty) with a new priority.
+ * new_id may equal old_id. */
+TB_API int TB__L3FN(replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_replace)(l, old_id, new_id, px, qty));
+}
+
+/* Remove every order (anchors and memory kept). */
+TB_API int TB__L3FN(clear)(TB__L3 *l) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(op_clear)(l);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Remove every order and anchor both tapes at `anchor`. */
+TB_API int TB__L3FN(reset)(TB__L3 *l, TB_PRICE_T anchor) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB__L3P(done)(l, TB_ERR_ANCHOR);
+    TB__L3P(op_clear)(l);
+    l->book.tape[0].anchor = l->book.tape[1].anchor = anchor;
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* ---- queries ---------------------------------------------------------------------- */
+
+/* Order `id` into *out: TB_OK, or TB_ERR_UNKNOWN. */
+TB_API int TB__L3FN(order)(TB__L3 *l, uint64_t id, TB__L3ORDER *out) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        const TB__L3LVL *lv = &l->lvl[l->ord[s].level];
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->px = lv->px;
+        out->qty = l->ord[s].qty;
+        out->side = (int32_t)lv->side;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* Orders and quantity ahead of `id` in its level's queue (O(orders ahead)). */
+TB_API int TB__L3FN(queue_position)(TB__L3 *l, uint64_t id, uint64_t *orders_ahead, TB_QTY_T *qty_ahead) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!orders_ahead || !qty_ahead) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        uint64_t k = 0;
+        TB_QTY_T q = 0;
+        uint32_t p;
+        for (p = l->ord[s].prev; p != TB__L3_NIL; p = l->ord[p].prev) {
+            k++;
+            q = (TB_QTY_T)(q + l->ord[p].qty);
+        }
+        *orders_ahead = k;
+        *qty_ahead = q;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* The first k orders of (side, px) in FIFO order into ids[] / qtys[]
+ * (either may be NULL); *n_out = how many were written, *n_level (optional)
+ * = orders at the level. An absent level (or invalid price) has 0 orders. */
+TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *ids, TB_QTY_T *qtys, size_t k,
+                                  size_t *n_out, size_t *n_level) {
+    uint32_t pos = 0, v;
+    size_t n = 0;
+    int st;
+    if (!n_out) return TB_ERR_NULL;
+    *n_out = 0;
+    if (n_level) *n_level = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    v = TB__L3P(lfind)(l, (uint32_t)side, px, &pos);
+    if (v != TB__L3_NIL) {
+        uint32_t s;
+        for (s = l->lvl[v].head; s != TB__L3_NIL && n < k; s = l->ord[s].next, n++) {
+            if (ids) ids[n] = l->ord[s].id;
+            if (qtys) qtys[n] = l->ord[s].qty;
+        }
+        if (n_level) *n_level = l->lvl[v].count;
+    }
+    tb__guard_leave(&l->book.state);
+    *n_out = n;
+    return TB_OK;
+}
+
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
+TB_API size_t TB__L3FN(count)(TB__L3 *l) {
+    size_t n;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
+    n = l->n_orders;
+    tb__guard_leave(&l->book.state);
+    return n;
+}
+
+TB_API int TB__L3FN(stats)(TB__L3 *l, tb_l3_stats *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    memset(out, 0, sizeof *out);
+    out->orders = l->n_orders;
+    out->max_orders = l->max_orders;
+    out->levels[0] = l->side_levels[0];
+    out->levels[1] = l->side_levels[1];
+    out->max_levels = l->book.spill[0].max_cap;
+    out->index_slots = (uint64_t)1 << l->obits;
+    out->bytes = sizeof *l + (uint64_t)l->max_orders * sizeof(TB__L3NODE) +
+                 (uint64_t)l->max_levels * sizeof(TB__L3LVL) + (out->index_slots * sizeof(uint64_t)) +
+                 ((uint64_t)1 << l->lbits) * sizeof(uint32_t);
+    out->arena_full = l->arena_full;
+    out->levels_full = l->levels_full;
+    out->reseeds = l->reseeds;
+    out->adds = l->adds;
+    out->cancels = l->cancels;
+    out->modifies = l->modifies;
+    out->executes = l->executes;
+    out->replaces = l->replaces;
+    out->clears = l->clears;
+    out->rejected = l->rejected;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* The id index's hash key, and a rebuild under a key of the caller's choice
+ * (a secret one, or one a test needs). */
+TB_API uint64_t TB__L3FN(index_key)(TB__L3 *l) {
+    uint64_t k;
+    if (TB__L3P(enter_ro)(l)) return 0;
+    k = l->okey;
+    tb__guard_leave(&l->book.state);
+    return k;
+}
+
+TB_API int TB__L3FN(reseed)(TB__L3 *l, uint64_t key) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(rehash)(l, key);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Quantity of (side, px) as the L2 book holds it, read inside the guard. */
+static TB_QTY_T TB__L3P(l2_qty)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)l->book.tape[side].anchor);
+    const TB__SIDE *s = &l->book.spill[side];
+    uint32_t j;
+    if (i < (TB_UPRICE_T)TB_N) return l->book.tape[side].q[i];
+    j = TB__SPFN(find)(s, (int)side, px);
+    return j < s->n ? TB__SPFN(at)(s, j)->qty : 0;
+}
+
+/* Every structural invariant of the L2 book and of the queues, the indexes,
+ * the free lists, and their agreement: TB_OK or TB_ERR_INVARIANT. */
+TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
+    uint32_t s, v, live = 0, free_n = 0, entries = 0, pos = 0, lv_live = 0, side_n[2] = {0, 0}, i;
+    int st = TB__L3BFN(verify_invariants)(l ? &l->book : NULL), ok = 1, side;
+    if (st) return st;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    if (l->ord_hw > l->max_orders || l->lvl_hw > l->max_levels) ok = 0;
+    for (s = 0; ok && s < l->ord_hw; s++) {
+        const TB__L3NODE *n = &l->ord[s];
+        if (n->level == TB__L3_NIL) continue;
+        live++;
+        if (n->level >= l->lvl_hw || l->lvl[n->level].count == 0 || n->qty == 0) ok = 0;
+        else if (TB__L3P(ofind)(l, n->id, &pos) != s) ok = 0;
+    }
+    for (s = l->ord_free; ok && s != TB__L3_NIL; s = l->ord[s].next)
+        if (s >= l->ord_hw || l->ord[s].level != TB__L3_NIL || ++free_n > l->ord_hw) ok = 0;
+    if (ok && (live != l->n_orders || live + free_n != l->ord_hw)) ok = 0;
+    for (i = 0; ok && i < (UINT32_C(1) << l->obits); i++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) continue;
+        entries++;
+        if ((uint32_t)e - 1u >= l->ord_hw || l->ord[(uint32_t)e - 1u].level == TB__L3_NIL ||
+            (uint32_t)(e >> 32) != TB__L3P(otag)(l, l->ord[(uint32_t)e - 1u].id))
+            ok = 0;
+    }
+    if (ok && entries != l->n_orders) ok = 0;
+    for (v = 0; ok && v < l->lvl_hw; v++) {
+        const TB__L3LVL *lv = &l->lvl[v];
+        uint32_t k = 0, prev = TB__L3_NIL;
+        TB_QTY_T sum = 0;
+        if (lv->count == 0) continue;
+        lv_live++;
+        if (lv->side > 1u || !TB__L3P(price_ok)(lv->px)) {
+            ok = 0;
+            break;
+        }
+        side_n[lv->side]++;
+        for (s = lv->head; s != TB__L3_NIL && k <= lv->count; s = l->ord[s].next, k++) {
+            if (s >= l->ord_hw || l->ord[s].level != v || l->ord[s].prev != prev) ok = 0;
+            else if (sum > (TB_QTY_T)(TB__L3QMAX - l->ord[s].qty)) ok = 0;
+            if (!ok) break;
+            sum = (TB_QTY_T)(sum + l->ord[s].qty);
+            prev = s;
+        }
+        if (ok && (k != lv->count || lv->tail != prev || sum != lv->total)) ok = 0;
+        if (ok && TB__L3P(lfind)(l, lv->side, lv->px, &pos) != v) ok = 0;
+        if (ok && TB__L3P(l2_qty)(l, lv->side, lv->px) != lv->total) ok = 0;
+    }
+    if (ok && (lv_live != l->n_levels || side_n[0] != l->side_levels[0] || side_n[1] != l->side_levels[1])) ok = 0;
+    for (side = 0; ok && side < 2; side++) { /* the L2 book has no other level */
+        size_t depth = l->book.spill[side].live;
+        uint32_t w;
+        for (w = 0; w < (uint32_t)(sizeof l->book.tape[side].bits / sizeof(uint64_t)); w++)
+            depth += tb__popcount64(l->book.tape[side].bits[w]);
+        if (depth != l->side_levels[side] || l->side_levels[side] > l->book.spill[side].max_cap) ok = 0;
+        if (l->book.spill[side].cap < l->side_levels[side]) ok = 0;
+    }
+    for (i = 0, entries = 0; ok && i < (UINT32_C(1) << l->lbits); i++) {
+        const uint32_t e = l->lidx[i];
+        if (!e) continue;
+        entries++;
+        if (e - 1u >= l->lvl_hw || l->lvl[e - 1u].count == 0) ok = 0;
+    }
+    if (ok && entries != l->n_levels) ok = 0;
+    tb__guard_leave(&l->book.state);
+    return ok ? TB_OK : TB_ERR_INVARIANT;
+}
+
+/* ---- batches: the whole loop in C -------------------------------------------------- */
+
+TB_FORCE_INLINE int TB__L3P(mbo_row)(TB__L3 *l, uint8_t action, uint64_t id, uint8_t side, TB_PRICE_T px,
+                                     TB_QTY_T qty) {
+    switch (action) {
+    case TB_MBO_ADD: return TB__L3P(op_add)(l, id, side, px, qty);
+    case TB_MBO_CANCEL: return qty ? TB__L3P(op_reduce)(l, id, qty, 0) : TB__L3P(op_cancel)(l, id);
+    case TB_MBO_MODIFY: return TB__L3P(op_amend)(l, id, px, qty);
+    case TB_MBO_EXECUTE: return TB__L3P(op_reduce)(l, id, qty, 1);
+    case TB_MBO_CLEAR: TB__L3P(op_clear)(l); return TB_OK;
+    default: return TB_ERR_BADARG;
+    }
+}
+
+/* Apply n MBO rows (tb_mbo_action letters; `sides` is read for adds only;
+ * px for adds and modifies; qty as each action says). A bad row changes
+ * nothing and the batch goes on: statuses[i] (optional) = the row's status
+ * (0 or a negative tb_status / tb_l3_status), *n_err (optional) = rows
+ * refused. Returns TB_OK, or a status for the call itself (NULL, busy). */
+TB_API int TB__L3FN(apply_mbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                               const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                               size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* Like apply_mbo(), writing the BBO after each row into out[i]. */
+TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                                   const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                                   TB__BBO *out, size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty || !out)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+        TB__L3BP(fill_bbo)(&l->book, &out[i]);
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* ---- begin tapebook/tb_l3_serial.inc ---- */
+/* tb_l3_serial.inc — dump / load of an L3 book: every order, queues in
+ * FIFO order, and both anchors. Included by tb_l3.inc (its macros set).
+ *
+ * Layout (little-endian, every integer widened to 64 bits so the two
+ * families share it; price width recorded and checked):
+ *   header  56 bytes: "TBL3DUMP", u32 version (1), u32 price width (4 | 8),
+ *           u32 N, u32 reserved (0), u64 orders, u64 levels,
+ *           i64 ask anchor, i64 bid anchor
+ *   levels  bids best first (descending), then asks best first (ascending);
+ *           each: i64 px, u32 count, u32 side, u64 total, then `count`
+ *           orders front to back: u64 id, u64 qty
+ *   trailer u32 CRC-32 (tb_crc32) of everything before it.
+ * load() checks all of it (sizes, CRC, ranges, order of levels, sums,
+ * unique ids, the side limit and arena capacity) before it changes the book;
+ * the tape size N of the dump may differ from the book's (anchors must be
+ * valid for the book). The L2 view after a load has the same levels and
+ * anchors; the queues are the dumped ones, in order. */
+
+TB_API int TB__L3FN(dump_size)(TB__L3 *l, size_t *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    *out = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* Write the dump into buf (cap bytes); *n_out = its length. TB_ERR_BADARG
+ * when cap is too small (dump_size() says how much). */
+TB_API int TB__L3FN(dump)(TB__L3 *l, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int st, side;
+    if (n_out) *n_out = 0;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    len = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    if (cap < len) {
+        tb__guard_leave(&l->book.state);
+        return TB_ERR_BADARG;
+    }
+    memcpy(p, TB_L3_DUMP_MAGIC, 8);
+    tb__put_le(p + 8, TB_L3_DUMP_VERSION, 4);
+    tb__put_le(p + 12, sizeof(TB_PRICE_T), 4);
+    tb__put_le(p + 16, TB_N, 4);
+    tb__put_le(p + 20, 0, 4);
+    tb__put_le(p + 24, l->n_orders, 8);
+    tb__put_le(p + 32, l->n_levels, 8);
+    tb__put_le(p + 40, (uint64_t)(int64_t)l->book.tape[0].anchor, 8);
+    tb__put_le(p + 48, (uint64_t)(int64_t)l->book.tape[1].anchor, 8);
+    q = p + TB_L3_DUMP_HEADER;
+    for (side = 1; side >= 0; side--) {
+        TB__L3ITER it;
+        TB__LEVEL lv2;
+        TB__L3BP(iter_start)(&it, &l->book, side);
+        while (TB__L3BP(iter_step)(&it, &lv2)) {
+            uint32_t pos = 0, s;
+            const uint32_t v = TB__L3P(lfind)(l, (uint32_t)side, lv2.px, &pos);
+            const TB__L3LVL *lv;
+            TB_ASSERT(v != TB__L3_NIL);
+            lv = &l->lvl[v];
+            tb__put_le(q, (uint64_t)(int64_t)lv->px, 8);
+            tb__put_le(q + 8, lv->count, 4);
+            tb__put_le(q + 12, (uint64_t)side, 4);
+            tb__put_le(q + 16, (uint64_t)lv->total, 8);
+            q += TB_L3_DUMP_LEVEL;
+            for (s = lv->head; s != TB__L3_NIL; s = l->ord[s].next) {
+                tb__put_le(q, l->ord[s].id, 8);
+                tb__put_le(q + 8, (uint64_t)l->ord[s].qty, 8);
+                q += TB_L3_DUMP_ORDER;
+            }
+        }
+    }
+    TB_ASSERT((size_t)(q - p) == len - 4u);
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    tb__guard_leave(&l->book.state);
+    if (n_out) *n_out = len;
+    return TB_OK;
+}
+
+/* A price read from a dump: fits the type and is valid for this variant. */
+TB_FORCE_INLINE int TB__L3P(dump_px)(uint64_t raw, TB_PRICE_T *px) {
+    const int64_t v = (int64_t)raw;
+    if (v < (int64_t)TB_PRICE_TYPE_MIN || v > (int64_t)TB_PRICE_TYPE_MAX) return 0;
+    *px = (TB_PRICE_T)v;
+    return 1;
+}
+
+/* Everything but id uniqueness: TB_OK, or TB_ERR_FORMAT / _FULL / _BADARG. */
+static int TB__L3P(load_check)(const TB__L3 *l, const unsigned char *p, size_t len, uint64_t *n_orders,
+                               uint64_t *n_levels, uint32_t side_levels[2]) {
+    uint64_t no, nl, i, seen = 0;
+    const unsigned char *q;
+    TB_PRICE_T a, prev_px = 0;
+    int prev_side = 2;
+    side_levels[0] = side_levels[1] = 0;
+    if (len < TB_L3_DUMP_HEADER + 4u || memcmp(p, TB_L3_DUMP_MAGIC, 8) != 0) return TB_ERR_FORMAT;
+    if (tb__get_le(p + 8, 4) != TB_L3_DUMP_VERSION || tb__get_le(p + 12, 4) != sizeof(TB_PRICE_T) ||
+        tb__get_le(p + 20, 4) != 0)
+        return TB_ERR_FORMAT;
+    no = tb__get_le(p + 24, 8);
+    nl = tb__get_le(p + 32, 8);
+    if (nl > no || no > (len - TB_L3_DUMP_HEADER) / TB_L3_DUMP_ORDER) return TB_ERR_FORMAT;
+    if (len != TB_L3_DUMP_HEADER + nl * TB_L3_DUMP_LEVEL + no * TB_L3_DUMP_ORDER + 4u) return TB_ERR_FORMAT;
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) return TB_ERR_FORMAT;
+    if (no > l->max_orders) return TB_ERR_FULL;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 40, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 48, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4), side = tb__get_le(q + 12, 4), total = tb__get_le(q + 16, 8);
+        uint64_t k, sum = 0;
+        TB_PRICE_T px;
+        if (side > 1u || !TB__L3P(dump_px)(tb__get_le(q, 8), &px) || !TB__L3P(price_ok)(px)) return TB_ERR_FORMAT;
+        if (count == 0 || count > no - seen || total > (uint64_t)TB__L3QMAX) return TB_ERR_FORMAT;
+        if ((int)side > prev_side) return TB_ERR_FORMAT; /* bids, then asks */
+        if ((int)side == prev_side && (side ? px >= prev_px : px <= prev_px)) return TB_ERR_FORMAT;
+        if (++side_levels[side] > l->book.spill[side].max_cap) return TB_ERR_FULL;
+        prev_side = (int)side;
+        prev_px = px;
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t qty = tb__get_le(q + 8, 8);
+            if (qty == 0 || qty > (uint64_t)TB__L3QMAX || qty > (uint64_t)TB__L3QMAX - sum) return TB_ERR_FORMAT;
+            sum += qty;
+        }
+        if (sum != total) return TB_ERR_FORMAT;
+        seen += count;
+    }
+    if (seen != no) return TB_ERR_FORMAT;
+    *n_orders = no;
+    *n_levels = nl;
+    return TB_OK;
+}
+
+/* The ids of a checked dump are unique: a scratch table from TB_MALLOC
+ * (load is not a hot path). TB_OK, TB_ERR_FORMAT or TB_ERR_NOMEM. */
+static int TB__L3P(load_ids_unique)(const TB__L3 *l, const unsigned char *p, uint64_t nl) {
+    const uint32_t bits = TB__L3P(bits_for)((uint32_t)l->max_orders);
+    const size_t cap = (size_t)1 << bits, mask = cap - 1u;
+    uint64_t *keys = (uint64_t *)TB_MALLOC(tb__array_bytes(cap, sizeof(uint64_t)));
+    unsigned char *used = (unsigned char *)TB_MALLOC(cap);
+    const unsigned char *q = p + TB_L3_DUMP_HEADER;
+    uint64_t i, k;
+    int st = TB_OK;
+    if (!keys || !used) {
+        if (keys) TB_FREE(keys);
+        if (used) TB_FREE(used);
+        return TB_ERR_NOMEM;
+    }
+    memset(used, 0, cap);
+    for (i = 0; i < nl && st == TB_OK; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t id = tb__get_le(q, 8);
+            size_t h = (size_t)(tb__l3_mix(id, l->okey) >> (64u - bits));
+            while (used[h] && keys[h] != id) h = (h + 1u) & mask;
+            if (used[h]) {
+                st = TB_ERR_FORMAT;
+                break;
+            }
+            used[h] = 1;
+            keys[h] = id;
+        }
+    }
+    TB_FREE(keys);
+    TB_FREE(used);
+    return st;
+}
+
+/* Replace the book's contents with a dump (see the layout above). On any
+ * error nothing changed: TB_ERR_FORMAT (malformed, CRC, duplicate ids),
+ * TB_ERR_FULL (more orders than max_orders or levels than max_cap),
+ * TB_ERR_NOMEM (scratch or spill memory). */
+TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    uint64_t no = 0, nl = 0, i, k;
+    uint32_t side_levels[2];
+    TB_PRICE_T anchor[2];
+    int st, side;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    st = TB__L3P(load_check)(l, p, len, &no, &nl, side_levels);
+    if (st == TB_OK) st = TB__L3P(load_ids_unique)(l, p, nl);
+    for (side = 0; side < 2 && st == TB_OK; side++) { /* the spill can hold every level of the side */
+        TB__SIDE *s = &l->book.spill[side];
+        if (s->cap < side_levels[side]) {
+            uint32_t cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+            while (cap < side_levels[side]) cap <<= 1;
+            if (cap > s->max_cap) cap = s->max_cap;
+            st = TB__SPFN(grow_to)(s, l->book.pool, cap);
+        }
+    }
+    if (st) return TB__L3P(done)(l, st);
+    TB__L3P(dump_px)(tb__get_le(p + 40, 8), &anchor[0]);
+    TB__L3P(dump_px)(tb__get_le(p + 48, 8), &anchor[1]);
+    TB__L3P(clear_state)(l);
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint32_t count = (uint32_t)tb__get_le(q + 8, 4), sd = (uint32_t)tb__get_le(q + 12, 4);
+        TB_PRICE_T px = 0;
+        uint32_t v;
+        TB__L3P(dump_px)(tb__get_le(q, 8), &px);
+        v = TB__L3P(level_new)(l, sd, px);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint32_t s = TB__L3P(node_alloc)(l);
+            l->ord[s].id = tb__get_le(q, 8);
+            l->ord[s].qty = (TB_QTY_T)tb__get_le(q + 8, 8);
+            TB__L3P(link_back)(l, v, s);
+            (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+        }
+    }
+    for (side = 0; side < 2; side++) TB__L3BP(recenter_side)(&l->book, side, anchor[side]);
+    return TB__L3P(done)(l, TB_OK);
+}
+/* ---- end tapebook/tb_l3_serial.inc ---- */
+
+#undef TB__L3B
+#undef TB__L3
+#undef TB__L3FN
+#undef TB__L3P
+#undef TB__L3BFN
+#undef TB__L3BP
+#undef TB__L3TFN
+#undef TB__L3ITER
+#undef TB__L3NODE
+#undef TB__L3LVL
+#undef TB__L3ORDER
+#undef TB__L3QMAX
+#undef TB_N
+#undef TB_BOOK_NAME
+#undef TB_L3_NAME
+/* ---- end tapebook/tb_l3.inc ---- */
+#define TB_N 1024
+/* ---- begin tapebook/tb_l3.inc ---- */
+/* tb_l3.inc — the L3 (order-level) book of one variant, built on its L2 book.
+ *
+ * Template parameters (the family ones come from tb_family.inc / reopen):
+ *   TB_N          tape size of the L2 book underneath (required)
+ *   TB_BOOK_NAME  name of that L2 book variant (optional; default
+ *                 tb_book_<family>_n<N>; it must be instantiated already)
+ *   TB_L3_NAME    name prefix of the L3 variant (optional; default
+ *                 tb_l3_<family>_n<N>, e.g. tb_l3_i64_n1024)
+ * All three are #undef'd at the end.
+ *
+ * Layout. The L2 book is the first member: every level's quantity there is
+ * the sum of the level's queue, so the L2 queries (best, levels, depth
+ * snapshots, dumps) read an L3 book as they read any book. Orders live in a
+ * pre-sized arena of max_orders nodes (id, qty, prev, next, level: 24 bytes
+ * for i32, 32 for i64); each price level is a record (px, total, head,
+ * tail, count, side) whose queue is an intrusive doubly-linked list of arena
+ * indices (add at the back, removal anywhere: O(1)). Two open-addressing
+ * tables with linear probing, load <= 1/2, find things:
+ *   order id -> node:  8-byte entries (top 32 bits of the keyed hash | slot + 1),
+ *                      so a probe compares tags before touching the arena;
+ *   (side, px) -> level: 4-byte entries (slot + 1).
+ * Deletion shifts the following entries of the cluster back (no tombstones,
+ * so a long-running book with churn never degrades). Ids are hashed with a
+ * key (tb__l3_mix): colliding ids cannot be chosen without it, and an insert
+ * that probes past TB__L3_PROBE_LIMIT rebuilds the index with a new key (at
+ * most once per (n_orders + slots/16) / 4 inserts: the rebuild is amortised O(1)).
+ *
+ * Never losing a level. An L2 spill at max_cap evicts its worst level; an
+ * L3 book must not (the level's orders would still rest). So a side holds at
+ * most max_cap levels (a new level beyond that is TB_ERR_FULL), and before a
+ * new level is created the side's spill is grown to hold every level of the
+ * side: the spill then never evicts, drops or allocates inside a set, and a
+ * promote or recenter never loses a level. The growth is the only
+ * allocation after create(), and it stops at the high-water mark of levels.
+ *
+ * Every call validates everything before it changes anything: on an error
+ * status the book (orders, queues, L2 view) is exactly as before. */
+
+#ifndef TB_N
+#error "define TB_N before including tb_l3.inc"
+#endif
+#ifndef TB_FAM
+#error "include the family parameters and tb_family(_reopen).inc before tb_l3.inc"
+#endif
+
+#ifdef TB_BOOK_NAME
+#define TB__L3B TB_BOOK_NAME
+#else
+#define TB__L3B TB__CAT(TB__CAT(tb_book_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#ifdef TB_L3_NAME
+#define TB__L3 TB_L3_NAME
+#else
+#define TB__L3 TB__CAT(TB__CAT(tb_l3_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#define TB__L3FN(f) TB__CAT3(TB__L3, _, f)      /* public:  <l3>_f  */
+#define TB__L3P(f) TB__CAT3(TB__L3, __, f)      /* private: <l3>__f */
+#define TB__L3BFN(f) TB__CAT3(TB__L3B, _, f)    /* the L2 book's public calls */
+#define TB__L3BP(f) TB__CAT3(TB__L3B, __, f)    /* the L2 book's internals */
+#define TB__L3TFN(f) TB__CAT3(TB__L3B, __tape_, f)
+#define TB__L3ITER TB__CAT(TB__L3B, _iter)
+#define TB__L3NODE TB__CAT(TB__L3, __node)
+#define TB__L3LVL TB__CAT(TB__L3, __level)
+#define TB__L3ORDER TB__CAT(tb_l3_order_, TB_FAM)
+#define TB__L3QMAX ((TB_QTY_T) ~(TB_QTY_T)0)
+
+/* One order: a node of its level's FIFO list. level == TB__L3_NIL: free
+ * (next then links the free list). */
+typedef struct TB__L3NODE {
+    uint64_t id;
+    TB_QTY_T qty;
+    uint32_t prev, next; /* arena indices, TB__L3_NIL at the ends */
+    uint32_t level;      /* level record */
+} TB__L3NODE;
+
+/* One price level: its FIFO queue and the sum the L2 book shows. count == 0:
+ * free (head then links the free list). */
+typedef struct TB__L3LVL {
+    TB_PRICE_T px;
+    TB_QTY_T total;
+    uint32_t head, tail, count;
+    uint32_t side;
+} TB__L3LVL;
+
+typedef struct TB__L3 {
+    TB__L3B book;        /* the L2 view: first, cache-line aligned */
+    TB__L3NODE *ord;     /* arena of max_orders nodes */
+    TB__L3LVL *lvl;      /* max_levels level records */
+    uint64_t *oidx;      /* id index: tag << 32 | (slot + 1); 0 = empty */
+    uint32_t *lidx;      /* level index: slot + 1; 0 = empty */
+    uint64_t okey, lkey; /* hash keys */
+    uint32_t max_orders, max_levels, obits, lbits;
+    uint32_t n_orders, ord_hw, ord_free; /* ord_hw: slots ever handed out */
+    uint32_t n_levels, lvl_hw, lvl_free;
+    uint32_t side_levels[2];
+    uint64_t since_reseed;
+    uint64_t arena_full, levels_full, reseeds;
+    uint64_t adds, cancels, modifies, executes, replaces, clears, rejected;
+} TB__L3;
+
+TB_STATIC_ASSERT(offsetof(TB__L3, book) == 0, "the L2 book leads the L3 book");
+
+/* ---- order-id index ----------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(otag)(const TB__L3 *l, uint64_t id) {
+    return (uint32_t)(tb__l3_mix(id, l->okey) >> 32);
+}
+TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tag >> (32u - l->obits); }
+TB_FORCE_INLINE uint32_t TB__L3P(omask)(const TB__L3 *l) { return (UINT32_C(1) << l->obits) - 1u; }
+
+/* Slot of the order `id`, TB__L3_NIL when absent; *pos = its index entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind)(const TB__L3 *l, uint64_t id, uint32_t *pos) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag);
+    for (;;) {
+        const uint64_t e = l->oidx[i];
+        if (!e) return TB__L3_NIL;
+        if ((uint32_t)(e >> 32) == tag) {
+            const uint32_t s = (uint32_t)e - 1u;
+            if (l->ord[s].id == id) {
+                *pos = i;
+                return s;
+            }
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Look id up for an insert: its slot (a duplicate), or TB__L3_NIL with *pos =
+ * the empty entry that ends its probe sequence and *probes = its distance. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind_free)(const TB__L3 *l, uint64_t id, uint32_t *pos, uint32_t *probes) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), k = 0;
+    for (;; k++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) {
+            *pos = i;
+            *probes = k;
+            return TB__L3_NIL;
+        }
+        if ((uint32_t)(e >> 32) == tag && l->ord[(uint32_t)e - 1u].id == id) return (uint32_t)e - 1u;
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Place (id -> slot) in the first empty entry; returns the probe length. */
+TB_FORCE_INLINE uint32_t TB__L3P(oplace)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), probes = 0;
+    while (l->oidx[i]) {
+        i = (i + 1u) & mask;
+        probes++;
+    }
+    l->oidx[i] = ((uint64_t)tag << 32) | ((uint64_t)slot + 1u);
+    return probes;
+}
+
+/* Rebuild the id index under `key` from the arena (no allocation). */
+static void TB__L3P(rehash)(TB__L3 *l, uint64_t key) {
+    uint32_t s;
+    l->okey = key;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    for (s = 0; s < l->ord_hw; s++)
+        if (l->ord[s].level != TB__L3_NIL) (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+    l->since_reseed = 0;
+}
+
+/* After an insert that probed `probes` entries: reseed when that was too long. */
+TB_FORCE_INLINE void TB__L3P(oinserted)(TB__L3 *l, uint32_t probes) {
+    l->since_reseed++;
+    if (TB_UNLIKELY(probes > TB__L3_PROBE_LIMIT) &&
+        4u * l->since_reseed >= (uint64_t)l->n_orders + ((uint64_t)1 << l->obits >> 4)) {
+        TB__L3P(rehash)(l, tb__l3_next_key(l->okey));
+        l->reseeds++;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(oinsert)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    TB__L3P(oinserted)(l, TB__L3P(oplace)(l, id, slot));
+}
+
+/* Remove index entry pos, shifting the rest of its cluster back. */
+TB_FORCE_INLINE void TB__L3P(oerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = TB__L3P(omask)(l);
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint64_t e;
+        uint32_t home;
+        j = (j + 1u) & mask;
+        e = l->oidx[j];
+        if (!e) break;
+        home = TB__L3P(ohome)(l, (uint32_t)(e >> 32));
+        if (((j - home) & mask) >= ((j - i) & mask)) { /* home not in (i, j]: it may move to i */
+            l->oidx[i] = e;
+            i = j;
+        }
+    }
+    l->oidx[i] = 0;
+}
+
+/* ---- level index ---------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(lhome)(const TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const uint64_t k = (uint64_t)(TB_UPRICE_T)px ^ ((uint64_t)side * UINT64_C(0x9e3779b97f4a7c15));
+    return (uint32_t)(tb__l3_mix(k, l->lkey) >> (64u - l->lbits));
+}
+
+/* Level record of (side, px), TB__L3_NIL when absent; *pos = its entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(lfind)(const TB__L3 *l, uint32_t side, TB_PRICE_T px, uint32_t *pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, side, px);
+    for (;;) {
+        const uint32_t e = l->lidx[i];
+        if (!e) return TB__L3_NIL;
+        if (l->lvl[e - 1u].px == px && l->lvl[e - 1u].side == side) {
+            *pos = i;
+            return e - 1u;
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(lplace)(TB__L3 *l, uint32_t slot) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, l->lvl[slot].side, l->lvl[slot].px);
+    while (l->lidx[i]) i = (i + 1u) & mask;
+    l->lidx[i] = slot + 1u;
+}
+
+static void TB__L3P(lerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint32_t e, home;
+        j = (j + 1u) & mask;
+        e = l->lidx[j];
+        if (!e) break;
+        home = TB__L3P(lhome)(l, l->lvl[e - 1u].side, l->lvl[e - 1u].px);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            l->lidx[i] = e;
+            i = j;
+        }
+    }
+    l->lidx[i] = 0;
+}
+
+/* ---- the L2 view ----------------------------------------------------------------- */
+
+/* Write a level's total into the L2 book (0 removes it). Cannot fail: the
+ * price is valid and the spill has room for every level of the side. */
+TB_FORCE_INLINE void TB__L3P(l2_write)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T total) {
+    const int r = TB__L3BP(set_one)(&l->book, (int)side, px, total, 1);
+    TB_ASSERT(r >= TB_SPILL);
+    (void)r;
+}
+
+/* Room for one more level on `side` (frees_one: the operation also empties a
+ * level of that side): the side stays within max_cap levels and its spill
+ * could hold all of them. TB_ERR_FULL / TB_ERR_NOMEM change nothing else. */
+static int TB__L3P(level_room)(TB__L3 *l, uint32_t side, int frees_one) {
+    TB__SIDE *s = &l->book.spill[side];
+    const uint32_t need = l->side_levels[side] + 1u - (frees_one ? 1u : 0u);
+    uint32_t cap;
+    if (need > s->max_cap) {
+        l->levels_full++;
+        return TB_ERR_FULL;
+    }
+    if (s->cap >= need) return TB_OK;
+    cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+    while (cap < need) cap <<= 1;
+    if (cap > s->max_cap) cap = s->max_cap;
+    return TB__SPFN(grow_to)(s, l->book.pool, cap);
+}
+
+TB_FORCE_INLINE int TB__L3P(price_ok)(TB_PRICE_T px) { return TB__L3BP(price_ok)(px); }
+
+/* ---- arena --------------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(node_alloc)(TB__L3 *l) {
+    uint32_t s = l->ord_free;
+    if (s != TB__L3_NIL) l->ord_free = l->ord[s].next;
+    else s = l->ord_hw++;
+    l->n_orders++;
+    return s;
+}
+
+TB_FORCE_INLINE void TB__L3P(node_free)(TB__L3 *l, uint32_t s) {
+    l->ord[s].level = TB__L3_NIL;
+    l->ord[s].next = l->ord_free;
+    l->ord_free = s;
+    l->n_orders--;
+}
+
+/* A new empty level record for (side, px), indexed. */
+TB_FORCE_INLINE uint32_t TB__L3P(level_new)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    uint32_t v = l->lvl_free;
+    TB__L3LVL *lv;
+    if (v != TB__L3_NIL) l->lvl_free = l->lvl[v].head;
+    else v = l->lvl_hw++;
+    TB_ASSERT(v < l->max_levels);
+    lv = &l->lvl[v];
+    lv->px = px;
+    lv->total = 0;
+    lv->head = lv->tail = TB__L3_NIL;
+    lv->count = 0;
+    lv->side = side;
+    TB__L3P(lplace)(l, v);
+    l->n_levels++;
+    l->side_levels[side]++;
+    return v;
+}
+
+/* Append node s (its qty set) at the back of level v; updates the L2 view. */
+TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
+    TB__L3LVL *lv = &l->lvl[v];
+    TB__L3NODE *n = &l->ord[s];
+    n->level = v;
+    n->prev = lv->tail;
+    n->next = TB__L3_NIL;
+    if (lv->tail != TB__L3_NIL) l->ord[lv->tail].next = s;
+    else lv->head = s;
+    lv->tail = s;
+    lv->count++;
+    lv->total = (TB_QTY_T)(lv->total + n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+}
+
+/* Take node s out of its level; a level left empty is deleted (from the
+ * index and from the L2 view). The node keeps its id and qty. */
+TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
+    TB__L3NODE *n = &l->ord[s];
+    const uint32_t v = n->level;
+    TB__L3LVL *lv = &l->lvl[v];
+    if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+    else lv->head = n->next;
+    if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+    else lv->tail = n->prev;
+    lv->count--;
+    lv->total = (TB_QTY_T)(lv->total - n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    if (lv->count == 0) {
+        uint32_t pos = 0;
+        const uint32_t found = TB__L3P(lfind)(l, lv->side, lv->px, &pos);
+        TB_ASSERT(found == v);
+        (void)found;
+        TB__L3P(lerase)(l, pos);
+        l->side_levels[lv->side]--;
+        l->n_levels--;
+        lv->head = l->lvl_free;
+        l->lvl_free = v;
+    }
+}
+
+/* ---- operations (validated first; the caller holds the guards) ------------------- */
+
+/* Validate an add of qty at (side, px) for a new order: *v = existing level
+ * or TB__L3_NIL (then room was made for a new one). frees_one: the same
+ * operation empties a level of this side first (replace / amend). */
+static int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T qty, TB_QTY_T leaving,
+                                uint32_t leaving_level, int frees_one, uint32_t *v) {
+    uint32_t pos = 0;
+    *v = TB__L3P(lfind)(l, side, px, &pos);
+    if (*v != TB__L3_NIL) {
+        TB_QTY_T base = l->lvl[*v].total;
+        if (*v == leaving_level) base = (TB_QTY_T)(base - leaving);
+        return base > (TB_QTY_T)(TB__L3QMAX - qty) ? (int)TB_ERR_OVERFLOW : (int)TB_OK;
+    }
+    return TB__L3P(level_room)(l, side, frees_one);
+}
+
+static int TB__L3P(op_add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, probes = 0, v, s;
+    int st;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (TB__L3P(ofind_free)(l, id, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    if (l->n_orders >= l->max_orders) {
+        l->arena_full++;
+        return TB_ERR_FULL;
+    }
+    st = TB__L3P(check_level)(l, (uint32_t)side, px, qty, 0, TB__L3_NIL, 0, &v);
+    if (st) return st;
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, (uint32_t)side, px);
+    s = TB__L3P(node_alloc)(l);
+    l->ord[s].id = id;
+    l->ord[s].qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    /* the empty entry the lookup ended on (nothing touched the index since) */
+    l->oidx[pos] = ((uint64_t)TB__L3P(otag)(l, id) << 32) | ((uint64_t)s + 1u);
+    TB__L3P(oinserted)(l, probes);
+    l->adds++;
+    return TB_OK;
+}
+
+/* Remove the order at slot s (index entry pos) entirely. */
+TB_FORCE_INLINE void TB__L3P(remove)(TB__L3 *l, uint32_t s, uint32_t pos) {
+    TB__L3P(unlink)(l, s);
+    TB__L3P(oerase)(l, pos);
+    TB__L3P(node_free)(l, s);
+}
+
+static int TB__L3P(op_cancel)(TB__L3 *l, uint64_t id) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    TB__L3P(remove)(l, s, pos);
+    l->cancels++;
+    return TB_OK;
+}
+
+/* Take qty off the order, keeping its priority; removed at 0. qty must be in
+ * [1, resting]. is_exec: count as an execution, else as a cancel. */
+static int TB__L3P(op_reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty, int is_exec) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    n = &l->ord[s];
+    if (qty == 0 || qty > n->qty) return TB_ERR_BADARG;
+    if (is_exec) l->executes++;
+    else l->cancels++;
+    if (qty == n->qty) {
+        TB__L3P(remove)(l, s, pos);
+        return TB_OK;
+    }
+    lv = &l->lvl[n->level];
+    n->qty = (TB_QTY_T)(n->qty - qty);
+    lv->total = (TB_QTY_T)(lv->total - qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    return TB_OK;
+}
+
+/* New quantity (> 0) at the same price: down keeps priority, up goes to the
+ * back of the queue, equal changes nothing. */
+static int TB__L3P(op_modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    uint32_t pos = 0, v;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    n = &l->ord[s];
+    v = n->level;
+    lv = &l->lvl[v];
+    if (qty <= n->qty) {
+        lv->total = (TB_QTY_T)(lv->total - (TB_QTY_T)(n->qty - qty));
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+        l->modifies++;
+        return TB_OK;
+    }
+    if ((TB_QTY_T)(lv->total - n->qty) > (TB_QTY_T)(TB__L3QMAX - qty)) return TB_ERR_OVERFLOW;
+    if (lv->count == 1) { /* alone at its level: already at the back */
+        lv->total = qty;
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    } else {
+        /* unlink without deleting the level (count stays > 0), then append */
+        if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+        else lv->head = n->next;
+        if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+        else lv->tail = n->prev;
+        lv->count--;
+        lv->total = (TB_QTY_T)(lv->total - n->qty);
+        n->qty = qty;
+        TB__L3P(link_back)(l, v, s);
+    }
+    l->modifies++;
+    return TB_OK;
+}
+
+/* New price and quantity, same id and side: the same price is a modify;
+ * another price moves the order to the back of that level. */
+static int TB__L3P(op_amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    const TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    if (old->px == px) return TB__L3P(op_modify)(l, id, qty);
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, 0, TB__L3_NIL, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(unlink)(l, s); /* may free the old level record */
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+    n->qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    l->modifies++;
+    return TB_OK;
+}
+
+/* Cancel old_id and add new_id on the same side at (px, qty), at the back. */
+static int TB__L3P(op_replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, pos2 = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, old_id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (new_id != old_id && TB__L3P(ofind)(l, new_id, &pos2) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, n->qty, n->level, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(remove)(l, s, pos); /* may delete the level v was (then v is re-created) */
+    {
+        uint32_t p3 = 0, t;
+        v = TB__L3P(lfind)(l, side, px, &p3);
+        if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+        t = TB__L3P(node_alloc)(l);
+        l->ord[t].id = new_id;
+        l->ord[t].qty = qty;
+        TB__L3P(link_back)(l, v, t);
+        TB__L3P(oinsert)(l, new_id, t);
+    }
+    l->replaces++;
+    return TB_OK;
+}
+
+/* Empty the book: no orders, no levels, the L2 view empty (anchors and
+ * spill memory kept). O(levels + index size). */
+static void TB__L3P(clear_state)(TB__L3 *l) {
+    int side;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    memset(l->lidx, 0, ((size_t)1 << l->lbits) * sizeof *l->lidx);
+    l->n_orders = l->ord_hw = 0;
+    l->ord_free = TB__L3_NIL;
+    l->n_levels = l->lvl_hw = 0;
+    l->lvl_free = TB__L3_NIL;
+    l->side_levels[0] = l->side_levels[1] = 0;
+    l->since_reseed = 0;
+    for (side = 0; side < 2; side++) {
+        TB__L3TFN(empty)(&l->book.tape[side]);
+        TB__SPFN(clear)(&l->book.spill[side]);
+    }
+}
+
+static void TB__L3P(op_clear)(TB__L3 *l) {
+    TB__L3P(clear_state)(l);
+    l->clears++;
+}
+
+/* ---- guards ------------------------------------------------------------------- */
+
+/* Claim the book (and its pool, which a spill growth or a set may touch). */
+TB_FORCE_INLINE int TB__L3P(enter)(TB__L3 *l) {
+    int g;
+    if (!l) return TB_ERR_NULL;
+    g = tb__guard_enter(&l->book.state);
+    if (g) return g;
+    if (l->book.pool) {
+        g = tb__guard_enter(&l->book.pool->state);
+        if (g) {
+            tb__guard_leave(&l->book.state);
+            return g;
+        }
+    }
+    return TB_OK;
+}
+
+TB_FORCE_INLINE void TB__L3P(leave)(TB__L3 *l) {
+    if (l->book.pool) tb__guard_leave(&l->book.pool->state);
+    tb__guard_leave(&l->book.state);
+}
+
+/* Read-only calls claim the book only. */
+TB_FORCE_INLINE int TB__L3P(enter_ro)(TB__L3 *l) {
+    if (!l) return TB_ERR_NULL;
+    return tb__guard_enter(&l->book.state);
+}
+
+TB_FORCE_INLINE int TB__L3P(done)(TB__L3 *l, int st) {
+    if (st) l->rejected++;
+    TB__L3P(leave)(l);
+    return st;
+}
+
+/* ---- construction ------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(bits_for)(uint32_t n) {
+    uint32_t b = 4; /* at least 16 entries */
+    while (((uint64_t)1 << b) < 2u * (uint64_t)n) b++;
+    return b;
+}
+
+/* Create an L3 book: the L2 book (anchor, max_cap, pool: as B_create), an
+ * arena of max_orders orders (1 .. 2^30) and a side limit of max_cap levels.
+ * The arena, level records and indexes come from TB_MALLOC. */
+TB_API int TB__L3FN(create)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t max_cap,
+                            TB__POOL *pool) {
+    TB__L3 *l;
+    uint64_t lv;
+    size_t ob, lb, oib, lib;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    *out = NULL;
+    if (max_orders == 0 || max_orders > TB_L3_MAX_ORDERS) return TB_ERR_BADARG;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB_ERR_ANCHOR;
+    if (!TB__L3BP(max_cap_ok)(max_cap, pool)) return TB_ERR_MAX_CAP;
+    l = (TB__L3 *)tb__aligned_alloc(sizeof *l);
+    if (!l) return TB_ERR_NOMEM;
+    memset((void *)l, 0, sizeof *l);
+    st = TB__L3BFN(init)(&l->book, anchor, max_cap, pool);
+    if (st) {
+        tb__aligned_free(l);
+        return st;
+    }
+    lv = 2u * (uint64_t)max_cap; /* both sides */
+    l->max_orders = max_orders;
+    l->max_levels = lv < max_orders ? (uint32_t)lv : max_orders;
+    l->obits = TB__L3P(bits_for)(max_orders);
+    l->lbits = TB__L3P(bits_for)(l->max_levels);
+    ob = tb__array_bytes(max_orders, sizeof(TB__L3NODE));
+    lb = tb__array_bytes(l->max_levels, sizeof(TB__L3LVL));
+    oib = tb__array_bytes((size_t)1 << l->obits, sizeof(uint64_t));
+    lib = tb__array_bytes((size_t)1 << l->lbits, sizeof(uint32_t));
+    l->ord = ob ? (TB__L3NODE *)TB_MALLOC(ob) : NULL;
+    l->lvl = lb ? (TB__L3LVL *)TB_MALLOC(lb) : NULL;
+    l->oidx = oib ? (uint64_t *)TB_MALLOC(oib) : NULL;
+    l->lidx = lib ? (uint32_t *)TB_MALLOC(lib) : NULL;
+    if (!l->ord || !l->lvl || !l->oidx || !l->lidx) {
+        if (l->ord) TB_FREE(l->ord);
+        if (l->lvl) TB_FREE(l->lvl);
+        if (l->oidx) TB_FREE(l->oidx);
+        if (l->lidx) TB_FREE(l->lidx);
+        TB__L3BFN(deinit)(&l->book);
+        tb__aligned_free(l);
+        return TB_ERR_NOMEM;
+    }
+    /* zeroed now: the pages are touched here, not on the first adds */
+    memset(l->ord, 0, ob);
+    memset(l->lvl, 0, lb);
+    memset(l->oidx, 0, oib);
+    memset(l->lidx, 0, lib);
+    l->ord_free = l->lvl_free = TB__L3_NIL;
+    /* keys from the addresses (ASLR): not guessable from outside the process */
+    l->okey = tb__l3_next_key((uint64_t)(uintptr_t)l->ord ^ ((uint64_t)(uintptr_t)l << 17));
+    l->lkey = tb__l3_next_key(l->okey ^ (uint64_t)(uintptr_t)l->lidx);
+    *out = l;
+    return TB_OK;
+}
+
+/* Free everything (NULL is a no-op). TB_ERR_BUSY while another thread uses it. */
+TB_API int TB__L3FN(destroy)(TB__L3 *l) {
+    int st;
+    if (!l) return TB_OK;
+    st = TB__L3BFN(deinit)(&l->book);
+    if (st) return st;
+    TB_FREE(l->ord);
+    TB_FREE(l->lvl);
+    TB_FREE(l->oidx);
+    TB_FREE(l->lidx);
+    tb__aligned_free(l);
+    return TB_OK;
+}
+
+/* The L2 view, for its queries (best, levels, snapshots, dump) and for
+ * recenter. Do not change levels through it: the queues would disagree. */
+TB_API TB__L3B *TB__L3FN(book)(TB__L3 *l) { return l ? &l->book : NULL; }
+
+/* ---- public operations ------------------------------------------------------------ */
+
+/* Add order `id` at the back of (side, px). TB_ERR_DUPLICATE: the id rests;
+ * TB_ERR_FULL: the arena is full, or the side has max_cap levels already;
+ * TB_ERR_OVERFLOW: the level's total would overflow; TB_ERR_NOMEM: the spill
+ * could not grow for a new level. */
+TB_API int TB__L3FN(add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_add)(l, id, side, px, qty));
+}
+
+/* Remove order `id`. */
+TB_API int TB__L3FN(cancel)(TB__L3 *l, uint64_t id) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_cancel)(l, id));
+}
+
+/* Cancel qty (1 .. resting) of order `id`, keeping its priority; removed at 0. */
+TB_API int TB__L3FN(reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 0));
+}
+
+/* Fill qty (1 .. resting) from order `id`; removed at 0. */
+TB_API int TB__L3FN(execute)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 1));
+}
+
+/* New quantity (> 0): down keeps priority, up goes to the back. */
+TB_API int TB__L3FN(modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_modify)(l, id, qty));
+}
+
+/* New price and quantity: the same price as modify(), another price to the
+ * back of that level (same id and side). */
+TB_API int TB__L3FN(amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_amend)(l, id, px, qty));
+}
+
+/* Replace old_id by new_id (same side) at (px, qty) with a new priority.
+ * new_id may equal old_id. */
+TB_API int TB__L3FN(replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_replace)(l, old_id, new_id, px, qty));
+}
+
+/* Remove every order (anchors and memory kept). */
+TB_API int TB__L3FN(clear)(TB__L3 *l) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(op_clear)(l);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Remove every order and anchor both tapes at `anchor`. */
+TB_API int TB__L3FN(reset)(TB__L3 *l, TB_PRICE_T anchor) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB__L3P(done)(l, TB_ERR_ANCHOR);
+    TB__L3P(op_clear)(l);
+    l->book.tape[0].anchor = l->book.tape[1].anchor = anchor;
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* ---- queries ---------------------------------------------------------------------- */
+
+/* Order `id` into *out: TB_OK, or TB_ERR_UNKNOWN. */
+TB_API int TB__L3FN(order)(TB__L3 *l, uint64_t id, TB__L3ORDER *out) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        const TB__L3LVL *lv = &l->lvl[l->ord[s].level];
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->px = lv->px;
+        out->qty = l->ord[s].qty;
+        out->side = (int32_t)lv->side;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* Orders and quantity ahead of `id` in its level's queue (O(orders ahead)). */
+TB_API int TB__L3FN(queue_position)(TB__L3 *l, uint64_t id, uint64_t *orders_ahead, TB_QTY_T *qty_ahead) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!orders_ahead || !qty_ahead) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        uint64_t k = 0;
+        TB_QTY_T q = 0;
+        uint32_t p;
+        for (p = l->ord[s].prev; p != TB__L3_NIL; p = l->ord[p].prev) {
+            k++;
+            q = (TB_QTY_T)(q + l->ord[p].qty);
+        }
+        *orders_ahead = k;
+        *qty_ahead = q;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* The first k orders of (side, px) in FIFO order into ids[] / qtys[]
+ * (either may be NULL); *n_out = how many were written, *n_level (optional)
+ * = orders at the level. An absent level (or invalid price) has 0 orders. */
+TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *ids, TB_QTY_T *qtys, size_t k,
+                                  size_t *n_out, size_t *n_level) {
+    uint32_t pos = 0, v;
+    size_t n = 0;
+    int st;
+    if (!n_out) return TB_ERR_NULL;
+    *n_out = 0;
+    if (n_level) *n_level = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    v = TB__L3P(lfind)(l, (uint32_t)side, px, &pos);
+    if (v != TB__L3_NIL) {
+        uint32_t s;
+        for (s = l->lvl[v].head; s != TB__L3_NIL && n < k; s = l->ord[s].next, n++) {
+            if (ids) ids[n] = l->ord[s].id;
+            if (qtys) qtys[n] = l->ord[s].qty;
+        }
+        if (n_level) *n_level = l->lvl[v].count;
+    }
+    tb__guard_leave(&l->book.state);
+    *n_out = n;
+    return TB_OK;
+}
+
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
+TB_API size_t TB__L3FN(count)(TB__L3 *l) {
+    size_t n;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
+    n = l->n_orders;
+    tb__guard_leave(&l->book.state);
+    return n;
+}
+
+TB_API int TB__L3FN(stats)(TB__L3 *l, tb_l3_stats *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    memset(out, 0, sizeof *out);
+    out->orders = l->n_orders;
+    out->max_orders = l->max_orders;
+    out->levels[0] = l->side_levels[0];
+    out->levels[1] = l->side_levels[1];
+    out->max_levels = l->book.spill[0].max_cap;
+    out->index_slots = (uint64_t)1 << l->obits;
+    out->bytes = sizeof *l + (uint64_t)l->max_orders * sizeof(TB__L3NODE) +
+                 (uint64_t)l->max_levels * sizeof(TB__L3LVL) + (out->index_slots * sizeof(uint64_t)) +
+                 ((uint64_t)1 << l->lbits) * sizeof(uint32_t);
+    out->arena_full = l->arena_full;
+    out->levels_full = l->levels_full;
+    out->reseeds = l->reseeds;
+    out->adds = l->adds;
+    out->cancels = l->cancels;
+    out->modifies = l->modifies;
+    out->executes = l->executes;
+    out->replaces = l->replaces;
+    out->clears = l->clears;
+    out->rejected = l->rejected;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* The id index's hash key, and a rebuild under a key of the caller's choice
+ * (a secret one, or one a test needs). */
+TB_API uint64_t TB__L3FN(index_key)(TB__L3 *l) {
+    uint64_t k;
+    if (TB__L3P(enter_ro)(l)) return 0;
+    k = l->okey;
+    tb__guard_leave(&l->book.state);
+    return k;
+}
+
+TB_API int TB__L3FN(reseed)(TB__L3 *l, uint64_t key) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(rehash)(l, key);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Quantity of (side, px) as the L2 book holds it, read inside the guard. */
+static TB_QTY_T TB__L3P(l2_qty)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)l->book.tape[side].anchor);
+    const TB__SIDE *s = &l->book.spill[side];
+    uint32_t j;
+    if (i < (TB_UPRICE_T)TB_N) return l->book.tape[side].q[i];
+    j = TB__SPFN(find)(s, (int)side, px);
+    return j < s->n ? TB__SPFN(at)(s, j)->qty : 0;
+}
+
+/* Every structural invariant of the L2 book and of the queues, the indexes,
+ * the free lists, and their agreement: TB_OK or TB_ERR_INVARIANT. */
+TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
+    uint32_t s, v, live = 0, free_n = 0, entries = 0, pos = 0, lv_live = 0, side_n[2] = {0, 0}, i;
+    int st = TB__L3BFN(verify_invariants)(l ? &l->book : NULL), ok = 1, side;
+    if (st) return st;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    if (l->ord_hw > l->max_orders || l->lvl_hw > l->max_levels) ok = 0;
+    for (s = 0; ok && s < l->ord_hw; s++) {
+        const TB__L3NODE *n = &l->ord[s];
+        if (n->level == TB__L3_NIL) continue;
+        live++;
+        if (n->level >= l->lvl_hw || l->lvl[n->level].count == 0 || n->qty == 0) ok = 0;
+        else if (TB__L3P(ofind)(l, n->id, &pos) != s) ok = 0;
+    }
+    for (s = l->ord_free; ok && s != TB__L3_NIL; s = l->ord[s].next)
+        if (s >= l->ord_hw || l->ord[s].level != TB__L3_NIL || ++free_n > l->ord_hw) ok = 0;
+    if (ok && (live != l->n_orders || live + free_n != l->ord_hw)) ok = 0;
+    for (i = 0; ok && i < (UINT32_C(1) << l->obits); i++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) continue;
+        entries++;
+        if ((uint32_t)e - 1u >= l->ord_hw || l->ord[(uint32_t)e - 1u].level == TB__L3_NIL ||
+            (uint32_t)(e >> 32) != TB__L3P(otag)(l, l->ord[(uint32_t)e - 1u].id))
+            ok = 0;
+    }
+    if (ok && entries != l->n_orders) ok = 0;
+    for (v = 0; ok && v < l->lvl_hw; v++) {
+        const TB__L3LVL *lv = &l->lvl[v];
+        uint32_t k = 0, prev = TB__L3_NIL;
+        TB_QTY_T sum = 0;
+        if (lv->count == 0) continue;
+        lv_live++;
+        if (lv->side > 1u || !TB__L3P(price_ok)(lv->px)) {
+            ok = 0;
+            break;
+        }
+        side_n[lv->side]++;
+        for (s = lv->head; s != TB__L3_NIL && k <= lv->count; s = l->ord[s].next, k++) {
+            if (s >= l->ord_hw || l->ord[s].level != v || l->ord[s].prev != prev) ok = 0;
+            else if (sum > (TB_QTY_T)(TB__L3QMAX - l->ord[s].qty)) ok = 0;
+            if (!ok) break;
+            sum = (TB_QTY_T)(sum + l->ord[s].qty);
+            prev = s;
+        }
+        if (ok && (k != lv->count || lv->tail != prev || sum != lv->total)) ok = 0;
+        if (ok && TB__L3P(lfind)(l, lv->side, lv->px, &pos) != v) ok = 0;
+        if (ok && TB__L3P(l2_qty)(l, lv->side, lv->px) != lv->total) ok = 0;
+    }
+    if (ok && (lv_live != l->n_levels || side_n[0] != l->side_levels[0] || side_n[1] != l->side_levels[1])) ok = 0;
+    for (side = 0; ok && side < 2; side++) { /* the L2 book has no other level */
+        size_t depth = l->book.spill[side].live;
+        uint32_t w;
+        for (w = 0; w < (uint32_t)(sizeof l->book.tape[side].bits / sizeof(uint64_t)); w++)
+            depth += tb__popcount64(l->book.tape[side].bits[w]);
+        if (depth != l->side_levels[side] || l->side_levels[side] > l->book.spill[side].max_cap) ok = 0;
+        if (l->book.spill[side].cap < l->side_levels[side]) ok = 0;
+    }
+    for (i = 0, entries = 0; ok && i < (UINT32_C(1) << l->lbits); i++) {
+        const uint32_t e = l->lidx[i];
+        if (!e) continue;
+        entries++;
+        if (e - 1u >= l->lvl_hw || l->lvl[e - 1u].count == 0) ok = 0;
+    }
+    if (ok && entries != l->n_levels) ok = 0;
+    tb__guard_leave(&l->book.state);
+    return ok ? TB_OK : TB_ERR_INVARIANT;
+}
+
+/* ---- batches: the whole loop in C -------------------------------------------------- */
+
+TB_FORCE_INLINE int TB__L3P(mbo_row)(TB__L3 *l, uint8_t action, uint64_t id, uint8_t side, TB_PRICE_T px,
+                                     TB_QTY_T qty) {
+    switch (action) {
+    case TB_MBO_ADD: return TB__L3P(op_add)(l, id, side, px, qty);
+    case TB_MBO_CANCEL: return qty ? TB__L3P(op_reduce)(l, id, qty, 0) : TB__L3P(op_cancel)(l, id);
+    case TB_MBO_MODIFY: return TB__L3P(op_amend)(l, id, px, qty);
+    case TB_MBO_EXECUTE: return TB__L3P(op_reduce)(l, id, qty, 1);
+    case TB_MBO_CLEAR: TB__L3P(op_clear)(l); return TB_OK;
+    default: return TB_ERR_BADARG;
+    }
+}
+
+/* Apply n MBO rows (tb_mbo_action letters; `sides` is read for adds only;
+ * px for adds and modifies; qty as each action says). A bad row changes
+ * nothing and the batch goes on: statuses[i] (optional) = the row's status
+ * (0 or a negative tb_status / tb_l3_status), *n_err (optional) = rows
+ * refused. Returns TB_OK, or a status for the call itself (NULL, busy). */
+TB_API int TB__L3FN(apply_mbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                               const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                               size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* Like apply_mbo(), writing the BBO after each row into out[i]. */
+TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                                   const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                                   TB__BBO *out, size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty || !out)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+        TB__L3BP(fill_bbo)(&l->book, &out[i]);
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* ---- begin tapebook/tb_l3_serial.inc ---- */
+/* tb_l3_serial.inc — dump / load of an L3 book: every order, queues in
+ * FIFO order, and both anchors. Included by tb_l3.inc (its macros set).
+ *
+ * Layout (little-endian, every integer widened to 64 bits so the two
+ * families share it; price width recorded and checked):
+ *   header  56 bytes: "TBL3DUMP", u32 version (1), u32 price width (4 | 8),
+ *           u32 N, u32 reserved (0), u64 orders, u64 levels,
+ *           i64 ask anchor, i64 bid anchor
+ *   levels  bids best first (descending), then asks best first (ascending);
+ *           each: i64 px, u32 count, u32 side, u64 total, then `count`
+ *           orders front to back: u64 id, u64 qty
+ *   trailer u32 CRC-32 (tb_crc32) of everything before it.
+ * load() checks all of it (sizes, CRC, ranges, order of levels, sums,
+ * unique ids, the side limit and arena capacity) before it changes the book;
+ * the tape size N of the dump may differ from the book's (anchors must be
+ * valid for the book). The L2 view after a load has the same levels and
+ * anchors; the queues are the dumped ones, in order. */
+
+TB_API int TB__L3FN(dump_size)(TB__L3 *l, size_t *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    *out = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* Write the dump into buf (cap bytes); *n_out = its length. TB_ERR_BADARG
+ * when cap is too small (dump_size() says how much). */
+TB_API int TB__L3FN(dump)(TB__L3 *l, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int st, side;
+    if (n_out) *n_out = 0;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    len = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    if (cap < len) {
+        tb__guard_leave(&l->book.state);
+        return TB_ERR_BADARG;
+    }
+    memcpy(p, TB_L3_DUMP_MAGIC, 8);
+    tb__put_le(p + 8, TB_L3_DUMP_VERSION, 4);
+    tb__put_le(p + 12, sizeof(TB_PRICE_T), 4);
+    tb__put_le(p + 16, TB_N, 4);
+    tb__put_le(p + 20, 0, 4);
+    tb__put_le(p + 24, l->n_orders, 8);
+    tb__put_le(p + 32, l->n_levels, 8);
+    tb__put_le(p + 40, (uint64_t)(int64_t)l->book.tape[0].anchor, 8);
+    tb__put_le(p + 48, (uint64_t)(int64_t)l->book.tape[1].anchor, 8);
+    q = p + TB_L3_DUMP_HEADER;
+    for (side = 1; side >= 0; side--) {
+        TB__L3ITER it;
+        TB__LEVEL lv2;
+        TB__L3BP(iter_start)(&it, &l->book, side);
+        while (TB__L3BP(iter_step)(&it, &lv2)) {
+            uint32_t pos = 0, s;
+            const uint32_t v = TB__L3P(lfind)(l, (uint32_t)side, lv2.px, &pos);
+            const TB__L3LVL *lv;
+            TB_ASSERT(v != TB__L3_NIL);
+            lv = &l->lvl[v];
+            tb__put_le(q, (uint64_t)(int64_t)lv->px, 8);
+            tb__put_le(q + 8, lv->count, 4);
+            tb__put_le(q + 12, (uint64_t)side, 4);
+            tb__put_le(q + 16, (uint64_t)lv->total, 8);
+            q += TB_L3_DUMP_LEVEL;
+            for (s = lv->head; s != TB__L3_NIL; s = l->ord[s].next) {
+                tb__put_le(q, l->ord[s].id, 8);
+                tb__put_le(q + 8, (uint64_t)l->ord[s].qty, 8);
+                q += TB_L3_DUMP_ORDER;
+            }
+        }
+    }
+    TB_ASSERT((size_t)(q - p) == len - 4u);
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    tb__guard_leave(&l->book.state);
+    if (n_out) *n_out = len;
+    return TB_OK;
+}
+
+/* A price read from a dump: fits the type and is valid for this variant. */
+TB_FORCE_INLINE int TB__L3P(dump_px)(uint64_t raw, TB_PRICE_T *px) {
+    const int64_t v = (int64_t)raw;
+    if (v < (int64_t)TB_PRICE_TYPE_MIN || v > (int64_t)TB_PRICE_TYPE_MAX) return 0;
+    *px = (TB_PRICE_T)v;
+    return 1;
+}
+
+/* Everything but id uniqueness: TB_OK, or TB_ERR_FORMAT / _FULL / _BADARG. */
+static int TB__L3P(load_check)(const TB__L3 *l, const unsigned char *p, size_t len, uint64_t *n_orders,
+                               uint64_t *n_levels, uint32_t side_levels[2]) {
+    uint64_t no, nl, i, seen = 0;
+    const unsigned char *q;
+    TB_PRICE_T a, prev_px = 0;
+    int prev_side = 2;
+    side_levels[0] = side_levels[1] = 0;
+    if (len < TB_L3_DUMP_HEADER + 4u || memcmp(p, TB_L3_DUMP_MAGIC, 8) != 0) return TB_ERR_FORMAT;
+    if (tb__get_le(p + 8, 4) != TB_L3_DUMP_VERSION || tb__get_le(p + 12, 4) != sizeof(TB_PRICE_T) ||
+        tb__get_le(p + 20, 4) != 0)
+        return TB_ERR_FORMAT;
+    no = tb__get_le(p + 24, 8);
+    nl = tb__get_le(p + 32, 8);
+    if (nl > no || no > (len - TB_L3_DUMP_HEADER) / TB_L3_DUMP_ORDER) return TB_ERR_FORMAT;
+    if (len != TB_L3_DUMP_HEADER + nl * TB_L3_DUMP_LEVEL + no * TB_L3_DUMP_ORDER + 4u) return TB_ERR_FORMAT;
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) return TB_ERR_FORMAT;
+    if (no > l->max_orders) return TB_ERR_FULL;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 40, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 48, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4), side = tb__get_le(q + 12, 4), total = tb__get_le(q + 16, 8);
+        uint64_t k, sum = 0;
+        TB_PRICE_T px;
+        if (side > 1u || !TB__L3P(dump_px)(tb__get_le(q, 8), &px) || !TB__L3P(price_ok)(px)) return TB_ERR_FORMAT;
+        if (count == 0 || count > no - seen || total > (uint64_t)TB__L3QMAX) return TB_ERR_FORMAT;
+        if ((int)side > prev_side) return TB_ERR_FORMAT; /* bids, then asks */
+        if ((int)side == prev_side && (side ? px >= prev_px : px <= prev_px)) return TB_ERR_FORMAT;
+        if (++side_levels[side] > l->book.spill[side].max_cap) return TB_ERR_FULL;
+        prev_side = (int)side;
+        prev_px = px;
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t qty = tb__get_le(q + 8, 8);
+            if (qty == 0 || qty > (uint64_t)TB__L3QMAX || qty > (uint64_t)TB__L3QMAX - sum) return TB_ERR_FORMAT;
+            sum += qty;
+        }
+        if (sum != total) return TB_ERR_FORMAT;
+        seen += count;
+    }
+    if (seen != no) return TB_ERR_FORMAT;
+    *n_orders = no;
+    *n_levels = nl;
+    return TB_OK;
+}
+
+/* The ids of a checked dump are unique: a scratch table from TB_MALLOC
+ * (load is not a hot path). TB_OK, TB_ERR_FORMAT or TB_ERR_NOMEM. */
+static int TB__L3P(load_ids_unique)(const TB__L3 *l, const unsigned char *p, uint64_t nl) {
+    const uint32_t bits = TB__L3P(bits_for)((uint32_t)l->max_orders);
+    const size_t cap = (size_t)1 << bits, mask = cap - 1u;
+    uint64_t *keys = (uint64_t *)TB_MALLOC(tb__array_bytes(cap, sizeof(uint64_t)));
+    unsigned char *used = (unsigned char *)TB_MALLOC(cap);
+    const unsigned char *q = p + TB_L3_DUMP_HEADER;
+    uint64_t i, k;
+    int st = TB_OK;
+    if (!keys || !used) {
+        if (keys) TB_FREE(keys);
+        if (used) TB_FREE(used);
+        return TB_ERR_NOMEM;
+    }
+    memset(used, 0, cap);
+    for (i = 0; i < nl && st == TB_OK; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t id = tb__get_le(q, 8);
+            size_t h = (size_t)(tb__l3_mix(id, l->okey) >> (64u - bits));
+            while (used[h] && keys[h] != id) h = (h + 1u) & mask;
+            if (used[h]) {
+                st = TB_ERR_FORMAT;
+                break;
+            }
+            used[h] = 1;
+            keys[h] = id;
+        }
+    }
+    TB_FREE(keys);
+    TB_FREE(used);
+    return st;
+}
+
+/* Replace the book's contents with a dump (see the layout above). On any
+ * error nothing changed: TB_ERR_FORMAT (malformed, CRC, duplicate ids),
+ * TB_ERR_FULL (more orders than max_orders or levels than max_cap),
+ * TB_ERR_NOMEM (scratch or spill memory). */
+TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    uint64_t no = 0, nl = 0, i, k;
+    uint32_t side_levels[2];
+    TB_PRICE_T anchor[2];
+    int st, side;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    st = TB__L3P(load_check)(l, p, len, &no, &nl, side_levels);
+    if (st == TB_OK) st = TB__L3P(load_ids_unique)(l, p, nl);
+    for (side = 0; side < 2 && st == TB_OK; side++) { /* the spill can hold every level of the side */
+        TB__SIDE *s = &l->book.spill[side];
+        if (s->cap < side_levels[side]) {
+            uint32_t cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+            while (cap < side_levels[side]) cap <<= 1;
+            if (cap > s->max_cap) cap = s->max_cap;
+            st = TB__SPFN(grow_to)(s, l->book.pool, cap);
+        }
+    }
+    if (st) return TB__L3P(done)(l, st);
+    TB__L3P(dump_px)(tb__get_le(p + 40, 8), &anchor[0]);
+    TB__L3P(dump_px)(tb__get_le(p + 48, 8), &anchor[1]);
+    TB__L3P(clear_state)(l);
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint32_t count = (uint32_t)tb__get_le(q + 8, 4), sd = (uint32_t)tb__get_le(q + 12, 4);
+        TB_PRICE_T px = 0;
+        uint32_t v;
+        TB__L3P(dump_px)(tb__get_le(q, 8), &px);
+        v = TB__L3P(level_new)(l, sd, px);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint32_t s = TB__L3P(node_alloc)(l);
+            l->ord[s].id = tb__get_le(q, 8);
+            l->ord[s].qty = (TB_QTY_T)tb__get_le(q + 8, 8);
+            TB__L3P(link_back)(l, v, s);
+            (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+        }
+    }
+    for (side = 0; side < 2; side++) TB__L3BP(recenter_side)(&l->book, side, anchor[side]);
+    return TB__L3P(done)(l, TB_OK);
+}
+/* ---- end tapebook/tb_l3_serial.inc ---- */
+
+#undef TB__L3B
+#undef TB__L3
+#undef TB__L3FN
+#undef TB__L3P
+#undef TB__L3BFN
+#undef TB__L3BP
+#undef TB__L3TFN
+#undef TB__L3ITER
+#undef TB__L3NODE
+#undef TB__L3LVL
+#undef TB__L3ORDER
+#undef TB__L3QMAX
+#undef TB_N
+#undef TB_BOOK_NAME
+#undef TB_L3_NAME
+/* ---- end tapebook/tb_l3.inc ---- */
+#define TB_N 2048
+/* ---- begin tapebook/tb_l3.inc ---- */
+/* tb_l3.inc — the L3 (order-level) book of one variant, built on its L2 book.
+ *
+ * Template parameters (the family ones come from tb_family.inc / reopen):
+ *   TB_N          tape size of the L2 book underneath (required)
+ *   TB_BOOK_NAME  name of that L2 book variant (optional; default
+ *                 tb_book_<family>_n<N>; it must be instantiated already)
+ *   TB_L3_NAME    name prefix of the L3 variant (optional; default
+ *                 tb_l3_<family>_n<N>, e.g. tb_l3_i64_n1024)
+ * All three are #undef'd at the end.
+ *
+ * Layout. The L2 book is the first member: every level's quantity there is
+ * the sum of the level's queue, so the L2 queries (best, levels, depth
+ * snapshots, dumps) read an L3 book as they read any book. Orders live in a
+ * pre-sized arena of max_orders nodes (id, qty, prev, next, level: 24 bytes
+ * for i32, 32 for i64); each price level is a record (px, total, head,
+ * tail, count, side) whose queue is an intrusive doubly-linked list of arena
+ * indices (add at the back, removal anywhere: O(1)). Two open-addressing
+ * tables with linear probing, load <= 1/2, find things:
+ *   order id -> node:  8-byte entries (top 32 bits of the keyed hash | slot + 1),
+ *                      so a probe compares tags before touching the arena;
+ *   (side, px) -> level: 4-byte entries (slot + 1).
+ * Deletion shifts the following entries of the cluster back (no tombstones,
+ * so a long-running book with churn never degrades). Ids are hashed with a
+ * key (tb__l3_mix): colliding ids cannot be chosen without it, and an insert
+ * that probes past TB__L3_PROBE_LIMIT rebuilds the index with a new key (at
+ * most once per (n_orders + slots/16) / 4 inserts: the rebuild is amortised O(1)).
+ *
+ * Never losing a level. An L2 spill at max_cap evicts its worst level; an
+ * L3 book must not (the level's orders would still rest). So a side holds at
+ * most max_cap levels (a new level beyond that is TB_ERR_FULL), and before a
+ * new level is created the side's spill is grown to hold every level of the
+ * side: the spill then never evicts, drops or allocates inside a set, and a
+ * promote or recenter never loses a level. The growth is the only
+ * allocation after create(), and it stops at the high-water mark of levels.
+ *
+ * Every call validates everything before it changes anything: on an error
+ * status the book (orders, queues, L2 view) is exactly as before. */
+
+#ifndef TB_N
+#error "define TB_N before including tb_l3.inc"
+#endif
+#ifndef TB_FAM
+#error "include the family parameters and tb_family(_reopen).inc before tb_l3.inc"
+#endif
+
+#ifdef TB_BOOK_NAME
+#define TB__L3B TB_BOOK_NAME
+#else
+#define TB__L3B TB__CAT(TB__CAT(tb_book_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#ifdef TB_L3_NAME
+#define TB__L3 TB_L3_NAME
+#else
+#define TB__L3 TB__CAT(TB__CAT(tb_l3_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#define TB__L3FN(f) TB__CAT3(TB__L3, _, f)      /* public:  <l3>_f  */
+#define TB__L3P(f) TB__CAT3(TB__L3, __, f)      /* private: <l3>__f */
+#define TB__L3BFN(f) TB__CAT3(TB__L3B, _, f)    /* the L2 book's public calls */
+#define TB__L3BP(f) TB__CAT3(TB__L3B, __, f)    /* the L2 book's internals */
+#define TB__L3TFN(f) TB__CAT3(TB__L3B, __tape_, f)
+#define TB__L3ITER TB__CAT(TB__L3B, _iter)
+#define TB__L3NODE TB__CAT(TB__L3, __node)
+#define TB__L3LVL TB__CAT(TB__L3, __level)
+#define TB__L3ORDER TB__CAT(tb_l3_order_, TB_FAM)
+#define TB__L3QMAX ((TB_QTY_T) ~(TB_QTY_T)0)
+
+/* One order: a node of its level's FIFO list. level == TB__L3_NIL: free
+ * (next then links the free list). */
+typedef struct TB__L3NODE {
+    uint64_t id;
+    TB_QTY_T qty;
+    uint32_t prev, next; /* arena indices, TB__L3_NIL at the ends */
+    uint32_t level;      /* level record */
+} TB__L3NODE;
+
+/* One price level: its FIFO queue and the sum the L2 book shows. count == 0:
+ * free (head then links the free list). */
+typedef struct TB__L3LVL {
+    TB_PRICE_T px;
+    TB_QTY_T total;
+    uint32_t head, tail, count;
+    uint32_t side;
+} TB__L3LVL;
+
+typedef struct TB__L3 {
+    TB__L3B book;        /* the L2 view: first, cache-line aligned */
+    TB__L3NODE *ord;     /* arena of max_orders nodes */
+    TB__L3LVL *lvl;      /* max_levels level records */
+    uint64_t *oidx;      /* id index: tag << 32 | (slot + 1); 0 = empty */
+    uint32_t *lidx;      /* level index: slot + 1; 0 = empty */
+    uint64_t okey, lkey; /* hash keys */
+    uint32_t max_orders, max_levels, obits, lbits;
+    uint32_t n_orders, ord_hw, ord_free; /* ord_hw: slots ever handed out */
+    uint32_t n_levels, lvl_hw, lvl_free;
+    uint32_t side_levels[2];
+    uint64_t since_reseed;
+    uint64_t arena_full, levels_full, reseeds;
+    uint64_t adds, cancels, modifies, executes, replaces, clears, rejected;
+} TB__L3;
+
+TB_STATIC_ASSERT(offsetof(TB__L3, book) == 0, "the L2 book leads the L3 book");
+
+/* ---- order-id index ----------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(otag)(const TB__L3 *l, uint64_t id) {
+    return (uint32_t)(tb__l3_mix(id, l->okey) >> 32);
+}
+TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tag >> (32u - l->obits); }
+TB_FORCE_INLINE uint32_t TB__L3P(omask)(const TB__L3 *l) { return (UINT32_C(1) << l->obits) - 1u; }
+
+/* Slot of the order `id`, TB__L3_NIL when absent; *pos = its index entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind)(const TB__L3 *l, uint64_t id, uint32_t *pos) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag);
+    for (;;) {
+        const uint64_t e = l->oidx[i];
+        if (!e) return TB__L3_NIL;
+        if ((uint32_t)(e >> 32) == tag) {
+            const uint32_t s = (uint32_t)e - 1u;
+            if (l->ord[s].id == id) {
+                *pos = i;
+                return s;
+            }
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Look id up for an insert: its slot (a duplicate), or TB__L3_NIL with *pos =
+ * the empty entry that ends its probe sequence and *probes = its distance. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind_free)(const TB__L3 *l, uint64_t id, uint32_t *pos, uint32_t *probes) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), k = 0;
+    for (;; k++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) {
+            *pos = i;
+            *probes = k;
+            return TB__L3_NIL;
+        }
+        if ((uint32_t)(e >> 32) == tag && l->ord[(uint32_t)e - 1u].id == id) return (uint32_t)e - 1u;
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Place (id -> slot) in the first empty entry; returns the probe length. */
+TB_FORCE_INLINE uint32_t TB__L3P(oplace)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), probes = 0;
+    while (l->oidx[i]) {
+        i = (i + 1u) & mask;
+        probes++;
+    }
+    l->oidx[i] = ((uint64_t)tag << 32) | ((uint64_t)slot + 1u);
+    return probes;
+}
+
+/* Rebuild the id index under `key` from the arena (no allocation). */
+static void TB__L3P(rehash)(TB__L3 *l, uint64_t key) {
+    uint32_t s;
+    l->okey = key;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    for (s = 0; s < l->ord_hw; s++)
+        if (l->ord[s].level != TB__L3_NIL) (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+    l->since_reseed = 0;
+}
+
+/* After an insert that probed `probes` entries: reseed when that was too long. */
+TB_FORCE_INLINE void TB__L3P(oinserted)(TB__L3 *l, uint32_t probes) {
+    l->since_reseed++;
+    if (TB_UNLIKELY(probes > TB__L3_PROBE_LIMIT) &&
+        4u * l->since_reseed >= (uint64_t)l->n_orders + ((uint64_t)1 << l->obits >> 4)) {
+        TB__L3P(rehash)(l, tb__l3_next_key(l->okey));
+        l->reseeds++;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(oinsert)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    TB__L3P(oinserted)(l, TB__L3P(oplace)(l, id, slot));
+}
+
+/* Remove index entry pos, shifting the rest of its cluster back. */
+TB_FORCE_INLINE void TB__L3P(oerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = TB__L3P(omask)(l);
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint64_t e;
+        uint32_t home;
+        j = (j + 1u) & mask;
+        e = l->oidx[j];
+        if (!e) break;
+        home = TB__L3P(ohome)(l, (uint32_t)(e >> 32));
+        if (((j - home) & mask) >= ((j - i) & mask)) { /* home not in (i, j]: it may move to i */
+            l->oidx[i] = e;
+            i = j;
+        }
+    }
+    l->oidx[i] = 0;
+}
+
+/* ---- level index ---------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(lhome)(const TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const uint64_t k = (uint64_t)(TB_UPRICE_T)px ^ ((uint64_t)side * UINT64_C(0x9e3779b97f4a7c15));
+    return (uint32_t)(tb__l3_mix(k, l->lkey) >> (64u - l->lbits));
+}
+
+/* Level record of (side, px), TB__L3_NIL when absent; *pos = its entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(lfind)(const TB__L3 *l, uint32_t side, TB_PRICE_T px, uint32_t *pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, side, px);
+    for (;;) {
+        const uint32_t e = l->lidx[i];
+        if (!e) return TB__L3_NIL;
+        if (l->lvl[e - 1u].px == px && l->lvl[e - 1u].side == side) {
+            *pos = i;
+            return e - 1u;
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(lplace)(TB__L3 *l, uint32_t slot) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, l->lvl[slot].side, l->lvl[slot].px);
+    while (l->lidx[i]) i = (i + 1u) & mask;
+    l->lidx[i] = slot + 1u;
+}
+
+static void TB__L3P(lerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint32_t e, home;
+        j = (j + 1u) & mask;
+        e = l->lidx[j];
+        if (!e) break;
+        home = TB__L3P(lhome)(l, l->lvl[e - 1u].side, l->lvl[e - 1u].px);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            l->lidx[i] = e;
+            i = j;
+        }
+    }
+    l->lidx[i] = 0;
+}
+
+/* ---- the L2 view ----------------------------------------------------------------- */
+
+/* Write a level's total into the L2 book (0 removes it). Cannot fail: the
+ * price is valid and the spill has room for every level of the side. */
+TB_FORCE_INLINE void TB__L3P(l2_write)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T total) {
+    const int r = TB__L3BP(set_one)(&l->book, (int)side, px, total, 1);
+    TB_ASSERT(r >= TB_SPILL);
+    (void)r;
+}
+
+/* Room for one more level on `side` (frees_one: the operation also empties a
+ * level of that side): the side stays within max_cap levels and its spill
+ * could hold all of them. TB_ERR_FULL / TB_ERR_NOMEM change nothing else. */
+static int TB__L3P(level_room)(TB__L3 *l, uint32_t side, int frees_one) {
+    TB__SIDE *s = &l->book.spill[side];
+    const uint32_t need = l->side_levels[side] + 1u - (frees_one ? 1u : 0u);
+    uint32_t cap;
+    if (need > s->max_cap) {
+        l->levels_full++;
+        return TB_ERR_FULL;
+    }
+    if (s->cap >= need) return TB_OK;
+    cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+    while (cap < need) cap <<= 1;
+    if (cap > s->max_cap) cap = s->max_cap;
+    return TB__SPFN(grow_to)(s, l->book.pool, cap);
+}
+
+TB_FORCE_INLINE int TB__L3P(price_ok)(TB_PRICE_T px) { return TB__L3BP(price_ok)(px); }
+
+/* ---- arena --------------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(node_alloc)(TB__L3 *l) {
+    uint32_t s = l->ord_free;
+    if (s != TB__L3_NIL) l->ord_free = l->ord[s].next;
+    else s = l->ord_hw++;
+    l->n_orders++;
+    return s;
+}
+
+TB_FORCE_INLINE void TB__L3P(node_free)(TB__L3 *l, uint32_t s) {
+    l->ord[s].level = TB__L3_NIL;
+    l->ord[s].next = l->ord_free;
+    l->ord_free = s;
+    l->n_orders--;
+}
+
+/* A new empty level record for (side, px), indexed. */
+TB_FORCE_INLINE uint32_t TB__L3P(level_new)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    uint32_t v = l->lvl_free;
+    TB__L3LVL *lv;
+    if (v != TB__L3_NIL) l->lvl_free = l->lvl[v].head;
+    else v = l->lvl_hw++;
+    TB_ASSERT(v < l->max_levels);
+    lv = &l->lvl[v];
+    lv->px = px;
+    lv->total = 0;
+    lv->head = lv->tail = TB__L3_NIL;
+    lv->count = 0;
+    lv->side = side;
+    TB__L3P(lplace)(l, v);
+    l->n_levels++;
+    l->side_levels[side]++;
+    return v;
+}
+
+/* Append node s (its qty set) at the back of level v; updates the L2 view. */
+TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
+    TB__L3LVL *lv = &l->lvl[v];
+    TB__L3NODE *n = &l->ord[s];
+    n->level = v;
+    n->prev = lv->tail;
+    n->next = TB__L3_NIL;
+    if (lv->tail != TB__L3_NIL) l->ord[lv->tail].next = s;
+    else lv->head = s;
+    lv->tail = s;
+    lv->count++;
+    lv->total = (TB_QTY_T)(lv->total + n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+}
+
+/* Take node s out of its level; a level left empty is deleted (from the
+ * index and from the L2 view). The node keeps its id and qty. */
+TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
+    TB__L3NODE *n = &l->ord[s];
+    const uint32_t v = n->level;
+    TB__L3LVL *lv = &l->lvl[v];
+    if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+    else lv->head = n->next;
+    if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+    else lv->tail = n->prev;
+    lv->count--;
+    lv->total = (TB_QTY_T)(lv->total - n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    if (lv->count == 0) {
+        uint32_t pos = 0;
+        const uint32_t found = TB__L3P(lfind)(l, lv->side, lv->px, &pos);
+        TB_ASSERT(found == v);
+        (void)found;
+        TB__L3P(lerase)(l, pos);
+        l->side_levels[lv->side]--;
+        l->n_levels--;
+        lv->head = l->lvl_free;
+        l->lvl_free = v;
+    }
+}
+
+/* ---- operations (validated first; the caller holds the guards) ------------------- */
+
+/* Validate an add of qty at (side, px) for a new order: *v = existing level
+ * or TB__L3_NIL (then room was made for a new one). frees_one: the same
+ * operation empties a level of this side first (replace / amend). */
+static int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T qty, TB_QTY_T leaving,
+                                uint32_t leaving_level, int frees_one, uint32_t *v) {
+    uint32_t pos = 0;
+    *v = TB__L3P(lfind)(l, side, px, &pos);
+    if (*v != TB__L3_NIL) {
+        TB_QTY_T base = l->lvl[*v].total;
+        if (*v == leaving_level) base = (TB_QTY_T)(base - leaving);
+        return base > (TB_QTY_T)(TB__L3QMAX - qty) ? (int)TB_ERR_OVERFLOW : (int)TB_OK;
+    }
+    return TB__L3P(level_room)(l, side, frees_one);
+}
+
+static int TB__L3P(op_add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, probes = 0, v, s;
+    int st;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (TB__L3P(ofind_free)(l, id, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    if (l->n_orders >= l->max_orders) {
+        l->arena_full++;
+        return TB_ERR_FULL;
+    }
+    st = TB__L3P(check_level)(l, (uint32_t)side, px, qty, 0, TB__L3_NIL, 0, &v);
+    if (st) return st;
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, (uint32_t)side, px);
+    s = TB__L3P(node_alloc)(l);
+    l->ord[s].id = id;
+    l->ord[s].qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    /* the empty entry the lookup ended on (nothing touched the index since) */
+    l->oidx[pos] = ((uint64_t)TB__L3P(otag)(l, id) << 32) | ((uint64_t)s + 1u);
+    TB__L3P(oinserted)(l, probes);
+    l->adds++;
+    return TB_OK;
+}
+
+/* Remove the order at slot s (index entry pos) entirely. */
+TB_FORCE_INLINE void TB__L3P(remove)(TB__L3 *l, uint32_t s, uint32_t pos) {
+    TB__L3P(unlink)(l, s);
+    TB__L3P(oerase)(l, pos);
+    TB__L3P(node_free)(l, s);
+}
+
+static int TB__L3P(op_cancel)(TB__L3 *l, uint64_t id) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    TB__L3P(remove)(l, s, pos);
+    l->cancels++;
+    return TB_OK;
+}
+
+/* Take qty off the order, keeping its priority; removed at 0. qty must be in
+ * [1, resting]. is_exec: count as an execution, else as a cancel. */
+static int TB__L3P(op_reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty, int is_exec) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    n = &l->ord[s];
+    if (qty == 0 || qty > n->qty) return TB_ERR_BADARG;
+    if (is_exec) l->executes++;
+    else l->cancels++;
+    if (qty == n->qty) {
+        TB__L3P(remove)(l, s, pos);
+        return TB_OK;
+    }
+    lv = &l->lvl[n->level];
+    n->qty = (TB_QTY_T)(n->qty - qty);
+    lv->total = (TB_QTY_T)(lv->total - qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    return TB_OK;
+}
+
+/* New quantity (> 0) at the same price: down keeps priority, up goes to the
+ * back of the queue, equal changes nothing. */
+static int TB__L3P(op_modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    uint32_t pos = 0, v;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    n = &l->ord[s];
+    v = n->level;
+    lv = &l->lvl[v];
+    if (qty <= n->qty) {
+        lv->total = (TB_QTY_T)(lv->total - (TB_QTY_T)(n->qty - qty));
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+        l->modifies++;
+        return TB_OK;
+    }
+    if ((TB_QTY_T)(lv->total - n->qty) > (TB_QTY_T)(TB__L3QMAX - qty)) return TB_ERR_OVERFLOW;
+    if (lv->count == 1) { /* alone at its level: already at the back */
+        lv->total = qty;
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    } else {
+        /* unlink without deleting the level (count stays > 0), then append */
+        if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+        else lv->head = n->next;
+        if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+        else lv->tail = n->prev;
+        lv->count--;
+        lv->total = (TB_QTY_T)(lv->total - n->qty);
+        n->qty = qty;
+        TB__L3P(link_back)(l, v, s);
+    }
+    l->modifies++;
+    return TB_OK;
+}
+
+/* New price and quantity, same id and side: the same price is a modify;
+ * another price moves the order to the back of that level. */
+static int TB__L3P(op_amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    const TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    if (old->px == px) return TB__L3P(op_modify)(l, id, qty);
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, 0, TB__L3_NIL, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(unlink)(l, s); /* may free the old level record */
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+    n->qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    l->modifies++;
+    return TB_OK;
+}
+
+/* Cancel old_id and add new_id on the same side at (px, qty), at the back. */
+static int TB__L3P(op_replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, pos2 = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, old_id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (new_id != old_id && TB__L3P(ofind)(l, new_id, &pos2) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, n->qty, n->level, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(remove)(l, s, pos); /* may delete the level v was (then v is re-created) */
+    {
+        uint32_t p3 = 0, t;
+        v = TB__L3P(lfind)(l, side, px, &p3);
+        if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+        t = TB__L3P(node_alloc)(l);
+        l->ord[t].id = new_id;
+        l->ord[t].qty = qty;
+        TB__L3P(link_back)(l, v, t);
+        TB__L3P(oinsert)(l, new_id, t);
+    }
+    l->replaces++;
+    return TB_OK;
+}
+
+/* Empty the book: no orders, no levels, the L2 view empty (anchors and
+ * spill memory kept). O(levels + index size). */
+static void TB__L3P(clear_state)(TB__L3 *l) {
+    int side;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    memset(l->lidx, 0, ((size_t)1 << l->lbits) * sizeof *l->lidx);
+    l->n_orders = l->ord_hw = 0;
+    l->ord_free = TB__L3_NIL;
+    l->n_levels = l->lvl_hw = 0;
+    l->lvl_free = TB__L3_NIL;
+    l->side_levels[0] = l->side_levels[1] = 0;
+    l->since_reseed = 0;
+    for (side = 0; side < 2; side++) {
+        TB__L3TFN(empty)(&l->book.tape[side]);
+        TB__SPFN(clear)(&l->book.spill[side]);
+    }
+}
+
+static void TB__L3P(op_clear)(TB__L3 *l) {
+    TB__L3P(clear_state)(l);
+    l->clears++;
+}
+
+/* ---- guards ------------------------------------------------------------------- */
+
+/* Claim the book (and its pool, which a spill growth or a set may touch). */
+TB_FORCE_INLINE int TB__L3P(enter)(TB__L3 *l) {
+    int g;
+    if (!l) return TB_ERR_NULL;
+    g = tb__guard_enter(&l->book.state);
+    if (g) return g;
+    if (l->book.pool) {
+        g = tb__guard_enter(&l->book.pool->state);
+        if (g) {
+            tb__guard_leave(&l->book.state);
+            return g;
+        }
+    }
+    return TB_OK;
+}
+
+TB_FORCE_INLINE void TB__L3P(leave)(TB__L3 *l) {
+    if (l->book.pool) tb__guard_leave(&l->book.pool->state);
+    tb__guard_leave(&l->book.state);
+}
+
+/* Read-only calls claim the book only. */
+TB_FORCE_INLINE int TB__L3P(enter_ro)(TB__L3 *l) {
+    if (!l) return TB_ERR_NULL;
+    return tb__guard_enter(&l->book.state);
+}
+
+TB_FORCE_INLINE int TB__L3P(done)(TB__L3 *l, int st) {
+    if (st) l->rejected++;
+    TB__L3P(leave)(l);
+    return st;
+}
+
+/* ---- construction ------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(bits_for)(uint32_t n) {
+    uint32_t b = 4; /* at least 16 entries */
+    while (((uint64_t)1 << b) < 2u * (uint64_t)n) b++;
+    return b;
+}
+
+/* Create an L3 book: the L2 book (anchor, max_cap, pool: as B_create), an
+ * arena of max_orders orders (1 .. 2^30) and a side limit of max_cap levels.
+ * The arena, level records and indexes come from TB_MALLOC. */
+TB_API int TB__L3FN(create)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t max_cap,
+                            TB__POOL *pool) {
+    TB__L3 *l;
+    uint64_t lv;
+    size_t ob, lb, oib, lib;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    *out = NULL;
+    if (max_orders == 0 || max_orders > TB_L3_MAX_ORDERS) return TB_ERR_BADARG;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB_ERR_ANCHOR;
+    if (!TB__L3BP(max_cap_ok)(max_cap, pool)) return TB_ERR_MAX_CAP;
+    l = (TB__L3 *)tb__aligned_alloc(sizeof *l);
+    if (!l) return TB_ERR_NOMEM;
+    memset((void *)l, 0, sizeof *l);
+    st = TB__L3BFN(init)(&l->book, anchor, max_cap, pool);
+    if (st) {
+        tb__aligned_free(l);
+        return st;
+    }
+    lv = 2u * (uint64_t)max_cap; /* both sides */
+    l->max_orders = max_orders;
+    l->max_levels = lv < max_orders ? (uint32_t)lv : max_orders;
+    l->obits = TB__L3P(bits_for)(max_orders);
+    l->lbits = TB__L3P(bits_for)(l->max_levels);
+    ob = tb__array_bytes(max_orders, sizeof(TB__L3NODE));
+    lb = tb__array_bytes(l->max_levels, sizeof(TB__L3LVL));
+    oib = tb__array_bytes((size_t)1 << l->obits, sizeof(uint64_t));
+    lib = tb__array_bytes((size_t)1 << l->lbits, sizeof(uint32_t));
+    l->ord = ob ? (TB__L3NODE *)TB_MALLOC(ob) : NULL;
+    l->lvl = lb ? (TB__L3LVL *)TB_MALLOC(lb) : NULL;
+    l->oidx = oib ? (uint64_t *)TB_MALLOC(oib) : NULL;
+    l->lidx = lib ? (uint32_t *)TB_MALLOC(lib) : NULL;
+    if (!l->ord || !l->lvl || !l->oidx || !l->lidx) {
+        if (l->ord) TB_FREE(l->ord);
+        if (l->lvl) TB_FREE(l->lvl);
+        if (l->oidx) TB_FREE(l->oidx);
+        if (l->lidx) TB_FREE(l->lidx);
+        TB__L3BFN(deinit)(&l->book);
+        tb__aligned_free(l);
+        return TB_ERR_NOMEM;
+    }
+    /* zeroed now: the pages are touched here, not on the first adds */
+    memset(l->ord, 0, ob);
+    memset(l->lvl, 0, lb);
+    memset(l->oidx, 0, oib);
+    memset(l->lidx, 0, lib);
+    l->ord_free = l->lvl_free = TB__L3_NIL;
+    /* keys from the addresses (ASLR): not guessable from outside the process */
+    l->okey = tb__l3_next_key((uint64_t)(uintptr_t)l->ord ^ ((uint64_t)(uintptr_t)l << 17));
+    l->lkey = tb__l3_next_key(l->okey ^ (uint64_t)(uintptr_t)l->lidx);
+    *out = l;
+    return TB_OK;
+}
+
+/* Free everything (NULL is a no-op). TB_ERR_BUSY while another thread uses it. */
+TB_API int TB__L3FN(destroy)(TB__L3 *l) {
+    int st;
+    if (!l) return TB_OK;
+    st = TB__L3BFN(deinit)(&l->book);
+    if (st) return st;
+    TB_FREE(l->ord);
+    TB_FREE(l->lvl);
+    TB_FREE(l->oidx);
+    TB_FREE(l->lidx);
+    tb__aligned_free(l);
+    return TB_OK;
+}
+
+/* The L2 view, for its queries (best, levels, snapshots, dump) and for
+ * recenter. Do not change levels through it: the queues would disagree. */
+TB_API TB__L3B *TB__L3FN(book)(TB__L3 *l) { return l ? &l->book : NULL; }
+
+/* ---- public operations ------------------------------------------------------------ */
+
+/* Add order `id` at the back of (side, px). TB_ERR_DUPLICATE: the id rests;
+ * TB_ERR_FULL: the arena is full, or the side has max_cap levels already;
+ * TB_ERR_OVERFLOW: the level's total would overflow; TB_ERR_NOMEM: the spill
+ * could not grow for a new level. */
+TB_API int TB__L3FN(add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_add)(l, id, side, px, qty));
+}
+
+/* Remove order `id`. */
+TB_API int TB__L3FN(cancel)(TB__L3 *l, uint64_t id) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_cancel)(l, id));
+}
+
+/* Cancel qty (1 .. resting) of order `id`, keeping its priority; removed at 0. */
+TB_API int TB__L3FN(reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 0));
+}
+
+/* Fill qty (1 .. resting) from order `id`; removed at 0. */
+TB_API int TB__L3FN(execute)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 1));
+}
+
+/* New quantity (> 0): down keeps priority, up goes to the back. */
+TB_API int TB__L3FN(modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_modify)(l, id, qty));
+}
+
+/* New price and quantity: the same price as modify(), another price to the
+ * back of that level (same id and side). */
+TB_API int TB__L3FN(amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_amend)(l, id, px, qty));
+}
+
+/* Replace old_id by new_id (same side) at (px, qty) with a new priority.
+ * new_id may equal old_id. */
+TB_API int TB__L3FN(replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_replace)(l, old_id, new_id, px, qty));
+}
+
+/* Remove every order (anchors and memory kept). */
+TB_API int TB__L3FN(clear)(TB__L3 *l) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(op_clear)(l);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Remove every order and anchor both tapes at `anchor`. */
+TB_API int TB__L3FN(reset)(TB__L3 *l, TB_PRICE_T anchor) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB__L3P(done)(l, TB_ERR_ANCHOR);
+    TB__L3P(op_clear)(l);
+    l->book.tape[0].anchor = l->book.tape[1].anchor = anchor;
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* ---- queries ---------------------------------------------------------------------- */
+
+/* Order `id` into *out: TB_OK, or TB_ERR_UNKNOWN. */
+TB_API int TB__L3FN(order)(TB__L3 *l, uint64_t id, TB__L3ORDER *out) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        const TB__L3LVL *lv = &l->lvl[l->ord[s].level];
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->px = lv->px;
+        out->qty = l->ord[s].qty;
+        out->side = (int32_t)lv->side;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* Orders and quantity ahead of `id` in its level's queue (O(orders ahead)). */
+TB_API int TB__L3FN(queue_position)(TB__L3 *l, uint64_t id, uint64_t *orders_ahead, TB_QTY_T *qty_ahead) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!orders_ahead || !qty_ahead) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        uint64_t k = 0;
+        TB_QTY_T q = 0;
+        uint32_t p;
+        for (p = l->ord[s].prev; p != TB__L3_NIL; p = l->ord[p].prev) {
+            k++;
+            q = (TB_QTY_T)(q + l->ord[p].qty);
+        }
+        *orders_ahead = k;
+        *qty_ahead = q;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* The first k orders of (side, px) in FIFO order into ids[] / qtys[]
+ * (either may be NULL); *n_out = how many were written, *n_level (optional)
+ * = orders at the level. An absent level (or invalid price) has 0 orders. */
+TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *ids, TB_QTY_T *qtys, size_t k,
+                                  size_t *n_out, size_t *n_level) {
+    uint32_t pos = 0, v;
+    size_t n = 0;
+    int st;
+    if (!n_out) return TB_ERR_NULL;
+    *n_out = 0;
+    if (n_level) *n_level = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    v = TB__L3P(lfind)(l, (uint32_t)side, px, &pos);
+    if (v != TB__L3_NIL) {
+        uint32_t s;
+        for (s = l->lvl[v].head; s != TB__L3_NIL && n < k; s = l->ord[s].next, n++) {
+            if (ids) ids[n] = l->ord[s].id;
+            if (qtys) qtys[n] = l->ord[s].qty;
+        }
+        if (n_level) *n_level = l->lvl[v].count;
+    }
+    tb__guard_leave(&l->book.state);
+    *n_out = n;
+    return TB_OK;
+}
+
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
+TB_API size_t TB__L3FN(count)(TB__L3 *l) {
+    size_t n;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
+    n = l->n_orders;
+    tb__guard_leave(&l->book.state);
+    return n;
+}
+
+TB_API int TB__L3FN(stats)(TB__L3 *l, tb_l3_stats *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    memset(out, 0, sizeof *out);
+    out->orders = l->n_orders;
+    out->max_orders = l->max_orders;
+    out->levels[0] = l->side_levels[0];
+    out->levels[1] = l->side_levels[1];
+    out->max_levels = l->book.spill[0].max_cap;
+    out->index_slots = (uint64_t)1 << l->obits;
+    out->bytes = sizeof *l + (uint64_t)l->max_orders * sizeof(TB__L3NODE) +
+                 (uint64_t)l->max_levels * sizeof(TB__L3LVL) + (out->index_slots * sizeof(uint64_t)) +
+                 ((uint64_t)1 << l->lbits) * sizeof(uint32_t);
+    out->arena_full = l->arena_full;
+    out->levels_full = l->levels_full;
+    out->reseeds = l->reseeds;
+    out->adds = l->adds;
+    out->cancels = l->cancels;
+    out->modifies = l->modifies;
+    out->executes = l->executes;
+    out->replaces = l->replaces;
+    out->clears = l->clears;
+    out->rejected = l->rejected;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* The id index's hash key, and a rebuild under a key of the caller's choice
+ * (a secret one, or one a test needs). */
+TB_API uint64_t TB__L3FN(index_key)(TB__L3 *l) {
+    uint64_t k;
+    if (TB__L3P(enter_ro)(l)) return 0;
+    k = l->okey;
+    tb__guard_leave(&l->book.state);
+    return k;
+}
+
+TB_API int TB__L3FN(reseed)(TB__L3 *l, uint64_t key) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(rehash)(l, key);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Quantity of (side, px) as the L2 book holds it, read inside the guard. */
+static TB_QTY_T TB__L3P(l2_qty)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)l->book.tape[side].anchor);
+    const TB__SIDE *s = &l->book.spill[side];
+    uint32_t j;
+    if (i < (TB_UPRICE_T)TB_N) return l->book.tape[side].q[i];
+    j = TB__SPFN(find)(s, (int)side, px);
+    return j < s->n ? TB__SPFN(at)(s, j)->qty : 0;
+}
+
+/* Every structural invariant of the L2 book and of the queues, the indexes,
+ * the free lists, and their agreement: TB_OK or TB_ERR_INVARIANT. */
+TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
+    uint32_t s, v, live = 0, free_n = 0, entries = 0, pos = 0, lv_live = 0, side_n[2] = {0, 0}, i;
+    int st = TB__L3BFN(verify_invariants)(l ? &l->book : NULL), ok = 1, side;
+    if (st) return st;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    if (l->ord_hw > l->max_orders || l->lvl_hw > l->max_levels) ok = 0;
+    for (s = 0; ok && s < l->ord_hw; s++) {
+        const TB__L3NODE *n = &l->ord[s];
+        if (n->level == TB__L3_NIL) continue;
+        live++;
+        if (n->level >= l->lvl_hw || l->lvl[n->level].count == 0 || n->qty == 0) ok = 0;
+        else if (TB__L3P(ofind)(l, n->id, &pos) != s) ok = 0;
+    }
+    for (s = l->ord_free; ok && s != TB__L3_NIL; s = l->ord[s].next)
+        if (s >= l->ord_hw || l->ord[s].level != TB__L3_NIL || ++free_n > l->ord_hw) ok = 0;
+    if (ok && (live != l->n_orders || live + free_n != l->ord_hw)) ok = 0;
+    for (i = 0; ok && i < (UINT32_C(1) << l->obits); i++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) continue;
+        entries++;
+        if ((uint32_t)e - 1u >= l->ord_hw || l->ord[(uint32_t)e - 1u].level == TB__L3_NIL ||
+            (uint32_t)(e >> 32) != TB__L3P(otag)(l, l->ord[(uint32_t)e - 1u].id))
+            ok = 0;
+    }
+    if (ok && entries != l->n_orders) ok = 0;
+    for (v = 0; ok && v < l->lvl_hw; v++) {
+        const TB__L3LVL *lv = &l->lvl[v];
+        uint32_t k = 0, prev = TB__L3_NIL;
+        TB_QTY_T sum = 0;
+        if (lv->count == 0) continue;
+        lv_live++;
+        if (lv->side > 1u || !TB__L3P(price_ok)(lv->px)) {
+            ok = 0;
+            break;
+        }
+        side_n[lv->side]++;
+        for (s = lv->head; s != TB__L3_NIL && k <= lv->count; s = l->ord[s].next, k++) {
+            if (s >= l->ord_hw || l->ord[s].level != v || l->ord[s].prev != prev) ok = 0;
+            else if (sum > (TB_QTY_T)(TB__L3QMAX - l->ord[s].qty)) ok = 0;
+            if (!ok) break;
+            sum = (TB_QTY_T)(sum + l->ord[s].qty);
+            prev = s;
+        }
+        if (ok && (k != lv->count || lv->tail != prev || sum != lv->total)) ok = 0;
+        if (ok && TB__L3P(lfind)(l, lv->side, lv->px, &pos) != v) ok = 0;
+        if (ok && TB__L3P(l2_qty)(l, lv->side, lv->px) != lv->total) ok = 0;
+    }
+    if (ok && (lv_live != l->n_levels || side_n[0] != l->side_levels[0] || side_n[1] != l->side_levels[1])) ok = 0;
+    for (side = 0; ok && side < 2; side++) { /* the L2 book has no other level */
+        size_t depth = l->book.spill[side].live;
+        uint32_t w;
+        for (w = 0; w < (uint32_t)(sizeof l->book.tape[side].bits / sizeof(uint64_t)); w++)
+            depth += tb__popcount64(l->book.tape[side].bits[w]);
+        if (depth != l->side_levels[side] || l->side_levels[side] > l->book.spill[side].max_cap) ok = 0;
+        if (l->book.spill[side].cap < l->side_levels[side]) ok = 0;
+    }
+    for (i = 0, entries = 0; ok && i < (UINT32_C(1) << l->lbits); i++) {
+        const uint32_t e = l->lidx[i];
+        if (!e) continue;
+        entries++;
+        if (e - 1u >= l->lvl_hw || l->lvl[e - 1u].count == 0) ok = 0;
+    }
+    if (ok && entries != l->n_levels) ok = 0;
+    tb__guard_leave(&l->book.state);
+    return ok ? TB_OK : TB_ERR_INVARIANT;
+}
+
+/* ---- batches: the whole loop in C -------------------------------------------------- */
+
+TB_FORCE_INLINE int TB__L3P(mbo_row)(TB__L3 *l, uint8_t action, uint64_t id, uint8_t side, TB_PRICE_T px,
+                                     TB_QTY_T qty) {
+    switch (action) {
+    case TB_MBO_ADD: return TB__L3P(op_add)(l, id, side, px, qty);
+    case TB_MBO_CANCEL: return qty ? TB__L3P(op_reduce)(l, id, qty, 0) : TB__L3P(op_cancel)(l, id);
+    case TB_MBO_MODIFY: return TB__L3P(op_amend)(l, id, px, qty);
+    case TB_MBO_EXECUTE: return TB__L3P(op_reduce)(l, id, qty, 1);
+    case TB_MBO_CLEAR: TB__L3P(op_clear)(l); return TB_OK;
+    default: return TB_ERR_BADARG;
+    }
+}
+
+/* Apply n MBO rows (tb_mbo_action letters; `sides` is read for adds only;
+ * px for adds and modifies; qty as each action says). A bad row changes
+ * nothing and the batch goes on: statuses[i] (optional) = the row's status
+ * (0 or a negative tb_status / tb_l3_status), *n_err (optional) = rows
+ * refused. Returns TB_OK, or a status for the call itself (NULL, busy). */
+TB_API int TB__L3FN(apply_mbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                               const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                               size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* Like apply_mbo(), writing the BBO after each row into out[i]. */
+TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                                   const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                                   TB__BBO *out, size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty || !out)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+        TB__L3BP(fill_bbo)(&l->book, &out[i]);
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* ---- begin tapebook/tb_l3_serial.inc ---- */
+/* tb_l3_serial.inc — dump / load of an L3 book: every order, queues in
+ * FIFO order, and both anchors. Included by tb_l3.inc (its macros set).
+ *
+ * Layout (little-endian, every integer widened to 64 bits so the two
+ * families share it; price width recorded and checked):
+ *   header  56 bytes: "TBL3DUMP", u32 version (1), u32 price width (4 | 8),
+ *           u32 N, u32 reserved (0), u64 orders, u64 levels,
+ *           i64 ask anchor, i64 bid anchor
+ *   levels  bids best first (descending), then asks best first (ascending);
+ *           each: i64 px, u32 count, u32 side, u64 total, then `count`
+ *           orders front to back: u64 id, u64 qty
+ *   trailer u32 CRC-32 (tb_crc32) of everything before it.
+ * load() checks all of it (sizes, CRC, ranges, order of levels, sums,
+ * unique ids, the side limit and arena capacity) before it changes the book;
+ * the tape size N of the dump may differ from the book's (anchors must be
+ * valid for the book). The L2 view after a load has the same levels and
+ * anchors; the queues are the dumped ones, in order. */
+
+TB_API int TB__L3FN(dump_size)(TB__L3 *l, size_t *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    *out = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* Write the dump into buf (cap bytes); *n_out = its length. TB_ERR_BADARG
+ * when cap is too small (dump_size() says how much). */
+TB_API int TB__L3FN(dump)(TB__L3 *l, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int st, side;
+    if (n_out) *n_out = 0;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    len = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    if (cap < len) {
+        tb__guard_leave(&l->book.state);
+        return TB_ERR_BADARG;
+    }
+    memcpy(p, TB_L3_DUMP_MAGIC, 8);
+    tb__put_le(p + 8, TB_L3_DUMP_VERSION, 4);
+    tb__put_le(p + 12, sizeof(TB_PRICE_T), 4);
+    tb__put_le(p + 16, TB_N, 4);
+    tb__put_le(p + 20, 0, 4);
+    tb__put_le(p + 24, l->n_orders, 8);
+    tb__put_le(p + 32, l->n_levels, 8);
+    tb__put_le(p + 40, (uint64_t)(int64_t)l->book.tape[0].anchor, 8);
+    tb__put_le(p + 48, (uint64_t)(int64_t)l->book.tape[1].anchor, 8);
+    q = p + TB_L3_DUMP_HEADER;
+    for (side = 1; side >= 0; side--) {
+        TB__L3ITER it;
+        TB__LEVEL lv2;
+        TB__L3BP(iter_start)(&it, &l->book, side);
+        while (TB__L3BP(iter_step)(&it, &lv2)) {
+            uint32_t pos = 0, s;
+            const uint32_t v = TB__L3P(lfind)(l, (uint32_t)side, lv2.px, &pos);
+            const TB__L3LVL *lv;
+            TB_ASSERT(v != TB__L3_NIL);
+            lv = &l->lvl[v];
+            tb__put_le(q, (uint64_t)(int64_t)lv->px, 8);
+            tb__put_le(q + 8, lv->count, 4);
+            tb__put_le(q + 12, (uint64_t)side, 4);
+            tb__put_le(q + 16, (uint64_t)lv->total, 8);
+            q += TB_L3_DUMP_LEVEL;
+            for (s = lv->head; s != TB__L3_NIL; s = l->ord[s].next) {
+                tb__put_le(q, l->ord[s].id, 8);
+                tb__put_le(q + 8, (uint64_t)l->ord[s].qty, 8);
+                q += TB_L3_DUMP_ORDER;
+            }
+        }
+    }
+    TB_ASSERT((size_t)(q - p) == len - 4u);
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    tb__guard_leave(&l->book.state);
+    if (n_out) *n_out = len;
+    return TB_OK;
+}
+
+/* A price read from a dump: fits the type and is valid for this variant. */
+TB_FORCE_INLINE int TB__L3P(dump_px)(uint64_t raw, TB_PRICE_T *px) {
+    const int64_t v = (int64_t)raw;
+    if (v < (int64_t)TB_PRICE_TYPE_MIN || v > (int64_t)TB_PRICE_TYPE_MAX) return 0;
+    *px = (TB_PRICE_T)v;
+    return 1;
+}
+
+/* Everything but id uniqueness: TB_OK, or TB_ERR_FORMAT / _FULL / _BADARG. */
+static int TB__L3P(load_check)(const TB__L3 *l, const unsigned char *p, size_t len, uint64_t *n_orders,
+                               uint64_t *n_levels, uint32_t side_levels[2]) {
+    uint64_t no, nl, i, seen = 0;
+    const unsigned char *q;
+    TB_PRICE_T a, prev_px = 0;
+    int prev_side = 2;
+    side_levels[0] = side_levels[1] = 0;
+    if (len < TB_L3_DUMP_HEADER + 4u || memcmp(p, TB_L3_DUMP_MAGIC, 8) != 0) return TB_ERR_FORMAT;
+    if (tb__get_le(p + 8, 4) != TB_L3_DUMP_VERSION || tb__get_le(p + 12, 4) != sizeof(TB_PRICE_T) ||
+        tb__get_le(p + 20, 4) != 0)
+        return TB_ERR_FORMAT;
+    no = tb__get_le(p + 24, 8);
+    nl = tb__get_le(p + 32, 8);
+    if (nl > no || no > (len - TB_L3_DUMP_HEADER) / TB_L3_DUMP_ORDER) return TB_ERR_FORMAT;
+    if (len != TB_L3_DUMP_HEADER + nl * TB_L3_DUMP_LEVEL + no * TB_L3_DUMP_ORDER + 4u) return TB_ERR_FORMAT;
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) return TB_ERR_FORMAT;
+    if (no > l->max_orders) return TB_ERR_FULL;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 40, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 48, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4), side = tb__get_le(q + 12, 4), total = tb__get_le(q + 16, 8);
+        uint64_t k, sum = 0;
+        TB_PRICE_T px;
+        if (side > 1u || !TB__L3P(dump_px)(tb__get_le(q, 8), &px) || !TB__L3P(price_ok)(px)) return TB_ERR_FORMAT;
+        if (count == 0 || count > no - seen || total > (uint64_t)TB__L3QMAX) return TB_ERR_FORMAT;
+        if ((int)side > prev_side) return TB_ERR_FORMAT; /* bids, then asks */
+        if ((int)side == prev_side && (side ? px >= prev_px : px <= prev_px)) return TB_ERR_FORMAT;
+        if (++side_levels[side] > l->book.spill[side].max_cap) return TB_ERR_FULL;
+        prev_side = (int)side;
+        prev_px = px;
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t qty = tb__get_le(q + 8, 8);
+            if (qty == 0 || qty > (uint64_t)TB__L3QMAX || qty > (uint64_t)TB__L3QMAX - sum) return TB_ERR_FORMAT;
+            sum += qty;
+        }
+        if (sum != total) return TB_ERR_FORMAT;
+        seen += count;
+    }
+    if (seen != no) return TB_ERR_FORMAT;
+    *n_orders = no;
+    *n_levels = nl;
+    return TB_OK;
+}
+
+/* The ids of a checked dump are unique: a scratch table from TB_MALLOC
+ * (load is not a hot path). TB_OK, TB_ERR_FORMAT or TB_ERR_NOMEM. */
+static int TB__L3P(load_ids_unique)(const TB__L3 *l, const unsigned char *p, uint64_t nl) {
+    const uint32_t bits = TB__L3P(bits_for)((uint32_t)l->max_orders);
+    const size_t cap = (size_t)1 << bits, mask = cap - 1u;
+    uint64_t *keys = (uint64_t *)TB_MALLOC(tb__array_bytes(cap, sizeof(uint64_t)));
+    unsigned char *used = (unsigned char *)TB_MALLOC(cap);
+    const unsigned char *q = p + TB_L3_DUMP_HEADER;
+    uint64_t i, k;
+    int st = TB_OK;
+    if (!keys || !used) {
+        if (keys) TB_FREE(keys);
+        if (used) TB_FREE(used);
+        return TB_ERR_NOMEM;
+    }
+    memset(used, 0, cap);
+    for (i = 0; i < nl && st == TB_OK; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t id = tb__get_le(q, 8);
+            size_t h = (size_t)(tb__l3_mix(id, l->okey) >> (64u - bits));
+            while (used[h] && keys[h] != id) h = (h + 1u) & mask;
+            if (used[h]) {
+                st = TB_ERR_FORMAT;
+                break;
+            }
+            used[h] = 1;
+            keys[h] = id;
+        }
+    }
+    TB_FREE(keys);
+    TB_FREE(used);
+    return st;
+}
+
+/* Replace the book's contents with a dump (see the layout above). On any
+ * error nothing changed: TB_ERR_FORMAT (malformed, CRC, duplicate ids),
+ * TB_ERR_FULL (more orders than max_orders or levels than max_cap),
+ * TB_ERR_NOMEM (scratch or spill memory). */
+TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    uint64_t no = 0, nl = 0, i, k;
+    uint32_t side_levels[2];
+    TB_PRICE_T anchor[2];
+    int st, side;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    st = TB__L3P(load_check)(l, p, len, &no, &nl, side_levels);
+    if (st == TB_OK) st = TB__L3P(load_ids_unique)(l, p, nl);
+    for (side = 0; side < 2 && st == TB_OK; side++) { /* the spill can hold every level of the side */
+        TB__SIDE *s = &l->book.spill[side];
+        if (s->cap < side_levels[side]) {
+            uint32_t cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+            while (cap < side_levels[side]) cap <<= 1;
+            if (cap > s->max_cap) cap = s->max_cap;
+            st = TB__SPFN(grow_to)(s, l->book.pool, cap);
+        }
+    }
+    if (st) return TB__L3P(done)(l, st);
+    TB__L3P(dump_px)(tb__get_le(p + 40, 8), &anchor[0]);
+    TB__L3P(dump_px)(tb__get_le(p + 48, 8), &anchor[1]);
+    TB__L3P(clear_state)(l);
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint32_t count = (uint32_t)tb__get_le(q + 8, 4), sd = (uint32_t)tb__get_le(q + 12, 4);
+        TB_PRICE_T px = 0;
+        uint32_t v;
+        TB__L3P(dump_px)(tb__get_le(q, 8), &px);
+        v = TB__L3P(level_new)(l, sd, px);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint32_t s = TB__L3P(node_alloc)(l);
+            l->ord[s].id = tb__get_le(q, 8);
+            l->ord[s].qty = (TB_QTY_T)tb__get_le(q + 8, 8);
+            TB__L3P(link_back)(l, v, s);
+            (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+        }
+    }
+    for (side = 0; side < 2; side++) TB__L3BP(recenter_side)(&l->book, side, anchor[side]);
+    return TB__L3P(done)(l, TB_OK);
+}
+/* ---- end tapebook/tb_l3_serial.inc ---- */
+
+#undef TB__L3B
+#undef TB__L3
+#undef TB__L3FN
+#undef TB__L3P
+#undef TB__L3BFN
+#undef TB__L3BP
+#undef TB__L3TFN
+#undef TB__L3ITER
+#undef TB__L3NODE
+#undef TB__L3LVL
+#undef TB__L3ORDER
+#undef TB__L3QMAX
+#undef TB_N
+#undef TB_BOOK_NAME
+#undef TB_L3_NAME
+/* ---- end tapebook/tb_l3.inc ---- */
+#define TB_N 4096
+/* ---- begin tapebook/tb_l3.inc ---- */
+/* tb_l3.inc — the L3 (order-level) book of one variant, built on its L2 book.
+ *
+ * Template parameters (the family ones come from tb_family.inc / reopen):
+ *   TB_N          tape size of the L2 book underneath (required)
+ *   TB_BOOK_NAME  name of that L2 book variant (optional; default
+ *                 tb_book_<family>_n<N>; it must be instantiated already)
+ *   TB_L3_NAME    name prefix of the L3 variant (optional; default
+ *                 tb_l3_<family>_n<N>, e.g. tb_l3_i64_n1024)
+ * All three are #undef'd at the end.
+ *
+ * Layout. The L2 book is the first member: every level's quantity there is
+ * the sum of the level's queue, so the L2 queries (best, levels, depth
+ * snapshots, dumps) read an L3 book as they read any book. Orders live in a
+ * pre-sized arena of max_orders nodes (id, qty, prev, next, level: 24 bytes
+ * for i32, 32 for i64); each price level is a record (px, total, head,
+ * tail, count, side) whose queue is an intrusive doubly-linked list of arena
+ * indices (add at the back, removal anywhere: O(1)). Two open-addressing
+ * tables with linear probing, load <= 1/2, find things:
+ *   order id -> node:  8-byte entries (top 32 bits of the keyed hash | slot + 1),
+ *                      so a probe compares tags before touching the arena;
+ *   (side, px) -> level: 4-byte entries (slot + 1).
+ * Deletion shifts the following entries of the cluster back (no tombstones,
+ * so a long-running book with churn never degrades). Ids are hashed with a
+ * key (tb__l3_mix): colliding ids cannot be chosen without it, and an insert
+ * that probes past TB__L3_PROBE_LIMIT rebuilds the index with a new key (at
+ * most once per (n_orders + slots/16) / 4 inserts: the rebuild is amortised O(1)).
+ *
+ * Never losing a level. An L2 spill at max_cap evicts its worst level; an
+ * L3 book must not (the level's orders would still rest). So a side holds at
+ * most max_cap levels (a new level beyond that is TB_ERR_FULL), and before a
+ * new level is created the side's spill is grown to hold every level of the
+ * side: the spill then never evicts, drops or allocates inside a set, and a
+ * promote or recenter never loses a level. The growth is the only
+ * allocation after create(), and it stops at the high-water mark of levels.
+ *
+ * Every call validates everything before it changes anything: on an error
+ * status the book (orders, queues, L2 view) is exactly as before. */
+
+#ifndef TB_N
+#error "define TB_N before including tb_l3.inc"
+#endif
+#ifndef TB_FAM
+#error "include the family parameters and tb_family(_reopen).inc before tb_l3.inc"
+#endif
+
+#ifdef TB_BOOK_NAME
+#define TB__L3B TB_BOOK_NAME
+#else
+#define TB__L3B TB__CAT(TB__CAT(tb_book_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#ifdef TB_L3_NAME
+#define TB__L3 TB_L3_NAME
+#else
+#define TB__L3 TB__CAT(TB__CAT(tb_l3_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#define TB__L3FN(f) TB__CAT3(TB__L3, _, f)      /* public:  <l3>_f  */
+#define TB__L3P(f) TB__CAT3(TB__L3, __, f)      /* private: <l3>__f */
+#define TB__L3BFN(f) TB__CAT3(TB__L3B, _, f)    /* the L2 book's public calls */
+#define TB__L3BP(f) TB__CAT3(TB__L3B, __, f)    /* the L2 book's internals */
+#define TB__L3TFN(f) TB__CAT3(TB__L3B, __tape_, f)
+#define TB__L3ITER TB__CAT(TB__L3B, _iter)
+#define TB__L3NODE TB__CAT(TB__L3, __node)
+#define TB__L3LVL TB__CAT(TB__L3, __level)
+#define TB__L3ORDER TB__CAT(tb_l3_order_, TB_FAM)
+#define TB__L3QMAX ((TB_QTY_T) ~(TB_QTY_T)0)
+
+/* One order: a node of its level's FIFO list. level == TB__L3_NIL: free
+ * (next then links the free list). */
+typedef struct TB__L3NODE {
+    uint64_t id;
+    TB_QTY_T qty;
+    uint32_t prev, next; /* arena indices, TB__L3_NIL at the ends */
+    uint32_t level;      /* level record */
+} TB__L3NODE;
+
+/* One price level: its FIFO queue and the sum the L2 book shows. count == 0:
+ * free (head then links the free list). */
+typedef struct TB__L3LVL {
+    TB_PRICE_T px;
+    TB_QTY_T total;
+    uint32_t head, tail, count;
+    uint32_t side;
+} TB__L3LVL;
+
+typedef struct TB__L3 {
+    TB__L3B book;        /* the L2 view: first, cache-line aligned */
+    TB__L3NODE *ord;     /* arena of max_orders nodes */
+    TB__L3LVL *lvl;      /* max_levels level records */
+    uint64_t *oidx;      /* id index: tag << 32 | (slot + 1); 0 = empty */
+    uint32_t *lidx;      /* level index: slot + 1; 0 = empty */
+    uint64_t okey, lkey; /* hash keys */
+    uint32_t max_orders, max_levels, obits, lbits;
+    uint32_t n_orders, ord_hw, ord_free; /* ord_hw: slots ever handed out */
+    uint32_t n_levels, lvl_hw, lvl_free;
+    uint32_t side_levels[2];
+    uint64_t since_reseed;
+    uint64_t arena_full, levels_full, reseeds;
+    uint64_t adds, cancels, modifies, executes, replaces, clears, rejected;
+} TB__L3;
+
+TB_STATIC_ASSERT(offsetof(TB__L3, book) == 0, "the L2 book leads the L3 book");
+
+/* ---- order-id index ----------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(otag)(const TB__L3 *l, uint64_t id) {
+    return (uint32_t)(tb__l3_mix(id, l->okey) >> 32);
+}
+TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tag >> (32u - l->obits); }
+TB_FORCE_INLINE uint32_t TB__L3P(omask)(const TB__L3 *l) { return (UINT32_C(1) << l->obits) - 1u; }
+
+/* Slot of the order `id`, TB__L3_NIL when absent; *pos = its index entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind)(const TB__L3 *l, uint64_t id, uint32_t *pos) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag);
+    for (;;) {
+        const uint64_t e = l->oidx[i];
+        if (!e) return TB__L3_NIL;
+        if ((uint32_t)(e >> 32) == tag) {
+            const uint32_t s = (uint32_t)e - 1u;
+            if (l->ord[s].id == id) {
+                *pos = i;
+                return s;
+            }
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Look id up for an insert: its slot (a duplicate), or TB__L3_NIL with *pos =
+ * the empty entry that ends its probe sequence and *probes = its distance. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind_free)(const TB__L3 *l, uint64_t id, uint32_t *pos, uint32_t *probes) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), k = 0;
+    for (;; k++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) {
+            *pos = i;
+            *probes = k;
+            return TB__L3_NIL;
+        }
+        if ((uint32_t)(e >> 32) == tag && l->ord[(uint32_t)e - 1u].id == id) return (uint32_t)e - 1u;
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Place (id -> slot) in the first empty entry; returns the probe length. */
+TB_FORCE_INLINE uint32_t TB__L3P(oplace)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), probes = 0;
+    while (l->oidx[i]) {
+        i = (i + 1u) & mask;
+        probes++;
+    }
+    l->oidx[i] = ((uint64_t)tag << 32) | ((uint64_t)slot + 1u);
+    return probes;
+}
+
+/* Rebuild the id index under `key` from the arena (no allocation). */
+static void TB__L3P(rehash)(TB__L3 *l, uint64_t key) {
+    uint32_t s;
+    l->okey = key;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    for (s = 0; s < l->ord_hw; s++)
+        if (l->ord[s].level != TB__L3_NIL) (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+    l->since_reseed = 0;
+}
+
+/* After an insert that probed `probes` entries: reseed when that was too long. */
+TB_FORCE_INLINE void TB__L3P(oinserted)(TB__L3 *l, uint32_t probes) {
+    l->since_reseed++;
+    if (TB_UNLIKELY(probes > TB__L3_PROBE_LIMIT) &&
+        4u * l->since_reseed >= (uint64_t)l->n_orders + ((uint64_t)1 << l->obits >> 4)) {
+        TB__L3P(rehash)(l, tb__l3_next_key(l->okey));
+        l->reseeds++;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(oinsert)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    TB__L3P(oinserted)(l, TB__L3P(oplace)(l, id, slot));
+}
+
+/* Remove index entry pos, shifting the rest of its cluster back. */
+TB_FORCE_INLINE void TB__L3P(oerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = TB__L3P(omask)(l);
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint64_t e;
+        uint32_t home;
+        j = (j + 1u) & mask;
+        e = l->oidx[j];
+        if (!e) break;
+        home = TB__L3P(ohome)(l, (uint32_t)(e >> 32));
+        if (((j - home) & mask) >= ((j - i) & mask)) { /* home not in (i, j]: it may move to i */
+            l->oidx[i] = e;
+            i = j;
+        }
+    }
+    l->oidx[i] = 0;
+}
+
+/* ---- level index ---------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(lhome)(const TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const uint64_t k = (uint64_t)(TB_UPRICE_T)px ^ ((uint64_t)side * UINT64_C(0x9e3779b97f4a7c15));
+    return (uint32_t)(tb__l3_mix(k, l->lkey) >> (64u - l->lbits));
+}
+
+/* Level record of (side, px), TB__L3_NIL when absent; *pos = its entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(lfind)(const TB__L3 *l, uint32_t side, TB_PRICE_T px, uint32_t *pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, side, px);
+    for (;;) {
+        const uint32_t e = l->lidx[i];
+        if (!e) return TB__L3_NIL;
+        if (l->lvl[e - 1u].px == px && l->lvl[e - 1u].side == side) {
+            *pos = i;
+            return e - 1u;
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(lplace)(TB__L3 *l, uint32_t slot) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, l->lvl[slot].side, l->lvl[slot].px);
+    while (l->lidx[i]) i = (i + 1u) & mask;
+    l->lidx[i] = slot + 1u;
+}
+
+static void TB__L3P(lerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint32_t e, home;
+        j = (j + 1u) & mask;
+        e = l->lidx[j];
+        if (!e) break;
+        home = TB__L3P(lhome)(l, l->lvl[e - 1u].side, l->lvl[e - 1u].px);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            l->lidx[i] = e;
+            i = j;
+        }
+    }
+    l->lidx[i] = 0;
+}
+
+/* ---- the L2 view ----------------------------------------------------------------- */
+
+/* Write a level's total into the L2 book (0 removes it). Cannot fail: the
+ * price is valid and the spill has room for every level of the side. */
+TB_FORCE_INLINE void TB__L3P(l2_write)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T total) {
+    const int r = TB__L3BP(set_one)(&l->book, (int)side, px, total, 1);
+    TB_ASSERT(r >= TB_SPILL);
+    (void)r;
+}
+
+/* Room for one more level on `side` (frees_one: the operation also empties a
+ * level of that side): the side stays within max_cap levels and its spill
+ * could hold all of them. TB_ERR_FULL / TB_ERR_NOMEM change nothing else. */
+static int TB__L3P(level_room)(TB__L3 *l, uint32_t side, int frees_one) {
+    TB__SIDE *s = &l->book.spill[side];
+    const uint32_t need = l->side_levels[side] + 1u - (frees_one ? 1u : 0u);
+    uint32_t cap;
+    if (need > s->max_cap) {
+        l->levels_full++;
+        return TB_ERR_FULL;
+    }
+    if (s->cap >= need) return TB_OK;
+    cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+    while (cap < need) cap <<= 1;
+    if (cap > s->max_cap) cap = s->max_cap;
+    return TB__SPFN(grow_to)(s, l->book.pool, cap);
+}
+
+TB_FORCE_INLINE int TB__L3P(price_ok)(TB_PRICE_T px) { return TB__L3BP(price_ok)(px); }
+
+/* ---- arena --------------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(node_alloc)(TB__L3 *l) {
+    uint32_t s = l->ord_free;
+    if (s != TB__L3_NIL) l->ord_free = l->ord[s].next;
+    else s = l->ord_hw++;
+    l->n_orders++;
+    return s;
+}
+
+TB_FORCE_INLINE void TB__L3P(node_free)(TB__L3 *l, uint32_t s) {
+    l->ord[s].level = TB__L3_NIL;
+    l->ord[s].next = l->ord_free;
+    l->ord_free = s;
+    l->n_orders--;
+}
+
+/* A new empty level record for (side, px), indexed. */
+TB_FORCE_INLINE uint32_t TB__L3P(level_new)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    uint32_t v = l->lvl_free;
+    TB__L3LVL *lv;
+    if (v != TB__L3_NIL) l->lvl_free = l->lvl[v].head;
+    else v = l->lvl_hw++;
+    TB_ASSERT(v < l->max_levels);
+    lv = &l->lvl[v];
+    lv->px = px;
+    lv->total = 0;
+    lv->head = lv->tail = TB__L3_NIL;
+    lv->count = 0;
+    lv->side = side;
+    TB__L3P(lplace)(l, v);
+    l->n_levels++;
+    l->side_levels[side]++;
+    return v;
+}
+
+/* Append node s (its qty set) at the back of level v; updates the L2 view. */
+TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
+    TB__L3LVL *lv = &l->lvl[v];
+    TB__L3NODE *n = &l->ord[s];
+    n->level = v;
+    n->prev = lv->tail;
+    n->next = TB__L3_NIL;
+    if (lv->tail != TB__L3_NIL) l->ord[lv->tail].next = s;
+    else lv->head = s;
+    lv->tail = s;
+    lv->count++;
+    lv->total = (TB_QTY_T)(lv->total + n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+}
+
+/* Take node s out of its level; a level left empty is deleted (from the
+ * index and from the L2 view). The node keeps its id and qty. */
+TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
+    TB__L3NODE *n = &l->ord[s];
+    const uint32_t v = n->level;
+    TB__L3LVL *lv = &l->lvl[v];
+    if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+    else lv->head = n->next;
+    if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+    else lv->tail = n->prev;
+    lv->count--;
+    lv->total = (TB_QTY_T)(lv->total - n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    if (lv->count == 0) {
+        uint32_t pos = 0;
+        const uint32_t found = TB__L3P(lfind)(l, lv->side, lv->px, &pos);
+        TB_ASSERT(found == v);
+        (void)found;
+        TB__L3P(lerase)(l, pos);
+        l->side_levels[lv->side]--;
+        l->n_levels--;
+        lv->head = l->lvl_free;
+        l->lvl_free = v;
+    }
+}
+
+/* ---- operations (validated first; the caller holds the guards) ------------------- */
+
+/* Validate an add of qty at (side, px) for a new order: *v = existing level
+ * or TB__L3_NIL (then room was made for a new one). frees_one: the same
+ * operation empties a level of this side first (replace / amend). */
+static int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T qty, TB_QTY_T leaving,
+                                uint32_t leaving_level, int frees_one, uint32_t *v) {
+    uint32_t pos = 0;
+    *v = TB__L3P(lfind)(l, side, px, &pos);
+    if (*v != TB__L3_NIL) {
+        TB_QTY_T base = l->lvl[*v].total;
+        if (*v == leaving_level) base = (TB_QTY_T)(base - leaving);
+        return base > (TB_QTY_T)(TB__L3QMAX - qty) ? (int)TB_ERR_OVERFLOW : (int)TB_OK;
+    }
+    return TB__L3P(level_room)(l, side, frees_one);
+}
+
+static int TB__L3P(op_add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, probes = 0, v, s;
+    int st;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (TB__L3P(ofind_free)(l, id, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    if (l->n_orders >= l->max_orders) {
+        l->arena_full++;
+        return TB_ERR_FULL;
+    }
+    st = TB__L3P(check_level)(l, (uint32_t)side, px, qty, 0, TB__L3_NIL, 0, &v);
+    if (st) return st;
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, (uint32_t)side, px);
+    s = TB__L3P(node_alloc)(l);
+    l->ord[s].id = id;
+    l->ord[s].qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    /* the empty entry the lookup ended on (nothing touched the index since) */
+    l->oidx[pos] = ((uint64_t)TB__L3P(otag)(l, id) << 32) | ((uint64_t)s + 1u);
+    TB__L3P(oinserted)(l, probes);
+    l->adds++;
+    return TB_OK;
+}
+
+/* Remove the order at slot s (index entry pos) entirely. */
+TB_FORCE_INLINE void TB__L3P(remove)(TB__L3 *l, uint32_t s, uint32_t pos) {
+    TB__L3P(unlink)(l, s);
+    TB__L3P(oerase)(l, pos);
+    TB__L3P(node_free)(l, s);
+}
+
+static int TB__L3P(op_cancel)(TB__L3 *l, uint64_t id) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    TB__L3P(remove)(l, s, pos);
+    l->cancels++;
+    return TB_OK;
+}
+
+/* Take qty off the order, keeping its priority; removed at 0. qty must be in
+ * [1, resting]. is_exec: count as an execution, else as a cancel. */
+static int TB__L3P(op_reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty, int is_exec) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    n = &l->ord[s];
+    if (qty == 0 || qty > n->qty) return TB_ERR_BADARG;
+    if (is_exec) l->executes++;
+    else l->cancels++;
+    if (qty == n->qty) {
+        TB__L3P(remove)(l, s, pos);
+        return TB_OK;
+    }
+    lv = &l->lvl[n->level];
+    n->qty = (TB_QTY_T)(n->qty - qty);
+    lv->total = (TB_QTY_T)(lv->total - qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    return TB_OK;
+}
+
+/* New quantity (> 0) at the same price: down keeps priority, up goes to the
+ * back of the queue, equal changes nothing. */
+static int TB__L3P(op_modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    uint32_t pos = 0, v;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    n = &l->ord[s];
+    v = n->level;
+    lv = &l->lvl[v];
+    if (qty <= n->qty) {
+        lv->total = (TB_QTY_T)(lv->total - (TB_QTY_T)(n->qty - qty));
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+        l->modifies++;
+        return TB_OK;
+    }
+    if ((TB_QTY_T)(lv->total - n->qty) > (TB_QTY_T)(TB__L3QMAX - qty)) return TB_ERR_OVERFLOW;
+    if (lv->count == 1) { /* alone at its level: already at the back */
+        lv->total = qty;
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    } else {
+        /* unlink without deleting the level (count stays > 0), then append */
+        if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+        else lv->head = n->next;
+        if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+        else lv->tail = n->prev;
+        lv->count--;
+        lv->total = (TB_QTY_T)(lv->total - n->qty);
+        n->qty = qty;
+        TB__L3P(link_back)(l, v, s);
+    }
+    l->modifies++;
+    return TB_OK;
+}
+
+/* New price and quantity, same id and side: the same price is a modify;
+ * another price moves the order to the back of that level. */
+static int TB__L3P(op_amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    const TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    if (old->px == px) return TB__L3P(op_modify)(l, id, qty);
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, 0, TB__L3_NIL, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(unlink)(l, s); /* may free the old level record */
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+    n->qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    l->modifies++;
+    return TB_OK;
+}
+
+/* Cancel old_id and add new_id on the same side at (px, qty), at the back. */
+static int TB__L3P(op_replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, pos2 = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, old_id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (new_id != old_id && TB__L3P(ofind)(l, new_id, &pos2) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, n->qty, n->level, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(remove)(l, s, pos); /* may delete the level v was (then v is re-created) */
+    {
+        uint32_t p3 = 0, t;
+        v = TB__L3P(lfind)(l, side, px, &p3);
+        if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+        t = TB__L3P(node_alloc)(l);
+        l->ord[t].id = new_id;
+        l->ord[t].qty = qty;
+        TB__L3P(link_back)(l, v, t);
+        TB__L3P(oinsert)(l, new_id, t);
+    }
+    l->replaces++;
+    return TB_OK;
+}
+
+/* Empty the book: no orders, no levels, the L2 view empty (anchors and
+ * spill memory kept). O(levels + index size). */
+static void TB__L3P(clear_state)(TB__L3 *l) {
+    int side;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    memset(l->lidx, 0, ((size_t)1 << l->lbits) * sizeof *l->lidx);
+    l->n_orders = l->ord_hw = 0;
+    l->ord_free = TB__L3_NIL;
+    l->n_levels = l->lvl_hw = 0;
+    l->lvl_free = TB__L3_NIL;
+    l->side_levels[0] = l->side_levels[1] = 0;
+    l->since_reseed = 0;
+    for (side = 0; side < 2; side++) {
+        TB__L3TFN(empty)(&l->book.tape[side]);
+        TB__SPFN(clear)(&l->book.spill[side]);
+    }
+}
+
+static void TB__L3P(op_clear)(TB__L3 *l) {
+    TB__L3P(clear_state)(l);
+    l->clears++;
+}
+
+/* ---- guards ------------------------------------------------------------------- */
+
+/* Claim the book (and its pool, which a spill growth or a set may touch). */
+TB_FORCE_INLINE int TB__L3P(enter)(TB__L3 *l) {
+    int g;
+    if (!l) return TB_ERR_NULL;
+    g = tb__guard_enter(&l->book.state);
+    if (g) return g;
+    if (l->book.pool) {
+        g = tb__guard_enter(&l->book.pool->state);
+        if (g) {
+            tb__guard_leave(&l->book.state);
+            return g;
+        }
+    }
+    return TB_OK;
+}
+
+TB_FORCE_INLINE void TB__L3P(leave)(TB__L3 *l) {
+    if (l->book.pool) tb__guard_leave(&l->book.pool->state);
+    tb__guard_leave(&l->book.state);
+}
+
+/* Read-only calls claim the book only. */
+TB_FORCE_INLINE int TB__L3P(enter_ro)(TB__L3 *l) {
+    if (!l) return TB_ERR_NULL;
+    return tb__guard_enter(&l->book.state);
+}
+
+TB_FORCE_INLINE int TB__L3P(done)(TB__L3 *l, int st) {
+    if (st) l->rejected++;
+    TB__L3P(leave)(l);
+    return st;
+}
+
+/* ---- construction ------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(bits_for)(uint32_t n) {
+    uint32_t b = 4; /* at least 16 entries */
+    while (((uint64_t)1 << b) < 2u * (uint64_t)n) b++;
+    return b;
+}
+
+/* Create an L3 book: the L2 book (anchor, max_cap, pool: as B_create), an
+ * arena of max_orders orders (1 .. 2^30) and a side limit of max_cap levels.
+ * The arena, level records and indexes come from TB_MALLOC. */
+TB_API int TB__L3FN(create)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t max_cap,
+                            TB__POOL *pool) {
+    TB__L3 *l;
+    uint64_t lv;
+    size_t ob, lb, oib, lib;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    *out = NULL;
+    if (max_orders == 0 || max_orders > TB_L3_MAX_ORDERS) return TB_ERR_BADARG;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB_ERR_ANCHOR;
+    if (!TB__L3BP(max_cap_ok)(max_cap, pool)) return TB_ERR_MAX_CAP;
+    l = (TB__L3 *)tb__aligned_alloc(sizeof *l);
+    if (!l) return TB_ERR_NOMEM;
+    memset((void *)l, 0, sizeof *l);
+    st = TB__L3BFN(init)(&l->book, anchor, max_cap, pool);
+    if (st) {
+        tb__aligned_free(l);
+        return st;
+    }
+    lv = 2u * (uint64_t)max_cap; /* both sides */
+    l->max_orders = max_orders;
+    l->max_levels = lv < max_orders ? (uint32_t)lv : max_orders;
+    l->obits = TB__L3P(bits_for)(max_orders);
+    l->lbits = TB__L3P(bits_for)(l->max_levels);
+    ob = tb__array_bytes(max_orders, sizeof(TB__L3NODE));
+    lb = tb__array_bytes(l->max_levels, sizeof(TB__L3LVL));
+    oib = tb__array_bytes((size_t)1 << l->obits, sizeof(uint64_t));
+    lib = tb__array_bytes((size_t)1 << l->lbits, sizeof(uint32_t));
+    l->ord = ob ? (TB__L3NODE *)TB_MALLOC(ob) : NULL;
+    l->lvl = lb ? (TB__L3LVL *)TB_MALLOC(lb) : NULL;
+    l->oidx = oib ? (uint64_t *)TB_MALLOC(oib) : NULL;
+    l->lidx = lib ? (uint32_t *)TB_MALLOC(lib) : NULL;
+    if (!l->ord || !l->lvl || !l->oidx || !l->lidx) {
+        if (l->ord) TB_FREE(l->ord);
+        if (l->lvl) TB_FREE(l->lvl);
+        if (l->oidx) TB_FREE(l->oidx);
+        if (l->lidx) TB_FREE(l->lidx);
+        TB__L3BFN(deinit)(&l->book);
+        tb__aligned_free(l);
+        return TB_ERR_NOMEM;
+    }
+    /* zeroed now: the pages are touched here, not on the first adds */
+    memset(l->ord, 0, ob);
+    memset(l->lvl, 0, lb);
+    memset(l->oidx, 0, oib);
+    memset(l->lidx, 0, lib);
+    l->ord_free = l->lvl_free = TB__L3_NIL;
+    /* keys from the addresses (ASLR): not guessable from outside the process */
+    l->okey = tb__l3_next_key((uint64_t)(uintptr_t)l->ord ^ ((uint64_t)(uintptr_t)l << 17));
+    l->lkey = tb__l3_next_key(l->okey ^ (uint64_t)(uintptr_t)l->lidx);
+    *out = l;
+    return TB_OK;
+}
+
+/* Free everything (NULL is a no-op). TB_ERR_BUSY while another thread uses it. */
+TB_API int TB__L3FN(destroy)(TB__L3 *l) {
+    int st;
+    if (!l) return TB_OK;
+    st = TB__L3BFN(deinit)(&l->book);
+    if (st) return st;
+    TB_FREE(l->ord);
+    TB_FREE(l->lvl);
+    TB_FREE(l->oidx);
+    TB_FREE(l->lidx);
+    tb__aligned_free(l);
+    return TB_OK;
+}
+
+/* The L2 view, for its queries (best, levels, snapshots, dump) and for
+ * recenter. Do not change levels through it: the queues would disagree. */
+TB_API TB__L3B *TB__L3FN(book)(TB__L3 *l) { return l ? &l->book : NULL; }
+
+/* ---- public operations ------------------------------------------------------------ */
+
+/* Add order `id` at the back of (side, px). TB_ERR_DUPLICATE: the id rests;
+ * TB_ERR_FULL: the arena is full, or the side has max_cap levels already;
+ * TB_ERR_OVERFLOW: the level's total would overflow; TB_ERR_NOMEM: the spill
+ * could not grow for a new level. */
+TB_API int TB__L3FN(add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_add)(l, id, side, px, qty));
+}
+
+/* Remove order `id`. */
+TB_API int TB__L3FN(cancel)(TB__L3 *l, uint64_t id) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_cancel)(l, id));
+}
+
+/* Cancel qty (1 .. resting) of order `id`, keeping its priority; removed at 0. */
+TB_API int TB__L3FN(reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 0));
+}
+
+/* Fill qty (1 .. resting) from order `id`; removed at 0. */
+TB_API int TB__L3FN(execute)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 1));
+}
+
+/* New quantity (> 0): down keeps priority, up goes to the back. */
+TB_API int TB__L3FN(modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_modify)(l, id, qty));
+}
+
+/* New price and quantity: the same price as modify(), another price to the
+ * back of that level (same id and side). */
+TB_API int TB__L3FN(amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_amend)(l, id, px, qty));
+}
+
+/* Replace old_id by new_id (same side) at (px, qty) with a new priority.
+ * new_id may equal old_id. */
+TB_API int TB__L3FN(replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_replace)(l, old_id, new_id, px, qty));
+}
+
+/* Remove every order (anchors and memory kept). */
+TB_API int TB__L3FN(clear)(TB__L3 *l) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(op_clear)(l);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Remove every order and anchor both tapes at `anchor`. */
+TB_API int TB__L3FN(reset)(TB__L3 *l, TB_PRICE_T anchor) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB__L3P(done)(l, TB_ERR_ANCHOR);
+    TB__L3P(op_clear)(l);
+    l->book.tape[0].anchor = l->book.tape[1].anchor = anchor;
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* ---- queries ---------------------------------------------------------------------- */
+
+/* Order `id` into *out: TB_OK, or TB_ERR_UNKNOWN. */
+TB_API int TB__L3FN(order)(TB__L3 *l, uint64_t id, TB__L3ORDER *out) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        const TB__L3LVL *lv = &l->lvl[l->ord[s].level];
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->px = lv->px;
+        out->qty = l->ord[s].qty;
+        out->side = (int32_t)lv->side;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* Orders and quantity ahead of `id` in its level's queue (O(orders ahead)). */
+TB_API int TB__L3FN(queue_position)(TB__L3 *l, uint64_t id, uint64_t *orders_ahead, TB_QTY_T *qty_ahead) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!orders_ahead || !qty_ahead) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        uint64_t k = 0;
+        TB_QTY_T q = 0;
+        uint32_t p;
+        for (p = l->ord[s].prev; p != TB__L3_NIL; p = l->ord[p].prev) {
+            k++;
+            q = (TB_QTY_T)(q + l->ord[p].qty);
+        }
+        *orders_ahead = k;
+        *qty_ahead = q;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* The first k orders of (side, px) in FIFO order into ids[] / qtys[]
+ * (either may be NULL); *n_out = how many were written, *n_level (optional)
+ * = orders at the level. An absent level (or invalid price) has 0 orders. */
+TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *ids, TB_QTY_T *qtys, size_t k,
+                                  size_t *n_out, size_t *n_level) {
+    uint32_t pos = 0, v;
+    size_t n = 0;
+    int st;
+    if (!n_out) return TB_ERR_NULL;
+    *n_out = 0;
+    if (n_level) *n_level = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    v = TB__L3P(lfind)(l, (uint32_t)side, px, &pos);
+    if (v != TB__L3_NIL) {
+        uint32_t s;
+        for (s = l->lvl[v].head; s != TB__L3_NIL && n < k; s = l->ord[s].next, n++) {
+            if (ids) ids[n] = l->ord[s].id;
+            if (qtys) qtys[n] = l->ord[s].qty;
+        }
+        if (n_level) *n_level = l->lvl[v].count;
+    }
+    tb__guard_leave(&l->book.state);
+    *n_out = n;
+    return TB_OK;
+}
+
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
+TB_API size_t TB__L3FN(count)(TB__L3 *l) {
+    size_t n;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
+    n = l->n_orders;
+    tb__guard_leave(&l->book.state);
+    return n;
+}
+
+TB_API int TB__L3FN(stats)(TB__L3 *l, tb_l3_stats *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    memset(out, 0, sizeof *out);
+    out->orders = l->n_orders;
+    out->max_orders = l->max_orders;
+    out->levels[0] = l->side_levels[0];
+    out->levels[1] = l->side_levels[1];
+    out->max_levels = l->book.spill[0].max_cap;
+    out->index_slots = (uint64_t)1 << l->obits;
+    out->bytes = sizeof *l + (uint64_t)l->max_orders * sizeof(TB__L3NODE) +
+                 (uint64_t)l->max_levels * sizeof(TB__L3LVL) + (out->index_slots * sizeof(uint64_t)) +
+                 ((uint64_t)1 << l->lbits) * sizeof(uint32_t);
+    out->arena_full = l->arena_full;
+    out->levels_full = l->levels_full;
+    out->reseeds = l->reseeds;
+    out->adds = l->adds;
+    out->cancels = l->cancels;
+    out->modifies = l->modifies;
+    out->executes = l->executes;
+    out->replaces = l->replaces;
+    out->clears = l->clears;
+    out->rejected = l->rejected;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* The id index's hash key, and a rebuild under a key of the caller's choice
+ * (a secret one, or one a test needs). */
+TB_API uint64_t TB__L3FN(index_key)(TB__L3 *l) {
+    uint64_t k;
+    if (TB__L3P(enter_ro)(l)) return 0;
+    k = l->okey;
+    tb__guard_leave(&l->book.state);
+    return k;
+}
+
+TB_API int TB__L3FN(reseed)(TB__L3 *l, uint64_t key) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(rehash)(l, key);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Quantity of (side, px) as the L2 book holds it, read inside the guard. */
+static TB_QTY_T TB__L3P(l2_qty)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)l->book.tape[side].anchor);
+    const TB__SIDE *s = &l->book.spill[side];
+    uint32_t j;
+    if (i < (TB_UPRICE_T)TB_N) return l->book.tape[side].q[i];
+    j = TB__SPFN(find)(s, (int)side, px);
+    return j < s->n ? TB__SPFN(at)(s, j)->qty : 0;
+}
+
+/* Every structural invariant of the L2 book and of the queues, the indexes,
+ * the free lists, and their agreement: TB_OK or TB_ERR_INVARIANT. */
+TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
+    uint32_t s, v, live = 0, free_n = 0, entries = 0, pos = 0, lv_live = 0, side_n[2] = {0, 0}, i;
+    int st = TB__L3BFN(verify_invariants)(l ? &l->book : NULL), ok = 1, side;
+    if (st) return st;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    if (l->ord_hw > l->max_orders || l->lvl_hw > l->max_levels) ok = 0;
+    for (s = 0; ok && s < l->ord_hw; s++) {
+        const TB__L3NODE *n = &l->ord[s];
+        if (n->level == TB__L3_NIL) continue;
+        live++;
+        if (n->level >= l->lvl_hw || l->lvl[n->level].count == 0 || n->qty == 0) ok = 0;
+        else if (TB__L3P(ofind)(l, n->id, &pos) != s) ok = 0;
+    }
+    for (s = l->ord_free; ok && s != TB__L3_NIL; s = l->ord[s].next)
+        if (s >= l->ord_hw || l->ord[s].level != TB__L3_NIL || ++free_n > l->ord_hw) ok = 0;
+    if (ok && (live != l->n_orders || live + free_n != l->ord_hw)) ok = 0;
+    for (i = 0; ok && i < (UINT32_C(1) << l->obits); i++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) continue;
+        entries++;
+        if ((uint32_t)e - 1u >= l->ord_hw || l->ord[(uint32_t)e - 1u].level == TB__L3_NIL ||
+            (uint32_t)(e >> 32) != TB__L3P(otag)(l, l->ord[(uint32_t)e - 1u].id))
+            ok = 0;
+    }
+    if (ok && entries != l->n_orders) ok = 0;
+    for (v = 0; ok && v < l->lvl_hw; v++) {
+        const TB__L3LVL *lv = &l->lvl[v];
+        uint32_t k = 0, prev = TB__L3_NIL;
+        TB_QTY_T sum = 0;
+        if (lv->count == 0) continue;
+        lv_live++;
+        if (lv->side > 1u || !TB__L3P(price_ok)(lv->px)) {
+            ok = 0;
+            break;
+        }
+        side_n[lv->side]++;
+        for (s = lv->head; s != TB__L3_NIL && k <= lv->count; s = l->ord[s].next, k++) {
+            if (s >= l->ord_hw || l->ord[s].level != v || l->ord[s].prev != prev) ok = 0;
+            else if (sum > (TB_QTY_T)(TB__L3QMAX - l->ord[s].qty)) ok = 0;
+            if (!ok) break;
+            sum = (TB_QTY_T)(sum + l->ord[s].qty);
+            prev = s;
+        }
+        if (ok && (k != lv->count || lv->tail != prev || sum != lv->total)) ok = 0;
+        if (ok && TB__L3P(lfind)(l, lv->side, lv->px, &pos) != v) ok = 0;
+        if (ok && TB__L3P(l2_qty)(l, lv->side, lv->px) != lv->total) ok = 0;
+    }
+    if (ok && (lv_live != l->n_levels || side_n[0] != l->side_levels[0] || side_n[1] != l->side_levels[1])) ok = 0;
+    for (side = 0; ok && side < 2; side++) { /* the L2 book has no other level */
+        size_t depth = l->book.spill[side].live;
+        uint32_t w;
+        for (w = 0; w < (uint32_t)(sizeof l->book.tape[side].bits / sizeof(uint64_t)); w++)
+            depth += tb__popcount64(l->book.tape[side].bits[w]);
+        if (depth != l->side_levels[side] || l->side_levels[side] > l->book.spill[side].max_cap) ok = 0;
+        if (l->book.spill[side].cap < l->side_levels[side]) ok = 0;
+    }
+    for (i = 0, entries = 0; ok && i < (UINT32_C(1) << l->lbits); i++) {
+        const uint32_t e = l->lidx[i];
+        if (!e) continue;
+        entries++;
+        if (e - 1u >= l->lvl_hw || l->lvl[e - 1u].count == 0) ok = 0;
+    }
+    if (ok && entries != l->n_levels) ok = 0;
+    tb__guard_leave(&l->book.state);
+    return ok ? TB_OK : TB_ERR_INVARIANT;
+}
+
+/* ---- batches: the whole loop in C -------------------------------------------------- */
+
+TB_FORCE_INLINE int TB__L3P(mbo_row)(TB__L3 *l, uint8_t action, uint64_t id, uint8_t side, TB_PRICE_T px,
+                                     TB_QTY_T qty) {
+    switch (action) {
+    case TB_MBO_ADD: return TB__L3P(op_add)(l, id, side, px, qty);
+    case TB_MBO_CANCEL: return qty ? TB__L3P(op_reduce)(l, id, qty, 0) : TB__L3P(op_cancel)(l, id);
+    case TB_MBO_MODIFY: return TB__L3P(op_amend)(l, id, px, qty);
+    case TB_MBO_EXECUTE: return TB__L3P(op_reduce)(l, id, qty, 1);
+    case TB_MBO_CLEAR: TB__L3P(op_clear)(l); return TB_OK;
+    default: return TB_ERR_BADARG;
+    }
+}
+
+/* Apply n MBO rows (tb_mbo_action letters; `sides` is read for adds only;
+ * px for adds and modifies; qty as each action says). A bad row changes
+ * nothing and the batch goes on: statuses[i] (optional) = the row's status
+ * (0 or a negative tb_status / tb_l3_status), *n_err (optional) = rows
+ * refused. Returns TB_OK, or a status for the call itself (NULL, busy). */
+TB_API int TB__L3FN(apply_mbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                               const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                               size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* Like apply_mbo(), writing the BBO after each row into out[i]. */
+TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                                   const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                                   TB__BBO *out, size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty || !out)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+        TB__L3BP(fill_bbo)(&l->book, &out[i]);
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* ---- begin tapebook/tb_l3_serial.inc ---- */
+/* tb_l3_serial.inc — dump / load of an L3 book: every order, queues in
+ * FIFO order, and both anchors. Included by tb_l3.inc (its macros set).
+ *
+ * Layout (little-endian, every integer widened to 64 bits so the two
+ * families share it; price width recorded and checked):
+ *   header  56 bytes: "TBL3DUMP", u32 version (1), u32 price width (4 | 8),
+ *           u32 N, u32 reserved (0), u64 orders, u64 levels,
+ *           i64 ask anchor, i64 bid anchor
+ *   levels  bids best first (descending), then asks best first (ascending);
+ *           each: i64 px, u32 count, u32 side, u64 total, then `count`
+ *           orders front to back: u64 id, u64 qty
+ *   trailer u32 CRC-32 (tb_crc32) of everything before it.
+ * load() checks all of it (sizes, CRC, ranges, order of levels, sums,
+ * unique ids, the side limit and arena capacity) before it changes the book;
+ * the tape size N of the dump may differ from the book's (anchors must be
+ * valid for the book). The L2 view after a load has the same levels and
+ * anchors; the queues are the dumped ones, in order. */
+
+TB_API int TB__L3FN(dump_size)(TB__L3 *l, size_t *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    *out = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* Write the dump into buf (cap bytes); *n_out = its length. TB_ERR_BADARG
+ * when cap is too small (dump_size() says how much). */
+TB_API int TB__L3FN(dump)(TB__L3 *l, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int st, side;
+    if (n_out) *n_out = 0;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    len = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    if (cap < len) {
+        tb__guard_leave(&l->book.state);
+        return TB_ERR_BADARG;
+    }
+    memcpy(p, TB_L3_DUMP_MAGIC, 8);
+    tb__put_le(p + 8, TB_L3_DUMP_VERSION, 4);
+    tb__put_le(p + 12, sizeof(TB_PRICE_T), 4);
+    tb__put_le(p + 16, TB_N, 4);
+    tb__put_le(p + 20, 0, 4);
+    tb__put_le(p + 24, l->n_orders, 8);
+    tb__put_le(p + 32, l->n_levels, 8);
+    tb__put_le(p + 40, (uint64_t)(int64_t)l->book.tape[0].anchor, 8);
+    tb__put_le(p + 48, (uint64_t)(int64_t)l->book.tape[1].anchor, 8);
+    q = p + TB_L3_DUMP_HEADER;
+    for (side = 1; side >= 0; side--) {
+        TB__L3ITER it;
+        TB__LEVEL lv2;
+        TB__L3BP(iter_start)(&it, &l->book, side);
+        while (TB__L3BP(iter_step)(&it, &lv2)) {
+            uint32_t pos = 0, s;
+            const uint32_t v = TB__L3P(lfind)(l, (uint32_t)side, lv2.px, &pos);
+            const TB__L3LVL *lv;
+            TB_ASSERT(v != TB__L3_NIL);
+            lv = &l->lvl[v];
+            tb__put_le(q, (uint64_t)(int64_t)lv->px, 8);
+            tb__put_le(q + 8, lv->count, 4);
+            tb__put_le(q + 12, (uint64_t)side, 4);
+            tb__put_le(q + 16, (uint64_t)lv->total, 8);
+            q += TB_L3_DUMP_LEVEL;
+            for (s = lv->head; s != TB__L3_NIL; s = l->ord[s].next) {
+                tb__put_le(q, l->ord[s].id, 8);
+                tb__put_le(q + 8, (uint64_t)l->ord[s].qty, 8);
+                q += TB_L3_DUMP_ORDER;
+            }
+        }
+    }
+    TB_ASSERT((size_t)(q - p) == len - 4u);
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    tb__guard_leave(&l->book.state);
+    if (n_out) *n_out = len;
+    return TB_OK;
+}
+
+/* A price read from a dump: fits the type and is valid for this variant. */
+TB_FORCE_INLINE int TB__L3P(dump_px)(uint64_t raw, TB_PRICE_T *px) {
+    const int64_t v = (int64_t)raw;
+    if (v < (int64_t)TB_PRICE_TYPE_MIN || v > (int64_t)TB_PRICE_TYPE_MAX) return 0;
+    *px = (TB_PRICE_T)v;
+    return 1;
+}
+
+/* Everything but id uniqueness: TB_OK, or TB_ERR_FORMAT / _FULL / _BADARG. */
+static int TB__L3P(load_check)(const TB__L3 *l, const unsigned char *p, size_t len, uint64_t *n_orders,
+                               uint64_t *n_levels, uint32_t side_levels[2]) {
+    uint64_t no, nl, i, seen = 0;
+    const unsigned char *q;
+    TB_PRICE_T a, prev_px = 0;
+    int prev_side = 2;
+    side_levels[0] = side_levels[1] = 0;
+    if (len < TB_L3_DUMP_HEADER + 4u || memcmp(p, TB_L3_DUMP_MAGIC, 8) != 0) return TB_ERR_FORMAT;
+    if (tb__get_le(p + 8, 4) != TB_L3_DUMP_VERSION || tb__get_le(p + 12, 4) != sizeof(TB_PRICE_T) ||
+        tb__get_le(p + 20, 4) != 0)
+        return TB_ERR_FORMAT;
+    no = tb__get_le(p + 24, 8);
+    nl = tb__get_le(p + 32, 8);
+    if (nl > no || no > (len - TB_L3_DUMP_HEADER) / TB_L3_DUMP_ORDER) return TB_ERR_FORMAT;
+    if (len != TB_L3_DUMP_HEADER + nl * TB_L3_DUMP_LEVEL + no * TB_L3_DUMP_ORDER + 4u) return TB_ERR_FORMAT;
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) return TB_ERR_FORMAT;
+    if (no > l->max_orders) return TB_ERR_FULL;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 40, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 48, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4), side = tb__get_le(q + 12, 4), total = tb__get_le(q + 16, 8);
+        uint64_t k, sum = 0;
+        TB_PRICE_T px;
+        if (side > 1u || !TB__L3P(dump_px)(tb__get_le(q, 8), &px) || !TB__L3P(price_ok)(px)) return TB_ERR_FORMAT;
+        if (count == 0 || count > no - seen || total > (uint64_t)TB__L3QMAX) return TB_ERR_FORMAT;
+        if ((int)side > prev_side) return TB_ERR_FORMAT; /* bids, then asks */
+        if ((int)side == prev_side && (side ? px >= prev_px : px <= prev_px)) return TB_ERR_FORMAT;
+        if (++side_levels[side] > l->book.spill[side].max_cap) return TB_ERR_FULL;
+        prev_side = (int)side;
+        prev_px = px;
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t qty = tb__get_le(q + 8, 8);
+            if (qty == 0 || qty > (uint64_t)TB__L3QMAX || qty > (uint64_t)TB__L3QMAX - sum) return TB_ERR_FORMAT;
+            sum += qty;
+        }
+        if (sum != total) return TB_ERR_FORMAT;
+        seen += count;
+    }
+    if (seen != no) return TB_ERR_FORMAT;
+    *n_orders = no;
+    *n_levels = nl;
+    return TB_OK;
+}
+
+/* The ids of a checked dump are unique: a scratch table from TB_MALLOC
+ * (load is not a hot path). TB_OK, TB_ERR_FORMAT or TB_ERR_NOMEM. */
+static int TB__L3P(load_ids_unique)(const TB__L3 *l, const unsigned char *p, uint64_t nl) {
+    const uint32_t bits = TB__L3P(bits_for)((uint32_t)l->max_orders);
+    const size_t cap = (size_t)1 << bits, mask = cap - 1u;
+    uint64_t *keys = (uint64_t *)TB_MALLOC(tb__array_bytes(cap, sizeof(uint64_t)));
+    unsigned char *used = (unsigned char *)TB_MALLOC(cap);
+    const unsigned char *q = p + TB_L3_DUMP_HEADER;
+    uint64_t i, k;
+    int st = TB_OK;
+    if (!keys || !used) {
+        if (keys) TB_FREE(keys);
+        if (used) TB_FREE(used);
+        return TB_ERR_NOMEM;
+    }
+    memset(used, 0, cap);
+    for (i = 0; i < nl && st == TB_OK; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t id = tb__get_le(q, 8);
+            size_t h = (size_t)(tb__l3_mix(id, l->okey) >> (64u - bits));
+            while (used[h] && keys[h] != id) h = (h + 1u) & mask;
+            if (used[h]) {
+                st = TB_ERR_FORMAT;
+                break;
+            }
+            used[h] = 1;
+            keys[h] = id;
+        }
+    }
+    TB_FREE(keys);
+    TB_FREE(used);
+    return st;
+}
+
+/* Replace the book's contents with a dump (see the layout above). On any
+ * error nothing changed: TB_ERR_FORMAT (malformed, CRC, duplicate ids),
+ * TB_ERR_FULL (more orders than max_orders or levels than max_cap),
+ * TB_ERR_NOMEM (scratch or spill memory). */
+TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    uint64_t no = 0, nl = 0, i, k;
+    uint32_t side_levels[2];
+    TB_PRICE_T anchor[2];
+    int st, side;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    st = TB__L3P(load_check)(l, p, len, &no, &nl, side_levels);
+    if (st == TB_OK) st = TB__L3P(load_ids_unique)(l, p, nl);
+    for (side = 0; side < 2 && st == TB_OK; side++) { /* the spill can hold every level of the side */
+        TB__SIDE *s = &l->book.spill[side];
+        if (s->cap < side_levels[side]) {
+            uint32_t cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+            while (cap < side_levels[side]) cap <<= 1;
+            if (cap > s->max_cap) cap = s->max_cap;
+            st = TB__SPFN(grow_to)(s, l->book.pool, cap);
+        }
+    }
+    if (st) return TB__L3P(done)(l, st);
+    TB__L3P(dump_px)(tb__get_le(p + 40, 8), &anchor[0]);
+    TB__L3P(dump_px)(tb__get_le(p + 48, 8), &anchor[1]);
+    TB__L3P(clear_state)(l);
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint32_t count = (uint32_t)tb__get_le(q + 8, 4), sd = (uint32_t)tb__get_le(q + 12, 4);
+        TB_PRICE_T px = 0;
+        uint32_t v;
+        TB__L3P(dump_px)(tb__get_le(q, 8), &px);
+        v = TB__L3P(level_new)(l, sd, px);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint32_t s = TB__L3P(node_alloc)(l);
+            l->ord[s].id = tb__get_le(q, 8);
+            l->ord[s].qty = (TB_QTY_T)tb__get_le(q + 8, 8);
+            TB__L3P(link_back)(l, v, s);
+            (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+        }
+    }
+    for (side = 0; side < 2; side++) TB__L3BP(recenter_side)(&l->book, side, anchor[side]);
+    return TB__L3P(done)(l, TB_OK);
+}
+/* ---- end tapebook/tb_l3_serial.inc ---- */
+
+#undef TB__L3B
+#undef TB__L3
+#undef TB__L3FN
+#undef TB__L3P
+#undef TB__L3BFN
+#undef TB__L3BP
+#undef TB__L3TFN
+#undef TB__L3ITER
+#undef TB__L3NODE
+#undef TB__L3LVL
+#undef TB__L3ORDER
+#undef TB__L3QMAX
+#undef TB_N
+#undef TB_BOOK_NAME
+#undef TB_L3_NAME
+/* ---- end tapebook/tb_l3.inc ---- */
+/* ---- begin tapebook/tb_family_end.inc ---- */
+/* tb_family_end.inc — close a family opened with tb_family.inc. */
+#undef TB__LEVEL
+#undef TB__BBO
+#undef TB__POOL
+#undef TB__POOLFN
+#undef TB__SIDE
+#undef TB__SPFN
+#undef TB__SPILL_SEARCH
+#undef TB__PUSH_STORED
+#undef TB__PUSH_EVICTED
+#undef TB__PUSH_DROPPED
+#undef TB__PUSH_NOMEM
+#undef TB_FAM
+#undef TB_PRICE_T
+#undef TB_UPRICE_T
+#undef TB_QTY_T
+#undef TB_PRICE_TYPE_MIN
+#undef TB_PRICE_TYPE_MAX
+/* ---- end tapebook/tb_family_end.inc ---- */
+
+/* ---- begin tapebook/tb_params_i64.inc ---- */
+/* tb_params_i64.inc — family parameters of the i64 family (int64_t prices, uint64_t quantities). */
+#define TB_FAM i64
+#define TB_PRICE_T int64_t
+#define TB_UPRICE_T uint64_t
+#define TB_QTY_T uint64_t
+#define TB_PRICE_TYPE_MIN INT64_MIN
+#define TB_PRICE_TYPE_MAX INT64_MAX
+/* ---- end tapebook/tb_params_i64.inc ---- */
+/* ---- begin tapebook/tb_family_reopen.inc ---- */
+/* tb_family_reopen.inc — the names of an already instantiated family
+ * (tb_level_<fam>, tb_spill_pool_<fam>, ...), without defining anything, so
+ * that tb_book.inc / tb_multi_pool.inc can add variants to it. Close with
+ * tb_family_end.inc as usual. Family parameters must be defined. */
+#ifndef TB_FAM
+#error "define the family parameters (e.g. include tb_params_i32.inc) first"
+#endif
+#define TB__LEVEL TB__CAT(tb_level_, TB_FAM)
+#define TB__BBO TB__CAT(tb_bbo_, TB_FAM)
+#define TB__POOL TB__CAT(tb_spill_pool_, TB_FAM)
+#define TB__POOLFN(f) TB__CAT3(TB__POOL, _, f)
+#define TB__SIDE TB__CAT(tb_spill_side_, TB_FAM)
+#define TB__SPFN(f) TB__CAT3(tb__spill_, TB_FAM, TB__CAT(_, f))
+#ifndef TB__PUSH_STORED
+#define TB__PUSH_STORED 0
+#define TB__PUSH_EVICTED 1
+#define TB__PUSH_DROPPED 2
+#define TB__PUSH_NOMEM 3
+#endif
+/* ---- end tapebook/tb_family_reopen.inc ---- */
+#define TB_N 64
+/* ---- begin tapebook/tb_l3.inc ---- */
+/* tb_l3.inc — the L3 (order-level) book of one variant, built on its L2 book.
+ *
+ * Template parameters (the family ones come from tb_family.inc / reopen):
+ *   TB_N          tape size of the L2 book underneath (required)
+ *   TB_BOOK_NAME  name of that L2 book variant (optional; default
+ *                 tb_book_<family>_n<N>; it must be instantiated already)
+ *   TB_L3_NAME    name prefix of the L3 variant (optional; default
+ *                 tb_l3_<family>_n<N>, e.g. tb_l3_i64_n1024)
+ * All three are #undef'd at the end.
+ *
+ * Layout. The L2 book is the first member: every level's quantity there is
+ * the sum of the level's queue, so the L2 queries (best, levels, depth
+ * snapshots, dumps) read an L3 book as they read any book. Orders live in a
+ * pre-sized arena of max_orders nodes (id, qty, prev, next, level: 24 bytes
+ * for i32, 32 for i64); each price level is a record (px, total, head,
+ * tail, count, side) whose queue is an intrusive doubly-linked list of arena
+ * indices (add at the back, removal anywhere: O(1)). Two open-addressing
+ * tables with linear probing, load <= 1/2, find things:
+ *   order id -> node:  8-byte entries (top 32 bits of the keyed hash | slot + 1),
+ *                      so a probe compares tags before touching the arena;
+ *   (side, px) -> level: 4-byte entries (slot + 1).
+ * Deletion shifts the following entries of the cluster back (no tombstones,
+ * so a long-running book with churn never degrades). Ids are hashed with a
+ * key (tb__l3_mix): colliding ids cannot be chosen without it, and an insert
+ * that probes past TB__L3_PROBE_LIMIT rebuilds the index with a new key (at
+ * most once per (n_orders + slots/16) / 4 inserts: the rebuild is amortised O(1)).
+ *
+ * Never losing a level. An L2 spill at max_cap evicts its worst level; an
+ * L3 book must not (the level's orders would still rest). So a side holds at
+ * most max_cap levels (a new level beyond that is TB_ERR_FULL), and before a
+ * new level is created the side's spill is grown to hold every level of the
+ * side: the spill then never evicts, drops or allocates inside a set, and a
+ * promote or recenter never loses a level. The growth is the only
+ * allocation after create(), and it stops at the high-water mark of levels.
+ *
+ * Every call validates everything before it changes anything: on an error
+ * status the book (orders, queues, L2 view) is exactly as before. */
+
+#ifndef TB_N
+#error "define TB_N before including tb_l3.inc"
+#endif
+#ifndef TB_FAM
+#error "include the family parameters and tb_family(_reopen).inc before tb_l3.inc"
+#endif
+
+#ifdef TB_BOOK_NAME
+#define TB__L3B TB_BOOK_NAME
+#else
+#define TB__L3B TB__CAT(TB__CAT(tb_book_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#ifdef TB_L3_NAME
+#define TB__L3 TB_L3_NAME
+#else
+#define TB__L3 TB__CAT(TB__CAT(tb_l3_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#define TB__L3FN(f) TB__CAT3(TB__L3, _, f)      /* public:  <l3>_f  */
+#define TB__L3P(f) TB__CAT3(TB__L3, __, f)      /* private: <l3>__f */
+#define TB__L3BFN(f) TB__CAT3(TB__L3B, _, f)    /* the L2 book's public calls */
+#define TB__L3BP(f) TB__CAT3(TB__L3B, __, f)    /* the L2 book's internals */
+#define TB__L3TFN(f) TB__CAT3(TB__L3B, __tape_, f)
+#define TB__L3ITER TB__CAT(TB__L3B, _iter)
+#define TB__L3NODE TB__CAT(TB__L3, __node)
+#define TB__L3LVL TB__CAT(TB__L3, __level)
+#define TB__L3ORDER TB__CAT(tb_l3_order_, TB_FAM)
+#define TB__L3QMAX ((TB_QTY_T) ~(TB_QTY_T)0)
+
+/* One order: a node of its level's FIFO list. level == TB__L3_NIL: free
+ * (next then links the free list). */
+typedef struct TB__L3NODE {
+    uint64_t id;
+    TB_QTY_T qty;
+    uint32_t prev, next; /* arena indices, TB__L3_NIL at the ends */
+    uint32_t level;      /* level record */
+} TB__L3NODE;
+
+/* One price level: its FIFO queue and the sum the L2 book shows. count == 0:
+ * free (head then links the free list). */
+typedef struct TB__L3LVL {
+    TB_PRICE_T px;
+    TB_QTY_T total;
+    uint32_t head, tail, count;
+    uint32_t side;
+} TB__L3LVL;
+
+typedef struct TB__L3 {
+    TB__L3B book;        /* the L2 view: first, cache-line aligned */
+    TB__L3NODE *ord;     /* arena of max_orders nodes */
+    TB__L3LVL *lvl;      /* max_levels level records */
+    uint64_t *oidx;      /* id index: tag << 32 | (slot + 1); 0 = empty */
+    uint32_t *lidx;      /* level index: slot + 1; 0 = empty */
+    uint64_t okey, lkey; /* hash keys */
+    uint32_t max_orders, max_levels, obits, lbits;
+    uint32_t n_orders, ord_hw, ord_free; /* ord_hw: slots ever handed out */
+    uint32_t n_levels, lvl_hw, lvl_free;
+    uint32_t side_levels[2];
+    uint64_t since_reseed;
+    uint64_t arena_full, levels_full, reseeds;
+    uint64_t adds, cancels, modifies, executes, replaces, clears, rejected;
+} TB__L3;
+
+TB_STATIC_ASSERT(offsetof(TB__L3, book) == 0, "the L2 book leads the L3 book");
+
+/* ---- order-id index ----------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(otag)(const TB__L3 *l, uint64_t id) {
+    return (uint32_t)(tb__l3_mix(id, l->okey) >> 32);
+}
+TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tag >> (32u - l->obits); }
+TB_FORCE_INLINE uint32_t TB__L3P(omask)(const TB__L3 *l) { return (UINT32_C(1) << l->obits) - 1u; }
+
+/* Slot of the order `id`, TB__L3_NIL when absent; *pos = its index entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind)(const TB__L3 *l, uint64_t id, uint32_t *pos) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag);
+    for (;;) {
+        const uint64_t e = l->oidx[i];
+        if (!e) return TB__L3_NIL;
+        if ((uint32_t)(e >> 32) == tag) {
+            const uint32_t s = (uint32_t)e - 1u;
+            if (l->ord[s].id == id) {
+                *pos = i;
+                return s;
+            }
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Look id up for an insert: its slot (a duplicate), or TB__L3_NIL with *pos =
+ * the empty entry that ends its probe sequence and *probes = its distance. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind_free)(const TB__L3 *l, uint64_t id, uint32_t *pos, uint32_t *probes) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), k = 0;
+    for (;; k++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) {
+            *pos = i;
+            *probes = k;
+            return TB__L3_NIL;
+        }
+        if ((uint32_t)(e >> 32) == tag && l->ord[(uint32_t)e - 1u].id == id) return (uint32_t)e - 1u;
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Place (id -> slot) in the first empty entry; returns the probe length. */
+TB_FORCE_INLINE uint32_t TB__L3P(oplace)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), probes = 0;
+    while (l->oidx[i]) {
+        i = (i + 1u) & mask;
+        probes++;
+    }
+    l->oidx[i] = ((uint64_t)tag << 32) | ((uint64_t)slot + 1u);
+    return probes;
+}
+
+/* Rebuild the id index under `key` from the arena (no allocation). */
+static void TB__L3P(rehash)(TB__L3 *l, uint64_t key) {
+    uint32_t s;
+    l->okey = key;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    for (s = 0; s < l->ord_hw; s++)
+        if (l->ord[s].level != TB__L3_NIL) (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+    l->since_reseed = 0;
+}
+
+/* After an insert that probed `probes` entries: reseed when that was too long. */
+TB_FORCE_INLINE void TB__L3P(oinserted)(TB__L3 *l, uint32_t probes) {
+    l->since_reseed++;
+    if (TB_UNLIKELY(probes > TB__L3_PROBE_LIMIT) &&
+        4u * l->since_reseed >= (uint64_t)l->n_orders + ((uint64_t)1 << l->obits >> 4)) {
+        TB__L3P(rehash)(l, tb__l3_next_key(l->okey));
+        l->reseeds++;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(oinsert)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    TB__L3P(oinserted)(l, TB__L3P(oplace)(l, id, slot));
+}
+
+/* Remove index entry pos, shifting the rest of its cluster back. */
+TB_FORCE_INLINE void TB__L3P(oerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = TB__L3P(omask)(l);
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint64_t e;
+        uint32_t home;
+        j = (j + 1u) & mask;
+        e = l->oidx[j];
+        if (!e) break;
+        home = TB__L3P(ohome)(l, (uint32_t)(e >> 32));
+        if (((j - home) & mask) >= ((j - i) & mask)) { /* home not in (i, j]: it may move to i */
+            l->oidx[i] = e;
+            i = j;
+        }
+    }
+    l->oidx[i] = 0;
+}
+
+/* ---- level index ---------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(lhome)(const TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const uint64_t k = (uint64_t)(TB_UPRICE_T)px ^ ((uint64_t)side * UINT64_C(0x9e3779b97f4a7c15));
+    return (uint32_t)(tb__l3_mix(k, l->lkey) >> (64u - l->lbits));
+}
+
+/* Level record of (side, px), TB__L3_NIL when absent; *pos = its entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(lfind)(const TB__L3 *l, uint32_t side, TB_PRICE_T px, uint32_t *pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, side, px);
+    for (;;) {
+        const uint32_t e = l->lidx[i];
+        if (!e) return TB__L3_NIL;
+        if (l->lvl[e - 1u].px == px && l->lvl[e - 1u].side == side) {
+            *pos = i;
+            return e - 1u;
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(lplace)(TB__L3 *l, uint32_t slot) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, l->lvl[slot].side, l->lvl[slot].px);
+    while (l->lidx[i]) i = (i + 1u) & mask;
+    l->lidx[i] = slot + 1u;
+}
+
+static void TB__L3P(lerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint32_t e, home;
+        j = (j + 1u) & mask;
+        e = l->lidx[j];
+        if (!e) break;
+        home = TB__L3P(lhome)(l, l->lvl[e - 1u].side, l->lvl[e - 1u].px);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            l->lidx[i] = e;
+            i = j;
+        }
+    }
+    l->lidx[i] = 0;
+}
+
+/* ---- the L2 view ----------------------------------------------------------------- */
+
+/* Write a level's total into the L2 book (0 removes it). Cannot fail: the
+ * price is valid and the spill has room for every level of the side. */
+TB_FORCE_INLINE void TB__L3P(l2_write)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T total) {
+    const int r = TB__L3BP(set_one)(&l->book, (int)side, px, total, 1);
+    TB_ASSERT(r >= TB_SPILL);
+    (void)r;
+}
+
+/* Room for one more level on `side` (frees_one: the operation also empties a
+ * level of that side): the side stays within max_cap levels and its spill
+ * could hold all of them. TB_ERR_FULL / TB_ERR_NOMEM change nothing else. */
+static int TB__L3P(level_room)(TB__L3 *l, uint32_t side, int frees_one) {
+    TB__SIDE *s = &l->book.spill[side];
+    const uint32_t need = l->side_levels[side] + 1u - (frees_one ? 1u : 0u);
+    uint32_t cap;
+    if (need > s->max_cap) {
+        l->levels_full++;
+        return TB_ERR_FULL;
+    }
+    if (s->cap >= need) return TB_OK;
+    cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+    while (cap < need) cap <<= 1;
+    if (cap > s->max_cap) cap = s->max_cap;
+    return TB__SPFN(grow_to)(s, l->book.pool, cap);
+}
+
+TB_FORCE_INLINE int TB__L3P(price_ok)(TB_PRICE_T px) { return TB__L3BP(price_ok)(px); }
+
+/* ---- arena --------------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(node_alloc)(TB__L3 *l) {
+    uint32_t s = l->ord_free;
+    if (s != TB__L3_NIL) l->ord_free = l->ord[s].next;
+    else s = l->ord_hw++;
+    l->n_orders++;
+    return s;
+}
+
+TB_FORCE_INLINE void TB__L3P(node_free)(TB__L3 *l, uint32_t s) {
+    l->ord[s].level = TB__L3_NIL;
+    l->ord[s].next = l->ord_free;
+    l->ord_free = s;
+    l->n_orders--;
+}
+
+/* A new empty level record for (side, px), indexed. */
+TB_FORCE_INLINE uint32_t TB__L3P(level_new)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    uint32_t v = l->lvl_free;
+    TB__L3LVL *lv;
+    if (v != TB__L3_NIL) l->lvl_free = l->lvl[v].head;
+    else v = l->lvl_hw++;
+    TB_ASSERT(v < l->max_levels);
+    lv = &l->lvl[v];
+    lv->px = px;
+    lv->total = 0;
+    lv->head = lv->tail = TB__L3_NIL;
+    lv->count = 0;
+    lv->side = side;
+    TB__L3P(lplace)(l, v);
+    l->n_levels++;
+    l->side_levels[side]++;
+    return v;
+}
+
+/* Append node s (its qty set) at the back of level v; updates the L2 view. */
+TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
+    TB__L3LVL *lv = &l->lvl[v];
+    TB__L3NODE *n = &l->ord[s];
+    n->level = v;
+    n->prev = lv->tail;
+    n->next = TB__L3_NIL;
+    if (lv->tail != TB__L3_NIL) l->ord[lv->tail].next = s;
+    else lv->head = s;
+    lv->tail = s;
+    lv->count++;
+    lv->total = (TB_QTY_T)(lv->total + n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+}
+
+/* Take node s out of its level; a level left empty is deleted (from the
+ * index and from the L2 view). The node keeps its id and qty. */
+TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
+    TB__L3NODE *n = &l->ord[s];
+    const uint32_t v = n->level;
+    TB__L3LVL *lv = &l->lvl[v];
+    if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+    else lv->head = n->next;
+    if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+    else lv->tail = n->prev;
+    lv->count--;
+    lv->total = (TB_QTY_T)(lv->total - n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    if (lv->count == 0) {
+        uint32_t pos = 0;
+        const uint32_t found = TB__L3P(lfind)(l, lv->side, lv->px, &pos);
+        TB_ASSERT(found == v);
+        (void)found;
+        TB__L3P(lerase)(l, pos);
+        l->side_levels[lv->side]--;
+        l->n_levels--;
+        lv->head = l->lvl_free;
+        l->lvl_free = v;
+    }
+}
+
+/* ---- operations (validated first; the caller holds the guards) ------------------- */
+
+/* Validate an add of qty at (side, px) for a new order: *v = existing level
+ * or TB__L3_NIL (then room was made for a new one). frees_one: the same
+ * operation empties a level of this side first (replace / amend). */
+static int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T qty, TB_QTY_T leaving,
+                                uint32_t leaving_level, int frees_one, uint32_t *v) {
+    uint32_t pos = 0;
+    *v = TB__L3P(lfind)(l, side, px, &pos);
+    if (*v != TB__L3_NIL) {
+        TB_QTY_T base = l->lvl[*v].total;
+        if (*v == leaving_level) base = (TB_QTY_T)(base - leaving);
+        return base > (TB_QTY_T)(TB__L3QMAX - qty) ? (int)TB_ERR_OVERFLOW : (int)TB_OK;
+    }
+    return TB__L3P(level_room)(l, side, frees_one);
+}
+
+static int TB__L3P(op_add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, probes = 0, v, s;
+    int st;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (TB__L3P(ofind_free)(l, id, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    if (l->n_orders >= l->max_orders) {
+        l->arena_full++;
+        return TB_ERR_FULL;
+    }
+    st = TB__L3P(check_level)(l, (uint32_t)side, px, qty, 0, TB__L3_NIL, 0, &v);
+    if (st) return st;
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, (uint32_t)side, px);
+    s = TB__L3P(node_alloc)(l);
+    l->ord[s].id = id;
+    l->ord[s].qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    /* the empty entry the lookup ended on (nothing touched the index since) */
+    l->oidx[pos] = ((uint64_t)TB__L3P(otag)(l, id) << 32) | ((uint64_t)s + 1u);
+    TB__L3P(oinserted)(l, probes);
+    l->adds++;
+    return TB_OK;
+}
+
+/* Remove the order at slot s (index entry pos) entirely. */
+TB_FORCE_INLINE void TB__L3P(remove)(TB__L3 *l, uint32_t s, uint32_t pos) {
+    TB__L3P(unlink)(l, s);
+    TB__L3P(oerase)(l, pos);
+    TB__L3P(node_free)(l, s);
+}
+
+static int TB__L3P(op_cancel)(TB__L3 *l, uint64_t id) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    TB__L3P(remove)(l, s, pos);
+    l->cancels++;
+    return TB_OK;
+}
+
+/* Take qty off the order, keeping its priority; removed at 0. qty must be in
+ * [1, resting]. is_exec: count as an execution, else as a cancel. */
+static int TB__L3P(op_reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty, int is_exec) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    n = &l->ord[s];
+    if (qty == 0 || qty > n->qty) return TB_ERR_BADARG;
+    if (is_exec) l->executes++;
+    else l->cancels++;
+    if (qty == n->qty) {
+        TB__L3P(remove)(l, s, pos);
+        return TB_OK;
+    }
+    lv = &l->lvl[n->level];
+    n->qty = (TB_QTY_T)(n->qty - qty);
+    lv->total = (TB_QTY_T)(lv->total - qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    return TB_OK;
+}
+
+/* New quantity (> 0) at the same price: down keeps priority, up goes to the
+ * back of the queue, equal changes nothing. */
+static int TB__L3P(op_modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    uint32_t pos = 0, v;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    n = &l->ord[s];
+    v = n->level;
+    lv = &l->lvl[v];
+    if (qty <= n->qty) {
+        lv->total = (TB_QTY_T)(lv->total - (TB_QTY_T)(n->qty - qty));
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+        l->modifies++;
+        return TB_OK;
+    }
+    if ((TB_QTY_T)(lv->total - n->qty) > (TB_QTY_T)(TB__L3QMAX - qty)) return TB_ERR_OVERFLOW;
+    if (lv->count == 1) { /* alone at its level: already at the back */
+        lv->total = qty;
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    } else {
+        /* unlink without deleting the level (count stays > 0), then append */
+        if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+        else lv->head = n->next;
+        if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+        else lv->tail = n->prev;
+        lv->count--;
+        lv->total = (TB_QTY_T)(lv->total - n->qty);
+        n->qty = qty;
+        TB__L3P(link_back)(l, v, s);
+    }
+    l->modifies++;
+    return TB_OK;
+}
+
+/* New price and quantity, same id and side: the same price is a modify;
+ * another price moves the order to the back of that level. */
+static int TB__L3P(op_amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    const TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    if (old->px == px) return TB__L3P(op_modify)(l, id, qty);
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, 0, TB__L3_NIL, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(unlink)(l, s); /* may free the old level record */
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+    n->qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    l->modifies++;
+    return TB_OK;
+}
+
+/* Cancel old_id and add new_id on the same side at (px, qty), at the back. */
+static int TB__L3P(op_replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, pos2 = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, old_id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (new_id != old_id && TB__L3P(ofind)(l, new_id, &pos2) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, n->qty, n->level, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(remove)(l, s, pos); /* may delete the level v was (then v is re-created) */
+    {
+        uint32_t p3 = 0, t;
+        v = TB__L3P(lfind)(l, side, px, &p3);
+        if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+        t = TB__L3P(node_alloc)(l);
+        l->ord[t].id = new_id;
+        l->ord[t].qty = qty;
+        TB__L3P(link_back)(l, v, t);
+        TB__L3P(oinsert)(l, new_id, t);
+    }
+    l->replaces++;
+    return TB_OK;
+}
+
+/* Empty the book: no orders, no levels, the L2 view empty (anchors and
+ * spill memory kept). O(levels + index size). */
+static void TB__L3P(clear_state)(TB__L3 *l) {
+    int side;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    memset(l->lidx, 0, ((size_t)1 << l->lbits) * sizeof *l->lidx);
+    l->n_orders = l->ord_hw = 0;
+    l->ord_free = TB__L3_NIL;
+    l->n_levels = l->lvl_hw = 0;
+    l->lvl_free = TB__L3_NIL;
+    l->side_levels[0] = l->side_levels[1] = 0;
+    l->since_reseed = 0;
+    for (side = 0; side < 2; side++) {
+        TB__L3TFN(empty)(&l->book.tape[side]);
+        TB__SPFN(clear)(&l->book.spill[side]);
+    }
+}
+
+static void TB__L3P(op_clear)(TB__L3 *l) {
+    TB__L3P(clear_state)(l);
+    l->clears++;
+}
+
+/* ---- guards ------------------------------------------------------------------- */
+
+/* Claim the book (and its pool, which a spill growth or a set may touch). */
+TB_FORCE_INLINE int TB__L3P(enter)(TB__L3 *l) {
+    int g;
+    if (!l) return TB_ERR_NULL;
+    g = tb__guard_enter(&l->book.state);
+    if (g) return g;
+    if (l->book.pool) {
+        g = tb__guard_enter(&l->book.pool->state);
+        if (g) {
+            tb__guard_leave(&l->book.state);
+            return g;
+        }
+    }
+    return TB_OK;
+}
+
+TB_FORCE_INLINE void TB__L3P(leave)(TB__L3 *l) {
+    if (l->book.pool) tb__guard_leave(&l->book.pool->state);
+    tb__guard_leave(&l->book.state);
+}
+
+/* Read-only calls claim the book only. */
+TB_FORCE_INLINE int TB__L3P(enter_ro)(TB__L3 *l) {
+    if (!l) return TB_ERR_NULL;
+    return tb__guard_enter(&l->book.state);
+}
+
+TB_FORCE_INLINE int TB__L3P(done)(TB__L3 *l, int st) {
+    if (st) l->rejected++;
+    TB__L3P(leave)(l);
+    return st;
+}
+
+/* ---- construction ------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(bits_for)(uint32_t n) {
+    uint32_t b = 4; /* at least 16 entries */
+    while (((uint64_t)1 << b) < 2u * (uint64_t)n) b++;
+    return b;
+}
+
+/* Create an L3 book: the L2 book (anchor, max_cap, pool: as B_create), an
+ * arena of max_orders orders (1 .. 2^30) and a side limit of max_cap levels.
+ * The arena, level records and indexes come from TB_MALLOC. */
+TB_API int TB__L3FN(create)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t max_cap,
+                            TB__POOL *pool) {
+    TB__L3 *l;
+    uint64_t lv;
+    size_t ob, lb, oib, lib;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    *out = NULL;
+    if (max_orders == 0 || max_orders > TB_L3_MAX_ORDERS) return TB_ERR_BADARG;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB_ERR_ANCHOR;
+    if (!TB__L3BP(max_cap_ok)(max_cap, pool)) return TB_ERR_MAX_CAP;
+    l = (TB__L3 *)tb__aligned_alloc(sizeof *l);
+    if (!l) return TB_ERR_NOMEM;
+    memset((void *)l, 0, sizeof *l);
+    st = TB__L3BFN(init)(&l->book, anchor, max_cap, pool);
+    if (st) {
+        tb__aligned_free(l);
+        return st;
+    }
+    lv = 2u * (uint64_t)max_cap; /* both sides */
+    l->max_orders = max_orders;
+    l->max_levels = lv < max_orders ? (uint32_t)lv : max_orders;
+    l->obits = TB__L3P(bits_for)(max_orders);
+    l->lbits = TB__L3P(bits_for)(l->max_levels);
+    ob = tb__array_bytes(max_orders, sizeof(TB__L3NODE));
+    lb = tb__array_bytes(l->max_levels, sizeof(TB__L3LVL));
+    oib = tb__array_bytes((size_t)1 << l->obits, sizeof(uint64_t));
+    lib = tb__array_bytes((size_t)1 << l->lbits, sizeof(uint32_t));
+    l->ord = ob ? (TB__L3NODE *)TB_MALLOC(ob) : NULL;
+    l->lvl = lb ? (TB__L3LVL *)TB_MALLOC(lb) : NULL;
+    l->oidx = oib ? (uint64_t *)TB_MALLOC(oib) : NULL;
+    l->lidx = lib ? (uint32_t *)TB_MALLOC(lib) : NULL;
+    if (!l->ord || !l->lvl || !l->oidx || !l->lidx) {
+        if (l->ord) TB_FREE(l->ord);
+        if (l->lvl) TB_FREE(l->lvl);
+        if (l->oidx) TB_FREE(l->oidx);
+        if (l->lidx) TB_FREE(l->lidx);
+        TB__L3BFN(deinit)(&l->book);
+        tb__aligned_free(l);
+        return TB_ERR_NOMEM;
+    }
+    /* zeroed now: the pages are touched here, not on the first adds */
+    memset(l->ord, 0, ob);
+    memset(l->lvl, 0, lb);
+    memset(l->oidx, 0, oib);
+    memset(l->lidx, 0, lib);
+    l->ord_free = l->lvl_free = TB__L3_NIL;
+    /* keys from the addresses (ASLR): not guessable from outside the process */
+    l->okey = tb__l3_next_key((uint64_t)(uintptr_t)l->ord ^ ((uint64_t)(uintptr_t)l << 17));
+    l->lkey = tb__l3_next_key(l->okey ^ (uint64_t)(uintptr_t)l->lidx);
+    *out = l;
+    return TB_OK;
+}
+
+/* Free everything (NULL is a no-op). TB_ERR_BUSY while another thread uses it. */
+TB_API int TB__L3FN(destroy)(TB__L3 *l) {
+    int st;
+    if (!l) return TB_OK;
+    st = TB__L3BFN(deinit)(&l->book);
+    if (st) return st;
+    TB_FREE(l->ord);
+    TB_FREE(l->lvl);
+    TB_FREE(l->oidx);
+    TB_FREE(l->lidx);
+    tb__aligned_free(l);
+    return TB_OK;
+}
+
+/* The L2 view, for its queries (best, levels, snapshots, dump) and for
+ * recenter. Do not change levels through it: the queues would disagree. */
+TB_API TB__L3B *TB__L3FN(book)(TB__L3 *l) { return l ? &l->book : NULL; }
+
+/* ---- public operations ------------------------------------------------------------ */
+
+/* Add order `id` at the back of (side, px). TB_ERR_DUPLICATE: the id rests;
+ * TB_ERR_FULL: the arena is full, or the side has max_cap levels already;
+ * TB_ERR_OVERFLOW: the level's total would overflow; TB_ERR_NOMEM: the spill
+ * could not grow for a new level. */
+TB_API int TB__L3FN(add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_add)(l, id, side, px, qty));
+}
+
+/* Remove order `id`. */
+TB_API int TB__L3FN(cancel)(TB__L3 *l, uint64_t id) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_cancel)(l, id));
+}
+
+/* Cancel qty (1 .. resting) of order `id`, keeping its priority; removed at 0. */
+TB_API int TB__L3FN(reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 0));
+}
+
+/* Fill qty (1 .. resting) from order `id`; removed at 0. */
+TB_API int TB__L3FN(execute)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 1));
+}
+
+/* New quantity (> 0): down keeps priority, up goes to the back. */
+TB_API int TB__L3FN(modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_modify)(l, id, qty));
+}
+
+/* New price and quantity: the same price as modify(), another price to the
+ * back of that level (same id and side). */
+TB_API int TB__L3FN(amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_amend)(l, id, px, qty));
+}
+
+/* Replace old_id by new_id (same side) at (px, qty) with a new priority.
+ * new_id may equal old_id. */
+TB_API int TB__L3FN(replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_replace)(l, old_id, new_id, px, qty));
+}
+
+/* Remove every order (anchors and memory kept). */
+TB_API int TB__L3FN(clear)(TB__L3 *l) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(op_clear)(l);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Remove every order and anchor both tapes at `anchor`. */
+TB_API int TB__L3FN(reset)(TB__L3 *l, TB_PRICE_T anchor) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB__L3P(done)(l, TB_ERR_ANCHOR);
+    TB__L3P(op_clear)(l);
+    l->book.tape[0].anchor = l->book.tape[1].anchor = anchor;
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* ---- queries ---------------------------------------------------------------------- */
+
+/* Order `id` into *out: TB_OK, or TB_ERR_UNKNOWN. */
+TB_API int TB__L3FN(order)(TB__L3 *l, uint64_t id, TB__L3ORDER *out) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        const TB__L3LVL *lv = &l->lvl[l->ord[s].level];
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->px = lv->px;
+        out->qty = l->ord[s].qty;
+        out->side = (int32_t)lv->side;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* Orders and quantity ahead of `id` in its level's queue (O(orders ahead)). */
+TB_API int TB__L3FN(queue_position)(TB__L3 *l, uint64_t id, uint64_t *orders_ahead, TB_QTY_T *qty_ahead) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!orders_ahead || !qty_ahead) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        uint64_t k = 0;
+        TB_QTY_T q = 0;
+        uint32_t p;
+        for (p = l->ord[s].prev; p != TB__L3_NIL; p = l->ord[p].prev) {
+            k++;
+            q = (TB_QTY_T)(q + l->ord[p].qty);
+        }
+        *orders_ahead = k;
+        *qty_ahead = q;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* The first k orders of (side, px) in FIFO order into ids[] / qtys[]
+ * (either may be NULL); *n_out = how many were written, *n_level (optional)
+ * = orders at the level. An absent level (or invalid price) has 0 orders. */
+TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *ids, TB_QTY_T *qtys, size_t k,
+                                  size_t *n_out, size_t *n_level) {
+    uint32_t pos = 0, v;
+    size_t n = 0;
+    int st;
+    if (!n_out) return TB_ERR_NULL;
+    *n_out = 0;
+    if (n_level) *n_level = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    v = TB__L3P(lfind)(l, (uint32_t)side, px, &pos);
+    if (v != TB__L3_NIL) {
+        uint32_t s;
+        for (s = l->lvl[v].head; s != TB__L3_NIL && n < k; s = l->ord[s].next, n++) {
+            if (ids) ids[n] = l->ord[s].id;
+            if (qtys) qtys[n] = l->ord[s].qty;
+        }
+        if (n_level) *n_level = l->lvl[v].count;
+    }
+    tb__guard_leave(&l->book.state);
+    *n_out = n;
+    return TB_OK;
+}
+
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
+TB_API size_t TB__L3FN(count)(TB__L3 *l) {
+    size_t n;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
+    n = l->n_orders;
+    tb__guard_leave(&l->book.state);
+    return n;
+}
+
+TB_API int TB__L3FN(stats)(TB__L3 *l, tb_l3_stats *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    memset(out, 0, sizeof *out);
+    out->orders = l->n_orders;
+    out->max_orders = l->max_orders;
+    out->levels[0] = l->side_levels[0];
+    out->levels[1] = l->side_levels[1];
+    out->max_levels = l->book.spill[0].max_cap;
+    out->index_slots = (uint64_t)1 << l->obits;
+    out->bytes = sizeof *l + (uint64_t)l->max_orders * sizeof(TB__L3NODE) +
+                 (uint64_t)l->max_levels * sizeof(TB__L3LVL) + (out->index_slots * sizeof(uint64_t)) +
+                 ((uint64_t)1 << l->lbits) * sizeof(uint32_t);
+    out->arena_full = l->arena_full;
+    out->levels_full = l->levels_full;
+    out->reseeds = l->reseeds;
+    out->adds = l->adds;
+    out->cancels = l->cancels;
+    out->modifies = l->modifies;
+    out->executes = l->executes;
+    out->replaces = l->replaces;
+    out->clears = l->clears;
+    out->rejected = l->rejected;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* The id index's hash key, and a rebuild under a key of the caller's choice
+ * (a secret one, or one a test needs). */
+TB_API uint64_t TB__L3FN(index_key)(TB__L3 *l) {
+    uint64_t k;
+    if (TB__L3P(enter_ro)(l)) return 0;
+    k = l->okey;
+    tb__guard_leave(&l->book.state);
+    return k;
+}
+
+TB_API int TB__L3FN(reseed)(TB__L3 *l, uint64_t key) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(rehash)(l, key);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Quantity of (side, px) as the L2 book holds it, read inside the guard. */
+static TB_QTY_T TB__L3P(l2_qty)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)l->book.tape[side].anchor);
+    const TB__SIDE *s = &l->book.spill[side];
+    uint32_t j;
+    if (i < (TB_UPRICE_T)TB_N) return l->book.tape[side].q[i];
+    j = TB__SPFN(find)(s, (int)side, px);
+    return j < s->n ? TB__SPFN(at)(s, j)->qty : 0;
+}
+
+/* Every structural invariant of the L2 book and of the queues, the indexes,
+ * the free lists, and their agreement: TB_OK or TB_ERR_INVARIANT. */
+TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
+    uint32_t s, v, live = 0, free_n = 0, entries = 0, pos = 0, lv_live = 0, side_n[2] = {0, 0}, i;
+    int st = TB__L3BFN(verify_invariants)(l ? &l->book : NULL), ok = 1, side;
+    if (st) return st;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    if (l->ord_hw > l->max_orders || l->lvl_hw > l->max_levels) ok = 0;
+    for (s = 0; ok && s < l->ord_hw; s++) {
+        const TB__L3NODE *n = &l->ord[s];
+        if (n->level == TB__L3_NIL) continue;
+        live++;
+        if (n->level >= l->lvl_hw || l->lvl[n->level].count == 0 || n->qty == 0) ok = 0;
+        else if (TB__L3P(ofind)(l, n->id, &pos) != s) ok = 0;
+    }
+    for (s = l->ord_free; ok && s != TB__L3_NIL; s = l->ord[s].next)
+        if (s >= l->ord_hw || l->ord[s].level != TB__L3_NIL || ++free_n > l->ord_hw) ok = 0;
+    if (ok && (live != l->n_orders || live + free_n != l->ord_hw)) ok = 0;
+    for (i = 0; ok && i < (UINT32_C(1) << l->obits); i++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) continue;
+        entries++;
+        if ((uint32_t)e - 1u >= l->ord_hw || l->ord[(uint32_t)e - 1u].level == TB__L3_NIL ||
+            (uint32_t)(e >> 32) != TB__L3P(otag)(l, l->ord[(uint32_t)e - 1u].id))
+            ok = 0;
+    }
+    if (ok && entries != l->n_orders) ok = 0;
+    for (v = 0; ok && v < l->lvl_hw; v++) {
+        const TB__L3LVL *lv = &l->lvl[v];
+        uint32_t k = 0, prev = TB__L3_NIL;
+        TB_QTY_T sum = 0;
+        if (lv->count == 0) continue;
+        lv_live++;
+        if (lv->side > 1u || !TB__L3P(price_ok)(lv->px)) {
+            ok = 0;
+            break;
+        }
+        side_n[lv->side]++;
+        for (s = lv->head; s != TB__L3_NIL && k <= lv->count; s = l->ord[s].next, k++) {
+            if (s >= l->ord_hw || l->ord[s].level != v || l->ord[s].prev != prev) ok = 0;
+            else if (sum > (TB_QTY_T)(TB__L3QMAX - l->ord[s].qty)) ok = 0;
+            if (!ok) break;
+            sum = (TB_QTY_T)(sum + l->ord[s].qty);
+            prev = s;
+        }
+        if (ok && (k != lv->count || lv->tail != prev || sum != lv->total)) ok = 0;
+        if (ok && TB__L3P(lfind)(l, lv->side, lv->px, &pos) != v) ok = 0;
+        if (ok && TB__L3P(l2_qty)(l, lv->side, lv->px) != lv->total) ok = 0;
+    }
+    if (ok && (lv_live != l->n_levels || side_n[0] != l->side_levels[0] || side_n[1] != l->side_levels[1])) ok = 0;
+    for (side = 0; ok && side < 2; side++) { /* the L2 book has no other level */
+        size_t depth = l->book.spill[side].live;
+        uint32_t w;
+        for (w = 0; w < (uint32_t)(sizeof l->book.tape[side].bits / sizeof(uint64_t)); w++)
+            depth += tb__popcount64(l->book.tape[side].bits[w]);
+        if (depth != l->side_levels[side] || l->side_levels[side] > l->book.spill[side].max_cap) ok = 0;
+        if (l->book.spill[side].cap < l->side_levels[side]) ok = 0;
+    }
+    for (i = 0, entries = 0; ok && i < (UINT32_C(1) << l->lbits); i++) {
+        const uint32_t e = l->lidx[i];
+        if (!e) continue;
+        entries++;
+        if (e - 1u >= l->lvl_hw || l->lvl[e - 1u].count == 0) ok = 0;
+    }
+    if (ok && entries != l->n_levels) ok = 0;
+    tb__guard_leave(&l->book.state);
+    return ok ? TB_OK : TB_ERR_INVARIANT;
+}
+
+/* ---- batches: the whole loop in C -------------------------------------------------- */
+
+TB_FORCE_INLINE int TB__L3P(mbo_row)(TB__L3 *l, uint8_t action, uint64_t id, uint8_t side, TB_PRICE_T px,
+                                     TB_QTY_T qty) {
+    switch (action) {
+    case TB_MBO_ADD: return TB__L3P(op_add)(l, id, side, px, qty);
+    case TB_MBO_CANCEL: return qty ? TB__L3P(op_reduce)(l, id, qty, 0) : TB__L3P(op_cancel)(l, id);
+    case TB_MBO_MODIFY: return TB__L3P(op_amend)(l, id, px, qty);
+    case TB_MBO_EXECUTE: return TB__L3P(op_reduce)(l, id, qty, 1);
+    case TB_MBO_CLEAR: TB__L3P(op_clear)(l); return TB_OK;
+    default: return TB_ERR_BADARG;
+    }
+}
+
+/* Apply n MBO rows (tb_mbo_action letters; `sides` is read for adds only;
+ * px for adds and modifies; qty as each action says). A bad row changes
+ * nothing and the batch goes on: statuses[i] (optional) = the row's status
+ * (0 or a negative tb_status / tb_l3_status), *n_err (optional) = rows
+ * refused. Returns TB_OK, or a status for the call itself (NULL, busy). */
+TB_API int TB__L3FN(apply_mbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                               const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                               size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* Like apply_mbo(), writing the BBO after each row into out[i]. */
+TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                                   const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                                   TB__BBO *out, size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty || !out)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+        TB__L3BP(fill_bbo)(&l->book, &out[i]);
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* ---- begin tapebook/tb_l3_serial.inc ---- */
+/* tb_l3_serial.inc — dump / load of an L3 book: every order, queues in
+ * FIFO order, and both anchors. Included by tb_l3.inc (its macros set).
+ *
+ * Layout (little-endian, every integer widened to 64 bits so the two
+ * families share it; price width recorded and checked):
+ *   header  56 bytes: "TBL3DUMP", u32 version (1), u32 price width (4 | 8),
+ *           u32 N, u32 reserved (0), u64 orders, u64 levels,
+ *           i64 ask anchor, i64 bid anchor
+ *   levels  bids best first (descending), then asks best first (ascending);
+ *           each: i64 px, u32 count, u32 side, u64 total, then `count`
+ *           orders front to back: u64 id, u64 qty
+ *   trailer u32 CRC-32 (tb_crc32) of everything before it.
+ * load() checks all of it (sizes, CRC, ranges, order of levels, sums,
+ * unique ids, the side limit and arena capacity) before it changes the book;
+ * the tape size N of the dump may differ from the book's (anchors must be
+ * valid for the book). The L2 view after a load has the same levels and
+ * anchors; the queues are the dumped ones, in order. */
+
+TB_API int TB__L3FN(dump_size)(TB__L3 *l, size_t *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    *out = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* Write the dump into buf (cap bytes); *n_out = its length. TB_ERR_BADARG
+ * when cap is too small (dump_size() says how much). */
+TB_API int TB__L3FN(dump)(TB__L3 *l, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int st, side;
+    if (n_out) *n_out = 0;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    len = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    if (cap < len) {
+        tb__guard_leave(&l->book.state);
+        return TB_ERR_BADARG;
+    }
+    memcpy(p, TB_L3_DUMP_MAGIC, 8);
+    tb__put_le(p + 8, TB_L3_DUMP_VERSION, 4);
+    tb__put_le(p + 12, sizeof(TB_PRICE_T), 4);
+    tb__put_le(p + 16, TB_N, 4);
+    tb__put_le(p + 20, 0, 4);
+    tb__put_le(p + 24, l->n_orders, 8);
+    tb__put_le(p + 32, l->n_levels, 8);
+    tb__put_le(p + 40, (uint64_t)(int64_t)l->book.tape[0].anchor, 8);
+    tb__put_le(p + 48, (uint64_t)(int64_t)l->book.tape[1].anchor, 8);
+    q = p + TB_L3_DUMP_HEADER;
+    for (side = 1; side >= 0; side--) {
+        TB__L3ITER it;
+        TB__LEVEL lv2;
+        TB__L3BP(iter_start)(&it, &l->book, side);
+        while (TB__L3BP(iter_step)(&it, &lv2)) {
+            uint32_t pos = 0, s;
+            const uint32_t v = TB__L3P(lfind)(l, (uint32_t)side, lv2.px, &pos);
+            const TB__L3LVL *lv;
+            TB_ASSERT(v != TB__L3_NIL);
+            lv = &l->lvl[v];
+            tb__put_le(q, (uint64_t)(int64_t)lv->px, 8);
+            tb__put_le(q + 8, lv->count, 4);
+            tb__put_le(q + 12, (uint64_t)side, 4);
+            tb__put_le(q + 16, (uint64_t)lv->total, 8);
+            q += TB_L3_DUMP_LEVEL;
+            for (s = lv->head; s != TB__L3_NIL; s = l->ord[s].next) {
+                tb__put_le(q, l->ord[s].id, 8);
+                tb__put_le(q + 8, (uint64_t)l->ord[s].qty, 8);
+                q += TB_L3_DUMP_ORDER;
+            }
+        }
+    }
+    TB_ASSERT((size_t)(q - p) == len - 4u);
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    tb__guard_leave(&l->book.state);
+    if (n_out) *n_out = len;
+    return TB_OK;
+}
+
+/* A price read from a dump: fits the type and is valid for this variant. */
+TB_FORCE_INLINE int TB__L3P(dump_px)(uint64_t raw, TB_PRICE_T *px) {
+    const int64_t v = (int64_t)raw;
+    if (v < (int64_t)TB_PRICE_TYPE_MIN || v > (int64_t)TB_PRICE_TYPE_MAX) return 0;
+    *px = (TB_PRICE_T)v;
+    return 1;
+}
+
+/* Everything but id uniqueness: TB_OK, or TB_ERR_FORMAT / _FULL / _BADARG. */
+static int TB__L3P(load_check)(const TB__L3 *l, const unsigned char *p, size_t len, uint64_t *n_orders,
+                               uint64_t *n_levels, uint32_t side_levels[2]) {
+    uint64_t no, nl, i, seen = 0;
+    const unsigned char *q;
+    TB_PRICE_T a, prev_px = 0;
+    int prev_side = 2;
+    side_levels[0] = side_levels[1] = 0;
+    if (len < TB_L3_DUMP_HEADER + 4u || memcmp(p, TB_L3_DUMP_MAGIC, 8) != 0) return TB_ERR_FORMAT;
+    if (tb__get_le(p + 8, 4) != TB_L3_DUMP_VERSION || tb__get_le(p + 12, 4) != sizeof(TB_PRICE_T) ||
+        tb__get_le(p + 20, 4) != 0)
+        return TB_ERR_FORMAT;
+    no = tb__get_le(p + 24, 8);
+    nl = tb__get_le(p + 32, 8);
+    if (nl > no || no > (len - TB_L3_DUMP_HEADER) / TB_L3_DUMP_ORDER) return TB_ERR_FORMAT;
+    if (len != TB_L3_DUMP_HEADER + nl * TB_L3_DUMP_LEVEL + no * TB_L3_DUMP_ORDER + 4u) return TB_ERR_FORMAT;
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) return TB_ERR_FORMAT;
+    if (no > l->max_orders) return TB_ERR_FULL;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 40, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 48, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4), side = tb__get_le(q + 12, 4), total = tb__get_le(q + 16, 8);
+        uint64_t k, sum = 0;
+        TB_PRICE_T px;
+        if (side > 1u || !TB__L3P(dump_px)(tb__get_le(q, 8), &px) || !TB__L3P(price_ok)(px)) return TB_ERR_FORMAT;
+        if (count == 0 || count > no - seen || total > (uint64_t)TB__L3QMAX) return TB_ERR_FORMAT;
+        if ((int)side > prev_side) return TB_ERR_FORMAT; /* bids, then asks */
+        if ((int)side == prev_side && (side ? px >= prev_px : px <= prev_px)) return TB_ERR_FORMAT;
+        if (++side_levels[side] > l->book.spill[side].max_cap) return TB_ERR_FULL;
+        prev_side = (int)side;
+        prev_px = px;
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t qty = tb__get_le(q + 8, 8);
+            if (qty == 0 || qty > (uint64_t)TB__L3QMAX || qty > (uint64_t)TB__L3QMAX - sum) return TB_ERR_FORMAT;
+            sum += qty;
+        }
+        if (sum != total) return TB_ERR_FORMAT;
+        seen += count;
+    }
+    if (seen != no) return TB_ERR_FORMAT;
+    *n_orders = no;
+    *n_levels = nl;
+    return TB_OK;
+}
+
+/* The ids of a checked dump are unique: a scratch table from TB_MALLOC
+ * (load is not a hot path). TB_OK, TB_ERR_FORMAT or TB_ERR_NOMEM. */
+static int TB__L3P(load_ids_unique)(const TB__L3 *l, const unsigned char *p, uint64_t nl) {
+    const uint32_t bits = TB__L3P(bits_for)((uint32_t)l->max_orders);
+    const size_t cap = (size_t)1 << bits, mask = cap - 1u;
+    uint64_t *keys = (uint64_t *)TB_MALLOC(tb__array_bytes(cap, sizeof(uint64_t)));
+    unsigned char *used = (unsigned char *)TB_MALLOC(cap);
+    const unsigned char *q = p + TB_L3_DUMP_HEADER;
+    uint64_t i, k;
+    int st = TB_OK;
+    if (!keys || !used) {
+        if (keys) TB_FREE(keys);
+        if (used) TB_FREE(used);
+        return TB_ERR_NOMEM;
+    }
+    memset(used, 0, cap);
+    for (i = 0; i < nl && st == TB_OK; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t id = tb__get_le(q, 8);
+            size_t h = (size_t)(tb__l3_mix(id, l->okey) >> (64u - bits));
+            while (used[h] && keys[h] != id) h = (h + 1u) & mask;
+            if (used[h]) {
+                st = TB_ERR_FORMAT;
+                break;
+            }
+            used[h] = 1;
+            keys[h] = id;
+        }
+    }
+    TB_FREE(keys);
+    TB_FREE(used);
+    return st;
+}
+
+/* Replace the book's contents with a dump (see the layout above). On any
+ * error nothing changed: TB_ERR_FORMAT (malformed, CRC, duplicate ids),
+ * TB_ERR_FULL (more orders than max_orders or levels than max_cap),
+ * TB_ERR_NOMEM (scratch or spill memory). */
+TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    uint64_t no = 0, nl = 0, i, k;
+    uint32_t side_levels[2];
+    TB_PRICE_T anchor[2];
+    int st, side;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    st = TB__L3P(load_check)(l, p, len, &no, &nl, side_levels);
+    if (st == TB_OK) st = TB__L3P(load_ids_unique)(l, p, nl);
+    for (side = 0; side < 2 && st == TB_OK; side++) { /* the spill can hold every level of the side */
+        TB__SIDE *s = &l->book.spill[side];
+        if (s->cap < side_levels[side]) {
+            uint32_t cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+            while (cap < side_levels[side]) cap <<= 1;
+            if (cap > s->max_cap) cap = s->max_cap;
+            st = TB__SPFN(grow_to)(s, l->book.pool, cap);
+        }
+    }
+    if (st) return TB__L3P(done)(l, st);
+    TB__L3P(dump_px)(tb__get_le(p + 40, 8), &anchor[0]);
+    TB__L3P(dump_px)(tb__get_le(p + 48, 8), &anchor[1]);
+    TB__L3P(clear_state)(l);
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint32_t count = (uint32_t)tb__get_le(q + 8, 4), sd = (uint32_t)tb__get_le(q + 12, 4);
+        TB_PRICE_T px = 0;
+        uint32_t v;
+        TB__L3P(dump_px)(tb__get_le(q, 8), &px);
+        v = TB__L3P(level_new)(l, sd, px);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint32_t s = TB__L3P(node_alloc)(l);
+            l->ord[s].id = tb__get_le(q, 8);
+            l->ord[s].qty = (TB_QTY_T)tb__get_le(q + 8, 8);
+            TB__L3P(link_back)(l, v, s);
+            (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+        }
+    }
+    for (side = 0; side < 2; side++) TB__L3BP(recenter_side)(&l->book, side, anchor[side]);
+    return TB__L3P(done)(l, TB_OK);
+}
+/* ---- end tapebook/tb_l3_serial.inc ---- */
+
+#undef TB__L3B
+#undef TB__L3
+#undef TB__L3FN
+#undef TB__L3P
+#undef TB__L3BFN
+#undef TB__L3BP
+#undef TB__L3TFN
+#undef TB__L3ITER
+#undef TB__L3NODE
+#undef TB__L3LVL
+#undef TB__L3ORDER
+#undef TB__L3QMAX
+#undef TB_N
+#undef TB_BOOK_NAME
+#undef TB_L3_NAME
+/* ---- end tapebook/tb_l3.inc ---- */
+#define TB_N 128
+/* ---- begin tapebook/tb_l3.inc ---- */
+/* tb_l3.inc — the L3 (order-level) book of one variant, built on its L2 book.
+ *
+ * Template parameters (the family ones come from tb_family.inc / reopen):
+ *   TB_N          tape size of the L2 book underneath (required)
+ *   TB_BOOK_NAME  name of that L2 book variant (optional; default
+ *                 tb_book_<family>_n<N>; it must be instantiated already)
+ *   TB_L3_NAME    name prefix of the L3 variant (optional; default
+ *                 tb_l3_<family>_n<N>, e.g. tb_l3_i64_n1024)
+ * All three are #undef'd at the end.
+ *
+ * Layout. The L2 book is the first member: every level's quantity there is
+ * the sum of the level's queue, so the L2 queries (best, levels, depth
+ * snapshots, dumps) read an L3 book as they read any book. Orders live in a
+ * pre-sized arena of max_orders nodes (id, qty, prev, next, level: 24 bytes
+ * for i32, 32 for i64); each price level is a record (px, total, head,
+ * tail, count, side) whose queue is an intrusive doubly-linked list of arena
+ * indices (add at the back, removal anywhere: O(1)). Two open-addressing
+ * tables with linear probing, load <= 1/2, find things:
+ *   order id -> node:  8-byte entries (top 32 bits of the keyed hash | slot + 1),
+ *                      so a probe compares tags before touching the arena;
+ *   (side, px) -> level: 4-byte entries (slot + 1).
+ * Deletion shifts the following entries of the cluster back (no tombstones,
+ * so a long-running book with churn never degrades). Ids are hashed with a
+ * key (tb__l3_mix): colliding ids cannot be chosen without it, and an insert
+ * that probes past TB__L3_PROBE_LIMIT rebuilds the index with a new key (at
+ * most once per (n_orders + slots/16) / 4 inserts: the rebuild is amortised O(1)).
+ *
+ * Never losing a level. An L2 spill at max_cap evicts its worst level; an
+ * L3 book must not (the level's orders would still rest). So a side holds at
+ * most max_cap levels (a new level beyond that is TB_ERR_FULL), and before a
+ * new level is created the side's spill is grown to hold every level of the
+ * side: the spill then never evicts, drops or allocates inside a set, and a
+ * promote or recenter never loses a level. The growth is the only
+ * allocation after create(), and it stops at the high-water mark of levels.
+ *
+ * Every call validates everything before it changes anything: on an error
+ * status the book (orders, queues, L2 view) is exactly as before. */
+
+#ifndef TB_N
+#error "define TB_N before including tb_l3.inc"
+#endif
+#ifndef TB_FAM
+#error "include the family parameters and tb_family(_reopen).inc before tb_l3.inc"
+#endif
+
+#ifdef TB_BOOK_NAME
+#define TB__L3B TB_BOOK_NAME
+#else
+#define TB__L3B TB__CAT(TB__CAT(tb_book_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#ifdef TB_L3_NAME
+#define TB__L3 TB_L3_NAME
+#else
+#define TB__L3 TB__CAT(TB__CAT(tb_l3_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#define TB__L3FN(f) TB__CAT3(TB__L3, _, f)      /* public:  <l3>_f  */
+#define TB__L3P(f) TB__CAT3(TB__L3, __, f)      /* private: <l3>__f */
+#define TB__L3BFN(f) TB__CAT3(TB__L3B, _, f)    /* the L2 book's public calls */
+#define TB__L3BP(f) TB__CAT3(TB__L3B, __, f)    /* the L2 book's internals */
+#define TB__L3TFN(f) TB__CAT3(TB__L3B, __tape_, f)
+#define TB__L3ITER TB__CAT(TB__L3B, _iter)
+#define TB__L3NODE TB__CAT(TB__L3, __node)
+#define TB__L3LVL TB__CAT(TB__L3, __level)
+#define TB__L3ORDER TB__CAT(tb_l3_order_, TB_FAM)
+#define TB__L3QMAX ((TB_QTY_T) ~(TB_QTY_T)0)
+
+/* One order: a node of its level's FIFO list. level == TB__L3_NIL: free
+ * (next then links the free list). */
+typedef struct TB__L3NODE {
+    uint64_t id;
+    TB_QTY_T qty;
+    uint32_t prev, next; /* arena indices, TB__L3_NIL at the ends */
+    uint32_t level;      /* level record */
+} TB__L3NODE;
+
+/* One price level: its FIFO queue and the sum the L2 book shows. count == 0:
+ * free (head then links the free list). */
+typedef struct TB__L3LVL {
+    TB_PRICE_T px;
+    TB_QTY_T total;
+    uint32_t head, tail, count;
+    uint32_t side;
+} TB__L3LVL;
+
+typedef struct TB__L3 {
+    TB__L3B book;        /* the L2 view: first, cache-line aligned */
+    TB__L3NODE *ord;     /* arena of max_orders nodes */
+    TB__L3LVL *lvl;      /* max_levels level records */
+    uint64_t *oidx;      /* id index: tag << 32 | (slot + 1); 0 = empty */
+    uint32_t *lidx;      /* level index: slot + 1; 0 = empty */
+    uint64_t okey, lkey; /* hash keys */
+    uint32_t max_orders, max_levels, obits, lbits;
+    uint32_t n_orders, ord_hw, ord_free; /* ord_hw: slots ever handed out */
+    uint32_t n_levels, lvl_hw, lvl_free;
+    uint32_t side_levels[2];
+    uint64_t since_reseed;
+    uint64_t arena_full, levels_full, reseeds;
+    uint64_t adds, cancels, modifies, executes, replaces, clears, rejected;
+} TB__L3;
+
+TB_STATIC_ASSERT(offsetof(TB__L3, book) == 0, "the L2 book leads the L3 book");
+
+/* ---- order-id index ----------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(otag)(const TB__L3 *l, uint64_t id) {
+    return (uint32_t)(tb__l3_mix(id, l->okey) >> 32);
+}
+TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tag >> (32u - l->obits); }
+TB_FORCE_INLINE uint32_t TB__L3P(omask)(const TB__L3 *l) { return (UINT32_C(1) << l->obits) - 1u; }
+
+/* Slot of the order `id`, TB__L3_NIL when absent; *pos = its index entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind)(const TB__L3 *l, uint64_t id, uint32_t *pos) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag);
+    for (;;) {
+        const uint64_t e = l->oidx[i];
+        if (!e) return TB__L3_NIL;
+        if ((uint32_t)(e >> 32) == tag) {
+            const uint32_t s = (uint32_t)e - 1u;
+            if (l->ord[s].id == id) {
+                *pos = i;
+                return s;
+            }
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Look id up for an insert: its slot (a duplicate), or TB__L3_NIL with *pos =
+ * the empty entry that ends its probe sequence and *probes = its distance. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind_free)(const TB__L3 *l, uint64_t id, uint32_t *pos, uint32_t *probes) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), k = 0;
+    for (;; k++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) {
+            *pos = i;
+            *probes = k;
+            return TB__L3_NIL;
+        }
+        if ((uint32_t)(e >> 32) == tag && l->ord[(uint32_t)e - 1u].id == id) return (uint32_t)e - 1u;
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Place (id -> slot) in the first empty entry; returns the probe length. */
+TB_FORCE_INLINE uint32_t TB__L3P(oplace)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), probes = 0;
+    while (l->oidx[i]) {
+        i = (i + 1u) & mask;
+        probes++;
+    }
+    l->oidx[i] = ((uint64_t)tag << 32) | ((uint64_t)slot + 1u);
+    return probes;
+}
+
+/* Rebuild the id index under `key` from the arena (no allocation). */
+static void TB__L3P(rehash)(TB__L3 *l, uint64_t key) {
+    uint32_t s;
+    l->okey = key;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    for (s = 0; s < l->ord_hw; s++)
+        if (l->ord[s].level != TB__L3_NIL) (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+    l->since_reseed = 0;
+}
+
+/* After an insert that probed `probes` entries: reseed when that was too long. */
+TB_FORCE_INLINE void TB__L3P(oinserted)(TB__L3 *l, uint32_t probes) {
+    l->since_reseed++;
+    if (TB_UNLIKELY(probes > TB__L3_PROBE_LIMIT) &&
+        4u * l->since_reseed >= (uint64_t)l->n_orders + ((uint64_t)1 << l->obits >> 4)) {
+        TB__L3P(rehash)(l, tb__l3_next_key(l->okey));
+        l->reseeds++;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(oinsert)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    TB__L3P(oinserted)(l, TB__L3P(oplace)(l, id, slot));
+}
+
+/* Remove index entry pos, shifting the rest of its cluster back. */
+TB_FORCE_INLINE void TB__L3P(oerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = TB__L3P(omask)(l);
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint64_t e;
+        uint32_t home;
+        j = (j + 1u) & mask;
+        e = l->oidx[j];
+        if (!e) break;
+        home = TB__L3P(ohome)(l, (uint32_t)(e >> 32));
+        if (((j - home) & mask) >= ((j - i) & mask)) { /* home not in (i, j]: it may move to i */
+            l->oidx[i] = e;
+            i = j;
+        }
+    }
+    l->oidx[i] = 0;
+}
+
+/* ---- level index ---------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(lhome)(const TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const uint64_t k = (uint64_t)(TB_UPRICE_T)px ^ ((uint64_t)side * UINT64_C(0x9e3779b97f4a7c15));
+    return (uint32_t)(tb__l3_mix(k, l->lkey) >> (64u - l->lbits));
+}
+
+/* Level record of (side, px), TB__L3_NIL when absent; *pos = its entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(lfind)(const TB__L3 *l, uint32_t side, TB_PRICE_T px, uint32_t *pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, side, px);
+    for (;;) {
+        const uint32_t e = l->lidx[i];
+        if (!e) return TB__L3_NIL;
+        if (l->lvl[e - 1u].px == px && l->lvl[e - 1u].side == side) {
+            *pos = i;
+            return e - 1u;
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(lplace)(TB__L3 *l, uint32_t slot) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, l->lvl[slot].side, l->lvl[slot].px);
+    while (l->lidx[i]) i = (i + 1u) & mask;
+    l->lidx[i] = slot + 1u;
+}
+
+static void TB__L3P(lerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint32_t e, home;
+        j = (j + 1u) & mask;
+        e = l->lidx[j];
+        if (!e) break;
+        home = TB__L3P(lhome)(l, l->lvl[e - 1u].side, l->lvl[e - 1u].px);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            l->lidx[i] = e;
+            i = j;
+        }
+    }
+    l->lidx[i] = 0;
+}
+
+/* ---- the L2 view ----------------------------------------------------------------- */
+
+/* Write a level's total into the L2 book (0 removes it). Cannot fail: the
+ * price is valid and the spill has room for every level of the side. */
+TB_FORCE_INLINE void TB__L3P(l2_write)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T total) {
+    const int r = TB__L3BP(set_one)(&l->book, (int)side, px, total, 1);
+    TB_ASSERT(r >= TB_SPILL);
+    (void)r;
+}
+
+/* Room for one more level on `side` (frees_one: the operation also empties a
+ * level of that side): the side stays within max_cap levels and its spill
+ * could hold all of them. TB_ERR_FULL / TB_ERR_NOMEM change nothing else. */
+static int TB__L3P(level_room)(TB__L3 *l, uint32_t side, int frees_one) {
+    TB__SIDE *s = &l->book.spill[side];
+    const uint32_t need = l->side_levels[side] + 1u - (frees_one ? 1u : 0u);
+    uint32_t cap;
+    if (need > s->max_cap) {
+        l->levels_full++;
+        return TB_ERR_FULL;
+    }
+    if (s->cap >= need) return TB_OK;
+    cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+    while (cap < need) cap <<= 1;
+    if (cap > s->max_cap) cap = s->max_cap;
+    return TB__SPFN(grow_to)(s, l->book.pool, cap);
+}
+
+TB_FORCE_INLINE int TB__L3P(price_ok)(TB_PRICE_T px) { return TB__L3BP(price_ok)(px); }
+
+/* ---- arena --------------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(node_alloc)(TB__L3 *l) {
+    uint32_t s = l->ord_free;
+    if (s != TB__L3_NIL) l->ord_free = l->ord[s].next;
+    else s = l->ord_hw++;
+    l->n_orders++;
+    return s;
+}
+
+TB_FORCE_INLINE void TB__L3P(node_free)(TB__L3 *l, uint32_t s) {
+    l->ord[s].level = TB__L3_NIL;
+    l->ord[s].next = l->ord_free;
+    l->ord_free = s;
+    l->n_orders--;
+}
+
+/* A new empty level record for (side, px), indexed. */
+TB_FORCE_INLINE uint32_t TB__L3P(level_new)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    uint32_t v = l->lvl_free;
+    TB__L3LVL *lv;
+    if (v != TB__L3_NIL) l->lvl_free = l->lvl[v].head;
+    else v = l->lvl_hw++;
+    TB_ASSERT(v < l->max_levels);
+    lv = &l->lvl[v];
+    lv->px = px;
+    lv->total = 0;
+    lv->head = lv->tail = TB__L3_NIL;
+    lv->count = 0;
+    lv->side = side;
+    TB__L3P(lplace)(l, v);
+    l->n_levels++;
+    l->side_levels[side]++;
+    return v;
+}
+
+/* Append node s (its qty set) at the back of level v; updates the L2 view. */
+TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
+    TB__L3LVL *lv = &l->lvl[v];
+    TB__L3NODE *n = &l->ord[s];
+    n->level = v;
+    n->prev = lv->tail;
+    n->next = TB__L3_NIL;
+    if (lv->tail != TB__L3_NIL) l->ord[lv->tail].next = s;
+    else lv->head = s;
+    lv->tail = s;
+    lv->count++;
+    lv->total = (TB_QTY_T)(lv->total + n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+}
+
+/* Take node s out of its level; a level left empty is deleted (from the
+ * index and from the L2 view). The node keeps its id and qty. */
+TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
+    TB__L3NODE *n = &l->ord[s];
+    const uint32_t v = n->level;
+    TB__L3LVL *lv = &l->lvl[v];
+    if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+    else lv->head = n->next;
+    if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+    else lv->tail = n->prev;
+    lv->count--;
+    lv->total = (TB_QTY_T)(lv->total - n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    if (lv->count == 0) {
+        uint32_t pos = 0;
+        const uint32_t found = TB__L3P(lfind)(l, lv->side, lv->px, &pos);
+        TB_ASSERT(found == v);
+        (void)found;
+        TB__L3P(lerase)(l, pos);
+        l->side_levels[lv->side]--;
+        l->n_levels--;
+        lv->head = l->lvl_free;
+        l->lvl_free = v;
+    }
+}
+
+/* ---- operations (validated first; the caller holds the guards) ------------------- */
+
+/* Validate an add of qty at (side, px) for a new order: *v = existing level
+ * or TB__L3_NIL (then room was made for a new one). frees_one: the same
+ * operation empties a level of this side first (replace / amend). */
+static int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T qty, TB_QTY_T leaving,
+                                uint32_t leaving_level, int frees_one, uint32_t *v) {
+    uint32_t pos = 0;
+    *v = TB__L3P(lfind)(l, side, px, &pos);
+    if (*v != TB__L3_NIL) {
+        TB_QTY_T base = l->lvl[*v].total;
+        if (*v == leaving_level) base = (TB_QTY_T)(base - leaving);
+        return base > (TB_QTY_T)(TB__L3QMAX - qty) ? (int)TB_ERR_OVERFLOW : (int)TB_OK;
+    }
+    return TB__L3P(level_room)(l, side, frees_one);
+}
+
+static int TB__L3P(op_add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, probes = 0, v, s;
+    int st;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (TB__L3P(ofind_free)(l, id, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    if (l->n_orders >= l->max_orders) {
+        l->arena_full++;
+        return TB_ERR_FULL;
+    }
+    st = TB__L3P(check_level)(l, (uint32_t)side, px, qty, 0, TB__L3_NIL, 0, &v);
+    if (st) return st;
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, (uint32_t)side, px);
+    s = TB__L3P(node_alloc)(l);
+    l->ord[s].id = id;
+    l->ord[s].qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    /* the empty entry the lookup ended on (nothing touched the index since) */
+    l->oidx[pos] = ((uint64_t)TB__L3P(otag)(l, id) << 32) | ((uint64_t)s + 1u);
+    TB__L3P(oinserted)(l, probes);
+    l->adds++;
+    return TB_OK;
+}
+
+/* Remove the order at slot s (index entry pos) entirely. */
+TB_FORCE_INLINE void TB__L3P(remove)(TB__L3 *l, uint32_t s, uint32_t pos) {
+    TB__L3P(unlink)(l, s);
+    TB__L3P(oerase)(l, pos);
+    TB__L3P(node_free)(l, s);
+}
+
+static int TB__L3P(op_cancel)(TB__L3 *l, uint64_t id) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    TB__L3P(remove)(l, s, pos);
+    l->cancels++;
+    return TB_OK;
+}
+
+/* Take qty off the order, keeping its priority; removed at 0. qty must be in
+ * [1, resting]. is_exec: count as an execution, else as a cancel. */
+static int TB__L3P(op_reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty, int is_exec) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    n = &l->ord[s];
+    if (qty == 0 || qty > n->qty) return TB_ERR_BADARG;
+    if (is_exec) l->executes++;
+    else l->cancels++;
+    if (qty == n->qty) {
+        TB__L3P(remove)(l, s, pos);
+        return TB_OK;
+    }
+    lv = &l->lvl[n->level];
+    n->qty = (TB_QTY_T)(n->qty - qty);
+    lv->total = (TB_QTY_T)(lv->total - qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    return TB_OK;
+}
+
+/* New quantity (> 0) at the same price: down keeps priority, up goes to the
+ * back of the queue, equal changes nothing. */
+static int TB__L3P(op_modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    uint32_t pos = 0, v;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    n = &l->ord[s];
+    v = n->level;
+    lv = &l->lvl[v];
+    if (qty <= n->qty) {
+        lv->total = (TB_QTY_T)(lv->total - (TB_QTY_T)(n->qty - qty));
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+        l->modifies++;
+        return TB_OK;
+    }
+    if ((TB_QTY_T)(lv->total - n->qty) > (TB_QTY_T)(TB__L3QMAX - qty)) return TB_ERR_OVERFLOW;
+    if (lv->count == 1) { /* alone at its level: already at the back */
+        lv->total = qty;
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    } else {
+        /* unlink without deleting the level (count stays > 0), then append */
+        if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+        else lv->head = n->next;
+        if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+        else lv->tail = n->prev;
+        lv->count--;
+        lv->total = (TB_QTY_T)(lv->total - n->qty);
+        n->qty = qty;
+        TB__L3P(link_back)(l, v, s);
+    }
+    l->modifies++;
+    return TB_OK;
+}
+
+/* New price and quantity, same id and side: the same price is a modify;
+ * another price moves the order to the back of that level. */
+static int TB__L3P(op_amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    const TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    if (old->px == px) return TB__L3P(op_modify)(l, id, qty);
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, 0, TB__L3_NIL, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(unlink)(l, s); /* may free the old level record */
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+    n->qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    l->modifies++;
+    return TB_OK;
+}
+
+/* Cancel old_id and add new_id on the same side at (px, qty), at the back. */
+static int TB__L3P(op_replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, pos2 = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, old_id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (new_id != old_id && TB__L3P(ofind)(l, new_id, &pos2) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, n->qty, n->level, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(remove)(l, s, pos); /* may delete the level v was (then v is re-created) */
+    {
+        uint32_t p3 = 0, t;
+        v = TB__L3P(lfind)(l, side, px, &p3);
+        if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+        t = TB__L3P(node_alloc)(l);
+        l->ord[t].id = new_id;
+        l->ord[t].qty = qty;
+        TB__L3P(link_back)(l, v, t);
+        TB__L3P(oinsert)(l, new_id, t);
+    }
+    l->replaces++;
+    return TB_OK;
+}
+
+/* Empty the book: no orders, no levels, the L2 view empty (anchors and
+ * spill memory kept). O(levels + index size). */
+static void TB__L3P(clear_state)(TB__L3 *l) {
+    int side;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    memset(l->lidx, 0, ((size_t)1 << l->lbits) * sizeof *l->lidx);
+    l->n_orders = l->ord_hw = 0;
+    l->ord_free = TB__L3_NIL;
+    l->n_levels = l->lvl_hw = 0;
+    l->lvl_free = TB__L3_NIL;
+    l->side_levels[0] = l->side_levels[1] = 0;
+    l->since_reseed = 0;
+    for (side = 0; side < 2; side++) {
+        TB__L3TFN(empty)(&l->book.tape[side]);
+        TB__SPFN(clear)(&l->book.spill[side]);
+    }
+}
+
+static void TB__L3P(op_clear)(TB__L3 *l) {
+    TB__L3P(clear_state)(l);
+    l->clears++;
+}
+
+/* ---- guards ------------------------------------------------------------------- */
+
+/* Claim the book (and its pool, which a spill growth or a set may touch). */
+TB_FORCE_INLINE int TB__L3P(enter)(TB__L3 *l) {
+    int g;
+    if (!l) return TB_ERR_NULL;
+    g = tb__guard_enter(&l->book.state);
+    if (g) return g;
+    if (l->book.pool) {
+        g = tb__guard_enter(&l->book.pool->state);
+        if (g) {
+            tb__guard_leave(&l->book.state);
+            return g;
+        }
+    }
+    return TB_OK;
+}
+
+TB_FORCE_INLINE void TB__L3P(leave)(TB__L3 *l) {
+    if (l->book.pool) tb__guard_leave(&l->book.pool->state);
+    tb__guard_leave(&l->book.state);
+}
+
+/* Read-only calls claim the book only. */
+TB_FORCE_INLINE int TB__L3P(enter_ro)(TB__L3 *l) {
+    if (!l) return TB_ERR_NULL;
+    return tb__guard_enter(&l->book.state);
+}
+
+TB_FORCE_INLINE int TB__L3P(done)(TB__L3 *l, int st) {
+    if (st) l->rejected++;
+    TB__L3P(leave)(l);
+    return st;
+}
+
+/* ---- construction ------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(bits_for)(uint32_t n) {
+    uint32_t b = 4; /* at least 16 entries */
+    while (((uint64_t)1 << b) < 2u * (uint64_t)n) b++;
+    return b;
+}
+
+/* Create an L3 book: the L2 book (anchor, max_cap, pool: as B_create), an
+ * arena of max_orders orders (1 .. 2^30) and a side limit of max_cap levels.
+ * The arena, level records and indexes come from TB_MALLOC. */
+TB_API int TB__L3FN(create)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t max_cap,
+                            TB__POOL *pool) {
+    TB__L3 *l;
+    uint64_t lv;
+    size_t ob, lb, oib, lib;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    *out = NULL;
+    if (max_orders == 0 || max_orders > TB_L3_MAX_ORDERS) return TB_ERR_BADARG;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB_ERR_ANCHOR;
+    if (!TB__L3BP(max_cap_ok)(max_cap, pool)) return TB_ERR_MAX_CAP;
+    l = (TB__L3 *)tb__aligned_alloc(sizeof *l);
+    if (!l) return TB_ERR_NOMEM;
+    memset((void *)l, 0, sizeof *l);
+    st = TB__L3BFN(init)(&l->book, anchor, max_cap, pool);
+    if (st) {
+        tb__aligned_free(l);
+        return st;
+    }
+    lv = 2u * (uint64_t)max_cap; /* both sides */
+    l->max_orders = max_orders;
+    l->max_levels = lv < max_orders ? (uint32_t)lv : max_orders;
+    l->obits = TB__L3P(bits_for)(max_orders);
+    l->lbits = TB__L3P(bits_for)(l->max_levels);
+    ob = tb__array_bytes(max_orders, sizeof(TB__L3NODE));
+    lb = tb__array_bytes(l->max_levels, sizeof(TB__L3LVL));
+    oib = tb__array_bytes((size_t)1 << l->obits, sizeof(uint64_t));
+    lib = tb__array_bytes((size_t)1 << l->lbits, sizeof(uint32_t));
+    l->ord = ob ? (TB__L3NODE *)TB_MALLOC(ob) : NULL;
+    l->lvl = lb ? (TB__L3LVL *)TB_MALLOC(lb) : NULL;
+    l->oidx = oib ? (uint64_t *)TB_MALLOC(oib) : NULL;
+    l->lidx = lib ? (uint32_t *)TB_MALLOC(lib) : NULL;
+    if (!l->ord || !l->lvl || !l->oidx || !l->lidx) {
+        if (l->ord) TB_FREE(l->ord);
+        if (l->lvl) TB_FREE(l->lvl);
+        if (l->oidx) TB_FREE(l->oidx);
+        if (l->lidx) TB_FREE(l->lidx);
+        TB__L3BFN(deinit)(&l->book);
+        tb__aligned_free(l);
+        return TB_ERR_NOMEM;
+    }
+    /* zeroed now: the pages are touched here, not on the first adds */
+    memset(l->ord, 0, ob);
+    memset(l->lvl, 0, lb);
+    memset(l->oidx, 0, oib);
+    memset(l->lidx, 0, lib);
+    l->ord_free = l->lvl_free = TB__L3_NIL;
+    /* keys from the addresses (ASLR): not guessable from outside the process */
+    l->okey = tb__l3_next_key((uint64_t)(uintptr_t)l->ord ^ ((uint64_t)(uintptr_t)l << 17));
+    l->lkey = tb__l3_next_key(l->okey ^ (uint64_t)(uintptr_t)l->lidx);
+    *out = l;
+    return TB_OK;
+}
+
+/* Free everything (NULL is a no-op). TB_ERR_BUSY while another thread uses it. */
+TB_API int TB__L3FN(destroy)(TB__L3 *l) {
+    int st;
+    if (!l) return TB_OK;
+    st = TB__L3BFN(deinit)(&l->book);
+    if (st) return st;
+    TB_FREE(l->ord);
+    TB_FREE(l->lvl);
+    TB_FREE(l->oidx);
+    TB_FREE(l->lidx);
+    tb__aligned_free(l);
+    return TB_OK;
+}
+
+/* The L2 view, for its queries (best, levels, snapshots, dump) and for
+ * recenter. Do not change levels through it: the queues would disagree. */
+TB_API TB__L3B *TB__L3FN(book)(TB__L3 *l) { return l ? &l->book : NULL; }
+
+/* ---- public operations ------------------------------------------------------------ */
+
+/* Add order `id` at the back of (side, px). TB_ERR_DUPLICATE: the id rests;
+ * TB_ERR_FULL: the arena is full, or the side has max_cap levels already;
+ * TB_ERR_OVERFLOW: the level's total would overflow; TB_ERR_NOMEM: the spill
+ * could not grow for a new level. */
+TB_API int TB__L3FN(add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_add)(l, id, side, px, qty));
+}
+
+/* Remove order `id`. */
+TB_API int TB__L3FN(cancel)(TB__L3 *l, uint64_t id) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_cancel)(l, id));
+}
+
+/* Cancel qty (1 .. resting) of order `id`, keeping its priority; removed at 0. */
+TB_API int TB__L3FN(reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 0));
+}
+
+/* Fill qty (1 .. resting) from order `id`; removed at 0. */
+TB_API int TB__L3FN(execute)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 1));
+}
+
+/* New quantity (> 0): down keeps priority, up goes to the back. */
+TB_API int TB__L3FN(modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_modify)(l, id, qty));
+}
+
+/* New price and quantity: the same price as modify(), another price to the
+ * back of that level (same id and side). */
+TB_API int TB__L3FN(amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_amend)(l, id, px, qty));
+}
+
+/* Replace old_id by new_id (same side) at (px, qty) with a new priority.
+ * new_id may equal old_id. */
+TB_API int TB__L3FN(replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_replace)(l, old_id, new_id, px, qty));
+}
+
+/* Remove every order (anchors and memory kept). */
+TB_API int TB__L3FN(clear)(TB__L3 *l) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(op_clear)(l);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Remove every order and anchor both tapes at `anchor`. */
+TB_API int TB__L3FN(reset)(TB__L3 *l, TB_PRICE_T anchor) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB__L3P(done)(l, TB_ERR_ANCHOR);
+    TB__L3P(op_clear)(l);
+    l->book.tape[0].anchor = l->book.tape[1].anchor = anchor;
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* ---- queries ---------------------------------------------------------------------- */
+
+/* Order `id` into *out: TB_OK, or TB_ERR_UNKNOWN. */
+TB_API int TB__L3FN(order)(TB__L3 *l, uint64_t id, TB__L3ORDER *out) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        const TB__L3LVL *lv = &l->lvl[l->ord[s].level];
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->px = lv->px;
+        out->qty = l->ord[s].qty;
+        out->side = (int32_t)lv->side;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* Orders and quantity ahead of `id` in its level's queue (O(orders ahead)). */
+TB_API int TB__L3FN(queue_position)(TB__L3 *l, uint64_t id, uint64_t *orders_ahead, TB_QTY_T *qty_ahead) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!orders_ahead || !qty_ahead) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        uint64_t k = 0;
+        TB_QTY_T q = 0;
+        uint32_t p;
+        for (p = l->ord[s].prev; p != TB__L3_NIL; p = l->ord[p].prev) {
+            k++;
+            q = (TB_QTY_T)(q + l->ord[p].qty);
+        }
+        *orders_ahead = k;
+        *qty_ahead = q;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* The first k orders of (side, px) in FIFO order into ids[] / qtys[]
+ * (either may be NULL); *n_out = how many were written, *n_level (optional)
+ * = orders at the level. An absent level (or invalid price) has 0 orders. */
+TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *ids, TB_QTY_T *qtys, size_t k,
+                                  size_t *n_out, size_t *n_level) {
+    uint32_t pos = 0, v;
+    size_t n = 0;
+    int st;
+    if (!n_out) return TB_ERR_NULL;
+    *n_out = 0;
+    if (n_level) *n_level = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    v = TB__L3P(lfind)(l, (uint32_t)side, px, &pos);
+    if (v != TB__L3_NIL) {
+        uint32_t s;
+        for (s = l->lvl[v].head; s != TB__L3_NIL && n < k; s = l->ord[s].next, n++) {
+            if (ids) ids[n] = l->ord[s].id;
+            if (qtys) qtys[n] = l->ord[s].qty;
+        }
+        if (n_level) *n_level = l->lvl[v].count;
+    }
+    tb__guard_leave(&l->book.state);
+    *n_out = n;
+    return TB_OK;
+}
+
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
+TB_API size_t TB__L3FN(count)(TB__L3 *l) {
+    size_t n;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
+    n = l->n_orders;
+    tb__guard_leave(&l->book.state);
+    return n;
+}
+
+TB_API int TB__L3FN(stats)(TB__L3 *l, tb_l3_stats *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    memset(out, 0, sizeof *out);
+    out->orders = l->n_orders;
+    out->max_orders = l->max_orders;
+    out->levels[0] = l->side_levels[0];
+    out->levels[1] = l->side_levels[1];
+    out->max_levels = l->book.spill[0].max_cap;
+    out->index_slots = (uint64_t)1 << l->obits;
+    out->bytes = sizeof *l + (uint64_t)l->max_orders * sizeof(TB__L3NODE) +
+                 (uint64_t)l->max_levels * sizeof(TB__L3LVL) + (out->index_slots * sizeof(uint64_t)) +
+                 ((uint64_t)1 << l->lbits) * sizeof(uint32_t);
+    out->arena_full = l->arena_full;
+    out->levels_full = l->levels_full;
+    out->reseeds = l->reseeds;
+    out->adds = l->adds;
+    out->cancels = l->cancels;
+    out->modifies = l->modifies;
+    out->executes = l->executes;
+    out->replaces = l->replaces;
+    out->clears = l->clears;
+    out->rejected = l->rejected;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* The id index's hash key, and a rebuild under a key of the caller's choice
+ * (a secret one, or one a test needs). */
+TB_API uint64_t TB__L3FN(index_key)(TB__L3 *l) {
+    uint64_t k;
+    if (TB__L3P(enter_ro)(l)) return 0;
+    k = l->okey;
+    tb__guard_leave(&l->book.state);
+    return k;
+}
+
+TB_API int TB__L3FN(reseed)(TB__L3 *l, uint64_t key) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(rehash)(l, key);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Quantity of (side, px) as the L2 book holds it, read inside the guard. */
+static TB_QTY_T TB__L3P(l2_qty)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)l->book.tape[side].anchor);
+    const TB__SIDE *s = &l->book.spill[side];
+    uint32_t j;
+    if (i < (TB_UPRICE_T)TB_N) return l->book.tape[side].q[i];
+    j = TB__SPFN(find)(s, (int)side, px);
+    return j < s->n ? TB__SPFN(at)(s, j)->qty : 0;
+}
+
+/* Every structural invariant of the L2 book and of the queues, the indexes,
+ * the free lists, and their agreement: TB_OK or TB_ERR_INVARIANT. */
+TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
+    uint32_t s, v, live = 0, free_n = 0, entries = 0, pos = 0, lv_live = 0, side_n[2] = {0, 0}, i;
+    int st = TB__L3BFN(verify_invariants)(l ? &l->book : NULL), ok = 1, side;
+    if (st) return st;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    if (l->ord_hw > l->max_orders || l->lvl_hw > l->max_levels) ok = 0;
+    for (s = 0; ok && s < l->ord_hw; s++) {
+        const TB__L3NODE *n = &l->ord[s];
+        if (n->level == TB__L3_NIL) continue;
+        live++;
+        if (n->level >= l->lvl_hw || l->lvl[n->level].count == 0 || n->qty == 0) ok = 0;
+        else if (TB__L3P(ofind)(l, n->id, &pos) != s) ok = 0;
+    }
+    for (s = l->ord_free; ok && s != TB__L3_NIL; s = l->ord[s].next)
+        if (s >= l->ord_hw || l->ord[s].level != TB__L3_NIL || ++free_n > l->ord_hw) ok = 0;
+    if (ok && (live != l->n_orders || live + free_n != l->ord_hw)) ok = 0;
+    for (i = 0; ok && i < (UINT32_C(1) << l->obits); i++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) continue;
+        entries++;
+        if ((uint32_t)e - 1u >= l->ord_hw || l->ord[(uint32_t)e - 1u].level == TB__L3_NIL ||
+            (uint32_t)(e >> 32) != TB__L3P(otag)(l, l->ord[(uint32_t)e - 1u].id))
+            ok = 0;
+    }
+    if (ok && entries != l->n_orders) ok = 0;
+    for (v = 0; ok && v < l->lvl_hw; v++) {
+        const TB__L3LVL *lv = &l->lvl[v];
+        uint32_t k = 0, prev = TB__L3_NIL;
+        TB_QTY_T sum = 0;
+        if (lv->count == 0) continue;
+        lv_live++;
+        if (lv->side > 1u || !TB__L3P(price_ok)(lv->px)) {
+            ok = 0;
+            break;
+        }
+        side_n[lv->side]++;
+        for (s = lv->head; s != TB__L3_NIL && k <= lv->count; s = l->ord[s].next, k++) {
+            if (s >= l->ord_hw || l->ord[s].level != v || l->ord[s].prev != prev) ok = 0;
+            else if (sum > (TB_QTY_T)(TB__L3QMAX - l->ord[s].qty)) ok = 0;
+            if (!ok) break;
+            sum = (TB_QTY_T)(sum + l->ord[s].qty);
+            prev = s;
+        }
+        if (ok && (k != lv->count || lv->tail != prev || sum != lv->total)) ok = 0;
+        if (ok && TB__L3P(lfind)(l, lv->side, lv->px, &pos) != v) ok = 0;
+        if (ok && TB__L3P(l2_qty)(l, lv->side, lv->px) != lv->total) ok = 0;
+    }
+    if (ok && (lv_live != l->n_levels || side_n[0] != l->side_levels[0] || side_n[1] != l->side_levels[1])) ok = 0;
+    for (side = 0; ok && side < 2; side++) { /* the L2 book has no other level */
+        size_t depth = l->book.spill[side].live;
+        uint32_t w;
+        for (w = 0; w < (uint32_t)(sizeof l->book.tape[side].bits / sizeof(uint64_t)); w++)
+            depth += tb__popcount64(l->book.tape[side].bits[w]);
+        if (depth != l->side_levels[side] || l->side_levels[side] > l->book.spill[side].max_cap) ok = 0;
+        if (l->book.spill[side].cap < l->side_levels[side]) ok = 0;
+    }
+    for (i = 0, entries = 0; ok && i < (UINT32_C(1) << l->lbits); i++) {
+        const uint32_t e = l->lidx[i];
+        if (!e) continue;
+        entries++;
+        if (e - 1u >= l->lvl_hw || l->lvl[e - 1u].count == 0) ok = 0;
+    }
+    if (ok && entries != l->n_levels) ok = 0;
+    tb__guard_leave(&l->book.state);
+    return ok ? TB_OK : TB_ERR_INVARIANT;
+}
+
+/* ---- batches: the whole loop in C -------------------------------------------------- */
+
+TB_FORCE_INLINE int TB__L3P(mbo_row)(TB__L3 *l, uint8_t action, uint64_t id, uint8_t side, TB_PRICE_T px,
+                                     TB_QTY_T qty) {
+    switch (action) {
+    case TB_MBO_ADD: return TB__L3P(op_add)(l, id, side, px, qty);
+    case TB_MBO_CANCEL: return qty ? TB__L3P(op_reduce)(l, id, qty, 0) : TB__L3P(op_cancel)(l, id);
+    case TB_MBO_MODIFY: return TB__L3P(op_amend)(l, id, px, qty);
+    case TB_MBO_EXECUTE: return TB__L3P(op_reduce)(l, id, qty, 1);
+    case TB_MBO_CLEAR: TB__L3P(op_clear)(l); return TB_OK;
+    default: return TB_ERR_BADARG;
+    }
+}
+
+/* Apply n MBO rows (tb_mbo_action letters; `sides` is read for adds only;
+ * px for adds and modifies; qty as each action says). A bad row changes
+ * nothing and the batch goes on: statuses[i] (optional) = the row's status
+ * (0 or a negative tb_status / tb_l3_status), *n_err (optional) = rows
+ * refused. Returns TB_OK, or a status for the call itself (NULL, busy). */
+TB_API int TB__L3FN(apply_mbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                               const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                               size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* Like apply_mbo(), writing the BBO after each row into out[i]. */
+TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                                   const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                                   TB__BBO *out, size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty || !out)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+        TB__L3BP(fill_bbo)(&l->book, &out[i]);
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* ---- begin tapebook/tb_l3_serial.inc ---- */
+/* tb_l3_serial.inc — dump / load of an L3 book: every order, queues in
+ * FIFO order, and both anchors. Included by tb_l3.inc (its macros set).
+ *
+ * Layout (little-endian, every integer widened to 64 bits so the two
+ * families share it; price width recorded and checked):
+ *   header  56 bytes: "TBL3DUMP", u32 version (1), u32 price width (4 | 8),
+ *           u32 N, u32 reserved (0), u64 orders, u64 levels,
+ *           i64 ask anchor, i64 bid anchor
+ *   levels  bids best first (descending), then asks best first (ascending);
+ *           each: i64 px, u32 count, u32 side, u64 total, then `count`
+ *           orders front to back: u64 id, u64 qty
+ *   trailer u32 CRC-32 (tb_crc32) of everything before it.
+ * load() checks all of it (sizes, CRC, ranges, order of levels, sums,
+ * unique ids, the side limit and arena capacity) before it changes the book;
+ * the tape size N of the dump may differ from the book's (anchors must be
+ * valid for the book). The L2 view after a load has the same levels and
+ * anchors; the queues are the dumped ones, in order. */
+
+TB_API int TB__L3FN(dump_size)(TB__L3 *l, size_t *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    *out = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* Write the dump into buf (cap bytes); *n_out = its length. TB_ERR_BADARG
+ * when cap is too small (dump_size() says how much). */
+TB_API int TB__L3FN(dump)(TB__L3 *l, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int st, side;
+    if (n_out) *n_out = 0;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    len = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    if (cap < len) {
+        tb__guard_leave(&l->book.state);
+        return TB_ERR_BADARG;
+    }
+    memcpy(p, TB_L3_DUMP_MAGIC, 8);
+    tb__put_le(p + 8, TB_L3_DUMP_VERSION, 4);
+    tb__put_le(p + 12, sizeof(TB_PRICE_T), 4);
+    tb__put_le(p + 16, TB_N, 4);
+    tb__put_le(p + 20, 0, 4);
+    tb__put_le(p + 24, l->n_orders, 8);
+    tb__put_le(p + 32, l->n_levels, 8);
+    tb__put_le(p + 40, (uint64_t)(int64_t)l->book.tape[0].anchor, 8);
+    tb__put_le(p + 48, (uint64_t)(int64_t)l->book.tape[1].anchor, 8);
+    q = p + TB_L3_DUMP_HEADER;
+    for (side = 1; side >= 0; side--) {
+        TB__L3ITER it;
+        TB__LEVEL lv2;
+        TB__L3BP(iter_start)(&it, &l->book, side);
+        while (TB__L3BP(iter_step)(&it, &lv2)) {
+            uint32_t pos = 0, s;
+            const uint32_t v = TB__L3P(lfind)(l, (uint32_t)side, lv2.px, &pos);
+            const TB__L3LVL *lv;
+            TB_ASSERT(v != TB__L3_NIL);
+            lv = &l->lvl[v];
+            tb__put_le(q, (uint64_t)(int64_t)lv->px, 8);
+            tb__put_le(q + 8, lv->count, 4);
+            tb__put_le(q + 12, (uint64_t)side, 4);
+            tb__put_le(q + 16, (uint64_t)lv->total, 8);
+            q += TB_L3_DUMP_LEVEL;
+            for (s = lv->head; s != TB__L3_NIL; s = l->ord[s].next) {
+                tb__put_le(q, l->ord[s].id, 8);
+                tb__put_le(q + 8, (uint64_t)l->ord[s].qty, 8);
+                q += TB_L3_DUMP_ORDER;
+            }
+        }
+    }
+    TB_ASSERT((size_t)(q - p) == len - 4u);
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    tb__guard_leave(&l->book.state);
+    if (n_out) *n_out = len;
+    return TB_OK;
+}
+
+/* A price read from a dump: fits the type and is valid for this variant. */
+TB_FORCE_INLINE int TB__L3P(dump_px)(uint64_t raw, TB_PRICE_T *px) {
+    const int64_t v = (int64_t)raw;
+    if (v < (int64_t)TB_PRICE_TYPE_MIN || v > (int64_t)TB_PRICE_TYPE_MAX) return 0;
+    *px = (TB_PRICE_T)v;
+    return 1;
+}
+
+/* Everything but id uniqueness: TB_OK, or TB_ERR_FORMAT / _FULL / _BADARG. */
+static int TB__L3P(load_check)(const TB__L3 *l, const unsigned char *p, size_t len, uint64_t *n_orders,
+                               uint64_t *n_levels, uint32_t side_levels[2]) {
+    uint64_t no, nl, i, seen = 0;
+    const unsigned char *q;
+    TB_PRICE_T a, prev_px = 0;
+    int prev_side = 2;
+    side_levels[0] = side_levels[1] = 0;
+    if (len < TB_L3_DUMP_HEADER + 4u || memcmp(p, TB_L3_DUMP_MAGIC, 8) != 0) return TB_ERR_FORMAT;
+    if (tb__get_le(p + 8, 4) != TB_L3_DUMP_VERSION || tb__get_le(p + 12, 4) != sizeof(TB_PRICE_T) ||
+        tb__get_le(p + 20, 4) != 0)
+        return TB_ERR_FORMAT;
+    no = tb__get_le(p + 24, 8);
+    nl = tb__get_le(p + 32, 8);
+    if (nl > no || no > (len - TB_L3_DUMP_HEADER) / TB_L3_DUMP_ORDER) return TB_ERR_FORMAT;
+    if (len != TB_L3_DUMP_HEADER + nl * TB_L3_DUMP_LEVEL + no * TB_L3_DUMP_ORDER + 4u) return TB_ERR_FORMAT;
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) return TB_ERR_FORMAT;
+    if (no > l->max_orders) return TB_ERR_FULL;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 40, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 48, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4), side = tb__get_le(q + 12, 4), total = tb__get_le(q + 16, 8);
+        uint64_t k, sum = 0;
+        TB_PRICE_T px;
+        if (side > 1u || !TB__L3P(dump_px)(tb__get_le(q, 8), &px) || !TB__L3P(price_ok)(px)) return TB_ERR_FORMAT;
+        if (count == 0 || count > no - seen || total > (uint64_t)TB__L3QMAX) return TB_ERR_FORMAT;
+        if ((int)side > prev_side) return TB_ERR_FORMAT; /* bids, then asks */
+        if ((int)side == prev_side && (side ? px >= prev_px : px <= prev_px)) return TB_ERR_FORMAT;
+        if (++side_levels[side] > l->book.spill[side].max_cap) return TB_ERR_FULL;
+        prev_side = (int)side;
+        prev_px = px;
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t qty = tb__get_le(q + 8, 8);
+            if (qty == 0 || qty > (uint64_t)TB__L3QMAX || qty > (uint64_t)TB__L3QMAX - sum) return TB_ERR_FORMAT;
+            sum += qty;
+        }
+        if (sum != total) return TB_ERR_FORMAT;
+        seen += count;
+    }
+    if (seen != no) return TB_ERR_FORMAT;
+    *n_orders = no;
+    *n_levels = nl;
+    return TB_OK;
+}
+
+/* The ids of a checked dump are unique: a scratch table from TB_MALLOC
+ * (load is not a hot path). TB_OK, TB_ERR_FORMAT or TB_ERR_NOMEM. */
+static int TB__L3P(load_ids_unique)(const TB__L3 *l, const unsigned char *p, uint64_t nl) {
+    const uint32_t bits = TB__L3P(bits_for)((uint32_t)l->max_orders);
+    const size_t cap = (size_t)1 << bits, mask = cap - 1u;
+    uint64_t *keys = (uint64_t *)TB_MALLOC(tb__array_bytes(cap, sizeof(uint64_t)));
+    unsigned char *used = (unsigned char *)TB_MALLOC(cap);
+    const unsigned char *q = p + TB_L3_DUMP_HEADER;
+    uint64_t i, k;
+    int st = TB_OK;
+    if (!keys || !used) {
+        if (keys) TB_FREE(keys);
+        if (used) TB_FREE(used);
+        return TB_ERR_NOMEM;
+    }
+    memset(used, 0, cap);
+    for (i = 0; i < nl && st == TB_OK; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t id = tb__get_le(q, 8);
+            size_t h = (size_t)(tb__l3_mix(id, l->okey) >> (64u - bits));
+            while (used[h] && keys[h] != id) h = (h + 1u) & mask;
+            if (used[h]) {
+                st = TB_ERR_FORMAT;
+                break;
+            }
+            used[h] = 1;
+            keys[h] = id;
+        }
+    }
+    TB_FREE(keys);
+    TB_FREE(used);
+    return st;
+}
+
+/* Replace the book's contents with a dump (see the layout above). On any
+ * error nothing changed: TB_ERR_FORMAT (malformed, CRC, duplicate ids),
+ * TB_ERR_FULL (more orders than max_orders or levels than max_cap),
+ * TB_ERR_NOMEM (scratch or spill memory). */
+TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    uint64_t no = 0, nl = 0, i, k;
+    uint32_t side_levels[2];
+    TB_PRICE_T anchor[2];
+    int st, side;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    st = TB__L3P(load_check)(l, p, len, &no, &nl, side_levels);
+    if (st == TB_OK) st = TB__L3P(load_ids_unique)(l, p, nl);
+    for (side = 0; side < 2 && st == TB_OK; side++) { /* the spill can hold every level of the side */
+        TB__SIDE *s = &l->book.spill[side];
+        if (s->cap < side_levels[side]) {
+            uint32_t cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+            while (cap < side_levels[side]) cap <<= 1;
+            if (cap > s->max_cap) cap = s->max_cap;
+            st = TB__SPFN(grow_to)(s, l->book.pool, cap);
+        }
+    }
+    if (st) return TB__L3P(done)(l, st);
+    TB__L3P(dump_px)(tb__get_le(p + 40, 8), &anchor[0]);
+    TB__L3P(dump_px)(tb__get_le(p + 48, 8), &anchor[1]);
+    TB__L3P(clear_state)(l);
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint32_t count = (uint32_t)tb__get_le(q + 8, 4), sd = (uint32_t)tb__get_le(q + 12, 4);
+        TB_PRICE_T px = 0;
+        uint32_t v;
+        TB__L3P(dump_px)(tb__get_le(q, 8), &px);
+        v = TB__L3P(level_new)(l, sd, px);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint32_t s = TB__L3P(node_alloc)(l);
+            l->ord[s].id = tb__get_le(q, 8);
+            l->ord[s].qty = (TB_QTY_T)tb__get_le(q + 8, 8);
+            TB__L3P(link_back)(l, v, s);
+            (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+        }
+    }
+    for (side = 0; side < 2; side++) TB__L3BP(recenter_side)(&l->book, side, anchor[side]);
+    return TB__L3P(done)(l, TB_OK);
+}
+/* ---- end tapebook/tb_l3_serial.inc ---- */
+
+#undef TB__L3B
+#undef TB__L3
+#undef TB__L3FN
+#undef TB__L3P
+#undef TB__L3BFN
+#undef TB__L3BP
+#undef TB__L3TFN
+#undef TB__L3ITER
+#undef TB__L3NODE
+#undef TB__L3LVL
+#undef TB__L3ORDER
+#undef TB__L3QMAX
+#undef TB_N
+#undef TB_BOOK_NAME
+#undef TB_L3_NAME
+/* ---- end tapebook/tb_l3.inc ---- */
+#define TB_N 256
+/* ---- begin tapebook/tb_l3.inc ---- */
+/* tb_l3.inc — the L3 (order-level) book of one variant, built on its L2 book.
+ *
+ * Template parameters (the family ones come from tb_family.inc / reopen):
+ *   TB_N          tape size of the L2 book underneath (required)
+ *   TB_BOOK_NAME  name of that L2 book variant (optional; default
+ *                 tb_book_<family>_n<N>; it must be instantiated already)
+ *   TB_L3_NAME    name prefix of the L3 variant (optional; default
+ *                 tb_l3_<family>_n<N>, e.g. tb_l3_i64_n1024)
+ * All three are #undef'd at the end.
+ *
+ * Layout. The L2 book is the first member: every level's quantity there is
+ * the sum of the level's queue, so the L2 queries (best, levels, depth
+ * snapshots, dumps) read an L3 book as they read any book. Orders live in a
+ * pre-sized arena of max_orders nodes (id, qty, prev, next, level: 24 bytes
+ * for i32, 32 for i64); each price level is a record (px, total, head,
+ * tail, count, side) whose queue is an intrusive doubly-linked list of arena
+ * indices (add at the back, removal anywhere: O(1)). Two open-addressing
+ * tables with linear probing, load <= 1/2, find things:
+ *   order id -> node:  8-byte entries (top 32 bits of the keyed hash | slot + 1),
+ *                      so a probe compares tags before touching the arena;
+ *   (side, px) -> level: 4-byte entries (slot + 1).
+ * Deletion shifts the following entries of the cluster back (no tombstones,
+ * so a long-running book with churn never degrades). Ids are hashed with a
+ * key (tb__l3_mix): colliding ids cannot be chosen without it, and an insert
+ * that probes past TB__L3_PROBE_LIMIT rebuilds the index with a new key (at
+ * most once per (n_orders + slots/16) / 4 inserts: the rebuild is amortised O(1)).
+ *
+ * Never losing a level. An L2 spill at max_cap evicts its worst level; an
+ * L3 book must not (the level's orders would still rest). So a side holds at
+ * most max_cap levels (a new level beyond that is TB_ERR_FULL), and before a
+ * new level is created the side's spill is grown to hold every level of the
+ * side: the spill then never evicts, drops or allocates inside a set, and a
+ * promote or recenter never loses a level. The growth is the only
+ * allocation after create(), and it stops at the high-water mark of levels.
+ *
+ * Every call validates everything before it changes anything: on an error
+ * status the book (orders, queues, L2 view) is exactly as before. */
+
+#ifndef TB_N
+#error "define TB_N before including tb_l3.inc"
+#endif
+#ifndef TB_FAM
+#error "include the family parameters and tb_family(_reopen).inc before tb_l3.inc"
+#endif
+
+#ifdef TB_BOOK_NAME
+#define TB__L3B TB_BOOK_NAME
+#else
+#define TB__L3B TB__CAT(TB__CAT(tb_book_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#ifdef TB_L3_NAME
+#define TB__L3 TB_L3_NAME
+#else
+#define TB__L3 TB__CAT(TB__CAT(tb_l3_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#define TB__L3FN(f) TB__CAT3(TB__L3, _, f)      /* public:  <l3>_f  */
+#define TB__L3P(f) TB__CAT3(TB__L3, __, f)      /* private: <l3>__f */
+#define TB__L3BFN(f) TB__CAT3(TB__L3B, _, f)    /* the L2 book's public calls */
+#define TB__L3BP(f) TB__CAT3(TB__L3B, __, f)    /* the L2 book's internals */
+#define TB__L3TFN(f) TB__CAT3(TB__L3B, __tape_, f)
+#define TB__L3ITER TB__CAT(TB__L3B, _iter)
+#define TB__L3NODE TB__CAT(TB__L3, __node)
+#define TB__L3LVL TB__CAT(TB__L3, __level)
+#define TB__L3ORDER TB__CAT(tb_l3_order_, TB_FAM)
+#define TB__L3QMAX ((TB_QTY_T) ~(TB_QTY_T)0)
+
+/* One order: a node of its level's FIFO list. level == TB__L3_NIL: free
+ * (next then links the free list). */
+typedef struct TB__L3NODE {
+    uint64_t id;
+    TB_QTY_T qty;
+    uint32_t prev, next; /* arena indices, TB__L3_NIL at the ends */
+    uint32_t level;      /* level record */
+} TB__L3NODE;
+
+/* One price level: its FIFO queue and the sum the L2 book shows. count == 0:
+ * free (head then links the free list). */
+typedef struct TB__L3LVL {
+    TB_PRICE_T px;
+    TB_QTY_T total;
+    uint32_t head, tail, count;
+    uint32_t side;
+} TB__L3LVL;
+
+typedef struct TB__L3 {
+    TB__L3B book;        /* the L2 view: first, cache-line aligned */
+    TB__L3NODE *ord;     /* arena of max_orders nodes */
+    TB__L3LVL *lvl;      /* max_levels level records */
+    uint64_t *oidx;      /* id index: tag << 32 | (slot + 1); 0 = empty */
+    uint32_t *lidx;      /* level index: slot + 1; 0 = empty */
+    uint64_t okey, lkey; /* hash keys */
+    uint32_t max_orders, max_levels, obits, lbits;
+    uint32_t n_orders, ord_hw, ord_free; /* ord_hw: slots ever handed out */
+    uint32_t n_levels, lvl_hw, lvl_free;
+    uint32_t side_levels[2];
+    uint64_t since_reseed;
+    uint64_t arena_full, levels_full, reseeds;
+    uint64_t adds, cancels, modifies, executes, replaces, clears, rejected;
+} TB__L3;
+
+TB_STATIC_ASSERT(offsetof(TB__L3, book) == 0, "the L2 book leads the L3 book");
+
+/* ---- order-id index ----------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(otag)(const TB__L3 *l, uint64_t id) {
+    return (uint32_t)(tb__l3_mix(id, l->okey) >> 32);
+}
+TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tag >> (32u - l->obits); }
+TB_FORCE_INLINE uint32_t TB__L3P(omask)(const TB__L3 *l) { return (UINT32_C(1) << l->obits) - 1u; }
+
+/* Slot of the order `id`, TB__L3_NIL when absent; *pos = its index entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind)(const TB__L3 *l, uint64_t id, uint32_t *pos) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag);
+    for (;;) {
+        const uint64_t e = l->oidx[i];
+        if (!e) return TB__L3_NIL;
+        if ((uint32_t)(e >> 32) == tag) {
+            const uint32_t s = (uint32_t)e - 1u;
+            if (l->ord[s].id == id) {
+                *pos = i;
+                return s;
+            }
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Look id up for an insert: its slot (a duplicate), or TB__L3_NIL with *pos =
+ * the empty entry that ends its probe sequence and *probes = its distance. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind_free)(const TB__L3 *l, uint64_t id, uint32_t *pos, uint32_t *probes) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), k = 0;
+    for (;; k++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) {
+            *pos = i;
+            *probes = k;
+            return TB__L3_NIL;
+        }
+        if ((uint32_t)(e >> 32) == tag && l->ord[(uint32_t)e - 1u].id == id) return (uint32_t)e - 1u;
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Place (id -> slot) in the first empty entry; returns the probe length. */
+TB_FORCE_INLINE uint32_t TB__L3P(oplace)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), probes = 0;
+    while (l->oidx[i]) {
+        i = (i + 1u) & mask;
+        probes++;
+    }
+    l->oidx[i] = ((uint64_t)tag << 32) | ((uint64_t)slot + 1u);
+    return probes;
+}
+
+/* Rebuild the id index under `key` from the arena (no allocation). */
+static void TB__L3P(rehash)(TB__L3 *l, uint64_t key) {
+    uint32_t s;
+    l->okey = key;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    for (s = 0; s < l->ord_hw; s++)
+        if (l->ord[s].level != TB__L3_NIL) (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+    l->since_reseed = 0;
+}
+
+/* After an insert that probed `probes` entries: reseed when that was too long. */
+TB_FORCE_INLINE void TB__L3P(oinserted)(TB__L3 *l, uint32_t probes) {
+    l->since_reseed++;
+    if (TB_UNLIKELY(probes > TB__L3_PROBE_LIMIT) &&
+        4u * l->since_reseed >= (uint64_t)l->n_orders + ((uint64_t)1 << l->obits >> 4)) {
+        TB__L3P(rehash)(l, tb__l3_next_key(l->okey));
+        l->reseeds++;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(oinsert)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    TB__L3P(oinserted)(l, TB__L3P(oplace)(l, id, slot));
+}
+
+/* Remove index entry pos, shifting the rest of its cluster back. */
+TB_FORCE_INLINE void TB__L3P(oerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = TB__L3P(omask)(l);
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint64_t e;
+        uint32_t home;
+        j = (j + 1u) & mask;
+        e = l->oidx[j];
+        if (!e) break;
+        home = TB__L3P(ohome)(l, (uint32_t)(e >> 32));
+        if (((j - home) & mask) >= ((j - i) & mask)) { /* home not in (i, j]: it may move to i */
+            l->oidx[i] = e;
+            i = j;
+        }
+    }
+    l->oidx[i] = 0;
+}
+
+/* ---- level index ---------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(lhome)(const TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const uint64_t k = (uint64_t)(TB_UPRICE_T)px ^ ((uint64_t)side * UINT64_C(0x9e3779b97f4a7c15));
+    return (uint32_t)(tb__l3_mix(k, l->lkey) >> (64u - l->lbits));
+}
+
+/* Level record of (side, px), TB__L3_NIL when absent; *pos = its entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(lfind)(const TB__L3 *l, uint32_t side, TB_PRICE_T px, uint32_t *pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, side, px);
+    for (;;) {
+        const uint32_t e = l->lidx[i];
+        if (!e) return TB__L3_NIL;
+        if (l->lvl[e - 1u].px == px && l->lvl[e - 1u].side == side) {
+            *pos = i;
+            return e - 1u;
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(lplace)(TB__L3 *l, uint32_t slot) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, l->lvl[slot].side, l->lvl[slot].px);
+    while (l->lidx[i]) i = (i + 1u) & mask;
+    l->lidx[i] = slot + 1u;
+}
+
+static void TB__L3P(lerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint32_t e, home;
+        j = (j + 1u) & mask;
+        e = l->lidx[j];
+        if (!e) break;
+        home = TB__L3P(lhome)(l, l->lvl[e - 1u].side, l->lvl[e - 1u].px);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            l->lidx[i] = e;
+            i = j;
+        }
+    }
+    l->lidx[i] = 0;
+}
+
+/* ---- the L2 view ----------------------------------------------------------------- */
+
+/* Write a level's total into the L2 book (0 removes it). Cannot fail: the
+ * price is valid and the spill has room for every level of the side. */
+TB_FORCE_INLINE void TB__L3P(l2_write)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T total) {
+    const int r = TB__L3BP(set_one)(&l->book, (int)side, px, total, 1);
+    TB_ASSERT(r >= TB_SPILL);
+    (void)r;
+}
+
+/* Room for one more level on `side` (frees_one: the operation also empties a
+ * level of that side): the side stays within max_cap levels and its spill
+ * could hold all of them. TB_ERR_FULL / TB_ERR_NOMEM change nothing else. */
+static int TB__L3P(level_room)(TB__L3 *l, uint32_t side, int frees_one) {
+    TB__SIDE *s = &l->book.spill[side];
+    const uint32_t need = l->side_levels[side] + 1u - (frees_one ? 1u : 0u);
+    uint32_t cap;
+    if (need > s->max_cap) {
+        l->levels_full++;
+        return TB_ERR_FULL;
+    }
+    if (s->cap >= need) return TB_OK;
+    cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+    while (cap < need) cap <<= 1;
+    if (cap > s->max_cap) cap = s->max_cap;
+    return TB__SPFN(grow_to)(s, l->book.pool, cap);
+}
+
+TB_FORCE_INLINE int TB__L3P(price_ok)(TB_PRICE_T px) { return TB__L3BP(price_ok)(px); }
+
+/* ---- arena --------------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(node_alloc)(TB__L3 *l) {
+    uint32_t s = l->ord_free;
+    if (s != TB__L3_NIL) l->ord_free = l->ord[s].next;
+    else s = l->ord_hw++;
+    l->n_orders++;
+    return s;
+}
+
+TB_FORCE_INLINE void TB__L3P(node_free)(TB__L3 *l, uint32_t s) {
+    l->ord[s].level = TB__L3_NIL;
+    l->ord[s].next = l->ord_free;
+    l->ord_free = s;
+    l->n_orders--;
+}
+
+/* A new empty level record for (side, px), indexed. */
+TB_FORCE_INLINE uint32_t TB__L3P(level_new)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    uint32_t v = l->lvl_free;
+    TB__L3LVL *lv;
+    if (v != TB__L3_NIL) l->lvl_free = l->lvl[v].head;
+    else v = l->lvl_hw++;
+    TB_ASSERT(v < l->max_levels);
+    lv = &l->lvl[v];
+    lv->px = px;
+    lv->total = 0;
+    lv->head = lv->tail = TB__L3_NIL;
+    lv->count = 0;
+    lv->side = side;
+    TB__L3P(lplace)(l, v);
+    l->n_levels++;
+    l->side_levels[side]++;
+    return v;
+}
+
+/* Append node s (its qty set) at the back of level v; updates the L2 view. */
+TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
+    TB__L3LVL *lv = &l->lvl[v];
+    TB__L3NODE *n = &l->ord[s];
+    n->level = v;
+    n->prev = lv->tail;
+    n->next = TB__L3_NIL;
+    if (lv->tail != TB__L3_NIL) l->ord[lv->tail].next = s;
+    else lv->head = s;
+    lv->tail = s;
+    lv->count++;
+    lv->total = (TB_QTY_T)(lv->total + n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+}
+
+/* Take node s out of its level; a level left empty is deleted (from the
+ * index and from the L2 view). The node keeps its id and qty. */
+TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
+    TB__L3NODE *n = &l->ord[s];
+    const uint32_t v = n->level;
+    TB__L3LVL *lv = &l->lvl[v];
+    if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+    else lv->head = n->next;
+    if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+    else lv->tail = n->prev;
+    lv->count--;
+    lv->total = (TB_QTY_T)(lv->total - n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    if (lv->count == 0) {
+        uint32_t pos = 0;
+        const uint32_t found = TB__L3P(lfind)(l, lv->side, lv->px, &pos);
+        TB_ASSERT(found == v);
+        (void)found;
+        TB__L3P(lerase)(l, pos);
+        l->side_levels[lv->side]--;
+        l->n_levels--;
+        lv->head = l->lvl_free;
+        l->lvl_free = v;
+    }
+}
+
+/* ---- operations (validated first; the caller holds the guards) ------------------- */
+
+/* Validate an add of qty at (side, px) for a new order: *v = existing level
+ * or TB__L3_NIL (then room was made for a new one). frees_one: the same
+ * operation empties a level of this side first (replace / amend). */
+static int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T qty, TB_QTY_T leaving,
+                                uint32_t leaving_level, int frees_one, uint32_t *v) {
+    uint32_t pos = 0;
+    *v = TB__L3P(lfind)(l, side, px, &pos);
+    if (*v != TB__L3_NIL) {
+        TB_QTY_T base = l->lvl[*v].total;
+        if (*v == leaving_level) base = (TB_QTY_T)(base - leaving);
+        return base > (TB_QTY_T)(TB__L3QMAX - qty) ? (int)TB_ERR_OVERFLOW : (int)TB_OK;
+    }
+    return TB__L3P(level_room)(l, side, frees_one);
+}
+
+static int TB__L3P(op_add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, probes = 0, v, s;
+    int st;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (TB__L3P(ofind_free)(l, id, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    if (l->n_orders >= l->max_orders) {
+        l->arena_full++;
+        return TB_ERR_FULL;
+    }
+    st = TB__L3P(check_level)(l, (uint32_t)side, px, qty, 0, TB__L3_NIL, 0, &v);
+    if (st) return st;
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, (uint32_t)side, px);
+    s = TB__L3P(node_alloc)(l);
+    l->ord[s].id = id;
+    l->ord[s].qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    /* the empty entry the lookup ended on (nothing touched the index since) */
+    l->oidx[pos] = ((uint64_t)TB__L3P(otag)(l, id) << 32) | ((uint64_t)s + 1u);
+    TB__L3P(oinserted)(l, probes);
+    l->adds++;
+    return TB_OK;
+}
+
+/* Remove the order at slot s (index entry pos) entirely. */
+TB_FORCE_INLINE void TB__L3P(remove)(TB__L3 *l, uint32_t s, uint32_t pos) {
+    TB__L3P(unlink)(l, s);
+    TB__L3P(oerase)(l, pos);
+    TB__L3P(node_free)(l, s);
+}
+
+static int TB__L3P(op_cancel)(TB__L3 *l, uint64_t id) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    TB__L3P(remove)(l, s, pos);
+    l->cancels++;
+    return TB_OK;
+}
+
+/* Take qty off the order, keeping its priority; removed at 0. qty must be in
+ * [1, resting]. is_exec: count as an execution, else as a cancel. */
+static int TB__L3P(op_reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty, int is_exec) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    n = &l->ord[s];
+    if (qty == 0 || qty > n->qty) return TB_ERR_BADARG;
+    if (is_exec) l->executes++;
+    else l->cancels++;
+    if (qty == n->qty) {
+        TB__L3P(remove)(l, s, pos);
+        return TB_OK;
+    }
+    lv = &l->lvl[n->level];
+    n->qty = (TB_QTY_T)(n->qty - qty);
+    lv->total = (TB_QTY_T)(lv->total - qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    return TB_OK;
+}
+
+/* New quantity (> 0) at the same price: down keeps priority, up goes to the
+ * back of the queue, equal changes nothing. */
+static int TB__L3P(op_modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    uint32_t pos = 0, v;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    n = &l->ord[s];
+    v = n->level;
+    lv = &l->lvl[v];
+    if (qty <= n->qty) {
+        lv->total = (TB_QTY_T)(lv->total - (TB_QTY_T)(n->qty - qty));
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+        l->modifies++;
+        return TB_OK;
+    }
+    if ((TB_QTY_T)(lv->total - n->qty) > (TB_QTY_T)(TB__L3QMAX - qty)) return TB_ERR_OVERFLOW;
+    if (lv->count == 1) { /* alone at its level: already at the back */
+        lv->total = qty;
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    } else {
+        /* unlink without deleting the level (count stays > 0), then append */
+        if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+        else lv->head = n->next;
+        if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+        else lv->tail = n->prev;
+        lv->count--;
+        lv->total = (TB_QTY_T)(lv->total - n->qty);
+        n->qty = qty;
+        TB__L3P(link_back)(l, v, s);
+    }
+    l->modifies++;
+    return TB_OK;
+}
+
+/* New price and quantity, same id and side: the same price is a modify;
+ * another price moves the order to the back of that level. */
+static int TB__L3P(op_amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    const TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    if (old->px == px) return TB__L3P(op_modify)(l, id, qty);
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, 0, TB__L3_NIL, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(unlink)(l, s); /* may free the old level record */
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+    n->qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    l->modifies++;
+    return TB_OK;
+}
+
+/* Cancel old_id and add new_id on the same side at (px, qty), at the back. */
+static int TB__L3P(op_replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, pos2 = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, old_id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (new_id != old_id && TB__L3P(ofind)(l, new_id, &pos2) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, n->qty, n->level, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(remove)(l, s, pos); /* may delete the level v was (then v is re-created) */
+    {
+        uint32_t p3 = 0, t;
+        v = TB__L3P(lfind)(l, side, px, &p3);
+        if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+        t = TB__L3P(node_alloc)(l);
+        l->ord[t].id = new_id;
+        l->ord[t].qty = qty;
+        TB__L3P(link_back)(l, v, t);
+        TB__L3P(oinsert)(l, new_id, t);
+    }
+    l->replaces++;
+    return TB_OK;
+}
+
+/* Empty the book: no orders, no levels, the L2 view empty (anchors and
+ * spill memory kept). O(levels + index size). */
+static void TB__L3P(clear_state)(TB__L3 *l) {
+    int side;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    memset(l->lidx, 0, ((size_t)1 << l->lbits) * sizeof *l->lidx);
+    l->n_orders = l->ord_hw = 0;
+    l->ord_free = TB__L3_NIL;
+    l->n_levels = l->lvl_hw = 0;
+    l->lvl_free = TB__L3_NIL;
+    l->side_levels[0] = l->side_levels[1] = 0;
+    l->since_reseed = 0;
+    for (side = 0; side < 2; side++) {
+        TB__L3TFN(empty)(&l->book.tape[side]);
+        TB__SPFN(clear)(&l->book.spill[side]);
+    }
+}
+
+static void TB__L3P(op_clear)(TB__L3 *l) {
+    TB__L3P(clear_state)(l);
+    l->clears++;
+}
+
+/* ---- guards ------------------------------------------------------------------- */
+
+/* Claim the book (and its pool, which a spill growth or a set may touch). */
+TB_FORCE_INLINE int TB__L3P(enter)(TB__L3 *l) {
+    int g;
+    if (!l) return TB_ERR_NULL;
+    g = tb__guard_enter(&l->book.state);
+    if (g) return g;
+    if (l->book.pool) {
+        g = tb__guard_enter(&l->book.pool->state);
+        if (g) {
+            tb__guard_leave(&l->book.state);
+            return g;
+        }
+    }
+    return TB_OK;
+}
+
+TB_FORCE_INLINE void TB__L3P(leave)(TB__L3 *l) {
+    if (l->book.pool) tb__guard_leave(&l->book.pool->state);
+    tb__guard_leave(&l->book.state);
+}
+
+/* Read-only calls claim the book only. */
+TB_FORCE_INLINE int TB__L3P(enter_ro)(TB__L3 *l) {
+    if (!l) return TB_ERR_NULL;
+    return tb__guard_enter(&l->book.state);
+}
+
+TB_FORCE_INLINE int TB__L3P(done)(TB__L3 *l, int st) {
+    if (st) l->rejected++;
+    TB__L3P(leave)(l);
+    return st;
+}
+
+/* ---- construction ------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(bits_for)(uint32_t n) {
+    uint32_t b = 4; /* at least 16 entries */
+    while (((uint64_t)1 << b) < 2u * (uint64_t)n) b++;
+    return b;
+}
+
+/* Create an L3 book: the L2 book (anchor, max_cap, pool: as B_create), an
+ * arena of max_orders orders (1 .. 2^30) and a side limit of max_cap levels.
+ * The arena, level records and indexes come from TB_MALLOC. */
+TB_API int TB__L3FN(create)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t max_cap,
+                            TB__POOL *pool) {
+    TB__L3 *l;
+    uint64_t lv;
+    size_t ob, lb, oib, lib;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    *out = NULL;
+    if (max_orders == 0 || max_orders > TB_L3_MAX_ORDERS) return TB_ERR_BADARG;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB_ERR_ANCHOR;
+    if (!TB__L3BP(max_cap_ok)(max_cap, pool)) return TB_ERR_MAX_CAP;
+    l = (TB__L3 *)tb__aligned_alloc(sizeof *l);
+    if (!l) return TB_ERR_NOMEM;
+    memset((void *)l, 0, sizeof *l);
+    st = TB__L3BFN(init)(&l->book, anchor, max_cap, pool);
+    if (st) {
+        tb__aligned_free(l);
+        return st;
+    }
+    lv = 2u * (uint64_t)max_cap; /* both sides */
+    l->max_orders = max_orders;
+    l->max_levels = lv < max_orders ? (uint32_t)lv : max_orders;
+    l->obits = TB__L3P(bits_for)(max_orders);
+    l->lbits = TB__L3P(bits_for)(l->max_levels);
+    ob = tb__array_bytes(max_orders, sizeof(TB__L3NODE));
+    lb = tb__array_bytes(l->max_levels, sizeof(TB__L3LVL));
+    oib = tb__array_bytes((size_t)1 << l->obits, sizeof(uint64_t));
+    lib = tb__array_bytes((size_t)1 << l->lbits, sizeof(uint32_t));
+    l->ord = ob ? (TB__L3NODE *)TB_MALLOC(ob) : NULL;
+    l->lvl = lb ? (TB__L3LVL *)TB_MALLOC(lb) : NULL;
+    l->oidx = oib ? (uint64_t *)TB_MALLOC(oib) : NULL;
+    l->lidx = lib ? (uint32_t *)TB_MALLOC(lib) : NULL;
+    if (!l->ord || !l->lvl || !l->oidx || !l->lidx) {
+        if (l->ord) TB_FREE(l->ord);
+        if (l->lvl) TB_FREE(l->lvl);
+        if (l->oidx) TB_FREE(l->oidx);
+        if (l->lidx) TB_FREE(l->lidx);
+        TB__L3BFN(deinit)(&l->book);
+        tb__aligned_free(l);
+        return TB_ERR_NOMEM;
+    }
+    /* zeroed now: the pages are touched here, not on the first adds */
+    memset(l->ord, 0, ob);
+    memset(l->lvl, 0, lb);
+    memset(l->oidx, 0, oib);
+    memset(l->lidx, 0, lib);
+    l->ord_free = l->lvl_free = TB__L3_NIL;
+    /* keys from the addresses (ASLR): not guessable from outside the process */
+    l->okey = tb__l3_next_key((uint64_t)(uintptr_t)l->ord ^ ((uint64_t)(uintptr_t)l << 17));
+    l->lkey = tb__l3_next_key(l->okey ^ (uint64_t)(uintptr_t)l->lidx);
+    *out = l;
+    return TB_OK;
+}
+
+/* Free everything (NULL is a no-op). TB_ERR_BUSY while another thread uses it. */
+TB_API int TB__L3FN(destroy)(TB__L3 *l) {
+    int st;
+    if (!l) return TB_OK;
+    st = TB__L3BFN(deinit)(&l->book);
+    if (st) return st;
+    TB_FREE(l->ord);
+    TB_FREE(l->lvl);
+    TB_FREE(l->oidx);
+    TB_FREE(l->lidx);
+    tb__aligned_free(l);
+    return TB_OK;
+}
+
+/* The L2 view, for its queries (best, levels, snapshots, dump) and for
+ * recenter. Do not change levels through it: the queues would disagree. */
+TB_API TB__L3B *TB__L3FN(book)(TB__L3 *l) { return l ? &l->book : NULL; }
+
+/* ---- public operations ------------------------------------------------------------ */
+
+/* Add order `id` at the back of (side, px). TB_ERR_DUPLICATE: the id rests;
+ * TB_ERR_FULL: the arena is full, or the side has max_cap levels already;
+ * TB_ERR_OVERFLOW: the level's total would overflow; TB_ERR_NOMEM: the spill
+ * could not grow for a new level. */
+TB_API int TB__L3FN(add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_add)(l, id, side, px, qty));
+}
+
+/* Remove order `id`. */
+TB_API int TB__L3FN(cancel)(TB__L3 *l, uint64_t id) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_cancel)(l, id));
+}
+
+/* Cancel qty (1 .. resting) of order `id`, keeping its priority; removed at 0. */
+TB_API int TB__L3FN(reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 0));
+}
+
+/* Fill qty (1 .. resting) from order `id`; removed at 0. */
+TB_API int TB__L3FN(execute)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 1));
+}
+
+/* New quantity (> 0): down keeps priority, up goes to the back. */
+TB_API int TB__L3FN(modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_modify)(l, id, qty));
+}
+
+/* New price and quantity: the same price as modify(), another price to the
+ * back of that level (same id and side). */
+TB_API int TB__L3FN(amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_amend)(l, id, px, qty));
+}
+
+/* Replace old_id by new_id (same side) at (px, qty) with a new priority.
+ * new_id may equal old_id. */
+TB_API int TB__L3FN(replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_replace)(l, old_id, new_id, px, qty));
+}
+
+/* Remove every order (anchors and memory kept). */
+TB_API int TB__L3FN(clear)(TB__L3 *l) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(op_clear)(l);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Remove every order and anchor both tapes at `anchor`. */
+TB_API int TB__L3FN(reset)(TB__L3 *l, TB_PRICE_T anchor) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB__L3P(done)(l, TB_ERR_ANCHOR);
+    TB__L3P(op_clear)(l);
+    l->book.tape[0].anchor = l->book.tape[1].anchor = anchor;
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* ---- queries ---------------------------------------------------------------------- */
+
+/* Order `id` into *out: TB_OK, or TB_ERR_UNKNOWN. */
+TB_API int TB__L3FN(order)(TB__L3 *l, uint64_t id, TB__L3ORDER *out) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        const TB__L3LVL *lv = &l->lvl[l->ord[s].level];
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->px = lv->px;
+        out->qty = l->ord[s].qty;
+        out->side = (int32_t)lv->side;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* Orders and quantity ahead of `id` in its level's queue (O(orders ahead)). */
+TB_API int TB__L3FN(queue_position)(TB__L3 *l, uint64_t id, uint64_t *orders_ahead, TB_QTY_T *qty_ahead) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!orders_ahead || !qty_ahead) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        uint64_t k = 0;
+        TB_QTY_T q = 0;
+        uint32_t p;
+        for (p = l->ord[s].prev; p != TB__L3_NIL; p = l->ord[p].prev) {
+            k++;
+            q = (TB_QTY_T)(q + l->ord[p].qty);
+        }
+        *orders_ahead = k;
+        *qty_ahead = q;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* The first k orders of (side, px) in FIFO order into ids[] / qtys[]
+ * (either may be NULL); *n_out = how many were written, *n_level (optional)
+ * = orders at the level. An absent level (or invalid price) has 0 orders. */
+TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *ids, TB_QTY_T *qtys, size_t k,
+                                  size_t *n_out, size_t *n_level) {
+    uint32_t pos = 0, v;
+    size_t n = 0;
+    int st;
+    if (!n_out) return TB_ERR_NULL;
+    *n_out = 0;
+    if (n_level) *n_level = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    v = TB__L3P(lfind)(l, (uint32_t)side, px, &pos);
+    if (v != TB__L3_NIL) {
+        uint32_t s;
+        for (s = l->lvl[v].head; s != TB__L3_NIL && n < k; s = l->ord[s].next, n++) {
+            if (ids) ids[n] = l->ord[s].id;
+            if (qtys) qtys[n] = l->ord[s].qty;
+        }
+        if (n_level) *n_level = l->lvl[v].count;
+    }
+    tb__guard_leave(&l->book.state);
+    *n_out = n;
+    return TB_OK;
+}
+
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
+TB_API size_t TB__L3FN(count)(TB__L3 *l) {
+    size_t n;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
+    n = l->n_orders;
+    tb__guard_leave(&l->book.state);
+    return n;
+}
+
+TB_API int TB__L3FN(stats)(TB__L3 *l, tb_l3_stats *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    memset(out, 0, sizeof *out);
+    out->orders = l->n_orders;
+    out->max_orders = l->max_orders;
+    out->levels[0] = l->side_levels[0];
+    out->levels[1] = l->side_levels[1];
+    out->max_levels = l->book.spill[0].max_cap;
+    out->index_slots = (uint64_t)1 << l->obits;
+    out->bytes = sizeof *l + (uint64_t)l->max_orders * sizeof(TB__L3NODE) +
+                 (uint64_t)l->max_levels * sizeof(TB__L3LVL) + (out->index_slots * sizeof(uint64_t)) +
+                 ((uint64_t)1 << l->lbits) * sizeof(uint32_t);
+    out->arena_full = l->arena_full;
+    out->levels_full = l->levels_full;
+    out->reseeds = l->reseeds;
+    out->adds = l->adds;
+    out->cancels = l->cancels;
+    out->modifies = l->modifies;
+    out->executes = l->executes;
+    out->replaces = l->replaces;
+    out->clears = l->clears;
+    out->rejected = l->rejected;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* The id index's hash key, and a rebuild under a key of the caller's choice
+ * (a secret one, or one a test needs). */
+TB_API uint64_t TB__L3FN(index_key)(TB__L3 *l) {
+    uint64_t k;
+    if (TB__L3P(enter_ro)(l)) return 0;
+    k = l->okey;
+    tb__guard_leave(&l->book.state);
+    return k;
+}
+
+TB_API int TB__L3FN(reseed)(TB__L3 *l, uint64_t key) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(rehash)(l, key);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Quantity of (side, px) as the L2 book holds it, read inside the guard. */
+static TB_QTY_T TB__L3P(l2_qty)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)l->book.tape[side].anchor);
+    const TB__SIDE *s = &l->book.spill[side];
+    uint32_t j;
+    if (i < (TB_UPRICE_T)TB_N) return l->book.tape[side].q[i];
+    j = TB__SPFN(find)(s, (int)side, px);
+    return j < s->n ? TB__SPFN(at)(s, j)->qty : 0;
+}
+
+/* Every structural invariant of the L2 book and of the queues, the indexes,
+ * the free lists, and their agreement: TB_OK or TB_ERR_INVARIANT. */
+TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
+    uint32_t s, v, live = 0, free_n = 0, entries = 0, pos = 0, lv_live = 0, side_n[2] = {0, 0}, i;
+    int st = TB__L3BFN(verify_invariants)(l ? &l->book : NULL), ok = 1, side;
+    if (st) return st;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    if (l->ord_hw > l->max_orders || l->lvl_hw > l->max_levels) ok = 0;
+    for (s = 0; ok && s < l->ord_hw; s++) {
+        const TB__L3NODE *n = &l->ord[s];
+        if (n->level == TB__L3_NIL) continue;
+        live++;
+        if (n->level >= l->lvl_hw || l->lvl[n->level].count == 0 || n->qty == 0) ok = 0;
+        else if (TB__L3P(ofind)(l, n->id, &pos) != s) ok = 0;
+    }
+    for (s = l->ord_free; ok && s != TB__L3_NIL; s = l->ord[s].next)
+        if (s >= l->ord_hw || l->ord[s].level != TB__L3_NIL || ++free_n > l->ord_hw) ok = 0;
+    if (ok && (live != l->n_orders || live + free_n != l->ord_hw)) ok = 0;
+    for (i = 0; ok && i < (UINT32_C(1) << l->obits); i++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) continue;
+        entries++;
+        if ((uint32_t)e - 1u >= l->ord_hw || l->ord[(uint32_t)e - 1u].level == TB__L3_NIL ||
+            (uint32_t)(e >> 32) != TB__L3P(otag)(l, l->ord[(uint32_t)e - 1u].id))
+            ok = 0;
+    }
+    if (ok && entries != l->n_orders) ok = 0;
+    for (v = 0; ok && v < l->lvl_hw; v++) {
+        const TB__L3LVL *lv = &l->lvl[v];
+        uint32_t k = 0, prev = TB__L3_NIL;
+        TB_QTY_T sum = 0;
+        if (lv->count == 0) continue;
+        lv_live++;
+        if (lv->side > 1u || !TB__L3P(price_ok)(lv->px)) {
+            ok = 0;
+            break;
+        }
+        side_n[lv->side]++;
+        for (s = lv->head; s != TB__L3_NIL && k <= lv->count; s = l->ord[s].next, k++) {
+            if (s >= l->ord_hw || l->ord[s].level != v || l->ord[s].prev != prev) ok = 0;
+            else if (sum > (TB_QTY_T)(TB__L3QMAX - l->ord[s].qty)) ok = 0;
+            if (!ok) break;
+            sum = (TB_QTY_T)(sum + l->ord[s].qty);
+            prev = s;
+        }
+        if (ok && (k != lv->count || lv->tail != prev || sum != lv->total)) ok = 0;
+        if (ok && TB__L3P(lfind)(l, lv->side, lv->px, &pos) != v) ok = 0;
+        if (ok && TB__L3P(l2_qty)(l, lv->side, lv->px) != lv->total) ok = 0;
+    }
+    if (ok && (lv_live != l->n_levels || side_n[0] != l->side_levels[0] || side_n[1] != l->side_levels[1])) ok = 0;
+    for (side = 0; ok && side < 2; side++) { /* the L2 book has no other level */
+        size_t depth = l->book.spill[side].live;
+        uint32_t w;
+        for (w = 0; w < (uint32_t)(sizeof l->book.tape[side].bits / sizeof(uint64_t)); w++)
+            depth += tb__popcount64(l->book.tape[side].bits[w]);
+        if (depth != l->side_levels[side] || l->side_levels[side] > l->book.spill[side].max_cap) ok = 0;
+        if (l->book.spill[side].cap < l->side_levels[side]) ok = 0;
+    }
+    for (i = 0, entries = 0; ok && i < (UINT32_C(1) << l->lbits); i++) {
+        const uint32_t e = l->lidx[i];
+        if (!e) continue;
+        entries++;
+        if (e - 1u >= l->lvl_hw || l->lvl[e - 1u].count == 0) ok = 0;
+    }
+    if (ok && entries != l->n_levels) ok = 0;
+    tb__guard_leave(&l->book.state);
+    return ok ? TB_OK : TB_ERR_INVARIANT;
+}
+
+/* ---- batches: the whole loop in C -------------------------------------------------- */
+
+TB_FORCE_INLINE int TB__L3P(mbo_row)(TB__L3 *l, uint8_t action, uint64_t id, uint8_t side, TB_PRICE_T px,
+                                     TB_QTY_T qty) {
+    switch (action) {
+    case TB_MBO_ADD: return TB__L3P(op_add)(l, id, side, px, qty);
+    case TB_MBO_CANCEL: return qty ? TB__L3P(op_reduce)(l, id, qty, 0) : TB__L3P(op_cancel)(l, id);
+    case TB_MBO_MODIFY: return TB__L3P(op_amend)(l, id, px, qty);
+    case TB_MBO_EXECUTE: return TB__L3P(op_reduce)(l, id, qty, 1);
+    case TB_MBO_CLEAR: TB__L3P(op_clear)(l); return TB_OK;
+    default: return TB_ERR_BADARG;
+    }
+}
+
+/* Apply n MBO rows (tb_mbo_action letters; `sides` is read for adds only;
+ * px for adds and modifies; qty as each action says). A bad row changes
+ * nothing and the batch goes on: statuses[i] (optional) = the row's status
+ * (0 or a negative tb_status / tb_l3_status), *n_err (optional) = rows
+ * refused. Returns TB_OK, or a status for the call itself (NULL, busy). */
+TB_API int TB__L3FN(apply_mbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                               const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                               size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* Like apply_mbo(), writing the BBO after each row into out[i]. */
+TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                                   const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                                   TB__BBO *out, size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty || !out)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+        TB__L3BP(fill_bbo)(&l->book, &out[i]);
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* ---- begin tapebook/tb_l3_serial.inc ---- */
+/* tb_l3_serial.inc — dump / load of an L3 book: every order, queues in
+ * FIFO order, and both anchors. Included by tb_l3.inc (its macros set).
+ *
+ * Layout (little-endian, every integer widened to 64 bits so the two
+ * families share it; price width recorded and checked):
+ *   header  56 bytes: "TBL3DUMP", u32 version (1), u32 price width (4 | 8),
+ *           u32 N, u32 reserved (0), u64 orders, u64 levels,
+ *           i64 ask anchor, i64 bid anchor
+ *   levels  bids best first (descending), then asks best first (ascending);
+ *           each: i64 px, u32 count, u32 side, u64 total, then `count`
+ *           orders front to back: u64 id, u64 qty
+ *   trailer u32 CRC-32 (tb_crc32) of everything before it.
+ * load() checks all of it (sizes, CRC, ranges, order of levels, sums,
+ * unique ids, the side limit and arena capacity) before it changes the book;
+ * the tape size N of the dump may differ from the book's (anchors must be
+ * valid for the book). The L2 view after a load has the same levels and
+ * anchors; the queues are the dumped ones, in order. */
+
+TB_API int TB__L3FN(dump_size)(TB__L3 *l, size_t *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    *out = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* Write the dump into buf (cap bytes); *n_out = its length. TB_ERR_BADARG
+ * when cap is too small (dump_size() says how much). */
+TB_API int TB__L3FN(dump)(TB__L3 *l, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int st, side;
+    if (n_out) *n_out = 0;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    len = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    if (cap < len) {
+        tb__guard_leave(&l->book.state);
+        return TB_ERR_BADARG;
+    }
+    memcpy(p, TB_L3_DUMP_MAGIC, 8);
+    tb__put_le(p + 8, TB_L3_DUMP_VERSION, 4);
+    tb__put_le(p + 12, sizeof(TB_PRICE_T), 4);
+    tb__put_le(p + 16, TB_N, 4);
+    tb__put_le(p + 20, 0, 4);
+    tb__put_le(p + 24, l->n_orders, 8);
+    tb__put_le(p + 32, l->n_levels, 8);
+    tb__put_le(p + 40, (uint64_t)(int64_t)l->book.tape[0].anchor, 8);
+    tb__put_le(p + 48, (uint64_t)(int64_t)l->book.tape[1].anchor, 8);
+    q = p + TB_L3_DUMP_HEADER;
+    for (side = 1; side >= 0; side--) {
+        TB__L3ITER it;
+        TB__LEVEL lv2;
+        TB__L3BP(iter_start)(&it, &l->book, side);
+        while (TB__L3BP(iter_step)(&it, &lv2)) {
+            uint32_t pos = 0, s;
+            const uint32_t v = TB__L3P(lfind)(l, (uint32_t)side, lv2.px, &pos);
+            const TB__L3LVL *lv;
+            TB_ASSERT(v != TB__L3_NIL);
+            lv = &l->lvl[v];
+            tb__put_le(q, (uint64_t)(int64_t)lv->px, 8);
+            tb__put_le(q + 8, lv->count, 4);
+            tb__put_le(q + 12, (uint64_t)side, 4);
+            tb__put_le(q + 16, (uint64_t)lv->total, 8);
+            q += TB_L3_DUMP_LEVEL;
+            for (s = lv->head; s != TB__L3_NIL; s = l->ord[s].next) {
+                tb__put_le(q, l->ord[s].id, 8);
+                tb__put_le(q + 8, (uint64_t)l->ord[s].qty, 8);
+                q += TB_L3_DUMP_ORDER;
+            }
+        }
+    }
+    TB_ASSERT((size_t)(q - p) == len - 4u);
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    tb__guard_leave(&l->book.state);
+    if (n_out) *n_out = len;
+    return TB_OK;
+}
+
+/* A price read from a dump: fits the type and is valid for this variant. */
+TB_FORCE_INLINE int TB__L3P(dump_px)(uint64_t raw, TB_PRICE_T *px) {
+    const int64_t v = (int64_t)raw;
+    if (v < (int64_t)TB_PRICE_TYPE_MIN || v > (int64_t)TB_PRICE_TYPE_MAX) return 0;
+    *px = (TB_PRICE_T)v;
+    return 1;
+}
+
+/* Everything but id uniqueness: TB_OK, or TB_ERR_FORMAT / _FULL / _BADARG. */
+static int TB__L3P(load_check)(const TB__L3 *l, const unsigned char *p, size_t len, uint64_t *n_orders,
+                               uint64_t *n_levels, uint32_t side_levels[2]) {
+    uint64_t no, nl, i, seen = 0;
+    const unsigned char *q;
+    TB_PRICE_T a, prev_px = 0;
+    int prev_side = 2;
+    side_levels[0] = side_levels[1] = 0;
+    if (len < TB_L3_DUMP_HEADER + 4u || memcmp(p, TB_L3_DUMP_MAGIC, 8) != 0) return TB_ERR_FORMAT;
+    if (tb__get_le(p + 8, 4) != TB_L3_DUMP_VERSION || tb__get_le(p + 12, 4) != sizeof(TB_PRICE_T) ||
+        tb__get_le(p + 20, 4) != 0)
+        return TB_ERR_FORMAT;
+    no = tb__get_le(p + 24, 8);
+    nl = tb__get_le(p + 32, 8);
+    if (nl > no || no > (len - TB_L3_DUMP_HEADER) / TB_L3_DUMP_ORDER) return TB_ERR_FORMAT;
+    if (len != TB_L3_DUMP_HEADER + nl * TB_L3_DUMP_LEVEL + no * TB_L3_DUMP_ORDER + 4u) return TB_ERR_FORMAT;
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) return TB_ERR_FORMAT;
+    if (no > l->max_orders) return TB_ERR_FULL;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 40, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 48, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4), side = tb__get_le(q + 12, 4), total = tb__get_le(q + 16, 8);
+        uint64_t k, sum = 0;
+        TB_PRICE_T px;
+        if (side > 1u || !TB__L3P(dump_px)(tb__get_le(q, 8), &px) || !TB__L3P(price_ok)(px)) return TB_ERR_FORMAT;
+        if (count == 0 || count > no - seen || total > (uint64_t)TB__L3QMAX) return TB_ERR_FORMAT;
+        if ((int)side > prev_side) return TB_ERR_FORMAT; /* bids, then asks */
+        if ((int)side == prev_side && (side ? px >= prev_px : px <= prev_px)) return TB_ERR_FORMAT;
+        if (++side_levels[side] > l->book.spill[side].max_cap) return TB_ERR_FULL;
+        prev_side = (int)side;
+        prev_px = px;
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t qty = tb__get_le(q + 8, 8);
+            if (qty == 0 || qty > (uint64_t)TB__L3QMAX || qty > (uint64_t)TB__L3QMAX - sum) return TB_ERR_FORMAT;
+            sum += qty;
+        }
+        if (sum != total) return TB_ERR_FORMAT;
+        seen += count;
+    }
+    if (seen != no) return TB_ERR_FORMAT;
+    *n_orders = no;
+    *n_levels = nl;
+    return TB_OK;
+}
+
+/* The ids of a checked dump are unique: a scratch table from TB_MALLOC
+ * (load is not a hot path). TB_OK, TB_ERR_FORMAT or TB_ERR_NOMEM. */
+static int TB__L3P(load_ids_unique)(const TB__L3 *l, const unsigned char *p, uint64_t nl) {
+    const uint32_t bits = TB__L3P(bits_for)((uint32_t)l->max_orders);
+    const size_t cap = (size_t)1 << bits, mask = cap - 1u;
+    uint64_t *keys = (uint64_t *)TB_MALLOC(tb__array_bytes(cap, sizeof(uint64_t)));
+    unsigned char *used = (unsigned char *)TB_MALLOC(cap);
+    const unsigned char *q = p + TB_L3_DUMP_HEADER;
+    uint64_t i, k;
+    int st = TB_OK;
+    if (!keys || !used) {
+        if (keys) TB_FREE(keys);
+        if (used) TB_FREE(used);
+        return TB_ERR_NOMEM;
+    }
+    memset(used, 0, cap);
+    for (i = 0; i < nl && st == TB_OK; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t id = tb__get_le(q, 8);
+            size_t h = (size_t)(tb__l3_mix(id, l->okey) >> (64u - bits));
+            while (used[h] && keys[h] != id) h = (h + 1u) & mask;
+            if (used[h]) {
+                st = TB_ERR_FORMAT;
+                break;
+            }
+            used[h] = 1;
+            keys[h] = id;
+        }
+    }
+    TB_FREE(keys);
+    TB_FREE(used);
+    return st;
+}
+
+/* Replace the book's contents with a dump (see the layout above). On any
+ * error nothing changed: TB_ERR_FORMAT (malformed, CRC, duplicate ids),
+ * TB_ERR_FULL (more orders than max_orders or levels than max_cap),
+ * TB_ERR_NOMEM (scratch or spill memory). */
+TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    uint64_t no = 0, nl = 0, i, k;
+    uint32_t side_levels[2];
+    TB_PRICE_T anchor[2];
+    int st, side;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    st = TB__L3P(load_check)(l, p, len, &no, &nl, side_levels);
+    if (st == TB_OK) st = TB__L3P(load_ids_unique)(l, p, nl);
+    for (side = 0; side < 2 && st == TB_OK; side++) { /* the spill can hold every level of the side */
+        TB__SIDE *s = &l->book.spill[side];
+        if (s->cap < side_levels[side]) {
+            uint32_t cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+            while (cap < side_levels[side]) cap <<= 1;
+            if (cap > s->max_cap) cap = s->max_cap;
+            st = TB__SPFN(grow_to)(s, l->book.pool, cap);
+        }
+    }
+    if (st) return TB__L3P(done)(l, st);
+    TB__L3P(dump_px)(tb__get_le(p + 40, 8), &anchor[0]);
+    TB__L3P(dump_px)(tb__get_le(p + 48, 8), &anchor[1]);
+    TB__L3P(clear_state)(l);
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint32_t count = (uint32_t)tb__get_le(q + 8, 4), sd = (uint32_t)tb__get_le(q + 12, 4);
+        TB_PRICE_T px = 0;
+        uint32_t v;
+        TB__L3P(dump_px)(tb__get_le(q, 8), &px);
+        v = TB__L3P(level_new)(l, sd, px);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint32_t s = TB__L3P(node_alloc)(l);
+            l->ord[s].id = tb__get_le(q, 8);
+            l->ord[s].qty = (TB_QTY_T)tb__get_le(q + 8, 8);
+            TB__L3P(link_back)(l, v, s);
+            (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+        }
+    }
+    for (side = 0; side < 2; side++) TB__L3BP(recenter_side)(&l->book, side, anchor[side]);
+    return TB__L3P(done)(l, TB_OK);
+}
+/* ---- end tapebook/tb_l3_serial.inc ---- */
+
+#undef TB__L3B
+#undef TB__L3
+#undef TB__L3FN
+#undef TB__L3P
+#undef TB__L3BFN
+#undef TB__L3BP
+#undef TB__L3TFN
+#undef TB__L3ITER
+#undef TB__L3NODE
+#undef TB__L3LVL
+#undef TB__L3ORDER
+#undef TB__L3QMAX
+#undef TB_N
+#undef TB_BOOK_NAME
+#undef TB_L3_NAME
+/* ---- end tapebook/tb_l3.inc ---- */
+#define TB_N 512
+/* ---- begin tapebook/tb_l3.inc ---- */
+/* tb_l3.inc — the L3 (order-level) book of one variant, built on its L2 book.
+ *
+ * Template parameters (the family ones come from tb_family.inc / reopen):
+ *   TB_N          tape size of the L2 book underneath (required)
+ *   TB_BOOK_NAME  name of that L2 book variant (optional; default
+ *                 tb_book_<family>_n<N>; it must be instantiated already)
+ *   TB_L3_NAME    name prefix of the L3 variant (optional; default
+ *                 tb_l3_<family>_n<N>, e.g. tb_l3_i64_n1024)
+ * All three are #undef'd at the end.
+ *
+ * Layout. The L2 book is the first member: every level's quantity there is
+ * the sum of the level's queue, so the L2 queries (best, levels, depth
+ * snapshots, dumps) read an L3 book as they read any book. Orders live in a
+ * pre-sized arena of max_orders nodes (id, qty, prev, next, level: 24 bytes
+ * for i32, 32 for i64); each price level is a record (px, total, head,
+ * tail, count, side) whose queue is an intrusive doubly-linked list of arena
+ * indices (add at the back, removal anywhere: O(1)). Two open-addressing
+ * tables with linear probing, load <= 1/2, find things:
+ *   order id -> node:  8-byte entries (top 32 bits of the keyed hash | slot + 1),
+ *                      so a probe compares tags before touching the arena;
+ *   (side, px) -> level: 4-byte entries (slot + 1).
+ * Deletion shifts the following entries of the cluster back (no tombstones,
+ * so a long-running book with churn never degrades). Ids are hashed with a
+ * key (tb__l3_mix): colliding ids cannot be chosen without it, and an insert
+ * that probes past TB__L3_PROBE_LIMIT rebuilds the index with a new key (at
+ * most once per (n_orders + slots/16) / 4 inserts: the rebuild is amortised O(1)).
+ *
+ * Never losing a level. An L2 spill at max_cap evicts its worst level; an
+ * L3 book must not (the level's orders would still rest). So a side holds at
+ * most max_cap levels (a new level beyond that is TB_ERR_FULL), and before a
+ * new level is created the side's spill is grown to hold every level of the
+ * side: the spill then never evicts, drops or allocates inside a set, and a
+ * promote or recenter never loses a level. The growth is the only
+ * allocation after create(), and it stops at the high-water mark of levels.
+ *
+ * Every call validates everything before it changes anything: on an error
+ * status the book (orders, queues, L2 view) is exactly as before. */
+
+#ifndef TB_N
+#error "define TB_N before including tb_l3.inc"
+#endif
+#ifndef TB_FAM
+#error "include the family parameters and tb_family(_reopen).inc before tb_l3.inc"
+#endif
+
+#ifdef TB_BOOK_NAME
+#define TB__L3B TB_BOOK_NAME
+#else
+#define TB__L3B TB__CAT(TB__CAT(tb_book_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#ifdef TB_L3_NAME
+#define TB__L3 TB_L3_NAME
+#else
+#define TB__L3 TB__CAT(TB__CAT(tb_l3_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#define TB__L3FN(f) TB__CAT3(TB__L3, _, f)      /* public:  <l3>_f  */
+#define TB__L3P(f) TB__CAT3(TB__L3, __, f)      /* private: <l3>__f */
+#define TB__L3BFN(f) TB__CAT3(TB__L3B, _, f)    /* the L2 book's public calls */
+#define TB__L3BP(f) TB__CAT3(TB__L3B, __, f)    /* the L2 book's internals */
+#define TB__L3TFN(f) TB__CAT3(TB__L3B, __tape_, f)
+#define TB__L3ITER TB__CAT(TB__L3B, _iter)
+#define TB__L3NODE TB__CAT(TB__L3, __node)
+#define TB__L3LVL TB__CAT(TB__L3, __level)
+#define TB__L3ORDER TB__CAT(tb_l3_order_, TB_FAM)
+#define TB__L3QMAX ((TB_QTY_T) ~(TB_QTY_T)0)
+
+/* One order: a node of its level's FIFO list. level == TB__L3_NIL: free
+ * (next then links the free list). */
+typedef struct TB__L3NODE {
+    uint64_t id;
+    TB_QTY_T qty;
+    uint32_t prev, next; /* arena indices, TB__L3_NIL at the ends */
+    uint32_t level;      /* level record */
+} TB__L3NODE;
+
+/* One price level: its FIFO queue and the sum the L2 book shows. count == 0:
+ * free (head then links the free list). */
+typedef struct TB__L3LVL {
+    TB_PRICE_T px;
+    TB_QTY_T total;
+    uint32_t head, tail, count;
+    uint32_t side;
+} TB__L3LVL;
+
+typedef struct TB__L3 {
+    TB__L3B book;        /* the L2 view: first, cache-line aligned */
+    TB__L3NODE *ord;     /* arena of max_orders nodes */
+    TB__L3LVL *lvl;      /* max_levels level records */
+    uint64_t *oidx;      /* id index: tag << 32 | (slot + 1); 0 = empty */
+    uint32_t *lidx;      /* level index: slot + 1; 0 = empty */
+    uint64_t okey, lkey; /* hash keys */
+    uint32_t max_orders, max_levels, obits, lbits;
+    uint32_t n_orders, ord_hw, ord_free; /* ord_hw: slots ever handed out */
+    uint32_t n_levels, lvl_hw, lvl_free;
+    uint32_t side_levels[2];
+    uint64_t since_reseed;
+    uint64_t arena_full, levels_full, reseeds;
+    uint64_t adds, cancels, modifies, executes, replaces, clears, rejected;
+} TB__L3;
+
+TB_STATIC_ASSERT(offsetof(TB__L3, book) == 0, "the L2 book leads the L3 book");
+
+/* ---- order-id index ----------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(otag)(const TB__L3 *l, uint64_t id) {
+    return (uint32_t)(tb__l3_mix(id, l->okey) >> 32);
+}
+TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tag >> (32u - l->obits); }
+TB_FORCE_INLINE uint32_t TB__L3P(omask)(const TB__L3 *l) { return (UINT32_C(1) << l->obits) - 1u; }
+
+/* Slot of the order `id`, TB__L3_NIL when absent; *pos = its index entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind)(const TB__L3 *l, uint64_t id, uint32_t *pos) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag);
+    for (;;) {
+        const uint64_t e = l->oidx[i];
+        if (!e) return TB__L3_NIL;
+        if ((uint32_t)(e >> 32) == tag) {
+            const uint32_t s = (uint32_t)e - 1u;
+            if (l->ord[s].id == id) {
+                *pos = i;
+                return s;
+            }
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Look id up for an insert: its slot (a duplicate), or TB__L3_NIL with *pos =
+ * the empty entry that ends its probe sequence and *probes = its distance. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind_free)(const TB__L3 *l, uint64_t id, uint32_t *pos, uint32_t *probes) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), k = 0;
+    for (;; k++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) {
+            *pos = i;
+            *probes = k;
+            return TB__L3_NIL;
+        }
+        if ((uint32_t)(e >> 32) == tag && l->ord[(uint32_t)e - 1u].id == id) return (uint32_t)e - 1u;
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Place (id -> slot) in the first empty entry; returns the probe length. */
+TB_FORCE_INLINE uint32_t TB__L3P(oplace)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), probes = 0;
+    while (l->oidx[i]) {
+        i = (i + 1u) & mask;
+        probes++;
+    }
+    l->oidx[i] = ((uint64_t)tag << 32) | ((uint64_t)slot + 1u);
+    return probes;
+}
+
+/* Rebuild the id index under `key` from the arena (no allocation). */
+static void TB__L3P(rehash)(TB__L3 *l, uint64_t key) {
+    uint32_t s;
+    l->okey = key;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    for (s = 0; s < l->ord_hw; s++)
+        if (l->ord[s].level != TB__L3_NIL) (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+    l->since_reseed = 0;
+}
+
+/* After an insert that probed `probes` entries: reseed when that was too long. */
+TB_FORCE_INLINE void TB__L3P(oinserted)(TB__L3 *l, uint32_t probes) {
+    l->since_reseed++;
+    if (TB_UNLIKELY(probes > TB__L3_PROBE_LIMIT) &&
+        4u * l->since_reseed >= (uint64_t)l->n_orders + ((uint64_t)1 << l->obits >> 4)) {
+        TB__L3P(rehash)(l, tb__l3_next_key(l->okey));
+        l->reseeds++;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(oinsert)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    TB__L3P(oinserted)(l, TB__L3P(oplace)(l, id, slot));
+}
+
+/* Remove index entry pos, shifting the rest of its cluster back. */
+TB_FORCE_INLINE void TB__L3P(oerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = TB__L3P(omask)(l);
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint64_t e;
+        uint32_t home;
+        j = (j + 1u) & mask;
+        e = l->oidx[j];
+        if (!e) break;
+        home = TB__L3P(ohome)(l, (uint32_t)(e >> 32));
+        if (((j - home) & mask) >= ((j - i) & mask)) { /* home not in (i, j]: it may move to i */
+            l->oidx[i] = e;
+            i = j;
+        }
+    }
+    l->oidx[i] = 0;
+}
+
+/* ---- level index ---------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(lhome)(const TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const uint64_t k = (uint64_t)(TB_UPRICE_T)px ^ ((uint64_t)side * UINT64_C(0x9e3779b97f4a7c15));
+    return (uint32_t)(tb__l3_mix(k, l->lkey) >> (64u - l->lbits));
+}
+
+/* Level record of (side, px), TB__L3_NIL when absent; *pos = its entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(lfind)(const TB__L3 *l, uint32_t side, TB_PRICE_T px, uint32_t *pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, side, px);
+    for (;;) {
+        const uint32_t e = l->lidx[i];
+        if (!e) return TB__L3_NIL;
+        if (l->lvl[e - 1u].px == px && l->lvl[e - 1u].side == side) {
+            *pos = i;
+            return e - 1u;
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(lplace)(TB__L3 *l, uint32_t slot) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, l->lvl[slot].side, l->lvl[slot].px);
+    while (l->lidx[i]) i = (i + 1u) & mask;
+    l->lidx[i] = slot + 1u;
+}
+
+static void TB__L3P(lerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint32_t e, home;
+        j = (j + 1u) & mask;
+        e = l->lidx[j];
+        if (!e) break;
+        home = TB__L3P(lhome)(l, l->lvl[e - 1u].side, l->lvl[e - 1u].px);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            l->lidx[i] = e;
+            i = j;
+        }
+    }
+    l->lidx[i] = 0;
+}
+
+/* ---- the L2 view ----------------------------------------------------------------- */
+
+/* Write a level's total into the L2 book (0 removes it). Cannot fail: the
+ * price is valid and the spill has room for every level of the side. */
+TB_FORCE_INLINE void TB__L3P(l2_write)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T total) {
+    const int r = TB__L3BP(set_one)(&l->book, (int)side, px, total, 1);
+    TB_ASSERT(r >= TB_SPILL);
+    (void)r;
+}
+
+/* Room for one more level on `side` (frees_one: the operation also empties a
+ * level of that side): the side stays within max_cap levels and its spill
+ * could hold all of them. TB_ERR_FULL / TB_ERR_NOMEM change nothing else. */
+static int TB__L3P(level_room)(TB__L3 *l, uint32_t side, int frees_one) {
+    TB__SIDE *s = &l->book.spill[side];
+    const uint32_t need = l->side_levels[side] + 1u - (frees_one ? 1u : 0u);
+    uint32_t cap;
+    if (need > s->max_cap) {
+        l->levels_full++;
+        return TB_ERR_FULL;
+    }
+    if (s->cap >= need) return TB_OK;
+    cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+    while (cap < need) cap <<= 1;
+    if (cap > s->max_cap) cap = s->max_cap;
+    return TB__SPFN(grow_to)(s, l->book.pool, cap);
+}
+
+TB_FORCE_INLINE int TB__L3P(price_ok)(TB_PRICE_T px) { return TB__L3BP(price_ok)(px); }
+
+/* ---- arena --------------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(node_alloc)(TB__L3 *l) {
+    uint32_t s = l->ord_free;
+    if (s != TB__L3_NIL) l->ord_free = l->ord[s].next;
+    else s = l->ord_hw++;
+    l->n_orders++;
+    return s;
+}
+
+TB_FORCE_INLINE void TB__L3P(node_free)(TB__L3 *l, uint32_t s) {
+    l->ord[s].level = TB__L3_NIL;
+    l->ord[s].next = l->ord_free;
+    l->ord_free = s;
+    l->n_orders--;
+}
+
+/* A new empty level record for (side, px), indexed. */
+TB_FORCE_INLINE uint32_t TB__L3P(level_new)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    uint32_t v = l->lvl_free;
+    TB__L3LVL *lv;
+    if (v != TB__L3_NIL) l->lvl_free = l->lvl[v].head;
+    else v = l->lvl_hw++;
+    TB_ASSERT(v < l->max_levels);
+    lv = &l->lvl[v];
+    lv->px = px;
+    lv->total = 0;
+    lv->head = lv->tail = TB__L3_NIL;
+    lv->count = 0;
+    lv->side = side;
+    TB__L3P(lplace)(l, v);
+    l->n_levels++;
+    l->side_levels[side]++;
+    return v;
+}
+
+/* Append node s (its qty set) at the back of level v; updates the L2 view. */
+TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
+    TB__L3LVL *lv = &l->lvl[v];
+    TB__L3NODE *n = &l->ord[s];
+    n->level = v;
+    n->prev = lv->tail;
+    n->next = TB__L3_NIL;
+    if (lv->tail != TB__L3_NIL) l->ord[lv->tail].next = s;
+    else lv->head = s;
+    lv->tail = s;
+    lv->count++;
+    lv->total = (TB_QTY_T)(lv->total + n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+}
+
+/* Take node s out of its level; a level left empty is deleted (from the
+ * index and from the L2 view). The node keeps its id and qty. */
+TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
+    TB__L3NODE *n = &l->ord[s];
+    const uint32_t v = n->level;
+    TB__L3LVL *lv = &l->lvl[v];
+    if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+    else lv->head = n->next;
+    if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+    else lv->tail = n->prev;
+    lv->count--;
+    lv->total = (TB_QTY_T)(lv->total - n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    if (lv->count == 0) {
+        uint32_t pos = 0;
+        const uint32_t found = TB__L3P(lfind)(l, lv->side, lv->px, &pos);
+        TB_ASSERT(found == v);
+        (void)found;
+        TB__L3P(lerase)(l, pos);
+        l->side_levels[lv->side]--;
+        l->n_levels--;
+        lv->head = l->lvl_free;
+        l->lvl_free = v;
+    }
+}
+
+/* ---- operations (validated first; the caller holds the guards) ------------------- */
+
+/* Validate an add of qty at (side, px) for a new order: *v = existing level
+ * or TB__L3_NIL (then room was made for a new one). frees_one: the same
+ * operation empties a level of this side first (replace / amend). */
+static int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T qty, TB_QTY_T leaving,
+                                uint32_t leaving_level, int frees_one, uint32_t *v) {
+    uint32_t pos = 0;
+    *v = TB__L3P(lfind)(l, side, px, &pos);
+    if (*v != TB__L3_NIL) {
+        TB_QTY_T base = l->lvl[*v].total;
+        if (*v == leaving_level) base = (TB_QTY_T)(base - leaving);
+        return base > (TB_QTY_T)(TB__L3QMAX - qty) ? (int)TB_ERR_OVERFLOW : (int)TB_OK;
+    }
+    return TB__L3P(level_room)(l, side, frees_one);
+}
+
+static int TB__L3P(op_add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, probes = 0, v, s;
+    int st;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (TB__L3P(ofind_free)(l, id, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    if (l->n_orders >= l->max_orders) {
+        l->arena_full++;
+        return TB_ERR_FULL;
+    }
+    st = TB__L3P(check_level)(l, (uint32_t)side, px, qty, 0, TB__L3_NIL, 0, &v);
+    if (st) return st;
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, (uint32_t)side, px);
+    s = TB__L3P(node_alloc)(l);
+    l->ord[s].id = id;
+    l->ord[s].qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    /* the empty entry the lookup ended on (nothing touched the index since) */
+    l->oidx[pos] = ((uint64_t)TB__L3P(otag)(l, id) << 32) | ((uint64_t)s + 1u);
+    TB__L3P(oinserted)(l, probes);
+    l->adds++;
+    return TB_OK;
+}
+
+/* Remove the order at slot s (index entry pos) entirely. */
+TB_FORCE_INLINE void TB__L3P(remove)(TB__L3 *l, uint32_t s, uint32_t pos) {
+    TB__L3P(unlink)(l, s);
+    TB__L3P(oerase)(l, pos);
+    TB__L3P(node_free)(l, s);
+}
+
+static int TB__L3P(op_cancel)(TB__L3 *l, uint64_t id) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    TB__L3P(remove)(l, s, pos);
+    l->cancels++;
+    return TB_OK;
+}
+
+/* Take qty off the order, keeping its priority; removed at 0. qty must be in
+ * [1, resting]. is_exec: count as an execution, else as a cancel. */
+static int TB__L3P(op_reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty, int is_exec) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    n = &l->ord[s];
+    if (qty == 0 || qty > n->qty) return TB_ERR_BADARG;
+    if (is_exec) l->executes++;
+    else l->cancels++;
+    if (qty == n->qty) {
+        TB__L3P(remove)(l, s, pos);
+        return TB_OK;
+    }
+    lv = &l->lvl[n->level];
+    n->qty = (TB_QTY_T)(n->qty - qty);
+    lv->total = (TB_QTY_T)(lv->total - qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    return TB_OK;
+}
+
+/* New quantity (> 0) at the same price: down keeps priority, up goes to the
+ * back of the queue, equal changes nothing. */
+static int TB__L3P(op_modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    uint32_t pos = 0, v;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    n = &l->ord[s];
+    v = n->level;
+    lv = &l->lvl[v];
+    if (qty <= n->qty) {
+        lv->total = (TB_QTY_T)(lv->total - (TB_QTY_T)(n->qty - qty));
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+        l->modifies++;
+        return TB_OK;
+    }
+    if ((TB_QTY_T)(lv->total - n->qty) > (TB_QTY_T)(TB__L3QMAX - qty)) return TB_ERR_OVERFLOW;
+    if (lv->count == 1) { /* alone at its level: already at the back */
+        lv->total = qty;
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    } else {
+        /* unlink without deleting the level (count stays > 0), then append */
+        if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+        else lv->head = n->next;
+        if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+        else lv->tail = n->prev;
+        lv->count--;
+        lv->total = (TB_QTY_T)(lv->total - n->qty);
+        n->qty = qty;
+        TB__L3P(link_back)(l, v, s);
+    }
+    l->modifies++;
+    return TB_OK;
+}
+
+/* New price and quantity, same id and side: the same price is a modify;
+ * another price moves the order to the back of that level. */
+static int TB__L3P(op_amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    const TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    if (old->px == px) return TB__L3P(op_modify)(l, id, qty);
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, 0, TB__L3_NIL, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(unlink)(l, s); /* may free the old level record */
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+    n->qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    l->modifies++;
+    return TB_OK;
+}
+
+/* Cancel old_id and add new_id on the same side at (px, qty), at the back. */
+static int TB__L3P(op_replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, pos2 = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, old_id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (new_id != old_id && TB__L3P(ofind)(l, new_id, &pos2) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, n->qty, n->level, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(remove)(l, s, pos); /* may delete the level v was (then v is re-created) */
+    {
+        uint32_t p3 = 0, t;
+        v = TB__L3P(lfind)(l, side, px, &p3);
+        if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+        t = TB__L3P(node_alloc)(l);
+        l->ord[t].id = new_id;
+        l->ord[t].qty = qty;
+        TB__L3P(link_back)(l, v, t);
+        TB__L3P(oinsert)(l, new_id, t);
+    }
+    l->replaces++;
+    return TB_OK;
+}
+
+/* Empty the book: no orders, no levels, the L2 view empty (anchors and
+ * spill memory kept). O(levels + index size). */
+static void TB__L3P(clear_state)(TB__L3 *l) {
+    int side;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    memset(l->lidx, 0, ((size_t)1 << l->lbits) * sizeof *l->lidx);
+    l->n_orders = l->ord_hw = 0;
+    l->ord_free = TB__L3_NIL;
+    l->n_levels = l->lvl_hw = 0;
+    l->lvl_free = TB__L3_NIL;
+    l->side_levels[0] = l->side_levels[1] = 0;
+    l->since_reseed = 0;
+    for (side = 0; side < 2; side++) {
+        TB__L3TFN(empty)(&l->book.tape[side]);
+        TB__SPFN(clear)(&l->book.spill[side]);
+    }
+}
+
+static void TB__L3P(op_clear)(TB__L3 *l) {
+    TB__L3P(clear_state)(l);
+    l->clears++;
+}
+
+/* ---- guards ------------------------------------------------------------------- */
+
+/* Claim the book (and its pool, which a spill growth or a set may touch). */
+TB_FORCE_INLINE int TB__L3P(enter)(TB__L3 *l) {
+    int g;
+    if (!l) return TB_ERR_NULL;
+    g = tb__guard_enter(&l->book.state);
+    if (g) return g;
+    if (l->book.pool) {
+        g = tb__guard_enter(&l->book.pool->state);
+        if (g) {
+            tb__guard_leave(&l->book.state);
+            return g;
+        }
+    }
+    return TB_OK;
+}
+
+TB_FORCE_INLINE void TB__L3P(leave)(TB__L3 *l) {
+    if (l->book.pool) tb__guard_leave(&l->book.pool->state);
+    tb__guard_leave(&l->book.state);
+}
+
+/* Read-only calls claim the book only. */
+TB_FORCE_INLINE int TB__L3P(enter_ro)(TB__L3 *l) {
+    if (!l) return TB_ERR_NULL;
+    return tb__guard_enter(&l->book.state);
+}
+
+TB_FORCE_INLINE int TB__L3P(done)(TB__L3 *l, int st) {
+    if (st) l->rejected++;
+    TB__L3P(leave)(l);
+    return st;
+}
+
+/* ---- construction ------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(bits_for)(uint32_t n) {
+    uint32_t b = 4; /* at least 16 entries */
+    while (((uint64_t)1 << b) < 2u * (uint64_t)n) b++;
+    return b;
+}
+
+/* Create an L3 book: the L2 book (anchor, max_cap, pool: as B_create), an
+ * arena of max_orders orders (1 .. 2^30) and a side limit of max_cap levels.
+ * The arena, level records and indexes come from TB_MALLOC. */
+TB_API int TB__L3FN(create)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t max_cap,
+                            TB__POOL *pool) {
+    TB__L3 *l;
+    uint64_t lv;
+    size_t ob, lb, oib, lib;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    *out = NULL;
+    if (max_orders == 0 || max_orders > TB_L3_MAX_ORDERS) return TB_ERR_BADARG;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB_ERR_ANCHOR;
+    if (!TB__L3BP(max_cap_ok)(max_cap, pool)) return TB_ERR_MAX_CAP;
+    l = (TB__L3 *)tb__aligned_alloc(sizeof *l);
+    if (!l) return TB_ERR_NOMEM;
+    memset((void *)l, 0, sizeof *l);
+    st = TB__L3BFN(init)(&l->book, anchor, max_cap, pool);
+    if (st) {
+        tb__aligned_free(l);
+        return st;
+    }
+    lv = 2u * (uint64_t)max_cap; /* both sides */
+    l->max_orders = max_orders;
+    l->max_levels = lv < max_orders ? (uint32_t)lv : max_orders;
+    l->obits = TB__L3P(bits_for)(max_orders);
+    l->lbits = TB__L3P(bits_for)(l->max_levels);
+    ob = tb__array_bytes(max_orders, sizeof(TB__L3NODE));
+    lb = tb__array_bytes(l->max_levels, sizeof(TB__L3LVL));
+    oib = tb__array_bytes((size_t)1 << l->obits, sizeof(uint64_t));
+    lib = tb__array_bytes((size_t)1 << l->lbits, sizeof(uint32_t));
+    l->ord = ob ? (TB__L3NODE *)TB_MALLOC(ob) : NULL;
+    l->lvl = lb ? (TB__L3LVL *)TB_MALLOC(lb) : NULL;
+    l->oidx = oib ? (uint64_t *)TB_MALLOC(oib) : NULL;
+    l->lidx = lib ? (uint32_t *)TB_MALLOC(lib) : NULL;
+    if (!l->ord || !l->lvl || !l->oidx || !l->lidx) {
+        if (l->ord) TB_FREE(l->ord);
+        if (l->lvl) TB_FREE(l->lvl);
+        if (l->oidx) TB_FREE(l->oidx);
+        if (l->lidx) TB_FREE(l->lidx);
+        TB__L3BFN(deinit)(&l->book);
+        tb__aligned_free(l);
+        return TB_ERR_NOMEM;
+    }
+    /* zeroed now: the pages are touched here, not on the first adds */
+    memset(l->ord, 0, ob);
+    memset(l->lvl, 0, lb);
+    memset(l->oidx, 0, oib);
+    memset(l->lidx, 0, lib);
+    l->ord_free = l->lvl_free = TB__L3_NIL;
+    /* keys from the addresses (ASLR): not guessable from outside the process */
+    l->okey = tb__l3_next_key((uint64_t)(uintptr_t)l->ord ^ ((uint64_t)(uintptr_t)l << 17));
+    l->lkey = tb__l3_next_key(l->okey ^ (uint64_t)(uintptr_t)l->lidx);
+    *out = l;
+    return TB_OK;
+}
+
+/* Free everything (NULL is a no-op). TB_ERR_BUSY while another thread uses it. */
+TB_API int TB__L3FN(destroy)(TB__L3 *l) {
+    int st;
+    if (!l) return TB_OK;
+    st = TB__L3BFN(deinit)(&l->book);
+    if (st) return st;
+    TB_FREE(l->ord);
+    TB_FREE(l->lvl);
+    TB_FREE(l->oidx);
+    TB_FREE(l->lidx);
+    tb__aligned_free(l);
+    return TB_OK;
+}
+
+/* The L2 view, for its queries (best, levels, snapshots, dump) and for
+ * recenter. Do not change levels through it: the queues would disagree. */
+TB_API TB__L3B *TB__L3FN(book)(TB__L3 *l) { return l ? &l->book : NULL; }
+
+/* ---- public operations ------------------------------------------------------------ */
+
+/* Add order `id` at the back of (side, px). TB_ERR_DUPLICATE: the id rests;
+ * TB_ERR_FULL: the arena is full, or the side has max_cap levels already;
+ * TB_ERR_OVERFLOW: the level's total would overflow; TB_ERR_NOMEM: the spill
+ * could not grow for a new level. */
+TB_API int TB__L3FN(add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_add)(l, id, side, px, qty));
+}
+
+/* Remove order `id`. */
+TB_API int TB__L3FN(cancel)(TB__L3 *l, uint64_t id) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_cancel)(l, id));
+}
+
+/* Cancel qty (1 .. resting) of order `id`, keeping its priority; removed at 0. */
+TB_API int TB__L3FN(reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 0));
+}
+
+/* Fill qty (1 .. resting) from order `id`; removed at 0. */
+TB_API int TB__L3FN(execute)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 1));
+}
+
+/* New quantity (> 0): down keeps priority, up goes to the back. */
+TB_API int TB__L3FN(modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_modify)(l, id, qty));
+}
+
+/* New price and quantity: the same price as modify(), another price to the
+ * back of that level (same id and side). */
+TB_API int TB__L3FN(amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_amend)(l, id, px, qty));
+}
+
+/* Replace old_id by new_id (same side) at (px, qty) with a new priority.
+ * new_id may equal old_id. */
+TB_API int TB__L3FN(replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_replace)(l, old_id, new_id, px, qty));
+}
+
+/* Remove every order (anchors and memory kept). */
+TB_API int TB__L3FN(clear)(TB__L3 *l) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(op_clear)(l);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Remove every order and anchor both tapes at `anchor`. */
+TB_API int TB__L3FN(reset)(TB__L3 *l, TB_PRICE_T anchor) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB__L3P(done)(l, TB_ERR_ANCHOR);
+    TB__L3P(op_clear)(l);
+    l->book.tape[0].anchor = l->book.tape[1].anchor = anchor;
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* ---- queries ---------------------------------------------------------------------- */
+
+/* Order `id` into *out: TB_OK, or TB_ERR_UNKNOWN. */
+TB_API int TB__L3FN(order)(TB__L3 *l, uint64_t id, TB__L3ORDER *out) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        const TB__L3LVL *lv = &l->lvl[l->ord[s].level];
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->px = lv->px;
+        out->qty = l->ord[s].qty;
+        out->side = (int32_t)lv->side;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* Orders and quantity ahead of `id` in its level's queue (O(orders ahead)). */
+TB_API int TB__L3FN(queue_position)(TB__L3 *l, uint64_t id, uint64_t *orders_ahead, TB_QTY_T *qty_ahead) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!orders_ahead || !qty_ahead) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        uint64_t k = 0;
+        TB_QTY_T q = 0;
+        uint32_t p;
+        for (p = l->ord[s].prev; p != TB__L3_NIL; p = l->ord[p].prev) {
+            k++;
+            q = (TB_QTY_T)(q + l->ord[p].qty);
+        }
+        *orders_ahead = k;
+        *qty_ahead = q;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* The first k orders of (side, px) in FIFO order into ids[] / qtys[]
+ * (either may be NULL); *n_out = how many were written, *n_level (optional)
+ * = orders at the level. An absent level (or invalid price) has 0 orders. */
+TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *ids, TB_QTY_T *qtys, size_t k,
+                                  size_t *n_out, size_t *n_level) {
+    uint32_t pos = 0, v;
+    size_t n = 0;
+    int st;
+    if (!n_out) return TB_ERR_NULL;
+    *n_out = 0;
+    if (n_level) *n_level = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    v = TB__L3P(lfind)(l, (uint32_t)side, px, &pos);
+    if (v != TB__L3_NIL) {
+        uint32_t s;
+        for (s = l->lvl[v].head; s != TB__L3_NIL && n < k; s = l->ord[s].next, n++) {
+            if (ids) ids[n] = l->ord[s].id;
+            if (qtys) qtys[n] = l->ord[s].qty;
+        }
+        if (n_level) *n_level = l->lvl[v].count;
+    }
+    tb__guard_leave(&l->book.state);
+    *n_out = n;
+    return TB_OK;
+}
+
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
+TB_API size_t TB__L3FN(count)(TB__L3 *l) {
+    size_t n;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
+    n = l->n_orders;
+    tb__guard_leave(&l->book.state);
+    return n;
+}
+
+TB_API int TB__L3FN(stats)(TB__L3 *l, tb_l3_stats *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    memset(out, 0, sizeof *out);
+    out->orders = l->n_orders;
+    out->max_orders = l->max_orders;
+    out->levels[0] = l->side_levels[0];
+    out->levels[1] = l->side_levels[1];
+    out->max_levels = l->book.spill[0].max_cap;
+    out->index_slots = (uint64_t)1 << l->obits;
+    out->bytes = sizeof *l + (uint64_t)l->max_orders * sizeof(TB__L3NODE) +
+                 (uint64_t)l->max_levels * sizeof(TB__L3LVL) + (out->index_slots * sizeof(uint64_t)) +
+                 ((uint64_t)1 << l->lbits) * sizeof(uint32_t);
+    out->arena_full = l->arena_full;
+    out->levels_full = l->levels_full;
+    out->reseeds = l->reseeds;
+    out->adds = l->adds;
+    out->cancels = l->cancels;
+    out->modifies = l->modifies;
+    out->executes = l->executes;
+    out->replaces = l->replaces;
+    out->clears = l->clears;
+    out->rejected = l->rejected;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* The id index's hash key, and a rebuild under a key of the caller's choice
+ * (a secret one, or one a test needs). */
+TB_API uint64_t TB__L3FN(index_key)(TB__L3 *l) {
+    uint64_t k;
+    if (TB__L3P(enter_ro)(l)) return 0;
+    k = l->okey;
+    tb__guard_leave(&l->book.state);
+    return k;
+}
+
+TB_API int TB__L3FN(reseed)(TB__L3 *l, uint64_t key) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(rehash)(l, key);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Quantity of (side, px) as the L2 book holds it, read inside the guard. */
+static TB_QTY_T TB__L3P(l2_qty)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)l->book.tape[side].anchor);
+    const TB__SIDE *s = &l->book.spill[side];
+    uint32_t j;
+    if (i < (TB_UPRICE_T)TB_N) return l->book.tape[side].q[i];
+    j = TB__SPFN(find)(s, (int)side, px);
+    return j < s->n ? TB__SPFN(at)(s, j)->qty : 0;
+}
+
+/* Every structural invariant of the L2 book and of the queues, the indexes,
+ * the free lists, and their agreement: TB_OK or TB_ERR_INVARIANT. */
+TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
+    uint32_t s, v, live = 0, free_n = 0, entries = 0, pos = 0, lv_live = 0, side_n[2] = {0, 0}, i;
+    int st = TB__L3BFN(verify_invariants)(l ? &l->book : NULL), ok = 1, side;
+    if (st) return st;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    if (l->ord_hw > l->max_orders || l->lvl_hw > l->max_levels) ok = 0;
+    for (s = 0; ok && s < l->ord_hw; s++) {
+        const TB__L3NODE *n = &l->ord[s];
+        if (n->level == TB__L3_NIL) continue;
+        live++;
+        if (n->level >= l->lvl_hw || l->lvl[n->level].count == 0 || n->qty == 0) ok = 0;
+        else if (TB__L3P(ofind)(l, n->id, &pos) != s) ok = 0;
+    }
+    for (s = l->ord_free; ok && s != TB__L3_NIL; s = l->ord[s].next)
+        if (s >= l->ord_hw || l->ord[s].level != TB__L3_NIL || ++free_n > l->ord_hw) ok = 0;
+    if (ok && (live != l->n_orders || live + free_n != l->ord_hw)) ok = 0;
+    for (i = 0; ok && i < (UINT32_C(1) << l->obits); i++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) continue;
+        entries++;
+        if ((uint32_t)e - 1u >= l->ord_hw || l->ord[(uint32_t)e - 1u].level == TB__L3_NIL ||
+            (uint32_t)(e >> 32) != TB__L3P(otag)(l, l->ord[(uint32_t)e - 1u].id))
+            ok = 0;
+    }
+    if (ok && entries != l->n_orders) ok = 0;
+    for (v = 0; ok && v < l->lvl_hw; v++) {
+        const TB__L3LVL *lv = &l->lvl[v];
+        uint32_t k = 0, prev = TB__L3_NIL;
+        TB_QTY_T sum = 0;
+        if (lv->count == 0) continue;
+        lv_live++;
+        if (lv->side > 1u || !TB__L3P(price_ok)(lv->px)) {
+            ok = 0;
+            break;
+        }
+        side_n[lv->side]++;
+        for (s = lv->head; s != TB__L3_NIL && k <= lv->count; s = l->ord[s].next, k++) {
+            if (s >= l->ord_hw || l->ord[s].level != v || l->ord[s].prev != prev) ok = 0;
+            else if (sum > (TB_QTY_T)(TB__L3QMAX - l->ord[s].qty)) ok = 0;
+            if (!ok) break;
+            sum = (TB_QTY_T)(sum + l->ord[s].qty);
+            prev = s;
+        }
+        if (ok && (k != lv->count || lv->tail != prev || sum != lv->total)) ok = 0;
+        if (ok && TB__L3P(lfind)(l, lv->side, lv->px, &pos) != v) ok = 0;
+        if (ok && TB__L3P(l2_qty)(l, lv->side, lv->px) != lv->total) ok = 0;
+    }
+    if (ok && (lv_live != l->n_levels || side_n[0] != l->side_levels[0] || side_n[1] != l->side_levels[1])) ok = 0;
+    for (side = 0; ok && side < 2; side++) { /* the L2 book has no other level */
+        size_t depth = l->book.spill[side].live;
+        uint32_t w;
+        for (w = 0; w < (uint32_t)(sizeof l->book.tape[side].bits / sizeof(uint64_t)); w++)
+            depth += tb__popcount64(l->book.tape[side].bits[w]);
+        if (depth != l->side_levels[side] || l->side_levels[side] > l->book.spill[side].max_cap) ok = 0;
+        if (l->book.spill[side].cap < l->side_levels[side]) ok = 0;
+    }
+    for (i = 0, entries = 0; ok && i < (UINT32_C(1) << l->lbits); i++) {
+        const uint32_t e = l->lidx[i];
+        if (!e) continue;
+        entries++;
+        if (e - 1u >= l->lvl_hw || l->lvl[e - 1u].count == 0) ok = 0;
+    }
+    if (ok && entries != l->n_levels) ok = 0;
+    tb__guard_leave(&l->book.state);
+    return ok ? TB_OK : TB_ERR_INVARIANT;
+}
+
+/* ---- batches: the whole loop in C -------------------------------------------------- */
+
+TB_FORCE_INLINE int TB__L3P(mbo_row)(TB__L3 *l, uint8_t action, uint64_t id, uint8_t side, TB_PRICE_T px,
+                                     TB_QTY_T qty) {
+    switch (action) {
+    case TB_MBO_ADD: return TB__L3P(op_add)(l, id, side, px, qty);
+    case TB_MBO_CANCEL: return qty ? TB__L3P(op_reduce)(l, id, qty, 0) : TB__L3P(op_cancel)(l, id);
+    case TB_MBO_MODIFY: return TB__L3P(op_amend)(l, id, px, qty);
+    case TB_MBO_EXECUTE: return TB__L3P(op_reduce)(l, id, qty, 1);
+    case TB_MBO_CLEAR: TB__L3P(op_clear)(l); return TB_OK;
+    default: return TB_ERR_BADARG;
+    }
+}
+
+/* Apply n MBO rows (tb_mbo_action letters; `sides` is read for adds only;
+ * px for adds and modifies; qty as each action says). A bad row changes
+ * nothing and the batch goes on: statuses[i] (optional) = the row's status
+ * (0 or a negative tb_status / tb_l3_status), *n_err (optional) = rows
+ * refused. Returns TB_OK, or a status for the call itself (NULL, busy). */
+TB_API int TB__L3FN(apply_mbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                               const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                               size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* Like apply_mbo(), writing the BBO after each row into out[i]. */
+TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                                   const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                                   TB__BBO *out, size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty || !out)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+        TB__L3BP(fill_bbo)(&l->book, &out[i]);
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* ---- begin tapebook/tb_l3_serial.inc ---- */
+/* tb_l3_serial.inc — dump / load of an L3 book: every order, queues in
+ * FIFO order, and both anchors. Included by tb_l3.inc (its macros set).
+ *
+ * Layout (little-endian, every integer widened to 64 bits so the two
+ * families share it; price width recorded and checked):
+ *   header  56 bytes: "TBL3DUMP", u32 version (1), u32 price width (4 | 8),
+ *           u32 N, u32 reserved (0), u64 orders, u64 levels,
+ *           i64 ask anchor, i64 bid anchor
+ *   levels  bids best first (descending), then asks best first (ascending);
+ *           each: i64 px, u32 count, u32 side, u64 total, then `count`
+ *           orders front to back: u64 id, u64 qty
+ *   trailer u32 CRC-32 (tb_crc32) of everything before it.
+ * load() checks all of it (sizes, CRC, ranges, order of levels, sums,
+ * unique ids, the side limit and arena capacity) before it changes the book;
+ * the tape size N of the dump may differ from the book's (anchors must be
+ * valid for the book). The L2 view after a load has the same levels and
+ * anchors; the queues are the dumped ones, in order. */
+
+TB_API int TB__L3FN(dump_size)(TB__L3 *l, size_t *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    *out = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* Write the dump into buf (cap bytes); *n_out = its length. TB_ERR_BADARG
+ * when cap is too small (dump_size() says how much). */
+TB_API int TB__L3FN(dump)(TB__L3 *l, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int st, side;
+    if (n_out) *n_out = 0;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    len = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    if (cap < len) {
+        tb__guard_leave(&l->book.state);
+        return TB_ERR_BADARG;
+    }
+    memcpy(p, TB_L3_DUMP_MAGIC, 8);
+    tb__put_le(p + 8, TB_L3_DUMP_VERSION, 4);
+    tb__put_le(p + 12, sizeof(TB_PRICE_T), 4);
+    tb__put_le(p + 16, TB_N, 4);
+    tb__put_le(p + 20, 0, 4);
+    tb__put_le(p + 24, l->n_orders, 8);
+    tb__put_le(p + 32, l->n_levels, 8);
+    tb__put_le(p + 40, (uint64_t)(int64_t)l->book.tape[0].anchor, 8);
+    tb__put_le(p + 48, (uint64_t)(int64_t)l->book.tape[1].anchor, 8);
+    q = p + TB_L3_DUMP_HEADER;
+    for (side = 1; side >= 0; side--) {
+        TB__L3ITER it;
+        TB__LEVEL lv2;
+        TB__L3BP(iter_start)(&it, &l->book, side);
+        while (TB__L3BP(iter_step)(&it, &lv2)) {
+            uint32_t pos = 0, s;
+            const uint32_t v = TB__L3P(lfind)(l, (uint32_t)side, lv2.px, &pos);
+            const TB__L3LVL *lv;
+            TB_ASSERT(v != TB__L3_NIL);
+            lv = &l->lvl[v];
+            tb__put_le(q, (uint64_t)(int64_t)lv->px, 8);
+            tb__put_le(q + 8, lv->count, 4);
+            tb__put_le(q + 12, (uint64_t)side, 4);
+            tb__put_le(q + 16, (uint64_t)lv->total, 8);
+            q += TB_L3_DUMP_LEVEL;
+            for (s = lv->head; s != TB__L3_NIL; s = l->ord[s].next) {
+                tb__put_le(q, l->ord[s].id, 8);
+                tb__put_le(q + 8, (uint64_t)l->ord[s].qty, 8);
+                q += TB_L3_DUMP_ORDER;
+            }
+        }
+    }
+    TB_ASSERT((size_t)(q - p) == len - 4u);
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    tb__guard_leave(&l->book.state);
+    if (n_out) *n_out = len;
+    return TB_OK;
+}
+
+/* A price read from a dump: fits the type and is valid for this variant. */
+TB_FORCE_INLINE int TB__L3P(dump_px)(uint64_t raw, TB_PRICE_T *px) {
+    const int64_t v = (int64_t)raw;
+    if (v < (int64_t)TB_PRICE_TYPE_MIN || v > (int64_t)TB_PRICE_TYPE_MAX) return 0;
+    *px = (TB_PRICE_T)v;
+    return 1;
+}
+
+/* Everything but id uniqueness: TB_OK, or TB_ERR_FORMAT / _FULL / _BADARG. */
+static int TB__L3P(load_check)(const TB__L3 *l, const unsigned char *p, size_t len, uint64_t *n_orders,
+                               uint64_t *n_levels, uint32_t side_levels[2]) {
+    uint64_t no, nl, i, seen = 0;
+    const unsigned char *q;
+    TB_PRICE_T a, prev_px = 0;
+    int prev_side = 2;
+    side_levels[0] = side_levels[1] = 0;
+    if (len < TB_L3_DUMP_HEADER + 4u || memcmp(p, TB_L3_DUMP_MAGIC, 8) != 0) return TB_ERR_FORMAT;
+    if (tb__get_le(p + 8, 4) != TB_L3_DUMP_VERSION || tb__get_le(p + 12, 4) != sizeof(TB_PRICE_T) ||
+        tb__get_le(p + 20, 4) != 0)
+        return TB_ERR_FORMAT;
+    no = tb__get_le(p + 24, 8);
+    nl = tb__get_le(p + 32, 8);
+    if (nl > no || no > (len - TB_L3_DUMP_HEADER) / TB_L3_DUMP_ORDER) return TB_ERR_FORMAT;
+    if (len != TB_L3_DUMP_HEADER + nl * TB_L3_DUMP_LEVEL + no * TB_L3_DUMP_ORDER + 4u) return TB_ERR_FORMAT;
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) return TB_ERR_FORMAT;
+    if (no > l->max_orders) return TB_ERR_FULL;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 40, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 48, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4), side = tb__get_le(q + 12, 4), total = tb__get_le(q + 16, 8);
+        uint64_t k, sum = 0;
+        TB_PRICE_T px;
+        if (side > 1u || !TB__L3P(dump_px)(tb__get_le(q, 8), &px) || !TB__L3P(price_ok)(px)) return TB_ERR_FORMAT;
+        if (count == 0 || count > no - seen || total > (uint64_t)TB__L3QMAX) return TB_ERR_FORMAT;
+        if ((int)side > prev_side) return TB_ERR_FORMAT; /* bids, then asks */
+        if ((int)side == prev_side && (side ? px >= prev_px : px <= prev_px)) return TB_ERR_FORMAT;
+        if (++side_levels[side] > l->book.spill[side].max_cap) return TB_ERR_FULL;
+        prev_side = (int)side;
+        prev_px = px;
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t qty = tb__get_le(q + 8, 8);
+            if (qty == 0 || qty > (uint64_t)TB__L3QMAX || qty > (uint64_t)TB__L3QMAX - sum) return TB_ERR_FORMAT;
+            sum += qty;
+        }
+        if (sum != total) return TB_ERR_FORMAT;
+        seen += count;
+    }
+    if (seen != no) return TB_ERR_FORMAT;
+    *n_orders = no;
+    *n_levels = nl;
+    return TB_OK;
+}
+
+/* The ids of a checked dump are unique: a scratch table from TB_MALLOC
+ * (load is not a hot path). TB_OK, TB_ERR_FORMAT or TB_ERR_NOMEM. */
+static int TB__L3P(load_ids_unique)(const TB__L3 *l, const unsigned char *p, uint64_t nl) {
+    const uint32_t bits = TB__L3P(bits_for)((uint32_t)l->max_orders);
+    const size_t cap = (size_t)1 << bits, mask = cap - 1u;
+    uint64_t *keys = (uint64_t *)TB_MALLOC(tb__array_bytes(cap, sizeof(uint64_t)));
+    unsigned char *used = (unsigned char *)TB_MALLOC(cap);
+    const unsigned char *q = p + TB_L3_DUMP_HEADER;
+    uint64_t i, k;
+    int st = TB_OK;
+    if (!keys || !used) {
+        if (keys) TB_FREE(keys);
+        if (used) TB_FREE(used);
+        return TB_ERR_NOMEM;
+    }
+    memset(used, 0, cap);
+    for (i = 0; i < nl && st == TB_OK; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t id = tb__get_le(q, 8);
+            size_t h = (size_t)(tb__l3_mix(id, l->okey) >> (64u - bits));
+            while (used[h] && keys[h] != id) h = (h + 1u) & mask;
+            if (used[h]) {
+                st = TB_ERR_FORMAT;
+                break;
+            }
+            used[h] = 1;
+            keys[h] = id;
+        }
+    }
+    TB_FREE(keys);
+    TB_FREE(used);
+    return st;
+}
+
+/* Replace the book's contents with a dump (see the layout above). On any
+ * error nothing changed: TB_ERR_FORMAT (malformed, CRC, duplicate ids),
+ * TB_ERR_FULL (more orders than max_orders or levels than max_cap),
+ * TB_ERR_NOMEM (scratch or spill memory). */
+TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    uint64_t no = 0, nl = 0, i, k;
+    uint32_t side_levels[2];
+    TB_PRICE_T anchor[2];
+    int st, side;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    st = TB__L3P(load_check)(l, p, len, &no, &nl, side_levels);
+    if (st == TB_OK) st = TB__L3P(load_ids_unique)(l, p, nl);
+    for (side = 0; side < 2 && st == TB_OK; side++) { /* the spill can hold every level of the side */
+        TB__SIDE *s = &l->book.spill[side];
+        if (s->cap < side_levels[side]) {
+            uint32_t cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+            while (cap < side_levels[side]) cap <<= 1;
+            if (cap > s->max_cap) cap = s->max_cap;
+            st = TB__SPFN(grow_to)(s, l->book.pool, cap);
+        }
+    }
+    if (st) return TB__L3P(done)(l, st);
+    TB__L3P(dump_px)(tb__get_le(p + 40, 8), &anchor[0]);
+    TB__L3P(dump_px)(tb__get_le(p + 48, 8), &anchor[1]);
+    TB__L3P(clear_state)(l);
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint32_t count = (uint32_t)tb__get_le(q + 8, 4), sd = (uint32_t)tb__get_le(q + 12, 4);
+        TB_PRICE_T px = 0;
+        uint32_t v;
+        TB__L3P(dump_px)(tb__get_le(q, 8), &px);
+        v = TB__L3P(level_new)(l, sd, px);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint32_t s = TB__L3P(node_alloc)(l);
+            l->ord[s].id = tb__get_le(q, 8);
+            l->ord[s].qty = (TB_QTY_T)tb__get_le(q + 8, 8);
+            TB__L3P(link_back)(l, v, s);
+            (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+        }
+    }
+    for (side = 0; side < 2; side++) TB__L3BP(recenter_side)(&l->book, side, anchor[side]);
+    return TB__L3P(done)(l, TB_OK);
+}
+/* ---- end tapebook/tb_l3_serial.inc ---- */
+
+#undef TB__L3B
+#undef TB__L3
+#undef TB__L3FN
+#undef TB__L3P
+#undef TB__L3BFN
+#undef TB__L3BP
+#undef TB__L3TFN
+#undef TB__L3ITER
+#undef TB__L3NODE
+#undef TB__L3LVL
+#undef TB__L3ORDER
+#undef TB__L3QMAX
+#undef TB_N
+#undef TB_BOOK_NAME
+#undef TB_L3_NAME
+/* ---- end tapebook/tb_l3.inc ---- */
+#define TB_N 1024
+/* ---- begin tapebook/tb_l3.inc ---- */
+/* tb_l3.inc — the L3 (order-level) book of one variant, built on its L2 book.
+ *
+ * Template parameters (the family ones come from tb_family.inc / reopen):
+ *   TB_N          tape size of the L2 book underneath (required)
+ *   TB_BOOK_NAME  name of that L2 book variant (optional; default
+ *                 tb_book_<family>_n<N>; it must be instantiated already)
+ *   TB_L3_NAME    name prefix of the L3 variant (optional; default
+ *                 tb_l3_<family>_n<N>, e.g. tb_l3_i64_n1024)
+ * All three are #undef'd at the end.
+ *
+ * Layout. The L2 book is the first member: every level's quantity there is
+ * the sum of the level's queue, so the L2 queries (best, levels, depth
+ * snapshots, dumps) read an L3 book as they read any book. Orders live in a
+ * pre-sized arena of max_orders nodes (id, qty, prev, next, level: 24 bytes
+ * for i32, 32 for i64); each price level is a record (px, total, head,
+ * tail, count, side) whose queue is an intrusive doubly-linked list of arena
+ * indices (add at the back, removal anywhere: O(1)). Two open-addressing
+ * tables with linear probing, load <= 1/2, find things:
+ *   order id -> node:  8-byte entries (top 32 bits of the keyed hash | slot + 1),
+ *                      so a probe compares tags before touching the arena;
+ *   (side, px) -> level: 4-byte entries (slot + 1).
+ * Deletion shifts the following entries of the cluster back (no tombstones,
+ * so a long-running book with churn never degrades). Ids are hashed with a
+ * key (tb__l3_mix): colliding ids cannot be chosen without it, and an insert
+ * that probes past TB__L3_PROBE_LIMIT rebuilds the index with a new key (at
+ * most once per (n_orders + slots/16) / 4 inserts: the rebuild is amortised O(1)).
+ *
+ * Never losing a level. An L2 spill at max_cap evicts its worst level; an
+ * L3 book must not (the level's orders would still rest). So a side holds at
+ * most max_cap levels (a new level beyond that is TB_ERR_FULL), and before a
+ * new level is created the side's spill is grown to hold every level of the
+ * side: the spill then never evicts, drops or allocates inside a set, and a
+ * promote or recenter never loses a level. The growth is the only
+ * allocation after create(), and it stops at the high-water mark of levels.
+ *
+ * Every call validates everything before it changes anything: on an error
+ * status the book (orders, queues, L2 view) is exactly as before. */
+
+#ifndef TB_N
+#error "define TB_N before including tb_l3.inc"
+#endif
+#ifndef TB_FAM
+#error "include the family parameters and tb_family(_reopen).inc before tb_l3.inc"
+#endif
+
+#ifdef TB_BOOK_NAME
+#define TB__L3B TB_BOOK_NAME
+#else
+#define TB__L3B TB__CAT(TB__CAT(tb_book_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#ifdef TB_L3_NAME
+#define TB__L3 TB_L3_NAME
+#else
+#define TB__L3 TB__CAT(TB__CAT(tb_l3_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#define TB__L3FN(f) TB__CAT3(TB__L3, _, f)      /* public:  <l3>_f  */
+#define TB__L3P(f) TB__CAT3(TB__L3, __, f)      /* private: <l3>__f */
+#define TB__L3BFN(f) TB__CAT3(TB__L3B, _, f)    /* the L2 book's public calls */
+#define TB__L3BP(f) TB__CAT3(TB__L3B, __, f)    /* the L2 book's internals */
+#define TB__L3TFN(f) TB__CAT3(TB__L3B, __tape_, f)
+#define TB__L3ITER TB__CAT(TB__L3B, _iter)
+#define TB__L3NODE TB__CAT(TB__L3, __node)
+#define TB__L3LVL TB__CAT(TB__L3, __level)
+#define TB__L3ORDER TB__CAT(tb_l3_order_, TB_FAM)
+#define TB__L3QMAX ((TB_QTY_T) ~(TB_QTY_T)0)
+
+/* One order: a node of its level's FIFO list. level == TB__L3_NIL: free
+ * (next then links the free list). */
+typedef struct TB__L3NODE {
+    uint64_t id;
+    TB_QTY_T qty;
+    uint32_t prev, next; /* arena indices, TB__L3_NIL at the ends */
+    uint32_t level;      /* level record */
+} TB__L3NODE;
+
+/* One price level: its FIFO queue and the sum the L2 book shows. count == 0:
+ * free (head then links the free list). */
+typedef struct TB__L3LVL {
+    TB_PRICE_T px;
+    TB_QTY_T total;
+    uint32_t head, tail, count;
+    uint32_t side;
+} TB__L3LVL;
+
+typedef struct TB__L3 {
+    TB__L3B book;        /* the L2 view: first, cache-line aligned */
+    TB__L3NODE *ord;     /* arena of max_orders nodes */
+    TB__L3LVL *lvl;      /* max_levels level records */
+    uint64_t *oidx;      /* id index: tag << 32 | (slot + 1); 0 = empty */
+    uint32_t *lidx;      /* level index: slot + 1; 0 = empty */
+    uint64_t okey, lkey; /* hash keys */
+    uint32_t max_orders, max_levels, obits, lbits;
+    uint32_t n_orders, ord_hw, ord_free; /* ord_hw: slots ever handed out */
+    uint32_t n_levels, lvl_hw, lvl_free;
+    uint32_t side_levels[2];
+    uint64_t since_reseed;
+    uint64_t arena_full, levels_full, reseeds;
+    uint64_t adds, cancels, modifies, executes, replaces, clears, rejected;
+} TB__L3;
+
+TB_STATIC_ASSERT(offsetof(TB__L3, book) == 0, "the L2 book leads the L3 book");
+
+/* ---- order-id index ----------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(otag)(const TB__L3 *l, uint64_t id) {
+    return (uint32_t)(tb__l3_mix(id, l->okey) >> 32);
+}
+TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tag >> (32u - l->obits); }
+TB_FORCE_INLINE uint32_t TB__L3P(omask)(const TB__L3 *l) { return (UINT32_C(1) << l->obits) - 1u; }
+
+/* Slot of the order `id`, TB__L3_NIL when absent; *pos = its index entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind)(const TB__L3 *l, uint64_t id, uint32_t *pos) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag);
+    for (;;) {
+        const uint64_t e = l->oidx[i];
+        if (!e) return TB__L3_NIL;
+        if ((uint32_t)(e >> 32) == tag) {
+            const uint32_t s = (uint32_t)e - 1u;
+            if (l->ord[s].id == id) {
+                *pos = i;
+                return s;
+            }
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Look id up for an insert: its slot (a duplicate), or TB__L3_NIL with *pos =
+ * the empty entry that ends its probe sequence and *probes = its distance. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind_free)(const TB__L3 *l, uint64_t id, uint32_t *pos, uint32_t *probes) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), k = 0;
+    for (;; k++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) {
+            *pos = i;
+            *probes = k;
+            return TB__L3_NIL;
+        }
+        if ((uint32_t)(e >> 32) == tag && l->ord[(uint32_t)e - 1u].id == id) return (uint32_t)e - 1u;
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Place (id -> slot) in the first empty entry; returns the probe length. */
+TB_FORCE_INLINE uint32_t TB__L3P(oplace)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), probes = 0;
+    while (l->oidx[i]) {
+        i = (i + 1u) & mask;
+        probes++;
+    }
+    l->oidx[i] = ((uint64_t)tag << 32) | ((uint64_t)slot + 1u);
+    return probes;
+}
+
+/* Rebuild the id index under `key` from the arena (no allocation). */
+static void TB__L3P(rehash)(TB__L3 *l, uint64_t key) {
+    uint32_t s;
+    l->okey = key;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    for (s = 0; s < l->ord_hw; s++)
+        if (l->ord[s].level != TB__L3_NIL) (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+    l->since_reseed = 0;
+}
+
+/* After an insert that probed `probes` entries: reseed when that was too long. */
+TB_FORCE_INLINE void TB__L3P(oinserted)(TB__L3 *l, uint32_t probes) {
+    l->since_reseed++;
+    if (TB_UNLIKELY(probes > TB__L3_PROBE_LIMIT) &&
+        4u * l->since_reseed >= (uint64_t)l->n_orders + ((uint64_t)1 << l->obits >> 4)) {
+        TB__L3P(rehash)(l, tb__l3_next_key(l->okey));
+        l->reseeds++;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(oinsert)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    TB__L3P(oinserted)(l, TB__L3P(oplace)(l, id, slot));
+}
+
+/* Remove index entry pos, shifting the rest of its cluster back. */
+TB_FORCE_INLINE void TB__L3P(oerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = TB__L3P(omask)(l);
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint64_t e;
+        uint32_t home;
+        j = (j + 1u) & mask;
+        e = l->oidx[j];
+        if (!e) break;
+        home = TB__L3P(ohome)(l, (uint32_t)(e >> 32));
+        if (((j - home) & mask) >= ((j - i) & mask)) { /* home not in (i, j]: it may move to i */
+            l->oidx[i] = e;
+            i = j;
+        }
+    }
+    l->oidx[i] = 0;
+}
+
+/* ---- level index ---------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(lhome)(const TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const uint64_t k = (uint64_t)(TB_UPRICE_T)px ^ ((uint64_t)side * UINT64_C(0x9e3779b97f4a7c15));
+    return (uint32_t)(tb__l3_mix(k, l->lkey) >> (64u - l->lbits));
+}
+
+/* Level record of (side, px), TB__L3_NIL when absent; *pos = its entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(lfind)(const TB__L3 *l, uint32_t side, TB_PRICE_T px, uint32_t *pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, side, px);
+    for (;;) {
+        const uint32_t e = l->lidx[i];
+        if (!e) return TB__L3_NIL;
+        if (l->lvl[e - 1u].px == px && l->lvl[e - 1u].side == side) {
+            *pos = i;
+            return e - 1u;
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(lplace)(TB__L3 *l, uint32_t slot) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, l->lvl[slot].side, l->lvl[slot].px);
+    while (l->lidx[i]) i = (i + 1u) & mask;
+    l->lidx[i] = slot + 1u;
+}
+
+static void TB__L3P(lerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint32_t e, home;
+        j = (j + 1u) & mask;
+        e = l->lidx[j];
+        if (!e) break;
+        home = TB__L3P(lhome)(l, l->lvl[e - 1u].side, l->lvl[e - 1u].px);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            l->lidx[i] = e;
+            i = j;
+        }
+    }
+    l->lidx[i] = 0;
+}
+
+/* ---- the L2 view ----------------------------------------------------------------- */
+
+/* Write a level's total into the L2 book (0 removes it). Cannot fail: the
+ * price is valid and the spill has room for every level of the side. */
+TB_FORCE_INLINE void TB__L3P(l2_write)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T total) {
+    const int r = TB__L3BP(set_one)(&l->book, (int)side, px, total, 1);
+    TB_ASSERT(r >= TB_SPILL);
+    (void)r;
+}
+
+/* Room for one more level on `side` (frees_one: the operation also empties a
+ * level of that side): the side stays within max_cap levels and its spill
+ * could hold all of them. TB_ERR_FULL / TB_ERR_NOMEM change nothing else. */
+static int TB__L3P(level_room)(TB__L3 *l, uint32_t side, int frees_one) {
+    TB__SIDE *s = &l->book.spill[side];
+    const uint32_t need = l->side_levels[side] + 1u - (frees_one ? 1u : 0u);
+    uint32_t cap;
+    if (need > s->max_cap) {
+        l->levels_full++;
+        return TB_ERR_FULL;
+    }
+    if (s->cap >= need) return TB_OK;
+    cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+    while (cap < need) cap <<= 1;
+    if (cap > s->max_cap) cap = s->max_cap;
+    return TB__SPFN(grow_to)(s, l->book.pool, cap);
+}
+
+TB_FORCE_INLINE int TB__L3P(price_ok)(TB_PRICE_T px) { return TB__L3BP(price_ok)(px); }
+
+/* ---- arena --------------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(node_alloc)(TB__L3 *l) {
+    uint32_t s = l->ord_free;
+    if (s != TB__L3_NIL) l->ord_free = l->ord[s].next;
+    else s = l->ord_hw++;
+    l->n_orders++;
+    return s;
+}
+
+TB_FORCE_INLINE void TB__L3P(node_free)(TB__L3 *l, uint32_t s) {
+    l->ord[s].level = TB__L3_NIL;
+    l->ord[s].next = l->ord_free;
+    l->ord_free = s;
+    l->n_orders--;
+}
+
+/* A new empty level record for (side, px), indexed. */
+TB_FORCE_INLINE uint32_t TB__L3P(level_new)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    uint32_t v = l->lvl_free;
+    TB__L3LVL *lv;
+    if (v != TB__L3_NIL) l->lvl_free = l->lvl[v].head;
+    else v = l->lvl_hw++;
+    TB_ASSERT(v < l->max_levels);
+    lv = &l->lvl[v];
+    lv->px = px;
+    lv->total = 0;
+    lv->head = lv->tail = TB__L3_NIL;
+    lv->count = 0;
+    lv->side = side;
+    TB__L3P(lplace)(l, v);
+    l->n_levels++;
+    l->side_levels[side]++;
+    return v;
+}
+
+/* Append node s (its qty set) at the back of level v; updates the L2 view. */
+TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
+    TB__L3LVL *lv = &l->lvl[v];
+    TB__L3NODE *n = &l->ord[s];
+    n->level = v;
+    n->prev = lv->tail;
+    n->next = TB__L3_NIL;
+    if (lv->tail != TB__L3_NIL) l->ord[lv->tail].next = s;
+    else lv->head = s;
+    lv->tail = s;
+    lv->count++;
+    lv->total = (TB_QTY_T)(lv->total + n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+}
+
+/* Take node s out of its level; a level left empty is deleted (from the
+ * index and from the L2 view). The node keeps its id and qty. */
+TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
+    TB__L3NODE *n = &l->ord[s];
+    const uint32_t v = n->level;
+    TB__L3LVL *lv = &l->lvl[v];
+    if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+    else lv->head = n->next;
+    if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+    else lv->tail = n->prev;
+    lv->count--;
+    lv->total = (TB_QTY_T)(lv->total - n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    if (lv->count == 0) {
+        uint32_t pos = 0;
+        const uint32_t found = TB__L3P(lfind)(l, lv->side, lv->px, &pos);
+        TB_ASSERT(found == v);
+        (void)found;
+        TB__L3P(lerase)(l, pos);
+        l->side_levels[lv->side]--;
+        l->n_levels--;
+        lv->head = l->lvl_free;
+        l->lvl_free = v;
+    }
+}
+
+/* ---- operations (validated first; the caller holds the guards) ------------------- */
+
+/* Validate an add of qty at (side, px) for a new order: *v = existing level
+ * or TB__L3_NIL (then room was made for a new one). frees_one: the same
+ * operation empties a level of this side first (replace / amend). */
+static int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T qty, TB_QTY_T leaving,
+                                uint32_t leaving_level, int frees_one, uint32_t *v) {
+    uint32_t pos = 0;
+    *v = TB__L3P(lfind)(l, side, px, &pos);
+    if (*v != TB__L3_NIL) {
+        TB_QTY_T base = l->lvl[*v].total;
+        if (*v == leaving_level) base = (TB_QTY_T)(base - leaving);
+        return base > (TB_QTY_T)(TB__L3QMAX - qty) ? (int)TB_ERR_OVERFLOW : (int)TB_OK;
+    }
+    return TB__L3P(level_room)(l, side, frees_one);
+}
+
+static int TB__L3P(op_add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, probes = 0, v, s;
+    int st;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (TB__L3P(ofind_free)(l, id, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    if (l->n_orders >= l->max_orders) {
+        l->arena_full++;
+        return TB_ERR_FULL;
+    }
+    st = TB__L3P(check_level)(l, (uint32_t)side, px, qty, 0, TB__L3_NIL, 0, &v);
+    if (st) return st;
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, (uint32_t)side, px);
+    s = TB__L3P(node_alloc)(l);
+    l->ord[s].id = id;
+    l->ord[s].qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    /* the empty entry the lookup ended on (nothing touched the index since) */
+    l->oidx[pos] = ((uint64_t)TB__L3P(otag)(l, id) << 32) | ((uint64_t)s + 1u);
+    TB__L3P(oinserted)(l, probes);
+    l->adds++;
+    return TB_OK;
+}
+
+/* Remove the order at slot s (index entry pos) entirely. */
+TB_FORCE_INLINE void TB__L3P(remove)(TB__L3 *l, uint32_t s, uint32_t pos) {
+    TB__L3P(unlink)(l, s);
+    TB__L3P(oerase)(l, pos);
+    TB__L3P(node_free)(l, s);
+}
+
+static int TB__L3P(op_cancel)(TB__L3 *l, uint64_t id) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    TB__L3P(remove)(l, s, pos);
+    l->cancels++;
+    return TB_OK;
+}
+
+/* Take qty off the order, keeping its priority; removed at 0. qty must be in
+ * [1, resting]. is_exec: count as an execution, else as a cancel. */
+static int TB__L3P(op_reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty, int is_exec) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    n = &l->ord[s];
+    if (qty == 0 || qty > n->qty) return TB_ERR_BADARG;
+    if (is_exec) l->executes++;
+    else l->cancels++;
+    if (qty == n->qty) {
+        TB__L3P(remove)(l, s, pos);
+        return TB_OK;
+    }
+    lv = &l->lvl[n->level];
+    n->qty = (TB_QTY_T)(n->qty - qty);
+    lv->total = (TB_QTY_T)(lv->total - qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    return TB_OK;
+}
+
+/* New quantity (> 0) at the same price: down keeps priority, up goes to the
+ * back of the queue, equal changes nothing. */
+static int TB__L3P(op_modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    uint32_t pos = 0, v;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    n = &l->ord[s];
+    v = n->level;
+    lv = &l->lvl[v];
+    if (qty <= n->qty) {
+        lv->total = (TB_QTY_T)(lv->total - (TB_QTY_T)(n->qty - qty));
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+        l->modifies++;
+        return TB_OK;
+    }
+    if ((TB_QTY_T)(lv->total - n->qty) > (TB_QTY_T)(TB__L3QMAX - qty)) return TB_ERR_OVERFLOW;
+    if (lv->count == 1) { /* alone at its level: already at the back */
+        lv->total = qty;
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    } else {
+        /* unlink without deleting the level (count stays > 0), then append */
+        if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+        else lv->head = n->next;
+        if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+        else lv->tail = n->prev;
+        lv->count--;
+        lv->total = (TB_QTY_T)(lv->total - n->qty);
+        n->qty = qty;
+        TB__L3P(link_back)(l, v, s);
+    }
+    l->modifies++;
+    return TB_OK;
+}
+
+/* New price and quantity, same id and side: the same price is a modify;
+ * another price moves the order to the back of that level. */
+static int TB__L3P(op_amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    const TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    if (old->px == px) return TB__L3P(op_modify)(l, id, qty);
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, 0, TB__L3_NIL, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(unlink)(l, s); /* may free the old level record */
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+    n->qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    l->modifies++;
+    return TB_OK;
+}
+
+/* Cancel old_id and add new_id on the same side at (px, qty), at the back. */
+static int TB__L3P(op_replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, pos2 = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, old_id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (new_id != old_id && TB__L3P(ofind)(l, new_id, &pos2) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, n->qty, n->level, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(remove)(l, s, pos); /* may delete the level v was (then v is re-created) */
+    {
+        uint32_t p3 = 0, t;
+        v = TB__L3P(lfind)(l, side, px, &p3);
+        if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+        t = TB__L3P(node_alloc)(l);
+        l->ord[t].id = new_id;
+        l->ord[t].qty = qty;
+        TB__L3P(link_back)(l, v, t);
+        TB__L3P(oinsert)(l, new_id, t);
+    }
+    l->replaces++;
+    return TB_OK;
+}
+
+/* Empty the book: no orders, no levels, the L2 view empty (anchors and
+ * spill memory kept). O(levels + index size). */
+static void TB__L3P(clear_state)(TB__L3 *l) {
+    int side;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    memset(l->lidx, 0, ((size_t)1 << l->lbits) * sizeof *l->lidx);
+    l->n_orders = l->ord_hw = 0;
+    l->ord_free = TB__L3_NIL;
+    l->n_levels = l->lvl_hw = 0;
+    l->lvl_free = TB__L3_NIL;
+    l->side_levels[0] = l->side_levels[1] = 0;
+    l->since_reseed = 0;
+    for (side = 0; side < 2; side++) {
+        TB__L3TFN(empty)(&l->book.tape[side]);
+        TB__SPFN(clear)(&l->book.spill[side]);
+    }
+}
+
+static void TB__L3P(op_clear)(TB__L3 *l) {
+    TB__L3P(clear_state)(l);
+    l->clears++;
+}
+
+/* ---- guards ------------------------------------------------------------------- */
+
+/* Claim the book (and its pool, which a spill growth or a set may touch). */
+TB_FORCE_INLINE int TB__L3P(enter)(TB__L3 *l) {
+    int g;
+    if (!l) return TB_ERR_NULL;
+    g = tb__guard_enter(&l->book.state);
+    if (g) return g;
+    if (l->book.pool) {
+        g = tb__guard_enter(&l->book.pool->state);
+        if (g) {
+            tb__guard_leave(&l->book.state);
+            return g;
+        }
+    }
+    return TB_OK;
+}
+
+TB_FORCE_INLINE void TB__L3P(leave)(TB__L3 *l) {
+    if (l->book.pool) tb__guard_leave(&l->book.pool->state);
+    tb__guard_leave(&l->book.state);
+}
+
+/* Read-only calls claim the book only. */
+TB_FORCE_INLINE int TB__L3P(enter_ro)(TB__L3 *l) {
+    if (!l) return TB_ERR_NULL;
+    return tb__guard_enter(&l->book.state);
+}
+
+TB_FORCE_INLINE int TB__L3P(done)(TB__L3 *l, int st) {
+    if (st) l->rejected++;
+    TB__L3P(leave)(l);
+    return st;
+}
+
+/* ---- construction ------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(bits_for)(uint32_t n) {
+    uint32_t b = 4; /* at least 16 entries */
+    while (((uint64_t)1 << b) < 2u * (uint64_t)n) b++;
+    return b;
+}
+
+/* Create an L3 book: the L2 book (anchor, max_cap, pool: as B_create), an
+ * arena of max_orders orders (1 .. 2^30) and a side limit of max_cap levels.
+ * The arena, level records and indexes come from TB_MALLOC. */
+TB_API int TB__L3FN(create)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t max_cap,
+                            TB__POOL *pool) {
+    TB__L3 *l;
+    uint64_t lv;
+    size_t ob, lb, oib, lib;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    *out = NULL;
+    if (max_orders == 0 || max_orders > TB_L3_MAX_ORDERS) return TB_ERR_BADARG;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB_ERR_ANCHOR;
+    if (!TB__L3BP(max_cap_ok)(max_cap, pool)) return TB_ERR_MAX_CAP;
+    l = (TB__L3 *)tb__aligned_alloc(sizeof *l);
+    if (!l) return TB_ERR_NOMEM;
+    memset((void *)l, 0, sizeof *l);
+    st = TB__L3BFN(init)(&l->book, anchor, max_cap, pool);
+    if (st) {
+        tb__aligned_free(l);
+        return st;
+    }
+    lv = 2u * (uint64_t)max_cap; /* both sides */
+    l->max_orders = max_orders;
+    l->max_levels = lv < max_orders ? (uint32_t)lv : max_orders;
+    l->obits = TB__L3P(bits_for)(max_orders);
+    l->lbits = TB__L3P(bits_for)(l->max_levels);
+    ob = tb__array_bytes(max_orders, sizeof(TB__L3NODE));
+    lb = tb__array_bytes(l->max_levels, sizeof(TB__L3LVL));
+    oib = tb__array_bytes((size_t)1 << l->obits, sizeof(uint64_t));
+    lib = tb__array_bytes((size_t)1 << l->lbits, sizeof(uint32_t));
+    l->ord = ob ? (TB__L3NODE *)TB_MALLOC(ob) : NULL;
+    l->lvl = lb ? (TB__L3LVL *)TB_MALLOC(lb) : NULL;
+    l->oidx = oib ? (uint64_t *)TB_MALLOC(oib) : NULL;
+    l->lidx = lib ? (uint32_t *)TB_MALLOC(lib) : NULL;
+    if (!l->ord || !l->lvl || !l->oidx || !l->lidx) {
+        if (l->ord) TB_FREE(l->ord);
+        if (l->lvl) TB_FREE(l->lvl);
+        if (l->oidx) TB_FREE(l->oidx);
+        if (l->lidx) TB_FREE(l->lidx);
+        TB__L3BFN(deinit)(&l->book);
+        tb__aligned_free(l);
+        return TB_ERR_NOMEM;
+    }
+    /* zeroed now: the pages are touched here, not on the first adds */
+    memset(l->ord, 0, ob);
+    memset(l->lvl, 0, lb);
+    memset(l->oidx, 0, oib);
+    memset(l->lidx, 0, lib);
+    l->ord_free = l->lvl_free = TB__L3_NIL;
+    /* keys from the addresses (ASLR): not guessable from outside the process */
+    l->okey = tb__l3_next_key((uint64_t)(uintptr_t)l->ord ^ ((uint64_t)(uintptr_t)l << 17));
+    l->lkey = tb__l3_next_key(l->okey ^ (uint64_t)(uintptr_t)l->lidx);
+    *out = l;
+    return TB_OK;
+}
+
+/* Free everything (NULL is a no-op). TB_ERR_BUSY while another thread uses it. */
+TB_API int TB__L3FN(destroy)(TB__L3 *l) {
+    int st;
+    if (!l) return TB_OK;
+    st = TB__L3BFN(deinit)(&l->book);
+    if (st) return st;
+    TB_FREE(l->ord);
+    TB_FREE(l->lvl);
+    TB_FREE(l->oidx);
+    TB_FREE(l->lidx);
+    tb__aligned_free(l);
+    return TB_OK;
+}
+
+/* The L2 view, for its queries (best, levels, snapshots, dump) and for
+ * recenter. Do not change levels through it: the queues would disagree. */
+TB_API TB__L3B *TB__L3FN(book)(TB__L3 *l) { return l ? &l->book : NULL; }
+
+/* ---- public operations ------------------------------------------------------------ */
+
+/* Add order `id` at the back of (side, px). TB_ERR_DUPLICATE: the id rests;
+ * TB_ERR_FULL: the arena is full, or the side has max_cap levels already;
+ * TB_ERR_OVERFLOW: the level's total would overflow; TB_ERR_NOMEM: the spill
+ * could not grow for a new level. */
+TB_API int TB__L3FN(add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_add)(l, id, side, px, qty));
+}
+
+/* Remove order `id`. */
+TB_API int TB__L3FN(cancel)(TB__L3 *l, uint64_t id) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_cancel)(l, id));
+}
+
+/* Cancel qty (1 .. resting) of order `id`, keeping its priority; removed at 0. */
+TB_API int TB__L3FN(reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 0));
+}
+
+/* Fill qty (1 .. resting) from order `id`; removed at 0. */
+TB_API int TB__L3FN(execute)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 1));
+}
+
+/* New quantity (> 0): down keeps priority, up goes to the back. */
+TB_API int TB__L3FN(modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_modify)(l, id, qty));
+}
+
+/* New price and quantity: the same price as modify(), another price to the
+ * back of that level (same id and side). */
+TB_API int TB__L3FN(amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_amend)(l, id, px, qty));
+}
+
+/* Replace old_id by new_id (same side) at (px, qty) with a new priority.
+ * new_id may equal old_id. */
+TB_API int TB__L3FN(replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_replace)(l, old_id, new_id, px, qty));
+}
+
+/* Remove every order (anchors and memory kept). */
+TB_API int TB__L3FN(clear)(TB__L3 *l) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(op_clear)(l);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Remove every order and anchor both tapes at `anchor`. */
+TB_API int TB__L3FN(reset)(TB__L3 *l, TB_PRICE_T anchor) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB__L3P(done)(l, TB_ERR_ANCHOR);
+    TB__L3P(op_clear)(l);
+    l->book.tape[0].anchor = l->book.tape[1].anchor = anchor;
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* ---- queries ---------------------------------------------------------------------- */
+
+/* Order `id` into *out: TB_OK, or TB_ERR_UNKNOWN. */
+TB_API int TB__L3FN(order)(TB__L3 *l, uint64_t id, TB__L3ORDER *out) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        const TB__L3LVL *lv = &l->lvl[l->ord[s].level];
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->px = lv->px;
+        out->qty = l->ord[s].qty;
+        out->side = (int32_t)lv->side;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* Orders and quantity ahead of `id` in its level's queue (O(orders ahead)). */
+TB_API int TB__L3FN(queue_position)(TB__L3 *l, uint64_t id, uint64_t *orders_ahead, TB_QTY_T *qty_ahead) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!orders_ahead || !qty_ahead) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        uint64_t k = 0;
+        TB_QTY_T q = 0;
+        uint32_t p;
+        for (p = l->ord[s].prev; p != TB__L3_NIL; p = l->ord[p].prev) {
+            k++;
+            q = (TB_QTY_T)(q + l->ord[p].qty);
+        }
+        *orders_ahead = k;
+        *qty_ahead = q;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* The first k orders of (side, px) in FIFO order into ids[] / qtys[]
+ * (either may be NULL); *n_out = how many were written, *n_level (optional)
+ * = orders at the level. An absent level (or invalid price) has 0 orders. */
+TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *ids, TB_QTY_T *qtys, size_t k,
+                                  size_t *n_out, size_t *n_level) {
+    uint32_t pos = 0, v;
+    size_t n = 0;
+    int st;
+    if (!n_out) return TB_ERR_NULL;
+    *n_out = 0;
+    if (n_level) *n_level = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    v = TB__L3P(lfind)(l, (uint32_t)side, px, &pos);
+    if (v != TB__L3_NIL) {
+        uint32_t s;
+        for (s = l->lvl[v].head; s != TB__L3_NIL && n < k; s = l->ord[s].next, n++) {
+            if (ids) ids[n] = l->ord[s].id;
+            if (qtys) qtys[n] = l->ord[s].qty;
+        }
+        if (n_level) *n_level = l->lvl[v].count;
+    }
+    tb__guard_leave(&l->book.state);
+    *n_out = n;
+    return TB_OK;
+}
+
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
+TB_API size_t TB__L3FN(count)(TB__L3 *l) {
+    size_t n;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
+    n = l->n_orders;
+    tb__guard_leave(&l->book.state);
+    return n;
+}
+
+TB_API int TB__L3FN(stats)(TB__L3 *l, tb_l3_stats *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    memset(out, 0, sizeof *out);
+    out->orders = l->n_orders;
+    out->max_orders = l->max_orders;
+    out->levels[0] = l->side_levels[0];
+    out->levels[1] = l->side_levels[1];
+    out->max_levels = l->book.spill[0].max_cap;
+    out->index_slots = (uint64_t)1 << l->obits;
+    out->bytes = sizeof *l + (uint64_t)l->max_orders * sizeof(TB__L3NODE) +
+                 (uint64_t)l->max_levels * sizeof(TB__L3LVL) + (out->index_slots * sizeof(uint64_t)) +
+                 ((uint64_t)1 << l->lbits) * sizeof(uint32_t);
+    out->arena_full = l->arena_full;
+    out->levels_full = l->levels_full;
+    out->reseeds = l->reseeds;
+    out->adds = l->adds;
+    out->cancels = l->cancels;
+    out->modifies = l->modifies;
+    out->executes = l->executes;
+    out->replaces = l->replaces;
+    out->clears = l->clears;
+    out->rejected = l->rejected;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* The id index's hash key, and a rebuild under a key of the caller's choice
+ * (a secret one, or one a test needs). */
+TB_API uint64_t TB__L3FN(index_key)(TB__L3 *l) {
+    uint64_t k;
+    if (TB__L3P(enter_ro)(l)) return 0;
+    k = l->okey;
+    tb__guard_leave(&l->book.state);
+    return k;
+}
+
+TB_API int TB__L3FN(reseed)(TB__L3 *l, uint64_t key) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(rehash)(l, key);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Quantity of (side, px) as the L2 book holds it, read inside the guard. */
+static TB_QTY_T TB__L3P(l2_qty)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)l->book.tape[side].anchor);
+    const TB__SIDE *s = &l->book.spill[side];
+    uint32_t j;
+    if (i < (TB_UPRICE_T)TB_N) return l->book.tape[side].q[i];
+    j = TB__SPFN(find)(s, (int)side, px);
+    return j < s->n ? TB__SPFN(at)(s, j)->qty : 0;
+}
+
+/* Every structural invariant of the L2 book and of the queues, the indexes,
+ * the free lists, and their agreement: TB_OK or TB_ERR_INVARIANT. */
+TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
+    uint32_t s, v, live = 0, free_n = 0, entries = 0, pos = 0, lv_live = 0, side_n[2] = {0, 0}, i;
+    int st = TB__L3BFN(verify_invariants)(l ? &l->book : NULL), ok = 1, side;
+    if (st) return st;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    if (l->ord_hw > l->max_orders || l->lvl_hw > l->max_levels) ok = 0;
+    for (s = 0; ok && s < l->ord_hw; s++) {
+        const TB__L3NODE *n = &l->ord[s];
+        if (n->level == TB__L3_NIL) continue;
+        live++;
+        if (n->level >= l->lvl_hw || l->lvl[n->level].count == 0 || n->qty == 0) ok = 0;
+        else if (TB__L3P(ofind)(l, n->id, &pos) != s) ok = 0;
+    }
+    for (s = l->ord_free; ok && s != TB__L3_NIL; s = l->ord[s].next)
+        if (s >= l->ord_hw || l->ord[s].level != TB__L3_NIL || ++free_n > l->ord_hw) ok = 0;
+    if (ok && (live != l->n_orders || live + free_n != l->ord_hw)) ok = 0;
+    for (i = 0; ok && i < (UINT32_C(1) << l->obits); i++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) continue;
+        entries++;
+        if ((uint32_t)e - 1u >= l->ord_hw || l->ord[(uint32_t)e - 1u].level == TB__L3_NIL ||
+            (uint32_t)(e >> 32) != TB__L3P(otag)(l, l->ord[(uint32_t)e - 1u].id))
+            ok = 0;
+    }
+    if (ok && entries != l->n_orders) ok = 0;
+    for (v = 0; ok && v < l->lvl_hw; v++) {
+        const TB__L3LVL *lv = &l->lvl[v];
+        uint32_t k = 0, prev = TB__L3_NIL;
+        TB_QTY_T sum = 0;
+        if (lv->count == 0) continue;
+        lv_live++;
+        if (lv->side > 1u || !TB__L3P(price_ok)(lv->px)) {
+            ok = 0;
+            break;
+        }
+        side_n[lv->side]++;
+        for (s = lv->head; s != TB__L3_NIL && k <= lv->count; s = l->ord[s].next, k++) {
+            if (s >= l->ord_hw || l->ord[s].level != v || l->ord[s].prev != prev) ok = 0;
+            else if (sum > (TB_QTY_T)(TB__L3QMAX - l->ord[s].qty)) ok = 0;
+            if (!ok) break;
+            sum = (TB_QTY_T)(sum + l->ord[s].qty);
+            prev = s;
+        }
+        if (ok && (k != lv->count || lv->tail != prev || sum != lv->total)) ok = 0;
+        if (ok && TB__L3P(lfind)(l, lv->side, lv->px, &pos) != v) ok = 0;
+        if (ok && TB__L3P(l2_qty)(l, lv->side, lv->px) != lv->total) ok = 0;
+    }
+    if (ok && (lv_live != l->n_levels || side_n[0] != l->side_levels[0] || side_n[1] != l->side_levels[1])) ok = 0;
+    for (side = 0; ok && side < 2; side++) { /* the L2 book has no other level */
+        size_t depth = l->book.spill[side].live;
+        uint32_t w;
+        for (w = 0; w < (uint32_t)(sizeof l->book.tape[side].bits / sizeof(uint64_t)); w++)
+            depth += tb__popcount64(l->book.tape[side].bits[w]);
+        if (depth != l->side_levels[side] || l->side_levels[side] > l->book.spill[side].max_cap) ok = 0;
+        if (l->book.spill[side].cap < l->side_levels[side]) ok = 0;
+    }
+    for (i = 0, entries = 0; ok && i < (UINT32_C(1) << l->lbits); i++) {
+        const uint32_t e = l->lidx[i];
+        if (!e) continue;
+        entries++;
+        if (e - 1u >= l->lvl_hw || l->lvl[e - 1u].count == 0) ok = 0;
+    }
+    if (ok && entries != l->n_levels) ok = 0;
+    tb__guard_leave(&l->book.state);
+    return ok ? TB_OK : TB_ERR_INVARIANT;
+}
+
+/* ---- batches: the whole loop in C -------------------------------------------------- */
+
+TB_FORCE_INLINE int TB__L3P(mbo_row)(TB__L3 *l, uint8_t action, uint64_t id, uint8_t side, TB_PRICE_T px,
+                                     TB_QTY_T qty) {
+    switch (action) {
+    case TB_MBO_ADD: return TB__L3P(op_add)(l, id, side, px, qty);
+    case TB_MBO_CANCEL: return qty ? TB__L3P(op_reduce)(l, id, qty, 0) : TB__L3P(op_cancel)(l, id);
+    case TB_MBO_MODIFY: return TB__L3P(op_amend)(l, id, px, qty);
+    case TB_MBO_EXECUTE: return TB__L3P(op_reduce)(l, id, qty, 1);
+    case TB_MBO_CLEAR: TB__L3P(op_clear)(l); return TB_OK;
+    default: return TB_ERR_BADARG;
+    }
+}
+
+/* Apply n MBO rows (tb_mbo_action letters; `sides` is read for adds only;
+ * px for adds and modifies; qty as each action says). A bad row changes
+ * nothing and the batch goes on: statuses[i] (optional) = the row's status
+ * (0 or a negative tb_status / tb_l3_status), *n_err (optional) = rows
+ * refused. Returns TB_OK, or a status for the call itself (NULL, busy). */
+TB_API int TB__L3FN(apply_mbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                               const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                               size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* Like apply_mbo(), writing the BBO after each row into out[i]. */
+TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                                   const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                                   TB__BBO *out, size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty || !out)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+        TB__L3BP(fill_bbo)(&l->book, &out[i]);
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* ---- begin tapebook/tb_l3_serial.inc ---- */
+/* tb_l3_serial.inc — dump / load of an L3 book: every order, queues in
+ * FIFO order, and both anchors. Included by tb_l3.inc (its macros set).
+ *
+ * Layout (little-endian, every integer widened to 64 bits so the two
+ * families share it; price width recorded and checked):
+ *   header  56 bytes: "TBL3DUMP", u32 version (1), u32 price width (4 | 8),
+ *           u32 N, u32 reserved (0), u64 orders, u64 levels,
+ *           i64 ask anchor, i64 bid anchor
+ *   levels  bids best first (descending), then asks best first (ascending);
+ *           each: i64 px, u32 count, u32 side, u64 total, then `count`
+ *           orders front to back: u64 id, u64 qty
+ *   trailer u32 CRC-32 (tb_crc32) of everything before it.
+ * load() checks all of it (sizes, CRC, ranges, order of levels, sums,
+ * unique ids, the side limit and arena capacity) before it changes the book;
+ * the tape size N of the dump may differ from the book's (anchors must be
+ * valid for the book). The L2 view after a load has the same levels and
+ * anchors; the queues are the dumped ones, in order. */
+
+TB_API int TB__L3FN(dump_size)(TB__L3 *l, size_t *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    *out = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* Write the dump into buf (cap bytes); *n_out = its length. TB_ERR_BADARG
+ * when cap is too small (dump_size() says how much). */
+TB_API int TB__L3FN(dump)(TB__L3 *l, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int st, side;
+    if (n_out) *n_out = 0;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    len = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    if (cap < len) {
+        tb__guard_leave(&l->book.state);
+        return TB_ERR_BADARG;
+    }
+    memcpy(p, TB_L3_DUMP_MAGIC, 8);
+    tb__put_le(p + 8, TB_L3_DUMP_VERSION, 4);
+    tb__put_le(p + 12, sizeof(TB_PRICE_T), 4);
+    tb__put_le(p + 16, TB_N, 4);
+    tb__put_le(p + 20, 0, 4);
+    tb__put_le(p + 24, l->n_orders, 8);
+    tb__put_le(p + 32, l->n_levels, 8);
+    tb__put_le(p + 40, (uint64_t)(int64_t)l->book.tape[0].anchor, 8);
+    tb__put_le(p + 48, (uint64_t)(int64_t)l->book.tape[1].anchor, 8);
+    q = p + TB_L3_DUMP_HEADER;
+    for (side = 1; side >= 0; side--) {
+        TB__L3ITER it;
+        TB__LEVEL lv2;
+        TB__L3BP(iter_start)(&it, &l->book, side);
+        while (TB__L3BP(iter_step)(&it, &lv2)) {
+            uint32_t pos = 0, s;
+            const uint32_t v = TB__L3P(lfind)(l, (uint32_t)side, lv2.px, &pos);
+            const TB__L3LVL *lv;
+            TB_ASSERT(v != TB__L3_NIL);
+            lv = &l->lvl[v];
+            tb__put_le(q, (uint64_t)(int64_t)lv->px, 8);
+            tb__put_le(q + 8, lv->count, 4);
+            tb__put_le(q + 12, (uint64_t)side, 4);
+            tb__put_le(q + 16, (uint64_t)lv->total, 8);
+            q += TB_L3_DUMP_LEVEL;
+            for (s = lv->head; s != TB__L3_NIL; s = l->ord[s].next) {
+                tb__put_le(q, l->ord[s].id, 8);
+                tb__put_le(q + 8, (uint64_t)l->ord[s].qty, 8);
+                q += TB_L3_DUMP_ORDER;
+            }
+        }
+    }
+    TB_ASSERT((size_t)(q - p) == len - 4u);
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    tb__guard_leave(&l->book.state);
+    if (n_out) *n_out = len;
+    return TB_OK;
+}
+
+/* A price read from a dump: fits the type and is valid for this variant. */
+TB_FORCE_INLINE int TB__L3P(dump_px)(uint64_t raw, TB_PRICE_T *px) {
+    const int64_t v = (int64_t)raw;
+    if (v < (int64_t)TB_PRICE_TYPE_MIN || v > (int64_t)TB_PRICE_TYPE_MAX) return 0;
+    *px = (TB_PRICE_T)v;
+    return 1;
+}
+
+/* Everything but id uniqueness: TB_OK, or TB_ERR_FORMAT / _FULL / _BADARG. */
+static int TB__L3P(load_check)(const TB__L3 *l, const unsigned char *p, size_t len, uint64_t *n_orders,
+                               uint64_t *n_levels, uint32_t side_levels[2]) {
+    uint64_t no, nl, i, seen = 0;
+    const unsigned char *q;
+    TB_PRICE_T a, prev_px = 0;
+    int prev_side = 2;
+    side_levels[0] = side_levels[1] = 0;
+    if (len < TB_L3_DUMP_HEADER + 4u || memcmp(p, TB_L3_DUMP_MAGIC, 8) != 0) return TB_ERR_FORMAT;
+    if (tb__get_le(p + 8, 4) != TB_L3_DUMP_VERSION || tb__get_le(p + 12, 4) != sizeof(TB_PRICE_T) ||
+        tb__get_le(p + 20, 4) != 0)
+        return TB_ERR_FORMAT;
+    no = tb__get_le(p + 24, 8);
+    nl = tb__get_le(p + 32, 8);
+    if (nl > no || no > (len - TB_L3_DUMP_HEADER) / TB_L3_DUMP_ORDER) return TB_ERR_FORMAT;
+    if (len != TB_L3_DUMP_HEADER + nl * TB_L3_DUMP_LEVEL + no * TB_L3_DUMP_ORDER + 4u) return TB_ERR_FORMAT;
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) return TB_ERR_FORMAT;
+    if (no > l->max_orders) return TB_ERR_FULL;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 40, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 48, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4), side = tb__get_le(q + 12, 4), total = tb__get_le(q + 16, 8);
+        uint64_t k, sum = 0;
+        TB_PRICE_T px;
+        if (side > 1u || !TB__L3P(dump_px)(tb__get_le(q, 8), &px) || !TB__L3P(price_ok)(px)) return TB_ERR_FORMAT;
+        if (count == 0 || count > no - seen || total > (uint64_t)TB__L3QMAX) return TB_ERR_FORMAT;
+        if ((int)side > prev_side) return TB_ERR_FORMAT; /* bids, then asks */
+        if ((int)side == prev_side && (side ? px >= prev_px : px <= prev_px)) return TB_ERR_FORMAT;
+        if (++side_levels[side] > l->book.spill[side].max_cap) return TB_ERR_FULL;
+        prev_side = (int)side;
+        prev_px = px;
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t qty = tb__get_le(q + 8, 8);
+            if (qty == 0 || qty > (uint64_t)TB__L3QMAX || qty > (uint64_t)TB__L3QMAX - sum) return TB_ERR_FORMAT;
+            sum += qty;
+        }
+        if (sum != total) return TB_ERR_FORMAT;
+        seen += count;
+    }
+    if (seen != no) return TB_ERR_FORMAT;
+    *n_orders = no;
+    *n_levels = nl;
+    return TB_OK;
+}
+
+/* The ids of a checked dump are unique: a scratch table from TB_MALLOC
+ * (load is not a hot path). TB_OK, TB_ERR_FORMAT or TB_ERR_NOMEM. */
+static int TB__L3P(load_ids_unique)(const TB__L3 *l, const unsigned char *p, uint64_t nl) {
+    const uint32_t bits = TB__L3P(bits_for)((uint32_t)l->max_orders);
+    const size_t cap = (size_t)1 << bits, mask = cap - 1u;
+    uint64_t *keys = (uint64_t *)TB_MALLOC(tb__array_bytes(cap, sizeof(uint64_t)));
+    unsigned char *used = (unsigned char *)TB_MALLOC(cap);
+    const unsigned char *q = p + TB_L3_DUMP_HEADER;
+    uint64_t i, k;
+    int st = TB_OK;
+    if (!keys || !used) {
+        if (keys) TB_FREE(keys);
+        if (used) TB_FREE(used);
+        return TB_ERR_NOMEM;
+    }
+    memset(used, 0, cap);
+    for (i = 0; i < nl && st == TB_OK; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t id = tb__get_le(q, 8);
+            size_t h = (size_t)(tb__l3_mix(id, l->okey) >> (64u - bits));
+            while (used[h] && keys[h] != id) h = (h + 1u) & mask;
+            if (used[h]) {
+                st = TB_ERR_FORMAT;
+                break;
+            }
+            used[h] = 1;
+            keys[h] = id;
+        }
+    }
+    TB_FREE(keys);
+    TB_FREE(used);
+    return st;
+}
+
+/* Replace the book's contents with a dump (see the layout above). On any
+ * error nothing changed: TB_ERR_FORMAT (malformed, CRC, duplicate ids),
+ * TB_ERR_FULL (more orders than max_orders or levels than max_cap),
+ * TB_ERR_NOMEM (scratch or spill memory). */
+TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    uint64_t no = 0, nl = 0, i, k;
+    uint32_t side_levels[2];
+    TB_PRICE_T anchor[2];
+    int st, side;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    st = TB__L3P(load_check)(l, p, len, &no, &nl, side_levels);
+    if (st == TB_OK) st = TB__L3P(load_ids_unique)(l, p, nl);
+    for (side = 0; side < 2 && st == TB_OK; side++) { /* the spill can hold every level of the side */
+        TB__SIDE *s = &l->book.spill[side];
+        if (s->cap < side_levels[side]) {
+            uint32_t cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+            while (cap < side_levels[side]) cap <<= 1;
+            if (cap > s->max_cap) cap = s->max_cap;
+            st = TB__SPFN(grow_to)(s, l->book.pool, cap);
+        }
+    }
+    if (st) return TB__L3P(done)(l, st);
+    TB__L3P(dump_px)(tb__get_le(p + 40, 8), &anchor[0]);
+    TB__L3P(dump_px)(tb__get_le(p + 48, 8), &anchor[1]);
+    TB__L3P(clear_state)(l);
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint32_t count = (uint32_t)tb__get_le(q + 8, 4), sd = (uint32_t)tb__get_le(q + 12, 4);
+        TB_PRICE_T px = 0;
+        uint32_t v;
+        TB__L3P(dump_px)(tb__get_le(q, 8), &px);
+        v = TB__L3P(level_new)(l, sd, px);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint32_t s = TB__L3P(node_alloc)(l);
+            l->ord[s].id = tb__get_le(q, 8);
+            l->ord[s].qty = (TB_QTY_T)tb__get_le(q + 8, 8);
+            TB__L3P(link_back)(l, v, s);
+            (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+        }
+    }
+    for (side = 0; side < 2; side++) TB__L3BP(recenter_side)(&l->book, side, anchor[side]);
+    return TB__L3P(done)(l, TB_OK);
+}
+/* ---- end tapebook/tb_l3_serial.inc ---- */
+
+#undef TB__L3B
+#undef TB__L3
+#undef TB__L3FN
+#undef TB__L3P
+#undef TB__L3BFN
+#undef TB__L3BP
+#undef TB__L3TFN
+#undef TB__L3ITER
+#undef TB__L3NODE
+#undef TB__L3LVL
+#undef TB__L3ORDER
+#undef TB__L3QMAX
+#undef TB_N
+#undef TB_BOOK_NAME
+#undef TB_L3_NAME
+/* ---- end tapebook/tb_l3.inc ---- */
+#define TB_N 2048
+/* ---- begin tapebook/tb_l3.inc ---- */
+/* tb_l3.inc — the L3 (order-level) book of one variant, built on its L2 book.
+ *
+ * Template parameters (the family ones come from tb_family.inc / reopen):
+ *   TB_N          tape size of the L2 book underneath (required)
+ *   TB_BOOK_NAME  name of that L2 book variant (optional; default
+ *                 tb_book_<family>_n<N>; it must be instantiated already)
+ *   TB_L3_NAME    name prefix of the L3 variant (optional; default
+ *                 tb_l3_<family>_n<N>, e.g. tb_l3_i64_n1024)
+ * All three are #undef'd at the end.
+ *
+ * Layout. The L2 book is the first member: every level's quantity there is
+ * the sum of the level's queue, so the L2 queries (best, levels, depth
+ * snapshots, dumps) read an L3 book as they read any book. Orders live in a
+ * pre-sized arena of max_orders nodes (id, qty, prev, next, level: 24 bytes
+ * for i32, 32 for i64); each price level is a record (px, total, head,
+ * tail, count, side) whose queue is an intrusive doubly-linked list of arena
+ * indices (add at the back, removal anywhere: O(1)). Two open-addressing
+ * tables with linear probing, load <= 1/2, find things:
+ *   order id -> node:  8-byte entries (top 32 bits of the keyed hash | slot + 1),
+ *                      so a probe compares tags before touching the arena;
+ *   (side, px) -> level: 4-byte entries (slot + 1).
+ * Deletion shifts the following entries of the cluster back (no tombstones,
+ * so a long-running book with churn never degrades). Ids are hashed with a
+ * key (tb__l3_mix): colliding ids cannot be chosen without it, and an insert
+ * that probes past TB__L3_PROBE_LIMIT rebuilds the index with a new key (at
+ * most once per (n_orders + slots/16) / 4 inserts: the rebuild is amortised O(1)).
+ *
+ * Never losing a level. An L2 spill at max_cap evicts its worst level; an
+ * L3 book must not (the level's orders would still rest). So a side holds at
+ * most max_cap levels (a new level beyond that is TB_ERR_FULL), and before a
+ * new level is created the side's spill is grown to hold every level of the
+ * side: the spill then never evicts, drops or allocates inside a set, and a
+ * promote or recenter never loses a level. The growth is the only
+ * allocation after create(), and it stops at the high-water mark of levels.
+ *
+ * Every call validates everything before it changes anything: on an error
+ * status the book (orders, queues, L2 view) is exactly as before. */
+
+#ifndef TB_N
+#error "define TB_N before including tb_l3.inc"
+#endif
+#ifndef TB_FAM
+#error "include the family parameters and tb_family(_reopen).inc before tb_l3.inc"
+#endif
+
+#ifdef TB_BOOK_NAME
+#define TB__L3B TB_BOOK_NAME
+#else
+#define TB__L3B TB__CAT(TB__CAT(tb_book_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#ifdef TB_L3_NAME
+#define TB__L3 TB_L3_NAME
+#else
+#define TB__L3 TB__CAT(TB__CAT(tb_l3_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#define TB__L3FN(f) TB__CAT3(TB__L3, _, f)      /* public:  <l3>_f  */
+#define TB__L3P(f) TB__CAT3(TB__L3, __, f)      /* private: <l3>__f */
+#define TB__L3BFN(f) TB__CAT3(TB__L3B, _, f)    /* the L2 book's public calls */
+#define TB__L3BP(f) TB__CAT3(TB__L3B, __, f)    /* the L2 book's internals */
+#define TB__L3TFN(f) TB__CAT3(TB__L3B, __tape_, f)
+#define TB__L3ITER TB__CAT(TB__L3B, _iter)
+#define TB__L3NODE TB__CAT(TB__L3, __node)
+#define TB__L3LVL TB__CAT(TB__L3, __level)
+#define TB__L3ORDER TB__CAT(tb_l3_order_, TB_FAM)
+#define TB__L3QMAX ((TB_QTY_T) ~(TB_QTY_T)0)
+
+/* One order: a node of its level's FIFO list. level == TB__L3_NIL: free
+ * (next then links the free list). */
+typedef struct TB__L3NODE {
+    uint64_t id;
+    TB_QTY_T qty;
+    uint32_t prev, next; /* arena indices, TB__L3_NIL at the ends */
+    uint32_t level;      /* level record */
+} TB__L3NODE;
+
+/* One price level: its FIFO queue and the sum the L2 book shows. count == 0:
+ * free (head then links the free list). */
+typedef struct TB__L3LVL {
+    TB_PRICE_T px;
+    TB_QTY_T total;
+    uint32_t head, tail, count;
+    uint32_t side;
+} TB__L3LVL;
+
+typedef struct TB__L3 {
+    TB__L3B book;        /* the L2 view: first, cache-line aligned */
+    TB__L3NODE *ord;     /* arena of max_orders nodes */
+    TB__L3LVL *lvl;      /* max_levels level records */
+    uint64_t *oidx;      /* id index: tag << 32 | (slot + 1); 0 = empty */
+    uint32_t *lidx;      /* level index: slot + 1; 0 = empty */
+    uint64_t okey, lkey; /* hash keys */
+    uint32_t max_orders, max_levels, obits, lbits;
+    uint32_t n_orders, ord_hw, ord_free; /* ord_hw: slots ever handed out */
+    uint32_t n_levels, lvl_hw, lvl_free;
+    uint32_t side_levels[2];
+    uint64_t since_reseed;
+    uint64_t arena_full, levels_full, reseeds;
+    uint64_t adds, cancels, modifies, executes, replaces, clears, rejected;
+} TB__L3;
+
+TB_STATIC_ASSERT(offsetof(TB__L3, book) == 0, "the L2 book leads the L3 book");
+
+/* ---- order-id index ----------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(otag)(const TB__L3 *l, uint64_t id) {
+    return (uint32_t)(tb__l3_mix(id, l->okey) >> 32);
+}
+TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tag >> (32u - l->obits); }
+TB_FORCE_INLINE uint32_t TB__L3P(omask)(const TB__L3 *l) { return (UINT32_C(1) << l->obits) - 1u; }
+
+/* Slot of the order `id`, TB__L3_NIL when absent; *pos = its index entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind)(const TB__L3 *l, uint64_t id, uint32_t *pos) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag);
+    for (;;) {
+        const uint64_t e = l->oidx[i];
+        if (!e) return TB__L3_NIL;
+        if ((uint32_t)(e >> 32) == tag) {
+            const uint32_t s = (uint32_t)e - 1u;
+            if (l->ord[s].id == id) {
+                *pos = i;
+                return s;
+            }
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Look id up for an insert: its slot (a duplicate), or TB__L3_NIL with *pos =
+ * the empty entry that ends its probe sequence and *probes = its distance. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind_free)(const TB__L3 *l, uint64_t id, uint32_t *pos, uint32_t *probes) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), k = 0;
+    for (;; k++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) {
+            *pos = i;
+            *probes = k;
+            return TB__L3_NIL;
+        }
+        if ((uint32_t)(e >> 32) == tag && l->ord[(uint32_t)e - 1u].id == id) return (uint32_t)e - 1u;
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Place (id -> slot) in the first empty entry; returns the probe length. */
+TB_FORCE_INLINE uint32_t TB__L3P(oplace)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), probes = 0;
+    while (l->oidx[i]) {
+        i = (i + 1u) & mask;
+        probes++;
+    }
+    l->oidx[i] = ((uint64_t)tag << 32) | ((uint64_t)slot + 1u);
+    return probes;
+}
+
+/* Rebuild the id index under `key` from the arena (no allocation). */
+static void TB__L3P(rehash)(TB__L3 *l, uint64_t key) {
+    uint32_t s;
+    l->okey = key;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    for (s = 0; s < l->ord_hw; s++)
+        if (l->ord[s].level != TB__L3_NIL) (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+    l->since_reseed = 0;
+}
+
+/* After an insert that probed `probes` entries: reseed when that was too long. */
+TB_FORCE_INLINE void TB__L3P(oinserted)(TB__L3 *l, uint32_t probes) {
+    l->since_reseed++;
+    if (TB_UNLIKELY(probes > TB__L3_PROBE_LIMIT) &&
+        4u * l->since_reseed >= (uint64_t)l->n_orders + ((uint64_t)1 << l->obits >> 4)) {
+        TB__L3P(rehash)(l, tb__l3_next_key(l->okey));
+        l->reseeds++;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(oinsert)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    TB__L3P(oinserted)(l, TB__L3P(oplace)(l, id, slot));
+}
+
+/* Remove index entry pos, shifting the rest of its cluster back. */
+TB_FORCE_INLINE void TB__L3P(oerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = TB__L3P(omask)(l);
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint64_t e;
+        uint32_t home;
+        j = (j + 1u) & mask;
+        e = l->oidx[j];
+        if (!e) break;
+        home = TB__L3P(ohome)(l, (uint32_t)(e >> 32));
+        if (((j - home) & mask) >= ((j - i) & mask)) { /* home not in (i, j]: it may move to i */
+            l->oidx[i] = e;
+            i = j;
+        }
+    }
+    l->oidx[i] = 0;
+}
+
+/* ---- level index ---------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(lhome)(const TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const uint64_t k = (uint64_t)(TB_UPRICE_T)px ^ ((uint64_t)side * UINT64_C(0x9e3779b97f4a7c15));
+    return (uint32_t)(tb__l3_mix(k, l->lkey) >> (64u - l->lbits));
+}
+
+/* Level record of (side, px), TB__L3_NIL when absent; *pos = its entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(lfind)(const TB__L3 *l, uint32_t side, TB_PRICE_T px, uint32_t *pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, side, px);
+    for (;;) {
+        const uint32_t e = l->lidx[i];
+        if (!e) return TB__L3_NIL;
+        if (l->lvl[e - 1u].px == px && l->lvl[e - 1u].side == side) {
+            *pos = i;
+            return e - 1u;
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(lplace)(TB__L3 *l, uint32_t slot) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, l->lvl[slot].side, l->lvl[slot].px);
+    while (l->lidx[i]) i = (i + 1u) & mask;
+    l->lidx[i] = slot + 1u;
+}
+
+static void TB__L3P(lerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint32_t e, home;
+        j = (j + 1u) & mask;
+        e = l->lidx[j];
+        if (!e) break;
+        home = TB__L3P(lhome)(l, l->lvl[e - 1u].side, l->lvl[e - 1u].px);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            l->lidx[i] = e;
+            i = j;
+        }
+    }
+    l->lidx[i] = 0;
+}
+
+/* ---- the L2 view ----------------------------------------------------------------- */
+
+/* Write a level's total into the L2 book (0 removes it). Cannot fail: the
+ * price is valid and the spill has room for every level of the side. */
+TB_FORCE_INLINE void TB__L3P(l2_write)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T total) {
+    const int r = TB__L3BP(set_one)(&l->book, (int)side, px, total, 1);
+    TB_ASSERT(r >= TB_SPILL);
+    (void)r;
+}
+
+/* Room for one more level on `side` (frees_one: the operation also empties a
+ * level of that side): the side stays within max_cap levels and its spill
+ * could hold all of them. TB_ERR_FULL / TB_ERR_NOMEM change nothing else. */
+static int TB__L3P(level_room)(TB__L3 *l, uint32_t side, int frees_one) {
+    TB__SIDE *s = &l->book.spill[side];
+    const uint32_t need = l->side_levels[side] + 1u - (frees_one ? 1u : 0u);
+    uint32_t cap;
+    if (need > s->max_cap) {
+        l->levels_full++;
+        return TB_ERR_FULL;
+    }
+    if (s->cap >= need) return TB_OK;
+    cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+    while (cap < need) cap <<= 1;
+    if (cap > s->max_cap) cap = s->max_cap;
+    return TB__SPFN(grow_to)(s, l->book.pool, cap);
+}
+
+TB_FORCE_INLINE int TB__L3P(price_ok)(TB_PRICE_T px) { return TB__L3BP(price_ok)(px); }
+
+/* ---- arena --------------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(node_alloc)(TB__L3 *l) {
+    uint32_t s = l->ord_free;
+    if (s != TB__L3_NIL) l->ord_free = l->ord[s].next;
+    else s = l->ord_hw++;
+    l->n_orders++;
+    return s;
+}
+
+TB_FORCE_INLINE void TB__L3P(node_free)(TB__L3 *l, uint32_t s) {
+    l->ord[s].level = TB__L3_NIL;
+    l->ord[s].next = l->ord_free;
+    l->ord_free = s;
+    l->n_orders--;
+}
+
+/* A new empty level record for (side, px), indexed. */
+TB_FORCE_INLINE uint32_t TB__L3P(level_new)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    uint32_t v = l->lvl_free;
+    TB__L3LVL *lv;
+    if (v != TB__L3_NIL) l->lvl_free = l->lvl[v].head;
+    else v = l->lvl_hw++;
+    TB_ASSERT(v < l->max_levels);
+    lv = &l->lvl[v];
+    lv->px = px;
+    lv->total = 0;
+    lv->head = lv->tail = TB__L3_NIL;
+    lv->count = 0;
+    lv->side = side;
+    TB__L3P(lplace)(l, v);
+    l->n_levels++;
+    l->side_levels[side]++;
+    return v;
+}
+
+/* Append node s (its qty set) at the back of level v; updates the L2 view. */
+TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
+    TB__L3LVL *lv = &l->lvl[v];
+    TB__L3NODE *n = &l->ord[s];
+    n->level = v;
+    n->prev = lv->tail;
+    n->next = TB__L3_NIL;
+    if (lv->tail != TB__L3_NIL) l->ord[lv->tail].next = s;
+    else lv->head = s;
+    lv->tail = s;
+    lv->count++;
+    lv->total = (TB_QTY_T)(lv->total + n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+}
+
+/* Take node s out of its level; a level left empty is deleted (from the
+ * index and from the L2 view). The node keeps its id and qty. */
+TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
+    TB__L3NODE *n = &l->ord[s];
+    const uint32_t v = n->level;
+    TB__L3LVL *lv = &l->lvl[v];
+    if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+    else lv->head = n->next;
+    if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+    else lv->tail = n->prev;
+    lv->count--;
+    lv->total = (TB_QTY_T)(lv->total - n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    if (lv->count == 0) {
+        uint32_t pos = 0;
+        const uint32_t found = TB__L3P(lfind)(l, lv->side, lv->px, &pos);
+        TB_ASSERT(found == v);
+        (void)found;
+        TB__L3P(lerase)(l, pos);
+        l->side_levels[lv->side]--;
+        l->n_levels--;
+        lv->head = l->lvl_free;
+        l->lvl_free = v;
+    }
+}
+
+/* ---- operations (validated first; the caller holds the guards) ------------------- */
+
+/* Validate an add of qty at (side, px) for a new order: *v = existing level
+ * or TB__L3_NIL (then room was made for a new one). frees_one: the same
+ * operation empties a level of this side first (replace / amend). */
+static int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T qty, TB_QTY_T leaving,
+                                uint32_t leaving_level, int frees_one, uint32_t *v) {
+    uint32_t pos = 0;
+    *v = TB__L3P(lfind)(l, side, px, &pos);
+    if (*v != TB__L3_NIL) {
+        TB_QTY_T base = l->lvl[*v].total;
+        if (*v == leaving_level) base = (TB_QTY_T)(base - leaving);
+        return base > (TB_QTY_T)(TB__L3QMAX - qty) ? (int)TB_ERR_OVERFLOW : (int)TB_OK;
+    }
+    return TB__L3P(level_room)(l, side, frees_one);
+}
+
+static int TB__L3P(op_add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, probes = 0, v, s;
+    int st;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (TB__L3P(ofind_free)(l, id, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    if (l->n_orders >= l->max_orders) {
+        l->arena_full++;
+        return TB_ERR_FULL;
+    }
+    st = TB__L3P(check_level)(l, (uint32_t)side, px, qty, 0, TB__L3_NIL, 0, &v);
+    if (st) return st;
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, (uint32_t)side, px);
+    s = TB__L3P(node_alloc)(l);
+    l->ord[s].id = id;
+    l->ord[s].qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    /* the empty entry the lookup ended on (nothing touched the index since) */
+    l->oidx[pos] = ((uint64_t)TB__L3P(otag)(l, id) << 32) | ((uint64_t)s + 1u);
+    TB__L3P(oinserted)(l, probes);
+    l->adds++;
+    return TB_OK;
+}
+
+/* Remove the order at slot s (index entry pos) entirely. */
+TB_FORCE_INLINE void TB__L3P(remove)(TB__L3 *l, uint32_t s, uint32_t pos) {
+    TB__L3P(unlink)(l, s);
+    TB__L3P(oerase)(l, pos);
+    TB__L3P(node_free)(l, s);
+}
+
+static int TB__L3P(op_cancel)(TB__L3 *l, uint64_t id) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    TB__L3P(remove)(l, s, pos);
+    l->cancels++;
+    return TB_OK;
+}
+
+/* Take qty off the order, keeping its priority; removed at 0. qty must be in
+ * [1, resting]. is_exec: count as an execution, else as a cancel. */
+static int TB__L3P(op_reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty, int is_exec) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    n = &l->ord[s];
+    if (qty == 0 || qty > n->qty) return TB_ERR_BADARG;
+    if (is_exec) l->executes++;
+    else l->cancels++;
+    if (qty == n->qty) {
+        TB__L3P(remove)(l, s, pos);
+        return TB_OK;
+    }
+    lv = &l->lvl[n->level];
+    n->qty = (TB_QTY_T)(n->qty - qty);
+    lv->total = (TB_QTY_T)(lv->total - qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    return TB_OK;
+}
+
+/* New quantity (> 0) at the same price: down keeps priority, up goes to the
+ * back of the queue, equal changes nothing. */
+static int TB__L3P(op_modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    uint32_t pos = 0, v;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    n = &l->ord[s];
+    v = n->level;
+    lv = &l->lvl[v];
+    if (qty <= n->qty) {
+        lv->total = (TB_QTY_T)(lv->total - (TB_QTY_T)(n->qty - qty));
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+        l->modifies++;
+        return TB_OK;
+    }
+    if ((TB_QTY_T)(lv->total - n->qty) > (TB_QTY_T)(TB__L3QMAX - qty)) return TB_ERR_OVERFLOW;
+    if (lv->count == 1) { /* alone at its level: already at the back */
+        lv->total = qty;
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    } else {
+        /* unlink without deleting the level (count stays > 0), then append */
+        if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+        else lv->head = n->next;
+        if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+        else lv->tail = n->prev;
+        lv->count--;
+        lv->total = (TB_QTY_T)(lv->total - n->qty);
+        n->qty = qty;
+        TB__L3P(link_back)(l, v, s);
+    }
+    l->modifies++;
+    return TB_OK;
+}
+
+/* New price and quantity, same id and side: the same price is a modify;
+ * another price moves the order to the back of that level. */
+static int TB__L3P(op_amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    const TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    if (old->px == px) return TB__L3P(op_modify)(l, id, qty);
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, 0, TB__L3_NIL, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(unlink)(l, s); /* may free the old level record */
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+    n->qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    l->modifies++;
+    return TB_OK;
+}
+
+/* Cancel old_id and add new_id on the same side at (px, qty), at the back. */
+static int TB__L3P(op_replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, pos2 = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, old_id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (new_id != old_id && TB__L3P(ofind)(l, new_id, &pos2) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, n->qty, n->level, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(remove)(l, s, pos); /* may delete the level v was (then v is re-created) */
+    {
+        uint32_t p3 = 0, t;
+        v = TB__L3P(lfind)(l, side, px, &p3);
+        if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+        t = TB__L3P(node_alloc)(l);
+        l->ord[t].id = new_id;
+        l->ord[t].qty = qty;
+        TB__L3P(link_back)(l, v, t);
+        TB__L3P(oinsert)(l, new_id, t);
+    }
+    l->replaces++;
+    return TB_OK;
+}
+
+/* Empty the book: no orders, no levels, the L2 view empty (anchors and
+ * spill memory kept). O(levels + index size). */
+static void TB__L3P(clear_state)(TB__L3 *l) {
+    int side;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    memset(l->lidx, 0, ((size_t)1 << l->lbits) * sizeof *l->lidx);
+    l->n_orders = l->ord_hw = 0;
+    l->ord_free = TB__L3_NIL;
+    l->n_levels = l->lvl_hw = 0;
+    l->lvl_free = TB__L3_NIL;
+    l->side_levels[0] = l->side_levels[1] = 0;
+    l->since_reseed = 0;
+    for (side = 0; side < 2; side++) {
+        TB__L3TFN(empty)(&l->book.tape[side]);
+        TB__SPFN(clear)(&l->book.spill[side]);
+    }
+}
+
+static void TB__L3P(op_clear)(TB__L3 *l) {
+    TB__L3P(clear_state)(l);
+    l->clears++;
+}
+
+/* ---- guards ------------------------------------------------------------------- */
+
+/* Claim the book (and its pool, which a spill growth or a set may touch). */
+TB_FORCE_INLINE int TB__L3P(enter)(TB__L3 *l) {
+    int g;
+    if (!l) return TB_ERR_NULL;
+    g = tb__guard_enter(&l->book.state);
+    if (g) return g;
+    if (l->book.pool) {
+        g = tb__guard_enter(&l->book.pool->state);
+        if (g) {
+            tb__guard_leave(&l->book.state);
+            return g;
+        }
+    }
+    return TB_OK;
+}
+
+TB_FORCE_INLINE void TB__L3P(leave)(TB__L3 *l) {
+    if (l->book.pool) tb__guard_leave(&l->book.pool->state);
+    tb__guard_leave(&l->book.state);
+}
+
+/* Read-only calls claim the book only. */
+TB_FORCE_INLINE int TB__L3P(enter_ro)(TB__L3 *l) {
+    if (!l) return TB_ERR_NULL;
+    return tb__guard_enter(&l->book.state);
+}
+
+TB_FORCE_INLINE int TB__L3P(done)(TB__L3 *l, int st) {
+    if (st) l->rejected++;
+    TB__L3P(leave)(l);
+    return st;
+}
+
+/* ---- construction ------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(bits_for)(uint32_t n) {
+    uint32_t b = 4; /* at least 16 entries */
+    while (((uint64_t)1 << b) < 2u * (uint64_t)n) b++;
+    return b;
+}
+
+/* Create an L3 book: the L2 book (anchor, max_cap, pool: as B_create), an
+ * arena of max_orders orders (1 .. 2^30) and a side limit of max_cap levels.
+ * The arena, level records and indexes come from TB_MALLOC. */
+TB_API int TB__L3FN(create)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t max_cap,
+                            TB__POOL *pool) {
+    TB__L3 *l;
+    uint64_t lv;
+    size_t ob, lb, oib, lib;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    *out = NULL;
+    if (max_orders == 0 || max_orders > TB_L3_MAX_ORDERS) return TB_ERR_BADARG;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB_ERR_ANCHOR;
+    if (!TB__L3BP(max_cap_ok)(max_cap, pool)) return TB_ERR_MAX_CAP;
+    l = (TB__L3 *)tb__aligned_alloc(sizeof *l);
+    if (!l) return TB_ERR_NOMEM;
+    memset((void *)l, 0, sizeof *l);
+    st = TB__L3BFN(init)(&l->book, anchor, max_cap, pool);
+    if (st) {
+        tb__aligned_free(l);
+        return st;
+    }
+    lv = 2u * (uint64_t)max_cap; /* both sides */
+    l->max_orders = max_orders;
+    l->max_levels = lv < max_orders ? (uint32_t)lv : max_orders;
+    l->obits = TB__L3P(bits_for)(max_orders);
+    l->lbits = TB__L3P(bits_for)(l->max_levels);
+    ob = tb__array_bytes(max_orders, sizeof(TB__L3NODE));
+    lb = tb__array_bytes(l->max_levels, sizeof(TB__L3LVL));
+    oib = tb__array_bytes((size_t)1 << l->obits, sizeof(uint64_t));
+    lib = tb__array_bytes((size_t)1 << l->lbits, sizeof(uint32_t));
+    l->ord = ob ? (TB__L3NODE *)TB_MALLOC(ob) : NULL;
+    l->lvl = lb ? (TB__L3LVL *)TB_MALLOC(lb) : NULL;
+    l->oidx = oib ? (uint64_t *)TB_MALLOC(oib) : NULL;
+    l->lidx = lib ? (uint32_t *)TB_MALLOC(lib) : NULL;
+    if (!l->ord || !l->lvl || !l->oidx || !l->lidx) {
+        if (l->ord) TB_FREE(l->ord);
+        if (l->lvl) TB_FREE(l->lvl);
+        if (l->oidx) TB_FREE(l->oidx);
+        if (l->lidx) TB_FREE(l->lidx);
+        TB__L3BFN(deinit)(&l->book);
+        tb__aligned_free(l);
+        return TB_ERR_NOMEM;
+    }
+    /* zeroed now: the pages are touched here, not on the first adds */
+    memset(l->ord, 0, ob);
+    memset(l->lvl, 0, lb);
+    memset(l->oidx, 0, oib);
+    memset(l->lidx, 0, lib);
+    l->ord_free = l->lvl_free = TB__L3_NIL;
+    /* keys from the addresses (ASLR): not guessable from outside the process */
+    l->okey = tb__l3_next_key((uint64_t)(uintptr_t)l->ord ^ ((uint64_t)(uintptr_t)l << 17));
+    l->lkey = tb__l3_next_key(l->okey ^ (uint64_t)(uintptr_t)l->lidx);
+    *out = l;
+    return TB_OK;
+}
+
+/* Free everything (NULL is a no-op). TB_ERR_BUSY while another thread uses it. */
+TB_API int TB__L3FN(destroy)(TB__L3 *l) {
+    int st;
+    if (!l) return TB_OK;
+    st = TB__L3BFN(deinit)(&l->book);
+    if (st) return st;
+    TB_FREE(l->ord);
+    TB_FREE(l->lvl);
+    TB_FREE(l->oidx);
+    TB_FREE(l->lidx);
+    tb__aligned_free(l);
+    return TB_OK;
+}
+
+/* The L2 view, for its queries (best, levels, snapshots, dump) and for
+ * recenter. Do not change levels through it: the queues would disagree. */
+TB_API TB__L3B *TB__L3FN(book)(TB__L3 *l) { return l ? &l->book : NULL; }
+
+/* ---- public operations ------------------------------------------------------------ */
+
+/* Add order `id` at the back of (side, px). TB_ERR_DUPLICATE: the id rests;
+ * TB_ERR_FULL: the arena is full, or the side has max_cap levels already;
+ * TB_ERR_OVERFLOW: the level's total would overflow; TB_ERR_NOMEM: the spill
+ * could not grow for a new level. */
+TB_API int TB__L3FN(add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_add)(l, id, side, px, qty));
+}
+
+/* Remove order `id`. */
+TB_API int TB__L3FN(cancel)(TB__L3 *l, uint64_t id) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_cancel)(l, id));
+}
+
+/* Cancel qty (1 .. resting) of order `id`, keeping its priority; removed at 0. */
+TB_API int TB__L3FN(reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 0));
+}
+
+/* Fill qty (1 .. resting) from order `id`; removed at 0. */
+TB_API int TB__L3FN(execute)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 1));
+}
+
+/* New quantity (> 0): down keeps priority, up goes to the back. */
+TB_API int TB__L3FN(modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_modify)(l, id, qty));
+}
+
+/* New price and quantity: the same price as modify(), another price to the
+ * back of that level (same id and side). */
+TB_API int TB__L3FN(amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_amend)(l, id, px, qty));
+}
+
+/* Replace old_id by new_id (same side) at (px, qty) with a new priority.
+ * new_id may equal old_id. */
+TB_API int TB__L3FN(replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_replace)(l, old_id, new_id, px, qty));
+}
+
+/* Remove every order (anchors and memory kept). */
+TB_API int TB__L3FN(clear)(TB__L3 *l) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(op_clear)(l);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Remove every order and anchor both tapes at `anchor`. */
+TB_API int TB__L3FN(reset)(TB__L3 *l, TB_PRICE_T anchor) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB__L3P(done)(l, TB_ERR_ANCHOR);
+    TB__L3P(op_clear)(l);
+    l->book.tape[0].anchor = l->book.tape[1].anchor = anchor;
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* ---- queries ---------------------------------------------------------------------- */
+
+/* Order `id` into *out: TB_OK, or TB_ERR_UNKNOWN. */
+TB_API int TB__L3FN(order)(TB__L3 *l, uint64_t id, TB__L3ORDER *out) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        const TB__L3LVL *lv = &l->lvl[l->ord[s].level];
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->px = lv->px;
+        out->qty = l->ord[s].qty;
+        out->side = (int32_t)lv->side;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* Orders and quantity ahead of `id` in its level's queue (O(orders ahead)). */
+TB_API int TB__L3FN(queue_position)(TB__L3 *l, uint64_t id, uint64_t *orders_ahead, TB_QTY_T *qty_ahead) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!orders_ahead || !qty_ahead) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        uint64_t k = 0;
+        TB_QTY_T q = 0;
+        uint32_t p;
+        for (p = l->ord[s].prev; p != TB__L3_NIL; p = l->ord[p].prev) {
+            k++;
+            q = (TB_QTY_T)(q + l->ord[p].qty);
+        }
+        *orders_ahead = k;
+        *qty_ahead = q;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* The first k orders of (side, px) in FIFO order into ids[] / qtys[]
+ * (either may be NULL); *n_out = how many were written, *n_level (optional)
+ * = orders at the level. An absent level (or invalid price) has 0 orders. */
+TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *ids, TB_QTY_T *qtys, size_t k,
+                                  size_t *n_out, size_t *n_level) {
+    uint32_t pos = 0, v;
+    size_t n = 0;
+    int st;
+    if (!n_out) return TB_ERR_NULL;
+    *n_out = 0;
+    if (n_level) *n_level = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    v = TB__L3P(lfind)(l, (uint32_t)side, px, &pos);
+    if (v != TB__L3_NIL) {
+        uint32_t s;
+        for (s = l->lvl[v].head; s != TB__L3_NIL && n < k; s = l->ord[s].next, n++) {
+            if (ids) ids[n] = l->ord[s].id;
+            if (qtys) qtys[n] = l->ord[s].qty;
+        }
+        if (n_level) *n_level = l->lvl[v].count;
+    }
+    tb__guard_leave(&l->book.state);
+    *n_out = n;
+    return TB_OK;
+}
+
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
+TB_API size_t TB__L3FN(count)(TB__L3 *l) {
+    size_t n;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
+    n = l->n_orders;
+    tb__guard_leave(&l->book.state);
+    return n;
+}
+
+TB_API int TB__L3FN(stats)(TB__L3 *l, tb_l3_stats *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    memset(out, 0, sizeof *out);
+    out->orders = l->n_orders;
+    out->max_orders = l->max_orders;
+    out->levels[0] = l->side_levels[0];
+    out->levels[1] = l->side_levels[1];
+    out->max_levels = l->book.spill[0].max_cap;
+    out->index_slots = (uint64_t)1 << l->obits;
+    out->bytes = sizeof *l + (uint64_t)l->max_orders * sizeof(TB__L3NODE) +
+                 (uint64_t)l->max_levels * sizeof(TB__L3LVL) + (out->index_slots * sizeof(uint64_t)) +
+                 ((uint64_t)1 << l->lbits) * sizeof(uint32_t);
+    out->arena_full = l->arena_full;
+    out->levels_full = l->levels_full;
+    out->reseeds = l->reseeds;
+    out->adds = l->adds;
+    out->cancels = l->cancels;
+    out->modifies = l->modifies;
+    out->executes = l->executes;
+    out->replaces = l->replaces;
+    out->clears = l->clears;
+    out->rejected = l->rejected;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* The id index's hash key, and a rebuild under a key of the caller's choice
+ * (a secret one, or one a test needs). */
+TB_API uint64_t TB__L3FN(index_key)(TB__L3 *l) {
+    uint64_t k;
+    if (TB__L3P(enter_ro)(l)) return 0;
+    k = l->okey;
+    tb__guard_leave(&l->book.state);
+    return k;
+}
+
+TB_API int TB__L3FN(reseed)(TB__L3 *l, uint64_t key) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(rehash)(l, key);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Quantity of (side, px) as the L2 book holds it, read inside the guard. */
+static TB_QTY_T TB__L3P(l2_qty)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)l->book.tape[side].anchor);
+    const TB__SIDE *s = &l->book.spill[side];
+    uint32_t j;
+    if (i < (TB_UPRICE_T)TB_N) return l->book.tape[side].q[i];
+    j = TB__SPFN(find)(s, (int)side, px);
+    return j < s->n ? TB__SPFN(at)(s, j)->qty : 0;
+}
+
+/* Every structural invariant of the L2 book and of the queues, the indexes,
+ * the free lists, and their agreement: TB_OK or TB_ERR_INVARIANT. */
+TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
+    uint32_t s, v, live = 0, free_n = 0, entries = 0, pos = 0, lv_live = 0, side_n[2] = {0, 0}, i;
+    int st = TB__L3BFN(verify_invariants)(l ? &l->book : NULL), ok = 1, side;
+    if (st) return st;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    if (l->ord_hw > l->max_orders || l->lvl_hw > l->max_levels) ok = 0;
+    for (s = 0; ok && s < l->ord_hw; s++) {
+        const TB__L3NODE *n = &l->ord[s];
+        if (n->level == TB__L3_NIL) continue;
+        live++;
+        if (n->level >= l->lvl_hw || l->lvl[n->level].count == 0 || n->qty == 0) ok = 0;
+        else if (TB__L3P(ofind)(l, n->id, &pos) != s) ok = 0;
+    }
+    for (s = l->ord_free; ok && s != TB__L3_NIL; s = l->ord[s].next)
+        if (s >= l->ord_hw || l->ord[s].level != TB__L3_NIL || ++free_n > l->ord_hw) ok = 0;
+    if (ok && (live != l->n_orders || live + free_n != l->ord_hw)) ok = 0;
+    for (i = 0; ok && i < (UINT32_C(1) << l->obits); i++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) continue;
+        entries++;
+        if ((uint32_t)e - 1u >= l->ord_hw || l->ord[(uint32_t)e - 1u].level == TB__L3_NIL ||
+            (uint32_t)(e >> 32) != TB__L3P(otag)(l, l->ord[(uint32_t)e - 1u].id))
+            ok = 0;
+    }
+    if (ok && entries != l->n_orders) ok = 0;
+    for (v = 0; ok && v < l->lvl_hw; v++) {
+        const TB__L3LVL *lv = &l->lvl[v];
+        uint32_t k = 0, prev = TB__L3_NIL;
+        TB_QTY_T sum = 0;
+        if (lv->count == 0) continue;
+        lv_live++;
+        if (lv->side > 1u || !TB__L3P(price_ok)(lv->px)) {
+            ok = 0;
+            break;
+        }
+        side_n[lv->side]++;
+        for (s = lv->head; s != TB__L3_NIL && k <= lv->count; s = l->ord[s].next, k++) {
+            if (s >= l->ord_hw || l->ord[s].level != v || l->ord[s].prev != prev) ok = 0;
+            else if (sum > (TB_QTY_T)(TB__L3QMAX - l->ord[s].qty)) ok = 0;
+            if (!ok) break;
+            sum = (TB_QTY_T)(sum + l->ord[s].qty);
+            prev = s;
+        }
+        if (ok && (k != lv->count || lv->tail != prev || sum != lv->total)) ok = 0;
+        if (ok && TB__L3P(lfind)(l, lv->side, lv->px, &pos) != v) ok = 0;
+        if (ok && TB__L3P(l2_qty)(l, lv->side, lv->px) != lv->total) ok = 0;
+    }
+    if (ok && (lv_live != l->n_levels || side_n[0] != l->side_levels[0] || side_n[1] != l->side_levels[1])) ok = 0;
+    for (side = 0; ok && side < 2; side++) { /* the L2 book has no other level */
+        size_t depth = l->book.spill[side].live;
+        uint32_t w;
+        for (w = 0; w < (uint32_t)(sizeof l->book.tape[side].bits / sizeof(uint64_t)); w++)
+            depth += tb__popcount64(l->book.tape[side].bits[w]);
+        if (depth != l->side_levels[side] || l->side_levels[side] > l->book.spill[side].max_cap) ok = 0;
+        if (l->book.spill[side].cap < l->side_levels[side]) ok = 0;
+    }
+    for (i = 0, entries = 0; ok && i < (UINT32_C(1) << l->lbits); i++) {
+        const uint32_t e = l->lidx[i];
+        if (!e) continue;
+        entries++;
+        if (e - 1u >= l->lvl_hw || l->lvl[e - 1u].count == 0) ok = 0;
+    }
+    if (ok && entries != l->n_levels) ok = 0;
+    tb__guard_leave(&l->book.state);
+    return ok ? TB_OK : TB_ERR_INVARIANT;
+}
+
+/* ---- batches: the whole loop in C -------------------------------------------------- */
+
+TB_FORCE_INLINE int TB__L3P(mbo_row)(TB__L3 *l, uint8_t action, uint64_t id, uint8_t side, TB_PRICE_T px,
+                                     TB_QTY_T qty) {
+    switch (action) {
+    case TB_MBO_ADD: return TB__L3P(op_add)(l, id, side, px, qty);
+    case TB_MBO_CANCEL: return qty ? TB__L3P(op_reduce)(l, id, qty, 0) : TB__L3P(op_cancel)(l, id);
+    case TB_MBO_MODIFY: return TB__L3P(op_amend)(l, id, px, qty);
+    case TB_MBO_EXECUTE: return TB__L3P(op_reduce)(l, id, qty, 1);
+    case TB_MBO_CLEAR: TB__L3P(op_clear)(l); return TB_OK;
+    default: return TB_ERR_BADARG;
+    }
+}
+
+/* Apply n MBO rows (tb_mbo_action letters; `sides` is read for adds only;
+ * px for adds and modifies; qty as each action says). A bad row changes
+ * nothing and the batch goes on: statuses[i] (optional) = the row's status
+ * (0 or a negative tb_status / tb_l3_status), *n_err (optional) = rows
+ * refused. Returns TB_OK, or a status for the call itself (NULL, busy). */
+TB_API int TB__L3FN(apply_mbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                               const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                               size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* Like apply_mbo(), writing the BBO after each row into out[i]. */
+TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                                   const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                                   TB__BBO *out, size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty || !out)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+        TB__L3BP(fill_bbo)(&l->book, &out[i]);
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* ---- begin tapebook/tb_l3_serial.inc ---- */
+/* tb_l3_serial.inc — dump / load of an L3 book: every order, queues in
+ * FIFO order, and both anchors. Included by tb_l3.inc (its macros set).
+ *
+ * Layout (little-endian, every integer widened to 64 bits so the two
+ * families share it; price width recorded and checked):
+ *   header  56 bytes: "TBL3DUMP", u32 version (1), u32 price width (4 | 8),
+ *           u32 N, u32 reserved (0), u64 orders, u64 levels,
+ *           i64 ask anchor, i64 bid anchor
+ *   levels  bids best first (descending), then asks best first (ascending);
+ *           each: i64 px, u32 count, u32 side, u64 total, then `count`
+ *           orders front to back: u64 id, u64 qty
+ *   trailer u32 CRC-32 (tb_crc32) of everything before it.
+ * load() checks all of it (sizes, CRC, ranges, order of levels, sums,
+ * unique ids, the side limit and arena capacity) before it changes the book;
+ * the tape size N of the dump may differ from the book's (anchors must be
+ * valid for the book). The L2 view after a load has the same levels and
+ * anchors; the queues are the dumped ones, in order. */
+
+TB_API int TB__L3FN(dump_size)(TB__L3 *l, size_t *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    *out = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* Write the dump into buf (cap bytes); *n_out = its length. TB_ERR_BADARG
+ * when cap is too small (dump_size() says how much). */
+TB_API int TB__L3FN(dump)(TB__L3 *l, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int st, side;
+    if (n_out) *n_out = 0;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    len = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    if (cap < len) {
+        tb__guard_leave(&l->book.state);
+        return TB_ERR_BADARG;
+    }
+    memcpy(p, TB_L3_DUMP_MAGIC, 8);
+    tb__put_le(p + 8, TB_L3_DUMP_VERSION, 4);
+    tb__put_le(p + 12, sizeof(TB_PRICE_T), 4);
+    tb__put_le(p + 16, TB_N, 4);
+    tb__put_le(p + 20, 0, 4);
+    tb__put_le(p + 24, l->n_orders, 8);
+    tb__put_le(p + 32, l->n_levels, 8);
+    tb__put_le(p + 40, (uint64_t)(int64_t)l->book.tape[0].anchor, 8);
+    tb__put_le(p + 48, (uint64_t)(int64_t)l->book.tape[1].anchor, 8);
+    q = p + TB_L3_DUMP_HEADER;
+    for (side = 1; side >= 0; side--) {
+        TB__L3ITER it;
+        TB__LEVEL lv2;
+        TB__L3BP(iter_start)(&it, &l->book, side);
+        while (TB__L3BP(iter_step)(&it, &lv2)) {
+            uint32_t pos = 0, s;
+            const uint32_t v = TB__L3P(lfind)(l, (uint32_t)side, lv2.px, &pos);
+            const TB__L3LVL *lv;
+            TB_ASSERT(v != TB__L3_NIL);
+            lv = &l->lvl[v];
+            tb__put_le(q, (uint64_t)(int64_t)lv->px, 8);
+            tb__put_le(q + 8, lv->count, 4);
+            tb__put_le(q + 12, (uint64_t)side, 4);
+            tb__put_le(q + 16, (uint64_t)lv->total, 8);
+            q += TB_L3_DUMP_LEVEL;
+            for (s = lv->head; s != TB__L3_NIL; s = l->ord[s].next) {
+                tb__put_le(q, l->ord[s].id, 8);
+                tb__put_le(q + 8, (uint64_t)l->ord[s].qty, 8);
+                q += TB_L3_DUMP_ORDER;
+            }
+        }
+    }
+    TB_ASSERT((size_t)(q - p) == len - 4u);
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    tb__guard_leave(&l->book.state);
+    if (n_out) *n_out = len;
+    return TB_OK;
+}
+
+/* A price read from a dump: fits the type and is valid for this variant. */
+TB_FORCE_INLINE int TB__L3P(dump_px)(uint64_t raw, TB_PRICE_T *px) {
+    const int64_t v = (int64_t)raw;
+    if (v < (int64_t)TB_PRICE_TYPE_MIN || v > (int64_t)TB_PRICE_TYPE_MAX) return 0;
+    *px = (TB_PRICE_T)v;
+    return 1;
+}
+
+/* Everything but id uniqueness: TB_OK, or TB_ERR_FORMAT / _FULL / _BADARG. */
+static int TB__L3P(load_check)(const TB__L3 *l, const unsigned char *p, size_t len, uint64_t *n_orders,
+                               uint64_t *n_levels, uint32_t side_levels[2]) {
+    uint64_t no, nl, i, seen = 0;
+    const unsigned char *q;
+    TB_PRICE_T a, prev_px = 0;
+    int prev_side = 2;
+    side_levels[0] = side_levels[1] = 0;
+    if (len < TB_L3_DUMP_HEADER + 4u || memcmp(p, TB_L3_DUMP_MAGIC, 8) != 0) return TB_ERR_FORMAT;
+    if (tb__get_le(p + 8, 4) != TB_L3_DUMP_VERSION || tb__get_le(p + 12, 4) != sizeof(TB_PRICE_T) ||
+        tb__get_le(p + 20, 4) != 0)
+        return TB_ERR_FORMAT;
+    no = tb__get_le(p + 24, 8);
+    nl = tb__get_le(p + 32, 8);
+    if (nl > no || no > (len - TB_L3_DUMP_HEADER) / TB_L3_DUMP_ORDER) return TB_ERR_FORMAT;
+    if (len != TB_L3_DUMP_HEADER + nl * TB_L3_DUMP_LEVEL + no * TB_L3_DUMP_ORDER + 4u) return TB_ERR_FORMAT;
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) return TB_ERR_FORMAT;
+    if (no > l->max_orders) return TB_ERR_FULL;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 40, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 48, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4), side = tb__get_le(q + 12, 4), total = tb__get_le(q + 16, 8);
+        uint64_t k, sum = 0;
+        TB_PRICE_T px;
+        if (side > 1u || !TB__L3P(dump_px)(tb__get_le(q, 8), &px) || !TB__L3P(price_ok)(px)) return TB_ERR_FORMAT;
+        if (count == 0 || count > no - seen || total > (uint64_t)TB__L3QMAX) return TB_ERR_FORMAT;
+        if ((int)side > prev_side) return TB_ERR_FORMAT; /* bids, then asks */
+        if ((int)side == prev_side && (side ? px >= prev_px : px <= prev_px)) return TB_ERR_FORMAT;
+        if (++side_levels[side] > l->book.spill[side].max_cap) return TB_ERR_FULL;
+        prev_side = (int)side;
+        prev_px = px;
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t qty = tb__get_le(q + 8, 8);
+            if (qty == 0 || qty > (uint64_t)TB__L3QMAX || qty > (uint64_t)TB__L3QMAX - sum) return TB_ERR_FORMAT;
+            sum += qty;
+        }
+        if (sum != total) return TB_ERR_FORMAT;
+        seen += count;
+    }
+    if (seen != no) return TB_ERR_FORMAT;
+    *n_orders = no;
+    *n_levels = nl;
+    return TB_OK;
+}
+
+/* The ids of a checked dump are unique: a scratch table from TB_MALLOC
+ * (load is not a hot path). TB_OK, TB_ERR_FORMAT or TB_ERR_NOMEM. */
+static int TB__L3P(load_ids_unique)(const TB__L3 *l, const unsigned char *p, uint64_t nl) {
+    const uint32_t bits = TB__L3P(bits_for)((uint32_t)l->max_orders);
+    const size_t cap = (size_t)1 << bits, mask = cap - 1u;
+    uint64_t *keys = (uint64_t *)TB_MALLOC(tb__array_bytes(cap, sizeof(uint64_t)));
+    unsigned char *used = (unsigned char *)TB_MALLOC(cap);
+    const unsigned char *q = p + TB_L3_DUMP_HEADER;
+    uint64_t i, k;
+    int st = TB_OK;
+    if (!keys || !used) {
+        if (keys) TB_FREE(keys);
+        if (used) TB_FREE(used);
+        return TB_ERR_NOMEM;
+    }
+    memset(used, 0, cap);
+    for (i = 0; i < nl && st == TB_OK; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t id = tb__get_le(q, 8);
+            size_t h = (size_t)(tb__l3_mix(id, l->okey) >> (64u - bits));
+            while (used[h] && keys[h] != id) h = (h + 1u) & mask;
+            if (used[h]) {
+                st = TB_ERR_FORMAT;
+                break;
+            }
+            used[h] = 1;
+            keys[h] = id;
+        }
+    }
+    TB_FREE(keys);
+    TB_FREE(used);
+    return st;
+}
+
+/* Replace the book's contents with a dump (see the layout above). On any
+ * error nothing changed: TB_ERR_FORMAT (malformed, CRC, duplicate ids),
+ * TB_ERR_FULL (more orders than max_orders or levels than max_cap),
+ * TB_ERR_NOMEM (scratch or spill memory). */
+TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    uint64_t no = 0, nl = 0, i, k;
+    uint32_t side_levels[2];
+    TB_PRICE_T anchor[2];
+    int st, side;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    st = TB__L3P(load_check)(l, p, len, &no, &nl, side_levels);
+    if (st == TB_OK) st = TB__L3P(load_ids_unique)(l, p, nl);
+    for (side = 0; side < 2 && st == TB_OK; side++) { /* the spill can hold every level of the side */
+        TB__SIDE *s = &l->book.spill[side];
+        if (s->cap < side_levels[side]) {
+            uint32_t cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+            while (cap < side_levels[side]) cap <<= 1;
+            if (cap > s->max_cap) cap = s->max_cap;
+            st = TB__SPFN(grow_to)(s, l->book.pool, cap);
+        }
+    }
+    if (st) return TB__L3P(done)(l, st);
+    TB__L3P(dump_px)(tb__get_le(p + 40, 8), &anchor[0]);
+    TB__L3P(dump_px)(tb__get_le(p + 48, 8), &anchor[1]);
+    TB__L3P(clear_state)(l);
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint32_t count = (uint32_t)tb__get_le(q + 8, 4), sd = (uint32_t)tb__get_le(q + 12, 4);
+        TB_PRICE_T px = 0;
+        uint32_t v;
+        TB__L3P(dump_px)(tb__get_le(q, 8), &px);
+        v = TB__L3P(level_new)(l, sd, px);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint32_t s = TB__L3P(node_alloc)(l);
+            l->ord[s].id = tb__get_le(q, 8);
+            l->ord[s].qty = (TB_QTY_T)tb__get_le(q + 8, 8);
+            TB__L3P(link_back)(l, v, s);
+            (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+        }
+    }
+    for (side = 0; side < 2; side++) TB__L3BP(recenter_side)(&l->book, side, anchor[side]);
+    return TB__L3P(done)(l, TB_OK);
+}
+/* ---- end tapebook/tb_l3_serial.inc ---- */
+
+#undef TB__L3B
+#undef TB__L3
+#undef TB__L3FN
+#undef TB__L3P
+#undef TB__L3BFN
+#undef TB__L3BP
+#undef TB__L3TFN
+#undef TB__L3ITER
+#undef TB__L3NODE
+#undef TB__L3LVL
+#undef TB__L3ORDER
+#undef TB__L3QMAX
+#undef TB_N
+#undef TB_BOOK_NAME
+#undef TB_L3_NAME
+/* ---- end tapebook/tb_l3.inc ---- */
+#define TB_N 4096
+/* ---- begin tapebook/tb_l3.inc ---- */
+/* tb_l3.inc — the L3 (order-level) book of one variant, built on its L2 book.
+ *
+ * Template parameters (the family ones come from tb_family.inc / reopen):
+ *   TB_N          tape size of the L2 book underneath (required)
+ *   TB_BOOK_NAME  name of that L2 book variant (optional; default
+ *                 tb_book_<family>_n<N>; it must be instantiated already)
+ *   TB_L3_NAME    name prefix of the L3 variant (optional; default
+ *                 tb_l3_<family>_n<N>, e.g. tb_l3_i64_n1024)
+ * All three are #undef'd at the end.
+ *
+ * Layout. The L2 book is the first member: every level's quantity there is
+ * the sum of the level's queue, so the L2 queries (best, levels, depth
+ * snapshots, dumps) read an L3 book as they read any book. Orders live in a
+ * pre-sized arena of max_orders nodes (id, qty, prev, next, level: 24 bytes
+ * for i32, 32 for i64); each price level is a record (px, total, head,
+ * tail, count, side) whose queue is an intrusive doubly-linked list of arena
+ * indices (add at the back, removal anywhere: O(1)). Two open-addressing
+ * tables with linear probing, load <= 1/2, find things:
+ *   order id -> node:  8-byte entries (top 32 bits of the keyed hash | slot + 1),
+ *                      so a probe compares tags before touching the arena;
+ *   (side, px) -> level: 4-byte entries (slot + 1).
+ * Deletion shifts the following entries of the cluster back (no tombstones,
+ * so a long-running book with churn never degrades). Ids are hashed with a
+ * key (tb__l3_mix): colliding ids cannot be chosen without it, and an insert
+ * that probes past TB__L3_PROBE_LIMIT rebuilds the index with a new key (at
+ * most once per (n_orders + slots/16) / 4 inserts: the rebuild is amortised O(1)).
+ *
+ * Never losing a level. An L2 spill at max_cap evicts its worst level; an
+ * L3 book must not (the level's orders would still rest). So a side holds at
+ * most max_cap levels (a new level beyond that is TB_ERR_FULL), and before a
+ * new level is created the side's spill is grown to hold every level of the
+ * side: the spill then never evicts, drops or allocates inside a set, and a
+ * promote or recenter never loses a level. The growth is the only
+ * allocation after create(), and it stops at the high-water mark of levels.
+ *
+ * Every call validates everything before it changes anything: on an error
+ * status the book (orders, queues, L2 view) is exactly as before. */
+
+#ifndef TB_N
+#error "define TB_N before including tb_l3.inc"
+#endif
+#ifndef TB_FAM
+#error "include the family parameters and tb_family(_reopen).inc before tb_l3.inc"
+#endif
+
+#ifdef TB_BOOK_NAME
+#define TB__L3B TB_BOOK_NAME
+#else
+#define TB__L3B TB__CAT(TB__CAT(tb_book_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#ifdef TB_L3_NAME
+#define TB__L3 TB_L3_NAME
+#else
+#define TB__L3 TB__CAT(TB__CAT(tb_l3_, TB_FAM), TB__CAT(_n, TB_N))
+#endif
+#define TB__L3FN(f) TB__CAT3(TB__L3, _, f)      /* public:  <l3>_f  */
+#define TB__L3P(f) TB__CAT3(TB__L3, __, f)      /* private: <l3>__f */
+#define TB__L3BFN(f) TB__CAT3(TB__L3B, _, f)    /* the L2 book's public calls */
+#define TB__L3BP(f) TB__CAT3(TB__L3B, __, f)    /* the L2 book's internals */
+#define TB__L3TFN(f) TB__CAT3(TB__L3B, __tape_, f)
+#define TB__L3ITER TB__CAT(TB__L3B, _iter)
+#define TB__L3NODE TB__CAT(TB__L3, __node)
+#define TB__L3LVL TB__CAT(TB__L3, __level)
+#define TB__L3ORDER TB__CAT(tb_l3_order_, TB_FAM)
+#define TB__L3QMAX ((TB_QTY_T) ~(TB_QTY_T)0)
+
+/* One order: a node of its level's FIFO list. level == TB__L3_NIL: free
+ * (next then links the free list). */
+typedef struct TB__L3NODE {
+    uint64_t id;
+    TB_QTY_T qty;
+    uint32_t prev, next; /* arena indices, TB__L3_NIL at the ends */
+    uint32_t level;      /* level record */
+} TB__L3NODE;
+
+/* One price level: its FIFO queue and the sum the L2 book shows. count == 0:
+ * free (head then links the free list). */
+typedef struct TB__L3LVL {
+    TB_PRICE_T px;
+    TB_QTY_T total;
+    uint32_t head, tail, count;
+    uint32_t side;
+} TB__L3LVL;
+
+typedef struct TB__L3 {
+    TB__L3B book;        /* the L2 view: first, cache-line aligned */
+    TB__L3NODE *ord;     /* arena of max_orders nodes */
+    TB__L3LVL *lvl;      /* max_levels level records */
+    uint64_t *oidx;      /* id index: tag << 32 | (slot + 1); 0 = empty */
+    uint32_t *lidx;      /* level index: slot + 1; 0 = empty */
+    uint64_t okey, lkey; /* hash keys */
+    uint32_t max_orders, max_levels, obits, lbits;
+    uint32_t n_orders, ord_hw, ord_free; /* ord_hw: slots ever handed out */
+    uint32_t n_levels, lvl_hw, lvl_free;
+    uint32_t side_levels[2];
+    uint64_t since_reseed;
+    uint64_t arena_full, levels_full, reseeds;
+    uint64_t adds, cancels, modifies, executes, replaces, clears, rejected;
+} TB__L3;
+
+TB_STATIC_ASSERT(offsetof(TB__L3, book) == 0, "the L2 book leads the L3 book");
+
+/* ---- order-id index ----------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(otag)(const TB__L3 *l, uint64_t id) {
+    return (uint32_t)(tb__l3_mix(id, l->okey) >> 32);
+}
+TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tag >> (32u - l->obits); }
+TB_FORCE_INLINE uint32_t TB__L3P(omask)(const TB__L3 *l) { return (UINT32_C(1) << l->obits) - 1u; }
+
+/* Slot of the order `id`, TB__L3_NIL when absent; *pos = its index entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind)(const TB__L3 *l, uint64_t id, uint32_t *pos) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag);
+    for (;;) {
+        const uint64_t e = l->oidx[i];
+        if (!e) return TB__L3_NIL;
+        if ((uint32_t)(e >> 32) == tag) {
+            const uint32_t s = (uint32_t)e - 1u;
+            if (l->ord[s].id == id) {
+                *pos = i;
+                return s;
+            }
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Look id up for an insert: its slot (a duplicate), or TB__L3_NIL with *pos =
+ * the empty entry that ends its probe sequence and *probes = its distance. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind_free)(const TB__L3 *l, uint64_t id, uint32_t *pos, uint32_t *probes) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), k = 0;
+    for (;; k++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) {
+            *pos = i;
+            *probes = k;
+            return TB__L3_NIL;
+        }
+        if ((uint32_t)(e >> 32) == tag && l->ord[(uint32_t)e - 1u].id == id) return (uint32_t)e - 1u;
+        i = (i + 1u) & mask;
+    }
+}
+
+/* Place (id -> slot) in the first empty entry; returns the probe length. */
+TB_FORCE_INLINE uint32_t TB__L3P(oplace)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+    uint32_t i = TB__L3P(ohome)(l, tag), probes = 0;
+    while (l->oidx[i]) {
+        i = (i + 1u) & mask;
+        probes++;
+    }
+    l->oidx[i] = ((uint64_t)tag << 32) | ((uint64_t)slot + 1u);
+    return probes;
+}
+
+/* Rebuild the id index under `key` from the arena (no allocation). */
+static void TB__L3P(rehash)(TB__L3 *l, uint64_t key) {
+    uint32_t s;
+    l->okey = key;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    for (s = 0; s < l->ord_hw; s++)
+        if (l->ord[s].level != TB__L3_NIL) (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+    l->since_reseed = 0;
+}
+
+/* After an insert that probed `probes` entries: reseed when that was too long. */
+TB_FORCE_INLINE void TB__L3P(oinserted)(TB__L3 *l, uint32_t probes) {
+    l->since_reseed++;
+    if (TB_UNLIKELY(probes > TB__L3_PROBE_LIMIT) &&
+        4u * l->since_reseed >= (uint64_t)l->n_orders + ((uint64_t)1 << l->obits >> 4)) {
+        TB__L3P(rehash)(l, tb__l3_next_key(l->okey));
+        l->reseeds++;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(oinsert)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    TB__L3P(oinserted)(l, TB__L3P(oplace)(l, id, slot));
+}
+
+/* Remove index entry pos, shifting the rest of its cluster back. */
+TB_FORCE_INLINE void TB__L3P(oerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = TB__L3P(omask)(l);
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint64_t e;
+        uint32_t home;
+        j = (j + 1u) & mask;
+        e = l->oidx[j];
+        if (!e) break;
+        home = TB__L3P(ohome)(l, (uint32_t)(e >> 32));
+        if (((j - home) & mask) >= ((j - i) & mask)) { /* home not in (i, j]: it may move to i */
+            l->oidx[i] = e;
+            i = j;
+        }
+    }
+    l->oidx[i] = 0;
+}
+
+/* ---- level index ---------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(lhome)(const TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const uint64_t k = (uint64_t)(TB_UPRICE_T)px ^ ((uint64_t)side * UINT64_C(0x9e3779b97f4a7c15));
+    return (uint32_t)(tb__l3_mix(k, l->lkey) >> (64u - l->lbits));
+}
+
+/* Level record of (side, px), TB__L3_NIL when absent; *pos = its entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(lfind)(const TB__L3 *l, uint32_t side, TB_PRICE_T px, uint32_t *pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, side, px);
+    for (;;) {
+        const uint32_t e = l->lidx[i];
+        if (!e) return TB__L3_NIL;
+        if (l->lvl[e - 1u].px == px && l->lvl[e - 1u].side == side) {
+            *pos = i;
+            return e - 1u;
+        }
+        i = (i + 1u) & mask;
+    }
+}
+
+TB_FORCE_INLINE void TB__L3P(lplace)(TB__L3 *l, uint32_t slot) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = TB__L3P(lhome)(l, l->lvl[slot].side, l->lvl[slot].px);
+    while (l->lidx[i]) i = (i + 1u) & mask;
+    l->lidx[i] = slot + 1u;
+}
+
+static void TB__L3P(lerase)(TB__L3 *l, uint32_t pos) {
+    const uint32_t mask = (UINT32_C(1) << l->lbits) - 1u;
+    uint32_t i = pos, j = pos;
+    for (;;) {
+        uint32_t e, home;
+        j = (j + 1u) & mask;
+        e = l->lidx[j];
+        if (!e) break;
+        home = TB__L3P(lhome)(l, l->lvl[e - 1u].side, l->lvl[e - 1u].px);
+        if (((j - home) & mask) >= ((j - i) & mask)) {
+            l->lidx[i] = e;
+            i = j;
+        }
+    }
+    l->lidx[i] = 0;
+}
+
+/* ---- the L2 view ----------------------------------------------------------------- */
+
+/* Write a level's total into the L2 book (0 removes it). Cannot fail: the
+ * price is valid and the spill has room for every level of the side. */
+TB_FORCE_INLINE void TB__L3P(l2_write)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T total) {
+    const int r = TB__L3BP(set_one)(&l->book, (int)side, px, total, 1);
+    TB_ASSERT(r >= TB_SPILL);
+    (void)r;
+}
+
+/* Room for one more level on `side` (frees_one: the operation also empties a
+ * level of that side): the side stays within max_cap levels and its spill
+ * could hold all of them. TB_ERR_FULL / TB_ERR_NOMEM change nothing else. */
+static int TB__L3P(level_room)(TB__L3 *l, uint32_t side, int frees_one) {
+    TB__SIDE *s = &l->book.spill[side];
+    const uint32_t need = l->side_levels[side] + 1u - (frees_one ? 1u : 0u);
+    uint32_t cap;
+    if (need > s->max_cap) {
+        l->levels_full++;
+        return TB_ERR_FULL;
+    }
+    if (s->cap >= need) return TB_OK;
+    cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+    while (cap < need) cap <<= 1;
+    if (cap > s->max_cap) cap = s->max_cap;
+    return TB__SPFN(grow_to)(s, l->book.pool, cap);
+}
+
+TB_FORCE_INLINE int TB__L3P(price_ok)(TB_PRICE_T px) { return TB__L3BP(price_ok)(px); }
+
+/* ---- arena --------------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(node_alloc)(TB__L3 *l) {
+    uint32_t s = l->ord_free;
+    if (s != TB__L3_NIL) l->ord_free = l->ord[s].next;
+    else s = l->ord_hw++;
+    l->n_orders++;
+    return s;
+}
+
+TB_FORCE_INLINE void TB__L3P(node_free)(TB__L3 *l, uint32_t s) {
+    l->ord[s].level = TB__L3_NIL;
+    l->ord[s].next = l->ord_free;
+    l->ord_free = s;
+    l->n_orders--;
+}
+
+/* A new empty level record for (side, px), indexed. */
+TB_FORCE_INLINE uint32_t TB__L3P(level_new)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    uint32_t v = l->lvl_free;
+    TB__L3LVL *lv;
+    if (v != TB__L3_NIL) l->lvl_free = l->lvl[v].head;
+    else v = l->lvl_hw++;
+    TB_ASSERT(v < l->max_levels);
+    lv = &l->lvl[v];
+    lv->px = px;
+    lv->total = 0;
+    lv->head = lv->tail = TB__L3_NIL;
+    lv->count = 0;
+    lv->side = side;
+    TB__L3P(lplace)(l, v);
+    l->n_levels++;
+    l->side_levels[side]++;
+    return v;
+}
+
+/* Append node s (its qty set) at the back of level v; updates the L2 view. */
+TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
+    TB__L3LVL *lv = &l->lvl[v];
+    TB__L3NODE *n = &l->ord[s];
+    n->level = v;
+    n->prev = lv->tail;
+    n->next = TB__L3_NIL;
+    if (lv->tail != TB__L3_NIL) l->ord[lv->tail].next = s;
+    else lv->head = s;
+    lv->tail = s;
+    lv->count++;
+    lv->total = (TB_QTY_T)(lv->total + n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+}
+
+/* Take node s out of its level; a level left empty is deleted (from the
+ * index and from the L2 view). The node keeps its id and qty. */
+TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
+    TB__L3NODE *n = &l->ord[s];
+    const uint32_t v = n->level;
+    TB__L3LVL *lv = &l->lvl[v];
+    if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+    else lv->head = n->next;
+    if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+    else lv->tail = n->prev;
+    lv->count--;
+    lv->total = (TB_QTY_T)(lv->total - n->qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    if (lv->count == 0) {
+        uint32_t pos = 0;
+        const uint32_t found = TB__L3P(lfind)(l, lv->side, lv->px, &pos);
+        TB_ASSERT(found == v);
+        (void)found;
+        TB__L3P(lerase)(l, pos);
+        l->side_levels[lv->side]--;
+        l->n_levels--;
+        lv->head = l->lvl_free;
+        l->lvl_free = v;
+    }
+}
+
+/* ---- operations (validated first; the caller holds the guards) ------------------- */
+
+/* Validate an add of qty at (side, px) for a new order: *v = existing level
+ * or TB__L3_NIL (then room was made for a new one). frees_one: the same
+ * operation empties a level of this side first (replace / amend). */
+static int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T qty, TB_QTY_T leaving,
+                                uint32_t leaving_level, int frees_one, uint32_t *v) {
+    uint32_t pos = 0;
+    *v = TB__L3P(lfind)(l, side, px, &pos);
+    if (*v != TB__L3_NIL) {
+        TB_QTY_T base = l->lvl[*v].total;
+        if (*v == leaving_level) base = (TB_QTY_T)(base - leaving);
+        return base > (TB_QTY_T)(TB__L3QMAX - qty) ? (int)TB_ERR_OVERFLOW : (int)TB_OK;
+    }
+    return TB__L3P(level_room)(l, side, frees_one);
+}
+
+static int TB__L3P(op_add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, probes = 0, v, s;
+    int st;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (TB__L3P(ofind_free)(l, id, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    if (l->n_orders >= l->max_orders) {
+        l->arena_full++;
+        return TB_ERR_FULL;
+    }
+    st = TB__L3P(check_level)(l, (uint32_t)side, px, qty, 0, TB__L3_NIL, 0, &v);
+    if (st) return st;
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, (uint32_t)side, px);
+    s = TB__L3P(node_alloc)(l);
+    l->ord[s].id = id;
+    l->ord[s].qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    /* the empty entry the lookup ended on (nothing touched the index since) */
+    l->oidx[pos] = ((uint64_t)TB__L3P(otag)(l, id) << 32) | ((uint64_t)s + 1u);
+    TB__L3P(oinserted)(l, probes);
+    l->adds++;
+    return TB_OK;
+}
+
+/* Remove the order at slot s (index entry pos) entirely. */
+TB_FORCE_INLINE void TB__L3P(remove)(TB__L3 *l, uint32_t s, uint32_t pos) {
+    TB__L3P(unlink)(l, s);
+    TB__L3P(oerase)(l, pos);
+    TB__L3P(node_free)(l, s);
+}
+
+static int TB__L3P(op_cancel)(TB__L3 *l, uint64_t id) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    TB__L3P(remove)(l, s, pos);
+    l->cancels++;
+    return TB_OK;
+}
+
+/* Take qty off the order, keeping its priority; removed at 0. qty must be in
+ * [1, resting]. is_exec: count as an execution, else as a cancel. */
+static int TB__L3P(op_reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty, int is_exec) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    n = &l->ord[s];
+    if (qty == 0 || qty > n->qty) return TB_ERR_BADARG;
+    if (is_exec) l->executes++;
+    else l->cancels++;
+    if (qty == n->qty) {
+        TB__L3P(remove)(l, s, pos);
+        return TB_OK;
+    }
+    lv = &l->lvl[n->level];
+    n->qty = (TB_QTY_T)(n->qty - qty);
+    lv->total = (TB_QTY_T)(lv->total - qty);
+    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    return TB_OK;
+}
+
+/* New quantity (> 0) at the same price: down keeps priority, up goes to the
+ * back of the queue, equal changes nothing. */
+static int TB__L3P(op_modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    uint32_t pos = 0, v;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *lv;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    n = &l->ord[s];
+    v = n->level;
+    lv = &l->lvl[v];
+    if (qty <= n->qty) {
+        lv->total = (TB_QTY_T)(lv->total - (TB_QTY_T)(n->qty - qty));
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+        l->modifies++;
+        return TB_OK;
+    }
+    if ((TB_QTY_T)(lv->total - n->qty) > (TB_QTY_T)(TB__L3QMAX - qty)) return TB_ERR_OVERFLOW;
+    if (lv->count == 1) { /* alone at its level: already at the back */
+        lv->total = qty;
+        n->qty = qty;
+        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    } else {
+        /* unlink without deleting the level (count stays > 0), then append */
+        if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
+        else lv->head = n->next;
+        if (n->next != TB__L3_NIL) l->ord[n->next].prev = n->prev;
+        else lv->tail = n->prev;
+        lv->count--;
+        lv->total = (TB_QTY_T)(lv->total - n->qty);
+        n->qty = qty;
+        TB__L3P(link_back)(l, v, s);
+    }
+    l->modifies++;
+    return TB_OK;
+}
+
+/* New price and quantity, same id and side: the same price is a modify;
+ * another price moves the order to the back of that level. */
+static int TB__L3P(op_amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    TB__L3NODE *n;
+    const TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    if (old->px == px) return TB__L3P(op_modify)(l, id, qty);
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, 0, TB__L3_NIL, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(unlink)(l, s); /* may free the old level record */
+    if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+    n->qty = qty;
+    TB__L3P(link_back)(l, v, s);
+    l->modifies++;
+    return TB_OK;
+}
+
+/* Cancel old_id and add new_id on the same side at (px, qty), at the back. */
+static int TB__L3P(op_replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    uint32_t pos = 0, pos2 = 0, v, side;
+    const uint32_t s = TB__L3P(ofind)(l, old_id, &pos);
+    TB__L3NODE *n;
+    TB__L3LVL *old;
+    int st;
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (new_id != old_id && TB__L3P(ofind)(l, new_id, &pos2) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    n = &l->ord[s];
+    old = &l->lvl[n->level];
+    side = old->side;
+    st = TB__L3P(check_level)(l, side, px, qty, n->qty, n->level, old->count == 1, &v);
+    if (st) return st;
+    TB__L3P(remove)(l, s, pos); /* may delete the level v was (then v is re-created) */
+    {
+        uint32_t p3 = 0, t;
+        v = TB__L3P(lfind)(l, side, px, &p3);
+        if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
+        t = TB__L3P(node_alloc)(l);
+        l->ord[t].id = new_id;
+        l->ord[t].qty = qty;
+        TB__L3P(link_back)(l, v, t);
+        TB__L3P(oinsert)(l, new_id, t);
+    }
+    l->replaces++;
+    return TB_OK;
+}
+
+/* Empty the book: no orders, no levels, the L2 view empty (anchors and
+ * spill memory kept). O(levels + index size). */
+static void TB__L3P(clear_state)(TB__L3 *l) {
+    int side;
+    memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
+    memset(l->lidx, 0, ((size_t)1 << l->lbits) * sizeof *l->lidx);
+    l->n_orders = l->ord_hw = 0;
+    l->ord_free = TB__L3_NIL;
+    l->n_levels = l->lvl_hw = 0;
+    l->lvl_free = TB__L3_NIL;
+    l->side_levels[0] = l->side_levels[1] = 0;
+    l->since_reseed = 0;
+    for (side = 0; side < 2; side++) {
+        TB__L3TFN(empty)(&l->book.tape[side]);
+        TB__SPFN(clear)(&l->book.spill[side]);
+    }
+}
+
+static void TB__L3P(op_clear)(TB__L3 *l) {
+    TB__L3P(clear_state)(l);
+    l->clears++;
+}
+
+/* ---- guards ------------------------------------------------------------------- */
+
+/* Claim the book (and its pool, which a spill growth or a set may touch). */
+TB_FORCE_INLINE int TB__L3P(enter)(TB__L3 *l) {
+    int g;
+    if (!l) return TB_ERR_NULL;
+    g = tb__guard_enter(&l->book.state);
+    if (g) return g;
+    if (l->book.pool) {
+        g = tb__guard_enter(&l->book.pool->state);
+        if (g) {
+            tb__guard_leave(&l->book.state);
+            return g;
+        }
+    }
+    return TB_OK;
+}
+
+TB_FORCE_INLINE void TB__L3P(leave)(TB__L3 *l) {
+    if (l->book.pool) tb__guard_leave(&l->book.pool->state);
+    tb__guard_leave(&l->book.state);
+}
+
+/* Read-only calls claim the book only. */
+TB_FORCE_INLINE int TB__L3P(enter_ro)(TB__L3 *l) {
+    if (!l) return TB_ERR_NULL;
+    return tb__guard_enter(&l->book.state);
+}
+
+TB_FORCE_INLINE int TB__L3P(done)(TB__L3 *l, int st) {
+    if (st) l->rejected++;
+    TB__L3P(leave)(l);
+    return st;
+}
+
+/* ---- construction ------------------------------------------------------------- */
+
+TB_FORCE_INLINE uint32_t TB__L3P(bits_for)(uint32_t n) {
+    uint32_t b = 4; /* at least 16 entries */
+    while (((uint64_t)1 << b) < 2u * (uint64_t)n) b++;
+    return b;
+}
+
+/* Create an L3 book: the L2 book (anchor, max_cap, pool: as B_create), an
+ * arena of max_orders orders (1 .. 2^30) and a side limit of max_cap levels.
+ * The arena, level records and indexes come from TB_MALLOC. */
+TB_API int TB__L3FN(create)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t max_cap,
+                            TB__POOL *pool) {
+    TB__L3 *l;
+    uint64_t lv;
+    size_t ob, lb, oib, lib;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    *out = NULL;
+    if (max_orders == 0 || max_orders > TB_L3_MAX_ORDERS) return TB_ERR_BADARG;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB_ERR_ANCHOR;
+    if (!TB__L3BP(max_cap_ok)(max_cap, pool)) return TB_ERR_MAX_CAP;
+    l = (TB__L3 *)tb__aligned_alloc(sizeof *l);
+    if (!l) return TB_ERR_NOMEM;
+    memset((void *)l, 0, sizeof *l);
+    st = TB__L3BFN(init)(&l->book, anchor, max_cap, pool);
+    if (st) {
+        tb__aligned_free(l);
+        return st;
+    }
+    lv = 2u * (uint64_t)max_cap; /* both sides */
+    l->max_orders = max_orders;
+    l->max_levels = lv < max_orders ? (uint32_t)lv : max_orders;
+    l->obits = TB__L3P(bits_for)(max_orders);
+    l->lbits = TB__L3P(bits_for)(l->max_levels);
+    ob = tb__array_bytes(max_orders, sizeof(TB__L3NODE));
+    lb = tb__array_bytes(l->max_levels, sizeof(TB__L3LVL));
+    oib = tb__array_bytes((size_t)1 << l->obits, sizeof(uint64_t));
+    lib = tb__array_bytes((size_t)1 << l->lbits, sizeof(uint32_t));
+    l->ord = ob ? (TB__L3NODE *)TB_MALLOC(ob) : NULL;
+    l->lvl = lb ? (TB__L3LVL *)TB_MALLOC(lb) : NULL;
+    l->oidx = oib ? (uint64_t *)TB_MALLOC(oib) : NULL;
+    l->lidx = lib ? (uint32_t *)TB_MALLOC(lib) : NULL;
+    if (!l->ord || !l->lvl || !l->oidx || !l->lidx) {
+        if (l->ord) TB_FREE(l->ord);
+        if (l->lvl) TB_FREE(l->lvl);
+        if (l->oidx) TB_FREE(l->oidx);
+        if (l->lidx) TB_FREE(l->lidx);
+        TB__L3BFN(deinit)(&l->book);
+        tb__aligned_free(l);
+        return TB_ERR_NOMEM;
+    }
+    /* zeroed now: the pages are touched here, not on the first adds */
+    memset(l->ord, 0, ob);
+    memset(l->lvl, 0, lb);
+    memset(l->oidx, 0, oib);
+    memset(l->lidx, 0, lib);
+    l->ord_free = l->lvl_free = TB__L3_NIL;
+    /* keys from the addresses (ASLR): not guessable from outside the process */
+    l->okey = tb__l3_next_key((uint64_t)(uintptr_t)l->ord ^ ((uint64_t)(uintptr_t)l << 17));
+    l->lkey = tb__l3_next_key(l->okey ^ (uint64_t)(uintptr_t)l->lidx);
+    *out = l;
+    return TB_OK;
+}
+
+/* Free everything (NULL is a no-op). TB_ERR_BUSY while another thread uses it. */
+TB_API int TB__L3FN(destroy)(TB__L3 *l) {
+    int st;
+    if (!l) return TB_OK;
+    st = TB__L3BFN(deinit)(&l->book);
+    if (st) return st;
+    TB_FREE(l->ord);
+    TB_FREE(l->lvl);
+    TB_FREE(l->oidx);
+    TB_FREE(l->lidx);
+    tb__aligned_free(l);
+    return TB_OK;
+}
+
+/* The L2 view, for its queries (best, levels, snapshots, dump) and for
+ * recenter. Do not change levels through it: the queues would disagree. */
+TB_API TB__L3B *TB__L3FN(book)(TB__L3 *l) { return l ? &l->book : NULL; }
+
+/* ---- public operations ------------------------------------------------------------ */
+
+/* Add order `id` at the back of (side, px). TB_ERR_DUPLICATE: the id rests;
+ * TB_ERR_FULL: the arena is full, or the side has max_cap levels already;
+ * TB_ERR_OVERFLOW: the level's total would overflow; TB_ERR_NOMEM: the spill
+ * could not grow for a new level. */
+TB_API int TB__L3FN(add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_add)(l, id, side, px, qty));
+}
+
+/* Remove order `id`. */
+TB_API int TB__L3FN(cancel)(TB__L3 *l, uint64_t id) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_cancel)(l, id));
+}
+
+/* Cancel qty (1 .. resting) of order `id`, keeping its priority; removed at 0. */
+TB_API int TB__L3FN(reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 0));
+}
+
+/* Fill qty (1 .. resting) from order `id`; removed at 0. */
+TB_API int TB__L3FN(execute)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 1));
+}
+
+/* New quantity (> 0): down keeps priority, up goes to the back. */
+TB_API int TB__L3FN(modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_modify)(l, id, qty));
+}
+
+/* New price and quantity: the same price as modify(), another price to the
+ * back of that level (same id and side). */
+TB_API int TB__L3FN(amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_amend)(l, id, px, qty));
+}
+
+/* Replace old_id by new_id (same side) at (px, qty) with a new priority.
+ * new_id may equal old_id. */
+TB_API int TB__L3FN(replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(op_replace)(l, old_id, new_id, px, qty));
+}
+
+/* Remove every order (anchors and memory kept). */
+TB_API int TB__L3FN(clear)(TB__L3 *l) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(op_clear)(l);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Remove every order and anchor both tapes at `anchor`. */
+TB_API int TB__L3FN(reset)(TB__L3 *l, TB_PRICE_T anchor) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    if (!TB__L3BP(anchor_ok)(anchor)) return TB__L3P(done)(l, TB_ERR_ANCHOR);
+    TB__L3P(op_clear)(l);
+    l->book.tape[0].anchor = l->book.tape[1].anchor = anchor;
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* ---- queries ---------------------------------------------------------------------- */
+
+/* Order `id` into *out: TB_OK, or TB_ERR_UNKNOWN. */
+TB_API int TB__L3FN(order)(TB__L3 *l, uint64_t id, TB__L3ORDER *out) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        const TB__L3LVL *lv = &l->lvl[l->ord[s].level];
+        memset(out, 0, sizeof *out);
+        out->id = id;
+        out->px = lv->px;
+        out->qty = l->ord[s].qty;
+        out->side = (int32_t)lv->side;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* Orders and quantity ahead of `id` in its level's queue (O(orders ahead)). */
+TB_API int TB__L3FN(queue_position)(TB__L3 *l, uint64_t id, uint64_t *orders_ahead, TB_QTY_T *qty_ahead) {
+    uint32_t pos = 0, s;
+    int st;
+    if (!orders_ahead || !qty_ahead) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) {
+        st = TB_ERR_UNKNOWN;
+    } else {
+        uint64_t k = 0;
+        TB_QTY_T q = 0;
+        uint32_t p;
+        for (p = l->ord[s].prev; p != TB__L3_NIL; p = l->ord[p].prev) {
+            k++;
+            q = (TB_QTY_T)(q + l->ord[p].qty);
+        }
+        *orders_ahead = k;
+        *qty_ahead = q;
+    }
+    tb__guard_leave(&l->book.state);
+    return st;
+}
+
+/* The first k orders of (side, px) in FIFO order into ids[] / qtys[]
+ * (either may be NULL); *n_out = how many were written, *n_level (optional)
+ * = orders at the level. An absent level (or invalid price) has 0 orders. */
+TB_API int TB__L3FN(level_orders)(TB__L3 *l, int side, TB_PRICE_T px, uint64_t *ids, TB_QTY_T *qtys, size_t k,
+                                  size_t *n_out, size_t *n_level) {
+    uint32_t pos = 0, v;
+    size_t n = 0;
+    int st;
+    if (!n_out) return TB_ERR_NULL;
+    *n_out = 0;
+    if (n_level) *n_level = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    v = TB__L3P(lfind)(l, (uint32_t)side, px, &pos);
+    if (v != TB__L3_NIL) {
+        uint32_t s;
+        for (s = l->lvl[v].head; s != TB__L3_NIL && n < k; s = l->ord[s].next, n++) {
+            if (ids) ids[n] = l->ord[s].id;
+            if (qtys) qtys[n] = l->ord[s].qty;
+        }
+        if (n_level) *n_level = l->lvl[v].count;
+    }
+    tb__guard_leave(&l->book.state);
+    *n_out = n;
+    return TB_OK;
+}
+
+/* Resting orders (0 for a NULL, busy or closed book: see tb_take_query_status). */
+TB_API size_t TB__L3FN(count)(TB__L3 *l) {
+    size_t n;
+    const int g = TB__L3P(enter_ro)(l);
+    if (g) {
+        tb__set_query_status(g); /* why it says 0 (tb_take_query_status) */
+        return 0;
+    }
+    n = l->n_orders;
+    tb__guard_leave(&l->book.state);
+    return n;
+}
+
+TB_API int TB__L3FN(stats)(TB__L3 *l, tb_l3_stats *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    memset(out, 0, sizeof *out);
+    out->orders = l->n_orders;
+    out->max_orders = l->max_orders;
+    out->levels[0] = l->side_levels[0];
+    out->levels[1] = l->side_levels[1];
+    out->max_levels = l->book.spill[0].max_cap;
+    out->index_slots = (uint64_t)1 << l->obits;
+    out->bytes = sizeof *l + (uint64_t)l->max_orders * sizeof(TB__L3NODE) +
+                 (uint64_t)l->max_levels * sizeof(TB__L3LVL) + (out->index_slots * sizeof(uint64_t)) +
+                 ((uint64_t)1 << l->lbits) * sizeof(uint32_t);
+    out->arena_full = l->arena_full;
+    out->levels_full = l->levels_full;
+    out->reseeds = l->reseeds;
+    out->adds = l->adds;
+    out->cancels = l->cancels;
+    out->modifies = l->modifies;
+    out->executes = l->executes;
+    out->replaces = l->replaces;
+    out->clears = l->clears;
+    out->rejected = l->rejected;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* The id index's hash key, and a rebuild under a key of the caller's choice
+ * (a secret one, or one a test needs). */
+TB_API uint64_t TB__L3FN(index_key)(TB__L3 *l) {
+    uint64_t k;
+    if (TB__L3P(enter_ro)(l)) return 0;
+    k = l->okey;
+    tb__guard_leave(&l->book.state);
+    return k;
+}
+
+TB_API int TB__L3FN(reseed)(TB__L3 *l, uint64_t key) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    TB__L3P(rehash)(l, key);
+    return TB__L3P(done)(l, TB_OK);
+}
+
+/* Quantity of (side, px) as the L2 book holds it, read inside the guard. */
+static TB_QTY_T TB__L3P(l2_qty)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)l->book.tape[side].anchor);
+    const TB__SIDE *s = &l->book.spill[side];
+    uint32_t j;
+    if (i < (TB_UPRICE_T)TB_N) return l->book.tape[side].q[i];
+    j = TB__SPFN(find)(s, (int)side, px);
+    return j < s->n ? TB__SPFN(at)(s, j)->qty : 0;
+}
+
+/* Every structural invariant of the L2 book and of the queues, the indexes,
+ * the free lists, and their agreement: TB_OK or TB_ERR_INVARIANT. */
+TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
+    uint32_t s, v, live = 0, free_n = 0, entries = 0, pos = 0, lv_live = 0, side_n[2] = {0, 0}, i;
+    int st = TB__L3BFN(verify_invariants)(l ? &l->book : NULL), ok = 1, side;
+    if (st) return st;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    if (l->ord_hw > l->max_orders || l->lvl_hw > l->max_levels) ok = 0;
+    for (s = 0; ok && s < l->ord_hw; s++) {
+        const TB__L3NODE *n = &l->ord[s];
+        if (n->level == TB__L3_NIL) continue;
+        live++;
+        if (n->level >= l->lvl_hw || l->lvl[n->level].count == 0 || n->qty == 0) ok = 0;
+        else if (TB__L3P(ofind)(l, n->id, &pos) != s) ok = 0;
+    }
+    for (s = l->ord_free; ok && s != TB__L3_NIL; s = l->ord[s].next)
+        if (s >= l->ord_hw || l->ord[s].level != TB__L3_NIL || ++free_n > l->ord_hw) ok = 0;
+    if (ok && (live != l->n_orders || live + free_n != l->ord_hw)) ok = 0;
+    for (i = 0; ok && i < (UINT32_C(1) << l->obits); i++) {
+        const uint64_t e = l->oidx[i];
+        if (!e) continue;
+        entries++;
+        if ((uint32_t)e - 1u >= l->ord_hw || l->ord[(uint32_t)e - 1u].level == TB__L3_NIL ||
+            (uint32_t)(e >> 32) != TB__L3P(otag)(l, l->ord[(uint32_t)e - 1u].id))
+            ok = 0;
+    }
+    if (ok && entries != l->n_orders) ok = 0;
+    for (v = 0; ok && v < l->lvl_hw; v++) {
+        const TB__L3LVL *lv = &l->lvl[v];
+        uint32_t k = 0, prev = TB__L3_NIL;
+        TB_QTY_T sum = 0;
+        if (lv->count == 0) continue;
+        lv_live++;
+        if (lv->side > 1u || !TB__L3P(price_ok)(lv->px)) {
+            ok = 0;
+            break;
+        }
+        side_n[lv->side]++;
+        for (s = lv->head; s != TB__L3_NIL && k <= lv->count; s = l->ord[s].next, k++) {
+            if (s >= l->ord_hw || l->ord[s].level != v || l->ord[s].prev != prev) ok = 0;
+            else if (sum > (TB_QTY_T)(TB__L3QMAX - l->ord[s].qty)) ok = 0;
+            if (!ok) break;
+            sum = (TB_QTY_T)(sum + l->ord[s].qty);
+            prev = s;
+        }
+        if (ok && (k != lv->count || lv->tail != prev || sum != lv->total)) ok = 0;
+        if (ok && TB__L3P(lfind)(l, lv->side, lv->px, &pos) != v) ok = 0;
+        if (ok && TB__L3P(l2_qty)(l, lv->side, lv->px) != lv->total) ok = 0;
+    }
+    if (ok && (lv_live != l->n_levels || side_n[0] != l->side_levels[0] || side_n[1] != l->side_levels[1])) ok = 0;
+    for (side = 0; ok && side < 2; side++) { /* the L2 book has no other level */
+        size_t depth = l->book.spill[side].live;
+        uint32_t w;
+        for (w = 0; w < (uint32_t)(sizeof l->book.tape[side].bits / sizeof(uint64_t)); w++)
+            depth += tb__popcount64(l->book.tape[side].bits[w]);
+        if (depth != l->side_levels[side] || l->side_levels[side] > l->book.spill[side].max_cap) ok = 0;
+        if (l->book.spill[side].cap < l->side_levels[side]) ok = 0;
+    }
+    for (i = 0, entries = 0; ok && i < (UINT32_C(1) << l->lbits); i++) {
+        const uint32_t e = l->lidx[i];
+        if (!e) continue;
+        entries++;
+        if (e - 1u >= l->lvl_hw || l->lvl[e - 1u].count == 0) ok = 0;
+    }
+    if (ok && entries != l->n_levels) ok = 0;
+    tb__guard_leave(&l->book.state);
+    return ok ? TB_OK : TB_ERR_INVARIANT;
+}
+
+/* ---- batches: the whole loop in C -------------------------------------------------- */
+
+TB_FORCE_INLINE int TB__L3P(mbo_row)(TB__L3 *l, uint8_t action, uint64_t id, uint8_t side, TB_PRICE_T px,
+                                     TB_QTY_T qty) {
+    switch (action) {
+    case TB_MBO_ADD: return TB__L3P(op_add)(l, id, side, px, qty);
+    case TB_MBO_CANCEL: return qty ? TB__L3P(op_reduce)(l, id, qty, 0) : TB__L3P(op_cancel)(l, id);
+    case TB_MBO_MODIFY: return TB__L3P(op_amend)(l, id, px, qty);
+    case TB_MBO_EXECUTE: return TB__L3P(op_reduce)(l, id, qty, 1);
+    case TB_MBO_CLEAR: TB__L3P(op_clear)(l); return TB_OK;
+    default: return TB_ERR_BADARG;
+    }
+}
+
+/* Apply n MBO rows (tb_mbo_action letters; `sides` is read for adds only;
+ * px for adds and modifies; qty as each action says). A bad row changes
+ * nothing and the batch goes on: statuses[i] (optional) = the row's status
+ * (0 or a negative tb_status / tb_l3_status), *n_err (optional) = rows
+ * refused. Returns TB_OK, or a status for the call itself (NULL, busy). */
+TB_API int TB__L3FN(apply_mbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                               const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                               size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* Like apply_mbo(), writing the BBO after each row into out[i]. */
+TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                                   const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                                   TB__BBO *out, size_t *n_err) {
+    size_t i, bad = 0;
+    int st;
+    if (n_err) *n_err = 0;
+    if (n && (!actions || !ids || !sides || !px || !qty || !out)) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    for (i = 0; i < n; i++) {
+        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+        TB__L3BP(fill_bbo)(&l->book, &out[i]);
+    }
+    TB__L3P(leave)(l);
+    if (n_err) *n_err = bad;
+    return TB_OK;
+}
+
+/* ---- begin tapebook/tb_l3_serial.inc ---- */
+/* tb_l3_serial.inc — dump / load of an L3 book: every order, queues in
+ * FIFO order, and both anchors. Included by tb_l3.inc (its macros set).
+ *
+ * Layout (little-endian, every integer widened to 64 bits so the two
+ * families share it; price width recorded and checked):
+ *   header  56 bytes: "TBL3DUMP", u32 version (1), u32 price width (4 | 8),
+ *           u32 N, u32 reserved (0), u64 orders, u64 levels,
+ *           i64 ask anchor, i64 bid anchor
+ *   levels  bids best first (descending), then asks best first (ascending);
+ *           each: i64 px, u32 count, u32 side, u64 total, then `count`
+ *           orders front to back: u64 id, u64 qty
+ *   trailer u32 CRC-32 (tb_crc32) of everything before it.
+ * load() checks all of it (sizes, CRC, ranges, order of levels, sums,
+ * unique ids, the side limit and arena capacity) before it changes the book;
+ * the tape size N of the dump may differ from the book's (anchors must be
+ * valid for the book). The L2 view after a load has the same levels and
+ * anchors; the queues are the dumped ones, in order. */
+
+TB_API int TB__L3FN(dump_size)(TB__L3 *l, size_t *out) {
+    int st;
+    if (!out) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    *out = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    tb__guard_leave(&l->book.state);
+    return TB_OK;
+}
+
+/* Write the dump into buf (cap bytes); *n_out = its length. TB_ERR_BADARG
+ * when cap is too small (dump_size() says how much). */
+TB_API int TB__L3FN(dump)(TB__L3 *l, void *buf, size_t cap, size_t *n_out) {
+    unsigned char *p = (unsigned char *)buf, *q;
+    size_t len;
+    int st, side;
+    if (n_out) *n_out = 0;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    len = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    if (cap < len) {
+        tb__guard_leave(&l->book.state);
+        return TB_ERR_BADARG;
+    }
+    memcpy(p, TB_L3_DUMP_MAGIC, 8);
+    tb__put_le(p + 8, TB_L3_DUMP_VERSION, 4);
+    tb__put_le(p + 12, sizeof(TB_PRICE_T), 4);
+    tb__put_le(p + 16, TB_N, 4);
+    tb__put_le(p + 20, 0, 4);
+    tb__put_le(p + 24, l->n_orders, 8);
+    tb__put_le(p + 32, l->n_levels, 8);
+    tb__put_le(p + 40, (uint64_t)(int64_t)l->book.tape[0].anchor, 8);
+    tb__put_le(p + 48, (uint64_t)(int64_t)l->book.tape[1].anchor, 8);
+    q = p + TB_L3_DUMP_HEADER;
+    for (side = 1; side >= 0; side--) {
+        TB__L3ITER it;
+        TB__LEVEL lv2;
+        TB__L3BP(iter_start)(&it, &l->book, side);
+        while (TB__L3BP(iter_step)(&it, &lv2)) {
+            uint32_t pos = 0, s;
+            const uint32_t v = TB__L3P(lfind)(l, (uint32_t)side, lv2.px, &pos);
+            const TB__L3LVL *lv;
+            TB_ASSERT(v != TB__L3_NIL);
+            lv = &l->lvl[v];
+            tb__put_le(q, (uint64_t)(int64_t)lv->px, 8);
+            tb__put_le(q + 8, lv->count, 4);
+            tb__put_le(q + 12, (uint64_t)side, 4);
+            tb__put_le(q + 16, (uint64_t)lv->total, 8);
+            q += TB_L3_DUMP_LEVEL;
+            for (s = lv->head; s != TB__L3_NIL; s = l->ord[s].next) {
+                tb__put_le(q, l->ord[s].id, 8);
+                tb__put_le(q + 8, (uint64_t)l->ord[s].qty, 8);
+                q += TB_L3_DUMP_ORDER;
+            }
+        }
+    }
+    TB_ASSERT((size_t)(q - p) == len - 4u);
+    tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+    tb__guard_leave(&l->book.state);
+    if (n_out) *n_out = len;
+    return TB_OK;
+}
+
+/* A price read from a dump: fits the type and is valid for this variant. */
+TB_FORCE_INLINE int TB__L3P(dump_px)(uint64_t raw, TB_PRICE_T *px) {
+    const int64_t v = (int64_t)raw;
+    if (v < (int64_t)TB_PRICE_TYPE_MIN || v > (int64_t)TB_PRICE_TYPE_MAX) return 0;
+    *px = (TB_PRICE_T)v;
+    return 1;
+}
+
+/* Everything but id uniqueness: TB_OK, or TB_ERR_FORMAT / _FULL / _BADARG. */
+static int TB__L3P(load_check)(const TB__L3 *l, const unsigned char *p, size_t len, uint64_t *n_orders,
+                               uint64_t *n_levels, uint32_t side_levels[2]) {
+    uint64_t no, nl, i, seen = 0;
+    const unsigned char *q;
+    TB_PRICE_T a, prev_px = 0;
+    int prev_side = 2;
+    side_levels[0] = side_levels[1] = 0;
+    if (len < TB_L3_DUMP_HEADER + 4u || memcmp(p, TB_L3_DUMP_MAGIC, 8) != 0) return TB_ERR_FORMAT;
+    if (tb__get_le(p + 8, 4) != TB_L3_DUMP_VERSION || tb__get_le(p + 12, 4) != sizeof(TB_PRICE_T) ||
+        tb__get_le(p + 20, 4) != 0)
+        return TB_ERR_FORMAT;
+    no = tb__get_le(p + 24, 8);
+    nl = tb__get_le(p + 32, 8);
+    if (nl > no || no > (len - TB_L3_DUMP_HEADER) / TB_L3_DUMP_ORDER) return TB_ERR_FORMAT;
+    if (len != TB_L3_DUMP_HEADER + nl * TB_L3_DUMP_LEVEL + no * TB_L3_DUMP_ORDER + 4u) return TB_ERR_FORMAT;
+    if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) return TB_ERR_FORMAT;
+    if (no > l->max_orders) return TB_ERR_FULL;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 40, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    if (!TB__L3P(dump_px)(tb__get_le(p + 48, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4), side = tb__get_le(q + 12, 4), total = tb__get_le(q + 16, 8);
+        uint64_t k, sum = 0;
+        TB_PRICE_T px;
+        if (side > 1u || !TB__L3P(dump_px)(tb__get_le(q, 8), &px) || !TB__L3P(price_ok)(px)) return TB_ERR_FORMAT;
+        if (count == 0 || count > no - seen || total > (uint64_t)TB__L3QMAX) return TB_ERR_FORMAT;
+        if ((int)side > prev_side) return TB_ERR_FORMAT; /* bids, then asks */
+        if ((int)side == prev_side && (side ? px >= prev_px : px <= prev_px)) return TB_ERR_FORMAT;
+        if (++side_levels[side] > l->book.spill[side].max_cap) return TB_ERR_FULL;
+        prev_side = (int)side;
+        prev_px = px;
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t qty = tb__get_le(q + 8, 8);
+            if (qty == 0 || qty > (uint64_t)TB__L3QMAX || qty > (uint64_t)TB__L3QMAX - sum) return TB_ERR_FORMAT;
+            sum += qty;
+        }
+        if (sum != total) return TB_ERR_FORMAT;
+        seen += count;
+    }
+    if (seen != no) return TB_ERR_FORMAT;
+    *n_orders = no;
+    *n_levels = nl;
+    return TB_OK;
+}
+
+/* The ids of a checked dump are unique: a scratch table from TB_MALLOC
+ * (load is not a hot path). TB_OK, TB_ERR_FORMAT or TB_ERR_NOMEM. */
+static int TB__L3P(load_ids_unique)(const TB__L3 *l, const unsigned char *p, uint64_t nl) {
+    const uint32_t bits = TB__L3P(bits_for)((uint32_t)l->max_orders);
+    const size_t cap = (size_t)1 << bits, mask = cap - 1u;
+    uint64_t *keys = (uint64_t *)TB_MALLOC(tb__array_bytes(cap, sizeof(uint64_t)));
+    unsigned char *used = (unsigned char *)TB_MALLOC(cap);
+    const unsigned char *q = p + TB_L3_DUMP_HEADER;
+    uint64_t i, k;
+    int st = TB_OK;
+    if (!keys || !used) {
+        if (keys) TB_FREE(keys);
+        if (used) TB_FREE(used);
+        return TB_ERR_NOMEM;
+    }
+    memset(used, 0, cap);
+    for (i = 0; i < nl && st == TB_OK; i++) {
+        const uint64_t count = tb__get_le(q + 8, 4);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint64_t id = tb__get_le(q, 8);
+            size_t h = (size_t)(tb__l3_mix(id, l->okey) >> (64u - bits));
+            while (used[h] && keys[h] != id) h = (h + 1u) & mask;
+            if (used[h]) {
+                st = TB_ERR_FORMAT;
+                break;
+            }
+            used[h] = 1;
+            keys[h] = id;
+        }
+    }
+    TB_FREE(keys);
+    TB_FREE(used);
+    return st;
+}
+
+/* Replace the book's contents with a dump (see the layout above). On any
+ * error nothing changed: TB_ERR_FORMAT (malformed, CRC, duplicate ids),
+ * TB_ERR_FULL (more orders than max_orders or levels than max_cap),
+ * TB_ERR_NOMEM (scratch or spill memory). */
+TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
+    const unsigned char *p = (const unsigned char *)buf, *q;
+    uint64_t no = 0, nl = 0, i, k;
+    uint32_t side_levels[2];
+    TB_PRICE_T anchor[2];
+    int st, side;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    st = TB__L3P(load_check)(l, p, len, &no, &nl, side_levels);
+    if (st == TB_OK) st = TB__L3P(load_ids_unique)(l, p, nl);
+    for (side = 0; side < 2 && st == TB_OK; side++) { /* the spill can hold every level of the side */
+        TB__SIDE *s = &l->book.spill[side];
+        if (s->cap < side_levels[side]) {
+            uint32_t cap = s->cap ? s->cap : TB_POOL_MIN_BLOCK;
+            while (cap < side_levels[side]) cap <<= 1;
+            if (cap > s->max_cap) cap = s->max_cap;
+            st = TB__SPFN(grow_to)(s, l->book.pool, cap);
+        }
+    }
+    if (st) return TB__L3P(done)(l, st);
+    TB__L3P(dump_px)(tb__get_le(p + 40, 8), &anchor[0]);
+    TB__L3P(dump_px)(tb__get_le(p + 48, 8), &anchor[1]);
+    TB__L3P(clear_state)(l);
+    q = p + TB_L3_DUMP_HEADER;
+    for (i = 0; i < nl; i++) {
+        const uint32_t count = (uint32_t)tb__get_le(q + 8, 4), sd = (uint32_t)tb__get_le(q + 12, 4);
+        TB_PRICE_T px = 0;
+        uint32_t v;
+        TB__L3P(dump_px)(tb__get_le(q, 8), &px);
+        v = TB__L3P(level_new)(l, sd, px);
+        q += TB_L3_DUMP_LEVEL;
+        for (k = 0; k < count; k++, q += TB_L3_DUMP_ORDER) {
+            const uint32_t s = TB__L3P(node_alloc)(l);
+            l->ord[s].id = tb__get_le(q, 8);
+            l->ord[s].qty = (TB_QTY_T)tb__get_le(q + 8, 8);
+            TB__L3P(link_back)(l, v, s);
+            (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+        }
+    }
+    for (side = 0; side < 2; side++) TB__L3BP(recenter_side)(&l->book, side, anchor[side]);
+    return TB__L3P(done)(l, TB_OK);
+}
+/* ---- end tapebook/tb_l3_serial.inc ---- */
+
+#undef TB__L3B
+#undef TB__L3
+#undef TB__L3FN
+#undef TB__L3P
+#undef TB__L3BFN
+#undef TB__L3BP
+#undef TB__L3TFN
+#undef TB__L3ITER
+#undef TB__L3NODE
+#undef TB__L3LVL
+#undef TB__L3ORDER
+#undef TB__L3QMAX
+#undef TB_N
+#undef TB_BOOK_NAME
+#undef TB_L3_NAME
+/* ---- end tapebook/tb_l3.inc ---- */
+/* ---- begin tapebook/tb_family_end.inc ---- */
+/* tb_family_end.inc — close a family opened with tb_family.inc. */
+#undef TB__LEVEL
+#undef TB__BBO
+#undef TB__POOL
+#undef TB__POOLFN
+#undef TB__SIDE
+#undef TB__SPFN
+#undef TB__SPILL_SEARCH
+#undef TB__PUSH_STORED
+#undef TB__PUSH_EVICTED
+#undef TB__PUSH_DROPPED
+#undef TB__PUSH_NOMEM
+#undef TB_FAM
+#undef TB_PRICE_T
+#undef TB_UPRICE_T
+#undef TB_QTY_T
+#undef TB_PRICE_TYPE_MIN
+#undef TB_PRICE_TYPE_MAX
+/* ---- end tapebook/tb_family_end.inc ---- */
+
+#endif /* TB_L3_VARIANTS_H */
+/* ---- end tapebook/tb_l3_variants.h ---- */
+/* ---- begin tapebook/tb_l3_api.h ---- */
+/* tb_l3_api.h — GENERATED by tools/gen_l3.py; do not edit.
+ * The flat API of every shipped L3 variant. tb_l3.h includes this after
+ * the definitions (so the compiler checks each prototype); build_ffi.py
+ * feeds it to cffi's cdef with the TB_CDEF_TYPES block included and the
+ * preprocessor lines and TB_API removed. */
+#ifndef TB_L3_API_H
+#define TB_L3_API_H
+
+#ifdef TB_CDEF_TYPES /* never defined for C: the real types come from tb_l3_base.h / tb_l3.inc */
+typedef enum { TB_ERR_DUPLICATE = -30, TB_ERR_UNKNOWN = -31, TB_ERR_OVERFLOW = -32, TB_ERR_L3_LAST = -32 } tb_l3_status;
+typedef enum { TB_MBO_ADD = 65, TB_MBO_CANCEL = 67, TB_MBO_MODIFY = 77, TB_MBO_EXECUTE = 69, TB_MBO_CLEAR = 82 } tb_mbo_action;
+typedef struct tb_l3_order_i32 { uint64_t id; int32_t px; uint32_t qty; int32_t side; uint32_t reserved; } tb_l3_order_i32;
+typedef struct tb_l3_order_i64 { uint64_t id; int64_t px; uint64_t qty; int32_t side; uint32_t reserved; } tb_l3_order_i64;
+typedef struct tb_l3_stats {
+    uint64_t orders; uint64_t max_orders; uint64_t levels[2]; uint64_t max_levels; uint64_t bytes;
+    uint64_t index_slots; uint64_t arena_full; uint64_t levels_full; uint64_t reseeds;
+    uint64_t adds, cancels, modifies, executes, replaces, clears; uint64_t rejected;
+} tb_l3_stats;
+typedef struct tb_l3_i32_n64 tb_l3_i32_n64;
+typedef struct tb_l3_i32_n128 tb_l3_i32_n128;
+typedef struct tb_l3_i32_n256 tb_l3_i32_n256;
+typedef struct tb_l3_i32_n512 tb_l3_i32_n512;
+typedef struct tb_l3_i32_n1024 tb_l3_i32_n1024;
+typedef struct tb_l3_i32_n2048 tb_l3_i32_n2048;
+typedef struct tb_l3_i32_n4096 tb_l3_i32_n4096;
+typedef struct tb_l3_i64_n64 tb_l3_i64_n64;
+typedef struct tb_l3_i64_n128 tb_l3_i64_n128;
+typedef struct tb_l3_i64_n256 tb_l3_i64_n256;
+typedef struct tb_l3_i64_n512 tb_l3_i64_n512;
+typedef struct tb_l3_i64_n1024 tb_l3_i64_n1024;
+typedef struct tb_l3_i64_n2048 tb_l3_i64_n2048;
+typedef struct tb_l3_i64_n4096 tb_l3_i64_n4096;
+#endif
+
+TB_API const char *tb_l3_status_str(int status);
+
+TB_API int tb_l3_i32_n64_create(tb_l3_i32_n64 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n64_destroy(tb_l3_i32_n64 *l);
+TB_API tb_book_i32_n64 *tb_l3_i32_n64_book(tb_l3_i32_n64 *l);
+TB_API int tb_l3_i32_n64_add(tb_l3_i32_n64 *l, uint64_t id, int side, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n64_cancel(tb_l3_i32_n64 *l, uint64_t id);
+TB_API int tb_l3_i32_n64_reduce(tb_l3_i32_n64 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n64_execute(tb_l3_i32_n64 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n64_modify(tb_l3_i32_n64 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n64_amend(tb_l3_i32_n64 *l, uint64_t id, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n64_replace(tb_l3_i32_n64 *l, uint64_t old_id, uint64_t new_id, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n64_clear(tb_l3_i32_n64 *l);
+TB_API int tb_l3_i32_n64_reset(tb_l3_i32_n64 *l, int32_t anchor);
+TB_API int tb_l3_i32_n64_order(tb_l3_i32_n64 *l, uint64_t id, tb_l3_order_i32 *out);
+TB_API int tb_l3_i32_n64_queue_position(tb_l3_i32_n64 *l, uint64_t id, uint64_t *orders_ahead, uint32_t *qty_ahead);
+TB_API int tb_l3_i32_n64_level_orders(tb_l3_i32_n64 *l, int side, int32_t px, uint64_t *ids, uint32_t *qtys, size_t k, size_t *n_out, size_t *n_level);
+TB_API size_t tb_l3_i32_n64_count(tb_l3_i32_n64 *l);
+TB_API int tb_l3_i32_n64_stats(tb_l3_i32_n64 *l, tb_l3_stats *out);
+TB_API uint64_t tb_l3_i32_n64_index_key(tb_l3_i32_n64 *l);
+TB_API int tb_l3_i32_n64_reseed(tb_l3_i32_n64 *l, uint64_t key);
+TB_API int tb_l3_i32_n64_verify_invariants(tb_l3_i32_n64 *l);
+TB_API int tb_l3_i32_n64_apply_mbo(tb_l3_i32_n64 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *statuses, size_t *n_err);
+TB_API int tb_l3_i32_n64_apply_mbo_bbo(tb_l3_i32_n64 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *statuses, tb_bbo_i32 *out, size_t *n_err);
+TB_API int tb_l3_i32_n64_dump_size(tb_l3_i32_n64 *l, size_t *out);
+TB_API int tb_l3_i32_n64_dump(tb_l3_i32_n64 *l, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_l3_i32_n64_load(tb_l3_i32_n64 *l, const void *buf, size_t len);
+
+TB_API int tb_l3_i32_n128_create(tb_l3_i32_n128 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n128_destroy(tb_l3_i32_n128 *l);
+TB_API tb_book_i32_n128 *tb_l3_i32_n128_book(tb_l3_i32_n128 *l);
+TB_API int tb_l3_i32_n128_add(tb_l3_i32_n128 *l, uint64_t id, int side, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n128_cancel(tb_l3_i32_n128 *l, uint64_t id);
+TB_API int tb_l3_i32_n128_reduce(tb_l3_i32_n128 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n128_execute(tb_l3_i32_n128 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n128_modify(tb_l3_i32_n128 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n128_amend(tb_l3_i32_n128 *l, uint64_t id, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n128_replace(tb_l3_i32_n128 *l, uint64_t old_id, uint64_t new_id, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n128_clear(tb_l3_i32_n128 *l);
+TB_API int tb_l3_i32_n128_reset(tb_l3_i32_n128 *l, int32_t anchor);
+TB_API int tb_l3_i32_n128_order(tb_l3_i32_n128 *l, uint64_t id, tb_l3_order_i32 *out);
+TB_API int tb_l3_i32_n128_queue_position(tb_l3_i32_n128 *l, uint64_t id, uint64_t *orders_ahead, uint32_t *qty_ahead);
+TB_API int tb_l3_i32_n128_level_orders(tb_l3_i32_n128 *l, int side, int32_t px, uint64_t *ids, uint32_t *qtys, size_t k, size_t *n_out, size_t *n_level);
+TB_API size_t tb_l3_i32_n128_count(tb_l3_i32_n128 *l);
+TB_API int tb_l3_i32_n128_stats(tb_l3_i32_n128 *l, tb_l3_stats *out);
+TB_API uint64_t tb_l3_i32_n128_index_key(tb_l3_i32_n128 *l);
+TB_API int tb_l3_i32_n128_reseed(tb_l3_i32_n128 *l, uint64_t key);
+TB_API int tb_l3_i32_n128_verify_invariants(tb_l3_i32_n128 *l);
+TB_API int tb_l3_i32_n128_apply_mbo(tb_l3_i32_n128 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *statuses, size_t *n_err);
+TB_API int tb_l3_i32_n128_apply_mbo_bbo(tb_l3_i32_n128 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *statuses, tb_bbo_i32 *out, size_t *n_err);
+TB_API int tb_l3_i32_n128_dump_size(tb_l3_i32_n128 *l, size_t *out);
+TB_API int tb_l3_i32_n128_dump(tb_l3_i32_n128 *l, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_l3_i32_n128_load(tb_l3_i32_n128 *l, const void *buf, size_t len);
+
+TB_API int tb_l3_i32_n256_create(tb_l3_i32_n256 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n256_destroy(tb_l3_i32_n256 *l);
+TB_API tb_book_i32_n256 *tb_l3_i32_n256_book(tb_l3_i32_n256 *l);
+TB_API int tb_l3_i32_n256_add(tb_l3_i32_n256 *l, uint64_t id, int side, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n256_cancel(tb_l3_i32_n256 *l, uint64_t id);
+TB_API int tb_l3_i32_n256_reduce(tb_l3_i32_n256 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n256_execute(tb_l3_i32_n256 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n256_modify(tb_l3_i32_n256 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n256_amend(tb_l3_i32_n256 *l, uint64_t id, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n256_replace(tb_l3_i32_n256 *l, uint64_t old_id, uint64_t new_id, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n256_clear(tb_l3_i32_n256 *l);
+TB_API int tb_l3_i32_n256_reset(tb_l3_i32_n256 *l, int32_t anchor);
+TB_API int tb_l3_i32_n256_order(tb_l3_i32_n256 *l, uint64_t id, tb_l3_order_i32 *out);
+TB_API int tb_l3_i32_n256_queue_position(tb_l3_i32_n256 *l, uint64_t id, uint64_t *orders_ahead, uint32_t *qty_ahead);
+TB_API int tb_l3_i32_n256_level_orders(tb_l3_i32_n256 *l, int side, int32_t px, uint64_t *ids, uint32_t *qtys, size_t k, size_t *n_out, size_t *n_level);
+TB_API size_t tb_l3_i32_n256_count(tb_l3_i32_n256 *l);
+TB_API int tb_l3_i32_n256_stats(tb_l3_i32_n256 *l, tb_l3_stats *out);
+TB_API uint64_t tb_l3_i32_n256_index_key(tb_l3_i32_n256 *l);
+TB_API int tb_l3_i32_n256_reseed(tb_l3_i32_n256 *l, uint64_t key);
+TB_API int tb_l3_i32_n256_verify_invariants(tb_l3_i32_n256 *l);
+TB_API int tb_l3_i32_n256_apply_mbo(tb_l3_i32_n256 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *statuses, size_t *n_err);
+TB_API int tb_l3_i32_n256_apply_mbo_bbo(tb_l3_i32_n256 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *statuses, tb_bbo_i32 *out, size_t *n_err);
+TB_API int tb_l3_i32_n256_dump_size(tb_l3_i32_n256 *l, size_t *out);
+TB_API int tb_l3_i32_n256_dump(tb_l3_i32_n256 *l, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_l3_i32_n256_load(tb_l3_i32_n256 *l, const void *buf, size_t len);
+
+TB_API int tb_l3_i32_n512_create(tb_l3_i32_n512 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n512_destroy(tb_l3_i32_n512 *l);
+TB_API tb_book_i32_n512 *tb_l3_i32_n512_book(tb_l3_i32_n512 *l);
+TB_API int tb_l3_i32_n512_add(tb_l3_i32_n512 *l, uint64_t id, int side, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n512_cancel(tb_l3_i32_n512 *l, uint64_t id);
+TB_API int tb_l3_i32_n512_reduce(tb_l3_i32_n512 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n512_execute(tb_l3_i32_n512 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n512_modify(tb_l3_i32_n512 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n512_amend(tb_l3_i32_n512 *l, uint64_t id, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n512_replace(tb_l3_i32_n512 *l, uint64_t old_id, uint64_t new_id, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n512_clear(tb_l3_i32_n512 *l);
+TB_API int tb_l3_i32_n512_reset(tb_l3_i32_n512 *l, int32_t anchor);
+TB_API int tb_l3_i32_n512_order(tb_l3_i32_n512 *l, uint64_t id, tb_l3_order_i32 *out);
+TB_API int tb_l3_i32_n512_queue_position(tb_l3_i32_n512 *l, uint64_t id, uint64_t *orders_ahead, uint32_t *qty_ahead);
+TB_API int tb_l3_i32_n512_level_orders(tb_l3_i32_n512 *l, int side, int32_t px, uint64_t *ids, uint32_t *qtys, size_t k, size_t *n_out, size_t *n_level);
+TB_API size_t tb_l3_i32_n512_count(tb_l3_i32_n512 *l);
+TB_API int tb_l3_i32_n512_stats(tb_l3_i32_n512 *l, tb_l3_stats *out);
+TB_API uint64_t tb_l3_i32_n512_index_key(tb_l3_i32_n512 *l);
+TB_API int tb_l3_i32_n512_reseed(tb_l3_i32_n512 *l, uint64_t key);
+TB_API int tb_l3_i32_n512_verify_invariants(tb_l3_i32_n512 *l);
+TB_API int tb_l3_i32_n512_apply_mbo(tb_l3_i32_n512 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *statuses, size_t *n_err);
+TB_API int tb_l3_i32_n512_apply_mbo_bbo(tb_l3_i32_n512 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *statuses, tb_bbo_i32 *out, size_t *n_err);
+TB_API int tb_l3_i32_n512_dump_size(tb_l3_i32_n512 *l, size_t *out);
+TB_API int tb_l3_i32_n512_dump(tb_l3_i32_n512 *l, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_l3_i32_n512_load(tb_l3_i32_n512 *l, const void *buf, size_t len);
+
+TB_API int tb_l3_i32_n1024_create(tb_l3_i32_n1024 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n1024_destroy(tb_l3_i32_n1024 *l);
+TB_API tb_book_i32_n1024 *tb_l3_i32_n1024_book(tb_l3_i32_n1024 *l);
+TB_API int tb_l3_i32_n1024_add(tb_l3_i32_n1024 *l, uint64_t id, int side, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n1024_cancel(tb_l3_i32_n1024 *l, uint64_t id);
+TB_API int tb_l3_i32_n1024_reduce(tb_l3_i32_n1024 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n1024_execute(tb_l3_i32_n1024 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n1024_modify(tb_l3_i32_n1024 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n1024_amend(tb_l3_i32_n1024 *l, uint64_t id, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n1024_replace(tb_l3_i32_n1024 *l, uint64_t old_id, uint64_t new_id, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n1024_clear(tb_l3_i32_n1024 *l);
+TB_API int tb_l3_i32_n1024_reset(tb_l3_i32_n1024 *l, int32_t anchor);
+TB_API int tb_l3_i32_n1024_order(tb_l3_i32_n1024 *l, uint64_t id, tb_l3_order_i32 *out);
+TB_API int tb_l3_i32_n1024_queue_position(tb_l3_i32_n1024 *l, uint64_t id, uint64_t *orders_ahead, uint32_t *qty_ahead);
+TB_API int tb_l3_i32_n1024_level_orders(tb_l3_i32_n1024 *l, int side, int32_t px, uint64_t *ids, uint32_t *qtys, size_t k, size_t *n_out, size_t *n_level);
+TB_API size_t tb_l3_i32_n1024_count(tb_l3_i32_n1024 *l);
+TB_API int tb_l3_i32_n1024_stats(tb_l3_i32_n1024 *l, tb_l3_stats *out);
+TB_API uint64_t tb_l3_i32_n1024_index_key(tb_l3_i32_n1024 *l);
+TB_API int tb_l3_i32_n1024_reseed(tb_l3_i32_n1024 *l, uint64_t key);
+TB_API int tb_l3_i32_n1024_verify_invariants(tb_l3_i32_n1024 *l);
+TB_API int tb_l3_i32_n1024_apply_mbo(tb_l3_i32_n1024 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *statuses, size_t *n_err);
+TB_API int tb_l3_i32_n1024_apply_mbo_bbo(tb_l3_i32_n1024 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *statuses, tb_bbo_i32 *out, size_t *n_err);
+TB_API int tb_l3_i32_n1024_dump_size(tb_l3_i32_n1024 *l, size_t *out);
+TB_API int tb_l3_i32_n1024_dump(tb_l3_i32_n1024 *l, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_l3_i32_n1024_load(tb_l3_i32_n1024 *l, const void *buf, size_t len);
+
+TB_API int tb_l3_i32_n2048_create(tb_l3_i32_n2048 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n2048_destroy(tb_l3_i32_n2048 *l);
+TB_API tb_book_i32_n2048 *tb_l3_i32_n2048_book(tb_l3_i32_n2048 *l);
+TB_API int tb_l3_i32_n2048_add(tb_l3_i32_n2048 *l, uint64_t id, int side, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n2048_cancel(tb_l3_i32_n2048 *l, uint64_t id);
+TB_API int tb_l3_i32_n2048_reduce(tb_l3_i32_n2048 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n2048_execute(tb_l3_i32_n2048 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n2048_modify(tb_l3_i32_n2048 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n2048_amend(tb_l3_i32_n2048 *l, uint64_t id, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n2048_replace(tb_l3_i32_n2048 *l, uint64_t old_id, uint64_t new_id, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n2048_clear(tb_l3_i32_n2048 *l);
+TB_API int tb_l3_i32_n2048_reset(tb_l3_i32_n2048 *l, int32_t anchor);
+TB_API int tb_l3_i32_n2048_order(tb_l3_i32_n2048 *l, uint64_t id, tb_l3_order_i32 *out);
+TB_API int tb_l3_i32_n2048_queue_position(tb_l3_i32_n2048 *l, uint64_t id, uint64_t *orders_ahead, uint32_t *qty_ahead);
+TB_API int tb_l3_i32_n2048_level_orders(tb_l3_i32_n2048 *l, int side, int32_t px, uint64_t *ids, uint32_t *qtys, size_t k, size_t *n_out, size_t *n_level);
+TB_API size_t tb_l3_i32_n2048_count(tb_l3_i32_n2048 *l);
+TB_API int tb_l3_i32_n2048_stats(tb_l3_i32_n2048 *l, tb_l3_stats *out);
+TB_API uint64_t tb_l3_i32_n2048_index_key(tb_l3_i32_n2048 *l);
+TB_API int tb_l3_i32_n2048_reseed(tb_l3_i32_n2048 *l, uint64_t key);
+TB_API int tb_l3_i32_n2048_verify_invariants(tb_l3_i32_n2048 *l);
+TB_API int tb_l3_i32_n2048_apply_mbo(tb_l3_i32_n2048 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *statuses, size_t *n_err);
+TB_API int tb_l3_i32_n2048_apply_mbo_bbo(tb_l3_i32_n2048 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *statuses, tb_bbo_i32 *out, size_t *n_err);
+TB_API int tb_l3_i32_n2048_dump_size(tb_l3_i32_n2048 *l, size_t *out);
+TB_API int tb_l3_i32_n2048_dump(tb_l3_i32_n2048 *l, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_l3_i32_n2048_load(tb_l3_i32_n2048 *l, const void *buf, size_t len);
+
+TB_API int tb_l3_i32_n4096_create(tb_l3_i32_n4096 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n4096_destroy(tb_l3_i32_n4096 *l);
+TB_API tb_book_i32_n4096 *tb_l3_i32_n4096_book(tb_l3_i32_n4096 *l);
+TB_API int tb_l3_i32_n4096_add(tb_l3_i32_n4096 *l, uint64_t id, int side, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n4096_cancel(tb_l3_i32_n4096 *l, uint64_t id);
+TB_API int tb_l3_i32_n4096_reduce(tb_l3_i32_n4096 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n4096_execute(tb_l3_i32_n4096 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n4096_modify(tb_l3_i32_n4096 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n4096_amend(tb_l3_i32_n4096 *l, uint64_t id, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n4096_replace(tb_l3_i32_n4096 *l, uint64_t old_id, uint64_t new_id, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n4096_clear(tb_l3_i32_n4096 *l);
+TB_API int tb_l3_i32_n4096_reset(tb_l3_i32_n4096 *l, int32_t anchor);
+TB_API int tb_l3_i32_n4096_order(tb_l3_i32_n4096 *l, uint64_t id, tb_l3_order_i32 *out);
+TB_API int tb_l3_i32_n4096_queue_position(tb_l3_i32_n4096 *l, uint64_t id, uint64_t *orders_ahead, uint32_t *qty_ahead);
+TB_API int tb_l3_i32_n4096_level_orders(tb_l3_i32_n4096 *l, int side, int32_t px, uint64_t *ids, uint32_t *qtys, size_t k, size_t *n_out, size_t *n_level);
+TB_API size_t tb_l3_i32_n4096_count(tb_l3_i32_n4096 *l);
+TB_API int tb_l3_i32_n4096_stats(tb_l3_i32_n4096 *l, tb_l3_stats *out);
+TB_API uint64_t tb_l3_i32_n4096_index_key(tb_l3_i32_n4096 *l);
+TB_API int tb_l3_i32_n4096_reseed(tb_l3_i32_n4096 *l, uint64_t key);
+TB_API int tb_l3_i32_n4096_verify_invariants(tb_l3_i32_n4096 *l);
+TB_API int tb_l3_i32_n4096_apply_mbo(tb_l3_i32_n4096 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *statuses, size_t *n_err);
+TB_API int tb_l3_i32_n4096_apply_mbo_bbo(tb_l3_i32_n4096 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *statuses, tb_bbo_i32 *out, size_t *n_err);
+TB_API int tb_l3_i32_n4096_dump_size(tb_l3_i32_n4096 *l, size_t *out);
+TB_API int tb_l3_i32_n4096_dump(tb_l3_i32_n4096 *l, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_l3_i32_n4096_load(tb_l3_i32_n4096 *l, const void *buf, size_t len);
+
+TB_API int tb_l3_i64_n64_create(tb_l3_i64_n64 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n64_destroy(tb_l3_i64_n64 *l);
+TB_API tb_book_i64_n64 *tb_l3_i64_n64_book(tb_l3_i64_n64 *l);
+TB_API int tb_l3_i64_n64_add(tb_l3_i64_n64 *l, uint64_t id, int side, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n64_cancel(tb_l3_i64_n64 *l, uint64_t id);
+TB_API int tb_l3_i64_n64_reduce(tb_l3_i64_n64 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n64_execute(tb_l3_i64_n64 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n64_modify(tb_l3_i64_n64 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n64_amend(tb_l3_i64_n64 *l, uint64_t id, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n64_replace(tb_l3_i64_n64 *l, uint64_t old_id, uint64_t new_id, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n64_clear(tb_l3_i64_n64 *l);
+TB_API int tb_l3_i64_n64_reset(tb_l3_i64_n64 *l, int64_t anchor);
+TB_API int tb_l3_i64_n64_order(tb_l3_i64_n64 *l, uint64_t id, tb_l3_order_i64 *out);
+TB_API int tb_l3_i64_n64_queue_position(tb_l3_i64_n64 *l, uint64_t id, uint64_t *orders_ahead, uint64_t *qty_ahead);
+TB_API int tb_l3_i64_n64_level_orders(tb_l3_i64_n64 *l, int side, int64_t px, uint64_t *ids, uint64_t *qtys, size_t k, size_t *n_out, size_t *n_level);
+TB_API size_t tb_l3_i64_n64_count(tb_l3_i64_n64 *l);
+TB_API int tb_l3_i64_n64_stats(tb_l3_i64_n64 *l, tb_l3_stats *out);
+TB_API uint64_t tb_l3_i64_n64_index_key(tb_l3_i64_n64 *l);
+TB_API int tb_l3_i64_n64_reseed(tb_l3_i64_n64 *l, uint64_t key);
+TB_API int tb_l3_i64_n64_verify_invariants(tb_l3_i64_n64 *l);
+TB_API int tb_l3_i64_n64_apply_mbo(tb_l3_i64_n64 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *statuses, size_t *n_err);
+TB_API int tb_l3_i64_n64_apply_mbo_bbo(tb_l3_i64_n64 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *statuses, tb_bbo_i64 *out, size_t *n_err);
+TB_API int tb_l3_i64_n64_dump_size(tb_l3_i64_n64 *l, size_t *out);
+TB_API int tb_l3_i64_n64_dump(tb_l3_i64_n64 *l, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_l3_i64_n64_load(tb_l3_i64_n64 *l, const void *buf, size_t len);
+
+TB_API int tb_l3_i64_n128_create(tb_l3_i64_n128 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n128_destroy(tb_l3_i64_n128 *l);
+TB_API tb_book_i64_n128 *tb_l3_i64_n128_book(tb_l3_i64_n128 *l);
+TB_API int tb_l3_i64_n128_add(tb_l3_i64_n128 *l, uint64_t id, int side, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n128_cancel(tb_l3_i64_n128 *l, uint64_t id);
+TB_API int tb_l3_i64_n128_reduce(tb_l3_i64_n128 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n128_execute(tb_l3_i64_n128 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n128_modify(tb_l3_i64_n128 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n128_amend(tb_l3_i64_n128 *l, uint64_t id, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n128_replace(tb_l3_i64_n128 *l, uint64_t old_id, uint64_t new_id, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n128_clear(tb_l3_i64_n128 *l);
+TB_API int tb_l3_i64_n128_reset(tb_l3_i64_n128 *l, int64_t anchor);
+TB_API int tb_l3_i64_n128_order(tb_l3_i64_n128 *l, uint64_t id, tb_l3_order_i64 *out);
+TB_API int tb_l3_i64_n128_queue_position(tb_l3_i64_n128 *l, uint64_t id, uint64_t *orders_ahead, uint64_t *qty_ahead);
+TB_API int tb_l3_i64_n128_level_orders(tb_l3_i64_n128 *l, int side, int64_t px, uint64_t *ids, uint64_t *qtys, size_t k, size_t *n_out, size_t *n_level);
+TB_API size_t tb_l3_i64_n128_count(tb_l3_i64_n128 *l);
+TB_API int tb_l3_i64_n128_stats(tb_l3_i64_n128 *l, tb_l3_stats *out);
+TB_API uint64_t tb_l3_i64_n128_index_key(tb_l3_i64_n128 *l);
+TB_API int tb_l3_i64_n128_reseed(tb_l3_i64_n128 *l, uint64_t key);
+TB_API int tb_l3_i64_n128_verify_invariants(tb_l3_i64_n128 *l);
+TB_API int tb_l3_i64_n128_apply_mbo(tb_l3_i64_n128 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *statuses, size_t *n_err);
+TB_API int tb_l3_i64_n128_apply_mbo_bbo(tb_l3_i64_n128 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *statuses, tb_bbo_i64 *out, size_t *n_err);
+TB_API int tb_l3_i64_n128_dump_size(tb_l3_i64_n128 *l, size_t *out);
+TB_API int tb_l3_i64_n128_dump(tb_l3_i64_n128 *l, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_l3_i64_n128_load(tb_l3_i64_n128 *l, const void *buf, size_t len);
+
+TB_API int tb_l3_i64_n256_create(tb_l3_i64_n256 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n256_destroy(tb_l3_i64_n256 *l);
+TB_API tb_book_i64_n256 *tb_l3_i64_n256_book(tb_l3_i64_n256 *l);
+TB_API int tb_l3_i64_n256_add(tb_l3_i64_n256 *l, uint64_t id, int side, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n256_cancel(tb_l3_i64_n256 *l, uint64_t id);
+TB_API int tb_l3_i64_n256_reduce(tb_l3_i64_n256 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n256_execute(tb_l3_i64_n256 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n256_modify(tb_l3_i64_n256 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n256_amend(tb_l3_i64_n256 *l, uint64_t id, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n256_replace(tb_l3_i64_n256 *l, uint64_t old_id, uint64_t new_id, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n256_clear(tb_l3_i64_n256 *l);
+TB_API int tb_l3_i64_n256_reset(tb_l3_i64_n256 *l, int64_t anchor);
+TB_API int tb_l3_i64_n256_order(tb_l3_i64_n256 *l, uint64_t id, tb_l3_order_i64 *out);
+TB_API int tb_l3_i64_n256_queue_position(tb_l3_i64_n256 *l, uint64_t id, uint64_t *orders_ahead, uint64_t *qty_ahead);
+TB_API int tb_l3_i64_n256_level_orders(tb_l3_i64_n256 *l, int side, int64_t px, uint64_t *ids, uint64_t *qtys, size_t k, size_t *n_out, size_t *n_level);
+TB_API size_t tb_l3_i64_n256_count(tb_l3_i64_n256 *l);
+TB_API int tb_l3_i64_n256_stats(tb_l3_i64_n256 *l, tb_l3_stats *out);
+TB_API uint64_t tb_l3_i64_n256_index_key(tb_l3_i64_n256 *l);
+TB_API int tb_l3_i64_n256_reseed(tb_l3_i64_n256 *l, uint64_t key);
+TB_API int tb_l3_i64_n256_verify_invariants(tb_l3_i64_n256 *l);
+TB_API int tb_l3_i64_n256_apply_mbo(tb_l3_i64_n256 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *statuses, size_t *n_err);
+TB_API int tb_l3_i64_n256_apply_mbo_bbo(tb_l3_i64_n256 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *statuses, tb_bbo_i64 *out, size_t *n_err);
+TB_API int tb_l3_i64_n256_dump_size(tb_l3_i64_n256 *l, size_t *out);
+TB_API int tb_l3_i64_n256_dump(tb_l3_i64_n256 *l, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_l3_i64_n256_load(tb_l3_i64_n256 *l, const void *buf, size_t len);
+
+TB_API int tb_l3_i64_n512_create(tb_l3_i64_n512 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n512_destroy(tb_l3_i64_n512 *l);
+TB_API tb_book_i64_n512 *tb_l3_i64_n512_book(tb_l3_i64_n512 *l);
+TB_API int tb_l3_i64_n512_add(tb_l3_i64_n512 *l, uint64_t id, int side, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n512_cancel(tb_l3_i64_n512 *l, uint64_t id);
+TB_API int tb_l3_i64_n512_reduce(tb_l3_i64_n512 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n512_execute(tb_l3_i64_n512 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n512_modify(tb_l3_i64_n512 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n512_amend(tb_l3_i64_n512 *l, uint64_t id, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n512_replace(tb_l3_i64_n512 *l, uint64_t old_id, uint64_t new_id, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n512_clear(tb_l3_i64_n512 *l);
+TB_API int tb_l3_i64_n512_reset(tb_l3_i64_n512 *l, int64_t anchor);
+TB_API int tb_l3_i64_n512_order(tb_l3_i64_n512 *l, uint64_t id, tb_l3_order_i64 *out);
+TB_API int tb_l3_i64_n512_queue_position(tb_l3_i64_n512 *l, uint64_t id, uint64_t *orders_ahead, uint64_t *qty_ahead);
+TB_API int tb_l3_i64_n512_level_orders(tb_l3_i64_n512 *l, int side, int64_t px, uint64_t *ids, uint64_t *qtys, size_t k, size_t *n_out, size_t *n_level);
+TB_API size_t tb_l3_i64_n512_count(tb_l3_i64_n512 *l);
+TB_API int tb_l3_i64_n512_stats(tb_l3_i64_n512 *l, tb_l3_stats *out);
+TB_API uint64_t tb_l3_i64_n512_index_key(tb_l3_i64_n512 *l);
+TB_API int tb_l3_i64_n512_reseed(tb_l3_i64_n512 *l, uint64_t key);
+TB_API int tb_l3_i64_n512_verify_invariants(tb_l3_i64_n512 *l);
+TB_API int tb_l3_i64_n512_apply_mbo(tb_l3_i64_n512 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *statuses, size_t *n_err);
+TB_API int tb_l3_i64_n512_apply_mbo_bbo(tb_l3_i64_n512 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *statuses, tb_bbo_i64 *out, size_t *n_err);
+TB_API int tb_l3_i64_n512_dump_size(tb_l3_i64_n512 *l, size_t *out);
+TB_API int tb_l3_i64_n512_dump(tb_l3_i64_n512 *l, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_l3_i64_n512_load(tb_l3_i64_n512 *l, const void *buf, size_t len);
+
+TB_API int tb_l3_i64_n1024_create(tb_l3_i64_n1024 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n1024_destroy(tb_l3_i64_n1024 *l);
+TB_API tb_book_i64_n1024 *tb_l3_i64_n1024_book(tb_l3_i64_n1024 *l);
+TB_API int tb_l3_i64_n1024_add(tb_l3_i64_n1024 *l, uint64_t id, int side, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n1024_cancel(tb_l3_i64_n1024 *l, uint64_t id);
+TB_API int tb_l3_i64_n1024_reduce(tb_l3_i64_n1024 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n1024_execute(tb_l3_i64_n1024 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n1024_modify(tb_l3_i64_n1024 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n1024_amend(tb_l3_i64_n1024 *l, uint64_t id, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n1024_replace(tb_l3_i64_n1024 *l, uint64_t old_id, uint64_t new_id, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n1024_clear(tb_l3_i64_n1024 *l);
+TB_API int tb_l3_i64_n1024_reset(tb_l3_i64_n1024 *l, int64_t anchor);
+TB_API int tb_l3_i64_n1024_order(tb_l3_i64_n1024 *l, uint64_t id, tb_l3_order_i64 *out);
+TB_API int tb_l3_i64_n1024_queue_position(tb_l3_i64_n1024 *l, uint64_t id, uint64_t *orders_ahead, uint64_t *qty_ahead);
+TB_API int tb_l3_i64_n1024_level_orders(tb_l3_i64_n1024 *l, int side, int64_t px, uint64_t *ids, uint64_t *qtys, size_t k, size_t *n_out, size_t *n_level);
+TB_API size_t tb_l3_i64_n1024_count(tb_l3_i64_n1024 *l);
+TB_API int tb_l3_i64_n1024_stats(tb_l3_i64_n1024 *l, tb_l3_stats *out);
+TB_API uint64_t tb_l3_i64_n1024_index_key(tb_l3_i64_n1024 *l);
+TB_API int tb_l3_i64_n1024_reseed(tb_l3_i64_n1024 *l, uint64_t key);
+TB_API int tb_l3_i64_n1024_verify_invariants(tb_l3_i64_n1024 *l);
+TB_API int tb_l3_i64_n1024_apply_mbo(tb_l3_i64_n1024 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *statuses, size_t *n_err);
+TB_API int tb_l3_i64_n1024_apply_mbo_bbo(tb_l3_i64_n1024 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *statuses, tb_bbo_i64 *out, size_t *n_err);
+TB_API int tb_l3_i64_n1024_dump_size(tb_l3_i64_n1024 *l, size_t *out);
+TB_API int tb_l3_i64_n1024_dump(tb_l3_i64_n1024 *l, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_l3_i64_n1024_load(tb_l3_i64_n1024 *l, const void *buf, size_t len);
+
+TB_API int tb_l3_i64_n2048_create(tb_l3_i64_n2048 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n2048_destroy(tb_l3_i64_n2048 *l);
+TB_API tb_book_i64_n2048 *tb_l3_i64_n2048_book(tb_l3_i64_n2048 *l);
+TB_API int tb_l3_i64_n2048_add(tb_l3_i64_n2048 *l, uint64_t id, int side, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n2048_cancel(tb_l3_i64_n2048 *l, uint64_t id);
+TB_API int tb_l3_i64_n2048_reduce(tb_l3_i64_n2048 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n2048_execute(tb_l3_i64_n2048 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n2048_modify(tb_l3_i64_n2048 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n2048_amend(tb_l3_i64_n2048 *l, uint64_t id, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n2048_replace(tb_l3_i64_n2048 *l, uint64_t old_id, uint64_t new_id, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n2048_clear(tb_l3_i64_n2048 *l);
+TB_API int tb_l3_i64_n2048_reset(tb_l3_i64_n2048 *l, int64_t anchor);
+TB_API int tb_l3_i64_n2048_order(tb_l3_i64_n2048 *l, uint64_t id, tb_l3_order_i64 *out);
+TB_API int tb_l3_i64_n2048_queue_position(tb_l3_i64_n2048 *l, uint64_t id, uint64_t *orders_ahead, uint64_t *qty_ahead);
+TB_API int tb_l3_i64_n2048_level_orders(tb_l3_i64_n2048 *l, int side, int64_t px, uint64_t *ids, uint64_t *qtys, size_t k, size_t *n_out, size_t *n_level);
+TB_API size_t tb_l3_i64_n2048_count(tb_l3_i64_n2048 *l);
+TB_API int tb_l3_i64_n2048_stats(tb_l3_i64_n2048 *l, tb_l3_stats *out);
+TB_API uint64_t tb_l3_i64_n2048_index_key(tb_l3_i64_n2048 *l);
+TB_API int tb_l3_i64_n2048_reseed(tb_l3_i64_n2048 *l, uint64_t key);
+TB_API int tb_l3_i64_n2048_verify_invariants(tb_l3_i64_n2048 *l);
+TB_API int tb_l3_i64_n2048_apply_mbo(tb_l3_i64_n2048 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *statuses, size_t *n_err);
+TB_API int tb_l3_i64_n2048_apply_mbo_bbo(tb_l3_i64_n2048 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *statuses, tb_bbo_i64 *out, size_t *n_err);
+TB_API int tb_l3_i64_n2048_dump_size(tb_l3_i64_n2048 *l, size_t *out);
+TB_API int tb_l3_i64_n2048_dump(tb_l3_i64_n2048 *l, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_l3_i64_n2048_load(tb_l3_i64_n2048 *l, const void *buf, size_t len);
+
+TB_API int tb_l3_i64_n4096_create(tb_l3_i64_n4096 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n4096_destroy(tb_l3_i64_n4096 *l);
+TB_API tb_book_i64_n4096 *tb_l3_i64_n4096_book(tb_l3_i64_n4096 *l);
+TB_API int tb_l3_i64_n4096_add(tb_l3_i64_n4096 *l, uint64_t id, int side, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n4096_cancel(tb_l3_i64_n4096 *l, uint64_t id);
+TB_API int tb_l3_i64_n4096_reduce(tb_l3_i64_n4096 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n4096_execute(tb_l3_i64_n4096 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n4096_modify(tb_l3_i64_n4096 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n4096_amend(tb_l3_i64_n4096 *l, uint64_t id, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n4096_replace(tb_l3_i64_n4096 *l, uint64_t old_id, uint64_t new_id, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n4096_clear(tb_l3_i64_n4096 *l);
+TB_API int tb_l3_i64_n4096_reset(tb_l3_i64_n4096 *l, int64_t anchor);
+TB_API int tb_l3_i64_n4096_order(tb_l3_i64_n4096 *l, uint64_t id, tb_l3_order_i64 *out);
+TB_API int tb_l3_i64_n4096_queue_position(tb_l3_i64_n4096 *l, uint64_t id, uint64_t *orders_ahead, uint64_t *qty_ahead);
+TB_API int tb_l3_i64_n4096_level_orders(tb_l3_i64_n4096 *l, int side, int64_t px, uint64_t *ids, uint64_t *qtys, size_t k, size_t *n_out, size_t *n_level);
+TB_API size_t tb_l3_i64_n4096_count(tb_l3_i64_n4096 *l);
+TB_API int tb_l3_i64_n4096_stats(tb_l3_i64_n4096 *l, tb_l3_stats *out);
+TB_API uint64_t tb_l3_i64_n4096_index_key(tb_l3_i64_n4096 *l);
+TB_API int tb_l3_i64_n4096_reseed(tb_l3_i64_n4096 *l, uint64_t key);
+TB_API int tb_l3_i64_n4096_verify_invariants(tb_l3_i64_n4096 *l);
+TB_API int tb_l3_i64_n4096_apply_mbo(tb_l3_i64_n4096 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *statuses, size_t *n_err);
+TB_API int tb_l3_i64_n4096_apply_mbo_bbo(tb_l3_i64_n4096 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *statuses, tb_bbo_i64 *out, size_t *n_err);
+TB_API int tb_l3_i64_n4096_dump_size(tb_l3_i64_n4096 *l, size_t *out);
+TB_API int tb_l3_i64_n4096_dump(tb_l3_i64_n4096 *l, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_l3_i64_n4096_load(tb_l3_i64_n4096 *l, const void *buf, size_t len);
+
+#endif /* TB_L3_API_H */
+/* ---- end tapebook/tb_l3_api.h ---- */
+#endif
+
+#endif /* TB_L3_H */
+/* ---- end tapebook/tb_l3.h ---- */
 
 #endif /* TAPEBOOK_H */

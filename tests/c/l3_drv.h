@@ -4,7 +4,36 @@
 #ifndef L3_DRV_H
 #define L3_DRV_H
 
+/* Only the variants used here (a faster compile; also the custom-variant path
+ * of tapebook.h): L2 books and L3 books over them. */
+#define TB_NO_SHIPPED_VARIANTS
 #include "tapebook.h"
+#include "tapebook/tb_params_i32.inc"
+#include "tapebook/tb_family.inc"
+#define TB_N 64
+#include "tapebook/tb_book.inc"
+#define TB_N 64
+#include "tapebook/tb_l3.inc"
+#define TB_N 1024
+#include "tapebook/tb_book.inc"
+#define TB_N 1024
+#include "tapebook/tb_l3.inc"
+#include "tapebook/tb_family_end.inc"
+#include "tapebook/tb_params_i64.inc"
+#include "tapebook/tb_family.inc"
+#define TB_N 64
+#include "tapebook/tb_book.inc"
+#define TB_N 64
+#include "tapebook/tb_l3.inc"
+#define TB_N 256
+#include "tapebook/tb_book.inc"
+#define TB_N 256
+#include "tapebook/tb_l3.inc"
+#define TB_N 4096
+#include "tapebook/tb_book.inc"
+#define TB_N 4096
+#include "tapebook/tb_l3.inc"
+#include "tapebook/tb_family_end.inc"
 
 #include <stdlib.h>
 #include <string.h>

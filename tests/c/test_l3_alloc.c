@@ -1,0 +1,165 @@
+/* test_l3_alloc.c — allocation behaviour of the L3 books through counting
+ * TB_MALLOC / TB_FREE hooks:
+ *   (a) after a warm-up that reaches the workload's high-water mark of levels,
+ *       a long MBO mix (adds, cancels, executions, modifies, amends,
+ *       replaces, clears, batches, recenters of the view) makes ZERO
+ *       allocations and frees;
+ *   (b) destroy frees everything (balance 0);
+ *   (c) an allocator that refuses: create reports TB_ERR_NOMEM and leaks
+ *       nothing; an add whose new level needs the spill to grow reports
+ *       TB_ERR_NOMEM and changes nothing; load's scratch refusal too.
+ * Usage: test_l3_alloc [--profile quick|sanitizer|full] */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static uint64_t hook_mallocs, hook_frees;
+static long hook_fail_after = -1; /* >= 0: that many more calls succeed, then NULL */
+
+static void *hook_malloc(size_t size) {
+    void *p;
+    if (hook_fail_after == 0) return NULL;
+    if (hook_fail_after > 0) hook_fail_after--;
+    p = malloc(size);
+    if (p) hook_mallocs++;
+    return p;
+}
+static void hook_free(void *p) {
+    if (!p) return;
+    hook_frees++;
+    free(p);
+}
+
+#define TB_MALLOC(size) hook_malloc(size)
+#define TB_FREE(ptr) hook_free(ptr)
+
+#include "l3_drv.h"
+#include "tb_test.h"
+
+static const l3drv *D;
+
+static uint64_t xs = 88172645463325252u;
+static uint64_t rnd(uint64_t n) {
+    xs ^= xs << 13;
+    xs ^= xs >> 7;
+    xs ^= xs << 17;
+    return xs % n;
+}
+
+/* One round of a realistic mix over ids [base, base + span), prices within
+ * `width` of 100000 on both sides. */
+static void mix_round(void *l, uint64_t base, uint64_t span, int64_t width, long ops) {
+    long i;
+    for (i = 0; i < ops; i++) {
+        uint64_t id = base + rnd(span), k = rnd(100);
+        int side = (int)(id & 1);
+        int64_t px = 100000 + (side ? -1 : 1) * (int64_t)rnd((uint64_t)width);
+        if (k < 45) (void)D->add(l, id, side, px, 1 + rnd(50));
+        else if (k < 85) (void)D->cancel(l, id);
+        else if (k < 93) (void)D->execute(l, id, 1 + rnd(5));
+        else if (k < 96) (void)D->modify(l, id, 1 + rnd(60));
+        else if (k < 98) (void)D->amend(l, id, px, 1 + rnd(60));
+        else (void)D->replace(l, id, base + rnd(span), px, 1 + rnd(9));
+    }
+}
+
+static void t_zero_after_warmup(void) {
+    const int64_t width = D->n * 3 < 4000 ? (int64_t)D->n * 3 : 4000; /* tape, spill, promotes; <= max_cap levels */
+    void *l;
+    int st = 0;
+    uint64_t m0, f0;
+    long rounds = tbt_prof == TBT_FULL ? 200 : 20, r;
+    hook_mallocs = hook_frees = 0;
+    l = D->create(100000, 20000, 4096, &st);
+    CHECK_EQ(st, TB_OK);
+    if (!l) return;
+    /* warm-up: every price of the range once on both sides (the level high-water mark) */
+    {
+        int64_t p;
+        uint64_t id = 1u << 30;
+        for (p = -width; p <= width; p++) CHECK_EQ(D->add(l, id++, p < 0, 100000 + p, 1), TB_OK);
+        CHECK_EQ(D->clear(l), TB_OK);
+    }
+    m0 = hook_mallocs;
+    f0 = hook_frees;
+    for (r = 0; r < rounds; r++) {
+        uint8_t act[64], sd[64];
+        uint64_t ids[64], qty[64];
+        int64_t px[64];
+        int8_t sts[64];
+        size_t n_err, i;
+        mix_round(l, 1000, 15000, width, 5000);
+        for (i = 0; i < 64; i++) {
+            act[i] = (uint8_t)"ACEM"[rnd(4)];
+            ids[i] = 1000 + rnd(15000);
+            sd[i] = (uint8_t)(ids[i] & 1);
+            px[i] = 100000 + (sd[i] ? -1 : 1) * (int64_t)rnd((uint64_t)width);
+            qty[i] = rnd(4);
+        }
+        CHECK_EQ(D->apply_mbo(l, act, ids, sd, px, qty, 64, sts, &n_err, NULL), TB_OK);
+        CHECK_EQ(D->view_recenter(l, (int)(r & 1), 100000 - (int64_t)D->n / 2 + (int64_t)rnd(64) - 32), TB_OK);
+        if (r % 7 == 6) CHECK_EQ(D->clear(l), TB_OK);
+    }
+    CHECK_EQ(D->verify(l), TB_OK);
+    CHECK_EQ_U(hook_mallocs - m0, 0);
+    CHECK_EQ_U(hook_frees - f0, 0);
+    CHECK_EQ(D->destroy(l), TB_OK);
+    CHECK_EQ_U(hook_mallocs, hook_frees);
+}
+
+static void t_refusals(void) {
+    void *l;
+    int st = 0;
+    long k;
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    /* create: every allocation point refused in turn, nothing leaks */
+    for (k = 0; k < 8; k++) {
+        hook_mallocs = hook_frees = 0;
+        hook_fail_after = k;
+        l = D->create(100000, 100, 64, &st);
+        hook_fail_after = -1;
+        if (l) {
+            CHECK_EQ(D->destroy(l), TB_OK);
+        } else {
+            CHECK_EQ(st, TB_ERR_NOMEM);
+        }
+        CHECK_EQ_U(hook_mallocs, hook_frees);
+    }
+    /* a new level that needs spill memory: refused, nothing changed */
+    hook_mallocs = hook_frees = 0;
+    l = D->create(100000, 100, 64, &st);
+    for (k = 0; k < 16; k++) CHECK_EQ(D->add(l, 100 + (uint64_t)k, 1, 99000 - k, 5), TB_OK); /* spill block: 16 */
+    CHECK_EQ(D->dump(l, &buf, &len), TB_OK); /* plain malloc: not counted */
+    hook_fail_after = 0;
+    CHECK_EQ(D->add(l, 1, 1, 100000, 5), TB_ERR_NOMEM); /* a 17th level: the spill must grow */
+    CHECK_EQ(D->add(l, 3, 1, 99000, 5), TB_OK);         /* an existing level needs nothing */
+    CHECK_EQ(D->cancel(l, 3), TB_OK);
+    CHECK_EQ(D->load(l, buf, len), TB_ERR_NOMEM); /* the scratch id table */
+    hook_fail_after = -1;
+    CHECK_EQ_U(D->count(l), 16);
+    CHECK_EQ(D->verify(l), TB_OK);
+    CHECK_EQ(D->add(l, 1, 1, 100000, 5), TB_OK);
+    CHECK_EQ(D->load(l, buf, len), TB_OK);
+    CHECK_EQ_U(D->count(l), 16);
+    free(buf);
+    CHECK_EQ(D->destroy(l), TB_OK);
+    CHECK_EQ_U(hook_mallocs, hook_frees);
+}
+
+typedef struct named {
+    void (*fn)(void);
+} named;
+static const named zero = {t_zero_after_warmup}, refusals = {t_refusals};
+static void run_one(const void *arg) { ((const named *)arg)->fn(); }
+
+int main(int argc, char **argv) {
+    size_t v;
+    if (!tbt_init(argc, argv)) return 2;
+    for (v = 0; v < L3DRV_COUNT; v++) {
+        D = l3drv_all[v];
+        tbt_run_arg("zero_after_warmup", D->name, run_one, &zero);
+        tbt_run_arg("refusals", D->name, run_one, &refusals);
+    }
+    return tbt_finish();
+}

@@ -1,0 +1,393 @@
+/* test_l3_unit.c — unit tests of the L3 books (tb_l3.inc), on several variants
+ * through the driver table of l3_drv.h: FIFO queues and queue positions,
+ * modify / amend / replace priority rules, executions, every validation
+ * (with the book unchanged, compared through a dump), arena and level
+ * limits with their counters, quantity overflow, the index reseed under
+ * colliding ids, dump/load (round trip, corruption, duplicate ids),
+ * apply_mbo statuses, and the L2 view keeping every level through spills,
+ * promotes and recenters.
+ *
+ * Usage: test_l3_unit [--profile quick|sanitizer|full] [--verbose] */
+#include "l3_drv.h"
+#include "tb_test.h"
+
+#include <stdio.h>
+
+#define ANCHOR 100000
+
+static const l3drv *D; /* the variant under test */
+
+static void *mk(uint32_t max_orders, uint32_t max_cap) {
+    int st = 0;
+    void *l = D->create(ANCHOR, max_orders, max_cap, &st);
+    CHECK_EQ(st, TB_OK);
+    return l;
+}
+
+/* The whole state as bytes (a dump), to show that a refused call changed nothing. */
+static unsigned char *snap(void *l, size_t *len) {
+    unsigned char *buf = NULL;
+    CHECK_EQ(D->dump(l, &buf, len), TB_OK);
+    return buf;
+}
+
+static int same_as(void *l, const unsigned char *before, size_t len) {
+    size_t n = 0;
+    unsigned char *now = snap(l, &n);
+    int same = n == len && memcmp(now, before, len) == 0;
+    free(now);
+    return same;
+}
+
+static void expect_queue(void *l, int side, int64_t px, const uint64_t *ids, const uint64_t *qtys, size_t n) {
+    uint64_t gi[16], gq[16];
+    size_t n_out = 0, n_level = 0, i;
+    CHECK_EQ(D->level_orders(l, side, px, gi, gq, 16, &n_out, &n_level), TB_OK);
+    CHECK_EQ(n_out, n);
+    CHECK_EQ(n_level, n);
+    for (i = 0; i < n && i < n_out; i++) {
+        CHECK_EQ_U(gi[i], ids[i]);
+        CHECK_EQ_U(gq[i], qtys[i]);
+    }
+}
+
+static void t_fifo(void) {
+    void *l = mk(64, 64);
+    uint64_t k = 9, q = 9;
+    CHECK_EQ(D->add(l, 10, TB_BID, ANCHOR, 5), TB_OK);
+    CHECK_EQ(D->add(l, 11, TB_BID, ANCHOR, 7), TB_OK);
+    CHECK_EQ(D->add(l, 12, TB_BID, ANCHOR, 1), TB_OK);
+    CHECK_EQ(D->add(l, 13, TB_ASK, ANCHOR + 3, 4), TB_OK);
+    {
+        const uint64_t ids[] = {10, 11, 12}, qs[] = {5, 7, 1};
+        expect_queue(l, TB_BID, ANCHOR, ids, qs, 3);
+    }
+    CHECK_EQ(D->qpos(l, 12, &k, &q), TB_OK);
+    CHECK_EQ_U(k, 2);
+    CHECK_EQ_U(q, 12);
+    CHECK_EQ(D->qpos(l, 10, &k, &q), TB_OK);
+    CHECK_EQ_U(k, 0);
+    CHECK_EQ_U(q, 0);
+    CHECK_EQ_U(D->view_qty_at(l, TB_BID, ANCHOR), 13);
+    CHECK_EQ_U(D->count(l), 4);
+    CHECK_EQ(D->qpos(l, 99, &k, &q), TB_ERR_UNKNOWN);
+    /* cancel in the middle keeps the others' order */
+    CHECK_EQ(D->cancel(l, 11), TB_OK);
+    {
+        const uint64_t ids[] = {10, 12}, qs[] = {5, 1};
+        expect_queue(l, TB_BID, ANCHOR, ids, qs, 2);
+    }
+    CHECK_EQ(D->cancel(l, 11), TB_ERR_UNKNOWN);
+    CHECK_EQ(D->verify(l), TB_OK);
+    D->destroy(l);
+}
+
+static void t_priority(void) {
+    void *l = mk(64, 64);
+    int64_t px = 0;
+    uint64_t q = 0;
+    int side = -1;
+    CHECK_EQ(D->add(l, 1, TB_ASK, ANCHOR + 1, 10), TB_OK);
+    CHECK_EQ(D->add(l, 2, TB_ASK, ANCHOR + 1, 10), TB_OK);
+    CHECK_EQ(D->add(l, 3, TB_ASK, ANCHOR + 1, 10), TB_OK);
+    CHECK_EQ(D->modify(l, 1, 4), TB_OK); /* down: keeps the front */
+    {
+        const uint64_t ids[] = {1, 2, 3}, qs[] = {4, 10, 10};
+        expect_queue(l, TB_ASK, ANCHOR + 1, ids, qs, 3);
+    }
+    CHECK_EQ(D->modify(l, 2, 11), TB_OK); /* up: to the back */
+    {
+        const uint64_t ids[] = {1, 3, 2}, qs[] = {4, 10, 11};
+        expect_queue(l, TB_ASK, ANCHOR + 1, ids, qs, 3);
+    }
+    CHECK_EQ(D->modify(l, 3, 10), TB_OK); /* equal: nothing moves */
+    CHECK_EQ(D->amend(l, 1, ANCHOR + 1, 2), TB_OK); /* same price: a modify (down) */
+    CHECK_EQ(D->amend(l, 1, ANCHOR + 2, 2), TB_OK); /* another price: its back */
+    CHECK_EQ(D->order(l, 1, &px, &q, &side), TB_OK);
+    CHECK_EQ(px, ANCHOR + 2);
+    CHECK_EQ_U(q, 2);
+    CHECK_EQ(side, TB_ASK);
+    CHECK_EQ(D->replace(l, 3, 30, ANCHOR + 1, 10), TB_OK); /* same price, new id: back of the queue */
+    {
+        const uint64_t ids[] = {2, 30}, qs[] = {11, 10};
+        expect_queue(l, TB_ASK, ANCHOR + 1, ids, qs, 2);
+    }
+    CHECK_EQ(D->order(l, 3, &px, &q, &side), TB_ERR_UNKNOWN);
+    CHECK_EQ(D->replace(l, 2, 2, ANCHOR + 1, 11), TB_OK); /* same id allowed: new priority */
+    {
+        const uint64_t ids[] = {30, 2}, qs[] = {10, 11};
+        expect_queue(l, TB_ASK, ANCHOR + 1, ids, qs, 2);
+    }
+    CHECK_EQ(D->execute(l, 30, 4), TB_OK); /* partial fill keeps priority */
+    {
+        const uint64_t ids[] = {30, 2}, qs[] = {6, 11};
+        expect_queue(l, TB_ASK, ANCHOR + 1, ids, qs, 2);
+    }
+    CHECK_EQ(D->execute(l, 30, 6), TB_OK); /* removed at 0 */
+    CHECK_EQ(D->order(l, 30, &px, &q, &side), TB_ERR_UNKNOWN);
+    CHECK_EQ(D->reduce(l, 2, 11), TB_OK);
+    CHECK_EQ_U(D->view_qty_at(l, TB_ASK, ANCHOR + 1), 0);
+    CHECK_EQ_U(D->count(l), 1);
+    CHECK_EQ(D->verify(l), TB_OK);
+    D->destroy(l);
+}
+
+static void t_validation(void) {
+    void *l = mk(4, 64);
+    unsigned char *before;
+    size_t len = 0;
+    tb_l3_stats st;
+    CHECK_EQ(D->add(l, 1, TB_BID, ANCHOR, 5), TB_OK);
+    CHECK_EQ(D->add(l, 2, TB_ASK, ANCHOR + 5, 5), TB_OK);
+    before = snap(l, &len);
+    CHECK_EQ(D->add(l, 1, TB_ASK, ANCHOR + 9, 5), TB_ERR_DUPLICATE);
+    CHECK_EQ(D->add(l, 3, 2, ANCHOR, 5), TB_ERR_SIDE);
+    CHECK_EQ(D->add(l, 3, -1, ANCHOR, 5), TB_ERR_SIDE);
+    CHECK_EQ(D->add(l, 3, TB_BID, D->pmin - 1, 5), TB_ERR_PRICE);
+    CHECK_EQ(D->add(l, 3, TB_BID, D->pmax + 1, 5), TB_ERR_PRICE);
+    CHECK_EQ(D->add(l, 3, TB_BID, ANCHOR, 0), TB_ERR_BADARG);
+    CHECK_EQ(D->cancel(l, 3), TB_ERR_UNKNOWN);
+    CHECK_EQ(D->reduce(l, 1, 0), TB_ERR_BADARG);
+    CHECK_EQ(D->reduce(l, 1, 6), TB_ERR_BADARG);
+    CHECK_EQ(D->execute(l, 1, 6), TB_ERR_BADARG);
+    CHECK_EQ(D->execute(l, 3, 1), TB_ERR_UNKNOWN);
+    CHECK_EQ(D->modify(l, 1, 0), TB_ERR_BADARG);
+    CHECK_EQ(D->modify(l, 3, 1), TB_ERR_UNKNOWN);
+    CHECK_EQ(D->amend(l, 1, D->pmax + 1, 5), TB_ERR_PRICE);
+    CHECK_EQ(D->amend(l, 1, ANCHOR, 0), TB_ERR_BADARG);
+    CHECK_EQ(D->replace(l, 1, 2, ANCHOR, 5), TB_ERR_DUPLICATE);
+    CHECK_EQ(D->replace(l, 3, 4, ANCHOR, 5), TB_ERR_UNKNOWN);
+    CHECK_EQ(D->replace(l, 1, 4, D->pmin - 1, 5), TB_ERR_PRICE);
+    CHECK_EQ(D->replace(l, 1, 4, ANCHOR, 0), TB_ERR_BADARG);
+    CHECK_EQ(D->reset(l, D->amin - 1), TB_ERR_ANCHOR);
+    CHECK(same_as(l, before, len));
+    /* arena: 4 orders */
+    CHECK_EQ(D->add(l, 3, TB_BID, ANCHOR, 1), TB_OK);
+    CHECK_EQ(D->add(l, 4, TB_BID, ANCHOR, 1), TB_OK);
+    free(before);
+    before = snap(l, &len);
+    CHECK_EQ(D->add(l, 5, TB_BID, ANCHOR, 1), TB_ERR_FULL);
+    CHECK_EQ(D->add(l, 6, TB_ASK, ANCHOR + 1, 1), TB_ERR_FULL);
+    CHECK(same_as(l, before, len));
+    CHECK_EQ(D->replace(l, 4, 5, ANCHOR - 1, 1), TB_OK); /* frees one, takes one */
+    CHECK_EQ(D->stats(l, &st), TB_OK);
+    CHECK_EQ_U(st.arena_full, 2);
+    CHECK_EQ_U(st.orders, 4);
+    CHECK(st.rejected >= 22);
+    CHECK_EQ(D->verify(l), TB_OK);
+    free(before);
+    D->destroy(l);
+    /* bad construction */
+    {
+        int s = 0;
+        CHECK(D->create(ANCHOR, 0, 64, &s) == NULL);
+        CHECK_EQ(s, TB_ERR_BADARG);
+        CHECK(D->create(ANCHOR, 16, 3, &s) == NULL);
+        CHECK_EQ(s, TB_ERR_MAX_CAP);
+        CHECK(D->create(D->amin - 1, 16, 4, &s) == NULL);
+        CHECK_EQ(s, TB_ERR_ANCHOR);
+    }
+    CHECK_EQ(D->add(NULL, 1, 1, ANCHOR, 1), TB_ERR_NULL);
+    CHECK_EQ(D->destroy(NULL), TB_OK);
+}
+
+static void t_overflow(void) {
+    void *l = mk(16, 64);
+    const uint64_t half = D->qmax / 2 + 1;
+    unsigned char *before;
+    size_t len = 0;
+    CHECK_EQ(D->add(l, 1, TB_BID, ANCHOR, half), TB_OK);
+    CHECK_EQ(D->add(l, 2, TB_BID, ANCHOR - 1, half), TB_OK);
+    before = snap(l, &len);
+    CHECK_EQ(D->add(l, 3, TB_BID, ANCHOR, half), TB_ERR_OVERFLOW);
+    CHECK_EQ(D->amend(l, 2, ANCHOR, half), TB_ERR_OVERFLOW);
+    CHECK_EQ(D->replace(l, 2, 9, ANCHOR, half), TB_ERR_OVERFLOW);
+    CHECK(same_as(l, before, len));
+    CHECK_EQ(D->add(l, 3, TB_BID, ANCHOR, D->qmax - half), TB_OK); /* exactly the max */
+    CHECK_EQ_U(D->view_qty_at(l, TB_BID, ANCHOR), D->qmax);
+    CHECK_EQ(D->modify(l, 3, D->qmax - half + 1), TB_ERR_OVERFLOW);
+    CHECK_EQ(D->replace(l, 1, 1, ANCHOR, half), TB_OK); /* its own quantity leaves first */
+    CHECK_EQ(D->verify(l), TB_OK);
+    free(before);
+    D->destroy(l);
+}
+
+/* A side holds at most max_cap levels, and no level is ever lost by the L2
+ * view: far prices (spill), better prices (promotes) and recenters. */
+static void t_levels_kept(void) {
+    const uint32_t cap = 8;
+    void *l = mk(256, cap);
+    int64_t px[64];
+    uint64_t q[64];
+    tb_l3_stats st;
+    uint32_t i;
+    size_t n;
+    int64_t step = (int64_t)D->n * 3;
+    for (i = 0; i < cap; i++) CHECK_EQ(D->add(l, 100 + i, TB_BID, ANCHOR - step * i, 1 + i), TB_OK);
+    CHECK_EQ(D->add(l, 200, TB_BID, ANCHOR + step, 1), TB_ERR_FULL);
+    CHECK_EQ(D->add(l, 201, TB_BID, ANCHOR - step * 20, 1), TB_ERR_FULL);
+    CHECK_EQ(D->add(l, 202, TB_BID, ANCHOR, 1), TB_OK); /* an existing level takes more */
+    CHECK_EQ(D->amend(l, 107, ANCHOR + step * 2, 5), TB_OK); /* its level empties: the count stays */
+    for (i = 0; i < 6; i++) {
+        CHECK_EQ(D->view_recenter(l, TB_BID, ANCHOR - step * (int64_t)i - (int64_t)D->n / 2), TB_OK);
+        n = D->view_levels(l, TB_BID, px, q, 64);
+        CHECK_EQ(n, cap);
+    }
+    CHECK_EQ(D->verify(l), TB_OK);
+    CHECK_EQ(D->stats(l, &st), TB_OK);
+    CHECK_EQ_U(st.levels_full, 2);
+    CHECK_EQ_U(st.levels[1], cap);
+    {
+        tb_book_stats bs;
+        CHECK_EQ(D->book_stats(l, &bs), TB_OK);
+        CHECK_EQ_U(bs.spill_evicted[1] + bs.spill_dropped[1] + bs.spill_nomem[1], 0);
+    }
+    D->destroy(l);
+}
+
+/* Ids that share a home bucket under the index's key force a reseed; every
+ * order stays findable, before and after an explicit reseed. */
+static void t_reseed(void) {
+    void *l = mk(1024, 64);
+    tb_l3_stats st;
+    uint64_t key = D->key(l), ids[400];
+    unsigned bits = 0, i;
+    int64_t px = 0;
+    uint64_t q = 0;
+    int side = 0;
+    CHECK_EQ(D->stats(l, &st), TB_OK);
+    while (((uint64_t)1 << bits) < st.index_slots) bits++;
+    for (i = 0; i < 400; i++) {
+        ids[i] = tb__l3_unmix(((uint64_t)0x1234 << (64 - 16)) | ((uint64_t)i << 8), key);
+        CHECK_EQ(D->add(l, ids[i], (int)(i & 1), ANCHOR + (int64_t)(i % 7) - 3 + (i & 1 ? -4 : 4), 1 + i), TB_OK);
+    }
+    CHECK_EQ(D->stats(l, &st), TB_OK);
+    CHECK(st.reseeds >= 1);
+    CHECK(D->key(l) != key);
+    for (i = 0; i < 400; i++) CHECK_EQ(D->order(l, ids[i], &px, &q, &side), TB_OK);
+    CHECK_EQ(D->verify(l), TB_OK);
+    CHECK_EQ(D->reseed(l, 12345), TB_OK);
+    CHECK_EQ_U(D->key(l), 12345);
+    for (i = 0; i < 400; i += 2) CHECK_EQ(D->cancel(l, ids[i]), TB_OK);
+    for (i = 1; i < 400; i += 2) CHECK_EQ(D->order(l, ids[i], &px, &q, &side), TB_OK);
+    CHECK_EQ(D->verify(l), TB_OK);
+    D->destroy(l);
+}
+
+static void put64(unsigned char *p, uint64_t v) {
+    int i;
+    for (i = 0; i < 8; i++, v >>= 8) p[i] = (unsigned char)v;
+}
+static void fix_crc(unsigned char *buf, size_t len) {
+    uint32_t c = tb_crc32(0, buf, len - 4);
+    int i;
+    for (i = 0; i < 4; i++, c >>= 8) buf[len - 4 + (size_t)i] = (unsigned char)c;
+}
+
+static void t_dump(void) {
+    void *l = mk(64, 64), *m = mk(64, 64), *small = mk(2, 64);
+    unsigned char *buf, *copy;
+    size_t len = 0, i;
+    CHECK_EQ(D->add(l, 7, TB_BID, ANCHOR, 3), TB_OK);
+    CHECK_EQ(D->add(l, 8, TB_BID, ANCHOR, 4), TB_OK);
+    CHECK_EQ(D->add(l, 9, TB_BID, ANCHOR - (int64_t)D->n * 2, 5), TB_OK); /* in the spill */
+    CHECK_EQ(D->add(l, 10, TB_ASK, ANCHOR + 2, 6), TB_OK);
+    CHECK_EQ(D->modify(l, 7, 9), TB_OK); /* 8 before 7 now */
+    buf = snap(l, &len);
+    CHECK_EQ(D->add(m, 99, TB_ASK, ANCHOR, 1), TB_OK);
+    CHECK_EQ(D->load(m, buf, len), TB_OK);
+    CHECK(same_as(m, buf, len));
+    {
+        const uint64_t ids[] = {8, 7}, qs[] = {4, 9};
+        expect_queue(m, TB_BID, ANCHOR, ids, qs, 2);
+    }
+    CHECK_EQ_U(D->count(m), 4);
+    CHECK_EQ(D->verify(m), TB_OK);
+    CHECK_EQ(D->load(small, buf, len), TB_ERR_FULL); /* 4 orders > max_orders 2 */
+    CHECK_EQ(D->load(m, buf, len - 1), TB_ERR_FORMAT);
+    copy = (unsigned char *)malloc(len);
+    for (i = 0; i < len; i += 7) { /* any flipped bit: refused, nothing changed */
+        memcpy(copy, buf, len);
+        copy[i] ^= 0x10;
+        CHECK(D->load(m, copy, len) != TB_OK);
+    }
+    CHECK(same_as(m, buf, len));
+    /* a duplicate id with a valid CRC */
+    memcpy(copy, buf, len);
+    put64(copy + 56 + 24 + 16, 8); /* first level's second order: id 7 -> 8 */
+    fix_crc(copy, len);
+    CHECK_EQ(D->load(m, copy, len), TB_ERR_FORMAT);
+    /* levels out of order with a valid CRC: swap nothing, just make the ask side a bid */
+    memcpy(copy, buf, len);
+    copy[len - 4 - 16 - 24 + 12] = 1;
+    fix_crc(copy, len);
+    CHECK_EQ(D->load(m, copy, len), TB_ERR_FORMAT);
+    CHECK(same_as(m, buf, len));
+    free(copy);
+    free(buf);
+    D->destroy(l);
+    D->destroy(m);
+    D->destroy(small);
+}
+
+static void t_apply_mbo(void) {
+    void *l = mk(64, 64);
+    const uint8_t act[] = {'A', 'A', 'A', 'C', 'E', 'M', 'A', 'X', 'C', 'R', 'A'};
+    const uint64_t ids[] = {1, 2, 1, 1, 2, 2, 3, 3, 3, 0, 4};
+    const uint8_t sd[] = {1, 1, 1, 9, 9, 9, 0, 0, 0, 0, 0};
+    const int64_t px[] = {ANCHOR, ANCHOR, ANCHOR, 0, 0, ANCHOR - 1, ANCHOR + 1, 0, 0, 0, ANCHOR + 2};
+    const uint64_t qty[] = {5, 6, 1, 2, 1, 5, 3, 0, 0, 0, 8};
+    const int want[] = {0, 0, TB_ERR_DUPLICATE, 0, 0, 0, 0, TB_ERR_BADARG, 0, 0, 0};
+    int8_t st[11];
+    int64_t bbo[44];
+    size_t n_err = 0, i;
+    CHECK_EQ(D->apply_mbo(l, act, ids, sd, px, qty, 11, st, &n_err, bbo), TB_OK);
+    for (i = 0; i < 11; i++) CHECK_EQ(st[i], want[i]);
+    CHECK_EQ(n_err, 2);
+    CHECK_EQ(bbo[0], ANCHOR); /* after row 0: bid 5 */
+    CHECK_EQ(bbo[1], 5);
+    CHECK_EQ(bbo[4 + 1], 11);
+    CHECK_EQ(bbo[4 * 3 + 1], 9); /* cancel 2 of order 1 */
+    CHECK_EQ(bbo[4 * 5 + 0], ANCHOR); /* order 2 moved to ANCHOR - 1; order 1 still at ANCHOR */
+    CHECK_EQ(bbo[4 * 5 + 1], 3);
+    CHECK_EQ(bbo[4 * 6 + 2], ANCHOR + 1);
+    CHECK_EQ(bbo[4 * 8 + 3], 0); /* order 3 cancelled (qty 0: all) */
+    CHECK_EQ(bbo[4 * 9 + 1], 0); /* cleared */
+    CHECK_EQ(bbo[4 * 10 + 2], ANCHOR + 2);
+    CHECK_EQ_U(D->count(l), 1);
+    CHECK_EQ(D->apply_mbo(l, act, ids, NULL, px, qty, 3, st, &n_err, NULL), TB_ERR_NULL);
+    CHECK_EQ(D->apply_mbo(l, act, ids, sd, px, qty, 0, st, &n_err, NULL), TB_OK);
+    CHECK_EQ(D->verify(l), TB_OK);
+    D->destroy(l);
+}
+
+static void t_constants(void) {
+    CHECK_EQ(D->pmin, D->bits == 32 ? (int64_t)tb_book_i32_n64_price_min() + (int64_t)D->n - 64
+                                    : (int64_t)tb_book_i64_n64_price_min() + (int64_t)D->n - 64);
+    CHECK_EQ(TB_MBO_ADD, 'A');
+    CHECK(strcmp(tb_l3_status_str(TB_ERR_DUPLICATE), tb_status_str(TB_ERR_DUPLICATE)) != 0);
+    CHECK(strcmp(tb_l3_status_str(TB_ERR_PRICE), tb_status_str(TB_ERR_PRICE)) == 0);
+}
+
+typedef struct named {
+    const char *name;
+    void (*fn)(void);
+} named;
+
+static const named tests[] = {
+    {"fifo", t_fifo},       {"priority", t_priority}, {"validation", t_validation}, {"overflow", t_overflow},
+    {"levels_kept", t_levels_kept}, {"reseed", t_reseed}, {"dump", t_dump},           {"apply_mbo", t_apply_mbo},
+    {"constants", t_constants},
+};
+
+static void run_one(const void *arg) { ((const named *)arg)->fn(); }
+
+int main(int argc, char **argv) {
+    size_t v, t;
+    if (!tbt_init(argc, argv)) return 2;
+    for (v = 0; v < L3DRV_COUNT; v++) {
+        D = l3drv_all[v];
+        for (t = 0; t < sizeof tests / sizeof tests[0]; t++) tbt_run_arg(tests[t].name, D->name, run_one, &tests[t]);
+    }
+    return tbt_finish();
+}
