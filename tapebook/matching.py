@@ -348,7 +348,7 @@ class MatchingEngine:
     ) -> np.ndarray:
         """Submit a batch of orders in one C call (columns of equal length).
 
-        ``tifs``: 0 GTC / 1 IOC / 2 FOK (default GTC); ``owners`` (default 0); ``flags``:
+        ``tifs``: 0 GTC / 1 IOC / 2 FOK or their names (default GTC); ``owners`` (default 0); ``flags``:
         1 market (the price is ignored), 2 post-only, 4 protect (market: the price is the
         bound). Returns the fills as a structured array (:data:`FILL_DTYPE`), or with
         ``events=True`` every event (:data:`EVENT_DTYPE`). On an invalid order raises
@@ -369,6 +369,11 @@ class MatchingEngine:
             if col is None:
                 continue
             a = np.asarray(col)
+            if name == "tif" and a.dtype.kind in "USO":  # names: "gtc" / "ioc" / "fok"
+                bad = sorted({str(t) for t in a.tolist()} - set(TIFS))
+                if bad:
+                    raise InvalidArgumentError(f"tifs must be in {sorted(TIFS)} or 0..2, got {bad[0]!r}")
+                a = np.array([TIFS[str(t)] for t in a.tolist()], dtype=np.uint8)
             if a.shape != (n,):
                 raise InvalidArgumentError(f"column {name} has shape {a.shape}, expected ({n},)")
             if a.dtype.kind == "f":
