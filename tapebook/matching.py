@@ -382,7 +382,8 @@ class MatchingEngine:
         out: list[np.ndarray] = []
         done = 0
         v = self._v
-        cap = max(len(self._ev), 4 * n + 16)
+        # a bounded buffer, drained between C calls: a batch's events are not all held at once
+        cap = max(len(self._ev), min(4 * n + 16, 1 << 16))
         if cap > len(self._ev):
             self._grow(cap)
         base = ffi.cast("tb_match_order *", ffi.from_buffer(orders))
