@@ -44,6 +44,7 @@ FILL_DTYPE = np.dtype(
 )
 
 _FILL = 1
+_EVENT_SIZE = EVENT_DTYPE.itemsize
 
 
 class Fill(NamedTuple):
@@ -62,7 +63,7 @@ class SubmitResult(NamedTuple):
     ``status``: "rested" (no fill, rests whole), "filled", "partial" (some filled; the
     rest rests or was cancelled), "cancelled" (no fill, nothing rests: IOC / market /
     FOK / STP), "rejected" (post-only that would take). ``events``: every event of the
-    call as a structured array (:data:`EVENT_DTYPE`)."""
+    call as a read-only structured array (:data:`EVENT_DTYPE`)."""
 
     status: str
     fills: list[Fill]
@@ -311,12 +312,13 @@ class MatchingEngine:
             self._grow(max(2 * len(self._ev), len(self) + 8))
         if st != nat.OK:
             self._raise(st, "submit", order_id=order_id, px=cpx, qty=qty, side=side, tif=t)
-        ev = self._ev[: self._nout[0]].copy()
+        n = self._nout[0]
+        evp = self._evp
+        # straight from the C buffer: a structured-array copy costs several times more per call
         fills = [
-            Fill(int(r["maker_id"]), int(r["taker_id"]), int(r["px"]), int(r["qty"]))
-            for r in ev
-            if r["kind"] == _FILL
+            Fill(e.maker_id, e.taker_id, e.px, e.qty) for e in (evp[i] for i in range(n)) if e.kind == _FILL
         ]
+        ev = np.frombuffer(ffi.buffer(evp, n * _EVENT_SIZE)[:], EVENT_DTYPE)
         r = self._res
         return SubmitResult(STATUSES[r.status], fills, int(r.resting), int(r.filled), ev)
 
@@ -346,7 +348,7 @@ class MatchingEngine:
     ) -> np.ndarray:
         """Submit a batch of orders in one C call (columns of equal length).
 
-        ``tifs``: 0 GTC / 1 IOC / 2 FOK (default GTC); ``owners`` (default 0); ``flags``:
+        ``tifs``: 0 GTC / 1 IOC / 2 FOK or their names (default GTC); ``owners`` (default 0); ``flags``:
         1 market (the price is ignored), 2 post-only, 4 protect (market: the price is the
         bound). Returns the fills as a structured array (:data:`FILL_DTYPE`), or with
         ``events=True`` every event (:data:`EVENT_DTYPE`). On an invalid order raises
@@ -367,6 +369,11 @@ class MatchingEngine:
             if col is None:
                 continue
             a = np.asarray(col)
+            if name == "tif" and a.dtype.kind in "USO":  # names: "gtc" / "ioc" / "fok"
+                bad = sorted({str(t) for t in a.tolist()} - set(TIFS))
+                if bad:
+                    raise InvalidArgumentError(f"tifs must be in {sorted(TIFS)} or 0..2, got {bad[0]!r}")
+                a = np.array([TIFS[str(t)] for t in a.tolist()], dtype=np.uint8)
             if a.shape != (n,):
                 raise InvalidArgumentError(f"column {name} has shape {a.shape}, expected ({n},)")
             if a.dtype.kind == "f":
@@ -375,7 +382,8 @@ class MatchingEngine:
         out: list[np.ndarray] = []
         done = 0
         v = self._v
-        cap = max(len(self._ev), 4 * n + 16)
+        # a bounded buffer, drained between C calls: a batch's events are not all held at once
+        cap = max(len(self._ev), min(4 * n + 16, 1 << 16))
         if cap > len(self._ev):
             self._grow(cap)
         base = ffi.cast("tb_match_order *", ffi.from_buffer(orders))

@@ -235,8 +235,9 @@ static void t_validation_changes_nothing(void) {
         CHECK_EQ(submit(s, order(1, TB_ASK, 100, 5, TB_GTC, 0, 0), &n, &r), TB_OK);
         CHECK_EQ(submit(s, order(2, TB_BID, 99, 1, TB_GTC, 0, 0), &n, &r), TB_ERR_FULL);
         CHECK_EQ(submit(s, order(2, TB_BID, 100, 1, TB_IOC, 0, 0), &n, &r), TB_OK);
-        CHECK_EQ(tb_match_i64_n1024_create(&s, 100, 1, 64, 4), TB_ERR_BADARG);
         tb_match_i64_n1024_destroy(s);
+        CHECK_EQ(tb_match_i64_n1024_create(&s, 100, 1, 64, 4), TB_ERR_BADARG);
+        CHECK(s == NULL);
     }
 }
 

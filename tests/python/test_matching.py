@@ -196,6 +196,9 @@ def test_submit_many_matches_per_call_submits() -> None:
     fills = c.submit_many(ids, sides, prices, qtys, tifs, owners)
     assert fills.dtype == FILL_DTYPE
     assert fills.tobytes() == ev[ev["kind"] == 1][list(FILL_DTYPE.names)].astype(FILL_DTYPE).tobytes()
+    named = MatchingEngine(stp="cancel-both", max_orders=10_000)
+    by_name = named.submit_many(ids, sides, prices, qtys, [TIF_NAMES[int(t)] for t in tifs], owners)
+    assert by_name.tobytes() == fills.tobytes()
     # a bad row: the rows before it are applied, BatchError names it
     d = MatchingEngine()
     with pytest.raises(TapebookError) as info:
