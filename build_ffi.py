@@ -33,9 +33,9 @@ PKG = ROOT / "tapebook"
 MODULE = "tapebook._tapebook_cffi"
 HOTPATH_MODULE = "tapebook._hotpath"
 
-# the flat prototype headers cffi reads: the core's, the feed helpers' (tb_feeds.h, the L3 decoders), the L3 books' and the
-# matching engines',
-# then the module's own few functions (tapebook/_module.h)
+# the flat prototype headers cffi reads: the core's, the feed helpers' (tb_feeds.h, the L3
+# decoders), the L3 books' and the matching engines', then the module's own few functions
+# (tapebook/_module.h)
 CDEF_HEADERS = (
     CSRC / "tapebook_api.h",
     CSRC / "tapebook" / "tb_feeds_api.h",

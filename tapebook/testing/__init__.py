@@ -18,6 +18,8 @@ Modules:
   plain-Python model of a Book and a SpillPool written from
   ``docs/semantics.md`` alone (no shared code, not even the compiled module),
   exact down to eviction, pool exhaustion and every counter.
+* :mod:`tapebook.testing.l3reference` — :class:`RefL3Book`, the plain model of an
+  :class:`~tapebook.L3Book` (a dict id -> order, a dict price -> deque of ids).
 * :mod:`tapebook.testing.streams` — seeded synthetic update streams
   (:func:`market_stream`, :func:`clustered_stream`, :func:`uniform_stream`).
 * :mod:`tapebook.testing.l3_reference` — :class:`RefL3Book`, a naive model of an
@@ -34,7 +36,7 @@ Modules:
 
 from __future__ import annotations
 
-from .l3_reference import RefL3Book, RefL3Error
+from .l3reference import RefL3Book, RefL3Error
 from .reference import RefBook, RefError, RefMemoryError, RefPool, UnboundedBook
 from .streams import Stream, clustered_stream, market_stream, uniform_stream
 

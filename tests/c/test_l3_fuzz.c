@@ -262,6 +262,14 @@ static int64_t clamp_px(const run *R, int64_t px) {
     return px < R->c->d->pmin ? R->c->d->pmin : px > R->c->d->pmax ? R->c->d->pmax : px;
 }
 
+/* center + d clamped into [lo, hi] without overflow (|d| < 2^62) */
+static int64_t sat_add(int64_t a, int64_t d, int64_t lo, int64_t hi) {
+    if (d > 0 && a > hi - d) return hi;
+    if (d < 0 && a < lo - d) return lo;
+    a += d;
+    return a < lo ? lo : a > hi ? hi : a;
+}
+
 static uint64_t gen_qty(run *R) { return R->c->qty_lo + rng_below(&R->r, R->c->qty_hi - R->c->qty_lo + 1); }
 
 /* A reference best (0 when the side is empty). */
@@ -283,7 +291,8 @@ static int64_t gen_px(run *R, int side) {
         if (rng_chance(&R->r, 20)) off = -off; /* improve the touch now and then */
         return clamp_px(R, side ? best - off : best + off);
     }
-    return clamp_px(R, R->c->center - R->c->width + (int64_t)rng_below(&R->r, 2u * (uint64_t)R->c->width + 1u));
+    return sat_add(R->c->center, (int64_t)rng_below(&R->r, 2u * (uint64_t)R->c->width + 1u) - R->c->width, R->c->d->pmin,
+                   R->c->d->pmax);
 }
 
 static uint64_t gen_new_id(run *R) {
@@ -674,8 +683,8 @@ static int step(run *R) {
         return do_dump(R);
     case OP_RECENTER: {
         int side = (int)rng_below(&R->r, 2);
-        int64_t a = c->center - (int64_t)d->n / 2 - c->width + (int64_t)rng_below(&R->r, 2u * (uint64_t)c->width + 1u);
-        a = a < d->amin ? d->amin : a > d->amax ? d->amax : a;
+        int64_t a = sat_add(c->center, (int64_t)rng_below(&R->r, 2u * (uint64_t)c->width + 1u) - c->width -
+                                           (int64_t)d->n / 2, d->amin, d->amax);
         R->what = "recenter";
         got = d->view_recenter(R->l, side, a);
         want = 0;

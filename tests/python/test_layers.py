@@ -26,6 +26,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
         (
             "errors",
             "_native",
+            "_l3native",
             "_tapebook_cffi",
             "_hotpath",
             "_variants",
@@ -39,7 +40,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "_matchnative",
         ),
     ),
-    ("book", ("_dump", "snapshot", "pool", "book", "multi", "config", "matching")),
+    ("book", ("_dump", "snapshot", "pool", "book", "l3book", "multi", "config", "matching")),
     ("persistence", ("persist", "persist.*")),
     ("feeds", ("feeds", "feeds.*")),
     ("dataset", ("dataset", "dataset.*")),

@@ -1,0 +1,635 @@
+"""``L3Book``: an order-level (market-by-order) book on top of the C L2 book.
+
+Every resting order has an id, a side, a price and a quantity; orders at one
+price form a first-in-first-out queue. The level-2 view (best prices, depth,
+snapshots) is the C ``Book`` underneath, whose level quantities are the sums
+of the queues. CONTRACT.md section 5 names the surface; docs/semantics.md has
+the L3 rules (priority, validation, limits).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import numpy as np
+
+from . import _args, _buffers
+from . import _l3native as l3n
+from . import _native as nat
+from ._native import ffi
+from .book import Book
+from .errors import (
+    ArgumentTypeError,
+    CapacityError,
+    DuplicateOrderError,
+    FormatError,
+    InvalidArgumentError,
+    TapebookError,
+    UnknownOrderError,
+)
+
+if TYPE_CHECKING:
+    from .pool import SpillPool
+    from .snapshot import DepthSnapshot
+
+ID_MAX = 2**64 - 1
+
+#: MBO action letters of :meth:`L3Book.apply_mbo` (bytes of the action column)
+ADD, CANCEL, MODIFY, EXECUTE, CLEAR = b"A", b"C", b"M", b"E", b"R"
+
+
+class Order(NamedTuple):
+    """A resting order: ``side`` True for a bid, False for an ask."""
+
+    id: int
+    side: bool
+    px: int
+    qty: int
+
+
+@dataclass(frozen=True)
+class L3Stats:
+    """Occupancy and counters of an :class:`L3Book`."""
+
+    orders: int
+    max_orders: int
+    bid_levels: int
+    ask_levels: int
+    max_levels: int  #: per side (the book's max_cap)
+    nbytes: int  #: struct, order arena, level records and both indexes (not the spill)
+    index_slots: int
+    arena_full: int  #: adds refused because max_orders orders rested
+    levels_full: int  #: adds refused because the side had max_cap levels
+    reseeds: int  #: order-id index rebuilt under a new hash key
+    adds: int
+    cancels: int
+    modifies: int
+    executes: int
+    replaces: int
+    clears: int
+    rejected: int  #: operations refused with an error
+
+
+def _l2_view(v: nat.BookVariant, ptr: Any, max_cap: int) -> Book:
+    """A Book object over the L3 book's own L2 book (not owned: the L3Book frees it)."""
+    view = Book.__new__(Book)
+    view._p = ptr
+    view._init_fields(v, None, max_cap)
+    return view
+
+
+class L3Book:
+    """An order-level book: orders with ids, FIFO queues per price, queue positions.
+
+    Args:
+        n: tape size of the L2 book underneath (64 ... 4096).
+        price_bits: 32 (int32 prices, uint32 quantities) or 64 (int64 / uint64).
+        max_orders: capacity of the order arena (1 ... 2**30), allocated up front.
+        max_cap: price levels per side at most (a power of two; the L2 spill's
+            capacity, so no level is ever evicted while orders rest there).
+        pool: a :class:`SpillPool` for the L2 book's spill memory.
+        anchor: initial anchor of both tapes (default: centred on 0).
+
+    An L3 book never matches: it stores what a feed says, crossed or not. Every
+    refused operation raises and leaves the book unchanged:
+    :class:`DuplicateOrderError`, :class:`UnknownOrderError`,
+    :class:`CapacityError`, ``InvalidArgumentError`` (bad side, price outside
+    the valid range, zero quantity, a level total that would overflow the
+    quantity type). Single-threaded like :class:`Book` (concurrent use raises
+    :class:`ConcurrentUseError`); :meth:`close` frees the memory early.
+    """
+
+    __slots__ = (
+        "__weakref__",
+        "_bbo_dtype",
+        "_closed",
+        "_lp",
+        "_max_cap",
+        "_max_orders",
+        "_pool",
+        "_price_dtype",
+        "_qty_dtype",
+        "_v",
+        "_view",
+    )
+
+    def __init__(
+        self,
+        n: int = 1024,
+        price_bits: int = 64,
+        max_orders: int = 1_000_000,
+        max_cap: int = 4096,
+        pool: SpillPool | None = None,
+        anchor: int | None = None,
+    ) -> None:
+        n = _args.check_n(n)
+        bits = _args.check_price_bits(price_bits)
+        v = l3n.L3_BOOKS[(bits, n)]
+        mo = _args.check_range("max_orders", max_orders, 1, l3n.MAX_ORDERS, "max_orders")
+        cpool = ffi.NULL
+        if pool is not None:
+            from .pool import SpillPool
+
+            if not isinstance(pool, SpillPool):
+                raise ArgumentTypeError(f"pool must be a SpillPool or None, got {type(pool).__name__}")
+            if pool.price_bits != bits:
+                raise InvalidArgumentError(
+                    f"pool has price_bits={pool.price_bits} but the book has price_bits={bits}"
+                )
+            cpool = pool._handle()
+        cap = _args.check_max_cap(max_cap, pooled=pool is not None)
+        a = _args.check_price_arg("anchor", -(n // 2) if anchor is None else anchor, v.book, "anchor")
+        out = ffi.new(f"{v.c_name} **")
+        st = v.create(out, a, mo, cap, cpool)
+        if st:
+            _args.raise_status(st, "L3Book()")
+        destroy = v.destroy
+        # the destructor closes over the pool: cffi frees objects in any order
+        self._lp = ffi.gc(out[0], lambda p, _pool=pool: destroy(p))
+        self._v = v
+        self._pool = pool
+        self._max_orders = mo
+        self._max_cap = cap
+        self._closed = False
+        self._view = _l2_view(v.book, v.l2_book(self._lp), cap)
+        fam = v.family
+        self._price_dtype = np.dtype(np.int32 if fam.bits == 32 else np.int64)
+        self._qty_dtype = np.dtype(np.uint32 if fam.bits == 32 else np.uint64)
+        self._bbo_dtype = self._view._bbo_dtype
+
+    # ---- properties ------------------------------------------------------------
+
+    @property
+    def n(self) -> int:
+        """Tape size of the L2 book."""
+        return self._v.n
+
+    @property
+    def price_bits(self) -> int:
+        """32 or 64."""
+        return self._v.family.bits
+
+    @property
+    def max_orders(self) -> int:
+        """Capacity of the order arena."""
+        return self._max_orders
+
+    @property
+    def max_cap(self) -> int:
+        """Price levels per side at most."""
+        return self._max_cap
+
+    @property
+    def price_range(self) -> tuple[int, int]:
+        """Valid prices (inclusive)."""
+        return self._v.book.pmin, self._v.book.pmax
+
+    @property
+    def closed(self) -> bool:
+        """True after :meth:`close`."""
+        return self._closed
+
+    # ---- errors ----------------------------------------------------------------
+
+    def _fail(self, st: int, what: str, **args: Any) -> TapebookError:
+        """The exception for a refused call: the first bad argument, else the status."""
+        fam = self._v.family
+        try:
+            if "order_id" in args:
+                _args.check_type_range("order_id", args["order_id"], 0, ID_MAX, "uint64_t")
+            if "new_id" in args:
+                _args.check_type_range("new_id", args["new_id"], 0, ID_MAX, "uint64_t")
+            if "side" in args:
+                _args.check_side(args["side"])
+            if "px" in args:
+                _args.check_price_arg("px", args["px"], self._v.book, "price")
+            if "qty" in args:
+                _args.check_type_range("qty", args["qty"], 0, fam.qty_max, fam.qty_c)
+        except TapebookError as e:
+            return e
+        ids = ", ".join(f"{k}={v!r}" for k, v in args.items())
+        if st == l3n.ERR_DUPLICATE:
+            which = "new_id" if "new_id" in args else "order_id"
+            return DuplicateOrderError(f"{what}({ids}): {which}={args[which]} rests in the book already")
+        if st == l3n.ERR_UNKNOWN:
+            return UnknownOrderError(f"{what}({ids}): no resting order has order_id={args.get('order_id')}")
+        if st == l3n.ERR_OVERFLOW:
+            return InvalidArgumentError(
+                f"{what}({ids}): the level's total quantity would exceed {fam.qty_c}'s maximum {fam.qty_max}"
+            )
+        if st == nat.ERR_FULL:
+            return CapacityError(
+                f"{what}({ids}): the book is full (max_orders={self._max_orders} orders, or "
+                f"max_cap={self._max_cap} price levels on the side)"
+            )
+        if st == nat.ERR_BADARG and "qty" in args:
+            return InvalidArgumentError(
+                f"{what}({ids}): qty={args['qty']} must be in [1, the order's resting quantity]"
+                if what in ("execute", "reduce")
+                else f"{what}({ids}): qty must be at least 1 (cancel removes an order)"
+            )
+        try:
+            _args.raise_status(st, what)
+        except TapebookError as e:
+            return e
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _call(self, fn: Any, what: str, *cargs: Any, **named: Any) -> None:
+        try:
+            st = fn(self._lp, *cargs)
+        except (TypeError, OverflowError):
+            raise self._fail(nat.ERR_BADARG, what, **named) from None
+        if st:
+            raise self._fail(st, what, **named)
+
+    # ---- operations --------------------------------------------------------------
+
+    def add(self, order_id: int, side: bool | int, px: int, qty: int) -> None:
+        """Add an order at the back of the queue at (side, px)."""
+        self._call(self._v.add, "add", order_id, side, px, qty, order_id=order_id, side=side, px=px, qty=qty)
+
+    def cancel(self, order_id: int) -> None:
+        """Remove an order."""
+        self._call(self._v.cancel, "cancel", order_id, order_id=order_id)
+
+    def reduce(self, order_id: int, qty: int) -> None:
+        """Cancel ``qty`` (1 .. resting) of an order, keeping its priority; removed at 0."""
+        self._call(self._v.reduce, "reduce", order_id, qty, order_id=order_id, qty=qty)
+
+    def execute(self, order_id: int, qty: int) -> None:
+        """Fill ``qty`` (1 .. resting) from an order; it keeps its priority and is removed at 0."""
+        self._call(self._v.execute, "execute", order_id, qty, order_id=order_id, qty=qty)
+
+    def modify(self, order_id: int, qty: int) -> None:
+        """New quantity (>= 1): down keeps the order's priority, up sends it to the back."""
+        self._call(self._v.modify, "modify", order_id, qty, order_id=order_id, qty=qty)
+
+    def amend(self, order_id: int, px: int, qty: int) -> None:
+        """New price and quantity (same id and side): the same price is :meth:`modify`,
+        another price puts the order at the back of that level (Databento ``M``)."""
+        self._call(self._v.amend, "amend", order_id, px, qty, order_id=order_id, px=px, qty=qty)
+
+    def replace(self, old_id: int, new_id: int, px: int, qty: int) -> None:
+        """Cancel ``old_id`` and add ``new_id`` on its side at (px, qty) with a new
+        priority (ITCH ``U``); ``new_id`` may equal ``old_id``."""
+        self._call(
+            self._v.replace,
+            "replace",
+            old_id,
+            new_id,
+            px,
+            qty,
+            order_id=old_id,
+            new_id=new_id,
+            px=px,
+            qty=qty,
+        )
+
+    def clear(self) -> None:
+        """Remove every order (anchors and memory kept)."""
+        self._call(self._v.clear, "clear")
+
+    def reset(self, anchor: int) -> None:
+        """Remove every order and anchor both tapes at ``anchor``."""
+        try:
+            st = self._v.reset(self._lp, anchor)
+        except (TypeError, OverflowError):
+            st = nat.ERR_ANCHOR
+        if st:
+            _args.check_price_arg("anchor", anchor, self._v.book, "anchor")
+            _args.raise_status(st, "reset")
+
+    # ---- order queries ---------------------------------------------------------------
+
+    def order(self, order_id: int) -> Order | None:
+        """The resting order ``order_id``, or None."""
+        out = ffi.new(f"{self._v.order_c} *")
+        try:
+            st = self._v.order(self._lp, order_id, out)
+        except (TypeError, OverflowError):
+            raise self._fail(nat.ERR_BADARG, "order", order_id=order_id) from None
+        if st == l3n.ERR_UNKNOWN:
+            return None
+        if st:
+            _args.raise_status(st, "order")
+        return Order(order_id, bool(out.side), int(out.px), int(out.qty))
+
+    def __contains__(self, order_id: object) -> bool:
+        try:
+            return self.order(order_id) is not None  # type: ignore[arg-type]
+        except (ArgumentTypeError, OverflowError):
+            return False
+
+    def queue_position(self, order_id: int) -> tuple[int, int]:
+        """(orders ahead, quantity ahead) of ``order_id`` in its level's queue."""
+        k = ffi.new("uint64_t *")
+        q = ffi.new(f"{self._v.family.qty_c} *")
+        self._call(self._v.queue_position, "queue_position", order_id, k, q, order_id=order_id)
+        return int(k[0]), int(q[0])
+
+    def level_orders(self, side: bool | int, px: int) -> list[tuple[int, int]]:
+        """The orders at (side, px) as [(order_id, qty), ...], front of the queue first."""
+        s = _args.check_side(side)
+        p = _args.check_price_arg("px", px, self._v.book, "price")
+        n_out, n_level = ffi.new("size_t *"), ffi.new("size_t *")
+        st = self._v.level_orders(self._lp, s, p, ffi.NULL, ffi.NULL, 0, n_out, n_level)
+        if st:
+            _args.raise_status(st, "level_orders")
+        k = int(n_level[0])
+        if k == 0:
+            return []
+        ids = np.empty(k, dtype=np.uint64)
+        qs = np.empty(k, dtype=self._qty_dtype)
+        st = self._v.level_orders(
+            self._lp,
+            s,
+            p,
+            ffi.from_buffer("uint64_t[]", ids, require_writable=True),
+            ffi.from_buffer(f"{self._v.family.qty_c}[]", qs, require_writable=True),
+            k,
+            n_out,
+            n_level,
+        )
+        if st:
+            _args.raise_status(st, "level_orders")
+        return list(zip(ids.tolist(), qs.tolist(), strict=True))
+
+    def __len__(self) -> int:
+        n = int(self._v.count(self._lp))
+        if n == 0:
+            st = nat.take_query_status()
+            if st:
+                _args.raise_status(st, "len")
+        return n
+
+    # ---- the L2 view ---------------------------------------------------------------------
+
+    def best_bid_px(self) -> int | None:
+        """Best bid price, or None."""
+        return self._view.best_bid_px()
+
+    def best_ask_px(self) -> int | None:
+        """Best ask price, or None."""
+        return self._view.best_ask_px()
+
+    def best_bid_qty(self) -> int:
+        """Quantity at the best bid (0 when there are no bids)."""
+        return self._view.best_bid_qty()
+
+    def best_ask_qty(self) -> int:
+        """Quantity at the best ask (0 when there are no asks)."""
+        return self._view.best_ask_qty()
+
+    def bbo(self) -> tuple[int | None, int, int | None, int]:
+        """(bid_px, bid_qty, ask_px, ask_qty); an empty side's price is None."""
+        return self._view.bbo()
+
+    def crossed(self) -> bool:
+        """Both sides non-empty and best bid >= best ask (a feed may say so)."""
+        return self._view.crossed()
+
+    def levels(self, side: bool | int, k: int = 10) -> list[tuple[int, int]]:
+        """The best ``k`` levels of a side as [(px, qty), ...], best first."""
+        return self._view.levels(side, k)
+
+    def top(self, k: int = 10) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+        """The best ``k`` levels of both sides: (bids, asks)."""
+        return self._view.top(k)
+
+    def qty_at(self, side: bool | int, px: int) -> int:
+        """Total quantity resting at (side, px)."""
+        return self._view.qty_at(side, px)
+
+    def depth(self, side: bool | int) -> int:
+        """Number of price levels on a side."""
+        return self._view.depth(side)
+
+    def snapshot(
+        self, k: int = 16, instrument_id: int = 0, sequence: int = 0, timestamp_ns: int = 0
+    ) -> DepthSnapshot:
+        """A fixed-size depth snapshot of the L2 view (see :meth:`Book.snapshot`)."""
+        return self._view.snapshot(k, instrument_id, sequence, timestamp_ns)
+
+    def recenter_bid(self, anchor: int) -> None:
+        """Move the bid tape's window (no level is ever lost)."""
+        self._view.recenter_bid(anchor)
+
+    def recenter_ask(self, anchor: int) -> None:
+        """Move the ask tape's window (no level is ever lost)."""
+        self._view.recenter_ask(anchor)
+
+    def anchor(self, side: bool | int) -> int:
+        """Anchor of a side's tape."""
+        return self._view.anchor(side)
+
+    def verify_invariants(self) -> bool:
+        """Check the queues, indexes and L2 view against each other (True, or raises)."""
+        st = self._v.verify_invariants(self._lp)
+        if st:
+            _args.raise_status(st, "verify_invariants")
+        return True
+
+    def stats(self) -> L3Stats:
+        """Occupancy and counters."""
+        o = ffi.new("tb_l3_stats *")
+        st = self._v.stats(self._lp, o)
+        if st:
+            _args.raise_status(st, "stats")
+        return L3Stats(
+            orders=int(o.orders),
+            max_orders=int(o.max_orders),
+            bid_levels=int(o.levels[1]),
+            ask_levels=int(o.levels[0]),
+            max_levels=int(o.max_levels),
+            nbytes=int(o.bytes),
+            index_slots=int(o.index_slots),
+            arena_full=int(o.arena_full),
+            levels_full=int(o.levels_full),
+            reseeds=int(o.reseeds),
+            adds=int(o.adds),
+            cancels=int(o.cancels),
+            modifies=int(o.modifies),
+            executes=int(o.executes),
+            replaces=int(o.replaces),
+            clears=int(o.clears),
+            rejected=int(o.rejected),
+        )
+
+    # ---- batches ---------------------------------------------------------------------------
+
+    def _mbo_columns(
+        self, actions: Any, order_ids: Any, sides: Any, prices: Any, qtys: Any
+    ) -> tuple[np.ndarray, ...]:
+        if isinstance(actions, (bytes, bytearray)):
+            a = np.frombuffer(actions, dtype=np.uint8)
+        else:
+            arr = np.asarray(actions)
+            a = arr.view(np.uint8) if arr.dtype.kind == "S" and arr.dtype.itemsize == 1 else arr
+            a = _buffers.coerce("actions", a, np.dtype(np.uint8))
+        ids = _buffers.coerce("order_ids", order_ids, np.dtype(np.uint64))
+        s = _buffers.coerce(
+            "sides",
+            np.asarray(sides).view(np.uint8) if np.asarray(sides).dtype == np.bool_ else sides,
+            np.dtype(np.uint8),
+        )
+        p = _buffers.coerce("prices", prices, self._price_dtype)
+        q = _buffers.coerce("qtys", qtys, self._qty_dtype)
+        n = len(a)
+        if not n == len(ids) == len(s) == len(p) == len(q):
+            raise InvalidArgumentError(
+                "actions, order_ids, sides, prices and qtys must have equal lengths, got "
+                f"{len(a)}, {len(ids)}, {len(s)}, {len(p)} and {len(q)}"
+            )
+        return np.ascontiguousarray(a), ids, s, p, q
+
+    def apply_mbo(self, actions: Any, order_ids: Any, sides: Any, prices: Any, qtys: Any) -> np.ndarray:
+        """Apply market-by-order rows in one C call; returns each row's status (int8: 0
+        applied, else the negative C status of a refused row, which changed nothing).
+
+        ``actions``: bytes or a uint8 / 'S1' array of ``A`` add, ``C`` cancel (qty =
+        amount removed, 0 = the whole order), ``M`` modify (px, qty = the new values;
+        another price loses priority), ``E`` execute (qty filled), ``R`` clear. ``sides``
+        are read for adds, ``prices`` for adds and modifies. Columns are equal-length
+        1-D buffers; integer dtypes are converted when every value fits.
+        """
+        a, ids, s, p, q = self._mbo_columns(actions, order_ids, sides, prices, qtys)
+        out = np.empty(len(a), dtype=np.int8)
+        n_err = ffi.new("size_t *")
+        fam = self._v.family
+        st = self._v.apply_mbo(
+            self._lp,
+            ffi.from_buffer("uint8_t[]", a),
+            ffi.from_buffer("uint64_t[]", ids),
+            ffi.from_buffer("uint8_t[]", s),
+            ffi.from_buffer(f"{fam.price_c}[]", p),
+            ffi.from_buffer(f"{fam.qty_c}[]", q),
+            len(a),
+            ffi.from_buffer("int8_t[]", out, require_writable=True),
+            n_err,
+        )
+        if st:
+            _args.raise_status(st, "apply_mbo")
+        return out
+
+    def apply_mbo_bbo(
+        self, actions: Any, order_ids: Any, sides: Any, prices: Any, qtys: Any
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`apply_mbo`, also returning the BBO after every row (a structured array
+        like :meth:`Book.bbo_trace`: bid_px, bid_qty, ask_px, ask_qty; an empty side
+        reads bid_px = type min / ask_px = type max, qty 0)."""
+        a, ids, s, p, q = self._mbo_columns(actions, order_ids, sides, prices, qtys)
+        out = np.empty(len(a), dtype=np.int8)
+        trace = np.empty(len(a), dtype=self._bbo_dtype)
+        n_err = ffi.new("size_t *")
+        fam = self._v.family
+        st = self._v.apply_mbo_bbo(
+            self._lp,
+            ffi.from_buffer("uint8_t[]", a),
+            ffi.from_buffer("uint64_t[]", ids),
+            ffi.from_buffer("uint8_t[]", s),
+            ffi.from_buffer(f"{fam.price_c}[]", p),
+            ffi.from_buffer(f"{fam.qty_c}[]", q),
+            len(a),
+            ffi.from_buffer("int8_t[]", out, require_writable=True),
+            ffi.cast(f"{fam.bbo_c} *", ffi.from_buffer(trace, require_writable=True)),
+            n_err,
+        )
+        if st:
+            _args.raise_status(st, "apply_mbo_bbo")
+        return out, trace
+
+    # ---- lifetime and persistence ---------------------------------------------------------------
+
+    def close(self) -> None:
+        """Free the L2 book's spill memory and refuse further calls (:class:`ClosedError`);
+        the arena is freed with the object. Closing twice is harmless."""
+        if self._closed:
+            return
+        self._view.close()  # deinit of the L2 book: every L3 call now answers "closed"
+        self._closed = True
+
+    def __enter__(self) -> L3Book:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        head = f"n={self.n}, price_bits={self.price_bits}, max_orders={self._max_orders}"
+        head += f", max_cap={self._max_cap}"
+        if self._closed:
+            return f"<L3Book {head}, closed>"
+        try:
+            bp, bq, ap, aq = self.bbo()
+            count = len(self)
+        except TapebookError as e:
+            return f"<L3Book {head}, {e}>"
+        bid = f"{bq}@{bp}" if bp is not None else "-"
+        ask = f"{aq}@{ap}" if ap is not None else "-"
+        return f"<L3Book {head}: {count} orders, bid {bid} ask {ask}>"
+
+    def dumps(self) -> bytes:
+        """Every order (queues in FIFO order) and both anchors, CRC32-checked;
+        :meth:`loads` / :meth:`load_into` restore them."""
+        size = ffi.new("size_t *")
+        st = self._v.dump_size(self._lp, size)
+        if st:
+            _args.raise_status(st, "dumps")
+        buf = bytearray(int(size[0]))
+        n_out = ffi.new("size_t *")
+        st = self._v.dump(self._lp, ffi.from_buffer(buf), len(buf), n_out)
+        if st:
+            _args.raise_status(st, "dumps")
+        return bytes(buf[: int(n_out[0])])
+
+    def load_into(self, data: Any) -> None:
+        """Replace every order with those of :meth:`dumps` bytes (same price_bits).
+        Raises FormatError (malformed), CapacityError (more than max_orders orders or
+        max_cap levels a side); nothing changes on error."""
+        mem = _buffers.byte_view(data, "data")
+        st = self._v.load(self._lp, ffi.from_buffer(mem), len(mem))
+        if st == nat.ERR_FULL:
+            raise CapacityError(
+                f"load: the dump has more orders than max_orders={self._max_orders} "
+                f"or more levels on a side than max_cap={self._max_cap}"
+            )
+        if st == nat.ERR_FORMAT:
+            raise FormatError(
+                f"load: not an L3 dump of a {self.price_bits}-bit book, or corrupted (size, CRC, order of "
+                "levels, quantities, duplicate ids)"
+            )
+        if st:
+            _args.raise_status(st, "load")
+
+    @classmethod
+    def loads(
+        cls,
+        data: Any,
+        n: int = 1024,
+        price_bits: int = 64,
+        max_orders: int | None = None,
+        max_cap: int = 4096,
+    ) -> L3Book:
+        """A new L3Book holding the orders of :meth:`dumps` bytes (``max_orders`` defaults
+        to the number of orders in the dump, at least 1)."""
+        mem = _buffers.byte_view(data, "data")
+        if len(mem) < 56:
+            raise FormatError(f"L3 dump too short ({len(mem)} bytes)")
+        count = int.from_bytes(mem[24:32], "little")
+        book = cls(
+            n=n,
+            price_bits=price_bits,
+            max_orders=max_orders or max(1, min(count, l3n.MAX_ORDERS)),
+            max_cap=max_cap,
+        )
+        book.load_into(mem)
+        return book
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # pickles the orders and the shape, not the pool: the unpickled book is heap-backed
+        return (_unpickle, (self.dumps(), self.n, self.price_bits, self._max_orders, self._max_cap))
+
+
+def _unpickle(data: bytes, n: int, price_bits: int, max_orders: int, max_cap: int) -> L3Book:
+    return L3Book.loads(data, n=n, price_bits=price_bits, max_orders=max_orders, max_cap=max_cap)
