@@ -162,7 +162,8 @@ def replay(
         n: the book's tape size; max_cap: its spill capacity per side (large, so
             that no level is ever dropped; ``r.levels_lost`` reports it if one was).
         max_orders: order-level formats: the arena of ``r.l3book`` (rows it refuses
-            when full are counted in ``r.l3_counts["l3book_refused"]``).
+            when full are counted in ``r.l3_counts["l3book_refused"]``); 0: no L3Book
+            (``r.l3book`` is None; the BBO / depth series are the same).
         out: a path: stream the BBO (and depth) rows into this Parquet file as they
             are produced instead of keeping them in memory (``r.bbo`` reads it back).
         batch_rows: rows per batch (memory bound of the reader).
@@ -184,8 +185,9 @@ def replay(
     rows = _args.check_range("batch_rows", batch_rows, 1, 1 << 26, "batch size")
     spec, batches = _reader(source, format, inst, snapshot, k, on_gap, on_error, checksum, rows, options)
     if spec.level == "L3":  # order-level formats also fill an L3Book (r.l3book)
-        orders = _args.check_range("max_orders", max_orders, 1, 1 << 30, "L3Book arena size")
-        _l3replay.prepare(batches, n, orders, max_cap)
+        orders = _args.check_range("max_orders", max_orders, 0, 1 << 30, "L3Book arena size")
+        if orders:
+            _l3replay.prepare(batches, n, orders, max_cap)
     book = Book(n=n, price_bits=64, max_cap=max_cap)
     sink: Sink = ParquetSink(out, k) if out is not None else MemorySink(k)
     engine = Engine(book, spec, inst, k, on_gap, on_crossed, on_error, checksum)

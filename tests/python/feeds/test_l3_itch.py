@@ -266,3 +266,13 @@ def test_same_bbo_as_itch_book(tmp_path: Path) -> None:
             cols.setdefault(k, []).append(np.asarray(v))
     theirs = np.stack([np.concatenate(cols[k]) for k in ("bid_px", "bid_sz", "ask_px", "ask_sz")], axis=1)
     assert (ours[changed] == theirs.astype(np.int64)).all() and len(theirs) == changed.sum()
+
+
+def test_max_orders_zero_skips_the_l3book(tmp_path: Path) -> None:
+    w, _ = small_day()
+    path = w.write(tmp_path / "d.itch")
+    with_book = feeds.replay(path, symbol="AAPL", **KW)
+    without = feeds.replay(path, symbol="AAPL", max_orders=0, **KW)
+    assert without.l3book is None and replay_bbo(without) == replay_bbo(with_book)
+    with pytest.raises(ValueError, match="max_orders"):
+        feeds.replay(path, symbol="AAPL", max_orders=-1, **KW)
