@@ -1,5 +1,5 @@
 """ITCH 5.0 file -> BBO series of one stock: tapebook's ``itch`` feed vs ``itch-book`` (PyPI,
-a C++ ITCH-to-tables tool), same file, same run.
+a C++ ITCH-to-tables tool), same file, same run (tapebook without and with the final L3Book).
 
 The file is a seeded order flow written by ``tapebook.testing.itch_writer`` (the tests'
 generator: one stock with ~15 % messages of another stock and system events). Both
@@ -35,8 +35,10 @@ from test_l3_itch import random_day  # noqa: E402
 from tapebook import feeds  # noqa: E402
 
 
-def tapebook_bbo(path: str) -> np.ndarray:
-    r = feeds.replay(path, format="itch", tick_size="0.0001", lot_size="1", symbol="AAPL")
+def tapebook_bbo(path: str, max_orders: int = 0) -> np.ndarray:
+    r = feeds.replay(
+        path, format="itch", tick_size="0.0001", lot_size="1", symbol="AAPL", max_orders=max_orders
+    )
     x = r.bbo
     bid_empty, ask_empty = x["bid_qty"] == 0, x["ask_qty"] == 0
     t = np.stack(
@@ -80,6 +82,8 @@ def main() -> int:
         w.write(path)
         n = len(w.messages)
         t_tb, a = best_of(tapebook_bbo, path, args.repeat)
+        t_l3, a3 = best_of(lambda p: tapebook_bbo(p, 1 << 20), path, args.repeat)
+        assert (a3 == a).all()
         try:
             t_ib, b = best_of(itch_book_bbo, path, args.repeat)
         except ImportError:
@@ -88,6 +92,7 @@ def main() -> int:
     print(f"ITCH file: {n:,} records ({platform.machine()}, Python {platform.python_version()}, "
           f"commit {commit.stdout.strip()}, load average {os.getloadavg()[0]:.2f})")  # fmt: skip
     print(f"  tapebook feeds.replay(format='itch')  {t_tb / n * 1e9:8.0f} ns/rec ({len(a):,} BBO changes)")
+    print(f"  the same, also filling r.l3book       {t_l3 / n * 1e9:8.0f} ns/rec")
     if b is not None:
         same = a.shape == b.shape and bool((a == b).all())
         print(f"  itch-book Feed.batches(('bbo',))      {t_ib / n * 1e9:8.0f} ns/rec ({len(b):,} BBO rows)")

@@ -41,6 +41,7 @@ ffi, lib = nat.ffi, nat.lib
 
 MAX_DEPTH = 1024  #: the largest depth=k
 DEFAULT_MAX_CAP = 1 << 20  #: spill levels per side: a feed book must not drop levels
+DEFAULT_MAX_ORDERS = 1 << 20  #: order-level formats: the L3Book's arena (replay(max_orders=...))
 _STATE_COUNTERS = ("messages", "rows", "skipped", "stale", "resets", "resyncs", "crossed")
 
 
@@ -138,6 +139,7 @@ def replay(
     *,
     n: int = 1024,
     max_cap: int = DEFAULT_MAX_CAP,
+    max_orders: int = DEFAULT_MAX_ORDERS,
     out: Any = None,
     batch_rows: int = 1 << 16,
     **options: Any,
@@ -163,6 +165,9 @@ def replay(
         progress: print rows and rows/s to stderr while replaying.
         n: the book's tape size; max_cap: its spill capacity per side (large, so
             that no level is ever dropped; ``r.levels_lost`` reports it if one was).
+        max_orders: order-level formats: the arena of ``r.l3book`` (rows it refuses
+            when full are counted in ``r.l3_counts["l3book_refused"]``); 0: no L3Book
+            (``r.l3book`` is None; the BBO / depth series are the same).
         out: a path: stream the BBO (and depth) rows into this Parquet file as they
             are produced instead of keeping them in memory (``r.bbo`` reads it back).
         batch_rows: rows per batch (memory bound of the reader).
@@ -183,6 +188,10 @@ def replay(
     _flag("progress", progress)
     rows = _args.check_range("batch_rows", batch_rows, 1, 1 << 26, "batch size")
     spec, batches = _reader(source, format, inst, snapshot, k, on_gap, on_error, checksum, rows, options)
+    if spec.level == "L3":  # order-level formats also fill an L3Book (r.l3book)
+        orders = _args.check_range("max_orders", max_orders, 0, 1 << 30, "L3Book arena size")
+        if orders:
+            _l3replay.prepare(batches, n, orders, max_cap)
     book = Book(n=n, price_bits=64, max_cap=max_cap)
     sink: Sink = ParquetSink(out, k) if out is not None else MemorySink(k)
     engine = Engine(book, spec, inst, k, on_gap, on_crossed, on_error, checksum)

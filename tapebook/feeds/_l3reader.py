@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import abc
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -99,6 +99,11 @@ class L3Reader(abc.ABC):
         self.log.path = path
         return self.log.flush()
 
+    #: called with every MBO batch while the reader is iterated (the replay's L3Book)
+    mbo_sink: Callable[[MboBatch], None] | None = None
+
     def __iter__(self) -> Iterator[MessageBatch]:
-        for _mbo, l2 in self.mbo_batches():
+        for mbo, l2 in self.mbo_batches():
+            if self.mbo_sink is not None:
+                self.mbo_sink(mbo)
             yield l2

@@ -24,23 +24,26 @@ import numpy as np
 from .. import _args
 from ..config import Instrument
 from ..errors import ArgumentTypeError, InvalidArgumentError
+from ..l3book import L3Book
 from . import _formats
 from ._l3reader import SKIPPED_COUNTERS, L3Reader
 from ._mbo import MboBatch
-from ._reader import ReaderOptions
+from ._reader import Kind, ReaderOptions
 from ._result import FeedResult
 from ._source import Source
 
 
 class L3FeedResult(FeedResult):
     """A :class:`~tapebook.feeds.FeedResult` of an order-level format, plus
-    ``l3_counts`` (the reader's counters, a dict), ``orders_array`` (the orders
+    ``l3book`` (the final :class:`~tapebook.L3Book`: queues in FIFO order, queue
+    positions, the L2 view), ``l3_counts`` (the reader's counters, a dict), ``orders_array`` (the orders
     resting at the end: fields ``id``, ``side``, ``px``, ``qty``, in ticks / lots,
     in no particular order) and ``orders`` (the same as a dict id -> ``(side, px,
     qty)``, built on first use)."""
 
     l3_counts: dict[str, int]
     orders_array: np.ndarray
+    l3book: L3Book | None
 
     @functools.cached_property
     def orders(self) -> dict[int, tuple[int, int, int]]:
@@ -49,9 +52,56 @@ class L3FeedResult(FeedResult):
         return {i: (s, p, q) for i, s, p, q in zip(*cols, strict=True)}
 
 
+class _L3Sink:
+    """Applies the reader's MBO batches to an L3Book, one C call per stretch of messages
+    (a SNAPSHOT message — LOBSTER's initial book — clears the book first). The rows are
+    consistent by construction; a row the book still refuses (its arena or a side's
+    levels full) is counted ``l3book_refused``, never fatal."""
+
+    def __init__(self, book: L3Book, counts: Any) -> None:
+        self.book = book
+        self.counts = counts
+        self.anchored = False
+
+    def __call__(self, b: MboBatch) -> None:
+        if not b.n_rows:
+            return
+        if not self.anchored:  # the first price seen sits mid-tape (the L2 view spills less)
+            lo, hi = self.book.price_range
+            adds = b.px[b.action == ord("A")]
+            if len(adds):
+                mid = int(adds[0]) - self.book.n // 2
+                self.book.reset(max(lo - 1, min(mid, hi + 1)))
+                self.anchored = True
+        cuts = [0]
+        starts = np.concatenate([[0], b.row_end[:-1]])
+        for i in np.flatnonzero(b.kind == Kind.SNAPSHOT).tolist():
+            cuts.append(int(starts[i]))
+        cuts.append(b.n_rows)
+        for k in range(len(cuts) - 1):
+            lo_row, hi_row = cuts[k], cuts[k + 1]
+            if k and lo_row < hi_row:
+                self.book.clear()
+            if hi_row > lo_row:
+                sl = slice(lo_row, hi_row)
+                st = self.book.apply_mbo(b.action[sl], b.order_id[sl], b.side[sl], b.px[sl], b.qty[sl])
+                bad = int(np.count_nonzero(st))
+                if bad:
+                    self.counts["l3book_refused"] += bad
+
+
+def prepare(reader: Any, n: int, max_orders: int, max_cap: int) -> None:
+    """Give the reader an L3Book to feed while the replay iterates it."""
+    assert isinstance(reader, L3Reader)
+    book = L3Book(n=n, price_bits=64, max_orders=max_orders, max_cap=max_cap)
+    reader.mbo_sink = _L3Sink(book, reader.counts)
+
+
 def attach(result: L3FeedResult, reader: Any) -> None:
     """Fill in what only the reader knows (called by ``replay`` when it is done)."""
     assert isinstance(reader, L3Reader)
+    sink = reader.mbo_sink
+    result.l3book = sink.book if isinstance(sink, _L3Sink) else None
     result.l3_counts = dict(reader.counts)
     result.orders_array = reader.resting_orders()
     result.stats.skipped += sum(reader.counts[c] for c in SKIPPED_COUNTERS)

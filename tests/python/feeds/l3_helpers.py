@@ -60,3 +60,16 @@ def replay_bbo(r: Any) -> list[tuple[int, int, int, int]]:
             strict=True,
         )
     )
+
+
+def l3book_matches(r: Any, ref: RefL3Book) -> None:
+    """The replay's final L3Book holds exactly the reference's queues (FIFO order, sizes)."""
+    book = r.l3book
+    assert book is not None and len(book) == len(ref)
+    for side in (0, 1):
+        assert book.levels(side, k=1 << 16) == ref.levels(side)
+        for px, _qty in ref.levels(side):
+            assert book.level_orders(side, px) == ref.level_orders(side, px), (side, px)
+    for oid in list(ref.orders)[:50]:
+        assert book.queue_position(oid) == ref.queue_position(oid)
+    assert r.l3_counts.get("l3book_refused", 0) == 0

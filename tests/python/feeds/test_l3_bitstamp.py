@@ -11,7 +11,7 @@ import random
 from pathlib import Path
 
 import pytest
-from l3_helpers import apply_mbo_batches, bbo_of, book_state, replay_bbo
+from l3_helpers import apply_mbo_batches, bbo_of, book_state, l3book_matches, replay_bbo
 
 from tapebook import feeds
 from tapebook.errors import FeedError
@@ -142,6 +142,7 @@ def test_random_flows_match_the_reference(tmp_path: Path, seed: int) -> None:
     assert got_bbo == bbo
     r = feeds.replay(path, batch_rows=64, **KW)
     assert replay_bbo(r) == bbo
+    l3book_matches(r, got)
     crossed = [b[0] >= b[2] and b[1] and b[3] for b in bbo]
     assert r.stats.crossed == sum(map(bool, crossed))
 

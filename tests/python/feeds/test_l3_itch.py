@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
-from l3_helpers import apply_mbo_batches, bbo_of, book_state, replay_bbo
+from l3_helpers import apply_mbo_batches, bbo_of, book_state, l3book_matches, replay_bbo
 
 from tapebook import feeds
 from tapebook.errors import FeedError
@@ -65,6 +65,8 @@ def test_hand_written_session(tmp_path: Path) -> None:
     assert r.l3_counts["skipped_stock"] == 2 and r.l3_counts["skipped_type"] == 4  # S, R, R, P
     assert r.stats.skipped == 6
     assert r.orders == {5: (1, 1_499_900, 70), 6: (0, 1_500_300, 10)}
+    assert r.l3book.level_orders(1, 1_499_900) == [(5, 70)] and len(r.l3book) == 2  # the final L3Book
+    assert r.l3book.best_ask_px() == 1_500_300 and r.l3book.queue_position(6) == (0, 0)
     assert isinstance(r, feeds.L3FeedResult)
     # the same by stock locate; and in cents: 150.0000 is 15000 ticks of 0.01
     assert replay_bbo(feeds.replay(path, stock_locate=7, **KW)) == bbo
@@ -140,7 +142,9 @@ def test_random_sessions_match_the_reference(tmp_path: Path, seed: int) -> None:
     got, got_bbo = apply_mbo_batches(list(feeds.read_mbo(path, symbol="AAPL", **KW)))
     assert book_state(got) == book_state(expected)
     assert got_bbo == bbo
-    assert replay_bbo(feeds.replay(path, symbol="AAPL", depth=3, **KW)) == bbo
+    r = feeds.replay(path, symbol="AAPL", depth=3, **KW)
+    assert replay_bbo(r) == bbo
+    l3book_matches(r, got)
 
 
 def test_record_and_row_splits_do_not_matter(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -262,3 +266,13 @@ def test_same_bbo_as_itch_book(tmp_path: Path) -> None:
             cols.setdefault(k, []).append(np.asarray(v))
     theirs = np.stack([np.concatenate(cols[k]) for k in ("bid_px", "bid_sz", "ask_px", "ask_sz")], axis=1)
     assert (ours[changed] == theirs.astype(np.int64)).all() and len(theirs) == changed.sum()
+
+
+def test_max_orders_zero_skips_the_l3book(tmp_path: Path) -> None:
+    w, _ = small_day()
+    path = w.write(tmp_path / "d.itch")
+    with_book = feeds.replay(path, symbol="AAPL", **KW)
+    without = feeds.replay(path, symbol="AAPL", max_orders=0, **KW)
+    assert without.l3book is None and replay_bbo(without) == replay_bbo(with_book)
+    with pytest.raises(ValueError, match="max_orders"):
+        feeds.replay(path, symbol="AAPL", max_orders=-1, **KW)

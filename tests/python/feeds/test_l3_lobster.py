@@ -13,7 +13,7 @@ import random
 from pathlib import Path
 
 import pytest
-from l3_helpers import apply_mbo_batches, book_state
+from l3_helpers import apply_mbo_batches, book_state, l3book_matches
 
 from tapebook import feeds
 from tapebook.errors import FeedError
@@ -111,6 +111,7 @@ def depth_rows(r: feeds.FeedResult) -> list[str]:
 def test_replay_reproduces_the_orderbook_file(tmp_path: Path, seed: int) -> None:
     msg, ob, rows, _book = render(seed, 400, tmp_path)
     r = feeds.replay(msg, snapshot=ob, depth=LEVELS, **KW)
+    l3book_matches(r, apply_mbo_batches(list(feeds.read_mbo(msg, snapshot=ob, **KW)))[0])
     got = depth_rows(r)
     assert r.bbo["flags"].tolist()[0] == 1 and r.bbo["seq"].tolist()[0] == 0  # the initial book
     assert r.stats.resets == 1
