@@ -260,9 +260,13 @@ py-test: venv
 # The parts are independent: run them $(JOBS) at a time, each target's output
 # kept together (-Otarget) so the log stays readable.
 TEST_PARTS := check-generated c-test sanitize-c asan-py ubsan-py lint py-test
-test:
-	@$(MAKE) --no-print-directory -j$(JOBS) -Otarget $(TEST_PARTS)
+# Each part is timed (the venv and clang come first: the parts share them).
+test: venv clang
+	@$(MAKE) --no-print-directory -j$(JOBS) -Otarget $(addprefix timed-,$(TEST_PARTS))
 	@echo "make test: all green"
+
+timed-%:
+	@s=$$(date +%s); $(MAKE) --no-print-directory $*; echo "== $* passed in $$(( $$(date +%s) - s )) s"
 
 demo: venv
 	$(VPY) -m tapebook demo
