@@ -13,7 +13,8 @@ second extension, ``tapebook._hotpath`` (CPython C-API): the per-call Book
 methods, which call those ``tb_ops`` tables (see tapebook/_hotpath.c for why).
 
 Environment:
-  TAPEBOOK_SANITIZE=address|undefined   build with ASan / UBSan (tests only)
+  TAPEBOOK_SANITIZE=address|undefined|address,undefined
+                                        build with ASan / UBSan / both (tests only)
   TAPEBOOK_CFLAGS="..."                 extra compiler flags
 """
 
@@ -26,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from cffi import FFI
+
+# -fsanitize= values the test builds use (make sanitize-py builds both at once)
+SANITIZERS = ("address", "undefined", "address,undefined")
 
 ROOT = Path(__file__).resolve().parent
 CSRC = ROOT / "csrc"
@@ -59,11 +63,11 @@ def compile_args() -> tuple[list[str], list[str]]:
     cflags = ["-std=c11", "-DTB_THREAD_GUARD"]
     ldflags: list[str] = []
     if sanitize:
-        if sanitize not in ("address", "undefined"):
-            raise SystemExit(f"TAPEBOOK_SANITIZE must be 'address' or 'undefined', got {sanitize!r}")
+        if sanitize not in SANITIZERS:
+            raise SystemExit(f"TAPEBOOK_SANITIZE must be one of {', '.join(SANITIZERS)}, got {sanitize!r}")
         flag = f"-fsanitize={sanitize}"
         cflags += ["-O1", "-g", "-fno-omit-frame-pointer", flag, "-DTB_ENABLE_ASSERTS"]
-        if sanitize == "undefined":
+        if "undefined" in sanitize:
             cflags.append("-fno-sanitize-recover=all")
         ldflags.append(flag)
     else:

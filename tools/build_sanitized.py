@@ -4,7 +4,7 @@
 OUTDIR/tapebook/ gets symlinks to the package's .py files, its subpackages
 and data, and the sanitized extensions, so ``PYTHONPATH=OUTDIR`` imports the sanitized build without
 touching the normal one. The sanitizer comes from TAPEBOOK_SANITIZE
-(address | undefined), read by build_ffi.py.
+(address | undefined | address,undefined), read by build_ffi.py.
 
 Usage: TAPEBOOK_SANITIZE=address build_sanitized.py OUTDIR
 """
