@@ -202,11 +202,17 @@ $(foreach cc,$(SAN_CC),$(eval $(call san_rule,ubsan,$(cc),$(UBSAN_FLAGS))))
 # make asan / make ubsan keep the separate builds.
 SANC_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 $(foreach cc,$(SAN_CC),$(eval $(call san_rule,sanc,$(cc),$(SANC_FLAGS))))
+# The tests that have a thread-guard build (as the Python module uses it): gcc builds
+# them with -DTB_THREAD_GUARD and clang without, so both configurations run under
+# both sanitizers with no extra compile (the sanitized test_unit compile is minutes).
+GUARDED_C_TESTS := test_unit test_l3_unit
+$(eval $(call san_rule,sancg,gcc,$(SANC_FLAGS) -DTB_THREAD_GUARD))
+sanc_bin = $(if $(and $(filter gcc,$(1)),$(filter $(2),$(GUARDED_C_TESTS))),$(BUILD)/sancg-gcc/$(2),$(BUILD)/sanc-$(1)/$(2))
 
-sanitize-c: clang $(foreach cc,$(SAN_CC),$(foreach t,$(C_TESTS),$(BUILD)/sanc-$(cc)/$(t)))
-	@for cc in $(SAN_CC); do for t in $(C_TESTS); do \
-	  echo "== asan+ubsan/$$cc/$$t"; ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
-	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $(BUILD)/sanc-$$cc/$$t --profile sanitizer; done; done
+sanitize-c: clang $(foreach cc,$(SAN_CC),$(foreach t,$(C_TESTS),$(call sanc_bin,$(cc),$(t))))
+	@$(foreach cc,$(SAN_CC),$(foreach t,$(C_TESTS),echo "== asan+ubsan/$(call sanc_bin,$(cc),$(t))" && \
+	  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(call sanc_bin,$(cc),$(t)) --profile sanitizer && )) true
 
 
 asan-c: clang $(foreach cc,$(SAN_CC),$(foreach t,$(C_TESTS),$(BUILD)/asan-$(cc)/$(t)))
