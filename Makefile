@@ -347,6 +347,11 @@ bench-feeds: venv
 # bench/out/dataset/data), serial vs a local Dask cluster, per-task overhead, worker RSS, N-machine model
 DATASET_FILES ?= 16
 DATASET_ROWS ?= 1000000
+# how load_config scales with the number of instruments (time and peak RSS per size)
+.PHONY: bench-config
+bench-config: venv
+	$(VPY) bench/config/config_scale.py 10000 100000
+
 .PHONY: bench-dataset
 bench-dataset: venv
 	$(VPY) bench/dataset/bench_dataset.py --files $(DATASET_FILES) --rows $(DATASET_ROWS) --out bench/out/dataset
