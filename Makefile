@@ -202,15 +202,22 @@ $(foreach cc,$(SAN_CC),$(eval $(call san_rule,ubsan,$(cc),$(UBSAN_FLAGS))))
 # make asan / make ubsan keep the separate builds.
 SANC_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 $(foreach cc,$(SAN_CC),$(eval $(call san_rule,sanc,$(cc),$(SANC_FLAGS))))
+# The tests that have a thread-guard build (as the Python module uses it): gcc builds
+# them with -DTB_THREAD_GUARD and clang without, so both configurations run under
+# both sanitizers with no extra compile (the sanitized test_unit compile is minutes).
+GUARDED_C_TESTS := test_unit test_l3_unit
+$(eval $(call san_rule,sancg,gcc,$(SANC_FLAGS) -DTB_THREAD_GUARD))
+sanc_bin = $(if $(and $(filter gcc,$(1)),$(filter $(2),$(GUARDED_C_TESTS))),$(BUILD)/sancg-gcc/$(2),$(BUILD)/sanc-$(1)/$(2))
 
 # CI time: the L2 tests (test_unit, test_fuzz, test_alloc) instantiate every shipped
 # variant and take 60-80 s each to compile with the sanitizers, so make test sanitizes
 # every C test with gcc and, with clang, the rest (make asan-c / ubsan-c: all, both).
 SANC_CLANG_TESTS := $(filter-out test_unit test_fuzz test_alloc,$(C_TESTS))
-SANC_BINS := $(foreach t,$(C_TESTS),$(BUILD)/sanc-gcc/$(t)) $(foreach t,$(SANC_CLANG_TESTS),$(BUILD)/sanc-clang/$(t))
+SANC_BINS := $(foreach t,$(C_TESTS),$(call sanc_bin,gcc,$(t))) \
+             $(foreach t,$(SANC_CLANG_TESTS),$(call sanc_bin,clang,$(t)))
 sanitize-c: clang $(SANC_BINS)
 	@for b in $(SANC_BINS); do \
-	  echo "== asan+ubsan/$${b#$(BUILD)/sanc-}"; ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  echo "== asan+ubsan: $$b"; ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 $$b --profile sanitizer; done
 
 
@@ -359,6 +366,11 @@ bench-feeds: venv
 # bench/out/dataset/data), serial vs a local Dask cluster, per-task overhead, worker RSS, N-machine model
 DATASET_FILES ?= 16
 DATASET_ROWS ?= 1000000
+# how load_config scales with the number of instruments (time and peak RSS per size)
+.PHONY: bench-config
+bench-config: venv
+	$(VPY) bench/config/config_scale.py 10000 100000
+
 .PHONY: bench-dataset
 bench-dataset: venv
 	$(VPY) bench/dataset/bench_dataset.py --files $(DATASET_FILES) --rows $(DATASET_ROWS) --out bench/out/dataset

@@ -6,6 +6,7 @@ import enum
 import functools
 import threading
 import time
+import types
 import weakref
 from dataclasses import dataclass
 from typing import Any
@@ -122,7 +123,7 @@ class PooledBook(Book):
     reference). It keeps its multi-book pool alive.
     """
 
-    __slots__ = ("_handle", "_owner", "_tier")
+    __slots__ = ("_closing", "_handle", "_inflight", "_owner", "_tier")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:  # pragma: no cover - construction guard
         raise TypeError("PooledBook objects are created by MultiBookPool.alloc()")
@@ -141,10 +142,33 @@ class PooledBook(Book):
         return self._owner
 
     def close(self) -> None:
-        """Free this book's slot; its spill memory goes back to the shared pool."""
+        """Free this book's slot; its spill memory goes back to the shared pool.
+
+        Calls on this book in flight in other threads are waited for (new ones raise
+        :class:`ClosedError`); :class:`ConcurrentUseError` after ``CLOSE_WAIT_S`` s."""
         if self._closed:
             return
         self._owner._free_view(self)
+
+    # In-flight counting (issue #12 finding 4). A call reads the slot's C address and
+    # releases the GIL inside CFFI before the C guard is entered; without a count a
+    # close() and the next alloc() of the same slot could run in that gap, and the
+    # stale call would write into another instrument's book. Every Book method runs
+    # between _enter and _leave (see _guard_methods below). A close marks the book
+    # closing (new calls raise ClosedError), waits for the count to reach zero, then
+    # frees the slot. The C fast path (HotBook) holds the GIL for its whole call and
+    # is unbound under the pool lock before a slot is freed, so it needs no count.
+    def _enter(self) -> None:
+        with self._owner._lock:
+            if self._closed or self._closing:
+                raise _args.ClosedError("the PooledBook is closed (its slot was freed)")
+            self._inflight += 1
+
+    def _leave(self) -> None:
+        with self._owner._lock:
+            self._inflight -= 1
+            if self._closing and not self._inflight:
+                self._owner._idle.notify_all()
 
     def _detach(self) -> None:
         # the callers unbound the fast path before the slot / arena went
@@ -155,6 +179,40 @@ class PooledBook(Book):
     def __repr__(self) -> str:
         return super().__repr__().replace("<Book ", f"<PooledBook {self._tier.name.lower()} ", 1)
 
+
+#: Book methods that do not reach the book's C memory (or only through other methods,
+#: which count themselves): left unwrapped
+_UNCOUNTED = frozenset(
+    {"__init__", "_init_fields", "_bind_fast_path", "close", "__enter__", "__exit__", "__repr__"}
+    | {"__reduce__", "_status", "_raise_batch", "_empty_px", "_check_k"}
+)
+
+
+def _counted(fn: Any) -> Any:
+    @functools.wraps(fn)
+    def call(self: PooledBook, *args: Any, **kwargs: Any) -> Any:
+        self._enter()
+        try:
+            return fn(self, *args, **kwargs)
+        finally:
+            self._leave()
+
+    return call
+
+
+def _guard_methods() -> None:
+    """Wrap every plain Book method that may reach C memory in the in-flight count;
+    the table is Book itself, so a method added to Book later is counted too."""
+    for name, attr in vars(Book).items():
+        counted = isinstance(attr, types.FunctionType) and name not in _UNCOUNTED
+        if counted and name not in vars(PooledBook):
+            setattr(PooledBook, name, _counted(attr))
+
+
+_guard_methods()
+
+#: how long close() waits for the calls in flight on a book (in other threads) to return
+CLOSE_WAIT_S = 5.0
 
 #: keywords of MultiBookPool() that were renamed: old -> new
 _RENAMED_COUNTS = {"n_high": "high_books", "n_medium": "medium_books", "n_low": "low_books"}
@@ -185,6 +243,7 @@ class MultiBookPool:
         "__weakref__",
         "_closed",
         "_default_cap",
+        "_idle",
         "_lock",
         "_mp",
         "_pending",
@@ -247,6 +306,7 @@ class MultiBookPool:
         # their slots are freed at the next pool call that finds it idle
         self._pending: list[int] = []
         self._lock = threading.RLock()
+        self._idle = threading.Condition(self._lock)  # a closing book's last call left
         self._closed = False
         assert pol in POLICIES.values()
 
@@ -290,6 +350,8 @@ class MultiBookPool:
             view._owner = self
             view._handle = handle
             view._tier = t
+            view._inflight = 0
+            view._closing = False
             # Dropping the view frees its slot, from the view's deallocation: in a
             # garbage cycle that runs after every __del__ of the cycle, which may
             # still use the view (a weakref.finalize would free the slot first).
@@ -322,11 +384,34 @@ class MultiBookPool:
                 self._views.pop(handle, None)
         self._pending = left
 
+    def _wait_idle(self, views: list[PooledBook], what: str) -> bool:
+        """Wait (lock held; released while waiting) until no call is in flight on
+        ``views``, refusing new calls meanwhile. False when none was in flight (the
+        lock was kept), True after a wait (the caller checks its state again);
+        ConcurrentUseError after CLOSE_WAIT_S seconds (the books stay open)."""
+        if not any(v._inflight for v in views):
+            return False
+        for v in views:
+            v._closing = True
+        try:
+            idle = self._idle.wait_for(lambda: not any(v._inflight for v in views), CLOSE_WAIT_S)
+        finally:
+            for v in views:
+                v._closing = False  # the caller closes them with the lock held, or they stay open
+        if not idle:
+            raise _args.ConcurrentUseError(
+                f"{what}: a book is still inside a call from another thread after {CLOSE_WAIT_S} s"
+            )
+        return True
+
     def _free_view(self, view: PooledBook) -> None:
         with self._lock:
-            if view._closed:
-                return
-            mp = self._handle_checked()
+            while True:
+                if view._closed:
+                    return
+                mp = self._handle_checked()
+                if not self._wait_idle([view], "close"):  # calls in flight hold the slot's address
+                    break
             view._hot_unbind()  # before the slot goes: nothing may reach it through the fast path
             st = self._v.free(mp, view._handle)
             if st:
@@ -379,7 +464,9 @@ class MultiBookPool:
     def close(self) -> None:
         """Free every book and the arena now; the books become closed.
 
-        All or nothing: when a book is inside a call from another thread
+        A book inside a call from another thread is waited for (up to
+        ``CLOSE_WAIT_S`` seconds; new calls on the books raise ClosedError meanwhile).
+        All or nothing: when a book is still inside a call after that
         (:class:`ConcurrentUseError`) or a book handed out is still alive but
         no longer reachable from the pool (:class:`PoolInUseError`: a view
         resurrected by a ``__del__``), nothing is freed and every book stays usable."""
@@ -390,6 +477,9 @@ class MultiBookPool:
                 self._drain()
                 lost = [h for h, r in self._views.items() if r() is None and h not in self._pending]
                 if not lost:
+                    live = [v for v in (r() for r in self._views.values()) if v is not None and not v._closed]
+                    if self._wait_idle(live, "MultiBookPool.close"):
+                        continue  # the lock was released while waiting: check everything again
                     self._close_locked()
                     return
             # a dead weak reference with a live slot: a view being deallocated in another
