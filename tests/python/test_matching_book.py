@@ -1,0 +1,167 @@
+"""MatchingEngine.book: the L3Book query API over the engine's own book, read only,
+a live view (no copy), compared against tapebook.testing.matching_reference along a
+seeded flow of submits, cancels and modifies."""
+
+from __future__ import annotations
+
+import gc
+import pickle
+import random
+
+import pytest
+
+from tapebook import L3Book, MatchingEngine, Order, ReadOnlyError
+from tapebook.errors import TapebookError
+from tapebook.l3view import MUTATORS, L3BookView
+from tapebook.matching import STP_MODES, TIFS
+from tapebook.testing import matching_reference as M
+
+BITS_N = [(64, 1024), (32, 64)]
+
+
+def make_pair(bits: int, n: int, max_orders: int = 500, max_cap: int = 64):
+    eng = MatchingEngine(n=n, price_bits=bits, max_orders=max_orders, max_cap=max_cap, anchor=1000)
+    ref = M.RefMatchingEngine(
+        STP_MODES["cancel-newest"],
+        px_min=-(2 ** (bits - 1)) + n,
+        px_max=2 ** (bits - 1) - 1 - n,
+        qty_max=2**bits - 1,
+        max_orders=max_orders,
+        max_levels=max_cap,
+    )
+    return eng, ref
+
+
+def step(eng: MatchingEngine, ref: M.RefMatchingEngine, rng: random.Random, next_id: int) -> None:
+    """One random call on both; both refuse it or neither does."""
+    r = rng.random()
+    ref_ok = eng_ok = True
+    if r < 0.15 and ref.orders:
+        oid = rng.choice(sorted(ref.orders))
+        try:
+            ref.cancel(oid)
+        except M.MatchError:
+            ref_ok = False
+        try:
+            eng.cancel(oid)
+        except TapebookError:
+            eng_ok = False
+    elif r < 0.25 and ref.orders:
+        oid, qty = rng.choice(sorted(ref.orders)), rng.randint(1, 40)
+        try:
+            ref.modify(oid, qty)
+        except M.MatchError:
+            ref_ok = False
+        try:
+            eng.modify(oid, qty)
+        except TapebookError:
+            eng_ok = False
+    else:
+        side, px, qty = rng.randint(0, 1), 1000 + rng.randint(-8, 8), rng.randint(1, 30)
+        tif, owner = rng.choice(["gtc", "gtc", "gtc", "ioc"]), rng.randint(0, 3)
+        try:
+            ref.submit(next_id, side, px, qty, tif=TIFS[tif], owner=owner)
+        except M.MatchError:
+            ref_ok = False
+        try:
+            eng.submit(next_id, side, px, qty, tif=tif, owner=owner)
+        except TapebookError:
+            eng_ok = False
+    assert ref_ok == eng_ok
+
+
+def same_book(view: L3BookView, ref: M.RefMatchingEngine) -> None:
+    """Every query of the L3Book API against the reference's book."""
+    assert len(view) == len(ref) == view.stats().orders
+    for side in (0, 1):
+        depth = ref.depth(side)
+        assert view.levels(side, 10_000) == depth
+        assert view.depth(side) == len(depth)
+        for px, total in depth:
+            assert view.qty_at(side, px) == total
+            queue = ref.level_orders(side, px)
+            assert view.level_orders(side, px) == queue
+            for i, (oid, qty) in enumerate(queue):
+                assert view.order(oid) == Order(oid, bool(side), px, qty)
+                assert view.queue_position(oid) == (i, sum(q for _, q in queue[:i]))
+    bids, asks = ref.depth(1), ref.depth(0)
+    assert view.top(3) == (bids[:3], asks[:3])
+    assert view.bbo() == (
+        bids[0][0] if bids else None,
+        bids[0][1] if bids else 0,
+        asks[0][0] if asks else None,
+        asks[0][1] if asks else 0,
+    )
+    assert view.best_bid_px() == ref.best(1) and view.best_ask_px() == ref.best(0)
+    assert not view.crossed()
+    snap = view.snapshot(16)
+    assert [(int(r["px"]), int(r["qty"])) for r in snap.bids] == bids[:16]
+    assert [(int(r["px"]), int(r["qty"])) for r in snap.asks] == asks[:16]
+    assert view.order(10**12) is None and 10**12 not in view
+    assert view.verify_invariants()
+
+
+@pytest.mark.parametrize(("bits", "n"), BITS_N)
+def test_book_is_the_l3_api_of_the_live_book(bits: int, n: int) -> None:
+    eng, ref = make_pair(bits, n)
+    view = eng.book
+    assert isinstance(view, L3Book) and eng.book is view  # one view, never a copy
+    assert (view.n, view.price_bits, view.max_orders, view.max_cap) == (n, bits, 500, 64)
+    rng = random.Random(bits + n)
+    for i in range(1200):
+        step(eng, ref, rng, i + 1)
+        if i % 100 == 0:
+            same_book(view, ref)  # the view fetched before the flow follows the engine
+    same_book(view, ref)
+
+
+def test_mutators_raise_and_change_nothing() -> None:
+    eng, ref = make_pair(64, 1024)
+    rng = random.Random(7)
+    for i in range(200):
+        step(eng, ref, rng, i + 1)
+    view = eng.book
+    before = view.dumps()
+    oid = next(iter(ref.orders))
+    args = {
+        "add": (10**9, 1, 1000, 1),
+        "cancel": (oid,),
+        "reduce": (oid, 1),
+        "execute": (oid, 1),
+        "modify": (oid, 1),
+        "amend": (oid, 1001, 1),
+        "replace": (oid, 10**9, 1001, 1),
+        "clear": (),
+        "reset": (0,),
+        "apply_mbo": (b"A", [10**9], [1], [1000], [1]),
+        "apply_mbo_bbo": (b"A", [10**9], [1], [1000], [1]),
+        "load_into": (before,),
+        "recenter_bid": (0,),
+        "recenter_ask": (0,),
+        "close": (),
+    }
+    assert set(args) == set(MUTATORS)
+    for name, a in args.items():
+        with pytest.raises(ReadOnlyError, match=f"L3BookView.{name}: the book is read only"):
+            getattr(view, name)(*a)
+    with pytest.raises(ReadOnlyError):
+        L3BookView()
+    assert view.dumps() == before and not view.closed
+    same_book(view, ref)
+
+
+def test_copies_are_writable_l3books_and_the_view_keeps_the_engine_alive() -> None:
+    eng, ref = make_pair(32, 64)
+    rng = random.Random(3)
+    for i in range(300):
+        step(eng, ref, rng, i + 1)
+    view = eng.book
+    for copy in (pickle.loads(pickle.dumps(view)), view.loads(view.dumps(), n=64, price_bits=32, max_cap=64)):
+        assert type(copy) is L3Book
+        assert copy.dumps() == view.dumps()
+        copy.clear()  # writable, and a copy: the engine's book is untouched
+        assert len(view) == len(ref)
+    levels = view.levels(1, 100)
+    del eng
+    gc.collect()
+    assert view.levels(1, 100) == levels and "read-only view of L3Book" in repr(view)
