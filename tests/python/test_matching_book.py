@@ -9,6 +9,8 @@ import pickle
 import random
 
 import pytest
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from tapebook import L3Book, MatchingEngine, Order, ReadOnlyError
 from tapebook.errors import TapebookError
@@ -165,3 +167,62 @@ def test_copies_are_writable_l3books_and_the_view_keeps_the_engine_alive() -> No
     del eng
     gc.collect()
     assert view.levels(1, 100) == levels and "read-only view of L3Book" in repr(view)
+
+
+class EngineBookMachine(RuleBasedStateMachine):
+    """Random submits / cancels / modifies on an engine and the reference; the engine's
+    book view (taken once, at the start) checked against the reference after each rule."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.eng, self.ref = make_pair(32, 64, max_orders=6, max_cap=4)
+        self.view = self.eng.book
+        self.next_id = 1
+
+    @rule(
+        side=st.integers(0, 1),
+        px=st.integers(995, 1005),
+        qty=st.integers(1, 9),
+        tif=st.sampled_from(["gtc", "ioc", "fok"]),
+        owner=st.integers(0, 2),
+    )
+    def submit(self, side: int, px: int, qty: int, tif: str, owner: int) -> None:
+        oid, self.next_id = self.next_id, self.next_id + 1
+        try:
+            self.ref.submit(oid, side, px, qty, tif=TIFS[tif], owner=owner)
+            ref_ok = True
+        except M.MatchError:
+            ref_ok = False
+        try:
+            self.eng.submit(oid, side, px, qty, tif=tif, owner=owner)
+            eng_ok = True
+        except TapebookError:
+            eng_ok = False
+        assert ref_ok == eng_ok
+
+    @rule(pick=st.integers(0, 10**6), qty=st.integers(0, 12), cancel=st.booleans())
+    def change(self, pick: int, qty: int, cancel: bool) -> None:
+        ids = sorted(self.ref.orders)
+        oid = ids[pick % len(ids)] if ids else pick
+        ref_call, eng_call = (
+            (self.ref.cancel, self.eng.cancel) if cancel else (self.ref.modify, self.eng.modify)
+        )
+        args = (oid,) if cancel else (oid, qty)
+        try:
+            ref_call(*args)
+            ref_ok = True
+        except M.MatchError:
+            ref_ok = False
+        try:
+            eng_call(*args)
+            eng_ok = True
+        except TapebookError:
+            eng_ok = False
+        assert ref_ok == eng_ok
+
+    @invariant()
+    def same(self) -> None:
+        same_book(self.view, self.ref)
+
+
+TestEngineBookMachine = EngineBookMachine.TestCase
