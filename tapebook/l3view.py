@@ -14,11 +14,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, NoReturn
 
-import numpy as np
-
 from . import _l3native as l3n
 from .errors import ReadOnlyError
-from .l3book import L3Book, _l2_view
+from .l3book import L3Book
 
 #: L3Book methods that change the book (or free it), refused by the view with the reason
 MUTATORS = (
@@ -61,18 +59,7 @@ class L3BookView(L3Book):
         self = object.__new__(cls)
         self._owner = owner  # the C memory lives as long as the owner does
         self._why = why
-        self._lp = ptr
-        self._v = v
-        self._add, self._cancel, self._execute = v.add, v.cancel, v.execute
-        self._pool = None
-        self._max_orders = max_orders
-        self._max_cap = max_cap
-        self._closed = False
-        self._view = _l2_view(v.book, v.l2_book(ptr), max_cap)
-        fam = v.family
-        self._price_dtype = np.dtype(np.int32 if fam.bits == 32 else np.int64)
-        self._qty_dtype = np.dtype(np.uint32 if fam.bits == 32 else np.uint64)
-        self._bbo_dtype = self._view._bbo_dtype
+        self._attach(v, ptr, None, max_orders, max_cap)
         return self
 
     @classmethod

@@ -7,6 +7,7 @@ from __future__ import annotations
 import gc
 import pickle
 import random
+from collections.abc import Callable
 
 import pytest
 from hypothesis import strategies as st
@@ -19,6 +20,28 @@ from tapebook.matching import STP_MODES, TIFS
 from tapebook.testing import matching_reference as M
 
 BITS_N = [(64, 1024), (32, 64)]
+#: the L3Book methods that only read (the view passes them on); the rest are MUTATORS
+QUERIES = (
+    "anchor",
+    "bbo",
+    "best_ask_px",
+    "best_ask_qty",
+    "best_bid_px",
+    "best_bid_qty",
+    "crossed",
+    "depth",
+    "dumps",
+    "level_orders",
+    "levels",
+    "loads",
+    "order",
+    "qty_at",
+    "queue_position",
+    "snapshot",
+    "stats",
+    "top",
+    "verify_invariants",
+)
 
 
 def make_pair(bits: int, n: int, max_orders: int = 500, max_cap: int = 64):
@@ -34,42 +57,46 @@ def make_pair(bits: int, n: int, max_orders: int = 500, max_cap: int = 64):
     return eng, ref
 
 
+def agree(ref_call: Callable[[], object], eng_call: Callable[[], object]) -> None:
+    """The same call on the reference and the engine: both refuse it or neither does."""
+    try:
+        ref_call()
+        ref_ok = True
+    except M.MatchError:
+        ref_ok = False
+    try:
+        eng_call()
+        eng_ok = True
+    except TapebookError:
+        eng_ok = False
+    assert ref_ok == eng_ok
+
+
 def step(eng: MatchingEngine, ref: M.RefMatchingEngine, rng: random.Random, next_id: int) -> None:
-    """One random call on both; both refuse it or neither does."""
+    """One random submit, cancel or modify on both."""
     r = rng.random()
-    ref_ok = eng_ok = True
     if r < 0.15 and ref.orders:
         oid = rng.choice(sorted(ref.orders))
-        try:
-            ref.cancel(oid)
-        except M.MatchError:
-            ref_ok = False
-        try:
-            eng.cancel(oid)
-        except TapebookError:
-            eng_ok = False
+        agree(lambda: ref.cancel(oid), lambda: eng.cancel(oid))
     elif r < 0.25 and ref.orders:
         oid, qty = rng.choice(sorted(ref.orders)), rng.randint(1, 40)
-        try:
-            ref.modify(oid, qty)
-        except M.MatchError:
-            ref_ok = False
-        try:
-            eng.modify(oid, qty)
-        except TapebookError:
-            eng_ok = False
+        agree(lambda: ref.modify(oid, qty), lambda: eng.modify(oid, qty))
     else:
         side, px, qty = rng.randint(0, 1), 1000 + rng.randint(-8, 8), rng.randint(1, 30)
         tif, owner = rng.choice(["gtc", "gtc", "gtc", "ioc"]), rng.randint(0, 3)
-        try:
-            ref.submit(next_id, side, px, qty, tif=TIFS[tif], owner=owner)
-        except M.MatchError:
-            ref_ok = False
-        try:
-            eng.submit(next_id, side, px, qty, tif=tif, owner=owner)
-        except TapebookError:
-            eng_ok = False
-    assert ref_ok == eng_ok
+        agree(
+            lambda: ref.submit(next_id, side, px, qty, tif=TIFS[tif], owner=owner),
+            lambda: eng.submit(next_id, side, px, qty, tif=tif, owner=owner),
+        )
+
+
+def flowed(bits: int, n: int, seed: int, steps: int) -> tuple[MatchingEngine, M.RefMatchingEngine]:
+    """An engine and the reference after the same seeded flow of ``steps`` calls."""
+    eng, ref = make_pair(bits, n)
+    rng = random.Random(seed)
+    for i in range(steps):
+        step(eng, ref, rng, i + 1)
+    return eng, ref
 
 
 def same_book(view: L3BookView, ref: M.RefMatchingEngine) -> None:
@@ -118,10 +145,7 @@ def test_book_is_the_l3_api_of_the_live_book(bits: int, n: int) -> None:
 
 
 def test_mutators_raise_and_change_nothing() -> None:
-    eng, ref = make_pair(64, 1024)
-    rng = random.Random(7)
-    for i in range(200):
-        step(eng, ref, rng, i + 1)
+    eng, ref = flowed(64, 1024, seed=7, steps=200)
     view = eng.book
     before = view.dumps()
     oid = next(iter(ref.orders))
@@ -143,6 +167,9 @@ def test_mutators_raise_and_change_nothing() -> None:
         "close": (),
     }
     assert set(args) == set(MUTATORS)
+    # every other public L3Book method only reads: a new mutator must join MUTATORS
+    reads = {n for n in dir(L3Book) if not n.startswith("_") and callable(getattr(L3Book, n))} - set(MUTATORS)
+    assert reads == set(QUERIES)
     for name, a in args.items():
         with pytest.raises(ReadOnlyError, match=f"L3BookView.{name}: the book is read only"):
             getattr(view, name)(*a)
@@ -153,10 +180,7 @@ def test_mutators_raise_and_change_nothing() -> None:
 
 
 def test_copies_are_writable_l3books_and_the_view_keeps_the_engine_alive() -> None:
-    eng, ref = make_pair(32, 64)
-    rng = random.Random(3)
-    for i in range(300):
-        step(eng, ref, rng, i + 1)
+    eng, ref = flowed(32, 64, seed=3, steps=300)
     view = eng.book
     for copy in (pickle.loads(pickle.dumps(view)), view.loads(view.dumps(), n=64, price_bits=32, max_cap=64)):
         assert type(copy) is L3Book
@@ -188,37 +212,19 @@ class EngineBookMachine(RuleBasedStateMachine):
     )
     def submit(self, side: int, px: int, qty: int, tif: str, owner: int) -> None:
         oid, self.next_id = self.next_id, self.next_id + 1
-        try:
-            self.ref.submit(oid, side, px, qty, tif=TIFS[tif], owner=owner)
-            ref_ok = True
-        except M.MatchError:
-            ref_ok = False
-        try:
-            self.eng.submit(oid, side, px, qty, tif=tif, owner=owner)
-            eng_ok = True
-        except TapebookError:
-            eng_ok = False
-        assert ref_ok == eng_ok
+        agree(
+            lambda: self.ref.submit(oid, side, px, qty, tif=TIFS[tif], owner=owner),
+            lambda: self.eng.submit(oid, side, px, qty, tif=tif, owner=owner),
+        )
 
     @rule(pick=st.integers(0, 10**6), qty=st.integers(0, 12), cancel=st.booleans())
     def change(self, pick: int, qty: int, cancel: bool) -> None:
         ids = sorted(self.ref.orders)
         oid = ids[pick % len(ids)] if ids else pick
-        ref_call, eng_call = (
-            (self.ref.cancel, self.eng.cancel) if cancel else (self.ref.modify, self.eng.modify)
-        )
-        args = (oid,) if cancel else (oid, qty)
-        try:
-            ref_call(*args)
-            ref_ok = True
-        except M.MatchError:
-            ref_ok = False
-        try:
-            eng_call(*args)
-            eng_ok = True
-        except TapebookError:
-            eng_ok = False
-        assert ref_ok == eng_ok
+        if cancel:
+            agree(lambda: self.ref.cancel(oid), lambda: self.eng.cancel(oid))
+        else:
+            agree(lambda: self.ref.modify(oid, qty), lambda: self.eng.modify(oid, qty))
 
     @invariant()
     def same(self) -> None:
