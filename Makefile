@@ -65,16 +65,12 @@ clang:
 
 gen:
 	$(PYTHON) tools/gen_variants.py
-	$(PYTHON) tools/gen_l3.py
-	$(PYTHON) tools/gen_match.py
 	$(PYTHON) tools/amalgamate.py
 
 single-include: gen
 
 check-generated:
 	$(PYTHON) tools/gen_variants.py --check
-	$(PYTHON) tools/gen_l3.py --check
-	$(PYTHON) tools/gen_match.py --check
 	$(PYTHON) tools/amalgamate.py --check
 
 # ---- C tests --------------------------------------------------------------------

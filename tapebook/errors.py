@@ -94,6 +94,11 @@ class NotRecordedError(TapebookError, TypeError):
     cannot record (``load_into``, ``close``): call it on the book itself."""
 
 
+class ReadOnlyError(TapebookError, TypeError):
+    """A read-only view refuses a method that would change what it views
+    (``MatchingEngine.book.add``: change the book through the engine)."""
+
+
 class FeedError(TapebookError, ValueError):
     """Venue data that cannot be replayed (:mod:`tapebook.feeds`).
 

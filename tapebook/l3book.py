@@ -149,14 +149,18 @@ class L3Book:
             _args.raise_status(st, "L3Book()")
         destroy = v.destroy
         # the destructor closes over the pool: cffi frees objects in any order
-        self._lp = ffi.gc(out[0], lambda p, _pool=pool: destroy(p))
+        self._attach(v, ffi.gc(out[0], lambda p, _pool=pool: destroy(p)), pool, mo, cap)
+
+    def _attach(self, v: l3n.L3Variant, ptr: Any, pool: SpillPool | None, max_orders: int, cap: int) -> None:
+        """Set the fields over the C L3 book ``ptr`` (created here, or borrowed by a view)."""
+        self._lp = ptr
         self._v = v
         self._add, self._cancel, self._execute = v.add, v.cancel, v.execute
         self._pool = pool
-        self._max_orders = mo
+        self._max_orders = max_orders
         self._max_cap = cap
         self._closed = False
-        self._view = _l2_view(v.book, v.l2_book(self._lp), cap)
+        self._view = _l2_view(v.book, v.l2_book(ptr), cap)
         fam = v.family
         self._price_dtype = np.dtype(np.int32 if fam.bits == 32 else np.int64)
         self._qty_dtype = np.dtype(np.uint32 if fam.bits == 32 else np.uint64)

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from . import _args
+from . import _l3native as l3n
 from . import _matchnative as mn
 from . import _native as nat
 from ._native import ffi
@@ -28,6 +29,7 @@ from .errors import (
     InvalidArgumentError,
     UnknownOrderError,
 )
+from .l3view import L3BookView
 
 TIFS = {"gtc": 0, "ioc": 1, "fok": 2}
 STP_MODES = {"none": 0, "cancel-newest": 1, "cancel-oldest": 2, "cancel-both": 3}
@@ -80,73 +82,6 @@ def _side(side: Any) -> int:
     raise InvalidArgumentError(f"side must be 1/True/'bid' or 0/False/'ask', got {side!r}")
 
 
-class BookView:
-    """The engine's L3 book, read only: levels, queues, orders (changes go through the
-    engine, which keeps owners and emits events)."""
-
-    def __init__(self, engine: MatchingEngine) -> None:
-        self._e = engine
-
-    def best_bid_px(self) -> int | None:
-        """Best bid price, ``None`` when there is no bid."""
-        return self._best(1)
-
-    def best_ask_px(self) -> int | None:
-        """Best ask price, ``None`` when there is no ask."""
-        return self._best(0)
-
-    def _best(self, side: int) -> int | None:
-        e = self._e
-        px = int(e._v.book_best_px(e._book, side))
-        empty = e._v.family.type_min if side else e._v.family.type_max
-        return None if px == empty else px
-
-    def levels(self, side: Any, k: int = 10) -> list[tuple[int, int]]:
-        """Up to ``k`` levels of a side, best first, as (px, total qty)."""
-        e = self._e
-        if k < 0:
-            raise InvalidArgumentError(f"k must be >= 0, got {k}")
-        out = ffi.new(f"{e._v.level_c}[]", max(k, 1))
-        n = ffi.new("size_t *")
-        e._check(e._v.book_levels(e._book, _side(side), out, k, n), "levels")
-        return [(int(out[i].px), int(out[i].qty)) for i in range(n[0])]
-
-    def level_orders(self, side: Any, px: int) -> list[tuple[int, int]]:
-        """The orders of level (side, px) in FIFO order, as (order_id, qty)."""
-        e = self._e
-        count = ffi.new("size_t *")
-        n = ffi.new("size_t *")
-        e._check(
-            e._v.l3_level_orders(e._l3, _side(side), px, ffi.NULL, ffi.NULL, 0, n, count), "level_orders"
-        )
-        k = max(int(count[0]), 1)
-        ids = ffi.new("uint64_t[]", k)
-        qtys = ffi.new(f"{e._v.qty_c}[]", k)
-        e._check(e._v.l3_level_orders(e._l3, _side(side), px, ids, qtys, k, n, count), "level_orders")
-        return [(int(ids[i]), int(qtys[i])) for i in range(n[0])]
-
-    def order(self, order_id: int) -> tuple[int, int, int] | None:
-        """(side, px, qty) of a resting order, ``None`` when it does not rest."""
-        e = self._e
-        out = ffi.new(f"{e._v.order_c} *")
-        st = e._v.l3_order(e._l3, order_id, out)
-        if st == mn.ERR_UNKNOWN:
-            return None
-        e._check(st, "order")
-        return (int(out.side), int(out.px), int(out.qty))
-
-    def queue_position(self, order_id: int) -> tuple[int, int]:
-        """(orders ahead, quantity ahead) of a resting order at its level."""
-        e = self._e
-        k = ffi.new("uint64_t *")
-        q = ffi.new(f"{e._v.qty_c} *")
-        e._check(e._v.l3_queue_position(e._l3, order_id, k, q), "queue_position", order_id=order_id)
-        return (int(k[0]), int(q[0]))
-
-    def __len__(self) -> int:
-        return len(self._e)
-
-
 class MatchingEngine:
     """A price-time priority matching engine for one instrument.
 
@@ -196,6 +131,15 @@ class MatchingEngine:
         self._m = ffi.gc(out[0], v.destroy)
         self._l3 = v.l3(self._m)
         self._book = v.l3_book(self._l3)
+        # the L3Book API over the engine's own L3 book: a view, nothing copied
+        self._view = L3BookView._borrow(
+            l3n.L3_BOOKS[(price_bits, n)],
+            self._l3,
+            self._m,  # keeps the C engine alive, without a cycle through self
+            max_orders,
+            max_cap,
+            "change it through the MatchingEngine (submit, cancel, modify)",
+        )
         self._order = ffi.new("tb_match_order *")
         self._res = ffi.new("tb_submit_result *")
         self._nout = ffi.new("size_t *")
@@ -424,9 +368,10 @@ class MatchingEngine:
     # ---- queries ------------------------------------------------------------------
 
     @property
-    def book(self) -> BookView:
-        """The L3 book the engine matches on (read only)."""
-        return BookView(self)
+    def book(self) -> L3BookView:
+        """The L3 book the engine matches on: the :class:`L3Book` query API, read only
+        (its mutators raise :class:`ReadOnlyError`), a view of the live book (no copy)."""
+        return self._view
 
     def __len__(self) -> int:
         return int(self._v.orders(self._m))

@@ -18,13 +18,11 @@ Modules:
   plain-Python model of a Book and a SpillPool written from
   ``docs/semantics.md`` alone (no shared code, not even the compiled module),
   exact down to eviction, pool exhaustion and every counter.
-* :mod:`tapebook.testing.l3reference` — :class:`RefL3Book`, the plain model of an
-  :class:`~tapebook.L3Book` (a dict id -> order, a dict price -> deque of ids).
 * :mod:`tapebook.testing.streams` — seeded synthetic update streams
   (:func:`market_stream`, :func:`clustered_stream`, :func:`uniform_stream`).
 * :mod:`tapebook.testing.l3_reference` — :class:`RefL3Book`, a naive model of an
   order-level book (dict id -> order, dict price -> FIFO) from docs/semantics.md §6, the
-  oracle of the L3 tests and of the L3 feed decoders.
+  oracle of the :class:`~tapebook.L3Book` tests and of the L3 feed decoders.
 * :mod:`tapebook.testing.itch_writer` — :class:`ItchWriter`, a NASDAQ
   TotalView-ITCH 5.0 encoder written from the spec (fixtures for the ``itch`` feed).
 * :mod:`tapebook.testing.fuzz` — the differential fuzzer behind ``python -m
@@ -36,7 +34,7 @@ Modules:
 
 from __future__ import annotations
 
-from .l3reference import RefL3Book, RefL3Error
+from .l3_reference import RefL3Book, RefL3Error
 from .reference import RefBook, RefError, RefMemoryError, RefPool, UnboundedBook
 from .streams import Stream, clustered_stream, market_stream, uniform_stream
 

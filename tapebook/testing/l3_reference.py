@@ -20,10 +20,12 @@ Operations (each validates everything first and changes nothing on error):
 
 * ``add(id, side, px, qty)``: a new order at the back of its level;
 * ``cancel(id, qty=0)``: remove ``qty`` from the order (0: all of it); the order
-  keeps its priority and leaves the book at 0;
+  keeps its priority and leaves the book at 0; ``reduce(id, qty)`` is the
+  same with ``qty`` in [1, the order's] (``L3Book.reduce``);
 * ``modify(id, qty, px=None)``: new quantity (and price): same price and
   quantity not up keeps priority; a price change or a quantity increase goes to
-  the back of the (new) level;
+  the back of the (new) level; ``amend(id, px, qty)`` is ``modify(id, qty, px)``
+  (``L3Book.amend``);
 * ``replace(old_id, new_id, px, qty)``: the old order leaves, the new one (same
   side) joins the back of its level — ``new_id`` may equal ``old_id``;
 * ``execute(id, qty)``: fill ``qty`` from the order (priority kept), removed at 0;
@@ -236,13 +238,24 @@ class RefL3Book:
             raise RefL3Error(ERR_BADARG, f"qty must be in [1, {o[2]}] (the order's), got {qty}")
         self._reduce(order_id, qty)
 
+    def reduce(self, order_id: int, qty: int) -> None:
+        """``L3Book.reduce``: take ``qty`` (in [1, the order's]) off, priority kept; leaves at 0."""
+        o = self._known(order_id)
+        if not 0 < qty <= o[2]:
+            raise RefL3Error(ERR_BADARG, f"qty must be in [1, {o[2]}] (the order's), got {qty}")
+        self._reduce(order_id, qty)
+
+    def amend(self, order_id: int, px: int, qty: int) -> None:
+        """``L3Book.amend``: :meth:`modify` to a new price and quantity."""
+        self.modify(order_id, qty, px)
+
     def modify(self, order_id: int, qty: int, px: int | None = None) -> None:
         """New quantity (and price): same price and qty not up keeps priority, else to the back."""
         o = self._known(order_id)
         side, old_px, old_qty = o
         new_px = old_px if px is None else px
+        self._check_qty(qty)  # the C core's order: unknown id, quantity, price
         self._check_px(new_px)
-        self._check_qty(qty)
         if new_px == old_px and qty <= old_qty:
             if qty < old_qty:
                 self._reduce(order_id, old_qty - qty)
@@ -255,8 +268,8 @@ class RefL3Book:
         """The old order leaves; ``new_id`` joins the back of (its side, px) with ``qty``."""
         o = self._known(old_id)
         self._check_id(new_id)
+        self._check_qty(qty)  # the C core's order: unknown id, quantity, price, duplicate
         self._check_px(px)
-        self._check_qty(qty)
         if new_id != old_id and new_id in self.orders:
             raise RefDuplicateOrderError(ERR_DUPLICATE, f"order id {new_id} rests already")
         side = o[0]

@@ -127,6 +127,34 @@ def test_max_levels_counts_the_level_a_move_frees() -> None:
     assert b.levels(BID) == [(12, 1), (10, 1)]
 
 
+def test_checks_run_in_the_c_cores_order() -> None:
+    """Regression: an amend / replace / MBO modify with a zero quantity and a bad
+    price is refused for the quantity first, as tb_l3.inc does (the model said
+    ERR_PRICE), and reduce / amend are the L3Book method names."""
+    b = RefL3Book(price_bits=32, n=64)
+    b.add(1, BID, 100, 5)
+    bad_px = b.px_hi + 1
+    for call in (
+        lambda: b.amend(1, bad_px, 0),
+        lambda: b.modify(1, 0, bad_px),
+        lambda: b.replace(1, 2, bad_px, 0),
+    ):
+        with pytest.raises(RefL3Error) as info:
+            call()
+        assert info.value.status == ERR_BADARG
+    assert b.apply_row(MODIFY, 1, BID, bad_px, 0) == ERR_BADARG
+    assert b.apply_row(MODIFY, 1, BID, bad_px, 3) == ERR_PRICE
+    for qty in (0, 6):
+        with pytest.raises(RefL3Error) as info:
+            b.reduce(1, qty)
+        assert info.value.status == ERR_BADARG
+    b.reduce(1, 2)
+    b.amend(1, 101, 3)
+    assert b.order(1) == RefOrder(1, BID, 101, 3) and b.levels(BID) == [(101, 3)]
+    b.reduce(1, 3)
+    assert len(b) == 0 and b.levels(BID) == []
+
+
 def test_apply_mbo_statuses() -> None:
     b = RefL3Book()
     st = b.apply_mbo(

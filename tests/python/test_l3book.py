@@ -1,4 +1,4 @@
-"""tapebook.L3Book against the plain model tapebook.testing.l3reference.RefL3Book:
+"""tapebook.L3Book against the plain model tapebook.testing.l3_reference.RefL3Book:
 a seeded differential run per variant, apply_mbo (statuses and BBO trace),
 dumps / loads / pickle restoring queues, errors naming their argument,
 lifetimes, and a Hypothesis state machine."""
@@ -25,26 +25,27 @@ from tapebook import (
     Order,
     UnknownOrderError,
 )
-from tapebook.testing.l3reference import RefL3Book, RefL3Error
+from tapebook.testing.l3_reference import (
+    ERR_BADARG,
+    ERR_DUPLICATE,
+    ERR_FULL,
+    ERR_OVERFLOW,
+    ERR_PRICE,
+    ERR_SIDE,
+    ERR_UNKNOWN,
+    RefL3Book,
+    RefL3Error,
+)
 
+# the exception L3Book raises for each C status the model refuses with
 EXC = {
-    "side": InvalidArgumentError,
-    "price": InvalidArgumentError,
-    "badarg": InvalidArgumentError,
-    "overflow": InvalidArgumentError,
-    "duplicate": DuplicateOrderError,
-    "unknown": UnknownOrderError,
-    "full": CapacityError,
-}
-# C statuses of apply_mbo rows
-CODE = {
-    "side": -17,
-    "price": -18,
-    "badarg": -25,
-    "full": -27,
-    "duplicate": -30,
-    "unknown": -31,
-    "overflow": -32,
+    ERR_SIDE: InvalidArgumentError,
+    ERR_PRICE: InvalidArgumentError,
+    ERR_BADARG: InvalidArgumentError,
+    ERR_OVERFLOW: InvalidArgumentError,
+    ERR_DUPLICATE: DuplicateOrderError,
+    ERR_UNKNOWN: UnknownOrderError,
+    ERR_FULL: CapacityError,
 }
 
 
@@ -53,9 +54,9 @@ def both(book: L3Book, ref: RefL3Book, name: str, *args: int) -> None:
     try:
         getattr(ref, name)(*args)
     except RefL3Error as e:
-        with pytest.raises(EXC[e.code]) as info:
+        with pytest.raises(EXC[e.status]) as info:
             getattr(book, name)(*args)
-        assert type(info.value) is EXC[e.code], (name, args, e.code, info.value)
+        assert type(info.value) is EXC[e.status], (name, args, e.status, info.value)
         return
     getattr(book, name)(*args)
 
@@ -70,7 +71,9 @@ def compare(book: L3Book, ref: RefL3Book, deep: bool) -> None:
         for px, _ in ref.levels(side):
             assert book.level_orders(side, px) == ref.level_orders(side, px)
     for oid in ref.orders:
-        assert book.order(oid) == Order(*ref.order(oid))  # type: ignore[misc]
+        o = ref.order(oid)
+        assert o is not None
+        assert book.order(oid) == Order(o.id, bool(o.side), o.px, o.qty)
         assert book.queue_position(oid) == ref.queue_position(oid)
     assert book.verify_invariants()
 
@@ -81,7 +84,7 @@ def compare(book: L3Book, ref: RefL3Book, deep: bool) -> None:
 def test_differential(bits: int, n: int, max_orders: int, max_cap: int) -> None:
     rng = random.Random(bits * 1000 + n + max_cap)
     book = L3Book(n=n, price_bits=bits, max_orders=max_orders, max_cap=max_cap, anchor=100_000 - n // 2)
-    ref = RefL3Book(price_bits=bits, n=n, max_orders=max_orders, max_cap=max_cap)
+    ref = RefL3Book(price_bits=bits, n=n, max_orders=max_orders, max_levels=max_cap)
     next_id = 1
     width = 3 * n if max_cap >= 16 else n // 2
     for step in range(3000):
@@ -171,7 +174,7 @@ def test_errors_name_the_argument() -> None:
 def test_apply_mbo_matches_model() -> None:
     rng = random.Random(5)
     b = L3Book(n=128, price_bits=64, max_orders=500, max_cap=64, anchor=0)
-    ref = RefL3Book(price_bits=64, n=128, max_orders=500, max_cap=64)
+    ref = RefL3Book(price_bits=64, n=128, max_orders=500, max_levels=64)
     n = 4000
     acts = np.frombuffer(
         bytes(rng.choice(b"AAAACCCEEMMRX" if i % 997 == 0 else b"AAAACCCEEMM") for i in range(n)), np.uint8
@@ -182,8 +185,8 @@ def test_apply_mbo_matches_model() -> None:
     qtys = np.array([rng.randrange(0, 20) for _ in range(n)], dtype=np.uint64)
     statuses, trace = b.apply_mbo_bbo(acts, ids, sides, prices, qtys)
     for i in range(n):
-        code = ref.apply_mbo_row(int(acts[i]), int(ids[i]), int(sides[i]), int(prices[i]), int(qtys[i]))
-        assert statuses[i] == (0 if code is None else CODE[code]), i
+        status = ref.apply_row(int(acts[i]), int(ids[i]), int(sides[i]), int(prices[i]), int(qtys[i]))
+        assert statuses[i] == status, i
         bp, bq, ap, aq = ref.bbo()
         assert (trace["bid_px"][i], trace["bid_qty"][i]) == (bp if bp is not None else -(2**63), bq)
         assert (trace["ask_px"][i], trace["ask_qty"][i]) == (ap if ap is not None else 2**63 - 1, aq)
@@ -278,7 +281,7 @@ class L3Machine(RuleBasedStateMachine):
     )
     def setup(self, bits: int, max_cap: int, max_orders: int) -> None:
         self.book = L3Book(n=64, price_bits=bits, max_orders=max_orders, max_cap=max_cap, anchor=0)
-        self.ref = RefL3Book(price_bits=bits, n=64, max_orders=max_orders, max_cap=max_cap)
+        self.ref = RefL3Book(price_bits=bits, n=64, max_orders=max_orders, max_levels=max_cap)
         self.big = 2**bits - 1
 
     ids = st.integers(1, 12)

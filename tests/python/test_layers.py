@@ -40,7 +40,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "_matchnative",
         ),
     ),
-    ("book", ("_dump", "snapshot", "pool", "book", "l3book", "multi", "config", "matching")),
+    ("book", ("_dump", "snapshot", "pool", "book", "l3book", "l3view", "multi", "config", "matching")),
     ("persistence", ("persist", "persist.*")),
     ("feeds", ("feeds", "feeds.*")),
     ("dataset", ("dataset", "dataset.*")),
