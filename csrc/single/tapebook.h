@@ -2247,29 +2247,6 @@ TB_FORCE_INLINE uint64_t tb__l3_unmix(uint64_t y, uint64_t key) {
     return y ^ key;
 }
 
-/* The id index's tag of an id: the keyed hash of its run of 8 (id >> 3)
- * with the id's low 3 bits in place of the hash's, so the 8 ids of a run
- * have distinct tags (a tag match is still almost always the id). */
-TB_FORCE_INLINE uint32_t tb__l3_tag(uint64_t id, uint64_t key) {
-    return ((uint32_t)(tb__l3_mix(id >> 3, key) >> 32) & ~UINT32_C(7)) | ((uint32_t)id & 7u);
-}
-
-/* Home entry of a tag in an index of 2^bits entries (bits 4 .. 31): the
- * tag's top bits pick a line of 8 entries, its low 3 bits the entry. */
-TB_FORCE_INLINE uint32_t tb__l3_home(uint32_t tag, uint32_t bits) {
-    return (((tag >> (32u - bits)) & ~UINT32_C(7)) | (tag & 7u)) & ((UINT32_C(1) << bits) - 1u);
-}
-
-/* Tests: an id with tag bits 63..32 of y except the low 3, which are `low`
- * (y's lower half is varied until the id fits in 64 bits). */
-TB_FORCE_INLINE uint64_t tb__l3_id_with_hash(uint64_t y, uint64_t key, unsigned low) {
-    uint64_t k;
-    for (k = 0;; k++) {
-        const uint64_t x = tb__l3_unmix(y ^ k, key);
-        if (x >> 61 == 0) return (x << 3) | (uint64_t)(low & 7u);
-    }
-}
-
 /* The next key of a reseed (splitmix64 step). */
 TB_FORCE_INLINE uint64_t tb__l3_next_key(uint64_t key) {
     uint64_t z = key + UINT64_C(0x9e3779b97f4a7c15);
@@ -6431,16 +6408,10 @@ TB_STATIC_ASSERT(offsetof(TB__L3, book) == 0, "the L2 book leads the L3 book");
 
 /* ---- order-id index ----------------------------------------------------------- */
 
-/* The tag (upper half of the keyed hash, kept in the entry) determines the
- * home. Ids are hashed in runs of 8 (id >> 3) and the run's 8 ids keep their
- * low 3 bits in the tag's low bits and the home's: venues hand out ids
- * sequentially, so neighbouring ids share one 64-byte line of the index
- * (an add of the next id and a cancel of a young one usually hit a cached
- * line), while ids a venue chooses still land on keyed, unpredictable lines. */
 TB_FORCE_INLINE uint32_t TB__L3P(otag)(const TB__L3 *l, uint64_t id) {
-    return tb__l3_tag(id, l->okey);
+    return (uint32_t)(tb__l3_mix(id, l->okey) >> 32);
 }
-TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tb__l3_home(tag, l->obits); }
+TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tag >> (32u - l->obits); }
 TB_FORCE_INLINE uint32_t TB__L3P(omask)(const TB__L3 *l) { return (UINT32_C(1) << l->obits) - 1u; }
 
 /* Slot of the order `id`, TB__L3_NIL when absent; *pos = its index entry. */

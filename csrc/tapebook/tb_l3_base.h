@@ -82,29 +82,6 @@ TB_FORCE_INLINE uint64_t tb__l3_unmix(uint64_t y, uint64_t key) {
     return y ^ key;
 }
 
-/* The id index's tag of an id: the keyed hash of its run of 8 (id >> 3)
- * with the id's low 3 bits in place of the hash's, so the 8 ids of a run
- * have distinct tags (a tag match is still almost always the id). */
-TB_FORCE_INLINE uint32_t tb__l3_tag(uint64_t id, uint64_t key) {
-    return ((uint32_t)(tb__l3_mix(id >> 3, key) >> 32) & ~UINT32_C(7)) | ((uint32_t)id & 7u);
-}
-
-/* Home entry of a tag in an index of 2^bits entries (bits 4 .. 31): the
- * tag's top bits pick a line of 8 entries, its low 3 bits the entry. */
-TB_FORCE_INLINE uint32_t tb__l3_home(uint32_t tag, uint32_t bits) {
-    return (((tag >> (32u - bits)) & ~UINT32_C(7)) | (tag & 7u)) & ((UINT32_C(1) << bits) - 1u);
-}
-
-/* Tests: an id with tag bits 63..32 of y except the low 3, which are `low`
- * (y's lower half is varied until the id fits in 64 bits). */
-TB_FORCE_INLINE uint64_t tb__l3_id_with_hash(uint64_t y, uint64_t key, unsigned low) {
-    uint64_t k;
-    for (k = 0;; k++) {
-        const uint64_t x = tb__l3_unmix(y ^ k, key);
-        if (x >> 61 == 0) return (x << 3) | (uint64_t)(low & 7u);
-    }
-}
-
 /* The next key of a reseed (splitmix64 step). */
 TB_FORCE_INLINE uint64_t tb__l3_next_key(uint64_t key) {
     uint64_t z = key + UINT64_C(0x9e3779b97f4a7c15);

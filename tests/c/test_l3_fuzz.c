@@ -303,7 +303,7 @@ static uint64_t gen_new_id(run *R) {
         R->c->d->stats(R->l, &st);
         while (((uint64_t)1 << bits) < st.index_slots) bits++;
         y = ((uint64_t)0x5a5a5a5a5a5a5a5aULL & ~(~(uint64_t)0 >> bits)) | (rng_next(&R->r) >> bits);
-        return tb__l3_id_with_hash(y, key, 0);
+        return tb__l3_unmix(y, key);
     }
     if (R->c->adversarial == 2) return (R->next_id++) << 32; /* identical low bits */
     if (R->c->id_space) return 1 + rng_below(&R->r, R->c->id_space);

@@ -258,7 +258,7 @@ static void t_reseed(void) {
     CHECK_EQ(D->stats(l, &st), TB_OK);
     while (((uint64_t)1 << bits) < st.index_slots) bits++;
     for (i = 0; i < 400; i++) {
-        ids[i] = tb__l3_id_with_hash(((uint64_t)0x1234 << (64 - 16)) | ((uint64_t)i << 16), key, 0);
+        ids[i] = tb__l3_unmix(((uint64_t)0x1234 << (64 - 16)) | ((uint64_t)i << 8), key);
         CHECK_EQ(D->add(l, ids[i], (int)(i & 1), ANCHOR + (int64_t)(i % 7) - 3 + (i & 1 ? -4 : 4), 1 + i), TB_OK);
     }
     CHECK_EQ(D->stats(l, &st), TB_OK);
