@@ -2264,6 +2264,13 @@ TB_API const char *tb_l3_status_str(int status) {
     }
 }
 
+/* A read prefetch hint (no-op where the compiler has none). */
+#if defined(__GNUC__) || defined(__clang__)
+#define TB__PREFETCH(p) __builtin_prefetch(p)
+#else
+#define TB__PREFETCH(p) ((void)0)
+#endif
+
 #define TB__L3_NIL UINT32_MAX      /* no slot: list ends, free markers */
 #define TB__L3_PROBE_LIMIT 64u     /* an insert probing longer asks for a reseed */
 #define TB_L3_MAX_ORDERS (UINT32_C(1) << 30)
@@ -7271,6 +7278,21 @@ TB_FORCE_INLINE int TB__L3P(mbo_row)(TB__L3 *l, uint8_t action, uint64_t id, uin
     }
 }
 
+/* Batches know the ids ahead: fetch row i + TB__L3_AHEAD's index line now
+ * and, half-way there, the node its entry names, so neither load stalls the
+ * row when it comes (a DRAM miss each at 10^5 resting orders). Only hints:
+ * an entry read early may be stale, but any non-zero entry names an arena
+ * slot, so the addresses stay inside the arrays. */
+#define TB__L3_AHEAD 8u
+
+TB_FORCE_INLINE void TB__L3P(prefetch_rows)(const TB__L3 *l, const uint64_t *ids, size_t i, size_t n) {
+    if (i + TB__L3_AHEAD < n) TB__PREFETCH(&l->oidx[TB__L3P(ohome)(l, TB__L3P(otag)(l, ids[i + TB__L3_AHEAD]))]);
+    if (i + TB__L3_AHEAD / 2u < n) {
+        const uint64_t e = l->oidx[TB__L3P(ohome)(l, TB__L3P(otag)(l, ids[i + TB__L3_AHEAD / 2u]))];
+        if (e) TB__PREFETCH(&l->ord[(uint32_t)e - 1u]);
+    }
+}
+
 /* Apply n MBO rows (tb_mbo_action letters; `sides` is read for adds only;
  * px for adds and modifies; qty as each action says). A bad row changes
  * nothing and the batch goes on: statuses[i] (optional) = the row's status
@@ -7286,7 +7308,9 @@ TB_API int TB__L3FN(apply_mbo)(TB__L3 *l, const uint8_t *actions, const uint64_t
     st = TB__L3P(enter)(l);
     if (st) return st;
     for (i = 0; i < n; i++) {
-        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        int r;
+        TB__L3P(prefetch_rows)(l, ids, i, n);
+        r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
         if (TB_UNLIKELY(r)) {
             bad++;
             l->rejected++;
@@ -7309,7 +7333,9 @@ TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint
     st = TB__L3P(enter)(l);
     if (st) return st;
     for (i = 0; i < n; i++) {
-        const int r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
+        int r;
+        TB__L3P(prefetch_rows)(l, ids, i, n);
+        r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
         if (TB_UNLIKELY(r)) {
             bad++;
             l->rejected++;
@@ -7341,6 +7367,7 @@ TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint
 #undef TB__L3LVL
 #undef TB__L3ORDER
 #undef TB__L3QMAX
+#undef TB__L3_AHEAD
 #undef TB_N
 #undef TB_BOOK_NAME
 #undef TB_L3_NAME

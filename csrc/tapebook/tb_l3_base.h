@@ -99,6 +99,13 @@ TB_API const char *tb_l3_status_str(int status) {
     }
 }
 
+/* A read prefetch hint (no-op where the compiler has none). */
+#if defined(__GNUC__) || defined(__clang__)
+#define TB__PREFETCH(p) __builtin_prefetch(p)
+#else
+#define TB__PREFETCH(p) ((void)0)
+#endif
+
 #define TB__L3_NIL UINT32_MAX      /* no slot: list ends, free markers */
 #define TB__L3_PROBE_LIMIT 64u     /* an insert probing longer asks for a reseed */
 #define TB_L3_MAX_ORDERS (UINT32_C(1) << 30)

@@ -13,13 +13,6 @@
 
 #include "tb_l3_base.h"
 
-/* A read prefetch hint (no-op where the compiler has none). */
-#if defined(__GNUC__) || defined(__clang__)
-#define TB__PREFETCH(p) __builtin_prefetch(p)
-#else
-#define TB__PREFETCH(p) ((void)0)
-#endif
-
 /* Statuses beyond tb_status / tb_l3_status (<= TB_ERR_FIRST, nothing changed).
  * Order validation uses the existing ones: TB_ERR_BADARG (id 0, qty, tif,
  * flags), TB_ERR_SIDE, TB_ERR_PRICE, TB_ERR_DUPLICATE (the id rests),
