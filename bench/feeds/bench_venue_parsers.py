@@ -145,12 +145,13 @@ def scan_rate(venue: str, lines: list[bytes]) -> float | None:
     out = _Out(1 << 16, 4096)
     consumed = ffi.new("size_t *")
     futures = int(venue == "binance-futures")
+    cdata = ffi.from_buffer("char[]", data)
 
     def run(_: list[bytes]) -> None:
         pos = 0
         while pos < len(data):
             out.c.n_rows = out.c.n_frames = 0
-            lib.tb_jscan_binance(data[pos:], len(data) - pos, 1, futures, tick.c, lot.c, out.c, consumed)
+            lib.tb_jscan_binance(cdata + pos, len(data) - pos, 1, futures, tick.c, lot.c, out.c, consumed)
             pos += int(consumed[0])
 
     return rate(run, lines)

@@ -152,21 +152,22 @@ def scan_batches(reader: Any) -> Iterator[MessageBatch]:
                 out.alloc(2 * int(out.c.rows_cap), int(out.c.frames_cap))
                 fc = out.frame_cols  # the new arrays
                 continue
-            kinds = fc["kind"][:n].tolist()
+            col = {name: arr[:n].tolist() for name, arr in fc.items()}  # Python ints, not numpy scalars
+            kinds, ends = col["kind"], col["row_end"]
             row0 = 0
             for i in range(n):
                 ln, k = line, kinds[i]
                 line += 1
-                row_end = int(fc["row_end"][i])
+                row_end = ends[i]
                 if k == lib.TB_JSCAN_FRAME:
-                    so, sl = pos + int(fc["sym_off"][i]), int(fc["sym_len"][i])
+                    so, sl = pos + col["sym_off"][i], col["sym_len"][i]
                     raw_sym = data[so : so + sl]
                     if raw_sym != sym_cache[0]:
                         sym_cache = (raw_sym, raw_sym.decode("ascii"))
                     try:
                         res = reader._event(
-                            ln, sym_cache[1], int(fc["first_id"][i]), int(fc["last_id"][i]),
-                            int(fc["prev_id"][i]), int(fc["ev_time"][i]), [], [],
+                            ln, sym_cache[1], col["first_id"][i], col["last_id"][i], col["prev_id"][i],
+                            col["ev_time"][i], [], [],
                         )  # fmt: skip
                     except FrameError as e:
                         pieces.notes[len(pieces)] = f"{reader.format_name}: {e}"
@@ -186,8 +187,8 @@ def scan_batches(reader: Any) -> Iterator[MessageBatch]:
                     elif res is not None:
                         pieces.add(int(res), 0, -1, ln)
                 elif k == lib.TB_JSCAN_OTHER:
-                    off = pos + int(fc["off"][i])
-                    raw = data[off : off + int(fc["len"][i])]
+                    off = pos + col["off"][i]
+                    raw = data[off : off + col["len"][i]]
                     if raw.endswith(b"\r"):
                         raw = raw[:-1]
                     if raw.strip():
