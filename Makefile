@@ -75,7 +75,7 @@ check-generated:
 
 # ---- C tests --------------------------------------------------------------------
 
-C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc test_custom_variant test_itch test_tardis_scan \
+C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc test_custom_variant test_itch test_tardis_scan test_json_scan \
            test_l3_unit test_l3_fuzz test_l3_alloc
 # the matching engine: unit tests, zero allocations, differential fuzz vs tests/c/ref_match.h
 C_TESTS += test_match
@@ -121,6 +121,8 @@ c-compile: clang | $(BUILD)/compile/.dir
 	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_itch.c -o $(BUILD)/compile/clangxx_itch.o
 	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_tardis_scan.c -o $(BUILD)/compile/gxx_tardis_scan.o
 	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_tardis_scan.c -o $(BUILD)/compile/clangxx_tardis_scan.o
+	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_scan.c -o $(BUILD)/compile/gxx_json_scan.o
+	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_scan.c -o $(BUILD)/compile/clangxx_json_scan.o
 	@echo "c-compile: C99, C11 and C++17 with gcc and clang: clean"
 	@$(MAKE) --no-print-directory hotpath-compile
 
@@ -138,6 +140,7 @@ hotpath-compile: clang | $(BUILD)/compile/.dir
 c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/test_unit $(BUILD)/guarded/test_unit \
         $(BUILD)/gcc/test_decimal $(BUILD)/clang/test_decimal $(BUILD)/gcc/test_venue_crc $(BUILD)/clang/test_venue_crc \
         $(BUILD)/gcc/test_tardis_scan $(BUILD)/clang/test_tardis_scan \
+        $(BUILD)/gcc/test_json_scan $(BUILD)/clang/test_json_scan \
         $(BUILD)/gcc/test_l3_unit $(BUILD)/clang/test_l3_unit $(BUILD)/guarded/test_l3_unit \
         $(BUILD)/gcc/test_itch $(BUILD)/clang/test_itch \
         $(BUILD)/gcc/test_custom_variant $(BUILD)/single/test_custom_variant
@@ -158,6 +161,8 @@ c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/
 	$(BUILD)/guarded/test_l3_unit
 	$(BUILD)/gcc/test_tardis_scan
 	$(BUILD)/clang/test_tardis_scan
+	$(BUILD)/gcc/test_json_scan
+	$(BUILD)/clang/test_json_scan
 
 c-alloc: $(BUILD)/gcc/test_alloc $(BUILD)/gcc/test_l3_alloc
 	$(BUILD)/gcc/test_alloc
@@ -329,6 +334,9 @@ fuzz-cov: clang | $(BUILD)/fuzz/.dir
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_tardis_scan.c -o $(BUILD)/fuzz/fuzz_tardis_scan
 	mkdir -p $(BUILD)/fuzz/corpus_tardis_scan && cp -n tests/fuzz/corpus_tardis_scan/* $(BUILD)/fuzz/corpus_tardis_scan/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_tardis_scan -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_tardis_scan
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_json_scan.c -o $(BUILD)/fuzz/fuzz_json_scan
+	mkdir -p $(BUILD)/fuzz/corpus_json_scan && cp -n tests/fuzz/corpus_json_scan/* $(BUILD)/fuzz/corpus_json_scan/ 2>/dev/null || true
+	$(BUILD)/fuzz/fuzz_json_scan -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_json_scan
 
 # ---- benchmarks ------------------------------------------------------------------------
 

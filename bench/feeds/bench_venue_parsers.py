@@ -8,8 +8,12 @@ renderers) and times, over the same lines:
   and converted to dicts) — decode only;
 * the reader's own per-frame work: decode + the venue's sync rules + collecting the
   rows (``MessageBuilder.add``), without the column conversion and the engine;
+* where the time goes: ``read`` (the source's chunks of lines from memory) and, for
+  the venues with a C frame scanner (binance, binance-futures; tb_json_scan.h),
+  ``scan`` (the scanner alone over the whole buffer: shape, ids, exact rows);
 * end to end: ``feeds.replay`` of the frames written to a file (read, parse, rules,
-  conversion, apply, BBO rows), when the engine is there.
+  conversion, apply, BBO rows); for the scanned venues also ``replay-msgspec``
+  (``TAPEBOOK_JSON_SCAN=0``: every frame through msgspec) in the same run.
 
 Run: ``.venv/bin/python bench/feeds/bench_venue_parsers.py [--frames N] [--json out.json]``.
 Numbers are from the machine it runs on; the README quotes a run with its machine.
@@ -121,6 +125,42 @@ def replay_rate(venue: str, lines: list[bytes], snap: bytes | None, tmp: Path) -
     return rate(run, lines)
 
 
+def read_rate(lines: list[bytes]) -> float:
+    """Only the reading: the source's chunks of complete lines (from memory)."""
+    import io
+
+    data = b"\n".join(lines) + b"\n"
+    return rate(lambda _: [None for _ in Source(io.BytesIO(data)).chunks()], lines)
+
+
+def scan_rate(venue: str, lines: list[bytes]) -> float | None:
+    """Only the C scanner (tb_json_scan.h) over the whole buffer: shape, ids, exact rows."""
+    if venue not in SCANNED:
+        return None
+    from tapebook._native import ffi, lib
+    from tapebook.feeds._binance_scan import _Out
+
+    data = b"\n".join(lines) + b"\n"
+    tick, lot = Instrument(tick_size="0.01", lot_size="0.001")._units()
+    out = _Out(1 << 16, 4096)
+    consumed = ffi.new("size_t *")
+    futures = int(venue == "binance-futures")
+    cdata = ffi.from_buffer("char[]", data)
+
+    def run(_: list[bytes]) -> None:
+        pos = 0
+        while pos < len(data):
+            out.c.n_rows = out.c.n_frames = 0
+            lib.tb_jscan_binance(cdata + pos, len(data) - pos, 1, futures, tick.c, lot.c, out.c, consumed)
+            pos += int(consumed[0])
+
+    return rate(run, lines)
+
+
+#: the venues with a C frame scanner; their replay is also timed through msgspec only
+SCANNED = ("binance", "binance-futures")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=20_000, help="history steps per venue")
@@ -131,13 +171,20 @@ def main() -> None:
     results: dict[str, dict[str, float]] = {}
     import tempfile
 
-    cols = [*ps, "reader", "replay"]
+    cols = [*ps, "reader", "read", "scan", "replay-msgspec", "replay"]
     print(f"{'venue':16s} " + " ".join(f"{n:>14s}" for n in cols) + "   (frames/s)")
     with tempfile.TemporaryDirectory() as tmp:
         for v in venues:
             lines, snap = frames_of(v, a.frames)
             res: dict[str, float | None] = {n: rate(f, lines) for n, f in ps.items()}
             res["reader"] = reader_rate(v, lines, snap)
+            res["read"] = read_rate(lines)
+            res["scan"] = scan_rate(v, lines)
+            res["replay-msgspec"] = None
+            if v in SCANNED:
+                os.environ["TAPEBOOK_JSON_SCAN"] = "0"
+                res["replay-msgspec"] = replay_rate(v, lines, snap, Path(tmp))
+                del os.environ["TAPEBOOK_JSON_SCAN"]
             res["replay"] = replay_rate(v, lines, snap, Path(tmp))
             results[v] = res  # type: ignore[assignment]
             print(f"{v:16s} " + " ".join(f"{res[n]:14,.0f}" if res[n] else f"{'-':>14s}" for n in cols))

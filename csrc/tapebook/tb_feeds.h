@@ -7,6 +7,7 @@
  *   tb_itch.h          NASDAQ TotalView-ITCH 5.0 order messages -> MBO rows
  *   tb_order_log.h     ITCH's order log: consistent MBO rows + level changes
  *   tb_tardis_scan.h   Tardis incremental_book_L2 CSV buffers -> replay columns
+ *   tb_json_scan.h     Binance diff-depth JSON line buffers -> replay rows
  * then tb_feeds_api.h and tb_l3_feeds_api.h, whose prototypes the compiler checks against them. */
 #ifndef TB_FEEDS_H
 #define TB_FEEDS_H
@@ -17,6 +18,7 @@
 #include "tb_itch.h"
 #include "tb_order_log.h"
 #include "tb_tardis_scan.h"
+#include "tb_json_scan.h"
 
 /* the scanner writes the replay loop's message kinds */
 TB_STATIC_ASSERT(TB__TARDIS_DELTA == TB_FEED_DELTA && TB__TARDIS_SNAPSHOT == TB_FEED_SNAPSHOT &&

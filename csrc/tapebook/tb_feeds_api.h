@@ -49,6 +49,14 @@ typedef struct tb_tardis_scan {
     tb_tardis_err open_err; size_t n_pend; int64_t pend_line[32]; int32_t pend_count[32];
     int have_symbol; size_t symbol_len; char symbol[256];
 } tb_tardis_scan;
+enum tb_jscan_kind { TB_JSCAN_EMPTY = 0, TB_JSCAN_FRAME = 1, TB_JSCAN_OTHER = 2 };
+enum tb_jscan_status { TB_JSCAN_DONE = 0, TB_JSCAN_FULL = 1 };
+enum tb_jscan_limit { TB_JSCAN_MAX_DIGITS = 18 };
+typedef struct tb_jscan_out {
+    uint8_t *side; int64_t *px; uint64_t *qty; size_t rows_cap, n_rows;
+    uint8_t *kind; int64_t *off; int64_t *len; int64_t *row_end; int64_t *ev_time; int64_t *first_id;
+    int64_t *last_id; int64_t *prev_id; int64_t *sym_off; int64_t *sym_len; size_t frames_cap, n_frames;
+} tb_jscan_out;
 #endif
 
 TB_API const char *tb_dec_reason_str(int reason);
@@ -66,6 +74,7 @@ TB_API const tb_feed_ops *tb_feed_ops_for(int n);
 TB_API int tb_dec_format_col(const uint64_t *values, int is_unsigned, size_t n, tb_dec_unit unit, int decimals, char *out, size_t width, size_t *n_done);
 TB_API int tb_tardis_begin(tb_tardis_scan *st, const uint8_t *roles, size_t n_fields, tb_dec_unit tick, tb_dec_unit lot, int64_t first_line, int new_stream);
 TB_API int tb_tardis_scan_buf(tb_tardis_scan *st, char *data, size_t len, int final, tb_tardis_out *out, size_t *consumed);
+TB_API int tb_jscan_binance(const char *data, size_t len, int final, int futures, tb_dec_unit tick, tb_dec_unit lot, tb_jscan_out *out, size_t *consumed);
 TB_API int tb_crc_kraken(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint64_t px_scale, uint64_t qty_scale, uint32_t *out);
 TB_API int tb_crc_okx(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint64_t px_mant, int px_exp, uint64_t qty_mant, int qty_exp, uint32_t *out);
 

@@ -1,0 +1,327 @@
+/* tb_json_scan.h — a scanner for Binance diff-depth JSON lines: whole buffers
+ * of newline-delimited frames in one call, prices and quantities converted
+ * exactly (tb_decimal.h) straight into the row columns the replay loop
+ * consumes. No Python per frame, no float, no allocation.
+ *
+ * It recognises only the common frame shape, and hands every other line back
+ * untouched (kind TB_JSCAN_OTHER) so the caller's fully checked path decides
+ * about it: behaviour for anything unusual is the caller's, unchanged. A line
+ * is RECOGNISED when it is exactly
+ *
+ *   ws { ws "key" ws : ws value ws , ... } ws
+ *
+ * with each key one of e, E, s, U, u, b, a (spot) plus pu and T (futures),
+ * none twice, all but T present, and
+ *   - e the string "depthUpdate", s a string of printable ASCII without '\\';
+ *   - E, U, u, pu, T non-negative JSON integers of at most 18 digits (no sign,
+ *     fraction or exponent, no leading zero);
+ *   - b, a arrays of [price, qty] pairs of strings of printable ASCII without
+ *     '\\', each a whole number of ticks (price, signed) / lots (qty,
+ *     unsigned) by tb_dec_parse.
+ * Anything else — another key, a wrapper object, an escape, a non-ASCII
+ * byte, a value that does not convert, a truncated line — is OTHER. The
+ * rows of a recognised frame are its bids (in order), then its asks.
+ *
+ * Lines end at '\n'; a line holding only whitespace is EMPTY. The caller
+ * applies the venue's sync rule to the frame columns (E, U, u, pu, symbol).
+ *
+ * API
+ *   int tb_jscan_binance(const char *data, size_t len, int final, int futures,
+ *                        tb_dec_unit tick, tb_dec_unit lot, tb_jscan_out *out,
+ *                        size_t *consumed);
+ *       Scan the complete lines of data[0..len) (final = 1: also a last line
+ *       without '\n'), appending one frame record per line and the rows of
+ *       the recognised ones. *consumed is the offset where it stopped (a line
+ *       start). Returns TB_JSCAN_DONE (every complete line scanned),
+ *       TB_JSCAN_FULL (no room in out for the next line's record or rows:
+ *       drain and call again from *consumed; a line with more levels than
+ *       rows_cap needs a larger out), or TB_ERR_NULL / TB_ERR_BADARG (nothing
+ *       done).
+ */
+#ifndef TB_JSON_SCAN_H
+#define TB_JSON_SCAN_H
+
+#include "tb_decimal.h"
+
+/* what a line is */
+enum tb_jscan_kind {
+    TB_JSCAN_EMPTY = 0, /* whitespace only */
+    TB_JSCAN_FRAME = 1, /* a recognised depthUpdate frame: rows written */
+    TB_JSCAN_OTHER = 2  /* anything else: the caller's checked path */
+};
+
+enum tb_jscan_status { TB_JSCAN_DONE = 0, TB_JSCAN_FULL = 1 };
+
+enum tb_jscan_limit { TB_JSCAN_MAX_DIGITS = 18 };
+
+/* the output columns: one record per line, rows of the recognised frames */
+typedef struct tb_jscan_out {
+    uint8_t *side; /* 1 bid, 0 ask */
+    int64_t *px;
+    uint64_t *qty;
+    size_t rows_cap, n_rows;
+    uint8_t *kind;      /* tb_jscan_kind */
+    int64_t *off;       /* the line's offset in data */
+    int64_t *len;       /* its length (without '\n') */
+    int64_t *row_end;   /* rows [row_end[i-1], row_end[i]) are the line's */
+    int64_t *ev_time;   /* E */
+    int64_t *first_id;  /* U */
+    int64_t *last_id;   /* u */
+    int64_t *prev_id;   /* pu (futures; 0 for spot) */
+    int64_t *sym_off;   /* the symbol's offset in data */
+    int64_t *sym_len;
+    size_t frames_cap, n_frames;
+} tb_jscan_out;
+
+/* ---- implementation ------------------------------------------------------------------ */
+
+enum tb__jscan_key {
+    TB__JK_E_NAME = 0,
+    TB__JK_E_TIME,
+    TB__JK_SYM,
+    TB__JK_FIRST,
+    TB__JK_LAST,
+    TB__JK_PREV,
+    TB__JK_T,
+    TB__JK_BIDS,
+    TB__JK_ASKS,
+    TB__JK_N
+};
+
+/* one frame's fields while its line is checked */
+typedef struct tb__jscan_frame {
+    int64_t num[TB__JK_N];
+    size_t sym_off, sym_len;
+    size_t arr_off[2]; /* bids, asks: the '[' of the array */
+    size_t levels[2];
+    unsigned seen;
+} tb__jscan_frame;
+
+static int tb__jscan_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+static size_t tb__jscan_skip_ws(const char *s, size_t i, size_t n) {
+    while (i < n && tb__jscan_ws(s[i])) i++;
+    return i;
+}
+
+/* a string of printable ASCII without escapes at s[i] == '"': its body's
+ * [*b0, *b1); returns the offset after the closing quote, 0 if refused */
+static size_t tb__jscan_str(const char *s, size_t i, size_t n, size_t *b0, size_t *b1) {
+    size_t j;
+    if (i >= n || s[i] != '"') return 0;
+    for (j = i + 1; j < n; j++) {
+        unsigned char c = (unsigned char)s[j];
+        if (c == '"') {
+            *b0 = i + 1;
+            *b1 = j;
+            return j + 1;
+        }
+        if (c < 0x20 || c >= 0x7f || c == '\\') return 0;
+    }
+    return 0;
+}
+
+/* a non-negative JSON integer of at most 18 digits; returns the offset after it, 0 if refused */
+static size_t tb__jscan_int(const char *s, size_t i, size_t n, int64_t *v) {
+    size_t j = i;
+    int64_t x = 0;
+    while (j < n && s[j] >= '0' && s[j] <= '9') {
+        if (j - i >= TB_JSCAN_MAX_DIGITS) return 0;
+        x = x * 10 + (int64_t)(s[j] - '0');
+        j++;
+    }
+    if (j == i || (s[i] == '0' && j - i > 1)) return 0;
+    if (j < n && (s[j] == '.' || s[j] == 'e' || s[j] == 'E')) return 0;
+    *v = x;
+    return j;
+}
+
+static int tb__jscan_key_of(const char *k, size_t len, int futures) {
+    if (len == 1) {
+        switch (k[0]) {
+        case 'e': return TB__JK_E_NAME;
+        case 'E': return TB__JK_E_TIME;
+        case 's': return TB__JK_SYM;
+        case 'U': return TB__JK_FIRST;
+        case 'u': return TB__JK_LAST;
+        case 'b': return TB__JK_BIDS;
+        case 'a': return TB__JK_ASKS;
+        case 'T': return futures ? TB__JK_T : -1;
+        default: return -1;
+        }
+    }
+    if (futures && len == 2 && k[0] == 'p' && k[1] == 'u') return TB__JK_PREV;
+    return -1;
+}
+
+/* walk one [[p, q], ...] array at s[i] == '[': with rows != NULL convert and
+ * write its levels; returns the offset after ']' (0 if refused), *count levels */
+static size_t tb__jscan_levels(const char *s, size_t i, size_t n, tb_dec_unit tick, tb_dec_unit lot,
+                               uint8_t side, tb_jscan_out *rows, size_t *count) {
+    size_t k = 0;
+    if (i >= n || s[i] != '[') return 0;
+    i = tb__jscan_skip_ws(s, i + 1, n);
+    if (i < n && s[i] == ']') {
+        *count = 0;
+        return i + 1;
+    }
+    for (;;) {
+        size_t p0, p1, q0, q1;
+        if (i >= n || s[i] != '[') return 0;
+        i = tb__jscan_str(s, tb__jscan_skip_ws(s, i + 1, n), n, &p0, &p1);
+        if (!i) return 0;
+        i = tb__jscan_skip_ws(s, i, n);
+        if (i >= n || s[i] != ',') return 0;
+        i = tb__jscan_str(s, tb__jscan_skip_ws(s, i + 1, n), n, &q0, &q1);
+        if (!i) return 0;
+        i = tb__jscan_skip_ws(s, i, n);
+        if (i >= n || s[i] != ']') return 0;
+        if (rows) {
+            uint64_t px = 0, qty = 0;
+            size_t r = rows->n_rows + k;
+            if (tb_dec_parse(s + p0, p1 - p0, tick, 0, &px) != TB_DEC_OK) return 0;
+            if (tb_dec_parse(s + q0, q1 - q0, lot, 1, &qty) != TB_DEC_OK) return 0;
+            rows->side[r] = side;
+            rows->px[r] = (int64_t)px;
+            rows->qty[r] = qty;
+        }
+        k++;
+        i = tb__jscan_skip_ws(s, i + 1, n);
+        if (i < n && s[i] == ',') {
+            i = tb__jscan_skip_ws(s, i + 1, n);
+            continue;
+        }
+        if (i < n && s[i] == ']') {
+            *count = k;
+            return i + 1;
+        }
+        return 0;
+    }
+}
+
+/* check the shape of one line; 1 when it is a frame (its fields in *f) */
+static int tb__jscan_shape(const char *s, size_t n, int futures, tb_dec_unit tick, tb_dec_unit lot,
+                           tb__jscan_frame *f) {
+    unsigned need = (1u << TB__JK_E_NAME) | (1u << TB__JK_E_TIME) | (1u << TB__JK_SYM) | (1u << TB__JK_FIRST) |
+                    (1u << TB__JK_LAST) | (1u << TB__JK_BIDS) | (1u << TB__JK_ASKS);
+    size_t i = tb__jscan_skip_ws(s, 0, n);
+    if (futures) need |= 1u << TB__JK_PREV;
+    f->seen = 0;
+    if (i >= n || s[i] != '{') return 0;
+    i = tb__jscan_skip_ws(s, i + 1, n);
+    for (;;) {
+        size_t k0, k1, v0, v1;
+        int key;
+        i = tb__jscan_str(s, i, n, &k0, &k1);
+        if (!i) return 0;
+        key = tb__jscan_key_of(s + k0, k1 - k0, futures);
+        if (key < 0 || (f->seen >> key) & 1u) return 0;
+        f->seen |= 1u << key;
+        i = tb__jscan_skip_ws(s, i, n);
+        if (i >= n || s[i] != ':') return 0;
+        i = tb__jscan_skip_ws(s, i + 1, n);
+        switch (key) {
+        case TB__JK_E_NAME:
+            i = tb__jscan_str(s, i, n, &v0, &v1);
+            if (!i || v1 - v0 != 11 || memcmp(s + v0, "depthUpdate", 11) != 0) return 0;
+            break;
+        case TB__JK_SYM:
+            i = tb__jscan_str(s, i, n, &v0, &v1);
+            if (!i) return 0;
+            f->sym_off = v0;
+            f->sym_len = v1 - v0;
+            break;
+        case TB__JK_BIDS:
+        case TB__JK_ASKS: {
+            int a = key == TB__JK_ASKS;
+            f->arr_off[a] = i;
+            i = tb__jscan_levels(s, i, n, tick, lot, 0, NULL, &f->levels[a]);
+            if (!i) return 0;
+            break;
+        }
+        default:
+            i = tb__jscan_int(s, i, n, &f->num[key]);
+            if (!i) return 0;
+            break;
+        }
+        i = tb__jscan_skip_ws(s, i, n);
+        if (i < n && s[i] == ',') {
+            i = tb__jscan_skip_ws(s, i + 1, n);
+            continue;
+        }
+        if (i < n && s[i] == '}') break;
+        return 0;
+    }
+    if ((f->seen & need) != need) return 0;
+    return tb__jscan_skip_ws(s, i + 1, n) == n;
+}
+
+TB_API int tb_jscan_binance(const char *data, size_t len, int final, int futures, tb_dec_unit tick,
+                            tb_dec_unit lot, tb_jscan_out *out, size_t *consumed) {
+    size_t pos = 0;
+    if (!out || !consumed || (!data && len)) return TB_ERR_NULL;
+    if (!out->side || !out->px || !out->qty || !out->kind || !out->off || !out->len || !out->row_end ||
+        !out->ev_time || !out->first_id || !out->last_id || !out->prev_id || !out->sym_off || !out->sym_len)
+        return TB_ERR_NULL;
+    if (out->n_rows > out->rows_cap || out->n_frames > out->frames_cap || tick.reason || lot.reason || !tick.mant ||
+        !lot.mant)
+        return TB_ERR_BADARG;
+    *consumed = 0;
+    while (pos < len) {
+        const char *line = data + pos;
+        const char *nl = (const char *)memchr(line, '\n', len - pos);
+        size_t n, next, m, at;
+        tb__jscan_frame f;
+        uint8_t kind = TB_JSCAN_OTHER;
+        if (!nl && !final) break;
+        n = nl ? (size_t)(nl - line) : len - pos;
+        next = pos + n + (nl ? 1 : 0);
+        if (out->n_frames >= out->frames_cap) {
+            *consumed = pos;
+            return TB_JSCAN_FULL;
+        }
+        m = out->n_frames;
+        at = out->n_rows;
+        if (tb__jscan_skip_ws(line, 0, n) == n) {
+            kind = TB_JSCAN_EMPTY;
+        } else if (tb__jscan_shape(line, n, futures, tick, lot, &f)) {
+            size_t cnt;
+            if (f.levels[0] + f.levels[1] > out->rows_cap - out->n_rows) {
+                *consumed = pos;
+                return TB_JSCAN_FULL;
+            }
+            /* the shape pass counted; this pass converts (bids first), a bad value makes it OTHER */
+            if (tb__jscan_levels(line, f.arr_off[0], n, tick, lot, 1, out, &cnt)) {
+                out->n_rows += cnt;
+                if (tb__jscan_levels(line, f.arr_off[1], n, tick, lot, 0, out, &cnt)) {
+                    out->n_rows += cnt;
+                    kind = TB_JSCAN_FRAME;
+                }
+            }
+            if (kind != TB_JSCAN_FRAME) {
+                out->n_rows = at;
+            } else {
+                out->ev_time[m] = f.num[TB__JK_E_TIME];
+                out->first_id[m] = f.num[TB__JK_FIRST];
+                out->last_id[m] = f.num[TB__JK_LAST];
+                out->prev_id[m] = futures ? f.num[TB__JK_PREV] : 0;
+                out->sym_off[m] = (int64_t)(pos + f.sym_off);
+                out->sym_len[m] = (int64_t)f.sym_len;
+            }
+        }
+        if (kind != TB_JSCAN_FRAME) {
+            out->ev_time[m] = out->first_id[m] = out->last_id[m] = out->prev_id[m] = 0;
+            out->sym_off[m] = out->sym_len[m] = 0;
+        }
+        out->kind[m] = kind;
+        out->off[m] = (int64_t)pos;
+        out->len[m] = (int64_t)n;
+        out->row_end[m] = (int64_t)out->n_rows;
+        out->n_frames = m + 1;
+        pos = next;
+    }
+    *consumed = pos;
+    return TB_JSCAN_DONE;
+}
+
+#endif /* TB_JSON_SCAN_H */

@@ -1,0 +1,255 @@
+/* test_json_scan.c — tb_json_scan.h: the Binance diff-depth line scanner.
+ *
+ * Hand-checked lines (a frame with its asks before its bids, spot and
+ * futures keys, and each way a line stops being the common shape: escapes,
+ * exponents, signs, leading zeros, duplicate / unknown / missing keys, a
+ * value that is not a whole number of ticks, trailing bytes); every strict
+ * prefix of a frame is OTHER; scanning through every split of the buffer and
+ * tiny output capacities gives the whole-buffer result; argument errors
+ * change nothing. Written in the common subset of C and C++. */
+#include "tapebook/tb_json_scan.h"
+
+#include "tb_test.h"
+
+#define CAP 512
+
+typedef struct work {
+    uint8_t side[CAP];
+    int64_t px[CAP];
+    uint64_t qty[CAP];
+    uint8_t kind[CAP];
+    int64_t off[CAP], len[CAP], row_end[CAP], ev_time[CAP], first_id[CAP], last_id[CAP], prev_id[CAP];
+    int64_t sym_off[CAP], sym_len[CAP];
+    tb_jscan_out out;
+} work;
+
+static void work_init(work *w, size_t rows_cap, size_t frames_cap) {
+    memset(w, 0, sizeof *w);
+    w->out.side = w->side;
+    w->out.px = w->px;
+    w->out.qty = w->qty;
+    w->out.rows_cap = rows_cap;
+    w->out.kind = w->kind;
+    w->out.off = w->off;
+    w->out.len = w->len;
+    w->out.row_end = w->row_end;
+    w->out.ev_time = w->ev_time;
+    w->out.first_id = w->first_id;
+    w->out.last_id = w->last_id;
+    w->out.prev_id = w->prev_id;
+    w->out.sym_off = w->sym_off;
+    w->out.sym_len = w->sym_len;
+    w->out.frames_cap = frames_cap;
+}
+
+static tb_dec_unit unit_of(const char *s) {
+    tb_dec_unit u;
+    memset(&u, 0, sizeof u);
+    CHECK_EQ(tb_dec_unit_parse(s, strlen(s), &u), TB_OK);
+    return u;
+}
+
+static const char *const SPOT_A = "{\"e\":\"depthUpdate\",\"E\":1700000000123,\"s\":\"BTCUSDT\",\"U\":10,\"u\":12,"
+                                  "\"a\":[[\"100.5\",\"0\"]],\"b\":[[\"100.1\",\"1.25\"],[\"99\",\"2\"]]}";
+
+/* one line alone (final): its kind, with its rows in w */
+static int kind_of(work *w, const char *line, int futures) {
+    size_t consumed = 0;
+    work_init(w, CAP, CAP);
+    CHECK_EQ(tb_jscan_binance(line, strlen(line), 1, futures, unit_of("0.1"), unit_of("0.01"), &w->out, &consumed),
+             TB_JSCAN_DONE);
+    CHECK_EQ(consumed, strlen(line));
+    CHECK_EQ(w->out.n_frames, 1);
+    return w->kind[0];
+}
+
+static void test_frames(void) {
+    static work w;
+    static const char *const other[] = {
+        "{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"B\\u0054C\",\"U\":1,\"u\":2,\"b\":[],\"a\":[]}",  /* escape */
+        "{\"e\":\"depthUpdate\",\"E\":1e3,\"s\":\"BTC\",\"U\":1,\"u\":2,\"b\":[],\"a\":[]}",     /* exponent */
+        "{\"e\":\"depthUpdate\",\"E\":1.0,\"s\":\"BTC\",\"U\":1,\"u\":2,\"b\":[],\"a\":[]}",     /* fraction */
+        "{\"e\":\"depthUpdate\",\"E\":-1,\"s\":\"BTC\",\"U\":1,\"u\":2,\"b\":[],\"a\":[]}",      /* sign */
+        "{\"e\":\"depthUpdate\",\"E\":01,\"s\":\"BTC\",\"U\":1,\"u\":2,\"b\":[],\"a\":[]}",      /* leading zero */
+        "{\"e\":\"depthUpdate\",\"E\":1234567890123456789,\"s\":\"B\",\"U\":1,\"u\":2,\"b\":[],\"a\":[]}", /* 19 digits */
+        "{\"e\":\"depthUpdate\",\"E\":1,\"E\":2,\"s\":\"BTC\",\"U\":1,\"u\":2,\"b\":[],\"a\":[]}", /* twice */
+        "{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTC\",\"U\":1,\"u\":2,\"b\":[],\"a\":[],\"x\":0}", /* unknown key */
+        "{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTC\",\"U\":1,\"b\":[],\"a\":[]}",                /* no u */
+        "{\"e\":\"trade\",\"E\":1,\"s\":\"BTC\",\"U\":1,\"u\":2,\"b\":[],\"a\":[]}",              /* another event */
+        "{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTC\",\"U\":1,\"u\":2,\"b\":[[\"1.05\",\"1\"]],\"a\":[]}", /* inexact */
+        "{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTC\",\"U\":1,\"u\":2,\"b\":[[\"1\",\"-1\"]],\"a\":[]}",  /* negative */
+        "{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTC\",\"U\":1,\"u\":2,\"b\":[[\"1\",\"1\",\"1\"]],\"a\":[]}", /* width */
+        "{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTC\",\"U\":1,\"u\":2,\"b\":[[1,\"1\"]],\"a\":[]}", /* number price */
+        "{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTC\",\"U\":1,\"u\":2,\"b\":[],\"a\":[]} x",      /* trailing */
+        "{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTC\",\"U\":1,\"u\":2,\"b\":[],\"a\":[],}",      /* trailing comma */
+        "{\"stream\":\"btcusdt@depth\",\"data\":{\"e\":\"depthUpdate\"}}",                       /* wrapper */
+        "{\"result\":null,\"id\":1}",
+        "[1,2]",
+        "{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BT\xc3\xa9\",\"U\":1,\"u\":2,\"b\":[],\"a\":[]}", /* non-ASCII */
+    };
+    size_t i;
+    CHECK_EQ(kind_of(&w, SPOT_A, 0), TB_JSCAN_FRAME);
+    CHECK_EQ(w.out.n_rows, 3);
+    CHECK_EQ(w.side[0], 1);
+    CHECK_EQ(w.px[0], 1001);
+    CHECK_EQ_U(w.qty[0], 125);
+    CHECK_EQ(w.side[1], 1);
+    CHECK_EQ(w.px[1], 990);
+    CHECK_EQ_U(w.qty[1], 200);
+    CHECK_EQ(w.side[2], 0);
+    CHECK_EQ(w.px[2], 1005);
+    CHECK_EQ_U(w.qty[2], 0);
+    CHECK_EQ(w.row_end[0], 3);
+    CHECK_EQ(w.ev_time[0], 1700000000123);
+    CHECK_EQ(w.first_id[0], 10);
+    CHECK_EQ(w.last_id[0], 12);
+    CHECK_EQ(w.prev_id[0], 0);
+    CHECK_EQ(w.sym_len[0], 7);
+    CHECK(memcmp(SPOT_A + w.sym_off[0], "BTCUSDT", 7) == 0);
+    /* futures: pu required, T allowed; spot refuses both */
+    {
+        const char *fut = " { \"e\" : \"depthUpdate\" , \"E\":5,\"T\":4,\"s\":\"X\",\"U\":7,\"u\":9,\"pu\":6,"
+                          "\"b\":[ [ \"1\" , \"2\" ] ],\"a\":[]}\r";
+        CHECK_EQ(kind_of(&w, fut, 1), TB_JSCAN_FRAME);
+        CHECK_EQ(w.prev_id[0], 6);
+        CHECK_EQ(w.out.n_rows, 1);
+        CHECK_EQ(kind_of(&w, fut, 0), TB_JSCAN_OTHER);
+        CHECK_EQ(kind_of(&w, SPOT_A, 1), TB_JSCAN_OTHER); /* no pu */
+    }
+    CHECK_EQ(kind_of(&w, " \t\r", 0), TB_JSCAN_EMPTY);
+    for (i = 0; i < sizeof other / sizeof other[0]; i++) {
+        CHECK_MSG(kind_of(&w, other[i], 0) == TB_JSCAN_OTHER, "line %u", (unsigned)i);
+        CHECK_EQ(w.out.n_rows, 0);
+        CHECK_EQ(w.row_end[0], 0);
+    }
+}
+
+static void test_prefixes(void) {
+    static work w;
+    static char buf[512];
+    size_t n = strlen(SPOT_A), k;
+    for (k = 1; k < n; k++) {
+        memcpy(buf, SPOT_A, k);
+        buf[k] = 0;
+        CHECK_MSG(kind_of(&w, buf, 0) == TB_JSCAN_OTHER, "prefix %u", (unsigned)k);
+        CHECK_EQ(w.out.n_rows, 0);
+    }
+}
+
+/* scan `data` fed in pieces of `step` bytes into an output of the given capacities,
+ * draining it into `all` (frames re-based to the whole buffer) */
+static void drive(const char *data, size_t len, size_t step, size_t rows_cap, size_t frames_cap, work *all) {
+    static work w;
+    size_t base = 0, have = 0;
+    work_init(all, CAP, CAP);
+    work_init(&w, rows_cap, frames_cap);
+    for (;;) {
+        size_t consumed = 0, i, r0 = 0;
+        int final = have >= len;
+        int rc = tb_jscan_binance(data + base, have - base, final, 0, unit_of("0.1"), unit_of("0.01"), &w.out,
+                                  &consumed);
+        CHECK(rc == TB_JSCAN_DONE || rc == TB_JSCAN_FULL);
+        for (i = 0; i < w.out.n_frames; i++) {
+            size_t m = all->out.n_frames++, r;
+            for (r = r0; r < (size_t)w.row_end[i]; r++) {
+                size_t o = all->out.n_rows++;
+                all->side[o] = w.side[r];
+                all->px[o] = w.px[r];
+                all->qty[o] = w.qty[r];
+            }
+            r0 = (size_t)w.row_end[i];
+            all->kind[m] = w.kind[i];
+            all->off[m] = w.off[i] + (int64_t)base;
+            all->len[m] = w.len[i];
+            all->row_end[m] = (int64_t)all->out.n_rows;
+            all->last_id[m] = w.last_id[i];
+            all->sym_off[m] = w.sym_off[i] + (int64_t)(w.kind[i] == TB_JSCAN_FRAME ? base : 0);
+        }
+        CHECK(rc != TB_JSCAN_FULL || w.out.n_frames > 0); /* a stuck FULL would loop */
+        if (rc == TB_JSCAN_FULL && w.out.n_frames == 0) return;
+        w.out.n_frames = w.out.n_rows = 0;
+        base += consumed;
+        if (rc == TB_JSCAN_DONE) {
+            if (final) return;
+            have = have + step < len ? have + step : len;
+        }
+    }
+}
+
+static void test_splits_and_capacities(void) {
+    static char data[2048];
+    static work whole, part;
+    size_t len, step, m;
+    snprintf(data, sizeof data, "%s\n\n{\"id\":1}\n%s\r\n%s", SPOT_A, SPOT_A, SPOT_A);
+    len = strlen(data);
+    drive(data, len, len, CAP, CAP, &whole);
+    CHECK_EQ(whole.out.n_frames, 5);
+    CHECK_EQ(whole.out.n_rows, 9);
+    CHECK_EQ(whole.kind[1], TB_JSCAN_EMPTY);
+    CHECK_EQ(whole.kind[2], TB_JSCAN_OTHER);
+    CHECK_EQ(whole.kind[4], TB_JSCAN_FRAME); /* the last line has no '\n' */
+    for (step = 1; step <= len; step += 1 + step / 8) {
+        size_t caps[3][2] = {{CAP, CAP}, {3, 1}, {5, 2}};
+        size_t c;
+        for (c = 0; c < 3; c++) {
+            drive(data, len, step, caps[c][0], caps[c][1], &part);
+            CHECK_EQ(part.out.n_frames, whole.out.n_frames);
+            CHECK_EQ(part.out.n_rows, whole.out.n_rows);
+            for (m = 0; m < whole.out.n_frames && m < part.out.n_frames; m++) {
+                CHECK_EQ(part.kind[m], whole.kind[m]);
+                CHECK_EQ(part.off[m], whole.off[m]);
+                CHECK_EQ(part.len[m], whole.len[m]);
+                CHECK_EQ(part.row_end[m], whole.row_end[m]);
+                CHECK_EQ(part.sym_off[m], whole.sym_off[m]);
+            }
+            for (m = 0; m < whole.out.n_rows && m < part.out.n_rows; m++) {
+                CHECK_EQ(part.px[m], whole.px[m]);
+                CHECK_EQ_U(part.qty[m], whole.qty[m]);
+                CHECK_EQ(part.side[m], whole.side[m]);
+            }
+        }
+    }
+    /* a frame with more levels than rows_cap: FULL with nothing consumed */
+    {
+        static work w;
+        size_t consumed = 99;
+        work_init(&w, 2, CAP);
+        CHECK_EQ(tb_jscan_binance(SPOT_A, strlen(SPOT_A), 1, 0, unit_of("0.1"), unit_of("0.01"), &w.out, &consumed),
+                 TB_JSCAN_FULL);
+        CHECK_EQ(consumed, 0);
+        CHECK_EQ(w.out.n_frames, 0);
+        CHECK_EQ(w.out.n_rows, 0);
+    }
+}
+
+static void test_arguments(void) {
+    static work w;
+    size_t consumed = 7;
+    tb_dec_unit bad;
+    memset(&bad, 0, sizeof bad);
+    work_init(&w, CAP, CAP);
+    CHECK_EQ(tb_jscan_binance(SPOT_A, 3, 1, 0, unit_of("1"), unit_of("1"), NULL, &consumed), TB_ERR_NULL);
+    CHECK_EQ(tb_jscan_binance(SPOT_A, 3, 1, 0, unit_of("1"), unit_of("1"), &w.out, NULL), TB_ERR_NULL);
+    CHECK_EQ(tb_jscan_binance(NULL, 3, 1, 0, unit_of("1"), unit_of("1"), &w.out, &consumed), TB_ERR_NULL);
+    CHECK_EQ(tb_jscan_binance(SPOT_A, 3, 1, 0, bad, unit_of("1"), &w.out, &consumed), TB_ERR_BADARG);
+    w.out.n_rows = CAP + 1;
+    CHECK_EQ(tb_jscan_binance(SPOT_A, 3, 1, 0, unit_of("1"), unit_of("1"), &w.out, &consumed), TB_ERR_BADARG);
+    w.out.n_rows = 0;
+    w.out.kind = NULL;
+    CHECK_EQ(tb_jscan_binance(SPOT_A, 3, 1, 0, unit_of("1"), unit_of("1"), &w.out, &consumed), TB_ERR_NULL);
+    CHECK_EQ(consumed, 7);
+    CHECK_EQ(w.out.n_frames, 0);
+    /* an empty buffer is fine */
+    work_init(&w, CAP, CAP);
+    CHECK_EQ(tb_jscan_binance(NULL, 0, 1, 0, unit_of("1"), unit_of("1"), &w.out, &consumed), TB_JSCAN_DONE);
+    CHECK_EQ(consumed, 0);
+}
+
+int main(int argc, char **argv) {
+    if (!tbt_init(argc, argv)) return 2;
+    tbt_run("json scan: frames and the lines that are not", test_frames);
+    tbt_run("json scan: every strict prefix of a frame is OTHER", test_prefixes);
+    tbt_run("json scan: any splits and capacities give the same result", test_splits_and_capacities);
+    tbt_run("json scan: argument errors change nothing", test_arguments);
+    return tbt_finish();
+}

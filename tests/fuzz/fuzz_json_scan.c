@@ -1,0 +1,131 @@
+/* fuzz_json_scan.c — libFuzzer target for tb_json_scan.h, which reads
+ * untrusted JSON lines. Nothing may crash, read out of bounds or hit UB
+ * (built with ASan + UBSan); the output must be well formed (one record per
+ * line, lines in order and inside the input, rows only for FRAME lines, the
+ * symbol inside its line); and scanning the input in two blocks split at a
+ * point chosen by the input, into a small output drained as the reader does,
+ * must give the same records and rows as one call.
+ *
+ * Input: byte 0 picks the split point, the capacities and spot / futures;
+ * the rest is the buffer of lines.
+ *
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icsrc tests/fuzz/fuzz_json_scan.c -o fuzz_json_scan
+ *   ./fuzz_json_scan -max_total_time=60 corpus_dir
+ */
+#include "tapebook/tb_json_scan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define CHECK(cond)                                                                  \
+    do {                                                                             \
+        if (!(cond)) {                                                               \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
+            abort();                                                                 \
+        }                                                                            \
+    } while (0)
+
+#define MAXN 4096 /* bytes used: at most one record per byte, one level per 9 bytes */
+
+typedef struct cols {
+    uint8_t side[MAXN];
+    int64_t px[MAXN];
+    uint64_t qty[MAXN];
+    uint8_t kind[MAXN + 1];
+    int64_t off[MAXN + 1], len[MAXN + 1], row_end[MAXN + 1], e[MAXN + 1], fi[MAXN + 1], la[MAXN + 1];
+    int64_t pr[MAXN + 1], so[MAXN + 1], sl[MAXN + 1];
+    tb_jscan_out out;
+} cols;
+
+static void cols_init(cols *c, size_t rows_cap, size_t frames_cap) {
+    c->out.side = c->side;
+    c->out.px = c->px;
+    c->out.qty = c->qty;
+    c->out.rows_cap = rows_cap;
+    c->out.n_rows = 0;
+    c->out.kind = c->kind;
+    c->out.off = c->off;
+    c->out.len = c->len;
+    c->out.row_end = c->row_end;
+    c->out.ev_time = c->e;
+    c->out.first_id = c->fi;
+    c->out.last_id = c->la;
+    c->out.prev_id = c->pr;
+    c->out.sym_off = c->so;
+    c->out.sym_len = c->sl;
+    c->out.frames_cap = frames_cap;
+    c->out.n_frames = 0;
+}
+
+static cols whole, part, acc;
+
+static tb_dec_unit unit(const char *s) {
+    tb_dec_unit u;
+    memset(&u, 0, sizeof u);
+    CHECK(tb_dec_unit_parse(s, strlen(s), &u) == TB_OK);
+    return u;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    const char *s;
+    size_t n, consumed = 0, i, split, base = 0, have;
+    int futures;
+    tb_dec_unit tick = unit("0.01"), lot = unit("0.001");
+    if (size < 1) return 0;
+    futures = data[0] & 1;
+    s = (const char *)data + 1;
+    n = size - 1 < MAXN ? size - 1 : MAXN;
+    split = n ? (size_t)(data[0] >> 1) * n / 127 : 0;
+    if (split > n) split = n;
+    cols_init(&whole, MAXN, MAXN + 1);
+    CHECK(tb_jscan_binance(s, n, 1, futures, tick, lot, &whole.out, &consumed) == TB_JSCAN_DONE);
+    CHECK(consumed == n);
+    for (i = 0; i < whole.out.n_frames; i++) {
+        int64_t r0 = i ? whole.row_end[i - 1] : 0;
+        CHECK(whole.kind[i] <= TB_JSCAN_OTHER);
+        CHECK(whole.off[i] >= (i ? whole.off[i - 1] + whole.len[i - 1] : 0));
+        CHECK((size_t)(whole.off[i] + whole.len[i]) <= n);
+        CHECK(whole.row_end[i] >= r0 && (size_t)whole.row_end[i] <= whole.out.n_rows);
+        if (whole.kind[i] != TB_JSCAN_FRAME) {
+            CHECK(whole.row_end[i] == r0);
+        } else {
+            CHECK(whole.so[i] >= whole.off[i] && whole.so[i] + whole.sl[i] <= whole.off[i] + whole.len[i]);
+        }
+    }
+    /* two blocks, a small output drained into acc */
+    cols_init(&acc, MAXN, MAXN + 1);
+    cols_init(&part, 1 + (data[0] & 6), 1 + (data[0] >> 5));
+    have = split;
+    for (;;) {
+        int final = have == n, rc;
+        size_t r0 = 0;
+        rc = tb_jscan_binance(s + base, have - base, final, futures, tick, lot, &part.out, &consumed);
+        CHECK(rc == TB_JSCAN_DONE || rc == TB_JSCAN_FULL);
+        for (i = 0; i < part.out.n_frames; i++) {
+            size_t m = acc.out.n_frames++, r;
+            for (r = r0; r < (size_t)part.row_end[i]; r++) {
+                size_t o = acc.out.n_rows++;
+                acc.side[o] = part.side[r];
+                acc.px[o] = part.px[r];
+                acc.qty[o] = part.qty[r];
+            }
+            r0 = (size_t)part.row_end[i];
+            acc.kind[m] = part.kind[i];
+            acc.off[m] = part.off[i] + (int64_t)base;
+            acc.row_end[m] = (int64_t)acc.out.n_rows;
+        }
+        if (rc == TB_JSCAN_FULL && part.out.n_frames == 0) return 0; /* a frame larger than the small output */
+        part.out.n_frames = part.out.n_rows = 0;
+        base += consumed;
+        if (rc == TB_JSCAN_DONE) {
+            if (final) break;
+            have = n;
+        }
+    }
+    CHECK(acc.out.n_frames == whole.out.n_frames && acc.out.n_rows == whole.out.n_rows);
+    for (i = 0; i < whole.out.n_frames; i++)
+        CHECK(acc.kind[i] == whole.kind[i] && acc.off[i] == whole.off[i] && acc.row_end[i] == whole.row_end[i]);
+    for (i = 0; i < whole.out.n_rows; i++)
+        CHECK(acc.side[i] == whole.side[i] && acc.px[i] == whole.px[i] && acc.qty[i] == whole.qty[i]);
+    return 0;
+}
