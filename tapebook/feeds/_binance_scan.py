@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from .._args import raise_status
 from .._native import ffi, lib
 from ._reader import Kind, MessageBatch, MessageBuilder
 from ._venue import FrameError, GapSignal, VenueMessage
@@ -146,7 +147,8 @@ def scan_batches(reader: Any) -> Iterator[MessageBatch]:
             rc = lib.tb_jscan_binance(
                 cdata + pos, len(data) - pos, 1, int(reader.futures), tick.c, lot.c, out.c, consumed
             )
-            assert rc >= 0, f"tb_jscan_binance: {rc}"
+            if rc < 0:  # arguments this module built: a bug here, not bad input
+                raise_status(rc, "tb_jscan_binance")
             n = int(out.c.n_frames)
             if rc == lib.TB_JSCAN_FULL and n == 0:  # one frame with more levels than the output holds
                 out.alloc(2 * int(out.c.rows_cap), int(out.c.frames_cap))
