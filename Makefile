@@ -30,7 +30,7 @@ TESTDEFS := -DTB_ENABLE_ASSERTS
 
 CSRC_FILES := $(wildcard csrc/*.h csrc/tapebook/*.h csrc/tapebook/*.inc)
 
-.PHONY: c-match bench-match
+.PHONY: c-match bench-match c-variants
 .PHONY: test demo wheel-test venv clang c-test c-compile c-unit c-fuzz-quick c-alloc asan ubsan \
         asan-c ubsan-c sanitize-c sanitize-py asan-py ubsan-py hotpath-compile py-test lint check-generated gen single-include \
         fuzz fuzz-c fuzz-py fuzz-cov bench bench-c bench-py bench-feeds examples clean
@@ -50,9 +50,12 @@ $(VENV)/.installed: pyproject.toml setup.py build_ffi.py $(CSRC_FILES) tapebook/
 # A .venv made by another (or a removed) Python is removed first, and a Python < 3.11
 # stops with advice; the install then runs in a sub-make, which sees the removal (this
 # make has already looked at .venv/.installed).
+# make test builds the venv in one of its parallel parts while the C parts compile, and
+# every Python part asks for it: the lock makes the first build it and the others wait.
 venv:
-	@$(PYTHON) tools/check_venv.py $(VENV)
-	@$(MAKE) --no-print-directory $(VENV)/.installed
+	@mkdir -p $(BUILD)
+	@flock $(BUILD)/.venv.lock $(SHELL) -c \
+	  '$(PYTHON) tools/check_venv.py $(VENV) && $(MAKE) --no-print-directory $(VENV)/.installed'
 
 # clang is part of the compile matrix and of the fuzzing; install it if missing.
 clang:
@@ -137,19 +140,17 @@ hotpath-compile: clang | $(BUILD)/compile/.dir
 	done
 	@echo "hotpath-compile: tapebook/_module.c and tapebook/_hotpath.c with gcc and clang: clean"
 
-c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/test_unit $(BUILD)/guarded/test_unit \
+c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit \
         $(BUILD)/gcc/test_decimal $(BUILD)/clang/test_decimal $(BUILD)/gcc/test_venue_crc $(BUILD)/clang/test_venue_crc \
         $(BUILD)/gcc/test_tardis_scan $(BUILD)/clang/test_tardis_scan \
         $(BUILD)/gcc/test_json_scan $(BUILD)/clang/test_json_scan \
-        $(BUILD)/gcc/test_l3_unit $(BUILD)/clang/test_l3_unit $(BUILD)/guarded/test_l3_unit \
+        $(BUILD)/gcc/test_l3_unit $(BUILD)/clang/test_l3_unit \
         $(BUILD)/gcc/test_itch $(BUILD)/clang/test_itch \
         $(BUILD)/gcc/test_custom_variant $(BUILD)/single/test_custom_variant
 	$(BUILD)/gcc/test_custom_variant
 	$(BUILD)/single/test_custom_variant
 	$(BUILD)/gcc/test_unit
 	$(BUILD)/clang/test_unit
-	$(BUILD)/portable/test_unit
-	$(BUILD)/guarded/test_unit
 	$(BUILD)/gcc/test_decimal
 	$(BUILD)/clang/test_decimal
 	$(BUILD)/gcc/test_venue_crc
@@ -158,11 +159,16 @@ c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit $(BUILD)/portable/
 	$(BUILD)/clang/test_itch
 	$(BUILD)/gcc/test_l3_unit
 	$(BUILD)/clang/test_l3_unit
-	$(BUILD)/guarded/test_l3_unit
 	$(BUILD)/gcc/test_tardis_scan
 	$(BUILD)/clang/test_tardis_scan
 	$(BUILD)/gcc/test_json_scan
 	$(BUILD)/clang/test_json_scan
+
+# the guarded and portable builds unsanitized (make test runs them sanitized, in one build)
+c-variants: $(BUILD)/portable/test_unit $(BUILD)/guarded/test_unit $(BUILD)/guarded/test_l3_unit
+	$(BUILD)/portable/test_unit
+	$(BUILD)/guarded/test_unit
+	$(BUILD)/guarded/test_l3_unit
 
 c-alloc: $(BUILD)/gcc/test_alloc $(BUILD)/gcc/test_l3_alloc
 	$(BUILD)/gcc/test_alloc
@@ -201,13 +207,16 @@ $(foreach cc,$(SAN_CC),$(eval $(call san_rule,ubsan,$(cc),$(UBSAN_FLAGS))))
 # make test builds each C test once per compiler with both sanitizers (one compile
 # and one run instead of two: the C part of CI is mostly compile time);
 # make asan / make ubsan keep the separate builds.
-SANC_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+SANC_FLAGS := -O1 -g1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
 $(foreach cc,$(SAN_CC),$(eval $(call san_rule,sanc,$(cc),$(SANC_FLAGS))))
-# The tests that have a thread-guard build (as the Python module uses it): gcc builds
-# them with -DTB_THREAD_GUARD and clang without, so both configurations run under
-# both sanitizers with no extra compile (the sanitized test_unit compile is minutes).
+# The tests that have a thread-guard build (as the Python module uses it) and a
+# portable bit-scan build: make test runs them once, under both sanitizers with gcc,
+# with -DTB_THREAD_GUARD -DTB_FORCE_PORTABLE_BITS (the plain gcc and clang builds in
+# c-unit cover the unguarded builtin configuration): each test_unit compile is close to
+# a minute, so one build covers two switches. build/guarded and build/portable keep
+# the separate builds for make c-variants.
 GUARDED_C_TESTS := test_unit test_l3_unit
-$(eval $(call san_rule,sancg,gcc,$(SANC_FLAGS) -DTB_THREAD_GUARD))
+$(eval $(call san_rule,sancg,gcc,$(SANC_FLAGS) -DTB_THREAD_GUARD -DTB_FORCE_PORTABLE_BITS))
 sanc_bin = $(if $(and $(filter gcc,$(1)),$(filter $(2),$(GUARDED_C_TESTS))),$(BUILD)/sancg-gcc/$(2),$(BUILD)/sanc-$(1)/$(2))
 
 # CI time: the L2 tests (test_unit, test_fuzz, test_alloc) instantiate every shipped
@@ -273,21 +282,27 @@ lint: venv
 	$(VPY) -m ruff check tapebook tests bench tools build_ffi.py setup.py
 	$(VPY) -m ruff format --check tapebook tests bench tools build_ffi.py setup.py
 
+# tapebook._hotpath serves the L2 Book's per-call methods only: the second run leaves out
+# what never calls them per call (feeds and dataset make batch calls; L3, matching, the
+# CLI's subprocesses, the README, generators and packaging have their own paths).
+NO_HOTPATH_SKIP := feeds dataset test_l3book.py test_l3_reference.py test_matching.py \
+                   test_matching_book.py test_matching_reference.py test_cli.py test_readme.py \
+                   test_wheel.py test_gen_layers.py test_layers.py test_check_venv.py
 py-test: venv
 	$(VPY) -m pytest -q tests/python --hypothesis-profile ci
-	@echo "== the same with every per-call method on its Python path (tapebook._hotpath off;"
-	@echo "   feeds and dataset make batch calls only: not run again)"
+	@echo "== the L2 tests again with every per-call method on its Python path (tapebook._hotpath off)"
 	TAPEBOOK_NO_HOTPATH=1 $(VPY) -m pytest -q -p no:cacheprovider tests/python \
-	  --ignore=tests/python/feeds --ignore=tests/python/dataset -m "not slow" --hypothesis-profile ci
+	  $(addprefix --ignore=tests/python/,$(NO_HOTPATH_SKIP)) -m "not slow" --hypothesis-profile ci
 	$(VPY) -m tapebook fuzz --profile quick
 
 # ---- the two commands ----------------------------------------------------------------
 
 # The parts are independent: run them $(JOBS) at a time, each target's output
 # kept together (-Otarget) so the log stays readable.
-TEST_PARTS := check-generated c-test sanitize-c sanitize-py lint py-test
-# Each part is timed (the venv and clang come first: the parts share them).
-test: venv clang
+# The longest parts first (sanitize-py builds the venv first, while sanitize-c compiles);
+# each part is timed. clang comes first: the C parts share it.
+TEST_PARTS := sanitize-py sanitize-c c-test py-test lint check-generated
+test: clang
 	@$(MAKE) --no-print-directory -j$(JOBS) -Otarget $(addprefix timed-,$(TEST_PARTS))
 	@echo "make test: all green"
 

@@ -144,6 +144,8 @@ def _compilers() -> list[str]:
     return found
 
 
+# slow: compiler subprocesses only (kept out of the sanitizer run of the module)
+@pytest.mark.slow
 @pytest.mark.parametrize("index", [i for i, b in enumerate(ALL) if b.lang == "c"])
 def test_c_blocks_compile_and_run(index: int, tmp_path: Path) -> None:
     block = ALL[index]
