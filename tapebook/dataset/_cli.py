@@ -14,8 +14,8 @@ import argparse
 import sys
 
 from ..errors import TapebookError
+from ..feeds._cli import add_policy_arguments, policy_kwargs
 from ..feeds._formats import SPECS
-from ..feeds._reader import ON_CROSSED, ON_ERROR, ON_GAP
 
 #: the formats dataset.replay takes: those that need no REST snapshot per file
 FORMATS = tuple(s.name for s in SPECS if not s.needs_snapshot)
@@ -55,19 +55,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--chain", action="store_true", help="continue each day from the previous day's book")
     p.add_argument("--retries", type=int, default=2, help="runs of a task again after its worker died")
     p.add_argument("--force", action="store_true", help="run every input again, even those already done")
-    p.add_argument(
-        "--on-gap",
-        choices=ON_GAP,
-        default="raise",
-        help="a sequence gap: raise, or resync at the next snapshot",
-    )
-    p.add_argument(
-        "--on-crossed", choices=ON_CROSSED, default="keep", help="a crossed book: keep it (flagged) or raise"
-    )
-    p.add_argument(
-        "--on-error", choices=ON_ERROR, default="raise", help="an unparsable message: raise, or skip it"
-    )
-    p.add_argument("--no-checksum", action="store_true", help="do not verify venue checksums")
+    add_policy_arguments(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
     return p
 
@@ -95,12 +83,9 @@ def main(argv: list[str]) -> int:
             chain=args.chain,
             retries=args.retries,
             n=args.n,
-            on_gap=args.on_gap,
-            on_crossed=args.on_crossed,
-            on_error=args.on_error,
-            checksum=not args.no_checksum,
             resume=not args.force,
             progress=not args.no_progress,
+            **policy_kwargs(args),
         )
     except (TapebookError, ValueError, TypeError, ImportError) as e:
         print(f"error: {e}", file=sys.stderr)

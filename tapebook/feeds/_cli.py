@@ -45,6 +45,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--depth", type=int, default=0, help="record the best K levels per side (default 0)")
     p.add_argument("--out", help="write the BBO (and depth) rows to this Parquet file")
     p.add_argument("--plot", help="draw the BBO (and depth) into this image file")
+    add_policy_arguments(p)
+    p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
+    return p
+
+
+def add_policy_arguments(p: argparse.ArgumentParser) -> None:
+    """The replay policies, shared by ``tapebook feed`` and ``tapebook dataset``."""
     p.add_argument(
         "--on-gap",
         choices=ON_GAP,
@@ -58,8 +65,16 @@ def parser() -> argparse.ArgumentParser:
         "--on-error", choices=ON_ERROR, default="raise", help="an unparsable message: raise, or skip it"
     )
     p.add_argument("--no-checksum", action="store_true", help="do not verify venue checksums")
-    p.add_argument("--no-progress", action="store_true", help="no progress line on stderr")
-    return p
+
+
+def policy_kwargs(args: argparse.Namespace) -> dict[str, object]:
+    """The keyword arguments of ``replay`` that :func:`add_policy_arguments` parsed."""
+    return {
+        "on_gap": args.on_gap,
+        "on_crossed": args.on_crossed,
+        "on_error": args.on_error,
+        "checksum": not args.no_checksum,
+    }
 
 
 def main(argv: list[str]) -> int:
@@ -82,12 +97,9 @@ def main(argv: list[str]) -> int:
             lot_size=args.lot_size,
             snapshot=args.snapshot,
             depth=args.depth,
-            on_gap=args.on_gap,
-            on_crossed=args.on_crossed,
-            on_error=args.on_error,
-            checksum=not args.no_checksum,
             progress=not args.no_progress and sys.stderr.isatty(),
             out=args.out,
+            **policy_kwargs(args),
             **options,
         )
         if args.plot:
