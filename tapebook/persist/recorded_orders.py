@@ -43,6 +43,7 @@ from .ops import (
     Orders,
 )
 
+
 class _Recorded:
     """What RecordedL3Book and RecordedEngine share: the log-then-apply step."""
 
