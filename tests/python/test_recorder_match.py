@@ -423,3 +423,19 @@ class EngineLogMachine(RuleBasedStateMachine):
 
 TestEngineLogMachine = EngineLogMachine.TestCase
 TestEngineLogMachine.settings = settings(max_examples=20, stateful_step_count=20, deadline=None)
+
+
+def test_log_command_reads_typed_logs(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    from tapebook import L3Book
+    from tapebook._logcmd import main
+
+    path = tmp_path / "o.log"
+    l3, eng = L3Book(n=64, max_orders=100, max_cap=16, anchor=90), new_engine()
+    with Recorder({"feed": l3, "venue": eng}, path, snapshot_every=3) as rec:
+        for i in range(10):
+            rec["feed"].add(i + 1, i % 2 == 0, 95 + i, 2)
+            rec["venue"].submit(i + 1, i % 2 == 0, 1000 + (1 if i % 2 else -1) * i, 2)
+    assert main([str(path), "--replay", "--verify", "--levels", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "CHECKPOINT" in out and "SUBMIT" in out and "L3_ADD" in out
+    assert "books (last checkpoint, seq " in out and "venue: bid 2 @ 1000, ask 2 @ 1001" in out
