@@ -117,34 +117,61 @@ class RecordedEngine(_Recorded):
 # ---- the recorded methods, from the table ---------------------------------------------------
 
 
+# The recorded method of a row with scalar fields, written out per row (as RecordedBook's
+# are) so that it has the wrapped method's signature and no generic loop: check the
+# argument types, pack the record, refuse a value it cannot hold, log, call, and take the
+# record back when the call is refused.
+_SCALAR = """
+def {name}(self, {params}):
+{checks}    rec = self._rec
+    try:
+        payload = pack(CODE, rec._seq + 1, self._id, {fields})
+    except struct_error:
+        raise op.explain([{params}]) from None
+    if rec._closed:
+        self._check_open()
+    record = framed(payload)
+    rec._emit(record)
+    rec._seq += 1
+    try:
+        out = self._book.{name}({params})
+    except TapebookError:
+        rec._retract(len(record))
+        raise
+    rec._left -= 1
+    if not rec._left:
+        rec._periodic_checkpoint()
+    return out
+"""
+_CHECK = "    if {p}.__class__ not in EXACT_{i}:\n        {p} = CONVERT_{i}({p!r}, {p})\n"
+
+
 def _scalar(op: Op, cls: type) -> Callable[..., Any]:
     """A row with scalar fields: convert and check the arguments, pack, log, apply."""
     assert op.struct is not None
-    sig = inspect.signature(getattr(cls, op.method))
-    names = [f.name for f in op.params]
-    checks = [(f.exact, f.convert) for f in op.params]
-    fixed = [f.fixed for f in op.fields]
-    pack, code, frame = op.struct.pack, op.code, framer(op.size)
-    method_name = op.method
-
-    def method(self: _Recorded, *args: Any, **kwargs: Any) -> Any:
-        if kwargs or len(args) != len(names):
-            bound = sig.bind(None, *args, **kwargs)
-            bound.apply_defaults()
-            args = tuple(bound.arguments[n] for n in names)
-        vals = [
-            v if v.__class__ in exact else convert(n, v)
-            for (exact, convert), n, v in zip(checks, names, args, strict=True)
-        ]
-        it = iter(vals)
-        fields = [next(it) if f is None else f for f in fixed]
-        try:
-            payload = pack(code, self._rec._seq + 1, self._id, *fields)
-        except struct.error:
-            raise op.explain(vals) from None
-        return self._logged(frame(payload), getattr(self._book, method_name), vals)
-
-    method.__signature__ = sig  # type: ignore[attr-defined]
+    params = [f.name for f in op.params]
+    env: dict[str, Any] = {
+        "__name__": __name__,
+        "pack": op.struct.pack,
+        "CODE": op.code,
+        "struct_error": struct.error,
+        "op": op,
+        "framed": framer(op.size),
+        "TapebookError": TapebookError,
+    }
+    for i, f in enumerate(op.params):
+        env[f"EXACT_{i}"], env[f"CONVERT_{i}"] = f.exact, f.convert
+    assert not set(params) & {"self", "rec", "payload", "record", "out", *env}, (
+        f"{op.method}: rename a parameter"
+    )
+    src = _SCALAR.format(
+        name=op.method,
+        params=", ".join(params),
+        checks="".join(_CHECK.format(p=p, i=i) for i, p in enumerate(params)),
+        fields=", ".join(f.name if f.fixed is None else str(f.fixed) for f in op.fields),
+    )
+    exec(compile(src, f"<{cls.__name__}.{op.method}, from tapebook/persist/ops.py>", "exec"), env)
+    method: Callable[..., Any] = env[op.method]
     return method
 
 
