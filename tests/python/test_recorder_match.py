@@ -115,7 +115,8 @@ def call(target: Any, name: str, args: tuple[Any, ...], kw: dict[str, Any]) -> t
 
 def record_flow(log: Any, seed: int, steps: int, **rec_kw: Any) -> tuple[MatchingEngine, list[Any], int]:
     rng = random.Random(seed)
-    eng = new_engine(stp=list(STP_MODES)[seed % 4])
+    stp = list(STP_MODES)[seed % 4]
+    eng, ref = new_engine(stp=stp), new_ref(stp)
     rec = Recorder(eng, log, **rec_kw)
     assert isinstance(rec.book, RecordedEngine)
     events: list[Any] = []
@@ -124,6 +125,10 @@ def record_flow(log: Any, seed: int, steps: int, **rec_kw: Any) -> tuple[Matchin
         name, args, kw = random_call(rng, next_id, live_ids(eng))
         seq = rec.seq
         ok, ev = call(rec, name, args, kw)
+        ok_ref, ev_ref = ref_call(ref, name, args, kw)  # the reference engine agrees
+        assert ok == ok_ref, (name, args, kw)
+        if name in ("submit", "submit_many") and ok and ev is not PARTIAL:
+            assert as_tuples(ev) == ev_ref, (name, args, kw)
         if ok:
             events.append(ev)
         else:
@@ -379,9 +384,69 @@ def test_every_public_engine_member_is_classified_once() -> None:
     assert ORDER_DTYPE.itemsize == 32
 
 
+def new_ref(stp: str = "cancel-oldest", max_orders: int = 60) -> M.RefMatchingEngine:
+    return M.RefMatchingEngine(
+        STP_MODES[stp],
+        px_min=-(2**63) + 64,
+        px_max=2**63 - 1 - 64,
+        max_orders=max_orders,
+        max_levels=16,
+    )
+
+
+def ref_call(
+    ref: M.RefMatchingEngine, name: str, args: tuple[Any, ...], kw: dict[str, Any]
+) -> tuple[bool, Any]:
+    """:func:`call` on the reference engine: (accepted, events as tuples or None)."""
+    try:
+        if name == "submit":
+            oid, side, px, qty = args
+            tif = TIFS[kw.get("tif", "gtc")]
+            if px is None:
+                ev = ref.submit_market(
+                    oid, int(side), qty, bound=kw.get("bound"), tif=tif, owner=kw.get("owner", 0)
+                )[1]
+            else:
+                ev = ref.submit(
+                    oid,
+                    int(side),
+                    px,
+                    qty,
+                    tif=tif,
+                    owner=kw.get("owner", 0),
+                    post_only=kw.get("post_only", False),
+                )[1]
+            return True, [tuple(e) for e in ev]
+        if name == "cancel":
+            ref.cancel(*args)
+            return True, None
+        if name == "modify":
+            ref.modify(*args)
+            return True, None
+    except M.MatchError:
+        return False, None
+    ids, sides, prices, qtys, tifs, owners = args
+    out: list[tuple[int, ...]] = []
+    for i in range(len(ids)):  # submit_many: row by row, stopping at the first refused row
+        try:
+            ev = ref.submit(
+                int(ids[i]),
+                int(sides[i]),
+                int(prices[i]),
+                int(qtys[i]),
+                tif=int(tifs[i]),
+                owner=int(owners[i]),
+            )[1]
+        except M.MatchError:
+            return i > 0, PARTIAL
+        out += [tuple(e) for e in ev]
+    return True, out
+
+
 class EngineLogMachine(RuleBasedStateMachine):
     """Submits, cancels, modifies and batches interleaved with checkpoints, close /
-    reopen (mode="a") and replays: the replay always equals the live engine."""
+    reopen (mode="a") and replays: the recorded engine answers every call as the
+    reference engine does, and the replay always equals the live engine."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -391,6 +456,7 @@ class EngineLogMachine(RuleBasedStateMachine):
         self.path = f"{self.dir.name}/e.log"
         self.eng = new_engine()
         self.rec = Recorder(self.eng, self.path, snapshot_every=11)
+        self.ref = new_ref()
         self.next_id = 1
 
     def teardown(self) -> None:
@@ -401,8 +467,13 @@ class EngineLogMachine(RuleBasedStateMachine):
     def calls(self, seed: int, k: int) -> None:
         rng = random.Random(seed)
         for _ in range(k):
-            call(self.rec, *random_call(rng, self.next_id, live_ids(self.eng)))
+            name, args, kw = random_call(rng, self.next_id, live_ids(self.eng))
             self.next_id += 8
+            ok, ev = call(self.rec, name, args, kw)
+            ok_ref, ev_ref = ref_call(self.ref, name, args, kw)
+            assert ok == ok_ref, (name, args, kw)
+            if name in ("submit", "submit_many") and ev is not PARTIAL and ok:
+                assert as_tuples(ev) == ev_ref, (name, args, kw)
 
     @rule()
     def checkpoint(self) -> None:
