@@ -367,3 +367,57 @@ class L3LogMachine(RuleBasedStateMachine):
 
 TestL3LogMachine = L3LogMachine.TestCase
 TestL3LogMachine.settings = settings(max_examples=25, stateful_step_count=25, deadline=None)
+
+
+# run in a child: RLIMIT_FSIZE is per process (as tests/python/test_log_write_failure.py)
+_WRITE_FAILS = r"""
+import os, resource, signal, sys
+from tapebook import L3Book, MatchingEngine, Recorder, recover, replay
+from tapebook.persist import LogWriteError
+
+signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # an over-limit write fails with EFBIG instead
+INF = resource.RLIM_INFINITY
+path, every, kind = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+obj = L3Book(n=64, max_orders=16) if kind == "l3" else MatchingEngine(n=64, max_orders=16)
+rec = Recorder(obj, path, snapshot_every=every)
+op = rec.add if kind == "l3" else rec.submit
+op(1, True, 1, 1)
+size = os.path.getsize(path)
+# room for a part of a record, or for the record (46 / 52 bytes) but not the checkpoint after it
+resource.setrlimit(resource.RLIMIT_FSIZE, (size + (10 if every == 0 else 60), INF))
+try:
+    op(2, True, 2, 2)
+    raise SystemExit("the write did not fail")
+except LogWriteError as e:
+    applied = e.update_applied
+    assert not e.broken, e
+assert applied == (every != 0), applied
+assert (obj.book if kind == "engine" else obj).qty_at(True, 2) == (2 if applied else 0)
+if not applied:
+    assert os.path.getsize(path) == size, "the failed record was cut back off the file"
+    assert rec.seq == 1
+resource.setrlimit(resource.RLIMIT_FSIZE, (INF, INF))  # space returns
+op(3, True, 3, 3)
+op(4, True, 4, 4)
+rec.close()
+r = recover(path)
+assert r.status == "clean", r.detail
+assert replay(path, from_start=True, verify=True).book.dumps() == obj.dumps()
+print("ok")
+"""
+
+
+@pytest.mark.parametrize("kind", ["l3", "engine"])
+@pytest.mark.parametrize("every", [0, 1], ids=["record-fails", "checkpoint-fails"])
+def test_failed_append_leaves_a_recoverable_log(tmp_path, every: int, kind: str) -> None:  # type: ignore[no-untyped-def]
+    import subprocess
+    import sys
+
+    pytest.importorskip("resource")
+    out = subprocess.run(
+        [sys.executable, "-c", _WRITE_FAILS, str(tmp_path / "x.log"), str(every), kind],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
