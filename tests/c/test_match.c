@@ -436,6 +436,20 @@ static void t_no_allocation_after_create(void) {
     }
     CHECK_EQ_U(hook_mallocs + hook_frees - before, 0);
     CHECK_EQ(tb_match_i64_n1024_verify_invariants(m), TB_OK);
+    { /* dump allocates nothing (the caller's buffer); load frees all the scratch it takes */
+        size_t size = 0, len = 0;
+        unsigned char *buf;
+        CHECK_EQ(tb_match_i64_n1024_dump_size(m, &size), TB_OK);
+        buf = (unsigned char *)malloc(size);
+        if (!buf) abort();
+        before = hook_mallocs + hook_frees;
+        CHECK_EQ(tb_match_i64_n1024_dump(m, buf, size, &len), TB_OK);
+        CHECK_EQ_U(hook_mallocs + hook_frees - before, 0);
+        before = hook_mallocs - hook_frees;
+        CHECK_EQ(tb_match_i64_n1024_load(m, buf, len), TB_OK);
+        CHECK_EQ_U(hook_mallocs - hook_frees, before);
+        free(buf);
+    }
     before = hook_mallocs - hook_frees;
     tb_match_i64_n1024_destroy(m);
     CHECK_EQ_U(hook_mallocs - hook_frees, before - 9u); /* engine, owners, L3 struct + 4 arrays, 2 spill blocks */
