@@ -1,12 +1,15 @@
 """The one table of recorded operations, and how a RecordedBook treats the rest of a Book.
 
-Each row of :data:`OPS` is a :class:`~tapebook.Book` method that changes the
-book. It says which log record carries it (type name and code), how its
+Each row of :data:`OPS` is a method that changes a :class:`~tapebook.Book`
+(target ``"book"``), an :class:`~tapebook.L3Book` (``"l3"``) or a
+:class:`~tapebook.MatchingEngine` (``"engine"``): the one table of record
+codes. It says which log record carries it (type name and code), how its
 arguments are encoded in the record body, how they are validated before
-anything is logged, and which Book method applies it (live, and again on
+anything is logged, and which method applies it (live, and again on
 replay). Everything else reads this table: :class:`~tapebook.persist.RecordType`,
 the record sizes that recovery checks, the recorded methods of
-:class:`~tapebook.persist.RecordedBook` and of a single-book Recorder, and
+:class:`~tapebook.persist.RecordedBook` (and RecordedL3Book, RecordedEngine)
+and of a single-book Recorder, and
 replay's dispatch. The rest of a Book's public surface is classified here too:
 :data:`QUERIES` (read-only, passed to the book), :data:`VIEWS` (built over the
 RecordedBook, so their writes are recorded) and :data:`REFUSED`. A test fails
@@ -17,7 +20,8 @@ Why validation comes first: a record keeps an argument's *value* but not its
 book would refuse for its type (a bool price, a float) is refused before it is
 logged. Values the encoding holds but the book refuses (a price outside the
 range) are logged: the book refuses them live and again, identically, on
-replay.
+replay. (The L3 and engine rows go further: a refused call's record is taken
+back off the log, :mod:`tapebook.persist.recorded_orders`.)
 
 Adding an operation: a row here (a new record code, never a reused one) and
 the Book method; the log format version does not change, since old logs hold
