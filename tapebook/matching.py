@@ -12,6 +12,7 @@ README section "Matching engine" has the full rules.
 from __future__ import annotations
 
 import struct
+import zlib
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -454,8 +455,11 @@ class MatchingEngine:
         """A new engine with the state and the shape (``n``, ``price_bits``,
         ``max_orders``, ``max_cap``, ``stp``) of :meth:`dumps` bytes."""
         mem = byte_view(data, "data")
-        if len(mem) < _DUMP_HEAD.size or bytes(mem[:8]) != b"TBMEDUMP":
+        if len(mem) < _DUMP_HEAD.size + 4 or bytes(mem[:8]) != b"TBMEDUMP":
             raise FormatError(f"not a matching-engine dump ({len(mem)} bytes, bad header)")
+        # the CRC before the shape is trusted: a damaged header must not size the arena
+        if zlib.crc32(mem[:-4]) != int.from_bytes(bytes(mem[-4:]), "little"):
+            raise FormatError("corrupted matching-engine dump (CRC mismatch)")
         _magic, _ver, width, n, stp, max_orders, max_cap = _DUMP_HEAD.unpack_from(mem)
         if width not in (4, 8) or n not in nat.TAPE_SIZES or stp not in _STP_NAMES:
             raise FormatError(f"malformed matching-engine dump header (width {width}, n {n}, stp {stp})")

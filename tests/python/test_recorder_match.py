@@ -364,6 +364,10 @@ def test_hostile_dumps_change_nothing() -> None:
             target.load_into(bytes(bad))
     with pytest.raises(FormatError):
         MatchingEngine.loads(b"TBMEDUMP" + bytes(40))
+    huge = bytearray(raw)  # a damaged shape (2**30 orders) is refused before any arena is made
+    huge[24:28] = (2**30).to_bytes(4, "little")
+    with pytest.raises(FormatError, match="CRC"):
+        MatchingEngine.loads(bytes(huge))
     with pytest.raises(CapacityError):
         new_engine(max_orders=1).load_into(raw)
     with pytest.raises(FormatError):  # the other price family
