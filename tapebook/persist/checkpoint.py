@@ -15,7 +15,7 @@ from typing import Any, NamedTuple
 
 from .._buffers import byte_view
 from ..book import Book
-from ..errors import FormatError
+from ..errors import FormatError, TapebookError
 from ..l3book import L3Book
 from ..matching import MatchingEngine
 from .logformat import _REC_HDR, CHECKPOINT_HEAD, TYPED_CHECKPOINT_HEAD, RecordType, check_at, frame
@@ -170,7 +170,15 @@ class Checkpoint:
         if given), L3Books and MatchingEngines of the recorded shapes."""
         if not self.shapes:
             return {name: Book.loads(dump, pool=pool) for name, dump in self.books.items()}
-        return {name: self.shapes[name].restore(dump, pool) for name, dump in self.books.items()}
+        out = {}
+        for name, dump in self.books.items():
+            try:
+                out[name] = self.shapes[name].restore(dump, pool)
+            except TapebookError as e:  # a CRC-valid record whose shape and dump disagree
+                raise FormatError(
+                    f"checkpoint {self.seq}: {name!r} {self.shapes[name]} does not load: {e}"
+                ) from e
+        return out
 
 
 #: the former name of :class:`Checkpoint`

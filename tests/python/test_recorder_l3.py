@@ -6,6 +6,7 @@ reference (tapebook.testing.l3_reference) along the way."""
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import io
 import random
@@ -13,7 +14,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
@@ -266,6 +267,30 @@ def test_typed_checkpoint_round_trip_and_hostile_bytes() -> None:
     payload[9] = 2  # version 2: refused by name
     with pytest.raises(FormatError, match="version"):
         Checkpoint.from_payload(memoryview(bytes(payload)))
+
+
+@given(st.lists(st.tuples(st.integers(0, 10**6), st.integers(1, 255)), min_size=1, max_size=4))
+@settings(max_examples=100, deadline=None)
+def test_damaged_typed_checkpoints_raise_format_error(flips: list[tuple[int, int]]) -> None:
+    """A CRC-valid CHECKPOINT record with damaged fields (shape, kind, lengths, dump):
+    decoding and restoring raise FormatError, never anything else."""
+    from tapebook import MatchingEngine
+
+    l3, eng = new_book(), MatchingEngine(n=64, max_orders=8, max_cap=16)
+    l3.add(1, True, 990, 5)
+    eng.submit(1, False, 7, 2, owner=3)
+    cp = Checkpoint(0, {"a": l3.dumps(), "b": eng.dumps()}, {"a": Shape.of(l3), "b": Shape.of(eng)})
+    payload = bytearray(cp.payload())
+    for pos, x in flips:
+        payload[9 + pos % (len(payload) - 9)] ^= x  # after type and seq
+    try:
+        back = Checkpoint.from_payload(memoryview(bytes(payload)))
+    except FormatError:
+        return
+    if max((sh.max_orders for sh in back.shapes.values()), default=0) > 4096:
+        return  # a shape that asks for a huge arena is a valid request, slow to honour here
+    with contextlib.suppress(FormatError):
+        back.restore()
 
 
 def test_mixed_recorder_l2_and_l3(tmp_path) -> None:  # type: ignore[no-untyped-def]
