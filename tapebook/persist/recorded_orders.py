@@ -210,11 +210,9 @@ def _submit(op: Op) -> Callable[..., Any]:
         eng = self._book
         fields = eng._order_fields(order_id, side, px, qty, tif, owner, post_only, bound)
         eng._set_order(*fields)  # type and range checks: what it accepts fits the record
-        o = eng._order
-        payload = pack(code, self._rec._seq + 1, self._id, o.id, o.side, o.px, o.qty, o.tif, o.owner, o.flags)
-        return self._logged(
-            frame(payload), eng._submit_fields, (o.id, o.side, o.px, o.qty, o.tif, o.owner, o.flags)
-        )
+        payload = pack(code, self._rec._seq + 1, self._id, *fields)
+        # the order is set in the engine already: submit it as it is (replay sets the same fields)
+        return self._logged(frame(payload), eng._submit_set, ())
 
     submit.__signature__ = inspect.signature(MatchingEngine.submit)  # type: ignore[attr-defined]
     return submit
