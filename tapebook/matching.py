@@ -372,6 +372,10 @@ class MatchingEngine:
         """:meth:`submit_many` over an :data:`ORDER_DTYPE` array (how replay applies a
         SUBMIT_MANY record)."""
         orders = np.ascontiguousarray(orders, dtype=ORDER_DTYPE)
+        if orders.ctypes.data % 8:
+            # a view into a log record (replay) may be misaligned; C reads tb_match_order,
+            # whose u64 fields need 8-byte alignment (numpy calls a packed dtype aligned)
+            orders = orders.copy()
         n = len(orders)
         out: list[np.ndarray] = []
         done = 0
