@@ -270,10 +270,11 @@ class Recorder:
     """Write-ahead logging of book updates.
 
     Args:
-        target: a :class:`Book` (logged under the name ``"book"``), a mapping
-            ``{name: Book}``, a :class:`~tapebook.config.Venue` (its books by
-            symbol) or a :class:`~tapebook.MultiBookPool` (its live books,
-            named ``"<tier>:<handle>"``).
+        target: a :class:`Book`, an :class:`~tapebook.L3Book` or a
+            :class:`~tapebook.MatchingEngine` (logged under the name ``"book"``),
+            a mapping ``{name: any of those}``, a :class:`~tapebook.config.Venue`
+            (its books by symbol) or a :class:`~tapebook.MultiBookPool` (its live
+            books, named ``"<tier>:<handle>"``).
         log: a path, or a writable binary file object (not closed by the Recorder).
         snapshot_every: write a checkpoint of every book after this many update
             records (0: only the initial one and explicit :meth:`checkpoint` calls).
@@ -288,9 +289,13 @@ class Recorder:
             checkpoint of the books' current state is written.
 
     The first record of a new log is a checkpoint, so a log always replays on
-    its own. ``rec["name"]`` is the :class:`RecordedBook` to update; with a
-    single book, the Recorder itself has its recorded operations (``set``,
-    ``apply``, ``reset``, ...) and passes its other members on to it.
+    its own. ``rec["name"]`` is the :class:`RecordedBook` (or
+    :class:`~tapebook.persist.RecordedL3Book`, :class:`~tapebook.persist.RecordedEngine`)
+    to update; with a single object, the Recorder itself has its recorded
+    operations (``set``, ``apply``, ``add``, ``submit``, ...) and passes its other
+    members on to it. A log holding only Books checkpoints them in SNAPSHOT
+    records; with an L3Book or a MatchingEngine, every checkpoint is a typed
+    CHECKPOINT record (each object's kind and shape next to its dump).
     """
 
     def __init__(
