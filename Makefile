@@ -189,6 +189,9 @@ c-match: clang $(BUILD)/gcc/test_match $(BUILD)/clang/test_match | $(BUILD)/comp
 	$(BUILD)/clang/test_match --profile quick
 	g++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_match.c -o $(BUILD)/compile/gxx_match.o
 	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_match.c -o $(BUILD)/compile/clangxx_match.o
+	gcc $(CSTD) -O1 -g $(WARN) -DFUZZ_MATCH_MAIN -fsanitize=address,undefined -fno-sanitize-recover=undefined \
+	  $(INC) tests/fuzz/fuzz_match.c -o $(BUILD)/compile/fuzz_match_quick
+	$(BUILD)/compile/fuzz_match_quick --random 2000
 
 c-test: c-compile c-unit c-alloc c-fuzz-quick c-match examples
 
@@ -346,6 +349,9 @@ fuzz-cov: clang | $(BUILD)/fuzz/.dir
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_l3.c -o $(BUILD)/fuzz/fuzz_l3
 	mkdir -p $(BUILD)/fuzz/corpus_l3
 	$(BUILD)/fuzz/fuzz_l3 -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_l3
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_match.c -o $(BUILD)/fuzz/fuzz_match
+	mkdir -p $(BUILD)/fuzz/corpus_match
+	$(BUILD)/fuzz/fuzz_match -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_match
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_tardis_scan.c -o $(BUILD)/fuzz/fuzz_tardis_scan
 	mkdir -p $(BUILD)/fuzz/corpus_tardis_scan && cp -n tests/fuzz/corpus_tardis_scan/* $(BUILD)/fuzz/corpus_tardis_scan/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_tardis_scan -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_tardis_scan

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from typing import Any
 
-from .book import Book
 from .errors import FormatError
+from .matching import MatchingEngine
 from .persist import Checkpoint, RecordType, Recovery, recover, repair, replay
 
 
@@ -62,7 +63,7 @@ def summary(path: str, rcv: Recovery) -> list[str]:
     for t in RecordType:
         if kinds[t]:
             lines.append(f"  {t.name:<14} {kinds[t]:>10,}")
-    cps = [r for r in rcv.records if r.type == RecordType.SNAPSHOT]
+    cps = [r for r in rcv.records if r.type in (RecordType.SNAPSHOT, RecordType.CHECKPOINT)]
     if cps:
         names = list(Checkpoint.from_payload(cps[-1].payload).books)
         shown = ", ".join(names[:10]) + (f", ... ({len(names)} books)" if len(names) > 10 else "")
@@ -72,7 +73,9 @@ def summary(path: str, rcv: Recovery) -> list[str]:
     return lines
 
 
-def _book_line(name: str, book: Book, k: int) -> list[str]:
+def _book_line(name: str, obj: Any, k: int) -> list[str]:
+    # a MatchingEngine shows its L3 book; Books and L3Books answer the same queries
+    book = obj.book if isinstance(obj, MatchingEngine) else obj
     bp, bq, ap, aq = book.bbo()
     bid = f"{bq} @ {bp}" if bp is not None else "-"
     ask = f"{aq} @ {ap}" if ap is not None else "-"

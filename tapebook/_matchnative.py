@@ -67,6 +67,9 @@ _FUNCS = (
     "owner_of",
     "stats",
     "verify_invariants",
+    "dump_size",
+    "dump",
+    "load",
 )
 
 

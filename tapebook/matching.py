@@ -11,6 +11,8 @@ README section "Matching engine" has the full rules.
 
 from __future__ import annotations
 
+import struct
+import zlib
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -19,12 +21,14 @@ from . import _args
 from . import _l3native as l3n
 from . import _matchnative as mn
 from . import _native as nat
+from ._buffers import byte_view
 from ._native import ffi
 from .errors import (
     ArgumentTypeError,
     BatchError,
     CapacityError,
     DuplicateOrderError,
+    FormatError,
     IntegerRangeError,
     InvalidArgumentError,
     UnknownOrderError,
@@ -33,6 +37,9 @@ from .l3view import L3BookView
 
 TIFS = {"gtc": 0, "ioc": 1, "fok": 2}
 STP_MODES = {"none": 0, "cancel-newest": 1, "cancel-oldest": 2, "cancel-both": 3}
+_STP_NAMES = {code: name for name, code in STP_MODES.items()}
+#: the start of a dump: magic, version, price width, N, stp, max_orders, max_cap
+_DUMP_HEAD = struct.Struct("<8sIIIIII")
 STATUSES = ("rested", "filled", "partial", "cancelled", "rejected")
 EVENT_KINDS = {1: "fill", 2: "rest", 3: "cancel", 4: "reject", 5: "modify"}
 REASONS = ("none", "ioc", "market", "fok", "stp", "post-only", "user")
@@ -235,6 +242,23 @@ class MatchingEngine:
         ``order_id`` (:class:`DuplicateOrderError`), qty 0, a price outside the book's
         range, an owner outside [0, 2**32), post-only on a market or non-GTC order, or an
         order that could rest when the book is full (:class:`CapacityError`)."""
+        fields = self._order_fields(order_id, side, px, qty, tif, owner, post_only, bound)
+        self._set_order(*fields)
+        return self._submit_set()
+
+    def _order_fields(
+        self,
+        order_id: int,
+        side: Any,
+        px: int | None,
+        qty: int,
+        tif: str,
+        owner: int,
+        post_only: bool,
+        bound: int | None,
+    ) -> tuple[int, int, int, int, int, int, int]:
+        """:meth:`submit`'s arguments as the C order's fields (id, side, px, qty, tif,
+        owner, flags), checked as submit checks them (what the update log records)."""
         t = TIFS.get(tif)
         if t is None:
             raise InvalidArgumentError(f"tif must be one of {sorted(TIFS)}, got {tif!r}")
@@ -247,7 +271,18 @@ class MatchingEngine:
             if bound is not None:
                 raise InvalidArgumentError("bound is for market orders (px=None)")
             cpx = px
-        self._set_order(order_id, s, cpx, qty, t, owner, flags)
+        return order_id, s, cpx, qty, t, owner, flags
+
+    def _submit_fields(
+        self, order_id: int, side: int, px: int, qty: int, tif: int, owner: int, flags: int
+    ) -> SubmitResult:
+        """Submit an order given as the C order's fields (how replay applies a SUBMIT record)."""
+        self._set_order(order_id, side, px, qty, tif, owner, flags)
+        return self._submit_set()
+
+    def _submit_set(self) -> SubmitResult:
+        """Submit the order in ``self._order`` (set and range-checked by :meth:`_set_order`)."""
+        o = self._order
         v = self._v
         while True:
             st = v.submit(self._m, self._order, self._evp, len(self._ev), self._nout, self._res)
@@ -255,7 +290,7 @@ class MatchingEngine:
                 break
             self._grow(max(2 * len(self._ev), len(self) + 8))
         if st != nat.OK:
-            self._raise(st, "submit", order_id=order_id, px=cpx, qty=qty, side=side, tif=t)
+            self._raise(st, "submit", order_id=o.id, px=o.px, qty=o.qty, side=o.side, tif=o.tif)
         n = self._nout[0]
         evp = self._evp
         # straight from the C buffer: a structured-array copy costs several times more per call
@@ -297,6 +332,14 @@ class MatchingEngine:
         bound). Returns the fills as a structured array (:data:`FILL_DTYPE`), or with
         ``events=True`` every event (:data:`EVENT_DTYPE`). On an invalid order raises
         :class:`BatchError` (``.index``: the bad row; the rows before it were applied)."""
+        orders = self._order_columns(order_ids, sides, prices, qtys, tifs, owners, flags)
+        return self._submit_orders(orders, events)
+
+    def _order_columns(
+        self, order_ids: Any, sides: Any, prices: Any, qtys: Any, tifs: Any, owners: Any, flags: Any
+    ) -> np.ndarray:
+        """:meth:`submit_many`'s columns as an :data:`ORDER_DTYPE` array, checked as
+        submit_many checks them (what the update log records)."""
         ids = np.asarray(order_ids)
         n = len(ids)
         orders = np.zeros(n, dtype=ORDER_DTYPE)
@@ -323,6 +366,17 @@ class MatchingEngine:
             if a.dtype.kind == "f":
                 raise ArgumentTypeError(f"column {name} must hold integers, got {a.dtype}")
             orders[name] = a
+        return orders
+
+    def _submit_orders(self, orders: np.ndarray, events: bool = False) -> np.ndarray:
+        """:meth:`submit_many` over an :data:`ORDER_DTYPE` array (how replay applies a
+        SUBMIT_MANY record)."""
+        orders = np.ascontiguousarray(orders, dtype=ORDER_DTYPE)
+        if orders.ctypes.data % 8:
+            # a view into a log record (replay) may be misaligned; C reads tb_match_order,
+            # whose u64 fields need 8-byte alignment (numpy calls a packed dtype aligned)
+            orders = orders.copy()
+        n = len(orders)
         out: list[np.ndarray] = []
         done = 0
         v = self._v
@@ -364,6 +418,66 @@ class MatchingEngine:
             return np.zeros(0, dtype=dtype)
         res = np.concatenate(out)
         return res if events else res.astype(FILL_DTYPE)
+
+    # ---- persistence ----------------------------------------------------------------
+
+    def dumps(self) -> bytes:
+        """The engine's whole state as CRC-checked bytes: the L3 book (queues in FIFO
+        order), every resting order's owner, the event sequence number, the STP mode,
+        the counters and the shape; :meth:`loads` / :meth:`load_into` restore it, and
+        the restored engine answers the next calls with byte-identical events."""
+        size = ffi.new("size_t *")
+        self._check(self._v.dump_size(self._m, size), "dumps")
+        buf = bytearray(int(size[0]))
+        n_out = ffi.new("size_t *")
+        self._check(self._v.dump(self._m, ffi.from_buffer(buf), len(buf), n_out), "dumps")
+        return bytes(buf[: int(n_out[0])])
+
+    def load_into(self, data: Any) -> None:
+        """Replace the engine's state (orders, owners, sequence number, STP mode,
+        counters) with :meth:`dumps` bytes of an engine with the same ``price_bits``.
+        Raises :class:`FormatError` (malformed, corrupted, a crossed book) or
+        :class:`CapacityError` (more orders or levels than this engine holds); nothing
+        changes on error."""
+        mem = byte_view(data, "data")
+        st = self._v.load(self._m, ffi.from_buffer(mem), len(mem))
+        if st == nat.ERR_FORMAT:
+            raise FormatError(
+                f"load: not a matching-engine dump of a {self.price_bits}-bit engine, or corrupted "
+                "(size, CRC, version, STP mode, the L3 book, a crossed book)"
+            )
+        if st == nat.ERR_FULL:
+            raise CapacityError(
+                f"load: the dump has more orders than max_orders={self.max_orders} "
+                f"or more levels on a side than max_cap={self.max_cap}"
+            )
+        self._check(st, "load")
+        self.stp = _STP_NAMES[int.from_bytes(bytes(mem[20:24]), "little")]
+
+    @classmethod
+    def loads(cls, data: Any) -> MatchingEngine:
+        """A new engine with the state and the shape (``n``, ``price_bits``,
+        ``max_orders``, ``max_cap``, ``stp``) of :meth:`dumps` bytes."""
+        mem = byte_view(data, "data")
+        if len(mem) < _DUMP_HEAD.size + 4 or bytes(mem[:8]) != b"TBMEDUMP":
+            raise FormatError(f"not a matching-engine dump ({len(mem)} bytes, bad header)")
+        # the CRC before the shape is trusted: a damaged header must not size the arena
+        if zlib.crc32(mem[:-4]) != int.from_bytes(bytes(mem[-4:]), "little"):
+            raise FormatError("corrupted matching-engine dump (CRC mismatch)")
+        _magic, _ver, width, n, stp, max_orders, max_cap = _DUMP_HEAD.unpack_from(mem)
+        if width not in (4, 8) or n not in nat.TAPE_SIZES or stp not in _STP_NAMES:
+            raise FormatError(f"malformed matching-engine dump header (width {width}, n {n}, stp {stp})")
+        if not 1 <= max_orders <= mn.MAX_ORDERS:
+            raise FormatError(f"malformed matching-engine dump header (max_orders {max_orders})")
+        try:
+            eng = cls(n, width * 8, max_orders, _STP_NAMES[stp], max_cap=max_cap)
+        except InvalidArgumentError as e:
+            raise FormatError(f"malformed matching-engine dump header: {e}") from None
+        eng.load_into(mem)
+        return eng
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (MatchingEngine.loads, (self.dumps(),))
 
     # ---- queries ------------------------------------------------------------------
 

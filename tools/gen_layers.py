@@ -64,6 +64,9 @@ TB_API int {SELF}_modify({SELF} *m, uint64_t id, uint64_t qty, tb_match_event *e
 TB_API size_t {SELF}_orders({SELF} *m);
 TB_API int {SELF}_owner_of({SELF} *m, uint64_t id, uint32_t *out);
 TB_API int {SELF}_stats({SELF} *m, tb_match_stats *out);
+TB_API int {SELF}_dump_size({SELF} *m, size_t *out);
+TB_API int {SELF}_dump({SELF} *m, void *buf, size_t cap, size_t *n_out);
+TB_API int {SELF}_load({SELF} *m, const void *buf, size_t len);
 TB_API int {SELF}_verify_invariants({SELF} *m);
 """
 

@@ -7392,31 +7392,27 @@ TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint
  * valid for the book). The L2 view after a load has the same levels and
  * anchors; the queues are the dumped ones, in order. */
 
+/* Bytes of the dump (the guard held). */
+TB_FORCE_INLINE size_t TB__L3P(dump_len)(const TB__L3 *l) {
+    return TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+}
+
 TB_API int TB__L3FN(dump_size)(TB__L3 *l, size_t *out) {
     int st;
     if (!out) return TB_ERR_NULL;
     st = TB__L3P(enter_ro)(l);
     if (st) return st;
-    *out = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    *out = TB__L3P(dump_len)(l);
     tb__guard_leave(&l->book.state);
     return TB_OK;
 }
 
-/* Write the dump into buf (cap bytes); *n_out = its length. TB_ERR_BADARG
- * when cap is too small (dump_size() says how much). */
-TB_API int TB__L3FN(dump)(TB__L3 *l, void *buf, size_t cap, size_t *n_out) {
-    unsigned char *p = (unsigned char *)buf, *q;
-    size_t len;
-    int st, side;
-    if (n_out) *n_out = 0;
-    if (!buf) return TB_ERR_NULL;
-    st = TB__L3P(enter_ro)(l);
-    if (st) return st;
-    len = TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
-    if (cap < len) {
-        tb__guard_leave(&l->book.state);
-        return TB_ERR_BADARG;
-    }
+/* Write the dump_len() bytes of the dump at p, the guard held (the matching
+ * engine's dump embeds it). */
+static void TB__L3P(dump_held)(TB__L3 *l, unsigned char *p) {
+    const size_t len = TB__L3P(dump_len)(l);
+    unsigned char *q;
+    int side;
     memcpy(p, TB_L3_DUMP_MAGIC, 8);
     tb__put_le(p + 8, TB_L3_DUMP_VERSION, 4);
     tb__put_le(p + 12, sizeof(TB_PRICE_T), 4);
@@ -7451,6 +7447,23 @@ TB_API int TB__L3FN(dump)(TB__L3 *l, void *buf, size_t cap, size_t *n_out) {
     }
     TB_ASSERT((size_t)(q - p) == len - 4u);
     tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
+}
+
+/* Write the dump into buf (cap bytes); *n_out = its length. TB_ERR_BADARG
+ * when cap is too small (dump_size() says how much). */
+TB_API int TB__L3FN(dump)(TB__L3 *l, void *buf, size_t cap, size_t *n_out) {
+    size_t len;
+    int st;
+    if (n_out) *n_out = 0;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter_ro)(l);
+    if (st) return st;
+    len = TB__L3P(dump_len)(l);
+    if (cap < len) {
+        tb__guard_leave(&l->book.state);
+        return TB_ERR_BADARG;
+    }
+    TB__L3P(dump_held)(l, (unsigned char *)buf);
     tb__guard_leave(&l->book.state);
     if (n_out) *n_out = len;
     return TB_OK;
@@ -7547,19 +7560,13 @@ static int TB__L3P(load_ids_unique)(const TB__L3 *l, const unsigned char *p, uin
     return st;
 }
 
-/* Replace the book's contents with a dump (see the layout above). On any
- * error nothing changed: TB_ERR_FORMAT (malformed, CRC, duplicate ids),
- * TB_ERR_FULL (more orders than max_orders or levels than max_cap),
- * TB_ERR_NOMEM (scratch or spill memory). */
-TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
-    const unsigned char *p = (const unsigned char *)buf, *q;
+/* load() with the guard held: TB_OK, or an error status and nothing changed. */
+static int TB__L3P(load_held)(TB__L3 *l, const unsigned char *p, size_t len) {
+    const unsigned char *q;
     uint64_t no = 0, nl = 0, i, k;
     uint32_t side_levels[2];
     TB_PRICE_T anchor[2];
     int st, side;
-    if (!buf) return TB_ERR_NULL;
-    st = TB__L3P(enter)(l);
-    if (st) return st;
     st = TB__L3P(load_check)(l, p, len, &no, &nl, side_levels);
     if (st == TB_OK) st = TB__L3P(load_ids_unique)(l, p, nl);
     for (side = 0; side < 2 && st == TB_OK; side++) { /* the spill can hold every level of the side */
@@ -7571,7 +7578,7 @@ TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
             st = TB__SPFN(grow_to)(s, l->book.pool, cap);
         }
     }
-    if (st) return TB__L3P(done)(l, st);
+    if (st) return st;
     TB__L3P(dump_px)(tb__get_le(p + 40, 8), &anchor[0]);
     TB__L3P(dump_px)(tb__get_le(p + 48, 8), &anchor[1]);
     TB__L3P(clear_state)(l);
@@ -7592,7 +7599,19 @@ TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
         }
     }
     for (side = 0; side < 2; side++) TB__L3BP(recenter_side)(&l->book, side, anchor[side]);
-    return TB__L3P(done)(l, TB_OK);
+    return TB_OK;
+}
+
+/* Replace the book's contents with a dump (see the layout above). On any
+ * error nothing changed: TB_ERR_FORMAT (malformed, CRC, duplicate ids),
+ * TB_ERR_FULL (more orders than max_orders or levels than max_cap),
+ * TB_ERR_NOMEM (scratch or spill memory). */
+TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
+    int st;
+    if (!buf) return TB_ERR_NULL;
+    st = TB__L3P(enter)(l);
+    if (st) return st;
+    return TB__L3P(done)(l, TB__L3P(load_held)(l, (const unsigned char *)buf, len));
 }
 #endif /* section 14: tapebook/tb_l3_serial.inc */
 

@@ -26,6 +26,9 @@
  *   int  M_modify(M *m, uint64_t id, uint64_t qty, tb_match_event *ev, size_t cap, size_t *n_out);
  *   size_t M_orders(M *m);  int M_owner_of(M *m, uint64_t id, uint32_t *out);
  *   int  M_stats(M *m, tb_match_stats *out);  int M_verify_invariants(M *m);
+ *   int  M_dump_size(M *m, size_t *out);
+ *   int  M_dump(M *m, void *buf, size_t cap, size_t *n_out);   the whole engine: book,
+ *   int  M_load(M *m, const void *buf, size_t len);            owners, seq, stp, counters
  *   int  tb_match_l2_deltas(const tb_match_event *ev, size_t n, tb_l2_delta *out,
  *                           size_t cap, size_t *n_out);
  *   const char *tb_match_status_str(int status);   every status, the L3 and core ones too */

@@ -60,6 +60,9 @@ TB_API int tb_match_i32_n64_modify(tb_match_i32_n64 *m, uint64_t id, uint64_t qt
 TB_API size_t tb_match_i32_n64_orders(tb_match_i32_n64 *m);
 TB_API int tb_match_i32_n64_owner_of(tb_match_i32_n64 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i32_n64_stats(tb_match_i32_n64 *m, tb_match_stats *out);
+TB_API int tb_match_i32_n64_dump_size(tb_match_i32_n64 *m, size_t *out);
+TB_API int tb_match_i32_n64_dump(tb_match_i32_n64 *m, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_match_i32_n64_load(tb_match_i32_n64 *m, const void *buf, size_t len);
 TB_API int tb_match_i32_n64_verify_invariants(tb_match_i32_n64 *m);
 
 TB_API int tb_match_i32_n128_create(tb_match_i32_n128 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
@@ -72,6 +75,9 @@ TB_API int tb_match_i32_n128_modify(tb_match_i32_n128 *m, uint64_t id, uint64_t 
 TB_API size_t tb_match_i32_n128_orders(tb_match_i32_n128 *m);
 TB_API int tb_match_i32_n128_owner_of(tb_match_i32_n128 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i32_n128_stats(tb_match_i32_n128 *m, tb_match_stats *out);
+TB_API int tb_match_i32_n128_dump_size(tb_match_i32_n128 *m, size_t *out);
+TB_API int tb_match_i32_n128_dump(tb_match_i32_n128 *m, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_match_i32_n128_load(tb_match_i32_n128 *m, const void *buf, size_t len);
 TB_API int tb_match_i32_n128_verify_invariants(tb_match_i32_n128 *m);
 
 TB_API int tb_match_i32_n256_create(tb_match_i32_n256 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
@@ -84,6 +90,9 @@ TB_API int tb_match_i32_n256_modify(tb_match_i32_n256 *m, uint64_t id, uint64_t 
 TB_API size_t tb_match_i32_n256_orders(tb_match_i32_n256 *m);
 TB_API int tb_match_i32_n256_owner_of(tb_match_i32_n256 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i32_n256_stats(tb_match_i32_n256 *m, tb_match_stats *out);
+TB_API int tb_match_i32_n256_dump_size(tb_match_i32_n256 *m, size_t *out);
+TB_API int tb_match_i32_n256_dump(tb_match_i32_n256 *m, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_match_i32_n256_load(tb_match_i32_n256 *m, const void *buf, size_t len);
 TB_API int tb_match_i32_n256_verify_invariants(tb_match_i32_n256 *m);
 
 TB_API int tb_match_i32_n512_create(tb_match_i32_n512 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
@@ -96,6 +105,9 @@ TB_API int tb_match_i32_n512_modify(tb_match_i32_n512 *m, uint64_t id, uint64_t 
 TB_API size_t tb_match_i32_n512_orders(tb_match_i32_n512 *m);
 TB_API int tb_match_i32_n512_owner_of(tb_match_i32_n512 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i32_n512_stats(tb_match_i32_n512 *m, tb_match_stats *out);
+TB_API int tb_match_i32_n512_dump_size(tb_match_i32_n512 *m, size_t *out);
+TB_API int tb_match_i32_n512_dump(tb_match_i32_n512 *m, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_match_i32_n512_load(tb_match_i32_n512 *m, const void *buf, size_t len);
 TB_API int tb_match_i32_n512_verify_invariants(tb_match_i32_n512 *m);
 
 TB_API int tb_match_i32_n1024_create(tb_match_i32_n1024 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
@@ -108,6 +120,9 @@ TB_API int tb_match_i32_n1024_modify(tb_match_i32_n1024 *m, uint64_t id, uint64_
 TB_API size_t tb_match_i32_n1024_orders(tb_match_i32_n1024 *m);
 TB_API int tb_match_i32_n1024_owner_of(tb_match_i32_n1024 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i32_n1024_stats(tb_match_i32_n1024 *m, tb_match_stats *out);
+TB_API int tb_match_i32_n1024_dump_size(tb_match_i32_n1024 *m, size_t *out);
+TB_API int tb_match_i32_n1024_dump(tb_match_i32_n1024 *m, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_match_i32_n1024_load(tb_match_i32_n1024 *m, const void *buf, size_t len);
 TB_API int tb_match_i32_n1024_verify_invariants(tb_match_i32_n1024 *m);
 
 TB_API int tb_match_i32_n2048_create(tb_match_i32_n2048 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
@@ -120,6 +135,9 @@ TB_API int tb_match_i32_n2048_modify(tb_match_i32_n2048 *m, uint64_t id, uint64_
 TB_API size_t tb_match_i32_n2048_orders(tb_match_i32_n2048 *m);
 TB_API int tb_match_i32_n2048_owner_of(tb_match_i32_n2048 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i32_n2048_stats(tb_match_i32_n2048 *m, tb_match_stats *out);
+TB_API int tb_match_i32_n2048_dump_size(tb_match_i32_n2048 *m, size_t *out);
+TB_API int tb_match_i32_n2048_dump(tb_match_i32_n2048 *m, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_match_i32_n2048_load(tb_match_i32_n2048 *m, const void *buf, size_t len);
 TB_API int tb_match_i32_n2048_verify_invariants(tb_match_i32_n2048 *m);
 
 TB_API int tb_match_i32_n4096_create(tb_match_i32_n4096 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
@@ -132,6 +150,9 @@ TB_API int tb_match_i32_n4096_modify(tb_match_i32_n4096 *m, uint64_t id, uint64_
 TB_API size_t tb_match_i32_n4096_orders(tb_match_i32_n4096 *m);
 TB_API int tb_match_i32_n4096_owner_of(tb_match_i32_n4096 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i32_n4096_stats(tb_match_i32_n4096 *m, tb_match_stats *out);
+TB_API int tb_match_i32_n4096_dump_size(tb_match_i32_n4096 *m, size_t *out);
+TB_API int tb_match_i32_n4096_dump(tb_match_i32_n4096 *m, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_match_i32_n4096_load(tb_match_i32_n4096 *m, const void *buf, size_t len);
 TB_API int tb_match_i32_n4096_verify_invariants(tb_match_i32_n4096 *m);
 
 TB_API int tb_match_i64_n64_create(tb_match_i64_n64 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
@@ -144,6 +165,9 @@ TB_API int tb_match_i64_n64_modify(tb_match_i64_n64 *m, uint64_t id, uint64_t qt
 TB_API size_t tb_match_i64_n64_orders(tb_match_i64_n64 *m);
 TB_API int tb_match_i64_n64_owner_of(tb_match_i64_n64 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i64_n64_stats(tb_match_i64_n64 *m, tb_match_stats *out);
+TB_API int tb_match_i64_n64_dump_size(tb_match_i64_n64 *m, size_t *out);
+TB_API int tb_match_i64_n64_dump(tb_match_i64_n64 *m, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_match_i64_n64_load(tb_match_i64_n64 *m, const void *buf, size_t len);
 TB_API int tb_match_i64_n64_verify_invariants(tb_match_i64_n64 *m);
 
 TB_API int tb_match_i64_n128_create(tb_match_i64_n128 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
@@ -156,6 +180,9 @@ TB_API int tb_match_i64_n128_modify(tb_match_i64_n128 *m, uint64_t id, uint64_t 
 TB_API size_t tb_match_i64_n128_orders(tb_match_i64_n128 *m);
 TB_API int tb_match_i64_n128_owner_of(tb_match_i64_n128 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i64_n128_stats(tb_match_i64_n128 *m, tb_match_stats *out);
+TB_API int tb_match_i64_n128_dump_size(tb_match_i64_n128 *m, size_t *out);
+TB_API int tb_match_i64_n128_dump(tb_match_i64_n128 *m, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_match_i64_n128_load(tb_match_i64_n128 *m, const void *buf, size_t len);
 TB_API int tb_match_i64_n128_verify_invariants(tb_match_i64_n128 *m);
 
 TB_API int tb_match_i64_n256_create(tb_match_i64_n256 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
@@ -168,6 +195,9 @@ TB_API int tb_match_i64_n256_modify(tb_match_i64_n256 *m, uint64_t id, uint64_t 
 TB_API size_t tb_match_i64_n256_orders(tb_match_i64_n256 *m);
 TB_API int tb_match_i64_n256_owner_of(tb_match_i64_n256 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i64_n256_stats(tb_match_i64_n256 *m, tb_match_stats *out);
+TB_API int tb_match_i64_n256_dump_size(tb_match_i64_n256 *m, size_t *out);
+TB_API int tb_match_i64_n256_dump(tb_match_i64_n256 *m, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_match_i64_n256_load(tb_match_i64_n256 *m, const void *buf, size_t len);
 TB_API int tb_match_i64_n256_verify_invariants(tb_match_i64_n256 *m);
 
 TB_API int tb_match_i64_n512_create(tb_match_i64_n512 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
@@ -180,6 +210,9 @@ TB_API int tb_match_i64_n512_modify(tb_match_i64_n512 *m, uint64_t id, uint64_t 
 TB_API size_t tb_match_i64_n512_orders(tb_match_i64_n512 *m);
 TB_API int tb_match_i64_n512_owner_of(tb_match_i64_n512 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i64_n512_stats(tb_match_i64_n512 *m, tb_match_stats *out);
+TB_API int tb_match_i64_n512_dump_size(tb_match_i64_n512 *m, size_t *out);
+TB_API int tb_match_i64_n512_dump(tb_match_i64_n512 *m, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_match_i64_n512_load(tb_match_i64_n512 *m, const void *buf, size_t len);
 TB_API int tb_match_i64_n512_verify_invariants(tb_match_i64_n512 *m);
 
 TB_API int tb_match_i64_n1024_create(tb_match_i64_n1024 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
@@ -192,6 +225,9 @@ TB_API int tb_match_i64_n1024_modify(tb_match_i64_n1024 *m, uint64_t id, uint64_
 TB_API size_t tb_match_i64_n1024_orders(tb_match_i64_n1024 *m);
 TB_API int tb_match_i64_n1024_owner_of(tb_match_i64_n1024 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i64_n1024_stats(tb_match_i64_n1024 *m, tb_match_stats *out);
+TB_API int tb_match_i64_n1024_dump_size(tb_match_i64_n1024 *m, size_t *out);
+TB_API int tb_match_i64_n1024_dump(tb_match_i64_n1024 *m, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_match_i64_n1024_load(tb_match_i64_n1024 *m, const void *buf, size_t len);
 TB_API int tb_match_i64_n1024_verify_invariants(tb_match_i64_n1024 *m);
 
 TB_API int tb_match_i64_n2048_create(tb_match_i64_n2048 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
@@ -204,6 +240,9 @@ TB_API int tb_match_i64_n2048_modify(tb_match_i64_n2048 *m, uint64_t id, uint64_
 TB_API size_t tb_match_i64_n2048_orders(tb_match_i64_n2048 *m);
 TB_API int tb_match_i64_n2048_owner_of(tb_match_i64_n2048 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i64_n2048_stats(tb_match_i64_n2048 *m, tb_match_stats *out);
+TB_API int tb_match_i64_n2048_dump_size(tb_match_i64_n2048 *m, size_t *out);
+TB_API int tb_match_i64_n2048_dump(tb_match_i64_n2048 *m, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_match_i64_n2048_load(tb_match_i64_n2048 *m, const void *buf, size_t len);
 TB_API int tb_match_i64_n2048_verify_invariants(tb_match_i64_n2048 *m);
 
 TB_API int tb_match_i64_n4096_create(tb_match_i64_n4096 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
@@ -216,6 +255,9 @@ TB_API int tb_match_i64_n4096_modify(tb_match_i64_n4096 *m, uint64_t id, uint64_
 TB_API size_t tb_match_i64_n4096_orders(tb_match_i64_n4096 *m);
 TB_API int tb_match_i64_n4096_owner_of(tb_match_i64_n4096 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i64_n4096_stats(tb_match_i64_n4096 *m, tb_match_stats *out);
+TB_API int tb_match_i64_n4096_dump_size(tb_match_i64_n4096 *m, size_t *out);
+TB_API int tb_match_i64_n4096_dump(tb_match_i64_n4096 *m, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_match_i64_n4096_load(tb_match_i64_n4096 *m, const void *buf, size_t len);
 TB_API int tb_match_i64_n4096_verify_invariants(tb_match_i64_n4096 *m);
 
 #endif /* TB_MATCH_API_H */

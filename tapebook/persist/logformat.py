@@ -16,6 +16,7 @@ import enum
 import os
 import struct
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
@@ -23,7 +24,7 @@ import numpy as np
 
 from .._buffers import byte_view
 from ..errors import FormatError
-from .ops import BY_CODE, HEAD, OPS, SNAPSHOT
+from .ops import BY_CODE, CHECKPOINT, CHECKPOINT_CODES, HEAD, OPS, SNAPSHOT
 
 LOG_MAGIC = b"TBLOGv1\n"
 _REC_HDR = struct.Struct("<II")  # crc32 (of the length field and the payload), payload length
@@ -32,6 +33,8 @@ _U32 = struct.Struct("<I")
 _MIN_PAYLOAD = _HEAD.size  # 9
 #: a checkpoint's payload starts with u8 type, u64 seq, u32 count
 CHECKPOINT_HEAD = struct.Struct("<BQI")
+#: a typed checkpoint's with u8 type, u64 seq, u16 version, u32 count
+TYPED_CHECKPOINT_HEAD = struct.Struct("<BQHI")
 
 
 def _record_types() -> type[enum.IntEnum]:
@@ -39,9 +42,14 @@ def _record_types() -> type[enum.IntEnum]:
     bodies = {
         SNAPSHOT[
             1
-        ]: "u32 count, then per book: u32 book, u16 name length, name (UTF-8), u32 dump length, dump"
+        ]: "u32 count, then per book: u32 book, u16 name length, name (UTF-8), u32 dump length, dump",
+        CHECKPOINT[1]: (
+            "u16 version (1), u32 count, then per object: u32 index, u16 name length, name (UTF-8), "
+            "u8 kind (1 Book, 2 L3Book, 3 MatchingEngine), u32 n, u8 price_bits, u32 max_orders, "
+            "u32 max_cap, u32 dump length, dump"
+        ),
     }
-    names = {SNAPSHOT[1]: SNAPSHOT[0]}
+    names = {SNAPSHOT[1]: SNAPSHOT[0], CHECKPOINT[1]: CHECKPOINT[0]}
     notes: dict[int, list[str]] = {}
     for op in OPS:
         names.setdefault(op.code, op.record)
@@ -84,6 +92,14 @@ def frame(payload: bytes) -> bytes:
     return _U32.pack(zlib.crc32(payload, zlib.crc32(n))) + n + payload
 
 
+def framer(size: int) -> Callable[[bytes], bytes]:
+    """``frame`` for payloads of a known size: the length field and its CRC computed once."""
+    head = _U32.pack(size)
+    head_crc = zlib.crc32(head)
+    pack, crc32 = _U32.pack, zlib.crc32
+    return lambda payload: pack(crc32(payload, head_crc)) + head + payload
+
+
 def _payload_ok(mem: memoryview, start: int, length: int, t: int) -> bool:
     """Body size consistent with the record type."""
     fixed = _SIZE[t]
@@ -91,6 +107,8 @@ def _payload_ok(mem: memoryview, start: int, length: int, t: int) -> bool:
         return length == fixed
     if t == _CHECKPOINT:
         return length >= CHECKPOINT_HEAD.size  # decoded (and checked) when used
+    if t == CHECKPOINT[1]:
+        return length >= TYPED_CHECKPOINT_HEAD.size
     return BY_CODE[t][0].body.payload_ok(mem, start, length)  # type: ignore[union-attr]
 
 
@@ -238,7 +256,7 @@ def recover(log: Any, *, strict: bool = True) -> Recovery:
                     typ is not None
                     and seq == expect
                     and (length == size or (size < 0 and _payload_ok(mem, pos + 8, length, t)))
-                    and (seq or t == _CHECKPOINT)
+                    and (seq or t in CHECKPOINT_CODES)
                 ):
                     append(Record(seq, typ, pos, mem[pos + 8 : stop]))
                     pos = stop

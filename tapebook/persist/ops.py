@@ -1,12 +1,15 @@
 """The one table of recorded operations, and how a RecordedBook treats the rest of a Book.
 
-Each row of :data:`OPS` is a :class:`~tapebook.Book` method that changes the
-book. It says which log record carries it (type name and code), how its
+Each row of :data:`OPS` is a method that changes a :class:`~tapebook.Book`
+(target ``"book"``), an :class:`~tapebook.L3Book` (``"l3"``) or a
+:class:`~tapebook.MatchingEngine` (``"engine"``): the one table of record
+codes. It says which log record carries it (type name and code), how its
 arguments are encoded in the record body, how they are validated before
-anything is logged, and which Book method applies it (live, and again on
+anything is logged, and which method applies it (live, and again on
 replay). Everything else reads this table: :class:`~tapebook.persist.RecordType`,
 the record sizes that recovery checks, the recorded methods of
-:class:`~tapebook.persist.RecordedBook` and of a single-book Recorder, and
+:class:`~tapebook.persist.RecordedBook` (and RecordedL3Book, RecordedEngine)
+and of a single-book Recorder, and
 replay's dispatch. The rest of a Book's public surface is classified here too:
 :data:`QUERIES` (read-only, passed to the book), :data:`VIEWS` (built over the
 RecordedBook, so their writes are recorded) and :data:`REFUSED`. A test fails
@@ -17,7 +20,8 @@ Why validation comes first: a record keeps an argument's *value* but not its
 book would refuse for its type (a bool price, a float) is refused before it is
 logged. Values the encoding holds but the book refuses (a price outside the
 range) are logged: the book refuses them live and again, identically, on
-replay.
+replay. (The L3 and engine rows go further: a refused call's record is taken
+back off the log, :mod:`tapebook.persist.recorded_orders`.)
 
 Adding an operation: a row here (a new record code, never a reused one) and
 the Book method; the log format version does not change, since old logs hold
@@ -38,9 +42,11 @@ from .. import _args, _levels
 from .._buffers import coerce_batch
 from ..errors import (
     ArgumentTypeError,
+    CapacityError,
     IntegerRangeError,
     InvalidArgumentError,
     TapebookMemoryError,
+    UnknownOrderError,
 )
 
 #: every record starts with u8 type, u64 seq; the operations' bodies then start with u32 book
@@ -60,7 +66,7 @@ class Field:
     such parameter."""
 
     name: str
-    code: str  #: struct code: "B" u8, "q" i64, "Q" u64
+    code: str  #: struct code: "B" u8, "I" u32, "q" i64, "Q" u64
     exact: tuple[type, ...]  #: argument classes packed as they are (the common case)
     convert: Callable[[str, Any], int]  #: any other argument: validated type, as an int
     lo: int
@@ -69,7 +75,7 @@ class Field:
 
     @property
     def c_type(self) -> str:
-        return {"B": "uint8", "q": "int64", "Q": "uint64"}[self.code]
+        return {"B": "uint8", "I": "uint32", "q": "int64", "Q": "uint64"}[self.code]
 
     def explain(self, value: Any) -> Exception:
         """The error for an argument the encoding cannot hold."""
@@ -96,8 +102,18 @@ def i64(name: str) -> Field:
 
 
 def u64(name: str) -> Field:
-    """A quantity, u64."""
+    """A quantity or an order id, u64."""
     return Field(name, "Q", (int,), _args.as_int, 0, 2**64 - 1)
+
+
+def u32(name: str) -> Field:
+    """An owner, u32."""
+    return Field(name, "I", (int,), _args.as_int, 0, 2**32 - 1)
+
+
+def u8(name: str) -> Field:
+    """A small code (time in force, order flags), u8."""
+    return Field(name, "B", (int,), _args.as_int, 0, 255)
 
 
 @dataclass(frozen=True)
@@ -184,6 +200,89 @@ class Levels(Batch):
 LEVELS = Levels()
 
 
+@dataclass(frozen=True)
+class Mbo(Batch):
+    """The body of an L3 ``apply_mbo`` batch: ``u32 book, u32 n``, then n u8 actions,
+    n u64 order ids, n u8 sides, n i64 prices, n u64 quantities."""
+
+    row_bytes: ClassVar[int] = 1 + 8 + 1 + 8 + 8
+
+    def encode_mbo(self, code: int, seq: int, book_id: int, cols: tuple[np.ndarray, ...]) -> bytes:
+        a, ids, s, p, q = cols
+        return b"".join(
+            (
+                self.head.pack(code, seq, book_id, len(a)),
+                a.tobytes(),
+                ids.astype("<u8", copy=False).tobytes(),
+                s.tobytes(),
+                p.astype("<i8", copy=False).tobytes(),
+                q.astype("<u8", copy=False).tobytes(),
+            )
+        )
+
+    def decode(self, payload: memoryview) -> tuple[int, tuple[np.ndarray, ...]]:  # type: ignore[override]
+        """``(book, (actions, order_ids, sides, prices, qtys))``: numpy views, no copy."""
+        _t, _seq, book, n = self.head.unpack_from(payload)
+        o = self.head.size
+        return book, (
+            np.frombuffer(payload, dtype=np.uint8, count=n, offset=o),
+            np.frombuffer(payload, dtype="<u8", count=n, offset=o + n),
+            np.frombuffer(payload, dtype=np.uint8, count=n, offset=o + 9 * n),
+            np.frombuffer(payload, dtype="<i8", count=n, offset=o + 10 * n),
+            np.frombuffer(payload, dtype="<u8", count=n, offset=o + 18 * n),
+        )
+
+    def describe(self) -> str:
+        return (
+            "u32 book, u32 n, then n u8 actions, n u64 order ids, n u8 sides, n i64 prices, n u64 quantities"
+        )
+
+
+MBO = Mbo()
+
+#: one incoming order of a SUBMIT_MANY record: the C ``tb_match_order`` (32 bytes, little-endian)
+ORDER_ROW = np.dtype(
+    [
+        ("id", "<u8"),
+        ("px", "<i8"),
+        ("qty", "<u8"),
+        ("owner", "<u4"),
+        ("side", "u1"),
+        ("tif", "u1"),
+        ("flags", "u1"),
+        ("reserved", "u1"),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Orders(Batch):
+    """The body of a matching-engine ``submit_many`` batch: ``u32 book, u32 n``, then n
+    orders of 32 bytes (u64 id, i64 px, u64 qty, u32 owner, u8 side, u8 tif, u8 flags, u8 0)."""
+
+    row_bytes: ClassVar[int] = ORDER_ROW.itemsize
+
+    def encode_orders(self, code: int, seq: int, book_id: int, orders: np.ndarray) -> bytes:
+        return (
+            self.head.pack(code, seq, book_id, len(orders)) + orders.astype(ORDER_ROW, copy=False).tobytes()
+        )
+
+    def decode(self, payload: memoryview) -> tuple[int, tuple[np.ndarray, bool]]:  # type: ignore[override]
+        """``(book, (orders, True))``: a structured numpy view (:data:`ORDER_ROW`), no copy,
+        and ``events=True`` (replay returns every event of the batch)."""
+        _t, _seq, book, n = self.head.unpack_from(payload)
+        return book, (np.frombuffer(payload, dtype=ORDER_ROW, count=n, offset=self.head.size), True)
+
+    def describe(self) -> str:
+        return (
+            "u32 book, u32 n, then n orders of 32 bytes: u64 id, i64 px, u64 qty, u32 owner, "
+            "u8 side, u8 tif, u8 flags, u8 0"
+        )
+
+
+ORDERS = Orders()
+
+
 def levels_rows(
     book: Any, method: str, *args: Any, **kwargs: Any
 ) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
@@ -227,6 +326,7 @@ class Op:
     code: int  #: the record type's code in the log; never reused for another meaning
     body: tuple[Field, ...] | Batch  #: the record body after ``u8 type, u64 seq, u32 book``
     replay_with: str = ""  #: the Book method replay calls, when not ``method`` (same effect, cheaper)
+    target: str = "book"  #: the class it records: "book" (Book), "l3" (L3Book), "engine" (MatchingEngine)
     fields: tuple[Field, ...] = field(init=False)  #: the scalar fields (empty for a batch)
     params: tuple[Field, ...] = field(init=False)  #: the fields that are method parameters
     struct: struct.Struct | None = field(init=False)  #: the fixed-size record's layout
@@ -255,7 +355,7 @@ class Op:
         """The record body in words, for documentation."""
         if isinstance(self.body, Batch):
             return self.body.describe()
-        short = {"B": "u8", "q": "i64", "Q": "u64"}
+        short = {"B": "u8", "I": "u32", "q": "i64", "Q": "u64"}
         parts = ["u32 book"] + [f"{short[f.code]} {f.name}" for f in self.fields]
         return ", ".join(parts)
 
@@ -269,8 +369,9 @@ class Op:
         return ArgumentTypeError(f"{self.method}: arguments cannot be recorded")  # pragma: no cover
 
 
-#: The recorded operations. Record codes 1 (SNAPSHOT, a checkpoint) and 2-11 are
-#: the log format's; rows that share a record share its code and body.
+#: The recorded operations: the one table of record codes. Codes 1 (SNAPSHOT) and 12
+#: (CHECKPOINT) are the checkpoints'; rows that share a record share its code and body
+#: (and its target). A code is never reused for another meaning.
 OPS: tuple[Op, ...] = (
     Op("set", "SET", 2, (side(), i64("px"), u64("qty"))),
     Op("apply", "APPLY", 3, BATCH),
@@ -285,14 +386,57 @@ OPS: tuple[Op, ...] = (
     Op("reserve_spill", "RESERVE_SPILL", 10, ()),
     Op("load_side", "LOAD", 11, LEVELS),
     Op("load_snapshot", "LOAD", 11, LEVELS),
+    # L3Book (order-level) operations; 12 is the typed CHECKPOINT record
+    Op("add", "L3_ADD", 13, (u64("order_id"), side(), i64("px"), u64("qty")), target="l3"),
+    Op("cancel", "L3_CANCEL", 14, (u64("order_id"),), target="l3"),
+    Op("modify", "L3_MODIFY", 15, (u64("order_id"), u64("qty")), target="l3"),
+    Op("replace", "L3_REPLACE", 16, (u64("old_id"), u64("new_id"), i64("px"), u64("qty")), target="l3"),
+    Op("execute", "L3_EXECUTE", 17, (u64("order_id"), u64("qty")), target="l3"),
+    Op("clear", "L3_CLEAR", 18, (), target="l3"),
+    Op("reduce", "L3_REDUCE", 19, (u64("order_id"), u64("qty")), target="l3"),
+    Op("amend", "L3_AMEND", 20, (u64("order_id"), i64("px"), u64("qty")), target="l3"),
+    Op("reset", "L3_RESET", 21, (i64("anchor"),), target="l3"),
+    Op("recenter_bid", "L3_RECENTER", 22, (side(fixed=1), i64("anchor")), target="l3"),
+    Op("recenter_ask", "L3_RECENTER", 22, (side(fixed=0), i64("anchor")), target="l3"),
+    Op("apply_mbo", "L3_MBO", 23, MBO, target="l3"),
+    Op("apply_mbo_bbo", "L3_MBO", 23, MBO, replay_with="apply_mbo", target="l3"),
+    # MatchingEngine operations: the incoming order as the C engine receives it
+    Op(
+        "submit",
+        "SUBMIT",
+        24,
+        (u64("order_id"), side(), i64("px"), u64("qty"), u8("tif"), u32("owner"), u8("flags")),
+        replay_with="_submit_fields",
+        target="engine",
+    ),
+    Op("cancel", "MATCH_CANCEL", 25, (u64("order_id"),), target="engine"),
+    Op("modify", "MATCH_MODIFY", 26, (u64("order_id"), u64("qty")), target="engine"),
+    Op("submit_many", "SUBMIT_MANY", 27, ORDERS, replay_with="_submit_orders", target="engine"),
 )
+
+#: The recorded operations of each target class ("book", "l3", "engine").
+OPS_OF: Mapping[str, tuple[Op, ...]] = {
+    t: tuple(op for op in OPS if op.target == t) for t in ("book", "l3", "engine")
+}
 
 #: The checkpoint record: the dumps of every book (tapebook.persist.checkpoint).
 SNAPSHOT = ("SNAPSHOT", 1)
+#: The typed checkpoint record: every object's kind and shape next to its dump
+#: (written when a Recorder holds an L3Book or a MatchingEngine).
+CHECKPOINT = ("CHECKPOINT", 12)
+#: the record codes that hold a checkpoint
+CHECKPOINT_CODES = (SNAPSHOT[1], CHECKPOINT[1])
 
 #: Errors a recorded call may raise after it was logged, because the book refused
 #: the values; replay meets the same refusal and goes on.
-REPLAYED_ERRORS = (InvalidArgumentError, ArgumentTypeError, IntegerRangeError, TapebookMemoryError)
+REPLAYED_ERRORS = (
+    InvalidArgumentError,
+    ArgumentTypeError,
+    IntegerRangeError,
+    TapebookMemoryError,
+    UnknownOrderError,
+    CapacityError,
+)
 
 #: Book members a RecordedBook passes straight to its book: they do not change it.
 #: (``handle``, ``owner``, ``tier``: a PooledBook's.)
@@ -340,6 +484,60 @@ REFUSED: Mapping[str, str] = {
 }
 
 
+#: L3Book members a RecordedL3Book passes straight to its book: they do not change it.
+L3_QUERIES = (
+    "anchor",
+    "bbo",
+    "best_ask_px",
+    "best_ask_qty",
+    "best_bid_px",
+    "best_bid_qty",
+    "closed",
+    "crossed",
+    "depth",
+    "dumps",
+    "level_orders",
+    "levels",
+    "loads",
+    "max_cap",
+    "max_orders",
+    "n",
+    "order",
+    "price_bits",
+    "price_range",
+    "qty_at",
+    "queue_position",
+    "snapshot",
+    "stats",
+    "top",
+    "verify_invariants",
+)
+
+#: MatchingEngine members a RecordedEngine passes straight to its engine.
+#: (``book`` is the engine's read-only L3 view: its mutators refuse.)
+ENGINE_QUERIES = (
+    "book",
+    "dumps",
+    "loads",
+    "max_cap",
+    "max_orders",
+    "n",
+    "owner_of",
+    "price_bits",
+    "qty_max",
+    "seq",
+    "stats",
+    "stp",
+    "verify_invariants",
+)
+
+#: L3Book / MatchingEngine methods their recorded wrappers refuse, with the reason.
+L3_REFUSED: Mapping[str, str] = REFUSED
+ENGINE_REFUSED: Mapping[str, str] = {
+    "load_into": REFUSED["load_into"],
+}
+
+
 def by_code() -> dict[int, tuple[Op, ...]]:
     """Record code -> the operations it carries (checked to agree on name and body)."""
     out: dict[int, list[Op]] = {}
@@ -353,9 +551,10 @@ def by_code() -> dict[int, tuple[Op, ...]]:
                 if op.batch
                 else [(f.name, f.code) for f in op.fields] == [(f.name, f.code) for f in first.fields]
             )
-            if op.record != first.record or not same_body:  # pragma: no cover - a table error
+            if op.record != first.record or op.target != first.target or not same_body:  # pragma: no cover
                 raise AssertionError(f"record code {code}: {first.method} and {op.method} disagree")
-    assert SNAPSHOT[1] not in out, "record code 1 is the checkpoint's"
+    assert not set(CHECKPOINT_CODES) & set(out), "record codes 1 and 12 are the checkpoints'"
+    assert len({op.record for op in OPS}) == len(out), "one record name per code"
     return {code: tuple(ops) for code, ops in out.items()}
 
 

@@ -13,17 +13,32 @@ import inspect
 import operator
 import os
 import struct
-import zlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any, BinaryIO
 
 from .. import _args
 from ..book import Book, SideView
 from ..errors import ArgumentTypeError, ClosedError, InvalidArgumentError, NotRecordedError, TapebookError
+from ..l3book import L3Book
+from ..l3view import L3BookView
+from ..matching import MatchingEngine
 from ..multi import MultiBookPool
-from .checkpoint import Checkpoint
-from .logformat import LOG_MAGIC, frame, repair
-from .ops import BATCH, LEVELS, OPS, QUERIES, REFUSED, VIEWS, Levels, Op, batch_args, levels_call, levels_rows
+from .checkpoint import Checkpoint, Shape
+from .logformat import LOG_MAGIC, frame, framer, repair
+from .ops import (
+    BATCH,
+    LEVELS,
+    OPS_OF,
+    QUERIES,
+    REFUSED,
+    VIEWS,
+    Levels,
+    Op,
+    batch_args,
+    levels_call,
+    levels_rows,
+)
+from .recorded_orders import RecordedEngine, RecordedL3Book
 
 DURABILITY = ("buffered", "flush", "fsync")
 _BUFFER = 1 << 16  #: bytes of records kept by durability="buffered" before a write
@@ -87,14 +102,6 @@ class RecordedBook:
 
 
 # ---- RecordedBook's members, from the table -------------------------------------------------
-
-
-def _framer(size: int) -> Callable[[bytes], bytes]:
-    """``frame`` for payloads of a known size: the length field and its CRC computed once."""
-    head = _U32.pack(size)
-    head_crc = zlib.crc32(head)
-    pack, crc32 = _U32.pack, zlib.crc32
-    return lambda payload: pack(crc32(payload, head_crc)) + head + payload
 
 
 # The recorded method of a row with scalar fields, written out per row (as namedtuple and
@@ -163,7 +170,7 @@ def _recorded(op: Op) -> Callable[..., Any]:
             "CODE": code,
             "struct_error": struct.error,
             "op": op,
-            "framed": _framer(op.size),
+            "framed": framer(op.size),
         }
         for i, f in enumerate(op.params):
             env[f"EXACT_{i}"], env[f"CONVERT_{i}"] = f.exact, f.convert
@@ -204,7 +211,7 @@ def _refused(name: str, why: str) -> Callable[..., Any]:
     return refuse
 
 
-for _op in OPS:
+for _op in OPS_OF["book"]:
     setattr(RecordedBook, _op.method, _recorded(_op))
 for _name in QUERIES:
     setattr(RecordedBook, _name, _query(_name))
@@ -218,9 +225,24 @@ del _op, _name, _side, _why
 # ---- the Recorder -------------------------------------------------------------------------------
 
 
-def _named_books(target: Any) -> dict[str, Book]:
-    if isinstance(target, Book):
+#: what a Recorder records: class -> (its wrapper, the target of its rows in OPS)
+_RECORDED: dict[type, tuple[type, str]] = {
+    Book: (RecordedBook, "book"),
+    L3Book: (RecordedL3Book, "l3"),
+    MatchingEngine: (RecordedEngine, "engine"),
+}
+_ACCEPTS = "a Book, an L3Book, a MatchingEngine, a mapping of str -> those, a Venue or a MultiBookPool"
+
+
+def _recordable(x: Any) -> bool:
+    return isinstance(x, (Book, L3Book, MatchingEngine)) and not isinstance(x, L3BookView)
+
+
+def _named_books(target: Any) -> dict[str, Any]:
+    if _recordable(target):
         return {"book": target}
+    if isinstance(target, L3BookView):
+        raise ArgumentTypeError("a MatchingEngine's book is read only: record the MatchingEngine itself")
     if isinstance(target, MultiBookPool):  # its live books, named "<tier>:<handle>"
         live = sorted(target.books(), key=lambda b: b.handle)
         return _named_books({f"{b.tier.name.lower()}:{b.handle:#x}": b for b in live})
@@ -228,25 +250,31 @@ def _named_books(target: Any) -> dict[str, Book]:
     if isinstance(books, Mapping):
         out = {}
         for name, b in books.items():
-            if not isinstance(name, str) or not isinstance(b, Book):
-                raise ArgumentTypeError("Recorder needs a Book, a mapping of str -> Book, or a Venue")
+            if not isinstance(name, str) or not _recordable(b):
+                raise ArgumentTypeError(f"Recorder needs {_ACCEPTS}")
             out[name] = b
         if not out:
             raise InvalidArgumentError("Recorder needs at least one book")
         return out
-    raise ArgumentTypeError(
-        f"Recorder needs a Book, a mapping of str -> Book, or a Venue, got {type(target).__name__}"
-    )
+    raise ArgumentTypeError(f"Recorder needs {_ACCEPTS}, got {type(target).__name__}")
+
+
+def _wrapper(obj: Any) -> tuple[type, str]:
+    for cls in type(obj).__mro__:
+        if cls in _RECORDED:
+            return _RECORDED[cls]
+    raise AssertionError(f"not recordable: {type(obj).__name__}")  # pragma: no cover
 
 
 class Recorder:
     """Write-ahead logging of book updates.
 
     Args:
-        target: a :class:`Book` (logged under the name ``"book"``), a mapping
-            ``{name: Book}``, a :class:`~tapebook.config.Venue` (its books by
-            symbol) or a :class:`~tapebook.MultiBookPool` (its live books,
-            named ``"<tier>:<handle>"``).
+        target: a :class:`Book`, an :class:`~tapebook.L3Book` or a
+            :class:`~tapebook.MatchingEngine` (logged under the name ``"book"``),
+            a mapping ``{name: any of those}``, a :class:`~tapebook.config.Venue`
+            (its books by symbol) or a :class:`~tapebook.MultiBookPool` (its live
+            books, named ``"<tier>:<handle>"``).
         log: a path, or a writable binary file object (not closed by the Recorder).
         snapshot_every: write a checkpoint of every book after this many update
             records (0: only the initial one and explicit :meth:`checkpoint` calls).
@@ -261,9 +289,13 @@ class Recorder:
             checkpoint of the books' current state is written.
 
     The first record of a new log is a checkpoint, so a log always replays on
-    its own. ``rec["name"]`` is the :class:`RecordedBook` to update; with a
-    single book, the Recorder itself has its recorded operations (``set``,
-    ``apply``, ``reset``, ...) and passes its other members on to it.
+    its own. ``rec["name"]`` is the :class:`RecordedBook` (or
+    :class:`~tapebook.persist.RecordedL3Book`, :class:`~tapebook.persist.RecordedEngine`)
+    to update; with a single object, the Recorder itself has its recorded
+    operations (``set``, ``apply``, ``add``, ``submit``, ...) and passes its other
+    members on to it. A log holding only Books checkpoints them in SNAPSHOT
+    records; with an L3Book or a MatchingEngine, every checkpoint is a typed
+    CHECKPOINT record (each object's kind and shape next to its dump).
     """
 
     def __init__(
@@ -312,11 +344,13 @@ class Recorder:
         self._closed = False
         if start_header:
             self._emit(LOG_MAGIC)
-        self.books = {name: RecordedBook(self, i, name, b) for i, (name, b) in enumerate(books.items())}
+        self.books = {name: _wrapper(b)[0](self, i, name, b) for i, (name, b) in enumerate(books.items())}
+        # a log of L2 books only keeps the SNAPSHOT checkpoint; any other object needs the typed one
+        self._typed = any(not isinstance(b, Book) for b in books.values())
         self._last_checkpoint = self.checkpoint()
         if len(self.books) == 1:  # the recorded operations without a __getattr__ lookup
             only = next(iter(self.books.values()))
-            for op in OPS:
+            for op in OPS_OF[_wrapper(only._book)[1]]:
                 setattr(self, op.method, getattr(only, op.method))
 
     def __getitem__(self, name: str) -> RecordedBook:
@@ -422,11 +456,35 @@ class Recorder:
         self._pos += len(data)
         del self._buf[:]
 
+    def _retract(self, nbytes: int) -> None:
+        """Take the record just written (its last ``nbytes``) back off the log: the
+        live call refused it. Buffered records are dropped; a written one is cut off
+        the file. Where that is impossible (a file object that cannot truncate, an
+        OS error) the record stays: the refused call changed nothing, and replay
+        meets the same refusal, so the state replayed is still exact."""
+        if len(self._buf) >= nbytes:
+            del self._buf[-nbytes:]
+        else:
+            try:
+                if self._owns:
+                    os.ftruncate(self._f.fileno(), self._pos - nbytes)
+                    self._f.seek(self._pos - nbytes)
+                else:
+                    end = self._f.tell()
+                    self._f.truncate(end - nbytes)
+                    self._f.seek(end - nbytes)
+            except (OSError, ValueError, AttributeError):
+                return
+            self._pos -= nbytes
+        self._seq -= 1
+
     def checkpoint(self) -> Checkpoint:
         """Write a checkpoint record (the dumps of every book) now and return it."""
         if self._closed:
             raise ClosedError("the Recorder is closed")
-        cp = Checkpoint(self._seq + 1, {name: rb._book.dumps() for name, rb in self.books.items()})
+        dumps = {name: rb._book.dumps() for name, rb in self.books.items()}
+        shapes = {name: Shape.of(rb._book) for name, rb in self.books.items()} if self._typed else {}
+        cp = Checkpoint(self._seq + 1, dumps, shapes)
         self._write(frame(cp.payload()))
         self._left = self._every or -1  # counts down to the next checkpoint; -1: never
         self._checkpoints += 1

@@ -10,24 +10,26 @@ from typing import Any
 
 from ..book import Book
 from ..errors import FormatError, InvalidArgumentError
+from ..l3book import L3Book
+from ..matching import MatchingEngine
 from .checkpoint import Checkpoint
-from .logformat import Record, RecordType, Recovery, recover
-from .ops import BATCH, BY_CODE, HEAD, LEVELS, REPLAYED_ERRORS, Levels, Op, levels_call
+from .logformat import Record, Recovery, recover
+from .ops import BY_CODE, CHECKPOINT_CODES, HEAD, LEVELS, REPLAYED_ERRORS, Batch, Levels, Op, levels_call
 
 
 @dataclass
 class Replay:
     """The result of :func:`replay`."""
 
-    books: dict[str, Book]
+    books: dict[str, Any]  #: name -> Book, L3Book or MatchingEngine
     seq: int  #: sequence number of the last record replayed
     applied: int  #: update records applied after the starting checkpoint
     start_seq: int  #: sequence number of the starting checkpoint
     recovery: Recovery
 
     @property
-    def book(self) -> Book:
-        """The only book (error when there are several)."""
+    def book(self) -> Any:
+        """The only book (or L3Book, or MatchingEngine; error when there are several)."""
         if len(self.books) != 1:
             raise InvalidArgumentError(f"the replay has {len(self.books)} books; use .books[name]")
         return next(iter(self.books.values()))
@@ -47,11 +49,12 @@ def _decoder(ops: tuple[Op, ...]) -> Callable[[memoryview], tuple[str, int, Any]
             return name, book, args
 
         return decode_levels
-    if first.batch:
+    if isinstance(first.body, Batch):
         name = first.replay_with or first.method
+        decode_body = first.body.decode
 
         def decode_batch(payload: memoryview) -> tuple[str, int, Any]:
-            book, args = BATCH.decode(payload)
+            book, args = decode_body(payload)
             return name, book, args
 
         return decode_batch
@@ -83,8 +86,10 @@ def _decoder(ops: tuple[Op, ...]) -> Callable[[memoryview], tuple[str, int, Any]
 _DECODE = {code: _decoder(ops) for code, ops in BY_CODE.items()}
 
 
-def apply_record(r: Record, books: list[Book]) -> None:
-    """Apply one update record to ``books`` (indexed as in the checkpoint)."""
+def apply_record(r: Record, books: list[Any]) -> Any:
+    """Apply one update record to ``books`` (indexed as in the checkpoint); returns
+    what the method returned (a matching engine's events: replay reproduces them),
+    None when the object refused the record as it did live."""
     name, bid, args = _DECODE[r.type](r.payload)
     try:
         book = books[bid]
@@ -92,10 +97,10 @@ def apply_record(r: Record, books: list[Book]) -> None:
         raise FormatError(f"record {r.seq} names book {bid}, which the checkpoint does not have") from None
     # the live update raised the same error and changed nothing (or applied the same rows);
     # try/except costs less per record than contextlib.suppress
-    try:  # noqa: SIM105
-        getattr(book, name)(*args)
+    try:
+        return getattr(book, name)(*args)
     except REPLAYED_ERRORS:
-        pass
+        return None
 
 
 def replay(
@@ -126,7 +131,7 @@ def replay(
     rec = log if isinstance(log, Recovery) else recover(log)
     records = rec.records
     if snapshot is None:
-        cps = [r for r in records if r.type == RecordType.SNAPSHOT and (upto is None or r.seq <= upto)]
+        cps = [r for r in records if r.type in CHECKPOINT_CODES and (upto is None or r.seq <= upto)]
         if not cps:
             raise FormatError("the log holds no checkpoint record to start from (empty log?)")
         start = Checkpoint.from_payload((cps[0] if from_start else cps[-1]).payload)
@@ -142,7 +147,7 @@ def replay(
     if into is None:
         books = start.restore(pool)
     else:
-        targets = {"book": into} if isinstance(into, Book) else dict(into)
+        targets = {"book": into} if isinstance(into, (Book, L3Book, MatchingEngine)) else dict(into)
         if set(targets) != set(names):
             raise InvalidArgumentError(
                 f"into has books {sorted(targets)}, the checkpoint has {sorted(names)}"
@@ -155,12 +160,12 @@ def replay(
     last = start.seq - 1
     # records[i].seq == i; the starting checkpoint's own record (if in the log) is skipped
     first = start.seq
-    if first < len(records) and records[first].type == RecordType.SNAPSHOT:
+    if first < len(records) and records[first].type in CHECKPOINT_CODES:
         first += 1
         last = start.seq
     stop = len(records) if upto is None else min(len(records), upto + 1)
     for r in records[first:stop]:
-        if r.type == RecordType.SNAPSHOT:
+        if r.type in CHECKPOINT_CODES:
             cp = Checkpoint.from_payload(r.payload)
             if list(cp.books) != names:
                 raise FormatError(f"checkpoint record {r.seq} has books {list(cp.books)}, expected {names}")

@@ -293,6 +293,101 @@ static void t_submit_many_and_deltas(void) {
     tb_match_i64_n1024_destroy(m);
 }
 
+/* Re-sign a hand-edited dump (its trailing CRC), so the check under test is the
+ * one that answers, not the CRC. */
+static void resign(unsigned char *p, size_t len) {
+    const uint32_t c = tb_crc32(0, p, len - 4u);
+    p[len - 4] = (unsigned char)c;
+    p[len - 3] = (unsigned char)(c >> 8);
+    p[len - 2] = (unsigned char)(c >> 16);
+    p[len - 1] = (unsigned char)(c >> 24);
+}
+
+/* dump / load: owners, seq, STP mode and counters come back; hostile bytes
+ * (every truncation, every flipped bit, re-signed bad fields, too many orders)
+ * are refused with a status and change nothing. */
+static void t_dump_load(void) {
+    M *m = book_with_asks(TB_STP_CANCEL_OLDEST), *x = NULL, *small = NULL;
+    unsigned char buf[4096], base[4096], bad[4096], after[4096];
+    size_t len = 0, blen = 0, alen = 0, i, n = 0;
+    uint32_t owner = 0;
+    int bit;
+    tb_submit_result r;
+    tb_match_stats a, b;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0xff, sizeof b);
+    CHECK_EQ(submit(m, order(4, TB_BID, 99, 6, TB_GTC, 7, 0), &n, &r), TB_OK);
+    CHECK_EQ(tb_match_i64_n1024_dump_size(m, &len), TB_OK);
+    CHECK(len <= sizeof buf);
+    CHECK_EQ(tb_match_i64_n1024_dump(m, buf, len - 1, &n), TB_ERR_BADARG);
+    CHECK_EQ(tb_match_i64_n1024_dump(m, buf, sizeof buf, &len), TB_OK);
+    /* a target engine with other state: an order of its own, another STP mode */
+    CHECK_EQ(tb_match_i64_n1024_create(&x, -5000, 1000, 64, TB_STP_NONE), TB_OK);
+    CHECK_EQ(submit(x, order(77, TB_BID, -5000, 1, TB_GTC, 3, 0), &n, &r), TB_OK);
+    CHECK_EQ(tb_match_i64_n1024_dump(x, base, sizeof base, &blen), TB_OK);
+    for (i = 0; i < len; i++) { /* every truncation */
+        CHECK(tb_match_i64_n1024_load(x, buf, i) != TB_OK);
+    }
+    for (i = 0; i < len; i++) { /* every flipped bit */
+        for (bit = 0; bit < 8; bit++) {
+            memcpy(bad, buf, len);
+            bad[i] ^= (unsigned char)(1u << bit);
+            CHECK(tb_match_i64_n1024_load(x, bad, len) != TB_OK);
+        }
+    }
+    memcpy(bad, buf, len); /* an STP mode that does not exist */
+    bad[20] = 4;
+    resign(bad, len);
+    CHECK_EQ(tb_match_i64_n1024_load(x, bad, len), TB_ERR_FORMAT);
+    memcpy(bad, buf, len); /* a price width of the other family */
+    bad[12] = 4;
+    resign(bad, len);
+    CHECK_EQ(tb_match_i64_n1024_load(x, bad, len), TB_ERR_FORMAT);
+    memcpy(bad, buf, len); /* an L3 dump length that overruns */
+    bad[96] = (unsigned char)(bad[96] + 4);
+    resign(bad, len);
+    CHECK_EQ(tb_match_i64_n1024_load(x, bad, len), TB_ERR_FORMAT);
+    memcpy(bad, buf, len); /* a damaged embedded L3 dump (its own CRC fails) */
+    bad[104 + 60] ^= 1;
+    resign(bad, len);
+    CHECK_EQ(tb_match_i64_n1024_load(x, bad, len), TB_ERR_FORMAT);
+    CHECK_EQ(tb_match_i64_n1024_load(x, NULL, len), TB_ERR_NULL);
+    CHECK_EQ(tb_match_i64_n1024_load(NULL, buf, len), TB_ERR_NULL);
+    CHECK_EQ(tb_match_i64_n1024_create(&small, 100, 2, 64, TB_STP_NONE), TB_OK);
+    CHECK_EQ(tb_match_i64_n1024_load(small, buf, len), TB_ERR_FULL); /* 4 orders, room for 2 */
+    CHECK_EQ(tb_match_i64_n1024_dump(x, after, sizeof after, &alen), TB_OK); /* nothing changed */
+    CHECK_EQ_U(alen, blen);
+    CHECK(memcmp(after, base, blen) == 0);
+    /* the real load: state, owners, seq, mode, counters */
+    CHECK_EQ(tb_match_i64_n1024_load(x, buf, len), TB_OK);
+    CHECK_EQ(tb_match_i64_n1024_dump(x, after, sizeof after, &alen), TB_OK);
+    CHECK_EQ_U(alen, len);
+    CHECK(memcmp(after, buf, len) == 0);
+    CHECK_EQ(tb_match_i64_n1024_stats(m, &a), TB_OK);
+    CHECK_EQ(tb_match_i64_n1024_stats(x, &b), TB_OK);
+    CHECK(memcmp(&a, &b, sizeof a) == 0);
+    CHECK_EQ(tb_match_i64_n1024_owner_of(x, 2, &owner), TB_OK);
+    CHECK_EQ_U(owner, 8);
+    CHECK_EQ(tb_match_i64_n1024_owner_of(x, 77, &owner), TB_ERR_UNKNOWN);
+    /* owner 7 takes: cancel-oldest (the dump's mode, not TB_STP_NONE) cancels maker 1 */
+    CHECK_EQ(submit(m, order(20, TB_BID, 101, 2, TB_IOC, 7, 0), &n, &r), TB_OK);
+    {
+        tb_match_event e1[EVCAP];
+        size_t n1 = n;
+        memcpy(e1, ev, n * sizeof ev[0]);
+        CHECK_EQ(submit(x, order(20, TB_BID, 101, 2, TB_IOC, 7, 0), &n, &r), TB_OK);
+        CHECK_EQ_U(n, n1);
+        CHECK(memcmp(e1, ev, n * sizeof ev[0]) == 0);
+        CHECK_EQ(ev[0].kind, TB_EV_CANCEL);
+        CHECK_EQ(ev[0].reason, TB_RS_STP);
+        CHECK_EQ_U(ev[0].maker_id, 1);
+    }
+    CHECK_EQ(tb_match_i64_n1024_verify_invariants(x), TB_OK);
+    tb_match_i64_n1024_destroy(small);
+    tb_match_i64_n1024_destroy(x);
+    tb_match_i64_n1024_destroy(m);
+}
+
 /* Determinism: the same calls on two engines give byte-identical events. */
 static void t_deterministic(void) {
     M *a = NULL, *b = NULL;
@@ -341,6 +436,20 @@ static void t_no_allocation_after_create(void) {
     }
     CHECK_EQ_U(hook_mallocs + hook_frees - before, 0);
     CHECK_EQ(tb_match_i64_n1024_verify_invariants(m), TB_OK);
+    { /* dump allocates nothing (the caller's buffer); load frees all the scratch it takes */
+        size_t size = 0, len = 0;
+        unsigned char *buf;
+        CHECK_EQ(tb_match_i64_n1024_dump_size(m, &size), TB_OK);
+        buf = (unsigned char *)malloc(size);
+        if (!buf) abort();
+        before = hook_mallocs + hook_frees;
+        CHECK_EQ(tb_match_i64_n1024_dump(m, buf, size, &len), TB_OK);
+        CHECK_EQ_U(hook_mallocs + hook_frees - before, 0);
+        before = hook_mallocs - hook_frees;
+        CHECK_EQ(tb_match_i64_n1024_load(m, buf, len), TB_OK);
+        CHECK_EQ_U(hook_mallocs - hook_frees, before);
+        free(buf);
+    }
     before = hook_mallocs - hook_frees;
     tb_match_i64_n1024_destroy(m);
     CHECK_EQ_U(hook_mallocs - hook_frees, before - 9u); /* engine, owners, L3 struct + 4 arrays, 2 spill blocks */
@@ -362,6 +471,7 @@ int main(int argc, char **argv) {
     tbt_run("modify and cancel", t_modify_cancel);
     tbt_run("submit_many and L2 deltas", t_submit_many_and_deltas);
     tbt_run("deterministic", t_deterministic);
+    tbt_run("dump / load, hostile bytes", t_dump_load);
     tbt_run("no allocation after create", t_no_allocation_after_create);
     for (s = 0; s < suites_by_profile[tbt_prof]; s++) {
         tm_params p;

@@ -65,6 +65,35 @@ static uint64_t TM_SELF(tm_pick_id)(tbt_rng *g, const ref_match *r, uint64_t nex
     return 1 + tbt_below(g, (uint32_t)(next_id < 0xffffffffu ? next_id : 0xffffffffu));
 }
 
+/* Dump the engine, load the dump into a new engine of the same shape (created
+ * with another STP mode and anchor: the dump must carry them) and go on with
+ * that one: every later event compared with the reference shows that the
+ * owners, the sequence number, the mode and the queues came back. */
+static int TM_SELF(tm_reload)(TM_M **m, uint32_t max_orders, uint32_t max_cap) {
+    size_t size = 0, len = 0, len2 = 0;
+    unsigned char *buf, *buf2;
+    TM_M *fresh = NULL;
+    int ok = 1;
+    ok &= CHECK_EQ(TM_FN(dump_size)(*m, &size), TB_OK);
+    buf = (unsigned char *)malloc(size);
+    buf2 = (unsigned char *)malloc(size);
+    if (!buf || !buf2) abort();
+    ok &= CHECK_EQ(TM_FN(dump)(*m, buf, size, &len), TB_OK) && CHECK_EQ_U(len, size);
+    ok &= CHECK_EQ(TM_FN(create)(&fresh, 0, max_orders, max_cap, TB_STP_NONE), TB_OK);
+    if (ok) ok &= CHECK_EQ(TM_FN(load)(fresh, buf, len), TB_OK);
+    if (ok) ok &= CHECK_EQ(TM_FN(dump)(fresh, buf2, size, &len2), TB_OK) && CHECK_EQ_U(len2, len) &&
+                  CHECK(memcmp(buf, buf2, len) == 0);
+    if (ok) {
+        CHECK_EQ(TM_FN(destroy)(*m), TB_OK);
+        *m = fresh;
+    } else if (fresh) {
+        CHECK_EQ(TM_FN(destroy)(fresh), TB_OK);
+    }
+    free(buf);
+    free(buf2);
+    return ok;
+}
+
 /* One seeded suite: random engine parameters and a random flow, every call's
  * status, result and events compared; invariants and the whole state checked
  * along the way. Returns 1 when it passed. */
@@ -147,6 +176,7 @@ static int TM_SELF(tm_suite)(const tm_params *pp) {
         }
         if ((op & 63) == 63) ok &= CHECK_EQ(TM_FN(verify_invariants)(m), TB_OK);
         if ((op & 511) == 511) ok &= TM_SELF(tm_same_state)(m, &r, "periodic", op);
+        if ((op & 1023) == 700) ok &= TM_SELF(tm_reload)(&m, max_orders, max_cap);
         *pp->orders += 1;
     }
     if (ok) ok &= CHECK_EQ(TM_FN(verify_invariants)(m), TB_OK) && TM_SELF(tm_same_state)(m, &r, "end", op);

@@ -32,9 +32,9 @@ from tapebook import (
     replay,
 )
 from tapebook.persist import RecordedBook, RecordType
-from tapebook.persist.ops import OPS, QUERIES, REFUSED, VIEWS
+from tapebook.persist.ops import OPS_OF, QUERIES, REFUSED, VIEWS
 
-RECORDED = {op.method for op in OPS}
+RECORDED = {op.method for op in OPS_OF["book"]}
 KINDS = {"recorded": RECORDED, "query": set(QUERIES), "view": set(VIEWS), "refused": set(REFUSED)}
 
 
@@ -90,7 +90,7 @@ def params_of(fn: Any) -> list[str]:
     return [p for p in inspect.signature(fn).parameters if p != "self"]
 
 
-@pytest.mark.parametrize("op", OPS, ids=lambda op: op.method)
+@pytest.mark.parametrize("op", OPS_OF["book"], ids=lambda op: op.method)
 def test_each_recorded_operation_logs_one_record_then_applies(op: Any) -> None:
     live, twin = Book(n=64, max_cap=16), Book(n=64, max_cap=16)
     for b in (live, twin):
@@ -174,7 +174,7 @@ STRATEGIES = {"side": sides, "px": anything, "qty": anything, "anchor": anything
 
 @st.composite
 def calls(draw: st.DrawFn) -> tuple[str, list[Any]]:
-    op = draw(st.sampled_from(OPS))
+    op = draw(st.sampled_from(OPS_OF["book"]))
     if op.method in ("load_side", "load_snapshot"):
         # levels in any order, duplicates and zero quantities included (refused by value)
         sides_ = [draw(sides)] if op.method == "load_side" else []

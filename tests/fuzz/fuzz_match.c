@@ -1,0 +1,190 @@
+/* fuzz_match.c — libFuzzer target for the matching engine's dump / load:
+ * any bytes become a flow of orders, then dumps to load (raw, and mutated
+ * but re-signed so the checks behind the CRC are reached).
+ *
+ * The input's first half drives a tb_match_i32_n64 engine (max_orders 32,
+ * max_cap 8, STP from the first byte): each 8-byte record is a submit
+ * (side, price near 1000, qty, tif, flags, owner 0..3, small ids that
+ * collide), a cancel or a modify. Then:
+ *   - dump -> load into a fresh engine -> dump gives the same bytes, and
+ *     both engines answer the next order with byte-identical events;
+ *   - the raw input and the input's second half are handed to load() as
+ *     dumps: refused (the target's dump unchanged) or accepted (invariants
+ *     hold, and its own dump loads back to the same bytes);
+ *   - the real dump with input bytes XORed in and its CRC recomputed is
+ *     loaded the same way (so the header, L3 and owner checks are fuzzed).
+ *
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icsrc tests/fuzz/fuzz_match.c -o fuzz_match
+ *   ./fuzz_match -max_total_time=60 corpus_dir           (make fuzz-cov)
+ * Build with -DFUZZ_MATCH_MAIN (no -fsanitize=fuzzer) for a driver that runs
+ * the files named on the command line, or `--random N` seeded inputs (the
+ * quick profile of make c-match). */
+#define TB_NO_SHIPPED_VARIANTS /* only the variant used: a fast build */
+#include "tapebook.h"
+#include "tapebook/tb_params_i32.inc"
+#include "tapebook/tb_family.inc"
+#define TB_N 64
+#include "tapebook/tb_book.inc"
+#define TB_N 64
+#include "tapebook/tb_l3.inc"
+#define TB_N 64
+#include "tapebook/tb_match_types.h"
+#include "tapebook/tb_match.inc"
+#include "tapebook/tb_family_end.inc"
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CHECK(cond)                                                                          \
+    do {                                                                                     \
+        if (!(cond)) {                                                                       \
+            fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond);         \
+            abort();                                                                         \
+        }                                                                                    \
+    } while (0)
+
+#define REC 8u
+#define EVCAP 128u
+
+typedef tb_match_i32_n64 M;
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static unsigned char *dump_of(M *m, size_t *len) {
+    unsigned char *buf;
+    size_t n = 0;
+    CHECK(tb_match_i32_n64_dump_size(m, len) == TB_OK);
+    buf = (unsigned char *)malloc(*len);
+    CHECK(buf);
+    CHECK(tb_match_i32_n64_dump(m, buf, *len, &n) == TB_OK && n == *len);
+    return buf;
+}
+
+/* Hand bytes to load(): refused with the engine unchanged, or accepted whole. */
+static void try_load(M *m, const unsigned char *bytes, size_t len) {
+    size_t before_len, after_len;
+    unsigned char *before = dump_of(m, &before_len), *after;
+    const int st = tb_match_i32_n64_load(m, bytes, len);
+    after = dump_of(m, &after_len);
+    if (st != TB_OK) {
+        CHECK(st == TB_ERR_FORMAT || st == TB_ERR_FULL || st == TB_ERR_NOMEM);
+        CHECK(after_len == before_len && memcmp(after, before, before_len) == 0);
+    } else {
+        CHECK(tb_match_i32_n64_verify_invariants(m) == TB_OK); /* a crossed book is refused */
+        CHECK(tb_match_i32_n64_load(m, after, after_len) == TB_OK);
+    }
+    free(before);
+    free(after);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    static tb_match_event ev[EVCAP], ev2[EVCAP];
+    const int stp = size ? data[0] & 3 : 0;
+    const size_t half = size / 2, n = half / REC;
+    M *m = NULL, *x = NULL;
+    size_t i, k, len = 0, len2 = 0, ne = 0, ne2 = 0;
+    unsigned char *buf, *buf2, *mut;
+    tb_submit_result r, r2;
+    tb_match_order o;
+    CHECK(tb_match_i32_n64_create(&m, 1000, 32, 8, stp) == TB_OK);
+    CHECK(tb_match_i32_n64_create(&x, 0, 32, 8, TB_STP_NONE) == TB_OK);
+    for (i = 0; i < n; i++) {
+        const uint8_t *d = data + i * REC;
+        const uint64_t id = 1u + (d[1] & 31u);
+        memset(&o, 0, sizeof o);
+        if (d[0] < 180) {
+            o.id = id;
+            o.side = d[0] & 1u;
+            o.px = 990 + (d[2] % 21);
+            o.qty = 1u + d[3] % 9u + ((d[7] & 0x80u) ? 0xfffffff0u : 0u);
+            o.tif = (uint8_t)(d[4] % 3u);
+            o.flags = (uint8_t)(d[5] % 5u == 4u ? 0u : d[5] % 5u);
+            o.owner = d[6] & 3u;
+            (void)tb_match_i32_n64_submit(m, &o, ev, EVCAP, &ne, &r);
+        } else if (d[0] < 220) {
+            (void)tb_match_i32_n64_cancel(m, id, ev, EVCAP, &ne);
+        } else {
+            (void)tb_match_i32_n64_modify(m, id, 1u + d[3] % 9u, ev, EVCAP, &ne);
+        }
+    }
+    CHECK(tb_match_i32_n64_verify_invariants(m) == TB_OK);
+    /* dump -> load -> dump, then the same next order on both */
+    buf = dump_of(m, &len);
+    CHECK(tb_match_i32_n64_load(x, buf, len) == TB_OK);
+    buf2 = dump_of(x, &len2);
+    CHECK(len2 == len && memcmp(buf, buf2, len) == 0);
+    free(buf2);
+    memset(&o, 0, sizeof o);
+    o.id = 1000;
+    o.side = size > 1 ? data[1] & 1u : 1u;
+    o.px = 1000;
+    o.qty = 50;
+    o.owner = size > 2 ? data[2] & 3u : 0u;
+    memset(&r, 0, sizeof r);
+    memset(&r2, 0, sizeof r2);
+    CHECK(tb_match_i32_n64_submit(m, &o, ev, EVCAP, &ne, &r) ==
+          tb_match_i32_n64_submit(x, &o, ev2, EVCAP, &ne2, &r2)); /* the same status (the book may be full) */
+    CHECK(ne == ne2 && memcmp(ev, ev2, ne * sizeof ev[0]) == 0 && memcmp(&r, &r2, sizeof r) == 0);
+    /* hostile dumps */
+    try_load(x, data, size);
+    try_load(x, data + half, size - half);
+    mut = (unsigned char *)malloc(len);
+    CHECK(mut);
+    memcpy(mut, buf, len);
+    for (k = half; k < size; k++) mut[(k * 2654435761u) % (len - 4u)] ^= data[k];
+    {
+        const uint32_t c = tb_crc32(0, mut, len - 4u);
+        mut[len - 4] = (unsigned char)c;
+        mut[len - 3] = (unsigned char)(c >> 8);
+        mut[len - 2] = (unsigned char)(c >> 16);
+        mut[len - 1] = (unsigned char)(c >> 24);
+    }
+    try_load(x, mut, len);
+    free(mut);
+    free(buf);
+    CHECK(tb_match_i32_n64_destroy(m) == TB_OK);
+    CHECK(tb_match_i32_n64_destroy(x) == TB_OK);
+    return 0;
+}
+
+#ifdef FUZZ_MATCH_MAIN
+int main(int argc, char **argv) {
+    int i;
+    for (i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--random") && i + 1 < argc) {
+            const long count = strtol(argv[++i], NULL, 10);
+            uint64_t s = UINT64_C(0x5eedf022);
+            long c;
+            for (c = 0; c < count; c++) {
+                uint8_t d[1024];
+                size_t len, j;
+                s = s * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+                len = (size_t)(s >> 54); /* 0 .. 1023 bytes */
+                for (j = 0; j < len; j++) {
+                    s = s * UINT64_C(6364136223846793005) + UINT64_C(1442695040888963407);
+                    d[j] = (uint8_t)(s >> 56);
+                }
+                LLVMFuzzerTestOneInput(d, len);
+            }
+            printf("fuzz_match: %ld random inputs\n", count);
+            continue;
+        }
+        {
+            FILE *f = fopen(argv[i], "rb");
+            long len;
+            uint8_t *d;
+            if (!f) continue;
+            fseek(f, 0, SEEK_END);
+            len = ftell(f);
+            fseek(f, 0, SEEK_SET);
+            d = (uint8_t *)malloc(len > 0 ? (size_t)len : 1u);
+            if (d && fread(d, 1, (size_t)len, f) == (size_t)len) LLVMFuzzerTestOneInput(d, (size_t)len);
+            free(d);
+            fclose(f);
+        }
+    }
+    return 0;
+}
+#endif
