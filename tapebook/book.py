@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import os
@@ -20,6 +21,8 @@ from ._sides import SideView
 from .errors import BatchError, TapebookError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from .pool import SpillPool
 
 
@@ -590,6 +593,13 @@ class Book(HotBook):
     def _status(self, st: int, what: str) -> None:
         if st:
             _args.raise_status(st, what)
+
+    @contextlib.contextmanager
+    def _pinned(self) -> Iterator[Any]:
+        """The book's C pointer for C calls made outside its methods (the feed
+        engine's replay loop), valid inside the ``with``. A PooledBook counts the
+        block as a call in flight (multi.py), so its pool's close() waits for it."""
+        yield self._p
 
     def reset(self, anchor: int) -> None:
         """Empty both sides and anchor both tapes at ``anchor``; spill memory is kept."""

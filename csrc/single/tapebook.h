@@ -7548,10 +7548,13 @@ static int TB__L3P(load_check)(const TB__L3 *l, const unsigned char *p, size_t l
     return TB_OK;
 }
 
-/* The ids of a checked dump are unique: a scratch table from TB_MALLOC
- * (load is not a hot path). TB_OK, TB_ERR_FORMAT or TB_ERR_NOMEM. */
-static int TB__L3P(load_ids_unique)(const TB__L3 *l, const unsigned char *p, uint64_t nl) {
-    const uint32_t bits = TB__L3P(bits_for)((uint32_t)l->max_orders);
+/* The ids of a checked dump (no orders, no <= max_orders) are unique: a
+ * scratch table from TB_MALLOC (load is not a hot path), sized by the
+ * dump's order count, which load_check matched to its length, so a small
+ * dump needs a small table whatever max_orders is (issue #12.13).
+ * TB_OK, TB_ERR_FORMAT or TB_ERR_NOMEM. */
+static int TB__L3P(load_ids_unique)(const TB__L3 *l, const unsigned char *p, uint64_t no, uint64_t nl) {
+    const uint32_t bits = TB__L3P(bits_for)((uint32_t)no);
     const size_t cap = (size_t)1 << bits, mask = cap - 1u;
     uint64_t *keys = (uint64_t *)TB_MALLOC(tb__array_bytes(cap, sizeof(uint64_t)));
     unsigned char *used = (unsigned char *)TB_MALLOC(cap);
@@ -7598,7 +7601,7 @@ TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
     st = TB__L3P(enter)(l);
     if (st) return st;
     st = TB__L3P(load_check)(l, p, len, &no, &nl, side_levels);
-    if (st == TB_OK) st = TB__L3P(load_ids_unique)(l, p, nl);
+    if (st == TB_OK) st = TB__L3P(load_ids_unique)(l, p, no, nl);
     for (side = 0; side < 2 && st == TB_OK; side++) { /* the spill can hold every level of the side */
         TB__SIDE *s = &l->book.spill[side];
         if (s->cap < side_levels[side]) {

@@ -8,7 +8,7 @@ import pickle
 import numpy as np
 import pytest
 
-from tapebook import ArgumentTypeError, Book
+from tapebook import ArgumentTypeError, Book, TapebookError
 from tapebook.errors import BatchError
 
 
@@ -33,3 +33,18 @@ def test_batch_error_pickles_and_copies() -> None:
         assert type(clone) is BatchError and str(clone) == str(e)
         assert clone.index == e.index == 1 and clone.applied == 1
         assert clone.results.tolist() == e.results.tolist()
+
+
+def test_apply_takes_a_non_contiguous_memoryview() -> None:
+    # finding 14: a non-contiguous memoryview raised a builtin BufferError; it is
+    # now converted like a non-contiguous numpy view (or refused with a TapebookError)
+    book = Book(n=64)
+    prices = memoryview(np.arange(20, dtype=np.int32))[::2]
+    qtys = memoryview(np.ones(20, dtype=np.uint32))[::2]
+    sides = memoryview(np.ones(20, dtype=np.uint8))[::2]
+    try:
+        book.apply(sides, prices, qtys)
+    except TapebookError:
+        assert len(book) == 0
+    else:
+        assert book.levels(True, 20) == [(p, 1) for p in range(18, -1, -2)]
