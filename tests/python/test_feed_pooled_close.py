@@ -40,7 +40,9 @@ def _feed(tmp_path: Path, rows: int) -> Path:
 
 
 def _pool() -> MultiBookPool:
-    return MultiBookPool(high_books=2, medium_books=0, low_books=0, price_bits=64, pool_levels=4096, max_cap=64)
+    return MultiBookPool(
+        high_books=2, medium_books=0, low_books=0, price_bits=64, pool_levels=4096, max_cap=64
+    )
 
 
 class _PausingLib:
@@ -113,7 +115,9 @@ def test_close_at_random_moments_of_a_replay(tmp_path: Path) -> None:
             errors: list[BaseException] = []
             started = threading.Event()
 
-            def replay(book: Any = book, errors: list[BaseException] = errors, started: Any = started) -> None:
+            def replay(
+                book: Any = book, errors: list[BaseException] = errors, started: Any = started
+            ) -> None:
                 try:
                     started.set()
                     feeds.replay_into(path, "tardis", book=book, sink=lambda r, d: None, batch_rows=16, **KW)

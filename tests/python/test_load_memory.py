@@ -29,7 +29,9 @@ LIMIT = 2 << 30  # RLIMIT_AS of the child: far below the 16-32 GiB the old loads
 BIG = 1 << 30  # TB_MAX_CAP_LIMIT, TB_L3_MAX_ORDERS
 
 
-def l2_dump(max_cap: int, caps: tuple[int, int], n: int = 1024, width: int = 8, spill_count: int = 0) -> bytes:
+def l2_dump(
+    max_cap: int, caps: tuple[int, int], n: int = 1024, width: int = 8, spill_count: int = 0
+) -> bytes:
     """A dump (layout: tb_serial.inc) of an empty book anchored at 1000 whose sides
     declare spill capacities caps = (ask, bid); spill_count is written as given."""
     total = 140

@@ -155,7 +155,7 @@ def test_close_that_must_wait_too_long_destroys_nothing(monkeypatch: pytest.Monk
     import tapebook.multi as multi
 
     monkeypatch.setattr(multi, "CLOSE_WAIT_S", 0.2)
-    m = MultiBookPool(n_high=0, n_medium=0, n_low=4, pool_levels=1024, max_cap=16)
+    m = MultiBookPool(high_books=0, medium_books=0, low_books=4, pool_levels=1024, max_cap=16)
     books = [m.alloc("low", 0) for _ in range(3)]
     for i, b in enumerate(books):
         b.set(True, 10 + i, 1 + i)
@@ -175,7 +175,7 @@ def test_alloc_racing_close_hands_out_no_live_view() -> None:
     # a view bound to the freed tiers with closed=False (60 of 400 trials before the fix)
     bad: list[str] = []
     for _ in range(200):
-        m = MultiBookPool(n_high=0, n_medium=0, n_low=8, pool_levels=1024, max_cap=16)
+        m = MultiBookPool(high_books=0, medium_books=0, low_books=8, pool_levels=1024, max_cap=16)
         views: list[object] = []
         go = threading.Event()
 
