@@ -1,14 +1,15 @@
-"""Regressions of issue #12 finding 14 (and the batch half of 6)."""
+"""Regressions of issue #12 findings 6 (batch and Recorder halves) and 14."""
 
 from __future__ import annotations
 
 import copy
 import pickle
+from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tapebook import ArgumentTypeError, Book, TapebookError
+from tapebook import ArgumentTypeError, Book, Recorder, TapebookError, recover, replay
 from tapebook.errors import BatchError
 
 
@@ -48,3 +49,19 @@ def test_apply_takes_a_non_contiguous_memoryview() -> None:
         assert len(book) == 0
     else:
         assert book.levels(True, 20) == [(p, 1) for p in range(18, -1, -2)]
+
+
+@pytest.mark.parametrize("args", [(True, True, 5), (True, 10, True), (True, np.True_, 5)])
+def test_recorder_refuses_bools_before_logging(tmp_path: Path, args: tuple[object, ...]) -> None:
+    # finding 6: the live book refused bools, but they were logged as 1 and replay
+    # applied them: the replayed book diverged from the live one
+    book = Book(n=64)
+    path = tmp_path / "log.tb"
+    with Recorder(book, path) as rec:
+        rec.set(True, 7, 3)
+        seq = rec.seq
+        with pytest.raises(ArgumentTypeError):
+            rec.set(*args)
+        assert rec.seq == seq
+    assert recover(path).last_seq == seq
+    assert replay(path, from_start=True, verify=True).book.dumps() == book.dumps()
