@@ -766,7 +766,9 @@ class Book(HotBook):
     def loads(cls, data: Any, pool: SpillPool | None = None) -> Book:
         """A new Book with the state of :meth:`dumps` bytes (its n, price_bits and
         max_cap), spill memory from ``pool`` when given. Raises FormatError when
-        the bytes are malformed."""
+        the bytes are malformed. Reserves memory for the dump's levels only: the
+        spill capacity the dump declares is kept (``stats()``, ``dumps()``) and
+        grows on demand (docs/semantics.md, "Loading reserves on demand")."""
         info = _dump.dump_info(data)
         _dump.check_restorable(info, pooled=pool is not None)
         book = Book(n=info.n, price_bits=info.price_bits, max_cap=info.max_cap, pool=pool)
