@@ -17,6 +17,10 @@ ERR_DUPLICATE = lib.TB_ERR_DUPLICATE
 ERR_UNKNOWN = lib.TB_ERR_UNKNOWN
 ERR_OVERFLOW = lib.TB_ERR_OVERFLOW
 MAX_ORDERS = 1 << 30  # TB_L3_MAX_ORDERS
+# the L3 dump layout (tb_l3_base.h): header, per-level record, per-order record, CRC
+DUMP_HEADER = 56  # TB_L3_DUMP_HEADER
+DUMP_LEVEL = 24  # TB_L3_DUMP_LEVEL
+DUMP_ORDER = 16  # TB_L3_DUMP_ORDER
 
 _L3_FUNCS = (
     "create",

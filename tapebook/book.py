@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import os
@@ -20,6 +21,8 @@ from ._sides import SideView
 from .errors import BatchError, TapebookError
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from .pool import SpillPool
 
 
@@ -591,6 +594,13 @@ class Book(HotBook):
         if st:
             _args.raise_status(st, what)
 
+    @contextlib.contextmanager
+    def _pinned(self) -> Iterator[Any]:
+        """The book's C pointer for C calls made outside its methods (the feed
+        engine's replay loop), valid inside the ``with``. A PooledBook counts the
+        block as a call in flight (multi.py), so its pool's close() waits for it."""
+        yield self._p
+
     def reset(self, anchor: int) -> None:
         """Empty both sides and anchor both tapes at ``anchor``; spill memory is kept."""
         a = _args.check_price_arg("anchor", anchor, self._v, "anchor")
@@ -756,7 +766,9 @@ class Book(HotBook):
     def loads(cls, data: Any, pool: SpillPool | None = None) -> Book:
         """A new Book with the state of :meth:`dumps` bytes (its n, price_bits and
         max_cap), spill memory from ``pool`` when given. Raises FormatError when
-        the bytes are malformed."""
+        the bytes are malformed. Reserves memory for the dump's levels only: the
+        spill capacity the dump declares is kept (``stats()``, ``dumps()``) and
+        grows on demand (docs/semantics.md, "Loading reserves on demand")."""
         info = _dump.dump_info(data)
         _dump.check_restorable(info, pooled=pool is not None)
         book = Book(n=info.n, price_bits=info.price_bits, max_cap=info.max_cap, pool=pool)

@@ -639,9 +639,7 @@ class L3Book:
         """A new L3Book holding the orders of :meth:`dumps` bytes (``max_orders`` defaults
         to the number of orders in the dump, at least 1)."""
         mem = _buffers.byte_view(data, "data")
-        if len(mem) < 56:
-            raise FormatError(f"L3 dump too short ({len(mem)} bytes)")
-        count = int.from_bytes(mem[24:32], "little")
+        count = _dump_order_count(mem)
         book = cls(
             n=n,
             price_bits=price_bits,
@@ -654,6 +652,25 @@ class L3Book:
     def __reduce__(self) -> tuple[Any, ...]:
         # pickles the orders and the shape, not the pool: the unpickled book is heap-backed
         return (_unpickle, (self.dumps(), self.n, self.price_bits, self._max_orders, self._max_cap))
+
+
+def _dump_order_count(mem: memoryview) -> int:
+    """The number of orders an L3 dump declares, once it matches the dump's length.
+
+    :meth:`L3Book.loads` sizes the new book's arena by it, so it is checked
+    before anything is allocated: a 60-byte dump declaring 2^30 orders must not
+    reserve an arena for them (issue #12.13)."""
+    n = len(mem)
+    if n < l3n.DUMP_HEADER + 4:
+        raise FormatError(f"L3 dump too short ({n} bytes)")
+    orders = int.from_bytes(mem[24:32], "little")
+    levels = int.from_bytes(mem[32:40], "little")
+    want = l3n.DUMP_HEADER + levels * l3n.DUMP_LEVEL + orders * l3n.DUMP_ORDER + 4
+    if levels > orders or want != n:
+        raise FormatError(
+            f"malformed L3 dump: {orders} orders in {levels} levels need {want} bytes, the dump has {n}"
+        )
+    return orders
 
 
 def _unpickle(data: bytes, n: int, price_bits: int, max_orders: int, max_cap: int) -> L3Book:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import functools
 import threading
 import time
 import types
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,6 +172,16 @@ class PooledBook(Book):
             if self._closing and not self._inflight:
                 self._owner._idle.notify_all()
 
+    @contextlib.contextmanager
+    def _pinned(self) -> Iterator[Any]:
+        # C calls from outside Book's methods (feed replay: tapebook.feeds) count as
+        # in flight for as long as they hold the pointer, like a counted method
+        self._enter()
+        try:
+            yield self._p
+        finally:
+            self._leave()
+
     def _detach(self) -> None:
         # the callers unbound the fast path before the slot / arena went
         self._closed = True
@@ -184,7 +196,7 @@ class PooledBook(Book):
 #: which count themselves): left unwrapped
 _UNCOUNTED = frozenset(
     {"__init__", "_init_fields", "_bind_fast_path", "close", "__enter__", "__exit__", "__repr__"}
-    | {"__reduce__", "_status", "_raise_batch", "_empty_px", "_check_k"}
+    | {"__reduce__", "_status", "_raise_batch", "_empty_px", "_check_k", "_pinned"}
 )
 
 

@@ -417,13 +417,13 @@ typedef struct tb_pool_stats {
 
 /* Occupancy and counters of one book ([0] = ask side, [1] = bid side). */
 typedef struct tb_book_stats {
-    uint64_t bytes;             /* struct plus spill blocks */
+    uint64_t bytes;             /* struct plus spill blocks (reserved) */
     uint64_t tape_size;         /* N */
     uint64_t spill_max_cap;
     uint64_t pooled;            /* 1 when spill blocks come from a SpillPool */
     uint64_t tape_levels[2];
     uint64_t spill_levels[2];
-    uint64_t spill_cap[2];
+    uint64_t spill_cap[2];      /* reserved, or declared by a loaded dump when larger */
     uint64_t spill_evicted[2];  /* stored levels evicted for a better one */
     uint64_t spill_dropped[2];  /* incoming levels dropped: worst of a full spill */
     uint64_t spill_nomem[2];    /* incoming levels dropped: no memory for a block */
@@ -3311,6 +3311,15 @@ TB_API size_t TB__POOLFN(struct_size)(void) { return sizeof(TB__POOL); }
  * is dropped itself when it is the worst. Memory comes from TB_MALLOC or from
  * the book's SpillPool.
  *
+ * Declared capacity: a dump records each side's capacity, and a hostile one
+ * can declare up to 2^30 levels in 140 bytes (issue #12.13). load() reserves
+ * only what the dump's levels need and keeps the declared number in
+ * decl_cap: the side's capacity, as dump() and stats() report it, is
+ * max(cap, decl_cap), and the ring grows up to it on demand through the
+ * allocator (the doubling above, from the reserved size). Levels, evictions
+ * and drops are those of the original book; only a refused allocation can
+ * now happen below the declared capacity (counted as spill_nomem).
+ *
  * Near index: finding a price's position (its rank, the number of levels
  * better than it) is a binary search: a chain of dependent loads that
  * dominates a spill update. Prices are unique integers, so over a region of
@@ -3344,6 +3353,7 @@ typedef struct TB__SIDE {
     uint32_t live;    /* live levels (qty > 0) among the n slots */
     uint32_t cap;     /* ring capacity: 0 or a power of two <= max_cap */
     uint32_t max_cap; /* power of two >= 1 */
+    uint32_t decl_cap; /* capacity a loaded dump declared but load did not reserve (0: none) */
     /* near index (see above) */
     TB_PRICE_T nx_start;              /* price of region offset 0, its best end */
     uint32_t nx_rank;                 /* levels strictly better than nx_start */
@@ -3912,6 +3922,21 @@ static int TB__SPFN(grow_to)(TB__SIDE *s, TB__POOL *pool, uint32_t new_cap) {
     return TB_OK;
 }
 
+/* The side's capacity as dump() and stats() report it (see "Declared
+ * capacity" above); cap itself is what is reserved. */
+TB_FORCE_INLINE uint32_t TB__SPFN(capacity)(const TB__SIDE *s) {
+    return s->cap > s->decl_cap ? s->cap : s->decl_cap;
+}
+
+/* What load() reserves for `count` levels of a side that declares capacity
+ * `decl` (count <= decl): what growth from 0 reaches for them, never more. */
+TB_FORCE_INLINE uint32_t TB__SPFN(load_cap)(uint32_t count, uint32_t decl, uint32_t max_cap) {
+    uint32_t c = TB_POOL_MIN_BLOCK < max_cap ? TB_POOL_MIN_BLOCK : max_cap;
+    if (count == 0) return 0;
+    while (c < count) c <<= 1;
+    return c < decl ? c : decl;
+}
+
 TB_FORCE_INLINE uint32_t TB__SPFN(next_cap)(const TB__SIDE *s) {
     uint32_t c = s->cap ? s->cap * 2u : TB_POOL_MIN_BLOCK;
     return c < s->max_cap ? c : s->max_cap;
@@ -4003,7 +4028,7 @@ TB_FORCE_INLINE void TB__SPFN(clear)(TB__SIDE *s) {
 TB_FORCE_INLINE void TB__SPFN(release)(TB__SIDE *s, TB__POOL *pool) {
     TB__SPFN(block_free)(pool, s->a, s->cap);
     s->a = NULL;
-    s->n = s->live = s->cap = s->head = 0;
+    s->n = s->live = s->cap = s->head = s->decl_cap = 0;
     TB__SPFN(nx_reset)(s);
 }
 
@@ -5227,6 +5252,7 @@ TB_API int TB__BFN(verify_invariants)(TB__BOOK *b) {
         if (sp->cap && (!sp->a || !tb_is_pow2_u32(sp->cap) || sp->cap > sp->max_cap ||
                         sp->n > sp->cap || sp->head >= sp->cap))
             ok = 0;
+        if (sp->decl_cap && (!tb_is_pow2_u32(sp->decl_cap) || sp->decl_cap > sp->max_cap)) ok = 0;
         if (sp->live > sp->n || TB__SPFN(tombs_over)(sp)) ok = 0;
         if (!ok) break;
         /* spill: sorted best-first, unique, valid, outside the window; live
@@ -5261,7 +5287,7 @@ TB_API int TB__BFN(stats)(TB__BOOK *b, tb_book_stats *out) {
     for (s = 0; s < 2; s++) {
         for (w = 0; w < TB__WORDS; w++) out->tape_levels[s] += tb__popcount64(b->tape[s].bits[w]);
         out->spill_levels[s] = b->spill[s].live;
-        out->spill_cap[s] = b->spill[s].cap;
+        out->spill_cap[s] = TB__SPFN(capacity)(&b->spill[s]); /* declared by a load, or reserved */
         out->spill_evicted[s] = b->spill_evicted[s];
         out->spill_dropped[s] = b->spill_dropped[s];
         out->spill_nomem[s] = b->spill_nomem[s];
@@ -5711,6 +5737,11 @@ static void TB__TFN(rotate_left)(TB_QTY_T *q, uint32_t rot) {
  *       TB_ERR_MAX_CAP when the dump's max_cap does not fit the book's pool;
  *       TB_ERR_NOMEM when the spill blocks cannot be allocated. The book is
  *       unchanged on every error; on success it takes the dump's max_cap.
+ *       Memory: load reserves what the dump's levels need (or keeps the
+ *       book's blocks), never the capacity the dump declares, so a dump
+ *       cannot make load reserve more than O(its size) (issue #12.13); the
+ *       declared capacity is kept (tb_spill.inc, "Declared capacity"),
+ *       reported by stats() and written back by dump().
  *   int tb_dump_peek(const void *buf, size_t len, tb_dump_info *out, const char **why);
  *       header, length and CRC checks only, and what variant the dump needs.
  *   uint32_t tb_crc32(uint32_t crc, const void *data, size_t n);   zlib's crc32()
@@ -5788,7 +5819,7 @@ TB_API int TB__BFN(dump)(TB__BOOK *b, void *buf, size_t cap, size_t *n_out) {
         uint32_t w, i, tape_n = 0;
         tb__put_le(h, (uint64_t)(int64_t)t->anchor, 8);
         tb__put_le(h + 12, sp->live, 4);
-        tb__put_le(h + 16, sp->cap, 4);
+        tb__put_le(h + 16, TB__SPFN(capacity)(sp), 4); /* declared, not only reserved */
         tb__put_le(h + 24, b->spill_evicted[s], 8);
         tb__put_le(h + 32, b->spill_dropped[s], 8);
         tb__put_le(h + 40, b->spill_nomem[s], 8);
@@ -5868,6 +5899,7 @@ TB_API int TB__BFN(check_dump)(const void *buf, size_t len, const char **why) {
 TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
     const unsigned char *p = (const unsigned char *)buf, *q;
     TB__LEVEL *blk[2] = {NULL, NULL};
+    uint32_t caps[2] = {0, 0}; /* what each side reserves */
     tb_dump_info d;
     int s, st;
     if (!buf) return TB_ERR_NULL;
@@ -5880,9 +5912,13 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
         return TB_ERR_MAX_CAP;
     }
     TB__ENTER_POOL(b);
-    /* allocate first: on failure nothing has changed */
+    /* allocate first: on failure nothing has changed. A side keeps its block
+     * when it is big enough and no bigger than the declared capacity; else it
+     * gets what its levels need (load_cap), never the declared capacity. */
     for (s = 0; s < 2; s++) {
-        uint32_t cap = d.spill_cap[s];
+        uint32_t cap = TB__SPFN(load_cap)(d.spill_count[s], d.spill_cap[s], d.max_cap);
+        caps[s] = b->spill[s].cap >= cap && b->spill[s].cap <= d.spill_cap[s] ? b->spill[s].cap : cap;
+        cap = caps[s];
         if (!cap || cap == b->spill[s].cap) continue;
         if (b->pool) {
             blk[s] = TB__POOLFN(alloc)(b->pool, cap);
@@ -5891,7 +5927,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
             blk[s] = bytes ? (TB__LEVEL *)TB_MALLOC(bytes) : NULL;
         }
         if (!blk[s]) {
-            if (s == 1 && blk[0]) TB__SPFN(block_free)(b->pool, blk[0], d.spill_cap[0]);
+            if (s == 1 && blk[0]) TB__SPFN(block_free)(b->pool, blk[0], caps[0]);
             TB__LEAVE_POOL(b);
             TB__LEAVE(b);
             return TB_ERR_NOMEM;
@@ -5903,7 +5939,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
         TB__TAPE *t = &b->tape[s];
         TB__SIDE *sp = &b->spill[s];
         TB_PRICE_T anchor = (TB_PRICE_T)(int64_t)tb__get_le(h, 8);
-        uint32_t i, cap = d.spill_cap[s];
+        uint32_t i, cap = caps[s];
         TB__TFN(clear)(t, s, anchor);
         for (i = 0; i < d.tape_count[s]; i++, q += 2u * sizeof(TB_PRICE_T))
             TB__TFN(write)(t, s, (uint32_t)((TB_UPRICE_T)TB__BPRIV(get_px)(q) - (TB_UPRICE_T)anchor),
@@ -5914,6 +5950,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
             sp->cap = cap;
         }
         sp->max_cap = d.max_cap;
+        sp->decl_cap = d.spill_cap[s];
         sp->head = 0;
         sp->n = sp->live = d.spill_count[s];
         for (i = 0; i < sp->n; i++, q += 2u * sizeof(TB_PRICE_T)) {
@@ -7524,10 +7561,13 @@ static int TB__L3P(load_check)(const TB__L3 *l, const unsigned char *p, size_t l
     return TB_OK;
 }
 
-/* The ids of a checked dump are unique: a scratch table from TB_MALLOC
- * (load is not a hot path). TB_OK, TB_ERR_FORMAT or TB_ERR_NOMEM. */
-static int TB__L3P(load_ids_unique)(const TB__L3 *l, const unsigned char *p, uint64_t nl) {
-    const uint32_t bits = TB__L3P(bits_for)((uint32_t)l->max_orders);
+/* The ids of a checked dump (no orders, no <= max_orders) are unique: a
+ * scratch table from TB_MALLOC (load is not a hot path), sized by the
+ * dump's order count, which load_check matched to its length, so a small
+ * dump needs a small table whatever max_orders is (issue #12.13).
+ * TB_OK, TB_ERR_FORMAT or TB_ERR_NOMEM. */
+static int TB__L3P(load_ids_unique)(const TB__L3 *l, const unsigned char *p, uint64_t no, uint64_t nl) {
+    const uint32_t bits = TB__L3P(bits_for)((uint32_t)no);
     const size_t cap = (size_t)1 << bits, mask = cap - 1u;
     uint64_t *keys = (uint64_t *)TB_MALLOC(tb__array_bytes(cap, sizeof(uint64_t)));
     unsigned char *used = (unsigned char *)TB_MALLOC(cap);
@@ -7568,7 +7608,7 @@ static int TB__L3P(load_held)(TB__L3 *l, const unsigned char *p, size_t len) {
     TB_PRICE_T anchor[2];
     int st, side;
     st = TB__L3P(load_check)(l, p, len, &no, &nl, side_levels);
-    if (st == TB_OK) st = TB__L3P(load_ids_unique)(l, p, nl);
+    if (st == TB_OK) st = TB__L3P(load_ids_unique)(l, p, no, nl);
     for (side = 0; side < 2 && st == TB_OK; side++) { /* the spill can hold every level of the side */
         TB__SIDE *s = &l->book.spill[side];
         if (s->cap < side_levels[side]) {

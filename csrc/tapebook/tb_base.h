@@ -204,13 +204,13 @@ typedef struct tb_pool_stats {
 
 /* Occupancy and counters of one book ([0] = ask side, [1] = bid side). */
 typedef struct tb_book_stats {
-    uint64_t bytes;             /* struct plus spill blocks */
+    uint64_t bytes;             /* struct plus spill blocks (reserved) */
     uint64_t tape_size;         /* N */
     uint64_t spill_max_cap;
     uint64_t pooled;            /* 1 when spill blocks come from a SpillPool */
     uint64_t tape_levels[2];
     uint64_t spill_levels[2];
-    uint64_t spill_cap[2];
+    uint64_t spill_cap[2];      /* reserved, or declared by a loaded dump when larger */
     uint64_t spill_evicted[2];  /* stored levels evicted for a better one */
     uint64_t spill_dropped[2];  /* incoming levels dropped: worst of a full spill */
     uint64_t spill_nomem[2];    /* incoming levels dropped: no memory for a block */

@@ -365,38 +365,41 @@ class Engine:
         if dout is not None and m:
             dout_p = ffi.cast("int64_t *", ffi.from_buffer(dout, require_writable=True))
         scr = ffi.from_buffer("int8_t[]", scratch, require_writable=True) if nrows else ffi.NULL
-        while True:
-            rc = lib.tb_feed_run(self.book._p, self._ops, c, out_p, dout_p, scr, lv, self._lv_cap, st)
-            if rc == lib.TB_FEED_DONE:
-                break
-            if rc == lib.TB_FEED_CHECK:
-                self._verify(b, int(st.msg) - 1)
-            elif rc == lib.TB_FEED_POLICY:
-                self._policy(b, int(st.msg))
-                st.msg += 1
-            elif rc == lib.TB_FEED_CROSSED:
-                i = int(st.msg) - 1
-                row = out[int(st.out_rows) - 1]
-                px = self.instrument.ticks_to_prices([int(row["bid_px"]), int(row["ask_px"])], kind="str")
-                raise FeedError(
-                    b.path,
-                    int(b.line[i]),
-                    f"the book is crossed after this message: best bid {px[0].decode()} >= best ask "
-                    f"{px[1].decode()} (on_crossed='raise')",
-                )
-            elif rc == lib.TB_FEED_BOOK_ERROR:
-                i, r = int(st.msg), int(st.bad_row)
-                what = nat.status_str(int(st.book_status))
-                detail = ""
-                if r < nrows:
-                    side = "bid" if b.side[r] else "ask"
-                    detail = f" ({side} at {int(b.px[r])} ticks, {int(b.qty[r])} lots)"
-                raise FeedError(b.path, int(b.line[i]), f"the book refused a row{detail}: {what}")
-            elif rc < 0:
-                why = nat.status_str(rc)
-                raise AssertionError(f"tb_feed_run: {why} (a reader produced an invalid batch)")
-            if self.stopped:
-                break
+        # a PooledBook counts the replay as a call in flight: a concurrent close()
+        # of its pool waits for it instead of freeing the slot under it (multi.py)
+        with self.book._pinned() as bp:
+            while True:
+                rc = lib.tb_feed_run(bp, self._ops, c, out_p, dout_p, scr, lv, self._lv_cap, st)
+                if rc == lib.TB_FEED_DONE:
+                    break
+                if rc == lib.TB_FEED_CHECK:
+                    self._verify(b, int(st.msg) - 1)
+                elif rc == lib.TB_FEED_POLICY:
+                    self._policy(b, int(st.msg))
+                    st.msg += 1
+                elif rc == lib.TB_FEED_CROSSED:
+                    i = int(st.msg) - 1
+                    row = out[int(st.out_rows) - 1]
+                    px = self.instrument.ticks_to_prices([int(row["bid_px"]), int(row["ask_px"])], kind="str")
+                    raise FeedError(
+                        b.path,
+                        int(b.line[i]),
+                        f"the book is crossed after this message: best bid {px[0].decode()} >= best ask "
+                        f"{px[1].decode()} (on_crossed='raise')",
+                    )
+                elif rc == lib.TB_FEED_BOOK_ERROR:
+                    i, r = int(st.msg), int(st.bad_row)
+                    what = nat.status_str(int(st.book_status))
+                    detail = ""
+                    if r < nrows:
+                        side = "bid" if b.side[r] else "ask"
+                        detail = f" ({side} at {int(b.px[r])} ticks, {int(b.qty[r])} lots)"
+                    raise FeedError(b.path, int(b.line[i]), f"the book refused a row{detail}: {what}")
+                elif rc < 0:
+                    why = nat.status_str(rc)
+                    raise AssertionError(f"tb_feed_run: {why} (a reader produced an invalid batch)")
+                if self.stopped:
+                    break
         del keep
         self._sync_stats()
         n_out = int(st.out_rows)

@@ -9,7 +9,9 @@
  *       TB_FREE gets a pointer TB_MALLOC returned);
  *   (d) an allocator that returns NULL after k calls never crashes: create
  *       and reserve report TB_ERR_NOMEM (and leak nothing), set() drops and
- *       counts what it cannot store, the invariants hold.
+ *       counts what it cannot store, the invariants hold;
+ *   (e) load() reserves memory for the levels a dump holds, never for the
+ *       capacity it declares (issue #12.13: alloc_load.h).
  *
  * Usage: test_alloc [--profile quick|sanitizer|full]   (the profile only
  * scales the workload of (d)). */
@@ -22,6 +24,9 @@
 static uint64_t hook_mallocs, hook_frees, hook_refused;
 static long hook_fail_after = -1; /* >= 0: that many more calls succeed, then NULL */
 static long hook_fail_once = -1;  /* >= 0: the call after that many fails, then all succeed */
+static size_t hook_size_limit;    /* > 0: a request for more bytes is refused */
+static size_t hook_largest;       /* the largest request since hooks_reset() */
+static uint64_t hook_bytes;       /* bytes of the requests since hooks_reset() */
 
 /* The live pointers, to catch a TB_FREE of something TB_MALLOC never returned. */
 #define LIVE_SLOTS (1u << 16)
@@ -55,6 +60,12 @@ static int live_remove(void *p) {
 
 static void *hook_malloc(size_t size) {
     void *p;
+    if (size > hook_largest) hook_largest = size;
+    hook_bytes += size;
+    if (hook_size_limit && size > hook_size_limit) {
+        hook_refused++;
+        return NULL;
+    }
     if (hook_fail_after == 0) {
         hook_refused++;
         return NULL;
@@ -119,6 +130,9 @@ static uint64_t splitmix64(uint64_t *s) {
 static void hooks_reset(void) {
     hook_fail_after = -1;
     hook_fail_once = -1;
+    hook_size_limit = 0;
+    hook_largest = 0;
+    hook_bytes = 0;
 }
 static uint64_t balance(void) { return hook_mallocs - hook_frees; }
 
@@ -401,6 +415,8 @@ static void t_failing_allocator(const void *arg) {
     }
 }
 
+#include "alloc_load.h"
+
 int main(int argc, char **argv) {
     int i;
     if (!tbt_init(argc, argv)) return 2;
@@ -414,6 +430,11 @@ int main(int argc, char **argv) {
             tbt_run_arg("zero_malloc_pool_backed", books[i]->name, t_zero_malloc_pool_backed, books[i]);
     for (i = 0; i < NMULTIS; i++) tbt_run_arg("zero_malloc_multi", multis[i]->name, t_zero_malloc_multi, multis[i]);
     tbt_run("balance_after_destroy", t_balance);
+    for (i = 0; i < NBOOKS; i++)
+        if (books[i]->n <= SMALL_N) {
+            tbt_run_arg("load_reserves_what_the_dump_holds", books[i]->name, t_load_lying_dump, books[i]);
+            tbt_run_arg("load_declared_capacity_round_trip", books[i]->name, t_load_declared_round_trip, books[i]);
+        }
     for (i = 0; i < NBOOKS; i++)
         if (books[i]->n <= SMALL_N) tbt_run_arg("failing_allocator", books[i]->name, t_failing_allocator, books[i]);
     hooks_reset();

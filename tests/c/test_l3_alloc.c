@@ -7,7 +7,8 @@
  *   (b) destroy frees everything (balance 0);
  *   (c) an allocator that refuses: create reports TB_ERR_NOMEM and leaks
  *       nothing; an add whose new level needs the spill to grow reports
- *       TB_ERR_NOMEM and changes nothing; load's scratch refusal too.
+ *       TB_ERR_NOMEM and changes nothing; load's scratch refusal too;
+ *   (d) load's scratch memory follows the dump's size, not max_orders.
  * Usage: test_l3_alloc [--profile quick|sanitizer|full] */
 #include <stdint.h>
 #include <stdio.h>
@@ -15,9 +16,11 @@
 
 static uint64_t hook_mallocs, hook_frees;
 static long hook_fail_after = -1; /* >= 0: that many more calls succeed, then NULL */
+static size_t hook_largest;       /* the largest request since it was zeroed */
 
 static void *hook_malloc(size_t size) {
     void *p;
+    if (size > hook_largest) hook_largest = size;
     if (hook_fail_after == 0) return NULL;
     if (hook_fail_after > 0) hook_fail_after--;
     p = malloc(size);
@@ -147,10 +150,34 @@ static void t_refusals(void) {
     CHECK_EQ_U(hook_mallocs, hook_frees);
 }
 
+/* (d) load's scratch memory follows the dump, not max_orders (issue #12.13):
+ * 3 orders into a book of 2^16 used to take a 2^17-entry id table */
+static void t_load_scratch_follows_dump(void) {
+    unsigned char *buf = NULL;
+    size_t len = 0;
+    int st;
+    void *l = D->create(100000, 3, 64, &st), *big;
+    CHECK_EQ(D->add(l, 11, 1, 99990, 5), TB_OK);
+    CHECK_EQ(D->add(l, 12, 1, 99990, 6), TB_OK);
+    CHECK_EQ(D->add(l, 13, 0, 100010, 7), TB_OK);
+    CHECK_EQ(D->dump(l, &buf, &len), TB_OK);
+    big = D->create(100000, 1u << 16, 64, &st);
+    CHECK_EQ(st, TB_OK);
+    hook_largest = 0;
+    CHECK_EQ(D->load(big, buf, len), TB_OK);
+    CHECK_MSG(hook_largest <= 1024u, "%s: loading 3 orders requested %llu bytes at once", D->name,
+              (unsigned long long)hook_largest);
+    CHECK_EQ_U(D->count(big), 3);
+    CHECK_EQ(D->verify(big), TB_OK);
+    free(buf);
+    CHECK_EQ(D->destroy(l), TB_OK);
+    CHECK_EQ(D->destroy(big), TB_OK);
+}
+
 typedef struct named {
     void (*fn)(void);
 } named;
-static const named zero = {t_zero_after_warmup}, refusals = {t_refusals};
+static const named zero = {t_zero_after_warmup}, refusals = {t_refusals}, scratch = {t_load_scratch_follows_dump};
 static void run_one(const void *arg) { ((const named *)arg)->fn(); }
 
 int main(int argc, char **argv) {
@@ -160,6 +187,7 @@ int main(int argc, char **argv) {
         D = l3drv_all[v];
         tbt_run_arg("zero_after_warmup", D->name, run_one, &zero);
         tbt_run_arg("refusals", D->name, run_one, &refusals);
+        tbt_run_arg("load_scratch_follows_dump", D->name, run_one, &scratch);
     }
     return tbt_finish();
 }

@@ -146,3 +146,59 @@ def test_pool_backed_books_dropped_while_a_sibling_is_busy_are_freed_later() -> 
     assert pool.stats().attached_books == 1
     busy.close()
     pool.close()
+
+
+def test_close_that_must_wait_too_long_destroys_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    # finding 5: close() raised ConcurrentUseError for a later book inside a call
+    # after it had destroyed the earlier ones (closed=False, yet ClosedError on use,
+    # slots lost). A call held open (the feed replay's pinned pointer) past the wait.
+    import tapebook.multi as multi
+
+    monkeypatch.setattr(multi, "CLOSE_WAIT_S", 0.2)
+    m = MultiBookPool(high_books=0, medium_books=0, low_books=4, pool_levels=1024, max_cap=16)
+    books = [m.alloc("low", 0) for _ in range(3)]
+    for i, b in enumerate(books):
+        b.set(True, 10 + i, 1 + i)
+    with books[2]._pinned():
+        with pytest.raises(ConcurrentUseError):
+            m.close()
+        assert m.stats().tiers[2].live == 3
+    for i, b in enumerate(books):  # every book still open and intact, none destroyed
+        assert not b.closed and b.qty_at(True, 10 + i) == 1 + i
+        b.set(False, 100, 1)
+    m.close()
+    assert all(b.closed for b in books)
+
+
+def test_alloc_racing_close_hands_out_no_live_view() -> None:
+    # finding 1, second half: alloc() in one thread racing close() in another left
+    # a view bound to the freed tiers with closed=False (60 of 400 trials before the fix)
+    bad: list[str] = []
+    for _ in range(200):
+        m = MultiBookPool(high_books=0, medium_books=0, low_books=8, pool_levels=1024, max_cap=16)
+        views: list[object] = []
+        go = threading.Event()
+
+        def grab(m: MultiBookPool = m, views: list[object] = views, go: threading.Event = go) -> None:
+            go.set()
+            with contextlib.suppress(ClosedError):
+                for _ in range(8):
+                    views.append(m.alloc("low", 0))
+
+        t = threading.Thread(target=grab)
+        t.start()
+        go.wait()
+        while True:
+            try:
+                m.close()
+                break
+            except ConcurrentUseError:
+                pass
+        t.join()
+        for v in views:
+            if not v.closed:  # type: ignore[attr-defined]
+                bad.append(repr(v))
+            else:
+                with pytest.raises(ClosedError):
+                    v.set(True, 1, 1)  # type: ignore[attr-defined]
+    assert not bad, bad[:3]
