@@ -137,12 +137,21 @@ def scan_rate(venue: str, lines: list[bytes]) -> float | None:
     """Only the C scanner (tb_json_scan.h) over the whole buffer: shape, ids, exact rows."""
     if venue not in SCANNED:
         return None
+    import numpy as np
+
     from tapebook._native import ffi, lib
-    from tapebook.feeds._binance_scan import _Out
 
     data = b"\n".join(lines) + b"\n"
     tick, lot = Instrument(tick_size="0.01", lot_size="0.001")._units()
-    out = _Out(1 << 16, 4096)
+    rows, frames = 1 << 16, 4096
+    keep = [np.empty(rows, np.uint8), np.empty(rows, np.int64), np.empty(rows, np.uint64)]
+    out = ffi.new("tb_jscan_out *")
+    out.side, out.px, out.qty = (ffi.from_buffer(t, a) for t, a in zip(("uint8_t[]", "int64_t[]", "uint64_t[]"), keep))
+    for name in ("kind", "off", "len", "row_end", "ev_time", "first_id", "last_id", "prev_id", "sym_off", "sym_len"):
+        a = np.empty(frames, np.uint8 if name == "kind" else np.int64)
+        keep.append(a)
+        setattr(out, name, ffi.from_buffer("uint8_t[]" if name == "kind" else "int64_t[]", a))
+    out.rows_cap, out.frames_cap = rows, frames
     consumed = ffi.new("size_t *")
     futures = int(venue == "binance-futures")
     cdata = ffi.from_buffer("char[]", data)
@@ -150,12 +159,14 @@ def scan_rate(venue: str, lines: list[bytes]) -> float | None:
     def run(_: list[bytes]) -> None:
         pos = 0
         while pos < len(data):
-            out.c.n_rows = out.c.n_frames = 0
-            lib.tb_jscan_binance(cdata + pos, len(data) - pos, 1, futures, tick.c, lot.c, out.c, consumed)
+            out.n_rows = out.n_frames = 0
+            lib.tb_jscan_binance(cdata + pos, len(data) - pos, 1, futures, tick.c, lot.c, out, consumed)
             pos += int(consumed[0])
 
     return rate(run, lines)
 
+
+VENUES = ("binance", "binance-futures", "coinbase", "kraken", "okx", "bybit", "bitstamp")
 
 #: the venues with a C frame scanner; their replay is also timed through msgspec only
 SCANNED = ("binance", "binance-futures")
@@ -165,8 +176,9 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=20_000, help="history steps per venue")
     ap.add_argument("--json", help="write the results here")
+    ap.add_argument("--venues", default=",".join(VENUES), help="comma-separated subset of " + ",".join(VENUES))
     a = ap.parse_args()
-    venues = ["binance", "binance-futures", "coinbase", "kraken", "okx", "bybit", "bitstamp"]
+    venues = a.venues.split(",")
     ps = parsers()
     results: dict[str, dict[str, float]] = {}
     import tempfile

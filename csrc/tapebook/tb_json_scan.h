@@ -154,10 +154,18 @@ static int tb__jscan_key_of(const char *k, size_t len, int futures) {
     return -1;
 }
 
+/* where converted rows go: side / px / qty columns from row `at` on */
+typedef struct tb__jscan_rows {
+    uint8_t *side;
+    int64_t *px;
+    uint64_t *qty;
+    size_t at;
+} tb__jscan_rows;
+
 /* walk one [[p, q], ...] array at s[i] == '[': with rows != NULL convert and
  * write its levels; returns the offset after ']' (0 if refused), *count levels */
 static size_t tb__jscan_levels(const char *s, size_t i, size_t n, tb_dec_unit tick, tb_dec_unit lot,
-                               uint8_t side, tb_jscan_out *rows, size_t *count) {
+                               uint8_t side, const tb__jscan_rows *rows, size_t *count) {
     size_t k = 0;
     if (i >= n || s[i] != '[') return 0;
     i = tb__jscan_skip_ws(s, i + 1, n);
@@ -178,7 +186,7 @@ static size_t tb__jscan_levels(const char *s, size_t i, size_t n, tb_dec_unit ti
         if (i >= n || s[i] != ']') return 0;
         if (rows) {
             uint64_t px = 0, qty = 0;
-            size_t r = rows->n_rows + k;
+            size_t r = rows->at + k;
             if (tb_dec_parse(s + p0, p1 - p0, tick, 0, &px) != TB_DEC_OK) return 0;
             if (tb_dec_parse(s + q0, q1 - q0, lot, 1, &qty) != TB_DEC_OK) return 0;
             rows->side[r] = side;
@@ -199,13 +207,14 @@ static size_t tb__jscan_levels(const char *s, size_t i, size_t n, tb_dec_unit ti
     }
 }
 
-/* check the shape of one line; 1 when it is a frame (its fields in *f) */
-static int tb__jscan_shape(const char *s, size_t n, int futures, tb_dec_unit tick, tb_dec_unit lot,
-                           tb__jscan_frame *f) {
+/* check one depthUpdate object at s[i] == '{' (offsets in *f relative to s);
+ * returns the offset after its '}', 0 if refused */
+static size_t tb__jscan_object(const char *s, size_t i, size_t n, int futures, tb_dec_unit tick, tb_dec_unit lot,
+                               tb__jscan_frame *f) {
     unsigned need = (1u << TB__JK_E_NAME) | (1u << TB__JK_E_TIME) | (1u << TB__JK_SYM) | (1u << TB__JK_FIRST) |
                     (1u << TB__JK_LAST) | (1u << TB__JK_BIDS) | (1u << TB__JK_ASKS);
-    size_t i = tb__jscan_skip_ws(s, 0, n);
     if (futures) need |= 1u << TB__JK_PREV;
+    memset(f->num, 0, sizeof f->num); /* fields a frame may leave out (pu of spot, T) read as 0 */
     f->seen = 0;
     if (i >= n || s[i] != '{') return 0;
     i = tb__jscan_skip_ws(s, i + 1, n);
@@ -253,7 +262,14 @@ static int tb__jscan_shape(const char *s, size_t n, int futures, tb_dec_unit tic
         return 0;
     }
     if ((f->seen & need) != need) return 0;
-    return tb__jscan_skip_ws(s, i + 1, n) == n;
+    return i + 1;
+}
+
+/* check the shape of one line; 1 when it is a bare frame (its fields in *f) */
+static int tb__jscan_shape(const char *s, size_t n, int futures, tb_dec_unit tick, tb_dec_unit lot,
+                           tb__jscan_frame *f) {
+    size_t i = tb__jscan_object(s, tb__jscan_skip_ws(s, 0, n), n, futures, tick, lot, f);
+    return i && tb__jscan_skip_ws(s, i, n) == n;
 }
 
 TB_API int tb_jscan_binance(const char *data, size_t len, int final, int futures, tb_dec_unit tick,
@@ -291,9 +307,15 @@ TB_API int tb_jscan_binance(const char *data, size_t len, int final, int futures
                 return TB_JSCAN_FULL;
             }
             /* the shape pass counted; this pass converts (bids first), a bad value makes it OTHER */
-            if (tb__jscan_levels(line, f.arr_off[0], n, tick, lot, 1, out, &cnt)) {
+            tb__jscan_rows rows;
+            rows.side = out->side;
+            rows.px = out->px;
+            rows.qty = out->qty;
+            rows.at = out->n_rows;
+            if (tb__jscan_levels(line, f.arr_off[0], n, tick, lot, 1, &rows, &cnt)) {
                 out->n_rows += cnt;
-                if (tb__jscan_levels(line, f.arr_off[1], n, tick, lot, 0, out, &cnt)) {
+                rows.at = out->n_rows;
+                if (tb__jscan_levels(line, f.arr_off[1], n, tick, lot, 0, &rows, &cnt)) {
                     out->n_rows += cnt;
                     kind = TB_JSCAN_FRAME;
                 }
