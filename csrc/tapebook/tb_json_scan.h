@@ -94,6 +94,8 @@ typedef struct tb__jscan_frame {
     size_t sym_off, sym_len;
     size_t arr_off[2]; /* bids, asks: the '[' of the array */
     size_t levels[2];
+    int converted[2]; /* its rows are written (single pass) */
+    size_t row0;      /* single pass: the frame's first row */
     unsigned seen;
 } tb__jscan_frame;
 
@@ -154,18 +156,20 @@ static int tb__jscan_key_of(const char *k, size_t len, int futures) {
     return -1;
 }
 
-/* where converted rows go: side / px / qty columns from row `at` on */
+/* where converted rows go: side / px / qty columns from row `at` on, below
+ * `cap` (a walk that would pass it sets `full` and refuses) */
 typedef struct tb__jscan_rows {
     uint8_t *side;
     int64_t *px;
     uint64_t *qty;
-    size_t at;
+    size_t at, cap;
+    int full;
 } tb__jscan_rows;
 
 /* walk one [[p, q], ...] array at s[i] == '[': with rows != NULL convert and
  * write its levels; returns the offset after ']' (0 if refused), *count levels */
 static size_t tb__jscan_levels(const char *s, size_t i, size_t n, tb_dec_unit tick, tb_dec_unit lot,
-                               uint8_t side, const tb__jscan_rows *rows, size_t *count) {
+                               uint8_t side, tb__jscan_rows *rows, size_t *count) {
     size_t k = 0;
     if (i >= n || s[i] != '[') return 0;
     i = tb__jscan_skip_ws(s, i + 1, n);
@@ -187,6 +191,10 @@ static size_t tb__jscan_levels(const char *s, size_t i, size_t n, tb_dec_unit ti
         if (rows) {
             uint64_t px = 0, qty = 0;
             size_t r = rows->at + k;
+            if (r >= rows->cap) {
+                rows->full = 1;
+                return 0;
+            }
             if (tb_dec_parse(s + p0, p1 - p0, tick, 0, &px) != TB_DEC_OK) return 0;
             if (tb_dec_parse(s + q0, q1 - q0, lot, 1, &qty) != TB_DEC_OK) return 0;
             rows->side[r] = side;
@@ -210,12 +218,15 @@ static size_t tb__jscan_levels(const char *s, size_t i, size_t n, tb_dec_unit ti
 /* check one depthUpdate object at s[i] == '{' (offsets in *f relative to s);
  * returns the offset after its '}', 0 if refused */
 static size_t tb__jscan_object(const char *s, size_t i, size_t n, int futures, tb_dec_unit tick, tb_dec_unit lot,
-                               tb__jscan_frame *f) {
+                               tb__jscan_frame *f, tb__jscan_rows *rows) {
     unsigned need = (1u << TB__JK_E_NAME) | (1u << TB__JK_E_TIME) | (1u << TB__JK_SYM) | (1u << TB__JK_FIRST) |
                     (1u << TB__JK_LAST) | (1u << TB__JK_BIDS) | (1u << TB__JK_ASKS);
     if (futures) need |= 1u << TB__JK_PREV;
     memset(f->num, 0, sizeof f->num); /* fields a frame may leave out (pu of spot, T) read as 0 */
     f->seen = 0;
+    f->converted[0] = f->converted[1] = 0;
+    f->levels[0] = f->levels[1] = 0;
+    f->row0 = rows ? rows->at : 0;
     if (i >= n || s[i] != '{') return 0;
     i = tb__jscan_skip_ws(s, i + 1, n);
     for (;;) {
@@ -243,9 +254,14 @@ static size_t tb__jscan_object(const char *s, size_t i, size_t n, int futures, t
         case TB__JK_BIDS:
         case TB__JK_ASKS: {
             int a = key == TB__JK_ASKS;
+            /* with rows, convert in this pass when the rows stay in bids-then-asks order
+             * (bids first in the line, as Binance sends them); else count only */
+            int now = rows && (a ? (f->seen >> TB__JK_BIDS) & 1u : !((f->seen >> TB__JK_ASKS) & 1u));
             f->arr_off[a] = i;
-            i = tb__jscan_levels(s, i, n, tick, lot, 0, NULL, &f->levels[a]);
+            if (now) rows->at = f->row0 + (a ? f->levels[0] : 0);
+            i = tb__jscan_levels(s, i, n, tick, lot, (uint8_t)!a, now ? rows : NULL, &f->levels[a]);
             if (!i) return 0;
+            f->converted[a] = now;
             break;
         }
         default:
@@ -267,8 +283,8 @@ static size_t tb__jscan_object(const char *s, size_t i, size_t n, int futures, t
 
 /* check the shape of one line; 1 when it is a bare frame (its fields in *f) */
 static int tb__jscan_shape(const char *s, size_t n, int futures, tb_dec_unit tick, tb_dec_unit lot,
-                           tb__jscan_frame *f) {
-    size_t i = tb__jscan_object(s, tb__jscan_skip_ws(s, 0, n), n, futures, tick, lot, f);
+                           tb__jscan_frame *f, tb__jscan_rows *rows) {
+    size_t i = tb__jscan_object(s, tb__jscan_skip_ws(s, 0, n), n, futures, tick, lot, f, rows);
     return i && tb__jscan_skip_ws(s, i, n) == n;
 }
 
@@ -300,7 +316,7 @@ TB_API int tb_jscan_binance(const char *data, size_t len, int final, int futures
         at = out->n_rows;
         if (tb__jscan_skip_ws(line, 0, n) == n) {
             kind = TB_JSCAN_EMPTY;
-        } else if (tb__jscan_shape(line, n, futures, tick, lot, &f)) {
+        } else if (tb__jscan_shape(line, n, futures, tick, lot, &f, NULL)) {
             size_t cnt;
             if (f.levels[0] + f.levels[1] > out->rows_cap - out->n_rows) {
                 *consumed = pos;
@@ -312,6 +328,8 @@ TB_API int tb_jscan_binance(const char *data, size_t len, int final, int futures
             rows.px = out->px;
             rows.qty = out->qty;
             rows.at = out->n_rows;
+            rows.cap = out->rows_cap;
+            rows.full = 0;
             if (tb__jscan_levels(line, f.arr_off[0], n, tick, lot, 1, &rows, &cnt)) {
                 out->n_rows += cnt;
                 rows.at = out->n_rows;

@@ -86,7 +86,7 @@ typedef struct tb_jsync_out {
 
 /* {"stream": string, "data": frame} at s[i] == '{': 1 when it is one (the frame in *f) */
 static int tb__jsync_wrapped(const char *s, size_t n, int futures, tb_dec_unit tick, tb_dec_unit lot,
-                             tb__jscan_frame *f) {
+                             tb__jscan_frame *f, tb__jscan_rows *rows) {
     size_t i = tb__jscan_skip_ws(s, 0, n);
     unsigned seen = 0;
     if (i >= n || s[i] != '{') return 0;
@@ -107,7 +107,7 @@ static int tb__jsync_wrapped(const char *s, size_t n, int futures, tb_dec_unit t
         i = tb__jscan_skip_ws(s, i, n);
         if (i >= n || s[i] != ':') return 0;
         i = tb__jscan_skip_ws(s, i + 1, n);
-        i = key == 1u ? tb__jscan_str(s, i, n, &v0, &v1) : tb__jscan_object(s, i, n, futures, tick, lot, f);
+        i = key == 1u ? tb__jscan_str(s, i, n, &v0, &v1) : tb__jscan_object(s, i, n, futures, tick, lot, f, rows);
         if (!i) return 0;
         i = tb__jscan_skip_ws(s, i, n);
         if (i < n && s[i] == ',') {
@@ -183,18 +183,29 @@ TB_API int tb_jsync_binance_run(tb_jsync_binance *st, const char *data, size_t l
         }
         *consumed = pos;
         if (out->n_msgs >= out->msgs_cap) return TB_JSYNC_FULL;
-        if (!tb__jscan_shape(line, n, st->futures, st->tick, st->lot, &f) &&
-            !tb__jsync_wrapped(line, n, st->futures, st->tick, st->lot, &f))
-            return TB_JSYNC_HANDBACK;
-        if (f.levels[0] + f.levels[1] > out->rows_cap - out->n_rows) return TB_JSYNC_FULL;
-        /* convert (bids first) before any state changes: a value that does not convert hands the line back */
+        /* shape and conversion (one pass when bids come first) before any state changes:
+         * a value that does not convert hands the line back */
         rows.side = out->side;
         rows.px = out->px;
         rows.qty = out->qty;
         rows.at = out->n_rows;
-        if (!tb__jscan_levels(line, f.arr_off[0], n, st->tick, st->lot, 1, &rows, &cnt0)) return TB_JSYNC_HANDBACK;
+        rows.cap = out->rows_cap;
+        rows.full = 0;
+        if (!tb__jscan_shape(line, n, st->futures, st->tick, st->lot, &f, &rows)) {
+            if (rows.full) return TB_JSYNC_FULL;
+            rows.at = out->n_rows;
+            if (!tb__jsync_wrapped(line, n, st->futures, st->tick, st->lot, &f, &rows))
+                return rows.full ? TB_JSYNC_FULL : TB_JSYNC_HANDBACK;
+        }
+        cnt0 = f.levels[0];
+        cnt1 = f.levels[1];
+        if (cnt0 + cnt1 > out->rows_cap - out->n_rows) return TB_JSYNC_FULL;
+        rows.at = out->n_rows;
+        if (!f.converted[0] && !tb__jscan_levels(line, f.arr_off[0], n, st->tick, st->lot, 1, &rows, &cnt0))
+            return TB_JSYNC_HANDBACK;
         rows.at = out->n_rows + cnt0;
-        if (!tb__jscan_levels(line, f.arr_off[1], n, st->tick, st->lot, 0, &rows, &cnt1)) return TB_JSYNC_HANDBACK;
+        if (!f.converted[1] && !tb__jscan_levels(line, f.arr_off[1], n, st->tick, st->lot, 0, &rows, &cnt1))
+            return TB_JSYNC_HANDBACK;
         if (st->sym_state == 2 || !tb__jsync_time_ns(f.num[TB__JK_E_TIME], &ts)) return TB_JSYNC_HANDBACK;
         if (st->sym_state == 0) {
             if (f.sym_len > TB_JSYNC_SYMBOL) return TB_JSYNC_HANDBACK;
