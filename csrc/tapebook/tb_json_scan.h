@@ -156,6 +156,38 @@ static int tb__jscan_key_of(const char *k, size_t len, int futures) {
     return -1;
 }
 
+/* tb_dec_parse with a fast path for the common venue string — digits, '.', digits,
+ * at most 18 digits — against a unit of 10^-k: the same result (the value is exact
+ * in both; anything else, an inexact value included, takes tb_dec_parse) */
+static int tb__jscan_dec(const char *s, size_t len, tb_dec_unit unit, int is_unsigned, uint64_t *out) {
+    if (unit.mant == 1 && unit.exp <= 0 && unit.exp >= -18 && len >= 1 && len <= 19) {
+        uint64_t d = 0;
+        size_t i, point = len, digits, f, k = (size_t)-unit.exp;
+        for (i = 0; i < len; i++) {
+            unsigned c = (unsigned)(unsigned char)s[i] - (unsigned)'0';
+            if (c <= 9)
+                d = d * 10 + c;
+            else if (s[i] == '.' && point == len && i > 0 && i + 1 < len)
+                point = i;
+            else
+                break;
+        }
+        digits = point < len ? len - 1 : len;
+        if (i == len && digits <= 18) {
+            f = point < len ? len - point - 1 : 0;
+            if (k >= f && digits + (k - f) <= 18) {
+                *out = d * tb__dec_pow10[k - f];
+                return TB_DEC_OK;
+            }
+            if (k < f && d % tb__dec_pow10[f - k] == 0) {
+                *out = d / tb__dec_pow10[f - k];
+                return TB_DEC_OK;
+            }
+        }
+    }
+    return tb_dec_parse(s, len, unit, is_unsigned, out);
+}
+
 /* where converted rows go: side / px / qty columns from row `at` on, below
  * `cap` (a walk that would pass it sets `full` and refuses) */
 typedef struct tb__jscan_rows {
@@ -195,8 +227,8 @@ static size_t tb__jscan_levels(const char *s, size_t i, size_t n, tb_dec_unit ti
                 rows->full = 1;
                 return 0;
             }
-            if (tb_dec_parse(s + p0, p1 - p0, tick, 0, &px) != TB_DEC_OK) return 0;
-            if (tb_dec_parse(s + q0, q1 - q0, lot, 1, &qty) != TB_DEC_OK) return 0;
+            if (tb__jscan_dec(s + p0, p1 - p0, tick, 0, &px) != TB_DEC_OK) return 0;
+            if (tb__jscan_dec(s + q0, q1 - q0, lot, 1, &qty) != TB_DEC_OK) return 0;
             rows->side[r] = side;
             rows->px[r] = (int64_t)px;
             rows->qty[r] = qty;
