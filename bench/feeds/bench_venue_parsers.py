@@ -10,12 +10,15 @@ renderers) and times, over the same lines:
   rows (``MessageBuilder.add``), without the column conversion and the engine;
 * where the time goes: ``read`` (the source's chunks of lines from memory) and, for
   the venues with a C frame scanner (binance, binance-futures; tb_json_scan.h),
-  ``scan`` (the scanner alone over the whole buffer: shape, ids, exact rows);
+  ``scan`` (the scanner alone over the whole buffer: shape, ids, exact rows) and
+  ``sync`` (tb_json_sync.h alone: scan + the venue's sync rules + message columns);
+* ``batches``: ``feeds.read`` (the reader's batches: everything but the book);
 * end to end: ``feeds.replay`` of the frames written to a file (read, parse, rules,
   conversion, apply, BBO rows); for the scanned venues also ``replay-msgspec``
   (``TAPEBOOK_JSON_SCAN=0``: every frame through msgspec) in the same run.
 
-Run: ``.venv/bin/python bench/feeds/bench_venue_parsers.py [--frames N] [--json out.json]``.
+Run: ``.venv/bin/python bench/feeds/bench_venue_parsers.py [--frames N] [--venues a,b]
+[--repeat R] [--json out.json]``.
 Numbers are from the machine it runs on; the README quotes a run with its machine.
 """
 
@@ -57,9 +60,12 @@ def frames_of(venue: str, steps: int) -> tuple[list[bytes], bytes | None]:
     return [ln.encode() for ln in text.splitlines() if ln], (snap.encode() if snap else None)
 
 
-def rate(fn, lines: list[bytes], repeat: int = 3) -> float:
+REPEAT = 5  #: best of this many runs (--repeat)
+
+
+def rate(fn, lines: list[bytes]) -> float:
     best = float("inf")
-    for _ in range(repeat):
+    for _ in range(REPEAT):
         t = time.perf_counter()
         fn(lines)
         best = min(best, time.perf_counter() - t)
@@ -133,16 +139,32 @@ def read_rate(lines: list[bytes]) -> float:
     return rate(lambda _: [None for _ in Source(io.BytesIO(data)).chunks()], lines)
 
 
+_JSCAN_FRAME_COLS = (
+    "kind", "off", "len", "row_end", "ev_time", "first_id", "last_id", "prev_id", "sym_off", "sym_len",
+)  # fmt: skip
+
+
 def scan_rate(venue: str, lines: list[bytes]) -> float | None:
     """Only the C scanner (tb_json_scan.h) over the whole buffer: shape, ids, exact rows."""
     if venue not in SCANNED:
         return None
+    import numpy as np
+
     from tapebook._native import ffi, lib
-    from tapebook.feeds._binance_scan import _Out
 
     data = b"\n".join(lines) + b"\n"
     tick, lot = Instrument(tick_size="0.01", lot_size="0.001")._units()
-    out = _Out(1 << 16, 4096)
+    rows, frames = 1 << 16, 4096
+    keep = [np.empty(rows, np.uint8), np.empty(rows, np.int64), np.empty(rows, np.uint64)]
+    out = ffi.new("tb_jscan_out *")
+    out.side = ffi.from_buffer("uint8_t[]", keep[0])
+    out.px = ffi.from_buffer("int64_t[]", keep[1])
+    out.qty = ffi.from_buffer("uint64_t[]", keep[2])
+    for name in _JSCAN_FRAME_COLS:
+        a = np.empty(frames, np.uint8 if name == "kind" else np.int64)
+        keep.append(a)
+        setattr(out, name, ffi.from_buffer("uint8_t[]" if name == "kind" else "int64_t[]", a))
+    out.rows_cap, out.frames_cap = rows, frames
     consumed = ffi.new("size_t *")
     futures = int(venue == "binance-futures")
     cdata = ffi.from_buffer("char[]", data)
@@ -150,28 +172,99 @@ def scan_rate(venue: str, lines: list[bytes]) -> float | None:
     def run(_: list[bytes]) -> None:
         pos = 0
         while pos < len(data):
-            out.c.n_rows = out.c.n_frames = 0
-            lib.tb_jscan_binance(cdata + pos, len(data) - pos, 1, futures, tick.c, lot.c, out.c, consumed)
+            out.n_rows = out.n_frames = 0
+            lib.tb_jscan_binance(cdata + pos, len(data) - pos, 1, futures, tick.c, lot.c, out, consumed)
             pos += int(consumed[0])
 
     return rate(run, lines)
+
+
+VENUES = ("binance", "binance-futures", "coinbase", "kraken", "okx", "bybit", "bitstamp")
+
+
+def sync_rate(venue: str, lines: list[bytes], snap: bytes | None) -> float | None:
+    """The C sync loop alone (tb_json_sync.h): scan + the venue's rules + message columns
+    over the whole buffer; a handed-back line is stepped over (no Python per frame)."""
+    if venue not in SCANNED:
+        return None
+    from tapebook._native import ffi, lib
+    from tapebook.feeds._binance_scan import _Out
+
+    data = b"\n".join(lines) + b"\n"
+    tick, lot = Instrument(tick_size="0.01", lot_size="0.001")._units()
+    out = _Out(1 << 16, 1 << 16)
+    consumed = ffi.new("size_t *")
+    st = ffi.new("tb_jsync_binance *")
+    cdata = ffi.from_buffer("char[]", data)
+    lid = json.loads(snap)["lastUpdateId"] if snap else 0
+
+    def run(_: list[bytes]) -> None:
+        st.tick, st.lot, st.futures = tick.c, lot.c, int("futures" in venue)
+        st.synced, st.last_update_id, st.have_book_id, st.sym_state = 1, lid, 0, 0
+        pos = 0
+        while pos < len(data):
+            out.c.n_rows = out.c.n_msgs = 0
+            rc = lib.tb_jsync_binance_run(st, cdata + pos, len(data) - pos, 1, out.c, consumed)
+            pos += int(consumed[0])
+            if rc == lib.TB_JSYNC_HANDBACK:
+                pos = data.index(b"\n", pos) + 1
+                st.line += 1
+
+    return rate(run, lines)
+
+
+def batches_rate(venue: str, lines: list[bytes], snap: bytes | None, tmp: Path) -> float:
+    """``feeds.read``: the reader's batches (read + parse + rules + conversion), no book."""
+    from tapebook import feeds
+
+    path = tmp / f"{venue}.read.jsonl"
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    kw: dict = {}
+    if snap:
+        (tmp / f"{venue}.read.json").write_bytes(snap)
+        kw["snapshot"] = tmp / f"{venue}.read.json"
+    return rate(lambda _: list(feeds.read(path, venue, "0.01", "0.001", **kw)), lines)
 
 
 #: the venues with a C frame scanner; their replay is also timed through msgspec only
 SCANNED = ("binance", "binance-futures")
 
 
+def split(res: dict) -> str:
+    """ns per frame of each stage, as differences of the cumulative rates (noisy on a
+    busy machine: a small stage can come out negative): read; the C loop (scan + the
+    venue's rules + message columns: tb_json_sync.h alone); python (the rest of
+    feeds.read: per-buffer work and handed-back lines; for venues without the C loop,
+    parse + rules + conversion); apply + write (replay - batches: the book, BBO rows)."""
+
+    def ns(k: str) -> float:
+        return 1e9 / res[k] if res.get(k) else 0.0
+
+    parts = {"read": ns("read")}
+    if res.get("sync"):
+        parts["C scan+sync"] = ns("sync")
+        parts["python"] = ns("batches") - ns("sync") - ns("read")
+    else:
+        parts["python parse+sync"] = ns("batches") - ns("read")
+    parts["apply+write"] = ns("replay") - ns("batches")
+    return "  ".join(f"{k} {v:,.0f}" for k, v in parts.items())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--frames", type=int, default=20_000, help="history steps per venue")
     ap.add_argument("--json", help="write the results here")
+    ap.add_argument("--venues", default=",".join(VENUES), help="a comma-separated subset of the venues")
+    ap.add_argument("--repeat", type=int, default=5, help="best of this many runs per number")
     a = ap.parse_args()
-    venues = ["binance", "binance-futures", "coinbase", "kraken", "okx", "bybit", "bitstamp"]
+    venues = a.venues.split(",")
+    global REPEAT
+    REPEAT = a.repeat
     ps = parsers()
     results: dict[str, dict[str, float]] = {}
     import tempfile
 
-    cols = [*ps, "reader", "read", "scan", "replay-msgspec", "replay"]
+    cols = [*ps, "reader", "read", "scan", "sync", "batches", "replay-msgspec", "replay"]
     print(f"{'venue':16s} " + " ".join(f"{n:>14s}" for n in cols) + "   (frames/s)")
     with tempfile.TemporaryDirectory() as tmp:
         for v in venues:
@@ -180,6 +273,8 @@ def main() -> None:
             res["reader"] = reader_rate(v, lines, snap)
             res["read"] = read_rate(lines)
             res["scan"] = scan_rate(v, lines)
+            res["sync"] = sync_rate(v, lines, snap)
+            res["batches"] = batches_rate(v, lines, snap, Path(tmp))
             res["replay-msgspec"] = None
             if v in SCANNED:
                 os.environ["TAPEBOOK_JSON_SCAN"] = "0"
@@ -188,6 +283,7 @@ def main() -> None:
             res["replay"] = replay_rate(v, lines, snap, Path(tmp))
             results[v] = res  # type: ignore[assignment]
             print(f"{v:16s} " + " ".join(f"{res[n]:14,.0f}" if res[n] else f"{'-':>14s}" for n in cols))
+            print(f"{'':16s} where the time goes, ns/frame: " + split(res))
     import subprocess
 
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)

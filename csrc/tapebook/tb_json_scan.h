@@ -94,6 +94,8 @@ typedef struct tb__jscan_frame {
     size_t sym_off, sym_len;
     size_t arr_off[2]; /* bids, asks: the '[' of the array */
     size_t levels[2];
+    int converted[2]; /* its rows are written (single pass) */
+    size_t row0;      /* single pass: the frame's first row */
     unsigned seen;
 } tb__jscan_frame;
 
@@ -154,10 +156,52 @@ static int tb__jscan_key_of(const char *k, size_t len, int futures) {
     return -1;
 }
 
+/* tb_dec_parse with a fast path for the common venue string — digits, '.', digits,
+ * at most 18 digits — against a unit of 10^-k: the same result (the value is exact
+ * in both; anything else, an inexact value included, takes tb_dec_parse) */
+static int tb__jscan_dec(const char *s, size_t len, tb_dec_unit unit, int is_unsigned, uint64_t *out) {
+    if (unit.mant == 1 && unit.exp <= 0 && unit.exp >= -18 && len >= 1 && len <= 19) {
+        uint64_t d = 0;
+        size_t i, point = len, digits, f, k = (size_t)-unit.exp;
+        for (i = 0; i < len; i++) {
+            unsigned c = (unsigned)(unsigned char)s[i] - (unsigned)'0';
+            if (c <= 9)
+                d = d * 10 + c;
+            else if (s[i] == '.' && point == len && i > 0 && i + 1 < len)
+                point = i;
+            else
+                break;
+        }
+        digits = point < len ? len - 1 : len;
+        if (i == len && digits <= 18) {
+            f = point < len ? len - point - 1 : 0;
+            if (k >= f && digits + (k - f) <= 18) {
+                *out = d * tb__dec_pow10[k - f];
+                return TB_DEC_OK;
+            }
+            if (k < f && d % tb__dec_pow10[f - k] == 0) {
+                *out = d / tb__dec_pow10[f - k];
+                return TB_DEC_OK;
+            }
+        }
+    }
+    return tb_dec_parse(s, len, unit, is_unsigned, out);
+}
+
+/* where converted rows go: side / px / qty columns from row `at` on, below
+ * `cap` (a walk that would pass it sets `full` and refuses) */
+typedef struct tb__jscan_rows {
+    uint8_t *side;
+    int64_t *px;
+    uint64_t *qty;
+    size_t at, cap;
+    int full;
+} tb__jscan_rows;
+
 /* walk one [[p, q], ...] array at s[i] == '[': with rows != NULL convert and
  * write its levels; returns the offset after ']' (0 if refused), *count levels */
 static size_t tb__jscan_levels(const char *s, size_t i, size_t n, tb_dec_unit tick, tb_dec_unit lot,
-                               uint8_t side, tb_jscan_out *rows, size_t *count) {
+                               uint8_t side, tb__jscan_rows *rows, size_t *count) {
     size_t k = 0;
     if (i >= n || s[i] != '[') return 0;
     i = tb__jscan_skip_ws(s, i + 1, n);
@@ -178,9 +222,13 @@ static size_t tb__jscan_levels(const char *s, size_t i, size_t n, tb_dec_unit ti
         if (i >= n || s[i] != ']') return 0;
         if (rows) {
             uint64_t px = 0, qty = 0;
-            size_t r = rows->n_rows + k;
-            if (tb_dec_parse(s + p0, p1 - p0, tick, 0, &px) != TB_DEC_OK) return 0;
-            if (tb_dec_parse(s + q0, q1 - q0, lot, 1, &qty) != TB_DEC_OK) return 0;
+            size_t r = rows->at + k;
+            if (r >= rows->cap) {
+                rows->full = 1;
+                return 0;
+            }
+            if (tb__jscan_dec(s + p0, p1 - p0, tick, 0, &px) != TB_DEC_OK) return 0;
+            if (tb__jscan_dec(s + q0, q1 - q0, lot, 1, &qty) != TB_DEC_OK) return 0;
             rows->side[r] = side;
             rows->px[r] = (int64_t)px;
             rows->qty[r] = qty;
@@ -199,14 +247,18 @@ static size_t tb__jscan_levels(const char *s, size_t i, size_t n, tb_dec_unit ti
     }
 }
 
-/* check the shape of one line; 1 when it is a frame (its fields in *f) */
-static int tb__jscan_shape(const char *s, size_t n, int futures, tb_dec_unit tick, tb_dec_unit lot,
-                           tb__jscan_frame *f) {
+/* check one depthUpdate object at s[i] == '{' (offsets in *f relative to s);
+ * returns the offset after its '}', 0 if refused */
+static size_t tb__jscan_object(const char *s, size_t i, size_t n, int futures, tb_dec_unit tick, tb_dec_unit lot,
+                               tb__jscan_frame *f, tb__jscan_rows *rows) {
     unsigned need = (1u << TB__JK_E_NAME) | (1u << TB__JK_E_TIME) | (1u << TB__JK_SYM) | (1u << TB__JK_FIRST) |
                     (1u << TB__JK_LAST) | (1u << TB__JK_BIDS) | (1u << TB__JK_ASKS);
-    size_t i = tb__jscan_skip_ws(s, 0, n);
     if (futures) need |= 1u << TB__JK_PREV;
+    memset(f->num, 0, sizeof f->num); /* fields a frame may leave out (pu of spot, T) read as 0 */
     f->seen = 0;
+    f->converted[0] = f->converted[1] = 0;
+    f->levels[0] = f->levels[1] = 0;
+    f->row0 = rows ? rows->at : 0;
     if (i >= n || s[i] != '{') return 0;
     i = tb__jscan_skip_ws(s, i + 1, n);
     for (;;) {
@@ -234,9 +286,14 @@ static int tb__jscan_shape(const char *s, size_t n, int futures, tb_dec_unit tic
         case TB__JK_BIDS:
         case TB__JK_ASKS: {
             int a = key == TB__JK_ASKS;
+            /* with rows, convert in this pass when the rows stay in bids-then-asks order
+             * (bids first in the line, as Binance sends them); else count only */
+            int now = rows && (a ? (f->seen >> TB__JK_BIDS) & 1u : !((f->seen >> TB__JK_ASKS) & 1u));
             f->arr_off[a] = i;
-            i = tb__jscan_levels(s, i, n, tick, lot, 0, NULL, &f->levels[a]);
+            if (now) rows->at = f->row0 + (a ? f->levels[0] : 0);
+            i = tb__jscan_levels(s, i, n, tick, lot, (uint8_t)!a, now ? rows : NULL, &f->levels[a]);
             if (!i) return 0;
+            f->converted[a] = now;
             break;
         }
         default:
@@ -253,7 +310,14 @@ static int tb__jscan_shape(const char *s, size_t n, int futures, tb_dec_unit tic
         return 0;
     }
     if ((f->seen & need) != need) return 0;
-    return tb__jscan_skip_ws(s, i + 1, n) == n;
+    return i + 1;
+}
+
+/* check the shape of one line; 1 when it is a bare frame (its fields in *f) */
+static int tb__jscan_shape(const char *s, size_t n, int futures, tb_dec_unit tick, tb_dec_unit lot,
+                           tb__jscan_frame *f, tb__jscan_rows *rows) {
+    size_t i = tb__jscan_object(s, tb__jscan_skip_ws(s, 0, n), n, futures, tick, lot, f, rows);
+    return i && tb__jscan_skip_ws(s, i, n) == n;
 }
 
 TB_API int tb_jscan_binance(const char *data, size_t len, int final, int futures, tb_dec_unit tick,
@@ -284,16 +348,24 @@ TB_API int tb_jscan_binance(const char *data, size_t len, int final, int futures
         at = out->n_rows;
         if (tb__jscan_skip_ws(line, 0, n) == n) {
             kind = TB_JSCAN_EMPTY;
-        } else if (tb__jscan_shape(line, n, futures, tick, lot, &f)) {
+        } else if (tb__jscan_shape(line, n, futures, tick, lot, &f, NULL)) {
             size_t cnt;
             if (f.levels[0] + f.levels[1] > out->rows_cap - out->n_rows) {
                 *consumed = pos;
                 return TB_JSCAN_FULL;
             }
             /* the shape pass counted; this pass converts (bids first), a bad value makes it OTHER */
-            if (tb__jscan_levels(line, f.arr_off[0], n, tick, lot, 1, out, &cnt)) {
+            tb__jscan_rows rows;
+            rows.side = out->side;
+            rows.px = out->px;
+            rows.qty = out->qty;
+            rows.at = out->n_rows;
+            rows.cap = out->rows_cap;
+            rows.full = 0;
+            if (tb__jscan_levels(line, f.arr_off[0], n, tick, lot, 1, &rows, &cnt)) {
                 out->n_rows += cnt;
-                if (tb__jscan_levels(line, f.arr_off[1], n, tick, lot, 0, out, &cnt)) {
+                rows.at = out->n_rows;
+                if (tb__jscan_levels(line, f.arr_off[1], n, tick, lot, 0, &rows, &cnt)) {
                     out->n_rows += cnt;
                     kind = TB_JSCAN_FRAME;
                 }

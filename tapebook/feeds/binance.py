@@ -101,8 +101,12 @@ _DECODERS = {False: (typed_decoder(_Event), typed_decoder(_Wrapped)),
 
 
 def event_time_ns(e: int) -> int:
-    """Binance ``E`` (ms, or µs on a ``timeUnit=MICROSECOND`` stream) in ns."""
-    return e * 1_000 if e >= _US_THRESHOLD else e * 1_000_000
+    """Binance ``E`` (ms, or µs on a ``timeUnit=MICROSECOND`` stream) in ns (a
+    ``FrameError`` when that does not fit int64: r.bbo["ts"] could not hold it)."""
+    ns = e * 1_000 if e >= _US_THRESHOLD else e * 1_000_000
+    if not -(2**63) <= ns < 2**63:
+        raise FrameError(f"field 'E' = {e} is out of range: {ns} ns does not fit a 64-bit integer")
+    return ns
 
 
 class BinanceSpotReader(JsonVenueReader):

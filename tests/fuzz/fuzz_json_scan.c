@@ -6,13 +6,18 @@
  * point chosen by the input, into a small output drained as the reader does,
  * must give the same records and rows as one call.
  *
+ * The same for the sync loop (tb_json_sync.h): its messages well formed (kinds
+ * it may write, rows only for DELTA, lines increasing, seq the frame's u) and,
+ * stepping over handed-back lines as the Python side does, the same messages
+ * whole and in two blocks into a small output.
+ *
  * Input: byte 0 picks the split point, the capacities and spot / futures;
  * the rest is the buffer of lines.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icsrc tests/fuzz/fuzz_json_scan.c -o fuzz_json_scan
  *   ./fuzz_json_scan -max_total_time=60 corpus_dir
  */
-#include "tapebook/tb_json_scan.h"
+#include "tapebook/tb_json_sync.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +71,115 @@ static tb_dec_unit unit(const char *s) {
     return u;
 }
 
+typedef struct msgs {
+    uint8_t side[MAXN];
+    int64_t px[MAXN];
+    uint64_t qty[MAXN];
+    int64_t row_end[MAXN + 1], ts[MAXN + 1], seq[MAXN + 1], line[MAXN + 1];
+    uint8_t kind[MAXN + 1];
+    int64_t handed;
+    tb_jsync_out out;
+} msgs;
+
+static void msgs_init(msgs *m, size_t rows_cap, size_t msgs_cap) {
+    m->out.side = m->side;
+    m->out.px = m->px;
+    m->out.qty = m->qty;
+    m->out.rows_cap = rows_cap;
+    m->out.n_rows = 0;
+    m->out.row_end = m->row_end;
+    m->out.ts = m->ts;
+    m->out.seq = m->seq;
+    m->out.line = m->line;
+    m->out.kind = m->kind;
+    m->out.msgs_cap = msgs_cap;
+    m->out.n_msgs = 0;
+    m->handed = 0;
+}
+
+static msgs sync_whole, sync_part, sync_acc;
+
+/* the sync loop over s[0..n) fed up to `split` first, into m drained into acc
+ * (acc == NULL: m is big enough, no draining); 0 when a line outgrew m */
+static int sync_drive(const char *s, size_t n, size_t split, int futures, msgs *m, msgs *acc) {
+    tb_jsync_binance st;
+    size_t base = 0, have = split, i;
+    memset(&st, 0, sizeof st);
+    CHECK(tb_dec_unit_parse("0.01", 4, &st.tick) == TB_OK && tb_dec_unit_parse("0.001", 5, &st.lot) == TB_OK);
+    st.futures = futures;
+    st.synced = 1;
+    st.last_update_id = 100;
+    st.line = 1;
+    for (;;) {
+        size_t consumed = 0, r0 = 0;
+        int final = have == n;
+        int rc = tb_jsync_binance_run(&st, s + base, have - base, final, &m->out, &consumed);
+        CHECK(rc == TB_JSYNC_DONE || rc == TB_JSYNC_FULL || rc == TB_JSYNC_HANDBACK);
+        CHECK(consumed <= have - base);
+        if (acc) {
+            for (i = 0; i < m->out.n_msgs; i++) {
+                size_t k = acc->out.n_msgs++, r;
+                for (r = r0; r < (size_t)m->row_end[i]; r++) {
+                    size_t o = acc->out.n_rows++;
+                    acc->side[o] = m->side[r];
+                    acc->px[o] = m->px[r];
+                    acc->qty[o] = m->qty[r];
+                }
+                r0 = (size_t)m->row_end[i];
+                acc->kind[k] = m->kind[i];
+                acc->seq[k] = m->seq[i];
+                acc->ts[k] = m->ts[i];
+                acc->line[k] = m->line[i];
+                acc->row_end[k] = (int64_t)acc->out.n_rows;
+            }
+            if (rc == TB_JSYNC_FULL && m->out.n_msgs == 0) return 0;
+            m->out.n_msgs = m->out.n_rows = 0;
+        } else {
+            CHECK(rc != TB_JSYNC_FULL);
+        }
+        base += consumed;
+        if (rc == TB_JSYNC_HANDBACK) { /* the caller's line: step over it (as out of sync, sometimes) */
+            const char *nl = (const char *)memchr(s + base, '\n', have - base);
+            CHECK(base < have);
+            (acc ? acc : m)->handed++;
+            base = nl ? (size_t)(nl - s) + 1 : have;
+            st.line++;
+            if ((st.line & 7) == 0) st.synced = 0;
+            continue;
+        }
+        if (rc == TB_JSYNC_DONE) {
+            if (final) return 1;
+            have = n;
+        }
+    }
+}
+
+static void sync_check(const char *s, size_t n, size_t split, int futures, uint8_t knob) {
+    size_t i;
+    msgs_init(&sync_whole, MAXN, MAXN + 1);
+    CHECK(sync_drive(s, n, n, futures, &sync_whole, NULL));
+    for (i = 0; i < sync_whole.out.n_msgs; i++) {
+        int64_t r0 = i ? sync_whole.row_end[i - 1] : 0;
+        uint8_t k = sync_whole.kind[i];
+        CHECK(k == TB_JSYNC_DELTA || k == TB_JSYNC_NONBOOK || k == TB_JSYNC_STALE || k == TB_JSYNC_PRESYNC);
+        CHECK(sync_whole.row_end[i] >= r0 && (size_t)sync_whole.row_end[i] <= sync_whole.out.n_rows);
+        CHECK(i == 0 || sync_whole.line[i] > sync_whole.line[i - 1]);
+        if (k != TB_JSYNC_DELTA) CHECK(sync_whole.row_end[i] == r0 && sync_whole.seq[i] == -1);
+    }
+    msgs_init(&sync_acc, MAXN, MAXN + 1);
+    msgs_init(&sync_part, 1 + (knob & 6), 1 + (knob >> 5));
+    if (!sync_drive(s, n, split, futures, &sync_part, &sync_acc)) return; /* a frame larger than the small output */
+    CHECK(sync_acc.out.n_msgs == sync_whole.out.n_msgs && sync_acc.out.n_rows == sync_whole.out.n_rows);
+    CHECK(sync_acc.handed == sync_whole.handed);
+    for (i = 0; i < sync_whole.out.n_msgs; i++)
+        CHECK(sync_acc.kind[i] == sync_whole.kind[i] && sync_acc.seq[i] == sync_whole.seq[i] &&
+              sync_acc.ts[i] == sync_whole.ts[i] && sync_acc.line[i] == sync_whole.line[i] &&
+              sync_acc.row_end[i] == sync_whole.row_end[i]);
+    for (i = 0; i < sync_whole.out.n_rows; i++)
+        CHECK(sync_acc.side[i] == sync_whole.side[i] && sync_acc.px[i] == sync_whole.px[i] &&
+              sync_acc.qty[i] == sync_whole.qty[i]);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *s;
     size_t n, consumed = 0, i, split, base = 0, have;
@@ -77,6 +191,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     n = size - 1 < MAXN ? size - 1 : MAXN;
     split = n ? (size_t)(data[0] >> 1) * n / 127 : 0;
     if (split > n) split = n;
+    sync_check(s, n, split, futures, data[0]);
     cols_init(&whole, MAXN, MAXN + 1);
     CHECK(tb_jscan_binance(s, n, 1, futures, tick, lot, &whole.out, &consumed) == TB_JSCAN_DONE);
     CHECK(consumed == n);

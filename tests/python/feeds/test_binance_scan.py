@@ -15,7 +15,6 @@ from render import random_history, render_binance
 from venue_fixtures import FIXTURES
 
 from tapebook import feeds
-from tapebook.config import Instrument
 from tapebook.feeds._binance_scan import SCAN_ENV
 
 FORMATS = ("binance", "binance-futures")
@@ -154,18 +153,184 @@ def test_hypothesis_edits_same_as_msgspec(tmp_path_factory, seed, futures, edits
     assert fast == slow
 
 
-def test_scanner_takes_the_common_shape(tmp_path):
-    """The rendered frames are recognised by the scanner (not all handed back)."""
-    from tapebook._native import ffi, lib
-    from tapebook.feeds._binance_scan import _Out
+@pytest.mark.parametrize("futures", [False, True])
+def test_c_loop_takes_the_common_shape(monkeypatch, tmp_path, futures):
+    """Every rendered depthUpdate frame is decided in C: only the subscription reply
+    is handed to the checked path."""
+    sp, fp, frames = _rendered(tmp_path, 7, futures, steps=40)
+    counter = _Handbacks(monkeypatch)
+    monkeypatch.setenv(SCAN_ENV, "1")
+    r = feeds.replay(fp, format=FORMATS[futures], tick_size="0.01", lot_size="0.001", snapshot=sp)
+    assert r.stats.messages > 1
+    assert counter.n == sum(1 for ln in frames.splitlines() if json.loads(ln).get("e") != "depthUpdate") == 1
 
-    _, _, frames = _rendered(tmp_path, 7, False, steps=20)
-    data = frames.encode()
-    out = _Out(4096, 4096)
-    consumed = ffi.new("size_t *")
-    unit = Instrument(tick_size="0.01", lot_size="0.001")._units()
-    rc = lib.tb_jscan_binance(data, len(data), 1, 0, unit[0].c, unit[1].c, out.c, consumed)
-    assert rc == lib.TB_JSCAN_DONE
-    kinds = out.frame_cols["kind"][: int(out.c.n_frames)].tolist()
-    n_book = sum(1 for ln in frames.splitlines() if json.loads(ln).get("e") == "depthUpdate")
-    assert kinds.count(lib.TB_JSCAN_FRAME) == n_book
+
+# ---- the sync rules inside the C loop (tb_json_sync.h) ------------------------------------
+
+SNAP = {"lastUpdateId": 1000, "bids": [["100.00", "1.000"]], "asks": [["101.00", "2.000"]]}
+
+
+def _ev(first, last, prev=None, bids=(), asks=(), sym="BTCUSDT", e=1_700_000_000_000, futures=False):
+    d = {"e": "depthUpdate", "E": e, "s": sym, "U": first, "u": last}
+    if futures:
+        d["T"] = e - 1
+        d["pu"] = last - 1 if prev is None else prev
+    d["b"], d["a"] = [list(x) for x in bids], [list(x) for x in asks]
+    return json.dumps(d, separators=(",", ":"))
+
+
+def _write(tmp_path, lines, snap=SNAP, name="f"):
+    sp, fp = tmp_path / f"{name}.snap.json", tmp_path / f"{name}.jsonl"
+    sp.write_text(json.dumps(snap))
+    fp.write_text("\n".join(lines) + "\n")
+    return sp, fp
+
+
+class _Handbacks:
+    """Counts the lines the C loop hands to the checked path (reader._one)."""
+
+    def __init__(self, monkeypatch):
+        from tapebook.feeds import binance
+
+        self.n = 0
+        orig = binance.BinanceSpotReader._one
+
+        def counting(reader, b, raw, line):
+            self.n += 1
+            return orig(reader, b, raw, line)
+
+        monkeypatch.setattr(binance.BinanceSpotReader, "_one", counting)
+
+
+B1, A1 = [("100.00", "3.000")], [("101.00", "0.000")]
+
+#: (name, futures, lines, handed back): the documented rules one by one
+SYNC_CASES = [
+    # spot: u <= lastUpdateId is stale (u == lid too); the first applied event straddles lid + 1
+    ("stale_prefix", False, [_ev(990, 995), _ev(996, 1000), _ev(998, 1003, bids=B1)], 0),
+    ("straddle_exact", False, [_ev(1001, 1001, bids=B1), _ev(1002, 1004, asks=A1)], 0),
+    ("straddle_wide", False, [_ev(900, 1500, bids=B1), _ev(1501, 1502, asks=A1)], 0),
+    ("first_too_new", False, [_ev(1002, 1004, bids=B1)], 1),  # U > lid + 1: a gap
+    ("gap_in_middle", False, [_ev(1001, 1003, bids=B1), _ev(1004, 1005), _ev(1007, 1009, asks=A1)], 1),
+    ("overlap_applies", False, [_ev(1001, 1005, bids=B1), _ev(1003, 1008, asks=A1)], 0),
+    ("stale_after_sync", False, [_ev(1001, 1005, bids=B1), _ev(1002, 1004, asks=A1), _ev(1006, 1007)], 0),
+    ("other_symbol", False, [_ev(1001, 1002, bids=B1), _ev(1003, 1009, sym="ETHUSDT"), _ev(1003, 1004)], 0),
+    ("microseconds", False, [_ev(1001, 1002, bids=B1, e=1_700_000_000_000_000)], 0),
+    ("ns_overflow", False, [_ev(1001, 1002, bids=B1, e=10**13)], 1),  # E * 1e6 does not fit int64
+    (
+        "wrapped",
+        False,
+        [
+            '{"stream":"btcusdt@depth","data":' + _ev(1001, 1002, bids=B1) + "}",
+            '{"data":' + _ev(1003, 1004, asks=A1) + ',"stream":"x"}',
+        ],
+        0,
+    ),
+    (
+        "handback_between",
+        False,
+        [
+            _ev(1001, 1002, bids=B1),
+            '{"result":null,"id":7}',
+            _ev(1003, 1003, asks=A1),
+            "",
+            "  \r",
+            _ev(1004, 1005, bids=[("1e2", "5")]),
+            _ev(1006, 1006, bids=[("100.005", "1")]),
+        ],
+        2,
+    ),
+    # futures: u < lastUpdateId stale (u == lid applies); first needs U <= lid; then pu == previous u
+    ("f_stale_prefix", True, [_ev(990, 999, futures=True), _ev(995, 1000, 990, B1, futures=True)], 0),
+    ("f_first_too_new", True, [_ev(1001, 1002, 1000, B1, futures=True)], 1),
+    (
+        "f_pu_chain",
+        True,
+        [
+            _ev(999, 1003, 998, B1, futures=True),
+            _ev(1004, 1006, 1003, (), A1, futures=True),
+            _ev(1007, 1008, 1006, futures=True),
+        ],
+        0,
+    ),
+    ("f_pu_gap", True, [_ev(999, 1003, 998, B1, futures=True), _ev(1004, 1006, 1002, futures=True)], 1),
+    ("f_pu_back", True, [_ev(999, 1003, 998, B1, futures=True), _ev(1001, 1002, 1003, A1, futures=True)], 0),
+]
+
+
+@pytest.mark.parametrize("on_gap", ["raise", "resync"])
+@pytest.mark.parametrize("case", SYNC_CASES, ids=[c[0] for c in SYNC_CASES])
+def test_sync_rules_in_c_same_as_msgspec(monkeypatch, tmp_path, case, on_gap):
+    _name, futures, lines, handed = case
+    sp, fp = _write(tmp_path, lines)
+    fmt = FORMATS[futures]
+    fast, slow = both(monkeypatch, fp, fmt, sp, on_gap=on_gap, on_error="skip")
+    assert fast == slow
+    counter = _Handbacks(monkeypatch)
+    monkeypatch.setenv(SCAN_ENV, "1")
+    outcome(monkeypatch, fp, fmt, sp, on_gap=on_gap, on_error="skip")
+    assert counter.n == handed  # the C loop decided every other line itself
+
+
+def test_symbol_option_and_batches_same_as_msgspec(monkeypatch, tmp_path):
+    lines = [_ev(1001, 1002, bids=B1, sym="ETHUSDT"), _ev(1001, 1002, bids=B1), _ev(1003, 1004, asks=A1)]
+    sp, fp = _write(tmp_path, lines)
+    for kw in ({"symbol": "BTCUSDT"}, {"symbol": "ETHUSDT"}, {"symbol": "X" * 80}, {"batch_rows": 1}):
+        fast, slow = both(monkeypatch, fp, "binance", sp, **kw)
+        assert fast == slow
+
+
+def _levels(rng: random.Random) -> list[tuple[str, str]]:
+    out = []
+    for _ in range(rng.randrange(0, 4)):
+        px = f"{rng.randrange(95, 106)}.{rng.randrange(100):02d}"
+        out.append((px, f"{rng.randrange(4)}.{rng.randrange(1000):03d}"))
+    return out
+
+
+def _random_stream(rng: random.Random, futures: bool, n: int) -> list[str]:
+    """Frames around a snapshot at 1000: stale, straddling, overlapping, gaps, other
+    symbols, wrapped frames and lines for the checked path, mixed at random."""
+    out, u = [], rng.randrange(990, 1002)
+    for _ in range(n):
+        r = rng.random()
+        lo = u + 1 if r < 0.7 else u - rng.randrange(0, 4) if r < 0.85 else u + rng.randrange(2, 4)
+        hi = lo + rng.randrange(0, 3)
+        prev = u if rng.random() < 0.9 else u - 1
+        sym = "BTCUSDT" if rng.random() < 0.95 else "ETHUSDT"
+        line = _ev(lo, hi, prev, _levels(rng), _levels(rng), sym=sym, futures=futures)
+        w = rng.random()
+        if w < 0.1:
+            line = '{"stream":"btcusdt@depth","data":' + line + "}"
+        elif w < 0.13:
+            line = rng.choice(['{"result":null,"id":1}', "", "{not json", '{"e":"trade","s":"BTCUSDT"}'])
+        out.append(line)
+        if hi >= u:
+            u = hi
+    return out
+
+
+@pytest.mark.parametrize("futures", [False, True])
+@pytest.mark.parametrize("seed", range(8))
+def test_random_sync_streams_same_as_msgspec(monkeypatch, tmp_path, seed, futures):
+    rng = random.Random(seed)
+    sp, fp = _write(tmp_path, _random_stream(rng, futures, 60))
+    fmt = FORMATS[futures]
+    for kw in (
+        {"on_gap": "raise"},
+        {"on_gap": "resync", "on_error": "skip"},
+        {"on_error": "skip", "batch_rows": 2},
+    ):
+        fast, slow = both(monkeypatch, fp, fmt, sp, **kw)
+        assert fast == slow
+
+
+@pytest.mark.parametrize("scan", ["0", "1"])
+def test_event_time_out_of_range_is_a_feed_error(monkeypatch, tmp_path, scan):
+    """Regression: E whose nanoseconds do not fit int64 (1e13 ms) raised OverflowError
+    from numpy instead of a FeedError naming the line."""
+    sp, fp = _write(tmp_path, [_ev(1001, 1002, bids=B1), _ev(1003, 1004, e=10**13)])
+    monkeypatch.setenv(SCAN_ENV, scan)
+    with pytest.raises(feeds.FeedError) as ei:
+        feeds.replay(fp, format="binance", tick_size="0.01", lot_size="0.001", snapshot=sp)
+    assert ei.value.line == 2 and "'E'" in ei.value.reason
