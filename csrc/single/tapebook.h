@@ -2264,6 +2264,29 @@ TB_API const char *tb_l3_status_str(int status) {
     }
 }
 
+/* Transparent huge pages for the big arrays the hot path reads at random
+ * (the arena and the id index): with 4 KiB pages nearly every event also
+ * misses the TLB (a two-level walk under a hypervisor). Only a hint, and
+ * only on Linux when <sys/mman.h> declares MADV_HUGEPAGE (it does under
+ * _GNU_SOURCE / _DEFAULT_SOURCE, which Python.h, g++ and gnu11 set; a strict
+ * -std=c11 build without them compiles it out). Define TB_NO_HUGE_PAGES to
+ * leave the pages alone. The aligned 2 MiB blocks inside the block get it. */
+#if defined(__linux__) && !defined(TB_NO_HUGE_PAGES)
+#include <sys/mman.h>
+#endif
+#define TB__HUGE_PAGE ((size_t)1 << 21)
+
+static inline void tb__huge_page_hint(void *p, size_t n) {
+#if defined(__linux__) && !defined(TB_NO_HUGE_PAGES) && defined(MADV_HUGEPAGE)
+    const uintptr_t lo = ((uintptr_t)p + TB__HUGE_PAGE - 1u) & ~(uintptr_t)(TB__HUGE_PAGE - 1u);
+    const uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)(TB__HUGE_PAGE - 1u);
+    if (hi > lo) (void)madvise((void *)lo, (size_t)(hi - lo), MADV_HUGEPAGE);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
 /* A read prefetch hint (no-op where the compiler has none). */
 #if defined(__GNUC__) || defined(__clang__)
 #define TB__PREFETCH(p) __builtin_prefetch(p)
@@ -6451,9 +6474,10 @@ TB_FORCE_INLINE uint32_t TB__L3P(otag)(const TB__L3 *l, uint64_t id) {
 TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tag >> (32u - l->obits); }
 TB_FORCE_INLINE uint32_t TB__L3P(omask)(const TB__L3 *l) { return (UINT32_C(1) << l->obits) - 1u; }
 
-/* Slot of the order `id`, TB__L3_NIL when absent; *pos = its index entry. */
-TB_FORCE_INLINE uint32_t TB__L3P(ofind)(const TB__L3 *l, uint64_t id, uint32_t *pos) {
-    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+/* Slot of the order `id` (tag = its otag, which batches compute once per
+ * row), TB__L3_NIL when absent; *pos = its index entry. */
+TB_FORCE_INLINE uint32_t TB__L3P(ofind_t)(const TB__L3 *l, uint64_t id, uint32_t tag, uint32_t *pos) {
+    const uint32_t mask = TB__L3P(omask)(l);
     uint32_t i = TB__L3P(ohome)(l, tag);
     for (;;) {
         const uint64_t e = l->oidx[i];
@@ -6469,10 +6493,15 @@ TB_FORCE_INLINE uint32_t TB__L3P(ofind)(const TB__L3 *l, uint64_t id, uint32_t *
     }
 }
 
+TB_FORCE_INLINE uint32_t TB__L3P(ofind)(const TB__L3 *l, uint64_t id, uint32_t *pos) {
+    return TB__L3P(ofind_t)(l, id, TB__L3P(otag)(l, id), pos);
+}
+
 /* Look id up for an insert: its slot (a duplicate), or TB__L3_NIL with *pos =
  * the empty entry that ends its probe sequence and *probes = its distance. */
-TB_FORCE_INLINE uint32_t TB__L3P(ofind_free)(const TB__L3 *l, uint64_t id, uint32_t *pos, uint32_t *probes) {
-    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+TB_FORCE_INLINE uint32_t TB__L3P(ofind_free)(const TB__L3 *l, uint64_t id, uint32_t tag, uint32_t *pos,
+                                             uint32_t *probes) {
+    const uint32_t mask = TB__L3P(omask)(l);
     uint32_t i = TB__L3P(ohome)(l, tag), k = 0;
     for (;; k++) {
         const uint64_t e = l->oidx[i];
@@ -6597,6 +6626,21 @@ TB_FORCE_INLINE void TB__L3P(l2_write)(TB__L3 *l, uint32_t side, TB_PRICE_T px, 
     (void)r;
 }
 
+/* The new total (> 0) of a level that stays: inside the tape's window its
+ * cell is occupied already, so only the quantity changes (the occupancy
+ * bits and the best stay as set_one would leave them: one store instead of
+ * its branch-free update); outside, set_one. */
+TB_FORCE_INLINE void TB__L3P(l2_update)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T total) {
+    const TB_UPRICE_T i = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)l->book.tape[side].anchor);
+    TB_ASSERT(total != 0);
+    if (TB_LIKELY(i < (TB_UPRICE_T)TB_N)) {
+        TB_ASSERT(l->book.tape[side].q[i] != 0);
+        l->book.tape[side].q[i] = total;
+        return;
+    }
+    TB__L3P(l2_write)(l, side, px, total);
+}
+
 /* Room for one more level on `side` (frees_one: the operation also empties a
  * level of that side): the side stays within max_cap levels and its spill
  * could hold all of them. TB_ERR_FULL / TB_ERR_NOMEM change nothing else. */
@@ -6665,7 +6709,8 @@ TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
     lv->tail = s;
     lv->count++;
     lv->total = (TB_QTY_T)(lv->total + n->qty);
-    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    if (lv->count > 1u) TB__L3P(l2_update)(l, lv->side, lv->px, lv->total);
+    else TB__L3P(l2_write)(l, lv->side, lv->px, lv->total); /* a new level */
 }
 
 /* Take node s out of its level; a level left empty is deleted (from the
@@ -6680,10 +6725,12 @@ TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
     else lv->tail = n->prev;
     lv->count--;
     lv->total = (TB_QTY_T)(lv->total - n->qty);
-    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
-    if (lv->count == 0) {
-        uint32_t pos = 0;
-        const uint32_t found = TB__L3P(lfind)(l, lv->side, lv->px, &pos);
+    if (lv->count != 0) {
+        TB__L3P(l2_update)(l, lv->side, lv->px, lv->total);
+    } else {
+        uint32_t pos = 0, found;
+        TB__L3P(l2_write)(l, lv->side, lv->px, 0);
+        found = TB__L3P(lfind)(l, lv->side, lv->px, &pos);
         TB_ASSERT(found == v);
         (void)found;
         TB__L3P(lerase)(l, pos);
@@ -6699,7 +6746,7 @@ TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
 /* Validate an add of qty at (side, px) for a new order: *v = existing level
  * or TB__L3_NIL (then room was made for a new one). frees_one: the same
  * operation empties a level of this side first (replace / amend). */
-static int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T qty, TB_QTY_T leaving,
+TB_FORCE_INLINE int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T qty, TB_QTY_T leaving,
                                 uint32_t leaving_level, int frees_one, uint32_t *v) {
     uint32_t pos = 0;
     *v = TB__L3P(lfind)(l, side, px, &pos);
@@ -6711,13 +6758,13 @@ static int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_
     return TB__L3P(level_room)(l, side, frees_one);
 }
 
-static int TB__L3P(op_add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
+TB_FORCE_INLINE int TB__L3P(op_add)(TB__L3 *l, uint64_t id, uint32_t tag, int side, TB_PRICE_T px, TB_QTY_T qty) {
     uint32_t pos = 0, probes = 0, v, s;
     int st;
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
     if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
     if (qty == 0) return TB_ERR_BADARG;
-    if (TB__L3P(ofind_free)(l, id, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    if (TB__L3P(ofind_free)(l, id, tag, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
     if (l->n_orders >= l->max_orders) {
         l->arena_full++;
         return TB_ERR_FULL;
@@ -6730,7 +6777,7 @@ static int TB__L3P(op_add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_Q
     l->ord[s].qty = qty;
     TB__L3P(link_back)(l, v, s);
     /* the empty entry the lookup ended on (nothing touched the index since) */
-    l->oidx[pos] = ((uint64_t)TB__L3P(otag)(l, id) << 32) | ((uint64_t)s + 1u);
+    l->oidx[pos] = ((uint64_t)tag << 32) | ((uint64_t)s + 1u);
     TB__L3P(oinserted)(l, probes);
     l->adds++;
     return TB_OK;
@@ -6743,9 +6790,9 @@ TB_FORCE_INLINE void TB__L3P(remove)(TB__L3 *l, uint32_t s, uint32_t pos) {
     TB__L3P(node_free)(l, s);
 }
 
-static int TB__L3P(op_cancel)(TB__L3 *l, uint64_t id) {
+TB_FORCE_INLINE int TB__L3P(op_cancel)(TB__L3 *l, uint64_t id, uint32_t tag) {
     uint32_t pos = 0;
-    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    const uint32_t s = TB__L3P(ofind_t)(l, id, tag, &pos);
     if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
     TB__L3P(remove)(l, s, pos);
     l->cancels++;
@@ -6754,9 +6801,9 @@ static int TB__L3P(op_cancel)(TB__L3 *l, uint64_t id) {
 
 /* Take qty off the order, keeping its priority; removed at 0. qty must be in
  * [1, resting]. is_exec: count as an execution, else as a cancel. */
-static int TB__L3P(op_reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty, int is_exec) {
+TB_FORCE_INLINE int TB__L3P(op_reduce)(TB__L3 *l, uint64_t id, uint32_t tag, TB_QTY_T qty, int is_exec) {
     uint32_t pos = 0;
-    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    const uint32_t s = TB__L3P(ofind_t)(l, id, tag, &pos);
     TB__L3NODE *n;
     TB__L3LVL *lv;
     if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
@@ -6771,26 +6818,22 @@ static int TB__L3P(op_reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty, int is_exec)
     lv = &l->lvl[n->level];
     n->qty = (TB_QTY_T)(n->qty - qty);
     lv->total = (TB_QTY_T)(lv->total - qty);
-    TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+    TB__L3P(l2_update)(l, lv->side, lv->px, lv->total);
     return TB_OK;
 }
 
-/* New quantity (> 0) at the same price: down keeps priority, up goes to the
- * back of the queue, equal changes nothing. */
-static int TB__L3P(op_modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
-    uint32_t pos = 0, v;
-    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
-    TB__L3NODE *n;
+/* New quantity qty (> 0) for the order at slot s, at its price: down keeps
+ * priority, up goes to the back of the queue, equal changes nothing. */
+static int TB__L3P(modify_slot)(TB__L3 *l, uint32_t s, TB_QTY_T qty) {
+    TB__L3NODE *n = &l->ord[s];
     TB__L3LVL *lv;
-    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
-    if (qty == 0) return TB_ERR_BADARG;
-    n = &l->ord[s];
+    uint32_t v;
     v = n->level;
     lv = &l->lvl[v];
     if (qty <= n->qty) {
         lv->total = (TB_QTY_T)(lv->total - (TB_QTY_T)(n->qty - qty));
         n->qty = qty;
-        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+        TB__L3P(l2_update)(l, lv->side, lv->px, lv->total);
         l->modifies++;
         return TB_OK;
     }
@@ -6798,7 +6841,7 @@ static int TB__L3P(op_modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
     if (lv->count == 1) { /* alone at its level: already at the back */
         lv->total = qty;
         n->qty = qty;
-        TB__L3P(l2_write)(l, lv->side, lv->px, lv->total);
+        TB__L3P(l2_update)(l, lv->side, lv->px, lv->total);
     } else {
         /* unlink without deleting the level (count stays > 0), then append */
         if (n->prev != TB__L3_NIL) l->ord[n->prev].next = n->next;
@@ -6814,11 +6857,19 @@ static int TB__L3P(op_modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
     return TB_OK;
 }
 
+static int TB__L3P(op_modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
+    uint32_t pos = 0;
+    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    if (s == TB__L3_NIL) return TB_ERR_UNKNOWN;
+    if (qty == 0) return TB_ERR_BADARG;
+    return TB__L3P(modify_slot)(l, s, qty);
+}
+
 /* New price and quantity, same id and side: the same price is a modify;
  * another price moves the order to the back of that level. */
-static int TB__L3P(op_amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
+static int TB__L3P(op_amend)(TB__L3 *l, uint64_t id, uint32_t tag, TB_PRICE_T px, TB_QTY_T qty) {
     uint32_t pos = 0, v, side;
-    const uint32_t s = TB__L3P(ofind)(l, id, &pos);
+    const uint32_t s = TB__L3P(ofind_t)(l, id, tag, &pos);
     TB__L3NODE *n;
     const TB__L3LVL *old;
     int st;
@@ -6827,7 +6878,7 @@ static int TB__L3P(op_amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty
     if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
     n = &l->ord[s];
     old = &l->lvl[n->level];
-    if (old->px == px) return TB__L3P(op_modify)(l, id, qty);
+    if (old->px == px) return TB__L3P(modify_slot)(l, s, qty);
     side = old->side;
     st = TB__L3P(check_level)(l, side, px, qty, 0, TB__L3_NIL, old->count == 1, &v);
     if (st) return st;
@@ -6980,7 +7031,10 @@ TB_API int TB__L3FN(create)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders
         tb__aligned_free(l);
         return TB_ERR_NOMEM;
     }
-    /* zeroed now: the pages are touched here, not on the first adds */
+    /* zeroed now: the pages are touched here, not on the first adds (after
+     * the hint, so the kernel can back them with huge pages at the fault) */
+    tb__huge_page_hint(l->ord, ob);
+    tb__huge_page_hint(l->oidx, oib);
     memset(l->ord, 0, ob);
     memset(l->lvl, 0, lb);
     memset(l->oidx, 0, oib);
@@ -7020,28 +7074,28 @@ TB_API TB__L3B *TB__L3FN(book)(TB__L3 *l) { return l ? &l->book : NULL; }
 TB_API int TB__L3FN(add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
     int st = TB__L3P(enter)(l);
     if (st) return st;
-    return TB__L3P(done)(l, TB__L3P(op_add)(l, id, side, px, qty));
+    return TB__L3P(done)(l, TB__L3P(op_add)(l, id, TB__L3P(otag)(l, id), side, px, qty));
 }
 
 /* Remove order `id`. */
 TB_API int TB__L3FN(cancel)(TB__L3 *l, uint64_t id) {
     int st = TB__L3P(enter)(l);
     if (st) return st;
-    return TB__L3P(done)(l, TB__L3P(op_cancel)(l, id));
+    return TB__L3P(done)(l, TB__L3P(op_cancel)(l, id, TB__L3P(otag)(l, id)));
 }
 
 /* Cancel qty (1 .. resting) of order `id`, keeping its priority; removed at 0. */
 TB_API int TB__L3FN(reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
     int st = TB__L3P(enter)(l);
     if (st) return st;
-    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 0));
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, TB__L3P(otag)(l, id), qty, 0));
 }
 
 /* Fill qty (1 .. resting) from order `id`; removed at 0. */
 TB_API int TB__L3FN(execute)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
     int st = TB__L3P(enter)(l);
     if (st) return st;
-    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, qty, 1));
+    return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, TB__L3P(otag)(l, id), qty, 1));
 }
 
 /* New quantity (> 0): down keeps priority, up goes to the back. */
@@ -7056,7 +7110,7 @@ TB_API int TB__L3FN(modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
 TB_API int TB__L3FN(amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
     int st = TB__L3P(enter)(l);
     if (st) return st;
-    return TB__L3P(done)(l, TB__L3P(op_amend)(l, id, px, qty));
+    return TB__L3P(done)(l, TB__L3P(op_amend)(l, id, TB__L3P(otag)(l, id), px, qty));
 }
 
 /* Replace old_id by new_id (same side) at (px, qty) with a new priority.
@@ -7303,31 +7357,68 @@ TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
 
 /* ---- batches: the whole loop in C -------------------------------------------------- */
 
-TB_FORCE_INLINE int TB__L3P(mbo_row)(TB__L3 *l, uint8_t action, uint64_t id, uint8_t side, TB_PRICE_T px,
-                                     TB_QTY_T qty) {
+TB_FORCE_INLINE int TB__L3P(mbo_row)(TB__L3 *l, uint8_t action, uint64_t id, uint32_t tag, uint8_t side,
+                                     TB_PRICE_T px, TB_QTY_T qty) {
     switch (action) {
-    case TB_MBO_ADD: return TB__L3P(op_add)(l, id, side, px, qty);
-    case TB_MBO_CANCEL: return qty ? TB__L3P(op_reduce)(l, id, qty, 0) : TB__L3P(op_cancel)(l, id);
-    case TB_MBO_MODIFY: return TB__L3P(op_amend)(l, id, px, qty);
-    case TB_MBO_EXECUTE: return TB__L3P(op_reduce)(l, id, qty, 1);
+    case TB_MBO_ADD: return TB__L3P(op_add)(l, id, tag, side, px, qty);
+    case TB_MBO_CANCEL: return qty ? TB__L3P(op_reduce)(l, id, tag, qty, 0) : TB__L3P(op_cancel)(l, id, tag);
+    case TB_MBO_MODIFY: return TB__L3P(op_amend)(l, id, tag, px, qty);
+    case TB_MBO_EXECUTE: return TB__L3P(op_reduce)(l, id, tag, qty, 1);
     case TB_MBO_CLEAR: TB__L3P(op_clear)(l); return TB_OK;
     default: return TB_ERR_BADARG;
     }
 }
 
-/* Batches know the ids ahead: fetch row i + TB__L3_AHEAD's index line now
- * and, half-way there, the node its entry names, so neither load stalls the
- * row when it comes (a DRAM miss each at 10^5 resting orders). Only hints:
- * an entry read early may be stale, but any non-zero entry names an arena
- * slot, so the addresses stay inside the arrays. */
+/* Batches know the ids ahead, and at 10^5 resting orders a row's index line
+ * and its node are each a likely cache miss, the node's address read from
+ * the index. So the loop hashes each id once, TB__L3_AHEAD rows early, into
+ * a ring of tags: then it fetches that row's index line, and TB__L3_AHEAD / 2
+ * rows early the node its home entry names; the row itself uses the tag.
+ * The prefetches are only hints (an entry read early may be stale, but any
+ * non-zero entry names an arena slot, so the addresses stay inside the
+ * arrays); the tags are exact, and recomputed when an insert reseeds the
+ * index (a new key). */
 #define TB__L3_AHEAD 8u
+#define TB__L3_RING 16u /* a power of two > TB__L3_AHEAD */
 
-TB_FORCE_INLINE void TB__L3P(prefetch_rows)(const TB__L3 *l, const uint64_t *ids, size_t i, size_t n) {
-    if (i + TB__L3_AHEAD < n) TB__PREFETCH(&l->oidx[TB__L3P(ohome)(l, TB__L3P(otag)(l, ids[i + TB__L3_AHEAD]))]);
-    if (i + TB__L3_AHEAD / 2u < n) {
-        const uint64_t e = l->oidx[TB__L3P(ohome)(l, TB__L3P(otag)(l, ids[i + TB__L3_AHEAD / 2u]))];
-        if (e) TB__PREFETCH(&l->ord[(uint32_t)e - 1u]);
+TB_FORCE_INLINE void TB__L3P(ring_fill)(const TB__L3 *l, const uint64_t *ids, uint32_t *ring, size_t from,
+                                        size_t to) {
+    size_t k;
+    for (k = from; k < to; k++) ring[k & (TB__L3_RING - 1u)] = TB__L3P(otag)(l, ids[k]);
+}
+
+/* The loop of apply_mbo (bbo NULL) and apply_mbo_bbo; the guards are held. */
+TB_FORCE_INLINE size_t TB__L3P(mbo_loop)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
+                                         const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
+                                         TB__BBO *bbo) {
+    uint32_t ring[TB__L3_RING];
+    uint64_t key = l->okey;
+    size_t i, bad = 0;
+    TB__L3P(ring_fill)(l, ids, ring, 0, n < TB__L3_AHEAD ? n : TB__L3_AHEAD);
+    for (i = 0; i < n; i++) {
+        int r;
+        if (i + TB__L3_AHEAD < n) {
+            const uint32_t t = TB__L3P(otag)(l, ids[i + TB__L3_AHEAD]);
+            ring[(i + TB__L3_AHEAD) & (TB__L3_RING - 1u)] = t;
+            TB__PREFETCH(&l->oidx[TB__L3P(ohome)(l, t)]);
+        }
+        if (i + TB__L3_AHEAD / 2u < n) {
+            const uint64_t e = l->oidx[TB__L3P(ohome)(l, ring[(i + TB__L3_AHEAD / 2u) & (TB__L3_RING - 1u)])];
+            if (e) TB__PREFETCH(&l->ord[(uint32_t)e - 1u]);
+        }
+        r = TB__L3P(mbo_row)(l, actions[i], ids[i], ring[i & (TB__L3_RING - 1u)], sides[i], px[i], qty[i]);
+        if (TB_UNLIKELY(l->okey != key)) { /* the row's insert reseeded the index */
+            key = l->okey;
+            TB__L3P(ring_fill)(l, ids, ring, i + 1u, i + 1u + TB__L3_AHEAD < n ? i + 1u + TB__L3_AHEAD : n);
+        }
+        if (TB_UNLIKELY(r)) {
+            bad++;
+            l->rejected++;
+        }
+        if (statuses) statuses[i] = (int8_t)r;
+        if (bbo) TB__L3BP(fill_bbo)(&l->book, &bbo[i]);
     }
+    return bad;
 }
 
 /* Apply n MBO rows (tb_mbo_action letters; `sides` is read for adds only;
@@ -7338,22 +7429,13 @@ TB_FORCE_INLINE void TB__L3P(prefetch_rows)(const TB__L3 *l, const uint64_t *ids
 TB_API int TB__L3FN(apply_mbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
                                const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
                                size_t *n_err) {
-    size_t i, bad = 0;
+    size_t bad;
     int st;
     if (n_err) *n_err = 0;
     if (n && (!actions || !ids || !sides || !px || !qty)) return TB_ERR_NULL;
     st = TB__L3P(enter)(l);
     if (st) return st;
-    for (i = 0; i < n; i++) {
-        int r;
-        TB__L3P(prefetch_rows)(l, ids, i, n);
-        r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
-        if (TB_UNLIKELY(r)) {
-            bad++;
-            l->rejected++;
-        }
-        if (statuses) statuses[i] = (int8_t)r;
-    }
+    bad = TB__L3P(mbo_loop)(l, actions, ids, sides, px, qty, n, statuses, NULL);
     TB__L3P(leave)(l);
     if (n_err) *n_err = bad;
     return TB_OK;
@@ -7363,23 +7445,13 @@ TB_API int TB__L3FN(apply_mbo)(TB__L3 *l, const uint8_t *actions, const uint64_t
 TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
                                    const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
                                    TB__BBO *out, size_t *n_err) {
-    size_t i, bad = 0;
+    size_t bad;
     int st;
     if (n_err) *n_err = 0;
     if (n && (!actions || !ids || !sides || !px || !qty || !out)) return TB_ERR_NULL;
     st = TB__L3P(enter)(l);
     if (st) return st;
-    for (i = 0; i < n; i++) {
-        int r;
-        TB__L3P(prefetch_rows)(l, ids, i, n);
-        r = TB__L3P(mbo_row)(l, actions[i], ids[i], sides[i], px[i], qty[i]);
-        if (TB_UNLIKELY(r)) {
-            bad++;
-            l->rejected++;
-        }
-        if (statuses) statuses[i] = (int8_t)r;
-        TB__L3BP(fill_bbo)(&l->book, &out[i]);
-    }
+    bad = TB__L3P(mbo_loop)(l, actions, ids, sides, px, qty, n, statuses, out);
     TB__L3P(leave)(l);
     if (n_err) *n_err = bad;
     return TB_OK;
@@ -7405,6 +7477,7 @@ TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint
 #undef TB__L3ORDER
 #undef TB__L3QMAX
 #undef TB__L3_AHEAD
+#undef TB__L3_RING
 #undef TB_N
 #undef TB_BOOK_NAME
 #undef TB_L3_NAME

@@ -361,6 +361,44 @@ static void t_apply_mbo(void) {
     D->destroy(l);
 }
 
+/* A batch whose colliding adds make the index reseed in mid-batch: apply_mbo
+ * hashes each row's id ahead of the row, so the rows after the reseed (a
+ * cancel right behind it, then executes and modifies) must use the new key. */
+static void t_apply_mbo_reseed(void) {
+    void *l = mk(1024, 64);
+    tb_l3_stats stt;
+    const uint64_t key = D->key(l);
+    uint8_t act[500], sd[500];
+    uint64_t ids[400], rid[500], qty[500];
+    int64_t px[500], gpx = 0;
+    int8_t st[500];
+    uint64_t gq = 0;
+    int gside = 0;
+    size_t n = 0, n_err = 0, i;
+    for (i = 0; i < 400; i++) {
+        ids[i] = tb__l3_unmix(((uint64_t)0x4321 << (64 - 16)) | ((uint64_t)i << 8), key);
+        act[n] = 'A', rid[n] = ids[i], sd[n] = (uint8_t)(i & 1), qty[n] = 10;
+        px[n++] = ANCHOR + (int64_t)(i % 5) + (i & 1 ? -6 : 6);
+        if (i % 4 == 3) { /* the order added just before: gone, or partly filled, or modified down */
+            act[n] = i % 12 == 3 ? 'C' : i % 12 == 7 ? 'E' : 'M', rid[n] = ids[i - 1], sd[n] = 0;
+            qty[n] = act[n] == 'C' ? 0 : act[n] == 'E' ? 4 : 7;
+            px[n++] = ANCHOR + (int64_t)((i - 1) % 5) + ((i - 1) & 1 ? -6 : 6);
+        }
+    }
+    CHECK_EQ(D->apply_mbo(l, act, rid, sd, px, qty, n, st, &n_err, NULL), TB_OK);
+    CHECK_EQ(n_err, 0);
+    for (i = 0; i < n; i++) CHECK_EQ(st[i], 0);
+    CHECK_EQ(D->stats(l, &stt), TB_OK);
+    CHECK(stt.reseeds >= 1);
+    for (i = 0; i < 400; i++) {
+        const int gone = i % 12 == 2;
+        CHECK_EQ(D->order(l, ids[i], &gpx, &gq, &gside), gone ? TB_ERR_UNKNOWN : TB_OK);
+        if (!gone) CHECK_EQ_U(gq, i % 12 == 6 ? 6 : i % 12 == 10 ? 7 : 10);
+    }
+    CHECK_EQ(D->verify(l), TB_OK);
+    D->destroy(l);
+}
+
 static void t_constants(void) {
     CHECK_EQ(D->pmin, D->bits == 32 ? (int64_t)tb_book_i32_n64_price_min() + (int64_t)D->n - 64
                                     : (int64_t)tb_book_i64_n64_price_min() + (int64_t)D->n - 64);
@@ -398,6 +436,7 @@ typedef struct named {
 static const named tests[] = {
     {"fifo", t_fifo},       {"priority", t_priority}, {"validation", t_validation}, {"overflow", t_overflow},
     {"levels_kept", t_levels_kept}, {"reseed", t_reseed}, {"dump", t_dump},           {"apply_mbo", t_apply_mbo},
+    {"apply_mbo_reseed", t_apply_mbo_reseed},
     {"constants", t_constants},
 };
 
