@@ -446,3 +446,24 @@ def test_failed_append_leaves_a_recoverable_log(tmp_path, every: int, kind: str)
         timeout=60,
     )
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+def test_apply_mbo_bbo_is_one_mbo_record_and_replays() -> None:
+    f = io.BytesIO()
+    book, twin = new_book(), new_book()
+    rec = Recorder(book, f)
+    cols = (b"AAMCE", [1, 2, 1, 2, 1], [1, 0, 1, 0, 1], [989, 991, 988, 991, 988], [5, 6, 4, 0, 1])
+    st_live, trace = rec.apply_mbo_bbo(*cols)
+    st_twin, trace_twin = twin.apply_mbo_bbo(*cols)
+    assert st_live.tolist() == st_twin.tolist() and trace.tobytes() == trace_twin.tobytes()
+    rec.recenter_bid(900)
+    rec.recenter_ask(1000)
+    rec.close()
+    assert [r.type for r in recover(f.getvalue()).records] == [
+        RecordType.CHECKPOINT,
+        RecordType.L3_MBO,
+        RecordType.L3_RECENTER,
+        RecordType.L3_RECENTER,
+    ]
+    out = replay(f.getvalue()).book
+    assert out.dumps() == book.dumps() and (out.anchor(True), out.anchor(False)) == (900, 1000)
