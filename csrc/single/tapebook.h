@@ -6746,8 +6746,8 @@ TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
 /* Validate an add of qty at (side, px) for a new order: *v = existing level
  * or TB__L3_NIL (then room was made for a new one). frees_one: the same
  * operation empties a level of this side first (replace / amend). */
-TB_FORCE_INLINE int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T qty, TB_QTY_T leaving,
-                                uint32_t leaving_level, int frees_one, uint32_t *v) {
+TB_FORCE_INLINE int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T qty,
+                                         TB_QTY_T leaving, uint32_t leaving_level, int frees_one, uint32_t *v) {
     uint32_t pos = 0;
     *v = TB__L3P(lfind)(l, side, px, &pos);
     if (*v != TB__L3_NIL) {
@@ -6758,7 +6758,8 @@ TB_FORCE_INLINE int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px
     return TB__L3P(level_room)(l, side, frees_one);
 }
 
-TB_FORCE_INLINE int TB__L3P(op_add)(TB__L3 *l, uint64_t id, uint32_t tag, int side, TB_PRICE_T px, TB_QTY_T qty) {
+TB_FORCE_INLINE int TB__L3P(op_add)(TB__L3 *l, uint64_t id, uint32_t tag, int side, TB_PRICE_T px,
+                                    TB_QTY_T qty) {
     uint32_t pos = 0, probes = 0, v, s;
     int st;
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
@@ -7388,9 +7389,9 @@ TB_FORCE_INLINE void TB__L3P(ring_fill)(const TB__L3 *l, const uint64_t *ids, ui
 }
 
 /* The loop of apply_mbo (bbo NULL) and apply_mbo_bbo; the guards are held. */
-TB_FORCE_INLINE size_t TB__L3P(mbo_loop)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides,
-                                         const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n, int8_t *statuses,
-                                         TB__BBO *bbo) {
+TB_FORCE_INLINE size_t TB__L3P(mbo_loop)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids,
+                                         const uint8_t *sides, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
+                                         int8_t *statuses, TB__BBO *bbo) {
     uint32_t ring[TB__L3_RING];
     uint64_t key = l->okey;
     size_t i, bad = 0;

@@ -25,6 +25,7 @@ from tapebook import (
     Order,
     UnknownOrderError,
 )
+from tapebook.l3book import _c_columns
 from tapebook.testing.l3_reference import (
     ERR_BADARG,
     ERR_DUPLICATE,
@@ -199,6 +200,58 @@ def test_apply_mbo_matches_model() -> None:
     assert b2.dumps() == b.dumps()
     with pytest.raises(InvalidArgumentError, match="equal lengths"):
         b2.apply_mbo(b"A", [1, 2], [1], [0], [1])
+
+
+def test_apply_mbo_column_layouts_agree() -> None:
+    """Columns already of the C types skip the checks (L3Book._mbo_columns); misaligned,
+    strided, read-only, wider-typed and list columns take them: every layout gives the
+    same statuses and the same book."""
+    rng = random.Random(11)
+    n = 600
+    acts = np.frombuffer(bytes(rng.choice(b"AAAACCEM") for _ in range(n)), np.uint8).copy()
+    ids = np.array([rng.randrange(1, 120) for _ in range(n)], dtype=np.uint64)
+    sides = np.array([rng.randrange(2) for _ in range(n)], dtype=np.uint8)
+    prices = np.array([500 + rng.randrange(-40, 40) for _ in range(n)], dtype=np.int32)
+    qtys = np.array([rng.randrange(0, 9) for _ in range(n)], dtype=np.uint32)
+    cols = (acts, ids, sides, prices, qtys)
+
+    def misaligned(a: np.ndarray) -> np.ndarray:
+        return np.frombuffer(b"\0" + a.tobytes(), dtype=a.dtype, offset=1)
+
+    def strided(a: np.ndarray) -> np.ndarray:
+        return np.repeat(a, 2)[::2]
+
+    def read_only(a: np.ndarray) -> np.ndarray:
+        c = a.copy()
+        c.setflags(write=False)
+        return c
+
+    layouts = {
+        "exact": cols,
+        "misaligned": tuple(misaligned(c) for c in cols),
+        "strided": tuple(strided(c) for c in cols),
+        "read-only": tuple(read_only(c) for c in cols),
+        "wider": (
+            acts,
+            ids.astype(np.int64),
+            sides.astype(bool),
+            prices.astype(np.int64),
+            qtys.astype(np.int64),
+        ),
+        "lists": tuple(c.tolist() for c in cols),
+    }
+    assert not misaligned(ids).flags.aligned and not strided(ids).flags.c_contiguous
+    dtypes = L3Book(n=64, price_bits=32, max_orders=1, max_cap=64, anchor=470)._mbo_dtypes
+    # only C-readable columns of the exact types skip the checks (a misaligned read is UB in C)
+    assert [name for name, layout in layouts.items() if _c_columns(layout, dtypes)] == ["exact", "read-only"]
+    results = {}
+    for name, layout in layouts.items():
+        b = L3Book(n=64, price_bits=32, max_orders=200, max_cap=64, anchor=470)
+        results[name] = (b.apply_mbo(*layout).tolist(), b.dumps())
+    assert any(s for s in results["exact"][0]), "the stream has refused rows too"
+    assert all(r == results["exact"] for r in results.values())
+    with pytest.raises(InvalidArgumentError, match="equal lengths"):
+        L3Book(n=64, price_bits=32, max_orders=200, max_cap=64, anchor=470).apply_mbo(*cols[:4], qtys[:-1])
 
 
 def test_dumps_loads_pickle_restore_queues() -> None:
