@@ -220,13 +220,43 @@ static size_t tb__jscan_int(const char *s, size_t i, size_t n, int64_t *v) {
     return j;
 }
 
-/* the role of key k[0..len) in layout l, -1 when the layout has no such key */
-static int tb__jscan_key_of(const char *k, size_t len, const tb_jscan_layout *l) {
+/* a layout's keys indexed by first byte, built once per call of a scan function
+ * (the table stays the one place the keys are written) */
+typedef struct tb__jscan_lookup {
+    const tb_jscan_layout *l;
+    int8_t first[128]; /* key index by first byte, -1 none, -2 several (then a linear scan) */
+    size_t len[TB_JSCAN_MAX_KEYS];
+    unsigned need; /* the roles a frame must have */
+} tb__jscan_lookup;
+
+static void tb__jscan_lookup_init(tb__jscan_lookup *lk, size_t layout) {
     size_t i;
-    for (i = 0; i < l->n_keys; i++) {
-        const char *name = l->keys[i].name;
-        if (strlen(name) == len && memcmp(name, k, len) == 0) return l->keys[i].role;
+    lk->l = &tb_jscan_layouts[layout < TB_JSCAN_N_LAYOUTS ? layout : 0];
+    memset(lk->first, -1, sizeof lk->first);
+    lk->need = 0;
+    for (i = 0; i < lk->l->n_keys; i++) {
+        unsigned char c = (unsigned char)lk->l->keys[i].name[0];
+        lk->len[i] = strlen(lk->l->keys[i].name);
+        if (c < 128) lk->first[c] = (int8_t)(lk->first[c] == -1 ? (int)i : -2);
+        if (lk->l->keys[i].required) lk->need |= 1u << lk->l->keys[i].role;
     }
+}
+
+/* the role of key k[0..len) in the layout, -1 when it has no such key */
+static int tb__jscan_key_of(const char *k, size_t len, const tb__jscan_lookup *lk) {
+    unsigned char c;
+    int at;
+    size_t i;
+    if (len == 0) return -1;
+    c = (unsigned char)k[0];
+    at = c < 128 ? lk->first[c] : -1;
+    if (at >= 0) {
+        size_t a = (size_t)at;
+        return lk->len[a] == len && memcmp(lk->l->keys[a].name, k, len) == 0 ? lk->l->keys[a].role : -1;
+    }
+    if (at == -1) return -1;
+    for (i = 0; i < lk->l->n_keys; i++)
+        if (lk->len[i] == len && memcmp(lk->l->keys[i].name, k, len) == 0) return lk->l->keys[i].role;
     return -1;
 }
 
@@ -323,13 +353,10 @@ static size_t tb__jscan_levels(const char *s, size_t i, size_t n, tb_dec_unit ti
 
 /* check one depthUpdate object at s[i] == '{' (offsets in *f relative to s);
  * returns the offset after its '}', 0 if refused */
-static size_t tb__jscan_object(const char *s, size_t i, size_t n, int futures, tb_dec_unit tick, tb_dec_unit lot,
-                               tb__jscan_frame *f, tb__jscan_rows *rows) {
-    const tb_jscan_layout *l = &tb_jscan_layouts[futures ? 1 : 0];
-    unsigned need = 0;
-    size_t ki;
-    for (ki = 0; ki < l->n_keys; ki++)
-        if (l->keys[ki].required) need |= 1u << l->keys[ki].role;
+static size_t tb__jscan_object(const char *s, size_t i, size_t n, const tb__jscan_lookup *lk, tb_dec_unit tick,
+                               tb_dec_unit lot, tb__jscan_frame *f, tb__jscan_rows *rows) {
+    const tb_jscan_layout *l = lk->l;
+    unsigned need = lk->need;
     memset(f->num, 0, sizeof f->num); /* fields a frame may leave out (pu of spot, T) read as 0 */
     f->seen = 0;
     f->converted[0] = f->converted[1] = 0;
@@ -342,7 +369,7 @@ static size_t tb__jscan_object(const char *s, size_t i, size_t n, int futures, t
         int key;
         i = tb__jscan_str(s, i, n, &k0, &k1);
         if (!i) return 0;
-        key = tb__jscan_key_of(s + k0, k1 - k0, l);
+        key = tb__jscan_key_of(s + k0, k1 - k0, lk);
         if (key < 0 || (f->seen >> key) & 1u) return 0;
         f->seen |= 1u << key;
         i = tb__jscan_skip_ws(s, i, n);
@@ -390,15 +417,16 @@ static size_t tb__jscan_object(const char *s, size_t i, size_t n, int futures, t
 }
 
 /* check the shape of one line; 1 when it is a bare frame (its fields in *f) */
-static int tb__jscan_shape(const char *s, size_t n, int futures, tb_dec_unit tick, tb_dec_unit lot,
+static int tb__jscan_shape(const char *s, size_t n, const tb__jscan_lookup *lk, tb_dec_unit tick, tb_dec_unit lot,
                            tb__jscan_frame *f, tb__jscan_rows *rows) {
-    size_t i = tb__jscan_object(s, tb__jscan_skip_ws(s, 0, n), n, futures, tick, lot, f, rows);
+    size_t i = tb__jscan_object(s, tb__jscan_skip_ws(s, 0, n), n, lk, tick, lot, f, rows);
     return i && tb__jscan_skip_ws(s, i, n) == n;
 }
 
 TB_API int tb_jscan_binance(const char *data, size_t len, int final, int futures, tb_dec_unit tick,
                             tb_dec_unit lot, tb_jscan_out *out, size_t *consumed) {
     size_t pos = 0;
+    tb__jscan_lookup lk;
     if (!out || !consumed || (!data && len)) return TB_ERR_NULL;
     if (!out->side || !out->px || !out->qty || !out->kind || !out->off || !out->len || !out->row_end ||
         !out->ev_time || !out->first_id || !out->last_id || !out->prev_id || !out->sym_off || !out->sym_len)
@@ -407,6 +435,7 @@ TB_API int tb_jscan_binance(const char *data, size_t len, int final, int futures
         !lot.mant)
         return TB_ERR_BADARG;
     *consumed = 0;
+    tb__jscan_lookup_init(&lk, futures ? 1u : 0u);
     while (pos < len) {
         const char *line = data + pos;
         const char *nl = (const char *)memchr(line, '\n', len - pos);
@@ -424,7 +453,7 @@ TB_API int tb_jscan_binance(const char *data, size_t len, int final, int futures
         at = out->n_rows;
         if (tb__jscan_skip_ws(line, 0, n) == n) {
             kind = TB_JSCAN_EMPTY;
-        } else if (tb__jscan_shape(line, n, futures, tick, lot, &f, NULL)) {
+        } else if (tb__jscan_shape(line, n, &lk, tick, lot, &f, NULL)) {
             size_t cnt;
             if (f.levels[0] + f.levels[1] > out->rows_cap - out->n_rows) {
                 *consumed = pos;
