@@ -52,6 +52,8 @@ typedef struct tb_tardis_scan {
 enum tb_jscan_kind { TB_JSCAN_EMPTY = 0, TB_JSCAN_FRAME = 1, TB_JSCAN_OTHER = 2 };
 enum tb_jscan_status { TB_JSCAN_DONE = 0, TB_JSCAN_FULL = 1 };
 enum tb_jscan_limit { TB_JSCAN_MAX_DIGITS = 18 };
+enum tb_jscan_role { TB_JSCAN_EVENT = 0, TB_JSCAN_TIME = 1, TB_JSCAN_SYMBOL = 2, TB_JSCAN_FIRST = 3, TB_JSCAN_LAST = 4,
+                     TB_JSCAN_PREV = 5, TB_JSCAN_INT = 6, TB_JSCAN_BIDS = 7, TB_JSCAN_ASKS = 8, TB_JSCAN_N_ROLES = 9 };
 typedef struct tb_jscan_out {
     uint8_t *side; int64_t *px; uint64_t *qty; size_t rows_cap, n_rows;
     uint8_t *kind; int64_t *off; int64_t *len; int64_t *row_end; int64_t *ev_time; int64_t *first_id;
@@ -86,6 +88,7 @@ TB_API int tb_dec_format_col(const uint64_t *values, int is_unsigned, size_t n, 
 TB_API int tb_tardis_begin(tb_tardis_scan *st, const uint8_t *roles, size_t n_fields, tb_dec_unit tick, tb_dec_unit lot, int64_t first_line, int new_stream);
 TB_API int tb_tardis_scan_buf(tb_tardis_scan *st, char *data, size_t len, int final, tb_tardis_out *out, size_t *consumed);
 TB_API int tb_jscan_binance(const char *data, size_t len, int final, int futures, tb_dec_unit tick, tb_dec_unit lot, tb_jscan_out *out, size_t *consumed);
+TB_API int tb_jscan_layout_key(size_t layout, size_t i, const char **name, int *role, int *required);
 TB_API int tb_jsync_binance_run(tb_jsync_binance *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
 TB_API int tb_crc_kraken(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint64_t px_scale, uint64_t qty_scale, uint32_t *out);
 TB_API int tb_crc_okx(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint64_t px_mant, int px_exp, uint64_t qty_mant, int qty_exp, uint32_t *out);

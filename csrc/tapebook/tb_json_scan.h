@@ -25,7 +25,15 @@
  * Lines end at '\n'; a line holding only whitespace is EMPTY. The caller
  * applies the venue's sync rule to the frame columns (E, U, u, pu, symbol).
  *
+ * The frame keys come from ONE table, tb_jscan_layouts (a row per venue layout:
+ * the event string, each key's name, role and whether it is required); the
+ * `futures` argument picks its row (0 binance, 1 binance-futures).
+ *
  * API
+ *   int tb_jscan_layout_key(size_t layout, size_t i, const char **name, int *role,
+ *                           int *required);
+ *       Key i of layout `layout` (for the bindings' table check); TB_OK, or
+ *       TB_ERR_BADARG past the table, TB_ERR_NULL.
  *   int tb_jscan_binance(const char *data, size_t len, int final, int futures,
  *                        tb_dec_unit tick, tb_dec_unit lot, tb_jscan_out *out,
  *                        size_t *consumed);
@@ -75,18 +83,92 @@ typedef struct tb_jscan_out {
 
 /* ---- implementation ------------------------------------------------------------------ */
 
-enum tb__jscan_key {
-    TB__JK_E_NAME = 0,
-    TB__JK_E_TIME,
-    TB__JK_SYM,
-    TB__JK_FIRST,
-    TB__JK_LAST,
-    TB__JK_PREV,
-    TB__JK_T,
-    TB__JK_BIDS,
-    TB__JK_ASKS,
-    TB__JK_N
+/* what a frame key holds: the roles of the layout table below */
+enum tb_jscan_role {
+    TB_JSCAN_EVENT = 0, /* the event name: the layout's event string */
+    TB_JSCAN_TIME = 1,  /* the event time (integer) */
+    TB_JSCAN_SYMBOL = 2,
+    TB_JSCAN_FIRST = 3, /* first update id of the frame */
+    TB_JSCAN_LAST = 4,  /* last update id */
+    TB_JSCAN_PREV = 5,  /* the previous frame's last id (a chain) */
+    TB_JSCAN_INT = 6,   /* an integer read and not used */
+    TB_JSCAN_BIDS = 7,  /* [[price, qty], ...] */
+    TB_JSCAN_ASKS = 8,
+    TB_JSCAN_N_ROLES = 9
 };
+
+enum tb_jscan_table_limit { TB_JSCAN_MAX_KEYS = 12 };
+
+/* one key of a frame layout: its name, role and whether a frame must have it */
+typedef struct tb_jscan_key {
+    const char *name;
+    uint8_t role, required;
+} tb_jscan_key;
+
+/* one venue's frame layout: the event key / string and the keys of the frame
+ * object (any other key makes a line OTHER); each role at most once */
+typedef struct tb_jscan_layout {
+    const char *format; /* the tapebook.feeds format name */
+    const char *event;  /* the value of the TB_JSCAN_EVENT key */
+    size_t n_keys;
+    tb_jscan_key keys[TB_JSCAN_MAX_KEYS];
+} tb_jscan_layout;
+
+/* THE table of frame layouts the scanner knows; index = the `layout` argument
+ * (0 binance, 1 binance-futures). tests/python/feeds/test_binance_scan.py checks
+ * it against the msgspec structs of tapebook/feeds/binance.py. */
+static const tb_jscan_layout tb_jscan_layouts[] = {
+    {"binance",
+     "depthUpdate",
+     7,
+     {{"e", TB_JSCAN_EVENT, 1},
+      {"E", TB_JSCAN_TIME, 1},
+      {"s", TB_JSCAN_SYMBOL, 1},
+      {"U", TB_JSCAN_FIRST, 1},
+      {"u", TB_JSCAN_LAST, 1},
+      {"b", TB_JSCAN_BIDS, 1},
+      {"a", TB_JSCAN_ASKS, 1}}},
+    {"binance-futures",
+     "depthUpdate",
+     9,
+     {{"e", TB_JSCAN_EVENT, 1},
+      {"E", TB_JSCAN_TIME, 1},
+      {"T", TB_JSCAN_INT, 0},
+      {"s", TB_JSCAN_SYMBOL, 1},
+      {"U", TB_JSCAN_FIRST, 1},
+      {"u", TB_JSCAN_LAST, 1},
+      {"pu", TB_JSCAN_PREV, 1},
+      {"b", TB_JSCAN_BIDS, 1},
+      {"a", TB_JSCAN_ASKS, 1}}},
+};
+#define TB_JSCAN_N_LAYOUTS (sizeof tb_jscan_layouts / sizeof tb_jscan_layouts[0])
+
+enum tb__jscan_key {
+    TB__JK_E_NAME = TB_JSCAN_EVENT,
+    TB__JK_E_TIME = TB_JSCAN_TIME,
+    TB__JK_SYM = TB_JSCAN_SYMBOL,
+    TB__JK_FIRST = TB_JSCAN_FIRST,
+    TB__JK_LAST = TB_JSCAN_LAST,
+    TB__JK_PREV = TB_JSCAN_PREV,
+    TB__JK_T = TB_JSCAN_INT,
+    TB__JK_BIDS = TB_JSCAN_BIDS,
+    TB__JK_ASKS = TB_JSCAN_ASKS,
+    TB__JK_N = TB_JSCAN_N_ROLES
+};
+
+/* a key of layout `layout`, for bindings and tests: TB_OK with *name, *role,
+ * *required, or TB_ERR_BADARG (layout or i out of range) / TB_ERR_NULL */
+TB_API int tb_jscan_layout_key(size_t layout, size_t i, const char **name, int *role, int *required) {
+    const tb_jscan_layout *l;
+    if (!name || !role || !required) return TB_ERR_NULL;
+    if (layout >= TB_JSCAN_N_LAYOUTS) return TB_ERR_BADARG;
+    l = &tb_jscan_layouts[layout];
+    if (i >= l->n_keys) return TB_ERR_BADARG;
+    *name = l->keys[i].name;
+    *role = l->keys[i].role;
+    *required = l->keys[i].required;
+    return TB_OK;
+}
 
 /* one frame's fields while its line is checked */
 typedef struct tb__jscan_frame {
@@ -138,21 +220,43 @@ static size_t tb__jscan_int(const char *s, size_t i, size_t n, int64_t *v) {
     return j;
 }
 
-static int tb__jscan_key_of(const char *k, size_t len, int futures) {
-    if (len == 1) {
-        switch (k[0]) {
-        case 'e': return TB__JK_E_NAME;
-        case 'E': return TB__JK_E_TIME;
-        case 's': return TB__JK_SYM;
-        case 'U': return TB__JK_FIRST;
-        case 'u': return TB__JK_LAST;
-        case 'b': return TB__JK_BIDS;
-        case 'a': return TB__JK_ASKS;
-        case 'T': return futures ? TB__JK_T : -1;
-        default: return -1;
-        }
+/* a layout's keys indexed by first byte, built once per call of a scan function
+ * (the table stays the one place the keys are written) */
+typedef struct tb__jscan_lookup {
+    const tb_jscan_layout *l;
+    int8_t first[128]; /* key index by first byte, -1 none, -2 several (then a linear scan) */
+    size_t len[TB_JSCAN_MAX_KEYS];
+    unsigned need; /* the roles a frame must have */
+} tb__jscan_lookup;
+
+static void tb__jscan_lookup_init(tb__jscan_lookup *lk, size_t layout) {
+    size_t i;
+    lk->l = &tb_jscan_layouts[layout < TB_JSCAN_N_LAYOUTS ? layout : 0];
+    memset(lk->first, -1, sizeof lk->first);
+    lk->need = 0;
+    for (i = 0; i < lk->l->n_keys; i++) {
+        unsigned char c = (unsigned char)lk->l->keys[i].name[0];
+        lk->len[i] = strlen(lk->l->keys[i].name);
+        if (c < 128) lk->first[c] = (int8_t)(lk->first[c] == -1 ? (int)i : -2);
+        if (lk->l->keys[i].required) lk->need |= 1u << lk->l->keys[i].role;
     }
-    if (futures && len == 2 && k[0] == 'p' && k[1] == 'u') return TB__JK_PREV;
+}
+
+/* the role of key k[0..len) in the layout, -1 when it has no such key */
+static int tb__jscan_key_of(const char *k, size_t len, const tb__jscan_lookup *lk) {
+    unsigned char c;
+    int at;
+    size_t i;
+    if (len == 0) return -1;
+    c = (unsigned char)k[0];
+    at = c < 128 ? lk->first[c] : -1;
+    if (at >= 0) {
+        size_t a = (size_t)at;
+        return lk->len[a] == len && memcmp(lk->l->keys[a].name, k, len) == 0 ? lk->l->keys[a].role : -1;
+    }
+    if (at == -1) return -1;
+    for (i = 0; i < lk->l->n_keys; i++)
+        if (lk->len[i] == len && memcmp(lk->l->keys[i].name, k, len) == 0) return lk->l->keys[i].role;
     return -1;
 }
 
@@ -249,11 +353,10 @@ static size_t tb__jscan_levels(const char *s, size_t i, size_t n, tb_dec_unit ti
 
 /* check one depthUpdate object at s[i] == '{' (offsets in *f relative to s);
  * returns the offset after its '}', 0 if refused */
-static size_t tb__jscan_object(const char *s, size_t i, size_t n, int futures, tb_dec_unit tick, tb_dec_unit lot,
-                               tb__jscan_frame *f, tb__jscan_rows *rows) {
-    unsigned need = (1u << TB__JK_E_NAME) | (1u << TB__JK_E_TIME) | (1u << TB__JK_SYM) | (1u << TB__JK_FIRST) |
-                    (1u << TB__JK_LAST) | (1u << TB__JK_BIDS) | (1u << TB__JK_ASKS);
-    if (futures) need |= 1u << TB__JK_PREV;
+static size_t tb__jscan_object(const char *s, size_t i, size_t n, const tb__jscan_lookup *lk, tb_dec_unit tick,
+                               tb_dec_unit lot, tb__jscan_frame *f, tb__jscan_rows *rows) {
+    const tb_jscan_layout *l = lk->l;
+    unsigned need = lk->need;
     memset(f->num, 0, sizeof f->num); /* fields a frame may leave out (pu of spot, T) read as 0 */
     f->seen = 0;
     f->converted[0] = f->converted[1] = 0;
@@ -266,7 +369,7 @@ static size_t tb__jscan_object(const char *s, size_t i, size_t n, int futures, t
         int key;
         i = tb__jscan_str(s, i, n, &k0, &k1);
         if (!i) return 0;
-        key = tb__jscan_key_of(s + k0, k1 - k0, futures);
+        key = tb__jscan_key_of(s + k0, k1 - k0, lk);
         if (key < 0 || (f->seen >> key) & 1u) return 0;
         f->seen |= 1u << key;
         i = tb__jscan_skip_ws(s, i, n);
@@ -275,7 +378,7 @@ static size_t tb__jscan_object(const char *s, size_t i, size_t n, int futures, t
         switch (key) {
         case TB__JK_E_NAME:
             i = tb__jscan_str(s, i, n, &v0, &v1);
-            if (!i || v1 - v0 != 11 || memcmp(s + v0, "depthUpdate", 11) != 0) return 0;
+            if (!i || v1 - v0 != strlen(l->event) || memcmp(s + v0, l->event, v1 - v0) != 0) return 0;
             break;
         case TB__JK_SYM:
             i = tb__jscan_str(s, i, n, &v0, &v1);
@@ -314,15 +417,16 @@ static size_t tb__jscan_object(const char *s, size_t i, size_t n, int futures, t
 }
 
 /* check the shape of one line; 1 when it is a bare frame (its fields in *f) */
-static int tb__jscan_shape(const char *s, size_t n, int futures, tb_dec_unit tick, tb_dec_unit lot,
+static int tb__jscan_shape(const char *s, size_t n, const tb__jscan_lookup *lk, tb_dec_unit tick, tb_dec_unit lot,
                            tb__jscan_frame *f, tb__jscan_rows *rows) {
-    size_t i = tb__jscan_object(s, tb__jscan_skip_ws(s, 0, n), n, futures, tick, lot, f, rows);
+    size_t i = tb__jscan_object(s, tb__jscan_skip_ws(s, 0, n), n, lk, tick, lot, f, rows);
     return i && tb__jscan_skip_ws(s, i, n) == n;
 }
 
 TB_API int tb_jscan_binance(const char *data, size_t len, int final, int futures, tb_dec_unit tick,
                             tb_dec_unit lot, tb_jscan_out *out, size_t *consumed) {
     size_t pos = 0;
+    tb__jscan_lookup lk;
     if (!out || !consumed || (!data && len)) return TB_ERR_NULL;
     if (!out->side || !out->px || !out->qty || !out->kind || !out->off || !out->len || !out->row_end ||
         !out->ev_time || !out->first_id || !out->last_id || !out->prev_id || !out->sym_off || !out->sym_len)
@@ -331,6 +435,7 @@ TB_API int tb_jscan_binance(const char *data, size_t len, int final, int futures
         !lot.mant)
         return TB_ERR_BADARG;
     *consumed = 0;
+    tb__jscan_lookup_init(&lk, futures ? 1u : 0u);
     while (pos < len) {
         const char *line = data + pos;
         const char *nl = (const char *)memchr(line, '\n', len - pos);
@@ -348,7 +453,7 @@ TB_API int tb_jscan_binance(const char *data, size_t len, int final, int futures
         at = out->n_rows;
         if (tb__jscan_skip_ws(line, 0, n) == n) {
             kind = TB_JSCAN_EMPTY;
-        } else if (tb__jscan_shape(line, n, futures, tick, lot, &f, NULL)) {
+        } else if (tb__jscan_shape(line, n, &lk, tick, lot, &f, NULL)) {
             size_t cnt;
             if (f.levels[0] + f.levels[1] > out->rows_cap - out->n_rows) {
                 *consumed = pos;

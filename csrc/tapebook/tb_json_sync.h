@@ -85,7 +85,7 @@ typedef struct tb_jsync_out {
 /* ---- implementation ------------------------------------------------------------------ */
 
 /* {"stream": string, "data": frame} at s[i] == '{': 1 when it is one (the frame in *f) */
-static int tb__jsync_wrapped(const char *s, size_t n, int futures, tb_dec_unit tick, tb_dec_unit lot,
+static int tb__jsync_wrapped(const char *s, size_t n, const tb__jscan_lookup *lk, tb_dec_unit tick, tb_dec_unit lot,
                              tb__jscan_frame *f, tb__jscan_rows *rows) {
     size_t i = tb__jscan_skip_ws(s, 0, n);
     unsigned seen = 0;
@@ -107,7 +107,7 @@ static int tb__jsync_wrapped(const char *s, size_t n, int futures, tb_dec_unit t
         i = tb__jscan_skip_ws(s, i, n);
         if (i >= n || s[i] != ':') return 0;
         i = tb__jscan_skip_ws(s, i + 1, n);
-        i = key == 1u ? tb__jscan_str(s, i, n, &v0, &v1) : tb__jscan_object(s, i, n, futures, tick, lot, f, rows);
+        i = key == 1u ? tb__jscan_str(s, i, n, &v0, &v1) : tb__jscan_object(s, i, n, lk, tick, lot, f, rows);
         if (!i) return 0;
         i = tb__jscan_skip_ws(s, i, n);
         if (i < n && s[i] == ',') {
@@ -158,6 +158,7 @@ static void tb__jsync_msg(tb_jsync_out *out, uint8_t kind, int64_t ts, int64_t s
 TB_API int tb_jsync_binance_run(tb_jsync_binance *st, const char *data, size_t len, int final, tb_jsync_out *out,
                                 size_t *consumed) {
     size_t pos = 0;
+    tb__jscan_lookup lk;
     if (!st || !out || !consumed || (!data && len)) return TB_ERR_NULL;
     if (!out->side || !out->px || !out->qty || !out->row_end || !out->ts || !out->seq || !out->line || !out->kind)
         return TB_ERR_NULL;
@@ -165,6 +166,7 @@ TB_API int tb_jsync_binance_run(tb_jsync_binance *st, const char *data, size_t l
         !st->tick.mant || !st->lot.mant || st->sym_len > TB_JSYNC_SYMBOL || st->sym_state < 0 || st->sym_state > 2)
         return TB_ERR_BADARG;
     *consumed = 0;
+    tb__jscan_lookup_init(&lk, st->futures ? 1u : 0u);
     while (pos < len) {
         const char *line = data + pos;
         const char *nl = (const char *)memchr(line, '\n', len - pos);
@@ -191,10 +193,10 @@ TB_API int tb_jsync_binance_run(tb_jsync_binance *st, const char *data, size_t l
         rows.at = out->n_rows;
         rows.cap = out->rows_cap;
         rows.full = 0;
-        if (!tb__jscan_shape(line, n, st->futures, st->tick, st->lot, &f, &rows)) {
+        if (!tb__jscan_shape(line, n, &lk, st->tick, st->lot, &f, &rows)) {
             if (rows.full) return TB_JSYNC_FULL;
             rows.at = out->n_rows;
-            if (!tb__jsync_wrapped(line, n, st->futures, st->tick, st->lot, &f, &rows))
+            if (!tb__jsync_wrapped(line, n, &lk, st->tick, st->lot, &f, &rows))
                 return rows.full ? TB_JSYNC_FULL : TB_JSYNC_HANDBACK;
         }
         cnt0 = f.levels[0];

@@ -347,6 +347,28 @@ static void test_arguments(void) {
     CHECK_EQ(w.out.n_msgs, 0);
 }
 
+static void test_layout_table(void) {
+    const char *name = NULL;
+    int role = -1, req = -1;
+    size_t layout, i;
+    for (layout = 0; layout < TB_JSCAN_N_LAYOUTS; layout++) {
+        tb__jscan_lookup lk;
+        unsigned seen = 0;
+        tb__jscan_lookup_init(&lk, layout);
+        for (i = 0; tb_jscan_layout_key(layout, i, &name, &role, &req) == TB_OK; i++) {
+            CHECK(role >= 0 && role < TB_JSCAN_N_ROLES && !((seen >> role) & 1u)); /* each role once */
+            seen |= 1u << role;
+            CHECK_EQ(tb__jscan_key_of(name, strlen(name), &lk), role); /* the lookup finds every key */
+        }
+        CHECK_EQ(i, tb_jscan_layouts[layout].n_keys);
+        CHECK_EQ(tb__jscan_key_of("x", 1, &lk), -1);
+        CHECK_EQ(tb__jscan_key_of("uu", 2, &lk), -1);
+        CHECK_EQ(tb__jscan_key_of("", 0, &lk), -1);
+    }
+    CHECK_EQ(tb_jscan_layout_key(TB_JSCAN_N_LAYOUTS, 0, &name, &role, &req), TB_ERR_BADARG);
+    CHECK_EQ(tb_jscan_layout_key(0, 0, NULL, &role, &req), TB_ERR_NULL);
+}
+
 int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("json sync: the decimal fast path is tb_dec_parse", test_decimal_fast_path);
@@ -355,5 +377,6 @@ int main(int argc, char **argv) {
     tbt_run("json sync: futures rules", test_futures_rules);
     tbt_run("json sync: splits and capacities", test_splits_and_capacities);
     tbt_run("json sync: arguments", test_arguments);
+    tbt_run("json scan: the layout table and its lookup", test_layout_table);
     return tbt_finish();
 }

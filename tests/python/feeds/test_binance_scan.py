@@ -334,3 +334,47 @@ def test_event_time_out_of_range_is_a_feed_error(monkeypatch, tmp_path, scan):
     with pytest.raises(feeds.FeedError) as ei:
         feeds.replay(fp, format="binance", tick_size="0.01", lot_size="0.001", snapshot=sp)
     assert ei.value.line == 2 and "'E'" in ei.value.reason
+
+
+def _layout(index: int) -> dict[str, tuple[int, int]]:
+    """The C scanner's layout table row: key name -> (role, required)."""
+    from tapebook._native import ffi, lib
+
+    name, role, req = _ptrs()
+    keys = {}
+    i = 0
+    while lib.tb_jscan_layout_key(index, i, name, role, req) == 0:
+        keys[ffi.string(name[0]).decode()] = (int(role[0]), int(req[0]))
+        i += 1
+    assert lib.tb_jscan_layout_key(index, i, name, role, req) == lib.TB_ERR_BADARG
+    return keys
+
+
+@pytest.mark.parametrize("futures", [False, True])
+def test_layout_table_matches_the_msgspec_structs(futures):
+    """The C layout table (tb_jscan_layouts) and binance.py's typed structs name the same
+    required keys; the one optional key (futures T) is read and not used by either."""
+    from tapebook._native import lib
+    from tapebook.feeds import binance
+
+    keys = _layout(int(futures))
+    struct = binance._FuturesEvent if futures else binance._Event
+    assert {k for k, (_, req) in keys.items() if req} == set(struct.__struct_fields__)
+    assert {k for k, (_, req) in keys.items() if not req} == ({"T"} if futures else set())
+    roles = {k: r for k, (r, _) in keys.items()}
+    assert roles["b"] == lib.TB_JSCAN_BIDS and roles["a"] == lib.TB_JSCAN_ASKS
+    assert roles["U"] == lib.TB_JSCAN_FIRST and roles["u"] == lib.TB_JSCAN_LAST
+    assert (
+        roles["e"] == lib.TB_JSCAN_EVENT
+        and roles["E"] == lib.TB_JSCAN_TIME
+        and roles["s"] == lib.TB_JSCAN_SYMBOL
+    )
+    assert roles.get("pu") == (lib.TB_JSCAN_PREV if futures else None)
+    assert len(set(roles.values())) == len(roles)  # each role once
+    assert lib.tb_jscan_layout_key(2, 0, *_ptrs()) == lib.TB_ERR_BADARG  # past the table
+
+
+def _ptrs():
+    from tapebook._native import ffi
+
+    return ffi.new("const char **"), ffi.new("int *"), ffi.new("int *")
