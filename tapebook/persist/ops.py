@@ -240,7 +240,9 @@ class Mbo(Batch):
 
 MBO = Mbo()
 
-#: one incoming order of a SUBMIT_MANY record: the C ``tb_match_order`` (32 bytes, little-endian)
+#: one incoming order of a SUBMIT_MANY record: the C ``tb_match_order`` (32 bytes, little-endian).
+#: Written out here because it is a file format that must not change with the C struct
+#: (_matchnative.ORDER_DTYPE mirrors the struct); a test holds the two equal.
 ORDER_ROW = np.dtype(
     [
         ("id", "<u8"),

@@ -390,6 +390,10 @@ def test_every_public_engine_member_is_classified_once() -> None:
     with pytest.raises(NotRecordedError):
         rec.book.load_into(b"")
     assert ORDER_DTYPE.itemsize == 32
+    # the log's row format and the C struct the engine reads must stay the same layout
+    from tapebook.persist import ops
+
+    assert ops.ORDER_ROW == ORDER_DTYPE
 
 
 def new_ref(stp: str = "cancel-oldest", max_orders: int = 60) -> M.RefMatchingEngine:
