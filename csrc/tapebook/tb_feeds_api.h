@@ -60,7 +60,7 @@ typedef struct tb_jscan_out {
     int64_t *last_id; int64_t *prev_id; int64_t *sym_off; int64_t *sym_len; size_t frames_cap, n_frames;
 } tb_jscan_out;
 enum tb_jsync_status { TB_JSYNC_DONE = 0, TB_JSYNC_FULL = 1, TB_JSYNC_HANDBACK = 2 };
-enum tb_jsync_kind { TB_JSYNC_DELTA = 0, TB_JSYNC_NONBOOK = 3, TB_JSYNC_STALE = 4, TB_JSYNC_PRESYNC = 5 };
+enum tb_jsync_kind { TB_JSYNC_DELTA = 0, TB_JSYNC_SNAPSHOT = 1, TB_JSYNC_NONBOOK = 3, TB_JSYNC_STALE = 4, TB_JSYNC_PRESYNC = 5 };
 enum tb_jsync_limit { TB_JSYNC_SYMBOL = 64 };
 typedef struct tb_jsync_binance {
     tb_dec_unit tick, lot; int futures; int synced; int have_book_id; int64_t last_update_id; int64_t book_id;
@@ -70,6 +70,11 @@ typedef struct tb_jsync_out {
     uint8_t *side; int64_t *px; uint64_t *qty; size_t rows_cap, n_rows;
     int64_t *row_end; int64_t *ts; int64_t *seq; int64_t *line; uint8_t *kind; size_t msgs_cap, n_msgs;
 } tb_jsync_out;
+enum tb_jscan_layout_index { TB_JSCAN_BINANCE = 0, TB_JSCAN_BINANCE_FUTURES = 1, TB_JSCAN_BYBIT = 2 };
+typedef struct tb_jsync_bybit {
+    tb_dec_unit tick, lot; int synced; int have_u; int64_t last_u; int sym_state; size_t sym_len; char symbol[64];
+    int64_t line;
+} tb_jsync_bybit;
 #endif
 
 TB_API const char *tb_dec_reason_str(int reason);
@@ -90,6 +95,7 @@ TB_API int tb_tardis_scan_buf(tb_tardis_scan *st, char *data, size_t len, int fi
 TB_API int tb_jscan_binance(const char *data, size_t len, int final, int futures, tb_dec_unit tick, tb_dec_unit lot, tb_jscan_out *out, size_t *consumed);
 TB_API int tb_jscan_layout_key(size_t layout, size_t i, const char **name, int *role, int *required);
 TB_API int tb_jsync_binance_run(tb_jsync_binance *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
+TB_API int tb_jsync_bybit_run(tb_jsync_bybit *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
 TB_API int tb_crc_kraken(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint64_t px_scale, uint64_t qty_scale, uint32_t *out);
 TB_API int tb_crc_okx(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint64_t px_mant, int px_exp, uint64_t qty_mant, int qty_exp, uint32_t *out);
 

@@ -99,6 +99,9 @@ enum tb_jscan_role {
 
 enum tb_jscan_table_limit { TB_JSCAN_MAX_KEYS = 12 };
 
+/* rows of tb_jscan_layouts */
+enum tb_jscan_layout_index { TB_JSCAN_BINANCE = 0, TB_JSCAN_BINANCE_FUTURES = 1, TB_JSCAN_BYBIT = 2 };
+
 /* one key of a frame layout: its name, role and whether a frame must have it */
 typedef struct tb_jscan_key {
     const char *name;
@@ -115,7 +118,7 @@ typedef struct tb_jscan_layout {
 } tb_jscan_layout;
 
 /* THE table of frame layouts the scanner knows; index = the `layout` argument
- * (0 binance, 1 binance-futures). tests/python/feeds/test_binance_scan.py checks
+ * (0 binance, 1 binance-futures, 2 bybit: TB_JSCAN_BYBIT). tests/python/feeds/test_binance_scan.py checks
  * it against the msgspec structs of tapebook/feeds/binance.py. */
 static const tb_jscan_layout tb_jscan_layouts[] = {
     {"binance",
@@ -140,6 +143,16 @@ static const tb_jscan_layout tb_jscan_layouts[] = {
       {"pu", TB_JSCAN_PREV, 1},
       {"b", TB_JSCAN_BIDS, 1},
       {"a", TB_JSCAN_ASKS, 1}}},
+    /* the "data" object of a Bybit v5 orderbook frame (tb_json_bybit.h checks the
+     * wrapper); it has no event key */
+    {"bybit",
+     "",
+     5,
+     {{"s", TB_JSCAN_SYMBOL, 1},
+      {"b", TB_JSCAN_BIDS, 1},
+      {"a", TB_JSCAN_ASKS, 1},
+      {"u", TB_JSCAN_LAST, 1},
+      {"seq", TB_JSCAN_INT, 0}}},
 };
 #define TB_JSCAN_N_LAYOUTS (sizeof tb_jscan_layouts / sizeof tb_jscan_layouts[0])
 

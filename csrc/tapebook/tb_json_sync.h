@@ -49,7 +49,13 @@
 enum tb_jsync_status { TB_JSYNC_DONE = 0, TB_JSYNC_FULL = 1, TB_JSYNC_HANDBACK = 2 };
 
 /* message kinds written: the values of tb_feed_kind (tb_feed_apply.h) */
-enum tb_jsync_kind { TB_JSYNC_DELTA = 0, TB_JSYNC_NONBOOK = 3, TB_JSYNC_STALE = 4, TB_JSYNC_PRESYNC = 5 };
+enum tb_jsync_kind {
+    TB_JSYNC_DELTA = 0,
+    TB_JSYNC_SNAPSHOT = 1,
+    TB_JSYNC_NONBOOK = 3,
+    TB_JSYNC_STALE = 4,
+    TB_JSYNC_PRESYNC = 5
+};
 
 enum tb_jsync_limit { TB_JSYNC_SYMBOL = 64 };
 
