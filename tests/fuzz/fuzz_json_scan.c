@@ -11,13 +11,16 @@
  * stepping over handed-back lines as the Python side does, the same messages
  * whole and in two blocks into a small output.
  *
+ * The same for the Bybit sync loop (tb_json_bybit.h) on every input: SNAPSHOT
+ * and DELTA carry rows and seq u, the other kinds none.
+ *
  * Input: byte 0 picks the split point, the capacities and spot / futures;
  * the rest is the buffer of lines.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icsrc tests/fuzz/fuzz_json_scan.c -o fuzz_json_scan
  *   ./fuzz_json_scan -max_total_time=60 corpus_dir
  */
-#include "tapebook/tb_json_sync.h"
+#include "tapebook/tb_json_bybit.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,21 +102,49 @@ static void msgs_init(msgs *m, size_t rows_cap, size_t msgs_cap) {
 
 static msgs sync_whole, sync_part, sync_acc;
 
+enum { VENUE_SPOT = 0, VENUE_FUTURES = 1, VENUE_BYBIT = 2 };
+
+/* one venue's sync state and loop behind one interface */
+typedef struct venue_state {
+    int venue;
+    tb_jsync_binance bn;
+    tb_jsync_bybit bb;
+} venue_state;
+
+static void venue_init(venue_state *v, int venue) {
+    memset(v, 0, sizeof *v);
+    v->venue = venue;
+    CHECK(tb_dec_unit_parse("0.01", 4, &v->bn.tick) == TB_OK && tb_dec_unit_parse("0.001", 5, &v->bn.lot) == TB_OK);
+    v->bb.tick = v->bn.tick;
+    v->bb.lot = v->bn.lot;
+    v->bn.futures = venue == VENUE_FUTURES;
+    v->bn.synced = 1;
+    v->bn.last_update_id = 100;
+    v->bn.line = v->bb.line = 1;
+}
+
+static int venue_run(venue_state *v, const char *s, size_t n, int final, tb_jsync_out *out, size_t *consumed) {
+    return v->venue == VENUE_BYBIT ? tb_jsync_bybit_run(&v->bb, s, n, final, out, consumed)
+                                   : tb_jsync_binance_run(&v->bn, s, n, final, out, consumed);
+}
+
+/* step over a handed-back line as the caller does (and drop sync, sometimes) */
+static void venue_skip_line(venue_state *v) {
+    int64_t *line = v->venue == VENUE_BYBIT ? &v->bb.line : &v->bn.line;
+    (*line)++;
+    if ((*line & 7) == 0) v->bn.synced = v->bb.synced = 0;
+}
+
 /* the sync loop over s[0..n) fed up to `split` first, into m drained into acc
  * (acc == NULL: m is big enough, no draining); 0 when a line outgrew m */
-static int sync_drive(const char *s, size_t n, size_t split, int futures, msgs *m, msgs *acc) {
-    tb_jsync_binance st;
+static int sync_drive(const char *s, size_t n, size_t split, int venue, msgs *m, msgs *acc) {
+    venue_state st;
     size_t base = 0, have = split, i;
-    memset(&st, 0, sizeof st);
-    CHECK(tb_dec_unit_parse("0.01", 4, &st.tick) == TB_OK && tb_dec_unit_parse("0.001", 5, &st.lot) == TB_OK);
-    st.futures = futures;
-    st.synced = 1;
-    st.last_update_id = 100;
-    st.line = 1;
+    venue_init(&st, venue);
     for (;;) {
         size_t consumed = 0, r0 = 0;
         int final = have == n;
-        int rc = tb_jsync_binance_run(&st, s + base, have - base, final, &m->out, &consumed);
+        int rc = venue_run(&st, s + base, have - base, final, &m->out, &consumed);
         CHECK(rc == TB_JSYNC_DONE || rc == TB_JSYNC_FULL || rc == TB_JSYNC_HANDBACK);
         CHECK(consumed <= have - base);
         if (acc) {
@@ -138,13 +169,12 @@ static int sync_drive(const char *s, size_t n, size_t split, int futures, msgs *
             CHECK(rc != TB_JSYNC_FULL);
         }
         base += consumed;
-        if (rc == TB_JSYNC_HANDBACK) { /* the caller's line: step over it (as out of sync, sometimes) */
+        if (rc == TB_JSYNC_HANDBACK) { /* the caller's line: step over it */
             const char *nl = (const char *)memchr(s + base, '\n', have - base);
             CHECK(base < have);
             (acc ? acc : m)->handed++;
             base = nl ? (size_t)(nl - s) + 1 : have;
-            st.line++;
-            if ((st.line & 7) == 0) st.synced = 0;
+            venue_skip_line(&st);
             continue;
         }
         if (rc == TB_JSYNC_DONE) {
@@ -154,21 +184,25 @@ static int sync_drive(const char *s, size_t n, size_t split, int futures, msgs *
     }
 }
 
-static void sync_check(const char *s, size_t n, size_t split, int futures, uint8_t knob) {
+static void sync_check(const char *s, size_t n, size_t split, int venue, uint8_t knob) {
     size_t i;
     msgs_init(&sync_whole, MAXN, MAXN + 1);
-    CHECK(sync_drive(s, n, n, futures, &sync_whole, NULL));
+    CHECK(sync_drive(s, n, n, venue, &sync_whole, NULL));
     for (i = 0; i < sync_whole.out.n_msgs; i++) {
         int64_t r0 = i ? sync_whole.row_end[i - 1] : 0;
         uint8_t k = sync_whole.kind[i];
-        CHECK(k == TB_JSYNC_DELTA || k == TB_JSYNC_NONBOOK || k == TB_JSYNC_STALE || k == TB_JSYNC_PRESYNC);
+        if (venue == VENUE_BYBIT)
+            CHECK(k == TB_JSYNC_DELTA || k == TB_JSYNC_SNAPSHOT || k == TB_JSYNC_NONBOOK || k == TB_JSYNC_PRESYNC);
+        else
+            CHECK(k == TB_JSYNC_DELTA || k == TB_JSYNC_NONBOOK || k == TB_JSYNC_STALE || k == TB_JSYNC_PRESYNC);
         CHECK(sync_whole.row_end[i] >= r0 && (size_t)sync_whole.row_end[i] <= sync_whole.out.n_rows);
         CHECK(i == 0 || sync_whole.line[i] > sync_whole.line[i - 1]);
-        if (k != TB_JSYNC_DELTA) CHECK(sync_whole.row_end[i] == r0 && sync_whole.seq[i] == -1);
+        if (k != TB_JSYNC_DELTA && k != TB_JSYNC_SNAPSHOT) CHECK(sync_whole.row_end[i] == r0 && sync_whole.seq[i] == -1);
+        if (k == TB_JSYNC_DELTA || k == TB_JSYNC_SNAPSHOT) CHECK(sync_whole.seq[i] >= 0 && sync_whole.ts[i] >= 0);
     }
     msgs_init(&sync_acc, MAXN, MAXN + 1);
     msgs_init(&sync_part, 1 + (knob & 6), 1 + (knob >> 5));
-    if (!sync_drive(s, n, split, futures, &sync_part, &sync_acc)) return; /* a frame larger than the small output */
+    if (!sync_drive(s, n, split, venue, &sync_part, &sync_acc)) return; /* a frame larger than the small output */
     CHECK(sync_acc.out.n_msgs == sync_whole.out.n_msgs && sync_acc.out.n_rows == sync_whole.out.n_rows);
     CHECK(sync_acc.handed == sync_whole.handed);
     for (i = 0; i < sync_whole.out.n_msgs; i++)
@@ -191,7 +225,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     n = size - 1 < MAXN ? size - 1 : MAXN;
     split = n ? (size_t)(data[0] >> 1) * n / 127 : 0;
     if (split > n) split = n;
-    sync_check(s, n, split, futures, data[0]);
+    sync_check(s, n, split, futures ? VENUE_FUTURES : VENUE_SPOT, data[0]);
+    sync_check(s, n, split, VENUE_BYBIT, data[0]);
     cols_init(&whole, MAXN, MAXN + 1);
     CHECK(tb_jscan_binance(s, n, 1, futures, tick, lot, &whole.out, &consumed) == TB_JSCAN_DONE);
     CHECK(consumed == n);
