@@ -10,8 +10,9 @@ renderers) and times, over the same lines:
   rows (``MessageBuilder.add``), without the column conversion and the engine;
 * where the time goes: ``read`` (the source's chunks of lines from memory) and, for
   the venues with a C frame scanner (binance, binance-futures; tb_json_scan.h),
-  ``scan`` (the scanner alone over the whole buffer: shape, ids, exact rows) and
-  ``sync`` (tb_json_sync.h alone: scan + the venue's sync rules + message columns);
+  ``scan`` (the scanner alone over the whole buffer: shape, ids, exact rows) and,
+  with bybit too, ``sync`` (tb_json_sync.h / tb_json_bybit.h alone: scan + the
+  venue's sync rules + message columns);
 * ``batches``: ``feeds.read`` (the reader's batches: everything but the book);
 * end to end: ``feeds.replay`` of the frames written to a file (read, parse, rules,
   conversion, apply, BBO rows); for the scanned venues also ``replay-msgspec``
@@ -145,8 +146,9 @@ _JSCAN_FRAME_COLS = (
 
 
 def scan_rate(venue: str, lines: list[bytes]) -> float | None:
-    """Only the C scanner (tb_json_scan.h) over the whole buffer: shape, ids, exact rows."""
-    if venue not in SCANNED:
+    """Only the C scanner (tb_json_scan.h) over the whole buffer: shape, ids, exact rows
+    (Binance's frame shape: the Bybit loop has no separate scan entry point)."""
+    if venue not in ("binance", "binance-futures"):
         return None
     import numpy as np
 
@@ -183,7 +185,7 @@ VENUES = ("binance", "binance-futures", "coinbase", "kraken", "okx", "bybit", "b
 
 
 def sync_rate(venue: str, lines: list[bytes], snap: bytes | None) -> float | None:
-    """The C sync loop alone (tb_json_sync.h): scan + the venue's rules + message columns
+    """The C sync loop alone (tb_json_sync.h, tb_json_bybit.h): scan + the venue's rules + message columns
     over the whole buffer; a handed-back line is stepped over (no Python per frame)."""
     if venue not in SCANNED:
         return None
@@ -194,17 +196,22 @@ def sync_rate(venue: str, lines: list[bytes], snap: bytes | None) -> float | Non
     tick, lot = Instrument(tick_size="0.01", lot_size="0.001")._units()
     out = _Out(1 << 16, 1 << 16)
     consumed = ffi.new("size_t *")
-    st = ffi.new("tb_jsync_binance *")
+    bybit = venue == "bybit"
+    st = ffi.new("tb_jsync_bybit *" if bybit else "tb_jsync_binance *")
+    loop = lib.tb_jsync_bybit_run if bybit else lib.tb_jsync_binance_run
     cdata = ffi.from_buffer("char[]", data)
     lid = json.loads(snap)["lastUpdateId"] if snap else 0
 
     def run(_: list[bytes]) -> None:
-        st.tick, st.lot, st.futures = tick.c, lot.c, int("futures" in venue)
-        st.synced, st.last_update_id, st.have_book_id, st.sym_state = 1, lid, 0, 0
+        st.tick, st.lot, st.sym_state = tick.c, lot.c, 0
+        if bybit:
+            st.synced = st.have_u = 0
+        else:
+            st.futures, st.synced, st.last_update_id, st.have_book_id = int("futures" in venue), 1, lid, 0
         pos = 0
         while pos < len(data):
             out.c.n_rows = out.c.n_msgs = 0
-            rc = lib.tb_jsync_binance_run(st, cdata + pos, len(data) - pos, 1, out.c, consumed)
+            rc = loop(st, cdata + pos, len(data) - pos, 1, out.c, consumed)
             pos += int(consumed[0])
             if rc == lib.TB_JSYNC_HANDBACK:
                 pos = data.index(b"\n", pos) + 1
@@ -227,7 +234,7 @@ def batches_rate(venue: str, lines: list[bytes], snap: bytes | None, tmp: Path) 
 
 
 #: the venues with a C frame scanner; their replay is also timed through msgspec only
-SCANNED = ("binance", "binance-futures")
+SCANNED = ("binance", "binance-futures", "bybit")
 
 
 def split(res: dict) -> str:

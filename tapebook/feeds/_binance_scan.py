@@ -15,7 +15,7 @@ compares both).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
@@ -108,8 +108,7 @@ def _to_python(st: Any, reader: Any) -> None:
     """The C sync state into the reader (before its checked path takes a line)."""
     reader.synced = bool(st.synced)
     reader.book_id = int(st.book_id) if st.have_book_id else None
-    if st.sym_state == 1 and reader.symbol is None:
-        reader.symbol = ffi.buffer(st.symbol, st.sym_len)[:].decode("ascii")
+    symbol_to_python(st, reader)
 
 
 def _from_python(reader: Any, st: Any) -> None:
@@ -117,6 +116,18 @@ def _from_python(reader: Any, st: Any) -> None:
     st.synced = int(reader.synced)
     st.have_book_id = int(reader.book_id is not None)
     st.book_id = reader.book_id if reader.book_id is not None else 0
+    symbol_from_python(reader, st)
+
+
+def symbol_to_python(st: Any, reader: Any) -> None:
+    """The symbol the C loop took (``sym_state`` 1) into a reader that has none yet."""
+    if st.sym_state == 1 and reader.symbol is None:
+        reader.symbol = ffi.buffer(st.symbol, st.sym_len)[:].decode("ascii")
+
+
+def symbol_from_python(reader: Any, st: Any) -> None:
+    """The reader's symbol into a C state that has none yet (too long for C: sym_state 2,
+    every frame to Python)."""
     if st.sym_state == 0 and reader.symbol is not None:
         raw = reader.symbol.encode("utf-8", "surrogatepass")
         if len(raw) <= lib.TB_JSYNC_SYMBOL:  # a symbol C cannot hold: every frame to Python
@@ -132,13 +143,23 @@ def scan_batches(reader: Any) -> Iterator[MessageBatch]:
     first = reader.initial()
     if first is not None:
         yield first
-    inst, batch_rows = reader.opts.instrument, max(1, reader.opts.batch_rows)
-    tick, lot = inst._units()
+    tick, lot = reader.opts.instrument._units()
     st = ffi.new("tb_jsync_binance *")
     st.tick, st.lot = tick.c, lot.c
     st.futures = int(reader.futures)
     st.last_update_id = reader.last_update_id
-    _from_python(reader, st)
+    yield from run_batches(reader, st, lib.tb_jsync_binance_run, _to_python, _from_python)
+
+
+def run_batches(
+    reader: Any, st: Any, run: Callable[..., int],
+    to_python: Callable[[Any, Any], None], from_python: Callable[[Any, Any], None],
+) -> Iterator[MessageBatch]:  # fmt: skip
+    """The sync loop shared by the venues: ``run`` (a ``tb_jsync_*_run``) over each
+    chunk, every handed-back line through the reader's checked ``_one`` with the sync
+    state copied across (``to_python`` before, ``from_python`` after and at the start)."""
+    inst, batch_rows = reader.opts.instrument, max(1, reader.opts.batch_rows)
+    from_python(reader, st)
     out = _Out(batch_rows, batch_rows + _MSGS_EXTRA)
     consumed = ffi.new("size_t *")
     path = ""
@@ -151,9 +172,9 @@ def scan_batches(reader: Any) -> Iterator[MessageBatch]:
         st.line = ch.first_line
         cdata = ffi.from_buffer("char[]", data)
         while pos < len(data):
-            rc = lib.tb_jsync_binance_run(st, cdata + pos, len(data) - pos, 1, out.c, consumed)
+            rc = run(st, cdata + pos, len(data) - pos, 1, out.c, consumed)
             if rc < 0:  # arguments this module built: a bug here, not bad input
-                raise_status(rc, "tb_jsync_binance_run")
+                raise_status(rc, "tb_jsync_*_run")
             pos += int(consumed[0])
             if rc == lib.TB_JSYNC_DONE:
                 break
@@ -172,10 +193,10 @@ def scan_batches(reader: Any) -> Iterator[MessageBatch]:
                 raw = raw[:-1]
             if not raw.strip():
                 continue
-            _to_python(st, reader)
+            to_python(st, reader)
             b = MessageBuilder(inst, path, batch_rows)
             stop = reader._one(b, raw, ln)
-            _from_python(reader, st)
+            from_python(reader, st)
             mb = reader._flush(b)
             if not out.fits(mb) and out.n_msgs:
                 yield out.take(path, reader)

@@ -33,11 +33,14 @@ skipped and counted.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
 
-from ._reader import Kind, gap_note
+from ._binance_scan import scan_enabled
+from ._bybit_scan import scan_batches
+from ._reader import Kind, MessageBatch, gap_note
 from ._venue import (
     TYPED_ERRORS,
     FrameError,
@@ -80,6 +83,12 @@ class BybitReader(JsonVenueReader):
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
         self.last_u: int | None = None
+
+    def __iter__(self) -> Iterator[MessageBatch]:
+        # frames of the common shape through the C sync loop (tb_json_bybit.h), the rest as before
+        if scan_enabled():
+            return scan_batches(self)
+        return super().__iter__()
 
     def _frame(self, obj: Any, line: int) -> VenueMessage | Kind:
         if not isinstance(obj, dict):
