@@ -9,6 +9,7 @@ the L3 rules (priority, validation, limits).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -73,6 +74,16 @@ class L3Stats:
 
 _U8 = np.dtype(np.uint8)
 _U64 = np.dtype(np.uint64)
+# the cdata types of the batch calls' column pointers, parsed once (not per call)
+_U8_ARRAY = ffi.typeof("uint8_t[]")
+_U64_ARRAY = ffi.typeof("uint64_t[]")
+_I8_ARRAY = ffi.typeof("int8_t[]")
+
+
+@functools.cache
+def _family_arrays(price_c: str, qty_c: str) -> tuple[Any, Any]:
+    """The cdata array types of a price family's price and quantity columns."""
+    return ffi.typeof(f"{price_c}[]"), ffi.typeof(f"{qty_c}[]")
 
 
 def _c_columns(cols: tuple[Any, ...], dtypes: tuple[np.dtype, ...]) -> bool:
@@ -82,7 +93,10 @@ def _c_columns(cols: tuple[Any, ...], dtypes: tuple[np.dtype, ...]) -> bool:
     first = cols[0]
     n = len(first) if type(first) is np.ndarray and first.ndim == 1 else -1
     for c, dt in zip(cols, dtypes, strict=True):
-        if type(c) is not np.ndarray or c.dtype != dt or c.ndim != 1 or len(c) != n:
+        if type(c) is not np.ndarray or c.ndim != 1 or len(c) != n:
+            return False
+        cdt = c.dtype
+        if cdt is not dt and cdt != dt:  # numpy hands out its builtin dtypes: identity is the usual answer
             return False
         flags = c.flags
         if not (flags.c_contiguous and flags.aligned):
@@ -129,7 +143,9 @@ class L3Book:
         "_lp",
         "_max_cap",
         "_max_orders",
+        "_mbo_ctypes",
         "_mbo_dtypes",
+        "_n_err",
         "_pool",
         "_price_dtype",
         "_qty_dtype",
@@ -186,6 +202,8 @@ class L3Book:
         self._qty_dtype = np.dtype(np.uint32 if fam.bits == 32 else np.uint64)
         # the C types of apply_mbo's columns: arrays already of these pass unchecked
         self._mbo_dtypes = (_U8, _U64, _U8, self._price_dtype, self._qty_dtype)
+        self._mbo_ctypes = (_U8_ARRAY, _U64_ARRAY, _U8_ARRAY, *_family_arrays(fam.price_c, fam.qty_c))
+        self._n_err = ffi.new("size_t *")  # written by the batch calls, never read: one per book
         self._bbo_dtype = self._view._bbo_dtype
 
     # ---- properties ------------------------------------------------------------
@@ -545,18 +563,18 @@ class L3Book:
         """
         a, ids, s, p, q = self._mbo_columns(actions, order_ids, sides, prices, qtys)
         out = np.empty(len(a), dtype=np.int8)
-        n_err = ffi.new("size_t *")
-        fam = self._v.family
+        ta, tid, ts, tp, tq = self._mbo_ctypes
+        fb = ffi.from_buffer
         st = self._v.apply_mbo(
             self._lp,
-            ffi.from_buffer("uint8_t[]", a),
-            ffi.from_buffer("uint64_t[]", ids),
-            ffi.from_buffer("uint8_t[]", s),
-            ffi.from_buffer(f"{fam.price_c}[]", p),
-            ffi.from_buffer(f"{fam.qty_c}[]", q),
+            fb(ta, a),
+            fb(tid, ids),
+            fb(ts, s),
+            fb(tp, p),
+            fb(tq, q),
             len(a),
-            ffi.from_buffer("int8_t[]", out, require_writable=True),
-            n_err,
+            fb(_I8_ARRAY, out, True),  # require_writable
+            self._n_err,
         )
         if st:
             _args.raise_status(st, "apply_mbo")
@@ -571,19 +589,19 @@ class L3Book:
         a, ids, s, p, q = self._mbo_columns(actions, order_ids, sides, prices, qtys)
         out = np.empty(len(a), dtype=np.int8)
         trace = np.empty(len(a), dtype=self._bbo_dtype)
-        n_err = ffi.new("size_t *")
-        fam = self._v.family
+        ta, tid, ts, tp, tq = self._mbo_ctypes
+        fb = ffi.from_buffer
         st = self._v.apply_mbo_bbo(
             self._lp,
-            ffi.from_buffer("uint8_t[]", a),
-            ffi.from_buffer("uint64_t[]", ids),
-            ffi.from_buffer("uint8_t[]", s),
-            ffi.from_buffer(f"{fam.price_c}[]", p),
-            ffi.from_buffer(f"{fam.qty_c}[]", q),
+            fb(ta, a),
+            fb(tid, ids),
+            fb(ts, s),
+            fb(tp, p),
+            fb(tq, q),
             len(a),
-            ffi.from_buffer("int8_t[]", out, require_writable=True),
-            ffi.cast(f"{fam.bbo_c} *", ffi.from_buffer(trace, require_writable=True)),
-            n_err,
+            fb(_I8_ARRAY, out, True),  # require_writable
+            ffi.cast(f"{self._v.family.bbo_c} *", fb(trace, require_writable=True)),
+            self._n_err,
         )
         if st:
             _args.raise_status(st, "apply_mbo_bbo")

@@ -158,6 +158,7 @@ class MatchingEngine:
 
     def _grow(self, cap: int) -> None:
         self._ev = np.zeros(cap, dtype=EVENT_DTYPE)
+        self._evcap = cap
         self._evp = ffi.cast("tb_match_event *", ffi.from_buffer(self._ev))
 
     def _check(self, st: int, what: str, **ctx: Any) -> None:
@@ -202,6 +203,16 @@ class MatchingEngine:
         self, order_id: int, side: int, px: int, qty: int, tif: int, owner: int, flags: int
     ) -> None:
         o = self._order
+        # the usual call: four plain ints that fit (cffi range-checks each store); anything
+        # else, or a store that overflows, takes the checks below for the exact error
+        if type(order_id) is int and type(px) is int and type(qty) is int and type(owner) is int:
+            try:
+                o.id, o.px, o.qty, o.owner = order_id, px, qty, owner
+            except OverflowError:
+                pass
+            else:
+                o.side, o.tif, o.flags = side, tif, flags
+                return
         for name, val in (("order_id", order_id), ("px", px), ("qty", qty), ("owner", owner)):
             if not isinstance(val, (int, np.integer)) or isinstance(val, bool):
                 raise ArgumentTypeError(f"{name} must be an int, got {type(val).__name__}")
@@ -282,35 +293,31 @@ class MatchingEngine:
 
     def _submit_set(self) -> SubmitResult:
         """Submit the order in ``self._order`` (set and range-checked by :meth:`_set_order`)."""
-        o = self._order
-        v = self._v
-        while True:
-            st = v.submit(self._m, self._order, self._evp, len(self._ev), self._nout, self._res)
-            if st != mn.ERR_EVENTS:
-                break
-            self._grow(max(2 * len(self._ev), len(self) + 8))
+        o, r, nout = self._order, self._res, self._nout
+        st = self._v.submit(self._m, o, self._evp, self._evcap, nout, r)
+        while st == mn.ERR_EVENTS:
+            self._grow(max(2 * self._evcap, len(self) + 8))
+            st = self._v.submit(self._m, o, self._evp, self._evcap, nout, r)
         if st != nat.OK:
             self._raise(st, "submit", order_id=o.id, px=o.px, qty=o.qty, side=o.side, tif=o.tif)
-        n = self._nout[0]
+        n = nout[0]
         evp = self._evp
-        # straight from the C buffer: a structured-array copy costs several times more per call
-        fills = [
-            Fill(e.maker_id, e.taker_id, e.px, e.qty) for e in (evp[i] for i in range(n)) if e.kind == _FILL
-        ]
+        # straight from the C buffer: a structured-array copy costs several times more per call;
+        # cffi reads the uint64 / int64 fields as Python ints
+        fills = [Fill(e.maker_id, e.taker_id, e.px, e.qty) for e in evp[0:n] if e.kind == _FILL]
         ev = np.frombuffer(ffi.buffer(evp, n * _EVENT_SIZE)[:], EVENT_DTYPE)
-        r = self._res
-        return SubmitResult(STATUSES[r.status], fills, int(r.resting), int(r.filled), ev)
+        return SubmitResult(STATUSES[r.status], fills, r.resting, r.filled, ev)
 
     def cancel(self, order_id: int) -> int:
         """Remove a resting order; returns the quantity it still had."""
-        st = self._v.cancel(self._m, order_id, self._evp, len(self._ev), self._nout)
+        st = self._v.cancel(self._m, order_id, self._evp, self._evcap, self._nout)
         self._check(st, "cancel", order_id=order_id)
-        return int(self._ev[0]["qty"])
+        return self._evp[0].qty  # through cffi: a numpy field read costs several times more
 
     def modify(self, order_id: int, qty: int) -> None:
         """New quantity for a resting order: down (or equal) keeps its place in the queue,
         up sends it to the back of its level."""
-        st = self._v.modify(self._m, order_id, qty, self._evp, len(self._ev), self._nout)
+        st = self._v.modify(self._m, order_id, qty, self._evp, self._evcap, self._nout)
         self._check(st, "modify", order_id=order_id, qty=qty)
 
     def submit_many(

@@ -6515,9 +6515,10 @@ TB_FORCE_INLINE uint32_t TB__L3P(ofind_free)(const TB__L3 *l, uint64_t id, uint3
     }
 }
 
-/* Place (id -> slot) in the first empty entry; returns the probe length. */
-TB_FORCE_INLINE uint32_t TB__L3P(oplace)(TB__L3 *l, uint64_t id, uint32_t slot) {
-    const uint32_t tag = TB__L3P(otag)(l, id), mask = TB__L3P(omask)(l);
+/* Place (tag -> slot) in the first empty entry of the tag's probe sequence
+ * (tag = the id's otag); returns the probe length. */
+TB_FORCE_INLINE uint32_t TB__L3P(oplace_t)(TB__L3 *l, uint32_t tag, uint32_t slot) {
+    const uint32_t mask = TB__L3P(omask)(l);
     uint32_t i = TB__L3P(ohome)(l, tag), probes = 0;
     while (l->oidx[i]) {
         i = (i + 1u) & mask;
@@ -6525,6 +6526,11 @@ TB_FORCE_INLINE uint32_t TB__L3P(oplace)(TB__L3 *l, uint64_t id, uint32_t slot) 
     }
     l->oidx[i] = ((uint64_t)tag << 32) | ((uint64_t)slot + 1u);
     return probes;
+}
+
+/* Place (id -> slot) in the first empty entry; returns the probe length. */
+TB_FORCE_INLINE uint32_t TB__L3P(oplace)(TB__L3 *l, uint64_t id, uint32_t slot) {
+    return TB__L3P(oplace_t)(l, TB__L3P(otag)(l, id), slot);
 }
 
 /* Rebuild the id index under `key` from the arena (no allocation). */

@@ -12,7 +12,14 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from tapebook import MatchingEngine, TapebookError
-from tapebook.errors import CapacityError, DuplicateOrderError, InvalidArgumentError, UnknownOrderError
+from tapebook.errors import (
+    ArgumentTypeError,
+    CapacityError,
+    DuplicateOrderError,
+    IntegerRangeError,
+    InvalidArgumentError,
+    UnknownOrderError,
+)
 from tapebook.matching import EVENT_DTYPE, FILL_DTYPE, STP_MODES, TIFS
 from tapebook.testing import matching_reference as M
 
@@ -170,6 +177,32 @@ def test_contract_example_and_errors() -> None:
     tiny.submit(1, 1, 10, 1)
     with pytest.raises(CapacityError):
         tiny.submit(2, 1, 9, 1)
+
+
+def test_submit_field_errors_name_the_field_and_change_nothing() -> None:
+    """submit stores plain ints straight into the C order and falls back to the per-field
+    checks on an overflow: each error still names the field, and nothing changes."""
+    e = MatchingEngine(n=64, price_bits=64, max_orders=16)
+    e.submit(1, 0, 100, 5)
+    before = (e.dumps(), e.stats())
+    bad = (
+        ({"order_id": 2**64}, IntegerRangeError, "order_id=18446744073709551616"),
+        ({"order_id": -1}, IntegerRangeError, "order_id=-1"),
+        ({"px": 2**63}, InvalidArgumentError, "px=9223372036854775808"),
+        ({"qty": 2**64}, InvalidArgumentError, "qty must be in"),
+        ({"owner": -1}, InvalidArgumentError, "owner must be in"),
+        ({"qty": True}, ArgumentTypeError, "qty must be an int, got bool"),
+        ({"px": 100.0}, ArgumentTypeError, "px must be an int, got float"),
+    )
+    for change, exc, msg in bad:
+        args = {"order_id": 2, "side": 1, "px": 100, "qty": 3, "owner": 0} | change
+        with pytest.raises(exc, match=msg):
+            e.submit(**args)
+        assert (e.dumps(), e.stats()) == before, change
+    # numpy integers take the checked path and work like ints
+    r = e.submit(np.uint64(2), 1, np.int64(100), np.uint64(3), owner=np.uint32(4))
+    assert r.status == "filled" and r.fills == [(1, 2, 100, 3)] and r.filled_qty == 3
+    assert type(r.filled_qty) is int and type(r.resting_qty) is int
 
 
 def test_submit_many_matches_per_call_submits() -> None:
