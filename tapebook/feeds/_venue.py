@@ -109,9 +109,17 @@ def levels(obj: Any, key: str, width: int = 2) -> list[tuple[str, str]]:
     return out
 
 
-def ms_to_ns(v: int) -> int:
-    """Milliseconds since the epoch as nanoseconds."""
-    return v * 1_000_000
+def ns_in_range(ns: int, field: str, raw: int) -> int:
+    """``ns`` when it fits int64 (what r.bbo["ts"] holds), else a :class:`FrameError`
+    naming the field and its value as the frame gave it."""
+    if not -(2**63) <= ns < 2**63:
+        raise FrameError(f"field {field!r} = {raw} is out of range: {ns} ns does not fit a 64-bit integer")
+    return ns
+
+
+def ms_to_ns(v: int, field: str) -> int:
+    """Milliseconds since the epoch (frame field ``field``) as nanoseconds, checked."""
+    return ns_in_range(v * 1_000_000, field, v)
 
 
 @functools.lru_cache(maxsize=64)

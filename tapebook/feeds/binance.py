@@ -66,6 +66,7 @@ from ._venue import (
     field_of,
     int_field,
     levels,
+    ns_in_range,
     typed_decoder,
 )
 
@@ -103,10 +104,7 @@ _DECODERS = {False: (typed_decoder(_Event), typed_decoder(_Wrapped)),
 def event_time_ns(e: int) -> int:
     """Binance ``E`` (ms, or µs on a ``timeUnit=MICROSECOND`` stream) in ns (a
     ``FrameError`` when that does not fit int64: r.bbo["ts"] could not hold it)."""
-    ns = e * 1_000 if e >= _US_THRESHOLD else e * 1_000_000
-    if not -(2**63) <= ns < 2**63:
-        raise FrameError(f"field 'E' = {e} is out of range: {ns} ns does not fit a 64-bit integer")
-    return ns
+    return ns_in_range(e * 1_000 if e >= _US_THRESHOLD else e * 1_000_000, "E", e)
 
 
 class BinanceSpotReader(JsonVenueReader):

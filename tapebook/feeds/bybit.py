@@ -74,15 +74,6 @@ class _Frame(msgspec.Struct):
 _DECODER = typed_decoder(_Frame)
 
 
-def book_time_ns(ms: int, field: str) -> int:
-    """A Bybit time (ms) in ns; a ``FrameError`` naming the field when that does not fit
-    int64 (r.bbo["ts"] could not hold it)."""
-    ns = ms_to_ns(ms)
-    if not -(2**63) <= ns < 2**63:
-        raise FrameError(f"field {field!r} = {ms} is out of range: {ns} ns does not fit a 64-bit integer")
-    return ns
-
-
 class BybitReader(JsonVenueReader):
     """v5 orderbook: snapshot/delta, contiguous ``u``, ``u = 1`` restarts."""
 
@@ -116,7 +107,7 @@ class BybitReader(JsonVenueReader):
         u = int_field(d, "u")
         bids, asks = levels(d, "b"), levels(d, "a")
         field = "cts" if "cts" in obj else "ts"
-        ts = book_time_ns(int_field(obj, field), field)
+        ts = ms_to_ns(int_field(obj, field), field)
         return self._book(line, typ, u, ts, bids, asks)
 
     def _fast(self, raw: bytes, line: int) -> VenueMessage | Kind | None:
@@ -127,11 +118,11 @@ class BybitReader(JsonVenueReader):
         except TYPED_ERRORS:
             return None
         ms = f.cts if f.cts is not None else f.ts
-        if not f.topic.startswith("orderbook.") or not 0 <= ms < 2**53 or ms_to_ns(ms) >= 2**63:
+        if not f.topic.startswith("orderbook.") or not 0 <= ms * 1_000_000 < 2**63:
             return None  # an out-of-range time: _frame names it
         if self._is_other_symbol(f.data.s):
             return Kind.NONBOOK
-        return self._book(line, f.type, f.data.u, ms_to_ns(ms), f.data.b, f.data.a)
+        return self._book(line, f.type, f.data.u, ms * 1_000_000, f.data.b, f.data.a)
 
     def _book(self, line: int, typ: str, u: int, ts: int, bids: Any, asks: Any) -> VenueMessage | Kind:
         """The snapshot / delta / u rules for one book frame."""

@@ -114,7 +114,7 @@ class OkxReader(JsonVenueReader):
         d = data[0]
         seq, prev = int_field(d, "seqId"), int_field(d, "prevSeqId")
         bids, asks = levels(d, "bids"), levels(d, "asks")
-        ts = ms_to_ns(int_field(d, "ts"))
+        ts = ms_to_ns(int_field(d, "ts"), "ts")
         checksum = int_field(d, "checksum") if "checksum" in d else 0
         return self._book(line, action, seq, prev, ts, bids, asks, checksum)
 
@@ -132,7 +132,7 @@ class OkxReader(JsonVenueReader):
             return None
         if self._is_other_symbol(f.arg.instId):
             return Kind.NONBOOK
-        ts = ms_to_ns(int_text(d.ts, "ts"))
+        ts = ms_to_ns(int_text(d.ts, "ts"), "ts")
         return self._book(line, f.action, d.seqId, d.prevSeqId, ts, d.bids, d.asks, d.checksum)
 
     def _book(

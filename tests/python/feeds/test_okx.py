@@ -56,3 +56,22 @@ def test_compressed_and_split_captures_replay_the_same(tmp_path):
     whole = feeds.replay(D / "seq_chain.jsonl", **KW)
     split = feeds.replay([gz, rest], **KW)  # one stream: the seqId chain goes across files
     assert np.array_equal(whole.bbo, split.bbo) and split.stats.gaps == 0
+
+
+@pytest.mark.parametrize("ts", ["999999999999999", "99999999999999999999"])
+def test_time_out_of_range_is_a_feed_error(tmp_path, ts):
+    """Regression: a ``ts`` whose nanoseconds do not fit int64 raised OverflowError from
+    numpy instead of a FeedError naming the line and field (15 digits take the typed fast
+    path, 20 the checked one). The last frame of the chain gets the bad time."""
+    import re
+
+    lines = (D / "seq_chain.jsonl").read_text().splitlines(keepends=True)
+    lines[-1], n = re.subn(r'"ts":"[0-9]+"', f'"ts":"{ts}"', lines[-1])
+    assert n == 1
+    bad = tmp_path / "ts.jsonl"
+    bad.write_text("".join(lines))
+    with pytest.raises(feeds.FeedError) as ei:
+        feeds.replay(bad, **KW)
+    assert ei.value.line == len(lines) and "'ts'" in ei.value.reason and "64-bit" in ei.value.reason
+    r = feeds.replay(bad, on_error="skip", **KW)
+    assert [row[0] for row in bbo_rows(r)] == [10, 15, 3, 5] and r.stats.skipped == 3
