@@ -5,15 +5,31 @@
 #define L3_DRV_H
 
 /* Only the variants used here (a faster compile; also the custom-variant path
- * of tapebook.h): L2 books and L3 books over them. */
+ * of tapebook.h): L2 books and L3 books over them.
+ *
+ * Sanitizer builds (detected as in tbv_all.h) and L3DRV_SUBSET test two of the five:
+ * i32 N=1024 (a multi-word tape summary) and i64 N=64 (one word): every variant runs
+ * the same template code, and the three others cost each sanitized L3 test about
+ * half its compile time (make test builds three of them). */
+#if defined(__has_feature)
+#define L3DRV__HAS_FEATURE(x) __has_feature(x)
+#else
+#define L3DRV__HAS_FEATURE(x) 0
+#endif
+#if !defined(L3DRV_SUBSET) && (defined(__SANITIZE_ADDRESS__) || L3DRV__HAS_FEATURE(address_sanitizer) || \
+                               L3DRV__HAS_FEATURE(undefined_behavior_sanitizer))
+#define L3DRV_SUBSET 1
+#endif
 #define TB_NO_SHIPPED_VARIANTS
 #include "tapebook.h"
 #include "tapebook/tb_params_i32.inc"
 #include "tapebook/tb_family.inc"
+#ifndef L3DRV_SUBSET
 #define TB_N 64
 #include "tapebook/tb_book.inc"
 #define TB_N 64
 #include "tapebook/tb_l3.inc"
+#endif
 #define TB_N 1024
 #include "tapebook/tb_book.inc"
 #define TB_N 1024
@@ -25,6 +41,7 @@
 #include "tapebook/tb_book.inc"
 #define TB_N 64
 #include "tapebook/tb_l3.inc"
+#ifndef L3DRV_SUBSET
 #define TB_N 256
 #include "tapebook/tb_book.inc"
 #define TB_N 256
@@ -33,6 +50,7 @@
 #include "tapebook/tb_book.inc"
 #define TB_N 4096
 #include "tapebook/tb_l3.inc"
+#endif
 #include "tapebook/tb_family_end.inc"
 
 #include <stdlib.h>
@@ -279,14 +297,18 @@ typedef struct l3drv {
                               L3DRV_CAT(d_blevels_, TAG),                                                         \
                               L3DRV_CAT(d_bbbo_, TAG)};
 
-L3_DRIVER(i32, 64, int32_t, uint32_t, INT32_MIN, INT32_MAX)
 L3_DRIVER(i32, 1024, int32_t, uint32_t, INT32_MIN, INT32_MAX)
 L3_DRIVER(i64, 64, int64_t, uint64_t, INT64_MIN, INT64_MAX)
+#ifndef L3DRV_SUBSET
+L3_DRIVER(i32, 64, int32_t, uint32_t, INT32_MIN, INT32_MAX)
 L3_DRIVER(i64, 256, int64_t, uint64_t, INT64_MIN, INT64_MAX)
 L3_DRIVER(i64, 4096, int64_t, uint64_t, INT64_MIN, INT64_MAX)
 
 static const l3drv *const l3drv_all[] = {&l3drv_i32_n64, &l3drv_i32_n1024, &l3drv_i64_n64, &l3drv_i64_n256,
                                          &l3drv_i64_n4096};
+#else
+static const l3drv *const l3drv_all[] = {&l3drv_i32_n1024, &l3drv_i64_n64};
+#endif
 #define L3DRV_COUNT (sizeof l3drv_all / sizeof l3drv_all[0])
 
 #endif /* L3_DRV_H */

@@ -400,7 +400,7 @@ static void t_apply_mbo_reseed(void) {
 }
 
 static void t_constants(void) {
-    CHECK_EQ(D->pmin, D->bits == 32 ? (int64_t)tb_book_i32_n64_price_min() + (int64_t)D->n - 64
+    CHECK_EQ(D->pmin, D->bits == 32 ? (int64_t)tb_book_i32_n1024_price_min() + (int64_t)D->n - 1024
                                     : (int64_t)tb_book_i64_n64_price_min() + (int64_t)D->n - 64);
     CHECK_EQ(TB_MBO_ADD, 'A');
     CHECK(strcmp(tb_l3_status_str(TB_ERR_DUPLICATE), tb_status_str(TB_ERR_DUPLICATE)) != 0);
