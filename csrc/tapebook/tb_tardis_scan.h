@@ -28,6 +28,13 @@
  * These are exactly the rules of the pyarrow path (tapebook/feeds/tardis.py),
  * which the differential test holds this scanner to.
  *
+ * Two paths, one output. The common row (the standard header; an unquoted exchange;
+ * the stream's symbol, unquoted; digits-only timestamps; true/false; bid/ask; plain
+ * decimals that are a whole number of ticks / lots) goes through a fast path that
+ * parses it in one pass and gives up, having changed nothing, on anything else; the
+ * general path then takes the line, so odd rows and every error keep its behaviour.
+ * The C test holds the fast path to the general one on clean and mutated files.
+ *
  * Lines end at '\n' (a '\r' before it is dropped). A message may span calls:
  * its rows stay in `out` after the last complete message until it closes.
  *
@@ -214,66 +221,102 @@ TB_FORCE_INLINE char *tb__tardis_comma(char *q, char *le) {
     return q;
 }
 
+/* The run of digits from q (before end) appended to *v (wrapping past 19 digits, which
+ * the callers refuse); returns where it stopped. Eight digits at a time while it can
+ * (timestamps have sixteen, amounts often eight decimals): the bytes read as a
+ * little-endian word whatever the machine's order; all are digits when each byte and
+ * byte + 6 are 0x3X. */
+TB_FORCE_INLINE const char *tb__tardis_digits(const char *q, const char *end, uint64_t *v) {
+    uint64_t x = *v;
+    while (end - q >= 8) {
+        const unsigned char *b = (const unsigned char *)q;
+        uint64_t w = (uint64_t)b[0] | (uint64_t)b[1] << 8 | (uint64_t)b[2] << 16 | (uint64_t)b[3] << 24 |
+                     (uint64_t)b[4] << 32 | (uint64_t)b[5] << 40 | (uint64_t)b[6] << 48 | (uint64_t)b[7] << 56;
+        const uint64_t highs = UINT64_C(0xF0F0F0F0F0F0F0F0), zeros = UINT64_C(0x3030303030303030);
+        if ((w & highs) != zeros || ((w + UINT64_C(0x0606060606060606)) & highs) != zeros) break;
+        w -= zeros; /* eight digits 0..9, the first in the low byte: pairs, fours, eight */
+        w = (w * 10 + (w >> 8)) & UINT64_C(0x00FF00FF00FF00FF);
+        w = (w * 100 + (w >> 16)) & UINT64_C(0x0000FFFF0000FFFF);
+        w = (w * 10000 + (w >> 32)) & UINT64_C(0x00000000FFFFFFFF);
+        x = x * 100000000 + w;
+        q += 8;
+    }
+    for (; q < end; q++) {
+        unsigned d = (unsigned)(unsigned char)*q - (unsigned)'0';
+        if (d > 9) break;
+        x = x * 10 + d;
+    }
+    *v = x;
+    return q;
+}
+
 /* integer microseconds: a plain run of up to 18 digits without the decimal machinery */
 TB_FORCE_INLINE int tb__tardis_micros(const char *s, size_t n, int64_t *out) {
     static const tb_dec_unit one = {1, 0, 0};
     uint64_t v = 0;
-    size_t i;
-    if (n && n <= 18) {
-        for (i = 0; i < n; i++) {
-            unsigned d = (unsigned)(unsigned char)s[i] - (unsigned)'0';
-            if (d > 9) break;
-            v = v * 10 + d;
-        }
-        if (i == n) {
-            *out = (int64_t)v;
-            return TB_DEC_OK;
-        }
+    int r;
+    if (n && n <= 18 && tb__tardis_digits(s, s + n, &v) == s + n) {
+        *out = (int64_t)v;
+        return TB_DEC_OK;
     }
-    {
-        int r = tb_dec_parse(s, n, one, 0, &v);
-        *out = r ? 0 : (int64_t)v;
-        return r;
-    }
+    r = tb_dec_parse(s, n, one, 0, &v);
+    *out = r ? 0 : (int64_t)v;
+    return r;
 }
 
-/* value / unit exactly, with a one-pass fast path for the plain "digits[.digits]"
- * values venues write (at most 19 digits, no sign or exponent, a whole number of
- * units without dividing by a power of ten); anything else, and any value the
- * fast path would have to refuse, goes through tb_dec_parse, so the results and
- * the reasons are tb_dec_parse's. */
-TB_FORCE_INLINE int tb__tardis_dec(const char *s, size_t n, tb_dec_unit unit, int is_unsigned, uint64_t *out) {
-    uint64_t m = 0;
-    int64_t frac = 0, k;
-    unsigned dig = 0;
-    size_t i;
-    int point = 0;
-    if (n == 0 || n > 20) return tb_dec_parse(s, n, unit, is_unsigned, out);
-    for (i = 0; i < n; i++) {
-        unsigned d = (unsigned)(unsigned char)s[i] - (unsigned)'0';
-        if (d <= 9) {
-            m = m * 10 + d;
-            dig++;
-            frac += point;
-        } else if (s[i] == '.' && !point) {
-            point = 1;
-        } else {
-            return tb_dec_parse(s, n, unit, is_unsigned, out);
-        }
+/* A plain "digits[.digits]" run from s (before end): its digits as a number m (wrapping
+ * past 19 digits, which tb__tardis_scale refuses), their count and how many follow the
+ * point. Returns where it stopped: end or the first byte that is neither a digit nor the
+ * first '.'. Shared by the general path (a whole field) and the fast path (up to ','). */
+TB_FORCE_INLINE const char *tb__tardis_plain(const char *s, const char *end, uint64_t *m, size_t *dig,
+                                             int64_t *frac) {
+    uint64_t v = 0;
+    const char *q = tb__tardis_digits(s, end, &v), *f;
+    *frac = 0;
+    if (q < end && *q == '.') {
+        f = q + 1;
+        q = tb__tardis_digits(f, end, &v);
+        *frac = q - f;
+        *dig = (size_t)(q - s - 1);
+    } else {
+        *dig = (size_t)(q - s);
     }
-    k = -unit.exp - frac; /* value / unit = m * 10^k / unit.mant */
-    if (dig == 0 || dig > 19 || k < 0 || k > 19) return tb_dec_parse(s, n, unit, is_unsigned, out);
+    *m = v;
+    return q;
+}
+
+/* m * 10^-frac / unit exactly, when that needs no division by a power of ten (at most
+ * 19 digits, no overflow, a whole number of units): 1 and *out, else 0 (the caller then
+ * asks tb_dec_parse, which has the value or the reason). */
+TB_FORCE_INLINE int tb__tardis_scale(uint64_t m, size_t dig, int64_t frac, tb_dec_unit unit, int is_unsigned,
+                                     uint64_t *out) {
+    int64_t k = -unit.exp - frac; /* value / unit = m * 10^k / unit.mant */
+    if (dig == 0 || dig > 19 || k < 0 || k > 19) return 0;
     if (k) {
-        if (m > UINT64_MAX / tb__dec_pow10[k]) return tb_dec_parse(s, n, unit, is_unsigned, out);
+        if (m > UINT64_MAX / tb__dec_pow10[k]) return 0;
         m *= tb__dec_pow10[k];
     }
     if (unit.mant != 1) {
-        if (m % unit.mant) return tb_dec_parse(s, n, unit, is_unsigned, out);
+        if (m % unit.mant) return 0;
         m /= unit.mant;
     }
-    if (!is_unsigned && m > (uint64_t)INT64_MAX) return tb_dec_parse(s, n, unit, is_unsigned, out);
+    if (!is_unsigned && m > (uint64_t)INT64_MAX) return 0;
     *out = m;
-    return TB_DEC_OK;
+    return 1;
+}
+
+/* value / unit exactly, with a one-pass fast path for the plain "digits[.digits]"
+ * values venues write (at most 20 bytes, tb__tardis_scale's conditions); anything
+ * else, and any value the fast path would have to refuse, goes through tb_dec_parse,
+ * so the results and the reasons are tb_dec_parse's. */
+TB_FORCE_INLINE int tb__tardis_dec(const char *s, size_t n, tb_dec_unit unit, int is_unsigned, uint64_t *out) {
+    uint64_t m;
+    size_t dig;
+    int64_t frac;
+    if (n && n <= 20 && tb__tardis_plain(s, s + n, &m, &dig, &frac) == s + n &&
+        tb__tardis_scale(m, dig, frac, unit, is_unsigned, out))
+        return TB_DEC_OK;
+    return tb_dec_parse(s, n, unit, is_unsigned, out);
 }
 
 /* s[0..n) == lit[0..len) for short literals, without a libc call */
@@ -357,6 +400,34 @@ static int tb__tardis_out_ok(const tb_tardis_out *out) {
     if (out->msgs_cap && (!out->row_end || !out->ts || !out->seq || !out->line || !out->kind)) return 0;
     if (out->errs_cap && !out->errs) return 0;
     return 1;
+}
+
+/* One row into the open message. A change of is_snapshot, or of local_timestamp between
+ * delta rows, closes the open message first; a bad value (bad_field, its reason and text)
+ * makes the message an ERROR that keeps no rows. Shared by the general and fast paths. */
+TB_FORCE_INLINE void tb__tardis_row(tb_tardis_scan *st, tb_tardis_out *out, int64_t line, int snap, int64_t lts,
+                                    int bid, int64_t ts, uint64_t px, uint64_t qty, int bad_field, int bad_reason,
+                                    const char *bad_s, size_t bad_n) {
+    if (st->open && (snap != st->open_snap || (!snap && lts != st->open_lts))) tb__tardis_close(st, out);
+    if (!st->open) {
+        st->open = 1;
+        st->open_snap = snap;
+        st->open_bad = 0;
+        st->open_line = line;
+        st->open_row0 = out->n_rows;
+    }
+    st->open_lts = lts;
+    if (bad_field && !st->open_bad) {
+        st->open_bad = 1;
+        tb__tardis_copy_err(&st->open_err, line, bad_field, bad_reason, bad_s, bad_n);
+    }
+    if (!st->open_bad) {
+        size_t i = out->n_rows++;
+        out->side[i] = (uint8_t)bid;
+        out->px[i] = (int64_t)px;
+        out->qty[i] = qty;
+        st->open_ts = ts;
+    }
 }
 
 /* One data line [p, le): returns TB_TARDIS_DONE or TB_TARDIS_SYMBOL_CHANGE. */
@@ -470,43 +541,120 @@ static int tb__tardis_line(tb_tardis_scan *st, char *p, char *le, tb_tardis_out 
         bad_field = TB_TARDIS_AMOUNT;
         bad_reason = r;
     }
-    /* grouping: a change of is_snapshot, or of local_timestamp between delta rows */
-    if (st->open && (snap != st->open_snap || (!snap && lts != st->open_lts))) tb__tardis_close(st, out);
-    if (!st->open) {
-        st->open = 1;
-        st->open_snap = snap;
-        st->open_bad = 0;
-        st->open_line = line;
-        st->open_row0 = out->n_rows;
-    }
-    st->open_lts = lts;
-    if (bad_field && !st->open_bad) {
-        st->open_bad = 1;
-        tb__tardis_copy_err(&st->open_err, line, bad_field, bad_reason, fs[bad_field], fl[bad_field]);
-    }
-    if (!st->open_bad) {
-        size_t i = out->n_rows++;
-        out->side[i] = (uint8_t)bid;
-        out->px[i] = (int64_t)px;
-        out->qty[i] = qty;
-        st->open_ts = ts;
-    }
+    tb__tardis_row(st, out, line, snap, lts, bid, ts, px, qty, bad_field, bad_reason, fs[bad_field], fl[bad_field]);
     return TB_TARDIS_DONE;
 }
 
-TB_API int tb_tardis_scan_buf(tb_tardis_scan *st, char *data, size_t len, int final, tb_tardis_out *out,
-                              size_t *consumed) {
+/* ---- the fast path ---------------------------------------------------------------------- */
+
+/* digits-only microseconds (1 to 18 digits, tb__tardis_micros's own fast case) up to ',':
+ * where the next field starts, or NULL */
+TB_FORCE_INLINE const char *tb__tardis_fast_micros(const char *q, const char *end, int64_t *out) {
+    uint64_t v = 0;
+    const char *e = tb__tardis_digits(q, end, &v);
+    if (e == q || e - q > 18 || e >= end || *e != ',') return NULL;
+    *out = (int64_t)v;
+    return e + 1;
+}
+
+/* [q, end) starts with the literal lit[0..n) */
+TB_FORCE_INLINE int tb__tardis_starts(const char *q, const char *end, const char *lit, size_t n) {
+    return (size_t)(end - q) >= n && tb__tardis_is(q, n, lit, n);
+}
+
+/* the header is exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount */
+static int tb__tardis_std_roles(const tb_tardis_scan *st) {
+    static const uint8_t std_roles[8] = {TB_TARDIS_OTHER,       TB_TARDIS_SYMBOL, TB_TARDIS_TIMESTAMP,
+                                         TB_TARDIS_LOCAL_TS,    TB_TARDIS_IS_SNAPSHOT, TB_TARDIS_SIDE,
+                                         TB_TARDIS_PRICE,       TB_TARDIS_AMOUNT};
+    return st->n_fields == 8 && memcmp(st->role, std_roles, 8) == 0;
+}
+
+/* The common row in one pass from p (before end), for the standard header once the
+ * stream's symbol is known: an unquoted exchange, the symbol unquoted, digits-only
+ * timestamps, true/false, bid/ask, plain decimals tb__tardis_scale takes, then '\n' or
+ * "\r\n". Returns the line's '\n' with the row added, or NULL having changed nothing:
+ * the general path then takes the line, so odd rows and every error keep its behaviour. */
+TB_FORCE_INLINE const char *tb__tardis_fast(tb_tardis_scan *st, const char *p, const char *end,
+                                            tb_tardis_out *out) {
+    const char *q = p, *e;
+    const size_t n = st->symbol_len;
+    uint64_t m, px, qty;
+    size_t dig;
+    int64_t frac, ts, lts;
+    int snap, bid;
+    if (q >= end || *q == '"') return NULL;
+    while (*q != ',') { /* the exchange, not read; it must not run into the next line */
+        if (*q == '\n' || ++q >= end) return NULL;
+    }
+    q++;
+    if ((size_t)(end - q) <= n || *q == '"' || memcmp(q, st->symbol, n) != 0 || q[n] != ',') return NULL;
+    q += n + 1;
+    if (!(q = tb__tardis_fast_micros(q, end, &ts)) || ts > INT64_MAX / 1000) return NULL;
+    if (!(q = tb__tardis_fast_micros(q, end, &lts))) return NULL;
+    if (tb__tardis_starts(q, end, "false,", 6)) {
+        snap = 0;
+        q += 6;
+    } else if (tb__tardis_starts(q, end, "true,", 5)) {
+        snap = 1;
+        q += 5;
+    } else {
+        return NULL;
+    }
+    if (tb__tardis_starts(q, end, "bid,", 4)) {
+        bid = 1;
+    } else if (tb__tardis_starts(q, end, "ask,", 4)) {
+        bid = 0;
+    } else {
+        return NULL;
+    }
+    q += 4;
+    e = tb__tardis_plain(q, end, &m, &dig, &frac);
+    if (e - q > 20 || e >= end || *e != ',' || !tb__tardis_scale(m, dig, frac, st->tick, 0, &px)) return NULL;
+    q = e + 1;
+    e = tb__tardis_plain(q, end, &m, &dig, &frac);
+    if (e - q > 20 || !tb__tardis_scale(m, dig, frac, st->lot, 1, &qty)) return NULL;
+    if (end - e >= 2 && e[0] == '\r') e++; /* "\r\n": the '\r' is dropped, as the general path does */
+    if (e >= end || *e != '\n') return NULL;
+    tb__tardis_row(st, out, st->line, snap, lts, bid, ts, px, qty, 0, 0, NULL, 0);
+    return e;
+}
+
+/* ---- the scan loop -------------------------------------------------------------------- */
+
+/* out has room for another line (one row; messages and errors for every line it may close) */
+TB_FORCE_INLINE int tb__tardis_room(const tb_tardis_out *out) {
+    return out->rows_cap - out->n_rows >= 1 && out->msgs_cap - out->n_msgs >= (size_t)TB_TARDIS_MSG_ROOM &&
+           out->errs_cap - out->n_errs >= (size_t)TB_TARDIS_MSG_ROOM;
+}
+
+/* tb_tardis_scan_buf, with the fast path or (fast = 0, the differential test's reference)
+ * every line through the general one */
+TB_FORCE_INLINE int tb__tardis_scan(tb_tardis_scan *st, char *data, size_t len, int final, tb_tardis_out *out,
+                                    size_t *consumed, int fast) {
     size_t pos = 0;
+    int sym_plain; /* the symbol has no ',' (its raw bytes then mean the same on any line); -1: not known yet */
     if (!st || !out || !consumed) return TB_ERR_NULL;
     *consumed = 0;
     if (len && !data) return TB_ERR_NULL;
     if (!tb__tardis_out_ok(out) || st->open_row0 > out->n_rows || st->n_pend > (size_t)TB_TARDIS_PENDING ||
         st->n_fields == 0 || st->n_fields > (uint32_t)TB_TARDIS_MAX_FIELDS)
         return TB_ERR_BADARG;
+    fast = fast && tb__tardis_std_roles(st);
+    sym_plain = -1;
     while (pos < len) {
         char *p = data + pos, *nl, *le;
         size_t next;
         int r;
+        if (fast && st->have_symbol && sym_plain < 0) sym_plain = !memchr(st->symbol, ',', st->symbol_len);
+        if (fast && sym_plain > 0 && tb__tardis_room(out)) {
+            const char *end = tb__tardis_fast(st, p, data + len, out);
+            if (end) {
+                st->line++;
+                pos = (size_t)(end - data) + 1;
+                continue;
+            }
+        }
         nl = (char *)memchr(p, '\n', len - pos);
         if (!nl) {
             if (!final) break; /* a partial line: the caller brings the rest */
@@ -517,8 +665,7 @@ TB_API int tb_tardis_scan_buf(tb_tardis_scan *st, char *data, size_t len, int fi
             next = (size_t)(nl - data) + 1;
         }
         if (le > p && le[-1] == '\r') le--;
-        if (out->rows_cap - out->n_rows < 1 || out->msgs_cap - out->n_msgs < (size_t)TB_TARDIS_MSG_ROOM ||
-            out->errs_cap - out->n_errs < (size_t)TB_TARDIS_MSG_ROOM) {
+        if (!tb__tardis_room(out)) {
             *consumed = pos;
             return TB_TARDIS_FULL;
         }
@@ -538,6 +685,11 @@ TB_API int tb_tardis_scan_buf(tb_tardis_scan *st, char *data, size_t len, int fi
         tb__tardis_close(st, out);
     }
     return TB_TARDIS_DONE;
+}
+
+TB_API int tb_tardis_scan_buf(tb_tardis_scan *st, char *data, size_t len, int final, tb_tardis_out *out,
+                              size_t *consumed) {
+    return tb__tardis_scan(st, data, len, final, out, consumed, 1);
 }
 
 #endif /* TB_TARDIS_SCAN_H */

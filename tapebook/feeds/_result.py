@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from ._sink import Sink
 
 from ._schema import DEPTH_FIELDS
-from ._table import to_arrow_table
+from ._table import PARQUET_WRITE_OPTIONS, to_arrow_table
 
 
 @dataclass
@@ -100,10 +100,14 @@ class FeedResult:
         return to_arrow_table(self.bbo, self.depth, nulls=nulls)
 
     def write_parquet(self, path: Any, nulls: bool = False, **kwargs: Any) -> None:
-        """Write :meth:`to_arrow` to a Parquet file (``kwargs`` go to ``pyarrow.parquet.write_table``)."""
+        """Write :meth:`to_arrow` to a Parquet file, laid out as ``out=`` writes it (no
+        dictionaries, ts and seq delta-encoded); ``kwargs`` go to
+        ``pyarrow.parquet.write_table`` and override that layout."""
         import pyarrow.parquet as pq
 
-        pq.write_table(self.to_arrow(nulls=nulls), path, **kwargs)
+        own_layout = "use_dictionary" in kwargs or "column_encoding" in kwargs  # (they conflict with ours)
+        options = kwargs if own_layout else {**PARQUET_WRITE_OPTIONS, **kwargs}
+        pq.write_table(self.to_arrow(nulls=nulls), path, **options)
 
     def to_pandas(self, units: str = "price") -> Any:
         """A DataFrame indexed by ``ts`` (UTC datetimes), one row per message.

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from ._schema import bbo_dtype, depth_dtype
-from ._table import to_arrow_table
+from ._table import PARQUET_WRITE_OPTIONS, to_arrow_table
 
 
 class Sink(abc.ABC):
@@ -75,14 +75,13 @@ class ParquetSink(Sink):
     def write(self, bbo: np.ndarray, depth: np.ndarray | None) -> None:
         table = to_arrow_table(bbo, depth)
         if self._writer is None:
-            self._writer = self._pq.ParquetWriter(self.path, table.schema)
+            self._writer = self._pq.ParquetWriter(self.path, table.schema, **PARQUET_WRITE_OPTIONS)
         self._writer.write_table(table)
 
     def close(self) -> None:
         if self._writer is None:  # no rows: still a valid (empty) file
-            self._writer = self._pq.ParquetWriter(
-                self.path, to_arrow_table(np.empty(0, dtype=bbo_dtype()), self._empty_depth()).schema
-            )
+            schema = to_arrow_table(np.empty(0, dtype=bbo_dtype()), self._empty_depth()).schema
+            self._writer = self._pq.ParquetWriter(self.path, schema, **PARQUET_WRITE_OPTIONS)
         self._writer.close()
 
     def _empty_depth(self) -> np.ndarray | None:

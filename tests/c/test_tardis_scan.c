@@ -23,6 +23,8 @@ typedef struct result {
     uint8_t kind[CAP];
     int64_t err_msg[CAP], err_line[CAP];
     int32_t err_field[CAP], err_reason[CAP];
+    uint64_t err_len[CAP];
+    char err_text[CAP][16]; /* the first bytes of each error's text */
     int status; /* last status: TB_TARDIS_DONE or TB_TARDIS_SYMBOL_CHANGE */
 } result;
 
@@ -54,6 +56,8 @@ static void drain(tb_tardis_scan *st, tb_tardis_out *out, result *res) {
         res->err_line[e] = out->errs[i].line;
         res->err_field[e] = out->errs[i].field;
         res->err_reason[e] = out->errs[i].reason;
+        res->err_len[e] = out->errs[i].len;
+        memcpy(res->err_text[e], out->errs[i].text, out->errs[i].len < 16 ? (size_t)out->errs[i].len : 16);
     }
     out->n_errs = 0;
     for (i = 0; i < m; i++) {
@@ -82,7 +86,7 @@ static void drain(tb_tardis_scan *st, tb_tardis_out *out, result *res) {
 
 /* Scan text through blocks of `block` bytes (carrying partial lines, as the
  * Python reader does) into an output of `rows_cap` rows. */
-static void scan_all(const char *text, size_t len, size_t block, size_t rows_cap, result *res) {
+static void scan_with(const char *text, size_t len, size_t block, size_t rows_cap, int fast, result *res) {
     static work w;
     static char buf[1 << 16];
     tb_tardis_scan st;
@@ -106,7 +110,8 @@ static void scan_all(const char *text, size_t len, size_t block, size_t rows_cap
     out.errs = w.errs;
     out.errs_cap = TB_TARDIS_MSG_ROOM + 1;
     for (;;) {
-        rc = tb_tardis_scan_buf(&st, buf + pos, have - pos, eof, &out, &consumed);
+        rc = fast ? tb_tardis_scan_buf(&st, buf + pos, have - pos, eof, &out, &consumed)
+                  : tb__tardis_scan(&st, buf + pos, have - pos, eof, &out, &consumed, 0);
         CHECK(rc >= 0);
         if (rc < 0) return;
         pos += consumed;
@@ -138,6 +143,11 @@ static void scan_all(const char *text, size_t len, size_t block, size_t rows_cap
     res->status = TB_TARDIS_DONE;
 }
 
+/* through the public call (the fast path where it applies) */
+static void scan_all(const char *text, size_t len, size_t block, size_t rows_cap, result *res) {
+    scan_with(text, len, block, rows_cap, 1, res);
+}
+
 static int same(const result *a, const result *b) {
     size_t i;
     if (a->n_rows != b->n_rows || a->n_msgs != b->n_msgs || a->n_errs != b->n_errs || a->status != b->status)
@@ -150,7 +160,8 @@ static int same(const result *a, const result *b) {
             return 0;
     for (i = 0; i < a->n_errs; i++)
         if (a->err_msg[i] != b->err_msg[i] || a->err_line[i] != b->err_line[i] ||
-            a->err_field[i] != b->err_field[i] || a->err_reason[i] != b->err_reason[i])
+            a->err_field[i] != b->err_field[i] || a->err_reason[i] != b->err_reason[i] ||
+            a->err_len[i] != b->err_len[i] || memcmp(a->err_text[i], b->err_text[i], sizeof a->err_text[i]) != 0)
             return 0;
     return 1;
 }
@@ -369,6 +380,209 @@ static void test_fast_decimals(void) {
     }
 }
 
+/* ---- the fast path against the general one ---------------------------------------------- */
+
+static uint64_t next_rng(uint64_t *rng) {
+    *rng = *rng * 6364136223846793005u + 1442695040888963407u;
+    return *rng >> 33;
+}
+
+/* A seeded file of common rows (the fast path's shape) of which about one in `odd` is
+ * mutated: a byte replaced, inserted or deleted from an alphabet of the bytes that
+ * matter, or a field swapped for an odd value (long digit runs, exponents, quotes, a
+ * timestamp out of range, other symbols, CR, empty lines). `symbol` is the first row's
+ * symbol field as written (quoted with a ',' inside on some files). */
+static size_t common_file(uint64_t *rng, char *out, size_t cap, unsigned odd, const char *symbol) {
+    static const char bytes[] = ",\"\r\n.e-+09 xX";
+    static const char *const odd_values[] = {"1234567890123456789", "12345678901234567890", "999999999999999999", "9999999999999999999",
+                                             "9223372036854775", "9223372036854776", "1e2", "0100.2500",
+                                             "\"100\"", "", "-1", "100.", ".5", "100.251", "00000000000000000001",
+                                             "X", "\"X\"", "Y", "a,b", "\"a,b\"", "true", "false", "TRUE", "bid",
+                                             "ask", "0", "0.0", "18446744073709551615", "1.00000000000000000000"};
+    size_t pos = 0;
+    int64_t lts = 1600000000000000;
+    int m;
+    pos += (size_t)snprintf(out + pos, cap - pos, "b,%s,1,%lld,true,bid,100,1\n", symbol, (long long)lts);
+    for (m = 0; m < 400 && pos + 400 < cap; m++) {
+        int rows = 1 + (int)(next_rng(rng) % 6), k;
+        int snap = next_rng(rng) % 17 == 0;
+        lts += 1 + (int64_t)(next_rng(rng) % 3);
+        for (k = 0; k < rows; k++) {
+            char line[256];
+            const char *fields[8];
+            char ts[24], lt[24], px[24], qty[24];
+            size_t n = 0, sym_end;
+            int late;
+            unsigned v = (unsigned)next_rng(rng), f;
+            snprintf(ts, sizeof ts, "%lld", (long long)(lts - (int64_t)(v % 50)));
+            snprintf(lt, sizeof lt, "%lld", (long long)lts);
+            snprintf(px, sizeof px, "%u%s", 90 + v % 20, ((v >> 5) & 3) == 0 ? ".25" : (v >> 7) & 1 ? ".5" : "");
+            snprintf(qty, sizeof qty, "%u%s", (v >> 8) % 9, (v >> 12) & 1 ? ".1" : "");
+            fields[0] = "binance";
+            fields[1] = symbol;
+            fields[2] = ts;
+            fields[3] = lt;
+            fields[4] = snap ? "true" : "false";
+            fields[5] = (v >> 13) & 1 ? "bid" : "ask";
+            fields[6] = px;
+            fields[7] = qty;
+            /* the symbol is changed only in the last messages: a second symbol stops the scan */
+            late = m >= 390;
+            if (next_rng(rng) % odd == 0 && next_rng(rng) % 2) {
+                const char *value = odd_values[next_rng(rng) % (sizeof odd_values / sizeof *odd_values)];
+                f = (unsigned)next_rng(rng) % 8;
+                /* (an unquoted ',' in the exchange moves the symbol too) */
+                if (late || (f != 1 && !(f == 0 && strcmp(value, "a,b") == 0))) fields[f] = value;
+            }
+            sym_end = late ? 0 : strlen(fields[0]) + strlen(symbol) + 2;
+            for (f = 0; f < 8; f++) n += (size_t)snprintf(line + n, sizeof line - n, "%s%s", f ? "," : "", fields[f]);
+            if (next_rng(rng) % odd == 0 && n > sym_end) { /* a byte replaced, inserted or deleted */
+                size_t at = sym_end + (size_t)next_rng(rng) % (n - sym_end);
+                char b = bytes[next_rng(rng) % (sizeof bytes - 1)];
+                switch (next_rng(rng) % 3) {
+                case 0: line[at] = b; break;
+                case 1: memmove(line + at + 1, line + at, n - at); line[at] = b; n++; break;
+                default: memmove(line + at, line + at + 1, n - at - 1); n--;
+                }
+                if (!late && line[n - 1] == '\n') n--; /* no empty line (a symbol '') */
+            }
+            if (late && next_rng(rng) % (4 * odd) == 0) n = 0; /* an empty line: its symbol is '' */
+            memcpy(out + pos, line, n);
+            pos += n;
+            if (next_rng(rng) % 5 == 0) out[pos++] = '\r';
+            out[pos++] = '\n';
+        }
+    }
+    return pos;
+}
+
+/* Whole and through blocks and capacities, the fast path (the public call) gives the
+ * general path's rows, messages and errors, on clean files and files of odd rows. */
+static void test_fast_is_general(void) {
+    static char text[1 << 16];
+    static result general, fast;
+    static const char *const symbols[] = {"X", "\"X\"", "\"a,b\"", "BTC-USDT", "\"\""};
+    static const unsigned odds[] = {1000000, 40, 7, 2};
+    uint64_t rng = 4242;
+    int round, rounds = tbt_prof == TBT_FULL ? 200 : 40;
+    for (round = 0; round < rounds; round++) {
+        size_t len = common_file(&rng, text, sizeof text, odds[round % 4], symbols[(round / 4) % 5]);
+        size_t block;
+        if (round % 3 == 1) len--; /* no final newline */
+        scan_with(text, len, 1 << 16, 4000, 0, &general);
+        scan_with(text, len, 1 << 16, 4000, 1, &fast);
+        CHECK_MSG(general.n_msgs > 100, "round %d msgs %zu status %d", round, general.n_msgs, general.status);
+        CHECK_MSG(same(&general, &fast), "round %d whole", round);
+        for (block = 5; block < 3000; block = block * 4 + 3) {
+            size_t cap = 1 + (size_t)next_rng(&rng) % 40;
+            scan_with(text, len, block, cap, 1, &fast);
+            CHECK_MSG(same(&general, &fast), "round %d block %zu cap %zu", round, block, cap);
+        }
+    }
+}
+
+/* The fast path takes the common row (so the test above compares something) and leaves
+ * odd ones to the general path without changing anything. */
+static void test_fast_takes_common_rows(void) {
+    static work w;
+    static const char *const odd[] = {
+        "binance,X,5,6,false,bid,100,1",          /* no '\n' */
+        "binance,Y,5,6,false,bid,100,1\n",        /* another symbol */
+        "binance,\"X\",5,6,false,bid,100,1\n",    /* quoted */
+        "binance,X,5,6,false,bid,100,1,9\n",      /* a ninth field */
+        "binance,X,5,6,False,bid,100,1\n",        /* not true/false */
+        "binance,X,5,6,false,bid,100.1,1\n",      /* not a whole number of ticks */
+        "binance,X,5,6,false,bid,1e2,1\n",        /* an exponent */
+        "binance,X,9223372036854776,6,false,bid,100,1\n", /* ts out of range in ns */
+        "binance,X,5,6,false,bid,100,1\r\r\n",    /* two CRs */
+        "binance\n,X,5,6,false,bid,100,1\n",      /* the exchange must not run into the next line */
+        "\n"};
+    tb_tardis_scan st;
+    tb_tardis_out out;
+    size_t consumed = 0, i;
+    char first[] = "binance,X,1,1,true,bid,100,1\n";
+    memset(&st, 0, sizeof st);
+    memset(&out, 0, sizeof out);
+    CHECK_EQ(tb_tardis_begin(&st, ROLES8, 8, unit_of("0.25"), unit_of("0.1"), 2, 1), TB_OK);
+    out.side = w.side;
+    out.px = w.px;
+    out.qty = w.qty;
+    out.rows_cap = 100;
+    out.row_end = w.row_end;
+    out.ts = w.ts;
+    out.seq = w.seq;
+    out.line = w.line;
+    out.kind = w.kind;
+    out.msgs_cap = 100;
+    out.errs = w.errs;
+    out.errs_cap = 64;
+    CHECK(tb__tardis_fast(&st, first, first + sizeof first - 1, &out) == NULL); /* no symbol yet */
+    CHECK_EQ(tb_tardis_scan_buf(&st, first, sizeof first - 1, 0, &out, &consumed), TB_TARDIS_DONE);
+    for (i = 0; i < sizeof odd / sizeof *odd; i++) {
+        tb_tardis_scan copy = st;
+        size_t rows = out.n_rows;
+        CHECK_MSG(tb__tardis_fast(&st, odd[i], odd[i] + strlen(odd[i]), &out) == NULL, "odd row %zu", i);
+        CHECK(memcmp(&copy, &st, sizeof st) == 0);
+        CHECK_EQ(out.n_rows, rows);
+    }
+    {
+        const char *ok[] = {"binance,X,5,6,false,bid,100.25,1.5\n", "b,X,5,6,false,ask,100,0\r\n"};
+        for (i = 0; i < 2; i++) {
+            const char *nl = tb__tardis_fast(&st, ok[i], ok[i] + strlen(ok[i]), &out);
+            CHECK_MSG(nl == ok[i] + strlen(ok[i]) - 1, "common row %zu", i);
+        }
+        CHECK_EQ(out.n_rows, 3);
+        CHECK_EQ(out.px[1], 401);
+        CHECK_EQ_U(out.qty[1], 15);
+        CHECK_EQ(out.side[2], 0);
+        CHECK_EQ_U(out.qty[2], 0);
+        CHECK_EQ(st.open_ts, 5);
+    }
+    /* a symbol with a ',' (it came quoted): its raw bytes on a line are two fields */
+    {
+        char quoted[] = "binance,\"a,b\",1,1,true,bid,100,1\n";
+        const char *nine = "binance,a,b,5,6,false,bid,100,1\n";
+        static result general, fast;
+        size_t len = strlen(quoted) + strlen(nine);
+        char text[128];
+        CHECK_EQ(tb_tardis_begin(&st, ROLES8, 8, unit_of("0.25"), unit_of("0.1"), 2, 1), TB_OK);
+        out.n_rows = out.n_msgs = out.n_errs = 0;
+        CHECK_EQ(tb_tardis_scan_buf(&st, quoted, sizeof quoted - 1, 0, &out, &consumed), TB_TARDIS_DONE);
+        CHECK(tb__tardis_fast(&st, nine, nine + strlen(nine), &out) != NULL); /* alone it would take it */
+        snprintf(text, sizeof text, "binance,\"a,b\",1,1,true,bid,100,1\n%s", nine);
+        scan_with(text, len, 1 << 16, 100, 0, &general);
+        scan_with(text, len, 1 << 16, 100, 1, &fast);
+        CHECK(same(&general, &fast));
+        CHECK_EQ(fast.n_errs, 1); /* nine fields */
+        CHECK_EQ(fast.err_reason[0], 9);
+    }
+}
+
+/* The fast path's timestamps (eight digits at a time) read what tb__tardis_micros reads:
+ * a field of 1 to 18 digits before a ',' and nothing else. */
+static void test_fast_micros(void) {
+    static const char alphabet[] = "0123456789012345678901234567890123456789/:,x";
+    uint64_t rng = 7;
+    int round, rounds = tbt_prof == TBT_FULL ? 400000 : 40000;
+    for (round = 0; round < rounds; round++) {
+        char s[40];
+        size_t n = (size_t)(next_rng(&rng) % 40), i, field;
+        int64_t fast = -1, ref = -1;
+        const char *r;
+        int digits = 1;
+        for (i = 0; i < n; i++) s[i] = alphabet[next_rng(&rng) % (sizeof alphabet - 1)];
+        for (field = 0; field < n && s[field] != ','; field++) digits &= s[field] >= '0' && s[field] <= '9';
+        r = tb__tardis_fast_micros(s, s + n, &fast);
+        if (field < n && field >= 1 && field <= 18 && digits) {
+            CHECK_MSG(r == s + field + 1, "'%.*s'", (int)n, s);
+            CHECK_EQ(tb__tardis_micros(s, field, &ref), TB_DEC_OK);
+            CHECK_MSG(fast == ref, "'%.*s' %lld %lld", (int)n, s, (long long)fast, (long long)ref);
+        } else {
+            CHECK_MSG(r == NULL, "'%.*s'", (int)n, s);
+        }
+    }
+}
+
 int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("tardis scan: the rules, hand-checked", test_rules);
@@ -376,5 +590,8 @@ int main(int argc, char **argv) {
     tbt_run("tardis scan: any blocks and capacities give the same result", test_blocks_and_capacities);
     tbt_run("tardis scan: argument errors change nothing", test_arguments);
     tbt_run("tardis scan: the fast decimal path is tb_dec_parse", test_fast_decimals);
+    tbt_run("tardis scan: the fast path's timestamps are tb__tardis_micros's", test_fast_micros);
+    tbt_run("tardis scan: the fast path gives the general path's output", test_fast_is_general);
+    tbt_run("tardis scan: the fast path takes common rows, leaves odd ones", test_fast_takes_common_rows);
     return tbt_finish();
 }

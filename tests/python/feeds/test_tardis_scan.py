@@ -232,3 +232,42 @@ def test_many_bad_values_finish(tmp_path: Path) -> None:
     p.write_text("\n".join(lines) + "\n")
     r = feeds.replay(p, on_error="skip", **KW)
     assert r.stats.skipped == 25_000 and r.stats.messages == 25_001
+
+
+def _late_error_file(rng: random.Random, rows: int, bad_line: int) -> bytes:
+    """Common rows (the scanner's fast path) with one inexact price at bad_line."""
+    lines = [HEADER]
+    lts = 1_600_000_000_000_000
+    for i in range(rows):
+        lts += rng.randint(0, 1)
+        snap = "true" if i < 4 else "false"
+        price = "100.13" if len(lines) + 1 == bad_line else f"{rng.randint(380, 420) * 25 / 100:.2f}"
+        side = rng.choice(["bid", "ask"])
+        lines.append(f"binance,BTCUSDT,{lts - 7},{lts},{snap},{side},{price},{rng.randint(0, 9)}.5")
+    return ("\n".join(lines) + "\n").encode()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz"])
+def test_a_late_error_names_its_file_and_line(
+    tmp_path: Path, suffix: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An error far into a file read in many blocks (plain and gzip, alone and as the
+    second file of a list) names that file and its own line, as the arrow path does."""
+    import gzip
+
+    monkeypatch.setattr(_tardis_scan, "BLOCK_BYTES", 4096)
+    rng = random.Random(31)
+    good, bad = tmp_path / f"good{suffix}", tmp_path / f"bad{suffix}"
+    bad_line = 2987
+    for p, data in ((good, _late_error_file(rng, 3000, 0)), (bad, _late_error_file(rng, 3000, bad_line))):
+        assert len(data) > 40 * 4096  # many blocks
+        p.write_bytes(gzip.compress(data) if suffix.endswith(".gz") else data)
+    for source in (bad, [good, bad]):
+        errors = []
+        for parser in ("c", "arrow"):
+            with pytest.raises(FeedError) as e:
+                feeds.replay(source, parser=parser, **KW)  # type: ignore[arg-type]
+            errors.append((e.value.path, e.value.line, e.value.reason))
+        assert errors[0] == errors[1]
+        assert errors[0][:2] == (str(bad), bad_line)
+        assert "'100.13'" in errors[0][2]
