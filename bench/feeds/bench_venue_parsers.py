@@ -185,16 +185,17 @@ VENUES = ("binance", "binance-futures", "coinbase", "kraken", "okx", "bybit", "b
 
 
 def sync_rate(venue: str, lines: list[bytes], snap: bytes | None) -> float | None:
-    """The C sync loop alone (tb_json_sync.h, tb_json_bybit.h): scan + the venue's rules + message columns
-    over the whole buffer; a handed-back line is stepped over (no Python per frame)."""
+    """The C sync loop alone (tb_json_lines.h with tb_json_sync.h / tb_json_bybit.h): scan + the
+    venue's rules + message columns over the whole buffer; a handed-back line is stepped over (no
+    Python per frame)."""
     if venue not in SCANNED:
         return None
     from tapebook._native import ffi, lib
-    from tapebook.feeds._binance_scan import _Out
+    from tapebook.feeds._json_loop import Out
 
     data = b"\n".join(lines) + b"\n"
     tick, lot = Instrument(tick_size="0.01", lot_size="0.001")._units()
-    out = _Out(1 << 16, 1 << 16)
+    out = Out(1 << 16, 1 << 16)
     consumed = ffi.new("size_t *")
     bybit = venue == "bybit"
     st = ffi.new("tb_jsync_bybit *" if bybit else "tb_jsync_binance *")
@@ -203,11 +204,12 @@ def sync_rate(venue: str, lines: list[bytes], snap: bytes | None) -> float | Non
     lid = json.loads(snap)["lastUpdateId"] if snap else 0
 
     def run(_: list[bytes]) -> None:
-        st.tick, st.lot, st.sym_state = tick.c, lot.c, 0
+        st.head.tick, st.head.lot, st.head.sym_state = tick.c, lot.c, 0
         if bybit:
-            st.synced = st.have_u = 0
+            st.head.synced = st.have_u = 0
         else:
-            st.futures, st.synced, st.last_update_id, st.have_book_id = int("futures" in venue), 1, lid, 0
+            st.head.synced = 1
+            st.futures, st.last_update_id, st.have_book_id = int("futures" in venue), lid, 0
         pos = 0
         while pos < len(data):
             out.c.n_rows = out.c.n_msgs = 0
@@ -215,7 +217,7 @@ def sync_rate(venue: str, lines: list[bytes], snap: bytes | None) -> float | Non
             pos += int(consumed[0])
             if rc == lib.TB_JSYNC_HANDBACK:
                 pos = data.index(b"\n", pos) + 1
-                st.line += 1
+                st.head.line += 1
 
     return rate(run, lines)
 

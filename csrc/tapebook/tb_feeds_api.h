@@ -62,18 +62,19 @@ typedef struct tb_jscan_out {
 enum tb_jsync_status { TB_JSYNC_DONE = 0, TB_JSYNC_FULL = 1, TB_JSYNC_HANDBACK = 2 };
 enum tb_jsync_kind { TB_JSYNC_DELTA = 0, TB_JSYNC_SNAPSHOT = 1, TB_JSYNC_NONBOOK = 3, TB_JSYNC_STALE = 4, TB_JSYNC_PRESYNC = 5 };
 enum tb_jsync_limit { TB_JSYNC_SYMBOL = 64 };
-typedef struct tb_jsync_binance {
-    tb_dec_unit tick, lot; int futures; int synced; int have_book_id; int64_t last_update_id; int64_t book_id;
-    int sym_state; size_t sym_len; char symbol[64]; int64_t line;
-} tb_jsync_binance;
 typedef struct tb_jsync_out {
     uint8_t *side; int64_t *px; uint64_t *qty; size_t rows_cap, n_rows;
     int64_t *row_end; int64_t *ts; int64_t *seq; int64_t *line; uint8_t *kind; size_t msgs_cap, n_msgs;
 } tb_jsync_out;
+typedef struct tb_jsync_head {
+    tb_dec_unit tick, lot; int synced; int sym_state; size_t sym_len; char symbol[64]; int64_t line;
+} tb_jsync_head;
+typedef struct tb_jsync_binance {
+    tb_jsync_head head; int futures; int have_book_id; int64_t last_update_id; int64_t book_id;
+} tb_jsync_binance;
 enum tb_jscan_layout_index { TB_JSCAN_BINANCE = 0, TB_JSCAN_BINANCE_FUTURES = 1, TB_JSCAN_BYBIT = 2 };
 typedef struct tb_jsync_bybit {
-    tb_dec_unit tick, lot; int synced; int have_u; int64_t last_u; int sym_state; size_t sym_len; char symbol[64];
-    int64_t line;
+    tb_jsync_head head; int have_u; int64_t last_u;
 } tb_jsync_bybit;
 #endif
 

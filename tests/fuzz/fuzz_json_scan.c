@@ -21,6 +21,7 @@
  *   ./fuzz_json_scan -max_total_time=60 corpus_dir
  */
 #include "tapebook/tb_json_bybit.h"
+#include "tapebook/tb_json_sync.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,13 +115,14 @@ typedef struct venue_state {
 static void venue_init(venue_state *v, int venue) {
     memset(v, 0, sizeof *v);
     v->venue = venue;
-    CHECK(tb_dec_unit_parse("0.01", 4, &v->bn.tick) == TB_OK && tb_dec_unit_parse("0.001", 5, &v->bn.lot) == TB_OK);
-    v->bb.tick = v->bn.tick;
-    v->bb.lot = v->bn.lot;
+    CHECK(tb_dec_unit_parse("0.01", 4, &v->bn.head.tick) == TB_OK &&
+          tb_dec_unit_parse("0.001", 5, &v->bn.head.lot) == TB_OK);
+    v->bb.head.tick = v->bn.head.tick;
+    v->bb.head.lot = v->bn.head.lot;
     v->bn.futures = venue == VENUE_FUTURES;
-    v->bn.synced = 1;
+    v->bn.head.synced = 1;
     v->bn.last_update_id = 100;
-    v->bn.line = v->bb.line = 1;
+    v->bn.head.line = v->bb.head.line = 1;
 }
 
 static int venue_run(venue_state *v, const char *s, size_t n, int final, tb_jsync_out *out, size_t *consumed) {
@@ -130,9 +132,9 @@ static int venue_run(venue_state *v, const char *s, size_t n, int final, tb_jsyn
 
 /* step over a handed-back line as the caller does (and drop sync, sometimes) */
 static void venue_skip_line(venue_state *v) {
-    int64_t *line = v->venue == VENUE_BYBIT ? &v->bb.line : &v->bn.line;
-    (*line)++;
-    if ((*line & 7) == 0) v->bn.synced = v->bb.synced = 0;
+    tb_jsync_head *h = v->venue == VENUE_BYBIT ? &v->bb.head : &v->bn.head;
+    h->line++;
+    if ((h->line & 7) == 0) v->bn.head.synced = v->bb.head.synced = 0;
 }
 
 /* the sync loop over s[0..n) fed up to `split` first, into m drained into acc

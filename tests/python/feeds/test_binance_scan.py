@@ -15,7 +15,7 @@ from render import random_history, render_binance
 from venue_fixtures import FIXTURES
 
 from tapebook import feeds
-from tapebook.feeds._binance_scan import SCAN_ENV
+from tapebook.feeds._json_loop import SCAN_ENV
 
 FORMATS = ("binance", "binance-futures")
 
