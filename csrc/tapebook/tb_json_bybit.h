@@ -152,7 +152,7 @@ static int tb__jbybit_line(void *venue, tb__jlines_cx *cx, const char *s, size_t
     case TB__JL_BACK:
         return TB_JSYNC_HANDBACK;
     case TB__JL_OTHER:
-        return tb__jlines_emit(cx, TB_JSYNC_NONBOOK, 0, -1, 0);
+        return tb__jlines_emit(cx, TB_JSYNC_NONBOOK, 0, -1, 0, -1);
     default:
         break;
     }
@@ -160,11 +160,11 @@ static int tb__jbybit_line(void *venue, tb__jlines_cx *cx, const char *s, size_t
         h->synced = 1;
         st->have_u = 1;
         st->last_u = u;
-        return tb__jlines_emit(cx, TB_JSYNC_SNAPSHOT, ms * 1000000, u, n_rows);
+        return tb__jlines_emit(cx, TB_JSYNC_SNAPSHOT, ms * 1000000, u, n_rows, -1);
     }
-    if (!h->synced) return tb__jlines_emit(cx, TB_JSYNC_PRESYNC, 0, -1, 0);
+    if (!h->synced) return tb__jlines_emit(cx, TB_JSYNC_PRESYNC, 0, -1, 0, -1);
     st->last_u = u;
-    return tb__jlines_emit(cx, TB_JSYNC_DELTA, ms * 1000000, u, n_rows);
+    return tb__jlines_emit(cx, TB_JSYNC_DELTA, ms * 1000000, u, n_rows, -1);
 }
 
 TB_API int tb_jsync_bybit_run(tb_jsync_bybit *st, const char *data, size_t len, int final, tb_jsync_out *out,

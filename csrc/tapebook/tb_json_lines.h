@@ -1,7 +1,8 @@
 /* tb_json_lines.h — the chunk/line loop every JSON venue's C sync path shares:
  * newline search, blank lines, the resume offset, output capacity, the rows
  * cursor and the line count, around ONE per-venue frame function that turns a
- * line into a replay message (tb_json_sync.h: Binance, tb_json_bybit.h: Bybit).
+ * line into a replay message (tb_json_sync.h: Binance, tb_json_bybit.h: Bybit,
+ * tb_json_okx.h: OKX).
  *
  * The contract with a venue (what makes the hand-back to Python safe): a frame
  * function either appends exactly one message through tb__jlines_emit and
@@ -53,6 +54,8 @@ typedef struct tb_jsync_out {
     int64_t *line;
     uint8_t *kind;
     size_t msgs_cap, n_msgs;
+    int64_t *crc; /* the checksum the frame sent (unsigned 32 bits) or -1; NULL: not written
+                   * (a venue that sends checksums needs it) */
 } tb_jsync_out;
 
 /* the part of every venue's sync state the loop and the Python driver share */
@@ -88,10 +91,10 @@ static int tb__jlines_rows(tb__jlines_cx *cx, const char *s, size_t n, const tb_
     size_t cnt0 = f->levels[0], cnt1 = f->levels[1];
     if (cnt0 + cnt1 > out->rows_cap - out->n_rows) return TB_JSYNC_FULL;
     cx->rows.at = out->n_rows;
-    if (!f->converted[0] && !tb__jscan_levels(s, f->arr_off[0], n, h->tick, h->lot, 1, &cx->rows, &cnt0))
+    if (!f->converted[0] && !tb__jscan_levels(s, f->arr_off[0], n, cx->lk->l->level_strings, h->tick, h->lot, 1, &cx->rows, &cnt0))
         return TB_JSYNC_HANDBACK;
     cx->rows.at = out->n_rows + cnt0;
-    if (!f->converted[1] && !tb__jscan_levels(s, f->arr_off[1], n, h->tick, h->lot, 0, &cx->rows, &cnt1))
+    if (!f->converted[1] && !tb__jscan_levels(s, f->arr_off[1], n, cx->lk->l->level_strings, h->tick, h->lot, 0, &cx->rows, &cnt1))
         return TB_JSYNC_HANDBACK;
     *n_rows = cnt0 + cnt1;
     return TB_JSYNC_DONE;
@@ -114,8 +117,9 @@ static int tb__jlines_symbol(tb_jsync_head *h, const char *s, const tb__jscan_fr
                                                                                            : TB__JL_OTHER;
 }
 
-/* the line's one message, with the first n_rows rows at out->n_rows; TB_JSYNC_DONE */
-static int tb__jlines_emit(tb__jlines_cx *cx, uint8_t kind, int64_t ts, int64_t seq, size_t n_rows) {
+/* the line's one message, with the first n_rows rows at out->n_rows and the
+ * frame's checksum (-1: none); TB_JSYNC_DONE */
+static int tb__jlines_emit(tb__jlines_cx *cx, uint8_t kind, int64_t ts, int64_t seq, size_t n_rows, int64_t crc) {
     tb_jsync_out *out = cx->out;
     size_t m = out->n_msgs++;
     out->n_rows += n_rows;
@@ -124,6 +128,7 @@ static int tb__jlines_emit(tb__jlines_cx *cx, uint8_t kind, int64_t ts, int64_t 
     out->seq[m] = seq;
     out->line[m] = cx->head->line;
     out->row_end[m] = (int64_t)out->n_rows;
+    if (out->crc) out->crc[m] = crc;
     return TB_JSYNC_DONE;
 }
 

@@ -141,17 +141,17 @@ static int tb__jsync_binance_frame(void *venue, tb__jlines_cx *cx, const char *s
     case TB__JL_BACK:
         return TB_JSYNC_HANDBACK;
     case TB__JL_OTHER:
-        return tb__jlines_emit(cx, TB_JSYNC_NONBOOK, 0, -1, 0);
+        return tb__jlines_emit(cx, TB_JSYNC_NONBOOK, 0, -1, 0, -1);
     default:
         break;
     }
-    if (!h->synced) return tb__jlines_emit(cx, TB_JSYNC_PRESYNC, 0, -1, 0);
+    if (!h->synced) return tb__jlines_emit(cx, TB_JSYNC_PRESYNC, 0, -1, 0, -1);
     verdict = tb__jsync_admit(st, f.num[TB__JK_FIRST], f.num[TB__JK_LAST], f.num[TB__JK_PREV]);
     if (verdict == TB__JS_GAP) return TB_JSYNC_HANDBACK;
-    if (verdict == TB__JS_STALE) return tb__jlines_emit(cx, TB_JSYNC_STALE, 0, -1, 0);
+    if (verdict == TB__JS_STALE) return tb__jlines_emit(cx, TB_JSYNC_STALE, 0, -1, 0, -1);
     st->book_id = f.num[TB__JK_LAST];
     st->have_book_id = 1;
-    return tb__jlines_emit(cx, TB_JSYNC_DELTA, ts, f.num[TB__JK_LAST], n_rows);
+    return tb__jlines_emit(cx, TB_JSYNC_DELTA, ts, f.num[TB__JK_LAST], n_rows, -1);
 }
 
 TB_API int tb_jsync_binance_run(tb_jsync_binance *st, const char *data, size_t len, int final, tb_jsync_out *out,

@@ -73,6 +73,7 @@ class Out:
         self.seq = np.empty(msgs_cap, np.int64)
         self.line = np.empty(msgs_cap, np.int64)
         self.kind = np.empty(msgs_cap, np.uint8)
+        self.crc = np.empty(msgs_cap, np.int64)
         c = self.c
         c.side = ffi.from_buffer("uint8_t[]", self.side)
         c.px = ffi.from_buffer("int64_t[]", self.px)
@@ -82,6 +83,7 @@ class Out:
         c.seq = ffi.from_buffer("int64_t[]", self.seq)
         c.line = ffi.from_buffer("int64_t[]", self.line)
         c.kind = ffi.from_buffer("uint8_t[]", self.kind)
+        c.crc = ffi.from_buffer("int64_t[]", self.crc)
         c.rows_cap, c.msgs_cap = rows_cap, msgs_cap
         c.n_rows = c.n_msgs = 0
         self.notes = {}
@@ -109,6 +111,7 @@ class Out:
         self.side[r:r1], self.px[r:r1], self.qty[r:r1] = b.side, b.px, b.qty
         self.row_end[m:m1] = b.row_end + r
         self.ts[m:m1], self.seq[m:m1], self.kind[m:m1], self.line[m:m1] = b.ts, b.seq, b.kind, b.line
+        self.crc[m:m1] = -1 if b.crc is None else b.crc
         for i, note in b.notes.items():
             self.notes[m + i] = note
         c.n_msgs, c.n_rows = m1, r1
@@ -116,9 +119,10 @@ class Out:
     def take(self, path: str, reader: Any) -> MessageBatch:
         """The messages so far as a batch (the arrays go with it; fresh ones here)."""
         m, n = self.n_msgs, int(self.c.n_rows)
+        crc = self.crc[:m] if (self.crc[:m] >= 0).any() else None  # as MessageBuilder: None when none sent
         batch = MessageBatch(
             path, self.side[:n], self.px[:n], self.qty[:n], self.row_end[:m], self.ts[:m], self.seq[:m],
-            self.kind[:m], self.line[:m], checksum=reader.checksum_spec, truncate=reader.truncate,
+            self.kind[:m], self.line[:m], crc=crc, checksum=reader.checksum_spec, truncate=reader.truncate,
             notes=self.notes,
         )  # fmt: skip
         self._alloc(int(self.c.rows_cap), int(self.c.msgs_cap))
