@@ -11,7 +11,7 @@ renderers) and times, over the same lines:
 * where the time goes: ``read`` (the source's chunks of lines from memory) and, for
   the venues with a C frame scanner (binance, binance-futures; tb_json_scan.h),
   ``scan`` (the scanner alone over the whole buffer: shape, ids, exact rows) and,
-  with bybit too, ``sync`` (tb_json_sync.h / tb_json_bybit.h alone: scan + the
+  with bybit and okx too, ``sync`` (tb_json_sync.h / _bybit.h / _okx.h alone: scan + the
   venue's sync rules + message columns);
 * ``batches``: ``feeds.read`` (the reader's batches: everything but the book);
 * end to end: ``feeds.replay`` of the frames written to a file (read, parse, rules,
@@ -185,29 +185,33 @@ VENUES = ("binance", "binance-futures", "coinbase", "kraken", "okx", "bybit", "b
 
 
 def sync_rate(venue: str, lines: list[bytes], snap: bytes | None) -> float | None:
-    """The C sync loop alone (tb_json_sync.h, tb_json_bybit.h): scan + the venue's rules + message columns
-    over the whole buffer; a handed-back line is stepped over (no Python per frame)."""
+    """The C sync loop alone (tb_json_lines.h with tb_json_sync.h / _bybit.h / _okx.h): scan + the
+    venue's rules + message columns over the whole buffer; a handed-back line is stepped over (no
+    Python per frame)."""
     if venue not in SCANNED:
         return None
     from tapebook._native import ffi, lib
-    from tapebook.feeds._binance_scan import _Out
+    from tapebook.feeds._json_loop import Out
 
     data = b"\n".join(lines) + b"\n"
     tick, lot = Instrument(tick_size="0.01", lot_size="0.001")._units()
-    out = _Out(1 << 16, 1 << 16)
+    out = Out(1 << 16, 1 << 16)
     consumed = ffi.new("size_t *")
-    bybit = venue == "bybit"
-    st = ffi.new("tb_jsync_bybit *" if bybit else "tb_jsync_binance *")
-    loop = lib.tb_jsync_bybit_run if bybit else lib.tb_jsync_binance_run
+    name = venue if venue in ("bybit", "okx") else "binance"
+    st = ffi.new(f"tb_jsync_{name} *")
+    loop = getattr(lib, f"tb_jsync_{name}_run")
     cdata = ffi.from_buffer("char[]", data)
     lid = json.loads(snap)["lastUpdateId"] if snap else 0
 
     def run(_: list[bytes]) -> None:
-        st.tick, st.lot, st.sym_state = tick.c, lot.c, 0
-        if bybit:
-            st.synced = st.have_u = 0
+        st.head.tick, st.head.lot, st.head.sym_state = tick.c, lot.c, 0
+        if name == "bybit":
+            st.head.synced = st.have_u = 0
+        elif name == "okx":
+            st.head.synced = st.have_seq = 0
         else:
-            st.futures, st.synced, st.last_update_id, st.have_book_id = int("futures" in venue), 1, lid, 0
+            st.head.synced = 1
+            st.futures, st.last_update_id, st.have_book_id = int("futures" in venue), lid, 0
         pos = 0
         while pos < len(data):
             out.c.n_rows = out.c.n_msgs = 0
@@ -215,7 +219,7 @@ def sync_rate(venue: str, lines: list[bytes], snap: bytes | None) -> float | Non
             pos += int(consumed[0])
             if rc == lib.TB_JSYNC_HANDBACK:
                 pos = data.index(b"\n", pos) + 1
-                st.line += 1
+                st.head.line += 1
 
     return rate(run, lines)
 
@@ -234,7 +238,7 @@ def batches_rate(venue: str, lines: list[bytes], snap: bytes | None, tmp: Path) 
 
 
 #: the venues with a C frame scanner; their replay is also timed through msgspec only
-SCANNED = ("binance", "binance-futures", "bybit")
+SCANNED = ("binance", "binance-futures", "bybit", "okx")
 
 
 def split(res: dict) -> str:

@@ -8,8 +8,10 @@
  *   tb_order_log.h     ITCH's order log: consistent MBO rows + level changes
  *   tb_tardis_scan.h   Tardis incremental_book_L2 CSV buffers -> replay columns
  *   tb_json_scan.h     Binance diff-depth JSON line buffers -> replay rows
+ *   tb_json_lines.h    the line loop the JSON venues share (sync state head, output)
  *   tb_json_sync.h     the same plus Binance's sync rules -> replay messages
  *   tb_json_bybit.h    Bybit v5 orderbook lines and sync rules -> replay messages
+ *   tb_json_okx.h      OKX books lines, seqId rules and checksums -> replay messages
  * then tb_feeds_api.h and tb_l3_feeds_api.h, whose prototypes the compiler checks against them. */
 #ifndef TB_FEEDS_H
 #define TB_FEEDS_H
@@ -21,8 +23,10 @@
 #include "tb_order_log.h"
 #include "tb_tardis_scan.h"
 #include "tb_json_scan.h"
+#include "tb_json_lines.h"
 #include "tb_json_sync.h"
 #include "tb_json_bybit.h"
+#include "tb_json_okx.h"
 
 /* the scanner writes the replay loop's message kinds */
 TB_STATIC_ASSERT(TB__TARDIS_DELTA == TB_FEED_DELTA && TB__TARDIS_SNAPSHOT == TB_FEED_SNAPSHOT &&
@@ -30,7 +34,7 @@ TB_STATIC_ASSERT(TB__TARDIS_DELTA == TB_FEED_DELTA && TB__TARDIS_SNAPSHOT == TB_
                  "tb_tardis_scan.h kinds must be tb_feed_kind's");
 TB_STATIC_ASSERT((int)TB_JSYNC_DELTA == (int)TB_FEED_DELTA && (int)TB_JSYNC_SNAPSHOT == (int)TB_FEED_SNAPSHOT && (int)TB_JSYNC_NONBOOK == (int)TB_FEED_NONBOOK &&
                      (int)TB_JSYNC_STALE == (int)TB_FEED_STALE && (int)TB_JSYNC_PRESYNC == (int)TB_FEED_PRESYNC,
-                 "tb_json_sync.h kinds must be tb_feed_kind's");
+                 "tb_json_lines.h kinds must be tb_feed_kind's");
 
 #include "tb_feeds_api.h"
 #include "tb_l3_feeds_api.h"

@@ -53,7 +53,8 @@ enum tb_jscan_kind { TB_JSCAN_EMPTY = 0, TB_JSCAN_FRAME = 1, TB_JSCAN_OTHER = 2 
 enum tb_jscan_status { TB_JSCAN_DONE = 0, TB_JSCAN_FULL = 1 };
 enum tb_jscan_limit { TB_JSCAN_MAX_DIGITS = 18 };
 enum tb_jscan_role { TB_JSCAN_EVENT = 0, TB_JSCAN_TIME = 1, TB_JSCAN_SYMBOL = 2, TB_JSCAN_FIRST = 3, TB_JSCAN_LAST = 4,
-                     TB_JSCAN_PREV = 5, TB_JSCAN_INT = 6, TB_JSCAN_BIDS = 7, TB_JSCAN_ASKS = 8, TB_JSCAN_N_ROLES = 9 };
+                     TB_JSCAN_PREV = 5, TB_JSCAN_INT = 6, TB_JSCAN_BIDS = 7, TB_JSCAN_ASKS = 8, TB_JSCAN_CHECKSUM = 9,
+                     TB_JSCAN_N_ROLES = 10 };
 typedef struct tb_jscan_out {
     uint8_t *side; int64_t *px; uint64_t *qty; size_t rows_cap, n_rows;
     uint8_t *kind; int64_t *off; int64_t *len; int64_t *row_end; int64_t *ev_time; int64_t *first_id;
@@ -62,19 +63,24 @@ typedef struct tb_jscan_out {
 enum tb_jsync_status { TB_JSYNC_DONE = 0, TB_JSYNC_FULL = 1, TB_JSYNC_HANDBACK = 2 };
 enum tb_jsync_kind { TB_JSYNC_DELTA = 0, TB_JSYNC_SNAPSHOT = 1, TB_JSYNC_NONBOOK = 3, TB_JSYNC_STALE = 4, TB_JSYNC_PRESYNC = 5 };
 enum tb_jsync_limit { TB_JSYNC_SYMBOL = 64 };
-typedef struct tb_jsync_binance {
-    tb_dec_unit tick, lot; int futures; int synced; int have_book_id; int64_t last_update_id; int64_t book_id;
-    int sym_state; size_t sym_len; char symbol[64]; int64_t line;
-} tb_jsync_binance;
 typedef struct tb_jsync_out {
     uint8_t *side; int64_t *px; uint64_t *qty; size_t rows_cap, n_rows;
     int64_t *row_end; int64_t *ts; int64_t *seq; int64_t *line; uint8_t *kind; size_t msgs_cap, n_msgs;
+    int64_t *crc;
 } tb_jsync_out;
-enum tb_jscan_layout_index { TB_JSCAN_BINANCE = 0, TB_JSCAN_BINANCE_FUTURES = 1, TB_JSCAN_BYBIT = 2 };
+typedef struct tb_jsync_head {
+    tb_dec_unit tick, lot; int synced; int sym_state; size_t sym_len; char symbol[64]; int64_t line;
+} tb_jsync_head;
+typedef struct tb_jsync_binance {
+    tb_jsync_head head; int futures; int have_book_id; int64_t last_update_id; int64_t book_id;
+} tb_jsync_binance;
+enum tb_jscan_layout_index { TB_JSCAN_BINANCE = 0, TB_JSCAN_BINANCE_FUTURES = 1, TB_JSCAN_BYBIT = 2, TB_JSCAN_OKX = 3 };
 typedef struct tb_jsync_bybit {
-    tb_dec_unit tick, lot; int synced; int have_u; int64_t last_u; int sym_state; size_t sym_len; char symbol[64];
-    int64_t line;
+    tb_jsync_head head; int have_u; int64_t last_u;
 } tb_jsync_bybit;
+typedef struct tb_jsync_okx {
+    tb_jsync_head head; int have_seq; int64_t last_seq;
+} tb_jsync_okx;
 #endif
 
 TB_API const char *tb_dec_reason_str(int reason);
@@ -96,6 +102,7 @@ TB_API int tb_jscan_binance(const char *data, size_t len, int final, int futures
 TB_API int tb_jscan_layout_key(size_t layout, size_t i, const char **name, int *role, int *required);
 TB_API int tb_jsync_binance_run(tb_jsync_binance *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
 TB_API int tb_jsync_bybit_run(tb_jsync_bybit *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
+TB_API int tb_jsync_okx_run(tb_jsync_okx *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
 TB_API int tb_crc_kraken(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint64_t px_scale, uint64_t qty_scale, uint32_t *out);
 TB_API int tb_crc_okx(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint64_t px_mant, int px_exp, uint64_t qty_mant, int qty_exp, uint32_t *out);
 

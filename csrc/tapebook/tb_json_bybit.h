@@ -1,7 +1,8 @@
 /* tb_json_bybit.h — Bybit v5 orderbook lines to replay messages in one call per
  * buffer: the frame scanner of tb_json_scan.h (layout row TB_JSCAN_BYBIT for the
- * "data" object) plus the venue's sync rules, writing the message columns of
- * tb_json_sync.h that the replay loop (tb_feed_apply.h) consumes.
+ * "data" object) plus the venue's sync rules, as the frame function of the
+ * shared line loop (tb_json_lines.h), which writes the message columns the
+ * replay loop (tb_feed_apply.h) consumes.
  *
  * As for Binance, only what is certain is decided here; every line this code is
  * not sure about goes back to the caller's fully checked path
@@ -32,26 +33,22 @@
  * API
  *   int tb_jsync_bybit_run(tb_jsync_bybit *st, const char *data, size_t len,
  *                          int final, tb_jsync_out *out, size_t *consumed);
- *       As tb_jsync_binance_run (tb_json_sync.h): TB_JSYNC_DONE, TB_JSYNC_FULL,
- *       TB_JSYNC_HANDBACK (the line at *consumed, number st->line, is the
- *       caller's), or TB_ERR_NULL / TB_ERR_BADARG (nothing done).
+ *       As tb_jsync_binance_run (tb_json_sync.h); returns as tb_json_lines.h
+ *       says: TB_JSYNC_DONE, TB_JSYNC_FULL, TB_JSYNC_HANDBACK (the line at
+ *       *consumed, number st->head.line, is the caller's), or TB_ERR_NULL /
+ *       TB_ERR_BADARG (nothing done).
  */
 #ifndef TB_JSON_BYBIT_H
 #define TB_JSON_BYBIT_H
 
-#include "tb_json_sync.h"
+#include "tb_json_lines.h"
 
 /* the replay's sync state; the caller keeps it in step with its own path
  * around handed-back lines */
 typedef struct tb_jsync_bybit {
-    tb_dec_unit tick, lot;
-    int synced;     /* a snapshot was applied and no gap since */
-    int have_u;     /* last_u holds the u of the last applied frame */
+    tb_jsync_head head; /* synced: a snapshot was applied and no gap since */
+    int have_u;         /* last_u holds the u of the last applied frame */
     int64_t last_u;
-    int sym_state;  /* 0 none yet (the next frame's is taken), 1 symbol[0..sym_len), 2 not comparable */
-    size_t sym_len;
-    char symbol[TB_JSYNC_SYMBOL];
-    int64_t line; /* the number of the next line */
 } tb_jsync_bybit;
 
 /* ---- implementation ------------------------------------------------------------------ */
@@ -133,86 +130,47 @@ static int tb__jbybit_frame(const char *s, size_t n, const tb__jscan_lookup *lk,
     return tb__jscan_skip_ws(s, i + 1, n) == n;
 }
 
+/* one line (the frame function of tb_json_lines.h) */
+static int tb__jbybit_line(void *venue, tb__jlines_cx *cx, const char *s, size_t n) {
+    tb_jsync_bybit *st = (tb_jsync_bybit *)venue;
+    tb_jsync_head *h = cx->head;
+    tb__jscan_frame f;
+    size_t n_rows = 0;
+    int type, rc;
+    int64_t ms = 0, u;
+    /* shape and conversion before any state changes */
+    if (!tb__jbybit_frame(s, n, cx->lk, h->tick, h->lot, &f, &cx->rows, &type, &ms))
+        return cx->rows.full ? TB_JSYNC_FULL : TB_JSYNC_HANDBACK;
+    rc = tb__jlines_rows(cx, s, n, &f, &n_rows);
+    if (rc != TB_JSYNC_DONE) return rc;
+    /* the checked path takes ms below 2^53 only, and its ns must fit int64 */
+    if (ms >= (INT64_C(1) << 53) || ms > INT64_MAX / 1000000) return TB_JSYNC_HANDBACK;
+    u = f.num[TB__JK_LAST];
+    if (type == TB__JB_DELTA && u != 1 && h->synced && (!st->have_u || u - 1 != st->last_u))
+        return TB_JSYNC_HANDBACK; /* a gap: the caller's note and on_gap */
+    switch (tb__jlines_symbol(h, s, &f)) {
+    case TB__JL_BACK:
+        return TB_JSYNC_HANDBACK;
+    case TB__JL_OTHER:
+        return tb__jlines_emit(cx, TB_JSYNC_NONBOOK, 0, -1, 0, -1);
+    default:
+        break;
+    }
+    if (type == TB__JB_SNAPSHOT || u == 1) { /* u = 1: the service restarted; overwrite the book */
+        h->synced = 1;
+        st->have_u = 1;
+        st->last_u = u;
+        return tb__jlines_emit(cx, TB_JSYNC_SNAPSHOT, ms * 1000000, u, n_rows, -1);
+    }
+    if (!h->synced) return tb__jlines_emit(cx, TB_JSYNC_PRESYNC, 0, -1, 0, -1);
+    st->last_u = u;
+    return tb__jlines_emit(cx, TB_JSYNC_DELTA, ms * 1000000, u, n_rows, -1);
+}
+
 TB_API int tb_jsync_bybit_run(tb_jsync_bybit *st, const char *data, size_t len, int final, tb_jsync_out *out,
                               size_t *consumed) {
-    size_t pos = 0;
-    tb__jscan_lookup lk;
-    if (!st || !out || !consumed || (!data && len)) return TB_ERR_NULL;
-    if (!out->side || !out->px || !out->qty || !out->row_end || !out->ts || !out->seq || !out->line || !out->kind)
-        return TB_ERR_NULL;
-    if (out->n_rows > out->rows_cap || out->n_msgs > out->msgs_cap || st->tick.reason || st->lot.reason ||
-        !st->tick.mant || !st->lot.mant || st->sym_len > TB_JSYNC_SYMBOL || st->sym_state < 0 || st->sym_state > 2)
-        return TB_ERR_BADARG;
-    *consumed = 0;
-    tb__jscan_lookup_init(&lk, TB_JSCAN_BYBIT);
-    while (pos < len) {
-        const char *line = data + pos;
-        const char *nl = (const char *)memchr(line, '\n', len - pos);
-        size_t n, next, cnt0, cnt1;
-        tb__jscan_frame f;
-        tb__jscan_rows rows;
-        int type;
-        int64_t ms = 0, u;
-        if (!nl && !final) break;
-        n = nl ? (size_t)(nl - line) : len - pos;
-        next = pos + n + (nl ? 1 : 0);
-        if (tb__jscan_skip_ws(line, 0, n) == n) { /* whitespace only: no message */
-            st->line++;
-            pos = next;
-            continue;
-        }
-        *consumed = pos;
-        if (out->n_msgs >= out->msgs_cap) return TB_JSYNC_FULL;
-        /* shape and conversion before any state changes */
-        rows.side = out->side;
-        rows.px = out->px;
-        rows.qty = out->qty;
-        rows.at = out->n_rows;
-        rows.cap = out->rows_cap;
-        rows.full = 0;
-        if (!tb__jbybit_frame(line, n, &lk, st->tick, st->lot, &f, &rows, &type, &ms))
-            return rows.full ? TB_JSYNC_FULL : TB_JSYNC_HANDBACK;
-        cnt0 = f.levels[0];
-        cnt1 = f.levels[1];
-        if (cnt0 + cnt1 > out->rows_cap - out->n_rows) return TB_JSYNC_FULL;
-        rows.at = out->n_rows;
-        if (!f.converted[0] && !tb__jscan_levels(line, f.arr_off[0], n, st->tick, st->lot, 1, &rows, &cnt0))
-            return TB_JSYNC_HANDBACK;
-        rows.at = out->n_rows + cnt0;
-        if (!f.converted[1] && !tb__jscan_levels(line, f.arr_off[1], n, st->tick, st->lot, 0, &rows, &cnt1))
-            return TB_JSYNC_HANDBACK;
-        /* the checked path takes ms below 2^53 only, and its ns must fit int64 */
-        if (st->sym_state == 2 || ms >= (INT64_C(1) << 53) || ms > INT64_MAX / 1000000) return TB_JSYNC_HANDBACK;
-        u = f.num[TB__JK_LAST];
-        if (type == TB__JB_DELTA && u != 1 && st->synced && (!st->have_u || u - 1 != st->last_u))
-            return TB_JSYNC_HANDBACK; /* a gap: the caller's note and on_gap */
-        if (st->sym_state == 0) {
-            if (f.sym_len > TB_JSYNC_SYMBOL) return TB_JSYNC_HANDBACK;
-            memcpy(st->symbol, line + f.sym_off, f.sym_len);
-            st->sym_len = f.sym_len;
-            st->sym_state = 1;
-        } else if (f.sym_len != st->sym_len || memcmp(st->symbol, line + f.sym_off, f.sym_len) != 0) {
-            tb__jsync_msg(out, TB_JSYNC_NONBOOK, 0, -1, st->line++);
-            pos = next;
-            continue;
-        }
-        if (type == TB__JB_SNAPSHOT || u == 1) { /* u = 1: the service restarted; overwrite the book */
-            st->synced = 1;
-            st->have_u = 1;
-            st->last_u = u;
-            out->n_rows += cnt0 + cnt1;
-            tb__jsync_msg(out, TB_JSYNC_SNAPSHOT, ms * 1000000, u, st->line++);
-        } else if (!st->synced) {
-            tb__jsync_msg(out, TB_JSYNC_PRESYNC, 0, -1, st->line++);
-        } else {
-            st->last_u = u;
-            out->n_rows += cnt0 + cnt1;
-            tb__jsync_msg(out, TB_JSYNC_DELTA, ms * 1000000, u, st->line++);
-        }
-        pos = next;
-    }
-    *consumed = pos;
-    return TB_JSYNC_DONE;
+    if (!st) return TB_ERR_NULL;
+    return tb__jlines_run(st, &st->head, TB_JSCAN_BYBIT, tb__jbybit_line, data, len, final, out, consumed);
 }
 
 #endif /* TB_JSON_BYBIT_H */

@@ -94,18 +94,27 @@ enum tb_jscan_role {
     TB_JSCAN_INT = 6,   /* an integer read and not used */
     TB_JSCAN_BIDS = 7,  /* [[price, qty], ...] */
     TB_JSCAN_ASKS = 8,
-    TB_JSCAN_N_ROLES = 9
+    TB_JSCAN_CHECKSUM = 9, /* the venue's book checksum (an integer) */
+    TB_JSCAN_N_ROLES = 10
+};
+
+/* how an integer key's value is written */
+enum tb_jscan_form {
+    TB_JSCAN_PLAIN = 0,  /* a non-negative JSON integer */
+    TB_JSCAN_SIGNED = 1, /* a JSON integer, '-' allowed */
+    TB_JSCAN_QUOTED = 2  /* a string holding a non-negative integer ("1597026383085") */
 };
 
 enum tb_jscan_table_limit { TB_JSCAN_MAX_KEYS = 12 };
 
 /* rows of tb_jscan_layouts */
-enum tb_jscan_layout_index { TB_JSCAN_BINANCE = 0, TB_JSCAN_BINANCE_FUTURES = 1, TB_JSCAN_BYBIT = 2 };
+enum tb_jscan_layout_index { TB_JSCAN_BINANCE = 0, TB_JSCAN_BINANCE_FUTURES = 1, TB_JSCAN_BYBIT = 2, TB_JSCAN_OKX = 3 };
 
 /* one key of a frame layout: its name, role and whether a frame must have it */
 typedef struct tb_jscan_key {
     const char *name;
     uint8_t role, required;
+    uint8_t form; /* tb_jscan_form, for integer roles */
 } tb_jscan_key;
 
 /* one venue's frame layout: the event key / string and the keys of the frame
@@ -113,46 +122,62 @@ typedef struct tb_jscan_key {
 typedef struct tb_jscan_layout {
     const char *format; /* the tapebook.feeds format name */
     const char *event;  /* the value of the TB_JSCAN_EVENT key */
+    size_t level_strings; /* strings in a level: price, size, then ones read and not used */
     size_t n_keys;
     tb_jscan_key keys[TB_JSCAN_MAX_KEYS];
 } tb_jscan_layout;
 
 /* THE table of frame layouts the scanner knows; index = the `layout` argument
- * (0 binance, 1 binance-futures, 2 bybit: TB_JSCAN_BYBIT). tests/python/feeds/test_binance_scan.py checks
+ * (0 binance, 1 binance-futures, 2 bybit: TB_JSCAN_BYBIT, 3 okx: TB_JSCAN_OKX). tests/python/feeds/test_binance_scan.py checks
  * it against the msgspec structs of tapebook/feeds/binance.py. */
 static const tb_jscan_layout tb_jscan_layouts[] = {
     {"binance",
      "depthUpdate",
+     2,
      7,
-     {{"e", TB_JSCAN_EVENT, 1},
-      {"E", TB_JSCAN_TIME, 1},
-      {"s", TB_JSCAN_SYMBOL, 1},
-      {"U", TB_JSCAN_FIRST, 1},
-      {"u", TB_JSCAN_LAST, 1},
-      {"b", TB_JSCAN_BIDS, 1},
-      {"a", TB_JSCAN_ASKS, 1}}},
+     {{"e", TB_JSCAN_EVENT, 1, TB_JSCAN_PLAIN},
+      {"E", TB_JSCAN_TIME, 1, TB_JSCAN_PLAIN},
+      {"s", TB_JSCAN_SYMBOL, 1, TB_JSCAN_PLAIN},
+      {"U", TB_JSCAN_FIRST, 1, TB_JSCAN_PLAIN},
+      {"u", TB_JSCAN_LAST, 1, TB_JSCAN_PLAIN},
+      {"b", TB_JSCAN_BIDS, 1, TB_JSCAN_PLAIN},
+      {"a", TB_JSCAN_ASKS, 1, TB_JSCAN_PLAIN}}},
     {"binance-futures",
      "depthUpdate",
+     2,
      9,
-     {{"e", TB_JSCAN_EVENT, 1},
-      {"E", TB_JSCAN_TIME, 1},
-      {"T", TB_JSCAN_INT, 0},
-      {"s", TB_JSCAN_SYMBOL, 1},
-      {"U", TB_JSCAN_FIRST, 1},
-      {"u", TB_JSCAN_LAST, 1},
-      {"pu", TB_JSCAN_PREV, 1},
-      {"b", TB_JSCAN_BIDS, 1},
-      {"a", TB_JSCAN_ASKS, 1}}},
+     {{"e", TB_JSCAN_EVENT, 1, TB_JSCAN_PLAIN},
+      {"E", TB_JSCAN_TIME, 1, TB_JSCAN_PLAIN},
+      {"T", TB_JSCAN_INT, 0, TB_JSCAN_PLAIN},
+      {"s", TB_JSCAN_SYMBOL, 1, TB_JSCAN_PLAIN},
+      {"U", TB_JSCAN_FIRST, 1, TB_JSCAN_PLAIN},
+      {"u", TB_JSCAN_LAST, 1, TB_JSCAN_PLAIN},
+      {"pu", TB_JSCAN_PREV, 1, TB_JSCAN_PLAIN},
+      {"b", TB_JSCAN_BIDS, 1, TB_JSCAN_PLAIN},
+      {"a", TB_JSCAN_ASKS, 1, TB_JSCAN_PLAIN}}},
     /* the "data" object of a Bybit v5 orderbook frame (tb_json_bybit.h checks the
      * wrapper); it has no event key */
     {"bybit",
      "",
+     2,
      5,
-     {{"s", TB_JSCAN_SYMBOL, 1},
-      {"b", TB_JSCAN_BIDS, 1},
-      {"a", TB_JSCAN_ASKS, 1},
-      {"u", TB_JSCAN_LAST, 1},
-      {"seq", TB_JSCAN_INT, 0}}},
+     {{"s", TB_JSCAN_SYMBOL, 1, TB_JSCAN_PLAIN},
+      {"b", TB_JSCAN_BIDS, 1, TB_JSCAN_PLAIN},
+      {"a", TB_JSCAN_ASKS, 1, TB_JSCAN_PLAIN},
+      {"u", TB_JSCAN_LAST, 1, TB_JSCAN_PLAIN},
+      {"seq", TB_JSCAN_INT, 0, TB_JSCAN_PLAIN}}},
+    /* the one object of an OKX books frame's "data" (tb_json_okx.h checks the
+     * wrapper); levels are [price, size, "0", orders] */
+    {"okx",
+     "",
+     4,
+     6,
+     {{"asks", TB_JSCAN_ASKS, 1, TB_JSCAN_PLAIN},
+      {"bids", TB_JSCAN_BIDS, 1, TB_JSCAN_PLAIN},
+      {"ts", TB_JSCAN_TIME, 1, TB_JSCAN_QUOTED},
+      {"checksum", TB_JSCAN_CHECKSUM, 0, TB_JSCAN_SIGNED},
+      {"prevSeqId", TB_JSCAN_PREV, 1, TB_JSCAN_SIGNED},
+      {"seqId", TB_JSCAN_LAST, 1, TB_JSCAN_SIGNED}}},
 };
 #define TB_JSCAN_N_LAYOUTS (sizeof tb_jscan_layouts / sizeof tb_jscan_layouts[0])
 
@@ -166,6 +191,7 @@ enum tb__jscan_key {
     TB__JK_T = TB_JSCAN_INT,
     TB__JK_BIDS = TB_JSCAN_BIDS,
     TB__JK_ASKS = TB_JSCAN_ASKS,
+    TB__JK_CHECKSUM = TB_JSCAN_CHECKSUM,
     TB__JK_N = TB_JSCAN_N_ROLES
 };
 
@@ -233,25 +259,43 @@ static size_t tb__jscan_int(const char *s, size_t i, size_t n, int64_t *v) {
     return j;
 }
 
+/* an integer key's value written as `form` (tb_jscan_form): a non-negative
+ * integer, one with an optional '-', or one inside a string; 0 if refused */
+static size_t tb__jscan_int_as(const char *s, size_t i, size_t n, int form, int64_t *v) {
+    size_t j;
+    if (form == TB_JSCAN_SIGNED && i < n && s[i] == '-') {
+        j = tb__jscan_int(s, i + 1, n, v);
+        *v = -*v;
+        return j;
+    }
+    if (form != TB_JSCAN_QUOTED) return tb__jscan_int(s, i, n, v);
+    if (i >= n || s[i] != '"') return 0;
+    j = tb__jscan_int(s, i + 1, n, v);
+    return j && j < n && s[j] == '"' ? j + 1 : 0;
+}
+
 /* a layout's keys indexed by first byte, built once per call of a scan function
  * (the table stays the one place the keys are written) */
 typedef struct tb__jscan_lookup {
     const tb_jscan_layout *l;
     int8_t first[128]; /* key index by first byte, -1 none, -2 several (then a linear scan) */
     size_t len[TB_JSCAN_MAX_KEYS];
-    unsigned need; /* the roles a frame must have */
+    uint8_t form[TB_JSCAN_N_ROLES]; /* by role */
+    unsigned need;                  /* the roles a frame must have */
 } tb__jscan_lookup;
 
 static void tb__jscan_lookup_init(tb__jscan_lookup *lk, size_t layout) {
     size_t i;
     lk->l = &tb_jscan_layouts[layout < TB_JSCAN_N_LAYOUTS ? layout : 0];
     memset(lk->first, -1, sizeof lk->first);
+    memset(lk->form, 0, sizeof lk->form);
     lk->need = 0;
     for (i = 0; i < lk->l->n_keys; i++) {
         unsigned char c = (unsigned char)lk->l->keys[i].name[0];
         lk->len[i] = strlen(lk->l->keys[i].name);
         if (c < 128) lk->first[c] = (int8_t)(lk->first[c] == -1 ? (int)i : -2);
         if (lk->l->keys[i].required) lk->need |= 1u << lk->l->keys[i].role;
+        lk->form[lk->l->keys[i].role] = lk->l->keys[i].form;
     }
 }
 
@@ -315,11 +359,12 @@ typedef struct tb__jscan_rows {
     int full;
 } tb__jscan_rows;
 
-/* walk one [[p, q], ...] array at s[i] == '[': with rows != NULL convert and
- * write its levels; returns the offset after ']' (0 if refused), *count levels */
-static size_t tb__jscan_levels(const char *s, size_t i, size_t n, tb_dec_unit tick, tb_dec_unit lot,
+/* walk one [[p, q, ...], ...] array at s[i] == '[' (`width` strings a level):
+ * with rows != NULL convert and write its levels; returns the offset after ']'
+ * (0 if refused), *count levels */
+static size_t tb__jscan_levels(const char *s, size_t i, size_t n, size_t width, tb_dec_unit tick, tb_dec_unit lot,
                                uint8_t side, tb__jscan_rows *rows, size_t *count) {
-    size_t k = 0;
+    size_t k = 0, e;
     if (i >= n || s[i] != '[') return 0;
     i = tb__jscan_skip_ws(s, i + 1, n);
     if (i < n && s[i] == ']') {
@@ -336,6 +381,13 @@ static size_t tb__jscan_levels(const char *s, size_t i, size_t n, tb_dec_unit ti
         i = tb__jscan_str(s, tb__jscan_skip_ws(s, i + 1, n), n, &q0, &q1);
         if (!i) return 0;
         i = tb__jscan_skip_ws(s, i, n);
+        for (e = 2; e < width; e++) { /* strings read and not used */
+            size_t x0, x1;
+            if (i >= n || s[i] != ',') return 0;
+            i = tb__jscan_str(s, tb__jscan_skip_ws(s, i + 1, n), n, &x0, &x1);
+            if (!i) return 0;
+            i = tb__jscan_skip_ws(s, i, n);
+        }
         if (i >= n || s[i] != ']') return 0;
         if (rows) {
             uint64_t px = 0, qty = 0;
@@ -407,13 +459,13 @@ static size_t tb__jscan_object(const char *s, size_t i, size_t n, const tb__jsca
             int now = rows && (a ? (f->seen >> TB__JK_BIDS) & 1u : !((f->seen >> TB__JK_ASKS) & 1u));
             f->arr_off[a] = i;
             if (now) rows->at = f->row0 + (a ? f->levels[0] : 0);
-            i = tb__jscan_levels(s, i, n, tick, lot, (uint8_t)!a, now ? rows : NULL, &f->levels[a]);
+            i = tb__jscan_levels(s, i, n, l->level_strings, tick, lot, (uint8_t)!a, now ? rows : NULL, &f->levels[a]);
             if (!i) return 0;
             f->converted[a] = now;
             break;
         }
         default:
-            i = tb__jscan_int(s, i, n, &f->num[key]);
+            i = tb__jscan_int_as(s, i, n, lk->form[key], &f->num[key]);
             if (!i) return 0;
             break;
         }
@@ -480,10 +532,10 @@ TB_API int tb_jscan_binance(const char *data, size_t len, int final, int futures
             rows.at = out->n_rows;
             rows.cap = out->rows_cap;
             rows.full = 0;
-            if (tb__jscan_levels(line, f.arr_off[0], n, tick, lot, 1, &rows, &cnt)) {
+            if (tb__jscan_levels(line, f.arr_off[0], n, lk.l->level_strings, tick, lot, 1, &rows, &cnt)) {
                 out->n_rows += cnt;
                 rows.at = out->n_rows;
-                if (tb__jscan_levels(line, f.arr_off[1], n, tick, lot, 0, &rows, &cnt)) {
+                if (tb__jscan_levels(line, f.arr_off[1], n, lk.l->level_strings, tick, lot, 0, &rows, &cnt)) {
                     out->n_rows += cnt;
                     kind = TB_JSCAN_FRAME;
                 }

@@ -1,7 +1,8 @@
 /* tb_json_sync.h — Binance diff-depth lines to replay messages in one call per
  * buffer: the frame scanner of tb_json_scan.h plus the venue's documented sync
- * rules, writing the message columns the replay loop (tb_feed_apply.h)
- * consumes. Python then touches a buffer, not a frame.
+ * rules, as the frame function of the shared line loop (tb_json_lines.h), which
+ * writes the message columns the replay loop (tb_feed_apply.h) consumes.
+ * Python then touches a buffer, not a frame.
  *
  * Only what is certain is decided here; every line this code is not sure about
  * is handed back to the caller's fully checked path (tapebook/feeds/binance.py)
@@ -33,60 +34,25 @@
  *   int tb_jsync_binance_run(tb_jsync_binance *st, const char *data, size_t len,
  *                            int final, tb_jsync_out *out, size_t *consumed);
  *       Process the complete lines of data[0..len) (final = 1: also a last line
- *       without '\n'), the first being line st->line, appending messages and
- *       rows to out. *consumed is where it stopped (a line start). Returns
- *       TB_JSYNC_DONE (every complete line processed), TB_JSYNC_FULL (no room
- *       in out for the next line: drain and call again; with out empty the
- *       line has more levels than rows_cap), TB_JSYNC_HANDBACK (the line at
- *       *consumed, number st->line, is the caller's), or TB_ERR_NULL /
- *       TB_ERR_BADARG (nothing done).
+ *       without '\n'), the first being line st->head.line, appending messages
+ *       and rows to out; returns as tb_json_lines.h says (TB_JSYNC_DONE,
+ *       TB_JSYNC_FULL, TB_JSYNC_HANDBACK, or TB_ERR_NULL / TB_ERR_BADARG with
+ *       nothing done).
  */
 #ifndef TB_JSON_SYNC_H
 #define TB_JSON_SYNC_H
 
-#include "tb_json_scan.h"
-
-enum tb_jsync_status { TB_JSYNC_DONE = 0, TB_JSYNC_FULL = 1, TB_JSYNC_HANDBACK = 2 };
-
-/* message kinds written: the values of tb_feed_kind (tb_feed_apply.h) */
-enum tb_jsync_kind {
-    TB_JSYNC_DELTA = 0,
-    TB_JSYNC_SNAPSHOT = 1,
-    TB_JSYNC_NONBOOK = 3,
-    TB_JSYNC_STALE = 4,
-    TB_JSYNC_PRESYNC = 5
-};
-
-enum tb_jsync_limit { TB_JSYNC_SYMBOL = 64 };
+#include "tb_json_lines.h"
 
 /* the replay's sync state; the caller fills it from the REST snapshot and keeps
  * it in step with its own path around handed-back lines */
 typedef struct tb_jsync_binance {
-    tb_dec_unit tick, lot;
+    tb_jsync_head head;     /* synced: 0 after a gap (frames are PRESYNC) */
     int futures;
-    int synced;             /* 0 after a gap: frames are PRESYNC */
     int have_book_id;       /* an event was applied since the snapshot */
     int64_t last_update_id; /* the snapshot's */
     int64_t book_id;        /* u of the last applied event */
-    int sym_state;          /* 0 none yet (the next frame's is taken), 1 symbol[0..sym_len), 2 not comparable */
-    size_t sym_len;
-    char symbol[TB_JSYNC_SYMBOL];
-    int64_t line; /* the number of the next line */
 } tb_jsync_binance;
-
-/* the message columns (as tapebook/feeds/_reader.py's MessageBatch) */
-typedef struct tb_jsync_out {
-    uint8_t *side;
-    int64_t *px;
-    uint64_t *qty;
-    size_t rows_cap, n_rows;
-    int64_t *row_end;
-    int64_t *ts;
-    int64_t *seq;
-    int64_t *line;
-    uint8_t *kind;
-    size_t msgs_cap, n_msgs;
-} tb_jsync_out;
 
 /* ---- implementation ------------------------------------------------------------------ */
 
@@ -152,98 +118,47 @@ static int tb__jsync_admit(const tb_jsync_binance *st, int64_t first, int64_t la
     return first - 1 > st->book_id ? TB__JS_GAP : TB__JS_APPLY;
 }
 
-static void tb__jsync_msg(tb_jsync_out *out, uint8_t kind, int64_t ts, int64_t seq, int64_t line) {
-    size_t m = out->n_msgs++;
-    out->kind[m] = kind;
-    out->ts[m] = ts;
-    out->seq[m] = seq;
-    out->line[m] = line;
-    out->row_end[m] = (int64_t)out->n_rows;
+/* one line (the frame function of tb_json_lines.h) */
+static int tb__jsync_binance_frame(void *venue, tb__jlines_cx *cx, const char *s, size_t n) {
+    tb_jsync_binance *st = (tb_jsync_binance *)venue;
+    tb_jsync_head *h = cx->head;
+    tb__jscan_frame f;
+    size_t n_rows = 0;
+    int64_t ts = 0;
+    int rc, verdict;
+    /* shape and conversion (one pass when bids come first) before any state changes:
+     * a value that does not convert hands the line back */
+    if (!tb__jscan_shape(s, n, cx->lk, h->tick, h->lot, &f, &cx->rows)) {
+        if (cx->rows.full) return TB_JSYNC_FULL;
+        cx->rows.at = cx->out->n_rows;
+        if (!tb__jsync_wrapped(s, n, cx->lk, h->tick, h->lot, &f, &cx->rows))
+            return cx->rows.full ? TB_JSYNC_FULL : TB_JSYNC_HANDBACK;
+    }
+    rc = tb__jlines_rows(cx, s, n, &f, &n_rows);
+    if (rc != TB_JSYNC_DONE) return rc;
+    if (!tb__jsync_time_ns(f.num[TB__JK_E_TIME], &ts)) return TB_JSYNC_HANDBACK;
+    switch (tb__jlines_symbol(h, s, &f)) {
+    case TB__JL_BACK:
+        return TB_JSYNC_HANDBACK;
+    case TB__JL_OTHER:
+        return tb__jlines_emit(cx, TB_JSYNC_NONBOOK, 0, -1, 0, -1);
+    default:
+        break;
+    }
+    if (!h->synced) return tb__jlines_emit(cx, TB_JSYNC_PRESYNC, 0, -1, 0, -1);
+    verdict = tb__jsync_admit(st, f.num[TB__JK_FIRST], f.num[TB__JK_LAST], f.num[TB__JK_PREV]);
+    if (verdict == TB__JS_GAP) return TB_JSYNC_HANDBACK;
+    if (verdict == TB__JS_STALE) return tb__jlines_emit(cx, TB_JSYNC_STALE, 0, -1, 0, -1);
+    st->book_id = f.num[TB__JK_LAST];
+    st->have_book_id = 1;
+    return tb__jlines_emit(cx, TB_JSYNC_DELTA, ts, f.num[TB__JK_LAST], n_rows, -1);
 }
 
 TB_API int tb_jsync_binance_run(tb_jsync_binance *st, const char *data, size_t len, int final, tb_jsync_out *out,
                                 size_t *consumed) {
-    size_t pos = 0;
-    tb__jscan_lookup lk;
-    if (!st || !out || !consumed || (!data && len)) return TB_ERR_NULL;
-    if (!out->side || !out->px || !out->qty || !out->row_end || !out->ts || !out->seq || !out->line || !out->kind)
-        return TB_ERR_NULL;
-    if (out->n_rows > out->rows_cap || out->n_msgs > out->msgs_cap || st->tick.reason || st->lot.reason ||
-        !st->tick.mant || !st->lot.mant || st->sym_len > TB_JSYNC_SYMBOL || st->sym_state < 0 || st->sym_state > 2)
-        return TB_ERR_BADARG;
-    *consumed = 0;
-    tb__jscan_lookup_init(&lk, st->futures ? 1u : 0u);
-    while (pos < len) {
-        const char *line = data + pos;
-        const char *nl = (const char *)memchr(line, '\n', len - pos);
-        size_t n, next, cnt0, cnt1;
-        tb__jscan_frame f;
-        tb__jscan_rows rows;
-        int64_t ts = 0;
-        int verdict;
-        if (!nl && !final) break;
-        n = nl ? (size_t)(nl - line) : len - pos;
-        next = pos + n + (nl ? 1 : 0);
-        if (tb__jscan_skip_ws(line, 0, n) == n) { /* whitespace only: no message */
-            st->line++;
-            pos = next;
-            continue;
-        }
-        *consumed = pos;
-        if (out->n_msgs >= out->msgs_cap) return TB_JSYNC_FULL;
-        /* shape and conversion (one pass when bids come first) before any state changes:
-         * a value that does not convert hands the line back */
-        rows.side = out->side;
-        rows.px = out->px;
-        rows.qty = out->qty;
-        rows.at = out->n_rows;
-        rows.cap = out->rows_cap;
-        rows.full = 0;
-        if (!tb__jscan_shape(line, n, &lk, st->tick, st->lot, &f, &rows)) {
-            if (rows.full) return TB_JSYNC_FULL;
-            rows.at = out->n_rows;
-            if (!tb__jsync_wrapped(line, n, &lk, st->tick, st->lot, &f, &rows))
-                return rows.full ? TB_JSYNC_FULL : TB_JSYNC_HANDBACK;
-        }
-        cnt0 = f.levels[0];
-        cnt1 = f.levels[1];
-        if (cnt0 + cnt1 > out->rows_cap - out->n_rows) return TB_JSYNC_FULL;
-        rows.at = out->n_rows;
-        if (!f.converted[0] && !tb__jscan_levels(line, f.arr_off[0], n, st->tick, st->lot, 1, &rows, &cnt0))
-            return TB_JSYNC_HANDBACK;
-        rows.at = out->n_rows + cnt0;
-        if (!f.converted[1] && !tb__jscan_levels(line, f.arr_off[1], n, st->tick, st->lot, 0, &rows, &cnt1))
-            return TB_JSYNC_HANDBACK;
-        if (st->sym_state == 2 || !tb__jsync_time_ns(f.num[TB__JK_E_TIME], &ts)) return TB_JSYNC_HANDBACK;
-        if (st->sym_state == 0) {
-            if (f.sym_len > TB_JSYNC_SYMBOL) return TB_JSYNC_HANDBACK;
-            memcpy(st->symbol, line + f.sym_off, f.sym_len);
-            st->sym_len = f.sym_len;
-            st->sym_state = 1;
-        } else if (f.sym_len != st->sym_len || memcmp(st->symbol, line + f.sym_off, f.sym_len) != 0) {
-            tb__jsync_msg(out, TB_JSYNC_NONBOOK, 0, -1, st->line++);
-            pos = next;
-            continue;
-        }
-        if (!st->synced) {
-            tb__jsync_msg(out, TB_JSYNC_PRESYNC, 0, -1, st->line++);
-            pos = next;
-            continue;
-        }
-        verdict = tb__jsync_admit(st, f.num[TB__JK_FIRST], f.num[TB__JK_LAST], f.num[TB__JK_PREV]);
-        if (verdict == TB__JS_GAP) return TB_JSYNC_HANDBACK;
-        if (verdict == TB__JS_STALE) {
-            tb__jsync_msg(out, TB_JSYNC_STALE, 0, -1, st->line++);
-        } else {
-            st->book_id = f.num[TB__JK_LAST];
-            st->have_book_id = 1;
-            out->n_rows += cnt0 + cnt1;
-            tb__jsync_msg(out, TB_JSYNC_DELTA, ts, f.num[TB__JK_LAST], st->line++);
-        }
-        pos = next;
-    }
-    *consumed = pos;
-    return TB_JSYNC_DONE;
+    if (!st) return TB_ERR_NULL;
+    return tb__jlines_run(st, &st->head, st->futures ? TB_JSCAN_BINANCE_FUTURES : TB_JSCAN_BINANCE,
+                          tb__jsync_binance_frame, data, len, final, out, consumed);
 }
 
 #endif /* TB_JSON_SYNC_H */

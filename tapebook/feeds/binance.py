@@ -54,7 +54,8 @@ from typing import Any
 import msgspec
 
 from ..errors import FeedError
-from ._binance_scan import scan_batches, scan_enabled
+from ._binance_scan import scan_batches
+from ._json_loop import scan_enabled
 from ._reader import Kind, MessageBatch, gap_note
 from ._venue import (
     TYPED_ERRORS,

@@ -38,8 +38,8 @@ from typing import Any
 
 import msgspec
 
-from ._binance_scan import scan_enabled
 from ._bybit_scan import scan_batches
+from ._json_loop import scan_enabled
 from ._reader import Kind, MessageBatch, gap_note
 from ._venue import (
     TYPED_ERRORS,

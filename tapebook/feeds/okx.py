@@ -31,6 +31,10 @@ first 25 bids and asks interleaved, verified after the message when the frame
 carries a non-zero ``checksum`` and ``checksum=True`` (OKX may send 0, meaning
 none).
 
+Frames of the common shape go through C (``tb_json_okx.h`` via ``_okx_scan``:
+the same rules, the checksum verified in the C replay loop); everything else,
+and ``TAPEBOOK_JSON_SCAN=0``, through this module.
+
 ``r.bbo["seq"]`` is ``seqId``; ``ts`` is the data's ``ts`` (ms). Subscription
 replies, errors and notices (``{"event": ...}``) and other channels or
 instruments are skipped and counted.
@@ -38,12 +42,15 @@ instruments are skipped and counted.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
 
 from ._checksums import OkxChecksum
-from ._reader import ChecksumSpec, Kind, gap_note
+from ._json_loop import scan_enabled
+from ._okx_scan import scan_batches
+from ._reader import ChecksumSpec, Kind, MessageBatch, gap_note
 from ._venue import (
     TYPED_ERRORS,
     FrameError,
@@ -96,6 +103,12 @@ class OkxReader(JsonVenueReader):
         fn = OkxChecksum(inst.tick_size, inst.lot_size)
         # the engine compares unsigned values: OKX's signed CRC32 is taken & 0xFFFFFFFF on both sides
         self.checksum_spec = ChecksumSpec("okx CRC32", OkxChecksum.depth, fn.unsigned, fn.c_params())
+
+    def __iter__(self) -> Iterator[MessageBatch]:
+        # frames of the common shape through the C sync loop (tb_json_okx.h), the rest as before
+        if scan_enabled():
+            return scan_batches(self)
+        return super().__iter__()
 
     def _frame(self, obj: Any, line: int) -> VenueMessage | Kind:
         if not isinstance(obj, dict):

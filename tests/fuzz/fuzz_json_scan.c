@@ -11,8 +11,9 @@
  * stepping over handed-back lines as the Python side does, the same messages
  * whole and in two blocks into a small output.
  *
- * The same for the Bybit sync loop (tb_json_bybit.h) on every input: SNAPSHOT
- * and DELTA carry rows and seq u, the other kinds none.
+ * The same for the Bybit and OKX sync loops (tb_json_bybit.h, tb_json_okx.h)
+ * on every input: SNAPSHOT and DELTA carry rows and their seq, the other kinds
+ * none; OKX's crc column holds -1 or an unsigned 32-bit value.
  *
  * Input: byte 0 picks the split point, the capacities and spot / futures;
  * the rest is the buffer of lines.
@@ -21,6 +22,8 @@
  *   ./fuzz_json_scan -max_total_time=60 corpus_dir
  */
 #include "tapebook/tb_json_bybit.h"
+#include "tapebook/tb_json_okx.h"
+#include "tapebook/tb_json_sync.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -80,6 +83,7 @@ typedef struct msgs {
     uint64_t qty[MAXN];
     int64_t row_end[MAXN + 1], ts[MAXN + 1], seq[MAXN + 1], line[MAXN + 1];
     uint8_t kind[MAXN + 1];
+    int64_t crc[MAXN + 1];
     int64_t handed;
     tb_jsync_out out;
 } msgs;
@@ -97,42 +101,47 @@ static void msgs_init(msgs *m, size_t rows_cap, size_t msgs_cap) {
     m->out.kind = m->kind;
     m->out.msgs_cap = msgs_cap;
     m->out.n_msgs = 0;
+    m->out.crc = m->crc;
     m->handed = 0;
 }
 
 static msgs sync_whole, sync_part, sync_acc;
 
-enum { VENUE_SPOT = 0, VENUE_FUTURES = 1, VENUE_BYBIT = 2 };
+enum { VENUE_SPOT = 0, VENUE_FUTURES = 1, VENUE_BYBIT = 2, VENUE_OKX = 3 };
 
 /* one venue's sync state and loop behind one interface */
 typedef struct venue_state {
     int venue;
     tb_jsync_binance bn;
     tb_jsync_bybit bb;
+    tb_jsync_okx ok;
 } venue_state;
 
 static void venue_init(venue_state *v, int venue) {
     memset(v, 0, sizeof *v);
     v->venue = venue;
-    CHECK(tb_dec_unit_parse("0.01", 4, &v->bn.tick) == TB_OK && tb_dec_unit_parse("0.001", 5, &v->bn.lot) == TB_OK);
-    v->bb.tick = v->bn.tick;
-    v->bb.lot = v->bn.lot;
+    CHECK(tb_dec_unit_parse("0.01", 4, &v->bn.head.tick) == TB_OK &&
+          tb_dec_unit_parse("0.001", 5, &v->bn.head.lot) == TB_OK);
+    v->bb.head.tick = v->bn.head.tick;
+    v->bb.head.lot = v->bn.head.lot;
     v->bn.futures = venue == VENUE_FUTURES;
-    v->bn.synced = 1;
+    v->bn.head.synced = 1;
     v->bn.last_update_id = 100;
-    v->bn.line = v->bb.line = 1;
+    v->ok.head = v->bb.head;
+    v->bn.head.line = v->bb.head.line = v->ok.head.line = 1;
 }
 
 static int venue_run(venue_state *v, const char *s, size_t n, int final, tb_jsync_out *out, size_t *consumed) {
+    if (v->venue == VENUE_OKX) return tb_jsync_okx_run(&v->ok, s, n, final, out, consumed);
     return v->venue == VENUE_BYBIT ? tb_jsync_bybit_run(&v->bb, s, n, final, out, consumed)
                                    : tb_jsync_binance_run(&v->bn, s, n, final, out, consumed);
 }
 
 /* step over a handed-back line as the caller does (and drop sync, sometimes) */
 static void venue_skip_line(venue_state *v) {
-    int64_t *line = v->venue == VENUE_BYBIT ? &v->bb.line : &v->bn.line;
-    (*line)++;
-    if ((*line & 7) == 0) v->bn.synced = v->bb.synced = 0;
+    tb_jsync_head *h = v->venue == VENUE_OKX ? &v->ok.head : v->venue == VENUE_BYBIT ? &v->bb.head : &v->bn.head;
+    h->line++;
+    if ((h->line & 7) == 0) v->bn.head.synced = v->bb.head.synced = v->ok.head.synced = 0;
 }
 
 /* the sync loop over s[0..n) fed up to `split` first, into m drained into acc
@@ -161,6 +170,7 @@ static int sync_drive(const char *s, size_t n, size_t split, int venue, msgs *m,
                 acc->seq[k] = m->seq[i];
                 acc->ts[k] = m->ts[i];
                 acc->line[k] = m->line[i];
+                acc->crc[k] = m->crc[i];
                 acc->row_end[k] = (int64_t)acc->out.n_rows;
             }
             if (rc == TB_JSYNC_FULL && m->out.n_msgs == 0) return 0;
@@ -191,14 +201,17 @@ static void sync_check(const char *s, size_t n, size_t split, int venue, uint8_t
     for (i = 0; i < sync_whole.out.n_msgs; i++) {
         int64_t r0 = i ? sync_whole.row_end[i - 1] : 0;
         uint8_t k = sync_whole.kind[i];
-        if (venue == VENUE_BYBIT)
+        if (venue == VENUE_BYBIT || venue == VENUE_OKX)
             CHECK(k == TB_JSYNC_DELTA || k == TB_JSYNC_SNAPSHOT || k == TB_JSYNC_NONBOOK || k == TB_JSYNC_PRESYNC);
         else
             CHECK(k == TB_JSYNC_DELTA || k == TB_JSYNC_NONBOOK || k == TB_JSYNC_STALE || k == TB_JSYNC_PRESYNC);
         CHECK(sync_whole.row_end[i] >= r0 && (size_t)sync_whole.row_end[i] <= sync_whole.out.n_rows);
         CHECK(i == 0 || sync_whole.line[i] > sync_whole.line[i - 1]);
         if (k != TB_JSYNC_DELTA && k != TB_JSYNC_SNAPSHOT) CHECK(sync_whole.row_end[i] == r0 && sync_whole.seq[i] == -1);
-        if (k == TB_JSYNC_DELTA || k == TB_JSYNC_SNAPSHOT) CHECK(sync_whole.seq[i] >= 0 && sync_whole.ts[i] >= 0);
+        if (k == TB_JSYNC_DELTA || k == TB_JSYNC_SNAPSHOT) /* OKX seqIds may be negative */
+            CHECK((venue == VENUE_OKX || sync_whole.seq[i] >= 0) && sync_whole.ts[i] >= 0);
+        if (venue == VENUE_OKX)
+            CHECK(sync_whole.crc[i] == -1 || (sync_whole.crc[i] > 0 && sync_whole.crc[i] <= INT64_C(0xFFFFFFFF)));
     }
     msgs_init(&sync_acc, MAXN, MAXN + 1);
     msgs_init(&sync_part, 1 + (knob & 6), 1 + (knob >> 5));
@@ -208,6 +221,7 @@ static void sync_check(const char *s, size_t n, size_t split, int venue, uint8_t
     for (i = 0; i < sync_whole.out.n_msgs; i++)
         CHECK(sync_acc.kind[i] == sync_whole.kind[i] && sync_acc.seq[i] == sync_whole.seq[i] &&
               sync_acc.ts[i] == sync_whole.ts[i] && sync_acc.line[i] == sync_whole.line[i] &&
+              (venue != VENUE_OKX || sync_acc.crc[i] == sync_whole.crc[i]) &&
               sync_acc.row_end[i] == sync_whole.row_end[i]);
     for (i = 0; i < sync_whole.out.n_rows; i++)
         CHECK(sync_acc.side[i] == sync_whole.side[i] && sync_acc.px[i] == sync_whole.px[i] &&
@@ -227,6 +241,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (split > n) split = n;
     sync_check(s, n, split, futures ? VENUE_FUTURES : VENUE_SPOT, data[0]);
     sync_check(s, n, split, VENUE_BYBIT, data[0]);
+    sync_check(s, n, split, VENUE_OKX, data[0]);
     cols_init(&whole, MAXN, MAXN + 1);
     CHECK(tb_jscan_binance(s, n, 1, futures, tick, lot, &whole.out, &consumed) == TB_JSCAN_DONE);
     CHECK(consumed == n);

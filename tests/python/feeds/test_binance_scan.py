@@ -15,7 +15,7 @@ from render import random_history, render_binance
 from venue_fixtures import FIXTURES
 
 from tapebook import feeds
-from tapebook.feeds._binance_scan import SCAN_ENV
+from tapebook.feeds._json_loop import SCAN_ENV
 
 FORMATS = ("binance", "binance-futures")
 
@@ -371,7 +371,7 @@ def test_layout_table_matches_the_msgspec_structs(futures):
     )
     assert roles.get("pu") == (lib.TB_JSCAN_PREV if futures else None)
     assert len(set(roles.values())) == len(roles)  # each role once
-    assert lib.tb_jscan_layout_key(3, 0, *_ptrs()) == lib.TB_ERR_BADARG  # past the table
+    assert lib.tb_jscan_layout_key(lib.TB_JSCAN_OKX + 1, 0, *_ptrs()) == lib.TB_ERR_BADARG  # past the table
 
 
 def _ptrs():

@@ -17,7 +17,7 @@ from test_binance_scan import _layout, _plain
 from venue_fixtures import FIXTURES
 
 from tapebook import feeds
-from tapebook.feeds._binance_scan import SCAN_ENV
+from tapebook.feeds._json_loop import SCAN_ENV
 
 
 def outcome(path, **kw) -> tuple:
