@@ -313,13 +313,26 @@ class L3Book:
     # them (or cffi could not convert them), to say which one was wrong.
 
     def add(self, order_id: int, side: bool | int, px: int, qty: int) -> None:
-        """Add an order at the back of the queue at (side, px)."""
+        """Add an order at the back of the queue at (side, px); ``side`` as for
+        :class:`Book`: True/1/'bid'/'buy' or False/0/'ask'/'sell'."""
         try:
             st = self._add(self._lp, order_id, side, px, qty)
         except (TypeError, OverflowError):
-            st = nat.ERR_BADARG
+            st = self._add_named_side(order_id, side, px, qty)
         if st:
             raise self._fail(st, "add", order_id=order_id, side=side, px=px, qty=qty)
+
+    def _add_named_side(self, order_id: int, side: Any, px: int, qty: int) -> int:
+        """add() off the fast path: a side given by name ('bid', 'Sell', ...) is
+        converted and the call retried; anything else is the bad-argument status
+        (whose message :meth:`_fail` finds)."""
+        code = _args.SIDE_NAMES.get(side.lower()) if isinstance(side, str) else None
+        if code is None:
+            return nat.ERR_BADARG
+        try:
+            return int(self._add(self._lp, order_id, code, px, qty))
+        except (TypeError, OverflowError):
+            return nat.ERR_BADARG
 
     def cancel(self, order_id: int) -> None:
         """Remove an order."""
@@ -702,10 +715,13 @@ class L3Book:
         costs no memory until orders fill it."""
         mem = _buffers.byte_view(data, "data")
         count = _dump_order_count(mem)
+        if max_orders is None:
+            max_orders = max(1, min(count, l3n.MAX_ORDERS))
+        mo = _args.check_range(
+            "max_orders", max_orders, 1, l3n.MAX_ORDERS, "max_orders"
+        )  # 0 is not "default"
         book = cls.__new__(cls)
-        book._create(
-            n, price_bits, max_orders or max(1, min(count, l3n.MAX_ORDERS)), max_cap, None, None, count
-        )
+        book._create(n, price_bits, mo, max_cap, None, None, count)
         book.load_into(mem)
         return book
 

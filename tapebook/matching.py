@@ -82,14 +82,6 @@ class SubmitResult(NamedTuple):
     events: np.ndarray
 
 
-def _side(side: Any) -> int:
-    if side is True or side == 1 or side == "bid":
-        return 1
-    if side is False or side == 0 or side == "ask":
-        return 0
-    raise InvalidArgumentError(f"side must be 1/True/'bid' or 0/False/'ask', got {side!r}")
-
-
 class MatchingEngine:
     """A price-time priority matching engine for one instrument.
 
@@ -293,7 +285,7 @@ class MatchingEngine:
         t = TIFS.get(tif)
         if t is None:
             raise InvalidArgumentError(f"tif must be one of {sorted(TIFS)}, got {tif!r}")
-        s = _side(side)
+        s = _args.check_side(side)  # the one side vocabulary of every class (issue #16)
         flags = POST_ONLY if post_only else 0
         if px is None:
             flags |= MARKET | (PROTECT if bound is not None else 0)
