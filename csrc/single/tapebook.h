@@ -6778,7 +6778,7 @@ static int TB__L3P(reserve_orders)(TB__L3 *l, uint32_t need) {
 
 /* Room for one more order when the arena is at its capacity: TB_ERR_FULL
  * (counted) at max_orders, else the arena grows (TB_ERR_NOMEM: it did not). */
-static int TB__L3P(arena_room)(TB__L3 *l) {
+static TB_NOINLINE int TB__L3P(arena_room)(TB__L3 *l) {
     if (l->n_orders >= l->max_orders) {
         l->arena_full++;
         return TB_ERR_FULL;
