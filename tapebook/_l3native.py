@@ -24,6 +24,7 @@ DUMP_ORDER = 16  # TB_L3_DUMP_ORDER
 
 _L3_FUNCS = (
     "create",
+    "create_reserved",
     "destroy",
     "book",
     "add",

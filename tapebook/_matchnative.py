@@ -57,6 +57,7 @@ assert EVENT_DTYPE.itemsize == ffi.sizeof("tb_match_event")
 
 _FUNCS = (
     "create",
+    "create_reserved",
     "destroy",
     "l3",
     "submit",

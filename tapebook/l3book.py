@@ -162,6 +162,20 @@ class L3Book:
         pool: SpillPool | None = None,
         anchor: int | None = None,
     ) -> None:
+        self._create(n, price_bits, max_orders, max_cap, pool, anchor, None)
+
+    def _create(
+        self,
+        n: int,
+        price_bits: int,
+        max_orders: int,
+        max_cap: int,
+        pool: SpillPool | None,
+        anchor: int | None,
+        reserve: int | None,
+    ) -> None:
+        """__init__'s work; ``reserve`` (loaders): allocate the arena for that many
+        orders only, growing on demand up to max_orders (None: all of it up front)."""
         n = _args.check_n(n)
         bits = _args.check_price_bits(price_bits)
         v = l3n.L3_BOOKS[(bits, n)]
@@ -180,7 +194,10 @@ class L3Book:
         cap = _args.check_max_cap(max_cap, pooled=pool is not None)
         a = _args.check_price_arg("anchor", -(n // 2) if anchor is None else anchor, v.book, "anchor")
         out = ffi.new(f"{v.c_name} **")
-        st = v.create(out, a, mo, cap, cpool)
+        if reserve is None:
+            st = v.create(out, a, mo, cap, cpool)
+        else:
+            st = v.create_reserved(out, a, mo, max(1, min(reserve, mo)), cap, cpool)
         if st:
             _args.raise_status(st, "L3Book()")
         destroy = v.destroy
@@ -296,13 +313,26 @@ class L3Book:
     # them (or cffi could not convert them), to say which one was wrong.
 
     def add(self, order_id: int, side: bool | int, px: int, qty: int) -> None:
-        """Add an order at the back of the queue at (side, px)."""
+        """Add an order at the back of the queue at (side, px); ``side`` as for
+        :class:`Book`: True/1/'bid'/'buy' or False/0/'ask'/'sell'."""
         try:
             st = self._add(self._lp, order_id, side, px, qty)
         except (TypeError, OverflowError):
-            st = nat.ERR_BADARG
+            st = self._add_named_side(order_id, side, px, qty)
         if st:
             raise self._fail(st, "add", order_id=order_id, side=side, px=px, qty=qty)
+
+    def _add_named_side(self, order_id: int, side: Any, px: int, qty: int) -> int:
+        """add() off the fast path: a side given by name ('bid', 'Sell', ...) is
+        converted and the call retried; anything else is the bad-argument status
+        (whose message :meth:`_fail` finds)."""
+        code = _args.SIDE_NAMES.get(side.lower()) if isinstance(side, str) else None
+        if code is None:
+            return nat.ERR_BADARG
+        try:
+            return int(self._add(self._lp, order_id, code, px, qty))
+        except (TypeError, OverflowError):
+            return nat.ERR_BADARG
 
     def cancel(self, order_id: int) -> None:
         """Remove an order."""
@@ -680,15 +710,18 @@ class L3Book:
         max_cap: int = 4096,
     ) -> L3Book:
         """A new L3Book holding the orders of :meth:`dumps` bytes (``max_orders`` defaults
-        to the number of orders in the dump, at least 1)."""
+        to the number of orders in the dump, at least 1). The arena is reserved for the
+        dump's orders only and grows on demand up to ``max_orders``: a declared capacity
+        costs no memory until orders fill it."""
         mem = _buffers.byte_view(data, "data")
         count = _dump_order_count(mem)
-        book = cls(
-            n=n,
-            price_bits=price_bits,
-            max_orders=max_orders or max(1, min(count, l3n.MAX_ORDERS)),
-            max_cap=max_cap,
-        )
+        if max_orders is None:
+            max_orders = max(1, min(count, l3n.MAX_ORDERS))
+        mo = _args.check_range(
+            "max_orders", max_orders, 1, l3n.MAX_ORDERS, "max_orders"
+        )  # 0 is not "default"
+        book = cls.__new__(cls)
+        book._create(n, price_bits, mo, max_cap, None, None, count)
         book.load_into(mem)
         return book
 

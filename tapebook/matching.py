@@ -40,6 +40,7 @@ STP_MODES = {"none": 0, "cancel-newest": 1, "cancel-oldest": 2, "cancel-both": 3
 _STP_NAMES = {code: name for name, code in STP_MODES.items()}
 #: the start of a dump: magic, version, price width, N, stp, max_orders, max_cap
 _DUMP_HEAD = struct.Struct("<8sIIIIII")
+_ENGINE_HEADER = 104  # TB__ME_HEADER: the L3 dump follows it
 STATUSES = ("rested", "filled", "partial", "cancelled", "rejected")
 EVENT_KINDS = {1: "fill", 2: "rest", 3: "cancel", 4: "reject", 5: "modify"}
 REASONS = ("none", "ioc", "market", "fok", "stp", "post-only", "user")
@@ -81,14 +82,6 @@ class SubmitResult(NamedTuple):
     events: np.ndarray
 
 
-def _side(side: Any) -> int:
-    if side is True or side == 1 or side == "bid":
-        return 1
-    if side is False or side == 0 or side == "ask":
-        return 0
-    raise InvalidArgumentError(f"side must be 1/True/'bid' or 0/False/'ask', got {side!r}")
-
-
 class MatchingEngine:
     """A price-time priority matching engine for one instrument.
 
@@ -110,6 +103,20 @@ class MatchingEngine:
         max_cap: int = 4096,
         anchor: int = 0,
     ) -> None:
+        self._create(n, price_bits, max_orders, stp, max_cap, anchor, None)
+
+    def _create(
+        self,
+        n: int,
+        price_bits: int,
+        max_orders: int,
+        stp: str,
+        max_cap: int,
+        anchor: int,
+        reserve: int | None,
+    ) -> None:
+        """__init__'s work; ``reserve`` (loads): the arena and the spill are reserved for
+        that many orders only and grow on demand (None: everything up front)."""
         if price_bits not in nat.FAMILIES:
             raise InvalidArgumentError(f"price_bits must be 32 or 64, got {price_bits!r}")
         if n not in nat.TAPE_SIZES:
@@ -127,7 +134,12 @@ class MatchingEngine:
             stp,
         )
         out = ffi.new(f"{v.c_name} **")
-        st = v.create(out, anchor, max_orders, max_cap, STP_MODES[stp])
+        if reserve is None:
+            st = v.create(out, anchor, max_orders, max_cap, STP_MODES[stp])
+        else:
+            st = v.create_reserved(
+                out, anchor, max_orders, max(1, min(reserve, max_orders)), max_cap, STP_MODES[stp]
+            )
         if st != nat.OK:
             if st in (nat.ERR_MAX_CAP, nat.ERR_ANCHOR):
                 what = "max_cap" if st == nat.ERR_MAX_CAP else "anchor"
@@ -273,7 +285,7 @@ class MatchingEngine:
         t = TIFS.get(tif)
         if t is None:
             raise InvalidArgumentError(f"tif must be one of {sorted(TIFS)}, got {tif!r}")
-        s = _side(side)
+        s = _args.check_side(side)  # the one side vocabulary of every class (issue #16)
         flags = POST_ONLY if post_only else 0
         if px is None:
             flags |= MARKET | (PROTECT if bound is not None else 0)
@@ -476,8 +488,12 @@ class MatchingEngine:
             raise FormatError(f"malformed matching-engine dump header (width {width}, n {n}, stp {stp})")
         if not 1 <= max_orders <= mn.MAX_ORDERS:
             raise FormatError(f"malformed matching-engine dump header (max_orders {max_orders})")
+        # reserve for the orders the dump holds (its L3 header's count, bounded by its
+        # length: 16 bytes an order), not for the max_orders it declares
+        orders = int.from_bytes(bytes(mem[_ENGINE_HEADER + 24 : _ENGINE_HEADER + 32]), "little")
         try:
-            eng = cls(n, width * 8, max_orders, _STP_NAMES[stp], max_cap=max_cap)
+            eng = cls.__new__(cls)
+            eng._create(n, width * 8, max_orders, _STP_NAMES[stp], max_cap, 0, min(orders, len(mem) // 16))
         except InvalidArgumentError as e:
             raise FormatError(f"malformed matching-engine dump header: {e}") from None
         eng.load_into(mem)

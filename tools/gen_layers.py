@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 L3_PROTOS = """\
 TB_API int {SELF}_create({SELF} **out, {P} anchor, uint32_t max_orders, uint32_t max_cap, {POOL} *pool);
+TB_API int {SELF}_create_reserved({SELF} **out, {P} anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, {POOL} *pool);
 TB_API int {SELF}_destroy({SELF} *l);
 TB_API {B} *{SELF}_book({SELF} *l);
 TB_API int {SELF}_add({SELF} *l, uint64_t id, int side, {P} px, {Q} qty);
@@ -55,6 +56,7 @@ typedef struct tb_l3_stats {
 
 MATCH_PROTOS = """\
 TB_API int {SELF}_create({SELF} **out, {P} anchor, uint32_t max_orders, uint32_t max_cap, int stp);
+TB_API int {SELF}_create_reserved({SELF} **out, {P} anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, int stp);
 TB_API int {SELF}_destroy({SELF} *m);
 TB_API {L3} *{SELF}_l3({SELF} *m);
 TB_API int {SELF}_submit({SELF} *m, const tb_match_order *o, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *res);

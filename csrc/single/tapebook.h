@@ -2470,6 +2470,7 @@ typedef struct tb_l3_i64_n4096 tb_l3_i64_n4096;
 TB_API const char *tb_l3_status_str(int status);
 
 TB_API int tb_l3_i32_n64_create(tb_l3_i32_n64 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n64_create_reserved(tb_l3_i32_n64 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i32 *pool);
 TB_API int tb_l3_i32_n64_destroy(tb_l3_i32_n64 *l);
 TB_API tb_book_i32_n64 *tb_l3_i32_n64_book(tb_l3_i32_n64 *l);
 TB_API int tb_l3_i32_n64_add(tb_l3_i32_n64 *l, uint64_t id, int side, int32_t px, uint32_t qty);
@@ -2496,6 +2497,7 @@ TB_API int tb_l3_i32_n64_dump(tb_l3_i32_n64 *l, void *buf, size_t cap, size_t *n
 TB_API int tb_l3_i32_n64_load(tb_l3_i32_n64 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i32_n128_create(tb_l3_i32_n128 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n128_create_reserved(tb_l3_i32_n128 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i32 *pool);
 TB_API int tb_l3_i32_n128_destroy(tb_l3_i32_n128 *l);
 TB_API tb_book_i32_n128 *tb_l3_i32_n128_book(tb_l3_i32_n128 *l);
 TB_API int tb_l3_i32_n128_add(tb_l3_i32_n128 *l, uint64_t id, int side, int32_t px, uint32_t qty);
@@ -2522,6 +2524,7 @@ TB_API int tb_l3_i32_n128_dump(tb_l3_i32_n128 *l, void *buf, size_t cap, size_t 
 TB_API int tb_l3_i32_n128_load(tb_l3_i32_n128 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i32_n256_create(tb_l3_i32_n256 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n256_create_reserved(tb_l3_i32_n256 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i32 *pool);
 TB_API int tb_l3_i32_n256_destroy(tb_l3_i32_n256 *l);
 TB_API tb_book_i32_n256 *tb_l3_i32_n256_book(tb_l3_i32_n256 *l);
 TB_API int tb_l3_i32_n256_add(tb_l3_i32_n256 *l, uint64_t id, int side, int32_t px, uint32_t qty);
@@ -2548,6 +2551,7 @@ TB_API int tb_l3_i32_n256_dump(tb_l3_i32_n256 *l, void *buf, size_t cap, size_t 
 TB_API int tb_l3_i32_n256_load(tb_l3_i32_n256 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i32_n512_create(tb_l3_i32_n512 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n512_create_reserved(tb_l3_i32_n512 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i32 *pool);
 TB_API int tb_l3_i32_n512_destroy(tb_l3_i32_n512 *l);
 TB_API tb_book_i32_n512 *tb_l3_i32_n512_book(tb_l3_i32_n512 *l);
 TB_API int tb_l3_i32_n512_add(tb_l3_i32_n512 *l, uint64_t id, int side, int32_t px, uint32_t qty);
@@ -2574,6 +2578,7 @@ TB_API int tb_l3_i32_n512_dump(tb_l3_i32_n512 *l, void *buf, size_t cap, size_t 
 TB_API int tb_l3_i32_n512_load(tb_l3_i32_n512 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i32_n1024_create(tb_l3_i32_n1024 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n1024_create_reserved(tb_l3_i32_n1024 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i32 *pool);
 TB_API int tb_l3_i32_n1024_destroy(tb_l3_i32_n1024 *l);
 TB_API tb_book_i32_n1024 *tb_l3_i32_n1024_book(tb_l3_i32_n1024 *l);
 TB_API int tb_l3_i32_n1024_add(tb_l3_i32_n1024 *l, uint64_t id, int side, int32_t px, uint32_t qty);
@@ -2600,6 +2605,7 @@ TB_API int tb_l3_i32_n1024_dump(tb_l3_i32_n1024 *l, void *buf, size_t cap, size_
 TB_API int tb_l3_i32_n1024_load(tb_l3_i32_n1024 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i32_n2048_create(tb_l3_i32_n2048 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n2048_create_reserved(tb_l3_i32_n2048 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i32 *pool);
 TB_API int tb_l3_i32_n2048_destroy(tb_l3_i32_n2048 *l);
 TB_API tb_book_i32_n2048 *tb_l3_i32_n2048_book(tb_l3_i32_n2048 *l);
 TB_API int tb_l3_i32_n2048_add(tb_l3_i32_n2048 *l, uint64_t id, int side, int32_t px, uint32_t qty);
@@ -2626,6 +2632,7 @@ TB_API int tb_l3_i32_n2048_dump(tb_l3_i32_n2048 *l, void *buf, size_t cap, size_
 TB_API int tb_l3_i32_n2048_load(tb_l3_i32_n2048 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i32_n4096_create(tb_l3_i32_n4096 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n4096_create_reserved(tb_l3_i32_n4096 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i32 *pool);
 TB_API int tb_l3_i32_n4096_destroy(tb_l3_i32_n4096 *l);
 TB_API tb_book_i32_n4096 *tb_l3_i32_n4096_book(tb_l3_i32_n4096 *l);
 TB_API int tb_l3_i32_n4096_add(tb_l3_i32_n4096 *l, uint64_t id, int side, int32_t px, uint32_t qty);
@@ -2652,6 +2659,7 @@ TB_API int tb_l3_i32_n4096_dump(tb_l3_i32_n4096 *l, void *buf, size_t cap, size_
 TB_API int tb_l3_i32_n4096_load(tb_l3_i32_n4096 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i64_n64_create(tb_l3_i64_n64 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n64_create_reserved(tb_l3_i64_n64 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i64 *pool);
 TB_API int tb_l3_i64_n64_destroy(tb_l3_i64_n64 *l);
 TB_API tb_book_i64_n64 *tb_l3_i64_n64_book(tb_l3_i64_n64 *l);
 TB_API int tb_l3_i64_n64_add(tb_l3_i64_n64 *l, uint64_t id, int side, int64_t px, uint64_t qty);
@@ -2678,6 +2686,7 @@ TB_API int tb_l3_i64_n64_dump(tb_l3_i64_n64 *l, void *buf, size_t cap, size_t *n
 TB_API int tb_l3_i64_n64_load(tb_l3_i64_n64 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i64_n128_create(tb_l3_i64_n128 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n128_create_reserved(tb_l3_i64_n128 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i64 *pool);
 TB_API int tb_l3_i64_n128_destroy(tb_l3_i64_n128 *l);
 TB_API tb_book_i64_n128 *tb_l3_i64_n128_book(tb_l3_i64_n128 *l);
 TB_API int tb_l3_i64_n128_add(tb_l3_i64_n128 *l, uint64_t id, int side, int64_t px, uint64_t qty);
@@ -2704,6 +2713,7 @@ TB_API int tb_l3_i64_n128_dump(tb_l3_i64_n128 *l, void *buf, size_t cap, size_t 
 TB_API int tb_l3_i64_n128_load(tb_l3_i64_n128 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i64_n256_create(tb_l3_i64_n256 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n256_create_reserved(tb_l3_i64_n256 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i64 *pool);
 TB_API int tb_l3_i64_n256_destroy(tb_l3_i64_n256 *l);
 TB_API tb_book_i64_n256 *tb_l3_i64_n256_book(tb_l3_i64_n256 *l);
 TB_API int tb_l3_i64_n256_add(tb_l3_i64_n256 *l, uint64_t id, int side, int64_t px, uint64_t qty);
@@ -2730,6 +2740,7 @@ TB_API int tb_l3_i64_n256_dump(tb_l3_i64_n256 *l, void *buf, size_t cap, size_t 
 TB_API int tb_l3_i64_n256_load(tb_l3_i64_n256 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i64_n512_create(tb_l3_i64_n512 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n512_create_reserved(tb_l3_i64_n512 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i64 *pool);
 TB_API int tb_l3_i64_n512_destroy(tb_l3_i64_n512 *l);
 TB_API tb_book_i64_n512 *tb_l3_i64_n512_book(tb_l3_i64_n512 *l);
 TB_API int tb_l3_i64_n512_add(tb_l3_i64_n512 *l, uint64_t id, int side, int64_t px, uint64_t qty);
@@ -2756,6 +2767,7 @@ TB_API int tb_l3_i64_n512_dump(tb_l3_i64_n512 *l, void *buf, size_t cap, size_t 
 TB_API int tb_l3_i64_n512_load(tb_l3_i64_n512 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i64_n1024_create(tb_l3_i64_n1024 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n1024_create_reserved(tb_l3_i64_n1024 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i64 *pool);
 TB_API int tb_l3_i64_n1024_destroy(tb_l3_i64_n1024 *l);
 TB_API tb_book_i64_n1024 *tb_l3_i64_n1024_book(tb_l3_i64_n1024 *l);
 TB_API int tb_l3_i64_n1024_add(tb_l3_i64_n1024 *l, uint64_t id, int side, int64_t px, uint64_t qty);
@@ -2782,6 +2794,7 @@ TB_API int tb_l3_i64_n1024_dump(tb_l3_i64_n1024 *l, void *buf, size_t cap, size_
 TB_API int tb_l3_i64_n1024_load(tb_l3_i64_n1024 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i64_n2048_create(tb_l3_i64_n2048 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n2048_create_reserved(tb_l3_i64_n2048 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i64 *pool);
 TB_API int tb_l3_i64_n2048_destroy(tb_l3_i64_n2048 *l);
 TB_API tb_book_i64_n2048 *tb_l3_i64_n2048_book(tb_l3_i64_n2048 *l);
 TB_API int tb_l3_i64_n2048_add(tb_l3_i64_n2048 *l, uint64_t id, int side, int64_t px, uint64_t qty);
@@ -2808,6 +2821,7 @@ TB_API int tb_l3_i64_n2048_dump(tb_l3_i64_n2048 *l, void *buf, size_t cap, size_
 TB_API int tb_l3_i64_n2048_load(tb_l3_i64_n2048 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i64_n4096_create(tb_l3_i64_n4096 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n4096_create_reserved(tb_l3_i64_n4096 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i64 *pool);
 TB_API int tb_l3_i64_n4096_destroy(tb_l3_i64_n4096 *l);
 TB_API tb_book_i64_n4096 *tb_l3_i64_n4096_book(tb_l3_i64_n4096 *l);
 TB_API int tb_l3_i64_n4096_add(tb_l3_i64_n4096 *l, uint64_t id, int side, int64_t px, uint64_t qty);
@@ -6399,6 +6413,14 @@ TB_API size_t TB__MFN(struct_size)(void) { return sizeof(TB__MULTI); }
  * promote or recenter never loses a level. The growth is the only
  * allocation after create(), and it stops at the high-water mark of levels.
  *
+ * Reserved capacity. create() allocates the arena, the level records and
+ * both indexes for max_orders up front. create_reserved() (what a loader
+ * uses: a dump's declared max_orders must not cost memory, issue #12.13)
+ * allocates them for `reserve` orders; an add at that capacity doubles
+ * them (at most to max_orders) through TB_MALLOC, rebuilding both indexes
+ * under the same keys. Level records grow with the arena: a level holds at
+ * least one order, so min(arena, 2 * max_cap) records always suffice.
+ *
  * Every call validates everything before it changes anything: on an error
  * status the book (orders, queues, L2 view) is exactly as before. */
 
@@ -6450,12 +6472,13 @@ typedef struct TB__L3LVL {
 
 typedef struct TB__L3 {
     TB__L3B book;        /* the L2 view: first, cache-line aligned */
-    TB__L3NODE *ord;     /* arena of max_orders nodes */
-    TB__L3LVL *lvl;      /* max_levels level records */
+    TB__L3NODE *ord;     /* arena of ord_cap nodes */
+    TB__L3LVL *lvl;      /* lvl_cap level records */
     uint64_t *oidx;      /* id index: tag << 32 | (slot + 1); 0 = empty */
     uint32_t *lidx;      /* level index: slot + 1; 0 = empty */
     uint64_t okey, lkey; /* hash keys */
     uint32_t max_orders, max_levels, obits, lbits;
+    uint32_t ord_cap, lvl_cap; /* allocated: <= max_orders, max_levels (grown on demand) */
     uint32_t n_orders, ord_hw, ord_free; /* ord_hw: slots ever handed out */
     uint32_t n_levels, lvl_hw, lvl_free;
     uint32_t side_levels[2];
@@ -6684,13 +6707,92 @@ TB_FORCE_INLINE void TB__L3P(node_free)(TB__L3 *l, uint32_t s) {
     l->n_orders--;
 }
 
+TB_FORCE_INLINE uint32_t TB__L3P(bits_for)(uint32_t n) {
+    uint32_t b = 4; /* at least 16 entries */
+    while (((uint64_t)1 << b) < 2u * (uint64_t)n) b++;
+    return b;
+}
+
+/* Allocate the arena, level records and indexes for `cap` orders (ord_cap <
+ * cap <= max_orders; the first call finds them NULL), move the live
+ * contents over and rebuild both indexes under the same keys. TB_ERR_NOMEM:
+ * nothing changed. The pages are zeroed here, not on the first adds (after
+ * the hint, so the kernel can back them with huge pages at the fault). */
+static int TB__L3P(resize)(TB__L3 *l, uint32_t cap) {
+    const uint32_t lcap = cap < l->max_levels ? cap : l->max_levels;
+    const uint32_t obits = TB__L3P(bits_for)(cap), lbits = TB__L3P(bits_for)(lcap);
+    const size_t ob = tb__array_bytes(cap, sizeof(TB__L3NODE)), lb = tb__array_bytes(lcap, sizeof(TB__L3LVL));
+    const size_t oib = tb__array_bytes((size_t)1 << obits, sizeof(uint64_t));
+    const size_t lib = tb__array_bytes((size_t)1 << lbits, sizeof(uint32_t));
+    TB__L3NODE *ord = ob ? (TB__L3NODE *)TB_MALLOC(ob) : NULL;
+    TB__L3LVL *lvl = lb ? (TB__L3LVL *)TB_MALLOC(lb) : NULL;
+    uint64_t *oidx = oib ? (uint64_t *)TB_MALLOC(oib) : NULL;
+    uint32_t *lidx = lib ? (uint32_t *)TB_MALLOC(lib) : NULL;
+    uint32_t s;
+    TB_ASSERT(cap > l->ord_cap && cap <= l->max_orders);
+    if (!ord || !lvl || !oidx || !lidx) {
+        if (ord) TB_FREE(ord);
+        if (lvl) TB_FREE(lvl);
+        if (oidx) TB_FREE(oidx);
+        if (lidx) TB_FREE(lidx);
+        return TB_ERR_NOMEM;
+    }
+    tb__huge_page_hint(ord, ob);
+    tb__huge_page_hint(oidx, oib);
+    memset(ord, 0, ob);
+    memset(lvl, 0, lb);
+    memset(oidx, 0, oib);
+    memset(lidx, 0, lib);
+    if (l->ord) {
+        memcpy(ord, l->ord, (size_t)l->ord_hw * sizeof *ord);
+        memcpy(lvl, l->lvl, (size_t)l->lvl_hw * sizeof *lvl);
+        TB_FREE(l->ord);
+        TB_FREE(l->lvl);
+        TB_FREE(l->oidx);
+        TB_FREE(l->lidx);
+    }
+    l->ord = ord;
+    l->lvl = lvl;
+    l->oidx = oidx;
+    l->lidx = lidx;
+    l->ord_cap = cap;
+    l->lvl_cap = lcap;
+    l->obits = obits;
+    l->lbits = lbits;
+    for (s = 0; s < l->ord_hw; s++)
+        if (l->ord[s].level != TB__L3_NIL) (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+    for (s = 0; s < l->lvl_hw; s++)
+        if (l->lvl[s].count != 0) TB__L3P(lplace)(l, s);
+    return TB_OK;
+}
+
+/* Room for at least `need` orders (<= max_orders): the capacity doubles (at
+ * least to need, at most to max_orders). TB_OK or TB_ERR_NOMEM. */
+static int TB__L3P(reserve_orders)(TB__L3 *l, uint32_t need) {
+    uint64_t cap = 2u * (uint64_t)l->ord_cap;
+    if (need <= l->ord_cap) return TB_OK;
+    if (cap < need) cap = need;
+    if (cap > l->max_orders) cap = l->max_orders;
+    return TB__L3P(resize)(l, (uint32_t)cap);
+}
+
+/* Room for one more order when the arena is at its capacity: TB_ERR_FULL
+ * (counted) at max_orders, else the arena grows (TB_ERR_NOMEM: it did not). */
+static TB_NOINLINE int TB__L3P(arena_room)(TB__L3 *l) {
+    if (l->n_orders >= l->max_orders) {
+        l->arena_full++;
+        return TB_ERR_FULL;
+    }
+    return TB__L3P(reserve_orders)(l, l->n_orders + 1u);
+}
+
 /* A new empty level record for (side, px), indexed. */
 TB_FORCE_INLINE uint32_t TB__L3P(level_new)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
     uint32_t v = l->lvl_free;
     TB__L3LVL *lv;
     if (v != TB__L3_NIL) l->lvl_free = l->lvl[v].head;
     else v = l->lvl_hw++;
-    TB_ASSERT(v < l->max_levels);
+    TB_ASSERT(v < l->lvl_cap);
     lv = &l->lvl[v];
     lv->px = px;
     lv->total = 0;
@@ -6772,9 +6874,10 @@ TB_FORCE_INLINE int TB__L3P(op_add)(TB__L3 *l, uint64_t id, uint32_t tag, int si
     if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
     if (qty == 0) return TB_ERR_BADARG;
     if (TB__L3P(ofind_free)(l, id, tag, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
-    if (l->n_orders >= l->max_orders) {
-        l->arena_full++;
-        return TB_ERR_FULL;
+    if (TB_UNLIKELY(l->n_orders >= l->ord_cap)) {
+        st = TB__L3P(arena_room)(l);
+        if (st) return st;
+        (void)TB__L3P(ofind_free)(l, id, tag, &pos, &probes); /* the index was rebuilt */
     }
     st = TB__L3P(check_level)(l, (uint32_t)side, px, qty, 0, TB__L3_NIL, 0, &v);
     if (st) return st;
@@ -6988,24 +7091,19 @@ TB_FORCE_INLINE int TB__L3P(done)(TB__L3 *l, int st) {
 
 /* ---- construction ------------------------------------------------------------- */
 
-TB_FORCE_INLINE uint32_t TB__L3P(bits_for)(uint32_t n) {
-    uint32_t b = 4; /* at least 16 entries */
-    while (((uint64_t)1 << b) < 2u * (uint64_t)n) b++;
-    return b;
-}
-
-/* Create an L3 book: the L2 book (anchor, max_cap, pool: as B_create), an
- * arena of max_orders orders (1 .. 2^30) and a side limit of max_cap levels.
- * The arena, level records and indexes come from TB_MALLOC. */
-TB_API int TB__L3FN(create)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t max_cap,
-                            TB__POOL *pool) {
+/* Create an L3 book: the L2 book (anchor, max_cap, pool: as B_create), room
+ * for max_orders orders (1 .. 2^30) and a side limit of max_cap levels, with
+ * the arena, level records and indexes allocated (TB_MALLOC) for `reserve`
+ * orders (1 .. max_orders) and grown on demand (see "Reserved capacity"). */
+TB_API int TB__L3FN(create_reserved)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t reserve,
+                                     uint32_t max_cap, TB__POOL *pool) {
     TB__L3 *l;
     uint64_t lv;
-    size_t ob, lb, oib, lib;
     int st;
     if (!out) return TB_ERR_NULL;
     *out = NULL;
-    if (max_orders == 0 || max_orders > TB_L3_MAX_ORDERS) return TB_ERR_BADARG;
+    if (max_orders == 0 || max_orders > TB_L3_MAX_ORDERS || reserve == 0 || reserve > max_orders)
+        return TB_ERR_BADARG;
     if (!TB__L3BP(anchor_ok)(anchor)) return TB_ERR_ANCHOR;
     if (!TB__L3BP(max_cap_ok)(max_cap, pool)) return TB_ERR_MAX_CAP;
     l = (TB__L3 *)tb__aligned_alloc(sizeof *l);
@@ -7019,39 +7117,23 @@ TB_API int TB__L3FN(create)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders
     lv = 2u * (uint64_t)max_cap; /* both sides */
     l->max_orders = max_orders;
     l->max_levels = lv < max_orders ? (uint32_t)lv : max_orders;
-    l->obits = TB__L3P(bits_for)(max_orders);
-    l->lbits = TB__L3P(bits_for)(l->max_levels);
-    ob = tb__array_bytes(max_orders, sizeof(TB__L3NODE));
-    lb = tb__array_bytes(l->max_levels, sizeof(TB__L3LVL));
-    oib = tb__array_bytes((size_t)1 << l->obits, sizeof(uint64_t));
-    lib = tb__array_bytes((size_t)1 << l->lbits, sizeof(uint32_t));
-    l->ord = ob ? (TB__L3NODE *)TB_MALLOC(ob) : NULL;
-    l->lvl = lb ? (TB__L3LVL *)TB_MALLOC(lb) : NULL;
-    l->oidx = oib ? (uint64_t *)TB_MALLOC(oib) : NULL;
-    l->lidx = lib ? (uint32_t *)TB_MALLOC(lib) : NULL;
-    if (!l->ord || !l->lvl || !l->oidx || !l->lidx) {
-        if (l->ord) TB_FREE(l->ord);
-        if (l->lvl) TB_FREE(l->lvl);
-        if (l->oidx) TB_FREE(l->oidx);
-        if (l->lidx) TB_FREE(l->lidx);
+    l->ord_free = l->lvl_free = TB__L3_NIL;
+    if (TB__L3P(resize)(l, reserve)) {
         TB__L3BFN(deinit)(&l->book);
         tb__aligned_free(l);
         return TB_ERR_NOMEM;
     }
-    /* zeroed now: the pages are touched here, not on the first adds (after
-     * the hint, so the kernel can back them with huge pages at the fault) */
-    tb__huge_page_hint(l->ord, ob);
-    tb__huge_page_hint(l->oidx, oib);
-    memset(l->ord, 0, ob);
-    memset(l->lvl, 0, lb);
-    memset(l->oidx, 0, oib);
-    memset(l->lidx, 0, lib);
-    l->ord_free = l->lvl_free = TB__L3_NIL;
     /* keys from the addresses (ASLR): not guessable from outside the process */
     l->okey = tb__l3_next_key((uint64_t)(uintptr_t)l->ord ^ ((uint64_t)(uintptr_t)l << 17));
     l->lkey = tb__l3_next_key(l->okey ^ (uint64_t)(uintptr_t)l->lidx);
     *out = l;
     return TB_OK;
+}
+
+/* create_reserved() with everything reserved: no allocation for orders after it. */
+TB_API int TB__L3FN(create)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t max_cap,
+                            TB__POOL *pool) {
+    return TB__L3FN(create_reserved)(out, anchor, max_orders, max_orders, max_cap, pool);
 }
 
 /* Free everything (NULL is a no-op). TB_ERR_BUSY while another thread uses it. */
@@ -7248,8 +7330,8 @@ TB_API int TB__L3FN(stats)(TB__L3 *l, tb_l3_stats *out) {
     out->levels[1] = l->side_levels[1];
     out->max_levels = l->book.spill[0].max_cap;
     out->index_slots = (uint64_t)1 << l->obits;
-    out->bytes = sizeof *l + (uint64_t)l->max_orders * sizeof(TB__L3NODE) +
-                 (uint64_t)l->max_levels * sizeof(TB__L3LVL) + (out->index_slots * sizeof(uint64_t)) +
+    out->bytes = sizeof *l + (uint64_t)l->ord_cap * sizeof(TB__L3NODE) +
+                 (uint64_t)l->lvl_cap * sizeof(TB__L3LVL) + (out->index_slots * sizeof(uint64_t)) +
                  ((uint64_t)1 << l->lbits) * sizeof(uint32_t);
     out->arena_full = l->arena_full;
     out->levels_full = l->levels_full;
@@ -7300,7 +7382,10 @@ TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
     if (st) return st;
     st = TB__L3P(enter_ro)(l);
     if (st) return st;
-    if (l->ord_hw > l->max_orders || l->lvl_hw > l->max_levels) ok = 0;
+    if (l->ord_hw > l->ord_cap || l->ord_cap > l->max_orders || l->lvl_hw > l->lvl_cap ||
+        l->lvl_cap != (l->ord_cap < l->max_levels ? l->ord_cap : l->max_levels) ||
+        l->obits != TB__L3P(bits_for)(l->ord_cap) || l->lbits != TB__L3P(bits_for)(l->lvl_cap))
+        ok = 0;
     for (s = 0; ok && s < l->ord_hw; s++) {
         const TB__L3NODE *n = &l->ord[s];
         if (n->level == TB__L3_NIL) continue;
@@ -7698,6 +7783,8 @@ static int TB__L3P(load_held)(TB__L3 *l, const unsigned char *p, size_t len) {
             st = TB__SPFN(grow_to)(s, l->book.pool, cap);
         }
     }
+    /* an arena reserved below max_orders grows to what the dump holds, no more */
+    if (st == TB_OK) st = TB__L3P(reserve_orders)(l, (uint32_t)no);
     if (st) return st;
     TB__L3P(dump_px)(tb__get_le(p + 40, 8), &anchor[0]);
     TB__L3P(dump_px)(tb__get_le(p + 48, 8), &anchor[1]);
@@ -7725,7 +7812,8 @@ static int TB__L3P(load_held)(TB__L3 *l, const unsigned char *p, size_t len) {
 /* Replace the book's contents with a dump (see the layout above). On any
  * error nothing changed: TB_ERR_FORMAT (malformed, CRC, duplicate ids),
  * TB_ERR_FULL (more orders than max_orders or levels than max_cap),
- * TB_ERR_NOMEM (scratch or spill memory). */
+ * TB_ERR_NOMEM (scratch, spill or arena memory: a book made by
+ * create_reserved() grows its arena to the dump's orders). */
 TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
     int st;
     if (!buf) return TB_ERR_NULL;

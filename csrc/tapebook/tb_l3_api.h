@@ -35,6 +35,7 @@ typedef struct tb_l3_i64_n4096 tb_l3_i64_n4096;
 TB_API const char *tb_l3_status_str(int status);
 
 TB_API int tb_l3_i32_n64_create(tb_l3_i32_n64 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n64_create_reserved(tb_l3_i32_n64 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i32 *pool);
 TB_API int tb_l3_i32_n64_destroy(tb_l3_i32_n64 *l);
 TB_API tb_book_i32_n64 *tb_l3_i32_n64_book(tb_l3_i32_n64 *l);
 TB_API int tb_l3_i32_n64_add(tb_l3_i32_n64 *l, uint64_t id, int side, int32_t px, uint32_t qty);
@@ -61,6 +62,7 @@ TB_API int tb_l3_i32_n64_dump(tb_l3_i32_n64 *l, void *buf, size_t cap, size_t *n
 TB_API int tb_l3_i32_n64_load(tb_l3_i32_n64 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i32_n128_create(tb_l3_i32_n128 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n128_create_reserved(tb_l3_i32_n128 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i32 *pool);
 TB_API int tb_l3_i32_n128_destroy(tb_l3_i32_n128 *l);
 TB_API tb_book_i32_n128 *tb_l3_i32_n128_book(tb_l3_i32_n128 *l);
 TB_API int tb_l3_i32_n128_add(tb_l3_i32_n128 *l, uint64_t id, int side, int32_t px, uint32_t qty);
@@ -87,6 +89,7 @@ TB_API int tb_l3_i32_n128_dump(tb_l3_i32_n128 *l, void *buf, size_t cap, size_t 
 TB_API int tb_l3_i32_n128_load(tb_l3_i32_n128 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i32_n256_create(tb_l3_i32_n256 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n256_create_reserved(tb_l3_i32_n256 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i32 *pool);
 TB_API int tb_l3_i32_n256_destroy(tb_l3_i32_n256 *l);
 TB_API tb_book_i32_n256 *tb_l3_i32_n256_book(tb_l3_i32_n256 *l);
 TB_API int tb_l3_i32_n256_add(tb_l3_i32_n256 *l, uint64_t id, int side, int32_t px, uint32_t qty);
@@ -113,6 +116,7 @@ TB_API int tb_l3_i32_n256_dump(tb_l3_i32_n256 *l, void *buf, size_t cap, size_t 
 TB_API int tb_l3_i32_n256_load(tb_l3_i32_n256 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i32_n512_create(tb_l3_i32_n512 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n512_create_reserved(tb_l3_i32_n512 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i32 *pool);
 TB_API int tb_l3_i32_n512_destroy(tb_l3_i32_n512 *l);
 TB_API tb_book_i32_n512 *tb_l3_i32_n512_book(tb_l3_i32_n512 *l);
 TB_API int tb_l3_i32_n512_add(tb_l3_i32_n512 *l, uint64_t id, int side, int32_t px, uint32_t qty);
@@ -139,6 +143,7 @@ TB_API int tb_l3_i32_n512_dump(tb_l3_i32_n512 *l, void *buf, size_t cap, size_t 
 TB_API int tb_l3_i32_n512_load(tb_l3_i32_n512 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i32_n1024_create(tb_l3_i32_n1024 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n1024_create_reserved(tb_l3_i32_n1024 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i32 *pool);
 TB_API int tb_l3_i32_n1024_destroy(tb_l3_i32_n1024 *l);
 TB_API tb_book_i32_n1024 *tb_l3_i32_n1024_book(tb_l3_i32_n1024 *l);
 TB_API int tb_l3_i32_n1024_add(tb_l3_i32_n1024 *l, uint64_t id, int side, int32_t px, uint32_t qty);
@@ -165,6 +170,7 @@ TB_API int tb_l3_i32_n1024_dump(tb_l3_i32_n1024 *l, void *buf, size_t cap, size_
 TB_API int tb_l3_i32_n1024_load(tb_l3_i32_n1024 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i32_n2048_create(tb_l3_i32_n2048 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n2048_create_reserved(tb_l3_i32_n2048 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i32 *pool);
 TB_API int tb_l3_i32_n2048_destroy(tb_l3_i32_n2048 *l);
 TB_API tb_book_i32_n2048 *tb_l3_i32_n2048_book(tb_l3_i32_n2048 *l);
 TB_API int tb_l3_i32_n2048_add(tb_l3_i32_n2048 *l, uint64_t id, int side, int32_t px, uint32_t qty);
@@ -191,6 +197,7 @@ TB_API int tb_l3_i32_n2048_dump(tb_l3_i32_n2048 *l, void *buf, size_t cap, size_
 TB_API int tb_l3_i32_n2048_load(tb_l3_i32_n2048 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i32_n4096_create(tb_l3_i32_n4096 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n4096_create_reserved(tb_l3_i32_n4096 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i32 *pool);
 TB_API int tb_l3_i32_n4096_destroy(tb_l3_i32_n4096 *l);
 TB_API tb_book_i32_n4096 *tb_l3_i32_n4096_book(tb_l3_i32_n4096 *l);
 TB_API int tb_l3_i32_n4096_add(tb_l3_i32_n4096 *l, uint64_t id, int side, int32_t px, uint32_t qty);
@@ -217,6 +224,7 @@ TB_API int tb_l3_i32_n4096_dump(tb_l3_i32_n4096 *l, void *buf, size_t cap, size_
 TB_API int tb_l3_i32_n4096_load(tb_l3_i32_n4096 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i64_n64_create(tb_l3_i64_n64 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n64_create_reserved(tb_l3_i64_n64 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i64 *pool);
 TB_API int tb_l3_i64_n64_destroy(tb_l3_i64_n64 *l);
 TB_API tb_book_i64_n64 *tb_l3_i64_n64_book(tb_l3_i64_n64 *l);
 TB_API int tb_l3_i64_n64_add(tb_l3_i64_n64 *l, uint64_t id, int side, int64_t px, uint64_t qty);
@@ -243,6 +251,7 @@ TB_API int tb_l3_i64_n64_dump(tb_l3_i64_n64 *l, void *buf, size_t cap, size_t *n
 TB_API int tb_l3_i64_n64_load(tb_l3_i64_n64 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i64_n128_create(tb_l3_i64_n128 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n128_create_reserved(tb_l3_i64_n128 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i64 *pool);
 TB_API int tb_l3_i64_n128_destroy(tb_l3_i64_n128 *l);
 TB_API tb_book_i64_n128 *tb_l3_i64_n128_book(tb_l3_i64_n128 *l);
 TB_API int tb_l3_i64_n128_add(tb_l3_i64_n128 *l, uint64_t id, int side, int64_t px, uint64_t qty);
@@ -269,6 +278,7 @@ TB_API int tb_l3_i64_n128_dump(tb_l3_i64_n128 *l, void *buf, size_t cap, size_t 
 TB_API int tb_l3_i64_n128_load(tb_l3_i64_n128 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i64_n256_create(tb_l3_i64_n256 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n256_create_reserved(tb_l3_i64_n256 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i64 *pool);
 TB_API int tb_l3_i64_n256_destroy(tb_l3_i64_n256 *l);
 TB_API tb_book_i64_n256 *tb_l3_i64_n256_book(tb_l3_i64_n256 *l);
 TB_API int tb_l3_i64_n256_add(tb_l3_i64_n256 *l, uint64_t id, int side, int64_t px, uint64_t qty);
@@ -295,6 +305,7 @@ TB_API int tb_l3_i64_n256_dump(tb_l3_i64_n256 *l, void *buf, size_t cap, size_t 
 TB_API int tb_l3_i64_n256_load(tb_l3_i64_n256 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i64_n512_create(tb_l3_i64_n512 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n512_create_reserved(tb_l3_i64_n512 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i64 *pool);
 TB_API int tb_l3_i64_n512_destroy(tb_l3_i64_n512 *l);
 TB_API tb_book_i64_n512 *tb_l3_i64_n512_book(tb_l3_i64_n512 *l);
 TB_API int tb_l3_i64_n512_add(tb_l3_i64_n512 *l, uint64_t id, int side, int64_t px, uint64_t qty);
@@ -321,6 +332,7 @@ TB_API int tb_l3_i64_n512_dump(tb_l3_i64_n512 *l, void *buf, size_t cap, size_t 
 TB_API int tb_l3_i64_n512_load(tb_l3_i64_n512 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i64_n1024_create(tb_l3_i64_n1024 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n1024_create_reserved(tb_l3_i64_n1024 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i64 *pool);
 TB_API int tb_l3_i64_n1024_destroy(tb_l3_i64_n1024 *l);
 TB_API tb_book_i64_n1024 *tb_l3_i64_n1024_book(tb_l3_i64_n1024 *l);
 TB_API int tb_l3_i64_n1024_add(tb_l3_i64_n1024 *l, uint64_t id, int side, int64_t px, uint64_t qty);
@@ -347,6 +359,7 @@ TB_API int tb_l3_i64_n1024_dump(tb_l3_i64_n1024 *l, void *buf, size_t cap, size_
 TB_API int tb_l3_i64_n1024_load(tb_l3_i64_n1024 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i64_n2048_create(tb_l3_i64_n2048 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n2048_create_reserved(tb_l3_i64_n2048 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i64 *pool);
 TB_API int tb_l3_i64_n2048_destroy(tb_l3_i64_n2048 *l);
 TB_API tb_book_i64_n2048 *tb_l3_i64_n2048_book(tb_l3_i64_n2048 *l);
 TB_API int tb_l3_i64_n2048_add(tb_l3_i64_n2048 *l, uint64_t id, int side, int64_t px, uint64_t qty);
@@ -373,6 +386,7 @@ TB_API int tb_l3_i64_n2048_dump(tb_l3_i64_n2048 *l, void *buf, size_t cap, size_
 TB_API int tb_l3_i64_n2048_load(tb_l3_i64_n2048 *l, const void *buf, size_t len);
 
 TB_API int tb_l3_i64_n4096_create(tb_l3_i64_n4096 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n4096_create_reserved(tb_l3_i64_n4096 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i64 *pool);
 TB_API int tb_l3_i64_n4096_destroy(tb_l3_i64_n4096 *l);
 TB_API tb_book_i64_n4096 *tb_l3_i64_n4096_book(tb_l3_i64_n4096 *l);
 TB_API int tb_l3_i64_n4096_add(tb_l3_i64_n4096 *l, uint64_t id, int side, int64_t px, uint64_t qty);

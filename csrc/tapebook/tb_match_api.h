@@ -51,6 +51,7 @@ TB_API const char *tb_match_status_str(int status);
 TB_API int tb_match_l2_deltas(const tb_match_event *ev, size_t n, tb_l2_delta *out, size_t cap, size_t *n_out);
 
 TB_API int tb_match_i32_n64_create(tb_match_i32_n64 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
+TB_API int tb_match_i32_n64_create_reserved(tb_match_i32_n64 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, int stp);
 TB_API int tb_match_i32_n64_destroy(tb_match_i32_n64 *m);
 TB_API tb_l3_i32_n64 *tb_match_i32_n64_l3(tb_match_i32_n64 *m);
 TB_API int tb_match_i32_n64_submit(tb_match_i32_n64 *m, const tb_match_order *o, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *res);
@@ -66,6 +67,7 @@ TB_API int tb_match_i32_n64_load(tb_match_i32_n64 *m, const void *buf, size_t le
 TB_API int tb_match_i32_n64_verify_invariants(tb_match_i32_n64 *m);
 
 TB_API int tb_match_i32_n128_create(tb_match_i32_n128 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
+TB_API int tb_match_i32_n128_create_reserved(tb_match_i32_n128 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, int stp);
 TB_API int tb_match_i32_n128_destroy(tb_match_i32_n128 *m);
 TB_API tb_l3_i32_n128 *tb_match_i32_n128_l3(tb_match_i32_n128 *m);
 TB_API int tb_match_i32_n128_submit(tb_match_i32_n128 *m, const tb_match_order *o, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *res);
@@ -81,6 +83,7 @@ TB_API int tb_match_i32_n128_load(tb_match_i32_n128 *m, const void *buf, size_t 
 TB_API int tb_match_i32_n128_verify_invariants(tb_match_i32_n128 *m);
 
 TB_API int tb_match_i32_n256_create(tb_match_i32_n256 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
+TB_API int tb_match_i32_n256_create_reserved(tb_match_i32_n256 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, int stp);
 TB_API int tb_match_i32_n256_destroy(tb_match_i32_n256 *m);
 TB_API tb_l3_i32_n256 *tb_match_i32_n256_l3(tb_match_i32_n256 *m);
 TB_API int tb_match_i32_n256_submit(tb_match_i32_n256 *m, const tb_match_order *o, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *res);
@@ -96,6 +99,7 @@ TB_API int tb_match_i32_n256_load(tb_match_i32_n256 *m, const void *buf, size_t 
 TB_API int tb_match_i32_n256_verify_invariants(tb_match_i32_n256 *m);
 
 TB_API int tb_match_i32_n512_create(tb_match_i32_n512 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
+TB_API int tb_match_i32_n512_create_reserved(tb_match_i32_n512 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, int stp);
 TB_API int tb_match_i32_n512_destroy(tb_match_i32_n512 *m);
 TB_API tb_l3_i32_n512 *tb_match_i32_n512_l3(tb_match_i32_n512 *m);
 TB_API int tb_match_i32_n512_submit(tb_match_i32_n512 *m, const tb_match_order *o, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *res);
@@ -111,6 +115,7 @@ TB_API int tb_match_i32_n512_load(tb_match_i32_n512 *m, const void *buf, size_t 
 TB_API int tb_match_i32_n512_verify_invariants(tb_match_i32_n512 *m);
 
 TB_API int tb_match_i32_n1024_create(tb_match_i32_n1024 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
+TB_API int tb_match_i32_n1024_create_reserved(tb_match_i32_n1024 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, int stp);
 TB_API int tb_match_i32_n1024_destroy(tb_match_i32_n1024 *m);
 TB_API tb_l3_i32_n1024 *tb_match_i32_n1024_l3(tb_match_i32_n1024 *m);
 TB_API int tb_match_i32_n1024_submit(tb_match_i32_n1024 *m, const tb_match_order *o, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *res);
@@ -126,6 +131,7 @@ TB_API int tb_match_i32_n1024_load(tb_match_i32_n1024 *m, const void *buf, size_
 TB_API int tb_match_i32_n1024_verify_invariants(tb_match_i32_n1024 *m);
 
 TB_API int tb_match_i32_n2048_create(tb_match_i32_n2048 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
+TB_API int tb_match_i32_n2048_create_reserved(tb_match_i32_n2048 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, int stp);
 TB_API int tb_match_i32_n2048_destroy(tb_match_i32_n2048 *m);
 TB_API tb_l3_i32_n2048 *tb_match_i32_n2048_l3(tb_match_i32_n2048 *m);
 TB_API int tb_match_i32_n2048_submit(tb_match_i32_n2048 *m, const tb_match_order *o, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *res);
@@ -141,6 +147,7 @@ TB_API int tb_match_i32_n2048_load(tb_match_i32_n2048 *m, const void *buf, size_
 TB_API int tb_match_i32_n2048_verify_invariants(tb_match_i32_n2048 *m);
 
 TB_API int tb_match_i32_n4096_create(tb_match_i32_n4096 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
+TB_API int tb_match_i32_n4096_create_reserved(tb_match_i32_n4096 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, int stp);
 TB_API int tb_match_i32_n4096_destroy(tb_match_i32_n4096 *m);
 TB_API tb_l3_i32_n4096 *tb_match_i32_n4096_l3(tb_match_i32_n4096 *m);
 TB_API int tb_match_i32_n4096_submit(tb_match_i32_n4096 *m, const tb_match_order *o, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *res);
@@ -156,6 +163,7 @@ TB_API int tb_match_i32_n4096_load(tb_match_i32_n4096 *m, const void *buf, size_
 TB_API int tb_match_i32_n4096_verify_invariants(tb_match_i32_n4096 *m);
 
 TB_API int tb_match_i64_n64_create(tb_match_i64_n64 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
+TB_API int tb_match_i64_n64_create_reserved(tb_match_i64_n64 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, int stp);
 TB_API int tb_match_i64_n64_destroy(tb_match_i64_n64 *m);
 TB_API tb_l3_i64_n64 *tb_match_i64_n64_l3(tb_match_i64_n64 *m);
 TB_API int tb_match_i64_n64_submit(tb_match_i64_n64 *m, const tb_match_order *o, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *res);
@@ -171,6 +179,7 @@ TB_API int tb_match_i64_n64_load(tb_match_i64_n64 *m, const void *buf, size_t le
 TB_API int tb_match_i64_n64_verify_invariants(tb_match_i64_n64 *m);
 
 TB_API int tb_match_i64_n128_create(tb_match_i64_n128 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
+TB_API int tb_match_i64_n128_create_reserved(tb_match_i64_n128 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, int stp);
 TB_API int tb_match_i64_n128_destroy(tb_match_i64_n128 *m);
 TB_API tb_l3_i64_n128 *tb_match_i64_n128_l3(tb_match_i64_n128 *m);
 TB_API int tb_match_i64_n128_submit(tb_match_i64_n128 *m, const tb_match_order *o, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *res);
@@ -186,6 +195,7 @@ TB_API int tb_match_i64_n128_load(tb_match_i64_n128 *m, const void *buf, size_t 
 TB_API int tb_match_i64_n128_verify_invariants(tb_match_i64_n128 *m);
 
 TB_API int tb_match_i64_n256_create(tb_match_i64_n256 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
+TB_API int tb_match_i64_n256_create_reserved(tb_match_i64_n256 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, int stp);
 TB_API int tb_match_i64_n256_destroy(tb_match_i64_n256 *m);
 TB_API tb_l3_i64_n256 *tb_match_i64_n256_l3(tb_match_i64_n256 *m);
 TB_API int tb_match_i64_n256_submit(tb_match_i64_n256 *m, const tb_match_order *o, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *res);
@@ -201,6 +211,7 @@ TB_API int tb_match_i64_n256_load(tb_match_i64_n256 *m, const void *buf, size_t 
 TB_API int tb_match_i64_n256_verify_invariants(tb_match_i64_n256 *m);
 
 TB_API int tb_match_i64_n512_create(tb_match_i64_n512 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
+TB_API int tb_match_i64_n512_create_reserved(tb_match_i64_n512 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, int stp);
 TB_API int tb_match_i64_n512_destroy(tb_match_i64_n512 *m);
 TB_API tb_l3_i64_n512 *tb_match_i64_n512_l3(tb_match_i64_n512 *m);
 TB_API int tb_match_i64_n512_submit(tb_match_i64_n512 *m, const tb_match_order *o, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *res);
@@ -216,6 +227,7 @@ TB_API int tb_match_i64_n512_load(tb_match_i64_n512 *m, const void *buf, size_t 
 TB_API int tb_match_i64_n512_verify_invariants(tb_match_i64_n512 *m);
 
 TB_API int tb_match_i64_n1024_create(tb_match_i64_n1024 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
+TB_API int tb_match_i64_n1024_create_reserved(tb_match_i64_n1024 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, int stp);
 TB_API int tb_match_i64_n1024_destroy(tb_match_i64_n1024 *m);
 TB_API tb_l3_i64_n1024 *tb_match_i64_n1024_l3(tb_match_i64_n1024 *m);
 TB_API int tb_match_i64_n1024_submit(tb_match_i64_n1024 *m, const tb_match_order *o, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *res);
@@ -231,6 +243,7 @@ TB_API int tb_match_i64_n1024_load(tb_match_i64_n1024 *m, const void *buf, size_
 TB_API int tb_match_i64_n1024_verify_invariants(tb_match_i64_n1024 *m);
 
 TB_API int tb_match_i64_n2048_create(tb_match_i64_n2048 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
+TB_API int tb_match_i64_n2048_create_reserved(tb_match_i64_n2048 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, int stp);
 TB_API int tb_match_i64_n2048_destroy(tb_match_i64_n2048 *m);
 TB_API tb_l3_i64_n2048 *tb_match_i64_n2048_l3(tb_match_i64_n2048 *m);
 TB_API int tb_match_i64_n2048_submit(tb_match_i64_n2048 *m, const tb_match_order *o, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *res);
@@ -246,6 +259,7 @@ TB_API int tb_match_i64_n2048_load(tb_match_i64_n2048 *m, const void *buf, size_
 TB_API int tb_match_i64_n2048_verify_invariants(tb_match_i64_n2048 *m);
 
 TB_API int tb_match_i64_n4096_create(tb_match_i64_n4096 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
+TB_API int tb_match_i64_n4096_create_reserved(tb_match_i64_n4096 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, int stp);
 TB_API int tb_match_i64_n4096_destroy(tb_match_i64_n4096 *m);
 TB_API tb_l3_i64_n4096 *tb_match_i64_n4096_l3(tb_match_i64_n4096 *m);
 TB_API int tb_match_i64_n4096_submit(tb_match_i64_n4096 *m, const tb_match_order *o, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *res);

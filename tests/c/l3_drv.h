@@ -65,6 +65,7 @@ typedef struct l3drv {
     int64_t pmin, pmax, amin, amax;
     uint64_t qmax;
     void *(*create)(int64_t anchor, uint32_t max_orders, uint32_t max_cap, int *st);
+    void *(*create_reserved)(int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, int *st);
     int (*destroy)(void *l);
     int (*add)(void *l, uint64_t id, int side, int64_t px, uint64_t qty);
     int (*cancel)(void *l, uint64_t id);
@@ -119,6 +120,11 @@ typedef struct l3drv {
     static void *L3DRV_CAT(d_create_, TAG)(int64_t a, uint32_t mo, uint32_t mc, int *st) {                          \
         T *l = NULL;                                                                                              \
         *st = L3DRV_CAT(L, _create)(&l, (P)a, mo, mc, NULL);                                                       \
+        return l;                                                                                                 \
+    }                                                                                                             \
+    static void *L3DRV_CAT(d_create_reserved_, TAG)(int64_t a, uint32_t mo, uint32_t r, uint32_t mc, int *st) {   \
+        T *l = NULL;                                                                                              \
+        *st = L3DRV_CAT(L, _create_reserved)(&l, (P)a, mo, r, mc, NULL);                                           \
         return l;                                                                                                 \
     }                                                                                                             \
     static int L3DRV_CAT(d_destroy_, TAG)(void *l) { return L3DRV_CAT(L, _destroy)((T *)l); }                      \
@@ -263,6 +269,7 @@ typedef struct l3drv {
                               (int64_t)(TMAX) - (N) + 1,                                                          \
                               (uint64_t)(Q) ~(Q)0,                                                                \
                               L3DRV_CAT(d_create_, TAG),                                                          \
+                              L3DRV_CAT(d_create_reserved_, TAG),                                                 \
                               L3DRV_CAT(d_destroy_, TAG),                                                         \
                               L3DRV_CAT(d_add_, TAG),                                                             \
                               L3DRV_CAT(d_cancel_, TAG),                                                          \

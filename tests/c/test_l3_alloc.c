@@ -8,7 +8,11 @@
  *   (c) an allocator that refuses: create reports TB_ERR_NOMEM and leaks
  *       nothing; an add whose new level needs the spill to grow reports
  *       TB_ERR_NOMEM and changes nothing; load's scratch refusal too;
- *   (d) load's scratch memory follows the dump's size, not max_orders.
+ *   (d) load's scratch memory follows the dump's size, not max_orders;
+ *   (e) create_reserved: the arena starts at `reserve`, an add at capacity
+ *       doubles it (each growth counted) up to max_orders, then TB_ERR_FULL;
+ *       a refused growth is TB_ERR_NOMEM with the book unchanged (its dump
+ *       byte-identical); load grows it to what the dump holds.
  * Usage: test_l3_alloc [--profile quick|sanitizer|full] */
 #include <stdint.h>
 #include <stdio.h>
@@ -174,10 +178,88 @@ static void t_load_scratch_follows_dump(void) {
     CHECK_EQ(D->destroy(big), TB_OK);
 }
 
+/* The book's dump into *buf (plain malloc, not counted by the hooks). */
+static unsigned char *dump_of(void *l, size_t *len) {
+    unsigned char *buf = NULL;
+    CHECK_EQ(D->dump(l, &buf, len), TB_OK);
+    return buf;
+}
+
+/* (e) growth on demand from a reserve of 3 orders up to max_orders = 40 */
+static void t_reserved_growth(void) {
+    const uint32_t max_orders = 40;
+    tb_l3_stats s0, s1;
+    unsigned char *before, *after;
+    size_t len0 = 0, len1 = 0;
+    uint32_t k, grows = 0;
+    int st = 0;
+    void *l, *copy;
+    hook_mallocs = hook_frees = 0;
+    CHECK(D->create_reserved(100000, max_orders, 0, 64, &st) == NULL && st == TB_ERR_BADARG);
+    CHECK(D->create_reserved(100000, max_orders, max_orders + 1, 64, &st) == NULL && st == TB_ERR_BADARG);
+    l = D->create_reserved(100000, max_orders, 3, 64, &st);
+    CHECK_EQ(st, TB_OK);
+    if (!l) return;
+    CHECK_EQ(D->stats(l, &s0), TB_OK);
+    CHECK_EQ_U(s0.max_orders, max_orders);
+    s1 = s0;
+    for (k = 0; k < max_orders; k++) {
+        const uint64_t b0 = s1.bytes;
+        const int side = (int)(k & 1);
+        /* a few orders per level: the level records grow with the arena */
+        CHECK_EQ(D->add(l, 1000 + k, side, 100000 + (side ? -1 : 1) * (int64_t)(1 + k / 3), 1 + k), TB_OK);
+        CHECK_EQ(D->stats(l, &s1), TB_OK);
+        if (s1.bytes != b0) grows++; /* the arena's bytes (the spill is not in them) */
+        CHECK_EQ(D->verify(l), TB_OK);
+    }
+    CHECK_EQ_U(D->count(l), max_orders);
+    CHECK_EQ_U(grows, 4); /* 3 -> 6 -> 12 -> 24 -> 40 */
+    CHECK_EQ(D->add(l, 1, 1, 99000, 1), TB_ERR_FULL);
+    CHECK_EQ(D->stats(l, &s1), TB_OK);
+    CHECK_EQ_U(s1.arena_full, 1);
+    CHECK(s1.bytes > s0.bytes);
+    /* the same operations on a book created with everything reserved agree */
+    copy = D->create(100000, max_orders, 64, &st);
+    before = dump_of(l, &len0);
+    CHECK_EQ(D->load(copy, before, len0), TB_OK);
+    after = dump_of(copy, &len1);
+    CHECK(len0 == len1 && memcmp(before, after, len0) == 0);
+    free(after);
+    CHECK_EQ(D->destroy(copy), TB_OK);
+    /* a refused growth changes nothing: a book at its reserve of 3 */
+    copy = D->create_reserved(100000, max_orders, 3, 64, &st);
+    for (k = 0; k < 3; k++) CHECK_EQ(D->add(copy, 7 + k, 1, 99990, 2), TB_OK);
+    free(before);
+    before = dump_of(copy, &len0);
+    hook_fail_after = 0;
+    CHECK_EQ(D->add(copy, 50, 1, 99990, 2), TB_ERR_NOMEM); /* its level exists: only the arena grows */
+    CHECK_EQ(D->load(copy, after = dump_of(l, &len1), len1), TB_ERR_NOMEM);
+    hook_fail_after = -1;
+    {
+        unsigned char *now;
+        size_t n_now = 0;
+        now = dump_of(copy, &n_now);
+        CHECK(n_now == len0 && memcmp(now, before, len0) == 0);
+        free(now);
+    }
+    CHECK_EQ_U(D->count(copy), 3);
+    CHECK_EQ(D->verify(copy), TB_OK);
+    CHECK_EQ(D->add(copy, 50, 1, 99990, 2), TB_OK); /* the same add, memory back */
+    CHECK_EQ(D->load(copy, after, len1), TB_OK);     /* grows to the dump's 40 orders */
+    CHECK_EQ_U(D->count(copy), max_orders);
+    CHECK_EQ(D->verify(copy), TB_OK);
+    free(before);
+    free(after);
+    CHECK_EQ(D->destroy(copy), TB_OK);
+    CHECK_EQ(D->destroy(l), TB_OK);
+    CHECK_EQ_U(hook_mallocs, hook_frees);
+}
+
 typedef struct named {
     void (*fn)(void);
 } named;
-static const named zero = {t_zero_after_warmup}, refusals = {t_refusals}, scratch = {t_load_scratch_follows_dump};
+static const named zero = {t_zero_after_warmup}, refusals = {t_refusals}, scratch = {t_load_scratch_follows_dump},
+                   reserved = {t_reserved_growth};
 static void run_one(const void *arg) { ((const named *)arg)->fn(); }
 
 int main(int argc, char **argv) {
@@ -188,6 +270,7 @@ int main(int argc, char **argv) {
         tbt_run_arg("zero_after_warmup", D->name, run_one, &zero);
         tbt_run_arg("refusals", D->name, run_one, &refusals);
         tbt_run_arg("load_scratch_follows_dump", D->name, run_one, &scratch);
+        tbt_run_arg("reserved_growth", D->name, run_one, &reserved);
     }
     return tbt_finish();
 }

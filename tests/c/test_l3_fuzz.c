@@ -17,7 +17,9 @@
  * storms, id reuse after cancel, adversarial ids (colliding under the book's
  * own key, and under a weak identity hash), arena exhaustion, level limit
  * (small max_cap, wide prices: FULL), crossed books, quantity overflow,
- * price-domain edges, MBO batches, dump/load.
+ * price-domain edges, MBO batches, dump/load, reserved growth (books made by
+ * create_reserved with a tiny reserve: the arena, index and level records
+ * grow on demand up to max_orders, loads grow fresh reserved books).
  *
  * Usage: test_l3_fuzz [--profile quick|sanitizer|full] [--seed S]
  *                     [--category NAME] [--suite-seed S] [--ops N]
@@ -73,6 +75,7 @@ typedef struct suite_cfg {
     long ops;
     const l3drv *d;
     uint32_t max_orders, max_cap;
+    uint32_t reserve; /* 0: create(); else create_reserved() with this reserve */
     unsigned weight[OP_KINDS];
     int64_t center, width;   /* prices in [center - width, center + width], clamped to the domain */
     unsigned touch_pct;      /* adds near the side's best */
@@ -200,6 +203,17 @@ static void mk_dump(suite_cfg *c, rng *r, int i) {
     c->touch_pct = 30;
 }
 
+static void mk_reserved(suite_cfg *c, rng *r, int i) {
+    base_cfg(c, r, i);
+    c->reserve = 1 + (uint32_t)rng_below(r, 8);
+    c->max_orders = (i & 1) ? 100 + (uint32_t)rng_below(r, 200) : 4096; /* odd suites reach max_orders */
+    c->weight[OP_ADD] = (i & 1) ? 70 : 50;
+    c->weight[OP_DUMP] = 2;
+    c->width = 600; /* spill levels too */
+    c->touch_pct = 30;
+    c->full_every = 8;
+}
+
 static const category cats[] = {
     {"deep-queues", {2, 2, 12}, mk_deep},   {"touch-churn", {2, 2, 12}, mk_touch},
     {"modify", {2, 2, 10}, mk_modify},      {"replace-storm", {2, 2, 10}, mk_replace},
@@ -207,7 +221,7 @@ static const category cats[] = {
     {"arena-full", {2, 2, 8}, mk_arena},    {"level-limit", {2, 2, 8}, mk_levels},
     {"crossed", {1, 1, 8}, mk_crossed},     {"overflow", {1, 1, 6}, mk_overflow},
     {"domain-edges", {2, 2, 6}, mk_edges},  {"mbo-batches", {2, 2, 10}, mk_batch},
-    {"dump-load", {2, 2, 8}, mk_dump},
+    {"dump-load", {2, 2, 8}, mk_dump},      {"reserved-growth", {2, 2, 8}, mk_reserved},
 };
 #define NCATS (sizeof cats / sizeof cats[0])
 
@@ -512,6 +526,12 @@ static int do_batch(run *R) {
     return 1;
 }
 
+/* A new book of the suite's shape (reserved as the suite says). */
+static void *new_book(const suite_cfg *c, int *st) {
+    if (c->reserve) return c->d->create_reserved(c->center, c->max_orders, c->reserve, c->max_cap, st);
+    return c->d->create(c->center, c->max_orders, c->max_cap, st);
+}
+
 /* Dump, load into a fresh book (and sometimes back into this one), compare. */
 static int do_dump(run *R) {
     unsigned char *buf = NULL;
@@ -522,7 +542,7 @@ static int do_dump(run *R) {
         free(buf);
         FAILF("dump -> %d", st);
     }
-    fresh = R->c->d->create(R->c->center, R->c->max_orders, R->c->max_cap, &st);
+    fresh = new_book(R->c, &st);
     if (!fresh) {
         free(buf);
         FAILF("create -> %d", st);
@@ -704,6 +724,7 @@ static int run_suite(const suite_cfg *c) {
     int st = 0, ok = 1;
     size_t cap;
     tb_l3_stats stats;
+    uint64_t bytes0 = 0;
     memset(R, 0, sizeof *R);
     R->c = c;
     rng_seed(&R->r, c->seed);
@@ -717,12 +738,13 @@ static int run_suite(const suite_cfg *c) {
     R->q1 = (uint64_t *)calloc(cap, 8);
     R->q2 = (uint64_t *)calloc(cap, 8);
     R->q3 = (uint64_t *)calloc(cap, 8);
-    R->l = c->d->create(c->center, c->max_orders, c->max_cap, &st);
+    R->l = new_book(c, &st);
     R->b = c->d->b_create(c->center, c->max_cap);
     if (!R->l || !R->b || !rl3_init(&R->ref, c->max_orders, c->d->qmax, c->d->pmin, c->d->pmax, c->max_cap)) {
         fprintf(stderr, "  %s: set-up failed (%d)\n", c->cat, st);
         ok = 0;
     }
+    if (ok && c->d->stats(R->l, &stats) == 0) bytes0 = stats.bytes;
     for (R->op = 0; ok && R->op < c->ops; R->op++) ok = step(R);
     if (ok) {
         R->what = "final";
@@ -730,6 +752,11 @@ static int run_suite(const suite_cfg *c) {
     }
     if (ok && c->d->stats(R->l, &stats) == 0) {
         total_reseeds += (long)stats.reseeds;
+        if (c->reserve && stats.orders > c->reserve && stats.bytes <= bytes0) {
+            fprintf(stderr, "  %s #%d: %llu orders rest but the arena never grew\n", c->cat, c->index,
+                    (unsigned long long)stats.orders);
+            ok = 0;
+        }
         if (c->adversarial == 1 && c->ops >= 4000 && stats.reseeds == 0) {
             fprintf(stderr, "  %s #%d: colliding ids never made the index reseed\n", c->cat, c->index);
             ok = 0;

@@ -388,24 +388,60 @@ static void t_dump_load(void) {
     tb_match_i64_n1024_destroy(m);
 }
 
-/* Determinism: the same calls on two engines give byte-identical events. */
-static void t_deterministic(void) {
-    M *a = NULL, *b = NULL;
+/* The same 20000 random submits (prices within `width` of 1000) on a and b
+ * give byte-identical events; then their dumps are identical too. */
+static void same_events(M *a, M *b, uint32_t width) {
     tbt_rng g;
     static tb_match_event eb[EVCAP];
     uint64_t i;
-    CHECK_EQ(tb_match_i64_n1024_create(&a, 1000, 4096, 256, TB_STP_CANCEL_OLDEST), TB_OK);
-    CHECK_EQ(tb_match_i64_n1024_create(&b, 1000, 4096, 256, TB_STP_CANCEL_OLDEST), TB_OK);
+    size_t la = 0, lb = 0;
     tbt_seed(&g, 7);
     for (i = 1; i <= 20000; i++) {
-        tb_match_order o = order(i, (int)tbt_below(&g, 2), 990 + tbt_below(&g, 21), 1 + tbt_below(&g, 9),
-                                 (int)tbt_below(&g, 3), tbt_below(&g, 4), 0);
+        tb_match_order o = order(i, (int)tbt_below(&g, 2), 1000 - (int64_t)width + (int64_t)tbt_below(&g, 2 * width + 1),
+                                 1 + tbt_below(&g, 9), (int)tbt_below(&g, 3), tbt_below(&g, 4), 0);
         size_t na = 0, nb = 0;
         tb_submit_result ra, rb;
         int sa = tb_match_i64_n1024_submit(a, &o, ev, EVCAP, &na, &ra);
         int sb = tb_match_i64_n1024_submit(b, &o, eb, EVCAP, &nb, &rb);
         if (!CHECK(sa == sb && na == nb && memcmp(ev, eb, na * sizeof ev[0]) == 0)) break;
     }
+    CHECK_EQ(tb_match_i64_n1024_verify_invariants(b), TB_OK);
+    CHECK_EQ(tb_match_i64_n1024_dump_size(a, &la), TB_OK);
+    CHECK_EQ(tb_match_i64_n1024_dump_size(b, &lb), TB_OK);
+    if (CHECK(la == lb)) {
+        unsigned char *da = (unsigned char *)malloc(la), *db = (unsigned char *)malloc(lb);
+        CHECK_EQ(tb_match_i64_n1024_dump(a, da, la, &la), TB_OK);
+        CHECK_EQ(tb_match_i64_n1024_dump(b, db, lb, &lb), TB_OK);
+        CHECK(memcmp(da, db, la) == 0);
+        free(da);
+        free(db);
+    }
+}
+
+/* Determinism: the same calls on two engines give byte-identical events. */
+static void t_deterministic(void) {
+    M *a = NULL, *b = NULL;
+    CHECK_EQ(tb_match_i64_n1024_create(&a, 1000, 4096, 256, TB_STP_CANCEL_OLDEST), TB_OK);
+    CHECK_EQ(tb_match_i64_n1024_create(&b, 1000, 4096, 256, TB_STP_CANCEL_OLDEST), TB_OK);
+    same_events(a, b, 10);
+    tb_match_i64_n1024_destroy(a);
+    tb_match_i64_n1024_destroy(b);
+}
+
+/* An engine reserved for 1 order (its arena, owners and spill growing on
+ * demand, prices spread past the tape) behaves as one with everything
+ * reserved: the same events, the same dump; then it stops at max_orders. */
+static void t_reserved_grows(void) {
+    M *a = NULL, *b = NULL;
+    tb_match_stats st;
+    memset(&st, 0, sizeof st);
+    CHECK_EQ(tb_match_i64_n1024_create_reserved(&b, 1000, 4096, 0, 2048, TB_STP_CANCEL_OLDEST), TB_ERR_BADARG);
+    CHECK_EQ(tb_match_i64_n1024_create(&a, 1000, 4096, 2048, TB_STP_CANCEL_OLDEST), TB_OK);
+    CHECK_EQ(tb_match_i64_n1024_create_reserved(&b, 1000, 4096, 1, 2048, TB_STP_CANCEL_OLDEST), TB_OK);
+    same_events(a, b, 1500);
+    CHECK_EQ(tb_match_i64_n1024_stats(b, &st), TB_OK);
+    CHECK(st.orders > 16 && b->l3->ord_cap >= st.orders); /* the arena grew from 1, several times */
+    CHECK(b->l3->book.spill[0].cap < 2048u); /* the spill only as far as needed */
     tb_match_i64_n1024_destroy(a);
     tb_match_i64_n1024_destroy(b);
 }
@@ -471,6 +507,7 @@ int main(int argc, char **argv) {
     tbt_run("modify and cancel", t_modify_cancel);
     tbt_run("submit_many and L2 deltas", t_submit_many_and_deltas);
     tbt_run("deterministic", t_deterministic);
+    tbt_run("reserved engine grows", t_reserved_grows);
     tbt_run("dump / load, hostile bytes", t_dump_load);
     tbt_run("no allocation after create", t_no_allocation_after_create);
     for (s = 0; s < suites_by_profile[tbt_prof]; s++) {

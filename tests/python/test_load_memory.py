@@ -25,7 +25,7 @@ import zlib
 import numpy as np
 import pytest
 
-from tapebook import Book
+from tapebook import Book, L3Book, MatchingEngine
 
 pytest.importorskip("resource")
 
@@ -51,10 +51,12 @@ def l3_dump(orders: int, levels: int) -> bytes:
     return body + struct.pack("<I", zlib.crc32(body))
 
 
-CHILD = textwrap.dedent(
+L3_CASES = ("l3_declared", "l3_pickle", "l3_checkpoint", "engine")
+CHILD = f"L3_CASES = {L3_CASES!r}\n" + textwrap.dedent(
     """
     import json, pickle, resource, sys
-    from tapebook import Book, L3Book, TapebookError
+    from tapebook import Book, L3Book, MatchingEngine, TapebookError
+    from tapebook.persist.checkpoint import Shape
     case, data, limit = sys.argv[1], bytes.fromhex(sys.argv[2]), int(sys.argv[3])
     if limit:
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -66,6 +68,27 @@ CHILD = textwrap.dedent(
             b.load_into(data)
         elif case == "pickle":
             b = pickle.loads(pickle.dumps(Book.loads(data)))
+        elif case in L3_CASES:
+            big = 1 << 30
+            if case == "l3_declared":
+                l3 = L3Book.loads(data, max_orders=big)
+            elif case == "l3_pickle":
+                l3 = pickle.loads(pickle.dumps(L3Book.loads(data, max_orders=big)))
+            elif case == "l3_checkpoint":
+                l3 = Shape("l3", 1024, 64, big, 4096).restore(data)
+            else:
+                e = MatchingEngine.loads(data)
+                l3 = e.book
+            reserved = l3.stats().nbytes
+            for i in range(3000):  # growth past the reserve, on demand
+                if case == "engine":
+                    e.submit(10_000 + i, "bid", 900 - i % 500, 1 + i % 7)
+                else:
+                    l3.add(10_000 + i, 1, 900 - i % 500, 1 + i % 7)
+            s = l3.stats()
+            print(json.dumps({"ok": True, "reserved": reserved, "orders": s.orders,
+                               "max_orders": s.max_orders, "grown": s.nbytes}))
+            sys.exit(0)
         else:
             b = L3Book.loads(data)
             print(json.dumps({"ok": True}))
@@ -132,6 +155,56 @@ def test_l3_declared_orders_are_checked_before_the_arena() -> None:
     assert "1073741824 orders" in str(got["msg"])
     got = run_child("l3", l3_dump(0, 0))  # an empty dump is fine
     assert got["ok"], got
+
+
+def _l3_book_dump() -> bytes:
+    """The dump of a real L3 book of 64 orders (bids below 1000, asks above)."""
+    b = L3Book(max_orders=64)
+    for i in range(64):
+        b.add(i + 1, i % 2, 990 - i % 9 if i % 2 else 1010 + i % 9, 1 + i)
+    return b.dumps()
+
+
+def _engine_dump_declaring(max_orders: int, max_cap: int) -> bytes:
+    """A real engine's dump (50 resting orders) whose header declares max_orders
+    and max_cap (the CRC recomputed: a CRC is no defence)."""
+    e = MatchingEngine(max_orders=64, max_cap=64)
+    for i in range(50):
+        e.submit(i + 1, "bid" if i % 2 else "ask", 990 - i % 7 if i % 2 else 1010 + i % 7, 1 + i, owner=i % 3)
+    d = bytearray(e.dumps())
+    struct.pack_into("<II", d, 24, max_orders, max_cap)
+    struct.pack_into("<I", d, len(d) - 4, zlib.crc32(bytes(d[:-4])))
+    return bytes(d)
+
+
+@pytest.mark.parametrize("case", ["l3_declared", "l3_pickle", "l3_checkpoint", "engine"])
+def test_l3_and_engine_declared_orders_are_not_reserved(case: str) -> None:
+    # an arena for 2^30 orders is 24-32 GiB (plus its index): the child has 2 GiB
+    d = _engine_dump_declaring(BIG, BIG) if case == "engine" else _l3_book_dump()
+    got = run_child(case, d)
+    assert got["ok"], got
+    assert got["max_orders"] == BIG
+    assert int(got["reserved"]) < 1 << 20  # what 50-64 orders need, not 2^30
+    assert got["orders"] >= 3000 and int(got["grown"]) > int(got["reserved"])
+
+
+def test_l3_and_engine_declared_orders_round_trip_exactly() -> None:
+    d = _l3_book_dump()
+    b = L3Book.loads(d, max_orders=BIG)
+    assert b.dumps() == d and b.max_orders == BIG
+    assert pickle.loads(pickle.dumps(b)).max_orders == BIG
+    e = _engine_dump_declaring(BIG, 1 << 20)
+    m = MatchingEngine.loads(e)
+    assert m.dumps() == e and (m.max_orders, m.max_cap) == (BIG, 1 << 20)
+    assert pickle.loads(pickle.dumps(m)).dumps() == e
+    # the loaded copy behaves as a fully reserved engine holding the same orders
+    full = MatchingEngine(max_orders=1 << 12, max_cap=1 << 20)
+    full.load_into(e)
+    for i in range(2000):
+        args = (100 + i, "bid" if i % 3 else "ask", 980 + i % 40, 1 + i % 11)
+        got, want = m.submit(*args, owner=i % 4), full.submit(*args, owner=i % 4)
+        assert got.events.tobytes() == want.events.tobytes()
+    assert m.book.dumps() == full.book.dumps()
 
 
 def _random_book(rng: np.random.Generator, n: int, ops: int) -> Book:
