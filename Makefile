@@ -30,7 +30,7 @@ TESTDEFS := -DTB_ENABLE_ASSERTS
 
 CSRC_FILES := $(wildcard csrc/*.h csrc/tapebook/*.h csrc/tapebook/*.inc)
 
-.PHONY: c-match bench-match c-variants
+.PHONY: c-match bench-match bench-match-ab c-variants
 .PHONY: test demo wheel-test venv clang c-test c-compile c-unit c-fuzz-quick c-alloc asan ubsan \
         asan-c ubsan-c sanitize-c sanitize-py asan-py ubsan-py hotpath-compile py-test lint check-generated gen single-include \
         fuzz fuzz-c fuzz-py fuzz-cov bench bench-c bench-py bench-feeds examples clean
@@ -428,6 +428,19 @@ bench-match: venv | $(BUILD)/bench/.dir
 	$(VPY) -m pip install --quiet -e '.[bench]'
 	$(VPY) bench/match/report_match.py bench/out/match/bench_match.json --out bench/out/match
 	$(VPY) bench/match/bench_match_py.py --json bench/out/match/bench_match_py.json
+
+# same-process A/B of the matching engine: AB_OLD's csrc (a commit, default main) and this
+# tree's, linked into one binary (bench/c/bench_match_ab*.[ch]) and alternated round by round;
+# prints new/old ratios and the service time per operation class. AB_ARGS: e.g. --rounds 21
+AB_OLD ?= main
+AB_ARGS ?=
+bench-match-ab: | $(BUILD)/bench/.dir
+	rm -rf $(BUILD)/ab-old && mkdir -p $(BUILD)/ab-old
+	git archive $(AB_OLD) csrc | tar -x -C $(BUILD)/ab-old
+	gcc -std=c11 $(BENCH_CFLAGS) -DAB_SIDE=ab_old -I$(BUILD)/ab-old/csrc -Ibench/c -c bench/c/bench_match_ab_side.c -o $(BUILD)/bench/ab_old.o
+	gcc -std=c11 $(BENCH_CFLAGS) -DAB_SIDE=ab_new $(INC) -Ibench/c -c bench/c/bench_match_ab_side.c -o $(BUILD)/bench/ab_new.o
+	gcc -std=c11 $(BENCH_CFLAGS) $(INC) -Ibench/c -Itests/c bench/c/bench_match_ab.c $(BUILD)/bench/ab_old.o $(BUILD)/bench/ab_new.o -o $(BUILD)/bench/bench_match_ab -lm
+	$(BUILD)/bench/bench_match_ab $(AB_ARGS)
 
 bench-py: venv
 	$(VPY) -m pip install --quiet -e '.[bench]'

@@ -315,8 +315,12 @@ class MatchingEngine:
         n = nout[0]
         evp = self._evp
         # straight from the C buffer: a structured-array copy costs several times more per call;
-        # cffi reads the uint64 / int64 fields as Python ints
-        fills = [Fill(e.maker_id, e.taker_id, e.px, e.qty) for e in evp[0:n] if e.kind == _FILL]
+        # cffi reads the uint64 / int64 fields as Python ints. Most submits only rest: no scan then
+        fills = (
+            [Fill(e.maker_id, e.taker_id, e.px, e.qty) for e in evp[0:n] if e.kind == _FILL]
+            if r.filled
+            else []
+        )
         ev = np.frombuffer(ffi.buffer(evp, n * _EVENT_SIZE)[:], EVENT_DTYPE)
         return SubmitResult(STATUSES[r.status], fills, r.resting, r.filled, ev)
 

@@ -14,7 +14,8 @@
  *               before finishes, if later) and its latency is finish - due, so
  *               queueing behind a slow operation is counted (no coordinated
  *               omission). One HDR histogram per operation class, plus the
- *               service time (finish - start) of all operations.
+ *               service time (finish - start) of all operations and of each
+ *               class (what the engine costs, without the queueing).
  *   allocations TB_MALLOC calls of the tapebook engine inside the timed loops
  *               (must be 0: the arena and the spill are reserved up front)
  *
@@ -62,6 +63,7 @@ typedef struct engine_result {
     bench_hdr hist[FLOW_CLASSES];
     bench_hdr all;     /* every operation, latency from due time */
     bench_hdr service; /* every operation, finish - start */
+    bench_hdr service_cls[FLOW_CLASSES]; /* finish - start per operation class */
     double achieved_rate;
 } engine_result;
 
@@ -183,7 +185,10 @@ static void die(const char *what, size_t i, int st) {
             size_t n_ev = 0;                                                                                       \
             APPLY(e, &F->ops[i], &n_ev);                                                                           \
         }                                                                                                          \
-        for (int c = 0; c < FLOW_CLASSES; c++) bench_hdr_reset(&(res_)->hist[c]);                                  \
+        for (int c = 0; c < FLOW_CLASSES; c++) {                                                                   \
+            bench_hdr_reset(&(res_)->hist[c]);                                                                     \
+            bench_hdr_reset(&(res_)->service_cls[c]);                                                              \
+        }                                                                                                          \
         bench_hdr_reset(&(res_)->all);                                                                             \
         bench_hdr_reset(&(res_)->service);                                                                         \
         double period = g_tick_per_ns * 1e9 / (o_)->rate; /* ticks between arrivals */                             \
@@ -201,7 +206,9 @@ static void die(const char *what, size_t i, int st) {
             uint64_t lat = (uint64_t)((double)(end - due) / g_tick_per_ns);                                        \
             bench_hdr_record(&(res_)->hist[F->ops[i].cls], lat);                                                   \
             bench_hdr_record(&(res_)->all, lat);                                                                   \
-            bench_hdr_record(&(res_)->service, (uint64_t)((double)(end - start) / g_tick_per_ns));                 \
+            uint64_t svc = (uint64_t)((double)(end - start) / g_tick_per_ns);                                      \
+            bench_hdr_record(&(res_)->service, svc);                                                               \
+            bench_hdr_record(&(res_)->service_cls[F->ops[i].cls], svc);                                            \
         }                                                                                                          \
         double w1 = bench_mono_ns();                                                                               \
         (res_)->allocs_in_loop += bench_alloc_events() - a0;                                                       \
@@ -298,6 +305,10 @@ int main(int argc, char **argv) {
         print_row(engine_name[k], "service", &g_res[k].service);
         printf("  %-10s achieved %.3f M ops/s\n", engine_name[k], g_res[k].achieved_rate / 1e6);
     }
+    printf("\nservice time per operation class (ns, finish - start, same run):\n");
+    printf("  %-10s %-11s %9s %8s %8s %8s %10s\n", "engine", "op", "count", "p50", "p99", "p99.9", "max");
+    for (int k = 0; k < ENGINES; k++)
+        for (int c = 0; c < FLOW_CLASSES; c++) print_row(engine_name[k], flow_class_name[c], &g_res[k].service_cls[c]);
     if (o.json) {
         FILE *f = fopen(o.json, "w");
         if (!f) {
@@ -331,6 +342,10 @@ int main(int argc, char **argv) {
             print_hist_json(f, &r->all);
             fprintf(f, ",\n    \"service\": ");
             print_hist_json(f, &r->service);
+            for (int c = 0; c < FLOW_CLASSES; c++) {
+                fprintf(f, ",\n    \"service_%s\": ", flow_class_name[c]);
+                print_hist_json(f, &r->service_cls[c]);
+            }
             fprintf(f, "}}");
         }
         fprintf(f, "}}\n");

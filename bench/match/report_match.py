@@ -73,7 +73,12 @@ def write_png(data: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    ops = [op for op in next(iter(data["engines"].values()))["latency"] if op != "all"]
+    # the per-class service times (service_<op>) stay in the table: one panel each is too many
+    ops = [
+        op
+        for op in next(iter(data["engines"].values()))["latency"]
+        if op != "all" and not op.startswith("service_")
+    ]
     fig, axes = plt.subplots(2, (len(ops) + 1) // 2, figsize=(16, 8), squeeze=False)
     for ax, op in zip(axes.flat, ops, strict=False):
         for name, e in data["engines"].items():

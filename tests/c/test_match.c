@@ -241,6 +241,56 @@ static void t_validation_changes_nothing(void) {
     }
 }
 
+/* The engine's state as bytes (dump), for "nothing changed" checks. */
+static size_t dump_state(M *m, unsigned char *buf, size_t cap) {
+    size_t len = 0;
+    CHECK_EQ(tb_match_i64_n1024_dump(m, buf, cap, &len), TB_OK);
+    return len;
+}
+
+/* A submit whose events fill a buffer of exactly `need` (the cheap bound's
+ * worst case, or beyond it for cancel-oldest): need works, need - 1 is
+ * TB_ERR_EVENTS with the state byte for byte unchanged. Asks at 100: `mine`
+ * orders of owner 2 and `others` of owner 1 (qty 1 each, in that order after
+ * `first_others` of owner 1), bids far below so the book holds more orders
+ * than the taker's qty (the bound is then qty + 1, not n_orders + 1). */
+static void exact_buffer_case(int stp, uint32_t first_others, uint32_t mine, uint64_t qty, size_t need) {
+    static unsigned char before[1 << 16], after[1 << 16];
+    M *m = NULL;
+    size_t n = 0, len_before, len_after;
+    uint64_t id = 1;
+    uint32_t i;
+    tb_submit_result r;
+    tb_match_order o;
+    CHECK_EQ(tb_match_i64_n1024_create(&m, 50, 1000, 64, stp), TB_OK);
+    for (i = 0; i < first_others; i++) CHECK_EQ(submit(m, order(id++, TB_ASK, 100, 1, TB_GTC, 1, 0), &n, &r), TB_OK);
+    for (i = 0; i < mine; i++) CHECK_EQ(submit(m, order(id++, TB_ASK, 100, 5, TB_GTC, 2, 0), &n, &r), TB_OK);
+    CHECK_EQ(submit(m, order(id++, TB_ASK, 100, 9, TB_GTC, 1, 0), &n, &r), TB_OK);
+    for (i = 0; i < 40; i++) CHECK_EQ(submit(m, order(id++, TB_BID, 60 + i, 1, TB_GTC, 3, 0), &n, &r), TB_OK);
+    o = order(1000, TB_BID, 100, qty, TB_IOC, 2, 0);
+    len_before = dump_state(m, before, sizeof before);
+    CHECK_EQ(tb_match_i64_n1024_submit(m, &o, ev, need - 1, &n, &r), TB_ERR_EVENTS);
+    CHECK_EQ(n, 0);
+    len_after = dump_state(m, after, sizeof after);
+    CHECK(len_before == len_after && memcmp(before, after, len_before) == 0);
+    CHECK_EQ(tb_match_i64_n1024_submit(m, &o, ev, need, &n, &r), TB_OK);
+    CHECK_EQ(n, need);
+    CHECK_EQ(ev[n - 1].taker_id, 1000);
+    CHECK_EQ(tb_match_i64_n1024_verify_invariants(m), TB_OK);
+    tb_match_i64_n1024_destroy(m);
+}
+
+/* The event bound: qty + 1 (qty - 1 fills, the self-trading maker's cancel,
+ * the taker's) is reached exactly; cancel-oldest goes beyond it. */
+static void t_event_buffer_bound(void) {
+    /* cancel-both, qty 4: 3 fills of 1, maker 4 cancelled, the taker's remainder cancelled */
+    exact_buffer_case(TB_STP_CANCEL_BOTH, 3, 1, 4, 5);
+    /* cancel-newest, qty 4: 3 fills, the taker's remainder cancelled at the self-trade */
+    exact_buffer_case(TB_STP_CANCEL_NEWEST, 3, 1, 4, 4);
+    /* cancel-oldest, qty 1: 6 makers of owner 2 cancelled, 1 fill: 7 events > qty + 1 */
+    exact_buffer_case(TB_STP_CANCEL_OLDEST, 0, 6, 1, 7);
+}
+
 static void t_modify_cancel(void) {
     M *m = NULL;
     size_t n = 0;
@@ -504,6 +554,7 @@ int main(int argc, char **argv) {
     tbt_run("FOK and post-only", t_fok_and_post_only);
     tbt_run("self-trade prevention", t_stp_modes);
     tbt_run("validation changes nothing", t_validation_changes_nothing);
+    tbt_run("event buffer of exactly the bound", t_event_buffer_bound);
     tbt_run("modify and cancel", t_modify_cancel);
     tbt_run("submit_many and L2 deltas", t_submit_many_and_deltas);
     tbt_run("deterministic", t_deterministic);

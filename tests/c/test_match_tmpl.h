@@ -145,6 +145,8 @@ static int TM_SELF(tm_suite)(const tm_params *pp) {
                                 : f < 99 ? (uint32_t)(TB_ORDER_MARKET | TB_ORDER_PROTECT)
                                          : tbt_below(&g, 256));
             o.owner = owners ? tbt_below(&g, owners + 1) : 0;
+            /* a buffer around the engine's cheap bound (qty + 1): exactly enough, or one short */
+            if (o.qty >= 1 && o.qty < 64 && tbt_below(&g, 10) == 0) cap = (size_t)o.qty + tbt_below(&g, 3) - 1u;
             sa = TM_FN(submit)(m, &o, ev_a, cap, &na, &ra);
             sb = ref_match_submit(&r, &o, ev_b, cap, &nb, &rb);
         } else if (what < 88) {
