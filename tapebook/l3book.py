@@ -51,7 +51,13 @@ class Order(NamedTuple):
 
 @dataclass(frozen=True)
 class L3Stats:
-    """Occupancy and counters of an :class:`L3Book`."""
+    """Occupancy and counters of an :class:`L3Book`.
+
+    ``adds`` ... ``clears`` count successful operations and are part of the book's
+    state: :meth:`L3Book.dumps` carries them, so a loaded, unpickled or replayed book
+    reports the same. ``arena_full``, ``levels_full``, ``rejected`` and ``reseeds``
+    count what happened to this object (refused calls, index rebuilds): dumps leave
+    them out and a load does not change them."""
 
     orders: int
     max_orders: int
@@ -739,9 +745,13 @@ def _dump_order_count(mem: memoryview) -> int:
     n = len(mem)
     if n < l3n.DUMP_HEADER + 4:
         raise FormatError(f"L3 dump too short ({n} bytes)")
+    version = int.from_bytes(mem[8:12], "little")
+    if version not in l3n.DUMP_TAIL:
+        raise FormatError(f"L3 dump version {version} is not one of {sorted(l3n.DUMP_TAIL)}")
     orders = int.from_bytes(mem[24:32], "little")
     levels = int.from_bytes(mem[32:40], "little")
-    want = l3n.DUMP_HEADER + levels * l3n.DUMP_LEVEL + orders * l3n.DUMP_ORDER + 4
+    tail = l3n.DUMP_TAIL[version]
+    want = l3n.DUMP_HEADER + levels * l3n.DUMP_LEVEL + orders * l3n.DUMP_ORDER + tail + 4
     if levels > orders or want != n:
         raise FormatError(
             f"malformed L3 dump: {orders} orders in {levels} levels need {want} bytes, the dump has {n}"

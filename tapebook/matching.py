@@ -125,6 +125,8 @@ class MatchingEngine:
             raise InvalidArgumentError(f"stp must be one of {sorted(STP_MODES)}, got {stp!r}")
         if not isinstance(max_orders, int) or not 1 <= max_orders <= mn.MAX_ORDERS:
             raise InvalidArgumentError(f"max_orders must be in [1, {mn.MAX_ORDERS}], got {max_orders!r}")
+        # the L3Book check (a power of two in [1, 2^30]), here too for loads' header value
+        max_cap = _args.check_max_cap(max_cap, pooled=False)
         self._v = v = mn.variant(price_bits, n)
         self.n, self.price_bits, self.max_orders, self.max_cap, self.stp = (
             n,
