@@ -197,8 +197,8 @@ class MatchingEngine:
             )
         if st == nat.ERR_PRICE:
             raise InvalidArgumentError(f"{what}: px={ctx.get('px')} is outside [{v.pmin}, {v.pmax}]")
-        if st == nat.ERR_SIDE:
-            raise InvalidArgumentError(f"{what}: side must be 0 (ask) or 1 (bid), got {ctx.get('side')}")
+        if st == nat.ERR_SIDE:  # a sides column value of submit_many (submit checked its side)
+            raise InvalidArgumentError(f"{what}: {_args.side_error(ctx.get('side'))}")
         if st == nat.ERR_BADARG:
             raise InvalidArgumentError(f"{what}: {self._explain(ctx)}")
         _args.raise_status(st, what)
@@ -352,10 +352,12 @@ class MatchingEngine:
     ) -> np.ndarray:
         """Submit a batch of orders in one C call (columns of equal length).
 
-        ``tifs``: 0 GTC / 1 IOC / 2 FOK or their names (default GTC); ``owners`` (default 0); ``flags``:
-        1 market (the price is ignored), 2 post-only, 4 protect (market: the price is the
-        bound). Returns the fills as a structured array (:data:`FILL_DTYPE`), or with
-        ``events=True`` every event (:data:`EVENT_DTYPE`). On an invalid order raises
+        ``sides``: 1 / True bid, 0 / False ask, or the names :meth:`submit` takes
+        ("bid", "buy", "ask", "sell"); ``tifs``: 0 GTC / 1 IOC / 2 FOK or their names
+        (default GTC); ``owners`` (default 0); ``flags``: 1 market (the price is
+        ignored), 2 post-only, 4 protect (market: the price is the bound). Returns the
+        fills as a structured array (:data:`FILL_DTYPE`), or with ``events=True`` every
+        event (:data:`EVENT_DTYPE`). On an invalid order raises
         :class:`BatchError` (``.index``: the bad row; the rows before it were applied)."""
         orders = self._order_columns(order_ids, sides, prices, qtys, tifs, owners, flags)
         return self._submit_orders(orders, events)
@@ -386,6 +388,9 @@ class MatchingEngine:
                 if bad:
                     raise InvalidArgumentError(f"tifs must be in {sorted(TIFS)} or 0..2, got {bad[0]!r}")
                 a = np.array([TIFS[str(t)] for t in a.tolist()], dtype=np.uint8)
+            if name == "side" and a.dtype.kind in "USO":  # names (and 0 / 1 beside them), as submit takes
+                values = a.tolist() if isinstance(col, np.ndarray) else list(col)
+                a = np.array(_args.check_sides(values, "sides"), dtype=np.uint8)
             if a.shape != (n,):
                 raise InvalidArgumentError(f"column {name} has shape {a.shape}, expected ({n},)")
             if a.dtype.kind == "f":
