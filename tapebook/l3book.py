@@ -266,11 +266,11 @@ class L3Book:
     def _fail(self, st: int, what: str, **args: Any) -> TapebookError:
         """The exception for a refused call: the first bad argument, else the status."""
         fam = self._v.family
+        oid = "old_id" if "old_id" in args else "order_id"  # replace names it old_id
         try:
-            if "order_id" in args:
-                _args.check_type_range("order_id", args["order_id"], 0, ID_MAX, "uint64_t")
-            if "new_id" in args:
-                _args.check_type_range("new_id", args["new_id"], 0, ID_MAX, "uint64_t")
+            for key in (oid, "new_id"):
+                if key in args:
+                    _args.check_type_range(key, args[key], 0, ID_MAX, "uint64_t")
             if "side" in args:
                 _args.check_side(args["side"])
             if "px" in args:
@@ -281,10 +281,10 @@ class L3Book:
             return e
         ids = ", ".join(f"{k}={v!r}" for k, v in args.items())
         if st == l3n.ERR_DUPLICATE:
-            which = "new_id" if "new_id" in args else "order_id"
+            which = "new_id" if "new_id" in args else oid
             return DuplicateOrderError(f"{what}({ids}): {which}={args[which]} rests in the book already")
         if st == l3n.ERR_UNKNOWN:
-            return UnknownOrderError(f"{what}({ids}): no resting order has order_id={args.get('order_id')}")
+            return UnknownOrderError(f"{what}({ids}): no resting order has {oid}={args.get(oid)}")
         if st == l3n.ERR_OVERFLOW:
             return InvalidArgumentError(
                 f"{what}({ids}): the level's total quantity would exceed {fam.qty_c}'s maximum {fam.qty_max}"
@@ -307,6 +307,9 @@ class L3Book:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _call(self, fn: Any, what: str, *cargs: Any, **named: Any) -> None:
+        for value in named.values():
+            if value.__class__ is bool:  # cffi would take it as 0 / 1 (see add)
+                raise self._fail(nat.ERR_BADARG, what, **named)
         try:
             st = fn(self._lp, *cargs)
         except (TypeError, OverflowError):
@@ -316,11 +319,16 @@ class L3Book:
 
     # ---- operations --------------------------------------------------------------
     # The per-call path is one C call; arguments are examined only after C refused
-    # them (or cffi could not convert them), to say which one was wrong.
+    # them (or cffi could not convert them), to say which one was wrong. The one
+    # check before it: cffi converts a bool to 0 / 1, which the update log and Book
+    # refuse (an id, price or quantity is not a bool), so a bool goes to _fail, whose
+    # _args checks say which argument it was (ArgumentTypeError).
 
     def add(self, order_id: int, side: bool | int, px: int, qty: int) -> None:
         """Add an order at the back of the queue at (side, px); ``side`` as for
         :class:`Book`: True/1/'bid'/'buy' or False/0/'ask'/'sell'."""
+        if order_id.__class__ is bool or px.__class__ is bool or qty.__class__ is bool:
+            raise self._fail(nat.ERR_BADARG, "add", order_id=order_id, side=side, px=px, qty=qty)
         try:
             st = self._add(self._lp, order_id, side, px, qty)
         except (TypeError, OverflowError):
@@ -342,6 +350,8 @@ class L3Book:
 
     def cancel(self, order_id: int) -> None:
         """Remove an order."""
+        if order_id.__class__ is bool:
+            raise self._fail(nat.ERR_BADARG, "cancel", order_id=order_id)
         try:
             st = self._cancel(self._lp, order_id)
         except (TypeError, OverflowError):
@@ -355,6 +365,8 @@ class L3Book:
 
     def execute(self, order_id: int, qty: int) -> None:
         """Fill ``qty`` (1 .. resting) from an order; it keeps its priority and is removed at 0."""
+        if order_id.__class__ is bool or qty.__class__ is bool:
+            raise self._fail(nat.ERR_BADARG, "execute", order_id=order_id, qty=qty)
         try:
             st = self._execute(self._lp, order_id, qty)
         except (TypeError, OverflowError):
@@ -381,7 +393,7 @@ class L3Book:
             new_id,
             px,
             qty,
-            order_id=old_id,
+            old_id=old_id,
             new_id=new_id,
             px=px,
             qty=qty,
@@ -394,7 +406,7 @@ class L3Book:
     def reset(self, anchor: int) -> None:
         """Remove every order and anchor both tapes at ``anchor``."""
         try:
-            st = self._v.reset(self._lp, anchor)
+            st = nat.ERR_ANCHOR if anchor.__class__ is bool else self._v.reset(self._lp, anchor)
         except (TypeError, OverflowError):
             st = nat.ERR_ANCHOR
         if st:
@@ -405,6 +417,8 @@ class L3Book:
 
     def order(self, order_id: int) -> Order | None:
         """The resting order ``order_id``, or None."""
+        if order_id.__class__ is bool:
+            raise self._fail(nat.ERR_BADARG, "order", order_id=order_id)
         out = ffi.new(f"{self._v.order_c} *")
         try:
             st = self._v.order(self._lp, order_id, out)

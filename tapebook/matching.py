@@ -31,6 +31,7 @@ from .errors import (
     FormatError,
     IntegerRangeError,
     InvalidArgumentError,
+    TapebookError,
     UnknownOrderError,
 )
 from .l3view import L3BookView
@@ -80,6 +81,17 @@ class SubmitResult(NamedTuple):
     resting_qty: int
     filled_qty: int
     events: np.ndarray
+
+
+def _u64_error(**named: Any) -> TapebookError:
+    """The error for the first of ``named`` (uint64 arguments of cancel / modify) that is
+    not an integer of uint64_t: a bool, a float, a negative number ... (_args' wording)."""
+    try:
+        for name, value in named.items():
+            _args.check_type_range(name, value, 0, 2**64 - 1, "uint64_t")
+    except TapebookError as e:
+        return e
+    return InvalidArgumentError(f"bad arguments {named}")  # pragma: no cover (cffi took them)
 
 
 class MatchingEngine:
@@ -228,8 +240,7 @@ class MatchingEngine:
                 o.side, o.tif, o.flags = side, tif, flags
                 return
         for name, val in (("order_id", order_id), ("px", px), ("qty", qty), ("owner", owner)):
-            if not isinstance(val, (int, np.integer)) or isinstance(val, bool):
-                raise ArgumentTypeError(f"{name} must be an int, got {type(val).__name__}")
+            _args.as_int(name, val)  # a bool, float, str ...: L3Book's and the update log's error
         try:
             o.id = order_id
         except OverflowError:
@@ -328,14 +339,24 @@ class MatchingEngine:
 
     def cancel(self, order_id: int) -> int:
         """Remove a resting order; returns the quantity it still had."""
-        st = self._v.cancel(self._m, order_id, self._evp, self._evcap, self._nout)
+        if order_id.__class__ is bool:  # cffi would take it as 0 / 1
+            raise _u64_error(order_id=order_id)
+        try:
+            st = self._v.cancel(self._m, order_id, self._evp, self._evcap, self._nout)
+        except (TypeError, OverflowError):  # cffi could not convert it
+            raise _u64_error(order_id=order_id) from None
         self._check(st, "cancel", order_id=order_id)
         return self._evp[0].qty  # through cffi: a numpy field read costs several times more
 
     def modify(self, order_id: int, qty: int) -> None:
         """New quantity for a resting order: down (or equal) keeps its place in the queue,
         up sends it to the back of its level."""
-        st = self._v.modify(self._m, order_id, qty, self._evp, self._evcap, self._nout)
+        if order_id.__class__ is bool or qty.__class__ is bool:  # cffi would take it as 0 / 1
+            raise _u64_error(order_id=order_id, qty=qty)
+        try:
+            st = self._v.modify(self._m, order_id, qty, self._evp, self._evcap, self._nout)
+        except (TypeError, OverflowError):  # cffi could not convert one
+            raise _u64_error(order_id=order_id, qty=qty) from None
         self._check(st, "modify", order_id=order_id, qty=qty)
 
     def submit_many(
