@@ -76,6 +76,9 @@ class L3Stats:
     replaces: int
     clears: int
     rejected: int  #: operations refused with an error
+    #: orders the arena holds now without allocating (<= max_orders); a constructed book
+    #: reserves max_orders up front, a loaded one what the dump held, growing on demand
+    reserved_orders: int
 
 
 _U8 = np.dtype(np.uint8)
@@ -569,6 +572,7 @@ class L3Book:
             replaces=int(o.replaces),
             clears=int(o.clears),
             rejected=int(o.rejected),
+            reserved_orders=int(o.reserved_orders),
         )
 
     # ---- batches ---------------------------------------------------------------------------

@@ -2220,6 +2220,8 @@ typedef struct tb_l3_stats {
     uint64_t reseeds;         /* order-id index rebuilt with a new key (probe bound hit) */
     uint64_t adds, cancels, modifies, executes, replaces, clears; /* successful operations */
     uint64_t rejected;        /* operations refused with a status */
+    uint64_t reserved_orders; /* orders the arena holds now without growing (<= max_orders: a book
+                                 made by create_reserved / a load grows it on demand) */
 } tb_l3_stats;
 
 
@@ -2464,6 +2466,7 @@ typedef struct tb_l3_stats {
     uint64_t orders; uint64_t max_orders; uint64_t levels[2]; uint64_t max_levels; uint64_t bytes;
     uint64_t index_slots; uint64_t arena_full; uint64_t levels_full; uint64_t reseeds;
     uint64_t adds, cancels, modifies, executes, replaces, clears; uint64_t rejected;
+    uint64_t reserved_orders;
 } tb_l3_stats;
 typedef struct tb_l3_i32_n64 tb_l3_i32_n64;
 typedef struct tb_l3_i32_n128 tb_l3_i32_n128;
@@ -7340,6 +7343,7 @@ TB_API int TB__L3FN(stats)(TB__L3 *l, tb_l3_stats *out) {
     memset(out, 0, sizeof *out);
     out->orders = l->n_orders;
     out->max_orders = l->max_orders;
+    out->reserved_orders = l->ord_cap;
     out->levels[0] = l->side_levels[0];
     out->levels[1] = l->side_levels[1];
     out->max_levels = l->book.spill[0].max_cap;

@@ -55,6 +55,8 @@ typedef struct tb_l3_stats {
     uint64_t reseeds;         /* order-id index rebuilt with a new key (probe bound hit) */
     uint64_t adds, cancels, modifies, executes, replaces, clears; /* successful operations */
     uint64_t rejected;        /* operations refused with a status */
+    uint64_t reserved_orders; /* orders the arena holds now without growing (<= max_orders: a book
+                                 made by create_reserved / a load grows it on demand) */
 } tb_l3_stats;
 
 

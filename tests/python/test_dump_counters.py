@@ -28,7 +28,7 @@ DUMPED = ("adds", "cancels", "modifies", "executes", "replaces", "clears")
 #: the L3Stats fields that describe one object, not the book it holds
 OBJECT_ONLY = ("arena_full", "levels_full", "reseeds", "rejected")
 #: occupancy fields that depend on the memory reserved (a loaded book reserves less)
-MEMORY = ("nbytes", "index_slots")
+MEMORY = ("nbytes", "index_slots", "reserved_orders")
 
 # tb_l3_i64_n1024 (anchor 100000, max_orders 16, max_cap 64): add 1..5, modify(1, 8),
 # execute(4, 3), cancel(5) — then dumped by the pre-change code (version 1)
