@@ -10,6 +10,7 @@ the L3 rules (priority, validation, limits).
 from __future__ import annotations
 
 import functools
+import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -749,6 +750,11 @@ class L3Book:
         book.load_into(mem)
         return book
 
+    def _dumps_like(self, other: bytes) -> bytes:
+        """:meth:`dumps` in the format version of the dump ``other`` (replay's verify
+        compares a log's checkpoints, which an older tapebook may have written)."""
+        return dump_version_1(self.dumps()) if dump_version(other) == 1 else self.dumps()
+
     def __reduce__(self) -> tuple[Any, ...]:
         # pickles the orders and the shape, not the pool: the unpickled book is heap-backed
         return (_unpickle, (self.dumps(), self.n, self.price_bits, self._max_orders, self._max_cap))
@@ -775,6 +781,18 @@ def _dump_order_count(mem: memoryview) -> int:
             f"malformed L3 dump: {orders} orders in {levels} levels need {want} bytes, the dump has {n}"
         )
     return orders
+
+
+def dump_version(data: Any) -> int:
+    """The format version of an L3 or matching-engine dump (u32 after the 8-byte magic)."""
+    return int.from_bytes(bytes(data[8:12]), "little")
+
+
+def dump_version_1(data: bytes) -> bytes:
+    """The version-1 bytes of a version-2 L3 dump: the same book without the
+    counters block (what the tapebook before the counters wrote for it)."""
+    body = data[:8] + (1).to_bytes(4, "little") + data[12 : -4 - l3n.DUMP_TAIL[2]]
+    return body + zlib.crc32(body).to_bytes(4, "little")
 
 
 def _unpickle(data: bytes, n: int, price_bits: int, max_orders: int, max_cap: int) -> L3Book:

@@ -34,6 +34,7 @@ from .errors import (
     TapebookError,
     UnknownOrderError,
 )
+from .l3book import dump_version, dump_version_1
 from .l3view import L3BookView
 
 TIFS = {"gtc": 0, "ioc": 1, "fok": 2}
@@ -530,6 +531,25 @@ class MatchingEngine:
             raise FormatError(f"malformed matching-engine dump header: {e}") from None
         eng.load_into(mem)
         return eng
+
+    def _dumps_like(self, other: bytes) -> bytes:
+        """:meth:`dumps` in the format version of the dump ``other`` (replay's verify
+        compares a log's checkpoints, which an older tapebook may have written):
+        version 1 embeds a version-1 L3 dump."""
+        data = self.dumps()
+        if dump_version(other) != 1:
+            return data
+        l3len = int.from_bytes(data[96:104], "little")
+        l3 = dump_version_1(data[_ENGINE_HEADER : _ENGINE_HEADER + l3len])
+        body = (
+            data[:8]
+            + (1).to_bytes(4, "little")
+            + data[12:96]
+            + len(l3).to_bytes(8, "little")
+            + l3
+            + data[_ENGINE_HEADER + l3len : -4]
+        )
+        return body + zlib.crc32(body).to_bytes(4, "little")
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (MatchingEngine.loads, (self.dumps(),))

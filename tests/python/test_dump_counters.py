@@ -16,6 +16,8 @@ import dataclasses
 import pickle
 import struct
 import zlib
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -297,3 +299,37 @@ def test_replay_from_a_checkpoint_keeps_the_counters(tmp_path, kind: str) -> Non
     assert out.start_seq > 0  # it did start from a later checkpoint
     assert counters(got.stats()) == counters(book.stats())
     assert out.books["x"].dumps() == obj.dumps()
+
+
+# A Recorder log written by the pre-change code (commit 29b6af7): its checkpoints hold
+# version-1 L3 and engine dumps. Made by old_log_calls() on the objects of old_log_objects()
+# with snapshot_every=4.
+OLD_LOG = Path(__file__).resolve().parent / "data" / "orders_v1.tblog"
+
+
+def old_log_objects() -> dict[str, L3Book | MatchingEngine]:
+    return {
+        "feed": L3Book(n=64, price_bits=32, max_orders=64, max_cap=16, anchor=1000),
+        "venue": MatchingEngine(n=64, price_bits=64, max_orders=64, max_cap=16, anchor=1000),
+    }
+
+
+def old_log_calls(objs: Any) -> None:
+    for i in range(1, 13):
+        objs["feed"].add(i, i % 2 == 0, 1000 - i % 3 + (i % 2) * 5, i)
+        if i % 3 == 0:
+            objs["feed"].execute(i, 1)
+        objs["venue"].submit(i, "bid" if i % 2 else "ask", 1000 + (i % 5) - 2, i, owner=i % 3)
+
+
+def test_replay_verifies_an_old_log_with_version_1_checkpoints() -> None:
+    """verify compares each later checkpoint in the format it was written in (before:
+    "replay diverged" at the first version-1 checkpoint after the start)."""
+    live = old_log_objects()
+    old_log_calls(live)
+    out = replay(OLD_LOG, from_start=True, verify=True)
+    assert out.books["feed"].dumps() == live["feed"].dumps()  # counters included: all replayed
+    assert out.books["venue"].dumps() == live["venue"].dumps()
+    last = replay(OLD_LOG, verify=True)  # from the last (version-1) checkpoint
+    assert book_state(last.books["feed"]) == book_state(live["feed"])
+    assert last.books["venue"].stats() == live["venue"].stats()
