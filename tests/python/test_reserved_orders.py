@@ -7,9 +7,12 @@ book's capacity was visible only through nbytes."""
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 
 from tapebook import L3Book, MatchingEngine
+from tapebook._native import ffi
+from tapebook.l3book import L3Stats
 
 
 def test_constructed_book_reserves_max_orders() -> None:
@@ -48,3 +51,12 @@ def test_loaded_engine_reserves_the_dump() -> None:
     assert (c.book.stats().reserved_orders, c.max_orders) == (2, 300)
     c.submit(3, "bid", 998, 1)
     assert c.book.stats().reserved_orders == 4
+
+
+def test_l3stats_reports_every_field_of_the_c_struct() -> None:
+    """L3Stats is written by hand beside tb_l3_stats (and its cdef copy in
+    tools/gen_layers.py): a C field added without a Python one fails here."""
+    renamed = {"bytes": ("nbytes",), "levels": ("bid_levels", "ask_levels")}
+    c_fields = [f for f, _ in ffi.typeof("tb_l3_stats").fields]
+    py_fields = [f.name for f in dataclasses.fields(L3Stats)]
+    assert sorted(n for f in c_fields for n in renamed.get(f, (f,))) == sorted(py_fields)
