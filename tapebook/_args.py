@@ -44,6 +44,11 @@ SIDE_NAMES = {"bid": 1, "buy": 1, "ask": 0, "sell": 0}
 _SIDE_HELP = "True/1/'bid'/'buy' (bid) or False/0/'ask'/'sell' (ask)"
 
 
+def side_error(side: Any) -> str:
+    """The message for a side value that is not one (the one wording of every call)."""
+    return f"side must be {_SIDE_HELP}, got {side!r}"
+
+
 def check_side(side: Any) -> int:
     """Side as 1 (bid) / 0 (ask): True/False, the integers 1/0, or a name of
     :data:`SIDE_NAMES` in any case."""
@@ -52,15 +57,26 @@ def check_side(side: Any) -> int:
     if isinstance(side, str):
         s = SIDE_NAMES.get(side.lower())
         if s is None:
-            raise InvalidArgumentError(f"side must be {_SIDE_HELP}, got {side!r}")
+            raise InvalidArgumentError(side_error(side))
         return s
     try:
         s = operator.index(side)
     except TypeError:
         raise ArgumentTypeError(f"side must be {_SIDE_HELP}, got {type(side).__name__} ({side!r})") from None
     if s not in (0, 1):
-        raise InvalidArgumentError(f"side must be {_SIDE_HELP}, got {s}")
+        raise InvalidArgumentError(side_error(s))
     return s
+
+
+def check_sides(values: list[Any], name: str) -> list[int]:
+    """:func:`check_side` of each value of a column; the error names the row."""
+    out = []
+    for i, v in enumerate(values):
+        try:
+            out.append(check_side(v))
+        except TapebookError as e:
+            raise type(e)(f"{name}[{i}]: {e}") from None
+    return out
 
 
 def renamed_keywords(call: str, given: dict[str, Any], renamed: dict[str, str]) -> dict[str, Any]:

@@ -21,6 +21,9 @@ MAX_ORDERS = 1 << 30  # TB_L3_MAX_ORDERS
 DUMP_HEADER = 56  # TB_L3_DUMP_HEADER
 DUMP_LEVEL = 24  # TB_L3_DUMP_LEVEL
 DUMP_ORDER = 16  # TB_L3_DUMP_ORDER
+#: bytes after the orders (before the CRC) per dump version: version 2 carries the
+#: book's counters (TB_L3_DUMP_COUNTERS: adds ... clears, 6 u64), version 1 nothing
+DUMP_TAIL = {1: 0, 2: 48}
 
 _L3_FUNCS = (
     "create",

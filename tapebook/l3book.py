@@ -10,6 +10,7 @@ the L3 rules (priority, validation, limits).
 from __future__ import annotations
 
 import functools
+import zlib
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -51,7 +52,13 @@ class Order(NamedTuple):
 
 @dataclass(frozen=True)
 class L3Stats:
-    """Occupancy and counters of an :class:`L3Book`."""
+    """Occupancy and counters of an :class:`L3Book`.
+
+    ``adds`` ... ``clears`` count successful operations and are part of the book's
+    state: :meth:`L3Book.dumps` carries them, so a loaded, unpickled or replayed book
+    reports the same. ``arena_full``, ``levels_full``, ``rejected`` and ``reseeds``
+    count what happened to this object (refused calls, index rebuilds): dumps leave
+    them out and a load does not change them."""
 
     orders: int
     max_orders: int
@@ -70,6 +77,9 @@ class L3Stats:
     replaces: int
     clears: int
     rejected: int  #: operations refused with an error
+    #: orders the arena holds now without allocating (<= max_orders); a constructed book
+    #: reserves max_orders up front, a loaded one what the dump held, growing on demand
+    reserved_orders: int
 
 
 _U8 = np.dtype(np.uint8)
@@ -260,11 +270,11 @@ class L3Book:
     def _fail(self, st: int, what: str, **args: Any) -> TapebookError:
         """The exception for a refused call: the first bad argument, else the status."""
         fam = self._v.family
+        oid = "old_id" if "old_id" in args else "order_id"  # replace names it old_id
         try:
-            if "order_id" in args:
-                _args.check_type_range("order_id", args["order_id"], 0, ID_MAX, "uint64_t")
-            if "new_id" in args:
-                _args.check_type_range("new_id", args["new_id"], 0, ID_MAX, "uint64_t")
+            for key in (oid, "new_id"):
+                if key in args:
+                    _args.check_type_range(key, args[key], 0, ID_MAX, "uint64_t")
             if "side" in args:
                 _args.check_side(args["side"])
             if "px" in args:
@@ -275,10 +285,10 @@ class L3Book:
             return e
         ids = ", ".join(f"{k}={v!r}" for k, v in args.items())
         if st == l3n.ERR_DUPLICATE:
-            which = "new_id" if "new_id" in args else "order_id"
+            which = "new_id" if "new_id" in args else oid
             return DuplicateOrderError(f"{what}({ids}): {which}={args[which]} rests in the book already")
         if st == l3n.ERR_UNKNOWN:
-            return UnknownOrderError(f"{what}({ids}): no resting order has order_id={args.get('order_id')}")
+            return UnknownOrderError(f"{what}({ids}): no resting order has {oid}={args.get(oid)}")
         if st == l3n.ERR_OVERFLOW:
             return InvalidArgumentError(
                 f"{what}({ids}): the level's total quantity would exceed {fam.qty_c}'s maximum {fam.qty_max}"
@@ -301,6 +311,9 @@ class L3Book:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _call(self, fn: Any, what: str, *cargs: Any, **named: Any) -> None:
+        for value in named.values():
+            if value.__class__ is bool:  # cffi would take it as 0 / 1 (see add)
+                raise self._fail(nat.ERR_BADARG, what, **named)
         try:
             st = fn(self._lp, *cargs)
         except (TypeError, OverflowError):
@@ -310,11 +323,16 @@ class L3Book:
 
     # ---- operations --------------------------------------------------------------
     # The per-call path is one C call; arguments are examined only after C refused
-    # them (or cffi could not convert them), to say which one was wrong.
+    # them (or cffi could not convert them), to say which one was wrong. The one
+    # check before it: cffi converts a bool to 0 / 1, which the update log and Book
+    # refuse (an id, price or quantity is not a bool), so a bool goes to _fail, whose
+    # _args checks say which argument it was (ArgumentTypeError).
 
     def add(self, order_id: int, side: bool | int, px: int, qty: int) -> None:
         """Add an order at the back of the queue at (side, px); ``side`` as for
         :class:`Book`: True/1/'bid'/'buy' or False/0/'ask'/'sell'."""
+        if order_id.__class__ is bool or px.__class__ is bool or qty.__class__ is bool:
+            raise self._fail(nat.ERR_BADARG, "add", order_id=order_id, side=side, px=px, qty=qty)
         try:
             st = self._add(self._lp, order_id, side, px, qty)
         except (TypeError, OverflowError):
@@ -336,6 +354,8 @@ class L3Book:
 
     def cancel(self, order_id: int) -> None:
         """Remove an order."""
+        if order_id.__class__ is bool:
+            raise self._fail(nat.ERR_BADARG, "cancel", order_id=order_id)
         try:
             st = self._cancel(self._lp, order_id)
         except (TypeError, OverflowError):
@@ -349,6 +369,8 @@ class L3Book:
 
     def execute(self, order_id: int, qty: int) -> None:
         """Fill ``qty`` (1 .. resting) from an order; it keeps its priority and is removed at 0."""
+        if order_id.__class__ is bool or qty.__class__ is bool:
+            raise self._fail(nat.ERR_BADARG, "execute", order_id=order_id, qty=qty)
         try:
             st = self._execute(self._lp, order_id, qty)
         except (TypeError, OverflowError):
@@ -375,7 +397,7 @@ class L3Book:
             new_id,
             px,
             qty,
-            order_id=old_id,
+            old_id=old_id,
             new_id=new_id,
             px=px,
             qty=qty,
@@ -388,7 +410,7 @@ class L3Book:
     def reset(self, anchor: int) -> None:
         """Remove every order and anchor both tapes at ``anchor``."""
         try:
-            st = self._v.reset(self._lp, anchor)
+            st = nat.ERR_ANCHOR if anchor.__class__ is bool else self._v.reset(self._lp, anchor)
         except (TypeError, OverflowError):
             st = nat.ERR_ANCHOR
         if st:
@@ -399,6 +421,8 @@ class L3Book:
 
     def order(self, order_id: int) -> Order | None:
         """The resting order ``order_id``, or None."""
+        if order_id.__class__ is bool:
+            raise self._fail(nat.ERR_BADARG, "order", order_id=order_id)
         out = ffi.new(f"{self._v.order_c} *")
         try:
             st = self._v.order(self._lp, order_id, out)
@@ -549,6 +573,7 @@ class L3Book:
             replaces=int(o.replaces),
             clears=int(o.clears),
             rejected=int(o.rejected),
+            reserved_orders=int(o.reserved_orders),
         )
 
     # ---- batches ---------------------------------------------------------------------------
@@ -725,6 +750,11 @@ class L3Book:
         book.load_into(mem)
         return book
 
+    def _dumps_like(self, other: bytes) -> bytes:
+        """:meth:`dumps` in the format version of the dump ``other`` (replay's verify
+        compares a log's checkpoints, which an older tapebook may have written)."""
+        return dump_version_1(self.dumps()) if dump_version(other) == 1 else self.dumps()
+
     def __reduce__(self) -> tuple[Any, ...]:
         # pickles the orders and the shape, not the pool: the unpickled book is heap-backed
         return (_unpickle, (self.dumps(), self.n, self.price_bits, self._max_orders, self._max_cap))
@@ -739,14 +769,30 @@ def _dump_order_count(mem: memoryview) -> int:
     n = len(mem)
     if n < l3n.DUMP_HEADER + 4:
         raise FormatError(f"L3 dump too short ({n} bytes)")
+    version = int.from_bytes(mem[8:12], "little")
+    if version not in l3n.DUMP_TAIL:
+        raise FormatError(f"L3 dump version {version} is not one of {sorted(l3n.DUMP_TAIL)}")
     orders = int.from_bytes(mem[24:32], "little")
     levels = int.from_bytes(mem[32:40], "little")
-    want = l3n.DUMP_HEADER + levels * l3n.DUMP_LEVEL + orders * l3n.DUMP_ORDER + 4
+    tail = l3n.DUMP_TAIL[version]
+    want = l3n.DUMP_HEADER + levels * l3n.DUMP_LEVEL + orders * l3n.DUMP_ORDER + tail + 4
     if levels > orders or want != n:
         raise FormatError(
             f"malformed L3 dump: {orders} orders in {levels} levels need {want} bytes, the dump has {n}"
         )
     return orders
+
+
+def dump_version(data: Any) -> int:
+    """The format version of an L3 or matching-engine dump (u32 after the 8-byte magic)."""
+    return int.from_bytes(bytes(data[8:12]), "little")
+
+
+def dump_version_1(data: bytes) -> bytes:
+    """The version-1 bytes of a version-2 L3 dump: the same book without the
+    counters block (what the tapebook before the counters wrote for it)."""
+    body = data[:8] + (1).to_bytes(4, "little") + data[12 : -4 - l3n.DUMP_TAIL[2]]
+    return body + zlib.crc32(body).to_bytes(4, "little")
 
 
 def _unpickle(data: bytes, n: int, price_bits: int, max_orders: int, max_cap: int) -> L3Book:

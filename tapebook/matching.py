@@ -31,8 +31,10 @@ from .errors import (
     FormatError,
     IntegerRangeError,
     InvalidArgumentError,
+    TapebookError,
     UnknownOrderError,
 )
+from .l3book import dump_version, dump_version_1
 from .l3view import L3BookView
 
 TIFS = {"gtc": 0, "ioc": 1, "fok": 2}
@@ -82,6 +84,17 @@ class SubmitResult(NamedTuple):
     events: np.ndarray
 
 
+def _u64_error(**named: Any) -> TapebookError:
+    """The error for the first of ``named`` (uint64 arguments of cancel / modify) that is
+    not an integer of uint64_t: a bool, a float, a negative number ... (_args' wording)."""
+    try:
+        for name, value in named.items():
+            _args.check_type_range(name, value, 0, 2**64 - 1, "uint64_t")
+    except TapebookError as e:
+        return e
+    return InvalidArgumentError(f"bad arguments {named}")  # pragma: no cover (cffi took them)
+
+
 class MatchingEngine:
     """A price-time priority matching engine for one instrument.
 
@@ -125,6 +138,8 @@ class MatchingEngine:
             raise InvalidArgumentError(f"stp must be one of {sorted(STP_MODES)}, got {stp!r}")
         if not isinstance(max_orders, int) or not 1 <= max_orders <= mn.MAX_ORDERS:
             raise InvalidArgumentError(f"max_orders must be in [1, {mn.MAX_ORDERS}], got {max_orders!r}")
+        # the L3Book check (a power of two in [1, 2^30]), here too for loads' header value
+        max_cap = _args.check_max_cap(max_cap, pooled=False)
         self._v = v = mn.variant(price_bits, n)
         self.n, self.price_bits, self.max_orders, self.max_cap, self.stp = (
             n,
@@ -195,8 +210,8 @@ class MatchingEngine:
             )
         if st == nat.ERR_PRICE:
             raise InvalidArgumentError(f"{what}: px={ctx.get('px')} is outside [{v.pmin}, {v.pmax}]")
-        if st == nat.ERR_SIDE:
-            raise InvalidArgumentError(f"{what}: side must be 0 (ask) or 1 (bid), got {ctx.get('side')}")
+        if st == nat.ERR_SIDE:  # a sides column value of submit_many (submit checked its side)
+            raise InvalidArgumentError(f"{what}: {_args.side_error(ctx.get('side'))}")
         if st == nat.ERR_BADARG:
             raise InvalidArgumentError(f"{what}: {self._explain(ctx)}")
         _args.raise_status(st, what)
@@ -226,8 +241,7 @@ class MatchingEngine:
                 o.side, o.tif, o.flags = side, tif, flags
                 return
         for name, val in (("order_id", order_id), ("px", px), ("qty", qty), ("owner", owner)):
-            if not isinstance(val, (int, np.integer)) or isinstance(val, bool):
-                raise ArgumentTypeError(f"{name} must be an int, got {type(val).__name__}")
+            _args.as_int(name, val)  # a bool, float, str ...: L3Book's and the update log's error
         try:
             o.id = order_id
         except OverflowError:
@@ -326,14 +340,24 @@ class MatchingEngine:
 
     def cancel(self, order_id: int) -> int:
         """Remove a resting order; returns the quantity it still had."""
-        st = self._v.cancel(self._m, order_id, self._evp, self._evcap, self._nout)
+        if order_id.__class__ is bool:  # cffi would take it as 0 / 1
+            raise _u64_error(order_id=order_id)
+        try:
+            st = self._v.cancel(self._m, order_id, self._evp, self._evcap, self._nout)
+        except (TypeError, OverflowError):  # cffi could not convert it
+            raise _u64_error(order_id=order_id) from None
         self._check(st, "cancel", order_id=order_id)
         return self._evp[0].qty  # through cffi: a numpy field read costs several times more
 
     def modify(self, order_id: int, qty: int) -> None:
         """New quantity for a resting order: down (or equal) keeps its place in the queue,
         up sends it to the back of its level."""
-        st = self._v.modify(self._m, order_id, qty, self._evp, self._evcap, self._nout)
+        if order_id.__class__ is bool or qty.__class__ is bool:  # cffi would take it as 0 / 1
+            raise _u64_error(order_id=order_id, qty=qty)
+        try:
+            st = self._v.modify(self._m, order_id, qty, self._evp, self._evcap, self._nout)
+        except (TypeError, OverflowError):  # cffi could not convert one
+            raise _u64_error(order_id=order_id, qty=qty) from None
         self._check(st, "modify", order_id=order_id, qty=qty)
 
     def submit_many(
@@ -350,10 +374,12 @@ class MatchingEngine:
     ) -> np.ndarray:
         """Submit a batch of orders in one C call (columns of equal length).
 
-        ``tifs``: 0 GTC / 1 IOC / 2 FOK or their names (default GTC); ``owners`` (default 0); ``flags``:
-        1 market (the price is ignored), 2 post-only, 4 protect (market: the price is the
-        bound). Returns the fills as a structured array (:data:`FILL_DTYPE`), or with
-        ``events=True`` every event (:data:`EVENT_DTYPE`). On an invalid order raises
+        ``sides``: 1 / True bid, 0 / False ask, or the names :meth:`submit` takes
+        ("bid", "buy", "ask", "sell"); ``tifs``: 0 GTC / 1 IOC / 2 FOK or their names
+        (default GTC); ``owners`` (default 0); ``flags``: 1 market (the price is
+        ignored), 2 post-only, 4 protect (market: the price is the bound). Returns the
+        fills as a structured array (:data:`FILL_DTYPE`), or with ``events=True`` every
+        event (:data:`EVENT_DTYPE`). On an invalid order raises
         :class:`BatchError` (``.index``: the bad row; the rows before it were applied)."""
         orders = self._order_columns(order_ids, sides, prices, qtys, tifs, owners, flags)
         return self._submit_orders(orders, events)
@@ -384,6 +410,9 @@ class MatchingEngine:
                 if bad:
                     raise InvalidArgumentError(f"tifs must be in {sorted(TIFS)} or 0..2, got {bad[0]!r}")
                 a = np.array([TIFS[str(t)] for t in a.tolist()], dtype=np.uint8)
+            if name == "side" and a.dtype.kind in "USO":  # names (and 0 / 1 beside them), as submit takes
+                values = a.tolist() if isinstance(col, np.ndarray) else list(col)
+                a = np.array(_args.check_sides(values, "sides"), dtype=np.uint8)
             if a.shape != (n,):
                 raise InvalidArgumentError(f"column {name} has shape {a.shape}, expected ({n},)")
             if a.dtype.kind == "f":
@@ -502,6 +531,25 @@ class MatchingEngine:
             raise FormatError(f"malformed matching-engine dump header: {e}") from None
         eng.load_into(mem)
         return eng
+
+    def _dumps_like(self, other: bytes) -> bytes:
+        """:meth:`dumps` in the format version of the dump ``other`` (replay's verify
+        compares a log's checkpoints, which an older tapebook may have written):
+        version 1 embeds a version-1 L3 dump."""
+        data = self.dumps()
+        if dump_version(other) != 1:
+            return data
+        l3len = int.from_bytes(data[96:104], "little")
+        l3 = dump_version_1(data[_ENGINE_HEADER : _ENGINE_HEADER + l3len])
+        body = (
+            data[:8]
+            + (1).to_bytes(4, "little")
+            + data[12:96]
+            + len(l3).to_bytes(8, "little")
+            + l3
+            + data[_ENGINE_HEADER + l3len : -4]
+        )
+        return body + zlib.crc32(body).to_bytes(4, "little")
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (MatchingEngine.loads, (self.dumps(),))

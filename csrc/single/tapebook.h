@@ -2220,6 +2220,8 @@ typedef struct tb_l3_stats {
     uint64_t reseeds;         /* order-id index rebuilt with a new key (probe bound hit) */
     uint64_t adds, cancels, modifies, executes, replaces, clears; /* successful operations */
     uint64_t rejected;        /* operations refused with a status */
+    uint64_t reserved_orders; /* orders the arena holds now without growing (<= max_orders: a book
+                                 made by create_reserved / a load grows it on demand) */
 } tb_l3_stats;
 
 
@@ -2298,10 +2300,24 @@ static inline void tb__huge_page_hint(void *p, size_t n) {
 #define TB__L3_PROBE_LIMIT 64u     /* an insert probing longer asks for a reseed */
 #define TB_L3_MAX_ORDERS (UINT32_C(1) << 30)
 #define TB_L3_DUMP_MAGIC "TBL3DUMP"
-#define TB_L3_DUMP_VERSION 1u
+#define TB_L3_DUMP_VERSION 2u /* 2: the counters follow the levels; 1 (no counters) still loads */
 #define TB_L3_DUMP_HEADER 56u  /* magic 8, version 4, width 4, n 4, reserved 4, orders 8, levels 8, anchors 16 */
 #define TB_L3_DUMP_LEVEL 24u   /* px 8, count 8, total 8 */
 #define TB_L3_DUMP_ORDER 16u   /* id 8, qty 8 */
+
+/* The counters of tb_l3_stats that dumps carry (version 2, in this order):
+ * the successful operations, which make the book what it is, so a load, a
+ * pickle or a checkpoint keeps them and a replay of the update log counts
+ * them again. The other counters (arena_full, levels_full, rejected,
+ * reseeds) are the history of one object, not of the book: refused calls
+ * change nothing a dump holds (tests and replay verification compare
+ * dumps), the update log keeps no refused call, and reseeds depend on the
+ * object's own hash key. The one list that stats(), dump() and load() walk;
+ * X(name) is expanded once per counter (the field name in TB__L3 and in
+ * tb_l3_stats). */
+#define TB__L3_DUMPED_COUNTERS(X) X(adds) X(cancels) X(modifies) X(executes) X(replaces) X(clears)
+#define TB__L3_COUNT_ONE(name) +1u
+#define TB_L3_DUMP_COUNTERS (8u * (0u TB__L3_DUMPED_COUNTERS(TB__L3_COUNT_ONE))) /* u64 each, after the levels */
 
 #endif /* TB_L3_BASE_H */
 /* ---- end tapebook/tb_l3_base.h ---- */
@@ -2450,6 +2466,7 @@ typedef struct tb_l3_stats {
     uint64_t orders; uint64_t max_orders; uint64_t levels[2]; uint64_t max_levels; uint64_t bytes;
     uint64_t index_slots; uint64_t arena_full; uint64_t levels_full; uint64_t reseeds;
     uint64_t adds, cancels, modifies, executes, replaces, clears; uint64_t rejected;
+    uint64_t reserved_orders;
 } tb_l3_stats;
 typedef struct tb_l3_i32_n64 tb_l3_i32_n64;
 typedef struct tb_l3_i32_n128 tb_l3_i32_n128;
@@ -7326,6 +7343,7 @@ TB_API int TB__L3FN(stats)(TB__L3 *l, tb_l3_stats *out) {
     memset(out, 0, sizeof *out);
     out->orders = l->n_orders;
     out->max_orders = l->max_orders;
+    out->reserved_orders = l->ord_cap;
     out->levels[0] = l->side_levels[0];
     out->levels[1] = l->side_levels[1];
     out->max_levels = l->book.spill[0].max_cap;
@@ -7336,13 +7354,10 @@ TB_API int TB__L3FN(stats)(TB__L3 *l, tb_l3_stats *out) {
     out->arena_full = l->arena_full;
     out->levels_full = l->levels_full;
     out->reseeds = l->reseeds;
-    out->adds = l->adds;
-    out->cancels = l->cancels;
-    out->modifies = l->modifies;
-    out->executes = l->executes;
-    out->replaces = l->replaces;
-    out->clears = l->clears;
     out->rejected = l->rejected;
+#define TB__L3_STAT_COUNTER(name) out->name = l->name;
+    TB__L3_DUMPED_COUNTERS(TB__L3_STAT_COUNTER) /* the counters dumps carry: the same list */
+#undef TB__L3_STAT_COUNTER
     tb__guard_leave(&l->book.state);
     return TB_OK;
 }
@@ -7581,13 +7596,21 @@ TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint
  *
  * Layout (little-endian, every integer widened to 64 bits so the two
  * families share it; price width recorded and checked):
- *   header  56 bytes: "TBL3DUMP", u32 version (1), u32 price width (4 | 8),
+ *   header  56 bytes: "TBL3DUMP", u32 version (2), u32 price width (4 | 8),
  *           u32 N, u32 reserved (0), u64 orders, u64 levels,
  *           i64 ask anchor, i64 bid anchor
  *   levels  bids best first (descending), then asks best first (ascending);
  *           each: i64 px, u32 count, u32 side, u64 total, then `count`
  *           orders front to back: u64 id, u64 qty
+ *   counters u64 each, in TB__L3_DUMPED_COUNTERS order (tb_l3_base.h):
+ *           the successful operations (adds ... clears), so a loaded book
+ *           reports the same (tb_l3_base.h says why the counters of refusals
+ *           stay out)
  *   trailer u32 CRC-32 (tb_crc32) of everything before it.
+ * Version 1 (no counters block) still loads, with those counters 0. The
+ * counters take any value (a version-1 load leaves resting orders with 0
+ * adds), so their check is the framing: the version fixes the block's
+ * size, the length must match it exactly, and the CRC covers it.
  * load() checks all of it (sizes, CRC, ranges, order of levels, sums,
  * unique ids, the side limit and arena capacity) before it changes the book;
  * the tape size N of the dump may differ from the book's (anchors must be
@@ -7596,7 +7619,8 @@ TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint
 
 /* Bytes of the dump (the guard held). */
 TB_FORCE_INLINE size_t TB__L3P(dump_len)(const TB__L3 *l) {
-    return TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER + 4u;
+    return TB_L3_DUMP_HEADER + (size_t)l->n_levels * TB_L3_DUMP_LEVEL + (size_t)l->n_orders * TB_L3_DUMP_ORDER +
+           TB_L3_DUMP_COUNTERS + 4u;
 }
 
 TB_API int TB__L3FN(dump_size)(TB__L3 *l, size_t *out) {
@@ -7647,6 +7671,11 @@ static void TB__L3P(dump_held)(TB__L3 *l, unsigned char *p) {
             }
         }
     }
+#define TB__L3_PUT_COUNTER(name)                                                                           \
+    tb__put_le(q, l->name, 8);                                                                             \
+    q += 8;
+    TB__L3_DUMPED_COUNTERS(TB__L3_PUT_COUNTER)
+#undef TB__L3_PUT_COUNTER
     TB_ASSERT((size_t)(q - p) == len - 4u);
     tb__put_le(q, tb_crc32(0, p, len - 4u), 4);
 }
@@ -7679,22 +7708,26 @@ TB_FORCE_INLINE int TB__L3P(dump_px)(uint64_t raw, TB_PRICE_T *px) {
     return 1;
 }
 
-/* Everything but id uniqueness: TB_OK, or TB_ERR_FORMAT / _FULL / _BADARG. */
+/* Everything but id uniqueness: TB_OK, or TB_ERR_FORMAT / _FULL / _BADARG.
+ * *counters: the dump's counters block, NULL for a version-1 dump. */
 static int TB__L3P(load_check)(const TB__L3 *l, const unsigned char *p, size_t len, uint64_t *n_orders,
-                               uint64_t *n_levels, uint32_t side_levels[2]) {
-    uint64_t no, nl, i, seen = 0;
+                               uint64_t *n_levels, uint32_t side_levels[2], const unsigned char **counters) {
+    uint64_t no, nl, i, seen = 0, version, tail;
     const unsigned char *q;
     TB_PRICE_T a, prev_px = 0;
     int prev_side = 2;
     side_levels[0] = side_levels[1] = 0;
+    *counters = NULL;
     if (len < TB_L3_DUMP_HEADER + 4u || memcmp(p, TB_L3_DUMP_MAGIC, 8) != 0) return TB_ERR_FORMAT;
-    if (tb__get_le(p + 8, 4) != TB_L3_DUMP_VERSION || tb__get_le(p + 12, 4) != sizeof(TB_PRICE_T) ||
+    version = tb__get_le(p + 8, 4);
+    if ((version != 1u && version != TB_L3_DUMP_VERSION) || tb__get_le(p + 12, 4) != sizeof(TB_PRICE_T) ||
         tb__get_le(p + 20, 4) != 0)
         return TB_ERR_FORMAT;
+    tail = version == 1u ? 0u : TB_L3_DUMP_COUNTERS;
     no = tb__get_le(p + 24, 8);
     nl = tb__get_le(p + 32, 8);
     if (nl > no || no > (len - TB_L3_DUMP_HEADER) / TB_L3_DUMP_ORDER) return TB_ERR_FORMAT;
-    if (len != TB_L3_DUMP_HEADER + nl * TB_L3_DUMP_LEVEL + no * TB_L3_DUMP_ORDER + 4u) return TB_ERR_FORMAT;
+    if (len != TB_L3_DUMP_HEADER + nl * TB_L3_DUMP_LEVEL + no * TB_L3_DUMP_ORDER + tail + 4u) return TB_ERR_FORMAT;
     if (tb_crc32(0, p, len - 4u) != (uint32_t)tb__get_le(p + len - 4u, 4)) return TB_ERR_FORMAT;
     if (no > l->max_orders) return TB_ERR_FULL;
     if (!TB__L3P(dump_px)(tb__get_le(p + 40, 8), &a) || !TB__L3BP(anchor_ok)(a)) return TB_ERR_FORMAT;
@@ -7723,6 +7756,7 @@ static int TB__L3P(load_check)(const TB__L3 *l, const unsigned char *p, size_t l
     if (seen != no) return TB_ERR_FORMAT;
     *n_orders = no;
     *n_levels = nl;
+    if (tail) *counters = q;
     return TB_OK;
 }
 
@@ -7767,12 +7801,12 @@ static int TB__L3P(load_ids_unique)(const TB__L3 *l, const unsigned char *p, uin
 
 /* load() with the guard held: TB_OK, or an error status and nothing changed. */
 static int TB__L3P(load_held)(TB__L3 *l, const unsigned char *p, size_t len) {
-    const unsigned char *q;
+    const unsigned char *q, *counters = NULL;
     uint64_t no = 0, nl = 0, i, k;
     uint32_t side_levels[2];
     TB_PRICE_T anchor[2];
     int st, side;
-    st = TB__L3P(load_check)(l, p, len, &no, &nl, side_levels);
+    st = TB__L3P(load_check)(l, p, len, &no, &nl, side_levels, &counters);
     if (st == TB_OK) st = TB__L3P(load_ids_unique)(l, p, no, nl);
     for (side = 0; side < 2 && st == TB_OK; side++) { /* the spill can hold every level of the side */
         TB__SIDE *s = &l->book.spill[side];
@@ -7806,6 +7840,12 @@ static int TB__L3P(load_held)(TB__L3 *l, const unsigned char *p, size_t len) {
         }
     }
     for (side = 0; side < 2; side++) TB__L3BP(recenter_side)(&l->book, side, anchor[side]);
+    /* the dump's counters (a version-1 dump has none: 0), in TB__L3_DUMPED_COUNTERS order */
+#define TB__L3_GET_COUNTER(name)                                                                           \
+    l->name = counters ? tb__get_le(counters, 8) : 0u;                                                     \
+    if (counters) counters += 8;
+    TB__L3_DUMPED_COUNTERS(TB__L3_GET_COUNTER)
+#undef TB__L3_GET_COUNTER
     return TB_OK;
 }
 

@@ -15,6 +15,7 @@ typedef struct tb_l3_stats {
     uint64_t orders; uint64_t max_orders; uint64_t levels[2]; uint64_t max_levels; uint64_t bytes;
     uint64_t index_slots; uint64_t arena_full; uint64_t levels_full; uint64_t reseeds;
     uint64_t adds, cancels, modifies, executes, replaces, clears; uint64_t rejected;
+    uint64_t reserved_orders;
 } tb_l3_stats;
 typedef struct tb_l3_i32_n64 tb_l3_i32_n64;
 typedef struct tb_l3_i32_n128 tb_l3_i32_n128;

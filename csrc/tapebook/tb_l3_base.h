@@ -55,6 +55,8 @@ typedef struct tb_l3_stats {
     uint64_t reseeds;         /* order-id index rebuilt with a new key (probe bound hit) */
     uint64_t adds, cancels, modifies, executes, replaces, clears; /* successful operations */
     uint64_t rejected;        /* operations refused with a status */
+    uint64_t reserved_orders; /* orders the arena holds now without growing (<= max_orders: a book
+                                 made by create_reserved / a load grows it on demand) */
 } tb_l3_stats;
 
 
@@ -133,9 +135,23 @@ static inline void tb__huge_page_hint(void *p, size_t n) {
 #define TB__L3_PROBE_LIMIT 64u     /* an insert probing longer asks for a reseed */
 #define TB_L3_MAX_ORDERS (UINT32_C(1) << 30)
 #define TB_L3_DUMP_MAGIC "TBL3DUMP"
-#define TB_L3_DUMP_VERSION 1u
+#define TB_L3_DUMP_VERSION 2u /* 2: the counters follow the levels; 1 (no counters) still loads */
 #define TB_L3_DUMP_HEADER 56u  /* magic 8, version 4, width 4, n 4, reserved 4, orders 8, levels 8, anchors 16 */
 #define TB_L3_DUMP_LEVEL 24u   /* px 8, count 8, total 8 */
 #define TB_L3_DUMP_ORDER 16u   /* id 8, qty 8 */
+
+/* The counters of tb_l3_stats that dumps carry (version 2, in this order):
+ * the successful operations, which make the book what it is, so a load, a
+ * pickle or a checkpoint keeps them and a replay of the update log counts
+ * them again. The other counters (arena_full, levels_full, rejected,
+ * reseeds) are the history of one object, not of the book: refused calls
+ * change nothing a dump holds (tests and replay verification compare
+ * dumps), the update log keeps no refused call, and reseeds depend on the
+ * object's own hash key. The one list that stats(), dump() and load() walk;
+ * X(name) is expanded once per counter (the field name in TB__L3 and in
+ * tb_l3_stats). */
+#define TB__L3_DUMPED_COUNTERS(X) X(adds) X(cancels) X(modifies) X(executes) X(replaces) X(clears)
+#define TB__L3_COUNT_ONE(name) +1u
+#define TB_L3_DUMP_COUNTERS (8u * (0u TB__L3_DUMPED_COUNTERS(TB__L3_COUNT_ONE))) /* u64 each, after the levels */
 
 #endif /* TB_L3_BASE_H */

@@ -202,24 +202,30 @@ static void t_reserved_growth(void) {
     if (!l) return;
     CHECK_EQ(D->stats(l, &s0), TB_OK);
     CHECK_EQ_U(s0.max_orders, max_orders);
+    CHECK_EQ_U(s0.reserved_orders, 3); /* stats() reports the arena's reserve */
     s1 = s0;
     for (k = 0; k < max_orders; k++) {
-        const uint64_t b0 = s1.bytes;
+        const uint64_t b0 = s1.bytes, r0 = s1.reserved_orders;
         const int side = (int)(k & 1);
         /* a few orders per level: the level records grow with the arena */
         CHECK_EQ(D->add(l, 1000 + k, side, 100000 + (side ? -1 : 1) * (int64_t)(1 + k / 3), 1 + k), TB_OK);
         CHECK_EQ(D->stats(l, &s1), TB_OK);
         if (s1.bytes != b0) grows++; /* the arena's bytes (the spill is not in them) */
+        CHECK_EQ(s1.reserved_orders != r0, s1.bytes != b0); /* it grows with them */
+        CHECK(s1.reserved_orders >= s1.orders && s1.reserved_orders <= max_orders);
         CHECK_EQ(D->verify(l), TB_OK);
     }
     CHECK_EQ_U(D->count(l), max_orders);
     CHECK_EQ_U(grows, 4); /* 3 -> 6 -> 12 -> 24 -> 40 */
+    CHECK_EQ_U(s1.reserved_orders, max_orders);
     CHECK_EQ(D->add(l, 1, 1, 99000, 1), TB_ERR_FULL);
     CHECK_EQ(D->stats(l, &s1), TB_OK);
     CHECK_EQ_U(s1.arena_full, 1);
     CHECK(s1.bytes > s0.bytes);
     /* the same operations on a book created with everything reserved agree */
     copy = D->create(100000, max_orders, 64, &st);
+    CHECK_EQ(D->stats(copy, &s0), TB_OK);
+    CHECK_EQ_U(s0.reserved_orders, max_orders); /* create() reserves everything up front */
     before = dump_of(l, &len0);
     CHECK_EQ(D->load(copy, before, len0), TB_OK);
     after = dump_of(copy, &len1);

@@ -560,6 +560,19 @@ static int do_dump(run *R) {
         R->c->d->destroy(fresh);
         FAILF("anchors differ after load");
     }
+    { /* the dump carries the operation counters */
+        tb_l3_stats a, b;
+        memset(&a, 0, sizeof a);
+        memset(&b, 0xff, sizeof b);
+        R->c->d->stats(R->l, &a);
+        R->c->d->stats(fresh, &b);
+        if (a.adds != b.adds || a.cancels != b.cancels || a.modifies != b.modifies || a.executes != b.executes ||
+            a.replaces != b.replaces || a.clears != b.clears) {
+            free(buf);
+            R->c->d->destroy(fresh);
+            FAILF("operation counters differ after load");
+        }
+    }
     if (len > 60 && rng_chance(&R->r, 30)) { /* a corrupted copy is refused and changes nothing */
         size_t at = rng_below(&R->r, len);
         buf[at] ^= (unsigned char)(1u << rng_below(&R->r, 8));

@@ -319,7 +319,7 @@ static void t_dump(void) {
     CHECK_EQ(D->load(m, copy, len), TB_ERR_FORMAT);
     /* levels out of order with a valid CRC: swap nothing, just make the ask side a bid */
     memcpy(copy, buf, len);
-    copy[len - 4 - 16 - 24 + 12] = 1;
+    copy[len - 4 - TB_L3_DUMP_COUNTERS - 16 - 24 + 12] = 1;
     fix_crc(copy, len);
     CHECK_EQ(D->load(m, copy, len), TB_ERR_FORMAT);
     CHECK(same_as(m, buf, len));
@@ -399,6 +399,89 @@ static void t_apply_mbo_reseed(void) {
     D->destroy(l);
 }
 
+/* The operation counters of stats() as an array, in TB__L3_DUMPED_COUNTERS order. */
+static void op_counters(void *l, uint64_t out[6]) {
+    tb_l3_stats st;
+    memset(&st, 0, sizeof st);
+    CHECK_EQ(D->stats(l, &st), TB_OK);
+    out[0] = st.adds;
+    out[1] = st.cancels;
+    out[2] = st.modifies;
+    out[3] = st.executes;
+    out[4] = st.replaces;
+    out[5] = st.clears;
+}
+
+/* Dumps carry the operation counters (version 2; before, a loaded book
+ * reported 0 adds ... clears): a loaded book reports the dumped book's and
+ * dumps back to the same bytes; refusals stay counted by the object that saw
+ * them. A version-1 dump (the same bytes without the block, re-signed) still
+ * loads, with those counters 0; a block that does not match the version is
+ * refused and changes nothing. */
+static void t_dump_counters(void) {
+    void *l = mk(64, 64), *m = mk(64, 64);
+    unsigned char *buf, *again, *v1;
+    size_t len = 0, len2 = 0, v1len, i;
+    uint64_t got[6];
+    const uint64_t want[6] = {5, 1, 1, 1, 1, 1}; /* adds cancels modifies executes replaces clears */
+    tb_l3_stats st;
+    CHECK_EQ(D->add(l, 1, TB_BID, ANCHOR, 3), TB_OK);
+    CHECK_EQ(D->clear(l), TB_OK);
+    CHECK_EQ(D->add(l, 1, TB_BID, ANCHOR, 3), TB_OK);
+    CHECK_EQ(D->add(l, 2, TB_BID, ANCHOR, 4), TB_OK);
+    CHECK_EQ(D->add(l, 3, TB_ASK, ANCHOR + 2, 6), TB_OK);
+    CHECK_EQ(D->add(l, 4, TB_ASK, ANCHOR + 3, 1), TB_OK);
+    CHECK_EQ(D->modify(l, 1, 9), TB_OK);
+    CHECK_EQ(D->execute(l, 3, 2), TB_OK);
+    CHECK_EQ(D->cancel(l, 4), TB_OK);
+    CHECK_EQ(D->replace(l, 2, 5, ANCHOR - 1, 4), TB_OK);
+    CHECK_EQ(D->add(l, 1, TB_ASK, ANCHOR + 9, 5), TB_ERR_DUPLICATE); /* l's refusal */
+    CHECK_EQ(D->add(m, 9, TB_BID, ANCHOR, 1), TB_OK);                 /* m's own history */
+    CHECK_EQ(D->cancel(m, 8), TB_ERR_UNKNOWN);
+    CHECK_EQ(D->cancel(m, 7), TB_ERR_UNKNOWN);
+    buf = snap(l, &len);
+    CHECK_EQ(D->load(m, buf, len), TB_OK);
+    op_counters(m, got);
+    for (i = 0; i < 6; i++) CHECK_EQ_U(got[i], want[i]);
+    op_counters(l, got);
+    for (i = 0; i < 6; i++) CHECK_EQ_U(got[i], want[i]);
+    CHECK_EQ(D->stats(m, &st), TB_OK);
+    CHECK_EQ_U(st.rejected, 2); /* m's two refusals, not l's one */
+    again = snap(m, &len2);
+    CHECK(len2 == len && memcmp(again, buf, len) == 0);
+    free(again);
+    /* version 1: no counters block */
+    v1len = len - TB_L3_DUMP_COUNTERS;
+    v1 = (unsigned char *)malloc(len);
+    memcpy(v1, buf, v1len - 4);
+    v1[8] = 1;
+    fix_crc(v1, v1len);
+    CHECK_EQ(D->load(m, v1, v1len), TB_OK);
+    op_counters(m, got);
+    for (i = 0; i < 6; i++) CHECK_EQ_U(got[i], 0);
+    again = snap(m, &len2); /* the same book, written as version 2 with zero counters */
+    CHECK(len2 == len && memcmp(again + 12, buf + 12, len - 4 - TB_L3_DUMP_COUNTERS - 12) == 0);
+    CHECK_EQ(again[8], 2);
+    for (i = len - 4 - TB_L3_DUMP_COUNTERS; i < len - 4; i++) CHECK_EQ(again[i], 0);
+    /* a version that does not match the block: refused, nothing changed */
+    v1[8] = 2; /* version 2 without the block */
+    fix_crc(v1, v1len);
+    CHECK_EQ(D->load(m, v1, v1len), TB_ERR_FORMAT);
+    memcpy(v1, buf, len);
+    v1[8] = 1; /* version 1 with a block */
+    fix_crc(v1, len);
+    CHECK_EQ(D->load(m, v1, len), TB_ERR_FORMAT);
+    v1[8] = 3; /* a version this code does not know */
+    fix_crc(v1, len);
+    CHECK_EQ(D->load(m, v1, len), TB_ERR_FORMAT);
+    CHECK(same_as(m, again, len2));
+    free(again);
+    free(v1);
+    free(buf);
+    D->destroy(l);
+    D->destroy(m);
+}
+
 static void t_constants(void) {
     CHECK_EQ(D->pmin, D->bits == 32 ? (int64_t)tb_book_i32_n1024_price_min() + (int64_t)D->n - 1024
                                     : (int64_t)tb_book_i64_n64_price_min() + (int64_t)D->n - 64);
@@ -435,7 +518,7 @@ typedef struct named {
 
 static const named tests[] = {
     {"fifo", t_fifo},       {"priority", t_priority}, {"validation", t_validation}, {"overflow", t_overflow},
-    {"levels_kept", t_levels_kept}, {"reseed", t_reseed}, {"dump", t_dump},           {"apply_mbo", t_apply_mbo},
+    {"levels_kept", t_levels_kept}, {"reseed", t_reseed}, {"dump", t_dump},           {"dump_counters", t_dump_counters}, {"apply_mbo", t_apply_mbo},
     {"apply_mbo_reseed", t_apply_mbo_reseed},
     {"constants", t_constants},
 };

@@ -191,8 +191,8 @@ def test_submit_field_errors_name_the_field_and_change_nothing() -> None:
         ({"px": 2**63}, InvalidArgumentError, "px=9223372036854775808"),
         ({"qty": 2**64}, InvalidArgumentError, "qty must be in"),
         ({"owner": -1}, InvalidArgumentError, "owner must be in"),
-        ({"qty": True}, ArgumentTypeError, "qty must be an int, got bool"),
-        ({"px": 100.0}, ArgumentTypeError, "px must be an int, got float"),
+        ({"qty": True}, ArgumentTypeError, r"qty must be an integer, got a bool \(True\)"),
+        ({"px": 100.0}, ArgumentTypeError, r"px must be an integer, got float \(100.0\)"),
     )
     for change, exc, msg in bad:
         args = {"order_id": 2, "side": 1, "px": 100, "qty": 3, "owner": 0} | change

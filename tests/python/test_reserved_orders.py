@@ -1,0 +1,62 @@
+"""L3Book.stats().reserved_orders: the orders the arena holds now without
+allocating, beside max_orders. A constructed book (or engine) reserves
+max_orders up front; a loaded one (loads, unpickling, MatchingEngine.loads)
+reserves what the dump holds and grows on demand, doubling, up to max_orders
+(README "Book dumps"). Before, stats() showed only max_orders, so a loaded
+book's capacity was visible only through nbytes."""
+
+from __future__ import annotations
+
+import dataclasses
+import pickle
+
+from tapebook import L3Book, MatchingEngine
+from tapebook._native import ffi
+from tapebook.l3book import L3Stats
+
+
+def test_constructed_book_reserves_max_orders() -> None:
+    b = L3Book(n=64, price_bits=32, max_orders=1000, max_cap=16)
+    assert b.stats().reserved_orders == 1000
+    e = MatchingEngine(n=64, price_bits=64, max_orders=300, max_cap=16)
+    assert e.book.stats().reserved_orders == 300
+
+
+def test_loaded_book_reserves_the_dump_and_grows_to_max_orders() -> None:
+    b = L3Book(n=64, price_bits=32, max_orders=1000, max_cap=16, anchor=1000)
+    for i in range(3):
+        b.add(i, True, 1000 - i, 5)
+    for c in (
+        L3Book.loads(b.dumps(), n=64, price_bits=32, max_orders=1000, max_cap=16),
+        pickle.loads(pickle.dumps(b)),
+    ):
+        s = c.stats()
+        assert (s.orders, s.reserved_orders, s.max_orders) == (3, 3, 1000)
+        seen = [s.reserved_orders]
+        for i in range(3, 40):
+            c.add(i, False, 1010 + i % 5, 1)
+            r = c.stats().reserved_orders
+            assert len(c) <= r <= 1000
+            if r != seen[-1]:
+                seen.append(r)
+        assert seen == [3, 6, 12, 24, 48]  # doubles on demand
+        assert c.stats().nbytes > s.nbytes
+
+
+def test_loaded_engine_reserves_the_dump() -> None:
+    e = MatchingEngine(n=64, price_bits=64, max_orders=300, max_cap=16, anchor=1000)
+    e.submit(1, "bid", 999, 5)
+    e.submit(2, "ask", 1001, 5)
+    c = MatchingEngine.loads(e.dumps())
+    assert (c.book.stats().reserved_orders, c.max_orders) == (2, 300)
+    c.submit(3, "bid", 998, 1)
+    assert c.book.stats().reserved_orders == 4
+
+
+def test_l3stats_reports_every_field_of_the_c_struct() -> None:
+    """L3Stats is written by hand beside tb_l3_stats (and its cdef copy in
+    tools/gen_layers.py): a C field added without a Python one fails here."""
+    renamed = {"bytes": ("nbytes",), "levels": ("bid_levels", "ask_levels")}
+    c_fields = [f for f, _ in ffi.typeof("tb_l3_stats").fields]
+    py_fields = [f.name for f in dataclasses.fields(L3Stats)]
+    assert sorted(n for f in c_fields for n in renamed.get(f, (f,))) == sorted(py_fields)
