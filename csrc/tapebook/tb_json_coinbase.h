@@ -74,8 +74,10 @@ typedef struct tb_jsync_coinbase {
 
 enum tb__jcb_type { TB__JC_SNAPSHOT = 1, TB__JC_UPDATE = 2 };
 
-/* the nesting a frame of another channel may have (deeper: the caller's) */
-enum tb__jcb_limit { TB__JC_MAX_DEPTH = 16 };
+/* the nesting a frame of another channel may have (deeper: the caller's); the
+ * updates whose text spans the shape pass keeps (more: the rows pass walks the
+ * updates again) */
+enum tb__jcb_limit { TB__JC_MAX_DEPTH = 16, TB__JC_KEPT = 64 };
 
 /* the keys of an event object and of an update object, as bits of `seen` */
 enum tb__jcb_key {
@@ -88,6 +90,12 @@ enum tb__jcb_key {
     TB__JC_QTY = 8
 };
 
+/* one update's side and its price's and size's text [p0, p1), [q0, q1) */
+typedef struct tb__jcb_level {
+    size_t p0, p1, q0, q1;
+    int bid;
+} tb__jcb_level;
+
 /* what the walk of one l2_data line found */
 typedef struct tb__jcb_frame {
     int64_t ts, seq;
@@ -95,6 +103,7 @@ typedef struct tb__jcb_frame {
     tb__jscan_frame sym; /* sym_off, sym_len: the product (as tb__jlines_symbol reads them) */
     size_t updates;      /* the '[' of the updates array */
     size_t n_bid, n_ask;
+    tb__jcb_level kept[TB__JC_KEPT]; /* the first updates, in order (one pass over the text) */
 } tb__jcb_frame;
 
 /* after a member value: the offset of the next key (*more = 1) or after '}' (0 if refused) */
@@ -133,9 +142,9 @@ static unsigned tb__jcb_update_key(const char *k, size_t n) {
     }
 }
 
-/* one update object at s[i]: the offset after its '}' (0 if refused), *bid,
- * the price's and size's text spans */
-static size_t tb__jcb_update(const char *s, size_t i, size_t n, int *bid, size_t span[4]) {
+/* one update object at s[i]: the offset after its '}' (0 if refused), its side
+ * and text spans in *lv */
+static size_t tb__jcb_update(const char *s, size_t i, size_t n, tb__jcb_level *lv) {
     unsigned seen = 0;
     int more = 1;
     if (i >= n || s[i] != '{') return 0;
@@ -153,17 +162,17 @@ static size_t tb__jcb_update(const char *s, size_t i, size_t n, int *bid, size_t
         if (key == TB__JC_SIDE) {
             size_t len = v1 - v0;
             if (len == 3 && memcmp(s + v0, "bid", 3) == 0)
-                *bid = 1;
+                lv->bid = 1;
             else if ((len == 5 && memcmp(s + v0, "offer", 5) == 0) || (len == 3 && memcmp(s + v0, "ask", 3) == 0))
-                *bid = 0;
+                lv->bid = 0;
             else
                 return 0;
         } else if (key == TB__JC_PRICE) {
-            span[0] = v0;
-            span[1] = v1;
+            lv->p0 = v0;
+            lv->p1 = v1;
         } else if (key == TB__JC_QTY) {
-            span[2] = v0;
-            span[3] = v1;
+            lv->q0 = v0;
+            lv->q1 = v1;
         }
         i = tb__jcb_next(s, i, n, &more);
         if (!i) return 0;
@@ -171,12 +180,28 @@ static size_t tb__jcb_update(const char *s, size_t i, size_t n, int *bid, size_t
     return (seen | TB__JC_EVENT_TIME) == (TB__JC_SIDE | TB__JC_EVENT_TIME | TB__JC_PRICE | TB__JC_QTY) ? i : 0;
 }
 
+/* one update as a row: the bids from rows->at on in order, the asks after all
+ * n_bid bids (room checked by the caller); 0 when a value does not convert */
+static int tb__jcb_row(const char *s, const tb__jcb_level *lv, size_t k_side, size_t n_bid, tb_dec_unit tick,
+                       tb_dec_unit lot, tb__jscan_rows *rows) {
+    size_t r = rows->at + (lv->bid ? k_side : n_bid + k_side);
+    uint64_t px = 0, qty = 0;
+    if (r >= rows->cap) return 0;
+    if (tb__jscan_dec(s + lv->p0, lv->p1 - lv->p0, tick, 0, &px) != TB_DEC_OK ||
+        tb__jscan_dec(s + lv->q0, lv->q1 - lv->q0, lot, 1, &qty) != TB_DEC_OK)
+        return 0;
+    rows->side[r] = (uint8_t)lv->bid;
+    rows->px[r] = (int64_t)px;
+    rows->qty[r] = qty;
+    return 1;
+}
+
 /* the updates array at s[i] == '['. With rows NULL: count its bids and asks
- * into *n_bid, *n_ask. With rows (room for all of them checked by the caller):
- * convert each, the bids from rows->at on in order, the asks after the *n_bid
- * bids; 0 when a value does not convert. The offset after ']', 0 if refused. */
+ * into *n_bid, *n_ask and keep the first TB__JC_KEPT updates' spans in kept[].
+ * With rows: convert each (tb__jcb_row); 0 when a value does not convert. The
+ * offset after ']', 0 if refused. */
 static size_t tb__jcb_updates(const char *s, size_t i, size_t n, tb_dec_unit tick, tb_dec_unit lot,
-                              tb__jscan_rows *rows, size_t *n_bid, size_t *n_ask) {
+                              tb__jscan_rows *rows, size_t *n_bid, size_t *n_ask, tb__jcb_level *kept) {
     size_t nb = 0, na = 0;
     if (i >= n || s[i] != '[') return 0;
     i = tb__jscan_skip_ws(s, i + 1, n);
@@ -185,22 +210,12 @@ static size_t tb__jcb_updates(const char *s, size_t i, size_t n, tb_dec_unit tic
     } else {
         int more = 1;
         while (more) {
-            int bid = 0;
-            size_t span[4] = {0, 0, 0, 0};
-            i = tb__jcb_update(s, i, n, &bid, span);
+            tb__jcb_level lv = {0, 0, 0, 0, 0};
+            i = tb__jcb_update(s, i, n, &lv);
             if (!i) return 0;
-            if (rows) {
-                size_t r = rows->at + (bid ? nb : *n_bid + na);
-                uint64_t px = 0, qty = 0;
-                if (r >= rows->cap) return 0;
-                if (tb__jscan_dec(s + span[0], span[1] - span[0], tick, 0, &px) != TB_DEC_OK ||
-                    tb__jscan_dec(s + span[2], span[3] - span[2], lot, 1, &qty) != TB_DEC_OK)
-                    return 0;
-                rows->side[r] = (uint8_t)bid;
-                rows->px[r] = (int64_t)px;
-                rows->qty[r] = qty;
-            }
-            if (bid)
+            if (rows && !tb__jcb_row(s, &lv, lv.bid ? nb : na, *n_bid, tick, lot, rows)) return 0;
+            if (!rows && nb + na < TB__JC_KEPT) kept[nb + na] = lv;
+            if (lv.bid)
                 nb++;
             else
                 na++;
@@ -246,7 +261,7 @@ static size_t tb__jcb_events(const char *s, size_t i, size_t n, tb_dec_unit tick
         seen |= key;
         if (key == TB__JC_UPDATES) {
             f->updates = i;
-            i = tb__jcb_updates(s, i, n, tick, lot, NULL, &f->n_bid, &f->n_ask);
+            i = tb__jcb_updates(s, i, n, tick, lot, NULL, &f->n_bid, &f->n_ask, f->kept);
         } else {
             i = tb__jscan_str(s, i, n, &v0, &v1);
             if (!i) return 0;
@@ -425,7 +440,10 @@ static int tb__jcb_line(void *venue, tb__jlines_cx *cx, const char *s, size_t n)
     int verdict, other;
     uint8_t kind;
     size_t n_rows = 0;
-    memset(&f, 0, sizeof f);
+    f.ts = f.seq = 0;
+    f.type = 0;
+    f.sym.sym_off = f.sym.sym_len = 0;
+    f.updates = f.n_bid = f.n_ask = 0;
     if (!tb__jcb_walk(s, n, cx->lk, h->tick, h->lot, &f)) {
         int64_t seq;
         return tb__jcb_other(s, n, &seq) ? tb__jcb_other_line(st, cx, seq) : TB_JSYNC_HANDBACK;
@@ -450,8 +468,16 @@ static int tb__jcb_line(void *venue, tb__jlines_cx *cx, const char *s, size_t n)
         n_rows = f.n_bid + f.n_ask;
         if (n_rows > out->rows_cap - out->n_rows) return TB_JSYNC_FULL;
         cx->rows.at = out->n_rows;
-        if (!tb__jcb_updates(s, f.updates, n, h->tick, h->lot, &cx->rows, &f.n_bid, &f.n_ask))
+        if (n_rows <= TB__JC_KEPT) { /* the spans the shape pass kept */
+            size_t k, nb = 0, na = 0;
+            for (k = 0; k < n_rows; k++) {
+                const tb__jcb_level *lv = &f.kept[k];
+                if (!tb__jcb_row(s, lv, lv->bid ? nb++ : na++, f.n_bid, h->tick, h->lot, &cx->rows))
+                    return TB_JSYNC_HANDBACK;
+            }
+        } else if (!tb__jcb_updates(s, f.updates, n, h->tick, h->lot, &cx->rows, &f.n_bid, &f.n_ask, f.kept)) {
             return TB_JSYNC_HANDBACK;
+        }
     }
     /* now the state, as the checked path changes it */
     (void)tb__jlines_symbol(h, s, &f.sym); /* takes the first product, even a stale frame's */

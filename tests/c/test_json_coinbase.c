@@ -128,6 +128,37 @@ static void test_symbol_taken_by_a_stale_frame(void) {
     CHECK_EQ(st.last_seq, 7);
 }
 
+static void test_many_updates(void) {
+    /* more updates than the shape pass keeps (TB__JC_KEPT): the rows pass walks the
+     * text again, with the same result; sides alternate, bids come out first */
+    static jh_work w;
+    static char line[16384];
+    tb_jsync_coinbase st;
+    size_t consumed = 0, k, len, counts[3] = {TB__JC_KEPT - 1, TB__JC_KEPT, TB__JC_KEPT + 7}, c;
+    for (c = 0; c < 3; c++) {
+        size_t total = counts[c];
+        len = (size_t)snprintf(line, sizeof line,
+                               "{\"channel\":\"l2_data\",\"timestamp\":\"2023-02-09T20:32:50Z\",\"sequence_num\":0,"
+                               "\"events\":[{\"type\":\"snapshot\",\"product_id\":\"BTC-USD\",\"updates\":[");
+        for (k = 0; k < total; k++)
+            len += (size_t)snprintf(line + len, sizeof line - len,
+                                    "%s{\"side\":\"%s\",\"price_level\":\"%u\",\"new_quantity\":\"%u\"}", k ? "," : "",
+                                    k % 2 ? "bid" : "offer", (unsigned)(k + 1), (unsigned)(2 * k + 1));
+        snprintf(line + len, sizeof line - len, "]}]}");
+        state_init(&st);
+        jh_work_init(&w, CAP, CAP);
+        CHECK_EQ(run_all(&st, line, &w, &consumed), TB_JSYNC_DONE);
+        CHECK_EQ(w.out.n_msgs, 1);
+        CHECK_EQ(w.row_end[0], (int64_t)total);
+        for (k = 0; k < total; k++) {
+            size_t bids = total / 2, src = k < bids ? 2 * k + 1 : 2 * (k - bids); /* the update row k came from */
+            CHECK_EQ(w.side[k], k < bids);
+            CHECK_EQ(w.px[k], (int64_t)(src + 1) * 100);
+            CHECK_EQ_U(w.qty[k], (uint64_t)(2 * src + 1) * 1000u);
+        }
+    }
+}
+
 /* a time as the frame's timestamp: its ns, or -1 when refused */
 static int64_t ns_of(const char *t) {
     int64_t ns = -1;
@@ -326,6 +357,7 @@ int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("json coinbase: snapshot / update / sequence_num rules", test_rules);
     tbt_run("json coinbase: the product taken by a stale frame", test_symbol_taken_by_a_stale_frame);
+    tbt_run("json coinbase: more updates than kept", test_many_updates);
     tbt_run("json coinbase: RFC 3339 times", test_times);
     tbt_run("json coinbase: shapes handed back", test_shapes_handed_back);
     tbt_run("json coinbase: other channels take numbers", test_other_channels);
