@@ -12,7 +12,8 @@ renderers) and times, over the same lines:
   the venues with a C frame scanner (binance, binance-futures; tb_json_scan.h),
   ``scan`` (the scanner alone over the whole buffer: shape, ids, exact rows) and,
   with bybit and okx too, ``sync`` (tb_json_sync.h / _bybit.h / _okx.h alone: scan + the
-  venue's sync rules + message columns);
+  venue's sync rules + message columns) — and coinbase's, bitstamp's (tb_json_coinbase.h,
+  tb_json_bitstamp.h);
 * ``batches``: ``feeds.read`` (the reader's batches: everything but the book);
 * end to end: ``feeds.replay`` of the frames written to a file (read, parse, rules,
   conversion, apply, BBO rows); for the scanned venues also ``replay-msgspec``
@@ -198,10 +199,13 @@ def sync_rate(venue: str, lines: list[bytes], snap: bytes | None) -> float | Non
     out = Out(1 << 16, 1 << 16)
     consumed = ffi.new("size_t *")
     name = venue if venue in ("bybit", "okx") else "binance"
+    name = venue if venue == "coinbase" else name
+    name = venue if venue == "bitstamp" else name
     st = ffi.new(f"tb_jsync_{name} *")
     loop = getattr(lib, f"tb_jsync_{name}_run")
     cdata = ffi.from_buffer("char[]", data)
-    lid = json.loads(snap)["lastUpdateId"] if snap else 0
+    lid = json.loads(snap).get("lastUpdateId", 0) if snap else 0
+    rest_us = int(json.loads(snap).get("microtimestamp", 0)) if snap else 0
 
     def run(_: list[bytes]) -> None:
         st.head.tick, st.head.lot, st.head.sym_state = tick.c, lot.c, 0
@@ -209,6 +213,11 @@ def sync_rate(venue: str, lines: list[bytes], snap: bytes | None) -> float | Non
             st.head.synced = st.have_u = 0
         elif name == "okx":
             st.head.synced = st.have_seq = 0
+        elif name == "coinbase":
+            st.head.synced = st.have_seq = 0
+            st.check_sequence = 1
+        elif name == "bitstamp":
+            st.snapshot_us, st.index = rest_us, 1
         else:
             st.head.synced = 1
             st.futures, st.last_update_id, st.have_book_id = int("futures" in venue), lid, 0
@@ -220,6 +229,8 @@ def sync_rate(venue: str, lines: list[bytes], snap: bytes | None) -> float | Non
             if rc == lib.TB_JSYNC_HANDBACK:
                 pos = data.index(b"\n", pos) + 1
                 st.head.line += 1
+                if name == "coinbase":  # Python would take the frame's number (a heartbeat's): no gap after
+                    st.have_seq = 0
 
     return rate(run, lines)
 
@@ -239,6 +250,8 @@ def batches_rate(venue: str, lines: list[bytes], snap: bytes | None, tmp: Path) 
 
 #: the venues with a C frame scanner; their replay is also timed through msgspec only
 SCANNED = ("binance", "binance-futures", "bybit", "okx")
+SCANNED += ("coinbase",)
+SCANNED += ("bitstamp",)
 
 
 def split(res: dict) -> str:

@@ -54,7 +54,7 @@ enum tb_jscan_status { TB_JSCAN_DONE = 0, TB_JSCAN_FULL = 1 };
 enum tb_jscan_limit { TB_JSCAN_MAX_DIGITS = 18 };
 enum tb_jscan_role { TB_JSCAN_EVENT = 0, TB_JSCAN_TIME = 1, TB_JSCAN_SYMBOL = 2, TB_JSCAN_FIRST = 3, TB_JSCAN_LAST = 4,
                      TB_JSCAN_PREV = 5, TB_JSCAN_INT = 6, TB_JSCAN_BIDS = 7, TB_JSCAN_ASKS = 8, TB_JSCAN_CHECKSUM = 9,
-                     TB_JSCAN_N_ROLES = 10 };
+                     TB_JSCAN_TEXT = 10, TB_JSCAN_EVENTS = 11, TB_JSCAN_N_ROLES = 12 };
 typedef struct tb_jscan_out {
     uint8_t *side; int64_t *px; uint64_t *qty; size_t rows_cap, n_rows;
     uint8_t *kind; int64_t *off; int64_t *len; int64_t *row_end; int64_t *ev_time; int64_t *first_id;
@@ -74,13 +74,20 @@ typedef struct tb_jsync_head {
 typedef struct tb_jsync_binance {
     tb_jsync_head head; int futures; int have_book_id; int64_t last_update_id; int64_t book_id;
 } tb_jsync_binance;
-enum tb_jscan_layout_index { TB_JSCAN_BINANCE = 0, TB_JSCAN_BINANCE_FUTURES = 1, TB_JSCAN_BYBIT = 2, TB_JSCAN_OKX = 3 };
+enum tb_jscan_layout_index { TB_JSCAN_BINANCE = 0, TB_JSCAN_BINANCE_FUTURES = 1, TB_JSCAN_BYBIT = 2, TB_JSCAN_OKX = 3,
+                             TB_JSCAN_COINBASE = 4, TB_JSCAN_BITSTAMP = 5 };
 typedef struct tb_jsync_bybit {
     tb_jsync_head head; int have_u; int64_t last_u;
 } tb_jsync_bybit;
 typedef struct tb_jsync_okx {
     tb_jsync_head head; int have_seq; int64_t last_seq;
 } tb_jsync_okx;
+typedef struct tb_jsync_coinbase {
+    tb_jsync_head head; int check_sequence; int have_seq; int64_t last_seq;
+} tb_jsync_coinbase;
+typedef struct tb_jsync_bitstamp {
+    tb_jsync_head head; int64_t snapshot_us; int64_t index;
+} tb_jsync_bitstamp;
 #endif
 
 TB_API const char *tb_dec_reason_str(int reason);
@@ -103,6 +110,8 @@ TB_API int tb_jscan_layout_key(size_t layout, size_t i, const char **name, int *
 TB_API int tb_jsync_binance_run(tb_jsync_binance *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
 TB_API int tb_jsync_bybit_run(tb_jsync_bybit *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
 TB_API int tb_jsync_okx_run(tb_jsync_okx *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
+TB_API int tb_jsync_coinbase_run(tb_jsync_coinbase *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
+TB_API int tb_jsync_bitstamp_run(tb_jsync_bitstamp *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
 TB_API int tb_crc_kraken(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint64_t px_scale, uint64_t qty_scale, uint32_t *out);
 TB_API int tb_crc_okx(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint64_t px_mant, int px_exp, uint64_t qty_mant, int qty_exp, uint32_t *out);
 

@@ -82,10 +82,11 @@ typedef struct tb__jlines_cx {
  * nothing changed and FULL / HANDBACK (see the contract above) */
 typedef int (*tb__jlines_frame_fn)(void *venue, tb__jlines_cx *cx, const char *s, size_t n);
 
-/* the rows of a recognised frame: the levels the shape pass left unconverted
+/* (inline: a venue without level arrays, Coinbase, does not call it) the rows of
+ * a recognised frame: the levels the shape pass left unconverted
  * converted now, bids then asks, at out->n_rows (not yet committed: *n_rows of
  * them); TB_JSYNC_DONE, or FULL / HANDBACK (a value that does not convert) */
-static int tb__jlines_rows(tb__jlines_cx *cx, const char *s, size_t n, const tb__jscan_frame *f, size_t *n_rows) {
+static inline int tb__jlines_rows(tb__jlines_cx *cx, const char *s, size_t n, const tb__jscan_frame *f, size_t *n_rows) {
     tb_jsync_out *out = cx->out;
     const tb_jsync_head *h = cx->head;
     size_t cnt0 = f->levels[0], cnt1 = f->levels[1];

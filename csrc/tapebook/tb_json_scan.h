@@ -95,20 +95,30 @@ enum tb_jscan_role {
     TB_JSCAN_BIDS = 7,  /* [[price, qty], ...] */
     TB_JSCAN_ASKS = 8,
     TB_JSCAN_CHECKSUM = 9, /* the venue's book checksum (an integer) */
-    TB_JSCAN_N_ROLES = 10
+    TB_JSCAN_TEXT = 10,    /* a string read and not used */
+    TB_JSCAN_EVENTS = 11,  /* an array of event objects holding the levels (Coinbase) */
+    TB_JSCAN_N_ROLES = 12
 };
 
 /* how an integer key's value is written */
 enum tb_jscan_form {
     TB_JSCAN_PLAIN = 0,  /* a non-negative JSON integer */
     TB_JSCAN_SIGNED = 1, /* a JSON integer, '-' allowed */
-    TB_JSCAN_QUOTED = 2  /* a string holding a non-negative integer ("1597026383085") */
+    TB_JSCAN_QUOTED = 2, /* a string holding a non-negative integer ("1597026383085") */
+    TB_JSCAN_RFC3339 = 3 /* a time: a string in RFC 3339 UTC form (tb_rfc3339.h) */
 };
 
 enum tb_jscan_table_limit { TB_JSCAN_MAX_KEYS = 12 };
 
 /* rows of tb_jscan_layouts */
-enum tb_jscan_layout_index { TB_JSCAN_BINANCE = 0, TB_JSCAN_BINANCE_FUTURES = 1, TB_JSCAN_BYBIT = 2, TB_JSCAN_OKX = 3 };
+enum tb_jscan_layout_index {
+    TB_JSCAN_BINANCE = 0,
+    TB_JSCAN_BINANCE_FUTURES = 1,
+    TB_JSCAN_BYBIT = 2,
+    TB_JSCAN_OKX = 3,
+    TB_JSCAN_COINBASE = 4,
+    TB_JSCAN_BITSTAMP = 5
+};
 
 /* one key of a frame layout: its name, role and whether a frame must have it */
 typedef struct tb_jscan_key {
@@ -128,7 +138,8 @@ typedef struct tb_jscan_layout {
 } tb_jscan_layout;
 
 /* THE table of frame layouts the scanner knows; index = the `layout` argument
- * (0 binance, 1 binance-futures, 2 bybit: TB_JSCAN_BYBIT, 3 okx: TB_JSCAN_OKX). tests/python/feeds/test_binance_scan.py checks
+ * (0 binance, 1 binance-futures, 2 bybit: TB_JSCAN_BYBIT, 3 okx: TB_JSCAN_OKX,
+ * 4 coinbase: TB_JSCAN_COINBASE, 5 bitstamp: TB_JSCAN_BITSTAMP). tests/python/feeds/test_binance_scan.py checks
  * it against the msgspec structs of tapebook/feeds/binance.py. */
 static const tb_jscan_layout tb_jscan_layouts[] = {
     {"binance",
@@ -178,6 +189,27 @@ static const tb_jscan_layout tb_jscan_layouts[] = {
       {"checksum", TB_JSCAN_CHECKSUM, 0, TB_JSCAN_SIGNED},
       {"prevSeqId", TB_JSCAN_PREV, 1, TB_JSCAN_SIGNED},
       {"seqId", TB_JSCAN_LAST, 1, TB_JSCAN_SIGNED}}},
+    /* a Coinbase Advanced Trade l2_data frame (tb_json_coinbase.h checks the event
+     * and update objects inside "events"); no level arrays */
+    {"coinbase",
+     "l2_data",
+     0,
+     5,
+     {{"channel", TB_JSCAN_EVENT, 1, TB_JSCAN_PLAIN},
+      {"client_id", TB_JSCAN_TEXT, 0, TB_JSCAN_PLAIN},
+      {"timestamp", TB_JSCAN_TIME, 1, TB_JSCAN_RFC3339},
+      {"sequence_num", TB_JSCAN_LAST, 1, TB_JSCAN_PLAIN},
+      {"events", TB_JSCAN_EVENTS, 1, TB_JSCAN_PLAIN}}},
+    /* the "data" object of a Bitstamp diff_order_book frame (tb_json_bitstamp.h checks
+     * the wrapper); timestamp (whole seconds) is read and not used */
+    {"bitstamp",
+     "",
+     2,
+     4,
+     {{"timestamp", TB_JSCAN_TEXT, 0, TB_JSCAN_PLAIN},
+      {"microtimestamp", TB_JSCAN_TIME, 1, TB_JSCAN_QUOTED},
+      {"bids", TB_JSCAN_BIDS, 1, TB_JSCAN_PLAIN},
+      {"asks", TB_JSCAN_ASKS, 1, TB_JSCAN_PLAIN}}},
 };
 #define TB_JSCAN_N_LAYOUTS (sizeof tb_jscan_layouts / sizeof tb_jscan_layouts[0])
 
@@ -227,12 +259,27 @@ static size_t tb__jscan_skip_ws(const char *s, size_t i, size_t n) {
     return i;
 }
 
+/* whether any of the 8 bytes in w is one a string body stops at or refuses:
+ * '"', '\\', a control byte (< 0x20) or one >= 0x7f (exact: no byte is missed) */
+static int tb__jscan_special8(uint64_t w) {
+    const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+    uint64_t q = w ^ (ones * 0x22), b = w ^ (ones * 0x5c), d = w ^ (ones * 0x7f);
+    uint64_t zero = ((q - ones) & ~q) | ((b - ones) & ~b) | ((d - ones) & ~d); /* a '"', '\\' or 0x7f byte */
+    uint64_t low = (w - ones * 0x20) & ~w;                                     /* a byte below 0x20 */
+    return ((zero | low) & high) != 0 || (w & high) != 0;
+}
+
 /* a string of printable ASCII without escapes at s[i] == '"': its body's
  * [*b0, *b1); returns the offset after the closing quote, 0 if refused */
 static size_t tb__jscan_str(const char *s, size_t i, size_t n, size_t *b0, size_t *b1) {
     size_t j;
     if (i >= n || s[i] != '"') return 0;
-    for (j = i + 1; j < n; j++) {
+    for (j = i + 1; j + 8 <= n; j += 8) { /* 8 plain bytes at a time, then byte by byte */
+        uint64_t w;
+        memcpy(&w, s + j, 8);
+        if (tb__jscan_special8(w)) break;
+    }
+    for (; j < n; j++) {
         unsigned char c = (unsigned char)s[j];
         if (c == '"') {
             *b0 = i + 1;
@@ -451,6 +498,11 @@ static size_t tb__jscan_object(const char *s, size_t i, size_t n, const tb__jsca
             f->sym_off = v0;
             f->sym_len = v1 - v0;
             break;
+        case TB_JSCAN_TEXT:
+            i = tb__jscan_str(s, i, n, &v0, &v1);
+            break;
+        case TB_JSCAN_EVENTS: /* read by the venue's own walk only (tb_json_coinbase.h) */
+            return 0;
         case TB__JK_BIDS:
         case TB__JK_ASKS: {
             int a = key == TB__JK_ASKS;

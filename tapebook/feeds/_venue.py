@@ -162,7 +162,10 @@ def rfc3339_ns(s: str) -> int:
     if hh > 23 or mm > 59 or ss > 60:
         raise FrameError(f"not an RFC 3339 time: {s!r}")
     ns = int(digits.ljust(9, "0")) if frac else 0
-    return _day_ns(body[:10]) + (hh * 3600 + mm * 60 + ss) * 1_000_000_000 + ns
+    total = _day_ns(body[:10]) + (hh * 3600 + mm * 60 + ss) * 1_000_000_000 + ns
+    if not -(2**63) <= total < 2**63:  # r.bbo["ts"] is int64 (numpy raised OverflowError here)
+        raise FrameError(f"time {s!r} is out of range: {total} ns does not fit a 64-bit integer")
+    return total
 
 
 @dataclass(slots=True)

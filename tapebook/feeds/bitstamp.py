@@ -24,16 +24,23 @@ and counted.
 
 ``r.bbo["seq"]`` is the message index (the snapshot is 0); ``ts`` is
 ``microtimestamp`` in ns.
+
+Frames of the common shape go through C (``tb_json_bitstamp.h`` via
+``_bitstamp_scan``: the same rule); everything else, and
+``TAPEBOOK_JSON_SCAN=0``, through this module.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
 
 from ..errors import FeedError
-from ._reader import Kind
+from ._bitstamp_scan import scan_batches
+from ._json_loop import scan_enabled
+from ._reader import Kind, MessageBatch
 from ._venue import (
     TYPED_ERRORS,
     FrameError,
@@ -43,6 +50,7 @@ from ._venue import (
     int_field,
     int_text,
     levels,
+    ns_in_range,
     typed_decoder,
 )
 
@@ -75,17 +83,24 @@ class BitstampReader(JsonVenueReader):
         self.snapshot_us = 0
         self.index = 0
 
+    def __iter__(self) -> Iterator[MessageBatch]:
+        # frames of the common shape through the C loop (tb_json_bitstamp.h), the rest as before
+        if scan_enabled():
+            return scan_batches(self)
+        return super().__iter__()
+
     def initial(self) -> Any:
         body, name = self._read_snapshot()
         try:
             us = int_field(body, "microtimestamp")
+            ts = ns_in_range(us * 1000, "microtimestamp", us)
             bids, asks = levels(body, "bids"), levels(body, "asks")
         except FrameError as e:
             raise FeedError(name, 0, f"bitstamp snapshot: {e}") from None
         self.snapshot_us = us
         self.index = 1
         self.synced = True
-        return self._snapshot_batch(VenueMessage(1, Kind.SNAPSHOT, 0, us * 1000, bids, asks), name)
+        return self._snapshot_batch(VenueMessage(1, Kind.SNAPSHOT, 0, ts, bids, asks), name)
 
     def _frame(self, obj: Any, line: int) -> VenueMessage | Kind:
         event = field_of(obj, "event", str)
@@ -115,5 +130,6 @@ class BitstampReader(JsonVenueReader):
         """The microtimestamp rule for one diff frame."""
         if us <= self.snapshot_us:
             return Kind.STALE
+        ts = ns_in_range(us * 1000, "microtimestamp", us)  # r.bbo["ts"] is int64 (numpy raised OverflowError)
         self.index += 1
-        return VenueMessage(line, Kind.DELTA, self.index - 1, us * 1000, bids, asks)
+        return VenueMessage(line, Kind.DELTA, self.index - 1, ts, bids, asks)

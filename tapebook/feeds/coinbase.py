@@ -40,16 +40,23 @@ so ``on_gap="resync"`` waits for the next one.
 
 ``r.bbo["seq"]`` is ``sequence_num``; ``ts`` is the frame's ``timestamp``
 (the per-level ``event_time`` of a snapshot is the epoch, so it is not used).
+
+Frames of the common shape (one ``l2_data`` event) go through C
+(``tb_json_coinbase.h`` via ``_coinbase_scan``: the same rules, in the same
+order); everything else, and ``TAPEBOOK_JSON_SCAN=0``, through this module.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import msgspec
 
 from ..errors import ArgumentTypeError
-from ._reader import Kind, gap_note
+from ._coinbase_scan import scan_batches
+from ._json_loop import scan_enabled
+from ._reader import Kind, MessageBatch, gap_note
 from ._venue import (
     TYPED_ERRORS,
     FrameError,
@@ -101,6 +108,12 @@ class CoinbaseReader(JsonVenueReader):
             raise ArgumentTypeError(f"check_sequence={check!r} must be a bool")
         self.check_sequence = check
         self.last_seq: int | None = None
+
+    def __iter__(self) -> Iterator[MessageBatch]:
+        # frames of the common shape through the C sync loop (tb_json_coinbase.h), the rest as before
+        if scan_enabled():
+            return scan_batches(self)
+        return super().__iter__()
 
     def _frame(self, obj: Any, line: int) -> VenueMessage | Kind:
         channel = field_of(obj, "channel", str)

@@ -245,11 +245,49 @@ static void test_arguments(void) {
     CHECK_EQ(consumed, 0);
 }
 
+/* the 8-byte test of the string walk against the byte rule: every byte value at
+ * every position among plain bytes, and strings crossing the 8-byte steps */
+static void test_string_words(void) {
+    unsigned c, p;
+    size_t len, at;
+    for (c = 0; c < 256; c++) {
+        int special = c == '"' || c == '\\' || c < 0x20 || c >= 0x7f;
+        for (p = 0; p < 8; p++) {
+            unsigned char b[8];
+            uint64_t w;
+            memset(b, 'a', 8);
+            b[p] = (unsigned char)c;
+            memcpy(&w, b, 8);
+            CHECK_MSG(tb__jscan_special8(w) == special, "byte %u at %u", c, p);
+        }
+    }
+    for (len = 0; len < 40; len++) {
+        for (at = 0; at <= len; at++) {
+            char s[48];
+            size_t b0 = 0, b1 = 0, end;
+            s[0] = '"';
+            memset(s + 1, 'x', len);
+            s[1 + len] = '"';
+            if (at < len) s[1 + at] = '\\'; /* an escape at `at`: refused */
+            end = tb__jscan_str(s, 0, len + 2, &b0, &b1);
+            if (at < len) {
+                CHECK_EQ(end, 0);
+            } else {
+                CHECK_EQ(end, len + 2);
+                CHECK_EQ(b0, 1);
+                CHECK_EQ(b1, len + 1);
+            }
+            CHECK_EQ(tb__jscan_str(s, 0, len + 1, &b0, &b1), 0); /* no closing quote */
+        }
+    }
+}
+
 int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("json scan: frames and the lines that are not", test_frames);
     tbt_run("json scan: every strict prefix of a frame is OTHER", test_prefixes);
     tbt_run("json scan: any splits and capacities give the same result", test_splits_and_capacities);
     tbt_run("json scan: argument errors change nothing", test_arguments);
+    tbt_run("json scan: strings 8 bytes at a time", test_string_words);
     return tbt_finish();
 }

@@ -15,6 +15,12 @@
  * on every input: SNAPSHOT and DELTA carry rows and their seq, the other kinds
  * none; OKX's crc column holds -1 or an unsigned 32-bit value.
  *
+ * The same for the Coinbase sync loop (tb_json_coinbase.h): any kind but
+ * SNAPSHOT / DELTA without rows and seq -1, the sequence check on.
+ *
+ * The same for the Bitstamp loop (tb_json_bitstamp.h): DELTA (seq counting on
+ * from 1), STALE, NONBOOK.
+ *
  * Input: byte 0 picks the split point, the capacities and spot / futures;
  * the rest is the buffer of lines.
  *
@@ -22,6 +28,8 @@
  *   ./fuzz_json_scan -max_total_time=60 corpus_dir
  */
 #include "tapebook/tb_json_bybit.h"
+#include "tapebook/tb_json_coinbase.h"
+#include "tapebook/tb_json_bitstamp.h"
 #include "tapebook/tb_json_okx.h"
 #include "tapebook/tb_json_sync.h"
 
@@ -108,6 +116,8 @@ static void msgs_init(msgs *m, size_t rows_cap, size_t msgs_cap) {
 static msgs sync_whole, sync_part, sync_acc;
 
 enum { VENUE_SPOT = 0, VENUE_FUTURES = 1, VENUE_BYBIT = 2, VENUE_OKX = 3 };
+enum { VENUE_COINBASE = 8 }; /* apart: other venues join the list above */
+enum { VENUE_BITSTAMP = 9 };
 
 /* one venue's sync state and loop behind one interface */
 typedef struct venue_state {
@@ -115,6 +125,8 @@ typedef struct venue_state {
     tb_jsync_binance bn;
     tb_jsync_bybit bb;
     tb_jsync_okx ok;
+    tb_jsync_coinbase cb;
+    tb_jsync_bitstamp bs;
 } venue_state;
 
 static void venue_init(venue_state *v, int venue) {
@@ -129,10 +141,17 @@ static void venue_init(venue_state *v, int venue) {
     v->bn.last_update_id = 100;
     v->ok.head = v->bb.head;
     v->bn.head.line = v->bb.head.line = v->ok.head.line = 1;
+    v->cb.head = v->ok.head;
+    v->cb.check_sequence = 1;
+    v->bs.head = v->ok.head;
+    v->bs.snapshot_us = 1000;
+    v->bs.index = 1;
 }
 
 static int venue_run(venue_state *v, const char *s, size_t n, int final, tb_jsync_out *out, size_t *consumed) {
     if (v->venue == VENUE_OKX) return tb_jsync_okx_run(&v->ok, s, n, final, out, consumed);
+    if (v->venue == VENUE_COINBASE) return tb_jsync_coinbase_run(&v->cb, s, n, final, out, consumed);
+    if (v->venue == VENUE_BITSTAMP) return tb_jsync_bitstamp_run(&v->bs, s, n, final, out, consumed);
     return v->venue == VENUE_BYBIT ? tb_jsync_bybit_run(&v->bb, s, n, final, out, consumed)
                                    : tb_jsync_binance_run(&v->bn, s, n, final, out, consumed);
 }
@@ -140,8 +159,11 @@ static int venue_run(venue_state *v, const char *s, size_t n, int final, tb_jsyn
 /* step over a handed-back line as the caller does (and drop sync, sometimes) */
 static void venue_skip_line(venue_state *v) {
     tb_jsync_head *h = v->venue == VENUE_OKX ? &v->ok.head : v->venue == VENUE_BYBIT ? &v->bb.head : &v->bn.head;
+    if (v->venue == VENUE_COINBASE) h = &v->cb.head;
+    if (v->venue == VENUE_BITSTAMP) h = &v->bs.head;
     h->line++;
     if ((h->line & 7) == 0) v->bn.head.synced = v->bb.head.synced = v->ok.head.synced = 0;
+    if ((h->line & 7) == 0) v->cb.head.synced = 0;
 }
 
 /* the sync loop over s[0..n) fed up to `split` first, into m drained into acc
@@ -201,7 +223,12 @@ static void sync_check(const char *s, size_t n, size_t split, int venue, uint8_t
     for (i = 0; i < sync_whole.out.n_msgs; i++) {
         int64_t r0 = i ? sync_whole.row_end[i - 1] : 0;
         uint8_t k = sync_whole.kind[i];
-        if (venue == VENUE_BYBIT || venue == VENUE_OKX)
+        if (venue == VENUE_BITSTAMP)
+            CHECK(k == TB_JSYNC_DELTA || k == TB_JSYNC_NONBOOK || k == TB_JSYNC_STALE);
+        else if (venue == VENUE_COINBASE) /* every kind the loop writes */
+            CHECK(k == TB_JSYNC_DELTA || k == TB_JSYNC_SNAPSHOT || k == TB_JSYNC_NONBOOK || k == TB_JSYNC_STALE ||
+                  k == TB_JSYNC_PRESYNC);
+        else if (venue == VENUE_BYBIT || venue == VENUE_OKX)
             CHECK(k == TB_JSYNC_DELTA || k == TB_JSYNC_SNAPSHOT || k == TB_JSYNC_NONBOOK || k == TB_JSYNC_PRESYNC);
         else
             CHECK(k == TB_JSYNC_DELTA || k == TB_JSYNC_NONBOOK || k == TB_JSYNC_STALE || k == TB_JSYNC_PRESYNC);
@@ -209,7 +236,8 @@ static void sync_check(const char *s, size_t n, size_t split, int venue, uint8_t
         CHECK(i == 0 || sync_whole.line[i] > sync_whole.line[i - 1]);
         if (k != TB_JSYNC_DELTA && k != TB_JSYNC_SNAPSHOT) CHECK(sync_whole.row_end[i] == r0 && sync_whole.seq[i] == -1);
         if (k == TB_JSYNC_DELTA || k == TB_JSYNC_SNAPSHOT) /* OKX seqIds may be negative */
-            CHECK((venue == VENUE_OKX || sync_whole.seq[i] >= 0) && sync_whole.ts[i] >= 0);
+            CHECK((venue == VENUE_OKX || sync_whole.seq[i] >= 0) &&
+                  (venue == VENUE_COINBASE || sync_whole.ts[i] >= 0)); /* Coinbase times may be before 1970 */
         if (venue == VENUE_OKX)
             CHECK(sync_whole.crc[i] == -1 || (sync_whole.crc[i] > 0 && sync_whole.crc[i] <= INT64_C(0xFFFFFFFF)));
     }
@@ -242,6 +270,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     sync_check(s, n, split, futures ? VENUE_FUTURES : VENUE_SPOT, data[0]);
     sync_check(s, n, split, VENUE_BYBIT, data[0]);
     sync_check(s, n, split, VENUE_OKX, data[0]);
+    sync_check(s, n, split, VENUE_COINBASE, data[0]);
+    sync_check(s, n, split, VENUE_BITSTAMP, data[0]);
     cols_init(&whole, MAXN, MAXN + 1);
     CHECK(tb_jscan_binance(s, n, 1, futures, tick, lot, &whole.out, &consumed) == TB_JSCAN_DONE);
     CHECK(consumed == n);

@@ -371,7 +371,8 @@ def test_layout_table_matches_the_msgspec_structs(futures):
     )
     assert roles.get("pu") == (lib.TB_JSCAN_PREV if futures else None)
     assert len(set(roles.values())) == len(roles)  # each role once
-    assert lib.tb_jscan_layout_key(lib.TB_JSCAN_OKX + 1, 0, *_ptrs()) == lib.TB_ERR_BADARG  # past the table
+    past = lib.TB_JSCAN_BITSTAMP + 1  # the last row's index + 1
+    assert lib.tb_jscan_layout_key(past, 0, *_ptrs()) == lib.TB_ERR_BADARG
 
 
 def _ptrs():
