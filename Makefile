@@ -80,6 +80,7 @@ check-generated:
 
 C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc test_custom_variant test_itch test_tardis_scan test_json_scan test_json_sync test_json_bybit test_json_okx \
            test_l3_unit test_l3_fuzz test_l3_alloc
+C_TESTS += test_json_kraken
 # the matching engine: unit tests, zero allocations, differential fuzz vs tests/c/ref_match.h
 C_TESTS += test_match
 C_TEST_DEPS := $(CSRC_FILES) $(wildcard tests/c/*.h)
@@ -132,6 +133,8 @@ c-compile: clang | $(BUILD)/compile/.dir
 	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_bybit.c -o $(BUILD)/compile/clangxx_json_bybit.o
 	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_okx.c -o $(BUILD)/compile/gxx_json_okx.o
 	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_okx.c -o $(BUILD)/compile/clangxx_json_okx.o
+	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_kraken.c -o $(BUILD)/compile/gxx_json_kraken.o
+	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_kraken.c -o $(BUILD)/compile/clangxx_json_kraken.o
 	@echo "c-compile: C99, C11 and C++17 with gcc and clang: clean"
 	@$(MAKE) --no-print-directory hotpath-compile
 
@@ -151,6 +154,7 @@ c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit \
         $(BUILD)/gcc/test_tardis_scan $(BUILD)/clang/test_tardis_scan \
         $(BUILD)/gcc/test_json_scan $(BUILD)/clang/test_json_scan $(BUILD)/gcc/test_json_sync $(BUILD)/clang/test_json_sync \
         $(BUILD)/gcc/test_json_bybit $(BUILD)/clang/test_json_bybit $(BUILD)/gcc/test_json_okx $(BUILD)/clang/test_json_okx \
+        $(BUILD)/gcc/test_json_kraken $(BUILD)/clang/test_json_kraken \
         $(BUILD)/gcc/test_l3_unit $(BUILD)/clang/test_l3_unit \
         $(BUILD)/gcc/test_itch $(BUILD)/clang/test_itch \
         $(BUILD)/gcc/test_custom_variant $(BUILD)/single/test_custom_variant
@@ -176,6 +180,8 @@ c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit \
 	$(BUILD)/clang/test_json_bybit
 	$(BUILD)/gcc/test_json_okx
 	$(BUILD)/clang/test_json_okx
+	$(BUILD)/gcc/test_json_kraken
+	$(BUILD)/clang/test_json_kraken
 
 # the guarded and portable builds unsanitized (make test runs them sanitized, in one build)
 c-variants: $(BUILD)/portable/test_unit $(BUILD)/guarded/test_unit $(BUILD)/guarded/test_l3_unit

@@ -12,6 +12,8 @@
  *   tb_json_sync.h     the same plus Binance's sync rules -> replay messages
  *   tb_json_bybit.h    Bybit v5 orderbook lines and sync rules -> replay messages
  *   tb_json_okx.h      OKX books lines, seqId rules and checksums -> replay messages
+ *   tb_json_kraken.h   Kraken v2 book lines, snapshot rules and checksums -> replay messages
+ *   tb_json_time.h     RFC 3339 times in JSON strings -> ns (the scanner's TB_JSCAN_RFC3339)
  * then tb_feeds_api.h and tb_l3_feeds_api.h, whose prototypes the compiler checks against them. */
 #ifndef TB_FEEDS_H
 #define TB_FEEDS_H
@@ -27,6 +29,7 @@
 #include "tb_json_sync.h"
 #include "tb_json_bybit.h"
 #include "tb_json_okx.h"
+#include "tb_json_kraken.h"
 
 /* the scanner writes the replay loop's message kinds */
 TB_STATIC_ASSERT(TB__TARDIS_DELTA == TB_FEED_DELTA && TB__TARDIS_SNAPSHOT == TB_FEED_SNAPSHOT &&

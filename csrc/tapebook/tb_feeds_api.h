@@ -81,6 +81,11 @@ typedef struct tb_jsync_bybit {
 typedef struct tb_jsync_okx {
     tb_jsync_head head; int have_seq; int64_t last_seq;
 } tb_jsync_okx;
+enum tb_jscan_layout_index_kraken { TB_JSCAN_KRAKEN = 4 };
+typedef struct tb_jsync_kraken {
+    tb_jsync_head head; int ready; int fixed; int have_precision; int32_t price_precision, qty_precision;
+    int64_t index;
+} tb_jsync_kraken;
 #endif
 
 TB_API const char *tb_dec_reason_str(int reason);
@@ -103,6 +108,7 @@ TB_API int tb_jscan_layout_key(size_t layout, size_t i, const char **name, int *
 TB_API int tb_jsync_binance_run(tb_jsync_binance *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
 TB_API int tb_jsync_bybit_run(tb_jsync_bybit *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
 TB_API int tb_jsync_okx_run(tb_jsync_okx *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
+TB_API int tb_jsync_kraken_run(tb_jsync_kraken *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
 TB_API int tb_crc_kraken(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint64_t px_scale, uint64_t qty_scale, uint32_t *out);
 TB_API int tb_crc_okx(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint64_t px_mant, int px_exp, uint64_t qty_mant, int qty_exp, uint32_t *out);
 

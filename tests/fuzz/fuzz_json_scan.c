@@ -14,6 +14,9 @@
  * The same for the Bybit and OKX sync loops (tb_json_bybit.h, tb_json_okx.h)
  * on every input: SNAPSHOT and DELTA carry rows and their seq, the other kinds
  * none; OKX's crc column holds -1 or an unsigned 32-bit value.
+ * And for Kraken's (tb_json_kraken.h; precisions 2 / 3 given, or not when byte 0
+ * is odd, the checksum set up): the same, its crc column -1 or 32 bits, its seq
+ * the count of book messages before.
  *
  * Input: byte 0 picks the split point, the capacities and spot / futures;
  * the rest is the buffer of lines.
@@ -22,6 +25,7 @@
  *   ./fuzz_json_scan -max_total_time=60 corpus_dir
  */
 #include "tapebook/tb_json_bybit.h"
+#include "tapebook/tb_json_kraken.h"
 #include "tapebook/tb_json_okx.h"
 #include "tapebook/tb_json_sync.h"
 
@@ -107,7 +111,7 @@ static void msgs_init(msgs *m, size_t rows_cap, size_t msgs_cap) {
 
 static msgs sync_whole, sync_part, sync_acc;
 
-enum { VENUE_SPOT = 0, VENUE_FUTURES = 1, VENUE_BYBIT = 2, VENUE_OKX = 3 };
+enum { VENUE_SPOT = 0, VENUE_FUTURES = 1, VENUE_BYBIT = 2, VENUE_OKX = 3, VENUE_KRAKEN = 4, VENUE_KRAKEN_LEARN = 5 };
 
 /* one venue's sync state and loop behind one interface */
 typedef struct venue_state {
@@ -115,6 +119,7 @@ typedef struct venue_state {
     tb_jsync_binance bn;
     tb_jsync_bybit bb;
     tb_jsync_okx ok;
+    tb_jsync_kraken kr;
 } venue_state;
 
 static void venue_init(venue_state *v, int venue) {
@@ -128,10 +133,16 @@ static void venue_init(venue_state *v, int venue) {
     v->bn.head.synced = 1;
     v->bn.last_update_id = 100;
     v->ok.head = v->bb.head;
-    v->bn.head.line = v->bb.head.line = v->ok.head.line = 1;
+    v->kr.head = v->bb.head;
+    v->kr.ready = v->kr.have_precision = 1;
+    v->kr.fixed = venue == VENUE_KRAKEN; /* else every snapshot goes back (the precisions are read from it) */
+    v->kr.price_precision = 2;
+    v->kr.qty_precision = 3;
+    v->bn.head.line = v->bb.head.line = v->ok.head.line = v->kr.head.line = 1;
 }
 
 static int venue_run(venue_state *v, const char *s, size_t n, int final, tb_jsync_out *out, size_t *consumed) {
+    if (v->venue >= VENUE_KRAKEN) return tb_jsync_kraken_run(&v->kr, s, n, final, out, consumed);
     if (v->venue == VENUE_OKX) return tb_jsync_okx_run(&v->ok, s, n, final, out, consumed);
     return v->venue == VENUE_BYBIT ? tb_jsync_bybit_run(&v->bb, s, n, final, out, consumed)
                                    : tb_jsync_binance_run(&v->bn, s, n, final, out, consumed);
@@ -139,9 +150,12 @@ static int venue_run(venue_state *v, const char *s, size_t n, int final, tb_jsyn
 
 /* step over a handed-back line as the caller does (and drop sync, sometimes) */
 static void venue_skip_line(venue_state *v) {
-    tb_jsync_head *h = v->venue == VENUE_OKX ? &v->ok.head : v->venue == VENUE_BYBIT ? &v->bb.head : &v->bn.head;
+    tb_jsync_head *h = v->venue >= VENUE_KRAKEN ? &v->kr.head
+                       : v->venue == VENUE_OKX  ? &v->ok.head
+                       : v->venue == VENUE_BYBIT ? &v->bb.head
+                                                 : &v->bn.head;
     h->line++;
-    if ((h->line & 7) == 0) v->bn.head.synced = v->bb.head.synced = v->ok.head.synced = 0;
+    if ((h->line & 7) == 0) v->bn.head.synced = v->bb.head.synced = v->ok.head.synced = v->kr.head.synced = 0;
 }
 
 /* the sync loop over s[0..n) fed up to `split` first, into m drained into acc
@@ -201,7 +215,7 @@ static void sync_check(const char *s, size_t n, size_t split, int venue, uint8_t
     for (i = 0; i < sync_whole.out.n_msgs; i++) {
         int64_t r0 = i ? sync_whole.row_end[i - 1] : 0;
         uint8_t k = sync_whole.kind[i];
-        if (venue == VENUE_BYBIT || venue == VENUE_OKX)
+        if (venue == VENUE_BYBIT || venue >= VENUE_OKX)
             CHECK(k == TB_JSYNC_DELTA || k == TB_JSYNC_SNAPSHOT || k == TB_JSYNC_NONBOOK || k == TB_JSYNC_PRESYNC);
         else
             CHECK(k == TB_JSYNC_DELTA || k == TB_JSYNC_NONBOOK || k == TB_JSYNC_STALE || k == TB_JSYNC_PRESYNC);
@@ -212,6 +226,10 @@ static void sync_check(const char *s, size_t n, size_t split, int venue, uint8_t
             CHECK((venue == VENUE_OKX || sync_whole.seq[i] >= 0) && sync_whole.ts[i] >= 0);
         if (venue == VENUE_OKX)
             CHECK(sync_whole.crc[i] == -1 || (sync_whole.crc[i] > 0 && sync_whole.crc[i] <= INT64_C(0xFFFFFFFF)));
+        if (venue >= VENUE_KRAKEN) {
+            CHECK(sync_whole.crc[i] >= -1 && sync_whole.crc[i] <= INT64_C(0xFFFFFFFF));
+            if (k != TB_JSYNC_DELTA && k != TB_JSYNC_SNAPSHOT) CHECK(sync_whole.crc[i] == -1 && sync_whole.ts[i] == 0);
+        }
     }
     msgs_init(&sync_acc, MAXN, MAXN + 1);
     msgs_init(&sync_part, 1 + (knob & 6), 1 + (knob >> 5));
@@ -221,7 +239,7 @@ static void sync_check(const char *s, size_t n, size_t split, int venue, uint8_t
     for (i = 0; i < sync_whole.out.n_msgs; i++)
         CHECK(sync_acc.kind[i] == sync_whole.kind[i] && sync_acc.seq[i] == sync_whole.seq[i] &&
               sync_acc.ts[i] == sync_whole.ts[i] && sync_acc.line[i] == sync_whole.line[i] &&
-              (venue != VENUE_OKX || sync_acc.crc[i] == sync_whole.crc[i]) &&
+              (venue < VENUE_OKX || sync_acc.crc[i] == sync_whole.crc[i]) &&
               sync_acc.row_end[i] == sync_whole.row_end[i]);
     for (i = 0; i < sync_whole.out.n_rows; i++)
         CHECK(sync_acc.side[i] == sync_whole.side[i] && sync_acc.px[i] == sync_whole.px[i] &&
@@ -242,6 +260,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     sync_check(s, n, split, futures ? VENUE_FUTURES : VENUE_SPOT, data[0]);
     sync_check(s, n, split, VENUE_BYBIT, data[0]);
     sync_check(s, n, split, VENUE_OKX, data[0]);
+    sync_check(s, n, split, data[0] & 1 ? VENUE_KRAKEN_LEARN : VENUE_KRAKEN, data[0]);
     cols_init(&whole, MAXN, MAXN + 1);
     CHECK(tb_jscan_binance(s, n, 1, futures, tick, lot, &whole.out, &consumed) == TB_JSCAN_DONE);
     CHECK(consumed == n);

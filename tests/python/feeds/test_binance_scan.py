@@ -371,7 +371,7 @@ def test_layout_table_matches_the_msgspec_structs(futures):
     )
     assert roles.get("pu") == (lib.TB_JSCAN_PREV if futures else None)
     assert len(set(roles.values())) == len(roles)  # each role once
-    assert lib.tb_jscan_layout_key(lib.TB_JSCAN_OKX + 1, 0, *_ptrs()) == lib.TB_ERR_BADARG  # past the table
+    assert lib.tb_jscan_layout_key(lib.TB_JSCAN_KRAKEN + 1, 0, *_ptrs()) == lib.TB_ERR_BADARG  # past the end
 
 
 def _ptrs():
