@@ -356,28 +356,28 @@ fuzz: fuzz-c fuzz-py
 
 FUZZ_SECONDS ?= 60
 fuzz-cov: clang | $(BUILD)/fuzz/.dir
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_book.c -o $(BUILD)/fuzz/fuzz_book
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_book.c -o $(BUILD)/fuzz/fuzz_book
 	mkdir -p $(BUILD)/fuzz/corpus && cp -n tests/fuzz/corpus/* $(BUILD)/fuzz/corpus/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_book -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_decode.c -o $(BUILD)/fuzz/fuzz_decode
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_decode.c -o $(BUILD)/fuzz/fuzz_decode
 	mkdir -p $(BUILD)/fuzz/corpus_decode && cp -n tests/fuzz/corpus_decode/* $(BUILD)/fuzz/corpus_decode/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_decode
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_decimal.c -o $(BUILD)/fuzz/fuzz_decimal
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_decimal.c -o $(BUILD)/fuzz/fuzz_decimal
 	mkdir -p $(BUILD)/fuzz/corpus_decimal && cp -n tests/fuzz/corpus_decimal/* $(BUILD)/fuzz/corpus_decimal/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_decimal -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_decimal
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_itch.c -o $(BUILD)/fuzz/fuzz_itch
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_itch.c -o $(BUILD)/fuzz/fuzz_itch
 	mkdir -p $(BUILD)/fuzz/corpus_itch && cp -n tests/fuzz/corpus_itch/* $(BUILD)/fuzz/corpus_itch/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_itch -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_itch
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_l3.c -o $(BUILD)/fuzz/fuzz_l3
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_l3.c -o $(BUILD)/fuzz/fuzz_l3
 	mkdir -p $(BUILD)/fuzz/corpus_l3
 	$(BUILD)/fuzz/fuzz_l3 -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_l3
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_match.c -o $(BUILD)/fuzz/fuzz_match
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_match.c -o $(BUILD)/fuzz/fuzz_match
 	mkdir -p $(BUILD)/fuzz/corpus_match
 	$(BUILD)/fuzz/fuzz_match -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_match
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_tardis_scan.c -o $(BUILD)/fuzz/fuzz_tardis_scan
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_tardis_scan.c -o $(BUILD)/fuzz/fuzz_tardis_scan
 	mkdir -p $(BUILD)/fuzz/corpus_tardis_scan && cp -n tests/fuzz/corpus_tardis_scan/* $(BUILD)/fuzz/corpus_tardis_scan/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_tardis_scan -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_tardis_scan
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_json_scan.c -o $(BUILD)/fuzz/fuzz_json_scan
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_json_scan.c -o $(BUILD)/fuzz/fuzz_json_scan
 	mkdir -p $(BUILD)/fuzz/corpus_json_scan && cp -n tests/fuzz/corpus_json_scan/* $(BUILD)/fuzz/corpus_json_scan/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_json_scan -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_json_scan
 

@@ -158,9 +158,9 @@ static void venue_skip_line(venue_state *v) {
     if ((h->line & 7) == 0) v->bn.head.synced = v->bb.head.synced = v->ok.head.synced = v->kr.head.synced = 0;
 }
 
-/* the sync loop over s[0..n) fed up to `split` first, into m drained into acc
- * (acc == NULL: m is big enough, no draining); 0 when a line outgrew m */
-static int sync_drive(const char *s, size_t n, size_t split, int venue, msgs *m, msgs *acc) {
+/* the sync loop over s[0..n) fed up to `split` first, into m emptied into `drain`
+ * after each call (drain == NULL: m is big enough, no draining); 0 when a line outgrew m */
+static int sync_drive(const char *s, size_t n, size_t split, int venue, msgs *m, msgs *drain) {
     venue_state st;
     size_t base = 0, have = split, i;
     venue_init(&st, venue);
@@ -170,22 +170,22 @@ static int sync_drive(const char *s, size_t n, size_t split, int venue, msgs *m,
         int rc = venue_run(&st, s + base, have - base, final, &m->out, &consumed);
         CHECK(rc == TB_JSYNC_DONE || rc == TB_JSYNC_FULL || rc == TB_JSYNC_HANDBACK);
         CHECK(consumed <= have - base);
-        if (acc) {
+        if (drain) {
             for (i = 0; i < m->out.n_msgs; i++) {
-                size_t k = acc->out.n_msgs++, r;
+                size_t k = drain->out.n_msgs++, r;
                 for (r = r0; r < (size_t)m->row_end[i]; r++) {
-                    size_t o = acc->out.n_rows++;
-                    acc->side[o] = m->side[r];
-                    acc->px[o] = m->px[r];
-                    acc->qty[o] = m->qty[r];
+                    size_t o = drain->out.n_rows++;
+                    drain->side[o] = m->side[r];
+                    drain->px[o] = m->px[r];
+                    drain->qty[o] = m->qty[r];
                 }
                 r0 = (size_t)m->row_end[i];
-                acc->kind[k] = m->kind[i];
-                acc->seq[k] = m->seq[i];
-                acc->ts[k] = m->ts[i];
-                acc->line[k] = m->line[i];
-                acc->crc[k] = m->crc[i];
-                acc->row_end[k] = (int64_t)acc->out.n_rows;
+                drain->kind[k] = m->kind[i];
+                drain->seq[k] = m->seq[i];
+                drain->ts[k] = m->ts[i];
+                drain->line[k] = m->line[i];
+                drain->crc[k] = m->crc[i];
+                drain->row_end[k] = (int64_t)drain->out.n_rows;
             }
             if (rc == TB_JSYNC_FULL && m->out.n_msgs == 0) return 0;
             m->out.n_msgs = m->out.n_rows = 0;
@@ -196,7 +196,7 @@ static int sync_drive(const char *s, size_t n, size_t split, int venue, msgs *m,
         if (rc == TB_JSYNC_HANDBACK) { /* the caller's line: step over it */
             const char *nl = (const char *)memchr(s + base, '\n', have - base);
             CHECK(base < have);
-            (acc ? acc : m)->handed++;
+            (drain ? drain : m)->handed++;
             base = nl ? (size_t)(nl - s) + 1 : have;
             venue_skip_line(&st);
             continue;
