@@ -68,12 +68,14 @@ clang:
 
 gen:
 	$(PYTHON) tools/gen_variants.py
+	$(PYTHON) tools/gen_crc_tables.py
 	$(PYTHON) tools/amalgamate.py
 
 single-include: gen
 
 check-generated:
 	$(PYTHON) tools/gen_variants.py --check
+	$(PYTHON) tools/gen_crc_tables.py --check
 	$(PYTHON) tools/amalgamate.py --check
 
 # ---- C tests --------------------------------------------------------------------
