@@ -68,12 +68,14 @@ clang:
 
 gen:
 	$(PYTHON) tools/gen_variants.py
+	$(PYTHON) tools/gen_crc_tables.py
 	$(PYTHON) tools/amalgamate.py
 
 single-include: gen
 
 check-generated:
 	$(PYTHON) tools/gen_variants.py --check
+	$(PYTHON) tools/gen_crc_tables.py --check
 	$(PYTHON) tools/amalgamate.py --check
 
 # ---- C tests --------------------------------------------------------------------
@@ -82,6 +84,7 @@ C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc test_custo
            test_json_coinbase \
            test_json_bitstamp \
            test_l3_unit test_l3_fuzz test_l3_alloc
+C_TESTS += test_json_kraken
 # the matching engine: unit tests, zero allocations, differential fuzz vs tests/c/ref_match.h
 C_TESTS += test_match
 C_TEST_DEPS := $(CSRC_FILES) $(wildcard tests/c/*.h)
@@ -138,6 +141,8 @@ c-compile: clang | $(BUILD)/compile/.dir
 	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_coinbase.c -o $(BUILD)/compile/clangxx_json_coinbase.o
 	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_bitstamp.c -o $(BUILD)/compile/gxx_json_bitstamp.o
 	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_bitstamp.c -o $(BUILD)/compile/clangxx_json_bitstamp.o
+	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_kraken.c -o $(BUILD)/compile/gxx_json_kraken.o
+	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_kraken.c -o $(BUILD)/compile/clangxx_json_kraken.o
 	@echo "c-compile: C99, C11 and C++17 with gcc and clang: clean"
 	@$(MAKE) --no-print-directory hotpath-compile
 
@@ -159,6 +164,7 @@ c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit \
         $(BUILD)/gcc/test_json_bybit $(BUILD)/clang/test_json_bybit $(BUILD)/gcc/test_json_okx $(BUILD)/clang/test_json_okx \
         $(BUILD)/gcc/test_json_coinbase $(BUILD)/clang/test_json_coinbase \
         $(BUILD)/gcc/test_json_bitstamp $(BUILD)/clang/test_json_bitstamp \
+        $(BUILD)/gcc/test_json_kraken $(BUILD)/clang/test_json_kraken \
         $(BUILD)/gcc/test_l3_unit $(BUILD)/clang/test_l3_unit \
         $(BUILD)/gcc/test_itch $(BUILD)/clang/test_itch \
         $(BUILD)/gcc/test_custom_variant $(BUILD)/single/test_custom_variant
@@ -188,6 +194,8 @@ c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit \
 	$(BUILD)/clang/test_json_coinbase
 	$(BUILD)/gcc/test_json_bitstamp
 	$(BUILD)/clang/test_json_bitstamp
+	$(BUILD)/gcc/test_json_kraken
+	$(BUILD)/clang/test_json_kraken
 
 # the guarded and portable builds unsanitized (make test runs them sanitized, in one build)
 c-variants: $(BUILD)/portable/test_unit $(BUILD)/guarded/test_unit $(BUILD)/guarded/test_l3_unit
@@ -362,28 +370,28 @@ fuzz: fuzz-c fuzz-py
 
 FUZZ_SECONDS ?= 60
 fuzz-cov: clang | $(BUILD)/fuzz/.dir
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_book.c -o $(BUILD)/fuzz/fuzz_book
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_book.c -o $(BUILD)/fuzz/fuzz_book
 	mkdir -p $(BUILD)/fuzz/corpus && cp -n tests/fuzz/corpus/* $(BUILD)/fuzz/corpus/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_book -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_decode.c -o $(BUILD)/fuzz/fuzz_decode
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_decode.c -o $(BUILD)/fuzz/fuzz_decode
 	mkdir -p $(BUILD)/fuzz/corpus_decode && cp -n tests/fuzz/corpus_decode/* $(BUILD)/fuzz/corpus_decode/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_decode
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_decimal.c -o $(BUILD)/fuzz/fuzz_decimal
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_decimal.c -o $(BUILD)/fuzz/fuzz_decimal
 	mkdir -p $(BUILD)/fuzz/corpus_decimal && cp -n tests/fuzz/corpus_decimal/* $(BUILD)/fuzz/corpus_decimal/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_decimal -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_decimal
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_itch.c -o $(BUILD)/fuzz/fuzz_itch
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_itch.c -o $(BUILD)/fuzz/fuzz_itch
 	mkdir -p $(BUILD)/fuzz/corpus_itch && cp -n tests/fuzz/corpus_itch/* $(BUILD)/fuzz/corpus_itch/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_itch -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_itch
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_l3.c -o $(BUILD)/fuzz/fuzz_l3
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_l3.c -o $(BUILD)/fuzz/fuzz_l3
 	mkdir -p $(BUILD)/fuzz/corpus_l3
 	$(BUILD)/fuzz/fuzz_l3 -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_l3
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_match.c -o $(BUILD)/fuzz/fuzz_match
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_match.c -o $(BUILD)/fuzz/fuzz_match
 	mkdir -p $(BUILD)/fuzz/corpus_match
 	$(BUILD)/fuzz/fuzz_match -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_match
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_tardis_scan.c -o $(BUILD)/fuzz/fuzz_tardis_scan
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_tardis_scan.c -o $(BUILD)/fuzz/fuzz_tardis_scan
 	mkdir -p $(BUILD)/fuzz/corpus_tardis_scan && cp -n tests/fuzz/corpus_tardis_scan/* $(BUILD)/fuzz/corpus_tardis_scan/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_tardis_scan -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_tardis_scan
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(INC) tests/fuzz/fuzz_json_scan.c -o $(BUILD)/fuzz/fuzz_json_scan
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_json_scan.c -o $(BUILD)/fuzz/fuzz_json_scan
 	mkdir -p $(BUILD)/fuzz/corpus_json_scan && cp -n tests/fuzz/corpus_json_scan/* $(BUILD)/fuzz/corpus_json_scan/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_json_scan -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_json_scan
 

@@ -11,9 +11,9 @@ renderers) and times, over the same lines:
 * where the time goes: ``read`` (the source's chunks of lines from memory) and, for
   the venues with a C frame scanner (binance, binance-futures; tb_json_scan.h),
   ``scan`` (the scanner alone over the whole buffer: shape, ids, exact rows) and,
-  with bybit and okx too, ``sync`` (tb_json_sync.h / _bybit.h / _okx.h alone: scan + the
-  venue's sync rules + message columns) — and coinbase's, bitstamp's (tb_json_coinbase.h,
-  tb_json_bitstamp.h);
+  with bybit, okx and kraken too, ``sync`` (tb_json_sync.h / _bybit.h / _okx.h / _kraken.h alone:
+  scan + the venue's sync rules + message columns) — and coinbase's, bitstamp's
+  (tb_json_coinbase.h, tb_json_bitstamp.h);
 * ``batches``: ``feeds.read`` (the reader's batches: everything but the book);
 * end to end: ``feeds.replay`` of the frames written to a file (read, parse, rules,
   conversion, apply, BBO rows); for the scanned venues also ``replay-msgspec``
@@ -201,6 +201,7 @@ def sync_rate(venue: str, lines: list[bytes], snap: bytes | None) -> float | Non
     name = venue if venue in ("bybit", "okx") else "binance"
     name = venue if venue == "coinbase" else name
     name = venue if venue == "bitstamp" else name
+    name = "kraken" if venue == "kraken" else name
     st = ffi.new(f"tb_jsync_{name} *")
     loop = getattr(lib, f"tb_jsync_{name}_run")
     cdata = ffi.from_buffer("char[]", data)
@@ -218,6 +219,9 @@ def sync_rate(venue: str, lines: list[bytes], snap: bytes | None) -> float | Non
             st.check_sequence = 1
         elif name == "bitstamp":
             st.snapshot_us, st.index = rest_us, 1
+        elif name == "kraken":  # the precisions given (else every snapshot goes back to Python)
+            st.head.synced, st.index, st.ready, st.fixed, st.have_precision = 0, 0, 1, 1, 1
+            st.price_precision, st.qty_precision = 2, 3
         else:
             st.head.synced = 1
             st.futures, st.last_update_id, st.have_book_id = int("futures" in venue), lid, 0
@@ -252,6 +256,7 @@ def batches_rate(venue: str, lines: list[bytes], snap: bytes | None, tmp: Path) 
 SCANNED = ("binance", "binance-futures", "bybit", "okx")
 SCANNED += ("coinbase",)
 SCANNED += ("bitstamp",)
+SCANNED += ("kraken",)
 
 
 def split(res: dict) -> str:

@@ -15,6 +15,7 @@
  *   tb_rfc3339.h       RFC 3339 UTC times -> ns, exactly
  *   tb_json_coinbase.h Coinbase l2_data lines, connection-wide sequence_num -> replay messages
  *   tb_json_bitstamp.h Bitstamp diff_order_book lines after the REST book -> replay messages
+ *   tb_json_kraken.h   Kraken v2 book lines, snapshot rules and checksums -> replay messages
  * then tb_feeds_api.h and tb_l3_feeds_api.h, whose prototypes the compiler checks against them. */
 #ifndef TB_FEEDS_H
 #define TB_FEEDS_H
@@ -32,6 +33,7 @@
 #include "tb_json_okx.h"
 #include "tb_json_coinbase.h"
 #include "tb_json_bitstamp.h"
+#include "tb_json_kraken.h"
 
 /* the scanner writes the replay loop's message kinds */
 TB_STATIC_ASSERT(TB__TARDIS_DELTA == TB_FEED_DELTA && TB__TARDIS_SNAPSHOT == TB_FEED_SNAPSHOT &&

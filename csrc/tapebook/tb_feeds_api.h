@@ -75,7 +75,7 @@ typedef struct tb_jsync_binance {
     tb_jsync_head head; int futures; int have_book_id; int64_t last_update_id; int64_t book_id;
 } tb_jsync_binance;
 enum tb_jscan_layout_index { TB_JSCAN_BINANCE = 0, TB_JSCAN_BINANCE_FUTURES = 1, TB_JSCAN_BYBIT = 2, TB_JSCAN_OKX = 3,
-                             TB_JSCAN_COINBASE = 4, TB_JSCAN_BITSTAMP = 5 };
+                             TB_JSCAN_COINBASE = 4, TB_JSCAN_BITSTAMP = 5, TB_JSCAN_KRAKEN = 6 };
 typedef struct tb_jsync_bybit {
     tb_jsync_head head; int have_u; int64_t last_u;
 } tb_jsync_bybit;
@@ -88,6 +88,10 @@ typedef struct tb_jsync_coinbase {
 typedef struct tb_jsync_bitstamp {
     tb_jsync_head head; int64_t snapshot_us; int64_t index;
 } tb_jsync_bitstamp;
+typedef struct tb_jsync_kraken {
+    tb_jsync_head head; int ready; int fixed; int have_precision; int32_t price_precision, qty_precision;
+    int64_t index;
+} tb_jsync_kraken;
 #endif
 
 TB_API const char *tb_dec_reason_str(int reason);
@@ -112,6 +116,7 @@ TB_API int tb_jsync_bybit_run(tb_jsync_bybit *st, const char *data, size_t len, 
 TB_API int tb_jsync_okx_run(tb_jsync_okx *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
 TB_API int tb_jsync_coinbase_run(tb_jsync_coinbase *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
 TB_API int tb_jsync_bitstamp_run(tb_jsync_bitstamp *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
+TB_API int tb_jsync_kraken_run(tb_jsync_kraken *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
 TB_API int tb_crc_kraken(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint64_t px_scale, uint64_t qty_scale, uint32_t *out);
 TB_API int tb_crc_okx(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint64_t px_mant, int px_exp, uint64_t qty_mant, int qty_exp, uint32_t *out);
 

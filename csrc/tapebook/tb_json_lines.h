@@ -2,7 +2,7 @@
  * newline search, blank lines, the resume offset, output capacity, the rows
  * cursor and the line count, around ONE per-venue frame function that turns a
  * line into a replay message (tb_json_sync.h: Binance, tb_json_bybit.h: Bybit,
- * tb_json_okx.h: OKX).
+ * tb_json_okx.h: OKX, tb_json_kraken.h: Kraken).
  *
  * The contract with a venue (what makes the hand-back to Python safe): a frame
  * function either appends exactly one message through tb__jlines_emit and
@@ -167,6 +167,7 @@ static int tb__jlines_run(void *venue, tb_jsync_head *h, size_t layout, tb__jlin
             if (out->n_msgs >= out->msgs_cap) return TB_JSYNC_FULL;
             cx.rows.at = out->n_rows;
             cx.rows.full = 0;
+            cx.rows.px_dec = cx.rows.qty_dec = 0;
             rc = frame(venue, &cx, line, n);
             if (rc != TB_JSYNC_DONE) return rc;
         }

@@ -50,6 +50,7 @@
 #define TB_JSON_SCAN_H
 
 #include "tb_decimal.h"
+#include "tb_rfc3339.h"
 
 /* what a line is */
 enum tb_jscan_kind {
@@ -105,7 +106,7 @@ enum tb_jscan_form {
     TB_JSCAN_PLAIN = 0,  /* a non-negative JSON integer */
     TB_JSCAN_SIGNED = 1, /* a JSON integer, '-' allowed */
     TB_JSCAN_QUOTED = 2, /* a string holding a non-negative integer ("1597026383085") */
-    TB_JSCAN_RFC3339 = 3 /* a time: a string in RFC 3339 UTC form (tb_rfc3339.h) */
+    TB_JSCAN_RFC3339 = 3 /* a string holding a UTC RFC 3339 time, read as ns (tb_rfc3339.h) */
 };
 
 enum tb_jscan_table_limit { TB_JSCAN_MAX_KEYS = 12 };
@@ -117,8 +118,13 @@ enum tb_jscan_layout_index {
     TB_JSCAN_BYBIT = 2,
     TB_JSCAN_OKX = 3,
     TB_JSCAN_COINBASE = 4,
-    TB_JSCAN_BITSTAMP = 5
+    TB_JSCAN_BITSTAMP = 5,
+    TB_JSCAN_KRAKEN = 6
 };
+
+/* level_strings of a layout whose levels are objects {"price": number, "qty": number}
+ * (Kraken v2: JSON numbers written with the instrument's full precision) */
+enum tb_jscan_level_form { TB_JSCAN_LEVEL_OBJECTS = 0 };
 
 /* one key of a frame layout: its name, role and whether a frame must have it */
 typedef struct tb_jscan_key {
@@ -132,14 +138,16 @@ typedef struct tb_jscan_key {
 typedef struct tb_jscan_layout {
     const char *format; /* the tapebook.feeds format name */
     const char *event;  /* the value of the TB_JSCAN_EVENT key */
-    size_t level_strings; /* strings in a level: price, size, then ones read and not used */
+    size_t level_strings; /* strings in a level: price, size, then ones read and not used;
+                           * TB_JSCAN_LEVEL_OBJECTS: each level a {price, qty} object */
     size_t n_keys;
     tb_jscan_key keys[TB_JSCAN_MAX_KEYS];
 } tb_jscan_layout;
 
 /* THE table of frame layouts the scanner knows; index = the `layout` argument
  * (0 binance, 1 binance-futures, 2 bybit: TB_JSCAN_BYBIT, 3 okx: TB_JSCAN_OKX,
- * 4 coinbase: TB_JSCAN_COINBASE, 5 bitstamp: TB_JSCAN_BITSTAMP). tests/python/feeds/test_binance_scan.py checks
+ * 4 coinbase: TB_JSCAN_COINBASE, 5 bitstamp: TB_JSCAN_BITSTAMP, 6 kraken: TB_JSCAN_KRAKEN).
+ * tests/python/feeds/test_binance_scan.py checks
  * it against the msgspec structs of tapebook/feeds/binance.py. */
 static const tb_jscan_layout tb_jscan_layouts[] = {
     {"binance",
@@ -210,6 +218,17 @@ static const tb_jscan_layout tb_jscan_layouts[] = {
       {"microtimestamp", TB_JSCAN_TIME, 1, TB_JSCAN_QUOTED},
       {"bids", TB_JSCAN_BIDS, 1, TB_JSCAN_PLAIN},
       {"asks", TB_JSCAN_ASKS, 1, TB_JSCAN_PLAIN}}},
+    /* the one object of a Kraken v2 book frame's "data" (tb_json_kraken.h checks the
+     * wrapper); levels are {"price": number, "qty": number} */
+    {"kraken",
+     "",
+     TB_JSCAN_LEVEL_OBJECTS,
+     5,
+     {{"symbol", TB_JSCAN_SYMBOL, 1, TB_JSCAN_PLAIN},
+      {"bids", TB_JSCAN_BIDS, 1, TB_JSCAN_PLAIN},
+      {"asks", TB_JSCAN_ASKS, 1, TB_JSCAN_PLAIN},
+      {"checksum", TB_JSCAN_CHECKSUM, 0, TB_JSCAN_PLAIN},
+      {"timestamp", TB_JSCAN_TIME, 0, TB_JSCAN_RFC3339}}},
 };
 #define TB_JSCAN_N_LAYOUTS (sizeof tb_jscan_layouts / sizeof tb_jscan_layouts[0])
 
@@ -306,6 +325,17 @@ static size_t tb__jscan_int(const char *s, size_t i, size_t n, int64_t *v) {
     return j;
 }
 
+/* the RFC 3339 time in the JSON string at s[i] == '"' into *ns (tb_rfc3339.h's one
+ * strict form); the offset after the closing quote, 0 if refused (an escape too) */
+static size_t tb__jscan_rfc3339(const char *s, size_t i, size_t n, int64_t *ns) {
+    size_t j;
+    if (i >= n || s[i] != '"') return 0;
+    for (j = i + 1; j < n && s[j] != '"' && s[j] != '\\'; j++) {
+    }
+    if (j >= n || s[j] != '"' || !tb__rfc3339_ns(s + i + 1, j - i - 1, ns)) return 0;
+    return j + 1;
+}
+
 /* an integer key's value written as `form` (tb_jscan_form): a non-negative
  * integer, one with an optional '-', or one inside a string; 0 if refused */
 static size_t tb__jscan_int_as(const char *s, size_t i, size_t n, int form, int64_t *v) {
@@ -315,6 +345,7 @@ static size_t tb__jscan_int_as(const char *s, size_t i, size_t n, int form, int6
         *v = -*v;
         return j;
     }
+    if (form == TB_JSCAN_RFC3339) return tb__jscan_rfc3339(s, i, n, v);
     if (form != TB_JSCAN_QUOTED) return tb__jscan_int(s, i, n, v);
     if (i >= n || s[i] != '"') return 0;
     j = tb__jscan_int(s, i + 1, n, v);
@@ -404,9 +435,68 @@ typedef struct tb__jscan_rows {
     uint64_t *qty;
     size_t at, cap;
     int full;
+    size_t px_dec, qty_dec; /* object levels: the most digits after the point seen (the caller zeroes them) */
 } tb__jscan_rows;
 
-/* walk one [[p, q, ...], ...] array at s[i] == '[' (`width` strings a level):
+/* a JSON number without sign or exponent (digits, then '.' and digits) at s[i]:
+ * its text [*b0, *b1) and *dec, its digits after the point; the offset after it,
+ * 0 if refused */
+static size_t tb__jscan_num(const char *s, size_t i, size_t n, size_t *b0, size_t *b1, size_t *dec) {
+    size_t j = i, point;
+    while (j < n && s[j] >= '0' && s[j] <= '9') j++;
+    if (j == i || (s[i] == '0' && j - i > 1)) return 0;
+    *dec = 0;
+    if (j < n && s[j] == '.') {
+        point = ++j;
+        while (j < n && s[j] >= '0' && s[j] <= '9') j++;
+        if (j == point) return 0;
+        *dec = j - point;
+    }
+    if (j < n && (s[j] == 'e' || s[j] == 'E')) return 0;
+    *b0 = i;
+    *b1 = j;
+    return j;
+}
+
+/* one {"price": number, "qty": number} level at s[i] == '{' (each key once, no
+ * other): the numbers' texts and digits after the point (dec[0] price, dec[1]
+ * qty); the offset of its closing '}', 0 if refused */
+static size_t tb__jscan_level_object(const char *s, size_t i, size_t n, size_t *p0, size_t *p1, size_t *q0,
+                                     size_t *q1, size_t dec[2]) {
+    unsigned seen = 0;
+    if (i >= n || s[i] != '{') return 0;
+    i = tb__jscan_skip_ws(s, i + 1, n);
+    for (;;) {
+        size_t k0, k1;
+        unsigned key;
+        i = tb__jscan_str(s, i, n, &k0, &k1);
+        if (!i) return 0;
+        if (k1 - k0 == 5 && memcmp(s + k0, "price", 5) == 0)
+            key = 1u;
+        else if (k1 - k0 == 3 && memcmp(s + k0, "qty", 3) == 0)
+            key = 2u;
+        else
+            return 0;
+        if (seen & key) return 0;
+        seen |= key;
+        i = tb__jscan_skip_ws(s, i, n);
+        if (i >= n || s[i] != ':') return 0;
+        i = tb__jscan_skip_ws(s, i + 1, n);
+        i = key == 1u ? tb__jscan_num(s, i, n, p0, p1, &dec[0]) : tb__jscan_num(s, i, n, q0, q1, &dec[1]);
+        if (!i) return 0;
+        i = tb__jscan_skip_ws(s, i, n);
+        if (i < n && s[i] == ',') {
+            i = tb__jscan_skip_ws(s, i + 1, n);
+            continue;
+        }
+        if (i < n && s[i] == '}') break;
+        return 0;
+    }
+    return seen == 3u ? i : 0;
+}
+
+/* walk one [[p, q, ...], ...] array at s[i] == '[' (`width` strings a level, or
+ * TB_JSCAN_LEVEL_OBJECTS: {price, qty} objects of numbers):
  * with rows != NULL convert and write its levels; returns the offset after ']'
  * (0 if refused), *count levels */
 static size_t tb__jscan_levels(const char *s, size_t i, size_t n, size_t width, tb_dec_unit tick, tb_dec_unit lot,
@@ -419,23 +509,28 @@ static size_t tb__jscan_levels(const char *s, size_t i, size_t n, size_t width, 
         return i + 1;
     }
     for (;;) {
-        size_t p0, p1, q0, q1;
-        if (i >= n || s[i] != '[') return 0;
-        i = tb__jscan_str(s, tb__jscan_skip_ws(s, i + 1, n), n, &p0, &p1);
-        if (!i) return 0;
-        i = tb__jscan_skip_ws(s, i, n);
-        if (i >= n || s[i] != ',') return 0;
-        i = tb__jscan_str(s, tb__jscan_skip_ws(s, i + 1, n), n, &q0, &q1);
-        if (!i) return 0;
-        i = tb__jscan_skip_ws(s, i, n);
-        for (e = 2; e < width; e++) { /* strings read and not used */
-            size_t x0, x1;
-            if (i >= n || s[i] != ',') return 0;
-            i = tb__jscan_str(s, tb__jscan_skip_ws(s, i + 1, n), n, &x0, &x1);
+        size_t p0 = 0, p1 = 0, q0 = 0, q1 = 0, dec[2] = {0, 0};
+        if (width == TB_JSCAN_LEVEL_OBJECTS) {
+            i = tb__jscan_level_object(s, i, n, &p0, &p1, &q0, &q1, dec);
+            if (!i) return 0;
+        } else {
+            if (i >= n || s[i] != '[') return 0;
+            i = tb__jscan_str(s, tb__jscan_skip_ws(s, i + 1, n), n, &p0, &p1);
             if (!i) return 0;
             i = tb__jscan_skip_ws(s, i, n);
+            if (i >= n || s[i] != ',') return 0;
+            i = tb__jscan_str(s, tb__jscan_skip_ws(s, i + 1, n), n, &q0, &q1);
+            if (!i) return 0;
+            i = tb__jscan_skip_ws(s, i, n);
+            for (e = 2; e < width; e++) { /* strings read and not used */
+                size_t x0, x1;
+                if (i >= n || s[i] != ',') return 0;
+                i = tb__jscan_str(s, tb__jscan_skip_ws(s, i + 1, n), n, &x0, &x1);
+                if (!i) return 0;
+                i = tb__jscan_skip_ws(s, i, n);
+            }
+            if (i >= n || s[i] != ']') return 0;
         }
-        if (i >= n || s[i] != ']') return 0;
         if (rows) {
             uint64_t px = 0, qty = 0;
             size_t r = rows->at + k;
@@ -448,6 +543,8 @@ static size_t tb__jscan_levels(const char *s, size_t i, size_t n, size_t width, 
             rows->side[r] = side;
             rows->px[r] = (int64_t)px;
             rows->qty[r] = qty;
+            if (dec[0] > rows->px_dec) rows->px_dec = dec[0];
+            if (dec[1] > rows->qty_dec) rows->qty_dec = dec[1];
         }
         k++;
         i = tb__jscan_skip_ws(s, i + 1, n);
@@ -584,6 +681,7 @@ TB_API int tb_jscan_binance(const char *data, size_t len, int final, int futures
             rows.at = out->n_rows;
             rows.cap = out->rows_cap;
             rows.full = 0;
+            rows.px_dec = rows.qty_dec = 0;
             if (tb__jscan_levels(line, f.arr_off[0], n, lk.l->level_strings, tick, lot, 1, &rows, &cnt)) {
                 out->n_rows += cnt;
                 rows.at = out->n_rows;

@@ -29,6 +29,12 @@ read from the first snapshot (the venue formats every value with full
 precision, so the most decimals seen there is the precision), and a later
 value with more decimals than that is a ``FeedError`` asking for them.
 
+Frames of the common shape (and heartbeats) go through C (``tb_json_kraken.h``
+via ``_kraken_scan``: the same rules, the truncation and the checksum in the C
+replay loop); everything else — subscription replies, status frames, the first
+snapshot when the precisions are read from it, a value with more decimals than
+the precision — and ``TAPEBOOK_JSON_SCAN=0``, through this module.
+
 Kraken v2 ``book`` frames carry no sequence number: ``r.bbo["seq"]`` is the
 message index; ``ts`` is the data's ``timestamp``. A snapshot (the venue sends
 one on every subscription) resets the book; ``on_gap="resync"`` after a
@@ -38,6 +44,7 @@ subscription replies are skipped and counted.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -45,7 +52,9 @@ import msgspec
 
 from ..errors import ArgumentTypeError, FeedError, InvalidArgumentError
 from ._checksums import KrakenChecksum
-from ._reader import ChecksumSpec, Kind
+from ._json_loop import scan_enabled
+from ._kraken_scan import scan_batches
+from ._reader import ChecksumSpec, Kind, MessageBatch
 from ._venue import (
     TYPED_ERRORS,
     FrameError,
@@ -53,6 +62,7 @@ from ._venue import (
     VenueMessage,
     field_of,
     int_field,
+    ns_in_range,
     rfc3339_ns,
     typed_decoder,
 )
@@ -129,6 +139,12 @@ class KrakenReader(JsonVenueReader):
         self.index = 0
         self.truncate = self.depth
 
+    def __iter__(self) -> Iterator[MessageBatch]:
+        # frames of the common shape through the C sync loop (tb_json_kraken.h), the rest as before
+        if scan_enabled():
+            return scan_batches(self)
+        return super().__iter__()
+
     @property
     def depth(self) -> int:
         return self.book_depth if self.book_depth is not None else 10
@@ -169,7 +185,7 @@ class KrakenReader(JsonVenueReader):
         bids = self._levels(ours, "bids", typ)
         asks = self._levels(ours, "asks", typ)
         checksum = int_field(ours, "checksum") if "checksum" in ours else None
-        ts = rfc3339_ns(ours["timestamp"]) if "timestamp" in ours else 0
+        ts = _timestamp_ns(ours["timestamp"]) if "timestamp" in ours else 0
         return self._message(line, typ, ts, bids, asks, checksum)
 
     def _subscription(self, obj: dict[str, Any]) -> None:
@@ -234,7 +250,7 @@ class KrakenReader(JsonVenueReader):
             return None
         self._precision(bids, f.type)
         self._precision(asks, f.type)
-        ts = rfc3339_ns(ours.timestamp) if ours.timestamp is not None else 0
+        ts = _timestamp_ns(ours.timestamp) if ours.timestamp is not None else 0
         return self._message(line, f.type, ts, bids, asks, ours.checksum)
 
     def _message(
@@ -254,6 +270,11 @@ class KrakenReader(JsonVenueReader):
 
 
 _NUMBER_START = frozenset(b"-0123456789")
+
+
+def _timestamp_ns(text: Any) -> int:
+    """The data's ``timestamp`` in ns, which must fit int64 (r.bbo["ts"])."""
+    return ns_in_range(rfc3339_ns(text), "timestamp", text)
 
 
 def _texts(levels: list[_Level]) -> list[tuple[str, str]] | None:

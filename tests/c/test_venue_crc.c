@@ -117,7 +117,8 @@ static void test_seeded(void) {
         int64_t bp[30], ap[30];
         uint64_t bq[30], aq[30];
         size_t nb = (size_t)(rnd() % 31), na = (size_t)(rnd() % 31), i, pos = 0;
-        int pe = (int)(rnd() % 9), qe = (int)(rnd() % 10);
+        /* now and then the longest texts (up to 38 digits after the point): the buffer's room */
+        int pe = (int)(rnd() % 9) + (round % 5 == 1 ? 30 : 0), qe = (int)(rnd() % 10) + (round % 5 == 2 ? 29 : 0);
         uint64_t pm = 1 + rnd() % 25, qm = 1 + rnd() % 3;
         uint32_t c = 0, want;
         for (i = 0; i < 30; i++) {
@@ -165,11 +166,24 @@ static void test_seeded(void) {
     }
 }
 
+/* slicing-by-8 against the bit-at-a-time CRC: every length to 80 at every alignment */
+static void test_sliced_update(void) {
+    static unsigned char buf[96];
+    size_t len, off, i;
+    for (i = 0; i < sizeof buf; i++) buf[i] = (unsigned char)(rnd() >> 24);
+    for (off = 0; off < 8; off++)
+        for (len = 0; len + off <= 88; len++) {
+            uint32_t got = tb__crc32_update(0xffffffffu, buf + off, len) ^ 0xffffffffu;
+            CHECK_MSG(got == bitwise_crc((const char *)buf + off, len), "off %u len %u", (unsigned)off, (unsigned)len);
+        }
+}
+
 int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("venue crc: Kraken's worked example", test_kraken_doc_example);
     tbt_run("venue crc: OKX's example strings", test_okx_doc_example);
     tbt_run("venue crc: argument errors", test_errors);
     tbt_run("venue crc: seeded, against an independent formatter", test_seeded);
+    tbt_run("venue crc: slicing-by-8 against the bitwise CRC", test_sliced_update);
     return tbt_finish();
 }

@@ -14,6 +14,9 @@
  * The same for the Bybit and OKX sync loops (tb_json_bybit.h, tb_json_okx.h)
  * on every input: SNAPSHOT and DELTA carry rows and their seq, the other kinds
  * none; OKX's crc column holds -1 or an unsigned 32-bit value.
+ * And for Kraken's (tb_json_kraken.h; precisions 2 / 3 given, or not when byte 0
+ * is odd, the checksum set up): the same, its crc column -1 or 32 bits, its seq
+ * the count of book messages before.
  *
  * The same for the Coinbase sync loop (tb_json_coinbase.h): any kind but
  * SNAPSHOT / DELTA without rows and seq -1, the sequence check on.
@@ -30,6 +33,7 @@
 #include "tapebook/tb_json_bybit.h"
 #include "tapebook/tb_json_coinbase.h"
 #include "tapebook/tb_json_bitstamp.h"
+#include "tapebook/tb_json_kraken.h"
 #include "tapebook/tb_json_okx.h"
 #include "tapebook/tb_json_sync.h"
 
@@ -115,9 +119,10 @@ static void msgs_init(msgs *m, size_t rows_cap, size_t msgs_cap) {
 
 static msgs sync_whole, sync_part, sync_acc;
 
-enum { VENUE_SPOT = 0, VENUE_FUTURES = 1, VENUE_BYBIT = 2, VENUE_OKX = 3 };
+enum { VENUE_SPOT = 0, VENUE_FUTURES = 1, VENUE_BYBIT = 2, VENUE_OKX = 3, VENUE_KRAKEN = 4, VENUE_KRAKEN_LEARN = 5 };
 enum { VENUE_COINBASE = 8 }; /* apart: other venues join the list above */
 enum { VENUE_BITSTAMP = 9 };
+#define IS_KRAKEN(venue) ((venue) == VENUE_KRAKEN || (venue) == VENUE_KRAKEN_LEARN)
 
 /* one venue's sync state and loop behind one interface */
 typedef struct venue_state {
@@ -127,6 +132,7 @@ typedef struct venue_state {
     tb_jsync_okx ok;
     tb_jsync_coinbase cb;
     tb_jsync_bitstamp bs;
+    tb_jsync_kraken kr;
 } venue_state;
 
 static void venue_init(venue_state *v, int venue) {
@@ -140,15 +146,21 @@ static void venue_init(venue_state *v, int venue) {
     v->bn.head.synced = 1;
     v->bn.last_update_id = 100;
     v->ok.head = v->bb.head;
-    v->bn.head.line = v->bb.head.line = v->ok.head.line = 1;
     v->cb.head = v->ok.head;
     v->cb.check_sequence = 1;
     v->bs.head = v->ok.head;
     v->bs.snapshot_us = 1000;
     v->bs.index = 1;
+    v->kr.head = v->bb.head;
+    v->kr.ready = v->kr.have_precision = 1;
+    v->kr.fixed = venue == VENUE_KRAKEN; /* else every snapshot goes back (the precisions are read from it) */
+    v->kr.price_precision = 2;
+    v->kr.qty_precision = 3;
+    v->bn.head.line = v->bb.head.line = v->ok.head.line = v->kr.head.line = v->cb.head.line = v->bs.head.line = 1;
 }
 
 static int venue_run(venue_state *v, const char *s, size_t n, int final, tb_jsync_out *out, size_t *consumed) {
+    if (IS_KRAKEN(v->venue)) return tb_jsync_kraken_run(&v->kr, s, n, final, out, consumed);
     if (v->venue == VENUE_OKX) return tb_jsync_okx_run(&v->ok, s, n, final, out, consumed);
     if (v->venue == VENUE_COINBASE) return tb_jsync_coinbase_run(&v->cb, s, n, final, out, consumed);
     if (v->venue == VENUE_BITSTAMP) return tb_jsync_bitstamp_run(&v->bs, s, n, final, out, consumed);
@@ -158,17 +170,20 @@ static int venue_run(venue_state *v, const char *s, size_t n, int final, tb_jsyn
 
 /* step over a handed-back line as the caller does (and drop sync, sometimes) */
 static void venue_skip_line(venue_state *v) {
-    tb_jsync_head *h = v->venue == VENUE_OKX ? &v->ok.head : v->venue == VENUE_BYBIT ? &v->bb.head : &v->bn.head;
+    tb_jsync_head *h = IS_KRAKEN(v->venue)      ? &v->kr.head
+                       : v->venue == VENUE_OKX  ? &v->ok.head
+                       : v->venue == VENUE_BYBIT ? &v->bb.head
+                                                 : &v->bn.head;
     if (v->venue == VENUE_COINBASE) h = &v->cb.head;
     if (v->venue == VENUE_BITSTAMP) h = &v->bs.head;
     h->line++;
-    if ((h->line & 7) == 0) v->bn.head.synced = v->bb.head.synced = v->ok.head.synced = 0;
+    if ((h->line & 7) == 0) v->bn.head.synced = v->bb.head.synced = v->ok.head.synced = v->kr.head.synced = 0;
     if ((h->line & 7) == 0) v->cb.head.synced = 0;
 }
 
-/* the sync loop over s[0..n) fed up to `split` first, into m drained into acc
- * (acc == NULL: m is big enough, no draining); 0 when a line outgrew m */
-static int sync_drive(const char *s, size_t n, size_t split, int venue, msgs *m, msgs *acc) {
+/* the sync loop over s[0..n) fed up to `split` first, into m emptied into `drain`
+ * after each call (drain == NULL: m is big enough, no draining); 0 when a line outgrew m */
+static int sync_drive(const char *s, size_t n, size_t split, int venue, msgs *m, msgs *drain) {
     venue_state st;
     size_t base = 0, have = split, i;
     venue_init(&st, venue);
@@ -178,22 +193,22 @@ static int sync_drive(const char *s, size_t n, size_t split, int venue, msgs *m,
         int rc = venue_run(&st, s + base, have - base, final, &m->out, &consumed);
         CHECK(rc == TB_JSYNC_DONE || rc == TB_JSYNC_FULL || rc == TB_JSYNC_HANDBACK);
         CHECK(consumed <= have - base);
-        if (acc) {
+        if (drain) {
             for (i = 0; i < m->out.n_msgs; i++) {
-                size_t k = acc->out.n_msgs++, r;
+                size_t k = drain->out.n_msgs++, r;
                 for (r = r0; r < (size_t)m->row_end[i]; r++) {
-                    size_t o = acc->out.n_rows++;
-                    acc->side[o] = m->side[r];
-                    acc->px[o] = m->px[r];
-                    acc->qty[o] = m->qty[r];
+                    size_t o = drain->out.n_rows++;
+                    drain->side[o] = m->side[r];
+                    drain->px[o] = m->px[r];
+                    drain->qty[o] = m->qty[r];
                 }
                 r0 = (size_t)m->row_end[i];
-                acc->kind[k] = m->kind[i];
-                acc->seq[k] = m->seq[i];
-                acc->ts[k] = m->ts[i];
-                acc->line[k] = m->line[i];
-                acc->crc[k] = m->crc[i];
-                acc->row_end[k] = (int64_t)acc->out.n_rows;
+                drain->kind[k] = m->kind[i];
+                drain->seq[k] = m->seq[i];
+                drain->ts[k] = m->ts[i];
+                drain->line[k] = m->line[i];
+                drain->crc[k] = m->crc[i];
+                drain->row_end[k] = (int64_t)drain->out.n_rows;
             }
             if (rc == TB_JSYNC_FULL && m->out.n_msgs == 0) return 0;
             m->out.n_msgs = m->out.n_rows = 0;
@@ -204,7 +219,7 @@ static int sync_drive(const char *s, size_t n, size_t split, int venue, msgs *m,
         if (rc == TB_JSYNC_HANDBACK) { /* the caller's line: step over it */
             const char *nl = (const char *)memchr(s + base, '\n', have - base);
             CHECK(base < have);
-            (acc ? acc : m)->handed++;
+            (drain ? drain : m)->handed++;
             base = nl ? (size_t)(nl - s) + 1 : have;
             venue_skip_line(&st);
             continue;
@@ -228,7 +243,7 @@ static void sync_check(const char *s, size_t n, size_t split, int venue, uint8_t
         else if (venue == VENUE_COINBASE) /* every kind the loop writes */
             CHECK(k == TB_JSYNC_DELTA || k == TB_JSYNC_SNAPSHOT || k == TB_JSYNC_NONBOOK || k == TB_JSYNC_STALE ||
                   k == TB_JSYNC_PRESYNC);
-        else if (venue == VENUE_BYBIT || venue == VENUE_OKX)
+        else if (venue == VENUE_BYBIT || venue == VENUE_OKX || IS_KRAKEN(venue))
             CHECK(k == TB_JSYNC_DELTA || k == TB_JSYNC_SNAPSHOT || k == TB_JSYNC_NONBOOK || k == TB_JSYNC_PRESYNC);
         else
             CHECK(k == TB_JSYNC_DELTA || k == TB_JSYNC_NONBOOK || k == TB_JSYNC_STALE || k == TB_JSYNC_PRESYNC);
@@ -237,9 +252,13 @@ static void sync_check(const char *s, size_t n, size_t split, int venue, uint8_t
         if (k != TB_JSYNC_DELTA && k != TB_JSYNC_SNAPSHOT) CHECK(sync_whole.row_end[i] == r0 && sync_whole.seq[i] == -1);
         if (k == TB_JSYNC_DELTA || k == TB_JSYNC_SNAPSHOT) /* OKX seqIds may be negative */
             CHECK((venue == VENUE_OKX || sync_whole.seq[i] >= 0) &&
-                  (venue == VENUE_COINBASE || sync_whole.ts[i] >= 0)); /* Coinbase times may be before 1970 */
+                  (venue == VENUE_COINBASE || IS_KRAKEN(venue) || sync_whole.ts[i] >= 0)); /* RFC 3339 times may be before 1970 */
         if (venue == VENUE_OKX)
             CHECK(sync_whole.crc[i] == -1 || (sync_whole.crc[i] > 0 && sync_whole.crc[i] <= INT64_C(0xFFFFFFFF)));
+        if (IS_KRAKEN(venue)) {
+            CHECK(sync_whole.crc[i] >= -1 && sync_whole.crc[i] <= INT64_C(0xFFFFFFFF));
+            if (k != TB_JSYNC_DELTA && k != TB_JSYNC_SNAPSHOT) CHECK(sync_whole.crc[i] == -1 && sync_whole.ts[i] == 0);
+        }
     }
     msgs_init(&sync_acc, MAXN, MAXN + 1);
     msgs_init(&sync_part, 1 + (knob & 6), 1 + (knob >> 5));
@@ -249,7 +268,7 @@ static void sync_check(const char *s, size_t n, size_t split, int venue, uint8_t
     for (i = 0; i < sync_whole.out.n_msgs; i++)
         CHECK(sync_acc.kind[i] == sync_whole.kind[i] && sync_acc.seq[i] == sync_whole.seq[i] &&
               sync_acc.ts[i] == sync_whole.ts[i] && sync_acc.line[i] == sync_whole.line[i] &&
-              (venue != VENUE_OKX || sync_acc.crc[i] == sync_whole.crc[i]) &&
+              (venue < VENUE_OKX || sync_acc.crc[i] == sync_whole.crc[i]) &&
               sync_acc.row_end[i] == sync_whole.row_end[i]);
     for (i = 0; i < sync_whole.out.n_rows; i++)
         CHECK(sync_acc.side[i] == sync_whole.side[i] && sync_acc.px[i] == sync_whole.px[i] &&
@@ -272,6 +291,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     sync_check(s, n, split, VENUE_OKX, data[0]);
     sync_check(s, n, split, VENUE_COINBASE, data[0]);
     sync_check(s, n, split, VENUE_BITSTAMP, data[0]);
+    sync_check(s, n, split, data[0] & 1 ? VENUE_KRAKEN_LEARN : VENUE_KRAKEN, data[0]);
     cols_init(&whole, MAXN, MAXN + 1);
     CHECK(tb_jscan_binance(s, n, 1, futures, tick, lot, &whole.out, &consumed) == TB_JSCAN_DONE);
     CHECK(consumed == n);

@@ -371,7 +371,7 @@ def test_layout_table_matches_the_msgspec_structs(futures):
     )
     assert roles.get("pu") == (lib.TB_JSCAN_PREV if futures else None)
     assert len(set(roles.values())) == len(roles)  # each role once
-    past = lib.TB_JSCAN_BITSTAMP + 1  # the last row's index + 1
+    past = lib.TB_JSCAN_KRAKEN + 1  # the last row's index + 1
     assert lib.tb_jscan_layout_key(past, 0, *_ptrs()) == lib.TB_ERR_BADARG
 
 
