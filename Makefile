@@ -80,11 +80,11 @@ check-generated:
 
 # ---- C tests --------------------------------------------------------------------
 
-C_TESTS := test_unit test_fuzz test_alloc test_decimal test_venue_crc test_custom_variant test_itch test_tardis_scan test_json_scan test_json_sync test_json_bybit test_json_okx \
-           test_json_coinbase \
-           test_json_bitstamp \
-           test_l3_unit test_l3_fuzz test_l3_alloc
-C_TESTS += test_json_kraken
+# The small tests (one feature each): built and run with gcc and clang in c-unit and
+# compiled as C++17 in c-compile. A new test of that kind is added here only.
+SMALL_C_TESTS := test_decimal test_venue_crc test_itch test_tardis_scan test_json_scan test_json_sync \
+                 test_json_bybit test_json_okx test_json_coinbase test_json_bitstamp test_json_kraken
+C_TESTS := test_unit test_fuzz test_alloc test_custom_variant $(SMALL_C_TESTS) test_l3_unit test_l3_fuzz test_l3_alloc
 # the matching engine: unit tests, zero allocations, differential fuzz vs tests/c/ref_match.h
 C_TESTS += test_match
 C_TEST_DEPS := $(CSRC_FILES) $(wildcard tests/c/*.h)
@@ -121,28 +121,10 @@ c-compile: clang | $(BUILD)/compile/.dir
 	gcc   $(CSTD)   $(WARN) $(INC) -DTB_TEST_SINGLE_HEADER -c tests/c/compile_check.c -o $(BUILD)/compile/gcc_single.o
 	g++   $(CXXSTD) $(WARN) $(INC) -DTB_TEST_SINGLE_HEADER -c tests/c/compile_check.cpp -o $(BUILD)/compile/gxx_single.o
 	gcc   $(CSTD)   $(WARN) $(INC) -DTB_THREAD_GUARD -DTB_FORCE_PORTABLE_BITS -c tests/c/compile_check.c -o $(BUILD)/compile/gcc_guard.o
-	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_decimal.c -o $(BUILD)/compile/gxx_decimal.o
-	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_decimal.c -o $(BUILD)/compile/clangxx_decimal.o
-	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_venue_crc.c -o $(BUILD)/compile/gxx_venue_crc.o
-	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_venue_crc.c -o $(BUILD)/compile/clangxx_venue_crc.o
-	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_itch.c -o $(BUILD)/compile/gxx_itch.o
-	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_itch.c -o $(BUILD)/compile/clangxx_itch.o
-	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_tardis_scan.c -o $(BUILD)/compile/gxx_tardis_scan.o
-	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_tardis_scan.c -o $(BUILD)/compile/clangxx_tardis_scan.o
-	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_scan.c -o $(BUILD)/compile/gxx_json_scan.o
-	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_scan.c -o $(BUILD)/compile/clangxx_json_scan.o
-	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_sync.c -o $(BUILD)/compile/gxx_json_sync.o
-	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_sync.c -o $(BUILD)/compile/clangxx_json_sync.o
-	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_bybit.c -o $(BUILD)/compile/gxx_json_bybit.o
-	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_bybit.c -o $(BUILD)/compile/clangxx_json_bybit.o
-	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_okx.c -o $(BUILD)/compile/gxx_json_okx.o
-	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_okx.c -o $(BUILD)/compile/clangxx_json_okx.o
-	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_coinbase.c -o $(BUILD)/compile/gxx_json_coinbase.o
-	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_coinbase.c -o $(BUILD)/compile/clangxx_json_coinbase.o
-	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_bitstamp.c -o $(BUILD)/compile/gxx_json_bitstamp.o
-	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_bitstamp.c -o $(BUILD)/compile/clangxx_json_bitstamp.o
-	g++   $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_kraken.c -o $(BUILD)/compile/gxx_json_kraken.o
-	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_json_kraken.c -o $(BUILD)/compile/clangxx_json_kraken.o
+	@set -e; for t in $(SMALL_C_TESTS); do for cxx in g++ clang++; do \
+	  echo "$$cxx $(CXXSTD): tests/c/$$t.c"; \
+	  $$cxx $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/$$t.c -o $(BUILD)/compile/$${cxx}_$$t.o; \
+	done; done
 	@echo "c-compile: C99, C11 and C++17 with gcc and clang: clean"
 	@$(MAKE) --no-print-directory hotpath-compile
 
@@ -157,45 +139,12 @@ hotpath-compile: clang | $(BUILD)/compile/.dir
 	done
 	@echo "hotpath-compile: tapebook/_module.c and tapebook/_hotpath.c with gcc and clang: clean"
 
-c-unit: clang $(BUILD)/gcc/test_unit $(BUILD)/clang/test_unit \
-        $(BUILD)/gcc/test_decimal $(BUILD)/clang/test_decimal $(BUILD)/gcc/test_venue_crc $(BUILD)/clang/test_venue_crc \
-        $(BUILD)/gcc/test_tardis_scan $(BUILD)/clang/test_tardis_scan \
-        $(BUILD)/gcc/test_json_scan $(BUILD)/clang/test_json_scan $(BUILD)/gcc/test_json_sync $(BUILD)/clang/test_json_sync \
-        $(BUILD)/gcc/test_json_bybit $(BUILD)/clang/test_json_bybit $(BUILD)/gcc/test_json_okx $(BUILD)/clang/test_json_okx \
-        $(BUILD)/gcc/test_json_coinbase $(BUILD)/clang/test_json_coinbase \
-        $(BUILD)/gcc/test_json_bitstamp $(BUILD)/clang/test_json_bitstamp \
-        $(BUILD)/gcc/test_json_kraken $(BUILD)/clang/test_json_kraken \
-        $(BUILD)/gcc/test_l3_unit $(BUILD)/clang/test_l3_unit \
-        $(BUILD)/gcc/test_itch $(BUILD)/clang/test_itch \
+c-unit: clang $(foreach cc,gcc clang,$(addprefix $(BUILD)/$(cc)/,test_unit test_l3_unit $(SMALL_C_TESTS))) \
         $(BUILD)/gcc/test_custom_variant $(BUILD)/single/test_custom_variant
 	$(BUILD)/gcc/test_custom_variant
 	$(BUILD)/single/test_custom_variant
-	$(BUILD)/gcc/test_unit
-	$(BUILD)/clang/test_unit
-	$(BUILD)/gcc/test_decimal
-	$(BUILD)/clang/test_decimal
-	$(BUILD)/gcc/test_venue_crc
-	$(BUILD)/clang/test_venue_crc
-	$(BUILD)/gcc/test_itch
-	$(BUILD)/clang/test_itch
-	$(BUILD)/gcc/test_l3_unit
-	$(BUILD)/clang/test_l3_unit
-	$(BUILD)/gcc/test_tardis_scan
-	$(BUILD)/clang/test_tardis_scan
-	$(BUILD)/gcc/test_json_scan
-	$(BUILD)/clang/test_json_scan
-	$(BUILD)/gcc/test_json_sync
-	$(BUILD)/clang/test_json_sync
-	$(BUILD)/gcc/test_json_bybit
-	$(BUILD)/clang/test_json_bybit
-	$(BUILD)/gcc/test_json_okx
-	$(BUILD)/clang/test_json_okx
-	$(BUILD)/gcc/test_json_coinbase
-	$(BUILD)/clang/test_json_coinbase
-	$(BUILD)/gcc/test_json_bitstamp
-	$(BUILD)/clang/test_json_bitstamp
-	$(BUILD)/gcc/test_json_kraken
-	$(BUILD)/clang/test_json_kraken
+	@set -e; for t in test_unit test_l3_unit $(SMALL_C_TESTS); do for cc in gcc clang; do \
+	  echo "$(BUILD)/$$cc/$$t"; $(BUILD)/$$cc/$$t; done; done
 
 # the guarded and portable builds unsanitized (make test runs them sanitized, in one build)
 c-variants: $(BUILD)/portable/test_unit $(BUILD)/guarded/test_unit $(BUILD)/guarded/test_l3_unit
