@@ -22,6 +22,8 @@ EDIT_SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=l
 EDITS = st.lists(
     st.tuples(st.integers(0, 10_000), st.integers(0, 10_000), st.text(min_size=0, max_size=4)), max_size=4
 )
+#: the error and gap policies the mutated-frame tests compare under
+POLICIES = ({"on_error": "raise"}, {"on_error": "skip", "on_gap": "resync"}, {"on_error": "skip"})
 
 
 def plain(v: Any) -> Any:
@@ -80,6 +82,14 @@ class ScanPaths:
         with pytest.MonkeyPatch.context() as mp:
             return self.both(mp, path, **kw)
 
+    def assert_edits_agree(self, tmp_path_factory: Any, text: str, edits: Any, **kw: Any) -> None:
+        """Both paths agree on ``text`` with the Hypothesis-drawn ``edits`` applied (a
+        fresh directory and monkeypatch per example: Hypothesis runs many in one call)."""
+        fp = tmp_path_factory.mktemp("hyp") / "f.jsonl"
+        fp.write_text(apply_edits(text, edits), encoding="utf-8")
+        fast, slow = self.both_unpatched(fp, **kw)
+        assert fast == slow
+
     def assert_same(
         self, monkeypatch: pytest.MonkeyPatch, path: Path, variants: Iterable[Mapping[str, Any]], **kw: Any
     ) -> None:
@@ -107,8 +117,13 @@ class ScanPaths:
 
 def write_lines(tmp_path: Path, lines: Iterable[str], name: str = "f") -> Path:
     """The lines as a .jsonl file, one a line."""
+    return write_frames(tmp_path, "\n".join(lines) + "\n", name)
+
+
+def write_frames(tmp_path: Path, frames: str, name: str) -> Path:
+    """The frames' text as ``name``.jsonl."""
     fp = tmp_path / f"{name}.jsonl"
-    fp.write_text("\n".join(lines) + "\n")
+    fp.write_text(frames)
     return fp
 
 

@@ -14,7 +14,6 @@ from _scan_paths import (
     EDITS,
     HandbackCounter,
     ScanPaths,
-    apply_edits,
     layout,
     layout_key_status,
     mutate_lines,
@@ -100,15 +99,11 @@ def test_mutated_frames_same_as_msgspec(monkeypatch, tmp_path, m, futures):
 @given(seed=st.integers(0, 10_000), futures=st.booleans(), edits=EDITS)
 def test_hypothesis_edits_same_as_msgspec(tmp_path_factory, seed, futures, edits):
     """Random byte edits anywhere in rendered frames: both paths agree."""
-    d = tmp_path_factory.mktemp("hyp")
     snap, frames = render_binance(random_history(random.Random(seed), 15), futures=futures)
-    text = apply_edits(frames, edits)
-    (d / "s.json").write_text(snap)
-    (d / "f.jsonl").write_text(text, encoding="utf-8")
-    fast, slow = PATHS.both_unpatched(
-        d / "f.jsonl", format=FORMATS[futures], snapshot=d / "s.json", on_error="skip", on_gap="resync"
-    )
-    assert fast == slow
+    sp = tmp_path_factory.mktemp("snap") / "s.json"
+    sp.write_text(snap)
+    kw = {"format": FORMATS[futures], "snapshot": sp, "on_error": "skip", "on_gap": "resync"}
+    PATHS.assert_edits_agree(tmp_path_factory, frames, edits, **kw)
 
 
 @pytest.mark.parametrize("futures", [False, True])

@@ -14,10 +14,11 @@ import pytest
 from _scan_paths import (
     EDIT_SETTINGS,
     EDITS,
+    POLICIES,
     ScanPaths,
-    apply_edits,
     check_layout_row,
     mutate_lines,
+    write_frames,
     write_lines,
 )
 from hypothesis import given
@@ -158,9 +159,7 @@ def test_timestamp_beyond_int64_is_a_feed_error(monkeypatch, tmp_path):
 
 def _rendered(tmp_path, seed: int, steps: int = 120, depth: int = 10) -> tuple:
     frames, _views = render_kraken(random_history(random.Random(seed), steps), depth=depth)
-    fp = tmp_path / f"frames{seed}.jsonl"
-    fp.write_text(frames)
-    return fp, frames
+    return write_frames(tmp_path, frames, f"frames{seed}"), frames
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -216,20 +215,15 @@ MUTATIONS = [
 def test_mutated_frames_same_as_msgspec(monkeypatch, tmp_path, m):
     fp, frames = _rendered(tmp_path, 100 + m, steps=30)
     fp.write_text(mutate_lines(frames, MUTATIONS[m], m, first=2, count=4))
-    PATHS.assert_same(monkeypatch, fp, ({"on_error": "raise"}, {"on_error": "skip", "on_gap": "resync"},
-                                        {"on_error": "skip"}))  # fmt: skip
+    PATHS.assert_same(monkeypatch, fp, POLICIES)
 
 
 @EDIT_SETTINGS
 @given(seed=st.integers(0, 10_000), edits=EDITS)
 def test_hypothesis_edits_same_as_msgspec(tmp_path_factory, seed, edits):
     """Random edits anywhere in rendered frames: both paths agree."""
-    d = tmp_path_factory.mktemp("hyp")
     text, _ = render_kraken(random_history(random.Random(seed), 15))
-    text = apply_edits(text, edits)
-    (d / "f.jsonl").write_text(text, encoding="utf-8")
-    fast, slow = PATHS.both_unpatched(d / "f.jsonl", on_error="skip", on_gap="resync")
-    assert fast == slow
+    PATHS.assert_edits_agree(tmp_path_factory, text, edits, on_error="skip", on_gap="resync")
 
 
 def test_layout_row_matches_the_msgspec_struct():

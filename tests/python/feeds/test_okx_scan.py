@@ -14,10 +14,11 @@ import pytest
 from _scan_paths import (
     EDIT_SETTINGS,
     EDITS,
+    POLICIES,
     ScanPaths,
-    apply_edits,
     check_layout_row,
     mutate_lines,
+    write_frames,
     write_lines,
 )
 from hypothesis import given
@@ -105,9 +106,7 @@ def test_bad_checksum_is_caught_on_the_c_path(monkeypatch, tmp_path):
 
 def _rendered(tmp_path, seed: int, steps: int = 120) -> tuple:
     frames = render_okx(random_history(random.Random(seed), steps))
-    fp = tmp_path / f"frames{seed}.jsonl"
-    fp.write_text(frames)
-    return fp, frames
+    return write_frames(tmp_path, frames, f"frames{seed}"), frames
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -156,19 +155,15 @@ MUTATIONS = [
 def test_mutated_frames_same_as_msgspec(monkeypatch, tmp_path, m):
     fp, frames = _rendered(tmp_path, 100 + m, steps=30)
     fp.write_text(mutate_lines(frames, MUTATIONS[m], m))
-    PATHS.assert_same(monkeypatch, fp, ({"on_error": "raise"}, {"on_error": "skip", "on_gap": "resync"},
-                                        {"on_error": "skip"}))  # fmt: skip
+    PATHS.assert_same(monkeypatch, fp, POLICIES)
 
 
 @EDIT_SETTINGS
 @given(seed=st.integers(0, 10_000), edits=EDITS)
 def test_hypothesis_edits_same_as_msgspec(tmp_path_factory, seed, edits):
     """Random edits anywhere in rendered frames: both paths agree."""
-    d = tmp_path_factory.mktemp("hyp")
-    text = apply_edits(render_okx(random_history(random.Random(seed), 15)), edits)
-    (d / "f.jsonl").write_text(text, encoding="utf-8")
-    fast, slow = PATHS.both_unpatched(d / "f.jsonl", on_error="skip", on_gap="resync")
-    assert fast == slow
+    text = render_okx(random_history(random.Random(seed), 15))
+    PATHS.assert_edits_agree(tmp_path_factory, text, edits, on_error="skip", on_gap="resync")
 
 
 def test_layout_row_matches_the_msgspec_struct():
