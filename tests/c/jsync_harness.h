@@ -1,7 +1,8 @@
 /* jsync_harness.h — what the tests of the JSON venues' C sync paths share
- * (test_json_sync.c, test_json_bybit.c): the output columns, a venue as a
- * table of its run / state functions, the caller's loop over a buffer fed in
- * pieces into tiny outputs (stepping over handed-back lines as
+ * (test_json_sync.c and test_json_<venue>.c): the output columns, a venue as a
+ * table of its run / state functions (JH_VENUE writes it), the start of a
+ * stream, the check of lines handed back alone, the caller's loop over a
+ * buffer fed in pieces into tiny outputs (stepping over handed-back lines as
  * tapebook/feeds/_json_loop.py does), the check that every split and capacity
  * gives the whole-buffer messages, and the argument cases every venue's run
  * function must refuse with nothing changed. Include after the venue's header
@@ -17,6 +18,7 @@ typedef struct jh_work {
     uint64_t qty[JH_CAP];
     int64_t row_end[JH_CAP], ts[JH_CAP], seq[JH_CAP], line[JH_CAP];
     uint8_t kind[JH_CAP];
+    int64_t crc[JH_CAP]; /* out.crc for the venues that send checksums (jh_work_init_for) */
     tb_jsync_out out;
 } jh_work;
 
@@ -55,7 +57,56 @@ typedef struct jh_venue {
     void (*init)(void *st);           /* the state a stream starts from */
     tb_jsync_head *(*head)(void *st); /* its shared part */
     size_t size;
+    int crc; /* 1: its run function needs out->crc */
 } jh_venue;
+
+/* JH_VENUE(T, run, init, crc); in a venue's test file: VENUE, the jh_venue of
+ * the state type T with its tb_jsync_*_run `run` and `init` (void init(T *)),
+ * and run_all, which runs a whole buffer as the final piece */
+#define JH_VENUE(T, RUN, INIT, CRC)                                                                            \
+    static int run_all(T *st, const char *data, jh_work *w, size_t *consumed) {                                \
+        return RUN(st, data, strlen(data), 1, &w->out, consumed);                                             \
+    }                                                                                                          \
+    static int jh_venue_run(void *st, const char *data, size_t len, int final, tb_jsync_out *out,             \
+                            size_t *consumed) {                                                                \
+        return RUN((T *)st, data, len, final, out, consumed);                                                 \
+    }                                                                                                          \
+    static void jh_venue_init(void *st) { INIT((T *)st); }                                                     \
+    static tb_jsync_head *jh_venue_head(void *st) { return &((T *)st)->head; }                                 \
+    static const jh_venue VENUE = {jh_venue_run, jh_venue_init, jh_venue_head, sizeof(T), CRC}
+
+/* the output columns for v, of the given capacities */
+static void jh_work_init_for(const jh_venue *v, jh_work *w, size_t rows_cap, size_t msgs_cap) {
+    jh_work_init(w, rows_cap, msgs_cap);
+    if (v->crc) w->out.crc = w->crc;
+}
+
+/* the start of a stream: v's first state and empty outputs of JH_CAP */
+static void jh_start(const jh_venue *v, void *st, jh_work *w) {
+    v->init(st);
+    jh_work_init_for(v, w, JH_CAP, JH_CAP);
+}
+
+/* each of lines[0..n) alone from the start state: handed back whole, with no
+ * message and the state unchanged */
+static void jh_check_each_handed_back(const jh_venue *v, void *st, const char *const *lines, size_t n) {
+    static jh_work w;
+    static unsigned char start[1024];
+    size_t i, consumed;
+    CHECK(v->size <= sizeof start);
+    v->init(st);
+    memcpy(start, st, v->size);
+    for (i = 0; i < n; i++) {
+        jh_start(v, st, &w);
+        consumed = 7;
+        CHECK_MSG(v->run(st, lines[i], strlen(lines[i]), 1, &w.out, &consumed) == TB_JSYNC_HANDBACK, "line %u",
+                  (unsigned)i);
+        CHECK_EQ(consumed, 0);
+        CHECK_EQ(w.out.n_msgs, 0);
+        CHECK_EQ(w.out.n_rows, 0);
+        CHECK_MSG(memcmp(st, start, v->size) == 0, "line %u changed the state", (unsigned)i);
+    }
+}
 
 /* run data in pieces of `step` into outputs of the given capacities, stepping
  * over handed-back lines as the caller does, collecting the messages into all;
@@ -66,7 +117,7 @@ static void jh_drive(const jh_venue *v, void *st, const char *data, size_t len, 
     size_t base = 0, have = 0;
     v->init(st);
     jh_work_init(all, JH_CAP, JH_CAP);
-    jh_work_init(&w, rows_cap, msgs_cap);
+    jh_work_init_for(v, &w, rows_cap, msgs_cap);
     *handed = 0;
     for (;;) {
         size_t consumed = 0, i, r0 = 0;
@@ -154,7 +205,7 @@ static void jh_check_arguments(const jh_venue *v, void *st, const char *line) {
     CHECK(v->size <= sizeof before);
     v->init(st);
     memcpy(before, st, v->size);
-    jh_work_init(&w, JH_CAP, JH_CAP);
+    jh_work_init_for(v, &w, JH_CAP, JH_CAP);
     CHECK_EQ(v->run(NULL, line, 3, 1, &w.out, &consumed), TB_ERR_NULL);
     CHECK_EQ(v->run(st, line, 3, 1, NULL, &consumed), TB_ERR_NULL);
     CHECK_EQ(v->run(st, line, 3, 1, &w.out, NULL), TB_ERR_NULL);
@@ -216,19 +267,19 @@ static void jh_check_arguments(const jh_venue *v, void *st, const char *line) {
     CHECK(memcmp(st, before, v->size) == 0);
     /* a line with more levels than rows_cap, or no room for a message: FULL at the
      * line start, nothing consumed or changed */
-    jh_work_init(&w, 0, JH_CAP);
+    jh_work_init_for(v, &w, 0, JH_CAP);
     consumed = 7;
     CHECK_EQ(v->run(st, line, n, 1, &w.out, &consumed), TB_JSYNC_FULL);
     CHECK_EQ(consumed, 0);
     CHECK_EQ(w.out.n_msgs, 0);
     CHECK(memcmp(st, before, v->size) == 0);
-    jh_work_init(&w, JH_CAP, 0);
+    jh_work_init_for(v, &w, JH_CAP, 0);
     consumed = 7;
     CHECK_EQ(v->run(st, line, n, 1, &w.out, &consumed), TB_JSYNC_FULL);
     CHECK_EQ(consumed, 0);
     CHECK(memcmp(st, before, v->size) == 0);
     /* and the line itself is accepted as a message */
-    jh_work_init(&w, JH_CAP, JH_CAP);
+    jh_work_init_for(v, &w, JH_CAP, JH_CAP);
     CHECK_EQ(v->run(st, line, n, 1, &w.out, &consumed), TB_JSYNC_DONE);
     CHECK_EQ(w.out.n_msgs, 1);
     CHECK_EQ(consumed, n);

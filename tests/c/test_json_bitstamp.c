@@ -22,13 +22,8 @@ static void state_init(tb_jsync_bitstamp *st) {
     st->index = 1;
 }
 
-/* the venue for the harness */
-static int venue_run(void *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed) {
-    return tb_jsync_bitstamp_run((tb_jsync_bitstamp *)st, data, len, final, out, consumed);
-}
-static void venue_init(void *st) { state_init((tb_jsync_bitstamp *)st); }
-static tb_jsync_head *venue_head(void *st) { return &((tb_jsync_bitstamp *)st)->head; }
-static const jh_venue VENUE = {venue_run, venue_init, venue_head, sizeof(tb_jsync_bitstamp)};
+/* the venue for the harness, and run_all */
+JH_VENUE(tb_jsync_bitstamp, tb_jsync_bitstamp_run, state_init, 0);
 
 /* a frame: microtimestamp, bids, asks (pair btcusd) */
 #define FR(us, b, a)                                                                                          \
@@ -37,10 +32,6 @@ static const jh_venue VENUE = {venue_run, venue_init, venue_head, sizeof(tb_jsyn
 #define L1 "[[\"100.5\",\"1.25\"]]"
 #define NONE "[]"
 
-static int run_all(tb_jsync_bitstamp *st, const char *data, jh_work *w, size_t *consumed) {
-    return tb_jsync_bitstamp_run(st, data, strlen(data), 1, &w->out, consumed);
-}
-
 static void test_rules(void) {
     static jh_work w;
     tb_jsync_bitstamp st;
@@ -48,8 +39,7 @@ static void test_rules(void) {
     const char *data = FR(999, L1, NONE) "\n" FR(1000, L1, L1) "\n\n" FR(1001, "[[\"1\",\"2\"],[\"3\",\"0\"]]", L1) "\n"
         " { \"event\" : \"data\" , \"channel\" : \"diff_order_book_ethusd\" , \"data\" : {\"microtimestamp\":\"1002\","
         "\"asks\":[],\"bids\":[]} } \r\n" FR(1003, NONE, NONE) "\n{\"event\":\"bts:heartbeat\"}\n";
-    state_init(&st);
-    jh_work_init(&w, CAP, CAP);
+    jh_start(&VENUE, &st, &w);
     CHECK_EQ(run_all(&st, data, &w, &consumed), TB_JSYNC_HANDBACK);
     CHECK_EQ(w.out.n_msgs, 5);
     CHECK_EQ(w.kind[0], TB_JSYNC_STALE); /* before the REST book */
@@ -106,15 +96,8 @@ static void test_shapes_handed_back(void) {
     };
     static jh_work w;
     tb_jsync_bitstamp st;
-    size_t consumed = 0, i;
-    for (i = 0; i < sizeof back / sizeof back[0]; i++) {
-        state_init(&st);
-        jh_work_init(&w, CAP, CAP);
-        CHECK_MSG(run_all(&st, back[i], &w, &consumed) == TB_JSYNC_HANDBACK, "line %u", (unsigned)i);
-        CHECK_EQ(w.out.n_msgs, 0);
-        CHECK_EQ(st.head.sym_state, 0);
-        CHECK_EQ(st.index, 1);
-    }
+    size_t consumed = 0;
+    jh_check_each_handed_back(&VENUE, &st, back, sizeof back / sizeof back[0]);
     /* the last index: the checked path's */
     state_init(&st);
     st.index = INT64_MAX;

@@ -20,13 +20,8 @@ static void state_init(tb_jsync_bybit *st) {
     jh_head_init(&st->head);
 }
 
-/* the venue for the harness */
-static int venue_run(void *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed) {
-    return tb_jsync_bybit_run((tb_jsync_bybit *)st, data, len, final, out, consumed);
-}
-static void venue_init(void *st) { state_init((tb_jsync_bybit *)st); }
-static tb_jsync_head *venue_head(void *st) { return &((tb_jsync_bybit *)st)->head; }
-static const jh_venue VENUE = {venue_run, venue_init, venue_head, sizeof(tb_jsync_bybit)};
+/* the venue for the harness, and run_all */
+JH_VENUE(tb_jsync_bybit, tb_jsync_bybit_run, state_init, 0);
 
 /* a frame: type, u, bids, asks (the symbol BTCUSDT, ts 1000 ms, no cts) */
 #define FR(type, u, b, a)                                                                                  \
@@ -35,10 +30,6 @@ static const jh_venue VENUE = {venue_run, venue_init, venue_head, sizeof(tb_jsyn
 #define L1 "[[\"100.5\",\"1.25\"]]"
 #define NONE "[]"
 
-static int run_all(tb_jsync_bybit *st, const char *data, jh_work *w, size_t *consumed) {
-    return tb_jsync_bybit_run(st, data, strlen(data), 1, &w->out, consumed);
-}
-
 static void test_snapshot_delta_rules(void) {
     static jh_work w;
     tb_jsync_bybit st;
@@ -46,8 +37,7 @@ static void test_snapshot_delta_rules(void) {
     const char *data = FR("delta", 7, L1, NONE) "\n" FR("snapshot", 50, L1, L1) "\n\n" FR("delta", 51, NONE, L1)
         "\n" FR("snapshot", 50, L1, NONE) "\n" FR("delta", 51, L1, NONE) "\n" FR("delta", 1, L1, NONE) "\n"
         FR("delta", 2, NONE, NONE) "\n" FR("delta", 4, L1, NONE) "\n";
-    state_init(&st);
-    jh_work_init(&w, CAP, CAP);
+    jh_start(&VENUE, &st, &w);
     CHECK_EQ(run_all(&st, data, &w, &consumed), TB_JSYNC_HANDBACK);
     CHECK_EQ(w.out.n_msgs, 7);
     CHECK_EQ(w.kind[0], TB_JSYNC_PRESYNC); /* a delta before any snapshot */
@@ -133,18 +123,10 @@ static void test_shapes_symbols_and_times(void) {
     };
     static jh_work w;
     tb_jsync_bybit st;
-    size_t consumed = 0, i;
-    for (i = 0; i < sizeof back / sizeof back[0]; i++) {
-        state_init(&st);
-        jh_work_init(&w, CAP, CAP);
-        CHECK_MSG(run_all(&st, back[i], &w, &consumed) == TB_JSYNC_HANDBACK, "line %u", (unsigned)i);
-        CHECK_EQ(w.out.n_msgs, 0);
-        CHECK_EQ(st.head.sym_state, 0);
-        CHECK_EQ(st.head.synced, 0);
-    }
+    size_t consumed = 0;
+    jh_check_each_handed_back(&VENUE, &st, back, sizeof back / sizeof back[0]);
     /* cts before ts, any key order, whitespace; another symbol is NONBOOK in order */
-    state_init(&st);
-    jh_work_init(&w, CAP, CAP);
+    jh_start(&VENUE, &st, &w);
     CHECK_EQ(run_all(&st,
                      " { \"data\" : {\"u\":9,\"a\":[],\"b\":" L1 ",\"s\":\"BTCUSDT\"} , \"cts\" : 7 , \"ts\" : 8 , "
                      "\"type\" : \"snapshot\" , \"topic\" : \"orderbook.1.BTCUSDT\" } \r\n"

@@ -26,13 +26,8 @@ static void state_init(tb_jsync_coinbase *st) {
     st->check_sequence = 1;
 }
 
-/* the venue for the harness */
-static int venue_run(void *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed) {
-    return tb_jsync_coinbase_run((tb_jsync_coinbase *)st, data, len, final, out, consumed);
-}
-static void venue_init(void *st) { state_init((tb_jsync_coinbase *)st); }
-static tb_jsync_head *venue_head(void *st) { return &((tb_jsync_coinbase *)st)->head; }
-static const jh_venue VENUE = {venue_run, venue_init, venue_head, sizeof(tb_jsync_coinbase)};
+/* the venue for the harness, and run_all */
+JH_VENUE(tb_jsync_coinbase, tb_jsync_coinbase_run, state_init, 0);
 
 /* a frame: sequence_num, event type, product, updates (timestamp T0) */
 #define FR(seq, type, prod, ups)                                                                              \
@@ -43,10 +38,6 @@ static const jh_venue VENUE = {venue_run, venue_init, venue_head, sizeof(tb_jsyn
 #define T0 INT64_C(1675974770714964855) /* 2023-02-09T20:32:50.714964855Z */
 #define ONE "[" UP("bid", "100.5", "1.25") "]"
 #define NONE "[]"
-
-static int run_all(tb_jsync_coinbase *st, const char *data, jh_work *w, size_t *consumed) {
-    return tb_jsync_coinbase_run(st, data, strlen(data), 1, &w->out, consumed);
-}
 
 static void test_rules(void) {
     static jh_work w;
@@ -60,8 +51,7 @@ static void test_rules(void) {
             "\n" FR(0, "update", "BTC-USD", ONE) "\n" FR(1, "snapshot", "BTC-USD", ONE) "\n" FR(
                 2, "update", "ETH-USD", ONE) "\n" FR(3, "update", "BTC-USD", NONE) "\n" FR(5, "update", "BTC-USD",
                                                                                            ONE) "\n";
-    state_init(&st);
-    jh_work_init(&w, CAP, CAP);
+    jh_start(&VENUE, &st, &w);
     CHECK_EQ(run_all(&st, data, &w, &consumed), TB_JSYNC_HANDBACK);
     CHECK_EQ(w.out.n_msgs, 8);
     CHECK_EQ(w.kind[0], TB_JSYNC_PRESYNC); /* an update before any snapshot */
@@ -145,8 +135,7 @@ static void test_many_updates(void) {
                                     "%s{\"side\":\"%s\",\"price_level\":\"%u\",\"new_quantity\":\"%u\"}", k ? "," : "",
                                     k % 2 ? "bid" : "offer", (unsigned)(k + 1), (unsigned)(2 * k + 1));
         snprintf(line + len, sizeof line - len, "]}]}");
-        state_init(&st);
-        jh_work_init(&w, CAP, CAP);
+        jh_start(&VENUE, &st, &w);
         CHECK_EQ(run_all(&st, line, &w, &consumed), TB_JSYNC_DONE);
         CHECK_EQ(w.out.n_msgs, 1);
         CHECK_EQ(w.row_end[0], (int64_t)total);
@@ -267,20 +256,11 @@ static void test_shapes_handed_back(void) {
     };
     static jh_work w;
     tb_jsync_coinbase st;
-    size_t consumed = 0, i;
-    for (i = 0; i < sizeof back / sizeof back[0]; i++) {
-        state_init(&st);
-        jh_work_init(&w, CAP, CAP);
-        CHECK_MSG(run_all(&st, back[i], &w, &consumed) == TB_JSYNC_HANDBACK, "line %u", (unsigned)i);
-        CHECK_EQ(w.out.n_msgs, 0);
-        CHECK_EQ(st.head.sym_state, 0);
-        CHECK_EQ(st.head.synced, 0);
-        CHECK_EQ(st.have_seq, 0);
-    }
+    size_t consumed = 0;
+    jh_check_each_handed_back(&VENUE, &st, back, sizeof back / sizeof back[0]);
     /* values are converted only for rows that apply: a presync update with a bad
      * price is decided here, as the checked path (which converts nothing for it) */
-    state_init(&st);
-    jh_work_init(&w, CAP, CAP);
+    jh_start(&VENUE, &st, &w);
     CHECK_EQ(run_all(&st, FR(1, "update", "BTC-USD", "[" UP("bid", "100.001", "1") "]"), &w, &consumed),
              TB_JSYNC_DONE);
     CHECK_EQ(w.kind[0], TB_JSYNC_PRESYNC);
@@ -302,8 +282,7 @@ static void test_other_channels(void) {
         " \"sequence_num\" : 2 , \"channel\" : \"heartbeats\" } \r\n" FR(3, "update", "BTC-USD", ONE)
         "\n{\"channel\":\"ticker\",\"sequence_num\":3}\n{\"channel\":\"status\"}\n{\"channel\":\"heartbeats\","
         "\"sequence_num\":0}\n" FR(1, "update", "BTC-USD", ONE) "\n{\"channel\":\"heartbeats\",\"sequence_num\":5}\n";
-    state_init(&st);
-    jh_work_init(&w, CAP, CAP);
+    jh_start(&VENUE, &st, &w);
     CHECK_EQ(run_all(&st, data, &w, &consumed), TB_JSYNC_HANDBACK);
     CHECK_EQ(w.out.n_msgs, 8);
     CHECK_EQ(w.kind[0], TB_JSYNC_NONBOOK);

@@ -19,13 +19,6 @@
 
 #define CAP JH_CAP
 
-static int64_t crc_col[CAP];
-
-static void kr_work_init(jh_work *w, size_t rows_cap, size_t msgs_cap) {
-    jh_work_init(w, rows_cap, msgs_cap);
-    w->out.crc = crc_col;
-}
-
 /* tick 0.01 / lot 0.001 (jh_head_init) with the precisions given as 2 / 3 and the
  * checksum set up: every common frame is decided here */
 static void state_init(tb_jsync_kraken *st) {
@@ -36,14 +29,8 @@ static void state_init(tb_jsync_kraken *st) {
     st->qty_precision = 3;
 }
 
-static int venue_run(void *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed) {
-    static int64_t crc[CAP];
-    if (out && !out->crc) out->crc = crc;
-    return tb_jsync_kraken_run((tb_jsync_kraken *)st, data, len, final, out, consumed);
-}
-static void venue_init(void *st) { state_init((tb_jsync_kraken *)st); }
-static tb_jsync_head *venue_head(void *st) { return &((tb_jsync_kraken *)st)->head; }
-static const jh_venue VENUE = {venue_run, venue_init, venue_head, sizeof(tb_jsync_kraken)};
+/* the venue for the harness, and run_all */
+JH_VENUE(tb_jsync_kraken, tb_jsync_kraken_run, state_init, 1);
 
 /* a frame: type, bids, asks, then the rest of the data object (BTC/USD) */
 #define KR(type, b, a, rest)                                                                                      \
@@ -54,10 +41,6 @@ static const jh_venue VENUE = {venue_run, venue_init, venue_head, sizeof(tb_jsyn
 #define NONE "[]"
 #define TS_NS INT64_C(1696613755440295000) /* 2023-10-06T17:35:55.440295Z */
 
-static int run_all(tb_jsync_kraken *st, const char *data, jh_work *w, size_t *consumed) {
-    return tb_jsync_kraken_run(st, data, strlen(data), 1, &w->out, consumed);
-}
-
 static void test_rules(void) {
     static jh_work w;
     tb_jsync_kraken st;
@@ -66,19 +49,18 @@ static void test_rules(void) {
         "snapshot", L1, "[{\"qty\":2,\"price\":101}]", ",\"checksum\":3310070434" TS) "\n\n{\"channel\":\"heartbeat\"}\n" KR("update", NONE, L1, "")
         "\n" KR("update", L1, NONE, ",\"checksum\":4294967301") "\n" KR("snapshot", NONE, L1, TS) "\n"
         "{\"channel\":\"status\",\"type\":\"update\",\"data\":[]}\n";
-    state_init(&st);
-    kr_work_init(&w, CAP, CAP);
+    jh_start(&VENUE, &st, &w);
     CHECK_EQ(run_all(&st, data, &w, &consumed), TB_JSYNC_HANDBACK);
     CHECK_EQ(w.out.n_msgs, 6);
     CHECK_EQ(w.kind[0], TB_JSYNC_PRESYNC); /* an update before any snapshot */
     CHECK_EQ(w.seq[0], -1);
     CHECK_EQ(w.ts[0], 0);
-    CHECK_EQ(crc_col[0], -1);
+    CHECK_EQ(w.crc[0], -1);
     CHECK_EQ(w.row_end[0], 0);
     CHECK_EQ(w.kind[1], TB_JSYNC_SNAPSHOT);
     CHECK_EQ(w.seq[1], 0);
     CHECK_EQ(w.ts[1], TS_NS);
-    CHECK_EQ(crc_col[1], INT64_C(3310070434));
+    CHECK_EQ(w.crc[1], INT64_C(3310070434));
     CHECK_EQ(w.row_end[1], 2);
     CHECK_EQ(w.side[0], 1);
     CHECK_EQ(w.px[0], 10050);
@@ -91,9 +73,9 @@ static void test_rules(void) {
     CHECK_EQ(w.kind[3], TB_JSYNC_DELTA);   /* no checksum, no timestamp */
     CHECK_EQ(w.seq[3], 1);
     CHECK_EQ(w.ts[3], 0);
-    CHECK_EQ(crc_col[3], -1);
+    CHECK_EQ(w.crc[3], -1);
     CHECK_EQ(w.kind[4], TB_JSYNC_DELTA);
-    CHECK_EQ(crc_col[4], 5); /* 2^32 + 5 compared as its low 32 bits, as kraken.py stores it */
+    CHECK_EQ(w.crc[4], 5); /* 2^32 + 5 compared as its low 32 bits, as kraken.py stores it */
     CHECK_EQ(w.kind[5], TB_JSYNC_SNAPSHOT);
     CHECK_EQ(w.seq[5], 3);
     /* the status frame is the caller's, with nothing changed */
@@ -101,7 +83,7 @@ static void test_rules(void) {
     CHECK_EQ(st.head.line, 8);
     CHECK(strncmp(data + consumed, "{\"channel\":\"status\"", 19) == 0);
     /* another symbol: NONBOOK whatever its state */
-    kr_work_init(&w, CAP, CAP);
+    jh_work_init_for(&VENUE, &w, CAP, CAP);
     CHECK_EQ(run_all(&st,
                      " { \"data\" : [ {\"asks\":[],\"bids\":[ { \"qty\" : 1 , \"price\" : 2 } ],\"symbol\":\"ETH/USD\"} "
                      "] , \"type\" : \"snapshot\" , \"channel\" : \"book\" } \r",
@@ -119,7 +101,7 @@ static void test_precisions_and_readiness(void) {
      * and sets its checksum up) ... */
     state_init(&st);
     st.fixed = st.ready = st.have_precision = 0;
-    kr_work_init(&w, CAP, CAP);
+    jh_work_init_for(&VENUE, &w, CAP, CAP);
     CHECK_EQ(run_all(&st, KR("snapshot", L1, NONE, ""), &w, &consumed), TB_JSYNC_HANDBACK);
     CHECK_EQ(st.head.sym_state, 0); /* nothing taken */
     /* ... a later one raises them to the most digits it writes (never lowers them) */
@@ -134,7 +116,7 @@ static void test_precisions_and_readiness(void) {
     CHECK_EQ(run_all(&st, KR("update", "[{\"price\":100.5000,\"qty\":1}]", NONE, ""), &w, &consumed),
              TB_JSYNC_HANDBACK); /* 4 > 3 digits */
     CHECK_EQ(st.price_precision, 3);
-    kr_work_init(&w, CAP, CAP);
+    jh_work_init_for(&VENUE, &w, CAP, CAP);
     st.head.sym_state = 0;
     /* ... and while unknown, updates are not checked against them */
     st.have_precision = 0;
@@ -143,8 +125,7 @@ static void test_precisions_and_readiness(void) {
     CHECK_EQ(w.kind[0], TB_JSYNC_DELTA);
     CHECK_EQ(st.head.sym_state, 1);
     /* a value with more decimals than the precision: the caller's error, in or out of sync */
-    state_init(&st);
-    kr_work_init(&w, CAP, CAP);
+    jh_start(&VENUE, &st, &w);
     CHECK_EQ(run_all(&st, KR("update", "[{\"price\":100.500,\"qty\":1}]", NONE, ""), &w, &consumed),
              TB_JSYNC_HANDBACK);
     CHECK_EQ(run_all(&st, KR("snapshot", NONE, "[{\"price\":100.50,\"qty\":1.2500}]", ""), &w, &consumed),
@@ -155,7 +136,7 @@ static void test_precisions_and_readiness(void) {
      * presync updates are not */
     state_init(&st);
     st.ready = 0;
-    kr_work_init(&w, CAP, CAP);
+    jh_work_init_for(&VENUE, &w, CAP, CAP);
     CHECK_EQ(run_all(&st, KR("update", L1, NONE, ""), &w, &consumed), TB_JSYNC_DONE);
     CHECK_EQ(w.kind[0], TB_JSYNC_PRESYNC);
     CHECK_EQ(run_all(&st, KR("snapshot", L1, NONE, ""), &w, &consumed), TB_JSYNC_HANDBACK);
@@ -173,7 +154,7 @@ static void test_precisions_and_readiness(void) {
     CHECK_EQ(run_all(&st, KR("update", L1, NONE, ""), &w, &consumed), TB_ERR_BADARG); /* fixed without them */
     st.fixed = 0;
     CHECK_EQ(run_all(&st, KR("update", L1, NONE, ""), &w, &consumed), TB_JSYNC_DONE);
-    kr_work_init(&w, CAP, CAP);
+    jh_work_init_for(&VENUE, &w, CAP, CAP);
     w.out.crc = NULL;
     CHECK_EQ(run_all(&st, KR("update", L1, NONE, ""), &w, &consumed), TB_ERR_NULL);
 }
@@ -219,18 +200,8 @@ static void test_shapes_handed_back(void) {
         "{\"channel\":\"book\",\"type\":\"snapshot\",\"data\":[{\"symbol\":\"BTC\\/USD\",\"bids\":[],\"asks\":[]}]}",
         "{\"channel\":\"book\",\"type\":\"snapshot\",\"data\":[{\"symbol\":\"BTC/USD\",\"bids\":[],\"asks\":[]}]} x",
     };
-    static jh_work w;
     tb_jsync_kraken st;
-    size_t consumed = 0, i;
-    for (i = 0; i < sizeof back / sizeof back[0]; i++) {
-        state_init(&st);
-        kr_work_init(&w, CAP, CAP);
-        CHECK_MSG(run_all(&st, back[i], &w, &consumed) == TB_JSYNC_HANDBACK, "line %u", (unsigned)i);
-        CHECK_EQ(w.out.n_msgs, 0);
-        CHECK_EQ(st.head.sym_state, 0);
-        CHECK_EQ(st.head.synced, 0);
-        CHECK_EQ(st.index, 0);
-    }
+    jh_check_each_handed_back(&VENUE, &st, back, sizeof back / sizeof back[0]);
 }
 
 /* the JSON-string time (tb_rfc3339.h inside quotes) against instants from Python's calendar.timegm (days since 1970 * 86400 + seconds) */

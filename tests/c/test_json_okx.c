@@ -16,27 +16,13 @@
 
 #define CAP JH_CAP
 
-static int64_t crc_col[CAP];
-
-static void okx_work_init(jh_work *w, size_t rows_cap, size_t msgs_cap) {
-    jh_work_init(w, rows_cap, msgs_cap);
-    w->out.crc = crc_col;
-}
-
 static void state_init(tb_jsync_okx *st) {
     memset(st, 0, sizeof *st);
     jh_head_init(&st->head);
 }
 
-/* the venue for the harness (its outputs get the crc column) */
-static int venue_run(void *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed) {
-    static int64_t crc[CAP];
-    if (out && !out->crc) out->crc = crc;
-    return tb_jsync_okx_run((tb_jsync_okx *)st, data, len, final, out, consumed);
-}
-static void venue_init(void *st) { state_init((tb_jsync_okx *)st); }
-static tb_jsync_head *venue_head(void *st) { return &((tb_jsync_okx *)st)->head; }
-static const jh_venue VENUE = {venue_run, venue_init, venue_head, sizeof(tb_jsync_okx)};
+/* the venue for the harness, and run_all */
+JH_VENUE(tb_jsync_okx, tb_jsync_okx_run, state_init, 1);
 
 /* a frame: action, prevSeqId, seqId, bids, asks, checksum (BTC-USDT, ts 1597026383085) */
 #define FR(action, prev, seq, b, a, crc)                                                                        \
@@ -44,10 +30,6 @@ static const jh_venue VENUE = {venue_run, venue_init, venue_head, sizeof(tb_jsyn
     ",\"bids\":" b ",\"ts\":\"1597026383085\",\"checksum\":" #crc ",\"prevSeqId\":" #prev ",\"seqId\":" #seq "}]}"
 #define L1 "[[\"100.5\",\"1.25\",\"0\",\"3\"]]"
 #define NONE "[]"
-
-static int run_all(tb_jsync_okx *st, const char *data, jh_work *w, size_t *consumed) {
-    return tb_jsync_okx_run(st, data, strlen(data), 1, &w->out, consumed);
-}
 
 static void test_rules(void) {
     static jh_work w;
@@ -57,17 +39,16 @@ static void test_rules(void) {
         "update", 10, 13, NONE, L1, 7) "\n" FR("update", 13, 13, NONE, NONE, 0) "\n" FR("update", 13, 2, L1, NONE, 0)
         "\n" FR("snapshot", -1, 50, NONE, L1, 0) "\n" FR("update", 50, 51, L1, NONE, 0) "\n" FR("update", 50, 52, L1,
                                                                                                   NONE, 0) "\n";
-    state_init(&st);
-    okx_work_init(&w, CAP, CAP);
+    jh_start(&VENUE, &st, &w);
     CHECK_EQ(run_all(&st, data, &w, &consumed), TB_JSYNC_HANDBACK);
     CHECK_EQ(w.out.n_msgs, 7);
     CHECK_EQ(w.kind[0], TB_JSYNC_PRESYNC); /* an update before any snapshot */
     CHECK_EQ(w.seq[0], -1);
-    CHECK_EQ(crc_col[0], -1);
+    CHECK_EQ(w.crc[0], -1);
     CHECK_EQ(w.kind[1], TB_JSYNC_SNAPSHOT);
     CHECK_EQ(w.seq[1], 10);
     CHECK_EQ(w.ts[1], INT64_C(1597026383085000000));
-    CHECK_EQ(crc_col[1], INT64_C(4294967296) - 855196043); /* the signed CRC as unsigned 32 bits */
+    CHECK_EQ(w.crc[1], INT64_C(4294967296) - 855196043); /* the signed CRC as unsigned 32 bits */
     CHECK_EQ(w.row_end[1], 2);
     CHECK_EQ(w.side[0], 1); /* bids first although the frame sends asks first */
     CHECK_EQ(w.px[0], 10050);
@@ -75,12 +56,12 @@ static void test_rules(void) {
     CHECK_EQ(w.side[1], 0);
     CHECK_EQ(w.kind[2], TB_JSYNC_DELTA);
     CHECK_EQ(w.line[2], 4); /* the empty line 3 gave no message */
-    CHECK_EQ(crc_col[2], 7);
+    CHECK_EQ(w.crc[2], 7);
     CHECK_EQ(w.kind[3], TB_JSYNC_NONBOOK); /* a keep-alive: seqId == prevSeqId, no levels */
     CHECK_EQ(w.kind[4], TB_JSYNC_DELTA);   /* maintenance: seqId < prevSeqId, chained on prevSeqId */
     CHECK_EQ(w.seq[4], 2);
     CHECK_EQ(w.kind[5], TB_JSYNC_SNAPSHOT); /* resets; checksum 0 = none */
-    CHECK_EQ(crc_col[5], -1);
+    CHECK_EQ(w.crc[5], -1);
     CHECK_EQ(w.kind[6], TB_JSYNC_DELTA);
     /* prevSeqId 50 after 51: a gap, handed back with nothing changed */
     CHECK_EQ(st.last_seq, 51);
@@ -88,7 +69,7 @@ static void test_rules(void) {
     CHECK_EQ(st.head.synced, 1);
     CHECK(strncmp(data + consumed, FR("update", 50, 52, L1, NONE, 0), 20) == 0);
     /* another instrument: NONBOOK */
-    okx_work_init(&w, CAP, CAP);
+    jh_work_init_for(&VENUE, &w, CAP, CAP);
     CHECK_EQ(run_all(&st,
                      "{\"arg\":{\"instId\":\"ETH-USDT\",\"channel\":\"books\"},\"data\":[{\"asks\":[],\"bids\":[],"
                      "\"ts\":\"1\",\"prevSeqId\":1,\"seqId\":2}],\"action\":\"update\"}",
@@ -135,22 +116,15 @@ static void test_shapes_handed_back(void) {
     };
     static jh_work w;
     tb_jsync_okx st;
-    size_t consumed = 0, i;
-    for (i = 0; i < sizeof back / sizeof back[0]; i++) {
-        state_init(&st);
-        okx_work_init(&w, CAP, CAP);
-        CHECK_MSG(run_all(&st, back[i], &w, &consumed) == TB_JSYNC_HANDBACK, "line %u", (unsigned)i);
-        CHECK_EQ(w.out.n_msgs, 0);
-        CHECK_EQ(st.head.sym_state, 0);
-        CHECK_EQ(st.head.synced, 0);
-    }
+    size_t consumed = 0;
+    jh_check_each_handed_back(&VENUE, &st, back, sizeof back / sizeof back[0]);
     /* an update while synced with no seqId known: back */
     state_init(&st);
     st.head.synced = 1;
-    okx_work_init(&w, CAP, CAP);
+    jh_work_init_for(&VENUE, &w, CAP, CAP);
     CHECK_EQ(run_all(&st, FR("update", 1, 2, L1, NONE, 0), &w, &consumed), TB_JSYNC_HANDBACK);
     /* no crc column: refused */
-    okx_work_init(&w, CAP, CAP);
+    jh_work_init_for(&VENUE, &w, CAP, CAP);
     w.out.crc = NULL;
     CHECK_EQ(run_all(&st, FR("snapshot", -1, 2, L1, NONE, 0), &w, &consumed), TB_ERR_NULL);
 }

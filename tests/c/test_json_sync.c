@@ -24,13 +24,9 @@ static void state_init(tb_jsync_binance *st, int futures, int64_t lid) {
     st->last_update_id = lid;
 }
 
-/* the venue for the harness: spot, lastUpdateId 1000 */
-static int venue_run(void *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed) {
-    return tb_jsync_binance_run((tb_jsync_binance *)st, data, len, final, out, consumed);
-}
-static void venue_init(void *st) { state_init((tb_jsync_binance *)st, 0, 1000); }
-static tb_jsync_head *venue_head(void *st) { return &((tb_jsync_binance *)st)->head; }
-static const jh_venue VENUE = {venue_run, venue_init, venue_head, sizeof(tb_jsync_binance)};
+/* the venue for the harness, and run_all: spot, lastUpdateId 1000 */
+static void spot_init(tb_jsync_binance *st) { state_init(st, 0, 1000); }
+JH_VENUE(tb_jsync_binance, tb_jsync_binance_run, spot_init, 0);
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15u;
 static unsigned rnd(unsigned n) {
@@ -77,10 +73,6 @@ static void test_decimal_fast_path(void) {
 #define L1 "[[\"100.5\",\"1.25\"]]"
 #define NONE "[]"
 
-/* run over data until DONE or a hand-back; returns the status */
-static int run_all(tb_jsync_binance *st, const char *data, jh_work *w, size_t *consumed) {
-    return tb_jsync_binance_run(st, data, strlen(data), 1, &w->out, consumed);
-}
 
 static void test_spot_rules(void) {
     static jh_work w;
@@ -88,8 +80,7 @@ static void test_spot_rules(void) {
     size_t consumed = 0;
     const char *data = EV(990, 995, NONE, NONE) "\n" EV(996, 1000, NONE, NONE) "\n\n" EV(998, 1003, L1, NONE)
         "\n" EV(1002, 1003, NONE, L1) "\n" EV(1004, 1006, L1, L1) "\n" EV(1008, 1009, NONE, NONE) "\n";
-    state_init(&st, 0, 1000);
-    jh_work_init(&w, CAP, CAP);
+    jh_start(&VENUE, &st, &w);
     CHECK_EQ(run_all(&st, data, &w, &consumed), TB_JSYNC_HANDBACK);
     CHECK_EQ(w.out.n_msgs, 5);
     CHECK_EQ(w.kind[0], TB_JSYNC_STALE); /* u <= lastUpdateId */
@@ -127,15 +118,18 @@ static void test_first_event_gap_and_symbols(void) {
     static jh_work w;
     tb_jsync_binance st;
     size_t consumed = 0;
-    /* the first event must have U <= lastUpdateId + 1 */
-    state_init(&st, 0, 1000);
-    jh_work_init(&w, CAP, CAP);
+    /* E whose nanoseconds overflow int64: handed back with nothing changed */
+    static const char *const e_overflow[] = {
+        "{\"e\":\"depthUpdate\",\"E\":10000000000000,\"s\":\"BTCUSDT\",\"U\":1001,\"u\":1001,\"b\":[],\"a\":[]}",
+    };
+    jh_check_each_handed_back(&VENUE, &st, e_overflow, 1);
+    /* the first event must have U <= lastUpdateId + 1 (a gap: handed back) */
+    jh_start(&VENUE, &st, &w);
     CHECK_EQ(run_all(&st, EV(1002, 1004, L1, NONE), &w, &consumed), TB_JSYNC_HANDBACK);
     CHECK_EQ(w.out.n_msgs, 0);
     CHECK_EQ(st.have_book_id, 0);
     /* the first frame's symbol is the replay's; another is NONBOOK */
-    state_init(&st, 0, 1000);
-    jh_work_init(&w, CAP, CAP);
+    jh_start(&VENUE, &st, &w);
     CHECK_EQ(run_all(&st,
                      EV(1001, 1001, L1, NONE) "\n{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"ETHUSDT\",\"U\":1,\"u\":9,"
                                               "\"b\":[],\"a\":[]}",
@@ -150,18 +144,8 @@ static void test_first_event_gap_and_symbols(void) {
     st.head.sym_state = 2;
     jh_work_init(&w, CAP, CAP);
     CHECK_EQ(run_all(&st, EV(1001, 1001, L1, NONE), &w, &consumed), TB_JSYNC_HANDBACK);
-    /* E whose nanoseconds overflow int64: handed back */
-    state_init(&st, 0, 1000);
-    jh_work_init(&w, CAP, CAP);
-    CHECK_EQ(run_all(&st,
-                     "{\"e\":\"depthUpdate\",\"E\":10000000000000,\"s\":\"BTCUSDT\",\"U\":1001,\"u\":1001,\"b\":[],"
-                     "\"a\":[]}",
-                     &w, &consumed),
-             TB_JSYNC_HANDBACK);
-    CHECK_EQ(st.head.sym_state, 0); /* nothing changed */
     /* microseconds (E >= 1e14) */
-    state_init(&st, 0, 1000);
-    jh_work_init(&w, CAP, CAP);
+    jh_start(&VENUE, &st, &w);
     CHECK_EQ(run_all(&st,
                      "{\"e\":\"depthUpdate\",\"E\":1700000000000000,\"s\":\"BTCUSDT\",\"U\":1001,\"u\":1001,\"b\":[],"
                      "\"a\":[]}",
@@ -169,8 +153,7 @@ static void test_first_event_gap_and_symbols(void) {
              TB_JSYNC_DONE);
     CHECK_EQ(w.ts[0], INT64_C(1700000000000000000));
     /* the combined-stream wrapper, either key order; a third key is handed back */
-    state_init(&st, 0, 1000);
-    jh_work_init(&w, CAP, CAP);
+    jh_start(&VENUE, &st, &w);
     CHECK_EQ(run_all(&st,
                      "{\"stream\":\"btcusdt@depth\",\"data\":" EV(1001, 1002, L1, NONE) "}\n{\"data\":" EV(
                          1003, 1003, NONE, L1) ",\"stream\":\"x\"}\n{\"stream\":\"x\",\"id\":1,\"data\":" EV(1004, 1004,
@@ -199,8 +182,7 @@ static void test_futures_rules(void) {
     CHECK_EQ(st.book_id, 1003);
     CHECK_EQ(st.head.line, 4); /* pu 1002 != 1003: a gap */
     /* a spot state refuses futures keys (pu, T): handed back */
-    state_init(&st, 0, 1000);
-    jh_work_init(&w, CAP, CAP);
+    jh_start(&VENUE, &st, &w);
     CHECK_EQ(run_all(&st, FEV(1001, 1003, 1000, L1), &w, &consumed), TB_JSYNC_HANDBACK);
 }
 

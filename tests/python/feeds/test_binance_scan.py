@@ -9,52 +9,29 @@ import json
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from _scan_paths import (
+    EDIT_SETTINGS,
+    EDITS,
+    HandbackCounter,
+    ScanPaths,
+    layout,
+    layout_key_status,
+    mutate_lines,
+    random_levels,
+    write_lines,
+)
+from hypothesis import given
 from hypothesis import strategies as st
 from render import random_history, render_binance
 from venue_fixtures import FIXTURES
 
 from tapebook import feeds
+from tapebook.feeds import binance
 from tapebook.feeds._json_loop import SCAN_ENV
 
 FORMATS = ("binance", "binance-futures")
-
-
-def _plain(v):
-    """Arrays (and dicts / tuples of them) in a form comparable with ==."""
-    if hasattr(v, "tobytes"):  # structured rows may hold sub-arrays: compare dtype and bytes
-        return (str(v.dtype), v.shape, v.tobytes())
-    if isinstance(v, dict):
-        return {k: _plain(x) for k, x in v.items()}
-    if isinstance(v, (list, tuple)):
-        return [_plain(x) for x in v]
-    return repr(v)
-
-
-def outcome(monkeypatch, path, fmt: str, snapshot, **kw) -> tuple:
-    """What a replay gives (or the error it raises), comparable across paths."""
-    try:
-        r = feeds.replay(
-            path, format=fmt, tick_size="0.01", lot_size="0.001", snapshot=snapshot, depth=3, **kw
-        )
-    except feeds.FeedError as e:
-        return ("error", type(e).__name__, str(e))
-    s = r.stats
-    return (
-        r.bbo.tolist(),
-        _plain(r.depth),
-        repr(s),
-        r.status,
-        r.stop_reason,
-    )
-
-
-def both(monkeypatch, path, fmt: str, snapshot, **kw) -> tuple[tuple, tuple]:
-    monkeypatch.setenv(SCAN_ENV, "1")
-    fast = outcome(monkeypatch, path, fmt, snapshot, **kw)
-    monkeypatch.setenv(SCAN_ENV, "0")
-    slow = outcome(monkeypatch, path, fmt, snapshot, **kw)
-    return fast, slow
+#: the futures reader is a BinanceSpotReader: one counter sees both formats' hand-backs
+PATHS = ScanPaths(binance.BinanceSpotReader, tick_size="0.01", lot_size="0.001")
 
 
 @pytest.mark.parametrize("on_error", ["raise", "skip"])
@@ -65,7 +42,8 @@ def both(monkeypatch, path, fmt: str, snapshot, **kw) -> tuple[tuple, tuple]:
 )
 def test_fixtures_same_as_msgspec(monkeypatch, fmt, name, on_error):
     d = FIXTURES / fmt
-    fast, slow = both(monkeypatch, d / f"{name}.jsonl", fmt, d / "snapshot.json", on_error=on_error)
+    fast, slow = PATHS.both(monkeypatch, d / f"{name}.jsonl", format=fmt, snapshot=d / "snapshot.json",
+                            on_error=on_error)  # fmt: skip
     assert fast == slow
 
 
@@ -81,12 +59,7 @@ def _rendered(tmp_path, seed: int, futures: bool, steps: int = 120) -> tuple:
 @pytest.mark.parametrize("seed", range(6))
 def test_rendered_histories_same_as_msgspec(monkeypatch, tmp_path, seed, futures):
     sp, fp, _ = _rendered(tmp_path, seed, futures)
-    fmt = FORMATS[futures]
-    fast, slow = both(monkeypatch, fp, fmt, sp)
-    assert fast == slow
-    assert fast[0]  # a real replay, not two equal errors
-    # small batches: frames split across batches give the same result
-    assert both(monkeypatch, fp, fmt, sp, batch_rows=3) == (fast, fast)
+    PATHS.assert_real_replay(monkeypatch, fp, format=FORMATS[futures], snapshot=sp)
 
 
 #: edits of one frame's text: each makes the scanner hand the line to the checked path
@@ -117,40 +90,20 @@ MUTATIONS = [
 @pytest.mark.parametrize("m", range(len(MUTATIONS)))
 def test_mutated_frames_same_as_msgspec(monkeypatch, tmp_path, m, futures):
     sp, fp, frames = _rendered(tmp_path, 100 + m, futures, steps=30)
-    lines = frames.splitlines()
-    rng = random.Random(m)
-    for k in rng.sample(range(3, len(lines)), 3):
-        lines[k] = MUTATIONS[m](lines[k])
-    fp.write_text("\n".join(lines) + "\n")
-    fmt = FORMATS[futures]
-    for on_error in ("raise", "skip"):
-        fast, slow = both(monkeypatch, fp, fmt, sp, on_error=on_error, on_gap="resync")
-        assert fast == slow
+    fp.write_text(mutate_lines(frames, MUTATIONS[m], m))
+    variants = ({"on_error": "raise"}, {"on_error": "skip"})
+    PATHS.assert_same(monkeypatch, fp, variants, format=FORMATS[futures], snapshot=sp, on_gap="resync")
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-@given(
-    seed=st.integers(0, 10_000),
-    futures=st.booleans(),
-    edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 10_000), st.text(min_size=0, max_size=4)),
-                   max_size=4),
-)  # fmt: skip
+@EDIT_SETTINGS
+@given(seed=st.integers(0, 10_000), futures=st.booleans(), edits=EDITS)
 def test_hypothesis_edits_same_as_msgspec(tmp_path_factory, seed, futures, edits):
     """Random byte edits anywhere in rendered frames: both paths agree."""
-    d = tmp_path_factory.mktemp("hyp")
     snap, frames = render_binance(random_history(random.Random(seed), 15), futures=futures)
-    text = frames
-    for at, cut, ins in edits:
-        i = at % (len(text) + 1)
-        text = text[:i] + ins + text[i + cut % 3 :]
-    (d / "s.json").write_text(snap)
-    (d / "f.jsonl").write_text(text, encoding="utf-8")
-    mp = pytest.MonkeyPatch()
-    try:
-        fast, slow = both(mp, d / "f.jsonl", FORMATS[futures], d / "s.json", on_error="skip", on_gap="resync")
-    finally:
-        mp.undo()
-    assert fast == slow
+    sp = tmp_path_factory.mktemp("snap") / "s.json"
+    sp.write_text(snap)
+    kw = {"format": FORMATS[futures], "snapshot": sp, "on_error": "skip", "on_gap": "resync"}
+    PATHS.assert_edits_agree(tmp_path_factory, frames, edits, **kw)
 
 
 @pytest.mark.parametrize("futures", [False, True])
@@ -158,7 +111,7 @@ def test_c_loop_takes_the_common_shape(monkeypatch, tmp_path, futures):
     """Every rendered depthUpdate frame is decided in C: only the subscription reply
     is handed to the checked path."""
     sp, fp, frames = _rendered(tmp_path, 7, futures, steps=40)
-    counter = _Handbacks(monkeypatch)
+    counter = HandbackCounter(monkeypatch, PATHS.reader)
     monkeypatch.setenv(SCAN_ENV, "1")
     r = feeds.replay(fp, format=FORMATS[futures], tick_size="0.01", lot_size="0.001", snapshot=sp)
     assert r.stats.messages > 1
@@ -180,26 +133,9 @@ def _ev(first, last, prev=None, bids=(), asks=(), sym="BTCUSDT", e=1_700_000_000
 
 
 def _write(tmp_path, lines, snap=SNAP, name="f"):
-    sp, fp = tmp_path / f"{name}.snap.json", tmp_path / f"{name}.jsonl"
+    sp = tmp_path / f"{name}.snap.json"
     sp.write_text(json.dumps(snap))
-    fp.write_text("\n".join(lines) + "\n")
-    return sp, fp
-
-
-class _Handbacks:
-    """Counts the lines the C loop hands to the checked path (reader._one)."""
-
-    def __init__(self, monkeypatch):
-        from tapebook.feeds import binance
-
-        self.n = 0
-        orig = binance.BinanceSpotReader._one
-
-        def counting(reader, b, raw, line):
-            self.n += 1
-            return orig(reader, b, raw, line)
-
-        monkeypatch.setattr(binance.BinanceSpotReader, "_one", counting)
+    return sp, write_lines(tmp_path, lines, name)
 
 
 B1, A1 = [("100.00", "3.000")], [("101.00", "0.000")]
@@ -263,29 +199,17 @@ SYNC_CASES = [
 def test_sync_rules_in_c_same_as_msgspec(monkeypatch, tmp_path, case, on_gap):
     _name, futures, lines, handed = case
     sp, fp = _write(tmp_path, lines)
-    fmt = FORMATS[futures]
-    fast, slow = both(monkeypatch, fp, fmt, sp, on_gap=on_gap, on_error="skip")
+    kw = {"format": FORMATS[futures], "snapshot": sp, "on_gap": on_gap, "on_error": "skip"}
+    fast, slow = PATHS.both(monkeypatch, fp, **kw)
     assert fast == slow
-    counter = _Handbacks(monkeypatch)
-    monkeypatch.setenv(SCAN_ENV, "1")
-    outcome(monkeypatch, fp, fmt, sp, on_gap=on_gap, on_error="skip")
-    assert counter.n == handed  # the C loop decided every other line itself
+    assert PATHS.handbacks(monkeypatch, fp, **kw) == handed  # the C loop decided every other line itself
 
 
 def test_symbol_option_and_batches_same_as_msgspec(monkeypatch, tmp_path):
     lines = [_ev(1001, 1002, bids=B1, sym="ETHUSDT"), _ev(1001, 1002, bids=B1), _ev(1003, 1004, asks=A1)]
     sp, fp = _write(tmp_path, lines)
-    for kw in ({"symbol": "BTCUSDT"}, {"symbol": "ETHUSDT"}, {"symbol": "X" * 80}, {"batch_rows": 1}):
-        fast, slow = both(monkeypatch, fp, "binance", sp, **kw)
-        assert fast == slow
-
-
-def _levels(rng: random.Random) -> list[tuple[str, str]]:
-    out = []
-    for _ in range(rng.randrange(0, 4)):
-        px = f"{rng.randrange(95, 106)}.{rng.randrange(100):02d}"
-        out.append((px, f"{rng.randrange(4)}.{rng.randrange(1000):03d}"))
-    return out
+    variants = ({"symbol": "BTCUSDT"}, {"symbol": "ETHUSDT"}, {"symbol": "X" * 80}, {"batch_rows": 1})
+    PATHS.assert_same(monkeypatch, fp, variants, format="binance", snapshot=sp)
 
 
 def _random_stream(rng: random.Random, futures: bool, n: int) -> list[str]:
@@ -298,7 +222,7 @@ def _random_stream(rng: random.Random, futures: bool, n: int) -> list[str]:
         hi = lo + rng.randrange(0, 3)
         prev = u if rng.random() < 0.9 else u - 1
         sym = "BTCUSDT" if rng.random() < 0.95 else "ETHUSDT"
-        line = _ev(lo, hi, prev, _levels(rng), _levels(rng), sym=sym, futures=futures)
+        line = _ev(lo, hi, prev, random_levels(rng), random_levels(rng), sym=sym, futures=futures)
         w = rng.random()
         if w < 0.1:
             line = '{"stream":"btcusdt@depth","data":' + line + "}"
@@ -315,14 +239,9 @@ def _random_stream(rng: random.Random, futures: bool, n: int) -> list[str]:
 def test_random_sync_streams_same_as_msgspec(monkeypatch, tmp_path, seed, futures):
     rng = random.Random(seed)
     sp, fp = _write(tmp_path, _random_stream(rng, futures, 60))
-    fmt = FORMATS[futures]
-    for kw in (
-        {"on_gap": "raise"},
-        {"on_gap": "resync", "on_error": "skip"},
-        {"on_error": "skip", "batch_rows": 2},
-    ):
-        fast, slow = both(monkeypatch, fp, fmt, sp, **kw)
-        assert fast == slow
+    variants = ({"on_gap": "raise"}, {"on_gap": "resync", "on_error": "skip"},
+                {"on_error": "skip", "batch_rows": 2})  # fmt: skip
+    PATHS.assert_same(monkeypatch, fp, variants, format=FORMATS[futures], snapshot=sp)
 
 
 @pytest.mark.parametrize("scan", ["0", "1"])
@@ -336,28 +255,13 @@ def test_event_time_out_of_range_is_a_feed_error(monkeypatch, tmp_path, scan):
     assert ei.value.line == 2 and "'E'" in ei.value.reason
 
 
-def _layout(index: int) -> dict[str, tuple[int, int]]:
-    """The C scanner's layout table row: key name -> (role, required)."""
-    from tapebook._native import ffi, lib
-
-    name, role, req = _ptrs()
-    keys = {}
-    i = 0
-    while lib.tb_jscan_layout_key(index, i, name, role, req) == 0:
-        keys[ffi.string(name[0]).decode()] = (int(role[0]), int(req[0]))
-        i += 1
-    assert lib.tb_jscan_layout_key(index, i, name, role, req) == lib.TB_ERR_BADARG
-    return keys
-
-
 @pytest.mark.parametrize("futures", [False, True])
 def test_layout_table_matches_the_msgspec_structs(futures):
     """The C layout table (tb_jscan_layouts) and binance.py's typed structs name the same
     required keys; the one optional key (futures T) is read and not used by either."""
     from tapebook._native import lib
-    from tapebook.feeds import binance
 
-    keys = _layout(int(futures))
+    keys = layout(int(futures))
     struct = binance._FuturesEvent if futures else binance._Event
     assert {k for k, (_, req) in keys.items() if req} == set(struct.__struct_fields__)
     assert {k for k, (_, req) in keys.items() if not req} == ({"T"} if futures else set())
@@ -372,10 +276,4 @@ def test_layout_table_matches_the_msgspec_structs(futures):
     assert roles.get("pu") == (lib.TB_JSCAN_PREV if futures else None)
     assert len(set(roles.values())) == len(roles)  # each role once
     past = lib.TB_JSCAN_KRAKEN + 1  # the last row's index + 1
-    assert lib.tb_jscan_layout_key(past, 0, *_ptrs()) == lib.TB_ERR_BADARG
-
-
-def _ptrs():
-    from tapebook._native import ffi
-
-    return ffi.new("const char **"), ffi.new("int *"), ffi.new("int *")
+    assert layout_key_status(past, 0) == lib.TB_ERR_BADARG

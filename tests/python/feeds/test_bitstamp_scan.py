@@ -9,53 +9,19 @@ import json
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from _scan_paths import EDIT_SETTINGS, EDITS, ScanPaths, check_layout_row, mutate_lines, write_lines
+from hypothesis import given
 from hypothesis import strategies as st
 from render import random_history, render_bitstamp
-from test_binance_scan import _layout, _plain
 from venue_fixtures import FIXTURES
 
 from tapebook import feeds
+from tapebook.feeds import bitstamp
 from tapebook.feeds._json_loop import SCAN_ENV
 
 T0 = 1_643_643_584_000_000  #: the REST book's microtimestamp in these tests
-
-
-def outcome(path, snap, lot="0.001", **kw) -> tuple:
-    """What a replay gives (or the error it raises), comparable across paths."""
-    try:
-        r = feeds.replay(
-            path, format="bitstamp", tick_size="0.01", lot_size=lot, depth=3, snapshot=snap, **kw
-        )
-    except feeds.FeedError as e:
-        return ("error", type(e).__name__, str(e))
-    return (r.bbo.tolist(), _plain(r.depth), repr(r.stats), r.status, r.stop_reason)
-
-
-def both(monkeypatch, path, snap, **kw) -> tuple[tuple, tuple]:
-    monkeypatch.setenv(SCAN_ENV, "1")
-    fast = outcome(path, snap, **kw)
-    monkeypatch.setenv(SCAN_ENV, "0")
-    slow = outcome(path, snap, **kw)
-    return fast, slow
-
-
-def handbacks(monkeypatch, path, snap, **kw) -> int:
-    """The lines the C loop hands to the checked path (reader._one)."""
-    from tapebook.feeds import bitstamp
-
-    n = 0
-    orig = bitstamp.BitstampReader._one
-
-    def counting(reader, b, raw, line):
-        nonlocal n
-        n += 1
-        return orig(reader, b, raw, line)
-
-    monkeypatch.setattr(bitstamp.BitstampReader, "_one", counting)
-    monkeypatch.setenv(SCAN_ENV, "1")
-    outcome(path, snap, **kw)
-    return n
+PATHS = ScanPaths(bitstamp.BitstampReader, format="bitstamp", tick_size="0.01", lot_size="0.001")
+both, handbacks = PATHS.both, PATHS.handbacks
 
 
 @pytest.mark.parametrize("on_error", ["raise", "skip"])
@@ -65,8 +31,8 @@ def test_fixture_same_as_msgspec(monkeypatch, symbol, on_error):
     fast, slow = both(
         monkeypatch,
         d / "stale_prefix.jsonl",
-        d / "snapshot.json",
-        lot="0.00000001",
+        snapshot=d / "snapshot.json",
+        lot_size="0.00000001",
         symbol=symbol,
         on_error=on_error,
     )
@@ -85,12 +51,6 @@ def _snap(tmp_path, us=T0):
     fp = tmp_path / "rest.json"
     fp.write_text(json.dumps({"timestamp": "1", "microtimestamp": str(us), "bids": [["99.00", "1.000"]],
                               "asks": [["102.00", "1.000"]]}))  # fmt: skip
-    return fp
-
-
-def _write(tmp_path, lines, name="f"):
-    fp = tmp_path / f"{name}.jsonl"
-    fp.write_text("\n".join(lines) + "\n")
     return fp
 
 
@@ -127,18 +87,17 @@ SYNC_CASES = [
 @pytest.mark.parametrize("case", SYNC_CASES, ids=[c[0] for c in SYNC_CASES])
 def test_rules_in_c_same_as_msgspec(monkeypatch, tmp_path, case):
     _name, lines, handed = case
-    fp, snap = _write(tmp_path, lines), _snap(tmp_path)
-    for kw in ({"on_error": "skip"}, {"on_error": "raise"}, {"on_error": "skip", "symbol": "btcusd"},
-               {"on_error": "skip", "batch_rows": 1}):  # fmt: skip
-        fast, slow = both(monkeypatch, fp, snap, **kw)
-        assert fast == slow
-    assert handbacks(monkeypatch, fp, snap, on_error="skip") == handed
+    fp, snap = write_lines(tmp_path, lines), _snap(tmp_path)
+    variants = ({"on_error": "skip"}, {"on_error": "raise"}, {"on_error": "skip", "symbol": "btcusd"},
+                {"on_error": "skip", "batch_rows": 1})  # fmt: skip
+    PATHS.assert_same(monkeypatch, fp, variants, snapshot=snap)
+    assert handbacks(monkeypatch, fp, snapshot=snap, on_error="skip") == handed
 
 
 def test_c_path_rows_and_seq(monkeypatch, tmp_path):
     """What the C loop wrote, against hand-computed values: seq numbers the applied
     frames on from the REST book (0), ts is the microtimestamp in ns, stale frames drop."""
-    fp = _write(
+    fp = write_lines(
         tmp_path, [_fr(T0 - 1, B1), _fr(T0 + 1, [("100.50", "1")]), _fr(T0 + 2, [], [("101.50", "2")])]
     )
     monkeypatch.setenv(SCAN_ENV, "1")
@@ -153,7 +112,7 @@ def test_c_path_rows_and_seq(monkeypatch, tmp_path):
 def test_time_out_of_range_is_a_feed_error(monkeypatch, tmp_path, scan):
     """Regression: a microtimestamp whose ns do not fit int64 raised OverflowError from
     numpy instead of a FeedError naming the line and the field."""
-    fp = _write(tmp_path, [_fr(T0 + 1, B1), _fr(10**17, B1)])
+    fp = write_lines(tmp_path, [_fr(T0 + 1, B1), _fr(10**17, B1)])
     monkeypatch.setenv(SCAN_ENV, scan)
     with pytest.raises(feeds.FeedError) as ei:
         feeds.replay(fp, format="bitstamp", tick_size="0.01", lot_size="0.001", snapshot=_snap(tmp_path))
@@ -175,17 +134,15 @@ def _rendered(tmp_path, seed: int, steps: int = 120) -> tuple:
 @pytest.mark.parametrize("seed", range(6))
 def test_rendered_histories_same_as_msgspec(monkeypatch, tmp_path, seed):
     fp, snap, _ = _rendered(tmp_path, seed)
-    fast, slow = both(monkeypatch, fp, snap)
-    assert fast == slow
-    assert fast[0] != "error" and len(fast[0]) > 100  # a real replay, not two equal errors
-    assert both(monkeypatch, fp, snap, batch_rows=3) == (fast, fast)  # frames split across batches
+    fast = PATHS.assert_real_replay(monkeypatch, fp, snapshot=snap)
+    assert len(fast[0]) > 100  # many rows
 
 
 def test_c_loop_takes_the_common_shape(monkeypatch, tmp_path):
     """Every rendered diff frame is decided in C: only the subscription reply goes back."""
     fp, snap, frames = _rendered(tmp_path, 7, steps=40)
     assert (
-        handbacks(monkeypatch, fp, snap)
+        handbacks(monkeypatch, fp, snapshot=snap)
         == sum(1 for ln in frames.splitlines() if '"event":"data"' not in ln)
         == 1
     )
@@ -219,50 +176,27 @@ MUTATIONS = [
 @pytest.mark.parametrize("m", range(len(MUTATIONS)))
 def test_mutated_frames_same_as_msgspec(monkeypatch, tmp_path, m):
     fp, snap, frames = _rendered(tmp_path, 100 + m, steps=30)
-    lines = frames.splitlines()
-    rng = random.Random(m)
-    for k in rng.sample(range(3, len(lines)), 3):
-        lines[k] = MUTATIONS[m](lines[k])
-    fp.write_text("\n".join(lines) + "\n")
-    for kw in ({"on_error": "raise"}, {"on_error": "skip"}, {"on_error": "skip", "symbol": "btcusd"}):
-        fast, slow = both(monkeypatch, fp, snap, **kw)
-        assert fast == slow
+    fp.write_text(mutate_lines(frames, MUTATIONS[m], m))
+    variants = ({"on_error": "raise"}, {"on_error": "skip"}, {"on_error": "skip", "symbol": "btcusd"})
+    PATHS.assert_same(monkeypatch, fp, variants, snapshot=snap)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-@given(
-    seed=st.integers(0, 10_000),
-    edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 10_000), st.text(min_size=0, max_size=4)),
-                   max_size=4),
-)  # fmt: skip
+@EDIT_SETTINGS
+@given(seed=st.integers(0, 10_000), edits=EDITS)
 def test_hypothesis_edits_same_as_msgspec(tmp_path_factory, seed, edits):
     """Random edits anywhere in rendered frames: both paths agree."""
-    d = tmp_path_factory.mktemp("hyp")
     rest, text = render_bitstamp(random_history(random.Random(seed), 15))
-    for at, cut, ins in edits:
-        i = at % (len(text) + 1)
-        text = text[:i] + ins + text[i + cut % 3 :]
-    (d / "f.jsonl").write_text(text, encoding="utf-8")
-    (d / "rest.json").write_text(rest)
-    mp = pytest.MonkeyPatch()
-    try:
-        fast, slow = both(mp, d / "f.jsonl", d / "rest.json", on_error="skip")
-    finally:
-        mp.undo()
-    assert fast == slow
+    snap = tmp_path_factory.mktemp("rest") / "rest.json"
+    snap.write_text(rest)
+    PATHS.assert_edits_agree(tmp_path_factory, text, edits, snapshot=snap, on_error="skip")
 
 
 def test_layout_row_matches_the_msgspec_struct():
     """The TB_JSCAN_BITSTAMP row of tb_jscan_layouts and bitstamp.py's _Data name the same
     required keys; timestamp is read and not used."""
     from tapebook._native import lib
-    from tapebook.feeds import bitstamp
 
-    keys = _layout(lib.TB_JSCAN_BITSTAMP)
-    assert {k for k, (_, req) in keys.items() if req} == set(bitstamp._Data.__struct_fields__)
-    assert {k for k, (_, req) in keys.items() if not req} == {"timestamp"}
-    roles = {k: r for k, (r, _) in keys.items()}
-    assert roles == {
+    check_layout_row(lib.TB_JSCAN_BITSTAMP, bitstamp._Data, {"timestamp"}, {
         "timestamp": lib.TB_JSCAN_TEXT, "microtimestamp": lib.TB_JSCAN_TIME, "bids": lib.TB_JSCAN_BIDS,
         "asks": lib.TB_JSCAN_ASKS,
-    }  # fmt: skip
+    })  # fmt: skip

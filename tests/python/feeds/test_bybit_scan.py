@@ -10,54 +10,28 @@ import json
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from _scan_paths import (
+    EDIT_SETTINGS,
+    EDITS,
+    POLICIES,
+    ScanPaths,
+    check_layout_row,
+    mutate_lines,
+    random_levels,
+    write_frames,
+    write_lines,
+)
+from hypothesis import given
 from hypothesis import strategies as st
 from render import random_history, render_bybit
-from test_binance_scan import _layout, _plain
 from venue_fixtures import FIXTURES
 
 from tapebook import feeds
+from tapebook.feeds import bybit
 from tapebook.feeds._json_loop import SCAN_ENV
 
-
-def outcome(path, **kw) -> tuple:
-    """What a replay gives (or the error it raises), comparable across paths."""
-    try:
-        r = feeds.replay(path, format="bybit", tick_size="0.01", lot_size="0.001", depth=3, **kw)
-    except feeds.FeedError as e:
-        return ("error", type(e).__name__, str(e))
-    return (r.bbo.tolist(), _plain(r.depth), repr(r.stats), r.status, r.stop_reason)
-
-
-def both(monkeypatch, path, **kw) -> tuple[tuple, tuple]:
-    monkeypatch.setenv(SCAN_ENV, "1")
-    fast = outcome(path, **kw)
-    monkeypatch.setenv(SCAN_ENV, "0")
-    slow = outcome(path, **kw)
-    return fast, slow
-
-
-class _Handbacks:
-    """Counts the lines the C loop hands to the checked path (reader._one)."""
-
-    def __init__(self, monkeypatch):
-        from tapebook.feeds import bybit
-
-        self.n = 0
-        orig = bybit.BybitReader._one
-
-        def counting(reader, b, raw, line):
-            self.n += 1
-            return orig(reader, b, raw, line)
-
-        monkeypatch.setattr(bybit.BybitReader, "_one", counting)
-
-
-def handbacks(monkeypatch, path, **kw) -> int:
-    counter = _Handbacks(monkeypatch)
-    monkeypatch.setenv(SCAN_ENV, "1")
-    outcome(path, **kw)
-    return counter.n
+PATHS = ScanPaths(bybit.BybitReader, format="bybit", tick_size="0.01", lot_size="0.001")
+both, handbacks = PATHS.both, PATHS.handbacks
 
 
 @pytest.mark.parametrize("on_gap", ["raise", "resync"])
@@ -75,12 +49,6 @@ def _fr(typ, u, bids=(), asks=(), sym="BTCUSDT", ts=1_672_304_484_978, cts=None,
     if cts is not None:
         d["cts"] = cts
     return json.dumps(d, separators=(",", ":"))
-
-
-def _write(tmp_path, lines, name="f"):
-    fp = tmp_path / f"{name}.jsonl"
-    fp.write_text("\n".join(lines) + "\n")
-    return fp
 
 
 B1, A1 = [("100.00", "3.000")], [("101.00", "2.000")]
@@ -121,7 +89,7 @@ SYNC_CASES = [
 @pytest.mark.parametrize("case", SYNC_CASES, ids=[c[0] for c in SYNC_CASES])
 def test_sync_rules_in_c_same_as_msgspec(monkeypatch, tmp_path, case, on_gap):
     _name, lines, handed = case
-    fp = _write(tmp_path, lines)
+    fp = write_lines(tmp_path, lines)
     fast, slow = both(monkeypatch, fp, on_gap=on_gap, on_error="skip")
     assert fast == slow
     assert handbacks(monkeypatch, fp, on_gap=on_gap, on_error="skip") == handed
@@ -130,7 +98,7 @@ def test_sync_rules_in_c_same_as_msgspec(monkeypatch, tmp_path, case, on_gap):
 def test_u1_restart_is_a_snapshot_row(monkeypatch, tmp_path):
     """u = 1 on a delta resets the book in C: flags has the snapshot bit and the old
     levels are gone."""
-    fp = _write(tmp_path, [_fr("snapshot", 50, B1, A1), _fr("delta", 1, [("90.00", "1.000")])])
+    fp = write_lines(tmp_path, [_fr("snapshot", 50, B1, A1), _fr("delta", 1, [("90.00", "1.000")])])
     monkeypatch.setenv(SCAN_ENV, "1")
     r = feeds.replay(fp, format="bybit", tick_size="0.01", lot_size="0.001")
     assert r.bbo["seq"].tolist() == [50, 1]
@@ -140,18 +108,13 @@ def test_u1_restart_is_a_snapshot_row(monkeypatch, tmp_path):
 
 def _rendered(tmp_path, seed: int, steps: int = 120) -> tuple:
     frames = render_bybit(random_history(random.Random(seed), steps))
-    fp = tmp_path / f"frames{seed}.jsonl"
-    fp.write_text(frames)
-    return fp, frames
+    return write_frames(tmp_path, frames, f"frames{seed}"), frames
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_rendered_histories_same_as_msgspec(monkeypatch, tmp_path, seed):
     fp, _ = _rendered(tmp_path, seed)
-    fast, slow = both(monkeypatch, fp)
-    assert fast == slow
-    assert fast[0] != "error" and fast[0]  # a real replay, not two equal errors
-    assert both(monkeypatch, fp, batch_rows=3) == (fast, fast)  # frames split across batches
+    PATHS.assert_real_replay(monkeypatch, fp)
 
 
 def test_c_loop_takes_the_common_shape(monkeypatch, tmp_path):
@@ -196,44 +159,16 @@ MUTATIONS = [
 @pytest.mark.parametrize("m", range(len(MUTATIONS)))
 def test_mutated_frames_same_as_msgspec(monkeypatch, tmp_path, m):
     fp, frames = _rendered(tmp_path, 100 + m, steps=30)
-    lines = frames.splitlines()
-    rng = random.Random(m)
-    for k in rng.sample(range(3, len(lines)), 3):
-        lines[k] = MUTATIONS[m](lines[k])
-    fp.write_text("\n".join(lines) + "\n")
-    for kw in ({"on_error": "raise"}, {"on_error": "skip", "on_gap": "resync"}, {"on_error": "skip"}):
-        fast, slow = both(monkeypatch, fp, **kw)
-        assert fast == slow
+    fp.write_text(mutate_lines(frames, MUTATIONS[m], m))
+    PATHS.assert_same(monkeypatch, fp, POLICIES)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-@given(
-    seed=st.integers(0, 10_000),
-    edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 10_000), st.text(min_size=0, max_size=4)),
-                   max_size=4),
-)  # fmt: skip
+@EDIT_SETTINGS
+@given(seed=st.integers(0, 10_000), edits=EDITS)
 def test_hypothesis_edits_same_as_msgspec(tmp_path_factory, seed, edits):
     """Random edits anywhere in rendered frames: both paths agree."""
-    d = tmp_path_factory.mktemp("hyp")
     text = render_bybit(random_history(random.Random(seed), 15))
-    for at, cut, ins in edits:
-        i = at % (len(text) + 1)
-        text = text[:i] + ins + text[i + cut % 3 :]
-    (d / "f.jsonl").write_text(text, encoding="utf-8")
-    mp = pytest.MonkeyPatch()
-    try:
-        fast, slow = both(mp, d / "f.jsonl", on_error="skip", on_gap="resync")
-    finally:
-        mp.undo()
-    assert fast == slow
-
-
-def _levels(rng: random.Random) -> list[tuple[str, str]]:
-    out = []
-    for _ in range(rng.randrange(0, 4)):
-        px = f"{rng.randrange(95, 106)}.{rng.randrange(100):02d}"
-        out.append((px, f"{rng.randrange(4)}.{rng.randrange(1000):03d}"))
-    return out
+    PATHS.assert_edits_agree(tmp_path_factory, text, edits, on_error="skip", on_gap="resync")
 
 
 def _random_stream(rng: random.Random, n: int) -> list[str]:
@@ -246,7 +181,12 @@ def _random_stream(rng: random.Random, n: int) -> list[str]:
         u = 1 if r > 0.97 else u + 1 if r < 0.85 else u + rng.randrange(-2, 4)
         sym = "BTCUSDT" if rng.random() < 0.95 else "ETHUSDT"
         line = _fr(
-            typ, max(u, 0), _levels(rng), _levels(rng), sym=sym, cts=rng.choice([None, 1_672_304_484_000])
+            typ,
+            max(u, 0),
+            random_levels(rng),
+            random_levels(rng),
+            sym=sym,
+            cts=rng.choice([None, 1_672_304_484_000]),
         )
         if rng.random() < 0.05:
             line = rng.choice([ACK, "", "{not json", _fr("delta", u, topic="publicTrade.BTCUSDT")])
@@ -256,30 +196,20 @@ def _random_stream(rng: random.Random, n: int) -> list[str]:
 
 @pytest.mark.parametrize("seed", range(8))
 def test_random_sync_streams_same_as_msgspec(monkeypatch, tmp_path, seed):
-    fp = _write(tmp_path, _random_stream(random.Random(seed), 80))
-    for kw in (
-        {"on_gap": "raise"},
-        {"on_gap": "resync", "on_error": "skip"},
-        {"on_error": "skip", "batch_rows": 2},
-    ):
-        fast, slow = both(monkeypatch, fp, **kw)
-        assert fast == slow
+    fp = write_lines(tmp_path, _random_stream(random.Random(seed), 80))
+    PATHS.assert_same(monkeypatch, fp, ({"on_gap": "raise"}, {"on_gap": "resync", "on_error": "skip"},
+                                        {"on_error": "skip", "batch_rows": 2}))  # fmt: skip
 
 
 def test_layout_row_matches_the_msgspec_struct():
     """The TB_JSCAN_BYBIT row of tb_jscan_layouts and bybit.py's _Data name the same
     required keys; seq is read and not used."""
     from tapebook._native import lib
-    from tapebook.feeds import bybit
 
-    keys = _layout(lib.TB_JSCAN_BYBIT)
-    assert {k for k, (_, req) in keys.items() if req} == set(bybit._Data.__struct_fields__)
-    assert {k for k, (_, req) in keys.items() if not req} == {"seq"}
-    roles = {k: r for k, (r, _) in keys.items()}
-    assert roles == {
+    check_layout_row(lib.TB_JSCAN_BYBIT, bybit._Data, {"seq"}, {
         "s": lib.TB_JSCAN_SYMBOL, "b": lib.TB_JSCAN_BIDS, "a": lib.TB_JSCAN_ASKS,
         "u": lib.TB_JSCAN_LAST, "seq": lib.TB_JSCAN_INT,
-    }  # fmt: skip
+    })  # fmt: skip
 
 
 @pytest.mark.parametrize("scan", ["0", "1"])
@@ -288,7 +218,7 @@ def test_time_out_of_range_is_a_feed_error(monkeypatch, tmp_path, scan, field):
     """Regression: a time whose nanoseconds do not fit int64 (1e13 ms) raised
     OverflowError from numpy instead of a FeedError naming the line and field."""
     kw = {"ts": 10**13} if field == "ts" else {"cts": 10**13}
-    fp = _write(tmp_path, [S(50, B1, A1), D(51, A1, **kw)])
+    fp = write_lines(tmp_path, [S(50, B1, A1), D(51, A1, **kw)])
     monkeypatch.setenv(SCAN_ENV, scan)
     with pytest.raises(feeds.FeedError) as ei:
         feeds.replay(fp, format="bybit", tick_size="0.01", lot_size="0.001")

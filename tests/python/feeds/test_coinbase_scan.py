@@ -12,49 +12,27 @@ import random
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from _scan_paths import (
+    EDIT_SETTINGS,
+    EDITS,
+    POLICIES,
+    ScanPaths,
+    check_layout_row,
+    mutate_lines,
+    write_frames,
+    write_lines,
+)
+from hypothesis import given
 from hypothesis import strategies as st
 from render import random_history, render_coinbase
-from test_binance_scan import _layout, _plain
 from venue_fixtures import FIXTURES
 
 from tapebook import feeds
+from tapebook.feeds import coinbase
 from tapebook.feeds._json_loop import SCAN_ENV
 
-
-def outcome(path, lot="0.001", **kw) -> tuple:
-    """What a replay gives (or the error it raises), comparable across paths."""
-    try:
-        r = feeds.replay(path, format="coinbase", tick_size="0.01", lot_size=lot, depth=3, **kw)
-    except feeds.FeedError as e:
-        return ("error", type(e).__name__, str(e))
-    return (r.bbo.tolist(), _plain(r.depth), repr(r.stats), r.status, r.stop_reason)
-
-
-def both(monkeypatch, path, **kw) -> tuple[tuple, tuple]:
-    monkeypatch.setenv(SCAN_ENV, "1")
-    fast = outcome(path, **kw)
-    monkeypatch.setenv(SCAN_ENV, "0")
-    slow = outcome(path, **kw)
-    return fast, slow
-
-
-def handbacks(monkeypatch, path, **kw) -> int:
-    """The lines the C loop hands to the checked path (reader._one)."""
-    from tapebook.feeds import coinbase
-
-    n = 0
-    orig = coinbase.CoinbaseReader._one
-
-    def counting(reader, b, raw, line):
-        nonlocal n
-        n += 1
-        return orig(reader, b, raw, line)
-
-    monkeypatch.setattr(coinbase.CoinbaseReader, "_one", counting)
-    monkeypatch.setenv(SCAN_ENV, "1")
-    outcome(path, **kw)
-    return n
+PATHS = ScanPaths(coinbase.CoinbaseReader, format="coinbase", tick_size="0.01", lot_size="0.001")
+both, handbacks = PATHS.both, PATHS.handbacks
 
 
 @pytest.mark.parametrize("check_sequence", [True, False])
@@ -62,11 +40,10 @@ def handbacks(monkeypatch, path, **kw) -> int:
 @pytest.mark.parametrize("name", ["gap", "other_channels", "reconnect"])
 def test_fixtures_same_as_msgspec(monkeypatch, name, on_gap, check_sequence):
     fp = FIXTURES / "coinbase" / f"{name}.jsonl"
-    for symbol in (None, "BTC-USD", "ETH-USD"):
-        fast, slow = both(
-            monkeypatch, fp, lot="0.00000001", on_gap=on_gap, check_sequence=check_sequence, symbol=symbol
-        )
-        assert fast == slow
+    symbols = ({"symbol": s} for s in (None, "BTC-USD", "ETH-USD"))
+    PATHS.assert_same(
+        monkeypatch, fp, symbols, lot_size="0.00000001", on_gap=on_gap, check_sequence=check_sequence
+    )
 
 
 T0 = "2023-02-09T20:32:50.714964855Z"
@@ -86,12 +63,6 @@ def _other(seq, channel="heartbeats"):
     ev = {"current_time": "2023-02-09 20:32:54 +0000 UTC", "heartbeat_counter": str(seq)}
     frame = {"channel": channel, "client_id": "", "timestamp": T0, "sequence_num": seq, "events": [ev]}
     return json.dumps(frame, separators=(",", ":"))
-
-
-def _write(tmp_path, lines, name="f"):
-    fp = tmp_path / f"{name}.jsonl"
-    fp.write_text("\n".join(lines) + "\n")
-    return fp
 
 
 BA = [("bid", "100.00", "3.000"), ("offer", "101.00", "2.000")]
@@ -147,11 +118,10 @@ SYNC_CASES = [
 @pytest.mark.parametrize("case", SYNC_CASES, ids=[c[0] for c in SYNC_CASES])
 def test_sync_rules_in_c_same_as_msgspec(monkeypatch, tmp_path, case, on_gap):
     _name, lines, handed = case
-    fp = _write(tmp_path, lines)
-    for kw in ({"on_error": "skip"}, {"on_error": "raise"}, {"on_error": "skip", "check_sequence": False},
-               {"on_error": "skip", "symbol": "BTC-USD"}):  # fmt: skip
-        fast, slow = both(monkeypatch, fp, on_gap=on_gap, **kw)
-        assert fast == slow
+    fp = write_lines(tmp_path, lines)
+    variants = ({"on_error": "skip"}, {"on_error": "raise"}, {"on_error": "skip", "check_sequence": False},
+                {"on_error": "skip", "symbol": "BTC-USD"})  # fmt: skip
+    PATHS.assert_same(monkeypatch, fp, variants, on_gap=on_gap)
     assert handbacks(monkeypatch, fp, on_gap=on_gap, on_error="skip") == handed
 
 
@@ -159,7 +129,7 @@ def test_c_path_rows_and_times(monkeypatch, tmp_path):
     """What the C loop wrote, against hand-computed values: bids before asks whatever
     the frame's order, the timestamp in exact ns, a stale frame dropped."""
     snap = _fr(0, "snapshot", [BA[1], ("bid", "100.50", "1"), BA[0]])
-    fp = _write(tmp_path, [snap, _fr(1, ups=U1), _fr(1)])
+    fp = write_lines(tmp_path, [snap, _fr(1, ups=U1), _fr(1)])
     monkeypatch.setenv(SCAN_ENV, "1")
     r = feeds.replay(fp, format="coinbase", tick_size="0.01", lot_size="0.001", depth=2)
     assert r.bbo["seq"].tolist() == [0, 1]
@@ -170,18 +140,13 @@ def test_c_path_rows_and_times(monkeypatch, tmp_path):
 
 def _rendered(tmp_path, seed: int, steps: int = 120) -> tuple:
     frames = render_coinbase(random_history(random.Random(seed), steps))
-    fp = tmp_path / f"frames{seed}.jsonl"
-    fp.write_text(frames)
-    return fp, frames
+    return write_frames(tmp_path, frames, f"frames{seed}"), frames
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_rendered_histories_same_as_msgspec(monkeypatch, tmp_path, seed):
     fp, _ = _rendered(tmp_path, seed)
-    fast, slow = both(monkeypatch, fp)
-    assert fast == slow
-    assert fast[0] != "error" and fast[0]  # a real replay, not two equal errors
-    assert both(monkeypatch, fp, batch_rows=3) == (fast, fast)  # frames split across batches
+    PATHS.assert_real_replay(monkeypatch, fp)
 
 
 def test_c_loop_takes_the_common_shape(monkeypatch, tmp_path):
@@ -239,37 +204,16 @@ MUTATIONS = [
 @pytest.mark.parametrize("m", range(len(MUTATIONS)))
 def test_mutated_frames_same_as_msgspec(monkeypatch, tmp_path, m):
     fp, frames = _rendered(tmp_path, 100 + m, steps=30)
-    lines = frames.splitlines()
-    rng = random.Random(m)
-    for k in rng.sample(range(3, len(lines)), 3):
-        lines[k] = MUTATIONS[m](lines[k])
-    fp.write_text("\n".join(lines) + "\n")
-    for kw in ({"on_error": "raise"}, {"on_error": "skip", "on_gap": "resync"}, {"on_error": "skip"},
-               {"on_error": "skip", "check_sequence": False}):  # fmt: skip
-        fast, slow = both(monkeypatch, fp, **kw)
-        assert fast == slow
+    fp.write_text(mutate_lines(frames, MUTATIONS[m], m))
+    PATHS.assert_same(monkeypatch, fp, (*POLICIES, {"on_error": "skip", "check_sequence": False}))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-@given(
-    seed=st.integers(0, 10_000),
-    edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 10_000), st.text(min_size=0, max_size=4)),
-                   max_size=4),
-)  # fmt: skip
+@EDIT_SETTINGS
+@given(seed=st.integers(0, 10_000), edits=EDITS)
 def test_hypothesis_edits_same_as_msgspec(tmp_path_factory, seed, edits):
     """Random edits anywhere in rendered frames: both paths agree."""
-    d = tmp_path_factory.mktemp("hyp")
     text = render_coinbase(random_history(random.Random(seed), 15))
-    for at, cut, ins in edits:
-        i = at % (len(text) + 1)
-        text = text[:i] + ins + text[i + cut % 3 :]
-    (d / "f.jsonl").write_text(text, encoding="utf-8")
-    mp = pytest.MonkeyPatch()
-    try:
-        fast, slow = both(mp, d / "f.jsonl", on_error="skip", on_gap="resync")
-    finally:
-        mp.undo()
-    assert fast == slow
+    PATHS.assert_edits_agree(tmp_path_factory, text, edits, on_error="skip", on_gap="resync")
 
 
 def _ups(rng: random.Random) -> list[tuple[str, str, str]]:
@@ -301,38 +245,29 @@ def _random_stream(rng: random.Random, n: int) -> list[str]:
 
 @pytest.mark.parametrize("seed", range(8))
 def test_random_sync_streams_same_as_msgspec(monkeypatch, tmp_path, seed):
-    fp = _write(tmp_path, _random_stream(random.Random(seed), 80))
-    for kw in (
-        {"on_gap": "raise"},
-        {"on_gap": "resync", "on_error": "skip"},
-        {"on_error": "skip", "batch_rows": 2, "on_gap": "resync"},
-        {"on_error": "skip", "check_sequence": False},
-    ):
-        fast, slow = both(monkeypatch, fp, **kw)
-        assert fast == slow
+    fp = write_lines(tmp_path, _random_stream(random.Random(seed), 80))
+    variants = ({"on_gap": "raise"}, {"on_gap": "resync", "on_error": "skip"},
+                {"on_error": "skip", "batch_rows": 2, "on_gap": "resync"},
+                {"on_error": "skip", "check_sequence": False})  # fmt: skip
+    PATHS.assert_same(monkeypatch, fp, variants)
 
 
 def test_layout_row_matches_the_msgspec_struct():
     """The TB_JSCAN_COINBASE row of tb_jscan_layouts and coinbase.py's _Frame name the
     same required keys; client_id is read and not used."""
     from tapebook._native import lib
-    from tapebook.feeds import coinbase
 
-    keys = _layout(lib.TB_JSCAN_COINBASE)
-    assert {k for k, (_, req) in keys.items() if req} == set(coinbase._Frame.__struct_fields__)
-    assert {k for k, (_, req) in keys.items() if not req} == {"client_id"}
-    roles = {k: r for k, (r, _) in keys.items()}
-    assert roles == {
+    check_layout_row(lib.TB_JSCAN_COINBASE, coinbase._Frame, {"client_id"}, {
         "channel": lib.TB_JSCAN_EVENT, "client_id": lib.TB_JSCAN_TEXT, "timestamp": lib.TB_JSCAN_TIME,
         "sequence_num": lib.TB_JSCAN_LAST, "events": lib.TB_JSCAN_EVENTS,
-    }  # fmt: skip
+    })  # fmt: skip
 
 
 @pytest.mark.parametrize("scan", ["0", "1"])
 def test_time_out_of_range_is_a_feed_error(monkeypatch, tmp_path, scan):
     """Regression: a timestamp whose ns do not fit int64 (year 2400) raised OverflowError
     from numpy instead of a FeedError naming the line and the time."""
-    fp = _write(tmp_path, [S(0), _fr(1, ups=U1, ts="2400-02-09T20:32:50Z")])
+    fp = write_lines(tmp_path, [S(0), _fr(1, ups=U1, ts="2400-02-09T20:32:50Z")])
     monkeypatch.setenv(SCAN_ENV, scan)
     with pytest.raises(feeds.FeedError) as ei:
         feeds.replay(fp, format="coinbase", tick_size="0.01", lot_size="0.001")

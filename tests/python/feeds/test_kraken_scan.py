@@ -11,52 +11,28 @@ import json
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from _scan_paths import (
+    EDIT_SETTINGS,
+    EDITS,
+    POLICIES,
+    ScanPaths,
+    check_layout_row,
+    mutate_lines,
+    write_frames,
+    write_lines,
+)
+from hypothesis import given
 from hypothesis import strategies as st
 from render import kraken_crc_from_strings, random_history, render_kraken
-from test_binance_scan import _layout, _plain
 from venue_fixtures import FIXTURES
 
 from tapebook import feeds
+from tapebook.feeds import kraken
 from tapebook.feeds._json_loop import SCAN_ENV
 
 UNITS = {"tick_size": "0.01", "lot_size": "0.001"}
-
-
-def outcome(path, **kw) -> tuple:
-    """What a replay gives (or the error it raises), comparable across paths."""
-    kw = {**UNITS, **kw}
-    try:
-        r = feeds.replay(path, format="kraken", depth=3, **kw)
-    except feeds.FeedError as e:
-        return ("error", type(e).__name__, str(e))
-    return (r.bbo.tolist(), _plain(r.depth), repr(r.stats), r.status, r.stop_reason)
-
-
-def both(monkeypatch, path, **kw) -> tuple[tuple, tuple]:
-    monkeypatch.setenv(SCAN_ENV, "1")
-    fast = outcome(path, **kw)
-    monkeypatch.setenv(SCAN_ENV, "0")
-    slow = outcome(path, **kw)
-    return fast, slow
-
-
-def handbacks(monkeypatch, path, **kw) -> int:
-    """The lines the C loop hands to the checked path (reader._one)."""
-    from tapebook.feeds import kraken
-
-    n = 0
-    orig = kraken.KrakenReader._one
-
-    def counting(reader, b, raw, line):
-        nonlocal n
-        n += 1
-        return orig(reader, b, raw, line)
-
-    monkeypatch.setattr(kraken.KrakenReader, "_one", counting)
-    monkeypatch.setenv(SCAN_ENV, "1")
-    outcome(path, **kw)
-    return n
+PATHS = ScanPaths(kraken.KrakenReader, format="kraken", **UNITS)
+both, handbacks = PATHS.both, PATHS.handbacks
 
 
 FIXTURE_UNITS = {"tick_size": "0.1", "lot_size": "0.00000001"}
@@ -67,12 +43,9 @@ FIXTURE_UNITS = {"tick_size": "0.1", "lot_size": "0.00000001"}
 @pytest.mark.parametrize("name", ["checksum_fail", "doc_checksum", "truncation"])
 def test_fixtures_same_as_msgspec(monkeypatch, name, on_gap, checksum):
     fp = FIXTURES / "kraken" / f"{name}.jsonl"
-    fast, slow = both(monkeypatch, fp, on_gap=on_gap, checksum=checksum, **FIXTURE_UNITS)
-    assert fast == slow
-    for extra in ({"book_depth": 25}, {"price_precision": 1, "qty_precision": 8},
-                  {"price_precision": 1, "qty_precision": 4}):  # fmt: skip
-        fast, slow = both(monkeypatch, fp, on_gap=on_gap, checksum=checksum, **FIXTURE_UNITS, **extra)
-        assert fast == slow
+    variants = ({}, {"book_depth": 25}, {"price_precision": 1, "qty_precision": 8},
+                {"price_precision": 1, "qty_precision": 4})  # fmt: skip
+    PATHS.assert_same(monkeypatch, fp, variants, on_gap=on_gap, checksum=checksum, **FIXTURE_UNITS)
 
 
 def _kr(typ, bids=(), asks=(), sym="BTC/USD", crc=None, ts="2023-10-06T17:35:55.440295Z", channel="book"):
@@ -88,12 +61,6 @@ def _kr(typ, bids=(), asks=(), sym="BTC/USD", crc=None, ts="2023-10-06T17:35:55.
     if ts is not None:
         data += f',"timestamp":"{ts}"'
     return f'{{"channel":"{channel}","type":"{typ}","data":[{data}}}]}}'
-
-
-def _write(tmp_path, lines, name="f"):
-    fp = tmp_path / f"{name}.jsonl"
-    fp.write_text("\n".join(lines) + "\n")
-    return fp
 
 
 B1, A1 = [("100.00", "3.000")], [("101.00", "2.000")]
@@ -147,25 +114,22 @@ SYNC_CASES = [
 @pytest.mark.parametrize("case", SYNC_CASES, ids=[c[0] for c in SYNC_CASES])
 def test_rules_in_c_same_as_msgspec(monkeypatch, tmp_path, case, on_gap):
     _name, lines, handed = case
-    fp = _write(tmp_path, lines)
-    for kw in ({"on_error": "skip"}, {"on_error": "skip", "checksum": False}, {"on_error": "raise"}):
-        fast, slow = both(monkeypatch, fp, on_gap=on_gap, **kw)
-        assert fast == slow
+    fp = write_lines(tmp_path, lines)
+    variants = ({"on_error": "skip"}, {"on_error": "skip", "checksum": False}, {"on_error": "raise"})
+    PATHS.assert_same(monkeypatch, fp, variants, on_gap=on_gap)
     assert handbacks(monkeypatch, fp, on_gap=on_gap, on_error="skip") == handed
 
 
 @pytest.mark.parametrize("case", SYNC_CASES, ids=[c[0] for c in SYNC_CASES])
 def test_rules_with_given_precisions_same_as_msgspec(monkeypatch, tmp_path, case):
     """With price_precision= / qty_precision= snapshots are decided in C too."""
-    fp = _write(tmp_path, case[1])
-    for pq in ((2, 3), (1, 2), (4, 5)):
-        kw = {"price_precision": pq[0], "qty_precision": pq[1], "on_error": "skip", "on_gap": "resync"}
-        fast, slow = both(monkeypatch, fp, **kw)
-        assert fast == slow
+    fp = write_lines(tmp_path, case[1])
+    precisions = ({"price_precision": p, "qty_precision": q} for p, q in ((2, 3), (1, 2), (4, 5)))
+    PATHS.assert_same(monkeypatch, fp, precisions, on_error="skip", on_gap="resync")
 
 
 def test_given_precisions_take_snapshots_in_c(monkeypatch, tmp_path):
-    fp = _write(tmp_path, [SUB, S(B1, A1, crc=GOOD), U(crc=GOOD), S(B1, A1, crc=GOOD)])
+    fp = write_lines(tmp_path, [SUB, S(B1, A1, crc=GOOD), U(crc=GOOD), S(B1, A1, crc=GOOD)])
     # the subscription reply and the first snapshot (the checksum is set up there)
     assert handbacks(monkeypatch, fp, price_precision=2, qty_precision=3) == 2
     r = feeds.replay(fp, format="kraken", price_precision=2, qty_precision=3, **UNITS)
@@ -174,7 +138,7 @@ def test_given_precisions_take_snapshots_in_c(monkeypatch, tmp_path):
 
 def test_bad_checksum_is_caught_on_the_c_path(monkeypatch, tmp_path):
     """The checksum the C loop read is verified: a wrong one on a C-decided update raises."""
-    fp = _write(tmp_path, [S(B1, A1, crc=GOOD), U(crc=GOOD + 1)])
+    fp = write_lines(tmp_path, [S(B1, A1, crc=GOOD), U(crc=GOOD + 1)])
     assert handbacks(monkeypatch, fp, on_error="skip", on_gap="resync") == 1  # the update was decided in C
     monkeypatch.setenv(SCAN_ENV, "1")
     with pytest.raises(feeds.ChecksumError) as ei:
@@ -185,7 +149,7 @@ def test_bad_checksum_is_caught_on_the_c_path(monkeypatch, tmp_path):
 def test_timestamp_beyond_int64_is_a_feed_error(monkeypatch, tmp_path):
     """Regression: a timestamp whose ns do not fit int64 (year 2300) raised numpy's
     OverflowError instead of a FeedError naming the line (both paths)."""
-    fp = _write(tmp_path, [S(B1, A1), U(B1, ts="2300-01-01T00:00:00Z")])
+    fp = write_lines(tmp_path, [S(B1, A1), U(B1, ts="2300-01-01T00:00:00Z")])
     for scan in ("1", "0"):
         monkeypatch.setenv(SCAN_ENV, scan)
         with pytest.raises(feeds.FeedError) as ei:
@@ -195,19 +159,14 @@ def test_timestamp_beyond_int64_is_a_feed_error(monkeypatch, tmp_path):
 
 def _rendered(tmp_path, seed: int, steps: int = 120, depth: int = 10) -> tuple:
     frames, _views = render_kraken(random_history(random.Random(seed), steps), depth=depth)
-    fp = tmp_path / f"frames{seed}.jsonl"
-    fp.write_text(frames)
-    return fp, frames
+    return write_frames(tmp_path, frames, f"frames{seed}"), frames
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_rendered_histories_same_as_msgspec(monkeypatch, tmp_path, seed):
     fp, _ = _rendered(tmp_path, seed, depth=(10, 25)[seed % 2])
-    fast, slow = both(monkeypatch, fp)
-    assert fast == slow
-    assert fast[0] != "error" and fast[0]  # a real replay, not two equal errors
+    fast = PATHS.assert_real_replay(monkeypatch, fp)
     assert "checksums_ok=0" not in fast[2] and "checksums_failed=0" in fast[2]  # verified, all good
-    assert both(monkeypatch, fp, batch_rows=3) == (fast, fast)  # frames split across batches
     given = {"price_precision": 2, "qty_precision": 3}
     assert both(monkeypatch, fp, **given) == (fast, fast)
 
@@ -255,49 +214,24 @@ MUTATIONS = [
 @pytest.mark.parametrize("m", range(len(MUTATIONS)))
 def test_mutated_frames_same_as_msgspec(monkeypatch, tmp_path, m):
     fp, frames = _rendered(tmp_path, 100 + m, steps=30)
-    lines = frames.splitlines()
-    rng = random.Random(m)
-    for k in rng.sample(range(2, len(lines)), 4):
-        lines[k] = MUTATIONS[m](lines[k])
-    fp.write_text("\n".join(lines) + "\n")
-    for kw in ({"on_error": "raise"}, {"on_error": "skip", "on_gap": "resync"}, {"on_error": "skip"}):
-        fast, slow = both(monkeypatch, fp, **kw)
-        assert fast == slow
+    fp.write_text(mutate_lines(frames, MUTATIONS[m], m, first=2, count=4))
+    PATHS.assert_same(monkeypatch, fp, POLICIES)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-@given(
-    seed=st.integers(0, 10_000),
-    edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 10_000), st.text(min_size=0, max_size=4)),
-                   max_size=4),
-)  # fmt: skip
+@EDIT_SETTINGS
+@given(seed=st.integers(0, 10_000), edits=EDITS)
 def test_hypothesis_edits_same_as_msgspec(tmp_path_factory, seed, edits):
     """Random edits anywhere in rendered frames: both paths agree."""
-    d = tmp_path_factory.mktemp("hyp")
     text, _ = render_kraken(random_history(random.Random(seed), 15))
-    for at, cut, ins in edits:
-        i = at % (len(text) + 1)
-        text = text[:i] + ins + text[i + cut % 3 :]
-    (d / "f.jsonl").write_text(text, encoding="utf-8")
-    mp = pytest.MonkeyPatch()
-    try:
-        fast, slow = both(mp, d / "f.jsonl", on_error="skip", on_gap="resync")
-    finally:
-        mp.undo()
-    assert fast == slow
+    PATHS.assert_edits_agree(tmp_path_factory, text, edits, on_error="skip", on_gap="resync")
 
 
 def test_layout_row_matches_the_msgspec_struct():
     """The TB_JSCAN_KRAKEN row of tb_jscan_layouts and kraken.py's _Data name the same
     keys; checksum and timestamp are the optional ones."""
     from tapebook._native import lib
-    from tapebook.feeds import kraken
 
-    keys = _layout(lib.TB_JSCAN_KRAKEN)
-    assert set(keys) == set(kraken._Data.__struct_fields__)
-    assert {k for k, (_, req) in keys.items() if not req} == {"checksum", "timestamp"}
-    roles = {k: r for k, (r, _) in keys.items()}
-    assert roles == {
+    check_layout_row(lib.TB_JSCAN_KRAKEN, kraken._Data, {"checksum", "timestamp"}, {
         "symbol": lib.TB_JSCAN_SYMBOL, "bids": lib.TB_JSCAN_BIDS, "asks": lib.TB_JSCAN_ASKS,
         "checksum": lib.TB_JSCAN_CHECKSUM, "timestamp": lib.TB_JSCAN_TIME,
-    }  # fmt: skip
+    }, optional_in_struct=True)  # fmt: skip

@@ -11,49 +11,27 @@ import json
 import random
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from _scan_paths import (
+    EDIT_SETTINGS,
+    EDITS,
+    POLICIES,
+    ScanPaths,
+    check_layout_row,
+    mutate_lines,
+    write_frames,
+    write_lines,
+)
+from hypothesis import given
 from hypothesis import strategies as st
 from render import okx_crc_from_strings, random_history, render_okx
-from test_binance_scan import _layout, _plain
 from venue_fixtures import FIXTURES
 
 from tapebook import feeds
+from tapebook.feeds import okx
 from tapebook.feeds._json_loop import SCAN_ENV
 
-
-def outcome(path, lot="0.001", **kw) -> tuple:
-    """What a replay gives (or the error it raises), comparable across paths."""
-    try:
-        r = feeds.replay(path, format="okx", tick_size="0.01", lot_size=lot, depth=3, **kw)
-    except feeds.FeedError as e:
-        return ("error", type(e).__name__, str(e))
-    return (r.bbo.tolist(), _plain(r.depth), repr(r.stats), r.status, r.stop_reason)
-
-
-def both(monkeypatch, path, **kw) -> tuple[tuple, tuple]:
-    monkeypatch.setenv(SCAN_ENV, "1")
-    fast = outcome(path, **kw)
-    monkeypatch.setenv(SCAN_ENV, "0")
-    slow = outcome(path, **kw)
-    return fast, slow
-
-
-def handbacks(monkeypatch, path, **kw) -> int:
-    """The lines the C loop hands to the checked path (reader._one)."""
-    from tapebook.feeds import okx
-
-    n = 0
-    orig = okx.OkxReader._one
-
-    def counting(reader, b, raw, line):
-        nonlocal n
-        n += 1
-        return orig(reader, b, raw, line)
-
-    monkeypatch.setattr(okx.OkxReader, "_one", counting)
-    monkeypatch.setenv(SCAN_ENV, "1")
-    outcome(path, **kw)
-    return n
+PATHS = ScanPaths(okx.OkxReader, format="okx", tick_size="0.01", lot_size="0.001")
+both, handbacks = PATHS.both, PATHS.handbacks
 
 
 @pytest.mark.parametrize("on_gap", ["raise", "resync"])
@@ -61,7 +39,7 @@ def handbacks(monkeypatch, path, **kw) -> int:
 @pytest.mark.parametrize("name", ["checksum_fail", "gap", "seq_chain"])
 def test_fixtures_same_as_msgspec(monkeypatch, name, on_gap, checksum):
     fp = FIXTURES / "okx" / f"{name}.jsonl"
-    fast, slow = both(monkeypatch, fp, lot="1", on_gap=on_gap, checksum=checksum)
+    fast, slow = both(monkeypatch, fp, lot_size="1", on_gap=on_gap, checksum=checksum)
     assert fast == slow
 
 
@@ -76,12 +54,6 @@ def _fr(action, prev, seq, bids=(), asks=(), inst="BTC-USDT", crc=0, ts="1597026
     }
     return json.dumps({"arg": {"channel": channel, "instId": inst}, "action": action, "data": [d]},
                       separators=(",", ":"))  # fmt: skip
-
-
-def _write(tmp_path, lines, name="f"):
-    fp = tmp_path / f"{name}.jsonl"
-    fp.write_text("\n".join(lines) + "\n")
-    return fp
 
 
 B1, A1 = [("100.00", "3.000")], [("101.00", "2.000")]
@@ -114,39 +86,34 @@ SYNC_CASES = [
 @pytest.mark.parametrize("case", SYNC_CASES, ids=[c[0] for c in SYNC_CASES])
 def test_sync_rules_in_c_same_as_msgspec(monkeypatch, tmp_path, case, on_gap):
     _name, lines, handed = case
-    fp = _write(tmp_path, lines)
-    for kw in ({"on_error": "skip"}, {"on_error": "skip", "checksum": False}):
-        fast, slow = both(monkeypatch, fp, on_gap=on_gap, **kw)
-        assert fast == slow
+    fp = write_lines(tmp_path, lines)
+    PATHS.assert_same(
+        monkeypatch, fp, ({"on_error": "skip"}, {"on_error": "skip", "checksum": False}), on_gap=on_gap
+    )
     assert handbacks(monkeypatch, fp, on_gap=on_gap, on_error="skip") == handed
 
 
 def test_bad_checksum_is_caught_on_the_c_path(monkeypatch, tmp_path):
     """The checksum the C loop read is verified: a wrong one raises under checksum=True."""
-    fp = _write(tmp_path, [S(10, B1, A1, crc=GOOD + 1)])
+    fp = write_lines(tmp_path, [S(10, B1, A1, crc=GOOD + 1)])
     monkeypatch.setenv(SCAN_ENV, "1")
     with pytest.raises(feeds.ChecksumError):
         feeds.replay(fp, format="okx", tick_size="0.01", lot_size="0.001")
-    r = feeds.replay(_write(tmp_path, [S(10, B1, A1, crc=GOOD)], "g"), format="okx", tick_size="0.01",
+    r = feeds.replay(write_lines(tmp_path, [S(10, B1, A1, crc=GOOD)], "g"), format="okx", tick_size="0.01",
                      lot_size="0.001")  # fmt: skip
     assert r.stats.checksums_ok == 1
 
 
 def _rendered(tmp_path, seed: int, steps: int = 120) -> tuple:
     frames = render_okx(random_history(random.Random(seed), steps))
-    fp = tmp_path / f"frames{seed}.jsonl"
-    fp.write_text(frames)
-    return fp, frames
+    return write_frames(tmp_path, frames, f"frames{seed}"), frames
 
 
 @pytest.mark.parametrize("seed", range(6))
 def test_rendered_histories_same_as_msgspec(monkeypatch, tmp_path, seed):
     fp, _ = _rendered(tmp_path, seed)
-    fast, slow = both(monkeypatch, fp)
-    assert fast == slow
-    assert fast[0] != "error" and fast[0]  # a real replay, not two equal errors
+    fast = PATHS.assert_real_replay(monkeypatch, fp)
     assert "checksums_ok=0" not in fast[2]  # the checksums were verified
-    assert both(monkeypatch, fp, batch_rows=3) == (fast, fast)  # frames split across batches
 
 
 def test_c_loop_takes_the_common_shape(monkeypatch, tmp_path):
@@ -187,49 +154,24 @@ MUTATIONS = [
 @pytest.mark.parametrize("m", range(len(MUTATIONS)))
 def test_mutated_frames_same_as_msgspec(monkeypatch, tmp_path, m):
     fp, frames = _rendered(tmp_path, 100 + m, steps=30)
-    lines = frames.splitlines()
-    rng = random.Random(m)
-    for k in rng.sample(range(3, len(lines)), 3):
-        lines[k] = MUTATIONS[m](lines[k])
-    fp.write_text("\n".join(lines) + "\n")
-    for kw in ({"on_error": "raise"}, {"on_error": "skip", "on_gap": "resync"}, {"on_error": "skip"}):
-        fast, slow = both(monkeypatch, fp, **kw)
-        assert fast == slow
+    fp.write_text(mutate_lines(frames, MUTATIONS[m], m))
+    PATHS.assert_same(monkeypatch, fp, POLICIES)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
-@given(
-    seed=st.integers(0, 10_000),
-    edits=st.lists(st.tuples(st.integers(0, 10_000), st.integers(0, 10_000), st.text(min_size=0, max_size=4)),
-                   max_size=4),
-)  # fmt: skip
+@EDIT_SETTINGS
+@given(seed=st.integers(0, 10_000), edits=EDITS)
 def test_hypothesis_edits_same_as_msgspec(tmp_path_factory, seed, edits):
     """Random edits anywhere in rendered frames: both paths agree."""
-    d = tmp_path_factory.mktemp("hyp")
     text = render_okx(random_history(random.Random(seed), 15))
-    for at, cut, ins in edits:
-        i = at % (len(text) + 1)
-        text = text[:i] + ins + text[i + cut % 3 :]
-    (d / "f.jsonl").write_text(text, encoding="utf-8")
-    mp = pytest.MonkeyPatch()
-    try:
-        fast, slow = both(mp, d / "f.jsonl", on_error="skip", on_gap="resync")
-    finally:
-        mp.undo()
-    assert fast == slow
+    PATHS.assert_edits_agree(tmp_path_factory, text, edits, on_error="skip", on_gap="resync")
 
 
 def test_layout_row_matches_the_msgspec_struct():
     """The TB_JSCAN_OKX row of tb_jscan_layouts and okx.py's _Data name the same keys;
     checksum is the optional one."""
     from tapebook._native import lib
-    from tapebook.feeds import okx
 
-    keys = _layout(lib.TB_JSCAN_OKX)
-    assert set(keys) == set(okx._Data.__struct_fields__)
-    assert {k for k, (_, req) in keys.items() if not req} == {"checksum"}
-    roles = {k: r for k, (r, _) in keys.items()}
-    assert roles == {
+    check_layout_row(lib.TB_JSCAN_OKX, okx._Data, {"checksum"}, {
         "asks": lib.TB_JSCAN_ASKS, "bids": lib.TB_JSCAN_BIDS, "ts": lib.TB_JSCAN_TIME,
         "checksum": lib.TB_JSCAN_CHECKSUM, "prevSeqId": lib.TB_JSCAN_PREV, "seqId": lib.TB_JSCAN_LAST,
-    }  # fmt: skip
+    }, optional_in_struct=True)  # fmt: skip
