@@ -750,10 +750,11 @@ class L3Book:
         book.load_into(mem)
         return book
 
-    def _dumps_like(self, other: bytes) -> bytes:
-        """:meth:`dumps` in the format version of the dump ``other`` (replay's verify
-        compares a log's checkpoints, which an older tapebook may have written)."""
-        return dump_version_1(self.dumps()) if dump_version(other) == 1 else self.dumps()
+    @staticmethod
+    def _dump_as(data: bytes, version: int) -> bytes:
+        """An L3 dump in format ``version`` (replay's verify compares a log's
+        checkpoints, which an older tapebook may have written)."""
+        return dump_version_1(data) if version == 1 and dump_version(data) == 2 else data
 
     def __reduce__(self) -> tuple[Any, ...]:
         # pickles the orders and the shape, not the pool: the unpickled book is heap-backed

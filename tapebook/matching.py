@@ -532,12 +532,12 @@ class MatchingEngine:
         eng.load_into(mem)
         return eng
 
-    def _dumps_like(self, other: bytes) -> bytes:
-        """:meth:`dumps` in the format version of the dump ``other`` (replay's verify
-        compares a log's checkpoints, which an older tapebook may have written):
-        version 1 embeds a version-1 L3 dump."""
-        data = self.dumps()
-        if dump_version(other) != 1:
+    @staticmethod
+    def _dump_as(data: bytes, version: int) -> bytes:
+        """An engine dump in format ``version`` (replay's verify compares a log's
+        checkpoints, which an older tapebook may have written): version 1 embeds a
+        version-1 L3 dump."""
+        if version != 1 or dump_version(data) != 2:
             return data
         l3len = int.from_bytes(data[96:104], "little")
         l3 = dump_version_1(data[_ENGINE_HEADER : _ENGINE_HEADER + l3len])

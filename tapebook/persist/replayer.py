@@ -10,7 +10,7 @@ from typing import Any
 
 from ..book import Book
 from ..errors import FormatError, InvalidArgumentError
-from ..l3book import L3Book
+from ..l3book import L3Book, dump_version
 from ..matching import MatchingEngine
 from .checkpoint import Checkpoint
 from .logformat import Record, Recovery, recover
@@ -86,12 +86,16 @@ def _decoder(ops: tuple[Op, ...]) -> Callable[[memoryview], tuple[str, int, Any]
 _DECODE = {code: _decoder(ops) for code, ops in BY_CODE.items()}
 
 
-def _dumps_like(book: Any, checkpoint_dump: bytes) -> bytes:
-    """``book``'s dump in the format of a checkpoint's dump of it: a log written by an
-    older tapebook holds older L3 / engine dumps (version 1: no L3 counters), which
-    verify compares in their own format."""
-    like = getattr(book, "_dumps_like", None)
-    return like(checkpoint_dump) if like is not None else book.dumps()
+def _verify_forms(book: Any, ours: bytes, theirs: bytes, oldest: int | None) -> tuple[bytes, bytes]:
+    """Two dumps of one book in the format both can be compared in: a log written by
+    an older tapebook holds older L3 / engine dumps (version 1: no L3 counters), and
+    a book replayed from such a checkpoint counts from there — so both sides are
+    compared in the oldest version seen since the replay started (``oldest``)."""
+    dump_as = getattr(book, "_dump_as", None)
+    if dump_as is None or oldest is None:
+        return ours, theirs
+    version = min(oldest, dump_version(theirs))
+    return dump_as(ours, version), dump_as(theirs, version)
 
 
 def apply_record(r: Record, books: list[Any]) -> Any:
@@ -172,6 +176,10 @@ def replay(
         first += 1
         last = start.seq
     stop = len(records) if upto is None else min(len(records), upto + 1)
+    # L3 / engine dump versions: the oldest since the start (see _verify_forms)
+    oldest: dict[str, int | None] = {
+        name: dump_version(start.books[name]) if hasattr(books[name], "_dump_as") else None for name in names
+    }
     for r in records[first:stop]:
         if r.type in CHECKPOINT_CODES:
             cp = Checkpoint.from_payload(r.payload)
@@ -179,7 +187,13 @@ def replay(
                 raise FormatError(f"checkpoint record {r.seq} has books {list(cp.books)}, expected {names}")
             if verify:
                 for name in names:
-                    if _dumps_like(books[name], cp.books[name]) != cp.books[name]:
+                    seen = oldest[name]
+                    if seen is not None:
+                        oldest[name] = min(seen, dump_version(cp.books[name]))
+                    ours, theirs = _verify_forms(
+                        books[name], books[name].dumps(), cp.books[name], oldest[name]
+                    )
+                    if ours != theirs:
                         raise FormatError(
                             f"replay diverged: book {name!r} differs from checkpoint record {r.seq}"
                         )

@@ -333,3 +333,25 @@ def test_replay_verifies_an_old_log_with_version_1_checkpoints() -> None:
     last = replay(OLD_LOG, verify=True)  # from the last (version-1) checkpoint
     assert book_state(last.books["feed"]) == book_state(live["feed"])
     assert last.books["venue"].stats() == live["venue"].stats()
+
+
+def test_an_old_log_appended_to_still_verifies_from_its_start(tmp_path) -> None:
+    """Regression (review of this change): an old log recovered from its last
+    version-1 checkpoint and appended to (mode="a" writes a version-2 checkpoint whose
+    counters count from that recovery) failed replay(from_start=True, verify=True) with
+    "replay diverged" although nothing diverged; both sides are now compared in the
+    oldest dump version seen since the replay's start."""
+    log = tmp_path / "old.tblog"
+    log.write_bytes(OLD_LOG.read_bytes())
+    rec = Recorder(replay(log).books, log, mode="a")
+    rec["feed"].add(1000, True, 990, 5)
+    rec["venue"].submit(1000, "ask", 1001, 3, owner=1)
+    rec.checkpoint()
+    rec.close()
+    whole = replay(log, from_start=True, verify=True)  # raised FormatError before
+    tail = replay(log, verify=True)
+    # the same orders and engine state; the counters of a replay count from its start
+    feed = [L3Book._dump_as(r.books["feed"].dumps(), 1) for r in (whole, tail)]
+    venue = [MatchingEngine._dump_as(r.books["venue"].dumps(), 1) for r in (whole, tail)]
+    assert feed[0] == feed[1] and venue[0] == venue[1]
+    assert whole.books["feed"].order(1000) is not None
