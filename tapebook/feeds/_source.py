@@ -44,7 +44,8 @@ class Chunk:
     """``n_lines`` complete lines of one file, the first being line ``first_line``
     (1-based), joined by ``\n`` (no line end after the last one; a ``\r`` before a
     ``\n`` is kept: scanners treat it as part of the line end). ``n_lines`` is -1
-    when the reader counts the lines itself (``Source.chunks(next_line=...)``)."""
+    when the reader counts the lines itself (``Source.chunks(next_line=...)``), except
+    for a last line without a line end (1)."""
 
     path: str
     first_line: int
