@@ -177,7 +177,8 @@ def scan_batches(reader: Any, venue: LoopVenue) -> Iterator[MessageBatch]:
     out = Out(batch_rows, batch_rows + _MSGS_EXTRA)
     consumed = ffi.new("size_t *")
     path = ""
-    for ch in reader.source.chunks():
+    # the C loop counts the lines (head.line): the source need not count them too
+    for ch in reader.source.chunks(next_line=lambda: int(head.line)):
         if ch.path != path:
             if out.n_msgs:
                 yield out.take(path, reader)

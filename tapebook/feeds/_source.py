@@ -24,7 +24,7 @@ from __future__ import annotations
 import io
 import os
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import IO, Any, BinaryIO
@@ -43,7 +43,9 @@ _ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 class Chunk:
     """``n_lines`` complete lines of one file, the first being line ``first_line``
     (1-based), joined by ``\n`` (no line end after the last one; a ``\r`` before a
-    ``\n`` is kept: scanners treat it as part of the line end)."""
+    ``\n`` is kept: scanners treat it as part of the line end). ``n_lines`` is -1
+    when the reader counts the lines itself (``Source.chunks(next_line=...)``), except
+    for a last line without a line end (1)."""
 
     path: str
     first_line: int
@@ -245,10 +247,15 @@ class Source:
             with self._open(path) as f:
                 yield path, f
 
-    def chunks(self) -> Iterator[Chunk]:
-        """Blocks of complete lines, about ``chunk_bytes`` each, file by file."""
+    def chunks(self, next_line: Callable[[], int] | None = None) -> Iterator[Chunk]:
+        """Blocks of complete lines, about ``chunk_bytes`` each, file by file.
+
+        ``next_line``: for a reader that counts the lines of a chunk itself (the C
+        JSON loop), called after the reader is done with a chunk, returns the number
+        of the line after it; the chunks are then not counted here (``n_lines`` -1:
+        a pass over every byte saved) and ``first_line`` and errors use its count."""
         for path, f in self.streams():
-            yield from _chunks_of(path, f, self.chunk_bytes)
+            yield from _chunks_of(path, f, self.chunk_bytes, next_line)
 
     def lines(self) -> Iterator[tuple[str, int, bytes]]:
         """``(path, line_number, line)`` without the line end; empty lines included."""
@@ -298,7 +305,9 @@ def read_block(f: IO[bytes], buf: bytearray, start: int, path: str, line: int) -
     return total
 
 
-def _chunks_of(path: str, f: IO[bytes], chunk_bytes: int) -> Iterator[Chunk]:
+def _chunks_of(
+    path: str, f: IO[bytes], chunk_bytes: int, next_line: Callable[[], int] | None = None
+) -> Iterator[Chunk]:
     line = 1
     carry = b""
     while True:
@@ -312,9 +321,9 @@ def _chunks_of(path: str, f: IO[bytes], chunk_bytes: int) -> Iterator[Chunk]:
                 raise FeedError(path, line, f"line longer than {MAX_LINE_BYTES} bytes")
             carry = data
             continue
-        body, carry = data[: cut + 1], data[cut + 1 :]
-        n = body.count(b"\n")
-        yield Chunk(path, line, body[:-1], n)
-        line += n
+        body, carry = data[:cut], data[cut + 1 :]  # one copy: the last line end dropped here
+        n = -1 if next_line is not None else body.count(b"\n") + 1
+        yield Chunk(path, line, body, n)
+        line = next_line() if next_line is not None else line + n
     if carry:  # the last line, without a line end
         yield Chunk(path, line, carry, 1)
