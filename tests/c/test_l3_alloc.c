@@ -239,6 +239,17 @@ static void t_reserved_growth(void) {
     before = dump_of(copy, &len0);
     hook_fail_after = 0;
     CHECK_EQ(D->add(copy, 50, 1, 99990, 2), TB_ERR_NOMEM); /* its level exists: only the arena grows */
+    hook_fail_after = -1;
+    {   /* regression (review): an add the level refuses (its total would overflow) did
+         * grow the arena first; now nothing is allocated and the reserve stays 3 */
+        const uint64_t m0 = hook_mallocs;
+        tb_l3_stats sr;
+        CHECK_EQ(D->add(copy, 51, 1, 99990, D->qmax), TB_ERR_OVERFLOW);
+        CHECK_EQ_U(hook_mallocs, m0);
+        CHECK_EQ(D->stats(copy, &sr), TB_OK);
+        CHECK_EQ_U(sr.reserved_orders, 3);
+    }
+    hook_fail_after = 0;
     CHECK_EQ(D->load(copy, after = dump_of(l, &len1), len1), TB_ERR_NOMEM);
     hook_fail_after = -1;
     {

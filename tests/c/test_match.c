@@ -567,6 +567,26 @@ static void t_reserved_grows(void) {
     CHECK(b->l3->book.spill[0].cap < 2048u); /* the spill only as far as needed */
     tb_match_i64_n1024_destroy(a);
     tb_match_i64_n1024_destroy(b);
+    { /* regression (review): a refused submit (duplicate id) at the arena's capacity grew
+       * the arena before the duplicate check; now it allocates nothing */
+        tb_match_order o = order(1, 1, 1000, 1, TB_GTC, 0, 0);
+        size_t n = 0;
+        tb_submit_result r;
+        uint64_t m0;
+        CHECK_EQ(tb_match_i64_n1024_create_reserved(&b, 1000, 4096, 1, 2048, TB_STP_CANCEL_OLDEST), TB_OK);
+        CHECK_EQ(tb_match_i64_n1024_submit(b, &o, ev, EVCAP, &n, &r), TB_OK);
+        CHECK_EQ_U(b->l3->ord_cap, 1);
+        o.px = 990; /* the same id at another price: it would rest */
+        m0 = hook_mallocs;
+        CHECK_EQ(tb_match_i64_n1024_submit(b, &o, ev, EVCAP, &n, &r), TB_ERR_DUPLICATE);
+        CHECK_EQ_U(hook_mallocs, m0);
+        CHECK_EQ_U(b->l3->ord_cap, 1);
+        o.id = 2; /* a new id grows it */
+        CHECK_EQ(tb_match_i64_n1024_submit(b, &o, ev, EVCAP, &n, &r), TB_OK);
+        CHECK_EQ_U(b->l3->ord_cap, 2);
+        CHECK_EQ(tb_match_i64_n1024_verify_invariants(b), TB_OK);
+        tb_match_i64_n1024_destroy(b);
+    }
 }
 
 /* Zero TB_MALLOC after create: a long mixed flow, every event kind. */
