@@ -6793,16 +6793,6 @@ static int TB__L3P(reserve_orders)(TB__L3 *l, uint32_t need) {
     return TB__L3P(resize)(l, (uint32_t)cap);
 }
 
-/* Room for one more order when the arena is at its capacity: TB_ERR_FULL
- * (counted) at max_orders, else the arena grows (TB_ERR_NOMEM: it did not). */
-static TB_NOINLINE int TB__L3P(arena_room)(TB__L3 *l) {
-    if (l->n_orders >= l->max_orders) {
-        l->arena_full++;
-        return TB_ERR_FULL;
-    }
-    return TB__L3P(reserve_orders)(l, l->n_orders + 1u);
-}
-
 /* A new empty level record for (side, px), indexed. */
 TB_FORCE_INLINE uint32_t TB__L3P(level_new)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
     uint32_t v = l->lvl_free;
@@ -6891,13 +6881,19 @@ TB_FORCE_INLINE int TB__L3P(op_add)(TB__L3 *l, uint64_t id, uint32_t tag, int si
     if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
     if (qty == 0) return TB_ERR_BADARG;
     if (TB__L3P(ofind_free)(l, id, tag, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
-    if (TB_UNLIKELY(l->n_orders >= l->ord_cap)) {
-        st = TB__L3P(arena_room)(l);
-        if (st) return st;
-        (void)TB__L3P(ofind_free)(l, id, tag, &pos, &probes); /* the index was rebuilt */
+    if (TB_UNLIKELY(l->n_orders >= l->max_orders)) {
+        l->arena_full++;
+        return TB_ERR_FULL;
     }
     st = TB__L3P(check_level)(l, (uint32_t)side, px, qty, 0, TB__L3_NIL, 0, &v);
     if (st) return st;
+    /* the arena grows last, so a refused add leaves its capacity as it was; level
+     * numbers survive the growth (records are copied in place) */
+    if (TB_UNLIKELY(l->n_orders >= l->ord_cap)) {
+        st = TB__L3P(reserve_orders)(l, l->n_orders + 1u);
+        if (st) return st;
+        (void)TB__L3P(ofind_free)(l, id, tag, &pos, &probes); /* the index was rebuilt */
+    }
     if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, (uint32_t)side, px);
     s = TB__L3P(node_alloc)(l);
     l->ord[s].id = id;
