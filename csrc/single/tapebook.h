@@ -6502,6 +6502,10 @@ typedef struct TB__L3 {
     uint64_t since_reseed;
     uint64_t arena_full, levels_full, reseeds;
     uint64_t adds, cancels, modifies, executes, replaces, clears, rejected;
+    /* set while a matching engine owns the book: the arena grows only through the engine
+     * (its owner array grows with it), never through the read-only view a C caller might
+     * change anyway */
+    uint32_t engine_owned;
 } TB__L3;
 
 TB_STATIC_ASSERT(offsetof(TB__L3, book) == 0, "the L2 book leads the L3 book");
@@ -6788,6 +6792,7 @@ static int TB__L3P(resize)(TB__L3 *l, uint32_t cap) {
 static int TB__L3P(reserve_orders)(TB__L3 *l, uint32_t need) {
     uint64_t cap = 2u * (uint64_t)l->ord_cap;
     if (need <= l->ord_cap) return TB_OK;
+    if (l->engine_owned) return TB_ERR_FULL;
     if (cap < need) cap = need;
     if (cap > l->max_orders) cap = l->max_orders;
     return TB__L3P(resize)(l, (uint32_t)cap);

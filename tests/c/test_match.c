@@ -585,6 +585,19 @@ static void t_reserved_grows(void) {
         CHECK_EQ(tb_match_i64_n1024_submit(b, &o, ev, EVCAP, &n, &r), TB_OK);
         CHECK_EQ_U(b->l3->ord_cap, 2);
         CHECK_EQ(tb_match_i64_n1024_verify_invariants(b), TB_OK);
+        /* regression (review): an order added through the read-only L3 view at capacity
+         * grew the arena without the owner array, and the next resting submit wrote past
+         * it (ASan); the view cannot grow an engine's arena now */
+        CHECK_EQ(tb_l3_i64_n1024_add(tb_match_i64_n1024_l3(b), 77, 1, 980, 1), TB_ERR_FULL);
+        CHECK_EQ_U(b->l3->ord_cap, 2);
+        o.id = 3;
+        o.px = 970;
+        CHECK_EQ(tb_match_i64_n1024_submit(b, &o, ev, EVCAP, &n, &r), TB_OK); /* the engine still grows it */
+        CHECK_EQ_U(b->l3->ord_cap, 4);
+        CHECK_EQ(tb_l3_i64_n1024_add(tb_match_i64_n1024_l3(b), 78, 1, 960, 1), TB_OK); /* room: no growth */
+        CHECK_EQ(tb_match_i64_n1024_submit(b, &o, ev, EVCAP, &n, &r), TB_ERR_DUPLICATE);
+        o.id = 4;
+        CHECK_EQ(tb_match_i64_n1024_submit(b, &o, ev, EVCAP, &n, &r), TB_OK);
         tb_match_i64_n1024_destroy(b);
     }
 }
