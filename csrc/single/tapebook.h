@@ -6787,15 +6787,21 @@ static int TB__L3P(resize)(TB__L3 *l, uint32_t cap) {
     return TB_OK;
 }
 
-/* Room for at least `need` orders (<= max_orders): the capacity doubles (at
- * least to need, at most to max_orders). TB_OK or TB_ERR_NOMEM. */
-static int TB__L3P(reserve_orders)(TB__L3 *l, uint32_t need) {
+/* The capacity the arena grows to for `need` orders (need > ord_cap): it doubles,
+ * at least to need, at most to max_orders. */
+TB_FORCE_INLINE uint32_t TB__L3P(grown_cap)(const TB__L3 *l, uint32_t need) {
     uint64_t cap = 2u * (uint64_t)l->ord_cap;
-    if (need <= l->ord_cap) return TB_OK;
-    if (l->engine_owned) return TB_ERR_FULL;
     if (cap < need) cap = need;
     if (cap > l->max_orders) cap = l->max_orders;
-    return TB__L3P(resize)(l, (uint32_t)cap);
+    return (uint32_t)cap;
+}
+
+/* Room for at least `need` orders (<= max_orders), growing to grown_cap.
+ * TB_OK or TB_ERR_NOMEM (TB_ERR_FULL for an engine's book: see engine_owned). */
+static int TB__L3P(reserve_orders)(TB__L3 *l, uint32_t need) {
+    if (need <= l->ord_cap) return TB_OK;
+    if (l->engine_owned) return TB_ERR_FULL;
+    return TB__L3P(resize)(l, TB__L3P(grown_cap)(l, need));
 }
 
 /* A new empty level record for (side, px), indexed. */

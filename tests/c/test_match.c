@@ -600,6 +600,42 @@ static void t_reserved_grows(void) {
         CHECK_EQ(tb_match_i64_n1024_submit(b, &o, ev, EVCAP, &n, &r), TB_OK);
         tb_match_i64_n1024_destroy(b);
     }
+    { /* regression (review): a load refused after the engine grew its arena (here: a dump
+       * with a duplicate id) kept the grown arena; now it grows only when the load succeeds */
+        tb_submit_result r;
+        size_t n = 0, size = 0, len = 0, l3len;
+        unsigned char *buf, *l3;
+        uint64_t i;
+        uint32_t crc;
+        CHECK_EQ(tb_match_i64_n1024_create(&a, 1000, 4096, 2048, TB_STP_CANCEL_OLDEST), TB_OK);
+        for (i = 1; i <= 8; i++) { /* one order a level */
+            tb_match_order o = order(i, 1, 1000 - (int64_t)i, 1, TB_GTC, 0, 0);
+            CHECK_EQ(tb_match_i64_n1024_submit(a, &o, ev, EVCAP, &n, &r), TB_OK);
+        }
+        CHECK_EQ(tb_match_i64_n1024_dump_size(a, &size), TB_OK);
+        buf = (unsigned char *)malloc(size);
+        if (!buf) abort();
+        CHECK_EQ(tb_match_i64_n1024_dump(a, buf, size, &len), TB_OK);
+        l3 = buf + 104; /* the engine header, then the L3 dump: header, then level, order, ... */
+        memcpy(&l3len, buf + 96, 8);
+        memcpy(l3 + TB_L3_DUMP_HEADER + (TB_L3_DUMP_LEVEL + TB_L3_DUMP_ORDER) + TB_L3_DUMP_LEVEL,
+               l3 + TB_L3_DUMP_HEADER + TB_L3_DUMP_LEVEL, 8); /* order 2's id := order 1's */
+        crc = tb_crc32(0, l3, l3len - 4);
+        memcpy(l3 + l3len - 4, &crc, 4);
+        crc = tb_crc32(0, buf, len - 4);
+        memcpy(buf + len - 4, &crc, 4);
+        CHECK_EQ(tb_match_i64_n1024_create_reserved(&b, 1000, 4096, 2, 2048, TB_STP_CANCEL_OLDEST), TB_OK);
+        CHECK_EQ(tb_match_i64_n1024_load(b, buf, len), TB_ERR_FORMAT);
+        CHECK_EQ_U(b->l3->ord_cap, 2);
+        CHECK_EQ_U(b->l3->n_orders, 0);
+        CHECK_EQ(tb_match_i64_n1024_dump(a, buf, size, &len), TB_OK); /* the good dump grows it */
+        CHECK_EQ(tb_match_i64_n1024_load(b, buf, len), TB_OK);
+        CHECK(b->l3->ord_cap >= 8);
+        CHECK_EQ(tb_match_i64_n1024_verify_invariants(b), TB_OK);
+        free(buf);
+        tb_match_i64_n1024_destroy(a);
+        tb_match_i64_n1024_destroy(b);
+    }
 }
 
 /* Zero TB_MALLOC after create: a long mixed flow, every event kind. */
