@@ -22,10 +22,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
 from .._args import raise_status
 from .._native import ffi, lib
+from ._out_columns import CRC_COLUMN, MSG_COLUMNS, ROW_COLUMNS, bind_columns
 from ._reader import MessageBatch, MessageBuilder
 
 #: set to "0" to replay the JSON venues' frames through msgspec only
@@ -65,25 +64,9 @@ class Out:
         self._alloc(rows_cap, msgs_cap)
 
     def _alloc(self, rows_cap: int, msgs_cap: int) -> None:
-        self.side = np.empty(rows_cap, np.uint8)
-        self.px = np.empty(rows_cap, np.int64)
-        self.qty = np.empty(rows_cap, np.uint64)
-        self.row_end = np.empty(msgs_cap, np.int64)
-        self.ts = np.empty(msgs_cap, np.int64)
-        self.seq = np.empty(msgs_cap, np.int64)
-        self.line = np.empty(msgs_cap, np.int64)
-        self.kind = np.empty(msgs_cap, np.uint8)
-        self.crc = np.empty(msgs_cap, np.int64)
         c = self.c
-        c.side = ffi.from_buffer("uint8_t[]", self.side)
-        c.px = ffi.from_buffer("int64_t[]", self.px)
-        c.qty = ffi.from_buffer("uint64_t[]", self.qty)
-        c.row_end = ffi.from_buffer("int64_t[]", self.row_end)
-        c.ts = ffi.from_buffer("int64_t[]", self.ts)
-        c.seq = ffi.from_buffer("int64_t[]", self.seq)
-        c.line = ffi.from_buffer("int64_t[]", self.line)
-        c.kind = ffi.from_buffer("uint8_t[]", self.kind)
-        c.crc = ffi.from_buffer("int64_t[]", self.crc)
+        bind_columns(self, c, ROW_COLUMNS, rows_cap)
+        bind_columns(self, c, MSG_COLUMNS + CRC_COLUMN, msgs_cap)
         c.rows_cap, c.msgs_cap = rows_cap, msgs_cap
         c.n_rows = c.n_msgs = 0
         self.notes = {}

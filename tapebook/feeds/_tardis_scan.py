@@ -19,11 +19,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from typing import IO, Any
 
-import numpy as np
-
 from .. import _decimal as dcol
 from .._native import ffi, lib
 from ..errors import FeedError
+from ._out_columns import MSG_COLUMNS, ROW_COLUMNS, bind_columns
 from ._reader import MessageBatch, ReaderOptions
 from ._source import MAX_LINE_BYTES, Source, read_block
 
@@ -85,24 +84,10 @@ class _Out:
 
     def _alloc(self, rows_cap: int) -> None:
         msgs_cap = rows_cap + lib.TB_TARDIS_MSG_ROOM
-        self.side = np.empty(rows_cap, np.uint8)
-        self.px = np.empty(rows_cap, np.int64)
-        self.qty = np.empty(rows_cap, np.uint64)
-        self.row_end = np.empty(msgs_cap, np.int64)
-        self.ts = np.empty(msgs_cap, np.int64)
-        self.seq = np.empty(msgs_cap, np.int64)
-        self.line = np.empty(msgs_cap, np.int64)
-        self.kind = np.empty(msgs_cap, np.uint8)
         c = self.c
-        c.side = ffi.from_buffer("uint8_t[]", self.side)
-        c.px = ffi.from_buffer("int64_t[]", self.px)
-        c.qty = ffi.from_buffer("uint64_t[]", self.qty)
+        bind_columns(self, c, ROW_COLUMNS, rows_cap)
         c.rows_cap = rows_cap
-        c.row_end = ffi.from_buffer("int64_t[]", self.row_end)
-        c.ts = ffi.from_buffer("int64_t[]", self.ts)
-        c.seq = ffi.from_buffer("int64_t[]", self.seq)
-        c.line = ffi.from_buffer("int64_t[]", self.line)
-        c.kind = ffi.from_buffer("uint8_t[]", self.kind)
+        bind_columns(self, c, MSG_COLUMNS, msgs_cap)
         c.msgs_cap = msgs_cap
 
     def take(self, st: Any, path: str, notes: dict[int, str], grow: bool = False) -> MessageBatch:
