@@ -392,7 +392,7 @@ static void t_apply_mbo_reseed(void) {
     CHECK(stt.reseeds >= 1);
     for (i = 0; i < 400; i++) {
         const int gone = i % 12 == 2;
-        CHECK_EQ(D->order(l, ids[i], &gpx, &gq, &gside), gone ? TB_ERR_UNKNOWN : TB_OK);
+        CHECK_EQ(D->order(l, ids[i], &gpx, &gq, &gside), gone ? (int)TB_ERR_UNKNOWN : (int)TB_OK);
         if (!gone) CHECK_EQ_U(gq, i % 12 == 6 ? 6 : i % 12 == 10 ? 7 : 10);
     }
     CHECK_EQ(D->verify(l), TB_OK);

@@ -264,7 +264,10 @@ static void t_load_pool_exhaustion(const void *arg) {
             CHECK_EQ(V->verify_invariants(a), TB_OK);
             /* loaded again over the kept blocks */
             CHECK_EQ(tbv_x(V)->load_side(a, 1, s.px + 1, s.qty + 1, s.n - 1, NULL), TB_OK);
-            load_by_sets(V, b, 1, &(snap_side){s.px + 1, s.qty + 1, s.n - 1});
+            {
+                const snap_side tail = {s.px + 1, s.qty + 1, s.n - 1}; /* no compound literal: C++ too */
+                load_by_sets(V, b, 1, &tail);
+            }
             twins_equal(V, a, b, where);
             pools_equal(P, pa, pb, where);
             snap_free(&s);
