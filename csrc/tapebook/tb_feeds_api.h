@@ -33,7 +33,7 @@ enum tb_tardis_role { TB_TARDIS_OTHER = 0, TB_TARDIS_SYMBOL = 1, TB_TARDIS_TIMES
                       TB_TARDIS_IS_SNAPSHOT = 4, TB_TARDIS_SIDE = 5, TB_TARDIS_PRICE = 6, TB_TARDIS_AMOUNT = 7,
                       TB_TARDIS_N_ROLES = 8 };
 enum tb_tardis_status { TB_TARDIS_DONE = 0, TB_TARDIS_FULL = 1, TB_TARDIS_SYMBOL_CHANGE = 2 };
-enum tb_tardis_limit { TB_TARDIS_MAX_FIELDS = 64, TB_TARDIS_TEXT = 256, TB_TARDIS_PENDING = 32,
+enum tb_tardis_limit { TB_TARDIS_MAX_FIELDS = 64, TB_TARDIS_TEXT = 256, TB_TARDIS_PREFIX = 64, TB_TARDIS_PENDING = 32,
                        TB_TARDIS_MSG_ROOM = 34 };
 typedef struct tb_tardis_err {
     int64_t msg; int64_t line; int32_t field; int32_t reason; uint64_t len; char text[256];
@@ -48,6 +48,7 @@ typedef struct tb_tardis_scan {
     int open, open_snap, open_bad; int64_t open_lts, open_ts, open_line; size_t open_row0;
     tb_tardis_err open_err; size_t n_pend; int64_t pend_line[32]; int32_t pend_count[32];
     int have_symbol; size_t symbol_len; char symbol[256];
+    size_t prefix_len; char prefix[64];
 } tb_tardis_scan;
 enum tb_jscan_kind { TB_JSCAN_EMPTY = 0, TB_JSCAN_FRAME = 1, TB_JSCAN_OTHER = 2 };
 enum tb_jscan_status { TB_JSCAN_DONE = 0, TB_JSCAN_FULL = 1 };

@@ -394,6 +394,8 @@ static uint64_t next_rng(uint64_t *rng) {
  * symbol field as written (quoted with a ',' inside on some files). */
 static size_t common_file(uint64_t *rng, char *out, size_t cap, unsigned odd, const char *symbol) {
     static const char bytes[] = ",\"\r\n.e-+09 xX";
+    static const char *const exchanges[] = {"b", "binance-futures", "binanc", "binance ",
+                                            "an-exchange-name-longer-than-the-sixty-four-bytes-the-fast-path-keeps"};
     static const char *const odd_values[] = {"1234567890123456789", "12345678901234567890", "999999999999999999", "9999999999999999999",
                                              "9223372036854775", "9223372036854776", "1e2", "0100.2500",
                                              "\"100\"", "", "-1", "100.", ".5", "100.251", "00000000000000000001",
@@ -403,7 +405,7 @@ static size_t common_file(uint64_t *rng, char *out, size_t cap, unsigned odd, co
     int64_t lts = 1600000000000000;
     int m;
     pos += (size_t)snprintf(out + pos, cap - pos, "b,%s,1,%lld,true,bid,100,1\n", symbol, (long long)lts);
-    for (m = 0; m < 400 && pos + 400 < cap; m++) {
+    for (m = 0; m < 400 && pos + 6 * 260 < cap; m++) { /* room for six lines of < 256 bytes + CRLF */
         int rows = 1 + (int)(next_rng(rng) % 6), k;
         int snap = next_rng(rng) % 17 == 0;
         lts += 1 + (int64_t)(next_rng(rng) % 3);
@@ -418,7 +420,9 @@ static size_t common_file(uint64_t *rng, char *out, size_t cap, unsigned odd, co
             snprintf(lt, sizeof lt, "%lld", (long long)lts);
             snprintf(px, sizeof px, "%u%s", 90 + v % 20, ((v >> 5) & 3) == 0 ? ".25" : (v >> 7) & 1 ? ".5" : "");
             snprintf(qty, sizeof qty, "%u%s", (v >> 8) % 9, (v >> 12) & 1 ? ".1" : "");
-            fields[0] = "binance";
+            /* the exchange mostly the same (the fast path keeps "exchange,symbol,"), sometimes
+             * another, shorter, longer, or longer than the 64 bytes it keeps */
+            fields[0] = (v >> 20) % 8 ? "binance" : exchanges[(v >> 23) % (sizeof exchanges / sizeof *exchanges)];
             fields[1] = symbol;
             fields[2] = ts;
             fields[3] = lt;
@@ -530,6 +534,7 @@ static void test_fast_takes_common_rows(void) {
         for (i = 0; i < 2; i++) {
             const char *nl = tb__tardis_fast(&st, ok[i], ok[i] + strlen(ok[i]), &out);
             CHECK_MSG(nl == ok[i] + strlen(ok[i]) - 1, "common row %zu", i);
+            CHECK_EQ_U(st.prefix_len, i ? 4 : 10); /* "exchange,symbol," of the row taken */
         }
         CHECK_EQ(out.n_rows, 3);
         CHECK_EQ(out.px[1], 401);
