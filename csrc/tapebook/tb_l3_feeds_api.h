@@ -24,6 +24,13 @@ typedef struct tb_olog_out {
     uint8_t *action; uint64_t *order_id; uint8_t *side; int64_t *px; uint64_t *qty; int64_t *mbo_end;
     uint8_t *l2_side; int64_t *l2_px; uint64_t *l2_qty; int64_t *l2_end; size_t n_mbo, n_l2;
 } tb_olog_out;
+typedef struct tb_olog_ops {
+    const uint8_t *op; const uint64_t *order_id; const uint64_t *alt_id; const uint8_t *side; const int64_t *px;
+    const uint64_t *qty; const uint8_t *end;
+} tb_olog_ops;
+typedef struct tb_olog_msgs {
+    size_t mbo_cap, l2_cap, msg_cap; size_t n_msg; uint64_t modify_unknown, modify_unchanged, initial_level;
+} tb_olog_msgs;
 #endif
 
 TB_API const char *tb_itch_reason_str(int reason);
@@ -32,6 +39,7 @@ TB_API int tb_itch_decode(tb_itch_state *st, const uint8_t *buf, size_t len, int
 TB_API int tb_olog_init(tb_olog *g, size_t cap_hint, uint64_t key);
 TB_API void tb_olog_free(tb_olog *g);
 TB_API int tb_olog_apply(tb_olog *g, const tb_itch_rows *in, size_t n, tb_olog_out *out, size_t *n_done);
+TB_API int tb_olog_run(tb_olog *g, const tb_olog_ops *in, size_t first, size_t n, tb_olog_out *out, tb_olog_msgs *m, size_t *n_done);
 TB_API size_t tb_olog_export(const tb_olog *g, uint64_t *ids, uint8_t *sides, int64_t *px, uint64_t *qty, size_t cap);
 
 #endif /* TB_L3_FEEDS_API_H */

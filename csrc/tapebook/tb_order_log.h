@@ -303,6 +303,169 @@ TB_API int tb_olog_apply(tb_olog *g, const tb_itch_rows *in, size_t n, tb_olog_o
     return TB_OK;
 }
 
+/* ---- tb_olog_run: the other L3 formats (databento-mbo, lobster, bitstamp-l3) ------------
+ * Ops rows (tb_olog_ops), decoded by the reader in numpy; a message may span rows and ends
+ * after a row with end[r] = 1 (its ends at mbo_end[k] / l2_end[k], k = msgs->n_msg):
+ *   'A' add (as tb_olog_apply);  'C' cancel qty (0: all);  'E' execute qty;
+ *   'D' delete: all of it, or qty when alt_id stood in (a LOBSTER deletion of an initial level);
+ *   'M' modify to (px, qty): 0 removes it; same px and qty counted modify_unchanged (no row);
+ *       an unknown id with qty > 0 is an add (modify_unknown), with 0 nothing;
+ *   'R' clear: every level gets an L2 row of 0, one 'R' row;
+ *   'T' side becomes one level: its orders cancelled (table order), then 'A' when qty > 0;
+ *   0   no change (a row that only ends a message).
+ * C / D / E of an id that does not rest act on alt_id when alt_id rests (counted
+ * initial_level; 0: no alternative), else unknown_id. A row whose worst case does not fit
+ * the room left returns TB_ERR_FULL with *n_done rows done: drain out and call again from
+ * *n_done (grow the room when an empty out still does not fit). */
+typedef struct tb_olog_ops {
+    const uint8_t *op;
+    const uint64_t *order_id;
+    const uint64_t *alt_id;
+    const uint8_t *side;
+    const int64_t *px;
+    const uint64_t *qty;
+    const uint8_t *end;
+} tb_olog_ops;
+
+typedef struct tb_olog_msgs {
+    size_t mbo_cap, l2_cap, msg_cap; /* room of out's row columns and message columns */
+    size_t n_msg;                    /* messages closed in out (reset with out's counts) */
+    uint64_t modify_unknown, modify_unchanged, initial_level;
+} tb_olog_msgs;
+
+/* take qty of the order in slot (0 or >= what it holds: all of it) as an action row */
+static void tb__olog_take(tb_olog *g, size_t slot, uint8_t a, uint64_t qty, tb_olog_out *out) {
+    tb_olog_order *o = &g->orders[slot];
+    if (qty > o->qty) {
+        if (a == 'E') g->overfill++;
+        else g->overcancel++;
+    }
+    if (qty == 0 || qty >= o->qty) {
+        const tb_olog_order gone = *o;
+        tb__olog_odel(g, slot);
+        tb__olog_level(g, gone.side, gone.px, 0, gone.qty, out);
+        tb__olog_row(out, a, gone.id, 0, 0, gone.qty);
+    } else {
+        o->qty -= qty;
+        tb__olog_level(g, o->side, o->px, 0, qty, out);
+        tb__olog_row(out, a, o->id, 0, 0, qty);
+    }
+}
+
+static void tb__olog_modify(tb_olog *g, tb_olog_msgs *m, uint64_t id, uint8_t side, int64_t px, uint64_t qty,
+                            tb_olog_out *out) {
+    const size_t slot = tb__olog_ofind(g, id);
+    tb_olog_order *o = &g->orders[slot];
+    if (!o->qty) {
+        if (qty) {
+            m->modify_unknown++;
+            tb__olog_add(g, id, side, px, qty, out);
+        }
+        return;
+    }
+    if (!qty) {
+        tb__olog_remove(g, slot, out);
+        return;
+    }
+    if (px == o->px && qty == o->qty) {
+        m->modify_unchanged++;
+        return;
+    }
+    tb__olog_level(g, o->side, o->px, 0, o->qty, out);
+    o->px = px;
+    o->qty = qty;
+    tb__olog_level(g, o->side, px, qty, 0, out);
+    tb__olog_row(out, 'M', id, o->side, px, qty);
+}
+
+static void tb__olog_clear(tb_olog *g, tb_olog_out *out) {
+    size_t k;
+    for (k = 0; k < g->lcap; k++) {
+        if (!g->levels[k].total) continue;
+        out->l2_side[out->n_l2] = g->levels[k].side;
+        out->l2_px[out->n_l2] = g->levels[k].px;
+        out->l2_qty[out->n_l2] = 0;
+        out->n_l2++;
+    }
+    memset(g->orders, 0, g->ocap * sizeof *g->orders);
+    memset(g->levels, 0, g->lcap * sizeof *g->levels);
+    g->ocount = g->lcount = 0;
+    tb__olog_row(out, 'R', 0, 0, 0, 0);
+}
+
+/* every order of side leaves: scanning the table, a slot is looked at again after a
+ * removal (the backward shift may have moved a later order into it) */
+static void tb__olog_clear_side(tb_olog *g, uint8_t side, tb_olog_out *out) {
+    size_t k = 0;
+    while (k < g->ocap) {
+        if (g->orders[k].qty && g->orders[k].side == side) tb__olog_remove(g, k, out);
+        else k++;
+    }
+}
+
+static int tb__olog_op_known(uint8_t op) {
+    switch (op) {
+    case 0: case 'A': case 'C': case 'D': case 'E': case 'M': case 'R': case 'T': return 1;
+    default: return 0;
+    }
+}
+
+/* the most rows op can write: MBO rows, L2 rows */
+static void tb__olog_worst(const tb_olog *g, uint8_t op, size_t *mbo, size_t *l2) {
+    *mbo = 2;
+    *l2 = 2;
+    if (op == 'R') *l2 = g->lcount, *mbo = 1;
+    else if (op == 'T') *mbo = g->ocount + 1, *l2 = g->ocount + 1;
+}
+
+TB_API int tb_olog_run(tb_olog *g, const tb_olog_ops *in, size_t first, size_t n, tb_olog_out *out,
+                       tb_olog_msgs *m, size_t *n_done) {
+    size_t r;
+    if (!g || !in || !out || !m || !n_done || !g->orders) return TB_ERR_NULL;
+    *n_done = first;
+    if (first > n) return TB_ERR_BADARG;
+    for (r = first; r < n; r++) {
+        const uint8_t a = in->op[r], side = in->side[r];
+        const uint64_t id = in->order_id[r], qty = in->qty[r];
+        size_t wm, wl, slot;
+        if (!tb__olog_op_known(a) || side > 1 || in->end[r] > 1) return TB_ERR_BADARG;
+        if (out->n_mbo > m->mbo_cap || out->n_l2 > m->l2_cap) return TB_ERR_BADARG;
+        tb__olog_worst(g, a, &wm, &wl);
+        if (wm > m->mbo_cap - out->n_mbo || wl > m->l2_cap - out->n_l2 || m->n_msg >= m->msg_cap)
+            return TB_ERR_FULL;
+        if (tb__olog_reserve(g) != TB_OK) return TB_ERR_NOMEM;
+        if (a == 'A') {
+            tb__olog_add(g, id, side, in->px[r], qty, out);
+        } else if (a == 'M') {
+            tb__olog_modify(g, m, id, side, in->px[r], qty, out);
+        } else if (a == 'R') {
+            tb__olog_clear(g, out);
+        } else if (a == 'T') {
+            tb__olog_clear_side(g, side, out);
+            if (qty) tb__olog_add(g, id, side, in->px[r], qty, out);
+        } else if (a) { /* C, D, E */
+            const uint64_t alt = in->alt_id[r];
+            int stood_in = 0;
+            slot = tb__olog_ofind(g, id);
+            if (!g->orders[slot].qty && alt && g->orders[tb__olog_ofind(g, alt)].qty) {
+                m->initial_level++;
+                slot = tb__olog_ofind(g, alt);
+                stood_in = 1;
+            }
+            if (!g->orders[slot].qty) g->unknown_id++;
+            else if (a == 'E' && qty == 0) g->zero_qty++;
+            else tb__olog_take(g, slot, a == 'E' ? 'E' : 'C', a == 'D' && !stood_in ? 0 : qty, out);
+        }
+        if (in->end[r]) {
+            out->mbo_end[m->n_msg] = (int64_t)out->n_mbo;
+            out->l2_end[m->n_msg] = (int64_t)out->n_l2;
+            m->n_msg++;
+        }
+        *n_done = r + 1;
+    }
+    return TB_OK;
+}
+
 TB_API size_t tb_olog_export(const tb_olog *g, uint64_t *ids, uint8_t *sides, int64_t *px, uint64_t *qty,
                              size_t cap) {
     size_t k, n = 0;

@@ -26,6 +26,7 @@ from ._mbo import MboBatch, OrderLog
 from ._reader import MessageBatch
 
 if TYPE_CHECKING:
+    from ._olog import COrderLog
     from ._reader import ReaderOptions
     from ._source import Source
 
@@ -86,8 +87,14 @@ class L3Reader(abc.ABC):
     def mbo_batches(self) -> Iterator[tuple[MboBatch, MessageBatch]]:
         """``(MBO rows, L2 level changes)`` per batch, in stream order."""
 
+    #: the C order log of a reader that feeds it vectorised blocks (``_olog.py``); None:
+    #: the Python order log ``self.log``
+    clog: COrderLog | None = None
+
     def resting_orders(self) -> np.ndarray:
         """The resting orders as an :data:`ORDER_DTYPE` array."""
+        if self.clog is not None:
+            return self.clog.resting_orders()
         o = self.log.orders
         out = np.empty(len(o), ORDER_DTYPE)
         out["id"] = np.fromiter(o.keys(), np.uint64, len(o))
@@ -95,7 +102,14 @@ class L3Reader(abc.ABC):
             out[name] = np.fromiter((v[k] for v in o.values()), out.dtype[name], len(o))
         return out
 
+    @property
+    def pending_rows(self) -> int:
+        """MBO rows not flushed yet."""
+        return self.log.pending_rows if self.clog is None else self.clog.pending_rows
+
     def flush(self, path: str) -> tuple[MboBatch, MessageBatch]:
+        if self.clog is not None:
+            return self.clog.flush(path)
         self.log.path = path
         return self.log.flush()
 

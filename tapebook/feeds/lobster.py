@@ -43,7 +43,9 @@ from typing import Any
 
 from ..errors import FeedError
 from ._l3reader import L3Reader, unit_divisor
+from ._lobster_blocks import LobsterBlocks
 from ._mbo import MboBatch
+from ._olog import c_log_enabled
 from ._reader import Kind, MessageBatch
 
 _PRICE_UNIT = Decimal("0.0001")
@@ -104,6 +106,14 @@ class LobsterReader(L3Reader):
 
     def _initial_book(self, first_message: tuple[int, int, int, int, int, int] | None) -> None:
         """Row 1 of the orderbook file with the first message undone, as synthetic orders."""
+        for oid, side, px, qty in self._initial_orders(first_message):
+            self.log.add(oid, side, px, qty)
+        self.log.end(first_message[0] if first_message else 0, 0, 0, kind=Kind.SNAPSHOT)
+
+    def _initial_orders(
+        self, first_message: tuple[int, int, int, int, int, int] | None
+    ) -> list[tuple[int, int, int, int]]:
+        """The initial book's synthetic orders ``(id, side, px, qty)`` (``self.initial`` filled)."""
         snap = self.opts.snapshot
         assert snap is not None
         row = b""
@@ -132,16 +142,17 @@ class LobsterReader(L3Reader):
                     levels.pop(key, None)
             elif etype in (2, 3, 4):
                 levels[key] = levels.get(key, 0) + size
+        orders = []
         try:
             for n, ((side, px), size) in enumerate(sorted(levels.items())):
                 oid = SYNTHETIC_ID_BASE + n
-                self.log.add(
-                    oid, side, self._ticks(px, "orderbook price"), self._lots(size, "orderbook size")
+                orders.append(
+                    (oid, side, self._ticks(px, "orderbook price"), self._lots(size, "orderbook size"))
                 )
                 self.initial[(side, px)] = oid
         except ValueError as e:
             raise FeedError(snap.name, 1, str(e)) from None
-        self.log.end(first_message[0] if first_message else 0, 0, 0, kind=Kind.SNAPSHOT)
+        return orders
 
     def _apply(self, m: tuple[int, int, int, int, int, int], line: int) -> None:
         ts, etype, oid, size, price, side = m
@@ -170,6 +181,9 @@ class LobsterReader(L3Reader):
         log.end(ts, line, line)
 
     def mbo_batches(self) -> Iterator[tuple[MboBatch, MessageBatch]]:
+        if c_log_enabled():
+            yield from LobsterBlocks(self).mbo_batches()
+            return
         started = False
         path = self.source.name
         for path, line, raw in self.source.lines():

@@ -1,0 +1,284 @@
+/* test_olog_run.c — tb_order_log.h's tb_olog_run (the order log of databento-mbo and
+ * lobster) against a naive model (arrays, linear search) over seeded random ops rows:
+ * adds (duplicate ids, qty 0), cancels / deletions / executions (partial, over, of
+ * unknown ids, through alt_id), modifies (price, size, unchanged, unknown ids), clears
+ * and top-of-book replacements, messages of 1-4 rows. After every message the resting
+ * orders, the counters and the last L2 row of every level the message touched agree with
+ * the model; the MBO rows replayed on a second model give the same orders. The same
+ * rows through an output room of a few rows (TB_ERR_FULL, resumed from *n_done) give
+ * the same rows. Argument errors change nothing. Written in the common subset of C and
+ * C++ (make c-compile builds it as C++17 too). */
+#include "tapebook/tb_order_log.h"
+
+#include "tb_test.h"
+
+#define NMAX 3000
+#define NROWS 256
+#define ROOM (4 * NMAX)
+
+static uint64_t rng_state = 0x9E3779B97F4A7C15u;
+static uint64_t rnd(void) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+
+typedef struct model {
+    uint64_t id[NMAX], qty[NMAX];
+    int64_t px[NMAX];
+    uint8_t side[NMAX];
+    size_t n;
+    uint64_t unknown_id, duplicate_add, overcancel, overfill, zero_qty, modify_unknown, modify_unchanged,
+        initial_level;
+} model;
+
+static long find(const model *m, uint64_t id) {
+    size_t i;
+    for (i = 0; i < m->n; i++)
+        if (m->id[i] == id) return (long)i;
+    return -1;
+}
+
+static void del(model *m, long i) {
+    const size_t k = (size_t)i, e = m->n - 1;
+    m->id[k] = m->id[e]; m->qty[k] = m->qty[e]; m->px[k] = m->px[e]; m->side[k] = m->side[e];
+    m->n--;
+}
+
+static void put(model *m, uint64_t id, uint8_t side, int64_t px, uint64_t qty) {
+    m->id[m->n] = id; m->side[m->n] = side; m->px[m->n] = px; m->qty[m->n] = qty;
+    m->n++;
+}
+
+static void add(model *m, uint64_t id, uint8_t side, int64_t px, uint64_t qty) {
+    long i;
+    if (!qty) { m->zero_qty++; return; }
+    i = find(m, id);
+    if (i >= 0) { m->duplicate_add++; del(m, i); }
+    put(m, id, side, px, qty);
+}
+
+/* take qty (0 or more than it holds: all) of order i */
+static void take(model *m, long i, int exec, uint64_t qty) {
+    if (qty > m->qty[i]) { if (exec) m->overfill++; else m->overcancel++; }
+    if (qty == 0 || qty >= m->qty[i]) del(m, i);
+    else m->qty[i] -= qty;
+}
+
+static void model_op(model *m, uint8_t op, uint64_t id, uint64_t alt, uint8_t side, int64_t px, uint64_t qty) {
+    long i = find(m, id);
+    int stood_in = 0;
+    if (op == 'A') { add(m, id, side, px, qty); return; }
+    if (op == 'R') { m->n = 0; return; }
+    if (op == 'T') {
+        size_t k = 0;
+        while (k < m->n) if (m->side[k] == side) del(m, (long)k); else k++;
+        if (qty) add(m, id, side, px, qty);
+        return;
+    }
+    if (op == 'M') {
+        if (i < 0) { if (qty) { m->modify_unknown++; put(m, id, side, px, qty); } }
+        else if (!qty) del(m, i);
+        else if (m->px[i] == px && m->qty[i] == qty) m->modify_unchanged++;
+        else { m->px[i] = px; m->qty[i] = qty; }
+        return;
+    }
+    if (!op) return;
+    if (i < 0 && alt && find(m, alt) >= 0) { m->initial_level++; i = find(m, alt); stood_in = 1; }
+    if (i < 0) m->unknown_id++;
+    else if (op == 'E' && qty == 0) m->zero_qty++;
+    else take(m, i, op == 'E', op == 'D' && !stood_in ? 0 : qty);
+}
+
+static uint64_t level(const model *m, uint8_t side, int64_t px) {
+    uint64_t t = 0;
+    size_t i;
+    for (i = 0; i < m->n; i++)
+        if (m->side[i] == side && m->px[i] == px) t += m->qty[i];
+    return t;
+}
+
+/* an MBO row applied to the replay model (the rows must be consistent: checked) */
+static void replay_row(model *m, uint8_t a, uint64_t id, uint8_t side, int64_t px, uint64_t qty) {
+    long i = find(m, id);
+    if (a == 'R') { m->n = 0; return; }
+    if (a == 'A') { CHECK(i < 0 && qty > 0); if (i < 0) put(m, id, side, px, qty); return; }
+    CHECK(i >= 0);
+    if (i < 0) return;
+    if (a == 'M') { CHECK(side == m->side[i] && qty > 0); m->px[i] = px; m->qty[i] = qty; return; }
+    CHECK((a == 'C' || a == 'E') && qty > 0 && qty <= m->qty[i]);
+    if (qty >= m->qty[i]) del(m, i);
+    else m->qty[i] -= qty;
+}
+
+static model want, got;
+static uint8_t op[NROWS], sd[NROWS], endf[NROWS];
+static uint64_t oid[NROWS], alt[NROWS], qty[NROWS];
+static int64_t pxs[NROWS];
+
+typedef struct sink {
+    uint8_t act[ROOM], side[ROOM], l2s[ROOM];
+    uint64_t id[ROOM], qty[ROOM], l2q[ROOM];
+    int64_t px[ROOM], mend[NROWS], l2p[ROOM], l2end[NROWS];
+} sink;
+static sink big, small_room;
+
+static tb_olog_out bind(sink *s) {
+    tb_olog_out o;
+    o.action = s->act; o.order_id = s->id; o.side = s->side; o.px = s->px; o.qty = s->qty; o.mbo_end = s->mend;
+    o.l2_side = s->l2s; o.l2_px = s->l2p; o.l2_qty = s->l2q; o.l2_end = s->l2end;
+    o.n_mbo = o.n_l2 = 0;
+    return o;
+}
+
+static tb_olog_ops ops_view(void) {
+    tb_olog_ops v;
+    v.op = op; v.order_id = oid; v.alt_id = alt; v.side = sd; v.px = pxs; v.qty = qty; v.end = endf;
+    return v;
+}
+
+static void random_rows(uint64_t *next, int grow) {
+    size_t r;
+    for (r = 0; r < NROWS; r++) {
+        const uint64_t kind = rnd() % 100;
+        const uint64_t pick = want.n && rnd() % 10 < 7 ? want.id[rnd() % want.n] : rnd() % 64;
+        op[r] = (uint8_t)(kind < (grow ? 70u : 35u) ? 'A' : kind < 50 ? 'C' : kind < 60 ? 'D' : kind < 72 ? 'E'
+                          : kind < 94 ? 'M' : kind < 96 ? 'R' : kind < 98 ? 'T' : 0);
+        oid[r] = op[r] == 'A' && rnd() % 20 ? (*next)++ : pick;
+        alt[r] = rnd() % 4 == 0 && want.n ? want.id[rnd() % want.n] : 0;
+        sd[r] = (uint8_t)(rnd() & 1);
+        pxs[r] = 1000 + (int64_t)(rnd() % 9) - 4;
+        qty[r] = rnd() % 9 == 0 ? 0 : 1 + rnd() % 200;
+        endf[r] = (uint8_t)(rnd() % 3 == 0 || r == NROWS - 1);
+    }
+}
+
+/* rows [0, NROWS) through a room of cap rows (messages: NROWS), resumed on TB_ERR_FULL;
+ * the rows written are appended to s as one run */
+static void run_in_room(tb_olog *g, sink *s, size_t cap, size_t *n_mbo, size_t *n_l2, size_t *n_msg) {
+    tb_olog_ops v = ops_view();
+    tb_olog_msgs m;
+    tb_olog_out o = bind(s);
+    size_t first = 0, done = 0, guard = 0;
+    memset(&m, 0, sizeof m);
+    m.msg_cap = NROWS;
+    for (;;) {
+        int rc;
+        m.mbo_cap = o.n_mbo + cap < ROOM ? o.n_mbo + cap : ROOM;
+        m.l2_cap = o.n_l2 + cap < ROOM ? o.n_l2 + cap : ROOM;
+        rc = tb_olog_run(g, &v, first, NROWS, &o, &m, &done);
+        if (rc == TB_OK) break;
+        CHECK_EQ(rc, TB_ERR_FULL);
+        if (done == first) cap *= 2; /* an empty room that is still too small grows */
+        first = done;
+        if (guard++ > 100000) { CHECK(0); break; }
+    }
+    *n_mbo = o.n_mbo;
+    *n_l2 = o.n_l2;
+    *n_msg = m.n_msg;
+}
+
+static void test_random(void) {
+    int round, rounds = tbt_prof == TBT_FULL ? 300 : 30;
+    for (round = 0; round < rounds; round++) {
+        tb_olog g, g2;
+        tb_olog_ops v = ops_view();
+        int step, steps = round % 10 == 9 ? 24 : 6;
+        uint64_t next = 1;
+        memset(&want, 0, sizeof want);
+        memset(&got, 0, sizeof got);
+        const uint64_t key = rnd(); /* the same key: the same table order for R and T */
+        CHECK_EQ(tb_olog_init(&g, 0, key), TB_OK);
+        CHECK_EQ(tb_olog_init(&g2, 0, key), TB_OK);
+        for (step = 0; step < steps; step++) {
+            tb_olog_msgs m;
+            tb_olog_out o = bind(&big);
+            size_t r, done = 0, msg = 0, row0 = 0, l20 = 0, k, sm, sl, sn;
+            const uint64_t was[3] = {want.modify_unknown, want.modify_unchanged, want.initial_level};
+            random_rows(&next, round % 10 == 9);
+            memset(&m, 0, sizeof m);
+            m.mbo_cap = m.l2_cap = ROOM;
+            m.msg_cap = NROWS;
+            CHECK_EQ(tb_olog_run(&g, &v, 0, NROWS, &o, &m, &done), TB_OK);
+            CHECK_EQ(done, NROWS);
+            for (r = 0; r < NROWS; r++) {
+                model_op(&want, op[r], oid[r], alt[r], sd[r], pxs[r], qty[r]);
+                if (!endf[r]) continue;
+                for (k = row0; k < (size_t)big.mend[msg]; k++)
+                    replay_row(&got, big.act[k], big.id[k], big.side[k], big.px[k], big.qty[k]);
+                CHECK_EQ(got.n, want.n);
+                for (k = l20; k < (size_t)big.l2end[msg]; k++) { /* the last row of a level wins */
+                    size_t later;
+                    int last = 1;
+                    for (later = k + 1; later < (size_t)big.l2end[msg]; later++)
+                        if (big.l2s[later] == big.l2s[k] && big.l2p[later] == big.l2p[k]) last = 0;
+                    if (last) CHECK_EQ_U(big.l2q[k], level(&want, big.l2s[k], big.l2p[k]));
+                }
+                row0 = (size_t)big.mend[msg];
+                l20 = (size_t)big.l2end[msg];
+                msg++;
+            }
+            CHECK_EQ(m.n_msg, msg);
+            CHECK_EQ(g.ocount, want.n);
+            CHECK_EQ_U(g.unknown_id, want.unknown_id);
+            CHECK_EQ_U(g.duplicate_add, want.duplicate_add);
+            CHECK_EQ_U(g.overcancel, want.overcancel);
+            CHECK_EQ_U(g.overfill, want.overfill);
+            CHECK_EQ_U(g.zero_qty, want.zero_qty);
+            CHECK_EQ_U(m.modify_unknown, want.modify_unknown - was[0]); /* m: this step's counts */
+            CHECK_EQ_U(m.modify_unchanged, want.modify_unchanged - was[1]);
+            CHECK_EQ_U(m.initial_level, want.initial_level - was[2]);
+            for (k = 0; k < want.n; k++) {
+                long i = find(&got, want.id[k]);
+                CHECK(i >= 0);
+                if (i >= 0) CHECK(got.side[i] == want.side[k] && got.px[i] == want.px[k] && got.qty[i] == want.qty[k]);
+            }
+            /* the same rows through a small room: the same rows out */
+            run_in_room(&g2, &small_room, 1 + (size_t)(rnd() % 4), &sm, &sl, &sn);
+            CHECK(sm == o.n_mbo && sl == o.n_l2 && sn == m.n_msg);
+            CHECK(memcmp(small_room.act, big.act, sm) == 0 && memcmp(small_room.l2q, big.l2q, sl * 8) == 0);
+            CHECK(memcmp(small_room.mend, big.mend, sn * 8) == 0 && memcmp(small_room.l2end, big.l2end, sn * 8) == 0);
+        }
+        tb_olog_free(&g);
+        tb_olog_free(&g2);
+    }
+}
+
+static void test_arguments(void) {
+    tb_olog g;
+    tb_olog_ops v = ops_view();
+    tb_olog_msgs m;
+    tb_olog_out o = bind(&big);
+    size_t done = 7;
+    memset(&m, 0, sizeof m);
+    m.mbo_cap = m.l2_cap = ROOM;
+    m.msg_cap = NROWS;
+    CHECK_EQ(tb_olog_init(&g, 0, 1), TB_OK);
+    op[0] = 'A'; oid[0] = 5; sd[0] = 1; pxs[0] = 10; qty[0] = 3; endf[0] = 1; alt[0] = 0;
+    op[1] = 'Z'; endf[1] = 1; sd[1] = 0;
+    CHECK_EQ(tb_olog_run(NULL, &v, 0, 1, &o, &m, &done), TB_ERR_NULL);
+    CHECK_EQ(tb_olog_run(&g, &v, 2, 1, &o, &m, &done), TB_ERR_BADARG); /* first past n */
+    CHECK_EQ(tb_olog_run(&g, &v, 0, 2, &o, &m, &done), TB_ERR_BADARG); /* op 'Z' */
+    CHECK_EQ(done, 1);
+    CHECK_EQ(g.ocount, 1);
+    op[1] = 'C'; sd[1] = 2;
+    CHECK_EQ(tb_olog_run(&g, &v, 1, 2, &o, &m, &done), TB_ERR_BADARG); /* side 2 */
+    CHECK_EQ(done, 1);
+    sd[1] = 0; endf[1] = 2;
+    CHECK_EQ(tb_olog_run(&g, &v, 1, 2, &o, &m, &done), TB_ERR_BADARG); /* end 2 */
+    endf[1] = 1;
+    m.msg_cap = m.n_msg;
+    CHECK_EQ(tb_olog_run(&g, &v, 1, 2, &o, &m, &done), TB_ERR_FULL); /* no message room */
+    CHECK_EQ(done, 1);
+    CHECK_EQ(g.ocount, 1);
+    tb_olog_free(&g);
+    CHECK_EQ(tb_olog_run(&g, &v, 0, 1, &o, &m, &done), TB_ERR_NULL); /* freed */
+}
+
+int main(int argc, char **argv) {
+    if (!tbt_init(argc, argv)) return 2;
+    tbt_run("olog_run_vs_naive", test_random);
+    tbt_run("olog_run_arguments", test_arguments);
+    return tbt_finish();
+}
