@@ -11,6 +11,8 @@ import operator
 import warnings
 from typing import Any, NoReturn
 
+import numpy as np
+
 from . import _native as nat
 from .errors import (
     ArgumentTypeError,
@@ -28,8 +30,9 @@ from .errors import (
 
 
 def as_int(name: str, value: Any) -> int:
-    """``value`` as a Python int; bools, floats and other types are rejected."""
-    if isinstance(value, bool):
+    """``value`` as a Python int; bools (numpy's too), floats and other types are rejected."""
+    # numpy < 2.3 still lets operator.index take a numpy bool (with a DeprecationWarning)
+    if isinstance(value, (bool, np.bool_)):
         raise ArgumentTypeError(f"{name} must be an integer, got a bool ({value!r})")
     try:
         return operator.index(value)
