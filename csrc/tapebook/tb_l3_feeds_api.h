@@ -29,7 +29,8 @@ typedef struct tb_olog_ops {
     const uint64_t *qty; const uint8_t *end;
 } tb_olog_ops;
 typedef struct tb_olog_msgs {
-    size_t mbo_cap, l2_cap, msg_cap; size_t n_msg; uint64_t modify_unknown, modify_unchanged, initial_level;
+    size_t mbo_cap, l2_cap, msg_cap; size_t n_msg;
+    uint64_t modify_unknown, modify_unchanged, initial_level, changed_unknown, deleted_unknown;
 } tb_olog_msgs;
 #endif
 

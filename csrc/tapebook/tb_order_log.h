@@ -312,6 +312,8 @@ TB_API int tb_olog_apply(tb_olog *g, const tb_itch_rows *in, size_t n, tb_olog_o
  *       an unknown id with qty > 0 is an add (modify_unknown), with 0 nothing;
  *   'R' clear: every level gets an L2 row of 0, one 'R' row;
  *   'T' side becomes one level: its orders cancelled (table order), then 'A' when qty > 0;
+ *   'U' (Bitstamp order_changed) 'M' for a resting id, else an add (changed_unknown);
+ *   'X' (Bitstamp order_deleted) the order leaves; an unknown id is counted deleted_unknown;
  *   0   no change (a row that only ends a message).
  * C / D / E of an id that does not rest act on alt_id when alt_id rests (counted
  * initial_level; 0: no alternative), else unknown_id. A row whose worst case does not fit
@@ -330,7 +332,7 @@ typedef struct tb_olog_ops {
 typedef struct tb_olog_msgs {
     size_t mbo_cap, l2_cap, msg_cap; /* room of out's row columns and message columns */
     size_t n_msg;                    /* messages closed in out (reset with out's counts) */
-    uint64_t modify_unknown, modify_unchanged, initial_level;
+    uint64_t modify_unknown, modify_unchanged, initial_level, changed_unknown, deleted_unknown;
 } tb_olog_msgs;
 
 /* take qty of the order in slot (0 or >= what it holds: all of it) as an action row */
@@ -405,7 +407,7 @@ static void tb__olog_clear_side(tb_olog *g, uint8_t side, tb_olog_out *out) {
 
 static int tb__olog_op_known(uint8_t op) {
     switch (op) {
-    case 0: case 'A': case 'C': case 'D': case 'E': case 'M': case 'R': case 'T': return 1;
+    case 0: case 'A': case 'C': case 'D': case 'E': case 'M': case 'R': case 'T': case 'U': case 'X': return 1;
     default: return 0;
     }
 }
@@ -438,6 +440,17 @@ TB_API int tb_olog_run(tb_olog *g, const tb_olog_ops *in, size_t first, size_t n
             tb__olog_add(g, id, side, in->px[r], qty, out);
         } else if (a == 'M') {
             tb__olog_modify(g, m, id, side, in->px[r], qty, out);
+        } else if (a == 'U') {
+            if (g->orders[tb__olog_ofind(g, id)].qty) {
+                tb__olog_modify(g, m, id, side, in->px[r], qty, out);
+            } else {
+                m->changed_unknown++;
+                tb__olog_add(g, id, side, in->px[r], qty, out);
+            }
+        } else if (a == 'X') {
+            slot = tb__olog_ofind(g, id);
+            if (g->orders[slot].qty) tb__olog_remove(g, slot, out);
+            else m->deleted_unknown++;
         } else if (a == 'R') {
             tb__olog_clear(g, out);
         } else if (a == 'T') {

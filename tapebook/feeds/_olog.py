@@ -1,5 +1,5 @@
 """The C order log (``tb_olog_run`` in csrc/tapebook/tb_order_log.h) behind the
-vectorised L3 readers (``databento-mbo``, ``lobster``).
+block-wise L3 readers (``databento-mbo``, ``lobster``, ``bitstamp-l3``).
 
 A reader decodes a block of its venue's records into *ops* columns in numpy
 (``OPS_COLUMNS``: what each row does to the log, and whether a message ends
@@ -43,7 +43,7 @@ OPS_COLUMNS = (
 #: the counters the C side keeps: (struct, field) -> the name in the reader's counts
 _COUNTERS = {
     "g": ("unknown_id", "duplicate_add", "overcancel", "overfill", "zero_qty"),
-    "msgs": ("modify_unknown", "modify_unchanged", "initial_level"),
+    "msgs": ("modify_unknown", "modify_unchanged", "initial_level", "changed_unknown", "deleted_unknown"),
 }
 _ROWS = 1 << 15  #: messages per call (output room: 3 MBO and 3 L2 rows a message to start)
 _MSG_COLUMNS = ("mbo_end", "l2_end")

@@ -34,6 +34,10 @@ replacement of the book (levels with ``UNDEF_PRICE`` or size 0 are empty).
 Options: ``instrument_id=`` (else the first instrument seen; records of others
 are skipped and counted). ``tick_size`` must be a whole multiple of 1e-9 and
 ``lot_size`` a whole number (sizes are integers).
+
+MBO blocks are turned into the C order log's ops in numpy (``_dbn_mbo_ops.py``) and
+applied in one call (``_olog.py``); ``TAPEBOOK_L3_C=0`` applies them record by record
+through the Python order log instead (the reference path the tests hold it to).
 """
 
 from __future__ import annotations

@@ -33,6 +33,10 @@ level still holds shares, is taken from that level (counted
 ``ts`` is ``Time`` in ns after midnight (exact: the decimal text is read, not a
 float); ``seq`` the message's line number (orderbook row ``seq`` is the book
 after it); ``tick_size`` a whole multiple of 0.0001, ``lot_size`` whole shares.
+
+Chunks of lines are parsed in numpy and applied to the C order log in one call
+(``_lobster_blocks.py``); ``TAPEBOOK_L3_C=0`` uses the line-by-line path below and the
+Python order log instead (the reference path the tests hold it to).
 """
 
 from __future__ import annotations
