@@ -45,6 +45,7 @@ from typing import Any
 import numpy as np
 
 from .._decimal import DecimalColumnError
+from ._bitstamp_l3_typed import typed
 from ._l3reader import L3Reader
 from ._mbo import MboBatch
 from ._olog import COrderLog, c_log_enabled, ops_columns
@@ -77,17 +78,28 @@ class BitstampL3Reader(L3Reader):
         if c_log_enabled():  # the frames' events in one C call per block (else the Python order log)
             self.clog = COrderLog(self.source.name, self.counts)
 
+    def _mine(self, event: str, channel: Any) -> bool:
+        """An order event of the replayed pair (the first pair seen unless symbol=)."""
+        if event not in _EVENTS or not isinstance(channel, str) or not channel.startswith(_PREFIX):
+            return False
+        pair = channel[len(_PREFIX) :]
+        if self.symbol is None:
+            self.symbol = pair
+        return pair == self.symbol
+
+    def _typed_frame(self, raw: bytes) -> tuple[str, int, int, str, str, int] | None:
+        """_frame for the C path: typed decoding, the frames it does not take through _frame."""
+        got = typed(raw)
+        if got is None:
+            return self._frame(raw)
+        event, channel, frame = got
+        return frame if self._mine(event, channel) else None
+
     def _frame(self, raw: bytes) -> tuple[str, int, int, str, str, int] | None:
         """``(event, id, side, price, amount, ts)`` of an order frame, None for others."""
         obj = decode(raw)
         event = field_of(obj, "event", str)
-        channel = obj.get("channel")
-        if event not in _EVENTS or not isinstance(channel, str) or not channel.startswith(_PREFIX):
-            return None
-        pair = channel[len(_PREFIX) :]
-        if self.symbol is None:
-            self.symbol = pair
-        if pair != self.symbol:
+        if not self._mine(event, obj.get("channel")):
             return None
         d = field_of(obj, "data", dict)
         oid = int_field(d, "id")
@@ -178,6 +190,7 @@ class BitstampL3Reader(L3Reader):
     def mbo_batches(self) -> Iterator[tuple[MboBatch, MessageBatch]]:
         frames: list[tuple[int, Any]] = []
         path = self.source.name
+        parse_frame = self._frame if self.clog is None else self._typed_frame
         for p, line, raw in self.source.lines():
             if p != path and frames:
                 self._apply_block(frames)
@@ -187,7 +200,7 @@ class BitstampL3Reader(L3Reader):
             if not raw.strip():
                 continue
             try:
-                frames.append((line, self._frame(raw)))
+                frames.append((line, parse_frame(raw)))
             except FrameError as e:
                 frames.append((line, str(e)))
             if len(frames) >= self.batch_rows:

@@ -15,6 +15,10 @@ import pytest
 from l3_paths import assert_same
 from test_l3_bitstamp import KW, frame, random_flow
 
+from tapebook import feeds
+from tapebook.feeds._olog import L3_C_ENV
+from tapebook.feeds.bitstamp_l3 import BitstampL3Reader
+
 POLICIES = ({"on_error": "raise"}, {"on_error": "skip"})
 
 
@@ -26,6 +30,15 @@ def test_random_flows_same_on_both_paths(tmp_path: Path, monkeypatch: pytest.Mon
     out = assert_same(monkeypatch, path, depth=3, **KW)
     assert len(out[0][0]) > 300
     assert assert_same(monkeypatch, path, batch_rows=37, **KW)[0][0] == out[0][0]
+
+
+_GONE = object()
+#: data fields set to what Bitstamp does not send but the reader accepts or refuses
+VARIANTS = (
+    ("id", "17"), ("id", -3), ("id", 2**63), ("order_type", 2), ("order_type", "1"),
+    ("microtimestamp", 1643643584684047), ("microtimestamp", " 1643643584684047"), ("price_str", None),
+    ("price_str", _GONE), ("amount_str", _GONE), ("price_str", 100), ("amount_str", 1.5), ("id", True),
+)  # fmt: skip
 
 
 def odd_frames(seed: int, n: int) -> list[str]:
@@ -46,7 +59,15 @@ def odd_frames(seed: int, n: int) -> list[str]:
         if last and rng.random() < 0.1:  # the last order again, changed to what it is
             event, args = "order_changed", last
         last = args
-        out.append(frame(event, *args, us + i, pair))
+        text = frame(event, *args, us + i, pair)
+        if rng.random() < 0.1:  # a shape the typed decoder leaves to the reference parser
+            obj = json.loads(text)
+            key, value = rng.choice(VARIANTS)
+            obj["data"][key] = value
+            if value is _GONE:
+                del obj["data"][key]
+            text = json.dumps(obj)
+        out.append(text)
     return out
 
 
@@ -77,3 +98,21 @@ def test_edited_files_same_on_both_paths(tmp_path: Path, monkeypatch: pytest.Mon
     path.write_bytes(bytes(data))
     for policy in POLICIES:
         assert_same(monkeypatch, path, depth=2, **KW, **policy)
+
+
+def test_plain_frames_never_reach_the_frame_parser(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Order frames as Bitstamp sends them are decoded typed: the reference parser sees none."""
+    lines, _ref, _bbo = random_flow(3, 300)
+    path = tmp_path / "flow.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    calls = []
+    orig = BitstampL3Reader._frame
+
+    def counting(self: BitstampL3Reader, raw: bytes) -> object:
+        calls.append(raw)
+        return orig(self, raw)
+
+    monkeypatch.setattr(BitstampL3Reader, "_frame", counting)
+    monkeypatch.setenv(L3_C_ENV, "1")
+    assert len(feeds.replay(path, **KW).bbo) > 250
+    assert calls and all(b'"event": "bts:' in c for c in calls)  # heartbeats, subscription replies only
