@@ -12,7 +12,7 @@ rest (counted ``initial_level`` by the C log).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,7 +23,6 @@ from ._reader import Kind
 if TYPE_CHECKING:
     from ._mbo import MboBatch
     from ._reader import MessageBatch
-    from .lobster import LobsterReader
 
 _OPS = {1: ord("A"), 2: ord("C"), 3: ord("D"), 4: ord("E")}
 _SKIPPED = {5: "hidden_execution", 6: "cross_trade", 7: "trading_halt"}
@@ -45,7 +44,7 @@ def _message_notes(etype: np.ndarray, oid: np.ndarray, direction: np.ndarray) ->
 class LobsterBlocks:
     """One LobsterReader's stream, vectorised (the reader keeps options and counts)."""
 
-    def __init__(self, reader: LobsterReader) -> None:
+    def __init__(self, reader: Any) -> None:  # a LobsterReader (which imports this module)
         self.r = reader
         reader.clog = self.log = COrderLog(reader.source.name, reader.counts)
         self.started = False
