@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._lobster_parse import parse
+from ._lobster_parse import SKIPPED_EVENTS, parse
 from ._olog import COrderLog, ops_columns
 from ._reader import Kind
 
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from ._reader import MessageBatch
 
 _OPS = {1: ord("A"), 2: ord("C"), 3: ord("D"), 4: ord("E")}
-_SKIPPED = {5: "hidden_execution", 6: "cross_trade", 7: "trading_halt"}
 
 
 def _message_notes(etype: np.ndarray, oid: np.ndarray, direction: np.ndarray) -> dict[int, str]:
@@ -111,7 +110,7 @@ class LobsterBlocks:
         for i in np.flatnonzero(bad_qty).tolist():
             notes[i] = f"size {int(size[i])} is not a whole number of lots of {inst.lot_size}"
         book &= ~bad_px & ~bad_qty
-        for e, name in _SKIPPED.items():
+        for e, name in SKIPPED_EVENTS.items():
             k = int((skipped & (etype == e)).sum())
             if k:
                 r.counts[name] += k

@@ -19,6 +19,8 @@ _FIELDS = 6
 _MAX_DIGITS = 18  # an int64 holds every 18-digit number
 _POW10 = 10 ** np.arange(_MAX_DIGITS, dtype=np.int64)[::-1]
 COLUMNS = ("ts", "etype", "oid", "size", "price", "direction")
+#: event types that change no order: the counter each is counted in
+SKIPPED_EVENTS = {5: "hidden_execution", 6: "cross_trade", 7: "trading_halt"}
 
 
 @dataclass

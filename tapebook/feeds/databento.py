@@ -51,7 +51,7 @@ from typing import IO, Any
 import numpy as np
 
 from ..errors import ArgumentTypeError, FeedError
-from ._dbn_mbo_ops import F_LAST, F_TOB, UNDEF_PRICE, mbo_ops
+from ._dbn_mbo_ops import COUNTED, F_LAST, F_TOB, UNDEF_PRICE, mbo_ops
 from ._l3reader import L3Reader, unit_divisor
 from ._mbo import MboBatch
 from ._olog import COrderLog, c_log_enabled, ops_columns
@@ -224,7 +224,7 @@ class DatabentoMboReader(L3Reader, _DbnOptions):
             self._open = True
             self._last = (ts, seq, number)
             if action in (b"T", b"F", b"N"):
-                self.counts[{b"T": "trades", b"F": "fills", b"N": "none_actions"}[action]] += 1
+                self.counts[COUNTED[action]] += 1
             elif action == b"R":
                 log.clear()
             elif action not in (b"A", b"C", b"M"):

@@ -48,6 +48,7 @@ from typing import Any
 from ..errors import FeedError
 from ._l3reader import L3Reader, unit_divisor
 from ._lobster_blocks import LobsterBlocks
+from ._lobster_parse import SKIPPED_EVENTS
 from ._mbo import MboBatch
 from ._olog import c_log_enabled
 from ._reader import Kind, MessageBatch
@@ -162,7 +163,7 @@ class LobsterReader(L3Reader):
         ts, etype, oid, size, price, side = m
         log = self.log
         if etype >= 5:
-            self.counts[("hidden_execution", "cross_trade", "trading_halt")[etype - 5]] += 1
+            self.counts[SKIPPED_EVENTS[etype]] += 1
             log.skip(Kind.NONBOOK, ts, line, line)
             return
         px = self._ticks(price, "price")
