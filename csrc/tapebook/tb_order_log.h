@@ -1,5 +1,6 @@
 /* tb_order_log.h — the feeds' order log in C for ITCH: decoded rows (tb_itch.h) ->
- * consistent MBO rows + the level changes they imply, one call per block.
+ * consistent MBO rows + the level changes they imply, one call per block; and, through
+ * tb_olog_run (below), for databento-mbo, lobster and bitstamp-l3.
  *
  * The same rules as tapebook/feeds/_mbo.py's OrderLog (which the other L3 formats
  * use, and which the tests hold this to through the L3 reference model):
@@ -29,6 +30,8 @@
  *       TB_OK with *n_done = n; TB_ERR_NOMEM / TB_ERR_BADARG with *n_done rows done.
  *   size_t tb_olog_export(const tb_olog *g, uint64_t *ids, uint8_t *sides, int64_t *px,
  *                         uint64_t *qty, size_t cap);   the resting orders (any order)
+ *   int  tb_olog_run(tb_olog *g, const tb_olog_ops *in, size_t first, size_t n, tb_olog_out *out,
+ *                    tb_olog_msgs *m, size_t *n_done);   ops rows, messages of any length (below)
  */
 #ifndef TB_ORDER_LOG_H
 #define TB_ORDER_LOG_H
