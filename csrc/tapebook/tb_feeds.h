@@ -5,7 +5,7 @@
  *                      the per-tape-size tables, tb_feed_ops_for)
  *   tb_venue_crc.h     Kraken / OKX book checksums from the top levels
  *   tb_itch.h          NASDAQ TotalView-ITCH 5.0 order messages -> MBO rows
- *   tb_order_log.h     ITCH's order log: consistent MBO rows + level changes
+ *   tb_order_log.h     the L3 order log: consistent MBO rows + level changes
  *   tb_tardis_scan.h   Tardis incremental_book_L2 CSV buffers -> replay columns
  *   tb_json_scan.h     Binance diff-depth JSON line buffers -> replay rows
  *   tb_json_lines.h    the line loop the JSON venues share (sync state head, output)

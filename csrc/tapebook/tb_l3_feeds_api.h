@@ -1,5 +1,5 @@
 /* tb_l3_feeds_api.h — the flat prototypes of the order-level (L3) feed
- * decoders (tb_itch.h) and the ITCH order log (tb_order_log.h). tb_feeds.h
+ * decoders (tb_itch.h) and the L3 order log (tb_order_log.h). tb_feeds.h
  * includes this after the definitions, so the compiler checks every prototype; build_ffi.py feeds it to cffi's cdef
  * (TB_CDEF_TYPES block kept, preprocessor lines and TB_API removed). */
 #ifndef TB_L3_FEEDS_API_H
@@ -29,7 +29,8 @@ typedef struct tb_olog_ops {
     const uint64_t *qty; const uint8_t *end;
 } tb_olog_ops;
 typedef struct tb_olog_msgs {
-    size_t mbo_cap, l2_cap, msg_cap; size_t n_msg; uint64_t modify_unknown, modify_unchanged, initial_level;
+    size_t mbo_cap, l2_cap, msg_cap; size_t n_msg;
+    uint64_t modify_unknown, modify_unchanged, initial_level, changed_unknown, deleted_unknown;
 } tb_olog_msgs;
 #endif
 

@@ -1,5 +1,6 @@
 /* tb_order_log.h — the feeds' order log in C for ITCH: decoded rows (tb_itch.h) ->
- * consistent MBO rows + the level changes they imply, one call per block.
+ * consistent MBO rows + the level changes they imply, one call per block; and, through
+ * tb_olog_run (below), for databento-mbo, lobster and bitstamp-l3.
  *
  * The same rules as tapebook/feeds/_mbo.py's OrderLog (which the other L3 formats
  * use, and which the tests hold this to through the L3 reference model):
@@ -29,6 +30,8 @@
  *       TB_OK with *n_done = n; TB_ERR_NOMEM / TB_ERR_BADARG with *n_done rows done.
  *   size_t tb_olog_export(const tb_olog *g, uint64_t *ids, uint8_t *sides, int64_t *px,
  *                         uint64_t *qty, size_t cap);   the resting orders (any order)
+ *   int  tb_olog_run(tb_olog *g, const tb_olog_ops *in, size_t first, size_t n, tb_olog_out *out,
+ *                    tb_olog_msgs *m, size_t *n_done);   ops rows, messages of any length (below)
  */
 #ifndef TB_ORDER_LOG_H
 #define TB_ORDER_LOG_H
@@ -312,6 +315,8 @@ TB_API int tb_olog_apply(tb_olog *g, const tb_itch_rows *in, size_t n, tb_olog_o
  *       an unknown id with qty > 0 is an add (modify_unknown), with 0 nothing;
  *   'R' clear: every level gets an L2 row of 0, one 'R' row;
  *   'T' side becomes one level: its orders cancelled (table order), then 'A' when qty > 0;
+ *   'U' (Bitstamp order_changed) 'M' for a resting id, else an add (changed_unknown);
+ *   'X' (Bitstamp order_deleted) the order leaves; an unknown id is counted deleted_unknown;
  *   0   no change (a row that only ends a message).
  * C / D / E of an id that does not rest act on alt_id when alt_id rests (counted
  * initial_level; 0: no alternative), else unknown_id. A row whose worst case does not fit
@@ -330,7 +335,7 @@ typedef struct tb_olog_ops {
 typedef struct tb_olog_msgs {
     size_t mbo_cap, l2_cap, msg_cap; /* room of out's row columns and message columns */
     size_t n_msg;                    /* messages closed in out (reset with out's counts) */
-    uint64_t modify_unknown, modify_unchanged, initial_level;
+    uint64_t modify_unknown, modify_unchanged, initial_level, changed_unknown, deleted_unknown;
 } tb_olog_msgs;
 
 /* take qty of the order in slot (0 or >= what it holds: all of it) as an action row */
@@ -405,7 +410,7 @@ static void tb__olog_clear_side(tb_olog *g, uint8_t side, tb_olog_out *out) {
 
 static int tb__olog_op_known(uint8_t op) {
     switch (op) {
-    case 0: case 'A': case 'C': case 'D': case 'E': case 'M': case 'R': case 'T': return 1;
+    case 0: case 'A': case 'C': case 'D': case 'E': case 'M': case 'R': case 'T': case 'U': case 'X': return 1;
     default: return 0;
     }
 }
@@ -438,6 +443,17 @@ TB_API int tb_olog_run(tb_olog *g, const tb_olog_ops *in, size_t first, size_t n
             tb__olog_add(g, id, side, in->px[r], qty, out);
         } else if (a == 'M') {
             tb__olog_modify(g, m, id, side, in->px[r], qty, out);
+        } else if (a == 'U') {
+            if (g->orders[tb__olog_ofind(g, id)].qty) {
+                tb__olog_modify(g, m, id, side, in->px[r], qty, out);
+            } else {
+                m->changed_unknown++;
+                tb__olog_add(g, id, side, in->px[r], qty, out);
+            }
+        } else if (a == 'X') {
+            slot = tb__olog_ofind(g, id);
+            if (g->orders[slot].qty) tb__olog_remove(g, slot, out);
+            else m->deleted_unknown++;
         } else if (a == 'R') {
             tb__olog_clear(g, out);
         } else if (a == 'T') {

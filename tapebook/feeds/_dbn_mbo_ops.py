@@ -20,7 +20,8 @@ from ._olog import ops_columns
 UNDEF_PRICE = 2**63 - 1
 F_LAST = 1 << 7
 F_TOB = 1 << 6
-_COUNTED = {b"T": "trades", b"F": "fills", b"N": "none_actions"}
+#: actions that change no order: the counter each is counted in
+COUNTED = {b"T": "trades", b"F": "fills", b"N": "none_actions"}
 
 
 @dataclass
@@ -39,10 +40,10 @@ def mbo_ops(recs: np.ndarray, px_div: int, qty_div: int) -> DbnOps:
     flags, price = recs["flags"], recs["price"]
     size = recs["size"].astype(np.uint64)
     qdiv = np.uint64(qty_div)
-    counts = {name: int((action == a).sum()) for a, name in _COUNTED.items()}
+    counts = {name: int((action == a).sum()) for a, name in COUNTED.items()}
     is_r = action == b"R"
     acm = (action == b"A") | (action == b"C") | (action == b"M")
-    bad_action = ~(acm | is_r | np.isin(action, list(_COUNTED)))
+    bad_action = ~(acm | is_r | np.isin(action, list(COUNTED)))
     bad_side = acm & ~((side_b == b"A") | (side_b == b"B"))
     ok = acm & ~bad_side
     tob = ok & ((flags & F_TOB) != 0)

@@ -331,6 +331,8 @@ class Engine:
         m, nrows = b.n_messages, b.n_rows
         out = np.empty(m, dtype=self._row_dtype)
         dout = np.empty(m, dtype=self._depth_dtype) if self._depth_dtype is not None else None
+        if not m:  # nothing to apply (tb_feed_run refuses depth rows with no room for them)
+            return out, dout
         scratch = np.empty(nrows, dtype=np.int8)
         trunc = int(b.truncate)
         lv = self._levels_scratch(max(2 * self.depth, trunc + 64) if (self.depth or trunc) else 0)

@@ -26,7 +26,6 @@ from ._mbo import MboBatch, OrderLog
 from ._reader import MessageBatch
 
 if TYPE_CHECKING:
-    from ._olog import COrderLog
     from ._reader import ReaderOptions
     from ._source import Source
 
@@ -89,7 +88,7 @@ class L3Reader(abc.ABC):
 
     #: the C order log of a reader that feeds it vectorised blocks (``_olog.py``); None:
     #: the Python order log ``self.log``
-    clog: COrderLog | None = None
+    clog: Any = None  # (a _olog.COrderLog: not imported here, _olog imports this module's layer)
 
     def resting_orders(self) -> np.ndarray:
         """The resting orders as an :data:`ORDER_DTYPE` array."""

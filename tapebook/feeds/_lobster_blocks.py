@@ -12,21 +12,19 @@ rest (counted ``initial_level`` by the C log).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ._lobster_parse import parse
+from ._lobster_parse import SKIPPED_EVENTS, parse
 from ._olog import COrderLog, ops_columns
 from ._reader import Kind
 
 if TYPE_CHECKING:
     from ._mbo import MboBatch
     from ._reader import MessageBatch
-    from .lobster import LobsterReader
 
 _OPS = {1: ord("A"), 2: ord("C"), 3: ord("D"), 4: ord("E")}
-_SKIPPED = {5: "hidden_execution", 6: "cross_trade", 7: "trading_halt"}
 
 
 def _message_notes(etype: np.ndarray, oid: np.ndarray, direction: np.ndarray) -> dict[int, str]:
@@ -45,7 +43,7 @@ def _message_notes(etype: np.ndarray, oid: np.ndarray, direction: np.ndarray) ->
 class LobsterBlocks:
     """One LobsterReader's stream, vectorised (the reader keeps options and counts)."""
 
-    def __init__(self, reader: LobsterReader) -> None:
+    def __init__(self, reader: Any) -> None:  # a LobsterReader (which imports this module)
         self.r = reader
         reader.clog = self.log = COrderLog(reader.source.name, reader.counts)
         self.started = False
@@ -112,7 +110,7 @@ class LobsterBlocks:
         for i in np.flatnonzero(bad_qty).tolist():
             notes[i] = f"size {int(size[i])} is not a whole number of lots of {inst.lot_size}"
         book &= ~bad_px & ~bad_qty
-        for e, name in _SKIPPED.items():
+        for e, name in SKIPPED_EVENTS.items():
             k = int((skipped & (etype == e)).sum())
             if k:
                 r.counts[name] += k

@@ -19,6 +19,8 @@ _FIELDS = 6
 _MAX_DIGITS = 18  # an int64 holds every 18-digit number
 _POW10 = 10 ** np.arange(_MAX_DIGITS, dtype=np.int64)[::-1]
 COLUMNS = ("ts", "etype", "oid", "size", "price", "direction")
+#: event types that change no order: the counter each is counted in
+SKIPPED_EVENTS = {5: "hidden_execution", 6: "cross_trade", 7: "trading_halt"}
 
 
 @dataclass
@@ -32,18 +34,21 @@ class Lines:
     cols: dict[str, np.ndarray]
 
 
-def _bounds(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+_NOT_DIGIT = np.ones(256, bool)
+_NOT_DIGIT[48:58] = False
+
+
+def _specials(data: bytes) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The bytes other than digits (a few a line, so the per-line work is on them, not on
+    every byte): buf, line starts and ends, and the other bytes' positions and values."""
     buf = np.frombuffer(data, np.uint8)
-    nl = np.flatnonzero(buf == 10)
+    at = np.flatnonzero(_NOT_DIGIT[buf])
+    val = buf[at]
+    is_nl = val == 10
+    nl = at[is_nl]
     starts = np.concatenate(([0], nl + 1))
     ends = np.concatenate((nl, [len(buf)]))
-    return buf, starts, ends
-
-
-def _per_line(mask: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """How many bytes of each line the mask holds."""
-    c = np.concatenate(([0], np.cumsum(mask)))
-    return c[ends] - c[starts]
+    return buf, starts, ends, at[~is_nl], val[~is_nl]
 
 
 def _digits(buf: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray:
@@ -59,18 +64,28 @@ def _digits(buf: np.ndarray, s: np.ndarray, e: np.ndarray) -> np.ndarray:
 def parse(data: bytes, message: Callable[[bytes], tuple[int, ...]]) -> Lines:
     """The lines of one chunk; ``message`` parses one line the reference way (raising
     ValueError with the reason)."""
-    buf, starts, ends = _bounds(data)
+    buf, starts, ends, at, val = _specials(data)
     n = len(starts)
-    comma, dot, dash = buf == 44, buf == 46, buf == 45
-    plain = ((buf - 48) < 10) | comma | dot | dash
-    canon = (_per_line(comma, starts, ends) == _FIELDS - 1) & (_per_line(~plain, starts, ends) == 0)
-    commas = np.flatnonzero(comma)
-    commas = commas[canon[np.searchsorted(starts, commas, "right") - 1]].reshape(-1, _FIELDS - 1)
+    line_of = np.searchsorted(ends, at)  # the line each byte is in (ends hold the newlines)
+    is_comma = val == 44
+    per_line = np.bincount(line_of, minlength=n)
+    commas_per_line = np.bincount(line_of[is_comma], minlength=n)
+    other = per_line - commas_per_line - np.bincount(line_of[(val == 46) | (val == 45)], minlength=n)
+    canon = (commas_per_line == _FIELDS - 1) & (other == 0)
+    commas = at[is_comma]
+    commas = commas[canon[line_of[is_comma]]].reshape(-1, _FIELDS - 1)
     rows = np.flatnonzero(canon)
     fs = np.concatenate((starts[rows, None], commas + 1), axis=1)  # (m, 6) field starts
     fe = np.concatenate((commas, ends[rows, None]), axis=1)  # field ends
-    dots = _per_line(dot, fs.ravel(), fe.ravel()).reshape(fs.shape)
-    dashes = _per_line(dash, fs.ravel(), fe.ravel()).reshape(fs.shape)
+    # dots and dashes of the canonical lines, per field (their comma rank in the line)
+    slot = np.full(n, -1)
+    slot[rows] = np.arange(len(rows))
+    mark = (val == 46) | (val == 45)
+    mark &= canon[line_of]
+    m_at, m_row = at[mark], slot[line_of[mark]]
+    field = (commas[m_row] < m_at[:, None]).sum(axis=1) if len(m_at) else np.zeros(0, np.int64)
+    cell, m_val = m_row * _FIELDS + field, val[mark]
+    dots, dashes = (np.bincount(cell[m_val == c], minlength=fs.size).reshape(fs.shape) for c in (46, 45))
     signed = buf[np.minimum(fs[:, 1:], len(buf) - 1)] == 45
     ok = (dots[:, 1:] == 0).all(axis=1) & (dots[:, 0] <= 1) & (dashes[:, 0] == 0)
     ok &= ((dashes[:, 1:] == 0) | ((dashes[:, 1:] == 1) & signed)).all(axis=1)
@@ -78,9 +93,9 @@ def parse(data: bytes, message: Callable[[bytes], tuple[int, ...]]) -> Lines:
     ok &= ((fe[:, 1:] - ns >= 1) & (fe[:, 1:] - ns <= _MAX_DIGITS)).all(axis=1)
     # Time: whole seconds (1-9 digits) and 0-9 decimals
     has_dot = dots[:, 0] == 1
-    dot_at = np.where(has_dot, fe[:, 0], fe[:, 0])
+    dot_at = fe[:, 0].copy()  # the dot, or the field's end
     if has_dot.any():
-        where = np.flatnonzero(dot)
+        where = m_at[m_val == 46]  # in order (at is)
         dot_at[has_dot] = where[np.searchsorted(where, fs[has_dot, 0])]
     frac_len = np.where(has_dot, fe[:, 0] - dot_at - 1, 0)
     ok &= (dot_at - fs[:, 0] >= 1) & (dot_at - fs[:, 0] <= 9) & (frac_len <= 9)

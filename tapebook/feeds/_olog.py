@@ -1,5 +1,5 @@
 """The C order log (``tb_olog_run`` in csrc/tapebook/tb_order_log.h) behind the
-vectorised L3 readers (``databento-mbo``, ``lobster``).
+block-wise L3 readers (``databento-mbo``, ``lobster``, ``bitstamp-l3``).
 
 A reader decodes a block of its venue's records into *ops* columns in numpy
 (``OPS_COLUMNS``: what each row does to the log, and whether a message ends
@@ -43,7 +43,7 @@ OPS_COLUMNS = (
 #: the counters the C side keeps: (struct, field) -> the name in the reader's counts
 _COUNTERS = {
     "g": ("unknown_id", "duplicate_add", "overcancel", "overfill", "zero_qty"),
-    "msgs": ("modify_unknown", "modify_unchanged", "initial_level"),
+    "msgs": ("modify_unknown", "modify_unchanged", "initial_level", "changed_unknown", "deleted_unknown"),
 }
 _ROWS = 1 << 15  #: messages per call (output room: 3 MBO and 3 L2 rows a message to start)
 _MSG_COLUMNS = ("mbo_end", "l2_end")
@@ -62,27 +62,27 @@ def ops_columns(n: int) -> dict[str, np.ndarray]:
 def _last_per_level(side: np.ndarray, px: np.ndarray, qty: np.ndarray, ends: np.ndarray) -> tuple:
     """One L2 row per (message, side, px): the last row's total at the first row's place.
 
-    ``ends`` are the messages' row ends; returns the kept columns and their ends."""
-    n = len(side)
-    if n == 0:
-        return side, px, qty, ends
+    ``ends`` are the messages' row ends; returns the kept columns and their ends. Only
+    the rows of messages with more than one row are sorted (most messages have one)."""
     counts = np.diff(ends, prepend=0)
+    multi = np.flatnonzero(np.repeat(counts > 1, counts))
+    if not len(multi):
+        return side, px, qty, ends
     msg = np.repeat(np.arange(len(ends)), counts)
-    pos = np.arange(n)
-    order = np.lexsort((pos, px, side, msg))
+    order = multi[np.lexsort((multi, px[multi], side[multi], msg[multi]))]
     m_s, s_s, p_s = msg[order], side[order], px[order]
-    new_group = np.ones(n, bool)
+    new_group = np.ones(len(order), bool)
     new_group[1:] = (m_s[1:] != m_s[:-1]) | (s_s[1:] != s_s[:-1]) | (p_s[1:] != p_s[:-1])
     if new_group.all():
         return side, px, qty, ends  # no level twice in one message: as written
     starts = np.flatnonzero(new_group)
-    lasts = np.append(starts[1:], n) - 1
-    first_pos = order[starts]
-    keep = np.argsort(first_pos, kind="stable")
-    first_pos = first_pos[keep]
-    last_pos = order[lasts][keep]
-    kept_ends = np.cumsum(np.bincount(msg[first_pos], minlength=len(ends)))
-    return side[first_pos], px[first_pos], qty[last_pos], kept_ends.astype(np.int64)
+    lasts = np.append(starts[1:], len(order)) - 1
+    total = qty.copy()
+    total[order[starts]] = qty[order[lasts]]  # the first row of a level takes the last total
+    keep = np.ones(len(side), bool)
+    keep[order[~new_group]] = False
+    kept_ends = np.cumsum(np.bincount(msg[keep], minlength=len(ends))).astype(np.int64)
+    return side[keep], px[keep], total[keep], kept_ends
 
 
 class COrderLog:

@@ -31,6 +31,10 @@ Subscription replies, heartbeats, reconnect requests, other channels and other
 pairs (``symbol=``; else the first pair seen) are skipped and counted; a frame
 that cannot be parsed is a ``FeedError`` (path, line, reason) or skipped under
 ``on_error="skip"``.
+
+The frames of a block go to the C order log in one call (``_olog.py``, ops ``A`` /
+``U`` / ``X``); ``TAPEBOOK_L3_C=0`` uses the Python order log instead (the reference
+path the tests hold it to).
 """
 
 from __future__ import annotations
@@ -38,14 +42,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import numpy as np
+
 from .._decimal import DecimalColumnError
+from ._bitstamp_l3_typed import typed
 from ._l3reader import L3Reader
 from ._mbo import MboBatch
+from ._olog import COrderLog, c_log_enabled, ops_columns
 from ._reader import Kind, MessageBatch
 from ._venue import FrameError, decode, field_of, int_field
 
 _PREFIX = "live_orders_"
 _EVENTS = ("order_created", "order_changed", "order_deleted")
+_OPS = dict(zip(_EVENTS, (ord("A"), ord("U"), ord("X")), strict=True))  #: tb_olog_run's op per event
 
 
 def _decimal_text(data: dict[str, Any], key: str) -> str:
@@ -66,18 +75,31 @@ class BitstampL3Reader(L3Reader):
         super().__init__(*args)
         self.symbol: str | None = self.option("symbol", str)
         self.index = 0
+        if c_log_enabled():  # the frames' events in one C call per block (else the Python order log)
+            self.clog = COrderLog(self.source.name, self.counts)
+
+    def _mine(self, event: str, channel: Any) -> bool:
+        """An order event of the replayed pair (the first pair seen unless symbol=)."""
+        if event not in _EVENTS or not isinstance(channel, str) or not channel.startswith(_PREFIX):
+            return False
+        pair = channel[len(_PREFIX) :]
+        if self.symbol is None:
+            self.symbol = pair
+        return pair == self.symbol
+
+    def _typed_frame(self, raw: bytes) -> tuple[str, int, int, str, str, int] | None:
+        """_frame for the C path: typed decoding, the frames it does not take through _frame."""
+        got = typed(raw)
+        if got is None:
+            return self._frame(raw)
+        event, channel, frame = got
+        return frame if self._mine(event, channel) else None
 
     def _frame(self, raw: bytes) -> tuple[str, int, int, str, str, int] | None:
         """``(event, id, side, price, amount, ts)`` of an order frame, None for others."""
         obj = decode(raw)
         event = field_of(obj, "event", str)
-        channel = obj.get("channel")
-        if event not in _EVENTS or not isinstance(channel, str) or not channel.startswith(_PREFIX):
-            return None
-        pair = channel[len(_PREFIX) :]
-        if self.symbol is None:
-            self.symbol = pair
-        if pair != self.symbol:
+        if not self._mine(event, obj.get("channel")):
             return None
         d = field_of(obj, "data", dict)
         oid = int_field(d, "id")
@@ -108,6 +130,9 @@ class BitstampL3Reader(L3Reader):
                 what = "price" if str(e).startswith("prices") else "amount"
                 bad[live[e.index][0]] = f"{what} {e.value!r}: {e.reason}"
         conv = {i: (t, q) for (i, _f), t, q in zip(live, ticks, lots, strict=True)}
+        if self.clog is not None:
+            self._apply_c(frames, conv, bad)
+            return
         log = self.log
         for i, (line, f) in enumerate(frames):
             if isinstance(f, str):  # a frame that could not be parsed
@@ -134,9 +159,38 @@ class BitstampL3Reader(L3Reader):
                 log.end(ts, self.index, line)
                 self.index += 1
 
+    def _apply_c(
+        self, frames: list[tuple[int, Any]], conv: dict[int, tuple[int, int]], bad: dict[int, str]
+    ) -> None:
+        """_apply_block's rules as ops rows for the C order log: created 'A', changed 'U'
+        (an unknown id is added: changed_unknown), deleted 'X' (deleted_unknown)."""
+        n = len(frames)
+        ops = ops_columns(n)
+        ops["end"][:] = 1
+        ts, seq, kind = np.zeros(n, np.int64), np.zeros(n, np.int64), np.zeros(n, np.uint8)
+        line = np.array([ln for ln, _f in frames], np.int64)
+        notes: dict[int, str] = {}
+        for i, (_line, f) in enumerate(frames):
+            seq[i] = self.index
+            if isinstance(f, str):  # a frame that could not be parsed
+                kind[i], notes[i] = Kind.ERROR, f
+            elif f is None:
+                kind[i] = Kind.NONBOOK
+            elif i in bad:
+                kind[i], ts[i], notes[i] = Kind.ERROR, f[5], bad[i]
+            else:
+                event, oid, side, _p, _a, ts[i] = f
+                ops["op"][i] = _OPS[event]
+                ops["order_id"][i], ops["side"][i] = oid, side
+                ops["px"][i], ops["qty"][i] = conv[i]
+                self.index += 1
+        assert self.clog is not None
+        self.clog.run(ops, (ts, seq, kind, line), notes)
+
     def mbo_batches(self) -> Iterator[tuple[MboBatch, MessageBatch]]:
         frames: list[tuple[int, Any]] = []
         path = self.source.name
+        parse_frame = self._frame if self.clog is None else self._typed_frame
         for p, line, raw in self.source.lines():
             if p != path and frames:
                 self._apply_block(frames)
@@ -146,7 +200,7 @@ class BitstampL3Reader(L3Reader):
             if not raw.strip():
                 continue
             try:
-                frames.append((line, self._frame(raw)))
+                frames.append((line, parse_frame(raw)))
             except FrameError as e:
                 frames.append((line, str(e)))
             if len(frames) >= self.batch_rows:

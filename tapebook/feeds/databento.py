@@ -34,6 +34,10 @@ replacement of the book (levels with ``UNDEF_PRICE`` or size 0 are empty).
 Options: ``instrument_id=`` (else the first instrument seen; records of others
 are skipped and counted). ``tick_size`` must be a whole multiple of 1e-9 and
 ``lot_size`` a whole number (sizes are integers).
+
+MBO blocks are turned into the C order log's ops in numpy (``_dbn_mbo_ops.py``) and
+applied in one call (``_olog.py``); ``TAPEBOOK_L3_C=0`` applies them record by record
+through the Python order log instead (the reference path the tests hold it to).
 """
 
 from __future__ import annotations
@@ -47,7 +51,7 @@ from typing import IO, Any
 import numpy as np
 
 from ..errors import ArgumentTypeError, FeedError
-from ._dbn_mbo_ops import F_LAST, F_TOB, UNDEF_PRICE, mbo_ops
+from ._dbn_mbo_ops import COUNTED, F_LAST, F_TOB, UNDEF_PRICE, mbo_ops
 from ._l3reader import L3Reader, unit_divisor
 from ._mbo import MboBatch
 from ._olog import COrderLog, c_log_enabled, ops_columns
@@ -220,7 +224,7 @@ class DatabentoMboReader(L3Reader, _DbnOptions):
             self._open = True
             self._last = (ts, seq, number)
             if action in (b"T", b"F", b"N"):
-                self.counts[{b"T": "trades", b"F": "fills", b"N": "none_actions"}[action]] += 1
+                self.counts[COUNTED[action]] += 1
             elif action == b"R":
                 log.clear()
             elif action not in (b"A", b"C", b"M"):

@@ -33,6 +33,10 @@ level still holds shares, is taken from that level (counted
 ``ts`` is ``Time`` in ns after midnight (exact: the decimal text is read, not a
 float); ``seq`` the message's line number (orderbook row ``seq`` is the book
 after it); ``tick_size`` a whole multiple of 0.0001, ``lot_size`` whole shares.
+
+Chunks of lines are parsed in numpy and applied to the C order log in one call
+(``_lobster_blocks.py``); ``TAPEBOOK_L3_C=0`` uses the line-by-line path below and the
+Python order log instead (the reference path the tests hold it to).
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from typing import Any
 from ..errors import FeedError
 from ._l3reader import L3Reader, unit_divisor
 from ._lobster_blocks import LobsterBlocks
+from ._lobster_parse import SKIPPED_EVENTS
 from ._mbo import MboBatch
 from ._olog import c_log_enabled
 from ._reader import Kind, MessageBatch
@@ -158,7 +163,7 @@ class LobsterReader(L3Reader):
         ts, etype, oid, size, price, side = m
         log = self.log
         if etype >= 5:
-            self.counts[("hidden_execution", "cross_trade", "trading_halt")[etype - 5]] += 1
+            self.counts[SKIPPED_EVENTS[etype]] += 1
             log.skip(Kind.NONBOOK, ts, line, line)
             return
         px = self._ticks(price, "price")

@@ -30,7 +30,7 @@ typedef struct model {
     uint8_t side[NMAX];
     size_t n;
     uint64_t unknown_id, duplicate_add, overcancel, overfill, zero_qty, modify_unknown, modify_unchanged,
-        initial_level;
+        initial_level, changed_unknown, deleted_unknown;
 } model;
 
 static long find(const model *m, uint64_t id) {
@@ -77,7 +77,9 @@ static void model_op(model *m, uint8_t op, uint64_t id, uint64_t alt, uint8_t si
         if (qty) add(m, id, side, px, qty);
         return;
     }
-    if (op == 'M') {
+    if (op == 'U' && i < 0) { m->changed_unknown++; add(m, id, side, px, qty); return; }
+    if (op == 'X') { if (i < 0) m->deleted_unknown++; else del(m, i); return; }
+    if (op == 'M' || op == 'U') {
         if (i < 0) { if (qty) { m->modify_unknown++; put(m, id, side, px, qty); } }
         else if (!qty) del(m, i);
         else if (m->px[i] == px && m->qty[i] == qty) m->modify_unchanged++;
@@ -144,7 +146,8 @@ static void random_rows(uint64_t *next, int grow) {
         const uint64_t kind = rnd() % 100;
         const uint64_t pick = want.n && rnd() % 10 < 7 ? want.id[rnd() % want.n] : rnd() % 64;
         op[r] = (uint8_t)(kind < (grow ? 70u : 35u) ? 'A' : kind < 50 ? 'C' : kind < 60 ? 'D' : kind < 72 ? 'E'
-                          : kind < 94 ? 'M' : kind < 96 ? 'R' : kind < 98 ? 'T' : 0);
+                          : kind < 84 ? 'M' : kind < 88 ? 'U' : kind < 92 ? 'X' : kind < 95 ? 'R'
+                          : kind < 98 ? 'T' : 0);
         oid[r] = op[r] == 'A' && rnd() % 20 ? (*next)++ : pick;
         alt[r] = rnd() % 4 == 0 && want.n ? want.id[rnd() % want.n] : 0;
         sd[r] = (uint8_t)(rnd() & 1);
@@ -195,7 +198,8 @@ static void test_random(void) {
             tb_olog_msgs m;
             tb_olog_out o = bind(&big);
             size_t r, done = 0, msg = 0, row0 = 0, l20 = 0, k, sm, sl, sn;
-            const uint64_t was[3] = {want.modify_unknown, want.modify_unchanged, want.initial_level};
+            const uint64_t was[5] = {want.modify_unknown, want.modify_unchanged, want.initial_level,
+                                     want.changed_unknown, want.deleted_unknown};
             random_rows(&next, round % 10 == 9);
             memset(&m, 0, sizeof m);
             m.mbo_cap = m.l2_cap = ROOM;
@@ -229,6 +233,8 @@ static void test_random(void) {
             CHECK_EQ_U(m.modify_unknown, want.modify_unknown - was[0]); /* m: this step's counts */
             CHECK_EQ_U(m.modify_unchanged, want.modify_unchanged - was[1]);
             CHECK_EQ_U(m.initial_level, want.initial_level - was[2]);
+            CHECK_EQ_U(m.changed_unknown, want.changed_unknown - was[3]);
+            CHECK_EQ_U(m.deleted_unknown, want.deleted_unknown - was[4]);
             for (k = 0; k < want.n; k++) {
                 long i = find(&got, want.id[k]);
                 CHECK(i >= 0);

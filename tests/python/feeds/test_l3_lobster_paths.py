@@ -25,7 +25,7 @@ def test_rendered_histories_same_on_both_paths(
 ) -> None:
     msg, ob, _rows, _book = render(seed, 300, tmp_path)
     out = assert_same(monkeypatch, msg, snapshot=ob, depth=5, **KW)
-    assert assert_same(monkeypatch, msg, snapshot=ob, batch_rows=40, **KW)[0][0] == out[0][0]
+    assert assert_same(monkeypatch, msg, snapshot=ob, depth=5, batch_rows=40, **KW)[0] == out[0]
     assert len(out[0][0]) > 200
     assert out[0][5].get("initial_level", 0) > 0
 
