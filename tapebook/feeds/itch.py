@@ -81,9 +81,9 @@ class ItchReader(L3Reader):
                 raise InvalidArgumentError(f"symbol={symbol!r} must be 1 to 8 ASCII characters")
             self._sym = ffi.new("char[8]", raw.ljust(8, b" "))
             lib.tb_itch_init(self.state, 0, self._sym)
-        self._cols = _columns(_ROWS, ITCH_COLUMNS)
-        self._out = _bind("tb_itch_rows *", self._cols)
+        self._out = ffi.new("tb_itch_rows *")
         self._out.cap = _ROWS
+        self._cols = _bind(self._out, _columns(_ROWS, ITCH_COLUMNS))
         self._consumed = ffi.new("size_t *")
         self._index = 0  # records before this file, for seq
         # the order log in C (tb_order_log.h): freed with the reader (finalize keeps it alive)
@@ -91,15 +91,20 @@ class ItchReader(L3Reader):
         if lib.tb_olog_init(self._olog, 1 << 12, int.from_bytes(os.urandom(8), "little")) != lib.TB_OK:
             raise MemoryError("itch: cannot allocate the order log")
         weakref.finalize(self, lib.tb_olog_free, self._olog)
-        self._log_cols = _columns(_ROWS, LOG_COLUMNS)
-        self._log_out = _bind("tb_olog_out *", self._log_cols)
+        self._log_out = ffi.new("tb_olog_out *")
+        self._log_cols = _bind(self._log_out, _columns(_ROWS, LOG_COLUMNS))
+        #: build MBO batches (False while the replay iterates the reader for its L2 book alone)
+        self._want_mbo = True
         self._n_done = ffi.new("size_t *")
         self._mbo: list[MboBatch] = []
         self._l2: list[MessageBatch] = []
         self._pending = 0
 
     def _apply(self, n: int, base: int, path: str) -> None:
-        """Decoded rows 0..n through the C order log: one message each, collected as batches."""
+        """Decoded rows 0..n through the C order log: one message each, collected as batches.
+
+        The batches take the output columns themselves (views, no copy); fresh ones are
+        bound for the next block."""
         if not n:
             return
         out = self._log_out
@@ -110,19 +115,20 @@ class ItchReader(L3Reader):
         assert rc == lib.TB_OK, f"tb_olog_apply returned {rc}"
         c, g = self._cols, self._log_cols
         m, k = int(out.n_mbo), int(out.n_l2)
-        ts = c["ts"][:n].copy()
-        rec = c["record"][:n].copy()
+        ts, rec = c["ts"][:n], c["record"][:n]
         seq = rec + (base - 1)
         kind = np.zeros(n, np.uint8)  # Kind.DELTA
-        self._mbo.append(MboBatch(
-            path, g["action"][:m].copy(), g["order_id"][:m].copy(), g["side"][:m].copy(), g["px"][:m].copy(),
-            g["qty"][:m].copy(), g["mbo_end"][:n].copy(), ts, seq, kind, rec,
-        ))  # fmt: skip
+        if self._want_mbo:
+            self._mbo.append(MboBatch(
+                path, g["action"][:m], g["order_id"][:m], g["side"][:m], g["px"][:m], g["qty"][:m],
+                g["mbo_end"][:n], ts, seq, kind, rec,
+            ))  # fmt: skip
         self._l2.append(MessageBatch(
-            path, g["l2_side"][:k].copy(), g["l2_px"][:k].copy(), g["l2_qty"][:k].copy(),
-            g["l2_end"][:n].copy(), ts.copy(), seq.copy(), kind.copy(), rec.copy(),
+            path, g["l2_side"][:k], g["l2_px"][:k], g["l2_qty"][:k], g["l2_end"][:n], ts, seq, kind, rec,
         ))  # fmt: skip
         self._pending += m
+        self._cols = _bind(self._out, _columns(_ROWS, ITCH_COLUMNS, ("ts", "record")), c)
+        self._log_cols = _bind(out, _columns(_ROWS, LOG_COLUMNS))
 
     def _error(self, path: str, record: int, reason: str) -> None:
         """A malformed record: a one-message ERROR batch (the engine applies the policy)."""
@@ -135,9 +141,22 @@ class ItchReader(L3Reader):
                                   seq, kind, one, {0: reason}))  # fmt: skip
         self._l2.append(MessageBatch(path, z8, z64, z64, zero, zero, seq, kind, one, notes={0: reason}))
 
-    def _drain(self) -> Iterator[tuple[MboBatch, MessageBatch]]:
-        yield from zip(self._mbo, self._l2, strict=True)
+    def _drain(self) -> Iterator[tuple[MboBatch | None, MessageBatch]]:
+        mbo: list[MboBatch | None] = list(self._mbo) if self._want_mbo else [None] * len(self._l2)
+        yield from zip(mbo, self._l2, strict=True)
         self._mbo, self._l2, self._pending = [], [], 0
+
+    def __iter__(self) -> Iterator[MessageBatch]:
+        """The L2 batches; without an ``mbo_sink`` no MBO batch is built at all."""
+        if self.mbo_sink is not None:
+            yield from super().__iter__()
+            return
+        self._want_mbo = False
+        try:
+            for _mbo, l2 in self._batches():
+                yield l2
+        finally:
+            self._want_mbo = True
 
     def resting_orders(self) -> np.ndarray:
         """The resting orders as an ORDER_DTYPE array (in no particular order)."""
@@ -162,6 +181,11 @@ class ItchReader(L3Reader):
                 self.counts[name] = int(getattr(g, name))
 
     def mbo_batches(self) -> Iterator[tuple[MboBatch, MessageBatch]]:
+        for mbo, l2 in self._batches():
+            assert mbo is not None
+            yield mbo, l2
+
+    def _batches(self) -> Iterator[tuple[MboBatch | None, MessageBatch]]:
         st = self.state
         for path, f in self.source.streams():
             st.records = 0
@@ -216,15 +240,20 @@ LOG_COLUMNS = (
 _CTYPES = {np.uint8: "uint8_t", np.uint64: "uint64_t", np.int64: "int64_t"}
 
 
-def _columns(rows: int, spec: tuple[tuple[str, type, int], ...]) -> dict[str, np.ndarray]:
-    return {name: np.empty(rows * per_row, dtype) for name, dtype, per_row in spec}
+def _columns(
+    rows: int, spec: tuple[tuple[str, type, int], ...], only: tuple[str, ...] | None = None
+) -> dict[str, np.ndarray]:
+    """Empty columns of ``spec`` (only the names in ``only``, if given)."""
+    return {name: np.empty(rows * per, dtype) for name, dtype, per in spec if only is None or name in only}
 
 
-def _bind(ctype: str, cols: dict[str, np.ndarray]) -> Any:
-    """A C struct whose pointer fields point into the numpy columns (which must stay alive)."""
-    obj = ffi.new(ctype)
+def _bind(
+    obj: Any, cols: dict[str, np.ndarray], keep: dict[str, np.ndarray] | None = None
+) -> dict[str, np.ndarray]:
+    """Point the C struct's fields at the numpy columns (which must stay alive: the
+    returned dict, ``keep`` updated by ``cols``, holds them)."""
     for name, arr in cols.items():
         setattr(
             obj, name, ffi.cast(f"{_CTYPES[arr.dtype.type]} *", ffi.from_buffer(arr, require_writable=True))
         )
-    return obj
+    return {**(keep or {}), **cols}

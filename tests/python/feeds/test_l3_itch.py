@@ -164,6 +164,54 @@ def test_record_and_row_splits_do_not_matter(tmp_path: Path, monkeypatch: pytest
     assert replay_bbo(feeds.replay(path, symbol="AAPL", batch_rows=16, **KW)) == bbo
 
 
+def test_batches_kept_across_blocks_stay_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the batches take the output columns without a copy: a later block must not write
+    # into a batch kept from an earlier one (read_mbo's list keeps every batch)
+    w, expected, bbo = random_day(12, 400)
+    path = w.write(tmp_path / "r.itch")
+    monkeypatch.setattr(itch_mod, "_ROWS", 7)
+    batches = list(feeds.read_mbo(path, symbol="AAPL", batch_rows=3, **KW))
+    assert len(batches) > 20
+    got, got_bbo = apply_mbo_batches(batches)
+    assert book_state(got) == book_state(expected) and got_bbo == bbo
+    l2 = list(feeds.read(path, symbol="AAPL", batch_rows=3, **KW))
+    assert sum(b.n_messages for b in l2) == len(bbo)
+
+
+def test_bbo_only_replay_then_mbo_batches_of_the_same_reader(tmp_path: Path) -> None:
+    # a reader iterated for the L2 book alone (no mbo_sink) builds no MBO batch; the same
+    # file still gives the same L2 messages, and mbo_batches() (read_mbo) the MBO rows
+    w, expected, bbo = random_day(13, 300)
+    path = w.write(tmp_path / "r.itch")
+    r = feeds.replay(path, symbol="AAPL", max_orders=0, **KW)
+    assert r.l3book is None and replay_bbo(r) == bbo
+    from tapebook.feeds._reader import ReaderOptions
+    from tapebook.feeds._source import Source
+
+    opts = ReaderOptions(instrument=r.instrument, extra={"symbol": "AAPL"})
+    reader = itch_mod.ItchReader(Source(path), opts)
+    assert sum(b.n_messages for b in reader) == len(bbo)
+    reader2 = itch_mod.ItchReader(Source(path), opts)
+    got, got_bbo = apply_mbo_batches([m for m, _l2 in reader2.mbo_batches()])
+    assert book_state(got) == book_state(expected) and got_bbo == bbo
+
+
+def test_l3book_arena_grows_past_its_reserve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the replay's L3Book reserves a small arena and doubles it on demand up to max_orders
+    from tapebook.feeds import _l3replay
+
+    w, expected, bbo = random_day(14, 2000)
+    path = w.write(tmp_path / "r.itch")
+    monkeypatch.setattr(_l3replay, "RESERVE_ORDERS", 2)
+    r = feeds.replay(path, symbol="AAPL", **KW)
+    assert len(expected) > 100 and replay_bbo(r) == bbo
+    l3book_matches(r, expected)
+    assert r.l3book is not None and r.l3book.max_orders == 1 << 20
+    small = feeds.replay(path, symbol="AAPL", max_orders=len(expected) // 2, **KW)
+    assert small.l3_counts["l3book_refused"] > 0 and len(small.l3book) <= len(expected) // 2
+    assert replay_bbo(small) == bbo  # the BBO series comes from the L2 book either way
+
+
 def test_a_list_of_files_is_one_stream(tmp_path: Path) -> None:
     w, _expected, bbo = random_day(3, 200)
     data = w.to_bytes()
