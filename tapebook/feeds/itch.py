@@ -48,10 +48,11 @@ from ..errors import InvalidArgumentError
 from ._l3reader import ORDER_DTYPE, L3Reader, unit_divisor
 from ._mbo import MboBatch
 from ._reader import Kind, MessageBatch
-from ._source import _read
+from ._source import read_block
 
 _PRICE_UNIT = Decimal("0.0001")
 _READ_BYTES = 1 << 20
+_MAX_RECORD = 2 + 0xFFFF  #: a length prefix and the longest message it can announce
 _ROWS = 1 << 15
 
 
@@ -189,23 +190,27 @@ class ItchReader(L3Reader):
         st = self.state
         for path, f in self.source.streams():
             st.records = 0
-            buf = b""
+            # one buffer for the file, read into in place (no fresh bytes object per block):
+            # a block plus the partial record left before it
+            buf = bytearray(_READ_BYTES + _MAX_RECORD)
+            mv = memoryview(buf)
+            view = ffi.from_buffer("uint8_t[]", buf)
+            have = 0
             eof = False
             while not eof:
-                block = _read(f, _READ_BYTES, path, int(st.records) + 1)
-                eof = not block
-                buf = buf + block if buf else block
+                got = read_block(f, mv[have : have + _READ_BYTES], 0, path, int(st.records) + 1)
+                eof = not got
+                have += got
                 pos = 0
                 while True:
-                    view = ffi.from_buffer("uint8_t[]", buf)
                     status = lib.tb_itch_decode(
-                        st, view + pos, len(buf) - pos, self.px_div, self.qty_div, self._out, self._consumed
+                        st, view + pos, have - pos, self.px_div, self.qty_div, self._out, self._consumed
                     )
                     self._apply(int(self._out.n), self._index, path)
                     pos += int(self._consumed[0])
                     if status == lib.TB_ERR_FORMAT:
                         reason = ffi.string(lib.tb_itch_reason_str(st.bad_reason)).decode()
-                        typ = chr(buf[pos + 2]) if len(buf) > pos + 2 else "?"
+                        typ = chr(buf[pos + 2]) if have > pos + 2 else "?"
                         self._error(path, int(st.records) + 1, f"message {typ!r}: {reason}")
                         st.records += 1
                         pos += int(st.bad_len)
@@ -216,11 +221,10 @@ class ItchReader(L3Reader):
                     if self._pending >= self.batch_rows:
                         self._sync_counts()
                         yield from self._drain()
-                buf = buf[pos:]
-            if buf:
-                self._error(
-                    path, int(st.records) + 1, f"the file ends inside a record ({len(buf)} bytes left)"
-                )
+                mv[: have - pos] = bytes(mv[pos:have])  # the partial record to the front
+                have -= pos
+            if have:
+                self._error(path, int(st.records) + 1, f"the file ends inside a record ({have} bytes left)")
             self._index += int(st.records)
             self._sync_counts()
             yield from self._drain()

@@ -212,6 +212,20 @@ def test_l3book_arena_grows_past_its_reserve(tmp_path: Path, monkeypatch: pytest
     assert replay_bbo(small) == bbo  # the BBO series comes from the L2 book either way
 
 
+def test_compressed_file_and_file_object(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the reader fills one buffer in place (readinto); a gzip stream and a file object too,
+    # with blocks that end inside records
+    import gzip
+    import io
+
+    w, _expected, bbo = random_day(15, 300)
+    data = w.to_bytes()
+    (tmp_path / "r.itch.gz").write_bytes(gzip.compress(data))
+    monkeypatch.setattr(itch_mod, "_READ_BYTES", 13)
+    assert replay_bbo(feeds.replay(tmp_path / "r.itch.gz", symbol="AAPL", **KW)) == bbo
+    assert replay_bbo(feeds.replay(io.BytesIO(data), symbol="AAPL", **KW)) == bbo
+
+
 def test_a_list_of_files_is_one_stream(tmp_path: Path) -> None:
     w, _expected, bbo = random_day(3, 200)
     data = w.to_bytes()
