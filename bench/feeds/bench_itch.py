@@ -40,14 +40,17 @@ def tapebook_bbo(path: str, max_orders: int = 0) -> np.ndarray:
         path, format="itch", tick_size="0.0001", lot_size="1", symbol="AAPL", max_orders=max_orders
     )
     x = r.bbo
-    bid_empty, ask_empty = x["bid_qty"] == 0, x["ask_qty"] == 0
-    t = np.stack(
-        [np.where(bid_empty, 0, x["bid_px"]), x["bid_qty"].astype(np.int64),
-         np.where(ask_empty, 0, x["ask_px"]), x["ask_qty"].astype(np.int64)], axis=1,
-    )  # fmt: skip
-    keep = np.ones(len(t), bool)
-    keep[1:] = (t[1:] != t[:-1]).any(axis=1)
-    return t[keep]
+    # the rows where the BBO changed (an empty side's price is always the sentinel, so the
+    # raw columns change exactly where the normalised ones do), then only those normalised
+    cols = [x[k] for k in ("bid_px", "bid_qty", "ask_px", "ask_qty")]
+    keep = np.ones(len(x), bool)
+    np.not_equal(cols[0][1:], cols[0][:-1], out=keep[1:])
+    for c in cols[1:]:
+        keep[1:] |= c[1:] != c[:-1]
+    t = np.stack([c[keep].astype(np.int64) for c in cols], axis=1)
+    t[t[:, 1] == 0, 0] = 0
+    t[t[:, 3] == 0, 2] = 0
+    return t
 
 
 def itch_book_bbo(path: str) -> np.ndarray:
