@@ -129,7 +129,8 @@ class ItchReader(L3Reader):
         ))  # fmt: skip
         self._pending += m
         self._cols = _bind(self._out, _columns(_ROWS, ITCH_COLUMNS, ("ts", "record")), c)
-        self._log_cols = _bind(out, _columns(_ROWS, LOG_COLUMNS))
+        # the MBO columns nobody took are written again (fresh memory costs page faults)
+        self._log_cols = _bind(out, _columns(_ROWS, LOG_COLUMNS, None if self._want_mbo else _L2_COLUMNS), g)
 
     def _error(self, path: str, record: int, reason: str) -> None:
         """A malformed record: a one-message ERROR batch (the engine applies the policy)."""
@@ -241,6 +242,8 @@ LOG_COLUMNS = (
     ("qty", np.uint64, 3), ("mbo_end", np.int64, 1), ("l2_side", np.uint8, 3), ("l2_px", np.int64, 3),
     ("l2_qty", np.uint64, 3), ("l2_end", np.int64, 1),
 )  # fmt: skip
+#: the order log's columns an L2 batch takes
+_L2_COLUMNS = ("l2_side", "l2_px", "l2_qty", "l2_end")
 _CTYPES = {np.uint8: "uint8_t", np.uint64: "uint64_t", np.int64: "int64_t"}
 
 
