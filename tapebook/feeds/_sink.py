@@ -50,14 +50,21 @@ class MemorySink(Sink):
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray | None]:
         if self._joined is None:
-            bbo = np.concatenate(self._bbo) if self._bbo else np.empty(0, dtype=bbo_dtype())
-            dep = None
-            if self.depth:
-                empty = np.empty(0, dtype=depth_dtype(self.depth))
-                dep = np.concatenate(self._depth) if self._depth else empty
+            bbo = _join(self._bbo, bbo_dtype())
+            dep = _join(self._depth, depth_dtype(self.depth)) if self.depth else None
             self._joined = (bbo, dep)
             self._bbo, self._depth = [bbo], [dep] if dep is not None else []
         return self._joined
+
+
+def _join(parts: list[np.ndarray], dtype: np.dtype) -> np.ndarray:
+    """``np.concatenate(parts)`` of one structured dtype, copied as whole records: numpy
+    copies a padded structured dtype field by field, at half the speed (a replay's BBO rows
+    took ~7 ms per 10 MB that way)."""
+    if not parts:
+        return np.empty(0, dtype=dtype)
+    record = np.dtype((np.void, dtype.itemsize))
+    return np.concatenate([p.view(record) for p in parts]).view(dtype)
 
 
 class ParquetSink(Sink):
