@@ -36,6 +36,7 @@ a ``FeedError`` naming the record, or skipped and counted under
 from __future__ import annotations
 
 import os
+import sys
 import weakref
 from collections.abc import Iterator
 from decimal import Decimal
@@ -84,7 +85,8 @@ class ItchReader(L3Reader):
             lib.tb_itch_init(self.state, 0, self._sym)
         self._out = ffi.new("tb_itch_rows *")
         self._out.cap = _ROWS
-        self._cols = _bind(self._out, _columns(_ROWS, ITCH_COLUMNS))
+        self._spare = _SpareColumns()
+        self._cols = _bind(self._out, self._spare.take(_ROWS, ITCH_COLUMNS, None))
         self._consumed = ffi.new("size_t *")
         self._index = 0  # records before this file, for seq
         # the order log in C (tb_order_log.h): freed with the reader (finalize keeps it alive)
@@ -93,7 +95,7 @@ class ItchReader(L3Reader):
             raise MemoryError("itch: cannot allocate the order log")
         weakref.finalize(self, lib.tb_olog_free, self._olog)
         self._log_out = ffi.new("tb_olog_out *")
-        self._log_cols = _bind(self._log_out, _columns(_ROWS, LOG_COLUMNS))
+        self._log_cols = _bind(self._log_out, self._spare.take(_ROWS, LOG_COLUMNS, None))
         #: build MBO batches (False while the replay iterates the reader for its L2 book alone)
         self._want_mbo = True
         self._n_done = ffi.new("size_t *")
@@ -104,8 +106,8 @@ class ItchReader(L3Reader):
     def _apply(self, n: int, base: int, path: str) -> None:
         """Decoded rows 0..n through the C order log: one message each, collected as batches.
 
-        The batches take the output columns themselves (views, no copy); fresh ones are
-        bound for the next block."""
+        The batches take the output columns themselves (views, no copy); others (fresh,
+        or a set no batch holds any more) are bound for the next block."""
         if not n:
             return
         out = self._log_out
@@ -128,9 +130,10 @@ class ItchReader(L3Reader):
             path, g["l2_side"][:k], g["l2_px"][:k], g["l2_qty"][:k], g["l2_end"][:n], ts, seq, kind, rec,
         ))  # fmt: skip
         self._pending += m
-        self._cols = _bind(self._out, _columns(_ROWS, ITCH_COLUMNS, ("ts", "record")), c)
-        # the MBO columns nobody took are written again (fresh memory costs page faults)
-        self._log_cols = _bind(out, _columns(_ROWS, LOG_COLUMNS, None if self._want_mbo else _L2_COLUMNS), g)
+        self._cols = _bind(self._out, self._spare.take(_ROWS, ITCH_COLUMNS, ("ts", "record")), c)
+        # the MBO columns nobody took are written again
+        taken = None if self._want_mbo else _L2_COLUMNS
+        self._log_cols = _bind(out, self._spare.take(_ROWS, LOG_COLUMNS, taken), g)
 
     def _error(self, path: str, record: int, reason: str) -> None:
         """A malformed record: a one-message ERROR batch (the engine applies the policy)."""
@@ -217,11 +220,12 @@ class ItchReader(L3Reader):
                         pos += int(st.bad_len)
                     elif status != lib.TB_OK:  # pragma: no cover - arguments are checked above
                         raise AssertionError(f"tb_itch_decode returned {status}")
-                    elif int(self._out.n) < _ROWS:
-                        break  # the rest is a partial record: read more
-                    if self._pending >= self.batch_rows:
+                    read_more = status == lib.TB_OK and int(self._out.n) < _ROWS  # a partial record is left
+                    if self._pending >= self.batch_rows:  # (checked after every block: bounds memory)
                         self._sync_counts()
                         yield from self._drain()
+                    if read_more:
+                        break
                 mv[: have - pos] = bytes(mv[pos:have])  # the partial record to the front
                 have -= pos
             if have:
@@ -245,6 +249,34 @@ LOG_COLUMNS = (
 #: the order log's columns an L2 batch takes
 _L2_COLUMNS = ("l2_side", "l2_px", "l2_qty", "l2_end")
 _CTYPES = {np.uint8: "uint8_t", np.uint64: "uint64_t", np.int64: "int64_t"}
+
+
+class _SpareColumns:
+    """Output column sets once handed to batches, taken again when no batch holds them.
+
+    A batch holds views of its set, so while a caller keeps it (read_mbo into a list) the
+    set's reference counts stay up and a fresh set is made; replay drops each batch once
+    applied, so it cycles through a few sets instead of faulting fresh memory in for every
+    block (page faults were a third of a replay's CPU)."""
+
+    def __init__(self) -> None:
+        #: (rows, spec, names) -> [(set, the reference counts of the set when no one else holds it)]
+        self._sets: dict[Any, list[tuple[dict[str, np.ndarray], list[int]]]] = {}
+
+    def take(
+        self, rows: int, spec: tuple[tuple[str, type, int], ...], only: tuple[str, ...] | None
+    ) -> dict[str, np.ndarray]:
+        pool = self._sets.setdefault((rows, spec, only), [])
+        for cols, free in pool:
+            if _refcounts(cols) == free:
+                return cols
+        cols = _columns(rows, spec, only)
+        pool.append((cols, _refcounts(cols)))
+        return cols
+
+
+def _refcounts(cols: dict[str, np.ndarray]) -> list[int]:
+    return [sys.getrefcount(a) for a in cols.values()]
 
 
 def _columns(

@@ -212,6 +212,25 @@ def test_l3book_arena_grows_past_its_reserve(tmp_path: Path, monkeypatch: pytest
     assert replay_bbo(small) == bbo  # the BBO series comes from the L2 book either way
 
 
+def test_batches_come_while_the_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # batch_rows bounds what the reader holds: the first batch comes long before the end of
+    # the file, also when every block of records ends inside a record (before: only a block
+    # that filled the output columns looked at batch_rows)
+    from tapebook.config import Instrument
+    from tapebook.feeds._reader import ReaderOptions
+    from tapebook.feeds._source import Source
+
+    w, _expected, _bbo = random_day(16, 2000)
+    path = w.write(tmp_path / "r.itch")
+    monkeypatch.setattr(itch_mod, "_READ_BYTES", 300)
+    inst = Instrument(symbol="", tick_size="0.0001", lot_size="1", price_bits=64, n=1024)
+    reader = itch_mod.ItchReader(
+        Source(path), ReaderOptions(instrument=inst, batch_rows=50, extra={"symbol": "AAPL"})
+    )
+    assert next(iter(reader)).n_messages > 0
+    assert 0 < int(reader.state.records) < len(w.messages) // 4
+
+
 def test_compressed_file_and_file_object(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     # the reader fills one buffer in place (readinto); a gzip stream and a file object too,
     # with blocks that end inside records
