@@ -38,10 +38,17 @@ def test_same_rows_as_replay(tmp_path: Path) -> None:
     assert book.to_dict() == r.book.to_dict()
 
 
-def test_joined_rows_are_the_batches_rows(tmp_path: Path) -> None:
-    # r.bbo / r.depth join the batches as whole records (numpy copies a padded structured
-    # dtype field by field, at half the speed): the same arrays, and the same bytes, so the
-    # padding the C loop zeroes stays zero
+@pytest.mark.parametrize("chunk_bytes", [32 << 20, 1000, 1])
+def test_joined_rows_are_the_batches_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, chunk_bytes: int
+) -> None:
+    # replay's engine writes the rows straight into the sink's chunks (one chunk: no copy;
+    # several, or batches larger than a chunk: joined as whole records — numpy copies a
+    # padded structured dtype field by field, at half the speed): the same bytes as the
+    # batches, so the padding the C loop zeroes stays zero
+    from tapebook.feeds import _sink
+
+    monkeypatch.setattr(_sink, "_CHUNK_BYTES", chunk_bytes)
     body = "".join(
         f"x,A,{t},{t},{'true' if t < 3 else 'false'},ask,{95 + t % 5},{t % 3}\n" for t in range(1, 300)
     )
