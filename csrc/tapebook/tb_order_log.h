@@ -37,6 +37,11 @@
 #define TB_ORDER_LOG_H
 
 #include "tb_itch.h"
+#include "tb_l3_base.h" /* TB__PREFETCH */
+
+/* Rows ahead whose order slots tb_olog_apply prefetches: the table outgrows the cache
+ * (tens of thousands of resting orders), so each probe would otherwise wait on memory. */
+#define TB__OLOG_AHEAD 8
 
 typedef struct tb_olog_order {
     uint64_t id;
@@ -130,6 +135,13 @@ static size_t tb__olog_ofind(const tb_olog *g, uint64_t id) { /* slot of id, or 
     return i;
 }
 
+/* Hint the home slots of row r's ids into the cache (they may move before use: only a hint). */
+TB_FORCE_INLINE void tb__olog_prefetch(const tb_olog *g, const tb_itch_rows *in, size_t r) {
+    const size_t mask = g->ocap - 1;
+    TB__PREFETCH(&g->orders[(size_t)tb__olog_mix(in->order_id[r], g->key) & mask]);
+    if (in->action[r] == 'U') TB__PREFETCH(&g->orders[(size_t)tb__olog_mix(in->new_id[r], g->key) & mask]);
+}
+
 static void tb__olog_odel(tb_olog *g, size_t i) { /* backward-shift deletion */
     const size_t mask = g->ocap - 1;
     size_t j = i;
@@ -191,8 +203,11 @@ static int tb__olog_reserve(tb_olog *g) {
         *g = old;
         return TB_ERR_NOMEM;
     }
-    for (k = 0; k < old.ocap; k++)
+    for (k = 0; k < old.ocap; k++) {
+        if (k + TB__OLOG_AHEAD < old.ocap) /* the new table is random access too */
+            TB__PREFETCH(&g->orders[(size_t)tb__olog_mix(old.orders[k + TB__OLOG_AHEAD].id, g->key) & (ocap - 1)]);
         if (old.orders[k].qty) g->orders[tb__olog_ofind(g, old.orders[k].id)] = old.orders[k];
+    }
     for (k = 0; k < old.lcap; k++)
         if (old.levels[k].total)
             g->levels[tb__olog_lfind(g, old.levels[k].side, old.levels[k].px)] = old.levels[k];
@@ -260,6 +275,7 @@ TB_API int tb_olog_apply(tb_olog *g, const tb_itch_rows *in, size_t n, tb_olog_o
     if (!g || !in || !out || !n_done || !g->orders) return TB_ERR_NULL;
     *n_done = 0;
     if (n > in->n) return TB_ERR_BADARG;
+    for (r = 0; r < n && r < TB__OLOG_AHEAD; r++) tb__olog_prefetch(g, in, r);
     for (r = 0; r < n; r++) {
         const uint8_t a = in->action[r];
         const uint64_t id = in->order_id[r], qty = in->qty[r];
@@ -267,6 +283,7 @@ TB_API int tb_olog_apply(tb_olog *g, const tb_itch_rows *in, size_t n, tb_olog_o
         if (a != 'A' && a != 'C' && a != 'E' && a != 'U') return TB_ERR_BADARG;
         if (in->side[r] > 1) return TB_ERR_BADARG;
         if (tb__olog_reserve(g) != TB_OK) return TB_ERR_NOMEM;
+        if (r + TB__OLOG_AHEAD < n) tb__olog_prefetch(g, in, r + TB__OLOG_AHEAD);
         if (a == 'A') {
             tb__olog_add(g, id, in->side[r], in->px[r], qty, out);
         } else if (!g->orders[slot = tb__olog_ofind(g, id)].qty) {

@@ -198,8 +198,12 @@ def replay(
     report = _Progress() if progress else None
     try:
         for batch in batches:
-            rows_out, depth_out = engine.apply(batch)
-            sink.write(rows_out, depth_out)
+            room = sink.room(batch.n_messages)
+            rows_out, depth_out = engine.apply(batch, room)
+            if room is None:
+                sink.write(rows_out, depth_out)
+            else:
+                sink.commit(len(rows_out))
             if report is not None:
                 report(engine.stats)
             if engine.stopped:
@@ -326,13 +330,21 @@ class Engine:
             self._lv = ffi.new("tb_level_i64[]", self._lv_cap)
         return self._lv
 
-    def apply(self, b: MessageBatch) -> tuple[np.ndarray, np.ndarray | None]:
-        """Apply one batch; returns its BBO rows (and depth rows)."""
+    def apply(
+        self, b: MessageBatch, into: tuple[np.ndarray, np.ndarray | None] | None = None
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Apply one batch; returns its BBO rows (and depth rows): the first rows of ``into``
+        (a sink's room for the batch's messages) when given, else of new arrays."""
         m, nrows = b.n_messages, b.n_rows
-        out = np.empty(m, dtype=self._row_dtype)
-        dout = np.empty(m, dtype=self._depth_dtype) if self._depth_dtype is not None else None
+        if into is None:
+            out = np.empty(m, dtype=self._row_dtype)
+            dout = np.empty(m, dtype=self._depth_dtype) if self._depth_dtype is not None else None
+        else:
+            out, dout = into
+            assert len(out) >= m and (dout is None) == (self._depth_dtype is None)
+            assert dout is None or len(dout) >= m
         if not m:  # nothing to apply (tb_feed_run refuses depth rows with no room for them)
-            return out, dout
+            return out[:0], (dout[:0] if dout is not None else None)
         scratch = np.empty(nrows, dtype=np.int8)
         trunc = int(b.truncate)
         lv = self._levels_scratch(max(2 * self.depth, trunc + 64) if (self.depth or trunc) else 0)

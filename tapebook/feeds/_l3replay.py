@@ -90,10 +90,17 @@ class _L3Sink:
                     self.counts["l3book_refused"] += bad
 
 
+#: the replay's L3Book starts with an arena for this many orders and doubles it on demand
+#: up to max_orders: allocating (and zeroing) 2^20 orders up front cost more than a whole
+#: 200k-message ITCH replay
+RESERVE_ORDERS = 1 << 12
+
+
 def prepare(reader: Any, n: int, max_orders: int, max_cap: int) -> None:
     """Give the reader an L3Book to feed while the replay iterates it."""
     assert isinstance(reader, L3Reader)
-    book = L3Book(n=n, price_bits=64, max_orders=max_orders, max_cap=max_cap)
+    book = L3Book.__new__(L3Book)
+    book._create(n, 64, max_orders, max_cap, None, None, RESERVE_ORDERS)
     reader.mbo_sink = _L3Sink(book, reader.counts)
 
 

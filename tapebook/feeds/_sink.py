@@ -27,6 +27,14 @@ class Sink(abc.ABC):
     def write(self, bbo: np.ndarray, depth: np.ndarray | None) -> None:
         """Append one batch's rows."""
 
+    def room(self, m: int) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """Views with room for ``m`` rows (bbo, depth) for the engine to write a batch into,
+        kept by :meth:`commit`; None: the engine makes its own arrays and calls write()."""
+        return None
+
+    def commit(self, n: int) -> None:  # noqa: B027 - only sinks that give room() need it
+        """Keep the first ``n`` rows of the last room()."""
+
     def close(self) -> None:  # noqa: B027 - optional hook: most sinks have nothing to finish
         """No more rows."""
 
@@ -35,29 +43,74 @@ class Sink(abc.ABC):
         """All rows: (bbo, depth or None)."""
 
 
+#: a MemorySink's chunk: the engine writes rows straight into it (pages never written cost
+#: nothing), so a replay of fewer rows than a chunk holds is neither copied nor joined
+_CHUNK_BYTES = 32 << 20
+
+
 class MemorySink(Sink):
     def __init__(self, depth: int) -> None:
         self.depth = depth
         self._bbo: list[np.ndarray] = []
         self._depth: list[np.ndarray] = []
+        self._chunk: tuple[np.ndarray, np.ndarray | None] | None = None
+        self._used = 0  # rows of the chunk committed
         self._joined: tuple[np.ndarray, np.ndarray | None] | None = None
+
+    def room(self, m: int) -> tuple[np.ndarray, np.ndarray | None]:
+        self._joined = None
+        if self._chunk is None or self._used + m > len(self._chunk[0]):
+            self._seal()
+            ddt = depth_dtype(self.depth) if self.depth else None
+            rows = max(m, _CHUNK_BYTES // (bbo_dtype().itemsize + (ddt.itemsize if ddt is not None else 0)))
+            self._chunk = (
+                np.empty(rows, dtype=bbo_dtype()),
+                np.empty(rows, dtype=ddt) if ddt is not None else None,
+            )
+        b, d = self._chunk
+        end = self._used + m
+        return b[self._used : end], (d[self._used : end] if d is not None else None)
+
+    def commit(self, n: int) -> None:
+        self._used += n
+
+    def _seal(self) -> None:
+        """The chunk's committed rows become a finished part."""
+        if self._chunk is not None and self._used:
+            b, d = self._chunk
+            self._bbo.append(b[: self._used])
+            if d is not None:
+                self._depth.append(d[: self._used])
+        self._chunk, self._used = None, 0
 
     def write(self, bbo: np.ndarray, depth: np.ndarray | None) -> None:
         if len(bbo):
+            self._seal()
+            self._joined = None
             self._bbo.append(bbo)
             if depth is not None:
                 self._depth.append(depth)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray | None]:
         if self._joined is None:
-            bbo = np.concatenate(self._bbo) if self._bbo else np.empty(0, dtype=bbo_dtype())
-            dep = None
-            if self.depth:
-                empty = np.empty(0, dtype=depth_dtype(self.depth))
-                dep = np.concatenate(self._depth) if self._depth else empty
+            self._seal()
+            bbo = _join(self._bbo, bbo_dtype())
+            dep = _join(self._depth, depth_dtype(self.depth)) if self.depth else None
             self._joined = (bbo, dep)
             self._bbo, self._depth = [bbo], [dep] if dep is not None else []
         return self._joined
+
+
+def _join(parts: list[np.ndarray], dtype: np.dtype) -> np.ndarray:
+    """``np.concatenate(parts)`` of one structured dtype, copied as whole records: numpy
+    copies a padded structured dtype field by field, at half the speed (a replay's BBO rows
+    took ~7 ms per 10 MB that way)."""
+    if not parts:
+        return np.empty(0, dtype=dtype)
+    if len(parts) == 1:
+        return parts[0]
+    record = np.dtype((np.void, dtype.itemsize))
+    return np.concatenate([p.view(record) for p in parts]).view(dtype)
 
 
 class ParquetSink(Sink):

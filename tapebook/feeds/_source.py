@@ -278,7 +278,7 @@ def _read(f: IO[bytes], size: int, path: str, line: int) -> bytes:
         raise
 
 
-def read_block(f: IO[bytes], buf: bytearray, start: int, path: str, line: int) -> int:
+def read_block(f: IO[bytes], buf: bytearray | memoryview, start: int, path: str, line: int) -> int:
     """Fill ``buf[start:]`` from ``f`` until it is full or the stream ends (``readinto``
     when the stream has it: no copy); returns the bytes read, 0 at the end."""
     total, size = 0, len(buf) - start

@@ -36,6 +36,7 @@ a ``FeedError`` naming the record, or skipped and counted under
 from __future__ import annotations
 
 import os
+import sys
 import weakref
 from collections.abc import Iterator
 from decimal import Decimal
@@ -48,10 +49,11 @@ from ..errors import InvalidArgumentError
 from ._l3reader import ORDER_DTYPE, L3Reader, unit_divisor
 from ._mbo import MboBatch
 from ._reader import Kind, MessageBatch
-from ._source import _read
+from ._source import read_block
 
 _PRICE_UNIT = Decimal("0.0001")
 _READ_BYTES = 1 << 20
+_MAX_RECORD = 2 + 0xFFFF  #: a length prefix and the longest message it can announce
 _ROWS = 1 << 15
 
 
@@ -81,9 +83,10 @@ class ItchReader(L3Reader):
                 raise InvalidArgumentError(f"symbol={symbol!r} must be 1 to 8 ASCII characters")
             self._sym = ffi.new("char[8]", raw.ljust(8, b" "))
             lib.tb_itch_init(self.state, 0, self._sym)
-        self._cols = _columns(_ROWS, ITCH_COLUMNS)
-        self._out = _bind("tb_itch_rows *", self._cols)
+        self._out = ffi.new("tb_itch_rows *")
         self._out.cap = _ROWS
+        self._spare = _SpareColumns()
+        self._cols = _bind(self._out, self._spare.take(_ROWS, ITCH_COLUMNS, None))
         self._consumed = ffi.new("size_t *")
         self._index = 0  # records before this file, for seq
         # the order log in C (tb_order_log.h): freed with the reader (finalize keeps it alive)
@@ -91,15 +94,20 @@ class ItchReader(L3Reader):
         if lib.tb_olog_init(self._olog, 1 << 12, int.from_bytes(os.urandom(8), "little")) != lib.TB_OK:
             raise MemoryError("itch: cannot allocate the order log")
         weakref.finalize(self, lib.tb_olog_free, self._olog)
-        self._log_cols = _columns(_ROWS, LOG_COLUMNS)
-        self._log_out = _bind("tb_olog_out *", self._log_cols)
+        self._log_out = ffi.new("tb_olog_out *")
+        self._log_cols = _bind(self._log_out, self._spare.take(_ROWS, LOG_COLUMNS, None))
+        #: build MBO batches (False while the replay iterates the reader for its L2 book alone)
+        self._want_mbo = True
         self._n_done = ffi.new("size_t *")
         self._mbo: list[MboBatch] = []
         self._l2: list[MessageBatch] = []
         self._pending = 0
 
     def _apply(self, n: int, base: int, path: str) -> None:
-        """Decoded rows 0..n through the C order log: one message each, collected as batches."""
+        """Decoded rows 0..n through the C order log: one message each, collected as batches.
+
+        The batches take the output columns themselves (views, no copy); others (fresh,
+        or a set no batch holds any more) are bound for the next block."""
         if not n:
             return
         out = self._log_out
@@ -110,19 +118,22 @@ class ItchReader(L3Reader):
         assert rc == lib.TB_OK, f"tb_olog_apply returned {rc}"
         c, g = self._cols, self._log_cols
         m, k = int(out.n_mbo), int(out.n_l2)
-        ts = c["ts"][:n].copy()
-        rec = c["record"][:n].copy()
+        ts, rec = c["ts"][:n], c["record"][:n]
         seq = rec + (base - 1)
         kind = np.zeros(n, np.uint8)  # Kind.DELTA
-        self._mbo.append(MboBatch(
-            path, g["action"][:m].copy(), g["order_id"][:m].copy(), g["side"][:m].copy(), g["px"][:m].copy(),
-            g["qty"][:m].copy(), g["mbo_end"][:n].copy(), ts, seq, kind, rec,
-        ))  # fmt: skip
+        if self._want_mbo:
+            self._mbo.append(MboBatch(
+                path, g["action"][:m], g["order_id"][:m], g["side"][:m], g["px"][:m], g["qty"][:m],
+                g["mbo_end"][:n], ts, seq, kind, rec,
+            ))  # fmt: skip
         self._l2.append(MessageBatch(
-            path, g["l2_side"][:k].copy(), g["l2_px"][:k].copy(), g["l2_qty"][:k].copy(),
-            g["l2_end"][:n].copy(), ts.copy(), seq.copy(), kind.copy(), rec.copy(),
+            path, g["l2_side"][:k], g["l2_px"][:k], g["l2_qty"][:k], g["l2_end"][:n], ts, seq, kind, rec,
         ))  # fmt: skip
         self._pending += m
+        self._cols = _bind(self._out, self._spare.take(_ROWS, ITCH_COLUMNS, ("ts", "record")), c)
+        # the MBO columns nobody took are written again
+        taken = None if self._want_mbo else _L2_COLUMNS
+        self._log_cols = _bind(out, self._spare.take(_ROWS, LOG_COLUMNS, taken), g)
 
     def _error(self, path: str, record: int, reason: str) -> None:
         """A malformed record: a one-message ERROR batch (the engine applies the policy)."""
@@ -135,9 +146,22 @@ class ItchReader(L3Reader):
                                   seq, kind, one, {0: reason}))  # fmt: skip
         self._l2.append(MessageBatch(path, z8, z64, z64, zero, zero, seq, kind, one, notes={0: reason}))
 
-    def _drain(self) -> Iterator[tuple[MboBatch, MessageBatch]]:
-        yield from zip(self._mbo, self._l2, strict=True)
+    def _drain(self) -> Iterator[tuple[MboBatch | None, MessageBatch]]:
+        mbo: list[MboBatch | None] = list(self._mbo) if self._want_mbo else [None] * len(self._l2)
+        yield from zip(mbo, self._l2, strict=True)
         self._mbo, self._l2, self._pending = [], [], 0
+
+    def __iter__(self) -> Iterator[MessageBatch]:
+        """The L2 batches; without an ``mbo_sink`` no MBO batch is built at all."""
+        if self.mbo_sink is not None:
+            yield from super().__iter__()
+            return
+        self._want_mbo = False
+        try:
+            for _mbo, l2 in self._batches():
+                yield l2
+        finally:
+            self._want_mbo = True
 
     def resting_orders(self) -> np.ndarray:
         """The resting orders as an ORDER_DTYPE array (in no particular order)."""
@@ -162,41 +186,50 @@ class ItchReader(L3Reader):
                 self.counts[name] = int(getattr(g, name))
 
     def mbo_batches(self) -> Iterator[tuple[MboBatch, MessageBatch]]:
+        for mbo, l2 in self._batches():
+            assert mbo is not None
+            yield mbo, l2
+
+    def _batches(self) -> Iterator[tuple[MboBatch | None, MessageBatch]]:
         st = self.state
         for path, f in self.source.streams():
             st.records = 0
-            buf = b""
+            # one buffer for the file, read into in place (no fresh bytes object per block):
+            # a block plus the partial record left before it
+            buf = bytearray(_READ_BYTES + _MAX_RECORD)
+            mv = memoryview(buf)
+            view = ffi.from_buffer("uint8_t[]", buf)
+            have = 0
             eof = False
             while not eof:
-                block = _read(f, _READ_BYTES, path, int(st.records) + 1)
-                eof = not block
-                buf = buf + block if buf else block
+                got = read_block(f, mv[have : have + _READ_BYTES], 0, path, int(st.records) + 1)
+                eof = not got
+                have += got
                 pos = 0
                 while True:
-                    view = ffi.from_buffer("uint8_t[]", buf)
                     status = lib.tb_itch_decode(
-                        st, view + pos, len(buf) - pos, self.px_div, self.qty_div, self._out, self._consumed
+                        st, view + pos, have - pos, self.px_div, self.qty_div, self._out, self._consumed
                     )
                     self._apply(int(self._out.n), self._index, path)
                     pos += int(self._consumed[0])
                     if status == lib.TB_ERR_FORMAT:
                         reason = ffi.string(lib.tb_itch_reason_str(st.bad_reason)).decode()
-                        typ = chr(buf[pos + 2]) if len(buf) > pos + 2 else "?"
+                        typ = chr(buf[pos + 2]) if have > pos + 2 else "?"
                         self._error(path, int(st.records) + 1, f"message {typ!r}: {reason}")
                         st.records += 1
                         pos += int(st.bad_len)
                     elif status != lib.TB_OK:  # pragma: no cover - arguments are checked above
                         raise AssertionError(f"tb_itch_decode returned {status}")
-                    elif int(self._out.n) < _ROWS:
-                        break  # the rest is a partial record: read more
-                    if self._pending >= self.batch_rows:
+                    read_more = status == lib.TB_OK and int(self._out.n) < _ROWS  # a partial record is left
+                    if self._pending >= self.batch_rows:  # (checked after every block: bounds memory)
                         self._sync_counts()
                         yield from self._drain()
-                buf = buf[pos:]
-            if buf:
-                self._error(
-                    path, int(st.records) + 1, f"the file ends inside a record ({len(buf)} bytes left)"
-                )
+                    if read_more:
+                        break
+                mv[: have - pos] = bytes(mv[pos:have])  # the partial record to the front
+                have -= pos
+            if have:
+                self._error(path, int(st.records) + 1, f"the file ends inside a record ({have} bytes left)")
             self._index += int(st.records)
             self._sync_counts()
             yield from self._drain()
@@ -213,18 +246,53 @@ LOG_COLUMNS = (
     ("qty", np.uint64, 3), ("mbo_end", np.int64, 1), ("l2_side", np.uint8, 3), ("l2_px", np.int64, 3),
     ("l2_qty", np.uint64, 3), ("l2_end", np.int64, 1),
 )  # fmt: skip
+#: the order log's columns an L2 batch takes
+_L2_COLUMNS = ("l2_side", "l2_px", "l2_qty", "l2_end")
 _CTYPES = {np.uint8: "uint8_t", np.uint64: "uint64_t", np.int64: "int64_t"}
 
 
-def _columns(rows: int, spec: tuple[tuple[str, type, int], ...]) -> dict[str, np.ndarray]:
-    return {name: np.empty(rows * per_row, dtype) for name, dtype, per_row in spec}
+class _SpareColumns:
+    """Output column sets once handed to batches, taken again when no batch holds them.
+
+    A batch holds views of its set, so while a caller keeps it (read_mbo into a list) the
+    set's reference counts stay up and a fresh set is made; replay drops each batch once
+    applied, so it cycles through a few sets instead of faulting fresh memory in for every
+    block (page faults were a third of a replay's CPU)."""
+
+    def __init__(self) -> None:
+        #: (rows, spec, names) -> [(set, the reference counts of the set when no one else holds it)]
+        self._sets: dict[Any, list[tuple[dict[str, np.ndarray], list[int]]]] = {}
+
+    def take(
+        self, rows: int, spec: tuple[tuple[str, type, int], ...], only: tuple[str, ...] | None
+    ) -> dict[str, np.ndarray]:
+        pool = self._sets.setdefault((rows, spec, only), [])
+        for cols, free in pool:
+            if _refcounts(cols) == free:
+                return cols
+        cols = _columns(rows, spec, only)
+        pool.append((cols, _refcounts(cols)))
+        return cols
 
 
-def _bind(ctype: str, cols: dict[str, np.ndarray]) -> Any:
-    """A C struct whose pointer fields point into the numpy columns (which must stay alive)."""
-    obj = ffi.new(ctype)
+def _refcounts(cols: dict[str, np.ndarray]) -> list[int]:
+    return [sys.getrefcount(a) for a in cols.values()]
+
+
+def _columns(
+    rows: int, spec: tuple[tuple[str, type, int], ...], only: tuple[str, ...] | None = None
+) -> dict[str, np.ndarray]:
+    """Empty columns of ``spec`` (only the names in ``only``, if given)."""
+    return {name: np.empty(rows * per, dtype) for name, dtype, per in spec if only is None or name in only}
+
+
+def _bind(
+    obj: Any, cols: dict[str, np.ndarray], keep: dict[str, np.ndarray] | None = None
+) -> dict[str, np.ndarray]:
+    """Point the C struct's fields at the numpy columns (which must stay alive: the
+    returned dict, ``keep`` updated by ``cols``, holds them)."""
     for name, arr in cols.items():
         setattr(
             obj, name, ffi.cast(f"{_CTYPES[arr.dtype.type]} *", ffi.from_buffer(arr, require_writable=True))
         )
-    return obj
+    return {**(keep or {}), **cols}

@@ -4,6 +4,7 @@ the book the file's construction implies, and the replay's BBO series is that mo
 
 from __future__ import annotations
 
+import bisect
 import random
 from pathlib import Path
 
@@ -91,9 +92,12 @@ def random_day(seed: int, n_ops: int) -> tuple[ItchWriter, RefL3Book, list[tuple
     bbo = []
     next_ref = 1
     ts = 10
+    # the resting ids in ref.orders' order, kept up to date: ids only grow and orders only
+    # leave, so it stays sorted (a fresh list(ref.orders) per message made a day of 200k
+    # messages take a minute)
+    live: list[int] = []
     for _ in range(n_ops):
         ts += rng.randint(0, 1000)
-        live = list(ref.orders)
         r = rng.random()
         if rng.random() < 0.15:  # noise: other stock, other message types
             w.add(ts, 8, 10**9 + next_ref, "S", 5, "MSFT", 10_000)
@@ -106,6 +110,7 @@ def random_day(seed: int, n_ops: int) -> tuple[ItchWriter, RefL3Book, list[tuple
             qty = rng.randint(1, 500)
             w.add(ts, 7, next_ref, "B" if side else "S", qty, "AAPL", px, mpid="MPID" if r < 0.1 else None)
             ref.add(next_ref, side, px, qty)
+            live.append(next_ref)
             next_ref += 1
         else:
             oid = rng.choice(live)
@@ -130,7 +135,10 @@ def random_day(seed: int, n_ops: int) -> tuple[ItchWriter, RefL3Book, list[tuple
                 qty = rng.randint(1, 500)
                 w.replace(ts, 7, oid, next_ref, qty, px)
                 ref.replace(oid, next_ref, px, qty)
+                live.append(next_ref)
                 next_ref += 1
+            if oid not in ref.orders:
+                del live[bisect.bisect_left(live, oid)]
         bbo.append(bbo_of(ref))
     return w, ref, bbo
 
@@ -154,6 +162,87 @@ def test_record_and_row_splits_do_not_matter(tmp_path: Path, monkeypatch: pytest
     monkeypatch.setattr(itch_mod, "_READ_BYTES", 7)
     monkeypatch.setattr(itch_mod, "_ROWS", 5)
     assert replay_bbo(feeds.replay(path, symbol="AAPL", batch_rows=16, **KW)) == bbo
+
+
+def test_batches_kept_across_blocks_stay_intact(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the batches take the output columns without a copy: a later block must not write
+    # into a batch kept from an earlier one (read_mbo's list keeps every batch)
+    w, expected, bbo = random_day(12, 400)
+    path = w.write(tmp_path / "r.itch")
+    monkeypatch.setattr(itch_mod, "_ROWS", 7)
+    batches = list(feeds.read_mbo(path, symbol="AAPL", batch_rows=3, **KW))
+    assert len(batches) > 20
+    got, got_bbo = apply_mbo_batches(batches)
+    assert book_state(got) == book_state(expected) and got_bbo == bbo
+    l2 = list(feeds.read(path, symbol="AAPL", batch_rows=3, **KW))
+    assert sum(b.n_messages for b in l2) == len(bbo)
+
+
+def test_bbo_only_replay_then_mbo_batches_of_the_same_reader(tmp_path: Path) -> None:
+    # a reader iterated for the L2 book alone (no mbo_sink) builds no MBO batch; the same
+    # file still gives the same L2 messages, and mbo_batches() (read_mbo) the MBO rows
+    w, expected, bbo = random_day(13, 300)
+    path = w.write(tmp_path / "r.itch")
+    r = feeds.replay(path, symbol="AAPL", max_orders=0, **KW)
+    assert r.l3book is None and replay_bbo(r) == bbo
+    from tapebook.feeds._reader import ReaderOptions
+    from tapebook.feeds._source import Source
+
+    opts = ReaderOptions(instrument=r.instrument, extra={"symbol": "AAPL"})
+    reader = itch_mod.ItchReader(Source(path), opts)
+    assert sum(b.n_messages for b in reader) == len(bbo)
+    reader2 = itch_mod.ItchReader(Source(path), opts)
+    got, got_bbo = apply_mbo_batches([m for m, _l2 in reader2.mbo_batches()])
+    assert book_state(got) == book_state(expected) and got_bbo == bbo
+
+
+def test_l3book_arena_grows_past_its_reserve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the replay's L3Book reserves a small arena and doubles it on demand up to max_orders
+    from tapebook.feeds import _l3replay
+
+    w, expected, bbo = random_day(14, 2000)
+    path = w.write(tmp_path / "r.itch")
+    monkeypatch.setattr(_l3replay, "RESERVE_ORDERS", 2)
+    r = feeds.replay(path, symbol="AAPL", **KW)
+    assert len(expected) > 100 and replay_bbo(r) == bbo
+    l3book_matches(r, expected)
+    assert r.l3book is not None and r.l3book.max_orders == 1 << 20
+    small = feeds.replay(path, symbol="AAPL", max_orders=len(expected) // 2, **KW)
+    assert small.l3_counts["l3book_refused"] > 0 and len(small.l3book) <= len(expected) // 2
+    assert replay_bbo(small) == bbo  # the BBO series comes from the L2 book either way
+
+
+def test_batches_come_while_the_file_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # batch_rows bounds what the reader holds: the first batch comes long before the end of
+    # the file, also when every block of records ends inside a record (before: only a block
+    # that filled the output columns looked at batch_rows)
+    from tapebook.config import Instrument
+    from tapebook.feeds._reader import ReaderOptions
+    from tapebook.feeds._source import Source
+
+    w, _expected, _bbo = random_day(16, 2000)
+    path = w.write(tmp_path / "r.itch")
+    monkeypatch.setattr(itch_mod, "_READ_BYTES", 300)
+    inst = Instrument(symbol="", tick_size="0.0001", lot_size="1", price_bits=64, n=1024)
+    reader = itch_mod.ItchReader(
+        Source(path), ReaderOptions(instrument=inst, batch_rows=50, extra={"symbol": "AAPL"})
+    )
+    assert next(iter(reader)).n_messages > 0
+    assert 0 < int(reader.state.records) < len(w.messages) // 4
+
+
+def test_compressed_file_and_file_object(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the reader fills one buffer in place (readinto); a gzip stream and a file object too,
+    # with blocks that end inside records
+    import gzip
+    import io
+
+    w, _expected, bbo = random_day(15, 300)
+    data = w.to_bytes()
+    (tmp_path / "r.itch.gz").write_bytes(gzip.compress(data))
+    monkeypatch.setattr(itch_mod, "_READ_BYTES", 13)
+    assert replay_bbo(feeds.replay(tmp_path / "r.itch.gz", symbol="AAPL", **KW)) == bbo
+    assert replay_bbo(feeds.replay(io.BytesIO(data), symbol="AAPL", **KW)) == bbo
 
 
 def test_a_list_of_files_is_one_stream(tmp_path: Path) -> None:
