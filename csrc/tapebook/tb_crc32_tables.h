@@ -369,4 +369,8 @@ static const uint32_t tb__crc32_tables[8][256] = {
     },
 };
 
+/* carry-less multiply folding: {low half's, high half's} constant for a fold of D bits */
+static const uint64_t tb__crc32_fold128[2] = {UINT64_C(0x65673b4600000000), UINT64_C(0x9ba54c6f00000000)};
+static const uint64_t tb__crc32_fold512[2] = {UINT64_C(0x653d982200000000), UINT64_C(0xcad38e8f00000000)};
+
 #endif /* TB_CRC32_TABLES_H */

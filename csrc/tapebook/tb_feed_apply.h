@@ -116,6 +116,7 @@ typedef struct tb_feed_batch {
     uint32_t crc_levels;
     uint64_t crc_a, crc_b;
     int32_t crc_ea, crc_eb;
+    tb_crc_cache *crc_cache; /* NULL, or the replay's level texts (tb_venue_crc.h), kept across batches */
 } tb_feed_batch;
 
 #define TB_FEED_CRC_MAX 32
@@ -174,29 +175,35 @@ static int tb__feed_truncate(void *b, const tb_feed_ops *ops, int side, uint32_t
     }
 }
 
-/* 1 when the venue checksum of message i matches the book's top levels */
+/* 1 when the venue checksum of message i matches the book's top levels (both sides in
+ * one call of top: bids at lv[0..), asks at lv[crc_levels..)) */
 static int tb__feed_crc_ok(void *b, const tb_feed_ops *ops, const tb_feed_batch *in, size_t i) {
-    tb_level_i64 lv[TB_FEED_CRC_MAX];
+    tb_level_i64 lv[2 * TB_FEED_CRC_MAX];
     int64_t px[2][TB_FEED_CRC_MAX];
     uint64_t qty[2][TB_FEED_CRC_MAX];
-    size_t n[2], j;
-    int side, got, s;
+    size_t n[2], j, k = in->crc_levels;
+    int side;
+    int64_t got;
     uint32_t c = 0;
-    for (side = 0; side < 2; side++) { /* [0] bids, [1] asks */
-        got = ops->levels(b, side == 0 ? 1 : 0, lv, in->crc_levels);
-        if (got < 0) return 0;
-        n[side] = (size_t)got;
+    tb__crc_params p;
+    p.kind = in->crc_kind;
+    p.a = in->crc_a;
+    p.b = in->crc_b;
+    p.ea = in->crc_ea;
+    p.eb = in->crc_eb;
+    if (!tb__crc_params_ok(&p)) return 0;
+    got = ops->top(b, lv, k);
+    if (got < 0) return 0;
+    n[0] = (size_t)(got & 0xFFFFFFFF); /* [0] bids, [1] asks */
+    n[1] = (size_t)(got >> 32);
+    for (side = 0; side < 2; side++) {
         for (j = 0; j < n[side]; j++) {
-            px[side][j] = lv[j].px;
-            qty[side][j] = lv[j].qty;
+            px[side][j] = lv[(size_t)side * k + j].px;
+            qty[side][j] = lv[(size_t)side * k + j].qty;
         }
     }
-    if (in->crc_kind == 1) {
-        s = tb_crc_kraken(px[0], qty[0], n[0], px[1], qty[1], n[1], in->crc_a, in->crc_b, &c);
-    } else {
-        s = tb_crc_okx(px[0], qty[0], n[0], px[1], qty[1], n[1], in->crc_a, in->crc_ea, in->crc_b, in->crc_eb, &c);
-    }
-    return s == TB_OK && (uint64_t)c == ((uint64_t)in->crc[i] & 0xFFFFFFFFu);
+    return tb__crc_book(&p, in->crc_cache, px[0], qty[0], n[0], px[1], qty[1], n[1], &c) == TB_OK &&
+           (uint64_t)c == ((uint64_t)in->crc[i] & 0xFFFFFFFFu);
 }
 
 static int tb__feed_row(void *b, const tb_feed_ops *ops, const tb_feed_batch *in, size_t i, uint8_t flags,

@@ -19,11 +19,19 @@ typedef struct tb_feed_row {
     int64_t ts; int64_t seq; int64_t bid_px; uint64_t bid_qty; int64_t ask_px; uint64_t ask_qty;
     uint8_t flags; uint8_t pad[7];
 } tb_feed_row;
+enum tb_crc_cache_limit { TB_CRC_CACHE_SLOTS = 64, TB_CRC_LEVEL_TEXT = 96 };
+typedef struct tb_crc_level {
+    int64_t px; uint64_t qty; uint8_t used, px_len, len, pad[13]; unsigned char text[96];
+} tb_crc_level;
+typedef struct tb_crc_cache {
+    uint32_t kind; int32_t ea, eb; uint64_t a, b; tb_crc_level slot[2][64];
+} tb_crc_cache;
 typedef struct tb_feed_batch {
     const uint8_t *side; const int64_t *px; const uint64_t *qty; size_t n_rows;
     const int64_t *row_end; const int64_t *ts; const int64_t *seq; const uint8_t *kind; const int64_t *crc;
     size_t n_msgs; uint32_t truncate; uint32_t stop_on_crc; uint32_t stop_on_crossed; uint32_t depth_k;
     uint32_t crc_kind; uint32_t crc_levels; uint64_t crc_a, crc_b; int32_t crc_ea, crc_eb;
+    tb_crc_cache *crc_cache;
 } tb_feed_batch;
 typedef struct tb_feed_state {
     size_t msg; size_t out_rows; int in_sync; int book_status; size_t bad_row;
@@ -119,6 +127,7 @@ TB_API int tb_jsync_coinbase_run(tb_jsync_coinbase *st, const char *data, size_t
 TB_API int tb_jsync_bitstamp_run(tb_jsync_bitstamp *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
 TB_API int tb_jsync_kraken_run(tb_jsync_kraken *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);
 TB_API int tb_crc_kraken(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint64_t px_scale, uint64_t qty_scale, uint32_t *out);
+TB_API int tb_crc_cached(tb_crc_cache *cache, uint32_t kind, uint64_t a, int32_t ea, uint64_t b, int32_t eb, const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint32_t *out);
 TB_API int tb_crc_okx(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty, size_t n_ask, uint64_t px_mant, int px_exp, uint64_t qty_mant, int qty_exp, uint32_t *out);
 
 #endif /* TB_FEEDS_API_H */

@@ -125,12 +125,28 @@ static size_t tb__jokx_arg(const char *s, size_t i, size_t n, tb__jscan_frame *f
  * *f, *action); rows as tb__jscan_object converts them */
 static int tb__jokx_frame(const char *s, size_t n, const tb__jscan_lookup *lk, tb_dec_unit tick, tb_dec_unit lot,
                           tb__jscan_frame *f, tb__jscan_rows *rows, int *action) {
+    /* the wrapper as OKX writes it, up to the instId's value: taken in one compare (what
+     * the walk below would accept token by token; any other spelling takes the walk) */
+    static const char common[] = "{\"arg\":{\"channel\":\"books\",\"instId\":";
     size_t i = tb__jscan_skip_ws(s, 0, n), sym_off = 0, sym_len = 0;
     unsigned seen = 0, key = 0;
     int more = 1;
     *action = 0;
-    if (i >= n || s[i] != '{') return 0;
-    i = tb__jscan_skip_ws(s, i + 1, n);
+    if (n > sizeof common - 1 && memcmp(s, common, sizeof common - 1) == 0) {
+        size_t v0, v1;
+        i = tb__jscan_str(s, sizeof common - 1, n, &v0, &v1);
+        if (!i) return 0;
+        sym_off = v0;
+        sym_len = v1 - v0;
+        i = tb__jscan_skip_ws(s, i, n);
+        if (i >= n || s[i] != '}') return 0; /* arg holds channel and instId only */
+        i = tb__jokx_next(s, i + 1, n, &more);
+        if (!i) return 0;
+        seen = TB__JO_ARG;
+    } else {
+        if (i >= n || s[i] != '{') return 0;
+        i = tb__jscan_skip_ws(s, i + 1, n);
+    }
     while (more) {
         size_t v0, v1;
         i = tb__jokx_key_at(s, i, n, 0, &seen, &key);

@@ -278,25 +278,40 @@ static size_t tb__jscan_skip_ws(const char *s, size_t i, size_t n) {
     return i;
 }
 
-/* whether any of the 8 bytes in w is one a string body stops at or refuses:
- * '"', '\\', a control byte (< 0x20) or one >= 0x7f (exact: no byte is missed) */
-static int tb__jscan_special8(uint64_t w) {
+/* the bytes of w (byte k of the text in bits 8k..8k+7) a string body stops at or
+ * refuses — '"', '\\', a control byte (< 0x20) or one >= 0x7f — as the high bit of
+ * each; bits above the first such byte may be set falsely (a borrow), never below,
+ * so the lowest set bit is exact */
+TB_FORCE_INLINE uint64_t tb__jscan_special8(uint64_t w) {
     const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
     uint64_t q = w ^ (ones * 0x22), b = w ^ (ones * 0x5c), d = w ^ (ones * 0x7f);
     uint64_t zero = ((q - ones) & ~q) | ((b - ones) & ~b) | ((d - ones) & ~d); /* a '"', '\\' or 0x7f byte */
     uint64_t low = (w - ones * 0x20) & ~w;                                     /* a byte below 0x20 */
-    return ((zero | low) & high) != 0 || (w & high) != 0;
+    return ((zero | low) & high) | (w & high);
+}
+
+/* s[j..j+8) as a word, byte k in bits 8k..8k+7 whatever the machine's byte order
+ * (one load where it is little-endian) */
+TB_FORCE_INLINE uint64_t tb__jscan_word(const char *s, size_t j) {
+    const unsigned char *u = (const unsigned char *)s + j;
+    return (uint64_t)u[0] | (uint64_t)u[1] << 8 | (uint64_t)u[2] << 16 | (uint64_t)u[3] << 24 |
+           (uint64_t)u[4] << 32 | (uint64_t)u[5] << 40 | (uint64_t)u[6] << 48 | (uint64_t)u[7] << 56;
 }
 
 /* a string of printable ASCII without escapes at s[i] == '"': its body's
  * [*b0, *b1); returns the offset after the closing quote, 0 if refused */
-static size_t tb__jscan_str(const char *s, size_t i, size_t n, size_t *b0, size_t *b1) {
+TB_FORCE_INLINE size_t tb__jscan_str(const char *s, size_t i, size_t n, size_t *b0, size_t *b1) {
     size_t j;
     if (i >= n || s[i] != '"') return 0;
-    for (j = i + 1; j + 8 <= n; j += 8) { /* 8 plain bytes at a time, then byte by byte */
-        uint64_t w;
-        memcpy(&w, s + j, 8);
-        if (tb__jscan_special8(w)) break;
+    for (j = i + 1; j + 8 <= n; j += 8) { /* 8 bytes at a time: the first special one is the end */
+        uint64_t m = tb__jscan_special8(tb__jscan_word(s, j));
+        if (m) {
+            j += tb__ctz64(m) / 8;
+            if (s[j] != '"') return 0;
+            *b0 = i + 1;
+            *b1 = j;
+            return j + 1;
+        }
     }
     for (; j < n; j++) {
         unsigned char c = (unsigned char)s[j];
@@ -560,6 +575,30 @@ static size_t tb__jscan_levels(const char *s, size_t i, size_t n, size_t width, 
     }
 }
 
+static void tb__jscan_reverse(tb__jscan_rows *r, size_t lo, size_t hi) {
+    while (lo + 1 < hi) {
+        uint8_t sd = r->side[lo];
+        int64_t p = r->px[lo];
+        uint64_t q = r->qty[lo];
+        hi--;
+        r->side[lo] = r->side[hi];
+        r->px[lo] = r->px[hi];
+        r->qty[lo] = r->qty[hi];
+        r->side[hi] = sd;
+        r->px[hi] = p;
+        r->qty[hi] = q;
+        lo++;
+    }
+}
+
+/* rows [at, at + first + second): the `second` block moved before the `first` one,
+ * each in its order (three reversals: in place, no allocation) */
+static void tb__jscan_rows_rotate(tb__jscan_rows *r, size_t at, size_t first, size_t second) {
+    tb__jscan_reverse(r, at, at + first);
+    tb__jscan_reverse(r, at + first, at + first + second);
+    tb__jscan_reverse(r, at, at + first + second);
+}
+
 /* check one depthUpdate object at s[i] == '{' (offsets in *f relative to s);
  * returns the offset after its '}', 0 if refused */
 static size_t tb__jscan_object(const char *s, size_t i, size_t n, const tb__jscan_lookup *lk, tb_dec_unit tick,
@@ -603,14 +642,13 @@ static size_t tb__jscan_object(const char *s, size_t i, size_t n, const tb__jsca
         case TB__JK_BIDS:
         case TB__JK_ASKS: {
             int a = key == TB__JK_ASKS;
-            /* with rows, convert in this pass when the rows stay in bids-then-asks order
-             * (bids first in the line, as Binance sends them); else count only */
-            int now = rows && (a ? (f->seen >> TB__JK_BIDS) & 1u : !((f->seen >> TB__JK_ASKS) & 1u));
+            /* with rows, convert in this pass, after the other side's rows when it came
+             * first (asks first, as OKX sends them: put in bids-then-asks order below) */
             f->arr_off[a] = i;
-            if (now) rows->at = f->row0 + (a ? f->levels[0] : 0);
-            i = tb__jscan_levels(s, i, n, l->level_strings, tick, lot, (uint8_t)!a, now ? rows : NULL, &f->levels[a]);
+            if (rows) rows->at = f->row0 + f->levels[!a];
+            i = tb__jscan_levels(s, i, n, l->level_strings, tick, lot, (uint8_t)!a, rows, &f->levels[a]);
             if (!i) return 0;
-            f->converted[a] = now;
+            f->converted[a] = rows != NULL;
             break;
         }
         default:
@@ -627,6 +665,8 @@ static size_t tb__jscan_object(const char *s, size_t i, size_t n, const tb__jsca
         return 0;
     }
     if ((f->seen & need) != need) return 0;
+    if (rows && f->arr_off[1] < f->arr_off[0]) /* asks came first */
+        tb__jscan_rows_rotate(rows, f->row0, f->levels[1], f->levels[0]);
     return i + 1;
 }
 

@@ -317,6 +317,9 @@ class Engine:
         self._st = ffi.new("tb_feed_state *")
         self._st.in_sync = 1
         self._in = ffi.new("tb_feed_batch *")
+        # the level texts of the venue checksums, kept across batches (tb_venue_crc.h)
+        self._crc_cache = ffi.new("tb_crc_cache *")
+        self._in.crc_cache = self._crc_cache
         self._row_dtype = bbo_dtype()
         self._depth_dtype = depth_dtype(depth) if depth else None
         self._lv_cap = 0

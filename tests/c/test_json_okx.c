@@ -111,6 +111,15 @@ static void test_shapes_handed_back(void) {
         "\"asks\":[],\"bids\":[],\"ts\":\"1\",\"prevSeqId\":-1,\"seqId\":1}]}", /* unknown arg key */
         "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"snapshot\",\"data\":[{\"asks\":[],"
         "\"bids\":[],\"ts\":\"1\",\"prevSeqId\":-1}]}", /* no seqId */
+        /* the wrapper's common spelling (taken in one compare) followed by what the walk refuses */
+        "{\"arg\":{\"channel\":\"books\",\"instId\":5},\"action\":\"snapshot\",\"data\":[{\"asks\":[],"
+        "\"bids\":[],\"ts\":\"1\",\"prevSeqId\":-1,\"seqId\":1}]}", /* instId not a string */
+        "{\"arg\":{\"channel\":\"books\",\"instId\":\"A\",\"instId\":\"A\"},\"action\":\"snapshot\",\"data\""
+        ":[{\"asks\":[],\"bids\":[],\"ts\":\"1\",\"prevSeqId\":-1,\"seqId\":1}]}", /* instId twice */
+        "{\"arg\":{\"channel\":\"books\",\"instId\":\"A\"},\"arg\":{\"channel\":\"books\",\"instId\":\"A\"},"
+        "\"action\":\"snapshot\",\"data\":[{\"asks\":[],\"bids\":[],\"ts\":\"1\",\"prevSeqId\":-1,\"seqId\":1}]}",
+        "{\"arg\":{\"channel\":\"books\",\"instId\":\"A\"}}", /* nothing but arg */
+        "{\"arg\":{\"channel\":\"books\",\"instId\":\"A\"", /* cut short */
         "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"action\":\"snapshot\",\"data\":[{\"asks\":[[\"1."
         "001\",\"1\",\"0\",\"1\"]],\"bids\":[],\"ts\":\"1\",\"prevSeqId\":-1,\"seqId\":1}]}", /* not whole ticks */
     };
@@ -127,6 +136,33 @@ static void test_shapes_handed_back(void) {
     jh_work_init_for(&VENUE, &w, CAP, CAP);
     w.out.crc = NULL;
     CHECK_EQ(run_all(&st, FR("snapshot", -1, 2, L1, NONE, 0), &w, &consumed), TB_ERR_NULL);
+}
+
+/* the same frame in other spellings of the wrapper (whitespace, key order): the walk
+ * takes them as the one-compare common spelling is taken */
+static void test_wrapper_spellings(void) {
+    static const char *const frames[] = {
+        FR("snapshot", -1, 10, L1, L1, 5),
+        "{\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\" },\"action\":\"snapshot\",\"data\":[{\"asks\":"
+        L1 ",\"bids\":" L1 ",\"ts\":\"1597026383085\",\"checksum\":5,\"prevSeqId\":-1,\"seqId\":10}]}",
+        " {\"arg\" : {\"instId\":\"BTC-USDT\",\"channel\":\"books\"},\"action\":\"snapshot\",\"data\":[{\"asks\":"
+        L1 ",\"bids\":" L1 ",\"ts\":\"1597026383085\",\"checksum\":5,\"prevSeqId\":-1,\"seqId\":10}]}",
+        "{\"action\":\"snapshot\",\"arg\":{\"channel\":\"books\",\"instId\":\"BTC-USDT\"},\"data\":[{\"asks\":"
+        L1 ",\"bids\":" L1 ",\"ts\":\"1597026383085\",\"checksum\":5,\"prevSeqId\":-1,\"seqId\":10}]}",
+    };
+    static jh_work w;
+    tb_jsync_okx st;
+    size_t consumed = 0, k;
+    for (k = 0; k < sizeof frames / sizeof frames[0]; k++) {
+        jh_start(&VENUE, &st, &w);
+        CHECK_MSG(run_all(&st, frames[k], &w, &consumed) == TB_JSYNC_DONE, "spelling %u", (unsigned)k);
+        CHECK_EQ(w.out.n_msgs, 1);
+        CHECK_EQ(w.kind[0], TB_JSYNC_SNAPSHOT);
+        CHECK_EQ(w.row_end[0], 2);
+        CHECK_EQ(w.crc[0], 5);
+        CHECK_EQ(st.head.sym_len, 8);
+        CHECK(memcmp(st.head.symbol, "BTC-USDT", 8) == 0);
+    }
 }
 
 static void test_splits_and_capacities(void) {
@@ -159,6 +195,7 @@ int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("json okx: snapshot / update / seqId rules, checksums", test_rules);
     tbt_run("json okx: shapes handed back", test_shapes_handed_back);
+    tbt_run("json okx: spellings of the wrapper", test_wrapper_spellings);
     tbt_run("json okx: splits and capacities", test_splits_and_capacities);
     tbt_run("json okx: arguments", test_arguments);
     return tbt_finish();

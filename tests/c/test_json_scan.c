@@ -253,12 +253,22 @@ static void test_string_words(void) {
     for (c = 0; c < 256; c++) {
         int special = c == '"' || c == '\\' || c < 0x20 || c >= 0x7f;
         for (p = 0; p < 8; p++) {
-            unsigned char b[8];
-            uint64_t w;
+            char b[8];
+            uint64_t m;
+            unsigned q;
             memset(b, 'a', 8);
-            b[p] = (unsigned char)c;
-            memcpy(&w, b, 8);
-            CHECK_MSG(tb__jscan_special8(w) == special, "byte %u at %u", c, p);
+            b[p] = (char)c;
+            m = tb__jscan_special8(tb__jscan_word(b, 0));
+            CHECK_MSG((m != 0) == special, "byte %u at %u", c, p);
+            if (special) CHECK_MSG(tb__ctz64(m) / 8 == p, "byte %u at %u: first special byte", c, p);
+            /* the first special byte is found whatever follows it (a borrow may mark later ones) */
+            for (q = p + 1; q < 8 && special; q++) {
+                memset(b, 'a', 8);
+                b[p] = (char)c;
+                b[q] = '"';
+                m = tb__jscan_special8(tb__jscan_word(b, 0));
+                CHECK_MSG(m != 0 && tb__ctz64(m) / 8 == p, "byte %u at %u, '\"' at %u", c, p, q);
+            }
         }
     }
     for (len = 0; len < 40; len++) {

@@ -110,71 +110,202 @@ static void put_plain(char *buf, size_t *pos, int neg, uint64_t mag, int exp) {
     *pos += k;
 }
 
+/* the OKX text built independently (interleaved top 25, ':' between values), its CRC */
+static uint32_t want_okx(const int64_t *bp, const uint64_t *bq, size_t nb, const int64_t *ap, const uint64_t *aq,
+                         size_t na, uint64_t pm, int pe, uint64_t qm, int qe) {
+    static char text[8192];
+    size_t i, pos = 0;
+    for (i = 0; i < 25 && (i < nb || i < na); i++) {
+        if (i < nb) {
+            if (pos) text[pos++] = ':';
+            put_plain(text, &pos, bp[i] < 0, (uint64_t)(bp[i] < 0 ? -bp[i] : bp[i]) * pm, pe);
+            text[pos++] = ':';
+            put_plain(text, &pos, 0, bq[i] * qm, qe);
+        }
+        if (i < na) {
+            if (pos) text[pos++] = ':';
+            put_plain(text, &pos, 0, (uint64_t)ap[i] * pm, pe);
+            text[pos++] = ':';
+            put_plain(text, &pos, 0, aq[i] * qm, qe);
+        }
+    }
+    return bitwise_crc(text, pos);
+}
+
+/* the Kraken text built independently: asks then bids, top 10, integers without leading zeros */
+static uint32_t want_kraken(const int64_t *bp, const uint64_t *bq, size_t nb, const int64_t *ap,
+                            const uint64_t *aq, size_t na, uint64_t pm, uint64_t qm) {
+    static char text[8192];
+    size_t i, pos = 0;
+    for (i = 0; i < na && i < 10; i++) {
+        uint64_t v[2] = {(uint64_t)ap[i] * pm, aq[i] * qm};
+        int j;
+        for (j = 0; j < 2; j++)
+            if (v[j]) pos += (size_t)snprintf(text + pos, 32, "%llu", (unsigned long long)v[j]);
+    }
+    for (i = 0; i < nb && i < 10; i++) {
+        uint64_t v[2] = {(uint64_t)bp[i] * pm, bq[i] * qm};
+        int j;
+        for (j = 0; j < 2; j++)
+            if (v[j]) pos += (size_t)snprintf(text + pos, 32, "%llu", (unsigned long long)v[j]);
+    }
+    return bitwise_crc(text, pos);
+}
+
 static void test_seeded(void) {
     int round, rounds = tbt_prof == TBT_FULL ? 20000 : 2000;
-    static char text[8192];
     for (round = 0; round < rounds; round++) {
         int64_t bp[30], ap[30];
         uint64_t bq[30], aq[30];
-        size_t nb = (size_t)(rnd() % 31), na = (size_t)(rnd() % 31), i, pos = 0;
+        size_t nb = (size_t)(rnd() % 31), na = (size_t)(rnd() % 31), i;
         /* now and then the longest texts (up to 38 digits after the point): the buffer's room */
         int pe = (int)(rnd() % 9) + (round % 5 == 1 ? 30 : 0), qe = (int)(rnd() % 10) + (round % 5 == 2 ? 29 : 0);
         uint64_t pm = 1 + rnd() % 25, qm = 1 + rnd() % 3;
-        uint32_t c = 0, want;
+        uint32_t c = 0;
         for (i = 0; i < 30; i++) {
             bp[i] = (int64_t)(rnd() % 100000000u) - (round % 7 == 0 ? 50000000 : 0);
             ap[i] = (int64_t)(rnd() % 100000000u);
             bq[i] = (rnd() % 4 == 0) ? rnd() % 1000000000000u : rnd() % 1000u;
             aq[i] = rnd() % 100000000u;
         }
-        /* OKX text */
-        for (i = 0; i < 25 && (i < nb || i < na); i++) {
-            if (i < nb) {
-                if (pos) text[pos++] = ':';
-                put_plain(text, &pos, bp[i] < 0, (uint64_t)(bp[i] < 0 ? -bp[i] : bp[i]) * pm, pe);
-                text[pos++] = ':';
-                put_plain(text, &pos, 0, bq[i] * qm, qe);
-            }
-            if (i < na) {
-                if (pos) text[pos++] = ':';
-                put_plain(text, &pos, 0, (uint64_t)ap[i] * pm, pe);
-                text[pos++] = ':';
-                put_plain(text, &pos, 0, aq[i] * qm, qe);
-            }
-        }
-        want = bitwise_crc(text, pos);
         CHECK_EQ(tb_crc_okx(bp, bq, nb, ap, aq, na, pm, pe, qm, qe, &c), TB_OK);
-        CHECK_MSG(c == want, "okx round %d: %.*s", round, (int)pos, text);
-        /* Kraken text: asks then bids, top 10, integers without leading zeros */
+        CHECK_MSG(c == want_okx(bp, bq, nb, ap, aq, na, pm, pe, qm, qe), "okx round %d", round);
         if (round % 7 == 0) continue; /* negative bid prices: not a Kraken book */
-        pos = 0;
-        for (i = 0; i < na && i < 10; i++) {
-            uint64_t v[2] = {(uint64_t)ap[i] * pm, aq[i] * qm};
-            int j;
-            for (j = 0; j < 2; j++)
-                if (v[j]) pos += (size_t)snprintf(text + pos, 32, "%llu", (unsigned long long)v[j]);
-        }
-        for (i = 0; i < nb && i < 10; i++) {
-            uint64_t v[2] = {(uint64_t)bp[i] * pm, bq[i] * qm};
-            int j;
-            for (j = 0; j < 2; j++)
-                if (v[j]) pos += (size_t)snprintf(text + pos, 32, "%llu", (unsigned long long)v[j]);
-        }
-        want = bitwise_crc(text, pos);
         CHECK_EQ(tb_crc_kraken(bp, bq, nb, ap, aq, na, pm, qm, &c), TB_OK);
-        CHECK_MSG(c == want, "kraken round %d", round);
+        CHECK_MSG(c == want_kraken(bp, bq, nb, ap, aq, na, pm, qm), "kraken round %d", round);
     }
 }
 
-/* slicing-by-8 against the bit-at-a-time CRC: every length to 80 at every alignment */
+/* ---- the cache of level texts ---------------------------------------------------- */
+
+enum { SIDE_CAP = 40 };
+
+/* one side best first (bids descending, asks ascending), distinct prices */
+typedef struct side_book {
+    int64_t px[SIDE_CAP];
+    uint64_t qty[SIDE_CAP];
+    size_t n;
+} side_book;
+
+static int better(int bid, int64_t a, int64_t b) { return bid ? a > b : a < b; }
+
+/* set px to qty (0 deletes) keeping the order; a level past SIDE_CAP drops off */
+static void side_set(side_book *s, int bid, int64_t px, uint64_t qty) {
+    size_t i = 0, j;
+    while (i < s->n && better(bid, s->px[i], px)) i++;
+    if (i < s->n && s->px[i] == px) {
+        if (qty) {
+            s->qty[i] = qty;
+            return;
+        }
+        for (j = i; j + 1 < s->n; j++) {
+            s->px[j] = s->px[j + 1];
+            s->qty[j] = s->qty[j + 1];
+        }
+        s->n--;
+        return;
+    }
+    if (!qty) return;
+    if (s->n == SIDE_CAP) s->n--;
+    for (j = s->n; j > i; j--) {
+        s->px[j] = s->px[j - 1];
+        s->qty[j] = s->qty[j - 1];
+    }
+    s->px[i] = px;
+    s->qty[i] = qty;
+    s->n++;
+}
+
+/* A book history through one cache against the texts built independently: sizes
+ * changing in place, levels inserted (pushing the 26th / 11th out of the checked
+ * top) and deleted (pulling one in), prices 64 apart sharing a slot, snapshot
+ * resets to another mid, and other params through the same cache. */
+static void test_cache(void) {
+    static tb_crc_cache cache; /* zeroed: empty */
+    side_book b, a;
+    int64_t mid = 1000000;
+    int step, steps = tbt_prof == TBT_FULL ? 60000 : 6000;
+    b.n = a.n = 0;
+    for (step = 0; step < steps; step++) {
+        unsigned what = (unsigned)(rnd() % 100);
+        /* the params: OKX at two exponents, Kraken at two scales (every 500 steps) */
+        int mode = (step / 500) % 4;
+        uint64_t pm = mode == 3 ? 10 : 1, qm = 1;
+        int pe = mode == 1 ? 4 : 2, qe = 3;
+        uint32_t got = 0, plain = 0, want;
+        int bid = (int)(rnd() % 2);
+        side_book *s = bid ? &b : &a;
+        if (what < 2 || step == 0) { /* a snapshot: the whole book anew around another mid */
+            size_t i, n = (size_t)(rnd() % 35);
+            mid += (int64_t)(rnd() % 401) - 200;
+            b.n = a.n = 0;
+            for (i = 0; i < n; i++) {
+                side_set(&b, 1, mid - 1 - (int64_t)i - (int64_t)(rnd() % 3), 1 + rnd() % 5000);
+                side_set(&a, 0, mid + 1 + (int64_t)i + (int64_t)(rnd() % 3), 1 + rnd() % 5000);
+            }
+        } else if (what < 40 && s->n) { /* a new size in place */
+            s->qty[rnd() % s->n] = 1 + rnd() % 5000;
+        } else if (what < 55 && s->n) { /* a level deleted */
+            side_set(s, bid, s->px[rnd() % s->n], 0);
+        } else if (what < 65) { /* a level 64 ticks from another: the same slot */
+            if (s->n) side_set(s, bid, s->px[rnd() % s->n] + (bid ? -64 : 64), 1 + rnd() % 5000);
+        } else { /* a level inserted near the top */
+            int64_t off = 1 + (int64_t)(rnd() % 45);
+            side_set(s, bid, bid ? mid - off : mid + off, 1 + rnd() % 5000);
+        }
+        if (mode < 2) {
+            CHECK_EQ(tb_crc_cached(&cache, 2, pm, pe, qm, qe, b.px, b.qty, b.n, a.px, a.qty, a.n, &got), TB_OK);
+            CHECK_EQ(tb_crc_okx(b.px, b.qty, b.n, a.px, a.qty, a.n, pm, pe, qm, qe, &plain), TB_OK);
+            want = want_okx(b.px, b.qty, b.n, a.px, a.qty, a.n, pm, pe, qm, qe);
+        } else {
+            CHECK_EQ(tb_crc_cached(&cache, 1, pm, 0, qm, 0, b.px, b.qty, b.n, a.px, a.qty, a.n, &got), TB_OK);
+            CHECK_EQ(tb_crc_kraken(b.px, b.qty, b.n, a.px, a.qty, a.n, pm, qm, &plain), TB_OK);
+            want = want_kraken(b.px, b.qty, b.n, a.px, a.qty, a.n, pm, qm);
+        }
+        CHECK_MSG(got == want, "step %d (mode %d): cached", step, mode);
+        CHECK_MSG(plain == want, "step %d (mode %d): uncached", step, mode);
+    }
+}
+
+/* a refused level leaves the cache right for the next call; argument errors */
+static void test_cache_errors(void) {
+    static tb_crc_cache cache;
+    const int64_t px[2] = {100, 99}, neg[1] = {-5}, ask[1] = {101};
+    const uint64_t q[2] = {7, 8}, big[1] = {UINT64_MAX};
+    uint32_t c = 3;
+    CHECK_EQ(tb_crc_cached(&cache, 1, 1, 0, 1, 0, px, q, 2, ask, q, 1, &c), TB_OK);
+    CHECK_EQ_U(c, want_kraken(px, q, 2, ask, q, 1, 1, 1));
+    c = 3;
+    CHECK_EQ(tb_crc_cached(&cache, 1, 1, 0, 1, 0, neg, q, 1, ask, q, 1, &c), TB_ERR_BADARG);
+    CHECK_EQ(tb_crc_cached(&cache, 1, 1, 0, 10, 0, px, big, 1, ask, q, 1, &c), TB_ERR_BADARG);
+    CHECK_EQ_U(c, 3u); /* nothing written on error */
+    CHECK_EQ(tb_crc_cached(&cache, 1, 1, 0, 1, 0, px, q, 2, ask, q, 1, &c), TB_OK);
+    CHECK_EQ_U(c, want_kraken(px, q, 2, ask, q, 1, 1, 1));
+    CHECK_EQ(tb_crc_cached(NULL, 1, 1, 0, 1, 0, px, q, 2, ask, q, 1, &c), TB_ERR_NULL);
+    CHECK_EQ(tb_crc_cached(&cache, 1, 1, 0, 1, 0, px, q, 2, ask, q, 1, NULL), TB_ERR_NULL);
+    CHECK_EQ(tb_crc_cached(&cache, 3, 1, 0, 1, 0, px, q, 2, ask, q, 1, &c), TB_ERR_BADARG);
+    CHECK_EQ(tb_crc_cached(&cache, 1, 1, 2, 1, 0, px, q, 2, ask, q, 1, &c), TB_ERR_BADARG);
+    CHECK_EQ(tb_crc_cached(&cache, 2, 1, 39, 1, 0, px, q, 2, ask, q, 1, &c), TB_ERR_BADARG);
+    CHECK_EQ(tb_crc_cached(&cache, 2, 0, 2, 1, 0, px, q, 2, ask, q, 1, &c), TB_ERR_BADARG);
+}
+
+/* the CRC (slicing-by-8, and the carry-less multiply path from 64 bytes where the
+ * machine has it) against the bit-at-a-time CRC: every length to 1100 at 16 alignments */
 static void test_sliced_update(void) {
-    static unsigned char buf[96];
+    static unsigned char buf[1120];
     size_t len, off, i;
     for (i = 0; i < sizeof buf; i++) buf[i] = (unsigned char)(rnd() >> 24);
-    for (off = 0; off < 8; off++)
-        for (len = 0; len + off <= 88; len++) {
+    for (off = 0; off < 16; off++)
+        for (len = 0; len + off <= 1100; len++) {
+            uint32_t want = bitwise_crc((const char *)buf + off, len);
             uint32_t got = tb__crc32_update(0xffffffffu, buf + off, len) ^ 0xffffffffu;
-            CHECK_MSG(got == bitwise_crc((const char *)buf + off, len), "off %u len %u", (unsigned)off, (unsigned)len);
+            CHECK_MSG(got == want, "off %u len %u", (unsigned)off, (unsigned)len);
+            got = tb__crc32_sliced(0xffffffffu, buf + off, len) ^ 0xffffffffu; /* the tables alone */
+            CHECK_MSG(got == want, "tables: off %u len %u", (unsigned)off, (unsigned)len);
+            /* continued from another state (the state goes into the first block) */
+            got = tb__crc32_update(tb__crc32_sliced(0xffffffffu, buf, off), buf + off, len) ^ 0xffffffffu;
+            CHECK_MSG(got == bitwise_crc((const char *)buf, off + len), "continued: off %u len %u", (unsigned)off,
+                      (unsigned)len);
         }
 }
 
@@ -184,6 +315,8 @@ int main(int argc, char **argv) {
     tbt_run("venue crc: OKX's example strings", test_okx_doc_example);
     tbt_run("venue crc: argument errors", test_errors);
     tbt_run("venue crc: seeded, against an independent formatter", test_seeded);
-    tbt_run("venue crc: slicing-by-8 against the bitwise CRC", test_sliced_update);
+    tbt_run("venue crc: the level-text cache over book histories", test_cache);
+    tbt_run("venue crc: the cache after refused levels; argument errors", test_cache_errors);
+    tbt_run("venue crc: the table and carry-less multiply CRCs against the bitwise CRC", test_sliced_update);
     return tbt_finish();
 }
