@@ -104,7 +104,8 @@ class COrderLog:
         spec = tuple((name, dt, 1 if name in _MSG_COLUMNS else rows) for name, dt, _ in LOG_COLUMNS)
         self._cols = _columns(1, spec)
         self._cols.update({name: np.empty(msgs, np.int64) for name in _MSG_COLUMNS})
-        self._out = _bind("tb_olog_out *", self._cols)
+        self._out = ffi.new("tb_olog_out *")
+        self._cols = _bind(self._out, self._cols)  # the dict keeps the columns alive
         m = self.msgs
         m.mbo_cap = m.l2_cap = rows
         m.msg_cap = msgs
