@@ -399,7 +399,7 @@ bench-match: venv | $(BUILD)/bench/.dir
 	$(VPY) bench/match/bench_match_py.py --json bench/out/match/bench_match_py.json
 
 # same-process A/B of the matching engine: AB_OLD's csrc (a commit, default main) and this
-# tree's, linked into one binary (bench/c/bench_match_ab*.[ch]) and alternated round by round;
+# tree's, linked into one binary (bench/c/bench_match_ab*.[ch]), in alternating slices of the flow;
 # prints new/old ratios and the service time per operation class. AB_ARGS: e.g. --rounds 21
 AB_OLD ?= main
 AB_ARGS ?=
