@@ -6529,6 +6529,7 @@ typedef struct TB__L3 {
     uint32_t *lidx;      /* level index: slot + 1; 0 = empty */
     uint64_t okey, lkey; /* hash keys */
     uint32_t max_orders, max_levels, obits, lbits;
+    uint32_t ohome_shift, oidx_mask; /* 32 - obits, 2^obits - 1: kept, not recomputed per probe */
     uint32_t ord_cap, lvl_cap; /* allocated: <= max_orders, max_levels (grown on demand) */
     uint32_t n_orders, ord_hw, ord_free; /* ord_hw: slots ever handed out */
     uint32_t n_levels, lvl_hw, lvl_free;
@@ -6553,8 +6554,8 @@ TB_STATIC_ASSERT(offsetof(TB__L3, book) == 0, "the L2 book leads the L3 book");
 TB_FORCE_INLINE uint32_t TB__L3P(otag)(const TB__L3 *l, uint64_t id) {
     return (uint32_t)(tb__l3_mix(id, l->okey) >> 32);
 }
-TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tag >> (32u - l->obits); }
-TB_FORCE_INLINE uint32_t TB__L3P(omask)(const TB__L3 *l) { return (UINT32_C(1) << l->obits) - 1u; }
+TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tag >> l->ohome_shift; }
+TB_FORCE_INLINE uint32_t TB__L3P(omask)(const TB__L3 *l) { return l->oidx_mask; }
 
 /* Slot of the order `id` (tag = its otag, which batches compute once per
  * row), TB__L3_NIL when absent; *pos = its index entry. */
@@ -6856,6 +6857,8 @@ static int TB__L3P(resize)(TB__L3 *l, uint32_t cap) {
     l->ord_cap = cap;
     l->lvl_cap = lcap;
     l->obits = obits;
+    l->ohome_shift = 32u - obits;
+    l->oidx_mask = (UINT32_C(1) << obits) - 1u;
     l->lbits = lbits;
     for (s = 0; s < l->ord_hw; s++)
         if (l->ord[s].level != TB__L3_NIL) (void)TB__L3P(oplace)(l, l->ord[s].id, s);
@@ -7487,7 +7490,8 @@ TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
     if (st) return st;
     if (l->ord_hw > l->ord_cap || l->ord_cap > l->max_orders || l->lvl_hw > l->lvl_cap ||
         l->lvl_cap != (l->ord_cap < l->max_levels ? l->ord_cap : l->max_levels) ||
-        l->obits != TB__L3P(bits_for)(l->ord_cap) || l->lbits != TB__L3P(bits_for)(l->lvl_cap))
+        l->obits != TB__L3P(bits_for)(l->ord_cap) || l->lbits != TB__L3P(bits_for)(l->lvl_cap) ||
+        l->ohome_shift != 32u - l->obits || l->oidx_mask != (UINT32_C(1) << l->obits) - 1u)
         ok = 0;
     for (s = 0; ok && s < l->ord_hw; s++) {
         const TB__L3NODE *n = &l->ord[s];
