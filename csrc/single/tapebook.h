@@ -231,6 +231,7 @@
 #include <stdlib.h>
 #define TB_MALLOC(size) malloc(size)
 #define TB_FREE(ptr) free(ptr)
+#define TB__MALLOC_IS_LIBC 1 /* big blocks are mapped on demand: untouched slack costs nothing */
 #endif
 
 /* Internal-invariant checks. Never used for caller input (that gets a status). */
@@ -2299,12 +2300,17 @@ static inline void tb__huge_page_hint(void *p, size_t n) {
 }
 
 /* n bytes (> 0) through TB_MALLOC for an array the hot path reads at random (the
- * arena, the id index); *mem = the block to TB_FREE. From one huge page up, the
- * array starts on a huge-page boundary (the block is a huge page longer; the slack
- * is never touched, so never backed), so the hint can back all of it with huge
- * pages: a misaligned 4 MiB index got one, the rest of it 4 KiB pages and TLB misses. */
+ * arena, the id index); *mem = the block to TB_FREE. With libc's malloc, from one
+ * huge page up, the array starts on a huge-page boundary (the block is a huge page
+ * longer; the slack is never touched, so never backed), so the hint can back all of
+ * it with huge pages: a misaligned 4 MiB index got one, the rest of it 4 KiB pages
+ * and TLB misses. A custom TB_MALLOC may commit what it hands out: no slack then. */
 static inline void *tb__huge_alloc(size_t n, void **mem) {
+#ifdef TB__MALLOC_IS_LIBC
     const size_t slack = n >= TB__HUGE_PAGE ? TB__HUGE_PAGE : 0;
+#else
+    const size_t slack = 0;
+#endif
     unsigned char *p;
     *mem = n <= SIZE_MAX - slack ? TB_MALLOC(n + slack) : NULL;
     if (!*mem) return NULL;

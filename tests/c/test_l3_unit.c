@@ -512,10 +512,14 @@ static void t_pool(void) {
 }
 
 /* The arena and the id index from one huge page up start on a huge-page boundary
- * (tb__huge_alloc: the block is a huge page longer), so the madvise hint covers all
- * of them; smaller arrays are the block itself. Growth frees the old blocks (the
- * sanitizer build checks every access and free). */
+ * (tb__huge_alloc with libc's malloc, which this test uses: the block is a huge page
+ * longer), so the madvise hint covers all of them; smaller arrays are the block
+ * itself. Growth frees the old blocks (the sanitizer build checks every access and
+ * free). */
 static void t_huge_arrays(void) {
+#ifndef TB__MALLOC_IS_LIBC
+#error "test_l3_unit runs on libc's malloc"
+#endif
     const uintptr_t huge = (uintptr_t)TB__HUGE_PAGE;
     void *mem = NULL;
     unsigned char *p = (unsigned char *)tb__huge_alloc(100, &mem);
