@@ -402,7 +402,7 @@ bench-match: venv | $(BUILD)/bench/.dir
 	$(VPY) bench/match/bench_match_py.py --json bench/out/match/bench_match_py.json
 
 # same-process A/B of the matching engine: AB_OLD's csrc (a commit, default main) and this
-# tree's, linked into one binary (bench/c/bench_match_ab*.[ch]) and alternated round by round;
+# tree's, linked into one binary (bench/c/bench_match_ab*.[ch]), in alternating slices of the flow;
 # prints new/old ratios and the service time per operation class. AB_ARGS: e.g. --rounds 21
 AB_OLD ?= main
 AB_ARGS ?=
@@ -413,6 +413,18 @@ bench-match-ab: | $(BUILD)/bench/.dir
 	gcc -std=c11 $(BENCH_CFLAGS) -DAB_SIDE=ab_new $(INC) -Ibench/c -c bench/c/bench_match_ab_side.c -o $(BUILD)/bench/ab_new.o
 	gcc -std=c11 $(BENCH_CFLAGS) $(INC) -Ibench/c -Itests/c bench/c/bench_match_ab.c $(BUILD)/bench/ab_old.o $(BUILD)/bench/ab_new.o -o $(BUILD)/bench/bench_match_ab -lm
 	$(BUILD)/bench/bench_match_ab $(AB_ARGS)
+
+# same-process A/B of the L3 book (bench_l3's stream, per call and apply_mbo): AB_OLD's csrc
+# and this tree's linked into one binary (bench/c/bench_l3_ab*), alternated round by round;
+# _GNU_SOURCE as bench_l3.cpp (g++) and the Python module have it: madvise's huge-page hint
+.PHONY: bench-l3-ab
+bench-l3-ab: | $(BUILD)/bench/.dir
+	rm -rf $(BUILD)/ab-l3-old && mkdir -p $(BUILD)/ab-l3-old
+	git archive $(AB_OLD) csrc | tar -x -C $(BUILD)/ab-l3-old
+	gcc -std=c11 $(BENCH_CFLAGS) -D_GNU_SOURCE -DAB_SIDE=l3ab_old -I$(BUILD)/ab-l3-old/csrc -Ibench/c -c bench/c/bench_l3_ab_side.c -o $(BUILD)/bench/l3ab_old.o
+	gcc -std=c11 $(BENCH_CFLAGS) -D_GNU_SOURCE -DAB_SIDE=l3ab_new $(INC) -Ibench/c -c bench/c/bench_l3_ab_side.c -o $(BUILD)/bench/l3ab_new.o
+	g++ -std=c++17 $(BENCH_CFLAGS) $(INC) -Ibench/c bench/c/bench_l3_ab.cpp $(BUILD)/bench/l3ab_old.o $(BUILD)/bench/l3ab_new.o -o $(BUILD)/bench/bench_l3_ab
+	$(BUILD)/bench/bench_l3_ab $(AB_ARGS)
 
 bench-py: venv
 	$(VPY) -m pip install --quiet -e '.[bench]'

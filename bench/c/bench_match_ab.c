@@ -12,9 +12,11 @@
  *   service  single calls timed one by one (rdtsc): HDR histogram of the
  *            service time per operation class, both sides
  *
- * Each round runs every mode once per side (old first in even rounds, new
- * first in odd ones); a ratio is new / old time of the same round, and the
- * output gives the ratios' min / median / max over the rounds. */
+ * Each round runs single and many once: both sides' engines take the flow in
+ * alternating slices of 8192 operations, each slice timed (timed_pair); then
+ * the service pass once per side (old first in even rounds, new first in odd
+ * ones). A ratio is new / old time of the same round, and the output gives
+ * the ratios' min / median / max over the rounds. */
 #define _GNU_SOURCE
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,10 +93,10 @@ static uint64_t replay_hash(const ab_engine *e, const flow *F) {
     return h;
 }
 
-/* The flow's submits from i on, up to the next cancel / modify, as one submit_many. */
-static size_t submit_run(const ab_engine *e, void *m, const flow *F, size_t i) {
+/* The flow's submits from i on, up to the next cancel / modify or `end`, as one submit_many. */
+static size_t submit_run(const ab_engine *e, void *m, const flow *F, size_t i, size_t end) {
     size_t k = 0, done = 0;
-    while (i + k < F->n && F->ops[i + k].kind == FLOW_SUBMIT && k < EV_CAP) {
+    while (i + k < end && F->ops[i + k].kind == FLOW_SUBMIT && k < EV_CAP) {
         g_batch[k] = F->ops[i + k].o;
         k++;
     }
@@ -107,24 +109,43 @@ static size_t submit_run(const ab_engine *e, void *m, const flow *F, size_t i) {
     return k;
 }
 
-/* One timed pass of `mode`: CPU ns per operation. */
-static double timed_pass(const ab_engine *e, const flow *F, int mode) {
-    void *m = fresh(e, F);
+/* Operations [from, to) of the flow in `mode`. */
+static void run_ops(const ab_engine *e, void *m, const flow *F, int mode, size_t from, size_t to) {
     uint64_t acc = 0;
-    double c0 = bench_thread_cpu_ns();
-    for (size_t i = F->n_prefill; i < F->n;) {
+    for (size_t i = from; i < to;) {
         size_t n_ev = 0;
         if (mode == MODE_MANY && F->ops[i].kind == FLOW_SUBMIT) {
-            i += submit_run(e, m, F, i);
+            i += submit_run(e, m, F, i, to);
             continue;
         }
         acc += (uint64_t)apply(e, m, &F->ops[i], &n_ev) + n_ev;
         i++;
     }
-    double c1 = bench_thread_cpu_ns();
-    e->destroy(m);
     g_sink += acc;
-    return (c1 - c0) / (double)(F->n - F->n_prefill);
+}
+
+/* One timed pass of `mode` for both sides: their engines side by side, the flow in
+ * slices of SLICE operations, old and new taking turns (which goes first alternates),
+ * each slice timed, so load and frequency changes hit both alike even on a busy
+ * machine. ns[k] = side k's CPU ns per operation. */
+#define SLICE 8192
+static void timed_pair(const ab_engine *const side[2], const flow *F, int mode, double ns[2]) {
+    void *m[2] = {fresh(side[0], F), fresh(side[1], F)};
+    double t[2] = {0, 0};
+    size_t turn = 0;
+    for (size_t i = F->n_prefill; i < F->n; i += SLICE, turn++) {
+        const size_t to = F->n - i < SLICE ? F->n : i + SLICE;
+        for (int j = 0; j < 2; j++) {
+            const int k = (turn & 1) ? 1 - j : j;
+            const double c0 = bench_thread_cpu_ns();
+            run_ops(side[k], m[k], F, mode, i, to);
+            t[k] += bench_thread_cpu_ns() - c0;
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        ns[k] = t[k] / (double)(F->n - F->n_prefill);
+        side[k]->destroy(m[k]);
+    }
 }
 
 /* Service time of every operation, per class (ticks -> ns), added to hist. */
@@ -189,9 +210,14 @@ int main(int argc, char **argv) {
     for (int k = 0; k < 2; k++)
         for (int c = 0; c < FLOW_CLASSES; c++) bench_hdr_reset(&g_res[k].service[c]);
     for (int r = 0; r < rounds; r++) {
+        for (int mode = 0; mode < MODES; mode++) {
+            double ns[2];
+            timed_pair(side, &fl, mode, ns);
+            g_res[0].ns[mode][r] = ns[0];
+            g_res[1].ns[mode][r] = ns[1];
+        }
         for (int j = 0; j < 2; j++) {
             int k = (r & 1) ? 1 - j : j; /* old first in even rounds, new first in odd ones */
-            for (int mode = 0; mode < MODES; mode++) g_res[k].ns[mode][r] = timed_pass(side[k], &fl, mode);
             service_pass(side[k], &fl, g_res[k].service);
         }
     }

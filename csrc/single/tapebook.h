@@ -231,6 +231,7 @@
 #include <stdlib.h>
 #define TB_MALLOC(size) malloc(size)
 #define TB_FREE(ptr) free(ptr)
+#define TB__MALLOC_IS_LIBC 1 /* big blocks are mapped on demand: untouched slack costs nothing */
 #endif
 
 /* Internal-invariant checks. Never used for caller input (that gets a status). */
@@ -2269,24 +2270,54 @@ TB_API const char *tb_l3_status_str(int status) {
 /* Transparent huge pages for the big arrays the hot path reads at random
  * (the arena and the id index): with 4 KiB pages nearly every event also
  * misses the TLB (a two-level walk under a hypervisor). Only a hint, and
- * only on Linux when <sys/mman.h> declares MADV_HUGEPAGE (it does under
- * _GNU_SOURCE / _DEFAULT_SOURCE, which Python.h, g++ and gnu11 set; a strict
- * -std=c11 build without them compiles it out). Define TB_NO_HUGE_PAGES to
- * leave the pages alone. The aligned 2 MiB blocks inside the block get it. */
+ * only on Linux. <sys/mman.h> declares madvise and MADV_HUGEPAGE under
+ * _GNU_SOURCE / _DEFAULT_SOURCE (which Python.h, g++ and gnu11 set); a strict
+ * -std=c11 C build hides both although libc has madvise, so on x86 and arm64
+ * (where MADV_HUGEPAGE is 14) it is declared here (before, such a build ran
+ * on 4 KiB pages). Define TB_NO_HUGE_PAGES to leave the pages alone. The
+ * aligned 2 MiB blocks inside the block get it (tb__huge_alloc aligns the
+ * whole array). */
 #if defined(__linux__) && !defined(TB_NO_HUGE_PAGES)
 #include <sys/mman.h>
+#if defined(MADV_HUGEPAGE)
+#define TB__MADV_HUGEPAGE MADV_HUGEPAGE
+#elif !defined(__cplusplus) && (defined(__x86_64__) || defined(__i386__) || defined(__aarch64__))
+int madvise(void *addr, size_t len, int advice);
+#define TB__MADV_HUGEPAGE 14
+#endif
 #endif
 #define TB__HUGE_PAGE ((size_t)1 << 21)
 
 static inline void tb__huge_page_hint(void *p, size_t n) {
-#if defined(__linux__) && !defined(TB_NO_HUGE_PAGES) && defined(MADV_HUGEPAGE)
+#if defined(TB__MADV_HUGEPAGE)
     const uintptr_t lo = ((uintptr_t)p + TB__HUGE_PAGE - 1u) & ~(uintptr_t)(TB__HUGE_PAGE - 1u);
     const uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)(TB__HUGE_PAGE - 1u);
-    if (hi > lo) (void)madvise((void *)lo, (size_t)(hi - lo), MADV_HUGEPAGE);
+    if (hi > lo) (void)madvise((void *)lo, (size_t)(hi - lo), TB__MADV_HUGEPAGE);
 #else
     (void)p;
     (void)n;
 #endif
+}
+
+/* n bytes (> 0) through TB_MALLOC for an array the hot path reads at random (the
+ * arena, the id index); *mem = the block to TB_FREE. With libc's malloc, from one
+ * huge page up, the array starts on a huge-page boundary (the block is a huge page
+ * longer; the slack is never touched, so never backed), so the hint can back all of
+ * it with huge pages: a misaligned 4 MiB index got one, the rest of it 4 KiB pages
+ * and TLB misses. A custom TB_MALLOC may commit what it hands out: no slack then. */
+static inline void *tb__huge_alloc(size_t n, void **mem) {
+#ifdef TB__MALLOC_IS_LIBC
+    const size_t slack = n >= TB__HUGE_PAGE ? TB__HUGE_PAGE : 0;
+#else
+    const size_t slack = 0;
+#endif
+    unsigned char *p;
+    *mem = n <= SIZE_MAX - slack ? TB_MALLOC(n + slack) : NULL;
+    if (!*mem) return NULL;
+    p = (unsigned char *)*mem;
+    if (slack) p += (TB__HUGE_PAGE - ((uintptr_t)p & (TB__HUGE_PAGE - 1u))) & (TB__HUGE_PAGE - 1u);
+    tb__huge_page_hint(p, n);
+    return p;
 }
 
 /* A read prefetch hint (no-op where the compiler has none). */
@@ -6422,6 +6453,14 @@ TB_API size_t TB__MFN(struct_size)(void) { return sizeof(TB__MULTI); }
  * that probes past TB__L3_PROBE_LIMIT rebuilds the index with a new key (at
  * most once per (n_orders + slots/16) / 4 inserts: the rebuild is amortised O(1)).
  *
+ * Levels inside the window. Most levels lie inside the tapes' windows, so the
+ * level record of each tape cell is also kept in cell_lvl: finding (side, px)
+ * there is one load instead of a hash and a probe. The map is exact for the
+ * anchors it was built at; any change of a tape's anchor (a promote, a recenter
+ * through the L2 view, a reset) makes the next access rebuild it from the level
+ * records (O(level records), and an anchor change costs O(N) anyway). The level
+ * index still holds every level (prices outside the windows, and deletions).
+ *
  * Never losing a level. An L2 spill at max_cap evicts its worst level; an
  * L3 book must not (the level's orders would still rest). So a side holds at
  * most max_cap levels (a new level beyond that is TB_ERR_FULL), and before a
@@ -6490,11 +6529,13 @@ typedef struct TB__L3LVL {
 typedef struct TB__L3 {
     TB__L3B book;        /* the L2 view: first, cache-line aligned */
     TB__L3NODE *ord;     /* arena of ord_cap nodes */
+    void *ord_mem, *oidx_mem; /* the blocks ord and oidx lie in (tb__huge_alloc), for TB_FREE */
     TB__L3LVL *lvl;      /* lvl_cap level records */
     uint64_t *oidx;      /* id index: tag << 32 | (slot + 1); 0 = empty */
     uint32_t *lidx;      /* level index: slot + 1; 0 = empty */
     uint64_t okey, lkey; /* hash keys */
     uint32_t max_orders, max_levels, obits, lbits;
+    uint32_t ohome_shift, oidx_mask; /* 32 - obits, 2^obits - 1: kept, not recomputed per probe */
     uint32_t ord_cap, lvl_cap; /* allocated: <= max_orders, max_levels (grown on demand) */
     uint32_t n_orders, ord_hw, ord_free; /* ord_hw: slots ever handed out */
     uint32_t n_levels, lvl_hw, lvl_free;
@@ -6506,6 +6547,10 @@ typedef struct TB__L3 {
      * (its owner array grows with it), never through the read-only view a C caller might
      * change anyway */
     uint32_t engine_owned;
+    /* the level record of each cell of the L2 view's tapes (TB__L3_NIL: none), exact
+     * while the tape's anchor is cell_anchor (see "Levels inside the window") */
+    TB_PRICE_T cell_anchor[2];
+    uint32_t cell_lvl[2][TB_N];
 } TB__L3;
 
 TB_STATIC_ASSERT(offsetof(TB__L3, book) == 0, "the L2 book leads the L3 book");
@@ -6515,8 +6560,8 @@ TB_STATIC_ASSERT(offsetof(TB__L3, book) == 0, "the L2 book leads the L3 book");
 TB_FORCE_INLINE uint32_t TB__L3P(otag)(const TB__L3 *l, uint64_t id) {
     return (uint32_t)(tb__l3_mix(id, l->okey) >> 32);
 }
-TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tag >> (32u - l->obits); }
-TB_FORCE_INLINE uint32_t TB__L3P(omask)(const TB__L3 *l) { return (UINT32_C(1) << l->obits) - 1u; }
+TB_FORCE_INLINE uint32_t TB__L3P(ohome)(const TB__L3 *l, uint32_t tag) { return tag >> l->ohome_shift; }
+TB_FORCE_INLINE uint32_t TB__L3P(omask)(const TB__L3 *l) { return l->oidx_mask; }
 
 /* Slot of the order `id` (tag = its otag, which batches compute once per
  * row), TB__L3_NIL when absent; *pos = its index entry. */
@@ -6666,6 +6711,44 @@ static void TB__L3P(lerase)(TB__L3 *l, uint32_t pos) {
     l->lidx[i] = 0;
 }
 
+/* ---- levels inside the window ------------------------------------------------------- */
+
+/* Rebuild side's cell map for its tape's current anchor from the level records. */
+static void TB__L3P(cells_rebuild)(TB__L3 *l, uint32_t side) {
+    const TB_PRICE_T a = l->book.tape[side].anchor;
+    uint32_t *c = l->cell_lvl[side], v, i;
+    for (i = 0; i < (uint32_t)TB_N; i++) c[i] = TB__L3_NIL;
+    for (v = 0; v < l->lvl_hw; v++) {
+        const TB__L3LVL *lv = &l->lvl[v];
+        const TB_UPRICE_T k = (TB_UPRICE_T)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)a);
+        if (lv->count != 0 && lv->side == side && k < (TB_UPRICE_T)TB_N) c[k] = v;
+    }
+    l->cell_anchor[side] = a;
+}
+
+/* side's cell map, exact for its tape's anchor. */
+TB_FORCE_INLINE uint32_t *TB__L3P(cells)(TB__L3 *l, uint32_t side) {
+    if (TB_UNLIKELY(l->cell_anchor[side] != l->book.tape[side].anchor)) TB__L3P(cells_rebuild)(l, side);
+    return l->cell_lvl[side];
+}
+
+/* Level record of (side, px), TB__L3_NIL when absent: the cell map inside the
+ * window, the level index outside. */
+TB_FORCE_INLINE uint32_t TB__L3P(level_of)(TB__L3 *l, uint32_t side, TB_PRICE_T px) {
+    const uint32_t *c = TB__L3P(cells)(l, side);
+    const TB_UPRICE_T k = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)l->book.tape[side].anchor);
+    uint32_t pos = 0;
+    if (TB_LIKELY(k < (TB_UPRICE_T)TB_N)) return c[k];
+    return TB__L3P(lfind)(l, side, px, &pos);
+}
+
+/* Record that (side, px) is now level record v (TB__L3_NIL: deleted). */
+TB_FORCE_INLINE void TB__L3P(cell_put)(TB__L3 *l, uint32_t side, TB_PRICE_T px, uint32_t v) {
+    uint32_t *c = TB__L3P(cells)(l, side);
+    const TB_UPRICE_T k = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)l->book.tape[side].anchor);
+    if (k < (TB_UPRICE_T)TB_N) c[k] = v;
+}
+
 /* ---- the L2 view ----------------------------------------------------------------- */
 
 /* Write a level's total into the L2 book (0 removes it). Cannot fail: the
@@ -6745,21 +6828,20 @@ static int TB__L3P(resize)(TB__L3 *l, uint32_t cap) {
     const size_t ob = tb__array_bytes(cap, sizeof(TB__L3NODE)), lb = tb__array_bytes(lcap, sizeof(TB__L3LVL));
     const size_t oib = tb__array_bytes((size_t)1 << obits, sizeof(uint64_t));
     const size_t lib = tb__array_bytes((size_t)1 << lbits, sizeof(uint32_t));
-    TB__L3NODE *ord = ob ? (TB__L3NODE *)TB_MALLOC(ob) : NULL;
+    void *ord_mem = NULL, *oidx_mem = NULL;
+    TB__L3NODE *ord = ob ? (TB__L3NODE *)tb__huge_alloc(ob, &ord_mem) : NULL;
     TB__L3LVL *lvl = lb ? (TB__L3LVL *)TB_MALLOC(lb) : NULL;
-    uint64_t *oidx = oib ? (uint64_t *)TB_MALLOC(oib) : NULL;
+    uint64_t *oidx = oib ? (uint64_t *)tb__huge_alloc(oib, &oidx_mem) : NULL;
     uint32_t *lidx = lib ? (uint32_t *)TB_MALLOC(lib) : NULL;
     uint32_t s;
     TB_ASSERT(cap > l->ord_cap && cap <= l->max_orders);
     if (!ord || !lvl || !oidx || !lidx) {
-        if (ord) TB_FREE(ord);
+        if (ord_mem) TB_FREE(ord_mem);
         if (lvl) TB_FREE(lvl);
-        if (oidx) TB_FREE(oidx);
+        if (oidx_mem) TB_FREE(oidx_mem);
         if (lidx) TB_FREE(lidx);
         return TB_ERR_NOMEM;
     }
-    tb__huge_page_hint(ord, ob);
-    tb__huge_page_hint(oidx, oib);
     memset(ord, 0, ob);
     memset(lvl, 0, lb);
     memset(oidx, 0, oib);
@@ -6767,18 +6849,22 @@ static int TB__L3P(resize)(TB__L3 *l, uint32_t cap) {
     if (l->ord) {
         memcpy(ord, l->ord, (size_t)l->ord_hw * sizeof *ord);
         memcpy(lvl, l->lvl, (size_t)l->lvl_hw * sizeof *lvl);
-        TB_FREE(l->ord);
+        TB_FREE(l->ord_mem);
         TB_FREE(l->lvl);
-        TB_FREE(l->oidx);
+        TB_FREE(l->oidx_mem);
         TB_FREE(l->lidx);
     }
     l->ord = ord;
+    l->ord_mem = ord_mem;
+    l->oidx_mem = oidx_mem;
     l->lvl = lvl;
     l->oidx = oidx;
     l->lidx = lidx;
     l->ord_cap = cap;
     l->lvl_cap = lcap;
     l->obits = obits;
+    l->ohome_shift = 32u - obits;
+    l->oidx_mask = (UINT32_C(1) << obits) - 1u;
     l->lbits = lbits;
     for (s = 0; s < l->ord_hw; s++)
         if (l->ord[s].level != TB__L3_NIL) (void)TB__L3P(oplace)(l, l->ord[s].id, s);
@@ -6818,6 +6904,7 @@ TB_FORCE_INLINE uint32_t TB__L3P(level_new)(TB__L3 *l, uint32_t side, TB_PRICE_T
     lv->count = 0;
     lv->side = side;
     TB__L3P(lplace)(l, v);
+    TB__L3P(cell_put)(l, side, px, v);
     l->n_levels++;
     l->side_levels[side]++;
     return v;
@@ -6860,6 +6947,7 @@ TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
         TB_ASSERT(found == v);
         (void)found;
         TB__L3P(lerase)(l, pos);
+        TB__L3P(cell_put)(l, lv->side, lv->px, TB__L3_NIL);
         l->side_levels[lv->side]--;
         l->n_levels--;
         lv->head = l->lvl_free;
@@ -6874,8 +6962,7 @@ TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
  * operation empties a level of this side first (replace / amend). */
 TB_FORCE_INLINE int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px, TB_QTY_T qty,
                                          TB_QTY_T leaving, uint32_t leaving_level, int frees_one, uint32_t *v) {
-    uint32_t pos = 0;
-    *v = TB__L3P(lfind)(l, side, px, &pos);
+    *v = TB__L3P(level_of)(l, side, px);
     if (*v != TB__L3_NIL) {
         TB_QTY_T base = l->lvl[*v].total;
         if (*v == leaving_level) base = (TB_QTY_T)(base - leaving);
@@ -7042,8 +7129,8 @@ static int TB__L3P(op_replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_P
     if (st) return st;
     TB__L3P(remove)(l, s, pos); /* may delete the level v was (then v is re-created) */
     {
-        uint32_t p3 = 0, t;
-        v = TB__L3P(lfind)(l, side, px, &p3);
+        uint32_t t;
+        v = TB__L3P(level_of)(l, side, px);
         if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, side, px);
         t = TB__L3P(node_alloc)(l);
         l->ord[t].id = new_id;
@@ -7070,6 +7157,7 @@ static void TB__L3P(clear_state)(TB__L3 *l) {
     for (side = 0; side < 2; side++) {
         TB__L3TFN(empty)(&l->book.tape[side]);
         TB__SPFN(clear)(&l->book.spill[side]);
+        TB__L3P(cells_rebuild)(l, (uint32_t)side); /* no level records: all empty */
     }
 }
 
@@ -7142,6 +7230,8 @@ TB_API int TB__L3FN(create_reserved)(TB__L3 **out, TB_PRICE_T anchor, uint32_t m
     l->max_orders = max_orders;
     l->max_levels = lv < max_orders ? (uint32_t)lv : max_orders;
     l->ord_free = l->lvl_free = TB__L3_NIL;
+    TB__L3P(cells_rebuild)(l, 0);
+    TB__L3P(cells_rebuild)(l, 1);
     if (TB__L3P(resize)(l, reserve)) {
         TB__L3BFN(deinit)(&l->book);
         tb__aligned_free(l);
@@ -7166,9 +7256,9 @@ TB_API int TB__L3FN(destroy)(TB__L3 *l) {
     if (!l) return TB_OK;
     st = TB__L3BFN(deinit)(&l->book);
     if (st) return st;
-    TB_FREE(l->ord);
+    TB_FREE(l->ord_mem);
     TB_FREE(l->lvl);
-    TB_FREE(l->oidx);
+    TB_FREE(l->oidx_mem);
     TB_FREE(l->lidx);
     tb__aligned_free(l);
     return TB_OK;
@@ -7406,7 +7496,8 @@ TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
     if (st) return st;
     if (l->ord_hw > l->ord_cap || l->ord_cap > l->max_orders || l->lvl_hw > l->lvl_cap ||
         l->lvl_cap != (l->ord_cap < l->max_levels ? l->ord_cap : l->max_levels) ||
-        l->obits != TB__L3P(bits_for)(l->ord_cap) || l->lbits != TB__L3P(bits_for)(l->lvl_cap))
+        l->obits != TB__L3P(bits_for)(l->ord_cap) || l->lbits != TB__L3P(bits_for)(l->lvl_cap) ||
+        l->ohome_shift != 32u - l->obits || l->oidx_mask != (UINT32_C(1) << l->obits) - 1u)
         ok = 0;
     for (s = 0; ok && s < l->ord_hw; s++) {
         const TB__L3NODE *n = &l->ord[s];
@@ -7448,6 +7539,20 @@ TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
         if (ok && (k != lv->count || lv->tail != prev || sum != lv->total)) ok = 0;
         if (ok && TB__L3P(lfind)(l, lv->side, lv->px, &pos) != v) ok = 0;
         if (ok && TB__L3P(l2_qty)(l, lv->side, lv->px) != lv->total) ok = 0;
+        if (ok && l->cell_anchor[lv->side] == l->book.tape[lv->side].anchor) { /* its cell names it */
+            const TB_UPRICE_T c = (TB_UPRICE_T)((TB_UPRICE_T)lv->px - (TB_UPRICE_T)l->cell_anchor[lv->side]);
+            if (c < (TB_UPRICE_T)TB_N && l->cell_lvl[lv->side][c] != v) ok = 0;
+        }
+    }
+    for (side = 0; ok && side < 2; side++) { /* and every named cell a live level at its price */
+        if (l->cell_anchor[side] != l->book.tape[side].anchor) continue; /* rebuilt before its next use */
+        for (i = 0; ok && i < (uint32_t)TB_N; i++) {
+            const uint32_t c = l->cell_lvl[side][i];
+            if (c != TB__L3_NIL &&
+                (c >= l->lvl_hw || l->lvl[c].count == 0 || l->lvl[c].side != (uint32_t)side ||
+                 l->lvl[c].px != (TB_PRICE_T)((TB_UPRICE_T)l->cell_anchor[side] + (TB_UPRICE_T)i)))
+                ok = 0;
+        }
     }
     if (ok && (lv_live != l->n_levels || side_n[0] != l->side_levels[0] || side_n[1] != l->side_levels[1])) ok = 0;
     for (side = 0; ok && side < 2; side++) { /* the L2 book has no other level */

@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #define TB_MALLOC(size) malloc(size)
 #define TB_FREE(ptr) free(ptr)
+#define TB__MALLOC_IS_LIBC 1 /* big blocks are mapped on demand: untouched slack costs nothing */
 #endif
 
 /* Internal-invariant checks. Never used for caller input (that gets a status). */

@@ -104,24 +104,54 @@ TB_API const char *tb_l3_status_str(int status) {
 /* Transparent huge pages for the big arrays the hot path reads at random
  * (the arena and the id index): with 4 KiB pages nearly every event also
  * misses the TLB (a two-level walk under a hypervisor). Only a hint, and
- * only on Linux when <sys/mman.h> declares MADV_HUGEPAGE (it does under
- * _GNU_SOURCE / _DEFAULT_SOURCE, which Python.h, g++ and gnu11 set; a strict
- * -std=c11 build without them compiles it out). Define TB_NO_HUGE_PAGES to
- * leave the pages alone. The aligned 2 MiB blocks inside the block get it. */
+ * only on Linux. <sys/mman.h> declares madvise and MADV_HUGEPAGE under
+ * _GNU_SOURCE / _DEFAULT_SOURCE (which Python.h, g++ and gnu11 set); a strict
+ * -std=c11 C build hides both although libc has madvise, so on x86 and arm64
+ * (where MADV_HUGEPAGE is 14) it is declared here (before, such a build ran
+ * on 4 KiB pages). Define TB_NO_HUGE_PAGES to leave the pages alone. The
+ * aligned 2 MiB blocks inside the block get it (tb__huge_alloc aligns the
+ * whole array). */
 #if defined(__linux__) && !defined(TB_NO_HUGE_PAGES)
 #include <sys/mman.h>
+#if defined(MADV_HUGEPAGE)
+#define TB__MADV_HUGEPAGE MADV_HUGEPAGE
+#elif !defined(__cplusplus) && (defined(__x86_64__) || defined(__i386__) || defined(__aarch64__))
+int madvise(void *addr, size_t len, int advice);
+#define TB__MADV_HUGEPAGE 14
+#endif
 #endif
 #define TB__HUGE_PAGE ((size_t)1 << 21)
 
 static inline void tb__huge_page_hint(void *p, size_t n) {
-#if defined(__linux__) && !defined(TB_NO_HUGE_PAGES) && defined(MADV_HUGEPAGE)
+#if defined(TB__MADV_HUGEPAGE)
     const uintptr_t lo = ((uintptr_t)p + TB__HUGE_PAGE - 1u) & ~(uintptr_t)(TB__HUGE_PAGE - 1u);
     const uintptr_t hi = ((uintptr_t)p + n) & ~(uintptr_t)(TB__HUGE_PAGE - 1u);
-    if (hi > lo) (void)madvise((void *)lo, (size_t)(hi - lo), MADV_HUGEPAGE);
+    if (hi > lo) (void)madvise((void *)lo, (size_t)(hi - lo), TB__MADV_HUGEPAGE);
 #else
     (void)p;
     (void)n;
 #endif
+}
+
+/* n bytes (> 0) through TB_MALLOC for an array the hot path reads at random (the
+ * arena, the id index); *mem = the block to TB_FREE. With libc's malloc, from one
+ * huge page up, the array starts on a huge-page boundary (the block is a huge page
+ * longer; the slack is never touched, so never backed), so the hint can back all of
+ * it with huge pages: a misaligned 4 MiB index got one, the rest of it 4 KiB pages
+ * and TLB misses. A custom TB_MALLOC may commit what it hands out: no slack then. */
+static inline void *tb__huge_alloc(size_t n, void **mem) {
+#ifdef TB__MALLOC_IS_LIBC
+    const size_t slack = n >= TB__HUGE_PAGE ? TB__HUGE_PAGE : 0;
+#else
+    const size_t slack = 0;
+#endif
+    unsigned char *p;
+    *mem = n <= SIZE_MAX - slack ? TB_MALLOC(n + slack) : NULL;
+    if (!*mem) return NULL;
+    p = (unsigned char *)*mem;
+    if (slack) p += (TB__HUGE_PAGE - ((uintptr_t)p & (TB__HUGE_PAGE - 1u))) & (TB__HUGE_PAGE - 1u);
+    tb__huge_page_hint(p, n);
+    return p;
 }
 
 /* A read prefetch hint (no-op where the compiler has none). */

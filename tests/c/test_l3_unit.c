@@ -511,6 +511,43 @@ static void t_pool(void) {
     CHECK_EQ(tb_spill_pool_i64_destroy(pool), TB_OK);
 }
 
+/* The arena and the id index from one huge page up start on a huge-page boundary
+ * (tb__huge_alloc with libc's malloc, which this test uses: the block is a huge page
+ * longer), so the madvise hint covers all of them; smaller arrays are the block
+ * itself. Growth frees the old blocks (the sanitizer build checks every access and
+ * free). */
+static void t_huge_arrays(void) {
+#ifndef TB__MALLOC_IS_LIBC
+#error "test_l3_unit runs on libc's malloc"
+#endif
+    const uintptr_t huge = (uintptr_t)TB__HUGE_PAGE;
+    void *mem = NULL;
+    unsigned char *p = (unsigned char *)tb__huge_alloc(100, &mem);
+    tb_l3_i64_n64 *l = NULL;
+    uint64_t i;
+    CHECK(p != NULL && (void *)p == mem);
+    TB_FREE(mem);
+    p = (unsigned char *)tb__huge_alloc(3 * TB__HUGE_PAGE + 8, &mem);
+    CHECK(p != NULL && ((uintptr_t)p & (huge - 1u)) == 0 && p >= (unsigned char *)mem &&
+          p < (unsigned char *)mem + TB__HUGE_PAGE);
+    if (p) {
+        p[0] = 1;
+        p[3 * TB__HUGE_PAGE + 7] = 2;
+    }
+    TB_FREE(mem);
+    /* reserved for 1024 orders (small arrays), grown past 65536 (a 2 MiB arena) */
+    CHECK_EQ(tb_l3_i64_n64_create_reserved(&l, 0, 1u << 17, 1024, 64, NULL), TB_OK);
+    if (!l) return;
+    CHECK(l->ord_mem == (void *)l->ord && l->oidx_mem == (void *)l->oidx);
+    for (i = 1; i <= 70000; i++) /* bids below 0, asks above: 50 levels a side */
+        CHECK_EQ(tb_l3_i64_n64_add(l, i * 7919u, (int)(i & 1), (int64_t)(i % 50) * (i & 1 ? -1 : 1), 1), TB_OK);
+    CHECK(((uintptr_t)l->ord & (huge - 1u)) == 0 && ((uintptr_t)l->oidx & (huge - 1u)) == 0);
+    for (i = 1; i <= 70000; i += 2) CHECK_EQ(tb_l3_i64_n64_cancel(l, i * 7919u), TB_OK);
+    CHECK_EQ_U(tb_l3_i64_n64_count(l), 35000);
+    CHECK_EQ(tb_l3_i64_n64_verify_invariants(l), TB_OK);
+    CHECK_EQ(tb_l3_i64_n64_destroy(l), TB_OK);
+}
+
 typedef struct named {
     const char *name;
     void (*fn)(void);
@@ -533,5 +570,6 @@ int main(int argc, char **argv) {
         for (t = 0; t < sizeof tests / sizeof tests[0]; t++) tbt_run_arg(tests[t].name, D->name, run_one, &tests[t]);
     }
     tbt_run("pool", t_pool);
+    tbt_run("huge_arrays", t_huge_arrays);
     return tbt_finish();
 }

@@ -1,0 +1,147 @@
+// bench_l3_ab.cpp — same-process A/B of two builds of the L3 book (make bench-l3-ab
+// AB_OLD=<commit>): the old commit's book and this tree's, linked into one binary
+// (bench_l3_ab.h), replay bench_l3's stream (bench_l3_stream.h) in alternating
+// order, round after round, so load and frequency changes hit both alike.
+//
+//   call     every event one call: thread CPU ns per event
+//   mbo      apply_mbo in chunks of 4096 rows: thread CPU ns per event
+//
+// Each round runs each mode once: both sides' books, warmed with the stream's
+// warm-up adds, take the events in alternating slices (run_pair), each slice
+// timed; a ratio is new / old time of the same round, reported as min / median /
+// max. Verify: every round's status sums, rows refused and book digests must be
+// equal on both sides, else exit 1.
+//
+// Usage: bench_l3_ab [--events N] [--resting N] [--rounds N]
+#include "bench_l3_stream.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <ctime>
+
+static double cpu_ns() { // this thread's CPU time: slices lost to other processes do not count
+    timespec t;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+    return (double)t.tv_sec * 1e9 + (double)t.tv_nsec;
+}
+
+struct Cols {
+    std::vector<uint8_t> act, side;
+    std::vector<uint64_t> id, qty;
+    std::vector<int64_t> px;
+    l3ab_cols view() const { return l3ab_cols{act.data(), side.data(), id.data(), qty.data(), px.data()}; }
+};
+
+static Cols columns(const std::vector<Ev> &ev) { // 'C' rows are full cancels (qty 0)
+    Cols c;
+    for (const Ev &e : ev) {
+        c.act.push_back(e.act == 'C' ? (uint8_t)TB_MBO_CANCEL : e.act);
+        c.side.push_back(e.side);
+        c.id.push_back(e.id);
+        c.qty.push_back(e.act == 'C' ? 0 : e.qty);
+        c.px.push_back(e.px);
+    }
+    return c;
+}
+
+enum { MODE_CALL, MODE_MBO, MODES };
+static const char *const mode_name[MODES] = {"call", "mbo"};
+static const size_t CHUNK = 4096;
+
+struct Run {
+    double ns[2];
+    int64_t status_sum[2];
+    size_t refused[2];
+    uint64_t digest[2];
+};
+
+// Both sides' books side by side, each warmed up, then the events in slices of
+// SLICE, old and new taking turns (which goes first alternates), each slice timed:
+// load and frequency changes hit both sides alike even on a busy machine.
+static Run run_pair(const ab_l3 *const side[2], int mode, const std::vector<Ev> &ev, const l3ab_cols &c, size_t warm,
+                    uint32_t max_orders) {
+    const size_t SLICE = 8192;
+    void *l[2];
+    Run r{};
+    for (int k = 0; k < 2; k++) {
+        l[k] = side[k]->create(1000000 - 512, max_orders, 4096);
+        if (!l[k]) {
+            fprintf(stderr, "bench_l3_ab: %s: create failed\n", side[k]->name);
+            exit(1);
+        }
+        side[k]->replay(l[k], ev.data(), warm);
+    }
+    double t[2] = {0, 0};
+    for (size_t i = warm, turn = 0; i < ev.size(); i += SLICE, turn++) {
+        const size_t to = std::min(ev.size(), i + SLICE);
+        for (int j = 0; j < 2; j++) {
+            const int k = (turn & 1) ? 1 - j : j;
+            const double t0 = cpu_ns();
+            if (mode == MODE_CALL) r.status_sum[k] += side[k]->replay(l[k], ev.data() + i, to - i);
+            else r.refused[k] += side[k]->apply_mbo(l[k], &c, i, to, CHUNK);
+            t[k] += cpu_ns() - t0;
+        }
+    }
+    for (int k = 0; k < 2; k++) {
+        r.ns[k] = t[k] / (double)(ev.size() - warm);
+        r.digest[k] = side[k]->digest(l[k]);
+        side[k]->destroy(l[k]);
+    }
+    return r;
+}
+
+int main(int argc, char **argv) {
+    size_t events = 1000000, resting = 100000;
+    int rounds = 11;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--events") && i + 1 < argc) events = (size_t)strtoull(argv[++i], nullptr, 10);
+        else if (!strcmp(argv[i], "--resting") && i + 1 < argc) resting = (size_t)strtoull(argv[++i], nullptr, 10);
+        else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
+        else {
+            fprintf(stderr, "usage: %s [--events N] [--resting N] [--rounds N]\n", argv[0]);
+            return 2;
+        }
+    }
+    if (events == 0 || resting == 0 || rounds < 1) {
+        fprintf(stderr, "bench_l3_ab: --events, --resting and --rounds must be positive\n");
+        return 2;
+    }
+    size_t warm = 0;
+    const std::vector<Ev> ev = make_stream(resting, events, &warm);
+    const Cols cols = columns(ev);
+    const l3ab_cols c = cols.view();
+    const uint32_t max_orders = (uint32_t)(resting * 2);
+    const ab_l3 *side[2] = {&l3ab_old, &l3ab_new};
+    std::vector<double> ns[2][MODES];
+    bool same = true;
+    for (int r = 0; r < rounds; r++)
+        for (int mode = 0; mode < MODES; mode++) {
+            const Run x = run_pair(side, mode, ev, c, warm, max_orders);
+            same = same && x.status_sum[0] == x.status_sum[1] && x.refused[0] == x.refused[1] &&
+                   x.digest[0] == x.digest[1];
+            for (int k = 0; k < 2; k++) ns[k][mode].push_back(x.ns[k]);
+        }
+    printf("stream: %zu warm-up adds + %zu events, %zu resting; verify (status sums, rows refused, digests): %s\n",
+           warm, events, resting, same ? "identical" : "DIFFERENT");
+    auto median = [](std::vector<double> v) {
+        std::sort(v.begin(), v.end());
+        return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);
+    };
+    double la[3] = {0, 0, 0};
+    if (FILE *f = fopen("/proc/loadavg", "r")) {
+        if (fscanf(f, "%lf %lf %lf", &la[0], &la[1], &la[2]) != 3) la[0] = -1;
+        fclose(f);
+    }
+    printf("thread CPU ns per event (median of %d alternating rounds); new/old ratio per round; load %.2f %.2f %.2f\n",
+           rounds, la[0], la[1], la[2]);
+    printf("  %-5s %9s %9s %8s %8s %8s\n", "mode", "old", "new", "min", "median", "max");
+    for (int mode = 0; mode < MODES; mode++) {
+        std::vector<double> ratio;
+        for (int r = 0; r < rounds; r++) ratio.push_back(ns[1][mode][(size_t)r] / ns[0][mode][(size_t)r]);
+        printf("  %-5s %9.1f %9.1f %7.3fx %7.3fx %7.3fx\n", mode_name[mode], median(ns[0][mode]), median(ns[1][mode]),
+               *std::min_element(ratio.begin(), ratio.end()), median(ratio), *std::max_element(ratio.begin(), ratio.end()));
+    }
+    return same ? 0 : 1;
+}
