@@ -75,12 +75,15 @@ class MemorySink(Sink):
         self._used += n
 
     def _seal(self) -> None:
-        """The chunk's committed rows become a finished part."""
+        """The chunk's committed rows become a finished part: a view when they fill at least
+        half of it, else a copy, so a kept result of a short replay does not pin the whole
+        chunk (32 MiB of address space, and whatever pages the allocator backed it with)."""
         if self._chunk is not None and self._used:
             b, d = self._chunk
-            self._bbo.append(b[: self._used])
+            keep = _records if 2 * self._used < len(b) else _view
+            self._bbo.append(keep(b, self._used))
             if d is not None:
-                self._depth.append(d[: self._used])
+                self._depth.append(keep(d, self._used))
         self._chunk, self._used = None, 0
 
     def write(self, bbo: np.ndarray, depth: np.ndarray | None) -> None:
@@ -99,6 +102,16 @@ class MemorySink(Sink):
             self._joined = (bbo, dep)
             self._bbo, self._depth = [bbo], [dep] if dep is not None else []
         return self._joined
+
+
+def _view(a: np.ndarray, n: int) -> np.ndarray:
+    return a[:n]
+
+
+def _records(a: np.ndarray, n: int) -> np.ndarray:
+    """A copy of ``a[:n]`` made as whole records (see :func:`_join`)."""
+    record = np.dtype((np.void, a.dtype.itemsize))
+    return a[:n].view(record).copy().view(a.dtype)
 
 
 def _join(parts: list[np.ndarray], dtype: np.dtype) -> np.ndarray:

@@ -86,3 +86,28 @@ def test_arguments() -> None:
     with pytest.raises(ArgumentTypeError, match=r"64-bit tapebook\.Book"):
         feeds.replay_into("x.csv", "tardis", book=None, sink=print, **KW)  # type: ignore[arg-type]
     assert set(feeds.CONTINUABLE) <= set(feeds.FORMATS)
+
+
+def test_a_short_replay_does_not_pin_the_sink_chunk(tmp_path: Path) -> None:
+    # review: r.bbo of a short replay was a view of the sink's 32 MiB chunk, so every kept
+    # result held one (200 kept results of a 300-row file: +2.2 GB of address space); rows
+    # filling less than half a chunk are copied out, as whole records
+    from tapebook.feeds import _sink
+
+    body = "".join(
+        f"x,A,{t},{t},{'true' if t < 3 else 'false'},bid,{90 + t % 7},{t % 4}\n" for t in range(1, 300)
+    )
+    p = _write(tmp_path, "a.csv", body)
+    r = feeds.replay(p, format="tardis", depth=2, **KW)
+    assert r.depth is not None
+    for rows in (r.bbo, r.depth):
+        owner = rows if rows.base is None else rows.base
+        while getattr(owner, "base", None) is not None:
+            owner = owner.base
+        assert owner.nbytes < _sink._CHUNK_BYTES // 4, owner.nbytes
+    sink = _sink.MemorySink(depth=0)
+    b, _ = sink.room(10)
+    b[:] = np.zeros(10, dtype=b.dtype)
+    sink.commit(10)
+    got, _ = sink.arrays()
+    assert len(got) == 10 and got.base is not None and got.base.nbytes == got.nbytes  # its own records
