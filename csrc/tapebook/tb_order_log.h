@@ -331,7 +331,7 @@ TB_API int tb_olog_apply(tb_olog *g, const tb_itch_rows *in, size_t n, tb_olog_o
  *   'M' modify to (px, qty): 0 removes it; same px and qty counted modify_unchanged (no row);
  *       an unknown id with qty > 0 is an add (modify_unknown), with 0 nothing;
  *   'R' clear: every level gets an L2 row of 0, one 'R' row;
- *   'T' side becomes one level: its orders cancelled (table order), then 'A' when qty > 0;
+ *   'T' side becomes one level: its orders cancelled (ascending ids), then 'A' when qty > 0;
  *   'U' (Bitstamp order_changed) 'M' for a resting id, else an add (changed_unknown);
  *   'X' (Bitstamp order_deleted) the order leaves; an unknown id is counted deleted_unknown;
  *   0   no change (a row that only ends a message).
@@ -415,14 +415,37 @@ static void tb__olog_clear(tb_olog *g, tb_olog_out *out) {
     tb__olog_row(out, 'R', 0, 0, 0, 0);
 }
 
-/* every order of side leaves: scanning the table, a slot is looked at again after a
- * removal (the backward shift may have moved a later order into it) */
-static void tb__olog_clear_side(tb_olog *g, uint8_t side, tb_olog_out *out) {
-    size_t k = 0;
-    while (k < g->ocap) {
-        if (g->orders[k].qty && g->orders[k].side == side) tb__olog_remove(g, k, out);
-        else k++;
+/* a[0..n) in ascending order (heapsort: no allocation, no recursion) */
+static void tb__olog_sort_ids(uint64_t *a, size_t n) {
+    size_t start = n / 2, end = n;
+    while (end > 1) {
+        size_t root, child;
+        uint64_t t;
+        if (start > 0) {
+            start--;
+        } else {
+            end--;
+            t = a[0], a[0] = a[end], a[end] = t;
+        }
+        for (root = start; (child = 2 * root + 1) < end; root = child) {
+            if (child + 1 < end && a[child + 1] > a[child]) child++;
+            if (a[root] >= a[child]) break;
+            t = a[root], a[root] = a[child], a[child] = t;
+        }
     }
+}
+
+/* every order of side leaves, in ascending id order (the table's order depends on its
+ * random key: a replay's rows must not). The ids are gathered where their 'C' rows go
+ * (out has room for ocount + 1 MBO rows, tb__olog_worst), sorted there, and each row is
+ * written over the id it was read from. */
+static void tb__olog_clear_side(tb_olog *g, uint8_t side, tb_olog_out *out) {
+    uint64_t *ids = out->order_id + out->n_mbo;
+    size_t k, n = 0;
+    for (k = 0; k < g->ocap; k++)
+        if (g->orders[k].qty && g->orders[k].side == side) ids[n++] = g->orders[k].id;
+    tb__olog_sort_ids(ids, n);
+    for (k = 0; k < n; k++) tb__olog_remove(g, tb__olog_ofind(g, ids[k]), out); /* writes row k over ids[k] */
 }
 
 static int tb__olog_op_known(uint8_t op) {

@@ -21,7 +21,7 @@ as Databento's order-book guide builds a book:
 * ``T`` trade, ``F`` fill and ``N`` change nothing (counted ``trades``, ``fills``):
   the venue's own cancel / modify records that follow a fill change the book;
 * ``F_TOB`` records (top-of-book venues) replace their whole side by one level
-  (``UNDEF_PRICE``: the side is emptied);
+  (``UNDEF_PRICE``: the side is emptied; its orders are cancelled in ascending ids);
 * a message is the records up to one with ``F_LAST`` (flags bit 7): the book
   changes it makes are one message and one BBO row (``ts`` = its ``ts_event``,
   ``seq`` = its ``sequence``). Records of A/C/M with side ``N`` are counted
@@ -271,7 +271,7 @@ class DatabentoMboReader(L3Reader, _DbnOptions):
     def _top_of_book(self, side: int, oid: int, price: int, size: int, number: int) -> None:
         """F_TOB: the side becomes one level (none for UNDEF_PRICE)."""
         log = self.log
-        for o in [o for o, v in log.orders.items() if v[0] == side]:
+        for o in sorted(o for o, v in log.orders.items() if v[0] == side):  # ascending ids, as the C log
             log.cancel(o)
         if price != UNDEF_PRICE and size:
             px = self._ticks(price, number)

@@ -107,6 +107,9 @@ class LobsterReader(L3Reader):
             raise ValueError(f"direction {direction} must be 1 (buy) or -1 (sell)")
         if not 0 <= oid < SYNTHETIC_ID_BASE:
             raise ValueError(f"order id {oid} is out of range")
+        for name, v in (("size", size), ("price", price)):
+            if not -(2**63) <= v < 2**63:  # the columns both order logs read are 64-bit
+                raise ValueError(f"{name} {v} does not fit in 64 bits")
         return ts, etype, oid, size, price, int(direction == 1)
 
     def _initial_book(self, first_message: tuple[int, int, int, int, int, int] | None) -> None:

@@ -33,7 +33,8 @@ def outcome(path: Path, **kw: Any) -> tuple:
 
 
 def mbo_outcome(path: Path, **kw: Any) -> tuple:
-    """The MBO batches applied to the reference L3 book: its final orders and BBO series."""
+    """The MBO rows themselves (in order: the C log's table order must not show), and the
+    batches applied to the reference L3 book: its final orders and BBO series."""
     kw = {k: v for k, v in kw.items() if k not in _REPLAY_ONLY}
     try:
         batches = list(feeds.read_mbo(path, **kw))
@@ -46,7 +47,8 @@ def mbo_outcome(path: Path, **kw: Any) -> tuple:
     notes = sorted(
         (int(start) + k, v) for b, start in zip(batches, starts, strict=False) for k, v in b.notes.items()
     )
-    return book_state(ref), bbo, kinds, lines, notes
+    rows = [row for b in batches for row in b.rows()]
+    return rows, book_state(ref), bbo, kinds, lines, notes
 
 
 def both(monkeypatch: pytest.MonkeyPatch, path: Path, **kw: Any) -> tuple[tuple, tuple]:

@@ -116,3 +116,26 @@ def test_read_splits_do_not_matter(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     whole = assert_same(monkeypatch, path, **kw)
     monkeypatch.setattr(mod, "_READ_BYTES", 57)  # blocks of about one record
     assert assert_same(monkeypatch, path, **kw) == whole
+
+
+def test_top_of_book_cancels_in_ascending_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # review: an F_TOB record cancelled the side's orders in the C log's hash-table order,
+    # seeded per replay from os.urandom: the rows differed between paths and between runs;
+    # both paths now cancel in ascending id order (ids here arrive shuffled)
+    ids = random.Random(5).sample(range(100, 10_000), 12)
+    recs = np.zeros(len(ids) + 1, MBO_DTYPE)
+    recs["length"] = MBO_DTYPE.itemsize // 4
+    recs["rtype"] = 0xA0
+    recs["instrument_id"] = 7
+    for i, oid in enumerate(ids):
+        r = recs[i]
+        r["ts_event"], r["sequence"], r["action"], r["side"] = i, i, b"A", b"B"
+        r["order_id"], r["price"], r["size"], r["flags"] = oid, (1000 - i % 5) * TICK, 5, F_LAST
+    r = recs[len(ids)]
+    r["ts_event"], r["sequence"], r["action"], r["side"] = 99, 99, b"A", b"B"
+    r["order_id"], r["price"], r["size"], r["flags"] = 7, 995 * TICK, 3, F_LAST | F_TOB
+    path = tmp_path / "tob.dbn"
+    path.write_bytes(metadata(dbn.Schema.MBO) + recs.tobytes())
+    rows = assert_same(monkeypatch, path, **KW)[1][0]
+    assert rows[len(ids) :] == [(ord("C"), oid, 0, 0, 5) for oid in sorted(ids)] + [(ord("A"), 7, 1, 995, 3)]
+    assert assert_same(monkeypatch, path, **KW)[1][0] == rows  # and the next replay's the same

@@ -67,7 +67,7 @@ def test_odd_lines_same_on_both_paths(
     kw = {**KW, "tick_size": "0.01", "lot_size": "2", "snapshot": ob, "depth": 3, **policy}
     out = assert_same(monkeypatch, msg, **kw)
     if first == 0:  # (first=9: the initial book itself is off the tick: an error)
-        notes = out[1][4]  # the ERROR messages of read_mbo, which never raises for them
+        notes = out[1][5]  # the ERROR messages of read_mbo, which never raises for them
         assert len(notes) == 10, notes
         assert out[0][0] == "error" if policy["on_error"] == "raise" else "initial_level" in out[0][5]
 
@@ -116,3 +116,30 @@ def test_plain_lines_never_reach_the_line_parser(tmp_path: Path, monkeypatch: py
 
     feeds.replay(msg, snapshot=ob, **KW)
     assert calls == []
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "34214,1,84,10000000000000000000,1000000,1",  # a size past int64
+        "34214,1,84,2,99999999999999999999,1",  # a price past int64
+        "34214,1,84,-9223372036854775809,1000000,1",
+    ],
+)
+@pytest.mark.parametrize("on_error", ["skip", "raise"])
+def test_numbers_past_64_bits_are_bad_lines_on_both_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, line: str, on_error: str
+) -> None:
+    # review: such a line went to the reference parser, whose int was then stored into the
+    # C path's int64 column: a raw OverflowError (also under on_error="skip"), while the
+    # Python path applied it; both now refuse it as a bad line
+    ob = tmp_path / "ob.csv"
+    ob.write_text("1000200,300,1000100,300,9999999999,0,-9999999999,0\n")
+    msg = tmp_path / "m.csv"
+    msg.write_text("34200,1,11,100,1000100,1\n" + line + "\n34215,1,85,2,1000000,1\n")
+    kw = {**KW, "tick_size": "0.01", "lot_size": "2", "on_error": on_error}
+    out = assert_same(monkeypatch, msg, snapshot=ob, depth=3, **kw)
+    if on_error == "raise":
+        assert out[0][0] == "error" and "64 bits" in out[0][2]
+    else:
+        assert "skipped=1" in out[0][2]
