@@ -33,6 +33,15 @@ static const char *tbt_cur_name = "";
 static const char *tbt_cur_variant = "";
 #define TBT_MAX_PRINTED 25 /* failure lines printed per test */
 
+/* the tests' seeded random numbers (xorshift64); assign tbt_rand_state to reseed (never 0) */
+static uint64_t tbt_rand_state = 0x9E3779B97F4A7C15u;
+static inline uint64_t tbt_rand(void) {
+    tbt_rand_state ^= tbt_rand_state << 13;
+    tbt_rand_state ^= tbt_rand_state >> 7;
+    tbt_rand_state ^= tbt_rand_state << 17;
+    return tbt_rand_state;
+}
+
 static inline const char *tbt_profile_name(tbt_profile p) {
     return p == TBT_FULL ? "full" : p == TBT_SANITIZER ? "sanitizer" : "quick";
 }

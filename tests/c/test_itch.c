@@ -272,14 +272,6 @@ static void test_arguments(void) {
     tb_itch_init(NULL, 0, NULL); /* a no-op */
 }
 
-static uint64_t rng_state = 0x9e3779b97f4a7c15u;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
-
 /* random bytes (and random corruptions of a good session), skip-on-error: terminates */
 static void test_random_bytes(void) {
     int round, rounds = tbt_prof == TBT_FULL ? 200000 : 4000;
@@ -290,17 +282,17 @@ static void test_random_bytes(void) {
         size_t pos = 0, i, guard = 0;
         if (round & 1) {
             session(&b);
-            for (i = 0; i < 1 + rnd() % 8; i++) b.b[rnd() % b.n] = (uint8_t)rnd();
-            b.n = (size_t)(rnd() % (b.n + 1));
+            for (i = 0; i < 1 + tbt_rand() % 8; i++) b.b[tbt_rand() % b.n] = (uint8_t)tbt_rand();
+            b.n = (size_t)(tbt_rand() % (b.n + 1));
         } else {
-            b.n = (size_t)(rnd() % 300);
-            for (i = 0; i < b.n; i++) b.b[i] = rnd() % 4 == 0 ? (uint8_t)"AFECXDUR"[rnd() % 8] : (uint8_t)rnd();
+            b.n = (size_t)(tbt_rand() % 300);
+            for (i = 0; i < b.n; i++) b.b[i] = tbt_rand() % 4 == 0 ? (uint8_t)"AFECXDUR"[tbt_rand() % 8] : (uint8_t)tbt_rand();
         }
         tb_itch_init(&st, 0, (round & 2) ? "AAPL    " : NULL);
         while (pos < b.n && guard++ < MAXB) {
-            tb_itch_rows v = view(&r, 0, 1 + (size_t)(rnd() % MAXR));
+            tb_itch_rows v = view(&r, 0, 1 + (size_t)(tbt_rand() % MAXR));
             size_t used = 0;
-            int rc = tb_itch_decode(&st, b.b + pos, b.n - pos, 1 + (int64_t)(rnd() % 3), 1, &v, &used);
+            int rc = tb_itch_decode(&st, b.b + pos, b.n - pos, 1 + (int64_t)(tbt_rand() % 3), 1, &v, &used);
             CHECK(used <= b.n - pos && v.n <= v.cap);
             for (i = 0; i < v.n; i++) CHECK(strchr("ACEU", r.action[i]) != NULL && r.side[i] <= 1);
             pos += used;
@@ -389,22 +381,22 @@ static void test_order_log(void) {
         int step, steps = round % 10 == 9 ? 60 : 8; /* some rounds grow to thousands of orders */
         uint64_t next = 1;
         nv.n = 0;
-        CHECK_EQ(tb_olog_init(&g, 0, rnd()), TB_OK);
+        CHECK_EQ(tb_olog_init(&g, 0, tbt_rand()), TB_OK);
         out.action = act; out.order_id = oid; out.side = sd; out.px = pxo; out.qty = q; out.mbo_end = mend;
         out.l2_side = l2s; out.l2_px = l2p; out.l2_qty = l2q; out.l2_end = l2end;
         for (step = 0; step < steps; step++) {
             tb_itch_rows v = view(&in, 0, MAXR);
             size_t r, done = 0, k, start;
             for (r = 0; r < MAXR; r++) {
-                const uint64_t pick = nv.n && rnd() % 10 < 6 ? nv.id[rnd() % nv.n] : (rnd() % 4 ? next : rnd() % 64);
-                const uint64_t kind = rnd() % 10;
+                const uint64_t pick = nv.n && tbt_rand() % 10 < 6 ? nv.id[tbt_rand() % nv.n] : (tbt_rand() % 4 ? next : tbt_rand() % 64);
+                const uint64_t kind = tbt_rand() % 10;
                 in.action[r] = (uint8_t)(kind < 4 ? 'A' : kind < 6 ? 'C' : kind < 8 ? 'E' : 'U');
-                in.id[r] = in.action[r] == 'A' ? (rnd() % 20 ? (next++ << (round % 3 == 0 ? 32 : 0)) : pick) : pick;
+                in.id[r] = in.action[r] == 'A' ? (tbt_rand() % 20 ? (next++ << (round % 3 == 0 ? 32 : 0)) : pick) : pick;
                 in.new_id[r] = in.action[r] == 'U' ? (next++ << (round % 3 == 0 ? 32 : 0)) : 0;
-                in.side[r] = (uint8_t)(rnd() & 1);
-                in.px[r] = 1000 + (int64_t)(rnd() % 9);
-                in.qty[r] = rnd() % 7 == 0 ? 0 : 1 + rnd() % 300;
-                if (steps > 8 && in.action[r] != 'A') in.action[r] = (uint8_t)(rnd() % 3 ? 'A' : in.action[r]);
+                in.side[r] = (uint8_t)(tbt_rand() & 1);
+                in.px[r] = 1000 + (int64_t)(tbt_rand() % 9);
+                in.qty[r] = tbt_rand() % 7 == 0 ? 0 : 1 + tbt_rand() % 300;
+                if (steps > 8 && in.action[r] != 'A') in.action[r] = (uint8_t)(tbt_rand() % 3 ? 'A' : in.action[r]);
             }
             v.n = MAXR;
             out.n_mbo = out.n_l2 = 0;

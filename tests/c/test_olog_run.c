@@ -16,14 +16,6 @@
 #define NROWS 256
 #define ROOM (4 * NMAX)
 
-static uint64_t rng_state = 0x9E3779B97F4A7C15u;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
-
 typedef struct model {
     uint64_t id[NMAX], qty[NMAX];
     int64_t px[NMAX];
@@ -143,17 +135,17 @@ static tb_olog_ops ops_view(void) {
 static void random_rows(uint64_t *next, int grow) {
     size_t r;
     for (r = 0; r < NROWS; r++) {
-        const uint64_t kind = rnd() % 100;
-        const uint64_t pick = want.n && rnd() % 10 < 7 ? want.id[rnd() % want.n] : rnd() % 64;
+        const uint64_t kind = tbt_rand() % 100;
+        const uint64_t pick = want.n && tbt_rand() % 10 < 7 ? want.id[tbt_rand() % want.n] : tbt_rand() % 64;
         op[r] = (uint8_t)(kind < (grow ? 70u : 35u) ? 'A' : kind < 50 ? 'C' : kind < 60 ? 'D' : kind < 72 ? 'E'
                           : kind < 84 ? 'M' : kind < 88 ? 'U' : kind < 92 ? 'X' : kind < 95 ? 'R'
                           : kind < 98 ? 'T' : 0);
-        oid[r] = op[r] == 'A' && rnd() % 20 ? (*next)++ : pick;
-        alt[r] = rnd() % 4 == 0 && want.n ? want.id[rnd() % want.n] : 0;
-        sd[r] = (uint8_t)(rnd() & 1);
-        pxs[r] = 1000 + (int64_t)(rnd() % 9) - 4;
-        qty[r] = rnd() % 9 == 0 ? 0 : 1 + rnd() % 200;
-        endf[r] = (uint8_t)(rnd() % 3 == 0 || r == NROWS - 1);
+        oid[r] = op[r] == 'A' && tbt_rand() % 20 ? (*next)++ : pick;
+        alt[r] = tbt_rand() % 4 == 0 && want.n ? want.id[tbt_rand() % want.n] : 0;
+        sd[r] = (uint8_t)(tbt_rand() & 1);
+        pxs[r] = 1000 + (int64_t)(tbt_rand() % 9) - 4;
+        qty[r] = tbt_rand() % 9 == 0 ? 0 : 1 + tbt_rand() % 200;
+        endf[r] = (uint8_t)(tbt_rand() % 3 == 0 || r == NROWS - 1);
     }
 }
 
@@ -191,7 +183,7 @@ static void test_random(void) {
         uint64_t next = 1;
         memset(&want, 0, sizeof want);
         memset(&got, 0, sizeof got);
-        const uint64_t key = rnd(); /* the same key: the same table order for R and T */
+        const uint64_t key = tbt_rand(); /* the same key: the same table order for R and T */
         CHECK_EQ(tb_olog_init(&g, 0, key), TB_OK);
         CHECK_EQ(tb_olog_init(&g2, 0, key), TB_OK);
         for (step = 0; step < steps; step++) {
@@ -241,7 +233,7 @@ static void test_random(void) {
                 if (i >= 0) CHECK(got.side[i] == want.side[k] && got.px[i] == want.px[k] && got.qty[i] == want.qty[k]);
             }
             /* the same rows through a small room: the same rows out */
-            run_in_room(&g2, &small_room, 1 + (size_t)(rnd() % 4), &sm, &sl, &sn);
+            run_in_room(&g2, &small_room, 1 + (size_t)(tbt_rand() % 4), &sm, &sl, &sn);
             CHECK(sm == o.n_mbo && sl == o.n_l2 && sn == m.n_msg);
             CHECK(memcmp(small_room.act, big.act, sm) == 0 && memcmp(small_room.l2q, big.l2q, sl * 8) == 0);
             CHECK(memcmp(small_room.mend, big.mend, sn * 8) == 0 && memcmp(small_room.l2end, big.l2end, sn * 8) == 0);

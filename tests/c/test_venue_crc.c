@@ -75,14 +75,6 @@ static void test_errors(void) {
 
 /* ---- the independent formatter -------------------------------------------------- */
 
-static uint64_t rng_state = 0x9E3779B97F4A7C15u;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
-
 /* value * 10^-exp, shortest plain decimal, appended at *pos */
 static void put_plain(char *buf, size_t *pos, int neg, uint64_t mag, int exp) {
     char digits[64];
@@ -157,16 +149,16 @@ static void test_seeded(void) {
     for (round = 0; round < rounds; round++) {
         int64_t bp[30], ap[30];
         uint64_t bq[30], aq[30];
-        size_t nb = (size_t)(rnd() % 31), na = (size_t)(rnd() % 31), i;
+        size_t nb = (size_t)(tbt_rand() % 31), na = (size_t)(tbt_rand() % 31), i;
         /* now and then the longest texts (up to 38 digits after the point): the buffer's room */
-        int pe = (int)(rnd() % 9) + (round % 5 == 1 ? 30 : 0), qe = (int)(rnd() % 10) + (round % 5 == 2 ? 29 : 0);
-        uint64_t pm = 1 + rnd() % 25, qm = 1 + rnd() % 3;
+        int pe = (int)(tbt_rand() % 9) + (round % 5 == 1 ? 30 : 0), qe = (int)(tbt_rand() % 10) + (round % 5 == 2 ? 29 : 0);
+        uint64_t pm = 1 + tbt_rand() % 25, qm = 1 + tbt_rand() % 3;
         uint32_t c = 0;
         for (i = 0; i < 30; i++) {
-            bp[i] = (int64_t)(rnd() % 100000000u) - (round % 7 == 0 ? 50000000 : 0);
-            ap[i] = (int64_t)(rnd() % 100000000u);
-            bq[i] = (rnd() % 4 == 0) ? rnd() % 1000000000000u : rnd() % 1000u;
-            aq[i] = rnd() % 100000000u;
+            bp[i] = (int64_t)(tbt_rand() % 100000000u) - (round % 7 == 0 ? 50000000 : 0);
+            ap[i] = (int64_t)(tbt_rand() % 100000000u);
+            bq[i] = (tbt_rand() % 4 == 0) ? tbt_rand() % 1000000000000u : tbt_rand() % 1000u;
+            aq[i] = tbt_rand() % 100000000u;
         }
         CHECK_EQ(tb_crc_okx(bp, bq, nb, ap, aq, na, pm, pe, qm, qe, &c), TB_OK);
         CHECK_MSG(c == want_okx(bp, bq, nb, ap, aq, na, pm, pe, qm, qe), "okx round %d", round);
@@ -227,31 +219,31 @@ static void test_cache(void) {
     int step, steps = tbt_prof == TBT_FULL ? 60000 : 6000;
     b.n = a.n = 0;
     for (step = 0; step < steps; step++) {
-        unsigned what = (unsigned)(rnd() % 100);
+        unsigned what = (unsigned)(tbt_rand() % 100);
         /* the params: OKX at two exponents, Kraken at two scales (every 500 steps) */
         int mode = (step / 500) % 4;
         uint64_t pm = mode == 3 ? 10 : 1, qm = 1;
         int pe = mode == 1 ? 4 : 2, qe = 3;
         uint32_t got = 0, plain = 0, want;
-        int bid = (int)(rnd() % 2);
+        int bid = (int)(tbt_rand() % 2);
         side_book *s = bid ? &b : &a;
         if (what < 2 || step == 0) { /* a snapshot: the whole book anew around another mid */
-            size_t i, n = (size_t)(rnd() % 35);
-            mid += (int64_t)(rnd() % 401) - 200;
+            size_t i, n = (size_t)(tbt_rand() % 35);
+            mid += (int64_t)(tbt_rand() % 401) - 200;
             b.n = a.n = 0;
             for (i = 0; i < n; i++) {
-                side_set(&b, 1, mid - 1 - (int64_t)i - (int64_t)(rnd() % 3), 1 + rnd() % 5000);
-                side_set(&a, 0, mid + 1 + (int64_t)i + (int64_t)(rnd() % 3), 1 + rnd() % 5000);
+                side_set(&b, 1, mid - 1 - (int64_t)i - (int64_t)(tbt_rand() % 3), 1 + tbt_rand() % 5000);
+                side_set(&a, 0, mid + 1 + (int64_t)i + (int64_t)(tbt_rand() % 3), 1 + tbt_rand() % 5000);
             }
         } else if (what < 40 && s->n) { /* a new size in place */
-            s->qty[rnd() % s->n] = 1 + rnd() % 5000;
+            s->qty[tbt_rand() % s->n] = 1 + tbt_rand() % 5000;
         } else if (what < 55 && s->n) { /* a level deleted */
-            side_set(s, bid, s->px[rnd() % s->n], 0);
+            side_set(s, bid, s->px[tbt_rand() % s->n], 0);
         } else if (what < 65) { /* a level 64 ticks from another: the same slot */
-            if (s->n) side_set(s, bid, s->px[rnd() % s->n] + (bid ? -64 : 64), 1 + rnd() % 5000);
+            if (s->n) side_set(s, bid, s->px[tbt_rand() % s->n] + (bid ? -64 : 64), 1 + tbt_rand() % 5000);
         } else { /* a level inserted near the top */
-            int64_t off = 1 + (int64_t)(rnd() % 45);
-            side_set(s, bid, bid ? mid - off : mid + off, 1 + rnd() % 5000);
+            int64_t off = 1 + (int64_t)(tbt_rand() % 45);
+            side_set(s, bid, bid ? mid - off : mid + off, 1 + tbt_rand() % 5000);
         }
         if (mode < 2) {
             CHECK_EQ(tb_crc_cached(&cache, 2, pm, pe, qm, qe, b.px, b.qty, b.n, a.px, a.qty, a.n, &got), TB_OK);
@@ -294,7 +286,7 @@ static void test_cache_errors(void) {
 static void test_sliced_update(void) {
     static unsigned char buf[1120];
     size_t len, off, i;
-    for (i = 0; i < sizeof buf; i++) buf[i] = (unsigned char)(rnd() >> 24);
+    for (i = 0; i < sizeof buf; i++) buf[i] = (unsigned char)(tbt_rand() >> 24);
     for (off = 0; off < 16; off++)
         for (len = 0; len + off <= 1100; len++) {
             uint32_t want = bitwise_crc((const char *)buf + off, len);
