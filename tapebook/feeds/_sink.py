@@ -80,10 +80,10 @@ class MemorySink(Sink):
         chunk (32 MiB of address space, and whatever pages the allocator backed it with)."""
         if self._chunk is not None and self._used:
             b, d = self._chunk
-            keep = _records if 2 * self._used < len(b) else _view
-            self._bbo.append(keep(b, self._used))
-            if d is not None:
-                self._depth.append(keep(d, self._used))
+            copy = 2 * self._used < len(b)
+            for parts, a in ((self._bbo, b), (self._depth, d)):
+                if a is not None:
+                    parts.append(_records(a[: self._used]) if copy else a[: self._used])
         self._chunk, self._used = None, 0
 
     def write(self, bbo: np.ndarray, depth: np.ndarray | None) -> None:
@@ -104,14 +104,10 @@ class MemorySink(Sink):
         return self._joined
 
 
-def _view(a: np.ndarray, n: int) -> np.ndarray:
-    return a[:n]
-
-
-def _records(a: np.ndarray, n: int) -> np.ndarray:
-    """A copy of ``a[:n]`` made as whole records (see :func:`_join`)."""
+def _records(a: np.ndarray) -> np.ndarray:
+    """A copy of ``a`` made as whole records (see :func:`_join`)."""
     record = np.dtype((np.void, a.dtype.itemsize))
-    return a[:n].view(record).copy().view(a.dtype)
+    return a.view(record).copy().view(a.dtype)
 
 
 def _join(parts: list[np.ndarray], dtype: np.dtype) -> np.ndarray:
