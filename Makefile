@@ -349,6 +349,9 @@ fuzz-cov: clang | $(BUILD)/fuzz/.dir
 # ---- benchmarks ------------------------------------------------------------------------
 
 BENCH_CFLAGS := -O3 -march=native -DNDEBUG
+# numpy's OpenBLAS threads spin beside a replay (~4.5 % of its CPU, measured in stop 23)
+# and make single-core numbers jumpy: the Python benchmarks run with one BLAS thread
+bench bench-py bench-feeds bench-dataset bench-match bench-config: export OPENBLAS_NUM_THREADS = 1
 bench-c: | $(BUILD)/bench/.dir
 	gcc -std=c11 $(BENCH_CFLAGS) -DBENCH_CFLAGS='"$(BENCH_CFLAGS)"' $(INC) -Ibench/c bench/c/bench_main.c -o $(BUILD)/bench/bench_c -lm
 	mkdir -p bench/out
