@@ -18,7 +18,7 @@ typedef struct tb_olog_order { uint64_t id; int64_t px; uint64_t qty; uint8_t si
 typedef struct tb_olog_level { int64_t px; uint64_t total; uint8_t side; uint8_t pad[7]; } tb_olog_level;
 typedef struct tb_olog {
     tb_olog_order *orders; size_t ocap, ocount; tb_olog_level *levels; size_t lcap, lcount; uint64_t key;
-    uint64_t unknown_id, duplicate_add, overcancel, overfill, zero_qty;
+    uint64_t unknown_id, duplicate_add, overcancel, overfill, zero_qty; uint64_t level_overflow;
 } tb_olog;
 typedef struct tb_olog_out {
     uint8_t *action; uint64_t *order_id; uint8_t *side; int64_t *px; uint64_t *qty; int64_t *mbo_end;
@@ -40,6 +40,7 @@ TB_API int tb_itch_decode(tb_itch_state *st, const uint8_t *buf, size_t len, int
 TB_API int tb_olog_init(tb_olog *g, size_t cap_hint, uint64_t key);
 TB_API void tb_olog_free(tb_olog *g);
 TB_API int tb_olog_apply(tb_olog *g, const tb_itch_rows *in, size_t n, tb_olog_out *out, size_t *n_done);
+TB_API int tb_olog_apply_from(tb_olog *g, const tb_itch_rows *in, size_t first, size_t n, tb_olog_out *out, size_t *n_done);
 TB_API int tb_olog_run(tb_olog *g, const tb_olog_ops *in, size_t first, size_t n, tb_olog_out *out, tb_olog_msgs *m, size_t *n_done);
 TB_API size_t tb_olog_export(const tb_olog *g, uint64_t *ids, uint8_t *sides, int64_t *px, uint64_t *qty, size_t cap);
 

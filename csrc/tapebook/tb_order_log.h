@@ -10,7 +10,10 @@
  *   'E' execute qty (more than it holds fills it: overfill; 0 ignored: zero_qty);
  *   'U' replace: the old order leaves, the new id joins with the old side (MBO rows
  *       'C' old + 'A' new);
- *   events for ids that do not rest: unknown_id, no row.
+ *   events for ids that do not rest: unknown_id, no row;
+ *   an add, modify or replace that would take a level's total past UINT64_MAX is refused:
+ *       nothing of its row is done (its message still ends), counted level_overflow, and
+ *       the call returns TB_ERR_OVERFLOW after it (call again from *n_done to go on).
  * Each input row is one message: its MBO rows (0-3: a replace whose new id rests
  * already is C old, C new, A new) and its level rows (side, px, total after the
  * row; 0-3, in order, a later row for the same level wins) end
@@ -27,7 +30,9 @@
  *   int  tb_olog_apply(tb_olog *g, const tb_itch_rows *in, size_t n, tb_olog_out *out,
  *                      size_t *n_done);
  *       Rows in[0..n) (actions 'A' 'C' 'E' 'U'); out needs room for 3 rows a message.
- *       TB_OK with *n_done = n; TB_ERR_NOMEM / TB_ERR_BADARG with *n_done rows done.
+ *       TB_OK with *n_done = n; TB_ERR_NOMEM / TB_ERR_BADARG with *n_done rows done;
+ *       TB_ERR_OVERFLOW: row *n_done - 1 was refused (above), the rows before it done.
+ *   int  tb_olog_apply_from(g, in, first, n, out, n_done);   the same for rows [first, n)
  *   size_t tb_olog_export(const tb_olog *g, uint64_t *ids, uint8_t *sides, int64_t *px,
  *                         uint64_t *qty, size_t cap);   the resting orders (any order)
  *   int  tb_olog_run(tb_olog *g, const tb_olog_ops *in, size_t first, size_t n, tb_olog_out *out,
@@ -65,6 +70,7 @@ typedef struct tb_olog {
     size_t lcap, lcount;
     uint64_t key;
     uint64_t unknown_id, duplicate_add, overcancel, overfill, zero_qty;
+    uint64_t level_overflow; /* rows refused: a level's total would pass UINT64_MAX */
 } tb_olog;
 
 typedef struct tb_olog_out {
@@ -233,6 +239,17 @@ static void tb__olog_level(tb_olog *g, uint8_t side, int64_t px, uint64_t add, u
     out->n_l2++;
 }
 
+/* Whether qty more fits on level (side, px) once the resting orders a and b (NULL: none;
+ * each counted once, and only when it rests on that level) have left it: the check an
+ * add, modify or replace makes before it changes anything. */
+static int tb__olog_fits(const tb_olog *g, uint8_t side, int64_t px, uint64_t qty, const tb_olog_order *a,
+                         const tb_olog_order *b) {
+    uint64_t total = g->levels[tb__olog_lfind(g, side, px)].total;
+    if (a && a->side == side && a->px == px) total -= a->qty;
+    if (b && b != a && b->side == side && b->px == px) total -= b->qty;
+    return qty <= UINT64_MAX - total;
+}
+
 static void tb__olog_row(tb_olog_out *out, uint8_t action, uint64_t id, uint8_t side, int64_t px, uint64_t qty) {
     const size_t k = out->n_mbo++;
     out->action[k] = action;
@@ -249,13 +266,18 @@ static void tb__olog_remove(tb_olog *g, size_t slot, tb_olog_out *out) {
     tb__olog_row(out, 'C', o.id, 0, 0, o.qty);
 }
 
-static void tb__olog_add(tb_olog *g, uint64_t id, uint8_t side, int64_t px, uint64_t qty, tb_olog_out *out) {
+/* 0, or 1 when refused (counted level_overflow, nothing done) */
+static int tb__olog_add(tb_olog *g, uint64_t id, uint8_t side, int64_t px, uint64_t qty, tb_olog_out *out) {
     size_t slot;
     if (!qty) {
         g->zero_qty++;
-        return;
+        return 0;
     }
     slot = tb__olog_ofind(g, id);
+    if (!tb__olog_fits(g, side, px, qty, g->orders[slot].qty ? &g->orders[slot] : NULL, NULL)) {
+        g->level_overflow++;
+        return 1;
+    }
     if (g->orders[slot].qty) {
         g->duplicate_add++;
         tb__olog_remove(g, slot, out);
@@ -268,30 +290,45 @@ static void tb__olog_add(tb_olog *g, uint64_t id, uint8_t side, int64_t px, uint
     g->ocount++;
     tb__olog_level(g, side, px, qty, 0, out);
     tb__olog_row(out, 'A', id, side, px, qty);
+    return 0;
 }
 
-TB_API int tb_olog_apply(tb_olog *g, const tb_itch_rows *in, size_t n, tb_olog_out *out, size_t *n_done) {
+/* whether replacing the order in slot by new_id (qty at px, the old side) fits its level;
+ * counted level_overflow when not */
+static int tb__olog_replace_fits(tb_olog *g, size_t slot, uint64_t new_id, int64_t px, uint64_t qty) {
+    const tb_olog_order *old = &g->orders[slot], *dup = &g->orders[tb__olog_ofind(g, new_id)];
+    if (tb__olog_fits(g, old->side, px, qty, old, dup->qty ? dup : NULL)) return 1;
+    g->level_overflow++;
+    return 0;
+}
+
+TB_API int tb_olog_apply_from(tb_olog *g, const tb_itch_rows *in, size_t first, size_t n, tb_olog_out *out,
+                              size_t *n_done) {
     size_t r;
     if (!g || !in || !out || !n_done || !g->orders) return TB_ERR_NULL;
-    *n_done = 0;
-    if (n > in->n) return TB_ERR_BADARG;
-    for (r = 0; r < n && r < TB__OLOG_AHEAD; r++) tb__olog_prefetch(g, in, r);
-    for (r = 0; r < n; r++) {
+    *n_done = first;
+    if (n > in->n || first > n) return TB_ERR_BADARG;
+    for (r = first; r < n && r < first + TB__OLOG_AHEAD; r++) tb__olog_prefetch(g, in, r);
+    for (r = first; r < n; r++) {
         const uint8_t a = in->action[r];
         const uint64_t id = in->order_id[r], qty = in->qty[r];
         size_t slot;
+        int refused = 0;
         if (a != 'A' && a != 'C' && a != 'E' && a != 'U') return TB_ERR_BADARG;
         if (in->side[r] > 1) return TB_ERR_BADARG;
         if (tb__olog_reserve(g) != TB_OK) return TB_ERR_NOMEM;
         if (r + TB__OLOG_AHEAD < n) tb__olog_prefetch(g, in, r + TB__OLOG_AHEAD);
         if (a == 'A') {
-            tb__olog_add(g, id, in->side[r], in->px[r], qty, out);
+            refused = tb__olog_add(g, id, in->side[r], in->px[r], qty, out);
         } else if (!g->orders[slot = tb__olog_ofind(g, id)].qty) {
             g->unknown_id++;
         } else if (a == 'U') {
             const uint8_t side = g->orders[slot].side;
-            tb__olog_remove(g, slot, out);
-            tb__olog_add(g, in->new_id[r], side, in->px[r], qty, out);
+            refused = !tb__olog_replace_fits(g, slot, in->new_id[r], in->px[r], qty);
+            if (!refused) {
+                tb__olog_remove(g, slot, out);
+                tb__olog_add(g, in->new_id[r], side, in->px[r], qty, out); /* fits: checked */
+            }
         } else if (a == 'E' && qty == 0) {
             g->zero_qty++;
         } else {
@@ -319,8 +356,13 @@ TB_API int tb_olog_apply(tb_olog *g, const tb_itch_rows *in, size_t n, tb_olog_o
         out->mbo_end[r] = (int64_t)out->n_mbo;
         out->l2_end[r] = (int64_t)out->n_l2;
         *n_done = r + 1;
+        if (refused) return TB_ERR_OVERFLOW;
     }
     return TB_OK;
+}
+
+TB_API int tb_olog_apply(tb_olog *g, const tb_itch_rows *in, size_t n, tb_olog_out *out, size_t *n_done) {
+    return tb_olog_apply_from(g, in, 0, n, out, n_done);
 }
 
 /* ---- tb_olog_run: the other L3 formats (databento-mbo, lobster, bitstamp-l3) ------------
@@ -336,7 +378,9 @@ TB_API int tb_olog_apply(tb_olog *g, const tb_itch_rows *in, size_t n, tb_olog_o
  *   'X' (Bitstamp order_deleted) the order leaves; an unknown id is counted deleted_unknown;
  *   0   no change (a row that only ends a message).
  * C / D / E of an id that does not rest act on alt_id when alt_id rests (counted
- * initial_level; 0: no alternative), else unknown_id. A row whose worst case does not fit
+ * initial_level; 0: no alternative), else unknown_id. An 'A' / 'M' / 'U' that would take
+ * a level's total past UINT64_MAX is refused as in tb_olog_apply: TB_ERR_OVERFLOW with
+ * *n_done just past it (its message end recorded). A row whose worst case does not fit
  * the room left returns TB_ERR_FULL with *n_done rows done: drain out and call again from
  * *n_done (grow the room when an empty out still does not fit). */
 typedef struct tb_olog_ops {
@@ -374,30 +418,34 @@ static void tb__olog_take(tb_olog *g, size_t slot, uint8_t a, uint64_t qty, tb_o
     }
 }
 
-static void tb__olog_modify(tb_olog *g, tb_olog_msgs *m, uint64_t id, uint8_t side, int64_t px, uint64_t qty,
-                            tb_olog_out *out) {
+/* 0, or 1 when refused (tb__olog_add) */
+static int tb__olog_modify(tb_olog *g, tb_olog_msgs *m, uint64_t id, uint8_t side, int64_t px, uint64_t qty,
+                           tb_olog_out *out) {
     const size_t slot = tb__olog_ofind(g, id);
     tb_olog_order *o = &g->orders[slot];
     if (!o->qty) {
-        if (qty) {
-            m->modify_unknown++;
-            tb__olog_add(g, id, side, px, qty, out);
-        }
-        return;
+        if (!qty) return 0;
+        m->modify_unknown++;
+        return tb__olog_add(g, id, side, px, qty, out);
     }
     if (!qty) {
         tb__olog_remove(g, slot, out);
-        return;
+        return 0;
     }
     if (px == o->px && qty == o->qty) {
         m->modify_unchanged++;
-        return;
+        return 0;
+    }
+    if (!tb__olog_fits(g, o->side, px, qty, o, NULL)) {
+        g->level_overflow++;
+        return 1;
     }
     tb__olog_level(g, o->side, o->px, 0, o->qty, out);
     o->px = px;
     o->qty = qty;
     tb__olog_level(g, o->side, px, qty, 0, out);
     tb__olog_row(out, 'M', id, o->side, px, qty);
+    return 0;
 }
 
 static void tb__olog_clear(tb_olog *g, tb_olog_out *out) {
@@ -473,6 +521,7 @@ TB_API int tb_olog_run(tb_olog *g, const tb_olog_ops *in, size_t first, size_t n
         const uint8_t a = in->op[r], side = in->side[r];
         const uint64_t id = in->order_id[r], qty = in->qty[r];
         size_t wm, wl, slot;
+        int refused = 0;
         if (!tb__olog_op_known(a) || side > 1 || in->end[r] > 1) return TB_ERR_BADARG;
         if (out->n_mbo > m->mbo_cap || out->n_l2 > m->l2_cap) return TB_ERR_BADARG;
         tb__olog_worst(g, a, &wm, &wl);
@@ -480,15 +529,15 @@ TB_API int tb_olog_run(tb_olog *g, const tb_olog_ops *in, size_t first, size_t n
             return TB_ERR_FULL;
         if (tb__olog_reserve(g) != TB_OK) return TB_ERR_NOMEM;
         if (a == 'A') {
-            tb__olog_add(g, id, side, in->px[r], qty, out);
+            refused = tb__olog_add(g, id, side, in->px[r], qty, out);
         } else if (a == 'M') {
-            tb__olog_modify(g, m, id, side, in->px[r], qty, out);
+            refused = tb__olog_modify(g, m, id, side, in->px[r], qty, out);
         } else if (a == 'U') {
             if (g->orders[tb__olog_ofind(g, id)].qty) {
-                tb__olog_modify(g, m, id, side, in->px[r], qty, out);
+                refused = tb__olog_modify(g, m, id, side, in->px[r], qty, out);
             } else {
                 m->changed_unknown++;
-                tb__olog_add(g, id, side, in->px[r], qty, out);
+                refused = tb__olog_add(g, id, side, in->px[r], qty, out);
             }
         } else if (a == 'X') {
             slot = tb__olog_ofind(g, id);
@@ -498,7 +547,7 @@ TB_API int tb_olog_run(tb_olog *g, const tb_olog_ops *in, size_t first, size_t n
             tb__olog_clear(g, out);
         } else if (a == 'T') {
             tb__olog_clear_side(g, side, out);
-            if (qty) tb__olog_add(g, id, side, in->px[r], qty, out);
+            if (qty) (void)tb__olog_add(g, id, side, in->px[r], qty, out); /* an emptied side: it fits */
         } else if (a) { /* C, D, E */
             const uint64_t alt = in->alt_id[r];
             int stood_in = 0;
@@ -518,6 +567,7 @@ TB_API int tb_olog_run(tb_olog *g, const tb_olog_ops *in, size_t first, size_t n
             m->n_msg++;
         }
         *n_done = r + 1;
+        if (refused) return TB_ERR_OVERFLOW;
     }
     return TB_OK;
 }

@@ -129,7 +129,7 @@ class LobsterBlocks:
         ops["end"][:] = 1
         line = (keep + first_line).astype(np.int64)
         ts = np.where(unparsed, 0, c["ts"])
-        self.log.run(ops, (ts, line, kind, line), dict(sorted(notes.items())))
+        self.log.run(ops, (ts, line, kind, line), dict(sorted(notes.items())), refused_as_error=True)
 
     def mbo_batches(self) -> Iterator[tuple[MboBatch, MessageBatch]]:
         r = self.r

@@ -46,6 +46,20 @@ MODIFY = ord("M")
 EXECUTE = ord("E")
 CLEAR = ord("R")
 
+#: the largest level total (the quantity type of the C order log and the L3Book)
+QTY_MAX = 2**64 - 1
+
+
+def overflow_note(px: int) -> str:
+    """Why an operation was refused for a level total past QTY_MAX (both order logs)."""
+    return f"the level at price {px} ticks would hold more than {QTY_MAX} lots (level_overflow)"
+
+
+class LevelOverflowError(ValueError):
+    """An add / modify / replace the order log refused (counted ``level_overflow``,
+    nothing changed): a level's total would pass :data:`QTY_MAX`. A ValueError, as a
+    line the reader cannot apply is."""
+
 
 @dataclass
 class MboBatch:
@@ -92,7 +106,9 @@ class OrderLog:
 
     Every operation records the rows it produces for the message in progress;
     ``counts`` names what was resolved or ignored (``unknown_id``,
-    ``duplicate_add``, ``changed_unknown``, ``overfill``, ...).
+    ``duplicate_add``, ``changed_unknown``, ``overfill``, ...). An add, modify or
+    replace that would take a level's total past :data:`QTY_MAX` changes nothing,
+    is counted ``level_overflow`` and raises :class:`LevelOverflowError`.
     """
 
     def __init__(self, path: str = "") -> None:
@@ -129,6 +145,18 @@ class OrderLog:
         self._px.append(px)
         self._qty.append(qty)
 
+    def _check_fits(self, side: int, px: int, qty: int, *leaving: int) -> None:
+        """Raise LevelOverflowError (counted) unless qty more fits on (side, px) once the
+        resting orders ``leaving`` (each once, where they rest on that level) have left."""
+        total = self.levels[side].get(px, 0)
+        for oid in dict.fromkeys(leaving):
+            o = self.orders.get(oid)
+            if o is not None and o[0] == side and o[1] == px:
+                total -= o[2]
+        if total + qty > QTY_MAX:
+            self.counts["level_overflow"] += 1
+            raise LevelOverflowError(overflow_note(px))
+
     def _level(self, side: int, px: int, delta: int) -> None:
         lv = self.levels[side]
         total = lv.get(px, 0) + delta
@@ -155,6 +183,7 @@ class OrderLog:
         if qty == 0:
             self.counts["zero_qty"] += 1
             return
+        self._check_fits(side, px, qty, oid)
         if oid in self.orders:
             self.counts["duplicate_add"] += 1
             self._remove(oid)
@@ -219,6 +248,7 @@ class OrderLog:
         if px == o[1] and qty == o[2]:
             self.counts["modify_unchanged"] += 1
             return
+        self._check_fits(o[0], px, qty, oid)
         self._level(o[0], o[1], -o[2])
         o[1], o[2] = px, qty
         self._level(o[0], px, qty)
@@ -231,6 +261,8 @@ class OrderLog:
             self.counts["unknown_id"] += 1
             return
         side = o[0]
+        if qty:
+            self._check_fits(side, px, qty, old, new)
         self._remove(old)
         self.add(new, side, px, qty)
 

@@ -10,6 +10,11 @@ L2 rows: one per level a message touched, with the level's total after it (C
 writes one per touch; :func:`_last_per_level` keeps the last, at the first's
 place).
 
+An op the log refuses (a level's total would pass 2**64 - 1: nothing of it done,
+counted ``level_overflow``, as the Python log's :class:`~._mbo.LevelOverflowError`)
+is reported to the reader by :meth:`COrderLog.run`, which also makes its message an
+ERROR message (with the same note) for the readers whose messages are one row.
+
 ``TAPEBOOK_L3_C=0`` in the environment makes those readers use the Python
 order log instead (the reference path).
 """
@@ -24,8 +29,8 @@ import numpy as np
 
 from .._native import ffi, lib
 from ._l3reader import ORDER_DTYPE
-from ._mbo import MboBatch
-from ._reader import MessageBatch
+from ._mbo import MboBatch, overflow_note
+from ._reader import Kind, MessageBatch
 from .itch import _CTYPES, LOG_COLUMNS, _bind, _columns
 
 L3_C_ENV = "TAPEBOOK_L3_C"
@@ -42,7 +47,7 @@ OPS_COLUMNS = (
 )
 #: the counters the C side keeps: (struct, field) -> the name in the reader's counts
 _COUNTERS = {
-    "g": ("unknown_id", "duplicate_add", "overcancel", "overfill", "zero_qty"),
+    "g": ("unknown_id", "duplicate_add", "overcancel", "overfill", "zero_qty", "level_overflow"),
     "msgs": ("modify_unknown", "modify_unchanged", "initial_level", "changed_unknown", "deleted_unknown"),
 }
 _ROWS = 1 << 15  #: messages per call (output room: 3 MBO and 3 L2 rows a message to start)
@@ -119,18 +124,38 @@ class COrderLog:
         self._n_msgs = 0
 
     def run(
-        self, ops: dict[str, np.ndarray], meta: tuple[np.ndarray, ...], notes: dict[int, str] | None = None
-    ) -> None:
+        self,
+        ops: dict[str, np.ndarray],
+        meta: tuple[np.ndarray, ...],
+        notes: dict[int, str] | None = None,
+        refused_as_error: bool = False,
+    ) -> list[int]:
         """Apply the ops rows; ``meta`` = (ts, seq, kind, line) of the messages they close,
-        ``notes`` message index (in this call) -> reason."""
+        ``notes`` message index (in this call) -> reason. Returns the rows the log refused
+        (level_overflow); with ``refused_as_error`` (messages of one row each) each
+        refused row's message becomes an ERROR message noting why."""
         cols = {name: np.ascontiguousarray(ops[name], dtype) for name, dtype in OPS_COLUMNS}
         n = len(cols["op"])
-        if notes:
-            self._notes.update({self._n_msgs + k: v for k, v in notes.items()})
+        refused = self._run(cols, n)
+        notes = dict(notes or {})
+        if refused and refused_as_error:
+            kind = meta[2].copy()
+            msg_of = np.cumsum(cols["end"], dtype=np.int64) - 1  # the message a row closes
+            for row in refused:
+                assert cols["end"][row], "refused_as_error needs messages of one row"
+                k = int(msg_of[row])
+                kind[k], notes[k] = Kind.ERROR, overflow_note(int(cols["px"][row]))
+            meta = (meta[0], meta[1], kind, *meta[3:])
+        self._notes.update({self._n_msgs + k: v for k, v in notes.items()})
         self._meta.append(meta)
         self._n_msgs += len(meta[0])
+        return refused
+
+    def _run(self, cols: dict[str, np.ndarray], n: int) -> list[int]:
+        """tb_olog_run over rows [0, n), resumed where it stops; the refused rows."""
+        refused: list[int] = []
         if not n:
-            return
+            return refused
         view = ffi.new("tb_olog_ops *")
         for name, arr in cols.items():
             setattr(view, name, ffi.cast(f"{_CTYPES[arr.dtype.type]} *", ffi.from_buffer(arr)))
@@ -143,12 +168,15 @@ class COrderLog:
             done = int(self._n_done[0])
             wrote = self._drain()
             if rc == lib.TB_OK:
-                return
+                return refused
             if rc == lib.TB_ERR_NOMEM:
                 raise MemoryError("the order log could not grow")
-            assert rc == lib.TB_ERR_FULL, f"tb_olog_run returned {rc}"
-            if not wrote and done == first:  # one row needs more room than there is: grow
-                self._room(int(self.msgs.msg_cap), 2 * int(self.msgs.mbo_cap))
+            if rc == lib.TB_ERR_OVERFLOW:  # row done - 1 refused; go on after it
+                refused.append(done - 1)
+            else:
+                assert rc == lib.TB_ERR_FULL, f"tb_olog_run returned {rc}"
+                if not wrote and done == first:  # one row needs more room than there is: grow
+                    self._room(int(self.msgs.msg_cap), 2 * int(self.msgs.mbo_cap))
             first = done
 
     def _drain(self) -> bool:

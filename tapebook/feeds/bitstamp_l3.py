@@ -25,7 +25,9 @@ orders seen since the capture began. The rules (issue #15), each counted in
   amount of 0 removes the order;
 * ``order_deleted`` for an unknown order is ignored (``deleted_unknown``);
 * ``order_created`` for an order that rests replaces it (``duplicate_add``);
-* the book is not matched: it may cross (``on_crossed`` decides what that means).
+* the book is not matched: it may cross (``on_crossed`` decides what that means);
+* a frame that would take a level's total past 2**64 - 1 lots changes nothing
+  (``level_overflow``): it is an ERROR message, as a frame that cannot be parsed.
 
 Subscription replies, heartbeats, reconnect requests, other channels and other
 pairs (``symbol=``; else the first pair seen) are skipped and counted; a frame
@@ -47,7 +49,7 @@ import numpy as np
 from .._decimal import DecimalColumnError
 from ._bitstamp_l3_typed import typed
 from ._l3reader import L3Reader
-from ._mbo import MboBatch
+from ._mbo import LevelOverflowError, MboBatch
 from ._olog import COrderLog, c_log_enabled, ops_columns
 from ._reader import Kind, MessageBatch
 from ._venue import FrameError, decode, field_of, int_field
@@ -144,19 +146,23 @@ class BitstampL3Reader(L3Reader):
             else:
                 event, oid, side, _p, _a, ts = f
                 px, qty = conv[i]
-                if event == "order_created":
-                    log.add(oid, side, px, qty)
-                elif event == "order_changed":
-                    if oid not in log:
-                        self.counts["changed_unknown"] += 1
+                try:
+                    if event == "order_created":
                         log.add(oid, side, px, qty)
+                    elif event == "order_changed":
+                        if oid not in log:
+                            self.counts["changed_unknown"] += 1
+                            log.add(oid, side, px, qty)
+                        else:
+                            log.modify(oid, px, qty)
+                    elif oid in log:
+                        log.cancel(oid)
                     else:
-                        log.modify(oid, px, qty)
-                elif oid in log:
-                    log.cancel(oid)
+                        self.counts["deleted_unknown"] += 1
+                except LevelOverflowError as e:  # refused, nothing changed: an ERROR message
+                    log.skip(Kind.ERROR, ts, self.index, line, note=str(e))
                 else:
-                    self.counts["deleted_unknown"] += 1
-                log.end(ts, self.index, line)
+                    log.end(ts, self.index, line)
                 self.index += 1
 
     def _apply_c(
@@ -185,7 +191,7 @@ class BitstampL3Reader(L3Reader):
                 ops["px"][i], ops["qty"][i] = conv[i]
                 self.index += 1
         assert self.clog is not None
-        self.clog.run(ops, (ts, seq, kind, line), notes)
+        self.clog.run(ops, (ts, seq, kind, line), notes, refused_as_error=True)
 
     def mbo_batches(self) -> Iterator[tuple[MboBatch, MessageBatch]]:
         frames: list[tuple[int, Any]] = []

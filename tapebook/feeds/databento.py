@@ -25,7 +25,10 @@ as Databento's order-book guide builds a book:
 * a message is the records up to one with ``F_LAST`` (flags bit 7): the book
   changes it makes are one message and one BBO row (``ts`` = its ``ts_event``,
   ``seq`` = its ``sequence``). Records of A/C/M with side ``N`` are counted
-  ``bad_side`` and ignored.
+  ``bad_side`` and ignored; an add or modify that would take a level's total past
+  2**64 - 1 lots changes nothing and is counted ``level_overflow`` (a ``FeedError``
+  naming the record under ``on_error="raise"``; the rest of its message applies);
+  with 32-bit sizes that takes billions of orders at one price.
 
 ``databento-mbp10`` (https://databento.com/docs/schemas-and-data-formats/mbp-10):
 every record carries the top 10 levels per side after the event; each is a full
@@ -53,7 +56,7 @@ import numpy as np
 from ..errors import ArgumentTypeError, FeedError
 from ._dbn_mbo_ops import COUNTED, F_LAST, F_TOB, UNDEF_PRICE, mbo_ops
 from ._l3reader import L3Reader, unit_divisor
-from ._mbo import MboBatch
+from ._mbo import LevelOverflowError, MboBatch, overflow_note
 from ._olog import COrderLog, c_log_enabled, ops_columns
 from ._reader import Kind, MessageBatch
 from ._source import _read
@@ -199,7 +202,10 @@ class DatabentoMboReader(L3Reader, _DbnOptions):
         ends = np.flatnonzero(block.ops["end"])
         meta = (recs["ts_event"][ends], recs["sequence"][ends], np.zeros(len(ends), np.uint8), numbers[ends])
         assert self.clog is not None
-        self.clog.run(block.ops, meta)
+        refused = self.clog.run(block.ops, meta)
+        if refused and self.opts.on_error == "raise":
+            i = refused[0]
+            raise FeedError(self._path, int(numbers[i]), overflow_note(int(block.ops["px"][i])))
         self._open = not block.ops["end"][-1]
         self._last = (int(recs["ts_event"][-1]), int(recs["sequence"][-1]), int(numbers[-1]))
 
@@ -250,10 +256,14 @@ class DatabentoMboReader(L3Reader, _DbnOptions):
                         px = self._ticks(price, number)
                         if px is None:
                             continue
-                        if action == b"A":
-                            log.add(oid, side, px, qty)
-                        else:  # an unknown order is added (the log counts modify_unknown)
-                            log.modify(oid, px, qty, side=side)
+                        try:
+                            if action == b"A":
+                                log.add(oid, side, px, qty)
+                            else:  # an unknown order is added (the log counts modify_unknown)
+                                log.modify(oid, px, qty, side=side)
+                        except LevelOverflowError as e:  # refused (counted), its F_LAST still ends
+                            if self.opts.on_error == "raise":
+                                raise FeedError(self._path, number, str(e)) from None
             if flags & F_LAST:
                 log.end(ts, seq, number)
                 self._open = False

@@ -27,7 +27,9 @@ shares are whole: ``lot_size`` a whole number of shares.
 session date's epoch yourself); ``seq`` the 0-based index of the record in the
 stream; ``line`` its 1-based record number in its file. An executed, cancelled
 or deleted reference that does not rest (a file that starts mid-day) is counted
-``unknown_id``. A malformed record (a decoded type with the wrong length, a
+``unknown_id``; one that would take a level's total past 2**64 - 1 shares (billions of
+orders at one price) changes nothing, is counted ``level_overflow`` and is an ERROR
+message like a malformed record. A malformed record (a decoded type with the wrong length, a
 side other than B/S, a zero reference, a price not a whole number of ticks) is
 a ``FeedError`` naming the record, or skipped and counted under
 ``on_error="skip"``; a file that ends inside a record likewise.
@@ -47,7 +49,7 @@ import numpy as np
 from .._native import ffi, lib
 from ..errors import InvalidArgumentError
 from ._l3reader import ORDER_DTYPE, L3Reader, unit_divisor
-from ._mbo import MboBatch
+from ._mbo import MboBatch, overflow_note
 from ._reader import Kind, MessageBatch
 from ._source import read_block
 
@@ -112,22 +114,30 @@ class ItchReader(L3Reader):
             return
         out = self._log_out
         out.n_mbo = out.n_l2 = 0
-        rc = lib.tb_olog_apply(self._olog, self._out, n, out, self._n_done)
-        if rc == lib.TB_ERR_NOMEM:
-            raise MemoryError("itch: the order log could not grow")
-        assert rc == lib.TB_OK, f"tb_olog_apply returned {rc}"
         c, g = self._cols, self._log_cols
+        kind = np.zeros(n, np.uint8)  # Kind.DELTA
+        notes: dict[int, str] = {}
+        first = 0
+        while True:
+            rc = lib.tb_olog_apply_from(self._olog, self._out, first, n, out, self._n_done)
+            if rc == lib.TB_ERR_NOMEM:
+                raise MemoryError("itch: the order log could not grow")
+            if rc != lib.TB_ERR_OVERFLOW:
+                break
+            first = int(self._n_done[0])  # record first - 1 refused (level_overflow): an ERROR message
+            kind[first - 1], notes[first - 1] = Kind.ERROR, overflow_note(int(c["px"][first - 1]))
+        assert rc == lib.TB_OK, f"tb_olog_apply_from returned {rc}"
         m, k = int(out.n_mbo), int(out.n_l2)
         ts, rec = c["ts"][:n], c["record"][:n]
         seq = rec + (base - 1)
-        kind = np.zeros(n, np.uint8)  # Kind.DELTA
         if self._want_mbo:
             self._mbo.append(MboBatch(
                 path, g["action"][:m], g["order_id"][:m], g["side"][:m], g["px"][:m], g["qty"][:m],
-                g["mbo_end"][:n], ts, seq, kind, rec,
+                g["mbo_end"][:n], ts, seq, kind, rec, dict(notes),
             ))  # fmt: skip
         self._l2.append(MessageBatch(
             path, g["l2_side"][:k], g["l2_px"][:k], g["l2_qty"][:k], g["l2_end"][:n], ts, seq, kind, rec,
+            notes=notes,
         ))  # fmt: skip
         self._pending += m
         self._cols = _bind(self._out, self._spare.take(_ROWS, ITCH_COLUMNS, ("ts", "record")), c)
@@ -181,7 +191,7 @@ class ItchReader(L3Reader):
         st, g = self.state, self._olog
         self.counts["skipped_type"] = int(st.skipped_type)
         self.counts["skipped_stock"] = int(st.skipped_stock)
-        for name in ("unknown_id", "duplicate_add", "overcancel", "overfill", "zero_qty"):
+        for name in ("unknown_id", "duplicate_add", "overcancel", "overfill", "zero_qty", "level_overflow"):
             if getattr(g, name):
                 self.counts[name] = int(getattr(g, name))
 

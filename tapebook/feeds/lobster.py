@@ -134,6 +134,8 @@ class LobsterReader(L3Reader):
             raise FeedError(snap.name, 1, "orderbook row is not comma-separated integers") from None
         if len(vals) % 4:
             raise FeedError(snap.name, 1, f"orderbook row has {len(vals)} fields, not a multiple of 4")
+        if any(not -(2**63) <= v < 2**63 for v in vals):  # as message fields: 64-bit columns
+            raise FeedError(snap.name, 1, "orderbook row has a value that does not fit in 64 bits")
         levels: dict[tuple[int, int], int] = {}
         for i in range(0, len(vals), 4):
             for side, px, size in ((0, vals[i], vals[i + 1]), (1, vals[i + 2], vals[i + 3])):
@@ -210,7 +212,7 @@ class LobsterReader(L3Reader):
                 continue
             try:
                 self._apply(m, line)
-            except ValueError as e:  # raised before the log saw the message
+            except ValueError as e:  # raised before the log changed anything (LevelOverflowError too)
                 self.log.skip(Kind.ERROR, m[0], line, line, note=str(e))
             if self.log.pending_rows >= self.batch_rows:
                 yield self.flush(path)

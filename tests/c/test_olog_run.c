@@ -6,8 +6,9 @@
  * orders, the counters and the last L2 row of every level the message touched agree with
  * the model; the MBO rows replayed on a second model give the same orders. The same
  * rows through an output room of a few rows (TB_ERR_FULL, resumed from *n_done) give
- * the same rows. Argument errors change nothing. Written in the common subset of C and
- * C++ (make c-compile builds it as C++17 too). */
+ * the same rows. Argument errors change nothing. Level totals that would pass UINT64_MAX
+ * (tb_olog_run and the ITCH path's tb_olog_apply) are refused with nothing changed.
+ * Written in the common subset of C and C++ (make c-compile builds it as C++17 too). */
 #include "tapebook/tb_order_log.h"
 
 #include "tb_test.h"
@@ -274,9 +275,164 @@ static void test_arguments(void) {
     CHECK_EQ(tb_olog_run(&g, &v, 0, 1, &o, &m, &done), TB_ERR_NULL); /* freed */
 }
 
+/* ---- level totals at the edge of uint64 ---------------------------------------------- */
+
+#define BIG UINT64_C(999999999999999999) /* 18 fit on one level, the 19th would wrap */
+
+static uint64_t total_at(const tb_olog *g, uint8_t side, int64_t px) {
+    return g->levels[tb__olog_lfind(g, side, px)].total;
+}
+
+/* what a refusal must leave as it was: orders, level totals, counters (but level_overflow) */
+typedef struct fingerprint {
+    size_t ocount, lcount;
+    uint64_t qty_sum, totals, counts;
+} fingerprint;
+
+static fingerprint fp_of(const tb_olog *g) {
+    fingerprint f;
+    size_t k;
+    memset(&f, 0, sizeof f);
+    f.ocount = g->ocount;
+    f.lcount = g->lcount;
+    for (k = 0; k < g->ocap; k++) f.qty_sum += g->orders[k].qty * (k + 1); /* wraps: a checksum */
+    for (k = 0; k < g->lcap; k++) f.totals += g->levels[k].total * (k + 1);
+    f.counts = g->unknown_id + 3 * g->duplicate_add + 5 * g->overcancel + 7 * g->overfill + 11 * g->zero_qty;
+    return f;
+}
+
+static int fp_same(fingerprint a, fingerprint b) {
+    return a.ocount == b.ocount && a.lcount == b.lcount && a.qty_sum == b.qty_sum && a.totals == b.totals &&
+           a.counts == b.counts;
+}
+
+/* one ops row, one message, through tb_olog_run: its status (the message always closes) */
+static int run1(tb_olog *g, tb_olog_msgs *m, uint8_t o, uint64_t id, uint8_t side, int64_t px, uint64_t q) {
+    tb_olog_ops v = ops_view();
+    tb_olog_out out = bind(&big);
+    size_t done = 0, msgs = m->n_msg;
+    int rc;
+    op[0] = o; oid[0] = id; alt[0] = 0; sd[0] = side; pxs[0] = px; qty[0] = q; endf[0] = 1;
+    rc = tb_olog_run(g, &v, 0, 1, &out, m, &done);
+    CHECK_EQ(done, 1);
+    CHECK_EQ(m->n_msg, msgs + 1);
+    if (rc == TB_ERR_OVERFLOW) CHECK(out.n_mbo == 0 && out.n_l2 == 0); /* no row for it */
+    return rc;
+}
+
+/* a refused row: TB_ERR_OVERFLOW, counted once, nothing else changed */
+static void refused(tb_olog *g, tb_olog_msgs *m, uint8_t o, uint64_t id, uint8_t side, int64_t px, uint64_t q) {
+    const fingerprint before = fp_of(g);
+    const uint64_t n = g->level_overflow, mu = m->modify_unknown + m->changed_unknown;
+    CHECK_EQ(run1(g, m, o, id, side, px, q), TB_ERR_OVERFLOW);
+    CHECK_EQ_U(g->level_overflow, n + 1);
+    CHECK(fp_same(before, fp_of(g)));
+    CHECK(m->modify_unknown + m->changed_unknown - mu <= 1); /* counted as it would be applied */
+}
+
+static void test_level_overflow_run(void) {
+    tb_olog g;
+    tb_olog_msgs m;
+    uint64_t i;
+    memset(&m, 0, sizeof m);
+    m.mbo_cap = m.l2_cap = ROOM;
+    m.msg_cap = NROWS;
+    CHECK_EQ(tb_olog_init(&g, 0, 99), TB_OK);
+    for (i = 1; i <= 18; i++) CHECK_EQ(run1(&g, &m, 'A', i, 1, 500, BIG), TB_OK);
+    CHECK_EQ_U(total_at(&g, 1, 500), 18 * BIG);
+    refused(&g, &m, 'A', 19, 1, 500, BIG);               /* the 19th add */
+    refused(&g, &m, 'A', 19, 1, 500, UINT64_MAX);
+    CHECK_EQ(run1(&g, &m, 'A', 19, 0, 500, BIG), TB_OK); /* the other side's level */
+    /* a duplicate add leaves first: up to the last unit fits, one more does not */
+    refused(&g, &m, 'A', 1, 1, 500, UINT64_MAX - 17 * BIG + 1);
+    CHECK_EQ(run1(&g, &m, 'A', 1, 1, 500, UINT64_MAX - 17 * BIG), TB_OK);
+    CHECK_EQ_U(total_at(&g, 1, 500), UINT64_MAX);
+    /* modify up in place ('M', Bitstamp's 'U'), to a full level, of an unknown id (an add) */
+    refused(&g, &m, 'M', 2, 1, 500, BIG + 1);
+    refused(&g, &m, 'U', 2, 1, 500, BIG + 1);
+    CHECK_EQ(run1(&g, &m, 'M', 2, 1, 500, BIG - 1), TB_OK); /* down: priority kept, fits */
+    CHECK_EQ(run1(&g, &m, 'A', 40, 1, 501, UINT64_MAX), TB_OK);
+    refused(&g, &m, 'M', 3, 1, 501, 1);
+    refused(&g, &m, 'M', 77, 1, 501, 1);
+    CHECK_EQ_U(m.modify_unknown, 1);
+    refused(&g, &m, 'U', 78, 1, 501, 5);
+    CHECK_EQ_U(m.changed_unknown, 1);
+    CHECK_EQ(run1(&g, &m, 'M', 3, 1, 502, BIG), TB_OK); /* moved to a level with room */
+    CHECK_EQ_U(g.level_overflow, 8);
+    /* a refused row that does not end its message: the message goes on */
+    {
+        tb_olog_ops v = ops_view();
+        tb_olog_out out = bind(&big);
+        size_t done = 0;
+        op[0] = 'A'; oid[0] = 50; sd[0] = 1; pxs[0] = 501; qty[0] = 9; endf[0] = 0; alt[0] = 0;
+        op[1] = 'A'; oid[1] = 51; sd[1] = 1; pxs[1] = 503; qty[1] = 9; endf[1] = 1; alt[1] = 0;
+        m.n_msg = 0;
+        CHECK_EQ(tb_olog_run(&g, &v, 0, 2, &out, &m, &done), TB_ERR_OVERFLOW);
+        CHECK_EQ(done, 1);
+        CHECK_EQ(m.n_msg, 0);
+        CHECK_EQ(tb_olog_run(&g, &v, done, 2, &out, &m, &done), TB_OK);
+        CHECK(done == 2 && m.n_msg == 1 && out.n_mbo == 1 && big.mend[0] == 1);
+        CHECK_EQ_U(total_at(&g, 1, 503), 9);
+    }
+    tb_olog_free(&g);
+}
+
+/* the ITCH path: adds and replaces through tb_olog_apply / tb_olog_apply_from */
+static void test_level_overflow_apply(void) {
+    enum { N = 6 };
+    uint8_t act[N] = {'A', 'A', 'A', 'U', 'U', 'U'}, side[N] = {1, 1, 1, 0, 0, 0};
+    uint64_t id[N] = {1, 2, 3, 1, 2, 7}, nid[N] = {0, 0, 0, 4, 5, 8};
+    int64_t px[N] = {10, 10, 11, 11, 10, 10}, ts[N] = {0}, rec[N] = {1, 2, 3, 4, 5, 6};
+    uint64_t q[N] = {UINT64_MAX - 5, 5, 9, 1, 6, 1};
+    tb_itch_rows in;
+    tb_olog g;
+    tb_olog_out out = bind(&big);
+    fingerprint before;
+    size_t done = 0;
+    in.action = act; in.order_id = id; in.new_id = nid; in.side = side; in.px = px; in.qty = q;
+    in.ts = ts; in.record = rec; in.cap = in.n = N;
+    CHECK_EQ(tb_olog_init(&g, 0, 5), TB_OK);
+    /* rows: bid 10 filled to UINT64_MAX; 1 replaced at 11 (fits); 2 (5 lots) replaced by
+     * 6 lots at 10 (fits once 2 has left); 7 does not rest: unknown_id */
+    CHECK_EQ(tb_olog_apply(&g, &in, 4, &out, &done), TB_OK);
+    CHECK_EQ(done, 4);
+    CHECK_EQ_U(total_at(&g, 1, 10), 5);
+    CHECK_EQ(tb_olog_apply_from(&g, &in, 4, N, &out, &done), TB_OK); /* 2 -> 5: 6 at an emptier level */
+    CHECK_EQ_U(total_at(&g, 1, 10), 6);
+    /* now fill it again and replace into it */
+    act[0] = 'A'; id[0] = 9; side[0] = 1; px[0] = 10; q[0] = UINT64_MAX - 6;
+    act[1] = 'U'; id[1] = 5; nid[1] = 6; px[1] = 10; q[1] = 7;    /* 6 leaves, 7 joins: one too many */
+    act[2] = 'U'; id[2] = 5; nid[2] = 6; px[2] = 10; q[2] = 6;    /* exactly the room */
+    act[3] = 'U'; id[3] = 6; nid[3] = 6; px[3] = 10; q[3] = 7;    /* same id: counted once */
+    act[4] = 'A'; id[4] = 9; side[4] = 1; px[4] = 10; q[4] = UINT64_MAX - 5; /* duplicate add */
+    act[5] = 'A'; id[5] = 10; side[5] = 1; px[5] = 10; q[5] = 1;
+    out = bind(&big);
+    CHECK_EQ(tb_olog_apply(&g, &in, 1, &out, &done), TB_OK);
+    CHECK_EQ_U(total_at(&g, 1, 10), UINT64_MAX);
+    before = fp_of(&g);
+    CHECK_EQ(tb_olog_apply_from(&g, &in, 1, N, &out, &done), TB_ERR_OVERFLOW);
+    CHECK_EQ(done, 2);
+    CHECK(fp_same(before, fp_of(&g)));
+    CHECK_EQ(big.mend[1], big.mend[0]); /* the refused message has no row */
+    CHECK_EQ(tb_olog_apply_from(&g, &in, done, N, &out, &done), TB_ERR_OVERFLOW); /* row 3 */
+    CHECK_EQ(done, 4);
+    CHECK_EQ(g.ocount, 4); /* 9 and 6 (row 2's replace) at 10, 3 and 4 at 11 */
+    CHECK_EQ(tb_olog_apply_from(&g, &in, done, N, &out, &done), TB_ERR_OVERFLOW); /* row 4 */
+    CHECK_EQ(done, 5);
+    CHECK_EQ(tb_olog_apply_from(&g, &in, done, N, &out, &done), TB_ERR_OVERFLOW); /* row 5 */
+    CHECK_EQ(done, N);
+    CHECK_EQ_U(total_at(&g, 1, 10), UINT64_MAX);
+    CHECK_EQ_U(g.unknown_id, 1);
+    CHECK_EQ_U(g.level_overflow, 4);
+    CHECK_EQ(tb_olog_apply_from(&g, &in, N + 1, N, &out, &done), TB_ERR_BADARG); /* first past n */
+    tb_olog_free(&g);
+}
+
 int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("olog_run_vs_naive", test_random);
     tbt_run("olog_run_arguments", test_arguments);
+    tbt_run("olog_level_overflow_run", test_level_overflow_run);
+    tbt_run("olog_level_overflow_apply", test_level_overflow_apply);
     return tbt_finish();
 }
