@@ -25,6 +25,7 @@
 #include "tb_venue_crc.h"
 #include "tb_itch.h"
 #include "tb_order_log.h"
+#include "tb_itch_run.h"
 #include "tb_tardis_scan.h"
 #include "tb_json_scan.h"
 #include "tb_json_lines.h"

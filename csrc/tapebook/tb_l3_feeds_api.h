@@ -22,7 +22,7 @@ typedef struct tb_olog {
 } tb_olog;
 typedef struct tb_olog_out {
     uint8_t *action; uint64_t *order_id; uint8_t *side; int64_t *px; uint64_t *qty; int64_t *mbo_end;
-    uint8_t *l2_side; int64_t *l2_px; uint64_t *l2_qty; int64_t *l2_end; size_t n_mbo, n_l2;
+    uint8_t *l2_side; int64_t *l2_px; uint64_t *l2_qty; int64_t *l2_end; size_t n_mbo, n_l2; size_t l2_msg;
 } tb_olog_out;
 typedef struct tb_olog_ops {
     const uint8_t *op; const uint64_t *order_id; const uint64_t *alt_id; const uint8_t *side; const int64_t *px;
@@ -32,6 +32,11 @@ typedef struct tb_olog_msgs {
     size_t mbo_cap, l2_cap, msg_cap; size_t n_msg;
     uint64_t modify_unknown, modify_unchanged, initial_level, changed_unknown, deleted_unknown;
 } tb_olog_msgs;
+typedef struct tb_itch_run {
+    size_t msgs; size_t consumed; int64_t line; int64_t seq_base; int book_status;
+    uint8_t bad_side; int64_t bad_px; uint64_t bad_qty; ...;
+} tb_itch_run;
+enum tb_itch_run_stop { TB_ITCH_RUN_DONE = 0, TB_ITCH_RUN_BAD = 5 };
 #endif
 
 TB_API const char *tb_itch_reason_str(int reason);
@@ -42,6 +47,8 @@ TB_API void tb_olog_free(tb_olog *g);
 TB_API int tb_olog_apply(tb_olog *g, const tb_itch_rows *in, size_t n, tb_olog_out *out, size_t *n_done);
 TB_API int tb_olog_apply_from(tb_olog *g, const tb_itch_rows *in, size_t first, size_t n, tb_olog_out *out, size_t *n_done);
 TB_API int tb_olog_run(tb_olog *g, const tb_olog_ops *in, size_t first, size_t n, tb_olog_out *out, tb_olog_msgs *m, size_t *n_done);
+TB_API void tb_itch_run_init(tb_itch_run *r, int64_t seq_base);
+TB_API int tb_itch_run_block(tb_itch_run *r, tb_itch_state *st, tb_olog *g, void *book, const tb_feed_ops *ops, const uint8_t *buf, size_t len, int64_t px_div, uint64_t qty_div, uint32_t stop_on_crossed, uint32_t depth_k, tb_feed_row *out, int64_t *depth_out, size_t room, tb_level_i64 *lv, size_t lv_cap, tb_feed_state *fst);
 TB_API size_t tb_olog_export(const tb_olog *g, uint64_t *ids, uint8_t *sides, int64_t *px, uint64_t *qty, size_t cap);
 
 #endif /* TB_L3_FEEDS_API_H */

@@ -85,6 +85,7 @@ typedef struct tb_olog_out {
     uint64_t *l2_qty;
     int64_t *l2_end;   /* per message */
     size_t n_mbo, n_l2; /* rows written so far (the caller resets them per batch) */
+    size_t l2_msg;      /* the first L2 row of the message being written (kept by apply / run) */
 } tb_olog_out;
 
 TB_FORCE_INLINE uint64_t tb__olog_mix(uint64_t x, uint64_t key) {
@@ -222,6 +223,23 @@ static int tb__olog_reserve(tb_olog *g) {
     return TB_OK;
 }
 
+/* A message names each level it changed once, with its total after the message (as
+ * _mbo.OrderLog does): a level changed again in the same message (a replace at the same
+ * price, a duplicate add) updates its row instead of adding one. */
+static void tb__olog_l2_row(tb_olog_out *out, uint8_t side, int64_t px, uint64_t total, size_t upto) {
+    size_t k;
+    for (k = out->l2_msg; k < upto; k++) {
+        if (out->l2_px[k] == px && out->l2_side[k] == side) {
+            out->l2_qty[k] = total;
+            return;
+        }
+    }
+    out->l2_side[out->n_l2] = side;
+    out->l2_px[out->n_l2] = px;
+    out->l2_qty[out->n_l2] = total;
+    out->n_l2++;
+}
+
 /* level (side, px) += delta (delta may be "negative" through wrap: sub); writes its L2 row */
 static void tb__olog_level(tb_olog *g, uint8_t side, int64_t px, uint64_t add, uint64_t sub, tb_olog_out *out) {
     size_t i = tb__olog_lfind(g, side, px);
@@ -233,10 +251,7 @@ static void tb__olog_level(tb_olog *g, uint8_t side, int64_t px, uint64_t add, u
     }
     if (total) g->levels[i].total = total;
     else tb__olog_ldel(g, i);
-    out->l2_side[out->n_l2] = side;
-    out->l2_px[out->n_l2] = px;
-    out->l2_qty[out->n_l2] = total;
-    out->n_l2++;
+    tb__olog_l2_row(out, side, px, total, out->n_l2);
 }
 
 /* Whether qty more fits on level (side, px) once the resting orders a and b (NULL: none;
@@ -318,6 +333,7 @@ TB_API int tb_olog_apply_from(tb_olog *g, const tb_itch_rows *in, size_t first, 
         if (in->side[r] > 1) return TB_ERR_BADARG;
         if (tb__olog_reserve(g) != TB_OK) return TB_ERR_NOMEM;
         if (r + TB__OLOG_AHEAD < n) tb__olog_prefetch(g, in, r + TB__OLOG_AHEAD);
+        out->l2_msg = out->n_l2;
         if (a == 'A') {
             refused = tb__olog_add(g, id, in->side[r], in->px[r], qty, out);
         } else if (!g->orders[slot = tb__olog_ofind(g, id)].qty) {
@@ -449,13 +465,10 @@ static int tb__olog_modify(tb_olog *g, tb_olog_msgs *m, uint64_t id, uint8_t sid
 }
 
 static void tb__olog_clear(tb_olog *g, tb_olog_out *out) {
+    const size_t before = out->n_l2; /* the levels are distinct: only earlier rows can name one */
     size_t k;
     for (k = 0; k < g->lcap; k++) {
-        if (!g->levels[k].total) continue;
-        out->l2_side[out->n_l2] = g->levels[k].side;
-        out->l2_px[out->n_l2] = g->levels[k].px;
-        out->l2_qty[out->n_l2] = 0;
-        out->n_l2++;
+        if (g->levels[k].total) tb__olog_l2_row(out, g->levels[k].side, g->levels[k].px, 0, before);
     }
     memset(g->orders, 0, g->ocap * sizeof *g->orders);
     memset(g->levels, 0, g->lcap * sizeof *g->levels);
@@ -517,6 +530,7 @@ TB_API int tb_olog_run(tb_olog *g, const tb_olog_ops *in, size_t first, size_t n
     if (!g || !in || !out || !m || !n_done || !g->orders) return TB_ERR_NULL;
     *n_done = first;
     if (first > n) return TB_ERR_BADARG;
+    if (out->l2_msg > out->n_l2) out->l2_msg = out->n_l2; /* out was drained inside a message */
     for (r = first; r < n; r++) {
         const uint8_t a = in->op[r], side = in->side[r];
         const uint64_t id = in->order_id[r], qty = in->qty[r];
@@ -564,6 +578,7 @@ TB_API int tb_olog_run(tb_olog *g, const tb_olog_ops *in, size_t first, size_t n
         if (in->end[r]) {
             out->mbo_end[m->n_msg] = (int64_t)out->n_mbo;
             out->l2_end[m->n_msg] = (int64_t)out->n_l2;
+            out->l2_msg = out->n_l2;
             m->n_msg++;
         }
         *n_done = r + 1;

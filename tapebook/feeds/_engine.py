@@ -30,7 +30,7 @@ from .. import _native as nat
 from ..book import Book
 from ..config import Instrument
 from ..errors import ArgumentTypeError, ChecksumError, FeedError, GapError, InvalidArgumentError
-from . import _formats, _l3replay
+from . import _formats, _itch_direct, _l3replay
 from ._reader import ON_CROSSED, ON_ERROR, ON_GAP, Kind, MessageBatch, ReaderOptions
 from ._result import FeedResult, FeedStats
 from ._schema import bbo_dtype, depth_dtype
@@ -197,17 +197,20 @@ def replay(
     engine = Engine(book, spec, inst, k, on_gap, on_crossed, on_error, checksum)
     report = _Progress() if progress else None
     try:
-        for batch in batches:
-            room = sink.room(batch.n_messages)
-            rows_out, depth_out = engine.apply(batch, room)
-            if room is None:
-                sink.write(rows_out, depth_out)
-            else:
-                sink.commit(len(rows_out))
-            if report is not None:
-                report(engine.stats)
-            if engine.stopped:
-                break
+        if _itch_direct.applies(batches, sink):  # ITCH without an L3Book: bytes to BBO rows in C
+            _itch_direct.replay(batches, engine, sink, report)
+        else:
+            for batch in batches:
+                room = sink.room(batch.n_messages)
+                rows_out, depth_out = engine.apply(batch, room)
+                if room is None:
+                    sink.write(rows_out, depth_out)
+                else:
+                    sink.commit(len(rows_out))
+                if report is not None:
+                    report(engine.stats)
+                if engine.stopped:
+                    break
     finally:
         if report is not None:
             report.done(engine.stats)
@@ -395,23 +398,11 @@ class Engine:
                     self._policy(b, int(st.msg))
                     st.msg += 1
                 elif rc == lib.TB_FEED_CROSSED:
-                    i = int(st.msg) - 1
-                    row = out[int(st.out_rows) - 1]
-                    px = self.instrument.ticks_to_prices([int(row["bid_px"]), int(row["ask_px"])], kind="str")
-                    raise FeedError(
-                        b.path,
-                        int(b.line[i]),
-                        f"the book is crossed after this message: best bid {px[0].decode()} >= best ask "
-                        f"{px[1].decode()} (on_crossed='raise')",
-                    )
+                    raise self.crossed_error(b.path, int(b.line[int(st.msg) - 1]), out[int(st.out_rows) - 1])
                 elif rc == lib.TB_FEED_BOOK_ERROR:
-                    i, r = int(st.msg), int(st.bad_row)
-                    what = nat.status_str(int(st.book_status))
-                    detail = ""
-                    if r < nrows:
-                        side = "bid" if b.side[r] else "ask"
-                        detail = f" ({side} at {int(b.px[r])} ticks, {int(b.qty[r])} lots)"
-                    raise FeedError(b.path, int(b.line[i]), f"the book refused a row{detail}: {what}")
+                    r = int(st.bad_row)
+                    row = (int(b.side[r]), int(b.px[r]), int(b.qty[r])) if r < nrows else None
+                    raise self.book_error(b.path, int(b.line[int(st.msg)]), int(st.book_status), row)
                 elif rc < 0:
                     why = nat.status_str(rc)
                     raise AssertionError(f"tb_feed_run: {why} (a reader produced an invalid batch)")
@@ -421,6 +412,23 @@ class Engine:
         self._sync_stats()
         n_out = int(st.out_rows)
         return out[:n_out], (dout[:n_out] if dout is not None else None)
+
+    def crossed_error(self, path: str, line: int, row: np.void) -> FeedError:
+        """on_crossed="raise": the message of ``line`` left this BBO ``row`` crossed."""
+        px = self.instrument.ticks_to_prices([int(row["bid_px"]), int(row["ask_px"])], kind="str")
+        return FeedError(
+            path,
+            line,
+            f"the book is crossed after this message: best bid {px[0].decode()} >= best ask "
+            f"{px[1].decode()} (on_crossed='raise')",
+        )
+
+    def book_error(self, path: str, line: int, status: int, row: tuple[int, int, int] | None) -> FeedError:
+        """The book refused a level ``row`` (side, ticks, lots; None: not a row of the message)."""
+        detail = ""
+        if row is not None:
+            detail = f" ({'bid' if row[0] else 'ask'} at {row[1]} ticks, {row[2]} lots)"
+        return FeedError(path, line, f"the book refused a row{detail}: {nat.status_str(status)}")
 
     def _sync_stats(self) -> None:
         st = self._st

@@ -40,7 +40,7 @@ from __future__ import annotations
 import os
 import sys
 import weakref
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -147,14 +147,9 @@ class ItchReader(L3Reader):
 
     def _error(self, path: str, record: int, reason: str) -> None:
         """A malformed record: a one-message ERROR batch (the engine applies the policy)."""
-        z8, z64 = np.zeros(0, np.uint8), np.zeros(0, np.int64)
-        one = np.array([record], np.int64)
-        seq = np.array([self._index + record - 1], np.int64)
-        kind = np.array([Kind.ERROR], np.uint8)
-        zero = np.zeros(1, np.int64)
-        self._mbo.append(MboBatch(path, z8, z64.astype(np.uint64), z8, z64, z64.astype(np.uint64), zero, zero,
-                                  seq, kind, one, {0: reason}))  # fmt: skip
-        self._l2.append(MessageBatch(path, z8, z64, z64, zero, zero, seq, kind, one, notes={0: reason}))
+        mbo, l2 = error_batches(path, record, self._index + record - 1, reason)
+        self._mbo.append(mbo)
+        self._l2.append(l2)
 
     def _drain(self) -> Iterator[tuple[MboBatch | None, MessageBatch]]:
         mbo: list[MboBatch | None] = list(self._mbo) if self._want_mbo else [None] * len(self._l2)
@@ -201,6 +196,44 @@ class ItchReader(L3Reader):
             yield mbo, l2
 
     def _batches(self) -> Iterator[tuple[MboBatch | None, MessageBatch]]:
+        for file_end in self.scan(self._decode_step, self._error):
+            if file_end or self._pending >= self.batch_rows:  # (checked after every block: bounds memory)
+                self._sync_counts()
+                yield from self._drain()
+
+    def _decode_step(self, path: str, view: Any, buf: bytearray, pos: int, have: int) -> tuple[int, bool]:
+        """Decode (and log) the records of buf[pos:have] that fit the columns."""
+        st = self.state
+        status = lib.tb_itch_decode(
+            st, view + pos, have - pos, self.px_div, self.qty_div, self._out, self._consumed
+        )
+        self._apply(int(self._out.n), self._index, path)
+        pos += int(self._consumed[0])
+        if status == lib.TB_ERR_FORMAT:
+            return self.skip_bad_record(path, buf, pos, have, self._error), False
+        if status != lib.TB_OK:  # pragma: no cover - arguments are checked above
+            raise AssertionError(f"tb_itch_decode returned {status}")
+        return pos, int(self._out.n) < _ROWS  # else the columns are full: more of this block
+
+    def skip_bad_record(
+        self, path: str, buf: bytearray, pos: int, have: int, on_error: Callable[[str, int, str], None]
+    ) -> int:
+        """The decoder refused the record at buf[pos]: report it, count it, return the offset after it."""
+        st = self.state
+        reason = ffi.string(lib.tb_itch_reason_str(st.bad_reason)).decode()
+        typ = chr(buf[pos + 2]) if have > pos + 2 else "?"
+        on_error(path, int(st.records) + 1, f"message {typ!r}: {reason}")
+        st.records += 1
+        return pos + int(st.bad_len)
+
+    def scan(
+        self,
+        step: Callable[[str, Any, bytearray, int, int], tuple[int, bool]],
+        on_error: Callable[[str, int, str], None],
+    ) -> Iterator[bool]:
+        """Read every file block by block; ``step(path, view, buf, pos, have)`` handles the
+        records of ``buf[pos:have]`` and returns (the offset it got to, whether it needs more
+        bytes). Yields False after each step, True at the end of each file."""
         st = self.state
         for path, f in self.source.streams():
             st.records = 0
@@ -217,32 +250,28 @@ class ItchReader(L3Reader):
                 have += got
                 pos = 0
                 while True:
-                    status = lib.tb_itch_decode(
-                        st, view + pos, have - pos, self.px_div, self.qty_div, self._out, self._consumed
-                    )
-                    self._apply(int(self._out.n), self._index, path)
-                    pos += int(self._consumed[0])
-                    if status == lib.TB_ERR_FORMAT:
-                        reason = ffi.string(lib.tb_itch_reason_str(st.bad_reason)).decode()
-                        typ = chr(buf[pos + 2]) if have > pos + 2 else "?"
-                        self._error(path, int(st.records) + 1, f"message {typ!r}: {reason}")
-                        st.records += 1
-                        pos += int(st.bad_len)
-                    elif status != lib.TB_OK:  # pragma: no cover - arguments are checked above
-                        raise AssertionError(f"tb_itch_decode returned {status}")
-                    read_more = status == lib.TB_OK and int(self._out.n) < _ROWS  # a partial record is left
-                    if self._pending >= self.batch_rows:  # (checked after every block: bounds memory)
-                        self._sync_counts()
-                        yield from self._drain()
+                    pos, read_more = step(path, view, buf, pos, have)
+                    yield False
                     if read_more:
                         break
                 mv[: have - pos] = bytes(mv[pos:have])  # the partial record to the front
                 have -= pos
             if have:
-                self._error(path, int(st.records) + 1, f"the file ends inside a record ({have} bytes left)")
+                on_error(path, int(st.records) + 1, f"the file ends inside a record ({have} bytes left)")
             self._index += int(st.records)
-            self._sync_counts()
-            yield from self._drain()
+            yield True
+
+
+def error_batches(path: str, record: int, seq: int, reason: str) -> tuple[MboBatch, MessageBatch]:
+    """A malformed record as a one-message ERROR batch of each kind (the engine applies the policy)."""
+    z8, z64 = np.zeros(0, np.uint8), np.zeros(0, np.int64)
+    one = np.array([record], np.int64)
+    seqs = np.array([seq], np.int64)
+    kind = np.array([Kind.ERROR], np.uint8)
+    zero = np.zeros(1, np.int64)
+    mbo = MboBatch(path, z8, z64.astype(np.uint64), z8, z64, z64.astype(np.uint64), zero, zero,
+                   seqs, kind, one, {0: reason})  # fmt: skip
+    return mbo, MessageBatch(path, z8, z64, z64, zero, zero, seqs, kind, one, notes={0: reason})
 
 
 #: the decoder's output columns (tb_itch_rows) and the order log's (tb_olog_out):

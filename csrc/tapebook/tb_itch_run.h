@@ -1,0 +1,176 @@
+/* tb_itch_run.h — ITCH 5.0 bytes -> the replay's BBO (and depth) rows, one call per block.
+ *
+ * The replay of an ITCH file without an L3Book needs only the BBO series. The reader
+ * path hands every block through three sets of numpy columns (decoded rows, MBO + level
+ * rows, then the engine's batch) and back to Python between them; this driver runs the
+ * same three steps — tb_itch_decode (tb_itch.h), tb_olog_apply (tb_order_log.h),
+ * tb_feed_run (tb_feed_apply.h) — over chunks of TB_ITCH_RUN_CHUNK records that live in
+ * the driver's own struct (a few tens of KiB: they stay in the cache, no page is faulted
+ * in per block), so the output is the reader path's by construction: the same rows, the
+ * same counters, the same stops.
+ *
+ * API
+ *   void tb_itch_run_init(tb_itch_run *r, int64_t seq_base);
+ *       Points the chunk columns at the struct's own arrays; seq_base: the records of
+ *       the files before this one (a row's seq is its record number - 1 + seq_base).
+ *   int tb_itch_run_block(tb_itch_run *r, tb_itch_state *st, tb_olog *g, void *book,
+ *                         const tb_feed_ops *ops, const uint8_t *buf, size_t len,
+ *                         int64_t px_div, uint64_t qty_div, uint32_t stop_on_crossed,
+ *                         uint32_t depth_k, tb_feed_row *out, int64_t *depth_out, size_t room,
+ *                         tb_level_i64 *lv, size_t lv_cap, tb_feed_state *fst);
+ *       Applies the whole records of buf[0..len) while out has room (room rows; depth_out
+ *       room rows of 4 * depth_k words, NULL when depth_k is 0). r->msgs: rows written,
+ *       r->consumed: bytes consumed. Returns
+ *         TB_ITCH_RUN_DONE     every whole record is done, or out is full (r->msgs == room);
+ *         TB_ITCH_RUN_BAD      the record at r->consumed is malformed (st->bad_reason,
+ *                              st->bad_len: tb_itch_decode's); the rows before it are done;
+ *         TB_FEED_CROSSED      the message of record r->line left the book crossed (its row
+ *                              is the last one written; stop_on_crossed);
+ *         TB_FEED_BOOK_ERROR   the book refused a level row of record r->line
+ *                              (r->book_status; r->bad_side / bad_px / bad_qty the row);
+ *         TB_ERR_NOMEM         the order log could not grow;
+ *         a tb_status < 0      bad arguments (nothing done).
+ *       After a stop other than DONE the replay ends (the caller raises), except BAD:
+ *       call again after the malformed record.
+ *
+ * No allocation besides the order log's growth (TB_MALLOC); no UB for any bytes.
+ */
+#ifndef TB_ITCH_RUN_H
+#define TB_ITCH_RUN_H
+
+#include "tb_feed_apply.h"
+#include "tb_itch.h"
+#include "tb_order_log.h"
+
+/* Records per chunk: small enough that the chunk's columns stay in L1/L2, large enough
+ * that the per-chunk set-up is noise. */
+#define TB_ITCH_RUN_CHUNK 256
+/* tb_itch_run_block's own stops (beside tb_feed_stop's CROSSED and BOOK_ERROR) */
+enum tb_itch_run_stop { TB_ITCH_RUN_DONE = 0, TB_ITCH_RUN_BAD = 5 };
+
+typedef struct tb_itch_run {
+    size_t msgs;       /* out: BBO rows written by the last call */
+    size_t consumed;   /* out: bytes consumed by the last call */
+    int64_t line;      /* out: the record number a CROSSED / BOOK_ERROR stop names */
+    int64_t seq_base;  /* records of the earlier files */
+    int book_status;   /* BOOK_ERROR: the book's tb_status */
+    uint8_t bad_side;  /* BOOK_ERROR: the refused level row (2: none, the BBO query failed) */
+    int64_t bad_px;
+    uint64_t bad_qty;
+    tb_itch_rows rows; /* the chunk's decoded records */
+    tb_olog_out log;   /* their MBO and level rows (3 a record at most) */
+    tb_feed_batch batch;
+    uint8_t c_action[TB_ITCH_RUN_CHUNK], c_side[TB_ITCH_RUN_CHUNK];
+    uint64_t c_id[TB_ITCH_RUN_CHUNK], c_new_id[TB_ITCH_RUN_CHUNK], c_qty[TB_ITCH_RUN_CHUNK];
+    int64_t c_px[TB_ITCH_RUN_CHUNK], c_ts[TB_ITCH_RUN_CHUNK], c_record[TB_ITCH_RUN_CHUNK];
+    int64_t c_seq[TB_ITCH_RUN_CHUNK];
+    uint8_t c_kind[TB_ITCH_RUN_CHUNK]; /* all 0: TB_FEED_DELTA */
+    uint8_t m_action[3 * TB_ITCH_RUN_CHUNK], m_side[3 * TB_ITCH_RUN_CHUNK];
+    uint64_t m_id[3 * TB_ITCH_RUN_CHUNK], m_qty[3 * TB_ITCH_RUN_CHUNK];
+    int64_t m_px[3 * TB_ITCH_RUN_CHUNK], m_end[TB_ITCH_RUN_CHUNK];
+    uint8_t l_side[3 * TB_ITCH_RUN_CHUNK];
+    int64_t l_px[3 * TB_ITCH_RUN_CHUNK], l_end[TB_ITCH_RUN_CHUNK];
+    uint64_t l_qty[3 * TB_ITCH_RUN_CHUNK];
+    int8_t scratch[3 * TB_ITCH_RUN_CHUNK]; /* tb_feed_run's per-row results */
+} tb_itch_run;
+
+TB_API void tb_itch_run_init(tb_itch_run *r, int64_t seq_base) {
+    if (!r) return;
+    memset(r, 0, sizeof *r);
+    r->seq_base = seq_base;
+    r->rows.action = r->c_action;
+    r->rows.order_id = r->c_id;
+    r->rows.new_id = r->c_new_id;
+    r->rows.side = r->c_side;
+    r->rows.px = r->c_px;
+    r->rows.qty = r->c_qty;
+    r->rows.ts = r->c_ts;
+    r->rows.record = r->c_record;
+    r->rows.cap = TB_ITCH_RUN_CHUNK;
+    r->log.action = r->m_action;
+    r->log.order_id = r->m_id;
+    r->log.side = r->m_side;
+    r->log.px = r->m_px;
+    r->log.qty = r->m_qty;
+    r->log.mbo_end = r->m_end;
+    r->log.l2_side = r->l_side;
+    r->log.l2_px = r->l_px;
+    r->log.l2_qty = r->l_qty;
+    r->log.l2_end = r->l_end;
+    r->batch.side = r->l_side;
+    r->batch.px = r->l_px;
+    r->batch.qty = r->l_qty;
+    r->batch.row_end = r->l_end;
+    r->batch.ts = r->c_ts;
+    r->batch.seq = r->c_seq;
+    r->batch.kind = r->c_kind; /* zeroed: every message is a DELTA */
+}
+
+/* The chunk's decoded records (r->rows) through the order log and the book: its BBO rows
+ * at out; TB_FEED_DONE or the stop. */
+static int tb__itch_run_chunk(tb_itch_run *r, tb_olog *g, void *book, const tb_feed_ops *ops,
+                              uint32_t stop_on_crossed, uint32_t depth_k, tb_feed_row *out, int64_t *depth_out,
+                              tb_level_i64 *lv, size_t lv_cap, tb_feed_state *fst) {
+    const size_t n = r->rows.n;
+    size_t done = 0, i;
+    int rc;
+    r->log.n_mbo = r->log.n_l2 = 0;
+    rc = tb_olog_apply(g, &r->rows, n, &r->log, &done);
+    if (rc != TB_OK) return rc; /* TB_ERR_NOMEM (the decoder writes only valid rows) */
+    for (i = 0; i < n; i++) r->c_seq[i] = r->c_record[i] - 1 + r->seq_base;
+    r->batch.n_rows = r->log.n_l2;
+    r->batch.n_msgs = n;
+    r->batch.stop_on_crossed = stop_on_crossed;
+    r->batch.depth_k = depth_k;
+    fst->msg = 0;
+    fst->out_rows = 0;
+    rc = tb_feed_run(book, ops, &r->batch, out, depth_out, r->scratch, lv, lv_cap, fst);
+    r->msgs += fst->out_rows;
+    if (rc == TB_FEED_CROSSED) {
+        r->line = r->c_record[fst->msg - 1];
+    } else if (rc == TB_FEED_BOOK_ERROR) {
+        r->line = r->c_record[fst->msg];
+        r->book_status = fst->book_status;
+        r->bad_side = 2; /* not a level row (the BBO query failed) unless set below */
+        if (fst->bad_row < r->log.n_l2) {
+            r->bad_side = r->l_side[fst->bad_row];
+            r->bad_px = r->l_px[fst->bad_row];
+            r->bad_qty = r->l_qty[fst->bad_row];
+        }
+    }
+    return rc;
+}
+
+TB_API int tb_itch_run_block(tb_itch_run *r, tb_itch_state *st, tb_olog *g, void *book, const tb_feed_ops *ops,
+                             const uint8_t *buf, size_t len, int64_t px_div, uint64_t qty_div,
+                             uint32_t stop_on_crossed, uint32_t depth_k, tb_feed_row *out, int64_t *depth_out,
+                             size_t room, tb_level_i64 *lv, size_t lv_cap, tb_feed_state *fst) {
+    size_t pos = 0;
+    if (!r || !st || !g || !book || !ops || !fst || (!buf && len) || (!out && room)) return TB_ERR_NULL;
+    if (depth_k && (!depth_out || !lv || lv_cap < 2 * (size_t)depth_k)) return TB_ERR_BADARG;
+    r->msgs = 0;
+    r->consumed = 0;
+    for (;;) {
+        size_t used = 0;
+        int dec, rc;
+        r->rows.cap = room - r->msgs < TB_ITCH_RUN_CHUNK ? room - r->msgs : TB_ITCH_RUN_CHUNK;
+        if (!r->rows.cap) break; /* out is full */
+        dec = tb_itch_decode(st, buf + pos, len - pos, px_div, qty_div, &r->rows, &used);
+        if (dec != TB_OK && dec != TB_ERR_FORMAT) return dec;
+        if (r->rows.n) {
+            rc = tb__itch_run_chunk(r, g, book, ops, stop_on_crossed, depth_k, out + r->msgs,
+                                    depth_out ? depth_out + r->msgs * 4 * (size_t)depth_k : NULL, lv, lv_cap, fst);
+            if (rc != TB_FEED_DONE) {
+                r->consumed = pos + used; /* what the rows applied so far came from */
+                return rc;
+            }
+        }
+        pos += used;
+        r->consumed = pos;
+        if (dec == TB_ERR_FORMAT) return TB_ITCH_RUN_BAD;
+        if (r->rows.n < r->rows.cap) break; /* a partial record (or nothing) is left */
+    }
+    return TB_ITCH_RUN_DONE;
+}
+
+#endif /* TB_ITCH_RUN_H */

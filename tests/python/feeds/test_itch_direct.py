@@ -1,0 +1,224 @@
+"""itch without an L3Book takes the direct path (tb_itch_run.h: bytes to BBO rows in C);
+TAPEBOOK_ITCH_DIRECT=0 keeps the reader path. Both must give the same replay: BBO and
+depth rows byte for byte, stats, L3 counters, resting orders, errors and their records."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from test_l3_itch import LOC7, malformed, random_day, small_day
+
+from tapebook import feeds
+from tapebook.errors import FeedError
+from tapebook.feeds import _itch_direct
+from tapebook.feeds import itch as itch_mod
+from tapebook.testing.itch_writer import ItchWriter
+
+KW: dict[str, Any] = dict(format="itch", tick_size="0.0001", lot_size="1", max_orders=0)
+
+
+def both(monkeypatch: pytest.MonkeyPatch, source: Any, **kw: Any) -> tuple[Any, Any]:
+    """The replay through the direct path and through the reader path."""
+    calls = []
+    real = _itch_direct.replay
+
+    def spy(*a: Any) -> None:
+        calls.append(1)
+        real(*a)
+
+    monkeypatch.setattr(_itch_direct, "replay", spy)
+    monkeypatch.delenv("TAPEBOOK_ITCH_DIRECT", raising=False)
+    direct = feeds.replay(source, **{**KW, **kw})
+    assert calls, "the direct path was not taken"
+    monkeypatch.setenv("TAPEBOOK_ITCH_DIRECT", "0")
+    reader = feeds.replay(source, **{**KW, **kw})
+    assert len(calls) == 1, "the reader path took the direct path"
+    return direct, reader
+
+
+def assert_same(a: Any, b: Any) -> None:
+    assert a.bbo.dtype == b.bbo.dtype and a.bbo.tobytes() == b.bbo.tobytes()
+    if a.depth is None:
+        assert b.depth is None
+    else:
+        assert a.depth.tobytes() == b.depth.tobytes()
+    assert vars(a.stats) == vars(b.stats)
+    assert a.l3_counts == b.l3_counts
+    assert a.orders == b.orders
+    assert (a.status, a.stop_reason) == (b.status, b.stop_reason)
+    assert a.book.levels_array(1, 1 << 10).tolist() == b.book.levels_array(1, 1 << 10).tolist()
+    assert a.book.levels_array(0, 1 << 10).tolist() == b.book.levels_array(0, 1 << 10).tolist()
+
+
+@pytest.mark.parametrize(("seed", "depth"), [(0, 0), (1, 3), (2, 0), (3, 1)])
+def test_random_days_same_replay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int, depth: int
+) -> None:
+    w, _ref, bbo = random_day(seed, 1500)
+    path = w.write(tmp_path / "r.itch")
+    direct, reader = both(monkeypatch, path, symbol="AAPL", depth=depth)
+    assert_same(direct, reader)
+    assert len(direct.bbo) == len(bbo) and direct.stats.rows > 0
+
+
+def test_hand_written_session_same_replay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    w, _ = small_day()
+    path = w.write(tmp_path / "d.itch")
+    for opt in ({"symbol": "AAPL"}, {"stock_locate": 7}, {"stock_locate": 8}):
+        direct, reader = both(monkeypatch, path, **opt)
+        assert_same(direct, reader)
+    direct, reader = both(monkeypatch, path, symbol="AAPL")
+    assert direct.bbo["seq"].tolist()[0] == 3 and direct.l3_counts["unknown_id"] == 1
+
+
+def test_chunk_room_and_block_splits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # blocks that end inside records, rooms smaller than a chunk (the C loop's chunks are
+    # cut by the room left), and rooms of one row
+    w, _ref, bbo = random_day(11, 1200)
+    path = w.write(tmp_path / "r.itch")
+    whole = feeds.replay(path, symbol="AAPL", **KW)
+    for read_bytes, room in ((7, 5), (300, 1), (1 << 20, 300), (1000, 1 << 16)):
+        monkeypatch.setattr(itch_mod, "_READ_BYTES", read_bytes)
+        monkeypatch.setattr(_itch_direct, "ROOM", room)
+        direct, reader = both(monkeypatch, path, symbol="AAPL", depth=2)
+        assert_same(direct, reader)
+        assert direct.bbo.tobytes() == whole.bbo.tobytes() and len(whole.bbo) == len(bbo)
+
+
+def test_a_list_of_files_continues_seq(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    w, _ref, _bbo = random_day(3, 400)
+    data = w.to_bytes()
+    cut = 0
+    for _ in range(len(w.messages) // 2):  # split on a record boundary
+        cut += 2 + int.from_bytes(data[cut : cut + 2], "big")
+    (tmp_path / "a.itch").write_bytes(data[:cut])
+    (tmp_path / "b.itch").write_bytes(data[cut:])
+    direct, reader = both(monkeypatch, [tmp_path / "a.itch", tmp_path / "b.itch"], symbol="AAPL")
+    assert_same(direct, reader)
+    one = feeds.replay(tmp_path / "a.itch", symbol="AAPL", **KW)
+    assert direct.bbo.tobytes() != one.bbo.tobytes() and len(direct.bbo) > len(one.bbo)
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        b"A" + bytes(30),
+        b"D" + LOC7 + bytes(16),
+        b"A" + LOC7 + bytes(8) + (5).to_bytes(8, "big") + b"Z" + bytes(16),
+        b"",
+    ],
+)
+def test_malformed_records_same_errors(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, message: bytes
+) -> None:
+    path = malformed(tmp_path, message)
+    errors = []
+    for env in ("1", "0"):
+        monkeypatch.setenv("TAPEBOOK_ITCH_DIRECT", env)
+        with pytest.raises(FeedError) as e:
+            feeds.replay(path, symbol="AAPL", **KW)
+        errors.append((e.value.path, e.value.line, str(e.value)))
+    assert errors[0] == errors[1] and errors[0][1] == 3
+    direct, reader = both(monkeypatch, path, symbol="AAPL", on_error="skip")
+    assert_same(direct, reader)
+    assert direct.stats.skipped == 2 and len(direct.bbo) == 2
+
+
+def test_truncated_file_and_inexact_shares(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    w, _ref, _bbo = random_day(5, 300)
+    path = w.write(tmp_path / "t.itch")
+    path.write_bytes(path.read_bytes()[:-3])
+    direct, reader = both(monkeypatch, path, symbol="AAPL", on_error="skip")
+    assert_same(direct, reader)
+    errors = []
+    for env, lot in (("1", "1"), ("0", "1"), ("1", "7"), ("0", "7")):
+        monkeypatch.setenv("TAPEBOOK_ITCH_DIRECT", env)
+        with pytest.raises(FeedError) as e:
+            feeds.replay(path, symbol="AAPL", **{**KW, "lot_size": lot})
+        errors.append((e.value.line, str(e.value)))
+    assert errors[0] == errors[1] and "ends inside a record" in errors[0][1]
+    assert errors[2] == errors[3] and "whole number of ticks" in errors[2][1]
+
+
+def crossed_day(tmp_path: Path) -> Path:
+    w = ItchWriter()
+    w.stock_directory(1, 7, "AAPL")
+    w.add(2, 7, 1, "B", 10, "AAPL", 1_000_000)
+    w.add(3, 7, 2, "S", 10, "AAPL", 1_000_100)
+    w.add(4, 7, 3, "B", 5, "AAPL", 1_000_200)  # crosses: the book is not matched
+    w.delete(5, 7, 3)
+    w.add(6, 7, 4, "S", 5, "AAPL", 999_900)  # crosses again
+    return w.write(tmp_path / "x.itch")
+
+
+def test_crossed_keep_and_raise(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = crossed_day(tmp_path)
+    direct, reader = both(monkeypatch, path, symbol="AAPL")
+    assert_same(direct, reader)
+    assert direct.stats.crossed == 2
+    assert (direct.bbo["flags"] & 2).tolist() == [0, 0, 2, 0, 2]
+    errors = []
+    for env in ("1", "0"):
+        monkeypatch.setenv("TAPEBOOK_ITCH_DIRECT", env)
+        with pytest.raises(FeedError, match="crossed") as e:
+            feeds.replay(path, symbol="AAPL", on_crossed="raise", **KW)
+        errors.append((e.value.line, str(e.value)))
+    assert errors[0] == errors[1] and errors[0][0] == 4
+
+
+def test_l3book_and_parquet_keep_the_reader_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # the direct path feeds no L3Book and writes no Parquet: those replays stay on the
+    # reader path and give the same BBO series
+    w, _ref, _bbo = random_day(7, 300)
+    path = w.write(tmp_path / "r.itch")
+    calls = []
+    monkeypatch.setattr(_itch_direct, "replay", lambda *a: calls.append(a))
+    with_book = feeds.replay(path, symbol="AAPL", **{**KW, "max_orders": 1 << 12})
+    to_file = feeds.replay(path, symbol="AAPL", out=tmp_path / "o.parquet", **KW)
+    assert not calls and with_book.l3book is not None
+    monkeypatch.undo()
+    direct = feeds.replay(path, symbol="AAPL", **KW)
+    assert direct.bbo.tobytes() == with_book.bbo.tobytes()
+    assert np.array_equal(to_file.bbo, direct.bbo)
+
+
+def test_a_level_changed_twice_in_a_message_is_one_row(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a replace at the same price (and a duplicate add) change one level twice in one
+    # message: the message names it once with its final total, as _mbo.OrderLog does
+    # (before: one row per change, so r.stats.rows counted it twice)
+    w = ItchWriter()
+    w.stock_directory(1, 7, "AAPL")
+    w.add(2, 7, 1, "B", 100, "AAPL", 1_000_000)
+    w.add(3, 7, 2, "B", 40, "AAPL", 1_000_000)
+    w.replace(4, 7, 1, 5, 70, 1_000_000)  # 1 leaves, 5 joins the same level: 110
+    w.replace(5, 7, 5, 2, 30, 1_000_000)  # 5 leaves, new id 2 rests already: replaced too
+    w.replace(6, 7, 2, 6, 30, 1_000_100)  # another price: two levels, two rows
+    path = w.write(tmp_path / "u.itch")
+    kw = {k: v for k, v in KW.items() if k != "max_orders"}
+    rows = []
+    for b in feeds.read(path, symbol="AAPL", **kw):
+        start = 0
+        for end in b.row_end.tolist():
+            rows.append(
+                list(
+                    zip(
+                        b.side[start:end].tolist(),
+                        b.px[start:end].tolist(),
+                        b.qty[start:end].tolist(),
+                        strict=True,
+                    )
+                )
+            )
+            start = end
+    assert rows == [
+        [(1, 1_000_000, 100)], [(1, 1_000_000, 140)], [(1, 1_000_000, 110)], [(1, 1_000_000, 30)],
+        [(1, 1_000_000, 0), (1, 1_000_100, 30)],
+    ]  # fmt: skip
+    direct, reader = both(monkeypatch, path, symbol="AAPL")
+    assert_same(direct, reader)
+    assert direct.stats.rows == 6
