@@ -196,11 +196,12 @@ def replay(
     sink: Sink = ParquetSink(out, k) if out is not None else MemorySink(k)
     engine = Engine(book, spec, inst, k, on_gap, on_crossed, on_error, checksum)
     report = _Progress() if progress else None
+    it = iter(batches)
     try:
         if _itch_direct.applies(batches, sink):  # ITCH without an L3Book: bytes to BBO rows in C
             _itch_direct.replay(batches, engine, sink, report)
         else:
-            for batch in batches:
+            for batch in it:
                 room = sink.room(batch.n_messages)
                 rows_out, depth_out = engine.apply(batch, room)
                 if room is None:
@@ -212,6 +213,7 @@ def replay(
                 if engine.stopped:
                     break
     finally:
+        _close(it)
         if report is not None:
             report.done(engine.stats)
         sink.close()
@@ -227,6 +229,16 @@ def replay(
     if spec.level == "L3":
         _l3replay.attach(result, batches)
     return result
+
+
+def _close(batches: Iterator[MessageBatch]) -> None:
+    """Close a reader's batch generator now, not whenever its last reference goes (an
+    exception's traceback keeps the caller's locals, ``it`` among them): a replay
+    stopped early or raising closes its files and joins the source's decompression
+    thread (_prefetch.py) before it returns or raises."""
+    close = getattr(batches, "close", None)
+    if close is not None:
+        close()
 
 
 def new_book(n: int = 1024) -> Book:
@@ -279,11 +291,15 @@ def replay_into(
         source, format, inst, None, k, on_gap, on_error, checksum, rows, options, in_sync=continuing
     )
     engine = Engine(book, spec, inst, k, on_gap, on_crossed, on_error, checksum)
-    for batch in batches:
-        out, depth_out = engine.apply(batch)
-        sink(out, depth_out)
-        if engine.stopped:
-            break
+    it = iter(batches)
+    try:
+        for batch in it:
+            out, depth_out = engine.apply(batch)
+            sink(out, depth_out)
+            if engine.stopped:
+                break
+    finally:
+        _close(it)
     return engine.stats, ("stopped" if engine.stopped else "complete"), engine.stop_reason
 
 

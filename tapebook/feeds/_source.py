@@ -3,7 +3,9 @@
 Compression follows the file name (``.gz`` gzip, ``.zst`` / ``.zstd`` Zstandard);
 a file object, which has no name to go by, is sniffed by its magic bytes.
 Everything streams: a file is read ``chunk_bytes`` at a time and never held
-whole, so a file larger than memory replays.
+whole, so a file larger than memory replays. A compressed file given by path
+is decompressed ahead in a background thread (:mod:`._prefetch`: a few blocks,
+overlapped with the scanning) when the process may use two CPUs or more.
 
 Readers take what suits their format:
 
@@ -30,6 +32,7 @@ from dataclasses import dataclass
 from typing import IO, Any, BinaryIO
 
 from ..errors import ArgumentTypeError, FeedError, InvalidArgumentError
+from ._prefetch import Prefetch, threaded
 
 CHUNK_BYTES = 1 << 20  #: default read size
 MAX_LINE_BYTES = 64 << 20  #: a line longer than this is an error (memory stays bounded)
@@ -108,16 +111,35 @@ class _Inflate(io.RawIOBase):
         return True
 
     def readinto(self, b: Any) -> int:
-        want = len(b)
-        while self._pos == len(self._out):
-            if self._done or not want:
-                return 0
-            self._out, self._pos = self._inflate(want), 0
-        n = min(want, len(self._out) - self._pos)
+        if not self._pending(len(b)):
+            return 0
+        n = min(len(b), len(self._out) - self._pos)
         with memoryview(b) as dst:
             dst[:n] = self._out[self._pos : self._pos + n]
         self._pos += n
         return n
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Up to ``size`` bytes; a whole decompressed block is handed out without a copy
+        (what the background thread reads: see _prefetch.py)."""
+        if size is None or size < 0:
+            return self.readall()
+        if not self._pending(size):
+            return b""
+        if self._pos == 0 and len(self._out) <= size:
+            out, self._out = self._out, b""
+            return out
+        n = min(size, len(self._out) - self._pos)
+        self._pos += n
+        return self._out[self._pos - n : self._pos]
+
+    def _pending(self, want: int) -> bool:
+        """Whether decompressed bytes are pending (inflating more if none are); False at the end."""
+        while self._pos == len(self._out):
+            if self._done or not want:
+                return False
+            self._out, self._pos = self._inflate(want), 0
+        return True
 
     def _inflate(self, want: int) -> bytes:
         while True:
@@ -231,9 +253,16 @@ class Source:
             raw = open(path, "rb")  # noqa: SIM115 - closed below
         except OSError as e:
             raise FeedError(path, 0, f"cannot open: {e.strerror or e}") from None
+        kind = compression_of(path)
+        stream = _wrap(raw, kind)
         try:
-            yield _wrap(raw, compression_of(path))
+            if kind is not None and threaded():
+                # decompress ahead in a thread (a path only: a caller's file object may
+                # not be safe to read from another thread, nor its read be interruptible)
+                stream = Prefetch(stream)  # type: ignore[assignment]
+            yield stream
         finally:
+            stream.close()  # first: the thread stops reading raw
             raw.close()
 
     def streams(self) -> Iterator[tuple[str, BinaryIO]]:

@@ -37,6 +37,7 @@ a ``FeedError`` naming the record, or skipped and counted under
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import weakref
@@ -234,8 +235,19 @@ class ItchReader(L3Reader):
         """Read every file block by block; ``step(path, view, buf, pos, have)`` handles the
         records of ``buf[pos:have]`` and returns (the offset it got to, whether it needs more
         bytes). Yields False after each step, True at the end of each file."""
+        # closed when this generator ends, also by an exception from step(): a traceback
+        # would otherwise keep the file open and its decompression thread running
+        with contextlib.closing(self.source.streams()) as streams:
+            yield from self._scan_streams(streams, step, on_error)
+
+    def _scan_streams(
+        self,
+        streams: Iterator[tuple[str, Any]],
+        step: Callable[[str, Any, bytearray, int, int], tuple[int, bool]],
+        on_error: Callable[[str, int, str], None],
+    ) -> Iterator[bool]:
         st = self.state
-        for path, f in self.source.streams():
+        for path, f in streams:
             st.records = 0
             # one buffer for the file, read into in place (no fresh bytes object per block):
             # a block plus the partial record left before it

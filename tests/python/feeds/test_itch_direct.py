@@ -222,3 +222,31 @@ def test_a_level_changed_twice_in_a_message_is_one_row(
     direct, reader = both(monkeypatch, path, symbol="AAPL")
     assert_same(direct, reader)
     assert direct.stats.rows == 6
+
+
+@pytest.mark.parametrize("direct", ["1", "0"])
+def test_a_raising_gz_replay_joins_the_decompression_thread(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, direct: str
+) -> None:
+    # regression (merge of the direct path with the threaded decompression): the direct
+    # path's scan kept the file's stream generator alive in the exception's traceback, so
+    # the decompression thread ran on after the replay raised
+    import gzip
+    import threading
+
+    from tapebook.feeds import _prefetch
+
+    if not _prefetch.threaded():
+        pytest.skip("one CPU: no decompression thread")
+    monkeypatch.setattr(_prefetch, "BLOCK_BYTES", 4096)
+    monkeypatch.setattr(_prefetch, "DEPTH", 2)
+    monkeypatch.setattr(itch_mod, "_READ_BYTES", 4096)  # the reader must not take the whole file at once
+    monkeypatch.setenv("TAPEBOOK_ITCH_DIRECT", direct)
+    w, _ref, _bbo = random_day(11, 3000)
+    tail = w.write(tmp_path / "tail.itch").read_bytes()
+    gz = tmp_path / "x.itch.gz"
+    gz.write_bytes(gzip.compress(crossed_day(tmp_path).read_bytes() + tail))
+    with pytest.raises(FeedError, match="crossed") as e:
+        feeds.replay(gz, symbol="AAPL", on_crossed="raise", **KW)
+    assert e.value.line == 4  # the traceback is still referenced here
+    assert not [t for t in threading.enumerate() if t.name == "tapebook-decompress"]
