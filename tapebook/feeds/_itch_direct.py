@@ -12,14 +12,37 @@ compare the two: ``TAPEBOOK_ITCH_DIRECT=0`` keeps the reader path).
 from __future__ import annotations
 
 import os
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
+
+import numpy as np
 
 from .._native import ffi, lib
+from ..errors import FeedError
+from ._reader import MessageBatch
 from ._sink import MemorySink, Sink
 from .itch import ItchReader, error_batches
 
-if TYPE_CHECKING:
-    from ._engine import Engine
+
+class Engine(Protocol):
+    """What this path uses of the replay's ``_engine.Engine`` (named here, not imported:
+    _engine imports this module)."""
+
+    depth: int
+    on_crossed: str
+    book: Any
+    stats: Any
+    _lv_cap: int
+    _ops: Any
+    _st: Any
+
+    def _levels_scratch(self, need: int) -> Any: ...
+    def _policy(self, b: MessageBatch, i: int) -> None: ...
+    def _sync_stats(self) -> None: ...
+    def crossed_error(self, path: str, line: int, row: np.void) -> FeedError: ...
+    def book_error(
+        self, path: str, line: int, status: int, row: tuple[int, int, int] | None
+    ) -> FeedError: ...
+
 
 #: BBO rows per call (the sink's room)
 ROOM = 1 << 16
