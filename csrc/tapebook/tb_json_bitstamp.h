@@ -118,7 +118,7 @@ static int tb__jbst_line(void *venue, tb__jlines_cx *cx, const char *s, size_t n
     if (rc != TB_JSYNC_DONE) return rc;
     us = f.num[TB__JK_E_TIME];
     if (us > INT64_MAX / 1000 || st->index == INT64_MAX) return TB_JSYNC_HANDBACK; /* the checked path's */
-    switch (tb__jlines_symbol(h, s, &f)) {
+    switch (tb__jlines_symbol(cx, s, &f)) {
     case TB__JL_BACK:
         return TB_JSYNC_HANDBACK;
     case TB__JL_OTHER:

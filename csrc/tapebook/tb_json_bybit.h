@@ -148,7 +148,7 @@ static int tb__jbybit_line(void *venue, tb__jlines_cx *cx, const char *s, size_t
     u = f.num[TB__JK_LAST];
     if (type == TB__JB_DELTA && u != 1 && h->synced && (!st->have_u || u - 1 != st->last_u))
         return TB_JSYNC_HANDBACK; /* a gap: the caller's note and on_gap */
-    switch (tb__jlines_symbol(h, s, &f)) {
+    switch (tb__jlines_symbol(cx, s, &f)) {
     case TB__JL_BACK:
         return TB_JSYNC_HANDBACK;
     case TB__JL_OTHER:

@@ -13,12 +13,14 @@
  *     only such lines, and decides the rest in another order) followed by the
  *     keys of the layout row — "client_id" (a string, optional), "timestamp"
  *     (an RFC 3339 UTC time tb_rfc3339.h takes), "sequence_num" (a
- *     non-negative integer of at most 18 digits), "events" (an array of exactly
- *     ONE event object) — any order, each once, no other key; the event object
- *     {"type": "snapshot" | "update", "product_id": string, "updates": [...]},
- *     each update {"side": "bid" | "offer" | "ask", "event_time": string
- *     (optional, not used), "price_level": string, "new_quantity": string};
- *     frames of several events go back;
+ *     non-negative integer of at most 18 digits), "events" (an array of at
+ *     most TB__JC_EVENTS event objects, none too) — any order, each once, no
+ *     other key; each event object {"type": "snapshot" | "update",
+ *     "product_id": string, "updates": [...]}, each update {"side": "bid" |
+ *     "offer" | "ask", "event_time": string (optional, not used),
+ *     "price_level": string, "new_quantity": string}. The frame, its events and
+ *     updates as the venue writes them (compact, in its key order) are matched
+ *     as literal text first; any other spelling is read key by key;
  *   - a frame of another channel (heartbeats, subscriptions, tickers, ...)
  *     that is not exactly an object with "channel" (a string other than
  *     "l2_data"), "sequence_num" (optional, as above) and any other keys whose
@@ -35,17 +37,21 @@
  * fields it changed (synced, have_seq, last_seq, sym_*) and calls again past it.
  *
  * What a recognised frame becomes (the rules of coinbase.py, in its order):
- * the product is compared with the replay's (the first frame's is taken, even
- * by a stale frame, as the checked path does); then the sequence: with the
- * check off or no number known, or the last + 1, it is taken; 0 after a higher
- * one is a new connection (taken, the book out of sync); at or below the last
- * the frame is STALE. A taken frame of another product is NONBOOK; a
- * "snapshot" is a SNAPSHOT (in sync from here); an "update" out of sync is
+ * each event's product is compared with the replay's (the first event's of the
+ * first frame is taken, even by a stale frame, as the checked path does); the
+ * events of another product are skipped (their values unread); then the
+ * sequence: with the check off or no number known, or the last + 1, it is
+ * taken; 0 after a higher one is a new connection (taken, the book out of
+ * sync); at or below the last the frame is STALE. A taken frame with no event
+ * of the replay's product is NONBOOK; one with a "snapshot" event of it is a
+ * SNAPSHOT (in sync from here) whose rows start at its last such event (the
+ * rows of the events before it are dropped); else an update out of sync is
  * PRESYNC (ts 0, seq -1, no rows), in sync a DELTA. seq is sequence_num, ts
- * the frame's timestamp in ns; rows are the bids (in order), then the asks;
- * new_quantity is absolute (0 deletes). A frame of another channel goes
- * through the same sequence rules (it takes its number: not a gap), then is
- * NONBOOK; without a sequence_num it is NONBOOK and changes nothing.
+ * the frame's timestamp in ns; rows are the bids of the events kept (in
+ * order), then their asks; new_quantity is absolute (0 deletes). A frame of
+ * another channel goes through the same sequence rules (it takes its number:
+ * not a gap), then is NONBOOK; without a sequence_num it is NONBOOK and changes
+ * nothing.
  *
  * API
  *   int tb_jsync_coinbase_run(tb_jsync_coinbase *st, const char *data, size_t len,
@@ -76,8 +82,9 @@ enum tb__jcb_type { TB__JC_SNAPSHOT = 1, TB__JC_UPDATE = 2 };
 
 /* the nesting a frame of another channel may have (deeper: the caller's); the
  * updates whose text spans the shape pass keeps (more: the rows pass walks the
- * updates again) */
-enum tb__jcb_limit { TB__JC_MAX_DEPTH = 16, TB__JC_KEPT = 64 };
+ * updates of the events not wholly kept again); the events a frame may carry
+ * (more: the caller's) */
+enum tb__jcb_limit { TB__JC_MAX_DEPTH = 16, TB__JC_KEPT = 64, TB__JC_EVENTS = 16 };
 
 /* the keys of an event object and of an update object, as bits of `seen` */
 enum tb__jcb_key {
@@ -96,15 +103,31 @@ typedef struct tb__jcb_level {
     int bid;
 } tb__jcb_level;
 
+/* one event of the frame */
+typedef struct tb__jcb_event {
+    int type;
+    size_t sym_off, sym_len; /* its product */
+    size_t updates;          /* the '[' of its updates array */
+    size_t n_bid, n_ask;
+    size_t kept0; /* the frame's updates before this event's (its first one's index in kept[]) */
+} tb__jcb_event;
+
 /* what the walk of one l2_data line found */
 typedef struct tb__jcb_frame {
     int64_t ts, seq;
-    int type;
-    tb__jscan_frame sym; /* sym_off, sym_len: the product (as tb__jlines_symbol reads them) */
-    size_t updates;      /* the '[' of the updates array */
-    size_t n_bid, n_ask;
-    tb__jcb_level kept[TB__JC_KEPT]; /* the first updates, in order (one pass over the text) */
+    size_t n_events, n_updates;
+    tb__jcb_event ev[TB__JC_EVENTS];
+    tb__jcb_level kept[TB__JC_KEPT]; /* the frame's first updates, in order (one pass over the text) */
 } tb__jcb_frame;
+
+/* where the rows of a frame go: bids from rows->at on, in order, then its asks
+ * after all n_bid bids (room checked by the caller) */
+typedef struct tb__jcb_place {
+    tb__jscan_rows *rows;
+    tb_dec_unit tick, lot;
+    size_t n;             /* the line's length (the bytes readable from a value on) */
+    size_t n_bid, nb, na; /* the frame's bids; bids and asks written so far */
+} tb__jcb_place;
 
 /* after a member value: the offset of the next key (*more = 1) or after '}' (0 if refused) */
 static size_t tb__jcb_next(const char *s, size_t i, size_t n, int *more) {
@@ -127,6 +150,36 @@ static size_t tb__jcb_key_at(const char *s, size_t i, size_t n, size_t *k0, size
     return tb__jscan_skip_ws(s, i + 1, n);
 }
 
+/* s[i..) begins with the len bytes of lit (i <= n); compared a word at a time,
+ * the last word overlapping the one before (lit and len are constants: no
+ * library call, no byte loop) */
+TB_FORCE_INLINE int tb__jcb_lit(const char *s, size_t i, size_t n, const char *lit, size_t len) {
+    size_t k;
+    uint64_t a, b;
+    uint32_t c, d;
+    if (n - i < len) return 0;
+    if (len < 8) {
+        for (k = 0; k < len; k++)
+            if (s[i + k] != lit[k]) return 0;
+        return 1;
+    }
+    for (k = 0; k + 8 <= len; k += 8) { /* equal words whatever the byte order */
+        memcpy(&a, s + i + k, 8);
+        memcpy(&b, lit + k, 8);
+        if (a != b) return 0;
+    }
+    if (k == len) return 1;
+    if (len - k <= 4) {
+        memcpy(&c, s + i + len - 4, 4);
+        memcpy(&d, lit + len - 4, 4);
+        return c == d;
+    }
+    memcpy(&a, s + i + len - 8, 8);
+    memcpy(&b, lit + len - 8, 8);
+    return a == b;
+}
+#define TB__JC_LIT(s, i, n, lit) tb__jcb_lit(s, i, n, lit, sizeof lit - 1)
+
 static unsigned tb__jcb_update_key(const char *k, size_t n) {
     switch (n) { /* the four keys differ in length */
     case 4:
@@ -142,11 +195,47 @@ static unsigned tb__jcb_update_key(const char *k, size_t n) {
     }
 }
 
+/* the side string's body s[v0, v1): 1 bid, 0 offer / ask, -1 neither */
+static int tb__jcb_side(const char *s, size_t v0, size_t v1) {
+    size_t len = v1 - v0;
+    if (len == 3 && memcmp(s + v0, "bid", 3) == 0) return 1;
+    return (len == 5 && memcmp(s + v0, "offer", 5) == 0) || (len == 3 && memcmp(s + v0, "ask", 3) == 0) ? 0 : -1;
+}
+
+/* the update as the venue writes it, compact and in its key order,
+ *   {"side":"bid","event_time":"...","price_level":"...","new_quantity":"..."}
+ * matched as literal text (no key lookup): the offset after its '}', 0 when the
+ * text is not exactly that (tb__jcb_update then reads it key by key; what this
+ * takes, that takes alike) */
+static size_t tb__jcb_update_as_sent(const char *s, size_t i, size_t n, tb__jcb_level *lv) {
+    size_t t0, t1;
+    if (!TB__JC_LIT(s, i, n, "{\"side\":\"")) return 0;
+    i += sizeof "{\"side\":\"" - 1;
+    if (TB__JC_LIT(s, i, n, "bid\"")) {
+        lv->bid = 1;
+        i += 4;
+    } else if (TB__JC_LIT(s, i, n, "offer\"")) {
+        lv->bid = 0;
+        i += 6;
+    } else {
+        return 0;
+    }
+    if (!TB__JC_LIT(s, i, n, ",\"event_time\":")) return 0;
+    i = tb__jscan_str(s, i + sizeof ",\"event_time\":" - 1, n, &t0, &t1);
+    if (!i || !TB__JC_LIT(s, i, n, ",\"price_level\":")) return 0;
+    i = tb__jscan_str(s, i + sizeof ",\"price_level\":" - 1, n, &lv->p0, &lv->p1);
+    if (!i || !TB__JC_LIT(s, i, n, ",\"new_quantity\":")) return 0;
+    i = tb__jscan_str(s, i + sizeof ",\"new_quantity\":" - 1, n, &lv->q0, &lv->q1);
+    return i && i < n && s[i] == '}' ? i + 1 : 0;
+}
+
 /* one update object at s[i]: the offset after its '}' (0 if refused), its side
  * and text spans in *lv */
 static size_t tb__jcb_update(const char *s, size_t i, size_t n, tb__jcb_level *lv) {
     unsigned seen = 0;
     int more = 1;
+    size_t sent = tb__jcb_update_as_sent(s, i, n, lv);
+    if (sent) return sent;
     if (i >= n || s[i] != '{') return 0;
     i = tb__jscan_skip_ws(s, i + 1, n);
     while (more) {
@@ -160,13 +249,9 @@ static size_t tb__jcb_update(const char *s, size_t i, size_t n, tb__jcb_level *l
         i = tb__jscan_str(s, i, n, &v0, &v1);
         if (!i) return 0;
         if (key == TB__JC_SIDE) {
-            size_t len = v1 - v0;
-            if (len == 3 && memcmp(s + v0, "bid", 3) == 0)
-                lv->bid = 1;
-            else if ((len == 5 && memcmp(s + v0, "offer", 5) == 0) || (len == 3 && memcmp(s + v0, "ask", 3) == 0))
-                lv->bid = 0;
-            else
-                return 0;
+            int bid = tb__jcb_side(s, v0, v1);
+            if (bid < 0) return 0;
+            lv->bid = bid;
         } else if (key == TB__JC_PRICE) {
             lv->p0 = v0;
             lv->p1 = v1;
@@ -180,28 +265,31 @@ static size_t tb__jcb_update(const char *s, size_t i, size_t n, tb__jcb_level *l
     return (seen | TB__JC_EVENT_TIME) == (TB__JC_SIDE | TB__JC_EVENT_TIME | TB__JC_PRICE | TB__JC_QTY) ? i : 0;
 }
 
-/* one update as a row: the bids from rows->at on in order, the asks after all
- * n_bid bids (room checked by the caller); 0 when a value does not convert */
-static int tb__jcb_row(const char *s, const tb__jcb_level *lv, size_t k_side, size_t n_bid, tb_dec_unit tick,
-                       tb_dec_unit lot, tb__jscan_rows *rows) {
-    size_t r = rows->at + (lv->bid ? k_side : n_bid + k_side);
+/* one update as a row at its place (tb__jcb_place); 0 when a value does not convert */
+static int tb__jcb_row(const char *s, const tb__jcb_level *lv, tb__jcb_place *pl) {
+    tb__jscan_rows *rows = pl->rows;
+    size_t r = rows->at + (lv->bid ? pl->nb : pl->n_bid + pl->na);
     uint64_t px = 0, qty = 0;
     if (r >= rows->cap) return 0;
-    if (tb__jscan_dec(s + lv->p0, lv->p1 - lv->p0, tick, 0, &px) != TB_DEC_OK ||
-        tb__jscan_dec(s + lv->q0, lv->q1 - lv->q0, lot, 1, &qty) != TB_DEC_OK)
+    if (tb__jscan_dec(s + lv->p0, lv->p1 - lv->p0, pl->n - lv->p0, pl->tick, 0, &px) != TB_DEC_OK ||
+        tb__jscan_dec(s + lv->q0, lv->q1 - lv->q0, pl->n - lv->q0, pl->lot, 1, &qty) != TB_DEC_OK)
         return 0;
     rows->side[r] = (uint8_t)lv->bid;
     rows->px[r] = (int64_t)px;
     rows->qty[r] = qty;
+    if (lv->bid)
+        pl->nb++;
+    else
+        pl->na++;
     return 1;
 }
 
-/* the updates array at s[i] == '['. With rows NULL: count its bids and asks
- * into *n_bid, *n_ask and keep the first TB__JC_KEPT updates' spans in kept[].
- * With rows: convert each (tb__jcb_row); 0 when a value does not convert. The
- * offset after ']', 0 if refused. */
-static size_t tb__jcb_updates(const char *s, size_t i, size_t n, tb_dec_unit tick, tb_dec_unit lot,
-                              tb__jscan_rows *rows, size_t *n_bid, size_t *n_ask, tb__jcb_level *kept) {
+/* the updates array at s[i] == '['. With pl NULL: count its bids and asks into
+ * ev->n_bid, ev->n_ask and keep the spans of its first `room` updates in kept[].
+ * With pl: convert each to its row (tb__jcb_row); 0 when a value does not
+ * convert. The offset after ']', 0 if refused. */
+static size_t tb__jcb_updates(const char *s, size_t i, size_t n, tb__jcb_place *pl, tb__jcb_event *ev,
+                              tb__jcb_level *kept, size_t room) {
     size_t nb = 0, na = 0;
     if (i >= n || s[i] != '[') return 0;
     i = tb__jscan_skip_ws(s, i + 1, n);
@@ -213,8 +301,8 @@ static size_t tb__jcb_updates(const char *s, size_t i, size_t n, tb_dec_unit tic
             tb__jcb_level lv = {0, 0, 0, 0, 0};
             i = tb__jcb_update(s, i, n, &lv);
             if (!i) return 0;
-            if (rows && !tb__jcb_row(s, &lv, lv.bid ? nb : na, *n_bid, tick, lot, rows)) return 0;
-            if (!rows && nb + na < TB__JC_KEPT) kept[nb + na] = lv;
+            if (pl && !tb__jcb_row(s, &lv, pl)) return 0;
+            if (!pl && nb + na < room) kept[nb + na] = lv;
             if (lv.bid)
                 nb++;
             else
@@ -230,21 +318,53 @@ static size_t tb__jcb_updates(const char *s, size_t i, size_t n, tb_dec_unit tic
             }
         }
     }
-    if (!rows) {
-        *n_bid = nb;
-        *n_ask = na;
+    if (!pl) {
+        ev->n_bid = nb;
+        ev->n_ask = na;
     }
     return i;
 }
 
-/* "events": [ one event object ] at s[i]: the offset after ']' (0 if refused),
- * the event's fields into *f (its updates counted) */
-static size_t tb__jcb_events(const char *s, size_t i, size_t n, tb_dec_unit tick, tb_dec_unit lot,
-                             tb__jcb_frame *f) {
+/* the event's "type" string's body s[v0, v1): TB__JC_SNAPSHOT / TB__JC_UPDATE, 0 neither */
+static int tb__jcb_type_of(const char *s, size_t v0, size_t v1) {
+    if (v1 - v0 == 8 && memcmp(s + v0, "snapshot", 8) == 0) return TB__JC_SNAPSHOT;
+    return v1 - v0 == 6 && memcmp(s + v0, "update", 6) == 0 ? TB__JC_UPDATE : 0;
+}
+
+/* the event's "updates" value at s[i]: counted, its first updates kept in the
+ * frame's kept[] (as many as still fit); the offset after ']', 0 if refused */
+static size_t tb__jcb_event_updates(const char *s, size_t i, size_t n, tb__jcb_frame *f, tb__jcb_event *ev) {
+    size_t room = f->n_updates < TB__JC_KEPT ? TB__JC_KEPT - f->n_updates : 0;
+    ev->updates = i;
+    ev->kept0 = f->n_updates;
+    i = tb__jcb_updates(s, i, n, NULL, ev, f->kept + (room ? f->n_updates : 0), room);
+    f->n_updates += ev->n_bid + ev->n_ask;
+    return i;
+}
+
+/* one event object at s[i] == '{' as the venue writes it, compact and in its key order,
+ *   {"type":"update","product_id":"...","updates":[...]}
+ * (the keys matched as literal text): the offset after its '}', 0 when it is not
+ * exactly that (tb__jcb_read_event then reads it key by key) */
+static size_t tb__jcb_event_as_sent(const char *s, size_t i, size_t n, tb__jcb_frame *f, tb__jcb_event *ev) {
+    size_t v0, v1;
+    if (!TB__JC_LIT(s, i, n, "{\"type\":")) return 0;
+    i = tb__jscan_str(s, i + sizeof "{\"type\":" - 1, n, &v0, &v1);
+    if (!i || !(ev->type = tb__jcb_type_of(s, v0, v1)) || !TB__JC_LIT(s, i, n, ",\"product_id\":")) return 0;
+    i = tb__jscan_str(s, i + sizeof ",\"product_id\":" - 1, n, &ev->sym_off, &v1);
+    if (!i || !TB__JC_LIT(s, i, n, ",\"updates\":")) return 0;
+    ev->sym_len = v1 - ev->sym_off;
+    i = tb__jcb_event_updates(s, i + sizeof ",\"updates\":" - 1, n, f, ev);
+    return i && i < n && s[i] == '}' ? i + 1 : 0;
+}
+
+/* one event object at s[i]: the offset after its '}' (0 if refused), its fields in *ev */
+static size_t tb__jcb_read_event(const char *s, size_t i, size_t n, tb__jcb_frame *f, tb__jcb_event *ev) {
     unsigned seen = 0;
     int more = 1;
-    if (i >= n || s[i] != '[') return 0;
-    i = tb__jscan_skip_ws(s, i + 1, n);
+    size_t n_updates = f->n_updates, sent = tb__jcb_event_as_sent(s, i, n, f, ev);
+    if (sent) return sent;
+    f->n_updates = n_updates; /* as before the literal match */
     if (i >= n || s[i] != '{') return 0;
     i = tb__jscan_skip_ws(s, i + 1, n);
     while (more) {
@@ -260,19 +380,14 @@ static size_t tb__jcb_events(const char *s, size_t i, size_t n, tb_dec_unit tick
         if (!key || (seen & key)) return 0;
         seen |= key;
         if (key == TB__JC_UPDATES) {
-            f->updates = i;
-            i = tb__jcb_updates(s, i, n, tick, lot, NULL, &f->n_bid, &f->n_ask, f->kept);
+            i = tb__jcb_event_updates(s, i, n, f, ev);
         } else {
             i = tb__jscan_str(s, i, n, &v0, &v1);
             if (!i) return 0;
             if (key == TB__JC_PRODUCT) {
-                f->sym.sym_off = v0;
-                f->sym.sym_len = v1 - v0;
-            } else if (v1 - v0 == 8 && memcmp(s + v0, "snapshot", 8) == 0) {
-                f->type = TB__JC_SNAPSHOT;
-            } else if (v1 - v0 == 6 && memcmp(s + v0, "update", 6) == 0) {
-                f->type = TB__JC_UPDATE;
-            } else {
+                ev->sym_off = v0;
+                ev->sym_len = v1 - v0;
+            } else if (!(ev->type = tb__jcb_type_of(s, v0, v1))) {
                 return 0;
             }
         }
@@ -280,13 +395,51 @@ static size_t tb__jcb_events(const char *s, size_t i, size_t n, tb_dec_unit tick
         i = tb__jcb_next(s, i, n, &more);
         if (!i) return 0;
     }
-    if (seen != (TB__JC_TYPE | TB__JC_PRODUCT | TB__JC_UPDATES)) return 0;
-    i = tb__jscan_skip_ws(s, i, n);
-    return i < n && s[i] == ']' ? i + 1 : 0;
+    return seen == (TB__JC_TYPE | TB__JC_PRODUCT | TB__JC_UPDATES) ? i : 0;
+}
+
+/* "events": [ event, ... ] at s[i] (at most TB__JC_EVENTS; none is a frame too):
+ * the offset after ']' (0 if refused), the events into *f */
+static size_t tb__jcb_events(const char *s, size_t i, size_t n, tb__jcb_frame *f) {
+    if (i >= n || s[i] != '[') return 0;
+    i = tb__jscan_skip_ws(s, i + 1, n);
+    if (i < n && s[i] == ']') return i + 1;
+    for (;;) {
+        if (f->n_events == TB__JC_EVENTS) return 0;
+        i = tb__jcb_read_event(s, i, n, f, &f->ev[f->n_events]);
+        if (!i) return 0;
+        f->n_events++;
+        i = tb__jscan_skip_ws(s, i, n);
+        if (i < n && s[i] == ',') {
+            i = tb__jscan_skip_ws(s, i + 1, n);
+            continue;
+        }
+        return i < n && s[i] == ']' ? i + 1 : 0;
+    }
+}
+
+/* the frame as the venue writes it, compact and in its key order,
+ *   {"channel":"l2_data","client_id":"...","timestamp":"...","sequence_num":N,"events":[...]}
+ * matched as literal text (no key lookup): 1 with its fields in *f, 0 when it is
+ * not exactly that (tb__jcb_walk then reads it key by key; what this takes,
+ * that takes alike) */
+static int tb__jcb_walk_as_sent(const char *s, size_t n, tb__rfc_minute *minute, tb__jcb_frame *f) {
+    static const char head[] = "{\"channel\":\"l2_data\",\"client_id\":";
+    size_t i, v0, v1;
+    if (!TB__JC_LIT(s, 0, n, head)) return 0;
+    i = tb__jscan_str(s, sizeof head - 1, n, &v0, &v1);
+    if (!i || !TB__JC_LIT(s, i, n, ",\"timestamp\":")) return 0;
+    i = tb__jscan_str(s, i + sizeof ",\"timestamp\":" - 1, n, &v0, &v1);
+    if (!i || !tb__rfc3339_ns_at(minute, s + v0, v1 - v0, &f->ts) || !TB__JC_LIT(s, i, n, ",\"sequence_num\":"))
+        return 0;
+    i = tb__jscan_int(s, i + sizeof ",\"sequence_num\":" - 1, n, &f->seq);
+    if (!i || !TB__JC_LIT(s, i, n, ",\"events\":")) return 0;
+    i = tb__jcb_events(s, i + sizeof ",\"events\":" - 1, n, f);
+    return i && i < n && s[i] == '}' && tb__jscan_skip_ws(s, i + 1, n) == n;
 }
 
 /* one line as a recognised l2_data frame: 1 with its fields in *f */
-static int tb__jcb_walk(const char *s, size_t n, const tb__jscan_lookup *lk, tb_dec_unit tick, tb_dec_unit lot,
+static int tb__jcb_walk(const char *s, size_t n, const tb__jscan_lookup *lk, tb__rfc_minute *minute,
                         tb__jcb_frame *f) {
     static const char prefix[] = "{\"channel\":\"l2_data\"";
     const tb_jscan_layout *l = lk->l;
@@ -294,6 +447,8 @@ static int tb__jcb_walk(const char *s, size_t n, const tb__jscan_lookup *lk, tb_
     unsigned seen = 0;
     int more = 1;
     if (n < sizeof prefix - 1 || memcmp(s, prefix, sizeof prefix - 1) != 0) return 0;
+    if (tb__jcb_walk_as_sent(s, n, minute, f)) return 1;
+    f->n_events = f->n_updates = 0; /* as before the literal match */
     while (more) {
         size_t k0, k1, v0, v1;
         int key;
@@ -312,13 +467,13 @@ static int tb__jcb_walk(const char *s, size_t n, const tb__jscan_lookup *lk, tb_
             break;
         case TB_JSCAN_TIME:
             i = tb__jscan_str(s, i, n, &v0, &v1);
-            if (!i || !tb__rfc3339_ns(s + v0, v1 - v0, &f->ts)) return 0;
+            if (!i || !tb__rfc3339_ns_at(minute, s + v0, v1 - v0, &f->ts)) return 0;
             break;
         case TB_JSCAN_LAST:
             i = tb__jscan_int_as(s, i, n, lk->form[key], &f->seq);
             break;
         case TB_JSCAN_EVENTS:
-            i = tb__jcb_events(s, i, n, tick, lot, f);
+            i = tb__jcb_events(s, i, n, f);
             break;
         default:
             return 0;
@@ -431,56 +586,98 @@ static int tb__jcb_other_line(tb_jsync_coinbase *st, tb__jlines_cx *cx, int64_t 
     return tb__jlines_emit(cx, TB_JSYNC_NONBOOK, 0, -1, 0, -1);
 }
 
+/* the rows of the frame's events of ours from event `first` on (mine[e]), at
+ * out->n_rows: the bids of all of them in order, then their asks; *n_rows of
+ * them, nothing committed. TB_JSYNC_DONE, FULL, or HANDBACK (a value that does
+ * not convert). */
+static int tb__jcb_rows(tb__jlines_cx *cx, const char *s, size_t n, tb__jcb_frame *f, const int *mine, size_t first,
+                        size_t *n_rows) {
+    tb_jsync_out *out = cx->out;
+    tb__jcb_place pl;
+    size_t e, k, n_ask = 0;
+    pl.rows = &cx->rows;
+    pl.tick = cx->head->tick;
+    pl.lot = cx->head->lot;
+    pl.n = n;
+    pl.n_bid = pl.nb = pl.na = 0;
+    for (e = first; e < f->n_events; e++) {
+        if (!mine[e]) continue;
+        pl.n_bid += f->ev[e].n_bid;
+        n_ask += f->ev[e].n_ask;
+    }
+    *n_rows = pl.n_bid + n_ask;
+    if (*n_rows > out->rows_cap - out->n_rows) return TB_JSYNC_FULL;
+    cx->rows.at = out->n_rows;
+    for (e = first; e < f->n_events; e++) {
+        tb__jcb_event *ev = &f->ev[e];
+        size_t cnt = ev->n_bid + ev->n_ask;
+        if (!mine[e]) continue;
+        if (ev->kept0 + cnt <= TB__JC_KEPT) { /* the spans the shape pass kept */
+            for (k = 0; k < cnt; k++)
+                if (!tb__jcb_row(s, &f->kept[ev->kept0 + k], &pl)) return TB_JSYNC_HANDBACK;
+        } else if (!tb__jcb_updates(s, ev->updates, n, &pl, ev, NULL, 0)) {
+            return TB_JSYNC_HANDBACK;
+        }
+    }
+    return TB_JSYNC_DONE;
+}
+
 /* one line (the frame function of tb_json_lines.h) */
 static int tb__jcb_line(void *venue, tb__jlines_cx *cx, const char *s, size_t n) {
     tb_jsync_coinbase *st = (tb_jsync_coinbase *)venue;
     tb_jsync_head *h = cx->head;
-    tb_jsync_out *out = cx->out;
     tb__jcb_frame f;
-    int verdict, other;
+    tb__jscan_frame product; /* the first event's (as tb__jlines_symbol reads it) */
+    int verdict, mine[TB__JC_EVENTS], ours = 0, snapshot = 0;
+    const char *sym = h->symbol;
+    size_t e, first = 0, sym_len = h->sym_len, n_rows = 0;
     uint8_t kind;
-    size_t n_rows = 0;
     f.ts = f.seq = 0;
-    f.type = 0;
-    f.sym.sym_off = f.sym.sym_len = 0;
-    f.updates = f.n_bid = f.n_ask = 0;
-    if (!tb__jcb_walk(s, n, cx->lk, h->tick, h->lot, &f)) {
+    f.n_events = f.n_updates = 0;
+    if (!tb__jcb_walk(s, n, cx->lk, &cx->minute, &f)) {
         int64_t seq;
         return tb__jcb_other(s, n, &seq) ? tb__jcb_other_line(st, cx, seq) : TB_JSYNC_HANDBACK;
     }
     /* the verdicts first, nothing changed yet: the sequence ... */
     verdict = tb__jcb_verdict(st, f.seq);
     if (verdict == TB__JC_GAP) return TB_JSYNC_HANDBACK; /* the caller's note and on_gap */
-    /* ... the product ... */
-    if (h->sym_state == 2 || (h->sym_state == 0 && f.sym.sym_len > TB_JSYNC_SYMBOL)) return TB_JSYNC_HANDBACK;
-    other = h->sym_state == 1 &&
-            (f.sym.sym_len != h->sym_len || memcmp(h->symbol, s + f.sym.sym_off, f.sym.sym_len) != 0);
+    /* ... the product: the replay's, or the first event's when there is none yet ... */
+    if (h->sym_state == 2) return TB_JSYNC_HANDBACK;
+    if (f.n_events) {
+        product.sym_off = f.ev[0].sym_off;
+        product.sym_len = f.ev[0].sym_len;
+        if (h->sym_state == 0) {
+            if (product.sym_len > TB_JSYNC_SYMBOL) return TB_JSYNC_HANDBACK;
+            sym = s + product.sym_off;
+            sym_len = product.sym_len;
+        }
+    }
+    /* ... which events are ours (the others are skipped); a snapshot of ours drops
+     * the rows of the events before it ... */
+    for (e = 0; e < f.n_events; e++) {
+        const tb__jcb_event *ev = &f.ev[e];
+        mine[e] = ev->sym_len == sym_len && memcmp(s + ev->sym_off, sym, sym_len) == 0;
+        ours |= mine[e];
+        if (mine[e] && ev->type == TB__JC_SNAPSHOT) {
+            snapshot = 1;
+            first = e;
+        }
+    }
     /* ... the message, and its rows converted (a bad value: the caller's) */
     if (verdict == TB__JC_STALE)
         kind = TB_JSYNC_STALE;
-    else if (other)
+    else if (!ours)
         kind = TB_JSYNC_NONBOOK;
-    else if (f.type == TB__JC_SNAPSHOT)
+    else if (snapshot)
         kind = TB_JSYNC_SNAPSHOT;
     else
         kind = h->synced && verdict != TB__JC_NEW_CONNECTION ? TB_JSYNC_DELTA : TB_JSYNC_PRESYNC;
     if (kind == TB_JSYNC_SNAPSHOT || kind == TB_JSYNC_DELTA) {
-        n_rows = f.n_bid + f.n_ask;
-        if (n_rows > out->rows_cap - out->n_rows) return TB_JSYNC_FULL;
-        cx->rows.at = out->n_rows;
-        if (n_rows <= TB__JC_KEPT) { /* the spans the shape pass kept */
-            size_t k, nb = 0, na = 0;
-            for (k = 0; k < n_rows; k++) {
-                const tb__jcb_level *lv = &f.kept[k];
-                if (!tb__jcb_row(s, lv, lv->bid ? nb++ : na++, f.n_bid, h->tick, h->lot, &cx->rows))
-                    return TB_JSYNC_HANDBACK;
-            }
-        } else if (!tb__jcb_updates(s, f.updates, n, h->tick, h->lot, &cx->rows, &f.n_bid, &f.n_ask, f.kept)) {
-            return TB_JSYNC_HANDBACK;
-        }
+        int rc = tb__jcb_rows(cx, s, n, &f, mine, first, &n_rows);
+        if (rc != TB_JSYNC_DONE) return rc;
     }
     /* now the state, as the checked path changes it */
-    (void)tb__jlines_symbol(h, s, &f.sym); /* takes the first product, even a stale frame's */
+    if (f.n_events) (void)tb__jlines_symbol(cx, s, &product); /* the first product, even a stale frame's */
     if (verdict != TB__JC_STALE) tb__jcb_take(st, f.seq, verdict);
     if (kind == TB_JSYNC_SNAPSHOT) h->synced = 1;
     if (kind == TB_JSYNC_SNAPSHOT || kind == TB_JSYNC_DELTA) return tb__jlines_emit(cx, kind, f.ts, f.seq, n_rows, -1);

@@ -157,7 +157,7 @@ static int tb__jkraken_line(void *venue, tb__jlines_cx *cx, const char *s, size_
     if (rc != TB_JSYNC_DONE) return rc;
     /* the symbol: compared now, taken (the first book frame's) only once the line is decided here */
     if (h->sym_state == 2 || (h->sym_state == 0 && f.sym_len > TB_JSYNC_SYMBOL)) return TB_JSYNC_HANDBACK;
-    if (h->sym_state == 1 && tb__jlines_symbol(h, s, &f) == TB__JL_OTHER)
+    if (h->sym_state == 1 && tb__jlines_symbol(cx, s, &f) == TB__JL_OTHER)
         return tb__jlines_emit(cx, TB_JSYNC_NONBOOK, 0, -1, 0, -1);
     /* the precisions: a snapshot raises them when they were not given (below); a value
      * with more decimals than they allow is the caller's error */
@@ -169,7 +169,7 @@ static int tb__jkraken_line(void *venue, tb__jlines_cx *cx, const char *s, size_
         return TB_JSYNC_HANDBACK;
     applies = type == TB__JKR_SNAPSHOT || h->synced;
     if (applies && !st->ready) return TB_JSYNC_HANDBACK; /* the caller sets its checksum up first */
-    if (h->sym_state == 0) tb__jlines_symbol(h, s, &f);
+    if (h->sym_state == 0) tb__jlines_symbol(cx, s, &f);
     if (learn) {
         if (cx->rows.px_dec > (size_t)st->price_precision) st->price_precision = (int32_t)cx->rows.px_dec;
         if (cx->rows.qty_dec > (size_t)st->qty_precision) st->qty_precision = (int32_t)cx->rows.qty_dec;

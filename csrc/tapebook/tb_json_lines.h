@@ -76,6 +76,10 @@ typedef struct tb__jlines_cx {
     tb_jsync_out *out;
     const tb__jscan_lookup *lk; /* the venue's layout row */
     tb__jscan_rows rows;        /* the line's rows go from out->n_rows on */
+    const char *sym_text;       /* the symbol the line names, taken when its message is emitted */
+    size_t sym_len;
+    int sym_take;               /* 1: the replay has no symbol yet; sym_text becomes it at emit */
+    tb__rfc_minute minute;      /* the minute of the last text time read (tb_rfc3339.h) */
 } tb__jlines_cx;
 
 /* a venue: the non-blank line s[0..n) (number head->line) to one message, or
@@ -103,15 +107,18 @@ static inline int tb__jlines_rows(tb__jlines_cx *cx, const char *s, size_t n, co
 
 enum tb__jlines_symbol { TB__JL_SAME = 0, TB__JL_OTHER = 1, TB__JL_BACK = 2 };
 
-/* the frame's symbol against the replay's: SAME (the first one is taken), OTHER,
- * or BACK (a symbol this code cannot hold or compare: the caller's) */
-static int tb__jlines_symbol(tb_jsync_head *h, const char *s, const tb__jscan_frame *f) {
+/* the frame's symbol against the replay's: SAME, OTHER, or BACK (a symbol this
+ * code cannot hold or compare: the caller's). With none yet the frame's is the
+ * replay's (SAME), taken only when the line's message is emitted
+ * (tb__jlines_emit): a line handed back or refused afterwards changes nothing. */
+static int tb__jlines_symbol(tb__jlines_cx *cx, const char *s, const tb__jscan_frame *f) {
+    const tb_jsync_head *h = cx->head;
     if (h->sym_state == 2) return TB__JL_BACK;
     if (h->sym_state == 0) {
         if (f->sym_len > TB_JSYNC_SYMBOL) return TB__JL_BACK;
-        memcpy(h->symbol, s + f->sym_off, f->sym_len);
-        h->sym_len = f->sym_len;
-        h->sym_state = 1;
+        cx->sym_text = s + f->sym_off;
+        cx->sym_len = f->sym_len;
+        cx->sym_take = 1;
         return TB__JL_SAME;
     }
     return f->sym_len == h->sym_len && memcmp(h->symbol, s + f->sym_off, f->sym_len) == 0 ? TB__JL_SAME
@@ -122,12 +129,18 @@ static int tb__jlines_symbol(tb_jsync_head *h, const char *s, const tb__jscan_fr
  * frame's checksum (-1: none); TB_JSYNC_DONE */
 static int tb__jlines_emit(tb__jlines_cx *cx, uint8_t kind, int64_t ts, int64_t seq, size_t n_rows, int64_t crc) {
     tb_jsync_out *out = cx->out;
+    tb_jsync_head *h = cx->head;
     size_t m = out->n_msgs++;
+    if (cx->sym_take) { /* the line is decided: the replay's symbol is the one it named */
+        memcpy(h->symbol, cx->sym_text, cx->sym_len);
+        h->sym_len = cx->sym_len;
+        h->sym_state = 1;
+    }
     out->n_rows += n_rows;
     out->kind[m] = kind;
     out->ts[m] = ts;
     out->seq[m] = seq;
-    out->line[m] = cx->head->line;
+    out->line[m] = h->line;
     out->row_end[m] = (int64_t)out->n_rows;
     if (out->crc) out->crc[m] = crc;
     return TB_JSYNC_DONE;
@@ -154,6 +167,10 @@ static int tb__jlines_run(void *venue, tb_jsync_head *h, size_t layout, tb__jlin
     cx.rows.px = out->px;
     cx.rows.qty = out->qty;
     cx.rows.cap = out->rows_cap;
+    cx.sym_text = NULL;
+    cx.sym_len = 0;
+    cx.sym_take = 0;
+    cx.minute.valid = 0;
     while (pos < len) {
         const char *line = data + pos;
         const char *nl = (const char *)memchr(line, '\n', len - pos);
@@ -168,6 +185,7 @@ static int tb__jlines_run(void *venue, tb_jsync_head *h, size_t layout, tb__jlin
             cx.rows.at = out->n_rows;
             cx.rows.full = 0;
             cx.rows.px_dec = cx.rows.qty_dec = 0;
+            cx.sym_take = 0;
             rc = frame(venue, &cx, line, n);
             if (rc != TB_JSYNC_DONE) return rc;
         }

@@ -204,7 +204,7 @@ static int tb__jokx_line(void *venue, tb__jlines_cx *cx, const char *s, size_t n
         return TB_JSYNC_HANDBACK;
     if (action == TB__JO_UPDATE && h->synced && (!st->have_seq || prev != st->last_seq))
         return TB_JSYNC_HANDBACK; /* a gap: the caller's note and on_gap */
-    switch (tb__jlines_symbol(h, s, &f)) {
+    switch (tb__jlines_symbol(cx, s, &f)) {
     case TB__JL_BACK:
         return TB_JSYNC_HANDBACK;
     case TB__JL_OTHER:

@@ -325,14 +325,44 @@ TB_FORCE_INLINE size_t tb__jscan_str(const char *s, size_t i, size_t n, size_t *
     return 0;
 }
 
-/* a non-negative JSON integer of at most 18 digits; returns the offset after it, 0 if refused */
+/* the m digits (1..8) in the low bytes of t, each byte its value 0..9 and the
+ * first the most significant (bytes above them ignored), as a number: moved to
+ * the top, then summed in pairs, fours and eights, one multiply a step */
+TB_FORCE_INLINE uint64_t tb__jscan_digits8(uint64_t t, size_t m) {
+    t <<= 8 * (8 - m);
+    t = t * 10 + (t >> 8);
+    return (((t & UINT64_C(0x000000FF000000FF)) * (100 + (UINT64_C(1000000) << 32))) +
+            (((t >> 16) & UINT64_C(0x000000FF000000FF)) * (1 + (UINT64_C(10000) << 32)))) >>
+           32;
+}
+
+/* the bytes of t = word ^ '0'... that are not digits, as the high bit of each
+ * (exact per byte: no carry crosses one) */
+TB_FORCE_INLINE uint64_t tb__jscan_nondigits8(uint64_t t) {
+    const uint64_t ones = UINT64_C(0x0101010101010101);
+    return (((t & (ones * 0x7f)) + ones * 0x76) | t) & (ones * 0x80);
+}
+
+/* a non-negative JSON integer of at most 18 digits; returns the offset after it,
+ * 0 if refused. Eight digits a step while eight bytes are left. */
 static size_t tb__jscan_int(const char *s, size_t i, size_t n, int64_t *v) {
     size_t j = i;
     int64_t x = 0;
-    while (j < n && s[j] >= '0' && s[j] <= '9') {
-        if (j - i >= TB_JSCAN_MAX_DIGITS) return 0;
-        x = x * 10 + (int64_t)(s[j] - '0');
-        j++;
+    while (n - j >= 8) {
+        uint64_t t = tb__jscan_word(s, j) ^ (UINT64_C(0x0101010101010101) * 0x30);
+        uint64_t other = tb__jscan_nondigits8(t);
+        size_t m = other ? tb__ctz64(other) / 8 : 8;
+        if (j - i + m > TB_JSCAN_MAX_DIGITS) return 0;
+        if (m) x = x * (int64_t)tb__dec_pow10[m] + (int64_t)tb__jscan_digits8(t, m);
+        j += m;
+        if (m < 8) break;
+    }
+    if (n - j < 8) { /* the last bytes of the text: one at a time */
+        while (j < n && s[j] >= '0' && s[j] <= '9') {
+            if (j - i >= TB_JSCAN_MAX_DIGITS) return 0;
+            x = x * 10 + (int64_t)(s[j] - '0');
+            j++;
+        }
     }
     if (j == i || (s[i] == '0' && j - i > 1)) return 0;
     if (j < n && (s[j] == '.' || s[j] == 'e' || s[j] == 'E')) return 0;
@@ -375,6 +405,12 @@ typedef struct tb__jscan_lookup {
     size_t len[TB_JSCAN_MAX_KEYS];
     uint8_t form[TB_JSCAN_N_ROLES]; /* by role */
     unsigned need;                  /* the roles a frame must have */
+    /* each key as the text "name" in two words (byte k in bits 8k..8k+7 of word k / 8)
+     * and the mask of its bytes; quoted_len 0 when "name" does not fit: a key where
+     * the table's order expects it is matched in two compares (tb__jscan_expected_key) */
+    uint64_t quoted[TB_JSCAN_MAX_KEYS][2], quoted_mask[TB_JSCAN_MAX_KEYS][2];
+    size_t quoted_len[TB_JSCAN_MAX_KEYS];
+    uint8_t index_of_role[TB_JSCAN_N_ROLES];
 } tb__jscan_lookup;
 
 static void tb__jscan_lookup_init(tb__jscan_lookup *lk, size_t layout) {
@@ -389,7 +425,33 @@ static void tb__jscan_lookup_init(tb__jscan_lookup *lk, size_t layout) {
         if (c < 128) lk->first[c] = (int8_t)(lk->first[c] == -1 ? (int)i : -2);
         if (lk->l->keys[i].required) lk->need |= 1u << lk->l->keys[i].role;
         lk->form[lk->l->keys[i].role] = lk->l->keys[i].form;
+        lk->index_of_role[lk->l->keys[i].role] = (uint8_t)i;
+        lk->quoted[i][0] = lk->quoted[i][1] = lk->quoted_mask[i][0] = lk->quoted_mask[i][1] = 0;
+        lk->quoted_len[i] = lk->len[i] + 2 <= 16 ? lk->len[i] + 2 : 0;
+        if (lk->quoted_len[i]) {
+            size_t k;
+            for (k = 0; k < lk->quoted_len[i]; k++) {
+                unsigned char b = k == 0 || k == lk->len[i] + 1 ? (unsigned char)'"'
+                                                                 : (unsigned char)lk->l->keys[i].name[k - 1];
+                lk->quoted[i][k / 8] |= (uint64_t)b << (8 * (k % 8));
+                lk->quoted_mask[i][k / 8] |= (uint64_t)0xff << (8 * (k % 8));
+            }
+        }
     }
+}
+
+/* the key at s[i] when it is key `at` of the table written as "name" (the venues
+ * send their keys in the table's order): its role with *i past it, or -1 (then
+ * the key is read as any string) */
+TB_FORCE_INLINE int tb__jscan_expected_key(const char *s, size_t *i, size_t n, const tb__jscan_lookup *lk,
+                                           size_t at) {
+    size_t len;
+    if (at >= lk->l->n_keys || !(len = lk->quoted_len[at]) || n - *i < (len > 8 ? 16u : 8u) ||
+        (tb__jscan_word(s, *i) & lk->quoted_mask[at][0]) != lk->quoted[at][0] ||
+        (len > 8 && (tb__jscan_word(s, *i + 8) & lk->quoted_mask[at][1]) != lk->quoted[at][1]))
+        return -1;
+    *i += len;
+    return lk->l->keys[at].role;
 }
 
 /* the role of key k[0..len) in the layout, -1 when it has no such key */
@@ -410,25 +472,61 @@ static int tb__jscan_key_of(const char *k, size_t len, const tb__jscan_lookup *l
     return -1;
 }
 
+/* the common short venue string — 1 to 8 bytes, digits with at most one '.'
+ * between two digits — read as one word (avail >= 8 bytes readable at s): 1
+ * with its digits as a number *d, *digits of them, *f after the point; 0 when
+ * it is not that (the byte loop of tb__jscan_dec decides). Each byte is tested
+ * exactly (no carry crosses a byte). */
+TB_FORCE_INLINE int tb__jscan_short_dec(const char *s, size_t len, uint64_t *d, size_t *digits, size_t *f) {
+    const uint64_t ones = UINT64_C(0x0101010101010101), high = ones * 0x80, low7 = ones * 0x7f;
+    uint64_t keep = len == 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * len)) - 1; /* the string's bytes */
+    uint64_t t = (tb__jscan_word(s, 0) ^ (ones * 0x30)) & keep; /* a digit's byte: its value 0..9; past it: 0 */
+    uint64_t e = t ^ (ones * 0x1e);                             /* '.' ^ '0' = 0x1e: 0 at a point */
+    uint64_t point = ~((((e & low7) + low7) | e) & high) & high & keep; /* the high bit of each '.' byte */
+    uint64_t other = tb__jscan_nondigits8(t) & ~point;                   /* bytes neither a digit nor a '.' */
+    size_t m = len;
+    if (other) return 0;
+    *f = 0;
+    if (point) {
+        size_t p = tb__ctz64(point) / 8;
+        uint64_t below;
+        if (point & (point - 1) || p == 0 || p + 1 >= len) return 0; /* two points, or one at an end */
+        below = (UINT64_C(1) << (8 * p)) - 1;
+        t = (t & below) | ((t >> 8) & ~below); /* the point taken out */
+        m = len - 1;
+        *f = len - 1 - p;
+    }
+    *d = tb__jscan_digits8(t, m);
+    *digits = m;
+    return 1;
+}
+
 /* tb_dec_parse with a fast path for the common venue string — digits, '.', digits,
  * at most 18 digits — against a unit of 10^-k: the same result (the value is exact
- * in both; anything else, an inexact value included, takes tb_dec_parse) */
-static int tb__jscan_dec(const char *s, size_t len, tb_dec_unit unit, int is_unsigned, uint64_t *out) {
+ * in both; anything else, an inexact value included, takes tb_dec_parse). avail:
+ * the bytes readable at s (>= len; 8 or more lets a short string be read as one
+ * word) */
+static int tb__jscan_dec(const char *s, size_t len, size_t avail, tb_dec_unit unit, int is_unsigned, uint64_t *out) {
     if (unit.mant == 1 && unit.exp <= 0 && unit.exp >= -18 && len >= 1 && len <= 19) {
         uint64_t d = 0;
-        size_t i, point = len, digits, f, k = (size_t)-unit.exp;
-        for (i = 0; i < len; i++) {
-            unsigned c = (unsigned)(unsigned char)s[i] - (unsigned)'0';
-            if (c <= 9)
-                d = d * 10 + c;
-            else if (s[i] == '.' && point == len && i > 0 && i + 1 < len)
-                point = i;
-            else
-                break;
-        }
-        digits = point < len ? len - 1 : len;
-        if (i == len && digits <= 18) {
+        size_t i = len, point = len, digits, f, k = (size_t)-unit.exp;
+        if (len <= 8 && avail >= 8 && tb__jscan_short_dec(s, len, &d, &digits, &f)) {
+            /* taken as one word */
+        } else {
+            for (i = 0; i < len; i++) {
+                unsigned c = (unsigned)(unsigned char)s[i] - (unsigned)'0';
+                if (c <= 9)
+                    d = d * 10 + c;
+                else if (s[i] == '.' && point == len && i > 0 && i + 1 < len)
+                    point = i;
+                else
+                    break;
+            }
+            if (i < len) return tb_dec_parse(s, len, unit, is_unsigned, out);
+            digits = point < len ? len - 1 : len;
             f = point < len ? len - point - 1 : 0;
+        }
+        if (digits <= 18) {
             if (k >= f && digits + (k - f) <= 18) {
                 *out = d * tb__dec_pow10[k - f];
                 return TB_DEC_OK;
@@ -553,8 +651,8 @@ static size_t tb__jscan_levels(const char *s, size_t i, size_t n, size_t width, 
                 rows->full = 1;
                 return 0;
             }
-            if (tb__jscan_dec(s + p0, p1 - p0, tick, 0, &px) != TB_DEC_OK) return 0;
-            if (tb__jscan_dec(s + q0, q1 - q0, lot, 1, &qty) != TB_DEC_OK) return 0;
+            if (tb__jscan_dec(s + p0, p1 - p0, n - p0, tick, 0, &px) != TB_DEC_OK) return 0;
+            if (tb__jscan_dec(s + q0, q1 - q0, n - q0, lot, 1, &qty) != TB_DEC_OK) return 0;
             rows->side[r] = side;
             rows->px[r] = (int64_t)px;
             rows->qty[r] = qty;
@@ -605,6 +703,7 @@ static size_t tb__jscan_object(const char *s, size_t i, size_t n, const tb__jsca
                                tb_dec_unit lot, tb__jscan_frame *f, tb__jscan_rows *rows) {
     const tb_jscan_layout *l = lk->l;
     unsigned need = lk->need;
+    size_t expect = 0; /* the key the table's order puts next */
     memset(f->num, 0, sizeof f->num); /* fields a frame may leave out (pu of spot, T) read as 0 */
     f->seen = 0;
     f->converted[0] = f->converted[1] = 0;
@@ -614,12 +713,15 @@ static size_t tb__jscan_object(const char *s, size_t i, size_t n, const tb__jsca
     i = tb__jscan_skip_ws(s, i + 1, n);
     for (;;) {
         size_t k0, k1, v0, v1;
-        int key;
-        i = tb__jscan_str(s, i, n, &k0, &k1);
-        if (!i) return 0;
-        key = tb__jscan_key_of(s + k0, k1 - k0, lk);
+        int key = tb__jscan_expected_key(s, &i, n, lk, expect);
+        if (key < 0) {
+            i = tb__jscan_str(s, i, n, &k0, &k1);
+            if (!i) return 0;
+            key = tb__jscan_key_of(s + k0, k1 - k0, lk);
+        }
         if (key < 0 || (f->seen >> key) & 1u) return 0;
         f->seen |= 1u << key;
+        expect = (size_t)lk->index_of_role[key] + 1;
         i = tb__jscan_skip_ws(s, i, n);
         if (i >= n || s[i] != ':') return 0;
         i = tb__jscan_skip_ws(s, i + 1, n);

@@ -137,7 +137,7 @@ static int tb__jsync_binance_frame(void *venue, tb__jlines_cx *cx, const char *s
     rc = tb__jlines_rows(cx, s, n, &f, &n_rows);
     if (rc != TB_JSYNC_DONE) return rc;
     if (!tb__jsync_time_ns(f.num[TB__JK_E_TIME], &ts)) return TB_JSYNC_HANDBACK;
-    switch (tb__jlines_symbol(h, s, &f)) {
+    switch (tb__jlines_symbol(cx, s, &f)) {
     case TB__JL_BACK:
         return TB_JSYNC_HANDBACK;
     case TB__JL_OTHER:

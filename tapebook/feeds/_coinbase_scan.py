@@ -1,10 +1,11 @@
 """Coinbase ``l2_data`` lines to replay messages in C (``tb_json_coinbase.h``).
 
 The venue's part of the shared JSON loop (:mod:`._json_loop`): one C call per
-chunk recognises the common one-event ``l2_data`` frame, converts its prices and
-sizes exactly, parses its timestamp and applies the connection-wide
-``sequence_num`` rules; every line it is not sure about (heartbeats,
-subscriptions, other channels, several events, a gap, a value that does not
+chunk recognises the common ``l2_data`` frame (one event or several: a snapshot
+after updates, other products' events), converts its prices and sizes exactly,
+parses its timestamp and applies the connection-wide ``sequence_num`` rules; it
+also lets other channels' plain frames take their numbers. Every line it is not
+sure about (JSON beyond that, more than 16 events, a gap, a value that does not
 convert) goes through :class:`.coinbase.CoinbaseReader`'s checked ``_one`` with
 the sync state copied across. This module only says which of the reader's
 fields are the C state's ``last_seq`` and passes ``check_sequence``.

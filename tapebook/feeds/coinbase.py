@@ -41,9 +41,10 @@ so ``on_gap="resync"`` waits for the next one.
 ``r.bbo["seq"]`` is ``sequence_num``; ``ts`` is the frame's ``timestamp``
 (the per-level ``event_time`` of a snapshot is the epoch, so it is not used).
 
-Frames of the common shape (one ``l2_data`` event) go through C
-(``tb_json_coinbase.h`` via ``_coinbase_scan``: the same rules, in the same
-order); everything else, and ``TAPEBOOK_JSON_SCAN=0``, through this module.
+``l2_data`` frames of the common shape (any number of ``snapshot`` /
+``update`` events, up to 16) go through C (``tb_json_coinbase.h`` via
+``_coinbase_scan``: the same rules, in the same order); everything else, and
+``TAPEBOOK_JSON_SCAN=0``, through this module.
 """
 
 from __future__ import annotations

@@ -6,12 +6,14 @@
  * interleaved -> bids first, stale repeats, a new connection at 0, other
  * products, a gap -> hand-back with nothing changed, check_sequence off),
  * times against hand-computed ns (leap days, a leap second, +00:00, fractions)
- * and the forms refused; other channels' frames taking numbers (NONBOOK,
- * STALE, a new connection, a gap); shapes handed back (two events, key order,
- * extra keys, unknown sides and types, escapes, bad values, other channels'
- * JSON beyond the plain subset); the shared
- * split / capacity / argument checks of jsync_harness.h. Written in the common
- * subset of C and C++. */
+ * and the forms refused, and with the last minute kept against without; other channels' frames taking numbers (NONBOOK,
+ * STALE, a new connection, a gap); shapes handed back (key order, extra keys,
+ * unknown sides and types, in any event, seventeen events, escapes, bad
+ * values, other channels' JSON beyond the plain subset); frames of several
+ * events (a snapshot after updates, other products' events, none, sixteen,
+ * more updates than the shape pass keeps); the shared split / capacity /
+ * argument checks of jsync_harness.h. Written in the common subset of C and
+ * C++. */
 #include "tapebook/tb_json_coinbase.h"
 
 #include "tb_test.h"
@@ -35,9 +37,18 @@ JH_VENUE(tb_jsync_coinbase, tb_jsync_coinbase_run, state_init, 0);
     #seq ",\"events\":[{\"type\":\"" type "\",\"product_id\":\"" prod "\",\"updates\":" ups "}]}"
 #define UP(side, p, q) \
     "{\"side\":\"" side "\",\"event_time\":\"2023-02-09T20:32:50.1Z\",\"price_level\":\"" p "\",\"new_quantity\":\"" q "\"}"
+/* a frame of any events (written with EVT) */
+#define FRE(seq, events)                                                                                      \
+    "{\"channel\":\"l2_data\",\"client_id\":\"\",\"timestamp\":\"2023-02-09T20:32:50.714964855Z\",\"sequence_num\":" \
+    #seq ",\"events\":[" events "]}"
+#define EVT(type, prod, ups) "{\"type\":\"" type "\",\"product_id\":\"" prod "\",\"updates\":" ups "}"
 #define T0 INT64_C(1675974770714964855) /* 2023-02-09T20:32:50.714964855Z */
 #define ONE "[" UP("bid", "100.5", "1.25") "]"
 #define NONE "[]"
+#define E4 EVT("update", "BTC-USD", NONE) "," EVT("update", "BTC-USD", NONE) "," EVT("update", "BTC-USD", NONE) "," \
+    EVT("update", "BTC-USD", NONE)
+#define SEVENTEEN_EVENTS E4 "," E4 "," E4 "," E4 "," EVT("update", "BTC-USD", NONE)
+#define SIXTEEN_EVENTS E4 "," E4 "," E4 "," E4
 
 static void test_rules(void) {
     static jh_work w;
@@ -148,6 +159,124 @@ static void test_many_updates(void) {
     }
 }
 
+static void test_several_events(void) {
+    /* coinbase.py's rules for a frame of several events: the events of another
+     * product are skipped (their values unread), a snapshot of ours drops the rows
+     * of the events before it, the rows are the bids of all the events kept, in
+     * order, then their asks; a frame with no event of ours (none at all, too) is
+     * NONBOOK and still takes its number */
+    static jh_work w;
+    tb_jsync_coinbase st;
+    size_t consumed = 0, k;
+    static const int64_t px[] = {10000, 9900, 10100, 10200, 9800, 9700, 10300, 5000, 6000, 100};
+    static const uint8_t side[] = {1, 1, 0, 0, 1, 1, 0, 1, 0, 1};
+    static const char *const frames[] = {
+        FRE(0, EVT("snapshot", "BTC-USD", "[" UP("bid", "100", "1") "," UP("offer", "101", "2") "]") "," EVT(
+                   "update", "BTC-USD", "[" UP("offer", "102", "4") "," UP("bid", "99", "3") "]")),
+        FRE(1, EVT("update", "BTC-USD", "[" UP("bid", "98", "1") "]") "," EVT("update", "ETH-USD", ONE) "," EVT(
+                   "update", "BTC-USD", "[" UP("offer", "103", "1") "," UP("bid", "97", "2") "]")),
+        FRE(2, EVT("update", "BTC-USD", "[" UP("bid", "96", "1") "]") "," EVT(
+                   "snapshot", "BTC-USD", "[" UP("bid", "50", "1") "]") "," EVT("update", "BTC-USD",
+                                                                                "[" UP("offer", "60", "1") "]")),
+        FRE(3, EVT("snapshot", "ETH-USD", ONE) "," EVT("update", "ETH-USD", ONE)),
+        FRE(4, ),
+        FRE(5, EVT("update", "ETH-USD", "[" UP("bid", "1.001", "1") "]") "," EVT("update", "BTC-USD",
+                                                                               "[" UP("bid", "1", "1") "]")),
+        FRE(5, EVT("update", "BTC-USD", ONE) "," EVT("update", "BTC-USD", ONE)),
+        FRE(0, EVT("update", "BTC-USD", ONE) "," EVT("update", "BTC-USD", ONE)),
+        FRE(1, SIXTEEN_EVENTS),
+        FRE(3, EVT("update", "BTC-USD", ONE) "," EVT("update", "BTC-USD", ONE)),
+    };
+    static char data[16384];
+    data[0] = '\0';
+    for (k = 0; k < sizeof frames / sizeof frames[0]; k++) {
+        CHECK(strlen(data) + strlen(frames[k]) + 2 <= sizeof data);
+        strcat(data, frames[k]);
+        strcat(data, "\n");
+    }
+    jh_start(&VENUE, &st, &w);
+    CHECK_EQ(run_all(&st, data, &w, &consumed), TB_JSYNC_HANDBACK);
+    CHECK_EQ(w.out.n_msgs, 9);
+    CHECK_EQ(w.kind[0], TB_JSYNC_SNAPSHOT);
+    CHECK_EQ(w.row_end[0], 4);
+    CHECK_EQ(w.kind[1], TB_JSYNC_DELTA); /* the ETH-USD event skipped */
+    CHECK_EQ(w.row_end[1], 7);
+    CHECK_EQ(w.seq[1], 1);
+    CHECK_EQ(w.ts[1], T0);
+    CHECK_EQ(w.kind[2], TB_JSYNC_SNAPSHOT); /* the update before it dropped */
+    CHECK_EQ(w.row_end[2], 9);
+    CHECK_EQ(w.kind[3], TB_JSYNC_NONBOOK); /* another product's snapshot */
+    CHECK_EQ(w.kind[4], TB_JSYNC_NONBOOK); /* no event */
+    CHECK_EQ(w.kind[5], TB_JSYNC_DELTA);   /* the other product's inexact price is not read */
+    CHECK_EQ(w.seq[5], 5);                 /* 3 and 4 were taken: no gap */
+    CHECK_EQ(w.row_end[5], 10);
+    CHECK_EQ(w.kind[6], TB_JSYNC_STALE);
+    CHECK_EQ(w.kind[7], TB_JSYNC_PRESYNC); /* a new connection */
+    CHECK_EQ(w.kind[8], TB_JSYNC_PRESYNC); /* sixteen events */
+    CHECK_EQ(w.out.n_rows, 10);
+    for (k = 0; k < 10; k++) {
+        CHECK_MSG(w.side[k] == side[k] && w.px[k] == px[k], "row %u", (unsigned)k);
+    }
+    CHECK_EQ_U(w.qty[2], 2000u);
+    CHECK_EQ_U(w.qty[3], 4000u);
+    CHECK_EQ(st.last_seq, 1); /* 3 after 1: a gap, handed back */
+    CHECK_EQ(st.head.line, 10);
+    /* the first event's product is the replay's: a later one of another is skipped */
+    jh_start(&VENUE, &st, &w);
+    CHECK_EQ(run_all(&st,
+                     FRE(0, EVT("snapshot", "ETH-USD", ONE) "," EVT("snapshot", "BTC-USD",
+                                                                    "[" UP("bid", "7", "1") "," UP("bid", "8", "1") "]")),
+                     &w, &consumed),
+             TB_JSYNC_DONE);
+    CHECK_EQ(w.kind[0], TB_JSYNC_SNAPSHOT);
+    CHECK_EQ(w.row_end[0], 1);
+    CHECK_EQ(w.px[0], 10050);
+    CHECK_EQ(st.head.sym_state, 1);
+    CHECK(st.head.sym_len == 7 && memcmp(st.head.symbol, "ETH-USD", 7) == 0);
+}
+
+static void test_several_events_beyond_kept(void) {
+    /* events whose updates pass the TB__JC_KEPT the shape pass keeps: those not
+     * wholly kept are walked again, with the same rows */
+    static const size_t counts[][3] = {{60, 10, 0}, {64, 1, 0}, {30, 30, 30}, {0, 70, 2}, {1, 1, 1}};
+    static jh_work w;
+    static char line[32768];
+    tb_jsync_coinbase st;
+    size_t c, e, k, consumed = 0;
+    for (c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        int64_t bid_px[256], ask_px[256];
+        size_t len, nb = 0, na = 0, u = 0;
+        len = (size_t)snprintf(line, sizeof line,
+                               "{\"channel\":\"l2_data\",\"timestamp\":\"2023-02-09T20:32:50Z\",\"sequence_num\":0,"
+                               "\"events\":[");
+        for (e = 0; e < 3; e++) {
+            len += (size_t)snprintf(line + len, sizeof line - len, "%s{\"type\":\"%s\",\"product_id\":\"BTC-USD\","
+                                    "\"updates\":[", e ? "," : "", e ? "update" : "snapshot");
+            for (k = 0; k < counts[c][e]; k++, u++) {
+                int bid = (u * 7) % 3 != 0;
+                len += (size_t)snprintf(line + len, sizeof line - len,
+                                        "%s{\"side\":\"%s\",\"price_level\":\"%u\",\"new_quantity\":\"1\"}", k ? "," : "",
+                                        bid ? "bid" : "offer", (unsigned)(u + 1));
+                if (bid)
+                    bid_px[nb++] = (int64_t)(u + 1) * 100;
+                else
+                    ask_px[na++] = (int64_t)(u + 1) * 100;
+            }
+            len += (size_t)snprintf(line + len, sizeof line - len, "]}");
+        }
+        snprintf(line + len, sizeof line - len, "]}");
+        jh_start(&VENUE, &st, &w);
+        CHECK_EQ(run_all(&st, line, &w, &consumed), TB_JSYNC_DONE);
+        CHECK_EQ(w.kind[0], TB_JSYNC_SNAPSHOT);
+        CHECK_EQ(w.row_end[0], (int64_t)(nb + na));
+        for (k = 0; k < nb + na; k++) {
+            int bid = k < nb;
+            CHECK_MSG(w.side[k] == bid && w.px[k] == (bid ? bid_px[k] : ask_px[k - nb]), "case %u row %u",
+                      (unsigned)c, (unsigned)k);
+        }
+    }
+}
+
 /* a time as the frame's timestamp: its ns, or -1 when refused */
 static int64_t ns_of(const char *t) {
     int64_t ns = -1;
@@ -198,6 +327,34 @@ static void test_times(void) {
         CHECK_MSG(ns_of(refused[i]) == -1, "time %u: %s", (unsigned)i, refused[i]);
 }
 
+static void test_times_with_the_minute_kept(void) {
+    /* tb__rfc3339_ns_at with the minute of the time before it kept gives what
+     * tb__rfc3339_ns gives, for every pair of these (same minute or not, either
+     * one refused) */
+    static const char *const times[] = {
+        "2023-02-09T20:32:50.714964855Z", "2023-02-09T20:32:51Z", "2023-02-09T20:32:59.9+00:00",
+        "2023-02-09T20:32:60Z", "2023-02-09T20:32:61Z", "2023-02-09T20:32:5xZ", "2023-02-09T20:32:50.Z",
+        "2023-02-09T20:32:50.1234567891Z", "2023-02-09T20:32:50+01:00", "2023-02-09t20:32:50z",
+        "2023-02-09 20:32:50.5Z", "2023-02-09T20:33:00Z", "2023-02-10T20:32:50Z", "2023-02-29T20:32:50Z",
+        "2262-04-11T23:47:15.999999999Z", "2262-04-11T23:47:16Z", "1677-09-21T00:12:44Z", "1677-09-21T00:12:45Z",
+        "2023-02-09T20:32:", "",
+    };
+    size_t a, b, n = sizeof times / sizeof times[0];
+    for (a = 0; a < n; a++) {
+        for (b = 0; b < n; b++) {
+            tb__rfc_minute m;
+            int64_t x = -1, want = -1;
+            int ok, want_ok;
+            m.valid = 0;
+            (void)tb__rfc3339_ns_at(&m, times[a], strlen(times[a]), &x);
+            x = -1;
+            ok = tb__rfc3339_ns_at(&m, times[b], strlen(times[b]), &x);
+            want_ok = tb__rfc3339_ns(times[b], strlen(times[b]), &want);
+            CHECK_MSG(ok == want_ok && (!ok || x == want), "%s after %s", times[b], times[a]);
+        }
+    }
+}
+
 static void test_shapes_handed_back(void) {
     static const char *const back[] = {
         /* other channels beyond the plain subset the checked path surely decodes alike */
@@ -219,11 +376,12 @@ static void test_shapes_handed_back(void) {
         "[]",
         "{\"channel\":\"heartbeats\"} x",
         "{\"sequence_num\":2,\"channel\":\"l2_data\",\"events\":[]}", /* l2_data not in the fast decoder's form */
-        "{\"channel\":\"l2_data\",\"client_id\":\"\",\"timestamp\":\"2023-02-09T20:32:50.1Z\",\"sequence_num\":1,"
-        "\"events\":[{\"type\":\"update\",\"product_id\":\"BTC-USD\",\"updates\":[]},{\"type\":\"update\","
-        "\"product_id\":\"BTC-USD\",\"updates\":[]}]}", /* two events */
-        "{\"channel\":\"l2_data\",\"client_id\":\"\",\"timestamp\":\"2023-02-09T20:32:50.1Z\",\"sequence_num\":1,"
-        "\"events\":[]}", /* no event */
+        FRE(1, EVT("update", "BTC-USD", ONE) "," EVT("partial", "BTC-USD", ONE)), /* an unknown type after */
+        FRE(1, EVT("update", "BTC-USD", ONE) "," EVT("update", "BTC-USD", "[" UP("buy", "1", "1") "]")),
+        FRE(1, EVT("update", "BTC-USD", ONE) ",{\"type\":\"update\",\"product_id\":\"BTC-USD\"}"), /* no updates */
+        FRE(1, EVT("update", "BTC-USD", ONE) ",]"),                   /* a trailing comma */
+        FRE(1, SEVENTEEN_EVENTS),                                      /* more events than kept */
+        FRE(1, EVT("snapshot", "BTC-USD", ONE) "," EVT("update", "BTC-USD", "[" UP("bid", "1.001", "1") "]")),
         " " FR(1, "snapshot", "BTC-USD", ONE),      /* not the fast decoder's prefix */
         "{\"channel\": \"l2_data\",\"client_id\":\"\",\"timestamp\":\"2023-02-09T20:32:50.1Z\",\"sequence_num\":1,"
         "\"events\":[{\"type\":\"update\",\"product_id\":\"BTC-USD\",\"updates\":[]}]}",
@@ -337,7 +495,10 @@ int main(int argc, char **argv) {
     tbt_run("json coinbase: snapshot / update / sequence_num rules", test_rules);
     tbt_run("json coinbase: the product taken by a stale frame", test_symbol_taken_by_a_stale_frame);
     tbt_run("json coinbase: more updates than kept", test_many_updates);
+    tbt_run("json coinbase: several events in a frame", test_several_events);
+    tbt_run("json coinbase: several events past the kept updates", test_several_events_beyond_kept);
     tbt_run("json coinbase: RFC 3339 times", test_times);
+    tbt_run("json coinbase: RFC 3339 times, the minute kept", test_times_with_the_minute_kept);
     tbt_run("json coinbase: shapes handed back", test_shapes_handed_back);
     tbt_run("json coinbase: other channels take numbers", test_other_channels);
     tbt_run("json coinbase: splits and capacities", test_splits_and_capacities);

@@ -124,6 +124,40 @@ static void test_frames(void) {
     }
 }
 
+static void test_keys_in_table_order(void) {
+    /* keys in the table's order are matched in one or two word compares each, any
+     * other order key by key: the same frame; a key that only starts like the
+     * expected one, or repeats it, is not taken for it */
+    static work a, b;
+    static const char *const in_order =
+        "{\"e\":\"depthUpdate\",\"E\":1700000000123,\"s\":\"BTCUSDT\",\"U\":10,\"u\":12,"
+        "\"b\":[[\"100.1\",\"1.25\"]],\"a\":[[\"100.5\",\"0\"]]}";
+    static const char *const shuffled =
+        "{\"a\":[[\"100.5\",\"0\"]],\"u\":12,\"s\":\"BTCUSDT\",\"E\":1700000000123,\"U\":10,"
+        "\"b\":[[\"100.1\",\"1.25\"]],\"e\":\"depthUpdate\"}";
+    static const char *const not_the_key[] = {
+        "{\"e\":\"depthUpdate\",\"Ex\":1,\"s\":\"BTCUSDT\",\"U\":10,\"u\":12,\"b\":[],\"a\":[]}",
+        "{\"ee\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":10,\"u\":12,\"b\":[],\"a\":[]}",
+        "{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":10,\"U\":10,\"u\":12,\"b\":[],\"a\":[]}",
+        "{\"e\":\"depthUpdate\",\"E\":1,\"s\":\"BTCUSDT\",\"U\":10,\"u\":12,\"b\":[],\"a\":[],\"a\":[]}",
+        "{\"e\":\"depthUpdate\",\"E\":1,\"s\\u0000\":\"BTCUSDT\",\"U\":10,\"u\":12,\"b\":[],\"a\":[]}",
+    };
+    size_t i;
+    CHECK_EQ(kind_of(&a, in_order, 0), TB_JSCAN_FRAME);
+    CHECK_EQ(kind_of(&b, shuffled, 0), TB_JSCAN_FRAME);
+    CHECK_EQ(a.out.n_rows, 2);
+    CHECK_EQ(b.out.n_rows, 2);
+    for (i = 0; i < 2; i++) {
+        CHECK_EQ(a.side[i], b.side[i]);
+        CHECK_EQ(a.px[i], b.px[i]);
+        CHECK_EQ_U(a.qty[i], b.qty[i]);
+    }
+    CHECK(a.ev_time[0] == b.ev_time[0] && a.first_id[0] == b.first_id[0] && a.last_id[0] == b.last_id[0]);
+    CHECK_EQ(a.sym_len[0], b.sym_len[0]);
+    for (i = 0; i < sizeof not_the_key / sizeof not_the_key[0]; i++)
+        CHECK_MSG(kind_of(&a, not_the_key[i], 0) == TB_JSCAN_OTHER, "line %u", (unsigned)i);
+}
+
 static void test_prefixes(void) {
     static work w;
     static char buf[512];
@@ -295,6 +329,7 @@ static void test_string_words(void) {
 int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("json scan: frames and the lines that are not", test_frames);
+    tbt_run("json scan: keys in the table's order, one compare each", test_keys_in_table_order);
     tbt_run("json scan: every strict prefix of a frame is OTHER", test_prefixes);
     tbt_run("json scan: any splits and capacities give the same result", test_splits_and_capacities);
     tbt_run("json scan: argument errors change nothing", test_arguments);

@@ -38,9 +38,13 @@ static void test_decimal_fast_path(void) {
     static const char *const units[] = {"1", "0.1", "0.01", "0.001", "0.00000001", "10", "0.5", "0.25", "1e-18"};
     static const char *const edge[] = {"0",   "00.10", "1.",     ".5",  "1.2.3", "-1.00", "+1", "1e2", "",
                                        "0.0", "9999999999999999.99", "99999999999999999.9", "1234567890123456789",
-                                       "5.000000000000000000001"};
-    const char alphabet[] = "0123456789.00009-e+";
-    char s[24];
+                                       "5.000000000000000000001", "12345678", "1234567.8", "1.234567", ".1234567",
+                                       "1234567.", "12.34.56", "00000000", "0.000001", "99999999", "9999.99",
+                                       "4.663", "1/3", "1:3", "123456789"};
+    /* '/' and ':' on each side of the digits, a byte >= 0x80 and one whose xor with
+     * '0' is '.' ^ '0' + 1: the one-word path of short strings tests bytes exactly */
+    const char alphabet[] = "0123456789.00009-e+./:\xae\x2f.9";
+    char s[24], buf[32];
     size_t u, i, k;
     for (u = 0; u < sizeof units / sizeof units[0]; u++) {
         tb_dec_unit unit = jh_unit(units[u]);
@@ -48,9 +52,15 @@ static void test_decimal_fast_path(void) {
         for (is_unsigned = 0; is_unsigned <= 1; is_unsigned++) {
             for (i = 0; i < sizeof edge / sizeof edge[0]; i++) {
                 uint64_t a = 1, b = 2;
-                int ra = tb__jscan_dec(edge[i], strlen(edge[i]), unit, is_unsigned, &a);
-                int rb = tb_dec_parse(edge[i], strlen(edge[i]), unit, is_unsigned, &b);
+                int ra, rb, rc;
+                uint64_t c = 3;
+                memset(buf, '7', sizeof buf); /* past the string: digits, which must not count */
+                memcpy(buf, edge[i], strlen(edge[i]));
+                ra = tb__jscan_dec(edge[i], strlen(edge[i]), strlen(edge[i]), unit, is_unsigned, &a);
+                rb = tb_dec_parse(edge[i], strlen(edge[i]), unit, is_unsigned, &b);
+                rc = tb__jscan_dec(buf, strlen(edge[i]), sizeof buf, unit, is_unsigned, &c);
                 CHECK_MSG(ra == rb && (ra != TB_DEC_OK || a == b), "'%s' unit %s", edge[i], units[u]);
+                CHECK_MSG(rc == rb && (rc != TB_DEC_OK || c == b), "'%s' unit %s, one word", edge[i], units[u]);
             }
             for (i = 0; i < 4000; i++) {
                 size_t n = rnd(21);
@@ -58,11 +68,45 @@ static void test_decimal_fast_path(void) {
                 int ra, rb;
                 for (k = 0; k < n; k++) s[k] = alphabet[rnd((unsigned)(sizeof alphabet - 1))];
                 s[n] = 0;
-                ra = tb__jscan_dec(s, n, unit, is_unsigned, &a);
+                ra = tb__jscan_dec(s, n, rnd(2) ? sizeof s : n, unit, is_unsigned, &a);
                 rb = tb_dec_parse(s, n, unit, is_unsigned, &b);
                 CHECK_MSG(ra == rb && (ra != TB_DEC_OK || a == b), "'%s' unit %s", s, units[u]);
             }
         }
+    }
+}
+
+/* tb__jscan_int as a byte at a time: the reference its word steps are held to */
+static size_t int_reference(const char *s, size_t i, size_t n, int64_t *v) {
+    size_t j = i;
+    int64_t x = 0;
+    while (j < n && s[j] >= '0' && s[j] <= '9') {
+        if (j - i >= TB_JSCAN_MAX_DIGITS) return 0;
+        x = x * 10 + (int64_t)(s[j] - '0');
+        j++;
+    }
+    if (j == i || (s[i] == '0' && j - i > 1)) return 0;
+    if (j < n && (s[j] == '.' || s[j] == 'e' || s[j] == 'E')) return 0;
+    *v = x;
+    return j;
+}
+
+static void test_integers(void) {
+    /* random runs of digits (mostly), of every length around 8, 16 and 18, with what
+     * JSON puts after a number, read from random offsets with text of random length
+     * left: the same offset and value as the reference */
+    const char alphabet[] = "01234567890123456789012345678901234567890123456789.eE,}]/: -";
+    char s[64];
+    size_t t, k;
+    for (t = 0; t < 200000; t++) {
+        size_t n = rnd(40), i = n ? rnd((unsigned)n) : 0, digits = rnd(22);
+        int64_t a = -7, b = -9;
+        size_t ra, rb;
+        for (k = 0; k < n; k++) s[k] = alphabet[rnd((unsigned)(sizeof alphabet - 1))];
+        for (k = i; k < n && k < i + digits; k++) s[k] = (char)('0' + rnd(10));
+        ra = tb__jscan_int(s, i, n, &a);
+        rb = int_reference(s, i, n, &b);
+        CHECK_MSG(ra == rb && (!ra || a == b), "'%.*s' from %u", (int)n, s, (unsigned)i);
     }
 }
 
@@ -118,11 +162,14 @@ static void test_first_event_gap_and_symbols(void) {
     static jh_work w;
     tb_jsync_binance st;
     size_t consumed = 0;
-    /* E whose nanoseconds overflow int64: handed back with nothing changed */
-    static const char *const e_overflow[] = {
+    /* handed back with nothing changed, the symbol too (regression: the first frame's
+     * symbol was taken before the gap check handed the frame back): E whose
+     * nanoseconds overflow int64, a first event past lastUpdateId + 1 */
+    static const char *const back[] = {
         "{\"e\":\"depthUpdate\",\"E\":10000000000000,\"s\":\"BTCUSDT\",\"U\":1001,\"u\":1001,\"b\":[],\"a\":[]}",
+        EV(1002, 1004, L1, NONE),
     };
-    jh_check_each_handed_back(&VENUE, &st, e_overflow, 1);
+    jh_check_each_handed_back(&VENUE, &st, back, sizeof back / sizeof back[0]);
     /* the first event must have U <= lastUpdateId + 1 (a gap: handed back) */
     jh_start(&VENUE, &st, &w);
     CHECK_EQ(run_all(&st, EV(1002, 1004, L1, NONE), &w, &consumed), TB_JSYNC_HANDBACK);
@@ -237,6 +284,7 @@ int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("json sync: the decimal fast path is tb_dec_parse", test_decimal_fast_path);
     tbt_run("json sync: spot rules", test_spot_rules);
+    tbt_run("json sync: integers eight digits a step", test_integers);
     tbt_run("json sync: first-event gap, symbols, times, wrapper", test_first_event_gap_and_symbols);
     tbt_run("json sync: futures rules", test_futures_rules);
     tbt_run("json sync: splits and capacities", test_splits_and_capacities);

@@ -58,6 +58,21 @@ def _fr(seq, typ="update", ups=(), product="BTC-USD", ts=T0, channel="l2_data"):
     return json.dumps(frame, separators=(",", ":"))
 
 
+def _multi(seq, *events, ts=T0):
+    """One l2_data frame of several events, each (type, product, ups) as in _fr."""
+    t = "2023-02-09T20:32:50.1Z"
+    evs = [{"type": typ, "product_id": product,
+            "updates": [{"side": s, "event_time": t, "price_level": p, "new_quantity": q} for s, p, q in ups]}
+           for typ, product, ups in events]  # fmt: skip
+    frame = {"channel": "l2_data", "client_id": "", "timestamp": ts, "sequence_num": seq, "events": evs}
+    return json.dumps(frame, separators=(",", ":"))
+
+
+def _ev(typ, ups, product="BTC-USD"):
+    """One event of a _multi frame."""
+    return typ, product, ups
+
+
 def _other(seq, channel="heartbeats"):
     """A frame of another channel on the same connection (it takes a number too)."""
     ev = {"current_time": "2023-02-09 20:32:54 +0000 UTC", "heartbeat_counter": str(seq)}
@@ -99,7 +114,27 @@ SYNC_CASES = [
     ("other_product", [S(0), _fr(1, ups=U1, product="ETH-USD"), _fr(2, ups=U1)], 0),
     ("product_taken_by_a_stale_frame",
      [_other(5), _fr(3, ups=U1, product="ETH-USD"), S(6), _fr(7, ups=U1)], 0),
-    ("two_events", [S(0), TWO_EVENTS, _fr(2, ups=U1)], 1),
+    ("two_events", [S(0), TWO_EVENTS, _fr(2, ups=U1)], 0),
+    ("several_events",
+     [_multi(0, _ev("snapshot", BA), _ev("update", [("offer", "100.50", "1"), ("bid", "99", "2")])),
+      _multi(1, _ev("update", U1), _ev("update", U1, "ETH-USD"), _ev("update", [("offer", "102", "0")])),
+      _multi(2, _ev("update", [("bid", "1.001", "1")], "ETH-USD"), _ev("update", [("bid", "99", "0")])),
+      _multi(3), _multi(4, _ev("snapshot", BA, "ETH-USD")), _fr(5, ups=U1)], 0),
+    ("snapshot_after_updates",
+     [S(0), _multi(1, _ev("update", U1), _ev("snapshot", [("bid", "90", "1"), ("offer", "91", "1")]),
+                   _ev("update", [("bid", "90.5", "2")])), _fr(2, ups=U1)], 0),
+    ("several_events_presync_and_stale",
+     [_multi(0, _ev("update", U1), _ev("update", BA)), S(1), _multi(1, _ev("update", U1), _ev("update", BA)),
+      _multi(2, _ev("update", BA))], 0),
+    ("several_events_first_product_taken",
+     [_multi(0, _ev("snapshot", BA, "ETH-USD"), _ev("snapshot", U1)), _fr(1, ups=U1, product="ETH-USD")], 0),
+    ("several_events_other_channels_take_numbers",
+     [S(0), _other(1), _multi(2, _ev("update", U1), _ev("update", BA)), _other(3),
+      _multi(5, _ev("update", U1), _ev("update", U1)), _multi(6, _ev("update", U1))], 1),
+    ("several_events_handed_back",
+     [S(0), _multi(1, _ev("update", U1), _ev("partial", U1)),
+      _multi(2, _ev("update", U1), _ev("update", [("bid", "99.001", "1")])),
+      _multi(3, *[_ev("update", U1)] * 17), _multi(4, *[_ev("update", U1)] * 16)], 3),
     ("unknown_type", [S(0), _fr(1, "partial", U1), _fr(2, ups=U1)], 1),
     ("unknown_side", [S(0), _fr(1, ups=[("buy", "99", "1")]), _fr(2, ups=U1)], 1),
     ("spaces_key_order_ask_side", [S(0), SPACED, _fr(2, ups=U1)], 0),
@@ -237,6 +272,10 @@ def _random_stream(rng: random.Random, n: int) -> list[str]:
         typ = "snapshot" if rng.random() < 0.1 else "update"
         product = "BTC-USD" if rng.random() < 0.9 else "ETH-USD"
         line = _fr(seq, typ, _ups(rng), product=product)
+        if rng.random() < 0.1:  # several events: snapshots after updates, other products among them
+            kinds, prods = ["update", "update", "snapshot"], ["BTC-USD", "BTC-USD", "ETH-USD"]
+            events = [_ev(rng.choice(kinds), _ups(rng), rng.choice(prods)) for _ in range(rng.randrange(4))]
+            line = _multi(seq, *events)
         if rng.random() < 0.04:
             line = rng.choice(["", "{not json", TWO_EVENTS, _fr(seq, "partial")])
         out.append(line)
@@ -272,3 +311,34 @@ def test_time_out_of_range_is_a_feed_error(monkeypatch, tmp_path, scan):
     with pytest.raises(feeds.FeedError) as ei:
         feeds.replay(fp, format="coinbase", tick_size="0.01", lot_size="0.001")
     assert ei.value.line == 2 and "2400-02-09T20:32:50Z" in ei.value.reason and "64-bit" in ei.value.reason
+
+
+@pytest.mark.parametrize("scan", ["0", "1"])
+def test_bad_value_in_a_later_event_names_its_line(monkeypatch, tmp_path, scan):
+    """A frame of several events whose second event holds a price that is not a whole
+    number of ticks: a FeedError naming that line on both paths (C hands it back)."""
+    bad = _multi(2, _ev("update", U1), _ev("update", [("bid", "99.005", "1")]))
+    fp = write_lines(tmp_path, [S(0), _multi(1, _ev("update", U1), _ev("update", BA)), bad])
+    monkeypatch.setenv(SCAN_ENV, scan)
+    with pytest.raises(feeds.FeedError) as ei:
+        feeds.replay(fp, format="coinbase", tick_size="0.01", lot_size="0.001")
+    assert ei.value.line == 3 and "99.005" in ei.value.reason
+
+
+def test_c_path_several_events_rows(monkeypatch, tmp_path):
+    """What the C loop wrote for frames of several events, against hand-computed books:
+    a snapshot after an update drops the update's rows; bids of every event kept come
+    before their asks; another product's events are skipped."""
+    dropped, late_ask = _ev("update", [("bid", "50", "9")]), _ev("update", [("offer", "100.50", "4")])
+    snap = _multi(0, dropped, _ev("snapshot", BA), late_ask)
+    other, ours = _ev("update", [("bid", "100.75", "1")], "ETH-USD"), _ev("update", [("bid", "100.25", "2")])
+    upd = _multi(1, other, ours)
+    fp = write_lines(tmp_path, [snap, upd])
+    monkeypatch.setenv(SCAN_ENV, "1")
+    assert handbacks(monkeypatch, fp) == 0
+    r = feeds.replay(fp, format="coinbase", tick_size="0.01", lot_size="0.001", depth=3)
+    assert r.bbo["seq"].tolist() == [0, 1]
+    assert (r.bbo["bid_px"][0], r.bbo["ask_px"][0], r.bbo["ask_qty"][0]) == (10000, 10050, 4000)
+    assert (r.bbo["bid_px"][1], r.bbo["bid_qty"][1]) == (10025, 2000)
+    assert r.book.levels(True, k=10) == [(10025, 2000), (10000, 3000)]  # the bid at 50 dropped
+    assert r.book.levels(False, k=10) == [(10050, 4000), (10100, 2000)]
