@@ -5,6 +5,9 @@
 //
 //   call     every event one call: thread CPU ns per event
 //   mbo      apply_mbo in chunks of 4096 rows: thread CPU ns per event
+//   clear    a clear-heavy microbench: cycles of CLEAR_ADDS adds at the touch and a
+//            clear (TB_MBO_CLEAR rows through apply_mbo) in a book sized for the
+//            stream (max_orders = 2 x resting): thread CPU ns per cycle
 //
 // Each round runs each mode once: both sides' books, warmed with the stream's
 // warm-up adds, take the events in alternating slices (run_pair), each slice
@@ -46,9 +49,32 @@ static Cols columns(const std::vector<Ev> &ev) { // 'C' rows are full cancels (q
     return c;
 }
 
-enum { MODE_CALL, MODE_MBO, MODES };
-static const char *const mode_name[MODES] = {"call", "mbo"};
+enum { MODE_CALL, MODE_MBO, MODE_CLEAR, MODES };
+static const char *const mode_name[MODES] = {"call", "mbo", "clear"};
 static const size_t CHUNK = 4096;
+static const size_t CLEAR_ADDS = 100, CLEAR_CYCLES = 2000;
+
+// CLEAR_CYCLES cycles of CLEAR_ADDS adds (fresh ids, both sides, 20 prices a side) and a clear
+static Cols clear_cycles() {
+    Cols c;
+    uint64_t id = 1;
+    for (size_t k = 0; k < CLEAR_CYCLES; k++) {
+        for (size_t i = 0; i < CLEAR_ADDS; i++) {
+            const uint8_t side = (uint8_t)(i & 1);
+            c.act.push_back((uint8_t)TB_MBO_ADD);
+            c.side.push_back(side);
+            c.id.push_back(id++);
+            c.qty.push_back(1 + i % 7);
+            c.px.push_back(side ? 1000000 - 1 - (int64_t)(i % 20) : 1000000 + (int64_t)(i % 20));
+        }
+        c.act.push_back((uint8_t)TB_MBO_CLEAR);
+        c.side.push_back(0);
+        c.id.push_back(0);
+        c.qty.push_back(0);
+        c.px.push_back(0);
+    }
+    return c;
+}
 
 struct Run {
     double ns[2];
@@ -63,6 +89,7 @@ struct Run {
 static Run run_pair(const ab_l3 *const side[2], int mode, const std::vector<Ev> &ev, const l3ab_cols &c, size_t warm,
                     uint32_t max_orders) {
     const size_t SLICE = 8192;
+    const bool clear = mode == MODE_CLEAR;
     void *l[2];
     Run r{};
     for (int k = 0; k < 2; k++) {
@@ -71,11 +98,13 @@ static Run run_pair(const ab_l3 *const side[2], int mode, const std::vector<Ev> 
             fprintf(stderr, "bench_l3_ab: %s: create failed\n", side[k]->name);
             exit(1);
         }
-        side[k]->replay(l[k], ev.data(), warm);
+        if (!clear) side[k]->replay(l[k], ev.data(), warm);
     }
     double t[2] = {0, 0};
-    for (size_t i = warm, turn = 0; i < ev.size(); i += SLICE, turn++) {
-        const size_t to = std::min(ev.size(), i + SLICE);
+    const size_t from = clear ? 0 : warm, rows = clear ? CLEAR_CYCLES * (CLEAR_ADDS + 1) : ev.size();
+    const size_t slice = clear ? 50 * (CLEAR_ADDS + 1) : SLICE;
+    for (size_t i = from, turn = 0; i < rows; i += slice, turn++) {
+        const size_t to = std::min(rows, i + slice);
         for (int j = 0; j < 2; j++) {
             const int k = (turn & 1) ? 1 - j : j;
             const double t0 = cpu_ns();
@@ -85,7 +114,7 @@ static Run run_pair(const ab_l3 *const side[2], int mode, const std::vector<Ev> 
         }
     }
     for (int k = 0; k < 2; k++) {
-        r.ns[k] = t[k] / (double)(ev.size() - warm);
+        r.ns[k] = t[k] / (double)(clear ? CLEAR_CYCLES : rows - warm);
         r.digest[k] = side[k]->digest(l[k]);
         side[k]->destroy(l[k]);
     }
@@ -110,15 +139,15 @@ int main(int argc, char **argv) {
     }
     size_t warm = 0;
     const std::vector<Ev> ev = make_stream(resting, events, &warm);
-    const Cols cols = columns(ev);
-    const l3ab_cols c = cols.view();
+    const Cols cols = columns(ev), clears = clear_cycles();
+    const l3ab_cols c = cols.view(), cc = clears.view();
     const uint32_t max_orders = (uint32_t)(resting * 2);
     const ab_l3 *side[2] = {&l3ab_old, &l3ab_new};
     std::vector<double> ns[2][MODES];
     bool same = true;
     for (int r = 0; r < rounds; r++)
         for (int mode = 0; mode < MODES; mode++) {
-            const Run x = run_pair(side, mode, ev, c, warm, max_orders);
+            const Run x = run_pair(side, mode, ev, mode == MODE_CLEAR ? cc : c, warm, max_orders);
             same = same && x.status_sum[0] == x.status_sum[1] && x.refused[0] == x.refused[1] &&
                    x.digest[0] == x.digest[1];
             for (int k = 0; k < 2; k++) ns[k][mode].push_back(x.ns[k]);
@@ -134,7 +163,9 @@ int main(int argc, char **argv) {
         if (fscanf(f, "%lf %lf %lf", &la[0], &la[1], &la[2]) != 3) la[0] = -1;
         fclose(f);
     }
-    printf("thread CPU ns per event (median of %d alternating rounds); new/old ratio per round; load %.2f %.2f %.2f\n",
+    printf("thread CPU ns per event (clear: per cycle of %zu adds and a clear; median of %d alternating rounds); "
+           "new/old ratio per round; load %.2f %.2f %.2f\n",
+           CLEAR_ADDS,
            rounds, la[0], la[1], la[2]);
     printf("  %-5s %9s %9s %8s %8s %8s\n", "mode", "old", "new", "min", "median", "max");
     for (int mode = 0; mode < MODES; mode++) {

@@ -4,8 +4,8 @@
  * (with the book unchanged, compared through a dump), arena and level
  * limits with their counters, quantity overflow, the index reseed under
  * colliding ids, dump/load (round trip, corruption, duplicate ids),
- * apply_mbo statuses, and the L2 view keeping every level through spills,
- * promotes and recenters.
+ * apply_mbo statuses, clears that walk what rests in a large index, and the
+ * L2 view keeping every level through spills, promotes and recenters.
  *
  * Usage: test_l3_unit [--profile quick|sanitizer|full] [--verbose] */
 #include "l3_drv.h"
@@ -548,6 +548,49 @@ static void t_huge_arrays(void) {
     CHECK_EQ(tb_l3_i64_n64_destroy(l), TB_OK);
 }
 
+/* A clear of a few orders in an index sized for many walks their probe runs instead of
+ * wiping the tables (tb_l3.inc index_clear): ids chosen to share home entries (clusters,
+ * one wrapping past the table's end) and levels outside the window must all be gone, the
+ * indexes all zero, and the same ids and levels usable again. Then a full book: the wipe. */
+static void t_clear_sparse(void) {
+    tb_l3_i64_n64 *l = NULL;
+    uint64_t ids[200], id;
+    uint32_t n = 0, k, round, mask;
+    size_t i;
+    CHECK_EQ(tb_l3_i64_n64_create(&l, 0, 1u << 14, 64, NULL), TB_OK);
+    if (!l) return;
+    mask = l->oidx_mask;
+    for (round = 0; round < 3; round++) {
+        /* 50 ids homed at the last entry (their run wraps to the start), 50 at 40, 100 anywhere */
+        n = 0;
+        for (id = 1 + round * 10000000u; n < 200; id++) {
+            const uint32_t home = tb_l3_i64_n64__ohome(l, tb_l3_i64_n64__otag(l, id));
+            if ((n < 50 && home == mask) || (n >= 50 && n < 100 && home == 40) || (n >= 100 && id % 97 == 0))
+                ids[n++] = id;
+        }
+        for (k = 0; k < n; k++) { /* 3 bid and 3 ask prices, one a side far outside the window */
+            const int64_t px = k % 3 == 2 ? 5000 : 1 + (int64_t)(k % 3);
+            CHECK_EQ(tb_l3_i64_n64_add(l, ids[k], (int)(k & 1), k & 1 ? -px : px, 1 + k), TB_OK);
+        }
+        CHECK_EQ_U(tb_l3_i64_n64_count(l), 200);
+        CHECK(16u * (l->n_orders + l->lvl_hw) < l->oidx_mask + 1u); /* the walk, not the wipe */
+        CHECK_EQ(tb_l3_i64_n64_clear(l), TB_OK);
+        CHECK_EQ_U(tb_l3_i64_n64_count(l), 0);
+        for (i = 0; i <= mask; i++) CHECK(l->oidx[i] == 0);
+        for (i = 0; i < ((size_t)1 << l->lbits); i++) CHECK(l->lidx[i] == 0);
+        for (k = 0; k < n; k += 7) CHECK_EQ(tb_l3_i64_n64_cancel(l, ids[k]), TB_ERR_UNKNOWN);
+        CHECK_EQ(tb_l3_i64_n64_verify_invariants(l), TB_OK);
+    }
+    for (k = 0; k < n; k++) CHECK_EQ(tb_l3_i64_n64_add(l, ids[k], 1, -5000, 1), TB_OK); /* ids and level again */
+    CHECK_EQ(tb_l3_i64_n64_verify_invariants(l), TB_OK);
+    for (id = 1; tb_l3_i64_n64_count(l) < 8000; id += 3) (void)tb_l3_i64_n64_add(l, id * 7919u, 0, 7, 1);
+    CHECK_EQ(tb_l3_i64_n64_clear(l), TB_OK); /* many orders: the wipe */
+    for (i = 0; i <= mask; i++) CHECK(l->oidx[i] == 0);
+    CHECK_EQ(tb_l3_i64_n64_add(l, ids[0], 1, -5000, 1), TB_OK);
+    CHECK_EQ(tb_l3_i64_n64_verify_invariants(l), TB_OK);
+    CHECK_EQ(tb_l3_i64_n64_destroy(l), TB_OK);
+}
+
 typedef struct named {
     const char *name;
     void (*fn)(void);
@@ -571,5 +614,6 @@ int main(int argc, char **argv) {
     }
     tbt_run("pool", t_pool);
     tbt_run("huge_arrays", t_huge_arrays);
+    tbt_run("clear_sparse", t_clear_sparse);
     return tbt_finish();
 }
