@@ -560,16 +560,31 @@ static int tb__tardis_line(tb_tardis_scan *st, char *p, char *le, tb_tardis_out 
 
 /* ---- the fast path ---------------------------------------------------------------------- */
 
+/* The two words of the last sixteen-digit timestamp of a column and their values:
+ * the rows of a message mostly repeat its timestamps, and the first eight digits
+ * change every 100 s. Both start as "00000000" (a true entry: any word may occur). */
+typedef struct tb__tardis_ts_cache {
+    uint64_t hi_word, hi_val, lo_word, lo_val;
+} tb__tardis_ts_cache;
+
+#define TB__TARDIS_TS_CACHE_INIT {UINT64_C(0x3030303030303030), 0, UINT64_C(0x3030303030303030), 0}
+
 /* digits-only microseconds (1 to 18 digits, tb__tardis_micros's own fast case) up to ',':
  * where the next field starts, or NULL. Sixteen digits (every timestamp of this century)
- * in two words without a loop. */
-TB_FORCE_INLINE const char *tb__tardis_fast_micros(const char *q, const char *end, int64_t *out) {
-    uint64_t v = 0, hi, lo;
+ * in two words without a loop, each word converted only when it differs from the
+ * column's last one (c). */
+TB_FORCE_INLINE const char *tb__tardis_fast_micros(const char *q, const char *end, int64_t *out,
+                                                   tb__tardis_ts_cache *c) {
+    uint64_t v = 0;
     const char *e;
-    if (end - q > 16 && q[16] == ',' && tb__tardis_8digits(tb__tardis_word(q), &hi) &&
-        tb__tardis_8digits(tb__tardis_word(q + 8), &lo)) {
-        *out = (int64_t)(hi * 100000000 + lo);
-        return q + 17;
+    if (end - q > 16 && q[16] == ',') {
+        const uint64_t hi = tb__tardis_word(q), lo = tb__tardis_word(q + 8);
+        if (hi != c->hi_word && tb__tardis_8digits(hi, &c->hi_val)) c->hi_word = hi;
+        if (lo != c->lo_word && tb__tardis_8digits(lo, &c->lo_val)) c->lo_word = lo;
+        if (hi == c->hi_word && lo == c->lo_word) {
+            *out = (int64_t)(c->hi_val * 100000000 + c->lo_val);
+            return q + 17;
+        }
     }
     e = tb__tardis_digits(q, end, &v);
     if (e == q || e - q > 18 || e >= end || *e != ',') return NULL;
@@ -613,7 +628,7 @@ static int tb__tardis_std_roles(const tb_tardis_scan *st) {
  * "exchange,symbol," of the last fast row is kept (st->prefix): a row that starts with
  * the same bytes skips both fields in one compare. */
 TB_FORCE_INLINE const char *tb__tardis_fast(tb_tardis_scan *st, const char *p, const char *end,
-                                            tb_tardis_out *out) {
+                                            tb_tardis_out *out, tb__tardis_ts_cache *ts_cache) {
     const char *q = p, *e;
     uint64_t m, px, qty, w;
     size_t dig, prefix = 0;
@@ -632,8 +647,8 @@ TB_FORCE_INLINE const char *tb__tardis_fast(tb_tardis_scan *st, const char *p, c
         q += n + 1;
         if ((size_t)(q - p) <= sizeof st->prefix) prefix = (size_t)(q - p); /* kept if the row is taken */
     }
-    if (!(q = tb__tardis_fast_micros(q, end, &ts)) || ts > INT64_MAX / 1000) return NULL;
-    if (!(q = tb__tardis_fast_micros(q, end, &lts))) return NULL;
+    if (!(q = tb__tardis_fast_micros(q, end, &ts, &ts_cache[0])) || ts > INT64_MAX / 1000) return NULL;
+    if (!(q = tb__tardis_fast_micros(q, end, &lts, &ts_cache[1]))) return NULL;
     /* a row the fast path takes has at least "bid,1,1\n" after is_snapshot and after side */
     if (end - q < 8) return NULL;
     w = tb__tardis_word(q);
@@ -685,6 +700,7 @@ TB_FORCE_INLINE int tb__tardis_scan(tb_tardis_scan *st, char *data, size_t len, 
                                     size_t *consumed, int fast) {
     size_t pos = 0;
     int sym_plain; /* the symbol has no ',' (its raw bytes then mean the same on any line); -1: not known yet */
+    tb__tardis_ts_cache ts_cache[2] = {TB__TARDIS_TS_CACHE_INIT, TB__TARDIS_TS_CACHE_INIT}; /* timestamp, local */
     if (!st || !out || !consumed) return TB_ERR_NULL;
     *consumed = 0;
     if (len && !data) return TB_ERR_NULL;
@@ -699,7 +715,7 @@ TB_FORCE_INLINE int tb__tardis_scan(tb_tardis_scan *st, char *data, size_t len, 
         int r;
         if (fast && st->have_symbol && sym_plain < 0) sym_plain = !memchr(st->symbol, ',', st->symbol_len);
         if (fast && sym_plain > 0 && tb__tardis_room(out)) {
-            const char *end = tb__tardis_fast(st, p, data + len, out);
+            const char *end = tb__tardis_fast(st, p, data + len, out, ts_cache);
             if (end) {
                 st->line++;
                 pos = (size_t)(end - data) + 1;

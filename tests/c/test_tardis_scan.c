@@ -420,6 +420,12 @@ static size_t common_file(uint64_t *rng, char *out, size_t cap, unsigned odd, co
             snprintf(lt, sizeof lt, "%lld", (long long)lts);
             snprintf(px, sizeof px, "%u%s", 90 + v % 20, ((v >> 5) & 3) == 0 ? ".25" : (v >> 7) & 1 ? ".5" : "");
             snprintf(qty, sizeof qty, "%u%s", (v >> 8) % 9, (v >> 12) & 1 ? ".1" : "");
+            if ((v >> 24) % 4 == 0) /* long shapes: 7-8 digit prices, amounts of 8 decimals */
+                snprintf(px, sizeof px, "%u%s", (1000000 + v % 9000000) * ((v >> 28) % 2 ? 10u : 1u),
+                         (v >> 6) & 1 ? ".75" : "");
+            if ((v >> 26) % 4 == 0) /* 8 decimals (whole lots: the fast path takes it), or 9 */
+                snprintf(qty, sizeof qty, (v >> 29) & 1 ? "%u.%08u" : "%u.%08u0", (v >> 8) % 3,
+                         (v >> 9) % 10 * 10000000u);
             /* the exchange mostly the same (the fast path keeps "exchange,symbol,"), sometimes
              * another, shorter, longer, or longer than the 64 bytes it keeps */
             fields[0] = (v >> 20) % 8 ? "binance" : exchanges[(v >> 23) % (sizeof exchanges / sizeof *exchanges)];
@@ -503,6 +509,7 @@ static void test_fast_takes_common_rows(void) {
         "\n"};
     tb_tardis_scan st;
     tb_tardis_out out;
+    tb__tardis_ts_cache hi[2] = {TB__TARDIS_TS_CACHE_INIT, TB__TARDIS_TS_CACHE_INIT};
     size_t consumed = 0, i;
     char first[] = "binance,X,1,1,true,bid,100,1\n";
     memset(&st, 0, sizeof st);
@@ -520,19 +527,19 @@ static void test_fast_takes_common_rows(void) {
     out.msgs_cap = 100;
     out.errs = w.errs;
     out.errs_cap = 64;
-    CHECK(tb__tardis_fast(&st, first, first + sizeof first - 1, &out) == NULL); /* no symbol yet */
+    CHECK(tb__tardis_fast(&st, first, first + sizeof first - 1, &out, hi) == NULL); /* no symbol yet */
     CHECK_EQ(tb_tardis_scan_buf(&st, first, sizeof first - 1, 0, &out, &consumed), TB_TARDIS_DONE);
     for (i = 0; i < sizeof odd / sizeof *odd; i++) {
         tb_tardis_scan copy = st;
         size_t rows = out.n_rows;
-        CHECK_MSG(tb__tardis_fast(&st, odd[i], odd[i] + strlen(odd[i]), &out) == NULL, "odd row %zu", i);
+        CHECK_MSG(tb__tardis_fast(&st, odd[i], odd[i] + strlen(odd[i]), &out, hi) == NULL, "odd row %zu", i);
         CHECK(memcmp(&copy, &st, sizeof st) == 0);
         CHECK_EQ(out.n_rows, rows);
     }
     {
         const char *ok[] = {"binance,X,5,6,false,bid,100.25,1.5\n", "b,X,5,6,false,ask,100,0\r\n"};
         for (i = 0; i < 2; i++) {
-            const char *nl = tb__tardis_fast(&st, ok[i], ok[i] + strlen(ok[i]), &out);
+            const char *nl = tb__tardis_fast(&st, ok[i], ok[i] + strlen(ok[i]), &out, hi);
             CHECK_MSG(nl == ok[i] + strlen(ok[i]) - 1, "common row %zu", i);
             CHECK_EQ_U(st.prefix_len, i ? 4 : 10); /* "exchange,symbol," of the row taken */
         }
@@ -553,7 +560,7 @@ static void test_fast_takes_common_rows(void) {
         CHECK_EQ(tb_tardis_begin(&st, ROLES8, 8, unit_of("0.25"), unit_of("0.1"), 2, 1), TB_OK);
         out.n_rows = out.n_msgs = out.n_errs = 0;
         CHECK_EQ(tb_tardis_scan_buf(&st, quoted, sizeof quoted - 1, 0, &out, &consumed), TB_TARDIS_DONE);
-        CHECK(tb__tardis_fast(&st, nine, nine + strlen(nine), &out) != NULL); /* alone it would take it */
+        CHECK(tb__tardis_fast(&st, nine, nine + strlen(nine), &out, hi) != NULL); /* alone it would take it */
         snprintf(text, sizeof text, "binance,\"a,b\",1,1,true,bid,100,1\n%s", nine);
         scan_with(text, len, 1 << 16, 100, 0, &general);
         scan_with(text, len, 1 << 16, 100, 1, &fast);
@@ -563,12 +570,19 @@ static void test_fast_takes_common_rows(void) {
     }
 }
 
-/* The fast path's timestamps (eight digits at a time) read what tb__tardis_micros reads:
- * a field of 1 to 18 digits before a ',' and nothing else. */
+/* The fast path's timestamps (eight digits at a time, each word converted only when it
+ * is not the column's last one) read what tb__tardis_micros reads: a field of 1 to 18
+ * digits before a ',' and nothing else. The cache lives across the rounds, whose
+ * strings often begin with one of a few words (digits or not, NUL bytes too) or repeat
+ * the last string's first word or two. */
 static void test_fast_micros(void) {
     static const char alphabet[] = "0123456789012345678901234567890123456789/:,x";
+    static const char words[][9] = {"17000000", "17000001", "1700000x", "00000000", "17000000"};
+    tb__tardis_ts_cache c = TB__TARDIS_TS_CACHE_INIT;
     uint64_t rng = 7;
+    char last[16];
     int round, rounds = tbt_prof == TBT_FULL ? 400000 : 40000;
+    memset(last, '0', sizeof last);
     for (round = 0; round < rounds; round++) {
         char s[40];
         size_t n = (size_t)(next_rng(&rng) % 40), i, field;
@@ -576,8 +590,15 @@ static void test_fast_micros(void) {
         const char *r;
         int digits = 1;
         for (i = 0; i < n; i++) s[i] = alphabet[next_rng(&rng) % (sizeof alphabet - 1)];
+        if (n >= 8 && next_rng(&rng) % 2) {
+            unsigned k = (unsigned)next_rng(&rng) % 6;
+            if (k < 5) memcpy(s, words[k], 8);
+            else memset(s, 0, 8);
+        }
+        if (n >= 16 && next_rng(&rng) % 3 == 0) memcpy(s, last, next_rng(&rng) % 2 ? 16 : 8);
+        if (n >= 16) memcpy(last, s, 16);
         for (field = 0; field < n && s[field] != ','; field++) digits &= s[field] >= '0' && s[field] <= '9';
-        r = tb__tardis_fast_micros(s, s + n, &fast);
+        r = tb__tardis_fast_micros(s, s + n, &fast, &c);
         if (field < n && field >= 1 && field <= 18 && digits) {
             CHECK_MSG(r == s + field + 1, "'%.*s'", (int)n, s);
             CHECK_EQ(tb__tardis_micros(s, field, &ref), TB_DEC_OK);
