@@ -33,6 +33,7 @@ from typing import IO, Any, BinaryIO
 
 from ..errors import ArgumentTypeError, FeedError, InvalidArgumentError
 from ._prefetch import Prefetch, threaded
+from ._zstd_frames import FrameCheck
 
 CHUNK_BYTES = 1 << 20  #: default read size
 MAX_LINE_BYTES = 64 << 20  #: a line longer than this is an error (memory stays bounded)
@@ -72,7 +73,10 @@ def _zstd_reader(raw: BinaryIO) -> BinaryIO:
     except ImportError:  # pragma: no cover - zstandard is a dependency
         raise ImportError("reading .zst files needs the 'zstandard' package") from None
     # read_across_frames: a file of several concatenated frames (e.g. appended captures) is one stream
-    return zstandard.ZstdDecompressor().stream_reader(raw, read_across_frames=True, closefd=False)  # type: ignore[return-value]
+    # FrameCheck: a file cut inside a frame is an error, not a shorter stream (_zstd_frames.py)
+    return zstandard.ZstdDecompressor().stream_reader(  # type: ignore[return-value]
+        FrameCheck(raw), read_across_frames=True, closefd=False
+    )
 
 
 def inflate_module() -> Any:
