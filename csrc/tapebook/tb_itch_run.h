@@ -190,6 +190,7 @@ TB_API int tb_itch_run_block(tb_itch_run *r, tb_itch_state *st, tb_olog *g, void
     if (depth_k && (!depth_out || !lv || lv_cap < 2 * (size_t)depth_k)) return TB_ERR_BADARG;
     r->msgs = 0;
     r->consumed = 0;
+    if (!len) return TB_ITCH_RUN_DONE; /* (buf may be NULL: no arithmetic on it) */
     for (;;) {
         size_t used = 0;
         int dec, rc;
