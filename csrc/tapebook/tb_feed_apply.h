@@ -90,6 +90,9 @@ typedef struct tb_feed_ops {
     int (*depth)(void *b, int side, size_t *out);
     int (*levels)(void *b, int side, tb_level_i64 *out, size_t k);
     int (*set)(void *b, int side, int64_t px, uint64_t qty);
+    /* apply's rows with the BBO after each, under one entry of the thread guard */
+    int (*bbo_trace)(void *b, const uint8_t *side, const int64_t *px, const uint64_t *qty, size_t n,
+                     tb_bbo_i64 *out, size_t *done);
 } tb_feed_ops;
 
 typedef struct tb_feed_batch {
@@ -206,23 +209,29 @@ static int tb__feed_crc_ok(void *b, const tb_feed_ops *ops, const tb_feed_batch 
            (uint64_t)c == ((uint64_t)in->crc[i] & 0xFFFFFFFFu);
 }
 
-static int tb__feed_row(void *b, const tb_feed_ops *ops, const tb_feed_batch *in, size_t i, uint8_t flags,
-                        tb_feed_row *row, int64_t *depth_row, tb_level_i64 *lv, tb_feed_state *st) {
-    tb_bbo_i64 o;
-    int s = ops->bbo(b, &o);
-    if (s) return s;
+/* message i's r.bbo row from the BBO after it (a crossed book flagged and counted) */
+static void tb__feed_fill(const tb_feed_batch *in, size_t i, uint8_t flags, const tb_bbo_i64 *o, tb_feed_row *row,
+                          tb_feed_state *st) {
     row->ts = in->ts[i];
     row->seq = in->seq[i];
-    row->bid_px = o.bid_px;
-    row->bid_qty = o.bid_qty;
-    row->ask_px = o.ask_px;
-    row->ask_qty = o.ask_qty;
-    if (o.bid_qty && o.ask_qty && o.bid_px >= o.ask_px) {
+    row->bid_px = o->bid_px;
+    row->bid_qty = o->bid_qty;
+    row->ask_px = o->ask_px;
+    row->ask_qty = o->ask_qty;
+    if (o->bid_qty && o->ask_qty && o->bid_px >= o->ask_px) {
         flags |= TB_FEED_FLAG_CROSSED;
         st->crossed++;
     }
     row->flags = flags;
     memset(row->pad, 0, sizeof row->pad);
+}
+
+static int tb__feed_row(void *b, const tb_feed_ops *ops, const tb_feed_batch *in, size_t i, uint8_t flags,
+                        tb_feed_row *row, int64_t *depth_row, tb_level_i64 *lv, tb_feed_state *st) {
+    tb_bbo_i64 o;
+    int s = ops->bbo(b, &o);
+    if (s) return s;
+    tb__feed_fill(in, i, flags, &o, row, st);
     if (depth_row) {
         size_t k = in->depth_k, j, nb, na;
         int64_t r = ops->top(b, lv, k);
@@ -368,10 +377,14 @@ TB_API int tb_feed_run(void *book, const tb_feed_ops *ops, const tb_feed_batch *
     static int tb_feed_n##N##_set(void *b, int side, int64_t p, uint64_t q) {                             \
         return tb_book_i64_n##N##_set_code((tb_book_i64_n##N *)b, side, p, q);                            \
     }                                                                                                     \
+    static int tb_feed_n##N##_bbo_trace(void *b, const uint8_t *s, const int64_t *p, const uint64_t *q,   \
+                                        size_t n, tb_bbo_i64 *o, size_t *done) {                          \
+        return tb_book_i64_n##N##_bbo_trace((tb_book_i64_n##N *)b, s, p, q, n, o, done);                  \
+    }                                                                                                     \
     static const tb_feed_ops tb_feed_ops_n##N = {                                                         \
         N, (int64_t)INT64_MIN + N - 1, (int64_t)INT64_MAX - N + 1, tb_feed_n##N##_apply,                  \
         tb_feed_n##N##_reset, tb_feed_n##N##_bbo, tb_feed_n##N##_top, tb_feed_n##N##_depth,               \
-        tb_feed_n##N##_levels, tb_feed_n##N##_set};
+        tb_feed_n##N##_levels, tb_feed_n##N##_set, tb_feed_n##N##_bbo_trace};
 
 /* one table per shipped tape size (the list is generated: tb_variants.h) */
 TB_SHIPPED_TAPE_SIZES(TB__FEED_OPS)

@@ -72,6 +72,7 @@ typedef struct tb_itch_run {
     int64_t l_px[3 * TB_ITCH_RUN_CHUNK], l_end[TB_ITCH_RUN_CHUNK];
     uint64_t l_qty[3 * TB_ITCH_RUN_CHUNK];
     int8_t scratch[3 * TB_ITCH_RUN_CHUNK]; /* tb_feed_run's per-row results */
+    tb_bbo_i64 trace[3 * TB_ITCH_RUN_CHUNK]; /* the BBO after each level row */
 } tb_itch_run;
 
 TB_API void tb_itch_run_init(tb_itch_run *r, int64_t seq_base) {
@@ -106,6 +107,44 @@ TB_API void tb_itch_run_init(tb_itch_run *r, int64_t seq_base) {
     r->batch.kind = r->c_kind; /* zeroed: every message is a DELTA */
 }
 
+/* tb_feed_run's work for a chunk of plain DELTA messages with nothing to stop after (no
+ * depth rows, no crossed stop): the whole chunk's level rows in one bbo_trace call — one
+ * entry of the book's thread guard instead of two a message, whose atomic exchanges were
+ * most of the book's share of the replay — then each message's row from the BBO after
+ * its last level row (a message without one: the BBO before it). */
+static int tb__itch_run_traced(tb_itch_run *r, void *book, const tb_feed_ops *ops, tb_feed_row *out,
+                               tb_feed_state *fst) {
+    const size_t n = r->batch.n_msgs, rows = r->batch.n_rows;
+    size_t done = 0, i, lo = 0;
+    tb_bbo_i64 before;
+    int s = ops->bbo(book, &before);
+    if (s != TB_OK) { /* the book cannot be read (busy, closed): no row of message 0 */
+        r->line = r->c_record[0];
+        r->book_status = s;
+        r->bad_side = 2;
+        return TB_FEED_BOOK_ERROR;
+    }
+    if (rows) s = ops->bbo_trace(book, r->l_side, r->l_px, r->l_qty, rows, r->trace, &done);
+    for (i = 0; i < n; i++) {
+        const size_t hi = (size_t)r->l_end[i];
+        if (s != TB_OK && hi > done) { /* the book refused row `done`, of message i */
+            r->line = r->c_record[i];
+            r->book_status = s;
+            r->bad_side = r->l_side[done];
+            r->bad_px = r->l_px[done];
+            r->bad_qty = r->l_qty[done];
+            return TB_FEED_BOOK_ERROR;
+        }
+        if (hi > lo) before = r->trace[hi - 1];
+        tb__feed_fill(&r->batch, i, 0, &before, &out[i], fst);
+        fst->messages++;
+        fst->rows += hi - lo;
+        r->msgs++;
+        lo = hi;
+    }
+    return TB_FEED_DONE;
+}
+
 /* The chunk's decoded records (r->rows) through the order log and the book: its BBO rows
  * at out; TB_FEED_DONE or the stop. */
 static int tb__itch_run_chunk(tb_itch_run *r, tb_olog *g, void *book, const tb_feed_ops *ops,
@@ -122,6 +161,7 @@ static int tb__itch_run_chunk(tb_itch_run *r, tb_olog *g, void *book, const tb_f
     r->batch.n_msgs = n;
     r->batch.stop_on_crossed = stop_on_crossed;
     r->batch.depth_k = depth_k;
+    if (!stop_on_crossed && !depth_k) return tb__itch_run_traced(r, book, ops, out, fst);
     fst->msg = 0;
     fst->out_rows = 0;
     rc = tb_feed_run(book, ops, &r->batch, out, depth_out, r->scratch, lv, lv_cap, fst);
@@ -150,6 +190,7 @@ TB_API int tb_itch_run_block(tb_itch_run *r, tb_itch_state *st, tb_olog *g, void
     if (depth_k && (!depth_out || !lv || lv_cap < 2 * (size_t)depth_k)) return TB_ERR_BADARG;
     r->msgs = 0;
     r->consumed = 0;
+    if (!len) return TB_ITCH_RUN_DONE; /* (buf may be NULL: no arithmetic on it) */
     for (;;) {
         size_t used = 0;
         int dec, rc;
