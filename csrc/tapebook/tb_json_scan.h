@@ -285,14 +285,14 @@ static size_t tb__jscan_skip_ws(const char *s, size_t i, size_t n) {
 
 /* the bytes of w (byte k of the text in bits 8k..8k+7) a string body stops at or
  * refuses — '"', '\\', a control byte (< 0x20) or one >= 0x7f — as the high bit of
- * each; bits above the first such byte may be set falsely (a borrow), never below,
- * so the lowest set bit is exact */
+ * each; bits above the first such byte may be set falsely (a carry or borrow out of
+ * it: only such a byte starts one), never below, so the lowest set bit is exact */
 TB_FORCE_INLINE uint64_t tb__jscan_special8(uint64_t w) {
     const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
-    uint64_t q = w ^ (ones * 0x22), b = w ^ (ones * 0x5c), d = w ^ (ones * 0x7f);
-    uint64_t zero = ((q - ones) & ~q) | ((b - ones) & ~b) | ((d - ones) & ~d); /* a '"', '\\' or 0x7f byte */
-    uint64_t low = (w - ones * 0x20) & ~w;                                     /* a byte below 0x20 */
-    return ((zero | low) & high) | (w & high);
+    uint64_t q = w ^ (ones * 0x22), b = w ^ (ones * 0x5c);
+    uint64_t stop = ((q - ones) & ~q) | ((b - ones) & ~b); /* a '"' or '\\' byte */
+    uint64_t outside = (w + ones) | (w - ones * 0x20);     /* >= 0x7f: + 1 reaches 0x80; < 0x20: - 0x20 wraps */
+    return (stop | outside) & high;
 }
 
 /* s[j..j+8) as a word, byte k in bits 8k..8k+7 whatever the machine's byte order

@@ -354,6 +354,31 @@ static void test_string_words(void) {
             }
         }
     }
+    /* every pair of bytes at every two positions: the first special one found (a
+     * carry or borrow out of the lower may mark the higher, never the reverse) */
+    for (c = 0; c < 256; c++) {
+        unsigned d;
+        for (d = 0; d < 256; d++) {
+            for (p = 0; p < 8; p++) {
+                unsigned q;
+                for (q = p + 1; q < 8; q++) {
+                    char b[8];
+                    uint64_t m;
+                    int sc = c == '"' || c == '\\' || c < 0x20 || c >= 0x7f;
+                    int sd = d == '"' || d == '\\' || d < 0x20 || d >= 0x7f;
+                    memset(b, '~', 8);
+                    b[p] = (char)c;
+                    b[q] = (char)d;
+                    m = tb__jscan_special8(tb__jscan_word(b, 0));
+                    if (!sc && !sd) {
+                        if (m) CHECK_MSG(0, "bytes %u at %u, %u at %u: none special", c, p, d, q);
+                    } else if (tb__ctz64(m | (UINT64_C(1) << 63)) / 8 != (sc ? p : q)) {
+                        CHECK_MSG(0, "bytes %u at %u, %u at %u: first special byte", c, p, d, q);
+                    }
+                }
+            }
+        }
+    }
     for (len = 0; len < 40; len++) {
         for (at = 0; at <= len; at++) {
             char s[48];
