@@ -150,35 +150,6 @@ static size_t tb__jcb_key_at(const char *s, size_t i, size_t n, size_t *k0, size
     return tb__jscan_skip_ws(s, i + 1, n);
 }
 
-/* s[i..) begins with the len bytes of lit (i <= n); compared a word at a time,
- * the last word overlapping the one before (lit and len are constants: no
- * library call, no byte loop) */
-TB_FORCE_INLINE int tb__jcb_lit(const char *s, size_t i, size_t n, const char *lit, size_t len) {
-    size_t k;
-    uint64_t a, b;
-    uint32_t c, d;
-    if (n - i < len) return 0;
-    if (len < 8) {
-        for (k = 0; k < len; k++)
-            if (s[i + k] != lit[k]) return 0;
-        return 1;
-    }
-    for (k = 0; k + 8 <= len; k += 8) { /* equal words whatever the byte order */
-        memcpy(&a, s + i + k, 8);
-        memcpy(&b, lit + k, 8);
-        if (a != b) return 0;
-    }
-    if (k == len) return 1;
-    if (len - k <= 4) {
-        memcpy(&c, s + i + len - 4, 4);
-        memcpy(&d, lit + len - 4, 4);
-        return c == d;
-    }
-    memcpy(&a, s + i + len - 8, 8);
-    memcpy(&b, lit + len - 8, 8);
-    return a == b;
-}
-#define TB__JC_LIT(s, i, n, lit) tb__jcb_lit(s, i, n, lit, sizeof lit - 1)
 
 static unsigned tb__jcb_update_key(const char *k, size_t n) {
     switch (n) { /* the four keys differ in length */
@@ -209,22 +180,22 @@ static int tb__jcb_side(const char *s, size_t v0, size_t v1) {
  * takes, that takes alike) */
 static size_t tb__jcb_update_as_sent(const char *s, size_t i, size_t n, tb__jcb_level *lv) {
     size_t t0, t1;
-    if (!TB__JC_LIT(s, i, n, "{\"side\":\"")) return 0;
+    if (!TB__JSCAN_LIT(s, i, n, "{\"side\":\"")) return 0;
     i += sizeof "{\"side\":\"" - 1;
-    if (TB__JC_LIT(s, i, n, "bid\"")) {
+    if (TB__JSCAN_LIT(s, i, n, "bid\"")) {
         lv->bid = 1;
         i += 4;
-    } else if (TB__JC_LIT(s, i, n, "offer\"")) {
+    } else if (TB__JSCAN_LIT(s, i, n, "offer\"")) {
         lv->bid = 0;
         i += 6;
     } else {
         return 0;
     }
-    if (!TB__JC_LIT(s, i, n, ",\"event_time\":")) return 0;
+    if (!TB__JSCAN_LIT(s, i, n, ",\"event_time\":")) return 0;
     i = tb__jscan_str(s, i + sizeof ",\"event_time\":" - 1, n, &t0, &t1);
-    if (!i || !TB__JC_LIT(s, i, n, ",\"price_level\":")) return 0;
+    if (!i || !TB__JSCAN_LIT(s, i, n, ",\"price_level\":")) return 0;
     i = tb__jscan_str(s, i + sizeof ",\"price_level\":" - 1, n, &lv->p0, &lv->p1);
-    if (!i || !TB__JC_LIT(s, i, n, ",\"new_quantity\":")) return 0;
+    if (!i || !TB__JSCAN_LIT(s, i, n, ",\"new_quantity\":")) return 0;
     i = tb__jscan_str(s, i + sizeof ",\"new_quantity\":" - 1, n, &lv->q0, &lv->q1);
     return i && i < n && s[i] == '}' ? i + 1 : 0;
 }
@@ -348,11 +319,11 @@ static size_t tb__jcb_event_updates(const char *s, size_t i, size_t n, tb__jcb_f
  * exactly that (tb__jcb_read_event then reads it key by key) */
 static size_t tb__jcb_event_as_sent(const char *s, size_t i, size_t n, tb__jcb_frame *f, tb__jcb_event *ev) {
     size_t v0, v1;
-    if (!TB__JC_LIT(s, i, n, "{\"type\":")) return 0;
+    if (!TB__JSCAN_LIT(s, i, n, "{\"type\":")) return 0;
     i = tb__jscan_str(s, i + sizeof "{\"type\":" - 1, n, &v0, &v1);
-    if (!i || !(ev->type = tb__jcb_type_of(s, v0, v1)) || !TB__JC_LIT(s, i, n, ",\"product_id\":")) return 0;
+    if (!i || !(ev->type = tb__jcb_type_of(s, v0, v1)) || !TB__JSCAN_LIT(s, i, n, ",\"product_id\":")) return 0;
     i = tb__jscan_str(s, i + sizeof ",\"product_id\":" - 1, n, &ev->sym_off, &v1);
-    if (!i || !TB__JC_LIT(s, i, n, ",\"updates\":")) return 0;
+    if (!i || !TB__JSCAN_LIT(s, i, n, ",\"updates\":")) return 0;
     ev->sym_len = v1 - ev->sym_off;
     i = tb__jcb_event_updates(s, i + sizeof ",\"updates\":" - 1, n, f, ev);
     return i && i < n && s[i] == '}' ? i + 1 : 0;
@@ -426,14 +397,14 @@ static size_t tb__jcb_events(const char *s, size_t i, size_t n, tb__jcb_frame *f
 static int tb__jcb_walk_as_sent(const char *s, size_t n, tb__rfc_minute *minute, tb__jcb_frame *f) {
     static const char head[] = "{\"channel\":\"l2_data\",\"client_id\":";
     size_t i, v0, v1;
-    if (!TB__JC_LIT(s, 0, n, head)) return 0;
+    if (!TB__JSCAN_LIT(s, 0, n, head)) return 0;
     i = tb__jscan_str(s, sizeof head - 1, n, &v0, &v1);
-    if (!i || !TB__JC_LIT(s, i, n, ",\"timestamp\":")) return 0;
+    if (!i || !TB__JSCAN_LIT(s, i, n, ",\"timestamp\":")) return 0;
     i = tb__jscan_str(s, i + sizeof ",\"timestamp\":" - 1, n, &v0, &v1);
-    if (!i || !tb__rfc3339_ns_at(minute, s + v0, v1 - v0, &f->ts) || !TB__JC_LIT(s, i, n, ",\"sequence_num\":"))
+    if (!i || !tb__rfc3339_ns_at(minute, s + v0, v1 - v0, &f->ts) || !TB__JSCAN_LIT(s, i, n, ",\"sequence_num\":"))
         return 0;
     i = tb__jscan_int(s, i + sizeof ",\"sequence_num\":" - 1, n, &f->seq);
-    if (!i || !TB__JC_LIT(s, i, n, ",\"events\":")) return 0;
+    if (!i || !TB__JSCAN_LIT(s, i, n, ",\"events\":")) return 0;
     i = tb__jcb_events(s, i + sizeof ",\"events\":" - 1, n, f);
     return i && i < n && s[i] == '}' && tb__jscan_skip_ws(s, i + 1, n) == n;
 }

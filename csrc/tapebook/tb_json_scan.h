@@ -271,7 +271,12 @@ typedef struct tb__jscan_frame {
     unsigned seen;
 } tb__jscan_frame;
 
-static int tb__jscan_ws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+/* JSON whitespace: ' ', '\t', '\r', '\n' (one compare for every byte above ' ') */
+static int tb__jscan_ws(char c) {
+    unsigned u = (unsigned char)c;
+    const uint64_t ws = UINT64_C(1) << ' ' | UINT64_C(1) << '\t' | UINT64_C(1) << '\r' | UINT64_C(1) << '\n';
+    return u <= ' ' && ((UINT64_C(1) << u) & ws) != 0;
+}
 
 static size_t tb__jscan_skip_ws(const char *s, size_t i, size_t n) {
     while (i < n && tb__jscan_ws(s[i])) i++;
@@ -280,14 +285,14 @@ static size_t tb__jscan_skip_ws(const char *s, size_t i, size_t n) {
 
 /* the bytes of w (byte k of the text in bits 8k..8k+7) a string body stops at or
  * refuses — '"', '\\', a control byte (< 0x20) or one >= 0x7f — as the high bit of
- * each; bits above the first such byte may be set falsely (a borrow), never below,
- * so the lowest set bit is exact */
+ * each; bits above the first such byte may be set falsely (a carry or borrow out of
+ * it: only such a byte starts one), never below, so the lowest set bit is exact */
 TB_FORCE_INLINE uint64_t tb__jscan_special8(uint64_t w) {
     const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
-    uint64_t q = w ^ (ones * 0x22), b = w ^ (ones * 0x5c), d = w ^ (ones * 0x7f);
-    uint64_t zero = ((q - ones) & ~q) | ((b - ones) & ~b) | ((d - ones) & ~d); /* a '"', '\\' or 0x7f byte */
-    uint64_t low = (w - ones * 0x20) & ~w;                                     /* a byte below 0x20 */
-    return ((zero | low) & high) | (w & high);
+    uint64_t q = w ^ (ones * 0x22), b = w ^ (ones * 0x5c);
+    uint64_t stop = ((q - ones) & ~q) | ((b - ones) & ~b); /* a '"' or '\\' byte */
+    uint64_t outside = (w + ones) | (w - ones * 0x20);     /* >= 0x7f: + 1 reaches 0x80; < 0x20: - 0x20 wraps */
+    return (stop | outside) & high;
 }
 
 /* s[j..j+8) as a word, byte k in bits 8k..8k+7 whatever the machine's byte order
@@ -342,6 +347,36 @@ TB_FORCE_INLINE uint64_t tb__jscan_nondigits8(uint64_t t) {
     const uint64_t ones = UINT64_C(0x0101010101010101);
     return (((t & (ones * 0x7f)) + ones * 0x76) | t) & (ones * 0x80);
 }
+
+/* s[i..) begins with the len bytes of lit (i <= n); compared a word at a time,
+ * the last word overlapping the one before (lit and len are constants: no
+ * library call, no byte loop) */
+TB_FORCE_INLINE int tb__jscan_lit(const char *s, size_t i, size_t n, const char *lit, size_t len) {
+    size_t k;
+    uint64_t a, b;
+    uint32_t c, d;
+    if (n - i < len) return 0;
+    if (len < 8) {
+        for (k = 0; k < len; k++)
+            if (s[i + k] != lit[k]) return 0;
+        return 1;
+    }
+    for (k = 0; k + 8 <= len; k += 8) { /* equal words whatever the byte order */
+        memcpy(&a, s + i + k, 8);
+        memcpy(&b, lit + k, 8);
+        if (a != b) return 0;
+    }
+    if (k == len) return 1;
+    if (len - k <= 4) {
+        memcpy(&c, s + i + len - 4, 4);
+        memcpy(&d, lit + len - 4, 4);
+        return c == d;
+    }
+    memcpy(&a, s + i + len - 8, 8);
+    memcpy(&b, lit + len - 8, 8);
+    return a == b;
+}
+#define TB__JSCAN_LIT(s, i, n, lit) tb__jscan_lit(s, i, n, lit, sizeof lit - 1)
 
 /* a non-negative JSON integer of at most 18 digits; returns the offset after it,
  * 0 if refused. Eight digits a step while eight bytes are left. */
@@ -506,7 +541,8 @@ TB_FORCE_INLINE int tb__jscan_short_dec(const char *s, size_t len, uint64_t *d, 
  * in both; anything else, an inexact value included, takes tb_dec_parse). avail:
  * the bytes readable at s (>= len; 8 or more lets a short string be read as one
  * word) */
-static int tb__jscan_dec(const char *s, size_t len, size_t avail, tb_dec_unit unit, int is_unsigned, uint64_t *out) {
+TB_FORCE_INLINE int tb__jscan_dec(const char *s, size_t len, size_t avail, tb_dec_unit unit, int is_unsigned,
+                                   uint64_t *out) {
     if (unit.mant == 1 && unit.exp <= 0 && unit.exp >= -18 && len >= 1 && len <= 19) {
         uint64_t d = 0;
         size_t i = len, point = len, digits, f, k = (size_t)-unit.exp;
@@ -577,6 +613,12 @@ static size_t tb__jscan_num(const char *s, size_t i, size_t n, size_t *b0, size_
 static size_t tb__jscan_level_object(const char *s, size_t i, size_t n, size_t *p0, size_t *p1, size_t *q0,
                                      size_t *q1, size_t dec[2]) {
     unsigned seen = 0;
+    size_t j;
+    /* as the venue writes it, compact: {"price":number,"qty":number} (else key by key) */
+    if (TB__JSCAN_LIT(s, i, n, "{\"price\":") && (j = tb__jscan_num(s, i + 9, n, p0, p1, &dec[0])) != 0 &&
+        TB__JSCAN_LIT(s, j, n, ",\"qty\":") && (j = tb__jscan_num(s, j + 7, n, q0, q1, &dec[1])) != 0 && j < n &&
+        s[j] == '}')
+        return j;
     if (i >= n || s[i] != '{') return 0;
     i = tb__jscan_skip_ws(s, i + 1, n);
     for (;;) {
@@ -608,6 +650,23 @@ static size_t tb__jscan_level_object(const char *s, size_t i, size_t n, size_t *
     return seen == 3u ? i : 0;
 }
 
+/* one level of `width` strings (width >= 2) at s[i] == '[' as the venues write
+ * it, compact: ["price","size",...]; the price's and size's texts and the offset
+ * of its ']', or 0 when it is not exactly that (the walk below then reads it
+ * with any whitespace; what this takes, that takes alike) */
+TB_FORCE_INLINE size_t tb__jscan_level_as_sent(const char *s, size_t i, size_t n, size_t width, size_t *p0,
+                                               size_t *p1, size_t *q0, size_t *q1) {
+    size_t e, x0, x1;
+    i = tb__jscan_str(s, i + 1, n, p0, p1);
+    if (!i || i >= n || s[i] != ',') return 0;
+    i = tb__jscan_str(s, i + 1, n, q0, q1);
+    for (e = 2; e < width && i; e++) {
+        if (i >= n || s[i] != ',') return 0;
+        i = tb__jscan_str(s, i + 1, n, &x0, &x1);
+    }
+    return i && i < n && s[i] == ']' ? i : 0;
+}
+
 /* walk one [[p, q, ...], ...] array at s[i] == '[' (`width` strings a level, or
  * TB_JSCAN_LEVEL_OBJECTS: {price, qty} objects of numbers):
  * with rows != NULL convert and write its levels; returns the offset after ']'
@@ -627,22 +686,28 @@ static size_t tb__jscan_levels(const char *s, size_t i, size_t n, size_t width, 
             i = tb__jscan_level_object(s, i, n, &p0, &p1, &q0, &q1, dec);
             if (!i) return 0;
         } else {
+            size_t sent;
             if (i >= n || s[i] != '[') return 0;
-            i = tb__jscan_str(s, tb__jscan_skip_ws(s, i + 1, n), n, &p0, &p1);
-            if (!i) return 0;
-            i = tb__jscan_skip_ws(s, i, n);
-            if (i >= n || s[i] != ',') return 0;
-            i = tb__jscan_str(s, tb__jscan_skip_ws(s, i + 1, n), n, &q0, &q1);
-            if (!i) return 0;
-            i = tb__jscan_skip_ws(s, i, n);
-            for (e = 2; e < width; e++) { /* strings read and not used */
-                size_t x0, x1;
-                if (i >= n || s[i] != ',') return 0;
-                i = tb__jscan_str(s, tb__jscan_skip_ws(s, i + 1, n), n, &x0, &x1);
+            sent = tb__jscan_level_as_sent(s, i, n, width, &p0, &p1, &q0, &q1);
+            if (sent) {
+                i = sent;
+            } else {
+                i = tb__jscan_str(s, tb__jscan_skip_ws(s, i + 1, n), n, &p0, &p1);
                 if (!i) return 0;
                 i = tb__jscan_skip_ws(s, i, n);
+                if (i >= n || s[i] != ',') return 0;
+                i = tb__jscan_str(s, tb__jscan_skip_ws(s, i + 1, n), n, &q0, &q1);
+                if (!i) return 0;
+                i = tb__jscan_skip_ws(s, i, n);
+                for (e = 2; e < width; e++) { /* strings read and not used */
+                    size_t x0, x1;
+                    if (i >= n || s[i] != ',') return 0;
+                    i = tb__jscan_str(s, tb__jscan_skip_ws(s, i + 1, n), n, &x0, &x1);
+                    if (!i) return 0;
+                    i = tb__jscan_skip_ws(s, i, n);
+                }
+                if (i >= n || s[i] != ']') return 0;
             }
-            if (i >= n || s[i] != ']') return 0;
         }
         if (rows) {
             uint64_t px = 0, qty = 0;

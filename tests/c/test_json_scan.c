@@ -3,8 +3,10 @@
  * Hand-checked lines (a frame with its asks before its bids, spot and
  * futures keys, and each way a line stops being the common shape: escapes,
  * exponents, signs, leading zeros, duplicate / unknown / missing keys, a
- * value that is not a whole number of ticks, trailing bytes); every strict
- * prefix of a frame is OTHER; scanning through every split of the buffer and
+ * value that is not a whole number of ticks, trailing bytes); keys in the
+ * layout table's order and levels written compact (each read with literal
+ * compares) against other orders and spellings, and their near misses; every
+ * strict prefix of a frame is OTHER; scanning through every split of the buffer and
  * tiny output capacities gives the whole-buffer result; argument errors
  * change nothing. Written in the common subset of C and C++. */
 #include "tapebook/tb_json_scan.h"
@@ -158,6 +160,53 @@ static void test_keys_in_table_order(void) {
         CHECK_MSG(kind_of(&a, not_the_key[i], 0) == TB_JSCAN_OTHER, "line %u", (unsigned)i);
 }
 
+/* the levels of one array at s (width strings a level, or TB_JSCAN_LEVEL_OBJECTS)
+ * into w's rows: the count, or -1 when refused */
+static long levels_of(work *w, const char *s, size_t width) {
+    tb__jscan_rows rows;
+    size_t count = 0;
+    memset(&rows, 0, sizeof rows);
+    work_init(w, CAP, CAP);
+    rows.side = w->side;
+    rows.px = w->px;
+    rows.qty = w->qty;
+    rows.cap = CAP;
+    if (!tb__jscan_levels(s, 0, strlen(s), width, unit_of("0.01"), unit_of("0.001"), 1, &rows, &count)) return -1;
+    return (long)count;
+}
+
+static void test_levels_as_sent(void) {
+    /* levels written compact as the venues send them are read in one pass of
+     * literal separators, any other spelling token by token: the same rows; the
+     * near misses are refused both ways */
+    static work a, b;
+    static const char *const pairs[][3] = {
+        /* width, compact, spaced */
+        {"2", "[[\"100.5\",\"1.25\"],[\"99\",\"2\"]]", "[ [ \"100.5\" , \"1.25\" ] , [\"99\",\"2\" ] ]"},
+        {"4", "[[\"100.5\",\"1.25\",\"0\",\"3\"],[\"99\",\"2\",\"0\",\"1\"]]",
+         "[[\"100.5\", \"1.25\",\"0\" ,\"3\"],[\"99\",\"2\",\"0\",\"1\"\t]]"},
+        {"0", "[{\"price\":100.5,\"qty\":1.25},{\"price\":99,\"qty\":2.000}]",
+         "[{\"qty\":1.25,\"price\":100.5},{ \"price\" : 99 , \"qty\" : 2.000 }]"},
+    };
+    static const char *const refused[][2] = {
+        {"2", "[[\"100.5\",\"1.25\",\"1\"]]"}, {"4", "[[\"100.5\",\"1.25\",\"1\"]]"}, {"2", "[[\"100.5\"]]"},
+        {"2", "[[\"100.5\",1.25]]"},          {"2", "[[\"100.5\",\"1.25\"],]"},  {"0", "[{\"price\":100.5}]"},
+        {"0", "[{\"price\":100.5,\"qty\":1.25,\"x\":1}]"}, {"0", "[{\"price\":\"100.5\",\"qty\":1.25}]"},
+        {"0", "[{\"price\":100.5,\"qty\":1e2}]"},
+    };
+    size_t i, k;
+    for (i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        size_t width = (size_t)(pairs[i][0][0] - '0');
+        long na = levels_of(&a, pairs[i][1], width), nb = levels_of(&b, pairs[i][2], width);
+        CHECK_MSG(na == 2 && nb == 2, "pair %u", (unsigned)i);
+        for (k = 0; k < 2; k++)
+            CHECK_MSG(a.px[k] == b.px[k] && a.qty[k] == b.qty[k] && a.px[k] == (k ? 9900 : 10050),
+                      "pair %u level %u", (unsigned)i, (unsigned)k);
+    }
+    for (i = 0; i < sizeof refused / sizeof refused[0]; i++)
+        CHECK_MSG(levels_of(&a, refused[i][1], (size_t)(refused[i][0][0] - '0')) == -1, "refused %u", (unsigned)i);
+}
+
 static void test_prefixes(void) {
     static work w;
     static char buf[512];
@@ -305,6 +354,31 @@ static void test_string_words(void) {
             }
         }
     }
+    /* every pair of bytes at every two positions: the first special one found (a
+     * carry or borrow out of the lower may mark the higher, never the reverse) */
+    for (c = 0; c < 256; c++) {
+        unsigned d;
+        for (d = 0; d < 256; d++) {
+            for (p = 0; p < 8; p++) {
+                unsigned q;
+                for (q = p + 1; q < 8; q++) {
+                    char b[8];
+                    uint64_t m;
+                    int sc = c == '"' || c == '\\' || c < 0x20 || c >= 0x7f;
+                    int sd = d == '"' || d == '\\' || d < 0x20 || d >= 0x7f;
+                    memset(b, '~', 8);
+                    b[p] = (char)c;
+                    b[q] = (char)d;
+                    m = tb__jscan_special8(tb__jscan_word(b, 0));
+                    if (!sc && !sd) {
+                        if (m) CHECK_MSG(0, "bytes %u at %u, %u at %u: none special", c, p, d, q);
+                    } else if (tb__ctz64(m | (UINT64_C(1) << 63)) / 8 != (sc ? p : q)) {
+                        CHECK_MSG(0, "bytes %u at %u, %u at %u: first special byte", c, p, d, q);
+                    }
+                }
+            }
+        }
+    }
     for (len = 0; len < 40; len++) {
         for (at = 0; at <= len; at++) {
             char s[48];
@@ -330,6 +404,7 @@ int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("json scan: frames and the lines that are not", test_frames);
     tbt_run("json scan: keys in the table's order, one compare each", test_keys_in_table_order);
+    tbt_run("json scan: levels as sent, and spelled otherwise", test_levels_as_sent);
     tbt_run("json scan: every strict prefix of a frame is OTHER", test_prefixes);
     tbt_run("json scan: any splits and capacities give the same result", test_splits_and_capacities);
     tbt_run("json scan: argument errors change nothing", test_arguments);
