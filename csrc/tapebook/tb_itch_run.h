@@ -29,6 +29,11 @@
  *         TB_FEED_BOOK_ERROR   the book refused a level row of record r->line
  *                              (r->book_status; r->bad_side / bad_px / bad_qty the row);
  *         TB_ERR_NOMEM         the order log could not grow;
+ *         TB_ERR_OVERFLOW      the order log refused record r->line (level_overflow counted):
+ *                              a level total at r->bad_px ticks would pass UINT64_MAX. The
+ *                              replay ends here on any on_error policy (the reader path,
+ *                              TAPEBOOK_ITCH_DIRECT=0, skips it under "skip"): ITCH shares
+ *                              are 32-bit, so it takes over 2^32 orders resting at one price;
  *         a tb_status < 0      bad arguments (nothing done).
  *       After a stop other than DONE the replay ends (the caller raises), except BAD:
  *       call again after the malformed record.
@@ -155,6 +160,11 @@ static int tb__itch_run_chunk(tb_itch_run *r, tb_olog *g, void *book, const tb_f
     int rc;
     r->log.n_mbo = r->log.n_l2 = 0;
     rc = tb_olog_apply(g, &r->rows, n, &r->log, &done);
+    if (rc == TB_ERR_OVERFLOW) { /* row done - 1 refused: a level total would pass UINT64_MAX */
+        r->line = r->c_record[done - 1];
+        r->bad_px = r->c_px[done - 1];
+        return rc;
+    }
     if (rc != TB_OK) return rc; /* TB_ERR_NOMEM (the decoder writes only valid rows) */
     for (i = 0; i < n; i++) r->c_seq[i] = r->c_record[i] - 1 + r->seq_base;
     r->batch.n_rows = r->log.n_l2;

@@ -258,16 +258,20 @@ class Source:
         except OSError as e:
             raise FeedError(path, 0, f"cannot open: {e.strerror or e}") from None
         kind = compression_of(path)
-        stream = _wrap(raw, kind)
+        stream: BinaryIO | None = None
         try:
+            stream = _wrap(raw, kind)  # may raise (zstandard missing): raw is closed below
             if kind is not None and threaded():
                 # decompress ahead in a thread (a path only: a caller's file object may
                 # not be safe to read from another thread, nor its read be interruptible)
                 stream = Prefetch(stream)  # type: ignore[assignment]
             yield stream
         finally:
-            stream.close()  # first: the thread stops reading raw
-            raw.close()
+            try:
+                if stream is not None:
+                    stream.close()  # first: the thread stops reading raw
+            finally:
+                raw.close()  # even if that close was interrupted
 
     def streams(self) -> Iterator[tuple[str, BinaryIO]]:
         """``(path, decompressed binary stream)`` for each file, opened one at a time."""

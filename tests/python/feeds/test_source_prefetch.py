@@ -216,3 +216,27 @@ def test_one_cpu_means_no_thread(
             assert isinstance(f, Prefetch) is threaded
     monkeypatch.setattr(_prefetch, "THREADED", False)
     assert _prefetch.threaded() is False
+
+
+def test_a_wrapper_that_fails_still_closes_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # regression (review of stop 24): _wrap ran before the try, so a decompressor that could
+    # not be set up (zstandard missing, ...) left the opened file to the garbage collector
+    from tapebook.feeds import _source
+
+    p = tmp_path / "f.csv.zst"
+    p.write_bytes(_compress(_tardis_csv(10, 0), "zst", 0))
+    opened: list[Any] = []
+
+    def spy_open(*a: Any, **k: Any) -> Any:
+        f = open(*a, **k)  # noqa: SIM115 - the test checks it gets closed
+        opened.append(f)
+        return f
+
+    def failing_wrap(raw: Any, kind: str | None) -> Any:
+        raise ImportError("reading .zst files needs the 'zstandard' package")
+
+    monkeypatch.setattr(_source, "open", spy_open, raising=False)
+    monkeypatch.setattr(_source, "_wrap", failing_wrap)
+    with pytest.raises(ImportError):
+        list(Source(p).lines())
+    assert len(opened) == 1 and opened[0].closed
