@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from test_l3_itch import LOC7, malformed, random_day, small_day
+from test_l3_itch import LOC7, malformed, random_day, small_day, split_in_two
 
 from tapebook import feeds
 from tapebook.errors import FeedError
@@ -90,13 +90,7 @@ def test_chunk_room_and_block_splits(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_a_list_of_files_continues_seq(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     w, _ref, _bbo = random_day(3, 400)
-    data = w.to_bytes()
-    cut = 0
-    for _ in range(len(w.messages) // 2):  # split on a record boundary
-        cut += 2 + int.from_bytes(data[cut : cut + 2], "big")
-    (tmp_path / "a.itch").write_bytes(data[:cut])
-    (tmp_path / "b.itch").write_bytes(data[cut:])
-    direct, reader = both(monkeypatch, [tmp_path / "a.itch", tmp_path / "b.itch"], symbol="AAPL")
+    direct, reader = both(monkeypatch, split_in_two(tmp_path, w), symbol="AAPL")
     assert_same(direct, reader)
     one = feeds.replay(tmp_path / "a.itch", symbol="AAPL", **KW)
     assert direct.bbo.tobytes() != one.bbo.tobytes() and len(direct.bbo) > len(one.bbo)

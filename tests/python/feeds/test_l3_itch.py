@@ -245,15 +245,20 @@ def test_compressed_file_and_file_object(tmp_path: Path, monkeypatch: pytest.Mon
     assert replay_bbo(feeds.replay(io.BytesIO(data), symbol="AAPL", **KW)) == bbo
 
 
-def test_a_list_of_files_is_one_stream(tmp_path: Path) -> None:
-    w, _expected, bbo = random_day(3, 200)
+def split_in_two(tmp_path: Path, w: ItchWriter) -> list[Path]:
+    """The day's records as two files a.itch and b.itch, cut at the middle record's boundary."""
     data = w.to_bytes()
     cut = 0
-    for _ in range(len(w.messages) // 2):  # split on a record boundary
+    for _ in range(len(w.messages) // 2):
         cut += 2 + int.from_bytes(data[cut : cut + 2], "big")
     (tmp_path / "a.itch").write_bytes(data[:cut])
     (tmp_path / "b.itch").write_bytes(data[cut:])
-    r = feeds.replay([tmp_path / "a.itch", tmp_path / "b.itch"], symbol="AAPL", **KW)
+    return [tmp_path / "a.itch", tmp_path / "b.itch"]
+
+
+def test_a_list_of_files_is_one_stream(tmp_path: Path) -> None:
+    w, _expected, bbo = random_day(3, 200)
+    r = feeds.replay(split_in_two(tmp_path, w), symbol="AAPL", **KW)
     assert replay_bbo(r) == bbo
 
 
