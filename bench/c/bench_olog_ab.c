@@ -10,6 +10,8 @@
  *           order, in a log made as the reader makes it (hint 4096): ns per row
  *   steady  no clears: adds of new ids and cancels of resting ones around
  *           STEADY_RESTING orders (what each add / cancel costs): ns per row
+ *   grow    steady's warm-up timed: STEADY_RESTING adds into a new log (its tables
+ *           grow, into fresh memory): ns per add
  *
  * A ratio is new / old time of the same round, reported as min / median / max. Verify:
  * both sides' row checksums must be equal, else exit 1.
@@ -22,7 +24,7 @@
 
 #include "bench_olog_ab.h"
 
-enum { BIG_ADDS = 100000, CYCLE_ADDS = 100, CYCLES = 2000, TOB_ROWS = 100000, STEADY_RESTING = 50000,
+enum { BIG_ADDS = 100000, CYCLE_ADDS = 100, CYCLES = 2000, TOB_ROWS = 100000, STEADY_RESTING = 78000,
        STEADY_ROWS = 200000 };
 
 static double cpu_ns(void) { /* this thread's CPU time: slices lost to other processes do not count */
@@ -111,6 +113,11 @@ static void make_works(work *w) {
         }
         free(live);
     }
+    w[3].name = "grow", w[3].unit = "add", w[3].hint = 1u << 12, w[3].units = STEADY_RESTING;
+    rows_init(&w[3].pre, 1);
+    rows_init(&w[3].timed, STEADY_RESTING);
+    for (k = 0; k < STEADY_RESTING; k++) /* the same adds as steady's warm-up, timed: growth, fresh pages */
+        push(&w[3].timed, w[2].pre.op[k], w[2].pre.id[k], w[2].pre.side[k], w[2].pre.px[k], w[2].pre.qty[k]);
 }
 
 static int cmp_d(const void *a, const void *b) {
@@ -119,7 +126,7 @@ static int cmp_d(const void *a, const void *b) {
 }
 
 int main(int argc, char **argv) {
-    static work w[3];
+    static work w[4];
     const ab_olog *side[2] = {&ologab_old, &ologab_new};
     int rounds = 7, round, i, s, bad = 0;
     for (i = 1; i < argc; i++) {
@@ -129,7 +136,7 @@ int main(int argc, char **argv) {
     if (rounds < 1 || rounds > 1000) return fprintf(stderr, "--rounds: 1..1000, got %d\n", rounds), 2;
     make_works(w);
     printf("bench_olog_ab: %d rounds, new / old thread CPU time per round (min median max), best ns\n", rounds);
-    for (i = 0; i < 3; i++) {
+    for (i = 0; i < 4; i++) {
         double *ratio = (double *)malloc((size_t)rounds * sizeof *ratio), best[2] = {1e300, 1e300};
         for (round = 0; round < rounds; round++) {
             double t[2];

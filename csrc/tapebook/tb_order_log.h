@@ -21,8 +21,9 @@
  *
  * Memory: two open-addressing tables (orders by id; level totals by side and
  * price), linear probing, deletion by backward shift (no tombstones), keyed 64-bit
- * mixing (ids are chosen by the venue), grown x2 at half load through TB_MALLOC /
- * TB_FREE. A growth that fails returns TB_ERR_NOMEM with nothing of that row done.
+ * mixing (ids are chosen by the venue), grown x2 through TB_MALLOC / TB_FREE (orders at
+ * three quarters load, levels at half load: tb__olog_reserve). A growth that fails
+ * returns TB_ERR_NOMEM with nothing of that row done.
  * Each table keeps one bit a slot (taken or not) after its slots: a clear ('R', 'T')
  * finds what rests from the bits instead of reading (or wiping) the whole table, which
  * keeps the size of the most that ever rested.
@@ -130,8 +131,8 @@ static size_t tb__olog_next_used(const uint64_t *used, size_t cap, size_t k) {
 
 /* Empty a table of count taken slots of size bytes. A sparse table (a clear after the
  * book once held many more) zeroes only its taken slots, found from the bits; one at
- * least a quarter taken (half the most a table holds) is wiped whole, which then costs
- * about as much and streams. */
+ * least a quarter taken (most of its cache lines then hold one) is wiped whole, which
+ * then costs about as much and streams. */
 static void tb__olog_wipe(void *slots, size_t size, uint64_t *used, size_t cap, size_t count) {
     size_t k;
     if (4 * count >= cap) {
@@ -262,12 +263,16 @@ static void tb__olog_ldel(tb_olog *g, size_t i) {
     g->lcount--;
 }
 
-/* Grow both tables so that one more order and one more level fit at half load. */
+/* Grow the tables so that one more order fits at three quarters load and one more level at
+ * half load. The order table is the big one (tens of thousands of resting orders): at 3/4
+ * it takes half the fresh memory half load would (each growth touches new pages, and a
+ * probe run still mostly stays in one or two cache lines); make bench-olog-ab's grow /
+ * steady rows measure it. */
 static int tb__olog_reserve(tb_olog *g) {
     tb_olog old = *g;
     size_t ocap = g->ocap, lcap = g->lcap, k;
-    if (2 * (g->ocount + 1) <= ocap && 2 * (g->lcount + 2) <= lcap) return TB_OK;
-    if (2 * (g->ocount + 1) > ocap) ocap *= 2;
+    if (4 * (g->ocount + 1) <= 3 * ocap && 2 * (g->lcount + 2) <= lcap) return TB_OK;
+    if (4 * (g->ocount + 1) > 3 * ocap) ocap *= 2;
     if (2 * (g->lcount + 2) > lcap) lcap *= 2;
     if (tb__olog_alloc(g, ocap, lcap) != TB_OK) {
         *g = old;
