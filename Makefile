@@ -417,6 +417,18 @@ bench-match-ab: | $(BUILD)/bench/.dir
 	gcc -std=c11 $(BENCH_CFLAGS) $(INC) -Ibench/c -Itests/c bench/c/bench_match_ab.c $(BUILD)/bench/ab_old.o $(BUILD)/bench/ab_new.o -o $(BUILD)/bench/bench_match_ab -lm
 	$(BUILD)/bench/bench_match_ab $(AB_ARGS)
 
+# same-process A/B of the feeds' order log (tb_order_log.h: clear-heavy, top-of-book and
+# steady ops through tb_olog_run): AB_OLD's csrc and this tree's linked into one binary
+# (bench/c/bench_olog_ab*), alternated round by round. AB_ARGS: e.g. --rounds 11
+.PHONY: bench-olog-ab
+bench-olog-ab: | $(BUILD)/bench/.dir
+	rm -rf $(BUILD)/ab-olog-old && mkdir -p $(BUILD)/ab-olog-old
+	git archive $(AB_OLD) csrc | tar -x -C $(BUILD)/ab-olog-old
+	gcc -std=c11 $(BENCH_CFLAGS) -DAB_SIDE=ologab_old -I$(BUILD)/ab-olog-old/csrc -Ibench/c -c bench/c/bench_olog_ab_side.c -o $(BUILD)/bench/ologab_old.o
+	gcc -std=c11 $(BENCH_CFLAGS) -DAB_SIDE=ologab_new $(INC) -Ibench/c -c bench/c/bench_olog_ab_side.c -o $(BUILD)/bench/ologab_new.o
+	gcc -std=c11 $(BENCH_CFLAGS) -D_POSIX_C_SOURCE=199309L -Ibench/c bench/c/bench_olog_ab.c $(BUILD)/bench/ologab_old.o $(BUILD)/bench/ologab_new.o -o $(BUILD)/bench/bench_olog_ab
+	$(BUILD)/bench/bench_olog_ab $(AB_ARGS)
+
 # same-process A/B of the L3 book (bench_l3's stream, per call and apply_mbo): AB_OLD's csrc
 # and this tree's linked into one binary (bench/c/bench_l3_ab*), alternated round by round;
 # _GNU_SOURCE as bench_l3.cpp (g++) and the Python module have it: madvise's huge-page hint

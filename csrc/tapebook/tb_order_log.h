@@ -21,8 +21,12 @@
  *
  * Memory: two open-addressing tables (orders by id; level totals by side and
  * price), linear probing, deletion by backward shift (no tombstones), keyed 64-bit
- * mixing (ids are chosen by the venue), grown x2 at half load through TB_MALLOC /
- * TB_FREE. A growth that fails returns TB_ERR_NOMEM with nothing of that row done.
+ * mixing (ids are chosen by the venue), grown x2 through TB_MALLOC / TB_FREE (orders at
+ * three quarters load, levels at half load: tb__olog_reserve). A growth that fails
+ * returns TB_ERR_NOMEM with nothing of that row done.
+ * Each table keeps one bit a slot (taken or not) after its slots: a clear ('R', 'T')
+ * finds what rests from the bits instead of reading (or wiping) the whole table, which
+ * keeps the size of the most that ever rested.
  *
  * API
  *   int  tb_olog_init(tb_olog *g, size_t cap_hint, uint64_t key);   TB_OK / TB_ERR_NOMEM
@@ -43,6 +47,7 @@
 
 #include "tb_itch.h"
 #include "tb_l3_base.h" /* TB__PREFETCH */
+#include "tb_bits.h"    /* tb__ctz64 */
 
 /* Rows ahead whose order slots tb_olog_apply prefetches: the table outgrows the cache
  * (tens of thousands of resting orders), so each probe would otherwise wait on memory. */
@@ -68,6 +73,7 @@ typedef struct tb_olog {
     size_t ocap, ocount;
     tb_olog_level *levels;
     size_t lcap, lcount;
+    uint64_t *oused, *lused; /* bit k: slot k taken (in the tables' blocks, after their slots) */
     uint64_t key;
     uint64_t unknown_id, duplicate_add, overcancel, overfill, zero_qty;
     uint64_t level_overflow; /* rows refused: a level's total would pass UINT64_MAX */
@@ -98,18 +104,69 @@ TB_FORCE_INLINE uint64_t tb__olog_mix(uint64_t x, uint64_t key) {
     return x;
 }
 
+/* ---- which slots are taken: one bit a slot (capacities are powers of two >= 64) ---- */
+
+TB_FORCE_INLINE size_t tb__olog_words(size_t cap) { return cap >> 6; }
+
+TB_FORCE_INLINE void tb__olog_mark(uint64_t *used, size_t k) { used[k >> 6] |= UINT64_C(1) << (k & 63); }
+
+TB_FORCE_INLINE void tb__olog_unmark(uint64_t *used, size_t k) { used[k >> 6] &= ~(UINT64_C(1) << (k & 63)); }
+
+/* the first taken slot >= k, or cap (TB__OLOG_EACH_USED) */
+static size_t tb__olog_next_used(const uint64_t *used, size_t cap, size_t k) {
+    size_t w = k >> 6;
+    uint64_t bits;
+    if (k >= cap) return cap;
+    bits = used[w] & (~UINT64_C(0) << (k & 63));
+    while (!bits) {
+        if (++w >= tb__olog_words(cap)) return cap;
+        bits = used[w];
+    }
+    return (w << 6) + tb__ctz64(bits);
+}
+
+/* for each taken slot k of a table of cap slots, in ascending order */
+#define TB__OLOG_EACH_USED(k, used, cap) \
+    for ((k) = tb__olog_next_used((used), (cap), 0); (k) < (cap); (k) = tb__olog_next_used((used), (cap), (k) + 1))
+
+/* Empty a table of count taken slots of size bytes. A sparse table (a clear after the
+ * book once held many more) zeroes only its taken slots, found from the bits; one at
+ * least a quarter taken (most of its cache lines then hold one) is wiped whole, which
+ * then costs about as much and streams. */
+static void tb__olog_wipe(void *slots, size_t size, uint64_t *used, size_t cap, size_t count) {
+    size_t k;
+    if (4 * count >= cap) {
+        memset(slots, 0, cap * size);
+    } else {
+        TB__OLOG_EACH_USED(k, used, cap)
+            memset((char *)slots + k * size, 0, size);
+    }
+    memset(used, 0, tb__olog_words(cap) * sizeof *used);
+}
+
+/* a zeroed table of cap slots of size bytes and its bits after them, in one block */
+static void *tb__olog_table(size_t cap, size_t size, uint64_t **used) {
+    const size_t bytes = cap * size + tb__olog_words(cap) * sizeof **used;
+    char *p = (char *)TB_MALLOC(bytes);
+    if (!p) return NULL;
+    memset(p, 0, bytes);
+    *used = (uint64_t *)(void *)(p + cap * size);
+    return p;
+}
+
 static int tb__olog_alloc(tb_olog *g, size_t ocap, size_t lcap) {
-    tb_olog_order *o = (tb_olog_order *)TB_MALLOC(ocap * sizeof *o);
-    tb_olog_level *l = (tb_olog_level *)TB_MALLOC(lcap * sizeof *l);
+    uint64_t *oused = NULL, *lused = NULL;
+    tb_olog_order *o = (tb_olog_order *)tb__olog_table(ocap, sizeof *o, &oused);
+    tb_olog_level *l = (tb_olog_level *)tb__olog_table(lcap, sizeof *l, &lused);
     if (!o || !l) {
         if (o) TB_FREE(o);
         if (l) TB_FREE(l);
         return TB_ERR_NOMEM;
     }
-    memset(o, 0, ocap * sizeof *o);
-    memset(l, 0, lcap * sizeof *l);
     g->orders = o;
     g->levels = l;
+    g->oused = oused;
+    g->lused = lused;
     g->ocap = ocap;
     g->lcap = lcap;
     return TB_OK;
@@ -130,6 +187,7 @@ TB_API void tb_olog_free(tb_olog *g) {
     if (g->levels) TB_FREE(g->levels);
     g->orders = NULL;
     g->levels = NULL;
+    g->oused = g->lused = NULL;
     g->ocap = g->lcap = g->ocount = g->lcount = 0;
 }
 
@@ -153,6 +211,7 @@ static void tb__olog_odel(tb_olog *g, size_t i) { /* backward-shift deletion */
     const size_t mask = g->ocap - 1;
     size_t j = i;
     g->orders[i].qty = 0;
+    tb__olog_unmark(g->oused, i);
     for (;;) {
         size_t home;
         j = (j + 1) & mask;
@@ -162,6 +221,8 @@ static void tb__olog_odel(tb_olog *g, size_t i) { /* backward-shift deletion */
         if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
             g->orders[i] = g->orders[j];
             g->orders[j].qty = 0;
+            tb__olog_mark(g->oused, i);
+            tb__olog_unmark(g->oused, j);
             i = j;
         }
     }
@@ -185,6 +246,7 @@ static void tb__olog_ldel(tb_olog *g, size_t i) {
     const size_t mask = g->lcap - 1;
     size_t j = i;
     g->levels[i].total = 0;
+    tb__olog_unmark(g->lused, i);
     for (;;) {
         size_t home;
         j = (j + 1) & mask;
@@ -193,18 +255,24 @@ static void tb__olog_ldel(tb_olog *g, size_t i) {
         if ((j > i && (home <= i || home > j)) || (j < i && (home <= i && home > j))) {
             g->levels[i] = g->levels[j];
             g->levels[j].total = 0;
+            tb__olog_mark(g->lused, i);
+            tb__olog_unmark(g->lused, j);
             i = j;
         }
     }
     g->lcount--;
 }
 
-/* Grow both tables so that one more order and one more level fit at half load. */
+/* Grow the tables so that one more order fits at three quarters load and one more level at
+ * half load. The order table is the big one (tens of thousands of resting orders): at 3/4
+ * it takes half the fresh memory half load would (each growth touches new pages, and a
+ * probe run still mostly stays in one or two cache lines); make bench-olog-ab's grow /
+ * steady rows measure it. */
 static int tb__olog_reserve(tb_olog *g) {
     tb_olog old = *g;
     size_t ocap = g->ocap, lcap = g->lcap, k;
-    if (2 * (g->ocount + 1) <= ocap && 2 * (g->lcount + 2) <= lcap) return TB_OK;
-    if (2 * (g->ocount + 1) > ocap) ocap *= 2;
+    if (4 * (g->ocount + 1) <= 3 * ocap && 2 * (g->lcount + 2) <= lcap) return TB_OK;
+    if (4 * (g->ocount + 1) > 3 * ocap) ocap *= 2;
     if (2 * (g->lcount + 2) > lcap) lcap *= 2;
     if (tb__olog_alloc(g, ocap, lcap) != TB_OK) {
         *g = old;
@@ -213,11 +281,17 @@ static int tb__olog_reserve(tb_olog *g) {
     for (k = 0; k < old.ocap; k++) {
         if (k + TB__OLOG_AHEAD < old.ocap) /* the new table is random access too */
             TB__PREFETCH(&g->orders[(size_t)tb__olog_mix(old.orders[k + TB__OLOG_AHEAD].id, g->key) & (ocap - 1)]);
-        if (old.orders[k].qty) g->orders[tb__olog_ofind(g, old.orders[k].id)] = old.orders[k];
+        if (old.orders[k].qty) {
+            const size_t i = tb__olog_ofind(g, old.orders[k].id);
+            g->orders[i] = old.orders[k];
+            tb__olog_mark(g->oused, i);
+        }
     }
-    for (k = 0; k < old.lcap; k++)
-        if (old.levels[k].total)
-            g->levels[tb__olog_lfind(g, old.levels[k].side, old.levels[k].px)] = old.levels[k];
+    TB__OLOG_EACH_USED(k, old.lused, old.lcap) {
+        const size_t i = tb__olog_lfind(g, old.levels[k].side, old.levels[k].px);
+        g->levels[i] = old.levels[k];
+        tb__olog_mark(g->lused, i);
+    }
     TB_FREE(old.orders);
     TB_FREE(old.levels);
     return TB_OK;
@@ -248,6 +322,7 @@ static void tb__olog_level(tb_olog *g, uint8_t side, int64_t px, uint64_t add, u
         g->levels[i].side = side;
         g->levels[i].px = px;
         g->lcount++;
+        tb__olog_mark(g->lused, i);
     }
     if (total) g->levels[i].total = total;
     else tb__olog_ldel(g, i);
@@ -303,6 +378,7 @@ static int tb__olog_add(tb_olog *g, uint64_t id, uint8_t side, int64_t px, uint6
     g->orders[slot].px = px;
     g->orders[slot].qty = qty;
     g->ocount++;
+    tb__olog_mark(g->oused, slot);
     tb__olog_level(g, side, px, qty, 0, out);
     tb__olog_row(out, 'A', id, side, px, qty);
     return 0;
@@ -464,14 +540,14 @@ static int tb__olog_modify(tb_olog *g, tb_olog_msgs *m, uint64_t id, uint8_t sid
     return 0;
 }
 
+/* O(what rests + capacity / 64): see tb__olog_wipe */
 static void tb__olog_clear(tb_olog *g, tb_olog_out *out) {
     const size_t before = out->n_l2; /* the levels are distinct: only earlier rows can name one */
     size_t k;
-    for (k = 0; k < g->lcap; k++) {
-        if (g->levels[k].total) tb__olog_l2_row(out, g->levels[k].side, g->levels[k].px, 0, before);
-    }
-    memset(g->orders, 0, g->ocap * sizeof *g->orders);
-    memset(g->levels, 0, g->lcap * sizeof *g->levels);
+    TB__OLOG_EACH_USED(k, g->lused, g->lcap)
+        tb__olog_l2_row(out, g->levels[k].side, g->levels[k].px, 0, before);
+    tb__olog_wipe(g->orders, sizeof *g->orders, g->oused, g->ocap, g->ocount);
+    tb__olog_wipe(g->levels, sizeof *g->levels, g->lused, g->lcap, g->lcount);
     g->ocount = g->lcount = 0;
     tb__olog_row(out, 'R', 0, 0, 0, 0);
 }
@@ -503,8 +579,8 @@ static void tb__olog_sort_ids(uint64_t *a, size_t n) {
 static void tb__olog_clear_side(tb_olog *g, uint8_t side, tb_olog_out *out) {
     uint64_t *ids = out->order_id + out->n_mbo;
     size_t k, n = 0;
-    for (k = 0; k < g->ocap; k++)
-        if (g->orders[k].qty && g->orders[k].side == side) ids[n++] = g->orders[k].id;
+    TB__OLOG_EACH_USED(k, g->oused, g->ocap)
+        if (g->orders[k].side == side) ids[n++] = g->orders[k].id;
     tb__olog_sort_ids(ids, n);
     for (k = 0; k < n; k++) tb__olog_remove(g, tb__olog_ofind(g, ids[k]), out); /* writes row k over ids[k] */
 }
@@ -591,8 +667,8 @@ TB_API size_t tb_olog_export(const tb_olog *g, uint64_t *ids, uint8_t *sides, in
                              size_t cap) {
     size_t k, n = 0;
     if (!g || !g->orders) return 0;
-    for (k = 0; k < g->ocap && n < cap; k++) {
-        if (!g->orders[k].qty) continue;
+    TB__OLOG_EACH_USED(k, g->oused, g->ocap) {
+        if (n == cap) break;
         if (ids) ids[n] = g->orders[k].id;
         if (sides) sides[n] = g->orders[k].side;
         if (px) px[n] = g->orders[k].px;

@@ -6,7 +6,9 @@
  * orders, the counters and the last L2 row of every level the message touched agree with
  * the model; the MBO rows replayed on a second model give the same orders. The same
  * rows through an output room of a few rows (TB_ERR_FULL, resumed from *n_done) give
- * the same rows. Argument errors change nothing. Level totals that would pass UINT64_MAX
+ * the same rows. The taken-slot bits agree with the slots. Clears ('R', 'T') of tables
+ * grown to thousands of orders, nearly full or with a few left (the wipe of what rests),
+ * leave what a fresh table holds. Argument errors change nothing. Level totals that would pass UINT64_MAX
  * (tb_olog_run and the ITCH path's tb_olog_apply) are refused with nothing changed.
  * Written in the common subset of C and C++ (make c-compile builds it as C++17 too). */
 #include "tapebook/tb_order_log.h"
@@ -175,11 +177,76 @@ static void run_in_room(tb_olog *g, sink *s, size_t cap, size_t *n_mbo, size_t *
     *n_msg = m.n_msg;
 }
 
+/* bit k of a table's taken-slot bits is set exactly when slot k holds an order (a level) */
+static int bits_agree(const tb_olog *g) {
+    size_t k;
+    for (k = 0; k < g->ocap; k++)
+        if (!(g->oused[k >> 6] >> (k & 63) & 1) != !g->orders[k].qty) return 0;
+    for (k = 0; k < g->lcap; k++)
+        if (!(g->lused[k >> 6] >> (k & 63) & 1) != !g->levels[k].total) return 0;
+    return 1;
+}
+
+/* rows [0, NROWS) through g (a big room) and through g2 (a room of a few rows), each
+ * message checked against the model (want) and by replaying its MBO rows (got) */
+static void check_run(tb_olog *g, tb_olog *g2) {
+    tb_olog_ops v = ops_view();
+    tb_olog_msgs m;
+    tb_olog_out o = bind(&big);
+    size_t r, done = 0, msg = 0, row0 = 0, l20 = 0, k, sm, sl, sn;
+    const uint64_t was[5] = {want.modify_unknown, want.modify_unchanged, want.initial_level,
+                             want.changed_unknown, want.deleted_unknown};
+    memset(&m, 0, sizeof m);
+    m.mbo_cap = m.l2_cap = ROOM;
+    m.msg_cap = NROWS;
+    CHECK_EQ(tb_olog_run(g, &v, 0, NROWS, &o, &m, &done), TB_OK);
+    CHECK_EQ(done, NROWS);
+    for (r = 0; r < NROWS; r++) {
+        model_op(&want, op[r], oid[r], alt[r], sd[r], pxs[r], qty[r]);
+        if (!endf[r]) continue;
+        for (k = row0; k < (size_t)big.mend[msg]; k++)
+            replay_row(&got, big.act[k], big.id[k], big.side[k], big.px[k], big.qty[k]);
+        CHECK_EQ(got.n, want.n);
+        for (k = l20; k < (size_t)big.l2end[msg]; k++) { /* the last row of a level wins */
+            size_t later;
+            int last = 1;
+            for (later = k + 1; later < (size_t)big.l2end[msg]; later++)
+                if (big.l2s[later] == big.l2s[k] && big.l2p[later] == big.l2p[k]) last = 0;
+            if (last) CHECK_EQ_U(big.l2q[k], level(&want, big.l2s[k], big.l2p[k]));
+        }
+        row0 = (size_t)big.mend[msg];
+        l20 = (size_t)big.l2end[msg];
+        msg++;
+    }
+    CHECK_EQ(m.n_msg, msg);
+    CHECK_EQ(g->ocount, want.n);
+    CHECK_EQ_U(g->unknown_id, want.unknown_id);
+    CHECK_EQ_U(g->duplicate_add, want.duplicate_add);
+    CHECK_EQ_U(g->overcancel, want.overcancel);
+    CHECK_EQ_U(g->overfill, want.overfill);
+    CHECK_EQ_U(g->zero_qty, want.zero_qty);
+    CHECK_EQ_U(m.modify_unknown, want.modify_unknown - was[0]); /* m: this run's counts */
+    CHECK_EQ_U(m.modify_unchanged, want.modify_unchanged - was[1]);
+    CHECK_EQ_U(m.initial_level, want.initial_level - was[2]);
+    CHECK_EQ_U(m.changed_unknown, want.changed_unknown - was[3]);
+    CHECK_EQ_U(m.deleted_unknown, want.deleted_unknown - was[4]);
+    for (k = 0; k < want.n; k++) {
+        long i = find(&got, want.id[k]);
+        CHECK(i >= 0);
+        if (i >= 0) CHECK(got.side[i] == want.side[k] && got.px[i] == want.px[k] && got.qty[i] == want.qty[k]);
+    }
+    CHECK(bits_agree(g));
+    /* the same rows through a small room: the same rows out */
+    run_in_room(g2, &small_room, 1 + (size_t)(tbt_rand() % 4), &sm, &sl, &sn);
+    CHECK(sm == o.n_mbo && sl == o.n_l2 && sn == m.n_msg);
+    CHECK(memcmp(small_room.act, big.act, sm) == 0 && memcmp(small_room.l2q, big.l2q, sl * 8) == 0);
+    CHECK(memcmp(small_room.mend, big.mend, sn * 8) == 0 && memcmp(small_room.l2end, big.l2end, sn * 8) == 0);
+}
+
 static void test_random(void) {
     int round, rounds = tbt_prof == TBT_FULL ? 300 : 30;
     for (round = 0; round < rounds; round++) {
         tb_olog g, g2;
-        tb_olog_ops v = ops_view();
         int step, steps = round % 10 == 9 ? 24 : 6;
         uint64_t next = 1;
         memset(&want, 0, sizeof want);
@@ -188,57 +255,135 @@ static void test_random(void) {
         CHECK_EQ(tb_olog_init(&g, 0, key), TB_OK);
         CHECK_EQ(tb_olog_init(&g2, 0, key), TB_OK);
         for (step = 0; step < steps; step++) {
-            tb_olog_msgs m;
-            tb_olog_out o = bind(&big);
-            size_t r, done = 0, msg = 0, row0 = 0, l20 = 0, k, sm, sl, sn;
-            const uint64_t was[5] = {want.modify_unknown, want.modify_unchanged, want.initial_level,
-                                     want.changed_unknown, want.deleted_unknown};
             random_rows(&next, round % 10 == 9);
-            memset(&m, 0, sizeof m);
-            m.mbo_cap = m.l2_cap = ROOM;
-            m.msg_cap = NROWS;
-            CHECK_EQ(tb_olog_run(&g, &v, 0, NROWS, &o, &m, &done), TB_OK);
-            CHECK_EQ(done, NROWS);
-            for (r = 0; r < NROWS; r++) {
-                model_op(&want, op[r], oid[r], alt[r], sd[r], pxs[r], qty[r]);
-                if (!endf[r]) continue;
-                for (k = row0; k < (size_t)big.mend[msg]; k++)
-                    replay_row(&got, big.act[k], big.id[k], big.side[k], big.px[k], big.qty[k]);
-                CHECK_EQ(got.n, want.n);
-                for (k = l20; k < (size_t)big.l2end[msg]; k++) { /* the last row of a level wins */
-                    size_t later;
-                    int last = 1;
-                    for (later = k + 1; later < (size_t)big.l2end[msg]; later++)
-                        if (big.l2s[later] == big.l2s[k] && big.l2p[later] == big.l2p[k]) last = 0;
-                    if (last) CHECK_EQ_U(big.l2q[k], level(&want, big.l2s[k], big.l2p[k]));
-                }
-                row0 = (size_t)big.mend[msg];
-                l20 = (size_t)big.l2end[msg];
-                msg++;
-            }
-            CHECK_EQ(m.n_msg, msg);
-            CHECK_EQ(g.ocount, want.n);
-            CHECK_EQ_U(g.unknown_id, want.unknown_id);
-            CHECK_EQ_U(g.duplicate_add, want.duplicate_add);
-            CHECK_EQ_U(g.overcancel, want.overcancel);
-            CHECK_EQ_U(g.overfill, want.overfill);
-            CHECK_EQ_U(g.zero_qty, want.zero_qty);
-            CHECK_EQ_U(m.modify_unknown, want.modify_unknown - was[0]); /* m: this step's counts */
-            CHECK_EQ_U(m.modify_unchanged, want.modify_unchanged - was[1]);
-            CHECK_EQ_U(m.initial_level, want.initial_level - was[2]);
-            CHECK_EQ_U(m.changed_unknown, want.changed_unknown - was[3]);
-            CHECK_EQ_U(m.deleted_unknown, want.deleted_unknown - was[4]);
-            for (k = 0; k < want.n; k++) {
-                long i = find(&got, want.id[k]);
-                CHECK(i >= 0);
-                if (i >= 0) CHECK(got.side[i] == want.side[k] && got.px[i] == want.px[k] && got.qty[i] == want.qty[k]);
-            }
-            /* the same rows through a small room: the same rows out */
-            run_in_room(&g2, &small_room, 1 + (size_t)(tbt_rand() % 4), &sm, &sl, &sn);
-            CHECK(sm == o.n_mbo && sl == o.n_l2 && sn == m.n_msg);
-            CHECK(memcmp(small_room.act, big.act, sm) == 0 && memcmp(small_room.l2q, big.l2q, sl * 8) == 0);
-            CHECK(memcmp(small_room.mend, big.mend, sn * 8) == 0 && memcmp(small_room.l2end, big.l2end, sn * 8) == 0);
+            check_run(&g, &g2);
         }
+        tb_olog_free(&g);
+        tb_olog_free(&g2);
+    }
+}
+
+/* ---- clears in a table far larger than what rests ------------------------------------- */
+
+static int all_zero(const void *p, size_t n) {
+    const unsigned char *b = (const unsigned char *)p;
+    size_t k;
+    for (k = 0; k < n; k++)
+        if (b[k]) return 0;
+    return 1;
+}
+
+/* what a fresh table holds: no slot taken (qty / total 0: what a probe reads as empty),
+ * no bit set */
+static int as_fresh(const tb_olog *g) {
+    size_t k;
+    for (k = 0; k < g->ocap; k++)
+        if (g->orders[k].qty) return 0;
+    for (k = 0; k < g->lcap; k++)
+        if (g->levels[k].total) return 0;
+    return g->ocount == 0 && g->lcount == 0 && all_zero(g->oused, g->ocap / 8) && all_zero(g->lused, g->lcap / 8);
+}
+
+/* the resting orders tb_olog_export gives are the model's */
+static void check_export(const tb_olog *g) {
+    static uint64_t ids[NMAX], q[NMAX];
+    static int64_t p[NMAX];
+    static uint8_t s[NMAX];
+    size_t k, n = tb_olog_export(g, ids, s, p, q, NMAX);
+    CHECK_EQ(n, want.n);
+    for (k = 0; k < n; k++) {
+        long i = find(&want, ids[k]);
+        CHECK(i >= 0);
+        if (i >= 0) CHECK(want.side[i] == s[k] && want.px[i] == p[k] && want.qty[i] == q[k]);
+    }
+}
+
+/* NROWS one-row messages: rows [0, n) as set, the rest no change */
+static void rows_of(size_t n) {
+    size_t r;
+    for (r = 0; r < NROWS; r++) {
+        if (r >= n) op[r] = 0;
+        alt[r] = 0;
+        endf[r] = 1;
+    }
+}
+
+/* adds of new ids over 300 prices a side (many levels) */
+static void add_rows(uint64_t *next) {
+    size_t r;
+    rows_of(NROWS);
+    for (r = 0; r < NROWS; r++) {
+        op[r] = 'A';
+        oid[r] = (*next)++;
+        sd[r] = (uint8_t)(tbt_rand() & 1);
+        pxs[r] = 1000 + (int64_t)(tbt_rand() % 300);
+        qty[r] = 1 + tbt_rand() % 200;
+    }
+}
+
+/* deletions of the model's resting orders from index keep on (as many as fit) */
+static void drain_rows(size_t keep) {
+    size_t r = 0, k;
+    for (k = keep; k < want.n && r < NROWS; k++, r++) {
+        op[r] = 'X';
+        oid[r] = want.id[k];
+    }
+    rows_of(r);
+}
+
+/* one clear row: 'R', or 'T' of a side (to one order, or to none) */
+static void clear_row(uint8_t o, uint64_t *next) {
+    op[0] = o;
+    oid[0] = (*next)++;
+    sd[0] = (uint8_t)(tbt_rand() & 1);
+    pxs[0] = 1000 + (int64_t)(tbt_rand() % 300);
+    qty[0] = tbt_rand() % 2 ? 0 : 5;
+    rows_of(1);
+}
+
+/* Tables grown to thousands of orders and hundreds of levels, then cleared ('R' or 'T')
+ * while nearly full (the whole-table wipe) or after all but a few orders left (the wipe
+ * of what rests only); then clears among random rows. Every message agrees with the
+ * model, the taken-slot bits with the slots; after an 'R' no slot and no bit is taken
+ * (as in fresh tables) and the capacity is kept. */
+static void test_clear_sparse(void) {
+    int round, rounds = tbt_prof == TBT_FULL ? 60 : 12;
+    for (round = 0; round < rounds; round++) {
+        tb_olog g, g2;
+        int b, step, batches = 3 + round % 9; /* up to 11 * NROWS orders: under NMAX */
+        uint64_t next = 1;
+        const uint64_t key = tbt_rand();
+        const size_t keep = (size_t)(tbt_rand() % 6);
+        const uint8_t clear_op = round % 3 == 2 ? 'T' : 'R';
+        size_t ocap, lcap;
+        memset(&want, 0, sizeof want);
+        memset(&got, 0, sizeof got);
+        CHECK_EQ(tb_olog_init(&g, 0, key), TB_OK);
+        CHECK_EQ(tb_olog_init(&g2, 0, key), TB_OK);
+        for (b = 0; b < batches; b++) {
+            add_rows(&next);
+            check_run(&g, &g2);
+        }
+        if (round % 2) { /* sparse: all but keep orders leave */
+            while (want.n > keep) {
+                drain_rows(keep);
+                check_run(&g, &g2);
+            }
+        }
+        check_export(&g);
+        ocap = g.ocap;
+        lcap = g.lcap;
+        CHECK(ocap >= 1024 && lcap >= 256); /* far larger than a few orders need */
+        clear_row(clear_op, &next);
+        check_run(&g, &g2);
+        if (clear_op == 'R') CHECK(as_fresh(&g) && as_fresh(&g2));
+        CHECK(g.ocap >= ocap && g.lcap >= lcap); /* kept (the row's reserve may grow it) */
+        check_export(&g);
+        for (step = 0; step < 4; step++) { /* life goes on, clears among the rows */
+            random_rows(&next, step % 2);
+            check_run(&g, &g2);
+        }
+        check_export(&g);
         tb_olog_free(&g);
         tb_olog_free(&g2);
     }
@@ -431,6 +576,7 @@ static void test_level_overflow_apply(void) {
 int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("olog_run_vs_naive", test_random);
+    tbt_run("olog_clear_sparse", test_clear_sparse);
     tbt_run("olog_run_arguments", test_arguments);
     tbt_run("olog_level_overflow_run", test_level_overflow_run);
     tbt_run("olog_level_overflow_apply", test_level_overflow_apply);
