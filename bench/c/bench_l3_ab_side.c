@@ -6,14 +6,7 @@
 
 #include "bench_l3_ab.h"
 
-#ifndef AB_SIDE
-#error "define AB_SIDE (l3ab_old or l3ab_new)"
-#endif
-#define AB_STR2(x) #x
-#define AB_STR(x) AB_STR2(x)
-#define AB_CAT2(a, b) a##_##b
-#define AB_CAT(a, b) AB_CAT2(a, b)
-#define SIDE(f) AB_CAT(AB_SIDE, f) /* the two sides apart in a profile */
+#include "ab_side.h"
 
 typedef tb_l3_i64_n1024 ab_l;
 

@@ -8,15 +8,7 @@
 
 #include "bench_match_ab.h"
 
-#ifndef AB_SIDE
-#error "define AB_SIDE (ab_old or ab_new)"
-#endif
-#define AB_STR2(x) #x
-#define AB_STR(x) AB_STR2(x)
-#define AB_CAT2(a, b) a##_##b
-#define AB_CAT(a, b) AB_CAT2(a, b)
-/* ab_old_submit / ab_new_submit ...: the two sides apart in a profile (callgrind, perf) */
-#define SIDE(f) AB_CAT(AB_SIDE, f)
+#include "ab_side.h"
 
 typedef tb_match_i64_n1024 ab_m;
 

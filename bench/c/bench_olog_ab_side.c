@@ -8,14 +8,7 @@
 
 #include "bench_olog_ab.h"
 
-#ifndef AB_SIDE
-#error "define AB_SIDE (ologab_old or ologab_new)"
-#endif
-#define AB_STR2(x) #x
-#define AB_STR(x) AB_STR2(x)
-#define AB_CAT2(a, b) a##_##b
-#define AB_CAT(a, b) AB_CAT2(a, b)
-#define SIDE(f) AB_CAT(AB_SIDE, f) /* the two sides apart in a profile */
+#include "ab_side.h"
 
 #define ROOM (1u << 20) /* output rows: a 'T' writes one a resting order of its side */
 #define CHUNK 4096u
