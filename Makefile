@@ -232,8 +232,11 @@ ubsan-c: clang $(foreach cc,$(SAN_CC),$(foreach t,$(C_TESTS),$(BUILD)/ubsan-$(cc
 # Python under the sanitizers: the cffi module rebuilt with the sanitizer into
 # build/<san>-py, the runtime preloaded into the interpreter. The dataset tests are left
 # out here: they test orchestration (Dask processes, files, retries) over the same C
-# calls that the feeds tests already run under the sanitizers.
-SAN_PYTESTS := tests/python --ignore=tests/python/dataset -m "not slow" --hypothesis-profile ci
+# calls that the feeds tests already run under the sanitizers; the CLI tests too: each
+# starts interpreters (argument handling, help, exit codes) over paths the feeds and log
+# tests run in-process. The slowest tests are listed, to see what the run costs.
+SAN_PYTESTS := tests/python --ignore=tests/python/dataset --ignore=tests/python/test_cli.py \
+  -m "not slow" --hypothesis-profile ci --durations=12
 asan-py: venv
 	TAPEBOOK_SANITIZE=address $(VPY) tools/build_sanitized.py $(BUILD)/asan-py
 	LD_PRELOAD=$$(gcc -print-file-name=libasan.so) ASAN_OPTIONS=detect_leaks=0:abort_on_error=1 \
@@ -279,7 +282,7 @@ NO_HOTPATH_SKIP := feeds dataset test_l3book.py test_l3_reference.py test_matchi
                    test_matching_book.py test_matching_reference.py test_cli.py test_readme.py \
                    test_wheel.py test_gen_layers.py test_layers.py test_check_venv.py
 py-test: venv
-	$(VPY) -m pytest -q tests/python --hypothesis-profile ci
+	$(VPY) -m pytest -q tests/python --hypothesis-profile ci --durations=12
 	@echo "== the L2 tests again with every per-call method on its Python path (tapebook._hotpath off)"
 	TAPEBOOK_NO_HOTPATH=1 $(VPY) -m pytest -q -p no:cacheprovider tests/python \
 	  $(addprefix --ignore=tests/python/,$(NO_HOTPATH_SKIP)) -m "not slow" --hypothesis-profile ci
