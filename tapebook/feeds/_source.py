@@ -303,16 +303,31 @@ class Source:
                 n += 1
 
 
+def _read_error(e: BaseException, path: str, line: int) -> FeedError | None:
+    """The FeedError for a failed read of a file (None: not a read failure). ``line`` is
+    the first line not yet handed out; decompressors read ahead, so the damage itself can
+    lie some lines further on, and the message says so."""
+    if isinstance(e, OSError | EOFError | zlib.error):
+        what = "corrupt or truncated compressed data?"
+    elif type(e).__name__ == "ZstdError":  # zstandard raises its own error class
+        what = "corrupt zstd data?"
+    else:
+        return None
+    return FeedError(
+        path,
+        line,
+        f"cannot read from this line on ({what} decompressors read ahead: the damage can be further on): {e}",
+    )
+
+
 def _read(f: IO[bytes], size: int, path: str, line: int) -> bytes:
     try:
         return f.read(size)
-    except (OSError, EOFError, zlib.error) as e:
-        raise FeedError(path, line, f"cannot read (corrupt or truncated compressed data?): {e}") from None
     except Exception as e:
-        # zstandard raises its own ZstdError
-        if type(e).__name__ == "ZstdError":
-            raise FeedError(path, line, f"cannot read (corrupt zstd data?): {e}") from None
-        raise
+        err = _read_error(e, path, line)
+        if err is None:
+            raise
+        raise err from None
 
 
 def read_block(f: IO[bytes], buf: bytearray | memoryview, start: int, path: str, line: int) -> int:
@@ -333,12 +348,11 @@ def read_block(f: IO[bytes], buf: bytearray | memoryview, start: int, path: str,
                 if not n:
                     break
                 total += n
-    except (OSError, EOFError, zlib.error) as e:
-        raise FeedError(path, line, f"cannot read (corrupt or truncated compressed data?): {e}") from None
     except Exception as e:
-        if type(e).__name__ == "ZstdError":
-            raise FeedError(path, line, f"cannot read (corrupt zstd data?): {e}") from None
-        raise
+        err = _read_error(e, path, line)
+        if err is None:
+            raise
+        raise err from None
     return total
 
 

@@ -125,7 +125,8 @@ def test_truncated_and_corrupt_data_are_feed_errors_on_both_paths(
             path, rest = msg.split(name)
             line, reason = rest.split(":", 1)
             assert path == str(tmp_path) + "/" and 1 < int(line) < raw.count(b"\n")
-            assert reason.startswith(" cannot read (corrupt")
+            assert reason.startswith(" cannot read from this line on (corrupt")
+            assert "the damage can be further on" in reason
             reasons.append(reason)
         assert reasons[-1] == reasons[-2]
 
