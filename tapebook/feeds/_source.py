@@ -303,28 +303,27 @@ class Source:
                 n += 1
 
 
-def _read_error(e: BaseException, path: str, line: int) -> FeedError | None:
+def read_error(e: BaseException, path: str, line: int) -> FeedError | None:
     """The FeedError for a failed read of a file (None: not a read failure). ``line`` is
-    the first line not yet handed out; decompressors read ahead, so the damage itself can
-    lie some lines further on, and the message says so."""
+    the first line not yet handed out (0: unknown); decompressors read ahead, so the
+    damage itself can lie some lines further on, and the message says so."""
     if isinstance(e, OSError | EOFError | zlib.error):
         what = "corrupt or truncated compressed data?"
     elif type(e).__name__ == "ZstdError":  # zstandard raises its own error class
         what = "corrupt zstd data?"
     else:
         return None
-    return FeedError(
-        path,
-        line,
-        f"cannot read from this line on ({what} decompressors read ahead: the damage can be further on): {e}",
-    )
+    if not line:
+        return FeedError(path, 0, f"cannot read ({what}): {e}")
+    ahead = "decompressors read ahead: the damage can be further on"
+    return FeedError(path, line, f"cannot read from this line on ({what} {ahead}): {e}")
 
 
 def _read(f: IO[bytes], size: int, path: str, line: int) -> bytes:
     try:
         return f.read(size)
     except Exception as e:
-        err = _read_error(e, path, line)
+        err = read_error(e, path, line)
         if err is None:
             raise
         raise err from None
@@ -349,7 +348,7 @@ def read_block(f: IO[bytes], buf: bytearray | memoryview, start: int, path: str,
                     break
                 total += n
     except Exception as e:
-        err = _read_error(e, path, line)
+        err = read_error(e, path, line)
         if err is None:
             raise
         raise err from None

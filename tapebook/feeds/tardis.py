@@ -39,7 +39,6 @@ way a timestamp whose nanoseconds overflow int64 is an error. ``seq`` is the
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -48,7 +47,7 @@ import numpy as np
 from .. import _decimal as dcol
 from ..errors import FeedError
 from ._reader import Kind, MessageBatch, ReaderOptions
-from ._source import Source
+from ._source import Source, read_error
 from ._tardis_scan import INCREMENTAL_COLUMNS, TardisScanReader
 
 SNAPSHOT_PREFIX = ("exchange", "symbol", "timestamp", "local_timestamp")
@@ -121,8 +120,11 @@ def _csv_batches(f: Any, path: str, lines: _Lines, columns: tuple[str, ...] | No
         if "Empty CSV file" in str(e):
             return
         raise FeedError(path, 1, f"cannot read the CSV header: {e}") from None
-    except (OSError, EOFError, zlib.error) as e:
-        raise FeedError(path, 1, f"cannot read (corrupt or truncated compressed data?): {e}") from None
+    except Exception as e:
+        err = read_error(e, path, 1)
+        if err is None:
+            raise
+        raise err from None
     names = header.schema.names
     if columns != tuple(names):
         missing = [c for c in columns if c not in names]
@@ -137,12 +139,11 @@ def _csv_batches(f: Any, path: str, lines: _Lines, columns: tuple[str, ...] | No
             return
         except pa.ArrowInvalid as e:
             raise FeedError(path, 0, f"cannot parse the CSV: {e}") from None
-        except (OSError, EOFError, zlib.error) as e:
-            raise FeedError(path, 0, f"cannot read (corrupt or truncated compressed data?): {e}") from None
         except Exception as e:
-            if type(e).__name__ == "ZstdError":
-                raise FeedError(path, 0, f"cannot read (corrupt zstd data?): {e}") from None
-            raise
+            err = read_error(e, path, 0)
+            if err is None:
+                raise
+            raise err from None
         yield rb
 
 
