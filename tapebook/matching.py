@@ -57,6 +57,19 @@ FILL_DTYPE = np.dtype(
 
 _FILL = 1
 _EVENT_SIZE = EVENT_DTYPE.itemsize
+# a fill row is the first FILL_DTYPE.itemsize bytes of its event (same fields, same
+# offsets), so submit_many copies those bytes instead of converting field by field
+assert all(EVENT_DTYPE.fields[k][1] == FILL_DTYPE.fields[k][1] for k in FILL_DTYPE.names)
+assert EVENT_DTYPE.itemsize % 8 == 0 and FILL_DTYPE.itemsize % 8 == 0
+
+
+def _fills_of(chunk: np.ndarray) -> np.ndarray:
+    """The FILL events of a contiguous :data:`EVENT_DTYPE` array as :data:`FILL_DTYPE`
+    rows. The rows are picked from a uint64 view: numpy copies structured records one
+    by one (measured ~100x slower than the same bytes as integers)."""
+    words = chunk.view(np.uint64).reshape(len(chunk), _EVENT_SIZE // 8)
+    picked = np.ascontiguousarray(words[chunk["kind"] == _FILL, : FILL_DTYPE.itemsize // 8])
+    return picked.view(FILL_DTYPE).reshape(len(picked))
 
 
 class Fill(NamedTuple):
@@ -443,9 +456,7 @@ class MatchingEngine:
             )
             k, d = self._nout[0], self._ndone[0]
             chunk = self._ev[:k]
-            out.append(
-                chunk.copy() if events else chunk[chunk["kind"] == _FILL][list(FILL_DTYPE.names)].copy()
-            )
+            out.append(chunk.copy() if events else _fills_of(chunk))
             done += d
             if st == mn.ERR_EVENTS:
                 if d == 0:  # one order's events do not fit: room for its worst case
@@ -468,8 +479,7 @@ class MatchingEngine:
         dtype = EVENT_DTYPE if events else FILL_DTYPE
         if not out:
             return np.zeros(0, dtype=dtype)
-        res = np.concatenate(out)
-        return res if events else res.astype(FILL_DTYPE)
+        return np.concatenate(out)
 
     # ---- persistence ----------------------------------------------------------------
 

@@ -241,6 +241,47 @@ static void t_validation_changes_nothing(void) {
     }
 }
 
+/* A submit skips the duplicate probe for an id above every id the engine
+ * indexed (id_hw): a resting id is still refused however it got there —
+ * submitted below that mark, loaded from a dump into a fresh engine, or
+ * added to the book directly (read only by contract; the mark then stops
+ * being trusted). */
+static void t_duplicate_ids(void) {
+    M *m = NULL, *f = NULL;
+    size_t n = 0, size = 0, len = 0;
+    tb_submit_result r;
+    unsigned char *buf;
+    CHECK_EQ(tb_match_i64_n1024_create(&m, 100, 1000, 64, TB_STP_NONE), TB_OK);
+    CHECK_EQ(submit(m, order(50, TB_BID, 99, 2, TB_GTC, 0, 0), &n, &r), TB_OK);
+    CHECK_EQ(submit(m, order(7, TB_BID, 98, 1, TB_GTC, 0, 0), &n, &r), TB_OK); /* below the mark */
+    CHECK_EQ(submit(m, order(7, TB_ASK, 105, 1, TB_GTC, 0, 0), &n, &r), TB_ERR_DUPLICATE);
+    CHECK_EQ(submit(m, order(50, TB_ASK, 105, 1, TB_GTC, 0, 0), &n, &r), TB_ERR_DUPLICATE);
+    CHECK_EQ(submit(m, order(50, TB_ASK, 99, 1, TB_IOC, 0, 0), &n, &r), TB_ERR_DUPLICATE); /* would take */
+    CHECK_EQ(submit(m, order(60, TB_ASK, 99, 2, TB_GTC, 0, 0), &n, &r), TB_OK);           /* fills 50 */
+    CHECK(r.status == TB_SUBMIT_FILLED);
+    CHECK_EQ(submit(m, order(50, TB_ASK, 105, 1, TB_GTC, 0, 0), &n, &r), TB_OK); /* 50 left: free again */
+    CHECK_EQ(tb_match_i64_n1024_orders(m), 2);
+    CHECK_EQ(tb_match_i64_n1024_dump_size(m, &size), TB_OK);
+    buf = (unsigned char *)malloc(size);
+    CHECK(buf != NULL);
+    if (buf) {
+        CHECK_EQ(tb_match_i64_n1024_dump(m, buf, size, &len), TB_OK);
+        CHECK_EQ(tb_match_i64_n1024_create(&f, 100, 1000, 64, TB_STP_NONE), TB_OK);
+        CHECK_EQ(tb_match_i64_n1024_load(f, buf, len), TB_OK);
+        CHECK_EQ(submit(f, order(50, TB_BID, 90, 1, TB_GTC, 0, 0), &n, &r), TB_ERR_DUPLICATE);
+        CHECK_EQ(submit(f, order(7, TB_ASK, 110, 1, TB_GTC, 0, 0), &n, &r), TB_ERR_DUPLICATE);
+        CHECK_EQ(submit(f, order(51, TB_ASK, 110, 1, TB_GTC, 0, 0), &n, &r), TB_OK);
+        tb_match_i64_n1024_destroy(f);
+        free(buf);
+    }
+    CHECK_EQ(tb_l3_i64_n1024_add(tb_match_i64_n1024_l3(m), 900, TB_BID, 97, 1), TB_OK);
+    CHECK_EQ(submit(m, order(900, TB_ASK, 110, 1, TB_GTC, 0, 0), &n, &r), TB_ERR_DUPLICATE);
+    CHECK_EQ(submit(m, order(901, TB_ASK, 110, 1, TB_GTC, 0, 0), &n, &r), TB_OK);
+    CHECK_EQ(submit(m, order(900, TB_ASK, 111, 1, TB_GTC, 0, 0), &n, &r), TB_ERR_DUPLICATE);
+    CHECK_EQ(tb_match_i64_n1024_verify_invariants(m), TB_OK);
+    tb_match_i64_n1024_destroy(m);
+}
+
 /* The engine's state as bytes (dump), for "nothing changed" checks. */
 static size_t dump_state(M *m, unsigned char *buf, size_t cap) {
     size_t len = 0;
@@ -696,6 +737,7 @@ int main(int argc, char **argv) {
     tbt_run("FOK and post-only", t_fok_and_post_only);
     tbt_run("self-trade prevention", t_stp_modes);
     tbt_run("validation changes nothing", t_validation_changes_nothing);
+    tbt_run("duplicate ids however they rest", t_duplicate_ids);
     tbt_run("event buffer of exactly the bound", t_event_buffer_bound);
     tbt_run("modify and cancel", t_modify_cancel);
     tbt_run("submit_many and L2 deltas", t_submit_many_and_deltas);

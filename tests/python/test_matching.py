@@ -205,6 +205,26 @@ def test_submit_field_errors_name_the_field_and_change_nothing() -> None:
     assert type(r.filled_qty) is int and type(r.resting_qty) is int
 
 
+def test_submit_many_fills_over_many_buffer_drains() -> None:
+    """More events than submit_many's bounded buffer holds (65 536): the fills, picked
+    chunk by chunk, are the FILL events of the same batch, in order."""
+    rng = np.random.default_rng(11)
+    n = 90_000
+    ids = np.arange(1, n + 1, dtype=np.uint64)
+    sides = rng.integers(0, 2, n).astype(np.uint8)
+    prices = (1000 + rng.integers(-3, 4, n)).astype(np.int64)
+    qtys = rng.integers(1, 20, n).astype(np.uint64)
+    a = MatchingEngine(max_orders=n)
+    b = MatchingEngine(max_orders=n)
+    ev = a.submit_many(ids, sides, prices, qtys, events=True)
+    fills = b.submit_many(ids, sides, prices, qtys)
+    assert len(ev) > 65_536 and 0 < len(fills) < len(ev)
+    assert fills.dtype == FILL_DTYPE
+    want = ev[ev["kind"] == 1]
+    for name in FILL_DTYPE.names:
+        assert np.array_equal(fills[name], want[name]), name
+
+
 def test_submit_many_matches_per_call_submits() -> None:
     rng = np.random.default_rng(5)
     n = 3000
