@@ -13,6 +13,13 @@ changes before the comparison (empty sides: tapebook's int64 sentinels / itch-bo
 Prints ns per ITCH record (all records of the file) for each, best of ``repeat`` (the tools
 take turns), wall and this process's CPU time (steadier than wall on a loaded machine), the
 ratios and the machine load; numbers are same-run ratios, not absolute speeds.
+
+What is timed, on both sides: from the file's path to the BBO table in memory — reading
+the file, decoding, the book, the rows (tapebook's ``r.bbo``: a row per order message of
+the stock; itch-book's ``bbo`` batches joined into columns: a row per change). Reducing
+tapebook's rows to their changes, which only the comparison needs, is not timed (it was
+until the commit adding this paragraph: 12.6 ns per record on tapebook's side, measured
+at load 8).
 """
 
 from __future__ import annotations
@@ -40,10 +47,16 @@ from tapebook import feeds  # noqa: E402
 
 
 def tapebook_bbo(path: str, max_orders: int = 0) -> np.ndarray:
+    """tapebook's BBO table of the file: a row per order message of the stock (timed)."""
     r = feeds.replay(
         path, format="itch", tick_size="0.0001", lot_size="1", symbol="AAPL", max_orders=max_orders
     )
-    x = r.bbo
+    return r.bbo
+
+
+def tapebook_changes(x: np.ndarray) -> np.ndarray:
+    """tapebook's rows reduced to itch-book's: where the BBO changed, empty sides as 0 (not
+    timed: only the comparison needs it)."""
     # the rows where the BBO changed (an empty side's price is always the sentinel, so the
     # raw columns change exactly where the normalised ones do), then only those normalised
     cols = [x[k] for k in ("bid_px", "bid_qty", "ask_px", "ask_qty")]
@@ -70,7 +83,8 @@ def reader_path_bbo(path: str) -> np.ndarray:
 ITCH_BOOK = "itch-book Feed.batches(('bbo',))"
 
 
-def itch_book_bbo(path: str) -> np.ndarray:
+def itch_book_bbo(path: str) -> dict[str, np.ndarray]:
+    """itch-book's BBO table of the file: its batches joined into columns (timed)."""
     import itch_book
 
     f = itch_book.Feed(path, date=dt.date(2019, 1, 30), price_type="fixed")
@@ -78,11 +92,15 @@ def itch_book_bbo(path: str) -> np.ndarray:
     for b in f.batches(tables=("bbo",), symbols="AAPL"):
         for k, v in b.bbo.items():
             cols.setdefault(k, []).append(np.asarray(v))
-    c = {k: np.concatenate(v) for k, v in cols.items()}
+    return {k: np.concatenate(v) for k, v in cols.items()}
+
+
+def itch_book_changes(c: dict[str, np.ndarray]) -> np.ndarray:
+    """itch-book's columns as the comparison's rows (not timed)."""
     return np.stack([c["bid_px"], c["bid_sz"], c["ask_px"], c["ask_sz"]], axis=1).astype(np.int64)
 
 
-def interleaved(fns: dict[str, Callable[[str], np.ndarray]], path: str, repeat: int) -> dict[str, Any]:
+def interleaved(fns: dict[str, Callable[[str], Any]], path: str, repeat: int) -> dict[str, Any]:
     """Each function ``repeat`` times, taking turns (so a change in the machine's load hits
     all of them alike): name -> (best wall s, best CPU s of this process, output)."""
     best: dict[str, Any] = {k: [float("inf"), float("inf"), None] for k in fns}
@@ -101,7 +119,7 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
     w, _ref, _bbo = random_day(5, args.messages)
-    fns: dict[str, Callable[[str], np.ndarray]] = {
+    fns: dict[str, Callable[[str], Any]] = {
         "tapebook feeds.replay(format='itch')": tapebook_bbo,
         "the same, reader path (ITCH_DIRECT=0)": reader_path_bbo,
         "the same, also filling r.l3book": lambda p: tapebook_bbo(p, 1 << 20),
@@ -117,6 +135,8 @@ def main() -> int:
         w.write(path)
         n = len(w.messages)
         res = interleaved(fns, path, args.repeat)
+    for k in res:  # the outputs as the comparison's rows, after the timing
+        res[k][2] = (itch_book_changes if k == ITCH_BOOK else tapebook_changes)(res[k][2])
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
     print(f"ITCH file: {n:,} records ({platform.machine()}, Python {platform.python_version()}, "
           f"commit {commit.stdout.strip()}, load average {os.getloadavg()[0]:.2f}); "

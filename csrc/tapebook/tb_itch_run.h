@@ -63,16 +63,13 @@ typedef struct tb_itch_run {
     int64_t bad_px;
     uint64_t bad_qty;
     tb_itch_rows rows; /* the chunk's decoded records */
-    tb_olog_out log;   /* their MBO and level rows (3 a record at most) */
+    tb_olog_out log;   /* their level rows (3 a record at most; no MBO rows: nothing reads them) */
     tb_feed_batch batch;
     uint8_t c_action[TB_ITCH_RUN_CHUNK], c_side[TB_ITCH_RUN_CHUNK];
     uint64_t c_id[TB_ITCH_RUN_CHUNK], c_new_id[TB_ITCH_RUN_CHUNK], c_qty[TB_ITCH_RUN_CHUNK];
     int64_t c_px[TB_ITCH_RUN_CHUNK], c_ts[TB_ITCH_RUN_CHUNK], c_record[TB_ITCH_RUN_CHUNK];
     int64_t c_seq[TB_ITCH_RUN_CHUNK];
     uint8_t c_kind[TB_ITCH_RUN_CHUNK]; /* all 0: TB_FEED_DELTA */
-    uint8_t m_action[3 * TB_ITCH_RUN_CHUNK], m_side[3 * TB_ITCH_RUN_CHUNK];
-    uint64_t m_id[3 * TB_ITCH_RUN_CHUNK], m_qty[3 * TB_ITCH_RUN_CHUNK];
-    int64_t m_px[3 * TB_ITCH_RUN_CHUNK], m_end[TB_ITCH_RUN_CHUNK];
     uint8_t l_side[3 * TB_ITCH_RUN_CHUNK];
     int64_t l_px[3 * TB_ITCH_RUN_CHUNK], l_end[TB_ITCH_RUN_CHUNK];
     uint64_t l_qty[3 * TB_ITCH_RUN_CHUNK];
@@ -93,12 +90,7 @@ TB_API void tb_itch_run_init(tb_itch_run *r, int64_t seq_base) {
     r->rows.ts = r->c_ts;
     r->rows.record = r->c_record;
     r->rows.cap = TB_ITCH_RUN_CHUNK;
-    r->log.action = r->m_action;
-    r->log.order_id = r->m_id;
-    r->log.side = r->m_side;
-    r->log.px = r->m_px;
-    r->log.qty = r->m_qty;
-    r->log.mbo_end = r->m_end;
+    /* log.action and log.mbo_end stay NULL: level rows only */
     r->log.l2_side = r->l_side;
     r->log.l2_px = r->l_px;
     r->log.l2_qty = r->l_qty;

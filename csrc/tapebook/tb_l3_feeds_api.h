@@ -18,7 +18,7 @@ typedef struct tb_olog_order { uint64_t id; int64_t px; uint64_t qty; uint8_t si
 typedef struct tb_olog_level { int64_t px; uint64_t total; uint8_t side; uint8_t pad[7]; } tb_olog_level;
 typedef struct tb_olog {
     tb_olog_order *orders; size_t ocap, ocount; tb_olog_level *levels; size_t lcap, lcount;
-    uint64_t *oused, *lused; uint64_t key;
+    uint64_t *oused, *lused; void *omem, *lmem; uint64_t key;
     uint64_t unknown_id, duplicate_add, overcancel, overfill, zero_qty; uint64_t level_overflow;
 } tb_olog;
 typedef struct tb_olog_out {

@@ -33,14 +33,16 @@
  *   void tb_olog_free(tb_olog *g);
  *   int  tb_olog_apply(tb_olog *g, const tb_itch_rows *in, size_t n, tb_olog_out *out,
  *                      size_t *n_done);
- *       Rows in[0..n) (actions 'A' 'C' 'E' 'U'); out needs room for 3 rows a message.
+ *       Rows in[0..n) (actions 'A' 'C' 'E' 'U'); out needs room for 3 rows a message;
+ *       out->action NULL: no MBO rows (n_mbo stays, mbo_end may be NULL), level rows only.
  *       TB_OK with *n_done = n; TB_ERR_NOMEM / TB_ERR_BADARG with *n_done rows done;
  *       TB_ERR_OVERFLOW: row *n_done - 1 was refused (above), the rows before it done.
  *   int  tb_olog_apply_from(g, in, first, n, out, n_done);   the same for rows [first, n)
  *   size_t tb_olog_export(const tb_olog *g, uint64_t *ids, uint8_t *sides, int64_t *px,
  *                         uint64_t *qty, size_t cap);   the resting orders (any order)
  *   int  tb_olog_run(tb_olog *g, const tb_olog_ops *in, size_t first, size_t n, tb_olog_out *out,
- *                    tb_olog_msgs *m, size_t *n_done);   ops rows, messages of any length (below)
+ *                    tb_olog_msgs *m, size_t *n_done);   ops rows, messages of any length (below;
+ *                    out->action NULL: TB_ERR_NULL, it needs the MBO rows)
  */
 #ifndef TB_ORDER_LOG_H
 #define TB_ORDER_LOG_H
@@ -74,6 +76,7 @@ typedef struct tb_olog {
     tb_olog_level *levels;
     size_t lcap, lcount;
     uint64_t *oused, *lused; /* bit k: slot k taken (in the tables' blocks, after their slots) */
+    void *omem, *lmem;       /* the tables' blocks, to TB_FREE (tb__huge_alloc) */
     uint64_t key;
     uint64_t unknown_id, duplicate_add, overcancel, overfill, zero_qty;
     uint64_t level_overflow; /* rows refused: a level's total would pass UINT64_MAX */
@@ -144,10 +147,13 @@ static void tb__olog_wipe(void *slots, size_t size, uint64_t *used, size_t cap, 
     memset(used, 0, tb__olog_words(cap) * sizeof *used);
 }
 
-/* a zeroed table of cap slots of size bytes and its bits after them, in one block */
-static void *tb__olog_table(size_t cap, size_t size, uint64_t **used) {
+/* a zeroed table of cap slots of size bytes and its bits after them, in one block (*mem,
+ * to TB_FREE). The order table is read at random and outgrows the cache: on huge pages
+ * (tb__huge_alloc) a probe no longer also misses the TLB, and a table's growth faults in
+ * a few 2 MiB pages instead of thousands of 4 KiB ones. */
+static void *tb__olog_table(size_t cap, size_t size, uint64_t **used, void **mem) {
     const size_t bytes = cap * size + tb__olog_words(cap) * sizeof **used;
-    char *p = (char *)TB_MALLOC(bytes);
+    char *p = (char *)tb__huge_alloc(bytes, mem);
     if (!p) return NULL;
     memset(p, 0, bytes);
     *used = (uint64_t *)(void *)(p + cap * size);
@@ -156,15 +162,18 @@ static void *tb__olog_table(size_t cap, size_t size, uint64_t **used) {
 
 static int tb__olog_alloc(tb_olog *g, size_t ocap, size_t lcap) {
     uint64_t *oused = NULL, *lused = NULL;
-    tb_olog_order *o = (tb_olog_order *)tb__olog_table(ocap, sizeof *o, &oused);
-    tb_olog_level *l = (tb_olog_level *)tb__olog_table(lcap, sizeof *l, &lused);
+    void *omem = NULL, *lmem = NULL;
+    tb_olog_order *o = (tb_olog_order *)tb__olog_table(ocap, sizeof *o, &oused, &omem);
+    tb_olog_level *l = (tb_olog_level *)tb__olog_table(lcap, sizeof *l, &lused, &lmem);
     if (!o || !l) {
-        if (o) TB_FREE(o);
-        if (l) TB_FREE(l);
+        if (o) TB_FREE(omem);
+        if (l) TB_FREE(lmem);
         return TB_ERR_NOMEM;
     }
     g->orders = o;
     g->levels = l;
+    g->omem = omem;
+    g->lmem = lmem;
     g->oused = oused;
     g->lused = lused;
     g->ocap = ocap;
@@ -183,10 +192,11 @@ TB_API int tb_olog_init(tb_olog *g, size_t cap_hint, uint64_t key) {
 
 TB_API void tb_olog_free(tb_olog *g) {
     if (!g) return;
-    if (g->orders) TB_FREE(g->orders);
-    if (g->levels) TB_FREE(g->levels);
+    if (g->orders) TB_FREE(g->omem);
+    if (g->levels) TB_FREE(g->lmem);
     g->orders = NULL;
     g->levels = NULL;
+    g->omem = g->lmem = NULL;
     g->oused = g->lused = NULL;
     g->ocap = g->lcap = g->ocount = g->lcount = 0;
 }
@@ -292,8 +302,8 @@ static int tb__olog_reserve(tb_olog *g) {
         g->levels[i] = old.levels[k];
         tb__olog_mark(g->lused, i);
     }
-    TB_FREE(old.orders);
-    TB_FREE(old.levels);
+    TB_FREE(old.omem);
+    TB_FREE(old.lmem);
     return TB_OK;
 }
 
@@ -314,9 +324,10 @@ static void tb__olog_l2_row(tb_olog_out *out, uint8_t side, int64_t px, uint64_t
     out->n_l2++;
 }
 
-/* level (side, px) += delta (delta may be "negative" through wrap: sub); writes its L2 row */
-static void tb__olog_level(tb_olog *g, uint8_t side, int64_t px, uint64_t add, uint64_t sub, tb_olog_out *out) {
-    size_t i = tb__olog_lfind(g, side, px);
+/* level (side, px), found at slot i (tb__olog_lfind), += delta (delta may be "negative"
+ * through wrap: sub); writes its L2 row */
+static void tb__olog_level_at(tb_olog *g, size_t i, uint8_t side, int64_t px, uint64_t add, uint64_t sub,
+                              tb_olog_out *out) {
     uint64_t total = g->levels[i].total + add - sub;
     if (!g->levels[i].total) {
         g->levels[i].side = side;
@@ -329,19 +340,30 @@ static void tb__olog_level(tb_olog *g, uint8_t side, int64_t px, uint64_t add, u
     tb__olog_l2_row(out, side, px, total, out->n_l2);
 }
 
-/* Whether qty more fits on level (side, px) once the resting orders a and b (NULL: none;
- * each counted once, and only when it rests on that level) have left it: the check an
- * add, modify or replace makes before it changes anything. */
-static int tb__olog_fits(const tb_olog *g, uint8_t side, int64_t px, uint64_t qty, const tb_olog_order *a,
-                         const tb_olog_order *b) {
-    uint64_t total = g->levels[tb__olog_lfind(g, side, px)].total;
+static void tb__olog_level(tb_olog *g, uint8_t side, int64_t px, uint64_t add, uint64_t sub, tb_olog_out *out) {
+    tb__olog_level_at(g, tb__olog_lfind(g, side, px), side, px, add, sub, out);
+}
+
+/* Whether qty more fits on level (side, px), whose total is total, once the resting orders
+ * a and b (NULL: none; each counted once, and only when it rests on that level) have left
+ * it: the check an add, modify or replace makes before it changes anything. */
+static int tb__olog_fits_total(uint64_t total, uint8_t side, int64_t px, uint64_t qty, const tb_olog_order *a,
+                               const tb_olog_order *b) {
     if (a && a->side == side && a->px == px) total -= a->qty;
     if (b && b != a && b->side == side && b->px == px) total -= b->qty;
     return qty <= UINT64_MAX - total;
 }
 
+static int tb__olog_fits(const tb_olog *g, uint8_t side, int64_t px, uint64_t qty, const tb_olog_order *a,
+                         const tb_olog_order *b) {
+    return tb__olog_fits_total(g->levels[tb__olog_lfind(g, side, px)].total, side, px, qty, a, b);
+}
+
+/* an MBO row (none when out->action is NULL: level rows only) */
 static void tb__olog_row(tb_olog_out *out, uint8_t action, uint64_t id, uint8_t side, int64_t px, uint64_t qty) {
-    const size_t k = out->n_mbo++;
+    size_t k;
+    if (!out->action) return;
+    k = out->n_mbo++;
     out->action[k] = action;
     out->order_id[k] = id;
     out->side[k] = side;
@@ -358,13 +380,15 @@ static void tb__olog_remove(tb_olog *g, size_t slot, tb_olog_out *out) {
 
 /* 0, or 1 when refused (counted level_overflow, nothing done) */
 static int tb__olog_add(tb_olog *g, uint64_t id, uint8_t side, int64_t px, uint64_t qty, tb_olog_out *out) {
-    size_t slot;
+    size_t slot, level;
     if (!qty) {
         g->zero_qty++;
         return 0;
     }
     slot = tb__olog_ofind(g, id);
-    if (!tb__olog_fits(g, side, px, qty, g->orders[slot].qty ? &g->orders[slot] : NULL, NULL)) {
+    level = tb__olog_lfind(g, side, px); /* found once for the check and the update */
+    if (!tb__olog_fits_total(g->levels[level].total, side, px, qty, g->orders[slot].qty ? &g->orders[slot] : NULL,
+                             NULL)) {
         g->level_overflow++;
         return 1;
     }
@@ -372,6 +396,7 @@ static int tb__olog_add(tb_olog *g, uint64_t id, uint8_t side, int64_t px, uint6
         g->duplicate_add++;
         tb__olog_remove(g, slot, out);
         slot = tb__olog_ofind(g, id);
+        level = tb__olog_lfind(g, side, px); /* the removal may have moved or emptied it */
     }
     g->orders[slot].id = id;
     g->orders[slot].side = side;
@@ -379,7 +404,7 @@ static int tb__olog_add(tb_olog *g, uint64_t id, uint8_t side, int64_t px, uint6
     g->orders[slot].qty = qty;
     g->ocount++;
     tb__olog_mark(g->oused, slot);
-    tb__olog_level(g, side, px, qty, 0, out);
+    tb__olog_level_at(g, level, side, px, qty, 0, out);
     tb__olog_row(out, 'A', id, side, px, qty);
     return 0;
 }
@@ -445,7 +470,7 @@ TB_API int tb_olog_apply_from(tb_olog *g, const tb_itch_rows *in, size_t first, 
                 tb__olog_row(out, a, id, 0, 0, take);
             }
         }
-        out->mbo_end[r] = (int64_t)out->n_mbo;
+        if (out->mbo_end) out->mbo_end[r] = (int64_t)out->n_mbo;
         out->l2_end[r] = (int64_t)out->n_l2;
         *n_done = r + 1;
         if (refused) return TB_ERR_OVERFLOW;
@@ -603,7 +628,7 @@ static void tb__olog_worst(const tb_olog *g, uint8_t op, size_t *mbo, size_t *l2
 TB_API int tb_olog_run(tb_olog *g, const tb_olog_ops *in, size_t first, size_t n, tb_olog_out *out,
                        tb_olog_msgs *m, size_t *n_done) {
     size_t r;
-    if (!g || !in || !out || !m || !n_done || !g->orders) return TB_ERR_NULL;
+    if (!g || !in || !out || !m || !n_done || !g->orders || !out->action) return TB_ERR_NULL;
     *n_done = first;
     if (first > n) return TB_ERR_BADARG;
     if (out->l2_msg > out->n_l2) out->l2_msg = out->n_l2; /* out was drained inside a message */

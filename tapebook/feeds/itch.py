@@ -60,6 +60,26 @@ _MAX_RECORD = 2 + 0xFFFF  #: a length prefix and the longest message it can anno
 _ROWS = 1 << 15
 
 
+#: the order log's first order table: slots per byte of the files, and its bounds
+_BYTES_PER_SLOT = 64
+_MIN_SLOTS, _MAX_SLOTS = 1 << 12, 1 << 17
+
+
+def order_slots(paths: list[str]) -> int:
+    """Slots of the order log's first order table: one per 64 bytes of the files on disk
+    (a resting order took at least one 38-byte add record), from 2^12 up to 2^17 (4 MiB).
+
+    A table that doubles as the book fills is rehashed into fresh memory each time (a
+    fifth of the replay of make bench-feeds' ITCH file, 78k orders resting at its end);
+    the bound keeps a big file of a quiet stock from a table far larger than it needs (it
+    still grows past it when more rest). A file object or a missing file: the least."""
+    size = 0
+    for p in paths:
+        with contextlib.suppress(OSError):
+            size += os.path.getsize(p)
+    return max(_MIN_SLOTS, min(_MAX_SLOTS, size // _BYTES_PER_SLOT))
+
+
 class ItchReader(L3Reader):
     """ITCH 5.0 order messages of one stock into an order log."""
 
@@ -94,7 +114,8 @@ class ItchReader(L3Reader):
         self._index = 0  # records before this file, for seq
         # the order log in C (tb_order_log.h): freed with the reader (finalize keeps it alive)
         self._olog = ffi.new("tb_olog *")
-        if lib.tb_olog_init(self._olog, 1 << 12, int.from_bytes(os.urandom(8), "little")) != lib.TB_OK:
+        slots = order_slots(self.source.paths)
+        if lib.tb_olog_init(self._olog, slots, int.from_bytes(os.urandom(8), "little")) != lib.TB_OK:
             raise MemoryError("itch: cannot allocate the order log")
         weakref.finalize(self, lib.tb_olog_free, self._olog)
         self._log_out = ffi.new("tb_olog_out *")

@@ -104,6 +104,21 @@ static void test_fields(void) {
     CHECK_EQ(st.locate, 7);
 }
 
+/* tb__itch_be's widths (a load and a byte swap on gcc / clang, little-endian) against the
+ * spec's definition, big-endian byte by byte, at every offset of distinct bytes */
+static void test_big_endian(void) {
+    uint8_t bytes[24];
+    size_t i, n, off;
+    for (i = 0; i < sizeof bytes; i++) bytes[i] = (uint8_t)(0x81 + 13 * i);
+    for (n = 1; n <= 8; n++) {
+        for (off = 0; off + n <= sizeof bytes; off++) {
+            uint64_t want = 0;
+            for (i = 0; i < n; i++) want = want * 256 + bytes[off + i];
+            CHECK_EQ_U(tb__itch_be(bytes + off, n), want);
+        }
+    }
+}
+
 static int same_rows(const rows *a, const rows *b) {
     size_t i;
     if (a->n != b->n) return 0;
@@ -323,16 +338,24 @@ static void test_order_log(void) {
     static uint64_t oid[3 * MAXR], q[3 * MAXR], l2q[3 * MAXR], ids[NMAX], eq[NMAX];
     static int64_t pxo[3 * MAXR], mend[MAXR], l2p[3 * MAXR], l2end[MAXR], ep[NMAX];
     static uint8_t es[NMAX];
+    /* a second log fed the same rows without MBO columns (the direct path's use) */
+    static uint8_t l2s_only[3 * MAXR];
+    static uint64_t l2q_only[3 * MAXR];
+    static int64_t l2p_only[3 * MAXR], l2end_only[MAXR];
     int round, rounds = tbt_prof == TBT_FULL ? 400 : 40;
     for (round = 0; round < rounds; round++) {
-        tb_olog g;
-        tb_olog_out out;
+        tb_olog g, g_only;
+        tb_olog_out out, out_only;
         int step, steps = round % 10 == 9 ? 60 : 8; /* some rounds grow to thousands of orders */
         uint64_t next = 1;
         nv.n = 0;
         CHECK_EQ(tb_olog_init(&g, 0, tbt_rand()), TB_OK);
+        CHECK_EQ(tb_olog_init(&g_only, 0, tbt_rand()), TB_OK);
         out.action = act; out.order_id = oid; out.side = sd; out.px = pxo; out.qty = q; out.mbo_end = mend;
         out.l2_side = l2s; out.l2_px = l2p; out.l2_qty = l2q; out.l2_end = l2end;
+        memset(&out_only, 0, sizeof out_only); /* action, mbo_end NULL: level rows only */
+        out_only.l2_side = l2s_only; out_only.l2_px = l2p_only; out_only.l2_qty = l2q_only;
+        out_only.l2_end = l2end_only;
         for (step = 0; step < steps; step++) {
             tb_itch_rows v = view(&in, 0, MAXR);
             size_t r, done = 0, k, start;
@@ -351,6 +374,18 @@ static void test_order_log(void) {
             out.n_mbo = out.n_l2 = 0;
             CHECK_EQ(tb_olog_apply(&g, &v, MAXR, &out, &done), TB_OK);
             CHECK_EQ(done, MAXR);
+            out_only.n_mbo = out_only.n_l2 = 0;
+            CHECK_EQ(tb_olog_apply(&g_only, &v, MAXR, &out_only, &done), TB_OK);
+            CHECK_EQ(done, MAXR);
+            CHECK_EQ_U(out_only.n_mbo, 0);
+            CHECK_EQ_U(out_only.n_l2, out.n_l2);
+            CHECK(memcmp(l2end_only, l2end, sizeof l2end) == 0);
+            CHECK(memcmp(l2s_only, l2s, out.n_l2) == 0);
+            CHECK(memcmp(l2p_only, l2p, out.n_l2 * sizeof *l2p) == 0);
+            CHECK(memcmp(l2q_only, l2q, out.n_l2 * sizeof *l2q) == 0);
+            CHECK_EQ_U(g_only.ocount, g.ocount);
+            CHECK_EQ_U(g_only.duplicate_add, g.duplicate_add);
+            CHECK_EQ_U(g_only.unknown_id, g.unknown_id);
             start = 0;
             for (r = 0; r < MAXR; r++) {
                 nv_apply(in.action[r], in.id[r], in.new_id[r], in.side[r], in.px[r], in.qty[r]);
@@ -375,6 +410,7 @@ static void test_order_log(void) {
         CHECK(out.n_mbo <= 3 * MAXR);
         tb_olog_free(&g);
         tb_olog_free(&g); /* twice: a no-op */
+        tb_olog_free(&g_only);
     }
     {
         tb_olog g;
@@ -395,6 +431,7 @@ static void test_order_log(void) {
 
 int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
+    tbt_run("itch_big_endian", test_big_endian);
     tbt_run("itch_fields", test_fields);
     tbt_run("itch_splits", test_splits);
     tbt_run("itch_malformed", test_malformed);

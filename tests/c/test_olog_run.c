@@ -402,6 +402,12 @@ static void test_arguments(void) {
     op[0] = 'A'; oid[0] = 5; sd[0] = 1; pxs[0] = 10; qty[0] = 3; endf[0] = 1; alt[0] = 0;
     op[1] = 'Z'; endf[1] = 1; sd[1] = 0;
     CHECK_EQ(tb_olog_run(NULL, &v, 0, 1, &o, &m, &done), TB_ERR_NULL);
+    {
+        tb_olog_out levels_only = o; /* tb_olog_apply's level rows only: not for tb_olog_run */
+        levels_only.action = NULL;
+        CHECK_EQ(tb_olog_run(&g, &v, 0, 1, &levels_only, &m, &done), TB_ERR_NULL);
+        CHECK_EQ(g.ocount, 0);
+    }
     CHECK_EQ(tb_olog_run(&g, &v, 2, 1, &o, &m, &done), TB_ERR_BADARG); /* first past n */
     CHECK_EQ(tb_olog_run(&g, &v, 0, 2, &o, &m, &done), TB_ERR_BADARG); /* op 'Z' */
     CHECK_EQ(done, 1);

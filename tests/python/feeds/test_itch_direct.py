@@ -88,6 +88,41 @@ def test_chunk_room_and_block_splits(tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert direct.bbo.tobytes() == whole.bbo.tobytes() and len(whole.bbo) == len(bbo)
 
 
+def test_order_table_sized_from_the_files(tmp_path: Path) -> None:
+    # one slot per 64 bytes on disk, summed over the files, within [2^12, 2^17]; what
+    # cannot be sized (a file object, a missing file) gets the least
+    small, big = tmp_path / "small.itch", tmp_path / "big.itch"
+    small.write_bytes(b"x" * 1000)
+    with open(big, "wb") as f:
+        f.truncate(3 << 20)  # sparse: 3 MiB on paper
+    assert itch_mod.order_slots([]) == 1 << 12
+    assert itch_mod.order_slots([str(small), str(tmp_path / "missing.itch")]) == 1 << 12
+    assert itch_mod.order_slots([str(big)]) == (3 << 20) // 64
+    assert itch_mod.order_slots([str(big), str(big)]) == (6 << 20) // 64
+    with open(big, "wb") as f:
+        f.truncate(1 << 30)
+    assert itch_mod.order_slots([str(big)]) == 1 << 17
+
+
+@pytest.mark.parametrize("slots", [64, 1 << 17])
+def test_first_order_table_size_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, slots: int
+) -> None:
+    # a table that grows from 64 slots many times and one that never grows (2^17) give
+    # the same replay on both paths, the L3Book's orders included
+    w, _ref, bbo = random_day(7, 3000)
+    path = w.write(tmp_path / "r.itch")
+    least = feeds.replay(path, symbol="AAPL", **KW)
+    monkeypatch.setattr(itch_mod, "order_slots", lambda paths: slots)
+    direct, reader = both(monkeypatch, path, symbol="AAPL", depth=1)
+    assert_same(direct, reader)
+    assert direct.bbo.tobytes() == least.bbo.tobytes() and len(least.bbo) == len(bbo)
+    kw = {**KW, "max_orders": 1 << 12}
+    grown = feeds.replay(path, symbol="AAPL", **kw)
+    monkeypatch.undo()
+    assert grown.orders == feeds.replay(path, symbol="AAPL", **kw).orders
+
+
 def test_a_list_of_files_continues_seq(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     w, _ref, _bbo = random_day(3, 400)
     direct, reader = both(monkeypatch, split_in_two(tmp_path, w), symbol="AAPL")
