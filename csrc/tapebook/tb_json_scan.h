@@ -383,6 +383,32 @@ TB_FORCE_INLINE int tb__jscan_lit(const char *s, size_t i, size_t n, const char 
 static size_t tb__jscan_int(const char *s, size_t i, size_t n, int64_t *v) {
     size_t j = i;
     int64_t x = 0;
+    if (n - i >= 16) { /* up to 15 digits (ids, times in ms or us) from two words, no loop */
+        const uint64_t zeros = UINT64_C(0x0101010101010101) * 0x30;
+        uint64_t t0 = tb__jscan_word(s, i) ^ zeros, other = tb__jscan_nondigits8(t0);
+        size_t m;
+        if (other) {
+            m = tb__ctz64(other) / 8;
+            if (!m) return 0;
+            x = (int64_t)tb__jscan_digits8(t0, m);
+            j = i + m;
+        } else {
+            uint64_t t1 = tb__jscan_word(s, i + 8) ^ zeros;
+            other = tb__jscan_nondigits8(t1);
+            m = other ? tb__ctz64(other) / 8 : 8;
+            x = (int64_t)tb__jscan_digits8(t0, 8);
+            if (m) x = x * (int64_t)tb__dec_pow10[m] + (int64_t)tb__jscan_digits8(t1, m);
+            j = i + 8 + m;
+        }
+        if (m < 8) { /* else 16 digits or more: the loop below from the start */
+            if (s[i] == '0' && j - i > 1) return 0;
+            if (s[j] == '.' || s[j] == 'e' || s[j] == 'E') return 0;
+            *v = x;
+            return j;
+        }
+        j = i;
+        x = 0;
+    }
     while (n - j >= 8) {
         uint64_t t = tb__jscan_word(s, j) ^ (UINT64_C(0x0101010101010101) * 0x30);
         uint64_t other = tb__jscan_nondigits8(t);
