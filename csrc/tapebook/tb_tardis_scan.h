@@ -772,6 +772,17 @@ TB_FORCE_INLINE int tb__tardis_room(const tb_tardis_out *out) {
            out->errs_cap - out->n_errs >= (size_t)TB_TARDIS_MSG_ROOM;
 }
 
+/* How many lines the fast path may take in a row without checking out's room before
+ * each: a fast row adds one row and, closing the open message, one message (the first
+ * close also the held-back malformed lines, each a message and an error), so the room
+ * tb__tardis_room asks for holds before each of them. 0 when it may not hold. */
+TB_FORCE_INLINE size_t tb__tardis_fast_budget(const tb_tardis_scan *st, const tb_tardis_out *out) {
+    const size_t need = (size_t)TB_TARDIS_MSG_ROOM + st->n_pend, rows = out->rows_cap - out->n_rows,
+                 msgs = out->msgs_cap - out->n_msgs;
+    if (msgs < need || out->errs_cap - out->n_errs < need) return 0;
+    return rows < msgs - need + 1 ? rows : msgs - need + 1;
+}
+
 /* tb_tardis_scan_buf, with the fast path or (fast = 0, the differential test's reference)
  * every line through the general one */
 TB_FORCE_INLINE int tb__tardis_scan(tb_tardis_scan *st, char *data, size_t len, int final, tb_tardis_out *out,
@@ -792,13 +803,16 @@ TB_FORCE_INLINE int tb__tardis_scan(tb_tardis_scan *st, char *data, size_t len, 
         size_t next;
         int r;
         if (fast && st->have_symbol && sym_plain < 0) sym_plain = !memchr(st->symbol, ',', st->symbol_len);
-        if (fast && sym_plain > 0 && tb__tardis_room(out)) {
-            const char *end = tb__tardis_fast(st, p, data + len, out, ts_cache);
-            if (end) {
+        if (fast && sym_plain > 0) { /* common rows until one is not (or the room's budget ends) */
+            size_t budget = tb__tardis_fast_budget(st, out);
+            const char *end;
+            for (; budget && pos < len && (end = tb__tardis_fast(st, data + pos, data + len, out, ts_cache)) != NULL;
+                 budget--) {
                 st->line++;
                 pos = (size_t)(end - data) + 1;
-                continue;
             }
+            if (pos >= len) break;
+            p = data + pos;
         }
         nl = (char *)memchr(p, '\n', len - pos);
         if (!nl) {
