@@ -378,7 +378,7 @@ def line_blocks(
     copies a block), this reads into the same buffer (a file straight into it). The
     caller must be done with ``buf`` (and hold no buffer export of it) when it asks for
     the next block. ``first_line`` is 1, then ``next_line()`` after each block."""
-    buf = bytearray(2 * chunk_bytes)
+    buf = bytearray(chunk_bytes)  # grown by the longest partial line carried (once or so)
     have, line = 0, 1
     # a file's or a BytesIO's read(n) gives n bytes until the end: read_block's reads
     full_reads = isinstance(f, (io.BufferedReader, io.BytesIO))
