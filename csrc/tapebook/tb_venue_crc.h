@@ -2,8 +2,8 @@
  *
  * Two venues send a CRC32 of the top of their book with every book message; the
  * text they hash is built from the decimal strings of the prices and sizes, so
- * it is rebuilt here from integer ticks and lots exactly, digit by digit, into a
- * small stack buffer hashed eight bytes a step (no allocation, no float). A
+ * it is rebuilt here from integer ticks and lots exactly, digit by digit, into one
+ * stack buffer hashed once it is whole (no allocation, no float). A
  * replay verifies a checksum after every message while most levels stay as they
  * were, so it keeps each level's text in a cache (tb_crc_cached): writing the
  * hundred decimal strings of an OKX top 25 was most of the checksum's time.
