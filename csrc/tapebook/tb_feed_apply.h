@@ -179,16 +179,14 @@ static int tb__feed_truncate(void *b, const tb_feed_ops *ops, int side, uint32_t
 }
 
 /* 1 when the venue checksum of message i matches the book's top levels (both sides in
- * one call of top: bids at lv[0..), asks at lv[crc_levels..)) */
+ * one call of top: bids at lv[0..), asks at lv[crc_levels..)), read in place */
 static int tb__feed_crc_ok(void *b, const tb_feed_ops *ops, const tb_feed_batch *in, size_t i) {
     tb_level_i64 lv[2 * TB_FEED_CRC_MAX];
-    int64_t px[2][TB_FEED_CRC_MAX];
-    uint64_t qty[2][TB_FEED_CRC_MAX];
-    size_t n[2], j, k = in->crc_levels;
-    int side;
+    size_t k = in->crc_levels;
     int64_t got;
     uint32_t c = 0;
     tb__crc_params p;
+    tb__crc_side bid, ask;
     p.kind = in->crc_kind;
     p.a = in->crc_a;
     p.b = in->crc_b;
@@ -197,15 +195,9 @@ static int tb__feed_crc_ok(void *b, const tb_feed_ops *ops, const tb_feed_batch 
     if (!tb__crc_params_ok(&p)) return 0;
     got = ops->top(b, lv, k);
     if (got < 0) return 0;
-    n[0] = (size_t)(got & 0xFFFFFFFF); /* [0] bids, [1] asks */
-    n[1] = (size_t)(got >> 32);
-    for (side = 0; side < 2; side++) {
-        for (j = 0; j < n[side]; j++) {
-            px[side][j] = lv[(size_t)side * k + j].px;
-            qty[side][j] = lv[(size_t)side * k + j].qty;
-        }
-    }
-    return tb__crc_book(&p, in->crc_cache, px[0], qty[0], n[0], px[1], qty[1], n[1], &c) == TB_OK &&
+    bid = tb__crc_side_of(&lv[0].px, &lv[0].qty, (size_t)(got & 0xFFFFFFFF), sizeof lv[0]);
+    ask = tb__crc_side_of(&lv[k].px, &lv[k].qty, (size_t)(got >> 32), sizeof lv[0]);
+    return tb__crc_book(&p, in->crc_cache, &bid, &ask, &c) == TB_OK &&
            (uint64_t)c == ((uint64_t)in->crc[i] & 0xFFFFFFFFu);
 }
 

@@ -383,6 +383,32 @@ TB_FORCE_INLINE int tb__jscan_lit(const char *s, size_t i, size_t n, const char 
 static size_t tb__jscan_int(const char *s, size_t i, size_t n, int64_t *v) {
     size_t j = i;
     int64_t x = 0;
+    if (n - i >= 16) { /* up to 15 digits (ids, times in ms or us) from two words, no loop */
+        const uint64_t zeros = UINT64_C(0x0101010101010101) * 0x30;
+        uint64_t t0 = tb__jscan_word(s, i) ^ zeros, other = tb__jscan_nondigits8(t0);
+        size_t m;
+        if (other) {
+            m = tb__ctz64(other) / 8;
+            if (!m) return 0;
+            x = (int64_t)tb__jscan_digits8(t0, m);
+            j = i + m;
+        } else {
+            uint64_t t1 = tb__jscan_word(s, i + 8) ^ zeros;
+            other = tb__jscan_nondigits8(t1);
+            m = other ? tb__ctz64(other) / 8 : 8;
+            x = (int64_t)tb__jscan_digits8(t0, 8);
+            if (m) x = x * (int64_t)tb__dec_pow10[m] + (int64_t)tb__jscan_digits8(t1, m);
+            j = i + 8 + m;
+        }
+        if (m < 8) { /* else 16 digits or more: the loop below from the start */
+            if (s[i] == '0' && j - i > 1) return 0;
+            if (s[j] == '.' || s[j] == 'e' || s[j] == 'E') return 0;
+            *v = x;
+            return j;
+        }
+        j = i;
+        x = 0;
+    }
     while (n - j >= 8) {
         uint64_t t = tb__jscan_word(s, j) ^ (UINT64_C(0x0101010101010101) * 0x30);
         uint64_t other = tb__jscan_nondigits8(t);
@@ -650,6 +676,85 @@ static size_t tb__jscan_level_object(const char *s, size_t i, size_t n, size_t *
     return seen == 3u ? i : 0;
 }
 
+/* Where the strings of a short level are, found for its first 32 bytes at once: bit k
+ * of *quote is set when s[k] is '"', of *refused when s[k] is a byte a string body
+ * refuses ('\\', a control byte, one >= 0x7f), exactly for every byte (32 bytes
+ * readable at s). SSE2 where the compiler targets it (x86-64 always), else the same
+ * eight bytes a word; -DTB_FORCE_PORTABLE_BITS takes the words everywhere so the
+ * tests cover both. */
+#if defined(__SSE2__) && !defined(TB_FORCE_PORTABLE_BITS)
+#include <emmintrin.h>
+TB_FORCE_INLINE void tb__jscan_marks32(const char *s, uint32_t *quote, uint32_t *refused) {
+    const __m128i q = _mm_set1_epi8('"'), bs = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f),
+                  space = _mm_set1_epi8(' ');
+    __m128i a = _mm_loadu_si128((const __m128i *)(const void *)s);
+    __m128i b = _mm_loadu_si128((const __m128i *)(const void *)(s + 16));
+    /* signed bytes: >= 0x80 is negative, so "< ' '" takes them with the control bytes */
+    __m128i ra = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(a, space), _mm_cmpeq_epi8(a, del)), _mm_cmpeq_epi8(a, bs));
+    __m128i rb = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(b, space), _mm_cmpeq_epi8(b, del)), _mm_cmpeq_epi8(b, bs));
+    *quote = (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(a, q)) | (uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(b, q)) << 16;
+    *refused = (uint32_t)_mm_movemask_epi8(ra) | (uint32_t)_mm_movemask_epi8(rb) << 16;
+}
+#else
+/* the high bit of each zero byte of x (exact: no carry crosses a byte) */
+TB_FORCE_INLINE uint64_t tb__jscan_zero8(uint64_t x) {
+    const uint64_t low7 = UINT64_C(0x7f7f7f7f7f7f7f7f);
+    return ~(((x & low7) + low7) | x) & ~low7;
+}
+
+/* the high bits of the bytes of w, as bits 0..7 */
+TB_FORCE_INLINE uint32_t tb__jscan_pack8(uint64_t high) { return (uint32_t)((high * UINT64_C(0x02040810204081)) >> 56); }
+
+TB_FORCE_INLINE void tb__jscan_marks32(const char *s, uint32_t *quote, uint32_t *refused) {
+    const uint64_t ones = UINT64_C(0x0101010101010101);
+    size_t k;
+    *quote = *refused = 0;
+    for (k = 0; k < 4; k++) {
+        uint64_t w = tb__jscan_word(s, 8 * k);
+        uint64_t bad = tb__jscan_zero8(w & (ones * 0xe0)) | (w & (ones * 0x80)) | tb__jscan_zero8(w ^ (ones * 0x7f)) |
+                       tb__jscan_zero8(w ^ (ones * 0x5c));
+        *quote |= tb__jscan_pack8(tb__jscan_zero8(w ^ (ones * 0x22))) << (8 * k);
+        *refused |= tb__jscan_pack8(bad) << (8 * k);
+    }
+}
+#endif
+
+/* one level of `width` strings (width >= 2) at s[i] == '[' as the venues write it,
+ * compact, when it ends within 32 bytes of s[i]: what tb__jscan_level_as_sent gives,
+ * read from the marks of those bytes (each string's end is a bit scan, not a walk
+ * eight bytes at a time), or 0 for that path to decide */
+TB_FORCE_INLINE size_t tb__jscan_level_short(const char *s, size_t i, size_t n, size_t width, size_t *p0,
+                                             size_t *p1, size_t *q0, size_t *q1) {
+    uint32_t quote, refused;
+    unsigned o = 1; /* the string's opening quote, s[i + o] */
+    size_t e;
+    if (n - i < 32) return 0;
+    tb__jscan_marks32(s + i, &quote, &refused);
+    for (e = 0; e < width; e++) {
+        uint32_t body, after;
+        unsigned c;
+        char sep;
+        if (o > 29 || !((quote >> o) & 1u)) return 0;
+        after = quote & ~((UINT32_C(2) << o) - 1u); /* the quotes after the opening one */
+        if (!after) return 0;
+        c = (unsigned)tb__ctz64(after); /* the closing quote */
+        body = ((UINT32_C(1) << c) - 1u) & ~((UINT32_C(2) << o) - 1u);
+        if ((refused & body) || c >= 31) return 0;
+        if (e == 0) {
+            *p0 = i + o + 1;
+            *p1 = i + c;
+        } else if (e == 1) {
+            *q0 = i + o + 1;
+            *q1 = i + c;
+        }
+        sep = s[i + c + 1];
+        if (e + 1 == width) return sep == ']' ? i + c + 1 : 0;
+        if (sep != ',') return 0;
+        o = c + 2;
+    }
+    return 0;
+}
+
 /* one level of `width` strings (width >= 2) at s[i] == '[' as the venues write
  * it, compact: ["price","size",...]; the price's and size's texts and the offset
  * of its ']', or 0 when it is not exactly that (the walk below then reads it
@@ -688,7 +793,8 @@ static size_t tb__jscan_levels(const char *s, size_t i, size_t n, size_t width, 
         } else {
             size_t sent;
             if (i >= n || s[i] != '[') return 0;
-            sent = tb__jscan_level_as_sent(s, i, n, width, &p0, &p1, &q0, &q1);
+            sent = tb__jscan_level_short(s, i, n, width, &p0, &p1, &q0, &q1);
+            if (!sent) sent = tb__jscan_level_as_sent(s, i, n, width, &p0, &p1, &q0, &q1);
             if (sent) {
                 i = sent;
             } else {

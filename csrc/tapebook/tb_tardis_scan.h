@@ -298,6 +298,83 @@ TB_FORCE_INLINE const char *tb__tardis_plain(const char *s, const char *end, uin
     return q;
 }
 
+/* the bytes of t = word ^ "00000000" that are not digits, as the high bit of each
+ * (exact per byte: no carry crosses one) */
+TB_FORCE_INLINE uint64_t tb__tardis_nondigits(uint64_t t) {
+    const uint64_t ones = UINT64_C(0x0101010101010101);
+    return (((t & (ones * 0x7f)) + ones * 0x76) | t) & (ones * 0x80);
+}
+
+/* the m digits (1..8) in the low bytes of t, each byte its value and the first the
+ * most significant (bytes above them ignored), as a number: moved to the top, then
+ * summed in pairs, fours and eights */
+TB_FORCE_INLINE uint64_t tb__tardis_digits_of(uint64_t t, unsigned m) {
+    t <<= 8 * (8 - m);
+    t = t * 10 + (t >> 8);
+    return (((t & UINT64_C(0x000000FF000000FF)) * (100 + (UINT64_C(1000000) << 32))) +
+            (((t >> 16) & UINT64_C(0x000000FF000000FF)) * (1 + (UINT64_C(10000) << 32)))) >>
+           32;
+}
+
+/* tb__tardis_plain for a run that ends within 16 bytes of s (16 bytes readable before
+ * end): the same stop, *m, *dig and *frac, found from two words at once (where the
+ * digits stop, whether that is the point, where they stop after it) instead of a byte
+ * loop; NULL when it cannot say (the run is longer, or fewer bytes are left): the
+ * caller then asks tb__tardis_plain. */
+TB_FORCE_INLINE const char *tb__tardis_plain16(const char *s, const char *end, uint64_t *m, size_t *dig,
+                                               int64_t *frac) {
+    const uint64_t zeros = UINT64_C(0x3030303030303030);
+    uint64_t t0, t1, n0, n1, low;
+    unsigned a, b, k, d;
+    if (end - s < 16) return NULL;
+    t0 = tb__tardis_word(s) ^ zeros;
+    t1 = tb__tardis_word(s + 8) ^ zeros;
+    n0 = tb__tardis_nondigits(t0);
+    n1 = tb__tardis_nondigits(t1);
+    if (n0) {
+        a = (unsigned)tb__ctz64(n0) / 8;
+    } else if (n1) {
+        a = 8 + (unsigned)tb__ctz64(n1) / 8;
+    } else {
+        return NULL;
+    }
+    b = a; /* the stop */
+    if (s[a] == '.') {
+        /* the next byte that is not a digit after the point */
+        if (a < 7 && (n0 & ~((UINT64_C(2) << (8 * a + 7)) - 1u))) {
+            b = (unsigned)tb__ctz64(n0 & ~((UINT64_C(2) << (8 * a + 7)) - 1u)) / 8;
+        } else {
+            uint64_t rest = a < 8 ? n1 : n1 & ~((UINT64_C(2) << (8 * (a - 8) + 7)) - 1u);
+            if (a == 15 || !rest) return NULL;
+            b = 8 + (unsigned)tb__ctz64(rest) / 8;
+        }
+        /* the point taken out: the bytes above it move down one */
+        if (a < 8) {
+            low = (UINT64_C(1) << (8 * a)) - 1u;
+            t0 = (t0 & low) | ((t0 >> 8) & ~low) | (t1 << 56);
+            t1 >>= 8;
+        } else {
+            low = (UINT64_C(1) << (8 * (a - 8))) - 1u;
+            t1 = (t1 & low) | ((t1 >> 8) & ~low);
+        }
+        d = b - 1;
+        *frac = (int64_t)(b - a - 1);
+    } else {
+        d = a;
+        *frac = 0;
+    }
+    *dig = d;
+    if (d == 0) {
+        *m = 0;
+    } else if (d <= 8) {
+        *m = tb__tardis_digits_of(t0, d);
+    } else {
+        k = d - 8;
+        *m = tb__tardis_digits_of(t0, 8) * tb__dec_pow10[k] + tb__tardis_digits_of(t1, k);
+    }
+    return s + b;
+}
+
 /* m * 10^-frac / unit exactly, when that needs no division by a power of ten (at most
  * 19 digits, no overflow, a whole number of units): 1 and *out, else 0 (the caller then
  * asks tb_dec_parse, which has the value or the reason). */
@@ -663,18 +740,19 @@ TB_FORCE_INLINE const char *tb__tardis_fast(tb_tardis_scan *st, const char *p, c
     }
     if (end - q < 8) return NULL;
     w = tb__tardis_word(q);
-    if (tb__tardis_word_is(w, TB__TARDIS_LIT('b', 'i', 'd', ',', 0, 0), 4)) {
-        bid = 1;
-    } else if (tb__tardis_word_is(w, TB__TARDIS_LIT('a', 's', 'k', ',', 0, 0), 4)) {
-        bid = 0;
-    } else {
-        return NULL;
+    /* "bid," or "ask,": one test (the product of the two differences is 0), the side
+     * then a compare, not a branch (a coin flip that a branch would mispredict) */
+    {
+        const uint64_t x = w & UINT64_C(0xFFFFFFFF), b4 = TB__TARDIS_LIT('b', 'i', 'd', ',', 0, 0),
+                       a4 = TB__TARDIS_LIT('a', 's', 'k', ',', 0, 0);
+        if (((x ^ b4) * (x ^ a4)) != 0) return NULL;
+        bid = x == b4;
     }
     q += 4;
-    e = tb__tardis_plain(q, end, &m, &dig, &frac);
+    if (!(e = tb__tardis_plain16(q, end, &m, &dig, &frac))) e = tb__tardis_plain(q, end, &m, &dig, &frac);
     if (e - q > 20 || e >= end || *e != ',' || !tb__tardis_scale(m, dig, frac, st->tick, 0, &px)) return NULL;
     q = e + 1;
-    e = tb__tardis_plain(q, end, &m, &dig, &frac);
+    if (!(e = tb__tardis_plain16(q, end, &m, &dig, &frac))) e = tb__tardis_plain(q, end, &m, &dig, &frac);
     if (e - q > 20 || !tb__tardis_scale(m, dig, frac, st->lot, 1, &qty)) return NULL;
     if (end - e >= 2 && e[0] == '\r') e++; /* "\r\n": the '\r' is dropped, as the general path does */
     if (e >= end || *e != '\n') return NULL;
@@ -692,6 +770,17 @@ TB_FORCE_INLINE const char *tb__tardis_fast(tb_tardis_scan *st, const char *p, c
 TB_FORCE_INLINE int tb__tardis_room(const tb_tardis_out *out) {
     return out->rows_cap - out->n_rows >= 1 && out->msgs_cap - out->n_msgs >= (size_t)TB_TARDIS_MSG_ROOM &&
            out->errs_cap - out->n_errs >= (size_t)TB_TARDIS_MSG_ROOM;
+}
+
+/* How many lines the fast path may take in a row without checking out's room before
+ * each: a fast row adds one row and, closing the open message, one message (the first
+ * close also the held-back malformed lines, each a message and an error), so the room
+ * tb__tardis_room asks for holds before each of them. 0 when it may not hold. */
+TB_FORCE_INLINE size_t tb__tardis_fast_budget(const tb_tardis_scan *st, const tb_tardis_out *out) {
+    const size_t need = (size_t)TB_TARDIS_MSG_ROOM + st->n_pend, rows = out->rows_cap - out->n_rows,
+                 msgs = out->msgs_cap - out->n_msgs;
+    if (msgs < need || out->errs_cap - out->n_errs < need) return 0;
+    return rows < msgs - need + 1 ? rows : msgs - need + 1;
 }
 
 /* tb_tardis_scan_buf, with the fast path or (fast = 0, the differential test's reference)
@@ -714,13 +803,16 @@ TB_FORCE_INLINE int tb__tardis_scan(tb_tardis_scan *st, char *data, size_t len, 
         size_t next;
         int r;
         if (fast && st->have_symbol && sym_plain < 0) sym_plain = !memchr(st->symbol, ',', st->symbol_len);
-        if (fast && sym_plain > 0 && tb__tardis_room(out)) {
-            const char *end = tb__tardis_fast(st, p, data + len, out, ts_cache);
-            if (end) {
+        if (fast && sym_plain > 0) { /* common rows until one is not (or the room's budget ends) */
+            size_t budget = tb__tardis_fast_budget(st, out);
+            const char *end;
+            for (; budget && pos < len && (end = tb__tardis_fast(st, data + pos, data + len, out, ts_cache)) != NULL;
+                 budget--) {
                 st->line++;
                 pos = (size_t)(end - data) + 1;
-                continue;
             }
+            if (pos >= len) break;
+            p = data + pos;
         }
         nl = (char *)memchr(p, '\n', len - pos);
         if (!nl) {

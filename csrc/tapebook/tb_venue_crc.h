@@ -2,8 +2,8 @@
  *
  * Two venues send a CRC32 of the top of their book with every book message; the
  * text they hash is built from the decimal strings of the prices and sizes, so
- * it is rebuilt here from integer ticks and lots exactly, digit by digit, into a
- * small stack buffer hashed eight bytes a step (no allocation, no float). A
+ * it is rebuilt here from integer ticks and lots exactly, digit by digit, into one
+ * stack buffer hashed once it is whole (no allocation, no float). A
  * replay verifies a checksum after every message while most levels stay as they
  * were, so it keeps each level's text in a cache (tb_crc_cached): writing the
  * hundred decimal strings of an OKX top 25 was most of the checksum's time.
@@ -149,42 +149,26 @@ static inline uint32_t tb__crc32_update(uint32_t crc, const unsigned char *p, si
     return tb__crc32_sliced(crc, p, n);
 }
 
-/* The text being hashed: written into buf, folded into crc whenever a level might
- * not fit (TB__CRC_ROOM bytes: a separator and one level's text, copied in blocks
- * of TB__CRC_BLOCK bytes of which the last may run past the text's end). */
-enum tb__crc_limit { TB__CRC_BUF = 1024, TB__CRC_BLOCK = 16, TB__CRC_ROOM = 1 + TB_CRC_LEVEL_TEXT + TB__CRC_BLOCK };
+/* The text being hashed is written whole into one stack buffer and hashed once (no
+ * check for room per level: the buffer holds the most levels a checksum reads, each
+ * with a separator and one level's text, copied in blocks of TB__CRC_BLOCK bytes of
+ * which the last may run past the text's end). */
+enum tb__crc_limit {
+    TB__CRC_BLOCK = 16,
+    TB__CRC_MAX_LEVELS = 50, /* OKX: 25 a side; Kraken: 10 */
+    TB__CRC_ROOM = 1 + TB_CRC_LEVEL_TEXT + TB__CRC_BLOCK,
+    TB__CRC_BUF = TB__CRC_MAX_LEVELS * TB__CRC_ROOM
+};
 
 TB_STATIC_ASSERT((int)TB_CRC_LEVEL_TEXT % (int)TB__CRC_BLOCK == 0, "a level's text is copied in whole blocks");
 TB_STATIC_ASSERT((TB_CRC_CACHE_SLOTS & (TB_CRC_CACHE_SLOTS - 1)) == 0, "cache slots are a power of two");
 
-typedef struct tb__crc_text {
-    uint32_t crc;
-    size_t n;
-    unsigned char buf[TB__CRC_BUF];
-} tb__crc_text;
-
-static inline void tb__crc_begin(tb__crc_text *t) {
-    t->crc = 0xffffffffu;
-    t->n = 0;
-}
-
-/* room for one more level's text */
-static inline void tb__crc_room(tb__crc_text *t) {
-    if (t->n > TB__CRC_BUF - TB__CRC_ROOM) {
-        t->crc = tb__crc32_update(t->crc, t->buf, t->n);
-        t->n = 0;
-    }
-}
-
-/* the unsigned CRC32 of everything written */
-static inline uint32_t tb__crc_end(tb__crc_text *t) { return tb__crc32_update(t->crc, t->buf, t->n) ^ 0xffffffffu; }
-
-/* a level's text (len <= TB_CRC_LEVEL_TEXT bytes; the whole array is readable) in
- * blocks of fixed size: one or two moves for a usual level, not a call to memcpy */
-static inline void tb__crc_copy(tb__crc_text *t, const unsigned char *text, size_t len) {
+/* a level's text (len <= TB_CRC_LEVEL_TEXT bytes; the whole array is readable) to
+ * dst in blocks of fixed size: one move for a usual level, not a call to memcpy */
+TB_FORCE_INLINE void tb__crc_copy(unsigned char *dst, const unsigned char *text, size_t len) {
     size_t k;
-    for (k = 0; k < len; k += TB__CRC_BLOCK) memcpy(t->buf + t->n + k, text + k, TB__CRC_BLOCK);
-    t->n += len;
+    memcpy(dst, text, TB__CRC_BLOCK);
+    for (k = TB__CRC_BLOCK; k < len; k += TB__CRC_BLOCK) memcpy(dst + k, text + k, TB__CRC_BLOCK);
 }
 
 /* "00".."99": two digits a division */
@@ -330,11 +314,12 @@ static TB_NOINLINE int tb__crc_level_write(const tb__crc_params *p, tb_crc_level
     return TB_OK;
 }
 
-/* append level (px, qty) of one side (0 bids, 1 asks), after a ':' for OKX when
- * not the first; through the cache's slot when there is a cache (kept as it was
- * when it holds this very level: most levels of a book between two messages) */
-TB_FORCE_INLINE int tb__crc_level(tb__crc_text *t, const tb__crc_params *p, tb_crc_cache *cache, int side,
-                                  int64_t px, uint64_t qty, int sep) {
+/* Level (px, qty) of one side (0 bids, 1 asks) appended at buf[*n], after a ':'
+ * when sep (OKX; the caller drops the first one); through the cache's slot when
+ * there is a cache (kept as it was when it holds this very level: most levels of a
+ * book between two messages) */
+TB_FORCE_INLINE int tb__crc_level(unsigned char *buf, size_t *n, const tb__crc_params *p, tb_crc_cache *cache,
+                                  int side, int64_t px, uint64_t qty, int sep) {
     tb_crc_level tmp, *e = &tmp;
     if (cache) {
         e = &cache->slot[side][(size_t)((uint64_t)px & (TB_CRC_CACHE_SLOTS - 1))];
@@ -348,31 +333,54 @@ TB_FORCE_INLINE int tb__crc_level(tb__crc_text *t, const tb__crc_params *p, tb_c
         st = tb__crc_level_write(p, e, px, qty);
         if (st != TB_OK) return st;
     }
-    tb__crc_room(t);
-    if (sep) t->buf[t->n++] = ':';
-    tb__crc_copy(t, e->text, e->len);
+    if (sep) buf[(*n)++] = ':';
+    tb__crc_copy(buf + *n, e->text, e->len);
+    *n += e->len;
     return TB_OK;
 }
 
-/* Kraken: the top 10 asks, then the top 10 bids */
-static int tb__crc_kraken_side(tb__crc_text *t, const tb__crc_params *p, tb_crc_cache *cache, int side,
-                               const int64_t *px, const uint64_t *qty, size_t n) {
-    size_t i;
-    for (i = 0; i < n && i < 10; i++) {
-        int st = tb__crc_level(t, p, cache, side, px[i], qty[i], 0);
-        if (st != TB_OK) return st;
-    }
-    return TB_OK;
+/* one side's levels, best first: level i's price (int64_t) at px + i * stride and
+ * its size (uint64_t) at qty + i * stride — the public calls' separate arrays
+ * (stride 8) or the book's level records read in place (tb_feed_apply.h) */
+typedef struct tb__crc_side {
+    const unsigned char *px, *qty;
+    size_t n, stride;
+} tb__crc_side;
+
+static inline tb__crc_side tb__crc_side_of(const void *px, const void *qty, size_t n, size_t stride) {
+    tb__crc_side s;
+    s.px = (const unsigned char *)px;
+    s.qty = (const unsigned char *)qty;
+    s.n = n;
+    s.stride = stride;
+    return s;
 }
 
-/* the venue's checksum of the book (levels best first) into *out; the arguments are
- * checked by the callers */
-static int tb__crc_book(const tb__crc_params *p, tb_crc_cache *cache, const int64_t *bid_px,
-                        const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px, const uint64_t *ask_qty,
-                        size_t n_ask, uint32_t *out) {
-    tb__crc_text t;
-    size_t i;
-    int st = TB_OK, sep = 0;
+TB_FORCE_INLINE int64_t tb__crc_px_at(const tb__crc_side *s, size_t i) {
+    int64_t v;
+    memcpy(&v, s->px + i * s->stride, sizeof v);
+    return v;
+}
+
+TB_FORCE_INLINE uint64_t tb__crc_qty_at(const tb__crc_side *s, size_t i) {
+    uint64_t v;
+    memcpy(&v, s->qty + i * s->stride, sizeof v);
+    return v;
+}
+
+/* level i of side s (0 bids, 1 asks) appended */
+#define TB__CRC_LEVEL_AT(side, s, i, sep) \
+    tb__crc_level(buf, &n, p, cache, side, tb__crc_px_at(s, i), tb__crc_qty_at(s, i), sep)
+
+/* the venue's checksum of the book into *out; the arguments are checked by the
+ * callers. Kraken: the top 10 asks, then the top 10 bids. OKX: bid, ask, bid, ask,
+ * ... over the first 25 a side (a side with fewer levels just ends), each level
+ * after a ':' but the first. */
+static int tb__crc_book(const tb__crc_params *p, tb_crc_cache *cache, const tb__crc_side *bid,
+                        const tb__crc_side *ask, uint32_t *out) {
+    unsigned char buf[TB__CRC_BUF];
+    size_t i, n = 0, skip = 0;
+    int st = TB_OK;
     if (cache && (cache->kind != p->kind || cache->a != p->a || cache->b != p->b || cache->ea != p->ea ||
                   cache->eb != p->eb)) { /* texts written another way: forget them */
         memset(cache->slot, 0, sizeof cache->slot);
@@ -382,26 +390,25 @@ static int tb__crc_book(const tb__crc_params *p, tb_crc_cache *cache, const int6
         cache->ea = p->ea;
         cache->eb = p->eb;
     }
-    tb__crc_begin(&t);
     if (p->kind == 1) {
-        st = tb__crc_kraken_side(&t, p, cache, 1, ask_px, ask_qty, n_ask);
-        if (st == TB_OK) st = tb__crc_kraken_side(&t, p, cache, 0, bid_px, bid_qty, n_bid);
-    } else { /* OKX: bid, ask, bid, ask, ... over the first 25 a side */
-        for (i = 0; i < 25 && (i < n_bid || i < n_ask) && st == TB_OK; i++) {
-            if (i < n_bid) {
-                st = tb__crc_level(&t, p, cache, 0, bid_px[i], bid_qty[i], sep);
-                sep = 1;
-            }
-            if (i < n_ask && st == TB_OK) {
-                st = tb__crc_level(&t, p, cache, 1, ask_px[i], ask_qty[i], sep);
-                sep = 1;
-            }
+        size_t na = ask->n < 10 ? ask->n : 10, nb = bid->n < 10 ? bid->n : 10;
+        for (i = 0; i < na && st == TB_OK; i++) st = TB__CRC_LEVEL_AT(1, ask, i, 0);
+        for (i = 0; i < nb && st == TB_OK; i++) st = TB__CRC_LEVEL_AT(0, bid, i, 0);
+    } else {
+        size_t nb = bid->n < 25 ? bid->n : 25, na = ask->n < 25 ? ask->n : 25, both = nb < na ? nb : na;
+        for (i = 0; i < both && st == TB_OK; i++) {
+            st = TB__CRC_LEVEL_AT(0, bid, i, 1);
+            if (st == TB_OK) st = TB__CRC_LEVEL_AT(1, ask, i, 1);
         }
+        for (; i < nb && st == TB_OK; i++) st = TB__CRC_LEVEL_AT(0, bid, i, 1);
+        for (; i < na && st == TB_OK; i++) st = TB__CRC_LEVEL_AT(1, ask, i, 1);
+        skip = n > 0; /* the first level's ':' */
     }
     if (st != TB_OK) return st;
-    *out = tb__crc_end(&t);
+    *out = tb__crc32_update(0xffffffffu, buf + skip, n - skip) ^ 0xffffffffu;
     return TB_OK;
 }
+#undef TB__CRC_LEVEL_AT
 
 /* whether the venue can write its levels with these params */
 static int tb__crc_params_ok(const tb__crc_params *p) {
@@ -415,6 +422,7 @@ static int tb__crc_call(tb_crc_cache *cache, uint32_t kind, uint64_t a, int32_t 
                         const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px,
                         const uint64_t *ask_qty, size_t n_ask, uint32_t *out) {
     tb__crc_params p;
+    tb__crc_side bid, ask;
     if (!out || (n_bid && (!bid_px || !bid_qty)) || (n_ask && (!ask_px || !ask_qty))) return TB_ERR_NULL;
     p.kind = kind;
     p.a = a;
@@ -422,7 +430,9 @@ static int tb__crc_call(tb_crc_cache *cache, uint32_t kind, uint64_t a, int32_t 
     p.ea = ea;
     p.eb = eb;
     if (!tb__crc_params_ok(&p)) return TB_ERR_BADARG;
-    return tb__crc_book(&p, cache, bid_px, bid_qty, n_bid, ask_px, ask_qty, n_ask, out);
+    bid = tb__crc_side_of(bid_px, bid_qty, n_bid, sizeof *bid_px);
+    ask = tb__crc_side_of(ask_px, ask_qty, n_ask, sizeof *ask_px);
+    return tb__crc_book(&p, cache, &bid, &ask, out);
 }
 
 TB_API int tb_crc_kraken(const int64_t *bid_px, const uint64_t *bid_qty, size_t n_bid, const int64_t *ask_px,

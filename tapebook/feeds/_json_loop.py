@@ -26,6 +26,7 @@ from .._args import raise_status
 from .._native import ffi, lib
 from ._out_columns import CRC_COLUMN, MSG_COLUMNS, ROW_COLUMNS, bind_columns
 from ._reader import MessageBatch, MessageBuilder
+from ._source import line_blocks
 
 #: set to "0" to replay the JSON venues' frames through msgspec only
 SCAN_ENV = "TAPEBOOK_JSON_SCAN"
@@ -161,49 +162,50 @@ def scan_batches(reader: Any, venue: LoopVenue) -> Iterator[MessageBatch]:
     consumed = ffi.new("size_t *")
     path = ""
     # the C loop counts the lines (head.line): the source need not count them too
-    for ch in reader.source.chunks(next_line=lambda: int(head.line)):
-        if ch.path != path:
-            if out.n_msgs:
-                yield out.take(path, reader)
-            path = ch.path
-        data, pos = ch.data, 0
-        head.line = ch.first_line
-        cdata = ffi.from_buffer("char[]", data)
-        while pos < len(data):
-            rc = run(st, cdata + pos, len(data) - pos, 1, out.c, consumed)
-            if rc < 0:  # arguments this module built: a bug here, not bad input
-                raise_status(rc, "tb_jsync_*_run")
-            pos += int(consumed[0])
-            if rc == lib.TB_JSYNC_DONE:
-                break
-            if rc == lib.TB_JSYNC_FULL:
+    for path_i, f in reader.source.streams():
+        for first, data, n in line_blocks(path_i, f, reader.source.chunk_bytes, lambda: int(head.line)):
+            if path_i != path:
                 if out.n_msgs:
                     yield out.take(path, reader)
-                else:
-                    out.grow()
-                continue
-            # TB_JSYNC_HANDBACK: the line at pos is the checked path's
-            nl = data.find(b"\n", pos)
-            end = len(data) if nl < 0 else nl
-            raw, ln = data[pos:end], int(head.line)
-            pos, head.line = end + 1, ln + 1
-            if raw.endswith(b"\r"):
-                raw = raw[:-1]
-            if not raw.strip():
-                continue
-            _head_to_python(head, reader)
-            venue.to_python(st, reader)
-            b = MessageBuilder(inst, path, batch_rows)
-            stop = reader._one(b, raw, ln)
-            _head_from_python(reader, head)
-            venue.from_python(reader, st)
-            mb = reader._flush(b)
-            if not out.fits(mb) and out.n_msgs:
-                yield out.take(path, reader)
-            out.append(mb)
-            if stop:
-                yield out.take(path, reader)
-                return
-        del cdata
+                path = path_i
+            pos = 0
+            head.line = first
+            cdata = ffi.from_buffer("char[]", data)
+            while pos < n:
+                rc = run(st, cdata + pos, n - pos, 1, out.c, consumed)
+                if rc < 0:  # arguments this module built: a bug here, not bad input
+                    raise_status(rc, "tb_jsync_*_run")
+                pos += int(consumed[0])
+                if rc == lib.TB_JSYNC_DONE:
+                    break
+                if rc == lib.TB_JSYNC_FULL:
+                    if out.n_msgs:
+                        yield out.take(path, reader)
+                    else:
+                        out.grow()
+                    continue
+                # TB_JSYNC_HANDBACK: the line at pos is the checked path's
+                nl = data.find(b"\n", pos, n)
+                end = n if nl < 0 else nl
+                raw, ln = bytes(data[pos:end]), int(head.line)
+                pos, head.line = end + 1, ln + 1
+                if raw.endswith(b"\r"):
+                    raw = raw[:-1]
+                if not raw.strip():
+                    continue
+                _head_to_python(head, reader)
+                venue.to_python(st, reader)
+                b = MessageBuilder(inst, path, batch_rows)
+                stop = reader._one(b, raw, ln)
+                _head_from_python(reader, head)
+                venue.from_python(reader, st)
+                mb = reader._flush(b)
+                if not out.fits(mb) and out.n_msgs:
+                    yield out.take(path, reader)
+                out.append(mb)
+                if stop:
+                    yield out.take(path, reader)
+                    return
+            del cdata
     if out.n_msgs:
         yield out.take(path, reader)

@@ -377,3 +377,46 @@ def _chunks_of(
         line = next_line() if next_line is not None else line + n
     if carry:  # the last line, without a line end
         yield Chunk(path, line, carry, 1)
+
+
+def line_blocks(
+    path: str, f: IO[bytes], chunk_bytes: int, next_line: Callable[[], int]
+) -> Iterator[tuple[int, bytearray, int]]:
+    """Blocks of complete lines of one file for a reader that counts lines itself (the
+    C JSON loop), read into one buffer used again for every block: ``(first_line, buf,
+    n)`` with ``buf[:n]`` the lines ``_chunks_of`` gives (no line end after the last
+    one), from reads of the same sizes (so a read error names the same line). Where
+    ``_chunks_of`` makes new bytes objects for every block (the read, the carried
+    partial line joined to it, the body cut from it: three fresh megabytes and two
+    copies a block), this reads into the same buffer (a file straight into it). The
+    caller must be done with ``buf`` (and hold no buffer export of it) when it asks for
+    the next block. ``first_line`` is 1, then ``next_line()`` after each block."""
+    buf = bytearray(chunk_bytes)  # grown by the longest partial line carried (once or so)
+    have, line = 0, 1
+    # a file's or a BytesIO's read(n) gives n bytes until the end: read_block's reads
+    full_reads = isinstance(f, (io.BufferedReader, io.BytesIO))
+    while True:
+        if len(buf) - have < chunk_bytes:  # a partial line longer than a chunk: room for more
+            buf.extend(bytes(have + chunk_bytes - len(buf)))
+        if full_reads:  # straight into the buffer
+            with memoryview(buf) as mv, mv[have : have + chunk_bytes] as free:
+                got = read_block(f, free, 0, path, line)
+        else:  # reads of the sizes _chunks_of gets (a short one at a decompressed block's end)
+            block = _read(f, chunk_bytes, path, line)
+            got = len(block)
+            buf[have : have + got] = block
+        if not got:
+            break
+        have += got
+        cut = buf.rfind(b"\n", 0, have)
+        if cut < 0:
+            if have > MAX_LINE_BYTES:
+                raise FeedError(path, line, f"line longer than {MAX_LINE_BYTES} bytes")
+            continue
+        yield line, buf, cut
+        line = next_line()
+        rest = have - cut - 1
+        buf[:rest] = buf[cut + 1 : have]
+        have = rest
+    if have:  # the last line, without a line end
+        yield line, buf, have

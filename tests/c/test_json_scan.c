@@ -400,6 +400,69 @@ static void test_string_words(void) {
     }
 }
 
+/* the marks of 32 bytes: every byte value at every position, exactly */
+static void test_marks32(void) {
+    unsigned c, p;
+    for (c = 0; c < 256; c++) {
+        int refused = c == '\\' || c < 0x20 || c >= 0x7f;
+        for (p = 0; p < 32; p++) {
+            char b[32];
+            uint32_t quote = 0, bad = 0;
+            memset(b, 'a', sizeof b);
+            b[p] = (char)c;
+            tb__jscan_marks32(b, &quote, &bad);
+            CHECK_MSG(quote == (c == '"' ? UINT32_C(1) << p : 0u), "byte %u at %u: quote", c, p);
+            CHECK_MSG(bad == (refused ? UINT32_C(1) << p : 0u), "byte %u at %u: refused", c, p);
+        }
+    }
+}
+
+/* a random level of `width` strings at b (the bytes levels and their near misses are
+ * made of), padded with more random bytes; its length before the padding */
+static size_t random_level(char *b, size_t cap, size_t width) {
+    static const char alphabet[] = "0123456789.\"\\,] \x01\x7f\x80" "a";
+    size_t n = 0, e, k;
+    b[n++] = '[';
+    for (e = 0; e < width; e++) {
+        size_t len = (size_t)(tbt_rand() % 12);
+        if (e) b[n++] = tbt_rand() % 16 ? ',' : ' ';
+        b[n++] = '"';
+        for (k = 0; k < len; k++) {
+            unsigned r = (unsigned)(tbt_rand() % 64);
+            b[n++] = r < sizeof alphabet - 1 ? alphabet[r] : (char)('0' + r % 10); /* mostly digits */
+        }
+        b[n++] = tbt_rand() % 32 ? '"' : 'x';
+    }
+    b[n++] = tbt_rand() % 16 ? ']' : ',';
+    for (k = n; k < cap; k++) b[k] = alphabet[tbt_rand() % (sizeof alphabet - 1)];
+    return n;
+}
+
+static void test_levels_short(void) {
+    /* the level read from the marks of its first 32 bytes gives what the walk of
+     * literal separators gives, whenever it answers; it answers for every level that
+     * walk takes whose ']' is within 31 bytes of its '[' and 32 bytes are readable */
+    char b[96];
+    long iters = tbt_prof == TBT_FULL ? 400000 : 60000, it, read = 0, walked = 0;
+    for (it = 0; it < iters; it++) {
+        size_t width = 2 + (size_t)(tbt_rand() % 3), len = random_level(b, sizeof b, width);
+        size_t n = tbt_rand() % 4 ? sizeof b : len + (size_t)(tbt_rand() % 40);
+        size_t p0 = 0, p1 = 0, q0 = 0, q1 = 0, r0 = 0, r1 = 0, s0 = 0, s1 = 0;
+        size_t fast, slow;
+        if (n > sizeof b) n = sizeof b;
+        fast = tb__jscan_level_short(b, 0, n, width, &p0, &p1, &q0, &q1);
+        slow = tb__jscan_level_as_sent(b, 0, n, width, &r0, &r1, &s0, &s1);
+        read += fast != 0;
+        walked += slow != 0;
+        if (fast) {
+            CHECK_MSG(fast == slow && p0 == r0 && p1 == r1 && q0 == s0 && q1 == s1, "level %ld: %.*s", it, (int)len, b);
+        } else if (slow && slow < 31 && n >= 32) {
+            CHECK_MSG(0, "level %ld not read from its marks: %.*s", it, (int)len, b);
+        }
+    }
+    CHECK_MSG(read > iters / 20 && walked - read > iters / 50, "%ld read from marks, %ld walked", read, walked);
+}
+
 int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("json scan: frames and the lines that are not", test_frames);
@@ -409,5 +472,7 @@ int main(int argc, char **argv) {
     tbt_run("json scan: any splits and capacities give the same result", test_splits_and_capacities);
     tbt_run("json scan: argument errors change nothing", test_arguments);
     tbt_run("json scan: strings 8 bytes at a time", test_string_words);
+    tbt_run("json scan: the marks of 32 bytes", test_marks32);
+    tbt_run("json scan: short levels from their marks agree with the walk", test_levels_short);
     return tbt_finish();
 }

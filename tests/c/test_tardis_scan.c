@@ -491,6 +491,37 @@ static void test_fast_is_general(void) {
     }
 }
 
+static void test_fast_cuts(void) {
+    /* common rows (short and long values, "0", 15 and 16 digits, CRLF) among odd ones
+     * (quoted fields, a value of 17 bytes, an exponent, a wrong field count), the buffer
+     * cut after every byte and into blocks of every size to 40: the general path's
+     * output, whatever the fast path reads ahead (two words of a value) */
+    static const char text[] =
+        "b,X,1700000000000001,1700000000000091,true,bid,100.25,0.1\n"
+        "b,X,1700000000000001,1700000000000091,true,ask,100.5,1234567.8\r\n"
+        "b,X,1700000000000002,1700000000000092,false,bid,100,0\n"
+        "b,X,1700000000000002,1700000000000092,false,ask,12345678901234.5,0\r\n"
+        "b,X,1700000000000002,1700000000000092,false,ask,123456789012345.25,1\n"
+        "b,X,1700000000000003,1700000000000093,false,bid,\"99.75\",1.5\n"
+        "b,X,1700000000000003,1700000000000093,false,bid,99.75,12345678901234567.1\n"
+        "b,X,1700000000000004,1700000000000094,false,ask,1.0025e2,0.5\n"
+        "b,X,1700000000000004,1700000000000094,false,ask,100.75\n"
+        "b,X,1700000000000005,1700000000000095,false,bid,99.5,.5\n"
+        "b,X,1700000000000005,1700000000000095,false,bid,99.,5.\n"
+        "b,X,1700000000000006,1700000000000096,false,ask,101.25,0.0000000000001\r\n"
+        "b,X,1700000000000006,1700000000000096,false,ask,101.5,3";
+    static result general, fast;
+    size_t len = sizeof text - 1, block;
+    scan_with(text, len, 1 << 16, 1000, 0, &general);
+    CHECK(general.n_msgs >= 6 && general.n_errs >= 2);
+    for (block = 1; block <= 40; block++) {
+        scan_with(text, len, block, 1000, 1, &fast);
+        CHECK_MSG(same(&general, &fast), "block %zu", block);
+        scan_with(text, len, block, 1 + block % 5, 1, &fast);
+        CHECK_MSG(same(&general, &fast), "block %zu, small output", block);
+    }
+}
+
 /* The fast path takes the common row (so the test above compares something) and leaves
  * odd ones to the general path without changing anything. */
 static void test_fast_takes_common_rows(void) {
@@ -609,6 +640,39 @@ static void test_fast_micros(void) {
     }
 }
 
+static void test_plain_words(void) {
+    /* the two-word read of a plain run is the byte loop's: the same stop, digits,
+     * value and decimals whenever it answers, and it answers for every run with a
+     * digit that stops within 16 bytes when 16 are readable (any point position, runs
+     * of 0..16 bytes, what follows a field or ends the text) */
+    static const char alphabet[] = "0123456789012345678901234567890123456789..,\n\r-ex";
+    uint64_t rng = 5;
+    long round, rounds = tbt_prof == TBT_FULL ? 1000000 : 100000, answered = 0;
+    for (round = 0; round < rounds; round++) {
+        char s[40];
+        size_t n = (size_t)(next_rng(&rng) % 36), i, dig_a = 0, dig_b = 0;
+        uint64_t ma = 0, mb = 0;
+        int64_t fa = 0, fb = 0;
+        const char *ea, *eb;
+        for (i = 0; i < n; i++) s[i] = alphabet[next_rng(&rng) % (sizeof alphabet - 1)];
+        if (n && next_rng(&rng) % 2) { /* mostly a run of digits with one point, then ',' */
+            size_t len = (size_t)(next_rng(&rng) % 18), pt = len ? (size_t)(next_rng(&rng) % (len + 1)) : 0;
+            for (i = 0; i < len && i < n; i++) s[i] = (char)('0' + next_rng(&rng) % 10);
+            if (pt < len && pt < n) s[pt] = '.';
+            if (len < n) s[len] = ',';
+        }
+        ea = tb__tardis_plain16(s, s + n, &ma, &dig_a, &fa);
+        eb = tb__tardis_plain(s, s + n, &mb, &dig_b, &fb);
+        if (ea) {
+            answered++;
+            CHECK_MSG(ea == eb && ma == mb && dig_a == dig_b && fa == fb, "'%.*s'", (int)n, s);
+        } else if (n >= 16 && eb < s + 16 && dig_b > 0) {
+            CHECK_MSG(0, "'%.*s' not read from its words", (int)n, s);
+        }
+    }
+    CHECK_MSG(answered > rounds / 4, "%ld answered", answered);
+}
+
 int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("tardis scan: the rules, hand-checked", test_rules);
@@ -617,6 +681,8 @@ int main(int argc, char **argv) {
     tbt_run("tardis scan: argument errors change nothing", test_arguments);
     tbt_run("tardis scan: the fast decimal path is tb_dec_parse", test_fast_decimals);
     tbt_run("tardis scan: the fast path's timestamps are tb__tardis_micros's", test_fast_micros);
+    tbt_run("tardis scan: plain runs read from two words are the byte loop's", test_plain_words);
+    tbt_run("tardis scan: common and odd rows cut at every byte", test_fast_cuts);
     tbt_run("tardis scan: the fast path gives the general path's output", test_fast_is_general);
     tbt_run("tardis scan: the fast path takes common rows, leaves odd ones", test_fast_takes_common_rows);
     return tbt_finish();

@@ -124,3 +124,44 @@ def test_corrupt_gzip_error_names_the_same_line_on_both_paths(
         errors.append(str(e.value))
     assert errors[0] == errors[1]
     assert "line 1:" not in errors[0]
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 97, 4096])
+def test_line_blocks_are_the_chunks_of_one_reused_buffer(
+    tmp_path: Path, chunk: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """_source.line_blocks (the C loop's reads into one buffer) gives _chunks_of's blocks
+    for a file, a BytesIO and a gzip stream (whose reads are short), the last line without
+    a line end too; a line longer than MAX_LINE_BYTES is the same FeedError."""
+    from tapebook.feeds import _source
+
+    data = b"a\nbb\r\n\n" + b"c" * 300 + b"\n" + b"\n".join(b"x" * (i % 13) for i in range(200)) + b"\nend"
+    plain, packed = tmp_path / "a.jsonl", tmp_path / "a.jsonl.gz"
+    plain.write_bytes(data)
+    packed.write_bytes(gzip.compress(data))
+
+    def both(make: Any) -> tuple[list[tuple[int, bytes]], list[tuple[int, bytes]]]:
+        counted = [(c.first_line, c.data) for c in Source(make(), chunk_bytes=chunk).chunks()]
+        lines = iter(c[0] for c in counted[1:])  # the next block's first line, as the C loop counts
+        blocks: list[tuple[int, bytes]] = []
+        for path, f in Source(make(), chunk_bytes=chunk).streams():
+            for first, buf, n in _source.line_blocks(path, f, chunk, lambda: next(lines)):
+                blocks.append((first, bytes(buf[:n])))
+        return counted, blocks
+
+    for make in (lambda: plain, lambda: packed, lambda: io.BytesIO(data)):
+        counted, blocks = both(make)
+        assert blocks == counted and b"\n".join(b for _, b in blocks) == data
+    if chunk > 250:  # the long line arrives whole in one read: no error either way
+        return
+    monkeypatch.setattr(_source, "MAX_LINE_BYTES", 250)
+    for source in (plain, packed):
+        errors = []
+        with pytest.raises(feeds.FeedError) as e:
+            list(Source(source, chunk_bytes=chunk).chunks())
+        errors.append(str(e.value))
+        with pytest.raises(feeds.FeedError) as e:
+            for path, f in Source(source, chunk_bytes=chunk).streams():
+                list(_source.line_blocks(path, f, chunk, lambda: 4))
+        errors.append(str(e.value))
+        assert errors[0] == errors[1] and "longer than 250 bytes" in errors[0]
