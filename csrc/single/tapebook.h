@@ -6503,6 +6503,7 @@ TB_API size_t TB__MFN(struct_size)(void) { return sizeof(TB__MULTI); }
 #define TB__L3BP(f) TB__CAT3(TB__L3B, __, f)    /* the L2 book's internals */
 #define TB__L3TFN(f) TB__CAT3(TB__L3B, __tape_, f)
 #define TB__L3ITER TB__CAT(TB__L3B, _iter)
+#define TB__L3TAPE TB__CAT(TB__L3B, _tape)
 #define TB__L3NODE TB__CAT(TB__L3, __node)
 #define TB__L3LVL TB__CAT(TB__L3, __level)
 #define TB__L3ORDER TB__CAT(tb_l3_order_, TB_FAM)
@@ -6910,9 +6911,9 @@ TB_FORCE_INLINE uint32_t TB__L3P(level_new)(TB__L3 *l, uint32_t side, TB_PRICE_T
     return v;
 }
 
-/* Append node s (its qty set) at the back of level v; updates the L2 view. */
-TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
-    TB__L3LVL *lv = &l->lvl[v];
+/* Append node s (its qty set) at the back of level v (record lv): the queue,
+ * count and total only, not the L2 view. */
+TB_FORCE_INLINE void TB__L3P(enqueue)(TB__L3 *l, TB__L3LVL *lv, uint32_t v, uint32_t s) {
     TB__L3NODE *n = &l->ord[s];
     n->level = v;
     n->prev = lv->tail;
@@ -6922,6 +6923,12 @@ TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
     lv->tail = s;
     lv->count++;
     lv->total = (TB_QTY_T)(lv->total + n->qty);
+}
+
+/* Append node s (its qty set) at the back of level v; updates the L2 view. */
+TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
+    TB__L3LVL *lv = &l->lvl[v];
+    TB__L3P(enqueue)(l, lv, v, s);
     if (lv->count > 1u) TB__L3P(l2_update)(l, lv->side, lv->px, lv->total);
     else TB__L3P(l2_write)(l, lv->side, lv->px, lv->total); /* a new level */
 }
@@ -6971,14 +6978,27 @@ TB_FORCE_INLINE int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px
     return TB__L3P(level_room)(l, side, frees_one);
 }
 
-TB_FORCE_INLINE int TB__L3P(op_add)(TB__L3 *l, uint64_t id, uint32_t tag, int side, TB_PRICE_T px,
-                                    TB_QTY_T qty) {
-    uint32_t pos = 0, probes = 0, v, s;
+/* The new node of an add at level v (known to take qty): allocated, filled,
+ * appended (the L2 view not updated) and indexed at its free entry pos. */
+TB_FORCE_INLINE void TB__L3P(add_node)(TB__L3 *l, uint64_t id, uint32_t tag, TB_QTY_T qty, uint32_t v,
+                                       uint32_t pos, uint32_t probes) {
+    const uint32_t s = TB__L3P(node_alloc)(l);
+    l->ord[s].id = id;
+    l->ord[s].qty = qty;
+    TB__L3P(enqueue)(l, &l->lvl[v], v, s);
+    /* the empty entry the lookup ended on (nothing touched the index since) */
+    l->oidx[pos] = ((uint64_t)tag << 32) | ((uint64_t)s + 1u);
+    TB__L3P(oinserted)(l, probes);
+    l->adds++;
+}
+
+/* An add that is not the common case of op_add (a new level, a price outside
+ * the window, a stale cell map, or the arena at its allocated capacity), after
+ * the arguments and the id were checked: pos and probes from ofind_free. */
+static int TB__L3P(add_general)(TB__L3 *l, uint64_t id, uint32_t tag, int side, TB_PRICE_T px, TB_QTY_T qty,
+                                uint32_t pos, uint32_t probes) {
+    uint32_t v;
     int st;
-    if ((unsigned)side > 1u) return TB_ERR_SIDE;
-    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
-    if (qty == 0) return TB_ERR_BADARG;
-    if (TB__L3P(ofind_free)(l, id, tag, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
     if (TB_UNLIKELY(l->n_orders >= l->max_orders)) {
         l->arena_full++;
         return TB_ERR_FULL;
@@ -6993,15 +7013,39 @@ TB_FORCE_INLINE int TB__L3P(op_add)(TB__L3 *l, uint64_t id, uint32_t tag, int si
         (void)TB__L3P(ofind_free)(l, id, tag, &pos, &probes); /* the index was rebuilt */
     }
     if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, (uint32_t)side, px);
-    s = TB__L3P(node_alloc)(l);
-    l->ord[s].id = id;
-    l->ord[s].qty = qty;
-    TB__L3P(link_back)(l, v, s);
-    /* the empty entry the lookup ended on (nothing touched the index since) */
-    l->oidx[pos] = ((uint64_t)tag << 32) | ((uint64_t)s + 1u);
-    TB__L3P(oinserted)(l, probes);
-    l->adds++;
+    TB__L3P(add_node)(l, id, tag, qty, v, pos, probes);
+    if (l->lvl[v].count > 1u) TB__L3P(l2_update)(l, (uint32_t)side, px, l->lvl[v].total);
+    else TB__L3P(l2_write)(l, (uint32_t)side, px, qty); /* a new level */
     return TB_OK;
+}
+
+/* Add order id at the back of (side, px). The common case is inlined: an
+ * existing level inside the tape's window, its cell map current, and room in
+ * the allocated arena (so below max_orders): the only possible error left is
+ * the level's overflow, and the L2 write is one store into the cell it knows. */
+TB_FORCE_INLINE int TB__L3P(op_add)(TB__L3 *l, uint64_t id, uint32_t tag, int side, TB_PRICE_T px,
+                                    TB_QTY_T qty) {
+    uint32_t pos = 0, probes = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (TB__L3P(ofind_free)(l, id, tag, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    {
+        TB__L3TAPE *t = side ? &l->book.tape[1] : &l->book.tape[0];
+        const TB_UPRICE_T k = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
+        if (TB_LIKELY(k < (TB_UPRICE_T)TB_N && l->cell_anchor[side] == t->anchor && l->n_orders < l->ord_cap)) {
+            const uint32_t v = l->cell_lvl[side][k];
+            if (TB_LIKELY(v != TB__L3_NIL)) {
+                const TB__L3LVL *lv = &l->lvl[v];
+                if (lv->total > (TB_QTY_T)(TB__L3QMAX - qty)) return TB_ERR_OVERFLOW;
+                TB__L3P(add_node)(l, id, tag, qty, v, pos, probes);
+                TB_ASSERT(t->q[k] != 0);
+                t->q[k] = lv->total;
+                return TB_OK;
+            }
+        }
+    }
+    return TB__L3P(add_general)(l, id, tag, side, px, qty, pos, probes);
 }
 
 /* Remove the order at slot s (index entry pos) entirely. */
@@ -7720,6 +7764,7 @@ TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint
 #undef TB__L3BP
 #undef TB__L3TFN
 #undef TB__L3ITER
+#undef TB__L3TAPE
 #undef TB__L3NODE
 #undef TB__L3LVL
 #undef TB__L3ORDER
