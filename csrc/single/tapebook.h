@@ -6945,7 +6945,7 @@ TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
     else lv->tail = n->prev;
     lv->count--;
     lv->total = (TB_QTY_T)(lv->total - n->qty);
-    if (lv->count != 0) {
+    if (TB_LIKELY(lv->count != 0)) {
         TB__L3P(l2_update)(l, lv->side, lv->px, lv->total);
     } else {
         uint32_t pos = 0, found;
