@@ -6571,10 +6571,10 @@ TB_FORCE_INLINE uint32_t TB__L3P(ofind_t)(const TB__L3 *l, uint64_t id, uint32_t
     uint32_t i = TB__L3P(ohome)(l, tag);
     for (;;) {
         const uint64_t e = l->oidx[i];
-        if (!e) return TB__L3_NIL;
-        if ((uint32_t)(e >> 32) == tag) {
+        if (TB_UNLIKELY(!e)) return TB__L3_NIL;
+        if (TB_LIKELY((uint32_t)(e >> 32) == tag)) {
             const uint32_t s = (uint32_t)e - 1u;
-            if (l->ord[s].id == id) {
+            if (TB_LIKELY(l->ord[s].id == id)) {
                 *pos = i;
                 return s;
             }
@@ -6656,7 +6656,7 @@ TB_FORCE_INLINE void TB__L3P(oerase)(TB__L3 *l, uint32_t pos) {
         uint32_t home;
         j = (j + 1u) & mask;
         e = l->oidx[j];
-        if (!e) break;
+        if (TB_LIKELY(!e)) break; /* the index is at most half full */
         home = TB__L3P(ohome)(l, (uint32_t)(e >> 32));
         if (((j - home) & mask) >= ((j - i) & mask)) { /* home not in (i, j]: it may move to i */
             l->oidx[i] = e;
