@@ -1,10 +1,22 @@
 """L3Book from Python: apply_mbo over 1M MBO events (one C call) and per-call add/cancel.
 
-The stream (seeded): 1e5 resting orders clustered at the touch, then ~45% add, 40%
-cancel, 10% execute (partial), 5% modify, every row valid. Prints ns/event (median of
-5, thread CPU time) with the machine load; ``--json FILE`` writes the numbers.
+Two stream shapes (seeded, every row valid), both 1e5 resting orders clustered at the
+touch then ~45% add, 40% cancel, 10% execute, 5% modify:
 
-Usage: python bench/python/bench_l3.py [--events N] [--resting N] [--json FILE]
+- ``uniform`` (the default, this bench's original stream): cancels, executes (partial)
+  and modifies (down) pick any resting order;
+- ``touch``: the shape of the C benchmark's stream (``bench/c/bench_l3_stream.h``): 3 in 4
+  cancels hit a young order (one of the last 4096 added), executes fill the front order
+  of a best level (half of them entirely), 1 in 4 modifies raise the quantity (to the
+  back of the queue), and the mid drifts.
+
+``--max-orders`` sizes the book (default 2 x (resting + events), the original setting:
+an index and an arena far larger than what ever rests; the C benchmark uses 2 x
+resting). Prints ns/event (median of 5, thread CPU time) with the machine load;
+``--json FILE`` writes the numbers.
+
+Usage: python bench/python/bench_l3.py [--events N] [--resting N] [--shape uniform|touch]
+       [--max-orders N] [--json FILE]
 """
 
 from __future__ import annotations
@@ -15,6 +27,7 @@ import os
 import random
 import statistics
 import time
+from collections import deque
 
 import numpy as np
 
@@ -84,18 +97,120 @@ def make_stream(resting: int, events: int, seed: int = 7) -> tuple[np.ndarray, .
     )
 
 
+def make_touch_stream(resting: int, events: int, seed: int = 7) -> tuple[np.ndarray, ...]:
+    """The C benchmark's stream shape (see the module docstring), kept with plain
+    Python bookkeeping: a FIFO of (id, generation) per level, entries of cancelled or
+    re-queued orders skipped lazily when an execute looks for the front."""
+    rng = random.Random(seed)
+    rows: list[tuple[int, int, int, int, int]] = []
+    live: list[int] = []
+    where: dict[int, int] = {}
+    info: dict[int, list[int]] = {}  # id -> [side, px, qty, generation]
+    queues: tuple[dict[int, deque], dict[int, deque]] = ({}, {})
+    count: tuple[dict[int, int], dict[int, int]] = ({}, {})
+    mid, nxt = 1_000_000, 1
+
+    def touch_offset() -> int:
+        k = 0
+        while rng.random() < 0.82 and k < 400:
+            k += 1
+        return k
+
+    def add() -> None:
+        nonlocal nxt
+        side = rng.randrange(2)
+        px = mid - 1 - touch_offset() if side else mid + 1 + touch_offset()
+        q = 1 + rng.randrange(100)
+        rows.append((65, nxt, side, px, q))
+        info[nxt] = [side, px, q, 0]
+        queues[side].setdefault(px, deque()).append((nxt, 0))
+        count[side][px] = count[side].get(px, 0) + 1
+        where[nxt] = len(live)
+        live.append(nxt)
+        nxt += 1
+
+    def drop(oid: int) -> None:
+        side, px = info[oid][0], info[oid][1]
+        count[side][px] -= 1
+        if not count[side][px]:
+            del count[side][px], queues[side][px]
+        i = where.pop(oid)
+        last = live.pop()
+        if last != oid:
+            live[i] = last
+            where[last] = i
+        del info[oid]
+
+    def front(side: int, px: int) -> int:
+        q = queues[side][px]
+        while True:
+            oid, gen = q[0]
+            o = info.get(oid)
+            if o is not None and o[3] == gen and o[1] == px:
+                return oid
+            q.popleft()
+
+    while len(live) < resting:
+        add()
+    while len(rows) < resting + events:
+        k = rng.randrange(100)
+        if rng.randrange(64) == 0:
+            mid += rng.randrange(3) - 1
+        if k < 45 or not live:
+            add()
+        elif k < 85:
+            oid = nxt - 1 - rng.randrange(4096)
+            if rng.randrange(4) == 0 or oid < 1 or oid not in info:
+                oid = live[rng.randrange(len(live))]
+            rows.append((67, oid, 0, 0, 0))
+            drop(oid)
+        elif k < 95:
+            side = rng.randrange(2)
+            if not count[side]:
+                continue
+            px = max(count[side]) if side else min(count[side])
+            oid = front(side, px)
+            q = info[oid][2]
+            fill = q if rng.randrange(2) else 1 + rng.randrange(q)
+            rows.append((69, oid, 0, px, fill))
+            if fill == q:
+                drop(oid)
+            else:
+                info[oid][2] -= fill
+        else:
+            oid = live[rng.randrange(len(live))]
+            o = info[oid]
+            q = o[2] + 1 + rng.randrange(20) if rng.randrange(4) == 0 else 1 + rng.randrange(o[2])
+            rows.append((77, oid, 0, o[1], q))
+            if q > o[2]:  # up: to the back of its queue
+                o[3] += 1
+                queues[o[0]][o[1]].append((oid, o[3]))
+            o[2] = q
+    a = np.array(rows, dtype=np.int64)
+    return (
+        a[:, 0].astype(np.uint8),
+        a[:, 1].astype(np.uint64),
+        a[:, 2].astype(np.uint8),
+        a[:, 3],
+        a[:, 4].astype(np.uint64),
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--events", type=int, default=1_000_000)
     ap.add_argument("--resting", type=int, default=100_000)
+    ap.add_argument("--shape", choices=("uniform", "touch"), default="uniform")
+    ap.add_argument("--max-orders", type=int)
     ap.add_argument("--json")
     a = ap.parse_args()
-    cols = make_stream(a.resting, a.events)
+    max_orders = a.max_orders or 2 * (a.resting + a.events)
+    cols = (make_touch_stream if a.shape == "touch" else make_stream)(a.resting, a.events)
     warm = tuple(c[: a.resting] for c in cols)
     rest = tuple(c[a.resting :] for c in cols)
     runs = []
     for _ in range(5):
-        b = L3Book(n=1024, price_bits=64, max_orders=2 * (a.resting + a.events), max_cap=4096, anchor=999_488)
+        b = L3Book(n=1024, price_bits=64, max_orders=max_orders, max_cap=4096, anchor=999_488)
         b.apply_mbo(*warm)
         t0 = time.thread_time_ns()  # CPU time: slices lost to other processes do not count
         st = b.apply_mbo(*rest)
@@ -121,6 +236,8 @@ def main() -> None:
         "cancel_ns_per_call": (t2 - t1) / k,
         "events": a.events,
         "resting": a.resting,
+        "shape": a.shape,
+        "max_orders": max_orders,
         "loadavg": os.getloadavg(),
     }
     med, add_ns, cancel_ns = (
@@ -129,7 +246,8 @@ def main() -> None:
         out["cancel_ns_per_call"],
     )
     print(
-        f"L3Book.apply_mbo: {med:.1f} ns/event (CPU, median of 5, {a.events} events, {a.resting} resting); "
+        f"L3Book.apply_mbo: {med:.1f} ns/event (CPU, median of 5, {a.events} events, {a.resting} resting, "
+        f"{a.shape} stream, max_orders {max_orders}); "
         f"add {add_ns:.0f} ns/call, cancel {cancel_ns:.0f} ns/call; load average {out['loadavg'][0]:.2f}"
     )
     if a.json:

@@ -2226,23 +2226,25 @@ typedef struct tb_l3_stats {
 } tb_l3_stats;
 
 
-/* A keyed 64-bit mix (xor with the key, then a multiply-xorshift finaliser
- * with full avalanche): ids a venue chooses cannot be made to collide
- * without knowing the key, and the key changes when a probe bound is hit. */
+/* A keyed 64-bit mix (xor with the key, then a multiply-xorshift finaliser):
+ * ids a venue chooses cannot be made to collide without knowing the key, and
+ * the key changes when a probe bound is hit. Every user reads only the top
+ * bits (a tag, a home slot), and those depend on every input bit; a full
+ * finaliser's last xorshift (x ^= x >> 32) changes only the low half, so it is
+ * left out: the top bits are the same, two cycles sooner on the way to each
+ * lookup's first load (compilers do not drop it by themselves). */
 TB_FORCE_INLINE uint64_t tb__l3_mix(uint64_t x, uint64_t key) {
     x ^= key;
     x ^= x >> 32;
     x *= UINT64_C(0xd6e8feb86659fd93);
     x ^= x >> 32;
     x *= UINT64_C(0xd6e8feb86659fd93);
-    x ^= x >> 32;
     return x;
 }
 
 /* The inverse of tb__l3_mix for a key: tests use it to build colliding ids. */
 TB_FORCE_INLINE uint64_t tb__l3_unmix(uint64_t y, uint64_t key) {
     const uint64_t inv = UINT64_C(0xcfee444d8b59a89b); /* 0xd6e8feb86659fd93^-1 mod 2^64 */
-    y ^= y >> 32;
     y *= inv;
     y ^= y >> 32;
     y *= inv;
@@ -6503,6 +6505,7 @@ TB_API size_t TB__MFN(struct_size)(void) { return sizeof(TB__MULTI); }
 #define TB__L3BP(f) TB__CAT3(TB__L3B, __, f)    /* the L2 book's internals */
 #define TB__L3TFN(f) TB__CAT3(TB__L3B, __tape_, f)
 #define TB__L3ITER TB__CAT(TB__L3B, _iter)
+#define TB__L3TAPE TB__CAT(TB__L3B, _tape)
 #define TB__L3NODE TB__CAT(TB__L3, __node)
 #define TB__L3LVL TB__CAT(TB__L3, __level)
 #define TB__L3ORDER TB__CAT(tb_l3_order_, TB_FAM)
@@ -6570,10 +6573,10 @@ TB_FORCE_INLINE uint32_t TB__L3P(ofind_t)(const TB__L3 *l, uint64_t id, uint32_t
     uint32_t i = TB__L3P(ohome)(l, tag);
     for (;;) {
         const uint64_t e = l->oidx[i];
-        if (!e) return TB__L3_NIL;
-        if ((uint32_t)(e >> 32) == tag) {
+        if (TB_UNLIKELY(!e)) return TB__L3_NIL;
+        if (TB_LIKELY((uint32_t)(e >> 32) == tag)) {
             const uint32_t s = (uint32_t)e - 1u;
-            if (l->ord[s].id == id) {
+            if (TB_LIKELY(l->ord[s].id == id)) {
                 *pos = i;
                 return s;
             }
@@ -6655,7 +6658,7 @@ TB_FORCE_INLINE void TB__L3P(oerase)(TB__L3 *l, uint32_t pos) {
         uint32_t home;
         j = (j + 1u) & mask;
         e = l->oidx[j];
-        if (!e) break;
+        if (TB_LIKELY(!e)) break; /* the index is at most half full */
         home = TB__L3P(ohome)(l, (uint32_t)(e >> 32));
         if (((j - home) & mask) >= ((j - i) & mask)) { /* home not in (i, j]: it may move to i */
             l->oidx[i] = e;
@@ -6910,9 +6913,9 @@ TB_FORCE_INLINE uint32_t TB__L3P(level_new)(TB__L3 *l, uint32_t side, TB_PRICE_T
     return v;
 }
 
-/* Append node s (its qty set) at the back of level v; updates the L2 view. */
-TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
-    TB__L3LVL *lv = &l->lvl[v];
+/* Append node s (its qty set) at the back of level v (record lv): the queue,
+ * count and total only, not the L2 view. */
+TB_FORCE_INLINE void TB__L3P(enqueue)(TB__L3 *l, TB__L3LVL *lv, uint32_t v, uint32_t s) {
     TB__L3NODE *n = &l->ord[s];
     n->level = v;
     n->prev = lv->tail;
@@ -6922,6 +6925,12 @@ TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
     lv->tail = s;
     lv->count++;
     lv->total = (TB_QTY_T)(lv->total + n->qty);
+}
+
+/* Append node s (its qty set) at the back of level v; updates the L2 view. */
+TB_FORCE_INLINE void TB__L3P(link_back)(TB__L3 *l, uint32_t v, uint32_t s) {
+    TB__L3LVL *lv = &l->lvl[v];
+    TB__L3P(enqueue)(l, lv, v, s);
     if (lv->count > 1u) TB__L3P(l2_update)(l, lv->side, lv->px, lv->total);
     else TB__L3P(l2_write)(l, lv->side, lv->px, lv->total); /* a new level */
 }
@@ -6938,7 +6947,7 @@ TB_FORCE_INLINE void TB__L3P(unlink)(TB__L3 *l, uint32_t s) {
     else lv->tail = n->prev;
     lv->count--;
     lv->total = (TB_QTY_T)(lv->total - n->qty);
-    if (lv->count != 0) {
+    if (TB_LIKELY(lv->count != 0)) {
         TB__L3P(l2_update)(l, lv->side, lv->px, lv->total);
     } else {
         uint32_t pos = 0, found;
@@ -6971,14 +6980,27 @@ TB_FORCE_INLINE int TB__L3P(check_level)(TB__L3 *l, uint32_t side, TB_PRICE_T px
     return TB__L3P(level_room)(l, side, frees_one);
 }
 
-TB_FORCE_INLINE int TB__L3P(op_add)(TB__L3 *l, uint64_t id, uint32_t tag, int side, TB_PRICE_T px,
-                                    TB_QTY_T qty) {
-    uint32_t pos = 0, probes = 0, v, s;
+/* The new node of an add at level v (known to take qty): allocated, filled,
+ * appended (the L2 view not updated) and indexed at its free entry pos. */
+TB_FORCE_INLINE void TB__L3P(add_node)(TB__L3 *l, uint64_t id, uint32_t tag, TB_QTY_T qty, uint32_t v,
+                                       uint32_t pos, uint32_t probes) {
+    const uint32_t s = TB__L3P(node_alloc)(l);
+    l->ord[s].id = id;
+    l->ord[s].qty = qty;
+    TB__L3P(enqueue)(l, &l->lvl[v], v, s);
+    /* the empty entry the lookup ended on (nothing touched the index since) */
+    l->oidx[pos] = ((uint64_t)tag << 32) | ((uint64_t)s + 1u);
+    TB__L3P(oinserted)(l, probes);
+    l->adds++;
+}
+
+/* An add that is not the common case of op_add (a new level, a price outside
+ * the window, a stale cell map, or the arena at its allocated capacity), after
+ * the arguments and the id were checked: pos and probes from ofind_free. */
+static int TB__L3P(add_general)(TB__L3 *l, uint64_t id, uint32_t tag, int side, TB_PRICE_T px, TB_QTY_T qty,
+                                uint32_t pos, uint32_t probes) {
+    uint32_t v;
     int st;
-    if ((unsigned)side > 1u) return TB_ERR_SIDE;
-    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
-    if (qty == 0) return TB_ERR_BADARG;
-    if (TB__L3P(ofind_free)(l, id, tag, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
     if (TB_UNLIKELY(l->n_orders >= l->max_orders)) {
         l->arena_full++;
         return TB_ERR_FULL;
@@ -6993,15 +7015,39 @@ TB_FORCE_INLINE int TB__L3P(op_add)(TB__L3 *l, uint64_t id, uint32_t tag, int si
         (void)TB__L3P(ofind_free)(l, id, tag, &pos, &probes); /* the index was rebuilt */
     }
     if (v == TB__L3_NIL) v = TB__L3P(level_new)(l, (uint32_t)side, px);
-    s = TB__L3P(node_alloc)(l);
-    l->ord[s].id = id;
-    l->ord[s].qty = qty;
-    TB__L3P(link_back)(l, v, s);
-    /* the empty entry the lookup ended on (nothing touched the index since) */
-    l->oidx[pos] = ((uint64_t)tag << 32) | ((uint64_t)s + 1u);
-    TB__L3P(oinserted)(l, probes);
-    l->adds++;
+    TB__L3P(add_node)(l, id, tag, qty, v, pos, probes);
+    if (l->lvl[v].count > 1u) TB__L3P(l2_update)(l, (uint32_t)side, px, l->lvl[v].total);
+    else TB__L3P(l2_write)(l, (uint32_t)side, px, qty); /* a new level */
     return TB_OK;
+}
+
+/* Add order id at the back of (side, px). The common case is inlined: an
+ * existing level inside the tape's window, its cell map current, and room in
+ * the allocated arena (so below max_orders): the only possible error left is
+ * the level's overflow, and the L2 write is one store into the cell it knows. */
+TB_FORCE_INLINE int TB__L3P(op_add)(TB__L3 *l, uint64_t id, uint32_t tag, int side, TB_PRICE_T px,
+                                    TB_QTY_T qty) {
+    uint32_t pos = 0, probes = 0;
+    if ((unsigned)side > 1u) return TB_ERR_SIDE;
+    if (!TB__L3P(price_ok)(px)) return TB_ERR_PRICE;
+    if (qty == 0) return TB_ERR_BADARG;
+    if (TB__L3P(ofind_free)(l, id, tag, &pos, &probes) != TB__L3_NIL) return TB_ERR_DUPLICATE;
+    {
+        TB__L3TAPE *t = side ? &l->book.tape[1] : &l->book.tape[0];
+        const TB_UPRICE_T k = (TB_UPRICE_T)((TB_UPRICE_T)px - (TB_UPRICE_T)t->anchor);
+        if (TB_LIKELY(k < (TB_UPRICE_T)TB_N && l->cell_anchor[side] == t->anchor && l->n_orders < l->ord_cap)) {
+            const uint32_t v = l->cell_lvl[side][k];
+            if (TB_LIKELY(v != TB__L3_NIL)) {
+                const TB__L3LVL *lv = &l->lvl[v];
+                if (lv->total > (TB_QTY_T)(TB__L3QMAX - qty)) return TB_ERR_OVERFLOW;
+                TB__L3P(add_node)(l, id, tag, qty, v, pos, probes);
+                TB_ASSERT(t->q[k] != 0);
+                t->q[k] = lv->total;
+                return TB_OK;
+            }
+        }
+    }
+    return TB__L3P(add_general)(l, id, tag, side, px, qty, pos, probes);
 }
 
 /* Remove the order at slot s (index entry pos) entirely. */
@@ -7720,6 +7766,7 @@ TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint
 #undef TB__L3BP
 #undef TB__L3TFN
 #undef TB__L3ITER
+#undef TB__L3TAPE
 #undef TB__L3NODE
 #undef TB__L3LVL
 #undef TB__L3ORDER
