@@ -162,8 +162,9 @@
  *   high-water mark may grow the spill. Every call validates first and changes
  *   nothing on error: TB_ERR_SIDE / _PRICE / _BADARG (qty 0, qty above the
  *   order's), TB_ERR_DUPLICATE (-30), TB_ERR_UNKNOWN (-31), TB_ERR_OVERFLOW
- *   (-32: a level total beyond the qty type), TB_ERR_FULL (arena full, or the
- *   side's max_cap levels), TB_ERR_NOMEM; tb_l3_status_str() names them all.
+ *   (-32: a level total beyond the qty type), TB_ERR_READONLY (-33: a matching
+ *   engine's book, changed only through the engine), TB_ERR_FULL (arena full, or
+ *   the side's max_cap levels), TB_ERR_NOMEM; tb_l3_status_str() names them all.
  *   int  L3_create(L3 **out, P anchor, uint32_t max_orders, uint32_t max_cap, POOL *pool_or_NULL);
  *   int  L3_destroy(L3 *l);          B *L3_book(L3 *l);   the L2 view: query, recenter only
  *   int  L3_add(L3 *l, uint64_t id, int side, P px, Q qty);       at the back of (side, px)

@@ -42,7 +42,7 @@ TB_API int {SELF}_load({SELF} *l, const void *buf, size_t len);
 
 L3_CDEF_TYPES = """\
 #ifdef TB_CDEF_TYPES /* never defined for C: the real types come from tb_l3_base.h / tb_l3.inc */
-typedef enum { TB_ERR_DUPLICATE = -30, TB_ERR_UNKNOWN = -31, TB_ERR_OVERFLOW = -32, TB_ERR_L3_LAST = -32 } tb_l3_status;
+typedef enum { TB_ERR_DUPLICATE = -30, TB_ERR_UNKNOWN = -31, TB_ERR_OVERFLOW = -32, TB_ERR_READONLY = -33, TB_ERR_L3_LAST = -33 } tb_l3_status;
 typedef enum { TB_MBO_ADD = 65, TB_MBO_CANCEL = 67, TB_MBO_MODIFY = 77, TB_MBO_EXECUTE = 69, TB_MBO_CLEAR = 82 } tb_mbo_action;
 typedef struct tb_l3_order_i32 { uint64_t id; int32_t px; uint32_t qty; int32_t side; uint32_t reserved; } tb_l3_order_i32;
 typedef struct tb_l3_order_i64 { uint64_t id; int64_t px; uint64_t qty; int32_t side; uint32_t reserved; } tb_l3_order_i64;

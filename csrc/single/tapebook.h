@@ -176,8 +176,9 @@
  *   high-water mark may grow the spill. Every call validates first and changes
  *   nothing on error: TB_ERR_SIDE / _PRICE / _BADARG (qty 0, qty above the
  *   order's), TB_ERR_DUPLICATE (-30), TB_ERR_UNKNOWN (-31), TB_ERR_OVERFLOW
- *   (-32: a level total beyond the qty type), TB_ERR_FULL (arena full, or the
- *   side's max_cap levels), TB_ERR_NOMEM; tb_l3_status_str() names them all.
+ *   (-32: a level total beyond the qty type), TB_ERR_READONLY (-33: a matching
+ *   engine's book, changed only through the engine), TB_ERR_FULL (arena full, or
+ *   the side's max_cap levels), TB_ERR_NOMEM; tb_l3_status_str() names them all.
  *   int  L3_create(L3 **out, P anchor, uint32_t max_orders, uint32_t max_cap, POOL *pool_or_NULL);
  *   int  L3_destroy(L3 *l);          B *L3_book(L3 *l);   the L2 view: query, recenter only
  *   int  L3_add(L3 *l, uint64_t id, int side, P px, Q qty);       at the back of (side, px)
@@ -2179,7 +2180,8 @@ typedef enum tb_l3_status {
     TB_ERR_DUPLICATE = -30, /* the order id rests in the book already */
     TB_ERR_UNKNOWN = -31,   /* no resting order has that id */
     TB_ERR_OVERFLOW = -32,  /* a level's total would overflow the quantity type */
-    TB_ERR_L3_LAST = -32
+    TB_ERR_READONLY = -33,  /* the book belongs to a matching engine: change it through the engine */
+    TB_ERR_L3_LAST = -33
 } tb_l3_status;
 
 /* MBO actions of apply_mbo (the bytes of the action column). */
@@ -2265,6 +2267,7 @@ TB_API const char *tb_l3_status_str(int status) {
     case TB_ERR_DUPLICATE: return "order id rests in the book already";
     case TB_ERR_UNKNOWN: return "no resting order has that id";
     case TB_ERR_OVERFLOW: return "level total would overflow the quantity type";
+    case TB_ERR_READONLY: return "book belongs to a matching engine: change it through the engine";
     default: return tb_status_str(status);
     }
 }
@@ -2491,7 +2494,7 @@ static inline void *tb__huge_alloc(size_t n, void **mem) {
 #define TB_L3_API_H
 
 #ifdef TB_CDEF_TYPES /* never defined for C: the real types come from tb_l3_base.h / tb_l3.inc */
-typedef enum { TB_ERR_DUPLICATE = -30, TB_ERR_UNKNOWN = -31, TB_ERR_OVERFLOW = -32, TB_ERR_L3_LAST = -32 } tb_l3_status;
+typedef enum { TB_ERR_DUPLICATE = -30, TB_ERR_UNKNOWN = -31, TB_ERR_OVERFLOW = -32, TB_ERR_READONLY = -33, TB_ERR_L3_LAST = -33 } tb_l3_status;
 typedef enum { TB_MBO_ADD = 65, TB_MBO_CANCEL = 67, TB_MBO_MODIFY = 77, TB_MBO_EXECUTE = 69, TB_MBO_CLEAR = 82 } tb_mbo_action;
 typedef struct tb_l3_order_i32 { uint64_t id; int32_t px; uint32_t qty; int32_t side; uint32_t reserved; } tb_l3_order_i32;
 typedef struct tb_l3_order_i64 { uint64_t id; int64_t px; uint64_t qty; int32_t side; uint32_t reserved; } tb_l3_order_i64;
@@ -7264,6 +7267,21 @@ TB_FORCE_INLINE void TB__L3P(leave)(TB__L3 *l) {
     tb__guard_leave(&l->book.state);
 }
 
+/* enter() for a call that changes the book: a matching engine's book changes only
+ * through the engine (its owners, events and id marks follow every change), so a
+ * direct change is refused (TB_ERR_READONLY) and the book stays as it was (not
+ * counted in `rejected` either). The engine's own paths take enter() and the
+ * internals. */
+TB_FORCE_INLINE int TB__L3P(enter_mut)(TB__L3 *l) {
+    int st = TB__L3P(enter)(l);
+    if (st) return st;
+    if (TB_UNLIKELY(l->engine_owned)) {
+        TB__L3P(leave)(l);
+        return TB_ERR_READONLY;
+    }
+    return TB_OK;
+}
+
 /* Read-only calls claim the book only. */
 TB_FORCE_INLINE int TB__L3P(enter_ro)(TB__L3 *l) {
     if (!l) return TB_ERR_NULL;
@@ -7325,10 +7343,12 @@ TB_API int TB__L3FN(create)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders
     return TB__L3FN(create_reserved)(out, anchor, max_orders, max_orders, max_cap, pool);
 }
 
-/* Free everything (NULL is a no-op). TB_ERR_BUSY while another thread uses it. */
+/* Free everything (NULL is a no-op). TB_ERR_BUSY while another thread uses it;
+ * TB_ERR_READONLY for a matching engine's book (the engine's destroy frees it). */
 TB_API int TB__L3FN(destroy)(TB__L3 *l) {
     int st;
     if (!l) return TB_OK;
+    if (l->engine_owned) return TB_ERR_READONLY;
     st = TB__L3BFN(deinit)(&l->book);
     if (st) return st;
     TB_FREE(l->ord_mem);
@@ -7350,35 +7370,35 @@ TB_API TB__L3B *TB__L3FN(book)(TB__L3 *l) { return l ? &l->book : NULL; }
  * TB_ERR_OVERFLOW: the level's total would overflow; TB_ERR_NOMEM: the spill
  * could not grow for a new level. */
 TB_API int TB__L3FN(add)(TB__L3 *l, uint64_t id, int side, TB_PRICE_T px, TB_QTY_T qty) {
-    int st = TB__L3P(enter)(l);
+    int st = TB__L3P(enter_mut)(l);
     if (st) return st;
     return TB__L3P(done)(l, TB__L3P(op_add)(l, id, TB__L3P(otag)(l, id), side, px, qty));
 }
 
 /* Remove order `id`. */
 TB_API int TB__L3FN(cancel)(TB__L3 *l, uint64_t id) {
-    int st = TB__L3P(enter)(l);
+    int st = TB__L3P(enter_mut)(l);
     if (st) return st;
     return TB__L3P(done)(l, TB__L3P(op_cancel)(l, id, TB__L3P(otag)(l, id)));
 }
 
 /* Cancel qty (1 .. resting) of order `id`, keeping its priority; removed at 0. */
 TB_API int TB__L3FN(reduce)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
-    int st = TB__L3P(enter)(l);
+    int st = TB__L3P(enter_mut)(l);
     if (st) return st;
     return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, TB__L3P(otag)(l, id), qty, 0));
 }
 
 /* Fill qty (1 .. resting) from order `id`; removed at 0. */
 TB_API int TB__L3FN(execute)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
-    int st = TB__L3P(enter)(l);
+    int st = TB__L3P(enter_mut)(l);
     if (st) return st;
     return TB__L3P(done)(l, TB__L3P(op_reduce)(l, id, TB__L3P(otag)(l, id), qty, 1));
 }
 
 /* New quantity (> 0): down keeps priority, up goes to the back. */
 TB_API int TB__L3FN(modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
-    int st = TB__L3P(enter)(l);
+    int st = TB__L3P(enter_mut)(l);
     if (st) return st;
     return TB__L3P(done)(l, TB__L3P(op_modify)(l, id, qty));
 }
@@ -7386,7 +7406,7 @@ TB_API int TB__L3FN(modify)(TB__L3 *l, uint64_t id, TB_QTY_T qty) {
 /* New price and quantity: the same price as modify(), another price to the
  * back of that level (same id and side). */
 TB_API int TB__L3FN(amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) {
-    int st = TB__L3P(enter)(l);
+    int st = TB__L3P(enter_mut)(l);
     if (st) return st;
     return TB__L3P(done)(l, TB__L3P(op_amend)(l, id, TB__L3P(otag)(l, id), px, qty));
 }
@@ -7394,14 +7414,14 @@ TB_API int TB__L3FN(amend)(TB__L3 *l, uint64_t id, TB_PRICE_T px, TB_QTY_T qty) 
 /* Replace old_id by new_id (same side) at (px, qty) with a new priority.
  * new_id may equal old_id. */
 TB_API int TB__L3FN(replace)(TB__L3 *l, uint64_t old_id, uint64_t new_id, TB_PRICE_T px, TB_QTY_T qty) {
-    int st = TB__L3P(enter)(l);
+    int st = TB__L3P(enter_mut)(l);
     if (st) return st;
     return TB__L3P(done)(l, TB__L3P(op_replace)(l, old_id, new_id, px, qty));
 }
 
 /* Remove every order (anchors and memory kept). */
 TB_API int TB__L3FN(clear)(TB__L3 *l) {
-    int st = TB__L3P(enter)(l);
+    int st = TB__L3P(enter_mut)(l);
     if (st) return st;
     TB__L3P(op_clear)(l);
     return TB__L3P(done)(l, TB_OK);
@@ -7409,7 +7429,7 @@ TB_API int TB__L3FN(clear)(TB__L3 *l) {
 
 /* Remove every order and anchor both tapes at `anchor`. */
 TB_API int TB__L3FN(reset)(TB__L3 *l, TB_PRICE_T anchor) {
-    int st = TB__L3P(enter)(l);
+    int st = TB__L3P(enter_mut)(l);
     if (st) return st;
     if (!TB__L3BP(anchor_ok)(anchor)) return TB__L3P(done)(l, TB_ERR_ANCHOR);
     TB__L3P(op_clear)(l);
@@ -7545,7 +7565,7 @@ TB_API uint64_t TB__L3FN(index_key)(TB__L3 *l) {
 }
 
 TB_API int TB__L3FN(reseed)(TB__L3 *l, uint64_t key) {
-    int st = TB__L3P(enter)(l);
+    int st = TB__L3P(enter_mut)(l);
     if (st) return st;
     TB__L3P(rehash)(l, key);
     return TB__L3P(done)(l, TB_OK);
@@ -7727,7 +7747,7 @@ TB_API int TB__L3FN(apply_mbo)(TB__L3 *l, const uint8_t *actions, const uint64_t
     int st;
     if (n_err) *n_err = 0;
     if (n && (!actions || !ids || !sides || !px || !qty)) return TB_ERR_NULL;
-    st = TB__L3P(enter)(l);
+    st = TB__L3P(enter_mut)(l);
     if (st) return st;
     bad = TB__L3P(mbo_loop)(l, actions, ids, sides, px, qty, n, statuses, NULL);
     TB__L3P(leave)(l);
@@ -7743,7 +7763,7 @@ TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint
     int st;
     if (n_err) *n_err = 0;
     if (n && (!actions || !ids || !sides || !px || !qty || !out)) return TB_ERR_NULL;
-    st = TB__L3P(enter)(l);
+    st = TB__L3P(enter_mut)(l);
     if (st) return st;
     bad = TB__L3P(mbo_loop)(l, actions, ids, sides, px, qty, n, statuses, out);
     TB__L3P(leave)(l);
@@ -8045,7 +8065,7 @@ static int TB__L3P(load_held)(TB__L3 *l, const unsigned char *p, size_t len) {
 TB_API int TB__L3FN(load)(TB__L3 *l, const void *buf, size_t len) {
     int st;
     if (!buf) return TB_ERR_NULL;
-    st = TB__L3P(enter)(l);
+    st = TB__L3P(enter_mut)(l);
     if (st) return st;
     return TB__L3P(done)(l, TB__L3P(load_held)(l, (const unsigned char *)buf, len));
 }

@@ -17,7 +17,8 @@
  * API  (M = tb_match_<fam>_n<N>, L3 = tb_l3_<fam>_n<N>, P = price type)
  *   int  M_create(M **out, P anchor, uint32_t max_orders, uint32_t max_cap, int stp);
  *   int  M_destroy(M *m);
- *   L3  *M_l3(M *m);                       the book, read only
+ *   L3  *M_l3(M *m);                       the book, read only: its mutators return
+ *                                          TB_ERR_READONLY (-33), nothing changed
  *   int  M_submit(M *m, const tb_match_order *o, tb_match_event *ev, size_t cap,
  *                 size_t *n_out, tb_submit_result *res);
  *   int  M_submit_many(M *m, const tb_match_order *orders, size_t n, tb_match_event *ev,
