@@ -110,7 +110,13 @@ TB_FORCE_INLINE uint64_t tb__itch_be(const uint8_t *p, size_t n) {
         memcpy(&h, p, 2);
         return __builtin_bswap16(h);
     }
-    if (n == 6) return (tb__itch_be(p, 2) << 32) | tb__itch_be(p + 2, 4);
+    if (n == 6) { /* not through itself: gcc cannot inline an always_inline call to itself (-O0) */
+        uint16_t h;
+        uint32_t w;
+        memcpy(&h, p, 2);
+        memcpy(&w, p + 2, 4);
+        return ((uint64_t)__builtin_bswap16(h) << 32) | __builtin_bswap32(w);
+    }
 #endif
     for (size_t i = 0; i < n; i++) v = (v << 8) | p[i];
     return v;

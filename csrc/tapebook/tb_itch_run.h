@@ -30,13 +30,19 @@
  *                              (r->book_status; r->bad_side / bad_px / bad_qty the row);
  *         TB_ERR_NOMEM         the order log could not grow;
  *         TB_ERR_OVERFLOW      the order log refused record r->line (level_overflow counted):
- *                              a level total at r->bad_px ticks would pass UINT64_MAX. The
- *                              replay ends here on any on_error policy (the reader path,
- *                              TAPEBOOK_ITCH_DIRECT=0, skips it under "skip"): ITCH shares
- *                              are 32-bit, so it takes over 2^32 orders resting at one price;
+ *                              a level total at r->bad_px ticks would pass UINT64_MAX
+ *                              (ITCH shares are 32-bit: over 2^32 orders resting at one
+ *                              price). The records before it reached the book (their rows
+ *                              written), the record changed nothing and wrote no row: an
+ *                              ERROR message, as the reader path (TAPEBOOK_ITCH_DIRECT=0)
+ *                              makes it. The caller applies its on_error policy and, to go
+ *                              on, calls again with the bytes after r->consumed: the call
+ *                              first takes up the decoded records after the refused one
+ *                              (as tb_olog_apply_from resumes; room must hold them:
+ *                              TB_ITCH_RUN_CHUNK rows are always enough, else TB_ERR_BADARG);
  *         a tb_status < 0      bad arguments (nothing done).
  *       After a stop other than DONE the replay ends (the caller raises), except BAD:
- *       call again after the malformed record.
+ *       call again after the malformed record, and OVERFLOW (above).
  *
  * No allocation besides the order log's growth (TB_MALLOC); no UB for any bytes.
  */
@@ -62,6 +68,7 @@ typedef struct tb_itch_run {
     uint8_t bad_side;  /* BOOK_ERROR: the refused level row (2: none, the BBO query failed) */
     int64_t bad_px;
     uint64_t bad_qty;
+    size_t resume;     /* after an OVERFLOW stop: the chunk's next record to log (0: none) */
     tb_itch_rows rows; /* the chunk's decoded records */
     tb_olog_out log;   /* their level rows (3 a record at most; no MBO rows: nothing reads them) */
     tb_feed_batch batch;
@@ -108,24 +115,25 @@ TB_API void tb_itch_run_init(tb_itch_run *r, int64_t seq_base) {
  * depth rows, no crossed stop): the whole chunk's level rows in one bbo_trace call — one
  * entry of the book's thread guard instead of two a message, whose atomic exchanges were
  * most of the book's share of the replay — then each message's row from the BBO after
- * its last level row (a message without one: the BBO before it). */
-static int tb__itch_run_traced(tb_itch_run *r, void *book, const tb_feed_ops *ops, tb_feed_row *out,
-                               tb_feed_state *fst) {
+ * its last level row (a message without one: the BBO before it). The batch's messages are
+ * the chunk's records from rec on (r->c_record + first). */
+static int tb__itch_run_traced(tb_itch_run *r, const int64_t *rec, void *book, const tb_feed_ops *ops,
+                               tb_feed_row *out, tb_feed_state *fst) {
     const size_t n = r->batch.n_msgs, rows = r->batch.n_rows;
     size_t done = 0, i, lo = 0;
     tb_bbo_i64 before;
     int s = ops->bbo(book, &before);
     if (s != TB_OK) { /* the book cannot be read (busy, closed): no row of message 0 */
-        r->line = r->c_record[0];
+        r->line = rec[0];
         r->book_status = s;
         r->bad_side = 2;
         return TB_FEED_BOOK_ERROR;
     }
     if (rows) s = ops->bbo_trace(book, r->l_side, r->l_px, r->l_qty, rows, r->trace, &done);
     for (i = 0; i < n; i++) {
-        const size_t hi = (size_t)r->l_end[i];
+        const size_t hi = (size_t)r->batch.row_end[i];
         if (s != TB_OK && hi > done) { /* the book refused row `done`, of message i */
-            r->line = r->c_record[i];
+            r->line = rec[i];
             r->book_status = s;
             r->bad_side = r->l_side[done];
             r->bad_px = r->l_px[done];
@@ -142,36 +150,31 @@ static int tb__itch_run_traced(tb_itch_run *r, void *book, const tb_feed_ops *op
     return TB_FEED_DONE;
 }
 
-/* The chunk's decoded records (r->rows) through the order log and the book: its BBO rows
- * at out; TB_FEED_DONE or the stop. */
-static int tb__itch_run_chunk(tb_itch_run *r, tb_olog *g, void *book, const tb_feed_ops *ops,
-                              uint32_t stop_on_crossed, uint32_t depth_k, tb_feed_row *out, int64_t *depth_out,
-                              tb_level_i64 *lv, size_t lv_cap, tb_feed_state *fst) {
-    const size_t n = r->rows.n;
-    size_t done = 0, i;
+/* The level rows of the chunk's records [first, end) (logged: r->log) through the book:
+ * their BBO rows at out; TB_FEED_DONE or the book's stop. */
+static int tb__itch_run_book(tb_itch_run *r, size_t first, size_t end, void *book, const tb_feed_ops *ops,
+                             uint32_t stop_on_crossed, uint32_t depth_k, tb_feed_row *out, int64_t *depth_out,
+                             tb_level_i64 *lv, size_t lv_cap, tb_feed_state *fst) {
+    const int64_t *rec = r->c_record + first;
+    size_t i;
     int rc;
-    r->log.n_mbo = r->log.n_l2 = 0;
-    rc = tb_olog_apply(g, &r->rows, n, &r->log, &done);
-    if (rc == TB_ERR_OVERFLOW) { /* row done - 1 refused: a level total would pass UINT64_MAX */
-        r->line = r->c_record[done - 1];
-        r->bad_px = r->c_px[done - 1];
-        return rc;
-    }
-    if (rc != TB_OK) return rc; /* TB_ERR_NOMEM (the decoder writes only valid rows) */
-    for (i = 0; i < n; i++) r->c_seq[i] = r->c_record[i] - 1 + r->seq_base;
+    for (i = first; i < end; i++) r->c_seq[i] = r->c_record[i] - 1 + r->seq_base;
+    r->batch.row_end = r->l_end + first; /* the log's level rows start at 0 for record first */
+    r->batch.ts = r->c_ts + first;
+    r->batch.seq = r->c_seq + first;
     r->batch.n_rows = r->log.n_l2;
-    r->batch.n_msgs = n;
+    r->batch.n_msgs = end - first;
     r->batch.stop_on_crossed = stop_on_crossed;
     r->batch.depth_k = depth_k;
-    if (!stop_on_crossed && !depth_k) return tb__itch_run_traced(r, book, ops, out, fst);
+    if (!stop_on_crossed && !depth_k) return tb__itch_run_traced(r, rec, book, ops, out, fst);
     fst->msg = 0;
     fst->out_rows = 0;
     rc = tb_feed_run(book, ops, &r->batch, out, depth_out, r->scratch, lv, lv_cap, fst);
     r->msgs += fst->out_rows;
     if (rc == TB_FEED_CROSSED) {
-        r->line = r->c_record[fst->msg - 1];
+        r->line = rec[fst->msg - 1];
     } else if (rc == TB_FEED_BOOK_ERROR) {
-        r->line = r->c_record[fst->msg];
+        r->line = rec[fst->msg];
         r->book_status = fst->book_status;
         r->bad_side = 2; /* not a level row (the BBO query failed) unless set below */
         if (fst->bad_row < r->log.n_l2) {
@@ -183,6 +186,33 @@ static int tb__itch_run_chunk(tb_itch_run *r, tb_olog *g, void *book, const tb_f
     return rc;
 }
 
+/* The chunk's decoded records (r->rows) from record first on through the order log and
+ * the book: their BBO rows at out; TB_FEED_DONE or the stop. A record the log refuses
+ * stops the chunk after the records before it reached the book (TB_ERR_OVERFLOW; the
+ * record itself has no level row); r->resume names the record after it, for the next
+ * call. */
+static int tb__itch_run_chunk(tb_itch_run *r, size_t first, tb_olog *g, void *book, const tb_feed_ops *ops,
+                              uint32_t stop_on_crossed, uint32_t depth_k, tb_feed_row *out, int64_t *depth_out,
+                              tb_level_i64 *lv, size_t lv_cap, tb_feed_state *fst) {
+    const size_t n = r->rows.n;
+    size_t done = first, end;
+    int logged, rc;
+    r->resume = 0;
+    r->log.n_mbo = r->log.n_l2 = 0;
+    logged = tb_olog_apply_from(g, &r->rows, first, n, &r->log, &done);
+    if (logged != TB_OK && logged != TB_ERR_OVERFLOW) return logged; /* TB_ERR_NOMEM (the decoder writes only valid rows) */
+    end = logged == TB_ERR_OVERFLOW ? done - 1 : done; /* row done - 1 refused: no level row */
+    if (end > first) {
+        rc = tb__itch_run_book(r, first, end, book, ops, stop_on_crossed, depth_k, out, depth_out, lv, lv_cap, fst);
+        if (rc != TB_FEED_DONE) return rc;
+    }
+    if (logged == TB_OK) return TB_FEED_DONE;
+    r->line = r->c_record[done - 1];
+    r->bad_px = r->c_px[done - 1];
+    r->resume = done < n ? done : 0;
+    return TB_ERR_OVERFLOW;
+}
+
 TB_API int tb_itch_run_block(tb_itch_run *r, tb_itch_state *st, tb_olog *g, void *book, const tb_feed_ops *ops,
                              const uint8_t *buf, size_t len, int64_t px_div, uint64_t qty_div,
                              uint32_t stop_on_crossed, uint32_t depth_k, tb_feed_row *out, int64_t *depth_out,
@@ -190,8 +220,14 @@ TB_API int tb_itch_run_block(tb_itch_run *r, tb_itch_state *st, tb_olog *g, void
     size_t pos = 0;
     if (!r || !st || !g || !book || !ops || !fst || (!buf && len) || (!out && room)) return TB_ERR_NULL;
     if (depth_k && (!depth_out || !lv || lv_cap < 2 * (size_t)depth_k)) return TB_ERR_BADARG;
+    if (r->resume && (r->resume >= r->rows.n || room < r->rows.n - r->resume)) return TB_ERR_BADARG;
     r->msgs = 0;
     r->consumed = 0;
+    if (r->resume) { /* the rest of the chunk an OVERFLOW stop left (its bytes are consumed) */
+        const int rc = tb__itch_run_chunk(r, r->resume, g, book, ops, stop_on_crossed, depth_k, out, depth_out, lv,
+                                          lv_cap, fst);
+        if (rc != TB_FEED_DONE) return rc;
+    }
     if (!len) return TB_ITCH_RUN_DONE; /* (buf may be NULL: no arithmetic on it) */
     for (;;) {
         size_t used = 0;
@@ -201,7 +237,7 @@ TB_API int tb_itch_run_block(tb_itch_run *r, tb_itch_state *st, tb_olog *g, void
         dec = tb_itch_decode(st, buf + pos, len - pos, px_div, qty_div, &r->rows, &used);
         if (dec != TB_OK && dec != TB_ERR_FORMAT) return dec;
         if (r->rows.n) {
-            rc = tb__itch_run_chunk(r, g, book, ops, stop_on_crossed, depth_k, out + r->msgs,
+            rc = tb__itch_run_chunk(r, 0, g, book, ops, stop_on_crossed, depth_k, out + r->msgs,
                                     depth_out ? depth_out + r->msgs * 4 * (size_t)depth_k : NULL, lv, lv_cap, fst);
             if (rc != TB_FEED_DONE) {
                 r->consumed = pos + used; /* what the rows applied so far came from */

@@ -22,8 +22,9 @@
  * Memory: two open-addressing tables (orders by id; level totals by side and
  * price), linear probing, deletion by backward shift (no tombstones), keyed 64-bit
  * mixing (ids are chosen by the venue), grown x2 through TB_MALLOC / TB_FREE (orders at
- * three quarters load, levels at half load: tb__olog_reserve). A growth that fails
- * returns TB_ERR_NOMEM with nothing of that row done.
+ * three quarters load, levels at half load: tb__olog_reserve, before each row but a
+ * clear: 'R' grows nothing, 'T' only for the add after its clear, when the clear freed
+ * nothing). A growth that fails returns TB_ERR_NOMEM with nothing of that row done.
  * Each table keeps one bit a slot (taken or not) after its slots: a clear ('R', 'T')
  * finds what rests from the bits instead of reading (or wiping) the whole table, which
  * keeps the size of the most that ever rested.
@@ -649,7 +650,8 @@ TB_API int tb_olog_run(tb_olog *g, const tb_olog_ops *in, size_t first, size_t n
         tb__olog_worst(g, a, &wm, &wl);
         if (wm > m->mbo_cap - out->n_mbo || wl > m->l2_cap - out->n_l2 || m->n_msg >= m->msg_cap)
             return TB_ERR_FULL;
-        if (tb__olog_reserve(g) != TB_OK) return TB_ERR_NOMEM;
+        /* a clear empties the tables: it does not grow them first ('T' reserves below) */
+        if (a != 'R' && a != 'T' && tb__olog_reserve(g) != TB_OK) return TB_ERR_NOMEM;
         if (a == 'A') {
             refused = tb__olog_add(g, id, side, in->px[r], qty, out);
         } else if (a == 'M') {
@@ -668,8 +670,16 @@ TB_API int tb_olog_run(tb_olog *g, const tb_olog_ops *in, size_t first, size_t n
         } else if (a == 'R') {
             tb__olog_clear(g, out);
         } else if (a == 'T') {
+            /* Room for the add after the clear. Every row reserves before it and adds at most
+             * one order and one level, so after it 4 * ocount <= 3 * ocap and
+             * 2 * (lcount + 1) <= lcap: a clear that removed an order (and so a level) leaves
+             * room without growing, and one that removed nothing did nothing, so a growth
+             * that fails here leaves the row undone. */
             tb__olog_clear_side(g, side, out);
-            if (qty) (void)tb__olog_add(g, id, side, in->px[r], qty, out); /* an emptied side: it fits */
+            if (qty) {
+                if (tb__olog_reserve(g) != TB_OK) return TB_ERR_NOMEM;
+                (void)tb__olog_add(g, id, side, in->px[r], qty, out); /* an emptied side: it fits */
+            }
         } else if (a) { /* C, D, E */
             const uint64_t alt = in->alt_id[r];
             int stood_in = 0;

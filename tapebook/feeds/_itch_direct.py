@@ -101,8 +101,9 @@ def replay(reader: ItchReader, engine: Engine, sink: Sink, report: Any) -> None:
         if rc == lib.TB_FEED_BOOK_ERROR:
             row = (int(run.bad_side), int(run.bad_px), int(run.bad_qty)) if run.bad_side <= 1 else None
             raise engine.book_error(path, line, int(run.book_status), row)
-        if rc == lib.TB_ERR_OVERFLOW:  # over 2^32 orders at one price: ends the replay on any policy
-            raise FeedError(path, line, overflow_note(int(run.bad_px)))
+        if rc == lib.TB_ERR_OVERFLOW:  # record `line` refused (level_overflow): an ERROR message, as
+            on_error(path, line, overflow_note(int(run.bad_px)))  # the reader path's; under "skip"
+            return pos, False  # the next call takes up the records after it
         if rc == lib.TB_ERR_NOMEM:
             raise MemoryError("itch: the order log could not grow")
         raise AssertionError(f"tb_itch_run_block returned {rc}")  # pragma: no cover - arguments are checked

@@ -11,6 +11,17 @@
  * leave what a fresh table holds. Argument errors change nothing. Level totals that would pass UINT64_MAX
  * (tb_olog_run and the ITCH path's tb_olog_apply) are refused with nothing changed.
  * Written in the common subset of C and C++ (make c-compile builds it as C++17 too). */
+#include <stdlib.h>
+
+/* the tables' allocations, counted: a clear must not grow them (test_clear_does_not_grow) */
+static unsigned long olog_mallocs;
+static void *counting_malloc(size_t n) {
+    olog_mallocs++;
+    return malloc(n);
+}
+#define TB_MALLOC(size) counting_malloc(size)
+#define TB_FREE(ptr) free(ptr)
+
 #include "tapebook/tb_order_log.h"
 
 #include "tb_test.h"
@@ -377,7 +388,7 @@ static void test_clear_sparse(void) {
         clear_row(clear_op, &next);
         check_run(&g, &g2);
         if (clear_op == 'R') CHECK(as_fresh(&g) && as_fresh(&g2));
-        CHECK(g.ocap >= ocap && g.lcap >= lcap); /* kept (the row's reserve may grow it) */
+        CHECK(g.ocap == ocap && g.lcap == lcap); /* kept: a clear does not grow them */
         check_export(&g);
         for (step = 0; step < 4; step++) { /* life goes on, clears among the rows */
             random_rows(&next, step % 2);
@@ -579,6 +590,48 @@ static void test_level_overflow_apply(void) {
     tb_olog_free(&g);
 }
 
+/* Tables filled to their growth threshold (48 orders in 64 slots, 30 levels in 64: the
+ * next row's reserve would double both), then a clear: 'R', 'T' with and without its add.
+ * None allocates, the capacities stay and what rests is right (issue 15: the reserve
+ * before every row grew both tables just before the clear emptied them). A 'T' of an
+ * empty side at the threshold does grow: its add needs the room. */
+static void test_clear_does_not_grow(void) {
+    static const struct { uint8_t op; uint8_t side; uint64_t qty; size_t left; int grows; } cases[] = {
+        {'R', 0, 0, 0, 0}, {'T', 1, 0, 24, 0}, {'T', 1, 5, 25, 0}, {'T', 0, 7, 25, 0},
+        {'T', 1, 5, 49, 1}, /* one side only was filled (below): side 1 is empty */
+    };
+    size_t c;
+    for (c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        tb_olog g;
+        tb_olog_msgs m;
+        unsigned long before;
+        uint64_t i;
+        const int one_side = cases[c].grows;
+        memset(&m, 0, sizeof m);
+        m.mbo_cap = m.l2_cap = ROOM;
+        m.msg_cap = NROWS;
+        CHECK_EQ(tb_olog_init(&g, 0, 1234 + c), TB_OK);
+        CHECK(g.ocap == 64 && g.lcap == 64);
+        for (i = 0; i < 48; i++) {
+            const uint8_t side = one_side ? 0 : (uint8_t)(i % 2);
+            CHECK_EQ(run1(&g, &m, 'A', i + 1, side, 100 + (int64_t)(i % (one_side ? 30 : 15)), 3), TB_OK);
+        }
+        CHECK(g.ocount == 48 && g.lcount == 30 && g.ocap == 64 && g.lcap == 64); /* at the threshold */
+        before = olog_mallocs;
+        CHECK_EQ(run1(&g, &m, cases[c].op, 1000, cases[c].side, 90, cases[c].qty), TB_OK);
+        CHECK_EQ_U(g.ocount, cases[c].left);
+        if (cases[c].grows) {
+            CHECK(olog_mallocs > before && g.ocap == 128);
+        } else {
+            CHECK_EQ_U(olog_mallocs, before);
+            CHECK(g.ocap == 64 && g.lcap == 64);
+        }
+        if (cases[c].qty) CHECK_EQ_U(g.orders[tb__olog_ofind(&g, 1000)].qty, cases[c].qty);
+        CHECK_EQ_U(tb_olog_export(&g, NULL, NULL, NULL, NULL, 64), cases[c].left);
+        tb_olog_free(&g);
+    }
+}
+
 int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("olog_run_vs_naive", test_random);
@@ -586,5 +639,6 @@ int main(int argc, char **argv) {
     tbt_run("olog_run_arguments", test_arguments);
     tbt_run("olog_level_overflow_run", test_level_overflow_run);
     tbt_run("olog_level_overflow_apply", test_level_overflow_apply);
+    tbt_run("olog_clear_does_not_grow", test_clear_does_not_grow);
     return tbt_finish();
 }

@@ -12,6 +12,7 @@ import pytest
 from test_l3_itch import LOC7, malformed, random_day, small_day, split_in_two
 
 from tapebook import feeds
+from tapebook._native import ffi, lib
 from tapebook.errors import FeedError
 from tapebook.feeds import _itch_direct
 from tapebook.feeds import itch as itch_mod
@@ -279,3 +280,74 @@ def test_a_raising_gz_replay_joins_the_decompression_thread(
         feeds.replay(gz, symbol="AAPL", on_crossed="raise", **KW)
     assert e.value.line == 4  # the traceback is still referenced here
     assert not [t for t in threading.enumerate() if t.name == "tapebook-decompress"]
+
+
+PRIMED_PX = 1_500_000  #: the level the order log is primed at, near 2**64 - 1 lots
+PRIMED_ID = 1 << 60
+
+
+def prime_the_order_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every ItchReader's order log starts with one order of 2**64 - 6 lots, bid, at
+    PRIMED_PX (an ITCH file cannot get a level there: its shares are 32-bit, so over 2**32
+    orders at one price would be needed). It rests in the log only, on both paths alike."""
+    real = itch_mod.ItchReader.__init__
+
+    def init(self: Any, *a: Any, **kw: Any) -> None:
+        real(self, *a, **kw)
+        cols = {
+            "action": ffi.new("uint8_t[1]", [ord("A")]), "order_id": ffi.new("uint64_t[1]", [PRIMED_ID]),
+            "new_id": ffi.new("uint64_t[1]", [0]), "side": ffi.new("uint8_t[1]", [1]),
+            "px": ffi.new("int64_t[1]", [PRIMED_PX]), "qty": ffi.new("uint64_t[1]", [(1 << 64) - 6]),
+            "ts": ffi.new("int64_t[1]", [0]), "record": ffi.new("int64_t[1]", [0]),
+        }  # fmt: skip
+        rows = ffi.new("tb_itch_rows *")
+        for name, col in cols.items():
+            setattr(rows, name, col)
+        rows.n = rows.cap = 1
+        lcols = {"l2_side": ffi.new("uint8_t[3]"), "l2_px": ffi.new("int64_t[3]"),
+                 "l2_qty": ffi.new("uint64_t[3]"), "l2_end": ffi.new("int64_t[1]")}  # fmt: skip
+        out = ffi.new("tb_olog_out *")  # action NULL: level rows only
+        for name, col in lcols.items():
+            setattr(out, name, col)
+        assert lib.tb_olog_apply(self._olog, rows, 1, out, ffi.new("size_t *")) == lib.TB_OK
+
+    monkeypatch.setattr(itch_mod.ItchReader, "__init__", init)
+
+
+def overflow_day(tmp_path: Path) -> tuple[Path, list[int]]:
+    """Adds at the primed price (refused: level_overflow) among others, two in a row; the
+    records refused."""
+    w = ItchWriter()
+    w.stock_directory(1, 7, "AAPL")  # record 1
+    w.add(2, 7, 1, "B", 10, "AAPL", 1_499_900)
+    w.add(3, 7, 2, "S", 10, "AAPL", 1_500_100)
+    w.add(4, 7, 3, "B", 7, "AAPL", PRIMED_PX)  # record 4: refused
+    w.add(5, 7, 4, "B", 5, "AAPL", 1_499_800)
+    w.add(6, 7, 5, "B", 9, "AAPL", PRIMED_PX)  # refused
+    w.add(7, 7, 6, "B", 8, "AAPL", PRIMED_PX)  # refused
+    w.executed(8, 7, 1, 4, 1)
+    w.replace(9, 7, 4, 7, 6, PRIMED_PX)  # refused: order 4 stays
+    w.delete(10, 7, 2)
+    return w.write(tmp_path / "o.itch"), [4, 6, 7, 9]
+
+
+def test_level_overflow_is_an_error_message_on_both_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # issue 15: the direct path ended the replay on a refused record under any on_error
+    # policy, the reader path skips it under "skip" and counts it
+    path, refused = overflow_day(tmp_path)
+    prime_the_order_log(monkeypatch)
+    direct, reader = both(monkeypatch, path, symbol="AAPL", on_error="skip", depth=2)
+    assert_same(direct, reader)
+    # skipped: the refused records and the stock directory record
+    assert direct.stats.skipped == 1 + len(refused) and direct.l3_counts["level_overflow"] == len(refused)
+    assert len(direct.bbo) == direct.stats.messages == 9 - len(refused)
+    assert sorted(direct.orders) == [1, 4, PRIMED_ID]
+    errors = []
+    for env in ("1", "0"):
+        monkeypatch.setenv("TAPEBOOK_ITCH_DIRECT", env)
+        with pytest.raises(FeedError) as e:
+            feeds.replay(path, symbol="AAPL", **KW)
+        errors.append((e.value.line, str(e.value)))
+    assert errors[0] == errors[1] and errors[0][0] == refused[0] and "level_overflow" in errors[0][1]

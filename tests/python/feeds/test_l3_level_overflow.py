@@ -5,7 +5,8 @@ order log and the Python one, ``TAPEBOOK_L3_C=0``) — nothing of it applied, co
 under on_error="raise", skipped under "skip"). Before the fix the C log wrapped the
 total and the Python log raised a raw OverflowError. (databento-mbo and itch sizes are
 32-bit, so a file cannot reach the limit there: tests/c/test_olog_run.c covers their C
-paths, and the Python order log's rules are unit-tested here.)"""
+paths, tests/c/test_itch_run.c and test_itch_direct.py (an order log primed near the
+limit) ITCH's direct path, and the Python order log's rules are unit-tested here.)"""
 
 from __future__ import annotations
 
