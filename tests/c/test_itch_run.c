@@ -81,6 +81,25 @@ static void prime_level(tb_olog *g) {
  * record is an ERROR message the on_error policy skips (issue 15: the direct path ended
  * the replay on any policy). Before the fix the first call wrote no row and nothing
  * resumed. */
+/* What check_overflow_resumes passes to every call that only resumes (no new bytes). */
+typedef struct {
+    tb_itch_run *run;
+    tb_itch_state *st;
+    tb_olog *g;
+    stub_book *book;
+    tb_feed_ops *ops;
+    tb_feed_state *fst;
+    tb_feed_row *out;
+    const uint8_t *at; /* the end of the chunk already handed in */
+    uint32_t stop_on_crossed;
+} resume_args;
+
+/* tb_itch_run_block with no new bytes and `room` rows of out: the rest of the chunk. */
+static int resume(const resume_args *c, size_t room) {
+    return tb_itch_run_block(c->run, c->st, c->g, c->book, c->ops, c->at, 0, 1, 1, c->stop_on_crossed, 0, c->out,
+                             NULL, room, NULL, 0, c->fst);
+}
+
 static void check_overflow_resumes(uint32_t stop_on_crossed) {
     static tb_itch_run run;
     static tb_feed_row out[8];
@@ -91,6 +110,7 @@ static void check_overflow_resumes(uint32_t stop_on_crossed) {
     tb_feed_ops ops;
     stub_book book;
     size_t consumed;
+    resume_args c;
     memset(&b, 0, sizeof b);
     memset(&fst, 0, sizeof fst);
     memset(&ops, 0, sizeof ops);
@@ -122,24 +142,27 @@ static void check_overflow_resumes(uint32_t stop_on_crossed) {
     CHECK_EQ_U(fst.messages, 2);
     CHECK_EQ_U(g.level_overflow, 1);
     consumed = run.consumed;
+    c.run = &run;
+    c.st = &st;
+    c.g = &g;
+    c.book = &book;
+    c.ops = &ops;
+    c.fst = &fst;
+    c.out = out;
+    c.at = b.b + consumed;
+    c.stop_on_crossed = stop_on_crossed;
     /* out too small for the two records left: refused, nothing done */
-    CHECK_EQ(tb_itch_run_block(&run, &st, &g, &book, &ops, b.b + consumed, 0, 1, 1, stop_on_crossed, 0, out, NULL, 1,
-                               NULL, 0, &fst),
-             TB_ERR_BADARG);
+    CHECK_EQ(resume(&c, 1), TB_ERR_BADARG);
     CHECK_EQ_U(book.n, 2);
     CHECK_EQ_U(g.level_overflow, 1);
     /* record 4 refused in turn, with no record before it in this call */
-    CHECK_EQ(tb_itch_run_block(&run, &st, &g, &book, &ops, b.b + consumed, 0, 1, 1, stop_on_crossed, 0, out, NULL, 8,
-                               NULL, 0, &fst),
-             TB_ERR_OVERFLOW);
+    CHECK_EQ(resume(&c, 8), TB_ERR_OVERFLOW);
     CHECK_EQ(run.line, 4);
     CHECK_EQ_U(run.msgs, 0);
     CHECK_EQ_U(run.consumed, 0);
     CHECK_EQ_U(g.level_overflow, 2);
     /* record 5 */
-    CHECK_EQ(tb_itch_run_block(&run, &st, &g, &book, &ops, b.b + consumed, 0, 1, 1, stop_on_crossed, 0, out, NULL, 8,
-                               NULL, 0, &fst),
-             TB_ITCH_RUN_DONE);
+    CHECK_EQ(resume(&c, 8), TB_ITCH_RUN_DONE);
     CHECK_EQ_U(run.msgs, 1);
     CHECK_EQ(out[0].seq, 104);
     CHECK_EQ_U(book.n, 3);
@@ -147,9 +170,7 @@ static void check_overflow_resumes(uint32_t stop_on_crossed) {
     CHECK_EQ_U(book.qty[2], 4);
     CHECK_EQ_U(fst.messages, 3);
     /* nothing is left: a further call does nothing */
-    CHECK_EQ(tb_itch_run_block(&run, &st, &g, &book, &ops, b.b + consumed, 0, 1, 1, stop_on_crossed, 0, out, NULL, 8,
-                               NULL, 0, &fst),
-             TB_ITCH_RUN_DONE);
+    CHECK_EQ(resume(&c, 8), TB_ITCH_RUN_DONE);
     CHECK_EQ_U(run.msgs, 0);
     CHECK_EQ_U(book.n, 3);
     CHECK_EQ_U(g.orders[tb__olog_ofind(&g, 3)].qty, 0);

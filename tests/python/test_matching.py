@@ -205,15 +205,23 @@ def test_submit_field_errors_name_the_field_and_change_nothing() -> None:
     assert type(r.filled_qty) is int and type(r.resting_qty) is int
 
 
+def _random_orders(
+    rng: np.random.Generator, n: int, spread: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Columns of n orders (ids 1..n, random sides, prices within 1000 +- spread, qty
+    1-19) for submit_many."""
+    ids = np.arange(1, n + 1, dtype=np.uint64)
+    sides = rng.integers(0, 2, n).astype(np.uint8)
+    prices = (1000 + rng.integers(-spread, spread + 1, n)).astype(np.int64)
+    qtys = rng.integers(1, 20, n).astype(np.uint64)
+    return ids, sides, prices, qtys
+
+
 def test_submit_many_fills_over_many_buffer_drains() -> None:
     """More events than submit_many's bounded buffer holds (65 536): the fills, picked
     chunk by chunk, are the FILL events of the same batch, in order."""
-    rng = np.random.default_rng(11)
     n = 90_000
-    ids = np.arange(1, n + 1, dtype=np.uint64)
-    sides = rng.integers(0, 2, n).astype(np.uint8)
-    prices = (1000 + rng.integers(-3, 4, n)).astype(np.int64)
-    qtys = rng.integers(1, 20, n).astype(np.uint64)
+    ids, sides, prices, qtys = _random_orders(np.random.default_rng(11), n, 3)
     a = MatchingEngine(max_orders=n)
     b = MatchingEngine(max_orders=n)
     ev = a.submit_many(ids, sides, prices, qtys, events=True)
@@ -228,10 +236,7 @@ def test_submit_many_fills_over_many_buffer_drains() -> None:
 def test_submit_many_matches_per_call_submits() -> None:
     rng = np.random.default_rng(5)
     n = 3000
-    ids = np.arange(1, n + 1, dtype=np.uint64)
-    sides = rng.integers(0, 2, n).astype(np.uint8)
-    prices = (1000 + rng.integers(-6, 7, n)).astype(np.int64)
-    qtys = rng.integers(1, 20, n).astype(np.uint64)
+    ids, sides, prices, qtys = _random_orders(rng, n, 6)
     tifs = rng.choice([0, 0, 0, 1, 2], n).astype(np.uint8)
     owners = rng.integers(0, 4, n).astype(np.uint32)
     a = MatchingEngine(stp="cancel-both", max_orders=10_000)
