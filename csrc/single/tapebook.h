@@ -181,6 +181,7 @@
  *   the side's max_cap levels), TB_ERR_NOMEM; tb_l3_status_str() names them all.
  *   int  L3_create(L3 **out, P anchor, uint32_t max_orders, uint32_t max_cap, POOL *pool_or_NULL);
  *   int  L3_destroy(L3 *l);          B *L3_book(L3 *l);   the L2 view: query, recenter only
+ *                                    (its other mutators return TB_ERR_READONLY, nothing changed)
  *   int  L3_add(L3 *l, uint64_t id, int side, P px, Q qty);       at the back of (side, px)
  *   int  L3_cancel(L3 *l, uint64_t id);
  *   int  L3_reduce(L3 *l, uint64_t id, Q qty);    cancel part; priority kept; removed at 0
@@ -344,6 +345,13 @@ typedef enum tb_status {
     TB_ERR_LAST = -29
 } tb_status;
 
+/* The status of a call that would change a book whose state another object keeps
+ * in step with it: the L2 view of an L3 book (its queues sum to the levels), the
+ * L3 book of a matching engine (owners, events, id marks). Only queries pass (and
+ * recenter, on an L3 book's L2 view); nothing changed. tb_l3_status names it
+ * TB_ERR_READONLY; it lies outside tb_status's range, like the L3 statuses. */
+#define TB__ERR_READONLY (-33)
+
 typedef enum tb_side { TB_ASK = 0, TB_BID = 1 } tb_side;
 
 /* Tiers of a multi-book pool. */
@@ -372,6 +380,7 @@ TB_API const char *tb_status_str(int status) {
     case TB_ERR_FULL: return "no free slot in the requested tier";
     case TB_ERR_POOL_IN_USE: return "spill pool still has books attached";
     case TB_ERR_FORMAT: return "malformed serialized data";
+    case TB__ERR_READONLY: return "read only here: change it through its owner (the L3 book or matching engine)";
     default: return "unknown status";
     }
 }
@@ -2180,9 +2189,10 @@ typedef enum tb_l3_status {
     TB_ERR_DUPLICATE = -30, /* the order id rests in the book already */
     TB_ERR_UNKNOWN = -31,   /* no resting order has that id */
     TB_ERR_OVERFLOW = -32,  /* a level's total would overflow the quantity type */
-    TB_ERR_READONLY = -33,  /* the book belongs to a matching engine: change it through the engine */
+    TB_ERR_READONLY = -33,  /* = TB__ERR_READONLY: a matching engine's L3 book, an L3 book's L2 view */
     TB_ERR_L3_LAST = -33
 } tb_l3_status;
+TB_STATIC_ASSERT(TB_ERR_READONLY == TB__ERR_READONLY, "one read-only status for L2 and L3 calls");
 
 /* MBO actions of apply_mbo (the bytes of the action column). */
 typedef enum tb_mbo_action {
@@ -2267,7 +2277,6 @@ TB_API const char *tb_l3_status_str(int status) {
     case TB_ERR_DUPLICATE: return "order id rests in the book already";
     case TB_ERR_UNKNOWN: return "no resting order has that id";
     case TB_ERR_OVERFLOW: return "level total would overflow the quantity type";
-    case TB_ERR_READONLY: return "book belongs to a matching engine: change it through the engine";
     default: return tb_status_str(status);
     }
 }
@@ -4330,6 +4339,7 @@ typedef struct TB__BOOK {
     uint64_t spill_nomem[2];     /* incoming levels not stored: no memory */
     uint64_t promotes[2];        /* tape recenters caused by set() */
     uint8_t state;               /* guard: idle / busy / closed */
+    uint8_t owned;               /* 1: an L3 book's L2 view: changes refused (TB__ERR_READONLY) */
 } TB__BOOK;
 
 /* Forward iterator over one side, best first, tape and spill merged. Any
@@ -4668,6 +4678,10 @@ TB_API int TB__BFN(set_code)(TB__BOOK *b, int side, TB_PRICE_T px, TB_QTY_T qty)
     if (TB_UNLIKELY((unsigned)side > 1u)) return TB_ERR_SIDE;
     g = tb__guard_enter(&b->state);
     if (TB_UNLIKELY(g)) return g;
+    if (TB_UNLIKELY(b->owned)) {
+        tb__guard_leave(&b->state);
+        return TB__ERR_READONLY;
+    }
     r = TB__BPRIV(set_one)(b, side, px, qty, 0);
     tb__guard_leave(&b->state);
     return r;
@@ -4735,6 +4749,7 @@ TB_API int TB__BFN(deinit)(TB__BOOK *b) {
     int g;
     TB__POOL *pool;
     if (!b) return TB_ERR_NULL;
+    if (b->owned) return TB__ERR_READONLY; /* the L3 book's destroy frees it */
     if (b->state == TB__STATE_CLOSED) return TB_OK;
     g = tb__guard_enter(&b->state);
     if (g) return g;
@@ -4789,6 +4804,16 @@ TB_API int TB__BFN(destroy)(TB__BOOK *b) {
         if (g_) return g_;                                                     \
     } while (0)
 #define TB__LEAVE(b) tb__guard_leave(&(b)->state)
+
+/* TB__ENTER for a call that changes the book: refused on an L3 book's L2 view. */
+#define TB__ENTER_MUT(b)                                                       \
+    do {                                                                       \
+        TB__ENTER(b);                                                          \
+        if (TB_UNLIKELY((b)->owned)) {                                         \
+            TB__LEAVE(b);                                                      \
+            return TB__ERR_READONLY;                                           \
+        }                                                                      \
+    } while (0)
 
 /* Claim the pool too; on failure release the book and return. */
 #define TB__ENTER_POOL(b)                                                      \
@@ -5046,7 +5071,7 @@ TB_API int TB__BFN(depth)(TB__BOOK *b, int side, size_t *out) {
 /* Empty both sides and anchor both tapes at `anchor`; spill memory is kept. */
 TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
     int s;
-    TB__ENTER(b);
+    TB__ENTER_MUT(b);
     if (!TB__BPRIV(anchor_ok)(anchor)) {
         TB__LEAVE(b);
         return TB_ERR_ANCHOR;
@@ -5064,7 +5089,7 @@ TB_API int TB__BFN(reset)(TB__BOOK *b, TB_PRICE_T anchor) {
  * (clamped); the other side is untouched. mid must be a valid price. */
 TB_API int TB__BFN(reset_at_mid)(TB__BOOK *b, int side, TB_PRICE_T mid) {
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
-    TB__ENTER(b);
+    TB__ENTER_MUT(b);
     if (!TB__BPRIV(price_ok)(mid)) {
         TB__LEAVE(b);
         return TB_ERR_PRICE;
@@ -5185,7 +5210,7 @@ TB_API int TB__BFN(load_side)(TB__BOOK *b, int side, const TB_PRICE_T *px, const
     int st;
     if (bad) *bad = 0;
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
-    TB__ENTER(b);
+    TB__ENTER_MUT(b);
     st = TB__BPRIV(snap_check)(side, px, qty, n, &i);
     if (bad) *bad = i;
     if (st) {
@@ -5208,7 +5233,7 @@ TB_API int TB__BFN(load_snapshot)(TB__BOOK *b, const TB_PRICE_T *bid_px, const T
     size_t i;
     int st;
     if (bad) *bad = 0;
-    TB__ENTER(b);
+    TB__ENTER_MUT(b);
     st = TB__BPRIV(snap_check)(1, bid_px, bid_qty, n_bid, &i);
     if (st == TB_OK) {
         st = TB__BPRIV(snap_check)(0, ask_px, ask_qty, n_ask, &i);
@@ -5254,7 +5279,7 @@ TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
     TB_PRICE_T a, top;
     uint32_t c0 = 0, c1 = 0;
     if ((unsigned)side > 1u) return TB_ERR_SIDE;
-    TB__ENTER(b);
+    TB__ENTER_MUT(b);
     t = &b->tape[side];
     a = t->anchor;
     top = (TB_PRICE_T)(a + (TB_PRICE_T)(TB_N - 1));
@@ -5278,7 +5303,7 @@ TB_API int TB__BFN(erase_better)(TB__BOOK *b, int side, TB_PRICE_T px) {
 /* Empty the book (both tapes and spills), keeping anchors and spill memory. */
 TB_API int TB__BFN(clear)(TB__BOOK *b) {
     int s;
-    TB__ENTER(b);
+    TB__ENTER_MUT(b);
     for (s = 0; s < 2; s++) {
         TB__TFN(empty)(&b->tape[s]);
         TB__SPFN(clear)(&b->spill[s]);
@@ -5290,7 +5315,7 @@ TB_API int TB__BFN(clear)(TB__BOOK *b) {
 /* Empty the book like clear() and give the spill memory back. */
 TB_API int TB__BFN(release)(TB__BOOK *b) {
     int s;
-    TB__ENTER(b);
+    TB__ENTER_MUT(b);
     TB__ENTER_POOL(b);
     for (s = 0; s < 2; s++) {
         TB__TFN(empty)(&b->tape[s]);
@@ -5306,7 +5331,7 @@ TB_API int TB__BFN(release)(TB__BOOK *b) {
  * grow keep their new blocks. */
 TB_API int TB__BFN(reserve_spill)(TB__BOOK *b) {
     int st0, st1;
-    TB__ENTER(b);
+    TB__ENTER(b); /* memory only, no level changes: an L3 book's view may reserve too */
     TB__ENTER_POOL(b);
     st0 = TB__SPFN(reserve)(&b->spill[0], b->pool);
     st1 = TB__SPFN(reserve)(&b->spill[1], b->pool);
@@ -5412,7 +5437,7 @@ TB_API int TB__BFN(apply)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_T *p
     int st = TB_OK;
     if (n_done) *n_done = 0;
     if (n && (!sides || !px || !qty)) return TB_ERR_NULL;
-    TB__ENTER(b);
+    TB__ENTER_MUT(b);
     TB__ENTER_POOL(b);
     for (i = 0; i < n; i++) {
         int r;
@@ -5440,7 +5465,7 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
     int st = TB_OK;
     if (n_done) *n_done = 0;
     if (n && (!sides || !px || !qty || !out)) return TB_ERR_NULL;
-    TB__ENTER(b);
+    TB__ENTER_MUT(b);
     TB__ENTER_POOL(b);
     for (i = 0; i < n; i++) {
         int r;
@@ -5996,7 +6021,7 @@ TB_API int TB__BFN(load)(TB__BOOK *b, const void *buf, size_t len) {
     st = tb_dump_peek(buf, len, &d, NULL);
     if (st) return st;
     if (TB__BPRIV(load_check)(p, &d)) return TB_ERR_FORMAT;
-    TB__ENTER(b);
+    TB__ENTER_MUT(b);
     if (b->pool && d.max_cap > TB_POOL_MAX_BLOCK) {
         TB__LEAVE(b);
         return TB_ERR_MAX_CAP;
@@ -7326,13 +7351,14 @@ TB_API int TB__L3FN(create_reserved)(TB__L3 **out, TB_PRICE_T anchor, uint32_t m
     TB__L3P(cells_rebuild)(l, 0);
     TB__L3P(cells_rebuild)(l, 1);
     if (TB__L3P(resize)(l, reserve)) {
-        TB__L3BFN(deinit)(&l->book);
+        TB__L3BFN(deinit)(&l->book); /* not marked owned yet */
         tb__aligned_free(l);
         return TB_ERR_NOMEM;
     }
     /* keys from the addresses (ASLR): not guessable from outside the process */
     l->okey = tb__l3_next_key((uint64_t)(uintptr_t)l->ord ^ ((uint64_t)(uintptr_t)l << 17));
     l->lkey = tb__l3_next_key(l->okey ^ (uint64_t)(uintptr_t)l->lidx);
+    l->book.owned = 1; /* the L2 view's mutators refuse: the queues sum to its levels */
     *out = l;
     return TB_OK;
 }
@@ -7349,8 +7375,12 @@ TB_API int TB__L3FN(destroy)(TB__L3 *l) {
     int st;
     if (!l) return TB_OK;
     if (l->engine_owned) return TB_ERR_READONLY;
+    l->book.owned = 0; /* the L2 book's deinit refuses an owned book */
     st = TB__L3BFN(deinit)(&l->book);
-    if (st) return st;
+    if (st) {
+        l->book.owned = 1;
+        return st;
+    }
     TB_FREE(l->ord_mem);
     TB_FREE(l->lvl);
     TB_FREE(l->oidx_mem);
@@ -7360,7 +7390,9 @@ TB_API int TB__L3FN(destroy)(TB__L3 *l) {
 }
 
 /* The L2 view, for its queries (best, levels, snapshots, dump) and for
- * recenter. Do not change levels through it: the queues would disagree. */
+ * recenter. Its other mutators (set, apply, bbo_trace, clear, reset, erase_better,
+ * load_*, release, deinit, destroy) return TB_ERR_READONLY and change
+ * nothing: the queues would disagree with the levels. */
 TB_API TB__L3B *TB__L3FN(book)(TB__L3 *l) { return l ? &l->book : NULL; }
 
 /* ---- public operations ------------------------------------------------------------ */

@@ -130,6 +130,13 @@ typedef enum tb_status {
     TB_ERR_LAST = -29
 } tb_status;
 
+/* The status of a call that would change a book whose state another object keeps
+ * in step with it: the L2 view of an L3 book (its queues sum to the levels), the
+ * L3 book of a matching engine (owners, events, id marks). Only queries pass (and
+ * recenter, on an L3 book's L2 view); nothing changed. tb_l3_status names it
+ * TB_ERR_READONLY; it lies outside tb_status's range, like the L3 statuses. */
+#define TB__ERR_READONLY (-33)
+
 typedef enum tb_side { TB_ASK = 0, TB_BID = 1 } tb_side;
 
 /* Tiers of a multi-book pool. */
@@ -158,6 +165,7 @@ TB_API const char *tb_status_str(int status) {
     case TB_ERR_FULL: return "no free slot in the requested tier";
     case TB_ERR_POOL_IN_USE: return "spill pool still has books attached";
     case TB_ERR_FORMAT: return "malformed serialized data";
+    case TB__ERR_READONLY: return "read only here: change it through its owner (the L3 book or matching engine)";
     default: return "unknown status";
     }
 }

@@ -13,9 +13,10 @@ typedef enum tb_l3_status {
     TB_ERR_DUPLICATE = -30, /* the order id rests in the book already */
     TB_ERR_UNKNOWN = -31,   /* no resting order has that id */
     TB_ERR_OVERFLOW = -32,  /* a level's total would overflow the quantity type */
-    TB_ERR_READONLY = -33,  /* the book belongs to a matching engine: change it through the engine */
+    TB_ERR_READONLY = -33,  /* = TB__ERR_READONLY: a matching engine's L3 book, an L3 book's L2 view */
     TB_ERR_L3_LAST = -33
 } tb_l3_status;
+TB_STATIC_ASSERT(TB_ERR_READONLY == TB__ERR_READONLY, "one read-only status for L2 and L3 calls");
 
 /* MBO actions of apply_mbo (the bytes of the action column). */
 typedef enum tb_mbo_action {
@@ -100,7 +101,6 @@ TB_API const char *tb_l3_status_str(int status) {
     case TB_ERR_DUPLICATE: return "order id rests in the book already";
     case TB_ERR_UNKNOWN: return "no resting order has that id";
     case TB_ERR_OVERFLOW: return "level total would overflow the quantity type";
-    case TB_ERR_READONLY: return "book belongs to a matching engine: change it through the engine";
     default: return tb_status_str(status);
     }
 }

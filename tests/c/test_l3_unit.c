@@ -591,6 +591,54 @@ static void t_clear_sparse(void) {
     CHECK_EQ(tb_l3_i64_n64_destroy(l), TB_OK);
 }
 
+/* The L2 view of an L3 book refuses every change but recenter (TB_ERR_READONLY,
+ * nothing changed: the L3 dump is byte for byte the same, the queues still sum to
+ * the levels); queries and reserve_spill pass; tb_l3_destroy frees it once (ASan). */
+static void t_l2_view_read_only(void) {
+    static unsigned char before[4096], after[4096], l2dump[4096];
+    tb_l3_i64_n64 *l = NULL;
+    tb_book_i64_n64 *b;
+    size_t n0 = 0, n1 = 0, l2len = 0, bad = 0, done = 0;
+    tb_result res;
+    const uint8_t sides[1] = {TB_BID};
+    const int64_t px[1] = {95}, apx[1] = {105};
+    const uint64_t qty[1] = {9};
+    int8_t results[1];
+    tb_bbo_i64 bbo[1];
+    CHECK_EQ(tb_l3_i64_n64_create(&l, 64, 64, 16, NULL), TB_OK);
+    if (!l) return;
+    CHECK_EQ(tb_l3_i64_n64_add(l, 1, TB_BID, 99, 3), TB_OK);
+    CHECK_EQ(tb_l3_i64_n64_add(l, 2, TB_ASK, 101, 4), TB_OK);
+    CHECK_EQ(tb_l3_i64_n64_add(l, 3, TB_BID, 20, 5), TB_OK); /* below the tape: a spill level */
+    b = tb_l3_i64_n64_book(l);
+    CHECK_EQ(tb_book_i64_n64_dump(b, l2dump, sizeof l2dump, &l2len), TB_OK);
+    CHECK_EQ(tb_l3_i64_n64_dump(l, before, sizeof before, &n0), TB_OK);
+    CHECK_EQ(tb_book_i64_n64_set(b, TB_BID, 98, 7, &res), TB_ERR_READONLY);
+    CHECK_EQ(tb_book_i64_n64_set_code(b, TB_BID, 99, 0), TB_ERR_READONLY);
+    CHECK_EQ(tb_book_i64_n64_apply(b, sides, px, qty, 1, results, &done), TB_ERR_READONLY);
+    CHECK_EQ(tb_book_i64_n64_bbo_trace(b, sides, px, qty, 1, bbo, &done), TB_ERR_READONLY);
+    CHECK_EQ(tb_book_i64_n64_clear(b), TB_ERR_READONLY);
+    CHECK_EQ(tb_book_i64_n64_release(b), TB_ERR_READONLY);
+    CHECK_EQ(tb_book_i64_n64_reset(b, 0), TB_ERR_READONLY);
+    CHECK_EQ(tb_book_i64_n64_reset_at_mid(b, TB_BID, 90), TB_ERR_READONLY);
+    CHECK_EQ(tb_book_i64_n64_erase_better(b, TB_BID, 0), TB_ERR_READONLY);
+    CHECK_EQ(tb_book_i64_n64_load_side(b, TB_ASK, apx, qty, 1, &bad), TB_ERR_READONLY);
+    CHECK_EQ(tb_book_i64_n64_load_snapshot(b, px, qty, 1, apx, qty, 1, &bad), TB_ERR_READONLY);
+    CHECK_EQ(tb_book_i64_n64_load(b, l2dump, l2len), TB_ERR_READONLY);
+    CHECK_EQ(tb_book_i64_n64_deinit(b), TB_ERR_READONLY);
+    CHECK_EQ(tb_book_i64_n64_destroy(b), TB_ERR_READONLY);
+    CHECK_EQ(tb_l3_i64_n64_dump(l, after, sizeof after, &n1), TB_OK);
+    CHECK(n1 == n0 && memcmp(before, after, n0) == 0);
+    CHECK_EQ(tb_book_i64_n64_reserve_spill(b), TB_OK); /* memory only */
+    CHECK_EQ(tb_book_i64_n64_recenter(b, TB_BID, 40), TB_OK); /* allowed: the L3 book follows */
+    CHECK_EQ(tb_l3_i64_n64_verify_invariants(l), TB_OK);
+    CHECK_EQ_U(tb_book_i64_n64_qty_at(b, TB_BID, 20), 5);
+    CHECK_EQ(tb_l3_i64_n64_cancel(l, 3), TB_OK); /* the L3 book still changes it */
+    CHECK_EQ_U(tb_book_i64_n64_qty_at(b, TB_BID, 20), 0);
+    CHECK_EQ(tb_l3_i64_n64_verify_invariants(l), TB_OK);
+    CHECK_EQ(tb_l3_i64_n64_destroy(l), TB_OK);
+}
+
 typedef struct named {
     const char *name;
     void (*fn)(void);
@@ -615,5 +663,6 @@ int main(int argc, char **argv) {
     tbt_run("pool", t_pool);
     tbt_run("huge_arrays", t_huge_arrays);
     tbt_run("clear_sparse", t_clear_sparse);
+    tbt_run("l2_view_read_only", t_l2_view_read_only);
     return tbt_finish();
 }
