@@ -101,7 +101,9 @@ class SubmitResult(NamedTuple):
     ``status``: "rested" (no fill, rests whole), "filled", "partial" (some filled; the
     rest rests or was cancelled), "cancelled" (no fill, nothing rests: IOC / market /
     FOK / STP), "rejected" (post-only that would take). ``events``: every event of the
-    call as a read-only structured array (:data:`EVENT_DTYPE`)."""
+    call as a read-only structured array (:data:`EVENT_DTYPE`), a view of a block of
+    ~1024 events that the neighbouring calls' results share (no later call changes it;
+    ``events.copy()`` keeps one result's events without the block)."""
 
     status: str
     fills: list[Fill]
