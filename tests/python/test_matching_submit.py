@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 from tapebook import MatchingEngine, SubmitResult, TapebookError
-from tapebook.errors import ArgumentTypeError, InvalidArgumentError
+from tapebook.errors import ArgumentTypeError, DuplicateOrderError, InvalidArgumentError
 from tapebook.matching import _BLOCK, EVENT_DTYPE, STP_MODES
 from tapebook.testing import matching_reference as M
 
@@ -177,6 +177,12 @@ def test_fast_and_checked_paths_give_the_same_results() -> None:
         ({"tif": "GTC"}, InvalidArgumentError, r"tif must be one of \['fok', 'gtc', 'ioc'\], got 'GTC'"),
         ({"post_only": True, "tif": "ioc"}, InvalidArgumentError, "post_only needs a GTC limit order"),
         ({"bound": 5}, InvalidArgumentError, "bound is for market orders"),
+        # plain ints the struct takes but the engine refuses, and ones it does not take
+        ({"px": -(2**63)}, InvalidArgumentError, r"px=-9223372036854775808 is outside \["),
+        ({"qty": 0}, InvalidArgumentError, r"qty must be in \[1, 18446744073709551615\], got 0"),
+        ({"order_id": 0}, InvalidArgumentError, r"order_id must be in \[1, 2\*\*64\), got 0"),
+        ({"order_id": 1}, DuplicateOrderError, "order_id=1 rests in the book already"),
+        ({"owner": 2**32}, InvalidArgumentError, r"owner must be in \[0, 2\*\*32\), got 4294967296"),
     ],
 )
 def test_fast_path_shaped_calls_still_refuse(change: dict[str, Any], exc: type, msg: str) -> None:
@@ -186,5 +192,23 @@ def test_fast_path_shaped_calls_still_refuse(change: dict[str, Any], exc: type, 
     e.submit(1, "ask", 100, 5)
     before = (e.dumps(), e.stats())
     with pytest.raises(exc, match=msg):
+        e.submit(**({"order_id": 2, "side": 1, "px": 100, "qty": 3, "owner": 0} | change))
+    assert (e.dumps(), e.stats()) == before
+
+
+@pytest.mark.parametrize(
+    ("change", "msg"),
+    [
+        ({"px": 2**40}, r"px=1099511627776 is outside \[-2147483584, 2147483583\]"),
+        ({"qty": 2**32}, r"qty must be in \[1, 4294967295\], got 4294967296"),
+    ],
+)
+def test_fast_path_on_a_32_bit_engine_refuses_what_fits_the_struct(change: dict[str, Any], msg: str) -> None:
+    """The packed order holds 64-bit fields: a 32-bit engine's own range check refuses
+    what its types cannot hold, and nothing changes."""
+    e = MatchingEngine(n=64, price_bits=32, max_orders=16)
+    e.submit(1, "ask", 100, 5)
+    before = (e.dumps(), e.stats())
+    with pytest.raises(InvalidArgumentError, match=msg):
         e.submit(**({"order_id": 2, "side": 1, "px": 100, "qty": 3, "owner": 0} | change))
     assert (e.dumps(), e.stats()) == before
