@@ -67,8 +67,9 @@ _BLOCK, _BLOCK_MIN_FREE = 1024, 256
 _pack_order = struct.Struct("<QqQIBBBB").pack_into
 assert struct.calcsize("<QqQIBBBB") == ffi.sizeof("tb_match_order")
 assert [ffi.offsetof("tb_match_order", f) for f in ("owner", "side", "tif", "flags")] == [24, 28, 29, 30]
-#: SubmitResult's own __new__ builds the same tuple through one more Python call
+#: SubmitResult's and Fill's own __new__ build the same tuple through one more Python call
 _new_tuple = tuple.__new__
+_OK, _ERR_EVENTS = nat.OK, mn.ERR_EVENTS
 _EVENT_SIZE = EVENT_DTYPE.itemsize
 # a fill row is the first FILL_DTYPE.itemsize bytes of its event (same fields, same
 # offsets), so submit_many copies those bytes instead of converting field by field
@@ -392,23 +393,24 @@ class MatchingEngine:
             pos = 0
         evp, cap = self._blkp + pos, self._blkcap - pos
         st = self._csubmit(self._m, o, evp, cap, nout, r)
-        while st == mn.ERR_EVENTS:  # more events than the free rows: a new, larger block
+        while st == _ERR_EVENTS:  # more events than the free rows: a new, larger block
             # (doubling, up to len(self) + 8 rows, which hold any call's events)
             self._new_block(max(_BLOCK, min(2 * cap, len(self) + 8)))
             pos, evp, cap = 0, self._blkp, self._blkcap
             st = self._csubmit(self._m, o, evp, cap, nout, r)
-        if st != nat.OK:
+        if st != _OK:
             self._raise(st, "submit", order_id=o.id, px=o.px, qty=o.qty, side=o.side, tif=o.tif)
         n = nout[0]
         self._blkpos = end = pos + n
         # straight from the C buffer: cffi reads the uint64 / int64 fields as Python ints.
         # Most submits only rest: no scan then
+        filled = r.filled
         fills = (
-            [Fill(e.maker_id, e.taker_id, e.px, e.qty) for e in evp[0:n] if e.kind == _FILL]
-            if r.filled
+            [_new_tuple(Fill, (e.maker_id, e.taker_id, e.px, e.qty)) for e in evp[0:n] if e.kind == _FILL]
+            if filled
             else []
         )
-        return _new_tuple(SubmitResult, (STATUSES[r.status], fills, r.resting, r.filled, self._blk[pos:end]))
+        return _new_tuple(SubmitResult, (STATUSES[r.status], fills, r.resting, filled, self._blk[pos:end]))
 
     def cancel(self, order_id: int) -> int:
         """Remove a resting order; returns the quantity it still had."""

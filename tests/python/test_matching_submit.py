@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tapebook import MatchingEngine, SubmitResult, TapebookError
+from tapebook import Fill, MatchingEngine, SubmitResult, TapebookError
 from tapebook.errors import ArgumentTypeError, DuplicateOrderError, InvalidArgumentError
 from tapebook.matching import _BLOCK, EVENT_DTYPE, STP_MODES
 from tapebook.testing import matching_reference as M
@@ -163,7 +163,7 @@ def test_fast_and_checked_paths_give_the_same_results() -> None:
         assert type(fast) is SubmitResult and type(checked) is SubmitResult
         assert fast[:4] == checked[:4] and fast.events.tobytes() == checked.events.tobytes()
         assert [type(x) for x in fast[1:4]] == [list, int, int] == [type(x) for x in checked[1:4]]
-        assert all(type(v) is int for f in fast.fills for v in f)
+        assert all(type(f) is Fill and all(type(v) is int for v in f) for f in fast.fills + checked.fills)
     assert engines["fast"].dumps() == engines["checked"].dumps()
 
 
