@@ -167,7 +167,7 @@
  *   the side's max_cap levels), TB_ERR_NOMEM; tb_l3_status_str() names them all.
  *   int  L3_create(L3 **out, P anchor, uint32_t max_orders, uint32_t max_cap, POOL *pool_or_NULL);
  *   int  L3_destroy(L3 *l);          B *L3_book(L3 *l);   the L2 view: query, recenter only
- *                                    (its other mutators return TB_ERR_READONLY, nothing changed)
+ *                                    (other mutators: TB_ERR_READONLY; deinit closes the L3 book)
  *   int  L3_add(L3 *l, uint64_t id, int side, P px, Q qty);       at the back of (side, px)
  *   int  L3_cancel(L3 *l, uint64_t id);
  *   int  L3_reduce(L3 *l, uint64_t id, Q qty);    cancel part; priority kept; removed at 0

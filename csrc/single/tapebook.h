@@ -181,7 +181,7 @@
  *   the side's max_cap levels), TB_ERR_NOMEM; tb_l3_status_str() names them all.
  *   int  L3_create(L3 **out, P anchor, uint32_t max_orders, uint32_t max_cap, POOL *pool_or_NULL);
  *   int  L3_destroy(L3 *l);          B *L3_book(L3 *l);   the L2 view: query, recenter only
- *                                    (its other mutators return TB_ERR_READONLY, nothing changed)
+ *                                    (other mutators: TB_ERR_READONLY; deinit closes the L3 book)
  *   int  L3_add(L3 *l, uint64_t id, int side, P px, Q qty);       at the back of (side, px)
  *   int  L3_cancel(L3 *l, uint64_t id);
  *   int  L3_reduce(L3 *l, uint64_t id, Q qty);    cancel part; priority kept; removed at 0
@@ -4749,7 +4749,6 @@ TB_API int TB__BFN(deinit)(TB__BOOK *b) {
     int g;
     TB__POOL *pool;
     if (!b) return TB_ERR_NULL;
-    if (b->owned) return TB__ERR_READONLY; /* the L3 book's destroy frees it */
     if (b->state == TB__STATE_CLOSED) return TB_OK;
     g = tb__guard_enter(&b->state);
     if (g) return g;
@@ -4788,6 +4787,7 @@ TB_API int TB__BFN(create)(TB__BOOK **out, TB_PRICE_T anchor, uint32_t max_cap, 
 TB_API int TB__BFN(destroy)(TB__BOOK *b) {
     int st;
     if (!b) return TB_OK;
+    if (b->owned) return TB__ERR_READONLY; /* inside an L3 book: its destroy frees it */
     st = TB__BFN(deinit)(b);
     if (st) return st;
     tb__aligned_free(b);
@@ -7375,12 +7375,8 @@ TB_API int TB__L3FN(destroy)(TB__L3 *l) {
     int st;
     if (!l) return TB_OK;
     if (l->engine_owned) return TB_ERR_READONLY;
-    l->book.owned = 0; /* the L2 book's deinit refuses an owned book */
     st = TB__L3BFN(deinit)(&l->book);
-    if (st) {
-        l->book.owned = 1;
-        return st;
-    }
+    if (st) return st;
     TB_FREE(l->ord_mem);
     TB_FREE(l->lvl);
     TB_FREE(l->oidx_mem);
@@ -7391,8 +7387,9 @@ TB_API int TB__L3FN(destroy)(TB__L3 *l) {
 
 /* The L2 view, for its queries (best, levels, snapshots, dump) and for
  * recenter. Its other mutators (set, apply, bbo_trace, clear, reset, erase_better,
- * load_*, release, deinit, destroy) return TB_ERR_READONLY and change
- * nothing: the queues would disagree with the levels. */
+ * load_*, release, destroy) return TB_ERR_READONLY and change nothing: the queues
+ * would disagree with the levels. Its deinit closes the L3 book too (every later
+ * call answers TB_ERR_CLOSED; destroy() still frees it). */
 TB_API TB__L3B *TB__L3FN(book)(TB__L3 *l) { return l ? &l->book : NULL; }
 
 /* ---- public operations ------------------------------------------------------------ */

@@ -593,7 +593,8 @@ static void t_clear_sparse(void) {
 
 /* The L2 view of an L3 book refuses every change but recenter (TB_ERR_READONLY,
  * nothing changed: the L3 dump is byte for byte the same, the queues still sum to
- * the levels); queries and reserve_spill pass; tb_l3_destroy frees it once (ASan). */
+ * the levels); queries and reserve_spill pass; its deinit closes the L3 book, and
+ * tb_l3_destroy frees it once (ASan). */
 static void t_l2_view_read_only(void) {
     static unsigned char before[4096], after[4096], l2dump[4096];
     tb_l3_i64_n64 *l = NULL;
@@ -625,8 +626,7 @@ static void t_l2_view_read_only(void) {
     CHECK_EQ(tb_book_i64_n64_load_side(b, TB_ASK, apx, qty, 1, &bad), TB_ERR_READONLY);
     CHECK_EQ(tb_book_i64_n64_load_snapshot(b, px, qty, 1, apx, qty, 1, &bad), TB_ERR_READONLY);
     CHECK_EQ(tb_book_i64_n64_load(b, l2dump, l2len), TB_ERR_READONLY);
-    CHECK_EQ(tb_book_i64_n64_deinit(b), TB_ERR_READONLY);
-    CHECK_EQ(tb_book_i64_n64_destroy(b), TB_ERR_READONLY);
+    CHECK_EQ(tb_book_i64_n64_destroy(b), TB_ERR_READONLY); /* it lies inside the L3 book */
     CHECK_EQ(tb_l3_i64_n64_dump(l, after, sizeof after, &n1), TB_OK);
     CHECK(n1 == n0 && memcmp(before, after, n0) == 0);
     CHECK_EQ(tb_book_i64_n64_reserve_spill(b), TB_OK); /* memory only */
@@ -636,6 +636,8 @@ static void t_l2_view_read_only(void) {
     CHECK_EQ(tb_l3_i64_n64_cancel(l, 3), TB_OK); /* the L3 book still changes it */
     CHECK_EQ_U(tb_book_i64_n64_qty_at(b, TB_BID, 20), 0);
     CHECK_EQ(tb_l3_i64_n64_verify_invariants(l), TB_OK);
+    CHECK_EQ(tb_book_i64_n64_deinit(b), TB_OK); /* closes the L3 book too (Python's close) */
+    CHECK_EQ(tb_l3_i64_n64_add(l, 9, TB_BID, 99, 1), TB_ERR_CLOSED);
     CHECK_EQ(tb_l3_i64_n64_destroy(l), TB_OK);
 }
 
