@@ -107,6 +107,25 @@ static const uint64_t tb__dec_pow10[20] = {
     UINT64_C(10000000000000000000),
 };
 
+/* Eight bytes at a time (SWAR), for the scanners' fast paths (Tardis CSV, JSON): the
+ * bytes of t = word ^ "00000000" that are not digits, as the high bit of each (exact
+ * per byte: no carry crosses one) */
+TB_FORCE_INLINE uint64_t tb__dec_nondigits8(uint64_t t) {
+    const uint64_t ones = UINT64_C(0x0101010101010101);
+    return (((t & (ones * 0x7f)) + ones * 0x76) | t) & (ones * 0x80);
+}
+
+/* the m digits (1..8) in the low bytes of t, each byte its value 0..9 and the first
+ * the most significant (bytes above them ignored), as a number: moved to the top,
+ * then summed in pairs, fours and eights, one multiply a step */
+TB_FORCE_INLINE uint64_t tb__dec_digits8(uint64_t t, size_t m) {
+    t <<= 8 * (8 - m);
+    t = t * 10 + (t >> 8);
+    return (((t & UINT64_C(0x000000FF000000FF)) * (100 + (UINT64_C(1000000) << 32))) +
+            (((t >> 16) & UINT64_C(0x000000FF000000FF)) * (1 + (UINT64_C(10000) << 32)))) >>
+           32;
+}
+
 /* value = (neg ? -1 : 1) * mant * 10^exp with mant's last digit non-zero (or
  * mant 0). big: the significant digits do not fit 64 bits (mant is then
  * meaningless; the digits are re-read from first .. last). */

@@ -330,24 +330,6 @@ TB_FORCE_INLINE size_t tb__jscan_str(const char *s, size_t i, size_t n, size_t *
     return 0;
 }
 
-/* the m digits (1..8) in the low bytes of t, each byte its value 0..9 and the
- * first the most significant (bytes above them ignored), as a number: moved to
- * the top, then summed in pairs, fours and eights, one multiply a step */
-TB_FORCE_INLINE uint64_t tb__jscan_digits8(uint64_t t, size_t m) {
-    t <<= 8 * (8 - m);
-    t = t * 10 + (t >> 8);
-    return (((t & UINT64_C(0x000000FF000000FF)) * (100 + (UINT64_C(1000000) << 32))) +
-            (((t >> 16) & UINT64_C(0x000000FF000000FF)) * (1 + (UINT64_C(10000) << 32)))) >>
-           32;
-}
-
-/* the bytes of t = word ^ '0'... that are not digits, as the high bit of each
- * (exact per byte: no carry crosses one) */
-TB_FORCE_INLINE uint64_t tb__jscan_nondigits8(uint64_t t) {
-    const uint64_t ones = UINT64_C(0x0101010101010101);
-    return (((t & (ones * 0x7f)) + ones * 0x76) | t) & (ones * 0x80);
-}
-
 /* s[i..) begins with the len bytes of lit (i <= n); compared a word at a time,
  * the last word overlapping the one before (lit and len are constants: no
  * library call, no byte loop) */
@@ -385,19 +367,19 @@ static size_t tb__jscan_int(const char *s, size_t i, size_t n, int64_t *v) {
     int64_t x = 0;
     if (n - i >= 16) { /* up to 15 digits (ids, times in ms or us) from two words, no loop */
         const uint64_t zeros = UINT64_C(0x0101010101010101) * 0x30;
-        uint64_t t0 = tb__jscan_word(s, i) ^ zeros, other = tb__jscan_nondigits8(t0);
+        uint64_t t0 = tb__jscan_word(s, i) ^ zeros, other = tb__dec_nondigits8(t0);
         size_t m;
         if (other) {
             m = tb__ctz64(other) / 8;
             if (!m) return 0;
-            x = (int64_t)tb__jscan_digits8(t0, m);
+            x = (int64_t)tb__dec_digits8(t0, m);
             j = i + m;
         } else {
             uint64_t t1 = tb__jscan_word(s, i + 8) ^ zeros;
-            other = tb__jscan_nondigits8(t1);
+            other = tb__dec_nondigits8(t1);
             m = other ? tb__ctz64(other) / 8 : 8;
-            x = (int64_t)tb__jscan_digits8(t0, 8);
-            if (m) x = x * (int64_t)tb__dec_pow10[m] + (int64_t)tb__jscan_digits8(t1, m);
+            x = (int64_t)tb__dec_digits8(t0, 8);
+            if (m) x = x * (int64_t)tb__dec_pow10[m] + (int64_t)tb__dec_digits8(t1, m);
             j = i + 8 + m;
         }
         if (m < 8) { /* else 16 digits or more: the loop below from the start */
@@ -411,10 +393,10 @@ static size_t tb__jscan_int(const char *s, size_t i, size_t n, int64_t *v) {
     }
     while (n - j >= 8) {
         uint64_t t = tb__jscan_word(s, j) ^ (UINT64_C(0x0101010101010101) * 0x30);
-        uint64_t other = tb__jscan_nondigits8(t);
+        uint64_t other = tb__dec_nondigits8(t);
         size_t m = other ? tb__ctz64(other) / 8 : 8;
         if (j - i + m > TB_JSCAN_MAX_DIGITS) return 0;
-        if (m) x = x * (int64_t)tb__dec_pow10[m] + (int64_t)tb__jscan_digits8(t, m);
+        if (m) x = x * (int64_t)tb__dec_pow10[m] + (int64_t)tb__dec_digits8(t, m);
         j += m;
         if (m < 8) break;
     }
@@ -544,7 +526,7 @@ TB_FORCE_INLINE int tb__jscan_short_dec(const char *s, size_t len, uint64_t *d, 
     uint64_t t = (tb__jscan_word(s, 0) ^ (ones * 0x30)) & keep; /* a digit's byte: its value 0..9; past it: 0 */
     uint64_t e = t ^ (ones * 0x1e);                             /* '.' ^ '0' = 0x1e: 0 at a point */
     uint64_t point = ~((((e & low7) + low7) | e) & high) & high & keep; /* the high bit of each '.' byte */
-    uint64_t other = tb__jscan_nondigits8(t) & ~point;                   /* bytes neither a digit nor a '.' */
+    uint64_t other = tb__dec_nondigits8(t) & ~point;                   /* bytes neither a digit nor a '.' */
     size_t m = len;
     if (other) return 0;
     *f = 0;
@@ -557,7 +539,7 @@ TB_FORCE_INLINE int tb__jscan_short_dec(const char *s, size_t len, uint64_t *d, 
         m = len - 1;
         *f = len - 1 - p;
     }
-    *d = tb__jscan_digits8(t, m);
+    *d = tb__dec_digits8(t, m);
     *digits = m;
     return 1;
 }

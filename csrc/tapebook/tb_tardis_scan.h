@@ -298,24 +298,6 @@ TB_FORCE_INLINE const char *tb__tardis_plain(const char *s, const char *end, uin
     return q;
 }
 
-/* the bytes of t = word ^ "00000000" that are not digits, as the high bit of each
- * (exact per byte: no carry crosses one) */
-TB_FORCE_INLINE uint64_t tb__tardis_nondigits(uint64_t t) {
-    const uint64_t ones = UINT64_C(0x0101010101010101);
-    return (((t & (ones * 0x7f)) + ones * 0x76) | t) & (ones * 0x80);
-}
-
-/* the m digits (1..8) in the low bytes of t, each byte its value and the first the
- * most significant (bytes above them ignored), as a number: moved to the top, then
- * summed in pairs, fours and eights */
-TB_FORCE_INLINE uint64_t tb__tardis_digits_of(uint64_t t, unsigned m) {
-    t <<= 8 * (8 - m);
-    t = t * 10 + (t >> 8);
-    return (((t & UINT64_C(0x000000FF000000FF)) * (100 + (UINT64_C(1000000) << 32))) +
-            (((t >> 16) & UINT64_C(0x000000FF000000FF)) * (1 + (UINT64_C(10000) << 32)))) >>
-           32;
-}
-
 /* tb__tardis_plain for a run that ends within 16 bytes of s (16 bytes readable before
  * end): the same stop, *m, *dig and *frac, found from two words at once (where the
  * digits stop, whether that is the point, where they stop after it) instead of a byte
@@ -329,8 +311,8 @@ TB_FORCE_INLINE const char *tb__tardis_plain16(const char *s, const char *end, u
     if (end - s < 16) return NULL;
     t0 = tb__tardis_word(s) ^ zeros;
     t1 = tb__tardis_word(s + 8) ^ zeros;
-    n0 = tb__tardis_nondigits(t0);
-    n1 = tb__tardis_nondigits(t1);
+    n0 = tb__dec_nondigits8(t0);
+    n1 = tb__dec_nondigits8(t1);
     if (n0) {
         a = (unsigned)tb__ctz64(n0) / 8;
     } else if (n1) {
@@ -367,10 +349,10 @@ TB_FORCE_INLINE const char *tb__tardis_plain16(const char *s, const char *end, u
     if (d == 0) {
         *m = 0;
     } else if (d <= 8) {
-        *m = tb__tardis_digits_of(t0, d);
+        *m = tb__dec_digits8(t0, d);
     } else {
         k = d - 8;
-        *m = tb__tardis_digits_of(t0, 8) * tb__dec_pow10[k] + tb__tardis_digits_of(t1, k);
+        *m = tb__dec_digits8(t0, 8) * tb__dec_pow10[k] + tb__dec_digits8(t1, k);
     }
     return s + b;
 }
