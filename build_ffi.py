@@ -94,7 +94,9 @@ def hotpath_extension(build_root: Path | None = None) -> Any:
         depends=[
             str(base / "csrc" / "tapebook" / "tb_ops.h"),
             str(base / "csrc" / "tapebook" / "tb_l3_ops.h"),
+            str(base / "csrc" / "tapebook" / "tb_match_ops.h"),
             str(base / "tapebook" / "_hotl3.inc"),
+            str(base / "tapebook" / "_hotmatch.inc"),
         ],
         include_dirs=[str(base / "csrc")],
         extra_compile_args=[*cflags, "-Wall", "-Wextra"],

@@ -30,14 +30,16 @@
  * the core's thread guard then returns TB_ERR_BUSY and the Python path
  * raises ConcurrentUseError.
  *
- * L3Book's base class HotL3 lives in _hotl3.inc (included below, one
- * translation unit: it shares the argument parsers). */
+ * L3Book's base class HotL3 lives in _hotl3.inc, MatchingEngine's HotEngine in
+ * _hotmatch.inc (included below, one translation unit: they share the
+ * argument parsers). */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
 #include <string.h>
 
 #include "tapebook/tb_l3_ops.h"
+#include "tapebook/tb_match_ops.h"
 #include "tapebook/tb_ops.h"
 
 #if defined(__unix__) || defined(__APPLE__)
@@ -586,8 +588,9 @@ static int intern(PyObject **slot, const char *name) {
     return *slot ? 0 : -1;
 }
 
-/* L3Book's base class HotL3 (same rules, its own file) */
+/* L3Book's base class HotL3 and MatchingEngine's HotEngine (same rules, their own files) */
 #include "_hotl3.inc"
+#include "_hotmatch.inc"
 
 /* ---- module ------------------------------------------------------------------------ */
 
@@ -609,7 +612,7 @@ PyDoc_STRVAR(connect_doc, "connect(cffi_module_path, /)\n--\n\n"
 static PyObject *mod_connect(PyObject *mod, PyObject *arg) {
     PyObject *bytes;
 #if defined(__unix__) || defined(__APPLE__)
-    ops_for_fn fn, l3fn;
+    ops_for_fn fn, l3fn, mfn;
     const tb_ops *probe;
     const tb_l3_ops *l3probe;
 #endif
@@ -625,15 +628,18 @@ static PyObject *mod_connect(PyObject *mod, PyObject *arg) {
         void *h = dlopen(PyBytes_AS_STRING(bytes), RTLD_LAZY | RTLD_NOLOAD);
         void *sym = h ? dlsym(h, "tbh_ops_for") : NULL;
         void *l3sym = h ? dlsym(h, "tbh_l3_ops_for") : NULL;
+        void *msym = h ? dlsym(h, "tbh_match_ops_for") : NULL;
         Py_DECREF(bytes);
-        if (!sym || !l3sym) {
-            PyErr_Format(PyExc_ImportError, "tapebook._hotpath: no tbh_ops_for / tbh_l3_ops_for in %R (not loaded?)",
+        if (!sym || !l3sym || !msym) {
+            PyErr_Format(PyExc_ImportError,
+                         "tapebook._hotpath: no tbh_ops_for / tbh_l3_ops_for / tbh_match_ops_for in %R (not loaded?)",
                          arg);
             return NULL;
         }
         /* h stays open: the module is never unloaded while Python runs */
         memcpy(&fn, &sym, sizeof fn); /* object pointer -> function pointer (POSIX) */
         memcpy(&l3fn, &l3sym, sizeof l3fn);
+        memcpy(&mfn, &msym, sizeof mfn);
     }
     probe = (const tb_ops *)fn(64, 64);
     if (!probe || probe->abi != TB_OPS_ABI || probe->size != sizeof(tb_ops)) {
@@ -653,6 +659,7 @@ static PyObject *mod_connect(PyObject *mod, PyObject *arg) {
     }
     g_ops_for = fn;
     g_l3_ops_for = l3fn;
+    g_match_ops_for = mfn; /* its tables are checked per engine (_hot_bind) */
     Py_RETURN_NONE;
 #else
     Py_DECREF(bytes);
@@ -738,12 +745,15 @@ static PyMethodDef mod_methods[] = {
     {"connect", mod_connect, METH_O, connect_doc},
     {"set_l3_types", mod_set_l3_types, METH_O, set_l3_types_doc},
     {"l3_struct_size", (PyCFunction)(void (*)(void))mod_l3_struct_size, METH_FASTCALL, l3_struct_size_doc},
+    {"set_match_types", (PyCFunction)(void (*)(void))mod_set_match_types, METH_FASTCALL, set_match_types_doc},
+    {"engine_struct_size", (PyCFunction)(void (*)(void))mod_engine_struct_size, METH_FASTCALL,
+     engine_struct_size_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef hotpath_module = {
     PyModuleDef_HEAD_INIT, "tapebook._hotpath",
-    PyDoc_STR("The CPython fast path of tapebook.Book's and L3Book's per-call methods (see _hotpath.c)."), -1, mod_methods,
+    PyDoc_STR("The CPython fast path of the per-call methods of Book, L3Book and MatchingEngine (see _hotpath.c)."), -1, mod_methods,
     NULL, NULL, NULL, NULL,
 };
 
@@ -753,13 +763,15 @@ PyMODINIT_FUNC PyInit__hotpath(void) {
         intern(&s_best_ask_px, "_best_ask_px_py") || intern(&s_best_bid_qty, "_best_bid_qty_py") ||
         intern(&s_best_ask_qty, "_best_ask_qty_py") || intern(&s_bbo, "_bbo_py") ||
         intern(&s_levels, "_levels_py") || intern(&s_top, "_top_py") || intern(&s_qty_at, "_qty_at_py") ||
-        l3_intern_names())
+        l3_intern_names() || me_intern_names())
         return NULL;
-    if (PyType_Ready(&HotBookType) < 0 || PyType_Ready(&HotL3Type) < 0) return NULL;
+    if (PyType_Ready(&HotBookType) < 0 || PyType_Ready(&HotL3Type) < 0 || PyType_Ready(&HotEngineType) < 0)
+        return NULL;
     m = PyModule_Create(&hotpath_module);
     if (!m) return NULL;
     if (PyModule_AddObjectRef(m, "HotBook", (PyObject *)&HotBookType) < 0 ||
         PyModule_AddObjectRef(m, "HotL3", (PyObject *)&HotL3Type) < 0 ||
+        PyModule_AddObjectRef(m, "HotEngine", (PyObject *)&HotEngineType) < 0 ||
         PyModule_AddIntConstant(m, "ABI", TB_OPS_ABI) < 0 || PyModule_AddIntConstant(m, "MAX_K", TB_OPS_MAX_K) < 0) {
         Py_DECREF(m);
         return NULL;

@@ -1,5 +1,5 @@
 """Type stub of tapebook._hotpath (tapebook/_hotpath.c and its .inc files): the per-call
-methods of Book and L3Book in C."""
+methods of Book, L3Book and MatchingEngine in C."""
 
 from typing import Any
 
@@ -51,4 +51,40 @@ class HotL3:
     def best_ask_qty(self) -> int: ...
     def bbo(self) -> tuple[int | None, int, int | None, int]: ...
     def _hot_bind(self, price_bits: int, n: int, l3book: Any, /) -> None: ...
+    def _hot_unbind(self) -> None: ...
+
+def set_match_types(
+    submit_result: type,
+    fill: type,
+    statuses: tuple[str, ...],
+    fast_sides: dict[Any, int],
+    tifs: dict[str, int],
+    block_min_free: int,
+    /,
+) -> None: ...
+def engine_struct_size(price_bits: int, n: int, /) -> int: ...
+
+class HotEngine:
+    """C base class of tapebook.MatchingEngine: submit and cancel, without a CFFI call."""
+
+    _hot_bound: bool
+    _blk: Any
+    _blkcap: int
+    _blkpos: int
+    _ev: Any
+    _evcap: int
+    def submit(
+        self,
+        order_id: int,
+        side: Any,
+        px: int | None,
+        qty: int,
+        tif: str = "gtc",
+        owner: int = 0,
+        post_only: bool = False,
+        *,
+        bound: int | None = None,
+    ) -> Any: ...
+    def cancel(self, order_id: int) -> int: ...
+    def _hot_bind(self, price_bits: int, n: int, engine: Any, /) -> None: ...
     def _hot_unbind(self) -> None: ...

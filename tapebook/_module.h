@@ -15,5 +15,8 @@ const void *tbh_ops_for(int price_bits, int n);
 /* The tb_l3_ops table (csrc/tapebook/tb_l3_ops.h) of the shipped L3 variant
  * (price_bits, n), or NULL; found the same way by tapebook._hotpath. */
 const void *tbh_l3_ops_for(int price_bits, int n);
+/* The tb_match_ops table (csrc/tapebook/tb_match_ops.h) of the shipped matching
+ * engine variant (price_bits, n), or NULL; found the same way. */
+const void *tbh_match_ops_for(int price_bits, int n);
 
 #endif /* TAPEBOOK_MODULE_H */
