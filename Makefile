@@ -37,7 +37,7 @@ CSRC_FILES := $(wildcard csrc/*.h csrc/tapebook/*.h csrc/tapebook/*.inc)
 
 # ---- set-up -------------------------------------------------------------------
 
-$(VENV)/.installed: pyproject.toml setup.py build_ffi.py $(CSRC_FILES) tapebook/_hotpath.c tapebook/_module.c tapebook/_module.h
+$(VENV)/.installed: pyproject.toml setup.py build_ffi.py $(CSRC_FILES) tapebook/_hotpath.c tapebook/_hotl3.inc tapebook/_hotmatch.inc tapebook/_module.c tapebook/_module.h
 	@test -x $(VPY) || { echo "== creating $(VENV) with $$($(PYTHON) -V)"; $(PYTHON) -m venv $(VENV); }
 	@echo "== upgrading pip in $(VENV)"
 	@$(VPY) -m pip install --quiet --upgrade pip
@@ -275,15 +275,14 @@ lint: venv
 	$(VPY) -m ruff check tapebook tests bench tools build_ffi.py setup.py
 	$(VPY) -m ruff format --check tapebook tests bench tools build_ffi.py setup.py
 
-# tapebook._hotpath serves the L2 Book's per-call methods only: the second run leaves out
-# what never calls them per call (feeds and dataset make batch calls; L3, matching, the
-# CLI's subprocesses, the README, generators and packaging have their own paths).
-NO_HOTPATH_SKIP := feeds dataset test_l3book.py test_l3_reference.py test_matching.py \
-                   test_matching_book.py test_matching_reference.py test_cli.py test_readme.py \
+# tapebook._hotpath serves the per-call methods of Book, L3Book and MatchingEngine: the
+# second run leaves out what never calls them per call (feeds and dataset make batch
+# calls; the CLI's subprocesses, the README, generators and packaging have their own paths).
+NO_HOTPATH_SKIP := feeds dataset test_cli.py test_readme.py \
                    test_wheel.py test_gen_layers.py test_layers.py test_check_venv.py
 py-test: venv
 	$(VPY) -m pytest -q tests/python --hypothesis-profile ci --durations=12
-	@echo "== the L2 tests again with every per-call method on its Python path (tapebook._hotpath off)"
+	@echo "== the tests again with every per-call method on its Python path (tapebook._hotpath off)"
 	TAPEBOOK_NO_HOTPATH=1 $(VPY) -m pytest -q -p no:cacheprovider tests/python \
 	  $(addprefix --ignore=tests/python/,$(NO_HOTPATH_SKIP)) -m "not slow" --hypothesis-profile ci
 	$(VPY) -m tapebook fuzz --profile quick

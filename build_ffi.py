@@ -91,7 +91,13 @@ def hotpath_extension(build_root: Path | None = None) -> Any:
     return Extension(
         HOTPATH_MODULE,
         sources=[str(base / "tapebook" / "_hotpath.c")],
-        depends=[str(base / "csrc" / "tapebook" / "tb_ops.h")],
+        depends=[
+            str(base / "csrc" / "tapebook" / "tb_ops.h"),
+            str(base / "csrc" / "tapebook" / "tb_l3_ops.h"),
+            str(base / "csrc" / "tapebook" / "tb_match_ops.h"),
+            str(base / "tapebook" / "_hotl3.inc"),
+            str(base / "tapebook" / "_hotmatch.inc"),
+        ],
         include_dirs=[str(base / "csrc")],
         extra_compile_args=[*cflags, "-Wall", "-Wextra"],
         extra_link_args=ldflags,

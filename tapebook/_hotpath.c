@@ -28,12 +28,18 @@
  * The GIL is held during the C calls (they take nanoseconds). Another thread
  * can still be inside a CFFI call on the same book (CFFI releases the GIL);
  * the core's thread guard then returns TB_ERR_BUSY and the Python path
- * raises ConcurrentUseError. */
+ * raises ConcurrentUseError.
+ *
+ * L3Book's base class HotL3 lives in _hotl3.inc, MatchingEngine's HotEngine in
+ * _hotmatch.inc (included below, one translation unit: they share the
+ * argument parsers). */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
 
 #include <string.h>
 
+#include "tapebook/tb_l3_ops.h"
+#include "tapebook/tb_match_ops.h"
 #include "tapebook/tb_ops.h"
 
 #if defined(__unix__) || defined(__APPLE__)
@@ -577,6 +583,15 @@ static PyTypeObject HotBookType = {
     .tp_new = PyType_GenericNew,
 };
 
+static int intern(PyObject **slot, const char *name) {
+    *slot = PyUnicode_InternFromString(name);
+    return *slot ? 0 : -1;
+}
+
+/* L3Book's base class HotL3 and MatchingEngine's HotEngine (same rules, their own files) */
+#include "_hotl3.inc"
+#include "_hotmatch.inc"
+
 /* ---- module ------------------------------------------------------------------------ */
 
 PyDoc_STRVAR(set_results_doc, "set_results(results, /)\n--\n\n"
@@ -597,8 +612,9 @@ PyDoc_STRVAR(connect_doc, "connect(cffi_module_path, /)\n--\n\n"
 static PyObject *mod_connect(PyObject *mod, PyObject *arg) {
     PyObject *bytes;
 #if defined(__unix__) || defined(__APPLE__)
-    ops_for_fn fn;
+    ops_for_fn fn, l3fn, mfn;
     const tb_ops *probe;
+    const tb_l3_ops *l3probe;
 #endif
     (void)mod;
     if (!PyUnicode_Check(arg)) {
@@ -611,13 +627,19 @@ static PyObject *mod_connect(PyObject *mod, PyObject *arg) {
         /* RTLD_NOLOAD: only a library that is already loaded (Python imported it) */
         void *h = dlopen(PyBytes_AS_STRING(bytes), RTLD_LAZY | RTLD_NOLOAD);
         void *sym = h ? dlsym(h, "tbh_ops_for") : NULL;
+        void *l3sym = h ? dlsym(h, "tbh_l3_ops_for") : NULL;
+        void *msym = h ? dlsym(h, "tbh_match_ops_for") : NULL;
         Py_DECREF(bytes);
-        if (!sym) {
-            PyErr_Format(PyExc_ImportError, "tapebook._hotpath: no tbh_ops_for in %R (not loaded?)", arg);
+        if (!sym || !l3sym || !msym) {
+            PyErr_Format(PyExc_ImportError,
+                         "tapebook._hotpath: no tbh_ops_for / tbh_l3_ops_for / tbh_match_ops_for in %R (not loaded?)",
+                         arg);
             return NULL;
         }
         /* h stays open: the module is never unloaded while Python runs */
         memcpy(&fn, &sym, sizeof fn); /* object pointer -> function pointer (POSIX) */
+        memcpy(&l3fn, &l3sym, sizeof l3fn);
+        memcpy(&mfn, &msym, sizeof mfn);
     }
     probe = (const tb_ops *)fn(64, 64);
     if (!probe || probe->abi != TB_OPS_ABI || probe->size != sizeof(tb_ops)) {
@@ -627,7 +649,17 @@ static PyObject *mod_connect(PyObject *mod, PyObject *arg) {
                      TB_OPS_ABI, probe ? probe->abi : 0u);
         return NULL;
     }
+    l3probe = (const tb_l3_ops *)l3fn(64, 64);
+    if (!l3probe || l3probe->abi != TB_L3_OPS_ABI || l3probe->size != sizeof(tb_l3_ops)) {
+        PyErr_Format(PyExc_ImportError,
+                     "tapebook._hotpath (L3 ABI %u) and tapebook._tapebook_cffi (L3 ABI %u) are from "
+                     "different builds: reinstall tapebook",
+                     TB_L3_OPS_ABI, l3probe ? l3probe->abi : 0u);
+        return NULL;
+    }
     g_ops_for = fn;
+    g_l3_ops_for = l3fn;
+    g_match_ops_for = mfn; /* its tables are checked per engine (_hot_bind) */
     Py_RETURN_NONE;
 #else
     Py_DECREF(bytes);
@@ -711,31 +743,35 @@ static PyMethodDef mod_methods[] = {
     {"register_int_types", mod_register_int_types, METH_O, register_int_types_doc},
     {"set_results", mod_set_results, METH_O, set_results_doc},
     {"connect", mod_connect, METH_O, connect_doc},
+    {"set_l3_types", mod_set_l3_types, METH_O, set_l3_types_doc},
+    {"l3_struct_size", (PyCFunction)(void (*)(void))mod_l3_struct_size, METH_FASTCALL, l3_struct_size_doc},
+    {"set_match_types", (PyCFunction)(void (*)(void))mod_set_match_types, METH_FASTCALL, set_match_types_doc},
+    {"engine_struct_size", (PyCFunction)(void (*)(void))mod_engine_struct_size, METH_FASTCALL,
+     engine_struct_size_doc},
     {NULL, NULL, 0, NULL},
 };
 
 static struct PyModuleDef hotpath_module = {
     PyModuleDef_HEAD_INIT, "tapebook._hotpath",
-    PyDoc_STR("The CPython fast path of tapebook.Book's per-call methods (see _hotpath.c)."), -1, mod_methods,
+    PyDoc_STR("The CPython fast path of the per-call methods of Book, L3Book and MatchingEngine (see _hotpath.c)."), -1, mod_methods,
     NULL, NULL, NULL, NULL,
 };
-
-static int intern(PyObject **slot, const char *name) {
-    *slot = PyUnicode_InternFromString(name);
-    return *slot ? 0 : -1;
-}
 
 PyMODINIT_FUNC PyInit__hotpath(void) {
     PyObject *m;
     if (intern(&s_set, "_set_py") || intern(&s_best_bid_px, "_best_bid_px_py") ||
         intern(&s_best_ask_px, "_best_ask_px_py") || intern(&s_best_bid_qty, "_best_bid_qty_py") ||
         intern(&s_best_ask_qty, "_best_ask_qty_py") || intern(&s_bbo, "_bbo_py") ||
-        intern(&s_levels, "_levels_py") || intern(&s_top, "_top_py") || intern(&s_qty_at, "_qty_at_py"))
+        intern(&s_levels, "_levels_py") || intern(&s_top, "_top_py") || intern(&s_qty_at, "_qty_at_py") ||
+        l3_intern_names() || me_intern_names())
         return NULL;
-    if (PyType_Ready(&HotBookType) < 0) return NULL;
+    if (PyType_Ready(&HotBookType) < 0 || PyType_Ready(&HotL3Type) < 0 || PyType_Ready(&HotEngineType) < 0)
+        return NULL;
     m = PyModule_Create(&hotpath_module);
     if (!m) return NULL;
     if (PyModule_AddObjectRef(m, "HotBook", (PyObject *)&HotBookType) < 0 ||
+        PyModule_AddObjectRef(m, "HotL3", (PyObject *)&HotL3Type) < 0 ||
+        PyModule_AddObjectRef(m, "HotEngine", (PyObject *)&HotEngineType) < 0 ||
         PyModule_AddIntConstant(m, "ABI", TB_OPS_ABI) < 0 || PyModule_AddIntConstant(m, "MAX_K", TB_OPS_MAX_K) < 0) {
         Py_DECREF(m);
         return NULL;

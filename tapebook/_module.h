@@ -12,5 +12,11 @@ const char *tb_build_info(void);
  * (price_bits, n), or NULL. tapebook._hotpath finds this function with dlsym
  * in the loaded module: the one platform-specific seam of the fast path. */
 const void *tbh_ops_for(int price_bits, int n);
+/* The tb_l3_ops table (csrc/tapebook/tb_l3_ops.h) of the shipped L3 variant
+ * (price_bits, n), or NULL; found the same way by tapebook._hotpath. */
+const void *tbh_l3_ops_for(int price_bits, int n);
+/* The tb_match_ops table (csrc/tapebook/tb_match_ops.h) of the shipped matching
+ * engine variant (price_bits, n), or NULL; found the same way. */
+const void *tbh_match_ops_for(int price_bits, int n);
 
 #endif /* TAPEBOOK_MODULE_H */

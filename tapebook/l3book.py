@@ -12,15 +12,16 @@ from __future__ import annotations
 import functools
 import zlib
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 import numpy as np
 
-from . import _args, _buffers
+from . import _args, _buffers, _hotpath
 from . import _l3native as l3n
 from . import _native as nat
+from ._hotpath import HotL3
 from ._native import ffi
-from .book import Book
+from .book import _HOT, Book
 from .errors import (
     ArgumentTypeError,
     CapacityError,
@@ -122,7 +123,7 @@ def _l2_view(v: nat.BookVariant, ptr: Any, max_cap: int) -> Book:
     return view
 
 
-class L3Book:
+class L3Book(HotL3):
     """An order-level book: orders with ids, FIFO queues per price, queue positions.
 
     Args:
@@ -224,6 +225,9 @@ class L3Book:
         self._max_cap = cap
         self._closed = False
         self._view = _l2_view(v.book, v.l2_book(ptr), cap)
+        if _HOT:  # the per-call methods of the C base class reach the book through this binding
+            fam = v.family
+            self._hot_bind(fam.bits, v.n, ffi.buffer(ptr, _hotpath.l3_struct_size(fam.bits, v.n)))
         fam = v.family
         self._price_dtype = np.dtype(np.int32 if fam.bits == 32 else np.int64)
         self._qty_dtype = np.dtype(np.uint32 if fam.bits == 32 else np.uint64)
@@ -321,14 +325,24 @@ class L3Book:
         if st:
             raise self._fail(st, what, **named)
 
+    def _hot_failed(self, what: str, st: int, *args: Any) -> NoReturn:
+        """The C base class's fast path got status ``st`` from the C call ``what`` with
+        ``args`` (ints the Python path passes to the same call unchanged): raise what the
+        Python path raises, without repeating the call (a refused call is counted)."""
+        raise self._fail(st, what, **dict(zip(_ARG_NAMES[what], args, strict=True)))
+
     # ---- operations --------------------------------------------------------------
+    # add ... replace, order, queue_position and the BBO reads are methods of the C
+    # base class HotL3 (_hotl3.inc): it serves the common case (int arguments that fit,
+    # a bound book) and hands every other call to the method of the same name + "_py"
+    # below, which is the specification.
     # The per-call path is one C call; arguments are examined only after C refused
     # them (or cffi could not convert them), to say which one was wrong. The one
     # check before it: cffi converts a bool to 0 / 1, which the update log and Book
     # refuse (an id, price or quantity is not a bool), so a bool goes to _fail, whose
     # _args checks say which argument it was (ArgumentTypeError).
 
-    def add(self, order_id: int, side: bool | int, px: int, qty: int) -> None:
+    def _add_py(self, order_id: int, side: bool | int, px: int, qty: int) -> None:
         """Add an order at the back of the queue at (side, px); ``side`` as for
         :class:`Book`: True/1/'bid'/'buy' or False/0/'ask'/'sell'."""
         if order_id.__class__ is bool or px.__class__ is bool or qty.__class__ is bool:
@@ -352,7 +366,7 @@ class L3Book:
         except (TypeError, OverflowError):
             return nat.ERR_BADARG
 
-    def cancel(self, order_id: int) -> None:
+    def _cancel_py(self, order_id: int) -> None:
         """Remove an order."""
         if order_id.__class__ is bool:
             raise self._fail(nat.ERR_BADARG, "cancel", order_id=order_id)
@@ -363,11 +377,11 @@ class L3Book:
         if st:
             raise self._fail(st, "cancel", order_id=order_id)
 
-    def reduce(self, order_id: int, qty: int) -> None:
+    def _reduce_py(self, order_id: int, qty: int) -> None:
         """Cancel ``qty`` (1 .. resting) of an order, keeping its priority; removed at 0."""
         self._call(self._v.reduce, "reduce", order_id, qty, order_id=order_id, qty=qty)
 
-    def execute(self, order_id: int, qty: int) -> None:
+    def _execute_py(self, order_id: int, qty: int) -> None:
         """Fill ``qty`` (1 .. resting) from an order; it keeps its priority and is removed at 0."""
         if order_id.__class__ is bool or qty.__class__ is bool:
             raise self._fail(nat.ERR_BADARG, "execute", order_id=order_id, qty=qty)
@@ -378,16 +392,16 @@ class L3Book:
         if st:
             raise self._fail(st, "execute", order_id=order_id, qty=qty)
 
-    def modify(self, order_id: int, qty: int) -> None:
+    def _modify_py(self, order_id: int, qty: int) -> None:
         """New quantity (>= 1): down keeps the order's priority, up sends it to the back."""
         self._call(self._v.modify, "modify", order_id, qty, order_id=order_id, qty=qty)
 
-    def amend(self, order_id: int, px: int, qty: int) -> None:
+    def _amend_py(self, order_id: int, px: int, qty: int) -> None:
         """New price and quantity (same id and side): the same price is :meth:`modify`,
         another price puts the order at the back of that level (Databento ``M``)."""
         self._call(self._v.amend, "amend", order_id, px, qty, order_id=order_id, px=px, qty=qty)
 
-    def replace(self, old_id: int, new_id: int, px: int, qty: int) -> None:
+    def _replace_py(self, old_id: int, new_id: int, px: int, qty: int) -> None:
         """Cancel ``old_id`` and add ``new_id`` on its side at (px, qty) with a new
         priority (ITCH ``U``); ``new_id`` may equal ``old_id``."""
         self._call(
@@ -419,7 +433,7 @@ class L3Book:
 
     # ---- order queries ---------------------------------------------------------------
 
-    def order(self, order_id: int) -> Order | None:
+    def _order_py(self, order_id: int) -> Order | None:
         """The resting order ``order_id``, or None."""
         if order_id.__class__ is bool:
             raise self._fail(nat.ERR_BADARG, "order", order_id=order_id)
@@ -440,7 +454,7 @@ class L3Book:
         except (ArgumentTypeError, OverflowError):
             return False
 
-    def queue_position(self, order_id: int) -> tuple[int, int]:
+    def _queue_position_py(self, order_id: int) -> tuple[int, int]:
         """(orders ahead, quantity ahead) of ``order_id`` in its level's queue."""
         k = ffi.new("uint64_t *")
         q = ffi.new(f"{self._v.family.qty_c} *")
@@ -484,23 +498,23 @@ class L3Book:
 
     # ---- the L2 view ---------------------------------------------------------------------
 
-    def best_bid_px(self) -> int | None:
+    def _best_bid_px_py(self) -> int | None:
         """Best bid price, or None."""
         return self._view.best_bid_px()
 
-    def best_ask_px(self) -> int | None:
+    def _best_ask_px_py(self) -> int | None:
         """Best ask price, or None."""
         return self._view.best_ask_px()
 
-    def best_bid_qty(self) -> int:
+    def _best_bid_qty_py(self) -> int:
         """Quantity at the best bid (0 when there are no bids)."""
         return self._view.best_bid_qty()
 
-    def best_ask_qty(self) -> int:
+    def _best_ask_qty_py(self) -> int:
         """Quantity at the best ask (0 when there are no asks)."""
         return self._view.best_ask_qty()
 
-    def bbo(self) -> tuple[int | None, int, int | None, int]:
+    def _bbo_py(self) -> tuple[int | None, int, int | None, int]:
         """(bid_px, bid_qty, ask_px, ask_qty); an empty side's price is None."""
         return self._view.bbo()
 
@@ -670,6 +684,7 @@ class L3Book:
         if self._closed:
             return
         self._view.close()  # deinit of the L2 book: every L3 call now answers "closed"
+        self._hot_unbind()
         self._closed = True
 
     def __enter__(self) -> L3Book:
@@ -759,6 +774,39 @@ class L3Book:
     def __reduce__(self) -> tuple[Any, ...]:
         # pickles the orders and the shape, not the pool: the unpickled book is heap-backed
         return (_unpickle, (self.dumps(), self.n, self.price_bits, self._max_orders, self._max_cap))
+
+
+#: the methods HotL3 implements in C; each has its Python path ``_<name>_py``
+FAST_METHODS = (
+    "add",
+    "cancel",
+    "reduce",
+    "execute",
+    "modify",
+    "amend",
+    "replace",
+    "order",
+    "queue_position",
+    "best_bid_px",
+    "best_ask_px",
+    "best_bid_qty",
+    "best_ask_qty",
+    "bbo",
+)
+#: the argument names of the fast methods that change the book (for :meth:`L3Book._fail`)
+_ARG_NAMES = {
+    "add": ("order_id", "side", "px", "qty"),
+    "cancel": ("order_id",),
+    "reduce": ("order_id", "qty"),
+    "execute": ("order_id", "qty"),
+    "modify": ("order_id", "qty"),
+    "amend": ("order_id", "px", "qty"),
+    "replace": ("old_id", "new_id", "px", "qty"),
+}
+# errors raised by Python itself in a Python path (a missing argument) name the method called
+for _name in FAST_METHODS:
+    getattr(L3Book, f"_{_name}_py").__qualname__ = f"L3Book.{_name}"
+_hotpath.set_l3_types(Order)
 
 
 def _dump_order_count(mem: memoryview) -> int:

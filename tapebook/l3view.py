@@ -56,7 +56,7 @@ class L3BookView(L3Book):
         cls, v: l3n.L3Variant, ptr: Any, owner: Any, max_orders: int, max_cap: int, why: str
     ) -> L3BookView:
         """A view of the C L3 book ``ptr`` (of variant ``v``) that ``owner`` owns."""
-        self = object.__new__(cls)
+        self = cls.__new__(cls)  # HotL3's: the C base class needs its own __new__
         self._owner = owner  # the C memory lives as long as the owner does
         self._why = why
         self._attach(v, ptr, None, max_orders, max_cap)

@@ -17,12 +17,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import _args
+from . import _args, _hotpath
 from . import _l3native as l3n
 from . import _matchnative as mn
 from . import _native as nat
 from ._buffers import byte_view
+from ._hotpath import HotEngine
 from ._native import ffi
+from .book import _HOT
 from .errors import (
     ArgumentTypeError,
     BatchError,
@@ -124,7 +126,7 @@ def _u64_error(**named: Any) -> TapebookError:
     return InvalidArgumentError(f"bad arguments {named}")  # pragma: no cover (cffi took them)
 
 
-class MatchingEngine:
+class MatchingEngine(HotEngine):
     """A price-time priority matching engine for one instrument.
 
     ``n``, ``price_bits``: the variant of the L3 / L2 book underneath (as :class:`Book`);
@@ -192,6 +194,8 @@ class MatchingEngine:
                 )
             _args.raise_status(st, "MatchingEngine")
         self._m = ffi.gc(out[0], v.destroy)
+        if _HOT:  # submit and cancel of the C base class reach the engine through this binding
+            self._hot_bind(price_bits, n, ffi.buffer(self._m, _hotpath.engine_struct_size(price_bits, n)))
         self._l3 = v.l3(self._m)
         self._book = v.l3_book(self._l3)
         # the L3Book API over the engine's own L3 book: a view, nothing copied
@@ -305,8 +309,13 @@ class MatchingEngine:
         o.side, o.tif, o.flags = side, tif, flags
 
     # ---- operations ------------------------------------------------------------------
+    # submit and cancel are methods of the C base class HotEngine (_hotmatch.inc): it
+    # serves the common case (a limit order of plain ints, a side of _FAST_SIDES, a tif
+    # of TIFS, room in the event block) and hands every other call to _submit_py /
+    # _cancel_py below, which are the specification. _blk, _blkcap, _blkpos, _ev and
+    # _evcap are its attributes: both paths share one event block.
 
-    def submit(
+    def _submit_py(
         self,
         order_id: int,
         side: Any,
@@ -412,7 +421,7 @@ class MatchingEngine:
         )
         return _new_tuple(SubmitResult, (STATUSES[r.status], fills, r.resting, filled, self._blk[pos:end]))
 
-    def cancel(self, order_id: int) -> int:
+    def _cancel_py(self, order_id: int) -> int:
         """Remove a resting order; returns the quantity it still had."""
         if order_id.__class__ is bool:  # cffi would take it as 0 / 1
             raise _u64_error(order_id=order_id)
@@ -657,3 +666,11 @@ class MatchingEngine:
     def verify_invariants(self) -> bool:
         """Check the L3 book's structure and that it is not crossed."""
         return self._v.verify_invariants(self._m) == nat.OK
+
+
+#: the methods HotEngine implements in C; each has its Python path ``_<name>_py``
+FAST_METHODS = ("submit", "cancel")
+# errors raised by Python itself in a Python path (a missing argument) name the method called
+for _name in FAST_METHODS:
+    getattr(MatchingEngine, f"_{_name}_py").__qualname__ = f"MatchingEngine.{_name}"
+_hotpath.set_match_types(SubmitResult, Fill, STATUSES, _FAST_SIDES, TIFS, _BLOCK_MIN_FREE)
