@@ -20,15 +20,15 @@
  * at mbo_end[i] / l2_end[i].
  *
  * Memory: the level window (the totals of the levels near the first price, an array
- * indexed by price: below) and two open-addressing tables (orders by id; the other level
- * totals by side and price), linear probing, deletion by backward shift (no tombstones), keyed 64-bit
- * mixing (ids are chosen by the venue), grown x2 through TB_MALLOC / TB_FREE (orders at
- * three quarters load, levels at half load: tb__olog_reserve, before each row but a
- * clear: 'R' grows nothing, 'T' only for the add after its clear, when the clear freed
- * nothing). A growth that fails returns TB_ERR_NOMEM with nothing of that row done.
- * Each table keeps one bit a slot (taken or not) after its slots: a clear ('R', 'T')
- * finds what rests from the bits instead of reading (or wiping) the whole table, which
- * keeps the size of the most that ever rested.
+ * indexed by price: below) and two open-addressing tables (orders by id; the other
+ * level totals by side and price), linear probing, deletion by backward shift (no
+ * tombstones), keyed 64-bit mixing (ids are chosen by the venue), grown x2 through
+ * TB_MALLOC / TB_FREE (orders at three quarters load, levels at half load:
+ * tb__olog_reserve, before each row but a clear: 'R' grows nothing, 'T' only for the
+ * add after its clear, when the clear freed nothing). A growth that fails returns
+ * TB_ERR_NOMEM with nothing of that row done. Each table keeps one bit a slot (taken or
+ * not) after its slots: a clear ('R', 'T') finds what rests from the bits instead of
+ * reading (or wiping) the whole table, which keeps the size of the most that ever rested.
  *
  * API
  *   int  tb_olog_init(tb_olog *g, size_t cap_hint, uint64_t key);   TB_OK / TB_ERR_NOMEM
