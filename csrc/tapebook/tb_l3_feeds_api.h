@@ -20,6 +20,7 @@ typedef struct tb_olog {
     tb_olog_order *orders; size_t ocap, ocount; tb_olog_level *levels; size_t lcap, lcount;
     uint64_t *oused, *lused; void *omem, *lmem; uint64_t key;
     uint64_t unknown_id, duplicate_add, overcancel, overfill, zero_qty; uint64_t level_overflow;
+    uint64_t *lwin, *lwused; void *lwmem; size_t lwcap, lwcount; uint64_t lbase;
 } tb_olog;
 typedef struct tb_olog_out {
     uint8_t *action; uint64_t *order_id; uint8_t *side; int64_t *px; uint64_t *qty; int64_t *mbo_end;

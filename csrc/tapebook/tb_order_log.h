@@ -19,15 +19,16 @@
  * row; 0-3, in order, a later row for the same level wins) end
  * at mbo_end[i] / l2_end[i].
  *
- * Memory: two open-addressing tables (orders by id; level totals by side and
- * price), linear probing, deletion by backward shift (no tombstones), keyed 64-bit
- * mixing (ids are chosen by the venue), grown x2 through TB_MALLOC / TB_FREE (orders at
- * three quarters load, levels at half load: tb__olog_reserve, before each row but a
- * clear: 'R' grows nothing, 'T' only for the add after its clear, when the clear freed
- * nothing). A growth that fails returns TB_ERR_NOMEM with nothing of that row done.
- * Each table keeps one bit a slot (taken or not) after its slots: a clear ('R', 'T')
- * finds what rests from the bits instead of reading (or wiping) the whole table, which
- * keeps the size of the most that ever rested.
+ * Memory: the level window (the totals of the levels near the first price, an array
+ * indexed by price: below) and two open-addressing tables (orders by id; the other
+ * level totals by side and price), linear probing, deletion by backward shift (no
+ * tombstones), keyed 64-bit mixing (ids are chosen by the venue), grown x2 through
+ * TB_MALLOC / TB_FREE (orders at three quarters load, levels at half load:
+ * tb__olog_reserve, before each row but a clear: 'R' grows nothing, 'T' only for the
+ * add after its clear, when the clear freed nothing). A growth that fails returns
+ * TB_ERR_NOMEM with nothing of that row done. Each table keeps one bit a slot (taken or
+ * not) after its slots: a clear ('R', 'T') finds what rests from the bits instead of
+ * reading (or wiping) the whole table, which keeps the size of the most that ever rested.
  *
  * API
  *   int  tb_olog_init(tb_olog *g, size_t cap_hint, uint64_t key);   TB_OK / TB_ERR_NOMEM
@@ -55,6 +56,8 @@
 /* Rows ahead whose order slots tb_olog_apply prefetches: the table outgrows the cache
  * (tens of thousands of resting orders), so each probe would otherwise wait on memory. */
 #define TB__OLOG_AHEAD 8
+/* Prices (ticks) the level window spans: its totals take 2 x 8 bytes a tick (64 KiB) */
+#define TB__OLOG_LWIN ((size_t)1 << 12)
 
 typedef struct tb_olog_order {
     uint64_t id;
@@ -81,6 +84,12 @@ typedef struct tb_olog {
     uint64_t key;
     uint64_t unknown_id, duplicate_add, overcancel, overfill, zero_qty;
     uint64_t level_overflow; /* rows refused: a level's total would pass UINT64_MAX */
+    /* the level window (below): the total of (side, px) at lwin[2 * (px - lbase) + side] for
+     * px - lbase < lwcap (modulo 2^64), 0 when no order rests there */
+    uint64_t *lwin, *lwused;
+    void *lwmem;
+    size_t lwcap, lwcount;
+    uint64_t lbase;
 } tb_olog;
 
 typedef struct tb_olog_out {
@@ -188,18 +197,29 @@ TB_API int tb_olog_init(tb_olog *g, size_t cap_hint, uint64_t key) {
     memset(g, 0, sizeof *g);
     while (cap < cap_hint && cap < ((size_t)1 << 40)) cap <<= 1;
     g->key = key;
-    return tb__olog_alloc(g, cap, 64);
+    if (tb__olog_alloc(g, cap, 64) != TB_OK) return TB_ERR_NOMEM;
+    g->lwin = (uint64_t *)tb__olog_table(2 * TB__OLOG_LWIN, sizeof *g->lwin, &g->lwused, &g->lwmem);
+    if (!g->lwin) {
+        TB_FREE(g->omem);
+        TB_FREE(g->lmem);
+        memset(g, 0, sizeof *g);
+        return TB_ERR_NOMEM;
+    }
+    g->lwcap = TB__OLOG_LWIN;
+    return TB_OK;
 }
 
 TB_API void tb_olog_free(tb_olog *g) {
     if (!g) return;
     if (g->orders) TB_FREE(g->omem);
     if (g->levels) TB_FREE(g->lmem);
+    if (g->lwin) TB_FREE(g->lwmem);
     g->orders = NULL;
     g->levels = NULL;
-    g->omem = g->lmem = NULL;
+    g->lwin = g->lwused = NULL;
+    g->omem = g->lmem = g->lwmem = NULL;
     g->oused = g->lused = NULL;
-    g->ocap = g->lcap = g->ocount = g->lcount = 0;
+    g->ocap = g->lcap = g->ocount = g->lcount = g->lwcap = g->lwcount = 0;
 }
 
 /* ---- orders by id ---------------------------------------------------------------- */
@@ -332,24 +352,64 @@ static void tb__olog_l2_row(tb_olog_out *out, uint8_t side, int64_t px, uint64_t
     out->n_l2++;
 }
 
-/* level (side, px), found at slot i (tb__olog_lfind), += delta (delta may be "negative"
- * through wrap: sub); writes its L2 row */
-TB_FORCE_INLINE void tb__olog_level_at(tb_olog *g, size_t i, uint8_t side, int64_t px, uint64_t add, uint64_t sub,
-                                       tb_olog_out *out) {
-    uint64_t total = g->levels[i].total + add - sub;
-    if (!g->levels[i].total) {
-        g->levels[i].side = side;
-        g->levels[i].px = px;
-        g->lcount++;
-        tb__olog_mark(g->lused, i);
-    }
-    if (total) g->levels[i].total = total;
-    else tb__olog_ldel(g, i);
-    tb__olog_l2_row(out, side, px, total, out->n_l2);
+/* ---- the level window ------------------------------------------------------------
+ * A stock's orders rest within a narrow band of prices, and each add, execution or cancel
+ * changes one of its levels: the table's lookup (a keyed mix, then a probe whose length
+ * the branch predictor cannot guess) took about an eighth of the decoder's and the order
+ * log's time on bench/feeds/bench_itch.py's file. The window keeps the totals of the
+ * levels whose price is in [lbase, lbase + lwcap) (modulo 2^64) in an array indexed by
+ * price: a lookup is an index. A level of any other price is in the table, so the log is
+ * exact for any prices; the window is placed (half of it below the price) when a level is
+ * created while none rests anywhere, so it follows the book after each emptying. lwcap 0:
+ * no window (the tests compare the two). */
+
+TB_FORCE_INLINE int tb__olog_lin(const tb_olog *g, int64_t px) { return (uint64_t)px - g->lbase < g->lwcap; }
+
+TB_FORCE_INLINE size_t tb__olog_lk(const tb_olog *g, uint8_t side, int64_t px) {
+    return 2 * (size_t)((uint64_t)px - g->lbase) + side;
 }
 
+/* the price of window slot k (the inverse of tb__olog_lk, without a signed overflow) */
+TB_FORCE_INLINE int64_t tb__olog_lpx(const tb_olog *g, size_t k) {
+    const uint64_t u = g->lbase + (k >> 1);
+    return u <= (uint64_t)INT64_MAX ? (int64_t)u : -(int64_t)(~u) - 1;
+}
+
+/* the total of level (side, px): 0 when no order rests there */
+TB_FORCE_INLINE uint64_t tb__olog_ltotal(const tb_olog *g, uint8_t side, int64_t px) {
+    if (tb__olog_lin(g, px)) return g->lwin[tb__olog_lk(g, side, px)];
+    return g->levels[tb__olog_lfind(g, side, px)].total;
+}
+
+/* level (side, px) += delta (delta may be "negative" through wrap: sub); writes its L2 row */
 static void tb__olog_level(tb_olog *g, uint8_t side, int64_t px, uint64_t add, uint64_t sub, tb_olog_out *out) {
-    tb__olog_level_at(g, tb__olog_lfind(g, side, px), side, px, add, sub, out);
+    uint64_t total;
+    if (!g->lcount && !g->lwcount) g->lbase = (uint64_t)px - g->lwcap / 2; /* nothing rests: centre on px */
+    if (tb__olog_lin(g, px)) {
+        const size_t k = tb__olog_lk(g, side, px);
+        const uint64_t was = g->lwin[k];
+        total = was + add - sub;
+        if (!was && total) {
+            tb__olog_mark(g->lwused, k);
+            g->lwcount++;
+        } else if (was && !total) {
+            tb__olog_unmark(g->lwused, k);
+            g->lwcount--;
+        }
+        g->lwin[k] = total;
+    } else {
+        const size_t i = tb__olog_lfind(g, side, px);
+        total = g->levels[i].total + add - sub;
+        if (!g->levels[i].total) {
+            g->levels[i].side = side;
+            g->levels[i].px = px;
+            g->lcount++;
+            tb__olog_mark(g->lused, i);
+        }
+        if (total) g->levels[i].total = total;
+        else tb__olog_ldel(g, i);
+    }
+    tb__olog_l2_row(out, side, px, total, out->n_l2);
 }
 
 /* Whether qty more fits on level (side, px), whose total is total, once the resting orders
@@ -364,7 +424,7 @@ static int tb__olog_fits_total(uint64_t total, uint8_t side, int64_t px, uint64_
 
 static int tb__olog_fits(const tb_olog *g, uint8_t side, int64_t px, uint64_t qty, const tb_olog_order *a,
                          const tb_olog_order *b) {
-    return tb__olog_fits_total(g->levels[tb__olog_lfind(g, side, px)].total, side, px, qty, a, b);
+    return tb__olog_fits_total(tb__olog_ltotal(g, side, px), side, px, qty, a, b);
 }
 
 /* an MBO row (none when out->action is NULL: level rows only) */
@@ -388,15 +448,13 @@ static void tb__olog_remove(tb_olog *g, size_t slot, tb_olog_out *out) {
 
 /* 0, or 1 when refused (counted level_overflow, nothing done) */
 static int tb__olog_add(tb_olog *g, uint64_t id, uint8_t side, int64_t px, uint64_t qty, tb_olog_out *out) {
-    size_t slot, level;
+    size_t slot;
     if (!qty) {
         g->zero_qty++;
         return 0;
     }
     slot = tb__olog_ofind(g, id);
-    level = tb__olog_lfind(g, side, px); /* found once for the check and the update */
-    if (!tb__olog_fits_total(g->levels[level].total, side, px, qty, g->orders[slot].qty ? &g->orders[slot] : NULL,
-                             NULL)) {
+    if (!tb__olog_fits(g, side, px, qty, g->orders[slot].qty ? &g->orders[slot] : NULL, NULL)) {
         g->level_overflow++;
         return 1;
     }
@@ -404,7 +462,6 @@ static int tb__olog_add(tb_olog *g, uint64_t id, uint8_t side, int64_t px, uint6
         g->duplicate_add++;
         tb__olog_remove(g, slot, out);
         slot = tb__olog_ofind(g, id);
-        level = tb__olog_lfind(g, side, px); /* the removal may have moved or emptied it */
     }
     g->orders[slot].id = id;
     g->orders[slot].side = side;
@@ -412,7 +469,7 @@ static int tb__olog_add(tb_olog *g, uint64_t id, uint8_t side, int64_t px, uint6
     g->orders[slot].qty = qty;
     g->ocount++;
     tb__olog_mark(g->oused, slot);
-    tb__olog_level_at(g, level, side, px, qty, 0, out);
+    tb__olog_level(g, side, px, qty, 0, out);
     tb__olog_row(out, 'A', id, side, px, qty);
     return 0;
 }
@@ -579,9 +636,12 @@ static void tb__olog_clear(tb_olog *g, tb_olog_out *out) {
     size_t k;
     TB__OLOG_EACH_USED(k, g->lused, g->lcap)
         tb__olog_l2_row(out, g->levels[k].side, g->levels[k].px, 0, before);
+    TB__OLOG_EACH_USED(k, g->lwused, 2 * g->lwcap)
+        tb__olog_l2_row(out, (uint8_t)(k & 1), tb__olog_lpx(g, k), 0, before);
     tb__olog_wipe(g->orders, sizeof *g->orders, g->oused, g->ocap, g->ocount);
     tb__olog_wipe(g->levels, sizeof *g->levels, g->lused, g->lcap, g->lcount);
-    g->ocount = g->lcount = 0;
+    tb__olog_wipe(g->lwin, sizeof *g->lwin, g->lwused, 2 * g->lwcap, g->lwcount);
+    g->ocount = g->lcount = g->lwcount = 0;
     tb__olog_row(out, 'R', 0, 0, 0, 0);
 }
 
@@ -629,7 +689,7 @@ static int tb__olog_op_known(uint8_t op) {
 static void tb__olog_worst(const tb_olog *g, uint8_t op, size_t *mbo, size_t *l2) {
     *mbo = 2;
     *l2 = 2;
-    if (op == 'R') *l2 = g->lcount, *mbo = 1;
+    if (op == 'R') *l2 = g->lcount + g->lwcount, *mbo = 1;
     else if (op == 'T') *mbo = g->ocount + 1, *l2 = g->ocount + 1;
 }
 

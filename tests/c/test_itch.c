@@ -429,6 +429,107 @@ static void test_order_log(void) {
     }
 }
 
+/* ---- the order log's level window (tb_order_log.h) ----------------------------------
+ * Where a level's total is kept (the window, an array by price, or the table) must not
+ * change a row: the same rows through a log with its window and one without (lwcap 0:
+ * every level in the table) give the same rows and counters, and the naive model's
+ * totals. The prices: a narrow band, a band wider than the window, far apart, at both
+ * ends of int64; every few steps the book empties (the window is placed again). */
+
+/* a price of pattern p (base: where the band is) */
+static int64_t lwin_px(int p, int64_t base) {
+    const int64_t w = (int64_t)TB__OLOG_LWIN;
+    switch (p) {
+    case 0: return base + (int64_t)(tbt_rand() % 17) - 8;                          /* a narrow band */
+    case 1: return base + (int64_t)(tbt_rand() % (uint64_t)(3 * w)) - 3 * w / 2;  /* wider than the window */
+    case 2: return (int64_t)(tbt_rand() % 5) * 1000000000000 - 2000000000000;      /* far apart */
+    case 3: return tbt_rand() & 1 ? INT64_MIN + (int64_t)(tbt_rand() % 40) : INT64_MAX - (int64_t)(tbt_rand() % 40);
+    default: return tbt_rand() % 4 ? base + (int64_t)(tbt_rand() % 9) : lwin_px((int)(tbt_rand() % 4), base);
+    }
+}
+
+static void test_order_log_level_window(void) {
+    static rows in;
+    static uint8_t act[2][3 * MAXR], sd[2][3 * MAXR], l2s[2][3 * MAXR];
+    static uint64_t oid[2][3 * MAXR], q[2][3 * MAXR], l2q[2][3 * MAXR];
+    static int64_t pxo[2][3 * MAXR], mend[2][MAXR], l2p[2][3 * MAXR], l2end[2][MAXR];
+    int round, rounds = tbt_prof == TBT_FULL ? 250 : 30;
+    for (round = 0; round < rounds; round++) {
+        const int p = round % 5;
+        tb_olog g[2];
+        tb_olog_out out[2];
+        int step, w, placed = 0, windowed = 0;
+        uint64_t next = 1, lbase = 0;
+        int64_t base = p == 0 && round % 2 ? INT64_MAX - 20 : 1000000 + (int64_t)(tbt_rand() % 100000);
+        nv.n = 0;
+        CHECK_EQ(tb_olog_init(&g[0], 0, tbt_rand()), TB_OK);
+        CHECK_EQ(tb_olog_init(&g[1], 0, tbt_rand()), TB_OK);
+        CHECK_EQ_U(g[0].lwcap, TB__OLOG_LWIN);
+        g[1].lwcap = 0; /* no window: every level in the table */
+        for (w = 0; w < 2; w++) {
+            memset(&out[w], 0, sizeof out[w]);
+            out[w].action = act[w]; out[w].order_id = oid[w]; out[w].side = sd[w]; out[w].px = pxo[w];
+            out[w].qty = q[w]; out[w].mbo_end = mend[w];
+            out[w].l2_side = l2s[w]; out[w].l2_px = l2p[w]; out[w].l2_qty = l2q[w]; out[w].l2_end = l2end[w];
+        }
+        for (step = 0; step < 40; step++) {
+            tb_itch_rows v = view(&in, 0, MAXR);
+            const int emptying = step % 8 >= 5; /* cancel what rests: the window is placed again after */
+            size_t r, done = 0, k, start = 0;
+            if (step % 8 == 0 && base < INT64_MAX / 2) base += (int64_t)(tbt_rand() % 3) * (int64_t)TB__OLOG_LWIN * (tbt_rand() & 1 ? 1 : -1);
+            for (r = 0; r < MAXR; r++) {
+                const uint64_t kind = tbt_rand() % 10;
+                const uint64_t pick = nv.n && tbt_rand() % 10 < 8 ? nv.id[tbt_rand() % nv.n] : next + 7;
+                in.action[r] = (uint8_t)(emptying ? 'C' : kind < 5 ? 'A' : kind < 7 ? 'C' : kind < 9 ? 'E' : 'U');
+                in.id[r] = emptying ? (r < nv.n ? nv.id[r] : pick) : in.action[r] == 'A' ? next++ : pick;
+                in.new_id[r] = in.action[r] == 'U' ? next++ : 0;
+                in.side[r] = (uint8_t)(tbt_rand() & 1);
+                in.px[r] = lwin_px(p, base);
+                in.qty[r] = emptying ? 0 : tbt_rand() % 9 == 0 ? 0 : 1 + tbt_rand() % 300;
+            }
+            v.n = MAXR;
+            for (w = 0; w < 2; w++) {
+                out[w].n_mbo = out[w].n_l2 = 0;
+                CHECK_EQ(tb_olog_apply(&g[w], &v, MAXR, &out[w], &done), TB_OK);
+                CHECK_EQ(done, MAXR);
+            }
+            CHECK_EQ_U(out[0].n_mbo, out[1].n_mbo);
+            CHECK_EQ_U(out[0].n_l2, out[1].n_l2);
+            CHECK(memcmp(mend[0], mend[1], sizeof mend[0]) == 0 && memcmp(l2end[0], l2end[1], sizeof l2end[0]) == 0);
+            CHECK(memcmp(act[0], act[1], out[0].n_mbo) == 0 && memcmp(oid[0], oid[1], out[0].n_mbo * 8) == 0);
+            CHECK(memcmp(q[0], q[1], out[0].n_mbo * 8) == 0 && memcmp(pxo[0], pxo[1], out[0].n_mbo * 8) == 0);
+            CHECK(memcmp(l2s[0], l2s[1], out[0].n_l2) == 0 && memcmp(l2p[0], l2p[1], out[0].n_l2 * 8) == 0);
+            CHECK(memcmp(l2q[0], l2q[1], out[0].n_l2 * 8) == 0);
+            CHECK_EQ_U(g[0].unknown_id, g[1].unknown_id);
+            CHECK_EQ_U(g[0].duplicate_add, g[1].duplicate_add);
+            CHECK_EQ_U(g[0].overcancel + 3 * g[0].overfill + 7 * g[0].zero_qty,
+                       g[1].overcancel + 3 * g[1].overfill + 7 * g[1].zero_qty);
+            CHECK_EQ_U(g[0].lcount + g[0].lwcount, g[1].lcount);
+            CHECK_EQ_U(g[1].lwcount, 0);
+            for (r = 0; r < MAXR; r++) {
+                nv_apply(in.action[r], in.id[r], in.new_id[r], in.side[r], in.px[r], in.qty[r]);
+                for (k = start; k < (size_t)l2end[0][r]; k++) { /* the last row of a level in a message wins */
+                    size_t later;
+                    int last = 1;
+                    for (later = k + 1; later < (size_t)l2end[0][r]; later++)
+                        if (l2s[0][later] == l2s[0][k] && l2p[0][later] == l2p[0][k]) last = 0;
+                    if (last) CHECK_EQ_U(l2q[0][k], nv_level(l2s[0][k], l2p[0][k]));
+                    CHECK_EQ_U(tb__olog_ltotal(&g[0], l2s[0][k], l2p[0][k]), tb__olog_ltotal(&g[1], l2s[0][k], l2p[0][k]));
+                }
+                start = (size_t)l2end[0][r];
+            }
+            CHECK_EQ(g[0].ocount, nv.n);
+            placed += g[0].lbase != lbase;
+            lbase = g[0].lbase;
+            windowed += g[0].lwcount > 0;
+            for (k = 0; k < nv.n; k++) CHECK_EQ_U(tb__olog_ltotal(&g[0], nv.side[k], nv.px[k]), nv_level(nv.side[k], nv.px[k]));
+        }
+        if (p == 0 || p == 4) CHECK(placed >= 3 && windowed >= 10); /* the window is used, and placed again */
+        tb_olog_free(&g[0]);
+        tb_olog_free(&g[1]);
+    }
+}
+
 int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("itch_big_endian", test_big_endian);
@@ -438,5 +539,6 @@ int main(int argc, char **argv) {
     tbt_run("itch_arguments", test_arguments);
     tbt_run("itch_random_bytes", test_random_bytes);
     tbt_run("order_log_vs_naive", test_order_log);
+    tbt_run("order_log_level_window", test_order_log_level_window);
     return tbt_finish();
 }

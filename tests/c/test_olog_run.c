@@ -188,6 +188,19 @@ static void run_in_room(tb_olog *g, sink *s, size_t cap, size_t *n_mbo, size_t *
     *n_msg = m.n_msg;
 }
 
+/* the level window: a bit set exactly where a total is, lwcount of them, and no level of
+ * the table has a price the window covers */
+static int lwin_agrees(const tb_olog *g) {
+    size_t k, n = 0;
+    for (k = 0; k < 2 * TB__OLOG_LWIN; k++) {
+        if (!(g->lwused[k >> 6] >> (k & 63) & 1) != !g->lwin[k]) return 0;
+        n += g->lwin[k] != 0;
+    }
+    for (k = 0; k < g->lcap; k++)
+        if (g->levels[k].total && tb__olog_lin(g, g->levels[k].px)) return 0;
+    return n == g->lwcount;
+}
+
 /* bit k of a table's taken-slot bits is set exactly when slot k holds an order (a level) */
 static int bits_agree(const tb_olog *g) {
     size_t k;
@@ -195,7 +208,7 @@ static int bits_agree(const tb_olog *g) {
         if (!(g->oused[k >> 6] >> (k & 63) & 1) != !g->orders[k].qty) return 0;
     for (k = 0; k < g->lcap; k++)
         if (!(g->lused[k >> 6] >> (k & 63) & 1) != !g->levels[k].total) return 0;
-    return 1;
+    return lwin_agrees(g);
 }
 
 /* rows [0, NROWS) through g (a big room) and through g2 (a room of a few rows), each
@@ -292,7 +305,9 @@ static int as_fresh(const tb_olog *g) {
         if (g->orders[k].qty) return 0;
     for (k = 0; k < g->lcap; k++)
         if (g->levels[k].total) return 0;
-    return g->ocount == 0 && g->lcount == 0 && all_zero(g->oused, g->ocap / 8) && all_zero(g->lused, g->lcap / 8);
+    if (!all_zero(g->lwin, 2 * TB__OLOG_LWIN * sizeof *g->lwin) || !all_zero(g->lwused, 2 * TB__OLOG_LWIN / 8))
+        return 0;
+    return g->lwcount == 0 && g->ocount == 0 && g->lcount == 0 && all_zero(g->oused, g->ocap / 8) && all_zero(g->lused, g->lcap / 8);
 }
 
 /* the resting orders tb_olog_export gives are the model's */
@@ -356,7 +371,8 @@ static void clear_row(uint8_t o, uint64_t *next) {
  * while nearly full (the whole-table wipe) or after all but a few orders left (the wipe
  * of what rests only); then clears among random rows. Every message agrees with the
  * model, the taken-slot bits with the slots; after an 'R' no slot and no bit is taken
- * (as in fresh tables) and the capacity is kept. */
+ * (as in fresh tables) and the capacity is kept. Half the rounds without the level
+ * window (lwcap 0: the levels in their table), half with it (the levels in the window). */
 static void test_clear_sparse(void) {
     int round, rounds = tbt_prof == TBT_FULL ? 60 : 12;
     for (round = 0; round < rounds; round++) {
@@ -371,6 +387,7 @@ static void test_clear_sparse(void) {
         memset(&got, 0, sizeof got);
         CHECK_EQ(tb_olog_init(&g, 0, key), TB_OK);
         CHECK_EQ(tb_olog_init(&g2, 0, key), TB_OK);
+        if (round % 4 < 2) g.lwcap = g2.lwcap = 0;
         for (b = 0; b < batches; b++) {
             add_rows(&next);
             check_run(&g, &g2);
@@ -384,7 +401,8 @@ static void test_clear_sparse(void) {
         check_export(&g);
         ocap = g.ocap;
         lcap = g.lcap;
-        CHECK(ocap >= 1024 && lcap >= 256); /* far larger than a few orders need */
+        CHECK(ocap >= 1024 && (g.lwcap || lcap >= 256)); /* far larger than a few orders need */
+        CHECK(g.lwcap ? g.lcount == 0 : g.lwcount == 0); /* (prices 1000..1299: in the window) */
         clear_row(clear_op, &next);
         check_run(&g, &g2);
         if (clear_op == 'R') CHECK(as_fresh(&g) && as_fresh(&g2));
@@ -442,7 +460,7 @@ static void test_arguments(void) {
 #define BIG UINT64_C(999999999999999999) /* 18 fit on one level, the 19th would wrap */
 
 static uint64_t total_at(const tb_olog *g, uint8_t side, int64_t px) {
-    return g->levels[tb__olog_lfind(g, side, px)].total;
+    return tb__olog_ltotal(g, side, px);
 }
 
 /* what a refusal must leave as it was: orders, level totals, counters (but level_overflow) */
@@ -459,6 +477,8 @@ static fingerprint fp_of(const tb_olog *g) {
     f.lcount = g->lcount;
     for (k = 0; k < g->ocap; k++) f.qty_sum += g->orders[k].qty * (k + 1); /* wraps: a checksum */
     for (k = 0; k < g->lcap; k++) f.totals += g->levels[k].total * (k + 1);
+    for (k = 0; k < 2 * TB__OLOG_LWIN; k++) f.totals += g->lwin[k] * (k + 7);
+    f.lcount += g->lwcount;
     f.counts = g->unknown_id + 3 * g->duplicate_add + 5 * g->overcancel + 7 * g->overfill + 11 * g->zero_qty;
     return f;
 }
@@ -611,6 +631,7 @@ static void test_clear_does_not_grow(void) {
         m.mbo_cap = m.l2_cap = ROOM;
         m.msg_cap = NROWS;
         CHECK_EQ(tb_olog_init(&g, 0, 1234 + c), TB_OK);
+        g.lwcap = 0; /* the levels in their table: its threshold */
         CHECK(g.ocap == 64 && g.lcap == 64);
         for (i = 0; i < 48; i++) {
             const uint8_t side = one_side ? 0 : (uint8_t)(i % 2);
@@ -632,6 +653,33 @@ static void test_clear_does_not_grow(void) {
     }
 }
 
+/* The level window placed near INT64_MAX spans the top of int64 and, modulo 2^64, its
+ * bottom: levels at both ends rest in it, and an 'R' names each at its own price (a slot's
+ * price is worked out without a signed overflow). */
+static void test_level_window_ends(void) {
+    static const int64_t px[4] = {INT64_MAX - 1, INT64_MAX, INT64_MIN, INT64_MIN + 5};
+    tb_olog g;
+    tb_olog_msgs m;
+    size_t k, j;
+    memset(&m, 0, sizeof m);
+    m.mbo_cap = m.l2_cap = ROOM;
+    m.msg_cap = NROWS;
+    CHECK_EQ(tb_olog_init(&g, 0, 99), TB_OK);
+    for (k = 0; k < 4; k++) CHECK_EQ(run1(&g, &m, 'A', k + 1, (uint8_t)(k & 1), px[k], 10 + k), TB_OK);
+    CHECK(g.lwcount == 4 && g.lcount == 0); /* all four in the window */
+    CHECK_EQ_U(total_at(&g, 1, INT64_MAX), 11);
+    CHECK_EQ_U(total_at(&g, 0, INT64_MIN), 12);
+    CHECK_EQ(run1(&g, &m, 'R', 0, 0, 0, 0), TB_OK);
+    CHECK_EQ(big.l2end[m.n_msg - 1], 4); /* the clear's level rows */
+    for (k = 0; k < 4; k++) {
+        int found = 0;
+        for (j = 0; j < 4; j++) found += big.l2p[j] == px[k] && big.l2s[j] == (k & 1) && big.l2q[j] == 0;
+        CHECK_EQ(found, 1);
+    }
+    CHECK(as_fresh(&g));
+    tb_olog_free(&g);
+}
+
 int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("olog_run_vs_naive", test_random);
@@ -640,5 +688,6 @@ int main(int argc, char **argv) {
     tbt_run("olog_level_overflow_run", test_level_overflow_run);
     tbt_run("olog_level_overflow_apply", test_level_overflow_apply);
     tbt_run("olog_clear_does_not_grow", test_clear_does_not_grow);
+    tbt_run("olog_level_window_ends", test_level_window_ends);
     return tbt_finish();
 }
