@@ -671,6 +671,26 @@ TB_FORCE_INLINE int tb__tardis_same(const char *q, const char *prefix, size_t n)
     return tb__tardis_word(q + n - 8) == tb__tardis_word(prefix + n - 8);
 }
 
+/* [p, p + n) == [r, r + n) for n <= 64, 64 bytes readable at both: the head of a row
+ * against the row before's, in one go. SSE2 where the compiler targets it (x86-64
+ * always), else eight bytes a word (tb__tardis_same); -DTB_FORCE_PORTABLE_BITS takes the
+ * words everywhere so the tests cover both. */
+#if defined(__SSE2__) && !defined(TB_FORCE_PORTABLE_BITS)
+#include <emmintrin.h>
+TB_FORCE_INLINE int tb__tardis_same64(const char *p, const char *r, size_t n) {
+#define TB__TARDIS_EQ16(k)                                                                                   \
+    ((uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * (k))), \
+                                                          _mm_loadu_si128((const __m128i *)(const void *)(r + 16 * (k))))) \
+     << (16 * (k)))
+    const uint64_t eq = TB__TARDIS_EQ16(0) | TB__TARDIS_EQ16(1) | TB__TARDIS_EQ16(2) | TB__TARDIS_EQ16(3);
+#undef TB__TARDIS_EQ16
+    const uint64_t need = n >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1u;
+    return (~eq & need) == 0;
+}
+#else
+TB_FORCE_INLINE int tb__tardis_same64(const char *p, const char *r, size_t n) { return tb__tardis_same(p, r, n); }
+#endif
+
 /* the header is exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount */
 static int tb__tardis_std_roles(const tb_tardis_scan *st) {
     static const uint8_t std_roles[8] = {TB_TARDIS_OTHER,       TB_TARDIS_SYMBOL, TB_TARDIS_TIMESTAMP,
@@ -679,20 +699,57 @@ static int tb__tardis_std_roles(const tb_tardis_scan *st) {
     return st->n_fields == 8 && memcmp(st->role, std_roles, 8) == 0;
 }
 
+/* the values of a common row */
+typedef struct tb__tardis_vals {
+    int snap, bid;
+    int64_t ts, lts;
+    uint64_t px, qty;
+} tb__tardis_vals;
+
+/* The rest of a common row from q (side, price, amount, end of line; before end): the
+ * line's '\n' with v->bid, px and qty, or NULL. */
+TB_FORCE_INLINE const char *tb__tardis_fast_rest(const tb_tardis_scan *st, const char *q, const char *end,
+                                                 tb__tardis_vals *v) {
+    const char *e;
+    uint64_t m, w;
+    size_t dig;
+    int64_t frac;
+    if (end - q < 8) return NULL;
+    w = tb__tardis_word(q);
+    /* "bid," or "ask,": one test (the product of the two differences is 0), the side
+     * then a compare, not a branch (a coin flip that a branch would mispredict) */
+    {
+        const uint64_t x = w & UINT64_C(0xFFFFFFFF), b4 = TB__TARDIS_LIT('b', 'i', 'd', ',', 0, 0),
+                       a4 = TB__TARDIS_LIT('a', 's', 'k', ',', 0, 0);
+        if (((x ^ b4) * (x ^ a4)) != 0) return NULL;
+        v->bid = x == b4;
+    }
+    q += 4;
+    if (!(e = tb__tardis_plain16(q, end, &m, &dig, &frac))) e = tb__tardis_plain(q, end, &m, &dig, &frac);
+    if (e - q > 20 || e >= end || *e != ',' || !tb__tardis_scale(m, dig, frac, st->tick, 0, &v->px)) return NULL;
+    q = e + 1;
+    if (!(e = tb__tardis_plain16(q, end, &m, &dig, &frac))) e = tb__tardis_plain(q, end, &m, &dig, &frac);
+    if (e - q > 20 || !tb__tardis_scale(m, dig, frac, st->lot, 1, &v->qty)) return NULL;
+    if (end - e >= 2 && e[0] == '\r') e++; /* "\r\n": the '\r' is dropped, as the general path does */
+    if (e >= end || *e != '\n') return NULL;
+    return e;
+}
+
 /* The common row in one pass from p (before end), for the standard header once the
  * stream's symbol is known: an unquoted exchange, the symbol unquoted, digits-only
  * timestamps, true/false, bid/ask, plain decimals tb__tardis_scale takes, then '\n' or
- * "\r\n". Returns the line's '\n' with the row added, or NULL having changed nothing:
+ * "\r\n". Returns the line's '\n' with the values in *v, or NULL having changed nothing:
  * the general path then takes the line, so odd rows and every error keep its behaviour.
  * "exchange,symbol," of the last fast row is kept (st->prefix): a row that starts with
- * the same bytes skips both fields in one compare. */
-TB_FORCE_INLINE const char *tb__tardis_fast(tb_tardis_scan *st, const char *p, const char *end,
-                                            tb_tardis_out *out, tb__tardis_ts_cache *ts_cache) {
-    const char *q = p, *e;
-    uint64_t m, px, qty, w;
-    size_t dig, prefix = 0;
-    int64_t frac, ts, lts;
-    int snap, bid;
+ * the same bytes skips both fields in one compare; *prefix is the length to keep when
+ * this row's differ (0: they are the kept ones, or too long to keep), *head the length of
+ * its "exchange,symbol,timestamp,local_timestamp,is_snapshot," (tb__tardis_fast_run). */
+TB_FORCE_INLINE const char *tb__tardis_fast_vals(const tb_tardis_scan *st, const char *p, const char *end,
+                                                 tb__tardis_ts_cache *ts_cache, tb__tardis_vals *v,
+                                                 size_t *prefix, size_t *head) {
+    const char *q = p;
+    uint64_t w;
+    *prefix = 0;
     if (st->prefix_len && (size_t)(end - q) > st->prefix_len && tb__tardis_same(q, st->prefix, st->prefix_len)) {
         q += st->prefix_len;
     } else {
@@ -704,46 +761,106 @@ TB_FORCE_INLINE const char *tb__tardis_fast(tb_tardis_scan *st, const char *p, c
         q++;
         if ((size_t)(end - q) <= n || *q == '"' || !tb__tardis_is(q, n, st->symbol, n) || q[n] != ',') return NULL;
         q += n + 1;
-        if ((size_t)(q - p) <= sizeof st->prefix) prefix = (size_t)(q - p); /* kept if the row is taken */
+        if ((size_t)(q - p) <= sizeof st->prefix) *prefix = (size_t)(q - p); /* kept if the row is taken */
     }
-    if (!(q = tb__tardis_fast_micros(q, end, &ts, &ts_cache[0])) || ts > INT64_MAX / 1000) return NULL;
-    if (!(q = tb__tardis_fast_micros(q, end, &lts, &ts_cache[1]))) return NULL;
+    if (!(q = tb__tardis_fast_micros(q, end, &v->ts, &ts_cache[0])) || v->ts > INT64_MAX / 1000) return NULL;
+    if (!(q = tb__tardis_fast_micros(q, end, &v->lts, &ts_cache[1]))) return NULL;
     /* a row the fast path takes has at least "bid,1,1\n" after is_snapshot and after side */
     if (end - q < 8) return NULL;
     w = tb__tardis_word(q);
     if (tb__tardis_word_is(w, TB__TARDIS_LIT('f', 'a', 'l', 's', 'e', ','), 6)) {
-        snap = 0;
+        v->snap = 0;
         q += 6;
     } else if (tb__tardis_word_is(w, TB__TARDIS_LIT('t', 'r', 'u', 'e', ',', 0), 5)) {
-        snap = 1;
+        v->snap = 1;
         q += 5;
     } else {
         return NULL;
     }
-    if (end - q < 8) return NULL;
-    w = tb__tardis_word(q);
-    /* "bid," or "ask,": one test (the product of the two differences is 0), the side
-     * then a compare, not a branch (a coin flip that a branch would mispredict) */
-    {
-        const uint64_t x = w & UINT64_C(0xFFFFFFFF), b4 = TB__TARDIS_LIT('b', 'i', 'd', ',', 0, 0),
-                       a4 = TB__TARDIS_LIT('a', 's', 'k', ',', 0, 0);
-        if (((x ^ b4) * (x ^ a4)) != 0) return NULL;
-        bid = x == b4;
-    }
-    q += 4;
-    if (!(e = tb__tardis_plain16(q, end, &m, &dig, &frac))) e = tb__tardis_plain(q, end, &m, &dig, &frac);
-    if (e - q > 20 || e >= end || *e != ',' || !tb__tardis_scale(m, dig, frac, st->tick, 0, &px)) return NULL;
-    q = e + 1;
-    if (!(e = tb__tardis_plain16(q, end, &m, &dig, &frac))) e = tb__tardis_plain(q, end, &m, &dig, &frac);
-    if (e - q > 20 || !tb__tardis_scale(m, dig, frac, st->lot, 1, &qty)) return NULL;
-    if (end - e >= 2 && e[0] == '\r') e++; /* "\r\n": the '\r' is dropped, as the general path does */
-    if (e >= end || *e != '\n') return NULL;
+    *head = (size_t)(q - p);
+    return tb__tardis_fast_rest(st, q, end, v);
+}
+
+/* tb__tardis_fast_vals and the row added (the prefix kept): one common row */
+TB_FORCE_INLINE const char *tb__tardis_fast(tb_tardis_scan *st, const char *p, const char *end,
+                                            tb_tardis_out *out, tb__tardis_ts_cache *ts_cache) {
+    tb__tardis_vals v;
+    size_t prefix, head;
+    const char *e = tb__tardis_fast_vals(st, p, end, ts_cache, &v, &prefix, &head);
+    if (!e) return NULL;
     if (prefix) {
         memcpy(st->prefix, p, prefix);
         st->prefix_len = prefix;
     }
-    tb__tardis_row(st, out, st->line, snap, lts, bid, ts, px, qty, 0, 0, NULL, 0);
+    tb__tardis_row(st, out, st->line, v.snap, v.lts, v.bid, v.ts, v.px, v.qty, 0, 0, NULL, 0);
     return e;
+}
+
+/* Common rows from data + pos (before data + len) while the fast path takes them, at most
+ * budget of them: tb__tardis_fast row by row, with the open message's state, the line
+ * number and out's row count held in locals for the run (a store to the uint8_t side
+ * column may alias anything, so read through st and out they would be reloaded every
+ * row). A row whose "exchange,symbol,timestamp,local_timestamp,is_snapshot," are the
+ * bytes of the row before it (the rows of a message mostly are) has that row's values
+ * and continues its message: one compare instead of reading the five fields and
+ * deciding the grouping again. Only while the open message is not an ERROR (its rows
+ * are dropped: the caller takes those row by row). Returns where it stopped. */
+TB_FORCE_INLINE size_t tb__tardis_fast_run(tb_tardis_scan *st, char *data, size_t pos, size_t len,
+                                           tb_tardis_out *out, tb__tardis_ts_cache *ts_cache, size_t budget) {
+    uint8_t *const side = out->side;
+    int64_t *const px = out->px;
+    uint64_t *const qty = out->qty;
+    const char *const end = data + len, *prev = NULL; /* the row before, taken here */
+    size_t n = out->n_rows, head = 0;
+    int64_t line = st->line, open_lts = st->open_lts, open_ts = st->open_ts;
+    int open = st->open, open_snap = st->open_snap;
+    for (; budget && pos < len; budget--) {
+        const char *const p = data + pos, *e;
+        tb__tardis_vals v;
+        size_t prefix;
+        if (prev && (end - p >= 64 ? head <= 64 && tb__tardis_same64(p, prev, head)
+                                   : (size_t)(end - p) > head && tb__tardis_same(p, prev, head))) {
+            if (!(e = tb__tardis_fast_rest(st, p + head, end, &v))) break;
+        } else {
+            if (!(e = tb__tardis_fast_vals(st, p, end, ts_cache, &v, &prefix, &head))) break;
+            if (prefix) {
+                memcpy(st->prefix, p, prefix);
+                st->prefix_len = prefix;
+            }
+            /* tb__tardis_row without a bad value */
+            if (open && (v.snap != open_snap || (!v.snap && v.lts != open_lts))) {
+                out->n_rows = n;
+                st->open_lts = open_lts;
+                st->open_ts = open_ts;
+                tb__tardis_close(st, out);
+                n = out->n_rows;
+                open = 0;
+            }
+            if (!open) {
+                open = 1;
+                open_snap = v.snap;
+                st->open = 1;
+                st->open_snap = v.snap;
+                st->open_bad = 0;
+                st->open_line = line;
+                st->open_row0 = n;
+            }
+            open_lts = v.lts;
+            open_ts = v.ts;
+        }
+        side[n] = (uint8_t)v.bid;
+        px[n] = (int64_t)v.px;
+        qty[n] = v.qty;
+        n++;
+        line++;
+        prev = p;
+        pos = (size_t)(e - data) + 1;
+    }
+    out->n_rows = n;
+    st->line = line;
+    st->open_lts = open_lts;
+    st->open_ts = open_ts;
+    return pos;
 }
 
 /* ---- the scan loop -------------------------------------------------------------------- */
@@ -787,11 +904,15 @@ TB_FORCE_INLINE int tb__tardis_scan(tb_tardis_scan *st, char *data, size_t len, 
         if (fast && st->have_symbol && sym_plain < 0) sym_plain = !memchr(st->symbol, ',', st->symbol_len);
         if (fast && sym_plain > 0) { /* common rows until one is not (or the room's budget ends) */
             size_t budget = tb__tardis_fast_budget(st, out);
-            const char *end;
-            for (; budget && pos < len && (end = tb__tardis_fast(st, data + pos, data + len, out, ts_cache)) != NULL;
-                 budget--) {
-                st->line++;
-                pos = (size_t)(end - data) + 1;
+            if (!(st->open && st->open_bad)) {
+                pos = tb__tardis_fast_run(st, data, pos, len, out, ts_cache, budget);
+            } else {
+                const char *end;
+                for (; budget && pos < len && (end = tb__tardis_fast(st, data + pos, data + len, out, ts_cache)) != NULL;
+                     budget--) {
+                    st->line++;
+                    pos = (size_t)(end - data) + 1;
+                }
             }
             if (pos >= len) break;
             p = data + pos;
