@@ -526,6 +526,44 @@ static void test_fast_cuts(void) {
     }
 }
 
+/* A value read through a kept shape (the shape of the value before it in its column) is
+ * the value read the long way (tb__tardis_plain16 / tb__tardis_plain and
+ * tb__tardis_scale): the same stop and units, or NULL both, for runs of digits with a
+ * point anywhere, what follows them, and units that are kept (mantissa 1) or not. Pairs
+ * of values mostly of one length, so that shapes are kept and tried on near misses
+ * ("0" then "4.25": the point is not the stop). */
+static void test_fast_shapes(void) {
+    static const char alphabet[] = "0123456789012345678901234567890123456789..,\n\r-ex";
+    static const char *const units[] = {"0.01", "0.00000001", "1", "0.5", "10", "0.1"};
+    uint64_t rng = 77;
+    long round, rounds = tbt_prof == TBT_FULL ? 400000 : 60000, hits = 0;
+    for (round = 0; round < rounds; round++) {
+        const tb_dec_unit unit = unit_of(units[(round / 7) % 6]);
+        const int is_unsigned = (int)(round & 1);
+        const size_t len = 1 + (size_t)(next_rng(&rng) % 17);
+        tb__tardis_shapes kept, none;
+        int k;
+        memset(&kept, 0, sizeof kept);
+        for (k = 0; k < 3; k++) { /* two values keep shapes, the third is read through them */
+            char s[40];
+            size_t i, n = 16 + (size_t)(next_rng(&rng) % 8), run = len + (size_t)(next_rng(&rng) % 3) - 1;
+            uint64_t va = 0, vb = 0;
+            const char *ea, *eb;
+            for (i = 0; i < n; i++) s[i] = alphabet[next_rng(&rng) % (sizeof alphabet - 1)];
+            for (i = 0; i < run && i < n; i++) s[i] = (char)('0' + next_rng(&rng) % 10);
+            if (next_rng(&rng) % 4) s[next_rng(&rng) % (run + 1)] = '.';
+            if (next_rng(&rng) % 2) s[run] = next_rng(&rng) % 2 ? ',' : '\n';
+            memset(&none, 0, sizeof none);
+            eb = tb__tardis_value(s, s + n, unit, is_unsigned, &none, &vb);
+            ea = tb__tardis_value(s, s + n, unit, is_unsigned, &kept, &va);
+            if (k == 2 && ea && (kept.s[0].stop || kept.s[1].stop)) hits++;
+            CHECK_MSG(ea == eb && (!ea || va == vb), "'%.*s' unit %s: %ld vs %ld", (int)n, s,
+                      units[(round / 7) % 6], ea ? (long)(ea - s) : -1L, eb ? (long)(eb - s) : -1L);
+        }
+    }
+    CHECK_MSG(hits > rounds / 20, "%ld read with shapes kept", hits);
+}
+
 /* Rows whose "exchange,symbol,timestamp,local_timestamp,is_snapshot," are the row
  * before's bytes (the fast path then reads only side, price and amount and keeps the
  * message open), among rows that differ from the row before in one byte of that head
@@ -745,6 +783,7 @@ int main(int argc, char **argv) {
     tbt_run("tardis scan: common and odd rows cut at every byte", test_fast_cuts);
     tbt_run("tardis scan: the fast path gives the general path's output", test_fast_is_general);
     tbt_run("tardis scan: rows repeating the head of the row before", test_fast_heads);
+    tbt_run("tardis scan: a value read through a kept shape is the value read the long way", test_fast_shapes);
     tbt_run("tardis scan: the fast path takes common rows, leaves odd ones", test_fast_takes_common_rows);
     return tbt_finish();
 }
