@@ -675,24 +675,27 @@ TB_FORCE_INLINE int tb__tardis_same(const char *q, const char *prefix, size_t n)
     return tb__tardis_word(q + n - 8) == tb__tardis_word(prefix + n - 8);
 }
 
-/* [p, p + n) == [r, r + n) for n <= 64, 64 bytes readable at both: the head of a row
- * against the row before's, in one go. SSE2 where the compiler targets it (x86-64
- * always), else eight bytes a word (tb__tardis_same); -DTB_FORCE_PORTABLE_BITS takes the
- * words everywhere so the tests cover both. */
+/* [p, p + n) == [r, r + n) for n <= 64, 64 bytes readable at both, need the mask of
+ * bits [0, n): the head of a row against the row before's, in one go. SSE2 where the
+ * compiler targets it (x86-64 always), else eight bytes a word (tb__tardis_same);
+ * -DTB_FORCE_PORTABLE_BITS takes the words everywhere so the tests cover both. */
 #if defined(__SSE2__) && !defined(TB_FORCE_PORTABLE_BITS)
 #include <emmintrin.h>
-TB_FORCE_INLINE int tb__tardis_same64(const char *p, const char *r, size_t n) {
+TB_FORCE_INLINE int tb__tardis_same64(const char *p, const char *r, size_t n, uint64_t need) {
 #define TB__TARDIS_EQ16(k)                                                                                   \
     ((uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * (k))), \
                                                           _mm_loadu_si128((const __m128i *)(const void *)(r + 16 * (k))))) \
      << (16 * (k)))
     const uint64_t eq = TB__TARDIS_EQ16(0) | TB__TARDIS_EQ16(1) | TB__TARDIS_EQ16(2) | TB__TARDIS_EQ16(3);
 #undef TB__TARDIS_EQ16
-    const uint64_t need = n >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << n) - 1u;
+    (void)n;
     return (~eq & need) == 0;
 }
 #else
-TB_FORCE_INLINE int tb__tardis_same64(const char *p, const char *r, size_t n) { return tb__tardis_same(p, r, n); }
+TB_FORCE_INLINE int tb__tardis_same64(const char *p, const char *r, size_t n, uint64_t need) {
+    (void)need;
+    return tb__tardis_same(p, r, n);
+}
 #endif
 
 /* the header is exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount */
@@ -824,9 +827,9 @@ TB_FORCE_INLINE const char *tb__tardis_fast_rest(const tb_tardis_scan *st, const
     if (!(e = tb__tardis_value(q, end, st->tick, 0, &shapes[0], &v->px)) || e >= end || *e != ',') return NULL;
     q = e + 1;
     if (!(e = tb__tardis_value(q, end, st->lot, 1, &shapes[1], &v->qty))) return NULL;
-    if (end - e >= 2 && e[0] == '\r') e++; /* "\r\n": the '\r' is dropped, as the general path does */
-    if (e >= end || *e != '\n') return NULL;
-    return e;
+    if (e < end && *e == '\n') return e;
+    /* "\r\n": the '\r' is dropped, as the general path does */
+    return end - e >= 2 && e[0] == '\r' && e[1] == '\n' ? e + 1 : NULL;
 }
 
 /* The common row in one pass from p (before end), for the standard header once the
@@ -910,17 +913,19 @@ TB_FORCE_INLINE size_t tb__tardis_fast_run(tb_tardis_scan *st, char *data, size_
     uint64_t *const qty = out->qty;
     const char *const end = data + len, *prev = NULL; /* the row before, taken here */
     size_t n = out->n_rows, head = 0;
+    uint64_t head_bits = 0; /* bits [0, head) */
     int64_t line = st->line, open_lts = st->open_lts, open_ts = st->open_ts;
     int open = st->open, open_snap = st->open_snap;
     for (; budget && pos < len; budget--) {
         const char *const p = data + pos, *e;
         tb__tardis_vals v;
         size_t prefix;
-        if (prev && (end - p >= 64 ? head <= 64 && tb__tardis_same64(p, prev, head)
+        if (prev && (end - p >= 64 ? head <= 64 && tb__tardis_same64(p, prev, head, head_bits)
                                    : (size_t)(end - p) > head && tb__tardis_same(p, prev, head))) {
             if (!(e = tb__tardis_fast_rest(st, p + head, end, &v, shapes))) break;
         } else {
             if (!(e = tb__tardis_fast_vals(st, p, end, ts_cache, shapes, &v, &prefix, &head))) break;
+            head_bits = head >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << head) - 1u;
             if (prefix) {
                 memcpy(st->prefix, p, prefix);
                 st->prefix_len = prefix;
