@@ -434,7 +434,7 @@ bench-olog-ab: | $(BUILD)/bench/.dir
 
 # same-process A/B of the Tardis scanner (tb_tardis_scan.h): AB_OLD's csrc and this tree's
 # linked into one binary (bench/c/bench_tardis_ab*), over TARDIS_FILE in memory, alternated
-# round by round (make the file with bench/feeds/bench_feeds.py). AB_ARGS: e.g. --rounds 9
+# round by round (the file: bench/feeds/bench_feeds.py --rows 1000000). AB_ARGS: e.g. --rounds 9
 TARDIS_FILE ?= bench/out/feeds/tardis_1000000.csv
 .PHONY: bench-tardis-ab
 bench-tardis-ab: | $(BUILD)/bench/.dir
