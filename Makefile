@@ -431,6 +431,19 @@ bench-olog-ab: | $(BUILD)/bench/.dir
 	gcc -std=c11 $(BENCH_CFLAGS) -D_POSIX_C_SOURCE=199309L -Ibench/c bench/c/bench_olog_ab.c $(BUILD)/bench/ologab_old.o $(BUILD)/bench/ologab_new.o -o $(BUILD)/bench/bench_olog_ab
 	$(BUILD)/bench/bench_olog_ab $(AB_ARGS)
 
+# same-process A/B of the Tardis scanner (tb_tardis_scan.h): AB_OLD's csrc and this tree's
+# linked into one binary (bench/c/bench_tardis_ab*), over TARDIS_FILE in memory, alternated
+# round by round (the file: bench/feeds/bench_feeds.py --rows 1000000). AB_ARGS: e.g. --rounds 9
+TARDIS_FILE ?= bench/out/feeds/tardis_1000000.csv
+.PHONY: bench-tardis-ab
+bench-tardis-ab: | $(BUILD)/bench/.dir
+	rm -rf $(BUILD)/ab-tardis-old && mkdir -p $(BUILD)/ab-tardis-old
+	git archive $(AB_OLD) csrc | tar -x -C $(BUILD)/ab-tardis-old
+	gcc -std=c11 $(BENCH_CFLAGS) $(WARN) -DAB_SIDE=tardisab_old -I$(BUILD)/ab-tardis-old/csrc -Ibench/c -c bench/c/bench_tardis_ab_side.c -o $(BUILD)/bench/tardisab_old.o
+	gcc -std=c11 $(BENCH_CFLAGS) $(WARN) -DAB_SIDE=tardisab_new $(INC) -Ibench/c -c bench/c/bench_tardis_ab_side.c -o $(BUILD)/bench/tardisab_new.o
+	gcc -std=c11 $(BENCH_CFLAGS) $(WARN) -D_POSIX_C_SOURCE=199309L -Ibench/c bench/c/bench_tardis_ab.c $(BUILD)/bench/tardisab_old.o $(BUILD)/bench/tardisab_new.o -o $(BUILD)/bench/bench_tardis_ab
+	$(BUILD)/bench/bench_tardis_ab $(TARDIS_FILE) $(AB_ARGS)
+
 # same-process A/B of the L3 book (bench_l3's stream, per call and apply_mbo): AB_OLD's csrc
 # and this tree's linked into one binary (bench/c/bench_l3_ab*), alternated round by round;
 # _GNU_SOURCE as bench_l3.cpp (g++) and the Python module have it: madvise's huge-page hint

@@ -33,7 +33,11 @@
  * decimals that are a whole number of ticks / lots) goes through a fast path that
  * parses it in one pass and gives up, having changed nothing, on anything else; the
  * general path then takes the line, so odd rows and every error keep its behaviour.
- * The C test holds the fast path to the general one on clean and mutated files.
+ * Within a run of common rows the fast path reads only side, price and amount of a row
+ * whose first five fields are the bytes of the row before (the rows of a message mostly
+ * are), and reads a price or an amount of the shape of one of its column's last two
+ * (where the point is, where it stops) without searching it. The C test holds the fast
+ * path to the general one on clean and mutated files; the fuzz target too.
  *
  * Lines end at '\n' (a '\r' before it is dropped). A message may span calls:
  * its rows stay in `out` after the last complete message until it closes.
@@ -671,6 +675,29 @@ TB_FORCE_INLINE int tb__tardis_same(const char *q, const char *prefix, size_t n)
     return tb__tardis_word(q + n - 8) == tb__tardis_word(prefix + n - 8);
 }
 
+/* [p, p + n) == [r, r + n) for n <= 64, 64 bytes readable at both, need the mask of
+ * bits [0, n): the head of a row against the row before's, in one go. SSE2 where the
+ * compiler targets it (x86-64 always), else eight bytes a word (tb__tardis_same);
+ * -DTB_FORCE_PORTABLE_BITS takes the words everywhere so the tests cover both. */
+#if defined(__SSE2__) && !defined(TB_FORCE_PORTABLE_BITS)
+#include <emmintrin.h>
+TB_FORCE_INLINE int tb__tardis_same64(const char *p, const char *r, size_t n, uint64_t need) {
+#define TB__TARDIS_EQ16(k)                                                                                   \
+    ((uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * (k))), \
+                                                          _mm_loadu_si128((const __m128i *)(const void *)(r + 16 * (k))))) \
+     << (16 * (k)))
+    const uint64_t eq = TB__TARDIS_EQ16(0) | TB__TARDIS_EQ16(1) | TB__TARDIS_EQ16(2) | TB__TARDIS_EQ16(3);
+#undef TB__TARDIS_EQ16
+    (void)n;
+    return (~eq & need) == 0;
+}
+#else
+TB_FORCE_INLINE int tb__tardis_same64(const char *p, const char *r, size_t n, uint64_t need) {
+    (void)need;
+    return tb__tardis_same(p, r, n);
+}
+#endif
+
 /* the header is exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount */
 static int tb__tardis_std_roles(const tb_tardis_scan *st) {
     static const uint8_t std_roles[8] = {TB_TARDIS_OTHER,       TB_TARDIS_SYMBOL, TB_TARDIS_TIMESTAMP,
@@ -679,20 +706,147 @@ static int tb__tardis_std_roles(const tb_tardis_scan *st) {
     return st->n_fields == 8 && memcmp(st->role, std_roles, 8) == 0;
 }
 
+/* The shape of a column's recent plain value (tb__tardis_plain's "digits[.digits]", the
+ * point and the stop within 16 bytes): a value of the same shape is checked with two
+ * masked compares and converted without looking for its point and its end, and scaled
+ * by one multiply (the shapes kept are those tb__tardis_scale takes with a unit of
+ * mantissa 1 and no overflow possible, so the result is its). Prices keep their shape
+ * from row to row; amounts mostly alternate between two ("0" and "0.12345678"): two
+ * shapes a column, the older replaced. stop = 0: empty. */
+typedef struct tb__tardis_shape {
+    uint64_t m0, m1; /* 0x80 in each byte of [0, stop] of word 0 and word 1 */
+    uint64_t k0, k1; /* of those, the non-digits: the point (if any) and the stop */
+    uint64_t low;    /* the bytes below the point within its word */
+    uint64_t mul;    /* the scale: 10^(-unit.exp - frac) */
+    unsigned stop, point, dig; /* point: its byte + 1, 0 without one */
+} tb__tardis_shape;
+
+typedef struct tb__tardis_shapes {
+    tb__tardis_shape s[2];
+    unsigned next; /* the one to replace */
+} tb__tardis_shapes;
+
+/* 0x80 in the bytes [from, to] of the word that holds bytes [base, base + 8) */
+TB_FORCE_INLINE uint64_t tb__tardis_bytes(unsigned from, unsigned to, unsigned base) {
+    uint64_t m = 0;
+    unsigned i;
+    for (i = from; i <= to; i++)
+        if (i >= base && i < base + 8) m |= UINT64_C(0x80) << (8 * (i - base));
+    return m;
+}
+
+/* a value of shape h at q (16 bytes readable): 1 and *out, else 0 */
+TB_FORCE_INLINE int tb__tardis_shape_take(const tb__tardis_shape *h, const char *q, uint64_t *out) {
+    const uint64_t zeros = UINT64_C(0x3030303030303030);
+    uint64_t t0 = tb__tardis_word(q) ^ zeros, t1 = tb__tardis_word(q + 8) ^ zeros, m;
+    if ((tb__dec_nondigits8(t0) & h->m0) != h->k0 || (tb__dec_nondigits8(t1) & h->m1) != h->k1) return 0;
+    if (!h->point) {
+        if (q[h->stop] == '.') return 0; /* "4.25" is not of the shape of "0": the point is no stop */
+    } else {
+        if (q[h->point - 1] != '.') return 0;
+        /* the point taken out: the bytes above it move down one (as tb__tardis_plain16) */
+        if (h->point <= 8) {
+            t0 = (t0 & h->low) | ((t0 >> 8) & ~h->low) | (t1 << 56);
+            t1 >>= 8;
+        } else {
+            t1 = (t1 & h->low) | ((t1 >> 8) & ~h->low);
+        }
+    }
+    m = h->dig <= 8 ? tb__dec_digits8(t0, h->dig)
+                    : tb__dec_digits8(t0, 8) * tb__dec_pow10[h->dig - 8] + tb__dec_digits8(t1, h->dig - 8);
+    *out = m * h->mul;
+    return 1;
+}
+
+/* Keep the shape of the value at q that stopped at q + stop with tb__tardis_plain's dig and
+ * frac, when a value of that shape always scales without a check: mantissa 1, a whole
+ * number of units, fewer than 19 digits with the scale (so it fits int64). */
+TB_FORCE_INLINE void tb__tardis_shape_keep(tb__tardis_shapes *c, const char *q, size_t stop, size_t dig,
+                                           int64_t frac, tb_dec_unit unit) {
+    const int64_t k = -unit.exp - frac;
+    tb__tardis_shape *h;
+    unsigned a = (unsigned)stop, i;
+    if (unit.mant != 1 || stop == 0 || stop > 15 || dig == 0 || k < 0 || (int64_t)dig + k > 18) return;
+    for (i = 0; i < (unsigned)stop; i++)
+        if (q[i] == '.') a = i;
+    h = &c->s[c->next];
+    c->next ^= 1u;
+    h->stop = (unsigned)stop;
+    h->point = a < stop ? a + 1 : 0;
+    h->dig = (unsigned)dig;
+    h->mul = tb__dec_pow10[k];
+    h->m0 = tb__tardis_bytes(0, h->stop, 0);
+    h->m1 = tb__tardis_bytes(0, h->stop, 8);
+    h->k0 = tb__tardis_bytes(h->stop, h->stop, 0) | (h->point ? tb__tardis_bytes(a, a, 0) : 0);
+    h->k1 = tb__tardis_bytes(h->stop, h->stop, 8) | (h->point ? tb__tardis_bytes(a, a, 8) : 0);
+    h->low = a < 8 ? (UINT64_C(1) << (8 * a)) - 1u : (UINT64_C(1) << (8 * (a - 8) % 64)) - 1u;
+}
+
+/* the value at q (before end) as a plain decimal of its column's unit, through a kept shape
+ * or tb__tardis_plain16 / tb__tardis_plain and tb__tardis_scale: where it stops, or NULL */
+TB_FORCE_INLINE const char *tb__tardis_value(const char *q, const char *end, tb_dec_unit unit, int is_unsigned,
+                                             tb__tardis_shapes *c, uint64_t *out) {
+    const char *e;
+    uint64_t m;
+    size_t dig;
+    int64_t frac;
+    if (end - q >= 16) {
+        if (c->s[0].stop && tb__tardis_shape_take(&c->s[0], q, out)) return q + c->s[0].stop;
+        if (c->s[1].stop && tb__tardis_shape_take(&c->s[1], q, out)) return q + c->s[1].stop;
+    }
+    if (!(e = tb__tardis_plain16(q, end, &m, &dig, &frac))) e = tb__tardis_plain(q, end, &m, &dig, &frac);
+    if (e - q > 20 || !tb__tardis_scale(m, dig, frac, unit, is_unsigned, out)) return NULL;
+    tb__tardis_shape_keep(c, q, (size_t)(e - q), dig, frac, unit);
+    return e;
+}
+
+/* the values of a common row */
+typedef struct tb__tardis_vals {
+    int snap, bid;
+    int64_t ts, lts;
+    uint64_t px, qty;
+} tb__tardis_vals;
+
+/* The rest of a common row from q (side, price, amount, end of line; before end): the
+ * line's '\n' with v->bid, px and qty, or NULL. */
+TB_FORCE_INLINE const char *tb__tardis_fast_rest(const tb_tardis_scan *st, const char *q, const char *end,
+                                                 tb__tardis_vals *v, tb__tardis_shapes *shapes) {
+    const char *e;
+    uint64_t w;
+    if (end - q < 8) return NULL;
+    w = tb__tardis_word(q);
+    /* "bid," or "ask,": one test (the product of the two differences is 0), the side
+     * then a compare, not a branch (a coin flip that a branch would mispredict) */
+    {
+        const uint64_t x = w & UINT64_C(0xFFFFFFFF), b4 = TB__TARDIS_LIT('b', 'i', 'd', ',', 0, 0),
+                       a4 = TB__TARDIS_LIT('a', 's', 'k', ',', 0, 0);
+        if (((x ^ b4) * (x ^ a4)) != 0) return NULL;
+        v->bid = x == b4;
+    }
+    q += 4;
+    if (!(e = tb__tardis_value(q, end, st->tick, 0, &shapes[0], &v->px)) || e >= end || *e != ',') return NULL;
+    q = e + 1;
+    if (!(e = tb__tardis_value(q, end, st->lot, 1, &shapes[1], &v->qty))) return NULL;
+    if (e < end && *e == '\n') return e;
+    /* "\r\n": the '\r' is dropped, as the general path does */
+    return end - e >= 2 && e[0] == '\r' && e[1] == '\n' ? e + 1 : NULL;
+}
+
 /* The common row in one pass from p (before end), for the standard header once the
  * stream's symbol is known: an unquoted exchange, the symbol unquoted, digits-only
  * timestamps, true/false, bid/ask, plain decimals tb__tardis_scale takes, then '\n' or
- * "\r\n". Returns the line's '\n' with the row added, or NULL having changed nothing:
+ * "\r\n". Returns the line's '\n' with the values in *v, or NULL having changed nothing:
  * the general path then takes the line, so odd rows and every error keep its behaviour.
  * "exchange,symbol," of the last fast row is kept (st->prefix): a row that starts with
- * the same bytes skips both fields in one compare. */
-TB_FORCE_INLINE const char *tb__tardis_fast(tb_tardis_scan *st, const char *p, const char *end,
-                                            tb_tardis_out *out, tb__tardis_ts_cache *ts_cache) {
-    const char *q = p, *e;
-    uint64_t m, px, qty, w;
-    size_t dig, prefix = 0;
-    int64_t frac, ts, lts;
-    int snap, bid;
+ * the same bytes skips both fields in one compare; *prefix is the length to keep when
+ * this row's differ (0: they are the kept ones, or too long to keep), *head the length of
+ * its "exchange,symbol,timestamp,local_timestamp,is_snapshot," (tb__tardis_fast_run). */
+TB_FORCE_INLINE const char *tb__tardis_fast_vals(const tb_tardis_scan *st, const char *p, const char *end,
+                                                 tb__tardis_ts_cache *ts_cache, tb__tardis_shapes *shapes,
+                                                 tb__tardis_vals *v, size_t *prefix, size_t *head) {
+    const char *q = p;
+    uint64_t w;
+    *prefix = 0;
     if (st->prefix_len && (size_t)(end - q) > st->prefix_len && tb__tardis_same(q, st->prefix, st->prefix_len)) {
         q += st->prefix_len;
     } else {
@@ -704,46 +858,112 @@ TB_FORCE_INLINE const char *tb__tardis_fast(tb_tardis_scan *st, const char *p, c
         q++;
         if ((size_t)(end - q) <= n || *q == '"' || !tb__tardis_is(q, n, st->symbol, n) || q[n] != ',') return NULL;
         q += n + 1;
-        if ((size_t)(q - p) <= sizeof st->prefix) prefix = (size_t)(q - p); /* kept if the row is taken */
+        if ((size_t)(q - p) <= sizeof st->prefix) *prefix = (size_t)(q - p); /* kept if the row is taken */
     }
-    if (!(q = tb__tardis_fast_micros(q, end, &ts, &ts_cache[0])) || ts > INT64_MAX / 1000) return NULL;
-    if (!(q = tb__tardis_fast_micros(q, end, &lts, &ts_cache[1]))) return NULL;
+    if (!(q = tb__tardis_fast_micros(q, end, &v->ts, &ts_cache[0])) || v->ts > INT64_MAX / 1000) return NULL;
+    if (!(q = tb__tardis_fast_micros(q, end, &v->lts, &ts_cache[1]))) return NULL;
     /* a row the fast path takes has at least "bid,1,1\n" after is_snapshot and after side */
     if (end - q < 8) return NULL;
     w = tb__tardis_word(q);
     if (tb__tardis_word_is(w, TB__TARDIS_LIT('f', 'a', 'l', 's', 'e', ','), 6)) {
-        snap = 0;
+        v->snap = 0;
         q += 6;
     } else if (tb__tardis_word_is(w, TB__TARDIS_LIT('t', 'r', 'u', 'e', ',', 0), 5)) {
-        snap = 1;
+        v->snap = 1;
         q += 5;
     } else {
         return NULL;
     }
-    if (end - q < 8) return NULL;
-    w = tb__tardis_word(q);
-    /* "bid," or "ask,": one test (the product of the two differences is 0), the side
-     * then a compare, not a branch (a coin flip that a branch would mispredict) */
-    {
-        const uint64_t x = w & UINT64_C(0xFFFFFFFF), b4 = TB__TARDIS_LIT('b', 'i', 'd', ',', 0, 0),
-                       a4 = TB__TARDIS_LIT('a', 's', 'k', ',', 0, 0);
-        if (((x ^ b4) * (x ^ a4)) != 0) return NULL;
-        bid = x == b4;
-    }
-    q += 4;
-    if (!(e = tb__tardis_plain16(q, end, &m, &dig, &frac))) e = tb__tardis_plain(q, end, &m, &dig, &frac);
-    if (e - q > 20 || e >= end || *e != ',' || !tb__tardis_scale(m, dig, frac, st->tick, 0, &px)) return NULL;
-    q = e + 1;
-    if (!(e = tb__tardis_plain16(q, end, &m, &dig, &frac))) e = tb__tardis_plain(q, end, &m, &dig, &frac);
-    if (e - q > 20 || !tb__tardis_scale(m, dig, frac, st->lot, 1, &qty)) return NULL;
-    if (end - e >= 2 && e[0] == '\r') e++; /* "\r\n": the '\r' is dropped, as the general path does */
-    if (e >= end || *e != '\n') return NULL;
+    *head = (size_t)(q - p);
+    return tb__tardis_fast_rest(st, q, end, v, shapes);
+}
+
+/* tb__tardis_fast_vals and the row added (the prefix kept): one common row */
+TB_FORCE_INLINE const char *tb__tardis_fast(tb_tardis_scan *st, const char *p, const char *end,
+                                            tb_tardis_out *out, tb__tardis_ts_cache *ts_cache) {
+    tb__tardis_vals v;
+    tb__tardis_shapes shapes[2];
+    size_t prefix, head;
+    const char *e;
+    memset(shapes, 0, sizeof shapes); /* none kept: this one row is read the long way */
+    e = tb__tardis_fast_vals(st, p, end, ts_cache, shapes, &v, &prefix, &head);
+    if (!e) return NULL;
     if (prefix) {
         memcpy(st->prefix, p, prefix);
         st->prefix_len = prefix;
     }
-    tb__tardis_row(st, out, st->line, snap, lts, bid, ts, px, qty, 0, 0, NULL, 0);
+    tb__tardis_row(st, out, st->line, v.snap, v.lts, v.bid, v.ts, v.px, v.qty, 0, 0, NULL, 0);
     return e;
+}
+
+/* Common rows from data + pos (before data + len) while the fast path takes them, at most
+ * budget of them: tb__tardis_fast row by row, with the open message's state, the line
+ * number and out's row count held in locals for the run (a store to the uint8_t side
+ * column may alias anything, so read through st and out they would be reloaded every
+ * row). A row whose "exchange,symbol,timestamp,local_timestamp,is_snapshot," are the
+ * bytes of the row before it (the rows of a message mostly are) has that row's values
+ * and continues its message: one compare instead of reading the five fields and
+ * deciding the grouping again. Only while the open message is not an ERROR (its rows
+ * are dropped: the caller takes those row by row). Returns where it stopped. */
+TB_FORCE_INLINE size_t tb__tardis_fast_run(tb_tardis_scan *st, char *data, size_t pos, size_t len,
+                                           tb_tardis_out *out, tb__tardis_ts_cache *ts_cache,
+                                           tb__tardis_shapes *shapes, size_t budget) {
+    uint8_t *const side = out->side;
+    int64_t *const px = out->px;
+    uint64_t *const qty = out->qty;
+    const char *const end = data + len, *prev = NULL; /* the row before, taken here */
+    size_t n = out->n_rows, head = 0;
+    uint64_t head_bits = 0; /* bits [0, head) */
+    int64_t line = st->line, open_lts = st->open_lts, open_ts = st->open_ts;
+    int open = st->open, open_snap = st->open_snap;
+    for (; budget && pos < len; budget--) {
+        const char *const p = data + pos, *e;
+        tb__tardis_vals v;
+        size_t prefix;
+        if (prev && (end - p >= 64 ? head <= 64 && tb__tardis_same64(p, prev, head, head_bits)
+                                   : (size_t)(end - p) > head && tb__tardis_same(p, prev, head))) {
+            if (!(e = tb__tardis_fast_rest(st, p + head, end, &v, shapes))) break;
+        } else {
+            if (!(e = tb__tardis_fast_vals(st, p, end, ts_cache, shapes, &v, &prefix, &head))) break;
+            head_bits = head >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << head) - 1u;
+            if (prefix) {
+                memcpy(st->prefix, p, prefix);
+                st->prefix_len = prefix;
+            }
+            /* tb__tardis_row without a bad value */
+            if (open && (v.snap != open_snap || (!v.snap && v.lts != open_lts))) {
+                out->n_rows = n;
+                st->open_lts = open_lts;
+                st->open_ts = open_ts;
+                tb__tardis_close(st, out);
+                n = out->n_rows;
+                open = 0;
+            }
+            if (!open) {
+                open = 1;
+                open_snap = v.snap;
+                st->open = 1;
+                st->open_snap = v.snap;
+                st->open_bad = 0;
+                st->open_line = line;
+                st->open_row0 = n;
+            }
+            open_lts = v.lts;
+            open_ts = v.ts;
+        }
+        side[n] = (uint8_t)v.bid;
+        px[n] = (int64_t)v.px;
+        qty[n] = v.qty;
+        n++;
+        line++;
+        prev = p;
+        pos = (size_t)(e - data) + 1;
+    }
+    out->n_rows = n;
+    st->line = line;
+    st->open_lts = open_lts;
+    st->open_ts = open_ts;
+    return pos;
 }
 
 /* ---- the scan loop -------------------------------------------------------------------- */
@@ -772,6 +992,7 @@ TB_FORCE_INLINE int tb__tardis_scan(tb_tardis_scan *st, char *data, size_t len, 
     size_t pos = 0;
     int sym_plain; /* the symbol has no ',' (its raw bytes then mean the same on any line); -1: not known yet */
     tb__tardis_ts_cache ts_cache[2] = {TB__TARDIS_TS_CACHE_INIT, TB__TARDIS_TS_CACHE_INIT}; /* timestamp, local */
+    tb__tardis_shapes shapes[2]; /* price, amount */
     if (!st || !out || !consumed) return TB_ERR_NULL;
     *consumed = 0;
     if (len && !data) return TB_ERR_NULL;
@@ -779,6 +1000,7 @@ TB_FORCE_INLINE int tb__tardis_scan(tb_tardis_scan *st, char *data, size_t len, 
         st->n_fields == 0 || st->n_fields > (uint32_t)TB_TARDIS_MAX_FIELDS)
         return TB_ERR_BADARG;
     fast = fast && tb__tardis_std_roles(st);
+    memset(shapes, 0, sizeof shapes);
     sym_plain = -1;
     while (pos < len) {
         char *p = data + pos, *nl, *le;
@@ -787,11 +1009,15 @@ TB_FORCE_INLINE int tb__tardis_scan(tb_tardis_scan *st, char *data, size_t len, 
         if (fast && st->have_symbol && sym_plain < 0) sym_plain = !memchr(st->symbol, ',', st->symbol_len);
         if (fast && sym_plain > 0) { /* common rows until one is not (or the room's budget ends) */
             size_t budget = tb__tardis_fast_budget(st, out);
-            const char *end;
-            for (; budget && pos < len && (end = tb__tardis_fast(st, data + pos, data + len, out, ts_cache)) != NULL;
-                 budget--) {
-                st->line++;
-                pos = (size_t)(end - data) + 1;
+            if (!(st->open && st->open_bad)) {
+                pos = tb__tardis_fast_run(st, data, pos, len, out, ts_cache, shapes, budget);
+            } else {
+                const char *end;
+                for (; budget && pos < len && (end = tb__tardis_fast(st, data + pos, data + len, out, ts_cache)) != NULL;
+                     budget--) {
+                    st->line++;
+                    pos = (size_t)(end - data) + 1;
+                }
             }
             if (pos >= len) break;
             p = data + pos;

@@ -391,8 +391,11 @@ static uint64_t next_rng(uint64_t *rng) {
  * mutated: a byte replaced, inserted or deleted from an alphabet of the bytes that
  * matter, or a field swapped for an odd value (long digit runs, exponents, quotes, a
  * timestamp out of range, other symbols, CR, empty lines). `symbol` is the first row's
- * symbol field as written (quoted with a ',' inside on some files). */
-static size_t common_file(uint64_t *rng, char *out, size_t cap, unsigned odd, const char *symbol) {
+ * symbol field as written (quoted with a ',' inside on some files). heads = 1: the rows of
+ * a message share their timestamp too (as venues write them), so a row's
+ * "exchange,symbol,timestamp,local_timestamp,is_snapshot," is mostly the bytes of the row
+ * before (the fast path then reads only the rest: the mutations test that shortcut). */
+static size_t common_file(uint64_t *rng, char *out, size_t cap, unsigned odd, const char *symbol, int heads) {
     static const char bytes[] = ",\"\r\n.e-+09 xX";
     static const char *const exchanges[] = {"b", "binance-futures", "binanc", "binance ",
                                             "an-exchange-name-longer-than-the-sixty-four-bytes-the-fast-path-keeps"};
@@ -408,6 +411,7 @@ static size_t common_file(uint64_t *rng, char *out, size_t cap, unsigned odd, co
     for (m = 0; m < 400 && pos + 6 * 260 < cap; m++) { /* room for six lines of < 256 bytes + CRLF */
         int rows = 1 + (int)(next_rng(rng) % 6), k;
         int snap = next_rng(rng) % 17 == 0;
+        const int64_t ts_back = (int64_t)(next_rng(rng) % 50);
         lts += 1 + (int64_t)(next_rng(rng) % 3);
         for (k = 0; k < rows; k++) {
             char line[256];
@@ -416,7 +420,7 @@ static size_t common_file(uint64_t *rng, char *out, size_t cap, unsigned odd, co
             size_t n = 0, sym_end;
             int late;
             unsigned v = (unsigned)next_rng(rng), f;
-            snprintf(ts, sizeof ts, "%lld", (long long)(lts - (int64_t)(v % 50)));
+            snprintf(ts, sizeof ts, "%lld", (long long)(lts - (heads ? ts_back : (int64_t)(v % 50))));
             snprintf(lt, sizeof lt, "%lld", (long long)lts);
             snprintf(px, sizeof px, "%u%s", 90 + v % 20, ((v >> 5) & 3) == 0 ? ".25" : (v >> 7) & 1 ? ".5" : "");
             snprintf(qty, sizeof qty, "%u%s", (v >> 8) % 9, (v >> 12) & 1 ? ".1" : "");
@@ -476,7 +480,7 @@ static void test_fast_is_general(void) {
     uint64_t rng = 4242;
     int round, rounds = tbt_prof == TBT_FULL ? 200 : 40;
     for (round = 0; round < rounds; round++) {
-        size_t len = common_file(&rng, text, sizeof text, odds[round % 4], symbols[(round / 4) % 5]);
+        size_t len = common_file(&rng, text, sizeof text, odds[round % 4], symbols[(round / 4) % 5], (round / 20) % 2);
         size_t block;
         if (round % 3 == 1) len--; /* no final newline */
         scan_with(text, len, 1 << 16, 4000, 0, &general);
@@ -519,6 +523,100 @@ static void test_fast_cuts(void) {
         CHECK_MSG(same(&general, &fast), "block %zu", block);
         scan_with(text, len, block, 1 + block % 5, 1, &fast);
         CHECK_MSG(same(&general, &fast), "block %zu, small output", block);
+    }
+}
+
+/* A value read through a kept shape (the shape of the value before it in its column) is
+ * the value read the long way (tb__tardis_plain16 / tb__tardis_plain and
+ * tb__tardis_scale): the same stop and units, or NULL both, for runs of digits with a
+ * point anywhere, what follows them, and units that are kept (mantissa 1) or not. Pairs
+ * of values mostly of one length, so that shapes are kept and tried on near misses
+ * ("0" then "4.25": the point is not the stop). */
+static void test_fast_shapes(void) {
+    static const char alphabet[] = "0123456789012345678901234567890123456789..,\n\r-ex";
+    static const char *const units[] = {"0.01", "0.00000001", "1", "0.5", "10", "0.1"};
+    uint64_t rng = 77;
+    long round, rounds = tbt_prof == TBT_FULL ? 400000 : 60000, hits = 0;
+    for (round = 0; round < rounds; round++) {
+        const tb_dec_unit unit = unit_of(units[(round / 7) % 6]);
+        const int is_unsigned = (int)(round & 1);
+        const size_t len = 1 + (size_t)(next_rng(&rng) % 17);
+        tb__tardis_shapes kept, none;
+        int k;
+        memset(&kept, 0, sizeof kept);
+        for (k = 0; k < 3; k++) { /* two values keep shapes, the third is read through them */
+            char s[40];
+            size_t i, n = 16 + (size_t)(next_rng(&rng) % 8), run = len + (size_t)(next_rng(&rng) % 3) - 1;
+            uint64_t va = 0, vb = 0;
+            const char *ea, *eb;
+            for (i = 0; i < n; i++) s[i] = alphabet[next_rng(&rng) % (sizeof alphabet - 1)];
+            for (i = 0; i < run && i < n; i++) s[i] = (char)('0' + next_rng(&rng) % 10);
+            if (next_rng(&rng) % 4) s[next_rng(&rng) % (run + 1)] = '.';
+            if (next_rng(&rng) % 2) s[run] = next_rng(&rng) % 2 ? ',' : '\n';
+            memset(&none, 0, sizeof none);
+            eb = tb__tardis_value(s, s + n, unit, is_unsigned, &none, &vb);
+            ea = tb__tardis_value(s, s + n, unit, is_unsigned, &kept, &va);
+            if (k == 2 && ea && (kept.s[0].stop || kept.s[1].stop)) hits++;
+            CHECK_MSG(ea == eb && (!ea || va == vb), "'%.*s' unit %s: %ld vs %ld", (int)n, s,
+                      units[(round / 7) % 6], ea ? (long)(ea - s) : -1L, eb ? (long)(eb - s) : -1L);
+        }
+    }
+    CHECK_MSG(hits > rounds / 20, "%ld read with shapes kept", hits);
+}
+
+/* Rows whose "exchange,symbol,timestamp,local_timestamp,is_snapshot," are the row
+ * before's bytes (the fast path then reads only side, price and amount and keeps the
+ * message open), among rows that differ from the row before in one byte of that head
+ * (a timestamp, is_snapshot, the exchange, the symbol), or only after it (an odd value, a
+ * short row, a quote), with heads of every length around the 64 bytes compared at once:
+ * cut at every byte and into blocks of every size to 90, the general path's output. */
+static void test_fast_heads(void) {
+    static const char text[] =
+        "b,X,1700000000000001,1700000000000091,false,bid,100.25,0.1\n"
+        "b,X,1700000000000001,1700000000000091,false,ask,100.5,2\n"
+        "b,X,1700000000000001,1700000000000091,false,ask,100.75,0\r\n"
+        "b,X,1700000000000001,1700000000000092,false,bid,100,0\n"     /* lts: a new message */
+        "b,X,1700000000000001,1700000000000092,false,bid,100,0.5\n"
+        "b,X,1700000000000002,1700000000000092,false,bid,101,1\n"     /* ts only: the same message */
+        "b,X,1700000000000002,1700000000000092,true,bid,101,1\n"      /* is_snapshot */
+        "b,X,1700000000000002,1700000000000092,true,ask,102,1\n"
+        "b,X,1700000000000002,1700000000000092,false,ask,102,1\n"
+        "c,X,1700000000000002,1700000000000092,false,ask,103,1\n"     /* the exchange */
+        "c,X,1700000000000002,1700000000000092,false,ask,\"103\",1\n" /* a quote after the head */
+        "c,X,1700000000000002,1700000000000092,false,ask,103\n"       /* a short row */
+        "c,X,1700000000000002,1700000000000092,false,ask,103,1e-5\n"  /* an exponent, not a whole lot */
+        "c,X,1700000000000002,1700000000000092,false,ask,104,1\n"     /* the error's message */
+        "c,X,1700000000000003,1700000000000093,false,ask,104,1\n"
+        "c,X,1700000000000003,1700000000000093,false,bid,104.001,1\n" /* not a whole tick */
+        "c,X,1700000000000004,1700000000000094,false,bid,104,1\n"
+        "c,Y,1700000000000004,1700000000000094,false,bid,104,1\n";    /* a second symbol */
+    static const char *const exchanges[] = {"b", "binance", "binance-futures", "a-name-of-twenty-six-bytes",
+                                            "a-name-of-thirty-bytes-long-x", "a-name-of-thirty-one-bytes-lng"};
+    static char buf[4096];
+    static result general, fast;
+    size_t e, block;
+    for (e = 0; e <= sizeof exchanges / sizeof *exchanges; e++) {
+        size_t len = 0;
+        const char *t = text;
+        /* heads of 56 .. 86 bytes: the exchange of each line replaced ("b" or "c" kept apart) */
+        while (*t) {
+            const char *nl = strchr(t, '\n');
+            const char *ex = e < sizeof exchanges / sizeof *exchanges ? exchanges[e] : "binance";
+            len += (size_t)snprintf(buf + len, sizeof buf - len, "%s%s%.*s", ex, t[0] == 'c' ? "-c" : "",
+                                    (int)(nl - t - 1), t + 1);
+            buf[len++] = '\n';
+            t = nl + 1;
+        }
+        scan_with(buf, len, 1 << 16, 1000, 0, &general);
+        CHECK_MSG(general.n_msgs >= 6 && general.n_errs >= 3 && general.status == TB_TARDIS_SYMBOL_CHANGE, "msgs %zu errs %zu", general.n_msgs, general.n_errs);
+        for (block = 1; block <= 90; block++) {
+            scan_with(buf, len, block, 1000, 1, &fast);
+            CHECK_MSG(same(&general, &fast), "exchange %zu block %zu", e, block);
+            scan_with(buf, len, block, 1 + block % 5, 1, &fast);
+            CHECK_MSG(same(&general, &fast), "exchange %zu block %zu, small output", e, block);
+        }
+        scan_with(buf, len, len, 1000, 1, &fast);
+        CHECK_MSG(same(&general, &fast), "exchange %zu whole", e);
     }
 }
 
@@ -684,6 +782,8 @@ int main(int argc, char **argv) {
     tbt_run("tardis scan: plain runs read from two words are the byte loop's", test_plain_words);
     tbt_run("tardis scan: common and odd rows cut at every byte", test_fast_cuts);
     tbt_run("tardis scan: the fast path gives the general path's output", test_fast_is_general);
+    tbt_run("tardis scan: rows repeating the head of the row before", test_fast_heads);
+    tbt_run("tardis scan: a value read through a kept shape is the value read the long way", test_fast_shapes);
     tbt_run("tardis scan: the fast path takes common rows, leaves odd ones", test_fast_takes_common_rows);
     return tbt_finish();
 }

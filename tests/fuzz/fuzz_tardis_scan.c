@@ -4,8 +4,9 @@
  * non-decreasing and within the rows, only the four kinds the scanner writes,
  * rows only in DELTA / SNAPSHOT messages, errors pointing at ERROR messages);
  * and scanning the input in two blocks split at a point chosen by the input
- * (the partial line carried over, as the reader does) must give the same
- * result as one block.
+ * (the partial line carried over, as the reader does) with the fast path must
+ * give the result of one block through the general path alone (the fast path's
+ * reference: rows, messages with their ts, errors with field and reason).
  *
  * Input: byte 0 picks the split point and the output capacity, the rest is
  * the CSV body (the header is fixed: the eight Tardis columns).
@@ -33,9 +34,10 @@ typedef struct run {
     int64_t px[MAXN];
     uint64_t qty[MAXN];
     uint8_t side[MAXN];
-    int64_t row_end[MAXN + 64], line[MAXN + 64], seq[MAXN + 64];
+    int64_t row_end[MAXN + 64], line[MAXN + 64], seq[MAXN + 64], ts[MAXN + 64];
     uint8_t kind[MAXN + 64];
     int64_t err_line[MAXN + 64];
+    int32_t err_field[MAXN + 64], err_reason[MAXN + 64];
     int status;
 } run;
 
@@ -51,6 +53,8 @@ static void drain(tb_tardis_scan *st, tb_tardis_out *out, run *r) {
             CHECK((size_t)e->msg < m);
             CHECK(out->kind[e->msg] == TB__TARDIS_ERROR);
         }
+        r->err_field[r->n_errs] = e->field;
+        r->err_reason[r->n_errs] = e->reason;
         r->err_line[r->n_errs++] = e->line;
     }
     out->n_errs = 0;
@@ -65,6 +69,7 @@ static void drain(tb_tardis_scan *st, tb_tardis_out *out, run *r) {
         r->row_end[r->n_msgs] = out->row_end[i] + (int64_t)r->n_rows;
         r->line[r->n_msgs] = out->line[i];
         r->seq[r->n_msgs] = out->seq[i];
+        r->ts[r->n_msgs] = out->ts[i];
         r->kind[r->n_msgs] = kd;
         r->n_msgs++;
     }
@@ -84,8 +89,9 @@ static void drain(tb_tardis_scan *st, tb_tardis_out *out, run *r) {
     st->open_row0 = 0;
 }
 
-/* scan body in two blocks: [0, split) then the rest, into an output of rows_cap rows */
-static void scan(const uint8_t *body, size_t n, size_t split, size_t rows_cap, run *r) {
+/* scan body in two blocks: [0, split) then the rest, into an output of rows_cap rows;
+ * fast = 0: every line through the general path */
+static void scan(const uint8_t *body, size_t n, size_t split, size_t rows_cap, int fast, run *r) {
     static uint8_t side[MAXN];
     static int64_t px[MAXN];
     static uint64_t qty[MAXN];
@@ -117,7 +123,8 @@ static void scan(const uint8_t *body, size_t n, size_t split, size_t rows_cap, r
     out.errs = errs;
     out.errs_cap = 64;
     for (;;) {
-        rc = tb_tardis_scan_buf(&st, buf + pos, have - pos, eof, &out, &consumed);
+        rc = fast ? tb_tardis_scan_buf(&st, buf + pos, have - pos, eof, &out, &consumed)
+                  : tb__tardis_scan(&st, buf + pos, have - pos, eof, &out, &consumed, 0);
         CHECK(rc >= 0);
         CHECK(consumed <= have - pos);
         pos += consumed;
@@ -156,13 +163,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
     n = size - 1 > MAXN ? MAXN : size - 1;
     split = n ? data[0] % (n + 1) : 0;
-    scan(data + 1, n, n, MAXN, &a);              /* one block */
-    scan(data + 1, n, split, 1 + data[0] % 5, &b); /* two blocks, a tiny output */
+    scan(data + 1, n, n, MAXN, 0, &a);              /* one block, the general path */
+    scan(data + 1, n, split, 1 + data[0] % 5, 1, &b); /* two blocks, a tiny output, the fast path */
     CHECK(a.status == b.status && a.n_rows == b.n_rows && a.n_msgs == b.n_msgs && a.n_errs == b.n_errs);
     for (i = 0; i < a.n_rows; i++) CHECK(a.px[i] == b.px[i] && a.qty[i] == b.qty[i] && a.side[i] == b.side[i]);
     for (i = 0; i < a.n_msgs; i++)
         CHECK(a.row_end[i] == b.row_end[i] && a.line[i] == b.line[i] && a.seq[i] == b.seq[i] &&
-              a.kind[i] == b.kind[i]);
-    for (i = 0; i < a.n_errs; i++) CHECK(a.err_line[i] == b.err_line[i]);
+              a.kind[i] == b.kind[i] && a.ts[i] == b.ts[i]);
+    for (i = 0; i < a.n_errs; i++)
+        CHECK(a.err_line[i] == b.err_line[i] && a.err_field[i] == b.err_field[i] && a.err_reason[i] == b.err_reason[i]);
     return 0;
 }
