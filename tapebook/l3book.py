@@ -115,6 +115,24 @@ def _c_columns(cols: tuple[Any, ...], dtypes: tuple[np.dtype, ...]) -> bool:
     return True
 
 
+_int = int
+#: the classes of side values add() passes to C as they are (a name is looked up after)
+_SIDE_CLASSES = (bool, int, str)
+_as_int = _args.as_int
+
+
+def _not_ints(*values: Any) -> bool:
+    """Is a value not an exact int? cffi converts through ``__int__``: it would truncate a
+    Decimal or Fraction (px 100.5 -> 100) and refuse an object with only ``__index__``
+    (which Book and the fast path take), so the Python path converts such values with
+    :func:`_args.as_int` (or refuses them) before the C call."""
+    return any(v.__class__ is not _int for v in values)
+
+
+def _has_bool(*values: Any) -> bool:
+    return any(v.__class__ is bool for v in values)
+
+
 def _l2_view(v: nat.BookVariant, ptr: Any, max_cap: int) -> Book:
     """A Book object over the L3 book's own L2 book (not owned: the L3Book frees it)."""
     view = Book.__new__(Book)
@@ -347,6 +365,10 @@ class L3Book(HotL3):
         :class:`Book`: True/1/'bid'/'buy' or False/0/'ask'/'sell'."""
         if order_id.__class__ is bool or px.__class__ is bool or qty.__class__ is bool:
             raise self._fail(nat.ERR_BADARG, "add", order_id=order_id, side=side, px=px, qty=qty)
+        if _not_ints(order_id, px, qty) or side.__class__ not in _SIDE_CLASSES:
+            return self.add(
+                _as_int("order_id", order_id), _args.check_side(side), _as_int("px", px), _as_int("qty", qty)
+            )
         try:
             st = self._add(self._lp, order_id, side, px, qty)
         except (TypeError, OverflowError):
@@ -370,6 +392,8 @@ class L3Book(HotL3):
         """Remove an order."""
         if order_id.__class__ is bool:
             raise self._fail(nat.ERR_BADARG, "cancel", order_id=order_id)
+        if _not_ints(order_id):
+            return self.cancel(_as_int("order_id", order_id))
         try:
             st = self._cancel(self._lp, order_id)
         except (TypeError, OverflowError):
@@ -379,12 +403,16 @@ class L3Book(HotL3):
 
     def _reduce_py(self, order_id: int, qty: int) -> None:
         """Cancel ``qty`` (1 .. resting) of an order, keeping its priority; removed at 0."""
+        if _not_ints(order_id, qty) and not _has_bool(order_id, qty):
+            return self.reduce(_as_int("order_id", order_id), _as_int("qty", qty))
         self._call(self._v.reduce, "reduce", order_id, qty, order_id=order_id, qty=qty)
 
     def _execute_py(self, order_id: int, qty: int) -> None:
         """Fill ``qty`` (1 .. resting) from an order; it keeps its priority and is removed at 0."""
         if order_id.__class__ is bool or qty.__class__ is bool:
             raise self._fail(nat.ERR_BADARG, "execute", order_id=order_id, qty=qty)
+        if _not_ints(order_id, qty):
+            return self.execute(_as_int("order_id", order_id), _as_int("qty", qty))
         try:
             st = self._execute(self._lp, order_id, qty)
         except (TypeError, OverflowError):
@@ -394,16 +422,24 @@ class L3Book(HotL3):
 
     def _modify_py(self, order_id: int, qty: int) -> None:
         """New quantity (>= 1): down keeps the order's priority, up sends it to the back."""
+        if _not_ints(order_id, qty) and not _has_bool(order_id, qty):
+            return self.modify(_as_int("order_id", order_id), _as_int("qty", qty))
         self._call(self._v.modify, "modify", order_id, qty, order_id=order_id, qty=qty)
 
     def _amend_py(self, order_id: int, px: int, qty: int) -> None:
         """New price and quantity (same id and side): the same price is :meth:`modify`,
         another price puts the order at the back of that level (Databento ``M``)."""
+        if _not_ints(order_id, px, qty) and not _has_bool(order_id, px, qty):
+            return self.amend(_as_int("order_id", order_id), _as_int("px", px), _as_int("qty", qty))
         self._call(self._v.amend, "amend", order_id, px, qty, order_id=order_id, px=px, qty=qty)
 
     def _replace_py(self, old_id: int, new_id: int, px: int, qty: int) -> None:
         """Cancel ``old_id`` and add ``new_id`` on its side at (px, qty) with a new
         priority (ITCH ``U``); ``new_id`` may equal ``old_id``."""
+        if _not_ints(old_id, new_id, px, qty) and not _has_bool(old_id, new_id, px, qty):
+            return self.replace(
+                _as_int("old_id", old_id), _as_int("new_id", new_id), _as_int("px", px), _as_int("qty", qty)
+            )
         self._call(
             self._v.replace,
             "replace",
@@ -423,6 +459,8 @@ class L3Book(HotL3):
 
     def reset(self, anchor: int) -> None:
         """Remove every order and anchor both tapes at ``anchor``."""
+        if _not_ints(anchor) and anchor.__class__ is not bool:
+            return self.reset(_as_int("anchor", anchor))
         try:
             st = nat.ERR_ANCHOR if anchor.__class__ is bool else self._v.reset(self._lp, anchor)
         except (TypeError, OverflowError):
@@ -437,6 +475,8 @@ class L3Book(HotL3):
         """The resting order ``order_id``, or None."""
         if order_id.__class__ is bool:
             raise self._fail(nat.ERR_BADARG, "order", order_id=order_id)
+        if _not_ints(order_id):
+            return self.order(_as_int("order_id", order_id))
         out = ffi.new(f"{self._v.order_c} *")
         try:
             st = self._v.order(self._lp, order_id, out)
@@ -456,6 +496,8 @@ class L3Book(HotL3):
 
     def _queue_position_py(self, order_id: int) -> tuple[int, int]:
         """(orders ahead, quantity ahead) of ``order_id`` in its level's queue."""
+        if _not_ints(order_id) and order_id.__class__ is not bool:
+            return self.queue_position(_as_int("order_id", order_id))
         k = ffi.new("uint64_t *")
         q = ffi.new(f"{self._v.family.qty_c} *")
         self._call(self._v.queue_position, "queue_position", order_id, k, q, order_id=order_id)
