@@ -753,8 +753,9 @@ static PyMethodDef mod_methods[] = {
 
 static struct PyModuleDef hotpath_module = {
     PyModuleDef_HEAD_INIT, "tapebook._hotpath",
-    PyDoc_STR("The CPython fast path of the per-call methods of Book, L3Book and MatchingEngine (see _hotpath.c)."), -1, mod_methods,
-    NULL, NULL, NULL, NULL,
+    PyDoc_STR("The CPython fast path of the per-call methods of Book, L3Book and MatchingEngine "
+              "(see _hotpath.c)."),
+    -1, mod_methods, NULL, NULL, NULL, NULL,
 };
 
 PyMODINIT_FUNC PyInit__hotpath(void) {

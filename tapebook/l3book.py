@@ -354,7 +354,7 @@ class L3Book(HotL3):
     # base class HotL3 (_hotl3.inc): it serves the common case (int arguments that fit,
     # a bound book) and hands every other call to the method of the same name + "_py"
     # below, which is the specification.
-    # The per-call path is one C call; arguments are examined only after C refused
+    # The Python path is one C call; arguments are examined only after C refused
     # them (or cffi could not convert them), to say which one was wrong. The one
     # check before it: cffi converts a bool to 0 / 1, which the update log and Book
     # refuse (an id, price or quantity is not a bool), so a bool goes to _fail, whose

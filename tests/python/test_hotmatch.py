@@ -286,3 +286,54 @@ def test_methods_document_themselves() -> None:
     assert MatchingEngine.__mro__[1] is hp.HotEngine
     with pytest.raises(TypeError, match=r"^MatchingEngine\.submit\(\) missing 1 required positional"):
         MatchingEngine(n=64, max_orders=2).submit(1, 1, 5)  # type: ignore[call-arg]
+
+
+def test_concurrent_use_raises() -> None:
+    # submit_many releases the GIL (cffi); the fast path's C calls from another thread
+    # then meet the core's thread guard: ConcurrentUseError, nothing changed
+    import contextlib
+    import threading
+
+    e = MatchingEngine(n=1024, max_orders=1 << 17, anchor=0)
+    rows = 40_000
+    sides = np.ones(rows, np.uint8)
+    prices = (np.arange(rows) % 50 - 100).astype(np.int64)
+    qtys = np.ones(rows, np.uint64)
+    ioc = np.ones(rows, np.uint8)
+    stop = threading.Event()
+
+    refused = [0]  # the other thread's calls refused (the C call that comes second is)
+
+    def long_calls() -> None:
+        base = 1
+        while not stop.is_set():
+            ids = np.arange(base, base + rows, dtype=np.uint64)
+            try:
+                e.submit_many(ids, sides, prices, qtys)  # bids rest
+                e.submit_many(
+                    ids + np.uint64(rows), sides ^ 1, prices - 1000, qtys, ioc
+                )  # sells take them all
+            except tapebook.ConcurrentUseError:
+                refused[0] += 1
+                for i in ids.tolist():  # start over: whatever rested of this round goes
+                    if i in e.book:
+                        with contextlib.suppress(tapebook.ConcurrentUseError):
+                            e.cancel(i)
+            base += 2 * rows
+
+    busy = 0
+    t = threading.Thread(target=long_calls)
+    t.start()
+    try:
+        for i in range(200_000):
+            try:
+                e.submit(10**12 + i, 0, 10_000, 1)
+                e.cancel(10**12 + i)
+            except tapebook.ConcurrentUseError:
+                busy += 1
+                if busy > 20:
+                    break
+    finally:
+        stop.set()
+        t.join()
+    assert busy + refused[0] > 0 and e.verify_invariants()
