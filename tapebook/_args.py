@@ -42,6 +42,14 @@ def as_int(name: str, value: Any) -> int:
         ) from None
 
 
+def not_ints(*values: Any) -> bool:
+    """Is a value neither an int nor a numpy integer? cffi converts anything else through
+    ``__int__``: it would truncate a Decimal or Fraction (px 100.5 -> 100) and refuse an
+    object with only ``__index__`` (which Book takes), so a Python path that hands values to
+    cffi converts such values with :func:`as_int` (or refuses them) first."""
+    return any(v.__class__ is not int and not isinstance(v, np.integer) for v in values)
+
+
 #: the side names the public calls accept, case-insensitive (besides True/1 and False/0)
 SIDE_NAMES = {"bid": 1, "buy": 1, "ask": 0, "sell": 0}
 _SIDE_HELP = "True/1/'bid'/'buy' (bid) or False/0/'ask'/'sell' (ask)"

@@ -16,8 +16,8 @@
  * and releases the GIL (~185 ns on the reference VM), while a CPython
  * METH_FASTCALL method costs a few tens of ns (bench/python).
  *
- * The fast path handles the common case only: integer arguments (int, or any
- * object with __index__ but bool, e.g. numpy integers) that fit the variant's
+ * The fast path handles the common case only: integer arguments (int but bool,
+ * or a numpy integer: read without running Python code) that fit the variant's
  * types, a bound book, the C call succeeding. Anything else (another argument type,
  * keywords, an error status, a closed or unbound book) is handed to the
  * Python implementation `_<name>_py` on the Book subclass with the original
@@ -87,7 +87,7 @@ static PyObject *python_path(PyObject *self, PyObject *name, PyObject *const *ar
 
 static int i64_arg(PyObject *o, int64_t *out);
 
-/* True/False, or 1/0 as an int or an __index__ object (numpy integers) */
+/* True/False, or 1/0 as an int or a numpy integer */
 static int side_arg(PyObject *o) {
     int64_t v;
     if (o == Py_True) return 1;
@@ -164,25 +164,19 @@ static int scalar_int(PyObject *o, int64_t *out) {
     return 1;
 }
 
-/* An int, or any object with __index__ except bool (numpy integers): what
- * the Python path accepts (operator.index). Never PyLong_As* on anything
- * else: it would truncate Decimal, Fraction or numpy floats. A numpy integer
- * is converted here, so it does not make the trip C -> Python -> C. */
+/* An int (or an int subclass) but bool, or a registered numpy integer: read
+ * without running any Python code. Every other object with __index__ takes
+ * the Python path, which converts it (operator.index) and calls again: its
+ * __index__ could close the book, or unbind it, between the fast path's
+ * check of the binding and the C call (a crash, found in review). Never
+ * PyLong_As* on anything else: it would truncate Decimal, Fraction or numpy
+ * floats. A numpy integer is converted here, so it does not make the trip
+ * C -> Python -> C. */
 static int i64_arg(PyObject *o, int64_t *out) {
-    PyObject *i;
-    int r;
     if (PyLong_CheckExact(o)) return exact_i64(o, out);
-    if (PyBool_Check(o) || !PyIndex_Check(o)) return -1;
-    r = scalar_int(o, out);
-    if (r <= 0) return r;
-    i = PyNumber_Index(o);
-    if (!i) {
-        PyErr_Clear(); /* the Python path raises the exact error */
-        return -1;
-    }
-    r = exact_i64(i, out);
-    Py_DECREF(i);
-    return r;
+    if (PyBool_Check(o)) return -1;
+    if (PyLong_Check(o)) return exact_i64(o, out); /* reads the value: no __index__ call */
+    return scalar_int(o, out) ? -1 : 0;
 }
 
 static int u64_arg(PyObject *o, uint64_t *out) {

@@ -115,18 +115,10 @@ def _c_columns(cols: tuple[Any, ...], dtypes: tuple[np.dtype, ...]) -> bool:
     return True
 
 
-_int = int
 #: the classes of side values add() passes to C as they are (a name is looked up after)
 _SIDE_CLASSES = (bool, int, str)
 _as_int = _args.as_int
-
-
-def _not_ints(*values: Any) -> bool:
-    """Is a value not an exact int? cffi converts through ``__int__``: it would truncate a
-    Decimal or Fraction (px 100.5 -> 100) and refuse an object with only ``__index__``
-    (which Book and the fast path take), so the Python path converts such values with
-    :func:`_args.as_int` (or refuses them) before the C call."""
-    return any(v.__class__ is not _int for v in values)
+_not_ints = _args.not_ints
 
 
 def _has_bool(*values: Any) -> bool:
@@ -486,7 +478,7 @@ class L3Book(HotL3):
             return None
         if st:
             _args.raise_status(st, "order")
-        return Order(order_id, bool(out.side), int(out.px), int(out.qty))
+        return Order(int(order_id), bool(out.side), int(out.px), int(out.qty))
 
     def __contains__(self, order_id: object) -> bool:
         try:

@@ -425,6 +425,8 @@ class MatchingEngine(HotEngine):
         """Remove a resting order; returns the quantity it still had."""
         if order_id.__class__ is bool:  # cffi would take it as 0 / 1
             raise _u64_error(order_id=order_id)
+        if _args.not_ints(order_id):  # cffi would truncate a Decimal: convert or refuse first
+            return self.cancel(_args.as_int("order_id", order_id))
         try:
             st = self._v.cancel(self._m, order_id, self._evp, self._evcap, self._nout)
         except (TypeError, OverflowError):  # cffi could not convert it
@@ -437,6 +439,8 @@ class MatchingEngine(HotEngine):
         up sends it to the back of its level."""
         if order_id.__class__ is bool or qty.__class__ is bool:  # cffi would take it as 0 / 1
             raise _u64_error(order_id=order_id, qty=qty)
+        if _args.not_ints(order_id, qty):  # cffi would truncate a Decimal: convert or refuse first
+            return self.modify(_args.as_int("order_id", order_id), _args.as_int("qty", qty))
         try:
             st = self._v.modify(self._m, order_id, qty, self._evp, self._evcap, self._nout)
         except (TypeError, OverflowError):  # cffi could not convert one

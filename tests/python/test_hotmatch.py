@@ -14,6 +14,7 @@ from __future__ import annotations
 import inspect
 import io
 import random
+import time
 from decimal import Decimal
 from typing import Any
 
@@ -333,6 +334,12 @@ def test_concurrent_use_raises() -> None:
                 busy += 1
                 if busy > 20:
                     break
+            # the fast path never releases the GIL: without this the other thread waits for
+            # it between its C calls and rarely runs one while this loop does (the test
+            # failed on an idle machine: no collision in 200k rounds)
+            time.sleep(0)
+            if busy + refused[0] > 20:
+                break
     finally:
         stop.set()
         t.join()
