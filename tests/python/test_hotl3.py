@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from fastpath_calls import outcome
 from hypothesis import given, note
 from hypothesis import strategies as st
 
@@ -56,14 +57,6 @@ ARGS = {
     "order": (("order_id", IDS),),
     "queue_position": (("order_id", IDS),),
 }
-
-
-def outcome(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
-    try:
-        r = fn(*args, **kwargs)
-    except Exception as e:
-        return ("raised", type(e), str(e))
-    return ("returned", type(r), r)
 
 
 def call(data: st.DataObject) -> tuple[str, tuple[Any, ...], dict[str, Any]]:

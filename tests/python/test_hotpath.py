@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from fastpath_calls import outcome
 from hypothesis import given, note
 from hypothesis import strategies as st
 
@@ -54,14 +55,6 @@ QTY_ARGS = st.one_of(
 K_ARGS = st.one_of(
     st.integers(0, 12), st.sampled_from([hp.MAX_K, hp.MAX_K + 1, 1000, -1, 2**70, 3.0, None, np.int64(4)])
 )
-
-
-def outcome(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, ...]:
-    try:
-        r = fn(*args, **kwargs)
-    except Exception as e:
-        return ("raised", type(e), str(e))
-    return ("returned", type(r), r)
 
 
 def call(data: st.DataObject, centre: int) -> tuple[str, tuple[Any, ...], dict[str, Any]]:
