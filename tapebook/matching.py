@@ -335,6 +335,31 @@ class MatchingEngine(HotEngine):
         # the usual call (a limit order, plain int fields, a side of _FAST_SIDES) sets the C
         # order straight away; anything else, or a store that overflows, takes the general
         # path, which gives the same fields or the exact error
+        self._claim_scratch("submit")
+        try:
+            return self._submit_checked(order_id, side, px, qty, tif, owner, post_only, bound)
+        finally:
+            self._unclaim()
+
+    def _claim_scratch(self, what: str) -> None:
+        """Claim the engine's scratch (C order, result, counts, event buffers, block
+        position) for one Python-path call; another thread's call holds it: the error two
+        overlapping C calls get from the core's thread guard."""
+        if not self._claim():
+            _args.raise_status(nat.ERR_BUSY, what)
+
+    def _submit_checked(
+        self,
+        order_id: int,
+        side: Any,
+        px: int | None,
+        qty: int,
+        tif: str,
+        owner: int,
+        post_only: bool,
+        bound: int | None,
+    ) -> SubmitResult:
+        """:meth:`submit` with the scratch claimed."""
         cls = side.__class__
         if (
             (cls is int or cls is str)
@@ -390,8 +415,12 @@ class MatchingEngine(HotEngine):
         self, order_id: int, side: int, px: int, qty: int, tif: int, owner: int, flags: int
     ) -> SubmitResult:
         """Submit an order given as the C order's fields (how replay applies a SUBMIT record)."""
-        self._set_order(order_id, side, px, qty, tif, owner, flags)
-        return self._submit_set()
+        self._claim_scratch("submit")
+        try:
+            self._set_order(order_id, side, px, qty, tif, owner, flags)
+            return self._submit_set()
+        finally:
+            self._unclaim()
 
     def _submit_set(self) -> SubmitResult:
         """Submit the order in ``self._order`` (set and range-checked by :meth:`_set_order`)."""
@@ -427,12 +456,16 @@ class MatchingEngine(HotEngine):
             raise _u64_error(order_id=order_id)
         if _args.not_ints(order_id):  # cffi would truncate a Decimal: convert or refuse first
             return self.cancel(_args.as_int("order_id", order_id))
+        self._claim_scratch("cancel")
         try:
-            st = self._v.cancel(self._m, order_id, self._evp, self._evcap, self._nout)
-        except (TypeError, OverflowError):  # cffi could not convert it
-            raise _u64_error(order_id=order_id) from None
-        self._check(st, "cancel", order_id=order_id)
-        return self._evp[0].qty  # through cffi: a numpy field read costs several times more
+            try:
+                st = self._v.cancel(self._m, order_id, self._evp, self._evcap, self._nout)
+            except (TypeError, OverflowError):  # cffi could not convert it
+                raise _u64_error(order_id=order_id) from None
+            self._check(st, "cancel", order_id=order_id)
+            return self._evp[0].qty  # through cffi: a numpy field read costs several times more
+        finally:
+            self._unclaim()
 
     def modify(self, order_id: int, qty: int) -> None:
         """New quantity for a resting order: down (or equal) keeps its place in the queue,
@@ -441,11 +474,15 @@ class MatchingEngine(HotEngine):
             raise _u64_error(order_id=order_id, qty=qty)
         if _args.not_ints(order_id, qty):  # cffi would truncate a Decimal: convert or refuse first
             return self.modify(_args.as_int("order_id", order_id), _args.as_int("qty", qty))
+        self._claim_scratch("modify")
         try:
-            st = self._v.modify(self._m, order_id, qty, self._evp, self._evcap, self._nout)
-        except (TypeError, OverflowError):  # cffi could not convert one
-            raise _u64_error(order_id=order_id, qty=qty) from None
-        self._check(st, "modify", order_id=order_id, qty=qty)
+            try:
+                st = self._v.modify(self._m, order_id, qty, self._evp, self._evcap, self._nout)
+            except (TypeError, OverflowError):  # cffi could not convert one
+                raise _u64_error(order_id=order_id, qty=qty) from None
+            self._check(st, "modify", order_id=order_id, qty=qty)
+        finally:
+            self._unclaim()
 
     def submit_many(
         self,
@@ -510,6 +547,14 @@ class MatchingEngine(HotEngine):
     def _submit_orders(self, orders: np.ndarray, events: bool = False) -> np.ndarray:
         """:meth:`submit_many` over an :data:`ORDER_DTYPE` array (how replay applies a
         SUBMIT_MANY record)."""
+        self._claim_scratch("submit_many")
+        try:
+            return self._submit_orders_claimed(orders, events)
+        finally:
+            self._unclaim()
+
+    def _submit_orders_claimed(self, orders: np.ndarray, events: bool) -> np.ndarray:
+        """:meth:`_submit_orders` with the scratch claimed."""
         orders = np.ascontiguousarray(orders, dtype=ORDER_DTYPE)
         if orders.ctypes.data % 8:
             # a view into a log record (replay) may be misaligned; C reads tb_match_order,

@@ -209,10 +209,14 @@ def _submit(op: Op) -> Callable[..., Any]:
     ) -> Any:
         eng = self._book
         fields = eng._order_fields(order_id, side, px, qty, tif, owner, post_only, bound)
-        eng._set_order(*fields)  # type and range checks: what it accepts fits the record
-        payload = pack(code, self._rec._seq + 1, self._id, *fields)
-        # the order is set in the engine already: submit it as it is (replay sets the same fields)
-        return self._logged(frame(payload), eng._submit_set, ())
+        eng._claim_scratch("submit")  # the engine's C order is set here and submitted below
+        try:
+            eng._set_order(*fields)  # type and range checks: what it accepts fits the record
+            payload = pack(code, self._rec._seq + 1, self._id, *fields)
+            # the order is set in the engine already: submit it as it is (replay sets the same fields)
+            return self._logged(frame(payload), eng._submit_set, ())
+        finally:
+            eng._unclaim()
 
     submit.__signature__ = inspect.signature(MatchingEngine.submit)  # type: ignore[attr-defined]
     return submit
