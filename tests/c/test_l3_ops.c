@@ -725,6 +725,7 @@ static void t_match_flow(void) {
         m_submit_both(a, b, &o, 0);
         m_submit_both(a, b, &o, 1);
         CHECK_EQ(MO->submit(a, &o, NULL, 0, NULL, NULL), MT->submit(b, &o, NULL, 0, NULL, NULL));
+        m_same_dump(a, b);
     }
     /* the type's edges and beyond: the typed function's answer, both ways */
     {
