@@ -356,6 +356,7 @@ typedef struct l3step {
     int side;
     int64_t dpx; /* price relative to the anchor */
     uint64_t qty;
+    int expect; /* the typed function's status (documents the flow; the twin checks it) */
 } l3step;
 
 /* One step on both books: the same status. */
@@ -403,19 +404,38 @@ static const uint64_t flow_ids[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 99};
 /* A small flow touching every wrapper, successes and the core's own refusals. */
 static void t_l3_flow(void) {
     static const l3step steps[] = {
-        {OP_ADD, 1, 0, TB_BID, 0, 5},       {OP_ADD, 2, 0, TB_BID, 0, 7},      {OP_ADD, 3, 0, TB_BID, -2, 4},
-        {OP_ADD, 4, 0, TB_ASK, 3, 6},       {OP_ADD, 5, 0, TB_ASK, 3, 2},      {OP_ADD, 6, 0, TB_ASK, 900, 1},
-        {OP_ADD, 7, 0, TB_BID, -5000, 3},   {OP_ADD, 1, 0, TB_BID, 1, 1},      /* duplicate */
-        {OP_ADD, 8, 0, 7, 1, 1},            /* bad side */
-        {OP_ADD, 8, 0, TB_BID, 1, 0},       /* zero qty */
-        {OP_REDUCE, 2, 0, 0, 0, 3},         {OP_REDUCE, 2, 0, 0, 0, 100},      {OP_REDUCE, 99, 0, 0, 0, 1},
-        {OP_EXECUTE, 4, 0, 0, 0, 1},        {OP_EXECUTE, 5, 0, 0, 0, 2},       {OP_EXECUTE, 99, 0, 0, 0, 1},
-        {OP_MODIFY, 1, 0, 0, 0, 9},         {OP_MODIFY, 3, 0, 0, 0, 2},        {OP_MODIFY, 3, 0, 0, 0, 0},
-        {OP_AMEND, 2, 0, 0, 1, 4},          {OP_AMEND, 1, 0, 0, 0, 9},         {OP_AMEND, 99, 0, 0, 0, 9},
-        {OP_REPLACE, 1, 9, 0, 2, 3},        {OP_REPLACE, 9, 4, 0, 2, 3},       /* new id rests */
-        {OP_REPLACE, 99, 10, 0, 2, 3},      {OP_CANCEL, 6, 0, 0, 0, 0},        {OP_CANCEL, 6, 0, 0, 0, 0},
-        {OP_ADD, 11, 0, TB_ASK, 2, 8},      {OP_ADD, 12, 0, TB_ASK, 2, 1},     {OP_EXECUTE, 11, 0, 0, 0, 8},
-        {OP_REPLACE, 12, 12, 0, 3, 5},      {OP_CANCEL, 7, 0, 0, 0, 0},
+        {OP_ADD, 1, 0, TB_BID, 0, 5, TB_OK},
+        {OP_ADD, 2, 0, TB_BID, 0, 7, TB_OK},
+        {OP_ADD, 3, 0, TB_BID, -2, 4, TB_OK},
+        {OP_ADD, 4, 0, TB_ASK, 3, 6, TB_OK},
+        {OP_ADD, 5, 0, TB_ASK, 3, 2, TB_OK},
+        {OP_ADD, 6, 0, TB_ASK, 900, 1, TB_OK},       /* beyond the tape */
+        {OP_ADD, 7, 0, TB_BID, -5000, 3, TB_OK},
+        {OP_ADD, 1, 0, TB_BID, 1, 1, TB_ERR_DUPLICATE},
+        {OP_ADD, 8, 0, 7, 1, 1, TB_ERR_SIDE},
+        {OP_ADD, 8, 0, TB_BID, 1, 0, TB_ERR_BADARG}, /* the core's own refusal of qty 0 */
+        {OP_REDUCE, 2, 0, 0, 0, 3, TB_OK},
+        {OP_REDUCE, 2, 0, 0, 0, 100, TB_ERR_BADARG},
+        {OP_REDUCE, 99, 0, 0, 0, 1, TB_ERR_UNKNOWN},
+        {OP_EXECUTE, 4, 0, 0, 0, 1, TB_OK},
+        {OP_EXECUTE, 5, 0, 0, 0, 2, TB_OK},          /* all of it: gone */
+        {OP_EXECUTE, 99, 0, 0, 0, 1, TB_ERR_UNKNOWN},
+        {OP_MODIFY, 1, 0, 0, 0, 9, TB_OK},
+        {OP_MODIFY, 3, 0, 0, 0, 2, TB_OK},
+        {OP_MODIFY, 3, 0, 0, 0, 0, TB_ERR_BADARG},
+        {OP_AMEND, 2, 0, 0, 1, 4, TB_OK},
+        {OP_AMEND, 1, 0, 0, 0, 9, TB_OK},
+        {OP_AMEND, 99, 0, 0, 0, 9, TB_ERR_UNKNOWN},
+        {OP_REPLACE, 1, 9, 0, 2, 3, TB_OK},
+        {OP_REPLACE, 9, 4, 0, 2, 3, TB_ERR_DUPLICATE}, /* the new id rests */
+        {OP_REPLACE, 99, 10, 0, 2, 3, TB_ERR_UNKNOWN},
+        {OP_CANCEL, 6, 0, 0, 0, 0, TB_OK},
+        {OP_CANCEL, 6, 0, 0, 0, 0, TB_ERR_UNKNOWN},
+        {OP_ADD, 11, 0, TB_ASK, 2, 8, TB_OK},
+        {OP_ADD, 12, 0, TB_ASK, 2, 1, TB_OK},
+        {OP_EXECUTE, 11, 0, 0, 0, 8, TB_OK},
+        {OP_REPLACE, 12, 12, 0, 3, 5, TB_OK},          /* the same id, a new price */
+        {OP_CANCEL, 7, 0, 0, 0, 0, TB_OK},
     };
     const int64_t anchor = 100000;
     l3pair p = l3pair_make(anchor);
@@ -428,7 +448,7 @@ static void t_l3_flow(void) {
     CHECK(O->book(p.b) == T->book(p.b));
     for (i = 0; i < sizeof steps / sizeof steps[0]; i++) {
         const l3step *s = &steps[i];
-        (void)l3_step_both(p, s->op, s->id, s->id2, s->side, anchor + s->dpx, s->qty);
+        CHECK_EQ(l3_step_both(p, s->op, s->id, s->id2, s->side, anchor + s->dpx, s->qty), s->expect);
         l3_same(p, flow_ids, FLOW_IDS);
     }
     l3pair_free(p);
@@ -640,8 +660,9 @@ static void m_same_dump(void *a, void *b) {
 }
 
 /* One submit on both engines (a through the table, b typed) with an event
- * buffer of cap: the same status, events and result. */
-static void m_submit_both(void *a, void *b, const tb_match_order *o, size_t cap) {
+ * buffer of cap: the same status, events and result. Returns the status and
+ * the result's status (-1 when the call failed). */
+static int m_submit_both(void *a, void *b, const tb_match_order *o, size_t cap, int *res_status) {
     tb_match_event ea[EV_CAP], eb[EV_CAP];
     tb_submit_result ra, rb;
     size_t na = 99, nb = 99;
@@ -658,6 +679,8 @@ static void m_submit_both(void *a, void *b, const tb_match_order *o, size_t cap)
     CHECK(memcmp(&ra, &rb, sizeof ra) == 0);
     CHECK(memcmp(ea, eb, sizeof ea) == 0);
     m_same_dump(a, b);
+    if (res_status) *res_status = sa == TB_OK ? (int)ra.status : -1;
+    return sa;
 }
 
 static void m_cancel_both(void *a, void *b, uint64_t id, size_t cap) {
@@ -694,7 +717,11 @@ static void t_match_flow(void) {
     const uint64_t qmax = MO->bits == 32 ? (uint64_t)UINT32_MAX : UINT64_MAX;
     void *a, *b;
     size_t i;
-    tb_match_order flow[16];
+    /* the order, the typed function's status and the result's status (-1: none) */
+    struct m_step {
+        tb_match_order o;
+        int st, res;
+    } flow[16];
     size_t n = 0;
     if (!MT) return;
     a = MT->create(a0, 64, 64, TB_STP_CANCEL_NEWEST);
@@ -705,25 +732,31 @@ static void t_match_flow(void) {
         if (b) MT->destroy(b);
         return;
     }
-    flow[n++] = m_order(1, TB_ASK, a0 + 2, 5, 1, TB_GTC, 0);
-    flow[n++] = m_order(2, TB_ASK, a0 + 2, 4, 2, TB_GTC, 0);
-    flow[n++] = m_order(3, TB_ASK, a0 + 3, 9, 3, TB_GTC, 0);
-    flow[n++] = m_order(4, TB_BID, a0 - 1, 6, 4, TB_GTC, 0);
-    flow[n++] = m_order(5, TB_BID, a0 + 2, 7, 5, TB_GTC, 0);           /* fills 1, part of 2 */
-    flow[n++] = m_order(6, TB_BID, a0 + 3, 50, 6, TB_FOK, 0);          /* cannot fill: cancelled */
-    flow[n++] = m_order(7, TB_BID, a0 + 3, 3, 7, TB_GTC, TB_ORDER_POST_ONLY); /* would take: rejected */
-    flow[n++] = m_order(8, TB_BID, 0, 4, 8, TB_IOC, TB_ORDER_MARKET);  /* market */
-    flow[n++] = m_order(9, TB_BID, a0 + 3, 100, 3, TB_GTC, 0);         /* STP against owner 3 */
-    flow[n++] = m_order(5, TB_BID, a0 - 2, 1, 0, TB_GTC, 0);           /* an id that rests */
-    flow[n++] = m_order(0, TB_BID, a0 - 2, 1, 0, TB_GTC, 0);           /* id 0 */
-    flow[n++] = m_order(10, TB_BID, a0 - 2, 0, 0, TB_GTC, 0);          /* qty 0 */
-    flow[n++] = m_order(11, 3, a0 - 2, 1, 0, TB_GTC, 0);               /* bad side */
-    for (i = 0; i < n; i++) m_submit_both(a, b, &flow[i], EV_CAP);
+#define STEP(ord, status, result) (flow[n].o = (ord), flow[n].st = (status), flow[n].res = (result), n++)
+    STEP(m_order(1, TB_ASK, a0 + 2, 5, 1, TB_GTC, 0), TB_OK, TB_SUBMIT_RESTED);
+    STEP(m_order(2, TB_ASK, a0 + 2, 4, 2, TB_GTC, 0), TB_OK, TB_SUBMIT_RESTED);
+    STEP(m_order(3, TB_ASK, a0 + 3, 9, 3, TB_GTC, 0), TB_OK, TB_SUBMIT_RESTED);
+    STEP(m_order(4, TB_BID, a0 - 1, 6, 4, TB_GTC, 0), TB_OK, TB_SUBMIT_RESTED);
+    STEP(m_order(5, TB_BID, a0 + 2, 7, 5, TB_GTC, 0), TB_OK, TB_SUBMIT_FILLED); /* 1, part of 2 */
+    STEP(m_order(6, TB_BID, a0 + 3, 50, 6, TB_FOK, 0), TB_OK, TB_SUBMIT_CANCELLED);
+    STEP(m_order(7, TB_BID, a0 + 3, 3, 7, TB_GTC, TB_ORDER_POST_ONLY), TB_OK, TB_SUBMIT_REJECTED);
+    STEP(m_order(8, TB_BID, 0, 4, 8, TB_IOC, TB_ORDER_MARKET), TB_OK, TB_SUBMIT_FILLED);
+    STEP(m_order(9, TB_BID, a0 + 3, 100, 3, TB_GTC, 0), TB_OK, TB_SUBMIT_CANCELLED); /* STP: owner 3 */
+    STEP(m_order(4, TB_BID, a0 - 2, 1, 0, TB_GTC, 0), TB_ERR_DUPLICATE, -1); /* 4 rests */
+    STEP(m_order(0, TB_BID, a0 - 2, 1, 0, TB_GTC, 0), TB_ERR_BADARG, -1);
+    STEP(m_order(10, TB_BID, a0 - 2, 0, 0, TB_GTC, 0), TB_ERR_BADARG, -1);
+    STEP(m_order(11, 3, a0 - 2, 1, 0, TB_GTC, 0), TB_ERR_SIDE, -1);
+#undef STEP
+    for (i = 0; i < n; i++) {
+        int res = -2;
+        CHECK_EQ(m_submit_both(a, b, &flow[i].o, EV_CAP, &res), flow[i].st);
+        CHECK_EQ(res, flow[i].res);
+    }
     /* a crossing order with no room for its events: TB_ERR_EVENTS, nothing changed */
     {
         tb_match_order o = m_order(20, TB_ASK, a0 - 5, 1000, 0, TB_GTC, 0);
-        m_submit_both(a, b, &o, 0);
-        m_submit_both(a, b, &o, 1);
+        CHECK_EQ(m_submit_both(a, b, &o, 0, NULL), TB_ERR_EVENTS);
+        CHECK_EQ(m_submit_both(a, b, &o, 1, NULL), TB_ERR_EVENTS);
         CHECK_EQ(MO->submit(a, &o, NULL, 0, NULL, NULL), MT->submit(b, &o, NULL, 0, NULL, NULL));
         m_same_dump(a, b);
     }
@@ -737,11 +770,11 @@ static void t_match_flow(void) {
         for (i = 0; i < sizeof pxs / sizeof pxs[0]; i++)
             for (j = 0; j < sizeof qtys / sizeof qtys[0]; j++) {
                 tb_match_order o = m_order(id++, pxs[i] > 0 ? TB_ASK : TB_BID, pxs[i], qtys[j], 0, TB_GTC, 0);
-                m_submit_both(a, b, &o, EV_CAP);
+                (void)m_submit_both(a, b, &o, EV_CAP, NULL);
                 o.flags = TB_ORDER_MARKET | TB_ORDER_PROTECT;
                 o.tif = TB_IOC;
                 o.id = id++;
-                m_submit_both(a, b, &o, EV_CAP);
+                (void)m_submit_both(a, b, &o, EV_CAP, NULL);
             }
     }
     m_cancel_both(a, b, 4, EV_CAP);
