@@ -47,7 +47,10 @@ def not_ints(*values: Any) -> bool:
     ``__int__``: it would truncate a Decimal or Fraction (px 100.5 -> 100) and refuse an
     object with only ``__index__`` (which Book takes), so a Python path that hands values to
     cffi converts such values with :func:`as_int` (or refuses them) first."""
-    return any(v.__class__ is not int and not isinstance(v, np.integer) for v in values)
+    for v in values:  # noqa: SIM110 - a loop, not any(<generator>): ~0.4 us less a call
+        if v.__class__ is not int and not isinstance(v, np.integer):
+            return True
+    return False
 
 
 #: the side names the public calls accept, case-insensitive (besides True/1 and False/0)
