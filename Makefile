@@ -30,7 +30,7 @@ TESTDEFS := -DTB_ENABLE_ASSERTS
 
 CSRC_FILES := $(wildcard csrc/*.h csrc/tapebook/*.h csrc/tapebook/*.inc)
 
-.PHONY: c-match bench-match bench-match-ab c-variants
+.PHONY: c-match c-ref-std bench-match bench-match-ab c-variants
 .PHONY: test demo wheel-test venv clang c-test c-compile c-unit c-fuzz-quick c-alloc asan ubsan \
         asan-c ubsan-c sanitize-c sanitize-py asan-py ubsan-py hotpath-compile py-test lint check-generated gen single-include \
         fuzz fuzz-c fuzz-py fuzz-cov bench bench-c bench-py bench-feeds examples clean
@@ -177,7 +177,20 @@ c-match: clang $(BUILD)/gcc/test_match $(BUILD)/clang/test_match | $(BUILD)/comp
 	  $(INC) tests/fuzz/fuzz_match.c -o $(BUILD)/compile/fuzz_match_quick
 	$(BUILD)/compile/fuzz_match_quick --random 2000
 
-c-test: c-compile c-unit c-alloc c-fuzz-quick c-match examples
+# the matching benchmark's std::map + std::list reference (tests/c/ref_match_std.hpp, C++17)
+# against the sorted-array reference the fuzz trusts: g++ and clang++, then g++ sanitized
+REF_STD_DEPS := tests/c/test_ref_match_std.cpp tests/c/ref_match_std.hpp tests/c/ref_match.h tests/c/tb_test.h \
+                csrc/tapebook/tb_match_types.h
+c-ref-std: clang $(REF_STD_DEPS) | $(BUILD)/compile/.dir
+	g++ $(CXXSTD) $(OPT) $(WARN) $(INC) -Itests/c tests/c/test_ref_match_std.cpp -o $(BUILD)/compile/ref_std_gxx
+	clang++ $(CXXSTD) $(OPT) $(WARN) $(INC) -Itests/c tests/c/test_ref_match_std.cpp -o $(BUILD)/compile/ref_std_clangxx
+	g++ $(CXXSTD) $(SANC_FLAGS) $(WARN) $(INC) -Itests/c tests/c/test_ref_match_std.cpp -o $(BUILD)/compile/ref_std_san
+	$(BUILD)/compile/ref_std_gxx
+	$(BUILD)/compile/ref_std_clangxx
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  $(BUILD)/compile/ref_std_san --profile sanitizer
+
+c-test: c-compile c-unit c-alloc c-fuzz-quick c-match c-ref-std examples
 
 # ---- sanitizers -------------------------------------------------------------------
 
