@@ -357,6 +357,9 @@ fuzz-cov: clang | $(BUILD)/fuzz/.dir
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_tardis_scan.c -o $(BUILD)/fuzz/fuzz_tardis_scan
 	mkdir -p $(BUILD)/fuzz/corpus_tardis_scan && cp -n tests/fuzz/corpus_tardis_scan/* $(BUILD)/fuzz/corpus_tardis_scan/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_tardis_scan -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_tardis_scan
+	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_tardis_run.c -o $(BUILD)/fuzz/fuzz_tardis_run
+	mkdir -p $(BUILD)/fuzz/corpus_tardis_run && cp -n tests/fuzz/corpus_tardis_scan/* $(BUILD)/fuzz/corpus_tardis_run/ 2>/dev/null || true
+	$(BUILD)/fuzz/fuzz_tardis_run -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_tardis_run
 	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_json_scan.c -o $(BUILD)/fuzz/fuzz_json_scan
 	mkdir -p $(BUILD)/fuzz/corpus_json_scan && cp -n tests/fuzz/corpus_json_scan/* $(BUILD)/fuzz/corpus_json_scan/ 2>/dev/null || true
 	$(BUILD)/fuzz/fuzz_json_scan -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_json_scan

@@ -30,6 +30,10 @@
  *     rows of 4 * depth_k words (bid_px[k], bid_qty[k], ask_px[k], ask_qty[k]);
  *     scratch n_rows bytes; lv_scratch lv_cap >= max(2 * depth_k, truncate + 1)
  *     levels. Nothing is allocated.
+ *     Where nothing stops after a message (no crossed stop, checksum, depth row or
+ *     truncation) a run of in-sync DELTA messages goes through the book's bbo_trace a
+ *     chunk of rows at a time (tb__feed_traced): the same rows, counters and stops as
+ *     message by message (in->per_message = 1, the tests' reference), scratch unwritten.
  */
 #ifndef TB_FEED_APPLY_H
 #define TB_FEED_APPLY_H
@@ -120,9 +124,12 @@ typedef struct tb_feed_batch {
     uint64_t crc_a, crc_b;
     int32_t crc_ea, crc_eb;
     tb_crc_cache *crc_cache; /* NULL, or the replay's level texts (tb_venue_crc.h), kept across batches */
+    uint32_t per_message;    /* 1: no traced runs (tb__feed_traced): the reference the tests hold them to */
 } tb_feed_batch;
 
 #define TB_FEED_CRC_MAX 32
+/* rows a traced run applies per call of bbo_trace (their BBOs on the stack: 4 KiB) */
+#define TB_FEED_TRACE 128
 
 typedef struct tb_feed_state {
     size_t msg;      /* in: first message to process; out: where it stopped */
@@ -241,10 +248,50 @@ static int tb__feed_row(void *b, const tb_feed_ops *ops, const tb_feed_batch *in
     return TB_OK;
 }
 
+/* The in-sync DELTA messages [i, j), the first with rows, when nothing stops after a
+ * message (no crossed stop, no checksum, no depth row, no truncation): their rows through
+ * ops->bbo_trace, TB_FEED_TRACE at a time — one entry of the book's thread guard a chunk
+ * instead of two a message (apply, then bbo), whose atomic exchanges cost about as much
+ * as a message's rows — and each message's row from the BBO after its last row (a
+ * message without rows: after the row before it, which the first one has). The same
+ * book, rows, counters and stops as the loop's message-by-message path: a refused row
+ * stops at its message (st->msg, bad_row, book_status) with the messages before it
+ * written. Returns TB_FEED_DONE or TB_FEED_BOOK_ERROR. */
+static int tb__feed_traced(void *b, const tb_feed_ops *ops, const tb_feed_batch *in, size_t i, size_t j,
+                           tb_feed_row *out, tb_feed_state *st) {
+    tb_bbo_i64 trace[TB_FEED_TRACE];
+    const size_t end = (size_t)in->row_end[j - 1];
+    size_t pos = i ? (size_t)in->row_end[i - 1] : 0, k = i;
+    for (;;) {
+        const size_t n = end - pos > TB_FEED_TRACE ? TB_FEED_TRACE : end - pos;
+        size_t done = 0;
+        int s = ops->bbo_trace(b, in->side + pos, in->px + pos, in->qty + pos, n, trace, &done);
+        /* every message whose rows are all applied now (it ends after pos: the ones ending
+         * before were written after the chunk before; message i has rows) */
+        for (; k < j; k++) {
+            const size_t lo = k ? (size_t)in->row_end[k - 1] : 0, hi = (size_t)in->row_end[k];
+            if (hi > pos + done) break;
+            tb__feed_fill(in, k, 0, &trace[hi - 1 - pos], &out[st->out_rows], st);
+            st->out_rows++;
+            st->messages++;
+            st->rows += hi - lo;
+        }
+        if (s) { /* row pos + done, of message k, refused */
+            st->msg = k;
+            st->bad_row = pos + done;
+            st->book_status = s;
+            return TB_FEED_BOOK_ERROR;
+        }
+        pos += n;
+        if (k == j) return TB_FEED_DONE;
+    }
+}
+
 TB_API int tb_feed_run(void *book, const tb_feed_ops *ops, const tb_feed_batch *in, tb_feed_row *out,
                        int64_t *depth_out, int8_t *scratch, tb_level_i64 *lv_scratch, size_t lv_cap,
                        tb_feed_state *st) {
     size_t i, prev_end;
+    int traced;
     if (!book || !ops || !in || !st || (in->n_msgs && (!out || !in->row_end || !in->ts || !in->seq || !in->kind)))
         return TB_ERR_NULL;
     if (in->n_rows && (!in->side || !in->px || !in->qty || !scratch)) return TB_ERR_NULL;
@@ -262,6 +309,8 @@ TB_API int tb_feed_run(void *book, const tb_feed_ops *ops, const tb_feed_batch *
         prev_end = (size_t)in->row_end[i];
     }
     if (in->n_msgs && prev_end != in->n_rows) return TB_ERR_BADARG;
+    traced = !in->per_message && !in->stop_on_crossed && !in->depth_k && !in->truncate &&
+             !(in->stop_on_crc && in->crc) && ops->bbo_trace;
 
     for (i = st->msg; i < in->n_msgs; i++) {
         size_t lo = i ? (size_t)in->row_end[i - 1] : 0, hi = (size_t)in->row_end[i];
@@ -279,6 +328,14 @@ TB_API int tb_feed_run(void *book, const tb_feed_ops *ops, const tb_feed_batch *
         }
         if (kind == TB_FEED_DELTA && !st->in_sync) {
             st->skipped++;
+            continue;
+        }
+        if (traced && kind == TB_FEED_DELTA && hi > lo) { /* the run of DELTA messages from i */
+            size_t j = i + 1;
+            while (j < in->n_msgs && in->kind[j] == TB_FEED_DELTA) j++;
+            s = tb__feed_traced(book, ops, in, i, j, out, st);
+            if (s) return s;
+            i = j - 1;
             continue;
         }
         if (kind != TB_FEED_DELTA) {

@@ -7,6 +7,7 @@
  *   tb_itch.h          NASDAQ TotalView-ITCH 5.0 order messages -> MBO rows
  *   tb_order_log.h     the L3 order log: consistent MBO rows + level changes
  *   tb_tardis_scan.h   Tardis incremental_book_L2 CSV buffers -> replay columns
+ *   tb_tardis_run.h    the same and the replay loop: bytes -> BBO rows, one call per block
  *   tb_json_scan.h     Binance diff-depth JSON line buffers -> replay rows
  *   tb_json_lines.h    the line loop the JSON venues share (sync state head, output)
  *   tb_json_sync.h     the same plus Binance's sync rules -> replay messages
@@ -27,6 +28,7 @@
 #include "tb_order_log.h"
 #include "tb_itch_run.h"
 #include "tb_tardis_scan.h"
+#include "tb_tardis_run.h"
 #include "tb_json_scan.h"
 #include "tb_json_lines.h"
 #include "tb_json_sync.h"

@@ -31,7 +31,7 @@ typedef struct tb_feed_batch {
     const int64_t *row_end; const int64_t *ts; const int64_t *seq; const uint8_t *kind; const int64_t *crc;
     size_t n_msgs; uint32_t truncate; uint32_t stop_on_crc; uint32_t stop_on_crossed; uint32_t depth_k;
     uint32_t crc_kind; uint32_t crc_levels; uint64_t crc_a, crc_b; int32_t crc_ea, crc_eb;
-    tb_crc_cache *crc_cache;
+    tb_crc_cache *crc_cache; uint32_t per_message;
 } tb_feed_batch;
 typedef struct tb_feed_state {
     size_t msg; size_t out_rows; int in_sync; int book_status; size_t bad_row;
@@ -58,6 +58,10 @@ typedef struct tb_tardis_scan {
     int have_symbol; size_t symbol_len; char symbol[256];
     size_t prefix_len; char prefix[64];
 } tb_tardis_scan;
+typedef struct tb_tardis_run {
+    size_t msgs; size_t consumed; ...;
+} tb_tardis_run;
+enum tb_tardis_run_stop { TB_TARDIS_RUN_DONE = 0, TB_TARDIS_RUN_ROOM = 5, TB_TARDIS_RUN_ERRS = 6, TB_TARDIS_RUN_GROW = 7 };
 enum tb_jscan_kind { TB_JSCAN_EMPTY = 0, TB_JSCAN_FRAME = 1, TB_JSCAN_OTHER = 2 };
 enum tb_jscan_status { TB_JSCAN_DONE = 0, TB_JSCAN_FULL = 1 };
 enum tb_jscan_limit { TB_JSCAN_MAX_DIGITS = 18 };
@@ -118,6 +122,7 @@ TB_API const tb_feed_ops *tb_feed_ops_for(int n);
 TB_API int tb_dec_format_col(const uint64_t *values, int is_unsigned, size_t n, tb_dec_unit unit, int decimals, char *out, size_t width, size_t *n_done);
 TB_API int tb_tardis_begin(tb_tardis_scan *st, const uint8_t *roles, size_t n_fields, tb_dec_unit tick, tb_dec_unit lot, int64_t first_line, int new_stream);
 TB_API int tb_tardis_scan_buf(tb_tardis_scan *st, char *data, size_t len, int final, tb_tardis_out *out, size_t *consumed);
+TB_API int tb_tardis_run_block(tb_tardis_run *r, tb_tardis_scan *st, char *data, size_t len, int final, tb_tardis_out *out, void *book, const tb_feed_ops *ops, uint32_t stop_on_crossed, tb_feed_row *rows, size_t room, int8_t *scratch, tb_feed_state *fst);
 TB_API int tb_jscan_binance(const char *data, size_t len, int final, int futures, tb_dec_unit tick, tb_dec_unit lot, tb_jscan_out *out, size_t *consumed);
 TB_API int tb_jscan_layout_key(size_t layout, size_t i, const char **name, int *role, int *required);
 TB_API int tb_jsync_binance_run(tb_jsync_binance *st, const char *data, size_t len, int final, tb_jsync_out *out, size_t *consumed);

@@ -30,7 +30,7 @@ from .. import _native as nat
 from ..book import Book
 from ..config import Instrument
 from ..errors import ArgumentTypeError, ChecksumError, FeedError, GapError, InvalidArgumentError
-from . import _formats, _itch_direct, _l3replay
+from . import _formats, _itch_direct, _l3replay, _tardis_direct
 from ._reader import ON_CROSSED, ON_ERROR, ON_GAP, Kind, MessageBatch, ReaderOptions
 from ._result import FeedResult, FeedStats
 from ._schema import bbo_dtype, depth_dtype
@@ -200,6 +200,8 @@ def replay(
     try:
         if _itch_direct.applies(batches, sink):  # ITCH without an L3Book: bytes to BBO rows in C
             _itch_direct.replay(batches, engine, sink, report)
+        elif _tardis_direct.applies(batches, engine, sink):  # Tardis CSV: bytes to BBO rows in C
+            _tardis_direct.replay(batches, engine, sink, report)
         else:
             for batch in it:
                 room = sink.room(batch.n_messages)
@@ -309,6 +311,9 @@ class Engine:
     #: verify checksums in the C loop where the batch's spec says how (False: every
     #: one in Python, through ChecksumSpec.compute — the tests compare the two)
     c_checksums = True
+    #: apply message by message in the C loop (True: no traced runs of DELTA messages,
+    #: tb_feed_apply.h's tb__feed_traced — the tests compare the two)
+    per_message = False
 
     def __init__(
         self,
@@ -393,6 +398,7 @@ class Engine:
         c.crc_levels = b.checksum.levels if cp is not None and b.checksum is not None else 0
         c.stop_on_crossed = int(self.on_crossed == "raise")
         c.depth_k = self.depth
+        c.per_message = int(self.per_message)
         st = self._st
         st.msg = 0
         st.out_rows = 0

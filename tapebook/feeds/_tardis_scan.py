@@ -136,29 +136,11 @@ class TardisScanReader:
     # ---- one file ----------------------------------------------------------------------
 
     def _file(self, path: str, f: IO[bytes], out: _Out) -> Iterator[MessageBatch]:
-        buf = bytearray(self.block_bytes)
-        have, eof = 0, False
-        # the header: the first line
-        while True:
-            nl = buf.find(b"\n", 0, have)
-            if nl >= 0 or eof:
-                break
-            if have == len(buf):
-                buf = _grown(buf, path, 1)
-            got = read_block(f, buf, have, path, 1)
-            have += got
-            eof = got == 0
-        if have == 0:
+        head = self.begin(path, f)
+        if head is None:
             return  # an empty file: no header, no rows
-        start = 3 if buf.startswith(_BOM) else 0
-        end = nl if nl >= 0 else have
-        header = bytes(buf[start:end]).rstrip(b"\r")
-        roles = header_roles(path, header, INCREMENTAL_COLUMNS)
+        buf, have, pos, eof = head
         st = self._st
-        tick, lot = self._units[lib.TB_TARDIS_PRICE], self._units[lib.TB_TARDIS_AMOUNT]
-        rc = lib.tb_tardis_begin(st, roles, len(roles), tick.c, lot.c, 2, 0)
-        assert rc == lib.TB_OK, f"tb_tardis_begin: {rc}"
-        pos = end + 1 if nl >= 0 else have
         notes: dict[int, str] = {}
         consumed = ffi.new("size_t *")
         while True:
@@ -183,17 +165,47 @@ class TardisScanReader:
                 continue
             if eof:
                 break
-            # move the partial last line to the front and read more
-            rest = have - pos
-            if rest == len(buf):
-                buf = _grown(buf, path, int(st.line))
-            buf[0:rest] = buf[pos:have]
-            have, pos = rest, 0
-            got = read_block(f, buf, have, path, int(st.line))
-            have += got
-            eof = got == 0
+            buf, have, pos, eof = self.refill(f, path, buf, pos, have)
         if out.c.n_msgs:
             yield out.take(st, path, notes)
+
+    def begin(self, path: str, f: IO[bytes]) -> tuple[bytearray, int, int, bool] | None:
+        """Read the file's header line and begin the scanner on it: (the block buffer,
+        bytes in it, the first byte after the header, end of file reached); None for an
+        empty file. (Shared with the direct path, tapebook/feeds/_tardis_direct.py.)"""
+        buf = bytearray(self.block_bytes)
+        have, eof = 0, False
+        while True:
+            nl = buf.find(b"\n", 0, have)
+            if nl >= 0 or eof:
+                break
+            if have == len(buf):
+                buf = _grown(buf, path, 1)
+            got = read_block(f, buf, have, path, 1)
+            have += got
+            eof = got == 0
+        if have == 0:
+            return None
+        start = 3 if buf.startswith(_BOM) else 0
+        end = nl if nl >= 0 else have
+        header = bytes(buf[start:end]).rstrip(b"\r")
+        roles = header_roles(path, header, INCREMENTAL_COLUMNS)
+        tick, lot = self._units[lib.TB_TARDIS_PRICE], self._units[lib.TB_TARDIS_AMOUNT]
+        rc = lib.tb_tardis_begin(self._st, roles, len(roles), tick.c, lot.c, 2, 0)
+        assert rc == lib.TB_OK, f"tb_tardis_begin: {rc}"
+        return buf, have, (end + 1 if nl >= 0 else have), eof
+
+    def refill(
+        self, f: IO[bytes], path: str, buf: bytearray, pos: int, have: int
+    ) -> tuple[bytearray, int, int, bool]:
+        """The partial last line (from pos) moved to the front and more bytes read after it:
+        (buffer, bytes in it, 0, end of file reached)."""
+        rest = have - pos
+        if rest == len(buf):
+            buf = _grown(buf, path, int(self._st.line))
+        buf[0:rest] = buf[pos:have]
+        got = read_block(f, buf, rest, path, int(self._st.line))
+        return buf, rest + got, 0, got == 0
 
     def _drain(self, out: _Out, notes: dict[int, str]) -> tuple[int, str] | None:
         """Error records -> notes; a second symbol -> (line, reason) to raise."""
