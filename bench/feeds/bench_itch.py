@@ -8,7 +8,7 @@ tools must give the same BBO series: tapebook writes a row per order message of 
 stock, itch-book a row when the BBO changes, so tapebook's rows are reduced to their
 changes before the comparison (empty sides: tapebook's int64 sentinels / itch-book's 0).
 
-    python bench/feeds/bench_itch.py [--messages 200000] [--repeat 3]
+    python bench/feeds/bench_itch.py [--messages 200000] [--repeat 3] [--write-file PATH]
 
 Prints ns per ITCH record (all records of the file) for each, best of ``repeat`` (the tools
 take turns), wall and this process's CPU time (steadier than wall on a loaded machine), the
@@ -117,8 +117,12 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--write-file", help="only write the file there (bench/c/bench_itch_run.c's input)")
     args = ap.parse_args()
     w, _ref, _bbo = random_day(5, args.messages)
+    if args.write_file:
+        w.write(args.write_file)
+        return 0
     fns: dict[str, Callable[[str], Any]] = {
         "tapebook feeds.replay(format='itch')": tapebook_bbo,
         "the same, reader path (ITCH_DIRECT=0)": reader_path_bbo,
