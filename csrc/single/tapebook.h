@@ -2334,27 +2334,6 @@ static inline void *tb__huge_alloc(size_t n, void **mem) {
     return p;
 }
 
-/* tb__huge_alloc's block, zeroed. With libc's allocator through calloc, which does not
- * write a block the kernel has just mapped (its pages are zero already): the order log's
- * 4 MiB first table was otherwise written twice, by the kernel and by memset (~19
- * instructions a record of bench/feeds/bench_itch.py's file, callgrind). */
-static inline void *tb__huge_zalloc(size_t n, void **mem) {
-#ifdef TB__MALLOC_IS_LIBC
-    const size_t slack = n >= TB__HUGE_PAGE ? TB__HUGE_PAGE : 0;
-    unsigned char *p;
-    *mem = n <= SIZE_MAX - slack ? calloc(n + slack, 1) : NULL;
-    if (!*mem) return NULL;
-    p = (unsigned char *)*mem;
-    if (slack) p += (TB__HUGE_PAGE - ((uintptr_t)p & (TB__HUGE_PAGE - 1u))) & (TB__HUGE_PAGE - 1u);
-    tb__huge_page_hint(p, n);
-    return p;
-#else
-    void *p = tb__huge_alloc(n, mem);
-    if (p) memset(p, 0, n);
-    return p;
-#endif
-}
-
 /* A read prefetch hint (no-op where the compiler has none). */
 #if defined(__GNUC__) || defined(__clang__)
 #define TB__PREFETCH(p) __builtin_prefetch(p)

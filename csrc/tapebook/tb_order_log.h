@@ -159,12 +159,13 @@ static void tb__olog_wipe(void *slots, size_t size, uint64_t *used, size_t cap, 
 
 /* a zeroed table of cap slots of size bytes and its bits after them, in one block (*mem,
  * to TB_FREE). The order table is read at random and outgrows the cache: on huge pages
- * (tb__huge_zalloc) a probe no longer also misses the TLB, and a table's growth faults in
+ * (tb__huge_alloc) a probe no longer also misses the TLB, and a table's growth faults in
  * a few 2 MiB pages instead of thousands of 4 KiB ones. */
 static void *tb__olog_table(size_t cap, size_t size, uint64_t **used, void **mem) {
     const size_t bytes = cap * size + tb__olog_words(cap) * sizeof **used;
-    char *p = (char *)tb__huge_zalloc(bytes, mem);
+    char *p = (char *)tb__huge_alloc(bytes, mem);
     if (!p) return NULL;
+    memset(p, 0, bytes);
     *used = (uint64_t *)(void *)(p + cap * size);
     return p;
 }
