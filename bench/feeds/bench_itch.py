@@ -20,6 +20,13 @@ the stock; itch-book's ``bbo`` batches joined into columns: a row per change). R
 tapebook's rows to their changes, which only the comparison needs, is not timed (it was
 until the commit adding this paragraph: 12.6 ns per record on tapebook's side, measured
 at load 8).
+
+``--write-file PATH`` only writes the file (bench/c/bench_itch_run.c replays it in C
+alone). Measured at 9d45c64 against main e607c6f, this bench of each tree taking turns, 3
+rounds, load 6.0-6.2 (CPU ns per record): tapebook 57-63 -> 44-46 (the tape spanning 40
+cents, the order log's lookups, reused output mappings), with r.l3book 108-109 -> 81-89;
+itch-book 54-61 in the same runs: itch-book time / tapebook time 0.88-0.99 -> 1.21-1.32
+CPU (1.40-1.61 wall). The goal (3) is not met.
 """
 
 from __future__ import annotations
