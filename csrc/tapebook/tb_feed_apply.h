@@ -201,11 +201,13 @@ static int tb__feed_crc_ok(void *b, const tb_feed_ops *ops, const tb_feed_batch 
            (uint64_t)c == ((uint64_t)in->crc[i] & 0xFFFFFFFFu);
 }
 
-/* message i's r.bbo row from the BBO after it (a crossed book flagged and counted) */
-static void tb__feed_fill(const tb_feed_batch *in, size_t i, uint8_t flags, const tb_bbo_i64 *o, tb_feed_row *row,
-                          tb_feed_state *st) {
+/* message i's r.bbo row from the BBO after it (a crossed book flagged and counted), its seq
+ * given (tb_feed_run's from in->seq; the ITCH driver computes its own from the record
+ * numbers instead of writing them into a column first) */
+TB_FORCE_INLINE void tb__feed_fill(const tb_feed_batch *in, size_t i, int64_t seq, uint8_t flags, const tb_bbo_i64 *o,
+                                   tb_feed_row *row, tb_feed_state *st) {
     row->ts = in->ts[i];
-    row->seq = in->seq[i];
+    row->seq = seq;
     row->bid_px = o->bid_px;
     row->bid_qty = o->bid_qty;
     row->ask_px = o->ask_px;
@@ -223,7 +225,7 @@ static int tb__feed_row(void *b, const tb_feed_ops *ops, const tb_feed_batch *in
     tb_bbo_i64 o;
     int s = ops->bbo(b, &o);
     if (s) return s;
-    tb__feed_fill(in, i, flags, &o, row, st);
+    tb__feed_fill(in, i, in->seq[i], flags, &o, row, st);
     if (depth_row) {
         size_t k = in->depth_k, j, nb, na;
         int64_t r = ops->top(b, lv, k);
