@@ -22,11 +22,12 @@ until the commit adding this paragraph: 12.6 ns per record on tapebook's side, m
 at load 8).
 
 ``--write-file PATH`` only writes the file (bench/c/bench_itch_run.c replays it in C
-alone). Measured at 9d45c64 against main e607c6f, this bench of each tree taking turns, 3
-rounds, load 6.0-6.2 (CPU ns per record): tapebook 57-63 -> 44-46 (the tape spanning 40
-cents, the order log's lookups, reused output mappings), with r.l3book 108-109 -> 81-89;
-itch-book 54-61 in the same runs: itch-book time / tapebook time 0.88-0.99 -> 1.21-1.32
-CPU (1.40-1.61 wall). The goal (3) is not met.
+alone). Measured at e64132f against main e607c6f, this bench of each tree taking turns,
+3 rounds, load 3.0-3.4 (CPU ns per record): tapebook 62-67 -> 51-55 (the tape spanning
+40 cents, the order log's lookups, reused output mappings), with r.l3book 117-130 ->
+101-107; itch-book 65-79 in the same runs: itch-book time / tapebook time 1.05-1.18 ->
+1.42-1.46 CPU (1.36-1.48 wall). At 9d45c64, load 6: 57-63 -> 44-46, 0.88-0.99 -> 1.21-1.32.
+The goal (3) is not met.
 """
 
 from __future__ import annotations
