@@ -8,7 +8,7 @@ tools must give the same BBO series: tapebook writes a row per order message of 
 stock, itch-book a row when the BBO changes, so tapebook's rows are reduced to their
 changes before the comparison (empty sides: tapebook's int64 sentinels / itch-book's 0).
 
-    python bench/feeds/bench_itch.py [--messages 200000] [--repeat 3]
+    python bench/feeds/bench_itch.py [--messages 200000] [--repeat 3] [--write-file PATH]
 
 Prints ns per ITCH record (all records of the file) for each, best of ``repeat`` (the tools
 take turns), wall and this process's CPU time (steadier than wall on a loaded machine), the
@@ -20,6 +20,14 @@ the stock; itch-book's ``bbo`` batches joined into columns: a row per change). R
 tapebook's rows to their changes, which only the comparison needs, is not timed (it was
 until the commit adding this paragraph: 12.6 ns per record on tapebook's side, measured
 at load 8).
+
+``--write-file PATH`` only writes the file (bench/c/bench_itch_run.c replays it in C
+alone). Measured at e64132f against main e607c6f, this bench of each tree taking turns,
+3 rounds, load 3.0-3.4 (CPU ns per record): tapebook 62-67 -> 51-55 (the tape spanning
+40 cents, the order log's lookups, reused output mappings), with r.l3book 117-130 ->
+101-107; itch-book 65-79 in the same runs: itch-book time / tapebook time 1.05-1.18 ->
+1.42-1.46 CPU (1.36-1.48 wall). At 9d45c64, load 6: 57-63 -> 44-46, 0.88-0.99 -> 1.21-1.32.
+The goal (3) is not met.
 """
 
 from __future__ import annotations
@@ -117,8 +125,12 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--write-file", help="only write the file there (bench/c/bench_itch_run.c's input)")
     args = ap.parse_args()
     w, _ref, _bbo = random_day(5, args.messages)
+    if args.write_file:
+        w.write(args.write_file)
+        return 0
     fns: dict[str, Callable[[str], Any]] = {
         "tapebook feeds.replay(format='itch')": tapebook_bbo,
         "the same, reader path (ITCH_DIRECT=0)": reader_path_bbo,

@@ -208,11 +208,13 @@ static int tb__feed_crc_ok(void *b, const tb_feed_ops *ops, const tb_feed_batch 
            (uint64_t)c == ((uint64_t)in->crc[i] & 0xFFFFFFFFu);
 }
 
-/* message i's r.bbo row from the BBO after it (a crossed book flagged and counted) */
-static void tb__feed_fill(const tb_feed_batch *in, size_t i, uint8_t flags, const tb_bbo_i64 *o, tb_feed_row *row,
-                          tb_feed_state *st) {
+/* message i's r.bbo row from the BBO after it (a crossed book flagged and counted), its seq
+ * given (tb_feed_run's from in->seq; the ITCH driver computes its own from the record
+ * numbers instead of writing them into a column first) */
+TB_FORCE_INLINE void tb__feed_fill(const tb_feed_batch *in, size_t i, int64_t seq, uint8_t flags, const tb_bbo_i64 *o,
+                                   tb_feed_row *row, tb_feed_state *st) {
     row->ts = in->ts[i];
-    row->seq = in->seq[i];
+    row->seq = seq;
     row->bid_px = o->bid_px;
     row->bid_qty = o->bid_qty;
     row->ask_px = o->ask_px;
@@ -230,7 +232,7 @@ static int tb__feed_row(void *b, const tb_feed_ops *ops, const tb_feed_batch *in
     tb_bbo_i64 o;
     int s = ops->bbo(b, &o);
     if (s) return s;
-    tb__feed_fill(in, i, flags, &o, row, st);
+    tb__feed_fill(in, i, in->seq[i], flags, &o, row, st);
     if (depth_row) {
         size_t k = in->depth_k, j, nb, na;
         int64_t r = ops->top(b, lv, k);
@@ -271,7 +273,7 @@ static int tb__feed_traced(void *b, const tb_feed_ops *ops, const tb_feed_batch 
         for (; k < j; k++) {
             const size_t lo = k ? (size_t)in->row_end[k - 1] : 0, hi = (size_t)in->row_end[k];
             if (hi > pos + done) break;
-            tb__feed_fill(in, k, 0, &trace[hi - 1 - pos], &out[st->out_rows], st);
+            tb__feed_fill(in, k, in->seq[k], 0, &trace[hi - 1 - pos], &out[st->out_rows], st);
             st->out_rows++;
             st->messages++;
             st->rows += hi - lo;

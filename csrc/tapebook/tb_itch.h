@@ -199,15 +199,23 @@ static int tb__itch_row(const uint8_t *m, int64_t px_div, uint64_t qty_div, tb_i
         priced = 1;
         break;
     }
-    /* the divisors are validated by tb_itch_decode (>= 1); price < 2^32 fits int64 */
-    if (shares % qty_div != 0) return TB_ITCH_INEXACT;
-    if (priced && (int64_t)price % px_div != 0) return TB_ITCH_INEXACT;
+    /* the divisors are validated by tb_itch_decode (>= 1); price < 2^32 fits int64. A
+     * divisor of 1 (tick 0.0001, lot 1 share: the feed's own units) divides nothing: a
+     * 64-bit division is tens of cycles, and a row had up to four. */
+    if (qty_div != 1) {
+        if (shares % qty_div != 0) return TB_ITCH_INEXACT;
+        shares /= qty_div;
+    }
+    if (px_div != 1) {
+        if (priced && (int64_t)price % px_div != 0) return TB_ITCH_INEXACT;
+        price = (uint64_t)((int64_t)price / px_div);
+    }
     out->action[r] = action;
     out->order_id[r] = ref;
     out->new_id[r] = new_id;
     out->side[r] = side;
-    out->px[r] = priced ? (int64_t)price / px_div : 0;
-    out->qty[r] = shares / qty_div;
+    out->px[r] = (int64_t)price; /* 0 unless priced */
+    out->qty[r] = shares;
     out->ts[r] = (int64_t)tb__itch_be(m + 5, 6);
     return TB_ITCH_OK;
 }

@@ -120,8 +120,10 @@ TB_API void tb_itch_run_init(tb_itch_run *r, int64_t seq_base) {
 static int tb__itch_run_traced(tb_itch_run *r, const int64_t *rec, void *book, const tb_feed_ops *ops,
                                tb_feed_row *out, tb_feed_state *fst) {
     const size_t n = r->batch.n_msgs, rows = r->batch.n_rows;
+    const int64_t seq0 = r->seq_base - 1; /* a row's seq: its record number + seq0 */
     size_t done = 0, i, lo = 0;
     tb_bbo_i64 before;
+    const tb_bbo_i64 *o = &before; /* the BBO after the message (read in place) */
     int s = ops->bbo(book, &before);
     if (s != TB_OK) { /* the book cannot be read (busy, closed): no row of message 0 */
         r->line = rec[0];
@@ -140,8 +142,8 @@ static int tb__itch_run_traced(tb_itch_run *r, const int64_t *rec, void *book, c
             r->bad_qty = r->l_qty[done];
             return TB_FEED_BOOK_ERROR;
         }
-        if (hi > lo) before = r->trace[hi - 1];
-        tb__feed_fill(&r->batch, i, 0, &before, &out[i], fst);
+        if (hi > lo) o = &r->trace[hi - 1];
+        tb__feed_fill(&r->batch, i, rec[i] + seq0, 0, o, &out[i], fst);
         fst->messages++;
         fst->rows += hi - lo;
         r->msgs++;
@@ -158,7 +160,6 @@ static int tb__itch_run_book(tb_itch_run *r, size_t first, size_t end, void *boo
     const int64_t *rec = r->c_record + first;
     size_t i;
     int rc;
-    for (i = first; i < end; i++) r->c_seq[i] = r->c_record[i] - 1 + r->seq_base;
     r->batch.row_end = r->l_end + first; /* the log's level rows start at 0 for record first */
     r->batch.ts = r->c_ts + first;
     r->batch.seq = r->c_seq + first;
@@ -167,6 +168,7 @@ static int tb__itch_run_book(tb_itch_run *r, size_t first, size_t end, void *boo
     r->batch.stop_on_crossed = stop_on_crossed;
     r->batch.depth_k = depth_k;
     if (!stop_on_crossed && !depth_k) return tb__itch_run_traced(r, rec, book, ops, out, fst);
+    for (i = first; i < end; i++) r->c_seq[i] = r->c_record[i] - 1 + r->seq_base; /* tb_feed_run reads them */
     fst->msg = 0;
     fst->out_rows = 0;
     rc = tb_feed_run(book, ops, &r->batch, out, depth_out, r->scratch, lv, lv_cap, fst);

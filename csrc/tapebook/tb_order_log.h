@@ -224,18 +224,27 @@ TB_API void tb_olog_free(tb_olog *g) {
 
 /* ---- orders by id ---------------------------------------------------------------- */
 
-TB_FORCE_INLINE size_t tb__olog_ofind(const tb_olog *g, uint64_t id) { /* slot of id, or an empty slot */
+/* slot of id, or an empty slot; h: tb__olog_mix(id, g->key) */
+TB_FORCE_INLINE size_t tb__olog_ofind_h(const tb_olog *g, uint64_t id, uint64_t h) {
     const size_t mask = g->ocap - 1;
-    size_t i = (size_t)tb__olog_mix(id, g->key) & mask;
+    size_t i = (size_t)h & mask;
     while (g->orders[i].qty && g->orders[i].id != id) i = (i + 1) & mask;
     return i;
 }
 
-/* Hint the home slots of row r's ids into the cache (they may move before use: only a hint). */
-TB_FORCE_INLINE void tb__olog_prefetch(const tb_olog *g, const tb_itch_rows *in, size_t r) {
+TB_FORCE_INLINE size_t tb__olog_ofind(const tb_olog *g, uint64_t id) { /* slot of id, or an empty slot */
+    return tb__olog_ofind_h(g, id, tb__olog_mix(id, g->key));
+}
+
+/* Hint the home slots of row r's ids into the cache (they may move before use: only a
+ * hint); returns the mix of its order_id, which the row's lookup takes up (tb__olog_ofind_h:
+ * one mix a row instead of two). */
+TB_FORCE_INLINE uint64_t tb__olog_prefetch(const tb_olog *g, const tb_itch_rows *in, size_t r) {
     const size_t mask = g->ocap - 1;
-    TB__PREFETCH(&g->orders[(size_t)tb__olog_mix(in->order_id[r], g->key) & mask]);
+    const uint64_t h = tb__olog_mix(in->order_id[r], g->key);
+    TB__PREFETCH(&g->orders[(size_t)h & mask]);
     if (in->action[r] == 'U') TB__PREFETCH(&g->orders[(size_t)tb__olog_mix(in->new_id[r], g->key) & mask]);
+    return h;
 }
 
 static void tb__olog_odel(tb_olog *g, size_t i) { /* backward-shift deletion */
@@ -382,7 +391,7 @@ TB_FORCE_INLINE uint64_t tb__olog_ltotal(const tb_olog *g, uint8_t side, int64_t
 }
 
 /* level (side, px) += delta (delta may be "negative" through wrap: sub); writes its L2 row */
-static void tb__olog_level(tb_olog *g, uint8_t side, int64_t px, uint64_t add, uint64_t sub, tb_olog_out *out) {
+TB_FORCE_INLINE void tb__olog_level(tb_olog *g, uint8_t side, int64_t px, uint64_t add, uint64_t sub, tb_olog_out *out) {
     uint64_t total;
     if (!g->lcount && !g->lwcount) g->lbase = (uint64_t)px - g->lwcap / 2; /* nothing rests: centre on px */
     if (tb__olog_lin(g, px)) {
@@ -415,14 +424,14 @@ static void tb__olog_level(tb_olog *g, uint8_t side, int64_t px, uint64_t add, u
 /* Whether qty more fits on level (side, px), whose total is total, once the resting orders
  * a and b (NULL: none; each counted once, and only when it rests on that level) have left
  * it: the check an add, modify or replace makes before it changes anything. */
-static int tb__olog_fits_total(uint64_t total, uint8_t side, int64_t px, uint64_t qty, const tb_olog_order *a,
+TB_FORCE_INLINE int tb__olog_fits_total(uint64_t total, uint8_t side, int64_t px, uint64_t qty, const tb_olog_order *a,
                                const tb_olog_order *b) {
     if (a && a->side == side && a->px == px) total -= a->qty;
     if (b && b != a && b->side == side && b->px == px) total -= b->qty;
     return qty <= UINT64_MAX - total;
 }
 
-static int tb__olog_fits(const tb_olog *g, uint8_t side, int64_t px, uint64_t qty, const tb_olog_order *a,
+TB_FORCE_INLINE int tb__olog_fits(const tb_olog *g, uint8_t side, int64_t px, uint64_t qty, const tb_olog_order *a,
                          const tb_olog_order *b) {
     return tb__olog_fits_total(tb__olog_ltotal(g, side, px), side, px, qty, a, b);
 }
@@ -446,14 +455,15 @@ static void tb__olog_remove(tb_olog *g, size_t slot, tb_olog_out *out) {
     tb__olog_row(out, 'C', o.id, 0, 0, o.qty);
 }
 
-/* 0, or 1 when refused (counted level_overflow, nothing done) */
-static int tb__olog_add(tb_olog *g, uint64_t id, uint8_t side, int64_t px, uint64_t qty, tb_olog_out *out) {
+/* 0, or 1 when refused (counted level_overflow, nothing done); h: tb__olog_mix(id, g->key) */
+TB_FORCE_INLINE int tb__olog_add_h(tb_olog *g, uint64_t id, uint64_t h, uint8_t side, int64_t px, uint64_t qty,
+                                   tb_olog_out *out) {
     size_t slot;
     if (!qty) {
         g->zero_qty++;
         return 0;
     }
-    slot = tb__olog_ofind(g, id);
+    slot = tb__olog_ofind_h(g, id, h);
     if (!tb__olog_fits(g, side, px, qty, g->orders[slot].qty ? &g->orders[slot] : NULL, NULL)) {
         g->level_overflow++;
         return 1;
@@ -461,7 +471,7 @@ static int tb__olog_add(tb_olog *g, uint64_t id, uint8_t side, int64_t px, uint6
     if (g->orders[slot].qty) {
         g->duplicate_add++;
         tb__olog_remove(g, slot, out);
-        slot = tb__olog_ofind(g, id);
+        slot = tb__olog_ofind_h(g, id, h);
     }
     g->orders[slot].id = id;
     g->orders[slot].side = side;
@@ -472,6 +482,10 @@ static int tb__olog_add(tb_olog *g, uint64_t id, uint8_t side, int64_t px, uint6
     tb__olog_level(g, side, px, qty, 0, out);
     tb__olog_row(out, 'A', id, side, px, qty);
     return 0;
+}
+
+static int tb__olog_add(tb_olog *g, uint64_t id, uint8_t side, int64_t px, uint64_t qty, tb_olog_out *out) {
+    return tb__olog_add_h(g, id, tb__olog_mix(id, g->key), side, px, qty, out);
 }
 
 /* whether replacing the order in slot by new_id (qty at px, the old side) fits its level;
@@ -485,24 +499,26 @@ static int tb__olog_replace_fits(tb_olog *g, size_t slot, uint64_t new_id, int64
 
 TB_API int tb_olog_apply_from(tb_olog *g, const tb_itch_rows *in, size_t first, size_t n, tb_olog_out *out,
                               size_t *n_done) {
+    uint64_t hash[TB__OLOG_AHEAD]; /* the mixes of the prefetched rows' order ids, by row % AHEAD */
     size_t r;
     if (!g || !in || !out || !n_done || !g->orders) return TB_ERR_NULL;
     *n_done = first;
     if (n > in->n || first > n) return TB_ERR_BADARG;
-    for (r = first; r < n && r < first + TB__OLOG_AHEAD; r++) tb__olog_prefetch(g, in, r);
+    for (r = first; r < n && r < first + TB__OLOG_AHEAD; r++)
+        hash[r % TB__OLOG_AHEAD] = tb__olog_prefetch(g, in, r);
     for (r = first; r < n; r++) {
         const uint8_t a = in->action[r];
-        const uint64_t id = in->order_id[r], qty = in->qty[r];
+        const uint64_t id = in->order_id[r], qty = in->qty[r], h = hash[r % TB__OLOG_AHEAD];
         size_t slot;
         int refused = 0;
         if (a != 'A' && a != 'C' && a != 'E' && a != 'U') return TB_ERR_BADARG;
         if (in->side[r] > 1) return TB_ERR_BADARG;
         if (tb__olog_reserve(g) != TB_OK) return TB_ERR_NOMEM;
-        if (r + TB__OLOG_AHEAD < n) tb__olog_prefetch(g, in, r + TB__OLOG_AHEAD);
+        if (r + TB__OLOG_AHEAD < n) hash[r % TB__OLOG_AHEAD] = tb__olog_prefetch(g, in, r + TB__OLOG_AHEAD);
         out->l2_msg = out->n_l2;
         if (a == 'A') {
-            refused = tb__olog_add(g, id, in->side[r], in->px[r], qty, out);
-        } else if (!g->orders[slot = tb__olog_ofind(g, id)].qty) {
+            refused = tb__olog_add_h(g, id, h, in->side[r], in->px[r], qty, out);
+        } else if (!g->orders[slot = tb__olog_ofind_h(g, id, h)].qty) {
             g->unknown_id++;
         } else if (a == 'U') {
             const uint8_t side = g->orders[slot].side;

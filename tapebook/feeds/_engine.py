@@ -30,7 +30,7 @@ from .. import _native as nat
 from ..book import Book
 from ..config import Instrument
 from ..errors import ArgumentTypeError, ChecksumError, FeedError, GapError, InvalidArgumentError
-from . import _formats, _itch_direct, _l3replay, _tardis_direct
+from . import _formats, _itch_direct, _l3replay, _tardis_direct, itch
 from ._reader import ON_CROSSED, ON_ERROR, ON_GAP, Kind, MessageBatch, ReaderOptions
 from ._result import FeedResult, FeedStats
 from ._schema import bbo_dtype, depth_dtype
@@ -59,6 +59,15 @@ def _flag(name: str, value: Any) -> bool:
 
 def _instrument(tick_size: Any, lot_size: Any, n: int) -> Instrument:
     return Instrument(symbol="", tick_size=tick_size, lot_size=lot_size, price_bits=64, n=n)
+
+
+def _tape(n: Any, format: Any, tick_size: Any) -> int:
+    """The replay's tape size: ``n`` when given (checked), else the format's default."""
+    if n is not None:
+        return _args.check_n(n)
+    if format == "itch":
+        return itch.tape_size(_instrument(tick_size, 1, 1024).tick_size)
+    return 1024
 
 
 def _reader(
@@ -137,7 +146,7 @@ def replay(
     checksum: bool = True,
     progress: bool = False,
     *,
-    n: int = 1024,
+    n: int | None = None,
     max_cap: int = DEFAULT_MAX_CAP,
     max_orders: int = DEFAULT_MAX_ORDERS,
     out: Any = None,
@@ -163,7 +172,8 @@ def replay(
         checksum: verify the venue's checksums where it sends them (a failure
             is a :class:`ChecksumError` under on_gap="raise", a resync otherwise).
         progress: print rows and rows/s to stderr while replaying.
-        n: the book's tape size; max_cap: its spill capacity per side (large, so
+        n: the book's tape size (None: 1024; for ``itch`` from ``tick_size``, see
+            :func:`tapebook.feeds.itch.tape_size`); max_cap: its spill capacity per side (large, so
             that no level is ever dropped; ``r.levels_lost`` reports it if one was).
         max_orders: order-level formats: the arena of ``r.l3book`` (rows it refuses
             when full are counted in ``r.l3_counts["l3book_refused"]``); 0: no L3Book
@@ -176,7 +186,7 @@ def replay(
     Returns a :class:`FeedResult` (an order-level format's: an ``L3FeedResult``, see
     ``tapebook/feeds/_l3replay.py``).
     """
-    _args.check_n(n)
+    n = _tape(n, format, tick_size)
     inst = _instrument(tick_size, lot_size, n)
     if isinstance(depth, bool):
         raise ArgumentTypeError("depth must be an integer, got a bool")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 import mmap
 import os
+import weakref
 from typing import Any
 
 import numpy as np
@@ -111,17 +112,61 @@ class MemorySink(Sink):
         return self._joined
 
 
-def _fresh_rows(rows: int, dtype: np.dtype) -> np.ndarray:
-    """``np.empty(rows, dtype)`` on a private anonymous mapping of its own: fresh pages,
-    backed only once written, whatever the allocator holds (malloc may hand out a block of
-    pages an earlier array backed, which a view of a few rows would then keep alive); huge
-    pages advised, as numpy does for large arrays (the rows are written in order)."""
-    if not hasattr(mmap, "MAP_PRIVATE"):  # pragma: no cover - Windows: the allocator's memory
-        return np.empty(rows, dtype=dtype)
-    m = mmap.mmap(-1, rows * dtype.itemsize, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+#: chunk mappings no array uses any more (at most two: a result's BBO and depth rows), for
+#: the next chunk of the same size: the pages a replay wrote stay backed, so the next
+#: replay's rows take no page faults (a fresh page is zeroed by the kernel on its first
+#: write: ~4 ns a row of bench/feeds/bench_itch.py's replay). Handed back with MADV_FREE:
+#: under memory pressure the kernel may take the pages (they then fault in again, zeroed,
+#: as fresh ones would).
+_idle: list[mmap.mmap] = []
+_IDLE_MAX = 2
+
+
+def _release(m: mmap.mmap) -> None:
+    """The chunk array of m is gone (and every view of it: they keep it alive): m may serve
+    the next chunk of its size."""
+    if hasattr(mmap, "MADV_FREE"):
+        m.madvise(mmap.MADV_FREE)
+    _idle.append(m)
+    del _idle[:-_IDLE_MAX]  # the older ones are unmapped once unreferenced
+
+
+def _mapping(nbytes: int) -> mmap.mmap:
+    """An idle mapping of nbytes (its old contents are overwritten before any row is read:
+    a sink exposes only committed rows), else a fresh one with huge pages advised, as numpy
+    does for large arrays (the rows are written in order)."""
+    # list.pop / append only: each is atomic, and a finalizer may append at any point
+    other: list[mmap.mmap] = []
+    found: mmap.mmap | None = None
+    while found is None and _idle:
+        try:
+            m = _idle.pop()
+        except IndexError:  # pragma: no cover - another thread took the last one
+            break
+        if len(m) == nbytes:
+            found = m
+        else:
+            other.append(m)
+    _idle.extend(other)
+    if found is not None:
+        return found
+    m = mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
     if hasattr(mmap, "MADV_HUGEPAGE"):
         m.madvise(mmap.MADV_HUGEPAGE)
-    return np.frombuffer(m, dtype=dtype)
+    return m
+
+
+def _fresh_rows(rows: int, dtype: np.dtype) -> np.ndarray:
+    """``np.empty(rows, dtype)`` on a private anonymous mapping of its own, backed only
+    where written, whatever the allocator holds (malloc may hand out a block of pages an
+    earlier array backed, which a view of a few rows would then keep alive): a fresh one, or
+    the idle one a dropped result left (_idle)."""
+    if not hasattr(mmap, "MAP_PRIVATE"):  # pragma: no cover - Windows: the allocator's memory
+        return np.empty(rows, dtype=dtype)
+    m = _mapping(rows * dtype.itemsize)
+    a = np.frombuffer(m, dtype=dtype)
+    weakref.finalize(a, _release, m)  # views of a (r.bbo is one) keep a alive
+    return a
 
 
 def _records(a: np.ndarray) -> np.ndarray:

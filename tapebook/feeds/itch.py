@@ -33,6 +33,9 @@ message like a malformed record. A malformed record (a decoded type with the wro
 side other than B/S, a zero reference, a price not a whole number of ticks) is
 a ``FeedError`` naming the record, or skipped and counted under
 ``on_error="skip"``; a file that ends inside a record likewise.
+
+The replay's tape (``n``, when not given): wide enough for 40 cents of price
+(:func:`tape_size`), not the other formats' 1,024 ticks.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import _native as nat
 from .._native import ffi, lib
 from ..errors import InvalidArgumentError
 from ._l3reader import ORDER_DTYPE, L3Reader, unit_divisor
@@ -58,6 +62,28 @@ _PRICE_UNIT = Decimal("0.0001")
 _READ_BYTES = 1 << 20
 _MAX_RECORD = 2 + 0xFFFF  #: a length prefix and the longest message it can announce
 _ROWS = 1 << 15
+
+
+#: the price span the replay's tape covers when ``n`` is not given (:func:`tape_size`)
+TAPE_SPAN = Decimal("0.40")
+_DEFAULT_TAPE = 1024
+
+
+def tape_size(tick_size: Decimal) -> int:
+    """The replay's tape size for ITCH when ``n`` is not given: the smallest shipped size
+    whose cells span :data:`TAPE_SPAN` of price at ``tick_size``, from 1,024 (every
+    format's default) up to the largest shipped (4,096).
+
+    ITCH prices come in units of 0.0001 while a stock above $1 quotes in whole cents
+    (SEC Rule 612), so at ``tick_size="0.0001"`` 1,024 cells span 10 cents — about ten
+    price points: a book whose levels spread wider keeps moving its tape (the spill and
+    recentring took ~1/6 of the direct path's CPU on bench/feeds/bench_itch.py's file,
+    whose prices span 12 cents). At a cent tick the rule gives 1,024, as before."""
+    want = TAPE_SPAN / tick_size
+    for n in nat.TAPE_SIZES:
+        if n >= _DEFAULT_TAPE and n >= want:
+            return n
+    return nat.TAPE_SIZES[-1]
 
 
 #: the order log's first order table: slots per byte of the files, and its bounds

@@ -216,6 +216,36 @@ static void test_malformed(void) {
     expect_bad(&b, at, TB_ITCH_EMPTY, 1);
 }
 
+/* Divisors other than 1 (a cent tick: px_div 100; lots of 50 shares) give the rows of
+ * divisor 1 divided, unpriced rows keeping px 0; a share count that does not divide is
+ * refused at its record. Divisor 1 divides nothing (tb__itch_row's fast case). */
+static void test_divisors(void) {
+    buf b;
+    rows one, div;
+    tb_itch_state st;
+    size_t used = 0, i;
+    tb_itch_rows v;
+    session(&b);
+    CHECK_EQ(decode_all(&b, MAXB, MAXR, 1, &one, &st), TB_OK);
+    tb_itch_init(&st, 0, "AAPL    ");
+    v = view(&div, 0, MAXR);
+    CHECK_EQ(tb_itch_decode(&st, b.b, b.n, 100, 50, &v, &used), TB_OK);
+    CHECK_EQ(used, b.n);
+    CHECK_EQ(v.n, one.n);
+    for (i = 0; i < one.n; i++) {
+        CHECK_EQ(div.action[i], one.action[i]); CHECK_EQ_U(div.id[i], one.id[i]);
+        CHECK_EQ_U(div.new_id[i], one.new_id[i]); CHECK_EQ(div.side[i], one.side[i]);
+        CHECK_EQ(div.px[i], one.px[i] / 100); CHECK_EQ_U(div.qty[i], one.qty[i] / 50);
+        CHECK_EQ(div.ts[i], one.ts[i]); CHECK_EQ(div.rec[i], one.rec[i]);
+    }
+    CHECK_EQ(div.px[3], 0); /* the 'C' execution's price is not a row field */
+    tb_itch_init(&st, 0, "AAPL    ");
+    v = view(&div, 0, MAXR);
+    CHECK_EQ(tb_itch_decode(&st, b.b, b.n, 1, 3, &v, &used), TB_ERR_FORMAT); /* the F's 200 shares */
+    CHECK_EQ(st.bad_reason, TB_ITCH_INEXACT);
+    CHECK_EQ(v.n, 1);
+}
+
 static void test_arguments(void) {
     rows r;
     tb_itch_rows v = view(&r, 0, MAXR);
@@ -536,6 +566,7 @@ int main(int argc, char **argv) {
     tbt_run("itch_fields", test_fields);
     tbt_run("itch_splits", test_splits);
     tbt_run("itch_malformed", test_malformed);
+    tbt_run("itch_divisors", test_divisors);
     tbt_run("itch_arguments", test_arguments);
     tbt_run("itch_random_bytes", test_random_bytes);
     tbt_run("order_log_vs_naive", test_order_log);

@@ -83,3 +83,52 @@ def test_replay_same_result_view_or_copy(tmp_path: Path, monkeypatch: pytest.Mon
         r = feeds.replay(path, symbol="AAPL", depth=3, **KW)
         got.append((r.bbo.tobytes(), r.depth.tobytes(), len(r.bbo)))
     assert got[0] == got[1] and got[0][2] == len(bbo)
+
+
+def _mapping_of(a: np.ndarray) -> mmap.mmap:
+    """The chunk mapping a result's array is a view of."""
+    base = a.base
+    while isinstance(base, np.ndarray):
+        base = base.base
+    assert isinstance(base, memoryview) and isinstance(base.obj, mmap.mmap)
+    return base.obj
+
+
+def _maps(r: feeds.FeedResult) -> set[int]:
+    assert r.depth is not None
+    return {id(_mapping_of(r.bbo)), id(_mapping_of(r.depth))}
+
+
+def test_dropped_result_mapping_serves_the_next_replay(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a result's chunk mappings go idle once every view of them is gone, and the next replay
+    # writes its rows there (no fresh pages); a result still held keeps its mapping and rows
+    monkeypatch.setattr(_sink, "_VIEW_MIN_BYTES", 0)  # always a view of the chunk
+    monkeypatch.setattr(_sink, "_idle", [])
+    w, _ref, _bbo = random_day(6, 3000)
+    path = w.write(tmp_path / "r.itch")
+    held = feeds.replay(path, symbol="AAPL", depth=2, **KW)
+    want = (held.bbo.tobytes(), held.depth.tobytes())
+    second = feeds.replay(path, symbol="AAPL", depth=2, **KW)
+    assert not _maps(held) & _maps(second)  # held's mappings are in use
+    assert (second.bbo.tobytes(), second.depth.tobytes()) == want
+    second_maps = _maps(second)
+    bbo_view = second.bbo[5:]  # a view keeps its mapping from going idle
+    del second
+    assert {id(m) for m in _sink._idle} < second_maps
+    del bbo_view
+    assert {id(m) for m in _sink._idle} == second_maps
+    third = feeds.replay(path, symbol="AAPL", depth=2, **KW)
+    assert _maps(third) == second_maps and not _sink._idle
+    assert (third.bbo.tobytes(), third.depth.tobytes()) == want
+    assert (held.bbo.tobytes(), held.depth.tobytes()) == want
+    # a shorter replay into the reused mappings: its own rows only, as into fresh ones
+    short = random_day(7, 500)[0].write(tmp_path / "s.itch")
+    del third
+    reused = feeds.replay(short, symbol="AAPL", depth=2, **KW)
+    assert _maps(reused) == second_maps
+    _sink._idle.clear()
+    fresh = feeds.replay(short, symbol="AAPL", depth=2, **KW)
+    assert not _maps(fresh) & second_maps
+    assert (reused.bbo.tobytes(), reused.depth.tobytes()) == (fresh.bbo.tobytes(), fresh.depth.tobytes())
