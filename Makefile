@@ -87,8 +87,9 @@ check-generated:
 SMALL_C_TESTS := test_decimal test_venue_crc test_itch test_itch_run test_olog_run test_tardis_scan test_json_scan test_json_sync \
                  test_json_bybit test_json_okx test_json_coinbase test_json_bitstamp test_json_kraken test_l3_ops
 C_TESTS := test_unit test_fuzz test_alloc test_custom_variant $(SMALL_C_TESTS) test_l3_unit test_l3_fuzz test_l3_alloc
-# the matching engine: unit tests, zero allocations, differential fuzz vs tests/c/ref_match.h
-C_TESTS += test_match
+# the matching engine: unit tests, zero allocations, differential fuzz vs tests/c/ref_match.h;
+# its mixed batch (apply_ops) against the same ops as single calls
+C_TESTS += test_match test_match_batch
 C_TEST_DEPS := $(CSRC_FILES) $(wildcard tests/c/*.h)
 
 $(BUILD)/%/.dir:
