@@ -34,6 +34,22 @@
  * reference are the goals of issue #16 (the batch line reaching them while
  * the single-call line does not is what the batch is for).
  *
+ * Measured 2026-12-07 15:39-15:41 UTC, 2-core AMD EPYC VM (1 MiB L2 per core),
+ * gcc 12 -O3 -march=native, load average 5.6-6.9 (other builds sharing the
+ * cores; the CPU-time columns, best of 3), single / batch / reference ns/op:
+ *   default flow (~18-20 k resting), 4 runs: 49.5 / 44.7 / 105.0,
+ *     49.0 / 44.8 / 97.6, 48.9 / 45.1 / 127.7, 55.0 / 50.0 / 131.0: batch
+ *     1.08-1.11x the single calls, 13.8-15.4 M submits/s, 2.18-2.83x the
+ *     reference (single 1.99-2.61x): neither goal met by either line
+ *   --target 100000, 3 runs: 62.0 / 57.8 / 147.1, 72.9 / 58.2 / 144.3,
+ *     77.9 / 58.8 / 176.7: batch 1.07-1.32x the single calls
+ *   --target 300000, 3 runs: 149.1 / 82.1 / 270.8, 128.8 / 74.6 / 219.9,
+ *     140.4 / 80.2 / 247.1: batch 1.73-1.82x, 2.95-3.30x the reference
+ * At ~2e4 resting orders the arena and the id index sit in L2 / L3 and a call
+ * is bound by its instructions more than by misses, so looking ahead hides
+ * little; once the book outgrows the caches the misses dominate and the
+ * lookahead pays (tb_match_batch.inc has the stages and the crossover).
+ *
  * Output: a table on stdout, --json PATH (numbers + the non-empty histogram
  * buckets, read by bench/match/report_match.py for the PNG and the markdown). */
 #define _GNU_SOURCE
