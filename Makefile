@@ -169,9 +169,12 @@ $(BUILD)/examples/embed: examples/embed.c $(CSRC_FILES) | $(BUILD)/examples/.dir
 	$@ >/dev/null
 
 # the matching engine (gcc and clang, quick fuzz profile) and its C++17 compile
-c-match: clang $(BUILD)/gcc/test_match $(BUILD)/clang/test_match | $(BUILD)/compile/.dir
+c-match: clang $(BUILD)/gcc/test_match $(BUILD)/clang/test_match $(BUILD)/gcc/test_match_batch \
+         $(BUILD)/clang/test_match_batch | $(BUILD)/compile/.dir
 	$(BUILD)/gcc/test_match --profile quick
 	$(BUILD)/clang/test_match --profile quick
+	$(BUILD)/gcc/test_match_batch --profile quick
+	$(BUILD)/clang/test_match_batch --profile quick
 	g++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_match.c -o $(BUILD)/compile/gxx_match.o
 	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_match.c -o $(BUILD)/compile/clangxx_match.o
 	gcc $(CSTD) -O1 -g $(WARN) -DFUZZ_MATCH_MAIN -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -212,7 +215,7 @@ sanc_bin = $(if $(and $(filter gcc,$(1)),$(filter $(2),$(GUARDED_C_TESTS))),$(BU
 # test_l3_alloc 48 s, test_match 17 s user time), so make test sanitizes every C test
 # with gcc and, with clang, the small ones (their clang builds run unsanitized in
 # c-unit / c-match; make asan-c / ubsan-c: all, both compilers).
-SANC_GCC_ONLY := test_unit test_fuzz test_alloc test_l3_unit test_l3_fuzz test_l3_alloc test_match
+SANC_GCC_ONLY := test_unit test_fuzz test_alloc test_l3_unit test_l3_fuzz test_l3_alloc test_match test_match_batch
 SANC_CLANG_TESTS := $(filter-out $(SANC_GCC_ONLY),$(C_TESTS))
 SANC_BINS := $(foreach t,$(C_TESTS),$(call sanc_bin,gcc,$(t))) \
              $(foreach t,$(SANC_CLANG_TESTS),$(call sanc_bin,clang,$(t)))
