@@ -87,8 +87,9 @@ check-generated:
 SMALL_C_TESTS := test_decimal test_venue_crc test_itch test_itch_run test_olog_run test_tardis_scan test_json_scan test_json_sync \
                  test_json_bybit test_json_okx test_json_coinbase test_json_bitstamp test_json_kraken test_l3_ops
 C_TESTS := test_unit test_fuzz test_alloc test_custom_variant $(SMALL_C_TESTS) test_l3_unit test_l3_fuzz test_l3_alloc
-# the matching engine: unit tests, zero allocations, differential fuzz vs tests/c/ref_match.h
-C_TESTS += test_match
+# the matching engine: unit tests, zero allocations, differential fuzz vs tests/c/ref_match.h;
+# its mixed batch (apply_ops) against the same ops as single calls
+C_TESTS += test_match test_match_batch
 C_TEST_DEPS := $(CSRC_FILES) $(wildcard tests/c/*.h)
 
 $(BUILD)/%/.dir:
@@ -168,9 +169,12 @@ $(BUILD)/examples/embed: examples/embed.c $(CSRC_FILES) | $(BUILD)/examples/.dir
 	$@ >/dev/null
 
 # the matching engine (gcc and clang, quick fuzz profile) and its C++17 compile
-c-match: clang $(BUILD)/gcc/test_match $(BUILD)/clang/test_match | $(BUILD)/compile/.dir
+c-match: clang $(BUILD)/gcc/test_match $(BUILD)/clang/test_match $(BUILD)/gcc/test_match_batch \
+         $(BUILD)/clang/test_match_batch | $(BUILD)/compile/.dir
 	$(BUILD)/gcc/test_match --profile quick
 	$(BUILD)/clang/test_match --profile quick
+	$(BUILD)/gcc/test_match_batch --profile quick
+	$(BUILD)/clang/test_match_batch --profile quick
 	g++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_match.c -o $(BUILD)/compile/gxx_match.o
 	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_match.c -o $(BUILD)/compile/clangxx_match.o
 	gcc $(CSTD) -O1 -g $(WARN) -DFUZZ_MATCH_MAIN -fsanitize=address,undefined -fno-sanitize-recover=undefined \
@@ -224,7 +228,7 @@ sanc_bin = $(if $(and $(filter gcc,$(1)),$(filter $(2),$(GUARDED_C_TESTS))),$(BU
 # test_l3_alloc 48 s, test_match 17 s user time), so make test sanitizes every C test
 # with gcc and, with clang, the small ones (their clang builds run unsanitized in
 # c-unit / c-match; make asan-c / ubsan-c: all, both compilers).
-SANC_GCC_ONLY := test_unit test_fuzz test_alloc test_l3_unit test_l3_fuzz test_l3_alloc test_match
+SANC_GCC_ONLY := test_unit test_fuzz test_alloc test_l3_unit test_l3_fuzz test_l3_alloc test_match test_match_batch
 SANC_CLANG_TESTS := $(filter-out $(SANC_GCC_ONLY),$(C_TESTS))
 SANC_BINS := $(foreach t,$(C_TESTS),$(call sanc_bin,gcc,$(t))) \
              $(foreach t,$(SANC_CLANG_TESTS),$(call sanc_bin,clang,$(t)))

@@ -38,7 +38,7 @@ from .errors import (
     UnknownOrderError,
 )
 from .l3book import L3Book, L3Stats, Order
-from .matching import Fill, MatchingEngine, SubmitResult
+from .matching import Fill, MatchingEngine, OpsResult, SubmitResult
 from .multi import MultiBookPool, MultiBookPoolStats, PooledBook, Tier, TierStats
 from .persist import Checkpoint, Recorder, StateSnapshot, dumps, load_into, loads, recover, repair, replay
 from .pool import ClassStats, PoolStats, SpillPool
@@ -78,6 +78,7 @@ __all__ = [
     "MultiBookPool",
     "MultiBookPoolStats",
     "NotRecordedError",
+    "OpsResult",
     "Order",
     "PoolInUseError",
     "PoolStats",

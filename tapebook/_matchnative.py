@@ -52,7 +52,26 @@ EVENT_DTYPE = np.dtype(
         ("flags", "u1"),
     ]
 )
+#: tb_match_op (40 bytes): one operation of apply_ops, the order then its kind
+OP_DTYPE = np.dtype(
+    [
+        ("id", "<u8"),
+        ("px", "<i8"),
+        ("qty", "<u8"),
+        ("owner", "<u4"),
+        ("side", "u1"),
+        ("tif", "u1"),
+        ("flags", "u1"),
+        ("order_reserved", "u1"),
+        ("kind", "u1"),
+        ("reserved", "u1", (7,)),
+    ]
+)
+#: tb_op_kind: the action letters of apply_ops
+OP_SUBMIT, OP_CANCEL, OP_MODIFY = lib.TB_OP_SUBMIT, lib.TB_OP_CANCEL, lib.TB_OP_MODIFY
 assert ORDER_DTYPE.itemsize == ffi.sizeof("tb_match_order")
+assert OP_DTYPE.itemsize == ffi.sizeof("tb_match_op")
+assert OP_DTYPE.fields["kind"][1] == ffi.offsetof("tb_match_op", "kind")
 assert EVENT_DTYPE.itemsize == ffi.sizeof("tb_match_event")
 
 _FUNCS = (
@@ -62,6 +81,7 @@ _FUNCS = (
     "l3",
     "submit",
     "submit_many",
+    "apply_ops",
     "cancel",
     "modify",
     "orders",

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from . import _args, _hotpath
+from . import _args, _buffers, _hotpath
 from . import _l3native as l3n
 from . import _matchnative as mn
 from . import _native as nat
@@ -52,6 +52,10 @@ MARKET, POST_ONLY, PROTECT = 1, 2, 4  # tb_order_flag
 
 EVENT_DTYPE = mn.EVENT_DTYPE
 ORDER_DTYPE = mn.ORDER_DTYPE
+#: one operation of :meth:`MatchingEngine.apply_ops` as C reads it (``tb_match_op``)
+OP_DTYPE = mn.OP_DTYPE
+#: the action letters of :meth:`MatchingEngine.apply_ops`
+OP_ACTIONS = {b"S": mn.OP_SUBMIT, b"C": mn.OP_CANCEL, b"M": mn.OP_MODIFY}
 #: one row per fill of :meth:`MatchingEngine.submit_many`
 FILL_DTYPE = np.dtype(
     [("seq", "<u8"), ("taker_id", "<u8"), ("maker_id", "<u8"), ("px", "<i8"), ("qty", "<u8")]
@@ -88,6 +92,48 @@ def _fills_of(chunk: np.ndarray) -> np.ndarray:
     return picked.view(FILL_DTYPE).reshape(len(picked))
 
 
+def _action_column(actions: Any) -> np.ndarray:
+    """:meth:`MatchingEngine.apply_ops`' actions as uint8 kinds (``tb_op_kind``), or the
+    error naming the first row that is not S, C or M."""
+    if isinstance(actions, str):
+        actions = actions.encode("ascii", "replace")
+    if isinstance(actions, (bytes, bytearray, memoryview)):
+        a = np.frombuffer(actions, dtype=np.uint8)
+    else:
+        arr = np.asarray(actions)
+        if arr.dtype.kind in "UO":  # one-letter strs (or bytes) in a list / array
+            try:
+                arr = np.array(
+                    [x.encode("ascii") if isinstance(x, str) else x for x in arr.tolist()], dtype="S1"
+                )
+            except (UnicodeEncodeError, TypeError, ValueError):
+                raise InvalidArgumentError("actions must be the letters S, C and M") from None
+        if arr.dtype.kind == "S" and arr.dtype.itemsize == 1:
+            arr = arr.view(np.uint8)
+        a = _buffers.coerce("actions", arr, np.dtype(np.uint8))
+    ok = (a == mn.OP_SUBMIT) | (a == mn.OP_CANCEL) | (a == mn.OP_MODIFY)
+    if not ok.all():
+        i = int(np.flatnonzero(~ok)[0])
+        raise _buffers.row_error(
+            InvalidArgumentError(
+                f"actions[{i}]={bytes([int(a[i])])!r}: an action is b'S' (submit), b'C' (cancel) or "
+                "b'M' (modify)"
+            ),
+            i,
+        )
+    return a
+
+
+def _small_column(name: str, data: Any, hi: int, valid: str) -> np.ndarray:
+    """An integer column of values in [0, hi] as uint8, or the error naming its first bad row."""
+    a = _buffers.coerce(name, data, np.dtype(np.int64))
+    bad = np.flatnonzero((a < 0) | (a > hi))
+    if bad.size:
+        i = int(bad[0])
+        raise _buffers.row_error(InvalidArgumentError(f"{name}[{i}]={int(a[i])}: must be in {valid}"), i)
+    return a.astype(np.uint8)
+
+
 class Fill(NamedTuple):
     """One trade: the resting order ``maker_id`` and the incoming ``taker_id`` traded
     ``qty`` at ``px`` (the maker's price)."""
@@ -112,6 +158,19 @@ class SubmitResult(NamedTuple):
     fills: list[Fill]
     resting_qty: int
     filled_qty: int
+    events: np.ndarray
+
+
+class OpsResult(NamedTuple):
+    """What :meth:`MatchingEngine.apply_ops` did.
+
+    ``statuses``: one int8 per operation, 0 when it was applied, else the negative C
+    status of a refused one, which changed nothing (as :meth:`L3Book.apply_mbo`'s:
+    -31 unknown id, -30 duplicate id, a price outside the book's range, a full book ...).
+    ``events``: the fills as :data:`FILL_DTYPE` rows, or with ``events=True`` every
+    event of the batch (:data:`EVENT_DTYPE`), in order."""
+
+    statuses: np.ndarray
     events: np.ndarray
 
 
@@ -543,6 +602,147 @@ class MatchingEngine(HotEngine):
                 raise ArgumentTypeError(f"column {name} must hold integers, got {a.dtype}")
             orders[name] = a
         return orders
+
+    def apply_ops(
+        self,
+        actions: Any,
+        order_ids: Any,
+        sides: Any = None,
+        prices: Any = None,
+        qtys: Any = None,
+        tifs: Any = None,
+        owners: Any = None,
+        flags: Any = None,
+        *,
+        events: bool = False,
+    ) -> OpsResult:
+        """Apply a batch of mixed operations in one C call, in order, exactly as the same
+        :meth:`submit` / :meth:`cancel` / :meth:`modify` calls would (the same events,
+        sequence numbers and state); the engine looks a few operations ahead and fetches
+        what they will touch, which pays on large books.
+
+        ``actions``: bytes, a str, or an array of ``b"S"`` submit, ``b"C"`` cancel,
+        ``b"M"`` modify (as :meth:`L3Book.apply_mbo`'s letters). ``order_ids``: the order
+        a submit enters, a cancel removes, a modify changes. ``qtys``: a submit's quantity
+        or a modify's new quantity (not read for a cancel). ``sides``, ``prices``,
+        ``tifs``, ``owners``, ``flags``: a submit's, as :meth:`submit_many` takes them
+        (default 0: ask, price 0, GTC, owner 0, no flags; not read for a cancel or a
+        modify). Columns are equal-length 1-D buffers.
+
+        A refused operation (an unknown or duplicate id, a price outside the book's
+        range, qty 0, a full book ...) changes nothing and the batch goes on: its status
+        is in the result's ``statuses``. A column value no operation can take (an action
+        letter, a side, a tif or flags out of range, an integer its C field cannot hold)
+        raises :class:`InvalidArgumentError` / :class:`IntegerRangeError` naming the
+        column, the row and the valid range, before anything is applied."""
+        ops = self._op_columns(actions, order_ids, sides, prices, qtys, tifs, owners, flags)
+        return self._apply_op_records(ops, events)
+
+    def _op_columns(
+        self,
+        actions: Any,
+        order_ids: Any,
+        sides: Any,
+        prices: Any,
+        qtys: Any,
+        tifs: Any,
+        owners: Any,
+        flags: Any,
+    ) -> np.ndarray:
+        """:meth:`apply_ops`' columns as an :data:`OP_DTYPE` array, checked as apply_ops
+        checks them (what the update log records)."""
+        kinds = _action_column(actions)
+        ids = _buffers.coerce("order_ids", order_ids, np.dtype(np.uint64))
+        n = len(kinds)
+        if len(ids) != n:
+            raise InvalidArgumentError(
+                f"actions and order_ids must have equal lengths, got {n} and {len(ids)}"
+            )
+        ops = np.zeros(n, dtype=OP_DTYPE)
+        ops["kind"] = kinds
+        ops["id"] = ids
+        cols: dict[str, np.ndarray] = {}
+        if sides is not None:
+            a = np.asarray(sides)
+            if a.dtype.kind in "USO" and a.size:  # names (and 0 / 1 beside them), as submit takes
+                values = a.tolist() if isinstance(sides, np.ndarray) else list(sides)
+                cols["side"] = np.array(_args.check_sides(values, "sides"), dtype=np.uint8)
+            else:
+                cols["side"] = _buffers.coerce_sides(sides)
+        if prices is not None:
+            cols["px"] = _buffers.coerce("prices", prices, np.dtype(np.int64))
+        if qtys is not None:
+            cols["qty"] = _buffers.coerce("qtys", qtys, np.dtype(np.uint64))
+        if tifs is not None:
+            a = np.asarray(tifs)
+            if a.dtype.kind in "USO" and a.size:  # names: "gtc" / "ioc" / "fok"
+                bad = sorted({str(t) for t in a.tolist()} - set(TIFS))
+                if bad:
+                    raise InvalidArgumentError(f"tifs must be in {sorted(TIFS)} or 0..2, got {bad[0]!r}")
+                cols["tif"] = np.array([TIFS[str(t)] for t in a.tolist()], dtype=np.uint8)
+            else:
+                cols["tif"] = _small_column("tifs", tifs, 2, f"{sorted(TIFS)} or 0..2")
+        if owners is not None:
+            cols["owner"] = _buffers.coerce("owners", owners, np.dtype(np.uint32))
+        if flags is not None:
+            cols["flags"] = _small_column("flags", flags, 7, "0..7 (1 market, 2 post-only, 4 protect)")
+        for name, col in cols.items():
+            if len(col) != n:
+                plural = {"px": "prices", "qty": "qtys", "flags": "flags"}.get(name, f"{name}s")
+                raise InvalidArgumentError(f"{plural} has length {len(col)}, expected {n} (the actions')")
+            ops[name] = col
+        return ops
+
+    def _apply_op_records(self, ops: np.ndarray, events: bool = False) -> OpsResult:
+        """:meth:`apply_ops` over an :data:`OP_DTYPE` array (how replay applies an
+        APPLY_OPS record)."""
+        self._claim_scratch("apply_ops")
+        try:
+            return self._apply_op_records_claimed(ops, events)
+        finally:
+            self._unclaim()
+
+    def _apply_op_records_claimed(self, ops: np.ndarray, events: bool) -> OpsResult:
+        """:meth:`_apply_op_records` with the scratch claimed."""
+        ops = np.ascontiguousarray(ops, dtype=OP_DTYPE)
+        if ops.ctypes.data % 8:  # a view into a log record (replay) may be misaligned
+            ops = ops.copy()
+        n = len(ops)
+        statuses = np.zeros(n, dtype=np.int8)
+        out: list[np.ndarray] = []
+        done = 0
+        v = self._v
+        # a bounded buffer, drained between C calls: a batch's events are not all held at once
+        cap = max(len(self._ev), min(4 * n + 16, 1 << 16))
+        if cap > len(self._ev):
+            self._grow(cap)
+        base = ffi.cast("tb_match_op *", ffi.from_buffer(ops))
+        stp = ffi.cast("int8_t *", ffi.from_buffer(statuses, require_writable=True))
+        while done < n:
+            st = v.apply_ops(
+                self._m,
+                base + done,
+                n - done,
+                self._evp,
+                len(self._ev),
+                self._nout,
+                ffi.NULL,
+                stp + done,
+                self._ndone,
+            )
+            k, d = self._nout[0], self._ndone[0]
+            chunk = self._ev[:k]
+            out.append(chunk.copy() if events else _fills_of(chunk))
+            done += d
+            if st == mn.ERR_EVENTS:
+                if d == 0:  # one operation's events do not fit: room for its worst case
+                    self._grow(max(2 * len(self._ev), len(self) + 8))
+                continue
+            if st != nat.OK:  # the call itself (busy, closed): nothing of it was applied
+                _args.raise_status(st, "apply_ops")
+        dtype = EVENT_DTYPE if events else FILL_DTYPE
+        rows = np.concatenate(out) if out else np.zeros(0, dtype=dtype)
+        return _new_tuple(OpsResult, (statuses, rows))
 
     def _submit_orders(self, orders: np.ndarray, events: bool = False) -> np.ndarray:
         """:meth:`submit_many` over an :data:`ORDER_DTYPE` array (how replay applies a

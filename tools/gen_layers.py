@@ -64,6 +64,7 @@ TB_API int {SELF}_submit({SELF} *m, const tb_match_order *o, tb_match_event *ev,
 TB_API int {SELF}_submit_many({SELF} *m, const tb_match_order *orders, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, size_t *n_done);
 TB_API int {SELF}_cancel({SELF} *m, uint64_t id, tb_match_event *ev, size_t cap, size_t *n_out);
 TB_API int {SELF}_modify({SELF} *m, uint64_t id, uint64_t qty, tb_match_event *ev, size_t cap, size_t *n_out);
+TB_API int {SELF}_apply_ops({SELF} *m, const tb_match_op *ops, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, int8_t *statuses, size_t *n_done);
 TB_API size_t {SELF}_orders({SELF} *m);
 TB_API int {SELF}_owner_of({SELF} *m, uint64_t id, uint32_t *out);
 TB_API int {SELF}_stats({SELF} *m, tb_match_stats *out);
@@ -89,6 +90,8 @@ typedef enum {
 typedef struct tb_match_order {
     uint64_t id; int64_t px; uint64_t qty; uint32_t owner; uint8_t side; uint8_t tif; uint8_t flags; uint8_t reserved;
 } tb_match_order;
+typedef enum { TB_OP_SUBMIT = 83, TB_OP_CANCEL = 67, TB_OP_MODIFY = 77 } tb_op_kind;
+typedef struct tb_match_op { tb_match_order order; uint8_t kind; uint8_t reserved[7]; } tb_match_op;
 typedef struct tb_match_event {
     uint64_t seq; uint64_t taker_id; uint64_t maker_id; int64_t px; uint64_t qty; uint64_t taker_remaining;
     uint64_t maker_remaining; uint64_t level_qty; uint32_t owner; uint8_t kind; uint8_t reason; uint8_t side;

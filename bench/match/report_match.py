@@ -48,9 +48,22 @@ def write_markdown(data: dict, path: Path) -> None:
             f"| {name} | {e['ns_per_op']:.1f} | {e['wall_ns_per_op']:.1f} | {e['ops_per_s'] / 1e6:.2f} | "
             f"{e['submits_per_s'] / 1e6:.2f} | {e['allocs_in_loop']} |"
         )
+    batch = data.get("batch")  # apply_ops over the same flow (absent from older JSON)
+    if batch:
+        lines.append(
+            f"| tapebook apply_ops ({batch['ops_per_call']} ops a call) | {batch['ns_per_op']:.1f} | "
+            f"{batch['wall_ns_per_op']:.1f} | {batch['ops_per_s'] / 1e6:.2f} | "
+            f"{batch['submits_per_s'] / 1e6:.2f} | {batch['allocs_in_loop']} |"
+        )
     lines += [
         "",
-        f"tapebook / reference throughput: **{data['ratio']:.2f}x** (best of {flow['reps']}, same run).",
+        f"tapebook / reference throughput: **{data['ratio']:.2f}x** (best of {flow['reps']}, same run)"
+        + (
+            f"; apply_ops / reference **{batch['ratio']:.2f}x** (events identical to the single calls: "
+            f"{batch['identical']})."
+            if batch
+            else "."
+        ),
         "",
         f"Latency at {flow['rate'] / 1e6:.2f} M operations/s offered (ns from the due time; service = "
         "finish - start):",

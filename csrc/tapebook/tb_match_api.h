@@ -21,6 +21,8 @@ typedef enum {
 typedef struct tb_match_order {
     uint64_t id; int64_t px; uint64_t qty; uint32_t owner; uint8_t side; uint8_t tif; uint8_t flags; uint8_t reserved;
 } tb_match_order;
+typedef enum { TB_OP_SUBMIT = 83, TB_OP_CANCEL = 67, TB_OP_MODIFY = 77 } tb_op_kind;
+typedef struct tb_match_op { tb_match_order order; uint8_t kind; uint8_t reserved[7]; } tb_match_op;
 typedef struct tb_match_event {
     uint64_t seq; uint64_t taker_id; uint64_t maker_id; int64_t px; uint64_t qty; uint64_t taker_remaining;
     uint64_t maker_remaining; uint64_t level_qty; uint32_t owner; uint8_t kind; uint8_t reason; uint8_t side;
@@ -58,6 +60,7 @@ TB_API int tb_match_i32_n64_submit(tb_match_i32_n64 *m, const tb_match_order *o,
 TB_API int tb_match_i32_n64_submit_many(tb_match_i32_n64 *m, const tb_match_order *orders, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, size_t *n_done);
 TB_API int tb_match_i32_n64_cancel(tb_match_i32_n64 *m, uint64_t id, tb_match_event *ev, size_t cap, size_t *n_out);
 TB_API int tb_match_i32_n64_modify(tb_match_i32_n64 *m, uint64_t id, uint64_t qty, tb_match_event *ev, size_t cap, size_t *n_out);
+TB_API int tb_match_i32_n64_apply_ops(tb_match_i32_n64 *m, const tb_match_op *ops, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, int8_t *statuses, size_t *n_done);
 TB_API size_t tb_match_i32_n64_orders(tb_match_i32_n64 *m);
 TB_API int tb_match_i32_n64_owner_of(tb_match_i32_n64 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i32_n64_stats(tb_match_i32_n64 *m, tb_match_stats *out);
@@ -74,6 +77,7 @@ TB_API int tb_match_i32_n128_submit(tb_match_i32_n128 *m, const tb_match_order *
 TB_API int tb_match_i32_n128_submit_many(tb_match_i32_n128 *m, const tb_match_order *orders, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, size_t *n_done);
 TB_API int tb_match_i32_n128_cancel(tb_match_i32_n128 *m, uint64_t id, tb_match_event *ev, size_t cap, size_t *n_out);
 TB_API int tb_match_i32_n128_modify(tb_match_i32_n128 *m, uint64_t id, uint64_t qty, tb_match_event *ev, size_t cap, size_t *n_out);
+TB_API int tb_match_i32_n128_apply_ops(tb_match_i32_n128 *m, const tb_match_op *ops, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, int8_t *statuses, size_t *n_done);
 TB_API size_t tb_match_i32_n128_orders(tb_match_i32_n128 *m);
 TB_API int tb_match_i32_n128_owner_of(tb_match_i32_n128 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i32_n128_stats(tb_match_i32_n128 *m, tb_match_stats *out);
@@ -90,6 +94,7 @@ TB_API int tb_match_i32_n256_submit(tb_match_i32_n256 *m, const tb_match_order *
 TB_API int tb_match_i32_n256_submit_many(tb_match_i32_n256 *m, const tb_match_order *orders, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, size_t *n_done);
 TB_API int tb_match_i32_n256_cancel(tb_match_i32_n256 *m, uint64_t id, tb_match_event *ev, size_t cap, size_t *n_out);
 TB_API int tb_match_i32_n256_modify(tb_match_i32_n256 *m, uint64_t id, uint64_t qty, tb_match_event *ev, size_t cap, size_t *n_out);
+TB_API int tb_match_i32_n256_apply_ops(tb_match_i32_n256 *m, const tb_match_op *ops, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, int8_t *statuses, size_t *n_done);
 TB_API size_t tb_match_i32_n256_orders(tb_match_i32_n256 *m);
 TB_API int tb_match_i32_n256_owner_of(tb_match_i32_n256 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i32_n256_stats(tb_match_i32_n256 *m, tb_match_stats *out);
@@ -106,6 +111,7 @@ TB_API int tb_match_i32_n512_submit(tb_match_i32_n512 *m, const tb_match_order *
 TB_API int tb_match_i32_n512_submit_many(tb_match_i32_n512 *m, const tb_match_order *orders, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, size_t *n_done);
 TB_API int tb_match_i32_n512_cancel(tb_match_i32_n512 *m, uint64_t id, tb_match_event *ev, size_t cap, size_t *n_out);
 TB_API int tb_match_i32_n512_modify(tb_match_i32_n512 *m, uint64_t id, uint64_t qty, tb_match_event *ev, size_t cap, size_t *n_out);
+TB_API int tb_match_i32_n512_apply_ops(tb_match_i32_n512 *m, const tb_match_op *ops, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, int8_t *statuses, size_t *n_done);
 TB_API size_t tb_match_i32_n512_orders(tb_match_i32_n512 *m);
 TB_API int tb_match_i32_n512_owner_of(tb_match_i32_n512 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i32_n512_stats(tb_match_i32_n512 *m, tb_match_stats *out);
@@ -122,6 +128,7 @@ TB_API int tb_match_i32_n1024_submit(tb_match_i32_n1024 *m, const tb_match_order
 TB_API int tb_match_i32_n1024_submit_many(tb_match_i32_n1024 *m, const tb_match_order *orders, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, size_t *n_done);
 TB_API int tb_match_i32_n1024_cancel(tb_match_i32_n1024 *m, uint64_t id, tb_match_event *ev, size_t cap, size_t *n_out);
 TB_API int tb_match_i32_n1024_modify(tb_match_i32_n1024 *m, uint64_t id, uint64_t qty, tb_match_event *ev, size_t cap, size_t *n_out);
+TB_API int tb_match_i32_n1024_apply_ops(tb_match_i32_n1024 *m, const tb_match_op *ops, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, int8_t *statuses, size_t *n_done);
 TB_API size_t tb_match_i32_n1024_orders(tb_match_i32_n1024 *m);
 TB_API int tb_match_i32_n1024_owner_of(tb_match_i32_n1024 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i32_n1024_stats(tb_match_i32_n1024 *m, tb_match_stats *out);
@@ -138,6 +145,7 @@ TB_API int tb_match_i32_n2048_submit(tb_match_i32_n2048 *m, const tb_match_order
 TB_API int tb_match_i32_n2048_submit_many(tb_match_i32_n2048 *m, const tb_match_order *orders, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, size_t *n_done);
 TB_API int tb_match_i32_n2048_cancel(tb_match_i32_n2048 *m, uint64_t id, tb_match_event *ev, size_t cap, size_t *n_out);
 TB_API int tb_match_i32_n2048_modify(tb_match_i32_n2048 *m, uint64_t id, uint64_t qty, tb_match_event *ev, size_t cap, size_t *n_out);
+TB_API int tb_match_i32_n2048_apply_ops(tb_match_i32_n2048 *m, const tb_match_op *ops, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, int8_t *statuses, size_t *n_done);
 TB_API size_t tb_match_i32_n2048_orders(tb_match_i32_n2048 *m);
 TB_API int tb_match_i32_n2048_owner_of(tb_match_i32_n2048 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i32_n2048_stats(tb_match_i32_n2048 *m, tb_match_stats *out);
@@ -154,6 +162,7 @@ TB_API int tb_match_i32_n4096_submit(tb_match_i32_n4096 *m, const tb_match_order
 TB_API int tb_match_i32_n4096_submit_many(tb_match_i32_n4096 *m, const tb_match_order *orders, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, size_t *n_done);
 TB_API int tb_match_i32_n4096_cancel(tb_match_i32_n4096 *m, uint64_t id, tb_match_event *ev, size_t cap, size_t *n_out);
 TB_API int tb_match_i32_n4096_modify(tb_match_i32_n4096 *m, uint64_t id, uint64_t qty, tb_match_event *ev, size_t cap, size_t *n_out);
+TB_API int tb_match_i32_n4096_apply_ops(tb_match_i32_n4096 *m, const tb_match_op *ops, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, int8_t *statuses, size_t *n_done);
 TB_API size_t tb_match_i32_n4096_orders(tb_match_i32_n4096 *m);
 TB_API int tb_match_i32_n4096_owner_of(tb_match_i32_n4096 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i32_n4096_stats(tb_match_i32_n4096 *m, tb_match_stats *out);
@@ -170,6 +179,7 @@ TB_API int tb_match_i64_n64_submit(tb_match_i64_n64 *m, const tb_match_order *o,
 TB_API int tb_match_i64_n64_submit_many(tb_match_i64_n64 *m, const tb_match_order *orders, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, size_t *n_done);
 TB_API int tb_match_i64_n64_cancel(tb_match_i64_n64 *m, uint64_t id, tb_match_event *ev, size_t cap, size_t *n_out);
 TB_API int tb_match_i64_n64_modify(tb_match_i64_n64 *m, uint64_t id, uint64_t qty, tb_match_event *ev, size_t cap, size_t *n_out);
+TB_API int tb_match_i64_n64_apply_ops(tb_match_i64_n64 *m, const tb_match_op *ops, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, int8_t *statuses, size_t *n_done);
 TB_API size_t tb_match_i64_n64_orders(tb_match_i64_n64 *m);
 TB_API int tb_match_i64_n64_owner_of(tb_match_i64_n64 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i64_n64_stats(tb_match_i64_n64 *m, tb_match_stats *out);
@@ -186,6 +196,7 @@ TB_API int tb_match_i64_n128_submit(tb_match_i64_n128 *m, const tb_match_order *
 TB_API int tb_match_i64_n128_submit_many(tb_match_i64_n128 *m, const tb_match_order *orders, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, size_t *n_done);
 TB_API int tb_match_i64_n128_cancel(tb_match_i64_n128 *m, uint64_t id, tb_match_event *ev, size_t cap, size_t *n_out);
 TB_API int tb_match_i64_n128_modify(tb_match_i64_n128 *m, uint64_t id, uint64_t qty, tb_match_event *ev, size_t cap, size_t *n_out);
+TB_API int tb_match_i64_n128_apply_ops(tb_match_i64_n128 *m, const tb_match_op *ops, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, int8_t *statuses, size_t *n_done);
 TB_API size_t tb_match_i64_n128_orders(tb_match_i64_n128 *m);
 TB_API int tb_match_i64_n128_owner_of(tb_match_i64_n128 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i64_n128_stats(tb_match_i64_n128 *m, tb_match_stats *out);
@@ -202,6 +213,7 @@ TB_API int tb_match_i64_n256_submit(tb_match_i64_n256 *m, const tb_match_order *
 TB_API int tb_match_i64_n256_submit_many(tb_match_i64_n256 *m, const tb_match_order *orders, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, size_t *n_done);
 TB_API int tb_match_i64_n256_cancel(tb_match_i64_n256 *m, uint64_t id, tb_match_event *ev, size_t cap, size_t *n_out);
 TB_API int tb_match_i64_n256_modify(tb_match_i64_n256 *m, uint64_t id, uint64_t qty, tb_match_event *ev, size_t cap, size_t *n_out);
+TB_API int tb_match_i64_n256_apply_ops(tb_match_i64_n256 *m, const tb_match_op *ops, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, int8_t *statuses, size_t *n_done);
 TB_API size_t tb_match_i64_n256_orders(tb_match_i64_n256 *m);
 TB_API int tb_match_i64_n256_owner_of(tb_match_i64_n256 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i64_n256_stats(tb_match_i64_n256 *m, tb_match_stats *out);
@@ -218,6 +230,7 @@ TB_API int tb_match_i64_n512_submit(tb_match_i64_n512 *m, const tb_match_order *
 TB_API int tb_match_i64_n512_submit_many(tb_match_i64_n512 *m, const tb_match_order *orders, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, size_t *n_done);
 TB_API int tb_match_i64_n512_cancel(tb_match_i64_n512 *m, uint64_t id, tb_match_event *ev, size_t cap, size_t *n_out);
 TB_API int tb_match_i64_n512_modify(tb_match_i64_n512 *m, uint64_t id, uint64_t qty, tb_match_event *ev, size_t cap, size_t *n_out);
+TB_API int tb_match_i64_n512_apply_ops(tb_match_i64_n512 *m, const tb_match_op *ops, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, int8_t *statuses, size_t *n_done);
 TB_API size_t tb_match_i64_n512_orders(tb_match_i64_n512 *m);
 TB_API int tb_match_i64_n512_owner_of(tb_match_i64_n512 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i64_n512_stats(tb_match_i64_n512 *m, tb_match_stats *out);
@@ -234,6 +247,7 @@ TB_API int tb_match_i64_n1024_submit(tb_match_i64_n1024 *m, const tb_match_order
 TB_API int tb_match_i64_n1024_submit_many(tb_match_i64_n1024 *m, const tb_match_order *orders, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, size_t *n_done);
 TB_API int tb_match_i64_n1024_cancel(tb_match_i64_n1024 *m, uint64_t id, tb_match_event *ev, size_t cap, size_t *n_out);
 TB_API int tb_match_i64_n1024_modify(tb_match_i64_n1024 *m, uint64_t id, uint64_t qty, tb_match_event *ev, size_t cap, size_t *n_out);
+TB_API int tb_match_i64_n1024_apply_ops(tb_match_i64_n1024 *m, const tb_match_op *ops, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, int8_t *statuses, size_t *n_done);
 TB_API size_t tb_match_i64_n1024_orders(tb_match_i64_n1024 *m);
 TB_API int tb_match_i64_n1024_owner_of(tb_match_i64_n1024 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i64_n1024_stats(tb_match_i64_n1024 *m, tb_match_stats *out);
@@ -250,6 +264,7 @@ TB_API int tb_match_i64_n2048_submit(tb_match_i64_n2048 *m, const tb_match_order
 TB_API int tb_match_i64_n2048_submit_many(tb_match_i64_n2048 *m, const tb_match_order *orders, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, size_t *n_done);
 TB_API int tb_match_i64_n2048_cancel(tb_match_i64_n2048 *m, uint64_t id, tb_match_event *ev, size_t cap, size_t *n_out);
 TB_API int tb_match_i64_n2048_modify(tb_match_i64_n2048 *m, uint64_t id, uint64_t qty, tb_match_event *ev, size_t cap, size_t *n_out);
+TB_API int tb_match_i64_n2048_apply_ops(tb_match_i64_n2048 *m, const tb_match_op *ops, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, int8_t *statuses, size_t *n_done);
 TB_API size_t tb_match_i64_n2048_orders(tb_match_i64_n2048 *m);
 TB_API int tb_match_i64_n2048_owner_of(tb_match_i64_n2048 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i64_n2048_stats(tb_match_i64_n2048 *m, tb_match_stats *out);
@@ -266,6 +281,7 @@ TB_API int tb_match_i64_n4096_submit(tb_match_i64_n4096 *m, const tb_match_order
 TB_API int tb_match_i64_n4096_submit_many(tb_match_i64_n4096 *m, const tb_match_order *orders, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, size_t *n_done);
 TB_API int tb_match_i64_n4096_cancel(tb_match_i64_n4096 *m, uint64_t id, tb_match_event *ev, size_t cap, size_t *n_out);
 TB_API int tb_match_i64_n4096_modify(tb_match_i64_n4096 *m, uint64_t id, uint64_t qty, tb_match_event *ev, size_t cap, size_t *n_out);
+TB_API int tb_match_i64_n4096_apply_ops(tb_match_i64_n4096 *m, const tb_match_op *ops, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, int8_t *statuses, size_t *n_done);
 TB_API size_t tb_match_i64_n4096_orders(tb_match_i64_n4096 *m);
 TB_API int tb_match_i64_n4096_owner_of(tb_match_i64_n4096 *m, uint64_t id, uint32_t *out);
 TB_API int tb_match_i64_n4096_stats(tb_match_i64_n4096 *m, tb_match_stats *out);

@@ -85,6 +85,19 @@ typedef struct tb_match_order {
     uint8_t reserved;
 } tb_match_order;
 
+/* The kinds of a batch's operations (apply_ops): the letters of the L3
+ * book's MBO actions, so a column of them reads the same in both batches. */
+typedef enum tb_op_kind { TB_OP_SUBMIT = 'S', TB_OP_CANCEL = 'C', TB_OP_MODIFY = 'M' } tb_op_kind;
+
+/* One operation of a batch (40 bytes): submit order; cancel order.id;
+ * modify order.id to quantity order.qty. The other fields of a cancel or a
+ * modify are not read. */
+typedef struct tb_match_op {
+    tb_match_order order;
+    uint8_t kind; /* tb_op_kind */
+    uint8_t reserved[7];
+} tb_match_op;
+
 /* One event (72 bytes). seq counts every event of the engine from 1.
  * side/px: the order the event is about (FILL: the maker's; CANCEL: the
  * cancelled order's) and its level; level_qty: that level's total after
@@ -131,6 +144,7 @@ typedef struct tb_l2_delta {
 TB_STATIC_ASSERT(sizeof(tb_match_order) == 32, "tb_match_order is 32 bytes");
 TB_STATIC_ASSERT(sizeof(tb_match_event) == 72, "tb_match_event is 72 bytes");
 TB_STATIC_ASSERT(sizeof(tb_submit_result) == 24, "tb_submit_result is 24 bytes");
+TB_STATIC_ASSERT(sizeof(tb_match_op) == 40, "tb_match_op is 40 bytes");
 
 TB_API const char *tb_match_status_str(int status) {
     switch (status) {

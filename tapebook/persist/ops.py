@@ -284,6 +284,50 @@ class Orders(Batch):
 
 ORDERS = Orders()
 
+#: one operation of an APPLY_OPS record: the C ``tb_match_op`` (40 bytes, little-endian),
+#: the order's 32 bytes then u8 kind (S / C / M) and 7 zero bytes. A file format, like
+#: ORDER_ROW; a test holds it equal to _matchnative.OP_DTYPE.
+OP_ROW = np.dtype(
+    [
+        ("id", "<u8"),
+        ("px", "<i8"),
+        ("qty", "<u8"),
+        ("owner", "<u4"),
+        ("side", "u1"),
+        ("tif", "u1"),
+        ("flags", "u1"),
+        ("order_reserved", "u1"),
+        ("kind", "u1"),
+        ("reserved", "u1", (7,)),
+    ]
+)
+
+
+@dataclass(frozen=True)
+class MatchOps(Batch):
+    """The body of a matching-engine ``apply_ops`` batch: ``u32 book, u32 n``, then n
+    operations of 40 bytes (a 32-byte order as SUBMIT_MANY's, u8 kind, 7 zero bytes)."""
+
+    row_bytes: ClassVar[int] = OP_ROW.itemsize
+
+    def encode_ops(self, code: int, seq: int, book_id: int, ops: np.ndarray) -> bytes:
+        return self.head.pack(code, seq, book_id, len(ops)) + ops.astype(OP_ROW, copy=False).tobytes()
+
+    def decode(self, payload: memoryview) -> tuple[int, tuple[np.ndarray, bool]]:  # type: ignore[override]
+        """``(book, (ops, True))``: a structured numpy view (:data:`OP_ROW`), no copy, and
+        ``events=True`` (replay returns every event of the batch)."""
+        _t, _seq, book, n = self.head.unpack_from(payload)
+        return book, (np.frombuffer(payload, dtype=OP_ROW, count=n, offset=self.head.size), True)
+
+    def describe(self) -> str:
+        return (
+            "u32 book, u32 n, then n operations of 40 bytes: u64 id, i64 px, u64 qty, u32 owner, "
+            "u8 side, u8 tif, u8 flags, u8 0, u8 kind (S submit, C cancel, M modify), 7 zero bytes"
+        )
+
+
+MATCH_OPS = MatchOps()
+
 
 def levels_rows(
     book: Any, method: str, *args: Any, **kwargs: Any
@@ -414,6 +458,7 @@ OPS: tuple[Op, ...] = (
     Op("cancel", "MATCH_CANCEL", 25, (u64("order_id"),), target="engine"),
     Op("modify", "MATCH_MODIFY", 26, (u64("order_id"), u64("qty")), target="engine"),
     Op("submit_many", "SUBMIT_MANY", 27, ORDERS, replay_with="_submit_orders", target="engine"),
+    Op("apply_ops", "APPLY_OPS", 28, MATCH_OPS, replay_with="_apply_op_records", target="engine"),
 )
 
 #: The recorded operations of each target class ("book", "l3", "engine").

@@ -35,9 +35,11 @@ from .ops import (
     ENGINE_REFUSED,
     L3_QUERIES,
     L3_REFUSED,
+    MATCH_OPS,
     MBO,
     OPS_OF,
     ORDERS,
+    MatchOps,
     Mbo,
     Op,
     Orders,
@@ -266,6 +268,44 @@ def _submit_many(op: Op) -> Callable[..., Any]:
     return submit_many
 
 
+def _apply_ops(op: Op) -> Callable[..., Any]:
+    """``apply_ops``: one record per batch. A refused operation changes nothing and the
+    batch goes on, live and on replay alike, so the record holds every operation; only
+    a call refused as a whole (busy, closed) takes the record back."""
+    assert isinstance(op.body, MatchOps)
+    code = op.code
+
+    def apply_ops(
+        self: RecordedEngine,
+        actions: Any,
+        order_ids: Any,
+        sides: Any = None,
+        prices: Any = None,
+        qtys: Any = None,
+        tifs: Any = None,
+        owners: Any = None,
+        flags: Any = None,
+        *,
+        events: bool = False,
+    ) -> Any:
+        eng = self._book
+        ops = eng._op_columns(actions, order_ids, sides, prices, qtys, tifs, owners, flags)
+        rec = self._rec
+        record = framed(MATCH_OPS.encode_ops(code, rec._seq + 1, self._id, ops))
+        self._check_open()
+        rec._write(record)
+        try:
+            out = eng._apply_op_records(ops, events)
+        except TapebookError:
+            rec._retract(len(record))
+            raise
+        rec._count_update()
+        return out
+
+    apply_ops.__signature__ = inspect.signature(MatchingEngine.apply_ops)  # type: ignore[attr-defined]
+    return apply_ops
+
+
 def query(name: str, source: type) -> property:
     """A read-only member passed to the wrapped object."""
     return property(
@@ -292,6 +332,8 @@ def _install(cls: type, target: str, source: type, queries: tuple[str, ...], ref
             m = _mbo(op)
         elif isinstance(op.body, Orders):
             m = _submit_many(op)
+        elif isinstance(op.body, MatchOps):
+            m = _apply_ops(op)
         elif op.replay_with == "_submit_fields":
             m = _submit(op)
         else:

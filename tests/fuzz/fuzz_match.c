@@ -12,7 +12,10 @@
  *     dumps: refused (the target's dump unchanged) or accepted (invariants
  *     hold, and its own dump loads back to the same bytes);
  *   - the real dump with input bytes XORed in and its CRC recomputed is
- *     loaded the same way (so the header, L3 and owner checks are fuzzed).
+ *     loaded the same way (so the header, L3 and owner checks are fuzzed);
+ *   - the same flow as one apply_ops batch on a third engine, into an event
+ *     buffer of a few events (the batch stops and is resumed): the same
+ *     events in order and the same dump as the single calls.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icsrc tests/fuzz/fuzz_match.c -o fuzz_match
  *   ./fuzz_match -max_total_time=60 corpus_dir           (make fuzz-cov)
@@ -20,6 +23,7 @@
  * the files named on the command line, or `--random N` seeded inputs (the
  * quick profile of make c-match). */
 #define TB_NO_SHIPPED_VARIANTS /* only the variant used: a fast build */
+#define TB__M_OPS_DEEP 8u      /* apply_ops' deep lookahead within this small book too */
 #include "tapebook.h"
 #include "tapebook/tb_params_i32.inc"
 #include "tapebook/tb_family.inc"
@@ -80,16 +84,18 @@ static void try_load(M *m, const unsigned char *bytes, size_t len) {
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static tb_match_event ev[EVCAP], ev2[EVCAP];
+    static tb_match_event ev[EVCAP], ev2[EVCAP], all[1 << 16];
+    static tb_match_op ops[1 << 13];
     const int stp = size ? data[0] & 3 : 0;
     const size_t half = size / 2, n = half / REC;
     M *m = NULL, *x = NULL;
-    size_t i, k, len = 0, len2 = 0, ne = 0, ne2 = 0;
+    size_t i, k, len = 0, len2 = 0, ne = 0, ne2 = 0, n_all = 0;
     unsigned char *buf, *buf2, *mut;
     tb_submit_result r, r2;
     tb_match_order o;
     CHECK(tb_match_i32_n64_create(&m, 1000, 32, 8, stp) == TB_OK);
     CHECK(tb_match_i32_n64_create(&x, 0, 32, 8, TB_STP_NONE) == TB_OK);
+    CHECK(n <= sizeof ops / sizeof ops[0]);
     for (i = 0; i < n; i++) {
         const uint8_t *d = data + i * REC;
         const uint64_t id = 1u + (d[1] & 31u);
@@ -102,12 +108,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             o.tif = (uint8_t)(d[4] % 3u);
             o.flags = (uint8_t)(d[5] % 5u == 4u ? 0u : d[5] % 5u);
             o.owner = d[6] & 3u;
-            (void)tb_match_i32_n64_submit(m, &o, ev, EVCAP, &ne, &r);
+            ops[i].kind = TB_OP_SUBMIT;
+            if (tb_match_i32_n64_submit(m, &o, ev, EVCAP, &ne, &r) != TB_OK) ne = 0;
         } else if (d[0] < 220) {
-            (void)tb_match_i32_n64_cancel(m, id, ev, EVCAP, &ne);
+            o.id = id;
+            ops[i].kind = TB_OP_CANCEL;
+            if (tb_match_i32_n64_cancel(m, id, ev, EVCAP, &ne) != TB_OK) ne = 0;
         } else {
-            (void)tb_match_i32_n64_modify(m, id, 1u + d[3] % 9u, ev, EVCAP, &ne);
+            o.id = id;
+            o.qty = 1u + d[3] % 9u;
+            ops[i].kind = d[7] == 0xff ? (uint8_t)'?' : (uint8_t)TB_OP_MODIFY; /* rarely not a kind */
+            if (ops[i].kind != TB_OP_MODIFY || tb_match_i32_n64_modify(m, id, o.qty, ev, EVCAP, &ne) != TB_OK) ne = 0;
         }
+        ops[i].order = o;
+        memset(ops[i].reserved, 0, sizeof ops[i].reserved);
+        CHECK(n_all + ne <= sizeof all / sizeof all[0]);
+        memcpy(all + n_all, ev, ne * sizeof ev[0]);
+        n_all += ne;
     }
     CHECK(tb_match_i32_n64_verify_invariants(m) == TB_OK);
     /* dump -> load -> dump, then the same next order on both */
@@ -143,6 +160,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     try_load(x, mut, len);
     free(mut);
+    { /* the same flow as one apply_ops batch into a buffer of 1..8 events, resumed as a caller drains it */
+        M *y = NULL;
+        const size_t small = 1u + (size > 1 ? data[size - 1] % 8u : 0u);
+        size_t done = 0, seen = 0;
+        CHECK(tb_match_i32_n64_create(&y, 1000, 32, 8, stp) == TB_OK);
+        while (done < n) {
+            size_t nb = 0, db = 0;
+            int st = tb_match_i32_n64_apply_ops(y, ops + done, n - done, ev2, small, &nb, NULL, NULL, &db);
+            if (st == TB_ERR_EVENTS && db == 0) /* its events do not fit the small buffer: the whole one */
+                st = tb_match_i32_n64_apply_ops(y, ops + done, 1, ev2, EVCAP, &nb, NULL, NULL, &db);
+            CHECK((st == TB_OK || st == TB_ERR_EVENTS) && db > 0);
+            CHECK(seen + nb <= n_all && memcmp(all + seen, ev2, nb * sizeof ev2[0]) == 0);
+            seen += nb;
+            done += db;
+        }
+        CHECK(seen == n_all);
+        buf2 = dump_of(y, &len2);
+        CHECK(len2 == len && memcmp(buf, buf2, len) == 0);
+        free(buf2);
+        CHECK(tb_match_i32_n64_destroy(y) == TB_OK);
+    }
     free(buf);
     CHECK(tb_match_i32_n64_destroy(m) == TB_OK);
     CHECK(tb_match_i32_n64_destroy(x) == TB_OK);
