@@ -419,7 +419,9 @@ bench-dataset: venv
 MATCH_OPS ?= 1000000
 MATCH_RATE ?= 1000000
 bench-match: venv | $(BUILD)/bench/.dir
-	gcc -std=c11 $(BENCH_CFLAGS) -DBENCH_CFLAGS='"$(BENCH_CFLAGS)"' $(INC) -Ibench/c -Itests/c bench/c/bench_match.c -o $(BUILD)/bench/bench_match -lm
+	g++ -std=c++17 $(BENCH_CFLAGS) $(INC) -Itests/c -c bench/c/ref_match_std_c.cpp -o $(BUILD)/bench/ref_match_std_c.o
+	gcc -std=c11 $(BENCH_CFLAGS) -DBENCH_CFLAGS='"$(BENCH_CFLAGS)"' $(INC) -Ibench/c -Itests/c bench/c/bench_match.c \
+	  $(BUILD)/bench/ref_match_std_c.o -o $(BUILD)/bench/bench_match -lstdc++ -lm
 	mkdir -p bench/out/match
 	$(BUILD)/bench/bench_match --ops $(MATCH_OPS) --rate $(MATCH_RATE) --json bench/out/match/bench_match.json | tee bench/out/match/bench_match.txt
 	$(VPY) -m pip install --quiet -e '.[bench]'
