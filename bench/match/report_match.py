@@ -38,7 +38,7 @@ def write_markdown(data: dict, path: Path) -> None:
         f"Flow: {flow['ops']} operations after {flow['prefill']} prefill orders (seed {flow['seed']}, "
         f"book near {flow['target']} resting orders), mix: "
         + ", ".join(f"{k} {100 * v / flow['ops']:.1f}%" for k, v in flow["mix"].items())
-        + f". Both engines replayed the flow with identical events: {data['identical']}.",
+        + f". All engines replayed the flow with identical events: {data['identical']}.",
         "",
         "| engine | ns/op (CPU) | ns/op (wall) | M ops/s | M submits/s | allocations in timed loops |",
         "|---|---:|---:|---:|---:|---:|",
@@ -63,6 +63,12 @@ def write_markdown(data: dict, path: Path) -> None:
             f"{batch['identical']})."
             if batch
             else "."
+        )
+        + (
+            f" Against the std::map + std::list engine (map+list): tapebook **{data['ratio_map_list']:.2f}x**"
+            + (f", apply_ops **{batch['ratio_map_list']:.2f}x**." if batch and "ratio_map_list" in batch else ".")
+            if "ratio_map_list" in data
+            else ""
         ),
         "",
         f"Latency at {flow['rate'] / 1e6:.2f} M operations/s offered (ns from the due time; service = "
