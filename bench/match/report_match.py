@@ -66,7 +66,11 @@ def write_markdown(data: dict, path: Path) -> None:
         )
         + (
             f" Against the std::map + std::list engine (map+list): tapebook **{data['ratio_map_list']:.2f}x**"
-            + (f", apply_ops **{batch['ratio_map_list']:.2f}x**." if batch and "ratio_map_list" in batch else ".")
+            + (
+                f", apply_ops **{batch['ratio_map_list']:.2f}x**."
+                if batch and "ratio_map_list" in batch
+                else "."
+            )
             if "ratio_map_list" in data
             else ""
         ),
