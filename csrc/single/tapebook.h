@@ -6713,8 +6713,8 @@ static void TB__L3P(rehash)(TB__L3 *l, uint64_t key) {
  * it fits in the allocated index. The entries keep their tags, and a tag's
  * home is its top bits: when the allocated index has room past the new part
  * in use, the old entries are copied there and placed again from the copy
- * (sequential, no node read, no hash: ~10x cheaper than the arena rebuild,
- * which the last doubling, to the allocated size, still does). */
+ * (sequential reads, no node read, no hash; the last doubling, to the
+ * allocated size, rebuilds from the arena). */
 static TB_NOINLINE void TB__L3P(ogrow)(TB__L3 *l, uint32_t n) {
     const uint32_t bits = TB__L3P(obits_for)(l, n), old = l->oidx_mask + 1u;
     TB_ASSERT(bits > l->obits);
@@ -6732,6 +6732,7 @@ static TB_NOINLINE void TB__L3P(ogrow)(TB__L3 *l, uint32_t n) {
     TB__L3P(orebuild)(l);
 }
 
+/* Make the part in use hold n orders before placing them without oinserted (a load). */
 TB_FORCE_INLINE void TB__L3P(ofit)(TB__L3 *l, uint32_t n) {
     if (TB_UNLIKELY(n > l->ogrow_at)) TB__L3P(ogrow)(l, n);
 }
@@ -7694,7 +7695,9 @@ TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
     if (l->ord_hw > l->ord_cap || l->ord_cap > l->max_orders || l->lvl_hw > l->lvl_cap ||
         l->lvl_cap != (l->ord_cap < l->max_levels ? l->ord_cap : l->max_levels) ||
         l->obits_cap != TB__L3P(bits_for)(l->ord_cap) || l->obits < TB__L3P(obits_for)(l, l->n_orders) ||
-        l->obits > l->obits_cap || l->n_orders > l->ogrow_at || l->lbits != TB__L3P(bits_for)(l->lvl_cap) ||
+        l->obits > l->obits_cap || l->n_orders > l->ogrow_at ||
+        l->ogrow_at != UINT32_C(1) << (l->obits - (l->obits == l->obits_cap ? 1u : 2u)) ||
+        l->lbits != TB__L3P(bits_for)(l->lvl_cap) ||
         l->ohome_shift != 32u - l->obits || l->oidx_mask != (UINT32_C(1) << l->obits) - 1u)
         ok = 0;
     for (s = 0; ok && s < l->ord_hw; s++) {
