@@ -7,7 +7,7 @@
 //   mbo      apply_mbo in chunks of 4096 rows: thread CPU ns per event
 //   clear    a clear-heavy microbench: cycles of CLEAR_ADDS adds at the touch and a
 //            clear (TB_MBO_CLEAR rows through apply_mbo) in a book sized for the
-//            stream (max_orders = 2 x resting): thread CPU ns per cycle
+//            stream (max_orders as the others): thread CPU ns per cycle
 //
 // Each round runs each mode once: both sides' books, warmed with the stream's
 // warm-up adds, take the events in alternating slices (run_pair), each slice
@@ -15,7 +15,10 @@
 // max. Verify: every round's status sums, rows refused and book digests must be
 // equal on both sides, else exit 1.
 //
-// Usage: bench_l3_ab [--events N] [--resting N] [--rounds N]
+// --max-orders N sizes the books (default 2 x resting, as bench_l3; bench/python/bench_l3.py
+// uses 2 x (resting + events): an id index allocated far larger than what rests).
+//
+// Usage: bench_l3_ab [--events N] [--resting N] [--rounds N] [--max-orders N]
 #include "bench_l3_stream.h"
 
 #include <algorithm>
@@ -122,14 +125,15 @@ static Run run_pair(const ab_l3 *const side[2], int mode, const std::vector<Ev> 
 }
 
 int main(int argc, char **argv) {
-    size_t events = 1000000, resting = 100000;
+    size_t events = 1000000, resting = 100000, max_orders_arg = 0;
     int rounds = 11;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--events") && i + 1 < argc) events = (size_t)strtoull(argv[++i], nullptr, 10);
         else if (!strcmp(argv[i], "--resting") && i + 1 < argc) resting = (size_t)strtoull(argv[++i], nullptr, 10);
         else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--max-orders") && i + 1 < argc) max_orders_arg = (size_t)strtoull(argv[++i], nullptr, 10);
         else {
-            fprintf(stderr, "usage: %s [--events N] [--resting N] [--rounds N]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--events N] [--resting N] [--rounds N] [--max-orders N]\n", argv[0]);
             return 2;
         }
     }
@@ -141,7 +145,12 @@ int main(int argc, char **argv) {
     const std::vector<Ev> ev = make_stream(resting, events, &warm);
     const Cols cols = columns(ev), clears = clear_cycles();
     const l3ab_cols c = cols.view(), cc = clears.view();
-    const uint32_t max_orders = (uint32_t)(resting * 2);
+    const size_t mo = max_orders_arg ? max_orders_arg : resting * 2;
+    if (mo < resting * 2 || mo > TB_L3_MAX_ORDERS) {
+        fprintf(stderr, "bench_l3_ab: --max-orders must be in [2 x resting, %u]\n", (unsigned)TB_L3_MAX_ORDERS);
+        return 2;
+    }
+    const uint32_t max_orders = (uint32_t)mo;
     const ab_l3 *side[2] = {&l3ab_old, &l3ab_new};
     std::vector<double> ns[2][MODES];
     bool same = true;
@@ -152,8 +161,9 @@ int main(int argc, char **argv) {
                    x.digest[0] == x.digest[1];
             for (int k = 0; k < 2; k++) ns[k][mode].push_back(x.ns[k]);
         }
-    printf("stream: %zu warm-up adds + %zu events, %zu resting; verify (status sums, rows refused, digests): %s\n",
-           warm, events, resting, same ? "identical" : "DIFFERENT");
+    printf("stream: %zu warm-up adds + %zu events, %zu resting, max_orders %u; verify (status sums, rows refused, "
+           "digests): %s\n",
+           warm, events, resting, max_orders, same ? "identical" : "DIFFERENT");
     auto median = [](std::vector<double> v) {
         std::sort(v.begin(), v.end());
         return v.size() % 2 ? v[v.size() / 2] : 0.5 * (v[v.size() / 2 - 1] + v[v.size() / 2]);

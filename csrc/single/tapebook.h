@@ -6483,6 +6483,15 @@ TB_API size_t TB__MFN(struct_size)(void) { return sizeof(TB__MULTI); }
  * that probes past TB__L3_PROBE_LIMIT rebuilds the index with a new key (at
  * most once per (n_orders + slots/16) / 4 inserts: the rebuild is amortised O(1)).
  *
+ * The id index in use follows the orders. It is allocated (and zeroed) for
+ * the arena, 2^obits_cap entries, but only its first 2^obits are in use, the
+ * fewest that hold the orders at load <= 1/4 (or all of it): an insert past
+ * that doubles them, placing the entries again under the same key (ogrow: no
+ * allocation, O(orders), at most log2(max_orders) times in a book's life, as
+ * resting orders reach new highs; a clear keeps the size). A book sized for
+ * millions of orders with 10^5 resting so probes 4 MiB of index instead of
+ * 64 MiB in which every entry sat on a cache line of its own.
+ *
  * Levels inside the window. Most levels lie inside the tapes' windows, so the
  * level record of each tape cell is also kept in cell_lvl: finding (side, px)
  * there is one load instead of a hash and a probe. The map is exact for the
@@ -6567,6 +6576,7 @@ typedef struct TB__L3 {
     uint64_t okey, lkey; /* hash keys */
     uint32_t max_orders, max_levels, obits, lbits;
     uint32_t ohome_shift, oidx_mask; /* 32 - obits, 2^obits - 1: kept, not recomputed per probe */
+    uint32_t obits_cap, ogrow_at; /* the allocated index: 2^obits_cap entries; obits grows past n_orders > ogrow_at */
     uint32_t ord_cap, lvl_cap; /* allocated: <= max_orders, max_levels (grown on demand) */
     uint32_t n_orders, ord_hw, ord_free; /* ord_hw: slots ever handed out */
     uint32_t n_levels, lvl_hw, lvl_free;
@@ -6653,21 +6663,88 @@ TB_FORCE_INLINE uint32_t TB__L3P(oplace)(TB__L3 *l, uint64_t id, uint32_t slot) 
     return TB__L3P(oplace_t)(l, TB__L3P(otag)(l, id), slot);
 }
 
-/* Rebuild the id index under `key` from the arena (no allocation). */
-static void TB__L3P(rehash)(TB__L3 *l, uint64_t key) {
+/* Index bits for n orders at load <= 1/2 (at least 16 entries): what the
+ * allocated index has for the arena's capacity. */
+TB_FORCE_INLINE uint32_t TB__L3P(bits_for)(uint32_t n) {
+    uint32_t b = 4;
+    while (((uint64_t)1 << b) < 2u * (uint64_t)n) b++;
+    return b;
+}
+
+/* Index bits in use for n orders (n <= ord_cap): load <= 1/4 (measured: a
+ * quarter-full table beat a half-full one by 5-7 % per event on the benches'
+ * streams; shorter clusters to probe and to shift back on erase), within the
+ * allocated index (whose load at n = ord_cap is <= 1/2). */
+TB_FORCE_INLINE uint32_t TB__L3P(obits_for)(const TB__L3 *l, uint32_t n) {
+    const uint32_t b = TB__L3P(bits_for)(n) + 1u;
+    return b < l->obits_cap ? b : l->obits_cap;
+}
+
+/* Use the first 2^bits entries of the allocated index (bits <= obits_cap);
+ * they hold ogrow_at orders (at full size: the arena's). */
+TB_FORCE_INLINE void TB__L3P(oset_bits)(TB__L3 *l, uint32_t bits) {
+    TB_ASSERT(bits >= 4u && bits <= l->obits_cap);
+    l->obits = bits;
+    l->ohome_shift = 32u - bits;
+    l->oidx_mask = (UINT32_C(1) << bits) - 1u;
+    l->ogrow_at = bits == l->obits_cap ? UINT32_C(1) << (bits - 1u) : UINT32_C(1) << (bits - 2u);
+}
+
+/* Rebuild the id index (its 2^obits entries in use) from the arena under the
+ * current key (no allocation). */
+static void TB__L3P(orebuild)(TB__L3 *l) {
     uint32_t s;
-    l->okey = key;
     memset(l->oidx, 0, ((size_t)1 << l->obits) * sizeof *l->oidx);
     for (s = 0; s < l->ord_hw; s++)
         if (l->ord[s].level != TB__L3_NIL) (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+}
+
+/* Rebuild the id index under `key`. */
+static void TB__L3P(rehash)(TB__L3 *l, uint64_t key) {
+    l->okey = key;
+    TB__L3P(orebuild)(l);
     l->since_reseed = 0;
 }
 
-/* After an insert that probed `probes` entries: reseed when that was too long. */
+/* The part of the index in use must hold n orders: grow it (same key) when it
+ * does not. It follows what rests, not the capacity: a book sized for
+ * millions with 10^5 resting probes a table of 2^19 entries, not of 2^23
+ * whose entries would each sit on a cache line of their own. n <= ord_cap, so
+ * it fits in the allocated index. The entries keep their tags, and a tag's
+ * home is its top bits: when the allocated index has room past the new part
+ * in use, the old entries are copied there and placed again from the copy
+ * (sequential reads, no node read, no hash; the last doubling, to the
+ * allocated size, rebuilds from the arena). */
+static TB_NOINLINE void TB__L3P(ogrow)(TB__L3 *l, uint32_t n) {
+    const uint32_t bits = TB__L3P(obits_for)(l, n), old = l->oidx_mask + 1u;
+    TB_ASSERT(bits > l->obits);
+    if (bits < l->obits_cap) { /* 2^bits + old <= 2^obits_cap: the copy fits past the new part */
+        uint64_t *copy = l->oidx + ((size_t)1 << bits);
+        uint32_t i;
+        memcpy(copy, l->oidx, (size_t)old * sizeof *l->oidx);
+        TB__L3P(oset_bits)(l, bits);
+        memset(l->oidx, 0, ((size_t)1 << bits) * sizeof *l->oidx);
+        for (i = 0; i < old; i++)
+            if (copy[i]) (void)TB__L3P(oplace_t)(l, (uint32_t)(copy[i] >> 32), (uint32_t)copy[i] - 1u);
+        return;
+    }
+    TB__L3P(oset_bits)(l, bits);
+    TB__L3P(orebuild)(l);
+}
+
+/* Make the part in use hold n orders before placing them without oinserted (a load). */
+TB_FORCE_INLINE void TB__L3P(ofit)(TB__L3 *l, uint32_t n) {
+    if (TB_UNLIKELY(n > l->ogrow_at)) TB__L3P(ogrow)(l, n);
+}
+
+/* After an insert that probed `probes` entries (n_orders counts it): grow the
+ * index in use when it holds too many, else reseed when the probe was too long. */
 TB_FORCE_INLINE void TB__L3P(oinserted)(TB__L3 *l, uint32_t probes) {
     l->since_reseed++;
-    if (TB_UNLIKELY(probes > TB__L3_PROBE_LIMIT) &&
-        4u * l->since_reseed >= (uint64_t)l->n_orders + ((uint64_t)1 << l->obits >> 4)) {
+    if (TB_UNLIKELY(l->n_orders > l->ogrow_at)) {
+        TB__L3P(ogrow)(l, l->n_orders); /* a fresh layout: the long probe is gone with the old one */
+    } else if (TB_UNLIKELY(probes > TB__L3_PROBE_LIMIT) &&
+               4u * l->since_reseed >= (uint64_t)l->n_orders + ((uint64_t)1 << l->obits >> 4)) {
         TB__L3P(rehash)(l, tb__l3_next_key(l->okey));
         l->reseeds++;
     }
@@ -6842,22 +6919,18 @@ TB_FORCE_INLINE void TB__L3P(node_free)(TB__L3 *l, uint32_t s) {
     l->n_orders--;
 }
 
-TB_FORCE_INLINE uint32_t TB__L3P(bits_for)(uint32_t n) {
-    uint32_t b = 4; /* at least 16 entries */
-    while (((uint64_t)1 << b) < 2u * (uint64_t)n) b++;
-    return b;
-}
-
 /* Allocate the arena, level records and indexes for `cap` orders (ord_cap <
  * cap <= max_orders; the first call finds them NULL), move the live
- * contents over and rebuild both indexes under the same keys. TB_ERR_NOMEM:
- * nothing changed. The pages are zeroed here, not on the first adds (after
- * the hint, so the kernel can back them with huge pages at the fault). */
+ * contents over and rebuild both indexes under the same keys (the id index's
+ * part in use as large as before, or larger). TB_ERR_NOMEM: nothing changed.
+ * The pages are zeroed here, not on the first adds (after the hint, so the
+ * kernel can back them with huge pages at the fault): also the id index
+ * beyond its part in use, whose growth would otherwise fault pages in. */
 static int TB__L3P(resize)(TB__L3 *l, uint32_t cap) {
     const uint32_t lcap = cap < l->max_levels ? cap : l->max_levels;
-    const uint32_t obits = TB__L3P(bits_for)(cap), lbits = TB__L3P(bits_for)(lcap);
+    const uint32_t obits_cap = TB__L3P(bits_for)(cap), lbits = TB__L3P(bits_for)(lcap);
     const size_t ob = tb__array_bytes(cap, sizeof(TB__L3NODE)), lb = tb__array_bytes(lcap, sizeof(TB__L3LVL));
-    const size_t oib = tb__array_bytes((size_t)1 << obits, sizeof(uint64_t));
+    const size_t oib = tb__array_bytes((size_t)1 << obits_cap, sizeof(uint64_t));
     const size_t lib = tb__array_bytes((size_t)1 << lbits, sizeof(uint32_t));
     void *ord_mem = NULL, *oidx_mem = NULL;
     TB__L3NODE *ord = ob ? (TB__L3NODE *)tb__huge_alloc(ob, &ord_mem) : NULL;
@@ -6875,7 +6948,7 @@ static int TB__L3P(resize)(TB__L3 *l, uint32_t cap) {
     }
     memset(ord, 0, ob);
     memset(lvl, 0, lb);
-    memset(oidx, 0, oib);
+    memset(oidx, 0, oib); /* all of it: a growth of the part in use then faults no page */
     memset(lidx, 0, lib);
     if (l->ord) {
         memcpy(ord, l->ord, (size_t)l->ord_hw * sizeof *ord);
@@ -6893,12 +6966,13 @@ static int TB__L3P(resize)(TB__L3 *l, uint32_t cap) {
     l->lidx = lidx;
     l->ord_cap = cap;
     l->lvl_cap = lcap;
-    l->obits = obits;
-    l->ohome_shift = 32u - obits;
-    l->oidx_mask = (UINT32_C(1) << obits) - 1u;
+    l->obits_cap = obits_cap;
+    { /* in use: as before, or more for the new capacity's lower load bound (oset_bits) */
+        const uint32_t need = TB__L3P(obits_for)(l, l->n_orders);
+        TB__L3P(oset_bits)(l, l->obits > need ? l->obits : need);
+    }
     l->lbits = lbits;
-    for (s = 0; s < l->ord_hw; s++)
-        if (l->ord[s].level != TB__L3_NIL) (void)TB__L3P(oplace)(l, l->ord[s].id, s);
+    TB__L3P(orebuild)(l);
     for (s = 0; s < l->lvl_hw; s++)
         if (l->lvl[s].count != 0) TB__L3P(lplace)(l, s);
     return TB_OK;
@@ -7568,7 +7642,7 @@ TB_API int TB__L3FN(stats)(TB__L3 *l, tb_l3_stats *out) {
     out->levels[0] = l->side_levels[0];
     out->levels[1] = l->side_levels[1];
     out->max_levels = l->book.spill[0].max_cap;
-    out->index_slots = (uint64_t)1 << l->obits;
+    out->index_slots = (uint64_t)1 << l->obits_cap; /* allocated (the part in use follows the orders) */
     out->bytes = sizeof *l + (uint64_t)l->ord_cap * sizeof(TB__L3NODE) +
                  (uint64_t)l->lvl_cap * sizeof(TB__L3LVL) + (out->index_slots * sizeof(uint64_t)) +
                  ((uint64_t)1 << l->lbits) * sizeof(uint32_t);
@@ -7620,7 +7694,10 @@ TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
     if (st) return st;
     if (l->ord_hw > l->ord_cap || l->ord_cap > l->max_orders || l->lvl_hw > l->lvl_cap ||
         l->lvl_cap != (l->ord_cap < l->max_levels ? l->ord_cap : l->max_levels) ||
-        l->obits != TB__L3P(bits_for)(l->ord_cap) || l->lbits != TB__L3P(bits_for)(l->lvl_cap) ||
+        l->obits_cap != TB__L3P(bits_for)(l->ord_cap) || l->obits < TB__L3P(obits_for)(l, l->n_orders) ||
+        l->obits > l->obits_cap || l->n_orders > l->ogrow_at ||
+        l->ogrow_at != UINT32_C(1) << (l->obits - (l->obits == l->obits_cap ? 1u : 2u)) ||
+        l->lbits != TB__L3P(bits_for)(l->lvl_cap) ||
         l->ohome_shift != 32u - l->obits || l->oidx_mask != (UINT32_C(1) << l->obits) - 1u)
         ok = 0;
     for (s = 0; ok && s < l->ord_hw; s++) {
@@ -7747,7 +7824,10 @@ TB_FORCE_INLINE size_t TB__L3P(mbo_loop)(TB__L3 *l, const uint8_t *actions, cons
         }
         if (i + TB__L3_AHEAD / 2u < n) {
             const uint64_t e = l->oidx[TB__L3P(ohome)(l, ring[(i + TB__L3_AHEAD / 2u) & (TB__L3_RING - 1u)])];
-            if (e) TB__PREFETCH(&l->ord[(uint32_t)e - 1u]);
+            /* an empty entry fetches slot 0 (the arena has >= 1): a branch here
+             * cost ~0.35 mispredictions per row (callgrind, bench_l3.py's touch
+             * stream; adds mostly find their home empty), 3 % of the time */
+            TB__PREFETCH(&l->ord[((uint32_t)e - 1u) & (0u - (uint32_t)(e != 0))]);
         }
         r = TB__L3P(mbo_row)(l, actions[i], ids[i], ring[i & (TB__L3_RING - 1u)], sides[i], px[i], qty[i]);
         if (TB_UNLIKELY(l->okey != key)) { /* the row's insert reseeded the index */
@@ -8060,6 +8140,7 @@ static int TB__L3P(load_held)(TB__L3 *l, const unsigned char *p, size_t len) {
     TB__L3P(dump_px)(tb__get_le(p + 40, 8), &anchor[0]);
     TB__L3P(dump_px)(tb__get_le(p + 48, 8), &anchor[1]);
     TB__L3P(clear_state)(l);
+    TB__L3P(ofit)(l, (uint32_t)no); /* the id index in use holds them all (placed below without a check) */
     q = p + TB_L3_DUMP_HEADER;
     for (i = 0; i < nl; i++) {
         const uint32_t count = (uint32_t)tb__get_le(q + 8, 4), sd = (uint32_t)tb__get_le(q + 12, 4);

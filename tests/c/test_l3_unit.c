@@ -551,7 +551,9 @@ static void t_huge_arrays(void) {
 /* A clear of a few orders in an index sized for many walks their probe runs instead of
  * wiping the tables (tb_l3.inc index_clear): ids chosen to share home entries (clusters,
  * one wrapping past the table's end) and levels outside the window must all be gone, the
- * indexes all zero, and the same ids and levels usable again. Then a full book: the wipe. */
+ * indexes all zero, and the same ids and levels usable again. Then a full book: the wipe.
+ * The id index in use follows the orders' high-water mark (a clear keeps it): 4096 orders
+ * added and cancelled first make it large for the 200 of the rounds. */
 static void t_clear_sparse(void) {
     tb_l3_i64_n64 *l = NULL;
     uint64_t ids[200], id;
@@ -559,7 +561,10 @@ static void t_clear_sparse(void) {
     size_t i;
     CHECK_EQ(tb_l3_i64_n64_create(&l, 0, 1u << 14, 64, NULL), TB_OK);
     if (!l) return;
+    for (id = 1; id <= 4096; id++) CHECK_EQ(tb_l3_i64_n64_add(l, id << 40, 0, 7, 1), TB_OK);
+    for (id = 1; id <= 4096; id++) CHECK_EQ(tb_l3_i64_n64_cancel(l, id << 40), TB_OK);
     mask = l->oidx_mask;
+    CHECK(mask > 8191u);
     for (round = 0; round < 3; round++) {
         /* 50 ids homed at the last entry (their run wraps to the start), 50 at 40, 100 anywhere */
         n = 0;
@@ -584,11 +589,88 @@ static void t_clear_sparse(void) {
     for (k = 0; k < n; k++) CHECK_EQ(tb_l3_i64_n64_add(l, ids[k], 1, -5000, 1), TB_OK); /* ids and level again */
     CHECK_EQ(tb_l3_i64_n64_verify_invariants(l), TB_OK);
     for (id = 1; tb_l3_i64_n64_count(l) < 8000; id += 3) (void)tb_l3_i64_n64_add(l, id * 7919u, 0, 7, 1);
-    CHECK_EQ(tb_l3_i64_n64_clear(l), TB_OK); /* many orders: the wipe */
-    for (i = 0; i <= mask; i++) CHECK(l->oidx[i] == 0);
+    CHECK_EQ(tb_l3_i64_n64_clear(l), TB_OK); /* many orders: the wipe (of the index in use, grown) */
+    for (i = 0; i <= l->oidx_mask; i++) CHECK(l->oidx[i] == 0);
     CHECK_EQ(tb_l3_i64_n64_add(l, ids[0], 1, -5000, 1), TB_OK);
     CHECK_EQ(tb_l3_i64_n64_verify_invariants(l), TB_OK);
     CHECK_EQ(tb_l3_i64_n64_destroy(l), TB_OK);
+}
+
+/* Every order of l (ids id0, id0 + step, ... n of them, minus those cancelled) is
+ * found; the invariants hold (they include: the id index in use holds the orders
+ * at load <= 1/4 below its allocated size). */
+static void index_ok(tb_l3_i64_n64 *l, uint64_t id0, uint64_t step, uint32_t n) {
+    tb_l3_order_i64 o;
+    uint32_t k;
+    CHECK_EQ(tb_l3_i64_n64_verify_invariants(l), TB_OK);
+    for (k = 0; k < n; k++) CHECK_EQ(tb_l3_i64_n64_order(l, id0 + k * step, &o), TB_OK);
+}
+
+/* The id index in use follows the orders, not max_orders (tb_l3.inc "The id index in
+ * use follows the orders"): a book for 2^16 orders starts with 32 entries in use of
+ * its 2^17; adds double them past a quarter full (ogrow: the copy path below the
+ * allocated size, the arena path for the last doubling), every order found after each
+ * growth; cancels and a clear keep the size; a load of more orders than the part in
+ * use holds grows it first; a reserved book's arena growth keeps it; a reseed works on it. */
+static void t_index_follows_orders(void) {
+    tb_l3_i64_n64 *l = NULL, *m = NULL, *r = NULL;
+    tb_l3_stats st;
+    uint32_t k, mask, growths = 0;
+    memset(&st, 0, sizeof st);
+    const uint64_t step = 0x9e3779b9u;
+    unsigned char *buf = NULL;
+    size_t len = 0, n_out = 0;
+    CHECK_EQ(tb_l3_i64_n64_create(&l, 0, 1u << 16, 64, NULL), TB_OK);
+    CHECK_EQ(tb_l3_i64_n64_create(&m, 0, 1u << 16, 64, NULL), TB_OK);
+    CHECK_EQ(tb_l3_i64_n64_create_reserved(&r, 0, 1u << 16, 64, 64, NULL), TB_OK);
+    if (!l || !m || !r) return;
+    CHECK_EQ(tb_l3_i64_n64_stats(l, &st), TB_OK);
+    CHECK_EQ_U(st.index_slots, 1u << 17); /* allocated for max_orders */
+    CHECK_EQ_U(l->oidx_mask + 1u, 32);    /* in use: the fewest */
+    mask = l->oidx_mask;
+    for (k = 0; k < 40000; k++) {
+        CHECK_EQ(tb_l3_i64_n64_add(l, 1 + k * step, (int)(k & 1), k & 1 ? -1 - (int64_t)(k % 40) : 1 + (int64_t)(k % 40),
+                                   1 + k % 9),
+                 TB_OK);
+        if (l->oidx_mask != mask) { /* grown: doubled, a quarter full at most (or all of it) */
+            CHECK_EQ_U(l->oidx_mask, 2u * mask + 1u);
+            mask = l->oidx_mask;
+            growths++;
+            index_ok(l, 1, step, k + 1);
+        }
+    }
+    CHECK_EQ_U(growths, 12); /* 2^5 -> 2^17 */
+    CHECK_EQ_U(l->obits, l->obits_cap);
+    for (k = 0; k < 40000; k += 2) CHECK_EQ(tb_l3_i64_n64_cancel(l, 1 + k * step), TB_OK);
+    CHECK_EQ_U(l->oidx_mask, mask); /* cancels keep it */
+    CHECK_EQ(tb_l3_i64_n64_verify_invariants(l), TB_OK);
+    /* a load of 20000 orders into a book whose index has 32 entries in use */
+    CHECK_EQ(tb_l3_i64_n64_dump_size(l, &len), TB_OK);
+    buf = (unsigned char *)malloc(len);
+    if (!buf) return;
+    CHECK_EQ(tb_l3_i64_n64_dump(l, buf, len, &n_out), TB_OK);
+    CHECK_EQ_U(m->oidx_mask + 1u, 32);
+    CHECK_EQ(tb_l3_i64_n64_load(m, buf, n_out), TB_OK);
+    CHECK_EQ_U(tb_l3_i64_n64_count(m), 20000);
+    CHECK(m->oidx_mask + 1u >= 4u * 20000u);
+    index_ok(m, 1 + step, 2 * step, 20000);
+    CHECK_EQ(tb_l3_i64_n64_reseed(m, 777), TB_OK);
+    index_ok(m, 1 + step, 2 * step, 20000);
+    CHECK_EQ(tb_l3_i64_n64_clear(l), TB_OK);
+    CHECK_EQ_U(l->oidx_mask, mask); /* a clear keeps it */
+    CHECK_EQ(tb_l3_i64_n64_verify_invariants(l), TB_OK);
+    /* reserved for 64 orders: the arena grows 64 -> 8192, the index in use with the orders */
+    for (k = 0; k < 5000; k++) {
+        CHECK_EQ(tb_l3_i64_n64_add(r, 1 + k * step, 0, 1 + (int64_t)(k % 30), 1), TB_OK);
+        CHECK(4u * r->n_orders <= r->oidx_mask + 1u || r->obits == r->obits_cap); /* all of it: <= 1/2 */
+        if ((k & (k + 1)) == 0) index_ok(r, 1, step, k + 1); /* at 2^j - 1: around each growth */
+    }
+    CHECK_EQ_U(r->ord_cap, 8192);
+    index_ok(r, 1, step, 5000);
+    free(buf);
+    CHECK_EQ(tb_l3_i64_n64_destroy(l), TB_OK);
+    CHECK_EQ(tb_l3_i64_n64_destroy(m), TB_OK);
+    CHECK_EQ(tb_l3_i64_n64_destroy(r), TB_OK);
 }
 
 /* The L2 view of an L3 book refuses every change but recenter (TB_ERR_READONLY,
@@ -665,6 +747,7 @@ int main(int argc, char **argv) {
     tbt_run("pool", t_pool);
     tbt_run("huge_arrays", t_huge_arrays);
     tbt_run("clear_sparse", t_clear_sparse);
+    tbt_run("index_follows_orders", t_index_follows_orders);
     tbt_run("l2_view_read_only", t_l2_view_read_only);
     return tbt_finish();
 }
