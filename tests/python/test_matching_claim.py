@@ -70,10 +70,13 @@ def test_python_path_results_keep_their_own_events_under_threads() -> None:
     t = threading.Thread(target=batcher)
     t.start()
     busy = foreign = done = 0
-    deadline = time.monotonic() + 1.5
+    # until both threads got through and ran into each other (a loaded machine may take
+    # long for either: the first version stopped at 50 refusals and failed under load with
+    # none of this thread's calls done)
+    deadline = time.monotonic() + 20.0
     i = 10**12
     try:
-        while time.monotonic() < deadline and busy + batches["busy"] < 50:
+        while time.monotonic() < deadline and not (done >= 20 and busy + batches["busy"] >= 50):
             i += 1
             try:
                 r = e.submit(i, 0, 5000, 1)  # an ask that rests
@@ -83,6 +86,7 @@ def test_python_path_results_keep_their_own_events_under_threads() -> None:
                 e.cancel(i)
             except ConcurrentUseError:
                 busy += 1
+                time.sleep(0.0005)  # a batch holds the engine: let it finish
             time.sleep(0)  # let the other thread run its calls
     finally:
         stop.set()
