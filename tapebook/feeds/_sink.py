@@ -165,7 +165,10 @@ def _fresh_rows(rows: int, dtype: np.dtype) -> np.ndarray:
         return np.empty(rows, dtype=dtype)
     m = _mapping(rows * dtype.itemsize)
     a = np.frombuffer(m, dtype=dtype)
-    weakref.finalize(a, _release, m)  # views of a (r.bbo is one) keep a alive
+    # views of a (r.bbo is one) keep a alive; not at interpreter exit, where a may still be
+    # alive and read by a later exit handler (review finding: MADV_FREE would let the kernel
+    # take pages it still shows)
+    weakref.finalize(a, _release, m).atexit = False
     return a
 
 

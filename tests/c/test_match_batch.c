@@ -134,6 +134,40 @@ static void t_statuses(void) {
     tb_match_i64_n1024_destroy(m);
 }
 
+/* No event buffer at all (ev NULL, cap 0, which the API allows): refused ops
+ * still run and the first op with an event stops the batch. The loops formed
+ * `ev + used` on the NULL pointer (undefined; clang's UBSan aborts: review
+ * finding), apply_ops and submit_many alike. */
+static void t_null_buffer(void) {
+    M *m = NULL;
+    tb_submit_result res[2];
+    int8_t st[2] = {9, 9};
+    size_t n_out = 7, done = 7;
+    tb_match_op ops[2];
+    tb_match_order o;
+    ops[0] = mk_op(TB_OP_CANCEL, 99, 0); /* unknown: refused, needs no room */
+    ops[1] = mk_op(TB_OP_CANCEL, 1, 0);  /* rests: one event, no room */
+    memset(&o, 0, sizeof o);
+    o.id = 2;
+    o.side = TB_BID;
+    o.px = 90;
+    o.qty = 1;
+    CHECK_EQ(tb_match_i64_n1024_create(&m, 100, 64, 64, TB_STP_NONE), TB_OK);
+    CHECK_EQ(tb_match_i64_n1024_apply_ops(m, &ops[1], 0, NULL, 0, &n_out, NULL, NULL, &done), TB_OK);
+    {
+        tb_match_event ev[1];
+        tb_match_op add = mk_submit(1, TB_ASK, 101, 5, TB_GTC, 0, 0);
+        CHECK_EQ(tb_match_i64_n1024_apply_ops(m, &add, 1, ev, 1, &n_out, NULL, NULL, &done), TB_OK);
+    }
+    CHECK_EQ(tb_match_i64_n1024_apply_ops(m, ops, 2, NULL, 0, &n_out, res, st, &done), TB_ERR_EVENTS);
+    CHECK(done == 1 && n_out == 0 && st[0] == TB_ERR_UNKNOWN && st[1] == 9);
+    CHECK_EQ(tb_match_i64_n1024_orders(m), 1);
+    CHECK_EQ(tb_match_i64_n1024_submit_many(m, &o, 1, NULL, 0, &n_out, res, &done), TB_ERR_EVENTS);
+    CHECK(done == 0 && n_out == 0);
+    CHECK_EQ(tb_match_i64_n1024_orders(m), 1);
+    tb_match_i64_n1024_destroy(m);
+}
+
 /* A full buffer stops the batch before the op that does not fit (nothing of
  * it done); a refused op needs no room, so it is done even then. */
 static void t_buffer_stops(void) {
@@ -272,6 +306,7 @@ int main(int argc, char **argv) {
     for (i = 1; i < argc; i++)
         if (!strcmp(argv[i], "--seed") && i + 1 < argc) seed = strtoull(argv[++i], NULL, 0);
     tbt_run("statuses per op", t_statuses);
+    tbt_run("no event buffer (NULL, 0)", t_null_buffer);
     tbt_run("a full buffer stops and resumes", t_buffer_stops);
     tbt_run("reseed in mid-batch", t_reseed_mid_batch);
     tbt_run("result records have zero padding", t_results_padding);

@@ -7,6 +7,8 @@ rows under half a chunk were always copied: 7-12 % of a 200k-message ITCH replay
 from __future__ import annotations
 
 import mmap
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -132,3 +134,22 @@ def test_dropped_result_mapping_serves_the_next_replay(
     fresh = feeds.replay(short, symbol="AAPL", depth=2, **KW)
     assert not _maps(fresh) & second_maps
     assert (reused.bbo.tobytes(), reused.depth.tobytes()) == (fresh.bbo.tobytes(), fresh.depth.tobytes())
+
+
+def test_a_live_result_keeps_its_mapping_through_interpreter_exit() -> None:
+    # an exit handler registered before the first chunk (so it runs after weakref's own exit
+    # hook) may still read a live result: its mapping must not go idle (MADV_FREE) at exit
+    # (review finding: the chunk finalizers ran at exit)
+    script = (
+        "import atexit, numpy as np\n"
+        "from tapebook.feeds import _sink\n"
+        "held = {}\n"
+        "def check():\n"
+        "    print('idle', len(_sink._idle), int(held['rows'][-1]))\n"
+        "atexit.register(check)\n"
+        "rows = _sink._fresh_rows(1 << 16, np.dtype(np.int64))\n"
+        "rows[:] = 7\n"
+        "held['rows'] = rows\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["idle", "0", "7"], out
