@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -709,17 +710,12 @@ class MatchingEngine(HotEngine):
             ops = ops.copy()
         n = len(ops)
         statuses = np.zeros(n, dtype=np.int8)
-        out: list[np.ndarray] = []
-        done = 0
         v = self._v
-        # a bounded buffer, drained between C calls: a batch's events are not all held at once
-        cap = max(len(self._ev), min(4 * n + 16, 1 << 16))
-        if cap > len(self._ev):
-            self._grow(cap)
         base = ffi.cast("tb_match_op *", ffi.from_buffer(ops))
         stp = ffi.cast("int8_t *", ffi.from_buffer(statuses, require_writable=True))
-        while done < n:
-            st = v.apply_ops(
+
+        def call(done: int) -> int:
+            return v.apply_ops(
                 self._m,
                 base + done,
                 n - done,
@@ -730,19 +726,37 @@ class MatchingEngine(HotEngine):
                 stp + done,
                 self._ndone,
             )
+
+        rows, _, st = self._drain(n, events, call)
+        if st != nat.OK:  # the call itself (busy, closed): nothing of it was applied
+            _args.raise_status(st, "apply_ops")
+        return _new_tuple(OpsResult, (statuses, rows))
+
+    def _drain(self, n: int, events: bool, call: Callable[[int], int]) -> tuple[np.ndarray, int, int]:
+        """Run a batch C call (``call(done)``: rows ``done..n``) until the n rows are done
+        or it stops on a status other than a full event buffer: the events go through the
+        engine's bounded buffer, drained between calls (a batch's events are never all held
+        at once). Returns (fills, or events when ``events``; rows done; the last status)."""
+        out: list[np.ndarray] = []
+        done, st = 0, nat.OK
+        cap = max(len(self._ev), min(4 * n + 16, 1 << 16))
+        if cap > len(self._ev):
+            self._grow(cap)
+        while done < n:
+            st = call(done)
             k, d = self._nout[0], self._ndone[0]
             chunk = self._ev[:k]
             out.append(chunk.copy() if events else _fills_of(chunk))
             done += d
             if st == mn.ERR_EVENTS:
-                if d == 0:  # one operation's events do not fit: room for its worst case
+                if d == 0:  # one row's events do not fit: room for its worst case
                     self._grow(max(2 * len(self._ev), len(self) + 8))
                 continue
-            if st != nat.OK:  # the call itself (busy, closed): nothing of it was applied
-                _args.raise_status(st, "apply_ops")
-        dtype = EVENT_DTYPE if events else FILL_DTYPE
-        rows = np.concatenate(out) if out else np.zeros(0, dtype=dtype)
-        return _new_tuple(OpsResult, (statuses, rows))
+            if st != nat.OK:
+                break
+        if not out:
+            return np.zeros(0, dtype=EVENT_DTYPE if events else FILL_DTYPE), done, st
+        return np.concatenate(out), done, st
 
     def _submit_orders(self, orders: np.ndarray, events: bool = False) -> np.ndarray:
         """:meth:`submit_many` over an :data:`ORDER_DTYPE` array (how replay applies a
@@ -761,44 +775,30 @@ class MatchingEngine(HotEngine):
             # whose u64 fields need 8-byte alignment (numpy calls a packed dtype aligned)
             orders = orders.copy()
         n = len(orders)
-        out: list[np.ndarray] = []
-        done = 0
         v = self._v
-        # a bounded buffer, drained between C calls: a batch's events are not all held at once
-        cap = max(len(self._ev), min(4 * n + 16, 1 << 16))
-        if cap > len(self._ev):
-            self._grow(cap)
         base = ffi.cast("tb_match_order *", ffi.from_buffer(orders))
-        while done < n:
-            st = v.submit_many(
+
+        def call(done: int) -> int:
+            return v.submit_many(
                 self._m, base + done, n - done, self._evp, len(self._ev), self._nout, ffi.NULL, self._ndone
             )
-            k, d = self._nout[0], self._ndone[0]
-            chunk = self._ev[:k]
-            out.append(chunk.copy() if events else _fills_of(chunk))
-            done += d
-            if st == mn.ERR_EVENTS:
-                if d == 0:  # one order's events do not fit: room for its worst case
-                    self._grow(max(2 * len(self._ev), len(self) + 8))
-                continue
-            if st != nat.OK:
-                row = orders[done]
-                try:
-                    self._raise(
-                        st,
-                        f"submit_many row {done}",
-                        order_id=int(row["id"]),
-                        px=int(row["px"]),
-                        qty=int(row["qty"]),
-                        side=int(row["side"]),
-                        tif=int(row["tif"]),
-                    )
-                except Exception as exc:
-                    raise BatchError(str(exc), done) from exc
-        dtype = EVENT_DTYPE if events else FILL_DTYPE
-        if not out:
-            return np.zeros(0, dtype=dtype)
-        return np.concatenate(out)
+
+        rows, done, st = self._drain(n, events, call)
+        if st != nat.OK:  # the order at row `done` was refused: the rows before it applied
+            row = orders[done]
+            try:
+                self._raise(
+                    st,
+                    f"submit_many row {done}",
+                    order_id=int(row["id"]),
+                    px=int(row["px"]),
+                    qty=int(row["qty"]),
+                    side=int(row["side"]),
+                    tif=int(row["tif"]),
+                )
+            except Exception as exc:
+                raise BatchError(str(exc), done) from exc
+        return rows
 
     # ---- persistence ----------------------------------------------------------------
 
