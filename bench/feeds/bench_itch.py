@@ -52,6 +52,8 @@ sys.path.insert(0, str(ROOT / "tests" / "python" / "feeds"))
 from test_l3_itch import random_day  # noqa: E402
 
 from tapebook import feeds  # noqa: E402
+from tapebook.testing.itch_market import market_day  # noqa: E402
+from tapebook.testing.itch_writer import ItchWriter  # noqa: E402
 
 
 def tapebook_bbo(path: str, max_orders: int = 0) -> np.ndarray:
@@ -108,6 +110,21 @@ def itch_book_changes(c: dict[str, np.ndarray]) -> np.ndarray:
     return np.stack([c["bid_px"], c["bid_sz"], c["ask_px"], c["ask_sz"]], axis=1).astype(np.int64)
 
 
+def crossed_rows(x: np.ndarray) -> int:
+    """tapebook's rows whose book is crossed or locked (both sides present, bid >= ask)."""
+    both = (x["bid_qty"] > 0) & (x["ask_qty"] > 0)
+    return int((both & (x["bid_px"] >= x["ask_px"])).sum())
+
+
+def day(kind: str, messages: int) -> ItchWriter:
+    """The bench's file: ``realistic`` (tapebook.testing.itch_market: an uncrossed book
+    around a random-walking price) or ``random`` (the tests' random_day: random sides and
+    prices, crossed nearly all day)."""
+    if kind == "random":
+        return random_day(5, messages)[0]
+    return market_day(5, messages)
+
+
 def interleaved(fns: dict[str, Callable[[str], Any]], path: str, repeat: int) -> dict[str, Any]:
     """Each function ``repeat`` times, taking turns (so a change in the machine's load hits
     all of them alike): name -> (best wall s, best CPU s of this process, output)."""
@@ -125,9 +142,10 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--day", choices=("realistic", "random"), default="realistic")
     ap.add_argument("--write-file", help="only write the file there (bench/c/bench_itch_run.c's input)")
     args = ap.parse_args()
-    w, _ref, _bbo = random_day(5, args.messages)
+    w = day(args.day, args.messages)
     if args.write_file:
         w.write(args.write_file)
         return 0
@@ -147,12 +165,14 @@ def main() -> int:
         w.write(path)
         n = len(w.messages)
         res = interleaved(fns, path, args.repeat)
+        crossed = crossed_rows(res[next(iter(fns))][2])
     for k in res:  # the outputs as the comparison's rows, after the timing
         res[k][2] = (itch_book_changes if k == ITCH_BOOK else tapebook_changes)(res[k][2])
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
-    print(f"ITCH file: {n:,} records ({platform.machine()}, Python {platform.python_version()}, "
-          f"commit {commit.stdout.strip()}, load average {os.getloadavg()[0]:.2f}); "
-          f"best of {args.repeat}, ns per record, wall / CPU")  # fmt: skip
+    print(f"ITCH file: {args.day} day, {n:,} records, {crossed:,} crossed BBO rows "
+          f"({platform.machine()}, Python {platform.python_version()}, commit {commit.stdout.strip()}, "
+          f"load average {os.getloadavg()[0]:.2f}); best of {args.repeat}, ns per record, "
+          "wall / CPU")  # fmt: skip
     ours = [k for k in fns if k != ITCH_BOOK]
     a = res[ours[0]][2]
     for k in ours[1:]:
