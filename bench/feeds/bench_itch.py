@@ -2,13 +2,18 @@
 a C++ ITCH-to-tables tool), same file, same run (tapebook without and with the final
 L3Book; without it, also through the reader path the direct path replaced: a same-run A/B).
 
-The file is a seeded order flow written by ``tapebook.testing.itch_writer`` (the tests'
-generator: one stock with ~15 % messages of another stock and system events). Both
+The file (``--day``) is written by ``tapebook.testing.itch_writer``: ``realistic`` (the
+default; tapebook.testing.itch_market) a market-like session of one stock among three
+others, its book uncrossed around a random-walking price, trades at the touch; ``random``
+the tests' generator (random_day: random sides and prices, ~15 % messages of another
+stock and system events; its book is crossed in 169,855 of its 169,864 rows, so neither
+tool's number on it says much about a market). The crossed-row count is printed. Both
 tools must give the same BBO series: tapebook writes a row per order message of the
 stock, itch-book a row when the BBO changes, so tapebook's rows are reduced to their
 changes before the comparison (empty sides: tapebook's int64 sentinels / itch-book's 0).
 
-    python bench/feeds/bench_itch.py [--messages 200000] [--repeat 3] [--write-file PATH]
+    python bench/feeds/bench_itch.py [--messages 200000] [--repeat 5] [--day realistic|random]
+                                     [--write-file PATH]
 
 Prints ns per ITCH record (all records of the file) for each, best of ``repeat`` (the tools
 take turns), wall and this process's CPU time (steadier than wall on a loaded machine), the
@@ -28,6 +33,16 @@ alone). Measured at e64132f against main e607c6f, this bench of each tree taking
 101-107; itch-book 65-79 in the same runs: itch-book time / tapebook time 1.05-1.18 ->
 1.42-1.46 CPU (1.36-1.48 wall). At 9d45c64, load 6: 57-63 -> 44-46, 0.88-0.99 -> 1.21-1.32.
 The goal (3) is not met.
+
+The realistic day, measured at 2f085f1 against main e28c482, this bench of each tree
+taking turns (main realistic, branch realistic, main random, branch random; 2 rounds),
+--messages 200000 --repeat 5, load 8.7-9.2 (CPU ns per record, main -> branch): realistic
+day (0 crossed rows), tapebook 62, 59 -> 57, 56 (the order log no longer replaces its
+order table when only its level table grows); itch-book 62-63: itch-book time /
+tapebook time 1.03, 1.06 -> 1.11, 1.12 CPU; with r.l3book 0.60-0.62. Random day
+(169,855 crossed rows): tapebook 50, 51 -> 51, 49; itch-book time / tapebook time
+1.40-1.59 CPU on both trees. On a market-like day the two tools are about even: 3x is
+far off.
 """
 
 from __future__ import annotations
