@@ -444,12 +444,14 @@ bench-match-ab: | $(BUILD)/bench/.dir
 
 # the ITCH direct path's C call alone over bench_itch.py's file (bench/c/bench_itch_run.c:
 # thread CPU ns per record, a checksum of the rows), with the CFFI module's flags;
-# BENCH_ARGS: e.g. --reps 20 --n 1024. For callgrind: --reps 1.
+# ITCH_DAY: realistic (default) or random; BENCH_ARGS: e.g. --reps 20 --n 1024. For
+# callgrind: --reps 1.
+ITCH_DAY ?= realistic
 .PHONY: bench-itch-run
 bench-itch-run: venv | $(BUILD)/bench/.dir
 	gcc -std=c11 -O3 -DNDEBUG -DTB_THREAD_GUARD -g -D_POSIX_C_SOURCE=199309L $(WARN) $(INC) bench/c/bench_itch_run.c -o $(BUILD)/bench/bench_itch_run
-	$(VPY) bench/feeds/bench_itch.py --write-file $(BUILD)/bench/day.itch
-	$(BUILD)/bench/bench_itch_run $(BUILD)/bench/day.itch $(BENCH_ARGS)
+	$(VPY) bench/feeds/bench_itch.py --day $(ITCH_DAY) --write-file $(BUILD)/bench/day-$(ITCH_DAY).itch
+	$(BUILD)/bench/bench_itch_run $(BUILD)/bench/day-$(ITCH_DAY).itch $(BENCH_ARGS)
 
 # same-process A/B of the feeds' order log (tb_order_log.h: clear-heavy, top-of-book and
 # steady ops through tb_olog_run): AB_OLD's csrc and this tree's linked into one binary

@@ -2,13 +2,18 @@
 a C++ ITCH-to-tables tool), same file, same run (tapebook without and with the final
 L3Book; without it, also through the reader path the direct path replaced: a same-run A/B).
 
-The file is a seeded order flow written by ``tapebook.testing.itch_writer`` (the tests'
-generator: one stock with ~15 % messages of another stock and system events). Both
+The file (``--day``) is written by ``tapebook.testing.itch_writer``: ``realistic`` (the
+default; tapebook.testing.itch_market) a market-like session of one stock among three
+others, its book uncrossed around a random-walking price, trades at the touch; ``random``
+the tests' generator (random_day: random sides and prices, ~15 % messages of another
+stock and system events; its book is crossed in 169,855 of its 169,864 rows, so neither
+tool's number on it says much about a market). The crossed-row count is printed. Both
 tools must give the same BBO series: tapebook writes a row per order message of the
 stock, itch-book a row when the BBO changes, so tapebook's rows are reduced to their
 changes before the comparison (empty sides: tapebook's int64 sentinels / itch-book's 0).
 
-    python bench/feeds/bench_itch.py [--messages 200000] [--repeat 3] [--write-file PATH]
+    python bench/feeds/bench_itch.py [--messages 200000] [--repeat 5] [--day realistic|random]
+                                     [--write-file PATH]
 
 Prints ns per ITCH record (all records of the file) for each, best of ``repeat`` (the tools
 take turns), wall and this process's CPU time (steadier than wall on a loaded machine), the
@@ -28,6 +33,16 @@ alone). Measured at e64132f against main e607c6f, this bench of each tree taking
 101-107; itch-book 65-79 in the same runs: itch-book time / tapebook time 1.05-1.18 ->
 1.42-1.46 CPU (1.36-1.48 wall). At 9d45c64, load 6: 57-63 -> 44-46, 0.88-0.99 -> 1.21-1.32.
 The goal (3) is not met.
+
+The realistic day, measured at 2f085f1 against main e28c482, this bench of each tree
+taking turns (main realistic, branch realistic, main random, branch random; 2 rounds),
+--messages 200000 --repeat 5, load 8.7-9.2 (CPU ns per record, main -> branch): realistic
+day (0 crossed rows), tapebook 62, 59 -> 57, 56 (the order log no longer replaces its
+order table when only its level table grows); itch-book 62-63: itch-book time /
+tapebook time 1.03, 1.06 -> 1.11, 1.12 CPU; with r.l3book 0.60-0.62. Random day
+(169,855 crossed rows): tapebook 50, 51 -> 51, 49; itch-book time / tapebook time
+1.40-1.59 CPU on both trees. On a market-like day the two tools are about even: 3x is
+far off.
 """
 
 from __future__ import annotations
@@ -52,6 +67,8 @@ sys.path.insert(0, str(ROOT / "tests" / "python" / "feeds"))
 from test_l3_itch import random_day  # noqa: E402
 
 from tapebook import feeds  # noqa: E402
+from tapebook.testing.itch_market import market_day  # noqa: E402
+from tapebook.testing.itch_writer import ItchWriter  # noqa: E402
 
 
 def tapebook_bbo(path: str, max_orders: int = 0) -> np.ndarray:
@@ -108,6 +125,21 @@ def itch_book_changes(c: dict[str, np.ndarray]) -> np.ndarray:
     return np.stack([c["bid_px"], c["bid_sz"], c["ask_px"], c["ask_sz"]], axis=1).astype(np.int64)
 
 
+def crossed_rows(x: np.ndarray) -> int:
+    """tapebook's rows whose book is crossed or locked (both sides present, bid >= ask)."""
+    both = (x["bid_qty"] > 0) & (x["ask_qty"] > 0)
+    return int((both & (x["bid_px"] >= x["ask_px"])).sum())
+
+
+def day(kind: str, messages: int) -> ItchWriter:
+    """The bench's file: ``realistic`` (tapebook.testing.itch_market: an uncrossed book
+    around a random-walking price) or ``random`` (the tests' random_day: random sides and
+    prices, crossed nearly all day)."""
+    if kind == "random":
+        return random_day(5, messages)[0]
+    return market_day(5, messages)
+
+
 def interleaved(fns: dict[str, Callable[[str], Any]], path: str, repeat: int) -> dict[str, Any]:
     """Each function ``repeat`` times, taking turns (so a change in the machine's load hits
     all of them alike): name -> (best wall s, best CPU s of this process, output)."""
@@ -125,9 +157,10 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--day", choices=("realistic", "random"), default="realistic")
     ap.add_argument("--write-file", help="only write the file there (bench/c/bench_itch_run.c's input)")
     args = ap.parse_args()
-    w, _ref, _bbo = random_day(5, args.messages)
+    w = day(args.day, args.messages)
     if args.write_file:
         w.write(args.write_file)
         return 0
@@ -147,12 +180,14 @@ def main() -> int:
         w.write(path)
         n = len(w.messages)
         res = interleaved(fns, path, args.repeat)
+        crossed = crossed_rows(res[next(iter(fns))][2])
     for k in res:  # the outputs as the comparison's rows, after the timing
         res[k][2] = (itch_book_changes if k == ITCH_BOOK else tapebook_changes)(res[k][2])
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
-    print(f"ITCH file: {n:,} records ({platform.machine()}, Python {platform.python_version()}, "
-          f"commit {commit.stdout.strip()}, load average {os.getloadavg()[0]:.2f}); "
-          f"best of {args.repeat}, ns per record, wall / CPU")  # fmt: skip
+    print(f"ITCH file: {args.day} day, {n:,} records, {crossed:,} crossed BBO rows "
+          f"({platform.machine()}, Python {platform.python_version()}, commit {commit.stdout.strip()}, "
+          f"load average {os.getloadavg()[0]:.2f}); best of {args.repeat}, ns per record, "
+          "wall / CPU")  # fmt: skip
     ours = [k for k in fns if k != ITCH_BOOK]
     a = res[ours[0]][2]
     for k in ours[1:]:

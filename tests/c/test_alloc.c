@@ -11,7 +11,10 @@
  *       and reserve report TB_ERR_NOMEM (and leak nothing), set() drops and
  *       counts what it cannot store, the invariants hold;
  *   (e) load() reserves memory for the levels a dump holds, never for the
- *       capacity it declares (issue #12.13: alloc_load.h).
+ *       capacity it declares (issue #12.13: alloc_load.h);
+ *   (f) the ITCH order log (tb_order_log.h) whose growth fails at any allocation
+ *       returns TB_ERR_NOMEM with nothing of that row done: resumed from there, it
+ *       ends as a log that never failed, leaking nothing (each table grows alone).
  *
  * Usage: test_alloc [--profile quick|sanitizer|full]   (the profile only
  * scales the workload of (d)). */
@@ -103,6 +106,8 @@ static void hook_free(void *p) {
 #include "tbv_all.h"
 
 #include "tb_test.h"
+
+#include "tapebook/tb_order_log.h"
 
 #define books tbv_books
 #define NBOOKS TBV_NBOOKS
@@ -415,6 +420,103 @@ static void t_failing_allocator(const void *arg) {
     }
 }
 
+/* ---- (f) the order log's growth under a failing allocator ----------------------------- */
+
+#define OLOG_BATCH 64
+#define OLOG_ROWS (7 * OLOG_BATCH + 48 * OLOG_BATCH)
+
+static uint8_t ol_act[OLOG_ROWS], ol_side[OLOG_ROWS];
+static uint64_t ol_id[OLOG_ROWS], ol_new[OLOG_ROWS], ol_qty[OLOG_ROWS];
+static int64_t ol_px[OLOG_ROWS], ol_ts[OLOG_ROWS], ol_rec[OLOG_ROWS];
+
+/* levels spread past the window (the level table grows), then many orders at one price
+ * (the order table grows), then cancels and replaces of some of them */
+static void olog_rows(void) {
+    size_t r;
+    for (r = 0; r < OLOG_ROWS; r++) {
+        const int spread = r < 7 * OLOG_BATCH;
+        ol_act[r] = (uint8_t)(spread || r % 5 ? 'A' : r % 10 == 0 ? 'C' : 'U');
+        ol_id[r] = ol_act[r] == 'A' ? r + 1 : r - 3; /* C / U: an order added 4 rows before */
+        ol_new[r] = ol_act[r] == 'U' ? 100000 + r : 0;
+        ol_side[r] = (uint8_t)(r & 1);
+        ol_px[r] = spread ? 1000000 + (int64_t)r * 2 * (int64_t)TB__OLOG_LWIN : 1000000 + (int64_t)(r % 7);
+        ol_qty[r] = ol_act[r] == 'C' ? 0 : 1 + r % 50;
+        ol_ts[r] = (int64_t)r;
+        ol_rec[r] = (int64_t)r + 1;
+    }
+}
+
+/* all rows through a fresh log, the k-th allocation after its init refused (k < 0:
+ * none); the resting orders sorted by id into ids / qty; returns the rows NOMEM stopped */
+static int olog_replay(long k, uint64_t *ids, uint64_t *qty, size_t *n_orders, size_t *n_levels) {
+    static uint8_t l2s[3 * OLOG_BATCH];
+    static uint64_t l2q[3 * OLOG_BATCH];
+    static int64_t l2p[3 * OLOG_BATCH], l2end[OLOG_BATCH];
+    tb_olog g;
+    tb_olog_out out;
+    tb_itch_rows v;
+    size_t at, first, done, i, j;
+    int stops = 0;
+    memset(&out, 0, sizeof out); /* level rows only */
+    out.l2_side = l2s; out.l2_px = l2p; out.l2_qty = l2q; out.l2_end = l2end;
+    CHECK_EQ(tb_olog_init(&g, 64, 12345u), TB_OK);
+    hook_fail_once = k;
+    for (at = 0; at < OLOG_ROWS; at += OLOG_BATCH) {
+        v.action = ol_act + at; v.order_id = ol_id + at; v.new_id = ol_new + at; v.side = ol_side + at;
+        v.px = ol_px + at; v.qty = ol_qty + at; v.ts = ol_ts + at; v.record = ol_rec + at;
+        v.cap = v.n = OLOG_BATCH;
+        for (first = 0; first < OLOG_BATCH; first = done) {
+            const size_t ocount = g.ocount, lcount = g.lcount + g.lwcount;
+            int rc;
+            out.n_l2 = 0;
+            done = first;
+            rc = tb_olog_apply_from(&g, &v, first, OLOG_BATCH, &out, &done);
+            if (rc == TB_ERR_NOMEM) { /* row done was not applied: the rows before it were */
+                stops++;
+                CHECK(done >= first && done < OLOG_BATCH);
+                if (done == first) CHECK(g.ocount == ocount && g.lcount + g.lwcount == lcount);
+                continue;
+            }
+            CHECK_EQ(rc, TB_OK);
+            CHECK_EQ_U(done, OLOG_BATCH);
+        }
+    }
+    hook_fail_once = -1;
+    *n_orders = tb_olog_export(&g, ids, NULL, NULL, qty, OLOG_ROWS);
+    *n_levels = g.lcount + g.lwcount;
+    CHECK_EQ_U(*n_orders, g.ocount);
+    for (i = 1; i < *n_orders; i++) /* sort by id (insertion sort: a test) */
+        for (j = i; j > 0 && ids[j - 1] > ids[j]; j--) {
+            uint64_t t = ids[j]; ids[j] = ids[j - 1]; ids[j - 1] = t;
+            t = qty[j]; qty[j] = qty[j - 1]; qty[j - 1] = t;
+        }
+    tb_olog_free(&g);
+    return stops;
+}
+
+static void t_olog_growth_nomem(void) {
+    static uint64_t ids0[OLOG_ROWS], qty0[OLOG_ROWS], ids[OLOG_ROWS], qty[OLOG_ROWS];
+    size_t n0, l0, n, l;
+    const uint64_t before = balance();
+    long k;
+    int failed = 0;
+    hooks_reset();
+    olog_rows();
+    CHECK_EQ(olog_replay(-1, ids0, qty0, &n0, &l0), 0);
+    CHECK(n0 > 2000 && l0 > 400);
+    for (k = 0; k < 24; k++) {
+        const int stops = olog_replay(k, ids, qty, &n, &l);
+        failed += stops;
+        CHECK(stops <= 1);
+        CHECK_EQ_U(n, n0);
+        CHECK_EQ_U(l, l0);
+        CHECK(memcmp(ids, ids0, n * sizeof ids[0]) == 0 && memcmp(qty, qty0, n * sizeof qty[0]) == 0);
+        CHECK_EQ_U(balance(), before);
+    }
+    CHECK(failed >= 10); /* the growths did meet refused allocations */
+    hooks_reset();
+}
+
 #include "alloc_load.h"
 
 int main(int argc, char **argv) {
@@ -437,6 +539,7 @@ int main(int argc, char **argv) {
         }
     for (i = 0; i < NBOOKS; i++)
         if (books[i]->n <= SMALL_N) tbt_run_arg("failing_allocator", books[i]->name, t_failing_allocator, books[i]);
+    tbt_run("olog_growth_under_failing_allocator", t_olog_growth_nomem);
     hooks_reset();
     printf("test_alloc: %llu TB_MALLOC, %llu TB_FREE, %llu refused on purpose, %llu bad frees\n",
            (unsigned long long)hook_mallocs, (unsigned long long)hook_frees, (unsigned long long)hook_refused,

@@ -560,6 +560,73 @@ static void test_order_log_level_window(void) {
     }
 }
 
+/* The log grows only the table that is full: levels spread past the window fill the level
+ * table while few orders rest (the order table, sized for the file, stays where it is:
+ * replacing it with the level table cost a memset and a rehash of it per growth), then
+ * many orders at one price fill the order table (the level table stays). Every order and
+ * level total survives each growth. */
+static void test_order_log_grows_one_table(void) {
+    static rows in;
+    static uint8_t l2s[3 * MAXR];
+    static uint64_t l2q[3 * MAXR];
+    static int64_t l2p[3 * MAXR], l2end[MAXR];
+    tb_olog g;
+    tb_olog_out out;
+    const tb_olog_order *orders;
+    const tb_olog_level *levels;
+    size_t ocap, lcap, r, done = 0;
+    uint64_t next = 1;
+    int batch;
+    memset(&out, 0, sizeof out); /* level rows only */
+    out.l2_side = l2s; out.l2_px = l2p; out.l2_qty = l2q; out.l2_end = l2end;
+    CHECK_EQ(tb_olog_init(&g, 4096, tbt_rand()), TB_OK);
+    orders = g.orders;
+    ocap = g.ocap;
+    lcap = g.lcap;
+    for (batch = 0; batch < 7; batch++) { /* 448 levels, each past the window: one order each */
+        tb_itch_rows v = view(&in, 0, MAXR);
+        for (r = 0; r < MAXR; r++) {
+            in.action[r] = 'A';
+            in.id[r] = next;
+            in.new_id[r] = 0;
+            in.side[r] = (uint8_t)(next & 1);
+            in.px[r] = 1000000 + (int64_t)next * 2 * (int64_t)TB__OLOG_LWIN;
+            in.qty[r] = next;
+            next++;
+        }
+        v.n = MAXR;
+        out.n_l2 = 0;
+        CHECK_EQ(tb_olog_apply(&g, &v, MAXR, &out, &done), TB_OK);
+    }
+    CHECK(g.lcap > lcap);        /* the level table grew ... */
+    CHECK(g.orders == orders);   /* ... and the order table was not replaced */
+    CHECK_EQ_U(g.ocap, ocap);
+    levels = g.levels;
+    lcap = g.lcap;
+    for (batch = 0; batch < 64; batch++) { /* 4096 more orders at one level: the order table grows */
+        tb_itch_rows v = view(&in, 0, MAXR);
+        for (r = 0; r < MAXR; r++) {
+            in.action[r] = 'A';
+            in.id[r] = next++;
+            in.new_id[r] = 0;
+            in.side[r] = 1;
+            in.px[r] = 1000000;
+            in.qty[r] = 1;
+        }
+        v.n = MAXR;
+        out.n_l2 = 0;
+        CHECK_EQ(tb_olog_apply(&g, &v, MAXR, &out, &done), TB_OK);
+    }
+    CHECK(g.ocap > ocap && g.levels == levels);
+    CHECK_EQ_U(g.lcap, lcap);
+    CHECK_EQ_U(g.ocount, next - 1);
+    CHECK_EQ_U(tb_olog_export(&g, NULL, NULL, NULL, NULL, (size_t)-1), next - 1);
+    for (r = 1; r <= 448; r++) /* each spread level holds its one order */
+        CHECK_EQ_U(tb__olog_ltotal(&g, (uint8_t)(r & 1), 1000000 + (int64_t)r * 2 * (int64_t)TB__OLOG_LWIN), r);
+    CHECK_EQ_U(tb__olog_ltotal(&g, 1, 1000000), 4096);
+    tb_olog_free(&g);
+}
+
 int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("itch_big_endian", test_big_endian);
@@ -571,5 +638,6 @@ int main(int argc, char **argv) {
     tbt_run("itch_random_bytes", test_random_bytes);
     tbt_run("order_log_vs_naive", test_order_log);
     tbt_run("order_log_level_window", test_order_log_level_window);
+    tbt_run("order_log_grows_one_table", test_order_log_grows_one_table);
     return tbt_finish();
 }

@@ -7,14 +7,26 @@
  * the ITCH order log (tb_order_log.h): every row applies, within 3 output rows each,
  * and the level totals it reports are never more than the orders can hold.
  *
+ * The same bytes then go through tb_itch_run_block (tb_itch_run.h), the path every
+ * replay without an L3Book takes, fed as the Python scan feeds it (blocks of `step`
+ * bytes, a partial record carried into the next block, a malformed record skipped and
+ * counted, an output room of `cap` rows drained when full), and must give what the
+ * reader path's steps give one after the other: the rows decoded in one call, the
+ * order log over all of them, then tb_feed_run message by message (per_message) —
+ * the same BBO (and depth) rows, counters, stop and final book.
+ *
  * Input: byte 0 = the read step (1..256), byte 1 = the output capacity (1..64)
- * and the filter (low bits), byte 2 = the price divisor (1..4); the rest is the
- * BinaryFILE stream.
+ * and the filter (low bits: all stocks, a stock locate, or AAPL by its directory
+ * message), byte 2 = the price divisor (1..4, low bits), stop_on_crossed (bit 2),
+ * the depth rows' k (0..3, bits 3-4) and the stock locate kept (7 ^ bits 5-7); the
+ * rest is the BinaryFILE stream.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icsrc tests/fuzz/fuzz_itch.c -o fuzz_itch
  *   ./fuzz_itch -max_total_time=60 corpus_dir
  */
-#include "tapebook/tb_order_log.h"
+#include "tapebook.h"
+#define TB_FEED_DEFINE_OPS
+#include "tapebook/tb_feeds.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,9 +58,11 @@ static tb_itch_rows view(cols *c, size_t cap) {
     return v;
 }
 
+static uint16_t g_locate = 7; /* mode 1's stock locate (from the input) */
+
 static void init(tb_itch_state *st, unsigned mode) {
     if (mode == 0) tb_itch_init(st, 0, NULL);
-    else if (mode == 1) tb_itch_init(st, 7, NULL);
+    else if (mode == 1) tb_itch_init(st, g_locate, NULL);
     else tb_itch_init(st, 0, "AAPL    ");
 }
 
@@ -97,19 +111,172 @@ static void through_log(cols *c) {
     tb_olog_out out;
     tb_itch_rows v;
     size_t done = 0, k;
+    const size_t n = c->n; /* (read before view(), which starts at c->n: with c == &one, one.n
+                              * read after the reset was 0 and no row reached the log) */
     if (tb_olog_init(&g, 16, 0x1234u) != TB_OK) return;
     c->n = 0;
     v = view(c, MAXROWS);
-    c->n = one.n;
-    v.n = one.n;
+    c->n = v.n = n;
     out.action = o_act; out.order_id = o_id; out.side = o_side; out.px = o_px; out.qty = o_qty;
     out.mbo_end = o_mend; out.l2_side = o_l2s; out.l2_px = o_l2p; out.l2_qty = o_l2q; out.l2_end = o_l2end;
     out.n_mbo = out.n_l2 = 0;
-    CHECK(tb_olog_apply(&g, &v, one.n, &out, &done) == TB_OK && done == one.n);
-    CHECK(out.n_mbo <= 3 * one.n && out.n_l2 <= 3 * one.n);
+    CHECK(tb_olog_apply(&g, &v, n, &out, &done) == TB_OK && done == n);
+    CHECK(out.n_mbo <= 3 * n && out.n_l2 <= 3 * n);
     for (k = 0; k < out.n_mbo; k++) CHECK(o_act[k] == 'A' || o_act[k] == 'C' || o_act[k] == 'E');
     CHECK(tb_olog_export(&g, NULL, NULL, NULL, NULL, (size_t)-1) == g.ocount);
     tb_olog_free(&g);
+}
+
+/* ---- the run path (tb_itch_run_block) against the reader path's steps ------------------ */
+
+#define DK_MAX 3 /* depth rows' k at most */
+
+/* what a replay gave */
+typedef struct replay_out {
+    tb_feed_row rows[MAXROWS];
+    int64_t depth[MAXROWS * 4 * DK_MAX];
+    size_t n;
+    int stop;         /* TB_FEED_DONE, CROSSED or BOOK_ERROR */
+    int64_t stop_rec; /* the record it stopped at */
+    uint64_t messages, rows_applied, crossed;
+    tb_level_i64 bids[64], asks[64];
+    int n_bids, n_asks;
+} replay_out;
+
+static replay_out ref_out, run_out;
+
+static tb_book_i64_n64 *new_book(void) {
+    tb_book_i64_n64 *b = NULL;
+    CHECK(tb_book_i64_n64_create(&b, 0, 256, NULL) == TB_OK);
+    return b;
+}
+
+static void finish(tb_book_i64_n64 *b, const tb_feed_state *fs, replay_out *r) {
+    r->messages = fs->messages;
+    r->rows_applied = fs->rows;
+    r->crossed = fs->crossed;
+    r->n_bids = tb_book_i64_n64_levels_n(b, 1, r->bids, 64);
+    r->n_asks = tb_book_i64_n64_levels_n(b, 0, r->asks, 64);
+    CHECK(tb_book_i64_n64_destroy(b) == TB_OK);
+}
+
+/* the reader path: `one`'s rows (decoded in one call) through the order log, then the
+ * replay loop message by message */
+static void reference(uint32_t crossed, uint32_t dk, replay_out *r) {
+    static int8_t scratch[3 * MAXROWS];
+    static int64_t seq[MAXROWS];
+    static uint8_t kind[MAXROWS];
+    tb_level_i64 lv[2 * DK_MAX];
+    tb_olog g;
+    tb_olog_out out;
+    tb_itch_rows v;
+    tb_feed_batch in;
+    tb_feed_state fs;
+    tb_book_i64_n64 *b = new_book();
+    const size_t n = one.n;
+    size_t done = 0, i;
+    int rc;
+    r->n = 0;
+    r->stop = TB_FEED_DONE;
+    r->stop_rec = 0;
+    memset(&fs, 0, sizeof fs);
+    fs.in_sync = 1;
+    CHECK(tb_olog_init(&g, 16, 0x1234u) == TB_OK);
+    one.n = 0; /* (view() starts at c->n) */
+    v = view(&one, MAXROWS);
+    one.n = v.n = n;
+    memset(&out, 0, sizeof out); /* out.action NULL: level rows only, as the run path logs */
+    out.l2_side = o_l2s; out.l2_px = o_l2p; out.l2_qty = o_l2q; out.l2_end = o_l2end;
+    CHECK(tb_olog_apply(&g, &v, one.n, &out, &done) == TB_OK && done == one.n);
+    tb_olog_free(&g);
+    for (i = 0; i < one.n; i++) {
+        seq[i] = one.rec[i] - 1;
+        kind[i] = TB_FEED_DELTA;
+    }
+    memset(&in, 0, sizeof in);
+    in.side = o_l2s; in.px = o_l2p; in.qty = o_l2q; in.n_rows = out.n_l2; in.row_end = o_l2end;
+    in.ts = one.ts; in.seq = seq; in.kind = kind; in.n_msgs = one.n;
+    in.stop_on_crossed = crossed;
+    in.depth_k = dk;
+    in.per_message = 1;
+    if (one.n) {
+        rc = tb_feed_run(b, tb_feed_ops_for(64), &in, r->rows, dk ? r->depth : NULL, scratch, dk ? lv : NULL,
+                         dk ? 2 * DK_MAX : 0, &fs);
+        CHECK(rc == TB_FEED_DONE || rc == TB_FEED_CROSSED || rc == TB_FEED_BOOK_ERROR);
+        r->stop = rc;
+        if (rc == TB_FEED_CROSSED) r->stop_rec = one.rec[fs.msg - 1];
+        if (rc == TB_FEED_BOOK_ERROR) r->stop_rec = one.rec[fs.msg];
+    }
+    r->n = fs.out_rows;
+    finish(b, &fs, r);
+}
+
+/* the direct path: blocks of `step` bytes (a partial record joins the next block), an
+ * output room of `room` rows drained into r when full, malformed records skipped */
+static void direct(const uint8_t *data, size_t len, size_t step, size_t room, unsigned mode, int64_t pxd,
+                   uint32_t crossed, uint32_t dk, replay_out *r) {
+    static tb_itch_run run;
+    static tb_feed_row out[64];
+    static int64_t dout[64 * 4 * DK_MAX];
+    tb_level_i64 lv[2 * DK_MAX];
+    tb_itch_state st;
+    tb_olog g;
+    tb_feed_state fs;
+    tb_book_i64_n64 *b = new_book();
+    size_t pos = 0, have = 0;
+    r->n = 0;
+    r->stop = TB_FEED_DONE;
+    r->stop_rec = 0;
+    memset(&fs, 0, sizeof fs);
+    fs.in_sync = 1;
+    init(&st, mode);
+    CHECK(tb_olog_init(&g, 16, 0x1234u) == TB_OK);
+    tb_itch_run_init(&run, 0);
+    for (;;) {
+        const int rc = tb_itch_run_block(&run, &st, &g, b, tb_feed_ops_for(64), data + pos, have - pos, pxd, 1,
+                                         crossed, dk, out, dk ? dout : NULL, room, dk ? lv : NULL,
+                                         dk ? 2 * DK_MAX : 0, &fs);
+        CHECK(run.msgs <= room && run.consumed <= have - pos);
+        CHECK(r->n + run.msgs <= MAXROWS);
+        memcpy(r->rows + r->n, out, run.msgs * sizeof *out);
+        if (dk) memcpy(r->depth + r->n * 4 * dk, dout, run.msgs * 4 * dk * sizeof *dout);
+        r->n += run.msgs;
+        pos += run.consumed;
+        if (rc == TB_ITCH_RUN_BAD) { /* as ItchReader.skip_bad_record */
+            CHECK(st.bad_len >= 2 && st.bad_len <= have - pos);
+            pos += st.bad_len;
+            st.records++;
+            continue;
+        }
+        if (rc == TB_FEED_CROSSED || rc == TB_FEED_BOOK_ERROR) {
+            r->stop = rc;
+            r->stop_rec = run.line;
+            break;
+        }
+        CHECK(rc == TB_ITCH_RUN_DONE);
+        if (run.msgs == room) continue; /* the room was full: more of this block */
+        if (have == len) break;         /* the rest is a partial record */
+        have = have + step > len ? len : have + step;
+    }
+    tb_olog_free(&g);
+    finish(b, &fs, r);
+}
+
+static void compare_replays(uint32_t dk) {
+    const replay_out *a = &ref_out, *c = &run_out;
+    size_t i;
+    CHECK(a->stop == c->stop && a->stop_rec == c->stop_rec);
+    CHECK(a->n == c->n);
+    for (i = 0; i < a->n; i++) {
+        const tb_feed_row *x = &a->rows[i], *y = &c->rows[i];
+        CHECK(x->ts == y->ts && x->seq == y->seq && x->flags == y->flags);
+        CHECK(x->bid_px == y->bid_px && x->bid_qty == y->bid_qty && x->ask_px == y->ask_px && x->ask_qty == y->ask_qty);
+    }
+    if (dk) CHECK(memcmp(a->depth, c->depth, a->n * 4 * dk * sizeof a->depth[0]) == 0);
+    CHECK(a->messages == c->messages && a->rows_applied == c->rows_applied && a->crossed == c->crossed);
+    CHECK(a->n_bids == c->n_bids && a->n_asks == c->n_asks);
+    CHECK(memcmp(a->bids, c->bids, (size_t)(a->n_bids > 0 ? a->n_bids : 0) * sizeof a->bids[0]) == 0);
+    CHECK(memcmp(a->asks, c->asks, (size_t)(a->n_asks > 0 ? a->n_asks : 0) * sizeof a->asks[0]) == 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -118,7 +285,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const size_t step = 1 + data[0];
     const size_t cap = 1 + (size_t)(data[1] >> 2) % 64;
     const unsigned mode = data[1] & 3u;
-    const int64_t pxd = 1 + data[2] % 4;
+    const int64_t pxd = 1 + (data[2] & 3u);
+    const uint32_t crossed = (data[2] >> 2) & 1u, dk = (data[2] >> 3) & 3u;
+    g_locate = (uint16_t)(7u ^ (unsigned)(data[2] >> 5));
     run(&one, data + 3, size - 3, size, MAXROWS, mode % 3, pxd);
     run(&cut, data + 3, size - 3, step, cap, mode % 3, pxd);
     if (one.n < MAXROWS && cut.n < MAXROWS) {
@@ -130,5 +299,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
     }
     through_log(&one);
+    if (one.n < MAXROWS) { /* all of the input decoded: the run path must give the reader path's replay */
+        reference(crossed, dk, &ref_out);
+        direct(data + 3, size - 3, step, cap, mode % 3, pxd, crossed, dk, &run_out);
+        compare_replays(dk);
+    }
     return 0;
 }
