@@ -163,6 +163,17 @@ c-fuzz-quick: $(BUILD)/gcc/test_fuzz $(BUILD)/gcc/test_l3_fuzz
 	$(BUILD)/gcc/test_fuzz --profile quick
 	$(BUILD)/gcc/test_l3_fuzz --profile quick
 
+# the committed fuzz seeds as regression inputs (each a bug a fuzzer once missed or found),
+# run under ASan + UBSan in make test; `make fuzz-cov` fuzzes from them
+FUZZ_SEEDED := itch:corpus_itch tardis_scan:corpus_tardis_scan tardis_run:corpus_tardis_scan json_scan:corpus_json_scan
+c-fuzz-seeds: clang | $(BUILD)/fuzz-seeds/.dir
+	@for ts in $(FUZZ_SEEDED); do t=$${ts%%:*}; c=$${ts#*:}; \
+	  echo "== fuzz seeds: fuzz_$$t on tests/fuzz/$$c"; \
+	  clang -g -O1 -fsanitize=fuzzer,address,undefined $(CSTD) $(WARN) $(INC) tests/fuzz/fuzz_$$t.c \
+	    -o $(BUILD)/fuzz-seeds/fuzz_$$t || exit 1; \
+	  $(BUILD)/fuzz-seeds/fuzz_$$t tests/fuzz/$$c/* > $(BUILD)/fuzz-seeds/fuzz_$$t.log 2>&1 || \
+	    { tail -20 $(BUILD)/fuzz-seeds/fuzz_$$t.log; exit 1; }; done
+
 examples: $(BUILD)/examples/embed
 $(BUILD)/examples/embed: examples/embed.c $(CSRC_FILES) | $(BUILD)/examples/.dir
 	gcc $(CSTD) $(OPT) $(WARN) $(INC) $< -o $@
@@ -194,7 +205,7 @@ c-ref-std: clang $(REF_STD_DEPS) | $(BUILD)/compile/.dir
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  $(BUILD)/compile/ref_std_san --profile sanitizer
 
-c-test: c-compile c-unit c-alloc c-fuzz-quick c-match c-ref-std examples
+c-test: c-compile c-unit c-alloc c-fuzz-quick c-fuzz-seeds c-match c-ref-std examples
 
 # ---- sanitizers -------------------------------------------------------------------
 

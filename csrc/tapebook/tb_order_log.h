@@ -364,9 +364,8 @@ static int tb__olog_grow(tb_olog *g) {
     return TB_OK;
 }
 
-/* The check every row makes, inline; the growth apart (the copy of the log that a failed
- * growth restores was taken before the check, on every row: 15 instructions a record of
- * bench_itch's file, callgrind). */
+/* The check every row makes, inline; the growth apart (out of line: it is rare, and a
+ * failed growth changes nothing, so a row needs no copy of the log to restore). */
 TB_FORCE_INLINE int tb__olog_reserve(tb_olog *g) {
     if (4 * (g->ocount + 1) <= 3 * g->ocap && 2 * (g->lcount + 2) <= g->lcap) return TB_OK;
     return tb__olog_grow(g);

@@ -203,7 +203,8 @@ class MarketDay:
         self.match += 1
 
     def step(self, target: int) -> None:
-        """One message of the stock; `target` resting orders is the size the book hovers at."""
+        """One message of the stock; the book grows while it holds less than ~1.8 x
+        ``target`` resting orders (adds at 0.5 - 0.1 x (fill - 1), removals ~0.35)."""
         rng = self.rng
         if rng.random() < 0.02:  # the price walks a cent
             self.fair += CENT if rng.random() < 0.5 else -CENT
@@ -223,8 +224,10 @@ class MarketDay:
 
 def market_day(seed: int, n_messages: int, symbol: str = "AAPL", resting: int = 2000) -> ItchWriter:
     """About ``n_messages`` ITCH messages of a session: ``symbol`` (stock locate 7) among
-    three other stocks (locates 8-10, ~25 % of the messages), its book uncrossed all day
-    and holding about ``resting`` orders once filled."""
+    three other stocks (locates 8-10, ~25 % of the messages), its book uncrossed all day.
+    ``resting`` sets the book's size: adds outnumber removals until it is well past it,
+    and it settles near 1.8 times it (measured over 200,000 steps: ~3,600 orders for
+    2,000, ~550 for 300)."""
     day = MarketDay(seed, symbol, 7)
     w, rng = day.w, day.rng
     for code in "OSQ":

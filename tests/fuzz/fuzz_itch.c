@@ -5,7 +5,10 @@
  * output capacities chosen by the input, skipping malformed records the way
  * the Python reader does, the two give the same rows. The rows then go through
  * the ITCH order log (tb_order_log.h): every row applies, within 3 output rows each,
- * and the level totals it reports are never more than the orders can hold.
+ * and at the end every level's total (those it reported and those the resting orders
+ * sit at) is the sum of the quantities of the orders it exports at that price. The
+ * log starts at its smallest tables (64 slots), so seeds with more resting orders or
+ * far-apart prices (corpus_itch/grow_orders, grow_levels) make both tables grow.
  *
  * The same bytes then go through tb_itch_run_block (tb_itch_run.h), the path every
  * replay without an L3Book takes, fed as the Python scan feeds it (blocks of `step`
@@ -106,6 +109,28 @@ static uint8_t o_act[3 * MAXROWS], o_side[3 * MAXROWS], o_l2s[3 * MAXROWS];
 static uint64_t o_id[3 * MAXROWS], o_qty[3 * MAXROWS], o_l2q[3 * MAXROWS];
 static int64_t o_px[3 * MAXROWS], o_mend[MAXROWS], o_l2p[3 * MAXROWS], o_l2end[MAXROWS];
 
+static uint64_t x_id[MAXROWS], x_qty[MAXROWS];
+static uint8_t x_side[MAXROWS];
+static int64_t x_px[MAXROWS];
+
+/* the sum of the exported orders' quantities at (side, px): an account kept apart from the
+ * log's level totals (a growth that moved a level's total wrongly differs from it) */
+static uint64_t orders_at(size_t n_orders, uint8_t side, int64_t px) {
+    uint64_t sum = 0;
+    for (size_t i = 0; i < n_orders; i++)
+        if (x_side[i] == side && x_px[i] == px) sum += x_qty[i];
+    return sum;
+}
+
+static void check_level_totals(const tb_olog *g, const tb_olog_out *out) {
+    const size_t n_orders = tb_olog_export(g, x_id, x_side, x_px, x_qty, MAXROWS);
+    CHECK(n_orders == g->ocount);
+    for (size_t i = 0; i < n_orders; i++)
+        CHECK(tb__olog_ltotal(g, x_side[i], x_px[i]) == orders_at(n_orders, x_side[i], x_px[i]));
+    for (size_t k = 0; k < out->n_l2; k++)
+        CHECK(tb__olog_ltotal(g, out->l2_side[k], out->l2_px[k]) == orders_at(n_orders, out->l2_side[k], out->l2_px[k]));
+}
+
 static void through_log(cols *c) {
     tb_olog g;
     tb_olog_out out;
@@ -124,6 +149,7 @@ static void through_log(cols *c) {
     CHECK(out.n_mbo <= 3 * n && out.n_l2 <= 3 * n);
     for (k = 0; k < out.n_mbo; k++) CHECK(o_act[k] == 'A' || o_act[k] == 'C' || o_act[k] == 'E');
     CHECK(tb_olog_export(&g, NULL, NULL, NULL, NULL, (size_t)-1) == g.ocount);
+    check_level_totals(&g, &out);
     tb_olog_free(&g);
 }
 
