@@ -148,7 +148,7 @@ class L3Book(HotL3):
             index (1 ... max_orders). None (default): the arena for max_orders is
             allocated up front and the index in use follows the resting orders (small
             while few rest; each new high that doubles it costs one add O(resting
-            orders), ~2 ms at 1e5). A number: the arena and the whole index for that
+            orders), milliseconds at 1e5). A number: the arena and the whole index for that
             many orders now, growing on demand past it (up to max_orders): no add
             below the reserve pays a growth (for a latency-minded caller).
 
