@@ -87,7 +87,7 @@ def test_constructor_reserve_holds_then_grows_like_a_default_book() -> None:
         r = b.stats().reserved_orders
         if r != seen[-1]:
             seen.append(r)
-    assert seen == [8, 16, 32]
+    assert seen == [8, 16, 32, 64]  # 33 rest before the last cancel
     assert b.dumps() == d.dumps() and b.verify_invariants()
     for side in (True, False):
         for px in {o.px for o in (b.order(i) for i in range(40) if i % 5 != 2) if o.side == side}:
