@@ -144,6 +144,13 @@ class L3Book(HotL3):
             capacity, so no level is ever evicted while orders rest there).
         pool: a :class:`SpillPool` for the L2 book's spill memory.
         anchor: initial anchor of both tapes (default: centred on 0).
+        reserve: orders to hold with no allocation and no growth of the order-id
+            index (1 ... max_orders). None (default): the arena for max_orders is
+            allocated up front and the index in use follows the resting orders (small
+            while few rest; each new high that doubles it costs one add O(resting
+            orders), milliseconds at 1e5). A number: the arena and the whole index for that
+            many orders now, growing on demand past it (up to max_orders): no add
+            below the reserve pays a growth (for a latency-minded caller).
 
     An L3 book never matches: it stores what a feed says, crossed or not. Every
     refused operation raises and leaves the book unchanged:
@@ -182,8 +189,12 @@ class L3Book(HotL3):
         max_cap: int = 4096,
         pool: SpillPool | None = None,
         anchor: int | None = None,
+        reserve: int | None = None,
     ) -> None:
-        self._create(n, price_bits, max_orders, max_cap, pool, anchor, None)
+        if reserve is not None:  # checked here: _create clamps a loader's reserve instead
+            mo = _args.check_range("max_orders", max_orders, 1, l3n.MAX_ORDERS, "max_orders")
+            reserve = _args.check_range("reserve", reserve, 1, mo, "reserve")
+        self._create(n, price_bits, max_orders, max_cap, pool, anchor, reserve)
 
     def _create(
         self,

@@ -93,4 +93,64 @@ static std::vector<Ev> make_stream(size_t resting, size_t events, size_t *warm) 
     return ev;
 }
 
+// The shape of bench/python/bench_l3.py's default ("uniform") stream, with this file's
+// generator: `resting` adds at the touch (no drift), then ~45 % add, 40 % cancel, 10 %
+// execute (a part of the order or all of it) and 5 % modify (quantity down, same price),
+// the cancelled, executed and modified order picked among all resting ones (so, unlike
+// make_stream, its node and its queue neighbours are rarely in cache).
+static std::vector<Ev> make_uniform_stream(size_t resting, size_t events, size_t *warm) {
+    std::vector<Ev> ev;
+    std::vector<uint64_t> live; // resting ids (swap-remove)
+    std::vector<size_t> pos;    // id -> index in live (ids are dense)
+    std::vector<uint64_t> qty;  // id -> resting quantity
+    std::vector<int64_t> px;    // id -> price
+    uint64_t next = 1;
+    const int64_t mid = 1000000;
+    pos.assign(resting + events + 2, SIZE_MAX);
+    qty.assign(resting + events + 2, 0);
+    px.assign(resting + events + 2, 0);
+    auto add = [&]() {
+        const int s = (int)(rnd() & 1);
+        int64_t off = 0;
+        while (unif() < 0.82 && off < 400) off++;
+        const Ev e{'A', (uint8_t)s, s ? mid - 1 - off : mid + 1 + off, next++, 1 + rnd() % 99};
+        pos[e.id] = live.size();
+        live.push_back(e.id);
+        qty[e.id] = e.qty;
+        px[e.id] = e.px;
+        ev.push_back(e);
+    };
+    auto drop = [&](uint64_t id) {
+        const size_t i = pos[id];
+        pos[live.back()] = i;
+        live[i] = live.back();
+        live.pop_back();
+        pos[id] = SIZE_MAX;
+    };
+    while (live.size() < resting) add();
+    *warm = ev.size();
+    while (ev.size() < *warm + events) {
+        const uint64_t k = rnd() % 100;
+        if (k < 45 || live.empty()) {
+            add();
+            continue;
+        }
+        const uint64_t id = live[rnd() % live.size()];
+        if (k < 85) {
+            ev.push_back(Ev{'C', 0, 0, id, 0});
+            drop(id);
+        } else if (k < 95) {
+            const uint64_t q = 1 + rnd() % qty[id];
+            ev.push_back(Ev{'E', 0, 0, id, q});
+            qty[id] -= q;
+            if (qty[id] == 0) drop(id);
+        } else {
+            const uint64_t q = 1 + rnd() % qty[id];
+            ev.push_back(Ev{'M', 0, px[id], id, q});
+            qty[id] = q;
+        }
+    }
+    return ev;
+}
+
 #endif // BENCH_L3_STREAM_H

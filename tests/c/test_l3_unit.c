@@ -673,6 +673,45 @@ static void t_index_follows_orders(void) {
     CHECK_EQ(tb_l3_i64_n64_destroy(r), TB_OK);
 }
 
+/* A reserved book never grows its id index below the reserve (issue #15): create_reserved
+ * takes the whole allocated index in use from the start (load <= 1/2 at the reserve), so
+ * no add up to the reserve pays ogrow's O(resting orders); past it the arena grows and the
+ * index follows the orders again; a clear keeps it. create() (no reserve) starts small. */
+static void t_reserved_index_sized(void) {
+    const uint32_t reserve = 40000;
+    const uint64_t step = 0x9e3779b9u;
+    tb_l3_i64_n64 *r = NULL, *d = NULL;
+    uint32_t k, mask;
+    CHECK_EQ(tb_l3_i64_n64_create_reserved(&r, 0, 1u << 17, reserve, 64, NULL), TB_OK);
+    CHECK_EQ(tb_l3_i64_n64_create(&d, 0, reserve, 64, NULL), TB_OK);
+    if (!r || !d) return;
+    CHECK_EQ_U(r->obits, r->obits_cap);
+    CHECK_EQ_U(r->oidx_mask + 1u, 1u << 17); /* 2 * 40000 rounded up */
+    CHECK(r->ogrow_at >= reserve);
+    CHECK_EQ_U(d->oidx_mask + 1u, 32); /* the default: the fewest, doubled as orders come */
+    mask = r->oidx_mask;
+    for (k = 0; k < reserve; k++) {
+        CHECK_EQ(tb_l3_i64_n64_add(r, 1 + k * step, (int)(k & 1), k & 1 ? -1 - (int64_t)(k % 40) : 1 + (int64_t)(k % 40),
+                                   1 + k % 9),
+                 TB_OK);
+        if (r->oidx_mask != mask) break;
+    }
+    CHECK_EQ_U(k, reserve);          /* no growth through the reserve */
+    CHECK_EQ_U(r->oidx_mask, mask);
+    CHECK_EQ_U(r->ord_cap, reserve); /* nor of the arena */
+    index_ok(r, 1, step, reserve);
+    CHECK_EQ(tb_l3_i64_n64_clear(r), TB_OK);
+    CHECK_EQ_U(r->oidx_mask, mask); /* a clear keeps it */
+    CHECK_EQ(tb_l3_i64_n64_verify_invariants(r), TB_OK);
+    for (k = 0; k < reserve + 1u; k++) /* past the reserve: the arena and the index grow */
+        CHECK_EQ(tb_l3_i64_n64_add(r, 1 + k * step, 0, 1 + (int64_t)(k % 30), 1), TB_OK);
+    CHECK_EQ_U(r->ord_cap, 80000);
+    CHECK(r->oidx_mask > mask);
+    index_ok(r, 1, step, reserve + 1u);
+    CHECK_EQ(tb_l3_i64_n64_destroy(r), TB_OK);
+    CHECK_EQ(tb_l3_i64_n64_destroy(d), TB_OK);
+}
+
 /* The L2 view of an L3 book refuses every change but recenter (TB_ERR_READONLY,
  * nothing changed: the L3 dump is byte for byte the same, the queues still sum to
  * the levels); queries and reserve_spill pass; its deinit closes the L3 book, and
@@ -748,6 +787,7 @@ int main(int argc, char **argv) {
     tbt_run("huge_arrays", t_huge_arrays);
     tbt_run("clear_sparse", t_clear_sparse);
     tbt_run("index_follows_orders", t_index_follows_orders);
+    tbt_run("reserved_index_sized", t_reserved_index_sized);
     tbt_run("l2_view_read_only", t_l2_view_read_only);
     return tbt_finish();
 }

@@ -645,6 +645,23 @@ static void t_deterministic(void) {
     tb_match_i64_n1024_destroy(b);
 }
 
+/* An engine's id index in use (issue #15): create_reserved takes the whole index allocated
+ * for the reserve in use from the start, so no order below the reserve pays its growth;
+ * create() keeps the smallest part in use, following the orders. */
+static void t_reserved_index_sized(void) {
+    M *a = NULL, *b = NULL;
+    CHECK_EQ(tb_match_i64_n1024_create(&a, 1000, 4096, 256, TB_STP_CANCEL_OLDEST), TB_OK);
+    CHECK_EQ(tb_match_i64_n1024_create_reserved(&b, 1000, 4096, 3000, 256, TB_STP_CANCEL_OLDEST), TB_OK);
+    if (!a || !b) return;
+    CHECK_EQ_U(a->l3->oidx_mask + 1u, 32u);
+    CHECK_EQ_U(b->l3->obits, b->l3->obits_cap);
+    CHECK(b->l3->ogrow_at >= 3000u);
+    same_events(a, b, 1500);
+    CHECK_EQ_U(b->l3->obits, b->l3->obits_cap); /* no growth below the reserve */
+    tb_match_i64_n1024_destroy(a);
+    tb_match_i64_n1024_destroy(b);
+}
+
 /* An engine reserved for 1 order (its arena, owners and spill growing on
  * demand, prices spread past the tape) behaves as one with everything
  * reserved: the same events, the same dump; then it stops at max_orders. */
@@ -797,6 +814,7 @@ int main(int argc, char **argv) {
     tbt_run("submit_many and L2 deltas", t_submit_many_and_deltas);
     tbt_run("deterministic", t_deterministic);
     tbt_run("reserved engine grows", t_reserved_grows);
+    tbt_run("reserved engine: index in use sized", t_reserved_index_sized);
     tbt_run("dump / load, hostile bytes", t_dump_load);
     tbt_run("version-1 dumps load", t_dump_v1);
     tbt_run("no allocation after create", t_no_allocation_after_create);

@@ -10,9 +10,13 @@ from __future__ import annotations
 import dataclasses
 import pickle
 
+import pytest
+
 from tapebook import L3Book, MatchingEngine
 from tapebook._native import ffi
+from tapebook.errors import ArgumentTypeError, InvalidArgumentError
 from tapebook.l3book import L3Stats
+from tapebook.testing import RefL3Book
 
 
 def test_constructed_book_reserves_max_orders() -> None:
@@ -60,3 +64,40 @@ def test_l3stats_reports_every_field_of_the_c_struct() -> None:
     c_fields = [f for f, _ in ffi.typeof("tb_l3_stats").fields]
     py_fields = [f.name for f in dataclasses.fields(L3Stats)]
     assert sorted(n for f in c_fields for n in renamed.get(f, (f,))) == sorted(py_fields)
+
+
+def test_constructor_reserve_holds_then_grows_like_a_default_book() -> None:
+    """L3Book(reserve=k) (issue #15): the arena and the whole id index for k orders at
+    once, growing past k by doubling; the same calls give the same book as a default
+    one (RefL3Book agrees), so only the memory and the cost of a growth differ."""
+    b = L3Book(n=64, price_bits=32, max_orders=1000, max_cap=16, anchor=1000, reserve=8)
+    d = L3Book(n=64, price_bits=32, max_orders=1000, max_cap=16, anchor=1000)
+    ref = RefL3Book()
+    s = b.stats()
+    assert (s.reserved_orders, s.max_orders) == (8, 1000)
+    assert s.index_slots == 16  # allocated for the reserve (load <= 1/2)
+    seen = [8]
+    for i in range(40):
+        side, px = i % 2 == 0, 1000 - i % 7 if i % 2 == 0 else 1010 + i % 5
+        for book in (b, d, ref):
+            book.add(i, side, px, 1 + i % 3)
+        if i % 5 == 4:
+            for book in (b, d, ref):
+                book.cancel(i - 2)
+        r = b.stats().reserved_orders
+        if r != seen[-1]:
+            seen.append(r)
+    assert seen == [8, 16, 32, 64]  # 33 rest before the last cancel
+    assert b.dumps() == d.dumps() and b.verify_invariants()
+    for side in (True, False):
+        for px in {o.px for o in (b.order(i) for i in range(40) if i % 5 != 2) if o.side == side}:
+            assert b.level_orders(side, px) == ref.level_orders(side, px)
+
+
+def test_constructor_reserve_is_checked() -> None:
+    for bad in (0, -1, 1001):
+        with pytest.raises(InvalidArgumentError):
+            L3Book(n=64, max_orders=1000, reserve=bad)
+    with pytest.raises(ArgumentTypeError):
+        L3Book(n=64, max_orders=1000, reserve=1.5)
+    assert L3Book(n=64, max_orders=1000, reserve=1000).stats().reserved_orders == 1000
