@@ -752,8 +752,13 @@ TB_FORCE_INLINE int tb__tardis_shape_take(const tb__tardis_shape *h, const char 
             t1 = (t1 & h->low) | ((t1 >> 8) & ~h->low);
         }
     }
-    m = h->dig <= 8 ? tb__dec_digits8(t0, h->dig)
-                    : tb__dec_digits8(t0, 8) * tb__dec_pow10[h->dig - 8] + tb__dec_digits8(t1, h->dig - 8);
+    if (h->dig <= 8) {
+        m = tb__dec_digits8(t0, h->dig);
+    } else if (h->dig == 9) { /* "d.dddddddd": the ninth digit is t1's low byte */
+        m = tb__dec_digits8(t0, 8) * 10 + (t1 & 0xFF);
+    } else {
+        m = tb__dec_digits8(t0, 8) * tb__dec_pow10[h->dig - 8] + tb__dec_digits8(t1, h->dig - 8);
+    }
     *out = m * h->mul;
     return 1;
 }
@@ -826,6 +831,13 @@ TB_FORCE_INLINE const char *tb__tardis_fast_rest(const tb_tardis_scan *st, const
     q += 4;
     if (!(e = tb__tardis_value(q, end, st->tick, 0, &shapes[0], &v->px)) || e >= end || *e != ',') return NULL;
     q = e + 1;
+    /* an amount of "0" then '\n' (a level removed: a third of the rows of a venue's deltas)
+     * is 0 lots whatever the lot: two byte compares, and the column's kept shapes stay
+     * those of its non-zero amounts */
+    if (end - q >= 2 && q[0] == '0' && q[1] == '\n') {
+        v->qty = 0;
+        return q + 1;
+    }
     if (!(e = tb__tardis_value(q, end, st->lot, 1, &shapes[1], &v->qty))) return NULL;
     if (e < end && *e == '\n') return e;
     /* "\r\n": the '\r' is dropped, as the general path does */
