@@ -975,11 +975,22 @@ TB_FORCE_INLINE size_t tb__tardis_fast_run(tb_tardis_scan *st, char *data, size_
             }
             /* tb__tardis_row without a bad value */
             if (open && (v.snap != open_snap || (!v.snap && v.lts != open_lts))) {
-                out->n_rows = n;
-                st->open_lts = open_lts;
-                st->open_ts = open_ts;
-                tb__tardis_close(st, out);
-                n = out->n_rows;
+                if (st->n_pend == 0) {
+                    /* tb__tardis_close of a message with no bad value (none here) and no
+                     * held-back line, without the call: one message out */
+                    const uint8_t kind = open_snap    ? TB__TARDIS_SNAPSHOT
+                                         : st->synced ? TB__TARDIS_DELTA
+                                                      : TB__TARDIS_PRESYNC;
+                    if (open_snap) st->synced = 1;
+                    if (kind == TB__TARDIS_PRESYNC) n = st->open_row0; /* no rows */
+                    tb__tardis_push_msg(out, n, open_ts * 1000, st->seq++, st->open_line, kind);
+                } else {
+                    out->n_rows = n;
+                    st->open_lts = open_lts;
+                    st->open_ts = open_ts;
+                    tb__tardis_close(st, out);
+                    n = out->n_rows;
+                }
                 open = 0;
             }
             if (!open) {
