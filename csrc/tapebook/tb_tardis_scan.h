@@ -36,8 +36,9 @@
  * Within a run of common rows the fast path reads only side, price and amount of a row
  * whose first five fields are the bytes of the row before (the rows of a message mostly
  * are), and reads a price or an amount of the shape of one of its column's last two
- * (where the point is, where it stops) without searching it. The C test holds the fast
- * path to the general one on clean and mutated files; the fuzz target too.
+ * (where the point is, where it stops) without searching it, and an amount "0" before
+ * the newline by two byte compares. The C test holds the fast path to the general one
+ * on clean and mutated files (venue-shaped ones too); the fuzz target too.
  *
  * Lines end at '\n' (a '\r' before it is dropped). A message may span calls:
  * its rows stay in `out` after the last complete message until it closes.
@@ -719,7 +720,15 @@ typedef struct tb__tardis_shape {
     uint64_t low;    /* the bytes below the point within its word */
     uint64_t mul;    /* the scale: 10^(-unit.exp - frac) */
     unsigned stop, point, dig; /* point: its byte + 1, 0 without one */
+    /* how its digits become a number: TB__TARDIS_ONE_WORD (within the first word: the
+     * digits before the point, intm, and after it, fracm, shifted to the top of one word
+     * by s_int and s_frac, one conversion), TB__TARDIS_ONE_EIGHT ("d.dddddddd": the
+     * digit, then the eight after the point as one word), else TB__TARDIS_SPLIT */
+    unsigned conv, s_int, s_frac;
+    uint64_t intm, fracm;
 } tb__tardis_shape;
+
+enum { TB__TARDIS_SPLIT = 0, TB__TARDIS_ONE_WORD = 1, TB__TARDIS_ONE_EIGHT = 2 };
 
 typedef struct tb__tardis_shapes {
     tb__tardis_shape s[2];
@@ -742,8 +751,18 @@ TB_FORCE_INLINE int tb__tardis_shape_take(const tb__tardis_shape *h, const char 
     if ((tb__dec_nondigits8(t0) & h->m0) != h->k0 || (tb__dec_nondigits8(t1) & h->m1) != h->k1) return 0;
     if (!h->point) {
         if (q[h->stop] == '.') return 0; /* "4.25" is not of the shape of "0": the point is no stop */
-    } else {
-        if (q[h->point - 1] != '.') return 0;
+    } else if (q[h->point - 1] != '.') {
+        return 0;
+    }
+    if (h->conv == TB__TARDIS_ONE_WORD) { /* the digits to the top of t0, around the point */
+        *out = tb__dec_digits8(((t0 & h->intm) << h->s_int) | ((t0 & h->fracm) << h->s_frac), 8) * h->mul;
+        return 1;
+    }
+    if (h->conv == TB__TARDIS_ONE_EIGHT) { /* the digit, then bytes 2..9: eight digits */
+        *out = ((t0 & 0xFF) * 100000000u + tb__dec_digits8(tb__tardis_word(q + 2) ^ zeros, 8)) * h->mul;
+        return 1;
+    }
+    if (h->point) {
         /* the point taken out: the bytes above it move down one (as tb__tardis_plain16) */
         if (h->point <= 8) {
             t0 = (t0 & h->low) | ((t0 >> 8) & ~h->low) | (t1 << 56);
@@ -780,6 +799,23 @@ TB_FORCE_INLINE void tb__tardis_shape_keep(tb__tardis_shapes *c, const char *q, 
     h->k0 = tb__tardis_bytes(h->stop, h->stop, 0) | (h->point ? tb__tardis_bytes(a, a, 0) : 0);
     h->k1 = tb__tardis_bytes(h->stop, h->stop, 8) | (h->point ? tb__tardis_bytes(a, a, 8) : 0);
     h->low = a < 8 ? (UINT64_C(1) << (8 * a)) - 1u : (UINT64_C(1) << (8 * (a - 8) % 64)) - 1u;
+    h->conv = TB__TARDIS_SPLIT;
+    h->s_int = h->s_frac = 0;
+    h->intm = h->fracm = 0;
+    if (stop <= 8) {
+        /* bytes [0, a) before the point, (a, stop) after it (a = stop: no point); the
+         * dig digits end at the top of the word: those after the point move up by
+         * 8 - stop bytes, those before it one more without a point between them */
+        h->conv = TB__TARDIS_ONE_WORD;
+        h->intm = a ? ~UINT64_C(0) >> (64 - 8 * a) : 0;
+        h->s_int = 8 * (8 - (unsigned)dig);
+        if (h->point && a + 1 < stop) { /* digits after the point ("5." has none) */
+            h->fracm = (stop == 8 ? ~UINT64_C(0) : (UINT64_C(1) << (8 * stop)) - 1u) & ~((UINT64_C(1) << (8 * a + 8)) - 1u);
+            h->s_frac = 8 * (8 - (unsigned)stop);
+        }
+    } else if (a == 1 && frac == 8) {
+        h->conv = TB__TARDIS_ONE_EIGHT;
+    }
 }
 
 /* the value at q (before end) as a plain decimal of its column's unit, through a kept shape
@@ -826,6 +862,13 @@ TB_FORCE_INLINE const char *tb__tardis_fast_rest(const tb_tardis_scan *st, const
     q += 4;
     if (!(e = tb__tardis_value(q, end, st->tick, 0, &shapes[0], &v->px)) || e >= end || *e != ',') return NULL;
     q = e + 1;
+    /* an amount of "0" then '\n' (a level removed: a third of the rows of a venue's deltas)
+     * is 0 lots whatever the lot: two byte compares, and the column's kept shapes stay
+     * those of its non-zero amounts */
+    if (end - q >= 2 && q[0] == '0' && q[1] == '\n') {
+        v->qty = 0;
+        return q + 1;
+    }
     if (!(e = tb__tardis_value(q, end, st->lot, 1, &shapes[1], &v->qty))) return NULL;
     if (e < end && *e == '\n') return e;
     /* "\r\n": the '\r' is dropped, as the general path does */
@@ -932,11 +975,22 @@ TB_FORCE_INLINE size_t tb__tardis_fast_run(tb_tardis_scan *st, char *data, size_
             }
             /* tb__tardis_row without a bad value */
             if (open && (v.snap != open_snap || (!v.snap && v.lts != open_lts))) {
-                out->n_rows = n;
-                st->open_lts = open_lts;
-                st->open_ts = open_ts;
-                tb__tardis_close(st, out);
-                n = out->n_rows;
+                if (st->n_pend == 0) {
+                    /* tb__tardis_close of a message with no bad value (none here) and no
+                     * held-back line, without the call: one message out */
+                    const uint8_t kind = open_snap    ? TB__TARDIS_SNAPSHOT
+                                         : st->synced ? TB__TARDIS_DELTA
+                                                      : TB__TARDIS_PRESYNC;
+                    if (open_snap) st->synced = 1;
+                    if (kind == TB__TARDIS_PRESYNC) n = st->open_row0; /* no rows */
+                    tb__tardis_push_msg(out, n, open_ts * 1000, st->seq++, st->open_line, kind);
+                } else {
+                    out->n_rows = n;
+                    st->open_lts = open_lts;
+                    st->open_ts = open_ts;
+                    tb__tardis_close(st, out);
+                    n = out->n_rows;
+                }
                 open = 0;
             }
             if (!open) {

@@ -86,7 +86,8 @@ static void drain(tb_tardis_scan *st, tb_tardis_out *out, result *res) {
 
 /* Scan text through blocks of `block` bytes (carrying partial lines, as the
  * Python reader does) into an output of `rows_cap` rows. */
-static void scan_with(const char *text, size_t len, size_t block, size_t rows_cap, int fast, result *res) {
+static void scan_units(const char *text, size_t len, size_t block, size_t rows_cap, int fast, const char *tick,
+                       const char *lot, result *res) {
     static work w;
     static char buf[1 << 16];
     tb_tardis_scan st;
@@ -96,7 +97,7 @@ static void scan_with(const char *text, size_t len, size_t block, size_t rows_ca
     memset(res, 0, sizeof *res);
     memset(&st, 0, sizeof st);
     memset(&out, 0, sizeof out);
-    CHECK_EQ(tb_tardis_begin(&st, ROLES8, 8, unit_of("0.25"), unit_of("0.1"), 2, 1), TB_OK);
+    CHECK_EQ(tb_tardis_begin(&st, ROLES8, 8, unit_of(tick), unit_of(lot), 2, 1), TB_OK);
     out.side = w.side;
     out.px = w.px;
     out.qty = w.qty;
@@ -141,6 +142,11 @@ static void scan_with(const char *text, size_t len, size_t block, size_t rows_ca
     }
     drain(&st, &out, res);
     res->status = TB_TARDIS_DONE;
+}
+
+/* tick 0.25, lot 0.1 */
+static void scan_with(const char *text, size_t len, size_t block, size_t rows_cap, int fast, result *res) {
+    scan_units(text, len, block, rows_cap, fast, "0.25", "0.1", res);
 }
 
 /* through the public call (the fast path where it applies) */
@@ -771,6 +777,138 @@ static void test_plain_words(void) {
     CHECK_MSG(answered > rounds / 4, "%ld answered", answered);
 }
 
+/* ---- venue-shaped rows: the shapes the fast path keeps and its shortcuts ------------------ */
+
+/* A seeded file shaped like a venue's (bench_feeds.py's): prices "ddddd.dd", amounts "0" (a
+ * third) or "d.dddddddd", messages of 1-8 rows sharing their head, a snapshot now and then,
+ * with about one row in `odd` given an odd price or amount (every decimal shape: "0" before
+ * anything but '\n', trailing zeros, one decimal too many, an exponent, a sign, empty,
+ * values at and past the int64 / uint64 range of ticks and lots) or a byte replaced,
+ * inserted or deleted anywhere after the symbol; CRLF on some lines. */
+static size_t venue_file(uint64_t *rng, char *out, size_t cap, unsigned odd) {
+    static const char bytes[] = ",\"\r\n.e-+09 xX";
+    static const char *const odd_px[] = {"65000.4", "65000.001", "65000.430", "65000", "065000.00", "6.5e4",
+                                         "", "-1.00", "+1.00", ".5", "65000.", "92233720368547758.07",
+                                         "92233720368547758.08", "99999999999999999.99", "0", "0.00",
+                                         "\"65000.25\"", "65000.25 ", "6500000000000000.25"};
+    static const char *const odd_qty[] = {"00", "0.", "0.0", ".0", "0e5", "0,", "0,0", "-0", "+0", "0 ",
+                                          "1.000000000", "1.000000001", "12.34567890", "123.45678901",
+                                          "0.00000001", "1", "10", "184467440737.09551615",
+                                          "184467440737.09551616", "92233720368.54775807", "92233720368.54775808",
+                                          "99999999999999999999", "1.2345678", "\"0\"", "", "0\r", "0\"",
+                                          "9.99999999", "1e-8", "0.000000010"};
+    size_t pos = 0;
+    int64_t t = 1700000000000000;
+    unsigned mid = 6500000;
+    int m;
+    pos += (size_t)snprintf(out + pos, cap - pos, "binance,BTCUSDT,%lld,%lld,true,bid,64999.99,0.20246634\n",
+                            (long long)t, (long long)(t + 90));
+    for (m = 0; m < 600 && pos + 9 * 300 < cap; m++) {
+        int rows = 1 + (int)(next_rng(rng) % 8), k;
+        int snap = next_rng(rng) % 23 == 0;
+        t += 50 + (int64_t)(next_rng(rng) % 5000);
+        for (k = 0; k < rows; k++) {
+            char line[300], px[40], qty[40];
+            unsigned v = (unsigned)next_rng(rng), p = (v & 1) ? mid - 1 - v % 300 : mid + v % 300;
+            size_t n;
+            snprintf(px, sizeof px, "%u.%02u", p / 100, p % 100);
+            if ((v >> 9) % 3 == 0)
+                snprintf(qty, sizeof qty, "0");
+            else
+                snprintf(qty, sizeof qty, "%u.%08u", (v >> 11) % 11, (unsigned)(next_rng(rng) % 100000000u));
+            if (next_rng(rng) % odd == 0) {
+                if (next_rng(rng) % 2)
+                    snprintf(px, sizeof px, "%s", odd_px[next_rng(rng) % (sizeof odd_px / sizeof *odd_px)]);
+                else
+                    snprintf(qty, sizeof qty, "%s", odd_qty[next_rng(rng) % (sizeof odd_qty / sizeof *odd_qty)]);
+            }
+            n = (size_t)snprintf(line, sizeof line, "binance,BTCUSDT,%lld,%lld,%s,%s,%s,%s", (long long)t,
+                                 (long long)(t + 90), snap ? "true" : "false", (v >> 1) & 1 ? "bid" : "ask", px,
+                                 qty);
+            if (next_rng(rng) % odd == 0) { /* a byte replaced, inserted or deleted after the symbol */
+                const size_t sym_end = 16, at = sym_end + (size_t)next_rng(rng) % (n - sym_end);
+                const char b = bytes[next_rng(rng) % (sizeof bytes - 1)];
+                switch (next_rng(rng) % 3) {
+                case 0: line[at] = b; break;
+                case 1: memmove(line + at + 1, line + at, n - at); line[at] = b; n++; break;
+                default: memmove(line + at, line + at + 1, n - at - 1); n--;
+                }
+            }
+            memcpy(out + pos, line, n);
+            pos += n;
+            if (next_rng(rng) % 7 == 0) out[pos++] = '\r';
+            out[pos++] = '\n';
+        }
+        mid = mid + (unsigned)(next_rng(rng) % 5) - 2u;
+    }
+    return pos;
+}
+
+/* With the units of a venue (tick 0.01, lot 0.00000001: the price and amount shapes are kept
+ * and an amount "0" then '\n' is read by two byte compares) and with units that keep no
+ * shape, the fast path gives the general path's rows, messages and errors (value, field,
+ * reason and line) on clean and odd files, whole, without their last newline, and cut into
+ * blocks of many sizes (fields straddling every block boundary) and small outputs. */
+static void test_fast_venue_rows(void) {
+    static char text[1 << 16];
+    static result general, fast;
+    static const unsigned odds[] = {1000000, 50, 9, 3};
+    static const char *const units[][2] = {{"0.01", "0.00000001"}, {"0.01", "0.0000001"}, {"0.05", "0.00000001"}, {"1", "1"}};
+    uint64_t rng = 1414;
+    int round, rounds = tbt_prof == TBT_FULL ? 160 : 32;
+    for (round = 0; round < rounds; round++) {
+        size_t len = venue_file(&rng, text, sizeof text, odds[round % 4]), block;
+        const char *tick = units[(round / 4) % 4][0], *lot = units[(round / 4) % 4][1];
+        if (round % 3 == 1) len--; /* no final newline: the last amount may be a "0" at the end */
+        scan_units(text, len, 1 << 16, 4000, 0, tick, lot, &general);
+        scan_units(text, len, 1 << 16, 4000, 1, tick, lot, &fast);
+        CHECK_MSG(general.n_msgs > 100, "round %d msgs %zu", round, general.n_msgs);
+        CHECK_MSG(same(&general, &fast), "round %d whole", round);
+        if (round % 16 == 0)
+            CHECK_MSG(general.n_rows > 500, "round %d rows %zu", round, general.n_rows); /* a clean file */
+        for (block = 1; block < 5000; block = block * 3 + 1 + (size_t)next_rng(&rng) % 7) {
+            size_t cap = 1 + (size_t)next_rng(&rng) % 64;
+            scan_units(text, len, block, cap, 1, tick, lot, &fast);
+            CHECK_MSG(same(&general, &fast), "round %d block %zu cap %zu", round, block, cap);
+        }
+    }
+}
+
+/* An amount "0" is read by the fast path only when '\n' follows it: every other byte after
+ * it (and the end of the buffer) leaves it to the kept shapes or the general path. Each
+ * line through the fast and the general path, the text cut at every byte. */
+static void test_fast_zero_amounts(void) {
+    static const char text[] =
+        "binance,X,1700000000000001,1700000000000091,true,bid,100.25,0.5\n"
+        "binance,X,1700000000000002,1700000000000092,false,bid,100.25,0\n"
+        "binance,X,1700000000000002,1700000000000092,false,ask,100.50,0\r\n"
+        "binance,X,1700000000000002,1700000000000092,false,ask,100.75,00\n"
+        "binance,X,1700000000000002,1700000000000092,false,ask,100.75,0.\n"
+        "binance,X,1700000000000003,1700000000000093,false,ask,101.00,0,\n"
+        "binance,X,1700000000000003,1700000000000093,false,bid,101.25,0\r\r\n"
+        "binance,X,1700000000000003,1700000000000093,false,bid,101.25,0x\n"
+        "binance,X,1700000000000004,1700000000000094,false,bid,101.50,0e1\n"
+        "binance,X,1700000000000004,1700000000000094,false,bid,101.50,0\n"
+        "binance,X,1700000000000004,1700000000000094,false,ask,101.75,1.23456789\n"
+        "binance,X,1700000000000004,1700000000000094,false,ask,101.75,0\n"
+        "binance,X,1700000000000005,1700000000000095,false,ask,102.00,1.234567890\n"
+        "binance,X,1700000000000005,1700000000000095,false,ask,102.00,1.2345678901\n"
+        "binance,X,1700000000000006,1700000000000096,false,bid,102.25,0";
+    static const char *const units[][2] = {{"0.01", "0.00000001"}, {"0.25", "0.1"}, {"0.01", "3"}};
+    static result general, fast;
+    size_t u, block;
+    for (u = 0; u < sizeof units / sizeof *units; u++) {
+        scan_units(text, sizeof text - 1, 1 << 16, 1000, 0, units[u][0], units[u][1], &general);
+        CHECK(general.n_msgs >= 6 && general.n_errs >= 3);
+        for (block = 1; block <= 80; block++) {
+            scan_units(text, sizeof text - 1, block, 1000, 1, units[u][0], units[u][1], &fast);
+            CHECK_MSG(same(&general, &fast), "units %zu block %zu", u, block);
+            scan_units(text, sizeof text - 1, block, 1 + block % 5, 1, units[u][0], units[u][1], &fast);
+            CHECK_MSG(same(&general, &fast), "units %zu block %zu, small output", u, block);
+        }
+    }
+}
+
 int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("tardis scan: the rules, hand-checked", test_rules);
@@ -785,5 +923,7 @@ int main(int argc, char **argv) {
     tbt_run("tardis scan: rows repeating the head of the row before", test_fast_heads);
     tbt_run("tardis scan: a value read through a kept shape is the value read the long way", test_fast_shapes);
     tbt_run("tardis scan: the fast path takes common rows, leaves odd ones", test_fast_takes_common_rows);
+    tbt_run("tardis scan: venue-shaped rows (kept shapes, amounts of 0) as the general path", test_fast_venue_rows);
+    tbt_run("tardis scan: an amount of 0 is read fast only before a newline", test_fast_zero_amounts);
     return tbt_finish();
 }

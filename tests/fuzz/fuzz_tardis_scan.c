@@ -9,7 +9,10 @@
  * reference: rows, messages with their ts, errors with field and reason).
  *
  * Input: byte 0 picks the split point and the output capacity, the rest is
- * the CSV body (the header is fixed: the eight Tardis columns).
+ * the CSV body (the header is fixed: the eight Tardis columns). A body of odd length
+ * is read with a venue's units (tick 0.01, lot 1e-8: the fast path keeps the shapes of
+ * plain prices and amounts, "d.dddddddd" included), an even one with tick 0.5 (no
+ * price shape) and lot 1e-3.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icsrc tests/fuzz/fuzz_tardis_scan.c -o fuzz_tardis_scan
  *   ./fuzz_tardis_scan -max_total_time=60 corpus_dir
@@ -18,6 +21,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define CHECK(cond)                                                                      \
     do {                                                                                 \
@@ -91,7 +95,8 @@ static void drain(tb_tardis_scan *st, tb_tardis_out *out, run *r) {
 
 /* scan body in two blocks: [0, split) then the rest, into an output of rows_cap rows;
  * fast = 0: every line through the general path */
-static void scan(const uint8_t *body, size_t n, size_t split, size_t rows_cap, int fast, run *r) {
+static void scan(const uint8_t *body, size_t n, size_t split, size_t rows_cap, int fast, const char *tick_s,
+                 const char *lot_s, run *r) {
     static uint8_t side[MAXN];
     static int64_t px[MAXN];
     static uint64_t qty[MAXN];
@@ -107,8 +112,8 @@ static void scan(const uint8_t *body, size_t n, size_t split, size_t rows_cap, i
     memset(r, 0, sizeof *r);
     memset(&st, 0, sizeof st);
     memset(&out, 0, sizeof out);
-    CHECK(tb_dec_unit_parse("0.5", 3, &tick) == TB_OK);
-    CHECK(tb_dec_unit_parse("1e-3", 4, &lot) == TB_OK);
+    CHECK(tb_dec_unit_parse(tick_s, strlen(tick_s), &tick) == TB_OK);
+    CHECK(tb_dec_unit_parse(lot_s, strlen(lot_s), &lot) == TB_OK);
     CHECK(tb_tardis_begin(&st, ROLES, 8, tick, lot, 2, 1) == TB_OK);
     out.side = side;
     out.px = px;
@@ -160,11 +165,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static run a, b;
     size_t n, split, i;
+    const char *tick, *lot;
     if (size < 1) return 0;
     n = size - 1 > MAXN ? MAXN : size - 1;
     split = n ? data[0] % (n + 1) : 0;
-    scan(data + 1, n, n, MAXN, 0, &a);              /* one block, the general path */
-    scan(data + 1, n, split, 1 + data[0] % 5, 1, &b); /* two blocks, a tiny output, the fast path */
+    tick = n % 2 ? "0.01" : "0.5";
+    lot = n % 2 ? "0.00000001" : "1e-3";
+    scan(data + 1, n, n, MAXN, 0, tick, lot, &a);              /* one block, the general path */
+    scan(data + 1, n, split, 1 + data[0] % 5, 1, tick, lot, &b); /* two blocks, a tiny output, the fast path */
     CHECK(a.status == b.status && a.n_rows == b.n_rows && a.n_msgs == b.n_msgs && a.n_errs == b.n_errs);
     for (i = 0; i < a.n_rows; i++) CHECK(a.px[i] == b.px[i] && a.qty[i] == b.qty[i] && a.side[i] == b.side[i]);
     for (i = 0; i < a.n_msgs; i++)
