@@ -6514,7 +6514,14 @@ TB_API size_t TB__MFN(struct_size)(void) { return sizeof(TB__MULTI); }
  * allocates them for `reserve` orders; an add at that capacity doubles
  * them (at most to max_orders) through TB_MALLOC, rebuilding both indexes
  * under the same keys. Level records grow with the arena: a level holds at
- * least one order, so min(arena, 2 * max_cap) records always suffice.
+ * least one order, so min(arena, 2 * max_cap) records always suffice. Its id
+ * index's part in use starts at the whole allocated index (load <= 1/2 at the
+ * reserve), not at the fewest entries: create() lets it follow the orders, and
+ * each new high of resting orders that doubles it pays O(resting orders) in
+ * one add (1.7 ms of CPU at 131073 orders, measured); a reserved book pays none until the
+ * reserve is exceeded (then the arena growth, and the part in use follows the
+ * orders again). The price: with far fewer orders resting than reserved, probes
+ * spread over the whole index (more cache misses per lookup).
  *
  * Every call validates everything before it changes anything: on an error
  * status the book (orders, queues, L2 view) is exactly as before. */
@@ -7395,12 +7402,10 @@ TB_FORCE_INLINE int TB__L3P(done)(TB__L3 *l, int st) {
 
 /* ---- construction ------------------------------------------------------------- */
 
-/* Create an L3 book: the L2 book (anchor, max_cap, pool: as B_create), room
- * for max_orders orders (1 .. 2^30) and a side limit of max_cap levels, with
- * the arena, level records and indexes allocated (TB_MALLOC) for `reserve`
- * orders (1 .. max_orders) and grown on demand (see "Reserved capacity"). */
-TB_API int TB__L3FN(create_reserved)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t reserve,
-                                     uint32_t max_cap, TB__POOL *pool) {
+/* create() and create_reserved(): sized_for_reserve makes the id index's part in
+ * use hold `reserve` orders from the start (see "Reserved capacity"). */
+static int TB__L3P(create_impl)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t reserve,
+                                uint32_t max_cap, TB__POOL *pool, int sized_for_reserve) {
     TB__L3 *l;
     uint64_t lv;
     int st;
@@ -7429,6 +7434,8 @@ TB_API int TB__L3FN(create_reserved)(TB__L3 **out, TB_PRICE_T anchor, uint32_t m
         tb__aligned_free(l);
         return TB_ERR_NOMEM;
     }
+    /* the index is empty and zeroed: taking more of it in use is only the bounds */
+    if (sized_for_reserve) TB__L3P(oset_bits)(l, TB__L3P(obits_for)(l, reserve));
     /* keys from the addresses (ASLR): not guessable from outside the process */
     l->okey = tb__l3_next_key((uint64_t)(uintptr_t)l->ord ^ ((uint64_t)(uintptr_t)l << 17));
     l->lkey = tb__l3_next_key(l->okey ^ (uint64_t)(uintptr_t)l->lidx);
@@ -7437,10 +7444,24 @@ TB_API int TB__L3FN(create_reserved)(TB__L3 **out, TB_PRICE_T anchor, uint32_t m
     return TB_OK;
 }
 
-/* create_reserved() with everything reserved: no allocation for orders after it. */
+/* Create an L3 book: the L2 book (anchor, max_cap, pool: as B_create), room
+ * for max_orders orders (1 .. 2^30) and a side limit of max_cap levels, with
+ * the arena, level records and indexes allocated (TB_MALLOC) for `reserve`
+ * orders (1 .. max_orders) and grown on demand (see "Reserved capacity"). The
+ * id index's part in use holds `reserve` orders from the start: up to the
+ * reserve no add pays a growth (O(resting orders) each), a latency-minded
+ * embedder's choice; create() lets it follow the orders instead. */
+TB_API int TB__L3FN(create_reserved)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t reserve,
+                                     uint32_t max_cap, TB__POOL *pool) {
+    return TB__L3P(create_impl)(out, anchor, max_orders, reserve, max_cap, pool, 1);
+}
+
+/* Everything reserved (no allocation for orders after it), the id index's part in
+ * use following the orders: small while few rest (fewer cache misses), doubled as
+ * resting orders reach new highs (see "The id index in use follows the orders"). */
 TB_API int TB__L3FN(create)(TB__L3 **out, TB_PRICE_T anchor, uint32_t max_orders, uint32_t max_cap,
                             TB__POOL *pool) {
-    return TB__L3FN(create_reserved)(out, anchor, max_orders, max_orders, max_cap, pool);
+    return TB__L3P(create_impl)(out, anchor, max_orders, max_orders, max_cap, pool, 0);
 }
 
 /* Free everything (NULL is a no-op). TB_ERR_BUSY while another thread uses it;
@@ -7789,47 +7810,80 @@ TB_FORCE_INLINE int TB__L3P(mbo_row)(TB__L3 *l, uint8_t action, uint64_t id, uin
     }
 }
 
-/* Batches know the ids ahead, and at 10^5 resting orders a row's index line
- * and its node are each a likely cache miss, the node's address read from
- * the index. So the loop hashes each id once, TB__L3_AHEAD rows early, into
- * a ring of tags: then it fetches that row's index line, and TB__L3_AHEAD / 2
- * rows early the node its home entry names; the row itself uses the tag.
- * The prefetches are only hints (an entry read early may be stale, but any
- * non-zero entry names an arena slot, so the addresses stay inside the
+/* Batches know the ids ahead, and at 10^5 resting orders a row's index line,
+ * its node and the node's queue neighbours are each a likely cache miss, the
+ * node's address read from the index and the neighbours' from the node. So
+ * the loop works in stages ahead of the row it applies: TB__L3_AHEAD rows
+ * early it hashes the id once, into a ring of tags, and fetches the row's
+ * index line; TB__L3_AHEAD / 2 rows early the node its home entry names (its
+ * slot into a second ring); TB__L3_AHEAD / 4 rows early that node's queue
+ * neighbours (a cancel or a full execute unlinks it, writing both); the row
+ * itself uses the tag. The prefetches are only hints (an entry or a node read
+ * early may be stale, but a non-zero entry names an arena slot and a node's
+ * links are arena slots or TB__L3_NIL, so the addresses stay inside the
  * arrays); the tags are exact, and recomputed when an insert reseeds the
- * index (a new key). */
-#define TB__L3_AHEAD 8u
-#define TB__L3_RING 16u /* a power of two > TB__L3_AHEAD */
+ * index (a new key). Measured (bench-l3-ab, 1e5 resting): 32 rows ahead
+ * with the neighbour stage beat 8 rows without it by 14 % per event on both
+ * streams; 8 rows with it (the node read too soon after its fetch) lost 8-12 %. */
+#define TB__L3_AHEAD 32u
+#define TB__L3_RING 64u /* a power of two > TB__L3_AHEAD */
+#define TB__L3_AT(k) ((k) & (TB__L3_RING - 1u))
 
 TB_FORCE_INLINE void TB__L3P(ring_fill)(const TB__L3 *l, const uint64_t *ids, uint32_t *ring, size_t from,
                                         size_t to) {
     size_t k;
-    for (k = from; k < to; k++) ring[k & (TB__L3_RING - 1u)] = TB__L3P(otag)(l, ids[k]);
+    for (k = from; k < to; k++) ring[TB__L3_AT(k)] = TB__L3P(otag)(l, ids[k]);
+}
+
+/* Stage 1, row k: its tag into the ring, its index line fetched. */
+TB_FORCE_INLINE void TB__L3P(stage_tag)(const TB__L3 *l, const uint64_t *ids, uint32_t *ring, size_t k) {
+    const uint32_t t = TB__L3P(otag)(l, ids[k]);
+    ring[TB__L3_AT(k)] = t;
+    TB__PREFETCH(&l->oidx[TB__L3P(ohome)(l, t)]);
+}
+
+/* Stage 2, row k: the node its home entry names fetched, its slot kept. An
+ * empty entry fetches slot 0 (the arena has >= 1): a branch here cost ~0.35
+ * mispredictions per row (callgrind, bench_l3.py's touch stream; adds mostly
+ * find their home empty), 3 % of the time. */
+TB_FORCE_INLINE void TB__L3P(stage_node)(const TB__L3 *l, const uint32_t *ring, uint32_t *slots, size_t k) {
+    const uint64_t e = l->oidx[TB__L3P(ohome)(l, ring[TB__L3_AT(k)])];
+    const uint32_t s = ((uint32_t)e - 1u) & (0u - (uint32_t)(e != 0));
+    slots[TB__L3_AT(k)] = s;
+    TB__PREFETCH(&l->ord[s]);
+}
+
+/* Stage 3, row k: the queue neighbours of its node (a slot < ord_cap: the arena
+ * only grows, and a clear keeps it; TB__L3_NIL links fetch slot 0). Masks, not
+ * `pv < cap ? pv : 0`, which gcc made a branch that mispredicted on ~28 % of
+ * the rows (callgrind, the uniform stream: head and tail nodes). */
+TB_FORCE_INLINE void TB__L3P(stage_links)(const TB__L3 *l, const uint32_t *slots, size_t k) {
+    const TB__L3NODE *nd = &l->ord[slots[TB__L3_AT(k)]];
+    const uint32_t pv = nd->prev, nx = nd->next, cap = l->ord_cap;
+    TB__PREFETCH(&l->ord[pv & (0u - (uint32_t)(pv < cap))]);
+    TB__PREFETCH(&l->ord[nx & (0u - (uint32_t)(nx < cap))]);
 }
 
 /* The loop of apply_mbo (bbo NULL) and apply_mbo_bbo; the guards are held. */
 TB_FORCE_INLINE size_t TB__L3P(mbo_loop)(TB__L3 *l, const uint8_t *actions, const uint64_t *ids,
                                          const uint8_t *sides, const TB_PRICE_T *px, const TB_QTY_T *qty, size_t n,
                                          int8_t *statuses, TB__BBO *bbo) {
-    uint32_t ring[TB__L3_RING];
+    uint32_t ring[TB__L3_RING], slots[TB__L3_RING];
     uint64_t key = l->okey;
     size_t i, bad = 0;
+    memset(slots, 0, sizeof slots); /* the first rows have no node stage: slot 0 */
     TB__L3P(ring_fill)(l, ids, ring, 0, n < TB__L3_AHEAD ? n : TB__L3_AHEAD);
     for (i = 0; i < n; i++) {
         int r;
-        if (i + TB__L3_AHEAD < n) {
-            const uint32_t t = TB__L3P(otag)(l, ids[i + TB__L3_AHEAD]);
-            ring[(i + TB__L3_AHEAD) & (TB__L3_RING - 1u)] = t;
-            TB__PREFETCH(&l->oidx[TB__L3P(ohome)(l, t)]);
+        if (TB_LIKELY(i + TB__L3_AHEAD < n)) { /* the steady state: one bound check for the three stages */
+            TB__L3P(stage_tag)(l, ids, ring, i + TB__L3_AHEAD);
+            TB__L3P(stage_node)(l, ring, slots, i + TB__L3_AHEAD / 2u);
+            TB__L3P(stage_links)(l, slots, i + TB__L3_AHEAD / 4u);
+        } else {
+            if (i + TB__L3_AHEAD / 2u < n) TB__L3P(stage_node)(l, ring, slots, i + TB__L3_AHEAD / 2u);
+            if (i + TB__L3_AHEAD / 4u < n) TB__L3P(stage_links)(l, slots, i + TB__L3_AHEAD / 4u);
         }
-        if (i + TB__L3_AHEAD / 2u < n) {
-            const uint64_t e = l->oidx[TB__L3P(ohome)(l, ring[(i + TB__L3_AHEAD / 2u) & (TB__L3_RING - 1u)])];
-            /* an empty entry fetches slot 0 (the arena has >= 1): a branch here
-             * cost ~0.35 mispredictions per row (callgrind, bench_l3.py's touch
-             * stream; adds mostly find their home empty), 3 % of the time */
-            TB__PREFETCH(&l->ord[((uint32_t)e - 1u) & (0u - (uint32_t)(e != 0))]);
-        }
-        r = TB__L3P(mbo_row)(l, actions[i], ids[i], ring[i & (TB__L3_RING - 1u)], sides[i], px[i], qty[i]);
+        r = TB__L3P(mbo_row)(l, actions[i], ids[i], ring[TB__L3_AT(i)], sides[i], px[i], qty[i]);
         if (TB_UNLIKELY(l->okey != key)) { /* the row's insert reseeded the index */
             key = l->okey;
             TB__L3P(ring_fill)(l, ids, ring, i + 1u, i + 1u + TB__L3_AHEAD < n ? i + 1u + TB__L3_AHEAD : n);
@@ -7902,6 +7956,7 @@ TB_API int TB__L3FN(apply_mbo_bbo)(TB__L3 *l, const uint8_t *actions, const uint
 #undef TB__L3QMAX
 #undef TB__L3_AHEAD
 #undef TB__L3_RING
+#undef TB__L3_AT
 #undef TB_N
 #undef TB_BOOK_NAME
 #undef TB_L3_NAME
