@@ -18,10 +18,13 @@
  *
  * Measured 2026-12-07 (gcc 12 -O3 -march=native -mno-avx512f, valgrind 3.19,
  * CG_OPS=200000; instruction counts do not depend on the load), instructions
- * per operation, main e28c482 -> the shared plain-taker path (this file's
- * commit): passive 305.4 -> 307.5, marketable 1078.0 -> 889.9, ioc 924.4 ->
- * 834.7, market 963.1 -> 890.7, cancel 172.1 -> 172.1, modify 171.5 -> 171.5,
- * apply_ops 342.2 -> 324.7 (the mix: 348 -> 332 a single call). Where a
+ * per operation, main e28c482 -> the shared plain-taker path with one copy
+ * of the match loop (tb_match.inc's match()): passive 305.4 -> 307.5,
+ * marketable 1078.0 -> 889.8, ioc 924.4 -> 871.4, market 963.1 -> 916.3,
+ * cancel 172.1 -> 172.1, modify 171.5 -> 171.5, apply_ops 342.2 -> 326.4 (the
+ * mix: 348 -> 334 a single call). Two inlined copies of the loop (one per
+ * caller) saved 37 more instructions per IOC and 26 per market order but ran
+ * 1 % slower in bench_match_ab (same run, load 5-7). Where a
  * passive submit's ~305 go, roughly: the public call's checks, guard and
  * register saves ~40, the id hash ~12, the field test ~23, the opposite best
  * ~30, the duplicate / room checks and the level lookup ~35, the rest itself
