@@ -30,7 +30,7 @@ TESTDEFS := -DTB_ENABLE_ASSERTS
 
 CSRC_FILES := $(wildcard csrc/*.h csrc/tapebook/*.h csrc/tapebook/*.inc)
 
-.PHONY: c-match c-ref-std bench-match bench-match-ab c-variants
+.PHONY: c-match c-ref-std bench-match bench-match-ab bench-match-cg c-variants
 .PHONY: test demo wheel-test venv clang c-test c-compile c-unit c-fuzz-quick c-alloc asan ubsan \
         asan-c ubsan-c sanitize-c sanitize-py asan-py ubsan-py hotpath-compile py-test lint check-generated gen single-include \
         fuzz fuzz-c fuzz-py fuzz-cov bench bench-c bench-py bench-feeds examples clean
@@ -452,6 +452,25 @@ bench-match-ab: | $(BUILD)/bench/.dir
 	gcc -std=c11 $(BENCH_CFLAGS) -DAB_SIDE=ab_new $(INC) -Ibench/c -c bench/c/bench_match_ab_side.c -o $(BUILD)/bench/ab_new.o
 	gcc -std=c11 $(BENCH_CFLAGS) $(INC) -Ibench/c -Itests/c bench/c/bench_match_ab.c $(BUILD)/bench/ab_old.o $(BUILD)/bench/ab_new.o -o $(BUILD)/bench/bench_match_ab -lm
 	$(BUILD)/bench/bench_match_ab $(AB_ARGS)
+
+# where the matching engine's instructions go (bench/c/bench_match_cg.c): bench_match's flow,
+# one callgrind run per operation class (single calls) and one for apply_ops; instructions,
+# conditional branches and simulated mispredicts per operation. CG_OPS: the flow's operations.
+CG_OPS ?= 200000
+.PHONY: bench-match-cg
+bench-match-cg: | $(BUILD)/bench/.dir
+	gcc -std=c11 -O3 -march=native -mno-avx512f -DNDEBUG -g $(INC) -Ibench/c -Itests/c bench/c/bench_match_cg.c \
+	  -o $(BUILD)/bench/bench_match_cg -lm
+	$(BUILD)/bench/bench_match_cg --ops $(CG_OPS) > $(BUILD)/bench/bench_match_cg.txt
+	@head -1 $(BUILD)/bench/bench_match_cg.txt
+	@for c in passive marketable ioc market cancel modify batch; do \
+	  a=; [ $$c = batch ] && a=--batch; \
+	  valgrind --tool=callgrind --branch-sim=yes --collect-atstart=no --toggle-collect=cg_$$c \
+	    --callgrind-out-file=$(BUILD)/bench/cg.$$c.out $(BUILD)/bench/bench_match_cg --ops $(CG_OPS) $$a 2>&1 \
+	  | awk -v c=$$c -v n=$$(awk -v c=$$c '$$1 == "ops" && $$2 == c { print $$3 }' $(BUILD)/bench/bench_match_cg.txt) \
+	    '/Collected :/ { printf "%-11s %8d ops  %7.1f instructions/op  %6.1f branches/op  %5.2f mispredicts/op\n", \
+	                     c, n, $$4 / n, $$5 / n, $$6 / n }'; \
+	done
 
 # the ITCH direct path's C call alone over bench_itch.py's file (bench/c/bench_itch_run.c:
 # thread CPU ns per record, a checksum of the rows), with the CFFI module's flags;

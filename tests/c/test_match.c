@@ -750,6 +750,72 @@ static void t_reserved_grows(void) {
 }
 
 /* Zero TB_MALLOC after create: a long mixed flow, every event kind. */
+/* One submit on both engines, compared byte for byte (status, events, result). */
+static void both_submit(M *m, ref_match *r, tb_match_order o, size_t cap, const char *what) {
+    static tb_match_event eb[EVCAP];
+    size_t na = 0, nb = 0;
+    tb_submit_result ra, rb;
+    int sa, sb;
+    memset(&ra, 0, sizeof ra);
+    memset(&rb, 0, sizeof rb);
+    sa = tb_match_i64_n1024_submit(m, &o, ev, cap, &na, &ra);
+    sb = ref_match_submit(r, &o, eb, cap, &nb, &rb);
+    CHECK_MSG(sa == sb, "%s: status %d vs reference %d", what, sa, sb);
+    CHECK_MSG(na == nb && (na == 0 || memcmp(ev, eb, na * sizeof ev[0]) == 0) && memcmp(&ra, &rb, sizeof ra) == 0,
+              "%s: events differ (%zu vs %zu)", what, na, nb);
+    CHECK_EQ(tb_match_i64_n1024_verify_invariants(m), TB_OK);
+    tm_same_state_i64_n1024(m, r, what, 0);
+}
+
+/* The plain limit taker (GTC / IOC, no flags: its own checks and match loop)
+ * at its edges, in every STP mode, against the reference: self-trade at the
+ * head, in the middle and as the last order of a level; the price bound; a
+ * level emptied mid-take and the remainder resting at that price; an IOC
+ * remainder; a FOK shortfall; a duplicate id; a full book; a buffer one event
+ * short. */
+static void t_plain_takers(void) {
+    int stp;
+    for (stp = TB_STP_NONE; stp <= TB_STP_CANCEL_BOTH; stp++) {
+        M *m = NULL;
+        ref_match r;
+        const uint32_t max_orders = 12;
+        uint64_t id = 1;
+        CHECK_EQ(tb_match_i64_n1024_create(&m, 100, max_orders, 64, stp), TB_OK);
+        if (ref_match_init(&r, stp, INT64_MIN + 1024, INT64_MAX - 1024, UINT64_MAX, max_orders, 64)) abort();
+        /* asks 101: 1 x5 (7), 2 x3 (8), 3 x2 (7); 102: 4 x4 (7); 104: 5 x6 (8); bid 99: 6 x3 (7) */
+        both_submit(m, &r, order(id++, TB_ASK, 101, 5, TB_GTC, 7, 0), EVCAP, "setup 1");
+        both_submit(m, &r, order(id++, TB_ASK, 101, 3, TB_GTC, 8, 0), EVCAP, "setup 2");
+        both_submit(m, &r, order(id++, TB_ASK, 101, 2, TB_GTC, 7, 0), EVCAP, "setup 3");
+        both_submit(m, &r, order(id++, TB_ASK, 102, 4, TB_GTC, 7, 0), EVCAP, "setup 4");
+        both_submit(m, &r, order(id++, TB_ASK, 104, 6, TB_GTC, 8, 0), EVCAP, "setup 5");
+        both_submit(m, &r, order(id++, TB_BID, 99, 3, TB_GTC, 7, 0), EVCAP, "setup 6");
+        /* a part of the head, another owner */
+        both_submit(m, &r, order(id++, TB_BID, 101, 2, TB_GTC, 8, 0), EVCAP, "partial head");
+        /* owner 7 meets itself at the head of 101 (and at its back, and all of 102) */
+        both_submit(m, &r, order(id++, TB_BID, 102, 20, TB_GTC, 7, 0), EVCAP, "self-trade GTC");
+        /* one event short of what the IOC needs, the book bigger than the buffer */
+        both_submit(m, &r, order(id++, TB_BID, 104, 3, TB_IOC, 9, 0), 1, "buffer short");
+        /* up to the price bound 102, the remainder cancelled */
+        both_submit(m, &r, order(id++, TB_BID, 102, 50, TB_IOC, 9, 0), EVCAP, "IOC to the bound");
+        both_submit(m, &r, order(id++, TB_ASK, 103, 2, TB_GTC, 8, 0), EVCAP, "setup 103");
+        both_submit(m, &r, order(id++, TB_ASK, 103, 1, TB_GTC, 7, 0), EVCAP, "setup 103 b");
+        /* empties 103 (the last maker owner 7's), then rests at 103 itself */
+        both_submit(m, &r, order(id++, TB_BID, 103, 10, TB_GTC, 7, 0), EVCAP, "level emptied, rests there");
+        both_submit(m, &r, order(id++, TB_ASK, 90, 1000, TB_FOK, 1, 0), EVCAP, "FOK shortfall");
+        both_submit(m, &r, order(id - 2, TB_ASK, 90, 1, TB_GTC, 1, 0), EVCAP, "duplicate id");
+        both_submit(m, &r, order(id++, TB_ASK, 99, 5, TB_IOC, 7, 0), EVCAP, "IOC ask, self-trade at the bid");
+        while (tb_match_i64_n1024_orders(m) < max_orders) {
+            both_submit(m, &r, order(id, TB_ASK, 110 + (int64_t)id, 1, TB_GTC, 1, 0), EVCAP, "fill up");
+            id++;
+        }
+        /* full: a GTC taker is refused (it might rest), an IOC one takes */
+        both_submit(m, &r, order(id++, TB_BID, 200, 2, TB_GTC, 2, 0), EVCAP, "full book, GTC");
+        both_submit(m, &r, order(id++, TB_BID, 200, 2, TB_IOC, 2, 0), EVCAP, "full book, IOC");
+        CHECK_EQ(tb_match_i64_n1024_destroy(m), TB_OK);
+        ref_match_free(&r);
+    }
+}
+
 static void t_no_allocation_after_create(void) {
     M *m = NULL;
     tbt_rng g;
@@ -806,6 +872,7 @@ int main(int argc, char **argv) {
     tbt_run("GTC / IOC / market", t_gtc_ioc_market);
     tbt_run("FOK and post-only", t_fok_and_post_only);
     tbt_run("self-trade prevention", t_stp_modes);
+    tbt_run("plain limit takers at their edges", t_plain_takers);
     tbt_run("validation changes nothing", t_validation_changes_nothing);
     tbt_run("duplicate ids however they rest", t_duplicate_ids);
     tbt_run("the engine's book is read only", t_engine_book_read_only);
