@@ -101,3 +101,42 @@ def test_constructor_reserve_is_checked() -> None:
     with pytest.raises(ArgumentTypeError):
         L3Book(n=64, max_orders=1000, reserve=1.5)
     assert L3Book(n=64, max_orders=1000, reserve=1000).stats().reserved_orders == 1000
+
+
+def test_engine_constructor_reserve_holds_then_grows_like_a_default_engine() -> None:
+    """MatchingEngine(reserve=k), as L3Book(reserve=k): the index for k orders at once,
+    growing past k; the same submits give the same results and the same dump as a
+    default engine (RefMatchingEngine agrees on the queues), so only the memory and the
+    cost of a growth differ."""
+    from tapebook.testing.matching_reference import ASK, BID, RefMatchingEngine
+
+    e = MatchingEngine(n=64, max_orders=1000, max_cap=16, anchor=1000, reserve=8)
+    d = MatchingEngine(n=64, max_orders=1000, max_cap=16, anchor=1000)
+    ref = RefMatchingEngine()
+    s = e.book.stats()
+    assert (s.reserved_orders, s.max_orders, s.index_slots) == (8, 1000, 16)
+    seen = [8]
+    for i in range(60):
+        bid = i % 2 == 0
+        px = 1000 - i % 7 if bid else 1010 + i % 5  # never crossing: every order rests
+        got = [eng.submit(i + 1, "bid" if bid else "ask", px, 1 + i % 3) for eng in (e, d)]
+        assert got[0] == got[1] and got[0].status == "rested"
+        ref.submit(i + 1, BID if bid else ASK, px, 1 + i % 3)
+        r = e.book.stats().reserved_orders
+        if r != seen[-1]:
+            seen.append(r)
+    assert seen == [8, 16, 32, 64]
+    assert e.dumps() == d.dumps() and e.book.verify_invariants()
+    for px in range(994, 1001):
+        assert e.book.level_orders(True, px) == ref.level_orders(BID, px)
+    for px in range(1010, 1015):
+        assert e.book.level_orders(False, px) == ref.level_orders(ASK, px)
+
+
+def test_engine_constructor_reserve_is_checked() -> None:
+    for bad in (0, -1, 1001):
+        with pytest.raises(InvalidArgumentError, match="reserve"):
+            MatchingEngine(n=64, max_orders=1000, reserve=bad)
+    with pytest.raises(ArgumentTypeError):
+        MatchingEngine(n=64, max_orders=1000, reserve=1.5)
+    assert MatchingEngine(n=64, max_orders=1000, reserve=1000).book.stats().reserved_orders == 1000
