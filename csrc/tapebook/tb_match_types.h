@@ -143,6 +143,11 @@ typedef struct tb_l2_delta {
 
 TB_STATIC_ASSERT(sizeof(tb_match_order) == 32, "tb_match_order is 32 bytes");
 TB_STATIC_ASSERT(sizeof(tb_match_event) == 72, "tb_match_event is 72 bytes");
+/* the engine writes kind, reason, side and flags with one 4-byte store (ev_word) */
+TB_STATIC_ASSERT(offsetof(tb_match_event, reason) == offsetof(tb_match_event, kind) + 1 &&
+                     offsetof(tb_match_event, side) == offsetof(tb_match_event, kind) + 2 &&
+                     offsetof(tb_match_event, flags) == offsetof(tb_match_event, kind) + 3,
+                 "tb_match_event's kind, reason, side, flags are four adjacent bytes");
 TB_STATIC_ASSERT(sizeof(tb_submit_result) == 24, "tb_submit_result is 24 bytes");
 TB_STATIC_ASSERT(sizeof(tb_match_op) == 40, "tb_match_op is 40 bytes");
 

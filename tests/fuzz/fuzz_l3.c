@@ -7,7 +7,8 @@
  * around the anchor, sometimes far beyond the tape or the price domain),
  * quantity (4 bytes; 0 and huge values included). The rows run through
  * apply_mbo_bbo on a tb_l3_i32_n64 book with max_orders 64 and max_cap 8
- * (arena and level limits hit all the time, quantities near UINT32_MAX
+ * (created whole, or — bit 4 of the first byte — reserved for 1 order and
+ * grown in the batch; arena and level limits hit all the time, quantities near UINT32_MAX
  * overflow level totals). After the batch: verify_invariants() must hold,
  * the returned BBO after the last row must equal the book's, and a
  * dump -> load round trip into a second book must give the same dump. The
@@ -59,8 +60,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     unsigned char *buf, *buf2;
     tb_bbo_i32 now;
     if (n > MAX_ROWS) n = MAX_ROWS;
-    CHECK(tb_l3_i32_n64_create(&l, 1000, 64, 8, NULL) == TB_OK);
-    CHECK(tb_l3_i32_n64_create(&m, 1000, 64, 8, NULL) == TB_OK);
+    if (size && (data[0] & 0x10u)) { /* a bit the first row's action mapping ignores: books
+                                       * reserved for 1 / 3 orders, so the arena and the id
+                                       * index grow in the middle of the batch */
+        CHECK(tb_l3_i32_n64_create_reserved(&l, 1000, 64, 1, 8, NULL) == TB_OK);
+        CHECK(tb_l3_i32_n64_create_reserved(&m, 1000, 64, 3, 8, NULL) == TB_OK);
+    } else {
+        CHECK(tb_l3_i32_n64_create(&l, 1000, 64, 8, NULL) == TB_OK);
+        CHECK(tb_l3_i32_n64_create(&m, 1000, 64, 8, NULL) == TB_OK);
+    }
     for (i = 0; i < n; i++) {
         const uint8_t *r = data + i * ROW;
         int32_t off = (int32_t)((uint32_t)r[4] | (uint32_t)r[5] << 8 | (uint32_t)r[6] << 16 | (uint32_t)r[7] << 24);
