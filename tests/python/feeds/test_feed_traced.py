@@ -1,8 +1,9 @@
 """The replay loop's traced runs (tb_feed_apply.h, tb__feed_traced) against its
 message-by-message path (``Engine.per_message = True``).
 
-A run of in-sync DELTA messages goes through the book's bbo_trace a chunk of rows at a
-time instead of apply + bbo a message. Random batches of every message kind (DELTA
+A run of in-sync DELTA messages goes through the book's bbo_trace_ends (the BBO read
+once a message, at its last row) a chunk of TB_FEED_TRACE = 128 messages at a time
+instead of apply + bbo a message. Random batches of every message kind (DELTA
 with 0 to 300 rows, so that messages cross the chunks, SNAPSHOT, REPLACE, NONBOOK,
 STALE, PRESYNC, ERROR, GAP), refused rows and every policy must give the same BBO
 rows, counters, final book and errors either way. (Tardis files end to end:
@@ -100,3 +101,39 @@ def test_a_refused_row_stops_at_its_message() -> None:
     a, c = _run([b], False), _run([b], True)
     assert a == c
     assert a[3][:3] == ("FeedError", "b.bin", 7) and "(bid at 392 ticks, 1 lots)" in a[3][3]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_long_delta_runs_cross_the_message_chunks(seed: int) -> None:
+    """Runs of hundreds of DELTA messages (TB_FEED_TRACE = 128 a call of bbo_trace_ends),
+    many of them without rows — a chunk can start with empty messages, whose rows are
+    the BBO after the chunk before — and, for odd seeds, a refused row somewhere in the
+    run: the same rows, counters, book and error as message by message."""
+    rng = random.Random(1000 + seed)
+    side, px, qty, row_end = [], [], [], []
+    n_msgs = rng.randint(300, 700)
+    bad = rng.randrange(n_msgs) if seed % 2 else -1
+    for i in range(n_msgs):
+        for _ in range(rng.choice([0, 0, 0, 1, 2, 5])):
+            bid = rng.random() < 0.5
+            side.append(int(bid))
+            px.append(400 - rng.randint(1, 30) if bid else 400 + rng.randint(1, 30))
+            qty.append(0 if rng.random() < 0.3 else rng.randint(1, 50))
+        if i == bad:
+            side.append(2)
+            px.append(400)
+            qty.append(1)
+        row_end.append(len(side))
+    kind = [int(Kind.SNAPSHOT)] + [int(Kind.DELTA)] * (n_msgs - 1)
+    b = MessageBatch(
+        "b.bin", np.array(side, np.uint8), np.array(px, np.int64), np.array(qty, np.uint64),
+        np.array(row_end, np.int64), np.arange(n_msgs, dtype=np.int64) * 10,
+        np.arange(n_msgs, dtype=np.int64), np.array(kind, np.uint8), np.arange(1, n_msgs + 1, dtype=np.int64),
+    )  # fmt: skip
+    for policy in ({}, {"on_error": "raise"}):
+        traced = _run([b], False, **policy)
+        assert traced == _run([b], True, **policy)
+        if bad < 0:
+            assert len(traced[0]) == n_msgs and traced[3] is None
+        else:  # the refused row ends the batch with an error naming its message's line
+            assert traced[3] is not None and traced[3][2] == bad + 1
