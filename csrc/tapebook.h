@@ -117,9 +117,6 @@
  *                int8_t *results, size_t *n_done);
  *   int  B_bbo_trace(B *b, const uint8_t *sides, const P *px, const Q *qty, size_t n,
  *                    BBO *out, size_t *n_done);
- *   int  B_bbo_trace_ends(B *b, const uint8_t *sides, const P *px, const Q *qty, size_t n,
- *                         const size_t *ends, size_t n_ends, BBO *out, size_t *n_done);
- *                         (out[k]: the BBO after the first ends[k] rows)
  *   int  B_stats(B *b, tb_book_stats *out);   P B_anchor(B *b, int side);
  *   size_t B_struct_size(void); P B_price_min(void) / _max / B_anchor_min / _max
  *

@@ -160,7 +160,6 @@ TB_API int32_t tb_book_i32_n64_anchor_min(void);
 TB_API int32_t tb_book_i32_n64_anchor_max(void);
 TB_API int tb_book_i32_n64_apply(tb_book_i32_n64 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n64_bbo_trace(tb_book_i32_n64 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
-TB_API int tb_book_i32_n64_bbo_trace_ends(tb_book_i32_n64 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i32 *out, size_t *n_done);
 TB_API int tb_book_i32_n64_snapshot_k16(tb_book_i32_n64 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i32_n64_snapshot_k128(tb_book_i32_n64 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
@@ -213,7 +212,6 @@ TB_API int32_t tb_book_i32_n128_anchor_min(void);
 TB_API int32_t tb_book_i32_n128_anchor_max(void);
 TB_API int tb_book_i32_n128_apply(tb_book_i32_n128 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n128_bbo_trace(tb_book_i32_n128 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
-TB_API int tb_book_i32_n128_bbo_trace_ends(tb_book_i32_n128 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i32 *out, size_t *n_done);
 TB_API int tb_book_i32_n128_snapshot_k16(tb_book_i32_n128 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i32_n128_snapshot_k128(tb_book_i32_n128 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
@@ -266,7 +264,6 @@ TB_API int32_t tb_book_i32_n256_anchor_min(void);
 TB_API int32_t tb_book_i32_n256_anchor_max(void);
 TB_API int tb_book_i32_n256_apply(tb_book_i32_n256 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n256_bbo_trace(tb_book_i32_n256 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
-TB_API int tb_book_i32_n256_bbo_trace_ends(tb_book_i32_n256 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i32 *out, size_t *n_done);
 TB_API int tb_book_i32_n256_snapshot_k16(tb_book_i32_n256 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i32_n256_snapshot_k128(tb_book_i32_n256 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
@@ -319,7 +316,6 @@ TB_API int32_t tb_book_i32_n512_anchor_min(void);
 TB_API int32_t tb_book_i32_n512_anchor_max(void);
 TB_API int tb_book_i32_n512_apply(tb_book_i32_n512 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n512_bbo_trace(tb_book_i32_n512 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
-TB_API int tb_book_i32_n512_bbo_trace_ends(tb_book_i32_n512 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i32 *out, size_t *n_done);
 TB_API int tb_book_i32_n512_snapshot_k16(tb_book_i32_n512 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i32_n512_snapshot_k128(tb_book_i32_n512 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
@@ -372,7 +368,6 @@ TB_API int32_t tb_book_i32_n1024_anchor_min(void);
 TB_API int32_t tb_book_i32_n1024_anchor_max(void);
 TB_API int tb_book_i32_n1024_apply(tb_book_i32_n1024 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n1024_bbo_trace(tb_book_i32_n1024 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
-TB_API int tb_book_i32_n1024_bbo_trace_ends(tb_book_i32_n1024 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i32 *out, size_t *n_done);
 TB_API int tb_book_i32_n1024_snapshot_k16(tb_book_i32_n1024 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i32_n1024_snapshot_k128(tb_book_i32_n1024 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
@@ -425,7 +420,6 @@ TB_API int32_t tb_book_i32_n2048_anchor_min(void);
 TB_API int32_t tb_book_i32_n2048_anchor_max(void);
 TB_API int tb_book_i32_n2048_apply(tb_book_i32_n2048 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n2048_bbo_trace(tb_book_i32_n2048 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
-TB_API int tb_book_i32_n2048_bbo_trace_ends(tb_book_i32_n2048 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i32 *out, size_t *n_done);
 TB_API int tb_book_i32_n2048_snapshot_k16(tb_book_i32_n2048 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i32_n2048_snapshot_k128(tb_book_i32_n2048 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
@@ -478,7 +472,6 @@ TB_API int32_t tb_book_i32_n4096_anchor_min(void);
 TB_API int32_t tb_book_i32_n4096_anchor_max(void);
 TB_API int tb_book_i32_n4096_apply(tb_book_i32_n4096 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n4096_bbo_trace(tb_book_i32_n4096 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
-TB_API int tb_book_i32_n4096_bbo_trace_ends(tb_book_i32_n4096 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i32 *out, size_t *n_done);
 TB_API int tb_book_i32_n4096_snapshot_k16(tb_book_i32_n4096 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i32_n4096_snapshot_k128(tb_book_i32_n4096 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
@@ -573,7 +566,6 @@ TB_API int64_t tb_book_i64_n64_anchor_min(void);
 TB_API int64_t tb_book_i64_n64_anchor_max(void);
 TB_API int tb_book_i64_n64_apply(tb_book_i64_n64 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n64_bbo_trace(tb_book_i64_n64 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
-TB_API int tb_book_i64_n64_bbo_trace_ends(tb_book_i64_n64 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i64 *out, size_t *n_done);
 TB_API int tb_book_i64_n64_snapshot_k16(tb_book_i64_n64 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i64_n64_snapshot_k128(tb_book_i64_n64 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
@@ -626,7 +618,6 @@ TB_API int64_t tb_book_i64_n128_anchor_min(void);
 TB_API int64_t tb_book_i64_n128_anchor_max(void);
 TB_API int tb_book_i64_n128_apply(tb_book_i64_n128 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n128_bbo_trace(tb_book_i64_n128 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
-TB_API int tb_book_i64_n128_bbo_trace_ends(tb_book_i64_n128 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i64 *out, size_t *n_done);
 TB_API int tb_book_i64_n128_snapshot_k16(tb_book_i64_n128 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i64_n128_snapshot_k128(tb_book_i64_n128 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
@@ -679,7 +670,6 @@ TB_API int64_t tb_book_i64_n256_anchor_min(void);
 TB_API int64_t tb_book_i64_n256_anchor_max(void);
 TB_API int tb_book_i64_n256_apply(tb_book_i64_n256 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n256_bbo_trace(tb_book_i64_n256 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
-TB_API int tb_book_i64_n256_bbo_trace_ends(tb_book_i64_n256 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i64 *out, size_t *n_done);
 TB_API int tb_book_i64_n256_snapshot_k16(tb_book_i64_n256 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i64_n256_snapshot_k128(tb_book_i64_n256 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
@@ -732,7 +722,6 @@ TB_API int64_t tb_book_i64_n512_anchor_min(void);
 TB_API int64_t tb_book_i64_n512_anchor_max(void);
 TB_API int tb_book_i64_n512_apply(tb_book_i64_n512 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n512_bbo_trace(tb_book_i64_n512 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
-TB_API int tb_book_i64_n512_bbo_trace_ends(tb_book_i64_n512 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i64 *out, size_t *n_done);
 TB_API int tb_book_i64_n512_snapshot_k16(tb_book_i64_n512 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i64_n512_snapshot_k128(tb_book_i64_n512 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
@@ -785,7 +774,6 @@ TB_API int64_t tb_book_i64_n1024_anchor_min(void);
 TB_API int64_t tb_book_i64_n1024_anchor_max(void);
 TB_API int tb_book_i64_n1024_apply(tb_book_i64_n1024 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n1024_bbo_trace(tb_book_i64_n1024 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
-TB_API int tb_book_i64_n1024_bbo_trace_ends(tb_book_i64_n1024 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i64 *out, size_t *n_done);
 TB_API int tb_book_i64_n1024_snapshot_k16(tb_book_i64_n1024 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i64_n1024_snapshot_k128(tb_book_i64_n1024 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
@@ -838,7 +826,6 @@ TB_API int64_t tb_book_i64_n2048_anchor_min(void);
 TB_API int64_t tb_book_i64_n2048_anchor_max(void);
 TB_API int tb_book_i64_n2048_apply(tb_book_i64_n2048 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n2048_bbo_trace(tb_book_i64_n2048 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
-TB_API int tb_book_i64_n2048_bbo_trace_ends(tb_book_i64_n2048 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i64 *out, size_t *n_done);
 TB_API int tb_book_i64_n2048_snapshot_k16(tb_book_i64_n2048 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i64_n2048_snapshot_k128(tb_book_i64_n2048 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
@@ -891,7 +878,6 @@ TB_API int64_t tb_book_i64_n4096_anchor_min(void);
 TB_API int64_t tb_book_i64_n4096_anchor_max(void);
 TB_API int tb_book_i64_n4096_apply(tb_book_i64_n4096 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n4096_bbo_trace(tb_book_i64_n4096 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
-TB_API int tb_book_i64_n4096_bbo_trace_ends(tb_book_i64_n4096 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i64 *out, size_t *n_done);
 TB_API int tb_book_i64_n4096_snapshot_k16(tb_book_i64_n4096 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i64_n4096_snapshot_k128(tb_book_i64_n4096 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,

@@ -45,7 +45,6 @@ class BookFuncs:
         "apply",
         "bbo",
         "bbo_trace",
-        "bbo_trace_ends",
         "best_ask_px",
         "best_ask_qty",
         "best_bid_px",
@@ -137,7 +136,6 @@ class BookFuncs:
         self.anchor_max = getattr(lib, c_name + "_anchor_max")
         self.apply = getattr(lib, c_name + "_apply")
         self.bbo_trace = getattr(lib, c_name + "_bbo_trace")
-        self.bbo_trace_ends = getattr(lib, c_name + "_bbo_trace_ends")
         self.snapshot_k16 = getattr(lib, c_name + "_snapshot_k16")
         self.snapshot_k128 = getattr(lib, c_name + "_snapshot_k128")
         self.dump_size = getattr(lib, c_name + "_dump_size")

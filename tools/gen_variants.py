@@ -98,7 +98,6 @@ TB_API {P} {B}_anchor_min(void);
 TB_API {P} {B}_anchor_max(void);
 TB_API int {B}_apply({B} *b, const uint8_t *sides, const {P} *px, const {Q} *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int {B}_bbo_trace({B} *b, const uint8_t *sides, const {P} *px, const {Q} *qty, size_t n, {BBO} *out, size_t *n_done);
-TB_API int {B}_bbo_trace_ends({B} *b, const uint8_t *sides, const {P} *px, const {Q} *qty, size_t n, const size_t *ends, size_t n_ends, {BBO} *out, size_t *n_done);
 """
 
 POOL_PROTOS = """\

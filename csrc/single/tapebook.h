@@ -131,9 +131,6 @@
  *                int8_t *results, size_t *n_done);
  *   int  B_bbo_trace(B *b, const uint8_t *sides, const P *px, const Q *qty, size_t n,
  *                    BBO *out, size_t *n_done);
- *   int  B_bbo_trace_ends(B *b, const uint8_t *sides, const P *px, const Q *qty, size_t n,
- *                         const size_t *ends, size_t n_ends, BBO *out, size_t *n_done);
- *                         (out[k]: the BBO after the first ends[k] rows)
  *   int  B_stats(B *b, tb_book_stats *out);   P B_anchor(B *b, int side);
  *   size_t B_struct_size(void); P B_price_min(void) / _max / B_anchor_min / _max
  *
@@ -1410,7 +1407,6 @@ TB_API int32_t tb_book_i32_n64_anchor_min(void);
 TB_API int32_t tb_book_i32_n64_anchor_max(void);
 TB_API int tb_book_i32_n64_apply(tb_book_i32_n64 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n64_bbo_trace(tb_book_i32_n64 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
-TB_API int tb_book_i32_n64_bbo_trace_ends(tb_book_i32_n64 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i32 *out, size_t *n_done);
 TB_API int tb_book_i32_n64_snapshot_k16(tb_book_i32_n64 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i32_n64_snapshot_k128(tb_book_i32_n64 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
@@ -1463,7 +1459,6 @@ TB_API int32_t tb_book_i32_n128_anchor_min(void);
 TB_API int32_t tb_book_i32_n128_anchor_max(void);
 TB_API int tb_book_i32_n128_apply(tb_book_i32_n128 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n128_bbo_trace(tb_book_i32_n128 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
-TB_API int tb_book_i32_n128_bbo_trace_ends(tb_book_i32_n128 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i32 *out, size_t *n_done);
 TB_API int tb_book_i32_n128_snapshot_k16(tb_book_i32_n128 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i32_n128_snapshot_k128(tb_book_i32_n128 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
@@ -1516,7 +1511,6 @@ TB_API int32_t tb_book_i32_n256_anchor_min(void);
 TB_API int32_t tb_book_i32_n256_anchor_max(void);
 TB_API int tb_book_i32_n256_apply(tb_book_i32_n256 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n256_bbo_trace(tb_book_i32_n256 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
-TB_API int tb_book_i32_n256_bbo_trace_ends(tb_book_i32_n256 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i32 *out, size_t *n_done);
 TB_API int tb_book_i32_n256_snapshot_k16(tb_book_i32_n256 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i32_n256_snapshot_k128(tb_book_i32_n256 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
@@ -1569,7 +1563,6 @@ TB_API int32_t tb_book_i32_n512_anchor_min(void);
 TB_API int32_t tb_book_i32_n512_anchor_max(void);
 TB_API int tb_book_i32_n512_apply(tb_book_i32_n512 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n512_bbo_trace(tb_book_i32_n512 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
-TB_API int tb_book_i32_n512_bbo_trace_ends(tb_book_i32_n512 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i32 *out, size_t *n_done);
 TB_API int tb_book_i32_n512_snapshot_k16(tb_book_i32_n512 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i32_n512_snapshot_k128(tb_book_i32_n512 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
@@ -1622,7 +1615,6 @@ TB_API int32_t tb_book_i32_n1024_anchor_min(void);
 TB_API int32_t tb_book_i32_n1024_anchor_max(void);
 TB_API int tb_book_i32_n1024_apply(tb_book_i32_n1024 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n1024_bbo_trace(tb_book_i32_n1024 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
-TB_API int tb_book_i32_n1024_bbo_trace_ends(tb_book_i32_n1024 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i32 *out, size_t *n_done);
 TB_API int tb_book_i32_n1024_snapshot_k16(tb_book_i32_n1024 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i32_n1024_snapshot_k128(tb_book_i32_n1024 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
@@ -1675,7 +1667,6 @@ TB_API int32_t tb_book_i32_n2048_anchor_min(void);
 TB_API int32_t tb_book_i32_n2048_anchor_max(void);
 TB_API int tb_book_i32_n2048_apply(tb_book_i32_n2048 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n2048_bbo_trace(tb_book_i32_n2048 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
-TB_API int tb_book_i32_n2048_bbo_trace_ends(tb_book_i32_n2048 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i32 *out, size_t *n_done);
 TB_API int tb_book_i32_n2048_snapshot_k16(tb_book_i32_n2048 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i32_n2048_snapshot_k128(tb_book_i32_n2048 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
@@ -1728,7 +1719,6 @@ TB_API int32_t tb_book_i32_n4096_anchor_min(void);
 TB_API int32_t tb_book_i32_n4096_anchor_max(void);
 TB_API int tb_book_i32_n4096_apply(tb_book_i32_n4096 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i32_n4096_bbo_trace(tb_book_i32_n4096 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, tb_bbo_i32 *out, size_t *n_done);
-TB_API int tb_book_i32_n4096_bbo_trace_ends(tb_book_i32_n4096 *b, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i32 *out, size_t *n_done);
 TB_API int tb_book_i32_n4096_snapshot_k16(tb_book_i32_n4096 *b, tb_depth_i32_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i32_n4096_snapshot_k128(tb_book_i32_n4096 *b, tb_depth_i32_k128 *out, uint64_t instrument_id,
@@ -1823,7 +1813,6 @@ TB_API int64_t tb_book_i64_n64_anchor_min(void);
 TB_API int64_t tb_book_i64_n64_anchor_max(void);
 TB_API int tb_book_i64_n64_apply(tb_book_i64_n64 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n64_bbo_trace(tb_book_i64_n64 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
-TB_API int tb_book_i64_n64_bbo_trace_ends(tb_book_i64_n64 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i64 *out, size_t *n_done);
 TB_API int tb_book_i64_n64_snapshot_k16(tb_book_i64_n64 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i64_n64_snapshot_k128(tb_book_i64_n64 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
@@ -1876,7 +1865,6 @@ TB_API int64_t tb_book_i64_n128_anchor_min(void);
 TB_API int64_t tb_book_i64_n128_anchor_max(void);
 TB_API int tb_book_i64_n128_apply(tb_book_i64_n128 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n128_bbo_trace(tb_book_i64_n128 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
-TB_API int tb_book_i64_n128_bbo_trace_ends(tb_book_i64_n128 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i64 *out, size_t *n_done);
 TB_API int tb_book_i64_n128_snapshot_k16(tb_book_i64_n128 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i64_n128_snapshot_k128(tb_book_i64_n128 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
@@ -1929,7 +1917,6 @@ TB_API int64_t tb_book_i64_n256_anchor_min(void);
 TB_API int64_t tb_book_i64_n256_anchor_max(void);
 TB_API int tb_book_i64_n256_apply(tb_book_i64_n256 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n256_bbo_trace(tb_book_i64_n256 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
-TB_API int tb_book_i64_n256_bbo_trace_ends(tb_book_i64_n256 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i64 *out, size_t *n_done);
 TB_API int tb_book_i64_n256_snapshot_k16(tb_book_i64_n256 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i64_n256_snapshot_k128(tb_book_i64_n256 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
@@ -1982,7 +1969,6 @@ TB_API int64_t tb_book_i64_n512_anchor_min(void);
 TB_API int64_t tb_book_i64_n512_anchor_max(void);
 TB_API int tb_book_i64_n512_apply(tb_book_i64_n512 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n512_bbo_trace(tb_book_i64_n512 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
-TB_API int tb_book_i64_n512_bbo_trace_ends(tb_book_i64_n512 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i64 *out, size_t *n_done);
 TB_API int tb_book_i64_n512_snapshot_k16(tb_book_i64_n512 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i64_n512_snapshot_k128(tb_book_i64_n512 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
@@ -2035,7 +2021,6 @@ TB_API int64_t tb_book_i64_n1024_anchor_min(void);
 TB_API int64_t tb_book_i64_n1024_anchor_max(void);
 TB_API int tb_book_i64_n1024_apply(tb_book_i64_n1024 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n1024_bbo_trace(tb_book_i64_n1024 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
-TB_API int tb_book_i64_n1024_bbo_trace_ends(tb_book_i64_n1024 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i64 *out, size_t *n_done);
 TB_API int tb_book_i64_n1024_snapshot_k16(tb_book_i64_n1024 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i64_n1024_snapshot_k128(tb_book_i64_n1024 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
@@ -2088,7 +2073,6 @@ TB_API int64_t tb_book_i64_n2048_anchor_min(void);
 TB_API int64_t tb_book_i64_n2048_anchor_max(void);
 TB_API int tb_book_i64_n2048_apply(tb_book_i64_n2048 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n2048_bbo_trace(tb_book_i64_n2048 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
-TB_API int tb_book_i64_n2048_bbo_trace_ends(tb_book_i64_n2048 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i64 *out, size_t *n_done);
 TB_API int tb_book_i64_n2048_snapshot_k16(tb_book_i64_n2048 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i64_n2048_snapshot_k128(tb_book_i64_n2048 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
@@ -2141,7 +2125,6 @@ TB_API int64_t tb_book_i64_n4096_anchor_min(void);
 TB_API int64_t tb_book_i64_n4096_anchor_max(void);
 TB_API int tb_book_i64_n4096_apply(tb_book_i64_n4096 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *results, size_t *n_done);
 TB_API int tb_book_i64_n4096_bbo_trace(tb_book_i64_n4096 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, tb_bbo_i64 *out, size_t *n_done);
-TB_API int tb_book_i64_n4096_bbo_trace_ends(tb_book_i64_n4096 *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, const size_t *ends, size_t n_ends, tb_bbo_i64 *out, size_t *n_done);
 TB_API int tb_book_i64_n4096_snapshot_k16(tb_book_i64_n4096 *b, tb_depth_i64_k16 *out, uint64_t instrument_id,
                            uint64_t sequence, uint64_t timestamp_ns);
 TB_API int tb_book_i64_n4096_snapshot_k128(tb_book_i64_n4096 *b, tb_depth_i64_k128 *out, uint64_t instrument_id,
@@ -5497,48 +5480,6 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
         }
         TB__BPRIV(fill_bbo)(b, &out[i]);
     }
-    TB__LEAVE_POOL(b);
-    TB__LEAVE(b);
-    if (n_done) *n_done = i;
-    return st;
-}
-
-/* Like bbo_trace(), writing a BBO only at the given ends: out[k] is the BBO after the
- * first ends[k] rows (ends non-decreasing, each <= n; 0: before any row). A replay that
- * keeps one BBO per message (ends = its message ends) reads the book once a message
- * instead of once a row. Bad ends return TB_ERR_BADARG with nothing applied; a bad row
- * stops like apply() (*n_done rows applied) with out[k] written for every ends[k] <= *n_done. */
-TB_API int TB__BFN(bbo_trace_ends)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_T *px,
-                                   const TB_QTY_T *qty, size_t n, const size_t *ends, size_t n_ends,
-                                   TB__BBO *out, size_t *n_done) {
-    size_t i = 0, k;
-    int st = TB_OK;
-    if (n_done) *n_done = 0;
-    if (n && (!sides || !px || !qty)) return TB_ERR_NULL;
-    if (n_ends && (!ends || !out)) return TB_ERR_NULL;
-    for (k = 0; k < n_ends; k++) {
-        if (ends[k] > n || (k && ends[k] < ends[k - 1])) return TB_ERR_BADARG;
-    }
-    TB__ENTER_MUT(b);
-    TB__ENTER_POOL(b);
-    /* segment k: rows up to ends[k], then its BBO; the last segment (k == n_ends): the rows after */
-    for (k = 0; k <= n_ends; k++) {
-        const size_t stop = k < n_ends ? ends[k] : n;
-        for (; i < stop; i++) {
-            int r;
-            if (TB_UNLIKELY(sides[i] > 1u)) {
-                st = TB_ERR_SIDE;
-                goto finish;
-            }
-            r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
-            if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
-                st = r;
-                goto finish;
-            }
-        }
-        if (k < n_ends) TB__BPRIV(fill_bbo)(b, &out[k]);
-    }
-finish:
     TB__LEAVE_POOL(b);
     TB__LEAVE(b);
     if (n_done) *n_done = i;

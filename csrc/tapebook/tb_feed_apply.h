@@ -31,8 +31,8 @@
  *     scratch n_rows bytes; lv_scratch lv_cap >= max(2 * depth_k, truncate + 1)
  *     levels. Nothing is allocated.
  *     Where nothing stops after a message (no crossed stop, checksum, depth row or
- *     truncation) a run of in-sync DELTA messages goes through the book's bbo_trace_ends
- *     a chunk of messages at a time (tb__feed_traced): the same rows, counters and stops as
+ *     truncation) a run of in-sync DELTA messages goes through the book's bbo_trace a
+ *     chunk of rows at a time (tb__feed_traced): the same rows, counters and stops as
  *     message by message (in->per_message = 1, the tests' reference), scratch unwritten.
  */
 #ifndef TB_FEED_APPLY_H
@@ -97,9 +97,6 @@ typedef struct tb_feed_ops {
     /* apply's rows with the BBO after each, under one entry of the thread guard */
     int (*bbo_trace)(void *b, const uint8_t *side, const int64_t *px, const uint64_t *qty, size_t n,
                      tb_bbo_i64 *out, size_t *done);
-    /* apply's rows with the BBO only after each of ends[0..n_ends) rows (tb__feed_traced) */
-    int (*bbo_trace_ends)(void *b, const uint8_t *side, const int64_t *px, const uint64_t *qty, size_t n,
-                          const size_t *ends, size_t n_ends, tb_bbo_i64 *out, size_t *done);
 } tb_feed_ops;
 
 typedef struct tb_feed_batch {
@@ -131,8 +128,7 @@ typedef struct tb_feed_batch {
 } tb_feed_batch;
 
 #define TB_FEED_CRC_MAX 32
-/* messages a traced run applies per call of bbo_trace_ends (their ends and BBOs on the
- * stack: 5 KiB) */
+/* rows a traced run applies per call of bbo_trace (their BBOs on the stack: 4 KiB) */
 #define TB_FEED_TRACE 128
 
 typedef struct tb_feed_state {
@@ -256,34 +252,31 @@ static int tb__feed_row(void *b, const tb_feed_ops *ops, const tb_feed_batch *in
 
 /* The in-sync DELTA messages [i, j), the first with rows, when nothing stops after a
  * message (no crossed stop, no checksum, no depth row, no truncation): their rows through
- * ops->bbo_trace_ends, TB_FEED_TRACE messages at a time — one entry of the book's thread
- * guard a chunk instead of two a message (apply, then bbo), whose atomic exchanges cost
- * about as much as a message's rows — with the BBO read once a message, after its last
- * row (a message without rows: after the row before it, which the first one has), not
- * after every row. The same book, rows, counters and stops as the loop's
- * message-by-message path: a refused row stops at its message (st->msg, bad_row,
- * book_status) with the messages before it written. Returns TB_FEED_DONE or
- * TB_FEED_BOOK_ERROR. */
+ * ops->bbo_trace, TB_FEED_TRACE at a time — one entry of the book's thread guard a chunk
+ * instead of two a message (apply, then bbo), whose atomic exchanges cost about as much
+ * as a message's rows — and each message's row from the BBO after its last row (a
+ * message without rows: after the row before it, which the first one has). The same
+ * book, rows, counters and stops as the loop's message-by-message path: a refused row
+ * stops at its message (st->msg, bad_row, book_status) with the messages before it
+ * written. Returns TB_FEED_DONE or TB_FEED_BOOK_ERROR. */
 static int tb__feed_traced(void *b, const tb_feed_ops *ops, const tb_feed_batch *in, size_t i, size_t j,
                            tb_feed_row *out, tb_feed_state *st) {
-    tb_bbo_i64 bbo[TB_FEED_TRACE];
-    size_t ends[TB_FEED_TRACE];
-    size_t k = i;
-    while (k < j) {
-        const size_t pos = k ? (size_t)in->row_end[k - 1] : 0;
-        const size_t m = j - k > TB_FEED_TRACE ? TB_FEED_TRACE : j - k;
-        size_t done = 0, e, lo = pos;
-        int s;
-        for (e = 0; e < m; e++) ends[e] = (size_t)in->row_end[k + e] - pos;
-        s = ops->bbo_trace_ends(b, in->side + pos, in->px + pos, in->qty + pos, ends[m - 1], ends, m, bbo, &done);
-        /* every message whose rows are all applied (all of them unless a row was refused) */
-        for (e = 0; e < m && ends[e] <= done; e++, k++) {
-            const size_t hi = pos + ends[e];
-            tb__feed_fill(in, k, in->seq[k], 0, &bbo[e], &out[st->out_rows], st);
+    tb_bbo_i64 trace[TB_FEED_TRACE];
+    const size_t end = (size_t)in->row_end[j - 1];
+    size_t pos = i ? (size_t)in->row_end[i - 1] : 0, k = i;
+    for (;;) {
+        const size_t n = end - pos > TB_FEED_TRACE ? TB_FEED_TRACE : end - pos;
+        size_t done = 0;
+        int s = ops->bbo_trace(b, in->side + pos, in->px + pos, in->qty + pos, n, trace, &done);
+        /* every message whose rows are all applied now (it ends after pos: the ones ending
+         * before were written after the chunk before; message i has rows) */
+        for (; k < j; k++) {
+            const size_t lo = k ? (size_t)in->row_end[k - 1] : 0, hi = (size_t)in->row_end[k];
+            if (hi > pos + done) break;
+            tb__feed_fill(in, k, in->seq[k], 0, &trace[hi - 1 - pos], &out[st->out_rows], st);
             st->out_rows++;
             st->messages++;
             st->rows += hi - lo;
-            lo = hi;
         }
         if (s) { /* row pos + done, of message k, refused */
             st->msg = k;
@@ -291,8 +284,9 @@ static int tb__feed_traced(void *b, const tb_feed_ops *ops, const tb_feed_batch 
             st->book_status = s;
             return TB_FEED_BOOK_ERROR;
         }
+        pos += n;
+        if (k == j) return TB_FEED_DONE;
     }
-    return TB_FEED_DONE;
 }
 
 TB_API int tb_feed_run(void *book, const tb_feed_ops *ops, const tb_feed_batch *in, tb_feed_row *out,
@@ -318,7 +312,7 @@ TB_API int tb_feed_run(void *book, const tb_feed_ops *ops, const tb_feed_batch *
     }
     if (in->n_msgs && prev_end != in->n_rows) return TB_ERR_BADARG;
     traced = !in->per_message && !in->stop_on_crossed && !in->depth_k && !in->truncate &&
-             !(in->stop_on_crc && in->crc) && ops->bbo_trace_ends;
+             !(in->stop_on_crc && in->crc) && ops->bbo_trace;
 
     for (i = st->msg; i < in->n_msgs; i++) {
         size_t lo = i ? (size_t)in->row_end[i - 1] : 0, hi = (size_t)in->row_end[i];
@@ -438,15 +432,10 @@ TB_API int tb_feed_run(void *book, const tb_feed_ops *ops, const tb_feed_batch *
                                         size_t n, tb_bbo_i64 *o, size_t *done) {                          \
         return tb_book_i64_n##N##_bbo_trace((tb_book_i64_n##N *)b, s, p, q, n, o, done);                  \
     }                                                                                                     \
-    static int tb_feed_n##N##_bbo_trace_ends(void *b, const uint8_t *s, const int64_t *p, const uint64_t *q, \
-                                             size_t n, const size_t *e, size_t ne, tb_bbo_i64 *o, size_t *done) { \
-        return tb_book_i64_n##N##_bbo_trace_ends((tb_book_i64_n##N *)b, s, p, q, n, e, ne, o, done);       \
-    }                                                                                                     \
     static const tb_feed_ops tb_feed_ops_n##N = {                                                         \
         N, (int64_t)INT64_MIN + N - 1, (int64_t)INT64_MAX - N + 1, tb_feed_n##N##_apply,                  \
         tb_feed_n##N##_reset, tb_feed_n##N##_bbo, tb_feed_n##N##_top, tb_feed_n##N##_depth,               \
-        tb_feed_n##N##_levels, tb_feed_n##N##_set, tb_feed_n##N##_bbo_trace,                              \
-        tb_feed_n##N##_bbo_trace_ends};
+        tb_feed_n##N##_levels, tb_feed_n##N##_set, tb_feed_n##N##_bbo_trace};
 
 /* one table per shipped tape size (the list is generated: tb_variants.h) */
 TB_SHIPPED_TAPE_SIZES(TB__FEED_OPS)

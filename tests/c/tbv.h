@@ -104,9 +104,6 @@ typedef struct tbv_extra {
                  int8_t *results, size_t *n_done);
     int (*bbo_trace)(void *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n,
                      tbv_bbo *out, size_t *n_done);
-    /* out gets n_ends rows (past the written ones: the 0x5A poison) */
-    int (*bbo_trace_ends)(void *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n,
-                          const size_t *ends, size_t n_ends, tbv_bbo *out, size_t *n_done);
     /* white box */
     int (*corrupt)(void *b, int kind, int side, tbv_undo *u); /* 1 when applied */
     uint8_t *(*state)(void *b);

@@ -99,42 +99,6 @@ static int TBV__AD(bbo_trace)(void *b, const uint8_t *sides, const int64_t *px, 
     free(o);
     return st;
 }
-static int TBV__AD(bbo_trace_ends)(void *b, const uint8_t *sides, const int64_t *px, const uint64_t *qty,
-                                   size_t n, const size_t *ends, size_t n_ends, tbv_bbo *out, size_t *n_done) {
-    TBV_P *p = NULL;
-    TBV_Q *q = NULL;
-    TBV__BBOT *o = NULL;
-    size_t i;
-    int st;
-    if (px) {
-        p = (TBV_P *)malloc((n ? n : 1) * sizeof(TBV_P));
-        if (!p) abort();
-        for (i = 0; i < n; i++) p[i] = (TBV_P)px[i];
-    }
-    if (qty) {
-        q = (TBV_Q *)malloc((n ? n : 1) * sizeof(TBV_Q));
-        if (!q) abort();
-        for (i = 0; i < n; i++) q[i] = (TBV_Q)qty[i];
-    }
-    if (out) {
-        o = (TBV__BBOT *)malloc((n_ends ? n_ends : 1) * sizeof(TBV__BBOT));
-        if (!o) abort();
-        memset(o, 0x5A, (n_ends ? n_ends : 1) * sizeof(TBV__BBOT));
-    }
-    st = TBV__FN(bbo_trace_ends)(TBV__CAST(b), sides, p, q, n, ends, n_ends, o, n_done);
-    if (out) {
-        for (i = 0; i < n_ends; i++) {
-            out[i].bid_px = (int64_t)o[i].bid_px;
-            out[i].bid_qty = (uint64_t)o[i].bid_qty;
-            out[i].ask_px = (int64_t)o[i].ask_px;
-            out[i].ask_qty = (uint64_t)o[i].ask_qty;
-        }
-    }
-    free(p);
-    free(q);
-    free(o);
-    return st;
-}
 
 /* ---- white box ------------------------------------------------------------ */
 
@@ -325,7 +289,6 @@ static const tbv_extra TBV_CAT(tbvx_, TBV_B) = {
     TBV__AD(iter_next_null),
     TBV__AD(apply),
     TBV__AD(bbo_trace),
-    TBV__AD(bbo_trace_ends),
     TBV__AD(corrupt),
     TBV__AD(state),
     TBV__AD(pool_of),

@@ -739,10 +739,6 @@ static void t_l2_view_read_only(void) {
     CHECK_EQ(tb_book_i64_n64_set_code(b, TB_BID, 99, 0), TB_ERR_READONLY);
     CHECK_EQ(tb_book_i64_n64_apply(b, sides, px, qty, 1, results, &done), TB_ERR_READONLY);
     CHECK_EQ(tb_book_i64_n64_bbo_trace(b, sides, px, qty, 1, bbo, &done), TB_ERR_READONLY);
-    {
-        const size_t one = 1;
-        CHECK_EQ(tb_book_i64_n64_bbo_trace_ends(b, sides, px, qty, 1, &one, 1, bbo, &done), TB_ERR_READONLY);
-    }
     CHECK_EQ(tb_book_i64_n64_clear(b), TB_ERR_READONLY);
     CHECK_EQ(tb_book_i64_n64_release(b), TB_ERR_READONLY);
     CHECK_EQ(tb_book_i64_n64_reset(b, 0), TB_ERR_READONLY);

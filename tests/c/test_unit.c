@@ -1093,110 +1093,6 @@ static void t_apply_and_bbo_trace(const void *arg) {
     V->destroy(c);
 }
 
-/* bbo_trace_ends against bbo_trace: out[k] is bbo_trace's row ends[k] - 1 (the fresh book's
- * BBO for ends[k] == 0), the same book after; a bad row stops like bbo_trace with only the
- * ends at or before it written; bad ends change nothing. */
-#define TRACE_ENDS 64
-static void t_bbo_trace_ends(const void *arg) {
-    const tbv_ops *V = (const tbv_ops *)arg;
-    const uint64_t poison = V->bits == 32 ? 0x5A5A5A5Au : UINT64_C(0x5A5A5A5A5A5A5A5A);
-    uint8_t sides[BATCH];
-    int64_t px[BATCH];
-    uint64_t qty[BATCH];
-    tbv_bbo trace[BATCH], got[TRACE_ENDS], empty;
-    size_t ends[TRACE_ENDS], k, done, bad;
-    uint64_t seed = 4242;
-    int round;
-    for (round = 0; round < 8; round++) {
-        void *a = mk(V, P0, 32, NULL), *c = mk(V, P0, 32, NULL);
-        const size_t n = round == 0 ? 0 : BATCH - (size_t)round; /* rows past the last end too */
-        tbv_snap sa, sc;
-        V->bbo(c, &empty);
-        gen_batch(V, 300 + (uint64_t)round, sides, px, qty, BATCH);
-        /* non-decreasing ends with repeats, 0 and n among them */
-        for (k = 0; k < TRACE_ENDS; k++) {
-            uint64_t x = splitmix64(&seed);
-            ends[k] = (size_t)(x % (n + 1));
-            if (k == 0 && round % 2) ends[k] = 0;
-            if (k == TRACE_ENDS - 1 && round % 3 == 0) ends[k] = n;
-        }
-        for (k = 1; k < TRACE_ENDS; k++) {
-            size_t v = ends[k], j = k;
-            while (j > 0 && ends[j - 1] > v) {
-                ends[j] = ends[j - 1];
-                j--;
-            }
-            ends[j] = v;
-        }
-        CHECK_EQ(tbv_x(V)->bbo_trace(a, sides, px, qty, n, n ? trace : NULL, &done), TB_OK);
-        CHECK_EQ(tbv_x(V)->bbo_trace_ends(c, sides, px, qty, n, ends, TRACE_ENDS, got, &done), TB_OK);
-        CHECK_EQ(done, n);
-        for (k = 0; k < TRACE_ENDS; k++) {
-            const tbv_bbo *want = ends[k] ? &trace[ends[k] - 1] : &empty;
-            CHECK_MSG(memcmp(want, &got[k], sizeof got[k]) == 0, "round %d end %zu (%zu rows) differs", round, k,
-                      ends[k]);
-        }
-        tbv_snap_take(V, a, &sa);
-        tbv_snap_take(V, c, &sc);
-        CHECK(tbv_snap_eq(&sa, &sc));
-        tbv_snap_free(&sc);
-
-        /* bad ends (decreasing, past n) and NULLs: refused, the book unchanged */
-        if (n) {
-            size_t dec[2] = {2, 1}, past = n + 1;
-            done = 7;
-            CHECK_EQ(tbv_x(V)->bbo_trace_ends(c, sides, px, qty, n, dec, 2, got, &done), TB_ERR_BADARG);
-            CHECK_EQ(done, 0);
-            CHECK_EQ(tbv_x(V)->bbo_trace_ends(c, sides, px, qty, n, &past, 1, got, &done), TB_ERR_BADARG);
-            CHECK_EQ(tbv_x(V)->bbo_trace_ends(c, sides, px, qty, n, NULL, 1, got, &done), TB_ERR_NULL);
-            CHECK_EQ(tbv_x(V)->bbo_trace_ends(c, sides, px, qty, n, ends, 1, NULL, &done), TB_ERR_NULL);
-            CHECK_EQ(tbv_x(V)->bbo_trace_ends(c, NULL, px, qty, n, ends, 1, got, &done), TB_ERR_NULL);
-            CHECK_EQ(tbv_x(V)->bbo_trace_ends(NULL, sides, px, qty, n, ends, 1, got, &done), TB_ERR_NULL);
-            tbv_snap_take(V, c, &sc);
-            CHECK(tbv_snap_eq(&sa, &sc));
-            tbv_snap_free(&sc);
-        }
-        tbv_snap_free(&sa);
-        V->destroy(a);
-        V->destroy(c);
-
-        /* a bad row: the rows before it applied, the ends at or before it written, no others */
-        if (n) {
-            void *x = mk(V, P0, 32, NULL), *y = mk(V, P0, 32, NULL);
-            uint8_t s2[BATCH];
-            int64_t p2[BATCH];
-            tbv_snap sx, sy;
-            const int want = round % 2 ? TB_ERR_SIDE : TB_ERR_PRICE;
-            bad = ends[TRACE_ENDS / 2] < n ? ends[TRACE_ENDS / 2] : n - 1; /* a message's first row */
-            if (round % 4 == 2 && bad + 1 < n) bad++;                      /* or one inside it */
-            memcpy(s2, sides, sizeof s2);
-            memcpy(p2, px, sizeof p2);
-            if (round % 2) s2[bad] = 2;
-            else p2[bad] = V->pmax + 1;
-            done = 12345;
-            CHECK_EQ(tbv_x(V)->bbo_trace_ends(x, s2, p2, qty, n, ends, TRACE_ENDS, got, &done), want);
-            CHECK_EQ(done, bad);
-            for (k = 0; k < TRACE_ENDS; k++) {
-                if (ends[k] <= bad) {
-                    const tbv_bbo *w = ends[k] ? &trace[ends[k] - 1] : &empty;
-                    CHECK_MSG(memcmp(w, &got[k], sizeof got[k]) == 0, "round %d end %zu before the bad row differs",
-                              round, k);
-                } else {
-                    CHECK_EQ_U(got[k].bid_qty, poison);
-                }
-            }
-            for (k = 0; k < bad; k++) V->set_code(y, sides[k], px[k], qty[k]);
-            tbv_snap_take(V, x, &sx);
-            tbv_snap_take(V, y, &sy);
-            CHECK(tbv_snap_eq(&sx, &sy));
-            tbv_snap_free(&sx);
-            tbv_snap_free(&sy);
-            V->destroy(x);
-            V->destroy(y);
-        }
-    }
-}
-
 /* ---- verify_invariants ------------------------------------------------------------------ */
 
 static void t_verify_invariants(const void *arg) {
@@ -2828,7 +2724,6 @@ int main(int argc, char **argv) {
     run_all_variants("evict_and_drop", t_evict_and_drop);
     run_all_variants("depth_merged", t_depth_merged);
     run_all_variants("apply_and_bbo_trace", t_apply_and_bbo_trace);
-    run_all_variants("bbo_trace_ends", t_bbo_trace_ends);
     run_all_variants("verify_invariants", t_verify_invariants);
     run_all_variants("near_index_region", t_near_index_region);
     run_all_variants("near_index_type_limits", t_near_index_type_limits);

@@ -1,9 +1,8 @@
 """The replay loop's traced runs (tb_feed_apply.h, tb__feed_traced) against its
 message-by-message path (``Engine.per_message = True``).
 
-A run of in-sync DELTA messages goes through the book's bbo_trace_ends (the BBO read
-once a message, at its last row) a chunk of TB_FEED_TRACE = 128 messages at a time
-instead of apply + bbo a message. Random batches of every message kind (DELTA
+A run of in-sync DELTA messages goes through the book's bbo_trace a chunk of rows at a
+time instead of apply + bbo a message. Random batches of every message kind (DELTA
 with 0 to 300 rows, so that messages cross the chunks, SNAPSHOT, REPLACE, NONBOOK,
 STALE, PRESYNC, ERROR, GAP), refused rows and every policy must give the same BBO
 rows, counters, final book and errors either way. (Tardis files end to end:
@@ -105,10 +104,11 @@ def test_a_refused_row_stops_at_its_message() -> None:
 
 @pytest.mark.parametrize("seed", range(6))
 def test_long_delta_runs_cross_the_message_chunks(seed: int) -> None:
-    """Runs of hundreds of DELTA messages (TB_FEED_TRACE = 128 a call of bbo_trace_ends),
-    many of them without rows — a chunk can start with empty messages, whose rows are
-    the BBO after the chunk before — and, for odd seeds, a refused row somewhere in the
-    run: the same rows, counters, book and error as message by message."""
+    """Runs of hundreds of DELTA messages over many chunks (TB_FEED_TRACE = 128 rows a
+    call of bbo_trace), most of them with 0 to 2 rows — a chunk can start or end among
+    empty messages, whose rows are the BBO after the row before them — and, for odd
+    seeds, a refused row somewhere in the run: the same rows, counters, book and error
+    as message by message."""
     rng = random.Random(1000 + seed)
     side, px, qty, row_end = [], [], [], []
     n_msgs = rng.randint(300, 700)
