@@ -508,6 +508,18 @@ bench-tardis-ab: | $(BUILD)/bench/.dir
 	gcc -std=c11 $(BENCH_CFLAGS) $(WARN) -D_POSIX_C_SOURCE=199309L -Ibench/c bench/c/bench_tardis_ab.c $(BUILD)/bench/tardisab_old.o $(BUILD)/bench/tardisab_new.o -o $(BUILD)/bench/bench_tardis_ab
 	$(BUILD)/bench/bench_tardis_ab $(TARDIS_FILE) $(AB_ARGS)
 
+# same-process A/B of the replay loop (tb_feed_run) over TARDIS_FILE, scanned once by this
+# tree's scanner: AB_OLD's tb_feed_apply.h and this tree's linked into one binary
+# (bench/c/bench_feed_ab*), alternated round by round
+.PHONY: bench-feed-ab
+bench-feed-ab: | $(BUILD)/bench/.dir
+	rm -rf $(BUILD)/ab-feed-old && mkdir -p $(BUILD)/ab-feed-old
+	git archive $(AB_OLD) csrc | tar -x -C $(BUILD)/ab-feed-old
+	gcc -std=c11 $(BENCH_CFLAGS) $(WARN) -D_POSIX_C_SOURCE=199309L -DTB_THREAD_GUARD -DAB_SIDE=feedab_old -I$(BUILD)/ab-feed-old/csrc -Ibench/c -c bench/c/bench_feed_ab_side.c -o $(BUILD)/bench/feedab_old.o
+	gcc -std=c11 $(BENCH_CFLAGS) $(WARN) -D_POSIX_C_SOURCE=199309L -DTB_THREAD_GUARD -DAB_SIDE=feedab_new $(INC) -Ibench/c -c bench/c/bench_feed_ab_side.c -o $(BUILD)/bench/feedab_new.o
+	gcc -std=c11 $(BENCH_CFLAGS) $(WARN) $(INC) -Ibench/c bench/c/bench_feed_ab.c $(BUILD)/bench/feedab_old.o $(BUILD)/bench/feedab_new.o -o $(BUILD)/bench/bench_feed_ab
+	$(BUILD)/bench/bench_feed_ab $(TARDIS_FILE) $(AB_ARGS)
+
 # same-process A/B of the L3 book (bench_l3's stream, per call and apply_mbo): AB_OLD's csrc
 # and this tree's linked into one binary (bench/c/bench_l3_ab*), alternated round by round;
 # _GNU_SOURCE as bench_l3.cpp (g++) and the Python module have it: madvise's huge-page hint

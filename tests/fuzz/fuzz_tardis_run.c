@@ -10,7 +10,11 @@
  * the input asks for stop_on_crossed; a row the book refuses stops) and the final book.
  *
  * Input: byte 0 picks the split point, the output capacity and stop_on_crossed; the rest
- * is the CSV body (the header is fixed: the eight Tardis columns).
+ * is the CSV body (the header is fixed: the eight Tardis columns). A body of odd length
+ * is read with a venue's units (tick 0.01, lot 1e-8), where the scan's fast paths keep
+ * plain price and amount shapes ("65000.43", "d.dddddddd", "0"), an even one with tick
+ * 0.5 (no price shape) and lot 1e-3 — the same choice as fuzz_tardis_scan, so the seeds
+ * of corpus_tardis_scan that make c-fuzz-seeds replays here reach both.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icsrc tests/fuzz/fuzz_tardis_run.c -o fuzz_tardis_run
  *   ./fuzz_tardis_run -max_total_time=60 corpus_dir
@@ -21,6 +25,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define CHECK(cond)                                                                      \
     do {                                                                                 \
@@ -46,11 +51,13 @@ typedef struct result {
     int n_bids, n_asks;
 } result;
 
-static void begin(tb_tardis_scan *st) {
+/* venue: tick 0.01 / lot 1e-8 (the scan's fast paths), else tick 0.5 / lot 1e-3 */
+static void begin(tb_tardis_scan *st, int venue) {
+    const char *tick_s = venue ? "0.01" : "0.5", *lot_s = venue ? "0.00000001" : "1e-3";
     tb_dec_unit tick, lot;
     memset(st, 0, sizeof *st);
-    CHECK(tb_dec_unit_parse("0.5", 3, &tick) == TB_OK);
-    CHECK(tb_dec_unit_parse("1e-3", 4, &lot) == TB_OK);
+    CHECK(tb_dec_unit_parse(tick_s, strlen(tick_s), &tick) == TB_OK);
+    CHECK(tb_dec_unit_parse(lot_s, strlen(lot_s), &lot) == TB_OK);
     CHECK(tb_tardis_begin(st, ROLES, 8, tick, lot, 2, 1) == TB_OK);
 }
 
@@ -84,7 +91,7 @@ static void finish(tb_book_i64_n64 *b, const tb_feed_state *st, result *r) {
 }
 
 /* the reader path's steps: scan everything, then the loop message by message */
-static void reference(const uint8_t *body, size_t n, uint32_t crossed, result *r) {
+static void reference(const uint8_t *body, size_t n, uint32_t crossed, int venue, result *r) {
     static char buf[MAXN + 1];
     static int8_t scratch[MAXN];
     tb_tardis_scan st;
@@ -95,7 +102,7 @@ static void reference(const uint8_t *body, size_t n, uint32_t crossed, result *r
     size_t consumed = 0;
     int rc;
     memset(r, 0, sizeof *r);
-    begin(&st);
+    begin(&st, venue);
     columns(&out, MAXN);
     memcpy(buf, body, n);
     for (;;) { /* one block; the error records are not compared (the scanner's own fuzz target does) */
@@ -140,7 +147,8 @@ static void reference(const uint8_t *body, size_t n, uint32_t crossed, result *r
 }
 
 /* the driver over two blocks, [0, split) and the rest, with an output of rows_cap rows */
-static void driver(const uint8_t *body, size_t n, size_t split, size_t rows_cap, uint32_t crossed, result *r) {
+static void driver(const uint8_t *body, size_t n, size_t split, size_t rows_cap, uint32_t crossed, int venue,
+                   result *r) {
     static char buf[MAXN + 1];
     static int8_t scratch[MAXN];
     tb_tardis_scan st;
@@ -151,7 +159,7 @@ static void driver(const uint8_t *body, size_t n, size_t split, size_t rows_cap,
     size_t have = 0, pos = 0, fed = 0, len;
     int eof = 0, stage = 0, symbol = 0, rc;
     memset(r, 0, sizeof *r);
-    begin(&st);
+    begin(&st, venue);
     columns(&out, rows_cap);
     CHECK(tb_book_i64_n64_create(&b, 0, 256, NULL) == TB_OK);
     memset(&fs, 0, sizeof fs);
@@ -213,8 +221,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     n = size - 1 > MAXN ? MAXN : size - 1;
     split = n ? data[0] % (n + 1) : 0;
     crossed = (data[0] >> 7) & 1u;
-    reference(data + 1, n, crossed, &a);
-    driver(data + 1, n, split, 1 + data[0] % 5, crossed, &d);
+    reference(data + 1, n, crossed, (int)(n % 2), &a);
+    driver(data + 1, n, split, 1 + data[0] % 5, crossed, (int)(n % 2), &d);
     CHECK(a.stop == d.stop && a.n == d.n);
     if (a.stop != TB_FEED_DONE) CHECK(a.stop_seq == d.stop_seq);
     for (i = 0; i < a.n; i++) {

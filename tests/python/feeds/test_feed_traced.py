@@ -100,3 +100,40 @@ def test_a_refused_row_stops_at_its_message() -> None:
     a, c = _run([b], False), _run([b], True)
     assert a == c
     assert a[3][:3] == ("FeedError", "b.bin", 7) and "(bid at 392 ticks, 1 lots)" in a[3][3]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_long_delta_runs_cross_the_message_chunks(seed: int) -> None:
+    """Runs of hundreds of DELTA messages over many chunks (TB_FEED_TRACE = 128 rows a
+    call of bbo_trace), most of them with 0 to 2 rows — a chunk can start or end among
+    empty messages, whose rows are the BBO after the row before them — and, for odd
+    seeds, a refused row somewhere in the run: the same rows, counters, book and error
+    as message by message."""
+    rng = random.Random(1000 + seed)
+    side, px, qty, row_end = [], [], [], []
+    n_msgs = rng.randint(300, 700)
+    bad = rng.randrange(n_msgs) if seed % 2 else -1
+    for i in range(n_msgs):
+        for _ in range(rng.choice([0, 0, 0, 1, 2, 5])):
+            bid = rng.random() < 0.5
+            side.append(int(bid))
+            px.append(400 - rng.randint(1, 30) if bid else 400 + rng.randint(1, 30))
+            qty.append(0 if rng.random() < 0.3 else rng.randint(1, 50))
+        if i == bad:
+            side.append(2)
+            px.append(400)
+            qty.append(1)
+        row_end.append(len(side))
+    kind = [int(Kind.SNAPSHOT)] + [int(Kind.DELTA)] * (n_msgs - 1)
+    b = MessageBatch(
+        "b.bin", np.array(side, np.uint8), np.array(px, np.int64), np.array(qty, np.uint64),
+        np.array(row_end, np.int64), np.arange(n_msgs, dtype=np.int64) * 10,
+        np.arange(n_msgs, dtype=np.int64), np.array(kind, np.uint8), np.arange(1, n_msgs + 1, dtype=np.int64),
+    )  # fmt: skip
+    for policy in ({}, {"on_error": "raise"}):
+        traced = _run([b], False, **policy)
+        assert traced == _run([b], True, **policy)
+        if bad < 0:
+            assert len(traced[0]) == n_msgs and traced[3] is None
+        else:  # the refused row ends the batch with an error naming its message's line
+            assert traced[3] is not None and traced[3][2] == bad + 1
