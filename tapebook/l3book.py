@@ -191,10 +191,7 @@ class L3Book(HotL3):
         anchor: int | None = None,
         reserve: int | None = None,
     ) -> None:
-        if reserve is not None:  # checked here: _create clamps a loader's reserve instead
-            mo = _args.check_range("max_orders", max_orders, 1, l3n.MAX_ORDERS, "max_orders")
-            reserve = _args.check_range("reserve", reserve, 1, mo, "reserve")
-        self._create(n, price_bits, max_orders, max_cap, pool, anchor, reserve)
+        self._create(n, price_bits, max_orders, max_cap, pool, anchor, reserve, check_reserve=True)
 
     def _create(
         self,
@@ -205,13 +202,19 @@ class L3Book(HotL3):
         pool: SpillPool | None,
         anchor: int | None,
         reserve: int | None,
+        *,
+        check_reserve: bool = False,
     ) -> None:
-        """__init__'s work; ``reserve`` (loaders): allocate the arena for that many
-        orders only, growing on demand up to max_orders (None: all of it up front)."""
+        """__init__'s work; ``reserve``: allocate the arena (and the whole id index) for
+        that many orders only, growing on demand up to max_orders (None: the arena up
+        front). ``check_reserve``: the caller's value, checked in 1..max_orders after the
+        other arguments (a loader's count is clamped into that range instead)."""
         n = _args.check_n(n)
         bits = _args.check_price_bits(price_bits)
         v = l3n.L3_BOOKS[(bits, n)]
         mo = _args.check_range("max_orders", max_orders, 1, l3n.MAX_ORDERS, "max_orders")
+        if reserve is not None and check_reserve:
+            reserve = _args.check_range("reserve", reserve, 1, mo, "reserve")
         cpool = ffi.NULL
         if pool is not None:
             from .pool import SpillPool

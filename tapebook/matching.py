@@ -214,10 +214,7 @@ class MatchingEngine(HotEngine):
         anchor: int = 0,
         reserve: int | None = None,
     ) -> None:
-        if reserve is not None:  # checked here: _create clamps a loader's reserve instead
-            mo = _args.check_range("max_orders", max_orders, 1, mn.MAX_ORDERS, "max_orders")
-            reserve = _args.check_range("reserve", reserve, 1, mo, "reserve")
-        self._create(n, price_bits, max_orders, stp, max_cap, anchor, reserve)
+        self._create(n, price_bits, max_orders, stp, max_cap, anchor, reserve, check_reserve=True)
 
     def _create(
         self,
@@ -228,10 +225,13 @@ class MatchingEngine(HotEngine):
         max_cap: int,
         anchor: int,
         reserve: int | None,
+        *,
+        check_reserve: bool = False,
     ) -> None:
-        """__init__'s work; ``reserve`` (the constructor's, or a load's): the arena, the
-        spill and the whole id index are reserved for that many orders only and grow on
-        demand (None: the arena up front, the index in use following the orders)."""
+        """__init__'s work; ``reserve``: the arena, the spill and the whole id index are
+        reserved for that many orders only and grow on demand (None: the arena up front,
+        the index in use following the orders). ``check_reserve``: the caller's value,
+        checked in 1..max_orders after the other arguments (a load's count is clamped)."""
         if price_bits not in nat.FAMILIES:
             raise InvalidArgumentError(f"price_bits must be 32 or 64, got {price_bits!r}")
         if n not in nat.TAPE_SIZES:
@@ -242,6 +242,8 @@ class MatchingEngine(HotEngine):
             raise InvalidArgumentError(f"max_orders must be in [1, {mn.MAX_ORDERS}], got {max_orders!r}")
         # the L3Book check (a power of two in [1, 2^30]), here too for loads' header value
         max_cap = _args.check_max_cap(max_cap, pooled=False)
+        if reserve is not None and check_reserve:
+            reserve = _args.check_range("reserve", reserve, 1, max_orders, "reserve")
         self._v = v = mn.variant(price_bits, n)
         self.n, self.price_bits, self.max_orders, self.max_cap, self.stp = (
             n,

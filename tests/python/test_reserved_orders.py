@@ -140,3 +140,19 @@ def test_engine_constructor_reserve_is_checked() -> None:
     with pytest.raises(ArgumentTypeError):
         MatchingEngine(n=64, max_orders=1000, reserve=1.5)
     assert MatchingEngine(n=64, max_orders=1000, reserve=1000).book.stats().reserved_orders == 1000
+
+
+def test_reserve_is_checked_after_the_other_arguments() -> None:
+    """A bad n / price_bits / max_orders is the first error with or without reserve=
+    (review29b: with reserve= the constructor checked max_orders first)."""
+    for make in (
+        lambda **kw: L3Book(**kw),
+        lambda **kw: MatchingEngine(**kw),
+    ):
+        for bad, word in (({"n": 7}, "n"), ({"price_bits": 16}, "price_bits")):
+            msgs = []
+            for extra in ({}, {"reserve": 1}):
+                with pytest.raises(InvalidArgumentError) as ei:
+                    make(max_orders=0, **bad, **extra)
+                msgs.append(str(ei.value))
+            assert msgs[0] == msgs[1] and word in msgs[0]
