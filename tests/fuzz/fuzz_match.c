@@ -15,7 +15,10 @@
  *     loaded the same way (so the header, L3 and owner checks are fuzzed);
  *   - the same flow as one apply_ops batch on a third engine, into an event
  *     buffer of a few events (the batch stops and is resumed): the same
- *     events in order and the same dump as the single calls.
+ *     events in order and the same dump as the single calls;
+ *   - every single call of the flow also goes to the reference engine
+ *     (tests/c/ref_match.h, written apart from tb_match.inc): the same status,
+ *     events and result, call by call, and the same number of resting orders.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icsrc tests/fuzz/fuzz_match.c -o fuzz_match
  *   ./fuzz_match -max_total_time=60 corpus_dir           (make fuzz-cov)
@@ -35,6 +38,8 @@
 #include "tapebook/tb_match_types.h"
 #include "tapebook/tb_match.inc"
 #include "tapebook/tb_family_end.inc"
+
+#include "../c/ref_match.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -83,16 +88,28 @@ static void try_load(M *m, const unsigned char *bytes, size_t len) {
     free(after);
 }
 
+/* the engine's answer to one call against the reference's: status, events, result */
+static void same_as_ref(int st, const tb_match_event *ev, size_t ne, const tb_submit_result *r, int rst,
+                        const tb_match_event *rev, size_t rne, const tb_submit_result *rr) {
+    CHECK(st == rst);
+    if (st != TB_OK) return;
+    CHECK(ne == rne && (ne == 0 || memcmp(ev, rev, ne * sizeof ev[0]) == 0));
+    CHECK(!r || memcmp(r, rr, sizeof *r) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
-    static tb_match_event ev[EVCAP], ev2[EVCAP], all[1 << 16];
+    static tb_match_event ev[EVCAP], ev2[EVCAP], rev[EVCAP], all[1 << 16];
     static tb_match_op ops[1 << 13];
     const int stp = size ? data[0] & 3 : 0;
     const size_t half = size / 2, n = half / REC;
     M *m = NULL, *x = NULL;
-    size_t i, k, len = 0, len2 = 0, ne = 0, ne2 = 0, n_all = 0;
+    size_t i, k, len = 0, len2 = 0, ne = 0, ne2 = 0, n_all = 0, rne = 0;
     unsigned char *buf, *buf2, *mut;
-    tb_submit_result r, r2;
+    tb_submit_result r, r2, rr;
     tb_match_order o;
+    ref_match ref;
+    int st, rst;
+    CHECK(ref_match_init(&ref, stp, INT32_MIN + 64, INT32_MAX - 64, UINT32_MAX, 32, 8) == TB_OK);
     CHECK(tb_match_i32_n64_create(&m, 1000, 32, 8, stp) == TB_OK);
     CHECK(tb_match_i32_n64_create(&x, 0, 32, 8, TB_STP_NONE) == TB_OK);
     CHECK(n <= sizeof ops / sizeof ops[0]);
@@ -109,16 +126,30 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             o.flags = (uint8_t)(d[5] % 5u == 4u ? 0u : d[5] % 5u);
             o.owner = d[6] & 3u;
             ops[i].kind = TB_OP_SUBMIT;
-            if (tb_match_i32_n64_submit(m, &o, ev, EVCAP, &ne, &r) != TB_OK) ne = 0;
+            memset(&r, 0, sizeof r);
+            memset(&rr, 0, sizeof rr);
+            st = tb_match_i32_n64_submit(m, &o, ev, EVCAP, &ne, &r);
+            rst = ref_match_submit(&ref, &o, rev, EVCAP, &rne, &rr);
+            same_as_ref(st, ev, ne, &r, rst, rev, rne, &rr);
+            if (st != TB_OK) ne = 0;
         } else if (d[0] < 220) {
             o.id = id;
             ops[i].kind = TB_OP_CANCEL;
-            if (tb_match_i32_n64_cancel(m, id, ev, EVCAP, &ne) != TB_OK) ne = 0;
+            st = tb_match_i32_n64_cancel(m, id, ev, EVCAP, &ne);
+            rst = ref_match_cancel(&ref, id, rev, EVCAP, &rne);
+            same_as_ref(st, ev, ne, NULL, rst, rev, rne, NULL);
+            if (st != TB_OK) ne = 0;
         } else {
             o.id = id;
             o.qty = 1u + d[3] % 9u;
             ops[i].kind = d[7] == 0xff ? (uint8_t)'?' : (uint8_t)TB_OP_MODIFY; /* rarely not a kind */
-            if (ops[i].kind != TB_OP_MODIFY || tb_match_i32_n64_modify(m, id, o.qty, ev, EVCAP, &ne) != TB_OK) ne = 0;
+            ne = 0;
+            if (ops[i].kind == TB_OP_MODIFY) {
+                st = tb_match_i32_n64_modify(m, id, o.qty, ev, EVCAP, &ne);
+                rst = ref_match_modify(&ref, id, o.qty, rev, EVCAP, &rne);
+                same_as_ref(st, ev, ne, NULL, rst, rev, rne, NULL);
+                if (st != TB_OK) ne = 0;
+            }
         }
         ops[i].order = o;
         memset(ops[i].reserved, 0, sizeof ops[i].reserved);
@@ -127,6 +158,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         n_all += ne;
     }
     CHECK(tb_match_i32_n64_verify_invariants(m) == TB_OK);
+    CHECK(tb_match_i32_n64_orders(m) == ref.n_orders);
+    ref_match_free(&ref);
     /* dump -> load -> dump, then the same next order on both */
     buf = dump_of(m, &len);
     CHECK(tb_match_i32_n64_load(x, buf, len) == TB_OK);
@@ -167,7 +200,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         CHECK(tb_match_i32_n64_create(&y, 1000, 32, 8, stp) == TB_OK);
         while (done < n) {
             size_t nb = 0, db = 0;
-            int st = tb_match_i32_n64_apply_ops(y, ops + done, n - done, ev2, small, &nb, NULL, NULL, &db);
+            st = tb_match_i32_n64_apply_ops(y, ops + done, n - done, ev2, small, &nb, NULL, NULL, &db);
             if (st == TB_ERR_EVENTS && db == 0) /* its events do not fit the small buffer: the whole one */
                 st = tb_match_i32_n64_apply_ops(y, ops + done, 1, ev2, EVCAP, &nb, NULL, NULL, &db);
             CHECK((st == TB_OK || st == TB_ERR_EVENTS) && db > 0);
