@@ -9,8 +9,9 @@
  * stops (an ERROR message skipped as on_error="skip" does; a crossed book stops when
  * the input asks for stop_on_crossed; a row the book refuses stops) and the final book.
  *
- * Input: byte 0 picks the split point, the output capacity and stop_on_crossed; the rest
- * is the CSV body (the header is fixed: the eight Tardis columns). A body of odd length
+ * Input: byte 0 picks the split point, the output capacity (bit 6: MAXN rows, else 1-5)
+ * and stop_on_crossed (bit 7); the rest is the CSV body (the header is fixed: the eight
+ * Tardis columns). A body of odd length
  * is read with a venue's units (tick 0.01, lot 1e-8), where the scan's fast paths keep
  * plain price and amount shapes ("65000.43", "d.dddddddd", "0"), an even one with tick
  * 0.5 (no price shape) and lot 1e-3 — the same choice as fuzz_tardis_scan, so the seeds
@@ -222,7 +223,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     split = n ? data[0] % (n + 1) : 0;
     crossed = (data[0] >> 7) & 1u;
     reference(data + 1, n, crossed, (int)(n % 2), &a);
-    driver(data + 1, n, split, 1 + data[0] % 5, crossed, (int)(n % 2), &d);
+    /* bit 6: an output of MAXN rows, so one call runs long traced DELTA runs across the
+     * replay loop's TB_FEED_TRACE-message chunks (1-5 rows reach neither) */
+    driver(data + 1, n, split, (data[0] & 0x40u) ? MAXN : 1u + data[0] % 5u, crossed, (int)(n % 2), &d);
     CHECK(a.stop == d.stop && a.n == d.n);
     if (a.stop != TB_FEED_DONE) CHECK(a.stop_seq == d.stop_seq);
     for (i = 0; i < a.n; i++) {
