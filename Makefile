@@ -190,7 +190,7 @@ c-match: clang $(BUILD)/gcc/test_match $(BUILD)/clang/test_match $(BUILD)/gcc/te
 	clang++ $(CXXSTD) $(WARN) $(INC) -Itests/c -x c++ -c tests/c/test_match.c -o $(BUILD)/compile/clangxx_match.o
 	gcc $(CSTD) -O1 -g $(WARN) -DFUZZ_MATCH_MAIN -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 	  $(INC) tests/fuzz/fuzz_match.c -o $(BUILD)/compile/fuzz_match_quick
-	$(BUILD)/compile/fuzz_match_quick --random 2000
+	$(BUILD)/compile/fuzz_match_quick --random 2000 tests/fuzz/corpus_match/*
 
 # the matching benchmark's std::map + std::list reference (tests/c/ref_match_std.hpp, C++17)
 # against the sorted-array reference the fuzz trusts: g++ and clang++, then g++ sanitized
@@ -351,34 +351,18 @@ fuzz-py: venv
 fuzz: fuzz-c fuzz-py
 
 FUZZ_SECONDS ?= 60
+# every libFuzzer target and the committed seeds it starts from ("-": none)
+FUZZ_TARGETS := book:corpus decode:corpus_decode decimal:corpus_decimal itch:corpus_itch l3:- match:corpus_match \
+                tardis_scan:corpus_tardis_scan tardis_run:corpus_tardis_scan json_scan:corpus_json_scan
 fuzz-cov: clang | $(BUILD)/fuzz/.dir
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_book.c -o $(BUILD)/fuzz/fuzz_book
-	mkdir -p $(BUILD)/fuzz/corpus && cp -n tests/fuzz/corpus/* $(BUILD)/fuzz/corpus/ 2>/dev/null || true
-	$(BUILD)/fuzz/fuzz_book -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_decode.c -o $(BUILD)/fuzz/fuzz_decode
-	mkdir -p $(BUILD)/fuzz/corpus_decode && cp -n tests/fuzz/corpus_decode/* $(BUILD)/fuzz/corpus_decode/ 2>/dev/null || true
-	$(BUILD)/fuzz/fuzz_decode -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_decode
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_decimal.c -o $(BUILD)/fuzz/fuzz_decimal
-	mkdir -p $(BUILD)/fuzz/corpus_decimal && cp -n tests/fuzz/corpus_decimal/* $(BUILD)/fuzz/corpus_decimal/ 2>/dev/null || true
-	$(BUILD)/fuzz/fuzz_decimal -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_decimal
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_itch.c -o $(BUILD)/fuzz/fuzz_itch
-	mkdir -p $(BUILD)/fuzz/corpus_itch && cp -n tests/fuzz/corpus_itch/* $(BUILD)/fuzz/corpus_itch/ 2>/dev/null || true
-	$(BUILD)/fuzz/fuzz_itch -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_itch
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_l3.c -o $(BUILD)/fuzz/fuzz_l3
-	mkdir -p $(BUILD)/fuzz/corpus_l3
-	$(BUILD)/fuzz/fuzz_l3 -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_l3
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_match.c -o $(BUILD)/fuzz/fuzz_match
-	mkdir -p $(BUILD)/fuzz/corpus_match
-	$(BUILD)/fuzz/fuzz_match -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_match
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_tardis_scan.c -o $(BUILD)/fuzz/fuzz_tardis_scan
-	mkdir -p $(BUILD)/fuzz/corpus_tardis_scan && cp -n tests/fuzz/corpus_tardis_scan/* $(BUILD)/fuzz/corpus_tardis_scan/ 2>/dev/null || true
-	$(BUILD)/fuzz/fuzz_tardis_scan -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_tardis_scan
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_tardis_run.c -o $(BUILD)/fuzz/fuzz_tardis_run
-	mkdir -p $(BUILD)/fuzz/corpus_tardis_run && cp -n tests/fuzz/corpus_tardis_scan/* $(BUILD)/fuzz/corpus_tardis_run/ 2>/dev/null || true
-	$(BUILD)/fuzz/fuzz_tardis_run -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_tardis_run
-	clang -g -O1 -fsanitize=fuzzer,address,undefined $(WARN) $(INC) tests/fuzz/fuzz_json_scan.c -o $(BUILD)/fuzz/fuzz_json_scan
-	mkdir -p $(BUILD)/fuzz/corpus_json_scan && cp -n tests/fuzz/corpus_json_scan/* $(BUILD)/fuzz/corpus_json_scan/ 2>/dev/null || true
-	$(BUILD)/fuzz/fuzz_json_scan -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_json_scan
+	@for ts in $(FUZZ_TARGETS); do t=$${ts%%:*}; c=$${ts#*:}; \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	  clang -g -O1 -fsanitize=fuzzer,address,undefined $(CSTD) $(WARN) $(INC) tests/fuzz/fuzz_$$t.c \
+	    -o $(BUILD)/fuzz/fuzz_$$t || exit 1; \
+	  mkdir -p $(BUILD)/fuzz/corpus_$$t; \
+	  if [ "$$c" != - ]; then cp -n tests/fuzz/$$c/* $(BUILD)/fuzz/corpus_$$t/ || true; fi; \
+	  $(BUILD)/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(BUILD)/fuzz/corpus_$$t || exit 1; \
+	done
 
 # ---- benchmarks ------------------------------------------------------------------------
 

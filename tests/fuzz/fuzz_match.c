@@ -23,8 +23,10 @@
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icsrc tests/fuzz/fuzz_match.c -o fuzz_match
  *   ./fuzz_match -max_total_time=60 corpus_dir           (make fuzz-cov)
  * Build with -DFUZZ_MATCH_MAIN (no -fsanitize=fuzzer) for a driver that runs
- * the files named on the command line, or `--random N` seeded inputs (the
- * quick profile of make c-match). */
+ * the files named on the command line, or `--random N` seeded inputs (make
+ * c-match runs 2000 of them and the seeds in tests/fuzz/corpus_match: 52
+ * inputs that cover every edge a 300 s run (588k inputs) reached, picked by
+ * libFuzzer's -set_cover_merge=1 -use_counters=0; make fuzz-cov starts there). */
 #define TB_NO_SHIPPED_VARIANTS /* only the variant used: a fast build */
 #define TB__M_OPS_DEEP 8u      /* apply_ops' deep lookahead within this small book too */
 #include "tapebook.h"
@@ -246,7 +248,10 @@ int main(int argc, char **argv) {
             FILE *f = fopen(argv[i], "rb");
             long len;
             uint8_t *d;
-            if (!f) continue;
+            if (!f) { /* a seed that is not there is an error, not a pass */
+                fprintf(stderr, "fuzz_match: cannot open %s\n", argv[i]);
+                return 1;
+            }
             fseek(f, 0, SEEK_END);
             len = ftell(f);
             fseek(f, 0, SEEK_SET);

@@ -9,7 +9,7 @@
  * stops (an ERROR message skipped as on_error="skip" does; a crossed book stops when
  * the input asks for stop_on_crossed; a row the book refuses stops) and the final book.
  *
- * Input: byte 0 picks the split point, the output capacity (bit 6: MAXN rows, else 1-5)
+ * Input: byte 0 picks the split point, the output capacity (bit 6: 512 rows, else 1-5)
  * and stop_on_crossed (bit 7); the rest is the CSV body (the header is fixed: the eight
  * Tardis columns). A body of odd length
  * is read with a venue's units (tick 0.01, lot 1e-8), where the scan's fast paths keep
@@ -37,7 +37,10 @@
     } while (0)
 
 #define MAXN 4096 /* bytes of body used; every line gives at most one row and message */
-#define MSGS (MAXN + 64)
+#define BIG_OUT 512 /* rows of the large output: one call's traced runs pass 128 rows */
+/* the driver's output room: tb_tardis_run_block wants room for a whole output's messages
+ * (rows_cap + TB_TARDIS_MSG_ROOM) whatever the rows written so far (<= MAXN) */
+#define MSGS (MAXN + BIG_OUT + 64)
 
 static const uint8_t ROLES[8] = {0, 1, 2, 3, 4, 5, 6, 7};
 
@@ -223,9 +226,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     split = n ? data[0] % (n + 1) : 0;
     crossed = (data[0] >> 7) & 1u;
     reference(data + 1, n, crossed, (int)(n % 2), &a);
-    /* bit 6: an output of MAXN rows, so one call runs long traced DELTA runs across the
+    /* bit 6: an output of BIG_OUT rows, so one call runs long traced DELTA runs across the
      * replay loop's TB_FEED_TRACE-message chunks (1-5 rows reach neither) */
-    driver(data + 1, n, split, (data[0] & 0x40u) ? MAXN : 1u + data[0] % 5u, crossed, (int)(n % 2), &d);
+    driver(data + 1, n, split, (data[0] & 0x40u) ? BIG_OUT : 1u + data[0] % 5u, crossed, (int)(n % 2), &d);
     CHECK(a.stop == d.stop && a.n == d.n);
     if (a.stop != TB_FEED_DONE) CHECK(a.stop_seq == d.stop_seq);
     for (i = 0; i < a.n; i++) {
