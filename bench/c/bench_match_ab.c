@@ -9,10 +9,13 @@
  *   single   every operation one call: thread CPU ns per operation
  *   many     runs of consecutive submits through submit_many, cancels and
  *            modifies one call each: CPU ns per operation
+ *   ops      the flow through apply_ops, OPS_BATCH operations a call (as
+ *            bench_match's batch row): CPU ns per operation; its events are
+ *            verified too (the hash equals the single calls' on both sides)
  *   service  single calls timed one by one (rdtsc): HDR histogram of the
  *            service time per operation class, both sides
  *
- * Each round runs single and many once: both sides' engines take the flow in
+ * Each round runs single, many and ops once: both sides' engines take the flow in
  * alternating slices of 8192 operations, each slice timed (timed_pair); then
  * the service pass once per side (old first in even rounds, new first in odd
  * ones). A ratio is new / old time of the same round, and the output gives
@@ -33,11 +36,12 @@
 #define MID_PX INT64_C(1000000)
 #define EV_CAP 65536
 
-enum { MODE_SINGLE = 0, MODE_MANY = 1, MODES = 2, MAX_ROUNDS = 64 };
-static const char *const mode_name[MODES] = {"single", "many"};
+enum { MODE_SINGLE = 0, MODE_MANY = 1, MODE_OPS = 2, MODES = 3, MAX_ROUNDS = 64, OPS_BATCH = 256 };
+static const char *const mode_name[MODES] = {"single", "many", "ops"};
 
 static tb_match_event g_ev[EV_CAP];
 static tb_match_order g_batch[EV_CAP];
+static tb_match_op *g_ops; /* the flow as apply_ops operations */
 static double g_tick_per_ns = 1.0;
 static uint32_t g_max_orders;
 static volatile uint64_t g_sink; /* keeps the timed loops' results alive */
@@ -79,10 +83,28 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n) {
     return h;
 }
 
-static uint64_t replay_hash(const ab_engine *e, const flow *F) {
+/* Operations [from, to) through apply_ops, OPS_BATCH a call (a full event
+ * buffer resumes at n_done); h: the events' hash to extend, or NULL. */
+static uint64_t ops_run(const ab_engine *e, void *m, size_t from, size_t to, uint64_t *h) {
+    uint64_t acc = 0;
+    for (size_t i = from; i < to;) {
+        const size_t k = to - i < OPS_BATCH ? to - i : OPS_BATCH;
+        size_t n_ev = 0, done = 0;
+        int st = e->apply_ops(m, g_ops + i, k, g_ev, EV_CAP, &n_ev, &done);
+        if (st != TB_OK && !(st == TB_ERR_EVENTS && done > 0)) die(e->name, "apply_ops", i + done, st);
+        if (h) *h = fnv(*h, g_ev, n_ev * sizeof g_ev[0]);
+        acc += n_ev + done;
+        i += done;
+    }
+    return acc;
+}
+
+/* The events of the whole flow, single calls (batch 0) or through apply_ops. */
+static uint64_t replay_hash(const ab_engine *e, const flow *F, int batch) {
     void *m = fresh(e, F);
     uint64_t h = UINT64_C(0xcbf29ce484222325);
-    for (size_t i = F->n_prefill; i < F->n; i++) {
+    if (batch) (void)ops_run(e, m, F->n_prefill, F->n, &h);
+    for (size_t i = F->n_prefill; !batch && i < F->n; i++) {
         size_t n_ev = 0;
         int st = apply(e, m, &F->ops[i], &n_ev);
         if (st != TB_OK) die(e->name, "verify", i, st);
@@ -112,6 +134,10 @@ static size_t submit_run(const ab_engine *e, void *m, const flow *F, size_t i, s
 /* Operations [from, to) of the flow in `mode`. */
 static void run_ops(const ab_engine *e, void *m, const flow *F, int mode, size_t from, size_t to) {
     uint64_t acc = 0;
+    if (mode == MODE_OPS) {
+        g_sink += ops_run(e, m, from, to, NULL);
+        return;
+    }
     for (size_t i = from; i < to;) {
         size_t n_ev = 0;
         if (mode == MODE_MANY && F->ops[i].kind == FLOW_SUBMIT) {
@@ -202,11 +228,23 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_match_ab: out of memory generating the flow\n");
         return 1;
     }
+    g_ops = (tb_match_op *)calloc(fl.n, sizeof *g_ops);
+    if (!g_ops) {
+        fprintf(stderr, "bench_match_ab: out of memory for the apply_ops operations\n");
+        return 1;
+    }
+    for (size_t i = 0; i < fl.n; i++) {
+        g_ops[i].order = fl.ops[i].o;
+        g_ops[i].kind = fl.ops[i].kind == FLOW_SUBMIT   ? TB_OP_SUBMIT
+                        : fl.ops[i].kind == FLOW_CANCEL ? TB_OP_CANCEL
+                                                        : TB_OP_MODIFY;
+    }
     const ab_engine *side[2] = {&ab_old, &ab_new};
-    uint64_t h_old = replay_hash(&ab_old, &fl), h_new = replay_hash(&ab_new, &fl);
-    printf("flow: %zu prefill + %zu ops (seed %llu); verify: event hash old %016llx new %016llx: %s\n", fl.n_prefill,
-           ops, (unsigned long long)seed, (unsigned long long)h_old, (unsigned long long)h_new,
-           h_old == h_new ? "identical" : "DIFFERENT");
+    uint64_t h_old = replay_hash(&ab_old, &fl, 0), h_new = replay_hash(&ab_new, &fl, 0);
+    const int same_ops = replay_hash(&ab_old, &fl, 1) == h_old && replay_hash(&ab_new, &fl, 1) == h_new;
+    printf("flow: %zu prefill + %zu ops (seed %llu); verify: event hash old %016llx new %016llx: %s; apply_ops: %s\n",
+           fl.n_prefill, ops, (unsigned long long)seed, (unsigned long long)h_old, (unsigned long long)h_new,
+           h_old == h_new ? "identical" : "DIFFERENT", same_ops ? "the same events" : "DIFFERENT events");
     for (int k = 0; k < 2; k++)
         for (int c = 0; c < FLOW_CLASSES; c++) bench_hdr_reset(&g_res[k].service[c]);
     for (int r = 0; r < rounds; r++) {
@@ -253,13 +291,15 @@ int main(int argc, char **argv) {
             perror(json);
             return 1;
         }
-        fprintf(f, "{\"ops\": %zu, \"rounds\": %d, \"identical\": %s", ops, rounds, h_old == h_new ? "true" : "false");
+        fprintf(f, "{\"ops\": %zu, \"rounds\": %d, \"identical\": %s", ops, rounds,
+                h_old == h_new && same_ops ? "true" : "false");
         for (int mode = 0; mode < MODES; mode++)
             fprintf(f, ", \"%s\": {\"old_ns\": %.2f, \"new_ns\": %.2f, \"ratio\": %.4f}", mode_name[mode],
                     median(g_res[0].ns[mode], rounds), median(g_res[1].ns[mode], rounds), ratio_med[mode]);
         fprintf(f, "}\n");
         fclose(f);
     }
+    free(g_ops);
     flow_free(&fl);
-    return h_old == h_new ? 0 : 1;
+    return h_old == h_new && same_ops ? 0 : 1;
 }

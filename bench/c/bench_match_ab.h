@@ -12,6 +12,7 @@
 
 struct tb_match_order;
 struct tb_match_event;
+struct tb_match_op;
 
 typedef struct ab_engine {
     const char *name;
@@ -22,6 +23,8 @@ typedef struct ab_engine {
     int (*modify)(void *m, uint64_t id, uint64_t qty, struct tb_match_event *ev, size_t cap, size_t *n_out);
     int (*submit_many)(void *m, const struct tb_match_order *o, size_t n, struct tb_match_event *ev, size_t cap,
                        size_t *n_out, size_t *n_done);
+    int (*apply_ops)(void *m, const struct tb_match_op *ops, size_t n, struct tb_match_event *ev, size_t cap,
+                     size_t *n_out, size_t *n_done);
     size_t (*orders)(void *m);
 } ab_engine;
 

@@ -38,7 +38,12 @@ static int SIDE(submit_many)(void *m, const struct tb_match_order *o, size_t n, 
     return tb_match_i64_n1024_submit_many((ab_m *)m, o, n, ev, cap, n_out, NULL, n_done);
 }
 
+static int SIDE(apply_ops)(void *m, const struct tb_match_op *ops, size_t n, struct tb_match_event *ev, size_t cap,
+                          size_t *n_out, size_t *n_done) {
+    return tb_match_i64_n1024_apply_ops((ab_m *)m, ops, n, ev, cap, n_out, NULL, NULL, n_done);
+}
+
 static size_t SIDE(orders)(void *m) { return tb_match_i64_n1024_orders((ab_m *)m); }
 
-const ab_engine AB_SIDE = {AB_STR(AB_SIDE), SIDE(create), SIDE(destroy),     SIDE(submit),
-                           SIDE(cancel),      SIDE(modify), SIDE(submit_many), SIDE(orders)};
+const ab_engine AB_SIDE = {AB_STR(AB_SIDE), SIDE(create),      SIDE(destroy),   SIDE(submit), SIDE(cancel),
+                           SIDE(modify),      SIDE(submit_many), SIDE(apply_ops), SIDE(orders)};

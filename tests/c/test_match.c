@@ -816,6 +816,36 @@ static void t_plain_takers(void) {
     }
 }
 
+/* Whether a plain limit order reaches the opposite best (submit_passive's and
+ * submit_ioc's test, masks rather than a branch on the side): at the maker's
+ * price it takes, one tick short it does not (GTC rests, IOC is cancelled),
+ * for both sides, inside the window and at the ends of the price domain
+ * (the spill), against the reference. A swapped side or a strict compare in
+ * the mask formula fails here. */
+static void t_reach_edges(void) {
+    const int64_t lo = INT64_MIN + 1024, hi = INT64_MAX - 1024;
+    const int64_t makers[3][2] = {{100, 100}, {hi, lo}, {lo + 1, hi - 1}}; /* [k][maker side] */
+    int k, side, tif, d;
+    uint64_t id = 1;
+    for (k = 0; k < 3; k++)
+        for (side = 0; side <= 1; side++)
+            for (tif = TB_GTC; tif <= TB_IOC; tif++)
+                for (d = 1; d >= 0; d--) { /* one tick short, then at the price */
+                    M *m = NULL;
+                    ref_match r;
+                    const int64_t p = makers[k][1 - side];
+                    /* a bid one tick below the ask, an ask one tick above the bid */
+                    const int64_t px = side == TB_BID ? p - d : p + d;
+                    CHECK_EQ(tb_match_i64_n1024_create(&m, 100, 16, 64, TB_STP_NONE), TB_OK);
+                    if (ref_match_init(&r, TB_STP_NONE, lo, hi, UINT64_MAX, 16, 64)) abort();
+                    both_submit(m, &r, order(id++, 1 - side, p, 5, TB_GTC, 0, 0), EVCAP, "reach: maker");
+                    both_submit(m, &r, order(id++, side, px, 3, tif, 0, 0), EVCAP, "reach: taker");
+                    CHECK_EQ_U(tb_match_i64_n1024_orders(m), d ? (tif == TB_GTC ? 2u : 1u) : 1u);
+                    CHECK_EQ(tb_match_i64_n1024_destroy(m), TB_OK);
+                    ref_match_free(&r);
+                }
+}
+
 static void t_no_allocation_after_create(void) {
     M *m = NULL;
     tbt_rng g;
@@ -873,6 +903,7 @@ int main(int argc, char **argv) {
     tbt_run("FOK and post-only", t_fok_and_post_only);
     tbt_run("self-trade prevention", t_stp_modes);
     tbt_run("plain limit takers at their edges", t_plain_takers);
+    tbt_run("a limit reaches the opposite best at its price", t_reach_edges);
     tbt_run("validation changes nothing", t_validation_changes_nothing);
     tbt_run("duplicate ids however they rest", t_duplicate_ids);
     tbt_run("the engine's book is read only", t_engine_book_read_only);
