@@ -749,7 +749,6 @@ static void t_reserved_grows(void) {
     }
 }
 
-/* Zero TB_MALLOC after create: a long mixed flow, every event kind. */
 /* One submit on both engines, compared byte for byte (status, events, result). */
 static void both_submit(M *m, ref_match *r, tb_match_order o, size_t cap, const char *what) {
     static tb_match_event eb[EVCAP];
@@ -846,6 +845,7 @@ static void t_reach_edges(void) {
                 }
 }
 
+/* Zero TB_MALLOC after create: a long mixed flow, every event kind. */
 static void t_no_allocation_after_create(void) {
     M *m = NULL;
     tbt_rng g;
