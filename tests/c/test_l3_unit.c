@@ -399,6 +399,50 @@ static void t_apply_mbo_reseed(void) {
     D->destroy(l);
 }
 
+/* apply_mbo's node prefetch stage reads a row's home entry and, when that
+ * shares its cache line (home % 8 != 7), the next one. In a 16-entry index
+ * (max_orders 8): orders homed at the last entry (15: the next entry would be
+ * past the part in use; the second order wraps to entry 0) and at entry 6
+ * (displaced to 7 and 8), added, partly filled, modified and cancelled over
+ * batches long enough for the stages to run ahead: every row applies, the
+ * index reads stay inside it (the sanitizer builds), the book ends as the
+ * rows say. */
+static void t_apply_mbo_line_ends(void) {
+    void *l = mk(8, 64);
+    const uint64_t key = D->key(l);
+    uint8_t act[70], sd[70];
+    uint64_t ids[5], rid[70], qty[70], gq = 0;
+    int64_t px[70], gpx = 0;
+    int8_t st[70];
+    int gside = 0;
+    size_t n = 0, n_err = 0, i, c;
+    for (i = 0; i < 5; i++) { /* the tag's top 4 bits are the home */
+        const uint64_t home = i < 2 ? 15u : 6u;
+        ids[i] = tb__l3_unmix((home << 60) | ((uint64_t)(i + 1) << 40), key);
+    }
+    for (c = 0; c < 4; c++) /* 4 cycles of: add all, fill 1 of each, cancel all */
+        for (i = 0; i < 15; i++) {
+            const size_t k = i % 5;
+            act[n] = i < 5 ? 'A' : i < 10 ? 'E' : 'C', rid[n] = ids[k], sd[n] = (uint8_t)(k & 1);
+            qty[n] = i < 5 ? 10 : i < 10 ? 1 : 0;
+            px[n++] = ANCHOR + (k & 1 ? -1 : 1) * (int64_t)(1 + k);
+        }
+    for (i = 0; i < 5; i++) /* then all rest again, each modified down */
+        act[n] = 'A', rid[n] = ids[i], sd[n] = (uint8_t)(i & 1), qty[n] = 10, px[n++] = ANCHOR + 50 + (int64_t)i;
+    for (i = 0; i < 5; i++) act[n] = 'M', rid[n] = ids[i], sd[n] = 0, qty[n] = 2 + i, px[n++] = ANCHOR + 50 + (int64_t)i;
+    CHECK_EQ(D->apply_mbo(l, act, rid, sd, px, qty, n, st, &n_err, NULL), TB_OK);
+    CHECK_EQ(n_err, 0);
+    for (i = 0; i < n; i++) CHECK_EQ(st[i], 0);
+    CHECK_EQ_U(D->count(l), 5);
+    for (i = 0; i < 5; i++) {
+        CHECK_EQ(D->order(l, ids[i], &gpx, &gq, &gside), TB_OK);
+        CHECK_EQ_U(gq, 2 + i);
+        CHECK_EQ(gpx, ANCHOR + 50 + (int64_t)i);
+    }
+    CHECK_EQ(D->verify(l), TB_OK);
+    D->destroy(l);
+}
+
 /* The operation counters of stats() as an array, in TB__L3_DUMPED_COUNTERS order. */
 static void op_counters(void *l, uint64_t out[6]) {
     tb_l3_stats st;
@@ -770,7 +814,7 @@ typedef struct named {
 static const named tests[] = {
     {"fifo", t_fifo},       {"priority", t_priority}, {"validation", t_validation}, {"overflow", t_overflow},
     {"levels_kept", t_levels_kept}, {"reseed", t_reseed}, {"dump", t_dump},           {"dump_counters", t_dump_counters}, {"apply_mbo", t_apply_mbo},
-    {"apply_mbo_reseed", t_apply_mbo_reseed},
+    {"apply_mbo_reseed", t_apply_mbo_reseed}, {"apply_mbo_line_ends", t_apply_mbo_line_ends},
     {"constants", t_constants},
 };
 
