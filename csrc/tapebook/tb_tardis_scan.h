@@ -827,9 +827,10 @@ TB_FORCE_INLINE void tb__tardis_shape_keep(tb__tardis_shapes *c, const char *q, 
 }
 
 /* the value at q (before end) as a plain decimal of its column's unit, through a kept shape
- * or tb__tardis_plain16 / tb__tardis_plain and tb__tardis_scale: where it stops, or NULL */
-TB_FORCE_INLINE const char *tb__tardis_value(const char *q, const char *end, tb_dec_unit unit, int is_unsigned,
-                                             tb__tardis_shapes *c, uint64_t *out) {
+ * or tb__tardis_plain16 / tb__tardis_plain and tb__tardis_scale: where it stops, or NULL
+ * (the unit by address: read only off the kept shapes, not copied for every value) */
+TB_FORCE_INLINE const char *tb__tardis_value(const char *q, const char *end, const tb_dec_unit *unit,
+                                             int is_unsigned, tb__tardis_shapes *c, uint64_t *out) {
     const char *e;
     uint64_t m;
     size_t dig;
@@ -839,8 +840,8 @@ TB_FORCE_INLINE const char *tb__tardis_value(const char *q, const char *end, tb_
         if (c->s[1].stop && tb__tardis_shape_take(&c->s[1], q, out)) return q + c->s[1].stop;
     }
     if (!(e = tb__tardis_plain16(q, end, &m, &dig, &frac))) e = tb__tardis_plain(q, end, &m, &dig, &frac);
-    if (e - q > 20 || !tb__tardis_scale(m, dig, frac, unit, is_unsigned, out)) return NULL;
-    tb__tardis_shape_keep(c, q, (size_t)(e - q), dig, frac, unit);
+    if (e - q > 20 || !tb__tardis_scale(m, dig, frac, *unit, is_unsigned, out)) return NULL;
+    tb__tardis_shape_keep(c, q, (size_t)(e - q), dig, frac, *unit);
     return e;
 }
 
@@ -868,7 +869,7 @@ TB_FORCE_INLINE const char *tb__tardis_fast_rest(const tb_tardis_scan *st, const
         v->bid = x == b4;
     }
     q += 4;
-    if (!(e = tb__tardis_value(q, end, st->tick, 0, &shapes[0], &v->px)) || e >= end || *e != ',') return NULL;
+    if (!(e = tb__tardis_value(q, end, &st->tick, 0, &shapes[0], &v->px)) || e >= end || *e != ',') return NULL;
     q = e + 1;
     /* an amount of "0" then '\n' (a level removed: a third of the rows of a venue's deltas)
      * is 0 lots whatever the lot: two byte compares, and the column's kept shapes stay
@@ -877,7 +878,7 @@ TB_FORCE_INLINE const char *tb__tardis_fast_rest(const tb_tardis_scan *st, const
         v->qty = 0;
         return q + 1;
     }
-    if (!(e = tb__tardis_value(q, end, st->lot, 1, &shapes[1], &v->qty))) return NULL;
+    if (!(e = tb__tardis_value(q, end, &st->lot, 1, &shapes[1], &v->qty))) return NULL;
     if (e < end && *e == '\n') return e;
     /* "\r\n": the '\r' is dropped, as the general path does */
     return end - e >= 2 && e[0] == '\r' && e[1] == '\n' ? e + 1 : NULL;

@@ -560,8 +560,8 @@ static void test_fast_shapes(void) {
             if (next_rng(&rng) % 4) s[next_rng(&rng) % (run + 1)] = '.';
             if (next_rng(&rng) % 2) s[run] = next_rng(&rng) % 2 ? ',' : '\n';
             memset(&none, 0, sizeof none);
-            eb = tb__tardis_value(s, s + n, unit, is_unsigned, &none, &vb);
-            ea = tb__tardis_value(s, s + n, unit, is_unsigned, &kept, &va);
+            eb = tb__tardis_value(s, s + n, &unit, is_unsigned, &none, &vb);
+            ea = tb__tardis_value(s, s + n, &unit, is_unsigned, &kept, &va);
             if (k == 2 && ea && (kept.s[0].stop || kept.s[1].stop)) hits++;
             CHECK_MSG(ea == eb && (!ea || va == vb), "'%.*s' unit %s: %ld vs %ld", (int)n, s,
                       units[(round / 7) % 6], ea ? (long)(ea - s) : -1L, eb ? (long)(eb - s) : -1L);
