@@ -35,9 +35,11 @@
  * general path then takes the line, so odd rows and every error keep its behaviour.
  * Within a run of common rows the fast path reads only side, price and amount of a row
  * whose first five fields are the bytes of the row before (the rows of a message mostly
- * are), and reads a price or an amount of the shape of one of its column's last two
- * (where the point is, where it stops) without searching it, and an amount "0" before
- * the newline by two byte compares. The C test holds the fast path to the general one
+ * are), only the low eight digits of each timestamp besides them of one whose five
+ * fields differ from those bytes only there (a message's first row, mostly), and reads
+ * a price or an amount of the shape of one of its column's last two (where the point
+ * is, where it stops) without searching it, and an amount "0" before the newline by two
+ * byte compares. The C test holds the fast path to the general one
  * on clean and mutated files (venue-shaped ones too); the fuzz target too.
  *
  * Lines end at '\n' (a '\r' before it is dropped). A message may span calls:
