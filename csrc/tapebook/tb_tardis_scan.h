@@ -35,9 +35,11 @@
  * general path then takes the line, so odd rows and every error keep its behaviour.
  * Within a run of common rows the fast path reads only side, price and amount of a row
  * whose first five fields are the bytes of the row before (the rows of a message mostly
- * are), and reads a price or an amount of the shape of one of its column's last two
- * (where the point is, where it stops) without searching it, and an amount "0" before
- * the newline by two byte compares. The C test holds the fast path to the general one
+ * are), only the low eight digits of each timestamp besides them of one whose five
+ * fields differ from those bytes only there (a message's first row, mostly), and reads
+ * a price or an amount of the shape of one of its column's last two (where the point
+ * is, where it stops) without searching it, and an amount "0" before the newline by two
+ * byte compares. The C test holds the fast path to the general one
  * on clean and mutated files (venue-shaped ones too); the fuzz target too.
  *
  * Lines end at '\n' (a '\r' before it is dropped). A message may span calls:
@@ -676,26 +678,34 @@ TB_FORCE_INLINE int tb__tardis_same(const char *q, const char *prefix, size_t n)
     return tb__tardis_word(q + n - 8) == tb__tardis_word(prefix + n - 8);
 }
 
-/* [p, p + n) == [r, r + n) for n <= 64, 64 bytes readable at both, need the mask of
- * bits [0, n): the head of a row against the row before's, in one go. SSE2 where the
- * compiler targets it (x86-64 always), else eight bytes a word (tb__tardis_same);
+/* The bytes where [p, p + 64) and [r, r + 64) differ, bit i for byte i (64 bytes
+ * readable at both): the head of a row against the row before's, in one go. SSE2 where
+ * the compiler targets it (x86-64 always), else eight bytes a word (the same bits);
  * -DTB_FORCE_PORTABLE_BITS takes the words everywhere so the tests cover both. */
 #if defined(__SSE2__) && !defined(TB_FORCE_PORTABLE_BITS)
 #include <emmintrin.h>
-TB_FORCE_INLINE int tb__tardis_same64(const char *p, const char *r, size_t n, uint64_t need) {
+TB_FORCE_INLINE uint64_t tb__tardis_diff64(const char *p, const char *r) {
 #define TB__TARDIS_EQ16(k)                                                                                   \
     ((uint64_t)(uint32_t)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(p + 16 * (k))), \
                                                           _mm_loadu_si128((const __m128i *)(const void *)(r + 16 * (k))))) \
      << (16 * (k)))
     const uint64_t eq = TB__TARDIS_EQ16(0) | TB__TARDIS_EQ16(1) | TB__TARDIS_EQ16(2) | TB__TARDIS_EQ16(3);
 #undef TB__TARDIS_EQ16
-    (void)n;
-    return (~eq & need) == 0;
+    return ~eq;
 }
 #else
-TB_FORCE_INLINE int tb__tardis_same64(const char *p, const char *r, size_t n, uint64_t need) {
-    (void)need;
-    return tb__tardis_same(p, r, n);
+TB_FORCE_INLINE uint64_t tb__tardis_diff64(const char *p, const char *r) {
+    const uint64_t low7 = UINT64_C(0x7f7f7f7f7f7f7f7f);
+    uint64_t d = 0;
+    unsigned k;
+    for (k = 0; k < 8; k++) {
+        const uint64_t x = tb__tardis_word(p + 8 * k) ^ tb__tardis_word(r + 8 * k);
+        /* the high bit of each non-zero byte of x (exact: no carry crosses a byte), then
+         * those eight bits to bits 0..7 by one multiply (no two products meet) */
+        const uint64_t high = (((x & low7) + low7) | x) & ~low7;
+        d |= ((high * UINT64_C(0x02040810204081)) >> 56) << (8 * k);
+    }
+    return d;
 }
 #endif
 
@@ -819,9 +829,10 @@ TB_FORCE_INLINE void tb__tardis_shape_keep(tb__tardis_shapes *c, const char *q, 
 }
 
 /* the value at q (before end) as a plain decimal of its column's unit, through a kept shape
- * or tb__tardis_plain16 / tb__tardis_plain and tb__tardis_scale: where it stops, or NULL */
-TB_FORCE_INLINE const char *tb__tardis_value(const char *q, const char *end, tb_dec_unit unit, int is_unsigned,
-                                             tb__tardis_shapes *c, uint64_t *out) {
+ * or tb__tardis_plain16 / tb__tardis_plain and tb__tardis_scale: where it stops, or NULL
+ * (the unit by address: read only off the kept shapes, not copied for every value) */
+TB_FORCE_INLINE const char *tb__tardis_value(const char *q, const char *end, const tb_dec_unit *unit,
+                                             int is_unsigned, tb__tardis_shapes *c, uint64_t *out) {
     const char *e;
     uint64_t m;
     size_t dig;
@@ -831,8 +842,8 @@ TB_FORCE_INLINE const char *tb__tardis_value(const char *q, const char *end, tb_
         if (c->s[1].stop && tb__tardis_shape_take(&c->s[1], q, out)) return q + c->s[1].stop;
     }
     if (!(e = tb__tardis_plain16(q, end, &m, &dig, &frac))) e = tb__tardis_plain(q, end, &m, &dig, &frac);
-    if (e - q > 20 || !tb__tardis_scale(m, dig, frac, unit, is_unsigned, out)) return NULL;
-    tb__tardis_shape_keep(c, q, (size_t)(e - q), dig, frac, unit);
+    if (e - q > 20 || !tb__tardis_scale(m, dig, frac, *unit, is_unsigned, out)) return NULL;
+    tb__tardis_shape_keep(c, q, (size_t)(e - q), dig, frac, *unit);
     return e;
 }
 
@@ -860,7 +871,7 @@ TB_FORCE_INLINE const char *tb__tardis_fast_rest(const tb_tardis_scan *st, const
         v->bid = x == b4;
     }
     q += 4;
-    if (!(e = tb__tardis_value(q, end, st->tick, 0, &shapes[0], &v->px)) || e >= end || *e != ',') return NULL;
+    if (!(e = tb__tardis_value(q, end, &st->tick, 0, &shapes[0], &v->px)) || e >= end || *e != ',') return NULL;
     q = e + 1;
     /* an amount of "0" then '\n' (a level removed: a third of the rows of a venue's deltas)
      * is 0 lots whatever the lot: two byte compares, and the column's kept shapes stay
@@ -869,7 +880,7 @@ TB_FORCE_INLINE const char *tb__tardis_fast_rest(const tb_tardis_scan *st, const
         v->qty = 0;
         return q + 1;
     }
-    if (!(e = tb__tardis_value(q, end, st->lot, 1, &shapes[1], &v->qty))) return NULL;
+    if (!(e = tb__tardis_value(q, end, &st->lot, 1, &shapes[1], &v->qty))) return NULL;
     if (e < end && *e == '\n') return e;
     /* "\r\n": the '\r' is dropped, as the general path does */
     return end - e >= 2 && e[0] == '\r' && e[1] == '\n' ? e + 1 : NULL;
@@ -883,11 +894,13 @@ TB_FORCE_INLINE const char *tb__tardis_fast_rest(const tb_tardis_scan *st, const
  * "exchange,symbol," of the last fast row is kept (st->prefix): a row that starts with
  * the same bytes skips both fields in one compare; *prefix is the length to keep when
  * this row's differ (0: they are the kept ones, or too long to keep), *head the length of
- * its "exchange,symbol,timestamp,local_timestamp,is_snapshot," (tb__tardis_fast_run). */
+ * its "exchange,symbol,timestamp,local_timestamp,is_snapshot," and *ts16 where its
+ * timestamp starts when both timestamps have sixteen digits (their words are then
+ * ts_cache's), else 0 (tb__tardis_fast_run). */
 TB_FORCE_INLINE const char *tb__tardis_fast_vals(const tb_tardis_scan *st, const char *p, const char *end,
                                                  tb__tardis_ts_cache *ts_cache, tb__tardis_shapes *shapes,
-                                                 tb__tardis_vals *v, size_t *prefix, size_t *head) {
-    const char *q = p;
+                                                 tb__tardis_vals *v, size_t *prefix, size_t *head, size_t *ts16) {
+    const char *q = p, *t;
     uint64_t w;
     *prefix = 0;
     if (st->prefix_len && (size_t)(end - q) > st->prefix_len && tb__tardis_same(q, st->prefix, st->prefix_len)) {
@@ -903,8 +916,11 @@ TB_FORCE_INLINE const char *tb__tardis_fast_vals(const tb_tardis_scan *st, const
         q += n + 1;
         if ((size_t)(q - p) <= sizeof st->prefix) *prefix = (size_t)(q - p); /* kept if the row is taken */
     }
+    t = q;
     if (!(q = tb__tardis_fast_micros(q, end, &v->ts, &ts_cache[0])) || v->ts > INT64_MAX / 1000) return NULL;
     if (!(q = tb__tardis_fast_micros(q, end, &v->lts, &ts_cache[1]))) return NULL;
+    /* sixteen digits and ',' each: fast_micros read them from two words (its first case) */
+    *ts16 = q - t == 34 ? (size_t)(t - p) : 0;
     /* a row the fast path takes has at least "bid,1,1\n" after is_snapshot and after side */
     if (end - q < 8) return NULL;
     w = tb__tardis_word(q);
@@ -926,10 +942,10 @@ TB_FORCE_INLINE const char *tb__tardis_fast(tb_tardis_scan *st, const char *p, c
                                             tb_tardis_out *out, tb__tardis_ts_cache *ts_cache) {
     tb__tardis_vals v;
     tb__tardis_shapes shapes[2];
-    size_t prefix, head;
+    size_t prefix, head, ts16;
     const char *e;
     memset(shapes, 0, sizeof shapes); /* none kept: this one row is read the long way */
-    e = tb__tardis_fast_vals(st, p, end, ts_cache, shapes, &v, &prefix, &head);
+    e = tb__tardis_fast_vals(st, p, end, ts_cache, shapes, &v, &prefix, &head, &ts16);
     if (!e) return NULL;
     if (prefix) {
         memcpy(st->prefix, p, prefix);
@@ -939,6 +955,26 @@ TB_FORCE_INLINE const char *tb__tardis_fast(tb_tardis_scan *st, const char *p, c
     return e;
 }
 
+/* The timestamps of a row whose head is the row before's but for the low eight digits
+ * of its two timestamps, which had sixteen digits from ts16 on: the two low words read as
+ * digits, the high ones are ts_cache's (the row before's: tb__tardis_fast_micros read
+ * them last, in its two-word case, and no row since read a head). 1 with v->ts and
+ * v->lts (and the cache's low words theirs), else 0 (the caller reads the head). */
+TB_FORCE_INLINE int tb__tardis_next_ts(const char *p, size_t ts16, tb__tardis_ts_cache *ts_cache,
+                                       tb__tardis_vals *v) {
+    const uint64_t a = tb__tardis_word(p + ts16 + 8), b = tb__tardis_word(p + ts16 + 25);
+    uint64_t va, vb;
+    if (!tb__tardis_8digits(a, &va) || !tb__tardis_8digits(b, &vb)) return 0;
+    v->ts = (int64_t)(ts_cache[0].hi_val * 100000000 + va);
+    if (v->ts > INT64_MAX / 1000) return 0;
+    v->lts = (int64_t)(ts_cache[1].hi_val * 100000000 + vb);
+    ts_cache[0].lo_word = a;
+    ts_cache[0].lo_val = va;
+    ts_cache[1].lo_word = b;
+    ts_cache[1].lo_val = vb;
+    return 1;
+}
+
 /* Common rows from data + pos (before data + len) while the fast path takes them, at most
  * budget of them: tb__tardis_fast row by row, with the open message's state, the line
  * number and out's row count held in locals for the run (a store to the uint8_t side
@@ -946,7 +982,9 @@ TB_FORCE_INLINE const char *tb__tardis_fast(tb_tardis_scan *st, const char *p, c
  * row). A row whose "exchange,symbol,timestamp,local_timestamp,is_snapshot," are the
  * bytes of the row before it (the rows of a message mostly are) has that row's values
  * and continues its message: one compare instead of reading the five fields and
- * deciding the grouping again. Only while the open message is not an ERROR (its rows
+ * deciding the grouping again; one that differs from it only in the low eight digits of
+ * its timestamps (the next message's first row, mostly) has only those read
+ * (tb__tardis_next_ts). Only while the open message is not an ERROR (its rows
  * are dropped: the caller takes those row by row). Returns where it stopped. */
 TB_FORCE_INLINE size_t tb__tardis_fast_run(tb_tardis_scan *st, char *data, size_t pos, size_t len,
                                            tb_tardis_out *out, tb__tardis_ts_cache *ts_cache,
@@ -955,23 +993,37 @@ TB_FORCE_INLINE size_t tb__tardis_fast_run(tb_tardis_scan *st, char *data, size_
     int64_t *const px = out->px;
     uint64_t *const qty = out->qty;
     const char *const end = data + len, *prev = NULL; /* the row before, taken here */
-    size_t n = out->n_rows, head = 0;
-    uint64_t head_bits = 0; /* bits [0, head) */
+    size_t n = out->n_rows, head = 0, ts16 = 0;
+    /* bits [0, head); of those, the low eight digits of both timestamps (ts16 > 0) */
+    uint64_t head_bits = 0, lo_bits = 0;
     int64_t line = st->line, open_lts = st->open_lts, open_ts = st->open_ts;
     int open = st->open, open_snap = st->open_snap;
     for (; budget && pos < len; budget--) {
         const char *const p = data + pos, *e;
         tb__tardis_vals v;
         size_t prefix;
-        if (prev && (end - p >= 64 ? head <= 64 && tb__tardis_same64(p, prev, head, head_bits)
-                                   : (size_t)(end - p) > head && tb__tardis_same(p, prev, head))) {
+        uint64_t diff = ~UINT64_C(0); /* the bytes of the head that differ from the row before's */
+        if (prev) {
+            if (end - p >= 64)
+                diff = head <= 64 ? tb__tardis_diff64(p, prev) & head_bits : diff;
+            else if ((size_t)(end - p) > head && tb__tardis_same(p, prev, head))
+                diff = 0;
+        }
+        if (!diff) {
             if (!(e = tb__tardis_fast_rest(st, p + head, end, &v, shapes))) break;
         } else {
-            if (!(e = tb__tardis_fast_vals(st, p, end, ts_cache, shapes, &v, &prefix, &head))) break;
-            head_bits = head >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << head) - 1u;
-            if (prefix) {
-                memcpy(st->prefix, p, prefix);
-                st->prefix_len = prefix;
+            if (!(diff & ~lo_bits) && tb__tardis_next_ts(p, ts16, ts_cache, &v)) {
+                v.snap = open_snap; /* the row before's is_snapshot: its bytes */
+                if (!(e = tb__tardis_fast_rest(st, p + head, end, &v, shapes))) break;
+            } else {
+                if (!(e = tb__tardis_fast_vals(st, p, end, ts_cache, shapes, &v, &prefix, &head, &ts16))) break;
+                head_bits = head >= 64 ? ~UINT64_C(0) : (UINT64_C(1) << head) - 1u;
+                /* (only a head of at most 64 bytes is compared at once) */
+                lo_bits = ts16 && head <= 64 ? (UINT64_C(0xFF) << (ts16 + 8)) | (UINT64_C(0xFF) << (ts16 + 25)) : 0;
+                if (prefix) {
+                    memcpy(st->prefix, p, prefix);
+                    st->prefix_len = prefix;
+                }
             }
             /* tb__tardis_row without a bad value */
             if (open && (v.snap != open_snap || (!v.snap && v.lts != open_lts))) {

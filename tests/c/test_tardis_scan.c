@@ -560,8 +560,8 @@ static void test_fast_shapes(void) {
             if (next_rng(&rng) % 4) s[next_rng(&rng) % (run + 1)] = '.';
             if (next_rng(&rng) % 2) s[run] = next_rng(&rng) % 2 ? ',' : '\n';
             memset(&none, 0, sizeof none);
-            eb = tb__tardis_value(s, s + n, unit, is_unsigned, &none, &vb);
-            ea = tb__tardis_value(s, s + n, unit, is_unsigned, &kept, &va);
+            eb = tb__tardis_value(s, s + n, &unit, is_unsigned, &none, &vb);
+            ea = tb__tardis_value(s, s + n, &unit, is_unsigned, &kept, &va);
             if (k == 2 && ea && (kept.s[0].stop || kept.s[1].stop)) hits++;
             CHECK_MSG(ea == eb && (!ea || va == vb), "'%.*s' unit %s: %ld vs %ld", (int)n, s,
                       units[(round / 7) % 6], ea ? (long)(ea - s) : -1L, eb ? (long)(eb - s) : -1L);
@@ -615,6 +615,62 @@ static void test_fast_heads(void) {
         }
         scan_with(buf, len, 1 << 16, 1000, 0, &general);
         CHECK_MSG(general.n_msgs >= 6 && general.n_errs >= 3 && general.status == TB_TARDIS_SYMBOL_CHANGE, "msgs %zu errs %zu", general.n_msgs, general.n_errs);
+        for (block = 1; block <= 90; block++) {
+            scan_with(buf, len, block, 1000, 1, &fast);
+            CHECK_MSG(same(&general, &fast), "exchange %zu block %zu", e, block);
+            scan_with(buf, len, block, 1 + block % 5, 1, &fast);
+            CHECK_MSG(same(&general, &fast), "exchange %zu block %zu, small output", e, block);
+        }
+        scan_with(buf, len, len, 1000, 1, &fast);
+        CHECK_MSG(same(&general, &fast), "exchange %zu whole", e);
+    }
+}
+
+/* Rows whose head differs from the row before's only in the low eight digits of their
+ * sixteen-digit timestamps (the next message's first row: only those two words are read)
+ * among near misses: a non-digit there, the high digits changing too, a timestamp out of
+ * range in ns by its low digits alone, a shorter timestamp, is_snapshot changing with
+ * them, an odd value after them; with heads of 50 .. 80 bytes (the shortcut takes those
+ * up to 64), cut into blocks of every size to 90 and with a small output: the general
+ * path's output. */
+static void test_fast_next_ts(void) {
+    static const char text[] =
+        "X,1700000012345678,1700000012345778,true,bid,100,1\n"
+        "X,1700000012345678,1700000012345778,true,ask,101,1\n"
+        "X,1700000012345679,1700000012345779,false,ask,101,2\n" /* is_snapshot too */
+        "X,1700000012345680,1700000012345780,false,ask,101,0\n" /* both low words: a new message */
+        "X,1700000012345680,1700000012345790,false,bid,99,1\n"  /* local_timestamp only */
+        "X,1700000012345699,1700000012345790,false,bid,98,1\n"  /* timestamp only: the same message */
+        "X,17000000123456a9,1700000012345791,false,bid,98,1\n"  /* a letter in the low digits */
+        "X,1700000012345700,1700000012345792,false,bid,97,1\n"
+        "X,1700000099999999,1700000099999999,false,ask,102,1\n"
+        "X,1700000100000000,1700000100000001,false,ask,103,1\n" /* the high digits change */
+        "X,1700000100000002,1700000100000003,false,ask,103,1\n"
+        "X,1700000100000004,1700000100000005,false,ask,103.1,1\n" /* not a whole tick */
+        "X,1700000100000006,1700000100000007,false,ask,104,1\n"
+        "X,170000010000008,1700000100000009,false,ask,104,1\n" /* fifteen digits */
+        "X,1700000100000010,1700000100000011,false,ask,104,1\n"
+        "X,9223372036854775,1700000100000012,false,ask,104,1\n" /* the last timestamp that fits in ns */
+        "X,9223372036854776,1700000100000013,false,ask,104,1\n" /* one more: out of range */
+        "X,9223372036854775,1700000100000014,false,ask,105,1\n"
+        "X,1700000100000015,1700000100000016,true,bid,105,1\n" /* a snapshot: low digits and is_snapshot */
+        "X,1700000100000017,1700000100000018,true,ask,106,1\n" /* the same snapshot */
+        "X,1700000100000019,1700000100000020,false,ask,106,1\n";
+    static const char *const exchanges[] = {"binance", "b", "binance-futures", "a-name-of-twenty-two-b",
+                                            "a-name-of-thirty-bytes-long-x"};
+    static char buf[4096];
+    static result general, fast;
+    size_t e, block;
+    for (e = 0; e < sizeof exchanges / sizeof *exchanges; e++) {
+        size_t len = 0;
+        const char *t = text;
+        while (*t) {
+            const char *nl = strchr(t, '\n');
+            len += (size_t)snprintf(buf + len, sizeof buf - len, "%s,%.*s\n", exchanges[e], (int)(nl - t), t);
+            t = nl + 1;
+        }
+        scan_with(buf, len, 1 << 16, 1000, 0, &general);
+        CHECK_MSG(general.n_msgs >= 10 && general.n_errs >= 3, "msgs %zu errs %zu", general.n_msgs, general.n_errs);
         for (block = 1; block <= 90; block++) {
             scan_with(buf, len, block, 1000, 1, &fast);
             CHECK_MSG(same(&general, &fast), "exchange %zu block %zu", e, block);
@@ -921,6 +977,7 @@ int main(int argc, char **argv) {
     tbt_run("tardis scan: common and odd rows cut at every byte", test_fast_cuts);
     tbt_run("tardis scan: the fast path gives the general path's output", test_fast_is_general);
     tbt_run("tardis scan: rows repeating the head of the row before", test_fast_heads);
+    tbt_run("tardis scan: rows differing from the row before only in low timestamp digits", test_fast_next_ts);
     tbt_run("tardis scan: a value read through a kept shape is the value read the long way", test_fast_shapes);
     tbt_run("tardis scan: the fast path takes common rows, leaves odd ones", test_fast_takes_common_rows);
     tbt_run("tardis scan: venue-shaped rows (kept shapes, amounts of 0) as the general path", test_fast_venue_rows);
