@@ -217,6 +217,36 @@ static int tb__itch_run_chunk(tb_itch_run *r, size_t first, tb_olog *g, void *bo
     return TB_ERR_OVERFLOW;
 }
 
+/* The records ahead of the one being logged whose order slots the pass prefetches (as
+ * tb_olog_apply_from does for its rows: the order table outgrows the cache). */
+typedef struct tb__itch_ahead {
+    size_t at;                    /* the next record to look at */
+    uint64_t id[TB__OLOG_AHEAD];  /* by record % TB__OLOG_AHEAD: the record's order id ... */
+    uint64_t mix[TB__OLOG_AHEAD]; /* ... and its tb__olog_mix, which the record's lookup takes up */
+} tb__itch_ahead;
+
+/* Look at record k (at a->at) of buf[0..len): hint the home slots of its ids into the cache
+ * and keep the mix of its order id. Only a hint: it reads whatever the bytes hold (the
+ * record may be of another type or stock, or malformed; the pass checks the id it keeps
+ * before taking the mix up). Nothing when no whole record is left. */
+TB_FORCE_INLINE void tb__itch_look_ahead(const tb_olog *g, const tb_itch_state *st, tb__itch_ahead *a,
+                                         const uint8_t *buf, size_t len, size_t k) {
+    const size_t mask = g->ocap - 1;
+    const uint8_t *m;
+    size_t mlen;
+    if (len - a->at < 2) return;
+    mlen = (size_t)tb__itch_be(buf + a->at, 2);
+    if (len - a->at - 2 < mlen) return;
+    m = buf + a->at + 2;
+    a->at += mlen + 2;
+    if (mlen < 19 || (st->locate && (uint16_t)tb__itch_be(m + 1, 2) != st->locate)) return;
+    a->id[k % TB__OLOG_AHEAD] = tb__itch_be(m + 11, 8);
+    a->mix[k % TB__OLOG_AHEAD] = tb__olog_mix(a->id[k % TB__OLOG_AHEAD], g->key);
+    TB__PREFETCH(&g->orders[(size_t)a->mix[k % TB__OLOG_AHEAD] & mask]);
+    if (m[0] == 'U' && mlen >= 27)
+        TB__PREFETCH(&g->orders[(size_t)tb__olog_mix(tb__itch_be(m + 19, 8), g->key) & mask]);
+}
+
 /* The hot loop: one pass over the bytes. Each record tb_itch_decode would put in a chunk
  * of cap rows is decoded and goes through the order log at once (tb__olog_step), writing
  * only what the book step reads (level rows, their ends, ts, record numbers): no decoded
@@ -232,14 +262,18 @@ static int tb__itch_run_chunk(tb_itch_run *r, size_t first, tb_olog *g, void *bo
 static int tb__itch_run_fused(tb_itch_run *r, tb_itch_state *st, tb_olog *g, const uint8_t *buf, size_t len,
                               int64_t px_div, uint64_t qty_div, size_t cap, size_t *used, size_t *n_log,
                               int *logged, int64_t *bad_px) {
-    size_t pos = 0, n = 0;
+    size_t pos = 0, n = 0, k;
+    tb__itch_ahead a;
     *logged = TB_OK;
     *used = 0;
     if (px_div < 1 || qty_div < 1) return TB_ERR_BADARG;
     st->bad_reason = TB_ITCH_OK;
     st->bad_len = 0;
     r->rows.n = 0;
-    for (;;) {
+    a.at = 0;
+    memset(a.id, 0, sizeof a.id);
+    for (k = 0; k < TB__OLOG_AHEAD; k++) tb__itch_look_ahead(g, st, &a, buf, len, k);
+    for (k = 0;; k++) { /* k: the records consumed */
         size_t mlen = 0;
         const int kind = tb__itch_frame(st, buf, len, pos, &mlen);
         int reason = TB_ITCH_OK;
@@ -249,15 +283,17 @@ static int tb__itch_run_fused(tb_itch_run *r, tb_itch_state *st, tb_olog *g, con
             if (n == cap) break; /* full: this record is next */
             reason = tb__itch_parse(buf + pos + 2, px_div, qty_div, &o);
             if (reason == TB_ITCH_OK) {
+                const size_t ka = k % TB__OLOG_AHEAD;
+                const uint64_t h = a.id[ka] == o.id ? a.mix[ka] : tb__olog_mix(o.id, g->key);
                 st->records++;
                 pos += mlen + 2;
+                tb__itch_look_ahead(g, st, &a, buf, len, k + TB__OLOG_AHEAD);
                 r->c_ts[n] = o.ts;
                 r->c_record[n] = (int64_t)st->records;
                 n++;
                 if (tb__olog_reserve(g) != TB_OK) {
                     *logged = TB_ERR_NOMEM;
-                } else if (tb__olog_step(g, o.action, o.id, tb__olog_mix(o.id, g->key), o.new_id, o.side, o.px, o.qty,
-                                         &r->log)) {
+                } else if (tb__olog_step(g, o.action, o.id, h, o.new_id, o.side, o.px, o.qty, &r->log)) {
                     *logged = TB_ERR_OVERFLOW;
                     *bad_px = o.px;
                 }
@@ -277,6 +313,7 @@ static int tb__itch_run_fused(tb_itch_run *r, tb_itch_state *st, tb_olog *g, con
         }
         st->records++;
         pos += mlen + 2;
+        tb__itch_look_ahead(g, st, &a, buf, len, k + TB__OLOG_AHEAD);
     }
     r->rows.n = *n_log = n;
     if (*logged != TB_OK) { /* the rest of the chunk, as rows [n, r->rows.n) */
