@@ -475,7 +475,9 @@ static void tb__olog_row(tb_olog_out *out, uint8_t action, uint64_t id, uint8_t 
     out->qty[k] = qty;
 }
 
-static void tb__olog_remove(tb_olog *g, size_t slot, tb_olog_out *out) {
+/* inline: a cancel or delete is a quarter of an ITCH day's records, and the call was ~8 of
+ * the ~460 instructions a record of bench_itch_run (callgrind: 91.7M -> 90.2M a replay) */
+TB_FORCE_INLINE void tb__olog_remove(tb_olog *g, size_t slot, tb_olog_out *out) {
     const tb_olog_order o = g->orders[slot];
     tb__olog_odel(g, slot);
     tb__olog_level(g, o.side, o.px, 0, o.qty, out);
