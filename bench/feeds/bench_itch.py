@@ -50,6 +50,13 @@ tapebook time 1.03, 1.06 -> 1.11, 1.12 CPU; with r.l3book 0.60-0.62. Random day
 (169,855 crossed rows): tapebook 50, 51 -> 51, 49; itch-book time / tapebook time
 1.40-1.59 CPU on both trees. On a market-like day the two tools are about even: 3x is
 far off.
+
+The one-pass direct path (tb_itch_run.h tb__itch_run_fused; its C as at d77f672) against main e8b1a8d,
+this bench of each tree taking turns, --messages 200000 --repeat 5, load 6.6-6.9 (wall 2-4x
+CPU: CPU only): realistic day at tick 0.0001, tapebook 60, 62 -> 64, 62 CPU ns per record,
+itch-book / tapebook 1.14, 1.07 -> 1.27, 1.07; at --tick 0.01 (one round) 51 -> 42,
+1.39 -> 1.47. Not the 3x: at tick 0.0001 the C call is 456 -> 451 instructions a record
+(callgrind, bench/c/bench_itch_run.c): the pass saves ~44, its prefetching ahead costs ~30.
 """
 
 from __future__ import annotations
