@@ -10,7 +10,9 @@
  * 2^16 rows (the Python sink's room), built with the CFFI module's flags
  * (make bench-itch-run).
  *
- * Usage: bench_itch_run FILE [--n 4096] [--reps 10] [--symbol AAPL]
+ * Usage: bench_itch_run FILE [--n 4096] [--reps 10] [--symbol AAPL] [--px-div 1]
+ * (--px-div 100: the tick 0.01 the stock quotes in, SEC Rule 612; then --n 1024, as
+ * feeds.itch.tape_size picks at that tick).
  * Prints, per replay, thread CPU ns per record; the first replay (not the best, usually)
  * also sums the rows into a checksum, which must not change with the code.
  *
@@ -54,8 +56,8 @@ static size_t order_slots(size_t bytes) { /* itch.py's order_slots */
 }
 
 /* one replay of buf: rows written, their checksum into *sum; records into *records */
-static size_t replay(const uint8_t *buf, size_t len, int n, const char *sym8, tb_feed_row *out, uint64_t *sum,
-                     uint64_t *records) {
+static size_t replay(const uint8_t *buf, size_t len, int n, int64_t px_div, const char *sym8, tb_feed_row *out,
+                     uint64_t *sum, uint64_t *records) {
     const tb_feed_ops *ops = tb_feed_ops_for(n);
     void *book = NULL;
     tb_itch_run run;
@@ -80,7 +82,7 @@ static size_t replay(const uint8_t *buf, size_t len, int n, const char *sym8, tb
         const size_t end = len - pos > BLOCK ? pos + BLOCK : len;
         for (;;) {
             size_t i;
-            const int rc = tb_itch_run_block(&run, &st, &g, book, ops, buf + pos, end - pos, 1, 1, 0, 0, out, NULL,
+            const int rc = tb_itch_run_block(&run, &st, &g, book, ops, buf + pos, end - pos, px_div, 1, 0, 0, out, NULL,
                                              ROOM, NULL, 0, &fst);
             if (rc != TB_ITCH_RUN_DONE) abort();
             if (sum)
@@ -108,6 +110,7 @@ int main(int argc, char **argv) {
     const char *path = NULL, *symbol = "AAPL";
     char sym8[8];
     int n = 4096, reps = 10, i;
+    int64_t px_div = 1;
     size_t len = 0, k;
     uint8_t *buf;
     tb_feed_row *out = (tb_feed_row *)calloc(ROOM, sizeof *out);
@@ -116,10 +119,11 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[i], "--n") && i + 1 < argc) n = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--symbol") && i + 1 < argc) symbol = argv[++i];
+        else if (!strcmp(argv[i], "--px-div") && i + 1 < argc) px_div = atol(argv[++i]);
         else path = argv[i];
     }
     if (!path || !out || !(buf = read_all(path, &len))) {
-        fprintf(stderr, "usage: bench_itch_run FILE [--n 4096] [--reps 10] [--symbol AAPL]\n");
+        fprintf(stderr, "usage: bench_itch_run FILE [--n 4096] [--reps 10] [--symbol AAPL] [--px-div 1]\n");
         return 2;
     }
     memset(sym8, ' ', 8);
@@ -127,13 +131,13 @@ int main(int argc, char **argv) {
     for (i = 0; i < reps; i++) {
         uint64_t sum = 0, records = 0;
         const double t0 = cpu_ns();
-        const size_t rows = replay(buf, len, n, sym8, out, i == 0 ? &sum : NULL, &records);
+        const size_t rows = replay(buf, len, n, px_div, sym8, out, i == 0 ? &sum : NULL, &records);
         const double ns = (cpu_ns() - t0) / (double)records;
         if (ns < best) best = ns;
         printf("replay %d: %zu records, %zu rows, %.1f ns/record (CPU), checksum %016llx\n", i, (size_t)records,
                rows, ns, (unsigned long long)sum);
     }
-    printf("best %.1f ns/record (n=%d)\n", best, n);
+    printf("best %.1f ns/record (n=%d, px_div %lld)\n", best, n, (long long)px_div);
     free(buf);
     free(out);
     return 0;

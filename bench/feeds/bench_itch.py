@@ -13,7 +13,14 @@ stock, itch-book a row when the BBO changes, so tapebook's rows are reduced to t
 changes before the comparison (empty sides: tapebook's int64 sentinels / itch-book's 0).
 
     python bench/feeds/bench_itch.py [--messages 200000] [--repeat 5] [--day realistic|random]
-                                     [--write-file PATH]
+                                     [--tick 0.0001|0.01] [--write-file PATH]
+
+``--tick``: tapebook's tick_size. 0.0001 (the default; the comparison every earlier number
+in this docstring used) is ITCH's price unit, so a tape of 4,096 cells spans 41 cents and
+the realistic day's tail orders, up to 60 cents out, spill off it. 0.01 is the tick the
+stock quotes in (SEC Rule 612: a cent above $1; every price of the realistic day is whole
+cents, the random day's are not): the replay then picks a tape of 1,024 cents, and its
+prices are compared with itch-book's times 100. The header line says which.
 
 Prints ns per ITCH record (all records of the file) for each, best of ``repeat`` (the tools
 take turns), wall and this process's CPU time (steadier than wall on a loaded machine), the
@@ -43,6 +50,13 @@ tapebook time 1.03, 1.06 -> 1.11, 1.12 CPU; with r.l3book 0.60-0.62. Random day
 (169,855 crossed rows): tapebook 50, 51 -> 51, 49; itch-book time / tapebook time
 1.40-1.59 CPU on both trees. On a market-like day the two tools are about even: 3x is
 far off.
+
+The one-pass direct path (tb_itch_run.h tb__itch_run_fused; its C as at d77f672) against main e8b1a8d,
+this bench of each tree taking turns, --messages 200000 --repeat 5, load 6.6-6.9 (wall 2-4x
+CPU: CPU only): realistic day at tick 0.0001, tapebook 60, 62 -> 64, 62 CPU ns per record,
+itch-book / tapebook 1.14, 1.07 -> 1.27, 1.07; at --tick 0.01 (one round) 51 -> 42,
+1.39 -> 1.47. Not the 3x: at tick 0.0001 the C call is 456 -> 451 instructions a record
+(callgrind, bench/c/bench_itch_run.c): the pass saves ~44, its prefetching ahead costs ~30.
 """
 
 from __future__ import annotations
@@ -56,6 +70,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -70,18 +85,19 @@ from tapebook import feeds  # noqa: E402
 from tapebook.testing.itch_market import market_day  # noqa: E402
 from tapebook.testing.itch_writer import ItchWriter  # noqa: E402
 
+#: tapebook's tick_size (--tick)
+TICK = "0.0001"
+
 
 def tapebook_bbo(path: str, max_orders: int = 0) -> np.ndarray:
     """tapebook's BBO table of the file: a row per order message of the stock (timed)."""
-    r = feeds.replay(
-        path, format="itch", tick_size="0.0001", lot_size="1", symbol="AAPL", max_orders=max_orders
-    )
+    r = feeds.replay(path, format="itch", tick_size=TICK, lot_size="1", symbol="AAPL", max_orders=max_orders)
     return r.bbo
 
 
 def tapebook_changes(x: np.ndarray) -> np.ndarray:
-    """tapebook's rows reduced to itch-book's: where the BBO changed, empty sides as 0 (not
-    timed: only the comparison needs it)."""
+    """tapebook's rows reduced to itch-book's: where the BBO changed, prices in ITCH's units,
+    empty sides as 0 (not timed: only the comparison needs it)."""
     # the rows where the BBO changed (an empty side's price is always the sentinel, so the
     # raw columns change exactly where the normalised ones do), then only those normalised
     cols = [x[k] for k in ("bid_px", "bid_qty", "ask_px", "ask_qty")]
@@ -90,6 +106,7 @@ def tapebook_changes(x: np.ndarray) -> np.ndarray:
     for c in cols[1:]:
         keep[1:] |= c[1:] != c[:-1]
     t = np.stack([c[keep].astype(np.int64) for c in cols], axis=1)
+    t[:, (0, 2)] *= round(Decimal(TICK) / Decimal("0.0001"))
     t[t[:, 1] == 0, 0] = 0
     t[t[:, 3] == 0, 2] = 0
     return t
@@ -158,8 +175,11 @@ def main() -> int:
     ap.add_argument("--messages", type=int, default=200_000)
     ap.add_argument("--repeat", type=int, default=5)
     ap.add_argument("--day", choices=("realistic", "random"), default="realistic")
+    ap.add_argument("--tick", choices=("0.0001", "0.01"), default="0.0001", help="tapebook's tick_size")
     ap.add_argument("--write-file", help="only write the file there (bench/c/bench_itch_run.c's input)")
     args = ap.parse_args()
+    global TICK
+    TICK = args.tick
     w = day(args.day, args.messages)
     if args.write_file:
         w.write(args.write_file)
@@ -184,7 +204,8 @@ def main() -> int:
     for k in res:  # the outputs as the comparison's rows, after the timing
         res[k][2] = (itch_book_changes if k == ITCH_BOOK else tapebook_changes)(res[k][2])
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=ROOT)
-    print(f"ITCH file: {args.day} day, {n:,} records, {crossed:,} crossed BBO rows "
+    print(f"ITCH file: {args.day} day, {n:,} records, {crossed:,} crossed BBO rows, tapebook at tick "
+          f"{TICK}{' (ITCH units)' if TICK == '0.0001' else ' (the quote increment)'} "
           f"({platform.machine()}, Python {platform.python_version()}, commit {commit.stdout.strip()}, "
           f"load average {os.getloadavg()[0]:.2f}); best of {args.repeat}, ns per record, "
           "wall / CPU")  # fmt: skip

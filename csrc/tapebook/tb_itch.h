@@ -160,8 +160,17 @@ TB_FORCE_INLINE size_t tb__itch_len(uint8_t type) {
     }
 }
 
-/* One decoded order message into row `r` of out; a tb_itch_reason. */
-static int tb__itch_row(const uint8_t *m, int64_t px_div, uint64_t qty_div, tb_itch_rows *out, size_t r) {
+/* One order message of the stock, decoded: what a row of tb_itch_rows holds. */
+typedef struct tb__itch_msg {
+    uint64_t id, new_id, qty;
+    int64_t px, ts;
+    uint8_t action, side;
+} tb__itch_msg;
+
+/* The order message at m into *o; a tb_itch_reason. Inlined into the two callers (the
+ * columns of tb_itch_decode, the one-pass replay of tb_itch_run.h), where *o lives in
+ * registers. */
+TB_FORCE_INLINE int tb__itch_parse(const uint8_t *m, int64_t px_div, uint64_t qty_div, tb__itch_msg *o) {
     const uint8_t type = m[0];
     const uint64_t ref = tb__itch_be(m + 11, 8);
     uint64_t new_id = 0, shares = 0, price = 0;
@@ -210,14 +219,63 @@ static int tb__itch_row(const uint8_t *m, int64_t px_div, uint64_t qty_div, tb_i
         if (priced && (int64_t)price % px_div != 0) return TB_ITCH_INEXACT;
         price = (uint64_t)((int64_t)price / px_div);
     }
-    out->action[r] = action;
-    out->order_id[r] = ref;
-    out->new_id[r] = new_id;
-    out->side[r] = side;
-    out->px[r] = (int64_t)price; /* 0 unless priced */
-    out->qty[r] = shares;
-    out->ts[r] = (int64_t)tb__itch_be(m + 5, 6);
+    o->action = action;
+    o->id = ref;
+    o->new_id = new_id;
+    o->side = side;
+    o->px = (int64_t)price; /* 0 unless priced */
+    o->qty = shares;
+    o->ts = (int64_t)tb__itch_be(m + 5, 6);
     return TB_ITCH_OK;
+}
+
+/* One decoded order message into row `r` of out; a tb_itch_reason. */
+static int tb__itch_row(const uint8_t *m, int64_t px_div, uint64_t qty_div, tb_itch_rows *out, size_t r) {
+    tb__itch_msg o;
+    const int reason = tb__itch_parse(m, px_div, qty_div, &o);
+    if (reason != TB_ITCH_OK) return reason;
+    out->action[r] = o.action;
+    out->order_id[r] = o.id;
+    out->new_id[r] = o.new_id;
+    out->side[r] = o.side;
+    out->px[r] = o.px;
+    out->qty[r] = o.qty;
+    out->ts[r] = o.ts;
+    return TB_ITCH_OK;
+}
+
+/* What the record at buf[pos..len) is, for the two decoding loops: TB__ITCH_END (fewer
+ * than its bytes are left: the next call's), TB__ITCH_SKIP (a record that changes no
+ * order of the stock: counted, to consume), TB__ITCH_ORDER (an order message of the
+ * stock, at buf + pos + 2), or a tb_itch_reason (malformed). *mlen: its length after the
+ * prefix. */
+enum { TB__ITCH_END = -1, TB__ITCH_SKIP = -2, TB__ITCH_ORDER = -3 };
+
+TB_FORCE_INLINE int tb__itch_frame(tb_itch_state *st, const uint8_t *buf, size_t len, size_t pos, size_t *mlen) {
+    const uint8_t *m;
+    size_t want;
+    if (len - pos < 2) return TB__ITCH_END;
+    *mlen = (size_t)tb__itch_be(buf + pos, 2);
+    if (len - pos - 2 < *mlen) return TB__ITCH_END; /* partial record: next call */
+    if (*mlen == 0) return TB_ITCH_EMPTY;
+    m = buf + pos + 2;
+    want = tb__itch_len(m[0]);
+    if (want == 0) {
+        st->skipped_type++;
+        return TB__ITCH_SKIP;
+    }
+    if (*mlen != want) return TB_ITCH_LENGTH;
+    if (m[0] == 'R') {
+        if (st->symbol_known && !st->locate && memcmp(m + 11, st->symbol8, 8) == 0)
+            st->locate = (uint16_t)tb__itch_be(m + 1, 2);
+        st->skipped_type++;
+        return TB__ITCH_SKIP;
+    }
+    if (!st->all_stocks && (st->locate == 0 || (uint16_t)tb__itch_be(m + 1, 2) != st->locate)) {
+        st->skipped_stock++;
+        return TB__ITCH_SKIP;
+    }
+    return TB__ITCH_ORDER;
 }
 
 TB_API int tb_itch_decode(tb_itch_state *st, const uint8_t *buf, size_t len, int64_t px_div,
@@ -231,33 +289,17 @@ TB_API int tb_itch_decode(tb_itch_state *st, const uint8_t *buf, size_t len, int
     out->n = 0;
     st->bad_reason = TB_ITCH_OK;
     st->bad_len = 0;
-    while (len - pos >= 2) {
-        const size_t mlen = (size_t)tb__itch_be(buf + pos, 2);
-        if (len - pos - 2 < mlen) break; /* partial record: next call */
-        const uint8_t *m = buf + pos + 2;
+    for (;;) {
+        size_t mlen = 0;
+        const int kind = tb__itch_frame(st, buf, len, pos, &mlen);
         int reason = TB_ITCH_OK;
-        if (mlen == 0) {
-            reason = TB_ITCH_EMPTY;
-        } else {
-            const size_t want = tb__itch_len(m[0]);
-            if (want == 0) {
-                st->skipped_type++;
-            } else if (mlen != want) {
-                reason = TB_ITCH_LENGTH;
-            } else {
-                const uint16_t locate = (uint16_t)tb__itch_be(m + 1, 2);
-                if (m[0] == 'R') {
-                    if (st->symbol_known && !st->locate && memcmp(m + 11, st->symbol8, 8) == 0)
-                        st->locate = locate;
-                    st->skipped_type++;
-                } else if (!st->all_stocks && (st->locate == 0 || locate != st->locate)) {
-                    st->skipped_stock++;
-                } else {
-                    if (out->n == out->cap) break; /* full: this record is next */
-                    reason = tb__itch_row(m, px_div, qty_div, out, out->n);
-                    if (reason == TB_ITCH_OK) out->record[out->n++] = (int64_t)(st->records + 1);
-                }
-            }
+        if (kind == TB__ITCH_END) break;
+        if (kind == TB__ITCH_ORDER) {
+            if (out->n == out->cap) break; /* full: this record is next */
+            reason = tb__itch_row(buf + pos + 2, px_div, qty_div, out, out->n);
+            if (reason == TB_ITCH_OK) out->record[out->n++] = (int64_t)(st->records + 1);
+        } else if (kind != TB__ITCH_SKIP) {
+            reason = kind;
         }
         if (reason != TB_ITCH_OK) {
             st->bad_reason = reason;

@@ -2,12 +2,14 @@
  *
  * The replay of an ITCH file without an L3Book needs only the BBO series. The reader
  * path hands every block through three sets of numpy columns (decoded rows, MBO + level
- * rows, then the engine's batch) and back to Python between them; this driver runs the
- * same three steps — tb_itch_decode (tb_itch.h), tb_olog_apply (tb_order_log.h),
+ * rows, then the engine's batch) and back to Python between them; this driver does the
+ * same three steps' work — tb_itch_decode (tb_itch.h), tb_olog_apply (tb_order_log.h),
  * tb_feed_run (tb_feed_apply.h) — over chunks of TB_ITCH_RUN_CHUNK records that live in
  * the driver's own struct (a few tens of KiB: they stay in the cache, no page is faulted
- * in per block), so the output is the reader path's by construction: the same rows, the
- * same counters, the same stops.
+ * in per block), so the output is the reader path's: the same rows, the same counters,
+ * the same stops. The first two run as one pass (tb__itch_run_fused: each record decoded
+ * and logged at once, through the functions the two steps are made of), the book takes
+ * the chunk's level rows after it.
  *
  * API
  *   void tb_itch_run_init(tb_itch_run *r, int64_t seq_base);
@@ -215,6 +217,121 @@ static int tb__itch_run_chunk(tb_itch_run *r, size_t first, tb_olog *g, void *bo
     return TB_ERR_OVERFLOW;
 }
 
+/* The records ahead of the one being logged whose order slots the pass prefetches (as
+ * tb_olog_apply_from does for its rows: the order table outgrows the cache). */
+typedef struct tb__itch_ahead {
+    size_t at;                    /* the next record to look at */
+    uint64_t id[TB__OLOG_AHEAD];  /* by record % TB__OLOG_AHEAD: the record's order id ... */
+    uint64_t mix[TB__OLOG_AHEAD]; /* ... and its tb__olog_mix, which the record's lookup takes up */
+} tb__itch_ahead;
+
+/* Look at record k (at a->at) of buf[0..len): hint the home slots of its ids into the cache
+ * and keep the mix of its order id. Only a hint: it reads whatever the bytes hold (the
+ * record may be of another type or stock, or malformed; the pass checks the id it keeps
+ * before taking the mix up). Nothing when no whole record is left. */
+TB_FORCE_INLINE void tb__itch_look_ahead(const tb_olog *g, const tb_itch_state *st, tb__itch_ahead *a,
+                                         const uint8_t *buf, size_t len, size_t k) {
+    const size_t mask = g->ocap - 1;
+    const uint8_t *m;
+    size_t mlen;
+    if (len - a->at < 2) return;
+    mlen = (size_t)tb__itch_be(buf + a->at, 2);
+    if (len - a->at - 2 < mlen) return;
+    m = buf + a->at + 2;
+    a->at += mlen + 2;
+    if (mlen < 19 || (st->locate && (uint16_t)tb__itch_be(m + 1, 2) != st->locate)) return;
+    a->id[k % TB__OLOG_AHEAD] = tb__itch_be(m + 11, 8);
+    a->mix[k % TB__OLOG_AHEAD] = tb__olog_mix(a->id[k % TB__OLOG_AHEAD], g->key);
+    TB__PREFETCH(&g->orders[(size_t)a->mix[k % TB__OLOG_AHEAD] & mask]);
+    if (m[0] == 'U' && mlen >= 27)
+        TB__PREFETCH(&g->orders[(size_t)tb__olog_mix(tb__itch_be(m + 19, 8), g->key) & mask]);
+}
+
+/* The hot loop: one pass over the bytes. Each record tb_itch_decode would put in a chunk
+ * of cap rows is decoded and goes through the order log at once (tb__olog_step), writing
+ * only what the book step reads (level rows, their ends, ts, record numbers): no decoded
+ * columns written and read back, one dispatch on the type a record. The effects are
+ * tb_itch_decode's then tb_olog_apply_from's over the same rows — the log applies the
+ * rows in the order the decoder reaches them, and neither looks past the row it is on —
+ * up to a stop of the log (*logged TB_ERR_OVERFLOW: row *n_log - 1 refused, its price at
+ * *bad_px; TB_ERR_NOMEM). There the rest of the chunk is decoded the old way into the
+ * columns from row *n_log on (the records an OVERFLOW stop leaves for the next call,
+ * which tb__itch_run_chunk takes up), so the stop's state (st's counters, *used) is the
+ * two-step path's. Returns tb_itch_decode's status; *n_log: rows logged (decoded and
+ * stopped at), r->rows.n: rows decoded. */
+static int tb__itch_run_fused(tb_itch_run *r, tb_itch_state *st, tb_olog *g, const uint8_t *buf, size_t len,
+                              int64_t px_div, uint64_t qty_div, size_t cap, size_t *used, size_t *n_log,
+                              int *logged, int64_t *bad_px) {
+    size_t pos = 0, n = 0, k;
+    tb__itch_ahead a;
+    *logged = TB_OK;
+    *used = 0;
+    if (px_div < 1 || qty_div < 1) return TB_ERR_BADARG;
+    st->bad_reason = TB_ITCH_OK;
+    st->bad_len = 0;
+    r->rows.n = 0;
+    a.at = 0;
+    memset(a.id, 0, sizeof a.id);
+    for (k = 0; k < TB__OLOG_AHEAD; k++) tb__itch_look_ahead(g, st, &a, buf, len, k);
+    for (k = 0;; k++) { /* k: the records consumed */
+        size_t mlen = 0;
+        const int kind = tb__itch_frame(st, buf, len, pos, &mlen);
+        int reason = TB_ITCH_OK;
+        if (kind == TB__ITCH_END) break;
+        if (kind == TB__ITCH_ORDER) {
+            tb__itch_msg o;
+            if (n == cap) break; /* full: this record is next */
+            reason = tb__itch_parse(buf + pos + 2, px_div, qty_div, &o);
+            if (reason == TB_ITCH_OK) {
+                const size_t ka = k % TB__OLOG_AHEAD;
+                const uint64_t h = a.id[ka] == o.id ? a.mix[ka] : tb__olog_mix(o.id, g->key);
+                st->records++;
+                pos += mlen + 2;
+                tb__itch_look_ahead(g, st, &a, buf, len, k + TB__OLOG_AHEAD);
+                r->c_ts[n] = o.ts;
+                r->c_record[n] = (int64_t)st->records;
+                n++;
+                if (tb__olog_reserve(g) != TB_OK) {
+                    *logged = TB_ERR_NOMEM;
+                } else if (tb__olog_step(g, o.action, o.id, h, o.new_id, o.side, o.px, o.qty, &r->log)) {
+                    *logged = TB_ERR_OVERFLOW;
+                    *bad_px = o.px;
+                }
+                r->l_end[n - 1] = (int64_t)r->log.n_l2;
+                if (*logged != TB_OK) break;
+                continue;
+            }
+        } else if (kind != TB__ITCH_SKIP) {
+            reason = kind;
+        }
+        if (reason != TB_ITCH_OK) {
+            st->bad_reason = reason;
+            st->bad_len = mlen + 2;
+            *used = pos;
+            r->rows.n = *n_log = n;
+            return TB_ERR_FORMAT;
+        }
+        st->records++;
+        pos += mlen + 2;
+        tb__itch_look_ahead(g, st, &a, buf, len, k + TB__OLOG_AHEAD);
+    }
+    r->rows.n = *n_log = n;
+    if (*logged != TB_OK) { /* the rest of the chunk, as rows [n, r->rows.n) */
+        tb_itch_rows rest = r->rows;
+        size_t more = 0;
+        int dec;
+        rest.action += n, rest.order_id += n, rest.new_id += n, rest.side += n;
+        rest.px += n, rest.qty += n, rest.ts += n, rest.record += n;
+        rest.cap = cap - n;
+        dec = tb_itch_decode(st, buf + pos, len - pos, px_div, qty_div, &rest, &more);
+        *used = pos + more;
+        r->rows.n = n + rest.n;
+        return dec;
+    }
+    *used = pos;
+    return TB_OK;
+}
+
 TB_API int tb_itch_run_block(tb_itch_run *r, tb_itch_state *st, tb_olog *g, void *book, const tb_feed_ops *ops,
                              const uint8_t *buf, size_t len, int64_t px_div, uint64_t qty_div,
                              uint32_t stop_on_crossed, uint32_t depth_k, tb_feed_row *out, int64_t *depth_out,
@@ -232,24 +349,32 @@ TB_API int tb_itch_run_block(tb_itch_run *r, tb_itch_state *st, tb_olog *g, void
     }
     if (!len) return TB_ITCH_RUN_DONE; /* (buf may be NULL: no arithmetic on it) */
     for (;;) {
-        size_t used = 0;
-        int dec, rc;
-        r->rows.cap = room - r->msgs < TB_ITCH_RUN_CHUNK ? room - r->msgs : TB_ITCH_RUN_CHUNK;
-        if (!r->rows.cap) break; /* out is full */
-        dec = tb_itch_decode(st, buf + pos, len - pos, px_div, qty_div, &r->rows, &used);
+        const size_t cap = room - r->msgs < TB_ITCH_RUN_CHUNK ? room - r->msgs : TB_ITCH_RUN_CHUNK;
+        size_t used = 0, n_log = 0, end;
+        int64_t bad_px = 0;
+        int dec, logged, rc;
+        if (!cap) break; /* out is full */
+        r->log.n_mbo = r->log.n_l2 = 0;
+        dec = tb__itch_run_fused(r, st, g, buf + pos, len - pos, px_div, qty_div, cap, &used, &n_log, &logged,
+                                 &bad_px);
         if (dec != TB_OK && dec != TB_ERR_FORMAT) return dec;
-        if (r->rows.n) {
-            rc = tb__itch_run_chunk(r, 0, g, book, ops, stop_on_crossed, depth_k, out + r->msgs,
-                                    depth_out ? depth_out + r->msgs * 4 * (size_t)depth_k : NULL, lv, lv_cap, fst);
-            if (rc != TB_FEED_DONE) {
-                r->consumed = pos + used; /* what the rows applied so far came from */
-                return rc;
-            }
+        r->consumed = pos + used; /* what the rows applied so far came from, on a stop */
+        if (logged == TB_ERR_NOMEM) return logged;
+        end = logged == TB_ERR_OVERFLOW ? n_log - 1 : n_log; /* a refused row has no level row */
+        if (end) {
+            rc = tb__itch_run_book(r, 0, end, book, ops, stop_on_crossed, depth_k, out + r->msgs,
+                                   depth_out ? depth_out + r->msgs * 4 * (size_t)depth_k : NULL, lv, lv_cap, fst);
+            if (rc != TB_FEED_DONE) return rc;
+        }
+        if (logged == TB_ERR_OVERFLOW) {
+            r->line = r->c_record[n_log - 1];
+            r->bad_px = bad_px;
+            r->resume = r->rows.n > n_log ? n_log : 0; /* the rest of the chunk: rows [n_log, r->rows.n) */
+            return TB_ERR_OVERFLOW;
         }
         pos += used;
-        r->consumed = pos;
         if (dec == TB_ERR_FORMAT) return TB_ITCH_RUN_BAD;
-        if (r->rows.n < r->rows.cap) break; /* a partial record (or nothing) is left */
+        if (n_log < cap) break; /* a partial record (or nothing) is left */
     }
     return TB_ITCH_RUN_DONE;
 }

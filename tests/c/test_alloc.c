@@ -14,7 +14,11 @@
  *       capacity it declares (issue #12.13: alloc_load.h);
  *   (f) the ITCH order log (tb_order_log.h) whose growth fails at any allocation
  *       returns TB_ERR_NOMEM with nothing of that row done: resumed from there, it
- *       ends as a log that never failed, leaking nothing (each table grows alone).
+ *       ends as a log that never failed, leaking nothing (each table grows alone);
+ *   (g) the ITCH direct path (tb_itch_run_block: decode and order log in one pass) under
+ *       the same allocator stops where the two steps it fuses (tb_itch_decode, then
+ *       tb_olog_apply) stop: TB_ERR_NOMEM, the chunk's bytes and records consumed, the
+ *       same orders logged, nothing of the chunk in the book.
  *
  * Usage: test_alloc [--profile quick|sanitizer|full]   (the profile only
  * scales the workload of (d)). */
@@ -107,6 +111,7 @@ static void hook_free(void *p) {
 
 #include "tb_test.h"
 
+#include "tapebook/tb_itch_run.h"
 #include "tapebook/tb_order_log.h"
 
 #define books tbv_books
@@ -519,6 +524,123 @@ static void t_olog_growth_nomem(void) {
 
 #include "alloc_load.h"
 
+#include "itch_records.h" /* (after alloc_load.h, whose arguments are named buf) */
+
+/* ---- (g) the ITCH direct path's one pass under a failing allocator ---------------------- */
+
+#define RUN_RECORDS 100 /* adds: the order table (64 slots) grows twice, the level table too */
+
+static buf run_file;
+
+/* RUN_RECORDS adds of stock 7, each at its own price, the prices 2 windows apart (every
+ * level past the first window is in the level table) */
+static void run_records(void) {
+    size_t r;
+    run_file.n = 0;
+    for (r = 0; r < RUN_RECORDS; r++)
+        add(&run_file, 'A', 7, r + 1, r + 1, r & 1 ? 'B' : 'S', 10, "AAPL",
+            (uint32_t)(1000000 + r * 2 * TB__OLOG_LWIN));
+}
+
+static size_t run_stub_rows; /* level rows the stand-in book was given */
+
+static int run_stub_bbo(void *b, tb_bbo_i64 *o) {
+    (void)b;
+    memset(o, 0, sizeof *o);
+    return TB_OK;
+}
+
+static int run_stub_trace(void *b, const uint8_t *side, const int64_t *px, const uint64_t *qty, size_t n,
+                          tb_bbo_i64 *out, size_t *done) {
+    size_t i;
+    (void)side, (void)px, (void)qty;
+    for (i = 0; i < n; i++) run_stub_bbo(b, &out[i]);
+    run_stub_rows += n;
+    *done = n;
+    return TB_OK;
+}
+
+/* the resting orders' ids and quantities summed (a fingerprint of the log) */
+static uint64_t run_log_sum(const tb_olog *g) {
+    static uint64_t ids[RUN_RECORDS], qty[RUN_RECORDS];
+    const size_t n = tb_olog_export(g, ids, NULL, NULL, qty, RUN_RECORDS);
+    uint64_t sum = n;
+    size_t i;
+    for (i = 0; i < n; i++) sum += ids[i] * 1000003u + qty[i];
+    return sum;
+}
+
+static void t_itch_run_nomem(void) {
+    static tb_itch_run run;
+    static tb_feed_row out[RUN_RECORDS];
+    static uint8_t act[RUN_RECORDS], side[RUN_RECORDS], l2s[3 * RUN_RECORDS];
+    static uint64_t id[RUN_RECORDS], nid[RUN_RECORDS], qty[RUN_RECORDS], l2q[3 * RUN_RECORDS];
+    static int64_t px[RUN_RECORDS], ts[RUN_RECORDS], rec[RUN_RECORDS], l2p[3 * RUN_RECORDS], l2end[RUN_RECORDS];
+    const uint64_t before = balance();
+    tb_feed_ops ops;
+    long k;
+    int stops = 0;
+    hooks_reset();
+    run_records();
+    memset(&ops, 0, sizeof ops);
+    ops.bbo = run_stub_bbo;
+    ops.bbo_trace = run_stub_trace;
+    for (k = -1; k < 12; k++) {
+        tb_itch_state st_ref, st;
+        tb_olog g_ref, g;
+        tb_itch_rows v;
+        tb_olog_out lo;
+        tb_feed_state fst;
+        size_t used = 0, done = 0;
+        int rc_ref, rc;
+        /* the two steps: the whole chunk decoded, then logged */
+        memset(&v, 0, sizeof v);
+        v.action = act; v.order_id = id; v.new_id = nid; v.side = side; v.px = px; v.qty = qty; v.ts = ts;
+        v.record = rec; v.cap = RUN_RECORDS;
+        memset(&lo, 0, sizeof lo);
+        lo.l2_side = l2s; lo.l2_px = l2p; lo.l2_qty = l2q; lo.l2_end = l2end;
+        tb_itch_init(&st_ref, 7, NULL);
+        CHECK_EQ(tb_itch_decode(&st_ref, run_file.b, run_file.n, 1, 1, &v, &used), TB_OK);
+        CHECK_EQ_U(v.n, RUN_RECORDS);
+        CHECK_EQ(tb_olog_init(&g_ref, 64, 99u), TB_OK);
+        hook_fail_once = k;
+        rc_ref = tb_olog_apply(&g_ref, &v, v.n, &lo, &done);
+        hook_fail_once = -1;
+        /* the one pass, the same allocation refused */
+        tb_itch_init(&st, 7, NULL);
+        CHECK_EQ(tb_olog_init(&g, 64, 99u), TB_OK);
+        memset(&fst, 0, sizeof fst);
+        fst.in_sync = 1;
+        tb_itch_run_init(&run, 0);
+        run_stub_rows = 0;
+        hook_fail_once = k;
+        rc = tb_itch_run_block(&run, &st, &g, &run_stub_rows, &ops, run_file.b, run_file.n, 1, 1, 0, 0, out, NULL,
+                               RUN_RECORDS, NULL, 0, &fst);
+        hook_fail_once = -1;
+        if (rc_ref == TB_ERR_NOMEM) {
+            stops++;
+            CHECK_EQ(rc, TB_ERR_NOMEM);
+            CHECK_EQ_U(run.msgs, 0);
+            CHECK_EQ_U(run_stub_rows, 0);
+        } else {
+            CHECK_EQ(rc_ref, TB_OK);
+            CHECK_EQ(rc, TB_ITCH_RUN_DONE);
+            CHECK_EQ_U(run.msgs, RUN_RECORDS);
+            CHECK_EQ_U(run_stub_rows, RUN_RECORDS);
+        }
+        CHECK_EQ_U(run.consumed, used);
+        CHECK_EQ_U(st.records, st_ref.records);
+        CHECK_EQ_U(g.ocount, g_ref.ocount);
+        CHECK_EQ_U(g.lcount + g.lwcount, g_ref.lcount + g_ref.lwcount);
+        CHECK_EQ_U(run_log_sum(&g), run_log_sum(&g_ref));
+        tb_olog_free(&g);
+        tb_olog_free(&g_ref);
+        CHECK_EQ_U(balance(), before);
+    }
+    CHECK(stops >= 4); /* both tables' growths did meet refused allocations */
+    hooks_reset();
+}
+
 int main(int argc, char **argv) {
     int i;
     if (!tbt_init(argc, argv)) return 2;
@@ -540,6 +662,7 @@ int main(int argc, char **argv) {
     for (i = 0; i < NBOOKS; i++)
         if (books[i]->n <= SMALL_N) tbt_run_arg("failing_allocator", books[i]->name, t_failing_allocator, books[i]);
     tbt_run("olog_growth_under_failing_allocator", t_olog_growth_nomem);
+    tbt_run("itch_run_under_failing_allocator", t_itch_run_nomem);
     hooks_reset();
     printf("test_alloc: %llu TB_MALLOC, %llu TB_FREE, %llu refused on purpose, %llu bad frees\n",
            (unsigned long long)hook_mallocs, (unsigned long long)hook_frees, (unsigned long long)hook_refused,
