@@ -570,6 +570,21 @@ static void test_fast_shapes(void) {
     CHECK_MSG(hits > rounds / 20, "%ld read with shapes kept", hits);
 }
 
+/* The fast path's scan of buf cut into blocks of every size to 90 (with a large and a
+ * small output) and whole gives `general` (the general path's scan; e names the input). */
+static void fast_as_general_every_block(const char *buf, size_t len, size_t e, const result *general) {
+    static result fast;
+    size_t block;
+    for (block = 1; block <= 90; block++) {
+        scan_with(buf, len, block, 1000, 1, &fast);
+        CHECK_MSG(same(general, &fast), "exchange %zu block %zu", e, block);
+        scan_with(buf, len, block, 1 + block % 5, 1, &fast);
+        CHECK_MSG(same(general, &fast), "exchange %zu block %zu, small output", e, block);
+    }
+    scan_with(buf, len, len, 1000, 1, &fast);
+    CHECK_MSG(same(general, &fast), "exchange %zu whole", e);
+}
+
 /* Rows whose "exchange,symbol,timestamp,local_timestamp,is_snapshot," are the row
  * before's bytes (the fast path then reads only side, price and amount and keeps the
  * message open), among rows that differ from the row before in one byte of that head
@@ -599,8 +614,8 @@ static void test_fast_heads(void) {
     static const char *const exchanges[] = {"b", "binance", "binance-futures", "a-name-of-twenty-six-bytes",
                                             "a-name-of-thirty-bytes-long-x", "a-name-of-thirty-one-bytes-lng"};
     static char buf[4096];
-    static result general, fast;
-    size_t e, block;
+    static result general;
+    size_t e;
     for (e = 0; e <= sizeof exchanges / sizeof *exchanges; e++) {
         size_t len = 0;
         const char *t = text;
@@ -615,14 +630,7 @@ static void test_fast_heads(void) {
         }
         scan_with(buf, len, 1 << 16, 1000, 0, &general);
         CHECK_MSG(general.n_msgs >= 6 && general.n_errs >= 3 && general.status == TB_TARDIS_SYMBOL_CHANGE, "msgs %zu errs %zu", general.n_msgs, general.n_errs);
-        for (block = 1; block <= 90; block++) {
-            scan_with(buf, len, block, 1000, 1, &fast);
-            CHECK_MSG(same(&general, &fast), "exchange %zu block %zu", e, block);
-            scan_with(buf, len, block, 1 + block % 5, 1, &fast);
-            CHECK_MSG(same(&general, &fast), "exchange %zu block %zu, small output", e, block);
-        }
-        scan_with(buf, len, len, 1000, 1, &fast);
-        CHECK_MSG(same(&general, &fast), "exchange %zu whole", e);
+        fast_as_general_every_block(buf, len, e, &general);
     }
 }
 
@@ -659,8 +667,8 @@ static void test_fast_next_ts(void) {
     static const char *const exchanges[] = {"binance", "b", "binance-futures", "a-name-of-twenty-two-b",
                                             "a-name-of-thirty-bytes-long-x"};
     static char buf[4096];
-    static result general, fast;
-    size_t e, block;
+    static result general;
+    size_t e;
     for (e = 0; e < sizeof exchanges / sizeof *exchanges; e++) {
         size_t len = 0;
         const char *t = text;
@@ -671,14 +679,7 @@ static void test_fast_next_ts(void) {
         }
         scan_with(buf, len, 1 << 16, 1000, 0, &general);
         CHECK_MSG(general.n_msgs >= 10 && general.n_errs >= 3, "msgs %zu errs %zu", general.n_msgs, general.n_errs);
-        for (block = 1; block <= 90; block++) {
-            scan_with(buf, len, block, 1000, 1, &fast);
-            CHECK_MSG(same(&general, &fast), "exchange %zu block %zu", e, block);
-            scan_with(buf, len, block, 1 + block % 5, 1, &fast);
-            CHECK_MSG(same(&general, &fast), "exchange %zu block %zu, small output", e, block);
-        }
-        scan_with(buf, len, len, 1000, 1, &fast);
-        CHECK_MSG(same(&general, &fast), "exchange %zu whole", e);
+        fast_as_general_every_block(buf, len, e, &general);
     }
 }
 
