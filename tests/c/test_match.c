@@ -48,6 +48,20 @@ typedef struct tm_params {
     uint64_t *orders;
 } tm_params;
 
+/* an order with these fields (the rest zero) */
+static tb_match_order order(uint64_t id, int side, int64_t px, uint64_t qty, int tif, uint32_t owner, int flags) {
+    tb_match_order o;
+    memset(&o, 0, sizeof o);
+    o.id = id;
+    o.side = (uint8_t)side;
+    o.px = px;
+    o.qty = qty;
+    o.tif = (uint8_t)tif;
+    o.owner = owner;
+    o.flags = (uint8_t)flags;
+    return o;
+}
+
 #define TMV i64_n1024
 #define TMP int64_t
 #define TMQ uint64_t
@@ -71,19 +85,6 @@ typedef struct tm_params {
 typedef tb_match_i64_n1024 M;
 #define EVCAP 256
 static tb_match_event ev[EVCAP];
-
-static tb_match_order order(uint64_t id, int side, int64_t px, uint64_t qty, int tif, uint32_t owner, int flags) {
-    tb_match_order o;
-    memset(&o, 0, sizeof o);
-    o.id = id;
-    o.side = (uint8_t)side;
-    o.px = px;
-    o.qty = qty;
-    o.tif = (uint8_t)tif;
-    o.owner = owner;
-    o.flags = (uint8_t)flags;
-    return o;
-}
 
 static int submit(M *m, tb_match_order o, size_t *n, tb_submit_result *r) {
     return tb_match_i64_n1024_submit(m, &o, ev, EVCAP, n, r);
@@ -751,19 +752,7 @@ static void t_reserved_grows(void) {
 
 /* One submit on both engines, compared byte for byte (status, events, result). */
 static void both_submit(M *m, ref_match *r, tb_match_order o, size_t cap, const char *what) {
-    static tb_match_event eb[EVCAP];
-    size_t na = 0, nb = 0;
-    tb_submit_result ra, rb;
-    int sa, sb;
-    memset(&ra, 0, sizeof ra);
-    memset(&rb, 0, sizeof rb);
-    sa = tb_match_i64_n1024_submit(m, &o, ev, cap, &na, &ra);
-    sb = ref_match_submit(r, &o, eb, cap, &nb, &rb);
-    CHECK_MSG(sa == sb, "%s: status %d vs reference %d", what, sa, sb);
-    CHECK_MSG(na == nb && (na == 0 || memcmp(ev, eb, na * sizeof ev[0]) == 0) && memcmp(&ra, &rb, sizeof ra) == 0,
-              "%s: events differ (%zu vs %zu)", what, na, nb);
-    CHECK_EQ(tb_match_i64_n1024_verify_invariants(m), TB_OK);
-    tm_same_state_i64_n1024(m, r, what, 0);
+    tm_both_submit_i64_n1024(m, r, o, ev, cap, what);
 }
 
 /* The plain limit taker (GTC / IOC, no flags: its own checks and match loop)
@@ -815,35 +804,69 @@ static void t_plain_takers(void) {
     }
 }
 
-/* Whether a plain limit order reaches the opposite best (submit_passive's and
- * submit_ioc's test, masks rather than a branch on the side): at the maker's
- * price it takes, one tick short it does not (GTC rests, IOC is cancelled),
- * for both sides, inside the window and at the ends of the price domain
- * (the spill), against the reference. A swapped side or a strict compare in
- * the mask formula fails here. */
+/* Whether a plain limit order reaches the opposite best, on both families (the
+ * i32 one has the other width of the sign bit): test_match_tmpl.h's tm_reach_edges. */
 static void t_reach_edges(void) {
-    const int64_t lo = INT64_MIN + 1024, hi = INT64_MAX - 1024;
-    const int64_t makers[3][2] = {{100, 100}, {hi, lo}, {lo + 1, hi - 1}}; /* [k][maker side] */
-    int k, side, tif, d;
-    uint64_t id = 1;
-    for (k = 0; k < 3; k++)
-        for (side = 0; side <= 1; side++)
-            for (tif = TB_GTC; tif <= TB_IOC; tif++)
-                for (d = 1; d >= 0; d--) { /* one tick short, then at the price */
-                    M *m = NULL;
-                    ref_match r;
-                    const int64_t p = makers[k][1 - side];
-                    /* a bid one tick below the ask, an ask one tick above the bid */
-                    const int64_t px = side == TB_BID ? p - d : p + d;
-                    CHECK_EQ(tb_match_i64_n1024_create(&m, 100, 16, 64, TB_STP_NONE), TB_OK);
-                    if (ref_match_init(&r, TB_STP_NONE, lo, hi, UINT64_MAX, 16, 64)) abort();
-                    both_submit(m, &r, order(id++, 1 - side, p, 5, TB_GTC, 0, 0), EVCAP, "reach: maker");
-                    both_submit(m, &r, order(id++, side, px, 3, tif, 0, 0), EVCAP, "reach: taker");
-                    CHECK_EQ_U(tb_match_i64_n1024_orders(m), d ? (tif == TB_GTC ? 2u : 1u) : 1u);
-                    CHECK_EQ(tb_match_i64_n1024_destroy(m), TB_OK);
-                    ref_match_free(&r);
-                }
+    tm_reach_edges_i64_n1024();
+    tm_reach_edges_i32_n64();
 }
+
+#ifdef TB_THREAD_GUARD
+/* The engine's guard (its book's state byte): while another thread holds the engine
+ * every call refuses with TB_ERR_BUSY, writes no event and changes nothing (the same
+ * dump after); released, the same calls work. Built with -DTB_THREAD_GUARD only (make
+ * test's guarded sanitizer build); without the guard the engine trusts its caller. */
+static void t_guard_busy(void) {
+    M *m = NULL;
+    tb_match_order o = order(3, TB_BID, 101, 2, TB_GTC, 0, 0);
+    tb_match_op op;
+    tb_submit_result res;
+    tb_match_stats st;
+    int8_t status = 0;
+    uint32_t own = 0;
+    size_t n = 99, done = 99, len0 = 0, len1 = 0, k;
+    unsigned char *d0, *d1;
+    uint8_t *state;
+    CHECK_EQ(tb_match_i64_n1024_create(&m, 100, 64, 64, TB_STP_NONE), TB_OK);
+    CHECK_EQ(submit(m, order(1, TB_BID, 99, 5, TB_GTC, 7, 0), &n, &res), TB_OK);
+    CHECK_EQ(submit(m, order(2, TB_ASK, 101, 5, TB_GTC, 7, 0), &n, &res), TB_OK);
+    CHECK_EQ(tb_match_i64_n1024_dump_size(m, &len0), TB_OK);
+    d0 = (unsigned char *)malloc(len0);
+    d1 = (unsigned char *)malloc(len0);
+    if (!d0 || !d1) abort();
+    CHECK_EQ(tb_match_i64_n1024_dump(m, d0, len0, &k), TB_OK);
+    memset(&op, 0, sizeof op);
+    op.order = o;
+    op.kind = TB_OP_SUBMIT;
+    state = &tb_l3_i64_n1024_book(tb_match_i64_n1024_l3(m))->state;
+    CHECK_EQ(*state, 0);
+    *state = 1; /* held by another thread */
+    n = 99;
+    CHECK_EQ(tb_match_i64_n1024_submit(m, &o, ev, EVCAP, &n, &res), TB_ERR_BUSY);
+    CHECK_EQ_U(n, 0);
+    CHECK_EQ(tb_match_i64_n1024_submit_many(m, &o, 1, ev, EVCAP, &n, &res, &done), TB_ERR_BUSY);
+    CHECK_EQ_U(done, 0);
+    CHECK_EQ(tb_match_i64_n1024_apply_ops(m, &op, 1, ev, EVCAP, &n, &res, &status, &done), TB_ERR_BUSY);
+    CHECK_EQ_U(done, 0);
+    CHECK_EQ(tb_match_i64_n1024_cancel(m, 1, ev, EVCAP, &n), TB_ERR_BUSY);
+    CHECK_EQ(tb_match_i64_n1024_modify(m, 1, 2, ev, EVCAP, &n), TB_ERR_BUSY);
+    CHECK_EQ(tb_match_i64_n1024_owner_of(m, 1, &own), TB_ERR_BUSY);
+    CHECK_EQ(tb_match_i64_n1024_stats(m, &st), TB_ERR_BUSY);
+    CHECK_EQ(tb_match_i64_n1024_dump_size(m, &len1), TB_ERR_BUSY);
+    CHECK_EQ(tb_match_i64_n1024_verify_invariants(m), TB_ERR_BUSY);
+    CHECK_EQ(tb_match_i64_n1024_destroy(m), TB_ERR_BUSY);
+    *state = 0;
+    CHECK_EQ(tb_match_i64_n1024_dump(m, d1, len0, &k), TB_OK);
+    CHECK(k == len0 && memcmp(d0, d1, len0) == 0);
+    CHECK_EQ(tb_match_i64_n1024_owner_of(m, 1, &own), TB_OK);
+    CHECK_EQ_U(own, 7);
+    CHECK_EQ(tb_match_i64_n1024_submit(m, &o, ev, EVCAP, &n, &res), TB_OK); /* takes 2 of the ask */
+    CHECK_EQ_U(n, 1);
+    CHECK_EQ(tb_match_i64_n1024_destroy(m), TB_OK);
+    free(d0);
+    free(d1);
+}
+#endif
 
 /* Zero TB_MALLOC after create: a long mixed flow, every event kind. */
 static void t_no_allocation_after_create(void) {
@@ -916,6 +939,9 @@ int main(int argc, char **argv) {
     tbt_run("dump / load, hostile bytes", t_dump_load);
     tbt_run("version-1 dumps load", t_dump_v1);
     tbt_run("no allocation after create", t_no_allocation_after_create);
+#ifdef TB_THREAD_GUARD
+    tbt_run("busy: every call refuses, nothing changes", t_guard_busy);
+#endif
     for (s = 0; s < suites_by_profile[tbt_prof]; s++) {
         tm_params p;
         char name[64];

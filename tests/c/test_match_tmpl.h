@@ -2,7 +2,8 @@
  * against the reference engine (ref_match.h). Define before including:
  *   TMV   the variant suffix (i64_n1024)      TMP / TMQ  its price / qty type
  *   TMPMIN / TMPMAX  the variant's valid prices      TMQMAX  its qty max
- * Defines tm_suite_<TMV>(const tm_params *) and tm_alloc_<TMV>(). */
+ * Defines tm_suite_<TMV>(const tm_params *), tm_alloc_<TMV>(), tm_both_submit_<TMV>()
+ * and tm_reach_edges_<TMV>(). */
 
 #define TM__CAT2(a, b) a##b
 #define TM__CAT(a, b) TM__CAT2(a, b)
@@ -185,6 +186,70 @@ static int TM_SELF(tm_suite)(const tm_params *pp) {
     CHECK_EQ(TM_FN(destroy)(m), TB_OK);
     ref_match_free(&r);
     return ok;
+}
+
+/* One submit on the engine and on the reference, compared byte for byte (status,
+ * events into ev / cap <= TM_EVMAX, result), then the engine's invariants and the
+ * whole state. */
+#ifndef TM_EVMAX
+#define TM_EVMAX 256
+#endif
+static void TM_SELF(tm_both_submit)(TM_M *m, ref_match *r, tb_match_order o, tb_match_event *ev, size_t cap,
+                                    const char *what) {
+    static tb_match_event eb[TM_EVMAX];
+    size_t na = 0, nb = 0;
+    tb_submit_result ra, rb;
+    int sa, sb;
+    if (!CHECK_MSG(cap <= TM_EVMAX, "%s: cap %zu", what, cap)) return;
+    memset(&ra, 0, sizeof ra);
+    memset(&rb, 0, sizeof rb);
+    sa = TM_FN(submit)(m, &o, ev, cap, &na, &ra);
+    sb = ref_match_submit(r, &o, eb, cap, &nb, &rb);
+    CHECK_MSG(sa == sb, "%s: status %d vs reference %d", what, sa, sb);
+    CHECK_MSG(na == nb && (na == 0 || memcmp(ev, eb, na * sizeof ev[0]) == 0) && memcmp(&ra, &rb, sizeof ra) == 0,
+              "%s: events differ (%zu vs %zu)", what, na, nb);
+    CHECK_EQ(TM_FN(verify_invariants)(m), TB_OK);
+    TM_SELF(tm_same_state)(m, r, what, 0);
+}
+
+/* Whether a plain limit order reaches the opposite best (submit_passive's and
+ * submit_ioc's test: one unsigned compare, no branch on the side): at the maker's
+ * price it takes, one tick short it does not (GTC rests, IOC is cancelled), for both
+ * sides, in the window, at the ends of the price domain (the spill), across zero
+ * (a maker at 0 / -1 and the taker a tick short on the other sign) and from one end
+ * of the domain to the other (never, or always, reaching), against the reference.
+ * A swapped side, a strict compare, a compare without the sign flip or a sign bit
+ * lost in this variant's width fails here. */
+static void TM_SELF(tm_reach_edges)(void) {
+    static tb_match_event ev[8];
+    const int64_t lo = TMPMIN, hi = TMPMAX;
+    /* [k][maker side]: the ask maker's price, the bid maker's */
+    const int64_t makers[4][2] = {{100, 100}, {hi, lo}, {lo + 1, hi - 1}, {0, -1}};
+    int k, side, tif, d;
+    uint64_t id = 1;
+    for (k = 0; k < 4; k++)
+        for (side = 0; side <= 1; side++)
+            for (tif = TB_GTC; tif <= TB_IOC; tif++)
+                for (d = 3; d >= 0; d--) { /* both ends of the domain, one tick short, at the price */
+                    TM_M *m = NULL;
+                    ref_match r;
+                    const int64_t p = makers[k][1 - side];
+                    /* 3: a bid at the top, an ask at the bottom (always reaches); 2: the other
+                     * way round (reaches only a maker there); 1: a bid a tick below the ask, an
+                     * ask a tick above the bid */
+                    const int64_t px = d == 3   ? (side == TB_BID ? hi : lo)
+                                       : d == 2 ? (side == TB_BID ? lo : hi)
+                                                : (side == TB_BID ? p - d : p + d);
+                    const int takes = d == 3 || d == 0 || (d == 2 && px == p);
+                    CHECK_EQ(TM_FN(create)(&m, 100, 16, 64, TB_STP_NONE), TB_OK);
+                    if (ref_match_init(&r, TB_STP_NONE, lo, hi, TMQMAX, 16, 64)) abort();
+                    TM_SELF(tm_both_submit)(m, &r, order(id++, 1 - side, p, 5, TB_GTC, 0, 0), ev, 8, "reach: maker");
+                    TM_SELF(tm_both_submit)(m, &r, order(id++, side, px, 3, tif, 0, 0), ev, 8, "reach: taker");
+                    CHECK_MSG(TM_FN(orders)(m) == (takes || tif == TB_IOC ? 1u : 2u),
+                              "reach k %d side %d tif %d d %d: %zu orders", k, side, tif, d, TM_FN(orders)(m));
+                    CHECK_EQ(TM_FN(destroy)(m), TB_OK);
+                    ref_match_free(&r);
+                }
 }
 
 #undef TM_M
