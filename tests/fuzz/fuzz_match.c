@@ -3,9 +3,9 @@
  * but re-signed so the checks behind the CRC are reached).
  *
  * The input's first half drives a tb_match_i32_n64 engine (max_orders 32,
- * max_cap 8, STP from the first byte): each 8-byte record is a submit
- * (side, price near 1000, qty, tif, flags, owner 0..3, small ids that
- * collide), a cancel or a modify. Then:
+ * max_cap 8, STP and the prices' centre from the first byte): each 8-byte
+ * record is a submit (side, price near 1000 or near 0, qty, tif, flags,
+ * owner 0..3, small ids that collide), a cancel or a modify. Then:
  *   - dump -> load into a fresh engine -> dump gives the same bytes, and
  *     both engines answer the next order with byte-identical events;
  *   - the raw input and the input's second half are handed to load() as
@@ -103,6 +103,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static tb_match_event ev[EVCAP], ev2[EVCAP], rev[EVCAP], all[1 << 16];
     static tb_match_op ops[1 << 13];
     const int stp = size ? data[0] & 3 : 0;
+    /* bit 2: prices around 0 (-10 .. 10, both signs: the spill under a tape anchored at
+     * 1000), else around 1000 (on the tape) */
+    const int32_t px_base = size && (data[0] & 4u) ? -10 : 990;
     const size_t half = size / 2, n = half / REC;
     M *m = NULL, *x = NULL;
     size_t i, k, len = 0, len2 = 0, ne = 0, ne2 = 0, n_all = 0, rne = 0;
@@ -122,7 +125,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (d[0] < 180) {
             o.id = id;
             o.side = d[0] & 1u;
-            o.px = 990 + (d[2] % 21);
+            o.px = px_base + (d[2] % 21);
             o.qty = 1u + d[3] % 9u + ((d[7] & 0x80u) ? 0xfffffff0u : 0u);
             o.tif = (uint8_t)(d[4] % 3u);
             o.flags = (uint8_t)(d[5] % 5u == 4u ? 0u : d[5] % 5u);
