@@ -919,8 +919,10 @@ TB_FORCE_INLINE const char *tb__tardis_fast_vals(const tb_tardis_scan *st, const
     t = q;
     if (!(q = tb__tardis_fast_micros(q, end, &v->ts, &ts_cache[0])) || v->ts > INT64_MAX / 1000) return NULL;
     if (!(q = tb__tardis_fast_micros(q, end, &v->lts, &ts_cache[1]))) return NULL;
-    /* sixteen digits and ',' each: fast_micros read them from two words (its first case) */
-    *ts16 = q - t == 34 ? (size_t)(t - p) : 0;
+    /* sixteen digits and ',' each: fast_micros read them from two words (its first case);
+     * 17 + 15 or 18 + 14 digits (leading zeros) take 34 bytes too, so the first ',' is
+     * checked where two sixteens have it */
+    *ts16 = q - t == 34 && t[16] == ',' ? (size_t)(t - p) : 0;
     /* a row the fast path takes has at least "bid,1,1\n" after is_snapshot and after side */
     if (end - q < 8) return NULL;
     w = tb__tardis_word(q);

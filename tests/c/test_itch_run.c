@@ -184,9 +184,60 @@ static void test_level_overflow_traced(void) { check_overflow_resumes(0); }
 
 static void test_level_overflow_feed_run(void) { check_overflow_resumes(1); }
 
+/* The one pass refused at the chunk's last record but one: the single record after the
+ * refused one must wait for the resuming call (review30b: the pass dropped it when it was
+ * the only one, as no test had exactly one). */
+static void check_overflow_one_after(uint32_t stop_on_crossed) {
+    static tb_itch_run run;
+    static tb_feed_row out[8];
+    static buf b;
+    tb_itch_state st;
+    tb_olog g;
+    tb_feed_state fst;
+    tb_feed_ops ops;
+    stub_book book;
+    memset(&b, 0, sizeof b);
+    memset(&fst, 0, sizeof fst);
+    memset(&ops, 0, sizeof ops);
+    memset(&book, 0, sizeof book);
+    fst.in_sync = 1;
+    ops.bbo = stub_bbo;
+    ops.apply = stub_apply;
+    ops.bbo_trace = stub_trace;
+    add(&b, 'A', 7, 10, 1, 'B', 5, "AAPL", 1500100); /* record 1 */
+    add(&b, 'A', 7, 11, 2, 'B', 6, "AAPL", 1500000); /* record 2: refused */
+    add(&b, 'A', 7, 12, 3, 'S', 4, "AAPL", 1500300); /* record 3: the only one after it */
+    tb_itch_init(&st, 7, NULL);
+    prime_level(&g);
+    tb_itch_run_init(&run, 0);
+    CHECK_EQ(tb_itch_run_block(&run, &st, &g, &book, &ops, b.b, b.n, 1, 1, stop_on_crossed, 0, out, NULL, 8, NULL,
+                               0, &fst),
+             TB_ERR_OVERFLOW);
+    CHECK_EQ(run.line, 2);
+    CHECK_EQ_U(run.msgs, 1);
+    CHECK_EQ_U(run.consumed, b.n);
+    CHECK_EQ(tb_itch_run_block(&run, &st, &g, &book, &ops, b.b + b.n, 0, 1, 1, stop_on_crossed, 0, out, NULL, 8,
+                               NULL, 0, &fst),
+             TB_ITCH_RUN_DONE);
+    CHECK_EQ_U(run.msgs, 1);
+    CHECK_EQ(out[0].seq, 2); /* record 3 */
+    CHECK_EQ_U(book.n, 2);
+    CHECK_EQ(book.px[1], 1500300);
+    CHECK_EQ_U(book.qty[1], 4);
+    CHECK_EQ_U(g.orders[tb__olog_ofind(&g, 3)].qty, 4);
+    CHECK_EQ_U(g.level_overflow, 1);
+    tb_olog_free(&g);
+}
+
+static void test_overflow_one_after_traced(void) { check_overflow_one_after(0); }
+
+static void test_overflow_one_after_feed_run(void) { check_overflow_one_after(1); }
+
 int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("itch_run_level_overflow_traced", test_level_overflow_traced);
     tbt_run("itch_run_level_overflow_feed_run", test_level_overflow_feed_run);
+    tbt_run("itch_run_overflow_one_record_after_traced", test_overflow_one_after_traced);
+    tbt_run("itch_run_overflow_one_record_after_feed_run", test_overflow_one_after_feed_run);
     return tbt_finish();
 }

@@ -663,7 +663,20 @@ static void test_fast_next_ts(void) {
         "X,9223372036854775,1700000100000014,false,ask,105,1\n"
         "X,1700000100000015,1700000100000016,true,bid,105,1\n" /* a snapshot: low digits and is_snapshot */
         "X,1700000100000017,1700000100000018,true,ask,106,1\n" /* the same snapshot */
-        "X,1700000100000019,1700000100000020,false,ask,106,1\n";
+        "X,1700000100000019,1700000100000020,false,ask,106,1\n"
+        /* seventeen + fifteen and eighteen + fourteen digits (leading zeros): 34 bytes as
+         * two sixteens take, but not read as two words (review30b: the shortcut took them
+         * with the high words of an older row) */
+        "X,01700000012345678,170000001234577,false,bid,100,1\n"
+        "X,01700000012355678,170000001234577,false,bid,101,1\n"
+        "X,01700000012365678,170000001234578,false,bid,102,1\n"
+        "X,001700000012375678,17000000123457,false,bid,103,1\n"
+        "X,001700000012385678,17000000123458,false,bid,104,1\n"
+        "X,1700000100000021,1700000100000022,false,ask,106,1\n"
+        /* the row before's head but one byte with bit 7 set (a word compare that looks at
+         * the low seven bits alone takes it as the same head: review30b) */
+        "X,\xb1" "700000100000021,1700000100000022,false,ask,107,1\n"
+        "X,1700000100000023,1700000100000024,false,ask,107,1\n";
     static const char *const exchanges[] = {"binance", "b", "binance-futures", "a-name-of-twenty-two-b",
                                             "a-name-of-thirty-bytes-long-x"};
     static char buf[4096];
