@@ -54,6 +54,18 @@ static int stub_trace(void *b, const uint8_t *side, const int64_t *px, const uin
     return stub_keep((stub_book *)b, px, qty, n);
 }
 
+/* An empty input, an in-sync replay state and the stub book's ops. */
+static void stub_setup(buf *b, tb_feed_state *fst, tb_feed_ops *ops, stub_book *book) {
+    memset(b, 0, sizeof *b);
+    memset(fst, 0, sizeof *fst);
+    memset(ops, 0, sizeof *ops);
+    memset(book, 0, sizeof *book);
+    fst->in_sync = 1;
+    ops->bbo = stub_bbo;
+    ops->apply = stub_apply;
+    ops->bbo_trace = stub_trace;
+}
+
 /* The level at 1500000 primed near UINT64_MAX through tb_olog_apply (its rows take 64-bit
  * quantities; a file cannot get there: ITCH shares are 32-bit, so over 2^32 orders at one
  * price would be needed, which is why tests/python/feeds cannot reach this stop). */
@@ -111,14 +123,7 @@ static void check_overflow_resumes(uint32_t stop_on_crossed) {
     stub_book book;
     size_t consumed;
     resume_args c;
-    memset(&b, 0, sizeof b);
-    memset(&fst, 0, sizeof fst);
-    memset(&ops, 0, sizeof ops);
-    memset(&book, 0, sizeof book);
-    fst.in_sync = 1;
-    ops.bbo = stub_bbo;
-    ops.apply = stub_apply;
-    ops.bbo_trace = stub_trace;
+    stub_setup(&b, &fst, &ops, &book);
     add(&b, 'A', 7, 10, 1, 'B', 5, "AAPL", 1500100); /* record 1: another price */
     add(&b, 'A', 7, 11, 2, 'B', 3, "AAPL", 1499900); /* record 2 */
     add(&b, 'A', 7, 12, 3, 'B', 6, "AAPL", 1500000); /* record 3: 6 more would pass UINT64_MAX */
@@ -196,14 +201,7 @@ static void check_overflow_one_after(uint32_t stop_on_crossed) {
     tb_feed_state fst;
     tb_feed_ops ops;
     stub_book book;
-    memset(&b, 0, sizeof b);
-    memset(&fst, 0, sizeof fst);
-    memset(&ops, 0, sizeof ops);
-    memset(&book, 0, sizeof book);
-    fst.in_sync = 1;
-    ops.bbo = stub_bbo;
-    ops.apply = stub_apply;
-    ops.bbo_trace = stub_trace;
+    stub_setup(&b, &fst, &ops, &book);
     add(&b, 'A', 7, 10, 1, 'B', 5, "AAPL", 1500100); /* record 1 */
     add(&b, 'A', 7, 11, 2, 'B', 6, "AAPL", 1500000); /* record 2: refused */
     add(&b, 'A', 7, 12, 3, 'S', 4, "AAPL", 1500300); /* record 3: the only one after it */
