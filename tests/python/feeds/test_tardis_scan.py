@@ -223,6 +223,29 @@ def test_timestamps_beyond_int64_nanoseconds_are_errors(tmp_path: Path) -> None:
             feeds.replay(p, parser=parser, **KW)  # type: ignore[arg-type]
 
 
+def test_timestamps_with_leading_zeros(tmp_path: Path) -> None:
+    """17 + 15 and 18 + 14 digit timestamps (leading zeros) take the 34 bytes two
+    sixteen-digit ones take; the scan's shortcut for a message's first row (only the low
+    eight digits of both timestamps read) must not take them (stop 30: it did, with the
+    high digits of an older row: ts 1236567000 for 1700000012365678000)."""
+    rows = [
+        "binance,A,1700000012345678,1700000012345778,true,bid,100,1",
+        "binance,A,1700000012345678,1700000012345778,true,ask,101,1",
+        "binance,A,01700000012345678,170000001234577,false,bid,100,2",
+        "binance,A,01700000012355678,170000001234577,false,bid,100.25,1",
+        "binance,A,01700000012365678,170000001234578,false,bid,99.5,1",
+        "binance,A,001700000012375678,17000000123457,false,ask,101,2",
+        "binance,A,001700000012385678,17000000123458,false,ask,101.5,1",
+        "binance,A,1700000012395678,1700000012395679,false,ask,102,1",
+        "binance,A,1700000012395680,1700000012395681,false,bid,99,3",
+    ]
+    p = tmp_path / "z.csv"
+    p.write_text("\n".join([HEADER, *rows]) + "\n")
+    _same(p, malformed=False)
+    r = feeds.replay(p, **KW)  # type: ignore[arg-type]
+    assert r.bbo["ts"][2] == 1700000012365678000  # the fifth row's message
+
+
 def test_many_bad_values_finish(tmp_path: Path) -> None:
     """50,000 rows, every other one bad: skipped and counted, in linear time."""
     lines = [HEADER, "x,A,1,1,true,bid,100,1", "x,A,1,1,true,ask,101,1"]
