@@ -18,7 +18,14 @@
  * order log over all of them, then tb_feed_run message by message (per_message) —
  * the same BBO (and depth) rows, counters, stop and final book.
  *
- * Input: byte 0 = the read step (1..256), byte 1 = the output capacity (1..64)
+ * With bit 7 of byte 0 set, both replays' order logs start primed: one order (an id no
+ * input order is likely to have) rests at the first add's side and price with
+ * UINT64_MAX - that add's shares, so the input's second order at that price passes
+ * UINT64_MAX and is refused. The run path then stops with TB_ERR_OVERFLOW and resumes on
+ * the next call; the reader path makes the record an ERROR message the policy skips. The same records
+ * must be refused and the same rows written (corpus_itch/overflow_resume).
+ *
+ * Input: byte 0 = the read step (1..128, bits 0-6) and the priming (bit 7), byte 1 = the output capacity (1..64)
  * and the filter (low bits: all stocks, a stock locate, or AAPL by its directory
  * message), byte 2 = the price divisor (1..4, low bits), stop_on_crossed (bit 2),
  * the depth rows' k (0..3, bits 3-4) and the stock locate kept (7 ^ bits 5-7); the
@@ -171,6 +178,49 @@ typedef struct replay_out {
 
 static replay_out ref_out, run_out;
 
+#define MAX_REFUSED 64
+static int64_t refused_ref[MAX_REFUSED], refused_run[MAX_REFUSED];
+static size_t n_refused_ref, n_refused_run;
+
+/* the primed order (see the header), from `one`'s first add; none when it has no add */
+static int prime_on;
+static tb_itch_rows prime_row;
+static uint8_t p_act = 'A', p_side;
+static uint64_t p_id, p_new_id, p_qty;
+static int64_t p_px, p_ts, p_rec = 1;
+
+static void choose_prime(int on) {
+    size_t i;
+    prime_on = 0;
+    if (!on) return;
+    for (i = 0; i < one.n && one.action[i] != 'A'; i++) {}
+    if (i == one.n) return;
+    prime_on = 1;
+    p_side = one.side[i];
+    p_px = one.px[i];
+    p_qty = UINT64_MAX - one.qty[i]; /* that add fits exactly; the next one at its price does not */
+    p_id = one.id[i] ^ 0x5a5a5a5a5a5a5a5aull;
+    prime_row.action = &p_act; prime_row.order_id = &p_id; prime_row.new_id = &p_new_id;
+    prime_row.side = &p_side; prime_row.px = &p_px; prime_row.qty = &p_qty; prime_row.ts = &p_ts;
+    prime_row.record = &p_rec; prime_row.cap = 1; prime_row.n = 1;
+}
+
+/* the log as both replays start it: primed when prime_on (its level rows go nowhere: the
+ * book does not hold the primed order) */
+static void log_init(tb_olog *g) {
+    static uint8_t a[3], s[3], ls[3];
+    static uint64_t id[3], q[3], lq[3];
+    static int64_t px[3], me[1], lp[3], le[1];
+    tb_olog_out out;
+    size_t done = 0;
+    CHECK(tb_olog_init(g, 16, 0x1234u) == TB_OK);
+    if (!prime_on) return;
+    out.action = a; out.order_id = id; out.side = s; out.px = px; out.qty = q; out.mbo_end = me;
+    out.l2_side = ls; out.l2_px = lp; out.l2_qty = lq; out.l2_end = le;
+    out.n_mbo = out.n_l2 = 0;
+    CHECK(tb_olog_apply(g, &prime_row, 1, &out, &done) == TB_OK && done == 1);
+}
+
 static tb_book_i64_n64 *new_book(void) {
     tb_book_i64_n64 *b = NULL;
     CHECK(tb_book_i64_n64_create(&b, 0, 256, NULL) == TB_OK);
@@ -205,33 +255,49 @@ static void reference(uint32_t crossed, uint32_t dk, replay_out *r) {
     r->n = 0;
     r->stop = TB_FEED_DONE;
     r->stop_rec = 0;
+    size_t first = 0;
     memset(&fs, 0, sizeof fs);
     fs.in_sync = 1;
-    CHECK(tb_olog_init(&g, 16, 0x1234u) == TB_OK);
+    n_refused_ref = 0;
+    log_init(&g);
     one.n = 0; /* (view() starts at c->n) */
     v = view(&one, MAXROWS);
     one.n = v.n = n;
     memset(&out, 0, sizeof out); /* out.action NULL: level rows only, as the run path logs */
     out.l2_side = o_l2s; out.l2_px = o_l2p; out.l2_qty = o_l2q; out.l2_end = o_l2end;
-    CHECK(tb_olog_apply(&g, &v, one.n, &out, &done) == TB_OK && done == one.n);
-    tb_olog_free(&g);
     for (i = 0; i < one.n; i++) {
         seq[i] = one.rec[i] - 1;
         kind[i] = TB_FEED_DELTA;
     }
+    for (;;) { /* a refused row (TB_ERR_OVERFLOW) is an ERROR message, as the Python reader makes it */
+        rc = tb_olog_apply_from(&g, &v, first, one.n, &out, &done);
+        if (rc != TB_ERR_OVERFLOW) break;
+        CHECK(prime_on && done > first && done <= one.n);
+        kind[done - 1] = TB_FEED_ERROR;
+        first = done;
+    }
+    CHECK(rc == TB_OK && done == one.n);
+    tb_olog_free(&g);
     memset(&in, 0, sizeof in);
     in.side = o_l2s; in.px = o_l2p; in.qty = o_l2q; in.n_rows = out.n_l2; in.row_end = o_l2end;
     in.ts = one.ts; in.seq = seq; in.kind = kind; in.n_msgs = one.n;
     in.stop_on_crossed = crossed;
     in.depth_k = dk;
     in.per_message = 1;
-    if (one.n) {
+    while (one.n) {
         rc = tb_feed_run(b, tb_feed_ops_for(64), &in, r->rows, dk ? r->depth : NULL, scratch, dk ? lv : NULL,
                          dk ? 2 * DK_MAX : 0, &fs);
+        if (rc == TB_FEED_POLICY) { /* the "skip" policy: note the record, go on after it */
+            CHECK(kind[fs.msg] == TB_FEED_ERROR && n_refused_ref < MAX_REFUSED);
+            refused_ref[n_refused_ref++] = one.rec[fs.msg];
+            fs.msg++;
+            continue;
+        }
         CHECK(rc == TB_FEED_DONE || rc == TB_FEED_CROSSED || rc == TB_FEED_BOOK_ERROR);
         r->stop = rc;
         if (rc == TB_FEED_CROSSED) r->stop_rec = one.rec[fs.msg - 1];
         if (rc == TB_FEED_BOOK_ERROR) r->stop_rec = one.rec[fs.msg];
+        break;
     }
     r->n = fs.out_rows;
     finish(b, &fs, r);
@@ -255,10 +321,12 @@ static void direct(const uint8_t *data, size_t len, size_t step, size_t room, un
     r->stop_rec = 0;
     memset(&fs, 0, sizeof fs);
     fs.in_sync = 1;
+    n_refused_run = 0;
     init(&st, mode);
-    CHECK(tb_olog_init(&g, 16, 0x1234u) == TB_OK);
+    log_init(&g);
     tb_itch_run_init(&run, 0);
     for (;;) {
+        const uint64_t overflows = g.level_overflow;
         const int rc = tb_itch_run_block(&run, &st, &g, b, tb_feed_ops_for(64), data + pos, have - pos, pxd, 1,
                                          crossed, dk, out, dk ? dout : NULL, room, dk ? lv : NULL,
                                          dk ? 2 * DK_MAX : 0, &fs);
@@ -279,6 +347,11 @@ static void direct(const uint8_t *data, size_t len, size_t step, size_t room, un
             r->stop_rec = run.line;
             break;
         }
+        if (rc == TB_ERR_OVERFLOW) { /* the policy skips the record; the next call resumes */
+            CHECK(prime_on && n_refused_run < MAX_REFUSED && g.level_overflow == overflows + 1);
+            refused_run[n_refused_run++] = run.line;
+            continue;
+        }
         CHECK(rc == TB_ITCH_RUN_DONE);
         if (run.msgs == room) continue; /* the room was full: more of this block */
         if (have == len) break;         /* the rest is a partial record */
@@ -292,6 +365,12 @@ static void compare_replays(uint32_t dk) {
     const replay_out *a = &ref_out, *c = &run_out;
     size_t i;
     CHECK(a->stop == c->stop && a->stop_rec == c->stop_rec);
+    /* the records refused before the stop (the reader path refuses every one of its rows
+     * up front, so only those before its stop count) */
+    for (i = 0; i < n_refused_ref && (a->stop == TB_FEED_DONE || refused_ref[i] < a->stop_rec); i++) {
+        CHECK(i < n_refused_run && refused_ref[i] == refused_run[i]);
+    }
+    CHECK(i == n_refused_run);
     CHECK(a->n == c->n);
     for (i = 0; i < a->n; i++) {
         const tb_feed_row *x = &a->rows[i], *y = &c->rows[i];
@@ -308,7 +387,7 @@ static void compare_replays(uint32_t dk) {
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 3) return 0;
-    const size_t step = 1 + data[0];
+    const size_t step = 1 + (data[0] & 0x7fu);
     const size_t cap = 1 + (size_t)(data[1] >> 2) % 64;
     const unsigned mode = data[1] & 3u;
     const int64_t pxd = 1 + (data[2] & 3u);
@@ -326,6 +405,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     through_log(&one);
     if (one.n < MAXROWS) { /* all of the input decoded: the run path must give the reader path's replay */
+        choose_prime(data[0] >> 7);
         reference(crossed, dk, &ref_out);
         direct(data + 3, size - 3, step, cap, mode % 3, pxd, crossed, dk, &run_out);
         compare_replays(dk);
