@@ -185,17 +185,9 @@ class TardisScanReader:
         after the header, end of file reached); None for an empty file. (Shared with the
         direct path, tapebook/feeds/_tardis_direct.py.)"""
         buf: Block
-        m = _mapped.mappable(path, f)
-        self._window = _mapped.Window(*m) if m is not None else None
-        self._want = self.window_bytes
-        if self._window is not None:
-            while True:
-                buf, have, _, eof = self._window.at(0, self._want)
-                nl = buf.find(b"\n", 0, have)
-                if nl >= 0 or eof:
-                    break
-                _mapped.release(buf)
-                self._want = _mapped.grown(self._want, path, 1)
+        head = self._map_head(path, f)
+        if head is not None:
+            buf, have, nl, eof = head
         else:
             buf = bytearray(self.block_bytes)
             have, eof = 0, False
@@ -219,6 +211,29 @@ class TardisScanReader:
         assert rc == lib.TB_OK, f"tb_tardis_begin: {rc}"
         return buf, have, (end + 1 if nl >= 0 else have), eof
 
+    def _map_head(self, path: str, f: IO[bytes]) -> tuple[mmap.mmap, int, int, bool] | None:
+        """A plain file's first window, holding its header line: (the window, its length,
+        the header's line end or -1, end of file reached); None: the file is read (not a
+        plain file by path, or a file system that cannot map it)."""
+        self._window, self._want = None, self.window_bytes
+        m = _mapped.mappable(path, f)
+        if m is None:
+            return None
+        window = _mapped.Window(*m)
+        try:
+            while True:
+                buf, have, _, eof = window.at(0, self._want)
+                nl = buf.find(b"\n", 0, have)
+                if nl >= 0 or eof:
+                    break
+                _mapped.release(buf)
+                self._want = _mapped.grown(self._want, path, 1)
+        except (OSError, ValueError):  # it cannot be mapped (or shrank meanwhile): read it
+            self._want = self.window_bytes
+            return None
+        self._window = window
+        return buf, have, nl, eof
+
     def refill(
         self, f: IO[bytes], path: str, buf: Block, pos: int, have: int
     ) -> tuple[Block, int, int, bool]:
@@ -232,7 +247,10 @@ class TardisScanReader:
                 self._want = _mapped.grown(self._want, path, int(self._st.line))
             start = self._window.base + pos
             _mapped.release(buf)
-            return self._window.at(start, self._want)
+            try:
+                return self._window.at(start, self._want)
+            except (OSError, ValueError) as e:  # e.g. the file was truncated meanwhile
+                raise FeedError(path, int(self._st.line), f"cannot map the file on: {e}") from None
         if rest == len(buf):
             buf = _grown(buf, path, int(self._st.line))
         buf[0:rest] = buf[pos:have]

@@ -174,3 +174,33 @@ def test_every_window_length_over_a_small_file(tmp_path: Path, monkeypatch: pyte
     for n in range(1, size + 2):
         monkeypatch.setattr(_tardis_scan, "WINDOW_BYTES", n)
         assert _run(monkeypatch, p, True, True)[0] == want, n
+
+
+def test_a_file_that_cannot_be_mapped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No first window (a file system without mmap): the file is read. A later window
+    failing (the file shrank under the replay) is a FeedError naming the line reached."""
+    rng = random.Random(6)
+    p = tmp_path / "f.csv"
+    p.write_bytes(random_file(rng, 40, odd=False, bad=0.0))
+    monkeypatch.setattr(_mapped, "MAP_FILES", True)
+    want = feeds.replay(p, **KW).bbo
+    real = _mapped.Window.at
+    calls: list[int] = []
+
+    def fail_from(k: int) -> Any:
+        def at(self: _mapped.Window, start: int, n: int) -> Any:
+            calls.append(start)
+            if len(calls) > k:
+                raise OSError(19, "No such device")
+            return real(self, start, n)
+
+        return at
+
+    monkeypatch.setattr(_mapped.Window, "at", fail_from(0))
+    assert np.array_equal(feeds.replay(p, **KW).bbo, want) and calls == [0]
+    calls.clear()
+    monkeypatch.setattr(_tardis_scan, "WINDOW_BYTES", 200)
+    monkeypatch.setattr(_mapped.Window, "at", fail_from(1))
+    with pytest.raises(FeedError, match=r"f\.csv:\d+: cannot map the file on: \[Errno 19\]") as e:
+        feeds.replay(p, **KW)
+    assert e.value.line == p.read_bytes()[: calls[1]].count(b"\n") + 1
