@@ -21,7 +21,7 @@ from .._native import ffi, lib
 from ..errors import FeedError
 from ._reader import MessageBatch
 from ._sink import MemorySink, Sink
-from ._tardis_scan import TardisScanReader, _Out
+from ._tardis_scan import Block, TardisScanReader, _Out
 
 
 def applies(reader: Any, engine: Any, sink: Sink) -> bool:
@@ -79,9 +79,7 @@ class _Run:
                 if self.engine.stopped:
                     return
 
-    def _call(
-        self, bp: Any, buf: bytearray, pos: int, size: int, final: int
-    ) -> tuple[int, np.ndarray, int, int]:
+    def _call(self, bp: Any, buf: Block, pos: int, size: int, final: int) -> tuple[int, np.ndarray, int, int]:
         """One call of the driver over buf[pos:pos + size]: (its status, the room, the rows
         written, the bytes consumed)."""
         room = int(self.out.c.msgs_cap)

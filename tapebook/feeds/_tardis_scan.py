@@ -8,13 +8,15 @@ those of the module docstring of :mod:`tapebook.feeds.tardis`, and the
 differential test (tests/python/feeds/test_tardis_scan.py) holds this path to
 the pyarrow one (``parser="arrow"``) on random and broken files.
 
-Memory is bounded: one block buffer (grown only for a line longer than it),
+Memory is bounded: one block buffer (grown only for a line longer than it) or, for a
+plain file given by path, one mapped window of it (:mod:`._mapped`: no copy of the bytes),
 one batch of ``batch_rows`` rows.
 """
 
 from __future__ import annotations
 
 import csv
+import mmap
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import IO, Any
@@ -22,13 +24,18 @@ from typing import IO, Any
 from .. import _decimal as dcol
 from .._native import ffi, lib
 from ..errors import FeedError
+from . import _mapped
 from ._out_columns import MSG_COLUMNS, ROW_COLUMNS, bind_columns
 from ._reader import MessageBatch, ReaderOptions
 from ._source import MAX_LINE_BYTES, Source, read_block
 
 BLOCK_BYTES = 1 << 21  #: bytes scanned per C call
+#: bytes of a plain file mapped at a time, past the line not yet scanned (2 to 64 MB replay at
+#: the same speed; the smaller, the fewer pages mapped at once)
+WINDOW_BYTES = 1 << 22
 _ERRS_CAP = 256  #: error records per call (drained after each)
 _BOM = b"\xef\xbb\xbf"
+Block = bytearray | mmap.mmap  #: the bytes a scan runs over: a read buffer or a mapped window
 
 #: the columns of an incremental_book_L2 file
 INCREMENTAL_COLUMNS = (
@@ -115,6 +122,9 @@ class TardisScanReader:
         self.source = source
         self.options = options
         self.block_bytes = block_bytes or BLOCK_BYTES
+        self.window_bytes = WINDOW_BYTES
+        self._window: _mapped.Window | None = None  # the file being read, when it is mapped
+        self._want = self.window_bytes  # bytes a window holds past the line not yet scanned
         tick, lot = options.instrument._units()
         self._units = {lib.TB_TARDIS_PRICE: tick, lib.TB_TARDIS_AMOUNT: lot}
         self._st = ffi.new("tb_tardis_scan *")  # zeroed: a new stream
@@ -169,24 +179,30 @@ class TardisScanReader:
         if out.c.n_msgs:
             yield out.take(st, path, notes)
 
-    def begin(self, path: str, f: IO[bytes]) -> tuple[bytearray, int, int, bool] | None:
-        """Read the file's header line and begin the scanner on it: (the block buffer,
-        bytes in it, the first byte after the header, end of file reached); None for an
-        empty file. (Shared with the direct path, tapebook/feeds/_tardis_direct.py.)"""
-        buf = bytearray(self.block_bytes)
-        have, eof = 0, False
-        while True:
-            nl = buf.find(b"\n", 0, have)
-            if nl >= 0 or eof:
-                break
-            if have == len(buf):
-                buf = _grown(buf, path, 1)
-            got = read_block(f, buf, have, path, 1)
-            have += got
-            eof = got == 0
+    def begin(self, path: str, f: IO[bytes]) -> tuple[Block, int, int, bool] | None:
+        """Read the file's header line and begin the scanner on it: (the block buffer, or
+        the mapped window of a plain file (:mod:`._mapped`), bytes in it, the first byte
+        after the header, end of file reached); None for an empty file. (Shared with the
+        direct path, tapebook/feeds/_tardis_direct.py.)"""
+        buf: Block
+        head = self._map_head(path, f)
+        if head is not None:
+            buf, have, nl, eof = head
+        else:
+            buf = bytearray(self.block_bytes)
+            have, eof = 0, False
+            while True:
+                nl = buf.find(b"\n", 0, have)
+                if nl >= 0 or eof:
+                    break
+                if have == len(buf):
+                    buf = _grown(buf, path, 1)
+                got = read_block(f, buf, have, path, 1)
+                have += got
+                eof = got == 0
         if have == 0:
             return None
-        start = 3 if buf.startswith(_BOM) else 0
+        start = 3 if buf[:3] == _BOM else 0
         end = nl if nl >= 0 else have
         header = bytes(buf[start:end]).rstrip(b"\r")
         roles = header_roles(path, header, INCREMENTAL_COLUMNS)
@@ -195,12 +211,46 @@ class TardisScanReader:
         assert rc == lib.TB_OK, f"tb_tardis_begin: {rc}"
         return buf, have, (end + 1 if nl >= 0 else have), eof
 
+    def _map_head(self, path: str, f: IO[bytes]) -> tuple[mmap.mmap, int, int, bool] | None:
+        """A plain file's first window, holding its header line: (the window, its length,
+        the header's line end or -1, end of file reached); None: the file is read (not a
+        plain file by path, or a file system that cannot map it)."""
+        self._window, self._want = None, self.window_bytes
+        m = _mapped.mappable(path, f)
+        if m is None:
+            return None
+        window = _mapped.Window(*m)
+        try:
+            while True:
+                buf, have, _, eof = window.at(0, self._want)
+                nl = buf.find(b"\n", 0, have)
+                if nl >= 0 or eof:
+                    break
+                _mapped.release(buf)
+                self._want = _mapped.grown(self._want, path, 1)
+        except (OSError, ValueError):  # it cannot be mapped (or shrank meanwhile): read it
+            self._want = self.window_bytes
+            return None
+        self._window = window
+        return buf, have, nl, eof
+
     def refill(
-        self, f: IO[bytes], path: str, buf: bytearray, pos: int, have: int
-    ) -> tuple[bytearray, int, int, bool]:
+        self, f: IO[bytes], path: str, buf: Block, pos: int, have: int
+    ) -> tuple[Block, int, int, bool]:
         """The partial last line (from pos) moved to the front and more bytes read after it:
-        (buffer, bytes in it, 0, end of file reached)."""
+        (buffer, bytes in it, 0, end of file reached); for a mapped file the next window,
+        from that line's start (where it is in the window: not 0 in general)."""
         rest = have - pos
+        if isinstance(buf, mmap.mmap):
+            assert self._window is not None
+            if rest >= self._want:  # the window from the line's start held no line end
+                self._want = _mapped.grown(self._want, path, int(self._st.line))
+            start = self._window.base + pos
+            _mapped.release(buf)
+            try:
+                return self._window.at(start, self._want)
+            except (OSError, ValueError) as e:  # e.g. the file was truncated meanwhile
+                raise FeedError(path, int(self._st.line), f"cannot map the file on: {e}") from None
         if rest == len(buf):
             buf = _grown(buf, path, int(self._st.line))
         buf[0:rest] = buf[pos:have]
