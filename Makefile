@@ -30,7 +30,7 @@ TESTDEFS := -DTB_ENABLE_ASSERTS
 
 CSRC_FILES := $(wildcard csrc/*.h csrc/tapebook/*.h csrc/tapebook/*.inc)
 
-.PHONY: c-match c-ref-std bench-match bench-match-ab bench-match-cg c-variants
+.PHONY: c-match c-ref-std bench-match bench-match-ab bench-match-cg bench-l3-cg c-variants
 .PHONY: test demo wheel-test venv clang c-test c-compile c-unit c-fuzz-quick c-alloc asan ubsan \
         asan-c ubsan-c sanitize-c sanitize-py asan-py ubsan-py hotpath-compile py-test lint check-generated gen single-include \
         fuzz fuzz-c fuzz-py fuzz-cov bench bench-c bench-py bench-feeds examples clean
@@ -516,6 +516,26 @@ bench-l3-ab: | $(BUILD)/bench/.dir
 	gcc -std=c11 $(BENCH_CFLAGS) -D_GNU_SOURCE -DAB_SIDE=l3ab_new $(INC) -Ibench/c -c bench/c/bench_l3_ab_side.c -o $(BUILD)/bench/l3ab_new.o
 	g++ -std=c++17 $(BENCH_CFLAGS) $(INC) -Ibench/c bench/c/bench_l3_ab.cpp $(BUILD)/bench/l3ab_old.o $(BUILD)/bench/l3ab_new.o -o $(BUILD)/bench/bench_l3_ab
 	$(BUILD)/bench/bench_l3_ab $(AB_ARGS)
+
+# where apply_mbo's instructions and mispredicts go (bench/c/bench_l3_cg.cpp): bench_l3_ab's
+# streams (touch, uniform), the event rows under callgrind (--toggle-collect=cg_mbo); per row:
+# instructions, conditional branches, simulated mispredicts (conditional, indirect), and the
+# statuses hash. CG_TREE: the csrc to measure (default this tree's; e.g. an extracted commit).
+CG_TREE ?= csrc
+CG_EVENTS ?= 200000
+.PHONY: bench-l3-cg
+bench-l3-cg: | $(BUILD)/bench/.dir
+	g++ -std=c++17 -O3 -march=native -mno-avx512f -DNDEBUG -D_GNU_SOURCE -g -I$(CG_TREE) -Ibench/c \
+	  bench/c/bench_l3_cg.cpp -o $(BUILD)/bench/bench_l3_cg
+	@for s in touch uniform; do \
+	  o=$$($(BUILD)/bench/bench_l3_cg --shape $$s --events $(CG_EVENTS)); \
+	  valgrind --tool=callgrind --branch-sim=yes --collect-atstart=no --toggle-collect=cg_mbo \
+	    --callgrind-out-file=$(BUILD)/bench/cg_l3.$$s.out $(BUILD)/bench/bench_l3_cg --shape $$s --events $(CG_EVENTS) \
+	    >/dev/null 2>&1; \
+	  grep ^summary $(BUILD)/bench/cg_l3.$$s.out | awk -v s=$$s -v o="$$o" -v n=$(CG_EVENTS) \
+	    '{ printf "%-8s %6.1f instructions/row  %5.2f branches/row  %5.3f + %5.3f mispredicts/row  (%s)\n", \
+	       s, $$2 / n, ($$3 + $$5) / n, $$4 / n, $$6 / n, o }'; \
+	done
 
 bench-py: venv
 	$(VPY) -m pip install --quiet -e '.[bench]'

@@ -165,6 +165,16 @@ static inline void *tb__huge_alloc(size_t n, void **mem) {
 #define TB__PREFETCH(p) ((void)0)
 #endif
 
+/* Keep a computed flag or mask in a register: gcc 12 turns some selects on a
+ * data-dependent flag into branches, the mispredictions the code around them is
+ * written to avoid (callgrind, bench-l3-cg). An empty asm: no instruction; a
+ * no-op without GNU asm. */
+#if defined(__GNUC__) || defined(__clang__)
+#define TB__L3_SETTLE(x) __asm__("" : "+r"(x))
+#else
+#define TB__L3_SETTLE(x) ((void)0)
+#endif
+
 #define TB__L3_NIL UINT32_MAX      /* no slot: list ends, free markers */
 #define TB__L3_PROBE_LIMIT 64u     /* an insert probing longer asks for a reseed */
 #define TB_L3_MAX_ORDERS (UINT32_C(1) << 30)

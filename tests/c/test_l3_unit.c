@@ -456,6 +456,150 @@ static void op_counters(void *l, uint64_t out[6]) {
     out[5] = st.clears;
 }
 
+/* Rows of an MBO batch, for the twin tests below. */
+typedef struct mbo_rows {
+    uint8_t act[96], sd[96];
+    uint64_t id[96], qty[96];
+    int64_t px[96];
+    size_t n;
+} mbo_rows;
+
+static void row(mbo_rows *r, uint8_t act, uint64_t id, uint8_t side, int64_t px, uint64_t qty) {
+    CHECK(r->n < 96);
+    if (r->n >= 96) return;
+    r->act[r->n] = act, r->id[r->n] = id, r->sd[r->n] = side, r->px[r->n] = px, r->qty[r->n++] = qty;
+}
+
+/* Apply the rows as one batch to `batch` and one call each (add, cancel / reduce,
+ * execute, amend, clear) to `calls`: the same statuses row by row, the same
+ * operation counters, the same dump (queues, levels, counters), both valid. */
+static void twin_check(void *batch, void *calls, const mbo_rows *r) {
+    int8_t st[96];
+    uint64_t cb[6], cc[6];
+    unsigned char *want;
+    size_t n_err = 0, want_err = 0, len = 0, i;
+    CHECK_EQ(D->apply_mbo(batch, r->act, r->id, r->sd, r->px, r->qty, r->n, st, &n_err, NULL), TB_OK);
+    for (i = 0; i < r->n; i++) {
+        int w;
+        switch (r->act[i]) {
+        case 'A': w = D->add(calls, r->id[i], r->sd[i], r->px[i], r->qty[i]); break;
+        case 'C': w = r->qty[i] ? D->reduce(calls, r->id[i], r->qty[i]) : D->cancel(calls, r->id[i]); break;
+        case 'E': w = D->execute(calls, r->id[i], r->qty[i]); break;
+        case 'M': w = D->amend(calls, r->id[i], r->px[i], r->qty[i]); break;
+        case 'R': w = D->clear(calls); break;
+        default: w = TB_ERR_BADARG; break;
+        }
+        CHECK_MSG(st[i] == w, "row %zu ('%c' id %llu): batch %d, calls %d", i, r->act[i],
+                  (unsigned long long)r->id[i], st[i], w);
+        want_err += w != 0;
+    }
+    CHECK_EQ_U(n_err, want_err);
+    op_counters(batch, cb);
+    op_counters(calls, cc);
+    for (i = 0; i < 6; i++) CHECK_EQ_U(cb[i], cc[i]);
+    want = snap(calls, &len);
+    CHECK(same_as(batch, want, len));
+    free(want);
+    CHECK_EQ(D->verify(batch), TB_OK);
+    CHECK_EQ(D->verify(calls), TB_OK);
+}
+
+/* apply_mbo's cancels, executes and modifies share one path (change_row): every
+ * kind of such row, applied and refused, against the single calls, counters
+ * included (an execute counted as a cancel, a refused row counted, a modify up
+ * kept in place, a cancel of more than rests taken: each fails here). 40 adds
+ * first, so the later rows run with the prefetch stages ahead. */
+static void t_apply_mbo_changes(void) {
+    void *b = mk(256, 64), *c = mk(256, 64);
+    mbo_rows r;
+    uint64_t i;
+    memset(&r, 0, sizeof r);
+    for (i = 1; i <= 40; i++) row(&r, 'A', i, (uint8_t)(i & 1), ANCHOR + (i & 1 ? -1 : 1) * (int64_t)(1 + i % 3), 10 + i);
+    row(&r, 'C', 1, 0, 0, 0);                  /* whole (qty 0) */
+    row(&r, 'C', 3, 0, 0, 4);                  /* part: priority kept */
+    row(&r, 'C', 5, 0, 0, 15);                 /* all of it by quantity: removed */
+    row(&r, 'C', 7, 0, 0, 18);                 /* more than rests: refused */
+    row(&r, 'E', 9, 0, 0, 1);                  /* part */
+    row(&r, 'E', 11, 0, 0, 21);                /* all: removed */
+    row(&r, 'E', 13, 0, 0, 0);                 /* 0: refused */
+    row(&r, 'E', 15, 0, 0, 99);                /* more than rests: refused */
+    row(&r, 'M', 2, 0, ANCHOR + 3, 5);         /* down, same price: priority kept */
+    row(&r, 'M', 4, 0, ANCHOR + 2, 14);        /* equal */
+    row(&r, 'M', 6, 0, ANCHOR + 1, 30);        /* up: to the back */
+    row(&r, 'M', 8, 0, ANCHOR + 7, 3);         /* another price */
+    row(&r, 'M', 10, 0, ANCHOR + 2, 0);        /* qty 0: refused */
+    row(&r, 'M', 12, 0, D->pmin - 1, 5);      /* bad price: refused */
+    row(&r, 'M', 14, 0, ANCHOR + 1, 14);       /* another price, down */
+    row(&r, 'C', 999, 0, 0, 0);                /* unknown ids */
+    row(&r, 'E', 999, 0, 0, 1);
+    row(&r, 'M', 999, 0, ANCHOR, 1);
+    row(&r, 'X', 17, 0, 0, 1);                 /* not an action */
+    row(&r, 'c', 17, 0, 0, 0);
+    row(&r, 'E', 19, 0, 0, 2);
+    row(&r, 'C', 21, 0, 0, 0);
+    row(&r, 'M', 23, 0, ANCHOR - 2, 1);
+    row(&r, 'C', 25, 0, 0, 26);                /* 10 + 25 rest: part */
+    twin_check(b, c, &r);
+    memset(&r, 0, sizeof r); /* a clear in mid-batch, rows after it on the ids before it */
+    for (i = 41; i <= 60; i++) row(&r, 'A', i, 1, ANCHOR - 1, 1);
+    row(&r, 'R', 0, 0, 0, 0);
+    for (i = 41; i <= 60; i++) row(&r, (uint8_t)(i & 1 ? 'C' : 'E'), i, 0, 0, i & 1 ? 0 : 1);
+    row(&r, 'A', 41, 0, ANCHOR + 1, 5);
+    row(&r, 'E', 41, 0, 0, 5);
+    twin_check(b, c, &r);
+    D->destroy(b);
+    D->destroy(c);
+}
+
+/* The row's order comes from the slot and index entry the prefetch stage saw
+ * AHEAD / 2 rows earlier when they still match. In a reserved 128-entry index
+ * (homes fixed: the tag's top 7 bits), with ids built under the book's key:
+ *  - A (tag T) and B (tag T', same home 85): B sits at 86 when its row is
+ *    staged, A's cancel shifts it back to 85 before the row: a hint trusted on
+ *    the node's id alone would erase entry 86 (the index then names a freed node);
+ *  - C (tag T too, never added): its cancel is staged while A rests at 85 under
+ *    tag T: trusting the entry alone would cancel A;
+ *  - fillers homed at 20..27, and a clear behind which staged rows find nothing.
+ * Every row is checked against the single calls (twin_check). */
+static void t_apply_mbo_stale_hints(void) {
+    void *b = NULL, *c = NULL;
+    int st = 0;
+    uint64_t key, ka, ida, idb, idc, fill[30];
+    mbo_rows r;
+    size_t i;
+    b = D->create_reserved(ANCHOR, 64, 64, 64, &st);
+    CHECK_EQ(st, TB_OK);
+    c = D->create_reserved(ANCHOR, 64, 64, 64, &st);
+    CHECK_EQ(st, TB_OK);
+    if (!b || !c) return;
+    key = D->key(b);
+    ka = D->key(c);
+    CHECK_EQ(D->reseed(c, key), TB_OK); /* the same key: the same ids collide in both */
+    (void)ka;
+    ida = tb__l3_unmix((UINT64_C(0xAA000001) << 32) | 0x1111u, key);
+    idb = tb__l3_unmix((UINT64_C(0xAA000002) << 32) | 0x2222u, key);
+    idc = tb__l3_unmix((UINT64_C(0xAA000001) << 32) | 0x3333u, key);
+    for (i = 0; i < 30; i++) fill[i] = tb__l3_unmix(((uint64_t)((20u + i % 8u) << 25 | (uint32_t)i) << 32) | 7u, key);
+    memset(&r, 0, sizeof r);
+    row(&r, 'A', ida, 1, ANCHOR - 1, 10);                    /* 0: entry 85 */
+    row(&r, 'A', idb, 1, ANCHOR - 1, 20);                    /* 1: entry 86 */
+    for (i = 0; i < 18; i++) row(&r, 'A', fill[i], 0, ANCHOR + 1 + (int64_t)(i % 4), 5); /* 2 .. 19 */
+    row(&r, 'C', idc, 0, 0, 0);                              /* 20: staged at 4, A at 85 */
+    for (i = 18; i < 22; i++) row(&r, 'A', fill[i], 0, ANCHOR + 2, 5); /* 21 .. 24 */
+    row(&r, 'C', ida, 0, 0, 0);                              /* 25: B back to 85 */
+    row(&r, 'E', idb, 0, 0, 3);                              /* 26: staged at 10 at 86 */
+    row(&r, 'C', idb, 0, 0, 0);                              /* 27 */
+    row(&r, 'C', idc, 0, 0, 0);                              /* 28 */
+    row(&r, 'R', 0, 0, 0, 0);                                /* 29 */
+    for (i = 0; i < 8; i++) row(&r, 'C', fill[i], 0, 0, 0);  /* 30 .. 37: staged before the clear */
+    row(&r, 'A', idb, 0, ANCHOR + 1, 4);                     /* 38 */
+    for (i = 22; i < 30; i++) row(&r, 'A', fill[i], 1, ANCHOR - 2, 5); /* 39 .. 46 */
+    row(&r, 'E', idb, 0, 0, 4);                              /* 47 */
+    twin_check(b, c, &r);
+    D->destroy(b);
+    D->destroy(c);
+}
+
 /* Dumps carry the operation counters (version 2; before, a loaded book
  * reported 0 adds ... clears): a loaded book reports the dumped book's and
  * dumps back to the same bytes; refusals stay counted by the object that saw
@@ -815,6 +959,7 @@ static const named tests[] = {
     {"fifo", t_fifo},       {"priority", t_priority}, {"validation", t_validation}, {"overflow", t_overflow},
     {"levels_kept", t_levels_kept}, {"reseed", t_reseed}, {"dump", t_dump},           {"dump_counters", t_dump_counters}, {"apply_mbo", t_apply_mbo},
     {"apply_mbo_reseed", t_apply_mbo_reseed}, {"apply_mbo_line_ends", t_apply_mbo_line_ends},
+    {"apply_mbo_changes", t_apply_mbo_changes}, {"apply_mbo_stale_hints", t_apply_mbo_stale_hints},
     {"constants", t_constants},
 };
 
