@@ -21,7 +21,7 @@ from .._native import ffi, lib
 from ..errors import FeedError
 from ._reader import MessageBatch
 from ._sink import MemorySink, Sink
-from ._tardis_scan import Block, TardisScanReader, _Out
+from ._tardis_scan import Block, TardisScanReader, _Out, release
 
 
 def applies(reader: Any, engine: Any, sink: Sink) -> bool:
@@ -56,28 +56,32 @@ class _Run:
             return  # an empty file: no header, no rows
         buf, have, pos, eof = head
         symbol: tuple[int, str] | None = None  # a second symbol: stop after the messages before it
-        while True:
-            more = symbol is None
-            rc, rows, n, used = self._call(bp, buf, pos, have - pos if more else 0, int(eof) if more else 0)
-            pos += used
-            if rc == lib.TB_TARDIS_RUN_DONE:
-                if symbol is not None:
-                    raise FeedError(path, *symbol)
-                if eof:
-                    return
-                buf, have, pos, eof = self.scan.refill(f, path, buf, pos, have)
-            elif rc == lib.TB_TARDIS_RUN_ERRS:
-                notes: dict[int, str] = {}
-                symbol = self.scan._drain(self.out, notes) or symbol
-                for i, note in notes.items():
-                    self.notes[int(self.out.seq[i])] = note
-            elif rc == lib.TB_TARDIS_RUN_GROW:  # one message larger than the columns
-                self.out.take(self.scan._st, path, {}, grow=True)
-                self.scratch = ffi.new("int8_t[]", int(self.out.c.rows_cap))
-            elif rc != lib.TB_TARDIS_RUN_ROOM:
-                self._stop(rc, path, rows, n)
-                if self.engine.stopped:
-                    return
+        try:
+            while True:
+                more = symbol is None
+                size, final = (have - pos, int(eof)) if more else (0, 0)
+                rc, rows, n, used = self._call(bp, buf, pos, size, final)
+                pos += used
+                if rc == lib.TB_TARDIS_RUN_DONE:
+                    if symbol is not None:
+                        raise FeedError(path, *symbol)
+                    if eof:
+                        return
+                    buf, have, pos, eof = self.scan.refill(f, path, buf, pos, have)
+                elif rc == lib.TB_TARDIS_RUN_ERRS:
+                    notes: dict[int, str] = {}
+                    symbol = self.scan._drain(self.out, notes) or symbol
+                    for i, note in notes.items():
+                        self.notes[int(self.out.seq[i])] = note
+                elif rc == lib.TB_TARDIS_RUN_GROW:  # one message larger than the columns
+                    self.out.take(self.scan._st, path, {}, grow=True)
+                    self.scratch = ffi.new("int8_t[]", int(self.out.c.rows_cap))
+                elif rc != lib.TB_TARDIS_RUN_ROOM:
+                    self._stop(rc, path, rows, n)
+                    if self.engine.stopped:
+                        return
+        finally:  # an exception must not keep a window mapped (its traceback holds buf)
+            release(buf)
 
     def _call(self, bp: Any, buf: Block, pos: int, size: int, final: int) -> tuple[int, np.ndarray, int, int]:
         """One call of the driver over buf[pos:pos + size]: (its status, the room, the rows

@@ -153,29 +153,32 @@ class TardisScanReader:
         st = self._st
         notes: dict[int, str] = {}
         consumed = ffi.new("size_t *")
-        while True:
-            cbuf = ffi.from_buffer("char[]", buf, require_writable=True)
-            rc = lib.tb_tardis_scan_buf(st, cbuf + pos, have - pos, int(eof), out.c, consumed)
-            del cbuf
-            assert rc >= 0, f"tb_tardis_scan_buf: {rc}"
-            pos += int(consumed[0])
-            symbol_change = self._drain(out, notes)
-            if symbol_change is not None:
-                if out.c.n_msgs:
-                    yield out.take(st, path, notes)
-                raise FeedError(path, *symbol_change)
-            if rc == lib.TB_TARDIS_FULL:
-                c = out.c
-                if c.rows_cap - c.n_rows < 1 or c.msgs_cap - c.n_msgs < lib.TB_TARDIS_MSG_ROOM:
-                    grow = out.c.n_msgs == 0  # one message larger than a batch
-                    batch = out.take(st, path, notes, grow=grow)
-                    notes = {}
-                    if batch.n_messages:
-                        yield batch
-                continue
-            if eof:
-                break
-            buf, have, pos, eof = self.refill(f, path, buf, pos, have)
+        try:
+            while True:
+                cbuf = ffi.from_buffer("char[]", buf, require_writable=True)
+                rc = lib.tb_tardis_scan_buf(st, cbuf + pos, have - pos, int(eof), out.c, consumed)
+                del cbuf
+                assert rc >= 0, f"tb_tardis_scan_buf: {rc}"
+                pos += int(consumed[0])
+                symbol_change = self._drain(out, notes)
+                if symbol_change is not None:
+                    if out.c.n_msgs:
+                        yield out.take(st, path, notes)
+                    raise FeedError(path, *symbol_change)
+                if rc == lib.TB_TARDIS_FULL:
+                    c = out.c
+                    if c.rows_cap - c.n_rows < 1 or c.msgs_cap - c.n_msgs < lib.TB_TARDIS_MSG_ROOM:
+                        grow = out.c.n_msgs == 0  # one message larger than a batch
+                        batch = out.take(st, path, notes, grow=grow)
+                        notes = {}
+                        if batch.n_messages:
+                            yield batch
+                    continue
+                if eof:
+                    break
+                buf, have, pos, eof = self.refill(f, path, buf, pos, have)
+        finally:  # an exception or an abandoned iterator must not keep a window mapped
+            release(buf)
         if out.c.n_msgs:
             yield out.take(st, path, notes)
 
@@ -211,6 +214,14 @@ class TardisScanReader:
         assert rc == lib.TB_OK, f"tb_tardis_begin: {rc}"
         return buf, have, (end + 1 if nl >= 0 else have), eof
 
+    def _at_end_check(self, buf: mmap.mmap, off: int, have: int, eof: bool, path: str, line: int) -> None:
+        """A last line (no line end) of MAX_LINE_BYTES bytes or more is refused as the read
+        path refuses it (its buffer fills before it learns the file ended): the limit does not
+        depend on whether the file is mapped."""
+        if eof and have - off >= MAX_LINE_BYTES and buf.find(b"\n", off, have) < 0:
+            release(buf)
+            raise FeedError(path, line, f"line longer than {MAX_LINE_BYTES} bytes")
+
     def _map_head(self, path: str, f: IO[bytes]) -> tuple[mmap.mmap, int, int, bool] | None:
         """A plain file's first window, holding its header line: (the window, its length,
         the header's line end or -1, end of file reached); None: the file is read (not a
@@ -231,6 +242,7 @@ class TardisScanReader:
         except (OSError, ValueError):  # it cannot be mapped (or shrank meanwhile): read it
             self._want = self.window_bytes
             return None
+        self._at_end_check(buf, 0, have, eof, path, 1)
         self._window = window
         return buf, have, nl, eof
 
@@ -248,9 +260,11 @@ class TardisScanReader:
             start = self._window.base + pos
             _mapped.release(buf)
             try:
-                return self._window.at(start, self._want)
+                window = self._window.at(start, self._want)
             except (OSError, ValueError) as e:  # e.g. the file was truncated meanwhile
                 raise FeedError(path, int(self._st.line), f"cannot map the file on: {e}") from None
+            self._at_end_check(window[0], window[2], window[1], window[3], path, int(self._st.line))
+            return window
         if rest == len(buf):
             buf = _grown(buf, path, int(self._st.line))
         buf[0:rest] = buf[pos:have]
@@ -287,6 +301,12 @@ class TardisScanReader:
             return f"{what} {value!r} is not valid"
         unit = self._units.get(field, _US)
         return f"{what} {value!r} is {dcol.reason_text(reason, unit)}"
+
+
+def release(buf: Block) -> None:
+    """Unmap ``buf`` now when it is a mapped window (a read buffer is the collector's)."""
+    if isinstance(buf, mmap.mmap):
+        _mapped.release(buf)
 
 
 def _grown(buf: bytearray, path: str, line: int) -> bytearray:

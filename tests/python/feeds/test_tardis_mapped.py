@@ -208,6 +208,107 @@ def test_a_file_that_cannot_be_mapped(tmp_path: Path, monkeypatch: pytest.Monkey
     assert e.value.line == p.read_bytes()[: calls[1]].count(b"\n") + 1
 
 
+@pytest.mark.parametrize("length", [255, 256, 257])
+@pytest.mark.parametrize("newline", [True, False])
+def test_the_line_limit_is_the_read_paths(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, length: int, newline: bool
+) -> None:
+    """A line of exactly the limit's length (with or without a line end after it, the last
+    line or the header) is refused mapped as read (review31a: a last line of exactly
+    MAX_LINE_BYTES bytes with no line end replayed mapped, the read path refused it)."""
+    monkeypatch.setattr(_tardis_scan, "MAX_LINE_BYTES", 256)
+    monkeypatch.setattr(_mapped, "MAX_LINE_BYTES", 256)
+    monkeypatch.setattr(_tardis_scan, "WINDOW_BYTES", 64)
+    monkeypatch.setattr(_tardis_scan, "BLOCK_BYTES", 64)
+    last = "x,A,2,2,false,bid,1,"
+    last += "1" * (length - len(last))
+    p = tmp_path / "f.csv"
+    p.write_text("\n".join([HEADER, "x,A,1,1,true,bid,1,1", last]) + ("\n" if newline else ""))
+    err = _same(monkeypatch, p, on_error="skip")[0][3]
+    assert (err == (str(p), 3, "line longer than 256 bytes")) == (length >= 256), err
+    head = HEADER + ",x" + "y" * (length - len(HEADER) - 2)  # an extra column: the header alone is that long
+    p.write_text(head + ("\n" if newline else ""))
+    err = _same(monkeypatch, p)[0][3]
+    assert (err == (str(p), 1, "line longer than 256 bytes")) == (length >= 256), err
+
+
+def _open_maps_and_fds(path: Path) -> tuple[int, int]:
+    """(mappings of path, open file descriptors) in this process."""
+    with open("/proc/self/maps") as f:
+        maps = sum(1 for line in f if line.rstrip().endswith(str(path)))
+    return maps, len(list(Path("/proc/self/fd").iterdir()))
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads /proc/self/maps")
+@pytest.mark.parametrize("direct", [True, False])
+def test_no_window_outlives_its_replay(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, direct: bool) -> None:
+    """A replay that raises (a crossed book, the raise policy, a second symbol) or a read
+    abandoned part-way leaves no mapping and no descriptor open, even while its exception is
+    kept (review31a: the traceback kept the window, and the descriptor mmap duplicates)."""
+    monkeypatch.setattr(_mapped, "MAP_FILES", True)
+    monkeypatch.setenv("TAPEBOOK_TARDIS_DIRECT", "1" if direct else "0")
+    monkeypatch.setattr(_tardis_scan, "WINDOW_BYTES", 4096)
+    rows = [f"x,A,{i},{i},false,bid,{1 + (i % 3) * 0.25},1" for i in range(2, 2000)]
+    cases = {
+        "crossed": ([*rows[:900], "x,A,5000,5000,false,bid,5,1", *rows[900:]], {"on_crossed": "raise"}),
+        "policy": ([*rows[:900], "x,A,5000,5000,false,bid,zz,1", *rows[900:]], {"on_error": "raise"}),
+        "symbol": ([*rows[:900], "x,B,5000,5000,false,bid,1,1", *rows[900:]], {}),
+    }
+    kept: list[BaseException] = []
+    seen = _windows_taken(monkeypatch)
+    for name, (body, kw) in cases.items():
+        p = tmp_path / f"{name}.csv"
+        p.write_text("\n".join([HEADER, "x,A,1,1,true,bid,1,1", "x,A,1,1,true,ask,3,1", *body, ""]))
+        before = _open_maps_and_fds(p)
+        with pytest.raises(Exception) as e:
+            feeds.replay(p, **KW, **kw)
+        kept.append(e.value)
+        assert _open_maps_and_fds(p) == before, name
+        if name == "symbol":  # (read applies no book and no policy: ERROR messages are its rows)
+            with pytest.raises(Exception) as e:
+                for _ in feeds.read(p, **KW, batch_rows=64, **kw):
+                    pass
+            kept.append(e.value)
+            assert _open_maps_and_fds(p) == before, name
+        it = iter(feeds.read(p, **KW, batch_rows=64))
+        next(it)
+        it.close()  # (an abandoned read: closed by the caller or the collector)
+        assert _open_maps_and_fds(p) == before, name
+    assert len(seen) > 6 and len(kept) == 4
+
+
+def test_a_file_truncated_between_windows(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file cut short at a window's end before the next window is mapped: a FeedError
+    naming the line reached (mmap refuses a length past the end with ValueError, which the
+    injected OSError of test_a_file_that_cannot_be_mapped does not exercise)."""
+    p = tmp_path / "f.csv"
+    rows = [f"x,A,{i},{i},false,bid,{1 + (i % 4) * 0.25},{i % 5}" for i in range(2, 20_000)]
+    p.write_text("\n".join([HEADER, "x,A,1,1,true,bid,1,1", "x,A,1,1,true,ask,3,1", *rows, ""]))
+    monkeypatch.setattr(_mapped, "MAP_FILES", True)
+    monkeypatch.setenv("TAPEBOOK_TARDIS_DIRECT", "0")
+    monkeypatch.setattr(_tardis_scan, "WINDOW_BYTES", 1 << 16)
+    data = p.read_bytes()
+    starts: list[int] = []
+    ends: list[int] = []
+    real = _mapped.Window.at
+
+    def at(self: _mapped.Window, start: int, want: int) -> Any:
+        starts.append(start)
+        r = real(self, start, want)
+        ends.append(self.base + r[1])
+        return r
+
+    monkeypatch.setattr(_mapped.Window, "at", at)
+    with pytest.raises(
+        FeedError, match=r"cannot map the file on: mmap length is greater than file size"
+    ) as e:
+        for _ in feeds.read(p, **KW, batch_rows=100):
+            if len(ends) == 2 and p.stat().st_size > ends[-1]:
+                with p.open("r+b") as f:
+                    f.truncate(ends[-1])
+    assert len(starts) == 3 and e.value.line == data[: starts[2]].count(b"\n") + 1
+
+
 def _peak_growth_mb(path: Path, out: Path) -> tuple[int, float]:
     """(rows, peak RSS growth in MB) of a replay streaming to Parquet, in a fresh process."""
     code = (
