@@ -741,6 +741,47 @@ static void t_fills_after_reseed(void) {
 }
 
 
+/* submit_many hashes each id once, ahead of its turn: colliding ids make the
+ * id index reseed in mid-batch, and the orders behind it must be placed under
+ * the new key (as single submits place them). */
+static void t_submit_many_reseed(void) {
+    enum { K = 400 };
+    static tb_match_order os[K];
+    static tb_match_event ea[K], eb[K];
+    static tb_submit_result rb[K];
+    M *a = NULL, *b = NULL;
+    tb_l3_stats ls;
+    uint64_t key;
+    size_t i, nb = 0, db = 0, used = 0;
+    memset(&ls, 0, sizeof ls);
+    /* reserved: the index in use never grows, so no later rebuild from the arena
+     * would repair an entry placed under the old key */
+    CHECK_EQ(tb_match_i64_n1024_create_reserved(&a, 1000, 1024, 1024, 64, TB_STP_NONE), TB_OK);
+    CHECK_EQ(tb_match_i64_n1024_create_reserved(&b, 1000, 1024, 1024, 64, TB_STP_NONE), TB_OK);
+    key = tb_l3_i64_n1024_index_key(tb_match_i64_n1024_l3(b));
+    for (i = 0; i < K; i++) /* all at one home entry of b's index: its probes grow until it reseeds */
+        os[i] = order(tb__l3_unmix(((uint64_t)0x5321 << (64 - 16)) | ((uint64_t)i << 8), key), (int)(i & 1),
+                      (i & 1) ? 990 - (int64_t)(i % 7) : 1010 + (int64_t)(i % 7), 1 + i % 5, TB_GTC, 0, 0);
+    for (i = 0; i < K; i++) {
+        size_t k = 0;
+        tb_submit_result r;
+        CHECK_EQ(tb_match_i64_n1024_submit(a, &os[i], ea + used, K - used, &k, &r), TB_OK);
+        used += k;
+    }
+    CHECK_EQ(tb_match_i64_n1024_submit_many(b, os, K, eb, K, &nb, rb, &db), TB_OK);
+    CHECK(db == K && nb == used && memcmp(ea, eb, used * sizeof ea[0]) == 0);
+    CHECK_EQ(tb_l3_i64_n1024_stats(tb_match_i64_n1024_l3(b), &ls), TB_OK);
+    CHECK(ls.reseeds > 0);
+    CHECK_EQ(tb_match_i64_n1024_verify_invariants(b), TB_OK);
+    for (i = 0; i < K; i++) { /* every order is found by its id */
+        uint32_t owner = 7;
+        CHECK_EQ(tb_match_i64_n1024_owner_of(b, os[i].id, &owner), TB_OK);
+    }
+    tb_match_i64_n1024_destroy(a);
+    tb_match_i64_n1024_destroy(b);
+}
+
+
 /* An engine reserved for 1 order (its arena, owners and spill growing on
  * demand, prices spread past the tape) behaves as one with everything
  * reserved: the same events, the same dump; then it stops at max_orders. */
@@ -1013,6 +1054,7 @@ int main(int argc, char **argv) {
     tbt_run("submit_many and L2 deltas", t_submit_many_and_deltas);
     tbt_run("deterministic", t_deterministic);
     tbt_run("fills after the id index reseeded", t_fills_after_reseed);
+    tbt_run("submit_many across a reseed", t_submit_many_reseed);
     tbt_run("reserved engine grows", t_reserved_grows);
     tbt_run("reserved engine: index in use sized", t_reserved_index_sized);
     tbt_run("dump / load, hostile bytes", t_dump_load);
