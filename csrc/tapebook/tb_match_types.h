@@ -143,6 +143,11 @@ typedef struct tb_l2_delta {
 
 TB_STATIC_ASSERT(sizeof(tb_match_order) == 32, "tb_match_order is 32 bytes");
 TB_STATIC_ASSERT(sizeof(tb_match_event) == 72, "tb_match_event is 72 bytes");
+/* the engine reads side, tif, flags and reserved with one 4-byte load (plain_bytes) */
+TB_STATIC_ASSERT(offsetof(tb_match_order, tif) == offsetof(tb_match_order, side) + 1 &&
+                     offsetof(tb_match_order, flags) == offsetof(tb_match_order, side) + 2 &&
+                     offsetof(tb_match_order, reserved) == offsetof(tb_match_order, side) + 3,
+                 "tb_match_order's side, tif, flags, reserved are four adjacent bytes");
 /* the engine writes kind, reason, side and flags with one 4-byte store (ev_word) */
 TB_STATIC_ASSERT(offsetof(tb_match_event, reason) == offsetof(tb_match_event, kind) + 1 &&
                      offsetof(tb_match_event, side) == offsetof(tb_match_event, kind) + 2 &&

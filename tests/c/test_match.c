@@ -663,6 +663,125 @@ static void t_reserved_index_sized(void) {
     tb_match_i64_n1024_destroy(b);
 }
 
+/* Every live order's kept id tag is its otag under the index's current key. */
+static int tags_current(M *m) {
+    const tb_l3_i64_n1024 *l = m->l3;
+    uint32_t s;
+    for (s = 0; s < l->ord_hw; s++)
+        if (l->ord[s].level != TB__L3_NIL && m->mk[s].tag != tb_l3_i64_n1024__otag(l, l->ord[s].id)) return 0;
+    return m->tag_key == l->okey;
+}
+
+/* A fill finds its maker's id index entry from the tag the engine kept when
+ * the maker rested (maker_pos). Colliding ids make the index reseed while the
+ * makers rest, so their tags are the old key's: the fills (and the STP
+ * cancels) must still erase each maker's own entry, and make the tags
+ * current. The makers leave in price-time order, the index stays exact. */
+static void t_fills_after_reseed(void) {
+    enum { K = 400 };
+    static tb_match_event big[K + 2];
+    static uint64_t ids[K];
+    M *m = NULL;
+    tb_l3_stats ls;
+    tb_submit_result r;
+    tb_match_order o;
+    uint64_t key, total = 0;
+    size_t i, n = 0, k = 0;
+    int64_t px;
+    memset(&ls, 0, sizeof ls);
+    CHECK_EQ(tb_match_i64_n1024_create(&m, 1000, 1024, 64, TB_STP_CANCEL_OLDEST), TB_OK);
+    key = tb_l3_i64_n1024_index_key(tb_match_i64_n1024_l3(m));
+    for (i = 0; i < K; i++) { /* all at one home entry: the probes grow until the index reseeds */
+        ids[i] = tb__l3_unmix(((uint64_t)0x4321 << (64 - 16)) | ((uint64_t)i << 8), key);
+        o = order(ids[i], TB_ASK, 1001 + (int64_t)(i % 5), 1 + i % 3, TB_GTC, i % 7 == 0 ? 9u : 1u, 0);
+        CHECK_EQ(tb_match_i64_n1024_submit(m, &o, big, K + 2, &n, &r), TB_OK);
+        total += o.qty;
+    }
+    CHECK_EQ(tb_l3_i64_n1024_stats(tb_match_i64_n1024_l3(m), &ls), TB_OK);
+    CHECK(ls.reseeds > 0);
+    CHECK(!tags_current(m)); /* the first makers' tags are the old key's */
+    { /* a load keeps every tag current (under the loaded book's key) */
+        M *m2 = NULL;
+        size_t size = 0, len = 0;
+        unsigned char *buf;
+        CHECK_EQ(tb_match_i64_n1024_dump_size(m, &size), TB_OK);
+        buf = (unsigned char *)malloc(size);
+        if (!buf) abort();
+        CHECK_EQ(tb_match_i64_n1024_dump(m, buf, size, &len), TB_OK);
+        CHECK_EQ(tb_match_i64_n1024_create(&m2, 1000, 1024, 64, TB_STP_NONE), TB_OK);
+        CHECK_EQ(tb_match_i64_n1024_load(m2, buf, len), TB_OK);
+        CHECK(tags_current(m2));
+        tb_match_i64_n1024_destroy(m2);
+        free(buf);
+    }
+    /* a taker of owner 2 takes the best level's first makers: fills only */
+    o = order(1, TB_BID, 1001, 5, TB_IOC, 2, 0);
+    CHECK_EQ(tb_match_i64_n1024_submit(m, &o, big, K + 2, &n, &r), TB_OK);
+    CHECK(r.status == TB_SUBMIT_FILLED && n >= 2);
+    CHECK_EQ(tb_match_i64_n1024_verify_invariants(m), TB_OK);
+    CHECK(tags_current(m));
+    total -= 5;
+    /* owner 9 takes everything: its own makers are STP cancels, the rest fills, price-time order */
+    o = order(2, TB_BID, 1005, total, TB_IOC, 9, 0);
+    CHECK_EQ(tb_match_i64_n1024_submit(m, &o, big, K + 2, &n, &r), TB_OK);
+    CHECK_EQ_U(tb_match_i64_n1024_orders(m), 0);
+    CHECK_EQ(tb_match_i64_n1024_verify_invariants(m), TB_OK);
+    /* makers 0 and 5 (1 + 3 units at 1001) left with the first taker, 10 kept 1 of its 2 */
+    for (px = 1001; px <= 1005; px++)
+        for (i = (size_t)(px - 1001); i < K; i += 5) {
+            if (i == 0 || i == 5) continue;
+            CHECK(k < n);
+            if (k >= n) break;
+            CHECK(big[k].maker_id == ids[i] && big[k].px == px);
+            CHECK(big[k].kind == (i % 7 == 0 ? TB_EV_CANCEL : TB_EV_FILL));
+            k++;
+        }
+    CHECK(k == K - 2 && n == K - 1 && big[k].kind == TB_EV_CANCEL && big[k].maker_id == 0); /* the taker's rest */
+    tb_match_i64_n1024_destroy(m);
+}
+
+
+/* submit_many hashes each id once, ahead of its turn: colliding ids make the
+ * id index reseed in mid-batch, and the orders behind it must be placed under
+ * the new key (as single submits place them). */
+static void t_submit_many_reseed(void) {
+    enum { K = 400 };
+    static tb_match_order os[K];
+    static tb_match_event ea[K], eb[K];
+    static tb_submit_result rb[K];
+    M *a = NULL, *b = NULL;
+    tb_l3_stats ls;
+    uint64_t key;
+    size_t i, nb = 0, db = 0, used = 0;
+    memset(&ls, 0, sizeof ls);
+    /* reserved: the index in use never grows, so no later rebuild from the arena
+     * would repair an entry placed under the old key */
+    CHECK_EQ(tb_match_i64_n1024_create_reserved(&a, 1000, 1024, 1024, 64, TB_STP_NONE), TB_OK);
+    CHECK_EQ(tb_match_i64_n1024_create_reserved(&b, 1000, 1024, 1024, 64, TB_STP_NONE), TB_OK);
+    key = tb_l3_i64_n1024_index_key(tb_match_i64_n1024_l3(b));
+    for (i = 0; i < K; i++) /* all at one home entry of b's index: its probes grow until it reseeds */
+        os[i] = order(tb__l3_unmix(((uint64_t)0x5321 << (64 - 16)) | ((uint64_t)i << 8), key), (int)(i & 1),
+                      (i & 1) ? 990 - (int64_t)(i % 7) : 1010 + (int64_t)(i % 7), 1 + i % 5, TB_GTC, 0, 0);
+    for (i = 0; i < K; i++) {
+        size_t k = 0;
+        tb_submit_result r;
+        CHECK_EQ(tb_match_i64_n1024_submit(a, &os[i], ea + used, K - used, &k, &r), TB_OK);
+        used += k;
+    }
+    CHECK_EQ(tb_match_i64_n1024_submit_many(b, os, K, eb, K, &nb, rb, &db), TB_OK);
+    CHECK(db == K && nb == used && memcmp(ea, eb, used * sizeof ea[0]) == 0);
+    CHECK_EQ(tb_l3_i64_n1024_stats(tb_match_i64_n1024_l3(b), &ls), TB_OK);
+    CHECK(ls.reseeds > 0);
+    CHECK_EQ(tb_match_i64_n1024_verify_invariants(b), TB_OK);
+    for (i = 0; i < K; i++) { /* every order is found by its id */
+        uint32_t owner = 7;
+        CHECK_EQ(tb_match_i64_n1024_owner_of(b, os[i].id, &owner), TB_OK);
+    }
+    tb_match_i64_n1024_destroy(a);
+    tb_match_i64_n1024_destroy(b);
+}
+
+
 /* An engine reserved for 1 order (its arena, owners and spill growing on
  * demand, prices spread past the tape) behaves as one with everything
  * reserved: the same events, the same dump; then it stops at max_orders. */
@@ -934,6 +1053,8 @@ int main(int argc, char **argv) {
     tbt_run("modify and cancel", t_modify_cancel);
     tbt_run("submit_many and L2 deltas", t_submit_many_and_deltas);
     tbt_run("deterministic", t_deterministic);
+    tbt_run("fills after the id index reseeded", t_fills_after_reseed);
+    tbt_run("submit_many across a reseed", t_submit_many_reseed);
     tbt_run("reserved engine grows", t_reserved_grows);
     tbt_run("reserved engine: index in use sized", t_reserved_index_sized);
     tbt_run("dump / load, hostile bytes", t_dump_load);
