@@ -540,6 +540,15 @@ static void t_apply_mbo_changes(void) {
     row(&r, 'M', 23, 0, ANCHOR - 2, 1);
     row(&r, 'C', 25, 0, 0, 26);                /* 10 + 25 rest: part */
     twin_check(b, c, &r);
+    for (i = 0; i < 256; i++) { /* every byte that is not an action, on a resting id and an
+                                 * unknown one (review31b: a change-path action mask letting
+                                 * 'D' or 'K' through as a cancel passed every test) */
+        if (i == 'A' || i == 'C' || i == 'E' || i == 'M' || i == 'R') continue;
+        memset(&r, 0, sizeof r);
+        row(&r, (uint8_t)i, 17, 0, ANCHOR + 2, 1);
+        row(&r, (uint8_t)i, 999, 0, ANCHOR + 2, 0);
+        twin_check(b, c, &r);
+    }
     memset(&r, 0, sizeof r); /* a clear in mid-batch, rows after it on the ids before it */
     for (i = 41; i <= 60; i++) row(&r, 'A', i, 1, ANCHOR - 1, 1);
     row(&r, 'R', 0, 0, 0, 0);
