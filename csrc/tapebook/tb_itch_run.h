@@ -355,9 +355,12 @@ static int tb__itch_run_fused(tb_itch_run *r, tb_itch_state *st, tb_olog *g, con
                               int *logged, int64_t *bad_px) {
     size_t pos = 0, n = 0, k;
     tb__itch_ahead a;
+    tb__itch_div pxd, qtyd;
     *logged = TB_OK;
     *used = 0;
     if (px_div < 1 || qty_div < 1) return TB_ERR_BADARG;
+    pxd = tb__itch_div_of((uint64_t)px_div);
+    qtyd = tb__itch_div_of(qty_div);
     st->bad_reason = TB_ITCH_OK;
     st->bad_len = 0;
     r->rows.n = 0;
@@ -372,7 +375,7 @@ static int tb__itch_run_fused(tb_itch_run *r, tb_itch_state *st, tb_olog *g, con
         if (kind == TB__ITCH_ORDER) {
             tb__itch_msg o;
             if (n == cap) break; /* full: this record is next */
-            reason = tb__itch_parse(buf + pos + 2, px_div, qty_div, &o);
+            reason = tb__itch_parse(buf + pos + 2, &pxd, &qtyd, &o);
             if (reason == TB_ITCH_OK) {
                 const size_t ka = k % TB__OLOG_AHEAD;
                 const uint64_t h = a.id[ka] == o.id ? a.mix[ka] : tb__olog_mix(o.id, g->key);

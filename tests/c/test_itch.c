@@ -246,6 +246,45 @@ static void test_divisors(void) {
     CHECK_EQ(v.n, 1);
 }
 
+/* tb__itch_div_exact (the decoder's division by a reciprocal multiply) against / and %:
+ * every n below 2^18 for the divisors 2..130 (2^24 for 100: a cent tick), the top of the 32-bit
+ * range for those and for the divisors near the powers of two, and random pairs; a
+ * divisor of 1 or of 2^32 and more (no reciprocal) too. */
+static int div_same(uint64_t n, uint64_t d) {
+    const tb__itch_div v = tb__itch_div_of(d);
+    uint64_t q = UINT64_MAX;
+    const int ok = tb__itch_div_exact(n, &v, &q);
+    return ok == (n % d == 0) && (!ok || q == n / d);
+}
+
+static void test_div_exact(void) {
+    static const uint64_t odd[] = {UINT32_MAX, UINT32_MAX - 1, ((uint64_t)1 << 31) + 1, (1u << 31) - 1, 3, 7,
+                                   641, 65537, 6700417, 10000, 1000000, (uint64_t)1 << 32, UINT64_MAX, 1};
+    uint64_t d, n, bad = 0;
+    size_t k, i;
+    for (d = 2; d <= 130; d++) {
+        for (n = 0; n < ((uint64_t)1 << (d == 100 ? 24 : 18)); n++) bad += !div_same(n, d);
+        for (n = UINT32_MAX - ((uint64_t)1 << 16); n <= UINT32_MAX; n++) bad += !div_same(n, d);
+    }
+    for (k = 0; k < sizeof odd / sizeof odd[0]; k++) {
+        for (n = 0; n < ((uint64_t)1 << 16); n++) bad += !div_same(n, odd[k]);
+        for (n = UINT32_MAX - ((uint64_t)1 << 16); n <= UINT32_MAX; n++) bad += !div_same(n, odd[k]);
+        for (i = 1; i < 2000; i++) bad += !div_same(i * odd[k] & UINT32_MAX, odd[k]); /* multiples */
+    }
+    for (k = 0; k < 2; k++) /* powers of two and their neighbours */
+        for (d = 2; d <= UINT32_MAX; d <<= 1)
+            for (i = 0; i < 3; i++)
+                for (n = 0; n < 4096; n++) bad += !div_same(UINT32_MAX - n * (k + 1), d - 1 + i);
+    for (k = 0; k < 500000; k++) {
+        const uint64_t r = tbt_rand();
+        d = (r >> 32) >> ((r & 31) + 1);
+        if (d == 0) d = 1;
+        bad += !div_same(r & UINT32_MAX, d);
+        bad += !div_same((r & UINT32_MAX) / d * d, d); /* a multiple */
+    }
+    CHECK_EQ_U(bad, 0);
+}
+
 static void test_arguments(void) {
     rows r;
     tb_itch_rows v = view(&r, 0, MAXR);
@@ -634,6 +673,7 @@ int main(int argc, char **argv) {
     tbt_run("itch_splits", test_splits);
     tbt_run("itch_malformed", test_malformed);
     tbt_run("itch_divisors", test_divisors);
+    tbt_run("itch_div_exact", test_div_exact);
     tbt_run("itch_arguments", test_arguments);
     tbt_run("itch_random_bytes", test_random_bytes);
     tbt_run("order_log_vs_naive", test_order_log);
