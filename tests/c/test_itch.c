@@ -604,6 +604,48 @@ static void test_order_log_level_window(void) {
  * replacing it with the level table cost a memset and a rehash of it per growth), then
  * many orders at one price fill the order table (the level table stays). Every order and
  * level total survives each growth. */
+/* The order log's tables start empty (every slot and bit 0) when the default allocator's
+ * block was written before: the tables come from calloc (tb__olog_zalloc), which hands a
+ * fresh mapping out unwritten and clears a reused heap block. The blocks freed here first
+ * raise glibc's mmap threshold, so the table's block is such a reused one. */
+static int olog_zeroed(const tb_olog *g) {
+    size_t k;
+    for (k = 0; k < g->ocap; k++)
+        if (g->orders[k].id || g->orders[k].qty || g->orders[k].px || g->orders[k].side) return 0;
+    for (k = 0; k < g->ocap / 64; k++)
+        if (g->oused[k]) return 0;
+    for (k = 0; k < g->lcap; k++)
+        if (g->levels[k].total || g->levels[k].px) return 0;
+    for (k = 0; k < 2 * g->lwcap; k++)
+        if (g->lwin[k]) return 0;
+    return 1;
+}
+
+static uint64_t byte_sum(const unsigned char *p, size_t n) {
+    uint64_t sum = 0;
+    size_t k;
+    for (k = 0; k < n; k++) sum += p[k];
+    return sum;
+}
+
+static void test_order_log_tables_zeroed(void) {
+    const size_t big = ((size_t)1 << 17) * sizeof(tb_olog_order) + ((size_t)3 << 20);
+    int round;
+    for (round = 0; round < 3; round++) {
+        tb_olog g;
+        void *dirty = malloc(big);
+        CHECK(dirty != NULL);
+        if (!dirty) return;
+        memset(dirty, 0xA5, big);
+        CHECK_EQ_U(byte_sum((const unsigned char *)dirty, big), 0xA5 * (uint64_t)big); /* used: kept */
+        free(dirty);
+        CHECK_EQ(tb_olog_init(&g, (size_t)1 << 17, 7), TB_OK);
+        CHECK_EQ_U(g.ocap, (size_t)1 << 17);
+        CHECK(olog_zeroed(&g));
+        tb_olog_free(&g);
+    }
+}
+
 static void test_order_log_grows_one_table(void) {
     static rows in;
     static uint8_t l2s[3 * MAXR];
@@ -676,6 +718,7 @@ int main(int argc, char **argv) {
     tbt_run("itch_div_exact", test_div_exact);
     tbt_run("itch_arguments", test_arguments);
     tbt_run("itch_random_bytes", test_random_bytes);
+    tbt_run("order_log_tables_zeroed", test_order_log_tables_zeroed); /* first: the others need empty tables */
     tbt_run("order_log_vs_naive", test_order_log);
     tbt_run("order_log_level_window", test_order_log_level_window);
     tbt_run("order_log_grows_one_table", test_order_log_grows_one_table);
