@@ -157,38 +157,15 @@ static void tb__olog_wipe(void *slots, size_t size, uint64_t *used, size_t cap, 
     memset(used, 0, tb__olog_words(cap) * sizeof *used);
 }
 
-/* tb__huge_alloc's block, zeroed. With libc's allocator through calloc: a block from the
- * mmap threshold up (the first order table, 4 MiB on bench_itch's day) comes from a fresh
- * mapping, which calloc hands out without writing it (the kernel's zero pages are faulted
- * in on first touch, after the huge-page hint, as before); the memset of the block was
- * ~22 of the ~450 instructions a record of bench_itch_run. A heap block calloc clears
- * itself (slack included). With a user's TB_MALLOC (the hooks are honoured: every byte
- * still goes through them): tb__huge_alloc and a memset. */
-static void *tb__olog_zalloc(size_t n, void **mem) {
-#ifdef TB__MALLOC_IS_LIBC
-    const size_t slack = n >= TB__HUGE_PAGE ? TB__HUGE_PAGE : 0;
-    unsigned char *p;
-    *mem = n <= SIZE_MAX - slack ? calloc(1, n + slack) : NULL;
-    if (!*mem) return NULL;
-    p = (unsigned char *)*mem;
-    if (slack) p += (TB__HUGE_PAGE - ((uintptr_t)p & (TB__HUGE_PAGE - 1u))) & (TB__HUGE_PAGE - 1u);
-    tb__huge_page_hint(p, n);
-    return p;
-#else
-    void *p = tb__huge_alloc(n, mem);
-    if (p) memset(p, 0, n);
-    return p;
-#endif
-}
-
 /* a zeroed table of cap slots of size bytes and its bits after them, in one block (*mem,
  * to TB_FREE). The order table is read at random and outgrows the cache: on huge pages
  * (tb__huge_alloc) a probe no longer also misses the TLB, and a table's growth faults in
  * a few 2 MiB pages instead of thousands of 4 KiB ones. */
 static void *tb__olog_table(size_t cap, size_t size, uint64_t **used, void **mem) {
     const size_t bytes = cap * size + tb__olog_words(cap) * sizeof **used;
-    char *p = (char *)tb__olog_zalloc(bytes, mem);
+    char *p = (char *)tb__huge_alloc(bytes, mem);
     if (!p) return NULL;
+    memset(p, 0, bytes);
     *used = (uint64_t *)(void *)(p + cap * size);
     return p;
 }

@@ -502,9 +502,9 @@ static int olog_replay(long k, uint64_t *ids, uint64_t *qty, size_t *n_orders, s
     return stops;
 }
 
-/* With a user's TB_MALLOC the order log's tables are zeroed by the log (the libc path
- * takes calloc instead: tb__olog_zalloc): blocks the hook hands out written over come
- * back as empty tables, and every one of them went through the hook. */
+/* With a user's TB_MALLOC the order log's tables are zeroed by the log: blocks the hook
+ * hands out written over come back as empty tables, and every one of them went through
+ * the hook. */
 static void t_olog_tables_zeroed_by_hook(void) {
     uint64_t before, mallocs;
     tb_olog g;

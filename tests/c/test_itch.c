@@ -605,9 +605,10 @@ static void test_order_log_level_window(void) {
  * many orders at one price fill the order table (the level table stays). Every order and
  * level total survives each growth. */
 /* The order log's tables start empty (every slot and bit 0) when the default allocator's
- * block was written before: the tables come from calloc (tb__olog_zalloc), which hands a
- * fresh mapping out unwritten and clears a reused heap block. The blocks freed here first
- * raise glibc's mmap threshold, so the table's block is such a reused one. */
+ * block was written before (tb__olog_table's memset; calloc instead was tried at stop 31:
+ * it saves the memset only on a fresh mapping and was slower on a reused heap block). The
+ * blocks freed here first raise glibc's mmap threshold, so the table's block is such a
+ * reused one. */
 static int olog_zeroed(const tb_olog *g) {
     size_t k;
     for (k = 0; k < g->ocap; k++)
