@@ -9,7 +9,11 @@
  * in per block), so the output is the reader path's: the same rows, the same counters,
  * the same stops. The first two run as one pass (tb__itch_run_fused: each record decoded
  * and logged at once, through the functions the two steps are made of), the book takes
- * the chunk's level rows after it.
+ * the chunk's level rows after it: a shipped variant's (ops from tb_feed_ops_for) through
+ * its inline set under one claim a chunk, each BBO row written as its message is applied
+ * (tb__itch_run_rows), any other book through bbo_trace (tb__itch_run_traced). A single
+ * pass with the book inside the decode loop was tried (stop 31): more instructions
+ * (callgrind realistic day 451 -> 477 a record: the loop's registers spill), not kept.
  *
  * API
  *   void tb_itch_run_init(tb_itch_run *r, int64_t seq_base);
