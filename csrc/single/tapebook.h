@@ -5496,6 +5496,53 @@ TB_API int TB__BFN(bbo_trace)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_
     return st;
 }
 
+/* ---- a caller's own loop over the book (the ITCH one pass, tb_itch_run.h) -------- *
+ * bbo_trace's work split so that a loop which makes its rows one message at a time can
+ * hand them over as it makes them: claim once (what bbo_trace's entry checks: the
+ * guard, the read-only view, the pool), then any number of set_rows, then unclaim. */
+
+/* TB_OK with the book (and its pool) held, or the status bbo_trace would return before
+ * its first row (nothing held). */
+TB_FORCE_INLINE int TB__BPRIV(claim_mut)(TB__BOOK *b) {
+    int g = tb__guard_enter(&b->state);
+    if (TB_UNLIKELY(g)) return g;
+    if (TB_UNLIKELY(b->owned)) {
+        tb__guard_leave(&b->state);
+        return TB__ERR_READONLY;
+    }
+    if (b->pool && (g = tb__guard_enter(&b->pool->state)) != TB_OK) {
+        tb__guard_leave(&b->state);
+        return g;
+    }
+    return TB_OK;
+}
+
+TB_FORCE_INLINE void TB__BPRIV(unclaim_mut)(TB__BOOK *b) {
+    if (b->pool) tb__guard_leave(&b->pool->state);
+    tb__guard_leave(&b->state);
+}
+
+/* With the book claimed: bbo_trace's rows [0, n), the BBO after the last into *out (left
+ * as it was when n is 0). TB_OK, or the status of row *bad, the rows before it applied. */
+TB_FORCE_INLINE int TB__BPRIV(set_rows_bbo)(TB__BOOK *b, const uint8_t *sides, const TB_PRICE_T *px,
+                                            const TB_QTY_T *qty, size_t n, TB__BBO *out, size_t *bad) {
+    size_t i;
+    for (i = 0; i < n; i++) {
+        int r;
+        if (TB_UNLIKELY(sides[i] > 1u)) {
+            *bad = i;
+            return TB_ERR_SIDE;
+        }
+        r = TB__BPRIV(set_one)(b, sides[i], px[i], qty[i], 1);
+        if (TB_UNLIKELY(r <= TB_ERR_FIRST)) {
+            *bad = i;
+            return r;
+        }
+    }
+    if (n) TB__BPRIV(fill_bbo)(b, out);
+    return TB_OK;
+}
+
 /* depth snapshots and dump / load (they use the guard macros above) */
 /* #include tapebook/tb_snapshot.inc (section 6) */
 #undef TB__SINGLE_T

@@ -208,23 +208,26 @@ static int tb__feed_crc_ok(void *b, const tb_feed_ops *ops, const tb_feed_batch 
            (uint64_t)c == ((uint64_t)in->crc[i] & 0xFFFFFFFFu);
 }
 
-/* message i's r.bbo row from the BBO after it (a crossed book flagged and counted), its seq
- * given (tb_feed_run's from in->seq; the ITCH driver computes its own from the record
- * numbers instead of writing them into a column first) */
-TB_FORCE_INLINE void tb__feed_fill(const tb_feed_batch *in, size_t i, int64_t seq, uint8_t flags, const tb_bbo_i64 *o,
-                                   tb_feed_row *row, tb_feed_state *st) {
-    row->ts = in->ts[i];
+/* a row (ts, seq, the BBO o, flags; a crossed book flagged): 1 when crossed, else 0 */
+TB_FORCE_INLINE unsigned tb__feed_put(tb_feed_row *row, int64_t ts, int64_t seq, uint8_t flags, const tb_bbo_i64 *o) {
+    const unsigned crossed = o->bid_qty && o->ask_qty && o->bid_px >= o->ask_px;
+    row->ts = ts;
     row->seq = seq;
     row->bid_px = o->bid_px;
     row->bid_qty = o->bid_qty;
     row->ask_px = o->ask_px;
     row->ask_qty = o->ask_qty;
-    if (o->bid_qty && o->ask_qty && o->bid_px >= o->ask_px) {
-        flags |= TB_FEED_FLAG_CROSSED;
-        st->crossed++;
-    }
-    row->flags = flags;
+    row->flags = (uint8_t)(flags | (crossed ? TB_FEED_FLAG_CROSSED : 0u));
     memset(row->pad, 0, sizeof row->pad);
+    return crossed;
+}
+
+/* message i's r.bbo row from the BBO after it (a crossed book flagged and counted), its seq
+ * given (tb_feed_run's from in->seq; the ITCH driver computes its own from the record
+ * numbers instead of writing them into a column first) */
+TB_FORCE_INLINE void tb__feed_fill(const tb_feed_batch *in, size_t i, int64_t seq, uint8_t flags, const tb_bbo_i64 *o,
+                                   tb_feed_row *row, tb_feed_state *st) {
+    st->crossed += tb__feed_put(row, in->ts[i], seq, flags, o);
 }
 
 static int tb__feed_row(void *b, const tb_feed_ops *ops, const tb_feed_batch *in, size_t i, uint8_t flags,

@@ -160,6 +160,44 @@ TB_FORCE_INLINE size_t tb__itch_len(uint8_t type) {
     }
 }
 
+/* Exact division of a 32-bit field (price, shares) by the call's divisor without a 64-bit
+ * division (tens of cycles, up to two a record: the decoder's largest single cost at a cent
+ * tick, px_div 100). With c = ceil(2^64 / d) for 2 <= d < 2^32, and n < 2^32:
+ *   n / d = floor(c * n / 2^64), and d divides n iff (c * n mod 2^64) < c.
+ * Proof (Lemire, Kaser, Kurz, "Faster remainder by direct computation", 2019, thm. 1 and
+ * the divisibility test after it): write c * d = 2^64 + e with 0 <= e < d, and
+ * n = q * d + r with 0 <= r < d. Then c * n / 2^64 = q + r / d + n * e / (d * 2^64), and
+ * n * e < 2^64, so the fraction r / d + n * e / (d * 2^64) < (r + 1) / d <= 1: the floor is
+ * q. Its low word c * n mod 2^64 = 2^64 * r / d + n * e / d: for r = 0 it is n * e / d <
+ * 2^32 <= c; for r >= 1 it is an integer >= 2^64 / d, so >= c. tests/c/test_itch.c also
+ * checks it against / and % (every n below 2^18 for the divisors up to 130, 2^24 for 100,
+ * the ends of the range, random pairs). */
+typedef struct tb__itch_div {
+    uint64_t d; /* the divisor, >= 1 */
+    uint64_t c; /* ceil(2^64 / d) for 2 <= d < 2^32; 0: d is 1 (nothing to divide) or >= 2^32 (divided) */
+} tb__itch_div;
+
+TB_FORCE_INLINE tb__itch_div tb__itch_div_of(uint64_t d) {
+    tb__itch_div v;
+    v.d = d;
+    v.c = d >= 2 && d <= UINT32_MAX ? UINT64_MAX / d + 1 : 0;
+    return v;
+}
+
+/* n / v->d into *q when v->d divides n (n < 2^32): 1; else 0 (*q unchanged) */
+TB_FORCE_INLINE int tb__itch_div_exact(uint64_t n, const tb__itch_div *v, uint64_t *q) {
+    if (v->c) {
+        /* floor(c * n / 2^64) in 64-bit words: n < 2^32, so (c >> 32) * n + (((c & mask) * n) >> 32)
+         * < (2^32 - 1)^2 + 2^32 fits */
+        if (v->c * n >= v->c) return 0;
+        *q = ((v->c >> 32) * n + (((v->c & 0xFFFFFFFFu) * n) >> 32)) >> 32;
+        return 1;
+    }
+    if (n % v->d != 0) return 0; /* d is 1 (no remainder) or at least 2^32 */
+    *q = n / v->d;
+    return 1;
+}
+
 /* One order message of the stock, decoded: what a row of tb_itch_rows holds. */
 typedef struct tb__itch_msg {
     uint64_t id, new_id, qty;
@@ -170,7 +208,8 @@ typedef struct tb__itch_msg {
 /* The order message at m into *o; a tb_itch_reason. Inlined into the two callers (the
  * columns of tb_itch_decode, the one-pass replay of tb_itch_run.h), where *o lives in
  * registers. */
-TB_FORCE_INLINE int tb__itch_parse(const uint8_t *m, int64_t px_div, uint64_t qty_div, tb__itch_msg *o) {
+TB_FORCE_INLINE int tb__itch_parse(const uint8_t *m, const tb__itch_div *px_div, const tb__itch_div *qty_div,
+                                    tb__itch_msg *o) {
     const uint8_t type = m[0];
     const uint64_t ref = tb__itch_be(m + 11, 8);
     uint64_t new_id = 0, shares = 0, price = 0;
@@ -208,17 +247,11 @@ TB_FORCE_INLINE int tb__itch_parse(const uint8_t *m, int64_t px_div, uint64_t qt
         priced = 1;
         break;
     }
-    /* the divisors are validated by tb_itch_decode (>= 1); price < 2^32 fits int64. A
-     * divisor of 1 (tick 0.0001, lot 1 share: the feed's own units) divides nothing: a
-     * 64-bit division is tens of cycles, and a row had up to four. */
-    if (qty_div != 1) {
-        if (shares % qty_div != 0) return TB_ITCH_INEXACT;
-        shares /= qty_div;
-    }
-    if (px_div != 1) {
-        if (priced && (int64_t)price % px_div != 0) return TB_ITCH_INEXACT;
-        price = (uint64_t)((int64_t)price / px_div);
-    }
+    /* the divisors are validated by the callers (>= 1); price < 2^32 fits int64. A divisor
+     * of 1 (tick 0.0001, lot 1 share: the feed's own units) divides nothing; any other
+     * takes tb__itch_div_exact's multiply (an unpriced row's price is 0: nothing to do) */
+    if (qty_div->d != 1 && !tb__itch_div_exact(shares, qty_div, &shares)) return TB_ITCH_INEXACT;
+    if (px_div->d != 1 && priced && !tb__itch_div_exact(price, px_div, &price)) return TB_ITCH_INEXACT;
     o->action = action;
     o->id = ref;
     o->new_id = new_id;
@@ -230,7 +263,8 @@ TB_FORCE_INLINE int tb__itch_parse(const uint8_t *m, int64_t px_div, uint64_t qt
 }
 
 /* One decoded order message into row `r` of out; a tb_itch_reason. */
-static int tb__itch_row(const uint8_t *m, int64_t px_div, uint64_t qty_div, tb_itch_rows *out, size_t r) {
+static int tb__itch_row(const uint8_t *m, const tb__itch_div *px_div, const tb__itch_div *qty_div, tb_itch_rows *out,
+                        size_t r) {
     tb__itch_msg o;
     const int reason = tb__itch_parse(m, px_div, qty_div, &o);
     if (reason != TB_ITCH_OK) return reason;
@@ -286,6 +320,7 @@ TB_API int tb_itch_decode(tb_itch_state *st, const uint8_t *buf, size_t len, int
                      !out->qty || !out->ts || !out->record))
         return TB_ERR_NULL;
     size_t pos = 0;
+    const tb__itch_div pxd = tb__itch_div_of((uint64_t)px_div), qtyd = tb__itch_div_of(qty_div);
     out->n = 0;
     st->bad_reason = TB_ITCH_OK;
     st->bad_len = 0;
@@ -296,7 +331,7 @@ TB_API int tb_itch_decode(tb_itch_state *st, const uint8_t *buf, size_t len, int
         if (kind == TB__ITCH_END) break;
         if (kind == TB__ITCH_ORDER) {
             if (out->n == out->cap) break; /* full: this record is next */
-            reason = tb__itch_row(buf + pos + 2, px_div, qty_div, out, out->n);
+            reason = tb__itch_row(buf + pos + 2, &pxd, &qtyd, out, out->n);
             if (reason == TB_ITCH_OK) out->record[out->n++] = (int64_t)(st->records + 1);
         } else if (kind != TB__ITCH_SKIP) {
             reason = kind;

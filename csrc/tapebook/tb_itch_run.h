@@ -9,7 +9,11 @@
  * in per block), so the output is the reader path's: the same rows, the same counters,
  * the same stops. The first two run as one pass (tb__itch_run_fused: each record decoded
  * and logged at once, through the functions the two steps are made of), the book takes
- * the chunk's level rows after it.
+ * the chunk's level rows after it: a shipped variant's (ops from tb_feed_ops_for) through
+ * its inline set under one claim a chunk, each BBO row written as its message is applied
+ * (tb__itch_run_rows), any other book through bbo_trace (tb__itch_run_traced). A single
+ * pass with the book inside the decode loop was tried (stop 31): more instructions
+ * (callgrind realistic day 451 -> 477 a record: the loop's registers spill), not kept.
  *
  * API
  *   void tb_itch_run_init(tb_itch_run *r, int64_t seq_base);
@@ -154,6 +158,93 @@ static int tb__itch_run_traced(tb_itch_run *r, const int64_t *rec, void *book, c
     return TB_FEED_DONE;
 }
 
+/* tb__itch_run_traced's work without bbo_trace's BBO a level row kept in r->trace and
+ * read back: when the book is a shipped variant (its ops table is tb_feed_ops_for's), the
+ * book is claimed once for the chunk (what bbo_trace's entry checks) and each message's
+ * level rows go in through the book's inline set (tb_book.inc set_rows_bbo), its BBO
+ * row written from the BBO after them (a message without rows: the BBO before it). The
+ * same book, rows, counters and stops (the tests compare it with the two calls: a copy of
+ * the ops table takes them). Per tape size, so that the book's step is inlined. */
+typedef int (*tb__itch_book_fn)(void *book, const uint8_t *side, const int64_t *px, const uint64_t *qty, size_t n,
+                                tb_bbo_i64 *o, size_t *bad);
+
+/* TB_FEED_DONE or TB_FEED_BOOK_ERROR (as tb__itch_run_traced), the book claimed (o: its
+ * BBO now) */
+TB_FORCE_INLINE int tb__itch_run_rows(tb_itch_run *r, const int64_t *rec, void *book, tb__itch_book_fn step,
+                                      tb_bbo_i64 *o, tb_feed_row *out, tb_feed_state *fst) {
+    const size_t n = r->batch.n_msgs;
+    const int64_t seq0 = r->seq_base - 1; /* a row's seq: its record number + seq0 */
+    const int64_t *row_end = r->batch.row_end, *ts = r->batch.ts;
+    size_t i, lo = 0;
+    uint64_t crossed = 0;
+    int rc = TB_FEED_DONE;
+    for (i = 0; i < n; i++) {
+        const size_t hi = (size_t)row_end[i];
+        if (hi > lo) {
+            size_t bad = 0;
+            const int s = step(book, r->l_side + lo, r->l_px + lo, r->l_qty + lo, hi - lo, o, &bad);
+            if (TB_UNLIKELY(s != TB_OK)) { /* the book refused row lo + bad, of message i */
+                r->line = rec[i];
+                r->book_status = s;
+                r->bad_side = r->l_side[lo + bad];
+                r->bad_px = r->l_px[lo + bad];
+                r->bad_qty = r->l_qty[lo + bad];
+                rc = TB_FEED_BOOK_ERROR;
+                break;
+            }
+        }
+        crossed += tb__feed_put(&out[i], ts[i], rec[i] + seq0, 0, o);
+        lo = hi;
+    }
+    fst->messages += i;
+    fst->rows += lo;
+    fst->crossed += crossed;
+    r->msgs += i;
+    return rc;
+}
+
+/* the per-size step: TB_FEED_DONE / TB_FEED_BOOK_ERROR, or TB__ITCH_UNCLAIMED when the
+ * book could not be claimed (nothing done: tb__itch_run_traced then meets the same refusal
+ * through the ops) */
+#define TB__ITCH_UNCLAIMED (-1)
+typedef int (*tb__itch_rows_fn)(tb_itch_run *r, const int64_t *rec, void *book, tb_feed_row *out, tb_feed_state *fst);
+
+#ifdef TB_FEED_DEFINE_OPS
+#define TB__ITCH_ROWS(N)                                                                                               \
+    static int tb__itch_step_n##N(void *book, const uint8_t *side, const int64_t *px, const uint64_t *qty, size_t n, \
+                                  tb_bbo_i64 *o, size_t *bad) {                                                     \
+        return tb_book_i64_n##N##__set_rows_bbo((tb_book_i64_n##N *)book, side, px, qty, n, o, bad);                \
+    }                                                                                                               \
+    static int tb__itch_rows_n##N(tb_itch_run *r, const int64_t *rec, void *book, tb_feed_row *out,                 \
+                                  tb_feed_state *fst) {                                                             \
+        tb_book_i64_n##N *b = (tb_book_i64_n##N *)book;                                                             \
+        tb_bbo_i64 o;                                                                                               \
+        int rc;                                                                                                     \
+        if (tb_book_i64_n##N##__claim_mut(b) != TB_OK) return TB__ITCH_UNCLAIMED;                                   \
+        tb_book_i64_n##N##__fill_bbo(b, &o);                                                                        \
+        rc = tb__itch_run_rows(r, rec, book, tb__itch_step_n##N, &o, out, fst);                                     \
+        tb_book_i64_n##N##__unclaim_mut(b);                                                                         \
+        return rc;                                                                                                  \
+    }
+TB_SHIPPED_TAPE_SIZES(TB__ITCH_ROWS)
+#undef TB__ITCH_ROWS
+
+/* the per-size step for ops, a shipped table; NULL for any other (a copy, a stand-in
+ * book): tb__itch_run_traced */
+static tb__itch_rows_fn tb__itch_rows_for(const tb_feed_ops *ops) {
+#define TB__ITCH_ROWS_IF(N) \
+    if (ops == &tb_feed_ops_n##N) return tb__itch_rows_n##N;
+    TB_SHIPPED_TAPE_SIZES(TB__ITCH_ROWS_IF)
+#undef TB__ITCH_ROWS_IF
+    return NULL;
+}
+#else
+static tb__itch_rows_fn tb__itch_rows_for(const tb_feed_ops *ops) {
+    (void)ops;
+    return NULL;
+}
+#endif
+
 /* The level rows of the chunk's records [first, end) (logged: r->log) through the book:
  * their BBO rows at out; TB_FEED_DONE or the book's stop. */
 static int tb__itch_run_book(tb_itch_run *r, size_t first, size_t end, void *book, const tb_feed_ops *ops,
@@ -169,7 +260,11 @@ static int tb__itch_run_book(tb_itch_run *r, size_t first, size_t end, void *boo
     r->batch.n_msgs = end - first;
     r->batch.stop_on_crossed = stop_on_crossed;
     r->batch.depth_k = depth_k;
-    if (!stop_on_crossed && !depth_k) return tb__itch_run_traced(r, rec, book, ops, out, fst);
+    if (!stop_on_crossed && !depth_k) {
+        const tb__itch_rows_fn rows_fn = tb__itch_rows_for(ops);
+        const int rc0 = rows_fn ? rows_fn(r, rec, book, out, fst) : TB__ITCH_UNCLAIMED;
+        return rc0 != TB__ITCH_UNCLAIMED ? rc0 : tb__itch_run_traced(r, rec, book, ops, out, fst);
+    }
     for (i = first; i < end; i++) r->c_seq[i] = r->c_record[i] - 1 + r->seq_base; /* tb_feed_run reads them */
     fst->msg = 0;
     fst->out_rows = 0;
@@ -264,9 +359,12 @@ static int tb__itch_run_fused(tb_itch_run *r, tb_itch_state *st, tb_olog *g, con
                               int *logged, int64_t *bad_px) {
     size_t pos = 0, n = 0, k;
     tb__itch_ahead a;
+    tb__itch_div pxd, qtyd;
     *logged = TB_OK;
     *used = 0;
     if (px_div < 1 || qty_div < 1) return TB_ERR_BADARG;
+    pxd = tb__itch_div_of((uint64_t)px_div);
+    qtyd = tb__itch_div_of(qty_div);
     st->bad_reason = TB_ITCH_OK;
     st->bad_len = 0;
     r->rows.n = 0;
@@ -281,7 +379,7 @@ static int tb__itch_run_fused(tb_itch_run *r, tb_itch_state *st, tb_olog *g, con
         if (kind == TB__ITCH_ORDER) {
             tb__itch_msg o;
             if (n == cap) break; /* full: this record is next */
-            reason = tb__itch_parse(buf + pos + 2, px_div, qty_div, &o);
+            reason = tb__itch_parse(buf + pos + 2, &pxd, &qtyd, &o);
             if (reason == TB_ITCH_OK) {
                 const size_t ka = k % TB__OLOG_AHEAD;
                 const uint64_t h = a.id[ka] == o.id ? a.mix[ka] : tb__olog_mix(o.id, g->key);

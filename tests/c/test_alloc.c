@@ -25,6 +25,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* ---- the hooks --------------------------------------------------------------------- */
 
@@ -65,6 +66,7 @@ static int live_remove(void *p) {
     return 1;
 }
 
+static int hook_poison; /* 1: every block handed out is written over first (not zero) */
 static void *hook_malloc(size_t size) {
     void *p;
     if (size > hook_largest) hook_largest = size;
@@ -86,6 +88,7 @@ static void *hook_malloc(size_t size) {
     if (hook_fail_once > 0) hook_fail_once--;
     p = malloc(size);
     if (!p) return NULL;
+    if (hook_poison) memset(p, 0xA5, size);
     hook_mallocs++;
     live_add(p);
     return p;
@@ -499,6 +502,29 @@ static int olog_replay(long k, uint64_t *ids, uint64_t *qty, size_t *n_orders, s
     return stops;
 }
 
+/* With a user's TB_MALLOC the order log's tables are zeroed by the log: blocks the hook
+ * hands out written over come back as empty tables, and every one of them went through
+ * the hook. */
+static void t_olog_tables_zeroed_by_hook(void) {
+    uint64_t before, mallocs;
+    tb_olog g;
+    size_t k, bad = 0;
+    hooks_reset();
+    before = balance();
+    mallocs = hook_mallocs;
+    hook_poison = 1;
+    CHECK_EQ(tb_olog_init(&g, (size_t)1 << 12, 7), TB_OK);
+    hook_poison = 0;
+    CHECK(hook_mallocs >= mallocs + 3); /* orders, levels, the level window */
+    for (k = 0; k < g.ocap; k++) bad += g.orders[k].id || g.orders[k].qty || g.orders[k].px || g.orders[k].side;
+    for (k = 0; k < g.ocap / 64; k++) bad += g.oused[k] != 0;
+    for (k = 0; k < g.lcap; k++) bad += g.levels[k].total || g.levels[k].px;
+    for (k = 0; k < 2 * g.lwcap; k++) bad += g.lwin[k] != 0;
+    CHECK_EQ_U(bad, 0);
+    tb_olog_free(&g);
+    CHECK_EQ_U(balance(), before);
+}
+
 static void t_olog_growth_nomem(void) {
     static uint64_t ids0[OLOG_ROWS], qty0[OLOG_ROWS], ids[OLOG_ROWS], qty[OLOG_ROWS];
     size_t n0, l0, n, l;
@@ -644,6 +670,7 @@ static void t_itch_run_nomem(void) {
 int main(int argc, char **argv) {
     int i;
     if (!tbt_init(argc, argv)) return 2;
+    tbt_run("olog_tables_zeroed_by_hook", t_olog_tables_zeroed_by_hook); /* first: the others need empty tables */
     /* tape sizes up to SMALL_N: the allocation paths are one template for every
      * size, and the failing allocator's retries cost O(N) each */
     for (i = 0; i < NBOOKS; i++)

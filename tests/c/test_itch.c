@@ -246,6 +246,45 @@ static void test_divisors(void) {
     CHECK_EQ(v.n, 1);
 }
 
+/* tb__itch_div_exact (the decoder's division by a reciprocal multiply) against / and %:
+ * every n below 2^18 for the divisors 2..130 (2^24 for 100: a cent tick), the top of the 32-bit
+ * range for those and for the divisors near the powers of two, and random pairs; a
+ * divisor of 1 or of 2^32 and more (no reciprocal) too. */
+static int div_same(uint64_t n, uint64_t d) {
+    const tb__itch_div v = tb__itch_div_of(d);
+    uint64_t q = UINT64_MAX;
+    const int ok = tb__itch_div_exact(n, &v, &q);
+    return ok == (n % d == 0) && (!ok || q == n / d);
+}
+
+static void test_div_exact(void) {
+    static const uint64_t odd[] = {UINT32_MAX, UINT32_MAX - 1, ((uint64_t)1 << 31) + 1, (1u << 31) - 1, 3, 7,
+                                   641, 65537, 6700417, 10000, 1000000, (uint64_t)1 << 32, UINT64_MAX, 1};
+    uint64_t d, n, bad = 0;
+    size_t k, i;
+    for (d = 2; d <= 130; d++) {
+        for (n = 0; n < ((uint64_t)1 << (d == 100 ? 24 : 18)); n++) bad += !div_same(n, d);
+        for (n = UINT32_MAX - ((uint64_t)1 << 16); n <= UINT32_MAX; n++) bad += !div_same(n, d);
+    }
+    for (k = 0; k < sizeof odd / sizeof odd[0]; k++) {
+        for (n = 0; n < ((uint64_t)1 << 16); n++) bad += !div_same(n, odd[k]);
+        for (n = UINT32_MAX - ((uint64_t)1 << 16); n <= UINT32_MAX; n++) bad += !div_same(n, odd[k]);
+        for (i = 1; i < 2000; i++) bad += !div_same(i * odd[k] & UINT32_MAX, odd[k]); /* multiples */
+    }
+    for (k = 0; k < 2; k++) /* powers of two and their neighbours */
+        for (d = 2; d <= UINT32_MAX; d <<= 1)
+            for (i = 0; i < 3; i++)
+                for (n = 0; n < 4096; n++) bad += !div_same(UINT32_MAX - n * (k + 1), d - 1 + i);
+    for (k = 0; k < 500000; k++) {
+        const uint64_t r = tbt_rand();
+        d = (r >> 32) >> ((r & 31) + 1);
+        if (d == 0) d = 1;
+        bad += !div_same(r & UINT32_MAX, d);
+        bad += !div_same((r & UINT32_MAX) / d * d, d); /* a multiple */
+    }
+    CHECK_EQ_U(bad, 0);
+}
+
 static void test_arguments(void) {
     rows r;
     tb_itch_rows v = view(&r, 0, MAXR);
@@ -565,6 +604,49 @@ static void test_order_log_level_window(void) {
  * replacing it with the level table cost a memset and a rehash of it per growth), then
  * many orders at one price fill the order table (the level table stays). Every order and
  * level total survives each growth. */
+/* The order log's tables start empty (every slot and bit 0) when the default allocator's
+ * block was written before (tb__olog_table's memset; calloc instead was tried at stop 31:
+ * it saves the memset only on a fresh mapping and was slower on a reused heap block). The
+ * blocks freed here first raise glibc's mmap threshold, so the table's block is such a
+ * reused one. */
+static int olog_zeroed(const tb_olog *g) {
+    size_t k;
+    for (k = 0; k < g->ocap; k++)
+        if (g->orders[k].id || g->orders[k].qty || g->orders[k].px || g->orders[k].side) return 0;
+    for (k = 0; k < g->ocap / 64; k++)
+        if (g->oused[k]) return 0;
+    for (k = 0; k < g->lcap; k++)
+        if (g->levels[k].total || g->levels[k].px) return 0;
+    for (k = 0; k < 2 * g->lwcap; k++)
+        if (g->lwin[k]) return 0;
+    return 1;
+}
+
+static uint64_t byte_sum(const unsigned char *p, size_t n) {
+    uint64_t sum = 0;
+    size_t k;
+    for (k = 0; k < n; k++) sum += p[k];
+    return sum;
+}
+
+static void test_order_log_tables_zeroed(void) {
+    const size_t big = ((size_t)1 << 17) * sizeof(tb_olog_order) + ((size_t)3 << 20);
+    int round;
+    for (round = 0; round < 3; round++) {
+        tb_olog g;
+        void *dirty = malloc(big);
+        CHECK(dirty != NULL);
+        if (!dirty) return;
+        memset(dirty, 0xA5, big);
+        CHECK_EQ_U(byte_sum((const unsigned char *)dirty, big), 0xA5 * (uint64_t)big); /* used: kept */
+        free(dirty);
+        CHECK_EQ(tb_olog_init(&g, (size_t)1 << 17, 7), TB_OK);
+        CHECK_EQ_U(g.ocap, (size_t)1 << 17);
+        CHECK(olog_zeroed(&g));
+        tb_olog_free(&g);
+    }
+}
+
 static void test_order_log_grows_one_table(void) {
     static rows in;
     static uint8_t l2s[3 * MAXR];
@@ -634,8 +716,10 @@ int main(int argc, char **argv) {
     tbt_run("itch_splits", test_splits);
     tbt_run("itch_malformed", test_malformed);
     tbt_run("itch_divisors", test_divisors);
+    tbt_run("itch_div_exact", test_div_exact);
     tbt_run("itch_arguments", test_arguments);
     tbt_run("itch_random_bytes", test_random_bytes);
+    tbt_run("order_log_tables_zeroed", test_order_log_tables_zeroed); /* first: the others need empty tables */
     tbt_run("order_log_vs_naive", test_order_log);
     tbt_run("order_log_level_window", test_order_log_level_window);
     tbt_run("order_log_grows_one_table", test_order_log_grows_one_table);
