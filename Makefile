@@ -231,7 +231,7 @@ $(foreach cc,$(SAN_CC),$(eval $(call san_rule,sanc,$(cc),$(SANC_FLAGS))))
 # c-unit cover the unguarded builtin configuration): each test_unit compile is close to
 # a minute, so one build covers two switches. build/guarded and build/portable keep
 # the separate builds for make c-variants.
-GUARDED_C_TESTS := test_unit test_l3_unit test_match test_tardis_scan
+GUARDED_C_TESTS := test_unit test_l3_unit test_match test_tardis_scan test_itch_run_rows
 $(eval $(call san_rule,sancg,gcc,$(SANC_FLAGS) -DTB_THREAD_GUARD -DTB_FORCE_PORTABLE_BITS))
 sanc_bin = $(if $(and $(filter gcc,$(1)),$(filter $(2),$(GUARDED_C_TESTS))),$(BUILD)/sancg-gcc/$(2),$(BUILD)/sanc-$(1)/$(2))
 

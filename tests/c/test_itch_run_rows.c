@@ -121,8 +121,10 @@ typedef struct replay {
 
 /* The day's bytes in calls of `room` rows (the Python path drains its sink after each);
  * stops at the first result other than DONE. */
+static tb_spill_pool_i64 *g_pool; /* the books' spill pool (NULL: none) */
+
 static void start(replay *p) {
-    CHECK_EQ(tb_book_i64_n64_create(&p->book, 900, 1u << 10, NULL), TB_OK);
+    CHECK_EQ(tb_book_i64_n64_create(&p->book, 900, 1u << 10, g_pool), TB_OK);
     tb_itch_init(&p->st, 7, NULL);
     CHECK_EQ(tb_olog_init(&p->g, 64, 0x9e3779b97f4a7c15u), TB_OK);
     memset(&p->fst, 0, sizeof p->fst);
@@ -210,6 +212,70 @@ static void test_same_as_two_calls(void) {
             done(&ref);
         }
     }
+}
+
+/* Books drawing their spill from a pool: the claim takes the pool's guard too and must
+ * give it back every chunk (review31d: an unclaim that kept the pool held passed every
+ * test; in the guarded build the next chunk's claim then fails and the fallback's
+ * bbo_trace refuses as busy). */
+static void test_pooled_book(void) {
+    tb_feed_ops copy = *tb_feed_ops_for(64);
+    CHECK_EQ(tb_spill_pool_i64_create(&g_pool, 1u << 14, TB_POOL_FALLBACK), TB_OK);
+    make_day(&the_day, 4);
+    run_day(&fast, &the_day, tb_feed_ops_for(64), 100, 100);
+    run_day(&ref, &the_day, &copy, 100, 100);
+    CHECK_EQ(fast.rc, TB_ITCH_RUN_DONE);
+    CHECK(fast.st.records > 3 * TB_ITCH_RUN_CHUNK); /* several chunks, each claimed */
+    check_same(&fast, &ref);
+    CHECK(fast.run.trace[0].bid_qty == 0 && fast.run.trace[0].ask_qty == 0); /* the step ran */
+    done(&fast);
+    done(&ref);
+    CHECK_EQ(tb_spill_pool_i64_destroy(g_pool), TB_OK);
+    g_pool = NULL;
+}
+
+/* A locked book (bid price equal to the ask's) is a crossed row, flagged and counted, as a
+ * crossed one (review31d: `>` for `>=` in tb__feed_put passed every test). */
+static void test_locked_book_is_crossed(void) {
+    static day d;
+    size_t i;
+    d.n = d.records = 0;
+    head(&d, 36, 'A', 1000); /* a bid at 10.00 */
+    put(&d, 1, 8);
+    put(&d, 'B', 1);
+    put(&d, 100, 4);
+    put(&d, 0x4141504c20202020u, 8);
+    put(&d, 100000, 4);
+    head(&d, 36, 'A', 1001); /* an ask at the same price: locked */
+    put(&d, 2, 8);
+    put(&d, 'S', 1);
+    put(&d, 50, 4);
+    put(&d, 0x4141504c20202020u, 8);
+    put(&d, 100000, 4);
+    head(&d, 36, 'A', 1002); /* an ask a tick above: still locked at the best */
+    put(&d, 3, 8);
+    put(&d, 'S', 1);
+    put(&d, 70, 4);
+    put(&d, 0x4141504c20202020u, 8);
+    put(&d, 100100, 4);
+    head(&d, 19, 'D', 1003); /* the locking ask leaves: no longer crossed */
+    put(&d, 2, 8);
+    for (i = 0; i < 2; i++) {
+        tb_feed_ops copy = *tb_feed_ops_for(64);
+        replay *p = i ? &ref : &fast;
+        run_day(p, &d, i ? &copy : tb_feed_ops_for(64), 64, 100);
+        CHECK_EQ(p->rc, TB_ITCH_RUN_DONE);
+        CHECK_EQ_U(p->n_rows, 4);
+        CHECK_EQ(p->rows[1].bid_px, p->rows[1].ask_px);
+        CHECK_EQ(p->rows[0].flags & TB_FEED_FLAG_CROSSED, 0);
+        CHECK_EQ(p->rows[1].flags & TB_FEED_FLAG_CROSSED, TB_FEED_FLAG_CROSSED);
+        CHECK_EQ(p->rows[2].flags & TB_FEED_FLAG_CROSSED, TB_FEED_FLAG_CROSSED);
+        CHECK_EQ(p->rows[3].flags & TB_FEED_FLAG_CROSSED, 0);
+        CHECK_EQ_U(p->fst.crossed, 2);
+    }
+    check_same(&fast, &ref);
+    done(&fast);
+    done(&ref);
 }
 
 /* A book that refuses changes (an L3 book's L2 view: read-only) cannot be claimed: the
@@ -308,5 +374,7 @@ int main(int argc, char **argv) {
     tbt_run("itch_run_rows_same_as_two_calls", test_same_as_two_calls);
     tbt_run("itch_run_rows_read_only_book", test_read_only_book);
     tbt_run("itch_run_rows_refused_row", test_refused_row);
+    tbt_run("itch_run_rows_pooled_book", test_pooled_book);
+    tbt_run("itch_run_rows_locked_book_is_crossed", test_locked_book_is_crossed);
     return tbt_finish();
 }
