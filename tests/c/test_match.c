@@ -207,6 +207,12 @@ static void t_validation_changes_nothing(void) {
         {{10, 100, 1, 0, TB_BID, TB_IOC, TB_ORDER_POST_ONLY, 0}, TB_ERR_BADARG},
         {{10, 100, 1, 0, TB_BID, TB_GTC, TB_ORDER_PROTECT, 0}, TB_ERR_BADARG},
         {{10, 100, 1, 0, TB_BID, TB_GTC, 8, 0}, TB_ERR_BADARG},
+        /* the top bit of each byte (review31c: the plain path's one-word check with tif's or
+         * flags' bit 7 masked off passed every test) */
+        {{10, 100, 1, 0, 0x80, TB_GTC, 0, 0}, TB_ERR_SIDE},
+        {{10, 100, 1, 0, TB_BID, 0x80, 0, 0}, TB_ERR_BADARG},
+        {{10, 100, 1, 0, TB_BID, 0x83, 0, 0}, TB_ERR_BADARG},
+        {{10, 100, 1, 0, TB_BID, TB_GTC, 0x80, 0}, TB_ERR_BADARG},
         {{10, 101, UINT64_MAX, 0, TB_ASK, TB_GTC, 0, 0}, TB_ERR_OVERFLOW},
     };
     size_t i;
@@ -283,6 +289,19 @@ static void t_duplicate_ids(void) {
     CHECK_EQ(submit(m, order(900, TB_ASK, 111, 1, TB_GTC, 0, 0), &n, &r), TB_ERR_DUPLICATE);
     CHECK_EQ(tb_match_i64_n1024_verify_invariants(m), TB_OK);
     tb_match_i64_n1024_destroy(m);
+    { /* a rest that skipped the probe counts its add in the book's stats as a probed one
+       * does (review31c: dropping the count there passed every test) */
+        tb_l3_stats ls;
+        uint64_t k;
+        memset(&ls, 0, sizeof ls);
+        CHECK_EQ(tb_match_i64_n1024_create(&m, 100, 1000, 64, TB_STP_NONE), TB_OK);
+        for (k = 1; k <= 5; k++)
+            CHECK_EQ(submit(m, order(10 * k, TB_BID, 90 + (int64_t)k, 1, TB_GTC, 0, 0), &n, &r), TB_OK);
+        CHECK_EQ(submit(m, order(3, TB_BID, 80, 1, TB_GTC, 0, 0), &n, &r), TB_OK); /* below the mark: probed */
+        CHECK_EQ(tb_l3_i64_n1024_stats(tb_match_i64_n1024_l3(m), &ls), TB_OK);
+        CHECK_EQ_U(ls.adds, 6);
+        tb_match_i64_n1024_destroy(m);
+    }
 }
 
 /* The engine's state as bytes (dump), for "nothing changed" checks. */
