@@ -76,7 +76,7 @@ def test_truncated_and_corrupt_gzip_are_feed_errors(tmp_path: Path) -> None:
         list(Source(p).chunks())
 
 
-def _peak_growth_mb(path: Path, out: Path) -> tuple[int, float]:
+def peak_growth_mb(path: Path, out: Path) -> tuple[int, float]:
     """(rows, peak RSS growth in MB) of a replay streaming to Parquet, in a fresh process."""
     code = (
         "from tapebook import feeds\n"
@@ -93,12 +93,9 @@ def _peak_growth_mb(path: Path, out: Path) -> tuple[int, float]:
     return int(res[0]), float(res[1])
 
 
-@pytest.mark.slow
-@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmHWM from /proc")
-def test_replay_memory_stays_bounded(tmp_path: Path) -> None:
-    """A ~200 MB CSV (as .csv.gz) replays in the same peak memory as a ~30 MB one:
-    what the replay holds does not grow with the file (the constant part is pyarrow's
-    Parquet writer and the imports)."""
+def growth_with_file_size(tmp_path: Path, suffix: str) -> dict[int, float]:
+    """Peak RSS growth (MB) of replays of ~33 MB and of ~200 MB of CSV (1M and 6M rows;
+    gzip-compressed when ``suffix`` ends in .gz), by the body's repeats (50, 300)."""
     head = "exchange,symbol,timestamp,local_timestamp,is_snapshot,side,price,amount\n"
     snap = "".join(
         f"b,X,1,1,true,{s},{100 + (i if s == 'ask' else -i - 1)}.25,1.5\n"
@@ -107,12 +104,23 @@ def test_replay_memory_stays_bounded(tmp_path: Path) -> None:
     )
     body = "".join(f"b,X,{t},{t},false,bid,{90 + t % 9}.5,{t % 5}\n" for t in range(2, 20_002))
     growth = {}
-    for reps in (50, 300):  # 1M and 6M rows: ~33 MB and ~200 MB of CSV
-        p = tmp_path / f"f{reps}.csv.gz"
-        with gzip.open(p, "wt", compresslevel=1) as f:
+    for reps in (50, 300):
+        p = tmp_path / f"f{reps}{suffix}"
+        with gzip.open(p, "wt", compresslevel=1) if suffix.endswith(".gz") else p.open("w") as f:
             f.write(head + snap)
             for _ in range(reps):
                 f.write(body)
-        rows, growth[reps] = _peak_growth_mb(p, tmp_path / "o.parquet")
+        rows, growth[reps] = peak_growth_mb(p, tmp_path / "o.parquet")
         assert rows == 100 + reps * 20_000
+        p.unlink()
+    return growth
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmHWM from /proc")
+def test_replay_memory_stays_bounded(tmp_path: Path) -> None:
+    """A ~200 MB CSV (as .csv.gz) replays in the same peak memory as a ~30 MB one:
+    what the replay holds does not grow with the file (the constant part is pyarrow's
+    Parquet writer and the imports)."""
+    growth = growth_with_file_size(tmp_path, ".csv.gz")
     assert growth[300] - growth[50] < 40, f"peak RSS growth {growth} MB: it grows with the file"

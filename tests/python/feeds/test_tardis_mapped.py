@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import io
 import random
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from test_source_gzip import growth_with_file_size
 from test_tardis_scan import HEADER, KW, random_file
 
 from tapebook import feeds
@@ -309,41 +308,10 @@ def test_a_file_truncated_between_windows(tmp_path: Path, monkeypatch: pytest.Mo
     assert len(starts) == 3 and e.value.line == data[: starts[2]].count(b"\n") + 1
 
 
-def _peak_growth_mb(path: Path, out: Path) -> tuple[int, float]:
-    """(rows, peak RSS growth in MB) of a replay streaming to Parquet, in a fresh process."""
-    code = (
-        "from tapebook import feeds\n"
-        "def hwm():  # peak RSS of this process (VmHWM: exec resets it, unlike ru_maxrss)\n"
-        "    return [int(x.split()[1]) for x in open('/proc/self/status') if x.startswith('VmHWM')][0]\n"
-        "before = hwm()\n"
-        f"r = feeds.replay({str(path)!r}, format='tardis', tick_size='0.25', lot_size='0.1',\n"
-        f"                 out={str(out)!r})\n"
-        "print(r.stats.rows, (hwm() - before) / 1024)\n"
-    )
-    res = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    rows, mb = res.stdout.split()
-    return int(rows), float(mb)
-
-
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads VmHWM from /proc")
 def test_mapped_replay_memory_stays_bounded(tmp_path: Path) -> None:
     """A ~200 MB plain CSV replays in the same peak memory as a ~30 MB one: the mapped
     pages (they count in RSS) are one window's, not the file's."""
-    head = f"{HEADER}\n" + "".join(
-        f"b,X,1,1,true,{s},{100 + (i if s == 'ask' else -i - 1)}.25,1.5\n"
-        for s in ("bid", "ask")
-        for i in range(50)
-    )
-    body = "".join(f"b,X,{t},{t},false,bid,{90 + t % 9}.5,{t % 5}\n" for t in range(2, 20_002))
-    growth = {}
-    for reps in (50, 300):  # 1M and 6M rows: ~33 MB and ~200 MB of CSV
-        p = tmp_path / f"f{reps}.csv"
-        with p.open("w") as f:
-            f.write(head)
-            for _ in range(reps):
-                f.write(body)
-        rows, growth[reps] = _peak_growth_mb(p, tmp_path / "o.parquet")
-        assert rows == 100 + reps * 20_000
-        p.unlink()
+    growth = growth_with_file_size(tmp_path, ".csv")
     assert growth[300] - growth[50] < 40, f"peak RSS growth {growth} MB: it grows with the file"
