@@ -188,6 +188,58 @@ static void t_stp_modes(void) {
     }
 }
 
+/* submit()'s outputs whatever it did (match8: the engine writes the whole
+ * result on TB_OK and submit clears it only on a refusal): stale bytes in
+ * *res and *n_out never show through. Every outcome's reserved bytes are 0;
+ * a refused submit (a bad field, a full event buffer, a NULL engine) leaves
+ * *n_out 0 and *res all zero. */
+static void t_submit_outputs(void) {
+    M *m = book_with_asks(TB_STP_NONE);
+    static const unsigned char zero[sizeof(tb_submit_result)] = {0};
+    static const struct {
+        tb_match_order o;
+        size_t cap;
+        int st;
+        uint8_t status;
+        size_t n;
+    } cases[] = {
+        {{20, 99, 2, 0, TB_BID, TB_GTC, 0, 0}, EVCAP, TB_OK, TB_SUBMIT_RESTED, 1},      /* passive */
+        {{21, 101, 1, 0, TB_BID, TB_GTC, 0, 0}, EVCAP, TB_OK, TB_SUBMIT_FILLED, 1},     /* plain taker */
+        {{22, 101, 9, 0, TB_BID, TB_IOC, 0, 0}, EVCAP, TB_OK, TB_SUBMIT_PARTIAL, 3},    /* IOC: 2 fills + cancel */
+        {{23, 90, 1, 0, TB_BID, TB_IOC, 0, 0}, EVCAP, TB_OK, TB_SUBMIT_CANCELLED, 1},   /* IOC reaching nothing */
+        {{24, 102, 99, 0, TB_BID, TB_FOK, 0, 0}, EVCAP, TB_OK, TB_SUBMIT_CANCELLED, 1}, /* FOK short */
+        {{25, 102, 1, 0, TB_BID, TB_GTC, TB_ORDER_POST_ONLY, 0}, EVCAP, TB_OK, TB_SUBMIT_REJECTED, 1},
+        {{26, 100, 1, 0, TB_BID, TB_GTC, 0, 0}, EVCAP, TB_OK, TB_SUBMIT_RESTED, 1},     /* after a fill */
+        {{0, 99, 1, 0, TB_BID, TB_GTC, 0, 0}, EVCAP, TB_ERR_BADARG, 0, 0},
+        {{20, 99, 1, 0, TB_BID, TB_GTC, 0, 0}, EVCAP, TB_ERR_DUPLICATE, 0, 0},          /* passive, duplicate */
+        {{20, 102, 1, 0, TB_BID, TB_GTC, 0, 0}, EVCAP, TB_ERR_DUPLICATE, 0, 0},         /* taker, duplicate */
+        {{27, 102, 9, 0, TB_BID, TB_GTC, 0, 0}, 1, TB_ERR_EVENTS, 0, 0},
+        {{27, 99, 1, 0, TB_BID, TB_GTC, 0, 0}, 0, TB_ERR_EVENTS, 0, 0},
+    };
+    size_t i, n;
+    tb_submit_result r;
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        memset(&r, 0xa5, sizeof r);
+        n = 99;
+        CHECK_EQ(tb_match_i64_n1024_submit(m, &cases[i].o, ev, cases[i].cap, &n, &r), cases[i].st);
+        CHECK_EQ(n, cases[i].n);
+        CHECK(r.reserved[0] == 0 && r.reserved[1] == 0 && r.reserved[2] == 0);
+        if (cases[i].st == TB_OK) {
+            CHECK_EQ(r.status, cases[i].status);
+            CHECK_EQ(r.n_events, cases[i].n);
+        } else {
+            CHECK(memcmp(&r, zero, sizeof r) == 0);
+        }
+    }
+    memset(&r, 0xa5, sizeof r);
+    n = 99;
+    CHECK_EQ(tb_match_i64_n1024_submit(NULL, &cases[0].o, ev, EVCAP, &n, &r), TB_ERR_NULL);
+    CHECK_EQ(n, 0);
+    CHECK(memcmp(&r, zero, sizeof r) == 0);
+    CHECK_EQ(tb_match_i64_n1024_verify_invariants(m), TB_OK);
+    tb_match_i64_n1024_destroy(m);
+}
+
 static void t_validation_changes_nothing(void) {
     M *m = book_with_asks(TB_STP_NONE);
     tb_match_stats before, after;
@@ -1066,6 +1118,7 @@ int main(int argc, char **argv) {
     tbt_run("plain limit takers at their edges", t_plain_takers);
     tbt_run("a limit reaches the opposite best at its price", t_reach_edges);
     tbt_run("validation changes nothing", t_validation_changes_nothing);
+    tbt_run("submit's outputs: every outcome, every refusal", t_submit_outputs);
     tbt_run("duplicate ids however they rest", t_duplicate_ids);
     tbt_run("the engine's book is read only", t_engine_book_read_only);
     tbt_run("event buffer of exactly the bound", t_event_buffer_bound);
