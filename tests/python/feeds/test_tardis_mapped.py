@@ -52,13 +52,15 @@ def _same(monkeypatch: pytest.MonkeyPatch, source: Any, **kw: Any) -> Any:
 
 
 def _windows_taken(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, int]]:
-    """(start, want) of every window mapped from now on."""
+    """(start, want) of every window mapped from now on (a mapping that failed, and so fell
+    back to reading, is not one: review31a)."""
     seen: list[tuple[int, int]] = []
     real = _mapped.Window.at
 
     def at(self: _mapped.Window, start: int, want: int) -> Any:
+        window = real(self, start, want)
         seen.append((start, want))
-        return real(self, start, want)
+        return window
 
     monkeypatch.setattr(_mapped.Window, "at", at)
     return seen
