@@ -378,12 +378,21 @@ bench-c: | $(BUILD)/bench/.dir
 	g++ -std=c++17 $(BENCH_CFLAGS) $(INC) bench/c/bench_l3.cpp -o $(BUILD)/bench/bench_l3
 	$(BUILD)/bench/bench_l3 --md bench/out/bench_l3.md
 
+# the bench extra's peers (order-book, itch-book, hftbacktest, ...), listed once in
+# pyproject.toml, installed once per change of it: not `pip install -e '.[bench]'`, which
+# reinstalls tapebook itself and recompiles its C module on every bench run
+.PHONY: bench-deps
+bench-deps: venv $(VENV)/.bench-installed
+$(VENV)/.bench-installed: pyproject.toml tools/extra_requirements.py | venv
+	$(VPY) tools/extra_requirements.py bench > $(BUILD)/bench-requirements.txt
+	$(VPY) -m pip install --quiet -r $(BUILD)/bench-requirements.txt
+	@touch $@
+
 # make bench: the C harness, then the Python benchmarks and the combined report
 # (bench/out/report/report.md + charts); make bench-py: the Python side alone
 # (bench/out/python/). BENCH_ARGS passes options through, e.g. BENCH_ARGS=--quick.
 BENCH_ARGS ?=
-bench: bench-c venv
-	$(VPY) -m pip install --quiet -e '.[bench]'
+bench: bench-c bench-deps
 	$(VPY) bench/report.py --c-json bench/out/bench_c.json --out bench/out/report $(BENCH_ARGS)
 	$(MAKE) --no-print-directory bench-match
 	$(MAKE) --no-print-directory bench-feeds
@@ -391,7 +400,7 @@ bench: bench-c venv
 
 # feed replay: end to end on a generated Tardis CSV (+ .gz), time split, RSS, peers
 FEED_ROWS ?= 3000000
-bench-feeds: venv
+bench-feeds: bench-deps
 	$(VPY) bench/feeds/bench_feeds.py --rows $(FEED_ROWS) --out bench/out/feeds
 	$(VPY) bench/feeds/bench_venue_parsers.py --json bench/out/feeds/venues.json
 	$(VPY) bench/feeds/bench_itch.py
@@ -415,13 +424,12 @@ bench-dataset: venv
 # then Python submit_many / submit (bench/match/bench_match_py.py)
 MATCH_OPS ?= 1000000
 MATCH_RATE ?= 1000000
-bench-match: venv | $(BUILD)/bench/.dir
+bench-match: bench-deps | $(BUILD)/bench/.dir
 	g++ -std=c++17 $(BENCH_CFLAGS) $(INC) -Itests/c -c bench/c/ref_match_std_c.cpp -o $(BUILD)/bench/ref_match_std_c.o
 	gcc -std=c11 $(BENCH_CFLAGS) -DBENCH_CFLAGS='"$(BENCH_CFLAGS)"' $(INC) -Ibench/c -Itests/c bench/c/bench_match.c \
 	  $(BUILD)/bench/ref_match_std_c.o -o $(BUILD)/bench/bench_match -lstdc++ -lm
 	mkdir -p bench/out/match
 	$(BUILD)/bench/bench_match --ops $(MATCH_OPS) --rate $(MATCH_RATE) --json bench/out/match/bench_match.json | tee bench/out/match/bench_match.txt
-	$(VPY) -m pip install --quiet -e '.[bench]'
 	$(VPY) bench/match/report_match.py bench/out/match/bench_match.json --out bench/out/match
 	$(VPY) bench/match/bench_match_py.py --json bench/out/match/bench_match_py.json
 
@@ -537,8 +545,7 @@ bench-l3-cg: | $(BUILD)/bench/.dir
 	       s, $$2 / n, ($$3 + $$5) / n, $$4 / n, $$6 / n, o }'; \
 	done
 
-bench-py: venv
-	$(VPY) -m pip install --quiet -e '.[bench]'
+bench-py: bench-deps
 	$(VPY) bench/report.py --python-only --out bench/out/python $(BENCH_ARGS)
 
 clean:
