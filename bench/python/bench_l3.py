@@ -15,6 +15,17 @@ an index and an arena far larger than what ever rests; the C benchmark uses 2 x
 resting). Prints ns/event (median of 5, thread CPU time) with the machine load;
 ``--json FILE`` writes the numbers.
 
+Where this bench's time goes beside the C benchmark's (issue #15; l3fast4, 0b73370, the
+streams replayed in C through one apply_mbo call, load 1-3): the module's flags (generic
+x86-64, thread guard) against -march=native change apply_mbo by <= 4 %; this stream in
+C costs what it costs from Python within ~1 ns (uniform 26.7, touch 21.8 ns an event);
+max_orders 2.2e6 instead of 2e5 adds ~2.5 ns on the uniform stream only, all of it the
+id index doubling (2^19 -> 2^20 entries) when the resting orders pass 131072 inside the
+timed events (2.65 ms, 1.1 ms since b19e088); the huge-page hint is granted
+(AnonHugePages). The rest is per row: ~170 instructions and ~1 mispredicted branch
+(0.45 of it the add / not-add branch of a random mix), the uniform stream's random
+cancels ~2 ns more than the touch stream's young ones.
+
 Usage: python bench/python/bench_l3.py [--events N] [--resting N] [--shape uniform|touch]
        [--max-orders N] [--json FILE]
 """
