@@ -15,6 +15,17 @@ an index and an arena far larger than what ever rests; the C benchmark uses 2 x
 resting). Prints ns/event (median of 5, thread CPU time) with the machine load;
 ``--json FILE`` writes the numbers.
 
+Where this bench's time goes beside the C benchmark's (issue #15; l3fast4, 0b73370, the
+streams replayed in C through one apply_mbo call, load 1-3): the module's flags (generic
+x86-64, thread guard) against -march=native change apply_mbo by <= 4 %; this stream in
+C costs what it costs from Python within ~1 ns (uniform 26.7, touch 21.8 ns an event);
+max_orders 2.2e6 instead of 2e5 adds ~2.5 ns on the uniform stream only, all of it the
+id index doubling (2^19 -> 2^20 entries) when the resting orders pass 131072 inside the
+timed events (2.65 ms, 1.1 ms since b19e088); the huge-page hint is granted
+(AnonHugePages). The rest is per row: ~170 instructions and ~1 mispredicted branch
+(0.45 of it the add / not-add branch of a random mix), the uniform stream's random
+cancels ~2 ns more than the touch stream's young ones.
+
 Usage: python bench/python/bench_l3.py [--events N] [--resting N] [--shape uniform|touch]
        [--max-orders N] [--json FILE]
 """
@@ -187,11 +198,14 @@ def make_touch_stream(resting: int, events: int, seed: int = 7) -> tuple[np.ndar
                 queues[o[0]][o[1]].append((oid, o[3]))
             o[2] = q
     a = np.array(rows, dtype=np.int64)
+    # every column contiguous, as the uniform stream's: a strided price column (a[:, 3]
+    # alone is a view with a 40-byte stride) made apply_mbo copy it inside the timed
+    # call, ~4 ns of the 27 an event (26.6 -> 22.7, 0b73370, load 2.7)
     return (
         a[:, 0].astype(np.uint8),
         a[:, 1].astype(np.uint64),
         a[:, 2].astype(np.uint8),
-        a[:, 3],
+        np.ascontiguousarray(a[:, 3]),
         a[:, 4].astype(np.uint64),
     )
 
@@ -206,6 +220,8 @@ def main() -> None:
     a = ap.parse_args()
     max_orders = a.max_orders or 2 * (a.resting + a.events)
     cols = (make_touch_stream if a.shape == "touch" else make_stream)(a.resting, a.events)
+    # a strided column would be copied inside the timed call (not apply_mbo's own cost)
+    assert all(c.flags.c_contiguous for c in cols), "every column is C-contiguous"
     warm = tuple(c[: a.resting] for c in cols)
     rest = tuple(c[a.resting :] for c in cols)
     runs = []
