@@ -6776,20 +6776,31 @@ static void TB__L3P(rehash)(TB__L3 *l, uint64_t key) {
  * whose entries would each sit on a cache line of their own. n <= ord_cap, so
  * it fits in the allocated index. The entries keep their tags, and a tag's
  * home is its top bits: when the allocated index has room past the new part
- * in use, the old entries are copied there and placed again from the copy
- * (sequential reads, no node read, no hash; the last doubling, to the
- * allocated size, rebuilds from the arena). */
+ * in use, the occupied entries are packed there (in index order, without a
+ * branch on each entry: at load 1/4 a branch on "occupied" mispredicted on
+ * ~1 entry in 3), the old part is zeroed and they are placed again from the
+ * packed copy (no node read, no hash; the last doubling, to the allocated
+ * size, rebuilds from the arena). Then the copy is zeroed again: the entries
+ * past the part in use are always zero (verify_invariants checks it), so the
+ * new half of the part in use needs no wipe. Measured (bench/python/bench_l3.py's
+ * uniform stream replayed in C, 1e5 resting, max_orders 2.2e6): the growth from
+ * 2^19 to 2^20 entries inside the events took 2.65 ms (2.6 ns an event over 10^6
+ * events) with the copy of every entry and the wipe of the whole new part. */
 static TB_NOINLINE void TB__L3P(ogrow)(TB__L3 *l, uint32_t n) {
     const uint32_t bits = TB__L3P(obits_for)(l, n), old = l->oidx_mask + 1u;
     TB_ASSERT(bits > l->obits);
     if (bits < l->obits_cap) { /* 2^bits + old <= 2^obits_cap: the copy fits past the new part */
         uint64_t *copy = l->oidx + ((size_t)1 << bits);
-        uint32_t i;
-        memcpy(copy, l->oidx, (size_t)old * sizeof *l->oidx);
+        uint32_t i, k = 0;
+        for (i = 0; i < old; i++) { /* pack: every entry is written, the cursor moves past occupied ones */
+            const uint64_t e = l->oidx[i];
+            copy[k] = e;
+            k += (uint32_t)(e != 0);
+        }
         TB__L3P(oset_bits)(l, bits);
-        memset(l->oidx, 0, ((size_t)1 << bits) * sizeof *l->oidx);
-        for (i = 0; i < old; i++)
-            if (copy[i]) (void)TB__L3P(oplace_t)(l, (uint32_t)(copy[i] >> 32), (uint32_t)copy[i] - 1u);
+        memset(l->oidx, 0, (size_t)old * sizeof *l->oidx); /* [old, 2^bits) is zero already */
+        for (i = 0; i < k; i++) (void)TB__L3P(oplace_t)(l, (uint32_t)(copy[i] >> 32), (uint32_t)copy[i] - 1u);
+        memset(copy, 0, (size_t)k * sizeof *copy);
         return;
     }
     TB__L3P(oset_bits)(l, bits);
@@ -7802,6 +7813,8 @@ TB_API int TB__L3FN(verify_invariants)(TB__L3 *l) {
             ok = 0;
     }
     if (ok && entries != l->n_orders) ok = 0;
+    for (; ok && i < (UINT32_C(1) << l->obits_cap); i++) /* past the part in use: zero (see ogrow) */
+        if (l->oidx[i]) ok = 0;
     for (v = 0; ok && v < l->lvl_hw; v++) {
         const TB__L3LVL *lv = &l->lvl[v];
         uint32_t k = 0, prev = TB__L3_NIL;
