@@ -496,21 +496,21 @@ TB_API int tb_feed_run(void *book, const tb_feed_ops *ops, const tb_feed_batch *
 TB_SHIPPED_TAPE_SIZES(TB__FEED_OPS)
 #undef TB__FEED_OPS
 
-#define TB__FEED_CLAIMED(N)                                                                                        \
-    static int tb__feed_step_n##N(void *b, const uint8_t *side, const int64_t *px, const uint64_t *qty, size_t n, \
-                                  tb_bbo_i64 *o, size_t *bad) {                                                 \
-        return tb_book_i64_n##N##__set_rows_bbo((tb_book_i64_n##N *)b, side, px, qty, n, o, bad);               \
-    }                                                                                                           \
-    static int tb__feed_claimed_n##N(void *book, const tb_feed_batch *in, size_t i, size_t j, tb_feed_row *out,  \
-                                     tb_feed_state *st) {                                                       \
-        tb_book_i64_n##N *b = (tb_book_i64_n##N *)book;                                                         \
-        tb_bbo_i64 o;                                                                                           \
-        int rc;                                                                                                 \
-        if (tb_book_i64_n##N##__claim_mut(b) != TB_OK) return TB__FEED_UNCLAIMED;                               \
-        tb_book_i64_n##N##__fill_bbo(b, &o);                                                                    \
-        rc = tb__feed_claimed_run(book, tb__feed_step_n##N, in, i, j, &o, out, st);                             \
-        tb_book_i64_n##N##__unclaim_mut(b);                                                                     \
-        return rc;                                                                                              \
+#define TB__FEED_CLAIMED(N)                                                                                       \
+    TB_FORCE_INLINE int tb__feed_step_n##N(void *b, const uint8_t *side, const int64_t *px, const uint64_t *qty,  \
+                                           size_t n, tb_bbo_i64 *o, size_t *bad) {                                \
+        return tb_book_i64_n##N##__set_rows_bbo((tb_book_i64_n##N *)b, side, px, qty, n, o, bad);                 \
+    }                                                                                                             \
+    static int tb__feed_claimed_n##N(void *book, const tb_feed_batch *in, size_t i, size_t j, tb_feed_row *out,   \
+                                     tb_feed_state *st) {                                                         \
+        tb_book_i64_n##N *b = (tb_book_i64_n##N *)book;                                                           \
+        tb_bbo_i64 o;                                                                                             \
+        int rc;                                                                                                   \
+        if (tb_book_i64_n##N##__claim_mut(b) != TB_OK) return TB__FEED_UNCLAIMED;                                 \
+        tb_book_i64_n##N##__fill_bbo(b, &o);                                                                      \
+        rc = tb__feed_claimed_run(book, tb__feed_step_n##N, in, i, j, &o, out, st);                               \
+        tb_book_i64_n##N##__unclaim_mut(b);                                                                       \
+        return rc;                                                                                                \
     }
 TB_SHIPPED_TAPE_SIZES(TB__FEED_CLAIMED)
 #undef TB__FEED_CLAIMED
