@@ -13,6 +13,12 @@
  * BENCH_CFLAGS="-O3 -DNDEBUG" (the Python module's flags) old 7.47-7.58 ms, new
  * 7.61-7.82, new/old 1.019-1.037 every round; the default -O3 -march=native new/old
  * 0.995-1.013, and 0.966-0.981 in the run before.
+ * Again for the claimed run (tardis9, a8fe705: a shipped book claimed once a run of DELTA
+ * messages, each message's rows through its inline set_rows_bbo, the BBO once a message)
+ * against bbo_trace (AB_OLD=0b73370), module flags, --rounds 7 --reps 7, load 11.8-12.2:
+ * old 7.52-7.82 ms, new 7.37-7.76, new/old 0.959-1.033 — no resolvable change in time,
+ * though callgrind counts 27 fewer instructions a row (the Python replay's
+ * tb_tardis_run_block).
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -31,9 +31,10 @@
  *     scratch n_rows bytes; lv_scratch lv_cap >= max(2 * depth_k, truncate + 1)
  *     levels. Nothing is allocated.
  *     Where nothing stops after a message (no crossed stop, checksum, depth row or
- *     truncation) a run of in-sync DELTA messages goes through the book's bbo_trace a
- *     chunk of rows at a time (tb__feed_traced): the same rows, counters and stops as
- *     message by message (in->per_message = 1, the tests' reference), scratch unwritten.
+ *     truncation) a run of in-sync DELTA messages goes through a shipped book's inline
+ *     set under one claim (tb__feed_claimed_run), any other book's bbo_trace a chunk of
+ *     rows at a time (tb__feed_traced): the same rows, counters and stops as message by
+ *     message (in->per_message = 1, the tests' reference), scratch unwritten.
  */
 #ifndef TB_FEED_APPLY_H
 #define TB_FEED_APPLY_H
@@ -292,11 +293,60 @@ static int tb__feed_traced(void *b, const tb_feed_ops *ops, const tb_feed_batch 
     }
 }
 
+/* tb__feed_traced's work without bbo_trace's BBO after every row: when the book is a shipped
+ * variant (ops is a tb_feed_ops_for table), it is claimed once for the run (what bbo_trace's
+ * entry checks) and each message's rows go in through its inline set (tb_book.inc
+ * set_rows_bbo), the BBO read once, after the message's last row (a message without rows:
+ * the BBO before it) — the rows of a message share one BBO row, so reading it after every
+ * row (a quarter of the run's time) was wasted. The same book, rows, counters and stops as
+ * tb__feed_traced (test_feed_traced.py compares both with the message-by-message path).
+ * Per tape size, so that the book's step is inlined (tb_itch_run.h does the same). */
+typedef int (*tb__feed_step_fn)(void *book, const uint8_t *side, const int64_t *px, const uint64_t *qty, size_t n,
+                                tb_bbo_i64 *o, size_t *bad);
+
+/* the claimed book's run of DELTA messages [i, j) (tb__feed_traced's contract), o its BBO now */
+TB_FORCE_INLINE int tb__feed_claimed_run(void *b, tb__feed_step_fn step, const tb_feed_batch *in, size_t i, size_t j,
+                                         tb_bbo_i64 *o, tb_feed_row *out, tb_feed_state *st) {
+    size_t k, lo = i ? (size_t)in->row_end[i - 1] : 0, n_out = st->out_rows;
+    uint64_t crossed = 0;
+    int rc = TB_FEED_DONE;
+    for (k = i; k < j; k++) {
+        const size_t hi = (size_t)in->row_end[k];
+        if (hi > lo) {
+            size_t bad = 0;
+            const int s = step(b, in->side + lo, in->px + lo, in->qty + lo, hi - lo, o, &bad);
+            if (TB_UNLIKELY(s != TB_OK)) { /* row lo + bad, of message k, refused */
+                st->msg = k;
+                st->bad_row = lo + bad;
+                st->book_status = s;
+                rc = TB_FEED_BOOK_ERROR;
+                break;
+            }
+        }
+        crossed += tb__feed_put(&out[n_out++], in->ts[k], in->seq[k], 0, o);
+        lo = hi;
+    }
+    st->messages += k - i;
+    st->rows += lo - (i ? (size_t)in->row_end[i - 1] : 0);
+    st->out_rows = n_out;
+    st->crossed += crossed;
+    return rc;
+}
+
+/* the per-size run for a shipped ops table, else NULL (a copy, a stand-in book): then
+ * tb__feed_traced. A run returns TB__FEED_UNCLAIMED when the book could not be claimed
+ * (nothing done: tb__feed_traced then meets the same refusal through the ops). */
+#define TB__FEED_UNCLAIMED (-1)
+typedef int (*tb__feed_claimed_fn)(void *b, const tb_feed_batch *in, size_t i, size_t j, tb_feed_row *out,
+                                   tb_feed_state *st);
+static tb__feed_claimed_fn tb__feed_claimed_for(const tb_feed_ops *ops);
+
 TB_API int tb_feed_run(void *book, const tb_feed_ops *ops, const tb_feed_batch *in, tb_feed_row *out,
                        int64_t *depth_out, int8_t *scratch, tb_level_i64 *lv_scratch, size_t lv_cap,
                        tb_feed_state *st) {
     size_t i, prev_end;
     int traced;
+    tb__feed_claimed_fn claimed = NULL;
     if (!book || !ops || !in || !st || (in->n_msgs && (!out || !in->row_end || !in->ts || !in->seq || !in->kind)))
         return TB_ERR_NULL;
     if (in->n_rows && (!in->side || !in->px || !in->qty || !scratch)) return TB_ERR_NULL;
@@ -316,6 +366,7 @@ TB_API int tb_feed_run(void *book, const tb_feed_ops *ops, const tb_feed_batch *
     if (in->n_msgs && prev_end != in->n_rows) return TB_ERR_BADARG;
     traced = !in->per_message && !in->stop_on_crossed && !in->depth_k && !in->truncate &&
              !(in->stop_on_crc && in->crc) && ops->bbo_trace;
+    if (traced) claimed = tb__feed_claimed_for(ops);
 
     for (i = st->msg; i < in->n_msgs; i++) {
         size_t lo = i ? (size_t)in->row_end[i - 1] : 0, hi = (size_t)in->row_end[i];
@@ -338,7 +389,8 @@ TB_API int tb_feed_run(void *book, const tb_feed_ops *ops, const tb_feed_batch *
         if (traced && kind == TB_FEED_DELTA && hi > lo) { /* the run of DELTA messages from i */
             size_t j = i + 1;
             while (j < in->n_msgs && in->kind[j] == TB_FEED_DELTA) j++;
-            s = tb__feed_traced(book, ops, in, i, j, out, st);
+            s = claimed ? claimed(book, in, i, j, out, st) : TB__FEED_UNCLAIMED;
+            if (s == TB__FEED_UNCLAIMED) s = tb__feed_traced(book, ops, in, i, j, out, st);
             if (s) return s;
             i = j - 1;
             continue;
@@ -444,6 +496,33 @@ TB_API int tb_feed_run(void *book, const tb_feed_ops *ops, const tb_feed_batch *
 TB_SHIPPED_TAPE_SIZES(TB__FEED_OPS)
 #undef TB__FEED_OPS
 
+#define TB__FEED_CLAIMED(N)                                                                                       \
+    TB_FORCE_INLINE int tb__feed_step_n##N(void *b, const uint8_t *side, const int64_t *px, const uint64_t *qty,  \
+                                           size_t n, tb_bbo_i64 *o, size_t *bad) {                                \
+        return tb_book_i64_n##N##__set_rows_bbo((tb_book_i64_n##N *)b, side, px, qty, n, o, bad);                 \
+    }                                                                                                             \
+    static int tb__feed_claimed_n##N(void *book, const tb_feed_batch *in, size_t i, size_t j, tb_feed_row *out,   \
+                                     tb_feed_state *st) {                                                         \
+        tb_book_i64_n##N *b = (tb_book_i64_n##N *)book;                                                           \
+        tb_bbo_i64 o;                                                                                             \
+        int rc;                                                                                                   \
+        if (tb_book_i64_n##N##__claim_mut(b) != TB_OK) return TB__FEED_UNCLAIMED;                                 \
+        tb_book_i64_n##N##__fill_bbo(b, &o);                                                                      \
+        rc = tb__feed_claimed_run(book, tb__feed_step_n##N, in, i, j, &o, out, st);                               \
+        tb_book_i64_n##N##__unclaim_mut(b);                                                                       \
+        return rc;                                                                                                \
+    }
+TB_SHIPPED_TAPE_SIZES(TB__FEED_CLAIMED)
+#undef TB__FEED_CLAIMED
+
+static tb__feed_claimed_fn tb__feed_claimed_for(const tb_feed_ops *ops) {
+#define TB__FEED_CLAIMED_IF(N) \
+    if (ops == &tb_feed_ops_n##N) return tb__feed_claimed_n##N;
+    TB_SHIPPED_TAPE_SIZES(TB__FEED_CLAIMED_IF)
+#undef TB__FEED_CLAIMED_IF
+    return NULL;
+}
+
 /* The table of the 64-bit book with tape size n, or NULL. */
 TB_API const tb_feed_ops *tb_feed_ops_for(int n) {
 #define TB__FEED_REF(N) &tb_feed_ops_n##N,
@@ -456,5 +535,10 @@ TB_API const tb_feed_ops *tb_feed_ops_for(int n) {
     return NULL;
 }
 
+#else
+static tb__feed_claimed_fn tb__feed_claimed_for(const tb_feed_ops *ops) {
+    (void)ops;
+    return NULL;
+}
 #endif /* TB_FEED_DEFINE_OPS */
 #endif /* TB_FEED_APPLY_H */

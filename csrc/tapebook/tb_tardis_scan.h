@@ -736,6 +736,7 @@ typedef struct tb__tardis_shape {
      * digit, then the eight after the point as one word), else TB__TARDIS_SPLIT */
     unsigned conv, s_int, s_frac;
     uint64_t intm, fracm;
+    unsigned cmask, dmask, pmask; /* bits [0, stop] of the 16 bytes; of those, the digits, the point (SSE2) */
 } tb__tardis_shape;
 
 enum { TB__TARDIS_SPLIT = 0, TB__TARDIS_ONE_WORD = 1, TB__TARDIS_ONE_EIGHT = 2 };
@@ -754,16 +755,32 @@ TB_FORCE_INLINE uint64_t tb__tardis_bytes(unsigned from, unsigned to, unsigned b
     return m;
 }
 
-/* a value of shape h at q (16 bytes readable): 1 and *out, else 0 */
+/* a value of shape h at q (16 bytes readable): 1 and *out, else 0. Where SSE2 is, the 16
+ * bytes are classified at once (a byte is a digit when byte - '0' is at most 9 unsigned:
+ * tb__dec_nondigits8's test) and [0, stop] must be digits but for the point, which is '.',
+ * and the stop, which is neither (with a point, a '.' stop is refused here rather than by
+ * the caller, which wants ',' or a line end there: the same NULL); else a word at a time. */
 TB_FORCE_INLINE int tb__tardis_shape_take(const tb__tardis_shape *h, const char *q, uint64_t *out) {
     const uint64_t zeros = UINT64_C(0x3030303030303030);
-    uint64_t t0 = tb__tardis_word(q) ^ zeros, t1 = tb__tardis_word(q + 8) ^ zeros, m;
+    uint64_t t0, t1, m;
+#if defined(__SSE2__) && !defined(TB_FORCE_PORTABLE_BITS)
+    {
+        const __m128i v = _mm_loadu_si128((const __m128i *)(const void *)q), t = _mm_sub_epi8(v, _mm_set1_epi8('0'));
+        const unsigned dig = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(9)), t)),
+                       dot = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+        if ((dig & h->cmask) != h->dmask || (dot & h->cmask) != h->pmask) return 0;
+    }
+    t0 = tb__tardis_word(q) ^ zeros;
+#else
+    t0 = tb__tardis_word(q) ^ zeros;
+    t1 = tb__tardis_word(q + 8) ^ zeros;
     if ((tb__dec_nondigits8(t0) & h->m0) != h->k0 || (tb__dec_nondigits8(t1) & h->m1) != h->k1) return 0;
     if (!h->point) {
         if (q[h->stop] == '.') return 0; /* "4.25" is not of the shape of "0": the point is no stop */
     } else if (q[h->point - 1] != '.') {
         return 0;
     }
+#endif
     if (h->conv == TB__TARDIS_ONE_WORD) { /* the digits to the top of t0, around the point */
         *out = tb__dec_digits8(((t0 & h->intm) << h->s_int) | ((t0 & h->fracm) << h->s_frac), 8) * h->mul;
         return 1;
@@ -772,6 +789,7 @@ TB_FORCE_INLINE int tb__tardis_shape_take(const tb__tardis_shape *h, const char 
         *out = ((t0 & 0xFF) * 100000000u + tb__dec_digits8(tb__tardis_word(q + 2) ^ zeros, 8)) * h->mul;
         return 1;
     }
+    t1 = tb__tardis_word(q + 8) ^ zeros;
     if (h->point) {
         /* the point taken out: the bytes above it move down one (as tb__tardis_plain16) */
         if (h->point <= 8) {
@@ -808,6 +826,9 @@ TB_FORCE_INLINE void tb__tardis_shape_keep(tb__tardis_shapes *c, const char *q, 
     h->m1 = tb__tardis_bytes(0, h->stop, 8);
     h->k0 = tb__tardis_bytes(h->stop, h->stop, 0) | (h->point ? tb__tardis_bytes(a, a, 0) : 0);
     h->k1 = tb__tardis_bytes(h->stop, h->stop, 8) | (h->point ? tb__tardis_bytes(a, a, 8) : 0);
+    h->cmask = (2u << h->stop) - 1u;
+    h->pmask = h->point ? 1u << a : 0u;
+    h->dmask = h->cmask & ~(1u << h->stop) & ~h->pmask;
     h->low = a < 8 ? (UINT64_C(1) << (8 * a)) - 1u : (UINT64_C(1) << (8 * (a - 8) % 64)) - 1u;
     h->conv = TB__TARDIS_SPLIT;
     h->s_int = h->s_frac = 0;

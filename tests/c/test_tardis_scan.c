@@ -570,6 +570,52 @@ static void test_fast_shapes(void) {
     CHECK_MSG(hits > rounds / 20, "%ld read with shapes kept", hits);
 }
 
+/* A kept shape's check classifies 16 bytes at once (SSE2) or a word at a time: a value of
+ * that shape but one byte, any byte of [0, 16), changed to a byte at the edge of the digit
+ * test ('/' and ':' beside the digits, a digit with its high bit set, NUL, 0xFF) or to one
+ * the shape gives a meaning ('.', ',', '\n', a digit), is read as the long way reads it:
+ * the same stop and value, or NULL both. (With a point, a '.' stop is refused by the check
+ * where the word version leaves it to the caller: tb__tardis_value's stop is the same.) */
+static void test_fast_shape_bytes(void) {
+    static const char *const bases[] = {"64999.87,", "0.12345678\n", "5,", "42\n", "123456789012.5,",
+                                        "1.,", "0.5\n", "99999999.99999,", "7.000000001\n", "1234567,"};
+    static const char edges[] = {'/', ':', '0', '9', '.', ',', '\n', '\0', (char)0xB0, (char)0xB9, (char)0xFF};
+    static const char *const units[] = {"0.01", "0.00000001", "1"};
+    size_t b, u, i, e;
+    long hits = 0;
+    for (u = 0; u < sizeof units / sizeof units[0]; u++) {
+        const tb_dec_unit unit = unit_of(units[u]);
+        for (b = 0; b < sizeof bases / sizeof bases[0]; b++) {
+            char base[32];
+            uint64_t v0 = 0;
+            tb__tardis_shapes kept;
+            const size_t n = strlen(bases[b]);
+            memset(base, 'x', sizeof base);
+            memcpy(base, bases[b], n);
+            memset(&kept, 0, sizeof kept);
+            if (!tb__tardis_value(base, base + sizeof base, &unit, 1, &kept, &v0)) continue; /* not whole units */
+            for (i = 0; i < 16; i++) {
+                for (e = 0; e < sizeof edges; e++) {
+                    char s[32];
+                    uint64_t va = 0, vb = 0;
+                    tb__tardis_shapes none, k2 = kept;
+                    const char *ea, *eb;
+                    memcpy(s, base, sizeof s);
+                    s[i] = edges[e];
+                    memset(&none, 0, sizeof none);
+                    eb = tb__tardis_value(s, s + sizeof s, &unit, 1, &none, &vb);
+                    ea = tb__tardis_value(s, s + sizeof s, &unit, 1, &k2, &va);
+                    hits += ea != NULL;
+                    CHECK_MSG(ea == eb && (!ea || va == vb), "'%s' byte %zu = 0x%02x unit %s: %ld vs %ld", bases[b], i,
+                              (unsigned)(unsigned char)edges[e], units[u], ea ? (long)(ea - s) : -1L,
+                              eb ? (long)(eb - s) : -1L);
+                }
+            }
+        }
+    }
+    CHECK(hits > 100);
+}
+
 /* The fast path's scan of buf cut into blocks of every size to 90 (with a large and a
  * small output) and whole gives `general` (the general path's scan; e names the input). */
 static void fast_as_general_every_block(const char *buf, size_t len, size_t e, const result *general) {
@@ -993,6 +1039,7 @@ int main(int argc, char **argv) {
     tbt_run("tardis scan: rows repeating the head of the row before", test_fast_heads);
     tbt_run("tardis scan: rows differing from the row before only in low timestamp digits", test_fast_next_ts);
     tbt_run("tardis scan: a value read through a kept shape is the value read the long way", test_fast_shapes);
+    tbt_run("tardis scan: a kept shape's check at the edges of the digit test", test_fast_shape_bytes);
     tbt_run("tardis scan: the fast path takes common rows, leaves odd ones", test_fast_takes_common_rows);
     tbt_run("tardis scan: venue-shaped rows (kept shapes, amounts of 0) as the general path", test_fast_venue_rows);
     tbt_run("tardis scan: an amount of 0 is read fast only before a newline", test_fast_zero_amounts);

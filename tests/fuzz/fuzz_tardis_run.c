@@ -9,12 +9,13 @@
  * stops (an ERROR message skipped as on_error="skip" does; a crossed book stops when
  * the input asks for stop_on_crossed; a row the book refuses stops) and the final book.
  *
- * Input: byte 0 picks the split point, the output capacity (bit 6: 512 rows, else 1-5)
- * and stop_on_crossed (bit 7); the rest is the CSV body (the header is fixed: the eight
- * Tardis columns). A body of odd length
- * is read with a venue's units (tick 0.01, lot 1e-8), where the scan's fast paths keep
- * plain price and amount shapes ("65000.43", "d.dddddddd", "0"), an even one with tick
- * 0.5 (no price shape) and lot 1e-3 — the same choice as fuzz_tardis_scan, so the seeds
+ * Input: byte 0 picks the split point, the output capacity (bit 6: 512 rows, else 1-5),
+ * the ops table (bit 5: a copy of the shipped one, so the traced runs take bbo_trace
+ * rather than the claimed book's inline set) and stop_on_crossed (bit 7); the rest is the
+ * CSV body (the header is fixed: the eight Tardis columns). A body of odd length is read
+ * with a venue's units (tick 0.01, lot 1e-8), where the scan's fast paths keep plain price
+ * and amount shapes ("65000.43", "d.dddddddd", "0"), an even one with tick 0.5 (no price
+ * shape) and lot 1e-3 — the same choice as fuzz_tardis_scan, so the seeds
  * of corpus_tardis_scan that make c-fuzz-seeds replays here reach both.
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Icsrc tests/fuzz/fuzz_tardis_run.c -o fuzz_tardis_run
@@ -150,9 +151,13 @@ static void reference(const uint8_t *body, size_t n, uint32_t crossed, int venue
     finish(b, &fs, r);
 }
 
-/* the driver over two blocks, [0, split) and the rest, with an output of rows_cap rows */
+/* the driver over two blocks, [0, split) and the rest, with an output of rows_cap rows;
+ * copy: through a copy of the shipped ops table (tb_feed_run's traced runs then take the
+ * book's bbo_trace, tb__feed_traced, instead of the claimed book's inline set) */
 static void driver(const uint8_t *body, size_t n, size_t split, size_t rows_cap, uint32_t crossed, int venue,
-                   result *r) {
+                   int copy, result *r) {
+    static tb_feed_ops ops_copy;
+    const tb_feed_ops *ops = tb_feed_ops_for(64);
     static char buf[MAXN + 1];
     static int8_t scratch[MAXN];
     tb_tardis_scan st;
@@ -163,6 +168,10 @@ static void driver(const uint8_t *body, size_t n, size_t split, size_t rows_cap,
     size_t have = 0, pos = 0, fed = 0, len;
     int eof = 0, stage = 0, symbol = 0, rc;
     memset(r, 0, sizeof *r);
+    if (copy) {
+        ops_copy = *ops;
+        ops = &ops_copy;
+    }
     begin(&st, venue);
     columns(&out, rows_cap);
     CHECK(tb_book_i64_n64_create(&b, 0, 256, NULL) == TB_OK);
@@ -170,8 +179,8 @@ static void driver(const uint8_t *body, size_t n, size_t split, size_t rows_cap,
     fs.in_sync = 1;
     for (;;) {
         len = symbol ? 0 : have - pos;
-        rc = tb_tardis_run_block(&run, &st, buf + pos, len, symbol ? 0 : eof, &out, b, tb_feed_ops_for(64),
-                                 crossed, r->rows + r->n, MSGS - r->n, scratch, &fs);
+        rc = tb_tardis_run_block(&run, &st, buf + pos, len, symbol ? 0 : eof, &out, b, ops, crossed,
+                                 r->rows + r->n, MSGS - r->n, scratch, &fs);
         CHECK(rc >= 0 && run.consumed <= len && run.msgs <= MSGS - r->n);
         r->n += run.msgs;
         pos += run.consumed;
@@ -228,7 +237,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     reference(data + 1, n, crossed, (int)(n % 2), &a);
     /* bit 6: an output of BIG_OUT rows, so one call runs long traced DELTA runs across the
      * replay loop's TB_FEED_TRACE-message chunks (1-5 rows reach neither) */
-    driver(data + 1, n, split, (data[0] & 0x40u) ? BIG_OUT : 1u + data[0] % 5u, crossed, (int)(n % 2), &d);
+    driver(data + 1, n, split, (data[0] & 0x40u) ? BIG_OUT : 1u + data[0] % 5u, crossed, (int)(n % 2),
+           (int)((data[0] >> 5) & 1u), &d);
     CHECK(a.stop == d.stop && a.n == d.n);
     if (a.stop != TB_FEED_DONE) CHECK(a.stop_seq == d.stop_seq);
     for (i = 0; i < a.n; i++) {
