@@ -114,6 +114,9 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--out", default="bench/out/feeds")
     args = ap.parse_args(argv)
+    # before numpy loads: OpenBLAS's idle threads spin (~1.7 % of a replay's perf samples,
+    # tardis9) and take a core of this 2-core VM from the timed code; nothing here uses BLAS
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     import numpy as np
     import pyarrow as pa
 
