@@ -65,20 +65,23 @@ _ROWS = 1 << 15
 
 
 #: the price span the replay's tape covers when ``n`` is not given (:func:`tape_size`)
-TAPE_SPAN = Decimal("0.40")
+TAPE_SPAN = Decimal("1.60")
 _DEFAULT_TAPE = 1024
 
 
 def tape_size(tick_size: Decimal) -> int:
     """The replay's tape size for ITCH when ``n`` is not given: the smallest shipped size
     whose cells span :data:`TAPE_SPAN` of price at ``tick_size``, from 1,024 (every
-    format's default) up to the largest shipped (4,096).
+    format's default) up to the largest shipped (16,384).
 
     ITCH prices come in units of 0.0001 while a stock above $1 quotes in whole cents
     (SEC Rule 612), so at ``tick_size="0.0001"`` 1,024 cells span 10 cents — about ten
     price points: a book whose levels spread wider keeps moving its tape (the spill and
     recentring took ~1/6 of the direct path's CPU on bench/feeds/bench_itch.py's file,
-    whose prices span 12 cents). At a cent tick the rule gives 1,024, as before."""
+    whose prices span 12 cents). 4,096 cells (41 cents) still sent a fifth of the level
+    rows of its realistic day (orders resting up to ~60 cents from the touch) to the
+    spill: 16,384 ($1.64) took bench_itch_run from 82.5M to 73.8M instructions (callgrind)
+    and ~35 to ~29.5 ns a record. At a cent tick the rule gives 1,024, as before."""
     want = TAPE_SPAN / tick_size
     for n in nat.TAPE_SIZES:
         if n >= _DEFAULT_TAPE and n >= want:
