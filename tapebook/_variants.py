@@ -14,7 +14,7 @@ FAMILIES: dict[int, tuple[str, str, str]] = {
     64: ("i64", "int64_t", "uint64_t"),
 }
 PRICE_BITS: tuple[int, ...] = (32, 64)
-TAPE_SIZES: tuple[int, ...] = (64, 128, 256, 512, 1024, 2048, 4096)
+TAPE_SIZES: tuple[int, ...] = (64, 128, 256, 512, 1024, 2048, 4096, 16384)
 # (high, medium, low) tape sizes of the shipped multi-book pools
 MULTI_TIERS: tuple[tuple[int, int, int], ...] = ((1024, 256, 64), (4096, 1024, 256))
 

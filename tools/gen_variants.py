@@ -49,7 +49,7 @@ FAMILIES = [
     ("i32", "int32_t", "uint32_t", "uint32_t", "INT32_MIN", "INT32_MAX"),
     ("i64", "int64_t", "uint64_t", "uint64_t", "INT64_MIN", "INT64_MAX"),
 ]
-TAPE_SIZES = [64, 128, 256, 512, 1024, 2048, 4096]
+TAPE_SIZES = [64, 128, 256, 512, 1024, 2048, 4096, 16384]
 # (high, medium, low) tape sizes of the shipped multi-book pools
 MULTI_TIERS = [(1024, 256, 64), (4096, 1024, 256)]
 

@@ -5,12 +5,12 @@
  * The replay's set-up is the Python path's: the whole file in one buffer read in 1 MiB
  * blocks (here: already in memory, so the reads are not timed), the order table sized
  * from the file (tapebook/feeds/itch.py order_slots), a 64-bit book of tape size --n
- * anchored as Book() does (centred on 0, max_cap 2^20; n 4096: feeds.itch.tape_size at
+ * anchored as Book() does (centred on 0, max_cap 2^20; n 16384: feeds.itch.tape_size at
  * tick_size 0.0001), BBO rows into a reused room of
  * 2^16 rows (the Python sink's room), built with the CFFI module's flags
  * (make bench-itch-run).
  *
- * Usage: bench_itch_run FILE [--n 4096] [--reps 10] [--symbol AAPL] [--px-div 1]
+ * Usage: bench_itch_run FILE [--n 16384] [--reps 10] [--symbol AAPL] [--px-div 1]
  * (--px-div 100: the tick 0.01 the stock quotes in, SEC Rule 612; then --n 1024, as
  * feeds.itch.tape_size picks at that tick).
  * Prints, per replay, thread CPU ns per record; the first replay (not the best, usually)
@@ -109,7 +109,7 @@ static size_t replay(const uint8_t *buf, size_t len, int n, int64_t px_div, cons
 int main(int argc, char **argv) {
     const char *path = NULL, *symbol = "AAPL";
     char sym8[8];
-    int n = 4096, reps = 10, i;
+    int n = 16384, reps = 10, i;
     int64_t px_div = 1;
     size_t len = 0, k;
     uint8_t *buf;
@@ -123,7 +123,7 @@ int main(int argc, char **argv) {
         else path = argv[i];
     }
     if (!path || !out || !(buf = read_all(path, &len))) {
-        fprintf(stderr, "usage: bench_itch_run FILE [--n 4096] [--reps 10] [--symbol AAPL] [--px-div 1]\n");
+        fprintf(stderr, "usage: bench_itch_run FILE [--n 16384] [--reps 10] [--symbol AAPL] [--px-div 1]\n");
         return 2;
     }
     memset(sym8, ' ', 8);

@@ -16,8 +16,9 @@ changes before the comparison (empty sides: tapebook's int64 sentinels / itch-bo
                                      [--tick 0.0001|0.01] [--write-file PATH]
 
 ``--tick``: tapebook's tick_size. 0.0001 (the default; the comparison every earlier number
-in this docstring used) is ITCH's price unit, so a tape of 4,096 cells spans 41 cents and
-the realistic day's tail orders, up to 60 cents out, spill off it. 0.01 is the tick the
+in this docstring used) is ITCH's price unit: the replay picks a tape of 16,384 cells ($1.64;
+before itch8, 4,096 cells spanned 41 cents and the realistic day's tail orders, up to 60
+cents out, spilled off it). 0.01 is the tick the
 stock quotes in (SEC Rule 612: a cent above $1; every price of the realistic day is whole
 cents, the random day's are not): the replay then picks a tape of 1,024 cents, and its
 prices are compared with itch-book's times 100. The header line says which.

@@ -24,6 +24,7 @@ typedef struct tb_l3_i32_n512 tb_l3_i32_n512;
 typedef struct tb_l3_i32_n1024 tb_l3_i32_n1024;
 typedef struct tb_l3_i32_n2048 tb_l3_i32_n2048;
 typedef struct tb_l3_i32_n4096 tb_l3_i32_n4096;
+typedef struct tb_l3_i32_n16384 tb_l3_i32_n16384;
 typedef struct tb_l3_i64_n64 tb_l3_i64_n64;
 typedef struct tb_l3_i64_n128 tb_l3_i64_n128;
 typedef struct tb_l3_i64_n256 tb_l3_i64_n256;
@@ -31,6 +32,7 @@ typedef struct tb_l3_i64_n512 tb_l3_i64_n512;
 typedef struct tb_l3_i64_n1024 tb_l3_i64_n1024;
 typedef struct tb_l3_i64_n2048 tb_l3_i64_n2048;
 typedef struct tb_l3_i64_n4096 tb_l3_i64_n4096;
+typedef struct tb_l3_i64_n16384 tb_l3_i64_n16384;
 #endif
 
 TB_API const char *tb_l3_status_str(int status);
@@ -224,6 +226,33 @@ TB_API int tb_l3_i32_n4096_dump_size(tb_l3_i32_n4096 *l, size_t *out);
 TB_API int tb_l3_i32_n4096_dump(tb_l3_i32_n4096 *l, void *buf, size_t cap, size_t *n_out);
 TB_API int tb_l3_i32_n4096_load(tb_l3_i32_n4096 *l, const void *buf, size_t len);
 
+TB_API int tb_l3_i32_n16384_create(tb_l3_i32_n16384 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n16384_create_reserved(tb_l3_i32_n16384 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i32 *pool);
+TB_API int tb_l3_i32_n16384_destroy(tb_l3_i32_n16384 *l);
+TB_API tb_book_i32_n16384 *tb_l3_i32_n16384_book(tb_l3_i32_n16384 *l);
+TB_API int tb_l3_i32_n16384_add(tb_l3_i32_n16384 *l, uint64_t id, int side, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n16384_cancel(tb_l3_i32_n16384 *l, uint64_t id);
+TB_API int tb_l3_i32_n16384_reduce(tb_l3_i32_n16384 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n16384_execute(tb_l3_i32_n16384 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n16384_modify(tb_l3_i32_n16384 *l, uint64_t id, uint32_t qty);
+TB_API int tb_l3_i32_n16384_amend(tb_l3_i32_n16384 *l, uint64_t id, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n16384_replace(tb_l3_i32_n16384 *l, uint64_t old_id, uint64_t new_id, int32_t px, uint32_t qty);
+TB_API int tb_l3_i32_n16384_clear(tb_l3_i32_n16384 *l);
+TB_API int tb_l3_i32_n16384_reset(tb_l3_i32_n16384 *l, int32_t anchor);
+TB_API int tb_l3_i32_n16384_order(tb_l3_i32_n16384 *l, uint64_t id, tb_l3_order_i32 *out);
+TB_API int tb_l3_i32_n16384_queue_position(tb_l3_i32_n16384 *l, uint64_t id, uint64_t *orders_ahead, uint32_t *qty_ahead);
+TB_API int tb_l3_i32_n16384_level_orders(tb_l3_i32_n16384 *l, int side, int32_t px, uint64_t *ids, uint32_t *qtys, size_t k, size_t *n_out, size_t *n_level);
+TB_API size_t tb_l3_i32_n16384_count(tb_l3_i32_n16384 *l);
+TB_API int tb_l3_i32_n16384_stats(tb_l3_i32_n16384 *l, tb_l3_stats *out);
+TB_API uint64_t tb_l3_i32_n16384_index_key(tb_l3_i32_n16384 *l);
+TB_API int tb_l3_i32_n16384_reseed(tb_l3_i32_n16384 *l, uint64_t key);
+TB_API int tb_l3_i32_n16384_verify_invariants(tb_l3_i32_n16384 *l);
+TB_API int tb_l3_i32_n16384_apply_mbo(tb_l3_i32_n16384 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *statuses, size_t *n_err);
+TB_API int tb_l3_i32_n16384_apply_mbo_bbo(tb_l3_i32_n16384 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int32_t *px, const uint32_t *qty, size_t n, int8_t *statuses, tb_bbo_i32 *out, size_t *n_err);
+TB_API int tb_l3_i32_n16384_dump_size(tb_l3_i32_n16384 *l, size_t *out);
+TB_API int tb_l3_i32_n16384_dump(tb_l3_i32_n16384 *l, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_l3_i32_n16384_load(tb_l3_i32_n16384 *l, const void *buf, size_t len);
+
 TB_API int tb_l3_i64_n64_create(tb_l3_i64_n64 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
 TB_API int tb_l3_i64_n64_create_reserved(tb_l3_i64_n64 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i64 *pool);
 TB_API int tb_l3_i64_n64_destroy(tb_l3_i64_n64 *l);
@@ -412,5 +441,32 @@ TB_API int tb_l3_i64_n4096_apply_mbo_bbo(tb_l3_i64_n4096 *l, const uint8_t *acti
 TB_API int tb_l3_i64_n4096_dump_size(tb_l3_i64_n4096 *l, size_t *out);
 TB_API int tb_l3_i64_n4096_dump(tb_l3_i64_n4096 *l, void *buf, size_t cap, size_t *n_out);
 TB_API int tb_l3_i64_n4096_load(tb_l3_i64_n4096 *l, const void *buf, size_t len);
+
+TB_API int tb_l3_i64_n16384_create(tb_l3_i64_n16384 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n16384_create_reserved(tb_l3_i64_n16384 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, tb_spill_pool_i64 *pool);
+TB_API int tb_l3_i64_n16384_destroy(tb_l3_i64_n16384 *l);
+TB_API tb_book_i64_n16384 *tb_l3_i64_n16384_book(tb_l3_i64_n16384 *l);
+TB_API int tb_l3_i64_n16384_add(tb_l3_i64_n16384 *l, uint64_t id, int side, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n16384_cancel(tb_l3_i64_n16384 *l, uint64_t id);
+TB_API int tb_l3_i64_n16384_reduce(tb_l3_i64_n16384 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n16384_execute(tb_l3_i64_n16384 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n16384_modify(tb_l3_i64_n16384 *l, uint64_t id, uint64_t qty);
+TB_API int tb_l3_i64_n16384_amend(tb_l3_i64_n16384 *l, uint64_t id, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n16384_replace(tb_l3_i64_n16384 *l, uint64_t old_id, uint64_t new_id, int64_t px, uint64_t qty);
+TB_API int tb_l3_i64_n16384_clear(tb_l3_i64_n16384 *l);
+TB_API int tb_l3_i64_n16384_reset(tb_l3_i64_n16384 *l, int64_t anchor);
+TB_API int tb_l3_i64_n16384_order(tb_l3_i64_n16384 *l, uint64_t id, tb_l3_order_i64 *out);
+TB_API int tb_l3_i64_n16384_queue_position(tb_l3_i64_n16384 *l, uint64_t id, uint64_t *orders_ahead, uint64_t *qty_ahead);
+TB_API int tb_l3_i64_n16384_level_orders(tb_l3_i64_n16384 *l, int side, int64_t px, uint64_t *ids, uint64_t *qtys, size_t k, size_t *n_out, size_t *n_level);
+TB_API size_t tb_l3_i64_n16384_count(tb_l3_i64_n16384 *l);
+TB_API int tb_l3_i64_n16384_stats(tb_l3_i64_n16384 *l, tb_l3_stats *out);
+TB_API uint64_t tb_l3_i64_n16384_index_key(tb_l3_i64_n16384 *l);
+TB_API int tb_l3_i64_n16384_reseed(tb_l3_i64_n16384 *l, uint64_t key);
+TB_API int tb_l3_i64_n16384_verify_invariants(tb_l3_i64_n16384 *l);
+TB_API int tb_l3_i64_n16384_apply_mbo(tb_l3_i64_n16384 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *statuses, size_t *n_err);
+TB_API int tb_l3_i64_n16384_apply_mbo_bbo(tb_l3_i64_n16384 *l, const uint8_t *actions, const uint64_t *ids, const uint8_t *sides, const int64_t *px, const uint64_t *qty, size_t n, int8_t *statuses, tb_bbo_i64 *out, size_t *n_err);
+TB_API int tb_l3_i64_n16384_dump_size(tb_l3_i64_n16384 *l, size_t *out);
+TB_API int tb_l3_i64_n16384_dump(tb_l3_i64_n16384 *l, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_l3_i64_n16384_load(tb_l3_i64_n16384 *l, const void *buf, size_t len);
 
 #endif /* TB_L3_API_H */

@@ -36,6 +36,10 @@
 #define TB_L3_OPS_L2 tb_book_i32_n4096
 #define TB_L3_OPS_BITS 32
 #include "tb_l3_ops.inc"
+#define TB_L3_OPS_BOOK tb_l3_i32_n16384
+#define TB_L3_OPS_L2 tb_book_i32_n16384
+#define TB_L3_OPS_BITS 32
+#include "tb_l3_ops.inc"
 #define TB_L3_OPS_BOOK tb_l3_i64_n64
 #define TB_L3_OPS_L2 tb_book_i64_n64
 #define TB_L3_OPS_BITS 64
@@ -64,8 +68,12 @@
 #define TB_L3_OPS_L2 tb_book_i64_n4096
 #define TB_L3_OPS_BITS 64
 #include "tb_l3_ops.inc"
+#define TB_L3_OPS_BOOK tb_l3_i64_n16384
+#define TB_L3_OPS_L2 tb_book_i64_n16384
+#define TB_L3_OPS_BITS 64
+#include "tb_l3_ops.inc"
 
-#define TB_L3_OPS_SHIPPED_COUNT 14
+#define TB_L3_OPS_SHIPPED_COUNT 16
 
 /* every shipped L3 variant: family by family, tape sizes ascending */
 static const tb_l3_ops *const tb_l3_ops_shipped[TB_L3_OPS_SHIPPED_COUNT] = {
@@ -76,6 +84,7 @@ static const tb_l3_ops *const tb_l3_ops_shipped[TB_L3_OPS_SHIPPED_COUNT] = {
     &tb_l3_i32_n1024_l3ops,
     &tb_l3_i32_n2048_l3ops,
     &tb_l3_i32_n4096_l3ops,
+    &tb_l3_i32_n16384_l3ops,
     &tb_l3_i64_n64_l3ops,
     &tb_l3_i64_n128_l3ops,
     &tb_l3_i64_n256_l3ops,
@@ -83,6 +92,7 @@ static const tb_l3_ops *const tb_l3_ops_shipped[TB_L3_OPS_SHIPPED_COUNT] = {
     &tb_l3_i64_n1024_l3ops,
     &tb_l3_i64_n2048_l3ops,
     &tb_l3_i64_n4096_l3ops,
+    &tb_l3_i64_n16384_l3ops,
 };
 
 /* The table of the shipped L3 variant (price_bits, n), or NULL. */

@@ -40,6 +40,7 @@ typedef struct tb_match_i32_n512 tb_match_i32_n512;
 typedef struct tb_match_i32_n1024 tb_match_i32_n1024;
 typedef struct tb_match_i32_n2048 tb_match_i32_n2048;
 typedef struct tb_match_i32_n4096 tb_match_i32_n4096;
+typedef struct tb_match_i32_n16384 tb_match_i32_n16384;
 typedef struct tb_match_i64_n64 tb_match_i64_n64;
 typedef struct tb_match_i64_n128 tb_match_i64_n128;
 typedef struct tb_match_i64_n256 tb_match_i64_n256;
@@ -47,6 +48,7 @@ typedef struct tb_match_i64_n512 tb_match_i64_n512;
 typedef struct tb_match_i64_n1024 tb_match_i64_n1024;
 typedef struct tb_match_i64_n2048 tb_match_i64_n2048;
 typedef struct tb_match_i64_n4096 tb_match_i64_n4096;
+typedef struct tb_match_i64_n16384 tb_match_i64_n16384;
 #endif
 
 TB_API const char *tb_match_status_str(int status);
@@ -171,6 +173,23 @@ TB_API int tb_match_i32_n4096_dump(tb_match_i32_n4096 *m, void *buf, size_t cap,
 TB_API int tb_match_i32_n4096_load(tb_match_i32_n4096 *m, const void *buf, size_t len);
 TB_API int tb_match_i32_n4096_verify_invariants(tb_match_i32_n4096 *m);
 
+TB_API int tb_match_i32_n16384_create(tb_match_i32_n16384 **out, int32_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
+TB_API int tb_match_i32_n16384_create_reserved(tb_match_i32_n16384 **out, int32_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, int stp);
+TB_API int tb_match_i32_n16384_destroy(tb_match_i32_n16384 *m);
+TB_API tb_l3_i32_n16384 *tb_match_i32_n16384_l3(tb_match_i32_n16384 *m);
+TB_API int tb_match_i32_n16384_submit(tb_match_i32_n16384 *m, const tb_match_order *o, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *res);
+TB_API int tb_match_i32_n16384_submit_many(tb_match_i32_n16384 *m, const tb_match_order *orders, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, size_t *n_done);
+TB_API int tb_match_i32_n16384_cancel(tb_match_i32_n16384 *m, uint64_t id, tb_match_event *ev, size_t cap, size_t *n_out);
+TB_API int tb_match_i32_n16384_modify(tb_match_i32_n16384 *m, uint64_t id, uint64_t qty, tb_match_event *ev, size_t cap, size_t *n_out);
+TB_API int tb_match_i32_n16384_apply_ops(tb_match_i32_n16384 *m, const tb_match_op *ops, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, int8_t *statuses, size_t *n_done);
+TB_API size_t tb_match_i32_n16384_orders(tb_match_i32_n16384 *m);
+TB_API int tb_match_i32_n16384_owner_of(tb_match_i32_n16384 *m, uint64_t id, uint32_t *out);
+TB_API int tb_match_i32_n16384_stats(tb_match_i32_n16384 *m, tb_match_stats *out);
+TB_API int tb_match_i32_n16384_dump_size(tb_match_i32_n16384 *m, size_t *out);
+TB_API int tb_match_i32_n16384_dump(tb_match_i32_n16384 *m, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_match_i32_n16384_load(tb_match_i32_n16384 *m, const void *buf, size_t len);
+TB_API int tb_match_i32_n16384_verify_invariants(tb_match_i32_n16384 *m);
+
 TB_API int tb_match_i64_n64_create(tb_match_i64_n64 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
 TB_API int tb_match_i64_n64_create_reserved(tb_match_i64_n64 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, int stp);
 TB_API int tb_match_i64_n64_destroy(tb_match_i64_n64 *m);
@@ -289,5 +308,22 @@ TB_API int tb_match_i64_n4096_dump_size(tb_match_i64_n4096 *m, size_t *out);
 TB_API int tb_match_i64_n4096_dump(tb_match_i64_n4096 *m, void *buf, size_t cap, size_t *n_out);
 TB_API int tb_match_i64_n4096_load(tb_match_i64_n4096 *m, const void *buf, size_t len);
 TB_API int tb_match_i64_n4096_verify_invariants(tb_match_i64_n4096 *m);
+
+TB_API int tb_match_i64_n16384_create(tb_match_i64_n16384 **out, int64_t anchor, uint32_t max_orders, uint32_t max_cap, int stp);
+TB_API int tb_match_i64_n16384_create_reserved(tb_match_i64_n16384 **out, int64_t anchor, uint32_t max_orders, uint32_t reserve, uint32_t max_cap, int stp);
+TB_API int tb_match_i64_n16384_destroy(tb_match_i64_n16384 *m);
+TB_API tb_l3_i64_n16384 *tb_match_i64_n16384_l3(tb_match_i64_n16384 *m);
+TB_API int tb_match_i64_n16384_submit(tb_match_i64_n16384 *m, const tb_match_order *o, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *res);
+TB_API int tb_match_i64_n16384_submit_many(tb_match_i64_n16384 *m, const tb_match_order *orders, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, size_t *n_done);
+TB_API int tb_match_i64_n16384_cancel(tb_match_i64_n16384 *m, uint64_t id, tb_match_event *ev, size_t cap, size_t *n_out);
+TB_API int tb_match_i64_n16384_modify(tb_match_i64_n16384 *m, uint64_t id, uint64_t qty, tb_match_event *ev, size_t cap, size_t *n_out);
+TB_API int tb_match_i64_n16384_apply_ops(tb_match_i64_n16384 *m, const tb_match_op *ops, size_t n, tb_match_event *ev, size_t cap, size_t *n_out, tb_submit_result *results, int8_t *statuses, size_t *n_done);
+TB_API size_t tb_match_i64_n16384_orders(tb_match_i64_n16384 *m);
+TB_API int tb_match_i64_n16384_owner_of(tb_match_i64_n16384 *m, uint64_t id, uint32_t *out);
+TB_API int tb_match_i64_n16384_stats(tb_match_i64_n16384 *m, tb_match_stats *out);
+TB_API int tb_match_i64_n16384_dump_size(tb_match_i64_n16384 *m, size_t *out);
+TB_API int tb_match_i64_n16384_dump(tb_match_i64_n16384 *m, void *buf, size_t cap, size_t *n_out);
+TB_API int tb_match_i64_n16384_load(tb_match_i64_n16384 *m, const void *buf, size_t len);
+TB_API int tb_match_i64_n16384_verify_invariants(tb_match_i64_n16384 *m);
 
 #endif /* TB_MATCH_API_H */

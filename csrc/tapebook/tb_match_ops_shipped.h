@@ -35,6 +35,10 @@
 #define TB_MATCH_OPS_BITS 32
 #define TB_MATCH_OPS_N 4096
 #include "tb_match_ops.inc"
+#define TB_MATCH_OPS_ENGINE tb_match_i32_n16384
+#define TB_MATCH_OPS_BITS 32
+#define TB_MATCH_OPS_N 16384
+#include "tb_match_ops.inc"
 #define TB_MATCH_OPS_ENGINE tb_match_i64_n64
 #define TB_MATCH_OPS_BITS 64
 #define TB_MATCH_OPS_N 64
@@ -63,8 +67,12 @@
 #define TB_MATCH_OPS_BITS 64
 #define TB_MATCH_OPS_N 4096
 #include "tb_match_ops.inc"
+#define TB_MATCH_OPS_ENGINE tb_match_i64_n16384
+#define TB_MATCH_OPS_BITS 64
+#define TB_MATCH_OPS_N 16384
+#include "tb_match_ops.inc"
 
-#define TB_MATCH_OPS_SHIPPED_COUNT 14
+#define TB_MATCH_OPS_SHIPPED_COUNT 16
 
 /* every shipped engine variant: family by family, tape sizes ascending */
 static const tb_match_ops *const tb_match_ops_shipped[TB_MATCH_OPS_SHIPPED_COUNT] = {
@@ -75,6 +83,7 @@ static const tb_match_ops *const tb_match_ops_shipped[TB_MATCH_OPS_SHIPPED_COUNT
     &tb_match_i32_n1024_mops,
     &tb_match_i32_n2048_mops,
     &tb_match_i32_n4096_mops,
+    &tb_match_i32_n16384_mops,
     &tb_match_i64_n64_mops,
     &tb_match_i64_n128_mops,
     &tb_match_i64_n256_mops,
@@ -82,6 +91,7 @@ static const tb_match_ops *const tb_match_ops_shipped[TB_MATCH_OPS_SHIPPED_COUNT
     &tb_match_i64_n1024_mops,
     &tb_match_i64_n2048_mops,
     &tb_match_i64_n4096_mops,
+    &tb_match_i64_n16384_mops,
 };
 
 /* The table of the shipped engine variant (price_bits, n), or NULL. */

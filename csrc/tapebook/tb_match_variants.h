@@ -20,6 +20,8 @@
 #include "tb_match.inc"
 #define TB_N 4096
 #include "tb_match.inc"
+#define TB_N 16384
+#include "tb_match.inc"
 #include "tb_family_end.inc"
 
 #include "tb_params_i64.inc"
@@ -37,6 +39,8 @@
 #define TB_N 2048
 #include "tb_match.inc"
 #define TB_N 4096
+#include "tb_match.inc"
+#define TB_N 16384
 #include "tb_match.inc"
 #include "tb_family_end.inc"
 

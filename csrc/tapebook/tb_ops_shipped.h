@@ -28,6 +28,9 @@
 #define TB_OPS_BOOK tb_book_i32_n4096
 #define TB_OPS_BITS 32
 #include "tb_ops.inc"
+#define TB_OPS_BOOK tb_book_i32_n16384
+#define TB_OPS_BITS 32
+#include "tb_ops.inc"
 #define TB_OPS_BOOK tb_book_i64_n64
 #define TB_OPS_BITS 64
 #include "tb_ops.inc"
@@ -49,8 +52,11 @@
 #define TB_OPS_BOOK tb_book_i64_n4096
 #define TB_OPS_BITS 64
 #include "tb_ops.inc"
+#define TB_OPS_BOOK tb_book_i64_n16384
+#define TB_OPS_BITS 64
+#include "tb_ops.inc"
 
-#define TB_OPS_SHIPPED_COUNT 14
+#define TB_OPS_SHIPPED_COUNT 16
 
 /* every shipped variant: family by family, tape sizes ascending */
 static const tb_ops *const tb_ops_shipped[TB_OPS_SHIPPED_COUNT] = {
@@ -61,6 +67,7 @@ static const tb_ops *const tb_ops_shipped[TB_OPS_SHIPPED_COUNT] = {
     &tb_book_i32_n1024_ops,
     &tb_book_i32_n2048_ops,
     &tb_book_i32_n4096_ops,
+    &tb_book_i32_n16384_ops,
     &tb_book_i64_n64_ops,
     &tb_book_i64_n128_ops,
     &tb_book_i64_n256_ops,
@@ -68,6 +75,7 @@ static const tb_ops *const tb_ops_shipped[TB_OPS_SHIPPED_COUNT] = {
     &tb_book_i64_n1024_ops,
     &tb_book_i64_n2048_ops,
     &tb_book_i64_n4096_ops,
+    &tb_book_i64_n16384_ops,
 };
 
 /* The table of the shipped variant (price_bits, n), or NULL. */

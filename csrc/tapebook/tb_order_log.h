@@ -56,8 +56,12 @@
 /* Rows ahead whose order slots tb_olog_apply prefetches: the table outgrows the cache
  * (tens of thousands of resting orders), so each probe would otherwise wait on memory. */
 #define TB__OLOG_AHEAD 8
-/* Prices (ticks) the level window spans: its totals take 2 x 8 bytes a tick (64 KiB) */
-#define TB__OLOG_LWIN ((size_t)1 << 12)
+/* Prices (ticks) the level window spans: its totals take 2 x 8 bytes a tick (256 KiB, only
+ * the slots near the book touched). 2^14 ticks = $1.64 at ITCH's 0.0001: bench_itch.py's
+ * realistic day rests orders up to ~60 cents from the touch, and at 2^12 (41 cents) 105 of
+ * its 146 levels lived in the hashed table (callgrind, bench_itch_run --reps 1: 87.7M ->
+ * 82.5M instructions; 2^13 84.4M, 2^15 83.0M: the init's memset grows) */
+#define TB__OLOG_LWIN ((size_t)1 << 14)
 
 typedef struct tb_olog_order {
     uint64_t id;

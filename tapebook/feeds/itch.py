@@ -44,7 +44,7 @@ import contextlib
 import os
 import sys
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from decimal import Decimal
 from typing import Any
 
@@ -53,6 +53,7 @@ import numpy as np
 from .. import _native as nat
 from .._native import ffi, lib
 from ..errors import InvalidArgumentError
+from . import _mapped
 from ._l3reader import ORDER_DTYPE, L3Reader, unit_divisor
 from ._mbo import MboBatch, overflow_note
 from ._reader import Kind, MessageBatch
@@ -60,25 +61,29 @@ from ._source import read_block
 
 _PRICE_UNIT = Decimal("0.0001")
 _READ_BYTES = 1 << 20
+_MAP_BYTES = 1 << 24  #: a mapped window's bytes (the pages in the process's RSS at a time)
 _MAX_RECORD = 2 + 0xFFFF  #: a length prefix and the longest message it can announce
 _ROWS = 1 << 15
 
 
 #: the price span the replay's tape covers when ``n`` is not given (:func:`tape_size`)
-TAPE_SPAN = Decimal("0.40")
+TAPE_SPAN = Decimal("1.60")
 _DEFAULT_TAPE = 1024
 
 
 def tape_size(tick_size: Decimal) -> int:
     """The replay's tape size for ITCH when ``n`` is not given: the smallest shipped size
     whose cells span :data:`TAPE_SPAN` of price at ``tick_size``, from 1,024 (every
-    format's default) up to the largest shipped (4,096).
+    format's default) up to the largest shipped (16,384).
 
     ITCH prices come in units of 0.0001 while a stock above $1 quotes in whole cents
     (SEC Rule 612), so at ``tick_size="0.0001"`` 1,024 cells span 10 cents — about ten
     price points: a book whose levels spread wider keeps moving its tape (the spill and
     recentring took ~1/6 of the direct path's CPU on bench/feeds/bench_itch.py's file,
-    whose prices span 12 cents). At a cent tick the rule gives 1,024, as before."""
+    whose prices span 12 cents). 4,096 cells (41 cents) still sent a fifth of the level
+    rows of its realistic day (orders resting up to ~60 cents from the touch) to the
+    spill: 16,384 ($1.64) took bench_itch_run from 82.5M to 73.8M instructions (callgrind)
+    and ~35 to ~29.5 ns a record. At a cent tick the rule gives 1,024, as before."""
     want = TAPE_SPAN / tick_size
     for n in nat.TAPE_SIZES:
         if n >= _DEFAULT_TAPE and n >= want:
@@ -296,29 +301,75 @@ class ItchReader(L3Reader):
         st = self.state
         for path, f in streams:
             st.records = 0
-            # one buffer for the file, read into in place (no fresh bytes object per block):
-            # a block plus the partial record left before it
-            buf = bytearray(_READ_BYTES + _MAX_RECORD)
-            mv = memoryview(buf)
-            view = ffi.from_buffer("uint8_t[]", buf)
-            have = 0
-            eof = False
-            while not eof:
-                got = read_block(f, mv[have : have + _READ_BYTES], 0, path, int(st.records) + 1)
-                eof = not got
-                have += got
-                pos = 0
+            mapped = _mapped.mappable(path, f)
+            left = None if mapped is None else (yield from self._scan_mapped(path, *mapped, step))
+            if left is None:  # not mapped: read
+                left = yield from self._scan_read(path, f, step)
+            if left:
+                on_error(path, int(st.records) + 1, f"the file ends inside a record ({left} bytes left)")
+            self._index += int(st.records)
+            yield True
+
+    def _scan_read(
+        self, path: str, f: Any, step: Callable[[str, Any, bytearray, int, int], tuple[int, bool]]
+    ) -> Generator[bool, None, int]:
+        """_scan_streams' loop over the file's read blocks; returns the bytes of a partial
+        last record."""
+        st = self.state
+        # one buffer for the file, read into in place (no fresh bytes object per block):
+        # a block plus the partial record left before it
+        buf = bytearray(_READ_BYTES + _MAX_RECORD)
+        mv = memoryview(buf)
+        view = ffi.from_buffer("uint8_t[]", buf)
+        have = 0
+        eof = False
+        while not eof:
+            got = read_block(f, mv[have : have + _READ_BYTES], 0, path, int(st.records) + 1)
+            eof = not got
+            have += got
+            pos = 0
+            while True:
+                pos, read_more = step(path, view, buf, pos, have)
+                yield False
+                if read_more:
+                    break
+            mv[: have - pos] = bytes(mv[pos:have])  # the partial record to the front
+            have -= pos
+        return have
+
+    def _scan_mapped(
+        self, path: str, fd: int, size: int, step: Callable[[str, Any, bytearray, int, int], tuple[int, bool]]
+    ) -> Generator[bool, None, int | None]:
+        """_scan_streams' loop over a plain file's mapped windows (:mod:`._mapped`) instead of
+        read blocks: the decoder reads the page cache's pages, no copy of the file into the
+        buffer (readinto was ~7 % of a replay of bench/feeds/bench_itch.py's file). Each
+        window holds _MAP_BYTES from the first record not yet done (more than any record;
+        a smaller _MAP_BYTES, as the tests set, doubles for a record the window cuts).
+        Returns the bytes of a partial last record; None when the file cannot be mapped
+        before any step (the caller reads it)."""
+        window = _mapped.Window(fd, size)
+        start, want = 0, _MAP_BYTES
+        while True:
+            try:
+                m, have, pos, at_end = window.at(start, want)
+            except (OSError, ValueError):  # a file system that cannot map it (or it shrank)
+                if start == 0:
+                    return None
+                raise
+            view = ffi.from_buffer("uint8_t[]", m)
+            try:
                 while True:
-                    pos, read_more = step(path, view, buf, pos, have)
+                    pos, read_more = step(path, view, m, pos, have)  # type: ignore[arg-type]  # m[i]: an int
                     yield False
                     if read_more:
                         break
-                mv[: have - pos] = bytes(mv[pos:have])  # the partial record to the front
-                have -= pos
-            if have:
-                on_error(path, int(st.records) + 1, f"the file ends inside a record ({have} bytes left)")
-            self._index += int(st.records)
-            yield True
+            finally:
+                ffi.release(view)
+                _mapped.release(m)
+            if at_end:
+                return size - (window.base + pos)
+            want = 2 * want if window.base + pos == start else _MAP_BYTES  # no whole record in it: wider
+            start = window.base + pos
 
 
 def error_batches(path: str, record: int, seq: int, reason: str) -> tuple[MboBatch, MessageBatch]:

@@ -25,7 +25,7 @@
 /* ... and one under the default name in the other family. */
 #include "tapebook/tb_params_i64.inc"
 #include "tapebook/tb_family_reopen.inc"
-#define TB_N 16384
+#define TB_N 32768
 #include "tapebook/tb_book.inc"
 #include "tapebook/tb_family_end.inc"
 
@@ -49,7 +49,7 @@ int tb_compile_check_c(void) {
     tb_spill_pool_i32 *pool = NULL;
     tb_book_i32_n1024 *b = NULL;
     cc_book_i32_n8192 *wide = NULL;
-    tb_book_i64_n16384 *wide64 = NULL;
+    tb_book_i64_n32768 *wide64 = NULL;
     tb_multi_i64_h1024_m256_l64 *multi = NULL;
     tb_book_i32_n1024_iter it;
     tb_level_i32 lv[4], one;
@@ -97,9 +97,9 @@ int tb_compile_check_c(void) {
         rc |= cc_one_i64_best_bid_px((cc_one_i64 *)erased) != 3;
         rc |= cc_one_i64_ops.destroy(erased);
     }
-    rc |= tb_book_i64_n16384_create(&wide64, INT64_C(4000000000000000000), 64, NULL);
-    rc |= tb_book_i64_n16384_reset_at_mid(wide64, TB_ASK, INT64_C(4000000000000000000));
-    rc |= tb_book_i64_n16384_destroy(wide64);
+    rc |= tb_book_i64_n32768_create(&wide64, INT64_C(4000000000000000000), 64, NULL);
+    rc |= tb_book_i64_n32768_reset_at_mid(wide64, TB_ASK, INT64_C(4000000000000000000));
+    rc |= tb_book_i64_n32768_destroy(wide64);
 
     rc |= tb_multi_i64_h1024_m256_l64_create(&multi, 1, 1, 1, 4096, 64, TB_POOL_FALLBACK);
     rc |= tb_multi_i64_h1024_m256_l64_alloc(multi, TB_TIER_LOW, 0, 0, &h);

@@ -132,6 +132,7 @@ L3TWIN32(512)
 L3TWIN32(1024)
 L3TWIN32(2048)
 L3TWIN32(4096)
+L3TWIN32(16384)
 L3TWIN64(64)
 L3TWIN64(128)
 L3TWIN64(256)
@@ -139,11 +140,13 @@ L3TWIN64(512)
 L3TWIN64(1024)
 L3TWIN64(2048)
 L3TWIN64(4096)
+L3TWIN64(16384)
 
 static const l3twin *const l3twins[] = {
     &tb_l3_i32_n64_twin,  &tb_l3_i32_n128_twin,  &tb_l3_i32_n256_twin,  &tb_l3_i32_n512_twin,  &tb_l3_i32_n1024_twin,
     &tb_l3_i32_n2048_twin, &tb_l3_i32_n4096_twin, &tb_l3_i64_n64_twin,   &tb_l3_i64_n128_twin,  &tb_l3_i64_n256_twin,
     &tb_l3_i64_n512_twin, &tb_l3_i64_n1024_twin, &tb_l3_i64_n2048_twin, &tb_l3_i64_n4096_twin,
+    &tb_l3_i32_n16384_twin, &tb_l3_i64_n16384_twin,
 };
 #define L3TWIN_COUNT (sizeof l3twins / sizeof l3twins[0])
 
@@ -187,6 +190,7 @@ MTWIN32(512)
 MTWIN32(1024)
 MTWIN32(2048)
 MTWIN32(4096)
+MTWIN32(16384)
 MTWIN64(64)
 MTWIN64(128)
 MTWIN64(256)
@@ -194,12 +198,13 @@ MTWIN64(512)
 MTWIN64(1024)
 MTWIN64(2048)
 MTWIN64(4096)
+MTWIN64(16384)
 
 static const mtwin *const mtwins[] = {
     &tb_match_i32_n64_twin,   &tb_match_i32_n128_twin,  &tb_match_i32_n256_twin,  &tb_match_i32_n512_twin,
     &tb_match_i32_n1024_twin, &tb_match_i32_n2048_twin, &tb_match_i32_n4096_twin, &tb_match_i64_n64_twin,
     &tb_match_i64_n128_twin,  &tb_match_i64_n256_twin,  &tb_match_i64_n512_twin,  &tb_match_i64_n1024_twin,
-    &tb_match_i64_n2048_twin, &tb_match_i64_n4096_twin,
+    &tb_match_i64_n2048_twin, &tb_match_i64_n4096_twin, &tb_match_i32_n16384_twin, &tb_match_i64_n16384_twin,
 };
 #define MTWIN_COUNT (sizeof mtwins / sizeof mtwins[0])
 
@@ -244,7 +249,7 @@ static const l3twin *T;     /* its variant's typed twin */
 
 static void t_l3_lookup(void) {
     size_t i;
-    uint32_t sizes[] = {64, 128, 256, 512, 1024, 2048, 4096};
+    uint32_t sizes[] = {64, 128, 256, 512, 1024, 2048, 4096, 16384};
     CHECK_EQ(TB_L3_OPS_SHIPPED_COUNT, (int)L3TWIN_COUNT);
     for (i = 0; i < TB_L3_OPS_SHIPPED_COUNT; i++) {
         const tb_l3_ops *o = tb_l3_ops_shipped[i];

@@ -206,7 +206,8 @@ def test_erase_better_takes_any_value_of_the_price_type(bits: int) -> None:
 
 def test_recenter_keeps_levels(any_book: Book) -> None:
     n = any_book.n
-    b = Book(n=n, price_bits=any_book.price_bits, max_cap=4096)  # no eviction possible
+    # no eviction possible: the spill holds every level (2n/7 of them; 4,681 at n 16384)
+    b = Book(n=n, price_bits=any_book.price_bits, max_cap=max(4096, n))
     b.reset(100_000)
     prices = [100_000 + i * 7 for i in range(-n // 7, n // 7)]
     for px in prices:

@@ -84,6 +84,7 @@ def test_chunk_room_and_block_splits(tmp_path: Path, monkeypatch: pytest.MonkeyP
     whole = feeds.replay(path, symbol="AAPL", **KW)
     for read_bytes, room in ((7, 5), (300, 1), (1 << 20, 300), (1000, 1 << 16)):
         monkeypatch.setattr(itch_mod, "_READ_BYTES", read_bytes)
+        monkeypatch.setattr(itch_mod, "_MAP_BYTES", read_bytes)  # mapped windows that end inside records
         monkeypatch.setattr(_itch_direct, "ROOM", room)
         direct, reader = both(monkeypatch, path, symbol="AAPL", depth=2)
         assert_same(direct, reader)
@@ -126,22 +127,22 @@ def test_first_order_table_size_changes_nothing(
 
 
 def test_tape_sized_from_the_tick(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    # n not given: 40 cents of price, from 1,024 to 4,096 cells; a given n is kept, and the
+    # n not given: $1.60 of price, from 1,024 to 16,384 cells; a given n is kept, and the
     # width changes no row (the random day's prices span 1,200 ticks: wider than 1,024)
     assert [itch_mod.tape_size(Decimal(t)) for t in ("0.0001", "0.0002", "0.0004", "0.01", "1")] == [
-        4096, 2048, 1024, 1024, 1024,
+        16384, 16384, 4096, 1024, 1024,
     ]  # fmt: skip
     w, _ref, bbo = random_day(8, 3000)
     path = w.write(tmp_path / "r.itch")
     wide = feeds.replay(path, symbol="AAPL", depth=2, **KW)
-    assert wide.book.n == 4096
-    for n in (1024, 4096):
+    assert wide.book.n == 16384
+    for n in (1024, 4096, 16384):
         r = feeds.replay(path, symbol="AAPL", depth=2, n=n, **KW)
         assert r.book.n == n
         assert_same(r, wide)
     assert feeds.replay(path, symbol="AAPL", **{**KW, "tick_size": "0.01"}).book.n == 1024
     direct, reader = both(monkeypatch, path, symbol="AAPL", depth=1)
-    assert direct.book.n == reader.book.n == 4096
+    assert direct.book.n == reader.book.n == 16384
     assert_same(direct, reader)
     assert len(direct.bbo) == len(bbo)
 

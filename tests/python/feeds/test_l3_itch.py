@@ -160,6 +160,7 @@ def test_record_and_row_splits_do_not_matter(tmp_path: Path, monkeypatch: pytest
     w, _expected, bbo = random_day(11, 300)
     path = w.write(tmp_path / "r.itch")
     monkeypatch.setattr(itch_mod, "_READ_BYTES", 7)
+    monkeypatch.setattr(itch_mod, "_MAP_BYTES", 7)  # the mapped windows too (grown past a record)
     monkeypatch.setattr(itch_mod, "_ROWS", 5)
     assert replay_bbo(feeds.replay(path, symbol="AAPL", batch_rows=16, **KW)) == bbo
 
@@ -223,6 +224,7 @@ def test_batches_come_while_the_file_is_read(tmp_path: Path, monkeypatch: pytest
     w, _expected, _bbo = random_day(16, 2000)
     path = w.write(tmp_path / "r.itch")
     monkeypatch.setattr(itch_mod, "_READ_BYTES", 300)
+    monkeypatch.setattr(itch_mod, "_MAP_BYTES", 300)
     inst = Instrument(symbol="", tick_size="0.0001", lot_size="1", price_bits=64, n=1024)
     reader = itch_mod.ItchReader(
         Source(path), ReaderOptions(instrument=inst, batch_rows=50, extra={"symbol": "AAPL"})

@@ -1,0 +1,96 @@
+"""itch maps a plain file given by path (tapebook/feeds/itch.py _scan_mapped) instead of
+reading it into a buffer: the same replay as the read path (a file object, or
+TAPEBOOK_MAP_FILES=0 / _mapped.MAP_FILES = False), on both the direct and the reader
+path, whatever the window cuts."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+from test_itch_direct import KW, assert_same, both
+from test_l3_itch import random_day
+
+from tapebook import feeds
+from tapebook.errors import FeedError
+from tapebook.feeds import _mapped
+from tapebook.feeds import itch as itch_mod
+
+
+def no_reads(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count the read path's block reads (still served)."""
+    reads: list[int] = []
+    real = itch_mod.read_block
+
+    def spy(*a: Any) -> int:
+        reads.append(1)
+        return real(*a)
+
+    monkeypatch.setattr(itch_mod, "read_block", spy)
+    return reads
+
+
+@pytest.mark.parametrize("depth", [0, 2])
+def test_a_plain_file_is_mapped_and_replays_as_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, depth: int
+) -> None:
+    w, _ref, bbo = random_day(21, 1500)
+    path = w.write(tmp_path / "r.itch")
+    reads = no_reads(monkeypatch)
+    direct, reader = both(monkeypatch, path, symbol="AAPL", depth=depth)
+    assert not reads, "a plain file by path was read, not mapped"
+    assert_same(direct, reader)
+    assert len(direct.bbo) == len(bbo)
+    for env, mapped in (("1", direct), ("0", reader)):  # a file object is read: the same replay
+        monkeypatch.setenv("TAPEBOOK_ITCH_DIRECT", env)
+        read = feeds.replay(io.BytesIO(path.read_bytes()), symbol="AAPL", depth=depth, **KW)
+        assert_same(mapped, read)
+    assert reads
+
+
+def test_map_files_off_reads_the_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    w, _ref, _bbo = random_day(22, 300)
+    path = w.write(tmp_path / "r.itch")
+    mapped = feeds.replay(path, symbol="AAPL", **KW)
+    reads = no_reads(monkeypatch)
+    monkeypatch.setattr(_mapped, "MAP_FILES", False)
+    assert_same(feeds.replay(path, symbol="AAPL", **KW), mapped)
+    assert reads
+
+
+@pytest.mark.parametrize("window", [1, 37, 4096, 5000])
+def test_windows_that_cut_records(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, window: int) -> None:
+    # a window smaller than a record grows until it holds one; a file of a few pages is
+    # mapped in several windows (their offsets on the allocation granularity)
+    w, _ref, _bbo = random_day(23, 1200)
+    path = w.write(tmp_path / "r.itch")
+    whole = feeds.replay(path, symbol="AAPL", **KW)
+    monkeypatch.setattr(itch_mod, "_MAP_BYTES", window)
+    reads = no_reads(monkeypatch)
+    direct, reader = both(monkeypatch, path, symbol="AAPL", depth=1)
+    assert not reads
+    assert_same(direct, reader)
+    assert direct.bbo.tobytes() == whole.bbo.tobytes()
+
+
+@pytest.mark.parametrize("direct", ["1", "0"])
+def test_a_file_that_ends_inside_a_record(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, direct: str
+) -> None:
+    # the partial last record: the read path's error, the same record number
+    w, _ref, _bbo = random_day(24, 300)
+    data = w.to_bytes()[:-5]
+    path = tmp_path / "cut.itch"
+    path.write_bytes(data)
+    monkeypatch.setenv("TAPEBOOK_ITCH_DIRECT", direct)
+    monkeypatch.setattr(itch_mod, "_MAP_BYTES", 4096)
+    with pytest.raises(FeedError, match="ends inside a record") as mapped:
+        feeds.replay(path, symbol="AAPL", **KW)
+    with pytest.raises(FeedError, match="ends inside a record") as read:
+        feeds.replay(io.BytesIO(data), symbol="AAPL", **KW)
+    assert str(mapped.value).replace(str(path), "<f>") == str(read.value).replace("<stream>", "<f>")
+    assert mapped.value.line == read.value.line
+    skipped = feeds.replay(path, symbol="AAPL", on_error="skip", **KW)
+    assert_same(skipped, feeds.replay(io.BytesIO(data), symbol="AAPL", on_error="skip", **KW))
