@@ -137,7 +137,7 @@ class L3Book(HotL3):
     """An order-level book: orders with ids, FIFO queues per price, queue positions.
 
     Args:
-        n: tape size of the L2 book underneath (64 ... 4096).
+        n: tape size of the L2 book underneath (one of :data:`tapebook.TAPE_SIZES`).
         price_bits: 32 (int32 prices, uint32 quantities) or 64 (int64 / uint64).
         max_orders: capacity of the order arena (1 ... 2**30), allocated up front.
         max_cap: price levels per side at most (a power of two; the L2 spill's

@@ -104,6 +104,48 @@ static void test_fields(void) {
     CHECK_EQ(st.locate, 7);
 }
 
+/* Every message type of Nasdaq TotalView-ITCH 5.0 (§1.1-1.9 of the spec) with its length
+ * after the 2-byte prefix; `decoded`: the types tb_itch.h reads (the order messages, and R
+ * for the stock's locate), the others are skipped by the prefix's length. */
+static const struct {
+    char type;
+    uint8_t len, decoded;
+} itch50_types[] = {
+    {'S', 12, 0}, {'R', 39, 1}, {'H', 25, 0}, {'Y', 20, 0}, {'L', 26, 0}, {'V', 35, 0},
+    {'W', 12, 0}, {'K', 28, 0}, {'J', 35, 0}, {'h', 21, 0}, {'A', 36, 1}, {'F', 40, 1},
+    {'E', 31, 1}, {'C', 36, 1}, {'X', 23, 1}, {'D', 19, 1}, {'U', 35, 1}, {'P', 44, 0},
+    {'Q', 40, 0}, {'B', 19, 0}, {'I', 50, 0}, {'N', 20, 0}, {'O', 48, 0},
+};
+#define N_ITCH50_TYPES (sizeof itch50_types / sizeof itch50_types[0])
+
+/* tb__itch_lens (a written-out 256-entry table): the spec's length for each decoded type,
+ * 0 for every other byte; and a record of each skipped type at its spec length, AAPL's
+ * locate, after the session changes no row and counts as skipped (review32a: an entry
+ * planted on 'L' passed every other test, and would decode 'L' records as orders) */
+static void test_type_lengths(void) {
+    buf b;
+    rows r;
+    tb_itch_state st;
+    size_t i, t, skipped = 0;
+    for (t = 0; t < 256; t++) {
+        size_t want = 0;
+        for (i = 0; i < N_ITCH50_TYPES; i++)
+            if ((unsigned char)itch50_types[i].type == t && itch50_types[i].decoded) want = itch50_types[i].len;
+        CHECK_EQ_U(tb__itch_len((uint8_t)t), want);
+    }
+    session(&b);
+    for (i = 0; i < N_ITCH50_TYPES; i++) {
+        if (itch50_types[i].decoded) continue;
+        head(&b, itch50_types[i].len, itch50_types[i].type, 7, 200 + i);
+        put(&b, 0, (size_t)itch50_types[i].len - 11u);
+        skipped++;
+    }
+    CHECK_EQ(decode_all(&b, MAXB, MAXR, 1, &r, &st), TB_OK);
+    CHECK_EQ(r.n, 7);
+    CHECK_EQ_U(st.skipped_type, 4 + skipped); /* the session's S, R, R, P and these */
+    CHECK_EQ_U(st.skipped_stock, 2);
+}
+
 /* tb__itch_be's widths (a load and a byte swap on gcc / clang, little-endian) against the
  * spec's definition, big-endian byte by byte, at every offset of distinct bytes */
 static void test_big_endian(void) {
@@ -713,6 +755,7 @@ int main(int argc, char **argv) {
     if (!tbt_init(argc, argv)) return 2;
     tbt_run("itch_big_endian", test_big_endian);
     tbt_run("itch_fields", test_fields);
+    tbt_run("itch_type_lengths", test_type_lengths);
     tbt_run("itch_splits", test_splits);
     tbt_run("itch_malformed", test_malformed);
     tbt_run("itch_divisors", test_divisors);
