@@ -465,6 +465,17 @@ bench-match-cg: | $(BUILD)/bench/.dir
 	                     c, n, $$4 / n, $$5 / n, $$6 / n }'; \
 	done
 
+# what the slowest operations of bench_match's flow do (bench/c/bench_match_tail.c): service
+# time per op (rdtsc), per class the slowest 0.1 % beside the mean (fills, levels emptied, window /
+# cell map / index changes), takers by fills, bursts. TAIL_OPS: the flow's operations.
+TAIL_OPS ?= 1000000
+.PHONY: bench-match-tail
+bench-match-tail: | $(BUILD)/bench/.dir
+	gcc -std=c11 $(BENCH_CFLAGS) -D_POSIX_C_SOURCE=199309L $(WARN) $(INC) -Ibench/c -Itests/c bench/c/bench_match_tail.c \
+	  -o $(BUILD)/bench/bench_match_tail -lm
+	uptime
+	$(BUILD)/bench/bench_match_tail --ops $(TAIL_OPS)
+
 # the ITCH direct path's C call alone over bench_itch.py's file (bench/c/bench_itch_run.c:
 # thread CPU ns per record, a checksum of the rows), with the CFFI module's flags;
 # ITCH_DAY: realistic (default) or random; BENCH_ARGS: e.g. --reps 20 --n 1024. For

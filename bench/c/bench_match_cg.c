@@ -45,7 +45,22 @@
  * each cost instructions): the level's queue and the free list in locals
  * written back once per level (871.7 -> 893.5 per marketable), filled and
  * the fill count derived at the end (-> 879.7), the tape cell kept per level
- * (-> 878.2), a restrict event pointer (no change). */
+ * (-> 878.2), a restrict event pointer (no change).
+ *
+ * Measured 2026-12-08 (match9, same build and CG_OPS), 0b73370 -> 6ae7d4a:
+ * passive 277.1 -> 281.4, marketable 862.3 -> 862.8, ioc 843.7 -> 843.8,
+ * market 887.4 -> 887.5, cancel and modify unchanged, apply_ops 309.5 ->
+ * 312.1: rest()'s id insert takes its first probe step without a branch
+ * (mispredicts on that loop 22117 -> 4128 over the passive submits): more
+ * instructions, yet faster in bench_match_ab (single calls new/old 0.94x
+ * twice, the same code in both slots 0.96x; load 11-12). Tried and dropped: a call-free
+ * inline path for the common passive submit with tail calls for the rest
+ * (passive 277.1 -> 261.2, no frame spills) measured 2-4 % slower there
+ * (tapebook's git history: 3d0b66e, reverted in 712441a). Simulated
+ * mispredicts here move with code addresses (callgrind's predictor is a
+ * small untagged table): this change moved 15560 of them onto a
+ * never-taken branch of side_best (0.50 -> 0.49 a passive op in all);
+ * compare the loop you changed, not only the total. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
