@@ -52,7 +52,7 @@ import numpy as np
 
 from .. import _native as nat
 from .._native import ffi, lib
-from ..errors import InvalidArgumentError
+from ..errors import FeedError, InvalidArgumentError
 from . import _mapped
 from ._l3reader import ORDER_DTYPE, L3Reader, unit_divisor
 from ._mbo import MboBatch, overflow_note
@@ -352,10 +352,11 @@ class ItchReader(L3Reader):
         while True:
             try:
                 m, have, pos, at_end = window.at(start, want)
-            except (OSError, ValueError):  # a file system that cannot map it (or it shrank)
+            except (OSError, ValueError) as e:  # a file system that cannot map it, or it shrank
                 if start == 0:
                     return None
-                raise
+                # as the Tardis scan's later window: the file and the record reached, not mmap's bare error
+                raise FeedError(path, int(self.state.records) + 1, f"cannot map the file on: {e}") from None
             view = ffi.from_buffer("uint8_t[]", m)
             try:
                 while True:

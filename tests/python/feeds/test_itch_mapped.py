@@ -94,3 +94,49 @@ def test_a_file_that_ends_inside_a_record(
     assert mapped.value.line == read.value.line
     skipped = feeds.replay(path, symbol="AAPL", on_error="skip", **KW)
     assert_same(skipped, feeds.replay(io.BytesIO(data), symbol="AAPL", on_error="skip", **KW))
+
+
+def records_before(data: bytes, offset: int) -> int:
+    """How many length-prefixed records of ``data`` end at or before ``offset`` (a record's start)."""
+    n = pos = 0
+    while pos < offset:
+        pos += 2 + int.from_bytes(data[pos : pos + 2], "big")
+        n += 1
+    assert pos == offset
+    return n
+
+
+@pytest.mark.parametrize("direct", ["1", "0"])
+def test_a_file_that_cannot_be_mapped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, direct: str) -> None:
+    """No first window (a file system without mmap): the file is read, the same replay. A
+    later window failing (the file shrank under the replay) is a FeedError naming the file
+    and the record reached (review32a: the fallback was untested; the later failure was
+    mmap's bare OSError)."""
+    w, _ref, _bbo = random_day(25, 800)
+    path = w.write(tmp_path / "m.itch")
+    monkeypatch.setenv("TAPEBOOK_ITCH_DIRECT", direct)
+    want = feeds.replay(path, symbol="AAPL", **KW)
+    real = _mapped.Window.at
+    calls: list[int] = []
+
+    def fail_from(k: int) -> Any:
+        def at(self: _mapped.Window, start: int, n: int) -> Any:
+            calls.append(start)
+            if len(calls) > k:
+                raise OSError(19, "No such device")
+            return real(self, start, n)
+
+        return at
+
+    reads = no_reads(monkeypatch)
+    monkeypatch.setattr(_mapped.Window, "at", fail_from(0))
+    assert_same(feeds.replay(path, symbol="AAPL", **KW), want)
+    assert calls == [0] and reads
+    calls.clear()
+    monkeypatch.setattr(itch_mod, "_MAP_BYTES", 4096)
+    monkeypatch.setattr(_mapped.Window, "at", fail_from(1))
+    with pytest.raises(FeedError, match=r"m\.itch:\d+: cannot map the file on: \[Errno 19\]") as e:
+        feeds.replay(path, symbol="AAPL", **KW)
+    assert len(calls) == 2 and calls[1] > 0
+    assert e.value.path == str(path)
+    assert e.value.line == records_before(path.read_bytes(), calls[1]) + 1
