@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from _mapped_helpers import windows_failing_from
 from test_itch_direct import KW, assert_same, both
 from test_l3_itch import random_day
 
@@ -116,25 +117,14 @@ def test_a_file_that_cannot_be_mapped(tmp_path: Path, monkeypatch: pytest.Monkey
     path = w.write(tmp_path / "m.itch")
     monkeypatch.setenv("TAPEBOOK_ITCH_DIRECT", direct)
     want = feeds.replay(path, symbol="AAPL", **KW)
-    real = _mapped.Window.at
     calls: list[int] = []
-
-    def fail_from(k: int) -> Any:
-        def at(self: _mapped.Window, start: int, n: int) -> Any:
-            calls.append(start)
-            if len(calls) > k:
-                raise OSError(19, "No such device")
-            return real(self, start, n)
-
-        return at
-
     reads = no_reads(monkeypatch)
-    monkeypatch.setattr(_mapped.Window, "at", fail_from(0))
+    monkeypatch.setattr(_mapped.Window, "at", windows_failing_from(0, calls))
     assert_same(feeds.replay(path, symbol="AAPL", **KW), want)
     assert calls == [0] and reads
     calls.clear()
     monkeypatch.setattr(itch_mod, "_MAP_BYTES", 4096)
-    monkeypatch.setattr(_mapped.Window, "at", fail_from(1))
+    monkeypatch.setattr(_mapped.Window, "at", windows_failing_from(1, calls))
     with pytest.raises(FeedError, match=r"m\.itch:\d+: cannot map the file on: \[Errno 19\]") as e:
         feeds.replay(path, symbol="AAPL", **KW)
     assert len(calls) == 2 and calls[1] > 0

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from _mapped_helpers import windows_failing_from
 from test_source_gzip import growth_with_file_size
 from test_tardis_scan import HEADER, KW, random_file
 
@@ -187,23 +188,12 @@ def test_a_file_that_cannot_be_mapped(tmp_path: Path, monkeypatch: pytest.Monkey
     p.write_bytes(random_file(rng, 40, odd=False, bad=0.0))
     monkeypatch.setattr(_mapped, "MAP_FILES", True)
     want = feeds.replay(p, **KW).bbo
-    real = _mapped.Window.at
     calls: list[int] = []
-
-    def fail_from(k: int) -> Any:
-        def at(self: _mapped.Window, start: int, n: int) -> Any:
-            calls.append(start)
-            if len(calls) > k:
-                raise OSError(19, "No such device")
-            return real(self, start, n)
-
-        return at
-
-    monkeypatch.setattr(_mapped.Window, "at", fail_from(0))
+    monkeypatch.setattr(_mapped.Window, "at", windows_failing_from(0, calls))
     assert np.array_equal(feeds.replay(p, **KW).bbo, want) and calls == [0]
     calls.clear()
     monkeypatch.setattr(_tardis_scan, "WINDOW_BYTES", 200)
-    monkeypatch.setattr(_mapped.Window, "at", fail_from(1))
+    monkeypatch.setattr(_mapped.Window, "at", windows_failing_from(1, calls))
     with pytest.raises(FeedError, match=r"f\.csv:\d+: cannot map the file on: \[Errno 19\]") as e:
         feeds.replay(p, **KW)
     assert e.value.line == p.read_bytes()[: calls[1]].count(b"\n") + 1
