@@ -84,7 +84,7 @@ check-generated:
 # C test (C_TESTS) is also compiled as C++17 with g++ and clang++ in c-compile, so the
 # headers' C++ path is exercised by everything the tests use. A new test of that kind is
 # added here only.
-SMALL_C_TESTS := test_decimal test_venue_crc test_itch test_itch_run test_itch_run_rows test_olog_run test_tardis_scan test_json_scan test_json_sync \
+SMALL_C_TESTS := test_decimal test_venue_crc test_itch test_itch_run test_itch_run_rows test_olog_run test_tardis_scan test_feed_claimed test_json_scan test_json_sync \
                  test_json_bybit test_json_okx test_json_coinbase test_json_bitstamp test_json_kraken test_l3_ops
 C_TESTS := test_unit test_fuzz test_alloc test_custom_variant $(SMALL_C_TESTS) test_l3_unit test_l3_fuzz test_l3_alloc
 # the matching engine: unit tests, zero allocations, differential fuzz vs tests/c/ref_match.h;
@@ -231,7 +231,7 @@ $(foreach cc,$(SAN_CC),$(eval $(call san_rule,sanc,$(cc),$(SANC_FLAGS))))
 # c-unit cover the unguarded builtin configuration): each test_unit compile is close to
 # a minute, so one build covers two switches. build/guarded and build/portable keep
 # the separate builds for make c-variants.
-GUARDED_C_TESTS := test_unit test_l3_unit test_match test_tardis_scan test_itch_run_rows
+GUARDED_C_TESTS := test_unit test_l3_unit test_match test_tardis_scan test_itch_run_rows test_feed_claimed
 $(eval $(call san_rule,sancg,gcc,$(SANC_FLAGS) -DTB_THREAD_GUARD -DTB_FORCE_PORTABLE_BITS))
 sanc_bin = $(if $(and $(filter gcc,$(1)),$(filter $(2),$(GUARDED_C_TESTS))),$(BUILD)/sancg-gcc/$(2),$(BUILD)/sanc-$(1)/$(2))
 
