@@ -6901,17 +6901,22 @@ TB_FORCE_INLINE uint32_t TB__L3P(ofind_free)(const TB__L3 *l, uint64_t id, uint3
     }
 }
 
-/* Place (tag -> slot) in the first empty entry of the tag's probe sequence
- * (tag = the id's otag); returns the probe length. */
-TB_FORCE_INLINE uint32_t TB__L3P(oplace_t)(TB__L3 *l, uint32_t tag, uint32_t slot) {
+/* Place (tag -> slot) in the first empty entry at or after entry i of the tag's
+ * probe sequence, i being `probes` steps past its home; returns the probe length. */
+TB_FORCE_INLINE uint32_t TB__L3P(oplace_from)(TB__L3 *l, uint32_t tag, uint32_t slot, uint32_t i, uint32_t probes) {
     const uint32_t mask = TB__L3P(omask)(l);
-    uint32_t i = TB__L3P(ohome)(l, tag), probes = 0;
     while (l->oidx[i]) {
         i = (i + 1u) & mask;
         probes++;
     }
     l->oidx[i] = ((uint64_t)tag << 32) | ((uint64_t)slot + 1u);
     return probes;
+}
+
+/* Place (tag -> slot) in the first empty entry of the tag's probe sequence
+ * (tag = the id's otag); returns the probe length. */
+TB_FORCE_INLINE uint32_t TB__L3P(oplace_t)(TB__L3 *l, uint32_t tag, uint32_t slot) {
+    return TB__L3P(oplace_from)(l, tag, slot, TB__L3P(ohome)(l, tag), 0);
 }
 
 /* Place (id -> slot) in the first empty entry; returns the probe length. */
